@@ -1,0 +1,89 @@
+"""The n-shot test error E(V, Q, n; theta) in closed form, derived by the Wick engine.
+
+With ``f = (sum_{i<=n} T_i + U)/(n+1)`` (see :mod:`symbolic.model`), independence of the
+tokens and exchangeability give, for an integer ``n >= 0``,
+
+    E[f^2]     = ( n E[T_1^2] + n(n-1) E[T_1 T_2] + 2n E[T_1 U] + E[U^2] ) / (n+1)^2
+    E[f y_q]   = ( n E[T_1 y_q] + E[U y_q] ) / (n+1)
+    E(V,Q,n;theta) = E[f^2] - 2 E[f y_q] + E[y_q^2],
+
+each expectation taken by Wick pairing over ``x_1, x_2, x_q ~ N(0, Sigma)`` and the noises.
+At ``n = 0`` the prompt is the query alone (ncol = 1) and the formula reduces to
+``E[(U - y_q)^2]``: the same closed form, no special case.
+
+The pretraining objective averages over ``theta ~ N(0, I_d)``: theta is one more Gaussian
+vector for the engine, paired with covariance ``I_d`` after the data are integrated out.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import sympy as sp
+
+from .forms import Leg, Poly, const, gauss
+from .model import SIGMA_ATOM, Blocks, prediction_terms, symbolic_blocks
+from .wick import expect_gaussian, expect_noise
+from .words import DIM
+
+__all__ = ["N", "M", "SIGMA_NOISE", "THETA", "THETA0", "expected_error", "pretraining_error"]
+
+#: Number of in-context examples n (integer >= 0).
+N = sp.Symbol("n", integer=True, nonnegative=True)
+#: Pretraining context length m.
+M = sp.Symbol("m", integer=True, nonnegative=True)
+#: Noise standard deviation sigma (so the noise variance is sigma**2).
+SIGMA_NOISE = sp.Symbol("sigma", nonnegative=True)
+#: A generic evaluation task theta, and the fine-tuning task theta_0.
+THETA = sp.MatrixSymbol("theta", DIM, 1)
+THETA0 = sp.MatrixSymbol("theta_0", DIM, 1)
+
+
+def _expect_data(p: Poly, tokens: tuple[str, ...]) -> Poly:
+    for t in tokens:
+        p = expect_gaussian(p, f"x_{t}", (SIGMA_ATOM,))
+        p = expect_noise(p, f"eps_{t}", SIGMA_NOISE ** 2)
+    return p
+
+
+def expected_error(blocks: Blocks | None = None, task: sp.Basic | Leg = THETA, n: sp.Expr | int = N) -> Poly:
+    """``E(V, Q, n; theta)`` as a polynomial of traces and bilinear forms.
+
+    ``blocks`` default to :func:`symbolic.model.symbolic_blocks` (every block a symbol);
+    ``task`` is a constant d-vector (MatrixSymbol) or a Gaussian :class:`Leg`; ``n`` a symbol
+    or an integer >= 0.
+    """
+    blocks = symbolic_blocks() if blocks is None else blocks
+    task_leg = task if isinstance(task, Leg) else const(task)
+    return _expected_error_cached(blocks, task_leg, sp.sympify(n))
+
+
+@lru_cache(maxsize=64)
+def _expected_error_cached(blocks: Blocks, task: Leg, n: sp.Expr) -> Poly:
+    pt = prediction_terms(blocks, task)
+    one_token = _expect_data(pt.T1 * pt.T1, ("1", "q"))
+    two_tokens = _expect_data(pt.T1 * pt.T2, ("1", "2", "q"))
+    with_query = _expect_data(pt.T1 * pt.U, ("1", "q"))
+    query_only = _expect_data(pt.U * pt.U, ("q",))
+    cross_t = _expect_data(pt.T1 * pt.yq, ("1", "q"))
+    cross_u = _expect_data(pt.U * pt.yq, ("q",))
+    label_sq = _expect_data(pt.yq * pt.yq, ("q",))
+    f2 = (one_token * n + two_tokens * (n * (n - 1)) + with_query * (2 * n) + query_only) * (1 / (n + 1) ** 2)
+    fy = (cross_t * n + cross_u) * (1 / (n + 1))
+    total = f2 - fy * 2 + label_sq
+    return _tidy(total)
+
+
+def _tidy(p: Poly) -> Poly:
+    """Expand coefficients so that cancelled terms vanish, then put each over a common denominator."""
+    out = {}
+    for k, c in p.terms.items():
+        c = sp.together(sp.expand(c))
+        if c != 0:
+            out[k] = c
+    return Poly(out)
+
+
+def pretraining_error(blocks: Blocks | None = None, m: sp.Expr | int = M) -> Poly:
+    """``E_{theta ~ N(0, I_d)}[E(V, Q, m; theta)]``: the pretraining objective at context length m."""
+    per_task = expected_error(blocks, gauss("theta"), m)
+    return _tidy(expect_gaussian(per_task, "theta", ()))

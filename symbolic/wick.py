@@ -1,0 +1,145 @@
+"""Gaussian expectations by Wick/Isserlis pairing, for symbolic d and symbolic covariance.
+
+For a zero-mean Gaussian vector ``x ~ N(0, C)`` and a product of forms in which ``x``
+occurs ``2k`` times (as *legs*), Isserlis' theorem gives
+
+    E[prod] = sum over perfect matchings of the 2k legs of the product in which each
+              matched pair (x, x) is replaced by the covariance C between the two ends.
+
+Replacing a pair glues two forms into one: ``(a^T A x)(x^T B b) -> a^T A C B b``; a chain
+that closes on itself becomes a trace ``x^T M x -> tr(M C)``.  So the result is again a sum
+of forms in the remaining Gaussian vectors, traces and bilinear forms of constants: the
+algebra is closed, and the dimension enters only through ``tr(I_d) = d``.
+
+Scalar noise ``eps ~ N(0, s^2)`` has ``E[eps^{2k}] = s^{2k} (2k-1)!!`` and odd moments 0.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from functools import lru_cache
+
+import sympy as sp
+
+from .forms import Form, Leg, Poly, Tr, _merge_noise, _sorted_factors, form, trace
+from .words import DIM, Word, canonical_trace, transpose
+
+__all__ = ["expect_gaussian", "expect_noise", "perfect_matchings"]
+
+
+@lru_cache(maxsize=None)
+def perfect_matchings(k: int) -> tuple[tuple[tuple[int, int], ...], ...]:
+    """All perfect matchings of ``range(k)`` (``(k-1)!!`` of them; none for odd k)."""
+    if k % 2:
+        return ()
+    if k == 0:
+        return ((),)
+    out = []
+    for j in range(1, k):
+        rest = [i for i in range(1, k) if i != j]
+        for m in perfect_matchings(k - 2):
+            out.append(((0, j),) + tuple((rest[a], rest[b]) for a, b in m))
+    return tuple(out)
+
+
+def _glue(forms: list[Form], name: str, cov: Word, matching) -> tuple[list[Form], list[Word]]:
+    """Contract the legs of Gaussian ``name`` in ``forms`` according to ``matching``.
+
+    Legs are numbered ``2*i`` (left end of form i) and ``2*i+1`` (right end); ``matching``
+    pairs indices of the *Gaussian* legs listed in ``legs``.  Returns the new forms (chains
+    ending in kept legs) and the words of the closed chains (traces).
+    """
+    legs = [2 * i + s for i, f in enumerate(forms) for s, leg in enumerate((f.left, f.right))
+            if leg.is_gaussian and leg.obj == name]
+    partner: dict[int, int] = {}
+    for a, b in matching:
+        partner[legs[a]] = legs[b]
+        partner[legs[b]] = legs[a]
+
+    def end(e: int) -> Leg:
+        f = forms[e // 2]
+        return f.left if e % 2 == 0 else f.right
+
+    def oriented(i: int, enter_left: bool) -> Word:
+        return forms[i].word if enter_left else transpose(forms[i].word)
+
+    visited = [False] * len(forms)
+    new_forms: list[Form] = []
+    loops: list[Word] = []
+    # open chains start at a kept end
+    for start in range(2 * len(forms)):
+        if visited[start // 2] or start in partner:
+            continue
+        acc: list = []
+        e = start
+        while True:
+            i = e // 2
+            visited[i] = True
+            enter_left = e % 2 == 0
+            acc.extend(oriented(i, enter_left))
+            out_end = 2 * i + (1 if enter_left else 0)
+            if out_end in partner:
+                acc.extend(cov)
+                e = partner[out_end]
+            else:
+                new_forms.append(form(end(start), tuple(acc), end(out_end)))
+                break
+    # closed chains
+    for i0 in range(len(forms)):
+        if visited[i0]:
+            continue
+        acc = []
+        e = 2 * i0
+        while True:
+            i = e // 2
+            visited[i] = True
+            enter_left = e % 2 == 0
+            acc.extend(oriented(i, enter_left))
+            out_end = 2 * i + (1 if enter_left else 0)
+            acc.extend(cov)
+            e = partner[out_end]
+            if e == 2 * i0:
+                break
+        loops.append(tuple(acc))
+    return new_forms, loops
+
+
+def expect_gaussian(p: Poly, name: str, cov: Word) -> Poly:
+    """``E_x[p]`` for the Gaussian vector ``x = name`` with ``x ~ N(0, cov)``.
+
+    ``cov`` is a word: ``()`` for the identity ``I_d``, ``(Sigma,)`` for ``Sigma``.
+    """
+    out: dict = defaultdict(lambda: sp.S.Zero)
+    cache: dict = {}
+    for (factors, noises), coeff in p.terms.items():
+        involved = [f for f in factors if isinstance(f, Form) and name in f.gaussians()]
+        if not involved:
+            out[(factors, noises)] += coeff
+            continue
+        rest = tuple(f for f in factors if not (isinstance(f, Form) and name in f.gaussians()))
+        key = tuple(involved)
+        if key not in cache:
+            nlegs = sum(f.gaussians().count(name) for f in involved)
+            acc = Poly()
+            for matching in perfect_matchings(nlegs):
+                new_forms, loops = _glue(list(involved), name, cov, matching)
+                term = Poly({(_sorted_factors(new_forms), ()): sp.S.One})
+                for w in loops:
+                    term = term * trace(w)
+                acc = acc + term
+            cache[key] = acc
+        for (fs, _), c in cache[key].terms.items():
+            out[(_sorted_factors(rest + fs), noises)] += coeff * c
+    return Poly(out)
+
+
+def expect_noise(p: Poly, name: str, variance: sp.Expr) -> Poly:
+    """``E_eps[p]`` for scalar noise ``eps = name ~ N(0, variance)``."""
+    out: dict = defaultdict(lambda: sp.S.Zero)
+    for (factors, noises), coeff in p.terms.items():
+        power = dict(noises).get(name, 0)
+        if power % 2:
+            continue
+        moment = variance ** (power // 2) * sp.factorial2(power - 1) if power else sp.S.One
+        rest = tuple((k, q) for k, q in noises if k != name)
+        out[(factors, rest)] += coeff * moment
+    return Poly(out)
