@@ -1,0 +1,181 @@
+"""Derivatives of the objectives, and solutions of their first-order conditions.
+
+Matrix-expression derivatives in SymPy are unreliable (DESIGN.md), so derivatives are
+taken the safe way: perturb the blocks, ``b + t * delta``, derive the objective with the
+Wick engine, and read the Taylor coefficients in the scalar ``t``:
+
+    L(b + t delta) = L(b) + t <grad L(b), delta> + t^2/2 delta^T H(b) delta + ...
+
+A first-order coefficient that vanishes identically (for a symbolic direction ``delta``)
+is stationarity; the second-order coefficient is the Hessian's quadratic form.  The
+gradient itself is read off the first-order coefficient: each monomial is linear in the
+direction, ``a^T W delta_u`` contributes ``W^T a`` to the gradient in ``u``, and
+``tr(Delta R)`` contributes ``R^T`` to the gradient in the matrix ``Delta``.
+"""
+from __future__ import annotations
+
+from dataclasses import fields
+from typing import Callable
+
+import sympy as sp
+
+from .convert import factor_expr
+from .forms import Form, Poly, Tr
+from .model import Blocks, MatExpr, VecExpr
+from .words import DIM, Atom, Word, inverse_word, simplify_word, transpose, word_expr
+
+__all__ = ["T", "perturb", "taylor", "vector_gradient", "matrix_gradient", "solve_vector",
+           "solve_matrix", "inverse_of_sum", "direction_blocks"]
+
+#: The step of the perturbation b + t * delta.
+T = sp.Symbol("t")
+
+
+def direction_blocks(prefix: str = "delta") -> Blocks:
+    """A direction with every block an independent symbol ``delta_<block>``."""
+    V = lambda name: ((sp.S.One, (), sp.MatrixSymbol(f"{prefix}_{name}", DIM, 1)),)
+    return Blocks(
+        v0=sp.Symbol(f"{prefix}_v0"), vx=V("vx"), vy=sp.Symbol(f"{prefix}_vy"),
+        Q00=sp.Symbol(f"{prefix}_Q00"), q0x=V("q0x"), qx0=V("qx0"),
+        Qxx=((sp.S.One, (Atom(sp.MatrixSymbol(f"{prefix}_Qxx", DIM, DIM)),)),),
+        Qy0=sp.Symbol(f"{prefix}_Qy0"), qyx=V("qyx"),
+    )
+
+
+def perturb(b: Blocks, delta: Blocks, t: sp.Symbol = T) -> Blocks:
+    """The blocks ``b + t * delta`` (blocks of ``delta`` left empty are not perturbed)."""
+    kw = {}
+    for f in fields(Blocks):
+        base, step = getattr(b, f.name), getattr(delta, f.name)
+        if isinstance(base, tuple):
+            kw[f.name] = base + tuple((c * t,) + tuple(rest) for c, *rest in step)
+        else:
+            kw[f.name] = base + t * step
+    return Blocks(**kw)
+
+
+def taylor(objective: Callable[[Blocks], Poly], b: Blocks, delta: Blocks, order: int = 2) -> list[Poly]:
+    """Coefficients ``[L_0, L_1, ..., L_order]`` of ``L(b + t delta) = sum_k L_k t^k``."""
+    p = objective(perturb(b, delta))
+    out = []
+    for k in range(order + 1):
+        out.append(Poly({key: sp.together(sp.expand(c).coeff(T, k)) for key, c in p.terms.items()}))
+    return out
+
+
+def _scalar(factors) -> sp.Expr:
+    return sp.Mul(*[factor_expr(f) for f in factors])
+
+
+def vector_gradient(first_order: Poly, delta: sp.MatrixSymbol) -> list[tuple[sp.Expr, Word, sp.Basic]]:
+    """The gradient, as ``sum c W a``, from the first-order coefficient in direction ``delta``."""
+    out = []
+    for (factors, noises), c in first_order.terms.items():
+        hit = [f for f in factors if isinstance(f, Form) and delta in (f.left.obj, f.right.obj)]
+        if not hit:
+            continue
+        if len(hit) > 1 or (hit[0].left.obj == delta and hit[0].right.obj == delta):
+            raise ValueError("the first-order coefficient is not linear in the direction")
+        f = hit[0]
+        others = [g for g in factors if g is not f]
+        if f.left.obj == delta:
+            out.append((c * _scalar(others), f.word, f.right.obj))
+        else:
+            out.append((c * _scalar(others), transpose(f.word), f.left.obj))
+    return out
+
+
+def matrix_gradient(first_order: Poly, delta: sp.MatrixSymbol) -> list[tuple[sp.Expr, Word]]:
+    """The gradient in a matrix block, as ``sum c W``, from the first-order coefficient."""
+    out = []
+    for (factors, noises), c in first_order.terms.items():
+        hit = [f for f in factors if any(a.expr == delta for a in f.word)]
+        if not hit:
+            continue
+        if len(hit) > 1:
+            raise ValueError("the first-order coefficient is not linear in the direction")
+        f = hit[0]
+        if not isinstance(f, Tr):
+            raise NotImplementedError("gradient through a bilinear form of constants (rank-one term)")
+        w = f.word
+        pos = [i for i, a in enumerate(w) if a.expr == delta]
+        if len(pos) != 1:
+            raise ValueError("the first-order coefficient is not linear in the direction")
+        i = pos[0]
+        rot = w[i:] + w[:i]
+        rest = rot[1:]
+        grad = rest if rot[0].transposed else transpose(rest)
+        others = [g for g in factors if g is not f]
+        out.append((c * _scalar(others), simplify_word(grad)))
+    return out
+
+
+def _collect(terms):
+    acc: dict = {}
+    for c, *rest in terms:
+        key = tuple(rest)
+        acc[key] = acc.get(key, 0) + c
+    return [(sp.factor(sp.together(sp.expand(c))),) + k for k, c in acc.items() if sp.expand(c) != 0]
+
+
+def inverse_of_sum(terms: list[tuple[sp.Expr, Word]]) -> tuple[sp.Expr, Word]:
+    """``(sum_k c_k W_k)^{-1}`` as ``c * word``, simplified.
+
+    A single term inverts atom by atom; an atom common to the left (right) of every term
+    factors out, ``(A S)^{-1} = S^{-1} A^{-1}``; what is left becomes one opaque atom, made
+    monic by the coefficient of its longest word.
+    """
+    terms = _collect(terms)
+    if not terms:
+        raise ZeroDivisionError("the matrix to invert is zero")
+    left: Word = ()
+    right: Word = ()
+    while all(len(w) >= 1 for _, w in terms) and len({w[0] for _, w in terms}) == 1 and len(terms) > 1:
+        left += (terms[0][1][0],)
+        terms = [(c, w[1:]) for c, w in terms]
+    while all(len(w) >= 1 for _, w in terms) and len({w[-1] for _, w in terms}) == 1 and len(terms) > 1:
+        right = (terms[0][1][-1],) + right
+        terms = [(c, w[:-1]) for c, w in terms]
+    if len(terms) == 1:
+        c, w = terms[0]
+        core_c, core = 1 / c, inverse_word(w)
+    else:
+        lead = max(terms, key=lambda t: len(t[1]))[0]
+        parts = [sp.factor(sp.together(c / lead)) * word_expr(w) if c != lead else word_expr(w)
+                 for c, w in sorted(terms, key=lambda t: -len(t[1]))]
+        symmetric = all(transpose(w) == w for _, w in terms)
+        atom = Atom(sp.Inverse(sp.MatAdd(*parts)), symmetric=symmetric)
+        core_c, core = 1 / lead, (atom,)
+    return sp.factor(core_c), simplify_word(inverse_word(right) + core + inverse_word(left))
+
+
+def solve_vector(gradient: list[tuple[sp.Expr, Word, sp.Basic]], unknown: sp.MatrixSymbol) -> VecExpr:
+    """Solve ``sum c W u + sum c' W' a = 0`` for the vector ``u``: ``u = -H^{-1} b``."""
+    H = [(c, w) for c, w, a in gradient if a == unknown]
+    b = [(c, w, a) for c, w, a in gradient if a != unknown]
+    for c, _, _ in gradient:
+        if any(getattr(s, "name", None) == unknown.name for s in sp.sympify(c).atoms(sp.MatrixSymbol)):
+            raise NotImplementedError(f"{unknown.name} also appears inside a scalar (rank-one term)")
+    if not H:
+        raise ValueError(f"the gradient does not depend on {unknown.name}: it is not determined")
+    ci, winv = inverse_of_sum(H)
+    return tuple(_collect([(-ci * c, simplify_word(winv + w), a) for c, w, a in b]))
+
+
+def solve_matrix(gradient: list[tuple[sp.Expr, Word]], unknown: Atom) -> MatExpr:
+    """Solve ``sum c L Gamma R + C = 0`` for ``Gamma`` when every term shares one right factor R."""
+    lin, const = [], []
+    for c, w in gradient:
+        pos = [i for i, a in enumerate(w) if a.expr == unknown.expr]
+        if not pos:
+            const.append((c, w))
+        elif len(pos) == 1 and not w[pos[0]].transposed:
+            lin.append((c, w[:pos[0]], w[pos[0] + 1:]))
+        else:
+            raise NotImplementedError("the first-order condition is not of the form L Gamma R")
+    rights = {r for _, _, r in lin}
+    if len(rights) != 1:
+        raise NotImplementedError("a Sylvester equation (several right factors) is not supported")
+    (R,) = rights
+    ci, winv = inverse_of_sum([(c, l) for c, l, _ in lin])
+    return tuple(_collect([(-ci * c, simplify_word(winv + w + inverse_word(R))) for c, w in const]))
