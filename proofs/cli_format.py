@@ -1,0 +1,363 @@
+"""Output formats of the command line: text, markdown, LaTeX and JSON.
+
+The functions take the backend's objects (see :mod:`proofs.api`) and return strings;
+they never print. SymPy is imported inside the functions that need it, so importing
+this module stays cheap.
+
+JSON conventions (documented in ``docs/cli.md``):
+
+- an expression is a string that ``sympy.sympify`` parses back to the same expression,
+  over the symbols ``d``, ``sigma``, ``n``, ``m`` and ``theta0_Sigma_theta0``;
+- a float that is not finite (an error that diverges) is written as ``null``;
+- objects keep the key order given in ``docs/cli.md``.
+"""
+from __future__ import annotations
+
+import json
+import math
+from typing import Any, Iterable, Sequence
+
+STRATEGY_ORDER = ("pretrain", "full", "value", "value-fewshot")
+STRATEGY_LABELS = {
+    "pretrain": "(a) pretrain",
+    "full": "(b) full",
+    "value": "(c) value",
+    "value-fewshot": "(d) value-fewshot",
+}
+STRATEGY_LATEX = {
+    "pretrain": r"(a) pretraining",
+    "full": r"(b) full fine-tuning",
+    "value": r"(c) value matrix",
+    "value-fewshot": r"(d) value matrix, few-shot loss",
+}
+
+#: How the JSON symbols print in LaTeX (anything else: SymPy's default).
+SYMBOL_LATEX = {
+    "sigma": r"\sigma",
+    "theta0_Sigma_theta0": r"\theta_0^{\top} \Sigma \theta_0",
+    "d": "d",
+    "n": "n",
+    "m": "m",
+    "n_ft": r"n_{\mathrm{ft}}",
+}
+#: How they print as text (unicode, ascii).
+SYMBOL_TEXT = {
+    "theta0_Sigma_theta0": ("θ₀ᵀΣθ₀", "theta0'*Sigma*theta0"),
+}
+
+TABLE_COLUMNS = ("zero_shot", "few_shot_target", "few_shot_opposite")
+TABLE_HEADERS_TEXT = {
+    True: ("strategy", "zero-shot error on θ₀", "few-shot error on θ₀ (n → ∞)",
+           "few-shot error on -θ₀ (n → ∞)"),
+    False: ("strategy", "zero-shot error on theta0", "few-shot error on theta0 (n -> oo)",
+            "few-shot error on -theta0 (n -> oo)"),
+}
+TABLE_HEADERS_LATEX = (
+    "Strategy",
+    r"Zero-shot error on $\theta_0$",
+    r"Few-shot error on $\theta_0$ ($n \to \infty$)",
+    r"Few-shot error on $-\theta_0$ ($n \to \infty$)",
+)
+
+
+# ----------------------------------------------------------------------------- basics
+
+def dump_json(obj: Any) -> str:
+    """Strict JSON (non-finite floats become ``null``), indented, with a final newline.
+
+    A list of scalars (a vector, a matrix row) stays on one line.
+    """
+    return _dump(_finite(obj), 0) + "\n"
+
+
+def _dump(obj: Any, level: int) -> str:
+    def flat(x: Any) -> str:
+        return json.dumps(x, allow_nan=False, ensure_ascii=False)
+
+    pad, inner = "  " * level, "  " * (level + 1)
+    if isinstance(obj, dict):
+        if not obj:
+            return "{}"
+        items = [f"{inner}{flat(str(k))}: {_dump(v, level + 1)}" for k, v in obj.items()]
+        return "{\n" + ",\n".join(items) + "\n" + pad + "}"
+    if isinstance(obj, list):
+        if all(not isinstance(x, (list, dict)) for x in obj):
+            return flat(obj)
+        return "[\n" + ",\n".join(inner + _dump(x, level + 1) for x in obj) + "\n" + pad + "]"
+    return flat(obj)
+
+
+def _finite(obj: Any) -> Any:
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_finite(v) for v in obj]
+    return obj
+
+
+def to_float(x: Any) -> float:
+    """A float from a Python or SymPy number (``oo`` -> inf)."""
+    return float(x)
+
+
+def fmt_float(x: Any) -> str:
+    """A float for text output: 10 significant digits."""
+    x = float(x)
+    return f"{x:.10g}" if math.isfinite(x) else str(x)
+
+
+def expr_json(expr: Any) -> str:
+    """An expression as a string that ``sympy.sympify`` parses back."""
+    import sympy
+    return sympy.sstr(expr, order=None)
+
+
+def expr_latex(expr: Any) -> str:
+    """An expression as LaTeX (amsmath only), the JSON symbols printed as maths."""
+    import sympy
+    names = {s: SYMBOL_LATEX[s.name] for s in getattr(expr, "free_symbols", ())
+             if getattr(s, "name", None) in SYMBOL_LATEX}
+    return sympy.latex(expr, symbol_names=names)
+
+
+def expr_text(expr: Any, unicode: bool = True) -> str:
+    """An expression as readable (possibly multi-line) text: SymPy's pretty printer."""
+    return expr_text_form(expr, unicode)[0]
+
+
+def expr_text_form(expr: Any, unicode: bool = True) -> tuple[str, int]:
+    """(pretty text, index of its baseline row): for aligning cells of a table."""
+    import sympy
+    from sympy.printing.pretty.pretty import PrettyPrinter
+    from sympy.printing.pretty.pretty_symbology import pretty_use_unicode
+
+    expr = sympy.sympify(expr) if isinstance(expr, (int, float)) else expr
+    subs = {}
+    for s in getattr(expr, "free_symbols", ()):
+        shown = SYMBOL_TEXT.get(getattr(s, "name", ""))
+        if shown:
+            subs[s] = sympy.Symbol(shown[0] if unicode else shown[1], **s.assumptions0)
+    if subs:
+        expr = expr.xreplace(subs)
+    previous = pretty_use_unicode(unicode)
+    try:
+        form = PrettyPrinter({"use_unicode": unicode, "wrap_line": False})._print(expr)
+        return form.render(wrap_line=False), form.baseline
+    finally:
+        pretty_use_unicode(previous)
+
+
+def matrix_json(M: Any) -> Any:
+    """An explicit matrix as rows of expression strings; anything else as one string."""
+    if hasattr(M, "tolist") and getattr(M, "is_Matrix", False) and not getattr(M, "is_MatrixExpr", False):
+        return [[expr_json(x) for x in row] for row in M.tolist()]
+    return expr_json(M)
+
+
+def matrix_floats(M: Any) -> list[list[float]] | None:
+    """Rows of floats when the matrix is explicit and numeric, else None."""
+    if not (hasattr(M, "tolist") and getattr(M, "is_Matrix", False)) or getattr(M, "is_MatrixExpr", False):
+        return None
+    if getattr(M, "free_symbols", set()):
+        return None
+    try:
+        return [[float(x) for x in row] for row in M.tolist()]
+    except (TypeError, ValueError):
+        return None
+
+
+def _grid(rows: Sequence[Sequence[str | tuple[str, int]]], header: bool = True) -> str:
+    """Lay out cells in aligned columns; a cell is text or (multi-line text, baseline row)."""
+    cells = [[c if isinstance(c, tuple) else (c, 0) for c in row] for row in rows]
+    cells = [[(text.split("\n"), base) for text, base in row] for row in cells]
+    ncols = max(len(r) for r in cells)
+    widths = [max((max(len(line) for line in r[j][0]) for r in cells if j < len(r)), default=0)
+              for j in range(ncols)]
+    out: list[str] = []
+    for i, row in enumerate(cells):
+        above = max(base for _, base in row)
+        below = max(len(lines) - base for lines, base in row)
+        for k in range(above + below):
+            parts = []
+            for j, (lines, base) in enumerate(row):
+                at = k - (above - base)  # baselines on one row
+                parts.append((lines[at] if 0 <= at < len(lines) else "").ljust(widths[j]))
+            out.append("  ".join(parts).rstrip())
+        if header and i == 0:
+            out.append("  ".join("-" * w for w in widths))
+        elif i < len(cells) - 1 and any(len(lines) > 1 for lines, _ in row):
+            out.append("")
+    return "\n".join(out) + "\n"
+
+
+# ----------------------------------------------------------------------------- prove
+
+def prove_line(rid: str, title: str, holds: bool, seconds: float) -> str:
+    """``PASS  theorem-4.6        0.123 s  Theorem 4.6: ...``"""
+    verdict = "PASS" if holds else "FAIL"
+    return f"{verdict}  {rid:<17} {seconds:8.3f} s  {title}"
+
+
+def prove_summary(n_pass: int, n_total: int, seconds: float) -> str:
+    if n_total == 0:
+        return f"no results to prove yet (the backend lists none) ({seconds:.3f} s)"
+    word = "hold" if n_pass == n_total else "hold; FAILED: " + str(n_total - n_pass)
+    return f"{n_pass} of {n_total} results {word} ({seconds:.3f} s)"
+
+
+def prove_json(rows: list[dict], seconds: float) -> str:
+    return dump_json({"results": rows, "seconds": seconds})
+
+
+# ----------------------------------------------------------------------------- table
+
+def order_rows(rows: Iterable[Any]) -> list[Any]:
+    """The table's rows in the order pretrain, full, value, value-fewshot."""
+    rows = list(rows)
+    rank = {s: i for i, s in enumerate(STRATEGY_ORDER)}
+    return sorted(rows, key=lambda r: rank.get(r.strategy, len(rank)))
+
+
+def table_text(rows: Sequence[Any], unicode: bool = True) -> str:
+    grid = [list(TABLE_HEADERS_TEXT[unicode])]
+    for r in order_rows(rows):
+        grid.append([STRATEGY_LABELS.get(r.strategy, r.strategy)]
+                    + [expr_text_form(getattr(r, c), unicode) for c in TABLE_COLUMNS])
+    return _grid(grid)
+
+
+def table_markdown(rows: Sequence[Any]) -> str:
+    def cell(text: str) -> str:
+        return text.replace("|", r"\|")
+
+    lines = ["| " + " | ".join(TABLE_HEADERS_LATEX) + " |",
+             "|" + "---|" * len(TABLE_HEADERS_LATEX)]
+    for r in order_rows(rows):
+        cells = [STRATEGY_LABELS.get(r.strategy, r.strategy)]
+        cells += [f"${cell(expr_latex(getattr(r, c)))}$" for c in TABLE_COLUMNS]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def table_latex(rows: Sequence[Any]) -> str:
+    """A ``tabular`` that compiles with only amsmath loaded."""
+    lines = [r"\begin{tabular}{llll}", r"\hline",
+             " & ".join(TABLE_HEADERS_LATEX) + r" \\", r"\hline"]
+    for r in order_rows(rows):
+        cells = [STRATEGY_LATEX.get(r.strategy, r.strategy)]
+        cells += [f"${expr_latex(getattr(r, c))}$" for c in TABLE_COLUMNS]
+        lines.append(" & ".join(cells) + r" \\")
+    lines += [r"\hline", r"\end{tabular}"]
+    return "\n".join(lines) + "\n"
+
+
+def table_json(rows: Sequence[Any], symbols: dict[str, str]) -> str:
+    return dump_json({
+        "symbols": dict(symbols),
+        "rows": [{"strategy": r.strategy, **{c: expr_json(getattr(r, c)) for c in TABLE_COLUMNS}}
+                 for r in order_rows(rows)],
+    })
+
+
+def latex_document(body: str, title: str | None = None) -> str:
+    """Wrap a snippet in a minimal document that loads only amsmath."""
+    head = [r"\documentclass{article}", r"\usepackage{amsmath}", r"\begin{document}"]
+    if title:
+        head.append(title)
+    return "\n".join(head) + "\n" + body + r"\end{document}" + "\n"
+
+
+# ----------------------------------------------------------------------------- params
+
+def params_text(strategy: str, result: Any, unicode: bool = True) -> str:
+    free = list(getattr(result, "free", []) or [])
+    parts = [f"strategy: {strategy}", "", "V =", expr_text(result.V, unicode), "",
+             "Q =", expr_text(result.Q, unicode), "",
+             "free: " + (", ".join(free) if free else "none"),
+             "convention: " + str(getattr(result, "convention", "") or "none")]
+    return "\n".join(parts) + "\n"
+
+
+def params_latex(strategy: str, result: Any) -> str:
+    free = list(getattr(result, "free", []) or [])
+    lines = [f"% icl-finetune params --strategy {strategy}",
+             "% free: " + (", ".join(free) if free else "none")]
+    convention = str(getattr(result, "convention", "") or "")
+    lines += ["% convention: " + line for line in convention.splitlines()] if convention else []
+    lines += [r"\begin{align*}",
+              f"V &= {expr_latex(result.V)} \\\\",
+              f"Q &= {expr_latex(result.Q)}",
+              r"\end{align*}"]
+    return "\n".join(lines) + "\n"
+
+
+def params_json(strategy: str, result: Any, symbols: dict[str, str] | None) -> str:
+    return dump_json({
+        "strategy": strategy,
+        "V": matrix_json(result.V),
+        "Q": matrix_json(result.Q),
+        "V_float": matrix_floats(result.V),
+        "Q_float": matrix_floats(result.Q),
+        "free": [str(f) for f in (getattr(result, "free", []) or [])],
+        "convention": str(getattr(result, "convention", "") or ""),
+        "symbols": dict(symbols or {}),
+    })
+
+
+# ----------------------------------------------------------------------------- curve
+
+def curve_text(strategy: str, task: str, result: Any, settings: dict[str, Any]) -> str:
+    shown = ", ".join(f"{k}={'inf' if v is None else v}" for k, v in settings.items())
+    theta = "theta0" if task == "target" else "-theta0"
+    lines = [f"# strategy {strategy}, task {task} (theta = {theta}); {shown}",
+             f"{'n':>6}  error"]
+    lines += [f"{int(n):>6}  {fmt_float(e)}" for n, e in zip(result.n, result.error)]
+    lines.append(f"{'limit':>6}  {fmt_float(result.limit)}   (n -> infinity)")
+    return "\n".join(lines) + "\n"
+
+
+def curve_json(strategy: str, task: str, result: Any, settings: dict[str, Any]) -> str:
+    return dump_json({
+        "strategy": strategy,
+        "task": task,
+        "n": [int(n) for n in result.n],
+        "error": [to_float(e) for e in result.error],
+        "limit": to_float(result.limit),
+        "settings": settings,
+    })
+
+
+# ----------------------------------------------------------------------------- error
+
+def error_text(value: Any, n: int, unicode: bool = True) -> str:
+    return (f"exact error E(V, Q, n={n}; theta):\n{expr_text(value, unicode)}\n"
+            f"= {fmt_float(value)}\n")
+
+
+def error_json(value: Any) -> str:
+    return dump_json({"error": to_float(value), "exact": expr_json(value)})
+
+
+# ----------------------------------------------------------------------------- verify
+
+def verify_row(row: Any) -> dict[str, Any]:
+    return {"formula": str(row.formula), "exact": to_float(row.exact),
+            "estimate": to_float(row.estimate), "stderr": to_float(row.stderr),
+            "z": to_float(row.z), "passed": bool(row.passed)}
+
+
+def verify_text(rows: Sequence[dict[str, Any]], samples: int, seed: int) -> str:
+    grid = [["", "formula", "exact", "estimate", "stderr", "z"]]
+    for r in rows:
+        grid.append(["PASS" if r["passed"] else "FAIL", r["formula"], fmt_float(r["exact"]),
+                     fmt_float(r["estimate"]), fmt_float(r["stderr"]), f"{r['z']:+.2f}"])
+    n_pass = sum(r["passed"] for r in rows)
+    return (_grid(grid) + f"{n_pass} of {len(rows)} formulas agree with Monte Carlo "
+            f"({samples} samples, seed {seed})\n")
+
+
+def verify_json(rows: Sequence[dict[str, Any]], samples: int, seed: int) -> str:
+    return dump_json({"samples": samples, "seed": seed, "rows": list(rows),
+                      "passed": all(r["passed"] for r in rows)})
