@@ -2,9 +2,14 @@
 
 - :func:`forward`: the reference forward pass f(Z; V, Q) = [Z + V Z Z^T Q Z / ncol(Z)]_{-1,-1}.
 - :func:`sample_prompts`: prompts of the linear regression task.
+- :func:`estimate_error`: reference Monte Carlo of E(V, Q, n; theta), an :class:`Estimate`.
+- :func:`estimate_error_fast`: the same from a sufficient statistic, with exact variance reduction.
+- :func:`moment_error`: E(V, Q, n; theta) exactly in float64 from Gaussian moments (n may be inf).
 - validators ``check_*``: shared argument checks raising ValueError.
 """
+from .fast import estimate_error_fast, moment_error
 from .model import forward
+from .montecarlo import Estimate, estimate_error
 from .sampling import sample_prompts
 from .validation import (
     check_count,
@@ -19,6 +24,10 @@ from .validation import (
 )
 
 __all__ = [
+    "Estimate",
+    "estimate_error",
+    "estimate_error_fast",
+    "moment_error",
     "forward",
     "sample_prompts",
     "check_count",
