@@ -20,6 +20,7 @@ from typing import Callable
 import sympy as sp
 
 from .convert import factor_expr
+from .definitions import define
 from .forms import Form, Poly, Tr
 from .model import Blocks, MatExpr, VecExpr
 from .words import DIM, Atom, Word, inverse_word, simplify_word, transpose, word_expr
@@ -118,12 +119,13 @@ def _collect(terms):
     return [(sp.factor(sp.together(sp.expand(c))),) + k for k, c in acc.items() if sp.expand(c) != 0]
 
 
-def inverse_of_sum(terms: list[tuple[sp.Expr, Word]]) -> tuple[sp.Expr, Word]:
+def inverse_of_sum(terms: list[tuple[sp.Expr, Word]], name: tuple[str, str] | None = None) -> tuple[sp.Expr, Word]:
     """``(sum_k c_k W_k)^{-1}`` as ``c * word``, simplified.
 
     A single term inverts atom by atom; an atom common to the left (right) of every term
     factors out, ``(A S)^{-1} = S^{-1} A^{-1}``; what is left becomes one opaque atom, made
-    monic by the coefficient of its longest word.
+    monic by the coefficient of its longest word, and named ``name = (name, latex)`` if given
+    (see :mod:`symbolic.definitions`).
     """
     terms = _collect(terms)
     if not terms:
@@ -144,12 +146,14 @@ def inverse_of_sum(terms: list[tuple[sp.Expr, Word]]) -> tuple[sp.Expr, Word]:
         parts = [sp.factor(sp.together(c / lead)) * word_expr(w) if c != lead else word_expr(w)
                  for c, w in sorted(terms, key=lambda t: -len(t[1]))]
         symmetric = all(transpose(w) == w for _, w in terms)
-        atom = Atom(sp.Inverse(sp.MatAdd(*parts)), symmetric=symmetric)
+        inv = sp.Inverse(sp.MatAdd(*parts))
+        atom = Atom(define(name[0], inv, name[1]) if name else inv, symmetric=symmetric)
         core_c, core = 1 / lead, (atom,)
     return sp.factor(core_c), simplify_word(inverse_word(right) + core + inverse_word(left))
 
 
-def solve_vector(gradient: list[tuple[sp.Expr, Word, sp.Basic]], unknown: sp.MatrixSymbol) -> VecExpr:
+def solve_vector(gradient: list[tuple[sp.Expr, Word, sp.Basic]], unknown: sp.MatrixSymbol,
+                 name: tuple[str, str] | None = None) -> VecExpr:
     """Solve ``sum c W u + sum c' W' a = 0`` for the vector ``u``: ``u = -H^{-1} b``."""
     H = [(c, w) for c, w, a in gradient if a == unknown]
     b = [(c, w, a) for c, w, a in gradient if a != unknown]
@@ -158,11 +162,12 @@ def solve_vector(gradient: list[tuple[sp.Expr, Word, sp.Basic]], unknown: sp.Mat
             raise NotImplementedError(f"{unknown.name} also appears inside a scalar (rank-one term)")
     if not H:
         raise ValueError(f"the gradient does not depend on {unknown.name}: it is not determined")
-    ci, winv = inverse_of_sum(H)
+    ci, winv = inverse_of_sum(H, name)
     return tuple(_collect([(-ci * c, simplify_word(winv + w), a) for c, w, a in b]))
 
 
-def solve_matrix(gradient: list[tuple[sp.Expr, Word]], unknown: Atom) -> MatExpr:
+def solve_matrix(gradient: list[tuple[sp.Expr, Word]], unknown: Atom,
+                 name: tuple[str, str] | None = None) -> MatExpr:
     """Solve ``sum c L Gamma R + C = 0`` for ``Gamma`` when every term shares one right factor R."""
     lin, const = [], []
     for c, w in gradient:
@@ -177,5 +182,5 @@ def solve_matrix(gradient: list[tuple[sp.Expr, Word]], unknown: Atom) -> MatExpr
     if len(rights) != 1:
         raise NotImplementedError("a Sylvester equation (several right factors) is not supported")
     (R,) = rights
-    ci, winv = inverse_of_sum([(c, l) for c, l, _ in lin])
+    ci, winv = inverse_of_sum([(c, l) for c, l, _ in lin], name)
     return tuple(_collect([(-ci * c, simplify_word(winv + w + inverse_word(R))) for c, w in const]))

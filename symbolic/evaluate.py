@@ -45,6 +45,9 @@ def evaluate_matrix(e: sp.Basic, env: Env) -> sp.ImmutableMatrix:
     d = _dim(env)
     if isinstance(e, sp.MatrixSymbol):
         if e.name not in env:
+            from .definitions import definition
+            if definition(e) is not None:
+                return evaluate_matrix(definition(e), env)
             raise ValueError(f"{e.name}: no value given for this matrix symbol")
         return sp.ImmutableMatrix(env[e.name])
     if isinstance(e, sp.Identity):

@@ -102,9 +102,9 @@ def bil(left: Leg, M: MatExpr, right: Leg) -> Poly:
     return out
 
 
-def label(x: Leg, task: Leg, noise: str) -> Poly:
-    """``y = theta^T x + eps``."""
-    return Poly.factor(form(task, (), x)) + Poly.noise(noise)
+def label(x: Leg, task: Leg, noise: str, scale: sp.Expr = sp.S.One) -> Poly:
+    """``y = scale * theta^T x + eps`` (``scale = -1`` for the task ``-theta``)."""
+    return Poly.factor(form(task, (), x)) * scale + Poly.noise(noise)
 
 
 @dataclass(frozen=True)
@@ -119,8 +119,8 @@ class PredictionTerms:
     yq: Poly
 
 
-def prediction_terms(b: Blocks, task: Leg) -> PredictionTerms:
-    """Build the pieces of the prediction for the blocks ``b`` and task ``task``."""
+def prediction_terms(b: Blocks, task: Leg, scale: sp.Expr = sp.S.One) -> PredictionTerms:
+    """Build the pieces of the prediction for the blocks ``b`` and the task ``scale * task``."""
     xq = gauss("x_q")
     p0 = b.Q00 + lin(b.q0x, xq)
     py = b.Qy0 + lin(b.qyx, xq)
@@ -139,8 +139,8 @@ def prediction_terms(b: Blocks, task: Leg) -> PredictionTerms:
 
     def T(i: int) -> Poly:
         x = gauss(f"x_{i}")
-        y = label(x, task, f"eps_{i}")
+        y = label(x, task, f"eps_{i}", scale)
         return vTz(x, y) * zTp(x, y)
 
     U = vTz(xq, None) * zTp(xq, None)
-    return PredictionTerms(T(1), T(2), U, label(xq, task, "eps_q"))
+    return PredictionTerms(T(1), T(2), U, label(xq, task, "eps_q", scale))

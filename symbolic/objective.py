@@ -53,13 +53,22 @@ def expected_error(blocks: Blocks | None = None, task: sp.Basic | Leg = THETA, n
     or an integer >= 0.
     """
     blocks = symbolic_blocks() if blocks is None else blocks
+    scale = sp.S.One
+    if isinstance(task, sp.MatMul):  # e.g. -theta_0
+        scale, task = task.as_coeff_mmul()
+        task = task.args[0] if isinstance(task, sp.MatMul) and len(task.args) == 1 else task
+    if not isinstance(task, (Leg, sp.MatrixSymbol)):
+        raise ValueError(f"task: expected a d x 1 MatrixSymbol (optionally times a number), got {task!r}")
     task_leg = task if isinstance(task, Leg) else const(task)
-    return _expected_error_cached(blocks, task_leg, sp.sympify(n))
+    n = sp.sympify(n)
+    if n.is_number and not (n.is_integer and n >= 0):
+        raise ValueError(f"n: expected an integer >= 0 or a symbol, got {n}")
+    return _expected_error_cached(blocks, task_leg, sp.sympify(scale), n)
 
 
-@lru_cache(maxsize=64)
-def _expected_error_cached(blocks: Blocks, task: Leg, n: sp.Expr) -> Poly:
-    pt = prediction_terms(blocks, task)
+@lru_cache(maxsize=256)
+def _expected_error_cached(blocks: Blocks, task: Leg, scale: sp.Expr, n: sp.Expr) -> Poly:
+    pt = prediction_terms(blocks, task, scale)
     one_token = _expect_data(pt.T1 * pt.T1, ("1", "q"))
     two_tokens = _expect_data(pt.T1 * pt.T2, ("1", "2", "q"))
     with_query = _expect_data(pt.T1 * pt.U, ("1", "q"))

@@ -1,0 +1,358 @@
+"""The four training strategies of the poster, derived from the objective.
+
+(a) ``pretrain``: argmin_{V,Q} E_{theta~N(0,I)} E(V, Q, m; theta), context length m.
+(b) ``full``: argmin_{V,Q} E(V, Q, 0; theta_0).
+(c) ``value``: argmin_V E(V, Q_hat, 0; theta_0), Q_hat the pretrained query-key matrix.
+(d) ``value-fewshot``: argmin_{V in S} E(V, Q_hat, n_ft; theta_0), S the minimisers of (c).
+
+Each derivation runs on the Wick engine (:mod:`symbolic.objective`) and the calculus of
+:mod:`symbolic.calculus`; nothing below is a typed-in result.  Every derivation records
+its steps (:class:`Step`) so that a proof can print them.
+
+Normalisation: the pretrained representative has ``V[-1,-1] = v_y = 1``; fine-tuning
+inherits it.  ``m`` and ``n_ft`` accept a symbol, an integer or ``sympy.oo``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import sympy as sp
+
+from .calculus import matrix_gradient, solve_matrix, solve_vector, taylor, vector_gradient
+from .convert import to_sympy
+from .definitions import definition
+from .forms import Poly, const
+from .model import Blocks, MatExpr, mat, prediction_terms, symbolic_blocks, vec
+from .objective import M, N, THETA, THETA0, expected_error, pretraining_error
+from .words import DIM, Atom, word_expr
+
+__all__ = ["Step", "Strategy", "derive_pretrain", "derive_full", "derive_value",
+           "derive_value_fewshot", "derive", "STRATEGIES", "V0", "VY", "SCALE", "N_FT",
+           "limit_n", "matexpr_to_sympy", "vecexpr_to_sympy", "canonical_strategy"]
+
+V0, VY = sp.Symbol("v_0"), sp.Symbol("v_y")
+#: The free scale C of strategy (b): V's last row carries C theta_0, Q_00 = 1/C.
+SCALE = sp.Symbol("C", nonzero=True)
+#: Shots in the auxiliary few-shot loss of strategy (d).
+N_FT = sp.Symbol("n_ft", integer=True, positive=True)
+
+STRATEGIES = ("pretrain", "full", "value", "value-fewshot")
+_LETTERS = {"a": "pretrain", "b": "full", "c": "value", "d": "value-fewshot"}
+
+
+def canonical_strategy(name: str) -> str:
+    """``'pretrain' | 'full' | 'value' | 'value-fewshot'`` (letters a-d accepted)."""
+    key = str(name).strip().lower()
+    key = _LETTERS.get(key, key)
+    if key not in STRATEGIES:
+        raise ValueError(f"strategy: expected one of {', '.join(STRATEGIES)} (or a-d), got {name!r}")
+    return key
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a derivation: what was done, and the SymPy object it produced."""
+
+    text: str
+    expr: object = None
+
+    def __str__(self) -> str:
+        return self.text if self.expr is None else f"{self.text}: {sp.sstr(self.expr)}"
+
+
+def matexpr_to_sympy(M_: MatExpr) -> sp.Basic:
+    """A SymPy matrix expression for ``sum c W`` (``ZeroMatrix`` when empty)."""
+    if not M_:
+        return sp.ZeroMatrix(DIM, DIM)
+    return sp.MatAdd(*[c * word_expr(w) for c, w in M_]) if len(M_) > 1 else M_[0][0] * word_expr(M_[0][1])
+
+
+def vecexpr_to_sympy(v) -> sp.Basic:
+    """A SymPy matrix expression for the vector ``sum c W a``."""
+    if not v:
+        return sp.ZeroMatrix(DIM, 1)
+    parts = [c * (a if not w else sp.MatMul(word_expr(w), a)) for c, w, a in v]
+    return sp.MatAdd(*parts) if len(parts) > 1 else parts[0]
+
+
+def limit_n(expr: sp.Expr, n: sp.Symbol = N) -> sp.Expr:
+    """``lim_{n -> oo}`` of an expression rational in ``n`` (traces, bilinears are constants)."""
+    expr = sp.together(sp.expand(expr))
+    num, den = sp.fraction(expr)
+    pn, pd = sp.Poly(sp.expand(num), n), sp.Poly(sp.expand(den), n)
+    if pn.degree() > pd.degree():
+        raise ValueError("the expression diverges as n -> oo")
+    if pn.degree() < pd.degree():
+        return sp.S.Zero
+    return sp.factor(pn.LC() / pd.LC())
+
+
+def _limit_m_matexpr(M_: MatExpr) -> MatExpr:
+    """``lim_{m -> oo}`` of a derived matrix: limits of the scalars, inside atoms too."""
+    out = []
+    for c, w in M_:
+        atoms = []
+        for a in w:
+            e = definition(a.expr) if definition(a.expr) is not None else a.expr
+            if isinstance(e, sp.Inverse) and isinstance(e.arg, sp.MatAdd):
+                kept = []
+                for term in e.arg.args:
+                    coeff, mats = term.as_coeff_mmul()
+                    scal = sp.Mul(*[x for x in term.args if not getattr(x, "is_Matrix", False)]) \
+                        if isinstance(term, sp.MatMul) else sp.S.One
+                    lim = sp.limit(scal, M, sp.oo)
+                    if lim != 0:
+                        kept.append(term if lim == scal else lim * sp.MatMul(*[x for x in term.args if getattr(x, "is_Matrix", False)]))
+                inner = kept[0] if len(kept) == 1 else sp.MatAdd(*kept)
+                a = Atom(sp.Inverse(inner), symmetric=a.symmetric, transposed=a.transposed)
+            elif e is not a.expr:
+                raise NotImplementedError(f"limit m -> oo of {a.expr}")
+            atoms.append(a)
+        out.append((sp.limit(c, M, sp.oo), tuple(atoms)))
+    return tuple(out)
+
+
+@dataclass
+class Strategy:
+    """A derived strategy: its optimal blocks, what is free, its convention, its steps."""
+
+    name: str
+    blocks: Blocks
+    m: sp.Expr
+    n_ft: sp.Expr | None = None
+    free: list[str] = field(default_factory=list)
+    convention: str = ""
+    steps: list[Step] = field(default_factory=list)
+
+    def error_poly(self, task: sp.Basic = THETA, n: sp.Expr | int = N) -> Poly:
+        """``E(V*, Q*, n; task)`` as an engine polynomial."""
+        return expected_error(self.blocks, task, n)
+
+    def error(self, task: sp.Basic = THETA, n: sp.Expr | int = N) -> sp.Expr:
+        """``E(V*, Q*, n; task)``, exact, for any task vector and n (symbol or integer)."""
+        return _tidy_expr(to_sympy(self.error_poly(task, n)))
+
+    def zero_shot_error(self) -> sp.Expr:
+        """``E(V*, Q*, 0; theta_0)``."""
+        return self.error(THETA0, 0)
+
+    def few_shot_limit(self, task: sp.Basic = THETA) -> sp.Expr:
+        """``lim_{n -> oo} E(V*, Q*, n; task)``."""
+        return _tidy_expr(limit_n(to_sympy(self.error_poly(task, N))))
+
+    @property
+    def Qxx(self) -> sp.Basic:
+        return matexpr_to_sympy(self.blocks.Qxx)
+
+    @property
+    def vx(self) -> sp.Basic:
+        return vecexpr_to_sympy(self.blocks.vx)
+
+
+def opaque(expr: sp.Expr) -> tuple[sp.Expr, dict]:
+    """Replace traces and bilinear forms by plain symbols (for ``diff``/``solve``, which do not
+    know matrix scalars are constants in a scalar variable); returns the map back."""
+    from .printing import Bilinear
+    reps = {t: sp.Dummy(f"k{i}") for i, t in enumerate(sorted(expr.atoms(sp.Trace, Bilinear), key=sp.srepr))}
+    return expr.xreplace(reps), {v: k for k, v in reps.items()}
+
+
+def solve_scalar(expr: sp.Expr, x: sp.Symbol) -> tuple[list[sp.Expr], sp.Expr]:
+    """Stationary points of ``expr`` in the scalar ``x`` and its second derivative."""
+    e, back = opaque(expr)
+    sols = [sp.factor(sp.simplify(s)).xreplace(back) for s in sp.solve(sp.diff(e, x), x)]
+    return sols, sp.factor(sp.diff(e, x, 2)).xreplace(back)
+
+
+def tidy(e: sp.Expr) -> sp.Expr:
+    """Collect an error formula by its matrix scalars and sigma, each coefficient factored."""
+    from .printing import Bilinear
+    e = sp.expand(e)
+    keys = sorted(e.atoms(sp.Trace, Bilinear), key=sp.srepr) + [s for s in e.free_symbols if s.name == "sigma"]
+    return sp.collect(e, keys, func=sp.factor)
+
+
+_tidy_expr = tidy
+
+
+# ---------------------------------------------------------------- (a) pretraining
+@lru_cache(maxsize=16)
+def derive_pretrain(m: sp.Expr = sp.oo) -> Strategy:
+    """Minimise the pretraining objective over ``v = (0, 0, 1)``, ``Q = blockdiag(0, Gamma, 0)``.
+
+    The first-order condition in Gamma (a matrix equation ``L Gamma R = C``) is solved in the
+    word algebra; for ``m -> oo`` the solution's limit is taken.  Stationarity of the full
+    objective (every block of V's last row and of Q) at that point, and global optimality,
+    are checked by the proof module (Corollary 4.1/4.2).
+    """
+    m_fin = M if m == sp.oo else sp.sympify(m)
+    gamma = Atom(sp.MatrixSymbol("Gamma", DIM, DIM))
+    delta = sp.MatrixSymbol("Delta", DIM, DIM)
+    steps = [Step("ansatz: v = (0, 0, 1) (normalisation v_y = 1), Q = blockdiag(0, Gamma, 0)")]
+    b = Blocks(vy=sp.S.One, Qxx=mat(gamma))
+    L0, L1 = taylor(lambda bb: pretraining_error(bb, m_fin), b, Blocks(Qxx=mat(Atom(delta))), order=1)
+    steps.append(Step("pretraining objective E_theta E(V, Q, m; theta)", to_sympy(L0)))
+    grad = matrix_gradient(L1, delta)
+    steps.append(Step("gradient in Gamma", sp.MatAdd(*[c * word_expr(w) for c, w in grad])))
+    tag = "m" if m_fin == M else str(m_fin)
+    sol = solve_matrix(grad, gamma, name=(f"Gamma_hat_{tag}", rf"\hat{{\Gamma}}_{{{tag}}}"))
+    steps.append(Step("first-order condition solved: Gamma_hat", matexpr_to_sympy(sol)))
+    for c, w in sol:
+        for a in w:
+            if definition(a.expr) is not None:
+                steps.append(Step(f"where {a.expr.name}", sp.Eq(a.expr, definition(a.expr), evaluate=False)))
+    if m == sp.oo:
+        sol = _limit_m_matexpr(sol)
+        steps.append(Step("limit m -> oo: Gamma_hat", matexpr_to_sympy(sol)))
+    blocks = Blocks(vy=sp.S.One, Qxx=sol)
+    return Strategy(
+        "pretrain", blocks, sp.sympify(m),
+        free=["V[0:d+1, :] (rows that never reach the output)", "Q[:, d+1] (multiplies the query's zero label)",
+              "the scale (V, Q) -> (aV, Q/a), fixed by V[-1,-1] = 1"],
+        convention="representative with V[-1,-1] = 1; free entries set to 0",
+        steps=steps)
+
+
+# ---------------------------------------------------------------- (b) full fine-tuning
+def zero_shot_prediction_coefficients() -> dict[int, sp.Expr]:
+    """The zero-shot prediction ``f(q) = (v^T q)(q^T Q q)`` grouped by degree in ``x``.
+
+    Read off the engine's polynomial of ``U`` (the query term) by counting x legs.
+    """
+    pt = prediction_terms(symbolic_blocks(), const(THETA0))
+    by_degree: dict[int, list] = {}
+    for (factors, noises), c in pt.U.terms.items():
+        deg = sum(f.gaussians().count("x_q") for f in factors)
+        by_degree.setdefault(deg, []).append(Poly({(factors, noises): c}))
+    out = {}
+    for deg, polys in sorted(by_degree.items()):
+        total = Poly()
+        for p in polys:
+            total = total + p
+        terms = []
+        for (factors, _), c in total.terms.items():
+            terms.append(sp.Mul(c, *[sp.Symbol(_form_str(f)) for f in factors]))
+        out[deg] = sp.Add(*terms)
+    return out
+
+
+def _form_str(f) -> str:
+    def leg(l):
+        return "x" if l.is_gaussian else l.obj.name
+    w = "".join(str(a.expr) + ("^T" if a.transposed else "") for a in f.word)
+    return f"{leg(f.left)}^T{w}{leg(f.right)}" if w else f"{leg(f.left)}^T{leg(f.right)}"
+
+
+@lru_cache(maxsize=4)
+def derive_full(pretrained_m: sp.Expr = sp.oo) -> Strategy:
+    """Minimisers of the zero-shot loss over V and Q, and the one gradient descent reaches.
+
+    ``E(V, Q, 0; theta_0) = sigma^2 + E[(f(q) - theta_0^T x)^2] >= sigma^2``, with equality iff
+    the cubic polynomial ``f(q) = (v_0 + v_x^T x)(Q_00 + w^T x + x^T Q_xx x)`` (``w = q_0x + q_x0``)
+    equals ``theta_0^T x`` for all x (x has full support).  Matching coefficients (a product
+    of polynomials has degree the sum of the degrees) leaves two families:
+
+    * F1: ``Q_00 = 1/C``, ``v_x = C theta_0``, ``v_0 = 0``, ``w = 0``, ``sym(Q_xx) = 0``;
+    * F2: ``v_0 = c``, ``v_x = 0``, ``Q_00 = 0``, ``w = theta_0 / c``, ``sym(Q_xx) = 0``;
+
+    the other entries (``v_y``, ``Q_y0``, ``q_yx``, ``q_0x - q_x0``, the antisymmetric part of
+    ``Q_xx``) are free.  Gradient descent from the pretrained point keeps the free entries at
+    their pretrained values and stays in F1 (parity x -> -x), see Theorem 4.3's proof.
+    """
+    coeffs = zero_shot_prediction_coefficients()
+    steps = [Step(f"zero-shot prediction, degree {k} in x", v) for k, v in coeffs.items()]
+    steps.append(Step("E(V,Q,0;theta_0) = sigma^2 + E[(f - theta_0^T x)^2]: minimal iff f(q) = theta_0^T x identically"))
+    steps.append(Step("coefficient matching: F1 (Q_00 = 1/C, v_x = C theta_0) or F2 (v_0 = c, q_0x + q_x0 = theta_0/c); sym(Q_xx) = 0 in both"))
+    steps.append(Step("gradient descent from the pretrained point: v_0 = 0 and q_0x + q_x0 = 0 are invariant (parity), so F1; free entries keep pretrained values"))
+    blocks = Blocks(vx=vec(THETA0, SCALE), vy=sp.S.One, Q00=1 / SCALE)
+    return Strategy(
+        "full", blocks, sp.sympify(pretrained_m),
+        free=["C (scale: V[-1, x] = C theta_0, Q_00 = 1/C)", "v_y = V[-1,-1]", "Q[y, 0], Q[y, x] (last row of Q)",
+              "Q[0, x] - Q[x, 0]^T", "the antisymmetric part of Q[x, x]"],
+        convention=("gradient descent from the pretrained parameters leaves every free entry at its "
+                    "pretrained value (v_y = 1, last row of Q = 0, Q[0,x] = Q[x,0]^T = 0, Q[x,x] symmetric) "
+                    "and keeps v_0 = 0 (parity), so it converges into the family V[-1,:] = (0, C theta_0^T, 1), "
+                    "Q = C^{-1} e_0 e_0^T"),
+        steps=steps)
+
+
+# ---------------------------------------------------------------- (c) value fine-tuning
+@lru_cache(maxsize=16)
+def derive_value(m: sp.Expr = sp.oo) -> Strategy:
+    """Minimise the zero-shot loss over ``v = (v_0, v_x, v_y)`` with Q fixed at Q_hat."""
+    pre = derive_pretrain(m)
+    u = sp.MatrixSymbol("u", DIM, 1)
+    du = sp.MatrixSymbol("delta_u", DIM, 1)
+    b = Blocks(v0=V0, vx=vec(u), vy=VY, Qxx=pre.blocks.Qxx)
+    steps = [Step("Q fixed at Q_hat = blockdiag(0, Gamma_hat, 0); unknown v_0, v_x = u, v_y")]
+    obj = lambda bb: expected_error(bb, THETA0, 0)
+    L0, L1 = taylor(obj, b, Blocks(vx=vec(du)), order=1)
+    zero_shot = to_sympy(L0)
+    steps.append(Step("zero-shot objective E(V, Q_hat, 0; theta_0)", zero_shot))
+    if VY in zero_shot.free_symbols:
+        raise AssertionError("v_y unexpectedly reaches the zero-shot loss")
+    steps.append(Step("v_y does not appear: it is free (its gradient is zero)"))
+    grad = vector_gradient(L1, du)
+    if any(V0 in sp.sympify(c).free_symbols for c, _, _ in grad):
+        raise NotImplementedError("v_0 couples to v_x in the first-order condition")
+    steps.append(Step("gradient in v_x (no v_0 term: odd moments vanish)",
+                      sp.MatAdd(*[c * sp.MatMul(word_expr(w), a) for c, w, a in grad])))
+    tag = "m" if m == M else str(m)
+    vx = solve_vector(grad, u, name=(f"H_{tag}_inv", rf"H_{{{tag}}}^{{-1}}") if m != sp.oo else None)
+    steps.append(Step("first-order condition solved: v_x*", vecexpr_to_sympy(vx)))
+    for c, w, _ in vx:
+        for a in w:
+            if definition(a.expr) is not None:
+                steps.append(Step(f"where {a.expr.name}", sp.Eq(a.expr, definition(a.expr), evaluate=False)))
+    L_v0 = to_sympy(expected_error(b.with_(vx=vx), THETA0, 0))
+    v0_sols, _ = solve_scalar(L_v0, V0)
+    if len(v0_sols) != 1:
+        raise AssertionError(f"v_0 not determined uniquely: {v0_sols}")
+    v0 = sp.simplify(v0_sols[0])
+    steps.append(Step("first-order condition in v_0", sp.Eq(V0, v0)))
+    blocks = Blocks(v0=v0, vx=vx, vy=sp.S.One, Qxx=pre.blocks.Qxx)
+    return Strategy(
+        "value", blocks, sp.sympify(m),
+        free=["v_y = V[-1,-1] (absent from the zero-shot loss)", "V[0:d+1, :]"],
+        convention="gradient descent leaves v_y at its pretrained value 1 (its gradient is identically zero)",
+        steps=steps)
+
+
+# ---------------------------------------------------------------- (d) value + few-shot loss
+@lru_cache(maxsize=32)
+def derive_value_fewshot(m: sp.Expr = sp.oo, n_ft: sp.Expr = sp.oo) -> Strategy:
+    """Within S = {v_0 = v_0*, v_x = v_x*, v_y free} (strategy (c)'s minimisers), minimise the
+    ``n_ft``-shot loss on theta_0 over v_y; ``n_ft = oo`` minimises its limit."""
+    val = derive_value(m)
+    b = val.blocks.with_(vy=VY)
+    steps = [Step("S = argmin_V E(V, Q_hat, 0; theta_0) = {v_0 = v_0*, v_x = v_x*, v_y in R}")]
+    if n_ft == sp.oo:
+        loss = limit_n(to_sympy(expected_error(b, THETA0, N)))
+        steps.append(Step("few-shot loss on theta_0, n_ft -> oo", loss))
+    else:
+        loss = to_sympy(expected_error(b, THETA0, n_ft))
+        steps.append(Step(f"few-shot loss E(V, Q_hat, {n_ft}; theta_0)", loss))
+    sols, second = solve_scalar(loss, VY)
+    if len(sols) != 1:
+        raise AssertionError(f"v_y not determined uniquely: {sols}")
+    vy = sols[0]
+    steps.append(Step("first-order condition in v_y", sp.Eq(VY, vy)))
+    steps.append(Step("second derivative in v_y (positive: unique minimiser)", second))
+    return Strategy(
+        "value-fewshot", b.with_(vy=vy), sp.sympify(m), n_ft=sp.sympify(n_ft),
+        free=["V[0:d+1, :]"],
+        convention="the auxiliary loss is minimised inside the set of zero-shot minimisers; v_y is now determined",
+        steps=steps)
+
+
+def derive(strategy: str, m: sp.Expr = sp.oo, n_ft: sp.Expr = sp.oo) -> Strategy:
+    """Dispatch by strategy name (letters a-d accepted)."""
+    s = canonical_strategy(strategy)
+    if s == "pretrain":
+        return derive_pretrain(m)
+    if s == "full":
+        return derive_full(m)
+    if s == "value":
+        return derive_value(m)
+    return derive_value_fewshot(m, n_ft)
