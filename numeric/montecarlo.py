@@ -30,6 +30,8 @@ __all__ = ["Estimate", "estimate_error", "MEMORY_BUDGET_FLOATS"]
 
 #: default bound on the number of float64 entries per working array (16 MiB each)
 MEMORY_BUDGET_FLOATS = 2 ** 21
+#: relative difference below which an exact (stderr 0) estimate agrees with a value
+EXACT_RTOL = 1e-10
 
 
 @dataclass(frozen=True, repr=False)
@@ -44,11 +46,19 @@ class Estimate:
     samples: int
 
     def z(self, value: float) -> float:
-        """z-score of a claimed exact value: (value - mean) / stderr (0 or +-inf when stderr is 0)."""
-        diff = float(value) - self.mean
+        """z-score of a claimed exact value: (value - mean) / stderr.
+
+        An exact estimate (stderr 0: zero-shot or infinitely many shots in the fast
+        estimator) gives 0 when the two agree to floating-point rounding (relative
+        ``EXACT_RTOL``) and +-inf otherwise.
+        """
+        value = float(value)
+        diff = value - self.mean
         if self.stderr > 0:
             return diff / self.stderr
-        return 0.0 if diff == 0 else math.copysign(math.inf, diff)
+        if abs(diff) <= EXACT_RTOL * max(1.0, abs(value), abs(self.mean)):
+            return 0.0
+        return math.copysign(math.inf, diff)
 
     def __repr__(self) -> str:
         return f"{self.mean:.6g} ± {self.stderr:.2g} (n={self.samples})"
