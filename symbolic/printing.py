@@ -66,3 +66,10 @@ class Bilinear(sp.Expr):
         if isinstance(self.middle, sp.MatAdd):
             m = prettyForm(*m.parens())
         return prettyForm(*prettyForm(*lt.right(m)).right(r))
+
+
+def latex(expr: sp.Basic, **settings) -> str:
+    """LaTeX that needs only amsmath: SymPy's ``latex`` with the identity printed ``I``
+    (not ``\\mathbb{I}``) and the trace as ``\\operatorname{tr}``."""
+    out = sp.latex(expr, **settings)
+    return out.replace(r"\mathbb{I}", "I")

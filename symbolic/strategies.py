@@ -22,6 +22,7 @@ import sympy as sp
 from .calculus import matrix_gradient, solve_matrix, solve_vector, taylor, vector_gradient
 from .convert import to_sympy
 from .definitions import definition
+from .printing import latex
 from .forms import Poly, const
 from .model import Blocks, MatExpr, mat, prediction_terms, symbolic_blocks, vec
 from .objective import M, N, THETA, THETA0, expected_error, pretraining_error
@@ -141,6 +142,67 @@ class Strategy:
         """``lim_{n -> oo} E(V*, Q*, n; task)``."""
         return _tidy_expr(limit_n(to_sympy(self.error_poly(task, N))))
 
+    def parameters(self) -> dict[str, sp.Basic]:
+        """The derived blocks as SymPy objects: ``v_0, v_x, v_y`` (V's last row) and Q's blocks."""
+        b = self.blocks
+        return {"v_0": sp.sympify(b.v0), "v_x": vecexpr_to_sympy(b.vx), "v_y": sp.sympify(b.vy),
+                "Q_00": sp.sympify(b.Q00), "Q_0x^T": vecexpr_to_sympy(b.q0x), "Q_x0": vecexpr_to_sympy(b.qx0),
+                "Q_xx": matexpr_to_sympy(b.Qxx), "Q_y0": sp.sympify(b.Qy0), "Q_yx^T": vecexpr_to_sympy(b.qyx)}
+
+    def definitions(self) -> dict[str, sp.Basic]:
+        """Derived matrices the parameters refer to (e.g. ``Gamma_hat_m``), with their definitions."""
+        out = {}
+        for e in self.parameters().values():
+            for sym in sp.sympify(e).atoms(sp.MatrixSymbol):
+                if definition(sym) is not None:
+                    out[sym.name] = definition(sym)
+        return out
+
+    def evaluate_error(self, n: int, *, Sigma, theta0, theta=None, sigma2=0, C=1, digits: int | None = None):
+        """``E(V*, Q*, n; theta)`` at an explicit setting: exact (rational inputs give a
+        Rational), or an mpmath float with ``digits`` significant digits.
+
+        ``theta`` defaults to ``theta0``; ``C`` is strategy (b)'s free scale.
+        """
+        from .evaluate import evaluate_poly
+        Sigma = sp.Matrix(Sigma)
+        theta0 = sp.Matrix(theta0)
+        theta = theta0 if theta is None else sp.Matrix(theta)
+        env = {"Sigma": Sigma, "theta_0": theta0, "theta": theta, "sigma": sp.sqrt(sp.nsimplify(sigma2)),
+               "C": sp.nsimplify(C), "n": n}
+        value = evaluate_poly(self.error_poly(THETA, n), env)
+        value = sp.simplify(value) if getattr(value, "free_symbols", None) else value
+        return value if digits is None else sp.N(value, digits)
+
+    def __str__(self) -> str:
+        lines = [f"strategy {self.name!r} (m = {self.m}" + (f", n_ft = {self.n_ft})" if self.n_ft is not None else ")")]
+        for k, v in self.parameters().items():
+            if v != 0 and not getattr(v, "is_ZeroMatrix", False):
+                lines.append(f"  {k} = {sp.sstr(v)}")
+        for k, v in self.definitions().items():
+            lines.append(f"  where {k} = {sp.sstr(v)}")
+        lines.append("  every other block of V's last row and of Q[:, :d+1] is 0")
+        lines.append("  free: " + "; ".join(self.free))
+        lines.append("  convention: " + self.convention)
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+    def latex(self) -> str:
+        """The derived parameters as an amsmath ``aligned`` block."""
+        rows = []
+        names = {"v_0": "v_0", "v_x": "v_x", "v_y": "v_y", "Q_00": "Q_{00}", "Q_0x^T": "Q_{0x}^{T}",
+                 "Q_x0": "Q_{x0}", "Q_xx": "Q_{xx}", "Q_y0": "Q_{y0}", "Q_yx^T": "Q_{yx}^{T}"}
+        for k, v in self.parameters().items():
+            if v != 0 and not getattr(v, "is_ZeroMatrix", False):
+                rows.append(f"{names[k]} &= {latex(v)}")
+        for k, v in self.definitions().items():
+            rows.append(f"{_latex_name(k)} &:= {latex(v)}")
+        return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
+
+    def _repr_latex_(self) -> str:
+        return "$\\displaystyle " + self.latex() + "$"
+
     @property
     def Qxx(self) -> sp.Basic:
         return matexpr_to_sympy(self.blocks.Qxx)
@@ -148,6 +210,11 @@ class Strategy:
     @property
     def vx(self) -> sp.Basic:
         return vecexpr_to_sympy(self.blocks.vx)
+
+
+def _latex_name(name: str) -> str:
+    from .definitions import DEFINITIONS
+    return DEFINITIONS[name][1] if name in DEFINITIONS else name
 
 
 def opaque(expr: sp.Expr) -> tuple[sp.Expr, dict]:
