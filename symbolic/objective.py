@@ -23,7 +23,7 @@ import sympy as sp
 from .forms import Leg, Poly, const, gauss
 from .model import SIGMA_ATOM, Blocks, prediction_terms, symbolic_blocks
 from .wick import expect_gaussian, expect_noise
-from .words import DIM
+from .words import DIM, Atom
 
 __all__ = ["N", "M", "SIGMA_NOISE", "THETA", "THETA0", "expected_error", "pretraining_error"]
 
@@ -92,7 +92,11 @@ def _tidy(p: Poly) -> Poly:
     return Poly(out)
 
 
-def pretraining_error(blocks: Blocks | None = None, m: sp.Expr | int = M) -> Poly:
-    """``E_{theta ~ N(0, I_d)}[E(V, Q, m; theta)]``: the pretraining objective at context length m."""
+def pretraining_error(blocks: Blocks | None = None, m: sp.Expr | int = M,
+                      task_covariance: sp.MatrixSymbol | None = None) -> Poly:
+    """``E_{theta ~ N(0, Omega)}[E(V, Q, m; theta)]``: the pretraining objective at context
+    length m, for tasks ``theta ~ N(0, I_d)`` (the poster's choice) or, if ``task_covariance``
+    (a symmetric d x d MatrixSymbol Omega) is given, ``theta ~ N(0, Omega)``."""
     per_task = expected_error(blocks, gauss("theta"), m)
-    return _tidy(expect_gaussian(per_task, "theta", ()))
+    cov = () if task_covariance is None else (Atom(task_covariance, symmetric=True),)
+    return _tidy(expect_gaussian(per_task, "theta", cov))

@@ -245,24 +245,28 @@ _tidy_expr = tidy
 
 # ---------------------------------------------------------------- (a) pretraining
 @lru_cache(maxsize=16)
-def derive_pretrain(m: sp.Expr = sp.oo) -> Strategy:
+def derive_pretrain(m: sp.Expr = sp.oo, task_covariance: sp.MatrixSymbol | None = None) -> Strategy:
     """Minimise the pretraining objective over ``v = (0, 0, 1)``, ``Q = blockdiag(0, Gamma, 0)``.
 
     The first-order condition in Gamma (a matrix equation ``L Gamma R = C``) is solved in the
     word algebra; for ``m -> oo`` the solution's limit is taken.  Stationarity of the full
     objective (every block of V's last row and of Q) at that point, and global optimality,
     are checked by the proof module (Corollary 4.1/4.2).
+
+    ``task_covariance`` (a symmetric d x d ``MatrixSymbol`` Omega) re-derives the pretrained
+    model for tasks ``theta ~ N(0, Omega)`` instead of ``N(0, I_d)``.
     """
     m_fin = M if m == sp.oo else sp.sympify(m)
     gamma = Atom(sp.MatrixSymbol("Gamma", DIM, DIM))
     delta = sp.MatrixSymbol("Delta", DIM, DIM)
     steps = [Step("ansatz: v = (0, 0, 1) (normalisation v_y = 1), Q = blockdiag(0, Gamma, 0)")]
     b = Blocks(vy=sp.S.One, Qxx=mat(gamma))
-    L0, L1 = taylor(lambda bb: pretraining_error(bb, m_fin), b, Blocks(Qxx=mat(Atom(delta))), order=1)
+    L0, L1 = taylor(lambda bb: pretraining_error(bb, m_fin, task_covariance), b,
+                    Blocks(Qxx=mat(Atom(delta))), order=1)
     steps.append(Step("pretraining objective E_theta E(V, Q, m; theta)", to_sympy(L0)))
     grad = matrix_gradient(L1, delta)
     steps.append(Step("gradient in Gamma", sp.MatAdd(*[c * word_expr(w) for c, w in grad])))
-    tag = "m" if m_fin == M else str(m_fin)
+    tag = ("m" if m_fin == M else str(m_fin)) + ("" if task_covariance is None else f"_{task_covariance.name}")
     sol = solve_matrix(grad, gamma, name=(f"Gamma_hat_{tag}", rf"\hat{{\Gamma}}_{{{tag}}}"))
     steps.append(Step("first-order condition solved: Gamma_hat", matexpr_to_sympy(sol)))
     for c, w in sol:
