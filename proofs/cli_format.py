@@ -25,10 +25,10 @@ STRATEGY_LABELS = {
     "value-fewshot": "(d) value-fewshot",
 }
 STRATEGY_LATEX = {
-    "pretrain": r"(a) pretraining",
-    "full": r"(b) full fine-tuning",
-    "value": r"(c) value matrix",
-    "value-fewshot": r"(d) value matrix, few-shot loss",
+    "pretrain": r"(a) pretrain",
+    "full": r"(b) full",
+    "value": r"(c) value",
+    "value-fewshot": r"(d) value-fewshot",
 }
 
 #: How the JSON symbols print in LaTeX (anything else: SymPy's default).
@@ -242,14 +242,17 @@ def table_markdown(rows: Sequence[Any]) -> str:
 
 
 def table_latex(rows: Sequence[Any]) -> str:
-    """A ``tabular`` that compiles with only amsmath loaded."""
-    lines = [r"\begin{tabular}{llll}", r"\hline",
-             " & ".join(TABLE_HEADERS_LATEX) + r" \\", r"\hline"]
+    """A ``tabular`` that compiles with only amsmath loaded (fits an article's text width)."""
+    lines = [r"{\renewcommand{\arraystretch}{1.6}%",
+             r"\begin{tabular}{llll}", r"\hline",
+             r"Strategy & Zero-shot error & Few-shot error & Few-shot error \\",
+             r" & on $\theta_0$ & on $\theta_0$ ($n \to \infty$) & on $-\theta_0$ ($n \to \infty$) \\",
+             r"\hline"]
     for r in order_rows(rows):
         cells = [STRATEGY_LATEX.get(r.strategy, r.strategy)]
-        cells += [f"${expr_latex(getattr(r, c))}$" for c in TABLE_COLUMNS]
+        cells += [f"$\\displaystyle {expr_latex(getattr(r, c))}$" for c in TABLE_COLUMNS]
         lines.append(" & ".join(cells) + r" \\")
-    lines += [r"\hline", r"\end{tabular}"]
+    lines += [r"\hline", r"\end{tabular}}"]
     return "\n".join(lines) + "\n"
 
 

@@ -373,7 +373,9 @@ def test_prove_verbose_prints_the_checks(capsys, fake):
 def test_prove_with_the_stub_backend_lists_no_results(capsys):
     status, out, _ = run(capsys, "prove")
     assert status == 0
-    assert "no results" in out
+    assert out == "no results yet: the backend is not implemented (proofs.api.results)\n"
+    status, out, _ = run(capsys, "prove", "--format", "json")
+    assert status == 0 and json.loads(out)["results"] == []
 
 
 def test_verify_status(capsys, fake):
