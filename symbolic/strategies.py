@@ -79,14 +79,23 @@ def vecexpr_to_sympy(v) -> sp.Basic:
 
 def limit_n(expr: sp.Expr, n: sp.Symbol = N) -> sp.Expr:
     """``lim_{n -> oo}`` of an expression rational in ``n`` (traces, bilinears are constants)."""
-    expr = sp.together(sp.expand(expr))
-    num, den = sp.fraction(expr)
+    num, den = sp.fraction(sp.together(expr))
     pn, pd = sp.Poly(sp.expand(num), n), sp.Poly(sp.expand(den), n)
     if pn.degree() > pd.degree():
         raise ValueError("the expression diverges as n -> oo")
     if pn.degree() < pd.degree():
         return sp.S.Zero
     return sp.factor(pn.LC() / pd.LC())
+
+
+def limit_poly(p: Poly, n: sp.Symbol = N) -> Poly:
+    """``lim_{n -> oo}`` of an engine polynomial, coefficient by coefficient (each is rational in n)."""
+    out = {}
+    for key, c in p.terms.items():
+        lim = limit_n(c, n) if n in sp.sympify(c).free_symbols else c
+        if lim != 0:
+            out[key] = lim
+    return Poly(out)
 
 
 def _limit_m_matexpr(M_: MatExpr) -> MatExpr:
@@ -140,7 +149,7 @@ class Strategy:
 
     def few_shot_limit(self, task: sp.Basic = THETA) -> sp.Expr:
         """``lim_{n -> oo} E(V*, Q*, n; task)``."""
-        return _tidy_expr(limit_n(to_sympy(self.error_poly(task, N))))
+        return _tidy_expr(to_sympy(limit_poly(self.error_poly(task, N))))
 
     def parameters(self) -> dict[str, sp.Basic]:
         """The derived blocks as SymPy objects: ``v_0, v_x, v_y`` (V's last row) and Q's blocks."""
@@ -399,7 +408,7 @@ def derive_value_fewshot(m: sp.Expr = sp.oo, n_ft: sp.Expr = sp.oo) -> Strategy:
     b = val.blocks.with_(vy=VY)
     steps = [Step("S = argmin_V E(V, Q_hat, 0; theta_0) = {v_0 = v_0*, v_x = v_x*, v_y in R}")]
     if n_ft == sp.oo:
-        loss = limit_n(to_sympy(expected_error(b, THETA0, N)))
+        loss = to_sympy(limit_poly(expected_error(b, THETA0, N)))
         steps.append(Step("few-shot loss on theta_0, n_ft -> oo", loss))
     else:
         loss = to_sympy(expected_error(b, THETA0, n_ft))
