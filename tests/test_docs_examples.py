@@ -177,6 +177,7 @@ def test_python_examples(page: Path, page_dir: Path) -> None:
         runner = _Runner(optionflags=FLAGS)
         report = io.StringIO()
         result = runner.run(test, out=report.write, clear_globs=False)
+        globs.update(test.globs)  # DocTest copies its globs: carry the session to the next block
         if result.failed and runner.stub and "needs" in block.markers:
             pytest.skip(f"{block.id}: needs the backend ({runner.stub}); later blocks of the page not run")
         assert result.failed == 0, f"{block.id}:\n{report.getvalue()}"
