@@ -23,6 +23,7 @@ from .calculus import matrix_gradient, solve_matrix, solve_vector, taylor, vecto
 from .convert import to_sympy
 from .definitions import definition
 from .printing import latex
+from .validation import check_count
 from .forms import Poly, const
 from .model import Blocks, MatExpr, mat, prediction_terms, symbolic_blocks, vec
 from .objective import M, N, THETA, THETA0, expected_error, pretraining_error
@@ -174,11 +175,17 @@ class Strategy:
         ``theta`` defaults to ``theta0``; ``C`` is strategy (b)'s free scale.
         """
         from .evaluate import evaluate_poly
-        Sigma = sp.Matrix(Sigma)
-        theta0 = sp.Matrix(theta0)
-        theta = theta0 if theta is None else sp.Matrix(theta)
-        env = {"Sigma": Sigma, "theta_0": theta0, "theta": theta, "sigma": sp.sqrt(sp.nsimplify(sigma2)),
-               "C": sp.nsimplify(C), "n": n}
+        from .validation import check_nonnegative, check_spd, check_vector
+        n = check_count(n, "n", allow_inf=False, allow_symbol=False)
+        Sigma = check_spd(Sigma, "Sigma")
+        d = Sigma.shape[0]
+        theta0 = check_vector(theta0, "theta0", d)
+        theta = theta0 if theta is None else check_vector(theta, "theta", d)
+        sigma2 = check_nonnegative(sigma2, "sigma2")
+        C = sp.Rational(repr(C)) if isinstance(C, float) else sp.sympify(C, strict=True)
+        if C == 0:
+            raise ValueError("C: expected a nonzero scale")
+        env = {"Sigma": Sigma, "theta_0": theta0, "theta": theta, "sigma": sp.sqrt(sigma2), "C": C, "n": n}
         value = evaluate_poly(self.error_poly(THETA, n), env)
         value = sp.simplify(value) if getattr(value, "free_symbols", None) else value
         return value if digits is None else sp.N(value, digits)
@@ -429,6 +436,8 @@ def derive_value_fewshot(m: sp.Expr = sp.oo, n_ft: sp.Expr = sp.oo) -> Strategy:
 def derive(strategy: str, m: sp.Expr = sp.oo, n_ft: sp.Expr = sp.oo) -> Strategy:
     """Dispatch by strategy name (letters a-d accepted)."""
     s = canonical_strategy(strategy)
+    m = check_count(m, "m")
+    n_ft = check_count(n_ft, "n_ft", minimum=1 if s == "value-fewshot" else 0)
     if s == "pretrain":
         return derive_pretrain(m)
     if s == "full":

@@ -1,0 +1,114 @@
+"""Input checks for the symbolic layer's public entry points (exact, no numpy).
+
+Each raises ``ValueError`` naming the argument and the expected form, before any work.
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+import sympy as sp
+
+__all__ = ["check_count", "check_matrix", "check_spd", "check_vector", "check_nonnegative"]
+
+
+def check_count(value: Any, name: str, *, allow_inf: bool = True, allow_symbol: bool = True,
+                minimum: int = 0) -> sp.Expr:
+    """An integer >= ``minimum``, ``sympy.oo`` (if allowed) or an integer symbol (if allowed)."""
+    if isinstance(value, bool):
+        raise ValueError(f"{name}: expected an integer >= {minimum}{' or oo' if allow_inf else ''}, got {value!r}")
+    if isinstance(value, str):
+        if allow_inf and value.strip().lower() in ("inf", "oo", "infinity"):
+            return sp.oo
+        raise ValueError(f"{name}: expected an integer >= {minimum}{' or oo' if allow_inf else ''}, got {value!r}")
+    if isinstance(value, float):
+        if value == float("inf") and allow_inf:
+            return sp.oo
+        if not value.is_integer():
+            raise ValueError(f"{name}: expected an integer >= {minimum}, got {value!r}")
+        value = int(value)
+    try:
+        v = sp.sympify(value, strict=True)
+    except (sp.SympifyError, TypeError):
+        raise ValueError(f"{name}: expected an integer >= {minimum}, got {value!r}") from None
+    if v == sp.oo:
+        if allow_inf:
+            return v
+        raise ValueError(f"{name}: expected a finite integer >= {minimum}, got oo")
+    if isinstance(v, sp.Symbol):
+        if allow_symbol:
+            return v
+        raise ValueError(f"{name}: expected an integer >= {minimum}, got the symbol {v}")
+    if not (v.is_Integer and v >= minimum):
+        raise ValueError(f"{name}: expected an integer >= {minimum}{' or oo' if allow_inf else ''}, got {value!r}")
+    return v
+
+
+def _exact(x: Any, name: str) -> sp.Expr:
+    if isinstance(x, bool) or isinstance(x, str):
+        raise ValueError(f"{name}: expected a number, got {x!r}")
+    if isinstance(x, float):
+        if x != x or x in (float("inf"), float("-inf")):
+            raise ValueError(f"{name}: expected a finite number, got {x!r}")
+        return sp.Rational(repr(x))
+    if isinstance(x, Fraction):
+        return sp.Rational(x.numerator, x.denominator)
+    try:
+        v = sp.sympify(x, strict=True)
+    except (sp.SympifyError, TypeError):
+        raise ValueError(f"{name}: expected a number, got {x!r}") from None
+    if v.has(sp.oo, -sp.oo, sp.zoo, sp.nan):
+        raise ValueError(f"{name}: expected a finite number, got {x!r}")
+    return v
+
+
+def check_matrix(M: Any, name: str, shape: tuple[int, int] | None = None) -> sp.ImmutableMatrix:
+    """An exact SymPy matrix of the given shape (floats become their exact rationals)."""
+    try:
+        rows = M.tolist() if hasattr(M, "tolist") else list(M)
+        rows = [list(r) if isinstance(r, (list, tuple)) or hasattr(r, "__iter__") else [r] for r in rows]
+    except TypeError:
+        raise ValueError(f"{name}: expected a matrix (a list of rows), got {type(M).__name__}") from None
+    if not rows or len({len(r) for r in rows}) != 1:
+        raise ValueError(f"{name}: expected a non-empty matrix with rows of equal length")
+    out = sp.ImmutableMatrix([[_exact(x, name) for x in r] for r in rows])
+    if shape is not None and out.shape != shape:
+        raise ValueError(f"{name}: expected shape {shape[0]}x{shape[1]}, got {out.shape[0]}x{out.shape[1]}")
+    return out
+
+
+def check_vector(v: Any, name: str, d: int | None = None) -> sp.ImmutableMatrix:
+    """An exact column vector of length d."""
+    try:
+        flat = v.tolist() if hasattr(v, "tolist") else list(v)
+    except TypeError:
+        raise ValueError(f"{name}: expected a vector of length {d}, got {type(v).__name__}") from None
+    flat = [x[0] if isinstance(x, (list, tuple)) and len(x) == 1 else x for x in flat]
+    if any(isinstance(x, (list, tuple)) for x in flat):
+        raise ValueError(f"{name}: expected a vector (a flat list of numbers)")
+    if d is not None and len(flat) != d:
+        raise ValueError(f"{name}: expected a vector of length {d}, got length {len(flat)}")
+    return sp.ImmutableMatrix([[_exact(x, name)] for x in flat])
+
+
+def check_spd(Sigma: Any, name: str = "Sigma", d: int | None = None) -> sp.ImmutableMatrix:
+    """An exact symmetric positive definite matrix (checked by leading principal minors)."""
+    S = check_matrix(Sigma, name)
+    if S.shape[0] != S.shape[1] or (d is not None and S.shape != (d, d)):
+        want = f"{d}x{d}" if d is not None else "square"
+        raise ValueError(f"{name}: expected a {want} symmetric positive definite matrix, got shape {S.shape[0]}x{S.shape[1]}")
+    if S != S.T:
+        raise ValueError(f"{name}: expected a symmetric matrix, got one with {name}[0,1] != {name}[1,0] or similar")
+    for k in range(1, S.shape[0] + 1):
+        minor = S[:k, :k].det()
+        if not (minor.is_number and minor > 0):
+            raise ValueError(f"{name}: expected a positive definite matrix, but its leading {k}x{k} minor is {minor}")
+    return S
+
+
+def check_nonnegative(x: Any, name: str) -> sp.Expr:
+    """An exact number >= 0 (e.g. the noise variance sigma2)."""
+    v = _exact(x, name)
+    if v.is_number and v < 0:
+        raise ValueError(f"{name}: expected a number >= 0, got {x!r}")
+    return v
