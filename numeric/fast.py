@@ -189,7 +189,7 @@ def _spawn(seed: int | np.random.Generator, k: int) -> list[np.random.Generator]
 
 def estimate_error_fast(V: Any, Q: Any, *, n: Any, theta: Any, Sigma: Any, sigma2: Any, samples: Any = 100_000,
                         seed: int | np.random.Generator = 0, chunk: int | None = None,
-                        control_variate: bool = True) -> Estimate:
+                        control_variate: bool = True, antithetic: bool = True) -> Estimate:
     r"""Fast Monte Carlo estimate of E(V, Q, n; theta) = E[(f([Z_[n] z_{n+1}]; V, Q) - y_{n+1})^2].
 
     Same arguments and :class:`~numeric.montecarlo.Estimate` as
@@ -227,10 +227,7 @@ def estimate_error_fast(V: Any, Q: Any, *, n: Any, theta: Any, Sigma: Any, sigma
     if chunk is None:
         chunk = MEMORY_BUDGET_FLOATS // 8
 
-    def draw(k: int) -> np.ndarray:
-        # u_bar' = g / sqrt(n); only g_1 = g[0] survives the conditioning below
-        g1 = rng_normal.standard_normal(k)
-        chi2 = rng_chi2.chisquare(n - 1, size=k) if n >= 2 else np.zeros(k)   # A_11^2 of Bartlett
+    def quad(g1: np.ndarray, chi2: np.ndarray) -> np.ndarray:
         coef = sqrt_n * a0 + rho * g1                 # n (a0 + rho u_bar'_1) / sqrt(n)
         x0 = (sqrt_n * rho) * g1                      # delta t'_0
         x1 = coef * g1 + rho * (chi2 - n)             # delta t'_1
@@ -239,6 +236,26 @@ def estimate_error_fast(V: Any, Q: Any, *, n: Any, theta: Any, Sigma: Any, sigma
         out = (K00 * x0 + 2 * K01 * x1) * x0 + K11 * x1 * x1 + tr_rest * (coef * coef + rho * rho * chi2)
         if not control_variate:
             out += lin0 * x0 + lin1 * x1
+        return out
+
+    # antithetic pair (g1, -g1): the average of quad keeps its even part in g1, which is
+    # c2 g1^2 + K11 e^2 + tr_rest (n a0^2 + rho^2 chi2) (+ lin1 e without the control variate)
+    # with e = rho (g1^2 + chi2 - n), the even part of delta t'_1
+    A, c = sqrt_n * rho, sqrt_n * a0
+    c2 = K00 * A * A + 2 * K01 * A * c + K11 * c * c + tr_rest * rho * rho
+    c0_even = tr_rest * c * c
+
+    def draw(k: int) -> np.ndarray:
+        # u_bar' = g / sqrt(n); only g_1 = g[0] survives the conditioning in quad()
+        g1 = rng_normal.standard_normal(k)
+        chi2 = rng_chi2.chisquare(n - 1, size=k) if n >= 2 else np.zeros(k)   # A_11^2 of Bartlett
+        if not antithetic:
+            return quad(g1, chi2)
+        g2 = g1 * g1
+        e = rho * (g2 + chi2 - n)
+        out = c2 * g2 + (K11 * e) * e + (tr_rest * rho * rho) * chi2 + c0_even
+        if not control_variate:
+            out += lin1 * e
         return out
 
     return run_chunked(samples, chunk, draw, shift=plan.const)
