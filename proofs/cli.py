@@ -19,7 +19,6 @@ import os
 import re
 import sys
 import time
-from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from proofs import cli_args as A
@@ -93,7 +92,7 @@ def _format_option(sub: argparse.ArgumentParser, name: str) -> None:
     choices = FORMATS[name]
     sub.add_argument("--format", default="text", metavar="{" + ",".join(choices) + "}",
                      type=A.argtype(lambda t, o: A.choice(o, choices)(t), "--format"),
-                     help=f"output format (default: text); json is documented in docs/cli.md")
+                     help="output format (default: text); json is documented in docs/cli.md")
 
 
 def _setting_options(sub: argparse.ArgumentParser, *, curve: bool) -> None:

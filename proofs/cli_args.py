@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import re
 from dataclasses import dataclass
 from fractions import Fraction
@@ -29,8 +28,8 @@ __all__ = [
     "UsageError", "STRATEGIES", "STRATEGY_LETTERS", "TASKS",
     "parse_strategy", "parse_task", "choice", "parse_count", "parse_dimension",
     "parse_range", "parse_sigma2", "parse_scale", "parse_samples", "parse_seed",
-    "load_json", "load_sigma", "load_theta0", "load_params", "ParamsFile",
-    "check_output_path", "identity", "unit_vector",
+    "argtype", "load_json", "load_sigma", "load_theta0", "load_params", "ParamsFile",
+    "resolve_dimension", "check_output_path", "identity", "unit_vector",
 ]
 
 STRATEGIES = ("pretrain", "full", "value", "value-fewshot")
@@ -372,12 +371,3 @@ def check_output_path(path: str | Path, option: str = "--out") -> Path:
     if not parent.is_dir():
         raise UsageError(f"{option}: the directory {str(parent)!r} does not exist")
     return path
-
-
-def is_finite_number(x: Any) -> bool:
-    """True for a finite int/float/Fraction (not bool)."""
-    if isinstance(x, bool):
-        return False
-    if isinstance(x, (int, Fraction)):
-        return True
-    return isinstance(x, float) and math.isfinite(x)

@@ -6,7 +6,6 @@ alone; the formats' details are in test_cli_format.py.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from fractions import Fraction
@@ -16,6 +15,8 @@ import pytest
 import sympy as sp
 
 from proofs import cli
+if str(Path(__file__).parent) not in sys.path:  # the fake backend lives beside this file
+    sys.path.insert(0, str(Path(__file__).parent))
 from test_cli_fakes import RESULT_IDS, Result, VerifyRow, install, install_figure, run
 
 SUBCOMMANDS = ["prove", "table", "params", "curve", "error", "verify", "figure", "latex"]

@@ -7,11 +7,15 @@ from __future__ import annotations
 
 import json
 import math
+import sys
+from pathlib import Path
 
 import pytest
 import sympy as sp
 
 from proofs import cli_format as F
+if str(Path(__file__).parent) not in sys.path:  # the fake backend lives beside this file
+    sys.path.insert(0, str(Path(__file__).parent))
 from test_cli_fakes import RESULT_IDS, SYMBOLS, install, poster_table, run
 
 SYMBOL_NAMES = {"d", "sigma", "n", "m", "theta0_Sigma_theta0"}

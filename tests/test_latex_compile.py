@@ -9,11 +9,14 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from proofs import cli_format as F
+if str(Path(__file__).parent) not in sys.path:  # the fake backend lives beside this file
+    sys.path.insert(0, str(Path(__file__).parent))
 from test_cli_fakes import Fake, poster_table
 
 PDFLATEX = shutil.which("pdflatex")
