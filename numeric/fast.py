@@ -6,18 +6,18 @@ S = sum_{i <= n} z_i z_i^T. The prediction is
 
     f = v^T (S + q q^T) Q q / N = s^T Q q / N + (v^T q)(q^T Q q) / N,     s = S v,
 
-so the context enters only through the vector s = S v. Three exact steps make the
+so the context enters only through the vector s = S v. Four exact steps make the
 estimator fast and its variance small:
 
 1. **Sufficient statistic, Bartlett.** w_i = M u_i with u_i ~ N(0, I_{d+1}) and
    M = [[L, 0], [theta^T L, sigma]] (L L^T = Sigma), so w_i ~ N(0, C),
-   C = [[Sigma, Sigma theta], [theta^T Sigma, theta^T Sigma theta + sigma^2]].
-   S = P S_u P^T with P = diag(1, M) and S_u built from the u_i; S_u splits into the
-   mean u_bar ~ N(0, I/n) and the scatter W ~ Wishart(n-1, I), independent. s needs
-   only W a_u for the fixed vector a_u = M^T v_w; rotating a_u onto e_1 (an orthogonal
-   O, which leaves Wishart(n-1, I) invariant), W e_1 is the first column of the
-   Bartlett factor times its corner: chi_{n-1} (chi_{n-1}, N(0,1), ..., N(0,1)).
-   A prompt costs 2(d+1) - 1 standard normals and one chi-square, whatever n is.
+   C = [[Sigma, Sigma theta], [theta^T Sigma, theta^T Sigma theta + sigma^2]] (M works even
+   when sigma^2 = 0 and C is singular). S = P S_u P^T with P = diag(1, M), and S_u splits
+   into the mean u_bar ~ N(0, I/n) and the scatter W ~ Wishart(n-1, I), independent. s needs
+   only W a_u for the fixed vector a_u = M^T v_w; rotating a_u onto e_1 by an orthogonal O
+   (which leaves N(0, I/n) and Wishart(n-1, I) invariant), W e_1 is the first column of the
+   Bartlett factor times its corner: chi_{n-1} (chi_{n-1}, N(0,1), ..., N(0,1)) (valid for
+   every n >= 1, singular Wishart included).
 2. **Conditioning on the query** (Rao-Blackwell). Given s, the error is a cubic
    polynomial R(g) of g ~ N(0, I_d) (x = L g) plus the noise; E[R^2 | s] + sigma^2 is
    computed in closed form from Gaussian moments up to order 6 (``_query_moments``),
@@ -25,8 +25,16 @@ estimator fast and its variance small:
    sigma^2 + c0 + 2 k^T s_hat + s_hat^T H s_hat.
 3. **Control variate with a known mean.** E[s_hat] = (n/N)(v_0, C v_w) is known; the
    part of the sample linear in s_hat - E[s_hat] has mean exactly 0 and is dropped.
-   What is left to average is the quadratic form (s_hat - E s_hat)^T H (s_hat - E s_hat),
-   whose spread falls like 1/n.
+   What is left to average is the quadratic form (s_hat - E s_hat)^T H (s_hat - E s_hat).
+4. **Conditioning on the orthogonal directions, antithetic pairs.** In the rotated
+   coordinates, the components 2..d+1 of S_u a are, given g_1 = sqrt(n) u_bar'_1 and
+   chi^2 = chi^2_{n-1}, independent N(0, (sqrt(n) a_0 + rho g_1)^2 + rho^2 chi^2); their
+   share of the quadratic form is replaced by its conditional mean (a trace) and their
+   cross terms (mean 0) dropped. The pair (g_1, -g_1) is averaged (antithetic), which
+   keeps the even part of the sample in g_1.
+
+So a sample costs one standard normal g_1 and one chi-square chi^2_{n-1}, and a few
+scalar operations, whatever n and d are; its spread falls like 1/n for large n.
 
 Zero-shot (n = 0) has no context, so the estimate is exact (standard error 0). The
 same algebra with the last quadratic form replaced by its mean gives
@@ -95,6 +103,7 @@ class _Plan:
     G: np.ndarray         # (D, D): s = G t' in the rotated Bartlett coordinates
     a0: float
     rho: float
+    cov_factor: float     # Cov(s_hat) = cov_factor * cov1, cov_factor = n / N^2 (0 at n = inf)
 
 
 def _plan(V: np.ndarray, Q: np.ndarray, n: int | float, theta: np.ndarray, Sigma: np.ndarray,
@@ -158,8 +167,7 @@ def _plan(V: np.ndarray, Q: np.ndarray, n: int | float, theta: np.ndarray, Sigma
     G[0, 0] = 1.0
     G[1:, 1:] = M @ O.T
     plan = _Plan(d=d, n=n, const=const, H=H, lin=k + H @ mean_shat, mean_shat=mean_shat, cov1=cov1, G=G,
-                 a0=v0, rho=rho)
-    plan._cov_factor = cov_factor  # type: ignore[attr-defined]
+                 a0=v0, rho=rho, cov_factor=cov_factor)
     return plan
 
 
@@ -178,7 +186,7 @@ def moment_error(V: Any, Q: Any, *, n: Any, theta: Any, Sigma: Any, sigma2: Any)
     V, Q, n, theta, Sigma, sigma2, *_ = validate_setting(V, Q, n, theta, Sigma, sigma2, None, None, None,
                                                         allow_inf_n=True)
     plan = _plan(V, Q, n, theta, Sigma, sigma2)
-    return float(plan.const + plan._cov_factor * np.sum(plan.H * plan.cov1))  # type: ignore[attr-defined]
+    return float(plan.const + plan.cov_factor * np.sum(plan.H * plan.cov1))
 
 
 def _spawn(seed: int | np.random.Generator, k: int) -> list[np.random.Generator]:
@@ -193,11 +201,13 @@ def estimate_error_fast(V: Any, Q: Any, *, n: Any, theta: Any, Sigma: Any, sigma
     r"""Fast Monte Carlo estimate of E(V, Q, n; theta) = E[(f([Z_[n] z_{n+1}]; V, Q) - y_{n+1})^2].
 
     Same arguments and :class:`~numeric.montecarlo.Estimate` as
-    :func:`numeric.montecarlo.estimate_error`. Each sample draws the context's sufficient
-    statistic (Bartlett, 2d+1 normals and one chi-square: cost independent of n) and
-    averages the squared error over the query and its noise exactly; with
-    ``control_variate`` (default) the zero-mean part linear in the statistic is dropped.
-    Unbiased either way; see the module docstring for the maths.
+    :func:`numeric.montecarlo.estimate_error`. Each sample draws the part of the context's
+    sufficient statistic S v that is not integrated out exactly (Bartlett coordinates: one
+    normal and one chi-square, cost independent of n and d) and averages the squared error
+    over the query, its noise and the other directions exactly; with ``control_variate``
+    (default) the zero-mean part linear in the statistic is dropped, with ``antithetic``
+    (default) each sample is the mean over the pair (g_1, -g_1), i.e. ``samples`` pairs.
+    Unbiased with either switch; see the module docstring for the maths.
 
     - n = 0: exact (stderr 0), the context being empty.
     - n = ``math.inf``: the limit of infinitely many shots, exact (stderr 0).
@@ -246,7 +256,7 @@ def estimate_error_fast(V: Any, Q: Any, *, n: Any, theta: Any, Sigma: Any, sigma
     c0_even = tr_rest * c * c
 
     def draw(k: int) -> np.ndarray:
-        # u_bar' = g / sqrt(n); only g_1 = g[0] survives the conditioning in quad()
+        # u_bar' = g / sqrt(n) in the rotated coordinates; only g_1 survives the conditioning
         g1 = rng_normal.standard_normal(k)
         chi2 = rng_chi2.chisquare(n - 1, size=k) if n >= 2 else np.zeros(k)   # A_11^2 of Bartlett
         if not antithetic:
