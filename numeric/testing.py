@@ -223,6 +223,11 @@ class CalibrationRow:
     def power(self) -> float:
         return min(self.caught_up, self.caught_down) / self.seeds
 
+    @property
+    def exact(self) -> bool:
+        """True when the estimates had standard error 0 (exact paths: n = 0, n = inf, no randomness)."""
+        return self.mean_rel_stderr == 0
+
 
 @dataclass(frozen=True)
 class Calibration:
@@ -259,14 +264,27 @@ class Calibration:
         return min(r.power for r in self.rows)
 
     @property
+    def statistical_rows(self) -> list[CalibrationRow]:
+        """The rows whose estimates have a positive standard error (not the exact paths)."""
+        return [r for r in self.rows if not r.exact]
+
+    @property
+    def statistical_checks(self) -> int:
+        return sum(r.seeds for r in self.statistical_rows)
+
+    @property
+    def statistical_false_alarms(self) -> int:
+        return sum(r.false_alarms for r in self.statistical_rows)
+
+    @property
     def over2_rate(self) -> float:
-        """Fraction of runs with |z| > 2 against the right value (0.0455 for an exact N(0, 1) z)."""
-        return sum(r.over2 for r in self.rows) / self.checks
+        """Fraction of statistical runs with |z| > 2 against the right value (0.0455 for an exact N(0, 1) z)."""
+        return sum(r.over2 for r in self.statistical_rows) / max(1, self.statistical_checks)
 
     @property
     def over3_rate(self) -> float:
-        """Fraction of runs with |z| > 3 (0.0027 for an exact N(0, 1) z)."""
-        return sum(r.over3 for r in self.rows) / self.checks
+        """Fraction of statistical runs with |z| > 3 (0.0027 for an exact N(0, 1) z)."""
+        return sum(r.over3 for r in self.statistical_rows) / max(1, self.statistical_checks)
 
     def summary(self) -> str:
         rels = self.rel_error if isinstance(self.rel_error, tuple) else (self.rel_error,)
@@ -274,10 +292,13 @@ class Calibration:
             f"power against +-{r:.0%} off: min over {len(self.rows)} settings "
             f"{min(min(c[1], c[2]) for row in self.rows for c in row.caught if c[0] == r) / self.rows[0].seeds:.2f}"
             for r in rels) if self.two_sided else f"power against wrong_fn: min {self.min_power:.2f}"
+        k, m = self.statistical_false_alarms, self.statistical_checks
+        stat = (f" (of which with stderr > 0: {k}/{m}, 95% upper bound {clopper_pearson_upper(k, m):.4f})"
+                if m != self.checks and m > 0 else "")
         return (f"{self.method} estimator, {self.samples} samples, |z| <= {self.z_tol:g}: false alarms "
                 f"{self.false_alarms}/{self.checks} = {self.false_alarm_rate:.4f} (95% upper bound "
-                f"{self.false_alarm_upper95:.4f}); |z| > 2: {self.over2_rate:.4f} (normal 0.0455), |z| > 3: "
-                f"{self.over3_rate:.4f} (normal 0.0027); {powers}; {self.seconds:.1f} s")
+                f"{self.false_alarm_upper95:.4f}){stat}; over runs with stderr > 0, |z| > 2: {self.over2_rate:.4f} "
+                f"(normal 0.0455), |z| > 3: {self.over3_rate:.4f} (normal 0.0027); {powers}; {self.seconds:.1f} s")
 
     def markdown(self) -> str:
         rels = self.rel_error if isinstance(self.rel_error, tuple) else (self.rel_error,)
@@ -312,9 +333,10 @@ def calibrate(value_fn: Callable[[dict[str, Any]], Any], settings: Sequence[Mapp
               wrong_fn: Callable[[dict[str, Any]], Any] | None = None, first_seed: int = 0) -> Calibration:
     """Measure the false-alarm rate and the power of :func:`check_against_monte_carlo`.
 
-    For every setting (a mapping with keys V, Q, n, theta, Sigma, sigma2, and optionally
+    For every setting i (a mapping with keys V, Q, n, theta, Sigma, sigma2, and optionally
     ``name``; or a :class:`numeric.strategies.Case`) and every seed in
-    ``first_seed .. first_seed + seeds - 1``, one Monte Carlo estimate is made and compared with
+    ``first_seed + i * seeds .. first_seed + (i + 1) * seeds - 1`` (distinct seeds, so settings
+    are independent), one Monte Carlo estimate is made and compared with
 
     - ``value_fn(setting)``, the exact error: a failure is a false alarm;
     - a wrong value, ``value * (1 + rel_error)`` and ``value * (1 - rel_error)`` (for each
@@ -356,7 +378,7 @@ def calibrate(value_fn: Callable[[dict[str, Any]], Any], settings: Sequence[Mapp
         wrongs = ([_check_value(wrong_fn(dict(clean)), f"wrong_fn(settings[{i}])")] if wrong_fn is not None
                   else [value * (1 + sgn * r) for r in rels for sgn in (1, -1)])
         fa, caught, rel, zmax, over2, over3 = 0, [0] * len(wrongs), 0.0, 0.0, 0, 0
-        for s in range(first_seed, first_seed + seeds):
+        for s in range(first_seed + i * seeds, first_seed + (i + 1) * seeds):   # distinct seeds per setting
             est = _estimate(method, V, Q, n, theta, Sigma, sigma2, samples_, s)
             c = _compare(value, est, z_tol, method)
             fa += not c.passed
