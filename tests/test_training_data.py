@@ -1,0 +1,94 @@
+"""Prompt samplers, the prefetcher and checkpoints (numeric.training.data, .checkpoint)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from numeric.training.checkpoint import load_checkpoint, save_checkpoint
+from numeric.training.data import DatasetPromptSampler, Prefetcher, TaskPromptSampler, make_dataset
+from numeric.training.train import OptimConfig, PretrainConfig, pretrain
+
+
+def test_task_sampler_layout_and_moments():
+    rng = np.random.default_rng(0)
+    d, n, sigma2 = 3, 4, 0.25
+    s = TaskPromptSampler(d=d, n=n, sigma2=sigma2, batch=40000)
+    b = s.fill(rng, s.new_buffer())
+    assert b.X.shape == (40000, n + 1, d) and b.Y.shape == (40000, n + 1) and b.target.shape == (40000,)
+    assert np.all(b.Y[:, -1] == 0)
+    # y = theta^T x + eps with theta ~ N(0, I): E[y^2] = d + sigma2, E[x x^T] = I
+    for values, expected in ((b.target ** 2, d + sigma2), (b.Y[:, 0] ** 2, d + sigma2),
+                             (b.X[:, 1, 0] ** 2, 1.0), (b.X[:, 1, 0] * b.X[:, 1, 1], 0.0)):
+        se = values.std() / np.sqrt(values.size)
+        assert abs(values.mean() - expected) < 5 * se
+
+
+def test_fixed_task_and_sphere_tasks():
+    rng = np.random.default_rng(1)
+    theta = np.array([1.0, -2.0])
+    s = TaskPromptSampler(d=2, n=3, sigma2=0.0, batch=100, theta=theta, noiseless_target=True)
+    b = s.fill(rng, s.new_buffer())
+    np.testing.assert_allclose(b.Y[:, :-1], b.X[:, :-1] @ theta)
+    np.testing.assert_allclose(b.target, b.X[:, -1] @ theta)
+    s = TaskPromptSampler(d=2, n=30, sigma2=0.0, batch=50, tasks="sphere")
+    b = s.fill(rng, s.new_buffer())
+    # noiseless: y_i = theta^T x_i; recover theta per prompt by least squares, |theta| = 1
+    th = np.array([np.linalg.lstsq(b.X[k, :-1], b.Y[k, :-1], rcond=None)[0] for k in range(50)])
+    np.testing.assert_allclose(np.linalg.norm(th, axis=1), 1.0, rtol=1e-8)
+    with pytest.raises(ValueError, match="^tasks: expected one of gaussian, sphere"):
+        TaskPromptSampler(d=2, n=1, sigma2=0.1, batch=1, tasks="uniform")
+
+
+def test_dataset_sampler_draws_examples_of_the_dataset():
+    rng = np.random.default_rng(2)
+    x, y = make_dataset(rng, theta=np.array([1.0, 0.5]), size=30, sigma2=0.1)
+    s = DatasetPromptSampler(x, y, n=4, batch=200)
+    b = s.fill(rng, s.new_buffer())
+    rows = {tuple(r) for r in x}
+    label = dict(zip(map(tuple, x), y))
+    for k in range(200):
+        for i in range(5):
+            assert tuple(b.X[k, i]) in rows
+        for i in range(4):
+            assert b.Y[k, i] == label[tuple(b.X[k, i])]
+        assert b.Y[k, -1] == 0 and b.target[k] == label[tuple(b.X[k, -1])]
+
+
+@pytest.mark.parametrize("threaded", [False, True])
+def test_prefetcher_gives_the_same_draws_with_or_without_thread(threaded):
+    s = TaskPromptSampler(d=2, n=3, sigma2=0.1, batch=8)
+    plain = [s.fill(r, s.new_buffer()).X.copy() for r in [np.random.default_rng(7)] for _ in range(1)]
+    rng = np.random.default_rng(7)
+    ref = [s.fill(rng, s.new_buffer()).X.copy() for _ in range(5)]
+    assert np.array_equal(plain[0], ref[0])
+    with Prefetcher(s.fill, s.new_buffer, np.random.default_rng(7), threaded=threaded) as pf:
+        got = [pf.next().X.copy() for _ in range(5)]
+    for a, b in zip(ref, got):
+        assert np.array_equal(a, b)
+
+
+def test_pretraining_is_reproducible_and_thread_independent():
+    cfg = PretrainConfig(d=2, m=4, optim=OptimConfig(steps=20, batch=64, lr=1e-2))
+    a = pretrain(cfg, 3, threaded=True)
+    b = pretrain(cfg, 3, threaded=False)
+    assert np.array_equal(a.V, b.V) and np.array_equal(a.Q, b.Q)
+    assert np.array_equal(a.log["loss"], b.log["loss"])
+    assert a.V[-1, -1] == 1.0
+
+
+def test_checkpoint_round_trip(tmp_path):
+    cfg = PretrainConfig(d=2, m=4, optim=OptimConfig(steps=10, batch=32))
+    r = pretrain(cfg, 0)
+    path = save_checkpoint(tmp_path / "pre", r)
+    assert path.name == "pre.npz"
+    back = load_checkpoint(path)
+    assert back.stage == "pretrain" and back.config == r.config and back.scale == r.scale
+    assert np.array_equal(back.V, r.V) and np.array_equal(back.Q, r.Q)
+    assert back.log.keys() == r.log.keys() and np.array_equal(back.log["loss"], r.log["loss"])
+    with pytest.raises(ValueError, match="^path: expected a file in an existing folder"):
+        save_checkpoint(tmp_path / "missing" / "x.npz", r)
+    with pytest.raises(ValueError, match="^path: expected an existing checkpoint file"):
+        load_checkpoint(tmp_path / "nothing.npz")
+    np.savez(tmp_path / "other.npz", V=np.eye(4))
+    with pytest.raises(ValueError, match="not an icl-finetune checkpoint"):
+        load_checkpoint(tmp_path / "other.npz")
