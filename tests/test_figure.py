@@ -1,0 +1,163 @@
+"""The figure and the closeness report (proofs.figure, proofs.closeness), with a fake theory backend."""
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import sympy as sp
+
+import proofs.api as api
+from numeric.training import OptimConfig, Protocol, limit_error
+from proofs import closeness as C
+
+pytest.importorskip("matplotlib")
+pytest.importorskip("tqdm")
+
+from proofs.figure import make_figure  # noqa: E402
+
+FULL_FREE = ["C (scale: V[-1, x] = C theta_0, Q_00 = 1/C)", "v_y = V[-1,-1]", "Q[y, 0], Q[y, x] (last row of Q)",
+             "Q[0, x] - Q[x, 0]^T", "the antisymmetric part of Q[x, x]"]
+
+
+def fake_params(strategy, *, d=None, sigma2=None, m=None, n_ft=None, scale=1, Sigma=None, theta0=None):
+    """Hint-level parameters (a test double: the real ones are derived)."""
+    if strategy not in ("pretrain", "full", "value", "value-fewshot"):
+        raise ValueError(f"strategy: unknown {strategy!r}")
+    th = np.asarray(theta0, dtype=float)
+    g = (m + 1) / (m + 1 + d + sigma2)
+    V = np.zeros((d + 2, d + 2))
+    V[-1, -1] = 1.0
+    Q = np.zeros((d + 2, d + 2))
+    Q[1:d + 1, 1:d + 1] = g * np.eye(d)
+    free = ["V[0:d+1, :]"]
+    if strategy == "full":
+        V[-1, 1:d + 1] = scale * th
+        Q = np.zeros_like(Q)
+        Q[0, 0] = 1 / scale
+        free = FULL_FREE
+    elif strategy in ("value", "value-fewshot"):
+        V[-1, 1:d + 1] = th / (g * (d + 4))
+        free = ["v_y = V[-1,-1] (absent from the zero-shot loss)"] if strategy == "value" else free
+    return SimpleNamespace(V=sp.Matrix(V), Q=sp.Matrix(Q), free=free, convention="test double")
+
+
+def fake_curve(strategy, task, ns, *, d, sigma2, m, n_ft, scale=1.0, Sigma=None, theta0=None):
+    p = fake_params(strategy, d=d, sigma2=sigma2, m=m, n_ft=n_ft, scale=scale, theta0=theta0)
+    th = np.asarray(theta0, dtype=float) * (1 if task == "target" else -1)
+    lim = limit_error(np.array(p.V, dtype=float), np.array(p.Q, dtype=float), th, sigma2=sigma2)
+    return SimpleNamespace(n=list(ns), error=[lim * (1 + 1 / (n + 1)) for n in ns], limit=lim)
+
+
+@pytest.fixture
+def fake_api(monkeypatch):
+    monkeypatch.setattr(api, "params", fake_params)
+    monkeypatch.setattr(api, "curve", fake_curve)
+
+
+def tiny_protocol(**kw) -> Protocol:
+    steps = {s: OptimConfig(steps=30, batch=200, lr=1e-2) for s in ("full", "value", "value-fewshot", "query-key")}
+    base = dict(name="tiny", d=3, m=6, n_ft=6, pretrain_optim=OptimConfig(steps=60, batch=300, lr=2e-2),
+                finetune_optim=steps, dataset_size=500, eval_samples=400, ns=tuple(range(6)))
+    base.update(kw)
+    return Protocol(**base)
+
+
+def test_figure_files_json_and_checkpoints(tmp_path, fake_api):
+    out = tmp_path / "fig.png"
+    rep = make_figure(out, 1, True, progress=False, protocol=tiny_protocol())
+    assert [p.name for p in rep.paths] == ["fig.png", "fig.pdf"]
+    for p in rep.paths:
+        assert p.stat().st_size > 1000
+    assert rep.json_path == tmp_path / "fig.closeness.json"
+    data = json.loads(rep.json_path.read_text())
+    assert list(data["models"]) == ["pretrain", "full", "value", "value-fewshot", "query-key"]
+    assert data["seed"] == 1 and data["protocol"]["name"] == "tiny"
+    for name in ("pretrain", "full", "value", "value-fewshot"):
+        entry = data["models"][name]
+        assert set(entry["parameters"]) >= {"distance", "distance_modulo_free", "free", "free_unparsed"}
+        assert entry["parameters"]["free_unparsed"] == []
+        for task in ("target", "opposite"):
+            g = entry["errors"][task]
+            assert g["n"] == list(range(6)) and len(g["theory"]) == 6 and "limit_rel_gap" in g
+    assert "update_distance" in data["models"]["value"]["parameters"]
+    assert data["models"]["full"]["scale"] > 0
+    assert data["models"]["query-key"]["parameters"] is None
+    assert {p.name for p in rep.checkpoints} == {"pretrain.npz", "full.npz", "value.npz", "value-fewshot.npz",
+                                                 "query-key.npz"}
+    text = rep.summary()
+    assert "value-fewshot" in text and "param distance" in text and "fig.closeness.json" in text
+    # replot from the checkpoints: no training, same models
+    again = make_figure(out, 1, True, progress=False, protocol=tiny_protocol(), reuse=True)
+    assert all(again.closeness["seconds"][s] == 0.0 for s in ("pretrain", "full", "value"))
+    assert again.closeness["models"]["value"]["V_last_row"] == data["models"]["value"]["V_last_row"]
+    # another seed retrains
+    other = make_figure(out, 2, True, progress=False, protocol=tiny_protocol(), reuse=True)
+    assert other.closeness["seconds"]["pretrain"] > 0
+
+
+def test_pdf_out_and_missing_theory(tmp_path, capsys):
+    # proofs.api is still a stub here: the figure draws trained points and says why there are no curves
+    try:
+        api.curve("pretrain", "target", [0], d=2, sigma2=0.1, m=2, n_ft=2, theta0=[1, 0])
+    except NotImplementedError:
+        pass
+    else:
+        pytest.skip("proofs.api.curve is implemented; covered by the other tests")
+    rep = make_figure(tmp_path / "f.pdf", 0, True, progress=True, protocol=tiny_protocol(d=2))
+    assert [p.name for p in rep.paths] == ["f.pdf", "f.png"]
+    assert any("not implemented" in w for w in rep.warnings)
+    assert rep.closeness["models"]["value"]["parameters"] is None
+    assert "training" in capsys.readouterr().err            # the progress bar
+
+
+def test_quick_protocol_runs(tmp_path, fake_api):
+    """The CI-size run (make_figure with quick=True), end to end."""
+    rep = make_figure(tmp_path / "q.png", 0, True, progress=False)
+    models = rep.closeness["models"]
+    assert rep.closeness["protocol"]["name"] == "quick"
+    # the fake theory is the hint-level optimum: trained parameters must be near it
+    assert models["pretrain"]["parameters"]["distance"] < 0.05
+    assert models["value"]["parameters"]["distance"] < 0.05
+    assert models["full"]["parameters"]["distance_modulo_free"] < 0.1
+
+
+def test_free_directions_read_the_derivation_names():
+    basis, unparsed = C.free_directions(FULL_FREE + ["V[0:d+1, :] (rows)", "Q[:, d+1] (query label)", "mystery"], 2)
+    assert unparsed == ["mystery"]
+    # v_y (1) + Q's last row on columns 0..d (3) + Q[0,x]-Q[x,0] (2) + antisym Q_xx (1)
+    assert basis.shape == (7, 4 + 4 * 3)
+    np.testing.assert_allclose(basis @ basis.T, np.eye(7), atol=1e-12)
+
+
+def test_parameter_distance_modulo_free():
+    d = 2
+    V = np.zeros((4, 4))
+    V[-1] = [0, 0.5, 0, 1]
+    Q = np.zeros((4, 4))
+    Q[0, 0] = 2.0
+    assert C.parameter_distance(V, Q, V, Q)["distance"] == 0
+    V2, Q2 = V.copy(), Q.copy()
+    V2[-1, -1] = 3.0                       # free under the names below
+    Q2[1, 2], Q2[2, 1] = 0.4, -0.4         # antisymmetric part of Q_xx: free
+    Q2[:, -1] = 7.0                        # never reaches the output
+    V2[0] = 5.0                            # never reaches the output
+    r = C.parameter_distance(V2, Q2, V, Q, free=FULL_FREE)
+    assert r["distance"] > 0.5
+    assert r["distance_modulo_free"] == pytest.approx(0.0, abs=1e-12)
+    Q2[1, 2] = 0.5                         # a symmetric part is not free
+    assert C.parameter_distance(V2, Q2, V, Q, free=FULL_FREE)["distance_modulo_free"] > 0
+    r = C.parameter_distance(V, Q, V, Q, V_start=V * 0, Q_start=Q * 0, V_ref_start=V * 0, Q_ref_start=Q * 0)
+    assert r["update_distance"] == 0
+
+
+def test_fit_full_scale_and_error_gap():
+    V = np.zeros((4, 4))
+    Q = np.zeros((4, 4))
+    V[-1, 1:3] = [0.3, 0.0]
+    Q[0, 0] = 1 / 0.3
+    assert C.fit_full_scale(V, Q, [1.0, 0.0]) == pytest.approx(0.3)
+    g = C.error_gap([0, 1], [1.1, 2.0], [0.05, 0.0], [1.0, 2.0], limit_trained=1.0, limit_theory=0.5)
+    assert g["rel_gap"] == pytest.approx([0.1, 0.0]) and g["z"] == pytest.approx([2.0, 0.0])
+    assert g["max_abs_rel_gap"] == pytest.approx(0.1) and g["limit_rel_gap"] == pytest.approx(1.0)
