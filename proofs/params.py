@@ -1,0 +1,185 @@
+"""The derived V and Q of a strategy: symbolic block layout, or explicit exact matrices.
+
+Layout (docs/CONVENTIONS.md): token ``z = (1, x, y)``, index 0 the constant, 1..d the input,
+d+1 the label.  Only ``v = V[-1, :]`` and ``Q[:, :d+1]`` reach the output; the toolkit sets
+every other entry to its pretrained value, 0 (the convention of the ``free`` list), and
+V[-1, -1] carries the normalisation ``v_y`` (1 for the pretrained model).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import sympy as sp
+
+__all__ = ["ParamsResult", "Entry", "params", "block_matrices", "explicit_matrices", "setting"]
+
+
+class Entry(sp.MatrixExpr):
+    """A scalar as a 1 x 1 block of a :class:`sympy.BlockMatrix` (prints as the scalar)."""
+
+    def __new__(cls, e: Any):
+        return sp.Basic.__new__(cls, sp.sympify(e))
+
+    @property
+    def shape(self):
+        return (sp.S.One, sp.S.One)
+
+    def _entry(self, i, j, **kw):
+        return self.args[0]
+
+    def _latex(self, printer):
+        return printer._print(self.args[0])
+
+    def _sympystr(self, printer):
+        return printer._print(self.args[0])
+
+    def _pretty(self, printer):
+        return printer._print(self.args[0])
+
+
+@dataclass
+class ParamsResult:
+    """``V``, ``Q`` (SymPy matrices: a BlockMatrix when d is symbolic, explicit exact matrices
+    otherwise), the parameters the objective leaves ``free``, the ``convention`` fixing them,
+    and the ``definitions`` of derived matrices the blocks refer to (e.g. ``Gamma_hat_m``)."""
+
+    V: Any
+    Q: Any
+    free: list[str]
+    convention: str
+    strategy: str = ""
+    definitions: dict[str, Any] = field(default_factory=dict)
+    blocks: dict[str, Any] = field(default_factory=dict)
+
+
+def _blocks(strategy, scale: Any) -> dict[str, Any]:
+    from symbolic import SCALE
+    p = strategy.parameters()
+    if scale is not None:
+        p = {k: (v.xreplace({SCALE: sp.sympify(scale)}) if hasattr(v, "xreplace") else v) for k, v in p.items()}
+    return p
+
+
+def block_matrices(p: dict[str, Any]) -> tuple[sp.BlockMatrix, sp.BlockMatrix]:
+    """V and Q as 3 x 3 block matrices over the layout (1, x, y), symbolic d."""
+    from symbolic.words import DIM
+    d = DIM
+
+    def vec_T(v):
+        return sp.ZeroMatrix(1, d) if getattr(v, "is_ZeroMatrix", False) or v == 0 else v.T
+
+    def col(v):
+        return sp.ZeroMatrix(d, 1) if getattr(v, "is_ZeroMatrix", False) or v == 0 else v
+
+    def sq(M_):
+        return sp.ZeroMatrix(d, d) if getattr(M_, "is_ZeroMatrix", False) or M_ == 0 else M_
+
+    z11, z1d, zd1, zdd = sp.ZeroMatrix(1, 1), sp.ZeroMatrix(1, d), sp.ZeroMatrix(d, 1), sp.ZeroMatrix(d, d)
+    V = sp.BlockMatrix([[z11, z1d, z11], [zd1, zdd, zd1],
+                        [Entry(p["v_0"]), vec_T(p["v_x"]), Entry(p["v_y"])]])
+    Q = sp.BlockMatrix([[Entry(p["Q_00"]), vec_T(p["Q_0x^T"]), z11],
+                        [col(p["Q_x0"]), sq(p["Q_xx"]), zd1],
+                        [Entry(p["Q_y0"]), vec_T(p["Q_yx^T"]), z11]])
+    return V, Q
+
+
+def explicit_matrices(p: dict[str, Any], env: dict[str, Any], d: int) -> tuple[sp.Matrix, sp.Matrix]:
+    """V and Q as explicit (d+2) x (d+2) exact matrices at the setting ``env``."""
+    from symbolic.evaluate import evaluate, evaluate_matrix
+
+    def scal(e):
+        v = evaluate(sp.sympify(e), env)
+        return v if v.is_number else sp.simplify(v)
+
+    def vecv(e):
+        if getattr(e, "is_ZeroMatrix", False) or e == 0:
+            return sp.zeros(d, 1)
+        return sp.Matrix(evaluate_matrix(e, env)).applyfunc(sp.simplify)
+
+    def mat(e):
+        if getattr(e, "is_ZeroMatrix", False) or e == 0:
+            return sp.zeros(d, d)
+        return sp.Matrix(evaluate_matrix(e, env)).applyfunc(sp.simplify)
+
+    V, Q = sp.zeros(d + 2, d + 2), sp.zeros(d + 2, d + 2)
+    V[d + 1, 0] = scal(p["v_0"])
+    V[d + 1, 1:d + 1] = vecv(p["v_x"]).T
+    V[d + 1, d + 1] = scal(p["v_y"])
+    Q[0, 0] = scal(p["Q_00"])
+    Q[0, 1:d + 1] = vecv(p["Q_0x^T"]).T
+    Q[1:d + 1, 0] = vecv(p["Q_x0"])
+    Q[1:d + 1, 1:d + 1] = mat(p["Q_xx"])
+    Q[d + 1, 0] = scal(p["Q_y0"])
+    Q[d + 1, 1:d + 1] = vecv(p["Q_yx^T"]).T
+    return V, Q
+
+
+def setting(d: int, Sigma: Any = None, theta0: Any = None, sigma2: Any = None) -> dict[str, Any]:
+    """A validated exact environment: Sigma (identity by default), theta_0 (e_1), sigma."""
+    from symbolic.validation import check_nonnegative, check_spd, check_vector
+    if isinstance(d, bool) or not isinstance(d, int) or d < 1:
+        raise ValueError(f"d: expected an integer >= 1, got {d!r}")
+    S = sp.Matrix(check_spd(Sigma if Sigma is not None else sp.eye(d), "Sigma", d))
+    t0 = sp.Matrix(check_vector(theta0 if theta0 is not None else [1] + [0] * (d - 1), "theta0", d))
+    env: dict[str, Any] = {"Sigma": S, "theta_0": t0}
+    if sigma2 is not None:
+        env["sigma"] = sp.sqrt(check_nonnegative(sigma2, "sigma2"))
+    return env
+
+
+def _count(value: Any, name: str) -> Any:
+    from symbolic.validation import check_count
+    if value is None:
+        return sp.oo
+    return check_count(value, name, allow_symbol=False)
+
+
+def derived(strategy: str, m: Any = None, n_ft: Any = None):
+    """The derived strategy for ``m`` / ``n_ft`` (None or oo: infinity; integers otherwise).
+
+    A finite m is derived once with the symbol m (cached) and substituted when evaluating;
+    returns (Strategy, env additions).
+    """
+    from symbolic import M, canonical_strategy
+    from proofs.results._common import strategy as derive_cached
+    name = canonical_strategy(strategy)
+    mm, nn = _count(m, "m"), _count(n_ft, "n_ft")
+    extra = {}
+    if mm != sp.oo:
+        extra["m"] = mm
+        mm = M
+    return derive_cached(name, mm, nn if name == "value-fewshot" else sp.oo), extra
+
+
+def params(strategy: str, *, d: int | None = None, sigma2: Any = None, m: int | None = None,
+           n_ft: int | None = None, scale: Any = 1, Sigma: Any = None, theta0: Any = None) -> ParamsResult:
+    """Derived V and Q of a strategy; symbolic (block layout) when ``d`` is None."""
+    from symbolic import canonical_strategy
+    from symbolic.validation import _exact
+    name = canonical_strategy(strategy)
+    if scale is not None:
+        scale = _exact(scale, "scale")
+        if scale == 0:
+            raise ValueError("scale: expected a nonzero number, got 0")
+    if d is None and (Sigma is not None or theta0 is not None):
+        d = (sp.Matrix(Sigma).shape[0] if Sigma is not None else len(list(theta0)))
+    s, extra = derived(name, m, n_ft)
+    p = _blocks(s, scale)
+    if d is None:
+        V, Q = block_matrices(p)
+        if "m" in extra:
+            from symbolic import M
+            p = {k: (v.xreplace({M: extra["m"]}) if hasattr(v, "xreplace") else v) for k, v in p.items()}
+            V, Q = V.xreplace({M: extra["m"]}), Q.xreplace({M: extra["m"]})
+        defs = s.definitions()
+        if "m" in extra:
+            from symbolic import M
+            defs = {k: v.xreplace({M: extra["m"]}) for k, v in defs.items()}
+        return ParamsResult(V, Q, list(s.free), s.convention, name, defs, p)
+    from proofs.curves import with_definitions
+    env = setting(d, Sigma, theta0, sigma2)
+    env.update(extra)
+    env = with_definitions(env, s.definitions())
+    V, Q = explicit_matrices(p, env, d)
+    return ParamsResult(V, Q, list(s.free), s.convention, name, {}, p)

@@ -1,0 +1,309 @@
+"""Shared, cached derivations and exact tools for the result modules.
+
+Everything here runs through :mod:`symbolic`; nothing is a typed-in result.  The caches
+make the nine proofs share their derivations inside one process (``icl-finetune prove``
+derives each strategy once).
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from symbolic import M, N, SIGMA, SIGMA_NOISE, THETA, THETA0, Bilinear, derive, tidy, to_sympy
+from symbolic.definitions import definition
+from symbolic.evaluate import evaluate, evaluate_poly
+from symbolic.forms import Form, Poly, const, form
+from symbolic.model import SIGMA_ATOM, Blocks, prediction_terms
+from symbolic.relations import apply_relations, resolvent_relations
+from symbolic.strategies import limit_poly
+from symbolic.words import DIM, Atom
+
+from proofs.result import Line
+
+d = DIM
+sigma = SIGMA_NOISE
+OO = sp.oo
+
+#: theta_0^T Sigma theta_0, theta^T Sigma theta, theta^T Sigma theta_0 as the engine writes them.
+T0ST0 = Bilinear(THETA0, SIGMA, THETA0)
+TST = Bilinear(THETA, SIGMA, THETA)
+
+
+class Quadratic(Bilinear):
+    """``a^T W b`` for statements: like :class:`symbolic.Bilinear`, with vectors that are sums
+    printed in parentheses, ``(theta - theta_0)^T Sigma (theta - theta_0)``."""
+
+    def _wrap(self, printer, v, kind):
+        s = printer._print(v)
+        if isinstance(v, sp.MatAdd):
+            if kind == "pretty":
+                from sympy.printing.pretty.stringpict import prettyForm
+                return prettyForm(*s.parens())
+            return rf"\left({s}\right)" if kind == "latex" else f"({s})"
+        return s
+
+    def _latex(self, printer) -> str:
+        return f"{self._wrap(printer, self.left, 'latex')}^{{T}} {printer._print(self.middle)} " \
+               f"{self._wrap(printer, self.right, 'latex')}"
+
+    def _sympystr(self, printer) -> str:
+        return f"({self._wrap(printer, self.left, 'str')}.T*{printer._print(self.middle)}*" \
+               f"{self._wrap(printer, self.right, 'str')})"
+
+    def _pretty(self, printer):
+        from sympy.printing.pretty.stringpict import prettyForm
+        lt = prettyForm(*self._wrap(printer, self.left, "pretty").right("ᵀ"))
+        return prettyForm(*prettyForm(*lt.right(printer._print(self.middle))).right(
+            self._wrap(printer, self.right, "pretty")))
+
+
+# ----------------------------------------------------------------------------- derivations
+@lru_cache(maxsize=None)
+def strategy(name: str, m: Any = OO, n_ft: Any = OO):
+    """``symbolic.derive`` (cached there too; here keyed by plain arguments)."""
+    return derive(name, m=m, n_ft=n_ft)
+
+
+@lru_cache(maxsize=None)
+def error_poly(name: str, m: Any = OO, n_ft: Any = OO, n: Any = N) -> Poly:
+    """``E(V*, Q*, n; theta)`` of a strategy on a generic task theta, as an engine polynomial."""
+    return strategy(name, m, n_ft).error_poly(THETA, n)
+
+
+@lru_cache(maxsize=None)
+def limit_poly_theta(name: str, m: Any = OO, n_ft: Any = OO) -> Poly:
+    """``lim_{n -> oo} E(V*, Q*, n; theta)`` on a generic theta (engine polynomial)."""
+    return limit_poly(error_poly(name, m, n_ft))
+
+
+def at_task(p: Poly, scale: Any = 1, target: sp.Basic = THETA0, source: sp.Basic = THETA) -> Poly:
+    """The polynomial ``p`` with the task vector ``source`` replaced by ``scale * target``.
+
+    ``E`` is a polynomial in the task vector, so a formula derived for a generic theta holds
+    at ``theta = theta_0`` or ``theta = -theta_0`` by substitution; the factors are rebuilt
+    in the engine's canonical form, so equal scalars merge.
+    """
+    scale = sp.sympify(scale)
+    out = Poly()
+    for (factors, noises), c in p.terms.items():
+        term = Poly({((), noises): c})
+        for f in factors:
+            if isinstance(f, Form) and source in (f.left.obj, f.right.obj):
+                k = sp.S.One
+                left, right = f.left, f.right
+                if left.obj == source:
+                    left, k = const(target), k * scale
+                if right.obj == source:
+                    right, k = const(target), k * scale
+                term = term * (Poly.factor(form(left, f.word, right)) * k)
+            else:
+                term = term * Poly.factor(f)
+        out = out + term
+    return Poly({k: sp.together(sp.expand(c)) for k, c in out.terms.items() if sp.expand(c) != 0})
+
+
+TASKS = {"theta": None, "target": 1, "opposite": -1}
+
+
+@lru_cache(maxsize=None)
+def few_shot_limit(name: str, task: str = "theta", m: Any = OO, n_ft: Any = OO) -> sp.Expr:
+    """``lim_{n->oo} E`` on ``theta`` (generic), ``target`` (theta_0) or ``opposite`` (-theta_0)."""
+    p = limit_poly_theta(name, m, n_ft)
+    if TASKS[task] is not None:
+        p = at_task(p, TASKS[task])
+    return tidy(to_sympy(p))
+
+
+@lru_cache(maxsize=None)
+def finite_n_error(name: str, task: str = "theta", m: Any = OO, n_ft: Any = OO) -> sp.Expr:
+    """``E(V*, Q*, n; task)`` at symbolic n."""
+    p = error_poly(name, m, n_ft)
+    if TASKS[task] is not None:
+        p = at_task(p, TASKS[task])
+    return tidy(to_sympy(p))
+
+
+@lru_cache(maxsize=None)
+def zero_shot(name: str, m: Any = OO, n_ft: Any = OO) -> sp.Expr:
+    """``E(V*, Q*, 0; theta_0)``."""
+    return strategy(name, m, n_ft).zero_shot_error()
+
+
+# ----------------------------------------------------------------------------- equality
+def _vector_terms(v: sp.Basic) -> list[tuple[sp.Expr, sp.Basic]]:
+    """``v`` (a linear combination of d x 1 symbols) as [(coefficient, symbol)]."""
+    v = sp.expand(v) if not isinstance(v, sp.MatrixSymbol) else v
+    parts = v.args if isinstance(v, sp.MatAdd) else (v,)
+    out = []
+    for p in parts:
+        coeff, rest = p.as_coeff_mmul()
+        mats = [a for a in (rest.args if isinstance(rest, sp.MatMul) else (rest,)) if getattr(a, "is_Matrix", False)]
+        scal = [a for a in (rest.args if isinstance(rest, sp.MatMul) else ()) if not getattr(a, "is_Matrix", False)]
+        if len(mats) != 1 or not isinstance(mats[0], sp.MatrixSymbol):
+            raise ValueError(f"not a combination of vector symbols: {v}")
+        out.append((coeff * sp.Mul(*scal), mats[0]))
+    return out
+
+
+def _symmetric(W: sp.Basic) -> bool:
+    if isinstance(W, (sp.Identity,)) or W == SIGMA:
+        return True
+    if isinstance(W, sp.MatrixSymbol) and definition(W) is not None:
+        return True  # derived matrices here are resolvents of Sigma: symmetric
+    if isinstance(W, sp.MatMul):
+        mats = [a for a in W.args if getattr(a, "is_Matrix", False)]
+        return all(_symmetric(a) for a in mats) and mats == mats[::-1]
+    return False
+
+
+def canon(e: Any) -> Any:
+    """Expand bilinear forms over vector symbols and orient those with a symmetric middle."""
+    e = sp.sympify(e)
+    reps = {}
+    for b in e.atoms(Bilinear):
+        try:
+            L, R = _vector_terms(b.left), _vector_terms(b.right)
+        except ValueError:
+            continue
+        total = sp.S.Zero
+        for cl, l in L:
+            for cr, r in R:
+                if _symmetric(b.middle) and l.name > r.name:
+                    l, r = r, l
+                total += cl * cr * Bilinear(l, b.middle, r)
+        reps[b] = total
+    return e.xreplace(reps) if reps else e
+
+
+def same(a: Any, b: Any) -> bool:
+    """Exact symbolic equality of two scalar expressions (bilinear forms canonicalised)."""
+    diff = sp.expand(canon(a) - canon(b))
+    if diff == 0:
+        return True
+    num = sp.expand(sp.numer(sp.together(diff)))
+    if num == 0:
+        return True
+    # a rational function of symbols, traces and bilinear forms is 0 iff its numerator expands
+    # to 0; only other functions (sqrt, trig...) need simplify
+    if not num.atoms(sp.Function) and not any(not p.exp.is_Integer for p in num.atoms(sp.Pow)):
+        return False
+    return sp.simplify(diff) == 0
+
+
+def same_matrix(a: sp.Basic, b: sp.Basic) -> bool:
+    """Equality of two matrix expressions (structural, then after ``doit``)."""
+    if a == b:
+        return True
+    diff = (a - b).doit()
+    return isinstance(diff, sp.ZeroMatrix) or diff == 0
+
+
+def show(e: Any) -> str:
+    """A one-line rendering of a SymPy object for check lines."""
+    return sp.sstr(e)
+
+
+def equality_line(what: str, derived: Any, stated: Any) -> Line:
+    """``exact`` line: the derived value equals the paper's statement."""
+    ok = same(derived, stated)
+    return Line("exact", f"{what}: derived {show(derived)} {'==' if ok else '!='} stated {show(stated)}", ok)
+
+
+# ----------------------------------------------------------------------------- relations
+def resolvent_rules(*atoms: Atom) -> dict:
+    """``Sigma G = G Sigma = I - c G`` for derived resolvents ``G = (Sigma + c I)^{-1}`` that are
+    named (:mod:`symbolic.definitions`): the engine sees identities that need the definition."""
+    rules: dict = {}
+    for g in atoms:
+        expr = definition(g.expr)
+        if expr is None:
+            continue
+        fake = Atom(expr, symmetric=True)
+        swap = lambda a: g if a == fake else a  # noqa: E731
+        for (a, b), rhs in resolvent_relations(fake).items():
+            rules[(swap(a), swap(b))] = tuple((c, tuple(swap(x) for x in w)) for c, w in rhs)
+    return rules
+
+
+def defined_atoms(blocks: Blocks) -> list[Atom]:
+    """The named derived matrices (atoms) used by a strategy's blocks."""
+    out = []
+    for c, w in blocks.Qxx:
+        out += [a for a in w if definition(a.expr) is not None]
+    return out
+
+
+def vanishes(p: Poly, rules: dict | None = None) -> bool:
+    """``p`` is identically zero (after the defining relations of derived matrices)."""
+    if rules:
+        p = apply_relations(p, rules)
+    if not p.terms:
+        return True
+    e = sp.together(sp.expand(to_sympy(p)))
+    return sp.expand(sp.numer(e)) == 0
+
+
+# ----------------------------------------------------------------------------- cross moments
+def _expect_data(p: Poly, tokens: tuple[str, ...]) -> Poly:
+    from symbolic.wick import expect_gaussian, expect_noise
+    for t in tokens:
+        p = expect_gaussian(p, f"x_{t}", (SIGMA_ATOM,))
+        p = expect_noise(p, f"eps_{t}", SIGMA_NOISE ** 2)
+    return p
+
+
+def pretraining_cross_moment(b: Blocks, other: Blocks, m: Any = M) -> Poly:
+    """``E_theta E[(f(Z; b) - y_q) f(Z; other)]`` at context length m, theta ~ N(0, I_d).
+
+    Half the derivative of the pretraining objective at ``b`` in the direction of the
+    *prediction* ``f(.; other)``: with ``other`` general, these are the normal equations of
+    the convex relaxation in which the coefficient of every feature ``(ZZ^T)_{ab} q_c`` of the
+    prediction is free (see Corollary 4.1's proof).
+    """
+    from symbolic.forms import gauss
+    from symbolic.wick import expect_gaussian
+    task = gauss("theta")
+    p1, p2 = prediction_terms(b, task), prediction_terms(other, task)
+    n = sp.sympify(m)
+    ff = (_expect_data(p1.T1 * p2.T1, ("1", "q")) * n
+          + _expect_data(p1.T1 * p2.T2, ("1", "2", "q")) * (n * (n - 1))
+          + _expect_data(p1.T1 * p2.U, ("1", "q")) * n
+          + _expect_data(p1.U * p2.T1, ("1", "q")) * n
+          + _expect_data(p1.U * p2.U, ("q",))) * (1 / (n + 1) ** 2)
+    fy = (_expect_data(p2.T1 * p1.yq, ("1", "q")) * n + _expect_data(p2.U * p1.yq, ("q",))) * (1 / (n + 1))
+    total = expect_gaussian(ff - fy, "theta", ())
+    return Poly({k: sp.together(sp.expand(c)) for k, c in total.terms.items() if sp.expand(c) != 0})
+
+
+# ----------------------------------------------------------------------------- concrete settings
+def random_setting(d_: int, seed: int) -> dict[str, Any]:
+    """A random exact setting: rational SPD Sigma, integer theta_0 and theta, rational sigma."""
+    rng = np.random.default_rng(seed)
+    A = sp.Matrix(d_, d_, [int(x) for x in rng.integers(-3, 4, size=d_ * d_)])
+    Sigma = (A * A.T + sp.eye(d_)) / int(rng.integers(1, 4))
+    vec = lambda: sp.Matrix([int(x) or 1 for x in rng.integers(-3, 4, size=d_)])  # noqa: E731
+    return {"Sigma": Sigma, "theta_0": vec(), "theta": vec(), "sigma": sp.Rational(int(rng.integers(1, 5)), 3)}
+
+
+def at(e: Any, env: dict[str, Any]) -> sp.Expr:
+    """Exact value of an expression or engine polynomial in ``env``."""
+    return evaluate_poly(e, env) if isinstance(e, Poly) else evaluate(e, env)
+
+
+# ----------------------------------------------------------------------------- assumptions
+#: (plain text, LaTeX) pairs shared by the results.
+SETTING = ("x ~ N(0, Sigma) with Sigma symmetric positive definite, y = theta^T x + eps, eps ~ N(0, sigma^2)",
+           r"$x \sim \mathcal{N}(0, \Sigma)$ with $\Sigma$ symmetric positive definite, "
+           r"$y = \theta^{T} x + \epsilon$, $\epsilon \sim \mathcal{N}(0, \sigma^{2})$")
+PRETRAINED = ("pretraining on tasks theta ~ N(0, I_d) with context length m -> oo, representative with "
+              "V_hat[-1,-1] = 1 of the scale freedom (V, Q) -> (aV, Q/a)",
+              r"pretraining on tasks $\theta \sim \mathcal{N}(0, I_d)$ with context length $m \to \infty$, "
+              r"representative with $\hat{V}_{-1,-1} = 1$ of the scale freedom $(V, Q) \mapsto (aV, Q/a)$")
+FREE_AT_PRETRAINED = ("parameters the fine-tuning loss leaves free keep their pretrained values (what gradient "
+                      "descent started at the pretrained parameters does)",
+                      "parameters the fine-tuning loss leaves free keep their pretrained values (what gradient "
+                      "descent started at the pretrained parameters does)")
+FEW_SHOT_LIMIT = ("few-shot errors are limits n -> oo", r"few-shot errors are limits $n \to \infty$")

@@ -1,0 +1,147 @@
+"""Every result of the paper holds; a deliberately broken statement fails; the checks have power."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from proofs import api
+from proofs.result import Result, Verdict
+
+IDS = ["corollary-4.1", "corollary-4.2", "theorem-4.3", "corollary-4.4", "theorem-4.6",
+       "proposition-4.7", "corollary-4.8", "theorem-4.9", "proposition-4.10"]
+
+
+@pytest.fixture(scope="module")
+def results():
+    return api.results()
+
+
+@pytest.fixture(scope="module")
+def verdicts(results):
+    return {r.id: r.check() for r in results}
+
+
+def test_nine_results_in_design_order(results):
+    assert [r.id for r in results] == IDS
+
+
+@pytest.mark.parametrize("rid", IDS)
+def test_result_holds(verdicts, rid):
+    v = verdicts[rid]
+    assert isinstance(v, Verdict)
+    assert v.holds, "\n".join(v.lines)
+    assert any(line.startswith("[exact]") for line in v.lines)
+    assert not any("FAILED" in line for line in v.lines)
+
+
+@pytest.mark.parametrize("rid", IDS)
+def test_result_prints_and_exports(results, rid):
+    r = next(x for x in results if x.id == rid)
+    assert r.statement and all(isinstance(s, sp.Basic) for s in r.statement)
+    assert r.title and str(r).startswith(r.label)
+    tex = r.latex()
+    assert r"\begin{align*}" in tex and r"\end{align*}" in tex
+    assert r._repr_latex_().startswith("$")
+    assert r.steps, "the derivation records its steps"
+    assert r.assumptions and len(r.assumptions) == len(r.assumptions_latex)
+
+
+def test_every_equation_has_a_derived_side(results):
+    for r in results:
+        for s in r.statement:
+            if isinstance(s, sp.Eq):
+                assert s.lhs in r.derived, f"{r.id}: {s.lhs} not derived"
+
+
+def _broken(result: Result, index: int, rhs) -> Result:
+    """A copy of ``result`` whose statement ``index`` claims ``rhs`` instead."""
+    cls = type(result)
+
+    class Broken(cls):
+        def _statement(self):
+            st = list(super()._statement())
+            st[index] = sp.Eq(st[index].lhs, rhs)
+            return tuple(st)
+
+    return Broken()
+
+
+def test_a_broken_error_statement_fails(results):
+    from symbolic import SIGMA, THETA0, Bilinear, DIM, SIGMA_NOISE
+    r = next(x for x in results if x.id == "proposition-4.7")
+    wrong = SIGMA_NOISE ** 2 + Bilinear(THETA0, SIGMA, THETA0) / (DIM + 4)  # 1/(d+4), not 1/(d+4)^2
+    v = _broken(r, 0, wrong).check()
+    assert not v.holds
+    assert any(line.startswith("[FAILED exact]") for line in v.lines)
+
+
+def test_a_broken_parameter_statement_fails(results):
+    from symbolic import THETA0, DIM
+    r = next(x for x in results if x.id == "theorem-4.6")
+    assert not _broken(r, 1, THETA0 / (DIM + 3)).check().holds
+
+
+def test_a_check_that_raises_fails():
+    class Raises(Result):
+        id, title = "theorem-0.0", "raises"
+
+        def _statement(self):
+            return ()
+
+        def _derive(self):
+            raise RuntimeError("boom")
+
+        def _checks(self, der):
+            return []
+
+    v = Raises().check()
+    assert not v.holds and "boom" in v.lines[0]
+
+
+def test_results_evaluate_exactly_at_a_setting(results):
+    r = next(x for x in results if x.id == "proposition-4.10")
+    vals = r.evaluate(Sigma=[[2, 1], [1, 1]], theta_0=[1, -1], theta=[2, 1], sigma2=sp.Rational(1, 4))
+    assert len(vals) == 3 and all(sp.simplify(a - b) == 0 for a, b in vals.values())
+
+
+def test_global_optimality_check_has_power():
+    """The relaxation's normal equations fail at a point that is not the pretrained optimum
+    (Q_xx = Sigma^{-1} at finite m, the m -> oo limit used too early)."""
+    from symbolic import M, SIGMA
+    from symbolic.calculus import direction_blocks
+    from symbolic.model import Blocks, mat
+    from symbolic.words import Atom
+    from proofs.results._common import pretraining_cross_moment, vanishes
+    wrong = Blocks(vy=sp.S.One, Qxx=mat(Atom(sp.Inverse(SIGMA), symmetric=True)))
+    assert not vanishes(pretraining_cross_moment(wrong, direction_blocks(), M))
+
+
+def test_completeness_check_solves_both_cases():
+    from proofs.results.theorem_4_3 import completeness
+    for d, th in ((1, (3,)), (2, (2, 1))):
+        ok, text = completeness(d, th)
+        assert ok, text
+
+
+def test_compiled_objective_matches_the_engine():
+    """The numeric search's compiled polynomial equals the engine's value, and its gradient
+    matches finite differences."""
+    from symbolic import THETA, expected_error
+    from symbolic.evaluate import evaluate_poly
+    from proofs.results._search import block_symbols, compile_objective
+    P = expected_error(None, THETA, 1)
+    fixed = {"Sigma": sp.Matrix([[2, 1], [1, 1]]), "theta": sp.Matrix([1, -2]), "sigma": sp.Rational(1, 2)}
+    obj, flat, env = compile_objective(P, 2, fixed)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(len(flat), 1))
+    exact = evaluate_poly(P, {**env, **{str(s)[2:]: 0 for s in ()}})
+    value = float(exact.subs({s: float(v) for s, v in zip(flat, x[:, 0])}))
+    val, grad = obj.value_grad(x)
+    assert abs(val[0] - value) < 1e-9 * max(1, abs(value))
+    h = 1e-6
+    for j in range(0, len(flat), 3):
+        e = np.zeros_like(x)
+        e[j] = h
+        fd = (obj.value(x + e)[0] - obj.value(x - e)[0]) / (2 * h)
+        assert abs(fd - grad[j, 0]) < 1e-5 * max(1, abs(fd))
