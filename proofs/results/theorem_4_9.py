@@ -88,6 +88,9 @@ class Theorem49(Result):
                    f"{show(gap)} != 0, so the few-shot limit on theta_0 is sigma^2 + (that difference)^2 "
                    "theta_0^T Sigma theta_0 > sigma^2: the poster's sigma^2 needs n_ft -> oo",
                    gap != 0 and same(lim5 - sigma ** 2, gap ** 2 * T0ST0))
+        yield Line("note", "no convention is needed: the auxiliary loss determines v_y, and the entries it leaves "
+                   "free (V's first d+1 rows) never reach the output; off its optimum, anywhere in S, the limit on "
+                   "theta is sigma^2 + ||(v_y - 1) theta + theta_0/(d+4)||_Sigma^2 (Proposition 4.7)", None)
         for eq, what in zip(self.statement, ("v_y", "zero-shot error on theta_0", "few-shot limit on theta_0")):
             yield equality_line(what, der.values[eq.lhs], eq.rhs)
 
