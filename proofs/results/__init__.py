@@ -29,3 +29,61 @@ def get(result_id: str):
         if r.id == result_id:
             return r
     raise ValueError(f"result: expected one of {', '.join(r.id for r in all_results())}, got {result_id!r}")
+
+
+#: results grouped by the derivations they share: (a), (b) | (c), (d)
+_GROUPS = (("corollary-4.1", "corollary-4.2", "theorem-4.3", "corollary-4.4"),
+           ("theorem-4.6", "proposition-4.7", "corollary-4.8", "theorem-4.9", "proposition-4.10"))
+
+
+def check_all(results=None, jobs: int | None = None):
+    """Check results, yielding ``(result, verdict)`` in order, on up to ``jobs`` processes.
+
+    The (a)/(b) results and the (c)/(d) results share no derivation, so with ``jobs >= 2``
+    (default: 2 where the platform can fork and has 2 CPUs) the second group is checked in a
+    forked child while this process checks the first; each verdict's ``seconds`` is its own
+    check's time.  Falls back to checking in order in this process.
+    """
+    import multiprocessing as mp
+    import os
+    results = list(all_results() if results is None else results)
+    if jobs is None:
+        jobs = 2 if (os.cpu_count() or 1) >= 2 else 1
+    can_fork = "fork" in mp.get_all_start_methods()
+    late = [r for r in results if r.id in _GROUPS[1]]
+    if jobs < 2 or not can_fork or not late or len(late) == len(results):
+        for r in results:
+            yield r, r.check()
+        return
+    ctx = mp.get_context("fork")
+    recv, send = ctx.Pipe(duplex=False)
+
+    def child() -> None:
+        try:
+            for r in late:
+                send.send((r.id, r.check()))
+        finally:
+            send.close()
+
+    proc = ctx.Process(target=child, daemon=True)
+    proc.start()
+    send.close()
+    got: dict = {}
+    try:
+        for r in results:
+            if r in late:
+                while r.id not in got:
+                    try:
+                        rid, verdict = recv.recv()
+                    except EOFError:  # the child died: check here instead
+                        verdict = r.check()
+                        rid = r.id
+                    got[rid] = verdict
+                yield r, got[r.id]
+            else:
+                yield r, r.check()
+    finally:
+        recv.close()
+        proc.join(timeout=1)
+        if proc.is_alive():
+            proc.terminate()
