@@ -145,3 +145,11 @@ def test_compiled_objective_matches_the_engine():
         e[j] = h
         fd = (obj.value(x + e)[0] - obj.value(x - e)[0]) / (2 * h)
         assert abs(fd - grad[j, 0]) < 1e-5 * max(1, abs(fd))
+
+
+def test_check_all_in_two_processes_keeps_the_order():
+    from proofs.results import check_all, get
+    chosen = [get("corollary-4.2"), get("corollary-4.8"), get("corollary-4.4")]
+    out = list(check_all(chosen, jobs=2))
+    assert [r.id for r, _ in out] == ["corollary-4.2", "corollary-4.8", "corollary-4.4"]
+    assert all(v.holds for _, v in out)
