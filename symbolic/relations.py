@@ -22,7 +22,9 @@ Relations = dict[tuple[Atom, Atom], tuple[tuple[sp.Expr, Word], ...]]
 
 def resolvent_relations(gamma: Atom) -> Relations:
     """For ``gamma = (Sigma + c I)^{-1}``: ``Sigma gamma = gamma Sigma = I - c gamma``."""
-    arg = gamma.expr.arg if isinstance(gamma.expr, sp.Inverse) else None
+    from .definitions import definition
+    expr = definition(gamma.expr) if definition(gamma.expr) is not None else gamma.expr
+    arg = expr.arg if isinstance(expr, sp.Inverse) else None
     if arg is None or not isinstance(arg, sp.MatAdd):
         return {}
     c = sp.S.Zero
@@ -88,3 +90,33 @@ def apply_relations(p: Poly, rules: Relations) -> Poly:
                 out[k] += c
         p = Poly({k: sp.expand(c) for k, c in out.items()})
     return p
+
+
+def vanishes(p: Poly, rules: Relations | None = None) -> bool:
+    """Whether ``p`` is identically zero once the relations are applied (exact, symbolic)."""
+    from .convert import to_sympy
+    q = apply_relations(p, rules or {})
+    if q.is_zero():
+        return True
+    return sp.simplify(to_sympy(q)) == 0
+
+
+def relations_for(blocks_or_atoms) -> Relations:
+    """The resolvent relations of every derived matrix that occurs in the given blocks."""
+    from .definitions import definition
+    rules: Relations = {}
+    seen = set()
+
+    def visit(w):
+        for a in w:
+            if a.expr not in seen and definition(a.expr) is not None:
+                seen.add(a.expr)
+                rules.update(resolvent_relations(Atom(a.expr, symmetric=a.symmetric)))
+
+    b = blocks_or_atoms
+    for field in ("vx", "q0x", "qx0", "qyx"):
+        for _, w, _ in getattr(b, field, ()):
+            visit(w)
+    for _, w in getattr(b, "Qxx", ()):
+        visit(w)
+    return rules
