@@ -51,10 +51,16 @@ class Bilinear(sp.Expr):
         return f"{l}^{{T}} {m} {r}"
 
     def _sympystr(self, printer) -> str:
-        l, r = printer._print(self.left), printer._print(self.right)
+        def part(x):
+            s = printer._print(x)
+            return f"({s})" if isinstance(x, (sp.MatAdd, sp.MatMul)) else s
+        l, r = part(self.left), part(self.right)
         if self._middle_is_identity():
             return f"({l}.T*{r})"
-        return f"({l}.T*{printer._print(self.middle)}*{r})"
+        m = printer._print(self.middle)
+        if isinstance(self.middle, sp.MatAdd):
+            m = f"({m})"
+        return f"({l}.T*{m}*{r})"
 
     def _pretty(self, printer):
         from sympy.printing.pretty.stringpict import prettyForm
