@@ -33,16 +33,8 @@ def error_function(p, env: dict[str, Any]) -> sp.Expr:
     """The engine polynomial ``p`` (symbolic n) at ``env`` (everything but n): a rational
     function of n, exact."""
     from symbolic import N
-    from symbolic.evaluate import _factor_value, evaluate  # the engine's own evaluation of a factor
-    cache: dict = {}
-    total = sp.S.Zero
-    for (factors, noises), c in p.terms.items():
-        if noises:
-            raise ValueError("noise variables are still present")
-        term = evaluate(c, env)
-        for f in factors:
-            term *= _factor_value(f, env, cache)
-        total += term
+    from symbolic.evaluate import evaluate_poly
+    total = evaluate_poly(p, env)
     return sp.cancel(sp.together(total)) if total.has(N) else total
 
 
