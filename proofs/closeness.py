@@ -67,7 +67,7 @@ def free_directions(free: Sequence[str], d: int) -> tuple[np.ndarray, list[str]]
 
     Recognised names (spaces ignored; the derivation's wording in ``symbolic.strategies``):
 
-    - ``v_y``, ``V[-1,-1]``: the entry ``v_y``;
+    - a name starting with ``v_y`` or ``V[-1,-1]``: the entry ``v_y``;
     - ``Q[y, 0]``, ``Q[y, x]``, ``last row of Q``: ``Q[d+1, 0..d]``;
     - ``Q[0, x] - Q[x, 0]^T``: ``Q[0, j] - Q[j, 0]`` for j = 1..d;
     - ``antisymmetric part of Q[x, x]``: ``Q[i, j] - Q[j, i]`` for 1 <= i < j <= d;
@@ -90,7 +90,7 @@ def free_directions(free: Sequence[str], d: int) -> tuple[np.ndarray, list[str]]
     for name in free:
         s = re.sub(r"\s+", "", str(name)).lower()
         hit = False
-        if s.startswith("v_y") or "v[-1,-1]" in s:
+        if s.startswith("v_y") or s.startswith("v[-1,-1]"):
             dirs.append(unit((_index(d, "v", 0, D - 1), 1.0)))
             hit = True
         if "q[y,0]" in s or "q[y,x]" in s or "lastrowofq" in s:
@@ -107,7 +107,7 @@ def free_directions(free: Sequence[str], d: int) -> tuple[np.ndarray, list[str]]
                     dirs.append(unit((_index(d, "q", i, j), 1.0), (_index(d, "q", j, i), -1.0)))
             hit = True
         if s.startswith("v[0:d+1") or s.startswith("q[:,d+1]") or s.startswith("c(") or s == "c" \
-                or s.startswith("thescale") or "scale" in s:
+                or s.startswith("thescale"):
             hit = True
         if not hit:
             unparsed.append(str(name))

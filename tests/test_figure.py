@@ -123,7 +123,16 @@ def test_quick_protocol_runs(tmp_path, fake_api):
     assert models["full"]["parameters"]["distance_modulo_free"] < 0.1
 
 
+PRETRAIN_FREE = ["V[0:d+1, :] (rows that never reach the output)", "Q[:, d+1] (multiplies the query's zero label)",
+                 "the scale (V, Q) -> (aV, Q/a), fixed by V[-1,-1] = 1"]
+VALUE_FREE = ["v_y = V[-1,-1] (absent from the zero-shot loss)", "V[0:d+1, :]"]
+
+
 def test_free_directions_read_the_derivation_names():
+    basis, unparsed = C.free_directions(PRETRAIN_FREE, 3)
+    assert basis.shape[0] == 0 and unparsed == []          # nothing effective is free in pretraining
+    basis, unparsed = C.free_directions(VALUE_FREE, 3)
+    assert basis.shape[0] == 1 and unparsed == [] and abs(basis[0, 4]) == 1.0   # v_y
     basis, unparsed = C.free_directions(FULL_FREE + ["V[0:d+1, :] (rows)", "Q[:, d+1] (query label)", "mystery"], 2)
     assert unparsed == ["mystery"]
     # v_y (1) + Q's last row on columns 0..d (3) + Q[0,x]-Q[x,0] (2) + antisym Q_xx (1)

@@ -12,18 +12,18 @@
 from __future__ import annotations
 
 from .checkpoint import load_checkpoint, save_checkpoint
-from .evaluate import ErrorCurve, evaluate_models, limit_error
+from .evaluate import ErrorCurve, evaluate_models, fast_error_curve, limit_error
 from .lsa import forward, loss_and_grad, predict
-from .optimizers import SGD, Adam
+from .optimizers import SGD, Adam, clip_by_global_norm, learning_rate, make_optimizer
 from .protocol import Protocol, ProtocolResult, run_protocol
 from .train import (STRATEGIES, FinetuneConfig, OptimConfig, PretrainConfig, TrainingDivergedError, TrainResult,
-                    finetune, normalise_scale, pretrain)
+                    finetune, normalise_scale, pretrain, pretraining_warnings)
 
 __all__ = [
-    "forward", "predict", "loss_and_grad", "SGD", "Adam",
+    "forward", "predict", "loss_and_grad", "SGD", "Adam", "make_optimizer", "clip_by_global_norm", "learning_rate",
     "OptimConfig", "PretrainConfig", "FinetuneConfig", "TrainResult", "TrainingDivergedError",
-    "pretrain", "finetune", "normalise_scale", "STRATEGIES",
-    "ErrorCurve", "evaluate_models", "limit_error",
+    "pretrain", "finetune", "normalise_scale", "pretraining_warnings", "STRATEGIES",
+    "ErrorCurve", "evaluate_models", "fast_error_curve", "limit_error",
     "save_checkpoint", "load_checkpoint",
     "Protocol", "ProtocolResult", "run_protocol",
 ]
