@@ -1,6 +1,6 @@
 """Calibrate the statistical checks of ``numeric``: false-alarm rate and power, over seeds.
 
-    python bench/calibrate_montecarlo.py                 # everything (about 15 minutes on 2 cores)
+    python bench/calibrate_montecarlo.py                 # everything (about 30 minutes on 2 idle cores)
     python bench/calibrate_montecarlo.py --only default  # the shipped check with its defaults
     python bench/calibrate_montecarlo.py --seeds 50      # quicker, coarser
 
@@ -10,8 +10,12 @@ Sections:
   estimator, 2,000,000 samples, |z| <= 4) on :func:`numeric.testing.calibration_settings`;
   truth from :func:`numeric.fast.moment_error` (equal to the hand-derived errors to 1e-12
   where those exist; tested). Power: the value off by +1% and by -1%.
+- ``coefficient``: the default check against the hand-derived pretrained-like error with one
+  coefficient off by 1% (``docs/examples/test_property_example.py``'s ``my_formula(bug=0.01)``).
 - ``reference``: the same check with ``method='reference'`` (100,000 prompts) on the
-  settings with n <= 20 (the reference pass is slow at large n).
+  settings with 1 <= n <= 5 (the reference pass is slow; its tails do not depend on n much).
+- ``validate``: not a calibration: one long reference run (2,000,000 prompts) per test case
+  of tests/test_numeric_fast.py against moment_error, the fast estimator's exact mean.
 - ``tests``: the statistical checks in tests/test_numeric_montecarlo.py and
   tests/test_numeric_fast.py, on their own cases and sample sizes: reference vs hand-derived
   (60,000 prompts), fast vs moment_error (200,000), fast vs reference (two-sample z,
@@ -62,7 +66,7 @@ def section_default(seeds: int) -> None:
 
 def section_reference(seeds: int) -> None:
     print("## reference check: method='reference', 100,000 prompts, |z| <= 4, truth moment_error\n")
-    settings = [s for s in calibration_settings() if s["n"] <= 20 and s["n"] > 0]
+    settings = [s for s in calibration_settings() if 0 < s["n"] <= 5]
     cal = calibrate(lambda s: moment_error(**s), settings, seeds=seeds, method="reference", rel_error=(0.01, 0.05))
     print(cal.summary())
     print()
@@ -137,12 +141,50 @@ class _ExactByName:
         raise KeyError("setting not found")
 
 
-SECTIONS = {"default": section_default, "reference": section_reference, "tests": section_tests}
+def section_coefficient(seeds: int) -> None:
+    print("## one coefficient off by 1%: the pretrained-like error with n/(n+1) -> 1.01 n/(n+1) in E[h]\n")
+    ex = _load(ROOT / "docs" / "examples" / "test_property_example.py")
+    settings = [s for s in calibration_settings() if s["name"].startswith("pretrained-like")]
+    settings.append(dict(name="docs example d=3 n=10 sigma2=0.1", n=10, theta=np.array([1.0, 0.0, -1.0]),
+                         Sigma=np.diag([0.5, 1.0, 2.0]), sigma2=0.1))
+    settings[-1]["V"], settings[-1]["Q"] = ex.pretrained_like_params(np.linalg.inv(settings[-1]["Sigma"]))
+
+    def formula(s, bug=0.0):
+        Gamma = s["Q"][1:-1, 1:-1]
+        return ex.my_formula(Gamma, s["theta"], s["Sigma"], s["sigma2"], s["n"], bug=bug)
+
+    cal = calibrate(formula, settings, seeds=seeds, wrong_fn=lambda s: formula(s, bug=0.01))
+    print(cal.summary())
+    print()
+    print(cal.markdown())
+    for s in settings:
+        print(f"  {s['name']}: the bug moves the value by {formula(s, 0.01) / formula(s) - 1:+.3%}")
+    print()
+
+
+def section_validate(seeds: int) -> None:
+    """Not a calibration: one long reference run per test case, against moment_error."""
+    fa = _load(ROOT / "tests" / "test_numeric_fast.py")
+    samples = 2_000_000
+    print(f"## moment_error (= the fast estimator's mean) vs one reference run of {samples:,} prompts\n")
+    print("| case | moment_error | reference | stderr/value | z |")
+    print("|---|---|---|---|---|")
+    t0 = time.perf_counter()
+    for i, (name, V, Q, s) in enumerate(fa.CASES):
+        exact = moment_error(V, Q, **s)
+        ref = estimate_error(V, Q, samples=samples, seed=10_000 + i, **s)
+        print(f"| {name} | {exact:.6g} | {ref} | {ref.stderr / exact:.1e} | {ref.z(exact):+.2f} |")
+        sys.stdout.flush()
+    print(f"\n{time.perf_counter() - t0:.0f} s\n")
+
+
+SECTIONS = {"default": section_default, "validate": section_validate, "coefficient": section_coefficient, "reference": section_reference,
+            "tests": section_tests}
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--only", default="default,reference,tests",
+    ap.add_argument("--only", default="default,coefficient,reference,tests,validate",
                     help="comma-separated sections: " + ", ".join(SECTIONS))
     ap.add_argument("--seeds", type=int, default=200, help="seeds per setting (default 200)")
     args = ap.parse_args(argv)
