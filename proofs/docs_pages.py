@@ -378,6 +378,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true",
                         help="write nothing; exit 1 if a committed page differs from the generated one")
     args = parser.parse_args(argv)
+    if not (ROOT / "docs").is_dir():
+        print(f"python -m proofs.docs_pages: error: no docs/ folder next to {Path(__file__).parent}; "
+              "run it in a checkout of the repository (pip install -e .)", file=sys.stderr)
+        return 2
     generated = pages()
     if args.check:
         stale = stale_pages(generated)
