@@ -284,13 +284,23 @@ class Result:
         ``C``, ``m``, ``n``...  Returns ``{lhs: (derived value, stated value)}``.
         """
         from symbolic.evaluate import evaluate
+        from symbolic.validation import check_count, check_nonnegative, check_spd, check_vector
+        allowed = {"Sigma", "theta_0", "theta", "sigma2", "C", "m", "n", "n_ft", "d"}
+        unknown = sorted(set(setting) - allowed)
+        if unknown:
+            raise ValueError(f"{unknown[0]}: unknown setting; expected some of {', '.join(sorted(allowed))}")
         env = dict(setting)
+        if "Sigma" in env:
+            env["Sigma"] = check_spd(env["Sigma"], "Sigma")
+        d = env["Sigma"].shape[0] if "Sigma" in env else None
+        for k in ("theta_0", "theta"):
+            if k in env:
+                env[k] = check_vector(env[k], k, d)
         if "sigma2" in env:
-            s2 = env.pop("sigma2")
-            env["sigma"] = sp.sqrt(sp.Rational(repr(s2)) if isinstance(s2, float) else sp.sympify(s2))
-        for k in ("Sigma", "theta_0", "theta"):
-            if k in env and not isinstance(env[k], sp.MatrixBase):
-                env[k] = sp.Matrix(env[k])
+            env["sigma"] = sp.sqrt(check_nonnegative(env.pop("sigma2"), "sigma2"))
+        for k in ("m", "n", "n_ft"):
+            if k in env:
+                env[k] = check_count(env[k], k, allow_inf=False, allow_symbol=False)
         out = {}
         for eq in self.statement:
             if not isinstance(eq, sp.Eq) or eq.lhs not in self.derived:

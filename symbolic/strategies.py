@@ -161,12 +161,14 @@ class Strategy:
 
     def definitions(self) -> dict[str, sp.Basic]:
         """Derived matrices the parameters refer to (e.g. ``Gamma_hat_m``), with their definitions."""
-        out = {}
+        found = {}
         for e in self.parameters().values():
             for sym in sp.sympify(e).atoms(sp.MatrixSymbol):
                 if definition(sym) is not None:
-                    out[sym.name] = definition(sym)
-        return out
+                    found[sym.name] = definition(sym)
+        # a definition may refer to another derived matrix: list those it refers to first
+        order = sorted(found, key=lambda k: (sum(k in str(v) for v in found.values()) == 0, k))
+        return {k: found[k] for k in order}
 
     def evaluate_error(self, n: int, *, Sigma, theta0, theta=None, sigma2=0, C=1, digits: int | None = None):
         """``E(V*, Q*, n; theta)`` at an explicit setting: exact (rational inputs give a
