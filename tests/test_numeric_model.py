@@ -78,3 +78,13 @@ def test_prompt_moments():
     prods = W[:, :, None] * W[:, None, :]
     se = prods.std(0) / np.sqrt(len(W))
     assert np.all(np.abs(prods.mean(0) - C) < 5 * se)
+
+
+def test_numeric_does_not_import_symbolic():
+    import subprocess
+    import sys
+
+    code = ("import sys, numeric, numeric.fast, numeric.montecarlo, numeric.testing, numeric.strategies; "
+            "bad = [m for m in sys.modules if m.split('.')[0] in ('symbolic', 'proofs')]; "
+            "assert not bad, bad")
+    subprocess.run([sys.executable, "-c", code], check=True)
