@@ -286,6 +286,8 @@ class Result:
         from symbolic.evaluate import evaluate
         from symbolic.validation import check_count, check_nonnegative, check_spd, check_vector
         allowed = {"Sigma", "theta_0", "theta", "sigma2", "C", "m", "n", "n_ft", "d"}
+        for eq in self.statement:
+            allowed |= {getattr(x, "name", str(x)) for x in sp.sympify(eq).free_symbols}
         unknown = sorted(set(setting) - allowed)
         if unknown:
             raise ValueError(f"{unknown[0]}: unknown setting; expected some of {', '.join(sorted(allowed))}")
