@@ -57,7 +57,7 @@ class Protocol:
     finetune_optim: dict = field(default_factory=lambda: _default_finetune_optim(5000, 5000))
     dataset_size: int = 100000
     fewshot_weight: float = 1.0
-    fewshot_decay: str = "linear"
+    fewshot_decay: str = "geometric"
     strategies: tuple = STRATEGIES
     ns: tuple = tuple(range(21))
     eval_samples: int = 100000

@@ -50,7 +50,7 @@ __all__ = [
 #: fine-tuning strategies (``pretrain`` is the pretraining stage)
 STRATEGIES = ("full", "value", "value-fewshot", "query-key")
 STRATEGY_ALIASES = {"b": "full", "c": "value", "d": "value-fewshot"}
-FEWSHOT_DECAYS = ("linear", "cosine", "constant")
+FEWSHOT_DECAYS = ("linear", "cosine", "geometric", "constant")
 
 ProgressCallback = Callable[[int], None]
 
@@ -177,8 +177,13 @@ class FinetuneConfig:
 
     ``strategy``: ``full``, ``value``, ``value-fewshot`` or ``query-key``. For
     ``value-fewshot``: ``n_ft`` shots in the auxiliary loss, whose weight starts at
-    ``fewshot_weight`` and decays to zero (``fewshot_decay``: ``linear`` or ``cosine``; ``constant``
-    keeps it, which is the penalised rather than the constrained problem).
+    ``fewshot_weight`` and decays towards zero (``fewshot_decay``: ``geometric``, the default,
+    to ``fewshot_weight * fewshot_final`` at the last step; ``linear`` or ``cosine`` to 0;
+    ``constant`` keeps it, which is the penalised rather than the constrained problem).
+    Adam's step does not depend on the gradient's scale, so ``v_y`` (whose gradient comes
+    from the auxiliary loss alone) keeps moving towards the auxiliary loss's minimiser while
+    the weight becomes small and the zero-shot loss pins the other entries: the limit is
+    the constrained problem (d).
     """
 
     strategy: str
@@ -188,7 +193,8 @@ class FinetuneConfig:
     dataset_size: int = 20000
     n_ft: int = 20
     fewshot_weight: float = 1.0
-    fewshot_decay: str = "linear"
+    fewshot_decay: str = "geometric"
+    fewshot_final: float = 1e-3
     optim: OptimConfig = field(default_factory=lambda: OptimConfig(lr=1e-2))
 
     def __post_init__(self) -> None:
@@ -202,6 +208,10 @@ class FinetuneConfig:
         set_(self, "dataset_size", int(check_count(self.dataset_size, "dataset_size", minimum=1)))
         set_(self, "n_ft", int(check_count(self.n_ft, "n_ft", minimum=1)))
         set_(self, "fewshot_weight", _positive_float(self.fewshot_weight, "fewshot_weight"))
+        final = float(self.fewshot_final)
+        if not 0.0 < final <= 1.0:
+            raise ValueError(f"fewshot_final: expected a fraction in (0, 1], got {self.fewshot_final!r}")
+        set_(self, "fewshot_final", final)
         if self.fewshot_decay not in FEWSHOT_DECAYS:
             raise ValueError(f"fewshot_decay: expected one of {', '.join(FEWSHOT_DECAYS)}, got {self.fewshot_decay!r}")
         if not isinstance(self.optim, OptimConfig):
@@ -218,11 +228,13 @@ class FinetuneConfig:
             return self.fewshot_weight
         if self.fewshot_decay == "linear":
             return self.fewshot_weight * (1.0 - frac)
+        if self.fewshot_decay == "geometric":
+            return self.fewshot_weight * self.fewshot_final ** frac
         return self.fewshot_weight * 0.5 * (1.0 + math.cos(math.pi * frac))
 
     def to_dict(self) -> dict:
         out = {k: getattr(self, k) for k in ("strategy", "sigma2", "dataset_size", "n_ft", "fewshot_weight",
-                                             "fewshot_decay")}
+                                             "fewshot_decay", "fewshot_final")}
         out["theta0"] = self.theta0.tolist()
         out["Sigma"] = self.Sigma.tolist()
         out["optim"] = asdict(self.optim)
