@@ -211,8 +211,8 @@ def draw(result: ProtocolResult, theory: dict[str, dict | None], paths: list[Pat
                             mec=color, ecolor=color, mew=1.0, elinewidth=0.9, capsize=1.5, zorder=3,
                             ls="none")
                 if (~inside).any():
-                    ax.plot(n[~inside], np.full((~inside).sum(), hi / 1.08), marker=r"$\uparrow$", ls="none",
-                            color=color, ms=6, zorder=3)
+                    ax.plot(n[~inside], np.full((~inside).sum(), hi / 1.07), marker=r"$\uparrow$", ls="none",
+                            color=color, ms=4.5, alpha=0.7, zorder=3)
             ax.axhline(p.sigma2, color="0.5", lw=0.8, ls=":", zorder=1)
             ax.set_yscale("log")
             ax.set_ylim(lo, hi)
@@ -247,14 +247,14 @@ def draw(result: ProtocolResult, theory: dict[str, dict | None], paths: list[Pat
 
 
 def make_figure(out: Path, seed: int, quick: bool, progress: bool = True, *, reuse: bool = False,
-                protocol: Protocol | None = None, echo: bool | None = None) -> FigureReport:
+                protocol: Protocol | None = None, echo: bool = True) -> FigureReport:
     """Train every strategy, evaluate, and draw the poster's figure at ``out`` (plus PNG and PDF).
 
     ``quick``: :meth:`Protocol.quick` (CI size) instead of :meth:`Protocol.poster`;
     ``progress``: a tqdm bar over the training steps on stderr; ``reuse``: reload the
     checkpoints of an earlier run with the same settings and seed instead of retraining;
-    ``protocol``: any other :class:`Protocol`; ``echo`` (default: as ``progress``): print
-    :meth:`FigureReport.summary` (the closeness numbers) to stderr at the end.
+    ``protocol``: any other :class:`Protocol`; ``echo``: print :meth:`FigureReport.summary`
+    (the closeness numbers and the files written) to stderr at the end.
 
     Raises ``ValueError`` for an output folder that does not exist, a bad seed, or a
     training run whose loss became non-finite (naming the step).
@@ -298,6 +298,6 @@ def make_figure(out: Path, seed: int, quick: bool, progress: bool = True, *, reu
     json_path.write_text(json.dumps(report, indent=1, allow_nan=True) + "\n", encoding="utf-8")
     rep = FigureReport(figs, json_path, list(result.checkpoints.values()), report, time.perf_counter() - t0,
                        warnings)
-    if progress if echo is None else echo:
+    if echo:
         sys.stderr.write(rep.summary() + "\n")
     return rep

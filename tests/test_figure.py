@@ -142,7 +142,6 @@ def test_free_directions_read_the_derivation_names():
 
 
 def test_parameter_distance_modulo_free():
-    d = 2
     V = np.zeros((4, 4))
     V[-1] = [0, 0.5, 0, 1]
     Q = np.zeros((4, 4))

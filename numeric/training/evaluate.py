@@ -10,7 +10,6 @@ and adds ``sigma2`` exactly: an unbiased estimate with less variance than averag
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
