@@ -59,47 +59,35 @@ def _glue(forms: list[Form], name: str, cov: Word, matching) -> tuple[list[Form]
         f = forms[e // 2]
         return f.left if e % 2 == 0 else f.right
 
-    def oriented(i: int, enter_left: bool) -> Word:
-        return forms[i].word if enter_left else transpose(forms[i].word)
-
     visited = [False] * len(forms)
-    new_forms: list[Form] = []
-    loops: list[Word] = []
-    # open chains start at a kept end
-    for start in range(2 * len(forms)):
-        if visited[start // 2] or start in partner:
-            continue
+
+    def walk(e: int) -> tuple[list, int | None]:
+        """Follow the chain entering form ``e // 2`` at end ``e``: the word read along it, and
+        the kept end it stops at (None when it closes back on ``e``)."""
         acc: list = []
-        e = start
+        first = e
         while True:
             i = e // 2
             visited[i] = True
             enter_left = e % 2 == 0
-            acc.extend(oriented(i, enter_left))
+            acc.extend(forms[i].word if enter_left else transpose(forms[i].word))
             out_end = 2 * i + (1 if enter_left else 0)
-            if out_end in partner:
-                acc.extend(cov)
-                e = partner[out_end]
-            else:
-                new_forms.append(form(end(start), tuple(acc), end(out_end)))
-                break
-    # closed chains
-    for i0 in range(len(forms)):
-        if visited[i0]:
-            continue
-        acc = []
-        e = 2 * i0
-        while True:
-            i = e // 2
-            visited[i] = True
-            enter_left = e % 2 == 0
-            acc.extend(oriented(i, enter_left))
-            out_end = 2 * i + (1 if enter_left else 0)
+            if out_end not in partner:
+                return acc, out_end
             acc.extend(cov)
             e = partner[out_end]
-            if e == 2 * i0:
-                break
-        loops.append(tuple(acc))
+            if e == first:
+                return acc, None
+
+    new_forms: list[Form] = []
+    loops: list[Word] = []
+    for start in range(2 * len(forms)):  # open chains start at a kept end
+        if not visited[start // 2] and start not in partner:
+            acc, stop = walk(start)
+            new_forms.append(form(end(start), tuple(acc), end(stop)))
+    for i0 in range(len(forms)):  # what is left closes into traces
+        if not visited[i0]:
+            loops.append(tuple(walk(2 * i0)[0]))
     return new_forms, loops
 
 
