@@ -63,8 +63,12 @@ def latex_document() -> str:
         parts.append(f"\\subsection*{{{latex_text(_LETTERS[name])}}}")
         parts.append("\\[\n" + s.latex() + "\n\\]")
         parts.append("Every other entry of $V$'s last row and of $Q_{:, :d+1}$ is $0$.")
-        parts.append("Left free by the objective:\n" + _itemize(list(s.free)))
-        parts.append("Convention: " + latex_text(s.convention) + ".\n")
+        if s.free_latex:
+            parts.append("Left free by the objective:\n\\begin{itemize}\n"
+                         + "\n".join(f"\\item {x}" for x in s.free_latex) + "\n\\end{itemize}\n")
+        else:
+            parts.append("Left free by the objective:\n" + _itemize(list(s.free)))
+        parts.append("Convention: " + (s.convention_latex or latex_text(s.convention)) + ".\n")
     parts.append(r"\section*{Results}")
     for r in all_results():
         parts.append(r.latex())

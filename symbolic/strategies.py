@@ -135,6 +135,9 @@ class Strategy:
     free: list[str] = field(default_factory=list)
     convention: str = ""
     steps: list[Step] = field(default_factory=list)
+    #: ``free`` and ``convention`` as LaTeX text (amsmath only), for documents.
+    free_latex: list[str] = field(default_factory=list)
+    convention_latex: str = ""
 
     def error_poly(self, task: sp.Basic = THETA, n: sp.Expr | int = N) -> Poly:
         """``E(V*, Q*, n; task)`` as an engine polynomial."""
@@ -300,7 +303,11 @@ def derive_pretrain(m: sp.Expr = sp.oo, task_covariance: sp.MatrixSymbol | None 
         free=["V[0:d+1, :] (rows that never reach the output)", "Q[:, d+1] (multiplies the query's zero label)",
               "the scale (V, Q) -> (aV, Q/a), fixed by V[-1,-1] = 1"],
         convention="representative with V[-1,-1] = 1; free entries set to 0",
-        steps=steps)
+        steps=steps,
+        free_latex=[r"$V_{0:d+1,\,:}$ (rows that never reach the output)",
+                    r"$Q_{:,\,d+1}$ (multiplies the query's zero label)",
+                    r"the scale $(V, Q) \mapsto (aV, Q/a)$, fixed by $V_{-1,-1} = 1$"],
+        convention_latex=r"the representative with $V_{-1,-1} = 1$; free entries set to $0$")
 
 
 # ---------------------------------------------------------------- (b) full fine-tuning
@@ -363,7 +370,14 @@ def derive_full(pretrained_m: sp.Expr = sp.oo) -> Strategy:
                     "pretrained value (v_y = 1, last row of Q = 0, Q[0,x] = Q[x,0]^T = 0, Q[x,x] symmetric) "
                     "and keeps v_0 = 0 (parity), so it converges into the family V[-1,:] = (0, C theta_0^T, 1), "
                     "Q = C^{-1} e_0 e_0^T"),
-        steps=steps)
+        steps=steps,
+        free_latex=[r"$C$ (scale: $V_{-1,x} = C\theta_0^{T}$, $Q_{00} = 1/C$)", r"$v_y = V_{-1,-1}$",
+                    r"$Q_{y0}$, $Q_{yx}$ (the last row of $Q$)", r"$Q_{0x} - Q_{x0}^{T}$",
+                    r"the antisymmetric part of $Q_{xx}$"],
+        convention_latex=(r"gradient descent from the pretrained parameters leaves every free entry at its "
+                          r"pretrained value ($v_y = 1$, last row of $Q$ zero, $Q_{0x} = Q_{x0}^{T} = 0$, "
+                          r"$Q_{xx}$ symmetric) and keeps $v_0 = 0$ (parity), so it converges into the family "
+                          r"$V_{-1,:} = (0, C\theta_0^{T}, 1)$, $Q = C^{-1} e_0 e_0^{T}$"))
 
 
 # ---------------------------------------------------------------- (c) value fine-tuning
@@ -405,7 +419,9 @@ def derive_value(m: sp.Expr = sp.oo) -> Strategy:
         "value", blocks, sp.sympify(m),
         free=["v_y = V[-1,-1] (absent from the zero-shot loss)", "V[0:d+1, :]"],
         convention="gradient descent leaves v_y at its pretrained value 1 (its gradient is identically zero)",
-        steps=steps)
+        steps=steps,
+        free_latex=[r"$v_y = V_{-1,-1}$ (absent from the zero-shot loss)", r"$V_{0:d+1,\,:}$"],
+        convention_latex=r"gradient descent leaves $v_y$ at its pretrained value $1$ (its gradient is identically zero)")
 
 
 # ---------------------------------------------------------------- (d) value + few-shot loss
@@ -432,7 +448,10 @@ def derive_value_fewshot(m: sp.Expr = sp.oo, n_ft: sp.Expr = sp.oo) -> Strategy:
         "value-fewshot", b.with_(vy=vy), sp.sympify(m), n_ft=sp.sympify(n_ft),
         free=["V[0:d+1, :]"],
         convention="the auxiliary loss is minimised inside the set of zero-shot minimisers; v_y is now determined",
-        steps=steps)
+        steps=steps,
+        free_latex=[r"$V_{0:d+1,\,:}$"],
+        convention_latex=(r"the auxiliary loss is minimised inside the set of zero-shot minimisers; "
+                          r"$v_y$ is now determined"))
 
 
 def derive(strategy: str, m: sp.Expr = sp.oo, n_ft: sp.Expr = sp.oo) -> Strategy:
