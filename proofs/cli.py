@@ -34,7 +34,7 @@ FORMATS = {
     "error": ("text", "json"),
     "verify": ("text", "json"),
 }
-DEFAULT_SAMPLES = 100_000
+DEFAULT_SAMPLES = 1_000_000  # = proofs.verify.DEFAULT_SAMPLES (its calibrated size; a test keeps them equal)
 DEFAULT_FIGURE = "figure.png"
 
 DESCRIPTION = """\

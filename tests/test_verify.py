@@ -157,3 +157,9 @@ def test_general_formula_with_scalar_blocks_held_as_symbols_is_the_derived_formu
         n = int(task[2:task.index(";")])
         direct = sp.expand(evaluate_poly(strategy.error_poly(symbolic.THETA, symbolic.N), dict(env, theta=theta, n=n)))
         assert direct == f.exact, task
+
+
+def test_cli_default_sample_size_is_the_calibrated_one():
+    """The CLI keeps its own constant (so ``--help`` stays free of numpy); it must equal verify's."""
+    from proofs import cli, verify
+    assert cli.DEFAULT_SAMPLES == verify.DEFAULT_SAMPLES
