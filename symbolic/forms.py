@@ -23,7 +23,7 @@ from typing import Iterable, Mapping
 
 import sympy as sp
 
-from .words import DIM, Word, canonical_bilinear, canonical_trace, expr_key, simplify_word, transpose, word_key
+from .words import DIM, Word, canonical_trace, expr_key, simplify_word, transpose, word_key
 
 __all__ = ["Leg", "Form", "Tr", "Poly", "gauss", "const", "form", "trace"]
 
@@ -201,9 +201,3 @@ class Poly:
 
     def __repr__(self) -> str:  # pragma: no cover - debugging aid
         return f"Poly({len(self.terms)} terms)"
-
-
-def bilinear_factor(left: sp.Basic, word: Word, right: sp.Basic) -> Form:
-    """The scalar ``left^T word right`` of two constant vectors, canonical."""
-    l, w, r = canonical_bilinear(left, word, right)
-    return Form(const(l), w, const(r))

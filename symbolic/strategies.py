@@ -145,7 +145,7 @@ class Strategy:
 
     def error(self, task: sp.Basic = THETA, n: sp.Expr | int = N) -> sp.Expr:
         """``E(V*, Q*, n; task)``, exact, for any task vector and n (symbol or integer)."""
-        return _tidy_expr(to_sympy(self.error_poly(task, n)))
+        return tidy(to_sympy(self.error_poly(task, n)))
 
     def zero_shot_error(self) -> sp.Expr:
         """``E(V*, Q*, 0; theta_0)``."""
@@ -153,7 +153,7 @@ class Strategy:
 
     def few_shot_limit(self, task: sp.Basic = THETA) -> sp.Expr:
         """``lim_{n -> oo} E(V*, Q*, n; task)``."""
-        return _tidy_expr(to_sympy(limit_poly(self.error_poly(task, N))))
+        return tidy(to_sympy(limit_poly(self.error_poly(task, N))))
 
     def parameters(self) -> dict[str, sp.Basic]:
         """The derived blocks as SymPy objects: ``v_0, v_x, v_y`` (V's last row) and Q's blocks."""
@@ -260,8 +260,6 @@ def tidy(e: sp.Expr) -> sp.Expr:
     keys = sorted(e.atoms(sp.Trace, Bilinear), key=sp.srepr) + [s for s in e.free_symbols if s.name == "sigma"]
     return sp.collect(e, keys, func=sp.factor)
 
-
-_tidy_expr = tidy
 
 
 # ---------------------------------------------------------------- (a) pretraining

@@ -19,7 +19,7 @@ from functools import cached_property, lru_cache
 import sympy as sp
 
 __all__ = ["Atom", "Word", "transpose", "simplify_word", "canonical_trace",
-           "canonical_bilinear", "inverse_word", "word_expr", "DIM"]
+           "inverse_word", "word_expr", "DIM"]
 
 #: The symbolic dimension d of x (an integer >= 1).
 DIM = sp.Symbol("d", integer=True, positive=True)
@@ -132,12 +132,3 @@ def word_expr(w: Word) -> sp.Basic:
     if len(w) == 1:
         return w[0].matrix
     return sp.MatMul(*[a.matrix for a in w], evaluate=False)
-
-
-def canonical_bilinear(left: sp.Basic, w: Word, right: sp.Basic) -> tuple[sp.Basic, Word, sp.Basic]:
-    """The representative of ``left^T w right`` under ``a^T W b = b^T W^T a``."""
-    w = simplify_word(w)
-    a = (expr_key(left), word_key(w), expr_key(right))
-    wt = transpose(w)
-    b = (expr_key(right), word_key(wt), expr_key(left))
-    return (left, w, right) if a <= b else (right, wt, left)
