@@ -38,27 +38,6 @@ def error_function(p, env: dict[str, Any]) -> sp.Expr:
     return sp.cancel(sp.together(total)) if total.has(N) else total
 
 
-def with_definitions(env: dict[str, Any], definitions: dict[str, Any]) -> dict[str, Any]:
-    """``env`` plus the explicit value of every derived matrix (``Gamma_hat_m``, ``H_m_inv``...),
-    evaluated once, inner definitions first, so evaluating a formula never re-inverts them."""
-    from symbolic.definitions import definition
-    from symbolic.evaluate import evaluate_matrix
-    todo = dict(definitions)
-    for name, expr in list(todo.items()):  # definitions referred to by definitions
-        for sym in expr.atoms(sp.MatrixSymbol):
-            if definition(sym) is not None and sym.name not in todo:
-                todo[sym.name] = definition(sym)
-    out = dict(env)
-    while todo:
-        ready = [k for k, e in todo.items()
-                 if all(sym.name in out or definition(sym) is None for sym in e.atoms(sp.MatrixSymbol))]
-        if not ready:
-            raise ValueError(f"circular definitions: {sorted(todo)}")
-        for k in ready:
-            out[k] = sp.ImmutableMatrix(evaluate_matrix(todo.pop(k), out))
-    return out
-
-
 def _task_env(env: dict[str, Any], task: str) -> dict[str, Any]:
     if task not in ("target", "opposite"):
         raise ValueError(f"task: expected 'target' or 'opposite', got {task!r}")
@@ -95,6 +74,7 @@ def abstract_error_polys(name: str, m_key: Any, n_ft: Any):
 @lru_cache(maxsize=64)
 def _cached_formula(name: str, m_key: Any, n_ft: Any, env_key: tuple) -> tuple[sp.Expr, sp.Expr]:
     from symbolic.evaluate import evaluate
+    from proofs.setting import with_definitions
     from proofs.results._common import strategy
     env = {k: (sp.Matrix(v) if isinstance(v, tuple) else v) for k, v in dict(env_key).items()}
     env = with_definitions(env, strategy(name, m_key, n_ft).definitions())
@@ -121,7 +101,7 @@ def curve(strategy: str, task: str, ns: Sequence[int], *, d: int, sigma2: Any, m
     """
     from symbolic import N
     from symbolic.validation import _exact, check_count
-    from proofs.params import derived, setting
+    from proofs.setting import derived, setting
     from symbolic import canonical_strategy
     name = canonical_strategy(strategy)
     ns = [int(check_count(k, "n", allow_inf=False, allow_symbol=False)) for k in ns]

@@ -43,7 +43,7 @@ def _itemize(items: list[str]) -> str:
 def latex_document() -> str:
     """The standalone document (a string); only ``amsmath`` is loaded."""
     from symbolic import STRATEGIES
-    from proofs import cli_format as F
+    from proofs.cli import output as F
     from proofs.result import latex_text
     from proofs.results import all_results
     from proofs.results._common import strategy

@@ -12,7 +12,7 @@ from typing import Any
 
 import sympy as sp
 
-__all__ = ["ParamsResult", "Entry", "params", "block_matrices", "explicit_matrices", "setting"]
+__all__ = ["ParamsResult", "Entry", "params", "block_matrices", "explicit_matrices"]
 
 
 class Entry(sp.MatrixExpr):
@@ -115,46 +115,10 @@ def explicit_matrices(p: dict[str, Any], env: dict[str, Any], d: int) -> tuple[s
     return V, Q
 
 
-def setting(d: int, Sigma: Any = None, theta0: Any = None, sigma2: Any = None) -> dict[str, Any]:
-    """A validated exact environment: Sigma (identity by default), theta_0 (e_1), sigma."""
-    from symbolic.validation import check_nonnegative, check_spd, check_vector
-    if isinstance(d, bool) or not isinstance(d, int) or d < 1:
-        raise ValueError(f"d: expected an integer >= 1, got {d!r}")
-    S = sp.Matrix(check_spd(Sigma if Sigma is not None else sp.eye(d), "Sigma", d))
-    t0 = sp.Matrix(check_vector(theta0 if theta0 is not None else [1] + [0] * (d - 1), "theta0", d))
-    env: dict[str, Any] = {"Sigma": S, "theta_0": t0}
-    if sigma2 is not None:
-        env["sigma"] = sp.sqrt(check_nonnegative(sigma2, "sigma2"))
-    return env
-
-
-def _count(value: Any, name: str) -> Any:
-    from symbolic.validation import check_count
-    if value is None:
-        return sp.oo
-    return check_count(value, name, allow_symbol=False)
-
-
-def derived(strategy: str, m: Any = None, n_ft: Any = None):
-    """The derived strategy for ``m`` / ``n_ft`` (None or oo: infinity; integers otherwise).
-
-    A finite m is derived once with the symbol m (cached) and substituted when evaluating;
-    returns (Strategy, env additions).
-    """
-    from symbolic import M, canonical_strategy
-    from proofs.results._common import strategy as derive_cached
-    name = canonical_strategy(strategy)
-    mm, nn = _count(m, "m"), _count(n_ft, "n_ft")
-    extra = {}
-    if mm != sp.oo:
-        extra["m"] = mm
-        mm = M
-    return derive_cached(name, mm, nn if name == "value-fewshot" else sp.oo), extra
-
-
 def params(strategy: str, *, d: int | None = None, sigma2: Any = None, m: int | None = None,
            n_ft: int | None = None, scale: Any = 1, Sigma: Any = None, theta0: Any = None) -> ParamsResult:
     """Derived V and Q of a strategy; symbolic (block layout) when ``d`` is None."""
+    from proofs.setting import derived, setting, with_definitions
     from symbolic import canonical_strategy
     from symbolic.validation import _exact
     name = canonical_strategy(strategy)
@@ -177,7 +141,6 @@ def params(strategy: str, *, d: int | None = None, sigma2: Any = None, m: int | 
             from symbolic import M
             defs = {k: v.xreplace({M: extra["m"]}) for k, v in defs.items()}
         return ParamsResult(V, Q, list(s.free), s.convention, name, defs, p)
-    from proofs.curves import with_definitions
     env = setting(d, Sigma, theta0, sigma2)
     env.update(extra)
     env = with_definitions(env, s.definitions())

@@ -9,7 +9,8 @@ import re
 
 import pytest
 
-from proofs import api, cli_format as F
+from proofs import api
+from proofs.cli import output as F
 from test_latex_compile import compile_latex, only_amsmath
 
 

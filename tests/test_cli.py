@@ -15,6 +15,8 @@ import pytest
 import sympy as sp
 
 from proofs import cli
+from proofs.cli.figure import DEFAULT_FIGURE
+from proofs.cli.verify import DEFAULT_SAMPLES
 if str(Path(__file__).parent) not in sys.path:  # the fake backend lives beside this file
     sys.path.insert(0, str(Path(__file__).parent))
 from test_cli_fakes import RESULT_IDS, Result, VerifyRow, install, install_figure, run
@@ -327,7 +329,7 @@ def test_error_reads_numbers_exactly(capsys, fake, tmp_path):
 
 
 def test_exact_fraction_parsing_of_options():
-    from proofs import cli_args as A
+    from proofs.cli import options as A
     assert A.parse_sigma2("0.1") == Fraction(1, 10)
     assert A.parse_sigma2("1e-3") == Fraction(1, 1000)
     assert A.parse_sigma2(" 2/3 ") == Fraction(2, 3)
@@ -392,7 +394,7 @@ def test_verify_status(capsys, fake):
     status, out, _ = run(capsys, "verify", "--format", "json")
     assert status == 1
     assert json.loads(out)["passed"] is False
-    assert fake.called("verify")[-1] == ((cli.DEFAULT_SAMPLES, 0), {})
+    assert fake.called("verify")[-1] == ((DEFAULT_SAMPLES, 0), {})
 
 
 # ----------------------------------------------------------------------------- backend errors
@@ -437,7 +439,7 @@ def test_figure_defaults(capsys, monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     status, _, _ = run(capsys, "figure")
     assert status == 0
-    assert calls == [(Path(cli.DEFAULT_FIGURE), 0, False, True)]
+    assert calls == [(Path(DEFAULT_FIGURE), 0, False, True)]
 
 
 def test_figure_output_folder_must_exist(capsys, monkeypatch, tmp_path):
@@ -448,7 +450,7 @@ def test_figure_output_folder_must_exist(capsys, monkeypatch, tmp_path):
 
 
 def test_figure_module_missing_is_status_3(capsys, monkeypatch, tmp_path):
-    monkeypatch.setitem(sys.modules, "proofs.figure", None)  # makes the import fail
+    monkeypatch.setitem(sys.modules, "proofs.figures.linear", None)  # makes the import fail
     status, _, err = run(capsys, "figure", "--out", str(tmp_path / "fig.png"))
     assert status == 3
     assert_one_line_error(err, "figure", "not implemented yet")

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import sympy as sp
 
-from proofs import cli_format as F
+from proofs.cli import output as F
 if str(Path(__file__).parent) not in sys.path:  # the fake backend lives beside this file
     sys.path.insert(0, str(Path(__file__).parent))
 from test_cli_fakes import RESULT_IDS, SYMBOLS, install, poster_table, run

@@ -1,4 +1,4 @@
-"""The figure and the closeness report (proofs.figure, proofs.closeness), with a fake theory backend."""
+"""The figure and the closeness report (proofs.figures), with a fake theory backend."""
 from __future__ import annotations
 
 import json
@@ -10,12 +10,12 @@ import sympy as sp
 
 import proofs.api as api
 from numeric.training import OptimConfig, Protocol, limit_error
-from proofs import closeness as C
+from proofs.figures import closeness as C
 
 pytest.importorskip("matplotlib")
 pytest.importorskip("tqdm")
 
-from proofs.figure import make_figure  # noqa: E402
+from proofs.figures.linear import make_figure  # noqa: E402
 
 FULL_FREE = ["C (scale: V[-1, x] = C theta_0, Q_00 = 1/C)", "v_y = V[-1,-1]", "Q[y, 0], Q[y, x] (last row of Q)",
              "Q[0, x] - Q[x, 0]^T", "the antisymmetric part of Q[x, x]"]

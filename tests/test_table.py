@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 import sympy as sp
 
-from proofs import api, cli_format as F
+from proofs import api
+from proofs.cli import output as F
 from proofs.table import to_table_symbols
 
 d, sigma, t = sp.symbols("d sigma theta0_Sigma_theta0")

@@ -72,7 +72,7 @@ def test_divergence_names_the_step_and_suggests_a_smaller_learning_rate():
 
 def test_figure_output_folder_must_exist(tmp_path):
     pytest.importorskip("matplotlib")
-    from proofs.figure import make_figure
+    from proofs.figures.linear import make_figure
     with pytest.raises(ValueError, match=r"^out: the directory .* does not exist"):
         make_figure(tmp_path / "missing" / "fig.png", 0, True, progress=False)
     with pytest.raises(ValueError, match=r"^out: expected a file path, got the directory"):

@@ -1,158 +1,28 @@
-"""Parsing and validation of the command line's input (``icl-finetune``).
+"""Input and output files of the command line: JSON inputs read exactly and checked, output paths.
 
-Everything here turns a user's string or JSON file into a clean Python value, or
-raises :class:`UsageError` with a one-line message that names the option and what it
-expects, e.g. ``--n: expected A:B with integers 0 <= A <= B, got '5:2'``. The command
-line prints it as ``icl-finetune curve: error: <message>`` and exits with status 2.
+``load_sigma`` (``--Sigma``), ``load_theta0`` (``--theta0``) and ``load_params``
+(``error --params``) turn a JSON file into exact Python values (``int`` or
+:class:`fractions.Fraction`: ``0.1`` is 1/10), or raise :class:`UsageError` with a
+one-line message naming the option and what it expects. Nothing reaches ``eval`` or
+``sympify``. ``check_output_path`` checks ``--out`` before any work.
 
-Numbers are parsed exactly: option values with :class:`fractions.Fraction` (so
-``--sigma2 0.1`` is exactly 1/10), JSON numbers as ``int`` or, for literals with a
-fraction or exponent, ``Fraction`` of the literal's text. Nothing reaches ``eval`` or
-``sympify``.
-
-This module imports only the standard library at import time (the command line must
-start fast); the array checks of :mod:`numeric.validation` are imported when a file is
-loaded.
+Standard library only at import time; :mod:`numeric.validation` is imported when a
+file is checked.
 """
 from __future__ import annotations
 
-import argparse
 import json
-import re
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, Callable
 
+from proofs.cli.options import UsageError
+
 __all__ = [
-    "UsageError", "STRATEGIES", "STRATEGY_LETTERS", "TASKS",
-    "parse_strategy", "parse_task", "choice", "parse_count", "parse_dimension",
-    "parse_range", "parse_sigma2", "parse_scale", "parse_samples", "parse_seed",
-    "argtype", "load_json", "load_sigma", "load_theta0", "load_params", "ParamsFile",
-    "resolve_dimension", "check_output_path", "identity", "unit_vector",
+    "load_json", "load_sigma", "load_theta0", "load_params", "ParamsFile", "PARAMS_KEYS",
+    "check_output_path",
 ]
-
-STRATEGIES = ("pretrain", "full", "value", "value-fewshot")
-STRATEGY_LETTERS = dict(zip("abcd", STRATEGIES))
-TASKS = ("target", "opposite")
-
-_INT = re.compile(r"\s*[+-]?\d+\s*\Z")
-_RANGE = re.compile(r"\s*(\d+)\s*:\s*(\d+)\s*\Z")
-
-
-class UsageError(ValueError):
-    """Bad input on the command line; ``str(err)`` is the one-line message."""
-
-
-def _type(fn: Callable[[str], Any], metavar: str | None = None) -> Callable[[str], Any]:
-    """Wrap a parser so that argparse reports its :class:`UsageError` message verbatim."""
-
-    def wrapped(text: str) -> Any:
-        try:
-            return fn(text)
-        except UsageError as err:
-            raise argparse.ArgumentTypeError(str(err)) from None
-
-    wrapped.__name__ = getattr(fn, "__name__", "value")
-    return wrapped
-
-
-# ----------------------------------------------------------------------------- scalars
-
-def parse_strategy(text: str, option: str = "--strategy") -> str:
-    """``pretrain``, ``full``, ``value``, ``value-fewshot``, or the letters ``a``-``d``."""
-    key = text.strip().lower().strip("()")
-    if key in STRATEGY_LETTERS:
-        return STRATEGY_LETTERS[key]
-    key = key.replace("_", "-")
-    if key in STRATEGIES:
-        return key
-    raise UsageError(f"{option}: expected one of {', '.join(STRATEGIES)} (or a-d), got {text!r}")
-
-
-def parse_task(text: str, option: str = "--task") -> str:
-    """``target`` (theta = theta0) or ``opposite`` (theta = -theta0)."""
-    key = text.strip().lower()
-    if key in TASKS:
-        return key
-    raise UsageError(f"{option}: expected one of {', '.join(TASKS)}, got {text!r}")
-
-
-def choice(option: str, choices: tuple[str, ...]) -> Callable[[str], str]:
-    """A parser for one of a fixed set of words (used for ``--format``)."""
-
-    def parse(text: str) -> str:
-        key = text.strip().lower()
-        if key in choices:
-            return key
-        raise UsageError(f"{option}: expected one of {', '.join(choices)}, got {text!r}")
-
-    return parse
-
-
-def parse_count(text: str, option: str, *, allow_inf: bool = False, minimum: int = 0) -> int | None:
-    """An integer >= ``minimum``; with ``allow_inf``, ``inf`` gives ``None`` (infinity)."""
-    if allow_inf and text.strip().lower() in ("inf", "infinity", "+inf"):
-        return None
-    expected = f"an integer >= {minimum}" + (" or inf" if allow_inf else "")
-    if not _INT.match(text):
-        raise UsageError(f"{option}: expected {expected}, got {text!r}")
-    value = int(text)
-    if value < minimum:
-        raise UsageError(f"{option}: expected {expected}, got {text!r}")
-    return value
-
-
-def parse_dimension(text: str, option: str = "--d") -> int:
-    """The dimension d of x: an integer >= 1."""
-    return parse_count(text, option, minimum=1)  # type: ignore[return-value]
-
-
-def parse_range(text: str, option: str = "--n") -> range:
-    """``A:B`` with integers 0 <= A <= B: the inclusive range A..B."""
-    match = _RANGE.match(text)
-    if not match or int(match.group(1)) > int(match.group(2)):
-        raise UsageError(f"{option}: expected A:B with integers 0 <= A <= B, got {text!r}")
-    return range(int(match.group(1)), int(match.group(2)) + 1)
-
-
-def _parse_real(text: str) -> Fraction | None:
-    try:
-        return Fraction(text.strip())
-    except (ValueError, ZeroDivisionError):
-        return None
-
-
-def parse_sigma2(text: str, option: str = "--sigma2") -> Fraction:
-    """The noise variance sigma^2: a finite number >= 0, exact (``0.1`` is 1/10)."""
-    value = _parse_real(text)
-    if value is None or value < 0:
-        raise UsageError(f"{option}: expected a finite number >= 0, got {text!r}")
-    return value
-
-
-def parse_scale(text: str, option: str = "--scale") -> Fraction:
-    """The scale C of strategy full's minimisers: a finite non-zero number, exact."""
-    value = _parse_real(text)
-    if value is None or value == 0:
-        raise UsageError(f"{option}: expected a finite non-zero number, got {text!r}")
-    return value
-
-
-def parse_samples(text: str, option: str = "--samples") -> int:
-    """Monte Carlo sample size: an integer >= 2 (a standard error needs two)."""
-    return parse_count(text, option, minimum=2)  # type: ignore[return-value]
-
-
-def parse_seed(text: str, option: str = "--seed") -> int:
-    """A seed for ``numpy.random.default_rng``: an integer >= 0."""
-    return parse_count(text, option, minimum=0)  # type: ignore[return-value]
-
-
-def argtype(fn: Callable[..., Any], option: str, **kw: Any) -> Callable[[str], Any]:
-    """``fn`` as an argparse ``type=``, its messages naming ``option``."""
-    return _type(lambda text: fn(text, option, **kw))
-
 
 # ----------------------------------------------------------------------------- files
 
@@ -335,31 +205,6 @@ def load_params(path: str | Path, option: str = "--params") -> ParamsFile:
     _library(option, checks.check_sigma2, float(sigma2), "sigma2")
     _library(option, checks.check_count, n, "n")
     return ParamsFile(V=V, Q=Q, theta=theta, Sigma=Sigma, sigma2=sigma2, n=n, d=d)
-
-
-def resolve_dimension(d: int | None, Sigma: list[list] | None, theta0: list | None) -> int | None:
-    """The one d that ``--d``, ``--Sigma`` and ``--theta0`` agree on (None if none given)."""
-    sizes = []
-    if d is not None:
-        sizes.append(("--d", d))
-    if Sigma is not None:
-        sizes.append(("--Sigma", len(Sigma)))
-    if theta0 is not None:
-        sizes.append(("--theta0", len(theta0)))
-    if len({s for _, s in sizes}) > 1:
-        said = ", ".join(f"{opt} gives d = {s}" for opt, s in sizes)
-        raise UsageError(f"{sizes[-1][0]}: expected the same dimension d everywhere, but {said}")
-    return sizes[0][1] if sizes else None
-
-
-def identity(d: int) -> list[list[int]]:
-    """The d x d identity (the default Sigma)."""
-    return [[int(i == j) for j in range(d)] for i in range(d)]
-
-
-def unit_vector(d: int) -> list[int]:
-    """e_1 in R^d (the default theta0)."""
-    return [int(i == 0) for i in range(d)]
 
 
 def check_output_path(path: str | Path, option: str = "--out") -> Path:

@@ -1,7 +1,7 @@
 """Output formats of the command line: text, markdown, LaTeX and JSON.
 
 The functions take the backend's objects (see :mod:`proofs.api`) and return strings;
-they never print. SymPy is imported inside the functions that need it, so importing
+only :func:`write` prints. SymPy is imported inside the functions that need it, so importing
 this module stays cheap.
 
 JSON conventions (documented in ``docs/cli.md``):
@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import sys
 from typing import Any, Iterable, Sequence
 
 STRATEGY_ORDER = ("pretrain", "full", "value", "value-fewshot")
@@ -61,6 +63,21 @@ TABLE_HEADERS_LATEX = (
 
 
 # ----------------------------------------------------------------------------- basics
+
+def write(text: str) -> None:
+    """Write ``text`` to standard output at once (a subcommand's result)."""
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+def use_unicode() -> bool:
+    """Whether stdout takes unicode (pretty-printed maths uses it when so, unless
+    ``ICL_FINETUNE_ASCII`` is set)."""
+    if os.environ.get("ICL_FINETUNE_ASCII"):
+        return False
+    encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "")
+    return encoding in ("utf8", "utf16", "utf32")
+
 
 def dump_json(obj: Any) -> str:
     """Strict JSON (non-finite floats become ``null``), indented, with a final newline.

@@ -1,0 +1,168 @@
+"""The command line ``icl-finetune`` (entry point :func:`main`).
+
+One module per subcommand, named in :data:`SUBCOMMANDS`; docs/cli.md documents every
+option, exit status and JSON schema. The rooms:
+
+- :mod:`proofs.cli.options`: exit statuses, :class:`UsageError`, the parser class, the
+  options several subcommands share (``--format``, the setting options, ``--seed``) and
+  the parsers of their values;
+- :mod:`proofs.cli.files`: JSON input files (read exactly, checked) and output paths;
+- :mod:`proofs.cli.output`: text, markdown, LaTeX and JSON renderings;
+- :mod:`proofs.cli.prove`, ``table``, ``params``, ``curve``, ``error``, ``verify``,
+  ``figure``, ``latex``: one subcommand each.
+
+**Adding a subcommand** ``foo``: write ``proofs/cli/foo.py`` with
+
+- ``register(subparsers) -> ArgumentParser``: ``sub = options.add_subcommand(subparsers,
+  "foo", help=..., description=..., example=..., run=run)``, then its options (reuse
+  ``options.format_option``/``setting_options``/``seed_option``; new value parsers raise
+  ``UsageError`` naming the option);
+- ``run(args) -> int``: the work, returning an exit status; import SymPy, NumPy and the
+  backend *inside* ``run`` (start-up must stay light: a test checks it). Raise
+  ``UsageError`` (exit 2), ``options.Unavailable`` (exit 3) or ``NotImplementedError``
+  (exit 3) with a one-line message; a ``ValueError`` from the backend is shown as bad usage;
+
+add ``"foo"`` to :data:`SUBCOMMANDS`, and document it in docs/cli.md (a test checks
+that every option is there).
+
+Exit statuses: 0 success; 1 a check failed (``prove``, ``verify``); 2 bad usage (a
+one-line message naming the option, never a traceback); 3 the command cannot run here.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from typing import Any, Sequence
+
+from proofs.cli.options import (EXIT_FAILED, EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE, PROG,
+                                ParseError, Parser, Unavailable, UsageError, formatter)
+
+__all__ = ["main", "build_parser", "SUBCOMMANDS", "EXIT_OK", "EXIT_FAILED", "EXIT_USAGE",
+           "EXIT_UNAVAILABLE", "UsageError"]
+
+#: the subcommands, in the order ``--help`` lists them; each is the module ``proofs.cli.<name>``
+SUBCOMMANDS = ("prove", "table", "params", "curve", "error", "verify", "figure", "latex")
+
+DESCRIPTION = """\
+Derive, prove and check the theory of "Fine-Tuning Without Forgetting In-Context
+Learning: A Theoretical Analysis of Linear Attention Models" (Lee, Sohn, Lee).
+Strategies: (a) pretrain, (b) full, (c) value, (d) value-fewshot."""
+
+EPILOG = """\
+examples:
+  icl-finetune prove                       derive and check every result
+  icl-finetune table --format latex        the summary table, for a paper
+  icl-finetune curve --strategy value --task opposite --n 0:20
+
+exit status: 0 success, 1 a check failed, 2 bad usage,
+             3 not available here (backend not implemented, optional dependency missing)
+Run 'icl-finetune SUBCOMMAND --help' for a subcommand's options; docs/cli.md has them all."""
+
+
+def subcommand_module(name: str) -> Any:
+    """The module ``proofs.cli.<name>`` of a subcommand."""
+    return importlib.import_module(f"proofs.cli.{name.replace('-', '_')}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argparse parser of ``icl-finetune``: every subcommand of :data:`SUBCOMMANDS`
+    registers itself (no heavy imports)."""
+    parser = Parser(prog=PROG, description=DESCRIPTION, epilog=EPILOG, formatter_class=formatter,
+                    allow_abbrev=False)
+    parser.add_argument("--version", action=_VersionAction, nargs=0, help="print the version and exit")
+    subs = parser.add_subparsers(dest="command", metavar="SUBCOMMAND", parser_class=Parser)
+    for name in SUBCOMMANDS:
+        subcommand_module(name).register(subs)
+    return parser
+
+
+class _VersionAction(argparse.Action):
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kw: Any) -> None:
+        from importlib import metadata
+        try:
+            version = metadata.version("icl-finetune")
+        except metadata.PackageNotFoundError:
+            version = "unknown (not installed)"
+        sys.stdout.write(f"{PROG} {version}\n")
+        parser.exit(0)
+
+
+def _option_kinds(parser: argparse.ArgumentParser) -> tuple[set[str], set[str]]:
+    """(options that take a value, options that do not), over every subcommand."""
+    takes, flags = set(), {"-h", "--help", "--version"}
+    parsers = [parser]
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            parsers += list(action.choices.values())
+    for p in parsers:
+        for action in p._actions:
+            (flags if action.nargs == 0 else takes).update(action.option_strings)
+    return takes, flags
+
+
+def _join_dash_values(argv: Sequence[str], takes: set[str], flags: set[str]) -> list[str]:
+    """``--scale -inf`` -> ``--scale=-inf``: argparse would take ``-inf`` for an option
+    and say "expected one argument"; joined, the value gets its proper message."""
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        nxt = argv[i + 1] if i + 1 < len(argv) else None
+        if arg in takes and nxt is not None and nxt.startswith("-") and nxt != "-" \
+                and nxt.split("=", 1)[0] not in takes | flags:
+            out.append(f"{arg}={nxt}")
+            i += 2
+        else:
+            out.append(arg)
+            i += 1
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``icl-finetune`` with ``argv`` (default ``sys.argv[1:]``); return the exit status."""
+    parser = build_parser()
+    argv = _join_dash_values(list(sys.argv[1:] if argv is None else argv), *_option_kinds(parser))
+    try:
+        args, extra = parser.parse_known_args(argv)
+        if extra:  # reported by the subcommand, not the top-level parser
+            prog = f"{PROG} {args.command}" if getattr(args, "command", None) else PROG
+            raise ParseError(prog, f"unrecognized arguments: {' '.join(extra)}")
+    except ParseError as err:
+        sys.stderr.write(f"{err.prog}: error: {err}\n")
+        return EXIT_USAGE
+    except SystemExit as exc:  # --help, --version
+        return exc.code if isinstance(exc.code, int) else EXIT_OK
+    if args.command is None:
+        sys.stderr.write(f"{PROG}: error: expected a subcommand ({', '.join(SUBCOMMANDS)}); "
+                         f"see '{PROG} --help'\n")
+        return EXIT_USAGE
+    args._given = {a.split("=", 1)[0] for a in argv if a.startswith("--")}
+    prog = f"{PROG} {args.command}"
+    try:
+        return args.handler(args)
+    except UsageError as err:
+        sys.stderr.write(f"{prog}: error: {err}\n")
+        return EXIT_USAGE
+    except ValueError as err:  # the backend's own input checks (DESIGN: ValueError naming the argument)
+        message = " ".join(str(err).split())
+        sys.stderr.write(f"{prog}: error: {message}\n")
+        return EXIT_USAGE
+    except NotImplementedError as err:
+        what = f" ({err})" if str(err) else ""
+        sys.stderr.write(f"{prog}: error: not implemented yet{what}\n")
+        return EXIT_UNAVAILABLE
+    except Unavailable as err:
+        sys.stderr.write(f"{prog}: error: {err}\n")
+        return EXIT_UNAVAILABLE
+    except BrokenPipeError:  # e.g. `icl-finetune table | head -1`
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return EXIT_OK
+    except KeyboardInterrupt:
+        sys.stderr.write(f"{prog}: interrupted\n")
+        return 130

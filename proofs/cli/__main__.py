@@ -1,0 +1,6 @@
+"""``python -m proofs.cli``: the same as ``icl-finetune``."""
+import sys
+
+from proofs.cli import main
+
+sys.exit(main())

@@ -1,0 +1,39 @@
+"""``icl-finetune error``: the exact n-shot error of any given parameters (a JSON file)."""
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from proofs.cli import options as O
+
+FORMATS = ("text", "json")
+
+
+def register(subparsers: Any) -> argparse.ArgumentParser:
+    """Add ``error`` and its options to ``subparsers``."""
+    sub = O.add_subcommand(
+        subparsers, "error", help="exact n-shot error of given parameters",
+        description="Exact n-shot error E(V, Q, n; theta) of any given parameters, from the closed\n"
+                    "form. FILE is JSON: {\"V\": [[...]], \"Q\": [[...]], \"theta\": [...],\n"
+                    "\"Sigma\": [[...]], \"sigma2\": x, \"n\": k}, V and Q (d+2)x(d+2), Sigma d x d\n"
+                    "symmetric positive definite. Numbers are read exactly (0.1 is 1/10).",
+        example="  icl-finetune error --params params.json --format json", run=run)
+    sub.add_argument("--params", required=True, metavar="FILE",
+                     help="JSON file with V, Q, theta, Sigma, sigma2, n")
+    O.format_option(sub, FORMATS)
+    return sub
+
+
+def run(args: argparse.Namespace) -> int:
+    """Read the file, evaluate the closed form exactly, print the value."""
+    from proofs import api
+    from proofs.cli import files
+    from proofs.cli import output as F
+    p = files.load_params(args.params)
+    value = api.exact_error(O.exact_matrix(p.V), O.exact_matrix(p.Q), O.exact_matrix([[x] for x in p.theta]),
+                            O.exact_matrix(p.Sigma), O.exact(p.sigma2), p.n)
+    if args.format == "json":
+        F.write(F.error_json(value))
+    else:
+        F.write(F.error_text(value, p.n, F.use_unicode()))
+    return O.EXIT_OK

@@ -1,0 +1,34 @@
+"""``icl-finetune latex``: a standalone LaTeX document of every result."""
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from proofs.cli import options as O
+
+
+def register(subparsers: Any) -> argparse.ArgumentParser:
+    """Add ``latex`` and its options to ``subparsers``."""
+    sub = O.add_subcommand(
+        subparsers, "latex", help="a standalone LaTeX document of every result",
+        description="A standalone LaTeX document with every result's statement, the parameters,\n"
+                    "the free parameters and conventions, and the summary table (amsmath only).",
+        example="  icl-finetune latex --out results.tex && pdflatex results.tex", run=run)
+    sub.add_argument("--out", metavar="FILE", default=None, help="output file (default: stdout)")
+    return sub
+
+
+def run(args: argparse.Namespace) -> int:
+    """Write the document to ``--out`` or standard output."""
+    from proofs import api
+    from proofs.cli import files
+    from proofs.cli import output as F
+    out = files.check_output_path(args.out) if args.out else None
+    document = api.latex_document()
+    if out is None:
+        F.write(document)
+    else:
+        out.write_text(document, encoding="utf-8")
+        sys.stderr.write(f"wrote {out}\n")
+    return O.EXIT_OK

@@ -1,0 +1,44 @@
+"""``icl-finetune params``: the derived V and Q of a strategy, exact."""
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from proofs.cli import options as O
+
+FORMATS = ("text", "latex", "json")
+
+
+def register(subparsers: Any) -> argparse.ArgumentParser:
+    """Add ``params`` and its options to ``subparsers``."""
+    sub = O.add_subcommand(
+        subparsers, "params", help="the derived V and Q of a strategy",
+        description="The derived optimal V and Q of a strategy, the parameters the objective leaves\n"
+                    "free and the convention fixing them. Numeric when --d (or --Sigma/--theta0) is\n"
+                    "given, with Sigma = I and theta0 = e_1 unless files are given; symbolic otherwise.",
+        example="  icl-finetune params --strategy value\n"
+                "  icl-finetune params --strategy c --d 3 --sigma2 0.1 --m 20 --format json",
+        run=run)
+    O.setting_options(sub, curve=False)
+    O.format_option(sub, FORMATS)
+    return sub
+
+
+def run(args: argparse.Namespace) -> int:
+    """Derive the strategy's parameters at the setting and print them."""
+    from proofs import api
+    from proofs.cli import output as F
+    d, Sigma, theta0 = O.setting(args, need_d=False)
+    result = api.params(
+        args.strategy, d=d,
+        sigma2=None if args.sigma2 is None else O.exact(args.sigma2),
+        m=args.m, n_ft=args.n_ft,
+        scale=O.exact(args.scale) if args.scale is not None else 1,
+        Sigma=Sigma, theta0=theta0)
+    if args.format == "json":
+        F.write(F.params_json(args.strategy, result, api.table_symbols()))
+    elif args.format == "latex":
+        F.write(F.params_latex(args.strategy, result))
+    else:
+        F.write(F.params_text(args.strategy, result, F.use_unicode()))
+    return O.EXIT_OK
