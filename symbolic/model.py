@@ -25,7 +25,7 @@ from .forms import Leg, Poly, const, form, gauss
 from .words import DIM, Atom, Word, transpose
 
 __all__ = ["VecExpr", "MatExpr", "Blocks", "symbolic_blocks", "vec", "mat", "prediction_terms",
-           "SIGMA", "SIGMA_ATOM", "SIGMA_INV_ATOM", "label"]
+           "SIGMA", "SIGMA_ATOM", "SIGMA_INV_ATOM", "label", "TaskLegs"]
 
 #: The input covariance Sigma (symmetric positive definite, d x d).
 SIGMA = sp.MatrixSymbol("Sigma", DIM, DIM)
@@ -102,9 +102,22 @@ def bil(left: Leg, M: MatExpr, right: Leg) -> Poly:
     return out
 
 
-def label(x: Leg, task: Leg, noise: str, scale: sp.Expr = sp.S.One) -> Poly:
-    """``y = scale * theta^T x + eps`` (``scale = -1`` for the task ``-theta``)."""
-    return Poly.factor(form(task, (), x)) * scale + Poly.noise(noise)
+TaskLegs = tuple[tuple[Leg, sp.Expr], ...]
+"""A task written as a sum ``theta = sum_k s_k l_k`` of legs (constant or Gaussian vectors)."""
+
+
+def label(x: Leg, task: Leg | TaskLegs, noise: str, scale: sp.Expr = sp.S.One) -> Poly:
+    """``y = scale * theta^T x + eps`` (``scale = -1`` for the task ``-theta``).
+
+    ``task`` may also be a sum of legs ``((l_1, s_1), (l_2, s_2), ...)``: ``theta = sum s_k l_k``,
+    e.g. ``theta = theta_0 + tau g`` with ``g ~ N(0, I_d)`` for a family of tasks around theta_0.
+    """
+    if isinstance(task, Leg):
+        task = ((task, sp.S.One),)
+    out = Poly.noise(noise)
+    for leg, s in task:
+        out = out + Poly.factor(form(leg, (), x)) * (scale * s)
+    return out
 
 
 @dataclass(frozen=True)
@@ -119,7 +132,7 @@ class PredictionTerms:
     yq: Poly
 
 
-def prediction_terms(b: Blocks, task: Leg, scale: sp.Expr = sp.S.One) -> PredictionTerms:
+def prediction_terms(b: Blocks, task: Leg | TaskLegs, scale: sp.Expr = sp.S.One) -> PredictionTerms:
     """Build the pieces of the prediction for the blocks ``b`` and the task ``scale * task``."""
     xq = gauss("x_q")
     p0 = b.Q00 + lin(b.q0x, xq)

@@ -25,7 +25,8 @@ from .model import SIGMA_ATOM, Blocks, prediction_terms, symbolic_blocks
 from .wick import expect_gaussian, expect_noise
 from .words import DIM, Atom
 
-__all__ = ["N", "M", "SIGMA_NOISE", "THETA", "THETA0", "expected_error", "pretraining_error"]
+__all__ = ["N", "M", "SIGMA_NOISE", "THETA", "THETA0", "expected_error", "pretraining_error",
+           "task_family_error"]
 
 #: Number of in-context examples n (integer >= 0).
 N = sp.Symbol("n", integer=True, nonnegative=True)
@@ -53,17 +54,58 @@ def expected_error(blocks: Blocks | None = None, task: sp.Basic | Leg = THETA, n
     or an integer >= 0.
     """
     blocks = symbolic_blocks() if blocks is None else blocks
+    scale, task = _split_task(task)
+    task_leg = task if isinstance(task, Leg) else const(task)
+    return _expected_error_cached(blocks, task_leg, sp.sympify(scale), _check_n(n))
+
+
+def _split_task(task: sp.Basic | Leg) -> tuple[sp.Expr, sp.Basic | Leg]:
+    """``c * theta`` -> ``(c, theta)`` for a d x 1 MatrixSymbol ``theta`` (or a Leg)."""
     scale = sp.S.One
     if isinstance(task, sp.MatMul):  # e.g. -theta_0
         scale, task = task.as_coeff_mmul()
         task = task.args[0] if isinstance(task, sp.MatMul) and len(task.args) == 1 else task
     if not isinstance(task, (Leg, sp.MatrixSymbol)):
         raise ValueError(f"task: expected a d x 1 MatrixSymbol (optionally times a number), got {task!r}")
-    task_leg = task if isinstance(task, Leg) else const(task)
+    return sp.sympify(scale), task
+
+
+def _check_n(n: sp.Expr | int) -> sp.Expr:
     n = sp.sympify(n)
     if n.is_number and not (n.is_integer and n >= 0):
         raise ValueError(f"n: expected an integer >= 0 or a symbol, got {n}")
-    return _expected_error_cached(blocks, task_leg, sp.sympify(scale), n)
+    return n
+
+
+def task_family_error(blocks: Blocks | None, mean: sp.Basic | None, cov: sp.Basic,
+                      n: sp.Expr | int = N) -> Poly:
+    """``E_{theta ~ N(mu, Omega)} E(V, Q, n; theta)``: the n-shot error averaged over a
+    Gaussian family of tasks.
+
+    ``mean`` is mu (a d x 1 MatrixSymbol, optionally times a number, e.g. ``-theta_0``; None
+    for mu = 0); ``cov`` is Omega: a scalar c (meaning ``c I_d``, c >= 0) or a symmetric d x d
+    MatrixSymbol.  The task is written ``theta = mu + xi`` with ``xi ~ N(0, Omega)``, one more
+    Gaussian vector for the engine (``xi = sqrt(c) g``, ``g ~ N(0, I_d)``, when Omega = c I).
+    """
+    blocks = symbolic_blocks() if blocks is None else blocks
+    legs: list = []
+    if mean is not None:
+        scale, vec_ = _split_task(mean)
+        legs.append((const(vec_) if not isinstance(vec_, Leg) else vec_, scale))
+    if getattr(cov, "is_Matrix", False):
+        legs.append((gauss("xi"), sp.S.One))
+        cov_word: tuple = (Atom(cov, symmetric=True),)
+    else:
+        c = sp.sympify(cov)
+        if c.is_number and c < 0:
+            raise ValueError(f"cov: expected a number >= 0 or a symmetric matrix, got {cov}")
+        if c != 0:
+            legs.append((gauss("xi"), sp.sqrt(c)))
+        cov_word = ()
+    if not legs:
+        raise ValueError("task family: the mean is 0 and the covariance is 0 (no task)")
+    p = _expected_error_cached(blocks, tuple(legs), sp.S.One, _check_n(n))
+    return _tidy(expect_gaussian(p, "xi", cov_word))
 
 
 @lru_cache(maxsize=256)

@@ -19,7 +19,7 @@ from functools import lru_cache
 
 import sympy as sp
 
-from .calculus import matrix_gradient, solve_matrix, solve_vector, taylor, vector_gradient
+from .calculus import matrix_gradient, solve_matrix, taylor
 from .convert import to_sympy
 from .definitions import definition
 from .printing import latex
@@ -138,6 +138,13 @@ class Strategy:
     #: ``free`` and ``convention`` as LaTeX text (amsmath only), for documents.
     free_latex: list[str] = field(default_factory=list)
     convention_latex: str = ""
+    #: the :class:`symbolic.spec.Spec` it was derived from (None for (a) and (b))
+    spec: object = None
+
+    @property
+    def bindings(self) -> dict:
+        """Concrete values of the symbols a JSON spec introduced (task vectors, covariances)."""
+        return dict(getattr(self.spec, "bindings", ()) or ())
 
     def error_poly(self, task: sp.Basic = THETA, n: sp.Expr | int = N) -> Poly:
         """``E(V*, Q*, n; task)`` as an engine polynomial."""
@@ -378,82 +385,50 @@ def derive_full(pretrained_m: sp.Expr = sp.oo) -> Strategy:
                           r"$V_{-1,:} = (0, C\theta_0^{T}, 1)$, $Q = C^{-1} e_0 e_0^{T}$"))
 
 
-# ---------------------------------------------------------------- (c) value fine-tuning
+# ---------------------------------------------------------------- (c), (d): specs
+def value_spec():
+    """Strategy (c) as a spec: train V's last row on the zero-shot loss on theta_0."""
+    from .spec import make_spec
+    return make_spec(("v0", "vx", "vy"), [(1, 0, "target")], name="value")
+
+
+def value_fewshot_spec(n_ft: sp.Expr = sp.oo):
+    """Strategy (d) as a spec: (c), then the n_ft-shot loss on theta_0 inside (c)'s minimisers."""
+    from .spec import make_spec
+    return make_spec(("v0", "vx", "vy"), [(1, 0, "target")], then=[(1, n_ft, "target")], name="value-fewshot")
+
+
 @lru_cache(maxsize=16)
 def derive_value(m: sp.Expr = sp.oo) -> Strategy:
-    """Minimise the zero-shot loss over ``v = (v_0, v_x, v_y)`` with Q fixed at Q_hat."""
-    pre = derive_pretrain(m)
-    u = sp.MatrixSymbol("u", DIM, 1)
-    du = sp.MatrixSymbol("delta_u", DIM, 1)
-    b = Blocks(v0=V0, vx=vec(u), vy=VY, Qxx=pre.blocks.Qxx)
-    steps = [Step("Q fixed at Q_hat = blockdiag(0, Gamma_hat, 0); unknown v_0, v_x = u, v_y")]
-    obj = lambda bb: expected_error(bb, THETA0, 0)
-    L0, L1 = taylor(obj, b, Blocks(vx=vec(du)), order=1)
-    zero_shot = to_sympy(L0)
-    steps.append(Step("zero-shot objective E(V, Q_hat, 0; theta_0)", zero_shot))
-    if VY in zero_shot.free_symbols:
-        raise AssertionError("v_y unexpectedly reaches the zero-shot loss")
-    steps.append(Step("v_y does not appear: it is free (its gradient is zero)"))
-    grad = vector_gradient(L1, du)
-    if any(V0 in sp.sympify(c).free_symbols for c, _, _ in grad):
-        raise NotImplementedError("v_0 couples to v_x in the first-order condition")
-    steps.append(Step("gradient in v_x (no v_0 term: odd moments vanish)",
-                      sp.MatAdd(*[c * sp.MatMul(word_expr(w), a) for c, w, a in grad])))
-    tag = "m" if m == M else str(m)
-    vx = solve_vector(grad, u, name=(f"H_{tag}_inv", rf"H_{{{tag}}}^{{-1}}") if m != sp.oo else None)
-    steps.append(Step("first-order condition solved: v_x*", vecexpr_to_sympy(vx)))
-    for c, w, _ in vx:
-        for a in w:
-            if definition(a.expr) is not None:
-                steps.append(Step(f"where {a.expr.name}", sp.Eq(a.expr, definition(a.expr), evaluate=False)))
-    L_v0 = to_sympy(expected_error(b.with_(vx=vx), THETA0, 0))
-    v0_sols, _ = solve_scalar(L_v0, V0)
-    if len(v0_sols) != 1:
-        raise AssertionError(f"v_0 not determined uniquely: {v0_sols}")
-    v0 = sp.simplify(v0_sols[0])
-    steps.append(Step("first-order condition in v_0", sp.Eq(V0, v0)))
-    blocks = Blocks(v0=v0, vx=vx, vy=sp.S.One, Qxx=pre.blocks.Qxx)
-    return Strategy(
-        "value", blocks, sp.sympify(m),
-        free=["v_y = V[-1,-1] (absent from the zero-shot loss)", "V[0:d+1, :]"],
-        convention="gradient descent leaves v_y at its pretrained value 1 (its gradient is identically zero)",
-        steps=steps,
-        free_latex=[r"$v_y = V_{-1,-1}$ (absent from the zero-shot loss)", r"$V_{0:d+1,\,:}$"],
-        convention_latex=r"gradient descent leaves $v_y$ at its pretrained value $1$ (its gradient is identically zero)")
+    """(c): ``argmin_V E(V, Q_hat, 0; theta_0)``, derived by the general derivation
+    (:func:`symbolic.general.derive_spec`) of :func:`value_spec`."""
+    from .general import derive_spec
+    return derive_spec(value_spec(), m)
 
 
-# ---------------------------------------------------------------- (d) value + few-shot loss
 @lru_cache(maxsize=32)
 def derive_value_fewshot(m: sp.Expr = sp.oo, n_ft: sp.Expr = sp.oo) -> Strategy:
-    """Within S = {v_0 = v_0*, v_x = v_x*, v_y free} (strategy (c)'s minimisers), minimise the
-    ``n_ft``-shot loss on theta_0 over v_y; ``n_ft = oo`` minimises its limit."""
-    val = derive_value(m)
-    b = val.blocks.with_(vy=VY)
-    steps = [Step("S = argmin_V E(V, Q_hat, 0; theta_0) = {v_0 = v_0*, v_x = v_x*, v_y in R}")]
-    if n_ft == sp.oo:
-        loss = to_sympy(limit_poly(expected_error(b, THETA0, N)))
-        steps.append(Step("few-shot loss on theta_0, n_ft -> oo", loss))
-    else:
-        loss = to_sympy(expected_error(b, THETA0, n_ft))
-        steps.append(Step(f"few-shot loss E(V, Q_hat, {n_ft}; theta_0)", loss))
-    sols, second = solve_scalar(loss, VY)
-    if len(sols) != 1:
-        raise AssertionError(f"v_y not determined uniquely: {sols}")
-    vy = sols[0]
-    steps.append(Step("first-order condition in v_y", sp.Eq(VY, vy)))
-    steps.append(Step("second derivative in v_y (positive: unique minimiser)", second))
-    return Strategy(
-        "value-fewshot", b.with_(vy=vy), sp.sympify(m), n_ft=sp.sympify(n_ft),
-        free=["V[0:d+1, :]"],
-        convention="the auxiliary loss is minimised inside the set of zero-shot minimisers; v_y is now determined",
-        steps=steps,
-        free_latex=[r"$V_{0:d+1,\,:}$"],
-        convention_latex=(r"the auxiliary loss is minimised inside the set of zero-shot minimisers; "
-                          r"$v_y$ is now determined"))
+    """(d): within S = argmin_V E(V, Q_hat, 0; theta_0) (strategy (c)'s minimisers), minimise the
+    ``n_ft``-shot loss on theta_0; ``n_ft = oo`` minimises its limit.  Derived by the general
+    derivation of :func:`value_fewshot_spec`."""
+    from dataclasses import replace
+    from .general import derive_spec
+    return replace(derive_spec(value_fewshot_spec(n_ft), m), n_ft=sp.sympify(n_ft))
 
 
-def derive(strategy: str, m: sp.Expr = sp.oo, n_ft: sp.Expr = sp.oo) -> Strategy:
-    """Dispatch by strategy name (letters a-d accepted)."""
+def derive(strategy: str | None = None, m: sp.Expr = sp.oo, n_ft: sp.Expr = sp.oo, *,
+           train=None, loss=None, then=(), start: Blocks | None = None, name: str = "spec") -> Strategy:
+    """A derived strategy: by name (``pretrain``, ``full``, ``value``, ``value-fewshot``; letters
+    a-d accepted), or as a spec, ``derive(train=[...], loss=[...], then=[...], start=...)``
+    (see :mod:`symbolic.spec`; e.g. ``derive(train=["vx"], loss=[(1, 0, "target"), (1, 20,
+    "target")])``)."""
+    if strategy is None or train is not None or loss is not None:
+        if strategy is not None:
+            raise ValueError("strategy: give a strategy name or a spec (train=..., loss=...), not both")
+        if train is None or loss is None:
+            raise ValueError("train, loss: a spec needs both (e.g. train=['vx'], loss=[(1, 0, 'target')])")
+        from .general import derive_question
+        return derive_question(train, loss, then, start, m, name)
     s = canonical_strategy(strategy)
     m = check_count(m, "m")
     n_ft = check_count(n_ft, "n_ft", minimum=1 if s == "value-fewshot" else 0)

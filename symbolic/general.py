@@ -1,0 +1,225 @@
+"""The general derivation: any spec whose loss is quadratic in what it trains.
+
+For a :class:`symbolic.spec.Spec`, the trained blocks become unknowns (scalars ``v_0, v_y,
+Q_00, Q_y0``; d-vectors ``v_x, q_0x, q_x0, q_yx``; the matrix ``Q_xx``), every other block
+keeps its start value (the pretrained parameters at context length m by default), and the
+loss ``sum_k w_k E(V, Q, n_k; task_k)`` is derived by the Wick engine.  The prediction
+``f = v^T (Z Z^T/(n+1)) Q q`` is linear in v for fixed Q and linear in Q for fixed v, so
+when only V's last row or only Q's blocks are trained each term is the mean of a square of
+an affine function of the unknowns: a convex quadratic, whose stationary points are exactly
+its minimisers.  :func:`symbolic.quadratic.minimise_quadratic` solves the first-order
+conditions by block elimination and returns the whole minimiser set.
+
+* Unknowns the loss does not determine are *free*.  Gradient descent from the start never
+  moves them (their gradient is identically zero), so the reported point keeps them at their
+  start values: that is the convention under which the paper's few-shot entries hold.
+* A second stage ``then`` minimises its loss over the free unknowns of the first stage
+  (inside the first stage's minimiser set), as strategy (d) does.
+* Training V and Q together makes the loss quartic: :class:`symbolic.quadratic.NotQuadratic`
+  is raised, and the numeric layer's optimiser is the way to an answer.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import sympy as sp
+
+from .convert import to_sympy
+from .definitions import definition
+from .forms import Poly
+from .model import Blocks
+from .objective import N, expected_error, task_family_error
+from .quadratic import NotClosedForm, NotQuadratic, Solution, minimise_quadratic
+from .spec import SILENT_BLOCKS, Spec, Term, make_spec
+from .words import DIM, Atom
+
+__all__ = ["derive_spec", "loss_poly", "UNKNOWNS", "NotQuadratic", "NotClosedForm"]
+
+#: The unknown standing for each trainable block.
+UNKNOWNS: dict[str, sp.Basic] = {
+    "v0": sp.Symbol("v_0"), "vx": sp.MatrixSymbol("v_x", DIM, 1), "vy": sp.Symbol("v_y"),
+    "Q00": sp.Symbol("Q_00"), "q0x": sp.MatrixSymbol("q_0x", DIM, 1), "qx0": sp.MatrixSymbol("q_x0", DIM, 1),
+    "Qxx": sp.MatrixSymbol("Q_xx", DIM, DIM), "Qy0": sp.Symbol("Q_y0"), "qyx": sp.MatrixSymbol("q_yx", DIM, 1),
+}
+_PRINTED = {"v0": "v_0", "vx": "v_x", "vy": "v_y", "Q00": "Q_00", "q0x": "Q_0x^T", "qx0": "Q_x0",
+            "Qxx": "Q_xx", "Qy0": "Q_y0", "qyx": "Q_yx^T"}
+_LATEX = {"v0": "v_0", "vx": "v_x", "vy": "v_y", "Q00": "Q_{00}", "q0x": "Q_{0x}^{T}", "qx0": "Q_{x0}",
+          "Qxx": "Q_{xx}", "Qy0": "Q_{y0}", "qyx": "Q_{yx}^{T}"}
+_BLOCK_OF = {v: k for k, v in UNKNOWNS.items()}
+
+
+def loss_poly(blocks: Blocks, terms: tuple[Term, ...]) -> Poly:
+    """``sum_k w_k E(V, Q, n_k; task_k)`` as an engine polynomial (``n = oo``: the limit)."""
+    from .strategies import limit_poly
+    total = Poly()
+    for t in terms:
+        n = N if t.n == sp.oo else t.n
+        if t.task.is_fixed:
+            p = expected_error(blocks, t.task.mean, n)
+        else:
+            p = task_family_error(blocks, t.task.mean, t.task.cov, n)
+        if t.n == sp.oo:
+            p = limit_poly(p, N)
+        total = total + p * t.weight
+    return total
+
+
+def _with_unknowns(start: Blocks, train: tuple[str, ...]) -> Blocks:
+    kw = {}
+    for b in train:
+        if b in SILENT_BLOCKS:
+            continue
+        u = UNKNOWNS[b]
+        if b == "Qxx":
+            kw[b] = ((sp.S.One, (Atom(u),)),)
+        elif isinstance(u, sp.MatrixSymbol):
+            kw[b] = ((sp.S.One, (), u),)
+        else:
+            kw[b] = u
+    return start.with_(**kw)
+
+
+def _substitute(blocks: Blocks, values: dict) -> Blocks:
+    """Replace unknowns by values: scalars inside coefficients, vectors ``u`` by ``sum c W a``,
+    the matrix ``Q_xx`` by a ``MatExpr``."""
+    scal = {k: v for k, v in values.items() if isinstance(k, sp.Symbol)}
+
+    def s(x):
+        return sp.sympify(x).xreplace(scal) if scal else x
+
+    def vec(terms):
+        out = []
+        for c, w, a in terms:
+            if a in values and isinstance(a, sp.MatrixSymbol) and a.shape[1] == 1:
+                out.extend((s(c) * c2, tuple(w) + tuple(w2), a2) for c2, w2, a2 in values[a])
+            else:
+                out.append((s(c), w, a))
+        return tuple(out)
+
+    def mat(terms):
+        out = []
+        for c, w in terms:
+            hit = [i for i, a in enumerate(w) if a.expr in values]
+            if hit:
+                i = hit[0]
+                out.extend((s(c) * c2, w[:i] + tuple(w2) + w[i + 1:]) for c2, w2 in values[w[i].expr])
+            else:
+                out.append((s(c), w))
+        return tuple(out)
+
+    return Blocks(v0=s(blocks.v0), vx=vec(blocks.vx), vy=s(blocks.vy), Q00=s(blocks.Q00),
+                  q0x=vec(blocks.q0x), qx0=vec(blocks.qx0), Qxx=mat(blocks.Qxx),
+                  Qy0=s(blocks.Qy0), qyx=vec(blocks.qyx))
+
+
+def _start_values(start: Blocks, free: list) -> dict:
+    out = {}
+    for u in free:
+        b = _BLOCK_OF[u]
+        out[u] = getattr(start, b)
+    return out
+
+
+def _value_expr(v) -> sp.Basic:
+    from .strategies import matexpr_to_sympy, vecexpr_to_sympy
+    if isinstance(v, (list, tuple)):
+        if v and len(v[0]) == 3:
+            return vecexpr_to_sympy(tuple(v))
+        return matexpr_to_sympy(tuple(v)) if v else sp.S.Zero
+    return v
+
+
+def _stage(loss: tuple[Term, ...], blocks: Blocks, unknowns: list, naming) -> tuple[Solution, Poly]:
+    L = loss_poly(blocks, loss)
+    scalars = [u for u in unknowns if isinstance(u, sp.Symbol)]
+    vectors = [u for u in unknowns if isinstance(u, sp.MatrixSymbol) and u.shape[1] == 1]
+    matrices = [u for u in unknowns if isinstance(u, sp.MatrixSymbol) and u.shape[1] != 1]
+    return minimise_quadratic(L, scalars, vectors, matrices, naming), L
+
+
+def derive_spec(spec: Spec, m: sp.Expr = sp.oo):
+    """Derive a spec: the minimiser set of its loss(es), the point gradient descent from the
+    start reaches, and the recorded steps.  Returns a :class:`symbolic.strategies.Strategy`."""
+    return _derive_spec_cached(spec, sp.sympify(m))
+
+
+@lru_cache(maxsize=64)
+def _derive_spec_cached(spec: Spec, m: sp.Expr):
+    from .strategies import Step, Strategy, derive_pretrain, tidy
+    v_trained = [b for b in spec.train if b in ("v0", "vx", "vy")]
+    q_trained = [b for b in spec.train if b in ("Q00", "q0x", "qx0", "Qxx", "Qy0", "qyx")]
+    if v_trained and q_trained:
+        raise NotQuadratic(
+            f"train: {', '.join(spec.train)} moves blocks of both V and Q; the prediction is then "
+            "bilinear in them and the loss quartic, so there is no closed form: use the numeric "
+            "optimiser (numeric.training) and evaluate its parameters exactly")
+    start = derive_pretrain(m).blocks if spec.start is None else spec.start
+    tag = "m" if m == sp.Symbol("m", integer=True, nonnegative=True) else ("oo" if m == sp.oo else str(m))
+    prefix = {"spec": "H"}.get(spec.name, "H")
+
+    def naming(k: int) -> tuple[str, str]:
+        suffix = "" if k == 0 else str(k + 1)
+        return (f"{prefix}_{tag}_inv{suffix}", rf"{prefix}_{{{tag}}}^{{-1}}" if not suffix else rf"{prefix}_{{{tag},{suffix}}}^{{-1}}")
+
+    trained = [b for b in spec.train if b not in SILENT_BLOCKS]
+    unknowns = [UNKNOWNS[b] for b in trained]
+    blocks = _with_unknowns(start, spec.train)
+    steps = [Step(f"trained: {', '.join(_PRINTED[b] for b in trained)}; every other block at its "
+                  + ("pretrained value (context length m = " + sp.sstr(m) + ")" if spec.start is None else "start value"))]
+    silent = [b for b in spec.train if b in SILENT_BLOCKS]
+    if silent:
+        steps.append(Step(f"{', '.join(silent)} never reach the output: training them changes nothing"))
+    steps.append(Step("the prediction is linear in the trained blocks: each loss term is a convex "
+                      "quadratic, its stationary points are its minimisers"))
+    sol, L = _stage(spec.loss, blocks, unknowns, naming)
+    steps.append(Step("loss " + " + ".join(map(str, spec.loss)), tidy(to_sympy(L))))
+    _record(steps, sol, "first-order conditions solved")
+    blocks = _substitute(blocks, sol.values)
+    free = list(sol.free)
+    if spec.then:
+        if not free:
+            steps.append(Step("the first loss determines every trained block: the second stage has nothing to move"))
+        else:
+            sol2, L2 = _stage(spec.then, blocks, free, lambda k: naming(k + 10))
+            steps.append(Step(f"second stage, over the minimisers of the first (free: "
+                              f"{', '.join(sp.sstr(u) for u in free)}): " + " + ".join(map(str, spec.then)),
+                              tidy(to_sympy(L2))))
+            _record(steps, sol2, "second stage solved")
+            blocks = _substitute(blocks, sol2.values)
+            free = list(sol2.free)
+    mixed = [u for u in free if any(u in getattr(sp.sympify(_value_expr(v)), "free_symbols", set())
+                                    for v in sol.values.values())]
+    if free:
+        steps.append(Step("free (the loss does not determine them): " + ", ".join(sp.sstr(u) for u in free)
+                          + "; gradient descent from the start leaves them at their start values"))
+    blocks = _substitute(blocks, _start_values(start, free))
+    free_text = [f"{_PRINTED[_BLOCK_OF[u]]} (does not reach the loss; kept at its start value)" for u in free]
+    free_latex = [f"${_LATEX[_BLOCK_OF[u]]}$ (does not reach the loss; kept at its start value)" for u in free]
+    free_text.append("V[0:d+1, :] and Q[:, d+1] (never reach the output)")
+    free_latex.append(r"$V_{0:d+1,\,:}$ and $Q_{:,\,d+1}$ (never reach the output)")
+    convention = ("gradient descent from the " + ("pretrained parameters" if spec.start is None else "start")
+                  + " leaves every free block at its start value (its gradient is identically zero)")
+    if mixed:
+        convention += ("; the minimiser family is affine in " + ", ".join(sp.sstr(u) for u in mixed)
+                       + ", and the point reported takes them at their start values")
+    if spec.then:
+        convention += "; the second loss is minimised inside the set of minimisers of the first"
+    return Strategy(spec.name, blocks, m, free=free_text, convention=convention, steps=steps,
+                    free_latex=free_latex, convention_latex=convention.replace("_", r"\_"), spec=spec)
+
+
+def _record(steps: list, sol: Solution, what: str) -> None:
+    from .strategies import Step
+    for u, v in sol.values.items():
+        name = _PRINTED.get(_BLOCK_OF.get(u, ""), sp.sstr(u))
+        steps.append(Step(f"{what}: {name}", _value_expr(v)))
+        for atom in sp.sympify(_value_expr(v)).atoms(sp.MatrixSymbol):
+            if definition(atom) is not None:
+                steps.append(Step(f"where {atom.name}", sp.Eq(atom, definition(atom), evaluate=False)))
+
+
+def derive_question(train, loss, then=(), start: Blocks | None = None, m: sp.Expr = sp.oo,
+                    name: str = "spec"):
+    """``derive(train=..., loss=..., then=..., start=...)``: validate the spec, derive it."""
+    from .validation import check_count
+    return derive_spec(make_spec(train, loss, then, start, name), check_count(m, "m"))

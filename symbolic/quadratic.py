@@ -1,0 +1,362 @@
+"""Minimise a loss that is quadratic in scalar and vector unknowns, in closed form.
+
+The unknowns are scalars ``s`` (SymPy symbols, in the coefficients of the engine's
+polynomials) and d-vectors ``u`` (d x 1 ``MatrixSymbol`` s, as constant legs of its forms).
+For a quadratic loss ``L`` the first-order conditions are linear:
+
+    dL/du_i = sum_j H_ij u_j + sum_s G_is s + b_i = 0          (one d-vector equation per u_i)
+    dL/ds   = sum_t h_st t + sum_i <g_si, u_i> + c_s = 0       (one scalar equation per s)
+
+with ``H_ij`` sums of matrix words, ``G_is, b_i`` vectors ``sum c W a``, and ``<g, u>`` bilinear
+forms ``a^T W u``.  A *rank-one* term ``(a^T W u_j) W' b`` in a vector equation becomes one
+more scalar unknown ``r = a^T W u_j`` with its own equation ``r - a^T W u_j = 0``.
+
+The system is solved by block elimination (Gauss on blocks, so Schur complements
+``H_22 - H_21 H_11^{-1} H_12`` appear when vector unknowns couple): every vector unknown
+is written in terms of the scalars, substituted into the scalar equations (bilinear
+forms of constants), and the scalar system, linear with coefficients that are traces and
+bilinear forms, is solved by SymPy.  Inverses of sums of words are opaque atoms
+(:func:`symbolic.calculus.inverse_of_sum`); they are assumed invertible, as they are for
+generic Sigma (every ``H_ii`` is a Hessian block of a mean squared error).
+
+A loss of degree > 2 in the unknowns raises :class:`NotQuadratic`; a matrix unknown that
+reaches the loss raises :class:`NotClosedForm`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import sympy as sp
+
+from .calculus import inverse_of_sum
+from .convert import factor_expr
+from .forms import Form, Leg, Poly, Tr, const, form
+from .words import Word, simplify_word, transpose
+
+__all__ = ["NotQuadratic", "NotClosedForm", "Solution", "minimise_quadratic",
+           "mat_mul", "mat_vec", "vec_scale", "vec_add"]
+
+
+class NotQuadratic(ValueError):
+    """The loss is not quadratic in the trained parameters (e.g. V and Q both trained)."""
+
+
+class NotClosedForm(NotImplementedError):
+    """The first-order conditions are linear but outside what the word algebra solves."""
+
+
+MatTerms = list[tuple[sp.Expr, Word]]
+VecTerms = list[tuple[sp.Expr, Word, sp.Basic]]
+
+
+# ----------------------------------------------------------------------------- word algebra on sums
+
+def _collect_vec(terms: VecTerms) -> VecTerms:
+    acc: dict = {}
+    for c, w, a in terms:
+        key = (simplify_word(w), a)
+        acc[key] = acc.get(key, 0) + c
+    out = []
+    for (w, a), c in acc.items():
+        c = sp.factor(sp.together(sp.expand(c)))
+        if c != 0:
+            out.append((c, w, a))
+    return out
+
+
+def _collect_mat(terms: MatTerms) -> MatTerms:
+    acc: dict = {}
+    for c, w in terms:
+        w = simplify_word(w)
+        acc[w] = acc.get(w, 0) + c
+    out = []
+    for w, c in acc.items():
+        c = sp.factor(sp.together(sp.expand(c)))
+        if c != 0:
+            out.append((c, w))
+    return out
+
+
+def mat_mul(A: MatTerms, B: MatTerms) -> MatTerms:
+    """``(sum a W)(sum b W') = sum ab W W'``."""
+    return _collect_mat([(a * b, wa + wb) for a, wa in A for b, wb in B])
+
+
+def mat_vec(A: MatTerms, v: VecTerms) -> VecTerms:
+    """``(sum a W)(sum c W' x) = sum ac W W' x``."""
+    return _collect_vec([(a * c, wa + wv, x) for a, wa in A for c, wv, x in v])
+
+
+def vec_scale(v: VecTerms, c: sp.Expr) -> VecTerms:
+    return [(k * c, w, a) for k, w, a in v]
+
+
+def vec_add(*vs: VecTerms) -> VecTerms:
+    return _collect_vec([t for v in vs for t in v])
+
+
+def _bilinear(left: sp.Basic, v: VecTerms) -> sp.Expr:
+    """``left^T v`` for a constant vector ``left`` and ``v = sum c W a``, as a SymPy scalar."""
+    out = sp.S.Zero
+    for c, w, a in v:
+        out += c * factor_expr(form(const(left), w, const(a)))
+    return out
+
+
+# ----------------------------------------------------------------------------- the linear system
+
+@dataclass
+class _VectorEquation:
+    H: dict = field(default_factory=dict)    # u_j -> MatTerms
+    G: dict = field(default_factory=dict)    # scalar -> VecTerms
+    b: VecTerms = field(default_factory=list)
+
+
+@dataclass
+class Solution:
+    """The minimiser set of a quadratic loss.
+
+    ``values`` maps every determined unknown to its value (a SymPy scalar for a scalar
+    unknown, ``VecTerms`` for a vector unknown); ``free`` lists the unknowns that the loss
+    does not determine (every value of them is a minimiser: they may appear, as parameters
+    of the affine family, in ``values``); ``equations`` are the first-order conditions
+    solved (for the record).
+    """
+
+    values: dict
+    free: list
+    equations: list
+
+
+def _unknown_legs(f: Form, vectors: set) -> list[str]:
+    return [s for s, leg in (("l", f.left), ("r", f.right))
+            if not leg.is_gaussian and leg.obj in vectors]
+
+
+def _degree(c: sp.Expr, scalars: Sequence[sp.Symbol]) -> int:
+    if not scalars:
+        return 0
+    num = sp.numer(sp.together(c))
+    present = [s for s in scalars if s in num.free_symbols]
+    if not present:
+        return 0
+    return sp.Poly(sp.expand(num), *present).total_degree()
+
+
+def _check_quadratic(L: Poly, scalars: Sequence[sp.Symbol], vectors: set, matrices: set) -> None:
+    for (factors, noises), c in L.terms.items():
+        if noises:
+            raise ValueError("the loss still has noise variables")
+        deg = _degree(c, scalars)
+        for f in factors:
+            if isinstance(f, Form):
+                deg += len(_unknown_legs(f, vectors))
+                if f.left.is_gaussian or f.right.is_gaussian:
+                    raise ValueError("the loss still depends on a Gaussian vector")
+            if any(a.expr in matrices for a in f.word):
+                raise NotClosedForm(
+                    "a matrix unknown (Q_xx) reaches the loss: its first-order condition is a "
+                    "matrix equation with rank-one terms (outer products such as Sigma theta_0 "
+                    "theta_0^T Sigma) and traces of the unknown, outside the word algebra")
+        if deg > 2:
+            raise NotQuadratic(f"the loss has degree {deg} in the trained parameters (a quadratic "
+                               "loss has degree 2): the prediction is not linear in them")
+
+
+def _split_monomial(factors, vectors: set):
+    """(constant scalar, the factor with an unknown leg or None)."""
+    const_part, unknown = sp.S.One, None
+    for f in factors:
+        if isinstance(f, Form) and _unknown_legs(f, vectors):
+            if unknown is not None:
+                raise NotQuadratic("two unknown vectors in one monomial of the gradient")
+            unknown = f
+        else:
+            const_part *= factor_expr(f)
+    return const_part, unknown
+
+
+def _gradient_vector(L: Poly, u: sp.Basic, vectors: set) -> list[tuple[sp.Expr, Form | None, Word, sp.Basic]]:
+    """``dL/du`` as terms ``(coeff, extra, W, a)``: ``coeff * extra * W a`` where ``extra`` is a
+    form with one unknown leg (a rank-one term) or None, and ``a`` a constant or unknown vector."""
+    out = []
+    for (factors, _), c in L.terms.items():
+        for k, f in enumerate(factors):
+            if not isinstance(f, Form):
+                continue
+            hits = [s for s in _unknown_legs(f, vectors) if (f.left.obj if s == "l" else f.right.obj) == u]
+            if not hits:
+                continue
+            others = factors[:k] + factors[k + 1:]
+            rest_c, extra = _split_monomial(others, vectors)
+            if len(hits) == 2:  # u^T W u
+                out.append((c * rest_c, extra, f.word, u))
+                out.append((c * rest_c, extra, transpose(f.word), u))
+            elif hits[0] == "l":  # u^T W r
+                out.append((c * rest_c, extra, f.word, f.right.obj))
+            else:  # l^T W u
+                out.append((c * rest_c, extra, transpose(f.word), f.left.obj))
+    return out
+
+
+def _gradient_scalar(L: Poly, s: sp.Symbol, vectors: set) -> list[tuple[sp.Expr, Form | None]]:
+    """``dL/ds`` as terms ``coeff * extra`` (``extra`` a form with an unknown leg, or None)."""
+    out = []
+    for (factors, _), c in L.terms.items():
+        dc = sp.diff(c, s)
+        if dc == 0:
+            continue
+        rest_c, extra = _split_monomial(factors, vectors)
+        out.append((dc * rest_c, extra))
+    return out
+
+
+def _form_as_functional(f: Form, vectors: set) -> tuple[sp.Basic, Word, sp.Basic]:
+    """``a^T W u`` for a form with exactly one unknown leg ``u``."""
+    (side,) = _unknown_legs(f, vectors)
+    if side == "r":
+        return f.left.obj, f.word, f.right.obj
+    return f.right.obj, transpose(f.word), f.left.obj
+
+
+def minimise_quadratic(L: Poly, scalars: Sequence[sp.Symbol], vectors: Sequence[sp.Basic],
+                       matrices: Sequence[sp.Basic] = (),
+                       name: Callable[[int], tuple[str, str] | None] | None = None) -> Solution:
+    """All minimisers of the quadratic loss ``L`` over the given unknowns.
+
+    ``name(k)`` names the k-th opaque inverse the elimination creates (or None: unnamed).
+    Unknowns absent from ``L`` are free; a matrix unknown present in ``L`` raises
+    :class:`NotClosedForm`; a loss of degree > 2 raises :class:`NotQuadratic`.
+    """
+    vecset, matset = set(vectors), set(matrices)
+    _check_quadratic(L, scalars, vecset, matset)
+    present_s = [s for s in scalars if any(sp.diff(c, s) != 0 for c in L.terms.values())]
+    present_v = [u for u in vectors if any(
+        isinstance(f, Form) and u in (f.left.obj, f.right.obj) for fs, _ in L.terms for f in fs)]
+    free = [x for x in list(scalars) + list(vectors) + list(matrices)
+            if x not in present_s and x not in present_v]
+    naming = name or (lambda k: None)
+    counter = [0]
+
+    # -- vector equations, with rank-one factors as auxiliary scalars
+    aux: dict = {}  # Form -> Dummy
+
+    def aux_of(f: Form) -> sp.Symbol:
+        if f not in aux:
+            aux[f] = sp.Dummy(f"r{len(aux)}")
+        return aux[f]
+
+    eqs: dict = {}
+    for u in present_v:
+        e = _VectorEquation()
+        for c, extra, w, a in _gradient_vector(L, u, vecset):
+            if a in vecset:
+                if extra is not None or _degree(c, present_s):
+                    raise NotQuadratic("the gradient is not linear in the unknowns")
+                e.H.setdefault(a, []).append((c, w))
+                continue
+            if extra is not None:
+                if _degree(c, present_s):
+                    raise NotQuadratic("the gradient is not linear in the unknowns")
+                e.G.setdefault(aux_of(extra), []).append((c, w, a))
+                continue
+            c = sp.expand(c)
+            c0 = c
+            for s in present_s:
+                cs = sp.diff(c, s)
+                if cs != 0:
+                    e.G.setdefault(s, []).append((cs, w, a))
+                    c0 = c0 - cs * s
+            c0 = sp.expand(c0)
+            if c0 != 0:
+                e.b.append((c0, w, a))
+        e.H = {k: _collect_mat(v) for k, v in e.H.items()}
+        if not e.H.get(u):
+            raise ValueError(f"{getattr(u, 'name', u)}: the loss is linear in it, unbounded below")
+        eqs[u] = e
+
+    # -- block elimination: u_i = -H_ii^{-1} (sum_{j>i} H_ij u_j + sum_s G_is s + b_i)
+    order = list(present_v)
+    expressed: dict = {}
+    for i, u in enumerate(order):
+        e = eqs[u]
+        ci, winv = inverse_of_sum(e.H[u], naming(counter[0]) if len(e.H[u]) > 1 else None)
+        counter[0] += len(e.H[u]) > 1
+        Hinv = [(-ci, winv)]  # -H_ii^{-1}
+        row = {"H": {j: mat_mul(Hinv, e.H.get(j, [])) for j in order[i + 1:] if e.H.get(j)},
+               "G": {s: mat_vec(Hinv, g) for s, g in e.G.items()},
+               "b": mat_vec(Hinv, e.b)}
+        expressed[u] = row
+        for v in order[i + 1:]:
+            ev = eqs[v]
+            Hvu = ev.H.pop(u, [])
+            if not Hvu:
+                continue
+            for j, Hj in row["H"].items():
+                ev.H[j] = _collect_mat(ev.H.get(j, []) + mat_mul(Hvu, Hj))
+            for s, g in row["G"].items():
+                ev.G[s] = vec_add(ev.G.get(s, []), mat_vec(Hvu, g))
+            ev.b = vec_add(ev.b, mat_vec(Hvu, row["b"]))
+    # back-substitution: every u as sum_s A_s s + a_0
+    final: dict = {}
+    for u in reversed(order):
+        row = expressed[u]
+        G = {s: list(g) for s, g in row["G"].items()}
+        b = list(row["b"])
+        for j, Hj in row["H"].items():
+            for s, g in final[j]["G"].items():
+                G[s] = vec_add(G.get(s, []), mat_vec(Hj, g))
+            b = vec_add(b, mat_vec(Hj, final[j]["b"]))
+        final[u] = {"G": {s: g for s, g in G.items() if g}, "b": b}
+
+    # -- scalar equations: dL/ds = 0 and r - a^T W u = 0, with u substituted
+    def functional(f: Form) -> sp.Expr:
+        a, w, u = _form_as_functional(f, vecset)
+        expr = _bilinear(a, mat_vec([(sp.S.One, w)], final[u]["b"]))
+        for s, g in final[u]["G"].items():
+            expr += s * _bilinear(a, mat_vec([(sp.S.One, w)], g))
+        return expr
+
+    equations = []
+    for s in present_s:
+        total = sp.S.Zero
+        for c, extra in _gradient_scalar(L, s, vecset):
+            total += c if extra is None else c * functional(extra)
+        equations.append(total)
+    for f, r in aux.items():
+        equations.append(r - functional(f))
+    unknowns = present_s + list(aux.values())
+    values: dict = {}
+    if unknowns:
+        sol = _solve_linear(equations, unknowns)
+        for x, v in zip(unknowns, sol):
+            if v != x:
+                values[x] = v
+            elif x in present_s:
+                free.append(x)
+    subs = {x: v for x, v in values.items()}
+    for u in order:
+        vec_value = list(final[u]["b"])
+        for s, g in final[u]["G"].items():
+            vec_value = vec_add(vec_value, vec_scale(g, subs.get(s, s)))
+        values[u] = _collect_vec([(sp.factor(sp.together(c)), w, a) for c, w, a in vec_value])
+    for r in aux.values():
+        values.pop(r, None)
+    return Solution(values=values, free=free, equations=equations)
+
+
+def _solve_linear(equations: list[sp.Expr], unknowns: list[sp.Symbol]) -> list[sp.Expr]:
+    """Solve a linear system whose coefficients contain traces and bilinear forms (opaque)."""
+    from .printing import Bilinear
+    atoms = set()
+    for e in equations:
+        atoms |= sp.sympify(e).atoms(sp.Trace, Bilinear)
+    reps = {t: sp.Dummy(f"k{i}") for i, t in enumerate(sorted(atoms, key=sp.srepr))}
+    back = {v: k for k, v in reps.items()}
+    eqs = [sp.expand(sp.sympify(e).xreplace(reps)) for e in equations]
+    sols = sp.linsolve(eqs, unknowns)
+    if not sols:
+        raise ValueError("the first-order conditions have no solution: the loss has no minimiser")
+    (sol,) = list(sols)
+    return [sp.factor(sp.together(v)).xreplace(back) for v in sol]

@@ -1,0 +1,369 @@
+"""Fine-tuning strategies as specs: what is trained, from where, on which losses.
+
+A spec is three things (and a name):
+
+* ``train``: the blocks that move.  Blocks that reach the output (see :mod:`symbolic.model`):
+  V's last row ``v0, vx, vy`` and Q's ``Q00, q0x, qx0, Qxx, Qy0, qyx``.  Two more names,
+  ``V_rows`` (V's first d+1 rows) and ``Q_col`` (Q's last column), are accepted and never
+  reach the output: training them changes nothing.
+* ``start``: the value of everything else, and where gradient descent starts: the
+  pretrained parameters at context length m (``None``, the default), or explicit
+  :class:`symbolic.model.Blocks`.
+* ``loss``: ``sum_k w_k E(V, Q, n_k; task_k)``, weights positive (numbers or symbols),
+  ``n_k`` an integer >= 0, a symbol or ``oo`` (the limit n -> oo), and a task a d-vector
+  (``theta_0``, ``-theta_0``, any d x 1 ``MatrixSymbol``) or a Gaussian family
+  ``N(mu, Omega)`` (:class:`Task` with ``cov``), over which the error is averaged.
+  Optionally ``then``: a second loss minimised within the minimisers of the first
+  (strategy (d)).
+
+The same spec is written in Python (:func:`make_spec`, or ``symbolic.derive(train=...,
+loss=..., then=..., start=...)``) and as JSON (:func:`spec_from_json`, the command line's
+``--spec FILE``); the JSON schema is in docs/cli.md.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any, Mapping, Sequence
+
+import sympy as sp
+
+from .model import Blocks
+from .objective import THETA0
+from .validation import check_count
+from .words import DIM
+
+__all__ = ["Task", "Term", "Spec", "BLOCKS", "V_BLOCKS", "Q_BLOCKS", "SILENT_BLOCKS", "family",
+           "make_spec", "make_term", "make_task", "spec_from_json", "MAX_TERMS"]
+
+V_BLOCKS = ("v0", "vx", "vy")
+Q_BLOCKS = ("Q00", "q0x", "qx0", "Qxx", "Qy0", "qyx")
+#: Blocks that never reach the output f (V's first d+1 rows, Q's last column).
+SILENT_BLOCKS = ("V_rows", "Q_col")
+BLOCKS = V_BLOCKS + Q_BLOCKS
+#: At most this many terms in ``loss`` and in ``then`` (a spec is a question, not a data set).
+MAX_TERMS = 16
+
+
+@dataclass(frozen=True)
+class Task:
+    """A task ``theta = mean`` (``cov = 0``) or a Gaussian family ``theta ~ N(mean, cov)``.
+
+    ``mean``: a d x 1 matrix expression (``theta_0``, ``-theta_0``, a ``MatrixSymbol``) or None
+    for 0; ``cov``: a scalar c >= 0 (meaning ``c I_d``) or a symmetric d x d ``MatrixSymbol``.
+    """
+
+    mean: sp.Basic | None
+    cov: sp.Basic = sp.S.Zero
+
+    @property
+    def is_fixed(self) -> bool:
+        return not getattr(self.cov, "is_Matrix", False) and sp.sympify(self.cov) == 0
+
+    def __str__(self) -> str:
+        mean = "0" if self.mean is None else sp.sstr(self.mean)
+        return mean if self.is_fixed else f"N({mean}, {sp.sstr(self.cov)}{'' if getattr(self.cov, 'is_Matrix', False) else '*I'})"
+
+    def latex(self) -> str:
+        mean = "0" if self.mean is None else sp.latex(self.mean)
+        if self.is_fixed:
+            return mean
+        cov = sp.latex(self.cov) + ("" if getattr(self.cov, "is_Matrix", False) else r" I_d")
+        return rf"\mathcal{{N}}({mean},\, {cov})"
+
+
+@dataclass(frozen=True)
+class Term:
+    """One loss term ``weight * E(V, Q, n; task)`` (averaged over the task if it is a family)."""
+
+    weight: sp.Expr
+    n: sp.Expr
+    task: Task
+
+    def __str__(self) -> str:
+        w = "" if self.weight == 1 else f"{sp.sstr(self.weight)}*"
+        return f"{w}E(V, Q, {self.n}; {self.task})"
+
+    def latex(self) -> str:
+        w = "" if self.weight == 1 else sp.latex(self.weight) + r"\,"
+        n = r"\infty" if self.n == sp.oo else sp.latex(self.n)
+        return rf"{w}\mathcal{{E}}(V, Q, {n}; {self.task.latex()})"
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A fine-tuning question: train these blocks, from this start, on these losses."""
+
+    train: tuple[str, ...]
+    loss: tuple[Term, ...]
+    then: tuple[Term, ...] = ()
+    start: Blocks | None = None
+    name: str = "spec"
+    #: concrete values of the symbols a JSON spec introduced (task vectors, covariances, start blocks)
+    bindings: tuple[tuple[str, Any], ...] = field(default=(), compare=False)
+
+    def __str__(self) -> str:
+        out = f"train {', '.join(self.train)} on " + " + ".join(map(str, self.loss))
+        if self.then:
+            out += ", then within its minimisers on " + " + ".join(map(str, self.then))
+        return out + (", from the pretrained parameters" if self.start is None else ", from a given start")
+
+
+def family(mean: sp.Basic | str | None, cov: Any) -> Task:
+    """The family of tasks ``N(mean, cov)`` (cov a number c meaning ``c I_d``, or a matrix)."""
+    return Task(_mean(mean, "task.mean"), _cov(cov, "task.cov"))
+
+
+def _mean(mean: Any, where: str) -> sp.Basic | None:
+    if mean is None or (isinstance(mean, str) and mean.strip().lower() in ("zero", "0")):
+        return None
+    if isinstance(mean, str):
+        key = mean.strip().lower()
+        if key == "target":
+            return THETA0
+        if key == "opposite":
+            return -THETA0
+        raise ValueError(f"{where}: expected 'target', 'opposite', a d x 1 MatrixSymbol or a list of d numbers, got {mean!r}")
+    if isinstance(mean, sp.MatrixExpr) and mean.shape == (DIM, 1):
+        return mean
+    raise ValueError(f"{where}: expected 'target', 'opposite' or a d x 1 MatrixSymbol, got {mean!r}")
+
+
+def _cov(cov: Any, where: str) -> sp.Basic:
+    if isinstance(cov, sp.MatrixSymbol):
+        if cov.shape != (DIM, DIM):
+            raise ValueError(f"{where}: expected a d x d symmetric matrix symbol, got shape {cov.shape}")
+        return cov
+    c = _number(cov, where, symbols=True)
+    if c.is_number and c < 0:
+        raise ValueError(f"{where}: expected a number >= 0 (times the identity) or a symmetric positive "
+                         f"semi-definite matrix, got {cov!r}")
+    return c
+
+
+def _number(x: Any, where: str, *, symbols: bool) -> sp.Expr:
+    """An exact number (int, '1/2', float read exactly) or, if allowed, a SymPy expression."""
+    if isinstance(x, bool) or x is None:
+        raise ValueError(f"{where}: expected a number, got {x!r}")
+    if isinstance(x, sp.Basic):
+        if x.is_number or symbols:
+            if x.has(sp.oo, -sp.oo, sp.zoo, sp.nan):
+                raise ValueError(f"{where}: expected a finite number, got {x}")
+            return x
+        raise ValueError(f"{where}: expected a number, got {x}")
+    if isinstance(x, int):
+        return sp.Integer(x)
+    if isinstance(x, Fraction):
+        return sp.Rational(x.numerator, x.denominator)
+    if isinstance(x, float):
+        if x != x or x in (float("inf"), float("-inf")):
+            raise ValueError(f"{where}: expected a finite number, got {x!r}")
+        return sp.Rational(Fraction(x))
+    if isinstance(x, str):
+        return _parse_number(x, where)
+    raise ValueError(f"{where}: expected a number, got {type(x).__name__}")
+
+
+def _parse_number(text: str, where: str) -> sp.Rational:
+    """'3', '-1/2', '0.25', '1e-3' exactly; nothing else reaches a parser."""
+    import re
+    t = text.strip()
+    if len(t) > 64 or not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,4})?(/[1-9]\d*)?", t):
+        raise ValueError(f"{where}: expected a number such as 2, 1/2 or 0.25, got {text!r}")
+    if "/" in t:
+        num, den = t.split("/")
+        return sp.Rational(Fraction(num)) / sp.Integer(den)
+    return sp.Rational(Fraction(t))
+
+
+def make_task(task: Any, where: str = "task") -> Task:
+    """A :class:`Task` from ``Task``, 'target', 'opposite', ``theta_0``, ``-theta_0`` or a
+    d x 1 MatrixSymbol."""
+    if isinstance(task, Task):
+        return task
+    return Task(_mean(task, where))
+
+
+def make_term(term: Any, where: str = "loss[0]") -> Term:
+    """A :class:`Term` from ``Term``, ``(weight, n, task)`` or ``{"weight", "n", "task"}``."""
+    if isinstance(term, Term):
+        return term
+    if isinstance(term, Mapping):
+        unknown = set(term) - {"weight", "n", "task"}
+        if unknown:
+            raise ValueError(f"{where}: unknown key {sorted(unknown)[0]!r} (expected weight, n, task)")
+        if "n" not in term or "task" not in term:
+            raise ValueError(f"{where}: expected the keys 'n' and 'task' (and optionally 'weight')")
+        weight, n, task = term.get("weight", 1), term["n"], term["task"]
+    elif isinstance(term, (tuple, list)) and len(term) == 3:
+        weight, n, task = term
+    else:
+        raise ValueError(f"{where}: expected a loss term (weight, n, task) or {{'weight', 'n', 'task'}}, got {term!r}")
+    w = _number(weight, f"{where}.weight", symbols=True)
+    if w.is_number and not w > 0:
+        raise ValueError(f"{where}.weight: expected a positive number, got {weight!r}")
+    if isinstance(n, float) and n.is_integer():
+        n = int(n)
+    try:
+        n = check_count(n, f"{where}.n")
+    except ValueError:
+        raise ValueError(f"{where}.n: expected an integer >= 0 or 'inf', got {n!r}") from None
+    return Term(w, n, make_task(task, f"{where}.task"))
+
+
+def make_spec(train: Sequence[str] | str, loss: Sequence[Any], then: Sequence[Any] = (),
+              start: Blocks | None = None, name: str = "spec",
+              bindings: tuple[tuple[str, Any], ...] = ()) -> Spec:
+    """Validate and build a :class:`Spec` (the REPL's form of a strategy question)."""
+    if isinstance(train, str):
+        train = [train]
+    try:
+        train = list(train)
+    except TypeError:
+        raise ValueError(f"train: expected a list of block names ({', '.join(BLOCKS)}), got {train!r}") from None
+    if not train:
+        raise ValueError(f"train: expected a non-empty list of block names ({', '.join(BLOCKS)})")
+    for b in train:
+        if b not in BLOCKS + SILENT_BLOCKS:
+            raise ValueError(f"train: unknown block {b!r} (expected some of {', '.join(BLOCKS + SILENT_BLOCKS)})")
+    if len(set(train)) != len(train):
+        raise ValueError("train: a block is listed twice")
+    if not any(b in BLOCKS for b in train):
+        raise ValueError(f"train: {', '.join(train)} never reach the output; train some of {', '.join(BLOCKS)}")
+    if isinstance(loss, (Mapping, Term)) or (isinstance(loss, tuple) and len(loss) == 3 and not isinstance(loss[0], (tuple, list, Mapping, Term))):
+        loss = [loss]
+    loss = list(loss)
+    if not loss:
+        raise ValueError("loss: expected at least one term")
+    for key, terms in (("loss", loss), ("then", list(then))):
+        if len(terms) > MAX_TERMS:
+            raise ValueError(f"{key}: expected at most {MAX_TERMS} terms, got {len(terms)}")
+    if start is not None and not isinstance(start, Blocks):
+        raise ValueError(f"start: expected None (the pretrained parameters) or symbolic.model.Blocks, got {type(start).__name__}")
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError("name: expected a non-empty string")
+    return Spec(tuple(b for b in BLOCKS + SILENT_BLOCKS if b in train),
+                tuple(make_term(t, f"loss[{i}]") for i, t in enumerate(loss)),
+                tuple(make_term(t, f"then[{i}]") for i, t in enumerate(then)),
+                start, name.strip(), bindings)
+
+
+# ----------------------------------------------------------------------------- JSON
+
+def spec_from_json(obj: Any, d: int | None = None) -> Spec:
+    """A spec from its JSON form (see docs/cli.md), validated field by field.
+
+    Task vectors (lists of d numbers) and covariance matrices become symbols ``theta_1``,
+    ``Omega_1``, ... whose values are kept in ``Spec.bindings``; they need ``d`` (or fix it:
+    the first one seen sets d when ``d`` is None).  An explicit ``start`` ({"V", "Q"}) is not
+    supported from JSON: the start is the pretrained model at ``--m``.
+    """
+    if not isinstance(obj, Mapping):
+        raise ValueError("spec: expected a JSON object with keys train, loss (and optionally then, name)")
+    unknown = set(obj) - {"train", "loss", "then", "name", "start"}
+    if unknown:
+        raise ValueError(f"spec: unknown key {sorted(unknown)[0]!r} (expected train, loss, then, name, start)")
+    for key in ("train", "loss"):
+        if key not in obj:
+            raise ValueError(f"spec: missing key {key!r}")
+    start = obj.get("start", "pretrained")
+    if start not in ("pretrained", None):
+        raise ValueError("start: expected \"pretrained\" (explicit V and Q are a REPL feature: "
+                         "symbolic.derive(start=Blocks(...)))")
+    train = obj["train"]
+    if not isinstance(train, list) or not all(isinstance(b, str) for b in train):
+        raise ValueError(f"train: expected a list of block names ({', '.join(BLOCKS)})")
+    state = {"d": d, "bindings": [], "count": {"theta": 0, "Omega": 0}}
+
+    def terms(key: str) -> list:
+        raw = obj.get(key, [])
+        if not isinstance(raw, list):
+            raise ValueError(f"{key}: expected a list of terms {{\"weight\", \"n\", \"task\"}}")
+        if len(raw) > MAX_TERMS:
+            raise ValueError(f"{key}: expected at most {MAX_TERMS} terms, got {len(raw)}")
+        out = []
+        for i, t in enumerate(raw):
+            where = f"{key}[{i}]"
+            if not isinstance(t, Mapping):
+                raise ValueError(f"{where}: expected an object {{\"weight\", \"n\", \"task\"}}")
+            t = dict(t)
+            if "task" in t:
+                t["task"] = _json_task(t["task"], f"{where}.task", state)
+            if isinstance(t.get("n"), str):
+                t["n"] = t["n"].strip().lower()
+                if t["n"] not in ("inf", "oo", "infinity"):
+                    raise ValueError(f"{where}.n: expected an integer >= 0 or \"inf\", got {t['n']!r}")
+            elif isinstance(t.get("n"), float):
+                raise ValueError(f"{where}.n: expected an integer >= 0 or \"inf\", got {t['n']!r}")
+            out.append(t)
+        return out
+
+    loss, then = terms("loss"), terms("then")
+    name = obj.get("name", "spec")
+    if not isinstance(name, str) or len(name) > 80:
+        raise ValueError("name: expected a string of at most 80 characters")
+    return make_spec(train, loss, then, None, name, tuple(state["bindings"]))
+
+
+def _json_task(task: Any, where: str, state: dict) -> Task:
+    if isinstance(task, str):
+        return make_task(task, where)
+    if isinstance(task, list):
+        return Task(_json_vector(task, where, state))
+    if isinstance(task, Mapping):
+        unknown = set(task) - {"mean", "cov"}
+        if unknown or "mean" not in task:
+            raise ValueError(f"{where}: expected {{\"mean\": ..., \"cov\": ...}} (mean 'target', 'opposite', "
+                             "'zero' or d numbers; cov a number or a d x d matrix)")
+        mean = task["mean"]
+        mean = _json_vector(mean, f"{where}.mean", state) if isinstance(mean, list) else _mean(mean, f"{where}.mean")
+        cov = task.get("cov", 0)
+        if isinstance(cov, list):
+            cov = _json_matrix(cov, f"{where}.cov", state)
+        else:
+            cov = _cov(cov, f"{where}.cov")
+        return Task(mean, cov)
+    raise ValueError(f"{where}: expected 'target', 'opposite', a list of d numbers or {{\"mean\", \"cov\"}}, got {task!r}")
+
+
+def _set_d(state: dict, d: int, where: str) -> None:
+    if state["d"] is None:
+        state["d"] = d
+    elif state["d"] != d:
+        raise ValueError(f"{where}: expected length {state['d']} (the dimension d), got {d}")
+
+
+def _json_vector(values: list, where: str, state: dict) -> sp.MatrixSymbol:
+    if not values or len(values) > 64 or any(isinstance(x, (list, dict)) for x in values):
+        raise ValueError(f"{where}: expected a list of d numbers (1 <= d <= 64)")
+    _set_d(state, len(values), where)
+    vec = sp.ImmutableMatrix([[_number(x, f"{where}[{i}]", symbols=False)] for i, x in enumerate(values)])
+    state["count"]["theta"] += 1
+    sym = sp.MatrixSymbol(f"theta_{state['count']['theta']}", DIM, 1)
+    state["bindings"].append((sym.name, vec))
+    return sym
+
+
+def _json_matrix(rows: list, where: str, state: dict) -> sp.MatrixSymbol:
+    if not rows or len(rows) > 64 or not all(isinstance(r, list) and len(r) == len(rows) for r in rows):
+        raise ValueError(f"{where}: expected a d x d matrix (a list of d rows of d numbers)")
+    _set_d(state, len(rows), where)
+    M = sp.ImmutableMatrix([[_number(x, f"{where}[{i}][{j}]", symbols=False) for j, x in enumerate(r)]
+                            for i, r in enumerate(rows)])
+    if M != M.T:
+        raise ValueError(f"{where}: expected a symmetric matrix")
+    if not _is_psd(M):
+        raise ValueError(f"{where}: expected a positive semi-definite matrix")
+    state["count"]["Omega"] += 1
+    sym = sp.MatrixSymbol(f"Omega_{state['count']['Omega']}", DIM, DIM)
+    state["bindings"].append((sym.name, M))
+    return sym
+
+
+def _is_psd(M: sp.ImmutableMatrix) -> bool:
+    """A symmetric rational matrix is positive semi-definite iff the coefficients of
+    ``det(t I - M) = t^n + c_1 t^{n-1} + ... + c_n`` alternate in sign, ``(-1)^k c_k >= 0``
+    (its roots are real; Descartes' rule of signs then puts none below 0).  Exact."""
+    t = sp.Dummy("t")
+    coeffs = sp.Poly(M.charpoly(t).as_expr(), t).all_coeffs()
+    return all((-1) ** k * c >= 0 for k, c in enumerate(coeffs))
