@@ -44,6 +44,13 @@ class Leg:
     def is_gaussian(self) -> bool:
         return self.kind == "g"
 
+    @cached_property
+    def _hash(self) -> int:
+        return hash((self.kind, self.obj))
+
+    def __hash__(self) -> int:  # cached: legs are hashed in every monomial key
+        return self._hash
+
 
 def gauss(name: str) -> Leg:
     """The leg of the Gaussian vector called ``name``."""
@@ -67,8 +74,19 @@ class Form:
     def key(self) -> tuple:
         return ("F", self.left.key, word_key(self.word), self.right.key)
 
+    @cached_property
+    def _gaussians(self) -> tuple[str, ...]:
+        return tuple(leg.obj for leg in (self.left, self.right) if leg.is_gaussian)
+
     def gaussians(self) -> list[str]:
-        return [leg.obj for leg in (self.left, self.right) if leg.is_gaussian]
+        return list(self._gaussians)
+
+    @cached_property
+    def _hash(self) -> int:
+        return hash((self.left, self.word, self.right))
+
+    def __hash__(self) -> int:  # cached: forms are hashed in every monomial key
+        return self._hash
 
 
 @dataclass(frozen=True)
@@ -81,8 +99,17 @@ class Tr:
     def key(self) -> tuple:
         return ("T", word_key(self.word))
 
+    _gaussians = ()  # no Gaussian leg (a class attribute, not a field)
+
     def gaussians(self) -> list[str]:
         return []
+
+    @cached_property
+    def _hash(self) -> int:
+        return hash(("T", self.word))
+
+    def __hash__(self) -> int:
+        return self._hash
 
 
 Factor = Form | Tr
@@ -171,12 +198,15 @@ class Poly:
         if not isinstance(other, Poly):
             c = sp.sympify(other)
             return Poly({k: v * c for k, v in self.terms.items()})
-        out: dict[Monomial, sp.Expr] = defaultdict(lambda: sp.S.Zero)
+        # collect the products of each monomial, add them once (SymPy's Add is linear in its
+        # arguments, repeated ``+=`` quadratic)
+        acc: dict[Monomial, list] = defaultdict(list)
+        one = sp.S.One
         for (fa, na), ca in self.terms.items():
             for (fb, nb), cb in other.terms.items():
                 key = (_sorted_factors(fa + fb) if fa and fb else (fa or fb), _merge_noise(na, nb))
-                out[key] += ca * cb
-        return Poly(out)
+                acc[key].append(cb if ca is one else ca if cb is one else ca * cb)
+        return Poly({k: v[0] if len(v) == 1 else sp.Add(*v) for k, v in acc.items()})
 
     __rmul__ = __mul__
 

@@ -96,17 +96,19 @@ def expect_gaussian(p: Poly, name: str, cov: Word) -> Poly:
 
     ``cov`` is a word: ``()`` for the identity ``I_d``, ``(Sigma,)`` for ``Sigma``.
     """
-    out: dict = defaultdict(lambda: sp.S.Zero)
+    # each monomial's contributions are collected and added once (SymPy's Add is linear in
+    # its arguments, repeated ``+=`` quadratic)
+    out: dict = defaultdict(list)
     cache: dict = {}
+    one = sp.S.One
     for (factors, noises), coeff in p.terms.items():
-        involved = [f for f in factors if isinstance(f, Form) and name in f.gaussians()]
+        involved = tuple(f for f in factors if name in f._gaussians)
         if not involved:
-            out[(factors, noises)] += coeff
+            out[(factors, noises)].append(coeff)
             continue
-        rest = tuple(f for f in factors if not (isinstance(f, Form) and name in f.gaussians()))
-        key = tuple(involved)
-        if key not in cache:
-            nlegs = sum(f.gaussians().count(name) for f in involved)
+        rest = tuple(f for f in factors if name not in f._gaussians)
+        if involved not in cache:
+            nlegs = sum(f._gaussians.count(name) for f in involved)
             acc = Poly()
             for matching in perfect_matchings(nlegs):
                 new_forms, loops = _glue(list(involved), name, cov, matching)
@@ -114,20 +116,28 @@ def expect_gaussian(p: Poly, name: str, cov: Word) -> Poly:
                 for w in loops:
                     term = term * trace(w)
                 acc = acc + term
-            cache[key] = acc
-        for (fs, _), c in cache[key].terms.items():
-            out[(_sorted_factors(rest + fs), noises)] += coeff * c
-    return Poly(out)
+            cache[involved] = tuple(acc.terms.items())
+        for (fs, _), c in cache[involved]:
+            out[(_sorted_factors(rest + fs), noises)].append(coeff if c is one else coeff * c)
+    return Poly({k: v[0] if len(v) == 1 else sp.Add(*v) for k, v in out.items()})
 
 
 def expect_noise(p: Poly, name: str, variance: sp.Expr) -> Poly:
     """``E_eps[p]`` for scalar noise ``eps = name ~ N(0, variance)``."""
-    out: dict = defaultdict(lambda: sp.S.Zero)
+    out: dict = defaultdict(list)
+    moments: dict = {}
     for (factors, noises), coeff in p.terms.items():
-        power = dict(noises).get(name, 0)
+        power = 0
+        for k, q in noises:
+            if k == name:
+                power = q
         if power % 2:
             continue
-        moment = variance ** (power // 2) * sp.factorial2(power - 1) if power else sp.S.One
+        if not power:
+            out[(factors, noises)].append(coeff)
+            continue
+        if power not in moments:
+            moments[power] = variance ** (power // 2) * sp.factorial2(power - 1)
         rest = tuple((k, q) for k, q in noises if k != name)
-        out[(factors, rest)] += coeff * moment
-    return Poly(out)
+        out[(factors, rest)].append(coeff * moments[power])
+    return Poly({k: v[0] if len(v) == 1 else sp.Add(*v) for k, v in out.items()})

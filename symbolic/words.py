@@ -47,6 +47,13 @@ class Atom:
     def sort_key(self) -> tuple[str, bool]:
         return (expr_key(self.expr), self.transposed)
 
+    @cached_property
+    def _hash(self) -> int:
+        return hash((self.expr, self.symmetric, self.transposed))
+
+    def __hash__(self) -> int:  # cached: atoms are hashed in every monomial key
+        return self._hash
+
     @property
     def T(self) -> "Atom":
         if self.symmetric:

@@ -34,15 +34,33 @@ def get(result_id: str):
 #: results grouped by the derivations they share: (a), (b) | (c), (d)
 _GROUPS = (("corollary-4.1", "corollary-4.2", "theorem-4.3", "corollary-4.4"),
            ("theorem-4.6", "proposition-4.7", "corollary-4.8", "theorem-4.9", "proposition-4.10"))
+#: strategies whose results share the derivations of the second group
+_LATE_STRATEGIES = ("value", "value-fewshot")
+
+
+def _late(r) -> bool:
+    """Whether ``r`` is checked in the second process: (c)/(d) results, and results beyond the
+    paper about those strategies (they share the value-matrix derivations)."""
+    return r.id in _GROUPS[1] or (r.id not in _GROUPS[0] and getattr(r, "strategy", "") in _LATE_STRATEGIES)
+
+
+def _check_one(r):
+    try:
+        return r.check()
+    except Exception as exc:  # noqa: BLE001 - reported by the caller, like a failed check
+        return exc
 
 
 def check_all(results=None, jobs: int | None = None):
     """Check results, yielding ``(result, verdict)`` in order, on up to ``jobs`` processes.
 
     The (a)/(b) results and the (c)/(d) results share no derivation, so with ``jobs >= 2``
-    (default: 2 where the platform can fork and has 2 CPUs) the second group is checked in a
-    forked child while this process checks the first; each verdict's ``seconds`` is its own
-    check's time.  Falls back to checking in order in this process.
+    (default: 2 where the platform can fork and has 2 CPUs) the second group (and any other
+    result about strategies (c)/(d)) is checked in a forked child while this process checks
+    the rest; each verdict's ``seconds`` is its own check's time.  Falls back to checking in
+    order in this process.  A check is never weakened by the split: each result runs its
+    own ``check()`` in full, in whichever process.  Where ``check()`` raises (a result's own
+    ``check`` never does; a stand-in might), the exception is yielded in place of the verdict.
     """
     import multiprocessing as mp
     import os
@@ -50,18 +68,24 @@ def check_all(results=None, jobs: int | None = None):
     if jobs is None:
         jobs = 2 if (os.cpu_count() or 1) >= 2 else 1
     can_fork = "fork" in mp.get_all_start_methods()
-    late = [r for r in results if r.id in _GROUPS[1]]
+    late = [r for r in results if _late(r)]
     if jobs < 2 or not can_fork or not late or len(late) == len(results):
         for r in results:
-            yield r, r.check()
+            yield r, _check_one(r)
         return
+    import sys
+    for stream in (sys.stdout, sys.stderr):  # the child must not inherit unwritten output
+        try:
+            stream.flush()
+        except (AttributeError, OSError, ValueError):
+            pass
     ctx = mp.get_context("fork")
     recv, send = ctx.Pipe(duplex=False)
 
     def child() -> None:
         try:
             for r in late:
-                send.send((r.id, r.check()))
+                send.send((r.id, _check_one(r)))
         finally:
             send.close()
 
@@ -76,12 +100,12 @@ def check_all(results=None, jobs: int | None = None):
                     try:
                         rid, verdict = recv.recv()
                     except EOFError:  # the child died: check here instead
-                        verdict = r.check()
+                        verdict = _check_one(r)
                         rid = r.id
                     got[rid] = verdict
                 yield r, got[r.id]
             else:
-                yield r, r.check()
+                yield r, _check_one(r)
     finally:
         recv.close()
         proc.join(timeout=1)

@@ -178,16 +178,51 @@ def canon(e: Any) -> Any:
     return e.xreplace(reps) if reps else e
 
 
+def rational_is_zero(e: Any) -> bool | None:
+    """Whether ``e``, a rational function of scalar symbols, traces and bilinear forms (each
+    taken as an independent indeterminate), is identically 0: exact arithmetic in the field
+    of fractions over QQ (``sympy.polys``), far cheaper than ``expand``/``together`` on a
+    large expression.  ``None`` when ``e`` is not such a rational function (sqrt, functions...).
+    """
+    e = sp.sympify(e)
+    if e.is_Rational:
+        return e == 0
+    reps = {t: sp.Dummy() for t in e.atoms(sp.Trace, Bilinear)}
+    f = e.xreplace(reps) if reps else e
+    if f.atoms(sp.Function) or any(not p.exp.is_Integer for p in f.atoms(sp.Pow)) \
+            or any(getattr(x, "is_Matrix", False) for x in f.atoms(sp.Basic)) \
+            or any(not (x.is_Symbol or x.is_Rational) for x in f.atoms()):
+        return None
+    gens = sorted(f.free_symbols, key=sp.default_sort_key)
+    if not gens:
+        return None
+    from sympy.polys.domains import QQ
+    from sympy.polys.polyerrors import CoercionFailed
+    K = QQ.frac_field(*gens)
+    try:
+        return K.from_sympy(f) == K.zero
+    except (CoercionFailed, ZeroDivisionError):
+        return None
+
+
 def same(a: Any, b: Any) -> bool:
     """Exact symbolic equality of two scalar expressions (bilinear forms canonicalised)."""
-    diff = sp.expand(canon(a) - canon(b))
+    diff = canon(a) - canon(b)
+    if diff == 0:
+        return True
+    # a rational function of symbols, traces and bilinear forms is 0 iff it is 0 in the field
+    # of rational functions over QQ (exact; the numerator of ``together`` expanded is the
+    # same test, slower)
+    fast = rational_is_zero(diff)
+    if fast is not None:
+        return fast
+    diff = sp.expand(diff)
     if diff == 0:
         return True
     num = sp.expand(sp.numer(sp.together(diff)))
     if num == 0:
         return True
-    # a rational function of symbols, traces and bilinear forms is 0 iff its numerator expands
-    # to 0; only other functions (sqrt, trig...) need simplify
+    # only other functions (sqrt, trig...) need simplify
     if not num.atoms(sp.Function) and not any(not p.exp.is_Integer for p in num.atoms(sp.Pow)):
         return False
     return sp.simplify(diff) == 0
@@ -242,7 +277,11 @@ def vanishes(p: Poly, rules: dict | None = None) -> bool:
         p = apply_relations(p, rules)
     if not p.terms:
         return True
-    e = sp.together(sp.expand(to_sympy(p)))
+    e = to_sympy(p)
+    fast = rational_is_zero(e)
+    if fast is not None:
+        return fast
+    e = sp.together(sp.expand(e))
     return sp.expand(sp.numer(e)) == 0
 
 

@@ -58,13 +58,24 @@ class CompiledPoly:
         return self.coeff @ np.prod(self._gather(X), axis=1)
 
     def value_grad(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        G = self._gather(X)
+        G = self._gather(X)  # (T, deg, K)
         deg = G.shape[1]
-        val = self.coeff @ np.prod(G, axis=1)
+        # the product of the other slots, for every slot: prefix and suffix products (no
+        # division, so exact zeros are fine), not one product per slot
+        slots = [G[:, s] for s in range(deg)]  # each (T, K)
+        pre: list = [None] * deg  # pre[s] = prod_{j < s}, suf[s] = prod_{j > s}
+        suf: list = [None] * deg
+        for s in range(1, deg):
+            pre[s] = slots[0] if s == 1 else pre[s - 1] * slots[s - 1]
+        for s in range(deg - 2, -1, -1):
+            suf[s] = slots[deg - 1] if s == deg - 2 else suf[s + 1] * slots[s + 1]
+        val = self.coeff @ (slots[0] * suf[0] if deg > 1 else slots[0])
+        c = self.coeff[:, None]
         grad = np.zeros((self.nvars + 1, X.shape[1]))
         for s in range(deg):
-            others = np.prod(np.delete(G, s, axis=1), axis=1) if deg > 1 else np.ones_like(G[:, 0])
-            grad += self.scatter[s] @ (self.coeff[:, None] * others)
+            parts = [x for x in (pre[s], suf[s]) if x is not None]
+            others = parts[0] * parts[1] if len(parts) == 2 else parts[0] if parts else np.ones_like(slots[s])
+            grad += self.scatter[s] @ (c * others)
         return val, grad[:-1]
 
 
