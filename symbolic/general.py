@@ -129,12 +129,13 @@ def _value_expr(v) -> sp.Basic:
     return v
 
 
-def _stage(loss: tuple[Term, ...], blocks: Blocks, unknowns: list, naming) -> tuple[Solution, Poly]:
+def _stage(loss: tuple[Term, ...], blocks: Blocks, unknowns: list, naming, start: Blocks) -> tuple[Solution, Poly]:
     L = loss_poly(blocks, loss)
     scalars = [u for u in unknowns if isinstance(u, sp.Symbol)]
     vectors = [u for u in unknowns if isinstance(u, sp.MatrixSymbol) and u.shape[1] == 1]
     matrices = [u for u in unknowns if isinstance(u, sp.MatrixSymbol) and u.shape[1] != 1]
-    return minimise_quadratic(L, scalars, vectors, matrices, naming), L
+    starts = {u: getattr(start, _BLOCK_OF[u]) for u in vectors}
+    return minimise_quadratic(L, scalars, vectors, matrices, naming, starts), L
 
 
 def derive_spec(spec: Spec, m: sp.Expr = sp.oo):
@@ -171,22 +172,24 @@ def _derive_spec_cached(spec: Spec, m: sp.Expr):
         steps.append(Step(f"{', '.join(silent)} never reach the output: training them changes nothing"))
     steps.append(Step("the prediction is linear in the trained blocks: each loss term is a convex "
                       "quadratic, its stationary points are its minimisers"))
-    sol, L = _stage(spec.loss, blocks, unknowns, naming)
+    sol, L = _stage(spec.loss, blocks, unknowns, naming, start)
     steps.append(Step("loss " + " + ".join(map(str, spec.loss)), tidy(to_sympy(L))))
     _record(steps, sol, "first-order conditions solved")
     blocks = _substitute(blocks, sol.values)
     free = list(sol.free)
+    notes = list(sol.notes)
     if spec.then:
         if not free:
             steps.append(Step("the first loss determines every trained block: the second stage has nothing to move"))
         else:
-            sol2, L2 = _stage(spec.then, blocks, free, lambda k: naming(k + 10))
+            sol2, L2 = _stage(spec.then, blocks, free, lambda k: naming(k + 10), start)
             steps.append(Step(f"second stage, over the minimisers of the first (free: "
                               f"{', '.join(sp.sstr(u) for u in free)}): " + " + ".join(map(str, spec.then)),
                               tidy(to_sympy(L2))))
             _record(steps, sol2, "second stage solved")
             blocks = _substitute(blocks, sol2.values)
             free = list(sol2.free)
+            notes += sol2.notes
     mixed = [u for u in free if any(u in getattr(sp.sympify(_value_expr(v)), "free_symbols", set())
                                     for v in sol.values.values())]
     if free:
@@ -202,6 +205,8 @@ def _derive_spec_cached(spec: Spec, m: sp.Expr):
     if mixed:
         convention += ("; the minimiser family is affine in " + ", ".join(sp.sstr(u) for u in mixed)
                        + ", and the point reported takes them at their start values")
+    for note in notes:
+        convention += "; " + note
     if spec.then:
         convention += "; the second loss is minimised inside the set of minimisers of the first"
     return Strategy(spec.name, blocks, m, free=free_text, convention=convention, steps=steps,
@@ -210,6 +215,8 @@ def _derive_spec_cached(spec: Spec, m: sp.Expr):
 
 def _record(steps: list, sol: Solution, what: str) -> None:
     from .strategies import Step
+    for note in sol.notes:
+        steps.append(Step(note))
     for u, v in sol.values.items():
         name = _PRINTED.get(_BLOCK_OF.get(u, ""), sp.sstr(u))
         steps.append(Step(f"{what}: {name}", _value_expr(v)))

@@ -127,6 +127,7 @@ class Solution:
     values: dict
     free: list
     equations: list
+    notes: list = field(default_factory=list)
 
 
 def _unknown_legs(f: Form, vectors: set) -> list[str]:
@@ -222,12 +223,21 @@ def _form_as_functional(f: Form, vectors: set) -> tuple[sp.Basic, Word, sp.Basic
 
 def minimise_quadratic(L: Poly, scalars: Sequence[sp.Symbol], vectors: Sequence[sp.Basic],
                        matrices: Sequence[sp.Basic] = (),
-                       name: Callable[[int], tuple[str, str] | None] | None = None) -> Solution:
+                       name: Callable[[int], tuple[str, str] | None] | None = None,
+                       start: dict | None = None) -> Solution:
     """All minimisers of the quadratic loss ``L`` over the given unknowns.
 
     ``name(k)`` names the k-th opaque inverse the elimination creates (or None: unnamed).
     Unknowns absent from ``L`` are free; a matrix unknown present in ``L`` raises
     :class:`NotClosedForm`; a loss of degree > 2 raises :class:`NotQuadratic`.
+
+    A vector unknown ``u`` that the loss sees only through linear functionals
+    ``r_k = a_k^T W_k u`` (no ``u^T H u`` term: e.g. ``q_x0`` in the limit n -> oo, where only
+    ``theta^T Sigma q_x0`` reaches the loss) has an affine family of minimisers.  Its gradient
+    ``sum_k (dL/dr_k) W_k^T a_k`` always lies in ``span{W_k^T a_k}``, so gradient descent from
+    ``start[u]`` (VecTerms; 0 if not given) stays in ``u_0 + span{W_k^T a_k}``: ``u`` is
+    written ``u_0 + sum_k t_k W_k^T a_k`` and the scalars ``t_k`` are solved for.  That point
+    is the one reported; ``Solution.notes`` says so.
     """
     vecset, matset = set(vectors), set(matrices)
     _check_quadratic(L, scalars, vecset, matset)
@@ -272,15 +282,39 @@ def minimise_quadratic(L: Poly, scalars: Sequence[sp.Symbol], vectors: Sequence[
             if c0 != 0:
                 e.b.append((c0, w, a))
         e.H = {k: _collect_mat(v) for k, v in e.H.items()}
-        if not e.H.get(u):
-            raise ValueError(f"{getattr(u, 'name', u)}: the loss is linear in it, unbounded below")
         eqs[u] = e
 
+    # -- vectors seen only through functionals: u = u_0 + sum_k t_k W_k^T a_k
+    notes: list[str] = []
+    through: dict = {}
+    extra_equations: list = []
+    for u in present_v:
+        if eqs[u].H:
+            continue
+        directions: dict = {}
+        for c, extra, w, a in _gradient_vector(L, u, vecset):
+            key = (simplify_word(w), a)
+            if key not in directions:
+                directions[key] = (sp.Dummy(f"t{len(through)}_{len(directions)}"), [])
+            directions[key][1].append((c, extra))
+        u0 = list((start or {}).get(u, ()))
+        through[u] = {"G": {t: [(sp.S.One, w, a)] for (w, a), (t, _) in directions.items()}, "b": u0}
+        extra_equations.extend(terms for _, terms in directions.values())
+        notes.append(f"{getattr(u, 'name', u)} reaches the loss only through "
+                     + ", ".join(sp.sstr(_bilinear(a, [(sp.S.One, transpose(w), u)])) for (w, a) in directions)
+                     + ": its minimisers form an affine family; gradient descent moves it only along "
+                     + ", ".join(sp.sstr(_vec_expr([(sp.S.One, w, a)])) for (w, a) in directions)
+                     + " from its start value, and that point is reported")
+        del eqs[u]
+
     # -- block elimination: u_i = -H_ii^{-1} (sum_{j>i} H_ij u_j + sum_s G_is s + b_i)
-    order = list(present_v)
+    order = [u for u in present_v if u in eqs]
     expressed: dict = {}
     for i, u in enumerate(order):
         e = eqs[u]
+        if not e.H.get(u):
+            raise NotClosedForm(f"{getattr(u, 'name', u)}: its Hessian block vanishes but it couples "
+                                "to another vector unknown (a saddle-type system)")
         ci, winv = inverse_of_sum(e.H[u], naming(counter[0]) if len(e.H[u]) > 1 else None)
         counter[0] += len(e.H[u]) > 1
         Hinv = [(-ci, winv)]  # -H_ii^{-1}
@@ -309,6 +343,7 @@ def minimise_quadratic(L: Poly, scalars: Sequence[sp.Symbol], vectors: Sequence[
                 G[s] = vec_add(G.get(s, []), mat_vec(Hj, g))
             b = vec_add(b, mat_vec(Hj, final[j]["b"]))
         final[u] = {"G": {s: g for s, g in G.items() if g}, "b": b}
+    final.update(through)
 
     # -- scalar equations: dL/ds = 0 and r - a^T W u = 0, with u substituted
     def functional(f: Form) -> sp.Expr:
@@ -326,7 +361,10 @@ def minimise_quadratic(L: Poly, scalars: Sequence[sp.Symbol], vectors: Sequence[
         equations.append(total)
     for f, r in aux.items():
         equations.append(r - functional(f))
-    unknowns = present_s + list(aux.values())
+    for terms in extra_equations:  # the coefficient of each gradient direction of a "through" vector
+        equations.append(sum((c if extra is None else c * functional(extra) for c, extra in terms), sp.S.Zero))
+    ts = [t for u in through for t in through[u]["G"]]
+    unknowns = present_s + list(aux.values()) + ts
     values: dict = {}
     if unknowns:
         sol = _solve_linear(equations, unknowns)
@@ -335,15 +373,24 @@ def minimise_quadratic(L: Poly, scalars: Sequence[sp.Symbol], vectors: Sequence[
                 values[x] = v
             elif x in present_s:
                 free.append(x)
+            elif x in ts:   # a direction the loss does not fix: gradient descent leaves it at 0
+                values[x] = sp.S.Zero
     subs = {x: v for x, v in values.items()}
-    for u in order:
+    for u in order + list(through):
         vec_value = list(final[u]["b"])
         for s, g in final[u]["G"].items():
             vec_value = vec_add(vec_value, vec_scale(g, subs.get(s, s)))
         values[u] = _collect_vec([(sp.factor(sp.together(c)), w, a) for c, w, a in vec_value])
-    for r in aux.values():
+    for r in list(aux.values()) + ts:
         values.pop(r, None)
-    return Solution(values=values, free=free, equations=equations)
+    # a free scalar may have been solved in terms of an internal one (t_k, r_k): not expected
+    return Solution(values=values, free=free, equations=equations, notes=notes)
+
+
+def _vec_expr(v: VecTerms) -> sp.Basic:
+    from .words import word_expr
+    parts = [c * (a if not w else sp.MatMul(word_expr(w), a)) for c, w, a in v]
+    return sp.MatAdd(*parts) if len(parts) > 1 else parts[0]
 
 
 def _solve_linear(equations: list[sp.Expr], unknowns: list[sp.Symbol]) -> list[sp.Expr]:

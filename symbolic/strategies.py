@@ -180,11 +180,14 @@ class Strategy:
         order = sorted(found, key=lambda k: (sum(k in str(v) for v in found.values()) == 0, k))
         return {k: found[k] for k in order}
 
-    def evaluate_error(self, n: int, *, Sigma, theta0, theta=None, sigma2=0, C=1, digits: int | None = None):
+    def evaluate_error(self, n: int, *, Sigma, theta0, theta=None, sigma2=0, C=1, digits: int | None = None,
+                       values: dict | None = None):
         """``E(V*, Q*, n; theta)`` at an explicit setting: exact (rational inputs give a
         Rational), or an mpmath float with ``digits`` significant digits.
 
-        ``theta`` defaults to ``theta0``; ``C`` is strategy (b)'s free scale.
+        ``theta`` defaults to ``theta0``; ``C`` is strategy (b)'s free scale; ``values`` gives
+        other symbols of the derivation (a spec's task vectors ``theta_1``..., weights), on top of
+        :attr:`bindings`.
         """
         from .evaluate import evaluate_poly
         from .validation import check_nonnegative, check_spd, check_vector
@@ -197,7 +200,8 @@ class Strategy:
         C = sp.Rational(repr(C)) if isinstance(C, float) else sp.sympify(C, strict=True)
         if C == 0:
             raise ValueError("C: expected a nonzero scale")
-        env = {"Sigma": Sigma, "theta_0": theta0, "theta": theta, "sigma": sp.sqrt(sigma2), "C": C, "n": n}
+        env = {**self.bindings, **{getattr(k, "name", str(k)): v for k, v in (values or {}).items()},
+               "Sigma": Sigma, "theta_0": theta0, "theta": theta, "sigma": sp.sqrt(sigma2), "C": C, "n": n}
         value = evaluate_poly(self.error_poly(THETA, n), env)
         value = sp.simplify(value) if getattr(value, "free_symbols", None) else value
         return value if digits is None else sp.N(value, digits)
