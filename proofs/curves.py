@@ -101,9 +101,8 @@ def curve(strategy: str, task: str, ns: Sequence[int], *, d: int, sigma2: Any, m
     """
     from symbolic import N
     from symbolic.validation import _exact, check_count
-    from proofs.setting import derived, setting
-    from symbolic import canonical_strategy
-    name = canonical_strategy(strategy)
+    from proofs.setting import derived, resolve, setting
+    name = resolve(strategy)
     ns = [int(check_count(k, "n", allow_inf=False, allow_symbol=False)) for k in ns]
     C = _exact(scale, "scale")
     if C == 0:

@@ -118,10 +118,9 @@ def explicit_matrices(p: dict[str, Any], env: dict[str, Any], d: int) -> tuple[s
 def params(strategy: str, *, d: int | None = None, sigma2: Any = None, m: int | None = None,
            n_ft: int | None = None, scale: Any = 1, Sigma: Any = None, theta0: Any = None) -> ParamsResult:
     """Derived V and Q of a strategy; symbolic (block layout) when ``d`` is None."""
-    from proofs.setting import derived, setting, with_definitions
-    from symbolic import canonical_strategy
+    from proofs.setting import derived, resolve, setting, with_definitions
     from symbolic.validation import _exact
-    name = canonical_strategy(strategy)
+    name = resolve(strategy)
     if scale is not None:
         scale = _exact(scale, "scale")
         if scale == 0:
@@ -140,9 +139,9 @@ def params(strategy: str, *, d: int | None = None, sigma2: Any = None, m: int | 
         if "m" in extra:
             from symbolic import M
             defs = {k: v.xreplace({M: extra["m"]}) for k, v in defs.items()}
-        return ParamsResult(V, Q, list(s.free), s.convention, name, defs, p)
+        return ParamsResult(V, Q, list(s.free), s.convention, s.name, defs, p)
     env = setting(d, Sigma, theta0, sigma2)
     env.update(extra)
     env = with_definitions(env, s.definitions())
     V, Q = explicit_matrices(p, env, d)
-    return ParamsResult(V, Q, list(s.free), s.convention, name, {}, p)
+    return ParamsResult(V, Q, list(s.free), s.convention, s.name, {}, p)

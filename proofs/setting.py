@@ -10,7 +10,7 @@ from typing import Any
 
 import sympy as sp
 
-__all__ = ["setting", "derived", "with_definitions"]
+__all__ = ["setting", "derived", "with_definitions", "resolve"]
 
 
 def setting(d: int, Sigma: Any = None, theta0: Any = None, sigma2: Any = None) -> dict[str, Any]:
@@ -39,15 +39,25 @@ def derived(strategy: str, m: Any = None, n_ft: Any = None):
     A finite m is derived once with the symbol m (cached) and substituted when evaluating;
     returns (Strategy, env additions).
     """
-    from symbolic import M, canonical_strategy
+    from symbolic import M
     from proofs.results._common import strategy as derive_cached
-    name = canonical_strategy(strategy)
+    name = resolve(strategy)
     mm, nn = _count(m, "m"), _count(n_ft, "n_ft")
     extra = {}
     if mm != sp.oo:
         extra["m"] = mm
         mm = M
-    return derive_cached(name, mm, nn if name == "value-fewshot" else sp.oo), extra
+    s = derive_cached(name, mm, nn if name == "value-fewshot" else sp.oo)
+    extra.update(s.bindings)
+    return s, extra
+
+
+def resolve(strategy: Any) -> Any:
+    """A strategy's canonical name (``'value'`` for ``'c'``...), or the spec itself when given a
+    :class:`symbolic.spec.Spec`: what the derivation cache is keyed by."""
+    from symbolic import canonical_strategy
+    from symbolic.spec import Spec
+    return strategy if isinstance(strategy, Spec) else canonical_strategy(strategy)
 
 
 def with_definitions(env: dict[str, Any], definitions: dict[str, Any]) -> dict[str, Any]:

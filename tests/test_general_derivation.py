@@ -63,6 +63,8 @@ def settings_and_specs(draw):
     if theta0 == sp.zeros(d, 1):
         theta0[0] = 1
     theta1 = sp.Matrix([draw(st.integers(-2, 2)) for _ in range(d)])
+    if theta1 == sp.zeros(d, 1):  # a zero task makes generic entries free: a degenerate setting
+        theta1[-1] = -1
     sigma2 = draw(st.sampled_from([0, sp.Rational(1, 10), sp.Rational(1, 2)]))
     pool = draw(st.sampled_from([V_CHOICES, Q_CHOICES]))
     train = tuple(b for b in pool if draw(st.booleans())) or (draw(st.sampled_from(pool)),)

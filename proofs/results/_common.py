@@ -62,8 +62,13 @@ class Quadratic(Bilinear):
 
 # ----------------------------------------------------------------------------- derivations
 @lru_cache(maxsize=None)
-def strategy(name: str, m: Any = OO, n_ft: Any = OO):
-    """``symbolic.derive`` (cached there too; here keyed by plain arguments)."""
+def strategy(name: Any, m: Any = OO, n_ft: Any = OO):
+    """``symbolic.derive`` (cached there too; here keyed by plain arguments); ``name`` may also
+    be a :class:`symbolic.spec.Spec` (derived by the general derivation at m; n_ft unused)."""
+    from symbolic.spec import Spec
+    if isinstance(name, Spec):
+        from symbolic.general import derive_spec
+        return derive_spec(name, m)
     return derive(name, m=m, n_ft=n_ft)
 
 
