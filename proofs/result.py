@@ -25,7 +25,8 @@ from typing import Any, Iterable
 
 import sympy as sp
 
-__all__ = ["Result", "Verdict", "Line", "Derivation", "lazy", "TestError", "Param", "ParamVector", "PARAMS", "latex_text"]
+__all__ = ["Result", "Verdict", "Line", "Derivation", "lazy", "TestError", "Param", "ParamVector", "PARAMS", "latex_text",
+           "Conditions"]
 
 #: How each strategy's parameters print in E(V, Q, n; theta): (str, LaTeX).
 PARAMS = {
@@ -69,9 +70,16 @@ class TestError(sp.Expr):
         core = f"E({self._params(0)}, {n}; {printer._print(self.task)})"
         return f"lim_(n->oo) {core}" if self.n == sp.oo else core
 
-    def _latex(self, printer) -> str:
+    def latex_core(self, printer=None) -> str:
+        r"""The LaTeX of :math:`\mathcal{E}(\dots)` without the limit in front."""
+        if printer is None:
+            from sympy.printing.latex import LatexPrinter
+            printer = LatexPrinter()
         n = "n" if self.n == sp.oo else printer._print(self.n)
-        core = rf"\mathcal{{E}}({self._params(1)}, {n}; {printer._print(self.task)})"
+        return rf"\mathcal{{E}}({self._params(1)}, {n}; {printer._print(self.task)})"
+
+    def _latex(self, printer) -> str:
+        core = self.latex_core(printer)
         return rf"\lim_{{n \to \infty}} {core}" if self.n == sp.oo else core
 
     def _pretty(self, printer):
@@ -104,6 +112,62 @@ class ParamVector(sp.MatrixSymbol):
     def _pretty(self, printer):
         from sympy.printing.pretty.stringpict import prettyForm
         return prettyForm(self.name)
+
+
+class Conditions(sp.Basic):
+    r"""Conditions that hold together, in the order given, e.g. a family of minimisers
+    ``F_1: v_0 = 0, v_x = C theta_0, ...``; prints with commas, as a paper writes it (SymPy's
+    ``And`` reorders its arguments and prints logical-and signs).
+
+    ``Conditions("F_1", Eq(...), Eq(...))``: the first argument is the family's label (LaTeX
+    ``F_{1}``), or ``None``.
+    """
+
+    def __new__(cls, label: str | None, *conditions: sp.Basic):
+        return sp.Basic.__new__(cls, sp.Symbol(label) if label else sp.S.Zero, *map(sp.sympify, conditions))
+
+    @property
+    def label(self) -> str | None:
+        return self.args[0].name if isinstance(self.args[0], sp.Symbol) else None
+
+    @property
+    def conditions(self) -> tuple[sp.Basic, ...]:
+        return tuple(self.args[1:])
+
+    def label_latex(self) -> str:
+        if not self.label:
+            return ""
+        head, _, sub = self.label.partition("_")
+        return f"{head}_{{{sub}}}" if sub else head
+
+    def _latex(self, printer) -> str:
+        body = r",\quad ".join(_eq_latex(c) for c in self.conditions)
+        return body
+
+    def _sympystr(self, printer) -> str:
+        body = ", ".join(printer._print(c) for c in self.conditions)
+        return f"{self.label}: {body}" if self.label else body
+
+    def _pretty(self, printer):
+        from sympy.printing.pretty.stringpict import prettyForm
+        out = prettyForm(f"{self.label}: ") if self.label else prettyForm("")
+        for i, c in enumerate(self.conditions):
+            if i:
+                out = prettyForm(*out.right(",  "))
+            if isinstance(c, sp.Eq) and getattr(c.rhs, "is_ZeroMatrix", False):  # 0, as a paper writes it
+                part = prettyForm(*printer._print(c.lhs).right(" = 0"))
+            else:
+                part = printer._print(c)
+            out = prettyForm(*out.right(part))
+        return out
+
+
+def _eq_latex(e: sp.Basic) -> str:
+    """``lhs = rhs`` with the right side as a paper writes it."""
+    from symbolic.printing import latex as _latex, paper_latex
+    if isinstance(e, sp.Eq):
+        return f"{_latex(e.lhs)} = {paper_latex(e.rhs)}"
+    return _latex(e)
 
 
 @dataclass(frozen=True)
@@ -318,26 +382,72 @@ class Result:
         return out
 
     # -------------------------------------------------------------- printing
-    def latex(self) -> str:
-        """The statement as an amsmath snippet (``align*``), with its assumptions."""
+    def latex(self, standing: Iterable[str] = ()) -> str:
+        r"""The statement as an amsmath snippet: a paragraph (label, title, assumptions, claim)
+        and a display (``alignat*``: the limits, the left sides and the equals signs aligned;
+        families of conditions on lines of their own).  ``standing``: assumptions (LaTeX, as
+        in :attr:`assumptions_latex`) stated once elsewhere and not repeated here."""
+        title = self.title_latex or latex_text(self.title)
+        head = rf"\noindent\textbf{{{latex_text(self.label)}}} ({title})."
+        skip = set(standing)
+        assume = [a for a in self.assumptions_latex if a not in skip]
+        if assume:
+            head += " Assume " + "; ".join(assume) + "."
+        if self.claim[1]:
+            head += " " + self.claim[1]
+        return head + "\n" + self.latex_display() + "\n"
+
+    def latex_display(self) -> str:
+        r"""The statement alone as displays (``alignat*``), no text."""
+        from symbolic.printing import latex as _latex, paper_latex
+        blocks: list[tuple[str, list[str]]] = []  # (kind, rows)
+
+        def add(kind: str, row: str) -> None:
+            if not blocks or blocks[-1][0] != kind:
+                blocks.append((kind, []))
+            blocks[-1][1].append(row)
+
+        for s in self.statement:
+            if isinstance(s, Conditions):
+                label = s.label_latex()
+                add("cond", (rf"{label}\colon\ " if label else "") + "& " + _latex(s))
+            elif isinstance(s, sp.Eq):
+                lhs = s.lhs
+                if isinstance(lhs, TestError) and lhs.n == sp.oo:
+                    left = r"\lim_{n \to \infty} \; & " + lhs.latex_core()
+                else:
+                    left = "& " + _latex(lhs)
+                add("eq", left + " && = " + paper_latex(s.rhs))
+            else:
+                add("cond", "& " + _latex(s))
+        # a lone equation next to families of conditions joins their display (one display,
+        # not two stacked ones); it is left-aligned with the conditions
+        for i, (kind, rows) in enumerate(blocks):
+            near = [blocks[j][0] for j in (i - 1, i + 1) if 0 <= j < len(blocks)]
+            if kind == "eq" and len(rows) == 1 and "cond" in near and r"\lim" not in rows[0]:
+                blocks[i] = ("cond", [rows[0].replace(" && = ", " = ")])
+        merged: list[tuple[str, list[str]]] = []
+        for kind, rows in blocks:
+            if merged and merged[-1][0] == kind:
+                merged[-1][1].extend(rows)
+            else:
+                merged.append((kind, list(rows)))
+        out = []
+        for kind, rows in merged:
+            cols = 1 if kind == "cond" else 2
+            out.append(f"\\begin{{alignat*}}{{{cols}}}\n" + " \\\\\n".join(rows) + "\n\\end{alignat*}")
+        return "\n".join(out)
+
+    def _repr_latex_(self) -> str:
+        from symbolic.printing import latex as _latex, paper_latex
         rows = []
         for s in self.statement:
             if isinstance(s, sp.Eq):
-                rows.append(f"{sp.latex(s.lhs)} &= {sp.latex(s.rhs)}")
+                rows.append(f"{_latex(s.lhs)} &= {paper_latex(s.rhs)}")
+            elif isinstance(s, Conditions) and s.label:
+                rows.append(f"{s.label_latex()}\\colon\\ & {_latex(s)}")
             else:
-                rows.append(f"& {sp.latex(s)}")
-        title = self.title_latex or latex_text(self.title)
-        head = rf"\noindent\textbf{{{latex_text(self.label)}}} ({title})."
-        if self.assumption_pairs:
-            head += " Assume " + "; ".join(self.assumptions_latex) + "."
-        if self.claim[1]:
-            head += " " + self.claim[1]
-        return head + "\n\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}\n"
-
-    def _repr_latex_(self) -> str:
-        rows = []
-        for s in self.statement:
-            rows.append(f"{sp.latex(s.lhs)} &= {sp.latex(s.rhs)}" if isinstance(s, sp.Eq) else f"& {sp.latex(s)}")
+                rows.append(f"& {_latex(s)}")
         return "$\\displaystyle \\begin{aligned}" + " \\\\ ".join(rows) + "\\end{aligned}$"
 
     @property

@@ -77,12 +77,14 @@ def test_table_latex(capsys, fake):
     status, out, _ = run(capsys, "table", "--format", "latex")
     assert status == 0
     lines = out.splitlines()
-    assert r"\begin{tabular}{llll}" in lines and lines[-1] == r"\end{tabular}}"
+    assert r"\begin{tabular}{@{}llll@{}}" in lines and lines[-1] == r"\end{tabular}}"
     assert out.count("{") == out.count("}")  # the arraystretch stays inside a group
     rows = [line for line in lines if line.startswith("(")]
     assert len(rows) == 4 and all(r.endswith(r" \\") and r.count(" & ") == 3 for r in rows)
-    assert rows[0] == (r"(a) pretrain & $\displaystyle \sigma^{2} + \theta_0^{\top} \Sigma \theta_0$"
-                       r" & $\displaystyle \sigma^{2}$ & $\displaystyle \sigma^{2}$ \\")
+    assert rows[0] == (r"(a) pretraining & $\sigma^{2} + \theta_0^{\top} \Sigma \theta_0$"
+                       r" & $\sigma^{2}$ & $\sigma^{2}$ \\")
+    # as a paper writes it: the coefficient in front, sigma^2 first
+    assert r"$\sigma^{2} + \frac{2}{d + 4} \theta_0^{\top} \Sigma \theta_0$" in rows[2]
 
 
 @pytest.mark.parametrize("unicode", [True, False])

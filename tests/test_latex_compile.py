@@ -32,8 +32,32 @@ def require_pdflatex() -> str:
                 "texlive-latex-recommended texlive-fonts-recommended); CI runs this test")
 
 
-def compile_latex(source: str, workdir: Path) -> Path:
-    """Compile ``source`` with pdflatex; fail the test on any LaTeX error."""
+#: the worst line a paper tolerates: overfull by at most this much (pt), and no underfull line
+#: worse than TeX's badness 10000 ("badly" underfull: a line of stretched spaces)
+OVERFULL_PT = 1.0
+BADNESS = 10000
+
+
+def bad_boxes(log: str) -> list[str]:
+    """The log's overfull boxes over :data:`OVERFULL_PT` and underfull boxes of badness
+    :data:`BADNESS` or worse, each with the log line that says where."""
+    out = []
+    for m in re.finditer(r"^(Overfull|Underfull) \\([hv])box \(([^)]*)\)(.*)$", log, re.M):
+        kind, what = m.group(1), m.group(3)
+        if kind == "Overfull":
+            pt = float(re.match(r"([\d.]+)pt too", what).group(1))
+            if pt > OVERFULL_PT:
+                out.append(m.group(0))
+        else:
+            bad = re.match(r"badness (\d+)", what)
+            if bad and int(bad.group(1)) >= BADNESS:
+                out.append(m.group(0))
+    return out
+
+
+def compile_latex(source: str, workdir: Path, *, boxes: bool = True) -> Path:
+    """Compile ``source`` with pdflatex; fail the test on any LaTeX error and (``boxes``) on any
+    line overfull by more than 1 pt or badly underfull (read from the .log)."""
     exe = require_pdflatex()
     (workdir / "doc.tex").write_text(source, encoding="utf-8")
     done = subprocess.run([exe, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", "doc.tex"],
@@ -46,6 +70,9 @@ def compile_latex(source: str, workdir: Path) -> Path:
         f"pdflatex failed (status {done.returncode}):\n" + "\n".join(errors) + "\n--- log tail ---\n" + log[-3000:])
     pdf = workdir / "doc.pdf"
     assert pdf.exists() and pdf.stat().st_size > 0
+    if boxes:
+        bad = bad_boxes(log)
+        assert not bad, "lines that overflow or are badly stretched:\n" + "\n".join(bad)
     return pdf
 
 
@@ -77,6 +104,18 @@ def test_latex_document_of_the_backend_compiles(tmp_path):
         pytest.skip("proofs.api.latex_document() is not implemented yet")
     assert source.lstrip().startswith(r"\documentclass")
     compile_latex(source, tmp_path)
+
+
+def test_an_overfull_line_is_caught(tmp_path):
+    """The box check has power: a display wider than the line fails it, 1 pt of slack passes."""
+    require_pdflatex()
+    wide = F.latex_document("\\[ " + " + ".join(f"x_{{{i}}}" for i in range(60)) + " \\]\n")
+    with pytest.raises(AssertionError, match="overflow"):
+        compile_latex(wide, tmp_path)
+    assert bad_boxes("Overfull \\hbox (0.5pt too wide) in paragraph at lines 1--2\n") == []
+    assert bad_boxes("Overfull \\hbox (1.5pt too wide) in paragraph at lines 1--2\n") != []
+    assert bad_boxes("Underfull \\hbox (badness 10000) in paragraph at lines 3--4\n") != []
+    assert bad_boxes("Underfull \\hbox (badness 1742) in paragraph at lines 3--4\n") == []
 
 
 def test_a_latex_error_is_caught(tmp_path):

@@ -41,7 +41,7 @@ def test_result_prints_and_exports(results, rid):
     assert r.statement and all(isinstance(s, sp.Basic) for s in r.statement)
     assert r.title and str(r).startswith(r.label)
     tex = r.latex()
-    assert r"\begin{align*}" in tex and r"\end{align*}" in tex
+    assert r"\begin{alignat*}" in tex and r"\end{alignat*}" in tex and r"\wedge" not in tex
     assert r._repr_latex_().startswith("$")
     assert r.steps, "the derivation records its steps"
     assert r.assumptions and len(r.assumptions) == len(r.assumptions_latex)

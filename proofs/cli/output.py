@@ -259,18 +259,9 @@ def table_markdown(rows: Sequence[Any]) -> str:
 
 
 def table_latex(rows: Sequence[Any]) -> str:
-    """A ``tabular`` that compiles with only amsmath loaded (fits an article's text width)."""
-    lines = [r"{\renewcommand{\arraystretch}{1.6}%",
-             r"\begin{tabular}{llll}", r"\hline",
-             r"Strategy & Zero-shot error & Few-shot error & Few-shot error \\",
-             r" & on $\theta_0$ & on $\theta_0$ ($n \to \infty$) & on $-\theta_0$ ($n \to \infty$) \\",
-             r"\hline"]
-    for r in order_rows(rows):
-        cells = [STRATEGY_LATEX.get(r.strategy, r.strategy)]
-        cells += [f"$\\displaystyle {expr_latex(getattr(r, c))}$" for c in TABLE_COLUMNS]
-        lines.append(" & ".join(cells) + r" \\")
-    lines += [r"\hline", r"\end{tabular}}"]
-    return "\n".join(lines) + "\n"
+    """The summary table as a paper sets it (:func:`proofs.latex_doc.table_latex`, amsmath only)."""
+    from proofs.latex_doc import table_latex as paper_table
+    return paper_table(rows)
 
 
 def table_json(rows: Sequence[Any], symbols: dict[str, str]) -> str:

@@ -36,7 +36,7 @@ from symbolic.model import Blocks, mat, symbolic_blocks, vec
 from symbolic.strategies import Step, limit_poly
 from symbolic.words import DIM, Atom
 
-from proofs.result import Derivation, Line, Result, TestError
+from proofs.result import Conditions, Derivation, Line, Result, TestError
 from proofs.results._common import (FREE_AT_PRETRAINED, PRETRAINED, SETTING, equality_line, show, sigma,
                                     strategy, zero_shot)
 from proofs.results._search import compile_objective, descend
@@ -165,17 +165,17 @@ class Theorem43(Result):
     strategy = "full"
     assumption_pairs = (SETTING, ("theta_0 != 0", r"$\theta_0 \neq 0$"), PRETRAINED, FREE_AT_PRETRAINED)
     claim = ("Over all V, Q, with w = q_0x + q_x0 and C, c != 0: E(V, Q, 0; theta_0) >= sigma^2, with equality "
-             "exactly on the families F1 (first line) and F2 (second line); gradient descent from the "
+             "exactly on the families F1 and F2 below; gradient descent from the "
              "pretrained parameters reaches F1, whose zero-shot error is",
              r"Over all $V, Q$, with $w = q_{0x} + q_{x0}$ and $C, c \neq 0$: $\mathcal{E}(V, Q, 0; \theta_0) "
-             r"\geq \sigma^2$, with equality exactly on the families $F_1$ (first line) and $F_2$ (second line); "
+             r"\geq \sigma^2$, with equality exactly on the families $F_1$ and $F_2$ below; "
              r"gradient descent from the pretrained parameters reaches $F_1$, whose zero-shot error is")
 
     def _statement(self):
-        F1 = sp.And(sp.Eq(v_0, 0), sp.Eq(v_x, SCALE * THETA0), sp.Eq(Q_00, 1 / SCALE), sp.Eq(q_0x + q_x0, Z1),
-                    sp.Eq(Q_xx + Q_xx.T, ZD))
-        F2 = sp.And(sp.Eq(v_x, Z1), sp.Eq(Q_00, 0), sp.Eq(v_0, c_), sp.Eq(q_0x + q_x0, THETA0 / c_),
-                    sp.Eq(Q_xx + Q_xx.T, ZD))
+        F1 = Conditions("F_1", sp.Eq(v_0, 0), sp.Eq(v_x, SCALE * THETA0), sp.Eq(Q_00, 1 / SCALE),
+                        sp.Eq(q_0x + q_x0, Z1), sp.Eq(Q_xx + Q_xx.T, ZD))
+        F2 = Conditions("F_2", sp.Eq(v_0, c_), sp.Eq(v_x, Z1), sp.Eq(Q_00, 0), sp.Eq(q_0x + q_x0, THETA0 / c_),
+                        sp.Eq(Q_xx + Q_xx.T, ZD))
         return (F1, F2, sp.Eq(TestError("full", 0, THETA0), sigma ** 2))
 
     def _derive(self) -> Derivation:
