@@ -452,9 +452,12 @@ class Result:
 
     @property
     def label(self) -> str:
-        """``"Theorem 4.6"`` from the id ``"theorem-4.6"``."""
+        """``"Theorem 4.6"`` from the id ``"theorem-4.6"``; an id that is not numbered, e.g.
+        ``"tradeoff-value"`` (a result beyond the paper), gives ``"Tradeoff value"``."""
         kind, _, num = self.id.partition("-")
-        return f"{kind.capitalize()} {num}"
+        if num and num.replace(".", "").isdigit():
+            return f"{kind.capitalize()} {num}"
+        return self.id.replace("-", " ").capitalize()
 
     def __str__(self) -> str:
         parts = [f"{self.label}: {self.title}"]

@@ -106,6 +106,44 @@ def test_latex_document_of_the_backend_compiles(tmp_path):
     compile_latex(source, tmp_path)
 
 
+def test_results_beyond_the_paper_land_in_their_own_section(tmp_path, monkeypatch):
+    """A result the registry adds (e.g. ``tradeoff-value``) appears in "Beyond the paper" with
+    no change to the document's code, and the document still has no bad box."""
+    import sympy as sp
+
+    import proofs.results as registry
+    from proofs.result import Derivation, Line, Result, TestError
+    from proofs.latex_doc import latex_document
+    from symbolic import THETA0, Bilinear, SIGMA
+    from symbolic.words import DIM
+
+    sigma = sp.Symbol("sigma", nonnegative=True)
+
+    class Extra(Result):
+        id = "tradeoff-value"
+        title = "a result beyond the paper"
+        strategy = "value"
+        claim = ("It states", "It states")
+
+        def _statement(self):
+            k = Bilinear(THETA0, SIGMA, THETA0)
+            return (sp.Eq(TestError("value", sp.oo, -THETA0), sigma ** 2 + k / (DIM + 4) ** 2),)
+
+        def _derive(self):
+            return Derivation()
+
+        def _checks(self, der):
+            yield Line("exact", "nothing", True)
+
+    paper = registry.all_results()
+    monkeypatch.setattr(registry, "all_results", lambda: paper + [Extra()])
+    source = latex_document()
+    head, _, beyond = source.partition(r"\section*{Beyond the paper}")
+    assert beyond and "Tradeoff" in beyond and "Tradeoff" not in head
+    assert all(r.label in head for r in paper)
+    compile_latex(source, tmp_path)
+
+
 def test_an_overfull_line_is_caught(tmp_path):
     """The box check has power: a display wider than the line fails it, 1 pt of slack passes."""
     require_pdflatex()
