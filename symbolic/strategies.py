@@ -150,6 +150,40 @@ class Strategy:
         """``E(V*, Q*, n; task)`` as an engine polynomial."""
         return expected_error(self.blocks, task, n)
 
+    def abstract_blocks(self) -> tuple[Blocks, dict]:
+        """The blocks with every long coefficient (a formula of traces and bilinear forms, e.g.
+        v_y of a spec with a finite-n loss, or the scalar in front of theta_0 in v_x) replaced
+        by a symbol (``v_y_star``, ``c_vx_star``...), and the map symbol -> formula: the engine
+        then multiplies short coefficients."""
+        from .printing import Bilinear
+        subs: dict = {}
+
+        def short(e, name):
+            e = sp.sympify(e)
+            if e.atoms(Bilinear, sp.Trace) and sp.count_ops(e) > 12:
+                sym = sp.Symbol(name)
+                subs[sym] = e
+                return sym
+            return e
+        kw = {}
+        for f, name in (("v0", "v_0"), ("vy", "v_y"), ("Q00", "Q_00"), ("Qy0", "Q_y0")):
+            kw[f] = short(getattr(self.blocks, f), name + "_star")
+        for f in ("vx", "q0x", "qx0", "qyx"):
+            terms = getattr(self.blocks, f)
+            kw[f] = tuple((short(c, f"c_{f}_star" + (str(k + 1) if len(terms) > 1 else "")), w, a)
+                          for k, (c, w, a) in enumerate(terms))
+        return self.blocks.with_(**kw), subs
+
+    def error_in_blocks(self, task: sp.Basic = THETA, n: sp.Expr | int = N) -> tuple[sp.Expr, dict]:
+        """``E(V*, Q*, n; task)`` written with the long scalar blocks as symbols (``v_y*``...),
+        and the map symbol -> formula; ``n = oo`` gives the limit.  Fast where :meth:`error`
+        expands everything."""
+        b, subs = self.abstract_blocks()
+        p = expected_error(b, task, N if n == sp.oo else n)
+        if n == sp.oo:
+            p = limit_poly(p, N)
+        return tidy(to_sympy(p)), subs
+
     def error(self, task: sp.Basic = THETA, n: sp.Expr | int = N) -> sp.Expr:
         """``E(V*, Q*, n; task)``, exact, for any task vector and n (symbol or integer)."""
         return tidy(to_sympy(self.error_poly(task, n)))
