@@ -1,7 +1,10 @@
 """The backend the command line calls (thin: the work is in the modules named below).
 
-The command line validates user input first; these functions validate again (ValueError
-naming the argument) so that they are safe to call from Python.
+The command line validates user input first; these functions validate again, before any
+work (:mod:`proofs.checks`: a ``ValueError``, or a ``TypeError`` for a value of the wrong
+kind, naming the argument), with the bounds of :mod:`proofs.limits` (d <= 20, at most
+10,000 values of n, n, m, n_ft <= 10^12, samples <= 10^8), so that they are safe to call
+from Python. NumPy integers are accepted wherever an integer is (``d=numpy.int64(2)``).
 
 Types returned:
 - ``Result`` (:class:`proofs.result.Result`): ``id`` (e.g. ``"theorem-4.6"``), ``title``,
@@ -41,21 +44,49 @@ def table_symbols() -> dict[str, str]:
 def params(strategy: str, *, d: int | None = None, sigma2: Any = None, m: int | None = None,
            n_ft: int | None = None, scale: Any = 1, Sigma: Any = None, theta0: Any = None) -> Any:
     """Derived V and Q of a strategy; symbolic when ``d`` is None. ``m``/``n_ft`` None mean infinity."""
+    from proofs import checks
     from proofs.params import params as derive_params
+    d = checks.dimension(d, optional=True)
+    sigma2 = None if sigma2 is None else checks.real(sigma2, "sigma2", nonnegative=True)
+    m = checks.count(m, "m", allow_inf=True)
+    n_ft = checks.count(n_ft, "n_ft", minimum=1, allow_inf=True)
+    scale = None if scale is None else checks.real(scale, "scale", nonzero=True)
+    Sigma = checks.matrix_like(Sigma, "Sigma")
+    theta0 = checks.matrix_like(theta0, "theta0", vector=True)
     return derive_params(strategy, d=d, sigma2=sigma2, m=m, n_ft=n_ft, scale=scale, Sigma=Sigma, theta0=theta0)
 
 
-def curve(strategy: str, task: str, ns: Sequence[int], *, d: int, sigma2: float, m: int | None,
-          n_ft: int | None, scale: float = 1.0, Sigma: Any = None, theta0: Any = None) -> Any:
+def curve(strategy: str, task: str, ns: Sequence[int], *, d: int, sigma2: Any, m: int | None,
+          n_ft: int | None, scale: Any = 1.0, Sigma: Any = None, theta0: Any = None) -> Any:
     """Exact n-shot error on task theta0 (``task='target'``) or -theta0 (``'opposite'``) for each n."""
+    from proofs import checks
     from proofs.curves import curve as exact_curve
+    task = checks.task(task)
+    ns = checks.counts(ns)
+    d = checks.dimension(d)
+    sigma2 = checks.real(sigma2, "sigma2", nonnegative=True)
+    m = checks.count(m, "m", allow_inf=True)
+    n_ft = checks.count(n_ft, "n_ft", minimum=1, allow_inf=True)
+    scale = checks.real(scale, "scale", nonzero=True)
+    Sigma = checks.matrix_like(Sigma, "Sigma")
+    theta0 = checks.matrix_like(theta0, "theta0", vector=True)
     return exact_curve(strategy, task, ns, d=d, sigma2=sigma2, m=m, n_ft=n_ft, scale=scale,
                        Sigma=Sigma, theta0=theta0)
 
 
 def exact_error(V: Any, Q: Any, theta: Any, Sigma: Any, sigma2: Any, n: int) -> Any:
     """Exact E(V, Q, n; theta) from the derived closed form (a SymPy number)."""
+    from proofs import checks
     from proofs.curves import exact_error as error
+    for value, name, extra in ((V, "V", 2), (Q, "Q", 2), (Sigma, "Sigma", 0)):
+        if value is None:
+            raise TypeError(f"{name}: expected a matrix (a list of rows, a NumPy array or a SymPy matrix), got None")
+        checks.matrix_like(value, name, extra=extra)
+    if theta is None:
+        raise TypeError("theta: expected a vector (a list of numbers, a NumPy array or a SymPy column), got None")
+    checks.matrix_like(theta, "theta", vector=True)
+    sigma2 = checks.real(sigma2, "sigma2", nonnegative=True)
+    n = checks.count(n, "n")
     return error(V, Q, theta, Sigma, sigma2, n)
 
 
@@ -66,6 +97,8 @@ def latex_document() -> str:
 
 
 def verify(samples: int, seed: int) -> list[Any]:
-    """Monte Carlo check of every derived error formula (see :mod:`proofs.verify`)."""
+    """Monte Carlo check of every derived error formula (see :mod:`proofs.verify`);
+    ``samples`` per formula, 2 <= samples <= 10^8."""
+    from proofs import checks
     from proofs.verify import verify as run
-    return run(samples, seed)
+    return run(checks.samples(samples), checks.seed(seed))

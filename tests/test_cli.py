@@ -81,8 +81,9 @@ def test_no_subcommand_is_bad_usage(capsys):
 def test_unknown_subcommand(capsys):
     status, _, err = run(capsys, "proove")
     assert status == 2
-    assert err == ("icl-finetune: error: subcommand: expected one of prove, table, params, curve, "
-                   "error, verify, figure, latex, got 'proove'\n")
+    assert err == ("icl-finetune: error: subcommand: expected one of "
+                   + ", ".join(cli.SUBCOMMANDS) + ", got 'proove'\n")
+    assert cli.SUBCOMMANDS[:8] == ("prove", "table", "params", "curve", "error", "verify", "figure", "latex")
 
 
 # ----------------------------------------------------------------------------- bad input
@@ -109,14 +110,14 @@ BAD_OPTIONS = [
     (CURVE + ["--m", "-1"], "--m: expected an integer >= 0 or inf, got '-1'"),
     (CURVE + ["--m", "2.5"], "--m: expected an integer >= 0 or inf, got '2.5'"),
     (CURVE + ["--m", "ten"], "--m: expected an integer >= 0 or inf, got 'ten'"),
-    (CURVE + ["--n-ft", "-3"], "--n-ft: expected an integer >= 0 or inf, got '-3'"),
-    (CURVE + ["--n-ft", "nan"], "--n-ft: expected an integer >= 0 or inf, got 'nan'"),
+    (CURVE + ["--n-ft", "-3"], "--n-ft: expected an integer >= 1 or inf, got '-3'"),
+    (CURVE + ["--n-ft", "nan"], "--n-ft: expected an integer >= 1 or inf, got 'nan'"),
     (CURVE + ["--d", "0"], "--d: expected an integer >= 1, got '0'"),
     (CURVE + ["--d", "inf"], "--d: expected an integer >= 1, got 'inf'"),
     (CURVE + ["--sigma2", "-0.5"], "--sigma2: expected a finite number >= 0, got '-0.5'"),
     (CURVE + ["--sigma2", "nan"], "--sigma2: expected a finite number >= 0, got 'nan'"),
     (CURVE + ["--sigma2", "inf"], "--sigma2: expected a finite number >= 0, got 'inf'"),
-    (CURVE + ["--sigma2", "1/0"], "--sigma2: expected a finite number >= 0, got '1/0'"),
+    (CURVE + ["--sigma2", "1/0"], "--sigma2: expected a finite number >= 0 (0 or a magnitude between 1e-300 and 1e300), got '1/0'"),
     (CURVE + ["--scale", "0"], "--scale: expected a finite non-zero number, got '0'"),
     (CURVE + ["--scale", "-inf"], "--scale: expected a finite non-zero number, got '-inf'"),
     (["params", "--strategy", "b", "--m", "1e3"], "--m: expected an integer >= 0 or inf, got '1e3'"),
@@ -158,7 +159,7 @@ BAD_FILES = [
     ("--Sigma", None, "cannot read", "no such file"),
     ("--Sigma", "[[1, 0], [0, 1]", "is not valid JSON", None),
     ("--Sigma", "[[1, 0], [0, NaN]]", "not a finite number", None),
-    ("--Sigma", [[1, 0], [0, "1"]], "expected a square matrix", None),
+    ("--Sigma", [[1, 0], [0, "one"]], "expected a square matrix", "whose entry [1][1] is the string 'one'"),
     ("--Sigma", [[1, 0, 0], [0, 1, 0]], "expected a square matrix", "got a 2x3 array"),
     ("--Sigma", [[1, 0], [0]], "expected a square matrix", "ragged"),
     ("--Sigma", [[1, 0.5], [0.4, 1]], "expected a symmetric positive definite 2x2 matrix", "[0][1] = 1/2"),
@@ -202,11 +203,12 @@ BAD_PARAMS = [
     ({"V": ...}, "--params: missing key V (expected keys V, Q, theta, Sigma, sigma2, n)"),
     ({"V": ..., "n": ...}, "--params: missing keys V, n"),
     ({"extra": 1}, "--params: unknown key extra"),
-    ({"n": -1}, "--params: n: expected an integer >= 0, got the number -1"),
-    ({"n": 2.5}, "--params: n: expected an integer >= 0, got the number 5/2"),
-    ({"n": True}, "--params: n: expected an integer >= 0, got the boolean true"),
-    ({"n": "3"}, "--params: n: expected an integer >= 0, got the string '3'"),
-    ({"sigma2": -0.1}, "--params: sigma2: expected a finite number >= 0, got the number -1/10"),
+    ({"n": -1}, "--params: n: expected an integer 0 <= n <= 10^12, got the number -1"),
+    ({"n": 2.5}, "--params: n: expected an integer 0 <= n <= 10^12, got the number 2.5"),
+    ({"n": True}, "--params: n: expected an integer 0 <= n <= 10^12, got the boolean true"),
+    ({"n": "3.5"}, "--params: n: expected an integer 0 <= n <= 10^12, got the string '3.5'"),
+    ({"n": "three"}, "--params: n: expected an integer 0 <= n <= 10^12, got the string 'three'"),
+    ({"sigma2": -0.1}, "--params: sigma2: expected a finite number >= 0, got the number -0.1"),
     ({"sigma2": None}, "--params: sigma2: expected a finite number >= 0, got null"),
     ({"V": [[1, 0], [0, 1]]}, "--params: V: expected a 4x4 matrix"),
     ({"Q": [[0] * 4] * 3}, "--params: Q: expected a 4x4 matrix"),
@@ -261,8 +263,8 @@ def test_curve_defaults(capsys, fake):
     assert status == 0
     (args, kw), = fake.called("curve")
     assert args == ("value", "target", [0, 1, 2, 3])
-    assert kw["d"] == 5 and kw["sigma2"] == 0.1 and isinstance(kw["sigma2"], float)
-    assert kw["m"] is None and kw["n_ft"] is None and kw["scale"] == 1.0
+    assert kw["d"] == 5 and kw["sigma2"] == sp.Rational(1, 10)  # exact, not the float 0.1
+    assert kw["m"] is None and kw["n_ft"] is None and kw["scale"] == 1
     assert kw["Sigma"] == sp.eye(5)
     assert kw["theta0"] == sp.Matrix([1, 0, 0, 0, 0])
 
@@ -273,7 +275,7 @@ def test_curve_options(capsys, fake):
     assert status == 0
     (args, kw), = fake.called("curve")
     assert args == ("value-fewshot", "opposite", [2, 3, 4])
-    assert (kw["d"], kw["sigma2"], kw["m"], kw["n_ft"], kw["scale"]) == (3, 0.25, 40, None, -2.0)
+    assert (kw["d"], kw["sigma2"], kw["m"], kw["n_ft"], kw["scale"]) == (3, sp.Rational(1, 4), 40, None, -2)
 
 
 def test_curve_reads_d_from_the_files(capsys, fake, tmp_path):
@@ -412,7 +414,7 @@ def test_a_backend_value_error_is_bad_usage(capsys, monkeypatch, fake):
     monkeypatch.setattr("proofs.api.params", params)
     status, _, err = run(capsys, "params", "--strategy", "a", "--m", "0")
     assert status == 2
-    assert err == "icl-finetune params: error: m: expected an integer >= 1 for pretraining, got 0\n"
+    assert err == "icl-finetune params: error: --m: expected an integer >= 1 for pretraining, got 0\n"
 
 
 def test_an_unexpected_error_is_not_hidden(fake, monkeypatch):

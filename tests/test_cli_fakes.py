@@ -181,9 +181,18 @@ def install_figure(monkeypatch: pytest.MonkeyPatch) -> list[tuple]:
     calls: list[tuple] = []
     module = types.ModuleType("proofs.figures.linear")
 
-    def make_figure(out: Any, seed: int, quick: bool, progress: bool = True) -> None:
+    def make_figure(out: Any, seed: int, quick: bool, progress: bool = True, *, closeness: Any = None,
+                    checkpoints: Any = None, reuse: bool = False) -> Any:
         calls.append((out, seed, quick, progress))
         out.write_bytes(b"%PDF-fake\n")
+        saved = []
+        if closeness is not None:
+            closeness.write_text("{}\n")
+        if checkpoints is not None:
+            checkpoints.mkdir(exist_ok=True)
+            saved = [checkpoints / "pretrain.npz"]
+            saved[0].write_bytes(b"fake")
+        return types.SimpleNamespace(checkpoints=saved)
 
     module.make_figure = make_figure  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "proofs.figures.linear", module)

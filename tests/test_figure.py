@@ -66,11 +66,14 @@ def tiny_protocol(**kw) -> Protocol:
 
 def test_figure_files_json_and_checkpoints(tmp_path, fake_api):
     out = tmp_path / "fig.png"
-    rep = make_figure(out, 1, True, progress=False, protocol=tiny_protocol())
-    assert [p.name for p in rep.paths] == ["fig.png", "fig.pdf"]
-    for p in rep.paths:
-        assert p.stat().st_size > 1000
-    assert rep.json_path == tmp_path / "fig.closeness.json"
+    ckpt = tmp_path / "ckpt"
+    rep = make_figure(out, 1, True, progress=False, protocol=tiny_protocol(), closeness=tmp_path / "close.json",
+                      checkpoints=ckpt)
+    assert [p.name for p in rep.paths] == ["fig.png"]
+    assert out.stat().st_size > 1000
+    assert rep.json_path == tmp_path / "close.json"
+    # exactly the files asked for: the figure, the JSON, the checkpoint folder
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ckpt", "close.json", "fig.png"]
     data = json.loads(rep.json_path.read_text())
     assert list(data["models"]) == ["pretrain", "full", "value", "value-fewshot", "query-key"]
     assert data["seed"] == 1 and data["protocol"]["name"] == "tiny"
@@ -86,14 +89,17 @@ def test_figure_files_json_and_checkpoints(tmp_path, fake_api):
     assert data["models"]["query-key"]["parameters"] is None
     assert {p.name for p in rep.checkpoints} == {"pretrain.npz", "full.npz", "value.npz", "value-fewshot.npz",
                                                  "query-key.npz"}
+    assert {p.parent for p in rep.checkpoints} == {ckpt}
     text = rep.summary()
-    assert "value-fewshot" in text and "param distance" in text and "fig.closeness.json" in text
+    assert "value-fewshot" in text and "param distance" in text and "wrote" not in text
+    assert rep.written() == [out, tmp_path / "close.json", *rep.checkpoints]
     # replot from the checkpoints: no training, same models
-    again = make_figure(out, 1, True, progress=False, protocol=tiny_protocol(), reuse=True)
+    again = make_figure(out, 1, True, progress=False, protocol=tiny_protocol(), reuse=True, checkpoints=ckpt,
+                        closeness=tmp_path / "close.json")
     assert all(again.closeness["seconds"][s] == 0.0 for s in ("pretrain", "full", "value"))
     assert again.closeness["models"]["value"]["V_last_row"] == data["models"]["value"]["V_last_row"]
     # another seed retrains
-    other = make_figure(out, 2, True, progress=False, protocol=tiny_protocol(), reuse=True)
+    other = make_figure(out, 2, True, progress=False, protocol=tiny_protocol(), reuse=True, checkpoints=ckpt)
     assert other.closeness["seconds"]["pretrain"] > 0
 
 
@@ -105,7 +111,8 @@ def test_pdf_out_and_missing_theory(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(api, "curve", not_yet)
     monkeypatch.setattr(api, "params", not_yet)
     rep = make_figure(tmp_path / "f.pdf", 0, True, progress=True, protocol=tiny_protocol(d=2))
-    assert [p.name for p in rep.paths] == ["f.pdf", "f.png"]
+    assert [p.name for p in rep.paths] == ["f.pdf"] and rep.json_path is None and rep.checkpoints == []
+    assert [p.name for p in tmp_path.iterdir()] == ["f.pdf"]  # no JSON, no checkpoints unless asked
     assert any("not implemented" in w for w in rep.warnings)
     assert rep.closeness["models"]["value"]["parameters"] is None
     err = capsys.readouterr().err
@@ -170,3 +177,25 @@ def test_fit_full_scale_and_error_gap():
     g = C.error_gap([0, 1], [1.1, 2.0], [0.05, 0.0], [1.0, 2.0], limit_trained=1.0, limit_theory=0.5)
     assert g["rel_gap"] == pytest.approx([0.1, 0.0]) and g["z"] == pytest.approx([2.0, 0.0])
     assert g["max_abs_rel_gap"] == pytest.approx(0.1) and g["limit_rel_gap"] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("out, message", [
+    ("noext", r"^out: expected a file name ending in \.png, \.pdf, \.svg, got '.*noext' \(no suffix\)"),
+    ("x.xyz", r"^out: expected a file name ending in .*\(the suffix '\.xyz'\)"),
+])
+def test_figure_suffix_is_checked_before_any_work(tmp_path, monkeypatch, out, message):
+    def no_training(*args, **kwargs):
+        raise AssertionError("trained although the output name is bad")
+
+    monkeypatch.setattr("proofs.figures.linear.run_protocol", no_training)
+    with pytest.raises(ValueError, match=message):
+        make_figure(tmp_path / out, 0, True, progress=False)
+    with pytest.raises(ValueError, match=r"^reuse: needs checkpoints"):
+        make_figure(tmp_path / "f.png", 0, True, progress=False, reuse=True)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_figure_suffixes_match_the_module():
+    from proofs.cli import figure as command
+    from proofs.figures import linear
+    assert command.FIGURE_SUFFIXES == linear.FIGURE_SUFFIXES

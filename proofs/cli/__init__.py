@@ -85,7 +85,12 @@ class _VersionAction(argparse.Action):
             version = metadata.version("icl-finetune")
         except metadata.PackageNotFoundError:
             version = "unknown (not installed)"
-        sys.stdout.write(f"{PROG} {version}\n")
+        from proofs.cli.output import write
+        try:
+            write(f"{PROG} {version}\n")
+        except OSError as err:
+            _silence_stdout()
+            parser.exit(EXIT_USAGE, f"{PROG}: error: cannot write to standard output: {err.strerror}\n")
         parser.exit(0)
 
 
@@ -120,6 +125,45 @@ def _join_dash_values(argv: Sequence[str], takes: set[str], flags: set[str]) -> 
     return out
 
 
+#: the Python names in the backend's ValueError messages -> the options that set them
+_OPTION_OF = {"d": "--d", "sigma2": "--sigma2", "m": "--m", "n_ft": "--n-ft", "scale": "--scale",
+              "Sigma": "--Sigma", "theta0": "--theta0", "samples": "--samples", "seed": "--seed",
+              "ns": "--n", "n": "--n", "task": "--task", "strategy": "--strategy"}
+
+
+def _say(text: str) -> None:
+    """One line to standard error (nothing if standard error is closed)."""
+    stream = sys.stderr
+    if stream is None:
+        return
+    try:
+        stream.write(text + "\n")
+        stream.flush()
+    except (OSError, ValueError):
+        pass
+
+
+def _silence_stdout() -> None:
+    """Point file descriptor 1 at /dev/null, so the interpreter's final flush of what could
+    not be written adds no second message."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+    except (OSError, ValueError):
+        pass
+
+
+def _backend_message(err: ValueError, args: argparse.Namespace, parser: argparse.ArgumentParser) -> str:
+    """A backend ValueError's message, naming the command line's option rather than the
+    Python argument (``n_ft: ...`` -> ``--n-ft: ...``) when this subcommand has that option."""
+    message = " ".join(str(err).split())
+    name, sep, rest = message.partition(": ")
+    option = _OPTION_OF.get(name)
+    if sep and option and option in _option_kinds(parser)[0]:
+        return f"{option}: {rest}"
+    return message
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``icl-finetune`` with ``argv`` (default ``sys.argv[1:]``); return the exit status."""
     parser = build_parser()
@@ -130,39 +174,43 @@ def main(argv: Sequence[str] | None = None) -> int:
             prog = f"{PROG} {args.command}" if getattr(args, "command", None) else PROG
             raise ParseError(prog, f"unrecognized arguments: {' '.join(extra)}")
     except ParseError as err:
-        sys.stderr.write(f"{err.prog}: error: {err}\n")
+        _say(f"{err.prog}: error: {err}")
         return EXIT_USAGE
     except SystemExit as exc:  # --help, --version
         return exc.code if isinstance(exc.code, int) else EXIT_OK
     if args.command is None:
-        sys.stderr.write(f"{PROG}: error: expected a subcommand ({', '.join(SUBCOMMANDS)}); "
-                         f"see '{PROG} --help'\n")
+        _say(f"{PROG}: error: expected a subcommand ({', '.join(SUBCOMMANDS)}); see '{PROG} --help'")
         return EXIT_USAGE
     args._given = {a.split("=", 1)[0] for a in argv if a.startswith("--")}
     prog = f"{PROG} {args.command}"
     try:
         return args.handler(args)
     except UsageError as err:
-        sys.stderr.write(f"{prog}: error: {err}\n")
+        _say(f"{prog}: error: {err}")
         return EXIT_USAGE
     except ValueError as err:  # the backend's own input checks (DESIGN: ValueError naming the argument)
-        message = " ".join(str(err).split())
-        sys.stderr.write(f"{prog}: error: {message}\n")
+        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[args.command]
+        _say(f"{prog}: error: {_backend_message(err, args, sub)}")
         return EXIT_USAGE
     except NotImplementedError as err:
         what = f" ({err})" if str(err) else ""
-        sys.stderr.write(f"{prog}: error: not implemented yet{what}\n")
+        _say(f"{prog}: error: not implemented yet{what}")
         return EXIT_UNAVAILABLE
     except Unavailable as err:
-        sys.stderr.write(f"{prog}: error: {err}\n")
+        _say(f"{prog}: error: {err}")
         return EXIT_UNAVAILABLE
     except BrokenPipeError:  # e.g. `icl-finetune table | head -1`
-        try:
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-        except (OSError, ValueError):
-            pass
+        _silence_stdout()
         return EXIT_OK
+    except OSError as err:  # standard output or a file that cannot be written: the file and the OS error
+        from proofs.cli.output import StdoutError
+        if isinstance(err, StdoutError):
+            _silence_stdout()
+            _say(f"{prog}: error: cannot write to standard output: {err.strerror}")
+        else:
+            where = f"{str(err.filename)!r}: " if err.filename else ""
+            _say(f"{prog}: error: {where}{err.strerror or err}")
+        return EXIT_USAGE
     except KeyboardInterrupt:
-        sys.stderr.write(f"{prog}: interrupted\n")
+        _say(f"{prog}: interrupted")
         return 130

@@ -18,7 +18,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
                     "\"Sigma\": [[...]], \"sigma2\": x, \"n\": k}, V and Q (d+2)x(d+2), Sigma d x d\n"
                     "symmetric positive definite. Numbers are read exactly (0.1 is 1/10).",
         example="  icl-finetune error --params params.json --format json", run=run)
-    sub.add_argument("--params", required=True, metavar="FILE",
+    sub.add_argument("--params", required=True, metavar="FILE", type=O.argtype(O.parse_file_name, "--params"),
                      help="JSON file with V, Q, theta, Sigma, sigma2, n")
     O.format_option(sub, FORMATS)
     return sub

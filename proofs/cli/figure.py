@@ -1,13 +1,22 @@
-"""``icl-finetune figure``: the poster's linear-regression figure (needs the ``plot`` extra)."""
+"""``icl-finetune figure``: the poster's linear-regression figure (needs the ``plot`` extra).
+
+Writes exactly the files named: ``--out`` (the figure), ``--closeness`` (the closeness
+report, JSON) and ``--checkpoints`` (a folder of one ``.npz`` per training stage) when
+given; every name is checked before any work, and one line at the end lists what was written.
+"""
 from __future__ import annotations
 
 import argparse
-import sys
+from pathlib import Path
 from typing import Any
 
 from proofs.cli import options as O
 
 DEFAULT_FIGURE = "figure.png"
+#: = proofs.figures.linear.FIGURE_SUFFIXES (a test keeps them equal; that module loads NumPy)
+FIGURE_SUFFIXES = (".png", ".pdf", ".svg")
+#: the optional dependencies of ``figure`` (the ``plot`` extra)
+EXTRAS = ("matplotlib", "tqdm")
 
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
@@ -15,28 +24,77 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     sub = O.add_subcommand(
         subparsers, "figure", help="the poster's linear-regression figure (needs the plot extra)",
         description="The poster's linear-regression figure: theory curves and trained models,\n"
-                    "n = 0..20, tasks theta0 and -theta0. Needs matplotlib: pip install '.[plot]'.",
-        example="  icl-finetune figure --out figure.pdf --quick", run=run)
+                    "n = 0..20, tasks theta0 and -theta0. Writes only the files named below.\n"
+                    "Needs matplotlib and tqdm: pip install '.[plot]'.",
+        example="  icl-finetune figure --out figure.pdf --quick\n"
+                "  icl-finetune figure --out fig.png --closeness fig.json --checkpoints ckpt/ --reuse",
+        run=run)
     sub.add_argument("--out", metavar="PATH", default=DEFAULT_FIGURE,
-                     help=f"output file; its suffix picks the format (default: {DEFAULT_FIGURE})")
+                     type=O.argtype(O.parse_file_name, "--out"),
+                     help=f"the figure; its suffix ({', '.join(FIGURE_SUFFIXES)}) picks the format "
+                          f"(default: {DEFAULT_FIGURE})")
+    sub.add_argument("--closeness", metavar="FILE", default=None,
+                     type=O.argtype(O.parse_file_name, "--closeness"),
+                     help="also write the closeness of trained and derived models, JSON (.json)")
+    sub.add_argument("--checkpoints", metavar="DIR", default=None,
+                     type=O.argtype(O.parse_file_name, "--checkpoints"),
+                     help="also save each trained model in this folder (created if need be)")
+    sub.add_argument("--reuse", action="store_true",
+                     help="reload the models saved in --checkpoints by a run with the same settings "
+                          "and seed instead of retraining")
     O.seed_option(sub, help="random seed for the trained models (default: 0)")
     sub.add_argument("--quick", action="store_true", help="fewer training steps and samples")
     sub.add_argument("--no-progress", action="store_true", help="no progress bar")
     return sub
 
 
+def _check_extras() -> None:
+    """The plot extra is installed, else :class:`options.Unavailable` naming it (exit 3)."""
+    import importlib
+    for name in EXTRAS:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            raise O.Unavailable(f"needs {name}, which is not installed: "
+                                f"pip install 'icl-finetune[plot]'") from None
+
+
 def run(args: argparse.Namespace) -> int:
-    """Check the output path, then train, evaluate and draw (:mod:`proofs.figures.linear`)."""
+    """Check every output name and the extra, then train, evaluate and draw
+    (:func:`proofs.figures.linear.make_figure`); one line lists the files written."""
     from proofs.cli import files
-    out = files.check_output_path(args.out)
+    from proofs.cli import output as F
+    out = files.check_output_path(args.out, "--out", FIGURE_SUFFIXES)
+    closeness = files.check_output_path(args.closeness, "--closeness", (".json",)) \
+        if args.closeness is not None else None
+    checkpoints = None
+    if args.checkpoints is not None:
+        checkpoints = Path(args.checkpoints)
+        parent = checkpoints.parent if str(checkpoints.parent) else Path(".")
+        if checkpoints.exists() and not checkpoints.is_dir():
+            raise O.UsageError(f"--checkpoints: expected a folder, got the file {args.checkpoints!r}")
+        if not parent.is_dir():
+            raise O.UsageError(f"--checkpoints: the directory {str(parent)!r} does not exist")
+    if args.reuse and checkpoints is None:
+        raise O.UsageError("--reuse: needs --checkpoints DIR, the folder to reload the models from")
+    if closeness is not None and closeness.resolve() == out.resolve():
+        raise O.UsageError("--closeness: expected a file other than --out")
+    _check_extras()
     try:
         from proofs.figures.linear import make_figure
     except ModuleNotFoundError as exc:
-        if exc.name in ("matplotlib", "tqdm") or (exc.name or "").startswith("matplotlib."):
-            raise O.Unavailable(f"needs {exc.name}: pip install 'icl-finetune[plot]'") from None
+        if exc.name in EXTRAS or (exc.name or "").startswith("matplotlib."):
+            raise O.Unavailable(f"needs {exc.name}, which is not installed: "
+                                f"pip install 'icl-finetune[plot]'") from None
         if exc.name == "proofs.figures.linear":
             raise NotImplementedError("proofs.figures.linear") from None
         raise
-    make_figure(out, args.seed, args.quick, progress=not args.no_progress)
-    sys.stderr.write(f"wrote {out}\n")
+    report = make_figure(out, args.seed, args.quick, progress=not args.no_progress,
+                         closeness=closeness, checkpoints=checkpoints, reuse=args.reuse)
+    written = [str(out)] + ([str(closeness)] if closeness is not None else [])
+    saved = len(getattr(report, "checkpoints", []) or [])
+    if checkpoints is not None:
+        written.append(f"{checkpoints}{'' if str(checkpoints).endswith('/') else '/'} "
+                       f"({saved} checkpoint file{'s' if saved != 1 else ''})")
+    F.note("wrote " + ", ".join(written))
     return O.EXIT_OK

@@ -12,48 +12,125 @@ file is checked.
 from __future__ import annotations
 
 import json
+import os
+import stat
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, Callable
 
-from proofs.cli.options import UsageError
+from proofs import limits as L
+from proofs.cli.options import REAL_RANGE, UsageError, exact_real
 
 __all__ = [
     "load_json", "load_sigma", "load_theta0", "load_params", "ParamsFile", "PARAMS_KEYS",
     "check_output_path",
 ]
 
-# ----------------------------------------------------------------------------- files
+# ----------------------------------------------------------------------------- reading JSON
+
+class Number(Fraction):
+    """A number read from a JSON file: its exact value, and the literal as written (``text``)."""
+
+    __slots__ = ("text",)
+
+    def __new__(cls, value: Fraction, text: str) -> "Number":
+        self = super().__new__(cls, value.numerator, value.denominator)
+        self.text = text
+        return self
+
+
+class _BadNumber(ValueError):
+    """A JSON number out of range, or the constant NaN/Infinity."""
+
+
+def _json_number(text: str) -> Number:
+    value = exact_real(text)
+    if value is None:
+        shown = text if len(text) <= 30 else text[:20] + "..."
+        raise _BadNumber(f"the number {shown} is out of range (expected {REAL_RANGE})")
+    return Number(value, text)
+
+
+def _json_int(text: str) -> int | Number:
+    value = _json_number(text)
+    return int(value) if len(text) <= 18 else value
+
 
 def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a finite number")
+    raise _BadNumber(f"{name} is not a finite number")
+
+
+def read_text(path: str | Path, option: str) -> str:
+    """The text of a regular file of at most :data:`proofs.limits.MAX_FILE_BYTES` bytes, UTF-8.
+
+    Refused with a one-line :class:`UsageError` naming ``option``, the file and the reason:
+    missing, a directory, not a regular file (a FIFO, a device such as ``/dev/zero``), too
+    large, not UTF-8, or any OS error.
+    """
+    shown = repr(str(path))
+    try:
+        info = os.stat(path)
+    except OSError as err:
+        raise UsageError(f"{option}: cannot read {shown}: {_reason(err)}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise UsageError(f"{option}: cannot read {shown}: it is a directory")
+    if not stat.S_ISREG(info.st_mode):
+        kind = "a FIFO" if stat.S_ISFIFO(info.st_mode) else \
+            "a device" if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode) else "a special file"
+        raise UsageError(f"{option}: cannot read {shown}: expected a regular file, got {kind}")
+    if info.st_size > L.MAX_FILE_BYTES:
+        raise UsageError(f"{option}: cannot read {shown}: expected at most {L.MAX_FILE_BYTES // 2**20} MiB, "
+                         f"got {info.st_size} bytes")
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(L.MAX_FILE_BYTES + 1)
+    except OSError as err:
+        raise UsageError(f"{option}: cannot read {shown}: {_reason(err)}") from None
+    if len(data) > L.MAX_FILE_BYTES:  # it grew since stat
+        raise UsageError(f"{option}: cannot read {shown}: expected at most {L.MAX_FILE_BYTES // 2**20} MiB")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise UsageError(f"{option}: cannot read {shown}: not UTF-8 text (byte {err.start})") from None
+
+
+def _reason(err: OSError) -> str:
+    if isinstance(err, FileNotFoundError):
+        return "no such file"
+    return err.strerror or str(err)
 
 
 def load_json(path: str | Path, option: str) -> Any:
-    """Read a JSON file, numbers exact (``int`` or ``Fraction``); NaN/Infinity rejected."""
-    path = Path(path)
+    """Read a JSON file (:func:`read_text`), numbers exact: ``int``, or :class:`Number` (a
+    Fraction of the literal: ``0.1`` is 1/10) within the real range; NaN/Infinity refused;
+    nesting deeper than the parser's stack refused."""
+    text = read_text(path, option)
+    shown = repr(str(path))
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UsageError(f"{option}: cannot read {str(path)!r}: no such file") from None
-    except IsADirectoryError:
-        raise UsageError(f"{option}: cannot read {str(path)!r}: it is a directory") from None
-    except (OSError, UnicodeDecodeError) as err:
-        reason = getattr(err, "strerror", None) or str(err)
-        raise UsageError(f"{option}: cannot read {str(path)!r}: {reason}") from None
-    try:
-        return json.loads(text, parse_float=Fraction, parse_constant=_reject_constant)
+        return json.loads(text, parse_float=_json_number, parse_int=_json_int,
+                          parse_constant=_reject_constant)
     except json.JSONDecodeError as err:
-        raise UsageError(
-            f"{option}: {str(path)!r} is not valid JSON: {err.msg} (line {err.lineno} column {err.colno})"
-        ) from None
-    except ValueError as err:  # from _reject_constant
-        raise UsageError(f"{option}: {str(path)!r}: {err}") from None
+        raise UsageError(f"{option}: {shown} is not valid JSON: {err.msg} "
+                         f"(line {err.lineno} column {err.colno})") from None
+    except _BadNumber as err:
+        raise UsageError(f"{option}: {shown}: {err}") from None
+    except RecursionError:
+        raise UsageError(f"{option}: {shown}: expected arrays of numbers, got arrays nested too deeply") from None
 
 
-def _is_number(x: Any) -> bool:
-    return isinstance(x, (int, Fraction)) and not isinstance(x, bool)
+# ----------------------------------------------------------------------------- checking values
+
+def _number(x: Any) -> Fraction | int | None:
+    """``x`` as an exact number: a JSON number, or a string holding one (``"1/7"``, as the
+    toolkit's own JSON writes exact values); None if it is neither."""
+    if isinstance(x, bool):
+        return None
+    if isinstance(x, (int, Fraction)):
+        return x
+    if isinstance(x, str):
+        return exact_real(x)
+    return None
 
 
 def _describe(x: Any) -> str:
@@ -66,27 +143,38 @@ def _describe(x: Any) -> str:
     if isinstance(x, bool):
         return f"the boolean {json.dumps(x)}"
     if isinstance(x, str):
-        return f"the string {x!r}"
+        return f"the string {x!r}" if len(x) <= 40 else f"the string {x[:30]!r}..."
     if isinstance(x, dict):
         return "an object"
     if x is None:
         return "null"
+    if isinstance(x, Number):
+        return f"the number {x.text}"
     return f"the number {x}"
+
+
+def _bad_entry(items: Any, index: str) -> str:
+    """``', whose entry [1][0] is the string 'sigma**2' (not a number)'``."""
+    return f", whose entry {index} is {_describe(items)} (expected a number, or a string holding one such as \"1/7\")"
 
 
 def _vector(value: Any, where: str, size: int | None) -> list[Fraction | int]:
     expected = f"a vector of {size} numbers" if size is not None else "a non-empty vector of numbers"
-    if not isinstance(value, list) or not value or not all(_is_number(v) for v in value) \
-            or (size is not None and len(value) != size):
+    if not isinstance(value, list) or not value or (size is not None and len(value) != size):
         raise UsageError(f"{where}: expected {expected}, got {_describe(value)}")
-    return list(value)
+    out = []
+    for i, x in enumerate(value):
+        v = _number(x)
+        if v is None:
+            raise UsageError(f"{where}: expected {expected}, got {_describe(value)}{_bad_entry(x, f'[{i}]')}")
+        out.append(v)
+    return out
 
 
 def _matrix(value: Any, where: str, rows: int | None, cols: int | None, what: str = "matrix") -> list[list]:
     shape = f"{rows}x{cols}" if rows is not None and cols is not None else "square"
     expected = f"a {shape} {what} (a JSON array of rows of numbers)"
-    ok = (isinstance(value, list) and value and all(isinstance(r, list) for r in value)
-          and all(_is_number(x) for r in value for x in r))
+    ok = isinstance(value, list) and value and all(isinstance(r, list) for r in value)
     if ok:
         n_rows, widths = len(value), {len(r) for r in value}
         ok = len(widths) == 1
@@ -97,7 +185,22 @@ def _matrix(value: Any, where: str, rows: int | None, cols: int | None, what: st
                 ok = ok and n_rows == n_cols
     if not ok:
         raise UsageError(f"{where}: expected {expected}, got {_describe(value)}")
-    return [list(r) for r in value]
+    out = []
+    for i, row in enumerate(value):
+        out.append([])
+        for j, x in enumerate(row):
+            v = _number(x)
+            if v is None:
+                raise UsageError(f"{where}: expected {expected}, got {_describe(value)}{_bad_entry(x, f'[{i}][{j}]')}")
+            out[-1].append(v)
+    return out
+
+
+def _check_size(value: Any, where: str, extra: int = 0) -> None:
+    """At most MAX_D (+ ``extra``) rows: d <= 20, refused before any arithmetic."""
+    if isinstance(value, list) and len(value) > L.MAX_D + extra:
+        raise UsageError(f"{where}: expected d <= {L.MAX_D} (exact arithmetic grows fast with d), "
+                         f"got {len(value)} entries")
 
 
 def _validation() -> Any:
@@ -141,15 +244,19 @@ def _strip_name(message: str, name: str) -> str:
 
 
 def load_sigma(path: str | Path, d: int | None = None, option: str = "--Sigma") -> list[list]:
-    """Sigma from a JSON file: a d x d symmetric positive definite matrix, entries exact."""
-    rows = _matrix(load_json(path, option), option, d, d)
+    """Sigma from a JSON file: a d x d symmetric positive definite matrix, entries exact, d <= 20."""
+    value = load_json(path, option)
+    _check_size(value, option)
+    rows = _matrix(value, option, d, d)
     _check_spd(rows, option)
     return rows
 
 
 def load_theta0(path: str | Path, d: int | None = None, option: str = "--theta0") -> list:
-    """theta0 from a JSON file: a vector of d finite numbers, entries exact."""
-    return _vector(load_json(path, option), option, d)
+    """theta0 from a JSON file: a vector of d finite numbers, entries exact, d <= 20."""
+    value = load_json(path, option)
+    _check_size(value, option)
+    return _vector(value, option, d)
 
 
 @dataclass(frozen=True)
@@ -166,13 +273,18 @@ class ParamsFile:
 
 
 PARAMS_KEYS = ("V", "Q", "theta", "Sigma", "sigma2", "n")
+#: keys of ``params --format json`` that ``error --params`` accepts and ignores, so that a
+#: params output with the setting's keys added is a valid params file
+PARAMS_IGNORED = ("strategy", "V_float", "Q_float", "free", "convention", "symbols")
 
 
 def load_params(path: str | Path, option: str = "--params") -> ParamsFile:
     """``{"V", "Q", "theta", "Sigma", "sigma2", "n"}`` from a JSON file, checked.
 
-    theta has d entries; Sigma is d x d symmetric positive definite; V and Q are
-    (d+2) x (d+2); sigma2 >= 0; n an integer >= 0.
+    theta has d <= 20 entries; Sigma is d x d symmetric positive definite; V and Q are
+    (d+2) x (d+2); sigma2 >= 0; n an integer 0 <= n <= 10^12. Entries are numbers or
+    strings holding exact numbers (``"1/7"``, as ``params --format json`` writes them);
+    the other keys of params' JSON (:data:`PARAMS_IGNORED`) are ignored.
     """
     data = load_json(path, option)
     if not isinstance(data, dict):
@@ -182,22 +294,26 @@ def load_params(path: str | Path, option: str = "--params") -> ParamsFile:
     if missing:
         raise UsageError(f"{option}: missing key{'s' if len(missing) > 1 else ''} "
                          f"{', '.join(missing)} (expected keys {', '.join(PARAMS_KEYS)})")
-    unknown = sorted(set(data) - set(PARAMS_KEYS))
+    unknown = sorted(set(data) - set(PARAMS_KEYS) - set(PARAMS_IGNORED))
     if unknown:
+        shown = ", ".join(k if len(k) <= 30 else k[:30] + "..." for k in unknown[:5])
+        more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
         raise UsageError(f"{option}: unknown key{'s' if len(unknown) > 1 else ''} "
-                         f"{', '.join(unknown)} (expected keys {', '.join(PARAMS_KEYS)})")
+                         f"{shown}{more} (expected keys {', '.join(PARAMS_KEYS)})")
+    _check_size(data["theta"], f"{option}: theta")
     theta = _vector(data["theta"], f"{option}: theta", None)
     d = len(theta)
     Sigma = _matrix(data["Sigma"], f"{option}: Sigma", d, d)
     _check_spd(Sigma, f"{option}: Sigma")
     V = _matrix(data["V"], f"{option}: V", d + 2, d + 2)
     Q = _matrix(data["Q"], f"{option}: Q", d + 2, d + 2)
-    sigma2 = data["sigma2"]
-    if not _is_number(sigma2) or sigma2 < 0:
-        raise UsageError(f"{option}: sigma2: expected a finite number >= 0, got {_describe(sigma2)}")
-    n = data["n"]
-    if not isinstance(n, int) or isinstance(n, bool) or n < 0:
-        raise UsageError(f"{option}: n: expected an integer >= 0, got {_describe(n)}")
+    sigma2 = _number(data["sigma2"])
+    if sigma2 is None or sigma2 < 0:
+        raise UsageError(f"{option}: sigma2: expected a finite number >= 0, got {_describe(data['sigma2'])}")
+    n = _number(data["n"])
+    if n is None or n < 0 or n != int(n) or n > L.MAX_COUNT:
+        raise UsageError(f"{option}: n: expected an integer 0 <= n <= 10^12, got {_describe(data['n'])}")
+    n = int(n)
     # the library's own rules too, so the command line and the toolkit agree
     checks = _validation()
     _library(option, checks.check_params, _to_floats(V), _to_floats(Q), d=d)
@@ -207,12 +323,42 @@ def load_params(path: str | Path, option: str = "--params") -> ParamsFile:
     return ParamsFile(V=V, Q=Q, theta=theta, Sigma=Sigma, sigma2=sigma2, n=n, d=d)
 
 
-def check_output_path(path: str | Path, option: str = "--out") -> Path:
-    """A file path whose folder exists and that is not itself a folder."""
+# ----------------------------------------------------------------------------- output files
+
+def check_output_path(path: str | Path, option: str = "--out", suffixes: tuple[str, ...] = ()) -> Path:
+    """A file path to write later, checked before any work: not empty, not a directory, its
+    folder exists and is writable, and (if ``suffixes`` are given) it ends in one of them."""
+    if not str(path).strip():
+        raise UsageError(f"{option}: expected a file name, got {str(path)!r}")
     path = Path(path)
+    if suffixes and path.suffix.lower() not in suffixes:
+        got = f"the suffix {path.suffix!r}" if path.suffix else "no suffix"
+        raise UsageError(f"{option}: expected a file name ending in {', '.join(suffixes)}, "
+                         f"got {str(path)!r} ({got})")
     if path.is_dir():
         raise UsageError(f"{option}: expected a file path, got the directory {str(path)!r}")
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
         raise UsageError(f"{option}: the directory {str(parent)!r} does not exist")
+    existed = path.exists()
+    try:  # open it for appending (creating it if need be), so that /proc/x fails now, not after the work
+        with open(path, "ab"):
+            pass
+    except OSError as err:
+        raise UsageError(f"{option}: cannot write {str(path)!r}: {err.strerror or err}") from None
+    if not existed:
+        try:
+            path.unlink()
+        except OSError:
+            pass
     return path
+
+
+def write_text(path: Path, text: str, option: str = "--out") -> None:
+    """Write ``text`` to ``path`` (UTF-8); an OS error becomes a one-line :class:`UsageError`
+    naming the option, the file and the error (e.g. ``/dev/full``: no space left on device)."""
+    try:
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as err:
+        raise UsageError(f"{option}: cannot write {str(path)!r}: {err.strerror or err}") from None

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
 from proofs.cli import options as O
@@ -15,7 +14,8 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         description="A standalone LaTeX document with every result's statement, the parameters,\n"
                     "the free parameters and conventions, and the summary table (amsmath only).",
         example="  icl-finetune latex --out results.tex && pdflatex results.tex", run=run)
-    sub.add_argument("--out", metavar="FILE", default=None, help="output file (default: stdout)")
+    sub.add_argument("--out", metavar="FILE", default=None, type=O.argtype(O.parse_file_name, "--out"),
+                     help="output file (default: stdout)")
     return sub
 
 
@@ -24,11 +24,11 @@ def run(args: argparse.Namespace) -> int:
     from proofs import api
     from proofs.cli import files
     from proofs.cli import output as F
-    out = files.check_output_path(args.out) if args.out else None
+    out = files.check_output_path(args.out) if args.out is not None else None
     document = api.latex_document()
     if out is None:
         F.write(document)
     else:
-        out.write_text(document, encoding="utf-8")
-        sys.stderr.write(f"wrote {out}\n")
+        files.write_text(out, document, "--out")
+        F.note(f"wrote {out}")
     return O.EXIT_OK

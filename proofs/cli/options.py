@@ -23,13 +23,16 @@ import re
 from fractions import Fraction
 from typing import Any, Callable, Sequence
 
+from proofs import limits as L
+
 __all__ = [
     "PROG", "EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "EXIT_UNAVAILABLE",
     "UsageError", "Unavailable", "Parser", "ParseError", "add_subcommand",
     "format_option", "setting_options", "seed_option",
     "STRATEGIES", "STRATEGY_LETTERS", "TASKS",
     "parse_strategy", "parse_task", "choice", "parse_count", "parse_dimension", "parse_range",
-    "parse_sigma2", "parse_scale", "parse_samples", "parse_seed", "argtype",
+    "parse_shots", "parse_n_ft", "exact_real", "parse_sigma2", "parse_scale", "parse_samples",
+    "parse_seed", "parse_file_name", "argtype",
     "resolve_dimension", "identity", "unit_vector", "setting", "given", "exact", "exact_matrix",
 ]
 
@@ -120,9 +123,12 @@ def seed_option(sub: argparse.ArgumentParser, help: str = "random seed (default:
 def setting_options(sub: argparse.ArgumentParser, *, curve: bool) -> None:
     """The options that fix the setting: ``--strategy``, (``--task --n`` with ``curve``),
     ``--d --sigma2 --m --n-ft --scale --Sigma --theta0``. Read them back with :func:`setting`."""
-    sub.add_argument("--strategy", required=True, metavar="S",
-                     type=argtype(parse_strategy, "--strategy"),
-                     help="pretrain, full, value or value-fewshot (or a, b, c, d)")
+    which = sub.add_mutually_exclusive_group(required=True)
+    which.add_argument("--strategy", metavar="S", type=argtype(parse_strategy, "--strategy"),
+                       help="pretrain, full, value or value-fewshot (or a, b, c, d)")
+    which.add_argument("--spec", metavar="FILE", type=argtype(parse_file_name, "--spec"),
+                       help="a strategy given as a spec, in place of --strategy: JSON file "
+                            "{\"train\": [...], \"loss\": [...], \"then\": [...]} (docs/cli.md)")
     if curve:
         sub.add_argument("--task", required=True, metavar="{target,opposite}",
                          type=argtype(parse_task, "--task"),
@@ -137,17 +143,17 @@ def setting_options(sub: argparse.ArgumentParser, *, curve: bool) -> None:
                      default=parse_sigma2("0.1") if curve else None,
                      help="noise variance sigma^2 >= 0 (default: 0.1)" if curve else
                      "noise variance sigma^2 >= 0 (default: symbolic)")
-    sub.add_argument("--m", metavar="M", type=argtype(parse_count, "--m", allow_inf=True),
+    sub.add_argument("--m", metavar="M", type=argtype(parse_shots, "--m"),
                      default=None, help="pretraining context length, an integer >= 0 or inf (default: inf)")
-    sub.add_argument("--n-ft", metavar="N", type=argtype(parse_count, "--n-ft", allow_inf=True),
+    sub.add_argument("--n-ft", metavar="N", type=argtype(parse_n_ft, "--n-ft"),
                      default=None, dest="n_ft",
-                     help="shots in value-fewshot's auxiliary loss, integer >= 0 or inf (default: inf)")
+                     help="shots in value-fewshot's auxiliary loss, integer >= 1 or inf (default: inf)")
     sub.add_argument("--scale", metavar="C", type=argtype(parse_scale, "--scale"), default=None,
                      help="strategy full's free scale: V's last row carries C theta0 on the x block "
                           "and Q_00 = 1/C (default: 1)")
-    sub.add_argument("--Sigma", metavar="FILE", default=None,
+    sub.add_argument("--Sigma", metavar="FILE", default=None, type=argtype(parse_file_name, "--Sigma"),
                      help="JSON file with the d x d covariance of x (default: identity)")
-    sub.add_argument("--theta0", metavar="FILE", default=None,
+    sub.add_argument("--theta0", metavar="FILE", default=None, type=argtype(parse_file_name, "--theta0"),
                      help="JSON file with the target task theta0, d numbers (default: e_1)")
 
 
@@ -175,7 +181,7 @@ def parse_strategy(text: str, option: str = "--strategy") -> str:
     key = key.replace("_", "-")
     if key in STRATEGIES:
         return key
-    raise UsageError(f"{option}: expected one of {', '.join(STRATEGIES)} (or a-d), got {text!r}")
+    raise UsageError(f"{option}: expected one of {', '.join(STRATEGIES)} (or a-d), got {_show(text)}")
 
 
 def parse_task(text: str, option: str = "--task") -> str:
@@ -183,7 +189,7 @@ def parse_task(text: str, option: str = "--task") -> str:
     key = text.strip().lower()
     if key in TASKS:
         return key
-    raise UsageError(f"{option}: expected one of {', '.join(TASKS)}, got {text!r}")
+    raise UsageError(f"{option}: expected one of {', '.join(TASKS)}, got {_show(text)}")
 
 
 def choice(option: str, choices: tuple[str, ...]) -> Callable[[str], str]:
@@ -193,68 +199,158 @@ def choice(option: str, choices: tuple[str, ...]) -> Callable[[str], str]:
         key = text.strip().lower()
         if key in choices:
             return key
-        raise UsageError(f"{option}: expected one of {', '.join(choices)}, got {text!r}")
+        raise UsageError(f"{option}: expected one of {', '.join(choices)}, got {_show(text)}")
 
     return parse
 
 
-def parse_count(text: str, option: str, *, allow_inf: bool = False, minimum: int = 0) -> int | None:
-    """An integer >= ``minimum``; with ``allow_inf``, ``inf`` gives ``None`` (infinity)."""
+def _bound(n: int) -> str:
+    """A bound as people write it: 20, 10000, 10^8."""
+    if n >= 10**6 and str(n).rstrip("0") == "1":
+        return f"10^{len(str(n)) - 1}"
+    if n == L.MAX_SEED:
+        return "2^64 - 1"
+    return str(n)
+
+
+def parse_count(text: str, option: str, *, allow_inf: bool = False, minimum: int = 0,
+                maximum: int = L.MAX_COUNT, why: str = "") -> int | None:
+    """An integer ``minimum <= k <= maximum`` written in decimal; with ``allow_inf``, ``inf``
+    gives ``None`` (infinity). ``why`` says why the maximum (shown when it is exceeded)."""
     if allow_inf and text.strip().lower() in ("inf", "infinity", "+inf"):
         return None
     expected = f"an integer >= {minimum}" + (" or inf" if allow_inf else "")
     if not _INT.match(text):
-        raise UsageError(f"{option}: expected {expected}, got {text!r}")
-    value = int(text)
-    if value < minimum:
-        raise UsageError(f"{option}: expected {expected}, got {text!r}")
+        raise UsageError(f"{option}: expected {expected}, got {_show(text)}")
+    digits = text.strip().lstrip("+-").lstrip("0")
+    value = int(text) if len(digits) <= len(str(maximum)) else None  # no 10^4300-digit ints
+    if value is not None and value < minimum:
+        raise UsageError(f"{option}: expected {expected}, got {_show(text)}")
+    if value is None or value > maximum:
+        if text.strip().startswith("-"):
+            raise UsageError(f"{option}: expected {expected}, got {_show(text)}")
+        reason = f" ({why})" if why else ""
+        raise UsageError(f"{option}: expected an integer at most {_bound(maximum)}{reason}, got {_show(text)}")
     return value
 
 
 def parse_dimension(text: str, option: str = "--d") -> int:
-    """The dimension d of x: an integer >= 1."""
-    return parse_count(text, option, minimum=1)  # type: ignore[return-value]
+    """The dimension d of x: an integer 1 <= d <= :data:`proofs.limits.MAX_D`."""
+    return parse_count(text, option, minimum=1, maximum=L.MAX_D,  # type: ignore[return-value]
+                       why="exact arithmetic grows fast with d")
+
+
+def parse_shots(text: str, option: str) -> int | None:
+    """``--m``: an integer 0 <= m <= 10^12, or ``inf`` (None)."""
+    return parse_count(text, option, allow_inf=True, minimum=0)
+
+
+def parse_n_ft(text: str, option: str = "--n-ft") -> int | None:
+    """``--n-ft``: value-fewshot's auxiliary shots, an integer 1 <= n_ft <= 10^12 or ``inf``
+    (with 0 shots the auxiliary loss is the zero-shot loss again, and (d) is not defined)."""
+    return parse_count(text, option, allow_inf=True, minimum=1)
 
 
 def parse_range(text: str, option: str = "--n") -> range:
-    """``A:B`` with integers 0 <= A <= B: the inclusive range A..B."""
+    """``A:B`` with integers 0 <= A <= B <= 10^12 and at most 10,000 values: the range A..B."""
     match = _RANGE.match(text)
-    if not match or int(match.group(1)) > int(match.group(2)):
-        raise UsageError(f"{option}: expected A:B with integers 0 <= A <= B, got {text!r}")
-    return range(int(match.group(1)), int(match.group(2)) + 1)
+    expected = f"{option}: expected A:B with integers 0 <= A <= B"
+    if not match:
+        raise UsageError(f"{expected}, got {_show(text)}")
+    ends = []
+    for part in match.groups():
+        if len(part.lstrip("0")) > len(str(L.MAX_COUNT)) or int(part) > L.MAX_COUNT:
+            raise UsageError(f"{expected} <= {_bound(L.MAX_COUNT)}, got {_show(text)}")
+        ends.append(int(part))
+    a, b = ends
+    if a > b:
+        raise UsageError(f"{expected}, got {_show(text)}")
+    if b - a + 1 > L.MAX_POINTS:
+        raise UsageError(f"{option}: expected at most {L.MAX_POINTS} values of n (B - A + 1), "
+                         f"got {b - a + 1} from {_show(text)}")
+    return range(a, b + 1)
 
 
-def _parse_real(text: str) -> Fraction | None:
-    try:
-        return Fraction(text.strip())
-    except (ValueError, ZeroDivisionError):
+_DECIMAL = re.compile(r"\s*([+-]?)(\d+\.?\d*|\.\d+)(?:[eE]([+-]?\d+))?\s*\Z")
+_RATIO = re.compile(r"\s*([+-]?\d+)\s*/\s*(\d+)\s*\Z")
+
+
+def exact_real(text: str) -> Fraction | None:
+    """The exact value of a decimal (``0.1``, ``-2.5e-3``) or a fraction (``2/3``), or None
+    when ``text`` is neither, is longer than 4000 characters, has a zero denominator, or lies
+    outside the range of :func:`proofs.limits.in_real_range` (0, or 1e-300 <= |x| <= 1e300).
+    Never expands an absurd exponent (``1e999999999``)."""
+    if len(text) > L.MAX_NUMBER_CHARS:
         return None
+    match = _DECIMAL.match(text)
+    if match:
+        sign, mantissa, exponent = match.groups()
+        whole, _, frac = mantissa.partition(".")
+        if not (whole + frac).strip("0"):
+            return Fraction(0)
+        e = int(exponent) if exponent is not None else 0
+        # decimal exponent of the leading digit, known before any big power of 10 is built
+        lead = len(whole.lstrip("0")) - 1 if whole.strip("0") else -(len(frac) - len(frac.lstrip("0")) + 1)
+        if not -302 <= e + lead <= 301:
+            return None
+        value = Fraction(sign + mantissa + (f"e{exponent}" if exponent is not None else ""))
+    else:
+        match = _RATIO.match(text)
+        if not match or int(match.group(2)) == 0:
+            return None
+        value = Fraction(int(match.group(1)), int(match.group(2)))
+    return value if L.in_real_range(value) else None
+
+
+REAL_RANGE = "0 or a magnitude between 1e-300 and 1e300"
+
+
+def _real(text: str, option: str, what: str) -> Fraction:
+    value = exact_real(text)
+    if value is None:
+        looks = _DECIMAL.match(text) or _RATIO.match(text)
+        detail = f" ({REAL_RANGE})" if looks else ""
+        raise UsageError(f"{option}: expected {what}{detail}, got {_show(text)}")
+    return value
 
 
 def parse_sigma2(text: str, option: str = "--sigma2") -> Fraction:
-    """The noise variance sigma^2: a finite number >= 0, exact (``0.1`` is 1/10)."""
-    value = _parse_real(text)
-    if value is None or value < 0:
-        raise UsageError(f"{option}: expected a finite number >= 0, got {text!r}")
+    """The noise variance sigma^2: a number >= 0, exact (``0.1`` is 1/10), within the real range."""
+    value = _real(text, option, "a finite number >= 0")
+    if value < 0:
+        raise UsageError(f"{option}: expected a finite number >= 0, got {_show(text)}")
     return value
 
 
 def parse_scale(text: str, option: str = "--scale") -> Fraction:
-    """The scale C of strategy full's minimisers: a finite non-zero number, exact."""
-    value = _parse_real(text)
-    if value is None or value == 0:
-        raise UsageError(f"{option}: expected a finite non-zero number, got {text!r}")
+    """The scale C of strategy full's minimisers: a non-zero number, exact, within the real range."""
+    value = _real(text, option, "a finite non-zero number")
+    if value == 0:
+        raise UsageError(f"{option}: expected a finite non-zero number, got {_show(text)}")
     return value
 
 
 def parse_samples(text: str, option: str = "--samples") -> int:
-    """Monte Carlo sample size: an integer >= 2 (a standard error needs two)."""
-    return parse_count(text, option, minimum=2)  # type: ignore[return-value]
+    """Monte Carlo sample size: an integer 2 <= N <= 10^8 (a standard error needs two)."""
+    return parse_count(text, option, minimum=2, maximum=L.MAX_SAMPLES,  # type: ignore[return-value]
+                       why="about 15 minutes")
 
 
 def parse_seed(text: str, option: str = "--seed") -> int:
-    """A seed for ``numpy.random.default_rng``: an integer >= 0."""
-    return parse_count(text, option, minimum=0)  # type: ignore[return-value]
+    """A seed for ``numpy.random.default_rng``: an integer 0 <= S <= 2^64 - 1."""
+    return parse_count(text, option, minimum=0, maximum=L.MAX_SEED)  # type: ignore[return-value]
+
+
+def parse_file_name(text: str, option: str) -> str:
+    """A file name: any non-empty string (whether it can be read or written is checked later)."""
+    if not text.strip():
+        raise UsageError(f"{option}: expected a file name, got {_show(text)}")
+    return text
+
+
+def _show(text: str) -> str:
+    """The user's text, quoted, shortened to 60 characters (a message stays one short line)."""
+    return repr(text) if len(text) <= 60 else repr(text[:40]) + f"... ({len(text)} characters)"
 
 
 # ----------------------------------------------------------------------------- the setting

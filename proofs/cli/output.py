@@ -13,6 +13,7 @@ JSON conventions (documented in ``docs/cli.md``):
 """
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
@@ -64,10 +65,40 @@ TABLE_HEADERS_LATEX = (
 
 # ----------------------------------------------------------------------------- basics
 
+class StdoutError(OSError):
+    """Standard output cannot be written (closed, a full disk, ``/dev/full``)."""
+
+
 def write(text: str) -> None:
-    """Write ``text`` to standard output at once (a subcommand's result)."""
-    sys.stdout.write(text)
-    sys.stdout.flush()
+    """Write ``text`` to standard output at once (a subcommand's result).
+
+    Raises :class:`StdoutError` (naming standard output and the OS error) when it cannot be
+    written; a closed pipe stays ``BrokenPipeError`` (``icl-finetune table | head -1`` is fine).
+    """
+    stream = sys.stdout
+    if stream is None:  # started with standard output closed (`>&-`)
+        raise StdoutError(errno.EBADF, "it is closed", "standard output")
+    try:
+        stream.write(text)
+        stream.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as err:
+        raise StdoutError(err.errno, err.strerror or str(err), "standard output") from None
+    except ValueError as err:  # a closed file object
+        raise StdoutError(errno.EBADF, str(err), "standard output") from None
+
+
+def note(text: str) -> None:
+    """One line for people on standard error (``wrote FILE``); nothing if it is closed."""
+    stream = sys.stderr
+    if stream is None:
+        return
+    try:
+        stream.write(text + "\n")
+        stream.flush()
+    except (OSError, ValueError):
+        pass
 
 
 def use_unicode() -> bool:

@@ -6,9 +6,9 @@ the derived optima (``proofs.api.curve``, at the m and n_ft the training used, a
 strategy ``full`` at the scale the trained model reached). Points: the trained models'
 Monte Carlo errors with error bars (two standard errors). One colour per strategy.
 
-:func:`make_figure` trains (or reloads checkpoints), evaluates, draws PNG and PDF, and
-writes next to the figure ``<stem>.closeness.json`` (:mod:`proofs.figures.report`) and one
-checkpoint per stage in ``<stem>_checkpoints/``. matplotlib and tqdm are imported only when
+:func:`make_figure` trains (or reloads checkpoints), evaluates and draws the figure in the
+one file named; the closeness report (:mod:`proofs.figures.report`) and one checkpoint per
+training stage are written only when asked for. matplotlib and tqdm are imported only when
 it runs. The drawing is :mod:`proofs.figures.draw`, the theory :mod:`proofs.figures.theory`.
 """
 from __future__ import annotations
@@ -26,46 +26,71 @@ from proofs.figures.draw import THEORY_STRATEGIES, draw
 from proofs.figures.report import FigureReport, closeness_report
 from proofs.figures.theory import probe_theory, theory_for
 
-__all__ = ["make_figure", "FigureReport"]
+__all__ = ["make_figure", "check_outputs", "FigureReport", "FIGURE_SUFFIXES"]
 
 
-def _outputs(out: Path) -> tuple[list[Path], Path, Path]:
-    """Figure files, the JSON and the checkpoint folder for ``out``."""
-    suffix = out.suffix.lower()
-    base = out.with_suffix("") if suffix else out
-    figs = [out] if suffix else []
-    for ext in (".png", ".pdf"):
-        p = base.with_name(base.name + ext)
-        if p not in figs and (not suffix or suffix != ext):
-            figs.append(p)
-    return figs, base.with_name(base.name + ".closeness.json"), base.with_name(base.name + "_checkpoints")
+#: the figure formats ``out`` may name (matplotlib draws each)
+FIGURE_SUFFIXES = (".png", ".pdf", ".svg")
 
 
-def make_figure(out: Path, seed: int, quick: bool, progress: bool = True, *, reuse: bool = False,
+def check_outputs(out: Path, closeness: Path | None = None, checkpoints: Path | None = None) -> None:
+    """Refuse, before any work, outputs that cannot be written: ``out`` must end in one of
+    :data:`FIGURE_SUFFIXES` and its folder exist; ``closeness`` must end in ``.json``, its
+    folder exist; ``checkpoints`` must be a folder or a new name in an existing folder.
+    Raises ``ValueError`` naming the argument."""
+    def folder_of(path: Path, name: str) -> None:
+        parent = path.parent if str(path.parent) else Path(".")
+        if not parent.is_dir():
+            raise ValueError(f"{name}: the directory {str(parent)!r} does not exist")
+
+    if not str(out).strip():
+        raise ValueError("out: expected a file name, got ''")
+    if out.is_dir():
+        raise ValueError(f"out: expected a file path, got the directory {str(out)!r}")
+    if out.suffix.lower() not in FIGURE_SUFFIXES:
+        got = f"the suffix {out.suffix!r}" if out.suffix else "no suffix"
+        raise ValueError(f"out: expected a file name ending in {', '.join(FIGURE_SUFFIXES)}, "
+                         f"got {str(out)!r} ({got})")
+    folder_of(out, "out")
+    if closeness is not None:
+        if closeness.suffix.lower() != ".json" or closeness.is_dir():
+            raise ValueError(f"closeness: expected a file name ending in .json, got {str(closeness)!r}")
+        folder_of(closeness, "closeness")
+    if checkpoints is not None:
+        if checkpoints.exists() and not checkpoints.is_dir():
+            raise ValueError(f"checkpoints: expected a folder, got the file {str(checkpoints)!r}")
+        folder_of(checkpoints, "checkpoints")
+
+
+def make_figure(out: Path, seed: int, quick: bool, progress: bool = True, *,
+                closeness: Path | None = None, checkpoints: Path | None = None, reuse: bool = False,
                 protocol: Protocol | None = None, echo: bool = True) -> FigureReport:
-    """Train every strategy, evaluate, and draw the poster's figure at ``out`` (plus PNG and PDF).
+    """Train every strategy, evaluate, and draw the poster's figure at ``out`` (format from its
+    suffix: .png, .pdf or .svg). Writes exactly: ``out``; the closeness report (JSON) at
+    ``closeness`` if given; one ``<stage>.npz`` per training stage in the folder
+    ``checkpoints`` if given (created if need be). Nothing else.
 
     ``quick``: :meth:`Protocol.quick` (CI size) instead of :meth:`Protocol.poster`;
     ``progress``: a tqdm bar over the training steps on stderr; ``reuse``: reload the
-    checkpoints of an earlier run with the same settings and seed instead of retraining;
-    ``protocol``: any other :class:`Protocol`; ``echo``: print :meth:`FigureReport.summary`
-    (the closeness numbers and the files written) to stderr at the end.
+    checkpoints of an earlier run with the same settings and seed from ``checkpoints``
+    instead of retraining; ``protocol``: any other :class:`Protocol`; ``echo``: print
+    :meth:`FigureReport.summary` (the closeness numbers) to stderr at the end.
 
-    Raises ``ValueError`` for an output folder that does not exist, a bad seed, or a
+    Raises ``ValueError`` (before any work) for outputs that cannot be written (see
+    :func:`check_outputs`), a bad seed, ``reuse`` without ``checkpoints``; and for a
     training run whose loss became non-finite (naming the step).
     """
     t0 = time.perf_counter()
     out = Path(out)
-    parent = out.parent if str(out.parent) else Path(".")
-    if out.is_dir():
-        raise ValueError(f"out: expected a file path, got the directory {str(out)!r}")
-    if not parent.is_dir():
-        raise ValueError(f"out: the directory {str(parent)!r} does not exist")
+    closeness = None if closeness is None else Path(closeness)
+    checkpoints = None if checkpoints is None else Path(checkpoints)
+    check_outputs(out, closeness, checkpoints)
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed: expected an integer >= 0, got {seed!r}")
+    if reuse and checkpoints is None:
+        raise ValueError("reuse: needs checkpoints, the folder to reload them from")
     if protocol is None:
         protocol = Protocol.quick() if quick else Protocol.poster()
-    figs, json_path, ckpt_dir = _outputs(out)
     import matplotlib  # noqa: F401  (fail before training if the plot extra is missing)
     from tqdm import tqdm
 
@@ -73,10 +98,11 @@ def make_figure(out: Path, seed: int, quick: bool, progress: bool = True, *, reu
     why = probe_theory(protocol)
     if why:
         warnings.append(why)
-    ckpt_dir.mkdir(exist_ok=True)
+    if checkpoints is not None:
+        checkpoints.mkdir(exist_ok=True)
     with tqdm(total=protocol.total_steps, desc="training", unit="step", disable=not progress,
               file=sys.stderr, dynamic_ncols=True, leave=False) as bar:
-        result = run_protocol(protocol, int(seed), progress=bar.update, checkpoint_dir=ckpt_dir, reuse=reuse)
+        result = run_protocol(protocol, int(seed), progress=bar.update, checkpoint_dir=checkpoints, reuse=reuse)
     for model in result.models.values():
         warnings.extend(model.warnings)
     scales = {"full": C.fit_full_scale(result.models["full"].V, result.models["full"].Q, protocol.theta0)} \
@@ -89,9 +115,10 @@ def make_figure(out: Path, seed: int, quick: bool, progress: bool = True, *, reu
         theory[name] = theory_for(protocol, name, scales.get(name, 1.0))
     report = closeness_report(result, theory, scales)
     report["warnings"] = warnings
-    draw(result, theory, figs)
-    json_path.write_text(json.dumps(report, indent=1, allow_nan=True) + "\n", encoding="utf-8")
-    rep = FigureReport(figs, json_path, list(result.checkpoints.values()), report, time.perf_counter() - t0,
+    draw(result, theory, [out])
+    if closeness is not None:
+        closeness.write_text(json.dumps(report, indent=1, allow_nan=True) + "\n", encoding="utf-8")
+    rep = FigureReport([out], closeness, list(result.checkpoints.values()), report, time.perf_counter() - t0,
                        warnings)
     if echo:
         sys.stderr.write(rep.summary() + "\n")

@@ -20,13 +20,14 @@ __all__ = ["FigureReport", "closeness_report"]
 class FigureReport:
     """What :func:`make_figure` wrote and found.
 
-    ``paths``: the figure files (PNG, PDF, and ``out`` in its own format); ``json_path``:
-    the closeness JSON; ``checkpoints``: one ``.npz`` per stage; ``closeness``: the JSON's
-    content; ``seconds``: wall time; ``warnings``: what could not be done (e.g. no theory).
+    ``paths``: the figure file(s) written; ``json_path``: the closeness JSON, or None when
+    not asked for; ``checkpoints``: one ``.npz`` per stage (empty when not asked for);
+    ``closeness``: the report's content; ``seconds``: wall time; ``warnings``: what could
+    not be done (e.g. no theory).
     """
 
     paths: list[Path]
-    json_path: Path
+    json_path: Path | None
     checkpoints: list[Path]
     closeness: dict
     seconds: float
@@ -53,8 +54,11 @@ class FigureReport:
             lines.append("  ".join(parts))
         for w in self.warnings:
             lines.append(f"warning: {w}")
-        lines.append("wrote " + ", ".join(str(p) for p in [*self.paths, self.json_path]))
         return "\n".join(lines)
+
+    def written(self) -> list[Path]:
+        """Every file written: the figure, the closeness JSON, the checkpoints."""
+        return [*self.paths, *([self.json_path] if self.json_path else []), *self.checkpoints]
 
 
 def _as_float_matrix(M: Any) -> np.ndarray:

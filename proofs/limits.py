@@ -1,0 +1,45 @@
+"""The documented upper bounds on what the toolkit accepts (docs/cli.md, "Limits").
+
+Each bound keeps one call within seconds and modest memory, or keeps numbers within
+what the output can report; the command line and :mod:`proofs.api` refuse anything
+beyond it before any work, with a message naming the bound. Measured on a 2-core
+machine (the commands are in the comments).
+
+Standard library only (the command line imports this at start-up).
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+
+__all__ = ["MAX_D", "MAX_COUNT", "MAX_POINTS", "MAX_SAMPLES", "MAX_SEED", "MAX_REAL", "MIN_REAL",
+           "MAX_NUMBER_CHARS", "MAX_FILE_BYTES", "in_real_range"]
+
+#: dimension d of x (``--d``, the size of ``--Sigma``/``--theta0``, ``error --params``): the
+#: explicit exact matrices grow fast with d; ``params --strategy d --d 20 --m 7 --n-ft 3``
+#: takes about 12 s, d = 30 about 40 s, d = 50 minutes
+MAX_D = 20
+#: shots and context lengths (``--n``'s ends, ``--m``, ``--n-ft``, a params file's ``n``):
+#: far beyond any prompt; the limit n -> infinity is printed by ``curve`` anyway
+MAX_COUNT = 10**12
+#: values of n in one ``curve`` call (``--n A:B`` has B - A + 1 of them); 10,000 take ~1 s
+MAX_POINTS = 10_000
+#: Monte Carlo samples per formula (``verify --samples``): time is linear, ~9 s per 10^6 for
+#: the 139 formulas, so 10^8 is about 15 minutes (with a progress line on a terminal)
+MAX_SAMPLES = 10**8
+#: seeds (``--seed``): numpy's 64-bit seed range
+MAX_SEED = 2**64 - 1
+#: real numbers (``--sigma2``, ``--scale``, the entries of JSON files): 0 or a magnitude in
+#: [MIN_REAL, MAX_REAL], so that every input and the floats the output reports stay finite
+#: and a non-zero input never rounds to 0
+MAX_REAL = Fraction(10) ** 300
+MIN_REAL = Fraction(1, 10**300)
+#: characters in one written number (digits, point, exponent, fraction bar)
+MAX_NUMBER_CHARS = 4000
+#: bytes read from one input file (``--Sigma``, ``--theta0``, ``--params``); a 22 x 22 matrix
+#: of long exact fractions is well under it
+MAX_FILE_BYTES = 8 * 2**20
+
+
+def in_real_range(x: Fraction | int) -> bool:
+    """Whether ``x`` is 0 or has magnitude in [MIN_REAL, MAX_REAL]."""
+    return x == 0 or MIN_REAL <= abs(x) <= MAX_REAL
