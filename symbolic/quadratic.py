@@ -38,7 +38,7 @@ __all__ = ["NotQuadratic", "NotClosedForm", "Solution", "minimise_quadratic",
            "mat_mul", "mat_vec", "vec_scale", "vec_add"]
 
 
-class NotQuadratic(ValueError):
+class NotQuadratic(NotImplementedError):
     """The loss is not quadratic in the trained parameters (e.g. V and Q both trained)."""
 
 

@@ -28,16 +28,17 @@ def run(args: argparse.Namespace) -> int:
     from proofs import api
     from proofs.cli import output as F
     d, Sigma, theta0 = O.setting(args, need_d=True)
+    which, label = O.strategy_of(args, d)
     assert d is not None
     scale = args.scale if args.scale is not None else 1
     # exact values: 1e-300 stays 1e-300 (a float would do too, but 2/3 would not)
-    result = api.curve(args.strategy, args.task, list(args.n), d=d, sigma2=O.exact(args.sigma2),
+    result = api.curve(which, args.task, list(args.n), d=d, sigma2=O.exact(args.sigma2),
                        m=args.m, n_ft=args.n_ft, scale=O.exact(scale), Sigma=Sigma, theta0=theta0)
     settings = {"d": d, "sigma2": float(args.sigma2), "m": args.m, "n_ft": args.n_ft,
                 "scale": float(scale), "Sigma": args.Sigma or "identity",
                 "theta0": args.theta0 or "e_1"}
     if args.format == "json":
-        F.write(F.curve_json(args.strategy, args.task, result, settings))
+        F.write(F.curve_json(label, args.task, result, settings))
     else:
-        F.write(F.curve_text(args.strategy, args.task, result, settings))
+        F.write(F.curve_text(label, args.task, result, settings))
     return O.EXIT_OK

@@ -415,3 +415,15 @@ def setting(args: argparse.Namespace, *, need_d: bool) -> tuple[int | None, Any,
     Sigma = exact_matrix(Sigma_rows if Sigma_rows is not None else identity(d))
     theta0 = exact_matrix([[x] for x in (theta_rows if theta_rows is not None else unit_vector(d))])
     return d, Sigma, theta0
+
+
+def strategy_of(args: argparse.Namespace, d: int | None = None) -> tuple[Any, str]:
+    """What ``--strategy`` or ``--spec`` names: a strategy name or a :class:`symbolic.spec.Spec`
+    (read from the JSON file, checked against the dimension ``d`` when given), and its label
+    for the output (the strategy's name, or the spec's ``name``)."""
+    if getattr(args, "spec", None):
+        from proofs.derivation import load_spec
+        spec = load_spec(args.spec, "--spec", d)
+        return spec, spec.name
+    return args.strategy, args.strategy
+

@@ -29,16 +29,17 @@ def run(args: argparse.Namespace) -> int:
     from proofs import api
     from proofs.cli import output as F
     d, Sigma, theta0 = O.setting(args, need_d=False)
+    which, label = O.strategy_of(args, d)
     result = api.params(
-        args.strategy, d=d,
+        which, d=d,
         sigma2=None if args.sigma2 is None else O.exact(args.sigma2),
         m=args.m, n_ft=args.n_ft,
         scale=O.exact(args.scale) if args.scale is not None else 1,
         Sigma=Sigma, theta0=theta0)
     if args.format == "json":
-        F.write(F.params_json(args.strategy, result, api.table_symbols()))
+        F.write(F.params_json(label, result, api.table_symbols()))
     elif args.format == "latex":
-        F.write(F.params_latex(args.strategy, result))
+        F.write(F.params_latex(label, result))
     else:
-        F.write(F.params_text(args.strategy, result, F.use_unicode()))
+        F.write(F.params_text(label, result, F.use_unicode()))
     return O.EXIT_OK
