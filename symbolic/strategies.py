@@ -80,6 +80,10 @@ def vecexpr_to_sympy(v) -> sp.Basic:
 
 def limit_n(expr: sp.Expr, n: sp.Symbol = N) -> sp.Expr:
     """``lim_{n -> oo}`` of an expression rational in ``n`` (traces, bilinears are constants)."""
+    from .convert import rational_limit
+    fast = rational_limit(expr, n)  # exact, in QQ(gens); None outside rational functions
+    if fast is not None:
+        return sp.factor(fast)
     num, den = sp.fraction(sp.together(expr))
     pn, pd = sp.Poly(sp.expand(num), n), sp.Poly(sp.expand(den), n)
     if pn.degree() > pd.degree():
