@@ -366,6 +366,7 @@ def minimise_quadratic(L: Poly, scalars: Sequence[sp.Symbol], vectors: Sequence[
     ts = [t for u in through for t in through[u]["G"]]
     unknowns = present_s + list(aux.values()) + ts
     values: dict = {}
+    internal: list = []
     if unknowns:
         sol = _solve_linear(equations, unknowns)
         for x, v in zip(unknowns, sol):
@@ -375,6 +376,14 @@ def minimise_quadratic(L: Poly, scalars: Sequence[sp.Symbol], vectors: Sequence[
                 free.append(x)
             elif x in ts:   # a direction the loss does not fix: gradient descent leaves it at 0
                 values[x] = sp.S.Zero
+                internal.append(x)
+        if internal:
+            zero = {x: sp.S.Zero for x in internal}
+            values = {x: (sp.factor(sp.sympify(v).xreplace(zero)) if x not in internal else v)
+                      for x, v in values.items()}
+            notes.append("the minimisers form an affine family along which the loss is flat and that "
+                         "couples a vector to other blocks; the point reported keeps the vector's "
+                         "free direction at its start value")
     subs = {x: v for x, v in values.items()}
     for u in order + list(through):
         vec_value = list(final[u]["b"])
