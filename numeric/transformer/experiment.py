@@ -1,0 +1,161 @@
+"""The whole transformer experiment for one seed: pretrain, fine-tune by each strategy, evaluate.
+
+:meth:`ExperimentConfig.full` is the configuration of ``icl-finetune transformer``;
+:meth:`ExperimentConfig.quick` its ``--quick`` version; :meth:`ExperimentConfig.tiny` the
+test suite's. Every strategy is fine-tuned with the same steps, batch and learning rate
+(:attr:`ExperimentConfig.finetune_optim`), chosen once and recorded in the output.
+
+Evaluation: for each model (``pretrain`` and each strategy) and each task at an angle from
+theta0 (0 is theta0, pi is -theta0), the n-shot errors at :attr:`ExperimentConfig.ns`,
+each over ``eval_prompts`` prompts with its standard error. Within a seed every model sees
+the same evaluation prompts (key ``seed_key(seed, 2, task index)``), so differences between
+models are paired.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from .checkpoint import save_checkpoint
+from .data import seed_key, task_at_angle
+from .evaluate import evaluate
+from .model import ModelConfig, count_params
+from .train import STRATEGIES, FinetuneConfig, OptimConfig, PretrainConfig, finetune, pretrain
+
+__all__ = ["ExperimentConfig", "run_seed", "MODELS", "ANGLES", "ANGLE_NAMES"]
+
+#: the models evaluated: the pretrained one and one per strategy
+MODELS = ("pretrain",) + STRATEGIES
+#: evaluation tasks: angles from theta0 (0: theta0 itself, pi: -theta0)
+ANGLES = (0.0, math.pi / 6, math.pi / 3, math.pi / 2, math.pi)
+ANGLE_NAMES = ("theta0", "pi/6", "pi/3", "pi/2", "-theta0")
+
+
+@dataclass(frozen=True, eq=False)
+class ExperimentConfig:
+    """Model, data (``d``, ``sigma2``, ``theta0``, pretraining shots 0..``max_shots``), optimisers,
+    strategy (d)'s auxiliary loss (``n_ft`` shots), evaluation (``ns``, ``eval_prompts``)."""
+
+    name: str = "full"
+    model: ModelConfig = field(default_factory=lambda: ModelConfig(d=5, layers=2, width=32, heads=4))
+    max_shots: int = 40
+    sigma2: float = 0.1
+    theta0: Any = None
+    pretrain_optim: OptimConfig = field(default_factory=lambda: OptimConfig(steps=1500, batch=64, lr=2e-3,
+                                                                            warmup=150))
+    finetune_optim: OptimConfig = field(default_factory=lambda: OptimConfig(steps=300, batch=64, lr=1e-3))
+    n_ft: int = 20
+    fewshot_weight: float = 1.0
+    fewshot_final: float = 1e-3
+    strategies: tuple = STRATEGIES
+    ns: tuple = (0, 5, 10, 20, 40)
+    eval_prompts: int = 2000
+
+    def __post_init__(self) -> None:
+        d = self.model.d
+        th = np.eye(d)[0] if self.theta0 is None else np.asarray(self.theta0, dtype=float)
+        if th.shape != (d,) or not np.all(np.isfinite(th)) or not np.any(th):
+            raise ValueError(f"theta0: expected {d} finite numbers, not all 0, got {self.theta0!r}")
+        object.__setattr__(self, "theta0", th)
+        bad = [s for s in self.strategies if s not in STRATEGIES]
+        if bad:
+            raise ValueError(f"strategies: expected names from {', '.join(STRATEGIES)}, got {bad}")
+        ns = tuple(int(n) for n in self.ns)
+        if not ns or min(ns) < 0 or max(ns) > self.max_shots or 0 not in ns:
+            raise ValueError(f"ns: expected shot counts in 0..{self.max_shots} including 0, got {self.ns!r}")
+        object.__setattr__(self, "ns", ns)
+        if self.n_ft > self.max_shots:
+            raise ValueError(f"n_ft: expected at most max_shots = {self.max_shots}, got {self.n_ft}")
+
+    @classmethod
+    def full(cls, **overrides: Any) -> "ExperimentConfig":
+        """The configuration of ``icl-finetune transformer`` (sized for about 20 minutes on 2 CPU cores)."""
+        return replace(cls(), **overrides) if overrides else cls()
+
+    @classmethod
+    def quick(cls, **overrides: Any) -> "ExperimentConfig":
+        """``--quick``: a one-layer model, fewer steps (in-context learning still shows)."""
+        base = cls(name="quick", model=ModelConfig(d=5, layers=1, width=32, heads=4),
+                   pretrain_optim=OptimConfig(steps=800, batch=32, lr=3e-3, warmup=80),
+                   finetune_optim=OptimConfig(steps=200, batch=64, lr=1e-3), eval_prompts=1000)
+        return replace(base, **overrides) if overrides else base
+
+    @classmethod
+    def tiny(cls, **overrides: Any) -> "ExperimentConfig":
+        """The test suite's configuration: seconds (most of them compiling), and still learning in
+        context (calibrated over seeds: tests/test_transformer.py)."""
+        base = cls(name="tiny", model=ModelConfig(d=5, layers=1, width=32, heads=4, mlp=2), max_shots=20,
+                   pretrain_optim=OptimConfig(steps=400, batch=32, lr=5e-3, warmup=40, fast_compile=True),
+                   finetune_optim=OptimConfig(steps=25, batch=32, lr=1e-3, fast_compile=True), n_ft=10,
+                   ns=(0, 5, 10, 20), eval_prompts=500)
+        return replace(base, **overrides) if overrides else base
+
+    @property
+    def steps_per_seed(self) -> int:
+        return self.pretrain_optim.steps + len(self.strategies) * self.finetune_optim.steps
+
+    def pretrain_config(self) -> PretrainConfig:
+        return PretrainConfig(model=self.model, max_shots=self.max_shots, sigma2=self.sigma2,
+                              optim=self.pretrain_optim)
+
+    def finetune_config(self, strategy: str) -> FinetuneConfig:
+        return FinetuneConfig(strategy=strategy, theta0=self.theta0, sigma2=self.sigma2, n_ft=self.n_ft,
+                              fewshot_weight=self.fewshot_weight, fewshot_final=self.fewshot_final,
+                              optim=self.finetune_optim)
+
+    def tasks(self) -> dict[str, np.ndarray]:
+        """Evaluation task name -> vector: theta0, the angles pi/6, pi/3, pi/2 from it, and -theta0."""
+        return {name: (-self.theta0 if a == math.pi else task_at_angle(self.theta0, a))
+                for name, a in zip(ANGLE_NAMES, ANGLES)}
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "model": self.model.to_dict(), "max_shots": self.max_shots,
+                "sigma2": self.sigma2, "theta0": self.theta0.tolist(), "Sigma": "identity",
+                "pretrain_optim": asdict(self.pretrain_optim), "finetune_optim": asdict(self.finetune_optim),
+                "finetune_data": "fresh examples of theta0 every step",
+                "n_ft": self.n_ft, "fewshot_weight": self.fewshot_weight, "fewshot_final": self.fewshot_final,
+                "fewshot_decay": "geometric", "strategies": list(self.strategies), "ns": list(self.ns),
+                "tasks": {k: v.tolist() for k, v in self.tasks().items()},
+                "angles": dict(zip(ANGLE_NAMES, ANGLES)), "eval_prompts": self.eval_prompts}
+
+
+def run_seed(config: ExperimentConfig, seed: int, *, progress: Callable[[int], None] | None = None,
+             checkpoint_dir: str | Path | None = None) -> dict:
+    """Pretrain, fine-tune by every strategy of ``config`` and evaluate every model, for one seed.
+
+    Returns a JSON-ready dict: ``seed``, ``seconds`` (per stage and ``evaluate``), ``final_loss``
+    and ``trained`` (parameter names) per stage, ``n_params``, and ``errors[model][task]`` =
+    ``{"ns", "mean", "se", "prompts"}``. ``checkpoint_dir``: write ``<stage>.npz`` there.
+    """
+    if checkpoint_dir is not None:
+        checkpoint_dir = Path(checkpoint_dir)
+        checkpoint_dir.mkdir(parents=True, exist_ok=True)
+    out: dict[str, Any] = {"seed": int(seed), "seconds": {}, "final_loss": {}, "trained": {}}
+    models = {}
+    pre = pretrain(config.pretrain_config(), seed, progress=progress)
+    models["pretrain"] = pre
+    out["n_params"] = count_params(pre.params)
+    for s in config.strategies:
+        models[s] = finetune(pre.params, config.model, config.finetune_config(s), seed, progress=progress)
+    for name, r in models.items():
+        out["seconds"][name] = r.seconds
+        out["final_loss"][name] = r.final_loss
+        out["trained"][name] = len(r.trained) if name == "pretrain" else r.trained
+        if checkpoint_dir is not None:
+            save_checkpoint(checkpoint_dir / f"{name}.npz", r)
+    t0 = time.perf_counter()
+    errors: dict[str, dict[str, dict]] = {name: {} for name in models}
+    for i, (task, theta) in enumerate(config.tasks().items()):
+        key = seed_key(seed, 2, i)
+        for name, r in models.items():
+            e = evaluate(r.params, config.model, theta, config.ns, sigma2=config.sigma2,
+                         prompts=config.eval_prompts, key=key, fast_compile=config.pretrain_optim.fast_compile)
+            errors[name][task] = {"ns": list(e.ns), "mean": list(e.mean), "se": list(e.se), "prompts": e.prompts}
+    out["seconds"]["evaluate"] = time.perf_counter() - t0
+    out["errors"] = errors
+    return out

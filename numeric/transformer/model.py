@@ -1,0 +1,212 @@
+"""A small GPT-style softmax transformer reading the poster's prompts (JAX, functional).
+
+Tokens are the linear model's: a context token ``z_i = (1, x_i, y_i)`` and a query token
+``q = (1, x_q, 0)``, both in R^{d+2}. The prediction for the prompt ``[z_1 ... z_n q]`` is
+read at the query's label coordinate: ``f = [W_u LN(h_q) + b_u]_{d+1}``, where ``h_q`` is
+the query's residual stream after the last block.
+
+The network (pre-layer-norm decoder, no positional embedding: the task is invariant
+under permuting the shots, as the linear model is):
+
+    h = W_e z + b_e
+    for each layer: h += W_o MHA(LN(h); W_q, W_k, W_v)     (softmax attention, masked)
+                    h += W_2 gelu(W_1 LN(h) + b_1) + b_2
+    f = [W_u LN(h) + b_u]_{d+1}
+
+Parameters are a flat ``dict`` from names (``"layer0/attn/wv"``...) to arrays: a pytree whose
+leaves a strategy can pick by name (:func:`trainable_names`), and which saves to ``.npz``
+as it is. Every function here is pure.
+
+**Every position a query, in one pass.** :func:`packed_tokens` lays out ``N`` shots and
+``N + 1`` queries as ``[z_1 ... z_N, q_0 ... q_N]`` with ``q_n = (1, x_{n+1}, 0)``, and
+:func:`packed_mask` lets ``z_i`` attend to ``z_1 .. z_i`` (causal) and ``q_n`` attend to
+``z_1 .. z_n`` and itself only. Without positional embeddings every token's state is then
+exactly the state it has in the prompt ``[z_1 ... z_n q_n]`` under the ordinary causal mask,
+so the output at ``q_n`` *is* the n-shot prediction ``f([z_1 ... z_n q_n])`` (checked by
+``tests/test_transformer.py``): one pass gives the n-shot predictions for every n = 0..N.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+__all__ = ["ModelConfig", "init_params", "forward", "predict_prompt", "predict_packed", "packed_tokens",
+           "packed_mask", "causal_mask", "prompt_tokens", "PARAM_GROUPS", "trainable_names", "count_params"]
+
+Params = dict[str, jax.Array]
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """``d`` (dimension of x), ``layers``, ``width`` (residual stream), ``heads``, ``mlp`` (hidden
+    width of each MLP, as a multiple of ``width``)."""
+
+    d: int = 5
+    layers: int = 2
+    width: int = 32
+    heads: int = 4
+    mlp: int = 4
+
+    def __post_init__(self) -> None:
+        for name in ("d", "layers", "width", "heads", "mlp"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+                raise ValueError(f"{name}: expected an integer >= 1, got {v!r}")
+        if self.width % self.heads:
+            raise ValueError(f"heads: expected a divisor of width {self.width}, got {self.heads}")
+
+    @property
+    def token_dim(self) -> int:
+        return self.d + 2
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def init_params(config: ModelConfig, key: jax.Array) -> Params:
+    """GPT-2-style initialisation: weights N(0, 0.02^2), the residual projections (``wo``,
+    ``mlp/w2``) scaled by ``1/sqrt(2 * layers)``, biases 0, layer-norm scales 1."""
+    if not isinstance(config, ModelConfig):
+        raise ValueError(f"config: expected a ModelConfig, got {type(config).__name__}")
+    return _init_jit(config, key)
+
+
+def _init(config: ModelConfig, key: jax.Array) -> Params:
+    D, w, h = config.token_dim, config.width, config.mlp * config.width
+    std, res_std = 0.02, 0.02 / math.sqrt(2 * config.layers)
+    shapes: dict[str, tuple[tuple[int, ...], float]] = {"embed/w": ((D, w), std)}
+    for i in range(config.layers):
+        p = f"layer{i}/"
+        shapes.update({p + "attn/wq": ((w, w), std), p + "attn/wk": ((w, w), std), p + "attn/wv": ((w, w), std),
+                       p + "attn/wo": ((w, w), res_std), p + "mlp/w1": ((w, h), std),
+                       p + "mlp/w2": ((h, w), res_std)})
+    shapes["unembed/w"] = ((w, D), std)
+    keys = jax.random.split(key, len(shapes))
+    params: Params = {name: s * jax.random.normal(k, shape, jnp.float32)
+                      for k, (name, (shape, s)) in zip(keys, shapes.items())}
+    params["embed/b"] = jnp.zeros(w, jnp.float32)
+    for i in range(config.layers):
+        p = f"layer{i}/"
+        params.update({p + "ln1/scale": jnp.ones(w, jnp.float32), p + "ln1/bias": jnp.zeros(w, jnp.float32),
+                       p + "ln2/scale": jnp.ones(w, jnp.float32), p + "ln2/bias": jnp.zeros(w, jnp.float32),
+                       p + "mlp/b1": jnp.zeros(h, jnp.float32), p + "mlp/b2": jnp.zeros(w, jnp.float32)})
+    params.update({"final_ln/scale": jnp.ones(w, jnp.float32), "final_ln/bias": jnp.zeros(w, jnp.float32),
+                   "unembed/b": jnp.zeros(D, jnp.float32)})
+    return dict(sorted(params.items()))
+
+
+_init_jit = jax.jit(_init, static_argnums=0)  # one compiled program, not one dispatch per array
+
+
+def count_params(params: Params) -> int:
+    return int(sum(np.prod(v.shape) for v in params.values()))
+
+
+#: parameter groups by the strategies' names: which names each strategy fine-tunes
+PARAM_GROUPS = {
+    "full": lambda name: True,
+    "value": lambda name: name.endswith("attn/wv") or name.endswith("attn/wo"),
+    "value-fewshot": lambda name: name.endswith("attn/wv") or name.endswith("attn/wo"),
+    "query-key": lambda name: name.endswith("attn/wq") or name.endswith("attn/wk"),
+}
+
+
+def trainable_names(params: Params, strategy: str) -> list[str]:
+    """The names a strategy trains: ``full`` all; ``value`` and ``value-fewshot`` the value and
+    output projections of every layer; ``query-key`` the query and key projections of every layer."""
+    if strategy not in PARAM_GROUPS:
+        raise ValueError(f"strategy: expected one of {', '.join(PARAM_GROUPS)}, got {strategy!r}")
+    pick = PARAM_GROUPS[strategy]
+    return [k for k in params if pick(k)]
+
+
+def _layer_norm(h: jax.Array, scale: jax.Array, bias: jax.Array) -> jax.Array:
+    mu = h.mean(-1, keepdims=True)
+    var = ((h - mu) ** 2).mean(-1, keepdims=True)
+    return (h - mu) * jax.lax.rsqrt(var + 1e-5) * scale + bias
+
+
+def forward(params: Params, tokens: jax.Array, mask: jax.Array, *, layers: int, heads: int) -> jax.Array:
+    """Outputs ``(B, T)``: the label coordinate of every position of ``tokens`` ``(B, T, d+2)``.
+
+    ``mask`` ``(T, T)`` boolean: position ``i`` attends to ``j`` where ``mask[i, j]``; every row
+    must allow at least one position (its own).
+    """
+    h = tokens @ params["embed/w"] + params["embed/b"]
+    B, T, w = h.shape
+    dh = w // heads
+    neg = jnp.asarray(-1e30, h.dtype)
+    for i in range(layers):
+        p = f"layer{i}/"
+        a = _layer_norm(h, params[p + "ln1/scale"], params[p + "ln1/bias"])
+        q = (a @ params[p + "attn/wq"]).reshape(B, T, heads, dh)
+        k = (a @ params[p + "attn/wk"]).reshape(B, T, heads, dh)
+        v = (a @ params[p + "attn/wv"]).reshape(B, T, heads, dh)
+        s = jnp.einsum("bqhd,bkhd->bhqk", q, k) / math.sqrt(dh)
+        s = jnp.where(mask, s, neg)
+        att = jax.nn.softmax(s, axis=-1)
+        o = jnp.einsum("bhqk,bkhd->bqhd", att, v).reshape(B, T, w)
+        h = h + o @ params[p + "attn/wo"]
+        a = _layer_norm(h, params[p + "ln2/scale"], params[p + "ln2/bias"])
+        h = h + jax.nn.gelu(a @ params[p + "mlp/w1"] + params[p + "mlp/b1"]) @ params[p + "mlp/w2"] \
+            + params[p + "mlp/b2"]
+    h = _layer_norm(h, params["final_ln/scale"], params["final_ln/bias"])
+    out = h @ params["unembed/w"] + params["unembed/b"]
+    return out[..., -1]
+
+
+def causal_mask(T: int) -> np.ndarray:
+    """The ordinary causal mask: position i attends to positions 0..i."""
+    return np.tril(np.ones((T, T), dtype=bool))
+
+
+def packed_mask(N: int) -> np.ndarray:
+    """The mask of :func:`packed_tokens`' layout ``[z_1 .. z_N, q_0 .. q_N]`` (length 2N + 1):
+    ``z_i`` sees ``z_1 .. z_i``; ``q_n`` sees ``z_1 .. z_n`` and itself."""
+    T = 2 * N + 1
+    m = np.zeros((T, T), dtype=bool)
+    m[:N, :N] = causal_mask(N)
+    for n in range(N + 1):
+        m[N + n, :n] = True
+        m[N + n, N + n] = True
+    return m
+
+
+def prompt_tokens(x: jax.Array, y: jax.Array) -> jax.Array:
+    """The prompt ``[z_1 .. z_n q]`` ``(B, n+1, d+2)`` from ``x`` ``(B, n+1, d)`` and ``y`` ``(B, n+1)``
+    (the last example is the query: its label is replaced by 0)."""
+    B, T, _ = x.shape
+    ys = y.at[:, -1].set(0.0)
+    return jnp.concatenate([jnp.ones((B, T, 1), x.dtype), x, ys[..., None]], axis=-1)
+
+
+def packed_tokens(x: jax.Array, y: jax.Array) -> jax.Array:
+    """The packed layout ``[z_1 .. z_N, q_0 .. q_N]`` ``(B, 2N+1, d+2)`` from ``N + 1`` examples
+    ``x`` ``(B, N+1, d)``, ``y`` ``(B, N+1)``: ``z_i = (1, x_i, y_i)`` for i <= N and
+    ``q_n = (1, x_{n+1}, 0)``, whose target is ``y_{n+1}``."""
+    B, T, _ = x.shape
+    ones = jnp.ones((B, T, 1), x.dtype)
+    z = jnp.concatenate([ones[:, :-1], x[:, :-1], y[:, :-1, None]], axis=-1)
+    q = jnp.concatenate([ones, x, jnp.zeros((B, T, 1), x.dtype)], axis=-1)
+    return jnp.concatenate([z, q], axis=1)
+
+
+def predict_packed(params: Params, x: jax.Array, y: jax.Array, *, layers: int, heads: int) -> jax.Array:
+    """The n-shot predictions ``(B, N+1)`` for n = 0..N: column n is ``f([z_1 .. z_n q_n])``
+    with ``q_n = (1, x_{n+1}, 0)``; its target is ``y[:, n]``."""
+    N = x.shape[1] - 1
+    out = forward(params, packed_tokens(x, y), jnp.asarray(packed_mask(N)), layers=layers, heads=heads)
+    return out[:, N:]
+
+
+def predict_prompt(params: Params, x: jax.Array, y: jax.Array, *, layers: int, heads: int) -> jax.Array:
+    """The prediction ``(B,)`` for the prompts ``[z_1 .. z_n q]`` built from ``x`` ``(B, n+1, d)``,
+    ``y`` ``(B, n+1)`` (the last example is the query), under the ordinary causal mask."""
+    T = x.shape[1]
+    out = forward(params, prompt_tokens(x, y), jnp.asarray(causal_mask(T)), layers=layers, heads=heads)
+    return out[:, -1]

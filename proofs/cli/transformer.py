@@ -1,0 +1,113 @@
+"""``icl-finetune transformer``: the poster's right panel on a softmax transformer trained here
+(needs the ``transformer`` extra: JAX, optax, matplotlib, tqdm)."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from proofs.cli import options as O
+
+MAX_SEEDS = 20  # = proofs.transformer.MAX_SEEDS (kept light: this module imports no backend)
+EXTRA = "pip install -e '.[transformer]'"
+
+
+def _parse_seeds(text: str, option: str = "--seeds") -> int:
+    k = O.parse_count(text, option, minimum=1)
+    if k > MAX_SEEDS:
+        raise O.UsageError(f"{option}: expected an integer from 1 to {MAX_SEEDS}, got {text!r}")
+    return int(k)
+
+
+def register(subparsers: Any) -> argparse.ArgumentParser:
+    """Add ``transformer`` and its options to ``subparsers``."""
+    sub = O.add_subcommand(
+        subparsers, "transformer",
+        help="the poster's right panel on a softmax transformer (needs the transformer extra)",
+        description="Pretrain a small softmax transformer on in-context linear regression (d = 5,\n"
+                    "sigma^2 = 0.1, n = 0..40 shots), fine-tune it on theta0 with the zero-shot loss\n"
+                    "by (b) all parameters, (c) value and output projections, (d) (c) plus a few-shot\n"
+                    "loss, and query-key only; measure zero-shot and few-shot errors with standard\n"
+                    "errors over seeds, draw them beside the linear theory, and print the poster's\n"
+                    "claims against the results. Writes DIR/transformer.json, .png and .pdf.\n"
+                    f"Needs JAX and optax: {EXTRA}. Uses a GPU if JAX finds one.",
+        example="  icl-finetune transformer --out out/transformer --quick", run=run)
+    sub.add_argument("--out", metavar="DIR", required=True,
+                     help="output folder (created if missing): transformer.json, .png, .pdf, checkpoints/")
+    sub.add_argument("--quick", action="store_true",
+                     help="a smaller model and fewer steps (under 2 minutes on 2 CPU cores)")
+    sub.add_argument("--seeds", metavar="K", type=O.argtype(_parse_seeds, "--seeds"), default=3,
+                     help=f"number of seeds, 1 to {MAX_SEEDS} (default: 3): seeds S, S+1, ..., S+K-1")
+    O.seed_option(sub, help="the first seed S (default: 0)")
+    sub.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return sub
+
+
+def _check_out(path: str) -> Path:
+    out = Path(path)
+    if out.exists() and not out.is_dir():
+        raise O.UsageError(f"--out: expected a folder, got the file {path!r}")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out, prefix=".write-test-"):
+            pass
+    except OSError as exc:
+        raise O.UsageError(f"--out: cannot write to {path!r} ({exc.strerror or exc})") from None
+    return out
+
+
+def _finite(x: Any) -> Any:
+    """``x`` with every non-finite float replaced by None (strict JSON)."""
+    if isinstance(x, float):
+        return x if x == x and abs(x) != float("inf") else None
+    if isinstance(x, dict):
+        return {k: _finite(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_finite(v) for v in x]
+    return x
+
+
+def run(args: argparse.Namespace) -> int:
+    """Check the extra and the output folder, then train, evaluate, draw, and print the claims."""
+    missing = []
+    for mod in ("jax", "optax", "matplotlib", "tqdm"):
+        try:
+            __import__(mod)
+        except ModuleNotFoundError:
+            missing.append(mod)
+    if missing:
+        raise O.Unavailable(f"needs {', '.join(missing)} (the transformer extra): {EXTRA}")
+    out = _check_out(args.out)
+    from numeric.transformer.experiment import ExperimentConfig
+    from proofs.figures.transformer import draw
+    from proofs.transformer import claims_table, device_description, run_experiment
+
+    config = ExperimentConfig.quick() if args.quick else ExperimentConfig.full()
+    seeds = list(range(args.seed, args.seed + args.seeds))
+    say = (lambda s: None) if args.no_progress else (lambda s: sys.stderr.write(s + "\n"))
+    sys.stderr.write(f"device: {device_description()}\n")
+    say(f"configuration {config.name}: {config.model.layers} layers, width {config.model.width}, "
+        f"{config.model.heads} heads; {config.pretrain_optim.steps} pretraining steps, "
+        f"{config.finetune_optim.steps} fine-tuning steps per strategy; seeds {seeds[0]}..{seeds[-1]}")
+    partial = out / "transformer.partial.json"
+
+    def save(path: Path, data: Any) -> None:
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(json.dumps(_finite(data), indent=1) + "\n")
+        os.replace(tmp, path)
+
+    result = run_experiment(config, seeds, progress=not args.no_progress, checkpoint_dir=out / "checkpoints",
+                            log=say, on_seed=lambda done: save(partial, {"config": config.to_dict(),
+                                                                         "per_seed": done}))
+    json_path = out / "transformer.json"
+    save(json_path, result)
+    partial.unlink(missing_ok=True)
+    draw(result, [out / "transformer.png", out / "transformer.pdf"])
+    sys.stdout.write(claims_table(result) + "\n")
+    sys.stderr.write(f"wrote {json_path}, {out / 'transformer.png'}, {out / 'transformer.pdf'} "
+                     f"in {result['seconds']['total']:.0f} s\n")
+    return O.EXIT_OK

@@ -1,0 +1,98 @@
+"""The poster's right panel, on the softmax transformer, with the linear theory beside it.
+
+Two rows of two panels. Top: the transformer (mean over seeds, error bars one standard
+error over seeds); bottom: the linear attention model's derived errors at the same d,
+sigma^2, theta0 and n. Left column: few-shot error on theta0; right: on -theta0. The
+x-axis of every panel is the zero-shot error on theta0. An arrow goes from the pretrained
+model to each fine-tuned one. The poster plots accuracies (up and right is better); these
+are errors (down and left is better).
+
+matplotlib is imported inside :func:`draw` only.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Sequence
+
+__all__ = ["draw", "STYLE"]
+
+STYLE = {
+    "pretrain": ("#1f77b4", "o", "(a) pretrained"),
+    "full": ("#d62728", "s", "(b) all parameters"),
+    "value": ("#2ca02c", "^", "(c) value + output projections"),
+    "value-fewshot": ("#9467bd", "D", "(d) (c) + few-shot loss"),
+    "query-key": ("#ff7f0e", "v", "query-key only (contrast)"),
+}
+_TASKS = (("theta0", r"few-shot error on $\theta_0$"), ("-theta0", r"few-shot error on $-\theta_0$"))
+
+
+def _points(result: dict, source: str, task: str, n: int) -> dict[str, tuple[float, float, float, float]]:
+    """model -> (x, y, x_se, y_se): zero-shot error on theta0, n-shot error on ``task``."""
+    out = {}
+    if source == "transformer":
+        s = result["summary"]
+        for model, tasks in s.items():
+            e0, et = tasks["theta0"], tasks[task]
+            i0, i = e0["ns"].index(0), et["ns"].index(n)
+            se = lambda e, j: e["se"][j] if e["se"][j] is not None else e["se_prompts"][j]  # noqa: E731
+            out[model] = (e0["mean"][i0], et["mean"][i], se(e0, i0), se(et, i))
+    else:
+        th = result["theory"]
+        for model in ("pretrain", "full", "value", "value-fewshot"):
+            e0, et = th[model]["theta0"], th[model][task]
+            out[model] = (e0["error"][e0["ns"].index(0)], et["error"][et["ns"].index(n)], 0.0, 0.0)
+    return out
+
+
+def draw(result: dict, paths: Sequence[Path]) -> None:
+    """Draw the figure of an experiment's result (:func:`proofs.transformer.run_experiment`) to every path."""
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    n = result["claim_n"]
+    K = len(result["seeds"])
+    rc = {"font.size": 9, "axes.titlesize": 9.5, "axes.labelsize": 9, "legend.fontsize": 7.5,
+          "xtick.labelsize": 8, "ytick.labelsize": 8, "mathtext.fontset": "cm", "font.family": "serif",
+          "pdf.fonttype": 42, "savefig.bbox": "tight"}
+    cfg = result["config"]
+    with matplotlib.rc_context(rc):
+        fig = Figure(figsize=(7.4, 6.4), constrained_layout=True)
+        axes = fig.subplots(2, 2)
+        rows = (("transformer", f"softmax transformer ({cfg['model']['layers']} layers, width "
+                                f"{cfg['model']['width']}; {K} seed{'s' if K > 1 else ''})"),
+                ("theory", f"linear attention, derived (d = {cfg['model']['d']}, "
+                           f"$\\sigma^2$ = {cfg['sigma2']:g}, m = $\\infty$)"))
+        for r, (source, row_title) in enumerate(rows):
+            for c, (task, ylabel) in enumerate(_TASKS):
+                ax = axes[r][c]
+                pts = _points(result, source, task, n)
+                x0, y0 = pts["pretrain"][:2]
+                for model, (x, y, xe, ye) in pts.items():
+                    color, marker, label = STYLE.get(model, ("k", "x", model))
+                    if model != "pretrain":
+                        ax.annotate("", xy=(x, y), xytext=(x0, y0),
+                                    arrowprops={"arrowstyle": "->", "color": color, "lw": 1.1,
+                                                "shrinkA": 4, "shrinkB": 5})
+                    ax.errorbar([x], [y], xerr=[xe] if xe else None, yerr=[ye] if ye else None, fmt=marker,
+                                color=color, ms=6, capsize=2, lw=1, label=label, zorder=3)
+                ax.set_xlabel(r"zero-shot error on $\theta_0$ (lower is better)")
+                ax.set_ylabel(f"{ylabel}, n = {n}")
+                ax.set_title(row_title if c == 0 else row_title.split(" (")[0] + r": task $-\theta_0$",
+                             loc="left")
+                ax.axhline(cfg["sigma2"], color="0.6", lw=0.8, ls=":", zorder=1)
+                ax.axvline(cfg["sigma2"], color="0.6", lw=0.8, ls=":", zorder=1)
+                ys = [p[1] for p in pts.values()]
+                if max(ys) / max(min(ys), 1e-9) > 8:
+                    ax.set_yscale("log")
+                ax.grid(True, lw=0.3, alpha=0.5)
+        axes[0][0].legend(loc="best", frameon=False)
+        axes[1][0].legend(loc="best", frameon=False)
+        quiet = logging.getLogger("fontTools")  # font subsetting for the PDF logs harmless timestamp notes
+        level = quiet.level
+        quiet.setLevel(logging.ERROR)
+        try:
+            for p in paths:
+                fig.savefig(p, dpi=130)
+        finally:
+            quiet.setLevel(level)

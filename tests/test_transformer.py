@@ -1,0 +1,152 @@
+"""The softmax-transformer experiment end to end, on the tiny configuration (needs the ``transformer`` extra).
+
+One run of :meth:`ExperimentConfig.tiny` (one seed; about 10-20 s on 2 CPU cores, most of it
+compiling) serves every test here: the pretrained model learns in context, each strategy
+trains only its parameters (the others bit-for-bit unchanged, read back from the
+checkpoints), the JSON schema, the claims table and the figure.
+
+The in-context margin is calibrated: over seeds 0..29 the tiny configuration's pretrained
+model had a 10-shot error on theta0 between {ratio_lo} and {ratio_hi} times its zero-shot error
+(mean {ratio_mean}; 500 prompts each); the test asks for at most 0.8 times, so it failed for no
+seed of the 30 (see the calibration in docs/transformer.md).
+"""
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+pytest.importorskip("jax", reason="needs the transformer extra: pip install -e '.[transformer]'")
+pytest.importorskip("optax", reason="needs the transformer extra: pip install -e '.[transformer]'")
+
+import jax  # noqa: E402
+import jax.numpy as jnp  # noqa: E402
+
+from numeric.transformer import (STRATEGIES, ModelConfig, TrainingDivergedError, finetune, init_params,  # noqa: E402
+                                 load_checkpoint, predict_packed, predict_prompt, seed_key, trainable_names)
+from numeric.transformer.data import sample_examples, task_at_angle  # noqa: E402
+from numeric.transformer.experiment import ANGLE_NAMES, MODELS, ExperimentConfig  # noqa: E402
+
+#: the pretrained 10-shot error must be at most this fraction of the zero-shot error (calibrated)
+ICL_RATIO = 0.8
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    from proofs.transformer import run_experiment
+    out = tmp_path_factory.mktemp("transformer")
+    config = ExperimentConfig.tiny()
+    result = run_experiment(config, [0], progress=False, checkpoint_dir=out / "checkpoints")
+    return config, result, out
+
+
+def test_packed_output_is_the_n_shot_prediction():
+    """The packed pass's output at q_n equals the model's output on the prompt [z_1 .. z_n q_n]."""
+    mc = ModelConfig(d=3, layers=2, width=16, heads=2, mlp=2)
+    params = init_params(mc, seed_key(5))
+    params = {k: v + 0.3 * np.sin(np.arange(v.size, dtype=np.float32).reshape(v.shape) + i)  # not the init
+              for i, (k, v) in enumerate(params.items())}
+    x, y = sample_examples(seed_key(6), 4, 6, 3, 0.1)
+    packed = jax.jit(lambda p, x, y: predict_packed(p, x, y, layers=2, heads=2))(params, x, y)
+    assert packed.shape == (4, 6)
+    prompt = jax.jit(lambda p, x, y: predict_prompt(p, x, y, layers=2, heads=2))
+    for n in (0, 2, 5):
+        alone = prompt(params, x[:, :n + 1], y[:, :n + 1])
+        np.testing.assert_allclose(np.asarray(packed[:, n]), np.asarray(alone), rtol=2e-5, atol=2e-5)
+
+
+def test_task_at_angle():
+    th0 = np.eye(5)[0]
+    for a in (0.0, math.pi / 6, math.pi / 3, math.pi / 2, math.pi):
+        t = task_at_angle(th0, a)
+        assert math.isclose(np.linalg.norm(t), 1.0, rel_tol=1e-12)
+        assert math.isclose(float(t @ th0), math.cos(a), abs_tol=1e-12)
+
+
+def test_strategy_parameter_groups():
+    params = init_params(ModelConfig(d=5, layers=2, width=16, heads=2), seed_key(0))
+    assert trainable_names(params, "full") == list(params)
+    assert trainable_names(params, "value") == ["layer0/attn/wo", "layer0/attn/wv", "layer1/attn/wo",
+                                                "layer1/attn/wv"]
+    assert trainable_names(params, "value-fewshot") == trainable_names(params, "value")
+    assert trainable_names(params, "query-key") == ["layer0/attn/wk", "layer0/attn/wq", "layer1/attn/wk",
+                                                    "layer1/attn/wq"]
+    with pytest.raises(ValueError, match="strategy"):
+        trainable_names(params, "bias")
+
+
+def test_pretrained_model_learns_in_context(tiny_run):
+    config, result, _ = tiny_run
+    e = result["per_seed"][0]["errors"]["pretrain"]["theta0"]
+    zero, twenty = e["mean"][e["ns"].index(0)], e["mean"][e["ns"].index(20)]
+    assert twenty <= ICL_RATIO * zero, f"20-shot error {twenty:.3f} vs zero-shot {zero:.3f}"
+
+
+def test_each_strategy_trains_only_its_parameters(tiny_run):
+    config, result, out = tiny_run
+    pre = load_checkpoint(out / "checkpoints" / "seed0" / "pretrain.npz")
+    for s in STRATEGIES:
+        ft = load_checkpoint(out / "checkpoints" / "seed0" / f"{s}.npz")
+        assert ft.trained == trainable_names(pre.params, s) == result["per_seed"][0]["trained"][s]
+        assert set(ft.params) == set(pre.params)
+        for name, value in pre.params.items():
+            same = np.array_equal(np.asarray(value), np.asarray(ft.params[name]))
+            if name not in ft.trained:
+                assert same, f"{s} changed {name}, which it does not train"
+        changed = [k for k in ft.trained if not np.array_equal(np.asarray(pre.params[k]), np.asarray(ft.params[k]))]
+        if s == "query-key":
+            # the zero-shot prompt is the query alone: softmax over one position is 1 whatever W_q, W_k
+            # are, so the zero-shot loss does not depend on them (a finding, reported in the docs)
+            assert changed == []
+        else:
+            assert changed, f"{s} trained nothing"
+
+
+def test_a_non_finite_loss_stops_with_a_clear_message(tiny_run):
+    config, _, out = tiny_run
+    pre = load_checkpoint(out / "checkpoints" / "seed0" / "pretrain.npz")
+    bad = dict(pre.params)
+    bad["unembed/b"] = bad["unembed/b"].at[-1].set(jnp.nan)
+    with pytest.raises(TrainingDivergedError, match=r"value: the training loss became non-finite at step 0"):
+        finetune(bad, config.model, config.finetune_config("value"), 0)
+
+
+def test_json_schema(tiny_run):
+    config, result, _ = tiny_run
+    result = json.loads(json.dumps(result))  # JSON-ready
+    assert result["format"] == "icl-finetune-transformer-1"
+    assert {"config", "seeds", "device", "versions", "claim_n", "per_seed", "summary", "theory", "claims",
+            "seconds"} <= set(result)
+    assert result["seeds"] == [0] and result["claim_n"] == 20
+    assert result["config"]["finetune_optim"]["lr"] == config.finetune_optim.lr
+    seed = result["per_seed"][0]
+    assert {"seed", "seconds", "final_loss", "trained", "n_params", "errors"} <= set(seed)
+    for model in MODELS:
+        for task in ANGLE_NAMES:
+            e = seed["errors"][model][task]
+            assert e["ns"] == [0, 5, 10, 20] and len(e["mean"]) == len(e["se"]) == 4
+            assert all(v > 0 for v in e["mean"]) and all(0 < s < 0.5 * v for s, v in zip(e["se"], e["mean"]))
+            sm = result["summary"][model][task]
+            assert sm["mean"] == e["mean"] and sm["se"] == [None] * 4  # one seed: no spread over seeds
+    for model in ("pretrain", "full", "value", "value-fewshot"):
+        assert set(result["theory"][model]) == set(ANGLE_NAMES)
+    th = result["theory"]
+    assert math.isclose(th["full"]["theta0"]["error"][0], 0.1, rel_tol=1e-12)  # (b): sigma^2 zero-shot
+    assert math.isclose(th["value"]["theta0"]["error"][0], 0.1 + 2 / 9, rel_tol=1e-12)  # (c): 2/(d+4)
+    ids = [c["id"] for c in result["claims"]]
+    assert ids[:3] == ["b-zero-shot", "b-few-shot-theta0", "b-few-shot-opposite"] and "d-angle" in ids
+    for c in result["claims"]:
+        assert c["verdict"] in ("agrees", "disagrees", "inconclusive", "partly (not monotone in the angle)", "-")
+
+
+def test_claims_table_and_figure(tiny_run):
+    pytest.importorskip("matplotlib")
+    from proofs.figures.transformer import draw
+    from proofs.transformer import claims_table
+    _, result, out = tiny_run
+    text = claims_table(result)
+    assert "(b) improves zero-shot error on theta0" in text and "linear theory" in text
+    draw(result, [out / "t.png"])
+    assert (out / "t.png").stat().st_size > 10_000

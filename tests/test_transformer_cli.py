@@ -1,0 +1,54 @@
+"""``icl-finetune transformer``: its input checks and the one-line message without the extra
+(these run without JAX; the experiment itself is tests/test_transformer.py)."""
+from __future__ import annotations
+
+import builtins
+
+import pytest
+
+from proofs.cli import main
+
+
+def run(capsys, *argv):
+    status = main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+@pytest.mark.parametrize("value", ["0", "21", "-1", "two", "1.5"])
+def test_seeds_is_checked(capsys, tmp_path, value):
+    status, out, err = run(capsys, "transformer", "--out", str(tmp_path / "o"), "--seeds", value)
+    assert status == 2 and out == ""
+    assert "--seeds" in err and "\n" == err[-1] and err.count("\n") == 1
+    assert not (tmp_path / "o").exists()
+
+
+def test_out_is_required(capsys):
+    status, _, err = run(capsys, "transformer")
+    assert status == 2 and "--out" in err
+
+
+def test_missing_extra_names_it_and_exits_3(capsys, tmp_path, monkeypatch):
+    real = builtins.__import__
+
+    def no_jax(name, *args, **kw):
+        if name == "jax" or name.startswith("jax."):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return real(name, *args, **kw)
+
+    monkeypatch.setattr(builtins, "__import__", no_jax)
+    status, out, err = run(capsys, "transformer", "--out", str(tmp_path / "o"), "--quick")
+    assert status == 3 and out == ""
+    assert err.count("\n") == 1 and "pip install -e '.[transformer]'" in err and "Traceback" not in err
+    assert not (tmp_path / "o").exists()  # nothing done
+
+
+def test_out_must_be_a_writable_folder(capsys, tmp_path):
+    pytest.importorskip("jax", reason="needs the transformer extra: pip install -e '.[transformer]'")
+    pytest.importorskip("optax", reason="needs the transformer extra: pip install -e '.[transformer]'")
+    f = tmp_path / "file"
+    f.write_text("x")
+    status, _, err = run(capsys, "transformer", "--out", str(f), "--quick")
+    assert status == 2 and "--out: expected a folder" in err
+    status, _, err = run(capsys, "transformer", "--out", str(f / "sub"), "--quick")
+    assert status == 2 and "--out: cannot write" in err
