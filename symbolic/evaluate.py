@@ -81,10 +81,23 @@ def evaluate_matrix(e: sp.Basic, env: Env) -> sp.ImmutableMatrix:
     raise TypeError(f"cannot evaluate matrix expression {e!r}")
 
 
-def _word_matrix(w: Word, env: Env) -> sp.ImmutableMatrix:
-    out = sp.ImmutableMatrix(sp.eye(_dim(env)))
-    for a in w:
-        out = out * evaluate_matrix(a.matrix, env)
+def _word_matrix(w: Word, env: Env, cache: dict | None = None) -> sp.ImmutableMatrix:
+    """The explicit matrix of a word; ``cache`` keeps each atom's matrix (an inverse of a derived
+    matrix is computed once per environment, not once per factor) and each word's prefixes."""
+    if cache is None:
+        cache = {}
+    key = ("word", w)
+    if key in cache:
+        return cache[key]
+    if not w:
+        out = sp.ImmutableMatrix(sp.eye(_dim(env)))
+    else:
+        head = _word_matrix(w[:-1], env, cache) if len(w) > 1 else None
+        akey = ("atom", w[-1])
+        if akey not in cache:
+            cache[akey] = evaluate_matrix(w[-1].matrix, env)
+        out = cache[akey] if head is None else head * cache[akey]
+    cache[key] = out
     return out
 
 
@@ -92,11 +105,11 @@ def _factor_value(f: Form | Tr, env: Env, cache: dict) -> sp.Expr:
     if f in cache:
         return cache[f]
     if isinstance(f, Tr):
-        v = _word_matrix(f.word, env).trace()
+        v = _word_matrix(f.word, env, cache).trace()
     else:
         a = evaluate_matrix(f.left.obj, env)
         b = evaluate_matrix(f.right.obj, env)
-        v = (a.T * _word_matrix(f.word, env) * b)[0, 0]
+        v = (a.T * _word_matrix(f.word, env, cache) * b)[0, 0]
     cache[f] = v
     return v
 
