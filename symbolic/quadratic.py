@@ -59,10 +59,24 @@ def _collect_vec(terms: VecTerms) -> VecTerms:
         acc[key] = acc.get(key, 0) + c
     out = []
     for (w, a), c in acc.items():
-        c = sp.factor(sp.together(sp.expand(c)))
+        c = _normal(c)
         if c != 0:
             out.append((c, w, a))
     return out
+
+
+def _normal(c: sp.Expr) -> sp.Expr:
+    """A coefficient in a normal form that shows 0 as 0: ``cancel`` with traces and bilinear
+    forms held as symbols (far cheaper than ``factor``, which is kept for the final values)."""
+    c = sp.sympify(c)
+    if c.is_number:
+        return c
+    from .printing import Bilinear
+    atoms = c.atoms(sp.Trace, Bilinear)
+    if not atoms:
+        return sp.cancel(c)
+    reps = {t: sp.Dummy() for t in atoms}
+    return sp.cancel(c.xreplace(reps)).xreplace({v: k for k, v in reps.items()})
 
 
 def _collect_mat(terms: MatTerms) -> MatTerms:
@@ -72,7 +86,7 @@ def _collect_mat(terms: MatTerms) -> MatTerms:
         acc[w] = acc.get(w, 0) + c
     out = []
     for w, c in acc.items():
-        c = sp.factor(sp.together(sp.expand(c)))
+        c = _normal(c)
         if c != 0:
             out.append((c, w))
     return out
@@ -389,7 +403,7 @@ def minimise_quadratic(L: Poly, scalars: Sequence[sp.Symbol], vectors: Sequence[
         vec_value = list(final[u]["b"])
         for s, g in final[u]["G"].items():
             vec_value = vec_add(vec_value, vec_scale(g, subs.get(s, s)))
-        values[u] = _collect_vec([(sp.factor(sp.together(c)), w, a) for c, w, a in vec_value])
+        values[u] = [(sp.factor(c), w, a) for c, w, a in _collect_vec(vec_value)]
     for r in list(aux.values()) + ts:
         values.pop(r, None)
     # a free scalar may have been solved in terms of an internal one (t_k, r_k): not expected

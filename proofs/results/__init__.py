@@ -1,4 +1,4 @@
-"""The paper's nine results, one module each (see :class:`proofs.result.Result`).
+"""The paper's nine results and four beyond it, one module each (see :class:`proofs.result.Result`).
 
 ``RESULTS`` lists the module names in the order of DESIGN.md's ``prove`` row;
 :func:`all_results` imports them and returns their ``RESULT`` objects.
@@ -8,11 +8,13 @@ from __future__ import annotations
 from importlib import import_module
 
 MODULES = ("corollary_4_1", "corollary_4_2", "theorem_4_3", "corollary_4_4", "theorem_4_6",
-           "proposition_4_7", "corollary_4_8", "theorem_4_9", "proposition_4_10")
+           "proposition_4_7", "corollary_4_8", "theorem_4_9", "proposition_4_10",
+           # beyond the paper (DESIGN.md: listed by prove after the nine)
+           "tradeoff_value", "query_key_zero_shot", "task_family", "dissimilarity")
 
 
 def all_results() -> list:
-    """The nine results, in order (imported on first use)."""
+    """The results, in order: the paper's nine, then the four beyond it (imported on first use)."""
     out = []
     for name in MODULES:
         try:
