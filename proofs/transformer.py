@@ -326,25 +326,32 @@ def claims(result: dict) -> list[dict]:
     return rows
 
 
-def claims_table(result: dict) -> str:
-    """The claims as a plain-text table: claim, statistic, transformer mean ± SE, linear theory, verdict."""
+def claims_table(result: dict, *, markdown: bool = False) -> str:
+    """The claims as a table: claim, statistic, transformer mean ± SE, linear theory, verdict
+    (plain text, or a Markdown table with ``markdown``)."""
     rows = [("claim", "statistic", "transformer", "linear theory", "verdict")]
     for r in result["claims"]:
         t = r["transformer"]
-        tr = f"{t['mean']:+.3f} ± {t['se']:.3f}" if math.isfinite(t["se"]) else f"{t['mean']:+.3f}"
+        se = t["se"]
+        ok = se is not None and math.isfinite(se)
+        tr = f"{t['mean']:+.3f} ± {se:.3f}" if ok else f"{t['mean']:+.3f}"
         th = "-" if r["theory"] is None else f"{r['theory']:+.3f}"
         rows.append((r["claim"], r["statistic"], tr, th, r["verdict"]))
-    widths = [max(len(row[i]) for row in rows) for i in range(5)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
     K = len(result["seeds"])
-    lines.append("")
-    lines.append(f"n = {result['claim_n']} shots for the few-shot errors; mean ± SE over {K} seed(s) "
-                 f"(SE over seeds{'' if K > 1 else ': one seed, prompts only'}); "
-                 "'agrees' = on the claimed side by more than the 95% t quantile times SE.")
+    notes = [f"n = {result['claim_n']} shots for the few-shot errors; mean ± SE over {K} seed(s) "
+             f"(SE over seeds{'' if K > 1 else ': one seed, prompts only'}); "
+             "'agrees' = on the claimed side by more than the 95% t quantile times SE; "
+             "ratios are judged by their stated threshold."]
     by = next((r for r in result["claims"] if r["id"] == "d-angle"), None)
     if by is not None:
         cells = ", ".join(f"{b['task']}: {b['mean']:+.3f} ± {b['se']:.3f} (theory {b['theory']:+.3f})"
                           for b in by["transformer"]["by_angle"])
-        lines.append(f"(d) - (c) by angle: {cells}")
-    return "\n".join(lines)
+        notes.append(f"(d) - (c) by angle: {cells}")
+    if markdown:
+        lines = ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * 5]
+        lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in rows[1:]]
+        return "\n".join(lines + [""] + notes)
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines + [""] + notes)

@@ -51,9 +51,10 @@ def _squared_errors(layers: int, heads: int, d: int, N: int, sigma2: float, batc
 
 
 def evaluate(params: Params, model: ModelConfig, theta: Sequence[float], ns: Sequence[int], *, sigma2: float,
-             prompts: int, key: jax.Array, chunk: int = 1000, fast_compile: bool = False) -> ErrorEstimate:
+             prompts: int, key: jax.Array, chunk: int = 100, fast_compile: bool = False) -> ErrorEstimate:
     """``E(n; theta)`` for each n in ``ns`` over ``prompts`` prompts (drawn ``chunk`` at a time,
-    ``fold_in(key, i)`` for the i-th chunk), with standard errors. ``fast_compile``: see
+    ``fold_in(key, i)`` for the i-th chunk), with standard errors. Chunks of 100 prompts ran about
+    twice as fast per prompt as chunks of 1000 on 2 CPU cores (the attention scores stay in cache). ``fast_compile``: see
     :class:`numeric.transformer.train.OptimConfig`."""
     theta = np.asarray(theta, dtype=float)
     if theta.shape != (model.d,) or not np.all(np.isfinite(theta)):

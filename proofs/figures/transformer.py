@@ -24,6 +24,9 @@ STYLE = {
     "value-fewshot": ("#9467bd", "D", "(d) (c) + few-shot loss"),
     "query-key": ("#ff7f0e", "v", "query-key only (contrast)"),
 }
+#: the linear model's names for the same strategies
+THEORY_LABELS = {"pretrain": "(a) pretrained", "full": "(b) V and Q", "value": "(c) value matrix V",
+                 "value-fewshot": "(d) V + few-shot loss"}
 _TASKS = (("theta0", r"few-shot error on $\theta_0$"), ("-theta0", r"few-shot error on $-\theta_0$"))
 
 
@@ -59,7 +62,8 @@ def draw(result: dict, paths: Sequence[Path]) -> None:
     with matplotlib.rc_context(rc):
         fig = Figure(figsize=(7.4, 6.4), constrained_layout=True)
         axes = fig.subplots(2, 2)
-        rows = (("transformer", f"softmax transformer ({cfg['model']['layers']} layers, width "
+        layers = cfg["model"]["layers"]
+        rows = (("transformer", f"softmax transformer ({layers} layer{'s' if layers > 1 else ''}, width "
                                 f"{cfg['model']['width']}; {K} seed{'s' if K > 1 else ''})"),
                 ("theory", f"linear attention, derived (d = {cfg['model']['d']}, "
                            f"$\\sigma^2$ = {cfg['sigma2']:g}, m = $\\infty$)"))
@@ -70,7 +74,11 @@ def draw(result: dict, paths: Sequence[Path]) -> None:
                 x0, y0 = pts["pretrain"][:2]
                 for model, (x, y, xe, ye) in pts.items():
                     color, marker, label = STYLE.get(model, ("k", "x", model))
-                    if model != "pretrain":
+                    if source == "theory":
+                        label = THEORY_LABELS.get(model, label)
+                    elif model != "pretrain" and (x, y) == (x0, y0):
+                        label += " = (a): unchanged"
+                    if model != "pretrain" and (x, y) != (x0, y0):
                         ax.annotate("", xy=(x, y), xytext=(x0, y0),
                                     arrowprops={"arrowstyle": "->", "color": color, "lw": 1.1,
                                                 "shrinkA": 4, "shrinkB": 5})
