@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
             return F.expr_json(e2)
         out = {
             "spec": str(spec), "name": s.name, "m": str(m),
-            "parameters": {k: sp.sstr(v) for k, v in s.parameters().items()
+            "parameters": {k: plain(v) for k, v in s.parameters().items()
                            if v != 0 and not getattr(v, "is_ZeroMatrix", False)},
             "definitions": {k: sp.sstr(v) for k, v in s.definitions().items()},
             "free": list(s.free), "convention": s.convention,
