@@ -52,3 +52,21 @@ def test_out_must_be_a_writable_folder(capsys, tmp_path):
     assert status == 2 and "--out: expected a folder" in err
     status, _, err = run(capsys, "transformer", "--out", str(f / "sub"), "--quick")
     assert status == 2 and "--out: cannot write" in err
+
+
+def test_numeric_transformer_imports_neither_symbolic_nor_proofs():
+    """numeric/ never imports symbolic/ or proofs/ (DESIGN.md): checked on the source, without JAX."""
+    import ast
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[1] / "numeric" / "transformer"
+    files = sorted(root.glob("*.py"))
+    assert files
+    for f in files:
+        for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                names = [node.module or ""]
+            for name in names:
+                assert name.split(".")[0] not in ("symbolic", "proofs"), f"{f.name} imports {name}"
