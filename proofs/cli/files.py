@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 from dataclasses import dataclass
 from fractions import Fraction
@@ -68,11 +69,13 @@ def read_text(path: str | Path, option: str) -> str:
     missing, a directory, not a regular file (a FIFO, a device such as ``/dev/zero``), too
     large, not UTF-8, or any OS error.
     """
-    shown = repr(str(path))
+    shown = _name(path)
     try:
         info = os.stat(path)
     except OSError as err:
         raise UsageError(f"{option}: cannot read {shown}: {_reason(err)}") from None
+    except ValueError as err:  # an embedded NUL character
+        raise UsageError(f"{option}: cannot read {shown}: {err}") from None
     if stat.S_ISDIR(info.st_mode):
         raise UsageError(f"{option}: cannot read {shown}: it is a directory")
     if not stat.S_ISREG(info.st_mode):
@@ -106,7 +109,7 @@ def load_json(path: str | Path, option: str) -> Any:
     Fraction of the literal: ``0.1`` is 1/10) within the real range; NaN/Infinity refused;
     nesting deeper than the parser's stack refused."""
     text = read_text(path, option)
-    shown = repr(str(path))
+    shown = _name(path)
     try:
         return json.loads(text, parse_float=_json_number, parse_int=_json_int,
                           parse_constant=_reject_constant)
@@ -154,8 +157,19 @@ def _describe(x: Any) -> str:
 
 
 def _bad_entry(items: Any, index: str) -> str:
-    """``', whose entry [1][0] is the string 'sigma**2' (not a number)'``."""
+    """``', whose entry [1][0] is the string 'sigma**2' (expected a number ...)'``."""
+    if isinstance(items, str) and _LOOKS_NUMERIC.match(items):
+        return f", whose entry {index} is {_describe(items)}, out of range (expected {REAL_RANGE})"
     return f", whose entry {index} is {_describe(items)} (expected a number, or a string holding one such as \"1/7\")"
+
+
+_LOOKS_NUMERIC = re.compile(r"\s*[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+|\s*/\s*[0-9]+)?\s*\Z")
+
+
+def _name(path: Any) -> str:
+    """A file name for a message: quoted, shortened to 60 characters."""
+    text = str(path)
+    return repr(text) if len(text) <= 60 else repr(text[:40]) + f"... ({len(text)} characters)"
 
 
 def _vector(value: Any, where: str, size: int | None) -> list[Fraction | int]:
@@ -329,23 +343,27 @@ def check_output_path(path: str | Path, option: str = "--out", suffixes: tuple[s
     """A file path to write later, checked before any work: not empty, not a directory, its
     folder exists and is writable, and (if ``suffixes`` are given) it ends in one of them."""
     if not str(path).strip():
-        raise UsageError(f"{option}: expected a file name, got {str(path)!r}")
+        raise UsageError(f"{option}: expected a file name, got {_name(path)}")
     path = Path(path)
     if suffixes and path.suffix.lower() not in suffixes:
         got = f"the suffix {path.suffix!r}" if path.suffix else "no suffix"
         raise UsageError(f"{option}: expected a file name ending in {', '.join(suffixes)}, "
-                         f"got {str(path)!r} ({got})")
+                         f"got {_name(path)} ({got})")
+    if "\0" in str(path):
+        raise UsageError(f"{option}: expected a file name, got {_name(path)} (it holds a NUL character)")
     if path.is_dir():
-        raise UsageError(f"{option}: expected a file path, got the directory {str(path)!r}")
+        raise UsageError(f"{option}: expected a file path, got the directory {_name(path)}")
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
-        raise UsageError(f"{option}: the directory {str(parent)!r} does not exist")
+        raise UsageError(f"{option}: the directory {_name(parent)} does not exist")
     existed = path.exists()
     try:  # open it for appending (creating it if need be), so that /proc/x fails now, not after the work
         with open(path, "ab"):
             pass
     except OSError as err:
-        raise UsageError(f"{option}: cannot write {str(path)!r}: {err.strerror or err}") from None
+        raise UsageError(f"{option}: cannot write {_name(path)}: {err.strerror or err}") from None
+    except ValueError as err:  # an embedded NUL character
+        raise UsageError(f"{option}: cannot write {_name(path)}: {err}") from None
     if not existed:
         try:
             path.unlink()
@@ -361,4 +379,4 @@ def write_text(path: Path, text: str, option: str = "--out") -> None:
         with open(path, "w", encoding="utf-8") as handle:
             handle.write(text)
     except OSError as err:
-        raise UsageError(f"{option}: cannot write {str(path)!r}: {err.strerror or err}") from None
+        raise UsageError(f"{option}: cannot write {_name(path)}: {err.strerror or err}") from None

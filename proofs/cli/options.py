@@ -43,8 +43,8 @@ STRATEGIES = ("pretrain", "full", "value", "value-fewshot")
 STRATEGY_LETTERS = dict(zip("abcd", STRATEGIES))
 TASKS = ("target", "opposite")
 
-_INT = re.compile(r"\s*[+-]?\d+\s*\Z")
-_RANGE = re.compile(r"\s*(\d+)\s*:\s*(\d+)\s*\Z")
+_INT = re.compile(r"\s*[+-]?[0-9]+\s*\Z")  # ASCII digits only ("١٢" is refused)
+_RANGE = re.compile(r"\s*([0-9]+)\s*:\s*([0-9]+)\s*\Z")
 
 
 class UsageError(ValueError):
@@ -271,8 +271,8 @@ def parse_range(text: str, option: str = "--n") -> range:
     return range(a, b + 1)
 
 
-_DECIMAL = re.compile(r"\s*([+-]?)(\d+\.?\d*|\.\d+)(?:[eE]([+-]?\d+))?\s*\Z")
-_RATIO = re.compile(r"\s*([+-]?\d+)\s*/\s*(\d+)\s*\Z")
+_DECIMAL = re.compile(r"\s*([+-]?)([0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE]([+-]?[0-9]+))?\s*\Z")
+_RATIO = re.compile(r"\s*([+-]?[0-9]+)\s*/\s*([0-9]+)\s*\Z")
 
 
 def exact_real(text: str) -> Fraction | None:
@@ -342,7 +342,8 @@ def parse_seed(text: str, option: str = "--seed") -> int:
 
 
 def parse_file_name(text: str, option: str) -> str:
-    """A file name: any non-empty string (whether it can be read or written is checked later)."""
+    """A file name: a non-blank string without NUL characters (whether it can be read or
+    written is checked later, before any work)."""
     if not text.strip():
         raise UsageError(f"{option}: expected a file name, got {_show(text)}")
     return text
@@ -382,6 +383,8 @@ def unit_vector(d: int) -> list[int]:
 
 def given(args: argparse.Namespace, option: str) -> bool:
     """Whether ``option`` (e.g. ``"--d"``) was written on the command line (not a default)."""
+    if "\0" in text:
+        raise UsageError(f"{option}: expected a file name, got {_show(text)} (it holds a NUL character)")
     return option in getattr(args, "_given", ())
 
 

@@ -79,7 +79,11 @@ def write(text: str) -> None:
     if stream is None:  # started with standard output closed (`>&-`)
         raise StdoutError(errno.EBADF, "it is closed", "standard output")
     try:
-        stream.write(text)
+        try:
+            stream.write(text)
+        except UnicodeEncodeError:  # e.g. PYTHONIOENCODING=ascii and a file name in the output
+            encoding = getattr(stream, "encoding", None) or "ascii"
+            stream.write(text.encode(encoding, "backslashreplace").decode(encoding))
         stream.flush()
     except BrokenPipeError:
         raise
@@ -352,7 +356,7 @@ def params_json(strategy: str, result: Any, symbols: dict[str, str] | None) -> s
 
 def curve_text(strategy: str, task: str, result: Any, settings: dict[str, Any]) -> str:
     shown = ", ".join(f"{k}={'inf' if v is None else v}" for k, v in settings.items())
-    theta = "theta0" if task == "target" else "-theta0"
+    theta = {"target": "theta0", "opposite": "-theta0"}.get(task, f"theta0 rotated by {settings.get('task_angle')}")
     lines = [f"# strategy {strategy}, task {task} (theta = {theta}); {shown}",
              f"{'n':>6}  error"]
     lines += [f"{int(n):>6}  {fmt_float(e)}" for n, e in zip(result.n, result.error)]
