@@ -305,12 +305,12 @@ def exact_real(text: str) -> Fraction | None:
 REAL_RANGE = "0 or a magnitude between 1e-300 and 1e300"
 
 
-def _real(text: str, option: str, what: str) -> Fraction:
+def _real(text: str, option: str, what: str, detail: str = REAL_RANGE) -> Fraction:
     value = exact_real(text)
     if value is None:
         looks = _DECIMAL.match(text) or _RATIO.match(text)
-        detail = f" ({REAL_RANGE})" if looks else ""
-        raise UsageError(f"{option}: expected {what}{detail}, got {_show(text)}")
+        shown = f" ({detail})" if looks else ""
+        raise UsageError(f"{option}: expected {what}{shown}, got {_show(text)}")
     return value
 
 
@@ -324,7 +324,7 @@ def parse_sigma2(text: str, option: str = "--sigma2") -> Fraction:
 
 def parse_scale(text: str, option: str = "--scale") -> Fraction:
     """The scale C of strategy full's minimisers: a non-zero number, exact, within the real range."""
-    value = _real(text, option, "a finite non-zero number")
+    value = _real(text, option, "a finite non-zero number", "a magnitude between 1e-300 and 1e300")
     if value == 0:
         raise UsageError(f"{option}: expected a finite non-zero number, got {_show(text)}")
     return value
