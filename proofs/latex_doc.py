@@ -120,6 +120,7 @@ def latex_document() -> str:
     from proofs.table import summary_table
 
     parts = [r"\documentclass[11pt]{article}", r"\usepackage{amsmath}",
+             r"\setlength{\emergencystretch}{2em}  % a long formula in text: stretch spaces, never overflow",
              r"\begin{document}", _TITLE, _SETTING]
     parts.append("\\begin{table}[!htb]\n\\centering\n\\small\n" + table_latex(list(summary_table()))
                  + "\\caption{Zero-shot error on the target task $\\theta_0$ and few-shot errors "

@@ -274,6 +274,8 @@ class Result:
     strategy: str = ""
     #: (plain text, LaTeX text) pairs
     assumption_pairs: tuple[tuple[str, str], ...] = ()
+    #: how the result is named in documents (default: from the id, "theorem-4.6" -> "Theorem 4.6")
+    label_text: str = ""
     #: what the claim is about, shown before the statement: (plain text, LaTeX text)
     claim: tuple[str, str] = ("", "")
 
@@ -454,6 +456,8 @@ class Result:
     def label(self) -> str:
         """``"Theorem 4.6"`` from the id ``"theorem-4.6"``; an id that is not numbered, e.g.
         ``"tradeoff-value"`` (a result beyond the paper), gives ``"Tradeoff value"``."""
+        if getattr(self, "label_text", ""):
+            return self.label_text
         kind, _, num = self.id.partition("-")
         if num and num.replace(".", "").isdigit():
             return f"{kind.capitalize()} {num}"

@@ -74,10 +74,24 @@ class Bilinear(sp.Expr):
         return prettyForm(*prettyForm(*lt.right(m)).right(r))
 
 
+class _PaperPrinter(LatexPrinter):
+    """SymPy's LaTeX printer with a paper's conventions: ``\\operatorname{tr}(A)`` (no space,
+    no ``\\left(``), ``\\arccos`` rather than ``\\operatorname{acos}``."""
+
+    def __init__(self, settings=None):
+        settings = dict(settings or {})
+        settings.setdefault("inv_trig_style", "full")
+        super().__init__(settings)
+
+    def _print_Trace(self, expr):
+        return rf"\operatorname{{tr}}({self._print(expr.arg)})"
+
+
 def latex(expr: sp.Basic, **settings) -> str:
     """LaTeX that needs only amsmath: SymPy's ``latex`` with the identity printed ``I``
-    (not ``\\mathbb{I}``) and the trace as ``\\operatorname{tr}``."""
-    out = sp.latex(expr, **settings)
+    (not ``\\mathbb{I}``), the trace as ``\\operatorname{tr}(A)`` and inverse trigonometric
+    functions as ``\\arccos``."""
+    out = _PaperPrinter(settings).doprint(expr)
     return out.replace(r"\mathbb{I}", "I")
 
 
@@ -98,12 +112,12 @@ def _paper_term(t: sp.Expr, **settings) -> tuple[bool, str]:
     other = [f for f in factors if not _is_dim_only(f)]
     c = coeff * sp.Mul(*dim)
     if not other or c == 1 or (not dim and not c.is_Rational):
-        return negative, sp.latex(coeff * rest, **settings)
-    head = sp.latex(c, **settings)
+        return negative, latex(coeff * rest, **settings)
+    head = latex(c, **settings)
     if isinstance(c, sp.Add):
         head = rf"\left({head}\right)"
     body = sp.Mul(*other)
-    tail = sp.latex(body, **settings)
+    tail = latex(body, **settings)
     if isinstance(body, sp.Add):
         tail = rf"\left({tail}\right)"
     return negative, f"{head} {tail}"

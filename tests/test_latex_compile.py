@@ -135,13 +135,25 @@ def test_results_beyond_the_paper_land_in_their_own_section(tmp_path, monkeypatc
         def _checks(self, der):
             yield Line("exact", "nothing", True)
 
-    paper = registry.all_results()
-    monkeypatch.setattr(registry, "all_results", lambda: paper + [Extra()])
+    from proofs.latex_doc import PAPER_RESULTS
+    paper = [r for r in registry.all_results() if r.id in PAPER_RESULTS]
+    extra = Extra()
+    extra.id = "some-new-result"  # not in the registry yet
+    monkeypatch.setattr(registry, "all_results", lambda: paper + [extra])
     source = latex_document()
     head, _, beyond = source.partition(r"\section*{Beyond the paper}")
-    assert beyond and "Tradeoff" in beyond and "Tradeoff" not in head
-    assert all(r.label in head for r in paper)
+    assert beyond and r"\textbf{Some new result}" in beyond and "Some new result" not in head
+    assert all(rf"\textbf{{{r.label}}}" in head for r in paper)
     compile_latex(source, tmp_path)
+
+
+def test_every_result_of_the_registry_is_in_the_document():
+    """The paper's nine under "Results", the registry's others under "Beyond the paper"."""
+    from proofs.latex_doc import PAPER_RESULTS, latex_document
+    from proofs.results import all_results
+    head, _, beyond = latex_document().partition(r"\section*{Beyond the paper}")
+    for r in all_results():
+        assert rf"\textbf{{{r.label}}}" in (head if r.id in PAPER_RESULTS else beyond), r.id
 
 
 def test_an_overfull_line_is_caught(tmp_path):
