@@ -60,7 +60,7 @@ def draw(result: dict, paths: Sequence[Path]) -> None:
           "pdf.fonttype": 42, "savefig.bbox": "tight"}
     cfg = result["config"]
     with matplotlib.rc_context(rc):
-        fig = Figure(figsize=(7.4, 6.4), constrained_layout=True)
+        fig = Figure(figsize=(9.6, 6.4), constrained_layout=True)
         axes = fig.subplots(2, 2)
         layers = cfg["model"]["layers"]
         rows = (("transformer", f"softmax transformer ({layers} layer{'s' if layers > 1 else ''}, width "
@@ -77,7 +77,7 @@ def draw(result: dict, paths: Sequence[Path]) -> None:
                     if source == "theory":
                         label = THEORY_LABELS.get(model, label)
                     elif model != "pretrain" and (x, y) == (x0, y0):
-                        label += " = (a): unchanged"
+                        label += "\n= (a): unchanged"
                     if model != "pretrain" and (x, y) != (x0, y0):
                         ax.annotate("", xy=(x, y), xytext=(x0, y0),
                                     arrowprops={"arrowstyle": "->", "color": color, "lw": 1.1,
@@ -94,8 +94,8 @@ def draw(result: dict, paths: Sequence[Path]) -> None:
                 if max(ys) / max(min(ys), 1e-9) > 8:
                     ax.set_yscale("log")
                 ax.grid(True, lw=0.3, alpha=0.5)
-        axes[0][0].legend(loc="best", frameon=False)
-        axes[1][0].legend(loc="best", frameon=False)
+        for r in range(2):  # outside, right of each row: the points may be anywhere
+            axes[r][1].legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, borderaxespad=0)
         quiet = logging.getLogger("fontTools")  # font subsetting for the PDF logs harmless timestamp notes
         level = quiet.level
         quiet.setLevel(logging.ERROR)
