@@ -147,9 +147,21 @@ def inverse_of_sum(terms: list[tuple[sp.Expr, Word]], name: tuple[str, str] | No
                  for c, w in sorted(terms, key=lambda t: -len(t[1]))]
         symmetric = all(transpose(w) == w for _, w in terms)
         inv = sp.Inverse(sp.MatAdd(*parts))
-        atom = Atom(define(name[0], inv, name[1]) if name else inv, symmetric=symmetric)
+        atom = Atom(_define_unique(name, inv) if name else inv, symmetric=symmetric)
         core_c, core = 1 / lead, (atom,)
     return sp.factor(core_c), simplify_word(inverse_word(right) + core + inverse_word(left))
+
+
+def _define_unique(name: tuple[str, str], expr: sp.Basic):
+    """``define(name, expr)``, or, where that name already stands for another matrix,
+    the first free ``name_2``, ``name_3``... (two derivations may both want ``H_oo_inv``)."""
+    from .definitions import DEFINITIONS
+    base, tex = name
+    candidate, k = base, 1
+    while candidate in DEFINITIONS and DEFINITIONS[candidate][0] != expr:
+        k += 1
+        candidate = f"{base}_{k}"
+    return define(candidate, expr, tex if k == 1 else rf"{tex}^{{({k})}}")
 
 
 def solve_vector(gradient: list[tuple[sp.Expr, Word, sp.Basic]], unknown: sp.MatrixSymbol,
