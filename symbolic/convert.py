@@ -30,12 +30,15 @@ def to_sympy(p: Poly) -> sp.Expr:
 
 
 def _rational_parts(expr: sp.Expr, first: sp.Symbol | None = None):
-    """``expr`` in the field of fractions QQ(gens), with traces and bilinear forms replaced by
-    indeterminates: ``(field element, gens, back)`` (``back`` maps those indeterminates to the
-    matrix scalars), or ``None`` when ``expr`` is not a rational function of its symbols
-    (sqrt, functions, floats...).  ``first`` is put first among the gens."""
+    """``expr = num / den`` with ``num``, ``den`` polynomials over QQ (sparse, ``sympy.polys``)
+    in the gens (its symbols; traces and bilinear forms replaced by indeterminates):
+    ``(num, den, gens, back)`` (``back`` maps those indeterminates to the matrix scalars), or
+    ``None`` when ``expr`` is not a rational function of its symbols (sqrt, functions,
+    floats...).  ``first`` is put first among the gens.  The fraction is not reduced (no gcd):
+    terms over the same denominator are added, distinct denominators multiplied."""
     from sympy.polys.domains import QQ
-    from sympy.polys.polyerrors import CoercionFailed
+    from sympy.polys.polyerrors import CoercionFailed, GeneratorsNeeded, PolynomialError
+    from sympy.polys.rings import PolyRing
     expr = sp.sympify(expr)
     reps = {t: sp.Dummy(f"k{i}") for i, t in enumerate(sorted(expr.atoms(sp.Trace, Bilinear), key=sp.srepr))}
     e = expr.xreplace(reps) if reps else expr
@@ -49,12 +52,25 @@ def _rational_parts(expr: sp.Expr, first: sp.Symbol | None = None):
         gens = [first] + [g for g in gens if g != first]
     if not gens:
         return None
-    K = QQ.frac_field(*gens)
+    R = PolyRing(gens, QQ)
+    groups: dict = {}
     try:
-        f = K.from_sympy(e)
-    except (CoercionFailed, ZeroDivisionError):
+        for t in sp.Add.make_args(e):
+            nt, dt = t.as_numer_denom()
+            pd = R.from_expr(dt)
+            groups[pd] = groups.get(pd, R.zero) + R.from_expr(nt)
+    except (CoercionFailed, GeneratorsNeeded, PolynomialError, ValueError):
         return None
-    return f, gens, {v: k for k, v in reps.items()}
+    dens = list(groups)
+    num, den = R.zero, R.one
+    for i, d in enumerate(dens):
+        den *= d
+        part = groups[d]
+        for j, other in enumerate(dens):
+            if j != i:
+                part *= other
+        num += part
+    return num, den, gens, {v: k for k, v in reps.items()}
 
 
 def rational_limit(expr: sp.Expr, n: sp.Symbol) -> sp.Expr | None:
@@ -67,10 +83,11 @@ def rational_limit(expr: sp.Expr, n: sp.Symbol) -> sp.Expr | None:
     parts = _rational_parts(expr, n)
     if parts is None:
         return None
-    f, gens, back = parts
+    num, den, gens, back = parts
     if gens[0] != n:  # n does not occur: the limit is the expression
         return None
-    num, den = f.numer, f.denom
+    if not num:
+        return sp.S.Zero
     dn, dd = num.degree(0), den.degree(0)
     if dn > dd:
         raise ValueError("the expression diverges as n -> oo")
