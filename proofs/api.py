@@ -58,10 +58,12 @@ def params(strategy: str, *, d: int | None = None, sigma2: Any = None, m: int | 
 
 def curve(strategy: str, task: str, ns: Sequence[int], *, d: int, sigma2: Any, m: int | None,
           n_ft: int | None, scale: Any = 1.0, Sigma: Any = None, theta0: Any = None) -> Any:
-    """Exact n-shot error on task theta0 (``task='target'``) or -theta0 (``'opposite'``) for each n."""
+    """Exact n-shot error on task theta0 (``task='target'``) or -theta0 (``'opposite'``) for each n;
+    ``task`` a real number phi (radians, a SymPy number such as ``sympy.pi/2`` stays exact): on
+    theta0 rotated by phi at the same Sigma-norm (:mod:`proofs.angles`)."""
     from proofs import checks
     from proofs.curves import curve as exact_curve
-    task = checks.task(task)
+    task = checks.task(task) if isinstance(task, str) else _angle(task)
     ns = checks.counts(ns)
     d = checks.dimension(d)
     sigma2 = checks.real(sigma2, "sigma2", nonnegative=True)
@@ -72,6 +74,42 @@ def curve(strategy: str, task: str, ns: Sequence[int], *, d: int, sigma2: Any, m
     theta0 = checks.matrix_like(theta0, "theta0", vector=True)
     return exact_curve(strategy, task, ns, d=d, sigma2=sigma2, m=m, n_ft=n_ft, scale=scale,
                        Sigma=Sigma, theta0=theta0)
+
+
+def frontier(lambdas: Sequence[Any], *, n_ft: int | None, n: int | None = None, d: int, sigma2: Any,
+             m: int | None = None, Sigma: Any = None, theta0: Any = None) -> Any:
+    """The zero-shot / few-shot trade-off of value fine-tuning on E(0; theta0) + lambda E(n_ft; theta0):
+    one exact row per lambda (numbers >= 0; 0 the limit lambda -> 0+, ``inf``/``sympy.oo`` the
+    few-shot loss alone), rows for (a)-(d), the columns as functions of lambda, and the exact
+    checks of the two limits (:class:`proofs.frontier.Frontier`). ``n``, ``n_ft``, ``m``: None
+    for infinity."""
+    from proofs import checks
+    from proofs.frontier import frontier as run
+    n_ft = checks.count(n_ft, "n_ft", minimum=1, allow_inf=True)
+    n = checks.count(n, "n", allow_inf=True)
+    d = checks.dimension(d)
+    sigma2 = checks.real(sigma2, "sigma2", nonnegative=True)
+    m = checks.count(m, "m", allow_inf=True)
+    Sigma = checks.matrix_like(Sigma, "Sigma")
+    theta0 = checks.matrix_like(theta0, "theta0", vector=True)
+    if lambdas is None or isinstance(lambdas, (str, bytes)) or not hasattr(lambdas, "__iter__"):
+        raise TypeError(f"lambdas: expected a sequence of numbers >= 0 or inf, got {lambdas!r}")
+    return run(list(lambdas), n_ft=n_ft, n=n, d=d, sigma2=sigma2, m=m, Sigma=Sigma, theta0=theta0)
+
+
+def _angle(phi: Any) -> Any:
+    """A task angle: a real number (int, float, Fraction, NumPy or SymPy real), |phi| <= 10^6."""
+    import sympy
+    from proofs.angles import MAX_ANGLE
+    if isinstance(phi, bool) or phi is None:
+        raise TypeError(f"task: expected 'target', 'opposite' or an angle in radians, got {phi!r}")
+    try:
+        value = sympy.Rational(phi) if isinstance(phi, float) else sympy.sympify(phi, strict=True)
+    except (sympy.SympifyError, TypeError, ValueError):
+        raise TypeError(f"task: expected 'target', 'opposite' or an angle in radians, got {phi!r}") from None
+    if not (value.is_real and value.is_finite and value.is_number) or abs(float(value)) > MAX_ANGLE:
+        raise ValueError(f"task: expected an angle in radians, |phi| <= {MAX_ANGLE}, got {phi!r}")
+    return value
 
 
 def exact_error(V: Any, Q: Any, theta: Any, Sigma: Any, sigma2: Any, n: int) -> Any:

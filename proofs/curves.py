@@ -38,12 +38,23 @@ def error_function(p, env: dict[str, Any]) -> sp.Expr:
     return sp.cancel(sp.together(total)) if total.has(N) else total
 
 
-def _task_env(env: dict[str, Any], task: str) -> dict[str, Any]:
-    if task not in ("target", "opposite"):
-        raise ValueError(f"task: expected 'target' or 'opposite', got {task!r}")
+def _task_env(env: dict[str, Any], task: Any) -> tuple[dict[str, Any], dict]:
+    """``env`` with the evaluation task ``theta``, and the substitutions still to make: none
+    for ``'target'`` / ``'opposite'``; for an angle phi (a number, radians), theta is theta_0
+    rotated by phi (:mod:`proofs.angles`) written with placeholders for cos(phi), sin(phi)
+    and a scale, substituted into the exact values at the end."""
     out = dict(env)
-    out["theta"] = env["theta_0"] if task == "target" else -env["theta_0"]
-    return out
+    if isinstance(task, str):
+        if task not in ("target", "opposite"):
+            raise ValueError(f"task: expected 'target', 'opposite' or an angle (radians), got {task!r}")
+        out["theta"] = env["theta_0"] if task == "target" else -env["theta_0"]
+        return out, {}
+    from proofs.angles import angle_symbols, angle_values
+    if isinstance(task, bool) or not getattr(sp.sympify(task), "is_real", False):
+        raise ValueError(f"task: expected 'target', 'opposite' or an angle (radians), got {task!r}")
+    values = angle_values(task, env["theta_0"], env["Sigma"])
+    out["theta"], _ = angle_symbols(env["theta_0"], env["Sigma"])
+    return out, values
 
 
 _SCALARS = ("v0", "vy", "Q00", "Qy0")
@@ -94,7 +105,13 @@ def _at_each_n(formula: sp.Expr, N: sp.Symbol, ns: Sequence[int]) -> list[sp.Exp
     try:
         pn, pd = sp.Poly(num, N, domain="QQ"), sp.Poly(den, N, domain="QQ")
     except (sp.PolynomialError, sp.CoercionFailed, sp.GeneratorsNeeded):
-        return [sp.cancel(formula.subs(N, k)) for k in ns]
+        try:  # coefficients polynomial in other symbols (a task at an angle): their field
+            pn, pd = sp.Poly(num, N), sp.Poly(den, N)
+            pn, pd = pn.unify(pd)
+            field = pn.domain.get_field()
+            pn, pd = pn.set_domain(field), pd.set_domain(field)
+        except (sp.PolynomialError, sp.CoercionFailed, sp.GeneratorsNeeded, sp.polys.polyerrors.DomainError):
+            return [sp.cancel(formula.subs(N, k)) for k in ns]
     dom = pn.domain
     cn, cd = pn.rep.to_list(), pd.rep.to_list()
 
@@ -107,7 +124,8 @@ def _at_each_n(formula: sp.Expr, N: sp.Symbol, ns: Sequence[int]) -> list[sp.Exp
     out = []
     for k in ns:
         x = dom.convert(k)
-        out.append(sp.Rational(dom.to_sympy(horner(cn, x) / horner(cd, x))))
+        v = dom.to_sympy(horner(cn, x) / horner(cd, x))
+        out.append(sp.Rational(v) if v.is_Rational else v)
     return out
 
 
@@ -120,7 +138,10 @@ def _freeze(env: dict[str, Any]) -> tuple:
 
 def curve(strategy: str, task: str, ns: Sequence[int], *, d: int, sigma2: Any, m: Any = None,
           n_ft: Any = None, scale: Any = 1.0, Sigma: Any = None, theta0: Any = None) -> CurveResult:
-    """Exact n-shot error on theta_0 (``task='target'``) or -theta_0 (``'opposite'``) at each n.
+    """Exact n-shot error on theta_0 (``task='target'``) or -theta_0 (``'opposite'``) at each n;
+    ``task`` a number phi: on theta_0 rotated by phi radians (:mod:`proofs.angles`: the
+    Sigma-norm kept, in the plane of theta_0 and the first coordinate vector not parallel to
+    it; ``0`` and ``sympy.pi`` give exactly the target and opposite values).
 
     ``m``, ``n_ft``: None (or oo) for infinity, else integers >= 0; ``scale``: strategy full's
     C; Sigma (default identity) and theta0 (default e_1) exact.  Floats are read exactly
@@ -138,10 +159,19 @@ def curve(strategy: str, task: str, ns: Sequence[int], *, d: int, sigma2: Any, m
     s, extra = derived(name, m, n_ft)
     env.update(extra)
     env["C"] = C
-    env = _task_env(env, task)
+    env, angle = _task_env(env, task)
     formula, lim = _cached_formula(name, s.m, s.n_ft if name == "value-fewshot" else sp.oo, _freeze(env))
     exact = _at_each_n(formula, N, ns)
+    if angle:
+        exact = [_at_angle(v, angle) for v in exact]
+        formula, lim = formula.subs(angle), _at_angle(lim, angle)
     return CurveResult(ns, [float(v) for v in exact], float(lim), exact, lim, formula)
+
+
+def _at_angle(value: sp.Expr, angle: dict) -> sp.Expr:
+    """An exact value written with the angle placeholders, at the angle: a rational number
+    where cos, sin and the scale are rational (phi = 0, pi...)."""
+    return sp.expand(value.xreplace(angle))
 
 
 @lru_cache(maxsize=1)

@@ -43,7 +43,7 @@ __all__ = ["main", "build_parser", "SUBCOMMANDS", "EXIT_OK", "EXIT_FAILED", "EXI
            "EXIT_UNAVAILABLE", "UsageError"]
 
 #: the subcommands, in the order ``--help`` lists them; each is the module ``proofs.cli.<name>``
-SUBCOMMANDS = ("prove", "table", "params", "curve", "error", "verify", "figure", "latex", "derive", "transformer")
+SUBCOMMANDS = ("prove", "table", "params", "curve", "error", "verify", "figure", "latex", "derive", "frontier", "transformer")
 
 DESCRIPTION = """\
 Derive, prove and check the theory of "Fine-Tuning Without Forgetting In-Context
@@ -128,7 +128,8 @@ def _join_dash_values(argv: Sequence[str], takes: set[str], flags: set[str]) -> 
 #: the Python names in the backend's ValueError messages -> the options that set them
 _OPTION_OF = {"d": "--d", "sigma2": "--sigma2", "m": "--m", "n_ft": "--n-ft", "scale": "--scale",
               "Sigma": "--Sigma", "theta0": "--theta0", "samples": "--samples", "seed": "--seed",
-              "ns": "--n", "n": "--n", "task": "--task", "strategy": "--strategy"}
+              "ns": "--n", "n": "--n", "task": "--task", "strategy": "--strategy",
+              "lambdas": "--lambda"}
 
 
 def _say(text: str) -> None:

@@ -14,8 +14,8 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     sub = O.add_subcommand(
         subparsers, "curve", help="exact n-shot test error of a strategy, for n in A..B",
         description="Exact n-shot test error E(V, Q, n; theta) of a strategy's parameters for each n\n"
-                    "in A..B, on theta = theta0 (target) or -theta0 (opposite), from the closed form,\n"
-                    "and its limit n -> infinity.",
+                    "in A..B, on theta = theta0 (target), -theta0 (opposite) or theta0 rotated by an\n"
+                    "angle (--task-angle), from the closed form, and its limit n -> infinity.",
         example="  icl-finetune curve --strategy value-fewshot --task opposite --n 0:20 --n-ft 5",
         run=run)
     O.setting_options(sub, curve=True)
@@ -32,13 +32,24 @@ def run(args: argparse.Namespace) -> int:
     assert d is not None
     scale = args.scale if args.scale is not None else 1
     # exact values: 1e-300 stays 1e-300 (a float would do too, but 2/3 would not)
-    result = api.curve(which, args.task, list(args.n), d=d, sigma2=O.exact(args.sigma2),
-                       m=args.m, n_ft=args.n_ft, scale=O.exact(scale), Sigma=Sigma, theta0=theta0)
+    task, extra = args.task, {}
+    if getattr(args, "task_angle", None) is not None:  # theta0 rotated by phi (proofs.angles)
+        from proofs.angles import angle_text, from_option
+        task = from_option(args.task_angle)
+        extra = {"task_angle": angle_text(task), "task_angle_radians": float(task)}
+    try:
+        result = api.curve(which, task, list(args.n), d=d, sigma2=O.exact(args.sigma2),
+                           m=args.m, n_ft=args.n_ft, scale=O.exact(scale), Sigma=Sigma, theta0=theta0)
+    except ValueError as err:  # the angle's own complaint names the option that gave it
+        if extra and str(err).startswith("task: "):
+            raise O.UsageError("--task-angle: " + str(err)[len("task: "):]) from None
+        raise
     settings = {"d": d, "sigma2": float(args.sigma2), "m": args.m, "n_ft": args.n_ft,
                 "scale": float(scale), "Sigma": args.Sigma or "identity",
-                "theta0": args.theta0 or "e_1"}
+                "theta0": args.theta0 or "e_1", **extra}
+    shown = "angle" if extra else args.task
     if args.format == "json":
-        F.write(F.curve_json(label, args.task, result, settings))
+        F.write(F.curve_json(label, shown, result, settings))
     else:
-        F.write(F.curve_text(label, args.task, result, settings))
+        F.write(F.curve_text(label, shown, result, settings))
     return O.EXIT_OK

@@ -27,6 +27,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
                     "n = 0..20, tasks theta0 and -theta0. Writes only the files named below.\n"
                     "Needs matplotlib and tqdm: pip install '.[plot]'.",
         example="  icl-finetune figure --out figure.pdf --quick\n"
+                "  icl-finetune figure --frontier --out frontier.png --closeness frontier.json\n"
                 "  icl-finetune figure --out fig.png --closeness fig.json --checkpoints ckpt/ --reuse",
         run=run)
     sub.add_argument("--out", metavar="PATH", default=DEFAULT_FIGURE,
@@ -44,6 +45,11 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
                           "and seed instead of retraining")
     O.seed_option(sub, help="random seed for the trained models (default: 0)")
     sub.add_argument("--quick", action="store_true", help="fewer training steps and samples")
+    sub.add_argument("--frontier", action="store_true",
+                     help="the zero-shot / few-shot trade-off instead (the poster's right panel, linear "
+                          "model): the lambda curve of value fine-tuning on E(0; theta0) + lambda E(5; theta0), "
+                          "(a)-(d), and models trained on that loss; --closeness gets the trained-vs-theory "
+                          "distances (--quick: under a minute)")
     sub.add_argument("--no-progress", action="store_true", help="no progress bar")
     return sub
 
@@ -80,6 +86,14 @@ def run(args: argparse.Namespace) -> int:
     if closeness is not None and closeness.resolve() == out.resolve():
         raise O.UsageError("--closeness: expected a file other than --out")
     _check_extras()
+    if args.frontier:
+        if checkpoints is not None or args.reuse:
+            raise O.UsageError(f"--{'reuse' if args.reuse and checkpoints is None else 'checkpoints'}: "
+                               f"not available with --frontier (its models are not saved)")
+        from proofs.figures.frontier import make_frontier_figure
+        make_frontier_figure(out, args.seed, args.quick, progress=not args.no_progress, closeness=closeness)
+        F.note("wrote " + ", ".join([str(out)] + ([str(closeness)] if closeness is not None else [])))
+        return O.EXIT_OK
     try:
         from proofs.figures.linear import make_figure
     except ModuleNotFoundError as exc:

@@ -30,7 +30,7 @@ __all__ = [
     "UsageError", "Unavailable", "Parser", "ParseError", "add_subcommand",
     "format_option", "setting_options", "seed_option",
     "STRATEGIES", "STRATEGY_LETTERS", "TASKS",
-    "parse_strategy", "parse_task", "choice", "parse_count", "parse_dimension", "parse_range",
+    "parse_strategy", "parse_task", "parse_task_angle", "choice", "parse_count", "parse_dimension", "parse_range",
     "parse_shots", "parse_n_ft", "exact_real", "parse_sigma2", "parse_scale", "parse_samples",
     "parse_seed", "parse_file_name", "argtype",
     "resolve_dimension", "identity", "unit_vector", "setting", "given", "exact", "exact_matrix",
@@ -130,9 +130,15 @@ def setting_options(sub: argparse.ArgumentParser, *, curve: bool) -> None:
                        help="a strategy given as a spec, in place of --strategy: JSON file "
                             "{\"train\": [...], \"loss\": [...], \"then\": [...]} (docs/cli.md)")
     if curve:
-        sub.add_argument("--task", required=True, metavar="{target,opposite}",
-                         type=argtype(parse_task, "--task"),
-                         help="evaluate on theta0 (target) or -theta0 (opposite)")
+        task = sub.add_mutually_exclusive_group(required=True)
+        task.add_argument("--task", metavar="{target,opposite}",
+                          type=argtype(parse_task, "--task"),
+                          help="evaluate on theta0 (target) or -theta0 (opposite)")
+        task.add_argument("--task-angle", metavar="PHI", dest="task_angle",
+                          type=argtype(parse_task_angle, "--task-angle"),
+                          help="evaluate on theta0 rotated by PHI radians (e.g. 0.5, pi/2, 3pi/4) at the "
+                               "same Sigma-norm, in the plane of theta0 and the first coordinate vector "
+                               "not parallel to it; 0 and pi give target and opposite")
         sub.add_argument("--n", required=True, metavar="A:B", type=argtype(parse_range, "--n"),
                          help="shots n = A, A+1, ..., B (inclusive)")
     sub.add_argument("--d", metavar="D", type=argtype(parse_dimension, "--d"),
@@ -190,6 +196,37 @@ def parse_task(text: str, option: str = "--task") -> str:
     if key in TASKS:
         return key
     raise UsageError(f"{option}: expected one of {', '.join(TASKS)}, got {_show(text)}")
+
+
+_PI_MULTIPLE = re.compile(r"\s*([+-]?)\s*([0-9]+(?:\.[0-9]*)?|\.[0-9]+)?\s*\*?\s*pi\s*(?:/\s*([0-9]+))?\s*\Z",
+                          re.IGNORECASE)
+#: the largest |angle| ``--task-angle`` accepts, in radians (= proofs.angles.MAX_ANGLE)
+MAX_ANGLE = 10**6
+
+
+def parse_task_angle(text: str, option: str = "--task-angle") -> tuple[Fraction, bool]:
+    """An angle in radians: a number (``0.5``, ``-1e-3``, ``2/3``) or a multiple of pi
+    (``pi``, ``-pi/2``, ``3pi/4``, ``0.25*pi``), read exactly, |angle| <= 10^6. Returns
+    ``(c, True)`` for c*pi and ``(x, False)`` for x radians."""
+    expected = f"{option}: expected an angle in radians, a number or a multiple of pi such as pi/2 or 3pi/4"
+    match = _PI_MULTIPLE.match(text) if len(text) <= 100 else None
+    if match:
+        sign, coef, den = match.groups()
+        c = Fraction(coef) if coef else Fraction(1)
+        if den is not None:
+            if int(den) == 0:
+                raise UsageError(f"{expected}, got {_show(text)} (a zero denominator)")
+            c /= int(den)
+        value, pi = (-c if sign == "-" else c), True
+    else:
+        x = exact_real(text)
+        if x is None:
+            raise UsageError(f"{expected}, got {_show(text)}")
+        value, pi = x, False
+    if abs(value) * (Fraction(355, 113) if pi else 1) > MAX_ANGLE:
+        raise UsageError(f"{option}: expected an angle of magnitude at most {_bound(MAX_ANGLE)} radians, "
+                         f"got {_show(text)}")
+    return value, pi
 
 
 def choice(option: str, choices: tuple[str, ...]) -> Callable[[str], str]:

@@ -1,0 +1,135 @@
+"""``icl-finetune frontier``: the zero-shot / few-shot trade-off of value fine-tuning on the
+mixed loss E(0; theta0) + lambda E(n_ft; theta0), one row per lambda, exact."""
+from __future__ import annotations
+
+import argparse
+from fractions import Fraction
+from typing import Any
+
+from proofs.cli import options as O
+
+FORMATS = ("text", "json")
+#: at most this many values in ``--lambda`` (= proofs.frontier.MAX_LAMBDAS; a test keeps them equal)
+MAX_LAMBDAS = 1000
+
+
+def parse_lambdas(text: str, option: str = "--lambda") -> list[Fraction | None]:
+    """A comma-separated list of numbers >= 0 and ``inf`` (None): at least one, at most
+    :data:`MAX_LAMBDAS`, each read exactly (``0.1`` is 1/10)."""
+    if len(text) > MAX_LAMBDAS * 40:
+        raise O.UsageError(f"{option}: expected at most {MAX_LAMBDAS} comma-separated values, "
+                           f"got {len(text)} characters")
+    parts = text.split(",")
+    if len(parts) > MAX_LAMBDAS:
+        raise O.UsageError(f"{option}: expected at most {MAX_LAMBDAS} comma-separated values, got {len(parts)}")
+    out: list[Fraction | None] = []
+    for part in parts:
+        if part.strip().lower() in ("inf", "infinity", "+inf"):
+            out.append(None)
+            continue
+        value = O.exact_real(part) if part.strip() else None
+        if value is None or value < 0:
+            what = "an empty value" if not part.strip() else O._show(part)
+            raise O.UsageError(f"{option}: expected comma-separated numbers >= 0 or inf, got {what}"
+                               + (f" in {O._show(text)}" if len(parts) > 1 else ""))
+        out.append(value)
+    return out
+
+
+def parse_n(text: str, option: str = "--n") -> int | None:
+    """``--n``: the shots of the few-shot columns, an integer >= 0 or inf (None)."""
+    return O.parse_count(text, option, allow_inf=True, minimum=0)
+
+
+def register(subparsers: Any) -> argparse.ArgumentParser:
+    """Add ``frontier`` and its options to ``subparsers``."""
+    sub = O.add_subcommand(
+        subparsers, "frontier", help="the zero-shot / few-shot trade-off of value fine-tuning, one row per lambda",
+        description="Value-matrix fine-tuning on the mixed loss E(V, Q, 0; theta0) + lambda E(V, Q, n_ft; theta0),\n"
+                    "derived with lambda symbolic: for each lambda the exact zero-shot error on theta0 and\n"
+                    "the n-shot errors on theta0 and -theta0 (n -> infinity by default), with the rows of\n"
+                    "(a)-(d) alongside. lambda = 0 is the limit lambda -> 0+ and inf the few-shot loss\n"
+                    "alone; both limits are checked, exactly, against strategy (d) and the spec\n"
+                    "'value fine-tuning on the few-shot loss alone'.",
+        example="  icl-finetune frontier --n-ft 5 --lambda 0,1,10,100,inf --n 5",
+        run=run)
+    sub.add_argument("--n-ft", required=True, metavar="N", dest="n_ft", type=O.argtype(O.parse_n_ft, "--n-ft"),
+                     help="shots in the few-shot loss, an integer >= 1 or inf (required; at inf the "
+                          "trade-off is degenerate: every lambda gives (d))")
+    sub.add_argument("--lambda", required=True, metavar="LIST", dest="lambdas",
+                     type=O.argtype(parse_lambdas, "--lambda"),
+                     help=f"weights of the few-shot loss: comma-separated numbers >= 0 and inf "
+                          f"(0: the limit lambda -> 0+, strategy (d); at most {MAX_LAMBDAS})")
+    sub.add_argument("--n", metavar="N", type=O.argtype(parse_n, "--n"), default=None,
+                     help="shots of the few-shot columns, an integer >= 0 or inf (default: inf)")
+    sub.add_argument("--d", metavar="D", type=O.argtype(O.parse_dimension, "--d"), default=5,
+                     help="dimension of x (default: 5)")
+    sub.add_argument("--sigma2", metavar="X", type=O.argtype(O.parse_sigma2, "--sigma2"),
+                     default=O.parse_sigma2("0.1"), help="noise variance sigma^2 >= 0 (default: 0.1)")
+    sub.add_argument("--m", metavar="M", type=O.argtype(O.parse_shots, "--m"), default=None,
+                     help="pretraining context length, an integer >= 0 or inf (default: inf; a finite m "
+                          "derives with m symbolic, about half a minute)")
+    sub.add_argument("--Sigma", metavar="FILE", default=None, type=O.argtype(O.parse_file_name, "--Sigma"),
+                     help="JSON file with the d x d covariance of x (default: identity)")
+    sub.add_argument("--theta0", metavar="FILE", default=None, type=O.argtype(O.parse_file_name, "--theta0"),
+                     help="JSON file with the target task theta0, d numbers (default: e_1)")
+    O.format_option(sub, FORMATS)
+    return sub
+
+
+def _label(lam: Any) -> str:
+    import sympy as sp
+    return "inf" if lam == sp.oo else sp.sstr(lam)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Derive (lambda symbolic), evaluate at each lambda, check the two limits, print."""
+    import sympy as sp
+    from proofs import api
+    from proofs.cli import output as F
+    d, Sigma, theta0 = O.setting(args, need_d=True)
+    assert d is not None
+    lams = [sp.oo if x is None else O.exact(x) for x in args.lambdas]
+    result = api.frontier(lams, n_ft=args.n_ft, n=args.n, d=d, sigma2=O.exact(args.sigma2), m=args.m,
+                          Sigma=Sigma, theta0=theta0)
+    inf = lambda v: "inf" if v is None else v  # noqa: E731
+    settings = {"n_ft": inf(args.n_ft), "n": inf(args.n), "d": d, "sigma2": float(args.sigma2),
+                "m": inf(args.m), "Sigma": args.Sigma or "identity", "theta0": args.theta0 or "e_1"}
+    cols = ("zero_shot", "few_shot_target", "few_shot_opposite")
+    if args.format == "json":
+        from proofs.frontier import LAMBDA
+        plain = {LAMBDA: sp.Symbol("lamda")}  # "lambda" is a Python keyword: sympify cannot read it
+
+        def row(r: Any) -> dict:
+            out: dict[str, Any] = {"lambda": _label(r.lam)} if r.lam is not None else {"strategy": r.label}
+            for c, v in zip(cols, r.values()):
+                out[c] = F.to_float(v)
+            out["exact"] = {c: F.expr_json(v) for c, v in zip(cols, r.values())}
+            return out
+        F.write(F.dump_json({
+            "rows": [row(r) for r in result.rows],
+            "strategies": [row(r) for r in result.strategies],
+            "formulas": {c: F.expr_json(result.formulas[c].xreplace(plain)) for c in cols},
+            "symbols": {"lamda": "the weight lambda of the few-shot loss"},
+            "monotone": result.monotone,
+            "degenerate": result.degenerate,
+            "checks": [{"check": what, "holds": ok} for what, ok in result.checks],
+            "settings": settings,
+        }))
+        return O.EXIT_OK
+    shown = ", ".join(f"{k}={v}" for k, v in settings.items())
+    n = "n->inf" if args.n is None else f"n={args.n}"
+    lines = [f"# value fine-tuning on E(0; theta0) + lambda E(n_ft; theta0); {shown}",
+             f"# columns: zero-shot error on theta0, {n} error on theta0, {n} error on -theta0",
+             f"{'':>16}  {'zero-shot':>13}  {'target':>13}  {'opposite':>13}"]
+    for r in result.rows:
+        lines.append(f"{'lambda=' + _label(r.lam):>16}  " + "  ".join(f"{F.fmt_float(v):>13}" for v in r.values()))
+    names = {"pretrain": "(a) pretrain", "full": "(b) full", "value": "(c) value", "value-fewshot": "(d) value-fewshot"}
+    for r in result.strategies:
+        lines.append(f"{names.get(r.label, r.label):>16}  " + "  ".join(f"{F.fmt_float(v):>13}" for v in r.values()))
+    lines.append("in lambda on (0, inf): " + ", ".join(f"{c.replace('_', '-')} {m}" for c, m in result.monotone.items())
+                 + ("  (degenerate: no column depends on lambda)" if result.degenerate else ""))
+    for what, ok in result.checks:
+        lines.append(f"check: {what}: {'holds' if ok else 'DOES NOT HOLD'}")
+    F.write("\n".join(lines) + "\n")
+    return O.EXIT_OK

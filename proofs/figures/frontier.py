@@ -1,0 +1,309 @@
+"""The trade-off figure: the linear-model version of the poster's right panel.
+
+x: the zero-shot error on theta_0; y: the n_ft-shot error on theta_0 (left panel) and on
+-theta_0 (right panel). The curve is value fine-tuning on the mixed loss
+``E(0; theta_0) + lambda E(n_ft; theta_0)`` from the closed form (:mod:`proofs.frontier`,
+dense lambda on a log scale, coloured by lambda; its ends lambda -> 0+ = strategy (d) and
+lambda -> oo = the few-shot loss alone); the four strategies (a)-(d) are marked points;
+the trained models are points with error bars: gradient descent (Adam) on the same mixed
+loss with a constant weight lambda (:func:`numeric.training.train.finetune`, strategy
+value-fewshot with ``fewshot_decay='constant'``) from the derived pretrained parameters,
+for several lambda and seeds; each point is the mean over seeds of the trained model's
+exact error (:func:`numeric.fast.moment_error`), the bars two standard errors over seeds.
+
+The report (JSON when asked for) gives, per trained lambda and panel, the trained mean and
+standard error, the theory's value at the same lambda, the z-scores, whether the theory lies
+within the error bars (2 s.e.) in both coordinates, and the distance from the trained
+point to the curve in (log x, log y) (a relative distance: 0.01 is about 1%), with the
+lambda of the nearest point of the curve.
+
+Why n = n_ft on the y axis and a finite n_ft: at n_ft = oo (m = oo) the mixed-loss
+minimiser does not depend on lambda (the curve is one point), and the n -> oo error on
+theta_0 is not what the mixed loss trades (it rises with lambda at n_ft = 5): the trade-off
+is between the zero-shot error and the error at the shots the few-shot loss was trained on.
+"""
+from __future__ import annotations
+
+import json
+import math
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["FrontierFigureConfig", "make_frontier_figure", "trained_points", "theory_curve"]
+
+TASKS = ("target", "opposite")
+
+
+@dataclass(frozen=True)
+class FrontierFigureConfig:
+    """The setting (d, sigma2, n_ft, Sigma = I, theta0 = e_1, m = oo), the weights trained and the
+    training: ``seeds`` per weight, ``steps`` of Adam (cosine schedule) with ``batch`` prompts,
+    ``dataset_size`` fine-tuning pairs (drawn afresh per seed)."""
+
+    d: int = 5
+    sigma2: float = 0.1
+    n_ft: int = 5
+    lambdas: tuple = (1.0, 10.0, 100.0, 1000.0)
+    seeds: int = 5
+    steps: int = 2000
+    batch: int = 2000
+    lr: float = 3e-2
+    dataset_size: int = 1_000_000
+    curve_points: int = 400
+    curve_range: tuple = (1e-2, 1e5)
+
+    @classmethod
+    def full(cls) -> "FrontierFigureConfig":
+        return cls()
+
+    @classmethod
+    def quick(cls) -> "FrontierFigureConfig":
+        return cls(lambdas=(10.0, 100.0, 1000.0), seeds=3, steps=800, batch=1000, dataset_size=200_000,
+                   curve_points=200)
+
+    @property
+    def total_steps(self) -> int:
+        return len(self.lambdas) * self.seeds * self.steps
+
+
+def theory_curve(cfg: FrontierFigureConfig) -> dict[str, Any]:
+    """The closed form at the figure's setting: the exact frontier (:func:`proofs.frontier.frontier`
+    with the (a)-(d) rows and the checks of the limits), and the curve at dense lambda."""
+    import sympy as sp
+    from proofs import api
+    from proofs.frontier import COLUMNS, LAMBDA
+    grid = np.logspace(math.log10(cfg.curve_range[0]), math.log10(cfg.curve_range[1]), cfg.curve_points)
+    grid = np.unique(np.concatenate([grid, [x for x in cfg.lambdas if 0 < x < np.inf]]))
+    lam_dense = np.concatenate([[0.0], grid, [np.inf]])
+    lams = [sp.Rational(str(x)) if math.isfinite(x) else sp.oo for x in cfg.lambdas]
+    F = api.frontier([0, *lams, sp.oo], n_ft=cfg.n_ft, n=cfg.n_ft, d=cfg.d, sigma2=sp.Rational(str(cfg.sigma2)))
+    curve = {}
+    for c in COLUMNS:
+        f = sp.lambdify(LAMBDA, F.formulas[c], "numpy")
+        mid = np.asarray(f(lam_dense[1:-1]), dtype=float) * np.ones(len(lam_dense) - 2)
+        curve[c] = np.concatenate([[float(F.rows[0].values()[COLUMNS.index(c)])], mid,
+                                   [float(F.rows[-1].values()[COLUMNS.index(c)])]])
+    return {"frontier": F, "lambda": lam_dense, "curve": curve,
+            "at": {float(x): F.rows[i + 1].floats() for i, x in enumerate(cfg.lambdas)}}
+
+
+def _pretrained(cfg: FrontierFigureConfig) -> tuple[np.ndarray, np.ndarray]:
+    """The derived pretrained parameters (m = oo), as floats."""
+    from proofs import api
+    P = api.params("pretrain", d=cfg.d, sigma2=cfg.sigma2)
+    return np.array(P.V.evalf(), dtype=float), np.array(P.Q.evalf(), dtype=float)
+
+
+def trained_points(cfg: FrontierFigureConfig, seed: int, progress: Any = None) -> dict[float, dict[str, Any]]:
+    """Fine-tune on the mixed loss for each weight and seed; per weight the exact errors
+    (zero-shot on theta0, n_ft-shot on theta0 and -theta0) of every trained model."""
+    from numeric.fast import moment_error
+    from numeric.training.train import FinetuneConfig, OptimConfig, finetune
+    V0, Q0 = _pretrained(cfg)
+    theta0 = np.eye(cfg.d)[0]
+    Sigma = np.eye(cfg.d)
+    root = np.random.SeedSequence(seed)
+    streams = root.spawn(len(cfg.lambdas))
+    out: dict[float, dict[str, Any]] = {}
+    for lam, stream in zip(cfg.lambdas, streams):
+        errs = []
+        for s in stream.spawn(cfg.seeds):
+            fc = FinetuneConfig(strategy="value-fewshot", theta0=theta0, sigma2=cfg.sigma2, Sigma=Sigma,
+                                dataset_size=cfg.dataset_size, n_ft=cfg.n_ft, fewshot_weight=lam,
+                                fewshot_decay="constant",
+                                optim=OptimConfig(steps=cfg.steps, batch=cfg.batch, lr=cfg.lr))
+            r = finetune(V0, Q0, fc, np.random.default_rng(s), progress=progress)
+            errs.append([moment_error(r.V, r.Q, n=0, theta=theta0, Sigma=Sigma, sigma2=cfg.sigma2),
+                         moment_error(r.V, r.Q, n=cfg.n_ft, theta=theta0, Sigma=Sigma, sigma2=cfg.sigma2),
+                         moment_error(r.V, r.Q, n=cfg.n_ft, theta=-theta0, Sigma=Sigma, sigma2=cfg.sigma2)])
+        e = np.array(errs)
+        out[float(lam)] = {"errors": e, "mean": e.mean(axis=0),
+                           "stderr": e.std(axis=0, ddof=1) / math.sqrt(len(e)) if len(e) > 1 else np.zeros(3)}
+    return out
+
+
+def _distance_to_polyline(px: float, py: float, cx: np.ndarray, cy: np.ndarray) -> tuple[float, float]:
+    """The Euclidean distance from (px, py) to the polyline through the inner points of
+    (cx, cy) (the finite lambda), and where the nearest point lies (a fractional index).
+    In log coordinates this is the relative distance (to first order)."""
+    ax, ay, bx, by = cx[1:-2], cy[1:-2], cx[2:-1], cy[2:-1]
+    dx, dy = bx - ax, by - ay
+    t = np.clip(((px - ax) * dx + (py - ay) * dy) / np.maximum(dx * dx + dy * dy, 1e-300), 0.0, 1.0)
+    d = np.hypot(ax + t * dx - px, ay + t * dy - py)
+    j = int(np.argmin(d))
+    return float(d[j]), j + float(t[j])
+
+
+def _closeness(cfg: FrontierFigureConfig, theory: dict, trained: dict) -> list[dict[str, Any]]:
+    rows = []
+    lam_d = theory["lambda"]
+    for lam, t in trained.items():
+        th = theory["at"][lam]
+        for k, task in enumerate(TASKS, start=1):
+            x, y = t["mean"][0], t["mean"][k]
+            sx, sy = t["stderr"][0], t["stderr"][k]
+            cx, cy = theory["curve"]["zero_shot"], theory["curve"][("few_shot_target", "few_shot_opposite")[k - 1]]
+            dist, at = _distance_to_polyline(np.log(x), np.log(y), np.log(cx), np.log(cy))
+            zx = (x - th[0]) / sx if sx > 0 else math.inf
+            zy = (y - th[k]) / sy if sy > 0 else math.inf
+            rows.append({
+                "lambda": lam, "panel": task,
+                "trained": {"zero_shot": float(x), "few_shot": float(y),
+                            "zero_shot_stderr": float(sx), "few_shot_stderr": float(sy), "seeds": cfg.seeds},
+                "theory": {"zero_shot": th[0], "few_shot": th[k]},
+                "z": {"zero_shot": float(zx), "few_shot": float(zy)},
+                "within_error_bars": bool(abs(zx) <= 2 and abs(zy) <= 2),
+                "relative_gap_same_lambda": float(math.hypot((x - th[0]) / th[0], (y - th[k]) / th[k])),
+                "relative_distance_to_curve": float(dist),
+                "nearest_lambda_on_curve": float(np.exp(np.interp(at, np.arange(len(lam_d) - 2),
+                                                                  np.log(lam_d[1:-1])))),
+            })
+    return rows
+
+
+def draw_frontier(cfg: FrontierFigureConfig, theory: dict, trained: dict, paths: list[Path]) -> None:
+    """The two panels, saved to every path (format from the suffix)."""
+    import logging
+
+    import matplotlib
+    from matplotlib.collections import LineCollection
+    from matplotlib.colors import LogNorm
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+
+    from proofs.figures.draw import STYLE
+    F = theory["frontier"]
+    rc = {"font.size": 9, "axes.titlesize": 10, "axes.labelsize": 9, "legend.fontsize": 7.5,
+          "xtick.labelsize": 8, "ytick.labelsize": 8, "mathtext.fontset": "cm", "font.family": "serif",
+          "pdf.fonttype": 42, "savefig.bbox": "tight"}
+    lam = theory["lambda"]
+    inner = slice(1, len(lam) - 1)
+    norm = LogNorm(vmin=cfg.curve_range[0], vmax=cfg.curve_range[1])
+    cmap = matplotlib.colormaps["viridis"]
+    ylabels = {"target": rf"${cfg.n_ft}$-shot error on $\theta_0$",
+               "opposite": rf"${cfg.n_ft}$-shot error on $-\theta_0$"}
+    titles = {"target": r"target task $\theta_0$", "opposite": r"opposite task $-\theta_0$"}
+    with matplotlib.rc_context(rc):
+        fig = Figure(figsize=(7.4, 3.3), constrained_layout=True)
+        axes = fig.subplots(1, 2)
+        for k, (ax, task) in enumerate(zip(axes, TASKS), start=1):
+            col = ("few_shot_target", "few_shot_opposite")[k - 1]
+            x, y = theory["curve"]["zero_shot"], theory["curve"][col]
+            pts = np.column_stack([x[inner], y[inner]])
+            seg = np.stack([pts[:-1], pts[1:]], axis=1)
+            lc = LineCollection(seg, cmap=cmap, norm=norm, linewidths=2.0, zorder=2)
+            lc.set_array(np.sqrt(lam[inner][:-1] * lam[inner][1:]))
+            ax.add_collection(lc)
+            # the two ends: lambda -> 0+ is (d) (marked below); lambda -> oo the few-shot loss alone
+            ax.plot([x[-1]], [y[-1]], marker="*", ms=9, color=cmap(1.0), mec="k", mew=0.5, ls="none", zorder=4)
+            for s in F.strategies:
+                color, marker, _ = STYLE[s.label]
+                v = s.floats()
+                ax.plot([v[0]], [v[k]], marker=marker, ms=6.5, color=color, mec="k", mew=0.5, ls="none", zorder=5)
+            last = None
+            for lam_t, t in trained.items():
+                c = cmap(norm(lam_t))
+                ax.errorbar([t["mean"][0]], [t["mean"][k]], xerr=[2 * t["stderr"][0]], yerr=[2 * t["stderr"][k]],
+                            fmt="o", ms=4.2, mfc="white", mec=c, ecolor=c, mew=1.3, elinewidth=1.0, capsize=2,
+                            zorder=6)
+                th = theory["at"][lam_t]
+                crowded = last is not None and abs(math.log10(th[0]) - last) < 0.4  # labels apart
+                last = math.log10(th[0])
+                below = (0, -13) if task == "target" else (6, -10)
+                ax.annotate(rf"$\lambda={lam_t:g}$", (th[0], th[k]), textcoords="offset points",
+                            xytext=(0, 8) if crowded else below, ha="center" if task == "target" or crowded
+                            else "left", fontsize=6.5, color="0.25")
+            ax.axhline(cfg.sigma2, color="0.5", lw=0.8, ls=":", zorder=1)
+            ax.axvline(cfg.sigma2, color="0.5", lw=0.8, ls=":", zorder=1)
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+            ax.set_xlabel(r"zero-shot error on $\theta_0$")
+            ax.set_ylabel(ylabels[task])
+            ax.set_title(titles[task])
+            ax.grid(True, which="major", lw=0.4, color="0.88")
+            allx = np.concatenate([x, [s.floats()[0] for s in F.strategies], [cfg.sigma2]])
+            ally = np.concatenate([y, [s.floats()[k] for s in F.strategies], [cfg.sigma2]])
+            ax.set_xlim(allx.min() / 1.3, allx.max() * 1.3)
+            ax.set_ylim(ally.min() / 1.3, ally.max() * 1.7)  # room for the labels above the curve
+        cb = fig.colorbar(matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap), ax=axes, shrink=0.85, pad=0.02)
+        cb.set_label(r"weight $\lambda$ of the few-shot loss")
+        handles = [Line2D([], [], color=STYLE[s][0], marker=STYLE[s][1], mec="k", mew=0.5, ls="none", ms=6,
+                          label=STYLE[s][2]) for s in ("pretrain", "full", "value", "value-fewshot")]
+        handles += [Line2D([], [], color=cmap(0.55), lw=2, label=r"theory, $\lambda \in (0, \infty)$ "
+                                                                   r"($\lambda \to 0^+$: (d))"),
+                    Line2D([], [], color=cmap(1.0), marker="*", mec="k", mew=0.5, ms=9, ls="none",
+                           label=r"$\lambda \to \infty$: few-shot loss only"),
+                    Line2D([], [], color="0.3", marker="o", mfc="white", ls="none", ms=4.5,
+                           label=rf"trained (mean $\pm$ 2 s.e., {cfg.seeds} seeds)"),
+                    Line2D([], [], color="0.5", lw=0.8, ls=":", label=r"noise level $\sigma^2$")]
+        fig.legend(handles=handles, loc="outside lower center", ncol=4, frameon=False)
+        fig.suptitle(r"Value fine-tuning on $\mathcal{E}(0;\theta_0) + \lambda\,\mathcal{E}(n_{\mathrm{ft}};\theta_0)$: "
+                     rf"$d={cfg.d}$, $n_{{\mathrm{{ft}}}}={cfg.n_ft}$, $m=\infty$, $\sigma^2={cfg.sigma2:g}$",
+                     fontsize=9.5)
+        quiet = logging.getLogger("fontTools")
+        level = quiet.level
+        quiet.setLevel(logging.ERROR)
+        try:
+            for path in paths:
+                fig.savefig(path, dpi=300 if path.suffix.lower() == ".png" else None)
+        finally:
+            quiet.setLevel(level)
+
+
+def make_frontier_figure(out: Path | str, seed: int = 0, quick: bool = False, progress: bool = True, *,
+                         closeness: Path | str | None = None, config: FrontierFigureConfig | None = None,
+                         echo: bool = True) -> dict[str, Any]:
+    """Derive, train, evaluate and draw the trade-off figure at ``out`` (.png, .pdf or .svg,
+    from the suffix); write the closeness report (JSON) at ``closeness`` if given; nothing
+    else. ``quick``: :meth:`FrontierFigureConfig.quick` (under a minute) instead of
+    :meth:`FrontierFigureConfig.full`. Returns the report (see the module docstring)."""
+    from proofs.figures.linear import check_outputs
+    t0 = time.perf_counter()
+    out = Path(out)
+    closeness = None if closeness is None else Path(closeness)
+    check_outputs(out, closeness)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed: expected an integer >= 0, got {seed!r}")
+    cfg = config or (FrontierFigureConfig.quick() if quick else FrontierFigureConfig.full())
+    import matplotlib  # noqa: F401  (fail before the work if the plot extra is missing)
+    from tqdm import tqdm
+    theory = theory_curve(cfg)
+    t1 = time.perf_counter()
+    with tqdm(total=cfg.total_steps, desc="training", unit="step", disable=not progress, file=sys.stderr,
+              dynamic_ncols=True, leave=False) as bar:
+        trained = trained_points(cfg, int(seed), progress=bar.update)
+    t2 = time.perf_counter()
+    paths = [out]
+    draw_frontier(cfg, theory, trained, paths)
+    F = theory["frontier"]
+    rows = _closeness(cfg, theory, trained)
+    report = {
+        "figure": [str(p) for p in paths],
+        "config": {**asdict(cfg), "seed": int(seed), "quick": bool(quick), "m": "inf",
+                   "pretrained": "derived (m = inf)", "evaluation": "exact error of each trained model"},
+        "theory": {
+            "formulas": {c: str(F.formulas[c]) for c in F.formulas},
+            "monotone": F.monotone,
+            "checks": [{"check": w, "holds": ok} for w, ok in F.checks],
+            "strategies": {s.label: dict(zip(("zero_shot", "few_shot_target", "few_shot_opposite"), s.floats()))
+                           for s in F.strategies},
+            "ends": {"lambda_to_0": F.rows[0].floats(), "lambda_to_inf": F.rows[-1].floats()},
+        },
+        "trained": rows,
+        "all_within_error_bars": all(r["within_error_bars"] for r in rows),
+        "max_relative_distance_to_curve": max(r["relative_distance_to_curve"] for r in rows),
+        "seconds": {"theory": t1 - t0, "training": t2 - t1, "total": time.perf_counter() - t0},
+    }
+    if closeness is not None:
+        closeness.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+    if echo:
+        inside = sum(r["within_error_bars"] for r in rows)
+        sys.stderr.write(f"frontier figure: {inside}/{len(rows)} trained points within 2 s.e. of the theory at their "
+                         f"lambda; largest relative distance to the curve "
+                         f"{report['max_relative_distance_to_curve']:.3g}; {report['seconds']['total']:.0f} s\n")
+    return report
