@@ -150,6 +150,22 @@ class Fake:
         ns = list(ns)
         return CurveResult(ns, [sigma2 + 1.0 / (k + 1) for k in ns], sigma2)
 
+    def frontier(self, lambdas: Any, *, n_ft: int | None, n: int | None = None, d: int, sigma2: Any,
+                 m: int | None = None, Sigma: Any = None, theta0: Any = None) -> Any:
+        self._record("frontier", lambdas, n_ft=n_ft, n=n, d=d, sigma2=sigma2, m=m, Sigma=Sigma, theta0=theta0)
+        lam = sp.Symbol("lambda", positive=True)
+        forms = {"zero_shot": sigma2 + lam / (lam + 1), "few_shot_target": sigma2 + 1 / (lam + 1),
+                 "few_shot_opposite": sigma2 + lam / (lam + 2)}
+
+        def row(label: str, x: Any, vals: tuple) -> Any:
+            return types.SimpleNamespace(label=label, lam=x, values=lambda: vals)
+        at = lambda f, x: sp.limit(f, lam, x) if x in (0, sp.oo) else f.subs(lam, x)  # noqa: E731
+        rows = [row(f"lambda={x}", x, tuple(at(f, x) for f in forms.values())) for x in lambdas]
+        strategies = [row(s, None, (sigma2, sigma2, sigma2)) for s in ("pretrain", "full", "value", "value-fewshot")]
+        return types.SimpleNamespace(rows=rows, strategies=strategies, formulas=forms,
+                                     checks=[("lim lambda->0+ = (d)", True)],
+                                     monotone={k: "increasing" for k in forms}, degenerate=False)
+
     def exact_error(self, V: Any, Q: Any, theta: Any, Sigma: Any, sigma2: Any, n: int) -> Any:
         self._record("exact_error", V, Q, theta, Sigma, sigma2, n)
         return sigma2 + (theta.T * Sigma * theta)[0, 0] / (n + 1)
@@ -165,7 +181,7 @@ class Fake:
 
 
 API_FUNCTIONS = ["results", "summary_table", "table_symbols", "params", "curve", "exact_error",
-                 "latex_document", "verify"]
+                 "latex_document", "verify", "frontier"]
 
 
 def install(monkeypatch: pytest.MonkeyPatch) -> Fake:
