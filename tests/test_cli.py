@@ -126,7 +126,7 @@ BAD_OPTIONS = [
     (["verify", "--seed", "-1"], "--seed: expected an integer >= 0, got '-1'"),
     (["figure", "--seed", "x"], "--seed: expected an integer >= 0, got 'x'"),
     (["curve", "--strategy", "a", "--task", "target"], "the following arguments are required: --n"),
-    (["params"], "the following arguments are required: --strategy"),
+    (["params"], "one of the arguments --strategy --spec is required"),
     (["error"], "the following arguments are required: --params"),
     (["table", "--bogus"], "unrecognized arguments: --bogus"),
     (["curve", "--strategy", "a", "--task", "target", "--n", "0:3", "--sig", "1"],

@@ -525,3 +525,65 @@ def test_api_accepts_numpy_integers_and_exact_numbers():
 
 def test_api_case_count():
     assert len(_api_cases()) == 31  # keeps the parametrisation above in step
+
+
+# ----------------------------------------------------------------------------- what figure writes
+
+def test_figure_writes_exactly_what_it_names_and_says_so_once(capsys, monkeypatch, tmp_path):
+    """figure --out/--closeness/--checkpoints: the files asked for, listed on one line, once."""
+    from test_cli_fakes import install_figure
+    calls = install_figure(monkeypatch)
+    monkeypatch.chdir(tmp_path)
+    status, out, err = run(capsys, "figure", "--out", "f.pdf", "--closeness", "c.json", "--checkpoints", "ck",
+                           "--no-progress")
+    assert status == 0 and out == "" and len(calls) == 1
+    assert err == "wrote f.pdf, c.json, ck/ (1 checkpoint file)\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.json", "ck", "f.pdf"]
+    status, _, err = run(capsys, "figure", "--out", "g.svg", "--no-progress")
+    assert status == 0 and err == "wrote g.svg\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.json", "ck", "f.pdf", "g.svg"]
+
+
+# ----------------------------------------------------------------------------- more classes
+
+def test_params_file_numbers_as_written_by_people_and_by_the_toolkit(capsys, fake, files, tmp_path):
+    """``"n": 3.0`` is the integer 3 (it used to say "got the number 3"); strings hold exact numbers."""
+    good = json.loads(Path(files["P"]).read_text())
+    for n in (3.0, "3", 3):
+        path = tmp_path / "p.json"
+        path.write_text(json.dumps({**good, "n": n, "sigma2": "1/10"}))
+        status, _, err = run(capsys, "error", "--params", str(path))
+        assert status == 0, err
+        (args, _kw), = fake.called("exact_error")[-1:]
+        assert args[-1] == 3 and type(args[-1]) is int
+    assert len(fake.called("exact_error")) == 3
+
+
+def test_symlink_loop_and_unreadable_files(capsys, fake, tmp_path):
+    loop = tmp_path / "loop.json"
+    loop.symlink_to(loop)
+    status, out, err = run(capsys, *CURVE, "--Sigma", str(loop))
+    check_refusal(status, out, err, "curve", "--Sigma: cannot read")
+    locked = tmp_path / "locked.json"
+    locked.write_text("[[1]]")
+    locked.chmod(0)
+    status, out, err = run(capsys, *CURVE, "--Sigma", str(locked))
+    if os.access(locked, os.R_OK):  # root reads it anyway
+        assert status == 0, err
+    else:
+        check_refusal(status, out, err, "curve", "--Sigma: cannot read")
+    assert "Traceback" not in err
+
+
+def test_read_only_folder_is_refused_before_any_work(capsys, fake, tmp_path):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        if os.access(folder, os.W_OK):
+            pytest.skip("running as root: a read-only folder is writable")
+        status, out, err = run(capsys, "latex", "--out", str(folder / "x.tex"))
+        check_refusal(status, out, err, "latex", "Permission denied")
+        assert fake.calls == []
+    finally:
+        folder.chmod(0o700)
