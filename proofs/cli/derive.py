@@ -28,6 +28,18 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
                      help=SPEC_HELP)
     sub.add_argument("--m", metavar="M", type=O.argtype(O.parse_shots, "--m"), default=None,
                      help="pretraining context length, an integer >= 0 or inf (default: inf)")
+    sub.add_argument("--numeric", action="store_true",
+                     help="for a spec without a closed form (V and Q both trained): a NUMERIC local "
+                          "minimiser of the exact loss at a concrete setting (--d, --sigma2, --Sigma, "
+                          "--theta0), from the pretrained parameters, and the exact errors at it")
+    sub.add_argument("--d", metavar="D", type=O.argtype(O.parse_dimension, "--d"), default=None,
+                     help="with --numeric: dimension of x (default: 3, or read from --Sigma/--theta0)")
+    sub.add_argument("--sigma2", metavar="X", type=O.argtype(O.parse_sigma2, "--sigma2"), default=None,
+                     help="with --numeric: noise variance (default: 0.1)")
+    sub.add_argument("--Sigma", metavar="FILE", default=None, type=O.argtype(O.parse_file_name, "--Sigma"),
+                     help="with --numeric: JSON d x d covariance of x (default: identity)")
+    sub.add_argument("--theta0", metavar="FILE", default=None, type=O.argtype(O.parse_file_name, "--theta0"),
+                     help="with --numeric: JSON target task, d numbers (default: e_1)")
     O.format_option(sub, FORMATS)
     return sub
 
@@ -43,6 +55,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         result = derivation(spec, m)
     except (NotQuadratic, NotClosedForm) as exc:
+        if getattr(args, "numeric", False):
+            return run_numeric(args, spec, m, str(exc))
         raise O.Unavailable(f"--spec: no closed form: {exc}") from None
     s = result.strategy
     if args.format == "json":
@@ -82,4 +96,51 @@ def run(args: argparse.Namespace) -> int:
         lines += [f"  {names[k]}: {sp.sstr(v)}" for k, v in result.errors.items()]
         lines += [f"  where {k} = {sp.sstr(v)} (derived above)" for k, v in result.where.items()]
         F.write("\n".join(lines) + "\n")
+    return O.EXIT_OK
+
+
+def run_numeric(args: argparse.Namespace, spec: Any, m: Any, why: str) -> int:
+    """``--numeric``: the numeric local minimiser of a spec without a closed form, labelled so."""
+    import sympy as sp
+    from proofs.cli import output as F
+    from proofs.numeric_optimum import numeric_optimum
+    if args.format == "latex":
+        raise O.UsageError("--format: latex is for closed forms; use text or json with --numeric")
+    d, Sigma, theta0 = O.setting(args, need_d=False)
+    if d is None:
+        d = 3
+    sigma2 = sp.Rational(1, 10) if args.sigma2 is None else O.exact(args.sigma2)
+    from proofs.derivation import load_spec
+    spec = load_spec(args.spec, "--spec", d)
+    try:
+        r = numeric_optimum(spec, d=d, Sigma=Sigma, theta0=theta0, sigma2=sigma2, m=None if m == sp.oo else int(m))
+    except ValueError as exc:
+        raise O.UsageError(f"--spec: {exc}") from None
+    from proofs.numeric_optimum import trained_entries
+    big = max(abs((r.V if w == "V" else r.Q)[i, j]) for w, i, j in trained_entries(spec.train, d))
+    status = ("converged" if r.converged else
+              f"NOT converged after {r.iterations} iterations (largest trained entry {big:.3g}; if it grows "
+              "with more iterations, the infimum is not attained: no minimiser)")
+    if args.format == "json":
+        F.write(F.dump_json({
+            "spec": str(spec), "name": spec.name, "numeric": True, "no_closed_form": why,
+            "setting": {"d": d, "sigma2": float(sigma2), "m": None if m == sp.oo else int(m),
+                        "Sigma": args.Sigma or "identity", "theta0": args.theta0 or "e_1"},
+            "V": r.V.tolist(), "Q": r.Q.tolist(), "loss": r.loss, "start_loss": r.start_loss,
+            "iterations": r.iterations, "gradient_norm": r.gradient_norm, "converged": bool(r.converged),
+            "errors": {k: float(v) for k, v in r.errors.items()},
+            "errors_exact": {k: F.expr_json(v) for k, v in r.errors.items()},
+        }))
+        return O.EXIT_OK
+    np_print = lambda M: "\n".join("    " + "  ".join(f"{x: .6g}" for x in row) for row in M)  # noqa: E731
+    lines = [f"spec: {spec}", f"no closed form: {why}", "",
+             f"NUMERIC (not derived): a local minimiser of the exact loss by BFGS from the pretrained parameters,",
+             f"at d = {d}, sigma2 = {sigma2}, m = {m}, Sigma = {args.Sigma or 'identity'}, theta0 = {args.theta0 or 'e_1'}",
+             f"  loss {r.loss:.10g} (start {r.start_loss:.10g}); {status}; gradient norm {r.gradient_norm:.2g}",
+             "  V =", np_print(r.V), "  Q =", np_print(r.Q), "",
+             "exact errors at these (numeric) parameters:",
+             f"  zero-shot on theta0: {float(r.errors['zero_shot']):.10g}",
+             f"  n -> oo on theta0: {float(r.errors['few_shot_target']):.10g}",
+             f"  n -> oo on -theta0: {float(r.errors['few_shot_opposite']):.10g}"]
+    F.write("\n".join(lines) + "\n")
     return O.EXIT_OK
