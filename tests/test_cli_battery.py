@@ -587,3 +587,44 @@ def test_read_only_folder_is_refused_before_any_work(capsys, fake, tmp_path):
         assert fake.calls == []
     finally:
         folder.chmod(0o700)
+
+
+# ----------------------------------------------------------------------------- every registered option
+
+def _registered_value_options() -> list[tuple[str, str]]:
+    """(subcommand, option) for every option that takes a value, over :data:`cli.SUBCOMMANDS`
+    (so subcommands added later are covered without editing this file)."""
+    import argparse
+    parser = cli.build_parser()
+    subs = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
+    return [(name, opt) for name in cli.SUBCOMMANDS for action in subs[name]._actions
+            if action.nargs != 0 for opt in action.option_strings if opt.startswith("--")]
+
+
+REGISTERED = _registered_value_options()
+
+
+@pytest.mark.parametrize("sub, option", REGISTERED, ids=[f"{s} {o}" for s, o in REGISTERED])
+def test_every_registered_option_refuses_hostile_values_cleanly(capsys, monkeypatch, sub, option):
+    """Every value option of every registered subcommand, with every hostile value, parsed with
+    the subcommands' work replaced by a stub: never a traceback; a refusal is one line and,
+    unless it is about a missing required option, names the option."""
+    real_build = cli.build_parser
+
+    def build_stubbed():
+        parser = real_build()
+        import argparse
+        subs = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
+        for p in subs.values():
+            p.set_defaults(handler=lambda args: 0)
+        return parser
+
+    monkeypatch.setattr(cli, "build_parser", build_stubbed)
+    for value in HOSTILE_VALUES:
+        with hang_guard():
+            status, out, err = run(capsys, sub, option, value)
+        assert "Traceback" not in out + err
+        assert status in (0, 2), (value, err)
+        if status == 2:
+            check_refusal(status, out, err, sub, None)
+            assert "required" in err or option in err, (value, err)
