@@ -36,7 +36,8 @@ import jax.numpy as jnp
 import numpy as np
 
 __all__ = ["ModelConfig", "init_params", "forward", "predict_prompt", "predict_packed", "packed_tokens",
-           "packed_mask", "causal_mask", "prompt_tokens", "PARAM_GROUPS", "trainable_names", "count_params"]
+           "packed_mask", "causal_mask", "prompt_tokens", "PARAM_GROUPS", "trainable_names", "count_params",
+           "param_shapes"]
 
 Params = dict[str, jax.Array]
 
@@ -100,7 +101,18 @@ def _init(config: ModelConfig, key: jax.Array) -> Params:
     return dict(sorted(params.items()))
 
 
-_init_jit = jax.jit(_init, static_argnums=0)  # one compiled program, not one dispatch per array
+# one compiled program, not one dispatch per array; at XLA's optimisation level 0 (it runs once)
+try:
+    _init_jit = jax.jit(_init, static_argnums=0, compiler_options={"xla_backend_optimization_level": 0})
+except TypeError:  # a JAX whose jit takes no compiler options
+    _init_jit = jax.jit(_init, static_argnums=0)
+
+
+def param_shapes(config: ModelConfig) -> dict[str, jax.ShapeDtypeStruct]:
+    """The parameters' names, shapes and dtypes, computed without compiling or allocating."""
+    if not isinstance(config, ModelConfig):
+        raise ValueError(f"config: expected a ModelConfig, got {type(config).__name__}")
+    return jax.eval_shape(lambda k: _init(config, k), jax.random.key(0))
 
 
 def count_params(params: Params) -> int:
