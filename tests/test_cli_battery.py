@@ -419,6 +419,12 @@ CHEAP = "params --strategy a --format json"  # a quick command that writes to st
     (f"{CHEAP} > /dev/full", 2,
      "icl-finetune params: error: cannot write to standard output: No space left on device"),
     ("--version >&-", 2, "icl-finetune: error: cannot write to standard output: it is closed"),
+    ("--help > /dev/full", 2, "icl-finetune: error: cannot write to standard output: No space left on device"),
+    ("curve --help > /dev/full", 2,
+     "icl-finetune: error: cannot write to standard output: No space left on device"),
+    ("--version > /dev/full", 2,
+     "icl-finetune: error: cannot write to standard output: No space left on device"),
+    ("--help | head -c 1 > /dev/null; exit ${PIPESTATUS[0]}", 0, ""),
     ("curve --strategy c --task target --n 5:2 2>&-", 2, None),      # closed stderr: still status 2
     (f"{CHEAP} | head -c 1 > /dev/null; exit ${{PIPESTATUS[0]}}", 0, ""),  # a reader that leaves early
 ])

@@ -179,6 +179,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except SystemExit as exc:  # --help, --version
         return exc.code if isinstance(exc.code, int) else EXIT_OK
+    except BrokenPipeError:  # `icl-finetune --help | head -1`
+        _silence_stdout()
+        return EXIT_OK
+    except OSError as err:  # --help to /dev/full (Parser._print_message)
+        _silence_stdout()
+        _say(f"{PROG}: error: cannot write to standard output: {err.strerror or err}")
+        return EXIT_USAGE
     if args.command is None:
         _say(f"{PROG}: error: expected a subcommand ({', '.join(SUBCOMMANDS)}); see '{PROG} --help'")
         return EXIT_USAGE

@@ -71,6 +71,24 @@ class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> Any:  # type: ignore[override]
         raise ParseError(self.prog, tidy(message))
 
+    def _print_message(self, message: str, file: Any = None) -> None:
+        """``--help`` and ``--version`` text: argparse drops an OSError here (help to /dev/full
+        would exit 0 having written nothing); this raises it, and ``main`` says so."""
+        if not message:
+            return
+        import sys
+        file = file or sys.stderr
+        if file is None:
+            return
+        try:
+            file.write(message)
+            file.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as err:
+            from proofs.cli.output import StdoutError
+            raise StdoutError(err.errno, err.strerror or str(err), "standard output") from None
+
 
 _CHOICE = re.compile(r"argument (\S+): invalid choice: '([^']*)' \(choose from (.*)\)\Z", re.S)
 
@@ -383,6 +401,8 @@ def parse_file_name(text: str, option: str) -> str:
     written is checked later, before any work)."""
     if not text.strip():
         raise UsageError(f"{option}: expected a file name, got {_show(text)}")
+    if "\0" in text:
+        raise UsageError(f"{option}: expected a file name, got {_show(text)} (it holds a NUL character)")
     return text
 
 
@@ -420,8 +440,6 @@ def unit_vector(d: int) -> list[int]:
 
 def given(args: argparse.Namespace, option: str) -> bool:
     """Whether ``option`` (e.g. ``"--d"``) was written on the command line (not a default)."""
-    if "\0" in text:
-        raise UsageError(f"{option}: expected a file name, got {_show(text)} (it holds a NUL character)")
     return option in getattr(args, "_given", ())
 
 
