@@ -186,7 +186,8 @@ class Frontier:
     """The trade-off at one setting: ``rows`` (one per lambda, in the order given),
     ``strategies`` (rows for (a)-(d)), ``formulas`` (each column as a function of LAMBDA),
     ``checks`` (what was checked exactly, and whether it holds), ``monotone`` (per column:
-    increasing / decreasing / constant / not monotone in lambda on (0, oo)), ``settings``."""
+    increasing / decreasing / constant / not monotone in lambda on (0, oo)), ``settings``,
+    ``notes`` (why a check of the limit lambda -> oo fails, when one does)."""
 
     rows: list[FrontierRow]
     strategies: list[FrontierRow]
@@ -194,6 +195,7 @@ class Frontier:
     checks: list[tuple[str, bool]]
     monotone: dict[str, str]
     settings: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def degenerate(self) -> bool:
@@ -267,4 +269,12 @@ def frontier(lambdas: Sequence[Any], *, n_ft: Any, n: Any = None, d: int, sigma2
     strat_rows = ([strategy_row(s) for s in ("pretrain", "full", "value")] + [d_row]) if strategies else []
     monotone = {c: _monotone(forms[c]) for c in COLUMNS}
     settings = {"n_ft": n_ft, "n": n, "d": d, "sigma2": sigma2, "m": m}
-    return Frontier(rows, strat_rows, forms, checks, monotone, settings)
+    notes = []
+    if not all(ok for what, ok in checks if "lambda->oo" in what):
+        from symbolic import M
+        from proofs.results._common import strategy
+        free = [f for f in strategy(fewshot_spec(n_ft), sp.oo if m is None else M).free if "never reach" not in f]
+        notes.append("the few-shot loss alone leaves free: " + "; ".join(free) + "; gradient descent from the "
+                     "pretrained parameters keeps them at their start values, while lambda -> oo picks the "
+                     "minimiser the zero-shot loss prefers")
+    return Frontier(rows, strat_rows, forms, checks, monotone, settings, notes)

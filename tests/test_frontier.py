@@ -75,6 +75,7 @@ def test_n_ft_infinite_is_degenerate_and_its_oo_end_is_not_the_fewshot_only_spec
     assert G.rows[0].values() == G.rows[1].values() == G.rows[2].values() == G.strategies[3].values()
     failed = [what for what, ok in G.checks if not ok]
     assert failed and all("lambda->oo" in w for w in failed)
+    assert any("v_y" in note for note in G.notes)
 
 
 @pytest.mark.parametrize("bad, message", [

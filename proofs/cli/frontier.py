@@ -114,6 +114,7 @@ def run(args: argparse.Namespace) -> int:
             "monotone": result.monotone,
             "degenerate": result.degenerate,
             "checks": [{"check": what, "holds": ok} for what, ok in result.checks],
+            "notes": list(getattr(result, "notes", [])),
             "settings": settings,
         }))
         return O.EXIT_OK
@@ -131,5 +132,6 @@ def run(args: argparse.Namespace) -> int:
                  + ("  (degenerate: no column depends on lambda)" if result.degenerate else ""))
     for what, ok in result.checks:
         lines.append(f"check: {what}: {'holds' if ok else 'DOES NOT HOLD'}")
+    lines += [f"note: {note}" for note in getattr(result, "notes", [])]
     F.write("\n".join(lines) + "\n")
     return O.EXIT_OK
