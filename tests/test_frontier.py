@@ -201,6 +201,7 @@ def test_frontier_figure_tiny(tmp_path):
         assert {"trained", "theory", "z", "within_error_bars", "relative_distance_to_curve"} <= set(r)
         assert np.isfinite(r["relative_distance_to_curve"])
     assert all(c["holds"] for c in saved["theory"]["checks"])
+    assert sp.sympify(saved["theory"]["formulas"]["zero_shot"]).free_symbols == {sp.Symbol("lamda")}
     assert report["max_relative_distance_to_curve"] == max(r["relative_distance_to_curve"] for r in saved["trained"])
 
 

@@ -262,7 +262,9 @@ def make_frontier_figure(out: Path | str, seed: int = 0, quick: bool = False, pr
     from the suffix); write the closeness report (JSON) at ``closeness`` if given; nothing
     else. ``quick``: :meth:`FrontierFigureConfig.quick` (under a minute) instead of
     :meth:`FrontierFigureConfig.full`. Returns the report (see the module docstring)."""
+    import sympy as sp
     from proofs.figures.linear import check_outputs
+    from proofs.frontier import LAMBDA
     t0 = time.perf_counter()
     out = Path(out)
     closeness = None if closeness is None else Path(closeness)
@@ -287,7 +289,8 @@ def make_frontier_figure(out: Path | str, seed: int = 0, quick: bool = False, pr
         "config": {**asdict(cfg), "seed": int(seed), "quick": bool(quick), "m": "inf",
                    "pretrained": "derived (m = inf)", "evaluation": "exact error of each trained model"},
         "theory": {
-            "formulas": {c: str(F.formulas[c]) for c in F.formulas},
+            # sympify-able strings: "lambda" is a Python keyword, so the symbol is spelled "lamda"
+            "formulas": {c: str(F.formulas[c].xreplace({LAMBDA: sp.Symbol("lamda")})) for c in F.formulas},
             "monotone": F.monotone,
             "checks": [{"check": w, "holds": ok} for w, ok in F.checks],
             "strategies": {s.label: dict(zip(("zero_shot", "few_shot_target", "few_shot_opposite"), s.floats()))
