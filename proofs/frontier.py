@@ -131,7 +131,7 @@ def at_lambda(f: sp.Expr, lam: Any) -> sp.Expr:
             return sp.S.Zero
         if P.degree() > Q.degree():
             return sp.oo if P.LC() / Q.LC() > 0 else -sp.oo
-        return sp.nsimplify(P.LC() / Q.LC()) if not P.LC().is_Rational else P.LC() / Q.LC()
+        return sp.cancel(P.LC() / Q.LC())
     x = sp.sympify(lam)
     qx = Q.eval(x)
     if qx != 0:
@@ -141,24 +141,25 @@ def at_lambda(f: sp.Expr, lam: Any) -> sp.Expr:
 
 def _monotone(f: sp.Expr) -> str:
     """``increasing``, ``decreasing``, ``constant`` or ``not monotone`` on lambda in (0, oo),
-    exactly: the sign of f' is that of its numerator, whose roots in (0, oo) are counted."""
+    exactly: f has no pole on (0, oo), so f' changes sign only where its numerator does, at
+    a root of odd multiplicity in (0, oo); those are counted (``unknown`` for irrational
+    coefficients), and the sign is read at a point."""
     if not f.has(LAMBDA):
         return "constant"
-    num, _ = sp.fraction(sp.cancel(sp.together(sp.diff(f, LAMBDA))))
-    P = sp.Poly(num, LAMBDA)
+    num, den = sp.fraction(sp.cancel(sp.together(sp.diff(f, LAMBDA))))
+    P, D = sp.Poly(num, LAMBDA), sp.Poly(den, LAMBDA)
     if P.is_zero:
         return "constant"
     # roots of odd multiplicity in (0, oo) change the sign; none of any kind: one sign
-    odd = [r for r, k in sp.roots(P, filter=None, multiple=False).items() if k % 2] \
-        if P.degree() <= 2 else None
-    if odd is not None:
-        changes = [r for r in odd if r.is_real and r > 0]
-    else:
-        sq = P.sqf_list()[1]
-        changes = [1 for g, k in sq if k % 2 and g.count_roots(0, None) - (1 if g.eval(0) == 0 else 0) > 0]
+    try:  # a sign change needs a root of odd multiplicity in (0, oo)
+        changes = [g for g, k in P.sqf_list()[1]
+                   if k % 2 and g.count_roots(0, None) - (1 if g.eval(0) == 0 else 0) > 0]
+    except (sp.PolynomialError, sp.polys.polyerrors.DomainError, NotImplementedError):
+        return "unknown"  # coefficients outside QQ (irrational inputs)
     if changes:
         return "not monotone"
-    probe = P.eval(1) if P.eval(1) != 0 else P.eval(2)
+    # f has no pole on (0, oo), so D keeps one sign there: f' has the sign of P times that one
+    probe = next(v for v in (P.eval(k) / D.eval(k) for k in range(1, P.degree() + 2)) if v != 0)
     return "increasing" if probe > 0 else "decreasing"
 
 
@@ -240,11 +241,12 @@ def frontier(lambdas: Sequence[Any], *, n_ft: Any, n: Any = None, d: int, sigma2
     The checks, each exact: lim lambda -> 0+ equals (d) and lim lambda -> oo equals the
     few-shot-only spec, column by column (each derived on its own)."""
     from proofs.curves import curve
-    lams = [parse_lambda(x) for x in lambdas]
-    if not lams:
+    lambdas = list(lambdas)
+    if not lambdas:
         raise ValueError("lambdas: expected at least one value")
-    if len(lams) > MAX_LAMBDAS:
-        raise ValueError(f"lambdas: expected at most {MAX_LAMBDAS} values, got {len(lams)}")
+    if len(lambdas) > MAX_LAMBDAS:
+        raise ValueError(f"lambdas: expected at most {MAX_LAMBDAS} values, got {len(lambdas)}")
+    lams = [parse_lambda(x) for x in lambdas]
     kw = dict(d=d, sigma2=sigma2, m=m, Sigma=Sigma, theta0=theta0)
     forms = frontier_formulas(n_ft, n=n, **kw)
     rows = [FrontierRow(f"lambda={lambda_label(lam)}", lam, *(at_lambda(forms[c], lam) for c in COLUMNS))

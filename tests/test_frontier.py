@@ -234,3 +234,13 @@ def test_hostile_values_are_one_line_naming_the_option(sub, option, value, capsy
     out, err = capsys.readouterr()
     assert out == "" and "Traceback" not in err and err.count("\n") == 1 and len(err) < 400, err
     assert err.startswith(f"icl-finetune {sub}: error: {option}"), err
+
+
+def test_monotone_classifier():
+    from proofs.frontier import _monotone
+    L = LAMBDA
+    assert _monotone((L - 1) ** 2 / (L + 1)) == "not monotone"
+    assert _monotone(-L / (L + 1)) == "decreasing" and _monotone(L / (L + 1)) == "increasing"
+    assert _monotone((L - 2) ** 3 / (L + 1) ** 3) == "increasing"   # f' >= 0 with a double zero at 2
+    assert _monotone(sp.Integer(3)) == "constant"
+    assert _monotone(1 / (L + 3) - 1 / (2 * L + 1)) == "not monotone"
