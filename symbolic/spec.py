@@ -364,6 +364,5 @@ def _is_psd(M: sp.ImmutableMatrix) -> bool:
     """A symmetric rational matrix is positive semi-definite iff the coefficients of
     ``det(t I - M) = t^n + c_1 t^{n-1} + ... + c_n`` alternate in sign, ``(-1)^k c_k >= 0``
     (its roots are real; Descartes' rule of signs then puts none below 0).  Exact."""
-    t = sp.Dummy("t")
-    coeffs = sp.Poly(M.charpoly(t).as_expr(), t).all_coeffs()
+    coeffs = M.charpoly().all_coeffs()  # (charpoly(Dummy) printed back to a Poly in it lost the variable)
     return all((-1) ** k * c >= 0 for k, c in enumerate(coeffs))

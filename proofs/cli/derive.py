@@ -78,6 +78,8 @@ def run(args: argparse.Namespace) -> int:
             "errors": {k: plain(v) for k, v in result.errors.items()},
             "where": {str(k): plain(v) for k, v in result.where.items()},
             "symbols": symbols,
+            "given": {k: ([str(x) for x in v] if v.shape[1] == 1 else [[str(x) for x in row] for row in v.tolist()])
+                      for k, v in spec.bindings},
         }
         F.write(F.dump_json(out))
     elif args.format == "latex":
@@ -88,7 +90,10 @@ def run(args: argparse.Namespace) -> int:
         F.write("% " + str(spec) + "\n\\[\n" + s.latex() + "\n\\]\n\\[\n\\begin{aligned}\n"
                 + " \\\\\n".join(rows) + "\n\\end{aligned}\n\\]\n")
     else:
-        lines = [f"spec: {spec}", f"pretraining context m = {m}", "", "derivation:"]
+        lines = [f"spec: {spec}", f"pretraining context m = {m}"]
+        lines += [f"given in the spec: {k} = {sp.sstr(list(v) if v.shape[1] == 1 else v.tolist())} "
+                  f"(so d = {v.shape[0]} for params and curve)" for k, v in spec.bindings]
+        lines += ["", "derivation:"]
         lines += [f"  {i}. {step}" for i, step in enumerate(s.steps, 1)]
         lines += ["", str(s), "", "errors:"]
         names = {"zero_shot": "zero-shot on theta0", "few_shot_target": "n -> oo on theta0",
