@@ -249,7 +249,7 @@ def _grid(rows: Sequence[Sequence[str | tuple[str, int]]], header: bool = True) 
 def prove_line(rid: str, title: str, holds: bool, seconds: float) -> str:
     """``PASS  theorem-4.6        0.123 s  Theorem 4.6: ...``"""
     verdict = "PASS" if holds else "FAIL"
-    return f"{verdict}  {rid:<17} {seconds:8.3f} s  {title}"
+    return f"{verdict}  {rid:<19} {seconds:8.3f} s  {title}"
 
 
 def prove_summary(n_pass: int, n_total: int, seconds: float) -> str:
