@@ -69,9 +69,12 @@ def table_latex(rows: Sequence[Any]) -> str:
     from proofs.cli.output import SYMBOL_LATEX, TABLE_COLUMNS, order_rows
     from symbolic.printing import paper_latex
 
+    # the transpose written as in the results' statements (theta_0^T Sigma theta_0)
+    symbols = {**SYMBOL_LATEX, "theta0_Sigma_theta0": r"\theta_0^{T} \Sigma \theta_0"}
+
     def cell(expr: Any) -> str:
-        names = {s: SYMBOL_LATEX[s.name] for s in getattr(expr, "free_symbols", ())
-                 if getattr(s, "name", None) in SYMBOL_LATEX}
+        names = {s: symbols[s.name] for s in getattr(expr, "free_symbols", ())
+                 if getattr(s, "name", None) in symbols}
         return f"${paper_latex(expr, symbol_names=names)}$"
 
     lines = [r"{\renewcommand{\arraystretch}{1.4}\setlength{\tabcolsep}{4pt}%",

@@ -81,10 +81,10 @@ def test_table_latex(capsys, fake):
     assert out.count("{") == out.count("}")  # the arraystretch stays inside a group
     rows = [line for line in lines if line.startswith("(")]
     assert len(rows) == 4 and all(r.endswith(r" \\") and r.count(" & ") == 3 for r in rows)
-    assert rows[0] == (r"(a) pretraining & $\sigma^{2} + \theta_0^{\top} \Sigma \theta_0$"
+    assert rows[0] == (r"(a) pretraining & $\sigma^{2} + \theta_0^{T} \Sigma \theta_0$"
                        r" & $\sigma^{2}$ & $\sigma^{2}$ \\")
     # as a paper writes it: the coefficient in front, sigma^2 first
-    assert r"$\sigma^{2} + \frac{2}{d + 4} \theta_0^{\top} \Sigma \theta_0$" in rows[2]
+    assert r"$\sigma^{2} + \frac{2}{d + 4} \theta_0^{T} \Sigma \theta_0$" in rows[2]
 
 
 @pytest.mark.parametrize("unicode", [True, False])
