@@ -14,10 +14,11 @@ from fractions import Fraction
 __all__ = ["MAX_D", "MAX_COUNT", "MAX_POINTS", "MAX_SAMPLES", "MAX_SEED", "MAX_REAL", "MIN_REAL",
            "MAX_NUMBER_CHARS", "MAX_FILE_BYTES", "in_real_range"]
 
-#: dimension d of x (``--d``, the size of ``--Sigma``/``--theta0``, ``error --params``): the
-#: explicit exact matrices grow fast with d; ``params --strategy d --d 20 --m 7 --n-ft 3``
-#: takes about 12 s, d = 30 about 40 s, d = 50 minutes
-MAX_D = 20
+#: dimension d of x (``--d``, the size of ``--Sigma``/``--theta0``, ``error --params``): exact
+#: arithmetic grows fast with d. Measured (2 busy cores) with a dense tridiagonal rational
+#: Sigma, m = 7, n_ft = 3: ``curve --n 0:100`` d = 6 4 s, d = 10 6 s, d = 20 3 minutes;
+#: ``params --sigma2 0.1`` d = 10 3 s, d = 20 37 s (with Sigma = I, d = 20 takes seconds)
+MAX_D = 10
 #: shots and context lengths (``--n``'s ends, ``--m``, ``--n-ft``, a params file's ``n``):
 #: far beyond any prompt; the limit n -> infinity is printed by ``curve`` anyway
 MAX_COUNT = 10**12

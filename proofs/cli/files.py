@@ -211,7 +211,7 @@ def _matrix(value: Any, where: str, rows: int | None, cols: int | None, what: st
 
 
 def _check_size(value: Any, where: str, extra: int = 0) -> None:
-    """At most MAX_D (+ ``extra``) rows: d <= 20, refused before any arithmetic."""
+    """At most MAX_D (+ ``extra``) rows: d <= 10, refused before any arithmetic."""
     if isinstance(value, list) and len(value) > L.MAX_D + extra:
         raise UsageError(f"{where}: expected d <= {L.MAX_D} (exact arithmetic grows fast with d), "
                          f"got {len(value)} entries")
@@ -258,7 +258,7 @@ def _strip_name(message: str, name: str) -> str:
 
 
 def load_sigma(path: str | Path, d: int | None = None, option: str = "--Sigma") -> list[list]:
-    """Sigma from a JSON file: a d x d symmetric positive definite matrix, entries exact, d <= 20."""
+    """Sigma from a JSON file: a d x d symmetric positive definite matrix, entries exact, d <= 10."""
     value = load_json(path, option)
     _check_size(value, option)
     rows = _matrix(value, option, d, d)
@@ -267,7 +267,7 @@ def load_sigma(path: str | Path, d: int | None = None, option: str = "--Sigma") 
 
 
 def load_theta0(path: str | Path, d: int | None = None, option: str = "--theta0") -> list:
-    """theta0 from a JSON file: a vector of d finite numbers, entries exact, d <= 20."""
+    """theta0 from a JSON file: a vector of d finite numbers, entries exact, d <= 10."""
     value = load_json(path, option)
     _check_size(value, option)
     return _vector(value, option, d)
@@ -295,7 +295,7 @@ PARAMS_IGNORED = ("strategy", "V_float", "Q_float", "free", "convention", "symbo
 def load_params(path: str | Path, option: str = "--params") -> ParamsFile:
     """``{"V", "Q", "theta", "Sigma", "sigma2", "n"}`` from a JSON file, checked.
 
-    theta has d <= 20 entries; Sigma is d x d symmetric positive definite; V and Q are
+    theta has d <= 10 entries; Sigma is d x d symmetric positive definite; V and Q are
     (d+2) x (d+2); sigma2 >= 0; n an integer 0 <= n <= 10^12. Entries are numbers or
     strings holding exact numbers (``"1/7"``, as ``params --format json`` writes them);
     the other keys of params' JSON (:data:`PARAMS_IGNORED`) are ignored.
