@@ -4,12 +4,12 @@ matplotlib is imported inside :func:`draw` only.
 """
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import numpy as np
 
 from numeric.training.protocol import TASKS, ProtocolResult
+from proofs.figures.save import save_figure
 
 __all__ = ["draw", "STYLE", "TASK_TITLES", "THEORY_STRATEGIES"]
 
@@ -89,11 +89,4 @@ def draw(result: ProtocolResult, theory: dict[str, dict | None], paths: list[Pat
         fig.legend(handles=handles, loc="outside right center", frameon=False)
         fig.suptitle(rf"Linear attention on linear regression: $d={p.d}$, $m={p.m}$, $n_{{\mathrm{{ft}}}}={p.n_ft}$, "
                      rf"$\sigma^2={p.sigma2:g}$", fontsize=9.5)
-        quiet = logging.getLogger("fontTools")  # its font-subsetting notices are not ours to show
-        level = quiet.level
-        quiet.setLevel(logging.ERROR)
-        try:
-            for path in paths:
-                fig.savefig(path, dpi=300 if path.suffix.lower() == ".png" else None)
-        finally:
-            quiet.setLevel(level)
+        save_figure(fig, paths)

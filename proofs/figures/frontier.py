@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from proofs.figures.save import save_figure
 
 __all__ = ["FrontierFigureConfig", "make_frontier_figure", "trained_points", "theory_curve"]
 
@@ -168,8 +169,6 @@ def _closeness(cfg: FrontierFigureConfig, theory: dict, trained: dict) -> list[d
 
 def draw_frontier(cfg: FrontierFigureConfig, theory: dict, trained: dict, paths: list[Path]) -> None:
     """The two panels, saved to every path (format from the suffix)."""
-    import logging
-
     import matplotlib
     from matplotlib.collections import LineCollection
     from matplotlib.colors import LogNorm
@@ -245,14 +244,7 @@ def draw_frontier(cfg: FrontierFigureConfig, theory: dict, trained: dict, paths:
         fig.suptitle(r"Value fine-tuning on $\mathcal{E}(0;\theta_0) + \lambda\,\mathcal{E}(n_{\mathrm{ft}};\theta_0)$: "
                      rf"$d={cfg.d}$, $n_{{\mathrm{{ft}}}}={cfg.n_ft}$, $m=\infty$, $\sigma^2={cfg.sigma2:g}$",
                      fontsize=9.5)
-        quiet = logging.getLogger("fontTools")
-        level = quiet.level
-        quiet.setLevel(logging.ERROR)
-        try:
-            for path in paths:
-                fig.savefig(path, dpi=300 if path.suffix.lower() == ".png" else None)
-        finally:
-            quiet.setLevel(level)
+        save_figure(fig, paths)
 
 
 def make_frontier_figure(out: Path | str, seed: int = 0, quick: bool = False, progress: bool = True, *,

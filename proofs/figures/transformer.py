@@ -11,9 +11,9 @@ matplotlib is imported inside :func:`draw` only.
 """
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Sequence
+from proofs.figures.save import save_figure
 
 __all__ = ["draw", "STYLE"]
 
@@ -96,11 +96,4 @@ def draw(result: dict, paths: Sequence[Path]) -> None:
                 ax.grid(True, lw=0.3, alpha=0.5)
         for r in range(2):  # outside, right of each row: the points may be anywhere
             axes[r][1].legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, borderaxespad=0)
-        quiet = logging.getLogger("fontTools")  # font subsetting for the PDF logs harmless timestamp notes
-        level = quiet.level
-        quiet.setLevel(logging.ERROR)
-        try:
-            for p in paths:
-                fig.savefig(p, dpi=130)
-        finally:
-            quiet.setLevel(level)
+        save_figure(fig, paths, png_dpi=130)
