@@ -255,8 +255,10 @@ def spec_from_json(obj: Any, d: int | None = None) -> Spec:
 
     Task vectors (lists of d numbers) and covariance matrices become symbols ``theta_1``,
     ``Omega_1``, ... whose values are kept in ``Spec.bindings``; they need ``d`` (or fix it:
-    the first one seen sets d when ``d`` is None).  An explicit ``start`` ({"V", "Q"}) is not
-    supported from JSON: the start is the pretrained model at ``--m``.
+    the first one seen sets d when ``d`` is None).  ``start`` is ``"pretrained"`` (the default:
+    the pretrained model at ``--m``) or ``{"V": [[...]], "Q": [[...]]}``, explicit (d+2) x (d+2)
+    matrices: each block that reaches the output becomes a symbol (``v_x_start``,
+    ``Q_xx_start``...) bound to its value, scalars are kept as numbers.
     """
     if not isinstance(obj, Mapping):
         raise ValueError("spec: expected a JSON object with keys train, loss (and optionally then, name)")
@@ -266,10 +268,6 @@ def spec_from_json(obj: Any, d: int | None = None) -> Spec:
     for key in ("train", "loss"):
         if key not in obj:
             raise ValueError(f"spec: missing key {key!r}")
-    start = obj.get("start", "pretrained")
-    if start not in ("pretrained", None):
-        raise ValueError("start: expected \"pretrained\" (explicit V and Q are a REPL feature: "
-                         "symbolic.derive(start=Blocks(...)))")
     train = obj["train"]
     if not isinstance(train, list) or not all(isinstance(b, str) for b in train):
         raise ValueError(f"train: expected a list of block names ({', '.join(BLOCKS)})")
@@ -299,10 +297,52 @@ def spec_from_json(obj: Any, d: int | None = None) -> Spec:
         return out
 
     loss, then = terms("loss"), terms("then")
+    start = _json_start(obj.get("start", "pretrained"), state)
     name = obj.get("name", "spec")
     if not isinstance(name, str) or len(name) > 80:
         raise ValueError("name: expected a string of at most 80 characters")
-    return make_spec(train, loss, then, None, name, tuple(state["bindings"]))
+    return make_spec(train, loss, then, start, name, tuple(state["bindings"]))
+
+
+def _json_start(start: Any, state: dict) -> Blocks | None:
+    """``"pretrained"`` -> None; ``{"V", "Q"}`` -> Blocks of symbols bound to the given entries."""
+    if start in ("pretrained", None):
+        return None
+    if not isinstance(start, Mapping) or set(start) != {"V", "Q"}:
+        raise ValueError('start: expected "pretrained" or {"V": [[...]], "Q": [[...]]} ((d+2) x (d+2) matrices)')
+    mats = {}
+    for key in ("V", "Q"):
+        rows = start[key]
+        if (not isinstance(rows, list) or not rows or len(rows) > 66
+                or not all(isinstance(r, list) and len(r) == len(rows) for r in rows)):
+            raise ValueError(f"start.{key}: expected a square (d+2) x (d+2) matrix (a list of rows)")
+        if len(rows) < 3:
+            raise ValueError(f"start.{key}: expected a (d+2) x (d+2) matrix with d >= 1, got {len(rows)} x {len(rows)}")
+        _set_d(state, len(rows) - 2, f"start.{key}")
+        mats[key] = sp.ImmutableMatrix([[_number(x, f"start.{key}[{i}][{j}]", symbols=False)
+                                         for j, x in enumerate(r)] for i, r in enumerate(rows)])
+    from .model import mat as mat_, vec as vec_
+    from .words import Atom
+    V, Q = mats["V"], mats["Q"]
+    d = V.shape[0] - 2
+    x = slice(1, d + 1)
+
+    def bound_vec(name: str, values: sp.ImmutableMatrix):
+        if all(v == 0 for v in values):
+            return ()
+        sym = sp.MatrixSymbol(name, DIM, 1)
+        state["bindings"].append((name, sp.ImmutableMatrix(values)))
+        return vec_(sym)
+    Qxx = Q[x, x]
+    if all(v == 0 for v in Qxx):
+        qxx = ()
+    else:
+        sym = sp.MatrixSymbol("Q_xx_start", DIM, DIM)
+        state["bindings"].append(("Q_xx_start", sp.ImmutableMatrix(Qxx)))
+        qxx = mat_(Atom(sym, symmetric=Qxx == Qxx.T))
+    return Blocks(v0=V[d + 1, 0], vx=bound_vec("v_x_start", V[d + 1, x].T), vy=V[d + 1, d + 1],
+                  Q00=Q[0, 0], q0x=bound_vec("q_0x_start", Q[0, x].T), qx0=bound_vec("q_x0_start", Q[x, 0]),
+                  Qxx=qxx, Qy0=Q[d + 1, 0], qyx=bound_vec("q_yx_start", Q[d + 1, x].T))
 
 
 def _json_task(task: Any, where: str, state: dict) -> Task:
