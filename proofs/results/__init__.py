@@ -35,11 +35,12 @@ def get(result_id: str):
 
 #: results grouped by the derivations they share, (a), (b) | (c), (d), and balanced between the
 #: two processes by their measured cost: task-family (its own family derivation, about as
-#: costly as tradeoff-value) runs beside the (a)/(b) results, tradeoff-value beside (c)/(d)
+#: costly as tradeoff-value) runs beside the (a)/(b) results; tradeoff-value and dissimilarity
+#: (which reuses the (c)/(d) derivations) beside (c)/(d)
 _GROUPS = (("corollary-4.1", "corollary-4.2", "theorem-4.3", "corollary-4.4", "query-key-zero-shot",
-            "dissimilarity", "task-family"),
+            "task-family"),
            ("theorem-4.6", "proposition-4.7", "corollary-4.8", "theorem-4.9", "proposition-4.10",
-            "tradeoff-value"))
+            "tradeoff-value", "dissimilarity"))
 #: strategies whose results share the derivations of the second group
 _LATE_STRATEGIES = ("value", "value-fewshot")
 
