@@ -36,6 +36,7 @@ import os
 import sys
 from typing import Any, Sequence
 
+from proofs.cli.output import note as _say
 from proofs.cli.options import (EXIT_FAILED, EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE, PROG,
                                 ParseError, Parser, Unavailable, UsageError, formatter)
 
@@ -130,18 +131,6 @@ _OPTION_OF = {"d": "--d", "sigma2": "--sigma2", "m": "--m", "n_ft": "--n-ft", "s
               "Sigma": "--Sigma", "theta0": "--theta0", "samples": "--samples", "seed": "--seed",
               "ns": "--n", "n": "--n", "task": "--task", "strategy": "--strategy",
               "lambdas": "--lambda"}
-
-
-def _say(text: str) -> None:
-    """One line to standard error (nothing if standard error is closed)."""
-    stream = sys.stderr
-    if stream is None:
-        return
-    try:
-        stream.write(text + "\n")
-        stream.flush()
-    except (OSError, ValueError):
-        pass
 
 
 def _silence_stdout() -> None:
