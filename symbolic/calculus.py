@@ -21,12 +21,11 @@ import sympy as sp
 
 from .convert import factor_expr
 from .definitions import define
-from .forms import Form, Poly, Tr
-from .model import Blocks, MatExpr, VecExpr
+from .forms import Poly, Tr
+from .model import Blocks, MatExpr
 from .words import DIM, Atom, Word, inverse_word, simplify_word, transpose, word_expr
 
-__all__ = ["T", "perturb", "taylor", "vector_gradient", "matrix_gradient", "solve_vector",
-           "solve_matrix", "inverse_of_sum", "direction_blocks"]
+__all__ = ["T", "perturb", "taylor", "matrix_gradient", "solve_matrix", "inverse_of_sum", "direction_blocks"]
 
 #: The step of the perturbation b + t * delta.
 T = sp.Symbol("t")
@@ -66,24 +65,6 @@ def taylor(objective: Callable[[Blocks], Poly], b: Blocks, delta: Blocks, order:
 
 def _scalar(factors) -> sp.Expr:
     return sp.Mul(*[factor_expr(f) for f in factors])
-
-
-def vector_gradient(first_order: Poly, delta: sp.MatrixSymbol) -> list[tuple[sp.Expr, Word, sp.Basic]]:
-    """The gradient, as ``sum c W a``, from the first-order coefficient in direction ``delta``."""
-    out = []
-    for (factors, noises), c in first_order.terms.items():
-        hit = [f for f in factors if isinstance(f, Form) and delta in (f.left.obj, f.right.obj)]
-        if not hit:
-            continue
-        if len(hit) > 1 or (hit[0].left.obj == delta and hit[0].right.obj == delta):
-            raise ValueError("the first-order coefficient is not linear in the direction")
-        f = hit[0]
-        others = [g for g in factors if g is not f]
-        if f.left.obj == delta:
-            out.append((c * _scalar(others), f.word, f.right.obj))
-        else:
-            out.append((c * _scalar(others), transpose(f.word), f.left.obj))
-    return out
 
 
 def matrix_gradient(first_order: Poly, delta: sp.MatrixSymbol) -> list[tuple[sp.Expr, Word]]:
@@ -162,20 +143,6 @@ def _define_unique(name: tuple[str, str], expr: sp.Basic):
         k += 1
         candidate = f"{base}_{k}"
     return define(candidate, expr, tex if k == 1 else rf"{tex}^{{({k})}}")
-
-
-def solve_vector(gradient: list[tuple[sp.Expr, Word, sp.Basic]], unknown: sp.MatrixSymbol,
-                 name: tuple[str, str] | None = None) -> VecExpr:
-    """Solve ``sum c W u + sum c' W' a = 0`` for the vector ``u``: ``u = -H^{-1} b``."""
-    H = [(c, w) for c, w, a in gradient if a == unknown]
-    b = [(c, w, a) for c, w, a in gradient if a != unknown]
-    for c, _, _ in gradient:
-        if any(getattr(s, "name", None) == unknown.name for s in sp.sympify(c).atoms(sp.MatrixSymbol)):
-            raise NotImplementedError(f"{unknown.name} also appears inside a scalar (rank-one term)")
-    if not H:
-        raise ValueError(f"the gradient does not depend on {unknown.name}: it is not determined")
-    ci, winv = inverse_of_sum(H, name)
-    return tuple(_collect([(-ci * c, simplify_word(winv + w), a) for c, w, a in b]))
 
 
 def solve_matrix(gradient: list[tuple[sp.Expr, Word]], unknown: Atom,

@@ -31,7 +31,7 @@ import sympy as sp
 
 from .calculus import inverse_of_sum
 from .convert import factor_expr
-from .forms import Form, Leg, Poly, Tr, const, form
+from .forms import Form, Poly, const, form
 from .words import Word, simplify_word, transpose
 
 __all__ = ["NotQuadratic", "NotClosedForm", "Solution", "minimise_quadratic",

@@ -287,21 +287,6 @@ def _latex_name(name: str) -> str:
     return DEFINITIONS[name][1] if name in DEFINITIONS else name
 
 
-def opaque(expr: sp.Expr) -> tuple[sp.Expr, dict]:
-    """Replace traces and bilinear forms by plain symbols (for ``diff``/``solve``, which do not
-    know matrix scalars are constants in a scalar variable); returns the map back."""
-    from .printing import Bilinear
-    reps = {t: sp.Dummy(f"k{i}") for i, t in enumerate(sorted(expr.atoms(sp.Trace, Bilinear), key=sp.srepr))}
-    return expr.xreplace(reps), {v: k for k, v in reps.items()}
-
-
-def solve_scalar(expr: sp.Expr, x: sp.Symbol) -> tuple[list[sp.Expr], sp.Expr]:
-    """Stationary points of ``expr`` in the scalar ``x`` and its second derivative."""
-    e, back = opaque(expr)
-    sols = [sp.factor(sp.simplify(s)).xreplace(back) for s in sp.solve(sp.diff(e, x), x)]
-    return sols, sp.factor(sp.diff(e, x, 2)).xreplace(back)
-
-
 def tidy(e: sp.Expr) -> sp.Expr:
     """Collect an error formula by its matrix scalars and sigma, each coefficient factored."""
     from .printing import Bilinear

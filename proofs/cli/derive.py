@@ -139,7 +139,7 @@ def run_numeric(args: argparse.Namespace, spec: Any, m: Any, why: str) -> int:
         return O.EXIT_OK
     np_print = lambda M: "\n".join("    " + "  ".join(f"{x: .6g}" for x in row) for row in M)  # noqa: E731
     lines = [f"spec: {spec}", f"no closed form: {why}", "",
-             f"NUMERIC (not derived): a local minimiser of the exact loss by BFGS from the pretrained parameters,",
+             "NUMERIC (not derived): a local minimiser of the exact loss by BFGS from the pretrained parameters,",
              f"at d = {d}, sigma2 = {sigma2}, m = {m}, Sigma = {args.Sigma or 'identity'}, theta0 = {args.theta0 or 'e_1'}",
              f"  loss {r.loss:.10g} (start {r.start_loss:.10g}); {status}; gradient norm {r.gradient_norm:.2g}",
              "  V =", np_print(r.V), "  Q =", np_print(r.Q), "",

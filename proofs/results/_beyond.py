@@ -95,7 +95,6 @@ def error_at(s: Any, task: sp.Basic, n: Any) -> sp.Expr:
         return e
     e = e.xreplace(where)
     if sp.count_ops(e) < 400:   # short enough to tidy: the sigma^2 term first, the rest factored
-        from symbolic.strategies import tidy
         sig2 = [t for t in sp.Add.make_args(sp.expand(e)) if t.free_symbols == {sp.Symbol("sigma", nonnegative=True)}]
         rest = sp.factor(sp.cancel(e - sp.Add(*sig2)))
         return sp.Add(*sig2) + rest

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from symbolic import THETA, THETA0
+from symbolic import THETA
 from symbolic.words import DIM
 
 from proofs.result import Derivation, Line, Param, Result, TestError

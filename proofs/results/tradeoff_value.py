@@ -23,7 +23,7 @@ from functools import lru_cache
 
 import sympy as sp
 
-from symbolic import THETA0, N
+from symbolic import THETA0
 from symbolic.evaluate import evaluate
 from symbolic.strategies import Step
 from symbolic.words import DIM
