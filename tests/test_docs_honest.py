@@ -67,3 +67,45 @@ def test_strategy_column_names_the_strategies_of_each_statement():
     text = (ROOT / "docs" / "results" / "index.md").read_text(encoding="utf-8")
     row = next(line for line in text.splitlines() if line.startswith("| [Query key"))
     assert "`query-key`" in row and "`pretrain`" not in row
+
+
+def test_api_accepts_both_spellings_of_theta0():
+    """proofs.api takes theta0 (the command line's --theta0) and theta_0 (Result.evaluate's)."""
+    from proofs import api
+    kw = dict(d=2, sigma2=0.1, m=None, n_ft=None)
+    a = api.curve("value", "target", [0, 3], theta0=[1, 2], **kw)
+    b = api.curve("value", "target", [0, 3], theta_0=[1, 2], **kw)
+    assert a.exact == b.exact
+    assert api.params("value", d=2, theta_0=[1, 2]).V == api.params("value", d=2, theta0=[1, 2]).V
+    with pytest.raises(ValueError, match="theta0: given twice"):
+        api.curve("value", "target", [0], theta0=[1, 2], theta_0=[1, 2], **kw)
+
+
+def test_defaults_table_matches_the_code():
+    """docs/cli.md's table of m and n_ft defaults is what the parser, the protocol and the figure use."""
+    from numeric.training.protocol import Protocol
+    from proofs.cli import build_parser
+    from proofs.figures.frontier import FrontierFigureConfig
+    text = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    table = {}
+    for line in text[text.index("### Defaults (m and n_ft)"):].splitlines()[8:]:
+        if not line.startswith("| `"):
+            break
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        table[cells[0]] = (cells[1], cells[2])
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction").choices
+
+    def default(cmd: str, dest: str) -> str:
+        act = next(a for a in sub[cmd]._actions if a.dest == dest)
+        if act.required:
+            return "required (`--n-ft`)"
+        return "inf" if act.default is None else str(act.default)
+
+    for cmd in ("params", "curve"):
+        assert (default(cmd, "m"), default(cmd, "n_ft")) == table["`params`, `curve`"], cmd
+    assert (default("frontier", "m"), default("frontier", "n_ft")) == table["`frontier`"]
+    assert not any(a.dest == "m" for a in sub["table"]._actions)  # the table is the limit, always
+    p = Protocol.poster()
+    assert (str(p.m), str(p.n_ft)) == table["`figure`"]
+    assert ("inf", str(FrontierFigureConfig().n_ft)) == table["`figure --frontier`"]

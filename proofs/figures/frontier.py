@@ -237,7 +237,7 @@ def draw_frontier(cfg: FrontierFigureConfig, theory: dict, trained: dict, paths:
             ax.set_ylim(ally.min() / 1.3, ally.max() * 1.8)  # room for the labels above the curve
         cb = fig.colorbar(matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap), ax=axes, shrink=0.85, pad=0.02)
         cb.set_label(r"weight $\lambda$ of the few-shot loss")
-        labels = {"pretrain": "(a) pretrain", "full": "(b) full fine-tuning",
+        labels = {"pretrain": "(a) pretrain", "full": "(b) full",
                   "value": "(c) value (open marker: (d) can lie inside)", "value-fewshot": "(d) value-fewshot = curve at "
                   r"$\lambda \to 0^+$"}
         handles = []
