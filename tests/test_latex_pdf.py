@@ -39,6 +39,24 @@ def test_pdf_is_finished(tmp_path):
     if shutil.which("pdftotext"):
         text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True).stdout
         assert "??" not in text and "Table 1" in text
+        # no page but the last is two-thirds empty: its text reaches down at least 2/3 of the text block
+        pages = page_fill(out)
+        deepest = max(bottom for _, bottom in pages)
+        for k, (top, bottom) in enumerate(pages[:-1], start=1):
+            assert bottom - top >= 2 / 3 * (deepest - top), f"page {k} is mostly empty ({pages})"
+
+
+def page_fill(pdf: Path) -> list[tuple[float, float]]:
+    """Per page, the top and bottom (points) of its words, the page number (the lowest line) left out."""
+    import re
+    html = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True).stdout
+    out = []
+    for page in re.findall(r"<page (.*?)</page>", html, re.S):
+        ys = [(float(a), float(b)) for a, b in re.findall(r'yMin="([0-9.]+)" xMax="[0-9.]+" yMax="([0-9.]+)"', page)]
+        foot = max(b for _, b in ys)
+        body = [(a, b) for a, b in ys if b < foot - 5]
+        out.append((min(a for a, _ in body), max(b for _, b in body)))
+    return out
 
 
 def test_one_pass_would_leave_question_marks(tmp_path, monkeypatch):
