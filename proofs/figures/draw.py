@@ -91,7 +91,7 @@ def draw(result: ProtocolResult, theory: dict[str, dict | None], paths: list[Pat
             log_axis(ax.yaxis)
             ax.set_ylim(lo, hi)
             ax.set_xlim(min(p.ns) - 0.03 * span - 0.3, max(p.ns) + 0.03 * span + 0.3)
-            ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True, steps=[1, 2, 5, 10]))
             ax.set_title(TASK_TITLES[task])
             ax.set_xlabel(r"number of in-context examples $n$")
             ax.grid(True, which="major", lw=0.4, color="0.88")
