@@ -87,9 +87,12 @@ def test_the_checks_can_fail(tmp_path):
     ax.annotate("lambda = 10", (2.0, 0.15), ha="center", va="center")
     ax.annotate("first", (1.5, 0.3))
     ax.annotate("second", (1.5, 0.3))
+    ax.errorbar([1.5], [0.9], yerr=[0.01], fmt="s", ms=6, label="(b) all parameters")   # data lines of error
+    ax.errorbar([1.5], [0.9], yerr=[0.01], fmt="D", ms=6, label="(d) few-shot loss")    # bars: '_nolegend_'
     ax.set_yscale("log")
     ax.set_ylim(0.09, 1.1)
     text = "\n".join(layout_problems(fig))
+    assert "a marker of '(b) all parameters' hides one of '(d) few-shot loss'" in text
     assert "'first'" in text and "'second'" in text and "overlaps" in text
     assert "'lambda = 10'" in text and "lies on a marker of '(d)'" in text
     assert "a marker of '(a)' hides one of '(c)'" in text

@@ -124,6 +124,11 @@ def marker_points(fig: Any) -> list[MarkerPoint]:
     out: list[MarkerPoint] = []
     scale = fig.dpi / 72.0
     for ax in fig.axes:
+        # an error bar's data line is labelled '_nolegend_': its container holds the label
+        owner = {}
+        for cont in getattr(ax, "containers", []):
+            for part in cont.get_children() if hasattr(cont, "get_children") else []:
+                owner[id(part)] = cont.get_label()
         for k, line in enumerate(ax.lines):
             marker = line.get_marker()
             if not line.get_visible() or marker in (None, "None", "none", "", " ") or line.get_markersize() <= 0:
@@ -135,13 +140,15 @@ def marker_points(fig: Any) -> list[MarkerPoint]:
                 continue
             pts = line.get_transform().transform(np.column_stack([np.atleast_1d(x), np.atleast_1d(y)]))
             r = line.get_markersize() * scale / 2
-            label = line.get_gid() or line.get_label() or f"line {k}"
+            label = line.get_gid() or owner.get(id(line)) or line.get_label() or f"line {k}"
+            if label.startswith("_"):
+                label = f"line {k}"
             face = line.get_markerfacecolor()
             hollow = isinstance(face, str) and face.lower() == "none"
             lo, hi = ax.bbox.x0, ax.bbox.x1
             for px, py in pts:
                 if np.isfinite(px) and np.isfinite(py) and lo <= px <= hi and ax.bbox.y0 <= py <= ax.bbox.y1:
-                    out.append(MarkerPoint(float(px), float(py), float(r), f"{id(ax)}:{label}", hollow))
+                    out.append(MarkerPoint(float(px), float(py), float(r), f"{id(line)}:{label}", hollow))
     return out
 
 
