@@ -129,7 +129,8 @@ class Fake:
         return dict(SYMBOLS)
 
     def params(self, strategy: str, *, d: int | None = None, sigma2: Any = None, m: int | None = None,
-               n_ft: int | None = None, scale: Any = 1, Sigma: Any = None, theta0: Any = None) -> Any:
+               n_ft: int | None = None, scale: Any = 1, Sigma: Any = None, theta0: Any = None,
+               theta_0: Any = None) -> Any:
         self._record("params", strategy, d=d, sigma2=sigma2, m=m, n_ft=n_ft, scale=scale,
                      Sigma=Sigma, theta0=theta0)
         if d is None:
@@ -144,14 +145,15 @@ class Fake:
         return ParamsResult(V, Q, ["V[0, :]"], "V[-1,-1] = 1")
 
     def curve(self, strategy: str, task: str, ns: Any, *, d: int, sigma2: float, m: int | None,
-              n_ft: int | None, scale: float = 1.0, Sigma: Any = None, theta0: Any = None) -> Any:
+              n_ft: int | None, scale: float = 1.0, Sigma: Any = None, theta0: Any = None,
+              theta_0: Any = None) -> Any:
         self._record("curve", strategy, task, ns, d=d, sigma2=sigma2, m=m, n_ft=n_ft, scale=scale,
                      Sigma=Sigma, theta0=theta0)
         ns = list(ns)
         return CurveResult(ns, [sigma2 + 1.0 / (k + 1) for k in ns], sigma2)
 
     def frontier(self, lambdas: Any, *, n_ft: int | None, n: int | None = None, d: int, sigma2: Any,
-                 m: int | None = None, Sigma: Any = None, theta0: Any = None) -> Any:
+                 m: int | None = None, Sigma: Any = None, theta0: Any = None, theta_0: Any = None) -> Any:
         self._record("frontier", lambdas, n_ft=n_ft, n=n, d=d, sigma2=sigma2, m=m, Sigma=Sigma, theta0=theta0)
         lam = sp.Symbol("lambda", positive=True)
         forms = {"zero_shot": sigma2 + lam / (lam + 1), "few_shot_target": sigma2 + 1 / (lam + 1),
