@@ -230,12 +230,20 @@ def result_page(result: Any, verdict: Any, previous: Any = None, following: Any 
     if following is not None:
         nav.append(f"next: {_link(following)}")
     strategy = result.strategy
+    names = statement_strategies(result)
+    if names == [strategy]:
+        about = f"Strategy {STRATEGY_NAMES.get(strategy, strategy)} (`--strategy {strategy}`). "
+    else:
+        about = (f"Strateg{'y' if len(names) == 1 else 'ies'} {', '.join(f'`{n}`' for n in names)} "
+                 f"(as its statement names {'it' if len(names) == 1 else 'them'}"
+                 + ("" if strategy in names else
+                    f"; the parameters shown below are those of strategy {STRATEGY_NAMES.get(strategy, strategy)}")
+                 + "). ")
     parts = [
         GENERATED.format(module=module),
         f"# {result.label}: {result.title}",
         " · ".join(nav),
-        f"Strategy {STRATEGY_NAMES.get(strategy, strategy)} (`--strategy {strategy}`). "
-        f"Verdict of `icl-finetune prove`: **{'holds' if verdict.holds else 'FAILS'}**.",
+        about + f"Verdict of `icl-finetune prove`: **{'holds' if verdict.holds else 'FAILS'}**.",
         "## Statement",
     ]
     if result.claim[0]:
@@ -248,7 +256,9 @@ def result_page(result: Any, verdict: Any, previous: Any = None, following: Any 
         "## Assumptions and conventions",
         "The statement holds under these assumptions (`res.assumptions`):",
         "\n".join(f"- {a}" for a in result.assumptions) if result.assumptions else "- none",
-        f"The derived parameters of strategy `{strategy}`, with what its objective leaves free and "
+        f"The derived parameters of strategy `{strategy}`"
+        + ("" if names == [strategy] else ", which the result starts from or is a variant of")
+        + ", with what its objective leaves free and "
         f"the convention that fixes it (`print(derive(\"{strategy}\"))`):",
         _fence("text", str(derive(strategy))),
         "## Derivation",
