@@ -109,3 +109,9 @@ def test_defaults_table_matches_the_code():
     p = Protocol.poster()
     assert (str(p.m), str(p.n_ft)) == table["`figure`"]
     assert ("inf", str(FrontierFigureConfig().n_ft)) == table["`figure --frontier`"]
+
+
+def test_result_pages_name_the_strategies_of_their_statement():
+    page = (ROOT / "docs" / "results" / "query-key-zero-shot.md").read_text(encoding="utf-8")
+    header = next(line for line in page.splitlines() if line.startswith("Strateg"))
+    assert "`query-key`" in header and "--strategy pretrain" not in header
