@@ -144,10 +144,16 @@ def modes(A: np.ndarray, b: np.ndarray, u0: np.ndarray, *, projector: np.ndarray
     u0 = np.asarray(u0, dtype=float)
     projector = None if projector is None else np.asarray(projector, dtype=float)
     H = 2 * A
-    S = H if projector is None else projector @ H @ projector
     g0 = H @ u0 - 2 * np.asarray(b, dtype=float)
     if projector is not None:
         g0 = projector @ g0
+
+    def matvec(v: np.ndarray) -> np.ndarray:
+        return H @ v if projector is None else projector @ (H @ (projector @ v))
+    fast = _krylov_modes(matvec, g0, u0, len(u0))
+    if fast is not None:
+        return Modes(*fast, names=names)
+    S = H if projector is None else projector @ H @ projector
     vals, vecs = np.linalg.eigh((S + S.T) / 2)
     scale = max(float(np.abs(vals).max(initial=0.0)), 1e-300)
     coef = vecs.T @ g0
@@ -172,6 +178,66 @@ def modes(A: np.ndarray, b: np.ndarray, u0: np.ndarray, *, projector: np.ndarray
     w = np.array(ws).T if ws else np.zeros((len(u0), 0))
     u_star = u0 - w.sum(axis=1)
     return Modes(hs, w, u_star, np.asarray(u0, dtype=float).copy(), False, float(vals.max(initial=0.0)), names)
+
+
+def _lanczos(matvec, v0: np.ndarray, maxit: int, tol: float):
+    """Lanczos with full reorthogonalisation from ``v0``: (T's eigenvalues, Ritz vectors, residual
+    bounds, invariant) -- ``invariant`` when the Krylov space closed (its last beta below ``tol``)."""
+    nrm = float(np.linalg.norm(v0))
+    Qs, alphas, betas = [v0 / nrm], [], []
+    invariant = False
+    for _ in range(maxit):
+        q = Qs[-1]
+        w = matvec(q)
+        a = float(q @ w)
+        alphas.append(a)
+        Qm = np.array(Qs)
+        for _ in range(2):
+            w = w - Qm.T @ (Qm @ w)
+        bnorm = float(np.linalg.norm(w))
+        if bnorm <= tol:
+            invariant = True
+            break
+        betas.append(bnorm)
+        if len(Qs) == maxit:
+            break
+        Qs.append(w / bnorm)
+    k = len(alphas)
+    T = np.diag(alphas) + np.diag(betas[:k - 1], 1) + np.diag(betas[:k - 1], -1)
+    theta, Y = np.linalg.eigh(T)
+    last = 0.0 if invariant else betas[k - 1] if len(betas) >= k else 0.0
+    return theta, np.array(Qs[:k]).T @ Y, np.abs(last * Y[-1, :]), invariant, Y, nrm
+
+
+def _krylov_modes(matvec, g0: np.ndarray, u0: np.ndarray, p: int):
+    """The modes the start excites, from the Krylov space of (S, g_0) (it holds the whole path), and
+    the largest eigenvalue of S from a second Krylov space (deterministic start), with a residual
+    bound added so that 2/h_max never overstates the stable range.  None when either space does
+    not close quickly (then a full eigendecomposition is used)."""
+    maxit = min(p, 200)
+    scale = float(np.linalg.norm(matvec(np.ones(p) / np.sqrt(p)))) + float(np.linalg.norm(g0))
+    if float(np.linalg.norm(g0)) == 0:
+        hs, ws = [], []
+    else:
+        theta, V, _, invariant, Y, nrm = _lanczos(matvec, g0, maxit, 1e-13 * scale)
+        if not invariant:
+            return None
+        hs, ws = [], []
+        top = max(float(np.abs(theta).max(initial=0.0)), 1e-300)
+        for i, h in enumerate(theta):
+            if h > 1e-10 * top:
+                coef = nrm * Y[0, i]                      # P_h g0 = (v_h . g0) v_h, v_h = V[:, i]
+                if abs(coef) > 1e-14 * nrm:
+                    hs.append(float(h))
+                    ws.append(V[:, i] * coef / h)
+    rng = np.random.default_rng(0)
+    theta, _, res, invariant, _, _ = _lanczos(matvec, rng.standard_normal(p), maxit, 1e-13 * scale)
+    i = int(np.argmax(theta))
+    if not invariant and res[i] > 1e-9 * max(theta[i], 1e-300):
+        return None
+    h_max = float(theta[i] + res[i])
+    w = np.array(ws).T if ws else np.zeros((p, 0))
+    return hs, w, u0 - w.sum(axis=1), u0.copy(), False, h_max
 
 
 def stable_range(m: Modes) -> sp.Expr:
@@ -360,7 +426,8 @@ def trajectory(strategy: Any, *, eta: Any, steps: int, every: int = 1, flow: boo
     if task is not None:
         task_sym = sp.MatrixSymbol("theta_task", sp.Symbol("d", integer=True, positive=True), 1)
         values["theta_task"] = sp.Matrix(task) if exact else np.asarray(task, dtype=float).reshape(-1, 1)
-    env = dict(d=d, Sigma=Sigma, theta0=theta0, sigma2=sigma2, m=sp.oo if m is None else m, values=values)
+    env = dict(d=d, Sigma=Sigma, theta0=theta0, sigma2=sigma2, m=sp.oo if m is None else m, values=values,
+               cache={})
     train_q = explicit_quadratic(spec, arithmetic=arithmetic, **env)
     errs = error_quadratics(spec, n=n, task=task_sym, env=env, arithmetic=arithmetic)
     cols = tuple(errs)

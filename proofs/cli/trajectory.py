@@ -91,7 +91,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
                      help="JSON file with the d x d covariance of x (default: identity)")
     sub.add_argument("--theta0", metavar="FILE", default=None, type=O.argtype(O.parse_file_name, "--theta0"),
                      help="JSON file with the target task theta0, d numbers (default: e_1)")
-    sub.add_argument("--arithmetic", default="auto", metavar="{auto,exact,float}",
+    sub.add_argument("--arithmetic", default="auto", metavar="{auto,exact,float}", dest="traj_arithmetic",
                      type=O.argtype(lambda t, o: O.choice(o, ARITHMETIC)(t), "--arithmetic"),
                      help=f"exact spectral data (rational eigenvalues) or float64; auto: exact up to "
                           f"{AUTO_EXACT_ENTRIES} trained entries (default: auto)")
@@ -130,9 +130,15 @@ def run(args: argparse.Namespace) -> int:
         spec = T._as_spec(which, args.n_ft)
     except NotImplementedError as err:
         raise O.Unavailable(str(err)) from None
-    arithmetic = args.arithmetic
+    entries = _entries(spec, d)
+    if entries > L.MAX_TRAINED_ENTRIES:
+        raise O.UsageError(f"--d: the spec trains {entries} entries at d = {d}; expected at most "
+                           f"{L.MAX_TRAINED_ENTRIES} (the Hessian is that size squared)")
+    arithmetic = args.traj_arithmetic
     if arithmetic == "auto":
-        arithmetic = "exact" if _entries(spec, d) <= AUTO_EXACT_ENTRIES else "float"
+        arithmetic = "exact" if entries <= AUTO_EXACT_ENTRIES else "float"
+    if arithmetic == "exact" and d > L.MAX_EXACT_D:
+        raise O.UsageError(f"--arithmetic: exact needs d <= {L.MAX_EXACT_D}, got d = {d}")
     try:
         result = T.trajectory(spec, eta=O.exact(args.lr), steps=args.steps, every=every, flow=args.flow, n=args.n,
                               d=d, sigma2=O.exact(args.sigma2), m=args.m, Sigma=Sigma, theta0=theta0,
