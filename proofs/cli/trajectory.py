@@ -73,6 +73,10 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
                           "step T is always recorded")
     sub.add_argument("--flow", action="store_true",
                      help="gradient flow du/dtau = -grad E at time tau = eta * step, instead of gradient descent")
+    sub.add_argument("--numeric", action="store_true",
+                     help="strategy full (no closed form): gradient descent iterated step by step on the exact "
+                          f"population loss and gradient, float64, labelled numeric (d <= 8, at most "
+                          f"{O._bound(L.MAX_NUMERIC_STEPS)} steps)")
     sub.add_argument("--n", metavar="N", type=O.argtype(O.parse_shots, "--n"), default=None,
                      help="shots of the few-shot columns, an integer >= 0 or inf (default: inf)")
     sub.add_argument("--n-ft", metavar="N", type=O.argtype(O.parse_n_ft, "--n-ft"), default=None, dest="n_ft",
@@ -123,9 +127,14 @@ def run(args: argparse.Namespace) -> int:
     import sympy as sp
     from symbolic.quadratic import NotQuadratic
     from proofs import trajectories as T
+    if not hasattr(which, "train") and which == "full" and args.numeric:
+        return _numeric_full(args, d, Sigma, theta0, task, every)
     if not hasattr(which, "train") and which in ("pretrain", "full"):
         raise O.Unavailable(f"--strategy {which}: no closed form (the loss is not quadratic in what it trains: "
-                            "V and Q move together)")
+                            "V and Q move together)" + ("; --numeric gives full's path numerically" if which == "full" else
+                                                        "; pretraining has no start to follow a path from"))
+    if args.numeric:
+        raise O.UsageError("--numeric: only for --strategy full (every other strategy here has a closed form)")
     try:
         spec = T._as_spec(which, args.n_ft)
     except NotImplementedError as err:
@@ -247,3 +256,44 @@ def _latex(r: Any, settings: dict) -> str:
         body.append(f"{row.step} & " + " & ".join(F.fmt_float(row.values[c]) for c in r.columns) + r" \\")
     body.append(r"\end{tabular}")
     return "\n".join(body) + "\n"
+
+
+def _numeric_full(args: argparse.Namespace, d: int, Sigma: Any, theta0: Any, task: Any, every: int) -> int:
+    """``--strategy full --numeric``: the path iterated in float64 (proofs.numeric_trajectory)."""
+    from proofs.numeric_trajectory import MAX_NUMERIC_D, full_trajectory
+    from proofs.cli import output as F
+    if d > MAX_NUMERIC_D:
+        raise O.UsageError(f"--d: expected at most {MAX_NUMERIC_D} with --numeric (the moment tensor has (d+1)^6 entries), got {d}")
+    if args.steps > L.MAX_NUMERIC_STEPS:
+        raise O.UsageError(f"--steps: expected at most {O._bound(L.MAX_NUMERIC_STEPS)} with --numeric, got {args.steps}")
+    if args.flow:
+        raise O.UsageError("--flow: not available with --numeric")
+    to_list = (lambda M: None if M is None else [float(x) for x in (M.tolist() if hasattr(M, "tolist") else M)])
+    th = None if theta0 is None else [float(x) for x in (list(theta0) if not hasattr(theta0, "tolist") else
+                                                         sum(([y] if not isinstance(y, list) else y for y in theta0.tolist()), []))]
+    rows, (V, Q), diverged = full_trajectory(eta=float(args.lr), steps=args.steps, every=every, d=d,
+                                             sigma2=O.exact(args.sigma2), Sigma=Sigma, theta0=th, n=args.n,
+                                             task=None if task is None else [float(x) for x in task])
+    cols = list(rows[0][1]) if rows else []
+    inf = lambda v: "inf" if v is None else v  # noqa: E731
+    settings = {"strategy": "full", "numeric": True, "lr": float(args.lr), "steps": args.steps, "every": every,
+                "n": inf(args.n), "d": d, "sigma2": float(args.sigma2), "Sigma": args.Sigma or "identity",
+                "theta0": args.theta0 or "e_1"}
+    note = ("numeric: full fine-tuning's loss is quartic; gradient descent iterated step by step on the exact "
+            "population loss and gradient (Gaussian moments, float64), from the pretrained parameters (m = inf)")
+    if args.format == "json":
+        F.write(F.dump_json({"rows": [{"step": t, **e} for t, e in rows], "columns": cols, "numeric": True,
+                             "end": {"V_last_row": [float(x) for x in V[-1]], "Q": Q.tolist()},
+                             "diverged": None if diverged is None else {"step": diverged},
+                             "convention": CONVENTION, "notes": [note], "settings": settings}))
+        return O.EXIT_OK
+    heads = {"zero_shot": "zero-shot", "few_shot_target": "target", "few_shot_opposite": "opposite", "task": "task"}
+    lines = [f"# NUMERIC gradient descent (no closed form); " + ", ".join(f"{k}={v}" for k, v in settings.items()),
+             f"# {note}", f"{'step':>10}" + "".join(f"  {heads[c]:>13}" for c in cols)]
+    for t, e in rows:
+        lines.append(f"{t:>10}" + "".join(f"  {F.fmt_float(e[c]):>13}" for c in cols))
+    if diverged is not None:
+        lines.append(f"diverges: from step {diverged} the loss or an error exceeds 10^6 times its start; rows stop there")
+    lines.append("end: V's last row = " + ", ".join(F.fmt_float(x) for x in V[-1]))
+    F.write("\n".join(lines) + "\n")
+    return O.EXIT_OK
