@@ -156,3 +156,12 @@ def test_bad_input(kw, message):
 def test_no_closed_form_for_full():
     with pytest.raises(NotImplementedError):
         trajectory("full", eta=R(1, 1000), steps=10, d=2, sigma2=R(1, 10))
+
+
+def test_two_stage_trajectory_ends_at_the_derived_point():
+    """The command's path for (d): its t -> oo point (the second stage's limit) is (d)'s derived point."""
+    r = trajectory("value-fewshot", n_ft=3, eta=R(1, 10**6), steps=10, every=10, d=3, sigma2=R(1, 5),
+                   Sigma=SIGMA, theta0=THETA0)
+    ok, limit, derived = limit_check(value_fewshot_spec(3), d=3, Sigma=SIGMA, theta0=THETA0, sigma2=R(1, 5))
+    assert ok
+    assert [sp.nsimplify(x) for x in r.limit.values()] == list(derived)
