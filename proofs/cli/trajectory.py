@@ -20,7 +20,7 @@ CONVENTION = ("gradient descent on the trained blocks' entries, u <- u - eta gra
 
 def parse_lr(text: str, option: str = "--lr") -> Any:
     """``--lr``: the step eta, a number > 0 (read exactly; at most 1e300)."""
-    value = O._real(text, option, "a number > 0")
+    value = O._real(text, option, "a number > 0", "at most 1e300, at least 1e-300")
     if value <= 0:
         raise O.UsageError(f"{option}: expected a number > 0, got {O._show(text)}")
     return value
