@@ -165,3 +165,16 @@ def test_two_stage_trajectory_ends_at_the_derived_point():
     ok, limit, derived = limit_check(value_fewshot_spec(3), d=3, Sigma=SIGMA, theta0=THETA0, sigma2=R(1, 5))
     assert ok
     assert [sp.nsimplify(x) for x in r.limit.values()] == list(derived)
+
+
+@pytest.mark.parametrize("strategy, n_ft", [("value", None), ("value-fewshot", 3)])
+def test_last_row_is_the_curve_commands_error(strategy, n_ft):
+    """Far along the path the rows are the derived strategy's errors as `curve` gives them."""
+    from proofs import api
+    r = trajectory(strategy, n_ft=n_ft, eta=R(1, 200), steps=20000, every=20000, d=3, sigma2=R(1, 10), n=4)
+    last = r.rows[-1].values
+    for col, task in (("few_shot_target", "target"), ("few_shot_opposite", "opposite")):
+        c = api.curve(strategy, task, [0, 4], d=3, sigma2=R(1, 10), m=None, n_ft=n_ft)
+        assert abs(last[col] - c.error[1]) < 1e-12
+        if task == "target":
+            assert abs(last["zero_shot"] - c.error[0]) < 1e-12
