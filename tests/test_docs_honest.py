@@ -115,3 +115,14 @@ def test_result_pages_name_the_strategies_of_their_statement():
     page = (ROOT / "docs" / "results" / "query-key-zero-shot.md").read_text(encoding="utf-8")
     header = next(line for line in page.splitlines() if line.startswith("Strateg"))
     assert "`query-key`" in header and "--strategy pretrain" not in header
+
+
+def test_cli_reference_lists_every_subcommand():
+    """docs/cli.md's table of subcommands is the parser's (no count to go stale: it says 'below')."""
+    from proofs.cli import build_parser
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction").choices
+    text = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    table = text[text.index("| subcommand | what it does |"):].split("\n\n", 1)[0]
+    listed = set(re.findall(r"^\| \[`([\w-]+)`\]", table, re.M))
+    assert listed == set(sub), (sorted(listed), sorted(sub))
