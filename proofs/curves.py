@@ -173,6 +173,10 @@ def curve(strategy: str, task: str, ns: Sequence[int], *, d: int, sigma2: Any, m
     if C == 0:
         raise ValueError("scale: expected a nonzero number, got 0")
     arithmetic, precision = choose(d, arithmetic, precision)
+    from proofs.concrete_spec import needs_concrete
+    if needs_concrete(name) and not _has_closed_form(name, m):
+        return _concrete_curve(name, task, ns, d, sigma2, m, Sigma, theta0,
+                               "float" if arithmetic == "mp" else arithmetic)
     if arithmetic != "exact":
         return _numeric_curve(name, task, ns, d, sigma2, m, n_ft, C, Sigma, theta0, arithmetic, precision)
     env = setting(d, Sigma, theta0, sigma2 if sigma2 is not None else 0)
@@ -292,3 +296,31 @@ def exact_error(V: Any, Q: Any, theta: Any, Sigma: Any, sigma2: Any, n: int) -> 
     value = error_function(_general_error_poly(), env)
     value = value.subs(N, k) if value.has(N) else value
     return value if value.is_number else sp.simplify(value)
+
+
+def _has_closed_form(spec: Any, m: Any) -> bool:
+    """Whether the general derivation gives ``spec`` a closed form at symbolic d."""
+    from symbolic.quadratic import NotClosedForm
+    from proofs.setting import derived
+    try:
+        derived(spec, m, None)
+    except NotClosedForm:
+        return False
+    return True
+
+
+def _concrete_curve(spec: Any, task: Any, ns: list[int], d: int, sigma2: Any, m: Any, Sigma: Any,
+                    theta0: Any, arithmetic: str) -> CurveResult:
+    """The curve of a spec without a closed form at symbolic d (Q_xx reaching its loss): its
+    minimiser at this setting (:mod:`proofs.concrete_spec`), its errors from the closed form
+    with every block symbolic."""
+    from proofs.concrete_spec import concrete_errors, concrete_minimiser
+    if not isinstance(task, str):
+        raise ValueError("task: a spec trained at a concrete setting takes 'target' or 'opposite', not an angle")
+    s2 = sigma2 if sigma2 is not None else 0
+    sol = concrete_minimiser(spec, d=d, Sigma=Sigma, theta0=theta0, sigma2=s2,
+                             m=sp.oo if m is None else m, arithmetic=arithmetic)
+    vals, lim = concrete_errors(sol, task, ns, d=d, Sigma=Sigma, theta0=theta0, sigma2=s2)
+    if arithmetic == "exact":
+        return CurveResult(ns, [float(v) for v in vals], float(lim), list(vals), lim, sp.nan)
+    return CurveResult(ns, list(vals), float(lim), arithmetic=arithmetic)
