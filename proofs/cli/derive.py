@@ -147,20 +147,38 @@ def run_numeric(args: argparse.Namespace, spec: Any, m: Any, why: str) -> int:
             "iterations": r.iterations, "gradient_norm": r.gradient_norm, "converged": bool(r.converged),
             "errors": {k: float(v) for k, v in r.errors.items()},
             "errors_exact": {k: F.expr_json(v) for k, v in r.errors.items()},
+            "starts": [{"start": k, "loss": lo, "gradient_norm": g, "converged": c, "iterations": it}
+                       for k, lo, g, c, it in r.starts],
+            "spread": r.spread, "seed": r.seed,
         }))
-        return O.EXIT_OK
+        return _numeric_status(r)
     np_print = lambda M: "\n".join("    " + "  ".join(f"{x: .6g}" for x in row) for row in M)  # noqa: E731
     lines = [f"spec: {spec}", f"no closed form: {why}", "",
-             "NUMERIC (not derived): a local minimiser of the exact loss by BFGS from the pretrained parameters,",
+             "NUMERIC (not derived): the best local minimum of the exact loss by BFGS from several starts (below),",
              f"at d = {d}, sigma2 = {sigma2}, m = {m}, Sigma = {args.Sigma or 'identity'}, theta0 = {args.theta0 or 'e_1'}",
              f"  loss {r.loss:.10g} (start {r.start_loss:.10g}); {status}; gradient norm {r.gradient_norm:.2g}",
              "  V =", np_print(r.V), "  Q =", np_print(r.Q), "",
              "exact errors at these (numeric) parameters:",
              f"  zero-shot on theta0: {float(r.errors['zero_shot']):.10g}",
              f"  n -> oo on theta0: {float(r.errors['few_shot_target']):.10g}",
-             f"  n -> oo on -theta0: {float(r.errors['few_shot_opposite']):.10g}"]
+             f"  n -> oo on -theta0: {float(r.errors['few_shot_opposite']):.10g}", "",
+             f"starts ({len(r.starts)}: the pretrained parameters and random perturbations of them, seed {r.seed}):"]
+    lines += [f"  {k:<12} loss {lo:.10g}  gradient norm {g:.2g}  {'converged' if c else 'NOT converged'} "
+              f"({it} iterations)" for k, lo, g, c, it in r.starts]
+    lines.append("  spread across " + ("the converged starts" if any(c for *_, c, _ in r.starts) else "all starts")
+                 + ": " + ", ".join(f"{k} {v:.2g}" for k, v in r.spread.items()))
     F.write("\n".join(lines) + "\n")
-    return O.EXIT_OK
+    return _numeric_status(r)
+
+
+def _numeric_status(r: Any) -> int:
+    """Exit 0 only when the best start converged; else a line on standard error and status 1."""
+    from proofs.cli import output as F
+    if r.converged:
+        return O.EXIT_OK
+    F.note(f"{O.PROG} derive: the numeric optimiser did NOT converge (gradient norm {r.gradient_norm:.2g} "
+           f"after {r.iterations} iterations): the parameters printed are not a minimiser")
+    return O.EXIT_FAILED
 
 
 def _concrete_setting_given(args: argparse.Namespace) -> bool:
