@@ -140,7 +140,8 @@ def _stage(loss: tuple[Term, ...], blocks: Blocks, unknowns: list, naming, start
     if matrices and reaches(L, matrices[0]):
         # Q_xx reaches the loss: a structured solution in a span of words, checked exactly
         sol, steps = structured_minimiser(lambda b: loss_poly(b, loss), blocks, matrices[0], scalars, vectors,
-                                          start, _substitute, naming, starts)
+                                          start, _substitute, naming, starts,
+                                          family=any(not t.task.is_fixed for t in loss))
         sol.notes = list(sol.notes)
         setattr(sol, "steps", steps)
         return sol, L

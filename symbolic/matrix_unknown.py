@@ -28,7 +28,9 @@ Refused (:class:`symbolic.quadratic.NotClosedForm`, with the reason):
   range of the Hessian) is not read off the span;
 * the check fails: the span does not close (e.g. a task family, whose covariance makes
   ``(a Sigma + b Sigma Omega Sigma)^{-1}`` appear), and the residual's first term is named;
-* more than :data:`MAX_VECTORS` constant vectors (the span would grow as their square).
+* more than :data:`MAX_VECTORS` constant vectors (the span would grow as their square);
+* a task family in the loss (``family=True``): not tried, for the reason above (and its
+  Galerkin system is large enough to take minutes).
 """
 from __future__ import annotations
 
@@ -45,8 +47,9 @@ from .words import DIM, Atom, simplify_word, transpose
 
 __all__ = ["structured_minimiser", "span_of", "MAX_VECTORS"]
 
-#: largest number of constant vectors the span is built from (4 P a b^T R words per pair)
-MAX_VECTORS = 3
+#: largest number of constant vectors the span is built from (4 P a b^T R words per pair; with two
+#: vectors, 17 coefficients, the Galerkin solve ran for over 8 minutes at symbolic d and was stopped)
+MAX_VECTORS = 1
 _CHECK = sp.MatrixSymbol("E_check", DIM, DIM)
 
 
@@ -81,10 +84,14 @@ def structured_minimiser(loss_of: Callable[[Blocks], Poly], blocks: Blocks, X: s
                          scalars: Sequence[sp.Symbol], vectors: Sequence[sp.Basic], start: Blocks,
                          substitute: Callable[[Blocks, dict], Blocks],
                          naming: Callable[[int], tuple[str, str] | None] | None = None,
-                         starts: dict | None = None) -> tuple[Solution, list[str]]:
+                         starts: dict | None = None, family: bool = False) -> tuple[Solution, list[str]]:
     """Minimise the loss over the other unknowns and Q_xx = X in the span (module docstring);
     returns the :class:`Solution` (``values[X]``: the candidate as ``(coeff, word)`` terms)
     and the recorded steps.  Raises :class:`NotClosedForm` with the reason."""
+    if family:
+        raise NotClosedForm("Q_xx with a task family N(mu, Omega) in the loss: the structured span is not tried "
+                            "(the family's covariance puts Sigma Omega Sigma beside Sigma in the Hessian, whose "
+                            "inverse is no finite sum of the span's words)")
     L = loss_of(blocks)
     vecs = _constant_vectors(L, set(vectors))
     if len(vecs) > MAX_VECTORS:
@@ -107,9 +114,20 @@ def structured_minimiser(loss_of: Callable[[Blocks], Poly], blocks: Blocks, X: s
     cvals = {c: sol.values.get(c, sp.S.Zero) for c in cs}
     cand = _collect([(sp.sympify(c).xreplace(cvals), w) for c, w in terms])
     # -- the exact check: grad_{Q_xx} L = 0 as a matrix, at symbolic d
+    # (long coefficients stand as symbols kappa_i through the Wick expansion, substituted after)
     values = {k: v for k, v in sol.values.items() if k not in cvals}
-    check = substitute(blocks.with_(Qxx=tuple(cand) + ((sp.S.One, (Atom(_CHECK),)),)), values)
-    residual = _gradient(loss_of(check), {s: v for s, v in values.items() if isinstance(s, sp.Symbol)})
+    kappa: dict = {}
+
+    def short(c: sp.Expr) -> sp.Expr:
+        if sp.sympify(c).is_number:
+            return c
+        k = sp.Symbol(f"kappa_{len(kappa)}")
+        kappa[k] = c
+        return k
+    abstract = {u: ([(short(c), w, a) for c, w, a in v] if isinstance(v, list) else short(v)) for u, v in values.items()}
+    check = substitute(blocks.with_(Qxx=tuple((short(c), w) for c, w in cand) + ((sp.S.One, (Atom(_CHECK),)),)),
+                       abstract)
+    residual = _gradient(loss_of(check), kappa)
     if residual:
         (key, coeff), = list(residual.items())[:1]
         raise NotClosedForm(
@@ -134,7 +152,20 @@ def _collect(terms: list) -> list:
     for c, w in terms:
         w = simplify_word(tuple(w))
         acc[w] = acc.get(w, 0) + c
-    return [(sp.factor(c), w) for w, c in acc.items() if sp.simplify(c) != 0]
+    out = []
+    for w, c in acc.items():
+        c = _normal(c)
+        if c != 0:
+            out.append((_factor(c), w))
+    return out
+
+
+def _factor(c: sp.Expr) -> sp.Expr:
+    """``factor`` with traces and bilinear forms held as symbols (far cheaper)."""
+    from .printing import Bilinear
+    atoms = sp.sympify(c).atoms(sp.Trace, Bilinear)
+    reps = {t: sp.Dummy() for t in atoms}
+    return sp.factor(sp.sympify(c).xreplace(reps)).xreplace({v: k for k, v in reps.items()})
 
 
 def _normal(c: sp.Expr) -> sp.Expr:
