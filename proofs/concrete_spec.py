@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-__all__ = ["ConcreteSolution", "concrete_minimiser", "needs_concrete", "EIGH_MAX"]
+__all__ = ["ConcreteSolution", "concrete_minimiser", "needs_concrete", "free_text", "EIGH_MAX"]
 
 #: largest number of trained entries for which the float path eigen-decomposes A (d = 32 for Q_xx)
 EIGH_MAX = 1100
@@ -85,7 +85,8 @@ class ConcreteSolution:
 def needs_concrete(spec: Any) -> bool:
     """Whether ``spec`` trains Q_xx (and no block of V): its derivation at symbolic d may have no
     closed form, and the concrete minimiser answers at any setting."""
-    return "Qxx" in spec.train and not any(b in ("v0", "vx", "vy") for b in spec.train)
+    train = getattr(spec, "train", ())
+    return "Qxx" in train and not any(b in ("v0", "vx", "vy") for b in train)
 
 
 def concrete_minimiser(spec: Any, *, d: int, Sigma: Any = None, theta0: Any = None, sigma2: Any = 0,
@@ -193,48 +194,6 @@ def _float_stage(A: np.ndarray, b: np.ndarray, u0: np.ndarray):
     if info != 0 and res > 1e-8:
         raise ValueError(f"MINRES did not converge (info {info}, relative residual {res:.2g})")
     return u, None, None, res
-
-
-def _block_env(V: Any, Q: Any, d: int) -> dict[str, Any]:
-    x = slice(1, d + 1)
-    return {"v_0": V[d + 1, 0], "v_x": V[d + 1, x].reshape(-1, 1) if isinstance(V, np.ndarray) else V[d + 1, x].T,
-            "v_y": V[d + 1, d + 1], "Q_00": Q[0, 0],
-            "q_0x": Q[0, x].reshape(-1, 1) if isinstance(Q, np.ndarray) else Q[0, x].T,
-            "q_x0": Q[x, 0].reshape(-1, 1) if isinstance(Q, np.ndarray) else Q[x, 0],
-            "Q_xx": Q[x, x], "Q_y0": Q[d + 1, 0],
-            "q_yx": Q[d + 1, x].reshape(-1, 1) if isinstance(Q, np.ndarray) else Q[d + 1, x].T}
-
-
-def concrete_errors(sol: ConcreteSolution, task: str, ns: list[int], *, d: int, Sigma: Any = None,
-                    theta0: Any = None, sigma2: Any = 0) -> tuple[list[Any], Any]:
-    """``E(V, Q, n; theta)`` of the solution's (V, Q) at each n and its limit n -> oo, on
-    ``theta = theta_0`` (``task='target'``) or ``-theta_0`` (``'opposite'``): the closed form
-    with every block symbolic (the Wick derivation) at the explicit matrices, in the solution's
-    arithmetic (exact values, or floats)."""
-    from symbolic import THETA, N, expected_error
-    from symbolic.strategy import limit_poly
-    if task not in ("target", "opposite"):
-        raise ValueError(f"task: expected 'target' or 'opposite', got {task!r}")
-    sign = 1 if task == "target" else -1
-    p = expected_error(None, THETA, N)
-    lim = limit_poly(p, N)
-    if sol.arithmetic == "exact":
-        from proofs.curves import _at_each_n, error_function
-        from proofs.setting import setting
-        env = setting(d, Sigma, theta0, sigma2)
-        env.update(_block_env(sol.V, sol.Q, d))
-        env["theta"] = sign * env["theta_0"]
-        formula = error_function(p, env)
-        return _at_each_n(formula, N, ns), error_function(lim, env)
-    from symbolic.evaluate import numeric_env
-    from proofs.arithmetic import numeric_setting
-    env, _ = numeric_setting(d, Sigma, theta0, sigma2)
-    env.update(_block_env(np.asarray(sol.V, dtype=float), np.asarray(sol.Q, dtype=float), d))
-    env["theta"] = sign * env["theta_0"]
-    ne = numeric_env(env, "float")
-    vals = ne.bind(n=np.array(ns, dtype=np.float64)).poly(p) if ns else []
-    vals = [float(v) for v in np.broadcast_to(np.asarray(vals, dtype=np.float64), (len(ns),))]
-    return vals, float(ne.poly(lim))
 
 
 def free_text(sol: ConcreteSolution, limit: int = 8) -> list[str]:

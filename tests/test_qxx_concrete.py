@@ -21,7 +21,8 @@ import sympy as sp
 
 from symbolic.concrete import concrete_error
 from symbolic.spec import spec_from_json
-from proofs.concrete_spec import concrete_errors, concrete_minimiser
+from proofs.concrete_spec import concrete_minimiser
+from proofs.curves import concrete_errors
 
 ROOT = Path(__file__).resolve().parent.parent
 S2 = sp.Rational(1, 10)

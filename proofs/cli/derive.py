@@ -192,7 +192,8 @@ def run_concrete(args: argparse.Namespace, spec: Any, m: Any, why: str) -> int:
     from proofs.cli import output as F
     from proofs.arithmetic import choose, label
     from proofs.cli.files import load_spec
-    from proofs.concrete_spec import concrete_errors, concrete_minimiser, free_text
+    from proofs.concrete_spec import concrete_minimiser, free_text
+    from proofs.curves import concrete_errors
     if args.format == "latex":
         raise O.UsageError("--format: latex is for closed forms at symbolic d; use text or json with --d")
     d, Sigma, theta0 = setting(args, need_d=False)
