@@ -12,7 +12,13 @@ the min and median of K runs, wall and CPU (children's user + system time).  Ref
 fresh ``python -c "import sympy"`` in the same run; every figure is also printed as a ratio
 to it.  CPU time is the figure to compare on a shared machine.
 
-Measured: see the report of issue 15 (and the table this script prints).
+Measured 2026-12-03 (1 run, a 2-core machine at load average 15-17; wall is ~5x CPU there):
+reference import sympy cpu 0.32 s; query-xx d = 4 exact cpu 0.76 s (wall 3.9 s); query-all d = 4
+exact cpu 1.08 s (5.5 s); query-xx d = 64 cpu 0.91 s (5.6 s; the closed form evaluated);
+query-xx-inf d = 4 exact cpu 0.71 s (3.6 s); query-xx-inf d = 64 float (explicit quadratic of
+4,096 entries + MINRES) cpu 4.05 s, wall 19.7 s under that load: within the 10 s budget in CPU,
+not in wall on the loaded machine.  Most of the last is building the 4096 x 4096 Hessian
+(symbolic/explicit.py's Kronecker blocks, copied by reshape).
 """
 from __future__ import annotations
 
