@@ -276,19 +276,27 @@ def _general_error_poly():
     return expected_error(None, THETA, N)
 
 
-def exact_error(V: Any, Q: Any, theta: Any, Sigma: Any, sigma2: Any, n: int) -> sp.Expr:
-    """Exact E(V, Q, n; theta) of explicit (d+2) x (d+2) matrices V, Q, from the derived
-    closed form with every block symbolic: ``v = V[-1, :]``, Q's blocks read off Q."""
+def exact_error(V: Any, Q: Any, theta: Any, Sigma: Any, sigma2: Any, n: int, *,
+                arithmetic: str | None = "exact", precision: int | None = None) -> Any:
+    """E(V, Q, n; theta) of explicit (d+2) x (d+2) matrices V, Q, from the derived closed form
+    with every block symbolic: ``v = V[-1, :]``, Q's blocks read off Q.  Exact by default (a
+    SymPy number); ``arithmetic`` None chooses by d (:func:`proofs.arithmetic.choose`), ``float``
+    gives a float, ``mp`` an mpmath number of ``precision`` digits."""
     from symbolic import N
     from symbolic.validation import check_count, check_matrix, check_nonnegative, check_spd, check_vector
+    d = len(Sigma.tolist() if hasattr(Sigma, "tolist") else list(Sigma))
+    from proofs.arithmetic import choose
+    arithmetic, precision = choose(d, arithmetic, precision)
+    k = int(check_count(n, "n", allow_inf=False, allow_symbol=False))
+    x = slice(1, d + 1)
+    if arithmetic != "exact":
+        return _numeric_error(V, Q, theta, Sigma, sigma2, k, d, arithmetic, precision)
     S = sp.Matrix(check_spd(Sigma, "Sigma"))
     d = S.shape[0]
     Vm = sp.Matrix(check_matrix(V, "V", (d + 2, d + 2)))
     Qm = sp.Matrix(check_matrix(Q, "Q", (d + 2, d + 2)))
     th = sp.Matrix(check_vector(theta, "theta", d))
     s2 = check_nonnegative(sigma2, "sigma2")
-    k = int(check_count(n, "n", allow_inf=False, allow_symbol=False))
-    x = slice(1, d + 1)
     env = {"Sigma": S, "theta": th, "sigma": sp.sqrt(s2),
            "v_0": Vm[d + 1, 0], "v_x": Vm[d + 1, x].T, "v_y": Vm[d + 1, d + 1],
            "Q_00": Qm[0, 0], "q_0x": Qm[0, x].T, "q_x0": Qm[x, 0], "Q_xx": Qm[x, x],
@@ -367,3 +375,44 @@ def concrete_errors(sol: Any, task: str, ns: list[int], *, d: int, Sigma: Any = 
     vals = ne.bind(n=np.array(ns, dtype=np.float64)).poly(p) if ns else []
     vals = [float(v) for v in np.broadcast_to(np.asarray(vals, dtype=np.float64), (len(ns),))]
     return vals, float(ne.poly(lim))
+def _numeric_error(V: Any, Q: Any, theta: Any, Sigma: Any, sigma2: Any, n: int, d: int, arithmetic: str,
+                   precision: int | None) -> Any:
+    """:func:`exact_error` in float64 or mpmath (the inputs checked in float64 first)."""
+    from symbolic.evaluate import Numeric, numeric_env
+    from symbolic.validation import check_nonnegative
+    from proofs.arithmetic import check_sigma, numeric_setting
+    num = Numeric(arithmetic, precision)
+    check_sigma(Sigma, d)
+    for M, name in ((V, "V"), (Q, "Q")):
+        a = _finite(M, name)
+        if a.shape != (d + 2, d + 2):
+            raise ValueError(f"{name}: expected shape {d + 2}x{d + 2}, got {'x'.join(map(str, a.shape))}")
+    env, _ = numeric_setting(d, Sigma, theta, None, exact_inputs=True)
+    Vm, Qm = num.matrix(V), num.matrix(Q)
+    x = slice(1, d + 1)
+
+    def block(M: Any, rows: slice, cols: slice) -> Any:
+        if num.ctx is None:
+            return M[rows, cols]
+        return M[rows.start:rows.stop, cols.start:cols.stop]
+
+    r, c0, y = slice(d + 1, d + 2), slice(0, 1), slice(d + 1, d + 2)
+    s2 = check_nonnegative(sigma2, "sigma2")
+    values = {"Sigma": env["Sigma"], "theta": env["theta_0"], "sigma": sp.sqrt(s2),
+              "v_0": num.entry(block(Vm, r, c0)), "v_x": num.transpose(block(Vm, r, x)),
+              "v_y": num.entry(block(Vm, r, y)), "Q_00": num.entry(block(Qm, c0, c0)),
+              "q_0x": num.transpose(block(Qm, c0, x)), "q_x0": block(Qm, x, c0), "Q_xx": block(Qm, x, x),
+              "Q_y0": num.entry(block(Qm, y, c0)), "q_yx": num.transpose(block(Qm, y, x)), "n": n}
+    ne = numeric_env(values, arithmetic, precision)
+    return ne.poly(_general_error_poly())
+
+
+def _finite(M: Any, name: str) -> Any:
+    import numpy as np
+    try:
+        a = np.array(M.tolist() if hasattr(M, "tolist") and not isinstance(M, np.ndarray) else M, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"{name}: expected a matrix of real numbers") from None
+    if a.ndim != 2 or not np.all(np.isfinite(a)):
+        raise ValueError(f"{name}: expected a matrix of finite real numbers")
+    return a

@@ -211,6 +211,10 @@ class _Matrices:
 
     def __init__(self, env: dict, d: int, arithmetic: str):
         self.env, self.d, self.arith = env, d, arithmetic
+        self.num = None
+        if arithmetic == "float" and _EVAL_ARITH:
+            from .evaluate import numeric_env
+            self.num = numeric_env(env, "float")   # one cache: each derived matrix inverted once
         self.atoms: dict = {}
         self.vectors: dict = {}
         self.words: dict = {}
@@ -226,8 +230,8 @@ class _Matrices:
         if a not in self.atoms:
             if a.transposed and Atom(a.expr, a.symmetric, False) in self.atoms:
                 self.atoms[a] = self.atoms[Atom(a.expr, a.symmetric, False)].T
-            elif _EVAL_ARITH:
-                self.atoms[a] = self._conv(evaluate_matrix(a.matrix, self.env, arithmetic=self.arith))
+            elif self.num is not None:
+                self.atoms[a] = self._conv(evaluate_matrix(a.matrix, self.num, arithmetic="float"))
             else:
                 self.atoms[a] = self._conv(evaluate_matrix(a.matrix, self.env))
         return self.atoms[a]
@@ -265,6 +269,8 @@ class _Matrices:
         return v
 
     def scalar(self, c: sp.Basic) -> Any:
+        if self.num is not None:
+            return float(evaluate(c, self.num, arithmetic="float"))
         out = evaluate(c, self.env)
         if self.arith == "float":
             return float(out)
@@ -410,7 +416,7 @@ def _terms_and_start(spec_or_terms: Any, train: Sequence[str] | None, start: Blo
 def explicit_quadratic(spec_or_terms: Any, train: Sequence[str] | None = None, *, d: int | None = None,
                        Sigma: Any = None, theta0: Any = None, sigma2: Any = 0, m: Any = sp.oo,
                        start: Blocks | None = None, values: dict | None = None,
-                       arithmetic: str = "exact", stage: str = "loss") -> ExplicitQuadratic:
+                       arithmetic: str = "exact", stage: str = "loss", cache: dict | None = None) -> ExplicitQuadratic:
     r"""The loss of a spec (or of loss terms with ``train``) as ``u^T A u - 2 b^T u + c``.
 
     ``spec_or_terms``: a :class:`symbolic.spec.Spec` (its first loss, or its second with
@@ -419,7 +425,9 @@ def explicit_quadratic(spec_or_terms: Any, train: Sequence[str] | None = None, *
     None), ``theta0`` (e_1 when None), ``sigma2``, ``m`` (pretraining context length, oo by
     default), ``start`` (Blocks; the spec's or the pretrained parameters at m when None),
     ``values`` (numbers or matrices for other symbols: weights such as lambda, task vectors).
-    ``arithmetic``: ``"exact"`` (SymPy numbers) or ``"float"`` (float64, any d).
+    ``arithmetic``: ``"exact"`` (SymPy numbers) or ``"float"`` (float64, any d).  ``cache``: a dict
+    the caller keeps for several quadratics at the *same* setting (the validated setting and the
+    atoms' matrices are then computed once).
 
     Raises :class:`symbolic.quadratic.NotQuadratic` when V and Q are both trained (the loss is
     quartic) and ValueError on bad input.
@@ -435,12 +443,18 @@ def explicit_quadratic(spec_or_terms: Any, train: Sequence[str] | None = None, *
     if any(b in ("v0", "vx", "vy") for b in trained) and any(b not in ("v0", "vx", "vy") for b in trained):
         raise NotQuadratic(f"train: {', '.join(trained)} moves blocks of both V and Q; the loss is quartic")
     m = sp.sympify(m)
-    env, d = _environment(d, Sigma, theta0, sigma2, m, {**bindings, **(values or {})}, arithmetic)
+    key = ("setting", arithmetic, tuple(sorted(bindings)))
+    if cache is not None and key in cache:
+        env, d, mats = cache[key]
+    else:
+        env, d = _environment(d, Sigma, theta0, sigma2, m, {**bindings, **(values or {})}, arithmetic)
+        mats = _Matrices(env, d, arithmetic)
+        if cache is not None:
+            cache[key] = (env, d, mats)
     start_blocks = derive_pretrain(sp.oo if m == sp.oo else sp.Symbol("m", integer=True, nonnegative=True)).blocks \
         if start is None else start
     blocks = _with_unknowns(start_blocks, tuple(trained))
     L = loss_poly(blocks, terms)
-    mats = _Matrices(env, d, arithmetic)
     sizes = block_sizes(trained, d)
     slices, names, at = {}, [], 0
     for blk, k in sizes.items():
