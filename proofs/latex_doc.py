@@ -66,16 +66,12 @@ def table_latex(rows: Sequence[Any]) -> str:
     fractions in front of :math:`\theta_0^{\top}\Sigma\theta_0`, the two few-shot columns
     under one heading.  ``rows``: :class:`proofs.table.TableRow` (or objects with the same
     attributes), any order."""
-    from proofs.notation import SYMBOL_LATEX, TABLE_COLUMNS, order_rows
+    from proofs.notation import TABLE_COLUMNS, as_forms, latex_names, order_rows
     from symbolic.printing import paper_latex
 
-    # the transpose written as in the results' statements (theta_0^T Sigma theta_0)
-    symbols = {**SYMBOL_LATEX, "theta0_Sigma_theta0": r"\theta_0^{T} \Sigma \theta_0"}
-
     def cell(expr: Any) -> str:
-        names = {s: symbols[s.name] for s in getattr(expr, "free_symbols", ())
-                 if getattr(s, "name", None) in symbols}
-        return f"${paper_latex(expr, symbol_names=names)}$"
+        expr = as_forms(expr)
+        return f"${paper_latex(expr, symbol_names=latex_names(expr))}$"
 
     lines = [r"{\renewcommand{\arraystretch}{1.4}\setlength{\tabcolsep}{4pt}%",
              r"\begin{tabular}{@{}llll@{}}", r"\hline",
