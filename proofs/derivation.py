@@ -45,15 +45,18 @@ def derivation(spec: Any, m: Any = sp.oo) -> Derivation:
         e, subs = s.error_in_blocks(task, n, min_ops=0)
         names = {sym: sp.Symbol(sym.name.replace("_star", "")) for sym in subs}
         errors[key] = shortest_form(e.xreplace(names))
-        where.update({names[sym]: tidy_ratio(v) for sym, v in subs.items()})
+        where.update({names[sym]: tidy_ratio(v) for sym, v in subs.items() if names[sym] not in where})
     return Derivation(s, m, errors, where)
 
 
 def shortest_form(e: sp.Expr) -> sp.Expr:
     """An error as short as it gets: the engine's collected form (by traces, bilinear forms and
     sigma), or the noise sigma^2 plus the rest factored (``sigma^2 + c^2 k (sigma^2 + k)^2``
-    rather than three terms), whichever has fewer operations."""
+    rather than three terms), whichever has fewer operations; a formula of more than 100
+    operations is left as it is."""
     e = sp.sympify(e)
+    if sp.count_ops(e) > 100:  # factoring a long formula (the n-shot error) costs seconds and rarely helps
+        return e
     noise = [t for t in sp.Add.make_args(sp.expand(e))
              if t.free_symbols and all(getattr(x, "name", None) == "sigma" for x in t.free_symbols)]
     factored = sp.Add(*noise) + sp.factor(sp.expand(e - sp.Add(*noise)))
