@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-__all__ = ["STRATEGY_ORDER", "STRATEGY_LABELS", "SYMBOL_LATEX", "TABLE_COLUMNS",
+__all__ = ["STANDING_SYMBOLS", "STRATEGY_ORDER", "STRATEGY_LABELS", "SYMBOL_LATEX", "TABLE_COLUMNS",
            "TABLE_HEADERS_TEXT", "TABLE_HEADERS_LATEX", "order_rows", "expr_latex", "as_forms",
            "latex_names", "FORM_SYMBOLS"]
 
@@ -32,6 +32,13 @@ SYMBOL_LATEX = {
 }
 #: The JSON symbols that stand for bilinear forms of the engine, and their (left, middle, right).
 FORM_SYMBOLS = ("theta0_Sigma_theta0",)
+
+#: The symbols the setting defines once for every result (the LaTeX document's section "Setting",
+#: the JSON's ``symbols``): a statement may use these without defining them.
+STANDING_SYMBOLS = frozenset({
+    "d", "sigma", "Sigma", "theta", "theta_0", "n", "m", "n_ft",
+    "V", "Q", "v_0", "v_x", "v_y", "Q_00", "q_0x", "q_x0", "Q_xx", "Q_y0", "q_yx",
+})
 
 TABLE_COLUMNS = ("zero_shot", "few_shot_target", "few_shot_opposite")
 TABLE_HEADERS_TEXT = {
