@@ -122,6 +122,11 @@ class _PaperPrinter(LatexPrinter):
             return True
         return super()._needs_mul_brackets(expr, first=first, last=last)
 
+    def _print_Symbol(self, expr, style="plain"):
+        if expr.name == "n_ft":  # the shots of an auxiliary loss: n_{ft} as a paper sets it
+            return r"n_{\mathrm{ft}}"
+        return super()._print_Symbol(expr, style=style)
+
     def _print_Trace(self, expr):
         return rf"\operatorname{{tr}}({self._print(expr.arg)})"
 
