@@ -18,6 +18,10 @@ class Bilinear(sp.Expr):
 
     is_commutative = True
 
+    def __init_subclass__(cls, **kw):
+        super().__init_subclass__(**kw)
+        PRECEDENCE_TRADITIONAL[cls.__name__] = PRECEDENCE_TRADITIONAL["Bilinear"]  # bracketed the same way
+
     def __new__(cls, left: sp.Basic, middle: sp.Basic, right: sp.Basic):
         return sp.Expr.__new__(cls, left, middle, right)
 

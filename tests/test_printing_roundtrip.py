@@ -89,6 +89,15 @@ def test_products_quotients_traces_inverses(e):
     assert_round_trips(e)
 
 
+def test_a_subclass_of_the_form_prints_the_same_way():
+    """The statements' Quadratic ((theta - theta_0)^T Sigma (theta - theta_0)) is a form too."""
+    from proofs.results._common import Quadratic
+    q = Quadratic(THETA - THETA0, SIGMA, THETA - THETA0)
+    for e in (q, q ** 2, K * q / (DIM + 4) ** 2):
+        assert_latex_round_trip(e)
+    assert latex(q ** 2).startswith(r"\left(\left(\theta - \theta_{0}\right)^{T}")
+
+
 def test_table_cells_in_every_format():
     """The summary table: markdown and LaTeX cells, JSON strings (plain symbols), text."""
     from proofs.cli import output as F
