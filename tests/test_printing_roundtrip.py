@@ -176,3 +176,16 @@ def test_every_example_spec_round_trips(path):
     result = derivation(load_spec(str(path)))
     for e in [*result.errors.values(), *result.where.values()]:
         assert_round_trips(e)
+
+
+def test_derive_json_lists_every_symbol_it_uses(capsys):
+    """``derive --format json``: each expression string parses with plain ``sympify``, and every
+    symbol in it (the derived blocks' names too) is listed under ``symbols``; the n -> oo error
+    of both-tasks is the factored sigma^2 + (v_y - 1)^2 theta_0^T Sigma theta_0."""
+    from proofs import cli
+    assert cli.main(["derive", "--spec", str(ROOT / "docs/examples/specs/both-tasks.json"), "--format", "json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    for text in [*out["errors"].values(), *out["where"].values()]:
+        assert {s.name for s in sp.sympify(text).free_symbols} <= set(out["symbols"]), text
+    k, vy, s = sp.symbols("theta0_Sigma_theta0 v_y sigma")
+    assert sp.sympify(out["errors"]["few_shot_target"]) == s ** 2 + (vy - 1) ** 2 * k

@@ -79,7 +79,8 @@ def run(args: argparse.Namespace) -> int:
             "steps": [str(step) for step in s.steps],
             "errors": {k: plain(v) for k, v in result.errors.items()},
             "where": {str(k): plain(v) for k, v in result.where.items()},
-            "symbols": symbols,
+            "symbols": {**symbols, **{str(k): f"the derived block {k} (its formula: where[{str(k)!r}])"
+                                      for k in result.where}},
             "given": {k: ([str(x) for x in v] if v.shape[1] == 1 else [[str(x) for x in row] for row in v.tolist()])
                       for k, v in spec.bindings},
         }
