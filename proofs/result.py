@@ -283,7 +283,8 @@ class Result:
     #: what the claim is about, shown before the statement: (plain text, LaTeX text)
     claim: tuple[str, str] = ("", "")
     #: the symbols the statement introduces (beyond the setting's, :data:`proofs.notation.STANDING_SYMBOLS`),
-    #: each ``(name, plain text, LaTeX text)``, printed after the assumptions: "where ..."
+    #: each ``(name, plain text, LaTeX text)``, printed after the assumptions: "Here ..."; a symbol
+    #: defined in another's sentence has empty texts
     definitions: tuple[tuple[str, str, str], ...] = ()
     #: symbols the claim's own text defines (no separate definition printed), by name
     defined_in_claim: tuple[str, ...] = ()
@@ -406,8 +407,8 @@ class Result:
         assume = [a for a in self.assumptions_latex if a not in skip]
         if assume:
             head += " Assume " + "; ".join(assume) + "."
-        if self.definitions:
-            head += " Here " + "; ".join(t for _, _, t in self.definitions) + "."
+        if any(t for _, _, t in self.definitions):
+            head += " Here " + "; ".join(t for _, _, t in self.definitions if t) + "."
         if self.claim[1]:
             head += " " + self.claim[1]
         out = head + "\n" + self.latex_display() + "\n"
@@ -496,7 +497,9 @@ class Result:
                 for a in e.args[:3]:
                     walk(a)
             elif isinstance(e, (sp.Symbol, sp.MatrixSymbol)):
-                out.add(e.name)
+                shown = getattr(type(e), "LATEX", {}).get(e.name, "")
+                if not shown.startswith(r"\text"):  # a label in words (\text{early stopping}) defines itself
+                    out.add(e.name)
             else:
                 for a in getattr(e, "args", ()):
                     if isinstance(a, sp.Basic):
@@ -509,8 +512,8 @@ class Result:
         parts = [f"{self.label}: {self.title}"]
         if self.assumptions:
             parts.append("Assume " + "; ".join(self.assumptions) + ".")
-        if self.definitions:
-            parts.append("Here " + "; ".join(t for _, t, _ in self.definitions) + ".")
+        if any(t for _, t, _ in self.definitions):
+            parts.append("Here " + "; ".join(t for _, t, _ in self.definitions if t) + ".")
         if self.claim[0]:
             parts.append(self.claim[0])
         for s in self.statement:

@@ -169,6 +169,8 @@ class _Parser:
             return out if power is None else out ** power
         if t == r"\infty":
             return sp.oo
+        if t == r"\text":  # words (a label such as \text{early stopping}): one symbol
+            return sp.Symbol("text:" + self.group_text())
         if t.startswith("\\") and t[1:] in _GREEK or re.fullmatch(r"[A-Za-z]", t) or t in (
                 r"\mathrm", r"\mathcal", r"\hat", r"\mathbf", r"\operatorname"):
             return self.name_from(t)

@@ -161,10 +161,14 @@ def _rights(result) -> list[sp.Basic]:
 
 def test_every_statement_round_trips(results):
     """Every right side of every result's statement, as the document and ``str`` print it."""
+    def words(e):  # a label in words (\text{early stopping}): its str is a name, not an expression
+        return any(getattr(type(a), "LATEX", {}).get(a.name, "").startswith(r"\text") for a in e.atoms(sp.Symbol))
+
     for r in results:
         for rhs in _rights(r):
             assert_latex_round_trip(rhs)
-            assert_text_round_trip(rhs)
+            if not words(rhs):
+                assert_text_round_trip(rhs)
             assert paper_latex(rhs) in r.latex_display(), (r.id, paper_latex(rhs))
 
 
