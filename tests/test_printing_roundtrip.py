@@ -172,12 +172,20 @@ def test_every_statement_round_trips(results):
             assert paper_latex(rhs) in r.latex_display(), (r.id, paper_latex(rhs))
 
 
-@pytest.mark.parametrize("path", [p for p in SPECS if p.stem != "value-and-query"], ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", SPECS, ids=lambda p: p.stem)
 def test_every_example_spec_round_trips(path):
-    """``derive --spec``'s errors and the formulas under ``where``, in text, JSON and LaTeX."""
+    """``derive --spec``'s errors and the formulas under ``where``, in text, JSON and LaTeX.
+    An example with no closed form at symbolic d (value-and-query: quartic; query-xx-limit:
+    an affine family of Q_xx) has nothing printed to round-trip."""
     from proofs.cli.files import load_spec
     from proofs.derivation import derivation
-    result = derivation(load_spec(str(path)))
+    from symbolic.general import NotClosedForm, NotQuadratic
+    try:
+        result = derivation(load_spec(str(path)))
+    except (NotClosedForm, NotQuadratic):
+        if path.stem in ("value-and-query", "query-xx-limit"):
+            pytest.skip(f"{path.stem}: no closed form at symbolic d")
+        raise
     for e in [*result.errors.values(), *result.where.values()]:
         assert_round_trips(e)
 
