@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Sequence
 from proofs.figures.save import save_figure
 
-__all__ = ["draw", "STYLE"]
+__all__ = ["draw", "draw_sweep", "STYLE"]
 
 STYLE = {
     "pretrain": ("#1f77b4", "o", "(a) pretrained"),
@@ -63,10 +63,17 @@ def draw(result: dict, paths: Sequence[Path]) -> None:
         fig = Figure(figsize=(9.6, 6.4), constrained_layout=True)
         axes = fig.subplots(2, 2)
         layers = cfg["model"]["layers"]
-        rows = (("transformer", f"softmax transformer ({layers} layer{'s' if layers > 1 else ''}, width "
-                                f"{cfg['model']['width']}; {K} seed{'s' if K > 1 else ''})"),
+        prefix = cfg["model"].get("prefix", 0)
+        m = result["theory"].get("setting", {}).get("m", "oo")
+        m_tex = "$\\infty$" if m == "oo" else m
+        if cfg["model"].get("kind") == "linear":
+            top = f"linear attention, trained here (m = {m}; {K} seed{'s' if K > 1 else ''})"
+        else:
+            top = (f"softmax transformer ({layers} layer{'s' if layers > 1 else ''}, width "
+                   f"{cfg['model']['width']}{f', prefix {prefix}' if prefix else ''}; {K} seed{'s' if K > 1 else ''})")
+        rows = (("transformer", top),
                 ("theory", f"linear attention, derived (d = {cfg['model']['d']}, "
-                           f"$\\sigma^2$ = {cfg['sigma2']:g}, m = $\\infty$)"))
+                           f"$\\sigma^2$ = {cfg['sigma2']:g}, m = {m_tex})"))
         for r, (source, row_title) in enumerate(rows):
             for c, (task, ylabel) in enumerate(_TASKS):
                 ax = axes[r][c]
@@ -96,4 +103,57 @@ def draw(result: dict, paths: Sequence[Path]) -> None:
                 ax.grid(True, lw=0.3, alpha=0.5)
         for r in range(2):  # outside, right of each row: the points may be anywhere
             axes[r][1].legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, borderaxespad=0)
+        save_figure(fig, paths, png_dpi=130)
+
+
+#: the sweep's x-axis label by what was swept
+_SWEPT = {"prefix": "prefix length k (learned vectors before every prompt)", "layers": "layers",
+          "width": "width"}
+
+
+def draw_sweep(sweep: dict, paths: Sequence[Path]) -> None:
+    """The key ratios against the swept value (``bench/sweep_transformer.py``'s file): left, (c)'s
+    few-shot change over (b)'s at n = claim_n on theta0 and -theta0; right, (c)'s zero-shot gain
+    over (b)'s; mean over seeds, bars one standard error over seeds, the linear theory dashed."""
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    runs = sweep["runs"]
+    xs = list(range(len(runs)))
+    labels = [str(r["value"]) for r in runs]
+
+    def series(cid: str) -> tuple[list, list, float | None]:
+        rows = [next(c for c in r["claims"] if c["id"] == cid) for r in runs]
+        return ([c["transformer"]["mean"] for c in rows], [c["transformer"]["se"] or 0.0 for c in rows],
+                rows[0]["theory"])
+    rc = {"font.size": 9, "axes.labelsize": 9, "legend.fontsize": 7.5, "mathtext.fontset": "cm",
+          "font.family": "serif", "pdf.fonttype": 42, "savefig.bbox": "tight"}
+    n = runs[0]["claim_n"]
+    K = len(runs[0]["seeds"])
+    with matplotlib.rc_context(rc):
+        fig = Figure(figsize=(8.4, 3.2), constrained_layout=True)
+        left, right = fig.subplots(1, 2)
+        for cid, label, color, dx in (("c-keeps-few-shot-theta0", r"on $\theta_0$", "#2ca02c", -0.06),
+                                      ("c-keeps-few-shot-opposite", r"on $-\theta_0$", "#9467bd", 0.06)):
+            m, se, th = series(cid)
+            left.errorbar([x + dx for x in xs], m, yerr=se, fmt="o-", color=color, capsize=3, ms=5, lw=1,
+                          label=f"transformer, {label}")
+            if th is not None:
+                left.axhline(th, color=color, ls="--", lw=0.9, label=f"linear theory, {label} ({th:+.2f})")
+        left.axhline(0, color="0.6", lw=0.6)
+        left.set_ylabel(f"[E{n}(c) - E{n}(pre)] / [E{n}(b) - E{n}(pre)]")
+        left.set_title(f"(c)'s few-shot change over (b)'s (n = {n}; 0: kept, 1: lost as (b))", loc="left",
+                       fontsize=8.5)
+        m, se, th = series("c-comparable-gain")
+        right.errorbar(xs, m, yerr=se, fmt="s-", color="#d62728", capsize=3, ms=5, lw=1, label="transformer")
+        if th is not None:
+            right.axhline(th, color="#d62728", ls="--", lw=0.9, label=f"linear theory ({th:.2f})")
+        right.set_ylabel("[E0(c) - E0(pre)] / [E0(b) - E0(pre)]")
+        right.set_title("(c)'s zero-shot gain over (b)'s", loc="left", fontsize=8.5)
+        for ax in (left, right):
+            ax.set_xticks(xs, labels)
+            ax.set_xlabel(_SWEPT.get(sweep.get("what"), sweep.get("what", "")))
+            ax.grid(True, lw=0.3, alpha=0.5)
+            ax.legend(frameon=False)
+        fig.suptitle(f"mean ± one standard error over {K} seeds", fontsize=8)
         save_figure(fig, paths, png_dpi=130)
