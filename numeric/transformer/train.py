@@ -262,10 +262,12 @@ def pretrain(config: PretrainConfig, seed: int, *, progress: ProgressCallback | 
     m = config.m
 
     def loss_fn(p, frozen, key, t):
+        if m is not None:  # the m-shot loss alone: one prediction per prompt, nothing to pack
+            x, y = sample_examples(key, o.batch, m + 1, mc.d, config.sigma2)
+            pred = predict_prompt({**frozen, **p}, x, y, layers=mc.layers, heads=mc.heads)
+            return jnp.mean((pred - y[:, -1]) ** 2)
         x, y = sample_examples(key, o.batch, N + 1, mc.d, config.sigma2)
         pred = predict_packed({**frozen, **p}, x, y, layers=mc.layers, heads=mc.heads)
-        if m is not None:  # the m-shot loss alone
-            return jnp.mean((pred[:, m] - y[:, m]) ** 2)
         return jnp.mean((pred - y) ** 2)
 
     trained, log = _run("pretrain", ("pretrain", mc, N, float(config.sigma2), m), loss_fn, params, {}, o,
