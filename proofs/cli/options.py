@@ -28,18 +28,19 @@ from proofs import limits as L
 __all__ = [
     "PROG", "EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "EXIT_UNAVAILABLE",
     "UsageError", "Unavailable", "Parser", "ParseError", "add_subcommand",
-    "format_option", "setting_options", "seed_option",
+    "format_option", "setting_options", "seed_option", "arithmetic_options", "parse_precision", "ARITHMETICS",
     "STRATEGIES", "STRATEGY_LETTERS", "TASKS",
     "parse_strategy", "parse_task", "parse_task_angle", "choice", "parse_count", "parse_dimension", "parse_range",
     "parse_shots", "parse_n_ft", "exact_real", "parse_sigma2", "parse_scale", "parse_samples",
     "parse_seed", "parse_file_name", "argtype",
-    "resolve_dimension", "identity", "unit_vector", "setting", "given", "exact", "exact_matrix",
+    "resolve_dimension", "identity", "unit_vector", "given", "exact", "exact_matrix",
 ]
 
 PROG = "icl-finetune"
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNAVAILABLE = 0, 1, 2, 3
 
 STRATEGIES = ("pretrain", "full", "value", "value-fewshot")
+ARITHMETICS = ("exact", "float", "mp")
 STRATEGY_LETTERS = dict(zip("abcd", STRATEGIES))
 TASKS = ("target", "opposite")
 
@@ -176,9 +177,21 @@ def setting_options(sub: argparse.ArgumentParser, *, curve: bool) -> None:
                      help="strategy full's free scale: V's last row carries C theta0 on the x block "
                           "and Q_00 = 1/C (default: 1)")
     sub.add_argument("--Sigma", metavar="FILE", default=None, type=argtype(parse_file_name, "--Sigma"),
-                     help="JSON file with the d x d covariance of x (default: identity)")
+                     help="JSON or .npy file with the d x d covariance of x (default: identity)")
     sub.add_argument("--theta0", metavar="FILE", default=None, type=argtype(parse_file_name, "--theta0"),
-                     help="JSON file with the target task theta0, d numbers (default: e_1)")
+                     help="JSON or .npy file with the target task theta0, d numbers (default: e_1)")
+    arithmetic_options(sub)
+
+
+def arithmetic_options(sub: argparse.ArgumentParser) -> None:
+    """``--arithmetic exact|float|mp`` and ``--precision DIGITS`` (mp's significant digits)."""
+    sub.add_argument("--arithmetic", metavar="{exact,float,mp}", default=None,
+                     type=argtype(lambda t, o: choice(o, ARITHMETICS)(t), "--arithmetic"),
+                     help=f"how the closed form is evaluated: exact rationals (default for d <= {L.MAX_EXACT_D}, "
+                          f"only there), float64 (default above) or mpmath (d <= {L.MAX_MP_D})")
+    sub.add_argument("--precision", metavar="DIGITS", default=None, type=argtype(parse_precision, "--precision"),
+                     help=f"significant digits of --arithmetic mp, 1 to {L.MAX_PRECISION} "
+                          f"(default {L.DEFAULT_PRECISION}; implies mp)")
 
 
 # ----------------------------------------------------------------------------- values
@@ -292,7 +305,13 @@ def parse_count(text: str, option: str, *, allow_inf: bool = False, minimum: int
 def parse_dimension(text: str, option: str = "--d") -> int:
     """The dimension d of x: an integer 1 <= d <= :data:`proofs.limits.MAX_D`."""
     return parse_count(text, option, minimum=1, maximum=L.MAX_D,  # type: ignore[return-value]
-                       why="exact arithmetic grows fast with d")
+                       why="dense d x d float64 arrays")
+
+
+def parse_precision(text: str, option: str = "--precision") -> int:
+    """mpmath's significant decimal digits: an integer 1 <= DIGITS <= :data:`proofs.limits.MAX_PRECISION`."""
+    return parse_count(text, option, minimum=1, maximum=L.MAX_PRECISION,  # type: ignore[return-value]
+                       why="mpmath's cost grows with the digits")
 
 
 def parse_shots(text: str, option: str) -> int | None:
@@ -453,35 +472,3 @@ def exact_matrix(rows: Sequence[Sequence[Any]]) -> Any:
     """Exact SymPy matrix from rows of ``int``/``Fraction``."""
     import sympy
     return sympy.Matrix([[exact(x) for x in row] for row in rows])
-
-
-def setting(args: argparse.Namespace, *, need_d: bool) -> tuple[int | None, Any, Any]:
-    """d, Sigma, theta0 (exact SymPy, or None where symbolic) from ``--d --Sigma --theta0``.
-
-    ``need_d``: the subcommand has a default d (curve's 5), which yields to the files' d
-    unless ``--d`` was written explicitly.
-    """
-    from proofs.cli import files
-    Sigma_rows = files.load_sigma(args.Sigma) if args.Sigma else None
-    theta_rows = files.load_theta0(args.theta0) if args.theta0 else None
-    d_cli = args.d
-    if need_d and (Sigma_rows is not None or theta_rows is not None) and not given(args, "--d"):
-        d_cli = None
-    d = resolve_dimension(d_cli, Sigma_rows, theta_rows)
-    if d is None:
-        return None, None, None
-    Sigma = exact_matrix(Sigma_rows if Sigma_rows is not None else identity(d))
-    theta0 = exact_matrix([[x] for x in (theta_rows if theta_rows is not None else unit_vector(d))])
-    return d, Sigma, theta0
-
-
-def strategy_of(args: argparse.Namespace, d: int | None = None) -> tuple[Any, str]:
-    """What ``--strategy`` or ``--spec`` names: a strategy name or a :class:`symbolic.spec.Spec`
-    (read from the JSON file, checked against the dimension ``d`` when given), and its label
-    for the output (the strategy's name, or the spec's ``name``)."""
-    if getattr(args, "spec", None):
-        from proofs.derivation import load_spec
-        spec = load_spec(args.spec, "--spec", d)
-        return spec, spec.name
-    return args.strategy, args.strategy
-
