@@ -25,7 +25,7 @@ import time
 from typing import Any, Callable, Sequence
 
 __all__ = ["run_experiment", "theory", "claims", "claims_table", "summarise", "MAX_SEEDS", "FORMAT",
-           "CLAIM_N", "device_description"]
+           "CLAIM_N", "device_description", "agreement"]
 
 FORMAT = "icl-finetune-transformer-1"
 #: the largest ``--seeds`` accepted (each seed is a full pretraining)
@@ -109,7 +109,16 @@ def run_experiment(config: Any, seeds: Sequence[int], *, progress: bool = True,
         "summary": summarise(per_seed),
         "theory": th,
     }
+    if config.model.kind == "linear":  # (b)'s free scale C as trained; the theory at it; exact errors
+        from proofs.transformer_control import control_report, exact_per_seed, scale_of_full
+        Cs = [scale_of_full(r["linear_params"]["full"], config.theta0) for r in per_seed]
+        out["theory"] = theory(config, C=sum(Cs) / len(Cs))
+        out["linear"] = control_report(per_seed, config, Cs)
     out["claims"] = claims(out)
+    if config.model.kind == "linear":  # the claims again from the trained parameters' exact errors
+        out["claims_exact"] = claims({**out, "per_seed": exact_per_seed(out["linear"])})
+        out["linear"]["agreement"] = {"monte_carlo": agreement(out["claims"]),
+                                      "exact": agreement(out["claims_exact"])}
     out["seconds"] = {"total": time.perf_counter() - t0, "train_and_evaluate": train_seconds,
                       "theory": theory_seconds}
     return out
@@ -139,12 +148,13 @@ def summarise(per_seed: list[dict]) -> dict:
 
 # ----------------------------------------------------------------------------- theory
 
-def theory(config: Any) -> dict:
+def theory(config: Any, C: float = 1) -> dict:
     """The linear model's derived errors at the experiment's setting: ``theory[model][task]`` =
-    ``{ns, error, limit}`` for pretrain, full, value, value-fewshot, with Sigma = I, m = oo
-    (the poster's table), strategy (d)'s auxiliary loss at ``n_ft`` = the experiment's, strategy
-    (b)'s free scale C = 1, tasks at the experiment's angles from theta0 (exactly: cos and sin of
-    the angle). Also ``setting``, the values used."""
+    ``{ns, error, limit}`` for pretrain, full, value, value-fewshot, with Sigma = I, pretraining
+    context m = the experiment's ``pretrain_m`` (m = oo, the poster's table, when pretraining
+    averages over n), strategy (d)'s auxiliary loss at ``n_ft`` = the experiment's, strategy
+    (b)'s free scale ``C`` (default 1), tasks at the experiment's angles from theta0 (exactly: cos
+    and sin of the angle). Also ``setting``, the values used."""
     import sympy as sp
     from fractions import Fraction
     from symbolic import derive
@@ -158,19 +168,21 @@ def theory(config: Any) -> dict:
     Sigma = sp.eye(d)
     theta0 = sp.Matrix([1] + [0] * (d - 1))
     angles = {"theta0": 0, "pi/6": sp.pi / 6, "pi/3": sp.pi / 3, "pi/2": sp.pi / 2, "-theta0": sp.pi}
-    out: dict[str, Any] = {"setting": {"d": d, "sigma2": float(sigma2), "Sigma": "identity", "m": "oo",
-                                       "n_ft": config.n_ft, "scale_C": 1, "theta0": "e_1"}}
+    m = sp.oo if getattr(config, "pretrain_m", None) is None else int(config.pretrain_m)
+    C = sp.Rational(Fraction(repr(float(C)))) if not isinstance(C, int) else sp.Integer(C)
+    out: dict[str, Any] = {"setting": {"d": d, "sigma2": float(sigma2), "Sigma": "identity", "m": str(m),
+                                       "n_ft": config.n_ft, "scale_C": float(C), "theta0": "e_1"}}
     from symbolic import THETA, N
     from symbolic.evaluate import evaluate_poly
     for model in THEORY_MODELS:
-        s = derive(model, sp.oo, config.n_ft) if model == "value-fewshot" else derive(model)
+        s = derive(model, m, config.n_ft) if model == "value-fewshot" else derive(model, m)
         poly = s.error_poly(THETA, N)  # E(V*, Q*, n; theta), n symbolic: evaluated once per task
         lim = _limit_poly(poly)
         out[model] = {}
         for task in ANGLE_NAMES:
             a = angles[task]
             theta = sp.Matrix([sp.cos(a), sp.sin(a)] + [0] * (d - 2))
-            env = {"Sigma": Sigma, "theta_0": theta0, "theta": theta, "sigma": sp.sqrt(sigma2), "C": 1}
+            env = {"Sigma": Sigma, "theta_0": theta0, "theta": theta, "sigma": sp.sqrt(sigma2), "C": C}
             of_n = evaluate_poly(poly, env)
             errs = [float(of_n.subs(N, k)) if getattr(of_n, "free_symbols", None) else float(of_n)
                     for k in config.ns]
@@ -249,7 +261,8 @@ def claims(result: dict) -> list[dict]:
         rows.append({"id": claim_id, "claim": claim, "statistic": statistic,
                      "transformer": {"mean": m, "se": se, "per_seed": vals}, "theory": t,
                      "rule": f"{'<' if sign < 0 else '>'} 0 by more than t*SE (t = {_t95(K - 1):.2f})",
-                     "verdict": _verdict(m, se, sign, K)})
+                     "verdict": _verdict(m, se, sign, K),
+                     "theory_verdict": None if t is None else _verdict(t, 0.0, sign, K)})
 
     def ratio(claim_id: str, claim: str, statistic: str, num: tuple, den: tuple, test: Callable[[float], bool],
               rule: str) -> None:
@@ -266,7 +279,8 @@ def claims(result: dict) -> list[dict]:
         rows.append({"id": claim_id, "claim": claim, "statistic": statistic,
                      "transformer": {"mean": point, "se": se, "per_seed": per},
                      "theory": t_num / t_den if t_den else None, "rule": rule,
-                     "verdict": "agrees" if math.isfinite(point) and test(point) else "disagrees"})
+                     "verdict": "agrees" if math.isfinite(point) and test(point) else "disagrees",
+                     "theory_verdict": ("agrees" if test(t_num / t_den) else "disagrees") if t_den else None})
 
     T0, OPP = "theta0", "-theta0"
     diff("b-zero-shot", "(b) improves zero-shot error on theta0",
@@ -307,13 +321,17 @@ def claims(result: dict) -> list[dict]:
     verdict = _verdict(m, se, +1, K) if K >= 2 else ("agrees" if m > 0 else "disagrees")
     if verdict == "agrees" and not monotone:
         verdict = "partly (not monotone in the angle)"
+    t_diff = by_angle[-1]["theory"] - by_angle[0]["theory"]
+    t_mono = all(b["theory"] > a["theory"] for a, b in zip(by_angle, by_angle[1:]))
     rows.append({"id": "d-angle", "claim": "(d)'s few-shot change against (c) grows with the angle from theta0",
                  "statistic": f"E{n}(d) - E{n}(c) at angles 0, pi/6, pi/3, pi/2, pi (mean ± SE)",
                  "transformer": {"mean": m, "se": se, "per_seed": vals, "by_angle": by_angle,
                                  "monotone": monotone},
-                 "theory": by_angle[-1]["theory"] - by_angle[0]["theory"],
+                 "theory": t_diff,
                  "rule": "the pi - 0 difference > 0 by more than t*SE, and the means increase with the angle",
-                 "verdict": verdict})
+                 "verdict": verdict,
+                 "theory_verdict": ("agrees" if t_mono else "partly (not monotone in the angle)") if t_diff > 0
+                 else "disagrees"})
     if "query-key" in per_seed[0]["errors"]:
         for cid, stat, a, b in (("qk-zero-shot", "E0(qk) - E0(pre) on theta0", ("query-key", T0, 0),
                                  ("pretrain", T0, 0)),
@@ -322,36 +340,59 @@ def claims(result: dict) -> list[dict]:
             mm, ss, vv = _stat(per_seed, lambda e, a=a, b=b: e(*a) - e(*b), lambda s, a=a, b=b: math.hypot(s(*a), s(*b)))
             rows.append({"id": cid, "claim": "query-key only (contrast; the poster makes no claim)",
                          "statistic": stat, "transformer": {"mean": mm, "se": ss, "per_seed": vv},
-                         "theory": None, "rule": "reported only", "verdict": "-"})
+                         "theory": None, "rule": "reported only", "verdict": "-", "theory_verdict": None})
+    for r in rows:  # how far the statistic is from the derived value, in standard errors
+        t, se = r["theory"], r["transformer"]["se"]
+        r["z"] = (r["transformer"]["mean"] - t) / se if t is not None and se and math.isfinite(se) else None
     return rows
 
 
-def claims_table(result: dict, *, markdown: bool = False) -> str:
-    """The claims as a table: claim, statistic, transformer mean ± SE, linear theory, verdict
-    (plain text, or a Markdown table with ``markdown``)."""
-    rows = [("claim", "statistic", "transformer", "linear theory", "verdict")]
-    for r in result["claims"]:
+def agreement(rows: list[dict]) -> dict:
+    """How the claims' statistics sit against the derived values: the |z| of each claim with a
+    theory, how many are within 1 and 2 standard errors, and whether every verdict equals the theory's."""
+    zs = {r["id"]: r["z"] for r in rows if r.get("z") is not None}
+    same = [r["id"] for r in rows if r.get("theory_verdict") is not None and r["verdict"] != r["theory_verdict"]]
+    return {"z": zs, "within_1_se": sum(abs(z) <= 1 for z in zs.values()),
+            "within_2_se": sum(abs(z) <= 2 for z in zs.values()), "claims": len(zs),
+            "max_abs_z": max((abs(z) for z in zs.values()), default=None),
+            "verdicts_differing_from_theory": same}
+
+
+def claims_table(result: dict, *, markdown: bool = False, key: str = "claims") -> str:
+    """The claims as a table: claim, statistic, transformer mean ± SE, linear theory, verdict, the
+    theory's own verdict (and, for the linear control, z) (plain text, or a Markdown table with
+    ``markdown``). ``key``: ``claims`` or, for the control, ``claims_exact``."""
+    linear = result["config"]["model"].get("kind") == "linear"
+    rows = [("claim", "statistic", "linear model (trained)" if linear else "transformer", "linear theory",
+             "verdict", "theory's verdict") + (("z",) if linear else ())]
+    for r in result[key]:
         t = r["transformer"]
         se = t["se"]
         ok = se is not None and math.isfinite(se)
         tr = f"{t['mean']:+.3f} ± {se:.3f}" if ok else f"{t['mean']:+.3f}"
         th = "-" if r["theory"] is None else f"{r['theory']:+.3f}"
-        rows.append((r["claim"], r["statistic"], tr, th, r["verdict"]))
+        z = () if not linear else ("-" if r.get("z") is None else f"{r['z']:+.1f}",)
+        rows.append((r["claim"], r["statistic"], tr, th, r["verdict"], r.get("theory_verdict") or "-") + z)
     K = len(result["seeds"])
     notes = [f"n = {result['claim_n']} shots for the few-shot errors; mean ± SE over {K} seed(s) "
              f"(SE over seeds{'' if K > 1 else ': one seed, prompts only'}); "
              "'agrees' = on the claimed side by more than the 95% t quantile times SE; "
              "ratios are judged by their stated threshold."]
-    by = next((r for r in result["claims"] if r["id"] == "d-angle"), None)
+    by = next((r for r in result[key] if r["id"] == "d-angle"), None)
     if by is not None:
         cells = ", ".join(f"{b['task']}: {b['mean']:+.3f} ± {b['se']:.3f} (theory {b['theory']:+.3f})"
                           for b in by["transformer"]["by_angle"])
         notes.append(f"(d) - (c) by angle: {cells}")
+    if linear:
+        notes.append("z = (statistic - theory) / SE; theory at m = "
+                     f"{result['theory']['setting']['m']}, (b)'s scale C = {result['theory']['setting']['scale_C']:.3f}"
+                     " (the trained models' mean)")
+    ncol = len(rows[0])
     if markdown:
-        lines = ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * 5]
+        lines = ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * ncol]
         lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in rows[1:]]
         return "\n".join(lines + [""] + notes)
-    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    widths = [max(len(row[i]) for row in rows) for i in range(ncol)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines + [""] + notes)

@@ -50,19 +50,57 @@ def test_tiny_experiment_end_to_end(tmp_path):
     check_claims_table_and_figure(run)
 
 
-def test_packed_output_is_the_n_shot_prediction():
-    """The packed pass's output at q_n equals the model's output on the prompt [z_1 .. z_n q_n]."""
-    mc = ModelConfig(d=3, layers=2, width=16, heads=2, mlp=2)
-    params = init_params(mc, seed_key(5))
-    params = {k: v + 0.3 * np.sin(np.arange(v.size, dtype=np.float32).reshape(v.shape) + i)  # not the init
-              for i, (k, v) in enumerate(params.items())}
+def _shaken(params):
+    """Parameters away from the initialisation (every entry moved, deterministically)."""
+    return {k: v + 0.3 * np.sin(np.arange(v.size, dtype=np.float32).reshape(v.shape) + i)
+            for i, (k, v) in enumerate(params.items())}
+
+
+@pytest.mark.parametrize("mc", [ModelConfig(d=3, layers=2, width=16, heads=2, mlp=2),
+                                ModelConfig(d=3, layers=2, width=16, heads=2, mlp=2, prefix=3),
+                                ModelConfig(d=3, layers=1, kind="linear")], ids=["softmax", "prefix", "linear"])
+def test_packed_output_is_the_n_shot_prediction(mc):
+    """The packed pass's output at q_n equals the model's output on the prompt [z_1 .. z_n q_n]
+    (with a prefix: [prefix z_1 .. z_n q_n])."""
+    params = _shaken(init_params(mc, seed_key(5)))
     x, y = sample_examples(seed_key(6), 4, 6, 3, 0.1)
-    packed = jit(lambda p, x, y: predict_packed(p, x, y, layers=2, heads=2), fast_compile=True)(params, x, y)
+    L, H = mc.layers, mc.heads
+    packed = jit(lambda p, x, y: predict_packed(p, x, y, layers=L, heads=H), fast_compile=True)(params, x, y)
     assert packed.shape == (4, 6)
-    prompt = jit(lambda p, x, y: predict_prompt(p, x, y, layers=2, heads=2), fast_compile=True)
+    prompt = jit(lambda p, x, y: predict_prompt(p, x, y, layers=L, heads=H), fast_compile=True)
     for n in (0, 5):
         alone = prompt(params, x[:, :n + 1], y[:, :n + 1])
         np.testing.assert_allclose(np.asarray(packed[:, n]), np.asarray(alone), rtol=2e-5, atol=2e-5)
+
+
+def test_linear_model_is_the_papers_forward_pass():
+    """The control's model equals numeric.model.forward, the reference f(Z; V, Q) =
+    [Z + V Z Z^T Q Z / ncol(Z)]_{-1,-1} (float64, written like the formula), at n = 0 and n = 5."""
+    from numeric.model import forward as reference
+    mc = ModelConfig(d=3, layers=1, kind="linear")
+    params = _shaken(init_params(mc, seed_key(7)))
+    V, Q = (np.asarray(params[k], float) for k in ("layer0/attn/V", "layer0/attn/Q"))
+    x, y = sample_examples(seed_key(8), 3, 6, 3, 0.1)
+    for n in (0, 5):
+        ours = np.asarray(predict_prompt(params, x[:, :n + 1], y[:, :n + 1], layers=1, heads=1))
+        Z = np.concatenate([np.ones((3, n + 1, 1)), np.asarray(x[:, :n + 1], float),
+                            np.asarray(y[:, :n + 1], float)[..., None]], axis=-1).transpose(0, 2, 1)
+        Z[:, -1, -1] = 0.0  # the query's label
+        np.testing.assert_allclose(ours, reference(Z, V, Q), rtol=1e-4, atol=1e-5)
+
+
+def test_prefix_makes_the_zero_shot_prompt_attend():
+    """Without a prefix the zero-shot prediction does not depend on W_q, W_k (softmax over one
+    position is 1); with one it does. The prefix is trained by (b) only."""
+    import jax
+    for k, depends in ((0, False), (2, True)):
+        mc = ModelConfig(d=3, layers=1, width=16, heads=2, mlp=2, prefix=k)
+        params = _shaken(init_params(mc, seed_key(9)))
+        x, y = sample_examples(seed_key(10), 4, 1, 3, 0.1)
+        g = jax.grad(lambda p: jnp.sum(predict_prompt(p, x, y, layers=1, heads=2)))(params)
+        assert bool(jnp.any(g["layer0/attn/wq"] != 0)) is depends
+        assert ("prefix" in trainable_names(params, "full")) is bool(k)
+        assert "prefix" not in trainable_names(params, "value")
 
 
 def test_task_at_angle():

@@ -23,6 +23,26 @@ def test_seeds_is_checked(capsys, tmp_path, value):
     assert not (tmp_path / "o").exists()
 
 
+@pytest.mark.parametrize("option,value", [
+    ("--prefix", "-1"), ("--prefix", "1.5"), ("--prefix", "four"), ("--prefix", "257"), ("--prefix", "9" * 40),
+    ("--layers", "0"), ("--layers", "-2"), ("--layers", "2.0"), ("--layers", "17"), ("--layers", ""),
+    ("--width", "0"), ("--width", "-32"), ("--width", "30"), ("--width", "32.5"), ("--width", "1024"),
+    ("--width", "2"), ("--model", "relu")])
+def test_model_options_are_checked(capsys, tmp_path, option, value):
+    """Negative, zero where not allowed, fractional, absurd: one line, exit 2, nothing written."""
+    status, out, err = run(capsys, "transformer", "--out", str(tmp_path / "o"), option, value)
+    assert status == 2 and out == ""
+    assert option in err and "\n" == err[-1] and err.count("\n") == 1 and "Traceback" not in err
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("extra", [["--layers", "2"], ["--prefix", "4"], ["--width", "64"]])
+def test_linear_control_refuses_transformer_shapes(capsys, tmp_path, extra):
+    status, out, err = run(capsys, "transformer", "--out", str(tmp_path / "o"), "--model", "linear", *extra)
+    assert status == 2 and out == "" and extra[0] in err and err.count("\n") == 1
+    assert not (tmp_path / "o").exists()
+
+
 def test_out_is_required(capsys):
     status, _, err = run(capsys, "transformer")
     assert status == 2 and "--out" in err

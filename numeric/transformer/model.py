@@ -36,9 +36,17 @@ import numpy as np
 
 __all__ = ["ModelConfig", "init_params", "forward", "predict_prompt", "predict_packed", "packed_tokens",
            "packed_mask", "causal_mask", "prompt_tokens", "PARAM_GROUPS", "trainable_names", "count_params",
-           "param_shapes"]
+           "param_shapes",
+           "linear_forward", "KINDS", "MAX_PREFIX"]
 
 Params = dict[str, jax.Array]
+
+#: the model kinds: the softmax decoder, the paper's linear self-attention
+KINDS = ("softmax", "linear")
+#: the largest prefix accepted
+MAX_PREFIX = 256
+#: initial scale of the linear model's V and Q entries
+LINEAR_INIT_STD = 0.1
 
 
 @dataclass(frozen=True)
@@ -51,6 +59,10 @@ class ModelConfig:
     width: int = 32
     heads: int = 4
     mlp: int = 4
+    #: ``softmax`` (the decoder above) or ``linear`` (the paper's model, see :func:`linear_forward`)
+    kind: str = "softmax"
+    #: k learned prefix ("instruction") vectors in front of every prompt (softmax only)
+    prefix: int = 0
 
     def __post_init__(self) -> None:
         for name in ("d", "layers", "width", "heads", "mlp"):
@@ -59,6 +71,14 @@ class ModelConfig:
                 raise ValueError(f"{name}: expected an integer >= 1, got {v!r}")
         if self.width % self.heads:
             raise ValueError(f"heads: expected a divisor of width {self.width}, got {self.heads}")
+        if self.kind not in KINDS:
+            raise ValueError(f"kind: expected one of {', '.join(KINDS)}, got {self.kind!r}")
+        if isinstance(self.prefix, bool) or not isinstance(self.prefix, (int, np.integer)) or \
+                not 0 <= self.prefix <= MAX_PREFIX:
+            raise ValueError(f"prefix: expected an integer from 0 to {MAX_PREFIX}, got {self.prefix!r}")
+        if self.kind == "linear" and (self.layers != 1 or self.prefix):
+            raise ValueError(f"kind: the linear model is the paper's one layer without prefix, got "
+                             f"layers = {self.layers}, prefix = {self.prefix}")
 
     @property
     def token_dim(self) -> int:
@@ -77,6 +97,11 @@ def init_params(config: ModelConfig, key: jax.Array) -> Params:
 
 
 def _init(config: ModelConfig, key: jax.Array) -> Params:
+    if config.kind == "linear":
+        D = config.token_dim
+        kv, kq = jax.random.split(key)
+        return {"layer0/attn/Q": LINEAR_INIT_STD * jax.random.normal(kq, (D, D), jnp.float32),
+                "layer0/attn/V": LINEAR_INIT_STD * jax.random.normal(kv, (D, D), jnp.float32)}
     D, w, h = config.token_dim, config.width, config.mlp * config.width
     std, res_std = 0.02, 0.02 / math.sqrt(2 * config.layers)
     shapes: dict[str, tuple[tuple[int, ...], float]] = {"embed/w": ((D, w), std)}
@@ -97,6 +122,8 @@ def _init(config: ModelConfig, key: jax.Array) -> Params:
                        p + "mlp/b1": jnp.zeros(h, jnp.float32), p + "mlp/b2": jnp.zeros(w, jnp.float32)})
     params.update({"final_ln/scale": jnp.ones(w, jnp.float32), "final_ln/bias": jnp.zeros(w, jnp.float32),
                    "unembed/b": jnp.zeros(D, jnp.float32)})
+    if config.prefix:
+        params["prefix"] = std * jax.random.normal(jax.random.fold_in(key, 1), (config.prefix, w), jnp.float32)
     return dict(sorted(params.items()))
 
 
@@ -121,15 +148,16 @@ def count_params(params: Params) -> int:
 #: parameter groups by the strategies' names: which names each strategy fine-tunes
 PARAM_GROUPS = {
     "full": lambda name: True,
-    "value": lambda name: name.endswith("attn/wv") or name.endswith("attn/wo"),
-    "value-fewshot": lambda name: name.endswith("attn/wv") or name.endswith("attn/wo"),
-    "query-key": lambda name: name.endswith("attn/wq") or name.endswith("attn/wk"),
+    "value": lambda name: name.endswith(("attn/wv", "attn/wo", "attn/V")),
+    "value-fewshot": lambda name: name.endswith(("attn/wv", "attn/wo", "attn/V")),
+    "query-key": lambda name: name.endswith(("attn/wq", "attn/wk", "attn/Q")),
 }
 
 
 def trainable_names(params: Params, strategy: str) -> list[str]:
-    """The names a strategy trains: ``full`` all; ``value`` and ``value-fewshot`` the value and
-    output projections of every layer; ``query-key`` the query and key projections of every layer."""
+    """The names a strategy trains: ``full`` all (the prefix too); ``value`` and ``value-fewshot`` the
+    value and output projections of every layer (the linear model's V); ``query-key`` the query and key
+    projections of every layer (the linear model's Q)."""
     if strategy not in PARAM_GROUPS:
         raise ValueError(f"strategy: expected one of {', '.join(PARAM_GROUPS)}, got {strategy!r}")
     pick = PARAM_GROUPS[strategy]
@@ -142,13 +170,45 @@ def _layer_norm(h: jax.Array, scale: jax.Array, bias: jax.Array) -> jax.Array:
     return (h - mu) * jax.lax.rsqrt(var + 1e-5) * scale + bias
 
 
+def linear_forward(params: Params, tokens: jax.Array, mask: jax.Array) -> jax.Array:
+    """The paper's linear self-attention at every position: ``(B, T)``, position i's output
+    ``[z_i + V (sum_{j in S_i} z_j z_j^T) Q z_i / |S_i|]_{-1}`` with ``S_i`` the positions i attends to
+    (``mask[i]``). For the prompt ``Z = [z_1 .. z_n q]`` under the causal mask the last position's
+    output is ``f(Z; V, Q) = [Z + V Z Z^T Q Z / ncol(Z)]_{-1,-1}``: ``S = all n + 1 columns``."""
+    V, Q = params["layer0/attn/V"], params["layer0/attn/Q"]
+    m = jnp.asarray(mask, tokens.dtype)
+    s = jnp.einsum("bjd,bid->bij", tokens, tokens @ Q.T) * m  # z_j^T Q z_i, masked
+    s = s / m.sum(-1)[:, None]  # / ncol of position i's prompt
+    out = tokens + jnp.einsum("bij,bjd->bid", s, tokens @ V.T)
+    return out[..., -1]
+
+
+def _with_prefix(h: jax.Array, mask: jax.Array, prefix: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """Put the k prefix vectors in front of every prompt's states ``h`` ``(B, T, w)``: the prefix
+    attends causally to itself, every other position to the whole prefix and to what ``mask`` allows."""
+    k = prefix.shape[0]
+    B, T, w = h.shape
+    h = jnp.concatenate([jnp.broadcast_to(prefix, (B, k, w)).astype(h.dtype), h], axis=1)
+    top = jnp.concatenate([jnp.asarray(causal_mask(k)), jnp.zeros((k, T), bool)], axis=1)
+    low = jnp.concatenate([jnp.ones((T, k), bool), jnp.asarray(mask, bool)], axis=1)
+    return h, jnp.concatenate([top, low], axis=0)
+
+
 def forward(params: Params, tokens: jax.Array, mask: jax.Array, *, layers: int, heads: int) -> jax.Array:
     """Outputs ``(B, T)``: the label coordinate of every position of ``tokens`` ``(B, T, d+2)``.
 
     ``mask`` ``(T, T)`` boolean: position ``i`` attends to ``j`` where ``mask[i, j]``; every row
-    must allow at least one position (its own).
+    must allow at least one position (its own). The parameters say the kind: the linear model's
+    (``layer0/attn/V``, :func:`linear_forward`) or the decoder's; with a ``prefix`` parameter
+    ``(k, width)`` the k prefix vectors stand in front of every prompt (every position sees them).
     """
+    if "layer0/attn/V" in params:
+        return linear_forward(params, tokens, mask)
     h = tokens @ params["embed/w"] + params["embed/b"]
+    npre = 0
+    if "prefix" in params:
+        npre = params["prefix"].shape[0]
+        h, mask = _with_prefix(h, mask, params["prefix"])
     B, T, w = h.shape
     dh = w // heads
     neg = jnp.asarray(-1e30, h.dtype)
@@ -166,7 +226,7 @@ def forward(params: Params, tokens: jax.Array, mask: jax.Array, *, layers: int, 
         a = _layer_norm(h, params[p + "ln2/scale"], params[p + "ln2/bias"])
         h = h + jax.nn.gelu(a @ params[p + "mlp/w1"] + params[p + "mlp/b1"]) @ params[p + "mlp/w2"] \
             + params[p + "mlp/b2"]
-    h = _layer_norm(h, params["final_ln/scale"], params["final_ln/bias"])
+    h = _layer_norm(h[:, npre:], params["final_ln/scale"], params["final_ln/bias"])
     out = h @ params["unembed/w"] + params["unembed/b"]
     return out[..., -1]
 

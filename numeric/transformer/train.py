@@ -107,6 +107,8 @@ class PretrainConfig:
     max_shots: int = 40
     sigma2: float = 0.1
     optim: OptimConfig = field(default_factory=lambda: OptimConfig(steps=3000, batch=64, lr=1e-3, warmup=200))
+    #: None: the loss averages n = 0..max_shots; an integer m: the m-shot loss alone (the paper's (a))
+    m: int | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.model, ModelConfig):
@@ -115,10 +117,12 @@ class PretrainConfig:
         s = float(self.sigma2)
         if not math.isfinite(s) or s < 0:
             raise ValueError(f"sigma2: expected a number >= 0, got {self.sigma2!r}")
+        if self.m is not None and (_positive_int(self.m, "m") > self.max_shots):
+            raise ValueError(f"m: expected at most max_shots = {self.max_shots}, got {self.m}")
 
     def to_dict(self) -> dict:
         return {"model": self.model.to_dict(), "max_shots": self.max_shots, "sigma2": self.sigma2,
-                "optim": asdict(self.optim)}
+                "optim": asdict(self.optim), "m": self.m}
 
 
 @dataclass(frozen=True, eq=False)
@@ -246,7 +250,8 @@ def pretrain(config: PretrainConfig, seed: int, *, progress: ProgressCallback | 
              chunk: int = 25) -> TrainResult:
     """Pretrain from a random initialisation (key ``seed_key(seed, 0)``) on prompts with N shots
     and N + 1 queries, each prompt its own task ``theta ~ N(0, I_d)``: the loss is
-    ``mean_b mean_{n=0..N} (f([z_1 .. z_n q_n]) - y_{n+1})^2``."""
+    ``mean_b mean_{n=0..N} (f([z_1 .. z_n q_n]) - y_{n+1})^2``, or with ``config.m`` the m-shot
+    term alone, ``mean_b (f([z_1 .. z_m q_m]) - y_{m+1})^2`` (the paper's objective (a))."""
     if not isinstance(config, PretrainConfig):
         raise ValueError(f"config: expected a PretrainConfig, got {type(config).__name__}")
     t0 = time.perf_counter()
@@ -254,13 +259,19 @@ def pretrain(config: PretrainConfig, seed: int, *, progress: ProgressCallback | 
     params = init_params(mc, seed_key(seed, 0, 0))
     data_key = seed_key(seed, 0, 1)
 
+    m = config.m
+
     def loss_fn(p, frozen, key, t):
+        if m is not None:  # the m-shot loss alone: one prediction per prompt, nothing to pack
+            x, y = sample_examples(key, o.batch, m + 1, mc.d, config.sigma2)
+            pred = predict_prompt({**frozen, **p}, x, y, layers=mc.layers, heads=mc.heads)
+            return jnp.mean((pred - y[:, -1]) ** 2)
         x, y = sample_examples(key, o.batch, N + 1, mc.d, config.sigma2)
         pred = predict_packed({**frozen, **p}, x, y, layers=mc.layers, heads=mc.heads)
         return jnp.mean((pred - y) ** 2)
 
-    trained, log = _run("pretrain", ("pretrain", mc, N, float(config.sigma2)), loss_fn, params, {}, o, data_key,
-                        progress, chunk, None)
+    trained, log = _run("pretrain", ("pretrain", mc, N, float(config.sigma2), m), loss_fn, params, {}, o,
+                        data_key, progress, chunk, None)
     return TrainResult("pretrain", dict(sorted(trained.items())), log, sorted(trained),
                        {"stage": "pretrain", **config.to_dict()}, time.perf_counter() - t0)
 

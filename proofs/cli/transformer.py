@@ -23,6 +23,27 @@ def _parse_seeds(text: str, option: str = "--seeds") -> int:
     return int(k)
 
 
+#: bounds of --prefix, --layers, --width (= numeric.transformer.model.MAX_PREFIX for the prefix)
+MAX_PREFIX, MAX_LAYERS, MAX_WIDTH = 256, 16, 512
+HEADS = 4  # the heads of every configuration: --width must be a multiple
+
+
+def _parse_prefix(text: str, option: str = "--prefix") -> int:
+    return int(O.parse_count(text, option, minimum=0, maximum=MAX_PREFIX,
+                             why="each prefix vector is a position of every prompt"))
+
+
+def _parse_layers(text: str, option: str = "--layers") -> int:
+    return int(O.parse_count(text, option, minimum=1, maximum=MAX_LAYERS, why="CPU time grows with depth"))
+
+
+def _parse_width(text: str, option: str = "--width") -> int:
+    w = int(O.parse_count(text, option, minimum=HEADS, maximum=MAX_WIDTH, why="CPU time grows with width"))
+    if w % HEADS:
+        raise O.UsageError(f"{option}: expected a multiple of {HEADS} (the heads), got {text!r}")
+    return w
+
+
 def register(subparsers: Any) -> argparse.ArgumentParser:
     """Add ``transformer`` and its options to ``subparsers``."""
     sub = O.add_subcommand(
@@ -34,6 +55,8 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
                     "loss, and query-key only; measure zero-shot and few-shot errors with standard\n"
                     "errors over seeds, draw them beside the linear theory, and print the poster's\n"
                     "claims against the results. Writes DIR/transformer.json, .png and .pdf.\n"
+                    "--model linear runs the same pipeline on the paper's linear model (a control\n"
+                    "that must agree with the theory); --prefix, --layers, --width vary the transformer.\n"
                     f"Needs JAX and optax: {EXTRA}. Uses a GPU if JAX finds one.",
         example="  icl-finetune transformer --out out/transformer --quick", run=run)
     sub.add_argument("--out", metavar="DIR", required=True,
@@ -43,6 +66,16 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     sub.add_argument("--seeds", metavar="K", type=O.argtype(_parse_seeds, "--seeds"), default=3,
                      help=f"number of seeds, 1 to {MAX_SEEDS} (default: 3): seeds S, S+1, ..., S+K-1")
     O.seed_option(sub, help="the first seed S (default: 0)")
+    sub.add_argument("--model", choices=("softmax", "linear"), default="softmax",
+                     help="softmax: the transformer (default); linear: the control, the paper's linear "
+                          "self-attention through the same pipeline, pretrained at m = 40")
+    sub.add_argument("--prefix", metavar="K", type=O.argtype(_parse_prefix, "--prefix"), default=0,
+                     help=f"K learned prefix vectors before every prompt, 0 to {MAX_PREFIX} (default 0; "
+                          "softmax only): trained in pretraining and by (b), frozen for (c), (d)")
+    sub.add_argument("--layers", metavar="L", type=O.argtype(_parse_layers, "--layers"), default=None,
+                     help=f"transformer blocks, 1 to {MAX_LAYERS} (default: 2, --quick 1; softmax only)")
+    sub.add_argument("--width", metavar="W", type=O.argtype(_parse_width, "--width"), default=None,
+                     help=f"residual width, a multiple of {HEADS} up to {MAX_WIDTH} (default 32; softmax only)")
     sub.add_argument("--no-progress", action="store_true", help="no progress bar")
     return sub
 
@@ -71,8 +104,19 @@ def _finite(x: Any) -> Any:
     return x
 
 
+def _check_model_options(args: argparse.Namespace) -> None:
+    """--prefix, --layers, --width shape the softmax transformer only: refused with --model linear."""
+    if args.model == "linear":
+        for opt, value, default in (("--prefix", args.prefix, 0), ("--layers", args.layers, None),
+                                    ("--width", args.width, None)):
+            if value != default:
+                raise O.UsageError(f"{opt}: the linear control is the paper's one-layer model without prefix; "
+                                   f"drop {opt} or use --model softmax")
+
+
 def run(args: argparse.Namespace) -> int:
-    """Check the extra and the output folder, then train, evaluate, draw, and print the claims."""
+    """Check the options, the extra and the output folder, then train, evaluate, draw, and print the claims."""
+    _check_model_options(args)
     missing = []
     for mod in ("jax", "optax", "matplotlib", "tqdm"):
         try:
@@ -86,12 +130,21 @@ def run(args: argparse.Namespace) -> int:
     from proofs.figures.transformer import draw
     from proofs.transformer import claims_table, device_description, run_experiment
 
-    config = ExperimentConfig.quick() if args.quick else ExperimentConfig.full()
+    if args.model == "linear":
+        config = ExperimentConfig.linear(quick=args.quick)
+    else:
+        config = ExperimentConfig.quick() if args.quick else ExperimentConfig.full()
+        changes = {k: v for k, v in (("prefix", args.prefix), ("layers", args.layers), ("width", args.width))
+                   if v is not None and v != getattr(config.model, k)}
+        config = config.with_model(**changes)
     seeds = list(range(args.seed, args.seed + args.seeds))
     say = (lambda s: None) if args.no_progress else (lambda s: sys.stderr.write(s + "\n"))
     sys.stderr.write(f"device: {device_description()}\n")
-    say(f"configuration {config.name}: {config.model.layers} layers, width {config.model.width}, "
-        f"{config.model.heads} heads; {config.pretrain_optim.steps} pretraining steps, "
+    shape = ("the paper's linear self-attention, pretrained at m = " + str(config.pretrain_m)
+             if config.model.kind == "linear" else
+             f"{config.model.layers} layers, width {config.model.width}, {config.model.heads} heads"
+             + (f", prefix {config.model.prefix}" if config.model.prefix else ""))
+    say(f"configuration {config.name}: {shape}; {config.pretrain_optim.steps} pretraining steps, "
         f"{config.finetune_optim.steps} fine-tuning steps per strategy; seeds {seeds[0]}..{seeds[-1]}")
     partial = out / "transformer.partial.json"
 
@@ -108,6 +161,9 @@ def run(args: argparse.Namespace) -> int:
     partial.unlink(missing_ok=True)
     draw(result, [out / "transformer.png", out / "transformer.pdf"])
     sys.stdout.write(claims_table(result) + "\n")
+    if "claims_exact" in result:
+        sys.stdout.write("\nThe same claims from the exact errors of the trained parameters (no Monte Carlo "
+                         "noise; SE over seeds = training's spread):\n" + claims_table(result, key="claims_exact") + "\n")
     sys.stderr.write(f"wrote {json_path}, {out / 'transformer.png'}, {out / 'transformer.pdf'} "
                      f"in {result['seconds']['total']:.0f} s\n")
     return O.EXIT_OK

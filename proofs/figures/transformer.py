@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Sequence
 from proofs.figures.save import save_figure
 
-__all__ = ["draw", "STYLE"]
+__all__ = ["draw", "draw_sweep", "STYLE"]
 
 STYLE = {
     "pretrain": ("#1f77b4", "o", "(a) pretrained"),
@@ -63,10 +63,17 @@ def draw(result: dict, paths: Sequence[Path]) -> None:
         fig = Figure(figsize=(9.6, 6.4), constrained_layout=True)
         axes = fig.subplots(2, 2)
         layers = cfg["model"]["layers"]
-        rows = (("transformer", f"softmax transformer ({layers} layer{'s' if layers > 1 else ''}, width "
-                                f"{cfg['model']['width']}; {K} seed{'s' if K > 1 else ''})"),
+        prefix = cfg["model"].get("prefix", 0)
+        m = result["theory"].get("setting", {}).get("m", "oo")
+        m_tex = "$\\infty$" if m == "oo" else m
+        if cfg["model"].get("kind") == "linear":
+            top = f"linear attention, trained here (m = {m}; {K} seed{'s' if K > 1 else ''})"
+        else:
+            top = (f"softmax transformer ({layers} layer{'s' if layers > 1 else ''}, width "
+                   f"{cfg['model']['width']}{f', prefix {prefix}' if prefix else ''}; {K} seed{'s' if K > 1 else ''})")
+        rows = (("transformer", top),
                 ("theory", f"linear attention, derived (d = {cfg['model']['d']}, "
-                           f"$\\sigma^2$ = {cfg['sigma2']:g}, m = $\\infty$)"))
+                           f"$\\sigma^2$ = {cfg['sigma2']:g}, m = {m_tex})"))
         for r, (source, row_title) in enumerate(rows):
             for c, (task, ylabel) in enumerate(_TASKS):
                 ax = axes[r][c]
@@ -74,7 +81,7 @@ def draw(result: dict, paths: Sequence[Path]) -> None:
                 x0, y0 = pts["pretrain"][:2]
                 for model, (x, y, xe, ye) in pts.items():
                     color, marker, label = STYLE.get(model, ("k", "x", model))
-                    if source == "theory":
+                    if source == "theory" or cfg["model"].get("kind") == "linear":
                         label = THEORY_LABELS.get(model, label)
                     elif model != "pretrain" and (x, y) == (x0, y0):
                         label += "\n= (a): unchanged"
@@ -96,4 +103,77 @@ def draw(result: dict, paths: Sequence[Path]) -> None:
                 ax.grid(True, lw=0.3, alpha=0.5)
         for r in range(2):  # outside, right of each row: the points may be anywhere
             axes[r][1].legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, borderaxespad=0)
+        save_figure(fig, paths, png_dpi=130)
+
+
+#: the sweep's x-axis label by what was swept
+_SWEPT = {"prefix": "prefix length k (learned vectors before every prompt)", "layers": "layers",
+          "width": "width"}
+
+
+def draw_sweep(sweep: dict, paths: Sequence[Path]) -> None:
+    """The key quantities against the swept value (``bench/sweep_transformer.py``'s file), mean over
+    seeds with bars of one standard error over seeds, the linear theory dashed. Left: (c)'s
+    few-shot change over (b)'s at n = claim_n on -theta0 (the key ratio; on theta0 (b)'s change
+    can be near 0 and the ratio meaningless, so the middle panel shows the two changes on theta0
+    themselves); right: (c)'s zero-shot gain over (b)'s."""
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    runs = sweep["runs"]
+    xs = list(range(len(runs)))
+    labels = [str(r["value"]) for r in runs]
+
+    def series(cid: str) -> tuple[list, list, float | None]:
+        rows = [next(c for c in r["claims"] if c["id"] == cid) for r in runs]
+        return ([c["transformer"]["mean"] for c in rows], [c["transformer"]["se"] or 0.0 for c in rows],
+                rows[0]["theory"])
+    rc = {"font.size": 9, "axes.labelsize": 9, "legend.fontsize": 7, "mathtext.fontset": "cm",
+          "font.family": "serif", "pdf.fonttype": 42, "savefig.bbox": "tight"}
+    n = runs[0]["claim_n"]
+    K = sorted({len(r["seeds"]) for r in runs})
+    with matplotlib.rc_context(rc):
+        fig = Figure(figsize=(11.0, 3.3), constrained_layout=True)
+        left, mid, right = fig.subplots(1, 3)
+        m, se, th = series("c-keeps-few-shot-opposite")
+        left.errorbar(xs, m, yerr=se, fmt="o-", color="#2ca02c", capsize=3, ms=5, lw=1, label="transformer")
+        left.axhline(th, color="#2ca02c", ls="--", lw=0.9, label=f"linear theory ({th:+.2f})")
+        left.axhline(1, color="#d62728", ls=":", lw=0.9, label="as much as (b)")
+        left.set_ylabel(f"[E{n}(c) - E{n}(pre)] / [E{n}(b) - E{n}(pre)]")
+        left.set_title(r"(c)'s few-shot change over (b)'s, on $-\theta_0$", loc="left", fontsize=8.5)
+        for cid, label, color, dx in (("b-few-shot-theta0", "(b)", "#d62728", -0.06),
+                                      ("c-keeps-few-shot-theta0", "(c)", "#2ca02c", 0.06)):
+            if cid == "b-few-shot-theta0":
+                m, se, th = series(cid)
+            else:  # (c)'s change = ratio x (b)'s change, per seed: read the per-seed values
+                vals = []
+                for r in runs:
+                    rb = next(c for c in r["claims"] if c["id"] == "b-few-shot-theta0")["transformer"]["per_seed"]
+                    rr = next(c for c in r["claims"] if c["id"] == cid)["transformer"]["per_seed"]
+                    vals.append([a * b for a, b in zip(rr, rb)])
+                m = [sum(v) / len(v) for v in vals]
+                se = [(sum((x - mm) ** 2 for x in v) / (len(v) - 1) / len(v)) ** 0.5 if len(v) > 1 else 0.0
+                      for v, mm in zip(vals, m)]
+                c0 = next(c for c in runs[0]["claims"] if c["id"] == cid)
+                b0 = next(c for c in runs[0]["claims"] if c["id"] == "b-few-shot-theta0")
+                th = c0["theory"] * b0["theory"] if c0["theory"] is not None and b0["theory"] is not None else None
+            mid.errorbar([x + dx for x in xs], m, yerr=se, fmt="o-", color=color, capsize=3, ms=5, lw=1,
+                         label=f"{label}, transformer")
+            if th is not None:
+                mid.axhline(th, color=color, ls="--", lw=0.9, label=f"{label}, linear theory ({th:+.2f})")
+        mid.axhline(0, color="0.6", lw=0.6)
+        mid.set_ylabel(f"E{n} - E{n}(pre) on $\\theta_0$")
+        mid.set_title(r"few-shot change on $\theta_0$ (0: kept)", loc="left", fontsize=8.5)
+        m, se, th = series("c-comparable-gain")
+        right.errorbar(xs, m, yerr=se, fmt="s-", color="#2ca02c", capsize=3, ms=5, lw=1, label="transformer")
+        if th is not None:
+            right.axhline(th, color="#2ca02c", ls="--", lw=0.9, label=f"linear theory ({th:.2f})")
+        right.set_ylabel("[E0(c) - E0(pre)] / [E0(b) - E0(pre)]")
+        right.set_title("(c)'s zero-shot gain over (b)'s", loc="left", fontsize=8.5)
+        for ax in (left, mid, right):
+            ax.set_xticks(xs, labels)
+            ax.set_xlabel(_SWEPT.get(sweep.get("what"), sweep.get("what", "")))
+            ax.grid(True, lw=0.3, alpha=0.5)
+            ax.legend(frameon=False)
+        fig.suptitle(f"mean ± one standard error over {'/'.join(map(str, K))} seeds", fontsize=8)
         save_figure(fig, paths, png_dpi=130)
