@@ -13,7 +13,8 @@ from fractions import Fraction
 
 __all__ = ["MAX_D", "MAX_EXACT_D", "MAX_MP_D", "MAX_PRECISION", "DEFAULT_PRECISION", "COND_WARN",
            "max_file_bytes", "MAX_COUNT", "MAX_POINTS", "MAX_SAMPLES", "MAX_SEED", "MAX_REAL", "MIN_REAL",
-           "MAX_NUMBER_CHARS", "MAX_FILE_BYTES", "in_real_range"]
+           "MAX_NUMBER_CHARS", "MAX_FILE_BYTES", "in_real_range",
+           "MAX_STEPS", "MAX_ROWS", "MAX_NUMERIC_STEPS", "MAX_TRAINED_ENTRIES"]
 
 #: dimension d of x evaluated in exact rationals: the default below it, refused above it when
 #: asked for (``--arithmetic exact``). Measured (2 busy cores) with a dense tridiagonal rational
@@ -68,3 +69,14 @@ def max_file_bytes(d: int = MAX_D, npy: bool = False) -> int:
 def in_real_range(x: Fraction | int) -> bool:
     """Whether ``x`` is 0 or has magnitude in [MIN_REAL, MAX_REAL]."""
     return x == 0 or MIN_REAL <= abs(x) <= MAX_REAL
+#: gradient-descent steps of ``trajectory --steps`` (the closed form costs the same at any step,
+#: so this only keeps the powers (1 - eta h)^t and the step numbers exact in float64: 2^53 > 10^9)
+MAX_STEPS = 10**9
+#: rows one ``trajectory`` call records (``--steps / --every + 1``; twice that for two stages)
+MAX_ROWS = 100_000
+#: steps of a numeric (not closed-form) trajectory, ``trajectory --numeric``: each step
+#: evaluates the exact gradient of the quartic population loss
+MAX_NUMERIC_STEPS = 100_000
+#: trained entries of one ``trajectory`` (the Hessian is that size squared, one symmetric
+#: eigendecomposition): V's last row up to d = 2498, Q_xx up to d = 50
+MAX_TRAINED_ENTRIES = 2500
