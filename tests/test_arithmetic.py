@@ -123,3 +123,16 @@ def test_error_of_general_parameters_matches_exact():
         assert rel(f, float(e)) < 1e-12
         with mpmath.workdps(60):
             assert abs(mpmath.mpf(g) - mp_exact(e)) / abs(mp_exact(e)) < 1e-45
+
+
+def test_repl_evaluate_error_in_float_and_mp():
+    """``Strategy.evaluate_error(..., arithmetic=...)``, the REPL's path, against its exact value."""
+    from proofs.results._common import strategy
+    s = strategy("value-fewshot", sp.oo, 3)
+    S, t0 = rational_setting(3, 2)
+    kw = dict(Sigma=S, theta0=t0, theta=-t0, sigma2=sp.Rational(1, 10))
+    e = s.evaluate_error(5, **kw)
+    assert rel(s.evaluate_error(5, arithmetic="float", **kw), float(e)) < 1e-12
+    g = s.evaluate_error(5, arithmetic="mp", precision=50, **kw)
+    with mpmath.workdps(60):
+        assert abs(mpmath.mpf(g) - mp_exact(e)) / abs(mp_exact(e)) < 1e-45
