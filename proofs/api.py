@@ -48,9 +48,11 @@ def table_symbols() -> dict[str, str]:
 
 def params(strategy: str, *, d: int | None = None, sigma2: Any = None, m: int | None = None,
            n_ft: int | None = None, scale: Any = 1, Sigma: Any = None, theta0: Any = None,
-           arithmetic: str | None = None, precision: int | None = None) -> Any:
-    """Derived V and Q of a strategy; symbolic when ``d`` is None. ``m``/``n_ft`` None mean infinity."""
+           arithmetic: str | None = None, precision: int | None = None, theta_0: Any = None) -> Any:
+    """Derived V and Q of a strategy; symbolic when ``d`` is None. ``m``/``n_ft`` None mean infinity.
+    ``theta_0`` is accepted for ``theta0`` (the spelling of :meth:`Result.evaluate`)."""
     from proofs import checks
+    theta0 = _theta0(theta0, theta_0)
     from proofs.params import params as derive_params
     d = checks.dimension(d, optional=True)
     sigma2 = None if sigma2 is None else checks.real(sigma2, "sigma2", nonnegative=True)
@@ -79,11 +81,13 @@ def _size(Sigma: Any, theta0: Any) -> int | None:
 
 def curve(strategy: str, task: str, ns: Sequence[int], *, d: int, sigma2: Any, m: int | None,
           n_ft: int | None, scale: Any = 1.0, Sigma: Any = None, theta0: Any = None,
-          arithmetic: str | None = None, precision: int | None = None) -> Any:
+          arithmetic: str | None = None, precision: int | None = None, theta_0: Any = None) -> Any:
     """Exact n-shot error on task theta0 (``task='target'``) or -theta0 (``'opposite'``) for each n;
     ``task`` a real number phi (radians, a SymPy number such as ``sympy.pi/2`` stays exact): on
-    theta0 rotated by phi at the same Sigma-norm (:mod:`proofs.angles`)."""
+    theta0 rotated by phi at the same Sigma-norm (:mod:`proofs.angles`). ``theta_0`` is accepted
+    for ``theta0``."""
     from proofs import checks
+    theta0 = _theta0(theta0, theta_0)
     from proofs.curves import curve as exact_curve
     task = checks.task(task) if isinstance(task, str) else _angle(task)
     ns = checks.counts(ns)
@@ -100,13 +104,14 @@ def curve(strategy: str, task: str, ns: Sequence[int], *, d: int, sigma2: Any, m
 
 
 def frontier(lambdas: Sequence[Any], *, n_ft: int | None, n: int | None = None, d: int, sigma2: Any,
-             m: int | None = None, Sigma: Any = None, theta0: Any = None) -> Any:
+             m: int | None = None, Sigma: Any = None, theta0: Any = None, theta_0: Any = None) -> Any:
     """The zero-shot / few-shot trade-off of value fine-tuning on E(0; theta0) + lambda E(n_ft; theta0):
     one exact row per lambda (numbers >= 0; 0 the limit lambda -> 0+, ``inf``/``sympy.oo`` the
     few-shot loss alone), rows for (a)-(d), the columns as functions of lambda, and the exact
     checks of the two limits (:class:`proofs.frontier.Frontier`). ``n``, ``n_ft``, ``m``: None
-    for infinity."""
+    for infinity. ``theta_0`` is accepted for ``theta0``."""
     from proofs import checks
+    theta0 = _theta0(theta0, theta_0)
     from proofs.frontier import frontier as run
     n_ft = checks.count(n_ft, "n_ft", minimum=1, allow_inf=True)
     n = checks.count(n, "n", allow_inf=True)
@@ -118,6 +123,13 @@ def frontier(lambdas: Sequence[Any], *, n_ft: int | None, n: int | None = None, 
     if lambdas is None or isinstance(lambdas, (str, bytes)) or not hasattr(lambdas, "__iter__"):
         raise TypeError(f"lambdas: expected a sequence of numbers >= 0 or inf, got {lambdas!r}")
     return run(list(lambdas), n_ft=n_ft, n=n, d=d, sigma2=sigma2, m=m, Sigma=Sigma, theta0=theta0)
+
+
+def _theta0(theta0: Any, theta_0: Any) -> Any:
+    """The target task, given as ``theta0`` or by its other spelling ``theta_0`` (not both)."""
+    if theta0 is not None and theta_0 is not None:
+        raise ValueError("theta0: given twice, as theta0 and as theta_0 (the same argument; give one)")
+    return theta_0 if theta0 is None else theta0
 
 
 def _angle(phi: Any) -> Any:

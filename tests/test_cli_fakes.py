@@ -136,7 +136,7 @@ class Fake:
 
     def params(self, strategy: str, *, d: int | None = None, sigma2: Any = None, m: int | None = None,
                n_ft: int | None = None, scale: Any = 1, Sigma: Any = None, theta0: Any = None,
-               arithmetic: str | None = None, precision: int | None = None) -> Any:
+               arithmetic: str | None = None, precision: int | None = None, theta_0: Any = None) -> Any:
         self._record("params", strategy, d=d, sigma2=sigma2, m=m, n_ft=n_ft, scale=scale,
                      Sigma=Sigma, theta0=theta0, **_arith(arithmetic, precision))
         if d is None:
@@ -152,14 +152,14 @@ class Fake:
 
     def curve(self, strategy: str, task: str, ns: Any, *, d: int, sigma2: float, m: int | None,
               n_ft: int | None, scale: float = 1.0, Sigma: Any = None, theta0: Any = None,
-              arithmetic: str | None = None, precision: int | None = None) -> Any:
+              arithmetic: str | None = None, precision: int | None = None, theta_0: Any = None) -> Any:
         self._record("curve", strategy, task, ns, d=d, sigma2=sigma2, m=m, n_ft=n_ft, scale=scale,
                      Sigma=Sigma, theta0=theta0, **_arith(arithmetic, precision))
         ns = list(ns)
         return CurveResult(ns, [sigma2 + 1.0 / (k + 1) for k in ns], sigma2)
 
     def frontier(self, lambdas: Any, *, n_ft: int | None, n: int | None = None, d: int, sigma2: Any,
-                 m: int | None = None, Sigma: Any = None, theta0: Any = None) -> Any:
+                 m: int | None = None, Sigma: Any = None, theta0: Any = None, theta_0: Any = None) -> Any:
         self._record("frontier", lambdas, n_ft=n_ft, n=n, d=d, sigma2=sigma2, m=m, Sigma=Sigma, theta0=theta0)
         lam = sp.Symbol("lambda", positive=True)
         forms = {"zero_shot": sigma2 + lam / (lam + 1), "few_shot_target": sigma2 + 1 / (lam + 1),

@@ -24,7 +24,8 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     sub = O.add_subcommand(
         subparsers, "figure", help="the poster's linear-regression figure (needs the plot extra)",
         description="The poster's linear-regression figure: theory curves and trained models,\n"
-                    "n = 0..20, tasks theta0 and -theta0. Writes only the files named below.\n"
+                    "n = 0..20, tasks theta0 and -theta0, for (a)-(d) and query-key (Q alone, trained\n"
+                    "from the derived pretrained parameters). Writes only the files named below.\n"
                     "Needs matplotlib and tqdm: pip install '.[plot]'.",
         example="  icl-finetune figure --out figure.pdf --quick\n"
                 "  icl-finetune figure --frontier --out frontier.png --closeness frontier.json\n"
