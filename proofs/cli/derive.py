@@ -89,16 +89,18 @@ def run(args: argparse.Namespace) -> int:
             "steps": [str(step) for step in s.steps],
             "errors": {k: plain(v) for k, v in result.errors.items()},
             "where": {str(k): plain(v) for k, v in result.where.items()},
-            "symbols": symbols,
+            "symbols": {**symbols, **{str(k): f"the derived block {k} (its formula: where[{str(k)!r}])"
+                                      for k in result.where}},
             "given": {k: ([str(x) for x in v] if v.shape[1] == 1 else [[str(x) for x in row] for row in v.tolist()])
                       for k, v in spec.bindings},
         }
         F.write(F.dump_json(out))
     elif args.format == "latex":
-        rows = [rf"{sp.latex(k)} &= {sp.latex(v)}" for k, v in result.where.items()]
-        rows += [r"\text{zero-shot on } \theta_0 &= " + sp.latex(result.errors["zero_shot"]),
-                r"\lim_{n\to\infty} \text{ on } \theta_0 &= " + sp.latex(result.errors["few_shot_target"]),
-                r"\lim_{n\to\infty} \text{ on } -\theta_0 &= " + sp.latex(result.errors["few_shot_opposite"])]
+        from symbolic.printing import latex, paper_latex
+        rows = [r"\text{zero-shot on } \theta_0 &= " + paper_latex(result.errors["zero_shot"]),
+                r"\lim_{n\to\infty} \text{ on } \theta_0 &= " + paper_latex(result.errors["few_shot_target"]),
+                r"\lim_{n\to\infty} \text{ on } -\theta_0 &= " + paper_latex(result.errors["few_shot_opposite"])]
+        rows += [rf"\text{{where }} {latex(k)} &= {paper_latex(v)}" for k, v in result.where.items()]
         F.write("% " + str(spec) + "\n\\[\n" + s.latex() + "\n\\]\n\\[\n\\begin{aligned}\n"
                 + " \\\\\n".join(rows) + "\n\\end{aligned}\n\\]\n")
     else:

@@ -53,6 +53,7 @@ def query_xx_fewshot_spec(n_ft: int = N_FT_EXAMPLE):
 class QueryKeyFewShot(Result):
     id = "query-key-few-shot"
     title = "beyond the paper: fine-tuning Q, Q_xx included, on a few-shot loss"
+    label_text = "Proposition B.7"
     strategy = "pretrain"
     assumption_pairs = (SETTING, PRETRAINED)
     claim = (f"Fine-tuning all of Q's blocks, or Q_xx alone, from V_hat on the {N_FT_EXAMPLE}-shot loss on "
