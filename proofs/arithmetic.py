@@ -85,6 +85,21 @@ def check_sigma(Sigma: Any, d: int) -> tuple[np.ndarray, float]:
     S = _floats(Sigma, "Sigma")
     if S.shape != (d, d):
         raise ValueError(f"Sigma: expected a {d}x{d} matrix, got shape {'x'.join(map(str, S.shape))}")
+    import hashlib
+    key = (S.shape, hashlib.blake2b(S.tobytes(), digest_size=16).digest())
+    if key in _CHECKED:  # the command line checks a file, then the API checks the array again
+        return _CHECKED[key]
+    out = _check_sigma(S, d)
+    _CHECKED.clear()
+    _CHECKED[key] = out
+    return out
+
+
+#: the last Sigma checked (its digest -> (symmetrised Sigma, condition number))
+_CHECKED: dict = {}
+
+
+def _check_sigma(S: np.ndarray, d: int) -> tuple[np.ndarray, float]:
     scale = float(np.max(np.abs(S))) if S.size else 0.0
     asym = float(np.max(np.abs(S - S.T))) if S.size else 0.0
     if asym > SYMMETRY_RTOL * scale:

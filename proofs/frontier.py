@@ -241,6 +241,10 @@ def frontier(lambdas: Sequence[Any], *, n_ft: Any, n: Any = None, d: int, sigma2
     The checks, each exact: lim lambda -> 0+ equals (d) and lim lambda -> oo equals the
     few-shot-only spec, column by column (each derived on its own)."""
     from proofs.curves import curve
+    from proofs.limits import MAX_EXACT_D
+    if isinstance(d, int) and d > MAX_EXACT_D:  # before any work
+        raise NotImplementedError(f"frontier above d = {MAX_EXACT_D}: its rows are exact rational functions of "
+                                  f"lambda with exact limit checks, and no float path exists yet; got d = {d}")
     lambdas = list(lambdas)
     if not lambdas:
         raise ValueError("lambdas: expected at least one value")

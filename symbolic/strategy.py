@@ -170,17 +170,23 @@ class Strategy:
         return {k: found[k] for k in order}
 
     def evaluate_error(self, n: int, *, Sigma, theta0, theta=None, sigma2=0, C=1, digits: int | None = None,
-                       values: dict | None = None):
+                       values: dict | None = None, arithmetic: str = "exact", precision: int | None = None):
         """``E(V*, Q*, n; theta)`` at an explicit setting: exact (rational inputs give a
-        Rational), or an mpmath float with ``digits`` significant digits.
+        Rational), or an mpmath float with ``digits`` significant digits.  ``arithmetic="float"``
+        (numpy, O(d^3), any d) or ``"mp"`` with ``precision`` digits evaluates the closed form in
+        floating point instead (:mod:`symbolic.evaluate`; Sigma checked in float64: finite,
+        symmetric, Cholesky).
 
         ``theta`` defaults to ``theta0``; ``C`` is strategy (b)'s free scale; ``values`` gives
         other symbols of the derivation (a spec's task vectors ``theta_1``..., weights), on top of
         :attr:`bindings`.
         """
-        from .evaluate import evaluate_poly
+        from .evaluate import check_arithmetic, evaluate_poly
         from .validation import check_nonnegative, check_spd, check_vector
         n = check_count(n, "n", allow_inf=False, allow_symbol=False)
+        arithmetic, precision = check_arithmetic(arithmetic, precision)
+        if arithmetic != "exact":
+            return self._evaluate_error_numeric(n, Sigma, theta0, theta, sigma2, C, values, arithmetic, precision)
         Sigma = check_spd(Sigma, "Sigma")
         d = Sigma.shape[0]
         theta0 = check_vector(theta0, "theta0", d)
@@ -194,6 +200,38 @@ class Strategy:
         value = evaluate_poly(self.error_poly(THETA, n), env)
         value = sp.simplify(value) if getattr(value, "free_symbols", None) else value
         return value if digits is None else sp.N(value, digits)
+
+    def _evaluate_error_numeric(self, n, Sigma, theta0, theta, sigma2, C, values, arithmetic, precision):
+        """:meth:`evaluate_error` in float64 or mpmath."""
+        import numpy as np
+        from .evaluate import numeric_env
+        from .validation import check_nonnegative
+        S = np.array(Sigma.tolist() if hasattr(Sigma, "tolist") and not isinstance(Sigma, np.ndarray) else Sigma,
+                     dtype=np.float64)
+        if S.ndim != 2 or S.shape[0] != S.shape[1] or not np.all(np.isfinite(S)) \
+                or np.max(np.abs(S - S.T)) > 1e-12 * np.max(np.abs(S)):
+            raise ValueError("Sigma: expected a finite symmetric positive definite matrix")
+        try:
+            np.linalg.cholesky((S + S.T) / 2)
+        except np.linalg.LinAlgError:
+            raise ValueError("Sigma: expected a symmetric positive definite matrix (Cholesky fails)") from None
+        d = S.shape[0]
+
+        def vec(x, name):
+            a = np.array(x.tolist() if hasattr(x, "tolist") and not isinstance(x, np.ndarray) else x,
+                         dtype=np.float64).reshape(-1)
+            if a.size != d or not np.all(np.isfinite(a)):
+                raise ValueError(f"{name}: expected a vector of {d} finite numbers")
+            return x if arithmetic == "mp" else a
+        t0 = vec(theta0, "theta0")
+        th = t0 if theta is None else vec(theta, "theta")
+        env = {**self.bindings, **{getattr(k, "name", str(k)): v for k, v in (values or {}).items()},
+               "Sigma": Sigma if arithmetic == "mp" else S, "theta_0": t0, "theta": th,
+               "sigma": sp.sqrt(check_nonnegative(sigma2, "sigma2")), "C": sp.sympify(C), "n": n}
+        ne = numeric_env(env, arithmetic, precision)
+        for k, e in self.definitions().items():
+            ne.values[k] = ne.matrix(e)
+        return ne.poly(self.error_poly(THETA, n))
 
     def __str__(self) -> str:
         lines = [f"strategy {self.name!r} (m = {self.m}" + (f", n_ft = {self.n_ft})" if self.n_ft is not None else ")")]

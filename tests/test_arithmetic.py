@@ -107,3 +107,32 @@ def test_ill_conditioned_sigma_warns_with_its_condition_number():
     assert ok.warning is None
     mp = curve("value", "target", [0, 5], d=3, sigma2=0.1, Sigma=S, arithmetic="mp", precision=40)
     assert mp.warning is None
+
+
+def test_error_of_general_parameters_matches_exact():
+    """Random non-symmetric V, Q: the words mix Q_xx, its transpose and Sigma, which do not
+    commute (the strategies' parameters are functions of Sigma and would hide an order slip)."""
+    rng = np.random.default_rng(3)
+    S, t0 = rational_setting(3, 7)
+    V = sp.Matrix(5, 5, lambda i, j: sp.Rational(int(rng.integers(-5, 6)), int(rng.integers(1, 6))))
+    Q = sp.Matrix(5, 5, lambda i, j: sp.Rational(int(rng.integers(-5, 6)), int(rng.integers(1, 6))))
+    for n in (0, 1, 6):
+        e = exact_error(V, Q, t0, S, sp.Rational(1, 5), n)
+        f = exact_error(V, Q, t0, S, sp.Rational(1, 5), n, arithmetic="float")
+        g = exact_error(V, Q, t0, S, sp.Rational(1, 5), n, arithmetic="mp", precision=50)
+        assert rel(f, float(e)) < 1e-12
+        with mpmath.workdps(60):
+            assert abs(mpmath.mpf(g) - mp_exact(e)) / abs(mp_exact(e)) < 1e-45
+
+
+def test_repl_evaluate_error_in_float_and_mp():
+    """``Strategy.evaluate_error(..., arithmetic=...)``, the REPL's path, against its exact value."""
+    from proofs.results._common import strategy
+    s = strategy("value-fewshot", sp.oo, 3)
+    S, t0 = rational_setting(3, 2)
+    kw = dict(Sigma=S, theta0=t0, theta=-t0, sigma2=sp.Rational(1, 10))
+    e = s.evaluate_error(5, **kw)
+    assert rel(s.evaluate_error(5, arithmetic="float", **kw), float(e)) < 1e-12
+    g = s.evaluate_error(5, arithmetic="mp", precision=50, **kw)
+    with mpmath.workdps(60):
+        assert abs(mpmath.mpf(g) - mp_exact(e)) / abs(mp_exact(e)) < 1e-45

@@ -128,6 +128,9 @@ def run_numeric(args: argparse.Namespace, spec: Any, m: Any, why: str) -> int:
     d, Sigma, theta0 = setting(args, need_d=False)
     if d is None:
         d = 3
+    from proofs.limits import MAX_EXACT_D
+    if d > MAX_EXACT_D:
+        raise O.UsageError(f"--d: --numeric minimises the exact loss, d <= {MAX_EXACT_D}; got d = {d}")
     sigma2 = sp.Rational(1, 10) if args.sigma2 is None else O.exact(args.sigma2)
     from proofs.cli.files import load_spec
     spec = load_spec(args.spec, "--spec", d)

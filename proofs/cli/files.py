@@ -322,9 +322,8 @@ def _check_spd_exact(rows: list[list], where: str) -> None:
         if pivot <= 0:
             import numpy as np
             lam = float(np.linalg.eigvalsh(np.array(rows, dtype=np.float64))[0])
-            raise UsageError(f"{where}: expected a symmetric positive definite {d}x{d} matrix, got a matrix "
-                             f"with eigenvalue {lam:.6g} (its leading {k + 1}x{k + 1} block is not positive "
-                             f"definite, checked exactly)")
+            shown = f"eigenvalue {lam:.6g}" if lam <= 0 else f"leading {k + 1}x{k + 1} block that is not positive definite"
+            raise UsageError(f"{where}: expected a symmetric positive definite {d}x{d} matrix, got a matrix with {shown}")
         for i in range(k + 1, d):
             f = A[i][k] / pivot
             if f:

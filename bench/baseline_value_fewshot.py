@@ -1,0 +1,42 @@
+"""Baseline for bench/bench_anyd.py: the value-fewshot n-shot error on theta_0 for n = 0..100 with a
+plain numpy script of the closed form (m = n_ft = oo), typed in here as a reference (not a result):
+
+    E(n) = [ (d^3 n + d^2 n^2 + 8 d^2 n + d^2 + 8 d n^2 + 25 d n + 8 d + 16 n^2 + 32 n + 16) sigma^2
+           + (d^3 n + 9 d^2 n + 24 d n + 2 d + 16 n + 8) theta_0^T Sigma theta_0 ] / ((d+4)^2 (n+1)^2)
+
+(``symbolic`` derives it: ``strategy('value-fewshot').error(THETA0, N)``).  Sigma is checked the
+way a careful script would (finite, symmetric, Cholesky).
+
+    python bench/baseline_value_fewshot.py SIGMA.npy [THETA0.npy]
+"""
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+
+
+def curve(S: np.ndarray, t0: np.ndarray, sigma2: float, ns: np.ndarray) -> tuple[np.ndarray, float]:
+    d = S.shape[0]
+    if not (np.all(np.isfinite(S)) and np.allclose(S, S.T)):
+        raise SystemExit("Sigma: expected a finite symmetric matrix")
+    np.linalg.cholesky(S)  # positive definite
+    c = float(t0 @ S @ t0)
+    n = ns.astype(float)
+    s2 = (d**3 * n + d**2 * n**2 + 8 * d**2 * n + d**2 + 8 * d * n**2 + 25 * d * n + 8 * d
+          + 16 * n**2 + 32 * n + 16)
+    sc = d**3 * n + 9 * d**2 * n + 24 * d * n + 2 * d + 16 * n + 8
+    err = (s2 * sigma2 + sc * c) / ((d + 4) ** 2 * (n + 1) ** 2)
+    return err, sigma2
+
+
+def main() -> None:
+    S = np.load(sys.argv[1], allow_pickle=False)
+    t0 = np.load(sys.argv[2], allow_pickle=False) if len(sys.argv) > 2 else np.eye(S.shape[0])[0]
+    err, lim = curve(S, t0, 0.1, np.arange(101))
+    print("\n".join(f"{k:>6}  {e:.10g}" for k, e in enumerate(err)))
+    print(f"{'limit':>6}  {lim:.10g}")
+
+
+if __name__ == "__main__":
+    main()
