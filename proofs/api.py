@@ -48,7 +48,7 @@ def params(strategy: str, *, d: int | None = None, sigma2: Any = None, m: int | 
     from proofs.params import params as derive_params
     d = checks.dimension(d, optional=True)
     sigma2 = None if sigma2 is None else checks.real(sigma2, "sigma2", nonnegative=True)
-    m = checks.count(m, "m", allow_inf=True)
+    m = checks.count(m, "m", allow_inf=True, minimum=1)
     n_ft = checks.count(n_ft, "n_ft", minimum=1, allow_inf=True)
     scale = None if scale is None else checks.real(scale, "scale", nonzero=True)
     Sigma = checks.matrix_like(Sigma, "Sigma")
@@ -67,7 +67,7 @@ def curve(strategy: str, task: str, ns: Sequence[int], *, d: int, sigma2: Any, m
     ns = checks.counts(ns)
     d = checks.dimension(d)
     sigma2 = checks.real(sigma2, "sigma2", nonnegative=True)
-    m = checks.count(m, "m", allow_inf=True)
+    m = checks.count(m, "m", allow_inf=True, minimum=1)
     n_ft = checks.count(n_ft, "n_ft", minimum=1, allow_inf=True)
     scale = checks.real(scale, "scale", nonzero=True)
     Sigma = checks.matrix_like(Sigma, "Sigma")
@@ -89,7 +89,7 @@ def frontier(lambdas: Sequence[Any], *, n_ft: int | None, n: int | None = None, 
     n = checks.count(n, "n", allow_inf=True)
     d = checks.dimension(d)
     sigma2 = checks.real(sigma2, "sigma2", nonnegative=True)
-    m = checks.count(m, "m", allow_inf=True)
+    m = checks.count(m, "m", allow_inf=True, minimum=1)
     Sigma = checks.matrix_like(Sigma, "Sigma")
     theta0 = checks.matrix_like(theta0, "theta0", vector=True)
     if lambdas is None or isinstance(lambdas, (str, bytes)) or not hasattr(lambdas, "__iter__"):
@@ -101,8 +101,14 @@ def _angle(phi: Any) -> Any:
     """A task angle: a real number (int, float, Fraction, NumPy or SymPy real), |phi| <= 10^6."""
     import sympy
     from proofs.angles import MAX_ANGLE
+    import math
+    import numbers
     if isinstance(phi, bool) or phi is None:
         raise TypeError(f"task: expected 'target', 'opposite' or an angle in radians, got {phi!r}")
+    if isinstance(phi, numbers.Real) and not isinstance(phi, numbers.Rational) and not hasattr(phi, "free_symbols"):
+        phi = float(phi)  # NumPy floats too; NaN and inf are refused below, never read as 0
+        if not math.isfinite(phi):
+            raise ValueError(f"task: expected a finite angle in radians, |phi| <= {MAX_ANGLE}, got {phi!r}")
     try:
         value = sympy.Rational(phi) if isinstance(phi, float) else sympy.sympify(phi, strict=True)
     except (sympy.SympifyError, TypeError, ValueError):

@@ -412,7 +412,7 @@ def test_a_backend_value_error_is_bad_usage(capsys, monkeypatch, fake):
     def params(*a, **k):
         raise ValueError("m: expected an integer >= 1 for pretraining,\n got 0")
     monkeypatch.setattr("proofs.api.params", params)
-    status, _, err = run(capsys, "params", "--strategy", "a", "--m", "0")
+    status, _, err = run(capsys, "params", "--strategy", "a", "--m", "5")
     assert status == 2
     assert err == "icl-finetune params: error: --m: expected an integer >= 1 for pretraining, got 0\n"
 

@@ -261,7 +261,7 @@ PARAMS_FILE_CASES = FILE_CASES[:1] + [
     ("SCALAR", "expected a JSON object"), ("KEYS", "unknown keys k0, k1, k10, k100, k101 and 995 more"),
     ("P_SYMBOLIC", "--params: V: expected a 4x4 matrix"), ("P_N_FLOAT", "n: expected an integer"),
     ("P_N_HUGE", "n: expected an integer 0 <= n <= 10^12"), ("P_BIG_V", "out of range"),
-    ("DUP", "missing keys"),
+    ("DUP", "the key 'V' is given twice"),
 ]
 
 
@@ -343,7 +343,8 @@ REAL_CASES = [
     (["curve", "--strategy", "value-fewshot", "--task", "target", "--n", "0:1", "--n-ft", "1"], 0, "limit"),
     (["curve", "--strategy", "value-fewshot", "--task", "target", "--n", "0:1", "--n-ft", "0"], 2,
      "--n-ft: expected an integer >= 1 or inf, got '0'"),
-    (["params", "--strategy", "a", "--d", "2", "--m", "0"], 0, "V ="),
+    # m = 0: the pretraining loss does not depend on Q, the pretrained model is not determined
+    (["params", "--strategy", "a", "--d", "2", "--m", "0"], 2, "--m: expected an integer >= 1 or inf"),
 ]
 
 

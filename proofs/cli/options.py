@@ -295,9 +295,17 @@ def parse_dimension(text: str, option: str = "--d") -> int:
                        why="exact arithmetic grows fast with d")
 
 
+#: why the pretraining context length m is at least 1 (the API and the symbolic layer say the same)
+M_ZERO = ("at m = 0 the prompt is the query alone, whose label is 0, so the pretraining loss does "
+          "not depend on Q and the pretrained parameters are not determined")
+
+
 def parse_shots(text: str, option: str) -> int | None:
-    """``--m``: an integer 0 <= m <= 10^12, or ``inf`` (None)."""
-    return parse_count(text, option, allow_inf=True, minimum=0)
+    """``--m``: an integer 1 <= m <= 10^12, or ``inf`` (None); m = 0 is refused (:data:`M_ZERO`)."""
+    value = parse_count(text, option, allow_inf=True, minimum=0)
+    if value == 0:
+        raise UsageError(f"{option}: expected an integer >= 1 or inf ({M_ZERO}), got {_show(text)}")
+    return value
 
 
 def parse_n_ft(text: str, option: str = "--n-ft") -> int | None:

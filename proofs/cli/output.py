@@ -54,11 +54,27 @@ def write(text: str) -> None:
         raise StdoutError(errno.EBADF, str(err), "standard output") from None
 
 
+#: the longest line :func:`note` writes (an error message is one line of sensible length)
+MAX_NOTE = 300
+
+
+def one_line(text: str) -> str:
+    """``text`` as one printable line: line breaks, tabs and other control characters shown
+    escaped (``\\n``), so that a value from a file (a spec's name) cannot forge output rows."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
 def note(text: str) -> None:
-    """One line for people on standard error (``wrote FILE``); nothing if it is closed."""
+    """One line for people on standard error (``wrote FILE``); nothing if it is closed. Control
+    characters are escaped (:func:`one_line`) and a line longer than :data:`MAX_NOTE` is cut."""
     stream = sys.stderr
     if stream is None:
         return
+    text = one_line(" ".join(text.split(" ")))
+    if len(text) > MAX_NOTE:
+        text = text[: MAX_NOTE - 40] + f" ... ({len(text)} characters in all)"
     try:
         stream.write(text + "\n")
         stream.flush()
@@ -265,7 +281,7 @@ def latex_document(body: str, title: str | None = None) -> str:
 
 def params_text(strategy: str, result: Any, unicode: bool = True) -> str:
     free = list(getattr(result, "free", []) or [])
-    parts = [f"strategy: {strategy}", "", "V =", expr_text(result.V, unicode), "",
+    parts = [f"strategy: {one_line(strategy)}", "", "V =", expr_text(result.V, unicode), "",
              "Q =", expr_text(result.Q, unicode), "",
              "free: " + (", ".join(free) if free else "none"),
              "convention: " + str(getattr(result, "convention", "") or "none")]
@@ -303,7 +319,7 @@ def params_json(strategy: str, result: Any, symbols: dict[str, str] | None) -> s
 def curve_text(strategy: str, task: str, result: Any, settings: dict[str, Any]) -> str:
     shown = ", ".join(f"{k}={'inf' if v is None else v}" for k, v in settings.items())
     theta = {"target": "theta0", "opposite": "-theta0"}.get(task, f"theta0 rotated by {settings.get('task_angle')}")
-    lines = [f"# strategy {strategy}, task {task} (theta = {theta}); {shown}",
+    lines = [one_line(f"# strategy {strategy}, task {task} (theta = {theta}); {shown}"),
              f"{'n':>6}  error"]
     lines += [f"{int(n):>6}  {fmt_float(e)}" for n, e in zip(result.n, result.error)]
     lines.append(f"{'limit':>6}  {fmt_float(result.limit)}   (n -> infinity)")
