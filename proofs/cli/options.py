@@ -133,9 +133,13 @@ def format_option(sub: argparse.ArgumentParser, choices: Sequence[str]) -> None:
                      help=f"output format (default: {choices[0]}); json is documented in docs/cli.md")
 
 
-def seed_option(sub: argparse.ArgumentParser, help: str = "random seed (default: 0)") -> None:
-    """``--seed S``, an integer >= 0 (default 0)."""
-    sub.add_argument("--seed", metavar="S", type=argtype(parse_seed, "--seed"), default=0, help=help)
+def seed_option(sub: argparse.ArgumentParser, help: str = "random seed (default: 0)",
+                maximum: int = L.MAX_SEED, why: str = "") -> None:
+    """``--seed S``, an integer 0 <= S <= ``maximum`` (default 0; ``why`` says why a smaller
+    maximum than NumPy's 2^64 - 1, e.g. JAX's 32-bit seeds)."""
+    def parse(text: str, option: str = "--seed") -> int:
+        return parse_count(text, option, minimum=0, maximum=maximum, why=why)  # type: ignore[return-value]
+    sub.add_argument("--seed", metavar="S", type=argtype(parse, "--seed"), default=0, help=help)
 
 
 def setting_options(sub: argparse.ArgumentParser, *, curve: bool) -> None:

@@ -36,13 +36,14 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
                     "claims against the results. Writes DIR/transformer.json, .png and .pdf.\n"
                     f"Needs JAX and optax: {EXTRA}. Uses a GPU if JAX finds one.",
         example="  icl-finetune transformer --out out/transformer --quick", run=run)
-    sub.add_argument("--out", metavar="DIR", required=True,
+    sub.add_argument("--out", metavar="DIR", required=True, type=O.argtype(O.parse_file_name, "--out"),
                      help="output folder (created if missing): transformer.json, .png, .pdf, checkpoints/")
     sub.add_argument("--quick", action="store_true",
                      help="a smaller model and fewer steps (under 2 minutes on 2 CPU cores)")
     sub.add_argument("--seeds", metavar="K", type=O.argtype(_parse_seeds, "--seeds"), default=3,
                      help=f"number of seeds, 1 to {MAX_SEEDS} (default: 3): seeds S, S+1, ..., S+K-1")
-    O.seed_option(sub, help="the first seed S (default: 0)")
+    O.seed_option(sub, help="the first seed S (default: 0)", maximum=2**32 - 1 - MAX_SEEDS,
+                  why="JAX's seeds are 32-bit, and S + K - 1 must be one")
     sub.add_argument("--no-progress", action="store_true", help="no progress bar")
     return sub
 
