@@ -330,9 +330,9 @@ def spec_from_json(obj: Any, d: int | None = None, max_d: int = MAX_SPEC_D) -> S
             if isinstance(t.get("n"), str):
                 t["n"] = t["n"].strip().lower()
                 if t["n"] not in ("inf", "oo", "infinity"):
-                    raise ValueError(f"{where}.n: expected an integer 0 <= n <= 10^12 or \"inf\", got {shown(t['n'])}")
+                    raise ValueError(f"{where}.n: expected an integer 0 <= n <= 10^12 or 'inf', got {shown(t['n'])}")
             elif isinstance(t.get("n"), (float, Fraction)) and not (isinstance(t["n"], Fraction) and t["n"].denominator == 1):
-                raise ValueError(f"{where}.n: expected an integer 0 <= n <= 10^12 or \"inf\", got {shown(t['n'])}")
+                raise ValueError(f"{where}.n: expected an integer 0 <= n <= 10^12 or 'inf', got {shown(t['n'])}")
             out.append(t)
         return out
 

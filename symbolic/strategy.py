@@ -183,9 +183,12 @@ class Strategy:
         theta0 = check_vector(theta0, "theta0", d)
         theta = theta0 if theta is None else check_vector(theta, "theta", d)
         sigma2 = check_nonnegative(sigma2, "sigma2")
-        C = sp.Rational(repr(C)) if isinstance(C, float) else sp.sympify(C, strict=True)
+        from .validation import _exact
+        C = _exact(C, "C")
         if C == 0:
             raise ValueError("C: expected a nonzero scale")
+        if digits is not None and (isinstance(digits, bool) or not isinstance(digits, int) or not 1 <= digits <= 1000):
+            raise ValueError(f"digits: expected None (exact) or an integer 1 <= digits <= 1000, got {digits!r}")
         env = {**self.bindings, **_checked_values(values, d),
                "Sigma": Sigma, "theta_0": theta0, "theta": theta, "sigma": sp.sqrt(sigma2), "C": C, "n": n}
         value = evaluate_poly(self.error_poly(THETA, n), env)
@@ -244,7 +247,7 @@ def tidy(e: sp.Expr) -> sp.Expr:
 def _checked_values(values: dict | None, d: int) -> dict:
     """``evaluate_error``'s ``values``: a name (or symbol) -> a number, a d-vector or a d x d
     matrix, each checked against d (a wrong length is a ValueError naming it, not a ShapeError)."""
-    from .validation import check_matrix, check_vector
+    from .validation import _exact, check_matrix, check_vector
     if values is None:
         return {}
     if not hasattr(values, "items"):
@@ -260,5 +263,7 @@ def _checked_values(values: dict | None, d: int) -> dict:
                 v = check_vector(v, f"values[{name!r}]", d)
             else:
                 v = check_matrix(v, f"values[{name!r}]", (d, d))
+        else:
+            v = _exact(v, f"values[{name!r}]")
         out[name] = v
     return out

@@ -782,3 +782,20 @@ def test_every_documented_spec_is_accepted_and_the_toolkit_json_reads_back(capsy
     back = tmp_path / "back.json"
     back.write_text(_spec(loss=[{"n": 0, "task": "target"}, {"weight": 2, "n": 10, "task": given}]))
     assert dict(load_spec(str(back)).bindings)["theta_1"] == dict(load_spec(str(path)).bindings)["theta_1"]
+
+
+@pytest.mark.parametrize("fmt, fragments", [("text", ["3.333333333e+599", "1.083333333e+600", "2.777777778e+598"]),
+                                            ("json", ['"error": [null, null]', '"error_exact": ["1000', '/30"'])])
+def test_an_output_beyond_the_float_range_is_reported_from_its_exact_value(capsys, tmp_path, fmt, fragments):
+    """theta0 = (1e300, 0) is within the input range, its errors (~1e600) are not within a
+    float's: text prints them from the exact values (never ``inf``), JSON writes null and
+    the exact values beside (docs/cli.md, Limits)."""
+    path = tmp_path / "theta0.json"
+    path.write_text("[1e300, 0]")
+    status, out, err = run(capsys, "curve", "--strategy", "value", "--task", "target", "--n", "0:1",
+                           "--theta0", str(path), "--format", fmt)
+    assert status == 0, err
+    body = out.split('"settings"')[0] if fmt == "json" else "".join(out.splitlines()[1:])
+    assert "inf" not in body.replace("infinity", ""), out
+    for fragment in fragments:
+        assert fragment in out, out

@@ -132,9 +132,35 @@ def to_float(x: Any) -> float:
 
 
 def fmt_float(x: Any) -> str:
-    """A float for text output: 10 significant digits."""
-    x = float(x)
-    return f"{x:.10g}" if math.isfinite(x) else str(x)
+    """A number for text output: 10 significant digits; an exact value beyond the float range
+    (|x| > 1.8e308, e.g. an error quadratic in a theta0 near 1e300) in scientific notation
+    from its exact value, never ``inf``."""
+    f = float(x)
+    if math.isfinite(f):
+        return f"{f:.10g}"
+    exact = _finite_exact(x)
+    if exact is None:
+        return str(f)
+    import sympy
+    mantissa, _, exponent = sympy.sstr(sympy.N(exact, 10)).partition("e")
+    return f"{float(mantissa):.10g}e{int(exponent):+d}" if exponent else sympy.sstr(sympy.N(exact, 10))
+
+
+def _finite_exact(x: Any) -> Any:
+    """``x`` as a finite exact SymPy number, or None (a float, infinity, NaN, a symbol)."""
+    import sympy
+    if isinstance(x, float) or not isinstance(x, (int, sympy.Basic)) and not hasattr(x, "denominator"):
+        return None
+    try:
+        e = sympy.sympify(x)
+    except (sympy.SympifyError, TypeError):
+        return None
+    return e if e.is_number and e.is_finite and not e.is_Float else None
+
+
+def overflowed(values: list[Any]) -> bool:
+    """Whether a float of ``values`` overflows although its exact value is finite."""
+    return any(not math.isfinite(float(v)) and _finite_exact(v) is not None for v in values)
 
 
 def expr_json(expr: Any) -> str:
@@ -321,20 +347,31 @@ def curve_text(strategy: str, task: str, result: Any, settings: dict[str, Any]) 
     theta = {"target": "theta0", "opposite": "-theta0"}.get(task, f"theta0 rotated by {settings.get('task_angle')}")
     lines = [one_line(f"# strategy {strategy}, task {task} (theta = {theta}); {shown}"),
              f"{'n':>6}  error"]
-    lines += [f"{int(n):>6}  {fmt_float(e)}" for n, e in zip(result.n, result.error)]
-    lines.append(f"{'limit':>6}  {fmt_float(result.limit)}   (n -> infinity)")
+    exact = list(getattr(result, "exact", None) or [])
+    errors = exact if len(exact) == len(result.error) and overflowed(exact) else result.error
+    limit = getattr(result, "exact_limit", None)
+    limit = limit if limit is not None and overflowed([limit]) else result.limit
+    lines += [f"{int(n):>6}  {fmt_float(e)}" for n, e in zip(result.n, errors)]
+    lines.append(f"{'limit':>6}  {fmt_float(limit)}   (n -> infinity)")
     return "\n".join(lines) + "\n"
 
 
 def curve_json(strategy: str, task: str, result: Any, settings: dict[str, Any]) -> str:
-    return dump_json({
+    out = {
         "strategy": strategy,
         "task": task,
         "n": [int(n) for n in result.n],
         "error": [to_float(e) for e in result.error],
         "limit": to_float(result.limit),
         "settings": settings,
-    })
+    }
+    exact = list(getattr(result, "exact", None) or [])
+    limit = getattr(result, "exact_limit", None)
+    if exact and overflowed(exact + ([limit] if limit is not None else [])):
+        # a float beyond 1.8e308 is null in JSON: the exact values beside it, as expressions
+        out["error_exact"] = [expr_json(e) for e in exact]
+        out["limit_exact"] = expr_json(limit)
+    return dump_json(out)
 
 
 # ----------------------------------------------------------------------------- error
