@@ -12,7 +12,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 __all__ = ["MAX_D", "MAX_COUNT", "MAX_POINTS", "MAX_SAMPLES", "MAX_SEED", "MAX_REAL", "MIN_REAL",
-           "MAX_NUMBER_CHARS", "MAX_FILE_BYTES", "MAX_SPEC_CPU_SECONDS", "in_real_range"]
+           "MAX_NUMBER_CHARS", "MAX_FILE_BYTES", "MAX_EXACT_CPU_SECONDS", "in_real_range"]
 
 #: dimension d of x (``--d``, the size of ``--Sigma``/``--theta0``, ``error --params``): exact
 #: arithmetic grows fast with d. Measured (2 busy cores) with a dense tridiagonal rational
@@ -39,12 +39,13 @@ MAX_NUMBER_CHARS = 4000
 #: bytes read from one input file (``--Sigma``, ``--theta0``, ``--params``); a 22 x 22 matrix
 #: of long exact fractions is well under it
 MAX_FILE_BYTES = 8 * 2**20
-#: CPU seconds a command given ``--spec`` may spend before it is refused (exit status 3): a
-#: spec's fields are bounded (symbolic.spec: 16 terms, 3 distinct tasks, d <= MAX_D), but an
-#: explicit start's blocks make the derivation far slower (measured: training vx, vy at n = 3
-#: from V's last row (0, 1/2, 1), Q_xx = I given explicitly, d = 1: over 40 s), while every
-#: documented spec derives in under 10 s
-MAX_SPEC_CPU_SECONDS = 30
+#: CPU seconds an exact command (derive, params, curve, frontier, error) may spend before it is
+#: refused (exit status 3, proofs.cli.budget): each input is bounded, but some combinations are
+#: still slow (measured on 2 busy cores: a spec training vx, vy at n = 3 from an explicit start
+#: V's last row (0, 1/2, 1), Q_xx = I, d = 1: 18-40 s; ``params --strategy value --m 5`` with a
+#: dense d = 10 ``--Sigma`` of 300-digit fractions: over 2 minutes), while every documented
+#: command finishes in under 10 s
+MAX_EXACT_CPU_SECONDS = 30
 
 
 def in_real_range(x: Fraction | int) -> bool:

@@ -107,7 +107,7 @@ BAD_OPTIONS = [
     (["curve", "--strategy", "a", "--task", "target", "--n", "a:b"], "--n: expected A:B"),
     (["curve", "--strategy", "a", "--task", "target", "--n", "1.5:3"], "--n: expected A:B"),
     (["curve", "--strategy", "a", "--task", "target", "--n", "0:inf"], "--n: expected A:B"),
-    (CURVE + ["--m", "-1"], "--m: expected an integer >= 0 or inf, got '-1'"),
+    (CURVE + ["--m", "-1"], "--m: expected an integer >= 1 or inf, got '-1'"),
     (CURVE + ["--m", "2.5"], "--m: expected an integer >= 0 or inf, got '2.5'"),
     (CURVE + ["--m", "ten"], "--m: expected an integer >= 0 or inf, got 'ten'"),
     (CURVE + ["--n-ft", "-3"], "--n-ft: expected an integer >= 1 or inf, got '-3'"),

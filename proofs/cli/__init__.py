@@ -180,13 +180,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     args._given = {a.split("=", 1)[0] for a in argv if a.startswith("--")}
     prog = f"{PROG} {args.command}"
-    from proofs.cli.budget import OverBudget, spec_budget
+    from proofs.cli.budget import OverBudget, exact_budget, over_budget_message
     try:
-        with spec_budget(args):
+        with exact_budget(args):
             return args.handler(args)
     except OverBudget as err:
-        _say(f"{prog}: error: --spec: the derivation needs more than {err.args[0]} s of CPU (an explicit "
-             "start, many tasks or terms make it slower), so it is refused; simplify the spec")
+        _say(f"{prog}: error: {over_budget_message(args, err.args[0])}")
         return EXIT_UNAVAILABLE
     except UsageError as err:
         _say(f"{prog}: error: {err}")

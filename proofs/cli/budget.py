@@ -1,9 +1,12 @@
-"""A CPU-time budget for the commands that derive a spec (``--spec``): what the limits on a
-spec's fields cannot foresee (an explicit start with Q_xx and few-shot terms, many blocks)
-is refused once it has used :data:`proofs.limits.MAX_SPEC_CPU_SECONDS` of CPU, with the
-reason, rather than running for minutes.
+"""A CPU-time budget for the commands that compute exactly from the user's inputs (``derive``,
+``params``, ``curve``, ``frontier``, ``error``): what the limits on each input cannot foresee
+(an explicit start with Q_xx and few-shot terms in a spec; a dense d = 10 ``--Sigma`` whose
+entries are 300-digit fractions, at a finite ``--m``) is refused once it has used
+:data:`proofs.limits.MAX_EXACT_CPU_SECONDS` of CPU, with the reason, rather than running for
+minutes. ``verify``, ``figure`` and ``transformer`` run for minutes by design (their sizes
+are bounded up front) and have no budget.
 
-Unix only (``SIGPROF``, process CPU time) and only in the main thread; elsewhere no budget.
+Unix only (``SIGPROF``, the process's CPU time) and only in the main thread; elsewhere no budget.
 """
 from __future__ import annotations
 
@@ -15,21 +18,24 @@ from typing import Iterator
 
 from proofs import limits as L
 
-__all__ = ["OverBudget", "spec_budget"]
+__all__ = ["OverBudget", "exact_budget", "BUDGETED", "over_budget_message"]
+
+#: the subcommands whose work is exact arithmetic on the user's inputs
+BUDGETED = ("derive", "params", "curve", "frontier", "error")
 
 
 class OverBudget(BaseException):
-    """Raised (from the SIGPROF handler) when a spec's derivation used up its CPU budget.
-    A BaseException, so that no ``except Exception`` inside SymPy swallows it."""
+    """Raised (from the SIGPROF handler) when a command used up its CPU budget. A
+    BaseException, so that no ``except Exception`` inside SymPy swallows it."""
 
 
 @contextlib.contextmanager
-def spec_budget(args: argparse.Namespace, seconds: float | None = None) -> Iterator[None]:
-    """Run the body under a CPU budget of ``seconds`` (default :data:`proofs.limits.MAX_SPEC_CPU_SECONDS`)
-    when ``args`` names a ``--spec`` file."""
-    seconds = L.MAX_SPEC_CPU_SECONDS if seconds is None else seconds
-    usable = (getattr(args, "spec", None) and hasattr(signal, "SIGPROF") and hasattr(signal, "setitimer")
-              and threading.current_thread() is threading.main_thread())
+def exact_budget(args: argparse.Namespace, seconds: float | None = None) -> Iterator[None]:
+    """Run the body under a CPU budget of ``seconds`` (default
+    :data:`proofs.limits.MAX_EXACT_CPU_SECONDS`) when ``args.command`` is one of :data:`BUDGETED`."""
+    seconds = L.MAX_EXACT_CPU_SECONDS if seconds is None else seconds
+    usable = (getattr(args, "command", None) in BUDGETED and hasattr(signal, "SIGPROF")
+              and hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread())
     if not usable:
         yield
         return
@@ -45,3 +51,11 @@ def spec_budget(args: argparse.Namespace, seconds: float | None = None) -> Itera
     finally:
         signal.setitimer(signal.ITIMER_PROF, 0, 0)
         signal.signal(signal.SIGPROF, old)
+
+
+def over_budget_message(args: argparse.Namespace, seconds: float) -> str:
+    """Why the command was stopped, naming what makes it slow."""
+    causes = ("--spec (an explicit start, many tasks or terms)" if getattr(args, "spec", None) else
+              "--Sigma or --theta0 (long exact entries, a large d)")
+    return (f"the exact computation needs more than {seconds:g} s of CPU, so it is refused "
+            f"(docs/cli.md, Limits); what makes it slow here: {causes}")
