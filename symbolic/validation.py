@@ -119,6 +119,9 @@ def check_count(value: Any, name: str, *, allow_inf: bool = True, allow_symbol: 
             return v
         raise ValueError(f"{name}: expected a finite integer >= {minimum}, got oo")
     if isinstance(v, sp.Symbol):
+        if v.is_integer is False or v.is_negative:
+            raise ValueError(f"{name}: expected an integer >= {minimum}, got the symbol {v} (declared "
+                             f"{'negative' if v.is_negative else 'not an integer'})")
         if allow_symbol:
             return v
         raise ValueError(f"{name}: expected an integer >= {minimum}, got the symbol {v}")

@@ -814,3 +814,10 @@ def test_a_slow_exact_setting_is_refused_by_the_budget_too(capsys, tmp_path, mon
         status, out, err = run(capsys, "params", "--strategy", "value", "--Sigma", str(path), "--sigma2", "0.1",
                                "--m", "7")
     check_refusal(status, out, err, "params", "--Sigma or --theta0", 3)
+
+
+@pytest.mark.parametrize("option", ["--Sigma", "--theta0"])
+def test_a_file_name_with_a_line_break_cannot_forge_output_rows(capsys, option):
+    """curve prints the file names in its header: a name holding a line break would add a row."""
+    status, out, err = run(capsys, *CURVE, option, "x\n     9  0.0")
+    check_refusal(status, out, err, "curve", f"{option}: expected a file name without line breaks", 2)

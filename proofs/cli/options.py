@@ -409,12 +409,16 @@ def parse_seed(text: str, option: str = "--seed") -> int:
 
 
 def parse_file_name(text: str, option: str) -> str:
-    """A file name: a non-blank string without NUL characters (whether it can be read or
-    written is checked later, before any work)."""
+    """A file name: a non-blank string without NUL characters, line breaks or other control
+    characters (the name is printed in the output, where a line break would forge rows);
+    whether it can be read or written is checked later, before any work."""
     if not text.strip():
         raise UsageError(f"{option}: expected a file name, got {_show(text)}")
     if "\0" in text:
         raise UsageError(f"{option}: expected a file name, got {_show(text)} (it holds a NUL character)")
+    if any(ord(c) < 32 or 127 <= ord(c) < 160 for c in text):
+        raise UsageError(f"{option}: expected a file name without line breaks or control characters, "
+                         f"got {_show(text)}")
     return text
 
 
