@@ -94,6 +94,21 @@ def _cases():
                                                                   values={"Omega_1": np.eye(3)}), "values['Omega_1']:"),
         ("theta length", lambda: derive("value").evaluate_error(1, Sigma=np.eye(2), theta0=[1, 0], theta=[1, 0, 0]),
          "theta:"),
+        # found by the issue-19 battery beyond the reported classes
+        ("C string", lambda: derive("full").evaluate_error(1, Sigma=np.eye(2), theta0=[1, 0], C="x"), "C:"),
+        ("C nan", lambda: derive("full").evaluate_error(1, Sigma=np.eye(2), theta0=[1, 0], C=float("nan")), "C:"),
+        ("digits 10**9", lambda: derive("value").evaluate_error(1, Sigma=np.eye(2), theta0=[1, 0], digits=10**9),
+         "digits:"),
+        ("digits -1", lambda: derive("value").evaluate_error(1, Sigma=np.eye(2), theta0=[1, 0], digits=-1), "digits:"),
+        ("values nan", lambda: derive("value").evaluate_error(1, Sigma=np.eye(2), theta0=[1, 0],
+                                                               values={"w": float("nan")}), "values['w']:"),
+        ("spec d vs d", lambda: api.params(spec_from_json({"train": ["vx"], "loss": [{"n": 0, "task": [1, 2, 3]}]}),
+                                           d=2, sigma2=0), "strategy:"),
+        ("spec d vs d curve", lambda: api.curve(spec_from_json({"train": ["vx"], "loss": [{"n": 0, "task": [1, 2, 3]}]}),
+                                                "target", [0], **kw), "strategy:"),
+        ("angle 10**400", lambda: api.curve("c", 10**400, [0], **kw), "task:"),
+        ("frontier repeat", lambda: api.frontier(itertools.repeat(1), n_ft=3, d=2, sigma2=0), "lambdas:"),
+        ("n negative symbol", lambda: make_spec(["vx"], [(1, sp.Symbol("k", negative=True), "target")]), "loss[0].n:"),
     ]
 
 
