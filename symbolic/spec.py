@@ -251,6 +251,9 @@ def make_spec(train: Sequence[str] | str, loss: Sequence[Any], then: Sequence[An
         raise ValueError("loss: expected at least one term")
     if start is not None and not isinstance(start, Blocks):
         raise ValueError(f"start: expected None (the pretrained parameters) or symbolic.model.Blocks, got {type(start).__name__}")
+    if start is not None:  # its scalar blocks: finite real numbers (or symbols) within the real range
+        start = start.with_(**{k: _number(getattr(start, k), f"start.{k}", symbols=True)
+                               for k in ("v0", "vy", "Q00", "Qy0")})
     name = _check_name(name)
     terms = (tuple(make_term(t, f"loss[{i}]") for i, t in enumerate(loss)),
              tuple(make_term(t, f"then[{i}]") for i, t in enumerate(then)))

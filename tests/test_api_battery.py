@@ -108,6 +108,8 @@ def _cases():
                                                 "target", [0], **kw), "strategy:"),
         ("angle 10**400", lambda: api.curve("c", 10**400, [0], **kw), "task:"),
         ("frontier repeat", lambda: api.frontier(itertools.repeat(1), n_ft=3, d=2, sigma2=0), "lambdas:"),
+        ("start nan", lambda: make_spec(["vx"], TARGET, start=__import__("symbolic").Blocks(vy=float("nan"))),
+         "start.vy:"),
         ("n negative symbol", lambda: make_spec(["vx"], [(1, sp.Symbol("k", negative=True), "target")]), "loss[0].n:"),
     ]
 

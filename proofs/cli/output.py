@@ -72,7 +72,7 @@ def note(text: str) -> None:
     stream = sys.stderr
     if stream is None:
         return
-    text = one_line(" ".join(text.split(" ")))
+    text = one_line(text)
     if len(text) > MAX_NOTE:
         text = text[: MAX_NOTE - 40] + f" ... ({len(text)} characters in all)"
     try:
