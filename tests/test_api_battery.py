@@ -136,7 +136,7 @@ def test_api_refuses_naming_the_argument(index):
 
 def test_the_symbolic_layer_repeats_the_limits_of_proofs_limits():
     assert V.MAX_COUNT == L.MAX_COUNT and V.MAX_NUMBER_CHARS == L.MAX_NUMBER_CHARS
-    assert Fraction(10) ** V.MAX_REAL_EXP == L.MAX_REAL and V.MAX_SPEC_D == L.MAX_D
+    assert Fraction(10) ** V.MAX_REAL_EXP == L.MAX_REAL and V.MAX_SPEC_D == L.MAX_EXACT_D
     for x in (0, L.MAX_REAL, L.MIN_REAL, L.MAX_REAL + 1, L.MIN_REAL / 2, -L.MAX_REAL):
         assert V.in_range(x) == L.in_real_range(x)
 

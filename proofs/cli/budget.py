@@ -6,7 +6,9 @@ entries are 300-digit fractions, at a finite ``--m``) is refused once it has use
 minutes. ``verify``, ``figure`` and ``transformer`` run for minutes by design (their sizes
 are bounded up front) and have no budget.
 
-Unix only (``SIGPROF``, the process's CPU time) and only in the main thread; elsewhere no budget.
+Only exact arithmetic is budgeted: :func:`release` stops it once the setting turns out to be
+evaluated in float64 or mpmath (proofs.cli.inputs.setting). Unix only (``SIGPROF``, the
+process's CPU time) and only in the main thread; elsewhere no budget.
 """
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from typing import Iterator
 
 from proofs import limits as L
 
-__all__ = ["OverBudget", "exact_budget", "BUDGETED", "over_budget_message"]
+__all__ = ["OverBudget", "exact_budget", "release", "BUDGETED", "over_budget_message"]
 
 #: the subcommands whose work is exact arithmetic on the user's inputs
 BUDGETED = ("derive", "params", "curve", "frontier", "error")
@@ -54,6 +56,14 @@ def exact_budget(args: argparse.Namespace, seconds: float | None = None) -> Iter
     finally:
         signal.setitimer(signal.ITIMER_PROF, 0, 0)
         signal.signal(signal.SIGPROF, old)
+
+
+def release() -> None:
+    """Stop the budget: the command turned out not to compute exactly (``--arithmetic float``
+    or ``mp``, or d above the exact range), where time is bounded by the input sizes and a
+    multi-threaded BLAS would spend CPU time faster than the wall clock."""
+    if hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread():
+        signal.setitimer(signal.ITIMER_PROF, 0, 0)
 
 
 def _importing() -> bool:

@@ -10,7 +10,8 @@ from importlib import import_module
 MODULES = ("corollary_4_1", "corollary_4_2", "theorem_4_3", "corollary_4_4", "theorem_4_6",
            "proposition_4_7", "corollary_4_8", "theorem_4_9", "proposition_4_10",
            # beyond the paper (DESIGN.md: listed by prove after the nine)
-           "tradeoff_value", "query_key_zero_shot", "task_family", "dissimilarity")
+           "tradeoff_value", "query_key_zero_shot", "task_family", "dissimilarity",
+           "forgetting_rate", "early_stopping")
 
 
 def all_results() -> list:
@@ -40,7 +41,7 @@ def get(result_id: str):
 _GROUPS = (("corollary-4.1", "corollary-4.2", "theorem-4.3", "corollary-4.4", "query-key-zero-shot",
             "task-family"),
            ("theorem-4.6", "proposition-4.7", "corollary-4.8", "theorem-4.9", "proposition-4.10",
-            "tradeoff-value", "dissimilarity"))
+            "tradeoff-value", "dissimilarity", "forgetting-rate", "early-stopping-vs-auxiliary"))
 #: strategies whose results share the derivations of the second group
 _LATE_STRATEGIES = ("value", "value-fewshot")
 
