@@ -18,7 +18,7 @@ from typing import Any, Sequence
 
 import sympy as sp
 
-__all__ = ["CurveResult", "curve", "exact_error", "error_function"]
+__all__ = ["CurveResult", "curve", "exact_error", "error_function", "concrete_errors"]
 
 
 @dataclass
@@ -173,6 +173,10 @@ def curve(strategy: str, task: str, ns: Sequence[int], *, d: int, sigma2: Any, m
     if C == 0:
         raise ValueError("scale: expected a nonzero number, got 0")
     arithmetic, precision = choose(d, arithmetic, precision)
+    from proofs.concrete_spec import needs_concrete
+    if needs_concrete(name) and not _has_closed_form(name, m):
+        return _concrete_curve(name, task, ns, d, sigma2, m, Sigma, theta0,
+                               "float" if arithmetic == "mp" else arithmetic)
     if arithmetic != "exact":
         return _numeric_curve(name, task, ns, d, sigma2, m, n_ft, C, Sigma, theta0, arithmetic, precision)
     env = setting(d, Sigma, theta0, sigma2 if sigma2 is not None else 0)
@@ -302,6 +306,75 @@ def exact_error(V: Any, Q: Any, theta: Any, Sigma: Any, sigma2: Any, n: int, *,
     return value if value.is_number else sp.simplify(value)
 
 
+def _has_closed_form(spec: Any, m: Any) -> bool:
+    """Whether the general derivation gives ``spec`` a closed form at symbolic d."""
+    from symbolic.quadratic import NotClosedForm
+    from proofs.setting import derived
+    try:
+        derived(spec, m, None)
+    except NotClosedForm:
+        return False
+    return True
+
+
+def _concrete_curve(spec: Any, task: Any, ns: list[int], d: int, sigma2: Any, m: Any, Sigma: Any,
+                    theta0: Any, arithmetic: str) -> CurveResult:
+    """The curve of a spec without a closed form at symbolic d (Q_xx reaching its loss): its
+    minimiser at this setting (:mod:`proofs.concrete_spec`), its errors from the closed form
+    with every block symbolic."""
+    from proofs.concrete_spec import concrete_minimiser
+    if not isinstance(task, str):
+        raise ValueError("task: a spec trained at a concrete setting takes 'target' or 'opposite', not an angle")
+    s2 = sigma2 if sigma2 is not None else 0
+    sol = concrete_minimiser(spec, d=d, Sigma=Sigma, theta0=theta0, sigma2=s2,
+                             m=sp.oo if m is None else m, arithmetic=arithmetic)
+    vals, lim = concrete_errors(sol, task, ns, d=d, Sigma=Sigma, theta0=theta0, sigma2=s2)
+    if arithmetic == "exact":
+        return CurveResult(ns, [float(v) for v in vals], float(lim), list(vals), lim, sp.nan)
+    return CurveResult(ns, list(vals), float(lim), arithmetic=arithmetic)
+
+
+def _block_env(V: Any, Q: Any, d: int) -> dict[str, Any]:
+    import numpy as np
+    x = slice(1, d + 1)
+    return {"v_0": V[d + 1, 0], "v_x": V[d + 1, x].reshape(-1, 1) if isinstance(V, np.ndarray) else V[d + 1, x].T,
+            "v_y": V[d + 1, d + 1], "Q_00": Q[0, 0],
+            "q_0x": Q[0, x].reshape(-1, 1) if isinstance(Q, np.ndarray) else Q[0, x].T,
+            "q_x0": Q[x, 0].reshape(-1, 1) if isinstance(Q, np.ndarray) else Q[x, 0],
+            "Q_xx": Q[x, x], "Q_y0": Q[d + 1, 0],
+            "q_yx": Q[d + 1, x].reshape(-1, 1) if isinstance(Q, np.ndarray) else Q[d + 1, x].T}
+
+
+def concrete_errors(sol: Any, task: str, ns: list[int], *, d: int, Sigma: Any = None,
+                    theta0: Any = None, sigma2: Any = 0) -> tuple[list[Any], Any]:
+    """``E(V, Q, n; theta)`` of the solution's (V, Q) at each n and its limit n -> oo, on
+    ``theta = theta_0`` (``task='target'``) or ``-theta_0`` (``'opposite'``): the closed form
+    with every block symbolic (the Wick derivation) at the explicit matrices, in the solution's
+    arithmetic (exact values, or floats)."""
+    import numpy as np
+    from symbolic import THETA, N, expected_error
+    from symbolic.strategy import limit_poly
+    if task not in ("target", "opposite"):
+        raise ValueError(f"task: expected 'target' or 'opposite', got {task!r}")
+    sign = 1 if task == "target" else -1
+    p = expected_error(None, THETA, N)
+    lim = limit_poly(p, N)
+    if sol.arithmetic == "exact":
+        from proofs.setting import setting
+        env = setting(d, Sigma, theta0, sigma2)
+        env.update(_block_env(sol.V, sol.Q, d))
+        env["theta"] = sign * env["theta_0"]
+        formula = error_function(p, env)
+        return _at_each_n(formula, N, ns), error_function(lim, env)
+    from symbolic.evaluate import numeric_env
+    from proofs.arithmetic import numeric_setting
+    env, _ = numeric_setting(d, Sigma, theta0, sigma2)
+    env.update(_block_env(np.asarray(sol.V, dtype=float), np.asarray(sol.Q, dtype=float), d))
+    env["theta"] = sign * env["theta_0"]
+    ne = numeric_env(env, "float")
+    vals = ne.bind(n=np.array(ns, dtype=np.float64)).poly(p) if ns else []
+    vals = [float(v) for v in np.broadcast_to(np.asarray(vals, dtype=np.float64), (len(ns),))]
+    return vals, float(ne.poly(lim))
 def _numeric_error(V: Any, Q: Any, theta: Any, Sigma: Any, sigma2: Any, n: int, d: int, arithmetic: str,
                    precision: int | None) -> Any:
     """:func:`exact_error` in float64 or mpmath (the inputs checked in float64 first)."""

@@ -39,9 +39,37 @@ def derivation(spec: Any, m: Any = sp.oo) -> Derivation:
     errors, where = {}, {}
     for key, task, n in (("zero_shot", THETA0, 0), ("few_shot_target", THETA0, sp.oo),
                          ("few_shot_opposite", -THETA0, sp.oo), ("n_shot", THETA, N)):
-        errors[key], subs = s.error_in_blocks(task, n)
-        where.update(subs)
+        # every block with a trace or a bilinear form in it stays a name (v_y...): the errors
+        # read as the paper writes them, sigma^2 + (v_y - 1)^2 theta_0^T Sigma theta_0, not as
+        # the same thing expanded over a common denominator
+        e, subs = s.error_in_blocks(task, n, min_ops=0)
+        names = {sym: sp.Symbol(sym.name.replace("_star", "")) for sym in subs}
+        errors[key] = shortest_form(e.xreplace(names))
+        where.update({names[sym]: tidy_ratio(v) for sym, v in subs.items() if names[sym] not in where})
     return Derivation(s, m, errors, where)
+
+
+def shortest_form(e: sp.Expr) -> sp.Expr:
+    """An error as short as it gets: the engine's collected form (by traces, bilinear forms and
+    sigma), or the noise sigma^2 plus the rest factored (``sigma^2 + c^2 k (sigma^2 + k)^2``
+    rather than three terms), whichever has fewer operations; a formula of more than 100
+    operations is left as it is."""
+    e = sp.sympify(e)
+    if sp.count_ops(e) > 100:  # factoring a long formula (the n-shot error) costs seconds and rarely helps
+        return e
+    noise = [t for t in sp.Add.make_args(sp.expand(e))
+             if t.free_symbols and all(getattr(x, "name", None) == "sigma" for x in t.free_symbols)]
+    factored = sp.Add(*noise) + sp.factor(sp.expand(e - sp.Add(*noise)))
+    return factored if sp.count_ops(factored) < sp.count_ops(e) else e
+
+
+def tidy_ratio(e: sp.Expr) -> sp.Expr:
+    """A rational function of the scalars with its numerator and denominator each collected by
+    the traces, bilinear forms and sigma, every coefficient factored:
+    ``21 k/(d sigma^2 + (d + 21) k)``, not ``21 k/(d sigma^2 + d k + 21 k)``."""
+    from symbolic import tidy
+    num, den = sp.fraction(sp.cancel(sp.together(sp.sympify(e))))
+    return tidy(num) / tidy(den)
 
 
 def _name_of(e: sp.Basic) -> str:

@@ -35,11 +35,13 @@ the prompt $Z = [z_1 \cdots z_n \; z_{n+1}]$ has $\mathrm{ncol}(Z) = n + 1$ colu
              &= v^{T}\, \frac{Z Z^{T}}{n+1}\, Q z_{n+1},
   \qquad v^{T} = V_{-1,:} = (v_0, v_x^{T}, v_y),
 \end{align*}
-so only the last row of $V$ and the blocks $Q_{00}$, $Q_{0x}$, $Q_{x0}$, $Q_{xx}$, $Q_{y0}$, $Q_{yx}$
-of $Q$ reach the output. The data of a task $\theta$ are $x \sim \mathcal{N}(0, \Sigma)$, with
+so only the last row of $V$ and the blocks $Q_{00}$, $q_{0x}^{T} = Q_{0,x}$, $q_{x0} = Q_{x,0}$,
+$Q_{xx}$, $Q_{y0}$, $q_{yx}^{T} = Q_{y,x}$ of $Q$ reach the output. The data of a task
+$\theta \in \mathbf{R}^{d}$ ($d$ the dimension of $x$) are $x \sim \mathcal{N}(0, \Sigma)$, with
 $\Sigma$ symmetric positive definite, and $y = \theta^{T} x + \epsilon$ with
 $\epsilon \sim \mathcal{N}(0, \sigma^{2})$; $\mathcal{E}(V, Q, n; \theta)$ is the mean squared
-error of the prediction of $y_{n+1}$ from $n$ examples. The strategies are
+error of the prediction of $y_{n+1}$ from $n$ examples. Fine-tuning targets the task
+$\theta_0 \neq 0$; $\theta$ stands for any evaluation task. The strategies are
 \begin{itemize}
 \item[(a)] pretraining, $\min_{V,Q} \mathbf{E}_{\theta}\, \mathcal{E}(V, Q, m; \theta)$ over tasks
   $\theta \sim \mathcal{N}(0, I_d)$, with context length $m \to \infty$;
@@ -66,16 +68,12 @@ def table_latex(rows: Sequence[Any]) -> str:
     fractions in front of :math:`\theta_0^{\top}\Sigma\theta_0`, the two few-shot columns
     under one heading.  ``rows``: :class:`proofs.table.TableRow` (or objects with the same
     attributes), any order."""
-    from proofs.notation import SYMBOL_LATEX, TABLE_COLUMNS, order_rows
+    from proofs.notation import TABLE_COLUMNS, as_forms, latex_names, order_rows
     from symbolic.printing import paper_latex
 
-    # the transpose written as in the results' statements (theta_0^T Sigma theta_0)
-    symbols = {**SYMBOL_LATEX, "theta0_Sigma_theta0": r"\theta_0^{T} \Sigma \theta_0"}
-
     def cell(expr: Any) -> str:
-        names = {s: symbols[s.name] for s in getattr(expr, "free_symbols", ())
-                 if getattr(s, "name", None) in symbols}
-        return f"${paper_latex(expr, symbol_names=names)}$"
+        expr = as_forms(expr)
+        return f"${paper_latex(expr, symbol_names=latex_names(expr))}$"
 
     lines = [r"{\renewcommand{\arraystretch}{1.4}\setlength{\tabcolsep}{4pt}%",
              r"\begin{tabular}{@{}llll@{}}", r"\hline",

@@ -168,6 +168,7 @@ def params(strategy: str, *, d: int | None = None, sigma2: Any = None, m: int | 
     d: exact for d <= MAX_EXACT_D, float64 above (``arithmetic``/``precision`` choose, as in
     :func:`proofs.arithmetic.choose`; float and mp need a numeric ``sigma2``)."""
     from proofs.setting import derived, resolve, setting, with_definitions
+    from symbolic.quadratic import NotClosedForm
     from symbolic.validation import _exact
     name = resolve(strategy)
     if scale is not None:
@@ -176,7 +177,16 @@ def params(strategy: str, *, d: int | None = None, sigma2: Any = None, m: int | 
             raise ValueError("scale: expected a nonzero number, got 0")
     if d is None and (Sigma is not None or theta0 is not None):
         d = (sp.Matrix(Sigma).shape[0] if Sigma is not None else len(list(theta0)))
-    s, extra = derived(name, m, n_ft)
+    try:
+        s, extra = derived(name, m, n_ft)
+    except NotClosedForm as exc:
+        from proofs.concrete_spec import needs_concrete
+        if not needs_concrete(name):
+            raise
+        if d is None:
+            raise NotClosedForm(f"{exc}; at a concrete setting the exact minimiser is one option away: "
+                                "give --d D (and --sigma2, --Sigma, --theta0)") from None
+        return concrete_params(name, d=d, sigma2=sigma2, m=m, Sigma=Sigma, theta0=theta0)
     p = _blocks(s, scale)
     if d is None:
         V, Q = block_matrices(p)
@@ -208,3 +218,25 @@ def params(strategy: str, *, d: int | None = None, sigma2: Any = None, m: int | 
     env = with_definitions(env, s.definitions())
     V, Q = explicit_matrices(p, env, d)
     return ParamsResult(V, Q, list(s.free), s.convention, s.name, {}, p)
+
+
+def concrete_params(spec: Any, *, d: int, sigma2: Any = None, m: Any = None, Sigma: Any = None,
+                    theta0: Any = None, arithmetic: str | None = None) -> ParamsResult:
+    """V and Q of a spec without a closed form at symbolic d (Q_xx reaching its loss), at the
+    concrete setting: :func:`proofs.concrete_spec.concrete_minimiser`, exact at small d
+    (:func:`proofs.arithmetic.choose`), float64 above."""
+    import numpy as np
+    from proofs.arithmetic import choose
+    from proofs.concrete_spec import concrete_minimiser, free_text
+    if sigma2 is None:
+        raise ValueError("sigma2: the minimiser at a concrete setting needs a value of sigma^2 (Q_xx is "
+                         "trained: no closed form at symbolic d); give one, e.g. --sigma2 0.1")
+    arithmetic, _ = choose(d, arithmetic)
+    if arithmetic == "mp":
+        raise ValueError("arithmetic: the concrete minimiser is exact or float64, not mp")
+    sol = concrete_minimiser(spec, d=d, Sigma=Sigma, theta0=theta0, sigma2=sigma2,
+                             m=sp.oo if m is None else m, arithmetic=arithmetic)
+    V, Q = sol.V, sol.Q
+    if arithmetic != "exact":
+        V, Q = np.asarray(V, dtype=float), np.asarray(Q, dtype=float)
+    return ParamsResult(V, Q, free_text(sol), sol.convention, spec.name, {}, {"solution": sol}, arithmetic)

@@ -37,6 +37,10 @@ PARAMS = {
 }
 
 
+#: how a symbolic number of shots prints in E(V, Q, n; theta)
+_N_LATEX = {"n_ft": r"n_{\mathrm{ft}}"}
+
+
 class TestError(sp.Expr):
     r"""The scalar :math:`\mathcal{E}(V, Q, n; \theta)` of a strategy's parameters.
 
@@ -75,7 +79,7 @@ class TestError(sp.Expr):
         if printer is None:
             from sympy.printing.latex import LatexPrinter
             printer = LatexPrinter()
-        n = "n" if self.n == sp.oo else printer._print(self.n)
+        n = "n" if self.n == sp.oo else _N_LATEX.get(str(self.n)) or printer._print(self.n)
         return rf"\mathcal{{E}}({self._params(1)}, {n}; {printer._print(self.task)})"
 
     def _latex(self, printer) -> str:
@@ -278,6 +282,14 @@ class Result:
     label_text: str = ""
     #: what the claim is about, shown before the statement: (plain text, LaTeX text)
     claim: tuple[str, str] = ("", "")
+    #: the symbols the statement introduces (beyond the setting's, :data:`proofs.notation.STANDING_SYMBOLS`),
+    #: each ``(name, plain text, LaTeX text)``, printed after the assumptions: "Here ..."; a symbol
+    #: defined in another's sentence has empty texts
+    definitions: tuple[tuple[str, str, str], ...] = ()
+    #: symbols the claim's own text defines (no separate definition printed), by name
+    defined_in_claim: tuple[str, ...] = ()
+    #: a remark printed after the statement: (plain text, LaTeX text)
+    remark: tuple[str, str] = ("", "")
 
     # -------------------------------------------------------------- to implement
     def _statement(self) -> tuple[sp.Basic, ...]:
@@ -395,9 +407,14 @@ class Result:
         assume = [a for a in self.assumptions_latex if a not in skip]
         if assume:
             head += " Assume " + "; ".join(assume) + "."
+        if any(t for _, _, t in self.definitions):
+            head += " Here " + "; ".join(t for _, _, t in self.definitions if t) + "."
         if self.claim[1]:
             head += " " + self.claim[1]
-        return head + "\n" + self.latex_display() + "\n"
+        out = head + "\n" + self.latex_display() + "\n"
+        if self.remark[1]:
+            out += r"\noindent\emph{Remark.} " + self.remark[1] + "\n"
+        return out
 
     def latex_display(self) -> str:
         r"""The statement alone as displays (``alignat*``), no text."""
@@ -454,23 +471,55 @@ class Result:
 
     @property
     def label(self) -> str:
-        """``"Theorem 4.6"`` from the id ``"theorem-4.6"``; an id that is not numbered, e.g.
-        ``"tradeoff-value"`` (a result beyond the paper), gives ``"Tradeoff value"``."""
+        """``"Theorem 4.6"`` from the id ``"theorem-4.6"``; a result whose id is not numbered
+        (one beyond the paper) sets :attr:`label_text`, e.g. ``"Proposition B.1"``: a label is
+        never made from an id."""
         if getattr(self, "label_text", ""):
             return self.label_text
         kind, _, num = self.id.partition("-")
         if num and num.replace(".", "").isdigit():
             return f"{kind.capitalize()} {num}"
-        return self.id.replace("-", " ").capitalize()
+        raise ValueError(f"{self.id}: a result whose id is not numbered needs a label_text")
+
+    def statement_symbols(self) -> set[str]:
+        """The names of the symbols the statement uses (its tasks, parameters, dimensions...),
+        not counting the strategy names inside :class:`TestError` nor families' labels."""
+        out: set[str] = set()
+
+        def walk(e: Any) -> None:
+            if isinstance(e, TestError):
+                walk(e.task)
+                walk(e.n)
+            elif isinstance(e, Conditions):
+                for c in e.conditions:
+                    walk(c)
+            elif isinstance(e, sp.Limit):  # its last argument is the direction, '+' or '-'
+                for a in e.args[:3]:
+                    walk(a)
+            elif isinstance(e, (sp.Symbol, sp.MatrixSymbol)):
+                shown = getattr(type(e), "LATEX", {}).get(e.name, "")
+                if not shown.startswith(r"\text"):  # a label in words (\text{early stopping}) defines itself
+                    out.add(e.name)
+            else:
+                for a in getattr(e, "args", ()):
+                    if isinstance(a, sp.Basic):
+                        walk(a)
+        for s in self.statement:
+            walk(s)
+        return out
 
     def __str__(self) -> str:
         parts = [f"{self.label}: {self.title}"]
         if self.assumptions:
             parts.append("Assume " + "; ".join(self.assumptions) + ".")
+        if any(t for _, t, _ in self.definitions):
+            parts.append("Here " + "; ".join(t for _, t, _ in self.definitions if t) + ".")
         if self.claim[0]:
             parts.append(self.claim[0])
         for s in self.statement:
             parts.append(sp.pretty(s, use_unicode=True, wrap_line=False))
+        if self.remark[0]:
+            parts.append("Remark. " + self.remark[0])
         return "\n".join(parts)
 
     def __repr__(self) -> str:

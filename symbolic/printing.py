@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
+from sympy.printing.precedence import PRECEDENCE, PRECEDENCE_TRADITIONAL
 
 __all__ = ["Bilinear", "latex", "paper_latex"]
 
@@ -16,6 +17,10 @@ class Bilinear(sp.Expr):
     """The scalar ``a^T W b`` (``a``, ``b`` d x 1, ``W`` d x d matrix expressions)."""
 
     is_commutative = True
+
+    def __init_subclass__(cls, **kw):
+        super().__init_subclass__(**kw)
+        PRECEDENCE_TRADITIONAL[cls.__name__] = PRECEDENCE_TRADITIONAL["Bilinear"]  # bracketed the same way
 
     def __new__(cls, left: sp.Basic, middle: sp.Basic, right: sp.Basic):
         return sp.Expr.__new__(cls, left, middle, right)
@@ -41,8 +46,23 @@ class Bilinear(sp.Expr):
     def _middle_is_identity(self) -> bool:
         return isinstance(self.middle, sp.Identity)
 
+    @staticmethod
+    def _vector_needs_parens(x: sp.Basic, transposed: bool) -> bool:
+        """Whether a vector argument needs parentheses: a sum always; the transposed one
+        (``(S a)^T``) whenever it is not a plain symbol; the right one when it carries a scalar
+        coefficient (``a^T W (-b)``)."""
+        if isinstance(x, sp.MatAdd):
+            return True
+        if transposed:
+            return not isinstance(x, sp.MatrixSymbol)
+        return isinstance(x, sp.MatMul) and any(not getattr(a, "is_Matrix", False) for a in x.args)
+
     def _latex(self, printer: LatexPrinter) -> str:
         l, r = printer._print(self.left), printer._print(self.right)
+        if self._vector_needs_parens(self.left, True):
+            l = rf"\left({l}\right)"
+        if self._vector_needs_parens(self.right, False):
+            r = rf"\left({r}\right)"
         if self._middle_is_identity():
             return f"{l}^{{T}} {r}"
         m = printer._print(self.middle)
@@ -65,13 +85,29 @@ class Bilinear(sp.Expr):
     def _pretty(self, printer):
         from sympy.printing.pretty.stringpict import prettyForm
         l, r = printer._print(self.left), printer._print(self.right)
-        lt = prettyForm(*l.right("ᵀ"))
+        if self._vector_needs_parens(self.left, True):
+            l = prettyForm(*l.parens())
+        if self._vector_needs_parens(self.right, False):
+            r = prettyForm(*r.parens())
+        uni = printer._use_unicode
+        lt = prettyForm(*l.right("ᵀ" if uni else "'*"))
         if self._middle_is_identity():
-            return prettyForm(*lt.right(r))
-        m = printer._print(self.middle)
-        if isinstance(self.middle, sp.MatAdd):
-            m = prettyForm(*m.parens())
-        return prettyForm(*prettyForm(*lt.right(m)).right(r))
+            out = prettyForm(*lt.right(r))
+        else:
+            m = printer._print(self.middle)
+            if isinstance(self.middle, sp.MatAdd):
+                m = prettyForm(*m.parens())
+            out = prettyForm(*prettyForm(*lt.right(m)).right(r if uni else prettyForm(*r.left("*"))))
+        out.binding = prettyForm.MUL  # parenthesised under a power, as in LaTeX
+        return out
+
+
+#: A product of matrices, ``a^T W b`` binds looser than a power and tighter than a product of
+#: scalars: the LaTeX printer brackets it under ``**`` (``(a^T W b)^2``, not ``a^T W b^2``) and
+#: not in a product (``2 a^T W b``).  Between ``PRECEDENCE["Mul"]`` (50) and ``PRECEDENCE["Pow"]``
+#: (60), for the printers of traditional notation only (``str`` brackets the form itself:
+#: ``(a.T*W*b)``; the pretty printer reads :meth:`Bilinear._pretty`'s binding).
+PRECEDENCE_TRADITIONAL[Bilinear.__name__] = (PRECEDENCE["Mul"] + PRECEDENCE["Pow"]) // 2
 
 
 class _PaperPrinter(LatexPrinter):
@@ -82,6 +118,18 @@ class _PaperPrinter(LatexPrinter):
         settings = dict(settings or {})
         settings.setdefault("inv_trig_style", "full")
         super().__init__(settings)
+
+    def _needs_mul_brackets(self, expr, first=False, last=False) -> bool:
+        # a bilinear form followed by another factor is bracketed:
+        # (\theta^{T} \Sigma \theta_{0}) \theta_{0}^{T} \Sigma \theta_{0}, not one long word
+        if isinstance(expr, Bilinear) and not last:
+            return True
+        return super()._needs_mul_brackets(expr, first=first, last=last)
+
+    def _print_Symbol(self, expr, style="plain"):
+        if expr.name == "n_ft":  # the shots of an auxiliary loss: n_{ft} as a paper sets it
+            return r"n_{\mathrm{ft}}"
+        return super()._print_Symbol(expr, style=style)
 
     def _print_Trace(self, expr):
         return rf"\operatorname{{tr}}({self._print(expr.arg)})"

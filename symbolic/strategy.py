@@ -103,16 +103,18 @@ class Strategy:
         """``E(V*, Q*, n; task)`` as an engine polynomial."""
         return expected_error(self.blocks, task, n)
 
-    def abstract_blocks(self) -> tuple[Blocks, dict]:
+    def abstract_blocks(self, min_ops: int = 12) -> tuple[Blocks, dict]:
         """The blocks with every long coefficient (a formula of traces and bilinear forms, e.g.
         v_y of a spec with a finite-n loss, or the scalar in front of theta_0 in v_x) replaced
         by a symbol (``v_y_star``, ``c_vx_star``...), and the map symbol -> formula: the engine
-        then multiplies short coefficients."""
+        then multiplies short coefficients.  Long: more than ``min_ops`` operations (0: every
+        coefficient with a trace or a bilinear form in it, so that an error is written in the
+        blocks' names)."""
         subs: dict = {}
 
         def short(e, name):
             e = sp.sympify(e)
-            if e.atoms(Bilinear, sp.Trace) and sp.count_ops(e) > 12:
+            if e.atoms(Bilinear, sp.Trace) and sp.count_ops(e) > min_ops:
                 sym = sp.Symbol(name)
                 subs[sym] = e
                 return sym
@@ -126,11 +128,12 @@ class Strategy:
                           for k, (c, w, a) in enumerate(terms))
         return self.blocks.with_(**kw), subs
 
-    def error_in_blocks(self, task: sp.Basic = THETA, n: sp.Expr | int = N) -> tuple[sp.Expr, dict]:
+    def error_in_blocks(self, task: sp.Basic = THETA, n: sp.Expr | int = N,
+                        min_ops: int = 12) -> tuple[sp.Expr, dict]:
         """``E(V*, Q*, n; task)`` written with the long scalar blocks as symbols (``v_y*``...),
         and the map symbol -> formula; ``n = oo`` gives the limit.  Fast where :meth:`error`
-        expands everything."""
-        b, subs = self.abstract_blocks()
+        expands everything.  ``min_ops``: as in :meth:`abstract_blocks`."""
+        b, subs = self.abstract_blocks(min_ops)
         p = expected_error(b, task, N if n == sp.oo else n)
         if n == sp.oo:
             p = limit_poly(p, N)

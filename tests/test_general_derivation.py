@@ -155,13 +155,11 @@ def _check(d, Sigma, theta0, theta1, sigma2, train, loss, then, derived):
     V_star, Q_star = strategy_params(derived, env)
     V, Q, syms = _entries(train, Sigma)
     # untrained entries stay at the start
-    mask_V = V.applyfunc(lambda e: e.free_symbols == set())
-    mask_Q = Q.applyfunc(lambda e: e.free_symbols == set())
     for i in range(d + 2):
         for j in range(d + 2):
-            if mask_V[i, j] and i == d + 1:
+            if not V[i, j].free_symbols and i == d + 1:
                 assert V_star[i, j] == V[i, j], ("untrained V entry moved", i, j)
-            if mask_Q[i, j] and j <= d:
+            if not Q[i, j].free_symbols and j <= d:
                 assert Q_star[i, j] == Q[i, j], ("untrained Q entry moved", i, j)
     at = {s: (V_star if s in V.free_symbols else Q_star)[_where(V, Q, s)] for s in syms}
     L1 = _loss(V, Q, loss, Sigma, theta0, theta1, sigma2)

@@ -20,7 +20,7 @@ import os
 import sys
 from typing import Any, Sequence
 
-from proofs.notation import (STRATEGY_LABELS, SYMBOL_TEXT, TABLE_COLUMNS,
+from proofs.notation import (STRATEGY_LABELS, TABLE_COLUMNS, as_forms,
                              TABLE_HEADERS_LATEX, TABLE_HEADERS_TEXT, expr_latex, order_rows)
 
 
@@ -181,13 +181,7 @@ def expr_text_form(expr: Any, unicode: bool = True) -> tuple[str, int]:
     from sympy.printing.pretty.pretty_symbology import pretty_use_unicode
 
     expr = sympy.sympify(expr) if isinstance(expr, (int, float)) else expr
-    subs = {}
-    for s in getattr(expr, "free_symbols", ()):
-        shown = SYMBOL_TEXT.get(getattr(s, "name", ""))
-        if shown:
-            subs[s] = sympy.Symbol(shown[0] if unicode else shown[1], **s.assumptions0)
-    if subs:
-        expr = expr.xreplace(subs)
+    expr = as_forms(expr)  # theta_0^T Sigma theta_0 as a form: bracketed under powers
     previous = pretty_use_unicode(unicode)
     try:
         form = PrettyPrinter({"use_unicode": unicode, "wrap_line": False})._print(expr)

@@ -33,31 +33,9 @@ TST = Bilinear(THETA, SIGMA, THETA)
 
 
 class Quadratic(Bilinear):
-    """``a^T W b`` for statements: like :class:`symbolic.Bilinear`, with vectors that are sums
-    printed in parentheses, ``(theta - theta_0)^T Sigma (theta - theta_0)``."""
-
-    def _wrap(self, printer, v, kind):
-        s = printer._print(v)
-        if isinstance(v, sp.MatAdd):
-            if kind == "pretty":
-                from sympy.printing.pretty.stringpict import prettyForm
-                return prettyForm(*s.parens())
-            return rf"\left({s}\right)" if kind == "latex" else f"({s})"
-        return s
-
-    def _latex(self, printer) -> str:
-        return f"{self._wrap(printer, self.left, 'latex')}^{{T}} {printer._print(self.middle)} " \
-               f"{self._wrap(printer, self.right, 'latex')}"
-
-    def _sympystr(self, printer) -> str:
-        return f"({self._wrap(printer, self.left, 'str')}.T*{printer._print(self.middle)}*" \
-               f"{self._wrap(printer, self.right, 'str')})"
-
-    def _pretty(self, printer):
-        from sympy.printing.pretty.stringpict import prettyForm
-        lt = prettyForm(*self._wrap(printer, self.left, "pretty").right("ᵀ"))
-        return prettyForm(*prettyForm(*lt.right(printer._print(self.middle))).right(
-            self._wrap(printer, self.right, "pretty")))
+    """``a^T W b`` for statements, e.g. ``(theta - theta_0)^T Sigma (theta - theta_0)``: a
+    :class:`symbolic.Bilinear` (whose printers bracket vectors that are sums, and the form
+    under a power) kept as its own type in statements."""
 
 
 # ----------------------------------------------------------------------------- derivations

@@ -39,9 +39,16 @@ class Dissimilarity(Result):
     strategy = "pretrain"  # checked beside (a), (b): it needs every strategy
     assumption_pairs = (SETTING, PRETRAINED, FEW_SHOT_LIMIT,
                         ("the task theta has Sigma-norm rho |theta_0|_Sigma and Sigma-angle phi from theta_0; "
-                         "(d) and tradeoff-value with n_ft -> oo",
+                         "(d) and Proposition B.1's V_lambda with n_ft -> oo",
                          r"the task $\theta$ has $\Sigma$-norm $\rho\,|\theta_0|_\Sigma$ and $\Sigma$-angle $\phi$ "
-                         r"from $\theta_0$; (d) and tradeoff-value with $n_{\mathrm{ft}} \to \infty$"))
+                         r"from $\theta_0$; (d) and the $V_\lambda$ of Proposition B.1 with $n_{\mathrm{ft}} \to \infty$"))
+    label_text = "Proposition B.4"
+    defined_in_claim = ("theta_rho_phi", "rho", "phi")
+    definitions = (("phi_d", "phi_d is the angle at which (d)'s error equals (c)'s (rho^2 - 2 rho cos(phi) = 0): "
+                    "on tasks farther from theta_0 than phi_d the auxiliary few-shot loss hurts",
+                    r"$\phi_d$ is the angle at which the error of (d) equals that of (c) "
+                    r"($\rho^2 - 2\rho\cos\phi = 0$): on tasks farther from $\theta_0$ than $\phi_d$ the "
+                    r"auxiliary few-shot loss hurts"),)
     claim = ("On a task theta_rho_phi (Sigma-norm ratio rho, Sigma-angle phi from theta_0) the n -> oo errors are",
              r"On a task $\theta_{\rho,\phi}$ ($\Sigma$-norm ratio $\rho$, $\Sigma$-angle $\phi$ from $\theta_0$) the "
              r"$n \to \infty$ errors are")

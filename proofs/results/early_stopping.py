@@ -100,6 +100,7 @@ def compare(fz, ff, gz, gf, lam):
 
 class EarlyStopping(Result):
     id = "early-stopping-vs-auxiliary"
+    label_text = "Proposition B.6"
     title = "beyond the paper: early stopping against the auxiliary few-shot loss, at equal zero-shot error"
     title_latex = r"beyond the paper: early stopping against the auxiliary few-shot loss, at equal zero-shot error"
     strategy = "value"

@@ -44,6 +44,17 @@ ETA = sp.Symbol("eta", positive=True)
 
 class ForgettingRate(Result):
     id = "forgetting-rate"
+    label_text = "Proposition B.5"
+    defined_in_claim = ("s", "h")
+    definitions = (("Z_c(s)", "Z_c(s) and F_c(s) are the zero-shot error on theta_0 and the n -> oo error on theta_0 "
+                    "(the same on -theta_0) at v(s), and -dF/dZ = -dF_c/dZ_c the few-shot cost of a unit of "
+                    "zero-shot gain along the segment; Delta F_b and Delta Z_b are the changes of the two errors "
+                    "from (a) to (b)",
+                    r"$Z_c(s)$ and $F_c(s)$ are the zero-shot error on $\theta_0$ and the $n \to \infty$ error on "
+                    r"$\theta_0$ (the same on $-\theta_0$) at $v(s)$, and $-dF_c/dZ_c$ the few-shot cost of a unit of "
+                    r"zero-shot gain along the segment; $\Delta F_b$ and $\Delta Z_b$ are the changes of the two "
+                    r"errors from (a) to (b)"),
+                   ("F_c(s)", "", ""), ("-dF/dZ", "", ""), ("ratio_c", "", ""), ("ratio_b", "", ""))
     title = "beyond the paper: how fast value fine-tuning forgets along its gradient-descent path"
     title_latex = r"beyond the paper: how fast value fine-tuning forgets along its gradient-descent path"
     strategy = "value"

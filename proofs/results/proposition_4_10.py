@@ -48,6 +48,7 @@ class Proposition410(Result):
     assumption_pairs = (SETTING, PRETRAINED, FEW_SHOT_LIMIT,
                         ("the auxiliary few-shot loss has n_ft -> oo shots",
                          r"the auxiliary few-shot loss has $n_{\mathrm{ft}} \to \infty$ shots"))
+    defined_in_claim = ("theta_phi", "r", "phi")
     claim = ("The parameters of Theorem 4.9 have, on -theta_0, on any theta, and (Sigma = I) on a theta_phi with "
              "|theta_phi| = |theta_0| = r at angle phi from theta_0,",
              r"The parameters of Theorem 4.9 have, on $-\theta_0$, on any $\theta$, and ($\Sigma = I$) on a "

@@ -16,23 +16,23 @@ Findings, as checked:
   pretraining leaves v_x small but not 0: from ``v_x = epsilon theta_0`` the zero-shot minimiser
   over Q_00 is ``Q_00 ~ 1/epsilon`` (checked: epsilon Q_00 -> 1 as epsilon -> 0), so Q grows
   without bound as the pretrained v_x is more exact, and the few-shot errors with it.
-* Q alone on a few-shot loss (n_ft = 5 shots, Q_xx fixed) moves only Q's last row q_yx, to
-  ``-theta_0 / (7 (sigma^2 + theta_0^T Sigma theta_0))``; the n -> oo error rises on theta_0 and on
-  -theta_0 by the same amount, ``theta_0^T Sigma theta_0 / 49``: the label enters through q_yx
-  squared, so Q-only fine-tuning cannot tell theta_0 from -theta_0, and it cannot improve the
+* Q alone on a few-shot loss (n_ft shots, n_ft symbolic, Q_xx fixed) moves only Q's last row q_yx,
+  to ``-theta_0 / ((n_ft + 2) (sigma^2 + theta_0^T Sigma theta_0))``; the n -> oo error rises on
+  theta_0 and on -theta_0 by the same amount, ``theta_0^T Sigma theta_0 / (n_ft + 2)^2`` (1/49 at
+  n_ft = 5, the figure's): the label enters through q_yx squared, so Q-only fine-tuning cannot tell theta_0 from -theta_0, and it cannot improve the
   pretrained model's sigma^2 in the limit.
 """
 from __future__ import annotations
 
 import sympy as sp
 
-from symbolic import THETA0
+from symbolic import N_FT, THETA0
 from symbolic.model import Blocks, vec
 from symbolic.spec import make_spec
 from symbolic.strategy import Step
 
 from proofs.result import Derivation, Line, Result, TestError
-from proofs.results._beyond import (N_FT_EXAMPLE, Q_ALL, error_at, query_key_fewshot_spec, query_key_spec)
+from proofs.results._beyond import (Q_ALL, error_at, query_key_fewshot_spec, query_key_spec)
 from proofs.results._common import (PRETRAINED, SETTING, T0ST0, equality_line, same, show, sigma, strategy)
 
 EPS = sp.Symbol("epsilon", positive=True)
@@ -50,16 +50,17 @@ def near_pretrained_q00():
 class QueryKeyZeroShot(Result):
     id = "query-key-zero-shot"
     title = "beyond the paper: fine-tuning only the query-key matrix Q"
+    label_text = "Proposition B.2"
     strategy = "pretrain"
     assumption_pairs = (SETTING, PRETRAINED)
     claim = ("Fine-tuning only Q on the zero-shot loss on theta_0, from V_hat, and only Q's blocks other than "
-             f"Q_xx on the {N_FT_EXAMPLE}-shot loss, give",
+             "Q_xx on the n_ft-shot loss (any n_ft >= 1), give",
              r"Fine-tuning only $Q$ on the zero-shot loss on $\theta_0$, from $\hat{V}$, and only $Q$'s blocks other "
-             rf"than $Q_{{xx}}$ on the {N_FT_EXAMPLE}-shot loss, give")
+             r"than $Q_{xx}$ on the $n_{\mathrm{ft}}$-shot loss (any $n_{\mathrm{ft}} \geq 1$), give")
 
     def _statement(self):
         k = T0ST0
-        lim = sigma ** 2 + k / (N_FT_EXAMPLE + 2) ** 2
+        lim = sigma ** 2 + k / (N_FT + 2) ** 2
         return (sp.Eq(TestError("query-key", 0, THETA0), sigma ** 2 + k),
                 sp.Eq(TestError("query-key", sp.oo, THETA0), sigma ** 2),
                 sp.Eq(TestError("query-key", sp.oo, -THETA0), sigma ** 2),
@@ -68,17 +69,17 @@ class QueryKeyZeroShot(Result):
 
     def _derive(self) -> Derivation:
         qk = strategy(query_key_spec(), sp.oo)
-        fs = strategy(query_key_fewshot_spec(N_FT_EXAMPLE), sp.oo)
+        fs = strategy(query_key_fewshot_spec(N_FT), sp.oo)
         lhs = [e.lhs for e in self.statement]
         values = {lhs[0]: error_at(qk, THETA0, 0), lhs[1]: error_at(qk, THETA0, sp.oo),
                   lhs[2]: error_at(qk, -THETA0, sp.oo), lhs[3]: error_at(fs, THETA0, sp.oo),
                   lhs[4]: error_at(fs, -THETA0, sp.oo)}
         q00 = near_pretrained_q00()
         return Derivation(values=values,
-                          steps=list(qk.steps) + [Step(f"Q's blocks but Q_xx on the {N_FT_EXAMPLE}-shot loss")]
+                          steps=list(qk.steps) + [Step("Q's blocks but Q_xx on the n_ft-shot loss")]
                           + list(fs.steps),
                           extra={"Q_00 minimising the zero-shot loss from v_x = epsilon theta_0": q00,
-                                 f"q_yx after the {N_FT_EXAMPLE}-shot loss": fs.parameters()["Q_yx^T"]},
+                                 "q_yx after the n_ft-shot loss": fs.parameters()["Q_yx^T"]},
                           data={"qk": qk, "fs": fs})
 
     def _checks(self, der: Derivation):
@@ -89,12 +90,12 @@ class QueryKeyZeroShot(Result):
                    f"prediction is 0): all {len(Q_ALL)} blocks are free and keep their pretrained values",
                    len(free_q) == len(Q_ALL) and qk.blocks == pre.blocks)
         for eq, what in zip(self.statement, ("zero-shot error (the pretrained one)", "n -> oo on theta_0",
-                                             "n -> oo on -theta_0", f"Q-only {N_FT_EXAMPLE}-shot: n -> oo on theta_0",
-                                             f"Q-only {N_FT_EXAMPLE}-shot: n -> oo on -theta_0")):
+                                             "n -> oo on -theta_0", "Q-only n_ft-shot: n -> oo on theta_0",
+                                             "Q-only n_ft-shot: n -> oo on -theta_0")):
             yield equality_line(what, der.values[eq.lhs], eq.rhs)
         moved = [k2 for k2, v in fs.parameters().items() if k2.startswith("Q") and k2 != "Q_xx"
                  and v != 0 and not getattr(v, "is_ZeroMatrix", False)]
-        yield Line("exact", f"Q-only on the {N_FT_EXAMPLE}-shot loss moves only {', '.join(moved)} = "
+        yield Line("exact", f"Q-only on the n_ft-shot loss moves only {', '.join(moved)} = "
                    f"{show(fs.parameters()['Q_yx^T'])}; theta_0 and -theta_0 are hurt equally",
                    moved == ["Q_yx^T"] and same(der.values[self.statement[3].lhs], der.values[self.statement[4].lhs]))
         q00 = der.extra["Q_00 minimising the zero-shot loss from v_x = epsilon theta_0"]

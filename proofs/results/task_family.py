@@ -40,6 +40,10 @@ class TaskFamily(Result):
     assumption_pairs = (SETTING, PRETRAINED,
                         ("the family's auxiliary few-shot loss has n_ft -> oo shots",
                          r"the family's auxiliary few-shot loss has $n_{\mathrm{ft}} \to \infty$ shots"))
+    label_text = "Proposition B.3"
+    defined_in_claim = ("tau",)
+    definitions = (("v_y^tau", "v_y^tau is the last entry of the last row of the minimiser V_tau",
+                    r"$v_y^\tau$ is the last entry of the last row of the minimiser $V_\tau$"),)
     claim = ("Strategy (d) with theta_0 replaced by tasks theta ~ N(theta_0, tau^2 I) in both losses gives "
              "v_x = theta_0/(d+4) and",
              r"Strategy (d) with $\theta_0$ replaced by tasks $\theta \sim \mathcal{N}(\theta_0, \tau^2 I)$ in both "

@@ -164,10 +164,13 @@ class Theorem43(Result):
     title_latex = r"full fine-tuning: the minimisers of the zero-shot loss, zero-shot error $\sigma^2$"
     strategy = "full"
     assumption_pairs = (SETTING, ("theta_0 != 0", r"$\theta_0 \neq 0$"), PRETRAINED, FREE_AT_PRETRAINED)
-    claim = ("Over all V, Q, with w = q_0x + q_x0 and C, c != 0: E(V, Q, 0; theta_0) >= sigma^2, with equality "
+    definitions = (("C", "C != 0 is the free scale of the family F1", r"$C \neq 0$ is the free scale of the family $F_1$"),
+                   ("c", "c != 0 is the free value of v_0 on the family F2",
+                    r"$c \neq 0$ is the free value of $v_0$ on the family $F_2$"))
+    claim = ("Over all V, Q: E(V, Q, 0; theta_0) >= sigma^2, with equality "
              "exactly on the families F1 and F2 below; gradient descent from the "
              "pretrained parameters reaches F1, whose zero-shot error is",
-             r"Over all $V, Q$, with $w = q_{0x} + q_{x0}$ and $C, c \neq 0$: $\mathcal{E}(V, Q, 0; \theta_0) "
+             r"Over all $V, Q$: $\mathcal{E}(V, Q, 0; \theta_0) "
              r"\geq \sigma^2$, with equality exactly on the families $F_1$ and $F_2$ below; "
              r"gradient descent from the pretrained parameters reaches $F_1$, whose zero-shot error is")
 

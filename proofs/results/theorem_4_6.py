@@ -67,6 +67,7 @@ class Theorem46(Result):
     title = "value-matrix fine-tuning: optimal V and zero-shot error"
     strategy = "value"
     assumption_pairs = (SETTING, PRETRAINED)
+    defined_in_claim = ("v_0^c", "v_x^c")
     claim = ("With Q fixed at the pretrained Q_hat, the minimisers over V of E(V, Q_hat, 0; theta_0) have last "
              "row (v_0^c, v_x^c, v_y) with v_y free (the convention keeps its pretrained value 1), and",
              r"With $Q$ fixed at the pretrained $\hat{Q}$, the minimisers over $V$ of "

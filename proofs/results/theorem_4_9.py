@@ -46,6 +46,8 @@ class Theorem49(Result):
     assumption_pairs = (SETTING, PRETRAINED, FEW_SHOT_LIMIT,
                         ("the auxiliary few-shot loss has n_ft -> oo shots", r"the auxiliary few-shot loss has "
                          r"$n_{\mathrm{ft}} \to \infty$ shots"))
+    definitions = (("v_y^d", "v_y^d is the last entry of the last row of V_d",
+                    r"$v_y^d$ is the last entry of the last row of $V_d$"),)
     claim = ("Minimising the few-shot loss on theta_0 over the zero-shot minimisers of Theorem 4.6 (v_0 = 0, "
              "v_x = theta_0/(d+4)) gives",
              r"Minimising the few-shot loss on $\theta_0$ over the zero-shot minimisers of Theorem 4.6 "
