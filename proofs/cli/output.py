@@ -68,13 +68,14 @@ def one_line(text: str) -> str:
 
 def note(text: str) -> None:
     """One line for people on standard error (``wrote FILE``); nothing if it is closed. Control
-    characters are escaped (:func:`one_line`) and a line longer than :data:`MAX_NOTE` is cut."""
+    characters are escaped (:func:`one_line`) and a line longer than :data:`MAX_NOTE` loses its middle."""
     stream = sys.stderr
     if stream is None:
         return
     text = one_line(text)
-    if len(text) > MAX_NOTE:
-        text = text[: MAX_NOTE - 40] + f" ... ({len(text)} characters in all)"
+    if len(text) > MAX_NOTE:  # the middle goes: a message starts with what and ends with what to do
+        head, tail = MAX_NOTE // 2, MAX_NOTE // 2 - 45
+        text = text[:head] + f" [... {len(text) - head - tail} characters ...] " + text[-tail:]
     try:
         stream.write(text + "\n")
         stream.flush()
