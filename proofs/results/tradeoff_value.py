@@ -29,8 +29,8 @@ from symbolic.strategies import Step
 from symbolic.words import DIM
 
 from proofs.result import Derivation, Line, Param, Result, TestError, lazy
-from proofs.results._beyond import (LAMBDA, N_FT_EXAMPLE, error_at, fewshot_only_spec, poster_env,
-                                    sign_on_positive_axis, tradeoff_spec)
+from proofs.results._beyond import (LAMBDA, N_FT_EXAMPLE, V_ROW, error_at, fewshot_only_spec, first_order_line,
+                                    poster_env, sign_on_positive_axis, tradeoff_spec)
 from proofs.results._common import (PRETRAINED, SETTING, T0ST0, equality_line, same, show, sigma, strategy)
 
 V_Y_LAMBDA = Param("v_y^lambda")
@@ -101,6 +101,8 @@ class TradeoffValue(Result):
                    "(v_0, v_x, v_y): no trade-off, every lambda > 0 gives (d)",
                    not any(LAMBDA in sp.sympify(x).free_symbols for x in (s.blocks.v0, s.blocks.vy, s.vx))
                    and _blocks_equal(s.blocks, d_.blocks))
+        yield first_order_line("E(V, Q_hat, 0; theta_0) + lambda E(V, Q_hat, oo; theta_0)", s.blocks,
+                               tradeoff_spec(sp.oo).loss, V_ROW)
         for eq, what in zip(self.statement, ("v_y", "zero-shot error on theta_0", "n -> oo error on theta_0",
                                              "n -> oo error on -theta_0")):
             yield equality_line(what, der.values[eq.lhs], eq.rhs)
