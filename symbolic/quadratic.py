@@ -250,8 +250,12 @@ def minimise_quadratic(L: Poly, scalars: Sequence[sp.Symbol], vectors: Sequence[
     ``theta^T Sigma q_x0`` reaches the loss) has an affine family of minimisers.  Its gradient
     ``sum_k (dL/dr_k) W_k^T a_k`` always lies in ``span{W_k^T a_k}``, so gradient descent from
     ``start[u]`` (VecTerms; 0 if not given) stays in ``u_0 + span{W_k^T a_k}``: ``u`` is
-    written ``u_0 + sum_k t_k W_k^T a_k`` and the scalars ``t_k`` are solved for.  That point
-    is the one reported; ``Solution.notes`` says so.
+    written ``u_0 + sum_k t_k W_k^T a_k`` and the scalars ``t_k`` are solved for.  Where the
+    loss sees the functionals only in combination (e.g. ``r_1 + r_2`` from an explicit start
+    with ``v_x != 0``), the ``t_k`` are not all determined, and the point reported is the one
+    nearest ``u_0`` (``|u - u_0|^2 = t^T G t``, G the Gram matrix of the directions, minimised
+    over the undetermined ``t``): gradient descent's limit, since on a convex quadratic it
+    converges to the minimiser nearest its start.  ``Solution.notes`` says so.
     """
     vecset, matset = set(vectors), set(matrices)
     _check_quadratic(L, scalars, vecset, matset)
