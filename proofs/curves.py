@@ -67,7 +67,7 @@ def abstract_error_polys(name: str, m_key: Any, n_ft: Any):
     by a symbol: the engine then works with short coefficients; returns the polynomials and
     the map symbol -> formula, to be evaluated separately."""
     from symbolic import THETA, N, Bilinear, expected_error
-    from symbolic.strategies import limit_poly
+    from symbolic.strategy import limit_poly
     from proofs.results._common import strategy
     # the long coefficients of scalar AND vector blocks as symbols (Strategy.abstract_blocks):
     # a spec's v_x = c theta_0 with a long c otherwise makes the engine expand it (9 s at d=3)

@@ -17,7 +17,7 @@ from typing import Any
 
 import sympy as sp
 
-__all__ = ["Derivation", "derivation", "plain_scalars", "load_spec"]
+__all__ = ["Derivation", "derivation", "plain_scalars"]
 
 
 @dataclass
@@ -71,15 +71,3 @@ def plain_scalars(expr: sp.Basic) -> tuple[sp.Expr, dict[str, str]]:
     e = e.xreplace(reps)
     e = e.xreplace({s: sp.Symbol(s.name) for s in e.free_symbols if isinstance(s, sp.Symbol)})
     return e, meaning
-
-
-def load_spec(path: str, option: str = "--spec", d: int | None = None) -> Any:
-    """A :class:`symbolic.spec.Spec` from a JSON file, read with the command line's limits."""
-    from proofs.cli.files import load_json
-    from proofs.cli.options import UsageError
-    from symbolic.spec import spec_from_json
-    obj = load_json(path, option)
-    try:
-        return spec_from_json(obj, d)
-    except ValueError as exc:
-        raise UsageError(f"{option}: {exc}") from None

@@ -282,7 +282,7 @@ def index_page(results: Sequence[Any], verdicts: Sequence[Any]) -> str:
     """``docs/results/index.md``: the summary table with links, and the list of results."""
     import sympy as sp
 
-    from proofs.cli import output as F
+    from proofs import notation as F
     from proofs.table import RESULTS_OF, summary_table
     from proofs.result import TestError
 

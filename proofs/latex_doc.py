@@ -66,7 +66,7 @@ def table_latex(rows: Sequence[Any]) -> str:
     fractions in front of :math:`\theta_0^{\top}\Sigma\theta_0`, the two few-shot columns
     under one heading.  ``rows``: :class:`proofs.table.TableRow` (or objects with the same
     attributes), any order."""
-    from proofs.cli.output import SYMBOL_LATEX, TABLE_COLUMNS, order_rows
+    from proofs.notation import SYMBOL_LATEX, TABLE_COLUMNS, order_rows
     from symbolic.printing import paper_latex
 
     # the transpose written as in the results' statements (theta_0^T Sigma theta_0)

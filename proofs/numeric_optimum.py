@@ -119,7 +119,7 @@ def _exact_errors(V: np.ndarray, Q: np.ndarray, Sigma: sp.Matrix, theta0: sp.Mat
     """Exact zero-shot error on theta_0 and the limits n -> oo on theta_0, -theta_0 of (V, Q)
     (floats read as exact rationals), from the closed form with every block symbolic."""
     from symbolic import THETA, N, expected_error
-    from symbolic.strategies import limit_poly
+    from symbolic.strategy import limit_poly
     from proofs.curves import error_function
     d = Sigma.shape[0]
     Vm = sp.Matrix(V.shape[0], V.shape[1], lambda i, j: sp.Rational(float(V[i, j])))

@@ -237,7 +237,7 @@ class Derivation:
     """What :meth:`Result.derive` returns.
 
     ``values``: left side of each statement -> derived right side; ``steps``: the
-    derivation's steps (:class:`symbolic.strategies.Step`, or strings); ``extra``: named
+    derivation's steps (:class:`symbolic.strategy.Step`, or strings); ``extra``: named
     derived objects that refine the statement (finite m, finite n, other tasks, conventions
     dropped); ``data``: anything the checks reuse.
     """

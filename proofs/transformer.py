@@ -183,7 +183,7 @@ def _limit_poly(poly: Any) -> Any:
     """``lim_{n -> oo}`` of an engine polynomial (None where this symbolic version has no such helper:
     the limit is a convenience, the figure reads finite n)."""
     try:
-        from symbolic.strategies import limit_poly
+        from symbolic.strategy import limit_poly
     except ImportError:
         return None
     return limit_poly(poly)

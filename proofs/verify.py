@@ -171,7 +171,7 @@ def explicit_parameters(strategy: Any, env: dict[str, Any]) -> tuple[sp.Matrix, 
     """Explicit (d+2)x(d+2) V, Q (exact) from a derived strategy's blocks at ``env``; the entries
     that never reach the output (V's first d+1 rows, Q's last column) are 0."""
     from symbolic.evaluate import evaluate
-    from symbolic.strategies import matexpr_to_sympy, vecexpr_to_sympy
+    from symbolic.strategy import matexpr_to_sympy, vecexpr_to_sympy
     b = strategy.blocks
     d = env["Sigma"].shape[0]
     x = slice(1, d + 1)
@@ -199,7 +199,7 @@ def _few_shot_limit(strategy: Any, general: Any) -> Any:
     prints (its ``limit_poly``; the printing's tidy-up, seconds for the finite-m, finite-n_ft
     strategy, is skipped: it does not change the value)."""
     try:
-        from symbolic.strategies import limit_poly
+        from symbolic.strategy import limit_poly
     except ImportError:                                    # older symbolic: the SymPy expression
         from symbolic import THETA
         return strategy.few_shot_limit(THETA)

@@ -12,7 +12,8 @@ Quick tour::
 Layers: :mod:`symbolic.words`, :mod:`symbolic.forms` and :mod:`symbolic.wick` (the Wick
 engine, symbolic d and Sigma); :mod:`symbolic.model` and :mod:`symbolic.objective` (the
 poster's model and E(V, Q, n; theta)); :mod:`symbolic.calculus` (gradients, solves);
-:mod:`symbolic.strategies` (the four strategies); :mod:`symbolic.concrete` (the independent
+:mod:`symbolic.strategy` (the derived-strategy type), :mod:`symbolic.pretraining` and
+:mod:`symbolic.strategies` (the four strategies), :mod:`symbolic.general` (any spec); :mod:`symbolic.concrete` (the independent
 concrete-dimension engine, for cross-checks); :mod:`symbolic.evaluate` (exact numbers).
 """
 from .convert import to_sympy
@@ -20,8 +21,9 @@ from .evaluate import evaluate
 from .model import SIGMA, Blocks, symbolic_blocks
 from .objective import M, N, SIGMA_NOISE, THETA, THETA0, expected_error, pretraining_error
 from .printing import Bilinear
-from .strategies import (N_FT, SCALE, STRATEGIES, Strategy, canonical_strategy, derive, derive_full,
-                         derive_pretrain, derive_value, derive_value_fewshot, tidy)
+from .strategies import (N_FT, SCALE, STRATEGIES, canonical_strategy, derive, derive_full, derive_pretrain,
+                         derive_value, derive_value_fewshot)
+from .strategy import Strategy, tidy
 from .words import DIM
 
 d = DIM

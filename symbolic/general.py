@@ -29,8 +29,11 @@ from .definitions import definition
 from .forms import Poly
 from .model import Blocks
 from .objective import N, expected_error, task_family_error
+from .pretraining import derive_pretrain
 from .quadratic import NotClosedForm, NotQuadratic, Solution, minimise_quadratic
 from .spec import SILENT_BLOCKS, Spec, Term, make_spec
+from .strategy import Step, Strategy, limit_poly, matexpr_to_sympy, tidy, vecexpr_to_sympy
+from .validation import check_count
 from .words import DIM, Atom
 
 __all__ = ["derive_spec", "loss_poly", "UNKNOWNS", "NotQuadratic", "NotClosedForm"]
@@ -50,7 +53,6 @@ _BLOCK_OF = {v: k for k, v in UNKNOWNS.items()}
 
 def loss_poly(blocks: Blocks, terms: tuple[Term, ...]) -> Poly:
     """``sum_k w_k E(V, Q, n_k; task_k)`` as an engine polynomial (``n = oo``: the limit)."""
-    from .strategies import limit_poly
     total = Poly()
     for t in terms:
         n = N if t.n == sp.oo else t.n
@@ -121,7 +123,6 @@ def _start_values(start: Blocks, free: list) -> dict:
 
 
 def _value_expr(v) -> sp.Basic:
-    from .strategies import matexpr_to_sympy, vecexpr_to_sympy
     if isinstance(v, (list, tuple)):
         if v and len(v[0]) == 3:
             return vecexpr_to_sympy(tuple(v))
@@ -140,13 +141,12 @@ def _stage(loss: tuple[Term, ...], blocks: Blocks, unknowns: list, naming, start
 
 def derive_spec(spec: Spec, m: sp.Expr = sp.oo):
     """Derive a spec: the minimiser set of its loss(es), the point gradient descent from the
-    start reaches, and the recorded steps.  Returns a :class:`symbolic.strategies.Strategy`."""
+    start reaches, and the recorded steps.  Returns a :class:`symbolic.strategy.Strategy`."""
     return _derive_spec_cached(spec, sp.sympify(m))
 
 
 @lru_cache(maxsize=64)
 def _derive_spec_cached(spec: Spec, m: sp.Expr):
-    from .strategies import Step, Strategy, derive_pretrain, tidy
     v_trained = [b for b in spec.train if b in ("v0", "vx", "vy")]
     q_trained = [b for b in spec.train if b in ("Q00", "q0x", "qx0", "Qxx", "Qy0", "qyx")]
     if v_trained and q_trained:
@@ -214,7 +214,6 @@ def _derive_spec_cached(spec: Spec, m: sp.Expr):
 
 
 def _record(steps: list, sol: Solution, what: str) -> None:
-    from .strategies import Step
     for note in sol.notes:
         steps.append(Step(note))
     for u, v in sol.values.items():
@@ -228,5 +227,4 @@ def _record(steps: list, sol: Solution, what: str) -> None:
 def derive_question(train, loss, then=(), start: Blocks | None = None, m: sp.Expr = sp.oo,
                     name: str = "spec"):
     """``derive(train=..., loss=..., then=..., start=...)``: validate the spec, derive it."""
-    from .validation import check_count
     return derive_spec(make_spec(train, loss, then, start, name), check_count(m, "m"))

@@ -38,7 +38,7 @@ from hypothesis import strategies as st
 import symbolic
 from symbolic.evaluate import evaluate, evaluate_poly
 from symbolic.forms import Poly
-from symbolic.strategies import matexpr_to_sympy, vecexpr_to_sympy
+from symbolic.strategy import matexpr_to_sympy, vecexpr_to_sympy
 
 __all__ = [
     "error_poly", "pretraining_poly", "params_env", "closed_form_error", "closed_form_pretraining",

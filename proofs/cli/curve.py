@@ -5,6 +5,7 @@ import argparse
 from typing import Any
 
 from proofs.cli import options as O
+from proofs.cli.inputs import setting, strategy_of
 
 FORMATS = ("text", "json")
 
@@ -27,8 +28,8 @@ def run(args: argparse.Namespace) -> int:
     """Evaluate the closed form at each n and print the curve and its limit."""
     from proofs import api
     from proofs.cli import output as F
-    d, Sigma, theta0 = O.setting(args, need_d=True)
-    which, label = O.strategy_of(args, d)
+    d, Sigma, theta0 = setting(args, need_d=True)
+    which, label = strategy_of(args, d)
     assert d is not None
     scale = args.scale if args.scale is not None else 1
     # exact values: 1e-300 stays 1e-300 (a float would do too, but 2/3 would not)

@@ -5,6 +5,7 @@ import argparse
 from typing import Any
 
 from proofs.cli import options as O
+from proofs.cli.inputs import setting
 
 FORMATS = ("text", "json", "latex")
 
@@ -48,7 +49,8 @@ def run(args: argparse.Namespace) -> int:
     """Derive the spec and print the derivation."""
     import sympy as sp
     from proofs.cli import output as F
-    from proofs.derivation import derivation, load_spec, plain_scalars
+    from proofs.cli.files import load_spec
+    from proofs.derivation import derivation, plain_scalars
     from symbolic.quadratic import NotClosedForm, NotQuadratic
     spec = load_spec(args.spec)
     m = sp.oo if args.m is None else sp.Integer(int(args.m))
@@ -111,11 +113,11 @@ def run_numeric(args: argparse.Namespace, spec: Any, m: Any, why: str) -> int:
     from proofs.numeric_optimum import numeric_optimum
     if args.format == "latex":
         raise O.UsageError("--format: latex is for closed forms; use text or json with --numeric")
-    d, Sigma, theta0 = O.setting(args, need_d=False)
+    d, Sigma, theta0 = setting(args, need_d=False)
     if d is None:
         d = 3
     sigma2 = sp.Rational(1, 10) if args.sigma2 is None else O.exact(args.sigma2)
-    from proofs.derivation import load_spec
+    from proofs.cli.files import load_spec
     spec = load_spec(args.spec, "--spec", d)
     try:
         r = numeric_optimum(spec, d=d, Sigma=Sigma, theta0=theta0, sigma2=sigma2, m=None if m == sp.oo else int(m))

@@ -25,7 +25,7 @@ from proofs.cli.options import REAL_RANGE, UsageError, exact_real
 
 __all__ = [
     "load_json", "load_sigma", "load_theta0", "load_params", "ParamsFile", "PARAMS_KEYS",
-    "check_output_path",
+    "check_output_path", "load_spec",
 ]
 
 # ----------------------------------------------------------------------------- reading JSON
@@ -380,3 +380,13 @@ def write_text(path: Path, text: str, option: str = "--out") -> None:
             handle.write(text)
     except OSError as err:
         raise UsageError(f"{option}: cannot write {_name(path)}: {err.strerror or err}") from None
+
+
+def load_spec(path: str, option: str = "--spec", d: int | None = None) -> Any:
+    """A :class:`symbolic.spec.Spec` from a JSON file, read with the command line's limits."""
+    from symbolic.spec import spec_from_json
+    obj = load_json(path, option)
+    try:
+        return spec_from_json(obj, d)
+    except ValueError as exc:
+        raise UsageError(f"{option}: {exc}") from None

@@ -7,6 +7,7 @@ from fractions import Fraction
 from typing import Any
 
 from proofs.cli import options as O
+from proofs.cli.inputs import setting
 
 FORMATS = ("text", "json")
 #: at most this many values in ``--lambda`` (= proofs.frontier.MAX_LAMBDAS; a test keeps them equal)
@@ -87,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
     import sympy as sp
     from proofs import api
     from proofs.cli import output as F
-    d, Sigma, theta0 = O.setting(args, need_d=True)
+    d, Sigma, theta0 = setting(args, need_d=True)
     assert d is not None
     lams = [sp.oo if x is None else O.exact(x) for x in args.lambdas]
     result = api.frontier(lams, n_ft=args.n_ft, n=args.n, d=d, sigma2=O.exact(args.sigma2), m=args.m,

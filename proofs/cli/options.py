@@ -33,7 +33,7 @@ __all__ = [
     "parse_strategy", "parse_task", "parse_task_angle", "choice", "parse_count", "parse_dimension", "parse_range",
     "parse_shots", "parse_n_ft", "exact_real", "parse_sigma2", "parse_scale", "parse_samples",
     "parse_seed", "parse_file_name", "argtype",
-    "resolve_dimension", "identity", "unit_vector", "setting", "given", "exact", "exact_matrix",
+    "resolve_dimension", "identity", "unit_vector", "given", "exact", "exact_matrix",
 ]
 
 PROG = "icl-finetune"
@@ -453,35 +453,3 @@ def exact_matrix(rows: Sequence[Sequence[Any]]) -> Any:
     """Exact SymPy matrix from rows of ``int``/``Fraction``."""
     import sympy
     return sympy.Matrix([[exact(x) for x in row] for row in rows])
-
-
-def setting(args: argparse.Namespace, *, need_d: bool) -> tuple[int | None, Any, Any]:
-    """d, Sigma, theta0 (exact SymPy, or None where symbolic) from ``--d --Sigma --theta0``.
-
-    ``need_d``: the subcommand has a default d (curve's 5), which yields to the files' d
-    unless ``--d`` was written explicitly.
-    """
-    from proofs.cli import files
-    Sigma_rows = files.load_sigma(args.Sigma) if args.Sigma else None
-    theta_rows = files.load_theta0(args.theta0) if args.theta0 else None
-    d_cli = args.d
-    if need_d and (Sigma_rows is not None or theta_rows is not None) and not given(args, "--d"):
-        d_cli = None
-    d = resolve_dimension(d_cli, Sigma_rows, theta_rows)
-    if d is None:
-        return None, None, None
-    Sigma = exact_matrix(Sigma_rows if Sigma_rows is not None else identity(d))
-    theta0 = exact_matrix([[x] for x in (theta_rows if theta_rows is not None else unit_vector(d))])
-    return d, Sigma, theta0
-
-
-def strategy_of(args: argparse.Namespace, d: int | None = None) -> tuple[Any, str]:
-    """What ``--strategy`` or ``--spec`` names: a strategy name or a :class:`symbolic.spec.Spec`
-    (read from the JSON file, checked against the dimension ``d`` when given), and its label
-    for the output (the strategy's name, or the spec's ``name``)."""
-    if getattr(args, "spec", None):
-        from proofs.derivation import load_spec
-        spec = load_spec(args.spec, "--spec", d)
-        return spec, spec.name
-    return args.strategy, args.strategy
-

@@ -18,49 +18,10 @@ import json
 import math
 import os
 import sys
-from typing import Any, Iterable, Sequence
+from typing import Any, Sequence
 
-STRATEGY_ORDER = ("pretrain", "full", "value", "value-fewshot")
-STRATEGY_LABELS = {
-    "pretrain": "(a) pretrain",
-    "full": "(b) full",
-    "value": "(c) value",
-    "value-fewshot": "(d) value-fewshot",
-}
-STRATEGY_LATEX = {
-    "pretrain": r"(a) pretrain",
-    "full": r"(b) full",
-    "value": r"(c) value",
-    "value-fewshot": r"(d) value-fewshot",
-}
-
-#: How the JSON symbols print in LaTeX (anything else: SymPy's default).
-SYMBOL_LATEX = {
-    "sigma": r"\sigma",
-    "theta0_Sigma_theta0": r"\theta_0^{\top} \Sigma \theta_0",
-    "d": "d",
-    "n": "n",
-    "m": "m",
-    "n_ft": r"n_{\mathrm{ft}}",
-}
-#: How they print as text (unicode, ascii).
-SYMBOL_TEXT = {
-    "theta0_Sigma_theta0": ("θ₀ᵀΣθ₀", "theta0'*Sigma*theta0"),
-}
-
-TABLE_COLUMNS = ("zero_shot", "few_shot_target", "few_shot_opposite")
-TABLE_HEADERS_TEXT = {
-    True: ("strategy", "zero-shot error on θ₀", "few-shot error on θ₀ (n → ∞)",
-           "few-shot error on -θ₀ (n → ∞)"),
-    False: ("strategy", "zero-shot error on theta0", "few-shot error on theta0 (n -> oo)",
-            "few-shot error on -theta0 (n -> oo)"),
-}
-TABLE_HEADERS_LATEX = (
-    "Strategy",
-    r"Zero-shot error on $\theta_0$",
-    r"Few-shot error on $\theta_0$ ($n \to \infty$)",
-    r"Few-shot error on $-\theta_0$ ($n \to \infty$)",
-)
+from proofs.notation import (STRATEGY_LABELS, SYMBOL_TEXT, TABLE_COLUMNS,
+                             TABLE_HEADERS_LATEX, TABLE_HEADERS_TEXT, expr_latex, order_rows)
 
 
 # ----------------------------------------------------------------------------- basics
@@ -166,14 +127,6 @@ def expr_json(expr: Any) -> str:
     return sympy.sstr(expr, order=None)
 
 
-def expr_latex(expr: Any) -> str:
-    """An expression as LaTeX (amsmath only), the JSON symbols printed as maths."""
-    import sympy
-    names = {s: SYMBOL_LATEX[s.name] for s in getattr(expr, "free_symbols", ())
-             if getattr(s, "name", None) in SYMBOL_LATEX}
-    return sympy.latex(expr, symbol_names=names)
-
-
 def expr_text(expr: Any, unicode: bool = True) -> str:
     """An expression as readable (possibly multi-line) text: SymPy's pretty printer."""
     return expr_text_form(expr, unicode)[0]
@@ -264,13 +217,6 @@ def prove_json(rows: list[dict], seconds: float) -> str:
 
 
 # ----------------------------------------------------------------------------- table
-
-def order_rows(rows: Iterable[Any]) -> list[Any]:
-    """The table's rows in the order pretrain, full, value, value-fewshot."""
-    rows = list(rows)
-    rank = {s: i for i, s in enumerate(STRATEGY_ORDER)}
-    return sorted(rows, key=lambda r: rank.get(r.strategy, len(rank)))
-
 
 def table_text(rows: Sequence[Any], unicode: bool = True) -> str:
     grid = [list(TABLE_HEADERS_TEXT[unicode])]

@@ -5,6 +5,7 @@ import argparse
 from typing import Any
 
 from proofs.cli import options as O
+from proofs.cli.inputs import setting, strategy_of
 
 FORMATS = ("text", "latex", "json")
 
@@ -28,13 +29,13 @@ def run(args: argparse.Namespace) -> int:
     """Derive the strategy's parameters at the setting and print them."""
     from proofs import api
     from proofs.cli import output as F
-    d, Sigma, theta0 = O.setting(args, need_d=False)
+    d, Sigma, theta0 = setting(args, need_d=False)
     if d is not None and args.Sigma and args.m is not None and args.sigma2 is None:
         # measured: a 3x3 --Sigma with --m 7 and sigma2 symbolic runs for minutes (every entry a
         # rational function of sigma to simplify); with --sigma2 given, d = 10 takes seconds
         raise O.UsageError("--sigma2: needed with a --Sigma file and a finite --m (the exact entries "
                            "as functions of sigma^2 take minutes to simplify); give a value, e.g. --sigma2 0.1")
-    which, label = O.strategy_of(args, d)
+    which, label = strategy_of(args, d)
     result = api.params(
         which, d=d,
         sigma2=None if args.sigma2 is None else O.exact(args.sigma2),

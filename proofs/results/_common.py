@@ -18,7 +18,7 @@ from symbolic.evaluate import evaluate, evaluate_poly
 from symbolic.forms import Form, Poly, const, form
 from symbolic.model import SIGMA_ATOM, Blocks, prediction_terms
 from symbolic.relations import apply_relations, resolvent_relations
-from symbolic.strategies import limit_poly
+from symbolic.strategy import limit_poly
 from symbolic.words import DIM, Atom
 
 from proofs.result import Line

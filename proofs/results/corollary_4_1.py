@@ -30,7 +30,7 @@ import sympy as sp
 from symbolic import M, SIGMA, THETA0, pretraining_error
 from symbolic.calculus import direction_blocks
 from symbolic.evaluate import evaluate_poly
-from symbolic.strategies import Step
+from symbolic.strategy import Step
 
 from proofs.result import Derivation, Line, Result, TestError
 from proofs.results._common import (PRETRAINED, SETTING, T0ST0, defined_atoms, equality_line, pretraining_cross_moment,

@@ -18,7 +18,7 @@ from symbolic import M, SIGMA, THETA, THETA0, Bilinear, to_sympy, tidy
 from symbolic.definitions import definition
 from symbolic.forms import Poly, const, form
 from symbolic.model import SIGMA_ATOM
-from symbolic.strategies import Step
+from symbolic.strategy import Step
 
 from proofs.result import Derivation, Line, Result, TestError, lazy
 from proofs.results._common import (FEW_SHOT_LIMIT, PRETRAINED, SETTING, defined_atoms, equality_line,

@@ -16,7 +16,7 @@ from functools import lru_cache
 import sympy as sp
 
 from symbolic import SCALE, THETA, THETA0, N, expected_error, tidy, to_sympy
-from symbolic.strategies import Step, limit_poly
+from symbolic.strategy import Step, limit_poly
 
 from proofs.result import Derivation, Line, Result, TestError, lazy
 from proofs.results._common import (FEW_SHOT_LIMIT, FREE_AT_PRETRAINED, PRETRAINED, SETTING, T0ST0, TST,

@@ -9,7 +9,8 @@ from __future__ import annotations
 import sympy as sp
 
 from symbolic import THETA0
-from symbolic.strategies import VY, Step
+from symbolic.strategies import VY
+from symbolic.strategy import Step
 from symbolic.words import DIM
 
 from proofs.result import Derivation, Line, Result, TestError

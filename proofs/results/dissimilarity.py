@@ -64,7 +64,7 @@ class Dissimilarity(Result):
         gap = sp.factor(values[lhs[3]] - values[lhs[2]])            # (d) - (c)
         crossing = sp.solve(sp.Eq(gap, 0), PHI)
         values[lhs[5]] = min(crossing, key=lambda c: sp.N(c.subs(RHO, 1))) if crossing else sp.nan
-        from symbolic.strategies import Step
+        from symbolic.strategy import Step
         steps = [Step(f"{n}: n -> oo error on a generic theta", g) for n, g in generic.items()]
         steps.append(Step("theta^T Sigma theta = rho^2 k, theta^T Sigma theta_0 = rho cos(phi) k, "
                           "k = theta_0^T Sigma theta_0"))

@@ -14,7 +14,8 @@ from functools import lru_cache
 import sympy as sp
 
 from symbolic import SIGMA, THETA, THETA0, N, Bilinear, expected_error, tidy, to_sympy
-from symbolic.strategies import VY, Step, limit_poly
+from symbolic.strategies import VY
+from symbolic.strategy import Step, limit_poly
 from symbolic.words import DIM
 
 from proofs.result import Derivation, Line, Result, TestError, lazy

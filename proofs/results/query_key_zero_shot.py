@@ -29,7 +29,7 @@ import sympy as sp
 from symbolic import THETA, THETA0
 from symbolic.model import Blocks, vec
 from symbolic.spec import make_spec
-from symbolic.strategies import Step
+from symbolic.strategy import Step
 
 from proofs.result import Derivation, Line, Result, TestError
 from proofs.results._beyond import (N_FT_EXAMPLE, Q_ALL, Q_NO_QXX, error_at, first_order_line, on_task,

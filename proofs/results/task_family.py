@@ -20,7 +20,7 @@ from __future__ import annotations
 import sympy as sp
 
 from symbolic import SIGMA, THETA0
-from symbolic.strategies import Step
+from symbolic.strategy import Step
 from symbolic.words import DIM
 
 from proofs.result import Derivation, Line, Param, Result, TestError

@@ -33,7 +33,7 @@ import sympy as sp
 from symbolic import SCALE, THETA, THETA0, N, expected_error, tidy, to_sympy
 from symbolic.calculus import taylor
 from symbolic.model import Blocks, mat, symbolic_blocks, vec
-from symbolic.strategies import Step, limit_poly
+from symbolic.strategy import Step, limit_poly
 from symbolic.words import DIM, Atom
 
 from proofs.result import Conditions, Derivation, Line, Result, TestError

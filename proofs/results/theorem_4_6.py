@@ -23,7 +23,8 @@ import sympy as sp
 from symbolic import M, SIGMA, THETA0, Bilinear, expected_error, to_sympy
 from symbolic.calculus import taylor
 from symbolic.model import Blocks, vec
-from symbolic.strategies import VY, Step
+from symbolic.strategies import VY
+from symbolic.strategy import Step
 from symbolic.words import DIM
 
 from proofs.result import Derivation, Line, Param, ParamVector, Result, TestError

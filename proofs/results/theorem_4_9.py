@@ -18,7 +18,8 @@ from functools import lru_cache
 import sympy as sp
 
 from symbolic import THETA0
-from symbolic.strategies import VY, Step
+from symbolic.strategies import VY
+from symbolic.strategy import Step
 from symbolic.words import DIM
 
 from proofs.result import Derivation, Line, Param, Result, TestError

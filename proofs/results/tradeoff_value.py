@@ -25,7 +25,7 @@ import sympy as sp
 
 from symbolic import THETA0
 from symbolic.evaluate import evaluate
-from symbolic.strategies import Step
+from symbolic.strategy import Step
 from symbolic.words import DIM
 
 from proofs.result import Derivation, Line, Param, Result, TestError, lazy

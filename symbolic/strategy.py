@@ -1,0 +1,241 @@
+"""A derived strategy: the :class:`Strategy` and :class:`Step` types, and their helpers.
+
+A :class:`Strategy` holds a derivation's optimal blocks (V's last row ``(v_0, v_x, v_y)`` and
+the blocks of Q that reach the output), what the objective leaves free, the convention that
+fixes the free entries, and the recorded steps.  Its methods give the errors
+``E(V*, Q*, n; theta)`` exactly, for any task and any ``n`` (``n -> oo`` as a limit).
+
+Every derivation (:mod:`symbolic.pretraining`, :mod:`symbolic.strategies`,
+:mod:`symbolic.general`) returns one; this module knows none of them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from .convert import rational_limit, to_sympy
+from .definitions import DEFINITIONS, definition
+from .forms import Poly
+from .model import Blocks, MatExpr
+from .objective import N, THETA, THETA0, expected_error
+from .printing import Bilinear, latex
+from .validation import check_count
+from .words import DIM, word_expr
+
+__all__ = ["Step", "Strategy", "matexpr_to_sympy", "vecexpr_to_sympy", "limit_n", "limit_poly", "tidy"]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a derivation: what was done, and the SymPy object it produced."""
+
+    text: str
+    expr: object = None
+
+    def __str__(self) -> str:
+        return self.text if self.expr is None else f"{self.text}: {sp.sstr(self.expr)}"
+
+
+def matexpr_to_sympy(M_: MatExpr) -> sp.Basic:
+    """A SymPy matrix expression for ``sum c W`` (``ZeroMatrix`` when empty)."""
+    if not M_:
+        return sp.ZeroMatrix(DIM, DIM)
+    return sp.MatAdd(*[c * word_expr(w) for c, w in M_]) if len(M_) > 1 else M_[0][0] * word_expr(M_[0][1])
+
+
+def vecexpr_to_sympy(v) -> sp.Basic:
+    """A SymPy matrix expression for the vector ``sum c W a``."""
+    if not v:
+        return sp.ZeroMatrix(DIM, 1)
+    parts = [c * (a if not w else sp.MatMul(word_expr(w), a)) for c, w, a in v]
+    return sp.MatAdd(*parts) if len(parts) > 1 else parts[0]
+
+
+def limit_n(expr: sp.Expr, n: sp.Symbol = N) -> sp.Expr:
+    """``lim_{n -> oo}`` of an expression rational in ``n`` (traces, bilinears are constants)."""
+    fast = rational_limit(expr, n)  # exact, in QQ(gens); None outside rational functions
+    if fast is not None:
+        return sp.factor(fast)
+    num, den = sp.fraction(sp.together(expr))
+    pn, pd = sp.Poly(sp.expand(num), n), sp.Poly(sp.expand(den), n)
+    if pn.degree() > pd.degree():
+        raise ValueError("the expression diverges as n -> oo")
+    if pn.degree() < pd.degree():
+        return sp.S.Zero
+    return sp.factor(pn.LC() / pd.LC())
+
+
+def limit_poly(p: Poly, n: sp.Symbol = N) -> Poly:
+    """``lim_{n -> oo}`` of an engine polynomial, coefficient by coefficient (each is rational in n)."""
+    out = {}
+    for key, c in p.terms.items():
+        lim = limit_n(c, n) if n in sp.sympify(c).free_symbols else c
+        if lim != 0:
+            out[key] = lim
+    return Poly(out)
+
+
+
+@dataclass
+class Strategy:
+    """A derived strategy: its optimal blocks, what is free, its convention, its steps."""
+
+    name: str
+    blocks: Blocks
+    m: sp.Expr
+    n_ft: sp.Expr | None = None
+    free: list[str] = field(default_factory=list)
+    convention: str = ""
+    steps: list[Step] = field(default_factory=list)
+    #: ``free`` and ``convention`` as LaTeX text (amsmath only), for documents.
+    free_latex: list[str] = field(default_factory=list)
+    convention_latex: str = ""
+    #: the :class:`symbolic.spec.Spec` it was derived from (None for (a) and (b))
+    spec: object = None
+
+    @property
+    def bindings(self) -> dict:
+        """Concrete values of the symbols a JSON spec introduced (task vectors, covariances)."""
+        return dict(getattr(self.spec, "bindings", ()) or ())
+
+    def error_poly(self, task: sp.Basic = THETA, n: sp.Expr | int = N) -> Poly:
+        """``E(V*, Q*, n; task)`` as an engine polynomial."""
+        return expected_error(self.blocks, task, n)
+
+    def abstract_blocks(self) -> tuple[Blocks, dict]:
+        """The blocks with every long coefficient (a formula of traces and bilinear forms, e.g.
+        v_y of a spec with a finite-n loss, or the scalar in front of theta_0 in v_x) replaced
+        by a symbol (``v_y_star``, ``c_vx_star``...), and the map symbol -> formula: the engine
+        then multiplies short coefficients."""
+        subs: dict = {}
+
+        def short(e, name):
+            e = sp.sympify(e)
+            if e.atoms(Bilinear, sp.Trace) and sp.count_ops(e) > 12:
+                sym = sp.Symbol(name)
+                subs[sym] = e
+                return sym
+            return e
+        kw = {}
+        for f, name in (("v0", "v_0"), ("vy", "v_y"), ("Q00", "Q_00"), ("Qy0", "Q_y0")):
+            kw[f] = short(getattr(self.blocks, f), name + "_star")
+        for f in ("vx", "q0x", "qx0", "qyx"):
+            terms = getattr(self.blocks, f)
+            kw[f] = tuple((short(c, f"c_{f}_star" + (str(k + 1) if len(terms) > 1 else "")), w, a)
+                          for k, (c, w, a) in enumerate(terms))
+        return self.blocks.with_(**kw), subs
+
+    def error_in_blocks(self, task: sp.Basic = THETA, n: sp.Expr | int = N) -> tuple[sp.Expr, dict]:
+        """``E(V*, Q*, n; task)`` written with the long scalar blocks as symbols (``v_y*``...),
+        and the map symbol -> formula; ``n = oo`` gives the limit.  Fast where :meth:`error`
+        expands everything."""
+        b, subs = self.abstract_blocks()
+        p = expected_error(b, task, N if n == sp.oo else n)
+        if n == sp.oo:
+            p = limit_poly(p, N)
+        return tidy(to_sympy(p)), subs
+
+    def error(self, task: sp.Basic = THETA, n: sp.Expr | int = N) -> sp.Expr:
+        """``E(V*, Q*, n; task)``, exact, for any task vector and n (symbol or integer)."""
+        return tidy(to_sympy(self.error_poly(task, n)))
+
+    def zero_shot_error(self) -> sp.Expr:
+        """``E(V*, Q*, 0; theta_0)``."""
+        return self.error(THETA0, 0)
+
+    def few_shot_limit(self, task: sp.Basic = THETA) -> sp.Expr:
+        """``lim_{n -> oo} E(V*, Q*, n; task)``."""
+        return tidy(to_sympy(limit_poly(self.error_poly(task, N))))
+
+    def parameters(self) -> dict[str, sp.Basic]:
+        """The derived blocks as SymPy objects: ``v_0, v_x, v_y`` (V's last row) and Q's blocks."""
+        b = self.blocks
+        return {"v_0": sp.sympify(b.v0), "v_x": vecexpr_to_sympy(b.vx), "v_y": sp.sympify(b.vy),
+                "Q_00": sp.sympify(b.Q00), "Q_0x^T": vecexpr_to_sympy(b.q0x), "Q_x0": vecexpr_to_sympy(b.qx0),
+                "Q_xx": matexpr_to_sympy(b.Qxx), "Q_y0": sp.sympify(b.Qy0), "Q_yx^T": vecexpr_to_sympy(b.qyx)}
+
+    def definitions(self) -> dict[str, sp.Basic]:
+        """Derived matrices the parameters refer to (e.g. ``Gamma_hat_m``), with their definitions."""
+        found = {}
+        for e in self.parameters().values():
+            for sym in sp.sympify(e).atoms(sp.MatrixSymbol):
+                if definition(sym) is not None:
+                    found[sym.name] = definition(sym)
+        # a definition may refer to another derived matrix: list those it refers to first
+        order = sorted(found, key=lambda k: (sum(k in str(v) for v in found.values()) == 0, k))
+        return {k: found[k] for k in order}
+
+    def evaluate_error(self, n: int, *, Sigma, theta0, theta=None, sigma2=0, C=1, digits: int | None = None,
+                       values: dict | None = None):
+        """``E(V*, Q*, n; theta)`` at an explicit setting: exact (rational inputs give a
+        Rational), or an mpmath float with ``digits`` significant digits.
+
+        ``theta`` defaults to ``theta0``; ``C`` is strategy (b)'s free scale; ``values`` gives
+        other symbols of the derivation (a spec's task vectors ``theta_1``..., weights), on top of
+        :attr:`bindings`.
+        """
+        from .evaluate import evaluate_poly
+        from .validation import check_nonnegative, check_spd, check_vector
+        n = check_count(n, "n", allow_inf=False, allow_symbol=False)
+        Sigma = check_spd(Sigma, "Sigma")
+        d = Sigma.shape[0]
+        theta0 = check_vector(theta0, "theta0", d)
+        theta = theta0 if theta is None else check_vector(theta, "theta", d)
+        sigma2 = check_nonnegative(sigma2, "sigma2")
+        C = sp.Rational(repr(C)) if isinstance(C, float) else sp.sympify(C, strict=True)
+        if C == 0:
+            raise ValueError("C: expected a nonzero scale")
+        env = {**self.bindings, **{getattr(k, "name", str(k)): v for k, v in (values or {}).items()},
+               "Sigma": Sigma, "theta_0": theta0, "theta": theta, "sigma": sp.sqrt(sigma2), "C": C, "n": n}
+        value = evaluate_poly(self.error_poly(THETA, n), env)
+        value = sp.simplify(value) if getattr(value, "free_symbols", None) else value
+        return value if digits is None else sp.N(value, digits)
+
+    def __str__(self) -> str:
+        lines = [f"strategy {self.name!r} (m = {self.m}" + (f", n_ft = {self.n_ft})" if self.n_ft is not None else ")")]
+        for k, v in self.parameters().items():
+            if v != 0 and not getattr(v, "is_ZeroMatrix", False):
+                lines.append(f"  {k} = {sp.sstr(v)}")
+        for k, v in self.definitions().items():
+            lines.append(f"  where {k} = {sp.sstr(v)}")
+        lines.append("  every other block of V's last row and of Q[:, :d+1] is 0")
+        lines.append("  free: " + "; ".join(self.free))
+        lines.append("  convention: " + self.convention)
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+    def latex(self) -> str:
+        """The derived parameters as an amsmath ``aligned`` block."""
+        rows = []
+        names = {"v_0": "v_0", "v_x": "v_x", "v_y": "v_y", "Q_00": "Q_{00}", "Q_0x^T": "Q_{0x}^{T}",
+                 "Q_x0": "Q_{x0}", "Q_xx": "Q_{xx}", "Q_y0": "Q_{y0}", "Q_yx^T": "Q_{yx}^{T}"}
+        for k, v in self.parameters().items():
+            if v != 0 and not getattr(v, "is_ZeroMatrix", False):
+                rows.append(f"{names[k]} &= {latex(v)}")
+        for k, v in self.definitions().items():
+            rows.append(f"{_latex_name(k)} &:= {latex(v)}")
+        return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
+
+    def _repr_latex_(self) -> str:
+        return "$\\displaystyle " + self.latex() + "$"
+
+    @property
+    def Qxx(self) -> sp.Basic:
+        return matexpr_to_sympy(self.blocks.Qxx)
+
+    @property
+    def vx(self) -> sp.Basic:
+        return vecexpr_to_sympy(self.blocks.vx)
+
+
+def _latex_name(name: str) -> str:
+    return DEFINITIONS[name][1] if name in DEFINITIONS else name
+
+
+def tidy(e: sp.Expr) -> sp.Expr:
+    """Collect an error formula by its matrix scalars and sigma, each coefficient factored."""
+    e = sp.expand(e)
+    keys = sorted(e.atoms(sp.Trace, Bilinear), key=sp.srepr) + [s for s in e.free_symbols if s.name == "sigma"]
+    return sp.collect(e, keys, func=sp.factor)
