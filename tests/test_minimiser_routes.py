@@ -27,10 +27,13 @@ and the derived parameters (``proofs.params.params``, exact, d = 2) are checked 
    second loss inside the first loss's minimiser set);
 3. every untrained entry stays at its start value.
 
-Power (break on purpose, see bench/mutate.py): a rank-one term eliminated with the wrong
-sign, a start ignored for a vector seen only through a linear functional (q_x0 at n = oo),
-a transposed or symmetrised Q_xx start, a family's covariance transposed or its mean's sign
-dropped each fail this test.  Cost: about 6 s on one core (12 cases).
+Power (bench/mutate.py, see bench/mutation-report.md): this file kills a rank-one term
+eliminated with the wrong sign, a start ignored for a vector seen only through a linear
+functional (q_x0 at n = oo), a transposed or symmetrised Q_xx start, Q's first row read from
+its first column, a family's matrix covariance replaced by I, its mean's sign dropped, and
+the point of a flat family kept at the start instead of the nearest minimiser (the bug this
+file found: symbolic/quadratic.py now reports gradient descent's limit).  Cost: about 25 s
+on one core (14 cases; each derivation 0.4-5 s).
 """
 from __future__ import annotations
 
@@ -105,6 +108,7 @@ CASES = (
     (["Qy0", "qyx"], [{"n": "inf", "task": {"mean": [1, 2], "cov": SINGULAR}}], []),
     (["Q00"], [{"n": 1, "task": {"mean": "target", "cov": "1/4"}}], []),
     (["qx0"], [{"n": "inf", "task": "target"}], []),
+    (["q0x", "qyx"], [{"n": 1, "task": "target"}], []),   # two coupled vectors: block elimination
 )
 
 
