@@ -104,7 +104,8 @@ MUTATIONS: tuple[Mutation, ...] = (
     _m("Q11", Q, "    return f.right.obj, transpose(f.word), f.left.obj", "    return f.right.obj, f.word, f.left.obj",
        "a functional u^T W a read as a^T W u (transpose dropped)", SYM),
     _m("Q12", Q, "_bilinear(ai, [(sp.S.One, transpose(wi) + wj, aj)])", "_bilinear(ai, [(sp.S.One, wi + wj, aj)])",
-       "Gram matrix of the gradient's directions without the transpose", SYM),
+       "Gram matrix of the gradient's directions without the transpose", SYM,
+       equivalent="as Q8: the directions are Sigma a, and (Sigma a)^T (Sigma b) = a^T Sigma Sigma b either way"),
     _m("Q13", Q, "        out.append((dc * rest_c, extra))", "        out.append((dc, extra))",
        "scalar gradient drops the constant factor of the monomial", SYM, BEYOND_IDS),
     _m("Q14", Q, "                    c0 = c0 - cs * s", "                    c0 = c0", "the scalar part left in the constant too (counted twice)",
@@ -119,7 +120,10 @@ MUTATIONS: tuple[Mutation, ...] = (
        "a family's covariance ignored (its mean taken as the task)", SYM, BEYOND_IDS),
     _m("G4", G, "out.extend((s(c) * c2, tuple(w) + tuple(w2), a2) for c2, w2, a2 in values[a])",
        "out.extend((s(c) * c2, tuple(w2) + tuple(w), a2) for c2, w2, a2 in values[a])",
-       "substitution of a vector value: words multiplied in the wrong order", SYM, BEYOND_IDS),
+       "substitution of a vector value: words multiplied in the wrong order", SYM, BEYOND_IDS,
+       equivalent="a trained vector u sits in the blocks only as the bare term (1, (), u) "
+                  "(symbolic.general._with_unknowns), so the word in front of it is empty and the order of "
+                  "the product cannot matter"),
     _m("G5", G, "sol, L = _stage(spec.loss, blocks, unknowns, naming, start)",
        "sol, L = _stage(spec.loss + spec.then, blocks, unknowns, naming, start)",
        "two stages merged into one loss", SYM, BEYOND_IDS),
@@ -239,12 +243,26 @@ def _copy_tree(dest: Path) -> None:
         shutil.copy2(src, dst)
 
 
+_CHILD: list[subprocess.Popen] = []
+
+
+def _on_term(signum, frame) -> None:
+    """Stopped (SIGTERM): end the running check's process group; ``finally`` removes the scratch copy."""
+    for p in _CHILD:
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    raise SystemExit(143)
+
+
 def _run(cmd: list[str], cwd: Path, timeout: float) -> tuple[str, float, str]:
     """('pass' | 'fail' | 'timeout', seconds, tail of output)."""
     env = dict(os.environ, PYTHONPATH=str(cwd), PYTHONDONTWRITEBYTECODE="1")
     t0 = time.perf_counter()
     p = subprocess.Popen(["nice", "-n", "15", *cmd], cwd=cwd, env=env, stdout=subprocess.PIPE,
                          stderr=subprocess.STDOUT, start_new_session=True)
+    _CHILD[:] = [p]
     try:
         out, _ = p.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -382,6 +400,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{m.id:4} {m.path:40} {m.what}" + ("  [equivalent]" if m.equivalent else ""))
         print(f"{len(chosen)} mutations, all apply")
         return 0
+    signal.signal(signal.SIGTERM, _on_term)
     scratch = Path(f"/tmp/icl-mutate-{os.getpid()}")
     if scratch.exists():
         shutil.rmtree(scratch)
