@@ -2,9 +2,14 @@
 
 The command line validates user input first; these functions validate again, before any
 work (:mod:`proofs.checks`: a ``ValueError``, or a ``TypeError`` for a value of the wrong
-kind, naming the argument), with the bounds of :mod:`proofs.limits` (d <= 20, at most
+kind, naming the argument), with the bounds of :mod:`proofs.limits` (d <= 4096, at most
 10,000 values of n, n, m, n_ft <= 10^12, samples <= 10^8), so that they are safe to call
 from Python. NumPy integers are accepted wherever an integer is (``d=numpy.int64(2)``).
+
+Arithmetic (``params``, ``curve``, ``exact_error``, ``frontier``): ``arithmetic=None`` evaluates
+exactly for d <= 10 and in float64 above; ``"exact"``, ``"float"`` or ``"mp"`` (with
+``precision=`` significant digits, default 50) choose (:mod:`proofs.arithmetic`). Results say
+which was used (``.arithmetic``); at large d pass Sigma and theta0 as NumPy arrays.
 
 Types returned:
 - ``Result`` (:class:`proofs.result.Result`): ``id`` (e.g. ``"theorem-4.6"``), ``title``,
@@ -42,9 +47,12 @@ def table_symbols() -> dict[str, str]:
 
 
 def params(strategy: str, *, d: int | None = None, sigma2: Any = None, m: int | None = None,
-           n_ft: int | None = None, scale: Any = 1, Sigma: Any = None, theta0: Any = None) -> Any:
-    """Derived V and Q of a strategy; symbolic when ``d`` is None. ``m``/``n_ft`` None mean infinity."""
+           n_ft: int | None = None, scale: Any = 1, Sigma: Any = None, theta0: Any = None,
+           arithmetic: str | None = None, precision: int | None = None, theta_0: Any = None) -> Any:
+    """Derived V and Q of a strategy; symbolic when ``d`` is None. ``m``/``n_ft`` None mean infinity.
+    ``theta_0`` is accepted for ``theta0`` (the spelling of :meth:`Result.evaluate`)."""
     from proofs import checks
+    theta0 = _theta0(theta0, theta_0)
     from proofs.params import params as derive_params
     d = checks.dimension(d, optional=True)
     sigma2 = None if sigma2 is None else checks.real(sigma2, "sigma2", nonnegative=True)
@@ -53,15 +61,33 @@ def params(strategy: str, *, d: int | None = None, sigma2: Any = None, m: int | 
     scale = None if scale is None else checks.real(scale, "scale", nonzero=True)
     Sigma = checks.matrix_like(Sigma, "Sigma")
     theta0 = checks.matrix_like(theta0, "theta0", vector=True)
-    return derive_params(strategy, d=d, sigma2=sigma2, m=m, n_ft=n_ft, scale=scale, Sigma=Sigma, theta0=theta0)
+    size = d if d is not None else _size(Sigma, theta0)
+    if size is not None:
+        arithmetic, precision = checks.arithmetic(arithmetic, precision, size)
+    return derive_params(strategy, d=d, sigma2=sigma2, m=m, n_ft=n_ft, scale=scale, Sigma=Sigma, theta0=theta0,
+                         arithmetic=arithmetic, precision=precision)
+
+
+def _size(Sigma: Any, theta0: Any) -> int | None:
+    """The d that Sigma (or theta0) gives, None if neither is given."""
+    for M in (Sigma, theta0):
+        if M is not None:
+            shape = getattr(M, "shape", None)
+            if shape is not None and len(shape) >= 1:
+                return int(max(shape)) if M is theta0 else int(shape[0])
+            return len(M)
+    return None
 
 
 def curve(strategy: str, task: str, ns: Sequence[int], *, d: int, sigma2: Any, m: int | None,
-          n_ft: int | None, scale: Any = 1.0, Sigma: Any = None, theta0: Any = None) -> Any:
+          n_ft: int | None, scale: Any = 1.0, Sigma: Any = None, theta0: Any = None,
+          arithmetic: str | None = None, precision: int | None = None, theta_0: Any = None) -> Any:
     """Exact n-shot error on task theta0 (``task='target'``) or -theta0 (``'opposite'``) for each n;
     ``task`` a real number phi (radians, a SymPy number such as ``sympy.pi/2`` stays exact): on
-    theta0 rotated by phi at the same Sigma-norm (:mod:`proofs.angles`)."""
+    theta0 rotated by phi at the same Sigma-norm (:mod:`proofs.angles`). ``theta_0`` is accepted
+    for ``theta0``."""
     from proofs import checks
+    theta0 = _theta0(theta0, theta_0)
     from proofs.curves import curve as exact_curve
     task = checks.task(task) if isinstance(task, str) else _angle(task)
     ns = checks.counts(ns)
@@ -72,18 +98,20 @@ def curve(strategy: str, task: str, ns: Sequence[int], *, d: int, sigma2: Any, m
     scale = checks.real(scale, "scale", nonzero=True)
     Sigma = checks.matrix_like(Sigma, "Sigma")
     theta0 = checks.matrix_like(theta0, "theta0", vector=True)
+    arithmetic, precision = checks.arithmetic(arithmetic, precision, d)
     return exact_curve(strategy, task, ns, d=d, sigma2=sigma2, m=m, n_ft=n_ft, scale=scale,
-                       Sigma=Sigma, theta0=theta0)
+                       Sigma=Sigma, theta0=theta0, arithmetic=arithmetic, precision=precision)
 
 
 def frontier(lambdas: Sequence[Any], *, n_ft: int | None, n: int | None = None, d: int, sigma2: Any,
-             m: int | None = None, Sigma: Any = None, theta0: Any = None) -> Any:
+             m: int | None = None, Sigma: Any = None, theta0: Any = None, theta_0: Any = None) -> Any:
     """The zero-shot / few-shot trade-off of value fine-tuning on E(0; theta0) + lambda E(n_ft; theta0):
     one exact row per lambda (numbers >= 0; 0 the limit lambda -> 0+, ``inf``/``sympy.oo`` the
     few-shot loss alone), rows for (a)-(d), the columns as functions of lambda, and the exact
     checks of the two limits (:class:`proofs.frontier.Frontier`). ``n``, ``n_ft``, ``m``: None
-    for infinity."""
+    for infinity. ``theta_0`` is accepted for ``theta0``."""
     from proofs import checks
+    theta0 = _theta0(theta0, theta_0)
     from proofs.frontier import frontier as run
     n_ft = checks.count(n_ft, "n_ft", minimum=1, allow_inf=True)
     n = checks.count(n, "n", allow_inf=True)
@@ -95,6 +123,13 @@ def frontier(lambdas: Sequence[Any], *, n_ft: int | None, n: int | None = None, 
     if lambdas is None or isinstance(lambdas, (str, bytes)) or not hasattr(lambdas, "__iter__"):
         raise TypeError(f"lambdas: expected a sequence of numbers >= 0 or inf, got {lambdas!r}")
     return run(list(lambdas), n_ft=n_ft, n=n, d=d, sigma2=sigma2, m=m, Sigma=Sigma, theta0=theta0)
+
+
+def _theta0(theta0: Any, theta_0: Any) -> Any:
+    """The target task, given as ``theta0`` or by its other spelling ``theta_0`` (not both)."""
+    if theta0 is not None and theta_0 is not None:
+        raise ValueError("theta0: given twice, as theta0 and as theta_0 (the same argument; give one)")
+    return theta_0 if theta0 is None else theta0
 
 
 def _angle(phi: Any) -> Any:
@@ -112,8 +147,10 @@ def _angle(phi: Any) -> Any:
     return value
 
 
-def exact_error(V: Any, Q: Any, theta: Any, Sigma: Any, sigma2: Any, n: int) -> Any:
-    """Exact E(V, Q, n; theta) from the derived closed form (a SymPy number)."""
+def exact_error(V: Any, Q: Any, theta: Any, Sigma: Any, sigma2: Any, n: int, *,
+                arithmetic: str | None = None, precision: int | None = None) -> Any:
+    """E(V, Q, n; theta) from the derived closed form: exact (a SymPy number) for d <= 10, a float
+    above, or as ``arithmetic`` says (``"mp"``: an mpmath number of ``precision`` digits)."""
     from proofs import checks
     from proofs.curves import exact_error as error
     for value, name, extra in ((V, "V", 2), (Q, "Q", 2), (Sigma, "Sigma", 0)):
@@ -125,7 +162,8 @@ def exact_error(V: Any, Q: Any, theta: Any, Sigma: Any, sigma2: Any, n: int) -> 
     checks.matrix_like(theta, "theta", vector=True)
     sigma2 = checks.real(sigma2, "sigma2", nonnegative=True)
     n = checks.count(n, "n")
-    return error(V, Q, theta, Sigma, sigma2, n)
+    arithmetic, precision = checks.arithmetic(arithmetic, precision, _size(Sigma, None))
+    return error(V, Q, theta, Sigma, sigma2, n, arithmetic=arithmetic, precision=precision)
 
 
 def latex_document() -> str:

@@ -17,7 +17,7 @@ from typing import Any
 
 from proofs import limits as L
 
-__all__ = ["dimension", "count", "counts", "real", "matrix_like", "samples", "seed", "task"]
+__all__ = ["dimension", "count", "counts", "real", "matrix_like", "samples", "seed", "task", "arithmetic"]
 
 
 def _type(x: Any) -> str:
@@ -46,7 +46,7 @@ def dimension(d: Any, name: str = "d", *, optional: bool = False) -> int | None:
         raise TypeError(f"{name}: expected an integer 1 <= {name} <= {L.MAX_D}, got {d!r} ({_type(d)})")
     if not 1 <= k <= L.MAX_D:
         raise ValueError(f"{name}: expected an integer 1 <= {name} <= {L.MAX_D} "
-                         f"(exact arithmetic grows fast with d), got {k}")
+                         f"(dense d x d float64 arrays), got {k}")
     return k
 
 
@@ -131,8 +131,7 @@ def matrix_like(M: Any, name: str, *, vector: bool = False, extra: int = 0) -> A
     if vector and hasattr(M, "shape") and len(M.shape) == 2 and M.shape[0] == 1:
         rows = M.shape[1]
     if rows > L.MAX_D + extra:
-        raise ValueError(f"{name}: expected at most {L.MAX_D + extra} rows (d <= {L.MAX_D}: exact "
-                         f"arithmetic grows fast with d), got {rows}")
+        raise ValueError(f"{name}: expected at most {L.MAX_D + extra} rows (d <= {L.MAX_D}), got {rows}")
     return M
 
 
@@ -151,3 +150,18 @@ def task(x: Any) -> str:
     if x not in ("target", "opposite"):
         raise ValueError(f"task: expected 'target' or 'opposite', got {x!r}")
     return x
+
+
+def arithmetic(arith: Any, precision: Any, d: int) -> tuple[str, int | None]:
+    """``arith`` None, ``"exact"``, ``"float"`` or ``"mp"`` and ``precision`` None or an integer
+    1 <= precision <= MAX_PRECISION (mp only), checked against d (:func:`proofs.arithmetic.choose`)."""
+    if arith is not None and not isinstance(arith, str):
+        raise TypeError(f"arithmetic: expected 'exact', 'float', 'mp' or None, got {arith!r} ({_type(arith)})")
+    if precision is not None:
+        k = _as_int(precision)
+        if k is None:
+            raise TypeError(f"precision: expected an integer 1 <= precision <= {L.MAX_PRECISION}, "
+                            f"got {precision!r} ({_type(precision)})")
+        precision = k
+    from proofs.arithmetic import choose
+    return choose(d, arith, precision)

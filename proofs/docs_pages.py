@@ -7,7 +7,7 @@ the committed pages equal to the generated ones, so they cannot go stale.
 
 Each page shows what the toolkit prints, nothing typed in: the statement (pretty-printed and
 as :meth:`~proofs.result.Result.latex`), the assumptions and conventions, the strategy's derived
-parameters, the derivation's steps, what the derivation adds to the poster, the checks as
+parameters, the derivation's steps, what the derivation adds to the paper, the checks as
 ``icl-finetune prove --verbose`` prints them (without the timings), and a REPL session whose
 outputs are produced by running it (the page's doctest, run by tests/test_docs_examples.py).
 
@@ -25,7 +25,7 @@ import textwrap
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-__all__ = ["pages", "result_page", "index_page", "write_pages", "stale_pages", "main", "RESULTS_DIR"]
+__all__ = ["pages", "result_page", "index_page", "statement_strategies", "in_paper", "write_pages", "stale_pages", "main", "RESULTS_DIR"]
 
 ROOT = Path(__file__).resolve().parent.parent
 #: where the pages live, relative to the repository root
@@ -230,12 +230,20 @@ def result_page(result: Any, verdict: Any, previous: Any = None, following: Any 
     if following is not None:
         nav.append(f"next: {_link(following)}")
     strategy = result.strategy
+    names = statement_strategies(result)
+    if names == [strategy]:
+        about = f"Strategy {STRATEGY_NAMES.get(strategy, strategy)} (`--strategy {strategy}`). "
+    else:
+        about = (f"Strateg{'y' if len(names) == 1 else 'ies'} {', '.join(f'`{n}`' for n in names)} "
+                 f"(as its statement names {'it' if len(names) == 1 else 'them'}"
+                 + ("" if strategy in names else
+                    f"; the parameters shown below are those of strategy {STRATEGY_NAMES.get(strategy, strategy)}")
+                 + "). ")
     parts = [
         GENERATED.format(module=module),
         f"# {result.label}: {result.title}",
         " · ".join(nav),
-        f"Strategy {STRATEGY_NAMES.get(strategy, strategy)} (`--strategy {strategy}`). "
-        f"Verdict of `icl-finetune prove`: **{'holds' if verdict.holds else 'FAILS'}**.",
+        about + f"Verdict of `icl-finetune prove`: **{'holds' if verdict.holds else 'FAILS'}**.",
         "## Statement",
     ]
     if result.claim[0]:
@@ -248,7 +256,9 @@ def result_page(result: Any, verdict: Any, previous: Any = None, following: Any 
         "## Assumptions and conventions",
         "The statement holds under these assumptions (`res.assumptions`):",
         "\n".join(f"- {a}" for a in result.assumptions) if result.assumptions else "- none",
-        f"The derived parameters of strategy `{strategy}`, with what its objective leaves free and "
+        f"The derived parameters of strategy `{strategy}`"
+        + ("" if names == [strategy] else ", which the result starts from or is a variant of")
+        + ", with what its objective leaves free and "
         f"the convention that fixes it (`print(derive(\"{strategy}\"))`):",
         _fence("text", str(derive(strategy))),
         "## Derivation",
@@ -259,7 +269,7 @@ def result_page(result: Any, verdict: Any, previous: Any = None, following: Any 
     ]
     extra = _extra_block(result)
     if extra:
-        parts += ["What the derivation adds to the poster's statement (`res.extra`: finite m or n, "
+        parts += ["What the derivation adds to the paper's statement (`res.extra`: finite m or n, "
                   "other tasks, the conventions dropped):", extra]
     parts += [
         "## Checks",
@@ -278,6 +288,25 @@ def result_page(result: Any, verdict: Any, previous: Any = None, following: Any 
 
 # ----------------------------------------------------------------------------- the index
 
+def statement_strategies(result: Any) -> list[str]:
+    """The strategies a result's statement is about: the names in its test errors
+    ``E(V, Q, n; theta)`` (``query-key``, ``tradeoff-value``...), in order of appearance;
+    the result's own ``strategy`` when the statement has none."""
+    import sympy as sp
+    from proofs.result import TestError
+    names: list[str] = []
+    for eq in result.statement:
+        for e in sp.preorder_traversal(eq):
+            if isinstance(e, TestError) and e.strategy not in names:
+                names.append(e.strategy)
+    return names or [result.strategy]
+
+
+def in_paper(result: Any) -> bool:
+    """Whether a result is one of the paper's (a theorem, corollary or proposition of it)."""
+    return result.id.split("-")[0] in ("theorem", "corollary", "proposition", "lemma")
+
+
 def index_page(results: Sequence[Any], verdicts: Sequence[Any]) -> str:
     """``docs/results/index.md``: the summary table with links, and the list of results."""
     import sympy as sp
@@ -295,11 +324,12 @@ def index_page(results: Sequence[Any], verdicts: Sequence[Any]) -> str:
         cells.append(", ".join(_link(by_id[i]) for i in RESULTS_OF.get(row.strategy, ()) if i in by_id))
         rows.append("| " + " | ".join(cells) + " |")
 
-    listing = ["| result | strategy | what it says | verdict |", "|---|---|---|---|"]
+    listing = ["| result | strategies | what it says | verdict |", "|---|---|---|---|"]
     for r, v in zip(results, verdicts):
         errors = [s for s in r.statement if isinstance(s, sp.Eq) and isinstance(s.lhs, TestError)]
         says = "; ".join(f"${sp.latex(s.lhs)} = {sp.latex(s.rhs)}$" for s in errors) or r.title
-        listing.append(f"| {_link(r)} | `{r.strategy}` | {says.replace('|', chr(92) + '|')} | "
+        names = ", ".join(f"`{name}`" for name in statement_strategies(r))
+        listing.append(f"| {_link(r)} | {names} | {says.replace('|', chr(92) + '|')} | "
                        f"{'holds' if v.holds else 'FAILS'} |")
 
     session = run_session(["from proofs import *",
@@ -317,7 +347,8 @@ def index_page(results: Sequence[Any], verdicts: Sequence[Any]) -> str:
         "by the toolkit; the pages are generated by `python -m proofs.docs_pages`, and the test "
         "suite fails when they differ from what the toolkit prints.",
         "## The summary table, derived",
-        "The poster's table, as `icl-finetune table --format markdown` prints it, with the "
+        "The paper's summary table (the one on its poster, the authors' one-page summary of the "
+        "paper), as `icl-finetune table --format markdown` prints it, with the "
         "results each row rests on. Few-shot errors are limits of infinitely many shots; the "
         "pretraining context length is m -> oo and strategy (d)'s auxiliary loss has "
         "n_ft -> oo shots (each page says what changes at finite m, n and n_ft).",
@@ -325,7 +356,9 @@ def index_page(results: Sequence[Any], verdicts: Sequence[Any]) -> str:
         "## The results",
         "\n".join(listing),
         "## All of them at once",
-        "`icl-finetune prove` derives and checks the nine results (`--verbose` prints every "
+        f"`icl-finetune prove` derives and checks these {len(results)} results, the paper's "
+        f"{sum(1 for r in results if in_paper(r))} and {sum(1 for r in results if not in_paper(r))} beyond it "
+        "(`--verbose` prints every "
         "check; `--format json` for programs). In a REPL:",
         doctest_block(session),
     ]

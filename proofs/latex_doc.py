@@ -122,10 +122,10 @@ def latex_document() -> str:
     from proofs.results._common import strategy
     from proofs.table import summary_table
 
-    parts = [r"\documentclass[11pt]{article}", r"\usepackage{amsmath}",
+    parts = [r"\documentclass[11pt]{article}", r"\usepackage{amsmath}", r"\allowdisplaybreaks",
              r"\setlength{\emergencystretch}{2em}  % a long formula in text: stretch spaces, never overflow",
              r"\begin{document}", _TITLE, _SETTING]
-    parts.append("\\begin{table}[!htb]\n\\centering\n\\small\n" + table_latex(list(summary_table()))
+    parts.append("\\begin{table}[!hb]\n\\centering\n\\small\n" + table_latex(list(summary_table()))
                  + "\\caption{Zero-shot error on the target task $\\theta_0$ and few-shot errors "
                  "($n \\to \\infty$) on $\\theta_0$ and on $-\\theta_0$, with $m \\to \\infty$ and "
                  "$n_{\\mathrm{ft}} \\to \\infty$.}\n\\label{tab:summary}\n\\end{table}\n")

@@ -11,14 +11,30 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-__all__ = ["MAX_D", "MAX_COUNT", "MAX_POINTS", "MAX_SAMPLES", "MAX_SEED", "MAX_REAL", "MIN_REAL",
-           "MAX_NUMBER_CHARS", "MAX_FILE_BYTES", "in_real_range"]
+__all__ = ["MAX_D", "MAX_EXACT_D", "MAX_MP_D", "MAX_PRECISION", "DEFAULT_PRECISION", "COND_WARN",
+           "max_file_bytes", "MAX_COUNT", "MAX_POINTS", "MAX_SAMPLES", "MAX_SEED", "MAX_REAL", "MIN_REAL",
+           "MAX_NUMBER_CHARS", "MAX_FILE_BYTES", "in_real_range",
+           "MAX_STEPS", "MAX_ROWS", "MAX_NUMERIC_STEPS", "MAX_TRAINED_ENTRIES"]
 
-#: dimension d of x (``--d``, the size of ``--Sigma``/``--theta0``, ``error --params``): exact
-#: arithmetic grows fast with d. Measured (2 busy cores) with a dense tridiagonal rational
+#: dimension d of x evaluated in exact rationals: the default below it, refused above it when
+#: asked for (``--arithmetic exact``). Measured (2 busy cores) with a dense tridiagonal rational
 #: Sigma, m = 7, n_ft = 3: ``curve --n 0:100`` d = 6 4 s, d = 10 6 s, d = 20 3 minutes;
 #: ``params --sigma2 0.1`` d = 10 3 s, d = 20 37 s (with Sigma = I, d = 20 takes seconds)
-MAX_D = 10
+MAX_EXACT_D = 10
+#: dimension d of x (``--d``, the size of ``--Sigma``/``--theta0``, ``error --params``) in float64:
+#: O(d^3) time, a few d x d float64 arrays of memory (128 MiB each at d = 4096); bench/bench_anyd.py
+#: measures d = 10 .. 4000
+MAX_D = 4096
+#: dimension d in mpmath (``--arithmetic mp``): pure-Python O(d^3) multiplications, about 1 s per
+#: d x d product at d = 64 and 50 digits
+MAX_MP_D = 128
+#: mpmath precision (``--precision``, significant decimal digits): 1 .. 10,000; 50 by default
+MAX_PRECISION = 10_000
+DEFAULT_PRECISION = 50
+#: Sigma's condition number above which a float64 evaluation warns (one line on stderr): the
+#: relative error of an inverse may reach cond * 2^-53 ~ cond * 1e-16, so 1e8 leaves ~8 digits
+COND_WARN = 1e8
+
 #: shots and context lengths (``--n``'s ends, ``--m``, ``--n-ft``, a params file's ``n``):
 #: far beyond any prompt; the limit n -> infinity is printed by ``curve`` anyway
 MAX_COUNT = 10**12
@@ -36,11 +52,31 @@ MAX_REAL = Fraction(10) ** 300
 MIN_REAL = Fraction(1, 10**300)
 #: characters in one written number (digits, point, exponent, fraction bar)
 MAX_NUMBER_CHARS = 4000
-#: bytes read from one input file (``--Sigma``, ``--theta0``, ``--params``); a 22 x 22 matrix
-#: of long exact fractions is well under it
+#: bytes read from one JSON input file (``--Sigma``, ``--theta0``, ``--params``, ``--spec``); a
+#: 22 x 22 matrix of long exact fractions is well under it. A ``.npy`` Sigma may be larger:
+#: :func:`max_file_bytes`
 MAX_FILE_BYTES = 8 * 2**20
+
+
+def max_file_bytes(d: int = MAX_D, npy: bool = False) -> int:
+    """The size limit of an input file that may describe a d x d matrix: MAX_FILE_BYTES for JSON
+    up to the exact range; beyond it, what d^2 numbers take (32 bytes each in JSON, 8 in a
+    ``.npy`` of float64, plus a header), never less than MAX_FILE_BYTES."""
+    per = 8 if npy else 32
+    return max(MAX_FILE_BYTES, per * d * d + 4096)
 
 
 def in_real_range(x: Fraction | int) -> bool:
     """Whether ``x`` is 0 or has magnitude in [MIN_REAL, MAX_REAL]."""
     return x == 0 or MIN_REAL <= abs(x) <= MAX_REAL
+#: gradient-descent steps of ``trajectory --steps`` (the closed form costs the same at any step,
+#: so this only keeps the powers (1 - eta h)^t and the step numbers exact in float64: 2^53 > 10^9)
+MAX_STEPS = 10**9
+#: rows one ``trajectory`` call records (``--steps / --every + 1``; twice that for two stages)
+MAX_ROWS = 100_000
+#: steps of a numeric (not closed-form) trajectory, ``trajectory --numeric``: each step
+#: evaluates the exact gradient of the quartic population loss
+MAX_NUMERIC_STEPS = 100_000
+#: trained entries of one ``trajectory`` (the Hessian is that size squared, one symmetric
+#: eigendecomposition): V's last row up to d = 2498, Q_xx up to d = 50
+MAX_TRAINED_ENTRIES = 2500

@@ -12,8 +12,20 @@ finds with the derived closed form (every block symbolic, :mod:`symbolic`), the 
 as exact rationals.
 
 It is a local minimiser found numerically, not a derivation: a quartic loss may have several,
-and BFGS need not stop where plain gradient descent would.  Fixed tasks only (``target``,
-``opposite``, given vectors); a task family or a second stage (``then``) is refused.
+and BFGS need not stop where plain gradient descent would.  So it is run from several starts
+(:data:`STARTS` by default): the pretrained parameters, and ``STARTS - 1`` random
+perturbations of them (each trained entry plus ``PERTURBATION * max(1, |entry|)`` times a
+standard normal, from ``numpy.random.default_rng(seed)``); the best local minimum (lowest
+loss) is reported with its gradient norm, and the *spread* across starts (the range of the
+final losses and of the exact errors) says whether the starts agree.
+
+The optimiser works on the loss divided by its value at the pretrained start (a loss weighted
+by 10^6 is the same problem as one weighted by 1, and the central differences keep their
+relative accuracy); convergence means a relative gradient norm ``|grad L| / L(start) <= tol``.
+A run that stops for any other reason (iterations exhausted, no descent step found) is
+reported as NOT converged, and the command line exits with status 1.
+Fixed tasks only (``target``, ``opposite``, given vectors); a task family or a second stage
+(``then``) is refused.
 """
 from __future__ import annotations
 
@@ -23,7 +35,12 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-__all__ = ["NumericOptimum", "numeric_optimum", "trained_entries"]
+__all__ = ["NumericOptimum", "numeric_optimum", "trained_entries", "STARTS", "PERTURBATION"]
+
+#: number of starts: the pretrained parameters and STARTS - 1 random perturbations of them
+STARTS = 4
+#: size of the perturbations, relative to max(1, |entry|)
+PERTURBATION = 0.5
 
 
 @dataclass
@@ -40,6 +57,11 @@ class NumericOptimum:
     gradient_norm: float
     converged: bool
     errors: dict[str, sp.Expr] = field(default_factory=dict)
+    #: one row per start: (start kind, final loss, gradient norm, converged, iterations)
+    starts: list[tuple[str, float, float, bool, int]] = field(default_factory=list)
+    #: max - min over the starts that converged (all starts if none did): loss, and each error
+    spread: dict[str, float] = field(default_factory=dict)
+    seed: int = 0
 
 
 def trained_entries(train: tuple[str, ...], d: int) -> list[tuple[str, int, int]]:
@@ -89,6 +111,8 @@ def _bfgs(f, x0: np.ndarray, *, tol: float, max_iter: int) -> tuple[np.ndarray, 
         return g
 
     x, fx, g = x0.copy(), f(x0), grad(x0)
+    if not np.all(np.isfinite(g)) or not np.isfinite(fx):
+        return x, 0, float("inf"), False
     H = np.eye(x.size)
     for it in range(1, max_iter + 1):
         if np.linalg.norm(g) <= tol:
@@ -140,11 +164,15 @@ def _exact_errors(V: np.ndarray, Q: np.ndarray, Sigma: sp.Matrix, theta0: sp.Mat
 
 
 def numeric_optimum(spec: Any, *, d: int, Sigma: Any = None, theta0: Any = None, sigma2: Any = 0,
-                    m: Any = None, tol: float = 1e-9, max_iter: int = 500) -> NumericOptimum:
+                    m: Any = None, tol: float = 1e-9, max_iter: int = 500, starts: int = STARTS,
+                    seed: int = 0) -> NumericOptimum:
     """Minimise the spec's loss numerically at the setting (d, Sigma = I and theta_0 = e_1 by
-    default, sigma2, pretraining context m: None for infinity) from the pretrained parameters.
+    default, sigma2, pretraining context m: None for infinity) from the pretrained parameters
+    and ``starts - 1`` random perturbations of them (module docstring); the best is returned.
 
-    Raises ValueError for a task family or a second stage (``then``)."""
+    Raises ValueError for a task family or a second stage (``then``), or ``starts`` < 1."""
+    if isinstance(starts, bool) or not isinstance(starts, (int, np.integer)) or not 1 <= starts <= 100:
+        raise ValueError(f"starts: expected an integer 1 <= starts <= 100, got {starts!r}")
     from numeric import moment_error
     from proofs.params import params
     from proofs.setting import setting
@@ -172,7 +200,38 @@ def numeric_optimum(spec: Any, *, d: int, Sigma: Any = None, theta0: Any = None,
         return sum(w * moment_error(V, Q, n=n, theta=th, Sigma=Sf, sigma2=float(s2)) for w, n, th in terms)
 
     x0 = np.array([(V0 if w == "V" else Q0)[i, j] for w, i, j in entries])
-    x, iters, gnorm, ok = _bfgs(loss, x0, tol=tol, max_iter=max_iter)
+    L0 = float(loss(x0))
+    scale = L0 if L0 > 0 else 1.0
+
+    def scaled(x):
+        return loss(x) / scale
+
+    rng = np.random.default_rng(seed)
+    runs = []
+    for k in range(starts):
+        xs = x0 if k == 0 else x0 + PERTURBATION * np.maximum(1.0, np.abs(x0)) * rng.standard_normal(x0.size)
+        x, iters, gnorm, ok = _bfgs(scaled, xs, tol=tol, max_iter=max_iter)
+        runs.append(("pretrained" if k == 0 else f"perturbed {k}", x, float(loss(x)), gnorm * scale, ok, iters))
+    finite = [r for r in runs if np.isfinite(r[2])] or runs
+    best = min(finite, key=lambda r: r[2])
+    _, x, Lx, gnorm, ok, iters = best
     V, Q = unpack(x)
-    return NumericOptimum(V, Q, float(loss(x)), float(loss(x0)), iters, gnorm, ok,
-                          _exact_errors(V, Q, S, t0, s2))
+    errors = _exact_errors(V, Q, S, t0, s2)
+    pool = [r for r in finite if r[4]] or finite
+    spread = {"loss": max(r[2] for r in pool) - min(r[2] for r in pool)}
+    if len(pool) > 1:
+        errs = [_float_errors(*unpack(r[1]), Sf, t0f, float(s2)) for r in pool]
+        for key in errs[0]:
+            spread[key] = max(e[key] for e in errs) - min(e[key] for e in errs)
+    else:
+        spread.update({k: 0.0 for k in errors})
+    table = [(r[0], r[2], r[3], bool(r[4]), r[5]) for r in runs]
+    return NumericOptimum(V, Q, Lx, L0, iters, gnorm, bool(ok), errors, table, spread, seed)
+
+
+def _float_errors(V: np.ndarray, Q: np.ndarray, Sigma: np.ndarray, theta0: np.ndarray, sigma2: float) -> dict:
+    """The three headline errors in float64 (the moment formula), for the spread across starts."""
+    from numeric import moment_error
+    return {"zero_shot": moment_error(V, Q, n=0, theta=theta0, Sigma=Sigma, sigma2=sigma2),
+            "few_shot_target": moment_error(V, Q, n=np.inf, theta=theta0, Sigma=Sigma, sigma2=sigma2),
+            "few_shot_opposite": moment_error(V, Q, n=np.inf, theta=-theta0, Sigma=Sigma, sigma2=sigma2)}

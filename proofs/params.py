@@ -51,6 +51,12 @@ class ParamsResult:
     strategy: str = ""
     definitions: dict[str, Any] = field(default_factory=dict)
     blocks: dict[str, Any] = field(default_factory=dict)
+    #: ``exact`` (V, Q SymPy), ``float`` (numpy float64 arrays) or ``mp`` (mpmath matrices)
+    arithmetic: str = "exact"
+    precision: int | None = None
+    #: Sigma's condition number (float and mp) and the warning it calls for (or None)
+    condition: float | None = None
+    warning: str | None = None
 
 
 def _blocks(strategy, scale: Any) -> dict[str, Any]:
@@ -115,10 +121,54 @@ def explicit_matrices(p: dict[str, Any], env: dict[str, Any], d: int) -> tuple[s
     return V, Q
 
 
+def numeric_matrices(p: dict[str, Any], ne: Any, d: int) -> tuple[Any, Any]:
+    """V and Q as explicit (d+2) x (d+2) float64 arrays (or mpmath matrices) from the blocks,
+    evaluated in the numeric environment ``ne`` (:func:`symbolic.evaluate.numeric_env`)."""
+    num = ne.num
+
+    def zero(e: Any) -> bool:
+        return getattr(e, "is_ZeroMatrix", False) or (not getattr(e, "is_Matrix", False) and sp.sympify(e) == 0)
+
+    V, Q = num.zeros(d + 2, d + 2), num.zeros(d + 2, d + 2)
+
+    def put(M: Any, rows: Any, cols: Any, e: Any, transpose: bool = False) -> None:
+        if zero(e):
+            return
+        if getattr(e, "is_Matrix", False):
+            val = ne.matrix(e)
+            val = num.transpose(val) if transpose else val
+            if num.ctx is None:
+                M[rows, cols] = val
+            else:
+                r0, c0 = rows.start if isinstance(rows, slice) else rows, cols.start if isinstance(cols, slice) else cols
+                rr, cc = num.shape(val)
+                for i in range(rr):
+                    for j in range(cc):
+                        M[r0 + i, c0 + j] = val[i, j]
+        else:
+            M[rows, cols] = ne.scalar(sp.sympify(e))
+
+    x = slice(1, d + 1)
+    put(V, d + 1, 0, p["v_0"])
+    put(V, slice(d + 1, d + 2), x, p["v_x"], transpose=True)
+    put(V, d + 1, d + 1, p["v_y"])
+    put(Q, 0, 0, p["Q_00"])
+    put(Q, slice(0, 1), x, p["Q_0x^T"], transpose=True)
+    put(Q, x, slice(0, 1), p["Q_x0"])
+    put(Q, x, x, p["Q_xx"])
+    put(Q, d + 1, 0, p["Q_y0"])
+    put(Q, slice(d + 1, d + 2), x, p["Q_yx^T"], transpose=True)
+    return V, Q
+
+
 def params(strategy: str, *, d: int | None = None, sigma2: Any = None, m: int | None = None,
-           n_ft: int | None = None, scale: Any = 1, Sigma: Any = None, theta0: Any = None) -> ParamsResult:
-    """Derived V and Q of a strategy; symbolic (block layout) when ``d`` is None."""
+           n_ft: int | None = None, scale: Any = 1, Sigma: Any = None, theta0: Any = None,
+           arithmetic: str | None = None, precision: int | None = None) -> ParamsResult:
+    """Derived V and Q of a strategy; symbolic (block layout) when ``d`` is None.  At a concrete
+    d: exact for d <= MAX_EXACT_D, float64 above (``arithmetic``/``precision`` choose, as in
+    :func:`proofs.arithmetic.choose`; float and mp need a numeric ``sigma2``)."""
     from proofs.setting import derived, resolve, setting, with_definitions
+    from symbolic.quadratic import NotClosedForm
     from symbolic.validation import _exact
     name = resolve(strategy)
     if scale is not None:
@@ -127,7 +177,16 @@ def params(strategy: str, *, d: int | None = None, sigma2: Any = None, m: int | 
             raise ValueError("scale: expected a nonzero number, got 0")
     if d is None and (Sigma is not None or theta0 is not None):
         d = (sp.Matrix(Sigma).shape[0] if Sigma is not None else len(list(theta0)))
-    s, extra = derived(name, m, n_ft)
+    try:
+        s, extra = derived(name, m, n_ft)
+    except NotClosedForm as exc:
+        from proofs.concrete_spec import needs_concrete
+        if not needs_concrete(name):
+            raise
+        if d is None:
+            raise NotClosedForm(f"{exc}; at a concrete setting the exact minimiser is one option away: "
+                                "give --d D (and --sigma2, --Sigma, --theta0)") from None
+        return concrete_params(name, d=d, sigma2=sigma2, m=m, Sigma=Sigma, theta0=theta0)
     p = _blocks(s, scale)
     if d is None:
         V, Q = block_matrices(p)
@@ -140,8 +199,44 @@ def params(strategy: str, *, d: int | None = None, sigma2: Any = None, m: int | 
             from symbolic import M
             defs = {k: v.xreplace({M: extra["m"]}) for k, v in defs.items()}
         return ParamsResult(V, Q, list(s.free), s.convention, s.name, defs, p)
+    from proofs.arithmetic import choose, condition_warning, numeric_setting
+    arithmetic, precision = choose(d, arithmetic, precision)
+    if arithmetic != "exact":
+        if sigma2 is None:
+            raise ValueError(f"sigma2: expected a number >= 0 with {arithmetic} arithmetic "
+                             f"(symbolic sigma^2 needs exact arithmetic, d <= 10), got None")
+        from symbolic.evaluate import numeric_env
+        env, cond = numeric_setting(d, Sigma, theta0, sigma2, exact_inputs=arithmetic == "mp")
+        ne = numeric_env({**env, **extra}, arithmetic, precision)
+        for k, e in s.definitions().items():
+            ne.values[k] = ne.matrix(e)
+        V, Q = numeric_matrices(p, ne, d)
+        return ParamsResult(V, Q, list(s.free), s.convention, s.name, {}, p, arithmetic, precision, cond,
+                            condition_warning(cond, arithmetic, precision))
     env = setting(d, Sigma, theta0, sigma2)
     env.update(extra)
     env = with_definitions(env, s.definitions())
     V, Q = explicit_matrices(p, env, d)
     return ParamsResult(V, Q, list(s.free), s.convention, s.name, {}, p)
+
+
+def concrete_params(spec: Any, *, d: int, sigma2: Any = None, m: Any = None, Sigma: Any = None,
+                    theta0: Any = None, arithmetic: str | None = None) -> ParamsResult:
+    """V and Q of a spec without a closed form at symbolic d (Q_xx reaching its loss), at the
+    concrete setting: :func:`proofs.concrete_spec.concrete_minimiser`, exact at small d
+    (:func:`proofs.arithmetic.choose`), float64 above."""
+    import numpy as np
+    from proofs.arithmetic import choose
+    from proofs.concrete_spec import concrete_minimiser, free_text
+    if sigma2 is None:
+        raise ValueError("sigma2: the minimiser at a concrete setting needs a value of sigma^2 (Q_xx is "
+                         "trained: no closed form at symbolic d); give one, e.g. --sigma2 0.1")
+    arithmetic, _ = choose(d, arithmetic)
+    if arithmetic == "mp":
+        raise ValueError("arithmetic: the concrete minimiser is exact or float64, not mp")
+    sol = concrete_minimiser(spec, d=d, Sigma=Sigma, theta0=theta0, sigma2=sigma2,
+                             m=sp.oo if m is None else m, arithmetic=arithmetic)
+    V, Q = sol.V, sol.Q
+    if arithmetic != "exact":
+        V, Q = np.asarray(V, dtype=float), np.asarray(Q, dtype=float)
+    return ParamsResult(V, Q, free_text(sol), sol.convention, spec.name, {}, {"solution": sol}, arithmetic)

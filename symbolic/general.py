@@ -30,6 +30,7 @@ from .forms import Poly
 from .model import Blocks
 from .objective import N, expected_error, task_family_error
 from .pretraining import derive_pretrain
+from .matrix_unknown import reaches, structured_minimiser
 from .quadratic import NotClosedForm, NotQuadratic, Solution, minimise_quadratic
 from .spec import SILENT_BLOCKS, Spec, Term, make_spec
 from .strategy import Step, Strategy, limit_poly, matexpr_to_sympy, tidy, vecexpr_to_sympy
@@ -136,6 +137,14 @@ def _stage(loss: tuple[Term, ...], blocks: Blocks, unknowns: list, naming, start
     vectors = [u for u in unknowns if isinstance(u, sp.MatrixSymbol) and u.shape[1] == 1]
     matrices = [u for u in unknowns if isinstance(u, sp.MatrixSymbol) and u.shape[1] != 1]
     starts = {u: getattr(start, _BLOCK_OF[u]) for u in vectors}
+    if matrices and reaches(L, matrices[0]):
+        # Q_xx reaches the loss: a structured solution in a span of words, checked exactly
+        sol, steps = structured_minimiser(lambda b: loss_poly(b, loss), blocks, matrices[0], scalars, vectors,
+                                          start, _substitute, naming, starts,
+                                          family=any(not t.task.is_fixed for t in loss))
+        sol.notes = list(sol.notes)
+        setattr(sol, "steps", steps)
+        return sol, L
     return minimise_quadratic(L, scalars, vectors, matrices, naming, starts), L
 
 
@@ -214,6 +223,8 @@ def _derive_spec_cached(spec: Spec, m: sp.Expr):
 
 
 def _record(steps: list, sol: Solution, what: str) -> None:
+    for step in getattr(sol, "steps", ()):
+        steps.append(Step(step))
     for note in sol.notes:
         steps.append(Step(note))
     for u, v in sol.values.items():

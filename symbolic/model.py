@@ -96,9 +96,11 @@ def lin(u: VecExpr, leg: Leg) -> Poly:
 
 def bil(left: Leg, M: MatExpr, right: Leg) -> Poly:
     """``left^T M right``."""
+    from .outer import has_outer, split_form
     out = Poly()
     for c, w in M:
-        out = out + Poly.factor(form(left, w, right)) * c
+        # a rank-one atom a b^T (symbolic.outer) splits the form: (left^T W_1 a)(b^T W_2 right)
+        out = out + (split_form(left, w, right) if has_outer(w) else Poly.factor(form(left, w, right))) * c
     return out
 
 

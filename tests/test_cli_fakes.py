@@ -100,6 +100,12 @@ def poster_table() -> list[TableRow]:
     ]
 
 
+def _arith(arithmetic: Any, precision: Any) -> dict[str, Any]:
+    """The arithmetic keywords worth recording: none for the exact default."""
+    return {} if arithmetic in (None, "exact") and precision is None else {"arithmetic": arithmetic,
+                                                                           "precision": precision}
+
+
 class Fake:
     """The fake backend: ``calls`` records (function name, args, kwargs)."""
 
@@ -129,9 +135,10 @@ class Fake:
         return dict(SYMBOLS)
 
     def params(self, strategy: str, *, d: int | None = None, sigma2: Any = None, m: int | None = None,
-               n_ft: int | None = None, scale: Any = 1, Sigma: Any = None, theta0: Any = None) -> Any:
+               n_ft: int | None = None, scale: Any = 1, Sigma: Any = None, theta0: Any = None,
+               arithmetic: str | None = None, precision: int | None = None, theta_0: Any = None) -> Any:
         self._record("params", strategy, d=d, sigma2=sigma2, m=m, n_ft=n_ft, scale=scale,
-                     Sigma=Sigma, theta0=theta0)
+                     Sigma=Sigma, theta0=theta0, **_arith(arithmetic, precision))
         if d is None:
             D = sp.Symbol("d") + 2
             return ParamsResult(sp.MatrixSymbol("V", D, D), sp.MatrixSymbol("Q", D, D) / (sp.Symbol("d") + 4),
@@ -144,14 +151,15 @@ class Fake:
         return ParamsResult(V, Q, ["V[0, :]"], "V[-1,-1] = 1")
 
     def curve(self, strategy: str, task: str, ns: Any, *, d: int, sigma2: float, m: int | None,
-              n_ft: int | None, scale: float = 1.0, Sigma: Any = None, theta0: Any = None) -> Any:
+              n_ft: int | None, scale: float = 1.0, Sigma: Any = None, theta0: Any = None,
+              arithmetic: str | None = None, precision: int | None = None, theta_0: Any = None) -> Any:
         self._record("curve", strategy, task, ns, d=d, sigma2=sigma2, m=m, n_ft=n_ft, scale=scale,
-                     Sigma=Sigma, theta0=theta0)
+                     Sigma=Sigma, theta0=theta0, **_arith(arithmetic, precision))
         ns = list(ns)
         return CurveResult(ns, [sigma2 + 1.0 / (k + 1) for k in ns], sigma2)
 
     def frontier(self, lambdas: Any, *, n_ft: int | None, n: int | None = None, d: int, sigma2: Any,
-                 m: int | None = None, Sigma: Any = None, theta0: Any = None) -> Any:
+                 m: int | None = None, Sigma: Any = None, theta0: Any = None, theta_0: Any = None) -> Any:
         self._record("frontier", lambdas, n_ft=n_ft, n=n, d=d, sigma2=sigma2, m=m, Sigma=Sigma, theta0=theta0)
         lam = sp.Symbol("lambda", positive=True)
         forms = {"zero_shot": sigma2 + lam / (lam + 1), "few_shot_target": sigma2 + 1 / (lam + 1),
@@ -166,8 +174,9 @@ class Fake:
                                      checks=[("lim lambda->0+ = (d)", True)],
                                      monotone={k: "increasing" for k in forms}, degenerate=False)
 
-    def exact_error(self, V: Any, Q: Any, theta: Any, Sigma: Any, sigma2: Any, n: int) -> Any:
-        self._record("exact_error", V, Q, theta, Sigma, sigma2, n)
+    def exact_error(self, V: Any, Q: Any, theta: Any, Sigma: Any, sigma2: Any, n: int, *,
+                    arithmetic: str | None = None, precision: int | None = None) -> Any:
+        self._record("exact_error", V, Q, theta, Sigma, sigma2, n, **_arith(arithmetic, precision))
         return sigma2 + (theta.T * Sigma * theta)[0, 0] / (n + 1)
 
     def latex_document(self) -> str:

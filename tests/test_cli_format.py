@@ -115,7 +115,9 @@ def test_params_json_numeric(capsys, fake):
     status, out, _ = run(capsys, "params", "--strategy", "value", "--d", "2", "--format", "json")
     assert status == 0
     data = json.loads(out)
-    assert list(data) == ["strategy", "V", "Q", "V_float", "Q_float", "free", "convention", "symbols"]
+    assert list(data) == ["strategy", "V", "Q", "V_float", "Q_float", "free", "convention", "symbols",
+                          "arithmetic", "precision"]
+    assert (data["arithmetic"], data["precision"]) == ("exact", None)
     assert data["strategy"] == "value"
     Q = sp.Matrix([[parse_expr(x, data["symbols"]) for x in row] for row in data["Q"]])
     assert Q.shape == (4, 4) and Q[1, 1] == sp.Rational(1, 6)
@@ -148,12 +150,13 @@ def test_curve_json_schema(capsys, fake):
     status, out, _ = run(capsys, "curve", "--strategy", "c", "--task", "opposite", "--n", "0:2", "--format", "json")
     assert status == 0
     data = json.loads(out)
-    assert list(data) == ["strategy", "task", "n", "error", "limit", "settings"]
+    assert list(data) == ["strategy", "task", "n", "error", "limit", "settings", "arithmetic", "precision"]
+    assert (data["arithmetic"], data["precision"]) == ("exact", None)
     assert (data["strategy"], data["task"], data["n"]) == ("value", "opposite", [0, 1, 2])
     assert data["error"] == pytest.approx([1.1, 0.6, 0.1 + 1 / 3])
     assert data["limit"] == pytest.approx(0.1)
     assert data["settings"] == {"d": 5, "sigma2": 0.1, "m": None, "n_ft": None, "scale": 1.0,
-                                "Sigma": "identity", "theta0": "e_1"}
+                                "Sigma": "identity", "theta0": "e_1", "arithmetic": "exact"}
 
 
 def test_curve_text(capsys, fake):
@@ -171,7 +174,7 @@ def test_non_finite_floats_are_null():
 def test_error_json_schema():
     value = sp.Rational(157, 100)
     data = json.loads(F.error_json(value))
-    assert data == {"error": 1.57, "exact": "157/100"}
+    assert data == {"error": 1.57, "exact": "157/100", "arithmetic": "exact", "precision": None}
     assert sp.sympify(data["exact"]) == value
 
 

@@ -11,8 +11,9 @@ How an example is written (docs/index.md says the same for authors):
 - A fenced ``python`` block with ``>>>`` prompts: a doctest; all such blocks of one
   page run in order in one namespace (a REPL session).
 - HTML comments on the lines just above a fence modify it:
-  ``<!-- file: NAME -->`` the block's text is written to the file NAME, in the
-  temporary folder the page's examples run in;
+  ``<!-- file: PATH -->`` the block shows the file PATH (relative to the repository
+  root, under ``docs/examples/``), which the repository ships: the test fails when the
+  file is missing or differs from the block, so an example runs as pasted;
   ``<!-- exit: N -->`` every command of the console block exits with status N
   (default 0);
   ``<!-- needs: api -->`` the example needs a backend function that may still be
@@ -20,8 +21,9 @@ How an example is written (docs/index.md says the same for authors):
   (and must pass) from the day it is implemented;
   ``<!-- skip: REASON -->`` the block is not run.
 
-Each page's examples run in a fresh temporary folder (the current directory), with
-COLUMNS=80 so that ``--help`` wraps the same everywhere.
+Each page's examples run from the repository root, as the pages say: in a fresh
+temporary folder holding a copy of ``docs/examples/`` (so that what an example writes
+stays out of the repository), with COLUMNS=80 so that ``--help`` wraps the same everywhere.
 """
 from __future__ import annotations
 
@@ -106,10 +108,23 @@ CONSOLE = [b for b in ALL_BLOCKS if b.lang in ("console", "shell-session") and "
            and commands(b) is not None]
 
 
+#: where the input files of the examples live, relative to the repository root
+EXAMPLES = Path("docs") / "examples"
+
+
 def write_files(page: Path, where: Path) -> None:
+    """Check that every file a block of ``page`` shows is shipped, with that text, and copy
+    ``docs/examples/`` into ``where`` (the examples' repository root)."""
+    import shutil
     for block in blocks(page):
         if "file" in block.markers:
-            (where / block.markers["file"]).write_text(block.text, encoding="utf-8")
+            rel = Path(block.markers["file"])
+            assert rel.parts[:2] == EXAMPLES.parts, f"{block.id}: file {rel} is not under {EXAMPLES}/"
+            shipped = ROOT / rel
+            assert shipped.is_file(), f"{block.id}: {rel} is shown but not shipped: add it to the repository"
+            assert shipped.read_text(encoding="utf-8") == block.text, f"{block.id}: {rel} differs from the block"
+    if not (where / EXAMPLES).exists():
+        shutil.copytree(ROOT / EXAMPLES, where / EXAMPLES)
 
 
 class _Utf8StringIO(io.StringIO):

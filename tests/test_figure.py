@@ -22,7 +22,9 @@ FULL_FREE = ["C (scale: V[-1, x] = C theta_0, Q_00 = 1/C)", "v_y = V[-1,-1]", "Q
 
 
 def fake_params(strategy, *, d=None, sigma2=None, m=None, n_ft=None, scale=1, Sigma=None, theta0=None):
-    """Hint-level parameters (a test double: the real ones are derived)."""
+    """Hint-level parameters (a test double: the real ones are derived); query-key's are (a)'s."""
+    if getattr(strategy, "name", None) == "query-key":
+        strategy = "pretrain"
     if strategy not in ("pretrain", "full", "value", "value-fewshot"):
         raise ValueError(f"strategy: unknown {strategy!r}")
     th = np.asarray(theta0, dtype=float)
@@ -86,7 +88,8 @@ def test_figure_files_json_and_checkpoints(tmp_path, fake_api):
             assert g["n"] == list(range(6)) and len(g["theory"]) == 6 and "limit_rel_gap" in g
     assert "update_distance" in data["models"]["value"]["parameters"]
     assert data["models"]["full"]["scale"] > 0
-    assert data["models"]["query-key"]["parameters"] is None
+    # query-key has a derivation, and starts from the derived pretrained parameters: it stays there
+    assert data["models"]["query-key"]["parameters"]["update_distance"] < 1e-12
     assert {p.name for p in rep.checkpoints} == {"pretrain.npz", "full.npz", "value.npz", "value-fewshot.npz",
                                                  "query-key.npz"}
     assert {p.parent for p in rep.checkpoints} == {ckpt}

@@ -369,9 +369,24 @@ def pretraining_warnings(V: np.ndarray, Q: np.ndarray) -> list[str]:
     return []
 
 
+class _NoData:
+    """The prefetcher of a run on an exact gradient: no prompts."""
+
+    def __enter__(self) -> "_NoData":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        return None
+
+    def next(self) -> None:
+        return None
+
+
 def finetune(V: np.ndarray, Q: np.ndarray, config: FinetuneConfig, seed: int | np.random.Generator, *,
              data: tuple[np.ndarray, np.ndarray] | None = None, progress: ProgressCallback | None = None,
-             threaded: bool = True) -> TrainResult:
+             threaded: bool = True,
+             gradient: Callable[[int, np.ndarray, np.ndarray], tuple[float, list[np.ndarray]]] | None = None
+             ) -> TrainResult:
     """Fine-tune ``(V, Q)`` on task ``theta0`` with ``config.strategy`` (see the module docstring).
 
     ``data``: the finite dataset ``(x, y)`` of shapes ``(N, d)``, ``(N,)``; by default
@@ -379,6 +394,11 @@ def finetune(V: np.ndarray, Q: np.ndarray, config: FinetuneConfig, seed: int | n
     are single examples of the dataset (the query), few-shot prompts ``n_ft + 1`` examples,
     all drawn uniformly with replacement. The zero-shot loss is
     ``mean_b (f(q_b; V, Q) - y_b)^2``; ``value-fewshot`` adds ``w_t`` times the ``n_ft``-shot loss.
+
+    ``gradient(t, V, Q) -> (loss, grads)``: an exact (population) gradient in place of sampled
+    prompts, one array per trained parameter (V for value and value-fewshot, Q for query-key, V
+    then Q for full); no data is drawn.  For checks against a closed form: this package computes
+    nothing exact itself, the caller passes it in.
     """
     if not isinstance(config, FinetuneConfig):
         raise ValueError(f"config: expected a FinetuneConfig, got {type(config).__name__}")
@@ -389,6 +409,18 @@ def finetune(V: np.ndarray, Q: np.ndarray, config: FinetuneConfig, seed: int | n
         raise ValueError("V, Q: expected finite starting parameters")
     rng = _as_rng(seed)
     t0 = time.perf_counter()
+    if gradient is not None:
+        if not callable(gradient):
+            raise ValueError("gradient: expected a callable (t, V, Q) -> (loss, grads)")
+        params = {"full": [V, Q], "value": [V], "value-fewshot": [V], "query-key": [Q]}[config.strategy]
+        log = {"loss": np.empty(config.optim.steps)}
+
+        def exact(t: int, _b: Any):
+            loss, grads = gradient(t, V, Q)
+            return float(loss), [np.asarray(g, dtype=float).copy() for g in grads], ()
+        _loop(config.strategy, params, exact, _NoData(), config.optim, log, (), progress)
+        return TrainResult(config.strategy, V, Q, log, {"stage": config.strategy, **config.to_dict(),
+                                                         "gradient": "exact (given)"}, time.perf_counter() - t0)
     data_rng, prompt_rng = rng.spawn(2)
     if data is None:
         x, y = make_dataset(data_rng, theta=config.theta0, size=config.dataset_size, sigma2=config.sigma2,

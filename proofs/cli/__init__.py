@@ -44,7 +44,7 @@ __all__ = ["main", "build_parser", "SUBCOMMANDS", "EXIT_OK", "EXIT_FAILED", "EXI
            "EXIT_UNAVAILABLE", "UsageError"]
 
 #: the subcommands, in the order ``--help`` lists them; each is the module ``proofs.cli.<name>``
-SUBCOMMANDS = ("prove", "table", "params", "curve", "error", "verify", "figure", "latex", "derive", "frontier", "transformer")
+SUBCOMMANDS = ("prove", "table", "params", "curve", "error", "verify", "figure", "latex", "derive", "frontier", "transformer", "trajectory")
 
 DESCRIPTION = """\
 Derive, prove and check the theory of "Fine-Tuning Without Forgetting In-Context
@@ -130,7 +130,7 @@ def _join_dash_values(argv: Sequence[str], takes: set[str], flags: set[str]) -> 
 _OPTION_OF = {"d": "--d", "sigma2": "--sigma2", "m": "--m", "n_ft": "--n-ft", "scale": "--scale",
               "Sigma": "--Sigma", "theta0": "--theta0", "samples": "--samples", "seed": "--seed",
               "ns": "--n", "n": "--n", "task": "--task", "strategy": "--strategy",
-              "lambdas": "--lambda"}
+              "lambdas": "--lambda", "eta": "--lr", "steps": "--steps", "every": "--every"}
 
 
 def _silence_stdout() -> None:

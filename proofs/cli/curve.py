@@ -1,11 +1,11 @@
-"""``icl-finetune curve``: the exact n-shot test error of a strategy for n in A..B."""
+"""``icl-finetune curve``: the n-shot test error of a strategy for n in A..B (exact, float64 or mpmath)."""
 from __future__ import annotations
 
 import argparse
 from typing import Any
 
 from proofs.cli import options as O
-from proofs.cli.inputs import setting, strategy_of
+from proofs.cli.inputs import arithmetic_of, setting, strategy_of
 
 FORMATS = ("text", "json")
 
@@ -31,6 +31,7 @@ def run(args: argparse.Namespace) -> int:
     d, Sigma, theta0 = setting(args, need_d=True)
     which, label = strategy_of(args, d)
     assert d is not None
+    arithmetic, precision = arithmetic_of(args, d)
     scale = args.scale if args.scale is not None else 1
     # exact values: 1e-300 stays 1e-300 (a float would do too, but 2/3 would not)
     task, extra = args.task, {}
@@ -40,14 +41,16 @@ def run(args: argparse.Namespace) -> int:
         extra = {"task_angle": angle_text(task), "task_angle_radians": float(task)}
     try:
         result = api.curve(which, task, list(args.n), d=d, sigma2=O.exact(args.sigma2),
-                           m=args.m, n_ft=args.n_ft, scale=O.exact(scale), Sigma=Sigma, theta0=theta0)
+                           m=args.m, n_ft=args.n_ft, scale=O.exact(scale), Sigma=Sigma, theta0=theta0,
+                           arithmetic=arithmetic, precision=precision)
     except ValueError as err:  # the angle's own complaint names the option that gave it
         if extra and str(err).startswith("task: "):
             raise O.UsageError("--task-angle: " + str(err)[len("task: "):]) from None
         raise
     settings = {"d": d, "sigma2": float(args.sigma2), "m": args.m, "n_ft": args.n_ft,
                 "scale": float(scale), "Sigma": args.Sigma or "identity",
-                "theta0": args.theta0 or "e_1", **extra}
+                "theta0": args.theta0 or "e_1", **extra, "arithmetic": F.arithmetic_label(result)}
+    F.warn(result)
     shown = "angle" if extra else args.task
     if args.format == "json":
         F.write(F.curve_json(label, shown, result, settings))

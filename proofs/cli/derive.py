@@ -34,13 +34,15 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
                           "minimiser of the exact loss at a concrete setting (--d, --sigma2, --Sigma, "
                           "--theta0), from the pretrained parameters, and the exact errors at it")
     sub.add_argument("--d", metavar="D", type=O.argtype(O.parse_dimension, "--d"), default=None,
-                     help="with --numeric: dimension of x (default: 3, or read from --Sigma/--theta0)")
+                     help="with --numeric, or for a spec training Q_xx (no closed form at symbolic d): "
+                          "dimension of x; the minimiser at that setting (default with --numeric: 3, or "
+                          "read from --Sigma/--theta0)")
     sub.add_argument("--sigma2", metavar="X", type=O.argtype(O.parse_sigma2, "--sigma2"), default=None,
-                     help="with --numeric: noise variance (default: 0.1)")
+                     help="with --numeric or --d: noise variance (default: 0.1)")
     sub.add_argument("--Sigma", metavar="FILE", default=None, type=O.argtype(O.parse_file_name, "--Sigma"),
-                     help="with --numeric: JSON d x d covariance of x (default: identity)")
+                     help="with --numeric or --d: JSON d x d covariance of x (default: identity)")
     sub.add_argument("--theta0", metavar="FILE", default=None, type=O.argtype(O.parse_file_name, "--theta0"),
-                     help="with --numeric: JSON target task, d numbers (default: e_1)")
+                     help="with --numeric or --d: JSON target task, d numbers (default: e_1)")
     O.format_option(sub, FORMATS)
     return sub
 
@@ -57,8 +59,16 @@ def run(args: argparse.Namespace) -> int:
     try:
         result = derivation(spec, m)
     except (NotQuadratic, NotClosedForm) as exc:
+        from proofs.concrete_spec import needs_concrete
+        concrete = isinstance(exc, NotClosedForm) and needs_concrete(spec)
+        if concrete and not getattr(args, "numeric", False) and _concrete_setting_given(args):
+            return run_concrete(args, spec, m, str(exc))
         if getattr(args, "numeric", False):
             return run_numeric(args, spec, m, str(exc))
+        if concrete:
+            raise O.Unavailable(f"--spec: no closed form at symbolic d: {exc}; the exact minimiser at a "
+                                "concrete setting is one option away: add --d D (with --sigma2, --Sigma, "
+                                "--theta0 as needed)") from None
         raise O.Unavailable(f"--spec: no closed form: {exc}") from None
     s = result.strategy
     if args.format == "json":
@@ -137,17 +147,99 @@ def run_numeric(args: argparse.Namespace, spec: Any, m: Any, why: str) -> int:
             "iterations": r.iterations, "gradient_norm": r.gradient_norm, "converged": bool(r.converged),
             "errors": {k: float(v) for k, v in r.errors.items()},
             "errors_exact": {k: F.expr_json(v) for k, v in r.errors.items()},
+            "starts": [{"start": k, "loss": lo, "gradient_norm": g, "converged": c, "iterations": it}
+                       for k, lo, g, c, it in r.starts],
+            "spread": r.spread, "seed": r.seed,
         }))
-        return O.EXIT_OK
+        return _numeric_status(r)
     np_print = lambda M: "\n".join("    " + "  ".join(f"{x: .6g}" for x in row) for row in M)  # noqa: E731
     lines = [f"spec: {spec}", f"no closed form: {why}", "",
-             "NUMERIC (not derived): a local minimiser of the exact loss by BFGS from the pretrained parameters,",
+             "NUMERIC (not derived): the best local minimum of the exact loss by BFGS from several starts (below),",
              f"at d = {d}, sigma2 = {sigma2}, m = {m}, Sigma = {args.Sigma or 'identity'}, theta0 = {args.theta0 or 'e_1'}",
              f"  loss {r.loss:.10g} (start {r.start_loss:.10g}); {status}; gradient norm {r.gradient_norm:.2g}",
              "  V =", np_print(r.V), "  Q =", np_print(r.Q), "",
              "exact errors at these (numeric) parameters:",
              f"  zero-shot on theta0: {float(r.errors['zero_shot']):.10g}",
              f"  n -> oo on theta0: {float(r.errors['few_shot_target']):.10g}",
-             f"  n -> oo on -theta0: {float(r.errors['few_shot_opposite']):.10g}"]
+             f"  n -> oo on -theta0: {float(r.errors['few_shot_opposite']):.10g}", "",
+             f"starts ({len(r.starts)}: the pretrained parameters and random perturbations of them, seed {r.seed}):"]
+    lines += [f"  {k:<12} loss {lo:.10g}  gradient norm {g:.2g}  {'converged' if c else 'NOT converged'} "
+              f"({it} iterations)" for k, lo, g, c, it in r.starts]
+    lines.append("  spread across " + ("the converged starts" if any(c for *_, c, _ in r.starts) else "all starts")
+                 + ": " + ", ".join(f"{k} {v:.2g}" for k, v in r.spread.items()))
+    F.write("\n".join(lines) + "\n")
+    return _numeric_status(r)
+
+
+def _numeric_status(r: Any) -> int:
+    """Exit 0 only when the best start converged; else a line on standard error and status 1."""
+    from proofs.cli import output as F
+    if r.converged:
+        return O.EXIT_OK
+    F.note(f"{O.PROG} derive: the numeric optimiser did NOT converge (gradient norm {r.gradient_norm:.2g} "
+           f"after {r.iterations} iterations): the parameters printed are not a minimiser")
+    return O.EXIT_FAILED
+
+
+def _concrete_setting_given(args: argparse.Namespace) -> bool:
+    return any(getattr(args, k, None) is not None for k in ("d", "Sigma", "theta0"))
+
+
+def run_concrete(args: argparse.Namespace, spec: Any, m: Any, why: str) -> int:
+    """A spec training Q_xx, at the setting the options give: its exact minimiser set there
+    (:mod:`proofs.concrete_spec`), said to hold at this setting only."""
+    import sympy as sp
+    from proofs.cli import output as F
+    from proofs.arithmetic import choose, label
+    from proofs.cli.files import load_spec
+    from proofs.concrete_spec import concrete_minimiser, free_text
+    from proofs.curves import concrete_errors
+    if args.format == "latex":
+        raise O.UsageError("--format: latex is for closed forms at symbolic d; use text or json with --d")
+    d, Sigma, theta0 = setting(args, need_d=False)
+    sigma2 = sp.Rational(1, 10) if args.sigma2 is None else O.exact(args.sigma2)
+    spec = load_spec(args.spec, "--spec", d)
+    arithmetic, _ = choose(d)
+    try:
+        sol = concrete_minimiser(spec, d=d, Sigma=Sigma, theta0=theta0, sigma2=sigma2, m=m, arithmetic=arithmetic)
+    except ValueError as exc:
+        raise O.UsageError(f"--spec: {exc}") from None
+    errs = {}
+    for key, task in (("zero_shot", "target"), ("few_shot_target", "target"), ("few_shot_opposite", "opposite")):
+        vals, lim = concrete_errors(sol, task, [0], d=d, Sigma=Sigma, theta0=theta0, sigma2=sigma2)
+        errs[key] = vals[0] if key == "zero_shot" else lim
+    free = free_text(sol)
+    where = (f"d = {d}, sigma2 = {sigma2}, m = {m}, Sigma = {args.Sigma or 'identity'}, "
+             f"theta0 = {args.theta0 or 'e_1'}")
+    if args.format == "json":
+        def js(x: Any) -> Any:
+            return F.expr_json(x) if arithmetic == "exact" else float(x)
+        F.write(F.dump_json({
+            "spec": str(spec), "name": spec.name, "closed_form": "at this setting only", "no_symbolic_closed_form": why,
+            "arithmetic": label(arithmetic),
+            "setting": {"d": d, "sigma2": str(sigma2), "m": str(m), "Sigma": args.Sigma or "identity",
+                        "theta0": args.theta0 or "e_1"},
+            "V": [[js(x) for x in row] for row in sp.Matrix(sol.V).tolist()] if arithmetic == "exact" else sol.V.tolist(),
+            "Q": [[js(x) for x in row] for row in sp.Matrix(sol.Q).tolist()] if arithmetic == "exact" else sol.Q.tolist(),
+            "unique": sol.unique, "free": free, "convention": sol.convention,
+            "loss": js(sol.loss), "start_loss": js(sol.start_loss),
+            "errors": {k: js(v) for k, v in errs.items()},
+        }))
+        return O.EXIT_OK
+    show = (lambda x: sp.sstr(x)) if arithmetic == "exact" else (lambda x: f"{float(x):.10g}")  # noqa: E731
+    lines = [f"spec: {spec}", f"no closed form at symbolic d: {why}", "",
+             f"AT THIS SETTING ONLY ({label(arithmetic)}): {where}",
+             "  the loss is an explicit quadratic u^T A u - 2 b^T u + c in the trained entries; its minimisers",
+             "  solve A u = b, and gradient descent from the start reaches start + A^+ (b - A start)",
+             f"  loss {show(sol.loss)} (start {show(sol.start_loss)}); "
+             + ("unique minimiser" if sol.unique else "uniqueness not counted" if sol.unique is None
+                else f"affine family, {len(sol.free_directions)} free direction(s)"),
+             "", "  V =", F.expr_text(sp.Matrix(sol.V.tolist() if hasattr(sol.V, 'dtype') else sol.V), False),
+             "", "  Q =", F.expr_text(sp.Matrix(sol.Q.tolist() if hasattr(sol.Q, 'dtype') else sol.Q), False),
+             "", "free: " + "; ".join(free), "convention: " + sol.convention, "",
+             "errors at this setting:",
+             f"  zero-shot on theta0: {show(errs['zero_shot'])}",
+             f"  n -> oo on theta0: {show(errs['few_shot_target'])}",
+             f"  n -> oo on -theta0: {show(errs['few_shot_opposite'])}"]
     F.write("\n".join(lines) + "\n")
     return O.EXIT_OK

@@ -20,20 +20,29 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         example="  icl-finetune error --params params.json --format json", run=run)
     sub.add_argument("--params", required=True, metavar="FILE", type=O.argtype(O.parse_file_name, "--params"),
                      help="JSON file with V, Q, theta, Sigma, sigma2, n")
+    O.arithmetic_options(sub)
     O.format_option(sub, FORMATS)
     return sub
 
 
 def run(args: argparse.Namespace) -> int:
-    """Read the file, evaluate the closed form exactly, print the value."""
+    """Read the file, evaluate the closed form (exactly at d <= 10), print the value."""
     from proofs import api
     from proofs.cli import files
     from proofs.cli import output as F
+    from proofs.cli.inputs import arithmetic_of
     p = files.load_params(args.params)
-    value = api.exact_error(O.exact_matrix(p.V), O.exact_matrix(p.Q), O.exact_matrix([[x] for x in p.theta]),
-                            O.exact_matrix(p.Sigma), O.exact(p.sigma2), p.n)
-    if args.format == "json":
-        F.write(F.error_json(value))
+    arithmetic, precision = arithmetic_of(args, p.d)
+    if arithmetic == "exact":
+        value = api.exact_error(O.exact_matrix(p.V), O.exact_matrix(p.Q), O.exact_matrix([[x] for x in p.theta]),
+                                O.exact_matrix(p.Sigma), O.exact(p.sigma2), p.n, arithmetic="exact")
     else:
-        F.write(F.error_text(value, p.n, F.use_unicode()))
+        import numpy as np
+        conv = (lambda M: np.asarray(M, dtype=np.float64)) if arithmetic == "float" else (lambda M: M)
+        value = api.exact_error(conv(p.V), conv(p.Q), conv(p.theta), conv(p.Sigma), O.exact(p.sigma2), p.n,
+                                arithmetic=arithmetic, precision=precision)
+    if args.format == "json":
+        F.write(F.error_json(value, arithmetic, precision))
+    else:
+        F.write(F.error_text(value, p.n, F.use_unicode(), arithmetic, precision))
     return O.EXIT_OK

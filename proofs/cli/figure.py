@@ -24,7 +24,8 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     sub = O.add_subcommand(
         subparsers, "figure", help="the poster's linear-regression figure (needs the plot extra)",
         description="The poster's linear-regression figure: theory curves and trained models,\n"
-                    "n = 0..20, tasks theta0 and -theta0. Writes only the files named below.\n"
+                    "n = 0..20, tasks theta0 and -theta0, for (a)-(d) and query-key (Q alone, trained\n"
+                    "from the derived pretrained parameters). Writes only the files named below.\n"
                     "Needs matplotlib and tqdm: pip install '.[plot]'.",
         example="  icl-finetune figure --out figure.pdf --quick\n"
                 "  icl-finetune figure --frontier --out frontier.png --closeness frontier.json\n"
@@ -50,6 +51,11 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
                           "model): the lambda curve of value fine-tuning on E(0; theta0) + lambda E(5; theta0), "
                           "(a)-(d), and models trained on that loss; --closeness gets the trained-vs-theory "
                           "distances (--quick: under a minute)")
+    sub.add_argument("--trajectory", action="store_true",
+                     help="the forgetting curves instead: value fine-tuning's errors along its gradient-descent "
+                          "path in closed form (and full fine-tuning's, numeric) against the step, the paths beside "
+                          "the lambda-frontier, and models trained by SGD at the same step (PNG and PDF; --quick: "
+                          "under a minute)")
     sub.add_argument("--no-progress", action="store_true", help="no progress bar")
     return sub
 
@@ -86,6 +92,13 @@ def run(args: argparse.Namespace) -> int:
     if closeness is not None and closeness.resolve() == out.resolve():
         raise O.UsageError("--closeness: expected a file other than --out")
     _check_extras()
+    if args.trajectory:
+        if args.frontier or checkpoints is not None or args.reuse:
+            raise O.UsageError("--trajectory: not available with --frontier, --checkpoints or --reuse")
+        from proofs.figures.trajectory import make_trajectory_figure
+        report = make_trajectory_figure(out, args.seed, args.quick, progress=not args.no_progress, closeness=closeness)
+        F.note("wrote " + ", ".join(report["figure"] + ([str(closeness)] if closeness is not None else [])))
+        return O.EXIT_OK
     if args.frontier:
         if checkpoints is not None or args.reuse:
             raise O.UsageError(f"--{'reuse' if args.reuse and checkpoints is None else 'checkpoints'}: "

@@ -6,6 +6,12 @@
 one-line message naming the option and what it expects. Nothing reaches ``eval`` or
 ``sympify``. ``check_output_path`` checks ``--out`` before any work.
 
+``--Sigma`` and ``--theta0`` also take NumPy's ``.npy`` files (:func:`load_npy`: header read
+first, dtype, shape and size checked before the data, ``allow_pickle=False``, finiteness
+after): at d <= :data:`proofs.limits.MAX_EXACT_D` their float64 entries become the exact
+rationals they are, above it they stay a float64 array. The size limit of a file grows with
+the d it may describe (:func:`proofs.limits.max_file_bytes`).
+
 Standard library only at import time; :mod:`numeric.validation` is imported when a
 file is checked.
 """
@@ -25,7 +31,7 @@ from proofs.cli.options import REAL_RANGE, UsageError, exact_real
 
 __all__ = [
     "load_json", "load_sigma", "load_theta0", "load_params", "ParamsFile", "PARAMS_KEYS",
-    "check_output_path", "load_spec",
+    "check_output_path", "load_spec", "load_npy",
 ]
 
 # ----------------------------------------------------------------------------- reading JSON
@@ -62,13 +68,38 @@ def _reject_constant(name: str) -> Any:
     raise _BadNumber(f"{name} is not a finite number")
 
 
-def read_text(path: str | Path, option: str) -> str:
-    """The text of a regular file of at most :data:`proofs.limits.MAX_FILE_BYTES` bytes, UTF-8.
+def read_text(path: str | Path, option: str, limit: int | None = None) -> str:
+    """The text of a regular file of at most ``limit`` bytes (default
+    :data:`proofs.limits.MAX_FILE_BYTES`), UTF-8.
 
     Refused with a one-line :class:`UsageError` naming ``option``, the file and the reason:
     missing, a directory, not a regular file (a FIFO, a device such as ``/dev/zero``), too
     large, not UTF-8, or any OS error.
     """
+    shown = _name(path)
+    info = _stat_regular(path, option)
+    limit = L.MAX_FILE_BYTES if limit is None else limit
+    if info.st_size > limit:
+        raise UsageError(f"{option}: cannot read {shown}: expected at most {_mib(limit)}, got {info.st_size} bytes")
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as err:
+        raise UsageError(f"{option}: cannot read {shown}: {_reason(err)}") from None
+    if len(data) > limit:  # it grew since stat
+        raise UsageError(f"{option}: cannot read {shown}: expected at most {_mib(limit)}")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise UsageError(f"{option}: cannot read {shown}: not UTF-8 text (byte {err.start})") from None
+
+
+def _mib(n: int) -> str:
+    return f"{n // 2**20} MiB" if n >= 2**20 else f"{n} bytes"
+
+
+def _stat_regular(path: str | Path, option: str) -> os.stat_result:
+    """``os.stat`` of a regular file, or a one-line UsageError (missing, a directory, a FIFO...)."""
     shown = _name(path)
     try:
         info = os.stat(path)
@@ -82,20 +113,7 @@ def read_text(path: str | Path, option: str) -> str:
         kind = "a FIFO" if stat.S_ISFIFO(info.st_mode) else \
             "a device" if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode) else "a special file"
         raise UsageError(f"{option}: cannot read {shown}: expected a regular file, got {kind}")
-    if info.st_size > L.MAX_FILE_BYTES:
-        raise UsageError(f"{option}: cannot read {shown}: expected at most {L.MAX_FILE_BYTES // 2**20} MiB, "
-                         f"got {info.st_size} bytes")
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(L.MAX_FILE_BYTES + 1)
-    except OSError as err:
-        raise UsageError(f"{option}: cannot read {shown}: {_reason(err)}") from None
-    if len(data) > L.MAX_FILE_BYTES:  # it grew since stat
-        raise UsageError(f"{option}: cannot read {shown}: expected at most {L.MAX_FILE_BYTES // 2**20} MiB")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as err:
-        raise UsageError(f"{option}: cannot read {shown}: not UTF-8 text (byte {err.start})") from None
+    return info
 
 
 def _reason(err: OSError) -> str:
@@ -104,11 +122,11 @@ def _reason(err: OSError) -> str:
     return err.strerror or str(err)
 
 
-def load_json(path: str | Path, option: str) -> Any:
-    """Read a JSON file (:func:`read_text`), numbers exact: ``int``, or :class:`Number` (a
-    Fraction of the literal: ``0.1`` is 1/10) within the real range; NaN/Infinity refused;
-    nesting deeper than the parser's stack refused."""
-    text = read_text(path, option)
+def load_json(path: str | Path, option: str, limit: int | None = None) -> Any:
+    """Read a JSON file (:func:`read_text`, at most ``limit`` bytes), numbers exact: ``int``, or
+    :class:`Number` (a Fraction of the literal: ``0.1`` is 1/10) within the real range;
+    NaN/Infinity refused; nesting deeper than the parser's stack refused."""
+    text = read_text(path, option, limit)
     shown = _name(path)
     try:
         return json.loads(text, parse_float=_json_number, parse_int=_json_int,
@@ -211,10 +229,107 @@ def _matrix(value: Any, where: str, rows: int | None, cols: int | None, what: st
 
 
 def _check_size(value: Any, where: str, extra: int = 0) -> None:
-    """At most MAX_D (+ ``extra``) rows: d <= 10, refused before any arithmetic."""
+    """At most MAX_D (+ ``extra``) rows, refused before any arithmetic."""
     if isinstance(value, list) and len(value) > L.MAX_D + extra:
-        raise UsageError(f"{where}: expected d <= {L.MAX_D} (exact arithmetic grows fast with d), "
+        raise UsageError(f"{where}: expected d <= {L.MAX_D} (dense d x d float64 arrays), "
                          f"got {len(value)} entries")
+
+
+#: a JSON ``--Sigma`` may describe d up to this (32 bytes a number): beyond it use ``.npy``
+JSON_MAX_D = 1024
+
+
+def load_npy(path: str | Path, option: str, ndim: int, d: int | None = None) -> Any:
+    """A float64 array from NumPy's ``.npy`` file, checked before use: a regular file within
+    :func:`proofs.limits.max_file_bytes`; the header read first (a real dtype: float, int or
+    bool refused, no objects; ``ndim`` dimensions, square for a matrix; at most MAX_D; the file
+    as long as the header says) and only then the data, with ``allow_pickle=False``; every
+    entry finite and within the real range."""
+    import numpy as np
+    shown = _name(path)
+    info = _stat_regular(path, option)
+    limit = L.max_file_bytes(L.MAX_D, npy=True)
+    if info.st_size > limit:
+        raise UsageError(f"{option}: cannot read {shown}: expected at most {_mib(limit)}, got {info.st_size} bytes")
+    what = "a d x d matrix" if ndim == 2 else "a vector of d numbers"
+    try:
+        with open(path, "rb") as handle:
+            version = np.lib.format.read_magic(handle)
+            if version == (1, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_1_0(handle)
+            elif version in ((2, 0), (3, 0)):
+                shape, fortran, dtype = np.lib.format.read_array_header_2_0(handle)
+            else:
+                raise ValueError(f"unknown .npy version {version}")
+            offset = handle.tell()
+    except OSError as err:
+        raise UsageError(f"{option}: cannot read {shown}: {_reason(err)}") from None
+    except (ValueError, SyntaxError, TypeError) as err:
+        raise UsageError(f"{option}: {shown} is not a valid .npy file ({' '.join(str(err).split())[:80]})") from None
+    if dtype.hasobject or dtype.kind not in "fiu" or dtype.itemsize > 16:
+        raise UsageError(f"{option}: {shown}: expected {what} of real numbers (float or integer dtype), "
+                         f"got dtype {dtype.str}")
+    shape = tuple(int(s) for s in shape)
+    if ndim == 1 and len(shape) == 2 and 1 in shape:
+        shape_ok = True
+    else:
+        shape_ok = len(shape) == ndim and (ndim == 1 or shape[0] == shape[1])
+    size = max(shape) if shape else 0
+    if not shape_ok or size == 0:
+        raise UsageError(f"{option}: {shown}: expected {what}, got an array of shape {shape}")
+    if size > L.MAX_D:
+        raise UsageError(f"{option}: {shown}: expected d <= {L.MAX_D} (dense d x d float64 arrays), got d = {size}")
+    if d is not None and size != d:
+        raise UsageError(f"{option}: {shown}: expected d = {d}, got an array of shape {shape}")
+    count = 1
+    for s in shape:
+        count *= s
+    if info.st_size < offset + count * dtype.itemsize:
+        raise UsageError(f"{option}: {shown}: the file is shorter than its header's shape {shape} needs")
+    try:
+        a = np.load(path, allow_pickle=False)
+    except (OSError, ValueError, EOFError) as err:
+        raise UsageError(f"{option}: {shown} is not a valid .npy file ({' '.join(str(err).split())[:80]})") from None
+    a = np.asarray(a, dtype=np.float64).reshape(-1) if ndim == 1 else np.asarray(a, dtype=np.float64)
+    bad = ~np.isfinite(a)
+    if bad.any():
+        idx = "".join(f"[{int(i)}]" for i in np.argwhere(bad)[0])
+        raise UsageError(f"{option}: {shown}: expected finite numbers, got {a[tuple(np.argwhere(bad)[0])]} at {idx}")
+    big = np.abs(a)
+    if (big > float(L.MAX_REAL)).any() or ((big > 0) & (big < float(L.MIN_REAL))).any():
+        raise UsageError(f"{option}: {shown}: an entry is out of range (expected {REAL_RANGE})")
+    return a
+
+
+def _is_npy(path: str | Path) -> bool:
+    return str(path).lower().endswith(".npy")
+
+
+def _exact_rows(a: Any) -> Any:
+    """A float64 array's entries as the exact rationals they are (lists of Fraction)."""
+    if a.ndim == 1:
+        return [Fraction(float(x)) for x in a]
+    return [[Fraction(float(x)) for x in row] for row in a]
+
+
+def _check_spd_exact(rows: list[list], where: str) -> None:
+    """Positive definiteness in exact arithmetic: the pivots of an LDL^T elimination (Fractions)
+    are all > 0. O(d^3) Fraction operations, for d <= MAX_EXACT_D."""
+    d = len(rows)
+    A = [[Fraction(x) for x in row] for row in rows]
+    for k in range(d):
+        pivot = A[k][k]
+        if pivot <= 0:
+            import numpy as np
+            lam = float(np.linalg.eigvalsh(np.array(rows, dtype=np.float64))[0])
+            raise UsageError(f"{where}: expected a symmetric positive definite {d}x{d} matrix, got a matrix "
+                             f"with eigenvalue {lam:.6g} (its leading {k + 1}x{k + 1} block is not positive "
+                             f"definite, checked exactly)")
+        for i in range(k + 1, d):
+            f = A[i][k] / pivot
+            if f:
+                for j in range(k + 1, d):
+                    A[i][j] -= f * A[k][j]
 
 
 def _validation() -> Any:
@@ -228,19 +343,25 @@ def _to_floats(x: Any) -> Any:
     return np.array(x, dtype=float)
 
 
-def _check_spd(rows: list[list], where: str) -> None:
-    """Exact symmetry, then positive definiteness through numeric.validation."""
+def _check_spd(rows: Any, where: str) -> None:
+    """Symmetry and positive definiteness: exactly for d <= MAX_EXACT_D (an exactly positive
+    definite matrix whose float64 rounding is singular is accepted); above, in float64 with
+    the tolerance of :func:`proofs.arithmetic.check_sigma`."""
     d = len(rows)
+    if d > L.MAX_EXACT_D:
+        from proofs.arithmetic import check_sigma
+        try:
+            check_sigma(rows, d)
+        except ValueError as err:
+            raise UsageError(f"{where}: {_strip_name(str(err), 'Sigma')}") from None
+        return
     for i in range(d):
         for j in range(i + 1, d):
             if rows[i][j] != rows[j][i]:
                 raise UsageError(
                     f"{where}: expected a symmetric positive definite {d}x{d} matrix, "
                     f"got entries [{i}][{j}] = {rows[i][j]} and [{j}][{i}] = {rows[j][i]}")
-    try:
-        _validation().check_covariance(_to_floats(rows), name="Sigma", d=d)
-    except ValueError as err:
-        raise UsageError(f"{where}: {_strip_name(str(err), 'Sigma')}") from None
+    _check_spd_exact(rows, where)
 
 
 def _library(where: str, check: Callable[..., Any], *args: Any, **kw: Any) -> None:
@@ -258,8 +379,15 @@ def _strip_name(message: str, name: str) -> str:
 
 
 def load_sigma(path: str | Path, d: int | None = None, option: str = "--Sigma") -> list[list]:
-    """Sigma from a JSON file: a d x d symmetric positive definite matrix, entries exact, d <= 10."""
-    value = load_json(path, option)
+    """Sigma from a JSON or ``.npy`` file: a d x d symmetric positive definite matrix, d <= MAX_D.
+    Entries exact (lists of int/Fraction) from JSON and from a ``.npy`` at d <= MAX_EXACT_D; a
+    float64 ``numpy.ndarray`` from a larger ``.npy``."""
+    if _is_npy(path):
+        a = load_npy(path, option, 2, d)
+        rows: Any = _exact_rows(a) if a.shape[0] <= L.MAX_EXACT_D else a
+        _check_spd(rows, option)
+        return rows
+    value = load_json(path, option, L.max_file_bytes(JSON_MAX_D))
     _check_size(value, option)
     rows = _matrix(value, option, d, d)
     _check_spd(rows, option)
@@ -267,7 +395,11 @@ def load_sigma(path: str | Path, d: int | None = None, option: str = "--Sigma") 
 
 
 def load_theta0(path: str | Path, d: int | None = None, option: str = "--theta0") -> list:
-    """theta0 from a JSON file: a vector of d finite numbers, entries exact, d <= 10."""
+    """theta0 from a JSON or ``.npy`` file: a vector of d finite numbers, d <= MAX_D; exact
+    (int/Fraction) from JSON and from a small ``.npy``, a float64 array from a large one."""
+    if _is_npy(path):
+        a = load_npy(path, option, 1, d)
+        return _exact_rows(a) if a.shape[0] <= L.MAX_EXACT_D else a  # type: ignore[return-value]
     value = load_json(path, option)
     _check_size(value, option)
     return _vector(value, option, d)
@@ -289,18 +421,19 @@ class ParamsFile:
 PARAMS_KEYS = ("V", "Q", "theta", "Sigma", "sigma2", "n")
 #: keys of ``params --format json`` that ``error --params`` accepts and ignores, so that a
 #: params output with the setting's keys added is a valid params file
-PARAMS_IGNORED = ("strategy", "V_float", "Q_float", "free", "convention", "symbols")
+PARAMS_IGNORED = ("strategy", "V_float", "Q_float", "free", "convention", "symbols", "arithmetic", "precision",
+                  "V_digits", "Q_digits")
 
 
 def load_params(path: str | Path, option: str = "--params") -> ParamsFile:
     """``{"V", "Q", "theta", "Sigma", "sigma2", "n"}`` from a JSON file, checked.
 
-    theta has d <= 10 entries; Sigma is d x d symmetric positive definite; V and Q are
+    theta has d <= MAX_D entries; Sigma is d x d symmetric positive definite; V and Q are
     (d+2) x (d+2); sigma2 >= 0; n an integer 0 <= n <= 10^12. Entries are numbers or
     strings holding exact numbers (``"1/7"``, as ``params --format json`` writes them);
     the other keys of params' JSON (:data:`PARAMS_IGNORED`) are ignored.
     """
-    data = load_json(path, option)
+    data = load_json(path, option, 3 * L.max_file_bytes(JSON_MAX_D))
     if not isinstance(data, dict):
         raise UsageError(f"{option}: expected a JSON object with keys {', '.join(PARAMS_KEYS)}, "
                          f"got {_describe(data)}")

@@ -28,7 +28,7 @@ from proofs import limits as L
 __all__ = [
     "PROG", "EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "EXIT_UNAVAILABLE",
     "UsageError", "Unavailable", "Parser", "ParseError", "add_subcommand",
-    "format_option", "setting_options", "seed_option",
+    "format_option", "setting_options", "seed_option", "arithmetic_options", "parse_precision", "ARITHMETICS",
     "STRATEGIES", "STRATEGY_LETTERS", "TASKS",
     "parse_strategy", "parse_task", "parse_task_angle", "choice", "parse_count", "parse_dimension", "parse_range",
     "parse_shots", "parse_n_ft", "exact_real", "parse_sigma2", "parse_scale", "parse_samples",
@@ -40,6 +40,7 @@ PROG = "icl-finetune"
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNAVAILABLE = 0, 1, 2, 3
 
 STRATEGIES = ("pretrain", "full", "value", "value-fewshot")
+ARITHMETICS = ("exact", "float", "mp")
 STRATEGY_LETTERS = dict(zip("abcd", STRATEGIES))
 TASKS = ("target", "opposite")
 
@@ -176,9 +177,21 @@ def setting_options(sub: argparse.ArgumentParser, *, curve: bool) -> None:
                      help="strategy full's free scale: V's last row carries C theta0 on the x block "
                           "and Q_00 = 1/C (default: 1)")
     sub.add_argument("--Sigma", metavar="FILE", default=None, type=argtype(parse_file_name, "--Sigma"),
-                     help="JSON file with the d x d covariance of x (default: identity)")
+                     help="JSON or .npy file with the d x d covariance of x (default: identity)")
     sub.add_argument("--theta0", metavar="FILE", default=None, type=argtype(parse_file_name, "--theta0"),
-                     help="JSON file with the target task theta0, d numbers (default: e_1)")
+                     help="JSON or .npy file with the target task theta0, d numbers (default: e_1)")
+    arithmetic_options(sub)
+
+
+def arithmetic_options(sub: argparse.ArgumentParser) -> None:
+    """``--arithmetic exact|float|mp`` and ``--precision DIGITS`` (mp's significant digits)."""
+    sub.add_argument("--arithmetic", metavar="{exact,float,mp}", default=None,
+                     type=argtype(lambda t, o: choice(o, ARITHMETICS)(t), "--arithmetic"),
+                     help=f"how the closed form is evaluated: exact rationals (default for d <= {L.MAX_EXACT_D}, "
+                          f"only there), float64 (default above) or mpmath (d <= {L.MAX_MP_D})")
+    sub.add_argument("--precision", metavar="DIGITS", default=None, type=argtype(parse_precision, "--precision"),
+                     help=f"significant digits of --arithmetic mp, 1 to {L.MAX_PRECISION} "
+                          f"(default {L.DEFAULT_PRECISION}; implies mp)")
 
 
 # ----------------------------------------------------------------------------- values
@@ -292,7 +305,13 @@ def parse_count(text: str, option: str, *, allow_inf: bool = False, minimum: int
 def parse_dimension(text: str, option: str = "--d") -> int:
     """The dimension d of x: an integer 1 <= d <= :data:`proofs.limits.MAX_D`."""
     return parse_count(text, option, minimum=1, maximum=L.MAX_D,  # type: ignore[return-value]
-                       why="exact arithmetic grows fast with d")
+                       why="dense d x d float64 arrays")
+
+
+def parse_precision(text: str, option: str = "--precision") -> int:
+    """mpmath's significant decimal digits: an integer 1 <= DIGITS <= :data:`proofs.limits.MAX_PRECISION`."""
+    return parse_count(text, option, minimum=1, maximum=L.MAX_PRECISION,  # type: ignore[return-value]
+                       why="mpmath's cost grows with the digits")
 
 
 def parse_shots(text: str, option: str) -> int | None:

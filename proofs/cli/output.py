@@ -263,12 +263,45 @@ def latex_document(body: str, title: str | None = None) -> str:
 
 # ----------------------------------------------------------------------------- params
 
+def arithmetic_label(result: Any) -> str:
+    """``exact``, ``float64`` or ``mpmath (50 digits)``: which arithmetic gave ``result``."""
+    arith = getattr(result, "arithmetic", "exact") or "exact"
+    prec = getattr(result, "precision", None)
+    return {"exact": "exact", "float": "float64"}.get(arith, f"mpmath ({prec} digits)")
+
+
+def warn(result: Any) -> None:
+    """A result's one-line warning (an ill-conditioned Sigma), on standard error."""
+    text = getattr(result, "warning", None)
+    if text:
+        note(text)
+
+
+def _numeric(result: Any) -> bool:
+    return (getattr(result, "arithmetic", "exact") or "exact") != "exact"
+
+
+def _rows(M: Any) -> list[list[Any]]:
+    return M.tolist()
+
+
+def numeric_matrix_text(M: Any) -> str:
+    """A float64 or mpmath matrix as text: numpy's layout, summarised beyond 12 x 12."""
+    import numpy as np
+    a = np.array(_rows(M), dtype=np.float64)
+    return np.array2string(a, precision=10, threshold=144, edgeitems=3, max_line_width=100)
+
+
 def params_text(strategy: str, result: Any, unicode: bool = True) -> str:
     free = list(getattr(result, "free", []) or [])
-    parts = [f"strategy: {strategy}", "", "V =", expr_text(result.V, unicode), "",
-             "Q =", expr_text(result.Q, unicode), "",
+    show = numeric_matrix_text if _numeric(result) else (lambda M: expr_text(M, unicode))
+    parts = [f"strategy: {strategy}", "", "V =", show(result.V), "",
+             "Q =", show(result.Q), "",
              "free: " + (", ".join(free) if free else "none"),
              "convention: " + str(getattr(result, "convention", "") or "none")]
+    if getattr(result, "arithmetic", None) is not None and getattr(result, "V", None) is not None \
+            and not getattr(result.V, "is_MatrixExpr", False) and getattr(result.V, "shape", None):
+        parts.append("arithmetic: " + arithmetic_label(result))
     return "\n".join(parts) + "\n"
 
 
@@ -286,16 +319,26 @@ def params_latex(strategy: str, result: Any) -> str:
 
 
 def params_json(strategy: str, result: Any, symbols: dict[str, str] | None) -> str:
-    return dump_json({
-        "strategy": strategy,
-        "V": matrix_json(result.V),
-        "Q": matrix_json(result.Q),
-        "V_float": matrix_floats(result.V),
-        "Q_float": matrix_floats(result.Q),
+    if _numeric(result):
+        import numpy as np
+        V, Q = (np.array(_rows(M), dtype=np.float64).tolist() for M in (result.V, result.Q))
+        out: dict[str, Any] = {"strategy": strategy, "V": V, "Q": Q, "V_float": V, "Q_float": Q}
+        if result.arithmetic == "mp":
+            ctx_str = (lambda x: x.context.nstr(x, result.precision)) if hasattr(result.V[0, 0], "context") else str
+            out["V_digits"] = [[ctx_str(x) for x in row] for row in _rows(result.V)]
+            out["Q_digits"] = [[ctx_str(x) for x in row] for row in _rows(result.Q)]
+    else:
+        out = {"strategy": strategy, "V": matrix_json(result.V), "Q": matrix_json(result.Q),
+               "V_float": matrix_floats(result.V), "Q_float": matrix_floats(result.Q)}
+    out.update({
         "free": [str(f) for f in (getattr(result, "free", []) or [])],
         "convention": str(getattr(result, "convention", "") or ""),
         "symbols": dict(symbols or {}),
     })
+    if out["V_float"] is not None:  # a concrete setting: say how it was evaluated
+        out["arithmetic"] = getattr(result, "arithmetic", "exact") or "exact"
+        out["precision"] = getattr(result, "precision", None)
+    return dump_json(out)
 
 
 # ----------------------------------------------------------------------------- curve
@@ -305,8 +348,13 @@ def curve_text(strategy: str, task: str, result: Any, settings: dict[str, Any]) 
     theta = {"target": "theta0", "opposite": "-theta0"}.get(task, f"theta0 rotated by {settings.get('task_angle')}")
     lines = [f"# strategy {strategy}, task {task} (theta = {theta}); {shown}",
              f"{'n':>6}  error"]
-    lines += [f"{int(n):>6}  {fmt_float(e)}" for n, e in zip(result.n, result.error)]
-    lines.append(f"{'limit':>6}  {fmt_float(result.limit)}   (n -> infinity)")
+    digits = getattr(result, "digits", None) or []
+    if digits:  # mpmath: every digit asked for
+        lines += [f"{int(n):>6}  {s}" for n, s in zip(result.n, digits)]
+        lines.append(f"{'limit':>6}  {result.limit_digits}   (n -> infinity)")
+    else:
+        lines += [f"{int(n):>6}  {fmt_float(e)}" for n, e in zip(result.n, result.error)]
+        lines.append(f"{'limit':>6}  {fmt_float(result.limit)}   (n -> infinity)")
     return "\n".join(lines) + "\n"
 
 
@@ -318,18 +366,35 @@ def curve_json(strategy: str, task: str, result: Any, settings: dict[str, Any]) 
         "error": [to_float(e) for e in result.error],
         "limit": to_float(result.limit),
         "settings": settings,
+        "arithmetic": getattr(result, "arithmetic", "exact") or "exact",
+        "precision": getattr(result, "precision", None),
+        **({"digits": list(result.digits), "limit_digits": result.limit_digits}
+           if getattr(result, "digits", None) else {}),
+        **({"condition": result.condition} if getattr(result, "condition", None) is not None else {}),
     })
 
 
 # ----------------------------------------------------------------------------- error
 
-def error_text(value: Any, n: int, unicode: bool = True) -> str:
+def error_text(value: Any, n: int, unicode: bool = True, arithmetic: str = "exact",
+               precision: int | None = None) -> str:
+    if arithmetic == "float":
+        return f"error E(V, Q, n={n}; theta) in float64:\n= {fmt_float(value)}\n"
+    if arithmetic == "mp":
+        return (f"error E(V, Q, n={n}; theta) in mpmath ({precision} digits):\n"
+                f"= {value.context.nstr(value, precision)}\n")
     return (f"exact error E(V, Q, n={n}; theta):\n{expr_text(value, unicode)}\n"
             f"= {fmt_float(value)}\n")
 
 
-def error_json(value: Any) -> str:
-    return dump_json({"error": to_float(value), "exact": expr_json(value)})
+def error_json(value: Any, arithmetic: str = "exact", precision: int | None = None) -> str:
+    if arithmetic == "float":
+        return dump_json({"error": to_float(value), "arithmetic": "float", "precision": None})
+    if arithmetic == "mp":
+        return dump_json({"error": to_float(value), "arithmetic": "mp", "precision": precision,
+                          "digits": value.context.nstr(value, precision)})
+    return dump_json({"error": to_float(value), "exact": expr_json(value), "arithmetic": "exact",
+                      "precision": None})
 
 
 # ----------------------------------------------------------------------------- verify

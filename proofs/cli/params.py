@@ -5,7 +5,7 @@ import argparse
 from typing import Any
 
 from proofs.cli import options as O
-from proofs.cli.inputs import setting, strategy_of
+from proofs.cli.inputs import arithmetic_of, setting, strategy_of
 
 FORMATS = ("text", "latex", "json")
 
@@ -30,7 +30,11 @@ def run(args: argparse.Namespace) -> int:
     from proofs import api
     from proofs.cli import output as F
     d, Sigma, theta0 = setting(args, need_d=False)
-    if d is not None and args.Sigma and args.m is not None and args.sigma2 is None:
+    arithmetic, precision = arithmetic_of(args, d) if d is not None else (None, None)
+    if arithmetic in ("float", "mp") and args.sigma2 is None:
+        raise O.UsageError(f"--sigma2: needed with {arithmetic} arithmetic (d = {d}; a symbolic sigma^2 needs "
+                           f"exact arithmetic, d <= 10); give a value, e.g. --sigma2 0.1")
+    if d is not None and arithmetic == "exact" and args.Sigma and args.m is not None and args.sigma2 is None:
         # measured: a 3x3 --Sigma with --m 7 and sigma2 symbolic runs for minutes (every entry a
         # rational function of sigma to simplify); with --sigma2 given, d = 10 takes seconds
         raise O.UsageError("--sigma2: needed with a --Sigma file and a finite --m (the exact entries "
@@ -41,7 +45,8 @@ def run(args: argparse.Namespace) -> int:
         sigma2=None if args.sigma2 is None else O.exact(args.sigma2),
         m=args.m, n_ft=args.n_ft,
         scale=O.exact(args.scale) if args.scale is not None else 1,
-        Sigma=Sigma, theta0=theta0)
+        Sigma=Sigma, theta0=theta0, arithmetic=arithmetic, precision=precision)
+    F.warn(result)
     if args.format == "json":
         F.write(F.params_json(label, result, api.table_symbols()))
     elif args.format == "latex":

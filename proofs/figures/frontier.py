@@ -167,19 +167,22 @@ def _closeness(cfg: FrontierFigureConfig, theory: dict, trained: dict) -> list[d
     return rows
 
 
-def draw_frontier(cfg: FrontierFigureConfig, theory: dict, trained: dict, paths: list[Path]) -> None:
-    """The two panels, saved to every path (format from the suffix)."""
+def draw_frontier(cfg: FrontierFigureConfig, theory: dict, trained: dict, paths: list[Path]) -> Any:
+    """The two panels, saved to every path (format from the suffix); returns the figure.
+
+    Where two of (a)-(d) fall on one point ((c) and (d) share their zero-shot error, and on
+    -theta_0 their few-shot errors differ by a few per cent), (c) is drawn as a larger open
+    marker around (d)'s. The lambda labels are placed where they touch no marker
+    (:func:`proofs.figures.layout.place_label`)."""
     import matplotlib
     from matplotlib.collections import LineCollection
     from matplotlib.colors import LogNorm
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
 
-    from proofs.figures.draw import STYLE
+    from proofs.figures.draw import RC, STYLE, log_axis
+    from proofs.figures.layout import place_label, renderer_of
     F = theory["frontier"]
-    rc = {"font.size": 9, "axes.titlesize": 10, "axes.labelsize": 9, "legend.fontsize": 7.5,
-          "xtick.labelsize": 8, "ytick.labelsize": 8, "mathtext.fontset": "cm", "font.family": "serif",
-          "pdf.fonttype": 42, "savefig.bbox": "tight"}
     lam = theory["lambda"]
     inner = slice(1, len(lam) - 1)
     norm = LogNorm(vmin=cfg.curve_range[0], vmax=cfg.curve_range[1])
@@ -187,8 +190,10 @@ def draw_frontier(cfg: FrontierFigureConfig, theory: dict, trained: dict, paths:
     ylabels = {"target": rf"${cfg.n_ft}$-shot error on $\theta_0$",
                "opposite": rf"${cfg.n_ft}$-shot error on $-\theta_0$"}
     titles = {"target": r"target task $\theta_0$", "opposite": r"opposite task $-\theta_0$"}
-    with matplotlib.rc_context(rc):
-        fig = Figure(figsize=(7.4, 3.3), constrained_layout=True)
+    #: (c) open and larger, so that (d) drawn on it stays visible
+    size = {"pretrain": 6.5, "full": 6.5, "value": 10.0, "value-fewshot": 5.5}
+    with matplotlib.rc_context(RC):
+        fig = Figure(figsize=(7.4, 3.9), constrained_layout=True)
         axes = fig.subplots(1, 2)
         for k, (ax, task) in enumerate(zip(axes, TASKS), start=1):
             col = ("few_shot_target", "few_shot_opposite")[k - 1]
@@ -199,52 +204,69 @@ def draw_frontier(cfg: FrontierFigureConfig, theory: dict, trained: dict, paths:
             lc.set_array(np.sqrt(lam[inner][:-1] * lam[inner][1:]))
             ax.add_collection(lc)
             # the two ends: lambda -> 0+ is (d) (marked below); lambda -> oo the few-shot loss alone
-            ax.plot([x[-1]], [y[-1]], marker="*", ms=9, color=cmap(1.0), mec="k", mew=0.5, ls="none", zorder=4)
+            ax.plot([x[-1]], [y[-1]], marker="*", ms=9, color=cmap(1.0), mec="k", mew=0.5, ls="none", zorder=4,
+                    gid="lambda -> oo")
             for s in F.strategies:
                 color, marker, _ = STYLE[s.label]
                 v = s.floats()
-                ax.plot([v[0]], [v[k]], marker=marker, ms=6.5, color=color, mec="k", mew=0.5, ls="none", zorder=5)
-            last = None
+                hollow = s.label == "value"
+                ax.plot([v[0]], [v[k]], marker=marker, ms=size[s.label], color=color,
+                        mfc="none" if hollow else color, mec=color if hollow else "k", mew=1.4 if hollow else 0.5,
+                        ls="none", zorder=5 if hollow else 6, gid=s.label)
+            at = np.array([theory["at"][lam_t] for lam_t in trained]).reshape(-1, 3)
+            ax.plot(at[:, 0], at[:, k], marker="o", ms=2.2, color="k", ls="none", zorder=3,
+                    gid="theory at the trained lambda")
             for lam_t, t in trained.items():
                 c = cmap(norm(lam_t))
                 ax.errorbar([t["mean"][0]], [t["mean"][k]], xerr=[2 * t["stderr"][0]], yerr=[2 * t["stderr"][k]],
-                            fmt="o", ms=4.2, mfc="white", mec=c, ecolor=c, mew=1.3, elinewidth=1.0, capsize=2,
-                            zorder=6)
-                th = theory["at"][lam_t]
-                crowded = last is not None and abs(math.log10(th[0]) - last) < 0.4  # labels apart
-                last = math.log10(th[0])
-                below = (0, -13) if task == "target" else (6, -10)
-                ax.annotate(rf"$\lambda={lam_t:g}$", (th[0], th[k]), textcoords="offset points",
-                            xytext=(0, 8) if crowded else below, ha="center" if task == "target" or crowded
-                            else "left", fontsize=6.5, color="0.25")
+                            fmt="o", ms=4.6, mfc="none", mec=c, ecolor=c, mew=1.3, elinewidth=1.0, capsize=2,
+                            zorder=7, gid=f"trained lambda={lam_t:g}")
             ax.axhline(cfg.sigma2, color="0.5", lw=0.8, ls=":", zorder=1)
             ax.axvline(cfg.sigma2, color="0.5", lw=0.8, ls=":", zorder=1)
             ax.set_xscale("log")
             ax.set_yscale("log")
+            log_axis(ax.xaxis)
+            log_axis(ax.yaxis)
             ax.set_xlabel(r"zero-shot error on $\theta_0$")
             ax.set_ylabel(ylabels[task])
             ax.set_title(titles[task])
             ax.grid(True, which="major", lw=0.4, color="0.88")
             allx = np.concatenate([x, [s.floats()[0] for s in F.strategies], [cfg.sigma2]])
             ally = np.concatenate([y, [s.floats()[k] for s in F.strategies], [cfg.sigma2]])
-            ax.set_xlim(allx.min() / 1.3, allx.max() * 1.3)
-            ax.set_ylim(ally.min() / 1.3, ally.max() * 1.7)  # room for the labels above the curve
+            ax.set_xlim(allx.min() / 1.3, allx.max() * 1.6)
+            ax.set_ylim(ally.min() / 1.3, ally.max() * 1.8)  # room for the labels above the curve
         cb = fig.colorbar(matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap), ax=axes, shrink=0.85, pad=0.02)
         cb.set_label(r"weight $\lambda$ of the few-shot loss")
-        handles = [Line2D([], [], color=STYLE[s][0], marker=STYLE[s][1], mec="k", mew=0.5, ls="none", ms=6,
-                          label=STYLE[s][2]) for s in ("pretrain", "full", "value", "value-fewshot")]
-        handles += [Line2D([], [], color=cmap(0.55), lw=2, label=r"theory, $\lambda \in (0, \infty)$ "
-                                                                   r"($\lambda \to 0^+$: (d))"),
+        labels = {"pretrain": "(a) pretrain", "full": "(b) full",
+                  "value": "(c) value (open marker: (d) can lie inside)", "value-fewshot": "(d) value-fewshot = curve at "
+                  r"$\lambda \to 0^+$"}
+        handles = []
+        for s in ("pretrain", "full", "value", "value-fewshot"):
+            hollow = s == "value"
+            handles.append(Line2D([], [], color=STYLE[s][0], marker=STYLE[s][1], mfc="none" if hollow else STYLE[s][0],
+                                  mec=STYLE[s][0] if hollow else "k", mew=1.2 if hollow else 0.5, ls="none",
+                                  ms=7 if hollow else 6, label=labels[s]))
+        handles += [Line2D([], [], color=cmap(0.55), lw=2, label=r"exact trade-off: value fine-tuning on the mixed "
+                                                                   r"loss, $0 < \lambda < \infty$ (colour)"),
                     Line2D([], [], color=cmap(1.0), marker="*", mec="k", mew=0.5, ms=9, ls="none",
-                           label=r"$\lambda \to \infty$: few-shot loss only"),
-                    Line2D([], [], color="0.3", marker="o", mfc="white", ls="none", ms=4.5,
-                           label=rf"trained (mean $\pm$ 2 s.e., {cfg.seeds} seeds)"),
+                           label=r"$\lambda \to \infty$: the few-shot loss alone"),
+                    Line2D([], [], color="0.3", marker="o", mfc="none", ls="none", ms=4.6,
+                           label=rf"trained at the labelled $\lambda$: mean of {cfg.seeds} seeds, bars 2 s.e. "
+                                 r"(inside the marker)"),
+                    Line2D([], [], color="k", marker="o", ms=2.2, ls="none",
+                           label=r"exact trade-off at the labelled $\lambda$"),
                     Line2D([], [], color="0.5", lw=0.8, ls=":", label=r"noise level $\sigma^2$")]
-        fig.legend(handles=handles, loc="outside lower center", ncol=4, frameon=False)
+        fig.legend(handles=handles, loc="outside lower center", ncol=2, frameon=False)
         fig.suptitle(r"Value fine-tuning on $\mathcal{E}(0;\theta_0) + \lambda\,\mathcal{E}(n_{\mathrm{ft}};\theta_0)$: "
-                     rf"$d={cfg.d}$, $n_{{\mathrm{{ft}}}}={cfg.n_ft}$, $m=\infty$, $\sigma^2={cfg.sigma2:g}$",
-                     fontsize=9.5)
+                     rf"$d={cfg.d}$, $n_{{\mathrm{{ft}}}}={cfg.n_ft}$, derived pretrained model ($m=\infty$), "
+                     rf"$\sigma^2={cfg.sigma2:g}$", fontsize=9.5)
+        renderer = renderer_of(fig)  # the layout settled: the labels are placed in display units
+        for k, (ax, task) in enumerate(zip(axes, TASKS), start=1):
+            for lam_t in trained:
+                th = theory["at"][lam_t]
+                place_label(ax, rf"$\lambda={lam_t:g}$", (th[0], th[k]), renderer, fontsize=6.5, color="0.25")
         save_figure(fig, paths)
+    return fig
 
 
 def make_frontier_figure(out: Path | str, seed: int = 0, quick: bool = False, progress: bool = True, *,

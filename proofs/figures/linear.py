@@ -6,6 +6,15 @@ the derived optima (``proofs.api.curve``, at the m and n_ft the training used, a
 strategy ``full`` at the scale the trained model reached). Points: the trained models'
 Monte Carlo errors with error bars (two standard errors). One colour per strategy.
 
+Strategy ``query-key`` (Q alone on the zero-shot loss; a result beyond the paper,
+:mod:`proofs.results.query_key_zero_shot`) is fine-tuned from the *derived* pretrained
+parameters ``(V_hat, Q_hat)``, not from the trained pretrained model: at ``V_hat``,
+``v_0 = 0`` and ``v_x = 0``, so the zero-shot prediction is 0 whatever Q is, every gradient
+in Q vanishes and Q stays at ``Q_hat`` (the theory curve is (a)'s). From the trained
+pretrained model, whose ``v_x`` is small but not 0 (about 1e-3), the zero-shot minimiser has
+``Q_00 ~ 1/|v_x|`` (the result's last check): training drives Q far off and the few-shot
+errors to hundreds or thousands, a property of the numerical start, not of the strategy.
+
 :func:`make_figure` trains (or reloads checkpoints), evaluates and draws the figure in the
 one file named; the closeness report (:mod:`proofs.figures.report`) and one checkpoint per
 training stage are written only when asked for. matplotlib and tqdm are imported only when
@@ -20,7 +29,13 @@ from pathlib import Path
 
 import numpy as np
 
-from numeric.training.protocol import Protocol, run_protocol
+from dataclasses import replace
+
+from numeric.training.checkpoint import load_checkpoint, save_checkpoint
+from numeric.training.data import make_dataset
+from numeric.training.evaluate import fast_error_curve
+from numeric.training.protocol import TASKS, Protocol, ProtocolResult, run_protocol
+from numeric.training.train import finetune
 from proofs.figures import closeness as C
 from proofs.figures.draw import THEORY_STRATEGIES, draw
 from proofs.figures.report import FigureReport, closeness_report
@@ -100,9 +115,17 @@ def make_figure(out: Path, seed: int, quick: bool, progress: bool = True, *,
         warnings.append(why)
     if checkpoints is not None:
         checkpoints.mkdir(exist_ok=True)
+    qk = "query-key" in protocol.strategies
+    if qk and why:
+        warnings.append("query-key: not trained (it starts from the derived pretrained parameters, and there is "
+                        "no theory)")
+    first = replace(protocol, strategies=tuple(s for s in protocol.strategies if s != "query-key")) if qk \
+        else protocol
     with tqdm(total=protocol.total_steps, desc="training", unit="step", disable=not progress,
               file=sys.stderr, dynamic_ncols=True, leave=False) as bar:
-        result = run_protocol(protocol, int(seed), progress=bar.update, checkpoint_dir=checkpoints, reuse=reuse)
+        result = run_protocol(first, int(seed), progress=bar.update, checkpoint_dir=checkpoints, reuse=reuse)
+        if qk and not why:
+            _query_key_from_derived(result, protocol, int(seed), bar.update, checkpoints, reuse)
     for model in result.models.values():
         warnings.extend(model.warnings)
     scales = {"full": C.fit_full_scale(result.models["full"].V, result.models["full"].Q, protocol.theta0)} \
@@ -115,11 +138,57 @@ def make_figure(out: Path, seed: int, quick: bool, progress: bool = True, *,
         theory[name] = theory_for(protocol, name, scales.get(name, 1.0))
     report = closeness_report(result, theory, scales)
     report["warnings"] = warnings
-    draw(result, theory, [out])
+    fig = draw(result, theory, [out])
     if closeness is not None:
         closeness.write_text(json.dumps(report, indent=1, allow_nan=True) + "\n", encoding="utf-8")
     rep = FigureReport([out], closeness, list(result.checkpoints.values()), report, time.perf_counter() - t0,
-                       warnings)
+                       warnings, fig)
     if echo:
         sys.stderr.write(rep.summary() + "\n")
     return rep
+
+
+def _query_key_from_derived(result: ProtocolResult, protocol: Protocol, seed: int, progress,
+                            checkpoints: Path | None, reuse: bool) -> None:
+    """Fine-tune Q alone on the zero-shot loss from the derived pretrained ``(V_hat, Q_hat)`` (at
+    the protocol's m), evaluate it like the others, and add it to ``result`` (in place; its
+    checkpoint ``query-key.npz`` is written or, with ``reuse``, reloaded when made from the same
+    settings and seed). The streams are drawn from ``SeedSequence([seed, 1])``, apart from
+    :func:`run_protocol`'s."""
+    from proofs.figures.theory import theory_for
+    pre = theory_for(protocol, "pretrain")["params"]
+    V0 = np.array(np.asarray(pre.V.evalf()).tolist(), dtype=float)
+    Q0 = np.array(np.asarray(pre.Q.evalf()).tolist(), dtype=float)
+    cfg = protocol.finetune_config("query-key")
+    key = json.dumps({"protocol": protocol.to_dict(), "seed": seed, "stage": "query-key from derived"},
+                     sort_keys=True)
+    path = None if checkpoints is None else checkpoints / "query-key.npz"
+    s_data, s_train, s_eval = np.random.SeedSequence([seed, 1]).spawn(3)
+    model = None
+    if reuse and path is not None and path.is_file():
+        try:
+            old = load_checkpoint(path)
+        except ValueError:
+            old = None
+        if old is not None and old.config.get("protocol_key") == key:
+            model, seconds = old, 0.0
+            progress(cfg.optim.steps)
+    if model is None:
+        t0 = time.perf_counter()
+        data = make_dataset(np.random.default_rng(s_data), theta=protocol.theta0, size=protocol.dataset_size,
+                            sigma2=protocol.sigma2, Sigma=protocol.Sigma)
+        model = finetune(V0, Q0, cfg, np.random.default_rng(s_train), data=data, progress=progress)
+        seconds = time.perf_counter() - t0
+        model.config["protocol_key"] = key
+        model.config["start"] = "derived pretrained parameters"
+        if path is not None:
+            result.checkpoints["query-key"] = save_checkpoint(path, model)
+    elif path is not None:
+        result.checkpoints["query-key"] = path
+    result.models["query-key"] = model
+    result.seconds["query-key"] = seconds
+    for task, s in zip(TASKS, s_eval.spawn(len(TASKS))):
+        result.errors[task]["query-key"] = fast_error_curve(
+            model.V, model.Q, result.theta(task), protocol.ns, sigma2=protocol.sigma2, Sigma=protocol.Sigma,
+            samples=protocol.eval_samples, seed=np.random.default_rng(s))
+    result.protocol = protocol

@@ -32,6 +32,8 @@ class FigureReport:
     closeness: dict
     seconds: float
     warnings: list[str] = field(default_factory=list)
+    #: the matplotlib figure drawn (for :func:`proofs.figures.layout.layout_problems`)
+    figure: Any = field(default=None, repr=False)
 
     def summary(self) -> str:
         """A few lines for the terminal: per strategy the parameter distance and the error gaps."""
@@ -76,7 +78,9 @@ def closeness_report(result: ProtocolResult, theory: dict[str, dict | None], sca
     pre = result.models["pretrain"]
     for name, model in result.models.items():
         th = theory.get(name)
-        entry: dict[str, Any] = {"seconds": model.seconds, "final_loss": model.final_loss,
+        entry: dict[str, Any] = {"start": "derived pretrained parameters" if name == "query-key" else
+                                 ("small random initialisation" if name == "pretrain" else "trained pretrain"),
+                                 "seconds": model.seconds, "final_loss": model.final_loss,
                                  "V_last_row": model.V[-1].tolist(), "scale": scales.get(name)}
         errors = {}
         for task in TASKS:
@@ -94,14 +98,15 @@ def closeness_report(result: ProtocolResult, theory: dict[str, dict | None], sca
                                            exact=mc.exact, limit_trained=lim, limit_theory=float(cv.limit))
         entry["errors"] = errors
         if th is None:
-            entry["theory"] = None if name in THEORY_STRATEGIES else "no derivation (contrast case)"
+            entry["theory"] = None if name in THEORY_STRATEGIES else "no derivation"
             entry["parameters"] = None
         else:
             prm = th["params"]
             Vr, Qr = _as_float_matrix(prm.V), _as_float_matrix(prm.Q)
             extra = {}
             if name != "pretrain" and pre_ref is not None:
-                extra = dict(V_start=pre.V, Q_start=pre.Q, V_ref_start=pre_ref[0], Q_ref_start=pre_ref[1])
+                V_start, Q_start = pre_ref if name == "query-key" else (pre.V, pre.Q)
+                extra = dict(V_start=V_start, Q_start=Q_start, V_ref_start=pre_ref[0], Q_ref_start=pre_ref[1])
             entry["parameters"] = C.parameter_distance(model.V, model.Q, Vr, Qr, free=list(prm.free), **extra)
             entry["parameters"]["derived_V_last_row"] = Vr[-1].tolist()
         models[name] = entry

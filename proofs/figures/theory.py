@@ -6,7 +6,7 @@ import numpy as np
 
 from numeric.training.protocol import TASKS, Protocol
 
-__all__ = ["theory_for", "probe_theory"]
+__all__ = ["theory_for", "probe_theory", "derivable"]
 
 
 def _api():
@@ -20,6 +20,15 @@ def _kwargs(protocol: Protocol) -> dict:
                 theta0=protocol.theta0.tolist())
 
 
+def derivable(strategy: str):
+    """What :mod:`proofs.api` derives for a figure's strategy: its name, or for ``query-key``
+    (not one of the paper's strategies) the spec of :mod:`proofs.results._beyond`."""
+    if strategy == "query-key":
+        from proofs.results._beyond import query_key_spec
+        return query_key_spec()
+    return strategy
+
+
 def theory_for(protocol: Protocol, strategy: str, scale: float = 1.0) -> dict:
     """The derivation's curves (per task) and parameters for ``strategy``, via :mod:`proofs.api`.
 
@@ -27,6 +36,7 @@ def theory_for(protocol: Protocol, strategy: str, scale: float = 1.0) -> dict:
     """
     api = _api()
     kw = _kwargs(protocol)
+    strategy = derivable(strategy)
     curves = {task: api.curve(strategy, task, list(protocol.ns), scale=scale, **kw) for task in TASKS}
     params = api.params(strategy, scale=scale, **kw)
     return {"curves": curves, "params": params}

@@ -1,0 +1,222 @@
+r"""The minimiser set of a quadratic spec at a concrete setting: the answer where the symbolic
+derivation has no closed form (``Q_xx`` reaching the loss).
+
+At a concrete setting (d, Sigma, theta_0, sigma^2, m) the loss of a spec that trains V's last
+row or Q's blocks (``Q_xx`` included) is an explicit quadratic in the trained entries ``u``
+(:func:`symbolic.explicit.explicit_quadratic`, built from the Wick derivation):
+
+    L(u) = u^T A u - 2 b^T u + c,        A symmetric positive semi-definite.
+
+Its minimisers are the solutions of ``A u = b``: one point when A is nonsingular, else the
+affine family ``u* + null(A)``.  Gradient descent from the start ``u_0`` moves along
+``grad L = 2 (A u - b)``, which lies in range(A) (b does, for a loss bounded below), so it
+converges to the one minimiser in ``u_0 + range(A)``:
+
+    u* = u_0 + R (R^T A R)^{-1} R^T (b - A u_0),        R a basis of range(A)
+
+(= ``u_0 + A^+ (b - A u_0)``): the start's component along null(A), the *free directions*,
+never moves.  A second stage (``then``) minimises its own quadratic ``L_2`` over the family,
+``u = u* + N t`` (N a basis of null(A)), by the same rule from ``t = 0``.
+
+Arithmetic: ``exact`` (SymPy rationals: rank, null space and solve exact) at small d,
+``float`` (float64) above: an eigen-decomposition of A gives rank and free directions while A
+has at most :data:`EIGH_MAX` rows; above that the point is found by MINRES on
+``A x = b - A u_0`` from ``x = 0`` (its iterates stay in range(A), so it converges to the same
+``u*``), and uniqueness is checked only through the residual, not by counting the rank.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+__all__ = ["ConcreteSolution", "concrete_minimiser", "needs_concrete", "free_text", "EIGH_MAX"]
+
+#: largest number of trained entries for which the float path eigen-decomposes A (d = 32 for Q_xx)
+EIGH_MAX = 1100
+#: relative eigenvalue threshold of the float rank (times the largest eigenvalue)
+RANK_RTOL = 1e-10
+
+
+@dataclass
+class ConcreteSolution:
+    """The point gradient descent from the start reaches, at one concrete setting.
+
+    ``V``, ``Q``: (d+2) x (d+2) (SymPy matrices when ``arithmetic == "exact"``, float64 arrays
+    otherwise); ``u`` the trained entries (``names``); ``unique``: the loss has one minimiser
+    (None: not determined, float above :data:`EIGH_MAX` entries); ``free_directions``: a basis
+    of the directions along which the loss is flat (each a dict name -> entry, nonzero entries
+    only); ``unreached``: trained blocks the loss does not see at all; ``loss`` and
+    ``start_loss`` the loss at u and at the start; ``residual``: max |A u - b| (0 when exact)."""
+
+    V: Any
+    Q: Any
+    u: Any
+    names: tuple[str, ...]
+    arithmetic: str
+    unique: bool | None
+    free_directions: list[dict[str, Any]] = field(default_factory=list)
+    unreached: list[str] = field(default_factory=list)
+    loss: Any = None
+    start_loss: Any = None
+    residual: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def convention(self) -> str:
+        out = ("at this setting only (d, Sigma, theta_0, sigma^2, m given): the minimiser of the explicit quadratic "
+               "loss in the trained entries; ")
+        if self.unique:
+            out += "the minimiser is unique"
+        elif self.unique is None:
+            out += ("gradient descent from the start reaches start + A^+ (b - A start), found by MINRES "
+                    "(uniqueness not counted at this size)")
+        else:
+            out += (f"the minimisers form an affine family with {len(self.free_directions)} free direction(s); "
+                    "gradient descent from the start reaches start + (projection onto range(A)), which keeps "
+                    "the start's component along the free directions: that point is reported")
+        for note in self.notes:
+            out += "; " + note
+        return out
+
+
+def needs_concrete(spec: Any) -> bool:
+    """Whether ``spec`` trains Q_xx (and no block of V): its derivation at symbolic d may have no
+    closed form, and the concrete minimiser answers at any setting."""
+    train = getattr(spec, "train", ())
+    return "Qxx" in train and not any(b in ("v0", "vx", "vy") for b in train)
+
+
+def concrete_minimiser(spec: Any, *, d: int, Sigma: Any = None, theta0: Any = None, sigma2: Any = 0,
+                       m: Any = sp.oo, arithmetic: str = "exact") -> ConcreteSolution:
+    """The minimiser of ``spec``'s loss (and second stage) at the setting, by linear algebra on
+    the explicit quadratic (module docstring).  ``m``: None or oo for infinity."""
+    from symbolic.explicit import explicit_quadratic
+    if arithmetic not in ("exact", "float"):
+        raise ValueError(f"arithmetic: expected 'exact' or 'float', got {arithmetic!r}")
+    m = sp.oo if m is None else sp.sympify(m)
+    kw = dict(d=d, Sigma=Sigma, theta0=theta0, sigma2=sigma2, m=m, arithmetic=arithmetic)
+    q = explicit_quadratic(spec, **kw)
+    exact = arithmetic == "exact"
+    solve = _exact_stage if exact else _float_stage
+    u, N, unique, res = solve(q.A, q.b, q.start)
+    notes: list[str] = []
+    if spec.then:
+        if N is None:
+            raise ValueError(f"then: a second stage needs the free directions of the first, which are not "
+                             f"computed in float above {EIGH_MAX} trained entries")
+        if _width(N) == 0:
+            notes.append("the first loss determines every trained entry: the second stage has nothing to move")
+        else:
+            q2 = explicit_quadratic(spec, stage="then", **kw)
+            A2, b2 = q2.A, q2.b
+            if exact:
+                Nm, A2m = sp.Matrix(N), sp.Matrix(A2.tolist())
+                Ar = Nm.T * A2m * Nm
+                br = Nm.T * (sp.Matrix(list(b2)) - A2m * sp.Matrix(list(u)))
+                t, Nt, unique2, _ = _exact_stage(np.array(Ar.tolist(), dtype=object),
+                                                 np.array(list(br), dtype=object),
+                                                 np.array([sp.S.Zero] * Ar.shape[0], dtype=object))
+                u = u + np.array(list(Nm * sp.Matrix(list(t))), dtype=object)
+                N = np.array((Nm * sp.Matrix(Nt)).tolist(), dtype=object) if _width(Nt) else _empty(len(u), True)
+            else:
+                Ar = N.T @ A2 @ N
+                br = N.T @ (b2 - A2 @ u)
+                t, Nt, unique2, _ = _float_stage(Ar, br, np.zeros(Ar.shape[0]))
+                u = u + N @ t
+                N = N @ Nt if _width(Nt) else _empty(len(u), False)
+            unique = bool(unique2)
+            notes.append("the second loss is minimised inside the set of minimisers of the first, from the "
+                         "first stage's point")
+    V, Q = q.matrices(u)
+    if exact:
+        V, Q = sp.Matrix(V.tolist()), sp.Matrix(Q.tolist())
+    reached = np.array([any(q.A[i, j] != 0 for j in range(q.size)) or q.b[i] != 0 for i in range(q.size)])
+    unreached = [blk for blk, sl in q.slices.items() if not reached[sl].any()]
+    free = []
+    if N is not None:
+        for k in range(_width(N)):
+            col = N[:, k]
+            free.append({q.names[i]: col[i] for i in range(q.size) if col[i] != 0
+                         and (exact or abs(col[i]) > 1e-12)})
+    return ConcreteSolution(V, Q, u, q.names, arithmetic, unique, free, unreached,
+                            q.value(u), q.value(q.start), res, notes)
+
+
+def _width(N: Any) -> int:
+    return 0 if N is None else (N.shape[1] if hasattr(N, "shape") else len(N[0]) if len(N) else 0)
+
+
+def _empty(p: int, exact: bool) -> np.ndarray:
+    return np.zeros((p, 0), dtype=object if exact else float)
+
+
+def _exact_stage(A: np.ndarray, b: np.ndarray, u0: np.ndarray):
+    """Exact: the point of ``u0 + range(A)`` solving ``A u = b``, a basis of null(A), uniqueness."""
+    Am = sp.Matrix(A.tolist())
+    bm, u0m = sp.Matrix(list(b)), sp.Matrix(list(u0))
+    null = Am.nullspace()
+    if not null:
+        u = Am.LUsolve(bm)
+        return np.array(list(u), dtype=object), _empty(len(u0), True), True, 0.0
+    R = sp.Matrix.hstack(*Am.columnspace()) if Am.rank() else sp.zeros(Am.rows, 0)
+    r = bm - Am * u0m
+    if R.cols:
+        y = (R.T * Am * R).LUsolve(R.T * r)
+        u = u0m + R * y
+    else:
+        u = u0m
+    if any(sp.simplify(x) != 0 for x in Am * u - bm):
+        raise ValueError("the first-order conditions A u = b have no solution: the loss has no minimiser")
+    N = sp.Matrix.hstack(*null)
+    return np.array(list(u), dtype=object), np.array(N.tolist(), dtype=object), False, 0.0
+
+
+def _float_stage(A: np.ndarray, b: np.ndarray, u0: np.ndarray):
+    """Float64: the same point; eigen-decomposition up to EIGH_MAX rows, MINRES above."""
+    A = np.asarray(A, dtype=float)
+    b, u0 = np.asarray(b, dtype=float), np.asarray(u0, dtype=float)
+    r = b - A @ u0
+    scale = max(np.abs(A).max(initial=0.0), 1e-300)
+    if A.shape[0] <= EIGH_MAX:
+        w, U = np.linalg.eigh(A)
+        keep = w > RANK_RTOL * max(w.max(initial=0.0), 1e-300)
+        R = U[:, keep]
+        u = u0 + R @ ((R.T @ r) / w[keep])
+        res = float(np.abs(A @ u - b).max(initial=0.0)) / scale
+        return u, U[:, ~keep], bool(keep.all()), res
+    from scipy.sparse.linalg import minres
+    x, info = minres(A, r, rtol=1e-13, maxiter=20 * A.shape[0])
+    u = u0 + x
+    res = float(np.abs(A @ u - b).max(initial=0.0)) / scale
+    if info != 0 and res > 1e-8:
+        raise ValueError(f"MINRES did not converge (info {info}, relative residual {res:.2g})")
+    return u, None, None, res
+
+
+def free_text(sol: ConcreteSolution, limit: int = 8) -> list[str]:
+    """The ``free`` list of a concrete solution: blocks the loss does not reach, the free
+    directions (at most ``limit`` written out), and the entries that never reach the output."""
+    out = [f"{b} (does not reach the loss; kept at its start value)" for b in sol.unreached]
+    dirs = [] if sol.unreached and len(sol.free_directions) == sum(
+        1 for n in sol.names if any(n.startswith(p) for p in _prefixes(sol.unreached))) else sol.free_directions
+
+    def show(v: Any) -> str:
+        return sp.sstr(v) if sol.arithmetic == "exact" else f"{float(v):.6g}"
+    for k, direction in enumerate(dirs[:limit]):
+        terms = " + ".join(f"{show(c)}*{name}" if c != 1 else name for name, c in direction.items())
+        out.append(f"direction {k + 1}: {terms} (the loss is flat along it; gradient descent keeps the start's component)")
+    if len(dirs) > limit:
+        out.append(f"... {len(dirs) - limit} more free directions ({len(dirs)} in all)")
+    if sol.unique is None:
+        out.append("free directions not enumerated (float, more than %d trained entries)" % EIGH_MAX)
+    out.append("V[0:d+1, :] and Q[:, d+1] (never reach the output)")
+    return out
+
+
+def _prefixes(blocks: list[str]) -> list[str]:
+    names = {"v0": "v_0", "vx": "v_x", "vy": "v_y", "Q00": "Q_00", "q0x": "Q_0x", "qx0": "Q_x0",
+             "Qxx": "Q_xx", "Qy0": "Q_y0", "qyx": "Q_yx"}
+    return [names[b] for b in blocks]

@@ -1,0 +1,109 @@
+"""Float64 and mpmath evaluation of the derived closed forms against the exact reference (issue 15).
+
+The exact rationals at small d are the reference (:mod:`symbolic.evaluate`, ``arithmetic="exact"``);
+the float64 path (numpy, O(d^3)) must agree to 1e-12 relative and mpmath at 50 digits to 1e-45,
+on random rational settings at d <= 6: every strategy, the tasks theta_0, -theta_0 and an angle,
+finite and infinite m and n_ft, several n and the limit n -> oo; the derived V, Q; the error of
+given parameters.  Above d = 10 the default is float, checked against mpmath at 40 digits.
+"""
+from __future__ import annotations
+
+import mpmath
+import numpy as np
+import pytest
+import sympy as sp
+
+from proofs.curves import curve, exact_error
+from proofs.params import params
+
+STRATEGIES = ("pretrain", "full", "value", "value-fewshot")
+NS = [0, 1, 2, 7, 1000]
+
+
+def rational_setting(d: int, seed: int) -> tuple[sp.Matrix, sp.Matrix]:
+    """A random dense rational SPD Sigma = A A^T / k + I/2 and a rational theta_0."""
+    rng = np.random.default_rng(seed)
+    A = sp.Matrix(d, d, lambda i, j: sp.Rational(int(rng.integers(-4, 5)), int(rng.integers(1, 4))))
+    S = A * A.T / 3 + sp.eye(d) / 2
+    t0 = sp.Matrix([sp.Rational(int(rng.integers(-5, 6)), int(rng.integers(1, 5))) or 1 for _ in range(d)])
+    return S, t0
+
+
+def rel(a, b) -> float:
+    return abs(a - b) / max(abs(b), 1e-300)
+
+
+def mp_exact(x: sp.Expr):
+    return mpmath.mpf(sp.Rational(x).p) / sp.Rational(x).q
+
+
+CASES = [(1, 0, None, None), (2, 1, 7, 3), (4, 2, None, None), (6, 3, None, 2), (3, 4, 5, None)]
+
+
+@pytest.mark.parametrize("d, seed, m, n_ft", CASES)
+def test_float_and_mp_curves_match_exact(d, seed, m, n_ft):
+    S, t0 = rational_setting(d, seed)
+    worst_f, worst_mp = 0.0, mpmath.mpf(0)
+    tasks = ["target", "opposite"] + ([sp.pi / 3] if d > 1 and seed % 2 else [])
+    for name in STRATEGIES:
+        for task in tasks:
+            kw = dict(d=d, sigma2=sp.Rational(1, 7), m=m, n_ft=n_ft, Sigma=S, theta0=t0, scale=sp.Rational(3, 2))
+            ex = curve(name, task, NS, **kw)
+            fl = curve(name, task, NS, arithmetic="float", **kw)
+            assert ex.arithmetic == "exact" and fl.arithmetic == "float" and not fl.exact
+            for a, b in zip(fl.error + [fl.limit], ex.exact + [ex.exact_limit]):
+                worst_f = max(worst_f, rel(a, float(b)))
+            if task == "target" or d <= 2:
+                mp = curve(name, task, NS, arithmetic="mp", precision=50, **kw)
+                with mpmath.workdps(60):
+                    for a, b in zip(mp.digits + [mp.limit_digits], ex.exact + [ex.exact_limit]):
+                        ref = mp_exact(b) if b.is_Rational else mpmath.mpf(str(sp.N(b, 70)))
+                        worst_mp = max(worst_mp, abs(mpmath.mpf(a) - ref) / abs(ref))
+    assert worst_f < 1e-12, worst_f
+    assert worst_mp < 1e-45, worst_mp
+
+
+@pytest.mark.parametrize("name", STRATEGIES)
+def test_float_params_and_error_match_exact(name):
+    S, t0 = rational_setting(3, 11)
+    kw = dict(d=3, sigma2=sp.Rational(1, 10), m=9, n_ft=4, Sigma=S, theta0=t0)
+    ex, fl = params(name, **kw), params(name, arithmetic="float", **kw)
+    E = np.array(ex.V.tolist() + ex.Q.tolist(), dtype=float)
+    F = np.vstack([fl.V, fl.Q])
+    assert fl.arithmetic == "float"
+    assert np.max(np.abs(E - F)) <= 1e-12 * max(1.0, np.max(np.abs(E)))
+    for n in (0, 4):
+        e = exact_error(ex.V, ex.Q, -t0, S, sp.Rational(1, 10), n)
+        f = exact_error(fl.V, fl.Q, -t0, S, sp.Rational(1, 10), n, arithmetic="float")
+        g = exact_error(ex.V, ex.Q, -t0, S, sp.Rational(1, 10), n, arithmetic="mp", precision=50)
+        assert rel(f, float(e)) < 1e-12
+        with mpmath.workdps(60):
+            assert abs(mpmath.mpf(g) - mp_exact(e)) / abs(mp_exact(e)) < 1e-45
+
+
+def test_above_ten_the_default_is_float_and_agrees_with_mp():
+    rng = np.random.default_rng(5)
+    d = 11
+    A = rng.standard_normal((d, d))
+    S = A @ A.T / d + np.eye(d)
+    t0 = rng.standard_normal(d)
+    for name in STRATEGIES:
+        fl = curve(name, "opposite", [0, 3, 50], d=d, sigma2=0.1, m=None, n_ft=None, Sigma=S, theta0=t0)
+        mp = curve(name, "opposite", [0, 3, 50], d=d, sigma2=0.1, m=None, n_ft=None, Sigma=S, theta0=t0,
+                   arithmetic="mp", precision=40)
+        assert fl.arithmetic == "float" and mp.arithmetic == "mp"
+        for a, b in zip(fl.error + [fl.limit], mp.digits + [mp.limit_digits]):
+            assert rel(a, float(b)) < 1e-12
+    with pytest.raises(ValueError, match="exact arithmetic is limited to d <= 10"):
+        curve("value", "target", [0], d=d, sigma2=0.1, Sigma=S, arithmetic="exact")
+
+
+def test_ill_conditioned_sigma_warns_with_its_condition_number():
+    S = np.diag([1.0, 1e-10, 1.0])
+    r = curve("value", "target", [0, 5], d=3, sigma2=0.1, Sigma=S, arithmetic="float")
+    assert r.warning is not None and "condition number" in r.warning and "--precision" in r.warning
+    assert r.condition > 1e9
+    ok = curve("value", "target", [0, 5], d=3, sigma2=0.1, Sigma=np.eye(3), arithmetic="float")
+    assert ok.warning is None
+    mp = curve("value", "target", [0, 5], d=3, sigma2=0.1, Sigma=S, arithmetic="mp", precision=40)
+    assert mp.warning is None
