@@ -107,10 +107,8 @@ def structured_minimiser(loss_of: Callable[[Blocks], Poly], blocks: Blocks, X: s
     stuck = [c for c in cs if c in sol.free]
     if stuck:
         raise NotClosedForm(
-            f"Q_xx: in the span of {len(cs)} words (the start, and P a b^T R over "
-            f"{', '.join(sp.sstr(v) for v in vecs)} with P, R in {{I, Sigma^-1}}) the loss is flat along "
-            f"{len(stuck)} coefficient(s): the minimisers form an affine family at symbolic d, and the point "
-            "gradient descent reaches (start + projection onto the range of the Hessian) is not read off the span")
+            f"Q_xx: the minimisers form an affine family at symbolic d (the loss is flat along {len(stuck)} of the "
+            f"{len(cs)} coefficients of the span over {', '.join(sp.sstr(v) for v in vecs)})")
     cvals = {c: sol.values.get(c, sp.S.Zero) for c in cs}
     cand = _collect([(sp.sympify(c).xreplace(cvals), w) for c, w in terms])
     # -- the exact check: grad_{Q_xx} L = 0 as a matrix, at symbolic d

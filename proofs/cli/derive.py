@@ -66,9 +66,8 @@ def run(args: argparse.Namespace) -> int:
         if getattr(args, "numeric", False):
             return run_numeric(args, spec, m, str(exc))
         if concrete:
-            raise O.Unavailable(f"--spec: no closed form at symbolic d: {exc}; the exact minimiser at a "
-                                "concrete setting is one option away: add --d D (with --sigma2, --Sigma, "
-                                "--theta0 as needed)") from None
+            raise O.Unavailable(f"--spec: no closed form at symbolic d: {exc}; add --d D (and --sigma2, "
+                                "--Sigma, --theta0) for the exact minimiser at that setting") from None
         raise O.Unavailable(f"--spec: no closed form: {exc}") from None
     s = result.strategy
     if args.format == "json":

@@ -75,7 +75,11 @@ def note(text: str) -> None:
     text = one_line(text)
     if len(text) > MAX_NOTE:  # the middle goes: a message starts with what and ends with what to do
         head, tail = MAX_NOTE // 2, MAX_NOTE // 2 - 45
-        text = text[:head] + f" [... {len(text) - head - tail} characters ...] " + text[-tail:]
+        space = text.rfind(" ", head // 2, head)  # cut between words where there is a space to cut at
+        head = space if space > 0 else head
+        space = text.find(" ", len(text) - tail, len(text) - tail // 2)
+        tail = len(text) - space - 1 if space > 0 else tail
+        text = text[:head] + f" [... {len(text) - head - tail} characters ...] " + text[len(text) - tail:]
     try:
         stream.write(text + "\n")
         stream.flush()
