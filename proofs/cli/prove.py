@@ -14,9 +14,10 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     """Add ``prove`` and its options to ``subparsers``."""
     sub = O.add_subcommand(
         subparsers, "prove", help="derive and check every result of the paper",
-        description="Derive every result (Cor. 4.1, 4.2, Thm. 4.3, Cor. 4.4, Thm. 4.6, Prop. 4.7,\n"
-                    "Cor. 4.8, Thm. 4.9, Prop. 4.10) and check it exactly; one line each with its\n"
-                    "verdict and time. Exit status 1 if any fails.",
+        description="Derive every result of the paper (Cor. 4.1, 4.2, Thm. 4.3, Cor. 4.4, Thm. 4.6,\n"
+                    "Prop. 4.7, Cor. 4.8, Thm. 4.9, Prop. 4.10) and those beyond it,\n"
+                    "and check each exactly; one line each with its verdict and time. Exit status 1\n"
+                    "if any fails.",
         example="  icl-finetune prove\n  icl-finetune prove --verbose --format json", run=run)
     O.format_option(sub, FORMATS)
     sub.add_argument("-v", "--verbose", action="store_true", help="also print what each check checked")
