@@ -51,3 +51,23 @@ def test_dense_start_matches_an_independent_minimisation():
     assert got.V[D + 1, :] == want
     # the start matters: the minimiser from the transposed Q differs
     assert _independent(V, Q.T) != want
+
+
+def test_derive_params_curve_on_the_command_line(capsys, tmp_path):
+    """``derive --spec`` needs no --d (the start fixes it) and says the answer holds at this
+    setting only; its V's last row is the same exact point as ``params --spec``'s."""
+    import json
+
+    from test_cli_fakes import run
+    path = tmp_path / "dense.json"
+    path.write_text(json.dumps(SPEC))
+    code, out, err = run(capsys, "derive", "--spec", str(path), "--format", "json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["closed_form"] == "at this setting only" and data["setting"]["d"] == D
+    code, out2, err = run(capsys, "params", "--spec", str(path), "--sigma2", "0.1", "--format", "json")
+    assert code == 0, err
+    row = [sp.sympify(x) for x in data["V"][D + 1]]
+    assert row == [sp.sympify(x) for x in json.loads(out2)["V"][D + 1]]
+    code, out3, err = run(capsys, "curve", "--spec", str(path), "--task", "target", "--n", "0:2", "--format", "json")
+    assert code == 0, err
