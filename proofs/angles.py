@@ -35,9 +35,13 @@ def direction(theta0: sp.Matrix, Sigma: sp.Matrix) -> tuple[sp.Matrix, sp.Expr]:
     """``(w, k)`` with ``u = k w``: ``w`` the Sigma-orthogonal part of the first coordinate
     vector not parallel to theta_0 (exact rationals for rational inputs) and ``k > 0`` the
     scale that gives u the Sigma-norm of theta_0 (a square root in general). ``w = 0`` for
-    d = 1."""
+    d = 1. Raises ValueError (naming ``theta0``) for theta_0 = 0, from which no angle is
+    measured."""
     d = theta0.shape[0]
     t0St0 = (theta0.T * Sigma * theta0)[0, 0]
+    if t0St0 == 0:  # theta_0 = 0 (Sigma is positive definite): no direction to turn from
+        raise ValueError("theta0: an angle is measured from theta0, which is 0 here; expected a non-zero "
+                         "theta0 with --task-angle (or the task 'target' or 'opposite')")
     for j in range(d):
         e = sp.zeros(d, 1)
         e[j] = 1

@@ -56,11 +56,12 @@ def params(strategy: str, *, d: int | None = None, sigma2: Any = None, m: int | 
     from proofs.params import params as derive_params
     d = checks.dimension(d, optional=True)
     sigma2 = None if sigma2 is None else checks.real(sigma2, "sigma2", nonnegative=True)
-    m = checks.count(m, "m", allow_inf=True)
+    m = checks.count(m, "m", allow_inf=True, minimum=1)
     n_ft = checks.count(n_ft, "n_ft", minimum=1, allow_inf=True)
     scale = None if scale is None else checks.real(scale, "scale", nonzero=True)
     Sigma = checks.matrix_like(Sigma, "Sigma")
     theta0 = checks.matrix_like(theta0, "theta0", vector=True)
+    _spec_dimension(strategy, d)
     size = d if d is not None else _size(Sigma, theta0)
     if size is not None:
         arithmetic, precision = checks.arithmetic(arithmetic, precision, size)
@@ -93,11 +94,12 @@ def curve(strategy: str, task: str, ns: Sequence[int], *, d: int, sigma2: Any, m
     ns = checks.counts(ns)
     d = checks.dimension(d)
     sigma2 = checks.real(sigma2, "sigma2", nonnegative=True)
-    m = checks.count(m, "m", allow_inf=True)
+    m = checks.count(m, "m", allow_inf=True, minimum=1)
     n_ft = checks.count(n_ft, "n_ft", minimum=1, allow_inf=True)
     scale = checks.real(scale, "scale", nonzero=True)
     Sigma = checks.matrix_like(Sigma, "Sigma")
     theta0 = checks.matrix_like(theta0, "theta0", vector=True)
+    _spec_dimension(strategy, d)
     arithmetic, precision = checks.arithmetic(arithmetic, precision, d)
     return exact_curve(strategy, task, ns, d=d, sigma2=sigma2, m=m, n_ft=n_ft, scale=scale,
                        Sigma=Sigma, theta0=theta0, arithmetic=arithmetic, precision=precision)
@@ -120,12 +122,17 @@ def frontier(lambdas: Sequence[Any], *, n_ft: int | None, n: int | None = None, 
     n = checks.count(n, "n", allow_inf=True)
     d = checks.dimension(d)
     sigma2 = checks.real(sigma2, "sigma2", nonnegative=True)
-    m = checks.count(m, "m", allow_inf=True)
+    m = checks.count(m, "m", allow_inf=True, minimum=1)
     Sigma = checks.matrix_like(Sigma, "Sigma")
     theta0 = checks.matrix_like(theta0, "theta0", vector=True)
     if lambdas is None or isinstance(lambdas, (str, bytes)) or not hasattr(lambdas, "__iter__"):
         raise TypeError(f"lambdas: expected a sequence of numbers >= 0 or inf, got {lambdas!r}")
-    return run(list(lambdas), n_ft=n_ft, n=n, d=d, sigma2=sigma2, m=m, Sigma=Sigma, theta0=theta0,
+    from itertools import islice
+    from proofs.frontier import MAX_LAMBDAS
+    lambdas = list(islice(iter(lambdas), MAX_LAMBDAS + 1))  # an endless iterator is read no further
+    if len(lambdas) > MAX_LAMBDAS:
+        raise ValueError(f"lambdas: expected at most {MAX_LAMBDAS} values, got more")
+    return run(lambdas, n_ft=n_ft, n=n, d=d, sigma2=sigma2, m=m, Sigma=Sigma, theta0=theta0,
                arithmetic=arithmetic, precision=precision)
 
 
@@ -140,15 +147,30 @@ def _angle(phi: Any) -> Any:
     """A task angle: a real number (int, float, Fraction, NumPy or SymPy real), |phi| <= 10^6."""
     import sympy
     from proofs.angles import MAX_ANGLE
+    import math
+    import numbers
     if isinstance(phi, bool) or phi is None:
         raise TypeError(f"task: expected 'target', 'opposite' or an angle in radians, got {phi!r}")
+    if isinstance(phi, numbers.Real) and not isinstance(phi, numbers.Rational) and not hasattr(phi, "free_symbols"):
+        phi = float(phi)  # NumPy floats too; NaN and inf are refused below, never read as 0
+        if not math.isfinite(phi):
+            raise ValueError(f"task: expected a finite angle in radians, |phi| <= {MAX_ANGLE}, got {phi!r}")
     try:
         value = sympy.Rational(phi) if isinstance(phi, float) else sympy.sympify(phi, strict=True)
     except (sympy.SympifyError, TypeError, ValueError):
         raise TypeError(f"task: expected 'target', 'opposite' or an angle in radians, got {phi!r}") from None
     if not (value.is_real and value.is_finite and value.is_number) or abs(float(value)) > MAX_ANGLE:
-        raise ValueError(f"task: expected an angle in radians, |phi| <= {MAX_ANGLE}, got {phi!r}")
+        shown = repr(phi) if len(repr(phi)) <= 40 else repr(phi)[:30] + f"... ({len(repr(phi))} characters)"
+        raise ValueError(f"task: expected an angle in radians, |phi| <= {MAX_ANGLE}, got {shown}")
     return value
+
+
+def _spec_dimension(strategy: Any, d: int | None) -> None:
+    """A spec's given vectors and matrices (its ``bindings``) have the dimension d of the call."""
+    for name, value in getattr(strategy, "bindings", ()) or ():
+        rows = getattr(value, "shape", (None,))[0]
+        if d is not None and rows is not None and rows != d:
+            raise ValueError(f"strategy: the spec gives {name} with {rows} rows, so d = {rows}; got d = {d}")
 
 
 def exact_error(V: Any, Q: Any, theta: Any, Sigma: Any, sigma2: Any, n: int, *,

@@ -13,7 +13,7 @@ from fractions import Fraction
 
 __all__ = ["MAX_D", "MAX_EXACT_D", "MAX_MP_D", "MAX_PRECISION", "DEFAULT_PRECISION", "COND_WARN",
            "max_file_bytes", "MAX_COUNT", "MAX_POINTS", "MAX_SAMPLES", "MAX_SEED", "MAX_REAL", "MIN_REAL",
-           "MAX_NUMBER_CHARS", "MAX_FILE_BYTES", "in_real_range",
+           "MAX_NUMBER_CHARS", "MAX_FILE_BYTES", "MAX_EXACT_CPU_SECONDS", "in_real_range",
            "MAX_STEPS", "MAX_ROWS", "MAX_NUMERIC_STEPS", "MAX_TRAINED_ENTRIES"]
 
 #: dimension d of x evaluated in exact rationals: the default below it, refused above it when
@@ -56,6 +56,13 @@ MAX_NUMBER_CHARS = 4000
 #: 22 x 22 matrix of long exact fractions is well under it. A ``.npy`` Sigma may be larger:
 #: :func:`max_file_bytes`
 MAX_FILE_BYTES = 8 * 2**20
+#: CPU seconds an exact command (derive, params, curve, frontier, error) may spend before it is
+#: refused (exit status 3, proofs.cli.budget): each input is bounded, but some combinations are
+#: still slow (measured on 2 busy cores: a spec training vx, vy at n = 3 from an explicit start
+#: V's last row (0, 1/2, 1), Q_xx = I, d = 1: 18-40 s; ``params --strategy value --m 5`` with a
+#: dense d = 10 ``--Sigma`` of 300-digit fractions: over 2 minutes), while every documented
+#: command finishes in under 10 s
+MAX_EXACT_CPU_SECONDS = 30
 
 
 def max_file_bytes(d: int = MAX_D, npy: bool = False) -> int:

@@ -30,7 +30,7 @@ def _count(value: Any, name: str) -> Any:
     from symbolic.validation import check_count
     if value is None:
         return sp.oo
-    return check_count(value, name, allow_symbol=False)
+    return check_count(value, name, allow_symbol=False, minimum=1 if name == "m" else 0)
 
 
 def derived(strategy: str, m: Any = None, n_ft: Any = None):

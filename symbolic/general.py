@@ -244,4 +244,4 @@ def _record(steps: list, sol: Solution, what: str) -> None:
 def derive_question(train, loss, then=(), start: Blocks | None = None, m: sp.Expr = sp.oo,
                     name: str = "spec"):
     """``derive(train=..., loss=..., then=..., start=...)``: validate the spec, derive it."""
-    return derive_spec(make_spec(train, loss, then, start, name), check_count(m, "m"))
+    return derive_spec(make_spec(train, loss, then, start, name), check_count(m, "m", minimum=1))

@@ -30,11 +30,12 @@ import sympy as sp
 
 from .model import Blocks
 from .objective import THETA0
-from .validation import check_count
+from .validation import MAX_SPEC_D, check_count, exact_number, in_range, is_psd, shown
 from .words import DIM
 
 __all__ = ["Task", "Term", "Spec", "BLOCKS", "V_BLOCKS", "Q_BLOCKS", "SILENT_BLOCKS", "family",
-           "make_spec", "make_term", "make_task", "spec_from_json", "MAX_TERMS", "general_start", "start_dimension"]
+           "make_spec", "make_term", "make_task", "spec_from_json", "MAX_TERMS", "MAX_TASKS", "MAX_NAME",
+           "general_start", "start_dimension"]
 
 V_BLOCKS = ("v0", "vx", "vy")
 Q_BLOCKS = ("Q00", "q0x", "qx0", "Qxx", "Qy0", "qyx")
@@ -43,6 +44,12 @@ SILENT_BLOCKS = ("V_rows", "Q_col")
 BLOCKS = V_BLOCKS + Q_BLOCKS
 #: At most this many terms in ``loss`` and in ``then`` (a spec is a question, not a data set).
 MAX_TERMS = 16
+#: At most this many distinct tasks besides theta_0 and -theta_0 (task vectors, families): each
+#: adds symbols to every solve, and the derivation's time grows with them (measured on 2 busy
+#: cores, ``derive`` of vx, vy: 1 new task 3 s, 3 tasks 11 s, 4 tasks 19 s, 16 tasks > 1 minute)
+MAX_TASKS = 3
+#: At most this many characters in a spec's name (printable, no line breaks: it is printed)
+MAX_NAME = 80
 
 
 @dataclass(frozen=True)
@@ -123,10 +130,11 @@ def _mean(mean: Any, where: str) -> sp.Basic | None:
             return THETA0
         if key == "opposite":
             return -THETA0
-        raise ValueError(f"{where}: expected 'target', 'opposite', a d x 1 MatrixSymbol or a list of d numbers, got {mean!r}")
+        raise ValueError(f"{where}: expected 'target', 'opposite', 'zero', a d x 1 MatrixSymbol or a list of d numbers, "
+                         f"got {shown(mean)}")
     if isinstance(mean, sp.MatrixExpr) and mean.shape == (DIM, 1):
         return mean
-    raise ValueError(f"{where}: expected 'target', 'opposite' or a d x 1 MatrixSymbol, got {mean!r}")
+    raise ValueError(f"{where}: expected 'target', 'opposite' or a d x 1 MatrixSymbol, got {shown(mean)}")
 
 
 def _cov(cov: Any, where: str) -> sp.Basic:
@@ -135,79 +143,86 @@ def _cov(cov: Any, where: str) -> sp.Basic:
             raise ValueError(f"{where}: expected a d x d symmetric matrix symbol, got shape {cov.shape}")
         return cov
     c = _number(cov, where, symbols=True)
-    if c.is_number and c < 0:
-        raise ValueError(f"{where}: expected a number >= 0 (times the identity) or a symmetric positive "
-                         f"semi-definite matrix, got {cov!r}")
+    if c.is_nonnegative is not True:
+        raise ValueError(f"{where}: expected a number >= 0 (times the identity), an expression declared "
+                         f"non-negative (sympy.Symbol('c', positive=True)) or a symmetric positive "
+                         f"semi-definite matrix, got {shown(cov)}")
     return c
 
 
 def _number(x: Any, where: str, *, symbols: bool) -> sp.Expr:
     """An exact number (int, '1/2', float read exactly) or, if allowed, a SymPy expression."""
+    """Exact numbers are held to the real range (0, or a magnitude in [1e-300, 1e300])."""
     if isinstance(x, bool) or x is None:
         raise ValueError(f"{where}: expected a number, got {x!r}")
     if isinstance(x, sp.Basic):
-        if x.is_number or symbols:
-            if x.has(sp.oo, -sp.oo, sp.zoo, sp.nan):
-                raise ValueError(f"{where}: expected a finite number, got {x}")
-            return x
-        raise ValueError(f"{where}: expected a number, got {x}")
+        if not (x.is_number or symbols) or getattr(x, "is_Matrix", False):
+            raise ValueError(f"{where}: expected a number, got {shown(x)}")
+        if x.has(sp.oo, -sp.oo, sp.zoo, sp.nan):
+            raise ValueError(f"{where}: expected a finite number, got {shown(x)}")
+        if x.is_extended_real is False or (x.is_number and x.as_real_imag()[1] != 0):
+            raise ValueError(f"{where}: expected a real number, got {shown(x)}")
+        if x.is_Rational and not in_range(Fraction(int(x.p), int(x.q))):
+            raise ValueError(f"{where}: expected 0 or a magnitude between 1e-300 and 1e300, got {shown(x)}")
+        return x
     if isinstance(x, int):
-        return sp.Integer(x)
-    if isinstance(x, Fraction):
-        return sp.Rational(x.numerator, x.denominator)
-    if isinstance(x, float):
+        value = Fraction(x)
+    elif isinstance(x, Fraction):
+        value = x
+    elif isinstance(x, float):
         if x != x or x in (float("inf"), float("-inf")):
             raise ValueError(f"{where}: expected a finite number, got {x!r}")
-        return sp.Rational(Fraction(x))
-    if isinstance(x, str):
-        return _parse_number(x, where)
-    raise ValueError(f"{where}: expected a number, got {type(x).__name__}")
-
-
-def _parse_number(text: str, where: str) -> sp.Rational:
-    """'3', '-1/2', '0.25', '1e-3' exactly; nothing else reaches a parser."""
-    import re
-    t = text.strip()
-    if len(t) > 64 or not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,4})?(/[1-9]\d*)?", t):
-        raise ValueError(f"{where}: expected a number such as 2, 1/2 or 0.25, got {text!r}")
-    if "/" in t:
-        num, den = t.split("/")
-        return sp.Rational(Fraction(num)) / sp.Integer(den)
-    return sp.Rational(Fraction(t))
+        value = Fraction(x)
+    elif isinstance(x, str):
+        value = exact_number(x, where)
+    else:
+        raise ValueError(f"{where}: expected a number, got {type(x).__name__}")
+    if not in_range(value):
+        raise ValueError(f"{where}: expected 0 or a magnitude between 1e-300 and 1e300, got {shown(x)}")
+    return sp.Rational(value.numerator, value.denominator)
 
 
 def make_task(task: Any, where: str = "task") -> Task:
     """A :class:`Task` from ``Task``, 'target', 'opposite', ``theta_0``, ``-theta_0`` or a
     d x 1 MatrixSymbol."""
     if isinstance(task, Task):
-        return task
-    return Task(_mean(task, where))
+        mean = None if task.mean is None else _mean(task.mean, f"{where}.mean")
+        if task.is_fixed and mean is None:
+            raise ValueError(f"{where}: the task theta = 0 is a family's mean only; write a family "
+                             "{\"mean\": \"zero\", \"cov\": c} (c > 0) or a non-zero task")
+        return Task(mean, _cov(task.cov, f"{where}.cov"))
+    mean = _mean(task, where)
+    if mean is None:
+        raise ValueError(f"{where}: the task theta = 0 is a family's mean only; write a family "
+                         "{\"mean\": \"zero\", \"cov\": c} (c > 0) or a non-zero task")
+    return Task(mean)
 
 
 def make_term(term: Any, where: str = "loss[0]") -> Term:
     """A :class:`Term` from ``Term``, ``(weight, n, task)`` or ``{"weight", "n", "task"}``."""
     if isinstance(term, Term):
-        return term
+        term = (term.weight, term.n, term.task)
     if isinstance(term, Mapping):
         unknown = set(term) - {"weight", "n", "task"}
         if unknown:
-            raise ValueError(f"{where}: unknown key {sorted(unknown)[0]!r} (expected weight, n, task)")
+            raise ValueError(f"{where}: unknown key {shown(sorted(map(str, unknown))[0])} (expected weight, n, task)")
         if "n" not in term or "task" not in term:
             raise ValueError(f"{where}: expected the keys 'n' and 'task' (and optionally 'weight')")
         weight, n, task = term.get("weight", 1), term["n"], term["task"]
     elif isinstance(term, (tuple, list)) and len(term) == 3:
         weight, n, task = term
     else:
-        raise ValueError(f"{where}: expected a loss term (weight, n, task) or {{'weight', 'n', 'task'}}, got {term!r}")
+        raise ValueError(f"{where}: expected a loss term (weight, n, task) or {{'weight', 'n', 'task'}}, got {shown(term)}")
     w = _number(weight, f"{where}.weight", symbols=True)
-    if w.is_number and not w > 0:
-        raise ValueError(f"{where}.weight: expected a positive number, got {weight!r}")
+    if w.is_positive is not True:  # a minimiser of a negative weight's term is its maximiser
+        raise ValueError(f"{where}.weight: expected a positive number or an expression declared positive "
+                         f"(sympy.Symbol('w', positive=True)), got {shown(weight)}")
     if isinstance(n, float) and n.is_integer():
         n = int(n)
     try:
         n = check_count(n, f"{where}.n")
     except ValueError:
-        raise ValueError(f"{where}.n: expected an integer >= 0 or 'inf', got {n!r}") from None
+        raise ValueError(f"{where}.n: expected an integer 0 <= n <= 10^12 or 'inf', got {shown(n)}") from None
     return Term(w, n, make_task(task, f"{where}.task"))
 
 
@@ -217,40 +232,63 @@ def make_spec(train: Sequence[str] | str, loss: Sequence[Any], then: Sequence[An
     """Validate and build a :class:`Spec` (the REPL's form of a strategy question)."""
     if isinstance(train, str):
         train = [train]
-    try:
-        train = list(train)
-    except TypeError:
-        raise ValueError(f"train: expected a list of block names ({', '.join(BLOCKS)}), got {train!r}") from None
+    train = _bounded_list(train, "train", len(BLOCKS + SILENT_BLOCKS),
+                          f"a list of block names ({', '.join(BLOCKS)})")
     if not train:
         raise ValueError(f"train: expected a non-empty list of block names ({', '.join(BLOCKS)})")
     for b in train:
-        if b not in BLOCKS + SILENT_BLOCKS:
-            raise ValueError(f"train: unknown block {b!r} (expected some of {', '.join(BLOCKS + SILENT_BLOCKS)})")
+        if not isinstance(b, str) or b not in BLOCKS + SILENT_BLOCKS:
+            raise ValueError(f"train: unknown block {shown(b)} (expected some of {', '.join(BLOCKS + SILENT_BLOCKS)})")
     if len(set(train)) != len(train):
         raise ValueError("train: a block is listed twice")
     if not any(b in BLOCKS for b in train):
         raise ValueError(f"train: {', '.join(train)} never reach the output; train some of {', '.join(BLOCKS)}")
     if isinstance(loss, (Mapping, Term)) or (isinstance(loss, tuple) and len(loss) == 3 and not isinstance(loss[0], (tuple, list, Mapping, Term))):
         loss = [loss]
-    loss = list(loss)
+    expected = "a list of terms (weight, n, task)"
+    loss = _bounded_list(loss, "loss", MAX_TERMS, expected)
+    then = _bounded_list(then, "then", MAX_TERMS, expected)
     if not loss:
         raise ValueError("loss: expected at least one term")
-    for key, terms in (("loss", loss), ("then", list(then))):
-        if len(terms) > MAX_TERMS:
-            raise ValueError(f"{key}: expected at most {MAX_TERMS} terms, got {len(terms)}")
     if start is not None and not isinstance(start, Blocks):
         raise ValueError(f"start: expected None (the pretrained parameters) or symbolic.model.Blocks, got {type(start).__name__}")
-    if not isinstance(name, str) or not name.strip():
-        raise ValueError("name: expected a non-empty string")
-    return Spec(tuple(b for b in BLOCKS + SILENT_BLOCKS if b in train),
-                tuple(make_term(t, f"loss[{i}]") for i, t in enumerate(loss)),
-                tuple(make_term(t, f"then[{i}]") for i, t in enumerate(then)),
-                start, name.strip(), bindings)
+    if start is not None:  # its scalar blocks: finite real numbers (or symbols) within the real range
+        start = start.with_(**{k: _number(getattr(start, k), f"start.{k}", symbols=True)
+                               for k in ("v0", "vy", "Q00", "Qy0")})
+    name = _check_name(name)
+    terms = (tuple(make_term(t, f"loss[{i}]") for i, t in enumerate(loss)),
+             tuple(make_term(t, f"then[{i}]") for i, t in enumerate(then)))
+    tasks = {(t.task.mean, t.task.cov) for t in terms[0] + terms[1]} - {(THETA0, 0), (-THETA0, 0)}
+    if len(tasks) > MAX_TASKS:
+        raise ValueError(f"loss, then: expected at most {MAX_TASKS} distinct tasks besides theta_0 and -theta_0 "
+                         f"(the derivation's time grows with each: 4 take about 20 s), got {len(tasks)}")
+    return Spec(tuple(b for b in BLOCKS + SILENT_BLOCKS if b in train), terms[0], terms[1],
+                start, name, bindings)
+
+
+def _bounded_list(items: Any, key: str, most: int, expected: str) -> list:
+    """At most ``most`` items of a finite or infinite iterable, read no further than ``most + 1``."""
+    from itertools import islice
+    if isinstance(items, (str, bytes, Mapping)) or not hasattr(items, "__iter__"):
+        raise ValueError(f"{key}: expected {expected}, got {shown(items)}")
+    out = list(islice(iter(items), most + 1))
+    if len(out) > most:
+        raise ValueError(f"{key}: expected at most {most} items, got more")
+    return out
+
+
+def _check_name(name: Any) -> str:
+    """A spec's name: printable text (no line breaks or control characters: it is printed in
+    the output), 1 to :data:`MAX_NAME` characters."""
+    if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME or not name.isprintable():
+        raise ValueError(f"name: expected a non-empty printable string of at most {MAX_NAME} characters "
+                         f"(no line breaks or control characters), got {shown(name)}")
+    return name.strip()
 
 
 # ----------------------------------------------------------------------------- JSON
 
-def spec_from_json(obj: Any, d: int | None = None) -> Spec:
+def spec_from_json(obj: Any, d: int | None = None, max_d: int = MAX_SPEC_D) -> Spec:
     """A spec from its JSON form (see docs/cli.md), validated field by field.
 
     Task vectors (lists of d numbers) and covariance matrices become symbols ``theta_1``,
@@ -259,19 +297,25 @@ def spec_from_json(obj: Any, d: int | None = None) -> Spec:
     the pretrained model at ``--m``) or ``{"V": [[...]], "Q": [[...]]}``, explicit (d+2) x (d+2)
     matrices: each block that reaches the output becomes a symbol (``v_x_start``,
     ``Q_xx_start``...) bound to its value, scalars are kept as numbers.
+
+    Every field is held to the command line's limits before any derivation: numbers in the
+    real range (strings too: ``"1e9999"`` is refused unread), ``n <= 10^12``, d <= ``max_d``,
+    at most :data:`MAX_TERMS` terms and :data:`MAX_TASKS` distinct tasks, a printable name.
     """
     if not isinstance(obj, Mapping):
         raise ValueError("spec: expected a JSON object with keys train, loss (and optionally then, name)")
     unknown = set(obj) - {"train", "loss", "then", "name", "start"}
     if unknown:
-        raise ValueError(f"spec: unknown key {sorted(unknown)[0]!r} (expected train, loss, then, name, start)")
+        raise ValueError(f"spec: unknown key {shown(sorted(map(str, unknown))[0])} (expected train, loss, then, name, start)")
     for key in ("train", "loss"):
         if key not in obj:
             raise ValueError(f"spec: missing key {key!r}")
     train = obj["train"]
     if not isinstance(train, list) or not all(isinstance(b, str) for b in train):
         raise ValueError(f"train: expected a list of block names ({', '.join(BLOCKS)})")
-    state = {"d": d, "bindings": [], "count": {"theta": 0, "Omega": 0}}
+    name = obj.get("name", "spec")
+    _check_name(name)
+    state = {"d": d, "max_d": max_d, "bindings": [], "count": {"theta": 0, "Omega": 0}}
 
     def terms(key: str) -> list:
         raw = obj.get(key, [])
@@ -290,17 +334,14 @@ def spec_from_json(obj: Any, d: int | None = None) -> Spec:
             if isinstance(t.get("n"), str):
                 t["n"] = t["n"].strip().lower()
                 if t["n"] not in ("inf", "oo", "infinity"):
-                    raise ValueError(f"{where}.n: expected an integer >= 0 or \"inf\", got {t['n']!r}")
-            elif isinstance(t.get("n"), float):
-                raise ValueError(f"{where}.n: expected an integer >= 0 or \"inf\", got {t['n']!r}")
+                    raise ValueError(f"{where}.n: expected an integer 0 <= n <= 10^12 or 'inf', got {shown(t['n'])}")
+            elif isinstance(t.get("n"), (float, Fraction)) and not (isinstance(t["n"], Fraction) and t["n"].denominator == 1):
+                raise ValueError(f"{where}.n: expected an integer 0 <= n <= 10^12 or 'inf', got {shown(t['n'])}")
             out.append(t)
         return out
 
     loss, then = terms("loss"), terms("then")
     start = _json_start(obj.get("start", "pretrained"), state)
-    name = obj.get("name", "spec")
-    if not isinstance(name, str) or len(name) > 80:
-        raise ValueError("name: expected a string of at most 80 characters")
     return make_spec(train, loss, then, start, name, tuple(state["bindings"]))
 
 
@@ -313,9 +354,9 @@ def _json_start(start: Any, state: dict) -> Blocks | None:
     mats = {}
     for key in ("V", "Q"):
         rows = start[key]
-        if (not isinstance(rows, list) or not rows or len(rows) > 66
+        if (not isinstance(rows, list) or not rows or len(rows) > state["max_d"] + 2
                 or not all(isinstance(r, list) and len(r) == len(rows) for r in rows)):
-            raise ValueError(f"start.{key}: expected a square (d+2) x (d+2) matrix (a list of rows)")
+            raise ValueError(f"start.{key}: expected a square (d+2) x (d+2) matrix (a list of rows), d <= {state['max_d']}")
         if len(rows) < 3:
             raise ValueError(f"start.{key}: expected a (d+2) x (d+2) matrix with d >= 1, got {len(rows)} x {len(rows)}")
         _set_d(state, len(rows) - 2, f"start.{key}")
@@ -349,7 +390,7 @@ def _json_task(task: Any, where: str, state: dict) -> Task:
     if isinstance(task, str):
         return make_task(task, where)
     if isinstance(task, list):
-        return Task(_json_vector(task, where, state))
+        return make_task(Task(_json_vector(task, where, state)), where)
     if isinstance(task, Mapping):
         unknown = set(task) - {"mean", "cov"}
         if unknown or "mean" not in task:
@@ -362,8 +403,8 @@ def _json_task(task: Any, where: str, state: dict) -> Task:
             cov = _json_matrix(cov, f"{where}.cov", state)
         else:
             cov = _cov(cov, f"{where}.cov")
-        return Task(mean, cov)
-    raise ValueError(f"{where}: expected 'target', 'opposite', a list of d numbers or {{\"mean\", \"cov\"}}, got {task!r}")
+        return make_task(Task(mean, cov), where)
+    raise ValueError(f"{where}: expected 'target', 'opposite', a list of d numbers or {{\"mean\", \"cov\"}}, got {shown(task)}")
 
 
 def _set_d(state: dict, d: int, where: str) -> None:
@@ -374,8 +415,8 @@ def _set_d(state: dict, d: int, where: str) -> None:
 
 
 def _json_vector(values: list, where: str, state: dict) -> sp.MatrixSymbol:
-    if not values or len(values) > 64 or any(isinstance(x, (list, dict)) for x in values):
-        raise ValueError(f"{where}: expected a list of d numbers (1 <= d <= 64)")
+    if not values or len(values) > state["max_d"] or any(isinstance(x, (list, dict)) for x in values):
+        raise ValueError(f"{where}: expected a list of d numbers (1 <= d <= {state['max_d']}), got {len(values)} entries")
     _set_d(state, len(values), where)
     vec = sp.ImmutableMatrix([[_number(x, f"{where}[{i}]", symbols=False)] for i, x in enumerate(values)])
     state["count"]["theta"] += 1
@@ -385,27 +426,19 @@ def _json_vector(values: list, where: str, state: dict) -> sp.MatrixSymbol:
 
 
 def _json_matrix(rows: list, where: str, state: dict) -> sp.MatrixSymbol:
-    if not rows or len(rows) > 64 or not all(isinstance(r, list) and len(r) == len(rows) for r in rows):
-        raise ValueError(f"{where}: expected a d x d matrix (a list of d rows of d numbers)")
+    if not rows or len(rows) > state["max_d"] or not all(isinstance(r, list) and len(r) == len(rows) for r in rows):
+        raise ValueError(f"{where}: expected a d x d matrix (a list of d rows of d numbers), 1 <= d <= {state['max_d']}")
     _set_d(state, len(rows), where)
     M = sp.ImmutableMatrix([[_number(x, f"{where}[{i}][{j}]", symbols=False) for j, x in enumerate(r)]
                             for i, r in enumerate(rows)])
     if M != M.T:
         raise ValueError(f"{where}: expected a symmetric matrix")
-    if not _is_psd(M):
+    if not is_psd(M.tolist()):
         raise ValueError(f"{where}: expected a positive semi-definite matrix")
     state["count"]["Omega"] += 1
     sym = sp.MatrixSymbol(f"Omega_{state['count']['Omega']}", DIM, DIM)
     state["bindings"].append((sym.name, M))
     return sym
-
-
-def _is_psd(M: sp.ImmutableMatrix) -> bool:
-    """A symmetric rational matrix is positive semi-definite iff the coefficients of
-    ``det(t I - M) = t^n + c_1 t^{n-1} + ... + c_n`` alternate in sign, ``(-1)^k c_k >= 0``
-    (its roots are real; Descartes' rule of signs then puts none below 0).  Exact."""
-    coeffs = M.charpoly().all_coeffs()  # (charpoly(Dummy) printed back to a Poly in it lost the variable)
-    return all((-1) ** k * c >= 0 for k, c in enumerate(coeffs))
 
 
 def general_start(spec: Any) -> bool:

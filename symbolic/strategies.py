@@ -160,7 +160,7 @@ def derive(strategy: str | None = None, m: sp.Expr = sp.oo, n_ft: sp.Expr = sp.o
             raise ValueError("train, loss: a spec needs both (e.g. train=['vx'], loss=[(1, 0, 'target')])")
         return derive_question(train, loss, then, start, m, name)
     s = canonical_strategy(strategy)
-    m = check_count(m, "m")
+    m = check_count(m, "m", minimum=1)
     n_ft = check_count(n_ft, "n_ft", minimum=1 if s == "value-fewshot" else 0)
     if s == "pretrain":
         return derive_pretrain(m)

@@ -192,10 +192,13 @@ class Strategy:
         theta0 = check_vector(theta0, "theta0", d)
         theta = theta0 if theta is None else check_vector(theta, "theta", d)
         sigma2 = check_nonnegative(sigma2, "sigma2")
-        C = sp.Rational(repr(C)) if isinstance(C, float) else sp.sympify(C, strict=True)
+        from .validation import _exact
+        C = _exact(C, "C")
         if C == 0:
             raise ValueError("C: expected a nonzero scale")
-        env = {**self.bindings, **{getattr(k, "name", str(k)): v for k, v in (values or {}).items()},
+        if digits is not None and (isinstance(digits, bool) or not isinstance(digits, int) or not 1 <= digits <= 1000):
+            raise ValueError(f"digits: expected None (exact) or an integer 1 <= digits <= 1000, got {digits!r}")
+        env = {**self.bindings, **_checked_values(values, d),
                "Sigma": Sigma, "theta_0": theta0, "theta": theta, "sigma": sp.sqrt(sigma2), "C": C, "n": n}
         value = evaluate_poly(self.error_poly(THETA, n), env)
         value = sp.simplify(value) if getattr(value, "free_symbols", None) else value
@@ -280,3 +283,28 @@ def tidy(e: sp.Expr) -> sp.Expr:
     e = sp.expand(e)
     keys = sorted(e.atoms(sp.Trace, Bilinear), key=sp.srepr) + [s for s in e.free_symbols if s.name == "sigma"]
     return sp.collect(e, keys, func=sp.factor)
+
+
+def _checked_values(values: dict | None, d: int) -> dict:
+    """``evaluate_error``'s ``values``: a name (or symbol) -> a number, a d-vector or a d x d
+    matrix, each checked against d (a wrong length is a ValueError naming it, not a ShapeError)."""
+    from .validation import _exact, check_matrix, check_vector
+    if values is None:
+        return {}
+    if not hasattr(values, "items"):
+        raise ValueError(f"values: expected a dict from symbol names to numbers or matrices, got {type(values).__name__}")
+    out = {}
+    for k, v in values.items():
+        name = getattr(k, "name", str(k))
+        shape = getattr(k, "shape", None)
+        if isinstance(v, (list, tuple)) or getattr(v, "shape", ()) not in ((), None):
+            rows = v.tolist() if hasattr(v, "tolist") else list(v)
+            flat = bool(rows) and not any(isinstance(r, (list, tuple)) for r in rows)
+            if flat or (shape is not None and shape[1] == 1):
+                v = check_vector(v, f"values[{name!r}]", d)
+            else:
+                v = check_matrix(v, f"values[{name!r}]", (d, d))
+        else:
+            v = _exact(v, f"values[{name!r}]")
+        out[name] = v
+    return out

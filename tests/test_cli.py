@@ -107,7 +107,7 @@ BAD_OPTIONS = [
     (["curve", "--strategy", "a", "--task", "target", "--n", "a:b"], "--n: expected A:B"),
     (["curve", "--strategy", "a", "--task", "target", "--n", "1.5:3"], "--n: expected A:B"),
     (["curve", "--strategy", "a", "--task", "target", "--n", "0:inf"], "--n: expected A:B"),
-    (CURVE + ["--m", "-1"], "--m: expected an integer >= 0 or inf, got '-1'"),
+    (CURVE + ["--m", "-1"], "--m: expected an integer >= 1 or inf, got '-1'"),
     (CURVE + ["--m", "2.5"], "--m: expected an integer >= 0 or inf, got '2.5'"),
     (CURVE + ["--m", "ten"], "--m: expected an integer >= 0 or inf, got 'ten'"),
     (CURVE + ["--n-ft", "-3"], "--n-ft: expected an integer >= 1 or inf, got '-3'"),
@@ -412,7 +412,7 @@ def test_a_backend_value_error_is_bad_usage(capsys, monkeypatch, fake):
     def params(*a, **k):
         raise ValueError("m: expected an integer >= 1 for pretraining,\n got 0")
     monkeypatch.setattr("proofs.api.params", params)
-    status, _, err = run(capsys, "params", "--strategy", "a", "--m", "0")
+    status, _, err = run(capsys, "params", "--strategy", "a", "--m", "5")
     assert status == 2
     assert err == "icl-finetune params: error: --m: expected an integer >= 1 for pretraining, got 0\n"
 

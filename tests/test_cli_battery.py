@@ -261,7 +261,7 @@ PARAMS_FILE_CASES = FILE_CASES[:1] + [
     ("SCALAR", "expected a JSON object"), ("KEYS", "unknown keys k0, k1, k10, k100, k101 and 995 more"),
     ("P_SYMBOLIC", "--params: V: expected a 4x4 matrix"), ("P_N_FLOAT", "n: expected an integer"),
     ("P_N_HUGE", "n: expected an integer 0 <= n <= 10^12"), ("P_BIG_V", "out of range"),
-    ("DUP", "missing keys"),
+    ("DUP", "the key 'V' is given twice"),
 ]
 
 
@@ -343,7 +343,8 @@ REAL_CASES = [
     (["curve", "--strategy", "value-fewshot", "--task", "target", "--n", "0:1", "--n-ft", "1"], 0, "limit"),
     (["curve", "--strategy", "value-fewshot", "--task", "target", "--n", "0:1", "--n-ft", "0"], 2,
      "--n-ft: expected an integer >= 1 or inf, got '0'"),
-    (["params", "--strategy", "a", "--d", "2", "--m", "0"], 0, "V ="),
+    # m = 0: the pretraining loss does not depend on Q, the pretrained model is not determined
+    (["params", "--strategy", "a", "--d", "2", "--m", "0"], 2, "--m: expected an integer >= 1 or inf"),
 ]
 
 
@@ -636,3 +637,189 @@ def test_every_registered_option_refuses_hostile_values_cleanly(capsys, monkeypa
         if status == 2:
             check_refusal(status, out, err, sub, None)
             assert "required" in err or option in err, (value, err)
+
+
+# ----------------------------------------------------------------------------- spec files (issue 19)
+
+def _spec(**fields) -> str:
+    spec = {"train": ["vx", "vy"], "loss": [{"n": 3, "task": "target"}]}
+    spec.update(fields)
+    return json.dumps(spec, ensure_ascii=False)
+
+
+def _term(**fields) -> str:
+    return _spec(loss=[{"n": 3, "task": "target", **fields}])
+
+
+def _eye(d: int) -> list[list[int]]:
+    return [[int(i == j) for j in range(d)] for i in range(d)]
+
+
+#: (spec file text, fragment of the one-line refusal); all refused before any derivation
+SPEC_CASES = [
+    # values that bypassed the limits: huge and tiny exponents in strings, n beyond 10^12
+    (_term(weight="1e9999"), "loss[0].weight: expected a number"),
+    (_term(weight="1e-9999"), "loss[0].weight: expected a number"),
+    (_term(weight="1e999999999999"), "loss[0].weight"),
+    (_term(weight="9" * 5000), "loss[0].weight"),
+    (_term(n=10**21), "loss[0].n: expected an integer 0 <= n <= 10^12"),
+    (_term(n=10**12 + 1), "loss[0].n"),
+    (_term(n="1e3"), "loss[0].n"),
+    (_term(n=2.5), "loss[0].n"),
+    (_spec(loss=[{"n": k, "task": [k + 1, 1]} for k in range(5)]), "at most 3 distinct tasks"),
+    (_spec(loss=[{"n": k, "task": {"mean": "target", "cov": k + 1}} for k in range(5)]), "at most 3 distinct tasks"),
+    (_spec(loss=[{"n": 3, "task": {"mean": "target", "cov": _eye(64)}}]), "loss[0].task.cov: expected a d x d"),
+    (_spec(loss=[{"n": 3, "task": [1] * 11}]), "loss[0].task: expected a list of d numbers (1 <= d <= 10)"),
+    (_spec(start={"V": _eye(66), "Q": _eye(66)}), "start.V: expected a square (d+2) x (d+2) matrix"),
+    # non-ASCII digits, names that name nothing
+    (_term(weight="١٢"), "loss[0].weight"),
+    (_term(weight="１"), "loss[0].weight"),
+    (_term(task="zero"), "loss[0].task: the task theta = 0 is a family's mean only"),
+    (_term(task=["1e999", 0]), "loss[0].task[0]"),
+    (_spec(loss=[{"n": 3, "task": {"mean": "target", "cov": [[1, 0], [0, "1e-999"]]}}]), "loss[0].task.cov[1][1]"),
+    (_spec(start={"V": [[0] * 4] * 3 + [[0, "1e99999", 0, 1]], "Q": _eye(4)}), "start.V[3][1]"),
+    # silently wrong: weights and scales that are not positive, forged names, duplicate keys
+    (_term(weight=-1), "loss[0].weight: expected a positive number"),
+    (_term(weight="-1/2"), "loss[0].weight"),
+    (_term(weight=0), "loss[0].weight"),
+    (_spec(loss=[{"n": 3, "task": {"mean": "target", "cov": "-1/4"}}]), "loss[0].task.cov"),
+    (_spec(loss=[{"n": 3, "task": {"mean": "target", "cov": [[1, 2], [2, 1]]}}]), "positive semi-definite"),
+    (_spec(name="x\n     0  0.0"), "name: expected a non-empty printable string"),
+    (_spec(name="\x1b[31mred"), "name:"),
+    (_spec(name="x" * 81), "name:"),
+    ('{"train": ["vx"], "train": ["vy"], "loss": [{"n": 3, "task": "target"}]}', "the key 'train' is given twice"),
+    ('{"train": ["vx"], "loss": [{"n": 3, "n": 0, "task": "target"}]}', "the key 'n' is given twice"),
+    ('{"train": ["vx"], "loss": [{"n": 3, "task": {"mean": "target", "cov": 1, "cov": 2}}]}', "given twice"),
+    ("[" * 100000 + "]" * 100000, "nested too deeply"),
+    (_spec(train=["vx"] * 100), "train: expected at most"),
+    (_spec(loss=[{"n": 3, "task": "target"}] * 17), "loss: expected at most 16 terms"),
+]
+
+
+@pytest.mark.parametrize("text, fragment", SPEC_CASES, ids=[f"{i}:{f[:40]}" for i, (_, f) in enumerate(SPEC_CASES)])
+@pytest.mark.parametrize("sub", ["derive", "params", "curve"])
+def test_hostile_spec_files_are_refused_before_any_work(capsys, tmp_path, sub, text, fragment):
+    path = tmp_path / "spec.json"
+    path.write_text(text, encoding="utf-8")
+    argv = {"derive": ["derive"], "params": ["params", "--d", "2"],
+            "curve": ["curve", "--task", "target", "--n", "0:2", "--d", "2"]}[sub]
+    with hang_guard(20):
+        status, out, err = run(capsys, *argv, "--spec", str(path))
+    check_refusal(status, out, err, sub, "--spec", 2)
+    assert fragment in err, err
+    assert out == ""
+
+
+def test_spec_case_count():
+    assert len(SPEC_CASES) == 33  # 99 runs with the three subcommands
+
+
+def test_m_zero_is_refused_alike_by_every_subcommand_that_pretrains(capsys, tmp_path):
+    """At m = 0 the prompt is the query alone, whose label is 0: the pretraining loss does not
+    depend on Q, so the pretrained parameters (the start of every strategy) are not determined.
+    derive used to exit 3 (a Sylvester equation) while params and curve printed the limit
+    m -> 0+ as if it were derived; now all refuse it, naming the reason."""
+    path = tmp_path / "spec.json"
+    path.write_text(_spec(), encoding="utf-8")
+    for argv in (["derive", "--spec", str(path)], ["params", "--spec", str(path), "--d", "2"],
+                 ["curve", "--spec", str(path), "--task", "target", "--n", "0:1", "--d", "2"],
+                 ["params", "--strategy", "value", "--d", "2"], ["frontier", "--n-ft", "3", "--lambda", "1"]):
+        status, out, err = run(capsys, *argv, "--m", "0")
+        check_refusal(status, out, err, argv[0], "--m: expected an integer >= 1 or inf", 2)
+        assert "not determined" in err
+
+
+def test_task_angle_with_a_zero_theta0_names_it(capsys, tmp_path):
+    path = tmp_path / "theta0.json"
+    path.write_text("[0, 0]")
+    with hang_guard(60):
+        status, out, err = run(capsys, "curve", "--strategy", "value", "--task-angle", "1", "--n", "0:1",
+                               "--theta0", str(path))
+    check_refusal(status, out, err, "curve", "--theta0", 2)
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (["transformer", "--out", ""], "--out: expected a file name"),
+    (["transformer", "--out", "  "], "--out"),
+    (["transformer", "--out", "x", "--seed", str(2**32)], "--seed: expected an integer at most"),
+    (["transformer", "--out", "x", "--seed", str(2**64 - 1)], "JAX"),
+])
+def test_transformer_output_folder_and_32_bit_seeds(capsys, argv, fragment):
+    status, out, err = run(capsys, *argv)
+    check_refusal(status, out, err, "transformer", fragment, 2)
+
+
+def test_a_spec_over_its_cpu_budget_is_refused_with_the_reason(capsys, tmp_path, monkeypatch):
+    """The budget (proofs.limits.MAX_EXACT_CPU_SECONDS) set to 0.05 s: a fresh derivation (a
+    name no other test uses, so nothing is cached) is refused, exit status 3, one line."""
+    monkeypatch.setattr("proofs.limits.MAX_EXACT_CPU_SECONDS", 0.05)
+    path = tmp_path / "spec.json"
+    path.write_text(_spec(name="budget-probe", train=["v0", "vx", "vy"], loss=[{"n": 7, "task": [1, 2]}]))
+    with hang_guard(60):
+        status, out, err = run(capsys, "derive", "--spec", str(path))
+    check_refusal(status, out, err, "derive", "s of CPU", 3)
+    assert "--spec" in err
+
+
+def test_error_lines_are_one_escaped_line_of_sensible_length(capsys):
+    from proofs.cli import output
+    output.note("icl-finetune x: error: " + "y" * 1000 + "\nforged row\x1b[2J")
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and len(err) <= output.MAX_NOTE + 1
+    assert output.one_line("a\nb\tc\x1b") == "a\\nb\\tc\\x1b"
+
+
+def test_every_documented_spec_is_accepted_and_the_toolkit_json_reads_back(capsys, tmp_path):
+    from proofs.cli.files import load_spec
+    specs = sorted((ROOT / "docs" / "examples" / "specs").glob("*.json"))
+    assert specs
+    for path in specs:
+        assert load_spec(str(path)).name == path.stem
+    # what derive --format json gives (the bound values under "given", exact strings) goes back
+    # into a spec (a small spec: vy alone, d = 2, derives in about a second)
+    path = tmp_path / "given.json"
+    path.write_text('{"name": "given", "train": ["vy"], "loss": [{"n": 1, "task": ["1/3", 0.25]}]}')
+    status, out, err = run(capsys, "derive", "--spec", str(path), "--format", "json")
+    assert status == 0, err
+    given = json.loads(out)["given"]["theta_1"]
+    back = tmp_path / "back.json"
+    back.write_text(json.dumps({"train": ["vy"], "loss": [{"n": 1, "task": given}]}))
+    assert dict(load_spec(str(back)).bindings)["theta_1"] == dict(load_spec(str(path)).bindings)["theta_1"]
+
+
+@pytest.mark.parametrize("fmt, fragments", [("text", ["3.333333333e+599", "1.083333333e+600", "2.777777778e+598"]),
+                                            ("json", ['"error": [null, null]', '"error_exact": ["1000', '/30"'])])
+def test_an_output_beyond_the_float_range_is_reported_from_its_exact_value(capsys, tmp_path, fmt, fragments):
+    """theta0 = (1e300, 0) is within the input range, its errors (~1e600) are not within a
+    float's: text prints them from the exact values (never ``inf``), JSON writes null and
+    the exact values beside (docs/cli.md, Limits)."""
+    path = tmp_path / "theta0.json"
+    path.write_text("[1e300, 0]")
+    status, out, err = run(capsys, "curve", "--strategy", "value", "--task", "target", "--n", "0:1",
+                           "--theta0", str(path), "--format", fmt)
+    assert status == 0, err
+    body = out.split('"settings"')[0] if fmt == "json" else "".join(out.splitlines()[1:])
+    assert "inf" not in body.replace("infinity", ""), out
+    for fragment in fragments:
+        assert fragment in out, out
+
+
+def test_a_slow_exact_setting_is_refused_by_the_budget_too(capsys, tmp_path, monkeypatch):
+    """Not only specs: a dense --Sigma of long exact fractions (each within the limits) makes
+    params at a finite m run for minutes at d = 10; the budget (here 0.05 s) refuses it, naming
+    the files."""
+    monkeypatch.setattr("proofs.limits.MAX_EXACT_CPU_SECONDS", 0.05)
+    d, big = 4, "1234567890" * 20
+    path = tmp_path / "Sigma.json"
+    path.write_text(json.dumps([[str(20 + i) if i == j else f"{big}/{big}1" for j in range(d)] for i in range(d)]))
+    with hang_guard(60):
+        status, out, err = run(capsys, "params", "--strategy", "value", "--Sigma", str(path), "--sigma2", "0.1",
+                               "--m", "7")
+    check_refusal(status, out, err, "params", "--Sigma or --theta0", 3)
+
+
+@pytest.mark.parametrize("option", ["--Sigma", "--theta0"])
+def test_a_file_name_with_a_line_break_cannot_forge_output_rows(capsys, option):
+    """curve prints the file names in its header: a name holding a line break would add a row."""
+    status, out, err = run(capsys, *CURVE, option, "x\n     9  0.0")
+    check_refusal(status, out, err, "curve", f"{option}: expected a file name without line breaks", 2)

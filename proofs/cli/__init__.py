@@ -180,8 +180,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     args._given = {a.split("=", 1)[0] for a in argv if a.startswith("--")}
     prog = f"{PROG} {args.command}"
+    from proofs.cli.budget import OverBudget, exact_budget, over_budget_message
     try:
-        return args.handler(args)
+        with exact_budget(args):
+            return args.handler(args)
+    except OverBudget as err:
+        _say(f"{prog}: error: {over_budget_message(args, err.args[0])}")
+        return EXIT_UNAVAILABLE
     except UsageError as err:
         _say(f"{prog}: error: {err}")
         return EXIT_USAGE

@@ -68,6 +68,18 @@ def _reject_constant(name: str) -> Any:
     raise _BadNumber(f"{name} is not a finite number")
 
 
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object's members as a dict; a key written twice is refused (JSON leaves it to
+    the reader, and keeping the last silently drops what the writer meant)."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            shown = key if len(key) <= 30 else key[:30] + "..."
+            raise _BadNumber(f"the key {shown!r} is given twice in one object")
+        out[key] = value
+    return out
+
+
 def read_text(path: str | Path, option: str, limit: int | None = None) -> str:
     """The text of a regular file of at most ``limit`` bytes (default
     :data:`proofs.limits.MAX_FILE_BYTES`), UTF-8.
@@ -125,12 +137,13 @@ def _reason(err: OSError) -> str:
 def load_json(path: str | Path, option: str, limit: int | None = None) -> Any:
     """Read a JSON file (:func:`read_text`, at most ``limit`` bytes), numbers exact: ``int``, or
     :class:`Number` (a Fraction of the literal: ``0.1`` is 1/10) within the real range;
-    NaN/Infinity refused; nesting deeper than the parser's stack refused."""
+    NaN/Infinity refused; a key given twice in one object refused; nesting deeper than the
+    parser's stack refused."""
     text = read_text(path, option, limit)
     shown = _name(path)
     try:
         return json.loads(text, parse_float=_json_number, parse_int=_json_int,
-                          parse_constant=_reject_constant)
+                          parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as err:
         raise UsageError(f"{option}: {shown} is not valid JSON: {err.msg} "
                          f"(line {err.lineno} column {err.colno})") from None
@@ -519,6 +532,6 @@ def load_spec(path: str, option: str = "--spec", d: int | None = None) -> Any:
     from symbolic.spec import spec_from_json
     obj = load_json(path, option)
     try:
-        return spec_from_json(obj, d)
+        return spec_from_json(obj, d, max_d=L.MAX_EXACT_D)
     except ValueError as exc:
         raise UsageError(f"{option}: {exc}") from None

@@ -50,6 +50,8 @@ def setting(args: argparse.Namespace, *, need_d: bool) -> tuple[int | None, Any,
         return None, None, None
     arithmetic, _ = arithmetic_of(args, d)
     if arithmetic != "exact":
+        from proofs.cli.budget import release
+        release()  # the CPU budget is for exact arithmetic (docs/cli.md, Limits)
         import numpy as np
         if arithmetic == "float":
             Sigma_rows = None if Sigma_rows is None else np.asarray(Sigma_rows, dtype=np.float64)

@@ -134,9 +134,13 @@ def format_option(sub: argparse.ArgumentParser, choices: Sequence[str]) -> None:
                      help=f"output format (default: {choices[0]}); json is documented in docs/cli.md")
 
 
-def seed_option(sub: argparse.ArgumentParser, help: str = "random seed (default: 0)") -> None:
-    """``--seed S``, an integer >= 0 (default 0)."""
-    sub.add_argument("--seed", metavar="S", type=argtype(parse_seed, "--seed"), default=0, help=help)
+def seed_option(sub: argparse.ArgumentParser, help: str = "random seed (default: 0)",
+                maximum: int = L.MAX_SEED, why: str = "") -> None:
+    """``--seed S``, an integer 0 <= S <= ``maximum`` (default 0; ``why`` says why a smaller
+    maximum than NumPy's 2^64 - 1, e.g. JAX's 32-bit seeds)."""
+    def parse(text: str, option: str = "--seed") -> int:
+        return parse_count(text, option, minimum=0, maximum=maximum, why=why)  # type: ignore[return-value]
+    sub.add_argument("--seed", metavar="S", type=argtype(parse, "--seed"), default=0, help=help)
 
 
 def setting_options(sub: argparse.ArgumentParser, *, curve: bool) -> None:
@@ -314,9 +318,17 @@ def parse_precision(text: str, option: str = "--precision") -> int:
                        why="mpmath's cost grows with the digits")
 
 
+#: why the pretraining context length m is at least 1 (the API and the symbolic layer say the same)
+M_ZERO = ("at m = 0 the prompt is the query alone, whose label is 0, so the pretraining loss does "
+          "not depend on Q and the pretrained parameters are not determined")
+
+
 def parse_shots(text: str, option: str) -> int | None:
-    """``--m``: an integer 0 <= m <= 10^12, or ``inf`` (None)."""
-    return parse_count(text, option, allow_inf=True, minimum=0)
+    """``--m``: an integer 1 <= m <= 10^12, or ``inf`` (None); m = 0 is refused (:data:`M_ZERO`)."""
+    value = parse_count(text, option, allow_inf=True, minimum=1 if text.strip().startswith("-") else 0)
+    if value == 0:
+        raise UsageError(f"{option}: expected an integer >= 1 or inf ({M_ZERO}), got {_show(text)}")
+    return value
 
 
 def parse_n_ft(text: str, option: str = "--n-ft") -> int | None:
@@ -416,12 +428,16 @@ def parse_seed(text: str, option: str = "--seed") -> int:
 
 
 def parse_file_name(text: str, option: str) -> str:
-    """A file name: a non-blank string without NUL characters (whether it can be read or
-    written is checked later, before any work)."""
+    """A file name: a non-blank string without NUL characters, line breaks or other control
+    characters (the name is printed in the output, where a line break would forge rows);
+    whether it can be read or written is checked later, before any work."""
     if not text.strip():
         raise UsageError(f"{option}: expected a file name, got {_show(text)}")
     if "\0" in text:
         raise UsageError(f"{option}: expected a file name, got {_show(text)} (it holds a NUL character)")
+    if any(ord(c) < 32 or 127 <= ord(c) < 160 for c in text):
+        raise UsageError(f"{option}: expected a file name without line breaks or control characters, "
+                         f"got {_show(text)}")
     return text
 
 

@@ -54,11 +54,28 @@ def write(text: str) -> None:
         raise StdoutError(errno.EBADF, str(err), "standard output") from None
 
 
+#: the longest line :func:`note` writes (an error message is one line of sensible length)
+MAX_NOTE = 300
+
+
+def one_line(text: str) -> str:
+    """``text`` as one printable line: line breaks, tabs and other control characters shown
+    escaped (``\\n``), so that a value from a file (a spec's name) cannot forge output rows."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
 def note(text: str) -> None:
-    """One line for people on standard error (``wrote FILE``); nothing if it is closed."""
+    """One line for people on standard error (``wrote FILE``); nothing if it is closed. Control
+    characters are escaped (:func:`one_line`) and a line longer than :data:`MAX_NOTE` loses its middle."""
     stream = sys.stderr
     if stream is None:
         return
+    text = one_line(text)
+    if len(text) > MAX_NOTE:  # the middle goes: a message starts with what and ends with what to do
+        head, tail = MAX_NOTE // 2, MAX_NOTE // 2 - 45
+        text = text[:head] + f" [... {len(text) - head - tail} characters ...] " + text[-tail:]
     try:
         stream.write(text + "\n")
         stream.flush()
@@ -116,9 +133,35 @@ def to_float(x: Any) -> float:
 
 
 def fmt_float(x: Any) -> str:
-    """A float for text output: 10 significant digits."""
-    x = float(x)
-    return f"{x:.10g}" if math.isfinite(x) else str(x)
+    """A number for text output: 10 significant digits; an exact value beyond the float range
+    (|x| > 1.8e308, e.g. an error quadratic in a theta0 near 1e300) in scientific notation
+    from its exact value, never ``inf``."""
+    f = float(x)
+    if math.isfinite(f):
+        return f"{f:.10g}"
+    exact = _finite_exact(x)
+    if exact is None:
+        return str(f)
+    import sympy
+    mantissa, _, exponent = sympy.sstr(sympy.N(exact, 10)).partition("e")
+    return f"{float(mantissa):.10g}e{int(exponent):+d}" if exponent else sympy.sstr(sympy.N(exact, 10))
+
+
+def _finite_exact(x: Any) -> Any:
+    """``x`` as a finite exact SymPy number, or None (a float, infinity, NaN, a symbol)."""
+    import sympy
+    if isinstance(x, float) or not isinstance(x, (int, sympy.Basic)) and not hasattr(x, "denominator"):
+        return None
+    try:
+        e = sympy.sympify(x)
+    except (sympy.SympifyError, TypeError):
+        return None
+    return e if e.is_number and e.is_finite and not e.is_Float else None
+
+
+def overflowed(values: list[Any]) -> bool:
+    """Whether a float of ``values`` overflows although its exact value is finite."""
+    return any(not math.isfinite(float(v)) and _finite_exact(v) is not None for v in values)
 
 
 def expr_json(expr: Any) -> str:
@@ -289,7 +332,7 @@ def numeric_matrix_text(M: Any) -> str:
 def params_text(strategy: str, result: Any, unicode: bool = True) -> str:
     free = list(getattr(result, "free", []) or [])
     show = numeric_matrix_text if _numeric(result) else (lambda M: expr_text(M, unicode))
-    parts = [f"strategy: {strategy}", "", "V =", show(result.V), "",
+    parts = [f"strategy: {one_line(strategy)}", "", "V =", show(result.V), "",
              "Q =", show(result.Q), "",
              "free: " + (", ".join(free) if free else "none"),
              "convention: " + str(getattr(result, "convention", "") or "none")]
@@ -340,20 +383,24 @@ def params_json(strategy: str, result: Any, symbols: dict[str, str] | None) -> s
 def curve_text(strategy: str, task: str, result: Any, settings: dict[str, Any]) -> str:
     shown = ", ".join(f"{k}={'inf' if v is None else v}" for k, v in settings.items())
     theta = {"target": "theta0", "opposite": "-theta0"}.get(task, f"theta0 rotated by {settings.get('task_angle')}")
-    lines = [f"# strategy {strategy}, task {task} (theta = {theta}); {shown}",
+    lines = [one_line(f"# strategy {strategy}, task {task} (theta = {theta}); {shown}"),
              f"{'n':>6}  error"]
     digits = getattr(result, "digits", None) or []
     if digits:  # mpmath: every digit asked for
         lines += [f"{int(n):>6}  {s}" for n, s in zip(result.n, digits)]
         lines.append(f"{'limit':>6}  {result.limit_digits}   (n -> infinity)")
-    else:
-        lines += [f"{int(n):>6}  {fmt_float(e)}" for n, e in zip(result.n, result.error)]
-        lines.append(f"{'limit':>6}  {fmt_float(result.limit)}   (n -> infinity)")
+    else:  # beyond the float range (|x| > 1.8e308), from the exact values: never a false inf
+        exact = list(getattr(result, "exact", None) or [])
+        errors = exact if len(exact) == len(result.error) and overflowed(exact) else result.error
+        limit = getattr(result, "exact_limit", None)
+        limit = limit if limit is not None and overflowed([limit]) else result.limit
+        lines += [f"{int(n):>6}  {fmt_float(e)}" for n, e in zip(result.n, errors)]
+        lines.append(f"{'limit':>6}  {fmt_float(limit)}   (n -> infinity)")
     return "\n".join(lines) + "\n"
 
 
 def curve_json(strategy: str, task: str, result: Any, settings: dict[str, Any]) -> str:
-    return dump_json({
+    out = {
         "strategy": strategy,
         "task": task,
         "n": [int(n) for n in result.n],
@@ -365,7 +412,14 @@ def curve_json(strategy: str, task: str, result: Any, settings: dict[str, Any]) 
         **({"digits": list(result.digits), "limit_digits": result.limit_digits}
            if getattr(result, "digits", None) else {}),
         **({"condition": result.condition} if getattr(result, "condition", None) is not None else {}),
-    })
+    }
+    exact = list(getattr(result, "exact", None) or [])
+    limit = getattr(result, "exact_limit", None)
+    if exact and overflowed(exact + ([limit] if limit is not None else [])):
+        # a float beyond 1.8e308 is null in JSON: the exact values beside it, as expressions
+        out["error_exact"] = [expr_json(e) for e in exact]
+        out["limit_exact"] = expr_json(limit)
+    return dump_json(out)
 
 
 # ----------------------------------------------------------------------------- error

@@ -59,14 +59,15 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
                     "that must agree with the theory); --prefix, --layers, --width vary the transformer.\n"
                     f"Needs JAX and optax: {EXTRA}. Uses a GPU if JAX finds one.",
         example="  icl-finetune transformer --out out/transformer --quick", run=run)
-    sub.add_argument("--out", metavar="DIR", required=True,
+    sub.add_argument("--out", metavar="DIR", required=True, type=O.argtype(O.parse_file_name, "--out"),
                      help="output folder (created if missing): transformer.json, .png, .pdf, checkpoints/")
     sub.add_argument("--quick", action="store_true",
                      help="a smaller model and fewer steps (under 2 minutes on 2 CPU cores)")
     sub.add_argument("--seeds", metavar="K", type=O.argtype(_parse_seeds, "--seeds"), default=3,
                      help=f"number of seeds, 1 to {MAX_SEEDS} (default: 3): seeds S, S+1, ..., S+K-1")
-    O.seed_option(sub, help="the first seed S (default: 0)")
-    sub.add_argument("--model", choices=("softmax", "linear"), default="softmax",
+    O.seed_option(sub, help="the first seed S (default: 0)", maximum=2**32 - 1 - MAX_SEEDS,
+                  why="JAX's seeds are 32-bit, and S + K - 1 must be one")
+    sub.add_argument("--model", metavar="{softmax,linear}", type=O.choice("--model", ("softmax", "linear")), default="softmax",
                      help="softmax: the transformer (default); linear: the control, the paper's linear "
                           "self-attention through the same pipeline, pretrained at m = 40")
     sub.add_argument("--prefix", metavar="K", type=O.argtype(_parse_prefix, "--prefix"), default=0,
