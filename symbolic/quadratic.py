@@ -250,8 +250,12 @@ def minimise_quadratic(L: Poly, scalars: Sequence[sp.Symbol], vectors: Sequence[
     ``theta^T Sigma q_x0`` reaches the loss) has an affine family of minimisers.  Its gradient
     ``sum_k (dL/dr_k) W_k^T a_k`` always lies in ``span{W_k^T a_k}``, so gradient descent from
     ``start[u]`` (VecTerms; 0 if not given) stays in ``u_0 + span{W_k^T a_k}``: ``u`` is
-    written ``u_0 + sum_k t_k W_k^T a_k`` and the scalars ``t_k`` are solved for.  That point
-    is the one reported; ``Solution.notes`` says so.
+    written ``u_0 + sum_k t_k W_k^T a_k`` and the scalars ``t_k`` are solved for.  Where the
+    loss sees the functionals only in combination (e.g. ``r_1 + r_2`` from an explicit start
+    with ``v_x != 0``), the ``t_k`` are not all determined, and the point reported is the one
+    nearest ``u_0`` (``|u - u_0|^2 = t^T G t``, G the Gram matrix of the directions, minimised
+    over the undetermined ``t``): gradient descent's limit, since on a convex quadratic it
+    converges to the minimiser nearest its start.  ``Solution.notes`` says so.
     """
     vecset, matset = set(vectors), set(matrices)
     _check_quadratic(L, scalars, vecset, matset)
@@ -388,16 +392,19 @@ def minimise_quadratic(L: Poly, scalars: Sequence[sp.Symbol], vectors: Sequence[
                 values[x] = v
             elif x in present_s:
                 free.append(x)
-            elif x in ts:   # a direction the loss does not fix: gradient descent leaves it at 0
-                values[x] = sp.S.Zero
+            elif x in ts:   # a combination of directions the loss does not fix
                 internal.append(x)
         if internal:
-            zero = {x: sp.S.Zero for x in internal}
-            values = {x: (sp.factor(sp.sympify(v).xreplace(zero)) if x not in internal else v)
-                      for x, v in values.items()}
-            notes.append("the minimisers form an affine family along which the loss is flat and that "
-                         "couples a vector to other blocks; the point reported keeps the vector's "
-                         "free direction at its start value")
+            pick = _nearest_start(values, internal, through, set(aux.values()))
+            values = {x: sp.factor(sp.sympify(v).xreplace(pick)) for x, v in values.items()}
+            values.update(pick)
+            notes.append("the loss sees the vector's functionals only in combination: its minimisers "
+                         "along the directions above form an affine family, and the point reported "
+                         "is the one nearest the start value (where gradient descent, which moves "
+                         "along the gradient's span only, converges)"
+                         if any(v != 0 for v in pick.values()) else
+                         "the minimisers form an affine family along which the loss is flat; the "
+                         "point reported keeps the vector's free direction at its start value")
     subs = {x: v for x, v in values.items()}
     for u in order + list(through):
         vec_value = list(final[u]["b"])
@@ -408,6 +415,40 @@ def minimise_quadratic(L: Poly, scalars: Sequence[sp.Symbol], vectors: Sequence[
         values.pop(r, None)
     # a free scalar may have been solved in terms of an internal one (t_k, r_k): not expected
     return Solution(values=values, free=free, equations=equations, notes=notes)
+
+
+def _nearest_start(values: dict, internal: list, through: dict, aux: set) -> dict:
+    """Values of the undetermined direction coefficients ``internal`` that put every vector seen
+    through functionals at the point of its minimiser family nearest its start value.
+
+    ``u = u_0 + sum_k t_k d_k`` (``d_k = W_k a_k``, the gradient's directions) with the ``t_k``
+    affine in ``internal``: ``|u - u_0|^2 = t^T G t`` with the Gram matrix ``G_kl = d_k^T d_l``
+    (bilinear forms); its minimiser over ``internal`` is gradient descent's limit, since gradient
+    descent on a convex quadratic converges to the minimiser nearest its start.  When another
+    unknown's value (not an auxiliary ``r_k = a_k^T W_k u``, which is a function of the vectors)
+    depends on ``internal`` (the flat direction couples blocks) the nearest point
+    is not computed here and ``internal`` are taken at 0 (the start value along them).
+    """
+    zero = {x: sp.S.Zero for x in internal}
+    inner = set(internal)
+    ts = {t for info in through.values() for t in info["G"]}
+    if any(sp.sympify(v).free_symbols & inner for x, v in values.items() if x not in ts and x not in aux):
+        return zero
+    obj = sp.S.Zero
+    for info in through.values():
+        items = list(info["G"].items())
+        coeff = [sp.sympify(values.get(t, t)) for t, _ in items]
+        if not any(c.free_symbols & inner for c in coeff):
+            continue
+        for i, (_, [(_, wi, ai)]) in enumerate(items):
+            for j, (_, [(_, wj, aj)]) in enumerate(items):
+                obj += coeff[i] * coeff[j] * _bilinear(ai, [(sp.S.One, transpose(wi) + wj, aj)])
+    if obj == 0:
+        return zero
+    sol = _solve_linear([sp.diff(obj, x) for x in internal], internal)
+    if any(sp.sympify(v).free_symbols & inner for v in sol):
+        return zero
+    return dict(zip(internal, sol))
 
 
 def _vec_expr(v: VecTerms) -> sp.Basic:

@@ -19,6 +19,7 @@ import sympy as sp
 
 from symbolic import SIGMA, THETA, THETA0, Bilinear
 from symbolic.spec import family, make_spec
+from symbolic.words import DIM
 
 from proofs.result import PARAMS
 
@@ -121,3 +122,64 @@ def sign_on_positive_axis(f: sp.Expr, x: sp.Symbol) -> int | None:
             return None
     at1 = f.subs(x, 1)
     return 1 if at1 > 0 else -1 if at1 < 0 else None
+
+
+# ----------------------------------------------------------------------------- first-order conditions
+_DIRECTIONS = {
+    "v0": sp.Symbol("delta_v0"), "vx": sp.MatrixSymbol("delta_vx", DIM, 1), "vy": sp.Symbol("delta_vy"),
+    "Q00": sp.Symbol("delta_Q00"), "q0x": sp.MatrixSymbol("delta_q0x", DIM, 1),
+    "qx0": sp.MatrixSymbol("delta_qx0", DIM, 1), "Qxx": sp.MatrixSymbol("Delta_xx", DIM, DIM),
+    "Qy0": sp.Symbol("delta_Qy0"), "qyx": sp.MatrixSymbol("delta_qyx", DIM, 1),
+}
+
+
+def direction(blocks: tuple[str, ...]):
+    """A generic direction in the given blocks (0 in the others): scalars ``delta_*``, vectors
+    ``delta_*`` (d x 1), the matrix ``Delta_xx`` (d x d, not symmetric)."""
+    from symbolic.model import Blocks, mat, vec
+    from symbolic.words import Atom
+    kw = {}
+    for b in blocks:
+        u = _DIRECTIONS[b]
+        if b == "Qxx":
+            kw[b] = mat(Atom(u))
+        elif isinstance(u, sp.MatrixSymbol):
+            kw[b] = vec(u)
+        else:
+            kw[b] = u
+    return Blocks(**kw)
+
+
+def first_order_coefficient(blocks, terms, along: tuple[str, ...]):
+    """``d/dt L(blocks + t delta)`` at t = 0 for the loss ``L = sum_k w_k E(V, Q, n_k; task_k)``
+    (the spec's terms; n = oo the limit) and a generic direction delta in the blocks ``along``:
+    an engine polynomial, identically 0 exactly when ``blocks`` satisfies the first-order
+    conditions of L in those blocks (for a convex quadratic: when it is a minimiser)."""
+    from symbolic.calculus import taylor
+    from symbolic.general import loss_poly
+    return taylor(lambda bb: loss_poly(bb, terms), blocks, direction(along), order=1)[1]
+
+
+def first_order_line(what: str, blocks, terms, along: tuple[str, ...]) -> "Line":
+    """``exact`` line: the first-order coefficient of the loss at the derived point, in every
+    direction of ``along``, is identically 0 (the derived point is a stationary point, hence a
+    minimiser of the convex quadratic loss, over those blocks)."""
+    from proofs.result import Line
+    from proofs.results._common import vanishes
+    p = first_order_coefficient(blocks, terms, along)
+    return Line("exact", f"first-order conditions: d/dt of {what} at (derived point + t delta), delta any "
+                f"direction in ({', '.join(along)}), is identically 0 at t = 0: the derived point minimises it",
+                vanishes(p))
+
+
+def on_task(e: sp.Expr, scale: int) -> sp.Expr:
+    """A formula in theta^T Sigma theta and theta^T Sigma theta_0 at theta = scale * theta_0 (another
+    route to the error on theta_0 or -theta_0 than deriving it there)."""
+    reps = {}
+    for b in sp.sympify(e).atoms(Bilinear):
+        pair = (b.left, b.right)
+        if b.middle == SIGMA and pair == (THETA, THETA):
+            reps[b] = scale ** 2 * K
+        elif b.middle == SIGMA and set(pair) == {THETA, THETA0}:
+            reps[b] = scale * K
+    return sp.sympify(e).xreplace(reps)

@@ -87,6 +87,11 @@ class Dissimilarity(Result):
         slope = sp.factor(sp.diff(dlike, PHI))
         yield Line("exact", f"(d): d/dphi = {show(slope)} >= 0 on [0, pi]: the degradation grows with the angle",
                    same(slope, 2 * RHO * sp.sin(PHI) * K / (DIM + 4) ** 2))
+        gap = der.data["gap"]
+        yield Line("exact", f"(d) - (c) = {show(gap)} is the difference of the stated errors, rho (rho - 2 cos(phi)) "
+                   "k/(d+4)^2: negative iff cos(phi) > rho/2 (rho, k > 0)",
+                   same(gap, self.statement[3].rhs - self.statement[2].rhs)
+                   and same(gap * (DIM + 4) ** 2 / (RHO * K), RHO - 2 * sp.cos(PHI)))
         yield Line("exact", f"(d) - (c) = {show(der.data['gap'])}: negative iff cos(phi) > rho/2; the crossing angle "
                    f"is {show(der.values[lhs[5]])} (pi/3 at rho = 1)",
                    same(der.values[lhs[5]], self.statement[5].rhs) and der.values[lhs[5]].subs(RHO, 1) == sp.pi / 3)

@@ -26,13 +26,14 @@ from __future__ import annotations
 
 import sympy as sp
 
-from symbolic import N_FT, THETA0
+from symbolic import N_FT, THETA, THETA0
 from symbolic.model import Blocks, vec
 from symbolic.spec import make_spec
 from symbolic.strategy import Step
 
 from proofs.result import Derivation, Line, Result, TestError
-from proofs.results._beyond import (Q_ALL, error_at, query_key_fewshot_spec, query_key_spec)
+from proofs.results._beyond import (Q_ALL, Q_NO_QXX, error_at, first_order_line, on_task,
+                                    query_key_fewshot_spec, query_key_spec)
 from proofs.results._common import (PRETRAINED, SETTING, T0ST0, equality_line, same, show, sigma, strategy)
 
 EPS = sp.Symbol("epsilon", positive=True)
@@ -89,6 +90,15 @@ class QueryKeyZeroShot(Result):
         yield Line("exact", "no block of Q reaches the zero-shot loss at V_hat (v_0 = v_x = 0: the zero-shot "
                    f"prediction is 0): all {len(Q_ALL)} blocks are free and keep their pretrained values",
                    len(free_q) == len(Q_ALL) and qk.blocks == pre.blocks)
+        yield first_order_line("E(V_hat, Q, 0; theta_0)", qk.blocks, query_key_spec().loss, Q_ALL)
+        yield first_order_line("E(V_hat, Q, n_ft; theta_0)", fs.blocks, query_key_fewshot_spec(N_FT).loss,
+                               Q_NO_QXX)
+        for name, st, rows in (("query-key", qk, (1, 2)), ("Q-only few-shot", fs, (3, 4))):
+            generic = error_at(st, THETA, sp.oo)
+            yield Line("exact", f"{name}: the n -> oo error on a generic theta, {show(generic)}, at theta = theta_0 and "
+                       "theta = -theta_0 gives the derived values (another route than deriving on each task)",
+                       same(on_task(generic, 1), der.values[self.statement[rows[0]].lhs])
+                       and same(on_task(generic, -1), der.values[self.statement[rows[1]].lhs]))
         for eq, what in zip(self.statement, ("zero-shot error (the pretrained one)", "n -> oo on theta_0",
                                              "n -> oo on -theta_0", "Q-only n_ft-shot: n -> oo on theta_0",
                                              "Q-only n_ft-shot: n -> oo on -theta_0")):
@@ -99,6 +109,9 @@ class QueryKeyZeroShot(Result):
                    f"{show(fs.parameters()['Q_yx^T'])}; theta_0 and -theta_0 are hurt equally",
                    moved == ["Q_yx^T"] and same(der.values[self.statement[3].lhs], der.values[self.statement[4].lhs]))
         q00 = der.extra["Q_00 minimising the zero-shot loss from v_x = epsilon theta_0"]
+        start = strategy("pretrain").blocks.with_(vx=vec(THETA0, EPS), Q00=q00)
+        yield first_order_line("E(V, Q, 0; theta_0) over Q_00 from the pretrained parameters with v_x = epsilon "
+                               "theta_0", start, query_key_spec().loss, ("Q00",))
         yield Line("exact", f"off-scale points: from v_x = epsilon theta_0 the zero-shot minimiser is Q_00 = {show(q00)}; "
                    "epsilon Q_00 -> 1 as epsilon -> 0, so Q_00 grows like 1/epsilon",
                    sp.limit(EPS * q00, EPS, 0) == 1)

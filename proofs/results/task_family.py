@@ -24,7 +24,7 @@ from symbolic.strategy import Step
 from symbolic.words import DIM
 
 from proofs.result import Derivation, Line, Param, Result, TestError
-from proofs.results._beyond import TAU, error_at, family_spec
+from proofs.results._beyond import TAU, V_ROW, error_at, family_spec, first_order_line
 from proofs.results._common import (PRETRAINED, SETTING, T0ST0, equality_line, few_shot_limit, same, show,
                                     sigma, strategy, zero_shot)
 
@@ -71,6 +71,10 @@ class TaskFamily(Result):
         yield Line("exact", "v_0 = 0 and v_x = theta_0/(d+4): the zero-shot minimiser of (c), unchanged by the family",
                    same(s.blocks.v0, 0) and same(s.blocks.vx[0][0], 1 / (DIM + 4))
                    and s.blocks.vx[0][2] == THETA0 and s.blocks.vx[0][1] == ())
+        spec = family_spec()
+        yield first_order_line("the family's zero-shot loss E_theta E(V, Q_hat, 0; theta)", s.blocks, spec.loss, V_ROW)
+        yield first_order_line("the family's n -> oo loss (second stage, inside the zero-shot minimisers: v_y "
+                               "the block they leave free)", s.blocks, spec.then, ("vy",))
         for eq, what in zip(self.statement, ("v_y", "zero-shot error on theta_0", "n -> oo error on theta_0",
                                              "n -> oo error on -theta_0")):
             yield equality_line(what, der.values[eq.lhs], eq.rhs)
