@@ -106,12 +106,15 @@ def curve(strategy: str, task: str, ns: Sequence[int], *, d: int, sigma2: Any, m
 
 
 def frontier(lambdas: Sequence[Any], *, n_ft: int | None, n: int | None = None, d: int, sigma2: Any,
-             m: int | None = None, Sigma: Any = None, theta0: Any = None, theta_0: Any = None) -> Any:
+             m: int | None = None, Sigma: Any = None, theta0: Any = None, theta_0: Any = None,
+             arithmetic: str | None = None, precision: int | None = None) -> Any:
     """The zero-shot / few-shot trade-off of value fine-tuning on E(0; theta0) + lambda E(n_ft; theta0):
     one exact row per lambda (numbers >= 0; 0 the limit lambda -> 0+, ``inf``/``sympy.oo`` the
     few-shot loss alone), rows for (a)-(d), the columns as functions of lambda, and the exact
     checks of the two limits (:class:`proofs.frontier.Frontier`). ``n``, ``n_ft``, ``m``: None
-    for infinity. ``theta_0`` is accepted for ``theta0``."""
+    for infinity. ``theta_0`` is accepted for ``theta0``. ``arithmetic``/``precision``: exact for
+    d <= 10 and float above by default (:mod:`proofs.frontier_numeric`: limits and checks within
+    a tolerance)."""
     from proofs import checks
     theta0 = _theta0(theta0, theta_0)
     from proofs.frontier import frontier as run
@@ -129,7 +132,8 @@ def frontier(lambdas: Sequence[Any], *, n_ft: int | None, n: int | None = None, 
     lambdas = list(islice(iter(lambdas), MAX_LAMBDAS + 1))  # an endless iterator is read no further
     if len(lambdas) > MAX_LAMBDAS:
         raise ValueError(f"lambdas: expected at most {MAX_LAMBDAS} values, got more")
-    return run(lambdas, n_ft=n_ft, n=n, d=d, sigma2=sigma2, m=m, Sigma=Sigma, theta0=theta0)
+    return run(lambdas, n_ft=n_ft, n=n, d=d, sigma2=sigma2, m=m, Sigma=Sigma, theta0=theta0,
+               arithmetic=arithmetic, precision=precision)
 
 
 def _theta0(theta0: Any, theta_0: Any) -> Any:

@@ -83,10 +83,16 @@ class ConcreteSolution:
 
 
 def needs_concrete(spec: Any) -> bool:
-    """Whether ``spec`` trains Q_xx (and no block of V): its derivation at symbolic d may have no
-    closed form, and the concrete minimiser answers at any setting."""
+    """Whether ``spec`` trains Q_xx (and no block of V), or starts from a general explicit Q
+    (:func:`symbolic.spec.general_start`, the start fixing d) while training blocks of one of V
+    and Q: its derivation at symbolic d may have no closed form, and the concrete minimiser
+    answers at any setting."""
+    from symbolic.spec import general_start
     train = getattr(spec, "train", ())
-    return "Qxx" in train and not any(b in ("v0", "vx", "vy") for b in train)
+    v = any(b in ("v0", "vx", "vy") for b in train)
+    if general_start(spec):
+        return not (v and any(b in ("Q00", "q0x", "qx0", "Qxx", "Qy0", "qyx") for b in train))
+    return "Qxx" in train and not v
 
 
 def concrete_minimiser(spec: Any, *, d: int, Sigma: Any = None, theta0: Any = None, sigma2: Any = 0,

@@ -232,19 +232,24 @@ def lambda_label(lam: Any) -> str:
 
 
 def frontier(lambdas: Sequence[Any], *, n_ft: Any, n: Any = None, d: int, sigma2: Any, m: Any = None,
-             Sigma: Any = None, theta0: Any = None, strategies: bool = True) -> Frontier:
+             Sigma: Any = None, theta0: Any = None, strategies: bool = True, arithmetic: str | None = None,
+             precision: int | None = None) -> Frontier:
     """One row per weight in ``lambdas`` (numbers >= 0; 0 the limit lambda -> 0+, ``oo`` the
     few-shot loss alone), with the exact zero-shot error on theta_0 and the n-shot errors
     (``n`` None: n -> oo) on theta_0 and -theta_0; ``strategies``: rows for (a)-(d) too
     (strategy (d) at the same n_ft; (b) at scale 1). ``n_ft``: an integer >= 1 or None (oo).
 
     The checks, each exact: lim lambda -> 0+ equals (d) and lim lambda -> oo equals the
-    few-shot-only spec, column by column (each derived on its own)."""
+    few-shot-only spec, column by column (each derived on its own).
+
+    ``arithmetic``: None is exact for d <= MAX_EXACT_D and float above
+    (:func:`proofs.arithmetic.choose`); in float or mp the derivation is the same and the
+    coefficients of each column's numerator and denominator in lambda are evaluated in that
+    arithmetic, the limits and checks within :func:`proofs.frontier_numeric.tolerance`
+    (:mod:`proofs.frontier_numeric`)."""
+    from proofs.arithmetic import choose
     from proofs.curves import curve
-    from proofs.limits import MAX_EXACT_D
-    if isinstance(d, int) and d > MAX_EXACT_D:  # before any work
-        raise NotImplementedError(f"frontier above d = {MAX_EXACT_D}: its rows are exact rational functions of "
-                                  f"lambda with exact limit checks, and no float path exists yet; got d = {d}")
+    arithmetic, precision = choose(d, arithmetic, precision)
     lambdas = list(lambdas)
     if not lambdas:
         raise ValueError("lambdas: expected at least one value")
@@ -252,6 +257,8 @@ def frontier(lambdas: Sequence[Any], *, n_ft: Any, n: Any = None, d: int, sigma2
         raise ValueError(f"lambdas: expected at most {MAX_LAMBDAS} values, got {len(lambdas)}")
     lams = [parse_lambda(x) for x in lambdas]
     kw = dict(d=d, sigma2=sigma2, m=m, Sigma=Sigma, theta0=theta0)
+    if arithmetic != "exact":
+        return _numeric_frontier(lams, n_ft, n, kw, strategies, arithmetic, precision)
     forms = frontier_formulas(n_ft, n=n, **kw)
     rows = [FrontierRow(f"lambda={lambda_label(lam)}", lam, *(at_lambda(forms[c], lam) for c in COLUMNS))
             for lam in lams]
@@ -279,6 +286,64 @@ def frontier(lambdas: Sequence[Any], *, n_ft: Any, n: Any = None, d: int, sigma2
     if not all(ok for what, ok in checks if "lambda->oo" in what):
         from symbolic import M
         from proofs.results._common import strategy
+        free = [f for f in strategy(fewshot_spec(n_ft), sp.oo if m is None else M).free if "never reach" not in f]
+        notes.append("the few-shot loss alone leaves free: " + "; ".join(free) + "; gradient descent from the "
+                     "pretrained parameters keeps them at their start values, while lambda -> oo picks the "
+                     "minimiser the zero-shot loss prefers")
+    return Frontier(rows, strat_rows, forms, checks, monotone, settings, notes)
+
+
+def _numeric_frontier(lams: list, n_ft: Any, n: Any, kw: dict, strategies: bool, arithmetic: str,
+                      precision: int | None) -> Frontier:
+    """:func:`frontier` in float64 or mp (:mod:`proofs.frontier_numeric`): the same rows,
+    checks and notes, with values as SymPy Floats and the checks within the tolerance."""
+    from proofs import frontier_numeric as FN
+    from proofs.curves import curve
+    tol = FN.tolerance(arithmetic, precision)
+    from symbolic import M
+    m_key = sp.oo if kw["m"] is None else M
+    cols, few_cols = (FN.numeric_columns(*_errors_in_blocks(spec, m_key, _key(n)), LAMBDA, arithmetic=arithmetic,
+                                         precision=precision, **kw)[0]
+                      for spec in (tradeoff_spec(n_ft), fewshot_spec(n_ft)))
+
+    def num(x: Any) -> sp.Expr:
+        if isinstance(x, float) and abs(x) == float("inf"):
+            return sp.oo if x > 0 else -sp.oo
+        if type(x).__module__.startswith("mpmath"):
+            return sp.Float(x, precision)
+        return sp.Float(float(x))
+
+    rows = [FrontierRow(f"lambda={lambda_label(lam)}", lam,
+                        *(num(FN.at_lambda_numeric(cols[c], lam, tol)) for c in COLUMNS)) for lam in lams]
+
+    def strategy_row(name: str) -> FrontierRow:
+        vals = []
+        for task, at in (("target", 0), ("target", n), ("opposite", n)):
+            r = curve(name, task, [0 if at is None else at], n_ft=n_ft, arithmetic=arithmetic, precision=precision,
+                      **kw)
+            if arithmetic == "mp":
+                vals.append(sp.Float(r.digits[0] if at is not None else r.limit_digits, precision))
+            else:
+                vals.append(sp.Float(r.error[0] if at is not None else r.limit))
+        return FrontierRow(name, None, *vals)
+
+    d_row = strategy_row("value-fewshot")
+    zero = [num(FN.at_lambda_numeric(cols[c], 0, tol)) for c in COLUMNS]
+    inf = [num(FN.at_lambda_numeric(cols[c], sp.oo, tol)) for c in COLUMNS]
+    few = [num(FN.at_lambda_numeric(few_cols[c], 1, tol)) for c in COLUMNS]
+    checks = [(f"lim lambda->0+ of {c} = strategy (d) value-fewshot at n_ft (within {tol:g})",
+               FN.close(z, dv, tol)) for c, z, dv in zip(COLUMNS, zero, d_row.values())]
+    checks += [(f"lim lambda->oo of {c} = value fine-tuning on the few-shot loss alone (within {tol:g})",
+                FN.close(z, f, tol)) for c, z, f in zip(COLUMNS, inf, few)]
+    strat_rows = ([strategy_row(s) for s in ("pretrain", "full", "value")] + [d_row]) if strategies else []
+    monotone = {c: FN.monotone_numeric(cols[c], tol) for c in COLUMNS}
+    forms = {c: FN.as_expr(cols[c], tol, LAMBDA) for c in COLUMNS}
+    settings = {"n_ft": n_ft, "n": n, "d": kw["d"], "sigma2": kw["sigma2"], "m": kw["m"], "arithmetic": arithmetic}
+    notes = []
+    if not all(ok for what, ok in checks if "lambda->oo" in what):
+        from symbolic import M
+        from proofs.results._common import strategy
+        m = kw["m"]
         free = [f for f in strategy(fewshot_spec(n_ft), sp.oo if m is None else M).free if "never reach" not in f]
         notes.append("the few-shot loss alone leaves free: " + "; ".join(free) + "; gradient descent from the "
                      "pretrained parameters keeps them at their start values, while lambda -> oo picks the "

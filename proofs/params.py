@@ -183,6 +183,9 @@ def params(strategy: str, *, d: int | None = None, sigma2: Any = None, m: int | 
         from proofs.concrete_spec import needs_concrete
         if not needs_concrete(name):
             raise
+        from symbolic.spec import general_start, start_dimension
+        if d is None and general_start(name):  # the explicit start fixes d
+            d = start_dimension(name)
         if d is None:
             raise NotClosedForm(f"{exc}; at a concrete setting the exact minimiser is one option away: "
                                 "give --d D (and --sigma2, --Sigma, --theta0)") from None
@@ -229,8 +232,8 @@ def concrete_params(spec: Any, *, d: int, sigma2: Any = None, m: Any = None, Sig
     from proofs.arithmetic import choose
     from proofs.concrete_spec import concrete_minimiser, free_text
     if sigma2 is None:
-        raise ValueError("sigma2: the minimiser at a concrete setting needs a value of sigma^2 (Q_xx is "
-                         "trained: no closed form at symbolic d); give one, e.g. --sigma2 0.1")
+        raise ValueError("sigma2: the minimiser at a concrete setting needs a value of sigma^2 (no closed "
+                         "form at symbolic d: Q_xx trained, or a general explicit start); give one, e.g. --sigma2 0.1")
     arithmetic, _ = choose(d, arithmetic)
     if arithmetic == "mp":
         raise ValueError("arithmetic: the concrete minimiser is exact or float64, not mp")

@@ -163,6 +163,12 @@ def _derive_spec_cached(spec: Spec, m: sp.Expr):
             f"train: {', '.join(spec.train)} moves blocks of both V and Q; the prediction is then "
             "bilinear in them and the loss quartic, so there is no closed form: use the numeric "
             "optimiser (numeric.training) and evaluate its parameters exactly")
+    from .spec import general_start, start_dimension
+    from .quadratic import NotClosedForm
+    if general_start(spec):
+        raise NotClosedForm(
+            f"start: an explicit Q_xx that is not a multiple of I keeps its traces opaque at symbolic d; "
+            f"the start fixes d = {start_dimension(spec)}, where the minimiser is solved exactly")
     start = derive_pretrain(m).blocks if spec.start is None else spec.start
     tag = "m" if m == sp.Symbol("m", integer=True, nonnegative=True) else ("oo" if m == sp.oo else str(m))
     prefix = {"spec": "H"}.get(spec.name, "H")

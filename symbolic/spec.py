@@ -34,7 +34,8 @@ from .validation import MAX_SPEC_D, check_count, exact_number, in_range, is_psd,
 from .words import DIM
 
 __all__ = ["Task", "Term", "Spec", "BLOCKS", "V_BLOCKS", "Q_BLOCKS", "SILENT_BLOCKS", "family",
-           "make_spec", "make_term", "make_task", "spec_from_json", "MAX_TERMS", "MAX_TASKS", "MAX_NAME"]
+           "make_spec", "make_term", "make_task", "spec_from_json", "MAX_TERMS", "MAX_TASKS", "MAX_NAME",
+           "general_start", "start_dimension"]
 
 V_BLOCKS = ("v0", "vx", "vy")
 Q_BLOCKS = ("Q00", "q0x", "qx0", "Qxx", "Qy0", "qyx")
@@ -439,3 +440,23 @@ def _json_matrix(rows: list, where: str, state: dict) -> sp.MatrixSymbol:
     state["bindings"].append((sym.name, M))
     return sym
 
+
+def general_start(spec: Any) -> bool:
+    """Whether ``spec`` starts from an explicit Q whose x block is not a multiple of I (a dense
+    numeric start, e.g. a trained model's parameters).  Its traces tr(Q_xx_start^T Sigma ...)
+    stay opaque at symbolic d, and the first-order system over them has no tractable closed
+    form; but the start fixes d, so the question is concrete: it is answered at that d by the
+    explicit quadratic (:func:`symbolic.explicit.explicit_quadratic`)."""
+    start = dict(getattr(spec, "bindings", ()) or ()).get("Q_xx_start")
+    if getattr(spec, "start", None) is None or start is None:
+        return False
+    M = sp.Matrix(start)
+    return M != M[0, 0] * sp.eye(M.rows)
+
+
+def start_dimension(spec: Any) -> int | None:
+    """d as fixed by the spec's explicit start (None for the pretrained start)."""
+    for name, value in getattr(spec, "bindings", ()) or ():
+        if name.endswith("_start"):
+            return int(sp.Matrix(value).shape[0])
+    return None

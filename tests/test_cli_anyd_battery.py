@@ -110,7 +110,15 @@ def test_arithmetic_bounds(capsys):
     refused(capsys, [*CURVE, "--arithmetic", "fast"], "--arithmetic: expected one of exact, float, mp")
     refused(capsys, [*CURVE, "--d", "4097"], "--d: expected an integer at most 4096")
     refused(capsys, ["params", "--strategy", "value", "--d", "11"], "--sigma2: needed with float arithmetic")
-    refused(capsys, ["frontier", "--n-ft", "5", "--lambda", "1", "--d", "11"], "no float path", status=3)
+
+
+def test_frontier_above_the_exact_bound_runs_in_float(capsys):
+    with hang_guard(120):
+        code, out, err = run(capsys, "frontier", "--n-ft", "5", "--lambda", "0,1,inf", "--d", "11", "--format", "json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["settings"]["arithmetic"] == "float" and all(c["holds"] for c in data["checks"])
+    assert "exact" not in data["rows"][0]
 
 
 def test_an_exactly_positive_definite_sigma_near_singular_in_float_is_accepted(capsys, files):

@@ -159,7 +159,8 @@ class Fake:
         return CurveResult(ns, [sigma2 + 1.0 / (k + 1) for k in ns], sigma2)
 
     def frontier(self, lambdas: Any, *, n_ft: int | None, n: int | None = None, d: int, sigma2: Any,
-                 m: int | None = None, Sigma: Any = None, theta0: Any = None, theta_0: Any = None) -> Any:
+                 m: int | None = None, Sigma: Any = None, theta0: Any = None, theta_0: Any = None,
+                 arithmetic: str | None = None, precision: int | None = None) -> Any:
         self._record("frontier", lambdas, n_ft=n_ft, n=n, d=d, sigma2=sigma2, m=m, Sigma=Sigma, theta0=theta0)
         lam = sp.Symbol("lambda", positive=True)
         forms = {"zero_shot": sigma2 + lam / (lam + 1), "few_shot_target": sigma2 + 1 / (lam + 1),

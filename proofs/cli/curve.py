@@ -5,7 +5,7 @@ import argparse
 from typing import Any
 
 from proofs.cli import options as O
-from proofs.cli.inputs import arithmetic_of, setting, strategy_of
+from proofs.cli.inputs import arithmetic_of, given, setting, strategy_of
 
 FORMATS = ("text", "json")
 
@@ -28,6 +28,10 @@ def run(args: argparse.Namespace) -> int:
     """Evaluate the closed form at each n and print the curve and its limit."""
     from proofs import api
     from proofs.cli import output as F
+    if getattr(args, "spec", None) and not given(args, "--d"):  # an explicit start in the spec fixes d
+        from proofs.cli.files import load_spec
+        from symbolic.spec import start_dimension
+        args.d = start_dimension(load_spec(args.spec, "--spec")) or args.d
     d, Sigma, theta0 = setting(args, need_d=True)
     which, label = strategy_of(args, d)
     assert d is not None

@@ -61,7 +61,9 @@ def run(args: argparse.Namespace) -> int:
     except (NotQuadratic, NotClosedForm) as exc:
         from proofs.concrete_spec import needs_concrete
         concrete = isinstance(exc, NotClosedForm) and needs_concrete(spec)
-        if concrete and not getattr(args, "numeric", False) and _concrete_setting_given(args):
+        from symbolic.spec import general_start
+        if concrete and not getattr(args, "numeric", False) and (_concrete_setting_given(args)
+                                                                  or general_start(spec)):
             return run_concrete(args, spec, m, str(exc))
         if getattr(args, "numeric", False):
             return run_numeric(args, spec, m, str(exc))
@@ -201,6 +203,9 @@ def run_concrete(args: argparse.Namespace, spec: Any, m: Any, why: str) -> int:
     if args.format == "latex":
         raise O.UsageError("--format: latex is for closed forms at symbolic d; use text or json with --d")
     d, Sigma, theta0 = setting(args, need_d=False)
+    if d is None:  # a general explicit start fixes d
+        from symbolic.spec import start_dimension
+        d = start_dimension(spec)
     sigma2 = sp.Rational(1, 10) if args.sigma2 is None else O.exact(args.sigma2)
     spec = load_spec(args.spec, "--spec", d)
     arithmetic, _ = choose(d)

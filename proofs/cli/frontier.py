@@ -1,5 +1,6 @@
 """``icl-finetune frontier``: the zero-shot / few-shot trade-off of value fine-tuning on the
-mixed loss E(0; theta0) + lambda E(n_ft; theta0), one row per lambda, exact."""
+mixed loss E(0; theta0) + lambda E(n_ft; theta0), one row per lambda: exact for d <= 10,
+float64 above (or ``--arithmetic float|mp``; :mod:`proofs.frontier_numeric`)."""
 from __future__ import annotations
 
 import argparse
@@ -7,7 +8,7 @@ from fractions import Fraction
 from typing import Any
 
 from proofs.cli import options as O
-from proofs.cli.inputs import setting
+from proofs.cli.inputs import arithmetic_of, setting
 
 FORMATS = ("text", "json")
 #: at most this many values in ``--lambda`` (= proofs.frontier.MAX_LAMBDAS; a test keeps them equal)
@@ -74,6 +75,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
                      help="JSON file with the d x d covariance of x (default: identity)")
     sub.add_argument("--theta0", metavar="FILE", default=None, type=O.argtype(O.parse_file_name, "--theta0"),
                      help="JSON file with the target task theta0, d numbers (default: e_1)")
+    O.arithmetic_options(sub)
     O.format_option(sub, FORMATS)
     return sub
 
@@ -90,12 +92,13 @@ def run(args: argparse.Namespace) -> int:
     from proofs.cli import output as F
     d, Sigma, theta0 = setting(args, need_d=True)
     assert d is not None
+    arithmetic, precision = arithmetic_of(args, d)
     lams = [sp.oo if x is None else O.exact(x) for x in args.lambdas]
     result = api.frontier(lams, n_ft=args.n_ft, n=args.n, d=d, sigma2=O.exact(args.sigma2), m=args.m,
-                          Sigma=Sigma, theta0=theta0)
+                          Sigma=Sigma, theta0=theta0, arithmetic=arithmetic, precision=precision)
     inf = lambda v: "inf" if v is None else v  # noqa: E731
     settings = {"n_ft": inf(args.n_ft), "n": inf(args.n), "d": d, "sigma2": float(args.sigma2),
-                "m": inf(args.m), "Sigma": args.Sigma or "identity", "theta0": args.theta0 or "e_1"}
+                "m": inf(args.m), "Sigma": args.Sigma or "identity", "theta0": args.theta0 or "e_1", "arithmetic": arithmetic}
     cols = ("zero_shot", "few_shot_target", "few_shot_opposite")
     if args.format == "json":
         from proofs.frontier import LAMBDA
@@ -105,7 +108,8 @@ def run(args: argparse.Namespace) -> int:
             out: dict[str, Any] = {"lambda": _label(r.lam)} if r.lam is not None else {"strategy": r.label}
             for c, v in zip(cols, r.values()):
                 out[c] = F.to_float(v)
-            out["exact"] = {c: F.expr_json(v) for c, v in zip(cols, r.values())}
+            if arithmetic == "exact":
+                out["exact"] = {c: F.expr_json(v) for c, v in zip(cols, r.values())}
             return out
         F.write(F.dump_json({
             "rows": [row(r) for r in result.rows],
