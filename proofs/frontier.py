@@ -48,11 +48,11 @@ def _key(n: Any) -> Any:
     return sp.oo if n is None or n == sp.oo else sp.Integer(int(n))
 
 
-def tradeoff_spec(n_ft: Any):
+def tradeoff_spec(n_ft: Any, lam: Any = LAMBDA):
     """The spec: train V's last row on ``E(0; theta_0) + lambda E(n_ft; theta_0)`` (``n_ft`` an
-    integer >= 1, or None / oo)."""
+    integer >= 1, or None / oo; ``lam`` the symbol lambda, or a number)."""
     from symbolic.spec import make_spec
-    return make_spec(list(TRAIN), [(1, 0, "target"), (LAMBDA, _key(n_ft), "target")], name="tradeoff-value")
+    return make_spec(list(TRAIN), [(1, 0, "target"), (lam, _key(n_ft), "target")], name="tradeoff-value")
 
 
 def fewshot_spec(n_ft: Any):

@@ -21,10 +21,10 @@ from symbolic import SIGMA, THETA, THETA0, Bilinear
 from symbolic.spec import family, make_spec
 from symbolic.words import DIM
 
+from proofs import frontier
+from proofs.frontier import LAMBDA  # the frontier's lambda > 0: one symbol for both
 from proofs.result import PARAMS
 
-#: the weight of the few-shot loss in the trade-off, lambda > 0
-LAMBDA = sp.Symbol("lambda", positive=True)
 #: the spread of the task family N(theta_0, tau^2 I)
 TAU = sp.Symbol("tau", positive=True)
 #: the finite number of shots of the auxiliary loss used where n_ft -> oo is degenerate
@@ -48,12 +48,14 @@ PARAMS.update({
 
 @lru_cache(maxsize=None)
 def tradeoff_spec(n_ft: Any = sp.oo, lam: Any = LAMBDA):
-    return make_spec(V_ROW, [(1, 0, "target"), (lam, n_ft, "target")], name="tradeoff-value")
+    """The mixed loss E(0; theta_0) + lambda E(n_ft; theta_0) on V's last row: the frontier's spec."""
+    return frontier.tradeoff_spec(n_ft, lam)
 
 
 @lru_cache(maxsize=None)
 def fewshot_only_spec(n_ft: Any = N_FT_EXAMPLE):
-    return make_spec(V_ROW, [(1, n_ft, "target")], name="value-fewshot-only")
+    """The few-shot loss alone on V's last row (the frontier's end lambda -> oo)."""
+    return frontier.fewshot_spec(n_ft)
 
 
 @lru_cache(maxsize=None)
