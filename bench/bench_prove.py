@@ -7,7 +7,7 @@ run:
 
 * the reference: a fresh interpreter importing sympy (the floor of any cold command);
 * ``icl-finetune prove --format json`` (every result: the paper's nine and those beyond it),
-  and the paper's nine alone (``proofs.results.check_all`` on them, as ``prove`` runs them):
+  and the paper's nine alone (``proofs.paper.results.check_all`` on them, as ``prove`` runs them):
   min and median over K cold runs of the wall time and of the CPU time (user + system of the
   process and its forked child), the ratio of the best wall time to the reference, and the
   issue's budget (4 s on 2 cores) as a ratio too;
@@ -34,8 +34,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BUDGET = 4.0
 
-NINE = ("import sys, json; from proofs.results import all_results, check_all; "
-        "from proofs.latex_doc import PAPER_RESULTS; "
+NINE = ("import sys, json; from proofs.paper.results import all_results, check_all; "
+        "from proofs.paper.latex_doc import PAPER_RESULTS; "
         "rows = [(r.id, v.holds, v.seconds) for r, v in check_all([r for r in all_results() if r.id in PAPER_RESULTS])]; "
         "print(json.dumps({'results': [{'id': i, 'holds': h, 'seconds': s} for i, h, s in rows]}))")
 

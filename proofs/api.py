@@ -1,25 +1,25 @@
 """The backend the command line calls (thin: the work is in the modules named below).
 
 The command line validates user input first; these functions validate again, before any
-work (:mod:`proofs.checks`: a ``ValueError``, or a ``TypeError`` for a value of the wrong
-kind, naming the argument), with the bounds of :mod:`proofs.limits` (d <= 4096, at most
+work (:mod:`proofs.quantities.validation`: a ``ValueError``, or a ``TypeError`` for a value of the wrong
+kind, naming the argument), with the bounds of :mod:`proofs.quantities.limits` (d <= 4096, at most
 10,000 values of n, n, m, n_ft <= 10^12, samples <= 10^8), so that they are safe to call
 from Python. NumPy integers are accepted wherever an integer is (``d=numpy.int64(2)``).
 
 Arithmetic (``params``, ``curve``, ``exact_error``, ``frontier``): ``arithmetic=None`` evaluates
 exactly for d <= 10 and in float64 above; ``"exact"``, ``"float"`` or ``"mp"`` (with
-``precision=`` significant digits, default 50) choose (:mod:`proofs.arithmetic`). Results say
+``precision=`` significant digits, default 50) choose (:mod:`proofs.quantities.arithmetic`). Results say
 which was used (``.arithmetic``); at large d pass Sigma and theta0 as NumPy arrays.
 
 Types returned:
-- ``Result`` (:class:`proofs.result.Result`): ``id`` (e.g. ``"theorem-4.6"``), ``title``,
+- ``Result`` (:class:`proofs.paper.result.Result`): ``id`` (e.g. ``"theorem-4.6"``), ``title``,
   ``check() -> Verdict``, ``latex()`` (an amsmath snippet), ``statement`` (SymPy objects).
-- ``Verdict`` (:class:`proofs.result.Verdict`): ``holds``, ``lines`` (what was checked), ``seconds``.
-- ``TableRow`` (:class:`proofs.table.TableRow`): ``strategy`` and SymPy expressions ``zero_shot``,
+- ``Verdict`` (:class:`proofs.paper.result.Verdict`): ``holds``, ``lines`` (what was checked), ``seconds``.
+- ``TableRow`` (:class:`proofs.paper.table.TableRow`): ``strategy`` and SymPy expressions ``zero_shot``,
   ``few_shot_target``, ``few_shot_opposite`` over the symbols of :func:`table_symbols`.
-- ``ParamsResult`` (:class:`proofs.params.ParamsResult`): ``V``, ``Q`` (SymPy matrices), ``free``
+- ``ParamsResult`` (:class:`proofs.quantities.params.ParamsResult`): ``V``, ``Q`` (SymPy matrices), ``free``
   (list[str]), ``convention`` (str), ``definitions`` (derived matrices the blocks refer to).
-- ``CurveResult`` (:class:`proofs.curves.CurveResult`): ``n`` (list[int]), ``error`` (list[float]),
+- ``CurveResult`` (:class:`proofs.quantities.curves.CurveResult`): ``n`` (list[int]), ``error`` (list[float]),
   ``limit`` (float), and the exact values ``exact``, ``exact_limit``.
 - ``VerifyRow``: ``formula`` (str), ``exact`` (float), ``estimate``, ``stderr``, ``z`` (floats), ``passed`` (bool).
 """
@@ -30,19 +30,19 @@ from typing import Any, Sequence
 
 def results() -> list[Any]:
     """The paper's nine results, in the order of DESIGN.md's ``prove`` row."""
-    from proofs.results import all_results
+    from proofs.paper.results import all_results
     return all_results()
 
 
 def summary_table() -> list[Any]:
     """The summary table's rows (pretrain, full, value, value-fewshot), derived."""
-    from proofs.table import summary_table as table
+    from proofs.paper.table import summary_table as table
     return list(table())
 
 
 def table_symbols() -> dict[str, str]:
     """Symbol name -> meaning, for the JSON key ``symbols``."""
-    from proofs.table import table_symbols as symbols
+    from proofs.paper.table import table_symbols as symbols
     return symbols()
 
 
@@ -51,9 +51,9 @@ def params(strategy: str, *, d: int | None = None, sigma2: Any = None, m: int | 
            arithmetic: str | None = None, precision: int | None = None, theta_0: Any = None) -> Any:
     """Derived V and Q of a strategy; symbolic when ``d`` is None. ``m``/``n_ft`` None mean infinity.
     ``theta_0`` is accepted for ``theta0`` (the spelling of :meth:`Result.evaluate`)."""
-    from proofs import checks
+    from proofs.quantities import validation as checks
     theta0 = _theta0(theta0, theta_0)
-    from proofs.params import params as derive_params
+    from proofs.quantities.params import params as derive_params
     d = checks.dimension(d, optional=True)
     sigma2 = None if sigma2 is None else checks.real(sigma2, "sigma2", nonnegative=True)
     m = checks.count(m, "m", allow_inf=True, minimum=1)
@@ -85,11 +85,11 @@ def curve(strategy: str, task: str, ns: Sequence[int], *, d: int, sigma2: Any, m
           arithmetic: str | None = None, precision: int | None = None, theta_0: Any = None) -> Any:
     """Exact n-shot error on task theta0 (``task='target'``) or -theta0 (``'opposite'``) for each n;
     ``task`` a real number phi (radians, a SymPy number such as ``sympy.pi/2`` stays exact): on
-    theta0 rotated by phi at the same Sigma-norm (:mod:`proofs.angles`). ``theta_0`` is accepted
+    theta0 rotated by phi at the same Sigma-norm (:mod:`proofs.quantities.angles`). ``theta_0`` is accepted
     for ``theta0``."""
-    from proofs import checks
+    from proofs.quantities import validation as checks
     theta0 = _theta0(theta0, theta_0)
-    from proofs.curves import curve as exact_curve
+    from proofs.quantities.curves import curve as exact_curve
     task = checks.task(task) if isinstance(task, str) else _angle(task)
     ns = checks.counts(ns)
     d = checks.dimension(d)
@@ -111,13 +111,13 @@ def frontier(lambdas: Sequence[Any], *, n_ft: int | None, n: int | None = None, 
     """The zero-shot / few-shot trade-off of value fine-tuning on E(0; theta0) + lambda E(n_ft; theta0):
     one exact row per lambda (numbers >= 0; 0 the limit lambda -> 0+, ``inf``/``sympy.oo`` the
     few-shot loss alone), rows for (a)-(d), the columns as functions of lambda, and the exact
-    checks of the two limits (:class:`proofs.frontier.Frontier`). ``n``, ``n_ft``, ``m``: None
+    checks of the two limits (:class:`proofs.quantities.frontier.Frontier`). ``n``, ``n_ft``, ``m``: None
     for infinity. ``theta_0`` is accepted for ``theta0``. ``arithmetic``/``precision``: exact for
-    d <= 10 and float above by default (:mod:`proofs.frontier_numeric`: limits and checks within
+    d <= 10 and float above by default (:mod:`proofs.quantities.frontier_numeric`: limits and checks within
     a tolerance)."""
-    from proofs import checks
+    from proofs.quantities import validation as checks
     theta0 = _theta0(theta0, theta_0)
-    from proofs.frontier import frontier as run
+    from proofs.quantities.frontier import frontier as run
     n_ft = checks.count(n_ft, "n_ft", minimum=1, allow_inf=True)
     n = checks.count(n, "n", allow_inf=True)
     d = checks.dimension(d)
@@ -128,7 +128,7 @@ def frontier(lambdas: Sequence[Any], *, n_ft: int | None, n: int | None = None, 
     if lambdas is None or isinstance(lambdas, (str, bytes)) or not hasattr(lambdas, "__iter__"):
         raise TypeError(f"lambdas: expected a sequence of numbers >= 0 or inf, got {lambdas!r}")
     from itertools import islice
-    from proofs.frontier import MAX_LAMBDAS
+    from proofs.quantities.frontier import MAX_LAMBDAS
     lambdas = list(islice(iter(lambdas), MAX_LAMBDAS + 1))  # an endless iterator is read no further
     if len(lambdas) > MAX_LAMBDAS:
         raise ValueError(f"lambdas: expected at most {MAX_LAMBDAS} values, got more")
@@ -146,7 +146,7 @@ def _theta0(theta0: Any, theta_0: Any) -> Any:
 def _angle(phi: Any) -> Any:
     """A task angle: a real number (int, float, Fraction, NumPy or SymPy real), |phi| <= 10^6."""
     import sympy
-    from proofs.angles import MAX_ANGLE
+    from proofs.quantities.angles import MAX_ANGLE
     import math
     import numbers
     if isinstance(phi, bool) or phi is None:
@@ -177,8 +177,8 @@ def exact_error(V: Any, Q: Any, theta: Any, Sigma: Any, sigma2: Any, n: int, *,
                 arithmetic: str | None = None, precision: int | None = None) -> Any:
     """E(V, Q, n; theta) from the derived closed form: exact (a SymPy number) for d <= 10, a float
     above, or as ``arithmetic`` says (``"mp"``: an mpmath number of ``precision`` digits)."""
-    from proofs import checks
-    from proofs.curves import exact_error as error
+    from proofs.quantities import validation as checks
+    from proofs.quantities.curves import exact_error as error
     for value, name, extra in ((V, "V", 2), (Q, "Q", 2), (Sigma, "Sigma", 0)):
         if value is None:
             raise TypeError(f"{name}: expected a matrix (a list of rows, a NumPy array or a SymPy matrix), got None")
@@ -194,13 +194,13 @@ def exact_error(V: Any, Q: Any, theta: Any, Sigma: Any, sigma2: Any, n: int, *,
 
 def latex_document() -> str:
     """A standalone LaTeX document: every statement, parameters, conventions, the table."""
-    from proofs.latex_doc import latex_document as document
+    from proofs.paper.latex_doc import latex_document as document
     return document()
 
 
 def verify(samples: int, seed: int) -> list[Any]:
-    """Monte Carlo check of every derived error formula (see :mod:`proofs.verify`);
+    """Monte Carlo check of every derived error formula (see :mod:`proofs.paper.verify`);
     ``samples`` per formula, 2 <= samples <= 10^8."""
-    from proofs import checks
-    from proofs.verify import verify as run
+    from proofs.quantities import validation as checks
+    from proofs.paper.verify import verify as run
     return run(checks.samples(samples), checks.seed(seed))

@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from proofs import limits as L
+from proofs.quantities import limits as L
 from symbolic import validation as V
 from symbolic.spec import MAX_TASKS, family, make_spec, spec_from_json
 

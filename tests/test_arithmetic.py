@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from proofs.curves import curve, exact_error
-from proofs.params import params
+from proofs.quantities.curves import curve, exact_error
+from proofs.quantities.params import params
 
 STRATEGIES = ("pretrain", "full", "value", "value-fewshot")
 NS = [0, 1, 2, 7, 1000]
@@ -127,7 +127,7 @@ def test_error_of_general_parameters_matches_exact():
 
 def test_repl_evaluate_error_in_float_and_mp():
     """``Strategy.evaluate_error(..., arithmetic=...)``, the REPL's path, against its exact value."""
-    from proofs.results._common import strategy
+    from proofs.quantities.derivations import strategy
     s = strategy("value-fewshot", sp.oo, 3)
     S, t0 = rational_setting(3, 2)
     kw = dict(Sigma=S, theta0=t0, theta=-t0, sigma2=sp.Rational(1, 10))

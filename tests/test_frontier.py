@@ -17,7 +17,7 @@ import sympy as sp
 
 from proofs import api
 from proofs.cli import main
-from proofs.frontier import COLUMNS, LAMBDA, MAX_LAMBDAS, fewshot_spec, spec_errors
+from proofs.quantities.frontier import COLUMNS, LAMBDA, MAX_LAMBDAS, fewshot_spec, spec_errors
 from symbolic.concrete import concrete_error
 
 R = sp.Rational
@@ -126,7 +126,7 @@ def test_cli_frontier_bad_input_is_one_line_naming_the_option(argv, option, caps
 
 
 def test_cli_and_backend_bounds_agree():
-    from proofs import angles
+    from proofs.quantities import angles
     from proofs.cli import frontier as cli_frontier
     from proofs.cli import options
     assert cli_frontier.MAX_LAMBDAS == MAX_LAMBDAS
@@ -145,7 +145,7 @@ def test_angle_zero_and_pi_are_target_and_opposite_exactly(strategy):
 
 
 def test_angle_on_a_spec_and_at_pi_half_against_the_concrete_engine():
-    from proofs.angles import rotated
+    from proofs.quantities.angles import rotated
     from symbolic.spec import make_spec
     spec = make_spec(["vx", "vy"], [(1, 0, "target"), (2, NFT, "target")], name="mixed-2")
     kw = dict(d=2, sigma2=S2, m=None, n_ft=None, Sigma=SIGMA, theta0=THETA0)
@@ -237,7 +237,7 @@ def test_hostile_values_are_one_line_naming_the_option(sub, option, value, capsy
 
 
 def test_monotone_classifier():
-    from proofs.frontier import _monotone
+    from proofs.quantities.frontier import _monotone
     L = LAMBDA
     assert _monotone((L - 1) ** 2 / (L + 1)) == "not monotone"
     assert _monotone(-L / (L + 1)) == "decreasing" and _monotone(L / (L + 1)) == "increasing"

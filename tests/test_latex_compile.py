@@ -111,9 +111,9 @@ def test_results_beyond_the_paper_land_in_their_own_section(tmp_path, monkeypatc
     no change to the document's code, and the document still has no bad box."""
     import sympy as sp
 
-    import proofs.results as registry
-    from proofs.result import Derivation, Line, Result, TestError
-    from proofs.latex_doc import latex_document
+    import proofs.paper.results as registry
+    from proofs.paper.result import Derivation, Line, Result, TestError
+    from proofs.paper.latex_doc import latex_document
     from symbolic import THETA0, Bilinear, SIGMA
     from symbolic.words import DIM
 
@@ -136,7 +136,7 @@ def test_results_beyond_the_paper_land_in_their_own_section(tmp_path, monkeypatc
         def _checks(self, der):
             yield Line("exact", "nothing", True)
 
-    from proofs.latex_doc import PAPER_RESULTS
+    from proofs.paper.latex_doc import PAPER_RESULTS
     paper = [r for r in registry.all_results() if r.id in PAPER_RESULTS]
     extra = Extra()
     extra.id = "some-new-result"  # not in the registry yet
@@ -150,8 +150,8 @@ def test_results_beyond_the_paper_land_in_their_own_section(tmp_path, monkeypatc
 
 def test_every_result_of_the_registry_is_in_the_document():
     """The paper's nine under "Results", the registry's others under "Beyond the paper"."""
-    from proofs.latex_doc import PAPER_RESULTS, latex_document
-    from proofs.results import all_results
+    from proofs.paper.latex_doc import PAPER_RESULTS, latex_document
+    from proofs.paper.results import all_results
     head, _, beyond = latex_document().partition(r"\section*{Beyond the paper}")
     for r in all_results():
         assert rf"\textbf{{{r.label}}}" in (head if r.id in PAPER_RESULTS else beyond), r.id

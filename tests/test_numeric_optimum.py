@@ -1,4 +1,4 @@
-"""``derive --spec F --numeric`` (proofs/numeric_optimum.py): a numeric minimiser of the exact
+"""``derive --spec F --numeric`` (proofs/quantities/numeric_optimum.py): a numeric minimiser of the exact
 loss for specs without a closed form.
 
 - on a quadratic spec (docs/examples/specs/mixed.json) the numeric minimiser equals the derived
@@ -18,7 +18,7 @@ import pytest
 import sympy as sp
 
 from proofs import cli
-from proofs.numeric_optimum import numeric_optimum
+from proofs.quantities.numeric_optimum import numeric_optimum
 from symbolic.spec import spec_from_json
 
 SPECS = Path(__file__).resolve().parent.parent / "docs" / "examples" / "specs"
@@ -29,7 +29,7 @@ def load(name: str):
 
 
 def test_numeric_optimum_of_a_quadratic_spec_is_the_closed_form() -> None:
-    from proofs.params import params
+    from proofs.quantities.params import params
     spec = load("mixed.json")
     r = numeric_optimum(spec, d=2, sigma2=sp.Rational(1, 10))
     assert r.converged

@@ -9,7 +9,7 @@ import pytest
 import sympy as sp
 
 from symbolic.spec import spec_from_json
-from proofs.numeric_optimum import STARTS, numeric_optimum
+from proofs.quantities.numeric_optimum import STARTS, numeric_optimum
 
 
 def _spec(weight):

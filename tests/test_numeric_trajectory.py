@@ -1,4 +1,4 @@
-"""proofs.numeric_trajectory: full fine-tuning's quartic loss and gradient, and its numeric path.
+"""proofs.quantities.numeric_trajectory: full fine-tuning's quartic loss and gradient, and its numeric path.
 
 The moment-tensor loss is checked against the derived closed form with every block free
 (symbolic engine, evaluated in float64) at random (V, Q) and a non-identity Sigma; the gradient
@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from proofs.numeric_trajectory import full_loss_and_grad, full_trajectory, general_error, moments
+from proofs.quantities.numeric_trajectory import full_loss_and_grad, full_trajectory, general_error, moments
 
 
 def test_loss_is_the_derived_zero_shot_error_and_the_gradient_its_derivative():

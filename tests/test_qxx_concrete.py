@@ -1,6 +1,6 @@
 """Q_xx in the strategy language at a concrete setting (issue 15, part 2).
 
-:func:`proofs.concrete_spec.concrete_minimiser` minimises a spec's explicit quadratic
+:func:`proofs.quantities.concrete_minimiser.concrete_minimiser` minimises a spec's explicit quadratic
 (:mod:`symbolic.explicit`, built from the Wick derivation).  Here it is checked against an
 *independent* minimisation: the loss of the concrete-dimension engine (``symbolic/concrete.py``:
 the poster's formula expanded and Isserlis on monomials, no shared code) with the trained
@@ -21,8 +21,8 @@ import sympy as sp
 
 from symbolic.concrete import concrete_error
 from symbolic.spec import spec_from_json
-from proofs.concrete_spec import concrete_minimiser
-from proofs.curves import concrete_errors
+from proofs.quantities.concrete_minimiser import concrete_minimiser
+from proofs.quantities.curves import concrete_errors
 
 ROOT = Path(__file__).resolve().parent.parent
 S2 = sp.Rational(1, 10)
@@ -59,7 +59,7 @@ def independent(train: list[str], n: int, V0: sp.Matrix, Q0: sp.Matrix) -> sp.Ma
 
 
 def _pretrained(d: int) -> tuple[sp.Matrix, sp.Matrix]:
-    from proofs.params import params
+    from proofs.quantities.params import params
     p = params("pretrain", d=d, sigma2=S2, Sigma=SIGMA, theta0=THETA0)
     return sp.Matrix(p.V), sp.Matrix(p.Q)
 

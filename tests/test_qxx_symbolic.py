@@ -1,7 +1,7 @@
 """Q_xx at symbolic d (issue 15, part 2): the structured solution of symbolic/matrix_unknown.py.
 
 The closed form derived at symbolic d and Sigma, evaluated at a concrete setting, must equal the
-concrete minimiser (proofs/concrete_spec.py: the explicit quadratic solved by linear algebra,
+concrete minimiser (proofs/quantities/concrete_minimiser.py: the explicit quadratic solved by linear algebra,
 itself checked against the concrete engine in tests/test_qxx_concrete.py) at two settings of
 different dimension; the exact check must reject a wrong candidate; the refusals say why.
 """
@@ -14,8 +14,8 @@ from symbolic.general import derive_spec
 from symbolic.matrix_unknown import _gradient
 from symbolic.quadratic import NotClosedForm
 from symbolic.spec import make_spec
-from proofs.concrete_spec import concrete_minimiser
-from proofs.params import params
+from proofs.quantities.concrete_minimiser import concrete_minimiser
+from proofs.quantities.params import params
 
 Q_ALL = ("Q00", "q0x", "qx0", "Qxx", "Qy0", "qyx")
 S2 = sp.Rational(1, 10)

@@ -11,7 +11,7 @@ import sympy as sp
 
 from proofs import api
 from proofs.cli import output as F
-from proofs.table import to_table_symbols
+from proofs.paper.table import to_table_symbols
 
 d, sigma, t = sp.symbols("d sigma theta0_Sigma_theta0")
 s2 = sigma ** 2
@@ -74,7 +74,7 @@ def test_task_substitution_equals_direct_derivation(strategy):
     """The table substitutes theta = +-theta_0 in the limit derived for a generic theta; the
     engine run directly on theta_0 and -theta_0 gives the same expressions."""
     from symbolic import THETA0, derive
-    from proofs.results._common import few_shot_limit
+    from proofs.quantities.derivations import few_shot_limit
     s = derive(strategy)
     for task, vec in (("target", THETA0), ("opposite", -THETA0)):
         direct = to_table_symbols(s.few_shot_limit(vec))

@@ -1,4 +1,4 @@
-"""proofs.trajectories: the closed-form gradient-descent path of quadratic strategies and specs.
+"""proofs.quantities.trajectories: the closed-form gradient-descent path of quadratic strategies and specs.
 
 Independent checks: the closed form against gradient descent iterated step by step in exact
 arithmetic (u <- u - eta grad L, grad from the explicit quadratic), the limit t -> oo against the
@@ -13,7 +13,7 @@ import sympy as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from proofs.trajectories import (Path, _nullspace_projector, limit_check, modes, stable_range, trajectory)
+from proofs.quantities.trajectories import (Path, _nullspace_projector, limit_check, modes, stable_range, trajectory)
 from symbolic.explicit import explicit_quadratic
 from symbolic.spec import make_spec
 from symbolic.strategies import value_fewshot_spec, value_spec

@@ -3,7 +3,7 @@
 The trainer (numeric/, which never imports symbolic/) is given the exact gradient of the
 explicit quadratic (symbolic.explicit, passed in from here) and runs plain gradient descent
 (SGD, momentum 0, constant step); the parameters it visits are compared, at every step, with
-proofs.trajectories' closed form u_t = u_* + sum (1 - eta h)^t w_h: relative difference below
+proofs.quantities.trajectories' closed form u_t = u_* + sum (1 - eta h)^t w_h: relative difference below
 1e-10.  Strategy (c), strategy (d) (its second stage: the gradient projected on the null space
 of the zero-shot Hessian) and a Q-block spec (the trainer's query-key strategy), at a
 non-identity Sigma (irrational eigenvalues: the float path).
@@ -17,7 +17,7 @@ import pytest
 import sympy as sp
 
 from numeric.training import FinetuneConfig, OptimConfig, finetune
-from proofs.trajectories import _nullspace_projector, modes, stable_range
+from proofs.quantities.trajectories import _nullspace_projector, modes, stable_range
 from symbolic.explicit import explicit_quadratic
 from symbolic.spec import make_spec
 from symbolic.strategies import value_fewshot_spec, value_spec

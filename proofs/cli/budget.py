@@ -2,7 +2,7 @@
 ``params``, ``curve``, ``frontier``, ``error``): what the limits on each input cannot foresee
 (an explicit start with Q_xx and few-shot terms in a spec; a dense d = 10 ``--Sigma`` whose
 entries are 300-digit fractions, at a finite ``--m``) is refused once it has used
-:data:`proofs.limits.MAX_EXACT_CPU_SECONDS` of CPU, with the reason, rather than running for
+:data:`proofs.quantities.limits.MAX_EXACT_CPU_SECONDS` of CPU, with the reason, rather than running for
 minutes. ``verify``, ``figure`` and ``transformer`` run for minutes by design (their sizes
 are bounded up front) and have no budget.
 
@@ -19,7 +19,7 @@ import sys
 import threading
 from typing import Iterator
 
-from proofs import limits as L
+from proofs.quantities import limits as L
 
 __all__ = ["OverBudget", "exact_budget", "release", "BUDGETED", "over_budget_message"]
 
@@ -35,7 +35,7 @@ class OverBudget(BaseException):
 @contextlib.contextmanager
 def exact_budget(args: argparse.Namespace, seconds: float | None = None) -> Iterator[None]:
     """Run the body under a CPU budget of ``seconds`` (default
-    :data:`proofs.limits.MAX_EXACT_CPU_SECONDS`) when ``args.command`` is one of :data:`BUDGETED`."""
+    :data:`proofs.quantities.limits.MAX_EXACT_CPU_SECONDS`) when ``args.command`` is one of :data:`BUDGETED`."""
     seconds = L.MAX_EXACT_CPU_SECONDS if seconds is None else seconds
     usable = (getattr(args, "command", None) in BUDGETED and hasattr(signal, "SIGPROF")
               and hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread())

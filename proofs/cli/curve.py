@@ -39,8 +39,8 @@ def run(args: argparse.Namespace) -> int:
     scale = args.scale if args.scale is not None else 1
     # exact values: 1e-300 stays 1e-300 (a float would do too, but 2/3 would not)
     task, extra = args.task, {}
-    if getattr(args, "task_angle", None) is not None:  # theta0 rotated by phi (proofs.angles)
-        from proofs.angles import angle_text, from_option
+    if getattr(args, "task_angle", None) is not None:  # theta0 rotated by phi (proofs.quantities.angles)
+        from proofs.quantities.angles import angle_text, from_option
         task = from_option(args.task_angle)
         extra = {"task_angle": angle_text(task), "task_angle_radians": float(task)}
     try:

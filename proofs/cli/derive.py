@@ -52,14 +52,14 @@ def run(args: argparse.Namespace) -> int:
     import sympy as sp
     from proofs.cli import output as F
     from proofs.cli.files import load_spec
-    from proofs.derivation import derivation, plain_scalars
+    from proofs.quantities.spec_derivation import derivation, plain_scalars
     from symbolic.quadratic import NotClosedForm, NotQuadratic
     spec = load_spec(args.spec)
     m = sp.oo if args.m is None else sp.Integer(int(args.m))
     try:
         result = derivation(spec, m)
     except (NotQuadratic, NotClosedForm) as exc:
-        from proofs.concrete_spec import needs_concrete
+        from proofs.quantities.concrete_minimiser import needs_concrete
         concrete = isinstance(exc, NotClosedForm) and needs_concrete(spec)
         from symbolic.spec import general_start
         if concrete and not getattr(args, "numeric", False) and (_concrete_setting_given(args)
@@ -123,13 +123,13 @@ def run_numeric(args: argparse.Namespace, spec: Any, m: Any, why: str) -> int:
     """``--numeric``: the numeric local minimiser of a spec without a closed form, labelled so."""
     import sympy as sp
     from proofs.cli import output as F
-    from proofs.numeric_optimum import numeric_optimum
+    from proofs.quantities.numeric_optimum import numeric_optimum
     if args.format == "latex":
         raise O.UsageError("--format: latex is for closed forms; use text or json with --numeric")
     d, Sigma, theta0 = setting(args, need_d=False)
     if d is None:
         d = 3
-    from proofs.limits import MAX_EXACT_D
+    from proofs.quantities.limits import MAX_EXACT_D
     if d > MAX_EXACT_D:
         raise O.UsageError(f"--d: --numeric minimises the exact loss, d <= {MAX_EXACT_D}; got d = {d}")
     sigma2 = sp.Rational(1, 10) if args.sigma2 is None else O.exact(args.sigma2)
@@ -139,7 +139,7 @@ def run_numeric(args: argparse.Namespace, spec: Any, m: Any, why: str) -> int:
         r = numeric_optimum(spec, d=d, Sigma=Sigma, theta0=theta0, sigma2=sigma2, m=None if m == sp.oo else int(m))
     except ValueError as exc:
         raise O.UsageError(f"--spec: {exc}") from None
-    from proofs.numeric_optimum import trained_entries
+    from proofs.quantities.numeric_optimum import trained_entries
     big = max(abs((r.V if w == "V" else r.Q)[i, j]) for w, i, j in trained_entries(spec.train, d))
     status = ("converged" if r.converged else
               f"NOT converged after {r.iterations} iterations (largest trained entry {big:.3g}; if it grows "
@@ -193,13 +193,13 @@ def _concrete_setting_given(args: argparse.Namespace) -> bool:
 
 def run_concrete(args: argparse.Namespace, spec: Any, m: Any, why: str) -> int:
     """A spec training Q_xx, at the setting the options give: its exact minimiser set there
-    (:mod:`proofs.concrete_spec`), said to hold at this setting only."""
+    (:mod:`proofs.quantities.concrete_minimiser`), said to hold at this setting only."""
     import sympy as sp
     from proofs.cli import output as F
-    from proofs.arithmetic import choose, label
+    from proofs.quantities.arithmetic import choose, label
     from proofs.cli.files import load_spec
-    from proofs.concrete_spec import concrete_minimiser, free_text
-    from proofs.curves import concrete_errors
+    from proofs.quantities.concrete_minimiser import concrete_minimiser, free_text
+    from proofs.quantities.curves import concrete_errors
     if args.format == "latex":
         raise O.UsageError("--format: latex is for closed forms at symbolic d; use text or json with --d")
     d, Sigma, theta0 = setting(args, need_d=False)

@@ -8,9 +8,9 @@ one-line message naming the option and what it expects. Nothing reaches ``eval``
 
 ``--Sigma`` and ``--theta0`` also take NumPy's ``.npy`` files (:func:`load_npy`: header read
 first, dtype, shape and size checked before the data, ``allow_pickle=False``, finiteness
-after): at d <= :data:`proofs.limits.MAX_EXACT_D` their float64 entries become the exact
+after): at d <= :data:`proofs.quantities.limits.MAX_EXACT_D` their float64 entries become the exact
 rationals they are, above it they stay a float64 array. The size limit of a file grows with
-the d it may describe (:func:`proofs.limits.max_file_bytes`).
+the d it may describe (:func:`proofs.quantities.limits.max_file_bytes`).
 
 Standard library only at import time; :mod:`numeric.validation` is imported when a
 file is checked.
@@ -26,7 +26,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, Callable
 
-from proofs import limits as L
+from proofs.quantities import limits as L
 from proofs.cli.options import REAL_RANGE, UsageError, exact_real
 
 __all__ = [
@@ -82,7 +82,7 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def read_text(path: str | Path, option: str, limit: int | None = None) -> str:
     """The text of a regular file of at most ``limit`` bytes (default
-    :data:`proofs.limits.MAX_FILE_BYTES`), UTF-8.
+    :data:`proofs.quantities.limits.MAX_FILE_BYTES`), UTF-8.
 
     Refused with a one-line :class:`UsageError` naming ``option``, the file and the reason:
     missing, a directory, not a regular file (a FIFO, a device such as ``/dev/zero``), too
@@ -254,7 +254,7 @@ JSON_MAX_D = 1024
 
 def load_npy(path: str | Path, option: str, ndim: int, d: int | None = None) -> Any:
     """A float64 array from NumPy's ``.npy`` file, checked before use: a regular file within
-    :func:`proofs.limits.max_file_bytes`; the header read first (a real dtype: float, int or
+    :func:`proofs.quantities.limits.max_file_bytes`; the header read first (a real dtype: float, int or
     bool refused, no objects; ``ndim`` dimensions, square for a matrix; at most MAX_D; the file
     as long as the header says) and only then the data, with ``allow_pickle=False``; every
     entry finite and within the real range."""
@@ -358,10 +358,10 @@ def _to_floats(x: Any) -> Any:
 def _check_spd(rows: Any, where: str) -> None:
     """Symmetry and positive definiteness: exactly for d <= MAX_EXACT_D (an exactly positive
     definite matrix whose float64 rounding is singular is accepted); above, in float64 with
-    the tolerance of :func:`proofs.arithmetic.check_sigma`."""
+    the tolerance of :func:`proofs.quantities.arithmetic.check_sigma`."""
     d = len(rows)
     if d > L.MAX_EXACT_D:
-        from proofs.arithmetic import check_sigma
+        from proofs.quantities.arithmetic import check_sigma
         try:
             check_sigma(rows, d)
         except ValueError as err:

@@ -1,6 +1,6 @@
 """``icl-finetune frontier``: the zero-shot / few-shot trade-off of value fine-tuning on the
 mixed loss E(0; theta0) + lambda E(n_ft; theta0), one row per lambda: exact for d <= 10,
-float64 above (or ``--arithmetic float|mp``; :mod:`proofs.frontier_numeric`)."""
+float64 above (or ``--arithmetic float|mp``; :mod:`proofs.quantities.frontier_numeric`)."""
 from __future__ import annotations
 
 import argparse
@@ -11,7 +11,7 @@ from proofs.cli import options as O
 from proofs.cli.inputs import arithmetic_of, setting
 
 FORMATS = ("text", "json")
-#: at most this many values in ``--lambda`` (= proofs.frontier.MAX_LAMBDAS; a test keeps them equal)
+#: at most this many values in ``--lambda`` (= proofs.quantities.frontier.MAX_LAMBDAS; a test keeps them equal)
 MAX_LAMBDAS = 1000
 
 
@@ -101,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
                 "m": inf(args.m), "Sigma": args.Sigma or "identity", "theta0": args.theta0 or "e_1", "arithmetic": arithmetic}
     cols = ("zero_shot", "few_shot_target", "few_shot_opposite")
     if args.format == "json":
-        from proofs.frontier import LAMBDA
+        from proofs.quantities.frontier import LAMBDA
         plain = {LAMBDA: sp.Symbol("lamda")}  # "lambda" is a Python keyword: sympify cannot read it
 
         def row(r: Any) -> dict:

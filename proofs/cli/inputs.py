@@ -17,9 +17,9 @@ __all__ = ["setting", "strategy_of", "arithmetic_of"]
 
 def arithmetic_of(args: argparse.Namespace, d: int) -> tuple[str, int | None]:
     """The arithmetic of ``--arithmetic``/``--precision`` at dimension d (exact for d <= 10 and
-    float above by default); a combination refused by :func:`proofs.arithmetic.choose` is a
+    float above by default); a combination refused by :func:`proofs.quantities.arithmetic.choose` is a
     UsageError naming the option."""
-    from proofs.arithmetic import choose
+    from proofs.quantities.arithmetic import choose
     try:
         return choose(d, getattr(args, "arithmetic", None), getattr(args, "precision", None))
     except ValueError as err:

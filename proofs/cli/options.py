@@ -23,7 +23,7 @@ import re
 from fractions import Fraction
 from typing import Any, Callable, Sequence
 
-from proofs import limits as L
+from proofs.quantities import limits as L
 
 __all__ = [
     "PROG", "EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "EXIT_UNAVAILABLE",
@@ -235,7 +235,7 @@ def parse_task(text: str, option: str = "--task") -> str:
 
 _PI_MULTIPLE = re.compile(r"\s*([+-]?)\s*([0-9]+(?:\.[0-9]*)?|\.[0-9]+)?\s*\*?\s*pi\s*(?:/\s*([0-9]+))?\s*\Z",
                           re.IGNORECASE)
-#: the largest |angle| ``--task-angle`` accepts, in radians (= proofs.angles.MAX_ANGLE)
+#: the largest |angle| ``--task-angle`` accepts, in radians (= proofs.quantities.angles.MAX_ANGLE)
 MAX_ANGLE = 10**6
 
 
@@ -307,13 +307,13 @@ def parse_count(text: str, option: str, *, allow_inf: bool = False, minimum: int
 
 
 def parse_dimension(text: str, option: str = "--d") -> int:
-    """The dimension d of x: an integer 1 <= d <= :data:`proofs.limits.MAX_D`."""
+    """The dimension d of x: an integer 1 <= d <= :data:`proofs.quantities.limits.MAX_D`."""
     return parse_count(text, option, minimum=1, maximum=L.MAX_D,  # type: ignore[return-value]
                        why="dense d x d float64 arrays")
 
 
 def parse_precision(text: str, option: str = "--precision") -> int:
-    """mpmath's significant decimal digits: an integer 1 <= DIGITS <= :data:`proofs.limits.MAX_PRECISION`."""
+    """mpmath's significant decimal digits: an integer 1 <= DIGITS <= :data:`proofs.quantities.limits.MAX_PRECISION`."""
     return parse_count(text, option, minimum=1, maximum=L.MAX_PRECISION,  # type: ignore[return-value]
                        why="mpmath's cost grows with the digits")
 
@@ -364,7 +364,7 @@ _RATIO = re.compile(r"\s*([+-]?[0-9]+)\s*/\s*([0-9]+)\s*\Z")
 def exact_real(text: str) -> Fraction | None:
     """The exact value of a decimal (``0.1``, ``-2.5e-3``) or a fraction (``2/3``), or None
     when ``text`` is neither, is longer than 4000 characters, has a zero denominator, or lies
-    outside the range of :func:`proofs.limits.in_real_range` (0, or 1e-300 <= |x| <= 1e300).
+    outside the range of :func:`proofs.quantities.limits.in_real_range` (0, or 1e-300 <= |x| <= 1e300).
     Never expands an absurd exponent (``1e999999999``)."""
     if len(text) > L.MAX_NUMBER_CHARS:
         return None

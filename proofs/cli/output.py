@@ -20,7 +20,7 @@ import os
 import sys
 from typing import Any, Sequence
 
-from proofs.notation import (STRATEGY_LABELS, TABLE_COLUMNS, as_forms,
+from proofs.paper.notation import (STRATEGY_LABELS, TABLE_COLUMNS, as_forms,
                              TABLE_HEADERS_LATEX, TABLE_HEADERS_TEXT, expr_latex, order_rows)
 
 
@@ -281,8 +281,8 @@ def table_markdown(rows: Sequence[Any]) -> str:
 
 
 def table_latex(rows: Sequence[Any]) -> str:
-    """The summary table as a paper sets it (:func:`proofs.latex_doc.table_latex`, amsmath only)."""
-    from proofs.latex_doc import table_latex as paper_table
+    """The summary table as a paper sets it (:func:`proofs.paper.latex_doc.table_latex`, amsmath only)."""
+    from proofs.paper.latex_doc import table_latex as paper_table
     return paper_table(rows)
 
 

@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
         F.write("no results yet: the backend is not implemented (proofs.api.results)\n"
                 if args.format == "text" else F.prove_json([], 0.0))
         return O.EXIT_OK
-    from proofs.results import check_all  # (a)/(b) and (c)/(d) results on two processes
+    from proofs.paper.results import check_all  # (a)/(b) and (c)/(d) results on two processes
     rows: list[dict[str, Any]] = []
     for result, verdict in check_all(results):
         error, seconds = None, float(getattr(verdict, "seconds", 0.0))

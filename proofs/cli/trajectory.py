@@ -1,11 +1,11 @@
 """``icl-finetune trajectory``: the gradient-descent path of a quadratic strategy in closed form
-(:mod:`proofs.trajectories`): the zero-shot and few-shot errors at every recorded step."""
+(:mod:`proofs.quantities.trajectories`): the zero-shot and few-shot errors at every recorded step."""
 from __future__ import annotations
 
 import argparse
 from typing import Any
 
-from proofs import limits as L
+from proofs.quantities import limits as L
 from proofs.cli import options as O
 
 FORMATS = ("text", "json", "latex")
@@ -27,7 +27,7 @@ def parse_lr(text: str, option: str = "--lr") -> Any:
 
 
 def parse_steps(text: str, option: str = "--steps") -> int:
-    """``--steps``: an integer 0 <= T <= :data:`proofs.limits.MAX_STEPS`."""
+    """``--steps``: an integer 0 <= T <= :data:`proofs.quantities.limits.MAX_STEPS`."""
     return O.parse_count(text, option, minimum=0, maximum=L.MAX_STEPS,  # type: ignore[return-value]
                          why="the closed form's step numbers stay exact in float64")
 
@@ -126,7 +126,7 @@ def run(args: argparse.Namespace) -> int:
         task = load_theta0(args.task, d, "--task")
     import sympy as sp
     from symbolic.quadratic import NotQuadratic
-    from proofs import trajectories as T
+    from proofs.quantities import trajectories as T
     if not hasattr(which, "train") and which == "full" and args.numeric:
         return _numeric_full(args, d, Sigma, theta0, task, every)
     if not hasattr(which, "train") and which in ("pretrain", "full"):
@@ -259,8 +259,8 @@ def _latex(r: Any, settings: dict) -> str:
 
 
 def _numeric_full(args: argparse.Namespace, d: int, Sigma: Any, theta0: Any, task: Any, every: int) -> int:
-    """``--strategy full --numeric``: the path iterated in float64 (proofs.numeric_trajectory)."""
-    from proofs.numeric_trajectory import MAX_NUMERIC_D, full_trajectory
+    """``--strategy full --numeric``: the path iterated in float64 (proofs.quantities.numeric_trajectory)."""
+    from proofs.quantities.numeric_trajectory import MAX_NUMERIC_D, full_trajectory
     from proofs.cli import output as F
     if d > MAX_NUMERIC_D:
         raise O.UsageError(f"--d: expected at most {MAX_NUMERIC_D} with --numeric (the moment tensor has (d+1)^6 entries), got {d}")

@@ -12,7 +12,7 @@ from typing import Any
 
 from proofs.cli import options as O
 
-MAX_SEEDS = 20  # = proofs.transformer.MAX_SEEDS (kept light: this module imports no backend)
+MAX_SEEDS = 20  # = proofs.paper.transformer_claims.MAX_SEEDS (kept light: this module imports no backend)
 EXTRA = "pip install -e '.[transformer]'"
 
 
@@ -129,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
     out = _check_out(args.out)
     from numeric.transformer.experiment import ExperimentConfig
     from proofs.figures.transformer import draw
-    from proofs.transformer import claims_table, device_description, run_experiment
+    from proofs.paper.transformer_claims import claims_table, device_description, run_experiment
 
     if args.model == "linear":
         config = ExperimentConfig.linear(quick=args.quick)

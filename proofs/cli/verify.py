@@ -7,8 +7,8 @@ from typing import Any
 from proofs.cli import options as O
 
 FORMATS = ("text", "json")
-#: = proofs.verify.DEFAULT_SAMPLES, its calibrated size (a test keeps them equal; importing
-#: proofs.verify here would load NumPy and SymPy at start-up)
+#: = proofs.paper.verify.DEFAULT_SAMPLES, its calibrated size (a test keeps them equal; importing
+#: proofs.paper.verify here would load NumPy and SymPy at start-up)
 DEFAULT_SAMPLES = 1_000_000
 
 

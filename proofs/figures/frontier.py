@@ -2,7 +2,7 @@
 
 x: the zero-shot error on theta_0; y: the n_ft-shot error on theta_0 (left panel) and on
 -theta_0 (right panel). The curve is value fine-tuning on the mixed loss
-``E(0; theta_0) + lambda E(n_ft; theta_0)`` from the closed form (:mod:`proofs.frontier`,
+``E(0; theta_0) + lambda E(n_ft; theta_0)`` from the closed form (:mod:`proofs.quantities.frontier`,
 dense lambda on a log scale, coloured by lambda; its ends lambda -> 0+ = strategy (d) and
 lambda -> oo = the few-shot loss alone); the four strategies (a)-(d) are marked points;
 the trained models are points with error bars: gradient descent (Adam) on the same mixed
@@ -73,11 +73,11 @@ class FrontierFigureConfig:
 
 
 def theory_curve(cfg: FrontierFigureConfig) -> dict[str, Any]:
-    """The closed form at the figure's setting: the exact frontier (:func:`proofs.frontier.frontier`
+    """The closed form at the figure's setting: the exact frontier (:func:`proofs.quantities.frontier.frontier`
     with the (a)-(d) rows and the checks of the limits), and the curve at dense lambda."""
     import sympy as sp
     from proofs import api
-    from proofs.frontier import COLUMNS, LAMBDA
+    from proofs.quantities.frontier import COLUMNS, LAMBDA
     grid = np.logspace(math.log10(cfg.curve_range[0]), math.log10(cfg.curve_range[1]), cfg.curve_points)
     grid = np.unique(np.concatenate([grid, [x for x in cfg.lambdas if 0 < x < np.inf]]))
     lam_dense = np.concatenate([[0.0], grid, [np.inf]])
@@ -278,7 +278,7 @@ def make_frontier_figure(out: Path | str, seed: int = 0, quick: bool = False, pr
     :meth:`FrontierFigureConfig.full`. Returns the report (see the module docstring)."""
     import sympy as sp
     from proofs.figures.linear import check_outputs
-    from proofs.frontier import LAMBDA
+    from proofs.quantities.frontier import LAMBDA
     t0 = time.perf_counter()
     out = Path(out)
     closeness = None if closeness is None else Path(closeness)
