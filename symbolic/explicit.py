@@ -28,7 +28,7 @@ off the word at the concrete matrices:
   as the outer product of two degree-1 factors.
 
 Explicit matrices of the words' atoms (Sigma, the pretrained Gamma_hat, ...) come from
-:func:`symbolic.evaluate.evaluate_matrix` (the toolkit's one evaluator of words), once per atom.
+:func:`symbolic.evaluation.evaluate_matrix` (the toolkit's one evaluator of words), once per atom.
 ``arithmetic="exact"`` gives SymPy Rationals (numpy object arrays), ``"float"`` float64.
 """
 from __future__ import annotations
@@ -40,7 +40,7 @@ from typing import Any, Sequence
 import numpy as np
 import sympy as sp
 
-from .evaluate import evaluate, evaluate_matrix
+from .evaluation import evaluate, evaluate_matrix
 from .forms import Form, Poly, Tr
 from .model import Blocks
 from .spec import BLOCKS, SILENT_BLOCKS, Spec, Term, make_term
@@ -213,7 +213,7 @@ class _Matrices:
         self.env, self.d, self.arith = env, d, arithmetic
         self.num = None
         if arithmetic == "float" and _EVAL_ARITH:
-            from .evaluate import numeric_env
+            from .evaluation import numeric_env
             self.num = numeric_env(env, "float")   # one cache: each derived matrix inverted once
         self.atoms: dict = {}
         self.vectors: dict = {}

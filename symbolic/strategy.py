@@ -174,14 +174,14 @@ class Strategy:
         """``E(V*, Q*, n; theta)`` at an explicit setting: exact (rational inputs give a
         Rational), or an mpmath float with ``digits`` significant digits.  ``arithmetic="float"``
         (numpy, O(d^3), any d) or ``"mp"`` with ``precision`` digits evaluates the closed form in
-        floating point instead (:mod:`symbolic.evaluate`; Sigma checked in float64: finite,
+        floating point instead (:mod:`symbolic.evaluation`; Sigma checked in float64: finite,
         symmetric, Cholesky).
 
         ``theta`` defaults to ``theta0``; ``C`` is strategy (b)'s free scale; ``values`` gives
         other symbols of the derivation (a spec's task vectors ``theta_1``..., weights), on top of
         :attr:`bindings`.
         """
-        from .evaluate import check_arithmetic, evaluate_poly
+        from .evaluation import check_arithmetic, evaluate_poly
         from .validation import check_nonnegative, check_spd, check_vector
         n = check_count(n, "n", allow_inf=False, allow_symbol=False)
         arithmetic, precision = check_arithmetic(arithmetic, precision)
@@ -207,7 +207,7 @@ class Strategy:
     def _evaluate_error_numeric(self, n, Sigma, theta0, theta, sigma2, C, values, arithmetic, precision):
         """:meth:`evaluate_error` in float64 or mpmath."""
         import numpy as np
-        from .evaluate import numeric_env
+        from .evaluation import numeric_env
         from .validation import check_nonnegative
         S = np.array(Sigma.tolist() if hasattr(Sigma, "tolist") and not isinstance(Sigma, np.ndarray) else Sigma,
                      dtype=np.float64)

@@ -1,6 +1,6 @@
 """Float64 and mpmath evaluation of the derived closed forms against the exact reference (issue 15).
 
-The exact rationals at small d are the reference (:mod:`symbolic.evaluate`, ``arithmetic="exact"``);
+The exact rationals at small d are the reference (:mod:`symbolic.evaluation`, ``arithmetic="exact"``);
 the float64 path (numpy, O(d^3)) must agree to 1e-12 relative and mpmath at 50 digits to 1e-45,
 on random rational settings at d <= 6: every strategy, the tasks theta_0, -theta_0 and an angle,
 finite and infinite m and n_ft, several n and the limit n -> oo; the derived V, Q; the error of

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sympy as sp
 
 from symbolic.concrete import concrete_error
-from symbolic.evaluate import evaluate
+from symbolic.evaluation import evaluate
 
 from proofs.paper.results.query_key_zero_shot import EPS, near_pretrained_q00
 

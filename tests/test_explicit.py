@@ -101,7 +101,7 @@ def test_limit_point_is_the_derived_minimiser_for_value_fine_tuning():
     q = explicit_quadratic(spec, Sigma=Sigma, theta0=theta0, sigma2=R(1, 10))
     V, _ = q.matrices(q.limit_point())
     s = derive_spec(spec)
-    from symbolic.evaluate import evaluate, evaluate_matrix
+    from symbolic.evaluation import evaluate, evaluate_matrix
     from symbolic.strategy import vecexpr_to_sympy
     env = {"Sigma": Sigma, "theta_0": sp.Matrix(theta0), "sigma": sp.sqrt(R(1, 10))}
     assert V[3, 3] == evaluate(s.blocks.vy, env)

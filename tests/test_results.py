@@ -131,7 +131,7 @@ def test_compiled_objective_matches_the_engine():
     """The numeric search's compiled polynomial equals the engine's value, and its gradient
     matches finite differences."""
     from symbolic import THETA, expected_error
-    from symbolic.evaluate import evaluate_poly
+    from symbolic.evaluation import evaluate_poly
     from proofs.paper.results._search import block_symbols, compile_objective
     P = expected_error(None, THETA, 1)
     fixed = {"Sigma": sp.Matrix([[2, 1], [1, 1]]), "theta": sp.Matrix([1, -2]), "sigma": sp.Rational(1, 2)}

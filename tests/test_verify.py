@@ -14,7 +14,7 @@ import sympy as sp
 
 import symbolic
 from symbolic import DIM, THETA0
-from symbolic.evaluate import evaluate, evaluate_poly
+from symbolic.evaluation import evaluate, evaluate_poly
 
 from proofs.paper.verify import Formula, VerifyRow, Z_TOL, _settings, check_formula, formulas, strategy_env, verify
 

@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from proofs.quantities import limits as L
-from proofs.cli.options import REAL_RANGE, UsageError, exact_real
+from proofs.cli.options import UsageError
+from symbolic.numbers import REAL_RANGE, read_real
 
 __all__ = [
     "load_json", "load_sigma", "load_theta0", "load_params", "ParamsFile", "PARAMS_KEYS",
@@ -52,7 +53,7 @@ class _BadNumber(ValueError):
 
 
 def _json_number(text: str) -> Number:
-    value = exact_real(text)
+    value = read_real(text)
     if value is None:
         shown = text if len(text) <= 30 else text[:20] + "..."
         raise _BadNumber(f"the number {shown} is out of range (expected {REAL_RANGE})")
@@ -163,7 +164,7 @@ def _number(x: Any) -> Fraction | int | None:
     if isinstance(x, (int, Fraction)):
         return x
     if isinstance(x, str):
-        return exact_real(x)
+        return read_real(x)
     return None
 
 

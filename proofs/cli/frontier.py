@@ -8,6 +8,7 @@ from fractions import Fraction
 from typing import Any
 
 from proofs.cli import options as O
+from symbolic.numbers import read_real
 from proofs.cli.inputs import arithmetic_of, setting
 
 FORMATS = ("text", "json")
@@ -29,7 +30,7 @@ def parse_lambdas(text: str, option: str = "--lambda") -> list[Fraction | None]:
         if part.strip().lower() in ("inf", "infinity", "+inf"):
             out.append(None)
             continue
-        value = O.exact_real(part) if part.strip() else None
+        value = read_real(part) if part.strip() else None
         if value is None or value < 0:
             what = "an empty value" if not part.strip() else O._show(part)
             raise O.UsageError(f"{option}: expected comma-separated numbers >= 0 or inf, got {what}"

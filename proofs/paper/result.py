@@ -361,7 +361,7 @@ class Result:
         ``setting`` keys: ``Sigma`` (d x d), ``theta_0``, ``theta`` (vectors), ``sigma2``,
         ``C``, ``m``, ``n``...  Returns ``{lhs: (derived value, stated value)}``.
         """
-        from symbolic.evaluate import evaluate
+        from symbolic.evaluation import evaluate
         from symbolic.validation import check_count, check_nonnegative, check_spd, check_vector
         allowed = {"Sigma", "theta_0", "theta", "sigma2", "C", "m", "n", "n_ft", "d"}
         for eq in self.statement:

@@ -173,7 +173,7 @@ def theory(config: Any, C: float = 1) -> dict:
     out: dict[str, Any] = {"setting": {"d": d, "sigma2": float(sigma2), "Sigma": "identity", "m": str(m),
                                        "n_ft": config.n_ft, "scale_C": float(C), "theta0": "e_1"}}
     from symbolic import THETA, N
-    from symbolic.evaluate import evaluate_poly
+    from symbolic.evaluation import evaluate_poly
     for model in THEORY_MODELS:
         s = derive(model, m, config.n_ft) if model == "value-fewshot" else derive(model, m)
         poly = s.error_poly(THETA, N)  # E(V*, Q*, n; theta), n symbolic: evaluated once per task

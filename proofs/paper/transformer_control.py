@@ -40,7 +40,7 @@ def derived_blocks(m: int | None, n_ft: int, d: int, sigma2: float) -> dict:
     import sympy as sp
     from fractions import Fraction
     from symbolic import derive
-    from symbolic.evaluate import evaluate, evaluate_matrix
+    from symbolic.evaluation import evaluate, evaluate_matrix
     mm = sp.oo if m is None else int(m)
     env = {"Sigma": sp.eye(d), "theta_0": sp.Matrix([1] + [0] * (d - 1)),
            "sigma": sp.sqrt(sp.Rational(Fraction(repr(float(sigma2))))), "C": 1}

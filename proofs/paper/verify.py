@@ -88,7 +88,7 @@ class Formula:
 
     def dominant_term(self) -> sp.Expr:
         """The value of the formula's largest term (monomial of its engine polynomial) here."""
-        from symbolic.evaluate import evaluate_poly
+        from symbolic.evaluation import evaluate_poly
         from symbolic.forms import Poly
         if self.poly is None:
             return self.exact
@@ -143,7 +143,7 @@ def strategy_env(Sigma: sp.Matrix, theta0: sp.Matrix, sigma2: Any, C: Any = 1) -
 def _with_definitions(env: dict[str, Any], strategy: Any) -> dict[str, Any]:
     """``env`` plus the explicit value of every derived matrix the strategy refers to (e.g.
     ``Gamma_hat_m``), computed once (evaluation would otherwise redo each inverse per use)."""
-    from symbolic.evaluate import evaluate_matrix
+    from symbolic.evaluation import evaluate_matrix
     out = dict(env)
     for name, expr in strategy.definitions().items():
         out[name] = sp.Matrix(evaluate_matrix(expr, out))
@@ -152,7 +152,7 @@ def _with_definitions(env: dict[str, Any], strategy: Any) -> dict[str, Any]:
 
 def _number(e: Any, env: dict[str, Any]) -> sp.Expr:
     """The exact value of a scalar expression or engine polynomial at ``env``."""
-    from symbolic.evaluate import evaluate
+    from symbolic.evaluation import evaluate
     from symbolic.forms import Poly
     v = sp.expand(evaluate(e if isinstance(e, Poly) else sp.sympify(e), env))
     if not v.is_number:
@@ -161,7 +161,7 @@ def _number(e: Any, env: dict[str, Any]) -> sp.Expr:
 
 
 def _vector(e: Any, env: dict[str, Any], d: int) -> sp.Matrix:
-    from symbolic.evaluate import evaluate
+    from symbolic.evaluation import evaluate
     if getattr(e, "is_ZeroMatrix", False):
         return sp.zeros(d, 1)
     return sp.Matrix(evaluate(e, env)).applyfunc(sp.expand)
@@ -170,7 +170,7 @@ def _vector(e: Any, env: dict[str, Any], d: int) -> sp.Matrix:
 def explicit_parameters(strategy: Any, env: dict[str, Any]) -> tuple[sp.Matrix, sp.Matrix]:
     """Explicit (d+2)x(d+2) V, Q (exact) from a derived strategy's blocks at ``env``; the entries
     that never reach the output (V's first d+1 rows, Q's last column) are 0."""
-    from symbolic.evaluate import evaluate
+    from symbolic.evaluation import evaluate
     from symbolic.strategy import matexpr_to_sympy, vecexpr_to_sympy
     b = strategy.blocks
     d = env["Sigma"].shape[0]
@@ -235,7 +235,7 @@ def _tag(name: Any, m: Any, n_ft: Any, C: Any) -> str:
 def _config_formulas(name: str, m: Any, n_ft: Any, C: Any, s: _Setting) -> list[Formula]:
     import symbolic
     from symbolic import N, THETA, THETA0
-    from symbolic.evaluate import evaluate_poly
+    from symbolic.evaluation import evaluate_poly
 
     from symbolic.spec import Spec
     if isinstance(name, Spec):

@@ -1,7 +1,7 @@
 """Which arithmetic evaluates a derived closed form at a concrete setting, and the numeric setting.
 
 The derived formulas are symbolic in d; evaluating one at explicit Sigma, theta_0 is
-:func:`symbolic.evaluate.evaluate` in one of three arithmetics:
+:func:`symbolic.evaluation.evaluate` in one of three arithmetics:
 
 - ``exact``: rationals (the reference).  Used by default for d <= :data:`proofs.quantities.limits.MAX_EXACT_D`,
   and only there (rational entries grow fast with d).

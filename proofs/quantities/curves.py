@@ -6,7 +6,7 @@ traces and bilinear forms are evaluated once, leaving one exact rational functio
 which is then evaluated at each requested n.  Its limit n -> oo is the derived limit.
 
 Above d = :data:`proofs.quantities.limits.MAX_EXACT_D` (or when asked, ``arithmetic="float"|"mp"``) the
-same closed form is evaluated in float64 or mpmath (:mod:`symbolic.evaluate`, O(d^3)): the
+same closed form is evaluated in float64 or mpmath (:mod:`symbolic.evaluation`, O(d^3)): the
 traces and bilinear forms once, then every coefficient (a rational function of n) at all the
 requested n at once.  ``CurveResult.arithmetic`` says which was used; ``exact`` is empty then.
 """
@@ -47,7 +47,7 @@ def error_function(p, env: dict[str, Any]) -> sp.Expr:
     """The engine polynomial ``p`` (symbolic n) at ``env`` (everything but n): a rational
     function of n, exact."""
     from symbolic import N
-    from symbolic.evaluate import evaluate_poly
+    from symbolic.evaluation import evaluate_poly
     total = evaluate_poly(p, env)
     return sp.cancel(sp.together(total)) if total.has(N) else total
 
@@ -98,7 +98,7 @@ def abstract_error_polys(name: str, m_key: Any, n_ft: Any):
 
 @lru_cache(maxsize=64)
 def _cached_formula(name: str, m_key: Any, n_ft: Any, env_key: tuple) -> tuple[sp.Expr, sp.Expr]:
-    from symbolic.evaluate import evaluate
+    from symbolic.evaluation import evaluate
     from proofs.quantities.setting import with_definitions
     from proofs.quantities.derivations import strategy
     env = {k: (sp.Matrix(v) if isinstance(v, tuple) else v) for k, v in dict(env_key).items()}
@@ -194,10 +194,10 @@ def curve(strategy: str, task: str, ns: Sequence[int], *, d: int, sigma2: Any, m
 
 def strategy_numeric_env(name: Any, m: Any, n_ft: Any, env: dict[str, Any], arithmetic: str,
                          precision: int | None):
-    """The strategy's setting in float or mp (:func:`symbolic.evaluate.numeric_env`), with its
+    """The strategy's setting in float or mp (:func:`symbolic.evaluation.numeric_env`), with its
     derived matrices (``Gamma_hat_m``...) and scalar blocks evaluated once; returns it, the
     engine polynomials (symbolic n) and the limit n -> oo."""
-    from symbolic.evaluate import numeric_env
+    from symbolic.evaluation import numeric_env
     from proofs.quantities.setting import derived
     s, extra = derived(name, m, n_ft)
     env = {**env, **extra}
@@ -366,7 +366,7 @@ def concrete_errors(sol: Any, task: str, ns: list[int], *, d: int, Sigma: Any = 
         env["theta"] = sign * env["theta_0"]
         formula = error_function(p, env)
         return _at_each_n(formula, N, ns), error_function(lim, env)
-    from symbolic.evaluate import numeric_env
+    from symbolic.evaluation import numeric_env
     from proofs.quantities.arithmetic import numeric_setting
     env, _ = numeric_setting(d, Sigma, theta0, sigma2)
     env.update(_block_env(np.asarray(sol.V, dtype=float), np.asarray(sol.Q, dtype=float), d))
@@ -378,7 +378,7 @@ def concrete_errors(sol: Any, task: str, ns: list[int], *, d: int, Sigma: Any = 
 def _numeric_error(V: Any, Q: Any, theta: Any, Sigma: Any, sigma2: Any, n: int, d: int, arithmetic: str,
                    precision: int | None) -> Any:
     """:func:`exact_error` in float64 or mpmath (the inputs checked in float64 first)."""
-    from symbolic.evaluate import Numeric, numeric_env
+    from symbolic.evaluation import Numeric, numeric_env
     from symbolic.validation import check_nonnegative
     from proofs.quantities.arithmetic import check_sigma, numeric_setting
     num = Numeric(arithmetic, precision)

@@ -82,7 +82,7 @@ def _freeze(env: dict) -> tuple:
 @lru_cache(maxsize=64)
 def _spec_errors(spec: Any, m: Any, n: Any, env_key: tuple) -> dict[str, sp.Expr]:
     from symbolic import M
-    from symbolic.evaluate import evaluate
+    from symbolic.evaluation import evaluate
     from proofs.quantities.setting import with_definitions
     env = {k: (sp.Matrix(v) if isinstance(v, tuple) else v) for k, v in env_key}
     m_key = sp.oo if m is None else M

@@ -7,7 +7,7 @@ Each column of :mod:`proofs.quantities.frontier` is a rational function of lambd
 whose coefficients p_k, q_k are polynomials in traces and bilinear forms of the setting
 (Sigma, theta_0, sigma^2, the pretrained blocks).  The derivation (lambda symbolic, d
 symbolic) is the exact one; only the coefficients are evaluated in the chosen arithmetic
-(:func:`symbolic.evaluate.numeric_env`, O(d^3)), so the dependence on lambda stays a
+(:func:`symbolic.evaluation.numeric_env`, O(d^3)), so the dependence on lambda stays a
 polynomial ratio and the limits are read off it:
 
 - lambda -> 0+: the lowest-order coefficients that are not zero, p_a and q_b:
@@ -57,7 +57,7 @@ def numeric_columns(s: Any, parts: dict, lam: sp.Symbol, *, d: int, sigma2: Any,
     """``({column: (p, q)}, cond)``: per column of ``parts`` (``{column: (expr, where)}``, the
     errors in blocks of the derived strategy ``s``) the coefficients of P and Q in ``lam``
     (lowest order first) in ``arithmetic``, and Sigma's condition number."""
-    from symbolic.evaluate import numeric_env
+    from symbolic.evaluation import numeric_env
     from proofs.quantities.arithmetic import numeric_setting
     env, cond = numeric_setting(d, Sigma, theta0, sigma2, exact_inputs=arithmetic == "mp")
     if m is not None:

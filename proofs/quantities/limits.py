@@ -5,15 +5,17 @@ what the output can report; the command line and :mod:`proofs.api` refuse anythi
 beyond it before any work, with a message naming the bound. Measured on a 2-core
 machine (the commands are in the comments).
 
-Standard library only (the command line imports this at start-up).
+Standard library only (the command line imports this at start-up); the bounds on numbers
+(:data:`MAX_COUNT`, the real range, :data:`MAX_NUMBER_CHARS`) are :mod:`symbolic.numbers`'s, the
+one definition every layer reads.
 """
 from __future__ import annotations
 
-from fractions import Fraction
+from symbolic.numbers import MAX_COUNT, MAX_NUMBER_CHARS, MAX_REAL, MIN_REAL, in_range
 
 __all__ = ["MAX_D", "MAX_EXACT_D", "MAX_MP_D", "MAX_PRECISION", "DEFAULT_PRECISION", "COND_WARN",
            "max_file_bytes", "MAX_COUNT", "MAX_POINTS", "MAX_SAMPLES", "MAX_SEED", "MAX_REAL", "MIN_REAL",
-           "MAX_NUMBER_CHARS", "MAX_FILE_BYTES", "MAX_EXACT_CPU_SECONDS", "in_real_range",
+           "MAX_NUMBER_CHARS", "MAX_FILE_BYTES", "MAX_EXACT_CPU_SECONDS", "in_range",
            "MAX_STEPS", "MAX_ROWS", "MAX_NUMERIC_STEPS", "MAX_TRAINED_ENTRIES"]
 
 #: dimension d of x evaluated in exact rationals: the default below it, refused above it when
@@ -35,9 +37,8 @@ DEFAULT_PRECISION = 50
 #: relative error of an inverse may reach cond * 2^-53 ~ cond * 1e-16, so 1e8 leaves ~8 digits
 COND_WARN = 1e8
 
-#: shots and context lengths (``--n``'s ends, ``--m``, ``--n-ft``, a params file's ``n``):
-#: far beyond any prompt; the limit n -> infinity is printed by ``curve`` anyway
-MAX_COUNT = 10**12
+#: MAX_COUNT (shots and context lengths: ``--n``'s ends, ``--m``, ``--n-ft``, a params file's ``n``,
+#: at most 10^12, far beyond any prompt) is symbolic.numbers'.
 #: values of n in one ``curve`` call (``--n A:B`` has B - A + 1 of them); 10,000 take ~1 s
 MAX_POINTS = 10_000
 #: Monte Carlo samples per formula (``verify --samples``): time is linear, ~9 s per 10^6 for
@@ -45,13 +46,9 @@ MAX_POINTS = 10_000
 MAX_SAMPLES = 10**8
 #: seeds (``--seed``): numpy's 64-bit seed range
 MAX_SEED = 2**64 - 1
-#: real numbers (``--sigma2``, ``--scale``, the entries of JSON files): 0 or a magnitude in
-#: [MIN_REAL, MAX_REAL], so that every input and the floats the output reports stay finite
-#: and a non-zero input never rounds to 0
-MAX_REAL = Fraction(10) ** 300
-MIN_REAL = Fraction(1, 10**300)
-#: characters in one written number (digits, point, exponent, fraction bar)
-MAX_NUMBER_CHARS = 4000
+#: MAX_REAL, MIN_REAL (real numbers: ``--sigma2``, ``--scale``, the entries of JSON files, are 0 or a
+#: magnitude in [1e-300, 1e300]) are symbolic.numbers'.
+#: MAX_NUMBER_CHARS (characters in one written number) is symbolic.numbers'.
 #: bytes read from one JSON input file (``--Sigma``, ``--theta0``, ``--params``, ``--spec``); a
 #: 22 x 22 matrix of long exact fractions is well under it. A ``.npy`` Sigma may be larger:
 #: :func:`max_file_bytes`
@@ -72,10 +69,6 @@ def max_file_bytes(d: int = MAX_D, npy: bool = False) -> int:
     per = 8 if npy else 32
     return max(MAX_FILE_BYTES, per * d * d + 4096)
 
-
-def in_real_range(x: Fraction | int) -> bool:
-    """Whether ``x`` is 0 or has magnitude in [MIN_REAL, MAX_REAL]."""
-    return x == 0 or MIN_REAL <= abs(x) <= MAX_REAL
 #: gradient-descent steps of ``trajectory --steps`` (the closed form costs the same at any step,
 #: so this only keeps the powers (1 - eta h)^t and the step numbers exact in float64: 2^53 > 10^9)
 MAX_STEPS = 10**9

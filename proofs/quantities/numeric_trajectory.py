@@ -84,7 +84,7 @@ def general_error(V: np.ndarray, Q: np.ndarray, theta: np.ndarray, Sigma: np.nda
                   n: int | None) -> float:
     """``E(V, Q, n; theta)`` of explicit float matrices from the derived closed form with every
     block free (n None: the limit n -> oo), float64."""
-    from symbolic.evaluate import numeric_env
+    from symbolic.evaluation import numeric_env
     d = Sigma.shape[0]
     x = slice(1, d + 1)
     r = d + 1

@@ -92,7 +92,7 @@ def block_matrices(p: dict[str, Any]) -> tuple[sp.BlockMatrix, sp.BlockMatrix]:
 
 def explicit_matrices(p: dict[str, Any], env: dict[str, Any], d: int) -> tuple[sp.Matrix, sp.Matrix]:
     """V and Q as explicit (d+2) x (d+2) exact matrices at the setting ``env``."""
-    from symbolic.evaluate import evaluate, evaluate_matrix
+    from symbolic.evaluation import evaluate, evaluate_matrix
 
     def scal(e):
         v = evaluate(sp.sympify(e), env)
@@ -123,7 +123,7 @@ def explicit_matrices(p: dict[str, Any], env: dict[str, Any], d: int) -> tuple[s
 
 def numeric_matrices(p: dict[str, Any], ne: Any, d: int) -> tuple[Any, Any]:
     """V and Q as explicit (d+2) x (d+2) float64 arrays (or mpmath matrices) from the blocks,
-    evaluated in the numeric environment ``ne`` (:func:`symbolic.evaluate.numeric_env`)."""
+    evaluated in the numeric environment ``ne`` (:func:`symbolic.evaluation.numeric_env`)."""
     num = ne.num
 
     def zero(e: Any) -> bool:
@@ -208,7 +208,7 @@ def params(strategy: str, *, d: int | None = None, sigma2: Any = None, m: int | 
         if sigma2 is None:
             raise ValueError(f"sigma2: expected a number >= 0 with {arithmetic} arithmetic "
                              f"(symbolic sigma^2 needs exact arithmetic, d <= 10), got None")
-        from symbolic.evaluate import numeric_env
+        from symbolic.evaluation import numeric_env
         env, cond = numeric_setting(d, Sigma, theta0, sigma2, exact_inputs=arithmetic == "mp")
         ne = numeric_env({**env, **extra}, arithmetic, precision)
         for k, e in s.definitions().items():

@@ -64,7 +64,7 @@ def with_definitions(env: dict[str, Any], definitions: dict[str, Any]) -> dict[s
     """``env`` plus the explicit value of every derived matrix (``Gamma_hat_m``, ``H_m_inv``...),
     evaluated once, inner definitions first, so evaluating a formula never re-inverts them."""
     from symbolic.definitions import definition
-    from symbolic.evaluate import evaluate_matrix
+    from symbolic.evaluation import evaluate_matrix
     todo = dict(definitions)
     for name, expr in list(todo.items()):  # definitions referred to by definitions
         for sym in expr.atoms(sp.MatrixSymbol):

@@ -536,7 +536,7 @@ def derived_point(spec: Any, q: Any, env: dict, m: Any = sp.oo) -> np.ndarray:
     """The derivation's point (:func:`symbolic.general.derive_spec`: the minimiser with every free
     block at its start value; the second stage's for two-stage specs) in the layout of the
     explicit quadratic ``q``, evaluated exactly in ``env`` (Sigma, theta_0, sigma, bound values)."""
-    from symbolic.evaluate import evaluate, evaluate_matrix
+    from symbolic.evaluation import evaluate, evaluate_matrix
     from symbolic.general import derive_spec
     from symbolic.strategy import matexpr_to_sympy, vecexpr_to_sympy
     s = derive_spec(spec, sp.sympify(m))

@@ -110,7 +110,7 @@ def real(x: Any, name: str, *, nonnegative: bool = False, nonzero: bool = False)
         raise TypeError(f"{name}: expected {want}, got {x!r} ({_type(x)})")
     if (nonnegative and value < 0) or (nonzero and value == 0):
         raise ValueError(f"{name}: expected {want}, got {x!r}")
-    if not L.in_real_range(value):
+    if not L.in_range(value):
         shown = repr(x) if len(repr(x)) <= 60 else repr(x)[:50] + "..."
         raise ValueError(f"{name}: expected 0 or a magnitude between 1e-300 and 1e300, got {shown}")
     return x

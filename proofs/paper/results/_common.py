@@ -13,7 +13,7 @@ import sympy as sp
 
 from symbolic import M, SIGMA, SIGMA_NOISE, THETA, THETA0, Bilinear, to_sympy
 from symbolic.definitions import definition
-from symbolic.evaluate import evaluate, evaluate_poly
+from symbolic.evaluation import evaluate, evaluate_poly
 from symbolic.forms import Poly
 from symbolic.model import SIGMA_ATOM, Blocks, prediction_terms
 from symbolic.relations import apply_relations, resolvent_relations

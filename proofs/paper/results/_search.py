@@ -104,11 +104,11 @@ def compile_terms(terms: list[tuple[tuple[int, ...], object]], nv: int) -> Compi
 def ring_value(p: Poly, env: dict[str, object], flat: list[sp.Symbol]):
     """The engine polynomial ``p`` evaluated at ``env`` as a sparse polynomial over QQ in the
     symbols ``flat`` (``sympy.polys.rings``): the same value as
-    :func:`symbolic.evaluate.evaluate_poly`, with fast polynomial arithmetic."""
+    :func:`symbolic.evaluation.evaluate_poly`, with fast polynomial arithmetic."""
     from sympy.polys.domains import QQ
     from sympy.polys.rings import ring
 
-    from symbolic.evaluate import evaluate, evaluate_matrix
+    from symbolic.evaluation import evaluate, evaluate_matrix
     from symbolic.forms import Tr
 
     R, *gens = ring([str(s) for s in flat], QQ)

@@ -29,7 +29,7 @@ import sympy as sp
 
 from symbolic import M, SIGMA, THETA0, pretraining_error
 from symbolic.calculus import direction_blocks
-from symbolic.evaluate import evaluate_poly
+from symbolic.evaluation import evaluate_poly
 from symbolic.strategy import Step
 
 from proofs.paper.result import Derivation, Line, Result, TestError

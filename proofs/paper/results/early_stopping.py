@@ -52,7 +52,7 @@ def path_columns() -> dict:
     """The path's errors at the poster's setting as polynomials in s (exact)."""
     from symbolic import THETA0, expected_error
     from symbolic.convert import to_sympy
-    from symbolic.evaluate import evaluate
+    from symbolic.evaluation import evaluate
     from symbolic.objective import N
     from symbolic.strategy import limit_poly
     b = segment_blocks()
@@ -134,7 +134,7 @@ class EarlyStopping(Result):
         from proofs.quantities.derivations import few_shot_limit
         d_t = few_shot_limit("value-fewshot", "target")
         d_o = few_shot_limit("value-fewshot", "opposite")
-        from symbolic.evaluate import evaluate
+        from symbolic.evaluation import evaluate
         env = poster_env()
         d_t, d_o = evaluate(d_t, env), evaluate(d_o, env)
         pt, po = P["n->oo on theta_0"], P["n->oo on -theta_0"]

@@ -31,7 +31,7 @@ from typing import Any
 import sympy as sp
 
 from symbolic import N_FT, THETA0, expected_error, tidy, to_sympy
-from symbolic.evaluate import evaluate
+from symbolic.evaluation import evaluate
 from symbolic.strategy import Step
 from symbolic.words import DIM
 
