@@ -4,7 +4,7 @@ An *environment* maps the symbols of a result to values: ``MatrixSymbol -> Matri
 ``Sigma``, ``theta``, ``v_x``...), ``Symbol -> number`` (``sigma``, ``n``...).  The dimension
 ``d`` is read from the matrices.
 
-``arithmetic`` chooses how:
+``arithmetic`` (an :class:`symbolic.arithmetic.Arithmetic`, or its name) chooses how:
 
 - ``"exact"`` (the default, the reference): SymPy matrices; with rational inputs the answer is
   an exact rational.  Cost grows fast with d (rational entries grow), so it is for small d.
@@ -28,12 +28,12 @@ from typing import Any, Mapping
 import numpy as np
 import sympy as sp
 
+from .arithmetic import Arithmetic, as_arithmetic
 from .forms import Form, Poly, Tr
 from .printing import Bilinear
-from .words import DIM, Word
+from .words import Word
 
-__all__ = ["evaluate", "evaluate_matrix", "evaluate_poly", "Env", "ARITHMETICS", "Numeric",
-           "numeric_env", "check_arithmetic"]
+__all__ = ["evaluate", "evaluate_matrix", "evaluate_poly", "Env", "numeric_env"]
 
 Env = Mapping[Any, object]
 
@@ -58,11 +58,13 @@ def _dim(env: Env) -> int | None:
     return env.get("d")  # type: ignore[return-value]
 
 
-def evaluate_matrix(e: sp.Basic, env: Env, *, arithmetic: str = "exact", precision: int | None = None) -> Any:
+def evaluate_matrix(e: sp.Basic, env: Env, *, arithmetic: Arithmetic | str = "exact",
+                    precision: int | None = None) -> Any:
     """An explicit matrix for the matrix expression ``e``: an exact SymPy matrix, a float64
     ``numpy.ndarray`` (``arithmetic="float"``) or an ``mpmath.matrix`` (``"mp"``)."""
-    if arithmetic != "exact" or isinstance(env, _NumEnv):
-        return _numeric(env, arithmetic, precision).matrix(e)
+    ne = _numeric(env, arithmetic, precision)
+    if ne is not None:
+        return ne.matrix(e)
     return _exact_matrix(e, env)
 
 
@@ -140,11 +142,13 @@ def _factor_value(f: Form | Tr, env: Env, cache: dict) -> sp.Expr:
     return v
 
 
-def evaluate_poly(p: Poly, env: Env, *, arithmetic: str = "exact", precision: int | None = None) -> Any:
+def evaluate_poly(p: Poly, env: Env, *, arithmetic: Arithmetic | str = "exact",
+                  precision: int | None = None) -> Any:
     """The value of a closed polynomial (no Gaussian legs, no noise) in ``env``: exact
     (a SymPy number or expression), a float, or an mpmath number (``arithmetic``)."""
-    if arithmetic != "exact" or isinstance(env, _NumEnv):
-        return _numeric(env, arithmetic, precision).poly(p)
+    ne = _numeric(env, arithmetic, precision)
+    if ne is not None:
+        return ne.poly(p)
     env = _normalise(env)
     cache: dict = {}
     total = sp.S.Zero
@@ -158,11 +162,12 @@ def evaluate_poly(p: Poly, env: Env, *, arithmetic: str = "exact", precision: in
     return total
 
 
-def evaluate(e: sp.Basic, env: Env, *, arithmetic: str = "exact", precision: int | None = None) -> Any:
+def evaluate(e: sp.Basic, env: Env, *, arithmetic: Arithmetic | str = "exact",
+             precision: int | None = None) -> Any:
     """The value of a scalar SymPy expression with traces and bilinear forms in ``env`` (or of a
     matrix expression, or an engine :class:`Poly`), in the chosen ``arithmetic``."""
-    if arithmetic != "exact" or isinstance(env, _NumEnv):
-        ne = _numeric(env, arithmetic, precision)
+    ne = _numeric(env, arithmetic, precision)
+    if ne is not None:
         if isinstance(e, Poly):
             return ne.poly(e)
         e = sp.sympify(e)
@@ -192,138 +197,11 @@ def evaluate(e: sp.Basic, env: Env, *, arithmetic: str = "exact", precision: int
 
 # ----------------------------------------------------------------------------- float and mpmath
 
-#: the arithmetics :func:`evaluate` offers: exact rationals (SymPy), IEEE double (numpy), or
-#: mpmath at a chosen number of significant decimal digits
-ARITHMETICS = ("exact", "float", "mp")
-
-
-def check_arithmetic(arithmetic: str, precision: int | None = None) -> tuple[str, int | None]:
-    """``arithmetic`` one of :data:`ARITHMETICS`; ``precision`` (digits, mp only) an int >= 1."""
-    if arithmetic not in ARITHMETICS:
-        raise ValueError(f"arithmetic: expected one of {', '.join(ARITHMETICS)}, got {arithmetic!r}")
-    if arithmetic == "mp":
-        if precision is None:
-            precision = 50
-        if isinstance(precision, bool) or not isinstance(precision, int) or precision < 1:
-            raise ValueError(f"precision: expected an integer >= 1 (significant digits), got {precision!r}")
-    elif precision is not None:
-        raise ValueError(f"precision: only with arithmetic 'mp', got arithmetic {arithmetic!r}")
-    return arithmetic, precision
-
-
-class Numeric:
-    """Floating-point arithmetic for the words: numpy float64 (``precision`` None) or an
-    mpmath context with ``precision`` significant digits (its own context: the global
-    ``mpmath.mp`` is left alone).  Matrices are 2-D ``numpy.ndarray`` or ``mpmath.matrix``;
-    vectors are d x 1 matrices."""
-
-    def __init__(self, arithmetic: str, precision: int | None = None) -> None:
-        self.arithmetic, self.precision = check_arithmetic(arithmetic, precision)
-        if arithmetic == "exact":
-            raise ValueError("Numeric: arithmetic 'exact' is SymPy's, not this class's")
-        if arithmetic == "mp":
-            import mpmath
-            self.ctx = mpmath.MPContext()
-            self.ctx.dps = precision
-        else:
-            self.ctx = None
-
-    # conversion
-    def number(self, x: Any) -> Any:
-        """A scalar (int, Fraction, SymPy number, float, numpy scalar) in this arithmetic."""
-        if self.ctx is None:
-            if isinstance(x, sp.Basic):
-                if x.is_Rational:
-                    return int(x.p) / int(x.q) if x.q != 1 else float(int(x.p))
-                return float(x)
-            return float(x)
-        if isinstance(x, sp.Basic):
-            if x.is_Rational:
-                return self.ctx.mpf(int(x.p)) / int(x.q)
-            return self.ctx.mpf(str(sp.N(x, self.precision + 10)))
-        if hasattr(x, "numerator") and hasattr(x, "denominator") and not isinstance(x, float):
-            return self.ctx.mpf(int(x.numerator)) / int(x.denominator)
-        if type(x).__module__.startswith("mpmath"):
-            return self.ctx.mpf(x)
-        return self.ctx.mpf(float(x))
-
-    def matrix(self, M: Any) -> Any:
-        """A matrix (SymPy, numpy, nested lists, mpmath) in this arithmetic; a 1-D array is a column."""
-        if self.ctx is None:
-            if isinstance(M, np.ndarray) and M.dtype == np.float64:
-                return M.reshape(-1, 1) if M.ndim == 1 else M
-            if isinstance(M, sp.MatrixBase):
-                M = M.tolist()
-            elif type(M).__module__.startswith("mpmath"):
-                M = M.tolist()
-            a = np.array(M, dtype=np.float64)  # float() of a Fraction or Rational rounds once
-            return a.reshape(-1, 1) if a.ndim == 1 else a
-        if isinstance(M, self.ctx.matrix):
-            return M
-        if isinstance(M, sp.MatrixBase):
-            rows = [[self.number(x) for x in M.row(i)] for i in range(M.rows)]
-        elif isinstance(M, np.ndarray):
-            rows = [[self.number(x) for x in r] for r in (M.reshape(-1, 1) if M.ndim == 1 else M).tolist()]
-        elif type(M).__module__.startswith("mpmath"):
-            rows = [[self.number(x) for x in r] for r in M.tolist()]
-        else:
-            rows = [[self.number(x) for x in (r if isinstance(r, (list, tuple)) else [r])] for r in M]
-        return self.ctx.matrix(rows)
-
-    # matrix arithmetic
-    def eye(self, d: int) -> Any:
-        return np.eye(d) if self.ctx is None else self.ctx.eye(d)
-
-    def zeros(self, r: int, c: int) -> Any:
-        return np.zeros((r, c)) if self.ctx is None else self.ctx.zeros(r, c)
-
-    def matmul(self, A: Any, B: Any) -> Any:
-        return A @ B if self.ctx is None else A * B
-
-    def inv(self, A: Any) -> Any:
-        if self.ctx is None:
-            return np.linalg.inv(A)
-        return self.ctx.inverse(A)
-
-    def transpose(self, A: Any) -> Any:
-        return A.T
-
-    def trace(self, A: Any) -> Any:
-        if self.ctx is None:
-            return float(np.trace(A))
-        return self.ctx.fsum(A[i, i] for i in range(A.rows))
-
-    def trace_product(self, A: Any, B: Any) -> Any:
-        """tr(A B) without forming A B: sum_ij A_ij B_ji, O(d^2)."""
-        if self.ctx is None:
-            return float(np.einsum("ij,ji->", A, B))
-        return self.ctx.fsum(A[i, j] * B[j, i] for i in range(A.rows) for j in range(A.cols))
-
-    def entry(self, A: Any) -> Any:
-        """The one entry of a 1 x 1 matrix."""
-        return float(A[0, 0]) if self.ctx is None else A[0, 0]
-
-    def shape(self, A: Any) -> tuple[int, int]:
-        return A.shape if self.ctx is None else (A.rows, A.cols)
-
-    def is_matrix(self, x: Any) -> bool:
-        return (isinstance(x, np.ndarray) and x.ndim == 2) if self.ctx is None else isinstance(x, self.ctx.matrix)
-
-    def power(self, x: Any, e: sp.Expr) -> Any:
-        if e.is_Integer:
-            return x ** int(e)
-        if e == sp.Rational(1, 2):
-            return np.sqrt(x) if self.ctx is None else self.ctx.sqrt(x)
-        if e == -sp.Rational(1, 2):
-            return 1 / (np.sqrt(x) if self.ctx is None else self.ctx.sqrt(x))
-        return x ** self.number(e)
-
-
 class _NumEnv:
-    """An environment in a :class:`Numeric` arithmetic: values by name, converted once, and a
+    """An environment in a float or mp :class:`~symbolic.arithmetic.Arithmetic`: values by name, converted once, and a
     cache of atoms, words and scalars (each derived matrix inverted once)."""
 
-    def __init__(self, env: Env, num: Numeric) -> None:
+    def __init__(self, env: Env, num: Arithmetic) -> None:
         self.num = num
         self.values: dict[str, Any] = {}
         self.d: int | None = None
@@ -398,7 +276,7 @@ class _NumEnv:
         elif e.is_number:
             out = num.number(sp.N(e, (num.precision or 15) + 10))
         else:
-            raise TypeError(f"cannot evaluate {type(e).__name__} in arithmetic {num.arithmetic!r}: {e}")
+            raise TypeError(f"cannot evaluate {type(e).__name__} in arithmetic {num.label()}: {e}")
         if not isinstance(out, np.ndarray):
             cache[key] = out
         return out
@@ -543,6 +421,16 @@ class _NumEnv:
         self.cache[key] = out
         return out
 
+    def poly_at(self, p: Poly, name: str, values: Any) -> list:
+        """The closed polynomial ``p`` at each value of the scalar symbol ``name`` (e.g. ``n``):
+        at all of them at once where the arithmetic broadcasts (float64), one by one otherwise."""
+        values = list(values)
+        batch = self.num.batch(values)
+        if batch is not None:
+            out = self.bind(**{name: batch}).poly(p)
+            return list(np.broadcast_to(np.asarray(out, dtype=batch.dtype), (len(values),)))
+        return [self.bind(**{name: self.num.number(v)}).poly(p) for v in values]
+
     def poly(self, p: Poly) -> Any:
         total = None
         for (factors, noises), c in p.terms.items():
@@ -555,17 +443,23 @@ class _NumEnv:
         return self.num.number(0) if total is None else total
 
 
-def numeric_env(env: Env, arithmetic: str, precision: int | None = None) -> _NumEnv:
+def numeric_env(env: Env, arithmetic: Arithmetic | str, precision: int | None = None) -> _NumEnv:
     """``env`` converted once to float or mpmath values, with a cache shared by every
     :func:`evaluate` call given it (``env=numeric_env(...)``): each derived matrix, product
-    and trace is computed once."""
-    return _NumEnv(env, Numeric(arithmetic, precision))
+    and trace is computed once. ``arithmetic``: an :class:`~symbolic.arithmetic.Arithmetic`
+    (or its name and ``precision``), not the exact one."""
+    num = as_arithmetic(arithmetic, precision)
+    if num.exact:
+        raise ValueError("arithmetic: numeric_env evaluates in float64 or mp; exact values are SymPy's (evaluate)")
+    return _NumEnv(env, num)
 
 
-def _numeric(env: Any, arithmetic: str, precision: int | None) -> _NumEnv:
+def _numeric(env: Any, arithmetic: Arithmetic | str, precision: int | None) -> _NumEnv | None:
+    """The numeric environment to evaluate in, or None for exact evaluation."""
     if isinstance(env, _NumEnv):
-        if env.num.arithmetic != arithmetic or env.num.precision != (precision if arithmetic == "mp" else None) \
-                and not (arithmetic == "mp" and precision is None):
-            raise ValueError(f"env: built for arithmetic {env.num.arithmetic!r}, asked for {arithmetic!r}")
+        asked = as_arithmetic(arithmetic, precision)
+        if asked != env.num and not (asked.exact and precision is None):
+            raise ValueError(f"env: built for arithmetic {env.num.label()}, asked for {asked.label()}")
         return env
-    return numeric_env(env, arithmetic, precision)
+    num = as_arithmetic(arithmetic, precision)
+    return None if num.exact else _NumEnv(env, num)

@@ -40,6 +40,7 @@ from typing import Any, Sequence
 import numpy as np
 import sympy as sp
 
+from .layout import SCALARS, VECTORS, block, size
 from .evaluation import evaluate, evaluate_matrix
 from .forms import Form, Poly, Tr
 from .model import Blocks
@@ -49,17 +50,12 @@ from .words import Atom
 __all__ = ["ExplicitQuadratic", "explicit_quadratic", "block_sizes", "ARITHMETICS"]
 
 ARITHMETICS = ("exact", "float")
-_SCALARS = ("v0", "vy", "Q00", "Qy0")
-_VECTORS = ("vx", "q0x", "qx0", "qyx")
-_NAMES = {"v0": "v_0", "vx": "v_x", "vy": "v_y", "Q00": "Q_00", "q0x": "Q_0x^T", "qx0": "Q_x0",
-          "Qxx": "Q_xx", "Qy0": "Q_y0", "qyx": "Q_yx^T"}
 _EVAL_ARITH = "arithmetic" in inspect.signature(evaluate_matrix).parameters
 
 
 def block_sizes(train: Sequence[str], d: int) -> dict[str, int]:
     """The number of entries of each trained block that reaches the output, in BLOCKS order."""
-    sizes = {b: 1 if b in _SCALARS else (d * d if b == "Qxx" else d) for b in BLOCKS}
-    return {b: sizes[b] for b in BLOCKS if b in train}
+    return {b: size(b, d) for b in BLOCKS if b in train}
 
 
 @dataclass(frozen=True)
@@ -172,7 +168,8 @@ def _environment(d: int | None, Sigma: Any, theta0: Any, sigma2: Any, m: Any, va
         t0 = sp.ImmutableMatrix(check_vector(theta0 if theta0 is not None else [1] + [0] * (dd - 1), "theta0", dd))
         s2 = check_nonnegative(sigma2, "sigma2")
     else:
-        S = _float_spd(Sigma, d)
+        from .arithmetic import FLOAT64
+        S = FLOAT64.spd(Sigma, "Sigma", d)[0]
         dd = S.shape[0]
         t0 = np.zeros(dd) if theta0 is None else np.asarray(theta0, dtype=float).reshape(-1)
         if theta0 is None:
@@ -191,19 +188,6 @@ def _environment(d: int | None, Sigma: Any, theta0: Any, sigma2: Any, m: Any, va
     for k, v in values.items():
         env[getattr(k, "name", str(k))] = v
     return env, dd
-
-
-def _float_spd(Sigma: Any, d: int | None) -> np.ndarray:
-    S = np.asarray(Sigma.tolist() if isinstance(Sigma, sp.MatrixBase) else Sigma, dtype=float)
-    if S.ndim != 2 or S.shape[0] != S.shape[1] or (d is not None and S.shape[0] != d):
-        raise ValueError(f"Sigma: expected a square {d or 'd'} x {d or 'd'} matrix, got shape {S.shape}")
-    if not np.all(np.isfinite(S)) or not np.allclose(S, S.T, rtol=0, atol=1e-12 * max(1.0, np.abs(S).max())):
-        raise ValueError("Sigma: expected a finite symmetric positive definite matrix")
-    try:
-        np.linalg.cholesky(S)
-    except np.linalg.LinAlgError:
-        raise ValueError("Sigma: expected a symmetric positive definite matrix (Cholesky failed)") from None
-    return S
 
 
 class _Matrices:
@@ -461,14 +445,14 @@ def explicit_quadratic(spec_or_terms: Any, train: Sequence[str] | None = None, *
         slices[blk] = slice(at, at + k)
         at += k
         if k == 1:
-            names.append(_NAMES[blk])
+            names.append(block(blk).symbol)
         elif blk == "Qxx":
             names += [f"Q_xx[{i + 1},{j + 1}]" for i in range(d) for j in range(d)]
         else:
-            names += [f"{_NAMES[blk]}[{i + 1}]" for i in range(d)]
+            names += [f"{block(blk).symbol}[{i + 1}]" for i in range(d)]
     p = at
-    scal = {UNKNOWNS[b]: b for b in trained if b in _SCALARS}
-    vec_unknowns = {UNKNOWNS[b]: b for b in trained if b in _VECTORS}
+    scal = {UNKNOWNS[b]: b for b in trained if b in SCALARS}
+    vec_unknowns = {UNKNOWNS[b]: b for b in trained if b in VECTORS}
     qxx = UNKNOWNS["Qxx"] if "Qxx" in trained else None
     exact = arithmetic == "exact"
     zero = sp.S.Zero if exact else 0.0

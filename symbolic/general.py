@@ -24,6 +24,7 @@ from functools import lru_cache
 
 import sympy as sp
 
+from .layout import block
 from .convert import to_sympy
 from .definitions import definition
 from .forms import Poly
@@ -45,8 +46,6 @@ UNKNOWNS: dict[str, sp.Basic] = {
     "Q00": sp.Symbol("Q_00"), "q0x": sp.MatrixSymbol("q_0x", DIM, 1), "qx0": sp.MatrixSymbol("q_x0", DIM, 1),
     "Qxx": sp.MatrixSymbol("Q_xx", DIM, DIM), "Qy0": sp.Symbol("Q_y0"), "qyx": sp.MatrixSymbol("q_yx", DIM, 1),
 }
-_PRINTED = {"v0": "v_0", "vx": "v_x", "vy": "v_y", "Q00": "Q_00", "q0x": "Q_0x^T", "qx0": "Q_x0",
-            "Qxx": "Q_xx", "Qy0": "Q_y0", "qyx": "Q_yx^T"}
 _LATEX = {"v0": "v_0", "vx": "v_x", "vy": "v_y", "Q00": "Q_{00}", "q0x": "Q_{0x}^{T}", "qx0": "Q_{x0}",
           "Qxx": "Q_{xx}", "Qy0": "Q_{y0}", "qyx": "Q_{yx}^{T}"}
 _BLOCK_OF = {v: k for k, v in UNKNOWNS.items()}
@@ -180,7 +179,7 @@ def _derive_spec_cached(spec: Spec, m: sp.Expr):
     trained = [b for b in spec.train if b not in SILENT_BLOCKS]
     unknowns = [UNKNOWNS[b] for b in trained]
     blocks = _with_unknowns(start, spec.train)
-    steps = [Step(f"trained: {', '.join(_PRINTED[b] for b in trained)}; every other block at its "
+    steps = [Step(f"trained: {', '.join(block(b).symbol for b in trained)}; every other block at its "
                   + ("pretrained value (context length m = " + sp.sstr(m) + ")" if spec.start is None else "start value"))]
     silent = [b for b in spec.train if b in SILENT_BLOCKS]
     if silent:
@@ -211,7 +210,7 @@ def _derive_spec_cached(spec: Spec, m: sp.Expr):
         steps.append(Step("free (the loss does not determine them): " + ", ".join(sp.sstr(u) for u in free)
                           + "; gradient descent from the start leaves them at their start values"))
     blocks = _substitute(blocks, _start_values(start, free))
-    free_text = [f"{_PRINTED[_BLOCK_OF[u]]} (does not reach the loss; kept at its start value)" for u in free]
+    free_text = [f"{block(_BLOCK_OF[u]).symbol} (does not reach the loss; kept at its start value)" for u in free]
     free_latex = [f"${_LATEX[_BLOCK_OF[u]]}$ (does not reach the loss; kept at its start value)" for u in free]
     free_text.append("V[0:d+1, :] and Q[:, d+1] (never reach the output)")
     free_latex.append(r"$V_{0:d+1,\,:}$ and $Q_{:,\,d+1}$ (never reach the output)")
@@ -234,7 +233,7 @@ def _record(steps: list, sol: Solution, what: str) -> None:
     for note in sol.notes:
         steps.append(Step(note))
     for u, v in sol.values.items():
-        name = _PRINTED.get(_BLOCK_OF.get(u, ""), sp.sstr(u))
+        name = block(_BLOCK_OF[u]).symbol if u in _BLOCK_OF else sp.sstr(u)
         steps.append(Step(f"{what}: {name}", _value_expr(v)))
         for atom in sp.sympify(_value_expr(v)).atoms(sp.MatrixSymbol):
             if definition(atom) is not None:

@@ -30,7 +30,8 @@ import sympy as sp
 
 from .model import Blocks
 from .objective import THETA0
-from .validation import MAX_SPEC_D, check_count, exact_number, in_range, is_psd, shown
+from .arithmetic import is_psd
+from .validation import MAX_SPEC_D, check_count, exact_number, in_range, shown
 from .words import DIM
 
 __all__ = ["Task", "Term", "Spec", "BLOCKS", "V_BLOCKS", "Q_BLOCKS", "SILENT_BLOCKS", "family",

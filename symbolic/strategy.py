@@ -152,11 +152,12 @@ class Strategy:
         return tidy(to_sympy(limit_poly(self.error_poly(task, N))))
 
     def parameters(self) -> dict[str, sp.Basic]:
-        """The derived blocks as SymPy objects: ``v_0, v_x, v_y`` (V's last row) and Q's blocks."""
-        b = self.blocks
-        return {"v_0": sp.sympify(b.v0), "v_x": vecexpr_to_sympy(b.vx), "v_y": sp.sympify(b.vy),
-                "Q_00": sp.sympify(b.Q00), "Q_0x^T": vecexpr_to_sympy(b.q0x), "Q_x0": vecexpr_to_sympy(b.qx0),
-                "Q_xx": matexpr_to_sympy(b.Qxx), "Q_y0": sp.sympify(b.Qy0), "Q_yx^T": vecexpr_to_sympy(b.qyx)}
+        """The derived blocks as SymPy objects, keyed by block name (:mod:`symbolic.layout`):
+        ``v0, vx, vy`` (V's last row) and Q's ``Q00, q0x, qx0, Qxx, Qy0, qyx``; scalars as
+        expressions, vectors d x 1, Q_xx d x d."""
+        from .layout import LAYOUT
+        convert = {"scalar": sp.sympify, "vector": vecexpr_to_sympy, "matrix": matexpr_to_sympy}
+        return {b.name: convert[b.kind](getattr(self.blocks, b.name)) for b in LAYOUT}
 
     def definitions(self) -> dict[str, sp.Basic]:
         """Derived matrices the parameters refer to (e.g. ``Gamma_hat_m``), with their definitions."""
@@ -170,77 +171,49 @@ class Strategy:
         return {k: found[k] for k in order}
 
     def evaluate_error(self, n: int, *, Sigma, theta0, theta=None, sigma2=0, C=1, digits: int | None = None,
-                       values: dict | None = None, arithmetic: str = "exact", precision: int | None = None):
-        """``E(V*, Q*, n; theta)`` at an explicit setting: exact (rational inputs give a
-        Rational), or an mpmath float with ``digits`` significant digits.  ``arithmetic="float"``
-        (numpy, O(d^3), any d) or ``"mp"`` with ``precision`` digits evaluates the closed form in
-        floating point instead (:mod:`symbolic.evaluation`; Sigma checked in float64: finite,
-        symmetric, Cholesky).
+                       values: dict | None = None, arithmetic: object = "exact", precision: int | None = None):
+        """``E(V*, Q*, n; theta)`` at an explicit setting, in an arithmetic
+        (:mod:`symbolic.arithmetic`, or its name): exact (rational inputs give a Rational; with
+        ``digits``, an mpmath float of that many significant digits), ``"float"`` (numpy,
+        O(d^3), any d) or ``"mp"`` with ``precision`` digits. Sigma is checked by the
+        arithmetic's positive-definiteness rule.
 
         ``theta`` defaults to ``theta0``; ``C`` is strategy (b)'s free scale; ``values`` gives
         other symbols of the derivation (a spec's task vectors ``theta_1``..., weights), on top of
         :attr:`bindings`.
         """
-        from .evaluation import check_arithmetic, evaluate_poly
-        from .validation import check_nonnegative, check_spd, check_vector
+        from .arithmetic import as_arithmetic
+        from .evaluation import evaluate_poly, numeric_env
+        from .validation import _exact, check_nonnegative
         n = check_count(n, "n", allow_inf=False, allow_symbol=False)
-        arithmetic, precision = check_arithmetic(arithmetic, precision)
-        if arithmetic != "exact":
-            return self._evaluate_error_numeric(n, Sigma, theta0, theta, sigma2, C, values, arithmetic, precision)
-        Sigma = check_spd(Sigma, "Sigma")
-        d = Sigma.shape[0]
-        theta0 = check_vector(theta0, "theta0", d)
-        theta = theta0 if theta is None else check_vector(theta, "theta", d)
+        arith = as_arithmetic(arithmetic, precision)
+        S, _ = arith.spd(Sigma, "Sigma")
+        d = arith.shape(S)[0]
+        theta0 = arith.vector(theta0, "theta0", d)
+        theta = theta0 if theta is None else arith.vector(theta, "theta", d)
         sigma2 = check_nonnegative(sigma2, "sigma2")
-        from .validation import _exact
         C = _exact(C, "C")
         if C == 0:
             raise ValueError("C: expected a nonzero scale")
         if digits is not None and (isinstance(digits, bool) or not isinstance(digits, int) or not 1 <= digits <= 1000):
             raise ValueError(f"digits: expected None (exact) or an integer 1 <= digits <= 1000, got {digits!r}")
         env = {**self.bindings, **_checked_values(values, d),
-               "Sigma": Sigma, "theta_0": theta0, "theta": theta, "sigma": sp.sqrt(sigma2), "C": C, "n": n}
+               "Sigma": S, "theta_0": theta0, "theta": theta, "sigma": sp.sqrt(sigma2), "C": C, "n": n}
+        if not arith.exact:
+            ne = numeric_env(env, arith)
+            for k, e in self.definitions().items():
+                ne.values[k] = ne.matrix(e)
+            return ne.poly(self.error_poly(THETA, n))
         value = evaluate_poly(self.error_poly(THETA, n), env)
         value = sp.simplify(value) if getattr(value, "free_symbols", None) else value
         return value if digits is None else sp.N(value, digits)
 
-    def _evaluate_error_numeric(self, n, Sigma, theta0, theta, sigma2, C, values, arithmetic, precision):
-        """:meth:`evaluate_error` in float64 or mpmath."""
-        import numpy as np
-        from .evaluation import numeric_env
-        from .validation import check_nonnegative
-        S = np.array(Sigma.tolist() if hasattr(Sigma, "tolist") and not isinstance(Sigma, np.ndarray) else Sigma,
-                     dtype=np.float64)
-        if S.ndim != 2 or S.shape[0] != S.shape[1] or not np.all(np.isfinite(S)) \
-                or np.max(np.abs(S - S.T)) > 1e-12 * np.max(np.abs(S)):
-            raise ValueError("Sigma: expected a finite symmetric positive definite matrix")
-        try:
-            np.linalg.cholesky((S + S.T) / 2)
-        except np.linalg.LinAlgError:
-            raise ValueError("Sigma: expected a symmetric positive definite matrix (Cholesky fails)") from None
-        d = S.shape[0]
-
-        def vec(x, name):
-            a = np.array(x.tolist() if hasattr(x, "tolist") and not isinstance(x, np.ndarray) else x,
-                         dtype=np.float64).reshape(-1)
-            if a.size != d or not np.all(np.isfinite(a)):
-                raise ValueError(f"{name}: expected a vector of {d} finite numbers")
-            return x if arithmetic == "mp" else a
-        t0 = vec(theta0, "theta0")
-        th = t0 if theta is None else vec(theta, "theta")
-        env = {**self.bindings, **{getattr(k, "name", str(k)): v for k, v in (values or {}).items()},
-               "Sigma": Sigma if arithmetic == "mp" else S, "theta_0": t0, "theta": th,
-               "sigma": sp.sqrt(check_nonnegative(sigma2, "sigma2")), "C": sp.sympify(C), "n": n}
-        ne = numeric_env(env, arithmetic, precision)
-        for k, e in self.definitions().items():
-            ne.values[k] = ne.matrix(e)
-        return ne.poly(self.error_poly(THETA, n))
-
     def __str__(self) -> str:
         lines = [f"strategy {self.name!r} (m = {self.m}" + (f", n_ft = {self.n_ft})" if self.n_ft is not None else ")")]
+        from .layout import block
         for k, v in self.parameters().items():
             if v != 0 and not getattr(v, "is_ZeroMatrix", False):
-                lines.append(f"  {k} = {sp.sstr(v)}")
+                lines.append(f"  {block(k).symbol} = {sp.sstr(v)}")
         for k, v in self.definitions().items():
             lines.append(f"  where {k} = {sp.sstr(v)}")
         lines.append("  every other block of V's last row and of Q[:, :d+1] is 0")
@@ -252,12 +225,11 @@ class Strategy:
 
     def latex(self) -> str:
         """The derived parameters as an amsmath ``aligned`` block."""
+        from .layout import block
         rows = []
-        names = {"v_0": "v_0", "v_x": "v_x", "v_y": "v_y", "Q_00": "Q_{00}", "Q_0x^T": "Q_{0x}^{T}",
-                 "Q_x0": "Q_{x0}", "Q_xx": "Q_{xx}", "Q_y0": "Q_{y0}", "Q_yx^T": "Q_{yx}^{T}"}
         for k, v in self.parameters().items():
             if v != 0 and not getattr(v, "is_ZeroMatrix", False):
-                rows.append(f"{names[k]} &= {latex(v)}")
+                rows.append(f"{block(k).latex} &= {latex(v)}")
         for k, v in self.definitions().items():
             rows.append(f"{_latex_name(k)} &:= {latex(v)}")
         return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"

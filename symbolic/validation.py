@@ -12,32 +12,10 @@ import sympy as sp
 from .numbers import MAX_COUNT, MAX_NUMBER_CHARS, MAX_REAL_EXP, exact_number, in_range, shown
 
 __all__ = ["check_count", "check_matrix", "check_spd", "check_vector", "check_nonnegative", "exact_number",
-           "in_range", "is_psd", "shown", "MAX_COUNT", "MAX_REAL_EXP", "MAX_NUMBER_CHARS", "MAX_SPEC_D"]
+           "in_range", "shown", "MAX_COUNT", "MAX_REAL_EXP", "MAX_NUMBER_CHARS", "MAX_SPEC_D"]
 
 #: dimension d of the vectors and matrices a JSON spec gives (its tasks, covariances, start)
 MAX_SPEC_D = 10
-
-
-def is_psd(rows: Any) -> bool:
-    """Whether a symmetric matrix of exact rationals is positive semi-definite: symmetric
-    Gaussian elimination (``M = L D L^T``) in exact fractions, O(d^3) operations. A zero pivot
-    needs its whole remaining row to be zero (else a 2x2 principal minor is negative)."""
-    A = [[Fraction(int(x.p), int(x.q)) if hasattr(x, "p") else Fraction(x) for x in r] for r in rows]
-    n = len(A)
-    for k in range(n):
-        p = A[k][k]
-        if p < 0:
-            return False
-        if p == 0:
-            if any(A[k][j] != 0 for j in range(k + 1, n)):
-                return False
-            continue
-        for i in range(k + 1, n):
-            f = A[i][k] / p
-            if f:
-                for j in range(k + 1, n):
-                    A[i][j] -= f * A[k][j]
-    return True
 
 
 def check_count(value: Any, name: str, *, allow_inf: bool = True, allow_symbol: bool = True,
@@ -125,18 +103,11 @@ def check_vector(v: Any, name: str, d: int | None = None) -> sp.ImmutableMatrix:
 
 
 def check_spd(Sigma: Any, name: str = "Sigma", d: int | None = None) -> sp.ImmutableMatrix:
-    """An exact symmetric positive definite matrix (checked by leading principal minors)."""
+    """An exact symmetric positive definite matrix, by the exact arithmetic's one rule
+    (:meth:`symbolic.arithmetic.Exact.spd`: symmetric exactly, every pivot of L D L^T positive)."""
+    from .arithmetic import EXACT
     S = check_matrix(Sigma, name)
-    if S.shape[0] != S.shape[1] or (d is not None and S.shape != (d, d)):
-        want = f"{d}x{d}" if d is not None else "square"
-        raise ValueError(f"{name}: expected a {want} symmetric positive definite matrix, got shape {S.shape[0]}x{S.shape[1]}")
-    if S != S.T:
-        raise ValueError(f"{name}: expected a symmetric matrix, got one with {name}[0,1] != {name}[1,0] or similar")
-    for k in range(1, S.shape[0] + 1):
-        minor = S[:k, :k].det()
-        if not (minor.is_number and minor > 0):
-            raise ValueError(f"{name}: expected a positive definite matrix, but its leading {k}x{k} minor is {minor}")
-    return S
+    return EXACT.spd(S, name, d)[0]
 
 
 def check_nonnegative(x: Any, name: str) -> sp.Expr:

@@ -50,8 +50,8 @@ def strategy(which: str):
 @lru_cache(maxsize=None)
 def rows(which: str, d: int) -> list[tuple[str, float, float, float]]:
     """(check, closed form, estimate, stderr) for each check."""
-    from proofs.quantities.curves import curve
-    from proofs.quantities.params import params
+    from proofs.api import curve
+    from proofs.api import params
     S, t0 = setting(d)
     s = strategy(which)
     kw = dict(d=d, sigma2=0.1, m=None, n_ft=None, Sigma=S, theta0=t0, arithmetic="float")

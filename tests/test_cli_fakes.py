@@ -180,6 +180,22 @@ class Fake:
         self._record("exact_error", V, Q, theta, Sigma, sigma2, n, **_arith(arithmetic, precision))
         return sigma2 + (theta.T * Sigma * theta)[0, 0] / (n + 1)
 
+    def solve(self, strategy: Any, *, numeric: bool = False, **setting_args: Any) -> Any:
+        """Records the call and answers as the real API does (the derive command prints each
+        route's answer, which a fake would have to imitate whole)."""
+        self._record("solve", strategy, numeric=numeric, **setting_args)
+        return REAL["solve"](strategy, numeric=numeric, **setting_args)
+
+    def trajectory(self, strategy: Any, *, eta: Any, steps: int, every: int = 1, flow: bool = False,
+                   n: int | None = None, task: Any = None, level: Any = None, d: int, sigma2: Any = 0,
+                   m: int | None = None, n_ft: int | None = None, Sigma: Any = None, theta0: Any = None,
+                   theta_0: Any = None, arithmetic: str | None = None) -> Any:
+        self._record("trajectory", strategy, eta=eta, steps=steps, every=every, flow=flow, n=n, d=d,
+                     sigma2=sigma2, m=m, n_ft=n_ft, arithmetic=arithmetic)
+        return REAL["trajectory"](strategy, eta=eta, steps=steps, every=every, flow=flow, n=n, task=task,
+                                  level=level, d=d, sigma2=sigma2, m=m, n_ft=n_ft, Sigma=Sigma, theta0=theta0,
+                                  theta_0=theta_0, arithmetic=arithmetic)
+
     def latex_document(self) -> str:
         self._record("latex_document")
         from proofs.cli import output as F
@@ -191,7 +207,9 @@ class Fake:
 
 
 API_FUNCTIONS = ["results", "summary_table", "table_symbols", "params", "curve", "exact_error",
-                 "latex_document", "verify", "frontier"]
+                 "latex_document", "verify", "frontier", "solve", "trajectory"]
+#: the real functions the fakes of solve and trajectory pass their calls on to
+REAL = {name: getattr(api, name) for name in ("solve", "trajectory")}
 
 
 def install(monkeypatch: pytest.MonkeyPatch) -> Fake:

@@ -17,6 +17,7 @@ import sympy as sp
 
 from proofs import api
 from proofs.cli import main
+from proofs.quantities.setting import setting
 from proofs.quantities.frontier import COLUMNS, LAMBDA, MAX_LAMBDAS, fewshot_spec, spec_errors
 from symbolic.concrete import concrete_error
 
@@ -52,7 +53,7 @@ def test_row_equals_the_concrete_engines_minimiser(F):
 
 def test_limits_equal_strategy_d_and_the_fewshot_only_spec(F):
     assert F.rows[0].values() == next(r for r in F.strategies if r.label == "value-fewshot").values()
-    few = spec_errors(fewshot_spec(NFT), n=NFT, **KW)
+    few = spec_errors(fewshot_spec(NFT), setting(**KW), n=NFT)
     assert F.rows[-1].values() == tuple(few[c] for c in COLUMNS)
     assert F.checks and F.holds
     assert [r.label for r in F.strategies] == ["pretrain", "full", "value", "value-fewshot"]

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from proofs.quantities.frontier import frontier
+from proofs.api import frontier
 
 LAMS = [0, sp.Rational(1, 3), 1, 10, sp.oo]
 

@@ -43,7 +43,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from proofs.quantities.params import params
+from proofs.api import params
 from symbolic.concrete import concrete_error, gaussian_expectation
 from symbolic.spec import spec_from_json
 

@@ -9,7 +9,7 @@ from fractions import Fraction
 
 import sympy as sp
 
-from proofs.quantities.params import params
+from proofs.api import params
 from symbolic.concrete import concrete_error
 from symbolic.spec import general_start, spec_from_json
 

@@ -113,8 +113,8 @@ class Case:
 @lru_cache(maxsize=None)
 def cases(path: Path) -> tuple[Case, ...]:
     """The checks of one spec file: params and curve at :data:`SETTING`."""
-    from proofs.quantities.curves import curve
-    from proofs.quantities.params import params
+    from proofs.api import curve
+    from proofs.api import params
     spec = load(path)
     s = SETTING
     p = params(spec, d=s["d"], sigma2=s["sigma2"], Sigma=s["Sigma"], theta0=s["theta0"])

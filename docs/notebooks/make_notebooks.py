@@ -98,7 +98,7 @@ from sympy import Symbol, oo
 from symbolic import derive, theta0, theta
 lam = Symbol("lambda", positive=True)
 mine = derive(train=["vx"], loss=[(1, 0, theta0), (lam, oo, theta0)], name="vx-mixed")
-mine.parameters()["v_x"]"""),
+mine.parameters()["vx"]"""),
         ("code", """\
 mine.zero_shot_error()"""),
         ("code", """\

@@ -5,7 +5,7 @@ import argparse
 from typing import Any
 
 from proofs.cli import options as O
-from proofs.cli.inputs import arithmetic_of, given, setting, strategy_of
+from proofs.cli.inputs import arithmetic_of, check_spec, fixed_dimension, setting, strategy_of
 
 FORMATS = ("text", "json")
 
@@ -28,14 +28,11 @@ def run(args: argparse.Namespace) -> int:
     """Evaluate the closed form at each n and print the curve and its limit."""
     from proofs import api
     from proofs.cli import output as F
-    if getattr(args, "spec", None) and not given(args, "--d"):  # an explicit start in the spec fixes d
-        from proofs.cli.files import load_spec
-        from symbolic.spec import start_dimension
-        args.d = start_dimension(load_spec(args.spec, "--spec")) or args.d
-    d, Sigma, theta0 = setting(args, need_d=True)
-    which, label = strategy_of(args, d)
+    which, label = strategy_of(args)
+    d, Sigma, theta0 = setting(args, need_d=True, d=fixed_dimension(which, any_start=True))
     assert d is not None
-    arithmetic, precision = arithmetic_of(args, d)
+    arith = arithmetic_of(args, d)
+    check_spec(which, d)
     scale = args.scale if args.scale is not None else 1
     # exact values: 1e-300 stays 1e-300 (a float would do too, but 2/3 would not)
     task, extra = args.task, {}
@@ -46,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         result = api.curve(which, task, list(args.n), d=d, sigma2=O.exact(args.sigma2),
                            m=args.m, n_ft=args.n_ft, scale=O.exact(scale), Sigma=Sigma, theta0=theta0,
-                           arithmetic=arithmetic, precision=precision)
+                           arithmetic=arith.name, precision=arith.precision)
     except ValueError as err:  # the angle's own complaint names the option that gave it
         if extra and str(err).startswith("task: "):
             raise O.UsageError("--task-angle: " + str(err)[len("task: "):]) from None

@@ -5,7 +5,6 @@ import argparse
 from typing import Any
 
 from proofs.cli import options as O
-from proofs.cli.inputs import setting
 
 FORMATS = ("text", "json", "latex")
 
@@ -48,34 +47,45 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Derive the spec and print the derivation."""
+    """Solve the spec at the setting the options give (symbolic unless --d, --Sigma, --theta0 or
+    --numeric make it concrete, or the spec's start fixes d) and print the answer: the
+    derivation of its closed form, or its minimiser at this setting only, or a numeric optimum."""
     import sympy as sp
-    from proofs.cli import output as F
-    from proofs.cli.files import load_spec
-    from proofs.quantities.spec_derivation import derivation, plain_scalars
     from symbolic.quadratic import NotClosedForm, NotQuadratic
-    spec = load_spec(args.spec)
+    from symbolic.spec import general_start
+    from proofs import api
+    from proofs.cli.inputs import fixed_dimension, setting, strategy_of
+    from proofs.quantities.solve import ClosedForm, NumericMinimum
+    spec, _ = strategy_of(args)
     m = sp.oo if args.m is None else sp.Integer(int(args.m))
+    concrete = _concrete_setting_given(args) or args.numeric or general_start(spec)
+    d = Sigma = theta0 = sigma2 = None
+    if concrete:
+        fixed = fixed_dimension(spec, any_start=False) or (3 if args.numeric else None)
+        d, Sigma, theta0 = setting(args, need_d=False, d=fixed)
+        sigma2 = sp.Rational(1, 10) if args.sigma2 is None else O.exact(args.sigma2)
     try:
-        result = derivation(spec, m)
-    except (NotQuadratic, NotClosedForm) as exc:
-        from proofs.quantities.concrete_minimiser import needs_concrete
-        concrete = isinstance(exc, NotClosedForm) and needs_concrete(spec)
-        from symbolic.spec import general_start
-        if concrete and not getattr(args, "numeric", False) and (_concrete_setting_given(args)
-                                                                  or general_start(spec)):
-            return run_concrete(args, spec, m, str(exc))
-        if getattr(args, "numeric", False):
-            return run_numeric(args, spec, m, str(exc))
-        if concrete:
-            raise O.Unavailable(f"--spec: no closed form at symbolic d: {exc}; add --d D (and --sigma2, "
-                                "--Sigma, --theta0) for the exact minimiser at that setting") from None
+        answer = api.solve(spec, numeric=args.numeric, d=d, Sigma=Sigma, theta0=theta0, sigma2=sigma2, m=args.m)
+    except NotClosedForm as exc:
+        raise O.Unavailable(f"--spec: no closed form at symbolic d: {exc}") from None
+    except NotQuadratic as exc:
         raise O.Unavailable(f"--spec: no closed form: {exc}") from None
+    if isinstance(answer, NumericMinimum):
+        return run_numeric(args, answer)
+    if not isinstance(answer, ClosedForm):
+        return run_concrete(args, answer)
+    from proofs.cli import output as F
+    from symbolic.layout import block
+    from proofs.quantities.spec_derivation import derivation, plain_scalars
+    if concrete and not general_start(spec):
+        F.note(f"{O.PROG} derive: the spec has a closed form at symbolic d, printed below; the setting given "
+               "(--d, --sigma2, --Sigma, --theta0, --numeric) is not used: 'params --spec' and 'curve --spec' "
+               "evaluate it there")
+    result = derivation(spec, m)
     s = result.strategy
     if args.format == "json":
-        symbols: dict[str, str] = dict(F.JSON_SYMBOLS) if hasattr(F, "JSON_SYMBOLS") else {}
-        symbols.update({"d": "dimension of x", "sigma": "noise standard deviation", "n": "shots",
-                        "m": "pretraining context length"})
+        symbols = {"d": "dimension of x", "sigma": "noise standard deviation", "n": "shots",
+                   "m": "pretraining context length"}
 
         def plain(e: Any) -> str:
             e2, meaning = plain_scalars(e)
@@ -83,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
             return F.expr_json(e2)
         out = {
             "spec": str(spec), "name": s.name, "m": str(m),
-            "parameters": {k: plain(v) for k, v in s.parameters().items()
+            "parameters": {block(k).symbol: plain(v) for k, v in s.parameters().items()
                            if v != 0 and not getattr(v, "is_ZeroMatrix", False)},
             "definitions": {k: sp.sstr(v) for k, v in s.definitions().items()},
             "free": list(s.free), "convention": s.convention,
@@ -119,28 +129,16 @@ def run(args: argparse.Namespace) -> int:
     return O.EXIT_OK
 
 
-def run_numeric(args: argparse.Namespace, spec: Any, m: Any, why: str) -> int:
+def run_numeric(args: argparse.Namespace, answer: Any) -> int:
     """``--numeric``: the numeric local minimiser of a spec without a closed form, labelled so."""
     import sympy as sp
+    from symbolic.layout import NAMES, entries
     from proofs.cli import output as F
-    from proofs.quantities.numeric_optimum import numeric_optimum
     if args.format == "latex":
         raise O.UsageError("--format: latex is for closed forms; use text or json with --numeric")
-    d, Sigma, theta0 = setting(args, need_d=False)
-    if d is None:
-        d = 3
-    from proofs.quantities.limits import MAX_EXACT_D
-    if d > MAX_EXACT_D:
-        raise O.UsageError(f"--d: --numeric minimises the exact loss, d <= {MAX_EXACT_D}; got d = {d}")
-    sigma2 = sp.Rational(1, 10) if args.sigma2 is None else O.exact(args.sigma2)
-    from proofs.cli.files import load_spec
-    spec = load_spec(args.spec, "--spec", d)
-    try:
-        r = numeric_optimum(spec, d=d, Sigma=Sigma, theta0=theta0, sigma2=sigma2, m=None if m == sp.oo else int(m))
-    except ValueError as exc:
-        raise O.UsageError(f"--spec: {exc}") from None
-    from proofs.quantities.numeric_optimum import trained_entries
-    big = max(abs((r.V if w == "V" else r.Q)[i, j]) for w, i, j in trained_entries(spec.train, d))
+    spec, r, where, why = answer.question, answer.optimum, answer.setting, answer.why
+    d, sigma2, m = where.d, where.sigma2, where.m
+    big = max(abs((r.V if w == "V" else r.Q)[i, j]) for w, i, j in entries([b for b in spec.train if b in NAMES], d))
     status = ("converged" if r.converged else
               f"NOT converged after {r.iterations} iterations (largest trained entry {big:.3g}; if it grows "
               "with more iterations, the infimum is not attained: no minimiser)")
@@ -191,53 +189,38 @@ def _concrete_setting_given(args: argparse.Namespace) -> bool:
     return any(getattr(args, k, None) is not None for k in ("d", "Sigma", "theta0"))
 
 
-def run_concrete(args: argparse.Namespace, spec: Any, m: Any, why: str) -> int:
-    """A spec training Q_xx, at the setting the options give: its exact minimiser set there
-    (:mod:`proofs.quantities.concrete_minimiser`), said to hold at this setting only."""
+def run_concrete(args: argparse.Namespace, answer: Any) -> int:
+    """A spec without a closed form at symbolic d, at the setting the options give: its exact
+    minimiser set there (:mod:`proofs.quantities.concrete_minimiser`), said to hold at this
+    setting only."""
     import sympy as sp
     from proofs.cli import output as F
-    from proofs.quantities.arithmetic import choose, label
-    from proofs.cli.files import load_spec
-    from proofs.quantities.concrete_minimiser import concrete_minimiser, free_text
-    from proofs.quantities.curves import concrete_errors
     if args.format == "latex":
         raise O.UsageError("--format: latex is for closed forms at symbolic d; use text or json with --d")
-    d, Sigma, theta0 = setting(args, need_d=False)
-    if d is None:  # a general explicit start fixes d
-        from symbolic.spec import start_dimension
-        d = start_dimension(spec)
-    sigma2 = sp.Rational(1, 10) if args.sigma2 is None else O.exact(args.sigma2)
-    spec = load_spec(args.spec, "--spec", d)
-    arithmetic, _ = choose(d)
-    try:
-        sol = concrete_minimiser(spec, d=d, Sigma=Sigma, theta0=theta0, sigma2=sigma2, m=m, arithmetic=arithmetic)
-    except ValueError as exc:
-        raise O.UsageError(f"--spec: {exc}") from None
-    errs = {}
-    for key, task in (("zero_shot", "target"), ("few_shot_target", "target"), ("few_shot_opposite", "opposite")):
-        vals, lim = concrete_errors(sol, task, [0], d=d, Sigma=Sigma, theta0=theta0, sigma2=sigma2)
-        errs[key] = vals[0] if key == "zero_shot" else lim
-    free = free_text(sol)
-    where = (f"d = {d}, sigma2 = {sigma2}, m = {m}, Sigma = {args.Sigma or 'identity'}, "
+    spec, sol, where, why = answer.question, answer.minimum, answer.setting, answer.why
+    d, sigma2, m, arith = where.d, where.sigma2, where.m, where.arith
+    errs = answer.errors()
+    free = answer.free
+    place = (f"d = {d}, sigma2 = {sigma2}, m = {m}, Sigma = {args.Sigma or 'identity'}, "
              f"theta0 = {args.theta0 or 'e_1'}")
     if args.format == "json":
         def js(x: Any) -> Any:
-            return F.expr_json(x) if arithmetic == "exact" else float(x)
+            return arith.json(x)
         F.write(F.dump_json({
             "spec": str(spec), "name": spec.name, "closed_form": "at this setting only", "no_symbolic_closed_form": why,
-            "arithmetic": label(arithmetic),
+            "arithmetic": arith.label(),
             "setting": {"d": d, "sigma2": str(sigma2), "m": str(m), "Sigma": args.Sigma or "identity",
                         "theta0": args.theta0 or "e_1"},
-            "V": [[js(x) for x in row] for row in sp.Matrix(sol.V).tolist()] if arithmetic == "exact" else sol.V.tolist(),
-            "Q": [[js(x) for x in row] for row in sp.Matrix(sol.Q).tolist()] if arithmetic == "exact" else sol.Q.tolist(),
+            "V": [[js(x) for x in row] for row in sol.V.tolist()],
+            "Q": [[js(x) for x in row] for row in sol.Q.tolist()],
             "unique": sol.unique, "free": free, "convention": sol.convention,
             "loss": js(sol.loss), "start_loss": js(sol.start_loss),
             "errors": {k: js(v) for k, v in errs.items()},
         }))
         return O.EXIT_OK
-    show = (lambda x: sp.sstr(x)) if arithmetic == "exact" else (lambda x: f"{float(x):.10g}")  # noqa: E731
+    show = arith.text
     lines = [f"spec: {spec}", f"no closed form at symbolic d: {why}", "",
-             f"AT THIS SETTING ONLY ({label(arithmetic)}): {where}",
+             f"AT THIS SETTING ONLY ({arith.label()}): {place}",
              "  the loss is an explicit quadratic u^T A u - 2 b^T u + c in the trained entries; its minimisers",
              "  solve A u = b, and gradient descent from the start reaches start + A^+ (b - A start)",
              f"  loss {show(sol.loss)} (start {show(sol.start_loss)}); "

@@ -32,17 +32,16 @@ def run(args: argparse.Namespace) -> int:
     from proofs.cli import output as F
     from proofs.cli.inputs import arithmetic_of
     p = files.load_params(args.params)
-    arithmetic, precision = arithmetic_of(args, p.d)
-    if arithmetic == "exact":
-        value = api.exact_error(O.exact_matrix(p.V), O.exact_matrix(p.Q), O.exact_matrix([[x] for x in p.theta]),
-                                O.exact_matrix(p.Sigma), O.exact(p.sigma2), p.n, arithmetic="exact")
+    arith = arithmetic_of(args, p.d)
+    if arith.exact:
+        V, Q, theta, Sigma = (O.exact_matrix(p.V), O.exact_matrix(p.Q), O.exact_matrix([[x] for x in p.theta]),
+                              O.exact_matrix(p.Sigma))
     else:
-        import numpy as np
-        conv = (lambda M: np.asarray(M, dtype=np.float64)) if arithmetic == "float" else (lambda M: M)
-        value = api.exact_error(conv(p.V), conv(p.Q), conv(p.theta), conv(p.Sigma), O.exact(p.sigma2), p.n,
-                                arithmetic=arithmetic, precision=precision)
+        V, Q, theta, Sigma = p.V, p.Q, p.theta, p.Sigma
+    value = api.exact_error(V, Q, theta, Sigma, O.exact(p.sigma2), p.n, arithmetic=arith.name,
+                            precision=arith.precision)
     if args.format == "json":
-        F.write(F.error_json(value, arithmetic, precision))
+        F.write(F.error_json(value, arith))
     else:
-        F.write(F.error_text(value, p.n, F.use_unicode(), arithmetic, precision))
+        F.write(F.error_text(value, p.n, arith, F.use_unicode()))
     return O.EXIT_OK

@@ -326,25 +326,6 @@ def _exact_rows(a: Any) -> Any:
     return [[Fraction(float(x)) for x in row] for row in a]
 
 
-def _check_spd_exact(rows: list[list], where: str) -> None:
-    """Positive definiteness in exact arithmetic: the pivots of an LDL^T elimination (Fractions)
-    are all > 0. O(d^3) Fraction operations, for d <= MAX_EXACT_D."""
-    d = len(rows)
-    A = [[Fraction(x) for x in row] for row in rows]
-    for k in range(d):
-        pivot = A[k][k]
-        if pivot <= 0:
-            import numpy as np
-            lam = float(np.linalg.eigvalsh(np.array(rows, dtype=np.float64))[0])
-            shown = f"eigenvalue {lam:.6g}" if lam <= 0 else f"leading {k + 1}x{k + 1} block that is not positive definite"
-            raise UsageError(f"{where}: expected a symmetric positive definite {d}x{d} matrix, got a matrix with {shown}")
-        for i in range(k + 1, d):
-            f = A[i][k] / pivot
-            if f:
-                for j in range(k + 1, d):
-                    A[i][j] -= f * A[k][j]
-
-
 def _validation() -> Any:
     """:mod:`numeric.validation`, imported only when a file is checked."""
     from numeric import validation
@@ -357,24 +338,17 @@ def _to_floats(x: Any) -> Any:
 
 
 def _check_spd(rows: Any, where: str) -> None:
-    """Symmetry and positive definiteness: exactly for d <= MAX_EXACT_D (an exactly positive
-    definite matrix whose float64 rounding is singular is accepted); above, in float64 with
-    the tolerance of :func:`proofs.quantities.arithmetic.check_sigma`."""
-    d = len(rows)
-    if d > L.MAX_EXACT_D:
-        from proofs.quantities.arithmetic import check_sigma
-        try:
-            check_sigma(rows, d)
-        except ValueError as err:
-            raise UsageError(f"{where}: {_strip_name(str(err), 'Sigma')}") from None
+    """Symmetry and positive definiteness of exact rows (d <= MAX_EXACT_D), by the exact
+    arithmetic's rule (:meth:`symbolic.arithmetic.Exact.spd`: an exactly positive definite matrix
+    whose float64 rounding is singular is accepted). Larger matrices are checked by the setting,
+    by the rule of the arithmetic they are evaluated in (float64, or mp at its precision)."""
+    if len(rows) > L.MAX_EXACT_D:
         return
-    for i in range(d):
-        for j in range(i + 1, d):
-            if rows[i][j] != rows[j][i]:
-                raise UsageError(
-                    f"{where}: expected a symmetric positive definite {d}x{d} matrix, "
-                    f"got entries [{i}][{j}] = {rows[i][j]} and [{j}][{i}] = {rows[j][i]}")
-    _check_spd_exact(rows, where)
+    from symbolic.arithmetic import EXACT
+    try:
+        EXACT.spd(rows, "Sigma")
+    except ValueError as err:
+        raise UsageError(f"{where}: {_strip_name(str(err), 'Sigma')}") from None
 
 
 def _library(where: str, check: Callable[..., Any], *args: Any, **kw: Any) -> None:

@@ -93,13 +93,15 @@ def run(args: argparse.Namespace) -> int:
     from proofs.cli import output as F
     d, Sigma, theta0 = setting(args, need_d=True)
     assert d is not None
-    arithmetic, precision = arithmetic_of(args, d)
+    arith = arithmetic_of(args, d)
     lams = [sp.oo if x is None else O.exact(x) for x in args.lambdas]
     result = api.frontier(lams, n_ft=args.n_ft, n=args.n, d=d, sigma2=O.exact(args.sigma2), m=args.m,
-                          Sigma=Sigma, theta0=theta0, arithmetic=arithmetic, precision=precision)
+                          Sigma=Sigma, theta0=theta0, arithmetic=arith.name, precision=arith.precision)
+    F.warn(result)
     inf = lambda v: "inf" if v is None else v  # noqa: E731
     settings = {"n_ft": inf(args.n_ft), "n": inf(args.n), "d": d, "sigma2": float(args.sigma2),
-                "m": inf(args.m), "Sigma": args.Sigma or "identity", "theta0": args.theta0 or "e_1", "arithmetic": arithmetic}
+                "m": inf(args.m), "Sigma": args.Sigma or "identity", "theta0": args.theta0 or "e_1",
+                "arithmetic": arith.name}
     cols = ("zero_shot", "few_shot_target", "few_shot_opposite")
     if args.format == "json":
         from proofs.quantities.frontier import LAMBDA
@@ -109,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
             out: dict[str, Any] = {"lambda": _label(r.lam)} if r.lam is not None else {"strategy": r.label}
             for c, v in zip(cols, r.values()):
                 out[c] = F.to_float(v)
-            if arithmetic == "exact":
+            if arith.exact:
                 out["exact"] = {c: F.expr_json(v) for c, v in zip(cols, r.values())}
             return out
         F.write(F.dump_json({

@@ -306,9 +306,8 @@ def latex_document(body: str, title: str | None = None) -> str:
 
 def arithmetic_label(result: Any) -> str:
     """``exact``, ``float64`` or ``mpmath (50 digits)``: which arithmetic gave ``result``."""
-    arith = getattr(result, "arithmetic", "exact") or "exact"
-    prec = getattr(result, "precision", None)
-    return {"exact": "exact", "float": "float64"}.get(arith, f"mpmath ({prec} digits)")
+    arith = getattr(result, "arith", None)
+    return "exact" if arith is None else arith.label()
 
 
 def warn(result: Any) -> None:
@@ -319,7 +318,8 @@ def warn(result: Any) -> None:
 
 
 def _numeric(result: Any) -> bool:
-    return (getattr(result, "arithmetic", "exact") or "exact") != "exact"
+    arith = getattr(result, "arith", None)
+    return arith is not None and not arith.exact
 
 
 def _rows(M: Any) -> list[list[Any]]:
@@ -364,10 +364,9 @@ def params_json(strategy: str, result: Any, symbols: dict[str, str] | None) -> s
         import numpy as np
         V, Q = (np.array(_rows(M), dtype=np.float64).tolist() for M in (result.V, result.Q))
         out: dict[str, Any] = {"strategy": strategy, "V": V, "Q": Q, "V_float": V, "Q_float": Q}
-        if result.arithmetic == "mp":
-            ctx_str = (lambda x: x.context.nstr(x, result.precision)) if hasattr(result.V[0, 0], "context") else str
-            out["V_digits"] = [[ctx_str(x) for x in row] for row in _rows(result.V)]
-            out["Q_digits"] = [[ctx_str(x) for x in row] for row in _rows(result.Q)]
+        if result.arith.precision is not None:  # every digit the arithmetic holds
+            out["V_digits"] = [[result.arith.json(x) for x in row] for row in _rows(result.V)]
+            out["Q_digits"] = [[result.arith.json(x) for x in row] for row in _rows(result.Q)]
     else:
         out = {"strategy": strategy, "V": matrix_json(result.V), "Q": matrix_json(result.Q),
                "V_float": matrix_floats(result.V), "Q_float": matrix_floats(result.Q)}
@@ -389,10 +388,10 @@ def curve_text(strategy: str, task: str, result: Any, settings: dict[str, Any]) 
     theta = {"target": "theta0", "opposite": "-theta0"}.get(task, f"theta0 rotated by {settings.get('task_angle')}")
     lines = [one_line(f"# strategy {strategy}, task {task} (theta = {theta}); {shown}"),
              f"{'n':>6}  error"]
-    digits = getattr(result, "digits", None) or []
-    if digits:  # mpmath: every digit asked for
-        lines += [f"{int(n):>6}  {s}" for n, s in zip(result.n, digits)]
-        lines.append(f"{'limit':>6}  {result.limit_digits}   (n -> infinity)")
+    arith = getattr(result, "arith", None)
+    if arith is not None and arith.precision is not None:  # mpmath: every digit asked for
+        lines += [f"{int(n):>6}  {arith.text(v)}" for n, v in zip(result.n, result.values)]
+        lines.append(f"{'limit':>6}  {arith.text(result.limit_value)}   (n -> infinity)")
     else:  # beyond the float range (|x| > 1.8e308), from the exact values: never a false inf
         exact = list(getattr(result, "exact", None) or [])
         errors = exact if len(exact) == len(result.error) and overflowed(exact) else result.error
@@ -413,8 +412,9 @@ def curve_json(strategy: str, task: str, result: Any, settings: dict[str, Any]) 
         "settings": settings,
         "arithmetic": getattr(result, "arithmetic", "exact") or "exact",
         "precision": getattr(result, "precision", None),
-        **({"digits": list(result.digits), "limit_digits": result.limit_digits}
-           if getattr(result, "digits", None) else {}),
+        **({"digits": [result.arith.json(v) for v in result.values],
+            "limit_digits": result.arith.json(result.limit_value)}
+           if getattr(result, "arith", None) is not None and result.arith.precision is not None else {}),
         **({"condition": result.condition} if getattr(result, "condition", None) is not None else {}),
     }
     exact = list(getattr(result, "exact", None) or [])
@@ -428,25 +428,26 @@ def curve_json(strategy: str, task: str, result: Any, settings: dict[str, Any]) 
 
 # ----------------------------------------------------------------------------- error
 
-def error_text(value: Any, n: int, unicode: bool = True, arithmetic: str = "exact",
-               precision: int | None = None) -> str:
-    if arithmetic == "float":
-        return f"error E(V, Q, n={n}; theta) in float64:\n= {fmt_float(value)}\n"
-    if arithmetic == "mp":
-        return (f"error E(V, Q, n={n}; theta) in mpmath ({precision} digits):\n"
-                f"= {value.context.nstr(value, precision)}\n")
-    return (f"exact error E(V, Q, n={n}; theta):\n{expr_text(value, unicode)}\n"
-            f"= {fmt_float(value)}\n")
+def error_text(value: Any, n: int, arith: Any = None, unicode: bool = True) -> str:
+    from symbolic.arithmetic import EXACT
+    arith = EXACT if arith is None else arith
+    if arith.exact:
+        return (f"exact error E(V, Q, n={n}; theta):\n{expr_text(value, unicode)}\n"
+                f"= {fmt_float(value)}\n")
+    shown = arith.text(value) if arith.precision is not None else fmt_float(value)
+    return f"error E(V, Q, n={n}; theta) in {arith.label()}:\n= {shown}\n"
 
 
-def error_json(value: Any, arithmetic: str = "exact", precision: int | None = None) -> str:
-    if arithmetic == "float":
-        return dump_json({"error": to_float(value), "arithmetic": "float", "precision": None})
-    if arithmetic == "mp":
-        return dump_json({"error": to_float(value), "arithmetic": "mp", "precision": precision,
-                          "digits": value.context.nstr(value, precision)})
-    return dump_json({"error": to_float(value), "exact": expr_json(value), "arithmetic": "exact",
-                      "precision": None})
+def error_json(value: Any, arith: Any = None) -> str:
+    from symbolic.arithmetic import EXACT
+    arith = EXACT if arith is None else arith
+    out: dict[str, Any] = {"error": to_float(value)}
+    if arith.exact:
+        out["exact"] = expr_json(value)
+    out.update({"arithmetic": arith.name, "precision": arith.precision})
+    if arith.precision is not None:
+        out["digits"] = arith.json(value)
+    return dump_json(out)
 
 
 # ----------------------------------------------------------------------------- verify

@@ -110,10 +110,12 @@ def _entries(spec: Any, d: int) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Validate, build the closed form, print the rows."""
-    from proofs.cli.inputs import setting, strategy_of
-    d, Sigma, theta0 = setting(args, need_d=True)
+    from proofs import api
+    from proofs.cli.inputs import check_spec, fixed_dimension, setting, strategy_of
+    which, label = strategy_of(args)
+    d, Sigma, theta0 = setting(args, need_d=True, d=fixed_dimension(which, any_start=True))
     assert d is not None
-    which, label = strategy_of(args, d)
+    check_spec(which, d)
     if args.every is not None and args.every > max(args.steps, 1):
         raise O.UsageError(f"--every: expected at most --steps ({args.steps}), got {args.every}")
     every = args.every if args.every is not None else max(1, args.steps // 100)
@@ -124,7 +126,6 @@ def run(args: argparse.Namespace) -> int:
     if args.task:
         from proofs.cli.files import load_theta0
         task = load_theta0(args.task, d, "--task")
-    import sympy as sp
     from symbolic.quadratic import NotQuadratic
     from proofs.quantities import trajectories as T
     if not hasattr(which, "train") and which == "full" and args.numeric:
@@ -136,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
     if args.numeric:
         raise O.UsageError("--numeric: only for --strategy full (every other strategy here has a closed form)")
     try:
-        spec = T._as_spec(which, args.n_ft)
+        spec = T.as_spec(which, args.n_ft)
     except NotImplementedError as err:
         raise O.Unavailable(str(err)) from None
     entries = _entries(spec, d)
@@ -145,14 +146,14 @@ def run(args: argparse.Namespace) -> int:
                            f"{L.MAX_TRAINED_ENTRIES} (the Hessian is that size squared)")
     arithmetic = args.traj_arithmetic
     if arithmetic == "auto":
-        arithmetic = "exact" if entries <= AUTO_EXACT_ENTRIES else "float"
+        arithmetic = "exact" if entries <= AUTO_EXACT_ENTRIES and d <= L.MAX_EXACT_D else "float"
     if arithmetic == "exact" and d > L.MAX_EXACT_D:
         raise O.UsageError(f"--arithmetic: exact needs d <= {L.MAX_EXACT_D}, got d = {d}")
     try:
-        result = T.trajectory(spec, eta=O.exact(args.lr), steps=args.steps, every=every, flow=args.flow, n=args.n,
-                              d=d, sigma2=O.exact(args.sigma2), m=args.m, Sigma=Sigma, theta0=theta0,
-                              task=None if task is None else [O.exact(x) for x in task],
-                              level=None if args.level is None else O.exact(args.level), arithmetic=arithmetic)
+        result = api.trajectory(spec, eta=O.exact(args.lr), steps=args.steps, every=every, flow=args.flow, n=args.n,
+                                d=d, sigma2=O.exact(args.sigma2), m=args.m, n_ft=args.n_ft, Sigma=Sigma,
+                                theta0=theta0, task=None if task is None else [O.exact(x) for x in task],
+                                level=None if args.level is None else O.exact(args.level), arithmetic=arithmetic)
     except NotQuadratic as err:
         raise O.Unavailable(f"no closed form: {err}") from None
     inf = lambda v: "inf" if v is None else v  # noqa: E731
@@ -176,7 +177,6 @@ def _num(x: Any) -> Any:
 
 
 def _json(r: Any, settings: dict) -> dict:
-    import sympy as sp
     from proofs.cli import output as F
     rows = []
     for row in r.rows:

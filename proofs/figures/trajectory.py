@@ -63,10 +63,12 @@ def theory(cfg: TrajectoryFigureConfig) -> dict[str, Any]:
     import sympy as sp
     from proofs.quantities.frontier import LAMBDA, frontier_formulas
     from proofs.quantities.numeric_trajectory import full_trajectory
-    from proofs.quantities.trajectories import modes, stable_range, trajectory
+    from proofs.quantities.setting import setting
+    from proofs.quantities.trajectories import modes, trajectory
     R = sp.Rational
     s2 = R(str(cfg.sigma2))
-    probe = trajectory("value", eta=R(1, 10**9), steps=1, d=cfg.d, sigma2=s2)
+    where = setting(cfg.d, sigma2=s2, n_ft=cfg.n_ft)
+    probe = trajectory("value", where, eta=R(1, 10**9), steps=1)
     h_max = 2 / probe.eta_max[0]
     eta = R(str(cfg.eta_fraction)) / h_max
     grid = sorted(set(np.round(np.logspace(0, math.log10(cfg.steps), 120)).astype(int).tolist())
@@ -93,7 +95,7 @@ def theory(cfg: TrajectoryFigureConfig) -> dict[str, Any]:
         full[key] = {"steps": [t for t, _ in rows], **{c: [e[c] for _, e in rows] for c in rows[0][1]},
                      "diverged": diverged}
     out["full"] = full
-    F = frontier_formulas(cfg.n_ft, n=cfg.n_ft, d=cfg.d, sigma2=s2)
+    F = frontier_formulas(where, n=cfg.n_ft)
     lam = np.logspace(-3, 5, 300)
     out["frontier"] = {c: [float(F[c].subs(LAMBDA, sp.Float(x))) for x in lam] for c in F}
     return out

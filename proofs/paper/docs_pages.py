@@ -27,7 +27,7 @@ from typing import Any, Iterable, Sequence
 
 __all__ = ["pages", "result_page", "index_page", "statement_strategies", "in_paper", "write_pages", "stale_pages", "main", "RESULTS_DIR"]
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 #: where the pages live, relative to the repository root
 RESULTS_DIR = Path("docs") / "results"
 WIDTH = 100  # long prose lines of steps and checks are wrapped at this width in text blocks
@@ -412,7 +412,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="write nothing; exit 1 if a committed page differs from the generated one")
     args = parser.parse_args(argv)
     if not (ROOT / "docs").is_dir():
-        print(f"python -m proofs.paper.docs_pages: error: no docs/ folder next to {Path(__file__).parent}; "
+        print(f"python -m proofs.paper.docs_pages: error: no docs/ folder in {ROOT}; "
               "run it in a checkout of the repository (pip install -e .)", file=sys.stderr)
         return 2
     generated = pages()

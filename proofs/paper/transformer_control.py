@@ -47,11 +47,11 @@ def derived_blocks(m: int | None, n_ft: int, d: int, sigma2: float) -> dict:
     pre = derive("pretrain", mm).parameters()
     val = derive("value", mm).parameters()
     few = derive("value-fewshot", mm, n_ft).parameters()
-    gamma = evaluate_matrix(pre["Q_xx"], env)
+    gamma = evaluate_matrix(pre["Qxx"], env)
     return {"Gamma": float(gamma[0, 0]), "gamma_is_multiple_of_I": bool(gamma == gamma[0, 0] * sp.eye(d)),
-            "value_vx": float(evaluate_matrix(val["v_x"], env)[0]),
-            "value_fewshot_vx": float(evaluate_matrix(few["v_x"], env)[0]),
-            "value_fewshot_vy": float(evaluate(few["v_y"], env))}
+            "value_vx": float(evaluate_matrix(val["vx"], env)[0]),
+            "value_fewshot_vx": float(evaluate_matrix(few["vx"], env)[0]),
+            "value_fewshot_vy": float(evaluate(few["vy"], env))}
 
 
 def _blocks(params: dict, a: float, d: int) -> dict:

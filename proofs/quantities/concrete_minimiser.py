@@ -44,7 +44,7 @@ RANK_RTOL = 1e-10
 class ConcreteSolution:
     """The point gradient descent from the start reaches, at one concrete setting.
 
-    ``V``, ``Q``: (d+2) x (d+2) (SymPy matrices when ``arithmetic == "exact"``, float64 arrays
+    ``V``, ``Q``: (d+2) x (d+2) (SymPy matrices when ``arith`` is exact, float64 arrays
     otherwise); ``u`` the trained entries (``names``); ``unique``: the loss has one minimiser
     (None: not determined, float above :data:`EIGH_MAX` entries); ``free_directions``: a basis
     of the directions along which the loss is flat (each a dict name -> entry, nonzero entries
@@ -55,7 +55,7 @@ class ConcreteSolution:
     Q: Any
     u: Any
     names: tuple[str, ...]
-    arithmetic: str
+    arith: Any
     unique: bool | None
     free_directions: list[dict[str, Any]] = field(default_factory=list)
     unreached: list[str] = field(default_factory=list)
@@ -95,17 +95,19 @@ def needs_concrete(spec: Any) -> bool:
     return "Qxx" in train and not v
 
 
-def concrete_minimiser(spec: Any, *, d: int, Sigma: Any = None, theta0: Any = None, sigma2: Any = 0,
-                       m: Any = sp.oo, arithmetic: str = "exact") -> ConcreteSolution:
-    """The minimiser of ``spec``'s loss (and second stage) at the setting, by linear algebra on
-    the explicit quadratic (module docstring).  ``m``: None or oo for infinity."""
+def concrete_minimiser(spec: Any, setting: Any) -> ConcreteSolution:
+    """The minimiser of ``spec``'s loss (and second stage) at the setting (a
+    :class:`proofs.quantities.setting.Setting` in exact or float64 arithmetic), by linear algebra
+    on the explicit quadratic (module docstring)."""
+    from symbolic.arithmetic import EXACT, FLOAT64
     from symbolic.explicit import explicit_quadratic
-    if arithmetic not in ("exact", "float"):
-        raise ValueError(f"arithmetic: expected 'exact' or 'float', got {arithmetic!r}")
-    m = sp.oo if m is None else sp.sympify(m)
-    kw = dict(d=d, Sigma=Sigma, theta0=theta0, sigma2=sigma2, m=m, arithmetic=arithmetic)
+    arith = setting.arith
+    if arith not in (EXACT, FLOAT64):
+        raise ValueError(f"arithmetic: expected exact or float64, got {arith.label()}")
+    exact = arith.exact
+    kw = dict(d=setting.d, Sigma=setting.Sigma, theta0=setting.theta0,
+              sigma2=0 if setting.sigma2 is None else setting.sigma2, m=setting.m, arithmetic=arith.name)
     q = explicit_quadratic(spec, **kw)
-    exact = arithmetic == "exact"
     solve = _exact_stage if exact else _float_stage
     u, N, unique, res = solve(q.A, q.b, q.start)
     notes: list[str] = []
@@ -147,7 +149,7 @@ def concrete_minimiser(spec: Any, *, d: int, Sigma: Any = None, theta0: Any = No
             col = N[:, k]
             free.append({q.names[i]: col[i] for i in range(q.size) if col[i] != 0
                          and (exact or abs(col[i]) > 1e-12)})
-    return ConcreteSolution(V, Q, u, q.names, arithmetic, unique, free, unreached,
+    return ConcreteSolution(V, Q, u, q.names, arith, unique, free, unreached,
                             q.value(u), q.value(q.start), res, notes)
 
 
@@ -210,7 +212,7 @@ def free_text(sol: ConcreteSolution, limit: int = 8) -> list[str]:
         1 for n in sol.names if any(n.startswith(p) for p in _prefixes(sol.unreached))) else sol.free_directions
 
     def show(v: Any) -> str:
-        return sp.sstr(v) if sol.arithmetic == "exact" else f"{float(v):.6g}"
+        return sol.arith.text(v) if sol.arith.exact else f"{float(v):.6g}"
     for k, direction in enumerate(dirs[:limit]):
         terms = " + ".join(f"{show(c)}*{name}" if c != 1 else name for name, c in direction.items())
         out.append(f"direction {k + 1}: {terms} (the loss is flat along it; gradient descent keeps the start's component)")
@@ -223,6 +225,5 @@ def free_text(sol: ConcreteSolution, limit: int = 8) -> list[str]:
 
 
 def _prefixes(blocks: list[str]) -> list[str]:
-    names = {"v0": "v_0", "vx": "v_x", "vy": "v_y", "Q00": "Q_00", "q0x": "Q_0x", "qx0": "Q_x0",
-             "Qxx": "Q_xx", "Qy0": "Q_y0", "qyx": "Q_yx"}
-    return [names[b] for b in blocks]
+    from symbolic.layout import block
+    return [block(b).symbol for b in blocks]

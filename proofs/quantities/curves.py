@@ -8,7 +8,11 @@ which is then evaluated at each requested n.  Its limit n -> oo is the derived l
 Above d = :data:`proofs.quantities.limits.MAX_EXACT_D` (or when asked, ``arithmetic="float"|"mp"``) the
 same closed form is evaluated in float64 or mpmath (:mod:`symbolic.evaluation`, O(d^3)): the
 traces and bilinear forms once, then every coefficient (a rational function of n) at all the
-requested n at once.  ``CurveResult.arithmetic`` says which was used; ``exact`` is empty then.
+requested n at once.  ``CurveResult.arith`` says which was used; ``exact`` is empty then.
+
+:func:`closed_form_curve` is a closed form's curve; :func:`explicit_error` and
+:func:`explicit_errors` the errors of explicit parameters (the concrete minimiser's, the numeric
+optimum's, any given V and Q), read through the one block layout (:mod:`symbolic.layout`).
 """
 from __future__ import annotations
 
@@ -18,13 +22,15 @@ from typing import Any, Sequence
 
 import sympy as sp
 
-__all__ = ["CurveResult", "curve", "exact_error", "error_function", "concrete_errors"]
+__all__ = ["CurveResult", "closed_form_curve", "explicit_error", "explicit_errors", "error_function"]
 
 
 @dataclass
 class CurveResult:
     """``n`` (shots), ``error`` (floats), ``limit`` (float, n -> oo); ``exact`` and
-    ``exact_limit`` hold the exact SymPy values, ``formula`` the error as a function of n."""
+    ``exact_limit`` hold the exact SymPy values (exact arithmetic), ``formula`` the error as a
+    function of n; ``values`` and ``limit_value`` the values in the arithmetic ``arith`` (floats,
+    or mpmath numbers of its precision)."""
 
     n: list[int]
     error: list[float]
@@ -32,15 +38,30 @@ class CurveResult:
     exact: list[sp.Expr] = field(default_factory=list)
     exact_limit: sp.Expr = sp.nan
     formula: sp.Expr = sp.nan
-    #: ``exact``, ``float`` or ``mp``; ``precision`` the digits of mp
-    arithmetic: str = "exact"
-    precision: int | None = None
-    #: mp only: each value and the limit as decimal strings of ``precision`` digits
-    digits: list[str] = field(default_factory=list)
-    limit_digits: str = ""
+    arith: Any = None
+    values: list[Any] = field(default_factory=list)
+    limit_value: Any = None
     #: Sigma's condition number (float and mp), and the warning it calls for (or None)
     condition: float | None = None
     warning: str | None = None
+    #: ``closed form``, or ``at this setting only`` (the concrete minimiser's parameters)
+    route: str = "closed form"
+
+    def __post_init__(self) -> None:
+        exact = self.arith is None or self.arith.exact
+        if not self.values:
+            self.values = list(self.exact) if exact else list(self.error)
+        if self.limit_value is None:
+            self.limit_value = self.exact_limit if exact else self.limit
+
+    @property
+    def arithmetic(self) -> str:
+        """The arithmetic's name: ``exact``, ``float`` or ``mp``."""
+        return "exact" if self.arith is None else self.arith.name
+
+    @property
+    def precision(self) -> int | None:
+        return None if self.arith is None else self.arith.precision
 
 
 def error_function(p, env: dict[str, Any]) -> sp.Expr:
@@ -143,6 +164,30 @@ def _at_each_n(formula: sp.Expr, N: sp.Symbol, ns: Sequence[int]) -> list[sp.Exp
     return out
 
 
+def closed_form_curve(question: Any, s: Any, extra: dict[str, Any], setting: Any, task: Any,
+                      ns: Sequence[int]) -> CurveResult:
+    """The n-shot error of the derived strategy ``s`` of ``question`` (a strategy's name or a
+    spec: the derivation cache's key) at the setting, at each n of ``ns``, on
+    theta_0 (``task='target'``), -theta_0 (``'opposite'``) or theta_0 rotated by an angle phi
+    (a number, radians: :mod:`proofs.quantities.angles`), and its limit n -> oo. Exact: the
+    closed form evaluated once to a rational function of n, then at each n (Horner); float and
+    mp: every coefficient at all the n at once (:mod:`symbolic.evaluation`)."""
+    from symbolic import N
+    if not setting.arith.exact:
+        return _numeric_curve(question, s, extra, setting, task, list(ns))
+    env = setting.env(sigma=False)
+    env["sigma"] = sp.sqrt(setting.sigma2 if setting.sigma2 is not None else 0)
+    env.update(extra)
+    env["C"] = setting.scale
+    env, angle = _task_env(env, task)
+    formula, lim = _cached_formula(question, s.m, s.n_ft if s.name == "value-fewshot" else sp.oo, _freeze(env))
+    exact = _at_each_n(formula, N, ns)
+    if angle:
+        exact = [_at_angle(v, angle) for v in exact]
+        formula, lim = formula.subs(angle), _at_angle(lim, angle)
+    return CurveResult(list(ns), [float(v) for v in exact], float(lim), exact, lim, formula, arith=setting.arith)
+
+
 def _freeze(env: dict[str, Any]) -> tuple:
     out = []
     for k, v in sorted(env.items()):
@@ -150,74 +195,26 @@ def _freeze(env: dict[str, Any]) -> tuple:
     return tuple(out)
 
 
-def curve(strategy: str, task: str, ns: Sequence[int], *, d: int, sigma2: Any, m: Any = None,
-          n_ft: Any = None, scale: Any = 1.0, Sigma: Any = None, theta0: Any = None,
-          arithmetic: str | None = None, precision: int | None = None) -> CurveResult:
-    """n-shot error on theta_0 (``task='target'``) or -theta_0 (``'opposite'``) at each n;
-    ``task`` a number phi: on theta_0 rotated by phi radians (:mod:`proofs.quantities.angles`: the
-    Sigma-norm kept, in the plane of theta_0 and the first coordinate vector not parallel to
-    it; ``0`` and ``sympy.pi`` give exactly the target and opposite values).
-
-    ``m``, ``n_ft``: None (or oo) for infinity, else integers >= 0; ``scale``: strategy full's
-    C; Sigma (default identity) and theta0 (default e_1).  ``arithmetic``: None chooses exact
-    for d <= MAX_EXACT_D and float above (:func:`proofs.quantities.arithmetic.choose`); exact reads floats
-    exactly (``0.1`` is 1/10).
-    """
-    from symbolic import N
-    from symbolic.validation import _exact, check_count
-    from proofs.quantities.arithmetic import choose
-    from proofs.quantities.setting import derived, resolve, setting
-    name = resolve(strategy)
-    ns = [int(check_count(k, "n", allow_inf=False, allow_symbol=False)) for k in ns]
-    C = _exact(scale, "scale")
-    if C == 0:
-        raise ValueError("scale: expected a nonzero number, got 0")
-    arithmetic, precision = choose(d, arithmetic, precision)
-    from proofs.quantities.concrete_minimiser import needs_concrete
-    if needs_concrete(name) and not _has_closed_form(name, m):
-        return _concrete_curve(name, task, ns, d, sigma2, m, Sigma, theta0,
-                               "float" if arithmetic == "mp" else arithmetic)
-    if arithmetic != "exact":
-        return _numeric_curve(name, task, ns, d, sigma2, m, n_ft, C, Sigma, theta0, arithmetic, precision)
-    env = setting(d, Sigma, theta0, sigma2 if sigma2 is not None else 0)
-    s, extra = derived(name, m, n_ft)
-    env.update(extra)
-    env["C"] = C
-    env, angle = _task_env(env, task)
-    formula, lim = _cached_formula(name, s.m, s.n_ft if name == "value-fewshot" else sp.oo, _freeze(env))
-    exact = _at_each_n(formula, N, ns)
-    if angle:
-        exact = [_at_angle(v, angle) for v in exact]
-        formula, lim = formula.subs(angle), _at_angle(lim, angle)
-    return CurveResult(ns, [float(v) for v in exact], float(lim), exact, lim, formula)
-
-
-def strategy_numeric_env(name: Any, m: Any, n_ft: Any, env: dict[str, Any], arithmetic: str,
-                         precision: int | None):
-    """The strategy's setting in float or mp (:func:`symbolic.evaluation.numeric_env`), with its
-    derived matrices (``Gamma_hat_m``...) and scalar blocks evaluated once; returns it, the
-    engine polynomials (symbolic n) and the limit n -> oo."""
+def strategy_numeric_env(question: Any, s: Any, extra: dict[str, Any], setting: Any):
+    """The setting in its float or mp arithmetic (:func:`symbolic.evaluation.numeric_env`), with
+    the strategy's derived matrices (``Gamma_hat_m``...) and long scalar blocks evaluated once;
+    returns it, the engine polynomial (symbolic n) and its limit n -> oo."""
     from symbolic.evaluation import numeric_env
-    from proofs.quantities.setting import derived
-    s, extra = derived(name, m, n_ft)
-    env = {**env, **extra}
-    ne = numeric_env(env, arithmetic, precision)
+    env = setting.env(sigma=False)
+    env["sigma"] = sp.sqrt(setting.sigma2 if setting.sigma2 is not None else 0)
+    env["C"] = setting.scale
+    ne = numeric_env({**env, **extra}, setting.arith)
     for k, e in s.definitions().items():
         ne.values[k] = ne.matrix(e)
-    p, lim, subs = abstract_error_polys(name, s.m, s.n_ft if name == "value-fewshot" else sp.oo)
+    p, lim, subs = abstract_error_polys(question, s.m, s.n_ft if s.name == "value-fewshot" else sp.oo)
     for sym, e in subs.items():
         ne.values[sym.name] = ne.scalar(e)
     return ne, p, lim
 
 
-def _numeric_curve(name: Any, task: Any, ns: list[int], d: int, sigma2: Any, m: Any, n_ft: Any, C: Any,
-                   Sigma: Any, theta0: Any, arithmetic: str, precision: int | None) -> CurveResult:
-    import numpy as np
-    from proofs.quantities.arithmetic import condition_warning, numeric_setting
-    env, cond = numeric_setting(d, Sigma, theta0, sigma2 if sigma2 is not None else 0,
-                                exact_inputs=arithmetic == "mp")
-    env["C"] = C
-    ne, p, lim = strategy_numeric_env(name, m, n_ft, env, arithmetic, precision)
+def _numeric_curve(question: Any, s: Any, extra: dict[str, Any], setting: Any, task: Any,
+                   ns: list[int]) -> CurveResult:
+    ne, p, lim = strategy_numeric_env(question, s, extra, setting)
     num = ne.num
     t0 = ne.values["theta_0"]
     if isinstance(task, str):
@@ -227,18 +224,9 @@ def _numeric_curve(name: Any, task: Any, ns: list[int], d: int, sigma2: Any, m: 
     else:
         ne.values["theta"] = _rotated(num, task, t0, ne.values["Sigma"])
     limit = ne.poly(lim)
-    if arithmetic == "float":
-        values = ne.bind(n=np.array(ns, dtype=np.float64)).poly(p)
-        errors = [float(v) for v in np.broadcast_to(np.asarray(values, dtype=np.float64), (len(ns),))]
-        digits, limit_digits = [], ""
-    else:
-        vals = [ne.bind(n=num.number(k)).poly(p) for k in ns]
-        errors = [float(v) for v in vals]
-        digits = [num.ctx.nstr(v, precision) for v in vals]
-        limit_digits = num.ctx.nstr(limit, precision)
-    return CurveResult(ns, errors, float(limit), arithmetic=arithmetic, precision=precision, digits=digits,
-                       limit_digits=limit_digits, condition=cond,
-                       warning=condition_warning(cond, arithmetic, precision))
+    vals = ne.poly_at(p, "n", ns)
+    return CurveResult(ns, [float(v) for v in vals], float(limit), arith=num, values=list(vals), limit_value=limit,
+                       condition=setting.condition, warning=setting.warning)
 
 
 def _rotated(num: Any, phi: Any, t0: Any, S: Any) -> Any:
@@ -276,139 +264,64 @@ def _general_error_poly():
     return expected_error(None, THETA, N)
 
 
-def exact_error(V: Any, Q: Any, theta: Any, Sigma: Any, sigma2: Any, n: int, *,
-                arithmetic: str | None = "exact", precision: int | None = None) -> Any:
-    """E(V, Q, n; theta) of explicit (d+2) x (d+2) matrices V, Q, from the derived closed form
-    with every block symbolic: ``v = V[-1, :]``, Q's blocks read off Q.  Exact by default (a
-    SymPy number); ``arithmetic`` None chooses by d (:func:`proofs.quantities.arithmetic.choose`), ``float``
-    gives a float, ``mp`` an mpmath number of ``precision`` digits."""
-    from symbolic import N
-    from symbolic.validation import check_count, check_matrix, check_nonnegative, check_spd, check_vector
-    d = len(Sigma.tolist() if hasattr(Sigma, "tolist") else list(Sigma))
-    from proofs.quantities.arithmetic import choose
-    arithmetic, precision = choose(d, arithmetic, precision)
-    k = int(check_count(n, "n", allow_inf=False, allow_symbol=False))
-    x = slice(1, d + 1)
-    if arithmetic != "exact":
-        return _numeric_error(V, Q, theta, Sigma, sigma2, k, d, arithmetic, precision)
-    S = sp.Matrix(check_spd(Sigma, "Sigma"))
-    d = S.shape[0]
-    Vm = sp.Matrix(check_matrix(V, "V", (d + 2, d + 2)))
-    Qm = sp.Matrix(check_matrix(Q, "Q", (d + 2, d + 2)))
-    th = sp.Matrix(check_vector(theta, "theta", d))
-    s2 = check_nonnegative(sigma2, "sigma2")
-    env = {"Sigma": S, "theta": th, "sigma": sp.sqrt(s2),
-           "v_0": Vm[d + 1, 0], "v_x": Vm[d + 1, x].T, "v_y": Vm[d + 1, d + 1],
-           "Q_00": Qm[0, 0], "q_0x": Qm[0, x].T, "q_x0": Qm[x, 0], "Q_xx": Qm[x, x],
-           "Q_y0": Qm[d + 1, 0], "q_yx": Qm[d + 1, x].T}
-    value = error_function(_general_error_poly(), env)
-    value = value.subs(N, k) if value.has(N) else value
-    return value if value.is_number else sp.simplify(value)
-
-
-def _has_closed_form(spec: Any, m: Any) -> bool:
-    """Whether the general derivation gives ``spec`` a closed form at symbolic d."""
-    from symbolic.quadratic import NotClosedForm
-    from proofs.quantities.setting import derived
-    try:
-        derived(spec, m, None)
-    except NotClosedForm:
-        return False
-    return True
-
-
-def _concrete_curve(spec: Any, task: Any, ns: list[int], d: int, sigma2: Any, m: Any, Sigma: Any,
-                    theta0: Any, arithmetic: str) -> CurveResult:
-    """The curve of a spec without a closed form at symbolic d (Q_xx reaching its loss): its
-    minimiser at this setting (:mod:`proofs.quantities.concrete_minimiser`), its errors from the closed form
-    with every block symbolic."""
-    from proofs.quantities.concrete_minimiser import concrete_minimiser
-    if not isinstance(task, str):
-        raise ValueError("task: a spec trained at a concrete setting takes 'target' or 'opposite', not an angle")
-    s2 = sigma2 if sigma2 is not None else 0
-    sol = concrete_minimiser(spec, d=d, Sigma=Sigma, theta0=theta0, sigma2=s2,
-                             m=sp.oo if m is None else m, arithmetic=arithmetic)
-    vals, lim = concrete_errors(sol, task, ns, d=d, Sigma=Sigma, theta0=theta0, sigma2=s2)
-    if arithmetic == "exact":
-        return CurveResult(ns, [float(v) for v in vals], float(lim), list(vals), lim, sp.nan)
-    return CurveResult(ns, list(vals), float(lim), arithmetic=arithmetic)
-
-
-def _block_env(V: Any, Q: Any, d: int) -> dict[str, Any]:
-    import numpy as np
-    x = slice(1, d + 1)
-    return {"v_0": V[d + 1, 0], "v_x": V[d + 1, x].reshape(-1, 1) if isinstance(V, np.ndarray) else V[d + 1, x].T,
-            "v_y": V[d + 1, d + 1], "Q_00": Q[0, 0],
-            "q_0x": Q[0, x].reshape(-1, 1) if isinstance(Q, np.ndarray) else Q[0, x].T,
-            "q_x0": Q[x, 0].reshape(-1, 1) if isinstance(Q, np.ndarray) else Q[x, 0],
-            "Q_xx": Q[x, x], "Q_y0": Q[d + 1, 0],
-            "q_yx": Q[d + 1, x].reshape(-1, 1) if isinstance(Q, np.ndarray) else Q[d + 1, x].T}
-
-
-def concrete_errors(sol: Any, task: str, ns: list[int], *, d: int, Sigma: Any = None,
-                    theta0: Any = None, sigma2: Any = 0) -> tuple[list[Any], Any]:
-    """``E(V, Q, n; theta)`` of the solution's (V, Q) at each n and its limit n -> oo, on
-    ``theta = theta_0`` (``task='target'``) or ``-theta_0`` (``'opposite'``): the closed form
-    with every block symbolic (the Wick derivation) at the explicit matrices, in the solution's
-    arithmetic (exact values, or floats)."""
-    import numpy as np
-    from symbolic import THETA, N, expected_error
-    from symbolic.strategy import limit_poly
-    if task not in ("target", "opposite"):
-        raise ValueError(f"task: expected 'target' or 'opposite', got {task!r}")
-    sign = 1 if task == "target" else -1
-    p = expected_error(None, THETA, N)
-    lim = limit_poly(p, N)
-    if sol.arithmetic == "exact":
-        from proofs.quantities.setting import setting
-        env = setting(d, Sigma, theta0, sigma2)
-        env.update(_block_env(sol.V, sol.Q, d))
-        env["theta"] = sign * env["theta_0"]
-        formula = error_function(p, env)
-        return _at_each_n(formula, N, ns), error_function(lim, env)
-    from symbolic.evaluation import numeric_env
-    from proofs.quantities.arithmetic import numeric_setting
-    env, _ = numeric_setting(d, Sigma, theta0, sigma2)
-    env.update(_block_env(np.asarray(sol.V, dtype=float), np.asarray(sol.Q, dtype=float), d))
-    env["theta"] = sign * env["theta_0"]
-    ne = numeric_env(env, "float")
-    vals = ne.bind(n=np.array(ns, dtype=np.float64)).poly(p) if ns else []
-    vals = [float(v) for v in np.broadcast_to(np.asarray(vals, dtype=np.float64), (len(ns),))]
-    return vals, float(ne.poly(lim))
-def _numeric_error(V: Any, Q: Any, theta: Any, Sigma: Any, sigma2: Any, n: int, d: int, arithmetic: str,
-                   precision: int | None) -> Any:
-    """:func:`exact_error` in float64 or mpmath (the inputs checked in float64 first)."""
-    from symbolic.evaluation import Numeric, numeric_env
-    from symbolic.validation import check_nonnegative
-    from proofs.quantities.arithmetic import check_sigma, numeric_setting
-    num = Numeric(arithmetic, precision)
-    check_sigma(Sigma, d)
+def _explicit_env(V: Any, Q: Any, setting: Any) -> dict[str, Any]:
+    """The environment of the closed form with every block symbolic at explicit (d+2) x (d+2)
+    matrices V, Q (checked: finite, real, that shape) in the setting's arithmetic."""
+    from symbolic.layout import cut, symbol_env
+    arith, d = setting.arith, setting.d
+    mats = []
     for M, name in ((V, "V"), (Q, "Q")):
+        if M is None:
+            raise TypeError(f"{name}: expected a (d+2)x(d+2) matrix (a list of rows, a NumPy array or a SymPy "
+                            "matrix), got None")
         a = _finite(M, name)
         if a.shape != (d + 2, d + 2):
             raise ValueError(f"{name}: expected shape {d + 2}x{d + 2}, got {'x'.join(map(str, a.shape))}")
-    env, _ = numeric_setting(d, Sigma, theta, None, exact_inputs=True)
-    Vm, Qm = num.matrix(V), num.matrix(Q)
-    x = slice(1, d + 1)
+        mats.append(arith.matrix(M if arith.exact or not isinstance(M, type(a)) else a))
+    env = setting.env(sigma=False)
+    env["sigma"] = sp.sqrt(setting.sigma2 if setting.sigma2 is not None else 0)
+    env.update(symbol_env(cut(*mats, d, arith)))
+    return env
 
-    def block(M: Any, rows: slice, cols: slice) -> Any:
-        if num.ctx is None:
-            return M[rows, cols]
-        return M[rows.start:rows.stop, cols.start:cols.stop]
 
-    r, c0, y = slice(d + 1, d + 2), slice(0, 1), slice(d + 1, d + 2)
-    s2 = check_nonnegative(sigma2, "sigma2")
-    values = {"Sigma": env["Sigma"], "theta": env["theta_0"], "sigma": sp.sqrt(s2),
-              "v_0": num.entry(block(Vm, r, c0)), "v_x": num.transpose(block(Vm, r, x)),
-              "v_y": num.entry(block(Vm, r, y)), "Q_00": num.entry(block(Qm, c0, c0)),
-              "q_0x": num.transpose(block(Qm, c0, x)), "q_x0": block(Qm, x, c0), "Q_xx": block(Qm, x, x),
-              "Q_y0": num.entry(block(Qm, y, c0)), "q_yx": num.transpose(block(Qm, y, x)), "n": n}
-    ne = numeric_env(values, arithmetic, precision)
-    return ne.poly(_general_error_poly())
+def explicit_error(V: Any, Q: Any, theta: Any, setting: Any, n: int) -> Any:
+    """E(V, Q, n; theta) of explicit (d+2) x (d+2) matrices V, Q at the setting (its Sigma and
+    sigma^2), from the derived closed form with every block symbolic (the blocks cut from V and
+    Q by :func:`symbolic.layout.cut`): a SymPy number in exact arithmetic, a float in float64,
+    an mpmath number in mp."""
+    from symbolic import N
+    env = _explicit_env(V, Q, setting)
+    env["theta"] = setting.arith.vector(theta, "theta", setting.d)
+    if setting.arith.exact:
+        value = error_function(_general_error_poly(), env)
+        value = value.subs(N, n) if value.has(N) else value
+        return value if value.is_number else sp.simplify(value)
+    from symbolic.evaluation import numeric_env
+    return numeric_env({**env, "n": n}, setting.arith).poly(_general_error_poly())
+
+
+def explicit_errors(V: Any, Q: Any, setting: Any, task: str, ns: Sequence[int]) -> tuple[list[Any], Any]:
+    """``E(V, Q, n; theta)`` of explicit V, Q at each n and its limit n -> oo, on ``theta =
+    theta_0`` (``task='target'``) or ``-theta_0`` (``'opposite'``), in the setting's arithmetic."""
+    from symbolic import N
+    from symbolic.strategy import limit_poly
+    if task not in ("target", "opposite"):
+        raise ValueError(f"task: expected 'target' or 'opposite', got {task!r}")
+    env = _explicit_env(V, Q, setting)
+    env["theta"] = env["theta_0"] if task == "target" else -env["theta_0"]
+    p = _general_error_poly()
+    lim = limit_poly(p, N)
+    if setting.arith.exact:
+        return _at_each_n(error_function(p, env), N, ns), error_function(lim, env)
+    from symbolic.evaluation import numeric_env
+    ne = numeric_env(env, setting.arith)
+    return ne.poly_at(p, "n", list(ns)), ne.poly(lim)
 
 
 def _finite(M: Any, name: str) -> Any:
     import numpy as np
+    if isinstance(M, np.ndarray) and np.iscomplexobj(M):
+        raise ValueError(f"{name}: expected a matrix of real numbers, got complex entries")
     try:
         a = np.array(M.tolist() if hasattr(M, "tolist") and not isinstance(M, np.ndarray) else M, dtype=np.float64)
     except (TypeError, ValueError, OverflowError):

@@ -103,20 +103,24 @@ def _spec_errors(spec: Any, m: Any, n: Any, env_key: tuple) -> dict[str, sp.Expr
     return out
 
 
-def spec_errors(spec: Any, *, n: Any = None, d: int, sigma2: Any, m: Any = None, Sigma: Any = None,
-                theta0: Any = None) -> dict[str, sp.Expr]:
-    """The three errors (:data:`COLUMNS`) of a value fine-tuning spec at an explicit setting,
-    exact; functions of lambda when the spec's weights hold :data:`LAMBDA`. ``n``, ``m``:
-    None for infinity."""
-    from proofs.quantities.setting import setting
-    env = setting(d, Sigma, theta0, sigma2)
-    return _spec_errors(spec, m, n, _freeze(env))
+def spec_errors(spec: Any, setting: Any, *, n: Any = None) -> dict[str, sp.Expr]:
+    """The three errors (:data:`COLUMNS`) of a value fine-tuning spec at an exact setting (a
+    :class:`proofs.quantities.setting.Setting`: its d, Sigma, theta_0, sigma^2, m); functions of
+    lambda when the spec's weights hold :data:`LAMBDA`. ``n``: None for infinity."""
+    env = setting.env(sigma=False)
+    env["sigma"] = sp.sqrt(setting.sigma2 if setting.sigma2 is not None else 0)
+    return _spec_errors(spec, _count(setting.m), n, _freeze(env))
 
 
-def frontier_formulas(n_ft: Any, *, n: Any = None, d: int, sigma2: Any, m: Any = None, Sigma: Any = None,
-                      theta0: Any = None) -> dict[str, sp.Expr]:
-    """``{column: rational function of LAMBDA}`` for the columns :data:`COLUMNS`, exact."""
-    return spec_errors(tradeoff_spec(n_ft), n=n, d=d, sigma2=sigma2, m=m, Sigma=Sigma, theta0=theta0)
+def frontier_formulas(setting: Any, *, n: Any = None) -> dict[str, sp.Expr]:
+    """``{column: rational function of LAMBDA}`` for the columns :data:`COLUMNS` at an exact
+    setting (its n_ft the auxiliary loss's shots)."""
+    return spec_errors(tradeoff_spec(_count(setting.n_ft)), setting, n=n)
+
+
+def _count(x: Any) -> Any:
+    """A setting's m or n_ft as this module takes it: None for infinity, else an int."""
+    return None if x is None or x == sp.oo else int(x)
 
 
 def at_lambda(f: sp.Expr, lam: Any) -> sp.Expr:
@@ -197,6 +201,10 @@ class Frontier:
     monotone: dict[str, str]
     settings: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    #: the arithmetic, Sigma's condition number and the warning it calls for (or None)
+    arith: Any = None
+    condition: float | None = None
+    warning: str | None = None
 
     @property
     def degenerate(self) -> bool:
@@ -231,48 +239,46 @@ def lambda_label(lam: Any) -> str:
     return "inf" if lam == sp.oo else str(lam)
 
 
-def frontier(lambdas: Sequence[Any], *, n_ft: Any, n: Any = None, d: int, sigma2: Any, m: Any = None,
-             Sigma: Any = None, theta0: Any = None, strategies: bool = True, arithmetic: str | None = None,
-             precision: int | None = None) -> Frontier:
+def frontier(lambdas: Sequence[Any], setting: Any, *, n: Any = None, strategies: bool = True) -> Frontier:
     """One row per weight in ``lambdas`` (numbers >= 0; 0 the limit lambda -> 0+, ``oo`` the
     few-shot loss alone), with the exact zero-shot error on theta_0 and the n-shot errors
-    (``n`` None: n -> oo) on theta_0 and -theta_0; ``strategies``: rows for (a)-(d) too
-    (strategy (d) at the same n_ft; (b) at scale 1). ``n_ft``: an integer >= 1 or None (oo).
+    (``n`` None: n -> oo) on theta_0 and -theta_0, at the setting (a
+    :class:`proofs.quantities.setting.Setting`: its n_ft the auxiliary loss's shots);
+    ``strategies``: rows for (a)-(d) too (strategy (d) at the same n_ft; (b) at scale 1).
 
     The checks, each exact: lim lambda -> 0+ equals (d) and lim lambda -> oo equals the
     few-shot-only spec, column by column (each derived on its own).
 
-    ``arithmetic``: None is exact for d <= MAX_EXACT_D and float above
-    (:func:`proofs.quantities.arithmetic.choose`); in float or mp the derivation is the same and the
-    coefficients of each column's numerator and denominator in lambda are evaluated in that
-    arithmetic, the limits and checks within :func:`proofs.quantities.frontier_numeric.tolerance`
+    In the setting's float or mp arithmetic the derivation is the same and the coefficients of
+    each column's numerator and denominator in lambda are evaluated in that arithmetic, the
+    limits and checks within :func:`proofs.quantities.frontier_numeric.tolerance`
     (:mod:`proofs.quantities.frontier_numeric`)."""
-    from proofs.quantities.arithmetic import choose
-    from proofs.quantities.curves import curve
-    arithmetic, precision = choose(d, arithmetic, precision)
+    from proofs.quantities.solve import solve
     lambdas = list(lambdas)
     if not lambdas:
         raise ValueError("lambdas: expected at least one value")
     if len(lambdas) > MAX_LAMBDAS:
         raise ValueError(f"lambdas: expected at most {MAX_LAMBDAS} values, got {len(lambdas)}")
     lams = [parse_lambda(x) for x in lambdas]
-    kw = dict(d=d, sigma2=sigma2, m=m, Sigma=Sigma, theta0=theta0)
-    if arithmetic != "exact":
-        return _numeric_frontier(lams, n_ft, n, kw, strategies, arithmetic, precision)
-    forms = frontier_formulas(n_ft, n=n, **kw)
+    if setting.sigma2 is None:
+        raise ValueError("sigma2: the frontier is computed at a concrete setting; expected a number >= 0, got None")
+    if not setting.arith.exact:
+        return _numeric_frontier(lams, setting, n, strategies)
+    n_ft, m = _count(setting.n_ft), _count(setting.m)
+    forms = frontier_formulas(setting, n=n)
     rows = [FrontierRow(f"lambda={lambda_label(lam)}", lam, *(at_lambda(forms[c], lam) for c in COLUMNS))
             for lam in lams]
 
     def strategy_row(name: str) -> FrontierRow:
+        answer = solve(name, setting)
         vals = []
         for task, at in (("target", 0), ("target", n), ("opposite", n)):
-            r = curve(name, task, [0 if at is None else at], d=d, sigma2=sigma2, m=m, n_ft=n_ft, Sigma=Sigma,
-                      theta0=theta0)
-            vals.append(r.exact[0] if at is not None else r.exact_limit)
+            r = answer.curve(task, [0 if at is None else at])
+            vals.append(r.values[0] if at is not None else r.limit_value)
         return FrontierRow(name, None, *vals)
 
     d_row = strategy_row("value-fewshot")
-    few = spec_errors(fewshot_spec(n_ft), n=n, **kw)
+    few = spec_errors(fewshot_spec(n_ft), setting, n=n)
     zero = [at_lambda(forms[c], 0) for c in COLUMNS]
     inf = [at_lambda(forms[c], sp.oo) for c in COLUMNS]
     checks = [(f"lim lambda->0+ of {c} = strategy (d) value-fewshot at n_ft", sp.simplify(z - dv) == 0)
@@ -281,7 +287,7 @@ def frontier(lambdas: Sequence[Any], *, n_ft: Any, n: Any = None, d: int, sigma2
                for c, z in zip(COLUMNS, inf)]
     strat_rows = ([strategy_row(s) for s in ("pretrain", "full", "value")] + [d_row]) if strategies else []
     monotone = {c: _monotone(forms[c]) for c in COLUMNS}
-    settings = {"n_ft": n_ft, "n": n, "d": d, "sigma2": sigma2, "m": m}
+    settings = {"n_ft": n_ft, "n": n, "d": setting.d, "sigma2": setting.sigma2, "m": m}
     notes = []
     if not all(ok for what, ok in checks if "lambda->oo" in what):
         from symbolic import M
@@ -290,41 +296,36 @@ def frontier(lambdas: Sequence[Any], *, n_ft: Any, n: Any = None, d: int, sigma2
         notes.append("the few-shot loss alone leaves free: " + "; ".join(free) + "; gradient descent from the "
                      "pretrained parameters keeps them at their start values, while lambda -> oo picks the "
                      "minimiser the zero-shot loss prefers")
-    return Frontier(rows, strat_rows, forms, checks, monotone, settings, notes)
+    return Frontier(rows, strat_rows, forms, checks, monotone, settings, notes, setting.arith)
 
 
-def _numeric_frontier(lams: list, n_ft: Any, n: Any, kw: dict, strategies: bool, arithmetic: str,
-                      precision: int | None) -> Frontier:
+def _numeric_frontier(lams: list, setting: Any, n: Any, strategies: bool) -> Frontier:
     """:func:`frontier` in float64 or mp (:mod:`proofs.quantities.frontier_numeric`): the same rows,
     checks and notes, with values as SymPy Floats and the checks within the tolerance."""
-    from proofs.quantities import frontier_numeric as FN
-    from proofs.quantities.curves import curve
-    tol = FN.tolerance(arithmetic, precision)
     from symbolic import M
-    m_key = sp.oo if kw["m"] is None else M
-    cols, few_cols = (FN.numeric_columns(*_errors_in_blocks(spec, m_key, _key(n)), LAMBDA, arithmetic=arithmetic,
-                                         precision=precision, **kw)[0]
+    from proofs.quantities import frontier_numeric as FN
+    from proofs.quantities.solve import solve
+    arith = setting.arith
+    tol = FN.tolerance(arith)
+    n_ft, m = _count(setting.n_ft), _count(setting.m)
+    m_key = sp.oo if m is None else M
+    cols, few_cols = (FN.numeric_columns(*_errors_in_blocks(spec, m_key, _key(n)), LAMBDA, setting)
                       for spec in (tradeoff_spec(n_ft), fewshot_spec(n_ft)))
 
     def num(x: Any) -> sp.Expr:
         if isinstance(x, float) and abs(x) == float("inf"):
             return sp.oo if x > 0 else -sp.oo
-        if type(x).__module__.startswith("mpmath"):
-            return sp.Float(x, precision)
-        return sp.Float(float(x))
+        return arith.to_sympy(x)
 
     rows = [FrontierRow(f"lambda={lambda_label(lam)}", lam,
                         *(num(FN.at_lambda_numeric(cols[c], lam, tol)) for c in COLUMNS)) for lam in lams]
 
     def strategy_row(name: str) -> FrontierRow:
+        answer = solve(name, setting)
         vals = []
         for task, at in (("target", 0), ("target", n), ("opposite", n)):
-            r = curve(name, task, [0 if at is None else at], n_ft=n_ft, arithmetic=arithmetic, precision=precision,
-                      **kw)
-            if arithmetic == "mp":
-                vals.append(sp.Float(r.digits[0] if at is not None else r.limit_digits, precision))
-            else:
-                vals.append(sp.Float(r.error[0] if at is not None else r.limit))
+            r = answer.curve(task, [0 if at is None else at])
+            vals.append(num(r.values[0] if at is not None else r.limit_value))
         return FrontierRow(name, None, *vals)
 
     d_row = strategy_row("value-fewshot")
@@ -338,14 +339,14 @@ def _numeric_frontier(lams: list, n_ft: Any, n: Any, kw: dict, strategies: bool,
     strat_rows = ([strategy_row(s) for s in ("pretrain", "full", "value")] + [d_row]) if strategies else []
     monotone = {c: FN.monotone_numeric(cols[c], tol) for c in COLUMNS}
     forms = {c: FN.as_expr(cols[c], tol, LAMBDA) for c in COLUMNS}
-    settings = {"n_ft": n_ft, "n": n, "d": kw["d"], "sigma2": kw["sigma2"], "m": kw["m"], "arithmetic": arithmetic}
+    settings = {"n_ft": n_ft, "n": n, "d": setting.d, "sigma2": setting.sigma2, "m": m, "arithmetic": arith.name}
     notes = []
     if not all(ok for what, ok in checks if "lambda->oo" in what):
         from symbolic import M
         from proofs.quantities.derivations import strategy
-        m = kw["m"]
         free = [f for f in strategy(fewshot_spec(n_ft), sp.oo if m is None else M).free if "never reach" not in f]
         notes.append("the few-shot loss alone leaves free: " + "; ".join(free) + "; gradient descent from the "
                      "pretrained parameters keeps them at their start values, while lambda -> oo picks the "
                      "minimiser the zero-shot loss prefers")
-    return Frontier(rows, strat_rows, forms, checks, monotone, settings, notes)
+    return Frontier(rows, strat_rows, forms, checks, monotone, settings, notes, arith, setting.condition,
+                    setting.warning)

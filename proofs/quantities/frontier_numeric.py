@@ -36,9 +36,9 @@ __all__ = ["FLOAT_TOL", "tolerance", "numeric_columns", "at_lambda_numeric", "mo
 FLOAT_TOL = 1e-9
 
 
-def tolerance(arithmetic: str, precision: int | None) -> float:
-    """:data:`FLOAT_TOL` in float64, ``10^(-precision/2)`` in mp."""
-    return FLOAT_TOL if arithmetic == "float" else 10.0 ** (-(precision or 50) / 2)
+def tolerance(arith: Any) -> float:
+    """:data:`FLOAT_TOL` in float64, ``10^(-precision/2)`` in mp (an arithmetic with a precision)."""
+    return FLOAT_TOL if arith.precision is None else 10.0 ** (-arith.precision / 2)
 
 
 def _coefficient_exprs(expr: sp.Expr, where: dict, lam: sp.Symbol) -> tuple[list[sp.Expr], list[sp.Expr]]:
@@ -51,26 +51,23 @@ def _coefficient_exprs(expr: sp.Expr, where: dict, lam: sp.Symbol) -> tuple[list
     return p, q
 
 
-def numeric_columns(s: Any, parts: dict, lam: sp.Symbol, *, d: int, sigma2: Any, m: Any, Sigma: Any,
-                    theta0: Any, arithmetic: str,
-                    precision: int | None) -> tuple[dict[str, tuple[list, list]], float]:
-    """``({column: (p, q)}, cond)``: per column of ``parts`` (``{column: (expr, where)}``, the
-    errors in blocks of the derived strategy ``s``) the coefficients of P and Q in ``lam``
-    (lowest order first) in ``arithmetic``, and Sigma's condition number."""
+def numeric_columns(s: Any, parts: dict, lam: sp.Symbol, setting: Any) -> dict[str, tuple[list, list]]:
+    """``{column: (p, q)}``: per column of ``parts`` (``{column: (expr, where)}``, the errors in
+    blocks of the derived strategy ``s``) the coefficients of P and Q in ``lam`` (lowest order
+    first) in the setting's float or mp arithmetic."""
     from symbolic.evaluation import numeric_env
-    from proofs.quantities.arithmetic import numeric_setting
-    env, cond = numeric_setting(d, Sigma, theta0, sigma2, exact_inputs=arithmetic == "mp")
-    if m is not None:
-        env["m"] = sp.Integer(m)
+    env = setting.env()
+    if setting.m != sp.oo:
+        env["m"] = setting.m
     env.update(s.bindings)
-    ne = numeric_env(env, arithmetic, precision)
+    ne = numeric_env(env, setting.arith)
     for k, e in s.definitions().items():
         ne.values[k] = ne.matrix(e)
     out = {}
     for col, (expr, where) in parts.items():
         p, q = _coefficient_exprs(expr, where, lam)
         out[col] = ([ne.scalar(c) for c in p], [ne.scalar(c) for c in q])
-    return out, cond
+    return out
 
 
 def _trim(c: list, tol: float) -> list:

@@ -11,7 +11,7 @@ one definition every layer reads.
 """
 from __future__ import annotations
 
-from symbolic.numbers import MAX_COUNT, MAX_NUMBER_CHARS, MAX_REAL, MIN_REAL, in_range
+from symbolic.numbers import COND_WARN, DEFAULT_PRECISION, MAX_COUNT, MAX_NUMBER_CHARS, MAX_REAL, MIN_REAL, in_range
 
 __all__ = ["MAX_D", "MAX_EXACT_D", "MAX_MP_D", "MAX_PRECISION", "DEFAULT_PRECISION", "COND_WARN",
            "max_file_bytes", "MAX_COUNT", "MAX_POINTS", "MAX_SAMPLES", "MAX_SEED", "MAX_REAL", "MIN_REAL",
@@ -30,12 +30,9 @@ MAX_D = 4096
 #: dimension d in mpmath (``--arithmetic mp``): pure-Python O(d^3) multiplications, about 1 s per
 #: d x d product at d = 64 and 50 digits
 MAX_MP_D = 128
-#: mpmath precision (``--precision``, significant decimal digits): 1 .. 10,000; 50 by default
+#: mpmath precision (``--precision``, significant decimal digits): 1 .. 10,000; DEFAULT_PRECISION (50) and
+#: COND_WARN (Sigma's condition number above which a float64 evaluation warns) are symbolic.numbers'
 MAX_PRECISION = 10_000
-DEFAULT_PRECISION = 50
-#: Sigma's condition number above which a float64 evaluation warns (one line on stderr): the
-#: relative error of an inverse may reach cond * 2^-53 ~ cond * 1e-16, so 1e8 leaves ~8 digits
-COND_WARN = 1e8
 
 #: MAX_COUNT (shots and context lengths: ``--n``'s ends, ``--m``, ``--n-ft``, a params file's ``n``,
 #: at most 10^12, far beyond any prompt) is symbolic.numbers'.

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-__all__ = ["NumericOptimum", "numeric_optimum", "trained_entries", "STARTS", "PERTURBATION"]
+__all__ = ["NumericOptimum", "numeric_optimum", "STARTS", "PERTURBATION"]
 
 #: number of starts: the pretrained parameters and STARTS - 1 random perturbations of them
 STARTS = 4
@@ -62,18 +62,6 @@ class NumericOptimum:
     #: max - min over the starts that converged (all starts if none did): loss, and each error
     spread: dict[str, float] = field(default_factory=dict)
     seed: int = 0
-
-
-def trained_entries(train: tuple[str, ...], d: int) -> list[tuple[str, int, int]]:
-    """(matrix, row, column) of every entry the spec trains (``V_rows``, ``Q_col`` skipped)."""
-    x = range(1, d + 1)
-    y = d + 1
-    where = {
-        "v0": [("V", y, 0)], "vx": [("V", y, j) for j in x], "vy": [("V", y, y)],
-        "Q00": [("Q", 0, 0)], "q0x": [("Q", 0, j) for j in x], "qx0": [("Q", i, 0) for i in x],
-        "Qxx": [("Q", i, j) for i in x for j in x], "Qy0": [("Q", y, 0)], "qyx": [("Q", y, j) for j in x],
-    }
-    return [e for b in train for e in where.get(b, [])]
 
 
 def _tasks(spec: Any, theta0: np.ndarray) -> list[tuple[float, float, np.ndarray]]:
@@ -139,55 +127,44 @@ def _bfgs(f, x0: np.ndarray, *, tol: float, max_iter: int) -> tuple[np.ndarray, 
     return x, max_iter, float(np.linalg.norm(g)), bool(np.linalg.norm(g) <= tol)
 
 
-def _exact_errors(V: np.ndarray, Q: np.ndarray, Sigma: sp.Matrix, theta0: sp.Matrix, sigma2: sp.Expr) -> dict:
+def _exact_errors(V: np.ndarray, Q: np.ndarray, setting: Any) -> dict:
     """Exact zero-shot error on theta_0 and the limits n -> oo on theta_0, -theta_0 of (V, Q)
     (floats read as exact rationals), from the closed form with every block symbolic."""
-    from symbolic import THETA, N, expected_error
-    from symbolic.strategy import limit_poly
-    from proofs.quantities.curves import error_function
-    d = Sigma.shape[0]
-    Vm = sp.Matrix(V.shape[0], V.shape[1], lambda i, j: sp.Rational(float(V[i, j])))
-    Qm = sp.Matrix(Q.shape[0], Q.shape[1], lambda i, j: sp.Rational(float(Q[i, j])))
-    x = slice(1, d + 1)
-    base = {"Sigma": Sigma, "sigma": sp.sqrt(sigma2),
-            "v_0": Vm[d + 1, 0], "v_x": Vm[d + 1, x].T, "v_y": Vm[d + 1, d + 1],
-            "Q_00": Qm[0, 0], "q_0x": Qm[0, x].T, "q_x0": Qm[x, 0], "Q_xx": Qm[x, x],
-            "Q_y0": Qm[d + 1, 0], "q_yx": Qm[d + 1, x].T}
-    p = expected_error(None, THETA, N)
-    lim = limit_poly(p, N)
-    out = {}
-    for key, theta, poly, n in (("zero_shot", theta0, p, 0), ("few_shot_target", theta0, lim, None),
-                                ("few_shot_opposite", -theta0, lim, None)):
-        v = error_function(poly, dict(base, theta=theta))
-        out[key] = sp.nsimplify(v.subs(N, n)) if n is not None and v.has(N) else v
-    return out
+    from proofs.quantities.curves import explicit_errors
+    exact = [[sp.Rational(float(x)) for x in row] for row in V.tolist()], \
+        [[sp.Rational(float(x)) for x in row] for row in Q.tolist()]
+    zero, lim_t = explicit_errors(*exact, setting, "target", [0])
+    _, lim_o = explicit_errors(*exact, setting, "opposite", [])
+    return {"zero_shot": zero[0], "few_shot_target": lim_t, "few_shot_opposite": lim_o}
 
 
-def numeric_optimum(spec: Any, *, d: int, Sigma: Any = None, theta0: Any = None, sigma2: Any = 0,
-                    m: Any = None, tol: float = 1e-9, max_iter: int = 500, starts: int = STARTS,
+def numeric_optimum(spec: Any, setting: Any, *, tol: float = 1e-9, max_iter: int = 500, starts: int = STARTS,
                     seed: int = 0) -> NumericOptimum:
-    """Minimise the spec's loss numerically at the setting (d, Sigma = I and theta_0 = e_1 by
-    default, sigma2, pretraining context m: None for infinity) from the pretrained parameters
-    and ``starts - 1`` random perturbations of them (module docstring); the best is returned.
+    """Minimise the spec's loss numerically at the setting (a :class:`proofs.quantities.setting.Setting`
+    in exact arithmetic: d, Sigma, theta_0, sigma^2, pretraining context m) from the pretrained
+    parameters and ``starts - 1`` random perturbations of them (module docstring); the best is
+    returned.
 
     Raises ValueError for a task family or a second stage (``then``), or ``starts`` < 1."""
     if isinstance(starts, bool) or not isinstance(starts, (int, np.integer)) or not 1 <= starts <= 100:
         raise ValueError(f"starts: expected an integer 1 <= starts <= 100, got {starts!r}")
     from numeric import moment_error
-    from proofs.quantities.params import params
-    from proofs.quantities.setting import setting
+    from symbolic.layout import NAMES, entries as layout_entries
+    from proofs.quantities.params import closed_form_params
+    from proofs.quantities.setting import derived
     if spec.then:
         raise ValueError("then: the numeric optimum minimises one loss; a second stage is not supported")
-    env = setting(d, Sigma, theta0, sigma2)
-    S, t0 = env["Sigma"], env["theta_0"]
-    s2 = env["sigma"] ** 2
-    start = params("pretrain", d=d, sigma2=s2, m=m, Sigma=S, theta0=t0)
+    if not setting.arith.exact:
+        raise ValueError("arithmetic: the numeric optimum reads its setting exactly (d <= 10)")
+    S, t0 = setting.Sigma, setting.theta0
+    s2 = 0 if setting.sigma2 is None else setting.sigma2
+    start = closed_form_params(*derived("pretrain", setting.m), setting)
     V0 = np.array(sp.Matrix(start.V).evalf(30).tolist(), dtype=float)
     Q0 = np.array(sp.Matrix(start.Q).evalf(30).tolist(), dtype=float)
     Sf = np.array(S.evalf(30).tolist(), dtype=float)
     t0f = np.array(t0.evalf(30), dtype=float).ravel()
     terms = _tasks(spec, t0f)
-    entries = trained_entries(spec.train, d)
+    entries = layout_entries([b for b in spec.train if b in NAMES], setting.d)
 
     def unpack(x):
         V, Q = V0.copy(), Q0.copy()
@@ -216,7 +193,7 @@ def numeric_optimum(spec: Any, *, d: int, Sigma: Any = None, theta0: Any = None,
     best = min(finite, key=lambda r: r[2])
     _, x, Lx, gnorm, ok, iters = best
     V, Q = unpack(x)
-    errors = _exact_errors(V, Q, S, t0, s2)
+    errors = _exact_errors(V, Q, setting)
     pool = [r for r in finite if r[4]] or finite
     spread = {"loss": max(r[2] for r in pool) - min(r[2] for r in pool)}
     if len(pool) > 1:

@@ -84,18 +84,15 @@ def general_error(V: np.ndarray, Q: np.ndarray, theta: np.ndarray, Sigma: np.nda
                   n: int | None) -> float:
     """``E(V, Q, n; theta)`` of explicit float matrices from the derived closed form with every
     block free (n None: the limit n -> oo), float64."""
+    from symbolic.arithmetic import FLOAT64
     from symbolic.evaluation import numeric_env
-    d = Sigma.shape[0]
-    x = slice(1, d + 1)
-    r = d + 1
+    from symbolic.layout import cut, symbol_env
     values = {"Sigma": Sigma, "theta": theta.reshape(-1, 1), "sigma": np.sqrt(float(sigma2)),
-              "v_0": float(V[r, 0]), "v_x": V[r, x].reshape(-1, 1), "v_y": float(V[r, r]),
-              "Q_00": float(Q[0, 0]), "q_0x": Q[0, x].reshape(-1, 1), "q_x0": Q[x, 0].reshape(-1, 1),
-              "Q_xx": Q[x, x], "Q_y0": float(Q[r, 0]), "q_yx": Q[r, x].reshape(-1, 1)}
+              **symbol_env(cut(V, Q, Sigma.shape[0], FLOAT64))}
     finite, limit = _limit_poly()
     if n is not None:
         values["n"] = int(n)
-    return float(numeric_env(values, "float").poly(limit if n is None else finite))
+    return float(numeric_env(values, FLOAT64).poly(limit if n is None else finite))
 
 
 def full_trajectory(*, eta: float, steps: int, every: int, d: int, sigma2: Any, Sigma: Any = None,

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import sympy as sp
@@ -364,7 +364,9 @@ def error_quadratics(spec: Any, *, n: Any, task: Any = None, env: dict, stage_st
     return out
 
 
-def _as_spec(strategy: Any, n_ft: Any):
+def as_spec(strategy: Any, n_ft: Any):
+    """The spec of a strategy with a closed-form path (``value``, ``value-fewshot`` at n_ft, any
+    quadratic spec); NotImplementedError for the others."""
     from symbolic.spec import Spec
     from symbolic.strategies import value_fewshot_spec, value_spec
     from proofs.quantities.setting import resolve
@@ -393,17 +395,24 @@ def _nullspace_projector(A: np.ndarray, exact: bool) -> np.ndarray:
     return B @ B.T
 
 
-def trajectory(strategy: Any, *, eta: Any, steps: int, every: int = 1, flow: bool = False, n: Any = None,
-               n_ft: Any = None, d: int, sigma2: Any, m: Any = None, Sigma: Any = None, theta0: Any = None,
-               task: Any = None, level: Any = None, arithmetic: str = "exact") -> Trajectory:
-    """The closed-form gradient-descent path of a quadratic strategy or spec at a concrete setting.
+def trajectory(strategy: Any, setting: Any, *, eta: Any, steps: int, every: int = 1, flow: bool = False,
+               n: Any = None, task: Any = None, level: Any = None) -> Trajectory:
+    """The closed-form gradient-descent path of a quadratic strategy or spec at a concrete setting
+    (a :class:`proofs.quantities.setting.Setting`; its n_ft the auxiliary shots of strategy (d)).
 
     ``eta`` > 0 (step), ``steps`` T >= 0, rows at 0, K, 2K, ..., T (``every`` K; T is always a row),
     ``flow``: gradient flow at time tau = eta t instead; ``n``: the shots of the few-shot columns
     (None: n -> oo); ``task``: a further evaluation task (d numbers); ``level``: report the first
-    step at which each error crosses it.  ``arithmetic``: ``exact`` (float rows from exact
-    spectral data where the eigenvalues are rational) or ``float`` (any d)."""
+    step at which each error crosses it.  The setting's arithmetic: exact (float rows from exact
+    spectral data where the eigenvalues are rational) or float64."""
+    from symbolic.arithmetic import EXACT, FLOAT64
     from proofs.quantities import limits as L
+    if setting.symbolic:
+        raise ValueError("d: a trajectory is followed at a concrete setting; give d (or Sigma, theta0)")
+    if setting.arith not in (EXACT, FLOAT64):
+        raise ValueError(f"arithmetic: a trajectory's spectral data are exact or float64, not {setting.arith.label()}")
+    arithmetic = setting.arith.name
+    n_ft = None if setting.n_ft == sp.oo else int(setting.n_ft)
     eta_v = sp.nsimplify(eta) if not isinstance(eta, sp.Basic) else eta
     if not (eta_v.is_real and eta_v.is_finite and eta_v > 0):
         raise ValueError(f"eta: expected a finite number > 0, got {eta!r}")
@@ -415,19 +424,19 @@ def trajectory(strategy: Any, *, eta: Any, steps: int, every: int = 1, flow: boo
         raise ValueError(f"every: expected an integer >= 1, got {every!r}")
     if every > max(steps, 1):
         raise ValueError(f"every: expected at most steps ({steps}), got {every}")
-    spec = _as_spec(strategy, n_ft)
+    spec = as_spec(strategy, n_ft)
     two = bool(spec.then)
     if (steps // every + 1) * (2 if two else 1) > L.MAX_ROWS:
         raise ValueError(f"every: steps/every + 1 rows expected at most {L.MAX_ROWS}, got {steps // every + 1}")
     from symbolic.explicit import explicit_quadratic
-    exact = arithmetic == "exact"
+    exact = setting.arith.exact
     values = {}
     task_sym = None
     if task is not None:
         task_sym = sp.MatrixSymbol("theta_task", sp.Symbol("d", integer=True, positive=True), 1)
         values["theta_task"] = sp.Matrix(task) if exact else np.asarray(task, dtype=float).reshape(-1, 1)
-    env = dict(d=d, Sigma=Sigma, theta0=theta0, sigma2=sigma2, m=sp.oo if m is None else m, values=values,
-               cache={})
+    env = dict(d=setting.d, Sigma=setting.Sigma, theta0=setting.theta0,
+               sigma2=0 if setting.sigma2 is None else setting.sigma2, m=setting.m, values=values, cache={})
     train_q = explicit_quadratic(spec, arithmetic=arithmetic, **env)
     errs = error_quadratics(spec, n=n, task=task_sym, env=env, arithmetic=arithmetic)
     cols = tuple(errs)

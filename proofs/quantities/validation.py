@@ -17,7 +17,8 @@ from typing import Any
 
 from proofs.quantities import limits as L
 
-__all__ = ["dimension", "count", "counts", "real", "matrix_like", "samples", "seed", "task", "arithmetic"]
+__all__ = ["dimension", "count", "counts", "real", "matrix_like", "samples", "seed", "task", "angle",
+           "task_or_angle", "size_of", "spec_dimension", "theta0_once"]
 
 
 def _type(x: Any) -> str:
@@ -80,10 +81,13 @@ def counts(ns: Any, name: str = "ns") -> list[int]:
     return out  # type: ignore[return-value]
 
 
-def real(x: Any, name: str, *, nonnegative: bool = False, nonzero: bool = False) -> Any:
+def real(x: Any, name: str, *, nonnegative: bool = False, nonzero: bool = False, positive: bool = False) -> Any:
     """A finite real number within the real range of :mod:`proofs.quantities.limits`, returned as given
     (NumPy scalars as Python numbers); refuses bools, strings, complex numbers and symbols."""
-    want = "a finite real number" + (" >= 0" if nonnegative else "") + (" != 0" if nonzero else "")
+    if positive:
+        nonnegative = nonzero = True
+    want = "a finite real number" + (" > 0" if positive else (" >= 0" if nonnegative else "") +
+                                     (" != 0" if nonzero else ""))
     if isinstance(x, bool) or isinstance(x, (str, bytes)) or x is None:
         raise TypeError(f"{name}: expected {want}, got {x!r} ({_type(x)})")
     value: Fraction | None = None
@@ -152,16 +156,53 @@ def task(x: Any) -> str:
     return x
 
 
-def arithmetic(arith: Any, precision: Any, d: int) -> tuple[str, int | None]:
-    """``arith`` None, ``"exact"``, ``"float"`` or ``"mp"`` and ``precision`` None or an integer
-    1 <= precision <= MAX_PRECISION (mp only), checked against d (:func:`proofs.quantities.arithmetic.choose`)."""
-    if arith is not None and not isinstance(arith, str):
-        raise TypeError(f"arithmetic: expected 'exact', 'float', 'mp' or None, got {arith!r} ({_type(arith)})")
-    if precision is not None:
-        k = _as_int(precision)
-        if k is None:
-            raise TypeError(f"precision: expected an integer 1 <= precision <= {L.MAX_PRECISION}, "
-                            f"got {precision!r} ({_type(precision)})")
-        precision = k
-    from proofs.quantities.arithmetic import choose
-    return choose(d, arith, precision)
+def size_of(Sigma: Any, theta0: Any) -> int | None:
+    """The d that Sigma (or theta0) gives, None if neither is given."""
+    for M in (Sigma, theta0):
+        if M is not None:
+            shape = getattr(M, "shape", None)
+            if shape is not None and len(shape) >= 1:
+                return int(max(shape)) if M is theta0 else int(shape[0])
+            return len(M)
+    return None
+
+
+def angle(phi: Any) -> Any:
+    """A task angle: a real number (int, float, Fraction, NumPy or SymPy real), |phi| <= 10^6,
+    returned as an exact SymPy number (``sympy.pi/2`` stays exact; a float is read exactly)."""
+    import sympy
+    from proofs.quantities.angles import MAX_ANGLE
+    if isinstance(phi, bool) or phi is None:
+        raise TypeError(f"task: expected 'target', 'opposite' or an angle in radians, got {phi!r}")
+    if isinstance(phi, numbers.Real) and not isinstance(phi, numbers.Rational) and not hasattr(phi, "free_symbols"):
+        phi = float(phi)  # NumPy floats too; NaN and inf are refused below, never read as 0
+        if not math.isfinite(phi):
+            raise ValueError(f"task: expected a finite angle in radians, |phi| <= {MAX_ANGLE}, got {phi!r}")
+    try:
+        value = sympy.Rational(phi) if isinstance(phi, float) else sympy.sympify(phi, strict=True)
+    except (sympy.SympifyError, TypeError, ValueError):
+        raise TypeError(f"task: expected 'target', 'opposite' or an angle in radians, got {phi!r}") from None
+    if not (value.is_real and value.is_finite and value.is_number) or abs(float(value)) > MAX_ANGLE:
+        shown = repr(phi) if len(repr(phi)) <= 40 else repr(phi)[:30] + f"... ({len(repr(phi))} characters)"
+        raise ValueError(f"task: expected an angle in radians, |phi| <= {MAX_ANGLE}, got {shown}")
+    return value
+
+
+def task_or_angle(x: Any) -> Any:
+    """``'target'``, ``'opposite'`` or an angle (:func:`angle`)."""
+    return task(x) if isinstance(x, str) else angle(x)
+
+
+def spec_dimension(question: Any, d: int | None) -> None:
+    """A spec's given vectors and matrices (its ``bindings``) have the dimension d of the call."""
+    for name, value in getattr(question, "bindings", ()) or ():
+        rows = getattr(value, "shape", (None,))[0]
+        if d is not None and rows is not None and rows != d:
+            raise ValueError(f"strategy: the spec gives {name} with {rows} rows, so d = {rows}; got d = {d}")
+
+
+def theta0_once(theta0: Any, theta_0: Any) -> Any:
+    """The target task, given as ``theta0`` or by its other spelling ``theta_0`` (not both)."""
+    if theta0 is not None and theta_0 is not None:
+        raise ValueError("theta0: given twice, as theta0 and as theta_0 (the same argument; give one)")
+    return theta_0 if theta0 is None else theta0

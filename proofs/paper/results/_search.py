@@ -13,12 +13,16 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
+from symbolic.layout import LAYOUT
 from symbolic.forms import Poly
 
 __all__ = ["BLOCK_NAMES", "block_symbols", "CompiledPoly", "compile_objective", "descend"]
 
-#: Order of the scalar unknowns: v_0, v_x, v_y, Q_00, q_0x, q_x0, Q_xx (row-major), Q_y0, q_yx.
-BLOCK_NAMES = ("v_0", "v_x", "v_y", "Q_00", "q_0x", "q_x0", "Q_xx", "Q_y0", "q_yx")
+#: Order of the scalar unknowns: v_0, v_x, v_y, Q_00, q_0x, q_x0, Q_xx (row-major), Q_y0, q_yx
+#: (the engine symbols of :data:`symbolic.layout.LAYOUT`).
+BLOCK_NAMES = tuple(b.symbol for b in LAYOUT)
+SCALAR_SYMBOLS = tuple(b.symbol for b in LAYOUT if b.kind == "scalar")
+MATRIX_SYMBOL = next(b.symbol for b in LAYOUT if b.kind == "matrix")
 
 
 def block_symbols(d: int) -> tuple[dict[str, object], list[sp.Symbol]]:
@@ -26,11 +30,11 @@ def block_symbols(d: int) -> tuple[dict[str, object], list[sp.Symbol]]:
     env: dict[str, object] = {}
     flat: list[sp.Symbol] = []
     for name in BLOCK_NAMES:
-        if name in ("v_0", "v_y", "Q_00", "Q_y0"):
+        if name in SCALAR_SYMBOLS:
             s = sp.Symbol(f"u_{name}")
             env[name] = s
             flat.append(s)
-        elif name == "Q_xx":
+        elif name == MATRIX_SYMBOL:
             S = sp.Matrix(d, d, lambda i, j: sp.Symbol(f"u_Qxx_{i}{j}"))
             env[name] = S
             flat += list(S)

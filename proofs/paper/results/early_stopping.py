@@ -70,10 +70,12 @@ def path_columns() -> dict:
 @lru_cache(maxsize=None)
 def frontier_columns() -> dict:
     from proofs.quantities.frontier import frontier_formulas
+    from proofs.quantities.setting import setting
     env = poster_env()
+    where = setting(5, sigma2=sp.Rational(1, 10), n_ft=N_FT_EXAMPLE)
     out = {}
     for name, n, task in COLS:
-        F = frontier_formulas(N_FT_EXAMPLE, n=n, d=5, sigma2=sp.Rational(1, 10))
+        F = frontier_formulas(where, n=n)
         out["zero_shot"] = F["zero_shot"]
         out[name] = F["few_shot_target" if task == "target" else "few_shot_opposite"]
     return out

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from symbolic.layout import block
 from symbolic import THETA0
 from symbolic.spec import make_spec
 from symbolic.strategy import Step
@@ -86,20 +87,20 @@ class QueryKeyFewShot(Result):
             values[eq.lhs] = error_at(al if str(name) == "query-all-fewshot" else xx, task, n)
         return Derivation(values=values,
                           steps=list(al.steps) + [Step(f"Q_xx alone on the {N_FT_EXAMPLE}-shot loss")] + list(xx.steps),
-                          extra={"Q_xx (all blocks trained)": al.parameters()["Q_xx"],
-                                 "Q_yx^T (all blocks trained)": al.parameters()["Q_yx^T"],
-                                 "Q_xx (Q_xx alone)": xx.parameters()["Q_xx"]},
+                          extra={"Q_xx (all blocks trained)": al.parameters()["Qxx"],
+                                 "q_yx (all blocks trained)": al.parameters()["qyx"],
+                                 "Q_xx (Q_xx alone)": xx.parameters()["Qxx"]},
                           data={"al": al, "xx": xx})
 
     def _checks(self, der: Derivation):
         al = der.data["al"]
         k, s2 = T0ST0, sigma ** 2
         p = al.parameters()
-        moved = [name for name, v in p.items() if name.startswith("Q") and v != 0
+        moved = [name for name, v in p.items() if block(name).matrix == "Q" and v != 0
                  and not getattr(v, "is_ZeroMatrix", False)]
-        yield Line("exact", f"all of Q on the {N_FT_EXAMPLE}-shot loss: Q_xx = {show(p['Q_xx'])} (the pretrained "
-                   f"Sigma^(-1) dropped) and only {', '.join(moved)} = {show(p['Q_yx^T'])} moves",
-                   moved == ["Q_yx^T"] and (p["Q_xx"] == 0 or getattr(p["Q_xx"], "is_ZeroMatrix", False)))
+        yield Line("exact", f"all of Q on the {N_FT_EXAMPLE}-shot loss: Q_xx = {show(p['Qxx'])} (the pretrained "
+                   f"Sigma^(-1) dropped) and only {', '.join(block(k).symbol for k in moved)} = {show(p['qyx'])} "
+                   "moves", moved == ["qyx"] and (p["Qxx"] == 0 or getattr(p["Qxx"], "is_ZeroMatrix", False)))
         for eq in self.statement:
             name, n, task = eq.lhs.args
             what = (f"{name}: " + ("zero-shot" if n == 0 else "n -> oo" if n == sp.oo else f"{n}-shot")

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from symbolic.layout import LAYOUT, block
 from symbolic import N_FT, THETA, THETA0
 from symbolic.model import Blocks, vec
 from symbolic.spec import make_spec
@@ -81,13 +82,13 @@ class QueryKeyZeroShot(Result):
                           steps=list(qk.steps) + [Step("Q's blocks but Q_xx on the n_ft-shot loss")]
                           + list(fs.steps),
                           extra={"Q_00 minimising the zero-shot loss from v_x = epsilon theta_0": q00,
-                                 "q_yx after the n_ft-shot loss": fs.parameters()["Q_yx^T"]},
+                                 "q_yx after the n_ft-shot loss": fs.parameters()["qyx"]},
                           data={"qk": qk, "fs": fs})
 
     def _checks(self, der: Derivation):
         qk, fs = der.data["qk"], der.data["fs"]
         pre = strategy("pretrain")
-        free_q = [f for f in qk.free if f.split(" ")[0] in ("Q_00", "Q_0x^T", "Q_x0", "Q_xx", "Q_y0", "Q_yx^T")]
+        free_q = [f for f in qk.free if f.split(" ")[0] in [b.symbol for b in LAYOUT if b.matrix == "Q"]]
         yield Line("exact", "no block of Q reaches the zero-shot loss at V_hat (v_0 = v_x = 0: the zero-shot "
                    f"prediction is 0): all {len(Q_ALL)} blocks are free and keep their pretrained values",
                    len(free_q) == len(Q_ALL) and qk.blocks == pre.blocks)
@@ -104,11 +105,11 @@ class QueryKeyZeroShot(Result):
                                              "n -> oo on -theta_0", "Q-only n_ft-shot: n -> oo on theta_0",
                                              "Q-only n_ft-shot: n -> oo on -theta_0")):
             yield equality_line(what, der.values[eq.lhs], eq.rhs)
-        moved = [k2 for k2, v in fs.parameters().items() if k2.startswith("Q") and k2 != "Q_xx"
+        moved = [k2 for k2, v in fs.parameters().items() if block(k2).matrix == "Q" and k2 != "Qxx"
                  and v != 0 and not getattr(v, "is_ZeroMatrix", False)]
-        yield Line("exact", f"Q-only on the n_ft-shot loss moves only {', '.join(moved)} = "
-                   f"{show(fs.parameters()['Q_yx^T'])}; theta_0 and -theta_0 are hurt equally",
-                   moved == ["Q_yx^T"] and same(der.values[self.statement[3].lhs], der.values[self.statement[4].lhs]))
+        yield Line("exact", f"Q-only on the n_ft-shot loss moves only {', '.join(block(k).symbol for k in moved)} = "
+                   f"{show(fs.parameters()['qyx'])}; theta_0 and -theta_0 are hurt equally",
+                   moved == ["qyx"] and same(der.values[self.statement[3].lhs], der.values[self.statement[4].lhs]))
         q00 = der.extra["Q_00 minimising the zero-shot loss from v_x = epsilon theta_0"]
         start = strategy("pretrain").blocks.with_(vx=vec(THETA0, EPS), Q00=q00)
         yield first_order_line("E(V, Q, 0; theta_0) over Q_00 from the pretrained parameters with v_x = epsilon "

@@ -81,16 +81,12 @@ def global_minimiser_check(s, n_ft: int, Sigma: Any, theta_0: Any, sigma2: Any) 
     built from the poster's formula with the weight lambda written here, its gradient must vanish
     at v(lambda) for every lambda and its Hessian (H_0 + lambda H_1) be positive semidefinite."""
     from symbolic.concrete import concrete_error
-    from proofs.quantities.params import explicit_matrices
-    from proofs.quantities.setting import setting, with_definitions
+    from proofs.quantities.params import closed_form_params
+    from proofs.quantities.setting import setting
     d = len(theta_0)
-    env = setting(d, Sigma, theta_0, sigma2)
-    env.update(s.bindings)
-    env = with_definitions(env, s.definitions())
-    V_lam, _ = explicit_matrices(s.parameters(), env, d)
-    pre = strategy("pretrain")
-    penv = with_definitions(dict(setting(d, Sigma, theta_0, sigma2)), pre.definitions())
-    _, Q_hat = explicit_matrices(pre.parameters(), penv, d)
+    where = setting(d, Sigma=Sigma, theta0=theta_0, sigma2=sigma2)
+    V_lam = closed_form_params(s, dict(s.bindings), where).V
+    Q_hat = closed_form_params(strategy("pretrain"), {}, where).Q
     v = sp.symbols(f"u0:{d + 2}")
     V = sp.zeros(d + 2, d + 2)
     V[d + 1, :] = sp.Matrix([list(v)])
