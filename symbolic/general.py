@@ -157,7 +157,7 @@ def derive_spec(spec: Spec, m: sp.Expr = sp.oo):
     :class:`symbolic.lowrank.RankConstrained`: :mod:`symbolic.lowrank` derives those.  Ranks
     that do not constrain (a vector's rank 1, V's rank at one layer) change nothing."""
     if getattr(spec, "constraining_ranks", None) and spec.constraining_ranks():
-        from .lowrank import RankConstrained
+        from .spec import RankConstrained
         raise RankConstrained(
             f"train: {', '.join(map(str, spec.constraining_ranks()))} moves by a low-rank update, not over a "
             "linear space: derive it with symbolic.lowrank.derive_lowrank (symbolic d) or "

@@ -43,7 +43,7 @@ from .objective import THETA0
 from .validation import MAX_SPEC_D, check_count, exact_number, in_range, is_psd, shown
 from .words import DIM
 
-__all__ = ["Task", "Term", "Spec", "Rank", "BLOCKS", "GROUPS", "RANKED_BLOCKS", "max_rank", "check_ranks", "V_BLOCKS", "Q_BLOCKS", "SILENT_BLOCKS", "family",
+__all__ = ["Task", "Term", "Spec", "Rank", "RankConstrained", "BLOCKS", "GROUPS", "RANKED_BLOCKS", "max_rank", "check_ranks", "V_BLOCKS", "Q_BLOCKS", "SILENT_BLOCKS", "family",
            "make_spec", "make_term", "make_task", "spec_from_json", "MAX_TERMS", "MAX_TASKS", "MAX_NAME",
            "general_start", "start_dimension"]
 
@@ -113,6 +113,13 @@ class Term:
         w = "" if self.weight == 1 else sp.latex(self.weight) + r"\,"
         n = r"\infty" if self.n == sp.oo else sp.latex(self.n)
         return rf"{w}\mathcal{{E}}(V, Q, {n}; {self.task.latex()})"
+
+
+class RankConstrained(NotImplementedError):
+    """A spec's rank constrains a block (a rank below the size of Qxx or Q): the updates form
+    no linear space, so the quadratic derivation (:mod:`symbolic.general`) does not apply;
+    :mod:`symbolic.lowrank` (symbolic d) and :mod:`symbolic.lowrank_concrete` (a concrete
+    setting) derive it."""
 
 
 @dataclass(frozen=True)
