@@ -491,8 +491,7 @@ def _derive(spec: Spec, block: str, rank: int, m: sp.Expr) -> LowRankDerivation:
             raise NotClosedForm(f"loss: the task {t.task} breaks the symmetry about theta_0 (tasks theta_0 and "
                                 "-theta_0 only); answer it at a concrete setting")
     identity = m != sp.oo
-    mm = sp.Symbol("m", integer=True, nonnegative=True) if m == sp.Symbol("m", integer=True, nonnegative=True) else m
-    start = derive_pretrain(mm).blocks
+    start = derive_pretrain(m).blocks
     steps = [Step(f"start: the pretrained parameters (m = {sp.sstr(m)}); {block} moves by an update of rank <= {rank}"
                   + ("; finite m: stated at Sigma = I (Gamma_hat_m is a multiple of I there)" if identity else
                      "; m -> oo: any Sigma (Q_xx = Sigma^{-1}, a multiple of I after whitening)"))]

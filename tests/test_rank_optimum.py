@@ -177,3 +177,50 @@ def test_bad_input(kwargs, message):
         lowrank_optimum(make_spec([Rank("Qxx", 1)], LOSSES["5-shot"]), **kwargs)
     with pytest.raises(ValueError, match=r"train\[0\]\.rank: expected an integer 1 <= rank <= 2"):
         lowrank_optimum(make_spec([Rank("Qxx", 3)], LOSSES["5-shot"]), d=2)
+
+
+def test_an_irrational_boundary_is_answered_in_mp_and_labelled():
+    """A dense start (V_hat's last row, a non-symmetric Q_xx): Kronecker still, but the singular
+    values are conjugate irrationals; the exact path says so and answers at 50 digits, agreeing
+    with float and never beaten by BFGS."""
+    from symbolic.spec import spec_from_json
+    V = [[0] * 5 for _ in range(5)]
+    V[4][4] = 1
+    Q = [[0, 0, 0, 0, 0], [0, 1, "1/2", 0, 0], [0, 0, 2, "-1/3", 0], [0, "1/4", 0, "3/2", 0], [0, 0, 0, 0, 0]]
+    spec = spec_from_json({"train": [{"block": "Qxx", "rank": 1}], "loss": [{"n": 4, "task": "target"}],
+                           "start": {"V": V, "Q": Q}})
+    o = lowrank_optimum(spec, d=3, theta0=[1, 2, -1], sigma2=sp.Rational(1, 5))
+    f = lowrank_optimum(spec, d=3, theta0=[1, 2, -1], sigma2=0.2, arithmetic="float")
+    assert o.arithmetic == "mp" and "no rational answer" in o.notes[0] and o.is_global
+    assert float(o.loss) == pytest.approx(f.loss, rel=1e-12)
+    kq = kronecker_quadratic(spec, d=3, theta0=[1, 2, -1], sigma2=0.2, arithmetic="float")
+    runs = bfgs_factors(BlockQuadratic.kronecker(kq.H, kq.S, kq.G, kq.L0), 1, starts=10, max_iter=300)
+    assert runs.best >= f.loss - 1e-10 and runs.best == pytest.approx(f.loss, rel=1e-7)
+
+
+def test_the_answer_table_against_the_concrete_optimum():
+    """rank_answer's rows (symbolic d and r) at d = 4, Sigma = I, against the concrete optimum."""
+    from symbolic.lowrank_answer import R, rank_answer
+    A = rank_answer("Q", 5)
+    d, s2, t0 = 4, sp.Rational(1, 10), sp.Matrix([1, 0, 2, 0]) / 3
+    at = {K: (t0.T * t0)[0, 0], DIM: d, SIGMA_NOISE: sp.sqrt(s2)}
+    assert [row.ranks for row in A.rows] == ["pretrained (r = 0)", "1 <= r <= d - 1",
+                                            "r = d (full fine-tuning of the block)"]
+    for row, r in ((A.rows[1], 2), (A.rows[2], 4)):
+        o = lowrank_optimum(make_spec([Rank("Q", r)], LOSSES["5-shot"]), d=d, theta0=t0, sigma2=s2)
+        vals = {q: v.xreplace(at | {R: r}) for q, v in row.values.items()}
+        assert sp.simplify(vals["training loss"] - o.loss) == 0
+        for name, sign, n in (("n_ft-shot on -theta_0", -1, 5), ("n -> oo on theta_0", 1, np.inf)):
+            got = moment_error(_f(o.V), _f(o.Q), n=n, theta=sign * _f(t0).ravel(), Sigma=np.eye(d), sigma2=0.1)
+            assert got == pytest.approx(float(vals[name]), rel=1e-9)
+        fam = float(vals["n -> oo averaged over theta ~ N(0, I) (Sigma = I)"])
+        # E over theta ~ N(0, I_d) of the n -> oo error (a polynomial of degree <= 4 in theta), by the
+        # tensor Gauss-Hermite rule with 3 nodes per axis (exact to degree 5 in each coordinate)
+        import itertools
+        x, w = np.polynomial.hermite_e.hermegauss(3)
+        w = w / w.sum()
+        avg = sum(np.prod([w[i] for i in idx]) *
+                  moment_error(_f(o.V), _f(o.Q), n=np.inf, theta=np.array([x[i] for i in idx]) + 1e-300,
+                               Sigma=np.eye(d), sigma2=0.1)
+                  for idx in itertools.product(range(3), repeat=d))
+        assert avg == pytest.approx(fam, rel=1e-9)
