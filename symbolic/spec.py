@@ -404,7 +404,9 @@ def _train_entry(entry: Any, where: str) -> tuple[str, int | None]:
     else:
         block, rank, rwhere = entry, None, ""
     if not isinstance(block, str) or block not in every:
-        raise ValueError(f"{where}: unknown block {shown(block)} (expected some of {', '.join(every)})")
+        if rwhere:   # written as {"block": ..., "rank": ...}
+            raise ValueError(f"{where}: unknown block {shown(block)} (expected some of {', '.join(every)})")
+        raise ValueError(f"train: unknown block {shown(block)} (expected some of {', '.join(BLOCKS + SILENT_BLOCKS)})")
     if rank is None:
         return block, None
     if block in _SCALAR_BLOCKS or block in SILENT_BLOCKS:
