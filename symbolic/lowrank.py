@@ -426,6 +426,7 @@ class LowRankDerivation:
         mine = self.loss_at(nz, DIM - 1 if self.perp_gain != 0 else 0)
         theirs = sp.factor(sp.together(scalarise(loss_poly(st.blocks, self.spec.loss), self.identity)))
         out.append(("training loss", mine, theirs, sp.cancel(mine - theirs) == 0))
+        out.append(("training loss (loss_full)", self.loss_full, theirs, sp.cancel(self.loss_full - theirs) == 0))
         for task in (THETA0, -THETA0):
             for n in ns:
                 mine = self.error_at(nz, DIM - 1 if self.perp_gain != 0 else 0, task, n)
