@@ -149,7 +149,18 @@ def _stage(loss: tuple[Term, ...], blocks: Blocks, unknowns: list, naming, start
 
 def derive_spec(spec: Spec, m: sp.Expr = sp.oo):
     """Derive a spec: the minimiser set of its loss(es), the point gradient descent from the
-    start reaches, and the recorded steps.  Returns a :class:`symbolic.strategy.Strategy`."""
+    start reaches, and the recorded steps.  Returns a :class:`symbolic.strategy.Strategy`.
+
+    A rank that constrains a block (``Qxx`` or ``Q`` below full rank: the update set is not a
+    linear space, so the loss is no longer a quadratic over it) raises
+    :class:`symbolic.lowrank.RankConstrained`: :mod:`symbolic.lowrank` derives those.  Ranks
+    that do not constrain (a vector's rank 1, V's rank at one layer) change nothing."""
+    if getattr(spec, "constraining_ranks", None) and spec.constraining_ranks():
+        from .spec import RankConstrained
+        raise RankConstrained(
+            f"train: {', '.join(map(str, spec.constraining_ranks()))} moves by a low-rank update, not over a "
+            "linear space: derive it with symbolic.lowrank.derive_lowrank (symbolic d) or "
+            "symbolic.lowrank.lowrank_optimum (a concrete setting)")
     return _derive_spec_cached(spec, sp.sympify(m))
 
 
