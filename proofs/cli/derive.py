@@ -198,7 +198,7 @@ def run_concrete(args: argparse.Namespace, spec: Any, m: Any, why: str) -> int:
     from proofs.cli import output as F
     from proofs.arithmetic import choose, label
     from proofs.cli.files import load_spec
-    from proofs.concrete_spec import concrete_minimiser, free_text
+    from proofs.concrete_spec import concrete_minimiser, free_json, free_text
     from proofs.curves import concrete_errors
     if args.format == "latex":
         raise O.UsageError("--format: latex is for closed forms at symbolic d; use text or json with --d")
@@ -230,21 +230,25 @@ def run_concrete(args: argparse.Namespace, spec: Any, m: Any, why: str) -> int:
                         "theta0": args.theta0 or "e_1"},
             "V": [[js(x) for x in row] for row in sp.Matrix(sol.V).tolist()] if arithmetic == "exact" else sol.V.tolist(),
             "Q": [[js(x) for x in row] for row in sp.Matrix(sol.Q).tolist()] if arithmetic == "exact" else sol.Q.tolist(),
-            "unique": sol.unique, "free": free, "convention": sol.convention,
+            "unique": sol.unique, "free": free, "free_directions": free_json(sol), "convention": sol.convention,
             "loss": js(sol.loss), "start_loss": js(sol.start_loss),
             "errors": {k: js(v) for k, v in errs.items()},
         }))
         return O.EXIT_OK
     show = (lambda x: sp.sstr(x)) if arithmetic == "exact" else (lambda x: f"{float(x):.10g}")  # noqa: E731
+
+    def matrix(M: Any) -> str:   # float: numpy's layout, summarised beyond 12 x 12
+        if arithmetic == "exact":
+            return F.expr_text(sp.Matrix(M.tolist() if hasattr(M, "dtype") else M), False)
+        return F.numeric_matrix_text(M)
     lines = [f"spec: {spec}", f"no closed form at symbolic d: {why}", "",
              f"AT THIS SETTING ONLY ({label(arithmetic)}): {where}",
              "  the loss is an explicit quadratic u^T A u - 2 b^T u + c in the trained entries; its minimisers",
              "  solve A u = b, and gradient descent from the start reaches start + A^+ (b - A start)",
              f"  loss {show(sol.loss)} (start {show(sol.start_loss)}); "
              + ("unique minimiser" if sol.unique else "uniqueness not counted" if sol.unique is None
-                else f"affine family, {len(sol.free_directions)} free direction(s)"),
-             "", "  V =", F.expr_text(sp.Matrix(sol.V.tolist() if hasattr(sol.V, 'dtype') else sol.V), False),
-             "", "  Q =", F.expr_text(sp.Matrix(sol.Q.tolist() if hasattr(sol.Q, 'dtype') else sol.Q), False),
+                else f"affine family, {sol.n_free} free direction(s)"),
+             "", "  V =", matrix(sol.V), "", "  Q =", matrix(sol.Q),
              "", "free: " + "; ".join(free), "convention: " + sol.convention, "",
              "errors at this setting:",
              f"  zero-shot on theta0: {show(errs['zero_shot'])}",
