@@ -333,9 +333,72 @@ def _kinv(sq: StructuredQuadratic, stage: int) -> _Entrywise | None | str:
     return inv
 
 
+def _psd_range(M: np.ndarray, blocks: list[slice]) -> tuple[np.ndarray, np.ndarray]:
+    """Symmetric positive semi-definite M: its positive eigenvalues and their orthonormal
+    eigenvectors.  M PSD, ``x^T M_bb x = 0`` for a diagonal block implies ``M x = 0``: each
+    block's clear null directions (eigenvalues below RANK_RTOL / 100 of the largest block
+    eigenvalue; a diagonal block's zero entries) are dropped first, and only the compressed
+    matrix is eigen-decomposed (a vector block seen through one number costs a d x d block
+    eigen-decomposition, not a row of the whole)."""
+    M = (M + M.T) / 2
+    r = M.shape[0]
+    parts, tops = [], []
+    for b in blocks:
+        sub = M[b, b]
+        if np.count_nonzero(sub - np.diag(np.diagonal(sub))) == 0:
+            w, V = np.diagonal(sub).copy(), None
+        else:
+            w, V = np.linalg.eigh(sub)
+        parts.append((b, w, V))
+        tops.append(np.abs(w).max(initial=0.0))
+    tol = RANK_RTOL * 1e-2 * max(max(tops, default=0.0), 1e-300)
+    bases = []          # per block: (global indices, basis n_b x k_b or None for a selection)
+    for b, w, V in parts:
+        keep = w > tol
+        idx = np.arange(b.start, b.stop)
+        bases.append((idx[keep], None) if V is None else (idx, V[:, keep]))
+    k = [len(i) if B is None else B.shape[1] for i, B in bases]
+    at = np.concatenate([[0], np.cumsum(k)]).astype(int)
+    Mc = np.empty((at[-1], at[-1]))
+    for i, (ii, Bi) in enumerate(bases):
+        for j, (jj, Bj) in enumerate(bases):
+            if j < i:
+                continue
+            blk = M[np.ix_(ii, jj)]
+            if Bi is not None:
+                blk = Bi.T @ blk
+            if Bj is not None:
+                blk = blk @ Bj
+            Mc[at[i]:at[i + 1], at[j]:at[j + 1]] = blk
+            Mc[at[j]:at[j + 1], at[i]:at[i + 1]] = blk.T
+    mu, Wc, _, _ = _eig_pinv(Mc)
+    W = np.zeros((r, Wc.shape[1]))
+    for i, (ii, Bi) in enumerate(bases):
+        part = Wc[at[i]:at[i + 1]]
+        W[ii] += part if Bi is None else Bi @ part
+    return mu, W
+
+
+def _blocks(red: "_Reduced") -> list[slice]:
+    """The coordinate blocks of the reduced coordinates: each trained s block, then each
+    feature block of d (or all the features together when the Gram reduction mixed them)."""
+    sq = red.sq
+    out = [sl for sl in sq.s_slices.values()]
+    at, end = sq.ps, red.r
+    if red.Pf is not None:
+        return out + ([slice(at, end)] if end > at else [])
+    for _ in range(len(sq.right) + len(sq.left)):
+        out.append(slice(at, at + sq.d))
+        at += sq.d
+    return out + [slice(t, t + 1) for t in range(at, end)]
+
+
 def _eig_pinv(M: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Symmetric M: eigenvalues kept, their vectors, the null vectors, all eigenvalues."""
-    w, W = np.linalg.eigh((M + M.T) / 2)
+    if np.count_nonzero(M - np.diag(np.diagonal(M))) == 0:    # diagonal: no decomposition
+        w, W = np.diagonal(M).copy(), np.eye(M.shape[0])
+    else:
+        w, W = np.linalg.eigh((M + M.T) / 2)
     scale = max(np.abs(w).max(initial=0.0), 1e-300)
     if w.min(initial=0.0) < -1e-8 * scale:
         raise ValueError("the loss is not bounded below (its Hessian has a negative eigenvalue): no minimiser")
@@ -461,10 +524,11 @@ def solve_structured(sq: StructuredQuadratic) -> StructuredSolution:
     if k1 == "zero":
         y0 = red.psi(s0, D0)
         g = h1 - H1 @ y0
-        mu, Wp, W0, _ = _eig_pinv(H1)
-        if np.linalg.norm(W0.T @ g) > 1e-8 * max(np.linalg.norm(g), np.linalg.norm(h1), 1e-300):
+        mu, Wp = _psd_range(H1, _blocks(red))
+        z = Wp @ ((Wp.T @ g) / mu)
+        if np.linalg.norm(H1 @ z - g) > 1e-8 * max(np.linalg.norm(g), np.linalg.norm(h1), 1e-300):
             raise ValueError("the first-order conditions A u = b have no solution: the loss has no minimiser")
-        zs, zD = red.psi_T(Wp @ ((Wp.T @ g) / mu))
+        zs, zD = red.psi_T(z)
         s, D = s0 + zs, D0 + zD
         free = FreeSpace("complement", p - Wp.shape[1], red, W_range=Wp)
     else:
