@@ -45,7 +45,9 @@ __all__ = ["ConcreteSolution", "concrete_minimiser", "needs_concrete", "free_tex
 #: largest number of trained entries for which the float path eigen-decomposes A (d = 32 for Q_xx)
 EIGH_MAX = 1100
 #: largest d at which a spec training Q_xx is solved in float with the structure (O(d^3) time,
-#: a few d x d arrays; bench/bench_qxx.py measures d = 1,000 and this bound)
+#: a few d x d arrays). Measured on 2 busy cores (bench/bench_qxx.py): derive/params/curve of
+#: query-xx-limit at d = 1,000 2-3 s CPU and under 330 MB; at d = 2,048 6-10 s and up to
+#: 1.1 GB; the solver alone at d = 4,096 needs 2.3 GB before the output's own copies
 STRUCTURED_MAX_D = 2048
 #: largest d at which a Q_xx spec the structure does not cover is solved with the dense A
 #: ((d^2)^2 float64: 134 MB at d = 64)

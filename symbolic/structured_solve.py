@@ -619,10 +619,10 @@ def _describe(sq: StructuredQuadratic, red: _Reduced, free: FreeSpace) -> list[s
     if sq.ps:
         seen.append("the entries of " + ", ".join(_NAMES[b] for b in sq.s_slices))
     inside = free.count - (sq.size - red.r)
-    text = (f"{free.count} free directions: the loss sees the trained entries only through "
-            + "; ".join(seen) + f" ({red.r} numbers), and every change leaving those unchanged is free")
+    text = (f"{free.count} free directions: the loss sees the trained entries only through {red.r} numbers ("
+            + "; ".join(seen) + "), and every change leaving those unchanged is free")
     if inside:
-        text += f", as are {inside} combination(s) of them"
+        text += f"; so are {inside} combination(s) of those numbers"
     return [text + " (gradient descent keeps the start's component along them: free_space.project in the API)"]
 
 
