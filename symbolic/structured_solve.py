@@ -15,15 +15,18 @@ the start.  Three facts make it cheap:
 2. *K = 0* (every loss term at n -> oo, say): ``A = Psi_hat^T H_hat Psi_hat``, so
    ``A^+ = Psi_hat^T H_hat^+ Psi_hat`` and the point is
    ``u_0 + Psi_hat^T H_hat^+ (h_hat - H_hat Psi_hat u_0)``; the free directions are everything
-   orthogonal to the rows of Psi_hat, plus ``Psi_hat^T null(H_hat)``.
+   orthogonal to the rows of Psi_hat, plus ``Psi_hat^T null(H_hat)``.  H_hat is positive
+   semi-definite, so each diagonal block's null directions are null directions of H_hat and
+   are dropped before its eigen-decomposition (:func:`_psd_range`).
 
 3. *K nonsingular* (a finite-n term, a task family): with ``K_r = diag(I_s, K)`` and
    ``H' = H_hat - J_s`` (J_s the identity on s), ``A = K_r + Psi_hat^T H' Psi_hat``, and
-   ``A u = r`` holds exactly when ``u = K_r^-1 (r - Psi_hat^T w)`` with
-   ``(I + H' G) w = H' Psi_hat K_r^-1 r``, ``G = Psi_hat K_r^-1 Psi_hat^T`` (Woodbury without
-   inverting A): a system of the size of the coordinates, not d^2.  Its null vectors z give
-   null(A) = span{K_r^-1 Psi_hat^T z}; the solution is then moved to the one nearest the start
-   with the Gram matrix of those directions (``Psi_hat K_r^-2 Psi_hat^T``, :func:`capacity` again).
+   ``A u = r`` holds exactly when ``u = K_r^-1 (r - Psi_hat^T xi)``, ``xi = H' Psi_hat u``:
+   with ``G = Psi_hat K_r^-1 Psi_hat^T = L L^T`` this is one symmetric system of the size of the
+   coordinates, not d^2 (Woodbury without inverting A; :class:`_Woodbury`), refined against the
+   residual ``r - A u``.  Its null vectors give null(A) = span{K_r^-1 Psi_hat^T Xi}; the solution
+   is moved to the one nearest the start with the Gram matrix of those directions
+   (``Psi_hat K_r^-2 Psi_hat^T``, :func:`capacity` again).
 
 A second stage (``then``) minimises its own loss over the first stage's minimisers from the
 first stage's point: over ``Psi_hat^T null(H_hat)`` (first K = 0, second K = 0), with the
@@ -318,7 +321,8 @@ class StructuredSolution:
 
 
 def _kinv(sq: StructuredQuadratic, stage: int) -> _Entrywise | None | str:
-    """"zero" when the stage has no Kronecker term, its K_r^-1 when K is invertible, else None."""
+    """"zero" when the stage's Kronecker part vanishes, its K_r^-1 when K is invertible; raises
+    :class:`Unstructured` otherwise (a factor not diagonal in the frame, K singular but not 0)."""
     st = sq.stages[stage]
     if not st.has_kron:
         return "zero"
@@ -351,7 +355,10 @@ def _psd_range(M: np.ndarray, blocks: list[slice]) -> tuple[np.ndarray, np.ndarr
             w, V = np.linalg.eigh(sub)
         parts.append((b, w, V))
         tops.append(np.abs(w).max(initial=0.0))
-    tol = RANK_RTOL * 1e-2 * max(max(tops, default=0.0), 1e-300)
+    top = max(max(tops, default=0.0), 1e-300)
+    if any(w.min(initial=0.0) < -1e-8 * top for _, w, _ in parts):
+        raise ValueError("the loss is not bounded below (its Hessian has a negative eigenvalue): no minimiser")
+    tol = RANK_RTOL * 1e-2 * top
     bases = []          # per block: (global indices, basis n_b x k_b or None for a selection)
     for b, w, V in parts:
         keep = w > tol
