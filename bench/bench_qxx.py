@@ -19,10 +19,13 @@ median of K runs; CPU is the figure to compare on a shared machine.  Reference: 
 ``python -c "import sympy"`` in the same run; every CPU figure is also given as a ratio to it.
 ``--threads N`` sets OPENBLAS_NUM_THREADS/OMP_NUM_THREADS for the children (default: inherited).
 
-Measured 2026-12-07 on the 2-core machine at load average 6-8 (see the report of issue 24 for
-the table): with one BLAS thread every d = 1,000 command took 2.3-4.5 s CPU and 220-390 MB;
-with OpenBLAS's default threads on that loaded machine the CPU time of the same commands is
-2-4x higher (the idle BLAS threads spin), wall time alike.
+Measured 2026-12-07 on the 2-core machine at load average 6-14, one run each (CPU s / peak MB):
+d = 1,000, default BLAS threads: query-xx derive 1.00/68, params 2.13/257, curve 0.87/74;
+query-xx-limit derive 3.05/278, params 2.30/327, curve 1.63/214; mixed derive 3.20/329,
+params 2.47/349, curve 1.92/267.  With ``--threads 1``: 0.67-2.40 s, the same memory.  At
+d = 64 the structured route 1.01 s / 71 MB against the dense route's 2.24 s / 455 MB.  Idle
+OpenBLAS threads spin on a loaded machine: before the block compression and the entrywise
+diagonal words, the mixed spec took 12.6 s CPU with default threads against 3.6 s with one.
 """
 from __future__ import annotations
 
