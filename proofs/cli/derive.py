@@ -195,6 +195,7 @@ def run_concrete(args: argparse.Namespace, answer: Any) -> int:
     setting only."""
     import sympy as sp
     from proofs.cli import output as F
+    from proofs.quantities.concrete_minimiser import free_json
     if args.format == "latex":
         raise O.UsageError("--format: latex is for closed forms at symbolic d; use text or json with --d")
     spec, sol, where, why = answer.question, answer.minimum, answer.setting, answer.why
@@ -213,21 +214,25 @@ def run_concrete(args: argparse.Namespace, answer: Any) -> int:
                         "theta0": args.theta0 or "e_1"},
             "V": [[js(x) for x in row] for row in sol.V.tolist()],
             "Q": [[js(x) for x in row] for row in sol.Q.tolist()],
-            "unique": sol.unique, "free": free, "convention": sol.convention,
+            "unique": sol.unique, "free": free, "free_directions": free_json(sol), "convention": sol.convention,
             "loss": js(sol.loss), "start_loss": js(sol.start_loss),
             "errors": {k: js(v) for k, v in errs.items()},
         }))
         return O.EXIT_OK
     show = arith.text
+
+    def matrix(M: Any) -> str:   # float: numpy's layout, summarised beyond 12 x 12
+        if arith.exact:
+            return F.expr_text(sp.Matrix(M.tolist() if hasattr(M, "dtype") else M), False)
+        return F.numeric_matrix_text(M)
     lines = [f"spec: {spec}", f"no closed form at symbolic d: {why}", "",
              f"AT THIS SETTING ONLY ({arith.label()}): {place}",
              "  the loss is an explicit quadratic u^T A u - 2 b^T u + c in the trained entries; its minimisers",
              "  solve A u = b, and gradient descent from the start reaches start + A^+ (b - A start)",
              f"  loss {show(sol.loss)} (start {show(sol.start_loss)}); "
              + ("unique minimiser" if sol.unique else "uniqueness not counted" if sol.unique is None
-                else f"affine family, {len(sol.free_directions)} free direction(s)"),
-             "", "  V =", F.expr_text(sp.Matrix(sol.V.tolist() if hasattr(sol.V, 'dtype') else sol.V), False),
-             "", "  Q =", F.expr_text(sp.Matrix(sol.Q.tolist() if hasattr(sol.Q, 'dtype') else sol.Q), False),
+                else f"affine family, {sol.n_free} free direction(s)"),
+             "", "  V =", matrix(sol.V), "", "  Q =", matrix(sol.Q),
              "", "free: " + "; ".join(free), "convention: " + sol.convention, "",
              "errors at this setting:",
              f"  zero-shot on theta0: {show(errs['zero_shot'])}",

@@ -375,6 +375,11 @@ def params_json(strategy: str, result: Any, symbols: dict[str, str] | None) -> s
         "convention": str(getattr(result, "convention", "") or ""),
         "symbols": dict(symbols or {}),
     })
+    solution = (getattr(result, "blocks", None) or {}).get("solution") if isinstance(
+        getattr(result, "blocks", None), dict) else None
+    if solution is not None:  # a concrete minimiser: every free direction, for a program
+        from proofs.quantities.concrete_minimiser import free_json
+        out["free_directions"] = free_json(solution)
     if out["V_float"] is not None:  # a concrete setting: say how it was evaluated
         out["arithmetic"] = getattr(result, "arithmetic", "exact") or "exact"
         out["precision"] = getattr(result, "precision", None)

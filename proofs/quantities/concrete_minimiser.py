@@ -20,9 +20,16 @@ never moves.  A second stage (``then``) minimises its own quadratic ``L_2`` over
 
 Arithmetic: ``exact`` (SymPy rationals: rank, null space and solve exact) at small d,
 ``float`` (float64) above: an eigen-decomposition of A gives rank and free directions while A
-has at most :data:`EIGH_MAX` rows; above that the point is found by MINRES on
-``A x = b - A u_0`` from ``x = 0`` (its iterates stay in range(A), so it converges to the same
-``u*``), and uniqueness is checked only through the residual, not by counting the rank.
+has at most :data:`EIGH_MAX` rows.  Above that, a spec training ``Q_xx`` never forms A (d^4
+entries): :mod:`symbolic.structured` writes it as Kronecker terms plus a dense part over
+O(d) features of Q_xx, and :mod:`symbolic.structured_solve` finds the same point, the rank
+and the free directions in O(d^3) time and O(d^2) memory, up to d = :data:`STRUCTURED_MAX_D`.
+A spec the structure does not cover (a matrix in it that is not a function of Sigma, a
+Kronecker part neither zero nor invertible) falls back to the dense A up to
+d = :data:`DENSE_MAX_D`, the point found by MINRES on ``A x = b - A u_0`` from ``x = 0`` (its
+iterates stay in range(A), so it converges to the same ``u*``; uniqueness then not counted),
+and is refused above.  Any other spec above EIGH_MAX entries (general explicit starts: no
+Q_xx block in u) takes the MINRES route.
 """
 from __future__ import annotations
 
@@ -32,10 +39,22 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-__all__ = ["ConcreteSolution", "concrete_minimiser", "needs_concrete", "free_text", "EIGH_MAX"]
+__all__ = ["ConcreteSolution", "concrete_minimiser", "needs_concrete", "free_text", "free_json", "EIGH_MAX",
+           "STRUCTURED_MAX_D", "DENSE_MAX_D", "FREE_JSON_MAX_NUMBERS"]
 
 #: largest number of trained entries for which the float path eigen-decomposes A (d = 32 for Q_xx)
 EIGH_MAX = 1100
+#: largest d at which a spec training Q_xx is solved in float with the structure (O(d^3) time,
+#: a few d x d arrays). Measured on 2 busy cores (bench/bench_qxx.py): derive/params/curve of
+#: query-xx-limit at d = 1,000 2-3 s CPU and under 330 MB; at d = 2,048 6-10 s and up to
+#: 1.1 GB; the solver alone at d = 4,096 needs 2.3 GB before the output's own copies
+STRUCTURED_MAX_D = 2048
+#: largest d at which a Q_xx spec the structure does not cover is solved with the dense A
+#: ((d^2)^2 float64: 134 MB at d = 64)
+DENSE_MAX_D = 64
+#: free directions written out in JSON (all of them, full precision) while their count times the
+#: number of trained entries is at most this; above it they are described, with their count
+FREE_JSON_MAX_NUMBERS = 1_000_000
 #: relative eigenvalue threshold of the float rank (times the largest eigenvalue)
 RANK_RTOL = 1e-10
 
@@ -63,6 +82,20 @@ class ConcreteSolution:
     start_loss: Any = None
     residual: float = 0.0
     notes: list[str] = field(default_factory=list)
+    #: the number of free directions (None: not counted); ``free_basis``: all of them as columns
+    #: (p x k; exact or float) where computed densely; ``free_space``: the structured path's
+    #: :class:`symbolic.structured_solve.FreeSpace` (``project``, ``basis``) at any size
+    free_count: int | None = None
+    free_basis: Any = None
+    free_space: Any = None
+    structure: str = "dense"
+
+    @property
+    def n_free(self) -> int | None:
+        """How many free directions (None: not counted)."""
+        if self.free_count is not None:
+            return self.free_count
+        return None if self.unique is None else len(self.free_directions)
 
     @property
     def convention(self) -> str:
@@ -74,7 +107,7 @@ class ConcreteSolution:
             out += ("gradient descent from the start reaches start + A^+ (b - A start), found by MINRES "
                     "(uniqueness not counted at this size)")
         else:
-            out += (f"the minimisers form an affine family with {len(self.free_directions)} free direction(s); "
+            out += (f"the minimisers form an affine family with {self.n_free} free direction(s); "
                     "gradient descent from the start reaches start + (projection onto range(A)), which keeps "
                     "the start's component along the free directions: that point is reported")
         for note in self.notes:
@@ -98,15 +131,31 @@ def needs_concrete(spec: Any) -> bool:
 def concrete_minimiser(spec: Any, setting: Any) -> ConcreteSolution:
     """The minimiser of ``spec``'s loss (and second stage) at the setting (a
     :class:`proofs.quantities.setting.Setting` in exact or float64 arithmetic), by linear algebra
-    on the explicit quadratic (module docstring)."""
+    on the explicit quadratic (module docstring).
+
+    In float, a spec training Q_xx above :data:`EIGH_MAX` entries takes the structured route
+    (:mod:`symbolic.structured_solve`); d above :data:`STRUCTURED_MAX_D` is refused before any
+    work, and a spec the structure does not cover above :data:`DENSE_MAX_D`."""
     from symbolic.arithmetic import EXACT, FLOAT64
     from symbolic.explicit import explicit_quadratic
     arith = setting.arith
     if arith not in (EXACT, FLOAT64):
         raise ValueError(f"arithmetic: expected exact or float64, got {arith.label()}")
     exact = arith.exact
-    kw = dict(d=setting.d, Sigma=setting.Sigma, theta0=setting.theta0,
-              sigma2=0 if setting.sigma2 is None else setting.sigma2, m=setting.m, arithmetic=arith.name)
+    dd = setting.d
+    sigma2 = 0 if setting.sigma2 is None else setting.sigma2
+    if not exact and "Qxx" in getattr(spec, "train", ()) and _entries(spec, dd) > EIGH_MAX:
+        if dd > STRUCTURED_MAX_D:
+            raise ValueError(f"d: a spec training Q_xx is solved in float up to d = {STRUCTURED_MAX_D} "
+                             f"(O(d^3) time, d x d arrays), got d = {dd}")
+        from symbolic.structured_solve import Unstructured
+        try:
+            return _structured(spec, dd, setting.Sigma, setting.theta0, sigma2, setting.m)
+        except Unstructured as exc:
+            if dd > DENSE_MAX_D:
+                raise ValueError(f"d: {exc}: such a spec is solved with the dense d^2 x d^2 Hessian, up to "
+                                 f"d = {DENSE_MAX_D}, got d = {dd}") from None
+    kw = dict(d=dd, Sigma=setting.Sigma, theta0=setting.theta0, sigma2=sigma2, m=setting.m, arithmetic=arith.name)
     q = explicit_quadratic(spec, **kw)
     solve = _exact_stage if exact else _float_stage
     u, N, unique, res = solve(q.A, q.b, q.start)
@@ -132,7 +181,8 @@ def concrete_minimiser(spec: Any, setting: Any) -> ConcreteSolution:
             else:
                 Ar = N.T @ A2 @ N
                 br = N.T @ (b2 - A2 @ u)
-                t, Nt, unique2, _ = _float_stage(Ar, br, np.zeros(Ar.shape[0]))
+                t, Nt, unique2, _ = _float_stage(Ar, br, np.zeros(Ar.shape[0]),
+                                                 scale=float(np.abs(A2).max(initial=0.0)))
                 u = u + N @ t
                 N = N @ Nt if _width(Nt) else _empty(len(u), False)
             unique = bool(unique2)
@@ -141,7 +191,7 @@ def concrete_minimiser(spec: Any, setting: Any) -> ConcreteSolution:
     V, Q = q.matrices(u)
     if exact:
         V, Q = sp.Matrix(V.tolist()), sp.Matrix(Q.tolist())
-    reached = np.array([any(q.A[i, j] != 0 for j in range(q.size)) or q.b[i] != 0 for i in range(q.size)])
+    reached = np.asarray(q.A != 0, dtype=bool).any(axis=1) | np.asarray(q.b != 0, dtype=bool)
     unreached = [blk for blk, sl in q.slices.items() if not reached[sl].any()]
     free = []
     if N is not None:
@@ -150,7 +200,34 @@ def concrete_minimiser(spec: Any, setting: Any) -> ConcreteSolution:
             free.append({q.names[i]: col[i] for i in range(q.size) if col[i] != 0
                          and (exact or abs(col[i]) > 1e-12)})
     return ConcreteSolution(V, Q, u, q.names, arith, unique, free, unreached,
-                            q.value(u), q.value(q.start), res, notes)
+                            q.value(u), q.value(q.start), res, notes,
+                            free_count=None if N is None else _width(N), free_basis=N)
+
+
+def _entries(spec: Any, d: int) -> int:
+    from symbolic.explicit import block_sizes
+    return sum(block_sizes([b for b in spec.train], d).values())
+
+
+def _structured(spec: Any, d: int, Sigma: Any, theta0: Any, sigma2: Any, m: Any) -> ConcreteSolution:
+    """The float answer from the structured Hessian (:mod:`symbolic.structured_solve`)."""
+    from symbolic.structured import structured_quadratic
+    from symbolic.structured_solve import solve_structured
+    sq = structured_quadratic(spec, d=d, Sigma=Sigma, theta0=theta0, sigma2=sigma2, m=m)
+    sol = solve_structured(sq)
+    st = sq.stages[0]
+    unreached = [blk for blk, sl in sq.s_slices.items() if not (st.H[sl].any() or st.h[sl].any())]
+    if "Qxx" in sq.trained and not st.has_kron and sq.n_features == 0:
+        unreached.insert(sum(1 for b in unreached if b in ("v0", "vx", "vy", "Q00", "q0x", "qx0")), "Qxx")
+    free, basis = [], None
+    vecs = sol.free.basis(FREE_JSON_MAX_NUMBERS)
+    if vecs is not None:
+        basis = np.column_stack(vecs) if vecs else np.zeros((sq.size, 0))
+        free = [{sq.names[i]: v[i] for i in np.flatnonzero(np.abs(v) > 1e-12)} for v in vecs]
+    from symbolic.arithmetic import FLOAT64
+    return ConcreteSolution(sol.V, sol.Q, sol.u, sq.names, FLOAT64, sol.unique, free, unreached, sol.loss,
+                            sol.start_loss, sol.residual, sol.notes, free_count=sol.free.count,
+                            free_basis=basis, free_space=sol.free, structure="structured")
 
 
 def _width(N: Any) -> int:
@@ -182,15 +259,19 @@ def _exact_stage(A: np.ndarray, b: np.ndarray, u0: np.ndarray):
     return np.array(list(u), dtype=object), np.array(N.tolist(), dtype=object), False, 0.0
 
 
-def _float_stage(A: np.ndarray, b: np.ndarray, u0: np.ndarray):
-    """Float64: the same point; eigen-decomposition up to EIGH_MAX rows, MINRES above."""
+def _float_stage(A: np.ndarray, b: np.ndarray, u0: np.ndarray, scale: float = 0.0):
+    """Float64: the same point; eigen-decomposition up to EIGH_MAX rows, MINRES above.  The rank
+    threshold is RANK_RTOL times the largest eigenvalue, or times ``scale`` when that is larger
+    (a second stage's A restricted to the first's free directions may be 0 up to rounding: its
+    own largest eigenvalue is then noise, and the loss's scale decides)."""
     A = np.asarray(A, dtype=float)
     b, u0 = np.asarray(b, dtype=float), np.asarray(u0, dtype=float)
     r = b - A @ u0
+    ref = scale
     scale = max(np.abs(A).max(initial=0.0), 1e-300)
     if A.shape[0] <= EIGH_MAX:
         w, U = np.linalg.eigh(A)
-        keep = w > RANK_RTOL * max(w.max(initial=0.0), 1e-300)
+        keep = w > RANK_RTOL * max(w.max(initial=0.0), ref, 1e-300)
         R = U[:, keep]
         u = u0 + R @ ((R.T @ r) / w[keep])
         res = float(np.abs(A @ u - b).max(initial=0.0)) / scale
@@ -206,7 +287,8 @@ def _float_stage(A: np.ndarray, b: np.ndarray, u0: np.ndarray):
 
 def free_text(sol: ConcreteSolution, limit: int = 8) -> list[str]:
     """The ``free`` list of a concrete solution: blocks the loss does not reach, the free
-    directions (at most ``limit`` written out), and the entries that never reach the output."""
+    directions (at most ``limit`` written out, or described when not computed one by one), and
+    the entries that never reach the output."""
     out = [f"{b} (does not reach the loss; kept at its start value)" for b in sol.unreached]
     dirs = [] if sol.unreached and len(sol.free_directions) == sum(
         1 for n in sol.names if any(n.startswith(p) for p in _prefixes(sol.unreached))) else sol.free_directions
@@ -218,9 +300,37 @@ def free_text(sol: ConcreteSolution, limit: int = 8) -> list[str]:
         out.append(f"direction {k + 1}: {terms} (the loss is flat along it; gradient descent keeps the start's component)")
     if len(dirs) > limit:
         out.append(f"... {len(dirs) - limit} more free directions ({len(dirs)} in all)")
-    if sol.unique is None:
+    if sol.free_space is not None and sol.n_free and not sol.free_directions and not sol.unreached:
+        out += list(sol.free_space.description)
+    elif sol.unique is None:
         out.append("free directions not enumerated (float, more than %d trained entries)" % EIGH_MAX)
     out.append("V[0:d+1, :] and Q[:, d+1] (never reach the output)")
+    return out
+
+
+def free_json(sol: ConcreteSolution) -> dict[str, Any]:
+    """The free directions for a program: ``count``, and ``basis``, a list of all of them (each
+    a dict entry name -> value, its nonzero entries at full precision: floats, or exact
+    numbers as strings) while count x entries is at most :data:`FREE_JSON_MAX_NUMBERS`; else
+    ``basis`` null and ``described``, what they are.  The point reported keeps the start's
+    component along them."""
+    n = sol.n_free
+    out: dict[str, Any] = {"count": n}
+    B = sol.free_basis
+    p = len(sol.names)
+    exact = sol.arith.exact
+    if n is not None and B is not None and n * p <= FREE_JSON_MAX_NUMBERS:
+        out["basis"] = [{sol.names[i]: (sp.sstr(B[i, k]) if exact else float(B[i, k]))
+                         for i in range(p) if B[i, k] != 0} for k in range(n)]
+        out["orthonormal"] = not exact
+        return out
+    out["basis"] = None
+    if n is None:
+        out["described"] = f"not counted: float above {EIGH_MAX} trained entries without the Q_xx structure"
+    else:
+        desc = list(sol.free_space.description) if sol.free_space is not None else []
+        out["described"] = " ".join(desc) or f"{n} free directions"
+        out["not_listed"] = f"{n} x {p} numbers exceed the {FREE_JSON_MAX_NUMBERS:,} written out"
     return out
 
 

@@ -99,7 +99,7 @@ def setting(d: Any = None, *, Sigma: Any = None, theta0: Any = None, sigma2: Any
         return Setting(None, None, None, s2, m_, n_, C, EXACT)
     arith = choose(d, arithmetic, precision)
     if Sigma is None:
-        S, cond = arith.matrix([[int(i == j) for j in range(d)] for i in range(d)]), (None if arith.exact else 1.0)
+        S, cond = arith.eye(d), (None if arith.exact else 1.0)
     else:
         S, cond = arith.spd(Sigma, "Sigma", d)
     t0 = arith.vector(theta0 if theta0 is not None else [1] + [0] * (d - 1), "theta0", d)
