@@ -170,8 +170,7 @@ def compare(left: Any = "path:value", right: Any = "mixed:5", *, columns: Sequen
     if not cols:
         raise ValueError("columns: expected at least one error column")
     cols = list(dict.fromkeys(cols))
-    if isinstance(levels, bool) or not isinstance(levels, (int, np.integer)) or not 0 <= levels <= MAX_LEVELS:
-        raise ValueError(f"levels: expected an integer 0 <= levels <= {MAX_LEVELS}, got {levels!r}")
+    levels = _levels_arg(levels)
     s = _setting(5 if d is None and Sigma is None and theta0 is None else d, Sigma, theta0, sigma2, m, arithmetic)
     need = list(dict.fromkeys([mcol] + cols))
     curves = {"left": build_curve(L, need, s), "right": build_curve(R, need, s)}
@@ -192,6 +191,37 @@ def compare(left: Any = "path:value", right: Any = "mixed:5", *, columns: Sequen
                "theta0": "e_1" if theta0 is None else "given", "eta": eta}
     return Comparison(L, R, mcol, columns_out, lo, hi, "exact" if exact else "float", sides, table, grid, setting, notes,
                       time.process_time() - t0)
+
+
+def _levels_arg(levels: Any) -> Any:
+    """``levels``: an integer 0 .. MAX_LEVELS (that many evenly spaced interior levels) or a
+    sequence of at most MAX_LEVELS real numbers (those levels, inside the common range)."""
+    if isinstance(levels, (int, np.integer)) and not isinstance(levels, bool):
+        if not 0 <= levels <= MAX_LEVELS:
+            raise ValueError(f"levels: expected an integer 0 <= levels <= {MAX_LEVELS}, got {levels!r}")
+        return int(levels)
+    if isinstance(levels, (str, bytes, bool)) or not hasattr(levels, "__iter__"):
+        raise ValueError(f"levels: expected an integer 0 <= levels <= {MAX_LEVELS} or a sequence of levels, "
+                         f"got {levels!r}")
+    from proofs.quantities import validation as V
+    out = [V.real(z, "levels") for z in levels]
+    if len(out) > MAX_LEVELS:
+        raise ValueError(f"levels: expected at most {MAX_LEVELS} levels, got {len(out)}")
+    return out
+
+
+def _table(lo: Any, hi: Any, k: Any, exact: bool) -> list:
+    """The table's levels: k evenly spaced interior ones, or the given ones (checked inside [lo, hi])."""
+    if isinstance(k, int):
+        if exact:
+            return [lo + (hi - lo) * sp.Rational(i, k + 1) for i in range(1, k + 1)]
+        return [lo + (hi - lo) * i / (k + 1) for i in range(1, k + 1)]
+    out = [sp.Rational(z) if exact else float(z) for z in k]
+    bad = [z for z in out if not lo <= z <= hi]
+    if bad:
+        raise ValueError(f"levels: expected levels inside the common range [{float(lo):.10g}, {float(hi):.10g}], "
+                         f"got {float(bad[0]):.10g}")
+    return out
 
 
 # ----------------------------------------------------------------------------- exact
@@ -215,7 +245,7 @@ def _exact_comparison(curves: dict, mcol: Column, cols: list, k: int):
             out.append(ColumnComparison(c, _who(sign), [(lo, hi, _who(sign), None)], (_who(sign), _who(sign)), [],
                                         how, f"one common level {sp.sstr(lo)} ({_how(how)})"))
         return lo, hi, [lo], _with_levels_exact(out, A, B, [lo]), sides
-    table = [lo + (hi - lo) * sp.Rational(i, k + 1) for i in range(1, k + 1)]
+    table = _table(lo, hi, k, exact=True)
     out = []
     for c in cols:
         r = X.exact_pieces(A, B, c, lo, hi)
@@ -265,8 +295,9 @@ def _with_levels_exact(out: list, A: Any, B: Any, table: list) -> list:
     for cc in out:
         rows = []
         for z in table:
-            pa, pb = A.param(z), B.param(z)
-            sign, _ = exact_sign(A, B, cc.column, z)
+            params: list = []
+            sign, _ = exact_sign(A, B, cc.column, z, params)
+            pa, pb = params
             rows.append((value_near(A.nd(cc.column), *pa), value_near(B.nd(cc.column), *pb), _who(sign)))
         cc.levels = rows
     return out
@@ -306,10 +337,10 @@ def _float_comparison(curves: dict, mcol: Column, cols: list, k: int):
             cc.levels = [(float(va[c][0]), float(vb[c][0]), w)]
             out.append(cc)
         return lo, hi, [lo], out, sides
-    table = [lo + (hi - lo) * i / (k + 1) for i in range(1, k + 1)]
+    table = _table(lo, hi, k, exact=False)
     tz = np.asarray(table, dtype=float)
-    pa, va = A.at(tz) if k else (None, {})
-    pb, vb = B.at(tz) if k else (None, {})
+    pa, va = A.at(tz) if len(table) else (None, {})
+    pb, vb = B.at(tz) if len(table) else (None, {})
     out = []
     for c in cols:
         levels, zs, ds = F.float_crossings(A, B, c, lo, hi)
@@ -329,7 +360,7 @@ def _float_comparison(curves: dict, mcol: Column, cols: list, k: int):
                               f"float64: the sign of the difference read at {F.SIGN_LEVELS} levels, each change "
                               "refined by Brent's method (crossings closer than the spacing of those levels can be "
                               "missed)")
-        cc.levels = [(float(va[c][i]), float(vb[c][i]), _who_float(va[c][i], vb[c][i])) for i in range(k)]
+        cc.levels = [(float(va[c][i]), float(vb[c][i]), _who_float(va[c][i], vb[c][i])) for i in range(len(table))]
         out.append(cc)
     return lo, hi, table, out, sides
 

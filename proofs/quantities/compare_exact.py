@@ -133,16 +133,20 @@ def value_near(nd: tuple[sp.Poly, sp.Poly], a, b) -> float:
     return float(nd[0].eval(m) / nd[1].eval(m))
 
 
-def exact_sign(A: ExactSide, B: ExactSide, column: Any, z: sp.Rational) -> tuple[int, str]:
+def exact_sign(A: ExactSide, B: ExactSide, column: Any, z: sp.Rational, params: list | None = None) -> tuple[int, str]:
     """The sign of ``f_A - f_B`` at the rational level z, certified: (sign, how) with ``how``
     ``certified`` (an enclosure away from 0), ``exact`` (a zero shown exactly) or ``numeric``
-    (a zero to 50 digits that could not be shown exactly)."""
+    (a zero to 50 digits that could not be shown exactly).  The parameters are isolated to
+    width 10^-12 first, then ever tighter (10^-24, 10^-48, ...) while the enclosure holds 0;
+    ``params`` (a list) receives the last isolating intervals."""
     from mpmath import iv
     iv.dps = DPS
-    eps = EPS
-    for _ in range(4):
+    eps = sp.Rational(1, 10 ** 12)
+    for _ in range(5):
         pa, pb = A.param(z, eps), B.param(z, eps)
         d = _enclose_ratio(A.nd(column), *pa) - _enclose_ratio(B.nd(column), *pb)
+        if params is not None:
+            params[:] = [pa, pb]
         if d.a > 0:
             return 1, "certified"
         if d.b < 0:
