@@ -58,7 +58,8 @@ def compare_text(result: Any) -> str:
     if not result.common:
         lines.append("the two sides reach no common level: nothing to compare")
         return "\n".join(lines) + "\n"
-    lines.append(f"common levels: [{_level(result.lo)}, {_level(result.hi)}]")
+    lines.append(f"one common level: {_level(result.lo)}" if result.lo == result.hi else
+                 f"common levels: [{_level(result.lo)}, {_level(result.hi)}]")
     for cc in result.columns:
         head = f"{cc.column.name}: {WHO[cc.lower]}"
         if cc.lower in ("left", "right") and result.lo != result.hi:
@@ -89,7 +90,7 @@ def compare_text(result: Any) -> str:
         counts = "; ".join(f"{cc.column.name}: left lower at {cc.counts()['left']}, right at {cc.counts()['right']}"
                            + (f", equal at {cc.counts()['equal']}" if cc.counts()["equal"] else "")
                            for cc in result.columns)
-        lines.append(f"at these {len(result.table)} levels: {counts}")
+        lines.append(f"at {'this level' if len(result.table) == 1 else f'these {len(result.table)} levels'}: {counts}")
     lines.append(f"cpu: {result.seconds:.2f} s")
     return "\n".join(lines) + "\n"
 

@@ -243,7 +243,8 @@ def _exact_comparison(curves: dict, mcol: Column, cols: list, k: int):
         for c in cols:
             sign, how = X.exact_sign(A, B, c, lo)
             out.append(ColumnComparison(c, _who(sign), [(lo, hi, _who(sign), None)], (_who(sign), _who(sign)), [],
-                                        how, f"one common level {sp.sstr(lo)} ({_how(how)})"))
+                                        "numeric" if how == "numeric" else "exact",
+                                        f"one common level {sp.sstr(lo)} ({_how(how)})"))
         return lo, hi, [lo], _with_levels_exact(out, A, B, [lo]), sides
     table = _table(lo, hi, k, exact=True)
     out = []
