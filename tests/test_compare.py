@@ -42,12 +42,12 @@ SETTINGS = [
 class Reference:
     """The independent routes at one setting (float64)."""
 
-    def __init__(self, d, Sigma, theta0, sigma2, n_ft=N_FT):
+    def __init__(self, d, Sigma, theta0, sigma2, n_ft=N_FT, spec=None):
         self.kw = dict(d=d, Sigma=np.array(np.asarray(Sigma).tolist(), dtype=float), theta0=np.asarray(theta0, float),
                        sigma2=float(sigma2))
         self.exact_kw = dict(d=d, Sigma=Sigma, theta0=theta0, sigma2=sigma2)
         self.n_ft = n_ft
-        spec = value_spec()
+        spec = value_spec() if spec is None else spec
         q = explicit_quadratic(spec, arithmetic="float", **self.kw)
         self.A, self.b = np.asarray(q.A, float), np.asarray(q.b, float)
         self.u0 = np.asarray(q.start, float)
@@ -71,14 +71,15 @@ class Reference:
         from scipy.linalg import expm
         return self.errors(self.ustar + expm(-tau * self.H) @ (self.u0 - self.ustar))
 
-    def flow_at_level(self, z):
+    def flow_at_level(self, z, with_tau=False):
         lo, hi = 0.0, 1.0
         while self.flow(hi)[COLS[0]] > z:
             hi *= 2
         for _ in range(80):
             mid = (lo + hi) / 2
             lo, hi = (mid, hi) if self.flow(mid)[COLS[0]] > z else (lo, mid)
-        return self.flow((lo + hi) / 2)
+        e = self.flow((lo + hi) / 2)
+        return (e, (lo + hi) / 2) if with_tau else e
 
     def mixed(self, lam):
         from proofs.quantities.concrete_minimiser import concrete_minimiser
@@ -86,11 +87,12 @@ class Reference:
         sol = concrete_minimiser(tradeoff_spec(self.n_ft, sp.Rational(lam)), arithmetic="float", **self.kw)
         return self.errors(np.asarray(sol.u, float))
 
-    def mixed_at_level(self, z):
+    def mixed_at_level(self, z, with_lambda=False):
         from scipy.optimize import brentq
         f = lambda x: self.mixed(math.exp(x))[COLS[0]] - z  # noqa: E731
         x = brentq(f, -25.0, 12.0, xtol=1e-13)
-        return self.mixed(math.exp(x))
+        e = self.mixed(math.exp(x))
+        return (e, math.exp(x)) if with_lambda else e
 
 
 @pytest.fixture(scope="module", params=SETTINGS, ids=[s[0] for s in SETTINGS])
@@ -151,8 +153,29 @@ def test_crossings_and_order_agree_with_the_independent_sides(case):
             L, Rr = ref.flow_at_level(z)[cc.column], ref.mixed_at_level(z)[cc.column]
             assert who == ("left" if L < Rr else "right"), (name, cc.column, z, L, Rr)
         for x in cc.crossings:
-            L, Rr = ref.flow_at_level(x.level)[cc.column], ref.mixed_at_level(x.level)[cc.column]
+            (L, tau), (Rr, lam) = ref.flow_at_level(x.level, True), ref.mixed_at_level(x.level, True)
+            L, Rr = L[cc.column], Rr[cc.column]
             assert _close(L, Rr, 1e-6) and _close(L, x.value, 1e-6), (name, cc.column, x.level, L, Rr)
+            assert _close(x.left["tau"], tau, 1e-6) and _close(x.right["lambda"], lam, 1e-6), (x, tau, lam)
+
+
+def test_a_spec_path_with_coupled_modes_equals_the_matrix_exponential():
+    """Early stopping along a spec's path (V's last row on the 5-shot loss alone: v_x and v_y coupled,
+    the error's cross terms between modes present), matched at the 5-shot error on theta_0."""
+    from proofs.quantities.frontier import fewshot_spec
+    Sigma, theta0, s2 = sp.diag(1, 3), [1, 2], R(1, 2)
+    ref = Reference(2, Sigma, theta0, s2, spec=fewshot_spec(5))
+    match = Column(5, "target")
+    kw = dict(match=match, columns=[Column(5, "opposite"), Column(None, "target")], d=2, Sigma=Sigma, theta0=theta0,
+              sigma2=s2)
+    base = compare(PathSide(fewshot_spec(5)), "mixed:5", levels=0, **kw)
+    pts = [e for e in (ref.flow(tau) for tau in np.geomspace(0.01, 20, 40)) if base.lo < e[match] < base.hi][::8]
+    assert len(pts) >= 3
+    c = compare(PathSide(fewshot_spec(5)), "mixed:5", levels=[e[match] for e in pts], **kw)
+    assert c.arithmetic == "float"
+    for cc in c.columns:
+        for (left, _r, _w), e in zip(cc.levels, pts):
+            assert _close(left, e[cc.column], 1e-7), (cc.column, left, e[cc.column])
 
 
 def test_the_issue_setting_flips_where_the_poster_order_said_early_stopping():
@@ -175,6 +198,8 @@ def test_float_and_exact_agree():
     for a, b in zip(e.columns, f.columns):
         assert a.lower == b.lower
         assert [round(x.level, 9) for x in a.crossings] == [round(x.level, 9) for x in b.crossings]
+        for x, y in zip(a.crossings, b.crossings):   # each side's own parameter there: tau, lambda
+            assert _close(x.left["tau"], y.left["tau"], 1e-6) and _close(x.right["lambda"], y.right["lambda"], 1e-6)
         for (l1, r1, w1), (l2, r2, w2) in zip(a.levels, b.levels):
             assert _close(l1, l2, 1e-9) and _close(r1, r2, 1e-9) and w1 == w2
 
