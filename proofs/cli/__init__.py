@@ -44,7 +44,8 @@ __all__ = ["main", "build_parser", "SUBCOMMANDS", "EXIT_OK", "EXIT_FAILED", "EXI
            "EXIT_UNAVAILABLE", "UsageError"]
 
 #: the subcommands, in the order ``--help`` lists them; each is the module ``proofs.cli.<name>``
-SUBCOMMANDS = ("prove", "table", "params", "curve", "error", "verify", "figure", "latex", "derive", "frontier", "transformer", "trajectory")
+SUBCOMMANDS = ("prove", "table", "params", "curve", "error", "verify", "figure", "latex", "derive", "frontier", "transformer", "trajectory",
+               "compare")
 
 DESCRIPTION = """\
 Derive, prove and check the theory of "Fine-Tuning Without Forgetting In-Context

@@ -1,5 +1,5 @@
 """A CPU-time budget for the commands that compute exactly from the user's inputs (``derive``,
-``params``, ``curve``, ``frontier``, ``error``): what the limits on each input cannot foresee
+``params``, ``curve``, ``frontier``, ``error``, ``compare``): what the limits on each input cannot foresee
 (an explicit start with Q_xx and few-shot terms in a spec; a dense d = 10 ``--Sigma`` whose
 entries are 300-digit fractions, at a finite ``--m``) is refused once it has used
 :data:`proofs.quantities.limits.MAX_EXACT_CPU_SECONDS` of CPU, with the reason, rather than running for
@@ -24,7 +24,7 @@ from proofs.quantities import limits as L
 __all__ = ["OverBudget", "exact_budget", "release", "BUDGETED", "over_budget_message"]
 
 #: the subcommands whose work is exact arithmetic on the user's inputs
-BUDGETED = ("derive", "params", "curve", "frontier", "error")
+BUDGETED = ("derive", "params", "curve", "frontier", "error", "compare")
 
 
 class OverBudget(BaseException):

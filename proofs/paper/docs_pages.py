@@ -27,7 +27,7 @@ from typing import Any, Iterable, Sequence
 
 __all__ = ["pages", "result_page", "index_page", "statement_strategies", "in_paper", "write_pages", "stale_pages", "main", "RESULTS_DIR"]
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[2]  # proofs/paper/docs_pages.py -> the repository root
 #: where the pages live, relative to the repository root
 RESULTS_DIR = Path("docs") / "results"
 WIDTH = 100  # long prose lines of steps and checks are wrapped at this width in text blocks
@@ -46,6 +46,8 @@ STRATEGY_NAMES = {
 EXAMPLE_SETTING = "Sigma=[[2, 1], [1, 3]], theta_0=[1, -1], theta=[1, 2], sigma2=0.1"
 EXAMPLE_SETTINGS = {
     "proposition-4.10": "Sigma=[[1, 0], [0, 1]], theta_0=[1, 0], theta=[0, 1], sigma2=0.1, r=1, phi=pi/2",
+    "forgetting-rate": "Sigma=[[2, 1], [1, 3]], theta_0=[1, -1], sigma2=0.1, eta=0.001, t=10",
+    "early-stopping-vs-auxiliary": "Sigma=[[1, 0], [0, 1]], theta_0=[1, 0], sigma2=5",
 }
 #: an object of ``res.extra`` worth showing in a page's REPL example (otherwise its names)
 EXAMPLE_EXTRA = {
@@ -55,6 +57,8 @@ EXAMPLE_EXTRA = {
 }
 EXAMPLE_COMMENTS = {
     "proposition-4.10": "# theta is theta_0 turned by phi = pi/2: the last two agree",
+    "forgetting-rate": "# (derived, stated) at d = 2 after t = 10 steps of size 1/1000, exactly",
+    "early-stopping-vs-auxiliary": "# (computed there by compare, stated): the order flips on -theta_0",
 }
 
 

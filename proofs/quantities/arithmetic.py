@@ -32,22 +32,14 @@ def choose(d: int, arithmetic: Any = None, precision: Any = None) -> Any:
         if precision is None:
             return EXACT if d <= L.MAX_EXACT_D else FLOAT64
         arithmetic = "mp"
-    if precision is not None and not isinstance(arithmetic, str) and getattr(arithmetic, "name", None) != "mp":
-        raise ValueError(f"precision: goes with arithmetic 'mp' only, got arithmetic {arithmetic!r}")
-    if isinstance(arithmetic, str) and arithmetic == "mp" or getattr(arithmetic, "name", None) == "mp":
-        if precision is None:
-            precision = getattr(arithmetic, "precision", None) or L.DEFAULT_PRECISION
-        if isinstance(precision, bool) or not isinstance(precision, int) and not hasattr(precision, "__index__") \
-                or not 1 <= int(precision) <= L.MAX_PRECISION:
-            raise ValueError(f"precision: expected an integer 1 <= precision <= {L.MAX_PRECISION} "
-                             f"(significant digits), got {precision!r}")
-        if d > L.MAX_MP_D:
-            raise ValueError(f"arithmetic: mp is limited to d <= {L.MAX_MP_D} (pure-Python O(d^3) "
-                             f"arithmetic), got d = {d}; use float")
-        if not isinstance(arithmetic, str):
-            arithmetic = "mp"
-        return as_arithmetic(arithmetic, int(precision))
-    arith = as_arithmetic(arithmetic, precision)
+    if precision is not None and (isinstance(precision, bool) or not hasattr(precision, "__index__")
+                                  or not 1 <= int(precision) <= L.MAX_PRECISION):
+        raise ValueError(f"precision: expected an integer 1 <= precision <= {L.MAX_PRECISION} "
+                         f"(significant digits), got {precision!r}")
+    arith = as_arithmetic(arithmetic, None if precision is None else int(precision))
+    if arith.precision is not None and d > L.MAX_MP_D:
+        raise ValueError(f"arithmetic: mp is limited to d <= {L.MAX_MP_D} (pure-Python O(d^3) "
+                         f"arithmetic), got d = {d}; use float")
     if arith.exact and d > L.MAX_EXACT_D:
         raise ValueError(f"arithmetic: exact arithmetic is limited to d <= {L.MAX_EXACT_D} (rational entries "
                          f"grow fast with d), got d = {d}; use float or mp")

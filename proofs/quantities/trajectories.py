@@ -92,8 +92,17 @@ def _exact_eigen(S: sp.Matrix) -> list[tuple[sp.Rational, sp.Matrix]] | None:
             continue
         N = (S - root * sp.eye(S.shape[0])).nullspace()
         Nm = sp.Matrix.hstack(*N)
-        out.append((sp.nsimplify(root), Nm * (Nm.T * Nm).inv() * Nm.T))
+        out.append((_exact_number(root), Nm * (Nm.T * Nm).inv() * Nm.T))
     return out
+
+
+def _exact_number(x: Any) -> sp.Expr:
+    """An exact SymPy number as it is (``nsimplify`` would turn a long rational such as
+    242441/291600 into a product of irrational powers equal to it to 15 digits); floats read as
+    the rationals they are."""
+    x = sp.sympify(x)
+    return x if x.is_Rational or not x.is_Float and x.is_number and not x.atoms(sp.Float) else \
+        sp.nsimplify(x, rational=True)
 
 
 def _lambda_max_exact(S: sp.Matrix) -> sp.Expr:
@@ -267,7 +276,7 @@ class Path:
             alpha = q.value(m.u_star)
             beta = list(W.T * grad) if W.shape[1] else []
             Gamma = W.T * A * W if W.shape[1] else sp.zeros(0, 0)
-            return Path(sp.nsimplify(alpha), beta, Gamma)
+            return Path(_exact_number(alpha), beta, Gamma)
         A = np.asarray(q.A, dtype=float)
         us = np.asarray(m.u_star, dtype=float)
         W = np.asarray(m.w, dtype=float)
