@@ -131,7 +131,8 @@ def _join_dash_values(argv: Sequence[str], takes: set[str], flags: set[str]) -> 
 _OPTION_OF = {"d": "--d", "sigma2": "--sigma2", "m": "--m", "n_ft": "--n-ft", "scale": "--scale",
               "Sigma": "--Sigma", "theta0": "--theta0", "samples": "--samples", "seed": "--seed",
               "ns": "--n", "n": "--n", "task": "--task", "strategy": "--strategy",
-              "lambdas": "--lambda", "eta": "--lr", "steps": "--steps", "every": "--every"}
+              "lambdas": "--lambda", "eta": "--lr", "steps": "--steps", "every": "--every",
+              "arithmetic": "--arithmetic", "precision": "--precision"}
 
 
 def _silence_stdout() -> None:

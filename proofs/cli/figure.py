@@ -95,6 +95,9 @@ def run(args: argparse.Namespace) -> int:
     if args.trajectory:
         if args.frontier or checkpoints is not None or args.reuse:
             raise O.UsageError("--trajectory: not available with --frontier, --checkpoints or --reuse")
+        from proofs.figures.save import with_twin
+        for twin in with_twin(out)[1:]:  # every file the figure writes, checked before any work
+            files.check_output_path(str(twin), "--out", FIGURE_SUFFIXES)
         from proofs.figures.trajectory import make_trajectory_figure
         report = make_trajectory_figure(out, args.seed, args.quick, progress=not args.no_progress, closeness=closeness)
         F.note("wrote " + ", ".join(report["figure"] + ([str(closeness)] if closeness is not None else [])))

@@ -8,6 +8,7 @@ from fractions import Fraction
 from typing import Any
 
 from proofs.cli import options as O
+from proofs.quantities import limits as L
 from symbolic.numbers import read_real
 from proofs.cli.inputs import arithmetic_of, setting
 
@@ -19,9 +20,9 @@ MAX_LAMBDAS = 1000
 def parse_lambdas(text: str, option: str = "--lambda") -> list[Fraction | None]:
     """A comma-separated list of numbers >= 0 and ``inf`` (None): at least one, at most
     :data:`MAX_LAMBDAS`, each read exactly (``0.1`` is 1/10)."""
-    if len(text) > MAX_LAMBDAS * 40:
-        raise O.UsageError(f"{option}: expected at most {MAX_LAMBDAS} comma-separated values, "
-                           f"got {len(text)} characters")
+    if len(text) > MAX_LAMBDAS * (L.MAX_NUMBER_CHARS + 1):  # no value could be read: the list is not split
+        raise O.UsageError(f"{option}: expected at most {MAX_LAMBDAS} comma-separated values of at most "
+                           f"{L.MAX_NUMBER_CHARS} characters each, got {len(text)} characters")
     parts = text.split(",")
     if len(parts) > MAX_LAMBDAS:
         raise O.UsageError(f"{option}: expected at most {MAX_LAMBDAS} comma-separated values, got {len(parts)}")

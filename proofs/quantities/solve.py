@@ -226,10 +226,17 @@ def _concrete_minimum(spec: Any, setting: Any, label: str, why: str) -> Concrete
 
 
 def _numeric_minimum(spec: Any, setting: Any, label: str, why: str) -> NumericMinimum:
+    from symbolic.layout import NAMES, entries
+    from proofs.quantities import limits as L
     from proofs.quantities.numeric_optimum import numeric_optimum
     if setting.symbolic or not setting.arith.exact:
         raise ValueError("d: the numeric optimum minimises the exact loss at a concrete setting, d <= 10; "
                          "give d (or Sigma, theta0)")
+    count = len(entries([b for b in spec.train if b in NAMES], setting.d))
+    if count > L.MAX_NUMERIC_ENTRIES:
+        raise ValueError(f"d: the numeric optimum (BFGS from several starts) trains at most {L.MAX_NUMERIC_ENTRIES} "
+                         f"entries within its CPU budget; the spec trains {count} at d = {setting.d}: give a smaller "
+                         "d or train fewer blocks")
     opt = numeric_optimum(spec, setting)
     return NumericMinimum(spec, setting, label, opt, why)
 
