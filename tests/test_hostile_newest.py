@@ -209,3 +209,23 @@ def test_a_numeric_optimum_too_large_for_its_budget_is_refused_up_front(capsys, 
     one_line(err, "derive")
     assert "144" in err and "48" in err
     assert resource.getrusage(resource.RUSAGE_SELF).ru_utime - before < 5
+
+
+# ----------------------------------------------------------------------------- a billion steps
+
+@pytest.mark.parametrize("argv, fragment", [
+    (["--level", "0.5", "--lr", "1e-9"], "zero-shot crosses 0.5: at step 5856"),
+    (["--lr", "0.015873015935476"], "diverges: from step 8997"),
+], ids=["crossing", "divergence"])
+def test_crossings_and_divergence_over_a_billion_steps_in_bounded_memory(argv, fragment):
+    """The crossing search built one array over the whole bracket (7.45 GiB at --every 10^9) and the
+    divergence scan checked every step (58 s); both are now found by narrowing the bracket, here in a
+    process capped at 1 GB of address space. The crossing is ln((1/2 - 29/90) 9/7) / (2 ln(1 - 126e-9))
+    = 5,856,7xx steps: (c)'s zero-shot error 7/9 (1 - eta h)^(2t) + 29/90 at d = 5."""
+    code = ("import resource, sys; resource.setrlimit(resource.RLIMIT_AS, (2**30, 2**30));"
+            "from proofs.cli import main;"
+            f"sys.exit(main(['trajectory', '--strategy', 'value', '--steps', '1000000000', '--every', '1000000000', "
+            f"*{argv!r}]))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert fragment in done.stdout, done.stdout
