@@ -268,7 +268,7 @@ class Path:
     @staticmethod
     def of(q: Any, m: Modes) -> "Path":
         """The path of the quadratic error ``q`` (an :class:`symbolic.explicit.ExplicitQuadratic`)."""
-        if m.exact and q.arithmetic == "exact":
+        if m.exact and q.arith.exact:
             A = _sym(q.A)
             us = _sym(m.u_star.reshape(-1, 1))
             grad = 2 * (A * us - _sym(q.b.reshape(-1, 1)))
@@ -357,7 +357,7 @@ class Trajectory:
 
 
 def error_quadratics(spec: Any, *, n: Any, task: Any = None, env: dict, stage_start: Any = None,
-                     arithmetic: str = "exact") -> dict:
+                     arithmetic: Any = "exact") -> dict:
     """``{column: ExplicitQuadratic}``: the zero-shot error on theta_0, the n-shot errors on theta_0
     and -theta_0 (and on ``task``, a d x 1 MatrixSymbol bound in ``env['values']``), as quadratics
     in the spec's trained entries."""
@@ -420,7 +420,7 @@ def trajectory(strategy: Any, setting: Any, *, eta: Any, steps: int, every: int 
         raise ValueError("d: a trajectory is followed at a concrete setting; give d (or Sigma, theta0)")
     if setting.arith not in (EXACT, FLOAT64):
         raise ValueError(f"arithmetic: a trajectory's spectral data are exact or float64, not {setting.arith.label()}")
-    arithmetic = setting.arith.name
+    arithmetic = setting.arith
     n_ft = None if setting.n_ft == sp.oo else int(setting.n_ft)
     eta_v = sp.nsimplify(eta) if not isinstance(eta, sp.Basic) else eta
     if not (eta_v.is_real and eta_v.is_finite and eta_v > 0):
