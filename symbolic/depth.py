@@ -141,13 +141,21 @@ class _RingSum:
         from sympy.polys.domains import QQ
         from sympy.polys.rings import ring
         free = set().union(*[sp.sympify(c).free_symbols for v in self.terms.values() for c in v]) - {NU, n}
-        polynomial = all(sp.sympify(c).is_polynomial(*free, NU, n) for v in self.terms.values() for c in v)
+        exprs = [sp.sympify(c) for v in self.terms.values() for c in v]
+        rational = all(a.is_Rational for e in exprs for a in e.atoms(sp.Number)) and not any(
+            p.base.is_number and not p.exp.is_Integer for e in exprs for p in e.atoms(sp.Pow))
+        polynomial = rational and all(e.is_polynomial(*free, NU, n) for e in exprs)
         if polynomial:      # QQ[n, nu, parameters]: fastest
             gens = sorted(free | {NU, n}, key=sp.default_sort_key)
             R, *g = ring(gens, QQ)
-        else:               # coefficients rational in the parameters (e.g. 1/(d+4)): QQ(parameters)[n, nu]
+        elif rational:      # coefficients rational in the parameters (e.g. 1/(d+4)): QQ(parameters)[n, nu]
             gens = [n, NU]
             R, *g = ring(gens, QQ.frac_field(*sorted(free, key=sp.default_sort_key)) if free else QQ)
+        else:               # algebraic numbers (sqrt 2...): the domain SymPy constructs for them
+            from sympy.polys.rings import sring
+            gens = [n, NU]
+            R = sring(exprs, *gens, extension=True)[0]
+            g = list(R.gens)
         inu, i_n = gens.index(NU), gens.index(n)
         one_n = g[i_n] + 1
         conv: dict = {}
