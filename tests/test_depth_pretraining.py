@@ -96,3 +96,18 @@ def test_limits_L3_first_orders():
     r = pretrained_limit(3)
     assert sorted(r.gammas, key=float) == [sp.sqrt(3) - 2, sp.sqrt(3) - 2, 1 + sp.sqrt(3)]
     assert r.steps[-1][1] == 0    # the Lagrange condition holds exactly
+
+
+@pytest.mark.parametrize("L, order", [(2, 1), (3, 2)])
+def test_limit_terms_are_the_series_of_the_exact_loss(L, order):
+    """E_0 + E_1/m (+ E_2/m^2) from the derivation's nu-form equals the series in 1/m of the exact loss,
+    at a rational point (d = 2, sigma^2 = 1/4)."""
+    from symbolic.depth_pretraining import T, limit_terms
+    eps = sp.Symbol("eps", positive=True)
+    pt = [R(1, 3), R(-1, 2), R(2, 5)][:L]
+    loss = _at(isotropic_pretraining_loss(L, M), 2, M, R(1, 4)).subs(dict(zip(GAMMA, pt)))
+    ser = sp.series(loss.subs(M, 1 / eps), eps, 0, order + 1).removeO()
+    terms = limit_terms(L, order)
+    for k in range(order + 1):
+        got = terms[k].subs({DIM: 2, SIGMA_NOISE: R(1, 2)}).subs({T[l]: 1 + pt[l] for l in range(L)})
+        assert sp.simplify(got - ser.coeff(eps, k)) == 0
