@@ -4,7 +4,15 @@ Rule: numeric.testing's calibrated rule, |z| <= 4 with z = (exact - estimate) / 
 reference estimator numeric.depth.estimate_error_depth (50,000 prompts, fixed seeds) at random class
 parameters (tests/depth_settings.py: L = 2, 3 and d = 2, 3, general Sigma, v_0, v_x, v_y in the last
 layer). Measured by ``python bench/calibrate_depth.py --seeds 200 --samples 50000`` (CALIBRATION
-below, filled from that run): false-alarm rate and power against the exact value off by +-1%.
+below): false-alarm rate and power against the exact value off by +-1%, 5%, 10%.
+
+Measured (200 seeds per setting, 50,000 prompts, fresh seeds): false alarms 3/800 (0, 0, 3, 0 per setting;
+95% upper bound 0.97%); |z| > 2 in 2.5-5.0% of runs, |z| > 3 in 0-2.0% (the squared error is heavy-tailed at
+depth, so the standard error is itself noisy). Power: against +-1% essentially none (0-4/200: the relative
+standard error is 1.0-4.1%); against +-5%: 151/143, 81/78, 7/0, 162/187 of 200; against +-10%: 199/200,
+198/200, 39/2 (L = 3, d = 2, relative stderr 4.1%), 200/200. So this check catches gross errors (a swapped
+layer, a dropped residual) and is an independent route through the literal forward pass; the exact checks
+against the concrete engine (tests/test_depth_symbolic.py) are the ones that catch a 1% coefficient.
 """
 import numpy as np
 import pytest
@@ -15,7 +23,6 @@ from numeric.testing import DEFAULT_Z
 from symbolic.depth import class_error
 from symbolic.depth_float import compile_poly
 
-CALIBRATION = "see bench/calibrate_depth.py output in the module docstring"
 
 
 @pytest.mark.parametrize("i", range(len(SHAPES)))
