@@ -59,10 +59,13 @@ def compile_poly(p: Poly, xp: Any = np) -> Callable[[Mapping[str, Any]], Any]:
             specs.append(("F", [_atom_key(a) for a in f.word], f.left.obj.name, f.right.obj.name))
 
     def bind(scalars: Mapping[str, Any], d: int) -> Callable[[Mapping[str, Any]], Any]:
-        """The same with the scalar symbols fixed (numpy only): the coefficients are computed once and
-        the polynomial is a vectorised sum of products of the factors' values."""
-        args = [d if s == DIM else scalars[s.name] for s in syms]
-        coef = np.array([float(cf(*args)) for cf in coeff_fns])
+        """The same with scalar symbols fixed (numpy only): when ``scalars`` fixes every one the
+        coefficients are computed once; the polynomial is a vectorised sum of products of the
+        factors' values (other scalars are read from ``env`` at each call)."""
+        fixed = all(s == DIM or s.name in scalars for s in syms)
+        if fixed:
+            args = [d if s == DIM else scalars[s.name] for s in syms]
+            coef = np.array([float(cf(*args)) for cf in coeff_fns])
         width = max((len(i) for i, _ in rows), default=0)
         idx = np.full((len(rows), max(width, 1)), len(specs), dtype=np.int64)
         for r, (i, _) in enumerate(rows):
@@ -70,7 +73,12 @@ def compile_poly(p: Poly, xp: Any = np) -> Callable[[Mapping[str, Any]], Any]:
 
         def fast(env: Mapping[str, Any]) -> float:
             vals = np.append(np.asarray(_factor_values(env), dtype=float), 1.0)
-            return float(np.prod(vals[idx], axis=1) @ coef)
+            if fixed:
+                c = coef
+            else:       # scalars not fixed at bind time (e.g. trained values) are read from env
+                a_ = [d if s == DIM else scalars[s.name] if s.name in scalars else env[s.name] for s in syms]
+                c = np.array([float(cf(*a_)) for cf in coeff_fns])
+            return float(np.prod(vals[idx], axis=1) @ c)
         return fast
 
     def _factor_values(env: Mapping[str, Any]) -> list:

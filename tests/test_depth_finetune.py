@@ -96,3 +96,15 @@ def test_finetuned_finite_n_error_equals_monte_carlo():
     est = estimate_error_depth(layers, n=n, theta=env["theta_0"], Sigma=env["Sigma"], sigma2=0.25, samples=60_000,
                                seed=3)
     assert abs(exact - est.mean) <= 4 * est.stderr, (exact, est)
+
+
+def test_three_layers_last_layer_limits_are_the_one_layer_table():
+    """L = 3, last layer's values (c), from the pretrained m -> oo gamma's (sqrt3 - 2, sqrt3 - 2, 1 + sqrt3)."""
+    from symbolic.depth import depth_error_limit
+    from symbolic.convert import to_sympy
+    sub = dict(zip(GAMMAS, (sp.sqrt(3) - 2, sp.sqrt(3) - 2, 1 + sp.sqrt(3))))
+    c = finetune_value(3)
+    s2 = SIGMA_NOISE ** 2
+    for task in (THETA0, -THETA0):
+        lim = sp.factor(sp.radsimp(sp.together(_k(to_sympy(depth_error_limit(list(c.layers), task))).subs(sub))))
+        assert sp.simplify(lim - (s2 + K / (DIM + 4) ** 2)) == 0
