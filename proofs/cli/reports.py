@@ -67,7 +67,8 @@ class ParamsReport:
 class CurveReport:
     """``curve``: the strategy's ``label``, the ``task`` as shown (target, opposite or angle), the
     curve (``result``, a :class:`proofs.quantities.curves.CurveResult`) and the ``settings`` the
-    options gave (None for an infinite m or n_ft)."""
+    options gave (None for an infinite m or n_ft); the printers add the arithmetic the curve was
+    evaluated in."""
 
     label: str
     task: str

@@ -80,7 +80,7 @@ class JsonPrinter(Printer):
             "n": [int(n) for n in result.n],
             "error": [to_float(e) for e in result.error],
             "limit": to_float(result.limit),
-            "settings": report.settings,
+            "settings": {**report.settings, "arithmetic": "exact" if arith is None else arith.label()},
             "arithmetic": "exact" if arith is None else arith.name,
             "precision": None if arith is None else arith.precision,
             **({"digits": [arith.json(v) for v in result.values], "limit_digits": arith.json(result.limit_value)}

@@ -102,12 +102,13 @@ class TextPrinter(Printer):
 
     # ------------------------------------------------------------------------- curve
     def _print_CurveReport(self, report: Any) -> str:
-        result, settings, task = report.result, report.settings, report.task
+        result, task = report.result, report.task
+        arith = _arith(result)
+        settings = {**report.settings, "arithmetic": arith.label()}
         shown = ", ".join(f"{k}={inf_or(v)}" for k, v in settings.items())
         theta = {"target": "theta0", "opposite": "-theta0"}.get(task, f"theta0 rotated by {settings.get('task_angle')}")
         lines = [one_line(f"# strategy {report.label}, task {task} (theta = {theta}); {shown}"),
                  f"{'n':>6}  error"]
-        arith = _arith(result)
         if arith.precision is not None:  # mpmath: every digit asked for
             lines += [f"{int(n):>6}  {arith.text(v)}" for n, v in zip(result.n, result.values)]
             lines.append(f"{'limit':>6}  {arith.text(result.limit_value)}   (n -> infinity)")
