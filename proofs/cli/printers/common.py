@@ -19,7 +19,7 @@ from typing import Any, Sequence
 
 __all__ = ["dump_json", "finite", "to_float", "fmt_float", "overflowed", "expr_json", "expr_text",
            "expr_text_form", "matrix_json", "matrix_floats", "numeric_matrix_text", "grid", "use_unicode",
-           "inf_or", "one_line", "lambda_label", "level_float", "level_text", "exact_level", "compare_settings"]
+           "inf_or", "one_line", "level_float", "level_text", "exact_level", "compare_settings"]
 
 
 # ----------------------------------------------------------------------------- JSON
@@ -85,12 +85,6 @@ def fmt_float(x: Any) -> str:
     import sympy
     mantissa, _, exponent = sympy.sstr(sympy.N(exact, 10)).partition("e")
     return f"{float(mantissa):.10g}e{int(exponent):+d}" if exponent else sympy.sstr(sympy.N(exact, 10))
-
-
-def lambda_label(lam: Any) -> str:
-    """A frontier's weight as its rows name it: ``inf`` or its exact value."""
-    import sympy
-    return "inf" if lam == sympy.oo else sympy.sstr(lam)
 
 
 def level_float(x: Any) -> float | None:

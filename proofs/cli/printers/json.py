@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from proofs.cli.printers.base import Printer
-from proofs.cli.printers.common import (compare_settings, dump_json, exact_level, expr_json, lambda_label,
-                                        level_float, matrix_floats, matrix_json, overflowed, to_float)
+from proofs.cli.printers.common import (compare_settings, dump_json, exact_level, expr_json, level_float,
+                                        matrix_floats, matrix_json, overflowed, to_float)
 
 __all__ = ["JsonPrinter"]
 
@@ -187,7 +187,7 @@ class JsonPrinter(Printer):
         """Rows (``lambda`` or ``strategy``) with the three errors (floats; exact beside them in
         exact arithmetic), the columns as functions of ``lamda``, the checks and the settings."""
         import sympy as sp
-        from proofs.quantities.frontier import LAMBDA
+        from proofs.quantities.frontier import LAMBDA, lambda_label
         result, arith = report.frontier, report.arith
         cols = ("zero_shot", "few_shot_target", "few_shot_opposite")
         plain = {LAMBDA: sp.Symbol("lamda")}  # "lambda" is a Python keyword: sympify cannot read it

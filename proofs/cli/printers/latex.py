@@ -80,7 +80,7 @@ class LatexPrinter(Printer):
 
     def _print_NumericTrajectory(self, report: Any) -> str:
         """The recorded rows of the numeric path (no formula: it has none), said to be numeric."""
-        return "\n".join(["% NUMERIC gradient descent (no closed form): " + report.note,
+        return "\n".join(["% NUMERIC gradient descent (no closed form); " + report.note,
                           *_tabular(report.columns, report.rows)]) + "\n"
 
     # ------------------------------------------------------------------------- compare

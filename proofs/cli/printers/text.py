@@ -11,7 +11,7 @@ from typing import Any
 
 from proofs.cli.printers.base import Printer
 from proofs.cli.printers.common import (compare_settings, exact_level, expr_json, expr_text, expr_text_form,
-                                        fmt_float, grid, inf_or, lambda_label, level_float, level_text,
+                                        fmt_float, grid, inf_or, level_float, level_text,
                                         numeric_matrix_text, one_line, overflowed)
 
 __all__ = ["TextPrinter"]
@@ -211,6 +211,7 @@ class TextPrinter(Printer):
     # ------------------------------------------------------------------------- frontier
     def _print_FrontierReport(self, report: Any) -> str:
         from proofs.paper.notation import STRATEGY_LABELS
+        from proofs.quantities.frontier import lambda_label
         result, settings = report.frontier, report.settings
         shown = ", ".join(f"{k}={v}" for k, v in settings.items())
         n = "n->inf" if settings["n"] == "inf" else f"n={settings['n']}"
