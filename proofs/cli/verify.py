@@ -7,8 +7,9 @@ from typing import Any
 from proofs.cli import options as O
 
 FORMATS = ("text", "json")
-#: what run prints (``module.Class``), each in every format of FORMATS (tests/test_printers.py)
-PRINTS = ("proofs.cli.reports.VerifyReport",)
+#: what run prints (``module.Class``) and in which formats: the rows are objects of their own in
+#: JSON only (text lays them out as cells of the report's grid) (tests/test_printers.py)
+PRINTS = {"proofs.cli.reports.VerifyReport": FORMATS, "proofs.paper.verify.VerifyRow": ("json",)}
 #: = proofs.paper.verify.DEFAULT_SAMPLES, its calibrated size (a test keeps them equal; importing
 #: proofs.paper.verify here would load NumPy and SymPy at start-up)
 DEFAULT_SAMPLES = 1_000_000

@@ -1,19 +1,27 @@
-"""The command line's output formats: JSON schemas, markdown, LaTeX and text.
+"""The printers (proofs/cli/printers/): the command line's output formats, JSON schemas,
+markdown, LaTeX and text, and the dispatch that picks a printer's method by the result's type.
 
 The JSON schemas here are the ones documented in docs/cli.md; a change to either
 must change the other.
 """
 from __future__ import annotations
 
+import importlib
 import json
 import math
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import sympy as sp
 
-from proofs.cli import output as F
+from proofs import cli
+from proofs.cli.printers import PRINTERS, NoPrinter, Printer, printer, printer_class
+from proofs.cli.printers.common import dump_json, expr_json
+from proofs.cli.reports import ErrorReport, SummaryTable
+from proofs.paper.notation import TABLE_COLUMNS
+from symbolic.arithmetic import EXACT
 if str(Path(__file__).parent) not in sys.path:  # the fake backend lives beside this file
     sys.path.insert(0, str(Path(__file__).parent))
 from test_cli_fakes import RESULT_IDS, SYMBOLS, install, poster_table, run
@@ -52,13 +60,13 @@ def test_table_json_schema(capsys, fake):
     expected = {r.strategy: r for r in poster_table()}
     for row in data["rows"]:
         assert list(row) == ["strategy", "zero_shot", "few_shot_target", "few_shot_opposite"]
-        for column in F.TABLE_COLUMNS:
+        for column in TABLE_COLUMNS:
             assert same(parse_expr(row[column], data["symbols"]), getattr(expected[row["strategy"]], column))
 
 
 def test_table_json_round_trips_symbols_with_assumptions():
     d, sigma = sp.symbols("d sigma", positive=True)
-    text = F.expr_json(sigma**2 + 1 / (d + 4) ** 2)
+    text = expr_json(sigma**2 + 1 / (d + 4) ** 2)
     assert same(parse_expr(text, SYMBOLS), sigma**2 + 1 / (d + 4) ** 2)
 
 
@@ -89,7 +97,7 @@ def test_table_latex(capsys, fake):
 
 @pytest.mark.parametrize("unicode", [True, False])
 def test_table_text(unicode):
-    out = F.table_text(poster_table(), unicode=unicode)
+    out = printer("text", unicode=unicode).doprint(SummaryTable(poster_table()))
     labels = ["(a) pretrain", "(b) full", "(c) value", "(d) value-fewshot"]
     positions = [out.index(label) for label in labels]
     assert positions == sorted(positions)
@@ -168,12 +176,12 @@ def test_curve_text(capsys, fake):
 
 
 def test_non_finite_floats_are_null():
-    assert json.loads(F.dump_json({"limit": math.inf, "e": [1.0, math.nan]})) == {"limit": None, "e": [1.0, None]}
+    assert json.loads(dump_json({"limit": math.inf, "e": [1.0, math.nan]})) == {"limit": None, "e": [1.0, None]}
 
 
 def test_error_json_schema():
     value = sp.Rational(157, 100)
-    data = json.loads(F.error_json(value))
+    data = json.loads(printer("json").doprint(ErrorReport(value, 1, EXACT)))
     assert data == {"error": 1.57, "exact": "157/100", "arithmetic": "exact", "precision": None}
     assert sp.sympify(data["exact"]) == value
 
@@ -198,3 +206,109 @@ def test_prove_json_schema(capsys, fake):
         assert list(row) == ["id", "title", "holds", "seconds", "checks"]
         assert row["holds"] is True and row["seconds"] >= 0
     assert data["seconds"] >= sum(r["seconds"] for r in data["results"]) - 1e-6
+
+
+# ----------------------------------------------------------------------------- dispatch
+
+def commands_with_formats() -> list[str]:
+    return [name for name in cli.SUBCOMMANDS if hasattr(cli.subcommand_module(name), "FORMATS")]
+
+
+def printed(name: str) -> dict[str, tuple[str, ...]]:
+    """A command's PRINTS as {``module.Class``: formats} (a tuple means every format it offers)."""
+    module = cli.subcommand_module(name)
+    prints = module.PRINTS
+    return dict(prints) if isinstance(prints, dict) else {path: tuple(module.FORMATS) for path in prints}
+
+
+def resolve(path: str) -> type:
+    module, _, cls = path.rpartition(".")
+    return getattr(importlib.import_module(module), cls)
+
+
+def test_every_command_with_a_format_says_what_it_prints():
+    names = commands_with_formats()
+    assert set(names) >= {"prove", "table", "params", "curve", "error", "verify", "derive", "frontier",
+                          "trajectory", "compare"}
+    for name in names:
+        module = cli.subcommand_module(name)
+        assert hasattr(module, "PRINTS"), f"{name}: FORMATS without PRINTS"
+        assert set(module.FORMATS) <= set(PRINTERS), f"{name}: a format with no printer"
+        for path, formats in printed(name).items():
+            assert set(formats) <= set(module.FORMATS), (name, path, formats)
+
+
+@pytest.mark.parametrize("name", ["prove", "table", "params", "curve", "error", "verify", "derive", "frontier",
+                                  "trajectory", "compare"])
+def test_every_printed_type_has_a_method_in_every_printer_its_command_offers(name):
+    """The method table: for each type a command prints and each of its formats, the printer of that
+    format has a method for the type (found along its MRO, as the dispatch finds it)."""
+    for path, formats in printed(name).items():
+        kind = resolve(path)
+        for fmt in formats:
+            assert printer_class(fmt).handles(kind), f"{name}: the {fmt} printer has no method for {path}"
+
+
+def test_no_printer_method_is_unused():
+    """Every method of every printer prints a type some command declares in that format: no dead
+    method, and no type a command prints without saying so."""
+    declared = {(fmt, path.rpartition(".")[2]) for name in commands_with_formats()
+                for path, formats in printed(name).items() for fmt in formats}
+    defined = {(fmt, kind) for fmt in PRINTERS for kind in printer_class(fmt).printed_types()}
+    assert defined == declared, {"methods no command uses": sorted(defined - declared),
+                                 "declared without a method": sorted(declared - defined)}
+
+
+@pytest.mark.parametrize("fmt", sorted(PRINTERS))
+def test_an_unknown_type_raises_a_clear_error(fmt):
+    class Unprintable:
+        pass
+    with pytest.raises(NoPrinter, match=rf"the {fmt} printer has no method for Unprintable \(it prints .*\)"):
+        printer(fmt).doprint(Unprintable())
+    assert issubclass(NoPrinter, TypeError)
+
+
+def test_derive_refuses_latex_for_an_answer_without_a_latex_method():
+    """derive prints a minimiser at one setting in text and JSON only; LaTeX has no method for it."""
+    from proofs.quantities.solve import ConcreteMinimum, NumericMinimum
+    for kind in (ConcreteMinimum, NumericMinimum):
+        assert not printer_class("latex").handles(kind)
+        assert printer_class("text").handles(kind) and printer_class("json").handles(kind)
+
+
+def test_dispatch_walks_the_mro():
+    """A subclass prints as its parent unless the printer has a method for the subclass itself."""
+    from test_cli_fakes import poster_table
+
+    class Extended(SummaryTable):
+        pass
+
+    class Shouting(printer_class("markdown")):
+        def _print_Extended(self, table):
+            return "EXTENDED\n"
+    table = Extended(poster_table())
+    assert printer("markdown").doprint(table) == printer("markdown").doprint(SummaryTable(poster_table()))
+    assert Shouting().doprint(table) == "EXTENDED\n"
+    assert Shouting().doprint(SummaryTable(poster_table())).startswith("| Strategy")
+
+
+def test_a_dataclass_of_the_same_name_prints_as_the_real_type():
+    """Dispatch is by class name along the MRO, so a stand-in with the real type's name (the fake
+    backend's objects) prints by the same method."""
+    @dataclass
+    class StandIn:
+        value: object
+        n: int
+        arith: object
+    StandIn.__name__ = "ErrorReport"
+    value = sp.Rational(157, 100)
+    assert printer("json").doprint(StandIn(value, 1, EXACT)) == printer("json").doprint(ErrorReport(value, 1, EXACT))
+
+
+def test_settings_and_formats_are_checked():
+    with pytest.raises(TypeError, match="unknown setting"):
+        printer("text", colour=True)
+    with pytest.raises(ValueError, match="format: expected one of text, json, latex, markdown"):
+        printer("yaml")
+    assert printer("text", unicode=False).unicode is False
+    assert isinstance(printer("json"), Printer) and printer("text").streams and not printer("json").streams
