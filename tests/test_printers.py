@@ -312,3 +312,55 @@ def test_settings_and_formats_are_checked():
         printer("yaml")
     assert printer("text", unicode=False).unicode is False
     assert isinstance(printer("json"), Printer) and printer("text").streams and not printer("json").streams
+
+
+# ----------------------------------------------------------------------------- one way to print one thing
+
+def test_a_list_of_free_parameters_is_parted_by_semicolons(capsys, fake):
+    """An item may hold commas (``V[0:d+1, :]``), so items are parted by ``; `` (params as derive)."""
+    status, out, _ = run(capsys, "params", "--strategy", "full")
+    assert status == 0 and "\nfree: V[0, :]; Q[:, d+1]\n" in out
+    status, out, _ = run(capsys, "params", "--strategy", "full", "--format", "latex")
+    assert status == 0 and "\n% free: V[0, :]; Q[:, d+1]\n" in out
+
+
+@pytest.mark.parametrize("unicode", [True, False])
+def test_derive_prints_a_concrete_minimiser_as_params_does(unicode):
+    """The exact minimiser at one setting: derive's V and Q are params' V and Q, character for character."""
+    from proofs import api
+    from proofs.cli.files import load_spec
+    from proofs.cli.printers.common import expr_text
+    from proofs.cli.reports import DeriveReport, ParamsReport
+    spec = load_spec(str(Path(__file__).parent.parent / "docs/examples/specs/query-xx-limit.json"))
+    answer = api.solve(spec, d=2, sigma2=sp.Rational(1, 10))
+    text = printer("text", unicode=unicode)
+    derived = text.doprint(DeriveReport(answer, errors=answer.errors()))
+    params = answer.parameters()
+    shown = text.doprint(ParamsReport(answer.label, params))
+    for M in (params.V, params.Q):
+        block = expr_text(M, unicode)
+        assert "\n" + block + "\n" in derived and "\n" + block + "\n" in shown
+        assert ("⎡" in block) == unicode
+
+
+def test_trajectory_numeric_prints_latex(capsys):
+    """--numeric --format latex: a tabular of the rows, said to be numeric (it printed text)."""
+    status, out, _ = run(capsys, "trajectory", "--strategy", "full", "--numeric", "--lr", "0.01", "--steps", "20",
+                         "--every", "10", "--d", "2", "--format", "latex")
+    lines = out.splitlines()
+    assert status == 0 and lines[0].startswith("% NUMERIC gradient descent (no closed form)")
+    assert lines[1] == r"\begin{tabular}{rrrr}" and lines[-1] == r"\end{tabular}"
+    assert [line.split(" & ")[0] for line in lines[3:-1]] == ["0", "10", "20"]
+    assert not any(line.startswith("#") for line in lines)
+
+
+@pytest.mark.parametrize("fmt, writes", [("text", len(RESULT_IDS) + 1), ("json", 1)])
+def test_prove_streams_text_and_writes_json_once(capsys, fake, monkeypatch, fmt, writes):
+    """Text is a log (each result as it is checked, then the summary); JSON is one document."""
+    from proofs.cli import output
+    calls: list[str] = []
+    monkeypatch.setattr(output, "write", calls.append)
+    assert cli.main(["prove", "--format", fmt]) == 0
+    assert len(calls) == writes
+    if fmt == "text":
+        assert [c.split()[1] for c in calls[:-1]] == RESULT_IDS and calls[-1].startswith("9 of 9 results hold")
