@@ -198,8 +198,10 @@ class Fake:
 
     def latex_document(self) -> str:
         self._record("latex_document")
-        from proofs.cli import output as F
-        return F.latex_document(F.table_latex(poster_table()))
+        from proofs.cli.printers import printer
+        from proofs.cli.reports import SummaryTable
+        from test_latex_compile import standalone
+        return standalone(printer("latex").doprint(SummaryTable(poster_table())))
 
     def verify(self, samples: int, seed: int) -> list[Any]:
         self._record("verify", samples, seed)
