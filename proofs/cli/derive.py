@@ -72,6 +72,10 @@ def run(args: argparse.Namespace) -> int:
         raise O.Unavailable(f"--spec: no closed form: {exc}") from None
     if isinstance(answer, NumericMinimum):
         return run_numeric(args, answer)
+    from proofs.quantities.lowrank import RankMinimum
+    if isinstance(answer, RankMinimum):   # a constraining rank (LoRA): printed by proofs.cli.rank_output
+        from proofs.cli import rank_output
+        return rank_output.derive(args, answer)
     if not isinstance(answer, ClosedForm):
         return run_concrete(args, answer)
     from proofs.cli import output as F
