@@ -84,6 +84,10 @@ def run(args: argparse.Namespace) -> int:
             raise O.UsageError("--format: latex is for closed forms; use text or json with --numeric")
         write(printer(args.format).doprint(DeriveReport(answer, **files)))
         return _numeric_status(answer.optimum)
+    from proofs.quantities.lowrank import RankMinimum
+    if isinstance(answer, RankMinimum):   # a constraining rank (LoRA): printed by proofs.cli.rank_output
+        from proofs.cli import rank_output
+        return rank_output.derive(args, answer)
     if not isinstance(answer, ClosedForm):  # the concrete minimiser: at this setting only
         if args.format == "latex":
             raise O.UsageError("--format: latex is for closed forms at symbolic d; use text or json with --d")

@@ -47,6 +47,23 @@ def parse_n(text: str, option: str = "--n") -> int | None:
     return O.parse_count(text, option, allow_inf=True, minimum=0)
 
 
+def parse_ranks(text: str, option: str = "--rank") -> list[int]:
+    """``--rank``: comma-separated integers >= 1 (at most 64; each held to the block's size once d
+    is known)."""
+    parts = text.split(",")
+    if len(parts) > 64:
+        raise O.UsageError(f"{option}: expected at most 64 comma-separated ranks, got {len(parts)}")
+    return [O.parse_count(p.strip(), option, minimum=1, maximum=10**6) for p in parts]  # type: ignore[misc]
+
+
+def parse_block(text: str, option: str = "--block") -> str:
+    """``--block``: the ranked block, ``Q`` or ``Qxx`` (any case)."""
+    key = {"q": "Q", "qxx": "Qxx"}.get(text.strip().lower())
+    if key is None:
+        raise O.UsageError(f"{option}: expected Q or Qxx, got {O._show(text)}")
+    return key
+
+
 def register(subparsers: Any) -> argparse.ArgumentParser:
     """Add ``frontier`` and its options to ``subparsers``."""
     sub = O.add_subcommand(
@@ -79,6 +96,12 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
                      help="JSON file with the d x d covariance of x (default: identity)")
     sub.add_argument("--theta0", metavar="FILE", default=None, type=O.argtype(O.parse_file_name, "--theta0"),
                      help="JSON file with the target task theta0, d numbers (default: e_1)")
+    sub.add_argument("--rank", metavar="LIST", dest="ranks", type=O.argtype(parse_ranks, "--rank"), default=None,
+                     help="a curve per rank: --block trained by its best rank-r update (LoRA) on the same mixed loss, "
+                          "for each r of the comma-separated list (1 <= r <= the block's size; the size is full "
+                          "fine-tuning of the block); in place of value fine-tuning")
+    sub.add_argument("--block", metavar="{Q,Qxx}", default="Q", type=O.argtype(parse_block, "--block"),
+                     help="with --rank: the ranked block, Q (Q[:, :d+1], r <= d+1) or Qxx (r <= d) (default: Q)")
     O.arithmetic_options(sub)
     O.format_option(sub, FORMATS)
     return sub
@@ -96,6 +119,11 @@ def run(args: argparse.Namespace) -> int:
     assert d is not None
     arith = arithmetic_of(args, d)
     lams = [sp.oo if x is None else O.exact(x) for x in args.lambdas]
+    if args.ranks is not None:   # a curve per rank (LoRA): printed by proofs.cli.rank_output
+        from proofs.cli import rank_output
+        return rank_output.frontier(args, lams, d, Sigma, theta0, arith)
+    if O.given(args, "--block"):
+        raise O.UsageError("--block: goes with --rank (the ranked block)")
     result = api.frontier(lams, n_ft=args.n_ft, n=args.n, d=d, sigma2=O.exact(args.sigma2), m=args.m,
                           Sigma=Sigma, theta0=theta0, arithmetic=arith.name, precision=arith.precision)
     warn(result)

@@ -57,8 +57,11 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
                     "the zero-shot error on theta0 and the n-shot errors on theta0 and -theta0 (and on --task),\n"
                     "exact where the Hessian's eigenvalues are rational. (d) runs in two stages (docs/cli.md).\n"
                     "Stable for 0 < eta < 2/lambda_max(H); outside, the run is reported up to the step at which\n"
-                    "an error exceeds 10^6 times its largest value at step 0.",
-        example="  icl-finetune trajectory --strategy value --lr 0.005 --steps 1000 --every 100",
+                    "an error exceeds 10^6 times its largest value at step 0. A spec whose block carries a rank\n"
+                    "(LoRA) follows gradient descent on the factors B, A (B = 0, A random), reduced to scalars\n"
+                    "where it can be, and ends against the rank-r optimum.",
+        example="  icl-finetune trajectory --strategy value --lr 0.005 --steps 1000 --every 100\n"
+                "  icl-finetune trajectory --spec lora.json --lr 0.05 --steps 2000 --every 200   (a rank: LoRA's path)",
         run=run)
     which = sub.add_mutually_exclusive_group(required=True)
     which.add_argument("--strategy", metavar="S", type=O.argtype(O.parse_strategy, "--strategy"),
@@ -97,6 +100,8 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
                      help="JSON file with the d x d covariance of x (default: identity)")
     sub.add_argument("--theta0", metavar="FILE", default=None, type=O.argtype(O.parse_file_name, "--theta0"),
                      help="JSON file with the target task theta0, d numbers (default: e_1)")
+    sub.add_argument("--seed", metavar="S", type=O.argtype(O.parse_seed, "--seed"), default=0,
+                     help="a spec with a rank (LoRA): the seed of A's random start (B starts at 0; default: 0)")
     sub.add_argument("--arithmetic", default="auto", metavar="{auto,exact,float}", dest="traj_arithmetic",
                      type=O.argtype(lambda t, o: O.choice(o, ARITHMETIC)(t), "--arithmetic"),
                      help=f"exact spectral data (rational eigenvalues) or float64; auto: exact up to "
@@ -124,6 +129,9 @@ def run(args: argparse.Namespace) -> int:
     rows = (args.steps // every + 1)
     if rows > L.MAX_ROWS:
         raise O.UsageError(f"--every: expected at most {L.MAX_ROWS} recorded rows (--steps/--every + 1), got {rows}")
+    if hasattr(which, "train") and which.constraining_ranks(d):   # a constraining rank: LoRA's path
+        from proofs.cli import rank_output
+        return rank_output.trajectory(args, which, label, d, Sigma, theta0, every)
     task = None
     if args.task:
         from proofs.cli.files import load_theta0

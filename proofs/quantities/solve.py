@@ -15,6 +15,11 @@ the question is answered there, in this order:
    caller asks for it (``numeric=True``): a numerically found local minimiser of the exact
    loss (:mod:`proofs.quantities.numeric_optimum`), labelled so.
 
+A spec whose rank constrains its block (LoRA: Q_xx or Q below full rank) takes the rank route
+first (:mod:`proofs.quantities.lowrank`: closed form where :mod:`symbolic.lowrank` applies, else
+the rank-r optimum at the setting); a rank that does not constrain at the setting's d (full
+rank) is dropped and the question answered as full fine-tuning.
+
 Otherwise it refuses with the reason (:class:`symbolic.quadratic.NotClosedForm` or
 :class:`symbolic.quadratic.NotQuadratic`, saying what to give).
 
@@ -190,6 +195,11 @@ def solve(question: Any, setting: Any, *, numeric: bool = False) -> Solution:
     from proofs.quantities.setting import derived, resolve
     q = resolve(question)
     label = getattr(q, "name", q)
+    if getattr(q, "ranks", ()):
+        from proofs.quantities.lowrank import constrained, rank_minimum
+        if constrained(q, setting):
+            return rank_minimum(q, setting, label)
+        q = q.without_ranks()   # full rank at this d: today's question, exactly
     try:
         s, extra = derived(q, setting.m, setting.n_ft)
         return ClosedForm(q, setting, label, s, extra)
