@@ -52,15 +52,16 @@ _LATEX = {"v0": "v_0", "vx": "v_x", "vy": "v_y", "Q00": "Q_{00}", "q0x": "Q_{0x}
 _BLOCK_OF = {v: k for k, v in UNKNOWNS.items()}
 
 
-def loss_poly(blocks: Blocks, terms: tuple[Term, ...]) -> Poly:
-    """``sum_k w_k E(V, Q, n_k; task_k)`` as an engine polynomial (``n = oo``: the limit)."""
+def loss_poly(blocks: Blocks, terms: tuple[Term, ...], normalise: bool = True) -> Poly:
+    """``sum_k w_k E(V, Q, n_k; task_k)`` as an engine polynomial (``n = oo``: the limit);
+    ``normalise=False``: a family's coefficients unreduced (see :func:`task_family_error`)."""
     total = Poly()
     for t in terms:
         n = N if t.n == sp.oo else t.n
         if t.task.is_fixed:
             p = expected_error(blocks, t.task.mean, n)
         else:
-            p = task_family_error(blocks, t.task.mean, t.task.cov, n)
+            p = task_family_error(blocks, t.task.mean, t.task.cov, n, normalise=normalise)
         if t.n == sp.oo:
             p = limit_poly(p, N)
         total = total + p * t.weight

@@ -78,7 +78,7 @@ def _check_n(n: sp.Expr | int) -> sp.Expr:
 
 
 def task_family_error(blocks: Blocks | None, mean: sp.Basic | None, cov: sp.Basic,
-                      n: sp.Expr | int = N) -> Poly:
+                      n: sp.Expr | int = N, *, normalise: bool = True) -> Poly:
     """``E_{theta ~ N(mu, Omega)} E(V, Q, n; theta)``: the n-shot error averaged over a
     Gaussian family of tasks.
 
@@ -86,6 +86,9 @@ def task_family_error(blocks: Blocks | None, mean: sp.Basic | None, cov: sp.Basi
     for mu = 0); ``cov`` is Omega: a scalar c (meaning ``c I_d``, c >= 0) or a symmetric d x d
     MatrixSymbol.  The task is written ``theta = mu + xi`` with ``xi ~ N(0, Omega)``, one more
     Gaussian vector for the engine (``xi = sqrt(c) g``, ``g ~ N(0, I_d)``, when Omega = c I).
+    ``normalise=False`` leaves each coefficient as the engine builds it (equal, unreduced),
+    for callers that only differentiate it or test it for 0: reducing coefficients that carry
+    a perturbation's symbols is most of the cost.
     """
     blocks = symbolic_blocks() if blocks is None else blocks
     legs: list = []
@@ -105,6 +108,8 @@ def task_family_error(blocks: Blocks | None, mean: sp.Basic | None, cov: sp.Basi
     if not legs:
         raise ValueError("task family: the mean is 0 and the covariance is 0 (no task)")
     p = _expected_error_raw(blocks, tuple(legs), sp.S.One, _check_n(n))
+    if not normalise:
+        return expect_gaussian(p, "xi", cov_word)
     # one normalisation at the end, by cancel (several times faster than together(expand())
     # on these coefficients, which carry the family's scale)
     return Poly({k: c for k, c in ((k, sp.cancel(c)) for k, c in

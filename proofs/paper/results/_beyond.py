@@ -157,9 +157,11 @@ def first_order_coefficient(blocks, terms, along: tuple[str, ...]):
     (the spec's terms; n = oo the limit) and a generic direction delta in the blocks ``along``:
     an engine polynomial, identically 0 exactly when ``blocks`` satisfies the first-order
     conditions of L in those blocks (for a convex quadratic: when it is a minimiser)."""
-    from symbolic.calculus import taylor
+    from symbolic.calculus import first_order
     from symbolic.general import loss_poly
-    return taylor(lambda bb: loss_poly(bb, terms), blocks, direction(along), order=1)[1]
+    # d/dt at t = 0 of the unreduced loss (a family's coefficients are not reduced: the zero
+    # test of ``vanishes`` works in the field of fractions, where reducing them first is wasted)
+    return first_order(lambda bb: loss_poly(bb, terms, normalise=False), blocks, direction(along))
 
 
 def first_order_line(what: str, blocks, terms, along: tuple[str, ...]) -> "Line":
