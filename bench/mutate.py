@@ -116,7 +116,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     _m("G1", G, "total = total + p * t.weight", "total = total + p * t.weight ** 2", "loss weights squared",
        SYM, BEYOND_IDS),
     _m("G2", G, "total = total + p * t.weight", "total = total + p", "loss weights dropped", SYM, BEYOND_IDS),
-    _m("G3", G, "p = task_family_error(blocks, t.task.mean, t.task.cov, n)", "p = expected_error(blocks, t.task.mean, n)",
+    _m("G3", G, "p = task_family_error(blocks, t.task.mean, t.task.cov, t.n, normalise=normalise)", "p = expected_error(blocks, t.task.mean, t.n)",
        "a family's covariance ignored (its mean taken as the task)", SYM, BEYOND_IDS),
     _m("G4", G, "out.extend((s(c) * c2, tuple(w) + tuple(w2), a2) for c2, w2, a2 in values[a])",
        "out.extend((s(c) * c2, tuple(w2) + tuple(w), a2) for c2, w2, a2 in values[a])",

@@ -114,6 +114,30 @@ def poster_env() -> dict:
             "sigma": sp.sqrt(POSTER_SETTING["sigma2"]), "d": sp.Integer(d)}
 
 
+def rational_limit_at(e: Any, x: sp.Symbol, at: Any) -> sp.Expr:
+    """``lim e`` as ``x -> 0+`` (``at = 0``) or ``x -> oo`` (``at = oo``) of a rational function of
+    ``x``, exactly, by the lowest / leading coefficients in ``x`` of its numerator and denominator
+    (:func:`symbolic.convert.rational_limit`, in QQ(gens): no series, no gcd); ``sympy.limit``
+    where ``e`` is not such a rational function.  The limit is not simplified."""
+    from symbolic.convert import rational_limit
+    e = sp.sympify(e)
+    if x not in e.free_symbols:
+        return e
+    if at not in (0, sp.oo):
+        raise ValueError(f"at: expected 0 or oo, got {at}")
+    try:
+        if at == 0:
+            mu = sp.Dummy("mu", positive=True)
+            fast = rational_limit(e.xreplace({x: 1 / mu}), mu)
+        else:
+            fast = rational_limit(e, x)
+    except ValueError:  # it diverges: sympy.limit says how
+        fast = None
+    if fast is not None:
+        return fast
+    return sp.limit(sp.cancel(sp.together(e)), x, at)
+
+
 def sign_on_positive_axis(f: sp.Expr, x: sp.Symbol) -> int | None:
     """+1 / -1 if the rational function ``f`` of ``x`` keeps that sign on x > 0 (no root of its
     numerator or denominator there, by Sturm's count), else None.  Exact."""
@@ -157,11 +181,25 @@ def first_order_coefficient(blocks, terms, along: tuple[str, ...]):
     (the spec's terms; n = oo the limit) and a generic direction delta in the blocks ``along``:
     an engine polynomial, identically 0 exactly when ``blocks`` satisfies the first-order
     conditions of L in those blocks (for a convex quadratic: when it is a minimiser)."""
+    from dataclasses import replace
     from symbolic.calculus import first_order
+    from symbolic.forms import Poly
     from symbolic.general import loss_poly
-    # d/dt at t = 0 of the unreduced loss (a family's coefficients are not reduced: the zero
-    # test of ``vanishes`` works in the field of fractions, where reducing them first is wasted)
-    return first_order(lambda bb: loss_poly(bb, terms, normalise=False), blocks, direction(along))
+    from symbolic.objective import N
+    from symbolic.strategy import limit_poly
+    # d/dt at t = 0 of the unreduced loss (the zero test of ``vanishes`` works in the field of
+    # fractions, where reducing the coefficients first is wasted); an n -> oo term is
+    # differentiated at symbolic n, then taken to the limit: each coefficient of the loss is a
+    # polynomial in t whose coefficients converge as n -> oo, so the limit of the t-coefficient
+    # is the t-coefficient of the limit (limit_poly raises if one diverged)
+    delta, total = direction(along), Poly()
+    for term in terms:
+        if term.n == sp.oo:
+            finite = (replace(term, n=N),)
+            total = total + limit_poly(first_order(lambda bb: loss_poly(bb, finite, normalise=False), blocks, delta), N)
+        else:
+            total = total + first_order(lambda bb: loss_poly(bb, (term,), normalise=False), blocks, delta)
+    return total
 
 
 def first_order_line(what: str, blocks, terms, along: tuple[str, ...]) -> "Line":
