@@ -308,10 +308,28 @@ def _latex_name(name: str) -> str:
 
 
 def tidy(e: sp.Expr) -> sp.Expr:
-    """Collect an error formula by its matrix scalars and sigma, each coefficient factored."""
+    """Collect an error formula by its matrix scalars and sigma, each coefficient factored.
+
+    The keys are the traces and bilinear forms (in ``srepr`` order), then sigma; each term of
+    the expanded formula goes to the first key it holds, under that key's power, the terms
+    with none under 1, and each group's coefficient is factored: what ``sympy.collect(e, keys,
+    func=sympy.factor)`` returns, term for term, without its pattern matching (most of its cost)."""
     e = sp.expand(e)
     keys = sorted(e.atoms(sp.Trace, Bilinear), key=sp.srepr) + [s for s in e.free_symbols if s.name == "sigma"]
-    return sp.collect(e, keys, func=sp.factor)
+    rank = {k: i for i, k in enumerate(keys)}
+    groups: dict = {}
+    for term in sp.Add.make_args(e):
+        factors = sp.Mul.make_args(term)
+        best, best_rank = None, len(keys)
+        for i, f in enumerate(factors):
+            r = rank.get(f.as_base_exp()[0])
+            if r is not None and r < best_rank:
+                best, best_rank = i, r
+        if best is None:
+            groups.setdefault(sp.S.One, []).append(term)
+        else:
+            groups.setdefault(factors[best], []).append(sp.Mul(*(factors[:best] + factors[best + 1:])))
+    return sp.Add(*[k * sp.factor(sp.Add(*rest)) for k, rest in groups.items()])
 
 
 def _checked_values(values: dict | None, d: int) -> dict:

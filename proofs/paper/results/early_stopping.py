@@ -53,16 +53,12 @@ def path_columns() -> dict:
     from symbolic import THETA0, expected_error
     from symbolic.convert import to_sympy
     from symbolic.evaluate import evaluate
-    from symbolic.objective import N
-    from symbolic.strategy import limit_poly
     b = segment_blocks()
     env = poster_env()
     out = {"zero_shot": sp.expand(evaluate(to_sympy(expected_error(b, THETA0, 0)), env))}
     for name, n, task in COLS:
         t = THETA0 if task == "target" else -THETA0
-        p = expected_error(b, t, N) if n is None else expected_error(b, t, n)
-        if n is None:
-            p = limit_poly(p, N)
+        p = expected_error(b, t, sp.oo if n is None else n)   # oo: the limit n -> oo
         out[name] = sp.expand(evaluate(to_sympy(p), env))
     return out
 
