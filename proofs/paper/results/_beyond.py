@@ -117,8 +117,9 @@ def poster_env() -> dict:
 def rational_limit_at(e: Any, x: sp.Symbol, at: Any) -> sp.Expr:
     """``lim e`` as ``x -> 0+`` (``at = 0``) or ``x -> oo`` (``at = oo``) of a rational function of
     ``x``, exactly, by the lowest / leading coefficients in ``x`` of its numerator and denominator
-    (:func:`symbolic.convert.rational_limit`, in QQ(gens): no series, no gcd); ``sympy.limit``
-    where ``e`` is not such a rational function.  The limit is not simplified."""
+    (:func:`symbolic.convert.rational_limit`, in QQ(gens): no series), factored as
+    :func:`symbolic.strategy.limit_n` factors its limits; ``sympy.limit`` where ``e`` is not such
+    a rational function."""
     from symbolic.convert import rational_limit
     e = sp.sympify(e)
     if x not in e.free_symbols:
@@ -134,19 +135,24 @@ def rational_limit_at(e: Any, x: sp.Symbol, at: Any) -> sp.Expr:
     except ValueError:  # it diverges: sympy.limit says how
         fast = None
     if fast is not None:
-        return fast
+        return sp.factor(fast)
     return sp.limit(sp.cancel(sp.together(e)), x, at)
 
 
-def sign_on_positive_axis(f: sp.Expr, x: sp.Symbol) -> int | None:
-    """+1 / -1 if the rational function ``f`` of ``x`` keeps that sign on x > 0 (no root of its
-    numerator or denominator there, by Sturm's count), else None.  Exact."""
+def derivative_sign_on_positive_axis(f: sp.Expr, x: sp.Symbol) -> int | None:
+    """+1 / -1 if ``df/dx`` keeps that sign on x > 0, else None, for ``f = P/Q`` rational in
+    ``x``: ``df/dx = (P'Q - PQ')/Q^2`` on the polynomials (no differentiation of the expression),
+    with no root of ``P'Q - PQ'`` nor of Q on x > 0 by Sturm's count, the sign read at x = 1.
+    Exact; the numerator is not reduced, so a root that would cancel still counts (None)."""
     num, den = sp.fraction(sp.cancel(sp.together(f)))
-    for p in (num, den):
-        P = sp.Poly(p, x)
-        if P.degree() > 0 and P.count_roots(0, None) - (1 if P.eval(0) == 0 else 0) > 0:
+    P, Q = sp.Poly(num, x), sp.Poly(den, x)
+    D = P.diff(x) * Q - P * Q.diff(x)
+    for p in (D, Q):
+        if p.degree() > 0 and p.count_roots(0, None) - (1 if p.eval(0) == 0 else 0) > 0:
             return None
-    at1 = f.subs(x, 1)
+    if D.is_zero:
+        return None
+    at1 = D.eval(1)
     return 1 if at1 > 0 else -1 if at1 < 0 else None
 
 

@@ -37,7 +37,7 @@ from symbolic.words import DIM
 
 from proofs.paper.result import Derivation, Line, Result, TestError, lazy
 from proofs.paper.results._beyond import (LAMBDA, N_FT_EXAMPLE, error_at, fewshot_only_spec, poster_env,
-                                    rational_limit_at, sign_on_positive_axis, tradeoff_spec)
+                                    derivative_sign_on_positive_axis, rational_limit_at, tradeoff_spec)
 from proofs.paper.results._common import PRETRAINED, SETTING, T0ST0, equality_line, same, show, sigma
 from proofs.quantities.derivations import strategy
 
@@ -179,7 +179,7 @@ class TradeoffValue(Result):
             signs = {}
             for key, task, n in (("zero-shot on theta_0", THETA0, 0), (f"{n_ft}-shot on theta_0", THETA0, n_ft),
                                  ("n -> oo on theta_0", THETA0, sp.oo), ("n -> oo on -theta_0", -THETA0, sp.oo)):
-                signs[key] = sign_on_positive_axis(sp.diff(_error_at_setting(f, task, n, env), LAMBDA), LAMBDA)
+                signs[key] = derivative_sign_on_positive_axis(_error_at_setting(f, task, n, env), LAMBDA)
             yield Line("exact", f"{name}, n_ft = {n_ft}: as lambda grows on (0, oo), "
                        + "; ".join(f"the {k} error {word[v]}" for k, v in signs.items())
                        + " (sign of d/dlambda by Sturm's root count): the trade-off is strict",
