@@ -17,6 +17,11 @@ process and the children it waited for: ``prove``'s forked child included), then
   the two processes ran it; derivations shared through caches are paid by the first result);
 * with ``--per-strategy``: each strategy's derivation alone, cold, and its three table entries.
 
+Bytecode: the environment may set ``PYTHONDONTWRITEBYTECODE``; the runs here drop it and one
+untimed run of each command comes first, so that the toolkit's bytecode is cached as it is for
+an installed package (sympy's is cached by its install); ``--no-bytecode`` keeps it (each run
+then recompiles the toolkit's sources, about 0.3 s of CPU).
+
 ``prove`` splits the results over two processes, so on two idle cores its wall time is about
 the start-up plus the larger process's CPU time, and its CPU time a little more than one
 process's (what both derive twice).
@@ -47,10 +52,18 @@ def _cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
+#: whether the fresh processes may use (and write) cached bytecode, as an installed package does
+BYTECODE = [True]
+
+
 def cold(args: list[str], src: str | None = None) -> tuple[float, float, str]:
     """(wall, cpu, stdout) of a fresh process (cpu: the process and the children it waited for);
     ``src``: a source tree put first on the path (another version of the code)."""
-    env = dict(os.environ, PYTHONPATH=src) if src else None
+    env = dict(os.environ)
+    if src:
+        env["PYTHONPATH"] = src
+    if BYTECODE[0]:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
     c0, t0 = _cpu(), time.perf_counter()
     done = subprocess.run(args, cwd=src or ROOT, capture_output=True, text=True, env=env)
     wall, cpu = time.perf_counter() - t0, _cpu() - c0
@@ -79,6 +92,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=5, help="cold rounds (default 5)")
     ap.add_argument("--per-strategy", action="store_true", help="also each strategy's derivation, cold")
+    ap.add_argument("--no-bytecode", action="store_true", help="keep PYTHONDONTWRITEBYTECODE if set: every "
+                    "run then compiles the toolkit's sources again (about 0.3 s that an installed package, "
+                    "whose bytecode is cached, never pays; sympy's own bytecode is cached either way)")
     ap.add_argument("--baseline", metavar="DIR", help="another source tree (e.g. `git archive` of an older "
                     "commit): its prove runs in each round too, for before/after in the same run")
     args = ap.parse_args()
@@ -87,8 +103,15 @@ def main() -> None:
     prove_cmd = [exe, "prove", "--format", "json"] if os.path.exists(exe) else \
         [py, "-c", "import sys; from proofs.cli import main; sys.exit(main(['prove', '--format', 'json']))"]
 
-    load0 = os.getloadavg()
     via_python = [py, "-c", "import sys; from proofs.cli import main; sys.exit(main(['prove', '--format', 'json']))"]
+    BYTECODE[0] = not args.no_bytecode
+    # one untimed run of each first: the bytecode cache written, as after an install (not the
+    # process's own caches: every timed run is a fresh interpreter)
+    cold([py, "-c", "import sympy"])
+    cold(prove_cmd)
+    if args.baseline:
+        cold(via_python, src=str(Path(args.baseline).resolve()))
+    load0 = os.getloadavg()
     refs, every, nine, base = [], [], [], []
     for _ in range(args.repeat):  # interleaved, so that all of them see the same load
         if args.baseline:
