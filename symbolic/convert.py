@@ -5,7 +5,7 @@ import sympy as sp
 
 from .forms import Form, Poly, Tr
 from .printing import Bilinear
-from .words import word_expr
+from .words import N, word_expr
 
 __all__ = ["factor_expr", "to_sympy", "rational_limit"]
 
@@ -97,3 +97,27 @@ def rational_limit(expr: sp.Expr, n: sp.Symbol) -> sp.Expr | None:
     _, top, bottom = num.coeff_wrt(0, dn).cofactors(den.coeff_wrt(0, dd))
     lc = top.as_expr() / bottom.as_expr()
     return lc.xreplace(back) if back else lc
+
+
+def limit_n(expr: sp.Expr, n: sp.Symbol = N) -> sp.Expr:
+    """``lim_{n -> oo}`` of an expression rational in ``n`` (traces, bilinears are constants)."""
+    fast = rational_limit(expr, n)  # exact, in QQ(gens); None outside rational functions
+    if fast is not None:
+        return sp.factor(fast)
+    num, den = sp.fraction(sp.together(expr))
+    pn, pd = sp.Poly(sp.expand(num), n), sp.Poly(sp.expand(den), n)
+    if pn.degree() > pd.degree():
+        raise ValueError("the expression diverges as n -> oo")
+    if pn.degree() < pd.degree():
+        return sp.S.Zero
+    return sp.factor(pn.LC() / pd.LC())
+
+
+def limit_poly(p: Poly, n: sp.Symbol = N) -> Poly:
+    """``lim_{n -> oo}`` of an engine polynomial, coefficient by coefficient (each is rational in n)."""
+    out = {}
+    for key, c in p.terms.items():
+        lim = limit_n(c, n) if n in sp.sympify(c).free_symbols else c
+        if lim != 0:
+            out[key] = lim
+    return Poly(out)

@@ -23,13 +23,11 @@ import sympy as sp
 from .forms import Leg, Poly, const, gauss
 from .model import SIGMA_ATOM, Blocks, prediction_terms, symbolic_blocks
 from .wick import expect_gaussian, expect_noise
-from .words import DIM, Atom
+from .words import DIM, N, Atom
 
 __all__ = ["N", "M", "SIGMA_NOISE", "THETA", "THETA0", "expected_error", "pretraining_error",
            "task_family_error"]
 
-#: Number of in-context examples n (integer >= 0).
-N = sp.Symbol("n", integer=True, nonnegative=True)
 #: Pretraining context length m.
 M = sp.Symbol("m", integer=True, nonnegative=True)
 #: Noise standard deviation sigma (so the noise variance is sigma**2).
@@ -91,7 +89,7 @@ def _check_n(n: sp.Expr | int, allow_oo: bool = False) -> sp.Expr:
 
 
 def _limit(p: Poly) -> Poly:
-    from .strategy import limit_poly  # (strategy imports this module)
+    from .convert import limit_poly
     return limit_poly(p, N)
 
 

@@ -155,7 +155,7 @@ def _paper_term(t: sp.Expr, **settings) -> tuple[bool, str]:
     coeff, rest = t.as_coeff_Mul()
     negative = bool(coeff.is_negative)
     coeff = -coeff if negative else coeff
-    factors = sp.Mul.make_args(rest)
+    factors = sp.Mul.make_args(rest) if rest != 1 else ()   # a number alone has no factors
     dim = [f for f in factors if _is_dim_only(f)]
     other = [f for f in factors if not _is_dim_only(f)]
     c = coeff * sp.Mul(*dim)

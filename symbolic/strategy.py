@@ -15,7 +15,7 @@ from typing import Callable
 
 import sympy as sp
 
-from .convert import rational_limit, to_sympy
+from .convert import limit_n, limit_poly, to_sympy
 from .definitions import DEFINITIONS, definition
 from .forms import Poly
 from .model import Blocks, MatExpr
@@ -80,31 +80,6 @@ def vecexpr_to_sympy(v) -> sp.Basic:
         return sp.ZeroMatrix(DIM, 1)
     parts = [c * (a if not w else sp.MatMul(word_expr(w), a)) for c, w, a in v]
     return sp.MatAdd(*parts) if len(parts) > 1 else parts[0]
-
-
-def limit_n(expr: sp.Expr, n: sp.Symbol = N) -> sp.Expr:
-    """``lim_{n -> oo}`` of an expression rational in ``n`` (traces, bilinears are constants)."""
-    fast = rational_limit(expr, n)  # exact, in QQ(gens); None outside rational functions
-    if fast is not None:
-        return sp.factor(fast)
-    num, den = sp.fraction(sp.together(expr))
-    pn, pd = sp.Poly(sp.expand(num), n), sp.Poly(sp.expand(den), n)
-    if pn.degree() > pd.degree():
-        raise ValueError("the expression diverges as n -> oo")
-    if pn.degree() < pd.degree():
-        return sp.S.Zero
-    return sp.factor(pn.LC() / pd.LC())
-
-
-def limit_poly(p: Poly, n: sp.Symbol = N) -> Poly:
-    """``lim_{n -> oo}`` of an engine polynomial, coefficient by coefficient (each is rational in n)."""
-    out = {}
-    for key, c in p.terms.items():
-        lim = limit_n(c, n) if n in sp.sympify(c).free_symbols else c
-        if lim != 0:
-            out[key] = lim
-    return Poly(out)
-
 
 
 @dataclass

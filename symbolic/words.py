@@ -23,6 +23,8 @@ __all__ = ["Atom", "Word", "transpose", "simplify_word", "canonical_trace",
 
 #: The symbolic dimension d of x (an integer >= 1).
 DIM = sp.Symbol("d", integer=True, positive=True)
+#: Number of in-context examples n (integer >= 0); re-exported by :mod:`symbolic.objective`.
+N = sp.Symbol("n", integer=True, nonnegative=True)
 
 
 @dataclass(frozen=True)

@@ -436,7 +436,7 @@ class Result:
                     left = r"\lim_{n \to \infty} \; & " + lhs.latex_core()
                 else:
                     left = "& " + _latex(lhs)
-                add("eq", left + " && = " + paper_latex(s.rhs))
+                add("eq", left + " && = " + _broken_fraction(s.rhs, paper_latex))
             else:
                 add("cond", "& " + _latex(s))
         # a lone equation next to families of conditions joins their display (one display,
@@ -525,3 +525,32 @@ class Result:
     def __repr__(self) -> str:
         return f"<{self.label}: {self.title}>"
 
+
+#: a quotient whose numerator or denominator is longer than this (LaTeX characters) is set on several lines
+LONG_LATEX = 170
+
+
+def _broken_fraction(rhs: sp.Basic, paper_latex: Any) -> str:
+    r"""``paper_latex(rhs)``, or, where ``rhs`` is a quotient ``P/Q`` (not a sum) whose ``P`` or
+    ``Q`` is too long for a line (a fraction is as wide as the wider of the two), ``(P)`` on one
+    row and ``/ (Q)`` on the next, ``Q``'s factors spread over as many rows as they need (rows of
+    the ``alignat*``), so that no display overflows the page."""
+    text = paper_latex(rhs)
+    if isinstance(rhs, sp.Add):   # a sum prints term by term (paper_latex)
+        return text
+    num, den = sp.fraction(rhs)
+    if den == 1 or max(len(paper_latex(num)), len(paper_latex(den))) <= LONG_LATEX:
+        return text
+    rows, row = [], ""
+    for f in sp.Mul.make_args(den):
+        from symbolic.printing import latex as plain_latex
+        piece = plain_latex(f) if not isinstance(f, sp.Add) else r"\left(" + plain_latex(f) + r"\right)"
+        if row and len(row) + len(piece) > LONG_LATEX:
+            rows.append(row)
+            row = ""
+        row = (row + r" \, " if row else "") + piece
+    rows.append(row)
+    out = r"\bigl(" + paper_latex(num) + r"\bigr) \\" + "\n" + r"& && \quad \Big/ \bigl(" + rows[0]
+    for r in rows[1:]:
+        out += r" \\" + "\n" + r"& && \qquad " + r
+    return out + r"\bigr)"

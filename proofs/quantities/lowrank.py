@@ -33,7 +33,7 @@ from typing import Any, Sequence
 
 import sympy as sp
 
-from proofs.quantities.solve import Solution
+from proofs.quantities.solutions import Solution
 
 __all__ = ["RankMinimum", "rank_minimum", "constrained", "rank_optimum", "closed_derivation", "STARTS",
            "setting_values"]
