@@ -93,7 +93,6 @@ def plain_scalars(expr: sp.Basic) -> tuple[sp.Expr, dict[str, str]]:
             name = "_".join([_name_of(t.left), _name_of(t.middle), _name_of(t.right)])
             if isinstance(t.middle, sp.Identity):
                 name = f"{_name_of(t.left)}_{_name_of(t.right)}"
-        name = name.replace("theta0_Sigma_theta0", "theta0_Sigma_theta0")
         reps[t] = sp.Symbol(name)
         meaning[name] = sp.sstr(t)
     e = e.xreplace(reps)
