@@ -15,8 +15,8 @@ import sympy as sp
 
 from proofs.api import curve, exact_error
 from proofs.api import params
+from symbolic.strategy_names import STRATEGIES
 
-STRATEGIES = ("pretrain", "full", "value", "value-fewshot")
 NS = [0, 1, 2, 7, 1000]
 
 

@@ -25,8 +25,9 @@ pytest.importorskip("optax", reason="needs the transformer extra: pip install -e
 
 import jax.numpy as jnp  # noqa: E402
 
-from numeric.transformer import (STRATEGIES, ModelConfig, TrainingDivergedError, finetune, init_params,  # noqa: E402
-                                 load_checkpoint, predict_packed, predict_prompt, seed_key, trainable_names)
+from numeric.transformer import (TRAINABLE_STRATEGIES, ModelConfig, TrainingDivergedError,  # noqa: E402
+                                 finetune, init_params, load_checkpoint, predict_packed, predict_prompt, seed_key,
+                                 trainable_names)
 from numeric.transformer.data import sample_examples, task_at_angle  # noqa: E402
 from numeric.transformer.experiment import ANGLE_NAMES, MODELS, ExperimentConfig  # noqa: E402
 from numeric.transformer.model import param_shapes  # noqa: E402
@@ -134,7 +135,7 @@ def check_pretrained_model_learns_in_context(tiny_run):
 def check_each_strategy_trains_only_its_parameters(tiny_run):
     config, result, out = tiny_run
     pre = load_checkpoint(out / "checkpoints" / "seed0" / "pretrain.npz")
-    for s in STRATEGIES:
+    for s in TRAINABLE_STRATEGIES:
         ft = load_checkpoint(out / "checkpoints" / "seed0" / f"{s}.npz")
         assert ft.trained == trainable_names(pre.params, s) == result["per_seed"][0]["trained"][s]
         assert set(ft.params) == set(pre.params)
