@@ -57,6 +57,33 @@ def _shaken(params):
             for i, (k, v) in enumerate(params.items())}
 
 
+def test_checkpoint_round_trip_and_the_two_formats_kept_apart(tmp_path):
+    """The transformer's checkpoints go through the linear model's file handling
+    (numeric.training.checkpoint): a round trip gives the same arrays, and each loader refuses
+    the other's file by its format tag."""
+    from numeric.training import OptimConfig, PretrainConfig, pretrain
+    from numeric.training import load_checkpoint as load_linear
+    from numeric.training import save_checkpoint as save_linear
+    from numeric.transformer import save_checkpoint
+    from numeric.transformer.train import TrainResult
+    r = TrainResult("value", {"a/w": jnp.arange(6.0).reshape(2, 3), "b": jnp.ones(2)}, np.array([3.0, 2.5]),
+                    ["b"], {"d": 2}, 1.5)
+    path = save_checkpoint(tmp_path / "t", r)
+    assert path.name == "t.npz"
+    back = load_checkpoint(path)
+    assert (back.stage, back.trained, back.config, back.seconds) == ("value", ["b"], {"d": 2}, 1.5)
+    assert set(back.params) == {"a/w", "b"}
+    assert np.array_equal(np.asarray(back.params["a/w"]), np.asarray(r.params["a/w"]))
+    assert np.array_equal(back.loss, r.loss)
+    with pytest.raises(ValueError, match="not an icl-finetune checkpoint"):
+        load_linear(path)
+    linear = save_linear(tmp_path / "l", pretrain(PretrainConfig(d=2, m=4, optim=OptimConfig(steps=2, batch=8)), 0))
+    with pytest.raises(ValueError, match="not a transformer checkpoint"):
+        load_checkpoint(linear)
+    with pytest.raises(ValueError, match="^path: expected a file in an existing folder"):
+        save_checkpoint(tmp_path / "missing" / "t.npz", r)
+
+
 @pytest.mark.parametrize("mc", [ModelConfig(d=3, layers=2, width=16, heads=2, mlp=2),
                                 ModelConfig(d=3, layers=2, width=16, heads=2, mlp=2, prefix=3),
                                 ModelConfig(d=3, layers=1, kind="linear")], ids=["softmax", "prefix", "linear"])
