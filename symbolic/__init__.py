@@ -29,7 +29,7 @@ _NAMES = {
     "M": ("objective", "M"), "N": ("objective", "N"), "SIGMA_NOISE": ("objective", "SIGMA_NOISE"),
     "THETA": ("objective", "THETA"), "THETA0": ("objective", "THETA0"),
     "expected_error": ("objective", "expected_error"), "pretraining_error": ("objective", "pretraining_error"),
-    "Bilinear": ("printing", "Bilinear"),
+    "Bilinear": ("bilinear", "Bilinear"),
     "N_FT": ("strategies", "N_FT"), "SCALE": ("strategies", "SCALE"), "STRATEGIES": ("strategy_names", "STRATEGIES"),
     "canonical_strategy": ("strategy_names", "canonical_strategy"), "derive": ("strategies", "derive"),
     "derive_full": ("strategies", "derive_full"), "derive_pretrain": ("strategies", "derive_pretrain"),

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import sympy as sp
 
+from .bilinear import Bilinear
 from .forms import Form, Poly, Tr
-from .printing import Bilinear
 from .words import word_expr
 
 __all__ = ["factor_expr", "to_sympy", "rational_limit"]
