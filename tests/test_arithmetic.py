@@ -1,4 +1,4 @@
-"""Float64 and mpmath evaluation of the derived closed forms against the exact reference (issue 15).
+"""Float64 and mpmath evaluation of the derived closed forms against the exact reference.
 
 The exact rationals at small d are the reference (:mod:`symbolic.evaluation`, ``arithmetic="exact"``);
 the float64 path (numpy, O(d^3)) must agree to 1e-12 relative and mpmath at 50 digits to 1e-45,
