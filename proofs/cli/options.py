@@ -24,7 +24,7 @@ from fractions import Fraction
 from typing import Any, Callable, Sequence
 
 from proofs.quantities import limits as L
-from symbolic.numbers import REAL_RANGE, looks_like_number, read_real
+from symbolic.numbers import ARITHMETICS, REAL_RANGE, looks_like_number, read_real
 from symbolic.strategy_names import STRATEGIES, STRATEGY_LETTERS, canonical_strategy
 
 __all__ = [
@@ -41,7 +41,6 @@ __all__ = [
 PROG = "icl-finetune"
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNAVAILABLE = 0, 1, 2, 3
 
-ARITHMETICS = ("exact", "float", "mp")
 TASKS = ("target", "opposite")
 
 _INT = re.compile(r"\s*[+-]?[0-9]+\s*\Z")  # ASCII digits only ("١٢" is refused)
