@@ -1,4 +1,4 @@
-"""Any d (issue 15): how the float64 evaluation of a closed form grows with d, against a plain numpy
+"""Any d: how the float64 evaluation of a closed form grows with d, against a plain numpy
 script of the same closed form measured in the same run.
 
 For each d: a dense random SPD Sigma (A A^T / d + I, seed 0) and theta_0 saved as ``.npy``; then

@@ -1,5 +1,5 @@
 """Benchmark: ``compare`` (early stopping along value's path against the mixed loss at n_ft = 5)
-from d = 2 to d = 1,000 (issue 23).
+from d = 2 to d = 1,000.
 
 Run:  .venv/bin/python bench/bench_compare.py [--d 2,5,10,100,1000] [--levels 9]
 

@@ -2,7 +2,7 @@
 
 Run:  .venv/bin/python bench/bench_general.py [--repeat K] [--no-hypothesis]
 
-Issue 9's target: a two-term loss over V's whole last row (docs/examples/specs/mixed.json:
+The target: a two-term loss over V's whole last row (docs/examples/specs/mixed.json:
 train v0, vx, vy on E(0; theta_0) + 1/2 E(20; theta_0)) derived cold at symbolic d in under
 2 s on 2 cores.  Everything runs in fresh interpreters (no cache survives a process); each
 figure is the min and the median of K runs.  Printed, for this run:

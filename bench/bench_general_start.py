@@ -1,4 +1,4 @@
-"""Benchmark: a spec with a dense numeric start at d = 3 (issue 15), and ``frontier`` in float.
+"""Benchmark: a spec with a dense numeric start at d = 3, and ``frontier`` in float.
 
 Run:  .venv/bin/python bench/bench_general_start.py [--repeat K]
 

@@ -10,7 +10,7 @@ json`` (every result: the paper's nine and those beyond it) and the paper's nine
 min and median over the K rounds of the wall time and of the CPU time (user + system of the
 process and the children it waited for: ``prove``'s forked child included), then
 
-* the ratios the issue sets a budget on: prove / reference, CPU and wall, each as the ratio
+* the ratios with a budget: prove / reference, CPU and wall, each as the ratio
   of the minima and the median of the per-round ratios, against the target (8);
 * the load average before and after (the machine may be shared: compare CPU ratios);
 * each result's seconds as ``prove`` reports them (its own check's wall time, in whichever of
@@ -39,7 +39,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-TARGET = 8.0   # prove / (python -c "import sympy"), CPU and wall (issue 22)
+TARGET = 8.0   # prove / (python -c "import sympy"), CPU and wall
 
 NINE = ("import sys, json; from proofs.paper.results import all_results, check_all; "
         "from proofs.paper.latex_doc import PAPER_RESULTS; "

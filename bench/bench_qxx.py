@@ -2,7 +2,7 @@
 
 Run:  .venv/bin/python bench/bench_qxx.py [--repeat K] [--threads N] [--quick]
 
-Issue 15 set ``params --spec`` with Q_xx at d = 64 under 10 s; issue 24 sets ``derive``,
+The targets: ``params --spec`` with Q_xx at d = 64 under 10 s; ``derive``,
 ``params`` and ``curve`` of a Q_xx spec at d = 1,000 in float under 10 s and 500 MB (the dense
 path built the d^2 x d^2 Hessian: 11.9 GiB at d = 200, 7.28 TiB at d = 1,000).  Specs:
 ``query-xx.json`` (5-shot loss: a closed form at symbolic d, evaluated), ``query-xx-limit.json``

@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Benchmark: rank-r (LoRA) specs (issue 26), each in a fresh interpreter, CPU time.
+"""Benchmark: rank-r (LoRA) specs, each in a fresh interpreter, CPU time.
 
 Run:  .venv/bin/python bench/bench_rank.py [--repeat K]
 

@@ -6,7 +6,7 @@ Fresh interpreters (cold).  Prints min wall and min CPU (user + system of the ch
 
 * reference: a fresh interpreter importing sympy (the floor of any cold command);
 * ``trajectory --strategy value --steps 10000 --every 10`` at d = 5 (exact spectral data;
-  the issue's budget: 2 s cold wall);
+  the budget: 2 s cold wall);
 * the same with ``--steps 1000000 --every 1000`` (100 x the steps, the same 1001 rows: the
   closed form's cost must not grow with the steps);
 * ``--d 1000`` (float64: one Krylov space of the Hessian for the excited modes and one for its

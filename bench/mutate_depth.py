@@ -1,4 +1,4 @@
-"""Break each depth derivation on purpose and watch a test fail (issue 25's check).
+"""Break each depth derivation on purpose and watch a test fail.
 
     python bench/mutate_depth.py
 

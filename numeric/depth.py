@@ -1,6 +1,6 @@
 r"""L layers of the poster's linear self-attention on a residual stream: forward pass and Monte Carlo.
 
-The model (issue 25). A prompt Z_0 = [z_1 ... z_n q] (tokens z_i = (1, x_i, y_i), the query
+The model. A prompt Z_0 = [z_1 ... z_n q] (tokens z_i = (1, x_i, y_i), the query
 q = (1, x_{n+1}, 0), ``docs/CONVENTIONS.md``) goes through L layers, each with its own
 (d+2) x (d+2) value and query-key matrices V_l, Q_l:
 

@@ -34,13 +34,11 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from .numbers import COND_WARN, DEFAULT_PRECISION
+from .numbers import ARITHMETICS, COND_WARN, DEFAULT_PRECISION
 
 __all__ = ["Arithmetic", "Exact", "Float64", "MP", "EXACT", "FLOAT64", "ARITHMETICS", "as_arithmetic",
            "SYMMETRY_RTOL", "DEFAULT_PRECISION", "COND_WARN", "ldl_pivots", "is_psd"]
 
-#: the names of the arithmetics, as ``--arithmetic`` takes them
-ARITHMETICS = ("exact", "float", "mp")
 #: float64: Sigma is symmetric when max |Sigma - Sigma^T| <= SYMMETRY_RTOL * max |Sigma|
 SYMMETRY_RTOL = 1e-12
 

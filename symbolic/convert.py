@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import sympy as sp
 
+from .bilinear import Bilinear
 from .forms import Form, Poly, Tr
-from .printing import Bilinear
 from .words import N, word_expr
 
-__all__ = ["factor_expr", "to_sympy", "rational_limit"]
+__all__ = ["factor_expr", "to_sympy", "rational_limit", "limit_n", "limit_poly"]
 
 
 def factor_expr(f: Form | Tr) -> sp.Expr:

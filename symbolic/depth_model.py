@@ -1,6 +1,6 @@
 r"""L layers of linear self-attention in the class where the critical points live, as chains.
 
-The model (issue 25): Z_l = Z_{l-1} + V_l Z_{l-1} Z_{l-1}^T Q_l Z_{l-1} / (n+1), l = 1..L, the
+The model: Z_l = Z_{l-1} + V_l Z_{l-1} Z_{l-1}^T Q_l Z_{l-1} / (n+1), l = 1..L, the
 prediction [Z_L]_{-1,-1}, no mask. **The class** (Ahn et al., arXiv 2306.00297, adapted to the
 poster's tokens (1, x, y) with the query taking part):
 

@@ -160,7 +160,7 @@ def _collect(terms: list) -> list:
 
 def _factor(c: sp.Expr) -> sp.Expr:
     """``factor`` with traces and bilinear forms held as symbols (far cheaper)."""
-    from .printing import Bilinear
+    from .bilinear import Bilinear
     atoms = sp.sympify(c).atoms(sp.Trace, Bilinear)
     reps = {t: sp.Dummy() for t in atoms}
     return sp.factor(sp.sympify(c).xreplace(reps)).xreplace({v: k for k, v in reps.items()})

@@ -24,7 +24,7 @@ from typing import Any
 
 __all__ = ["read_real", "exact_number", "in_range", "shown", "MAX_COUNT", "MAX_REAL_EXP", "MAX_REAL",
            "MIN_REAL", "MAX_NUMBER_CHARS", "REAL_RANGE", "looks_like_number", "DEFAULT_PRECISION",
-           "COND_WARN"]
+           "COND_WARN", "ARITHMETICS"]
 
 #: shots and context lengths: n, m, n_ft <= 10^12
 MAX_COUNT = 10**12
@@ -41,6 +41,8 @@ REAL_RANGE = "0 or a magnitude between 1e-300 and 1e300"
 #: (the relative error of an inverse may reach cond * 2^-53 ~ cond * 1e-16, so 1e8 leaves ~8 digits)
 DEFAULT_PRECISION = 50
 COND_WARN = 1e8
+#: the names of the arithmetics (:mod:`symbolic.arithmetic`), as ``--arithmetic`` takes them
+ARITHMETICS = ("exact", "float", "mp")
 
 _DECIMAL = re.compile(r"\s*([+-]?)([0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE]([+-]?[0-9]+))?\s*\Z", re.ASCII)
 _RATIO = re.compile(r"\s*([+-]?[0-9]+)\s*/\s*([0-9]+)\s*\Z", re.ASCII)

@@ -11,7 +11,7 @@ from collections import defaultdict
 
 import sympy as sp
 
-from .forms import Form, Poly, Tr, form, trace
+from .forms import Poly, Tr, form, trace
 from .model import SIGMA_ATOM
 from .words import Atom, Word
 
@@ -99,24 +99,3 @@ def vanishes(p: Poly, rules: Relations | None = None) -> bool:
     if q.is_zero():
         return True
     return sp.simplify(to_sympy(q)) == 0
-
-
-def relations_for(blocks_or_atoms) -> Relations:
-    """The resolvent relations of every derived matrix that occurs in the given blocks."""
-    from .definitions import definition
-    rules: Relations = {}
-    seen = set()
-
-    def visit(w):
-        for a in w:
-            if a.expr not in seen and definition(a.expr) is not None:
-                seen.add(a.expr)
-                rules.update(resolvent_relations(Atom(a.expr, symmetric=a.symmetric)))
-
-    b = blocks_or_atoms
-    for field in ("vx", "q0x", "qx0", "qyx"):
-        for _, w, _ in getattr(b, field, ()):
-            visit(w)
-    for _, w in getattr(b, "Qxx", ()):
-        visit(w)
-    return rules

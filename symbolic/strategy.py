@@ -15,12 +15,13 @@ from typing import Callable
 
 import sympy as sp
 
+from .bilinear import Bilinear
 from .convert import limit_n, limit_poly, to_sympy
 from .definitions import DEFINITIONS, definition
 from .forms import Poly
 from .model import Blocks, MatExpr
 from .objective import N, THETA, THETA0, expected_error
-from .printing import Bilinear, latex
+from .printing import latex
 from .validation import check_count
 from .words import DIM, word_expr
 

@@ -1,4 +1,4 @@
-"""The float64 path at large d against Monte Carlo (issue 15): d = 128 and d = 512.
+"""The float64 path at large d against Monte Carlo: d = 128 and d = 512.
 
 For every strategy and one spec of the docs (``mixed.json``), at a dense random SPD Sigma and a
 random theta_0 (seed 0): the derived V, Q in float64 (:func:`proofs.quantities.params.params`), the n-shot

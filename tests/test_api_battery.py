@@ -1,4 +1,4 @@
-"""The hostile battery of the Python API (issue 19): spec questions (``symbolic.derive(train=...,
+"""The hostile battery of the Python API: spec questions (``symbolic.derive(train=...,
 loss=...)``, :func:`symbolic.spec.make_spec`), task angles, and evaluation at a setting.
 
 The contract: bad input is a ``ValueError`` (or ``TypeError`` for a value of the wrong kind)
@@ -94,7 +94,7 @@ def _cases():
                                                                   values={"Omega_1": np.eye(3)}), "values['Omega_1']:"),
         ("theta length", lambda: derive("value").evaluate_error(1, Sigma=np.eye(2), theta0=[1, 0], theta=[1, 0, 0]),
          "theta:"),
-        # found by the issue-19 battery beyond the reported classes
+        # found by this battery beyond the classes first reported
         ("C string", lambda: derive("full").evaluate_error(1, Sigma=np.eye(2), theta0=[1, 0], C="x"), "C:"),
         ("C nan", lambda: derive("full").evaluate_error(1, Sigma=np.eye(2), theta0=[1, 0], C=float("nan")), "C:"),
         ("digits 10**9", lambda: derive("value").evaluate_error(1, Sigma=np.eye(2), theta0=[1, 0], digits=10**9),

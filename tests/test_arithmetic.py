@@ -1,4 +1,4 @@
-"""Float64 and mpmath evaluation of the derived closed forms against the exact reference (issue 15).
+"""Float64 and mpmath evaluation of the derived closed forms against the exact reference.
 
 The exact rationals at small d are the reference (:mod:`symbolic.evaluation`, ``arithmetic="exact"``);
 the float64 path (numpy, O(d^3)) must agree to 1e-12 relative and mpmath at 50 digits to 1e-45,
@@ -15,8 +15,8 @@ import sympy as sp
 
 from proofs.api import curve, exact_error
 from proofs.api import params
+from symbolic.strategy_names import STRATEGIES
 
-STRATEGIES = ("pretrain", "full", "value", "value-fewshot")
 NS = [0, 1, 2, 7, 1000]
 
 

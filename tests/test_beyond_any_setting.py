@@ -1,4 +1,4 @@
-"""Propositions B.5, B.6 and B.7 hold where they say, and compute at the setting asked (issue 23).
+"""Propositions B.5, B.6 and B.7 hold where they say, and compute at the setting asked.
 
 * B.6 (early stopping against the auxiliary loss): ``evaluate`` returns the verdicts computed at the
   setting given, checked against an independent sampling of both sides (the gradient flow by the
@@ -60,7 +60,7 @@ def _independent_signs(d, Sigma, theta0, sigma2, n_ft, column, lams):
 
 
 B6_SETTINGS = [
-    # the issue's: Sigma = I_2, sigma^2 = 5 -- the 5-shot error on -theta_0 flips (the poster's label said early stopping)
+    # Sigma = I_2, sigma^2 = 5 -- the 5-shot error on -theta_0 flips (the poster's label said early stopping)
     (2, sp.eye(2), [1, 0], R(5), 5),
     # random exact settings
     (3, sp.Matrix([[2, 1, 0], [1, 3, 1], [0, 1, 1]]) / 2, [1, -1, 2], R(1, 5), 5),
@@ -89,7 +89,7 @@ def test_b6_evaluate_computes_its_verdicts_at_the_setting(d, Sigma, theta0, sigm
             assert verdict == "order flips" and len(signs) == 2, (name, verdict, signs)
 
 
-def test_b6_issue_setting_is_not_labelled_with_the_posters_verdict():
+def test_b6_at_identity_sigma2_5_is_not_labelled_with_the_posters_verdict():
     got = get_result("early-stopping-vs-auxiliary").evaluate(Sigma=sp.eye(2), theta_0=[1, 0], sigma2=5)
     computed, stated = {str(k): v for k, v in got.items()}["lower(5-shot on -theta_0)"]
     assert str(computed) == "order flips" and str(stated) == "early_stopping"

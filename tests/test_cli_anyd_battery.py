@@ -1,4 +1,4 @@
-"""Bad input at any d (issue 15), in the pattern of tests/test_cli_battery.py.
+"""Bad input at any d, in the pattern of tests/test_cli_battery.py.
 
 Each case runs ``icl-finetune`` in-process and asserts: exit status 2 (3 where a path is not
 implemented), one line ``icl-finetune SUB: error: ...`` naming the option, no traceback, within

@@ -1,4 +1,4 @@
-"""The bad-input battery (issue 12): every subcommand and option, as a hostile user would try them.
+"""The bad-input battery: every subcommand and option, as a hostile user would try them.
 
 Each case runs ``icl-finetune`` in-process (subprocesses only for what needs a real process:
 closed or full standard streams, a missing extra) and asserts the documented contract:
@@ -639,7 +639,7 @@ def test_every_registered_option_refuses_hostile_values_cleanly(capsys, monkeypa
             assert "required" in err or option in err, (value, err)
 
 
-# ----------------------------------------------------------------------------- spec files (issue 19)
+# ----------------------------------------------------------------------------- spec files
 
 def _spec(**fields) -> str:
     spec = {"train": ["vx", "vy"], "loss": [{"n": 3, "task": "target"}]}

@@ -30,7 +30,7 @@ N_FT = 5
 COLS = [Column(0, "target"), Column(N_FT, "target"), Column(N_FT, "opposite"), Column(None, "target"),
         Column(None, "opposite")]
 
-#: (name, d, Sigma, theta0, sigma2): the issue's setting (one mode), a diagonal two-mode Sigma (the
+#: (name, d, Sigma, theta0, sigma2): Sigma = I_2, sigma^2 = 5 (one mode), a diagonal two-mode Sigma (the
 #: path exact, a polynomial in p of degree 3), a dense Sigma with irrational modes (the path in float)
 SETTINGS = [
     ("identity d=2 sigma2=5", 2, sp.eye(2), [1, 0], R(5)),
@@ -179,7 +179,7 @@ def test_a_spec_path_with_coupled_modes_equals_the_matrix_exponential():
             assert _close(left, e[cc.column], 1e-7), (cc.column, left, e[cc.column])
 
 
-def test_the_issue_setting_flips_where_the_poster_order_said_early_stopping():
+def test_identity_sigma2_5_flips_where_the_poster_order_said_early_stopping():
     """Sigma = I_2, theta_0 = e_1, sigma^2 = 5: the 5-shot error on -theta_0 changes order once, at
     the level 22126/675 - 248 sqrt(5419)/675 (auxiliary lower below it, early stopping above)."""
     c = compare(d=2, sigma2=5, levels=49)

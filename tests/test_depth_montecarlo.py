@@ -1,4 +1,4 @@
-"""The depth-L closed forms equal Monte Carlo through the literal forward pass (issue 25's check).
+"""The depth-L closed forms equal Monte Carlo through the literal forward pass.
 
 Rule: numeric.testing's calibrated rule, |z| <= 4 with z = (exact - estimate) / stderr, applied to the
 reference estimator numeric.depth.estimate_error_depth (50,000 prompts, fixed seeds) at random class

@@ -1,4 +1,4 @@
-"""numeric.depth: the L-layer reference forward pass and Monte Carlo (issue 25, part 1)."""
+"""numeric.depth: the L-layer reference forward pass and Monte Carlo."""
 import numpy as np
 import pytest
 

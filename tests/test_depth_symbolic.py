@@ -1,4 +1,4 @@
-"""symbolic.depth: the class's n-shot error at depth in closed form (issue 25, part 2).
+"""symbolic.depth: the class's n-shot error at depth in closed form.
 
 Checks: L = 1 through the depth path equals today's derivations exactly; the closed forms at
 L = 2 and 3 equal the independent concrete engine (symbolic.concrete_depth, the literal model

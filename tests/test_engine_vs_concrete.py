@@ -4,10 +4,10 @@ DESIGN.md, "Three independent sources of truth": the closed form, derived once w
 d, Sigma and n, evaluated at an explicit setting must equal the concrete-dimension engine's
 expectation of the poster's model at that setting, as rationals (``==``, no tolerance).
 
-- issue 2, item 7, first bullet: the n-shot error E(V, Q, n; theta) and the pretraining
+- the n-shot error E(V, Q, n; theta) and the pretraining
   objective E_{theta ~ N(0, I)} E(V, Q, m; theta), for random small d (1..3), n (0..3),
   rational V, Q, theta, sigma2 >= 0 and rational symmetric positive definite Sigma;
-- issue 3, item 6: every derived strategy's error formula at concrete d (finite and
+- every derived strategy's error formula at concrete d (finite and
   infinite m, finite and infinite n_ft), for n = 0..2 and the tasks theta0, -theta0 and a
   generic theta (m = oo), against the concrete engine run on V, Q built from the derived blocks.
 """

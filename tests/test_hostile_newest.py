@@ -1,4 +1,4 @@
-"""The hostile classes of the newest features (issue 24's battery): each ends as the contract says.
+"""The hostile classes of the newest features: each ends as the contract says.
 
 The contract: an answer, or one line and the documented exit status (2 bad usage, 3 not available
 here), within seconds, in bounded memory, no partial file, never a silently wrong number; the API

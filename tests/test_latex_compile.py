@@ -89,10 +89,7 @@ def standalone(body: str) -> str:
 
 
 def table_document() -> str:
-    """The document the first test compiles.
-
-    Switch to the real backend with one line: ``return proofs.api.latex_document()``.
-    """
+    """The document the first test compiles: the table and a params snippet."""
     latex = printer("latex")
     return standalone(latex.doprint(SummaryTable(poster_table()))
                       + "\n" + latex.doprint(ParamsReport("value", Fake().params("value", d=2))))
@@ -106,10 +103,7 @@ def test_table_and_params_snippets_compile_with_only_amsmath(tmp_path):
 
 def test_latex_document_of_the_backend_compiles(tmp_path):
     from proofs import api
-    try:
-        source = api.latex_document()
-    except NotImplementedError:
-        pytest.skip("proofs.api.latex_document() is not implemented yet")
+    source = api.latex_document()
     assert source.lstrip().startswith(r"\documentclass")
     compile_latex(source, tmp_path)
 

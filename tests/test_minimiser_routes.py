@@ -1,5 +1,5 @@
 """The general derivation from random explicit starts, on task families with matrix
-covariances, against two independent routes (issue #19, the mathematical half).
+covariances, against two independent routes.
 
 tests/test_general_derivation.py starts every case at the pretrained parameters, where
 symmetry makes several terms vanish at the optimum, and tests task families only as
@@ -61,7 +61,7 @@ def _ints(rng, k, lo=-2, hi=2, nonzero=False):
 
 
 def _start(rng) -> tuple[list, list]:
-    """Random (d+2) x (d+2) V, Q with the asymmetries the issue asks for."""
+    """Random (d+2) x (d+2) V, Q with asymmetries (Q_xx not symmetric, Q[0, x] != Q[x, 0])."""
     n = D + 2
     V = [[0] * n for _ in range(n)]
     Q = [[0] * n for _ in range(n)]
@@ -253,7 +253,7 @@ def test_random_start_and_families_against_concrete_minimisation(seed: int) -> N
     check_case(case, got.V, got.Q)
 
 
-def test_cases_cover_what_the_issue_names() -> None:
+def test_cases_cover_the_starts_covariances_and_families() -> None:
     """The seeds cover: explicit starts with non-symmetric Q_xx and Q[0, x] != Q[x, 0]; matrix,
     singular and scalar covariances; family means theta_0, -theta_0, a given vector; n = oo
     (a vector seen only through a functional); a second stage; V and Q training."""

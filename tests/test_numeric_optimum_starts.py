@@ -1,4 +1,4 @@
-"""The numeric optimum of a spec with V and Q trained (issue 15, part 3): several starts, the
+"""The numeric optimum of a spec with V and Q trained: several starts, the
 best reported with its gradient norm and the spread, and no false convergence under a large
 weight (the loss is divided by its start value, so a weight changes nothing but the scale)."""
 from __future__ import annotations

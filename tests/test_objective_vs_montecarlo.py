@@ -1,6 +1,6 @@
 """Engine 1 (the symbolic closed form) against engine 3 (Monte Carlo), statistically.
 
-Issue 2, item 7, second and third bullets; issue 3, "curve values agree with Monte Carlo".
+The n-shot error and the pretraining objective agree with Monte Carlo, and so do the curves.
 
 The closed form E(V, Q, n; theta) (every block symbolic, n symbolic), evaluated exactly at
 fixed random settings (``xcheck.MC_CASES``: random rational V and Q, d from 1 to 6, n = 0,
@@ -115,7 +115,7 @@ def test_one_coefficient_off_by_ten_percent_fails_reference_check(name):
     assert not ok, msg
 
 
-def test_cases_cover_the_issue():
+def test_cases_cover_the_settings_that_matter():
     """n = 0, n = 1, large n, non-identity Sigma, d up to 6, sigma2 = 0 are all among the cases."""
     settings = [c.setting for c in CASES.values()]
     ns = {s["n"] for s in settings}
@@ -125,7 +125,7 @@ def test_cases_cover_the_issue():
     assert any(s["sigma2"] == 0 for s in settings)
 
 
-# ----------------------------------------------------------------------------- curves (issue 3)
+# ----------------------------------------------------------------------------- curves
 
 R = sp.Rational
 CURVE_SIGMA = [[R(3, 2), R(1, 2), 0], [R(1, 2), 1, R(-1, 4)], [0, R(-1, 4), R(1, 2)]]
@@ -166,7 +166,7 @@ def test_curve_values_match_monte_carlo(strategy, m, n_ft):
             assert chk.passed, (strategy, task, n, str(chk))
 
 
-# ----------------------------------------------------------------------------- icl-finetune error (issue 2)
+# ----------------------------------------------------------------------------- icl-finetune error
 
 
 @pytest.mark.parametrize("name", NAMES)

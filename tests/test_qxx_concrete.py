@@ -1,4 +1,4 @@
-"""Q_xx in the strategy language at a concrete setting (issue 15, part 2).
+"""Q_xx in the strategy language at a concrete setting.
 
 :func:`proofs.quantities.concrete_minimiser.concrete_minimiser` minimises a spec's explicit quadratic
 (:mod:`symbolic.explicit`, built from the Wick derivation).  Here it is checked against an

@@ -1,4 +1,4 @@
-"""Q_xx at large d without d^4 memory (issue 24): the structured Hessian and its solve.
+"""Q_xx at large d without d^4 memory: the structured Hessian and its solve.
 
 :mod:`symbolic.structured` writes a spec's loss in the trained entries as Kronecker terms plus
 a dense part over features of Q_xx; :mod:`symbolic.structured_solve` finds the point gradient

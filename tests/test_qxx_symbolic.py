@@ -1,4 +1,4 @@
-"""Q_xx at symbolic d (issue 15, part 2): the structured solution of symbolic/matrix_unknown.py.
+"""Q_xx at symbolic d: the structured solution of symbolic/matrix_unknown.py.
 
 The closed form derived at symbolic d and Sigma, evaluated at a concrete setting, must equal the
 concrete minimiser (proofs/quantities/concrete_minimiser.py: the explicit quadratic solved by linear algebra,

@@ -1,4 +1,4 @@
-"""The README works as written (issue 12): its first block's two commands, and "A taste" after them.
+"""The README works as written: its first block's two commands, and "A taste" after them.
 
 "A taste" uses bare ``icl-finetune``, which the first command does not put on ``PATH``; the
 README says to activate the environment first. These tests read the README itself, so the

@@ -1,6 +1,6 @@
 """Every spec in the docs (docs/examples/specs/*.json) against Monte Carlo.
 
-Issue 9, "Checks": ``params --spec`` and ``curve --spec`` agree with Monte Carlo for every
+``params --spec`` and ``curve --spec`` agree with Monte Carlo for every
 example in the docs.  For each spec with a closed form, at one concrete setting
 (:data:`SETTING`: d = 3, sigma2 = 1/10, a fixed non-identity SPD Sigma, a fixed theta_0):
 

@@ -25,8 +25,9 @@ pytest.importorskip("optax", reason="needs the transformer extra: pip install -e
 
 import jax.numpy as jnp  # noqa: E402
 
-from numeric.transformer import (STRATEGIES, ModelConfig, TrainingDivergedError, finetune, init_params,  # noqa: E402
-                                 load_checkpoint, predict_packed, predict_prompt, seed_key, trainable_names)
+from numeric.transformer import (TRAINABLE_STRATEGIES, ModelConfig, TrainingDivergedError,  # noqa: E402
+                                 finetune, init_params, load_checkpoint, predict_packed, predict_prompt, seed_key,
+                                 trainable_names)
 from numeric.transformer.data import sample_examples, task_at_angle  # noqa: E402
 from numeric.transformer.experiment import ANGLE_NAMES, MODELS, ExperimentConfig  # noqa: E402
 from numeric.transformer.model import param_shapes  # noqa: E402
@@ -54,6 +55,33 @@ def _shaken(params):
     """Parameters away from the initialisation (every entry moved, deterministically)."""
     return {k: v + 0.3 * np.sin(np.arange(v.size, dtype=np.float32).reshape(v.shape) + i)
             for i, (k, v) in enumerate(params.items())}
+
+
+def test_checkpoint_round_trip_and_the_two_formats_kept_apart(tmp_path):
+    """The transformer's checkpoints go through the linear model's file handling
+    (numeric.training.checkpoint): a round trip gives the same arrays, and each loader refuses
+    the other's file by its format tag."""
+    from numeric.training import OptimConfig, PretrainConfig, pretrain
+    from numeric.training import load_checkpoint as load_linear
+    from numeric.training import save_checkpoint as save_linear
+    from numeric.transformer import save_checkpoint
+    from numeric.transformer.train import TrainResult
+    r = TrainResult("value", {"a/w": jnp.arange(6.0).reshape(2, 3), "b": jnp.ones(2)}, np.array([3.0, 2.5]),
+                    ["b"], {"d": 2}, 1.5)
+    path = save_checkpoint(tmp_path / "t", r)
+    assert path.name == "t.npz"
+    back = load_checkpoint(path)
+    assert (back.stage, back.trained, back.config, back.seconds) == ("value", ["b"], {"d": 2}, 1.5)
+    assert set(back.params) == {"a/w", "b"}
+    assert np.array_equal(np.asarray(back.params["a/w"]), np.asarray(r.params["a/w"]))
+    assert np.array_equal(back.loss, r.loss)
+    with pytest.raises(ValueError, match="not an icl-finetune checkpoint"):
+        load_linear(path)
+    linear = save_linear(tmp_path / "l", pretrain(PretrainConfig(d=2, m=4, optim=OptimConfig(steps=2, batch=8)), 0))
+    with pytest.raises(ValueError, match="not a transformer checkpoint"):
+        load_checkpoint(linear)
+    with pytest.raises(ValueError, match="^path: expected a file in an existing folder"):
+        save_checkpoint(tmp_path / "missing" / "t.npz", r)
 
 
 @pytest.mark.parametrize("mc", [ModelConfig(d=3, layers=2, width=16, heads=2, mlp=2),
@@ -134,7 +162,7 @@ def check_pretrained_model_learns_in_context(tiny_run):
 def check_each_strategy_trains_only_its_parameters(tiny_run):
     config, result, out = tiny_run
     pre = load_checkpoint(out / "checkpoints" / "seed0" / "pretrain.npz")
-    for s in STRATEGIES:
+    for s in TRAINABLE_STRATEGIES:
         ft = load_checkpoint(out / "checkpoints" / "seed0" / f"{s}.npz")
         assert ft.trained == trainable_names(pre.params, s) == result["per_seed"][0]["trained"][s]
         assert set(ft.params) == set(pre.params)

@@ -1,4 +1,4 @@
-"""proofs.paper.verify: the backend of ``icl-finetune verify`` (issue 5, item 2).
+"""proofs.paper.verify: the backend of ``icl-finetune verify``.
 
 Every derived error formula of every strategy against Monte Carlo; small sample sizes here
 (the calibrated default run is ``python bench/calibrate_xcheck.py --only verify``).  A wrong

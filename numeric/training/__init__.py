@@ -16,13 +16,13 @@ from .evaluate import ErrorCurve, evaluate_models, fast_error_curve, limit_error
 from .lsa import forward, loss_and_grad, predict
 from .optimizers import SGD, Adam, clip_by_global_norm, learning_rate, make_optimizer
 from .protocol import Protocol, ProtocolResult, run_protocol
-from .train import (STRATEGIES, FinetuneConfig, OptimConfig, PretrainConfig, TrainingDivergedError, TrainResult,
-                    finetune, normalise_scale, pretrain, pretraining_warnings)
+from .train import (TRAINABLE_STRATEGIES, FinetuneConfig, OptimConfig, PretrainConfig, TrainingDivergedError,
+                    TrainResult, finetune, normalise_scale, pretrain, pretraining_warnings)
 
 __all__ = [
     "forward", "predict", "loss_and_grad", "SGD", "Adam", "make_optimizer", "clip_by_global_norm", "learning_rate",
     "OptimConfig", "PretrainConfig", "FinetuneConfig", "TrainResult", "TrainingDivergedError",
-    "pretrain", "finetune", "normalise_scale", "pretraining_warnings", "STRATEGIES",
+    "pretrain", "finetune", "normalise_scale", "pretraining_warnings", "TRAINABLE_STRATEGIES",
     "ErrorCurve", "evaluate_models", "fast_error_curve", "limit_error",
     "save_checkpoint", "load_checkpoint",
     "Protocol", "ProtocolResult", "run_protocol",

@@ -19,7 +19,7 @@ from ..validation import check_count, check_covariance, check_seed, check_sigma2
 from .checkpoint import load_checkpoint, save_checkpoint
 from .data import make_dataset
 from .evaluate import ErrorCurve, evaluate_models, fast_error_curve
-from .train import (STRATEGIES, FinetuneConfig, OptimConfig, PretrainConfig, TrainResult, canonical_strategy,
+from .train import (TRAINABLE_STRATEGIES, FinetuneConfig, OptimConfig, PretrainConfig, TrainResult, canonical_strategy,
                     finetune, pretrain)
 
 __all__ = ["Protocol", "ProtocolResult", "run_protocol", "TASKS"]
@@ -58,7 +58,7 @@ class Protocol:
     dataset_size: int = 100000
     fewshot_weight: float = 1.0
     fewshot_decay: str = "geometric"
-    strategies: tuple = STRATEGIES
+    strategies: tuple = TRAINABLE_STRATEGIES
     ns: tuple = tuple(range(21))
     eval_samples: int = 100000
 
@@ -172,7 +172,7 @@ def run_protocol(protocol: Protocol, seed: int, *, progress: Callable[[int], Non
             raise ValueError(f"checkpoint_dir: expected an existing folder, got {str(checkpoint_dir)!r}")
     root = np.random.SeedSequence(seed)
     s_pre, s_data, s_eval, s_ft = root.spawn(4)
-    ft_seeds = dict(zip(STRATEGIES, s_ft.spawn(len(STRATEGIES))))
+    ft_seeds = dict(zip(TRAINABLE_STRATEGIES, s_ft.spawn(len(TRAINABLE_STRATEGIES))))
     models: dict[str, TrainResult] = {}
     seconds: dict[str, float] = {}
     paths: dict[str, Path] = {}

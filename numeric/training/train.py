@@ -33,7 +33,7 @@ from .data import TASK_DISTRIBUTIONS, DatasetPromptSampler, Prefetcher, TaskProm
 from .optimizers import OPTIMIZERS, SCHEDULES, clip_by_global_norm, learning_rate, make_optimizer
 
 __all__ = [
-    "STRATEGIES",
+    "TRAINABLE_STRATEGIES",
     "STRATEGY_ALIASES",
     "canonical_strategy",
     "OptimConfig",
@@ -48,7 +48,7 @@ __all__ = [
 ]
 
 #: fine-tuning strategies (``pretrain`` is the pretraining stage)
-STRATEGIES = ("full", "value", "value-fewshot", "query-key")
+TRAINABLE_STRATEGIES = ("full", "value", "value-fewshot", "query-key")
 STRATEGY_ALIASES = {"b": "full", "c": "value", "d": "value-fewshot"}
 FEWSHOT_DECAYS = ("linear", "cosine", "geometric", "constant")
 
@@ -56,11 +56,13 @@ ProgressCallback = Callable[[int], None]
 
 
 def canonical_strategy(name: str) -> str:
-    """The fine-tuning strategy's name (``b``, ``c``, ``d`` accepted for the poster's letters)."""
-    key = str(name).strip().lower()
-    key = STRATEGY_ALIASES.get(key, key)
-    if key not in STRATEGIES:
-        raise ValueError(f"strategy: expected one of {', '.join(STRATEGIES)} (or b, c, d), got {name!r}")
+    """The fine-tuning strategy's name (``b``, ``c``, ``d`` accepted for the poster's letters), read
+    as :func:`symbolic.strategy_names.canonical_strategy` reads a name: case-blind, around blanks
+    and parentheses, ``_`` for ``-`` (``tests/test_strategy_names.py`` holds the two to one rule)."""
+    key = str(name).strip().lower().strip("()").strip()
+    key = STRATEGY_ALIASES.get(key, key.replace("_", "-"))
+    if key not in TRAINABLE_STRATEGIES:
+        raise ValueError(f"strategy: expected one of {', '.join(TRAINABLE_STRATEGIES)} (or b, c, d), got {name!r}")
     return key
 
 

@@ -19,11 +19,11 @@ from .data import sample_examples, seed_key, task_at_angle
 from .evaluate import ErrorEstimate, evaluate
 from .model import (ModelConfig, count_params, forward, init_params, packed_mask, predict_packed, predict_prompt,
                     trainable_names)
-from .train import (STRATEGIES, FinetuneConfig, OptimConfig, PretrainConfig, TrainingDivergedError, TrainResult,
-                    finetune, pretrain)
+from .train import (TRAINABLE_STRATEGIES, FinetuneConfig, OptimConfig, PretrainConfig, TrainingDivergedError,
+                    TrainResult, finetune, pretrain)
 
 __all__ = ["ModelConfig", "init_params", "forward", "predict_packed", "predict_prompt", "packed_mask",
            "trainable_names", "count_params", "sample_examples", "seed_key", "task_at_angle",
            "OptimConfig", "PretrainConfig", "FinetuneConfig", "TrainResult", "TrainingDivergedError",
-           "pretrain", "finetune", "STRATEGIES", "ErrorEstimate", "evaluate",
+           "pretrain", "finetune", "TRAINABLE_STRATEGIES", "ErrorEstimate", "evaluate",
            "save_checkpoint", "load_checkpoint"]

@@ -26,12 +26,12 @@ from .checkpoint import save_checkpoint
 from .data import seed_key, task_at_angle
 from .evaluate import evaluate
 from .model import ModelConfig, count_params
-from .train import STRATEGIES, FinetuneConfig, OptimConfig, PretrainConfig, finetune, pretrain
+from .train import TRAINABLE_STRATEGIES, FinetuneConfig, OptimConfig, PretrainConfig, finetune, pretrain
 
 __all__ = ["ExperimentConfig", "run_seed", "MODELS", "ANGLES", "ANGLE_NAMES"]
 
 #: the models evaluated: the pretrained one and one per strategy
-MODELS = ("pretrain",) + STRATEGIES
+MODELS = ("pretrain",) + TRAINABLE_STRATEGIES
 #: evaluation tasks: angles from theta0 (0: theta0 itself, pi: -theta0)
 ANGLES = (0.0, math.pi / 6, math.pi / 3, math.pi / 2, math.pi)
 ANGLE_NAMES = ("theta0", "pi/6", "pi/3", "pi/2", "-theta0")
@@ -53,7 +53,7 @@ class ExperimentConfig:
     n_ft: int = 20
     fewshot_weight: float = 1.0
     fewshot_final: float = 1e-3
-    strategies: tuple = STRATEGIES
+    strategies: tuple = TRAINABLE_STRATEGIES
     ns: tuple = (0, 5, 10, 20, 40)
     eval_prompts: int = 2000
     #: None: pretraining averages the n-shot loss over n = 0..max_shots; m: the m-shot loss alone
@@ -66,9 +66,9 @@ class ExperimentConfig:
         if th.shape != (d,) or not np.all(np.isfinite(th)) or not np.any(th):
             raise ValueError(f"theta0: expected {d} finite numbers, not all 0, got {self.theta0!r}")
         object.__setattr__(self, "theta0", th)
-        bad = [s for s in self.strategies if s not in STRATEGIES]
+        bad = [s for s in self.strategies if s not in TRAINABLE_STRATEGIES]
         if bad:
-            raise ValueError(f"strategies: expected names from {', '.join(STRATEGIES)}, got {bad}")
+            raise ValueError(f"strategies: expected names from {', '.join(TRAINABLE_STRATEGIES)}, got {bad}")
         ns = tuple(int(n) for n in self.ns)
         if not ns or min(ns) < 0 or max(ns) > self.max_shots or 0 not in ns:
             raise ValueError(f"ns: expected shot counts in 0..{self.max_shots} including 0, got {self.ns!r}")

@@ -36,14 +36,13 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from ..training.train import TrainingDivergedError
+from ..training.train import TRAINABLE_STRATEGIES, TrainingDivergedError
 from .data import sample_examples, seed_key
 from .model import ModelConfig, Params, init_params, predict_packed, predict_prompt, trainable_names
 
 __all__ = ["OptimConfig", "PretrainConfig", "FinetuneConfig", "TrainResult", "pretrain", "finetune",
-           "STRATEGIES", "TrainingDivergedError"]
+           "TRAINABLE_STRATEGIES", "TrainingDivergedError"]
 
-STRATEGIES = ("full", "value", "value-fewshot", "query-key")
 
 ProgressCallback = Callable[[int], None]
 
@@ -139,8 +138,8 @@ class FinetuneConfig:
     optim: OptimConfig = field(default_factory=lambda: OptimConfig(steps=500, batch=64, lr=1e-3))
 
     def __post_init__(self) -> None:
-        if self.strategy not in STRATEGIES:
-            raise ValueError(f"strategy: expected one of {', '.join(STRATEGIES)}, got {self.strategy!r}")
+        if self.strategy not in TRAINABLE_STRATEGIES:
+            raise ValueError(f"strategy: expected one of {', '.join(TRAINABLE_STRATEGIES)}, got {self.strategy!r}")
         th = np.asarray(self.theta0, dtype=float)
         if th.ndim != 1 or not np.all(np.isfinite(th)):
             raise ValueError(f"theta0: expected a finite vector, got {self.theta0!r}")
@@ -282,7 +281,7 @@ def finetune(params: Params, model: ModelConfig, config: FinetuneConfig, seed: i
 
     Each step draws ``batch`` fresh zero-shot prompts (the query alone) from ``theta0``, and for
     ``value-fewshot`` ``batch`` fresh ``n_ft``-shot prompts as well. The key is
-    ``seed_key(seed, 1, i)`` with ``i`` the strategy's index in :data:`STRATEGIES`.
+    ``seed_key(seed, 1, i)`` with ``i`` the strategy's index in :data:`TRAINABLE_STRATEGIES`.
     """
     if not isinstance(config, FinetuneConfig):
         raise ValueError(f"config: expected a FinetuneConfig, got {type(config).__name__}")
@@ -313,7 +312,7 @@ def finetune(params: Params, model: ModelConfig, config: FinetuneConfig, seed: i
         fs = jnp.mean((predict_prompt(full, x, y, layers=model.layers, heads=model.heads) - y[:, -1]) ** 2)
         return zero + w0 * jnp.exp(rate * t) * fs
 
-    key = seed_key(seed, 1, STRATEGIES.index(config.strategy))
+    key = seed_key(seed, 1, TRAINABLE_STRATEGIES.index(config.strategy))
     cache = ("finetune", few, model, tuple(config.theta0.tolist()), float(config.sigma2)) + \
         ((config.n_ft, config.fewshot_weight, config.fewshot_final) if few else ())
     trained, log = _run(config.strategy, cache, loss_fn, train, frozen, o, key, progress, chunk, mask)

@@ -24,7 +24,8 @@ from fractions import Fraction
 from typing import Any, Callable, Sequence
 
 from proofs.quantities import limits as L
-from symbolic.numbers import REAL_RANGE, looks_like_number, read_real
+from symbolic.numbers import ARITHMETICS, REAL_RANGE, looks_like_number, read_real
+from symbolic.strategy_names import STRATEGIES, STRATEGY_LETTERS, canonical_strategy
 
 __all__ = [
     "PROG", "EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "EXIT_UNAVAILABLE",
@@ -40,9 +41,6 @@ __all__ = [
 PROG = "icl-finetune"
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNAVAILABLE = 0, 1, 2, 3
 
-STRATEGIES = ("pretrain", "full", "value", "value-fewshot")
-ARITHMETICS = ("exact", "float", "mp")
-STRATEGY_LETTERS = dict(zip("abcd", STRATEGIES))
 TASKS = ("target", "opposite")
 
 _INT = re.compile(r"\s*[+-]?[0-9]+\s*\Z")  # ASCII digits only ("١٢" is refused)
@@ -216,14 +214,12 @@ def argtype(fn: Callable[..., Any], option: str, **kw: Any) -> Callable[[str], A
 
 
 def parse_strategy(text: str, option: str = "--strategy") -> str:
-    """``pretrain``, ``full``, ``value``, ``value-fewshot``, or the letters ``a``-``d``."""
-    key = text.strip().lower().strip("()")
-    if key in STRATEGY_LETTERS:
-        return STRATEGY_LETTERS[key]
-    key = key.replace("_", "-")
-    if key in STRATEGIES:
-        return key
-    raise UsageError(f"{option}: expected one of {', '.join(STRATEGIES)} (or a-d), got {_show(text)}")
+    """``pretrain``, ``full``, ``value``, ``value-fewshot``, or the letters ``a``-``d``
+    (read by :func:`symbolic.strategy_names.canonical_strategy`)."""
+    try:
+        return canonical_strategy(text)
+    except ValueError:
+        raise UsageError(f"{option}: expected one of {', '.join(STRATEGIES)} (or a-d), got {_show(text)}") from None
 
 
 def parse_task(text: str, option: str = "--task") -> str:

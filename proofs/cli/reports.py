@@ -103,7 +103,7 @@ class VerifyReport:
 class DeriveReport:
     """``derive``: the ``answer`` (a :class:`proofs.quantities.solve.ClosedForm`,
     ``ConcreteMinimum`` or ``NumericMinimum``), with what its output shows beside it: for a closed
-    form its ``derivation`` (:class:`proofs.quantities.spec_derivation.Derivation`: the steps and
+    form its ``derivation`` (:class:`proofs.quantities.spec_derivation.SpecDerivation`: the steps and
     the errors at symbolic d), for a concrete minimiser its ``errors`` at the setting; and where
     ``Sigma`` and ``theta0`` came from (a file's name, or the default)."""
 

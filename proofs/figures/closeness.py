@@ -1,4 +1,4 @@
-"""How close trained models come to the derived optima (issue 4, item 3).
+"""How close trained models come to the derived optima.
 
 Two measures per strategy.
 

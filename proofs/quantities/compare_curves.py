@@ -452,7 +452,7 @@ def _mixed_exact_forms(n_ft: int, columns: list, s: Any) -> dict:
 def _mixed_float(side: MixedSide, columns: list, s: Any) -> FloatCurve:
     if s.m != sp.oo:
         raise NotImplementedError("the mixed loss in float64 at a finite m: the frontier's float evaluation does "
-                                  "not take a finite m yet (issue 23, item 5); use m = inf, or exact arithmetic at "
+                                  "not take a finite m yet; use m = inf, or exact arithmetic at "
                                   "d <= 10")
     from symbolic import M
     from proofs.quantities import frontier_numeric as FN

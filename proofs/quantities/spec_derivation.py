@@ -17,11 +17,11 @@ from typing import Any
 
 import sympy as sp
 
-__all__ = ["Derivation", "derivation", "plain_scalars"]
+__all__ = ["SpecDerivation", "derivation", "plain_scalars"]
 
 
 @dataclass
-class Derivation:
+class SpecDerivation:
     """A derived spec: the :class:`symbolic.Strategy` and its headline errors."""
 
     strategy: Any
@@ -31,7 +31,7 @@ class Derivation:
     where: dict[sp.Symbol, sp.Expr] = field(default_factory=dict)
 
 
-def derivation(spec: Any, m: Any = sp.oo) -> Derivation:
+def derivation(spec: Any, m: Any = sp.oo) -> SpecDerivation:
     """Derive ``spec`` at pretraining context length ``m`` (``oo`` by default) and its errors."""
     from symbolic import THETA, THETA0, N
     from proofs.quantities.derivations import strategy
@@ -46,7 +46,7 @@ def derivation(spec: Any, m: Any = sp.oo) -> Derivation:
         names = {sym: sp.Symbol(sym.name.replace("_star", "")) for sym in subs}
         errors[key] = shortest_form(e.xreplace(names))
         where.update({names[sym]: tidy_ratio(v) for sym, v in subs.items() if names[sym] not in where})
-    return Derivation(s, m, errors, where)
+    return SpecDerivation(s, m, errors, where)
 
 
 def shortest_form(e: sp.Expr) -> sp.Expr:
@@ -93,7 +93,6 @@ def plain_scalars(expr: sp.Basic) -> tuple[sp.Expr, dict[str, str]]:
             name = "_".join([_name_of(t.left), _name_of(t.middle), _name_of(t.right)])
             if isinstance(t.middle, sp.Identity):
                 name = f"{_name_of(t.left)}_{_name_of(t.right)}"
-        name = name.replace("theta0_Sigma_theta0", "theta0_Sigma_theta0")
         reps[t] = sp.Symbol(name)
         meaning[name] = sp.sstr(t)
     e = e.xreplace(reps)

@@ -33,7 +33,6 @@ flow, with H replaced by P H_2 P (P the projector), so the same closed form hold
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -315,13 +314,6 @@ def _powers(m: Modes, eta: float, steps: np.ndarray, flow: bool) -> np.ndarray:
         return np.power.outer(r, steps.astype(float)).T if len(h) else np.zeros((len(steps), 0))
 
 
-def _log_size(m: Modes, eta: float, t: float) -> float:
-    """log of the largest |r_k|^t: large when the run diverges."""
-    if not m.h:
-        return 0.0
-    return max(t * math.log(abs(1 - eta * float(h))) if 1 - eta * float(h) != 0 else -math.inf for h in m.h)
-
-
 # ----------------------------------------------------------------------------- the trajectory
 
 @dataclass
@@ -501,11 +493,6 @@ def trajectory(strategy: Any, setting: Any, *, eta: Any, steps: int, every: int 
         out.notes.append(f"eta = {sp.sstr(eta_v)} is outside the stable range 0 < eta < 2/h_max = "
                          + ", ".join(sp.sstr(e) for e in eta_max))
     return out
-
-
-def _value_at(paths: dict, md: Modes, eta: float, t: float, flow: bool) -> dict:
-    pw = _powers(md, eta, np.asarray([t]), flow)
-    return {c: float(p.values(pw)[0]) for c, p in paths.items()}
 
 
 #: points sampled per bracket when the first step of an event is searched

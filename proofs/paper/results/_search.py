@@ -83,11 +83,6 @@ class CompiledPoly:
         return val, grad[:-1]
 
 
-def compile_polynomial(expr: sp.Expr, variables: list[sp.Symbol]) -> CompiledPoly:
-    """Compile a polynomial in ``variables`` (rational coefficients) for batched evaluation."""
-    return compile_terms(sp.Poly(expr, *variables).terms(), len(variables))
-
-
 def compile_terms(terms: list[tuple[tuple[int, ...], object]], nv: int) -> CompiledPoly:
     """Compile ``[(exponents, coefficient)]`` for batched evaluation."""
     deg = max([1] + [sum(e) for e, _ in terms])
