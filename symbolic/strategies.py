@@ -25,6 +25,7 @@ from .objective import THETA0
 from .pretraining import derive_pretrain
 from .spec import make_spec
 from .strategy import Step, Strategy
+from .strategy_names import STRATEGIES, canonical_strategy
 from .validation import check_count
 
 __all__ = ["derive_pretrain", "derive_full", "derive_value", "derive_value_fewshot", "derive",
@@ -36,18 +37,6 @@ V0, VY = sp.Symbol("v_0"), sp.Symbol("v_y")
 SCALE = sp.Symbol("C", nonzero=True)
 #: Shots in the auxiliary few-shot loss of strategy (d).
 N_FT = sp.Symbol("n_ft", integer=True, positive=True)
-
-STRATEGIES = ("pretrain", "full", "value", "value-fewshot")
-_LETTERS = {"a": "pretrain", "b": "full", "c": "value", "d": "value-fewshot"}
-
-
-def canonical_strategy(name: str) -> str:
-    """``'pretrain' | 'full' | 'value' | 'value-fewshot'`` (letters a-d accepted)."""
-    key = str(name).strip().lower()
-    key = _LETTERS.get(key, key)
-    if key not in STRATEGIES:
-        raise ValueError(f"strategy: expected one of {', '.join(STRATEGIES)} (or a-d), got {name!r}")
-    return key
 
 
 # ---------------------------------------------------------------- (b) full fine-tuning
