@@ -291,10 +291,14 @@ def float_curve(strategy: Any, task: Any, ns: Sequence[int], *, d: Any, sigma2: 
     A = FLOAT64
     theta = v.theta0 if task == "target" else -v.theta0
     n = A.batch(list(ns))
+    import numpy as np
     try:
-        out, limit = curve(A, v.Sigma, v.theta0, theta, noise_scale(A, v.sigma2), v.scale, v.m, n)
-    except Exception:  # noqa: BLE001 - e.g. a singular matrix: the full route says it as it always has
+        with np.errstate(over="ignore", invalid="ignore"):  # as the full route: an overflow is said once
+            out, limit = curve(A, v.Sigma, v.theta0, theta, noise_scale(A, v.sigma2), v.scale, v.m, n)
+        vals = A.unbatch(out, len(n))
+        A.finite(vals, "the error")
+        A.finite(limit, "the error's limit")
+    except Exception:  # noqa: BLE001 - a singular matrix, float64's range exceeded: the full route says it
         return None
-    vals = A.unbatch(out, len(n))
     return CurveResult(list(ns), [float(x) for x in vals], float(limit), arith=A, values=list(vals),
                        limit_value=limit, condition=v.condition, warning=A.condition_warning(v.condition))
