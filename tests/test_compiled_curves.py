@@ -221,6 +221,21 @@ def test_a_change_to_the_sources_changes_the_fingerprint(tmp_path, monkeypatch):
         CC.sources_fingerprint.cache_clear()
 
 
+def test_the_fingerprint_covers_every_module_generation_runs():
+    """Every module of the toolkit that generating an evaluator loads (in a fresh process) is one
+    whose source the fingerprint hashes: a change to any of them makes every cached file stale."""
+    code = ("import sys\nfrom proofs.quantities import compiled_curves as CC\n"
+            "for k in (('value-fewshot', True, 3), ('pretrain', False, None), ('full', True, None), "
+            "('value', False, None)):\n    CC.generate(k)\n"
+            "hashed = {str(f) for f in CC._source_files()}\n"
+            "used = {m.__file__ for n, m in list(sys.modules.items()) if n.split('.')[0] in ('symbolic', 'proofs', "
+            "'numeric') and getattr(m, '__file__', None) and n not in ('proofs', 'proofs.quantities')}\n"
+            "sys.stdout.write('\\n'.join(sorted(used - hashed)))\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True)
+    assert done.stdout == "", "modules the generated code depends on but the fingerprint ignores:\n" + done.stdout
+
+
 def test_an_unwritable_cache_still_answers(tmp_path, monkeypatch):
     blocked = tmp_path / "file"
     blocked.write_text("not a directory")
