@@ -8,7 +8,7 @@ numeric evaluator run on placeholders). These tests hold it to that:
 - the same numbers: every field of the curve from the generated evaluator equals, bit for bit,
   the full route's (:func:`proofs.quantities.solve.solve`: SymPy, the derivation, the evaluator
   walking the expression trees), for the four strategies, m and n_ft finite or not, both tasks,
-  sigma^2 and the scale given as int, float, Fraction, NumPy and SymPy numbers, at several d;
+  sigma^2 and the scale given as int, float, Fraction, NumPy and SymPy numbers, at d = 1, 11, 40, 120;
 - against an independent reference: at d = 3 the exact curve (rational arithmetic) to 1e-12
   relative;
 - the tracer itself on matrix expressions the strategies do not use (powers, transposes,
@@ -99,7 +99,7 @@ def test_generation_does_not_depend_on_the_hash_seed():
 def test_generated_curve_equals_the_full_route_bit_for_bit(cache, key):
     name, m, n_ft = key
     ns = [0, 1, 2, 3, 5, 8, 13, 100, 10**6]
-    for d, seed in ((11, 0), (40, 1)):
+    for d, seed in ((1, 5), (11, 0), (40, 1)):  # d = 1: a matrix of one entry, traced as a d x d one
         S, t0 = _spd(d, seed)
         for task in ("target", "opposite"):
             for s2, sc in ((0.1, 1), (Fraction(2, 3), Fraction(3, 2)), (0, np.float64(2.5)), (sp.Rational(1, 7), -1)):
@@ -263,6 +263,11 @@ def test_what_the_generated_route_declines(cache):
     assert not isinstance("value", Spec)
     with pytest.raises(ValueError, match="sigma2"):
         api.curve("value", "target", [0], **{**kw, "sigma2": -1})
+    # beyond float64's range: the generated route declines, the full route says so (and names mp)
+    huge = {**kw, "theta0": t0 * 1e200, "arithmetic": "float"}
+    assert CC.float_curve("value", "target", [0, 5], **huge) is None
+    with pytest.raises(ValueError, match="exceeds float64's range"):
+        api.curve("value", "target", [0, 5], **huge)
 
 
 def test_icl_finetune_curve_in_float64_never_imports_sympy(cache, tmp_path):
