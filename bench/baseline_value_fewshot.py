@@ -7,7 +7,10 @@ plain numpy script of the closed form (m = n_ft = oo), typed in here as a refere
 (``symbolic`` derives it: ``strategy('value-fewshot').error(THETA0, N)``).  Sigma is checked the
 way a careful script would (finite, symmetric, Cholesky).
 
-    python bench/baseline_value_fewshot.py SIGMA.npy [THETA0.npy]
+    python bench/baseline_value_fewshot.py SIGMA.npy [THETA0.npy] [--condition]
+
+``--condition`` also computes Sigma's condition number as the toolkit does (one d x d inverse):
+the same numbers as ``icl-finetune curve`` computes (its JSON reports it, its warning tests it).
 """
 from __future__ import annotations
 
@@ -30,12 +33,21 @@ def curve(S: np.ndarray, t0: np.ndarray, sigma2: float, ns: np.ndarray) -> tuple
     return err, sigma2
 
 
+def condition(S: np.ndarray) -> float:
+    """Sigma's condition number in the 1-norm, ||S||_1 ||S^-1||_1, as ``icl-finetune`` reports it
+    (its JSON's ``condition``, and the warning above 1e8): one d x d inverse."""
+    return float(np.max(np.sum(np.abs(S), axis=0)) * np.max(np.sum(np.abs(np.linalg.inv(S)), axis=0)))
+
+
 def main() -> None:
-    S = np.load(sys.argv[1], allow_pickle=False)
-    t0 = np.load(sys.argv[2], allow_pickle=False) if len(sys.argv) > 2 else np.eye(S.shape[0])[0]
+    args = [a for a in sys.argv[1:] if a != "--condition"]
+    S = np.load(args[0], allow_pickle=False)
+    t0 = np.load(args[1], allow_pickle=False) if len(args) > 1 else np.eye(S.shape[0])[0]
     err, lim = curve(S, t0, 0.1, np.arange(101))
     print("\n".join(f"{k:>6}  {e:.10g}" for k, e in enumerate(err)))
     print(f"{'limit':>6}  {lim:.10g}")
+    if "--condition" in sys.argv[1:]:
+        print(f"condition {condition(S):.6g}")
 
 
 if __name__ == "__main__":

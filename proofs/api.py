@@ -88,9 +88,15 @@ def curve(strategy: str, task: str, ns: Sequence[int], *, d: int, sigma2: Any = 
     0, ``m`` and ``n_ft`` None (infinity) and ``scale`` 1 by default, as on the command line.
     ``theta_0`` is accepted for ``theta0``."""
     from proofs.quantities import validation as V
+    from proofs.quantities.compiled_curves import float_curve
     task = V.task_or_angle(task)
     ns = V.counts(ns)
     V.dimension(d)
+    # a strategy's float64 curve from its generated evaluator, without SymPy (the same numbers)
+    fast = float_curve(strategy, task, ns, d=d, sigma2=sigma2, m=m, n_ft=n_ft, scale=scale, Sigma=Sigma,
+                       theta0=theta0, arithmetic=arithmetic, precision=precision, theta_0=theta_0)
+    if fast is not None:
+        return fast
     answer = solve(strategy, d=d, sigma2=sigma2, m=m, n_ft=n_ft, scale=scale, Sigma=Sigma, theta0=theta0,
                    arithmetic=arithmetic, precision=precision, theta_0=theta_0)
     return answer.curve(task, ns)

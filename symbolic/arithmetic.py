@@ -25,16 +25,39 @@ Positive definiteness, one rule per arithmetic:
   symmetrised; a positive diagonal; a Cholesky factorisation exists;
 - mp: the same in the context's own precision (symmetric within 10^-(precision-2) relative,
   Cholesky in mpmath), so an ill-conditioned Sigma that float64 cannot factor is still accepted.
+
+SymPy is imported on first use: float64 alone (a curve from a generated evaluator,
+:mod:`symbolic.codegen`) never loads it, and a value cannot be a SymPy object before SymPy is
+loaded (:func:`_is_sympy`).
 """
 from __future__ import annotations
 
+import sys
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
-import sympy as sp
 
 from .numbers import ARITHMETICS, COND_WARN, DEFAULT_PRECISION
+
+
+class _LazySympy:
+    """``sympy``, imported at the first attribute asked for (then bound in its place)."""
+
+    def __getattr__(self, name: str) -> Any:
+        import sympy
+        globals()["sp"] = sympy
+        return getattr(sympy, name)
+
+
+sp: Any = _LazySympy()
+
+
+def _is_sympy(x: Any, kind: str = "Basic") -> bool:
+    """Whether ``x`` is a SymPy ``kind`` (``Basic``, ``MatrixBase``), without importing SymPy:
+    nothing is one before SymPy is loaded."""
+    module = sys.modules.get("sympy")
+    return module is not None and isinstance(x, getattr(module, kind))
 
 __all__ = ["Arithmetic", "Exact", "Float64", "MP", "EXACT", "FLOAT64", "ARITHMETICS", "as_arithmetic",
            "SYMMETRY_RTOL", "DEFAULT_PRECISION", "COND_WARN", "ldl_pivots", "is_psd"]
@@ -151,6 +174,11 @@ class Arithmetic:
         many values of a symbol at once), or None where the arithmetic has no such arrays."""
         return None
 
+    def unbatch(self, out: Any, count: int) -> list:
+        """A formula's value at a :meth:`batch` of ``count`` values (an array, or one number
+        where the formula does not depend on the batched symbol) as a list of ``count`` values."""
+        raise NotImplementedError
+
     # checks ----------------------------------------------------------------
     def spd(self, S: Any, name: str = "Sigma", d: int | None = None) -> tuple[Any, float | None]:
         """``S`` checked symmetric positive definite by this arithmetic's rule (module docstring),
@@ -206,15 +234,16 @@ def _check_square(shape: tuple, name: str, d: int | None) -> int:
     return shape[0]
 
 
-def _floats(x: Any, name: str) -> np.ndarray:
-    """``x`` as a finite real float64 array, or a ValueError naming ``name``."""
+def _floats(x: Any, name: str, copy: bool = True) -> np.ndarray:
+    """``x`` as a finite real float64 array, or a ValueError naming ``name`` (``copy`` False: a
+    float64 array given may be returned itself, for a caller that does not write to it)."""
     if hasattr(x, "tolist") and not isinstance(x, np.ndarray):
         x = x.tolist()
     if isinstance(x, np.ndarray) and np.iscomplexobj(x) or _has_complex(x):
         raise ValueError(f"{name}: expected real numbers, got a complex number")
     try:
         with np.errstate(all="ignore"):
-            a = np.array(x, dtype=np.float64)
+            a = np.array(x, dtype=np.float64) if copy else np.asarray(x, dtype=np.float64)
     except (TypeError, ValueError, OverflowError):
         raise ValueError(f"{name}: expected real numbers") from None
     if not np.all(np.isfinite(a)):
@@ -226,7 +255,7 @@ def _floats(x: Any, name: str) -> np.ndarray:
 def _has_complex(x: Any) -> bool:
     if isinstance(x, complex) or isinstance(x, np.complexfloating):
         return True
-    if isinstance(x, sp.Basic):
+    if _is_sympy(x):
         return bool(x.is_number and x.is_real is False)
     if isinstance(x, (list, tuple)):
         return any(_has_complex(v) for v in x)
@@ -351,7 +380,7 @@ def _flat(v: Any, name: str, d: int | None) -> list:
     except TypeError:
         raise ValueError(f"{name}: expected a vector of {d if d is not None else 'd'} numbers, got "
                          f"{type(v).__name__}") from None
-    if isinstance(v, sp.MatrixBase) and v.rows == 1:
+    if _is_sympy(v, "MatrixBase") and v.rows == 1:
         flat = flat[0]
     if isinstance(v, np.ndarray) and v.ndim == 2 and v.shape[0] == 1:
         flat = flat[0]
@@ -424,7 +453,7 @@ class Float64(Arithmetic):
         return "float64"
 
     def number(self, x: Any) -> float:
-        if isinstance(x, sp.Basic):
+        if _is_sympy(x):
             if x.is_Rational:
                 return int(x.p) / int(x.q) if x.q != 1 else float(int(x.p))
             return float(x)
@@ -433,7 +462,7 @@ class Float64(Arithmetic):
     def matrix(self, M: Any) -> np.ndarray:
         if isinstance(M, np.ndarray) and M.dtype == np.float64:
             return M.reshape(-1, 1) if M.ndim == 1 else M
-        if isinstance(M, sp.MatrixBase) or type(M).__module__.startswith("mpmath"):
+        if _is_sympy(M, "MatrixBase") or type(M).__module__.startswith("mpmath"):
             M = M.tolist()
         a = np.array(M, dtype=np.float64)  # float() of a Fraction or Rational rounds once
         return a.reshape(-1, 1) if a.ndim == 1 else a
@@ -462,6 +491,9 @@ class Float64(Arithmetic):
     def batch(self, values: Any) -> np.ndarray:
         return np.asarray(values, dtype=np.float64)
 
+    def unbatch(self, out: Any, count: int) -> list:
+        return list(np.broadcast_to(np.asarray(out, dtype=np.float64), (count,)))
+
     def finite(self, values: Any, what: str = "the value") -> Any:
         with np.errstate(all="ignore"):
             ok = np.all(np.isfinite(np.asarray(values, dtype=np.float64)))
@@ -478,16 +510,19 @@ class Float64(Arithmetic):
         return np.sqrt(x)
 
     def spd(self, S: Any, name: str = "Sigma", d: int | None = None) -> tuple[np.ndarray, float]:
-        A = _floats(S, name)
+        A = _floats(S, name, copy=False)  # never written to: the result is a new array
         k = _check_square(A.shape, name, d)
-        scale = float(np.max(np.abs(A)))
-        asym = float(np.max(np.abs(A - A.T)))
+        # max |x| as max(max x, -min x), and (A + A^T) / 2 written over A - A^T: the same numbers
+        # with fewer d x d temporaries (each one costs page faults in a fresh process)
+        scale = float(max(A.max(), -A.min()))
+        D = A - A.T
+        asym = float(max(D.max(), -D.min()))
         if asym > SYMMETRY_RTOL * scale:
-            i, j = np.unravel_index(int(np.argmax(np.abs(A - A.T))), A.shape)
+            i, j = np.unravel_index(int(np.argmax(np.abs(D))), A.shape)
             raise ValueError(f"{name}: expected a symmetric positive definite {k}x{k} matrix, got entries "
                              f"[{i}][{j}] = {A[i, j]:.17g} and [{j}][{i}] = {A[j, i]:.17g} "
                              f"(tolerance {SYMMETRY_RTOL:g} relative)")
-        A = (A + A.T) / 2
+        A = np.divide(np.add(A, A.T, out=D), 2, out=D)
         diag = np.diag(A)
         if diag.min() <= 0:
             i = int(np.argmin(diag))
@@ -519,7 +554,7 @@ def _condition(A: np.ndarray) -> float:
     try:
         with np.errstate(all="ignore"):
             inv = np.linalg.inv(A)
-            cond = float(np.max(np.sum(np.abs(A), axis=0)) * np.max(np.sum(np.abs(inv), axis=0)))
+            cond = float(np.max(np.sum(np.abs(A), axis=0)) * np.max(np.sum(np.abs(inv, out=inv), axis=0)))
     except np.linalg.LinAlgError:
         return float("inf")
     return cond if np.isfinite(cond) else float("inf")

@@ -427,8 +427,7 @@ class _NumEnv:
         values = list(values)
         batch = self.num.batch(values)
         if batch is not None:
-            out = self.bind(**{name: batch}).poly(p)
-            return list(np.broadcast_to(np.asarray(out, dtype=batch.dtype), (len(values),)))
+            return self.num.unbatch(self.bind(**{name: batch}).poly(p), len(values))
         return [self.bind(**{name: self.num.number(v)}).poly(p) for v in values]
 
     def poly(self, p: Poly) -> Any:

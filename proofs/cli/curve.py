@@ -45,8 +45,9 @@ def run(args: argparse.Namespace) -> int:
         task = from_option(args.task_angle)
         extra = {"task_angle": angle_text(task), "task_angle_radians": float(task)}
     try:
-        result = api.curve(which, task, list(args.n), d=d, sigma2=O.exact(args.sigma2),
-                           m=args.m, n_ft=args.n_ft, scale=O.exact(scale), Sigma=Sigma, theta0=theta0,
+        # sigma2 and scale exact as parsed (int/Fraction), read exactly by the API without SymPy
+        result = api.curve(which, task, list(args.n), d=d, sigma2=args.sigma2,
+                           m=args.m, n_ft=args.n_ft, scale=scale, Sigma=Sigma, theta0=theta0,
                            arithmetic=arith.name, precision=arith.precision)
     except ValueError as err:  # the angle's own complaint names the option that gave it
         if extra and str(err).startswith("task: "):

@@ -89,9 +89,9 @@ def fixed_dimension(question: Any, *, any_start: bool) -> int | None:
     (:func:`symbolic.spec.general_start`, answered at that d); with ``any_start`` (a command that
     needs a d), that of any vector or matrix the spec gives (its start, a task vector, a family's
     covariance), as a ``--Sigma`` file gives its d."""
-    from symbolic.spec import general_start, start_dimension
-    if not hasattr(question, "train"):
+    if not hasattr(question, "train"):  # a strategy's name (no SymPy loaded for it)
         return None
+    from symbolic.spec import general_start, start_dimension
     if any_start:
         for _, value in getattr(question, "bindings", ()) or ():
             return int(value.shape[0])

@@ -16,52 +16,14 @@ optimum's, any given V and Q), read through the one block layout (:mod:`symbolic
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Sequence
 
 import sympy as sp
 
+from proofs.quantities.curve_result import CurveResult, noise_scale
+
 __all__ = ["CurveResult", "closed_form_curve", "explicit_error", "explicit_errors", "error_function"]
-
-
-@dataclass
-class CurveResult:
-    """``n`` (shots), ``error`` (floats), ``limit`` (float, n -> oo); ``exact`` and
-    ``exact_limit`` hold the exact SymPy values (exact arithmetic), ``formula`` the error as a
-    function of n; ``values`` and ``limit_value`` the values in the arithmetic ``arith`` (floats,
-    or mpmath numbers of its precision)."""
-
-    n: list[int]
-    error: list[float]
-    limit: float
-    exact: list[sp.Expr] = field(default_factory=list)
-    exact_limit: sp.Expr = sp.nan
-    formula: sp.Expr = sp.nan
-    arith: Any = None
-    values: list[Any] = field(default_factory=list)
-    limit_value: Any = None
-    #: Sigma's condition number (float and mp), and the warning it calls for (or None)
-    condition: float | None = None
-    warning: str | None = None
-    #: ``closed form``, or ``at this setting only`` (the concrete minimiser's parameters)
-    route: str = "closed form"
-
-    def __post_init__(self) -> None:
-        exact = self.arith is None or self.arith.exact
-        if not self.values:
-            self.values = list(self.exact) if exact else list(self.error)
-        if self.limit_value is None:
-            self.limit_value = self.exact_limit if exact else self.limit
-
-    @property
-    def arithmetic(self) -> str:
-        """The arithmetic's name: ``exact``, ``float`` or ``mp``."""
-        return "exact" if self.arith is None else self.arith.name
-
-    @property
-    def precision(self) -> int | None:
-        return None if self.arith is None else self.arith.precision
 
 
 def error_function(p, env: dict[str, Any]) -> sp.Expr:
@@ -195,20 +157,29 @@ def _freeze(env: dict[str, Any]) -> tuple:
     return tuple(out)
 
 
+def prepare_numeric(ne: Any, question: Any, s: Any) -> tuple[Any, Any]:
+    """Bind in the numeric environment ``ne`` the strategy's derived matrices (``Gamma_hat_m``...)
+    and long scalar blocks, each evaluated once; return the engine polynomial of the error
+    (symbolic n) and its limit n -> oo. The evaluation of a curve and the code generator
+    (:mod:`symbolic.codegen`, which runs these same steps on placeholders) share it."""
+    for k, e in s.definitions().items():
+        ne.values[k] = ne.matrix(e)
+    p, lim, subs = abstract_error_polys(question, s.m, s.n_ft if s.name == "value-fewshot" else sp.oo)
+    for sym, e in subs.items():
+        ne.values[sym.name] = ne.scalar(e)
+    return p, lim
+
+
 def strategy_numeric_env(question: Any, s: Any, extra: dict[str, Any], setting: Any):
     """The setting in its float or mp arithmetic (:func:`symbolic.evaluation.numeric_env`), with
     the strategy's derived matrices (``Gamma_hat_m``...) and long scalar blocks evaluated once;
     returns it, the engine polynomial (symbolic n) and its limit n -> oo."""
     from symbolic.evaluation import numeric_env
     env = setting.env(sigma=False)
-    env["sigma"] = sp.sqrt(setting.sigma2 if setting.sigma2 is not None else 0)
+    env["sigma"] = noise_scale(setting.arith, setting.sigma2)
     env["C"] = setting.scale
     ne = numeric_env({**env, **extra}, setting.arith)
-    for k, e in s.definitions().items():
-        ne.values[k] = ne.matrix(e)
-    p, lim, subs = abstract_error_polys(question, s.m, s.n_ft if s.name == "value-fewshot" else sp.oo)
-    for sym, e in subs.items():
-        ne.values[sym.name] = ne.scalar(e)
+    p, lim = prepare_numeric(ne, question, s)
     return ne, p, lim
 
 
@@ -220,9 +191,11 @@ def _numeric_curve(question: Any, s: Any, extra: dict[str, Any], setting: Any, t
     if isinstance(task, str):
         if task not in ("target", "opposite"):
             raise ValueError(f"task: expected 'target', 'opposite' or an angle (radians), got {task!r}")
-        ne.values["theta"] = t0 if task == "target" else -t0
+        theta = t0 if task == "target" else -t0
     else:
-        ne.values["theta"] = _rotated(num, task, t0, ne.values["Sigma"])
+        theta = _rotated(num, task, t0, ne.values["Sigma"])
+    # the same three steps as the generated evaluators (proofs.quantities.compiled_curves)
+    ne.values["theta"] = theta
     with _quiet():
         limit = ne.poly(lim)
         vals = ne.poly_at(p, "n", ns)

@@ -81,29 +81,15 @@ def setting(d: Any = None, *, Sigma: Any = None, theta0: Any = None, sigma2: Any
     ``arithmetic``/``precision`` as :func:`proofs.quantities.arithmetic.choose` takes them.
     Refuses what it cannot use with a ValueError or TypeError naming the argument."""
     from symbolic.arithmetic import EXACT
-    from proofs.quantities import validation as V
-    from proofs.quantities.arithmetic import choose
-    d = V.dimension(d, optional=True)
-    Sigma = V.matrix_like(Sigma, "Sigma")
-    theta0 = V.matrix_like(theta0, "theta0", vector=True)
-    mm = V.count(m, "m", allow_inf=True, minimum=1)
-    nn = V.count(n_ft, "n_ft", allow_inf=True, minimum=1)
-    s2 = None if sigma2 is None else EXACT.number(V.real(sigma2, "sigma2", nonnegative=True))
-    C = EXACT.number(V.real(scale, "scale", nonzero=True))
-    m_, n_ = (sp.oo if mm is None else sp.Integer(mm)), (sp.oo if nn is None else sp.Integer(nn))
-    if d is None:
-        d = V.size_of(Sigma, theta0)
-    if d is None:
-        if arithmetic not in (None, "exact") or precision is not None:
-            raise ValueError("arithmetic: float and mp need a concrete setting (d, Sigma or theta0)")
+    from proofs.quantities.validation import setting_inputs
+    v = setting_inputs(d, Sigma=Sigma, theta0=theta0, sigma2=sigma2, m=m, n_ft=n_ft, scale=scale,
+                       arithmetic=arithmetic, precision=precision)
+    s2 = None if v.sigma2 is None else EXACT.number(v.sigma2)
+    C = EXACT.number(v.scale)
+    m_, n_ = (sp.oo if v.m is None else sp.Integer(v.m)), (sp.oo if v.n_ft is None else sp.Integer(v.n_ft))
+    if v.d is None:
         return Setting(None, None, None, s2, m_, n_, C, EXACT)
-    arith = choose(d, arithmetic, precision)
-    if Sigma is None:
-        S, cond = arith.eye(d), (None if arith.exact else 1.0)
-    else:
-        S, cond = arith.spd(Sigma, "Sigma", d)
-    t0 = arith.vector(theta0 if theta0 is not None else [1] + [0] * (d - 1), "theta0", d)
-    return Setting(d, S, t0, s2, m_, n_, C, arith, cond, {"Sigma": Sigma is not None, "theta0": theta0 is not None})
+    return Setting(v.d, v.Sigma, v.theta0, s2, m_, n_, C, v.arith, v.condition, v.given)
 
 
 def derived(question: Any, m: Any = sp.oo, n_ft: Any = sp.oo):

@@ -12,13 +12,14 @@ from __future__ import annotations
 import math
 import numbers
 import operator
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
 from proofs.quantities import limits as L
 
 __all__ = ["dimension", "count", "counts", "real", "matrix_like", "samples", "seed", "task", "angle",
-           "task_or_angle", "size_of", "spec_dimension", "theta0_once"]
+           "task_or_angle", "size_of", "spec_dimension", "theta0_once", "SettingInputs", "setting_inputs"]
 
 
 def _type(x: Any) -> str:
@@ -210,3 +211,58 @@ def theta0_once(theta0: Any, theta_0: Any) -> Any:
     if theta0 is not None and theta_0 is not None:
         raise ValueError("theta0: given twice, as theta0 and as theta_0 (the same argument; give one)")
     return theta_0 if theta0 is None else theta0
+
+
+@dataclass(frozen=True)
+class SettingInputs:
+    """A setting's arguments checked (:func:`setting_inputs`), as plain values: ``d`` (None:
+    symbolic), ``Sigma`` and ``theta0`` as matrices of ``arith`` (None at symbolic d; identity
+    and e_1 filled in), ``sigma2`` and ``scale`` as given (None: symbolic sigma^2), ``m`` and
+    ``n_ft`` integers or None (infinity), ``arith`` the arithmetic (None at symbolic d),
+    ``condition`` Sigma's condition number where the arithmetic measures it, ``given`` which of
+    Sigma, theta0 the caller gave. :func:`proofs.quantities.setting.setting` makes the
+    :class:`~proofs.quantities.setting.Setting` of it (exact SymPy numbers); a float64 curve from
+    a generated evaluator uses it as it is, without SymPy."""
+
+    d: int | None
+    Sigma: Any
+    theta0: Any
+    sigma2: Any
+    m: int | None
+    n_ft: int | None
+    scale: Any
+    arith: Any
+    condition: float | None
+    given: dict
+
+
+def setting_inputs(d: Any = None, *, Sigma: Any = None, theta0: Any = None, sigma2: Any = None, m: Any = None,
+                   n_ft: Any = None, scale: Any = 1, arithmetic: Any = None, precision: Any = None) -> SettingInputs:
+    """Every check of a setting's arguments, in order (the arguments of
+    :func:`proofs.quantities.setting.setting`): d, the sizes of Sigma and theta0, m, n_ft,
+    sigma2 >= 0, scale != 0, the arithmetic for that d (:func:`proofs.quantities.arithmetic.choose`),
+    Sigma by the arithmetic's one positive-definiteness rule and theta0 as its vector. A
+    ``ValueError`` or ``TypeError`` naming the argument otherwise. Loads SymPy only where the
+    arithmetic is exact or mp, or where a value given is a SymPy object."""
+    from proofs.quantities.arithmetic import choose
+    d = dimension(d, optional=True)
+    Sigma = matrix_like(Sigma, "Sigma")
+    theta0 = matrix_like(theta0, "theta0", vector=True)
+    mm = count(m, "m", allow_inf=True, minimum=1)
+    nn = count(n_ft, "n_ft", allow_inf=True, minimum=1)
+    s2 = None if sigma2 is None else real(sigma2, "sigma2", nonnegative=True)
+    C = real(scale, "scale", nonzero=True)
+    if d is None:
+        d = size_of(Sigma, theta0)
+    given = {"Sigma": Sigma is not None, "theta0": theta0 is not None}
+    if d is None:
+        if arithmetic not in (None, "exact") or precision is not None:
+            raise ValueError("arithmetic: float and mp need a concrete setting (d, Sigma or theta0)")
+        return SettingInputs(None, None, None, s2, mm, nn, C, None, None, given)
+    arith = choose(d, arithmetic, precision)
+    if Sigma is None:
+        S, cond = arith.eye(d), (None if arith.exact else 1.0)
+    else:
+        S, cond = arith.spd(Sigma, "Sigma", d)
+    t0 = arith.vector(theta0 if theta0 is not None else [1] + [0] * (d - 1), "theta0", d)
+    return SettingInputs(d, S, t0, s2, mm, nn, C, arith, cond, given)
