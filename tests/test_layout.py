@@ -46,6 +46,8 @@ EXCEPTIONS = {
     "symbolic.substitute": ("test_depth_pretraining.py", "atoms replaced by sums of words, in the depth pretraining"),
     "symbolic.wick": ("test_engine_vs_concrete.py", "the Wick engine, against the concrete engine"),
     "numeric.transformer.evaluate": ("test_transformer.py", "the transformer's error estimates, end to end"),
+    "proofs.quantities.solutions": ("test_printers.py", "the kinds of answer solve returns, printed"),
+    "proofs.quantities.curve_result": ("test_compiled_curves.py", "the curve's result, through the generated and full routes"),
     "proofs.cli.__main__": ("test_cli.py", "python -m proofs.cli, run as a console script"),
     "proofs.cli.budget": ("test_cli.py", "the CPU budget of the subcommands"),
     "proofs.cli.inputs": ("test_cli.py", "the setting read from the options, by every subcommand"),
