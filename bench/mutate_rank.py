@@ -25,6 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 T_OPT, T_LORA, T_SPEC, T_MC = ("tests/test_rank_optimum.py", "tests/test_rank_lora.py",
                                "tests/test_rank_spec.py", "tests/test_rank_montecarlo.py")
+T_JAX = "tests/test_rank_jax.py"
+JAX_LORA = "numeric/transformer/lora.py"
 
 MUTATIONS = [
     ("L1", "the factors' roles swapped (B random, A = 0 at the start)", "numeric/lora.py",
@@ -71,6 +73,22 @@ MUTATIONS = [
      [T_LORA]),
     ("S1", "a rank above the block's size accepted", "symbolic/spec.py",
      "        if r.rank > top:", "        if r.rank > top + 1:", [T_SPEC]),
+    # the JAX LoRA (numeric/transformer/lora.py) against the derived errors
+    ("J1", "JAX: the factors' roles swapped at the start (B random, A = 0): the errors at the end are the same "
+     "(the optimum's errors on +-theta_0 do not depend on the member reached), the member is not",
+     JAX_LORA, "    return np.zeros((rows, rank)), rng.normal(0.0, init_scale, size=(rank, cols))",
+     "    return rng.normal(0.0, init_scale, size=(rows, rank)), np.zeros((rank, cols))", [T_JAX]),
+    ("J2", "JAX: a rank off by one (factors of rank r + 1)", JAX_LORA,
+     "    B0, A0 = lora_start(R, C, int(rank), seed, scale)", "    B0, A0 = lora_start(R, C, int(rank) + 1, seed, scale)",
+     [T_JAX]),
+    ("J3", "JAX: B not started at zero", JAX_LORA,
+     "    return np.zeros((rows, rank)), rng.normal(0.0, init_scale, size=(rank, cols))",
+     "    return rng.normal(0.0, init_scale, size=(rows, rank)), rng.normal(0.0, init_scale, size=(rank, cols))",
+     [T_JAX]),
+    ("J4", "JAX: the update written transposed into the block, (B A)^T; expected equivalent on Q_xx, whose optimal "
+     "update is symmetric", JAX_LORA,
+     '        return Qj.at[rows, cols].add(f["B"] @ f["A"])', '        return Qj.at[rows, cols].add((f["B"] @ f["A"]).T)',
+     [T_JAX]),
 ]
 
 

@@ -10,7 +10,9 @@ derived from integer seeds (:func:`seed_key`).
 - :mod:`.train`: :func:`pretrain`, :func:`finetune` (strategies full, value, value-fewshot, query-key);
 - :mod:`.evaluate`: n-shot errors with standard errors;
 - :mod:`.checkpoint`: ``.npz`` checkpoints;
-- :mod:`.experiment`: the whole experiment (pretrain, fine-tune, evaluate) over seeds.
+- :mod:`.experiment`: the whole experiment (pretrain, fine-tune, evaluate) over seeds;
+- :mod:`.lora`: LoRA (a rank-r update B A of Q or Q_xx, B = 0 at the start) on the paper's
+  linear model, checked against the derived rank-r optimum (``tests/test_rank_jax.py``).
 """
 from __future__ import annotations
 

@@ -8,10 +8,12 @@ from proofs.cli import options as O
 
 FORMATS = ("text", "json", "latex")
 #: what run prints (``module.Class``) and in which formats, where not in all of FORMATS: a
-#: minimiser at one setting has no LaTeX, which run refuses with exit status 2 (tests/test_printers.py)
+#: minimiser at one setting has no LaTeX, which run refuses with exit status 2 (tests/test_printers.py);
+#: a rank answer (RankMinimum) has LaTeX at symbolic d only, refused at a setting the same way
 PRINTS = {"proofs.cli.reports.DeriveReport": FORMATS, "proofs.quantities.solve.ClosedForm": FORMATS,
           "proofs.quantities.solve.ConcreteMinimum": ("text", "json"),
-          "proofs.quantities.solve.NumericMinimum": ("text", "json")}
+          "proofs.quantities.solve.NumericMinimum": ("text", "json"),
+          "proofs.quantities.lowrank.RankMinimum": FORMATS}
 
 SPEC_HELP = ("JSON file: {\"train\": [blocks], \"loss\": [{\"weight\", \"n\", \"task\"}], \"then\": [...]}; "
              "docs/cli.md has the schema")
@@ -85,9 +87,15 @@ def run(args: argparse.Namespace) -> int:
         write(printer(args.format).doprint(DeriveReport(answer, **files)))
         return _numeric_status(answer.optimum)
     from proofs.quantities.lowrank import RankMinimum
-    if isinstance(answer, RankMinimum):   # a constraining rank (LoRA): printed by proofs.cli.rank_output
-        from proofs.cli import rank_output
-        return rank_output.derive(args, answer)
+    if isinstance(answer, RankMinimum):   # a constraining rank (LoRA)
+        if answer.setting.symbolic:
+            from proofs.quantities.lowrank import summary
+            write(printer(args.format).doprint(DeriveReport(answer, summary(answer), **files)))
+            return O.EXIT_OK
+        if args.format == "latex":
+            raise O.UsageError("--format: latex is for closed forms at symbolic d; use text or json with --d")
+        write(printer(args.format).doprint(DeriveReport(answer, errors=answer.errors(), **files)))
+        return O.EXIT_OK
     if not isinstance(answer, ClosedForm):  # the concrete minimiser: at this setting only
         if args.format == "latex":
             raise O.UsageError("--format: latex is for closed forms at symbolic d; use text or json with --d")

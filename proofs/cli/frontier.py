@@ -14,7 +14,7 @@ from proofs.cli.inputs import arithmetic_of, setting
 
 FORMATS = ("text", "json")
 #: what run prints (``module.Class``), each in every format of FORMATS (tests/test_printers.py)
-PRINTS = ("proofs.cli.reports.FrontierReport",)
+PRINTS = ("proofs.cli.reports.FrontierReport", "proofs.cli.reports.RankFrontierReport")
 #: at most this many values in ``--lambda`` (= proofs.quantities.frontier.MAX_LAMBDAS; a test keeps them equal)
 MAX_LAMBDAS = 1000
 
@@ -119,9 +119,8 @@ def run(args: argparse.Namespace) -> int:
     assert d is not None
     arith = arithmetic_of(args, d)
     lams = [sp.oo if x is None else O.exact(x) for x in args.lambdas]
-    if args.ranks is not None:   # a curve per rank (LoRA): printed by proofs.cli.rank_output
-        from proofs.cli import rank_output
-        return rank_output.frontier(args, lams, d, Sigma, theta0, arith)
+    if args.ranks is not None:   # a curve per rank (LoRA)
+        return _per_rank(args, lams, d, Sigma, theta0, arith)
     if O.given(args, "--block"):
         raise O.UsageError("--block: goes with --rank (the ranked block)")
     result = api.frontier(lams, n_ft=args.n_ft, n=args.n, d=d, sigma2=O.exact(args.sigma2), m=args.m,
@@ -132,3 +131,27 @@ def run(args: argparse.Namespace) -> int:
                 "arithmetic": arith.name}
     write(printer(args.format).doprint(FrontierReport(result, arith, settings)))
     return O.EXIT_OK
+
+
+def _per_rank(args: argparse.Namespace, lams: list, d: int, Sigma: Any, theta0: Any, arith: Any) -> int:
+    """``frontier --rank``: a curve per rank (:mod:`proofs.quantities.frontier_rank`)."""
+    from proofs import api
+    from proofs.cli.output import warn, write
+    from proofs.cli.printers import printer
+    from proofs.cli.printers.common import inf_or
+    from proofs.cli.reports import RankFrontierReport
+    from symbolic.spec import max_rank
+    top = max_rank(args.block, d)
+    bad = [r for r in args.ranks if r > top]
+    if bad:
+        raise O.UsageError(f"--rank: expected integers 1 <= rank <= {top} (the size of the {args.block} block at d = {d}), "
+                           f"got {bad[0]}")
+    result = api.frontier(lams, n_ft=args.n_ft, n=args.n, d=d, sigma2=O.exact(args.sigma2), m=args.m, Sigma=Sigma,
+                          theta0=theta0, arithmetic=arith.name, precision=arith.precision, ranks=args.ranks,
+                          block=args.block)
+    warn(result)
+    settings = {"block": args.block, "ranks": ",".join(map(str, result.ranks)), "n_ft": inf_or(args.n_ft),
+                "n": inf_or(args.n), "d": d, "sigma2": float(args.sigma2), "m": inf_or(args.m),
+                "Sigma": args.Sigma or "identity", "theta0": args.theta0 or "e_1", "arithmetic": arith.name}
+    write(printer(args.format).doprint(RankFrontierReport(result, arith, settings)))
+    return O.EXIT_OK if result.holds else O.EXIT_FAILED

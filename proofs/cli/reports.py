@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = ["ProvedResult", "ProveReport", "SummaryTable", "ParamsReport", "CurveReport", "ErrorReport",
-           "VerifyReport", "DeriveReport", "FrontierReport", "TrajectoryReport", "NumericTrajectory"]
+           "VerifyReport", "DeriveReport", "FrontierReport", "TrajectoryReport", "NumericTrajectory",
+           "RankFrontierReport", "RankTrajectoryReport"]
 
 
 @dataclass
@@ -102,10 +103,12 @@ class VerifyReport:
 @dataclass
 class DeriveReport:
     """``derive``: the ``answer`` (a :class:`proofs.quantities.solve.ClosedForm`,
-    ``ConcreteMinimum`` or ``NumericMinimum``), with what its output shows beside it: for a closed
-    form its ``derivation`` (:class:`proofs.quantities.spec_derivation.SpecDerivation`: the steps and
-    the errors at symbolic d), for a concrete minimiser its ``errors`` at the setting; and where
-    ``Sigma`` and ``theta0`` came from (a file's name, or the default)."""
+    ``ConcreteMinimum``, ``NumericMinimum`` or :class:`proofs.quantities.lowrank.RankMinimum`), with
+    what its output shows beside it: for a closed form its ``derivation``
+    (:class:`proofs.quantities.spec_derivation.SpecDerivation`: the steps and the errors at symbolic d;
+    for a rank spec at symbolic d, :class:`proofs.quantities.lowrank.RankSummary`), for an answer
+    at one setting its ``errors`` there; and where ``Sigma`` and ``theta0`` came from (a file's
+    name, or the default)."""
 
     answer: Any
     derivation: Any = None
@@ -154,3 +157,24 @@ class NumericTrajectory:
     @property
     def columns(self) -> list[str]:
         return list(self.rows[0][1]) if self.rows else []
+
+
+@dataclass
+class RankFrontierReport:
+    """``frontier --rank``: a curve per rank (``frontier``, a
+    :class:`proofs.quantities.frontier_rank.RankFrontier`), the arithmetic it was evaluated in
+    (``arith``) and the ``settings`` the options gave ("inf" for an infinite count)."""
+
+    frontier: Any
+    arith: Any
+    settings: dict[str, Any]
+
+
+@dataclass
+class RankTrajectoryReport:
+    """``trajectory --spec`` of a spec with a constraining rank: LoRA's path (``trajectory``, a
+    :class:`proofs.quantities.lora_trajectory.LoraTrajectory`) and the ``settings`` the options
+    gave ("inf" for an infinite count, None for an option not given)."""
+
+    trajectory: Any
+    settings: dict[str, Any]

@@ -9,8 +9,10 @@ from proofs.quantities import limits as L
 from proofs.cli import options as O
 
 FORMATS = ("text", "json", "latex")
-#: what run prints (``module.Class``), each in every format of FORMATS (tests/test_printers.py)
-PRINTS = ("proofs.cli.reports.TrajectoryReport", "proofs.cli.reports.NumericTrajectory")
+#: what run prints (``module.Class``) and in which formats (tests/test_printers.py): LoRA's path has no
+#: LaTeX, which run refuses with exit status 2
+PRINTS = {"proofs.cli.reports.TrajectoryReport": FORMATS, "proofs.cli.reports.NumericTrajectory": FORMATS,
+          "proofs.cli.reports.RankTrajectoryReport": ("text", "json")}
 ARITHMETIC = ("auto", "exact", "float")
 #: ``--arithmetic auto`` is exact up to this many trained entries (the characteristic polynomial
 #: of the Hessian is factored over the rationals), float64 above
@@ -130,8 +132,7 @@ def run(args: argparse.Namespace) -> int:
     if rows > L.MAX_ROWS:
         raise O.UsageError(f"--every: expected at most {L.MAX_ROWS} recorded rows (--steps/--every + 1), got {rows}")
     if hasattr(which, "train") and which.constraining_ranks(d):   # a constraining rank: LoRA's path
-        from proofs.cli import rank_output
-        return rank_output.trajectory(args, which, label, d, Sigma, theta0, every)
+        return _lora(args, which, label, d, Sigma, theta0, every)
     task = None
     if args.task:
         from proofs.cli.files import load_theta0
@@ -203,4 +204,36 @@ def _numeric_full(args: argparse.Namespace, d: int, Sigma: Any, theta0: Any, tas
     note = ("numeric: full fine-tuning's loss is quartic; gradient descent iterated step by step on the exact "
             "population loss and gradient (Gaussian moments, float64), from the pretrained parameters (m = inf)")
     write(printer(args.format).doprint(NumericTrajectory(rows, V, Q, diverged, settings, CONVENTION, note)))
+    return O.EXIT_OK
+
+
+def _lora(args: argparse.Namespace, spec: Any, label: str, d: int, Sigma: Any, theta0: Any, every: int) -> int:
+    """``trajectory --spec`` of a rank-constrained spec: LoRA's path
+    (:mod:`proofs.quantities.lora_trajectory`), its rows and where it ends against the rank-r optimum."""
+    from proofs import api
+    from proofs.cli.output import write
+    from proofs.cli.printers import printer
+    from proofs.cli.printers.common import inf_or
+    from proofs.cli.reports import RankTrajectoryReport
+    if args.flow:
+        raise O.UsageError("--flow: LoRA's path is gradient descent on the factors B, A; give no --flow")
+    if args.task:
+        raise O.UsageError("--task: LoRA's path reports the errors on theta0 and -theta0 only")
+    if args.numeric:
+        raise O.UsageError("--numeric: LoRA's path is followed step by step already (reduced to scalars where it can be)")
+    if args.steps > L.MAX_NUMERIC_STEPS:
+        raise O.UsageError(f"--steps: expected at most {O._bound(L.MAX_NUMERIC_STEPS)} on LoRA's path (each step is "
+                           f"iterated), got {args.steps}")
+    if args.format == "latex":
+        raise O.UsageError("--format: latex is for closed-form paths; use text or json for LoRA's path")
+    arithmetic = None if args.traj_arithmetic == "auto" else args.traj_arithmetic
+    r = api.trajectory(spec, eta=O.exact(args.lr), steps=args.steps, every=every, n=args.n, d=d,
+                       sigma2=O.exact(args.sigma2), m=args.m, Sigma=Sigma, theta0=theta0,
+                       level=None if args.level is None else O.exact(args.level), arithmetic=arithmetic,
+                       seed=args.seed)
+    settings = {"spec": label, "lr": float(args.lr), "steps": args.steps, "every": every, "n": inf_or(args.n), "d": d,
+                "sigma2": float(args.sigma2), "m": inf_or(args.m), "Sigma": args.Sigma or "identity",
+                "theta0": args.theta0 or "e_1", "seed": args.seed,
+                "level": None if args.level is None else float(args.level)}
+    write(printer(args.format).doprint(RankTrajectoryReport(r, settings)))
     return O.EXIT_OK

@@ -35,8 +35,8 @@ import sympy as sp
 
 from proofs.quantities.solutions import Solution
 
-__all__ = ["RankMinimum", "rank_minimum", "constrained", "rank_optimum", "closed_derivation", "STARTS",
-           "setting_values"]
+__all__ = ["RankMinimum", "RankSummary", "rank_minimum", "constrained", "rank_optimum", "closed_derivation",
+           "STARTS", "setting_values", "summary"]
 
 #: alternating-least-squares starts where the Hessian has no Kronecker structure
 STARTS = 20
@@ -334,6 +334,49 @@ class RankMinimum(Solution):
         if self.derivation is not None:
             return self.derivation.loss(self.rank)
         return self.optimum.loss
+
+
+@dataclass
+class RankSummary:
+    """The closed form of a rank spec at symbolic d, as ``derive`` reports it: the ``gains`` by group
+    (``perp`` per direction, ``theta1``, ``theta2``), the allocation of rank r (``theta``, ``perp``
+    directions; ``holds_for``: the d it needs; ``full_from``: the rank that is full fine-tuning of
+    the block), the training ``loss`` at the start, at rank r and at full rank, and the ``errors``
+    at rank r and after full fine-tuning of the block (``errors_full``), keyed ``zero_shot``,
+    ``few_shot_target``, ``few_shot_opposite`` (n -> oo), ``n_shot_target``, ``n_shot_opposite``
+    (n symbolic) and ``family`` (n -> oo averaged over theta ~ N(0, I), stated at Sigma = I)."""
+
+    gains: dict[str, sp.Expr]
+    theta: int
+    perp: sp.Expr
+    holds_for: str
+    full_from: sp.Expr
+    loss: dict[str, sp.Expr]
+    errors: dict[str, sp.Expr]
+    errors_full: dict[str, sp.Expr]
+
+
+def summary(answer: RankMinimum) -> RankSummary:
+    """The :class:`RankSummary` of a closed-form rank answer at symbolic d."""
+    from symbolic.objective import N, THETA0
+    from symbolic.words import DIM
+    D, r = answer.derivation, answer.rank
+    if D is None:
+        raise ValueError("answer: expected a rank answer with a closed form (a derivation at symbolic d)")
+    jA, jP = D.allocation(r, None)
+    holds = f"d >= {sp.sstr(jP + 1)}" if D.perp_gain != 0 and jP != 0 else "every d"
+    gains = {"perp": D.perp_gain}
+    gains.update({g: v for g, v in zip([g for g in D.order if g != "perp"], D.theta_gains)})
+    where = {"zero_shot": (THETA0, 0), "few_shot_target": (THETA0, sp.oo), "few_shot_opposite": (-THETA0, sp.oo),
+             "n_shot_target": (THETA0, N), "n_shot_opposite": (-THETA0, N)}
+    nzA = sum(1 for g in D.theta_gains if g != 0)
+    fullP = DIM - 1 if D.perp_gain != 0 else 0
+    at_r = {k: D.error(r, t, n) for k, (t, n) in where.items()}
+    at_full = {k: D.error_at(nzA, fullP, t, n) for k, (t, n) in where.items()}
+    at_r["family"] = D.family_error(r, sp.oo)
+    at_full["family"] = D.family_error_at(nzA, fullP, sp.oo)
+    loss = {"start (r = 0)": D.loss_start, f"rank {r}": D.loss(r), "full fine-tuning of the block": D.loss_full}
+    return RankSummary(gains, jA, jP, holds, D.full_rank(), loss, at_r, at_full)
 
 
 def _floats(M: Any) -> Any:

@@ -19,7 +19,8 @@ from typing import Any, Sequence
 
 __all__ = ["dump_json", "finite", "to_float", "fmt_float", "overflowed", "expr_json", "expr_text",
            "expr_text_form", "matrix_json", "matrix_floats", "numeric_matrix_text", "grid", "use_unicode",
-           "inf_or", "one_line", "level_float", "level_text", "exact_level", "compare_settings"]
+           "inf_or", "one_line", "level_float", "level_text", "exact_level", "compare_settings",
+           "RANK_ERROR_NAMES", "lora_start", "rank_place", "short_vector"]
 
 
 # ----------------------------------------------------------------------------- JSON
@@ -207,6 +208,32 @@ def compare_settings(result: Any) -> dict[str, Any]:
     return {"d": s["d"], "sigma2": str(s["sigma2"]), "m": "inf" if s["m"] is None else s["m"], "Sigma": s["Sigma"],
             "theta0": s["theta0"], "eta": None if s.get("eta") is None else str(s["eta"]),
             "arithmetic": result.arithmetic}
+
+
+# ----------------------------------------------------------------------------- rank (LoRA) answers
+
+#: the errors of a rank spec's closed form (:class:`proofs.quantities.lowrank.RankSummary`), in words
+RANK_ERROR_NAMES = {"zero_shot": "zero-shot on theta0", "few_shot_target": "n -> oo on theta0",
+                    "few_shot_opposite": "n -> oo on -theta0", "n_shot_target": "n shots on theta0",
+                    "n_shot_opposite": "n shots on -theta0",
+                    "family": "n -> oo averaged over theta ~ N(0, I) (Sigma = I)"}
+
+
+def lora_start(r: Any) -> str:
+    """LoRA's start and update rule, as ``trajectory`` states them for a
+    :class:`proofs.quantities.lora_trajectory.LoraTrajectory`."""
+    return (f"LoRA: {r.block} = start + B A, rank {r.rank}, B = 0 and A ~ N(0, {r.init_scale:.6g}^2) entrywise "
+            f"(seed {r.seed}); gradient descent on (B, A) with step eta on the loss as the spec defines it")
+
+
+def rank_place(where: Any, Sigma: str, theta0: str) -> str:
+    """The concrete setting of a rank answer, in words (``Sigma``, ``theta0``: where they came from)."""
+    return f"d = {where.d}, sigma2 = {where.sigma2}, m = {where.m}, Sigma = {Sigma}, theta0 = {theta0}"
+
+
+def short_vector(v: Any) -> str:
+    """``(x, y, ...)`` with 4 significant digits."""
+    return "(" + ", ".join(f"{x:.4g}" for x in v) + ")"
 
 
 # ----------------------------------------------------------------------------- the text grid

@@ -11,7 +11,7 @@ from typing import Any
 
 from proofs.cli.printers.base import Printer
 from proofs.cli.printers.common import (compare_settings, dump_json, exact_level, expr_json, level_float,
-                                        matrix_floats, matrix_json, overflowed, to_float)
+                                        lora_start, matrix_floats, matrix_json, overflowed, to_float)
 
 __all__ = ["JsonPrinter"]
 
@@ -181,6 +181,94 @@ class JsonPrinter(Printer):
                        for k, lo, g, c, it in r.starts],
             "spread": r.spread, "seed": r.seed,
         }
+
+    # ------------------------------------------------------------------------- rank (LoRA)
+    def _print_RankMinimum(self, answer: Any, report: Any) -> dict[str, Any]:
+        """A spec with a constraining rank: the closed form at symbolic d (expressions as strings over
+        the symbols listed), or the rank-r optimum at the setting (values in its arithmetic)."""
+        if answer.setting.symbolic:
+            return self._rank_closed(answer, report.derivation)
+        return self._rank_concrete(answer, report)
+
+    def _rank_closed(self, answer: Any, s: Any) -> dict[str, Any]:
+        import sympy as sp
+        D, spec = answer.derivation, answer.question
+        params = answer.parameters()
+        symbols = {"k": "theta_0^T Sigma theta_0", "d": "dimension of x", "sigma": "noise standard deviation",
+                   "n": "shots", "m": "pretraining context length"}
+        return {"spec": str(spec), "name": spec.name, "m": sp.sstr(D.m), "route": answer.route,
+                "method": answer.method, "block": D.block, "rank": answer.rank, "steps": [str(x) for x in D.steps],
+                "gains": {g: sp.sstr(v) for g, v in s.gains.items()}, "order": list(D.order),
+                "allocation": {"theta": s.theta, "perp": sp.sstr(s.perp), "holds_for": s.holds_for,
+                               "full_rank_from": sp.sstr(s.full_from)},
+                "parameters": {"V": matrix_json(params.V), "Q": matrix_json(params.Q),
+                               "definitions": {k: sp.sstr(v) for k, v in params.definitions.items()}},
+                "free": list(params.free), "convention": params.convention,
+                "loss": {k: sp.sstr(v) for k, v in s.loss.items()},
+                "errors": {k: sp.sstr(v) for k, v in s.errors.items()},
+                "errors_full": {k: sp.sstr(v) for k, v in s.errors_full.items()},
+                "symbols": symbols}
+
+    def _rank_concrete(self, answer: Any, report: Any) -> dict[str, Any]:
+        st, o, params = answer.setting, answer.optimum, answer.parameters()
+        arith = params.arith
+        return {"spec": str(answer.question), "name": answer.question.name, "route": answer.route,
+                "method": answer.method, "global": bool(o.is_global), "no_closed_form": answer.why or None,
+                "arithmetic": arith.label(), "block": o.block, "rank": answer.rank,
+                "setting": {"d": st.d, "sigma2": str(st.sigma2), "m": str(st.m), "Sigma": report.Sigma,
+                            "theta0": report.theta0},
+                "loss": {"start": arith.json(o.loss_start), "rank": arith.json(answer.loss()),
+                         "full": arith.json(o.loss_full)},
+                "gains": [[arith.json(v), mult] for v, mult in o.spectrum],
+                "unique": bool(o.unique), "tie": list(o.tie) if o.tie else None, "notes": list(o.notes),
+                "V": [[arith.json(x) for x in row] for row in params.V.tolist()],
+                "Q": [[arith.json(x) for x in row] for row in params.Q.tolist()],
+                "free": list(params.free), "convention": params.convention,
+                "errors": {k: arith.json(v) for k, v in report.errors.items()}}
+
+    def _print_RankTrajectoryReport(self, report: Any) -> dict[str, Any]:
+        """LoRA's path: the rows, the start, the end against the rank-r optimum (floats, and the
+        optimum's exact values as expressions)."""
+        r = report.trajectory
+        cols = list(r.values)
+        return {
+            "rows": [{"step": t, **{c: r.values[c][i] for c in cols}} for i, t in enumerate(r.steps)],
+            "columns": cols, "route": r.route, "lora": lora_start(r), "block": r.block, "rank": r.rank,
+            "init_scale": r.init_scale, "seed": r.seed,
+            "end": r.end or None, "gradient_norm": r.gradient_norm,
+            "optimum": {k: to_float(v) for k, v in r.optimum.items()},
+            "optimum_exact": {k: expr_json(v) for k, v in r.optimum.items()},
+            "optimum_method": r.optimum_method, "gap": r.gap,
+            "diverged": None if r.diverged_at is None else {"step": r.diverged_at},
+            "crossings": r.crossings, "formula": None if r.formula is None else expr_json(r.formula),
+            "variables": [str(v) for v in r.variables], "perp_direction": r.perp_direction,
+            "symbols": {"rk": "|theta_0|", "b_*, a_*": "the factors' coordinates on e_0, theta_0/|theta_0| (t), w (p), e_y"},
+            "settings": report.settings}
+
+    def _print_RankFrontierReport(self, report: Any) -> dict[str, Any]:
+        """A row per rank and lambda (floats; exact values as expressions in an exact arithmetic), the
+        formulas in lambda per rank, the routes, the checks."""
+        import sympy as sp
+        from proofs.quantities.frontier import LAMBDA
+        result, arith = report.frontier, report.arith
+        cols = ("zero_shot", "few_shot_target", "few_shot_opposite")
+        plain = {LAMBDA: sp.Symbol("lamda")}
+
+        def row(r: Any) -> dict:
+            out: dict[str, Any] = {"rank": r.rank, "full": r.full, "lambda": "inf" if r.lam == sp.oo else sp.sstr(r.lam)}
+            out.update({c: to_float(v) for c, v in zip(cols, r.values())})
+            if arith.exact:
+                out["exact"] = {c: expr_json(v) for c, v in zip(cols, r.values())}
+            return out
+        return {
+            "rows": [row(r) for r in result.rows],
+            "formulas": {str(k): {c: expr_json(sp.sympify(f).xreplace(plain)) for c, f in v.items()}
+                         for k, v in result.formulas.items()},
+            "degenerate": {str(k): v for k, v in result.degenerate.items()},
+            "routes": {str(k): v for k, v in result.routes.items()},
+            "symbols": {"lamda": "the weight lambda of the few-shot loss"},
+            "checks": [{"check": w, "holds": ok} for w, ok in result.checks],
+            "notes": result.notes, "settings": report.settings}
 
     # ------------------------------------------------------------------------- frontier
     def _print_FrontierReport(self, report: Any) -> dict[str, Any]:

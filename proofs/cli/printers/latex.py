@@ -17,6 +17,12 @@ __all__ = ["LatexPrinter"]
 COLUMN_NAMES = {"zero_shot": r"\mathcal{E}(0;\theta_0)", "few_shot_target": r"\mathcal{E}(n;\theta_0)",
                 "few_shot_opposite": r"\mathcal{E}(n;-\theta_0)", "task": r"\mathcal{E}(n;\theta)"}
 
+#: the errors of a rank spec's closed form (:class:`proofs.quantities.lowrank.RankSummary`), as LaTeX names them
+RANK_ERRORS = {"zero_shot": r"\mathcal{E}(0;\theta_0)", "few_shot_target": r"\lim_{n\to\infty}\mathcal{E}(n;\theta_0)",
+               "few_shot_opposite": r"\lim_{n\to\infty}\mathcal{E}(n;-\theta_0)",
+               "n_shot_target": r"\mathcal{E}(n;\theta_0)", "n_shot_opposite": r"\mathcal{E}(n;-\theta_0)",
+               "family": r"\lim_{n\to\infty}\mathbb{E}_{\theta\sim\mathcal{N}(0,I)}\mathcal{E}(n;\theta)\ (\Sigma = I)"}
+
 
 class LatexPrinter(Printer):
     """amsmath snippets (see the module docstring)."""
@@ -59,6 +65,16 @@ class LatexPrinter(Printer):
         rows += [rf"\text{{where }} {latex(k)} &= {paper_latex(v)}" for k, v in result.where.items()]
         return ("% " + str(answer.question) + "\n\\[\n" + result.strategy.latex() + "\n\\]\n\\[\n\\begin{aligned}\n"
                 + " \\\\\n".join(rows) + "\n\\end{aligned}\n\\]\n")
+
+    # ------------------------------------------------------------------------- rank (LoRA)
+    def _print_RankMinimum(self, answer: Any, report: Any) -> str:
+        """The errors at rank r of a rank spec's closed form at symbolic d (``derive`` refuses LaTeX
+        for the rank-r optimum at one setting)."""
+        from symbolic.printing import paper_latex
+        s = report.derivation
+        rows = [rf"{RANK_ERRORS[k]} &= {paper_latex(v)}" for k, v in s.errors.items()]
+        return (f"% {answer.question}\n% rank {answer.rank} ({s.holds_for}); k = theta_0^T Sigma theta_0\n"
+                "\\[\n\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}\n\\]\n")
 
     # ------------------------------------------------------------------------- trajectory
     def _print_TrajectoryReport(self, report: Any) -> str:

@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from proofs.cli.printers.base import Printer
-from proofs.cli.printers.common import (compare_settings, exact_level, expr_json, expr_text, expr_text_form,
-                                        fmt_float, grid, inf_or, level_float, level_text,
-                                        numeric_matrix_text, one_line, overflowed)
+from proofs.cli.printers.common import (RANK_ERROR_NAMES, compare_settings, exact_level, expr_json, expr_text,
+                                        expr_text_form, fmt_float, grid, inf_or, level_float, level_text, lora_start,
+                                        numeric_matrix_text, one_line, overflowed, rank_place, short_vector)
 
 __all__ = ["TextPrinter"]
 
@@ -206,6 +206,125 @@ class TextPrinter(Printer):
                   f"({it} iterations)" for k, lo, g, c, it in r.starts]
         lines.append("  spread across " + ("the converged starts" if any(c for *_, c, _ in r.starts) else "all starts")
                      + ": " + ", ".join(f"{k} {v:.2g}" for k, v in r.spread.items()))
+        return "\n".join(lines) + "\n"
+
+    # ------------------------------------------------------------------------- rank (LoRA)
+    def _print_RankMinimum(self, answer: Any, report: Any) -> str:
+        """A spec with a constraining rank: the closed form at symbolic d (``report.derivation``, a
+        :class:`proofs.quantities.lowrank.RankSummary`), or the rank-r optimum at the setting."""
+        if answer.setting.symbolic:
+            return self._rank_closed(answer, report.derivation)
+        return self._rank_concrete(answer, report)
+
+    def _rank_closed(self, answer: Any, s: Any) -> str:
+        """The derivation's steps, the gains and their order, the allocation of the rank, the
+        parameters, the loss and the errors at rank r and at full rank."""
+        import sympy as sp
+        D, r = answer.derivation, answer.rank
+        params = answer.parameters()
+        lines = [f"spec: {answer.question}",
+                 f"pretraining context m = {sp.sstr(D.m)}" + ("" if D.m == sp.oo else " (stated at Sigma = I)"),
+                 f"route: {answer.method}", "", "derivation:"]
+        lines += [f"  {i}. {step}" for i, step in enumerate(D.steps, 1)]
+        lines += ["", "gains (the training loss falls by each, per direction taken; k = theta0^T Sigma theta0):"]
+        lines += [f"  {g}: {sp.sstr(v)}" + (" per direction, d - 1 of them (Q_xx on theta0's Sigma-complement)"
+                                            if g == "perp" else "") for g, v in s.gains.items()]
+        lines += [f"order: {' > '.join(D.order)}",
+                  f"rank r = {r}: {s.theta} theta-block direction(s), {sp.sstr(s.perp)} perp direction(s) (for "
+                  f"{s.holds_for}; full fine-tuning of the block from r = {sp.sstr(s.full_from)})", "",
+                  "V =", expr_text(params.V, self.unicode), "", "Q =", expr_text(params.Q, self.unicode), ""]
+        lines += [f"  where P_U = {sp.sstr(v)}" for k, v in params.definitions.items() if k == "P_U"]
+        lines += ["free: " + "; ".join(params.free), "", "training loss:"]
+        lines += [f"  {k}: {sp.sstr(v)}" for k, v in s.loss.items()]
+        lines += ["", f"errors at rank {r} (for {s.holds_for}):"]
+        lines += [f"  {RANK_ERROR_NAMES[k]}: {sp.sstr(v)}" for k, v in s.errors.items()]
+        lines += ["", "errors after full fine-tuning of the block:"]
+        lines += [f"  {RANK_ERROR_NAMES[k]}: {sp.sstr(v)}" for k, v in s.errors_full.items()]
+        return "\n".join(lines) + "\n"
+
+    def _rank_concrete(self, answer: Any, report: Any) -> str:
+        """The rank-r optimum at the setting: method (proven global or best of K starts), loss at the
+        start, at rank r and at full rank, the gains, uniqueness, V and Q, the errors."""
+        import sympy as sp
+        o, params, errs = answer.optimum, answer.parameters(), report.errors
+        arith = params.arith
+        show = arith.text if not arith.exact else (lambda x: sp.sstr(x))
+        route = answer.route.upper() if answer.route != "closed form" else "closed form (evaluated at this setting)"
+        lines = [f"spec: {answer.question}", f"{route}: {rank_place(answer.setting, report.Sigma, report.theta0)}",
+                 f"  method: {answer.method}"]
+        if answer.derivation is None:
+            lines.append(f"  no closed form at symbolic d: {answer.why}")
+        if not o.is_global:
+            lines.append("  best of K starts, NOT proven global")
+        lines += [f"  training loss: start {show(o.loss_start)}, rank {answer.rank}: {show(answer.loss())}, full "
+                  f"fine-tuning of the block: {show(o.loss_full)}"]
+        spectrum = [(v, mult) for v, mult in o.spectrum]
+        if spectrum:
+            lines.append("  gains (eigenvalues of S Delta*^T H Delta*, with multiplicity, largest first): "
+                         + ", ".join(f"{show(v)} x{mult}" for v, mult in spectrum))
+        lines.append("  " + ("unique optimum" if o.unique else
+                             f"not unique: {o.tie[1]} of {o.tie[0]} tied directions taken" if o.tie else
+                             "uniqueness not established (a local search)"))
+        lines += [f"  note: {n}" for n in o.notes]
+        matrix = (lambda M: expr_text(sp.Matrix(M), False)) if arith.exact else numeric_matrix_text
+        lines += ["", "  V =", matrix(params.V), "", "  Q =", matrix(params.Q), "",
+                  "free: " + "; ".join(params.free), "convention: " + params.convention, "",
+                  "errors at this setting:",
+                  f"  zero-shot on theta0: {show(errs['zero_shot'])}",
+                  f"  n -> oo on theta0: {show(errs['few_shot_target'])}",
+                  f"  n -> oo on -theta0: {show(errs['few_shot_opposite'])}"]
+        return "\n".join(lines) + "\n"
+
+    def _print_RankTrajectoryReport(self, report: Any) -> str:
+        """LoRA's path: a row per recorded step, where it ends, the rank-r optimum, the gap."""
+        r, settings = report.trajectory, report.settings
+        cols = list(r.values)
+        heads = {"loss": "loss", **HEADS}
+        n = "n->inf" if settings["n"] == "inf" else f"n={settings['n']}"
+        lines = [f"# {lora_start(r)}; " + ", ".join(f"{k}={v}" for k, v in settings.items() if v is not None),
+                 f"# route: {r.route}",
+                 f"# columns: training loss, zero-shot error on theta0, {n} errors on theta0, -theta0",
+                 f"{'step':>10}" + "".join(f"  {heads[c]:>13}" for c in cols)]
+        for i, t in enumerate(r.steps):
+            lines.append(f"{t:>10}" + "".join(f"  {fmt_float(r.values[c][i]):>13}" for c in cols))
+        if r.diverged_at is not None:
+            lines.append(f"diverges: the factors are not finite from step {r.diverged_at} (eta too large); rows stop there")
+        else:
+            lines.append("end (step T): " + ", ".join(f"{heads[c]}={fmt_float(v)}" for c, v in r.end.items())
+                         + f"; gradient norm {r.gradient_norm:.3g}")
+        lines.append("rank-r optimum: " + ", ".join(f"{heads[c]}={fmt_float(v)}" for c, v in r.optimum.items())
+                     + f"  ({r.optimum_method.split(';')[0].split(':')[0]})")
+        if r.gap is not None:
+            lines.append(f"end minus optimum (training loss): {r.gap:.3g}")
+        for c, t in r.crossings.items():
+            lines.append(f"{heads[c]} crosses {settings['level']}: " + ("never (at the recorded steps)" if t is None
+                                                                        else f"by recorded step {t}"))
+        if r.formula is not None:
+            import sympy as sp
+            lines.append(f"loss along the path (w = {short_vector(r.perp_direction)}): {sp.sstr(r.formula)}")
+        return "\n".join(lines) + "\n"
+
+    def _print_RankFrontierReport(self, report: Any) -> str:
+        """A row per rank and lambda, the route per rank, the checks."""
+        import sympy as sp
+        result, settings = report.frontier, report.settings
+        n = "n->inf" if settings["n"] == "inf" else f"n={settings['n']}"
+        label = lambda lam: "inf" if lam == sp.oo else sp.sstr(lam)  # noqa: E731
+        lines = [f"# {settings['block']} by its best rank-r update (LoRA) on E(0; theta0) + lambda E(n_ft; theta0); "
+                 + ", ".join(f"{k}={v}" for k, v in settings.items()),
+                 f"# columns: zero-shot error on theta0, {n} error on theta0, {n} error on -theta0",
+                 f"{'':>8}{'':>16}  {'zero-shot':>13}  {'target':>13}  {'opposite':>13}"]
+        for r in result.rows:
+            rank = f"r={r.rank}" + ("*" if r.full else "")
+            lines.append(f"{rank:>8}{'lambda=' + label(r.lam):>16}  "
+                         + "  ".join(f"{fmt_float(v):>13}" for v in r.values()))
+        lines.append("* full fine-tuning of the block")
+        for k in result.ranks:
+            lines.append(f"rank {k}: {result.routes[k]}" + ("; one point (no column depends on lambda)"
+                                                             if result.degenerate.get(k) else ""))
+        for what, ok in result.checks:
+            lines.append(f"check: {what}: {'holds' if ok else 'DOES NOT HOLD'}")
+        lines += [f"note: {x}" for x in result.notes]
         return "\n".join(lines) + "\n"
 
     # ------------------------------------------------------------------------- frontier
