@@ -4,9 +4,9 @@ Run:  .venv/bin/python bench/bench_general_start.py [--repeat K]
 
 Target: ``derive --spec``, ``params --spec``, ``curve --spec`` of a spec training V's last row
 from a dense rational V and Q (non-symmetric Q_xx; the start fixes d = 3) under 10 s each.
-Before the start was routed to the concrete minimiser (proofs/concrete_spec.py) the symbolic
+Before the start was routed to the concrete minimiser (proofs/quantities/concrete_minimiser.py) the symbolic
 first-order system over ~62 opaque traces did not finish in 5 minutes.  Also ``frontier`` at
-d = 64 and d = 1000 (float path, proofs/frontier_numeric.py).  Each command in a fresh
+d = 64 and d = 1000 (float path, proofs/quantities/frontier_numeric.py).  Each command in a fresh
 interpreter; min and median of K runs, wall and CPU; reference ``python -c "import sympy"`` in
 the same run, every CPU figure also as a ratio to it.
 

@@ -1,88 +1,121 @@
-"""Benchmark: ``params --spec`` with Q_xx trained, at a concrete setting (issue 15, part 2).
+"""Benchmark: specs training Q_xx at a concrete setting, from d = 4 (exact) to d = 1,000 (float).
 
-Run:  .venv/bin/python bench/bench_qxx.py [--repeat K]
+Run:  .venv/bin/python bench/bench_qxx.py [--repeat K] [--threads N] [--quick]
 
-Targets: ``params --spec`` with Q_xx trained at d = 64 under 10 s, and exact at d = 4 under
-10 s.  Two paths: ``query-xx.json`` (5-shot loss) has a closed form at symbolic d (the
-structured solution), evaluated at the setting; ``query-xx-inf`` (the n -> oo loss, written to
-a temporary file) has none (its minimisers form a family), so at d = 64 the explicit quadratic
-in the 4,096 entries of Q_xx is built (float64) and solved by MINRES from the start.  Each command runs in a fresh interpreter (cold: imports, the
-Wick derivation of the loss, the explicit quadratic, the solve, the printing); each figure is
-the min and median of K runs, wall and CPU (children's user + system time).  Reference: a
-fresh ``python -c "import sympy"`` in the same run; every figure is also printed as a ratio
-to it.  CPU time is the figure to compare on a shared machine.
+Issue 15 set ``params --spec`` with Q_xx at d = 64 under 10 s; issue 24 sets ``derive``,
+``params`` and ``curve`` of a Q_xx spec at d = 1,000 in float under 10 s and 500 MB (the dense
+path built the d^2 x d^2 Hessian: 11.9 GiB at d = 200, 7.28 TiB at d = 1,000).  Specs:
+``query-xx.json`` (5-shot loss: a closed form at symbolic d, evaluated), ``query-xx-limit.json``
+(the n -> oo loss: an affine family, the structured route of symbolic/structured_solve.py) and
+``mixed`` (Q_xx and Q_x0 on the n -> oo losses on theta_0 and -theta_0, written to a temporary
+file: the structured route with a vector block).  Also ``query-xx-limit`` at d = 64 by the
+structured route and by the dense route it replaced (the explicit 4,096 x 4,096 Hessian and
+MINRES: forced by making the structure refuse), measured in the same run.
 
-Measured 2026-12-03 (1 run, a 2-core machine at load average 15-17; wall is ~5x CPU there):
-reference import sympy cpu 0.32 s; query-xx d = 4 exact cpu 0.76 s (wall 3.9 s); query-all d = 4
-exact cpu 1.08 s (5.5 s); query-xx d = 64 cpu 0.91 s (5.6 s; the closed form evaluated);
-query-xx-inf d = 4 exact cpu 0.71 s (3.6 s); query-xx-inf d = 64 float (explicit quadratic of
-4,096 entries + MINRES) cpu 4.05 s, wall 19.7 s under that load: within the 10 s budget in CPU,
-not in wall on the loaded machine.  Most of the last is building the 4096 x 4096 Hessian
-(symbolic/explicit.py's Kronecker blocks, copied by reshape).
+Each command runs in a fresh interpreter (cold: imports, the Wick derivation, the solve, the
+JSON printing of the (d+2) x (d+2) matrices to /dev/null) through a wrapper that records its
+own CPU time (user + system) and peak resident memory (``ru_maxrss``).  Each figure is the
+median of K runs; CPU is the figure to compare on a shared machine.  Reference: a fresh
+``python -c "import sympy"`` in the same run; every CPU figure is also given as a ratio to it.
+``--threads N`` sets OPENBLAS_NUM_THREADS/OMP_NUM_THREADS for the children (default: inherited).
+
+Measured 2026-12-07 on the 2-core machine at load average 6-14, one run each (CPU s / peak MB):
+d = 1,000, default BLAS threads: query-xx derive 1.00/68, params 2.13/257, curve 0.87/74;
+query-xx-limit derive 3.05/278, params 2.30/327, curve 1.63/214; mixed derive 3.20/329,
+params 2.47/349, curve 1.92/267.  With ``--threads 1``: 0.67-2.40 s, the same memory.  At
+d = 64 the structured route 1.01 s / 71 MB against the dense route's 2.24 s / 455 MB.  Idle
+OpenBLAS threads spin on a loaded machine: before the block compression and the entrywise
+diagonal words, the mixed spec took 12.6 s CPU with default threads against 3.6 s with one.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SPEC = ROOT / "docs" / "examples" / "specs" / "query-xx.json"
-ALL = ROOT / "docs" / "examples" / "specs" / "query-all.json"
-BUDGET = 10.0
+SPECS = ROOT / "docs" / "examples" / "specs"
+BUDGET_S, BUDGET_MB = 10.0, 500.0
+
+WRAP = r"""
+import json, os, resource, sys
+out, argv = sys.argv[1], sys.argv[2:]
+if os.environ.get("BENCH_DENSE"):      # the route this benchmark compares against: no structure
+    import symbolic.structured_solve as ss
+    def refuse(sq):
+        raise ss.Unstructured("benchmark: dense route forced")
+    ss.solve_structured = refuse
+rc = 1
+try:
+    if argv[0] == "-c":
+        exec(argv[1]); rc = 0
+    else:
+        from proofs.cli import main
+        rc = main(argv)
+finally:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    with open(out, "w") as f:
+        json.dump({"rc": rc, "cpu": r.ru_utime + r.ru_stime, "mb": r.ru_maxrss / 1024}, f)
+"""
 
 
-def _run(cmd: list[str]) -> tuple[float, float]:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t = time.perf_counter()
-    r = subprocess.run(cmd, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
-                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    wall = time.perf_counter() - t
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if r.returncode != 0:
-        raise SystemExit(f"{' '.join(cmd)}: exit {r.returncode}: {r.stderr.strip()}")
-    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+def _run(args: list[str], env: dict[str, str]) -> tuple[float, float]:
+    with tempfile.NamedTemporaryFile(suffix=".json") as f:
+        r = subprocess.run([sys.executable, "-c", WRAP, f.name, *args], cwd=ROOT, env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        rec = json.loads(Path(f.name).read_text() or "{}")
+    if r.returncode != 0 or rec.get("rc") not in (0, None):
+        raise SystemExit(f"{' '.join(args)}: exit {r.returncode}: {r.stderr.strip()[-400:]}")
+    return rec["cpu"], rec["mb"]
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--repeat", type=int, default=3)
-    k = ap.parse_args().repeat
-    py = sys.executable
-    inf = Path(tempfile.mkdtemp()) / "query-xx-inf.json"
-    inf.write_text('{"name": "query-xx-inf", "train": ["Qxx"], "loss": [{"n": "inf", "task": "target"}]}')
-    cases = {
-        "reference: import sympy": [py, "-c", "import sympy"],
-        "params query-xx d=4 (exact)": [py, "-m", "proofs.cli", "params", "--spec", str(SPEC), "--d", "4",
-                                        "--sigma2", "0.1"],
-        "params query-all d=4 (exact)": [py, "-m", "proofs.cli", "params", "--spec", str(ALL), "--d", "4",
-                                         "--sigma2", "0.1"],
-        "params query-xx d=64 (float)": [py, "-m", "proofs.cli", "params", "--spec", str(SPEC), "--d", "64",
-                                         "--sigma2", "0.1", "--format", "json"],
-        "params query-xx-inf d=4 (exact)": [py, "-m", "proofs.cli", "params", "--spec", str(inf), "--d", "4",
-                                            "--sigma2", "0.1"],
-        "params query-xx-inf d=64 (float)": [py, "-m", "proofs.cli", "params", "--spec", str(inf), "--d", "64",
-                                             "--sigma2", "0.1", "--format", "json"],
-    }
-    runs: dict[str, list[tuple[float, float]]] = {name: [] for name in cases}
-    for _ in range(k):  # alternate, so that every case sees the same load
-        for name, cmd in cases.items():
-            runs[name].append(_run(cmd))
-    ref = statistics.median(c for _, c in runs["reference: import sympy"])
-    print(f"{'case':32} {'wall min/med':>15} {'cpu min/med':>15} {'cpu/ref':>8} {'budget':>8}")
+    ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=None)
+    ap.add_argument("--quick", action="store_true", help="d = 1,000 cases only")
+    a = ap.parse_args()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    if a.threads:
+        env.update(OPENBLAS_NUM_THREADS=str(a.threads), OMP_NUM_THREADS=str(a.threads))
+    tmp = Path(tempfile.mkdtemp())
+    mixed = tmp / "mixed.json"
+    mixed.write_text(json.dumps({"name": "qxx-qx0-limit", "train": ["Qxx", "qx0"],
+                                 "loss": [{"n": "inf", "task": "target"}, {"n": "inf", "task": "opposite"}]}))
+    specs = {"query-xx": SPECS / "query-xx.json", "query-xx-limit": SPECS / "query-xx-limit.json", "mixed": mixed}
+    cases: dict[str, tuple[list[str], dict]] = {"reference: import sympy": (["-c", "import sympy"], env)}
+    if not a.quick:
+        cases["params query-xx d=4 (exact)"] = (["params", "--spec", str(specs["query-xx"]), "--d", "4",
+                                                  "--sigma2", "0.1"], env)
+        lim64 = ["derive", "--spec", str(specs["query-xx-limit"]), "--d", "64", "--format", "json"]
+        cases["derive query-xx-limit d=64 structured"] = (lim64, env)
+        cases["derive query-xx-limit d=64 dense (before)"] = (lim64, {**env, "BENCH_DENSE": "1"})
+    for name, path in specs.items():
+        for cmd in ("derive", "params", "curve"):
+            args = [cmd, "--spec", str(path), "--d", "1000"]
+            args += ["--task", "target", "--n", "0:20"] if cmd == "curve" else ["--format", "json"]
+            if cmd != "derive":
+                args += ["--sigma2", "0.1"]
+            cases[f"{cmd} {name} d=1000"] = (args, env)
+    runs: dict[str, list[tuple[float, float]]] = {n: [] for n in cases}
+    for _ in range(a.repeat):  # alternate, so that every case sees the same load
+        for name, (args, e) in cases.items():
+            runs[name].append(_run(args, e))
+    ref = statistics.median(c for c, _ in runs["reference: import sympy"])
+    threads = a.threads or os.environ.get("OPENBLAS_NUM_THREADS", "default")
+    print(f"BLAS threads: {threads}; median of {a.repeat} run(s); budget {BUDGET_S:.0f} s CPU, {BUDGET_MB:.0f} MB")
+    print(f"{'case':44} {'cpu s':>7} {'cpu/ref':>8} {'peak MB':>8}  within budget")
     for name, rs in runs.items():
-        w = [x for x, _ in rs]
-        c = [y for _, y in rs]
-        budget = "" if name.startswith("reference") else f"{statistics.median(w) / BUDGET:.2f}"
-        print(f"{name:32} {min(w):6.2f} / {statistics.median(w):5.2f}  {min(c):6.2f} / {statistics.median(c):5.2f}"
-              f"  {statistics.median(c) / ref:8.2f} {budget:>8}")
-    print(f"(budget: {BUDGET:.0f} s wall per command; the last column is median wall / budget)")
+        c = statistics.median(x for x, _ in rs)
+        m = statistics.median(y for _, y in rs)
+        ok = "" if name.startswith("reference") or "d=1000" not in name else \
+            ("yes" if c < BUDGET_S and m < BUDGET_MB else "NO")
+        print(f"{name:44} {c:7.2f} {c / ref:8.1f} {m:8.0f}  {ok}")
 
 
 if __name__ == "__main__":

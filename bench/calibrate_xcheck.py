@@ -16,7 +16,7 @@ Not a test (it takes minutes).  Two groups of checks:
     - the whole value off by +1% and by -1%.
 
 ``verify``
-    proofs.verify.verify(samples, seed) (``icl-finetune verify``) for seeds 0..S-1: false
+    proofs.paper.verify.verify(samples, seed) (``icl-finetune verify``) for seeds 0..S-1: false
     alarms per row and per run, and the power of each row against its formula with the
     largest term's coefficient changed by 1% (the estimate and standard error of the run are
     reused: no extra sampling).
@@ -86,8 +86,8 @@ def objective(seeds: int, methods: tuple[str, ...] = ("reference", "fast")) -> N
 
 
 def verify(seeds: int, samples: int) -> None:
-    from proofs.verify import Z_TOL, formulas
-    from proofs.verify import verify as run
+    from proofs.paper.verify import Z_TOL, formulas
+    from proofs.paper.verify import verify as run
 
     t0 = time.perf_counter()
     fs = formulas()
@@ -115,7 +115,7 @@ def verify(seeds: int, samples: int) -> None:
                     1.0, abs(wrong[i]), abs(r.estimate)) else 0.0
             caught[i] += z_wrong[seed, i] > Z_TOL
     checks = len(fs) * seeds
-    print(f"## icl-finetune verify (proofs.verify), samples={samples}, {seeds} seeds, |z| <= {Z_TOL:g}\n")
+    print(f"## icl-finetune verify (proofs.paper.verify), samples={samples}, {seeds} seeds, |z| <= {Z_TOL:g}\n")
     print(f"- formulas: {len(fs)} rows (building them: {build:.1f} s, once per process); "
           f"Monte Carlo per run: median {np.median(times):.2f} s")
     print(f"- false alarms: {fa.sum()}/{checks} row checks = {fa.sum() / checks:.5f}; "
@@ -148,12 +148,12 @@ def main() -> None:
     ap.add_argument("--only", choices=("objective", "verify"))
     ap.add_argument("--seeds", type=int, default=200)
     ap.add_argument("--estimator", choices=("reference", "fast"), help="objective: only this estimator")
-    ap.add_argument("--samples", type=int, default=None, help="verify: samples per formula (default: proofs.verify.DEFAULT_SAMPLES)")
+    ap.add_argument("--samples", type=int, default=None, help="verify: samples per formula (default: proofs.paper.verify.DEFAULT_SAMPLES)")
     a = ap.parse_args()
     if a.only in (None, "objective"):
         objective(a.seeds, (a.estimator,) if a.estimator else ("reference", "fast"))
     if a.only in (None, "verify"):
-        from proofs.verify import DEFAULT_SAMPLES
+        from proofs.paper.verify import DEFAULT_SAMPLES
         verify(a.seeds, a.samples or DEFAULT_SAMPLES)
 
 

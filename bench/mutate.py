@@ -1,7 +1,7 @@
 """Mutation testing of the mathematics: does the suite (+ ``prove``) catch a plausible wrong formula?
 
 Each entry of :data:`MUTATIONS` is one bug a tired developer could make in symbolic/ or
-proofs/results/ (a sign, a transpose, d+2 for d+4, n for n+1, a weight squared or dropped,
+proofs/paper/results/ (a sign, a transpose, d+2 for d+4, n for n+1, a weight squared or dropped,
 two stages merged, a start ignored, a criterion loosened), written as an exact source-text
 replacement ``old -> new`` in one file.  For each mutation, one at a time:
 
@@ -71,6 +71,7 @@ def _m(id_, path, old, new, what, tests=(), prove=(), **kw) -> Mutation:
 
 
 Q, G, S, O = "symbolic/quadratic.py", "symbolic/general.py", "symbolic/spec.py", "symbolic/objective.py"
+V = "symbolic/validation.py"
 SYM = (QROUTE, ROUTES, GENERAL, SPEC[2])
 
 MUTATIONS: tuple[Mutation, ...] = (
@@ -128,7 +129,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     _m("G1", G, "total = total + p * t.weight", "total = total + p * t.weight ** 2", "loss weights squared",
        SYM, BEYOND_IDS),
     _m("G2", G, "total = total + p * t.weight", "total = total + p", "loss weights dropped", SYM, BEYOND_IDS),
-    _m("G3", G, "p = task_family_error(blocks, t.task.mean, t.task.cov, n)", "p = expected_error(blocks, t.task.mean, n)",
+    _m("G3", G, "p = task_family_error(blocks, t.task.mean, t.task.cov, t.n, normalise=normalise)", "p = expected_error(blocks, t.task.mean, t.n)",
        "a family's covariance ignored (its mean taken as the task)", SYM, BEYOND_IDS),
     _m("G4", G, "out.extend((s(c) * c2, tuple(w) + tuple(w2), a2) for c2, w2, a2 in values[a])",
        "out.extend((s(c) * c2, tuple(w2) + tuple(w), a2) for c2, w2, a2 in values[a])",
@@ -154,14 +155,14 @@ MUTATIONS: tuple[Mutation, ...] = (
        "a free scalar coupled to other blocks kept at its start value (the family's point then nearest that)",
        (QROUTE,)),
     # ---------------------------------------------------------------- symbolic/spec.py
-    _m("S1", S, "return all((-1) ** k * c >= 0 for k, c in enumerate(coeffs))",
-       "return all(M[:k, :k].det() >= 0 for k in range(1, M.shape[0] + 1))",
-       "PSD by leading principal minors (Sylvester's criterion is for definiteness only)", SPEC),
-    _m("S2", S, "return all((-1) ** k * c >= 0 for k, c in enumerate(coeffs))",
-       "return M.det() >= 0 and M.trace() >= 0", "PSD by det >= 0 and trace >= 0 (right for 2x2 only)", SPEC),
-    _m("S3", S, "return all((-1) ** k * c >= 0 for k, c in enumerate(coeffs))",
-       "return all((-1) ** k * c >= 0 for k, c in enumerate(coeffs[:-1]))",
-       "PSD check drops the last coefficient (det)", SPEC),
+    # (the PSD test of a spec's covariance moved to symbolic/validation.is_psd: LDL^T in exact fractions)
+    _m("S1", V, "        if p < 0:\n            return False\n", "        if p < 0 and k + 1 < n:\n            return False\n",
+       "PSD test leaves the last pivot's sign unchecked (the determinant's sign dropped)", SPEC),
+    _m("S2", V, "            if any(A[k][j] != 0 for j in range(k + 1, n)):\n                return False",
+       "            if False:\n                return False",
+       "PSD test accepts a zero pivot whatever its row (a negative 2x2 minor missed)", SPEC),
+    _m("S3", V, "                    A[i][j] -= f * A[k][j]", "                    A[i][j] += f * A[k][j]",
+       "PSD test: Schur complement with the wrong sign", SPEC),
     _m("S4", S, "    Qxx = Q[x, x]\n", "    Qxx = Q[x, x].T\n", "explicit start: Q_xx transposed", SPEC + (ROUTES,)),
     _m("S5", S, "symmetric=Qxx == Qxx.T", "symmetric=True", "explicit start: Q_xx taken as symmetric",
        SPEC + (ROUTES,)),
@@ -190,60 +191,62 @@ MUTATIONS: tuple[Mutation, ...] = (
        (ROUTES, GENERAL), BEYOND_IDS),
     _m("O5", O, "with_query * (2 * n)", "with_query * n", "cross term token-query counted once, not twice",
        (ROUTES, GENERAL), BEYOND_IDS),
-    # ---------------------------------------------------------------- proofs/results/_beyond.py
-    _m("B1", "proofs/results/_beyond.py", 'make_spec(V_ROW, [(1, 0, "target"), (lam, n_ft, "target")]',
-       'make_spec(V_ROW, [(1, 0, "target"), (lam, n_ft, "opposite")]', "trade-off's few-shot loss on -theta_0",
+    # ---------------------------------------------------------------- proofs/paper/results/_beyond.py
+    # (the trade-off's specs are the frontier's: proofs/quantities/frontier.py, used by _beyond)
+    _m("B1", "proofs/quantities/frontier.py", '[(1, 0, "target"), (lam, _key(n_ft), "target")]',
+       '[(1, 0, "target"), (lam, _key(n_ft), "opposite")]', "trade-off's few-shot loss on -theta_0",
        (), ("tradeoff-value", "dissimilarity")),
-    _m("B2", "proofs/results/_beyond.py", 'return make_spec(V_ROW, [(1, n_ft, "target")], name="value-fewshot-only")',
-       'return make_spec(V_ROW, [(1, 0, "target")], name="value-fewshot-only")',
+    _m("B2", "proofs/quantities/frontier.py", '[(1, _key(n_ft), "target")], name="value-fewshot-only")',
+       '[(1, 0, "target")], name="value-fewshot-only")',
        "the lambda -> oo end: the zero-shot loss for the few-shot one", (), ("tradeoff-value",)),
-    _m("B3", "proofs/results/_beyond.py", 'fam = family("target", tau ** 2)', 'fam = family("target", tau)',
+    _m("B3", "proofs/paper/results/_beyond.py", 'fam = family("target", tau ** 2)', 'fam = family("target", tau)',
        "task family N(theta_0, tau I) for N(theta_0, tau^2 I)", (), ("task-family",)),
-    _m("B4", "proofs/results/_beyond.py", "then=[(1, sp.oo, fam)]", 'then=[(1, sp.oo, "target")]',
+    _m("B4", "proofs/paper/results/_beyond.py", "then=[(1, sp.oo, fam)]", 'then=[(1, sp.oo, "target")]',
        "task family dropped from the second stage", (), ("task-family",)),
-    _m("B5", "proofs/results/_beyond.py", "reps[b] = RHO * sp.cos(PHI) * K", "reps[b] = RHO ** 2 * sp.cos(PHI) * K",
+    _m("B5", "proofs/paper/results/_beyond.py", "reps[b] = RHO * sp.cos(PHI) * K", "reps[b] = RHO ** 2 * sp.cos(PHI) * K",
        "theta^T Sigma theta_0 = rho^2 cos(phi) k", (), ("dissimilarity",)),
-    _m("B6", "proofs/results/_beyond.py", "return make_spec(Q_NO_QXX, [(1, n_ft, \"target\")]",
+    _m("B6", "proofs/paper/results/_beyond.py", "return make_spec(Q_NO_QXX, [(1, n_ft, \"target\")]",
        "return make_spec(Q_NO_QXX, [(1, n_ft + 1, \"target\")]", "Q-only few-shot loss at n_ft + 1 shots",
        (), ("query-key-zero-shot",)),
-    _m("B7", "proofs/results/_beyond.py", 'return make_spec(V_ROW, [(1, 0, fam)], then=', 'return make_spec(V_ROW, [(1, 0, "target")], then=',
+    _m("B7", "proofs/paper/results/_beyond.py", 'return make_spec(V_ROW, [(1, 0, fam)], then=', 'return make_spec(V_ROW, [(1, 0, "target")], then=',
        "task family dropped from the first (zero-shot) stage", (), ("task-family",),
        equivalent="at n = 0 the prediction does not depend on theta, so E_theta E(V, Q_hat, 0; theta) = "
                   "E(V, Q_hat, 0; theta_0) + tau^2 tr(Sigma): the same minimisers"),
-    # ---------------------------------------------------------------- proofs/results/*.py
-    _m("R1", "proofs/results/tradeoff_value.py", 'sp.limit(e, LAMBDA, 0 if at == "0" else sp.oo)',
-       'sp.limit(e, LAMBDA, sp.oo if at == "0" else 0)', "lambda -> 0+ and lambda -> oo swapped", (), ("tradeoff-value",)),
-    _m("R2", "proofs/results/tradeoff_value.py", "lhs[3]: error_at(s, -THETA0, sp.oo)}", "lhs[3]: error_at(s, THETA0, sp.oo)}",
-       "trade-off's error on -theta_0 computed on theta_0", (), ("tradeoff-value",)),
-    _m("R3", "proofs/results/query_key_zero_shot.py", "start = Blocks(vx=vec(THETA0, EPS), vy=sp.S.One, Qxx=pre.Qxx)",
+    # ---------------------------------------------------------------- proofs/paper/results/*.py
+    _m("R1", "proofs/paper/results/tradeoff_value.py", 'rational_limit_at(e, LAMBDA, 0 if at == "0" else sp.oo)',
+       'rational_limit_at(e, LAMBDA, sp.oo if at == "0" else 0)', "lambda -> 0+ and lambda -> oo swapped", (), ("tradeoff-value",)),
+    _m("R2", "proofs/paper/results/tradeoff_value.py", "(\"n -> oo on -theta_0\", -THETA0, sp.oo)",
+       "(\"n -> oo on -theta_0\", THETA0, sp.oo)",
+       "trade-off's error on -theta_0 computed on theta_0 (in the monotonicity line)", (), ("tradeoff-value",)),
+    _m("R3", "proofs/paper/results/query_key_zero_shot.py", "start = Blocks(vx=vec(THETA0, EPS), vy=sp.S.One, Qxx=pre.Qxx)",
        "start = Blocks(vx=vec(THETA0, EPS), vy=sp.S.One)", "near-pretrained start without Q_xx = Sigma^{-1}",
        (BEYOND,), ("query-key-zero-shot",)),
-    _m("R4", "proofs/results/query_key_zero_shot.py", "lhs[4]: error_at(fs, -THETA0, sp.oo)}", "lhs[4]: error_at(fs, THETA0, sp.oo)}",
+    _m("R4", "proofs/paper/results/query_key_zero_shot.py", "lhs[4]: error_at(fs, -THETA0, sp.oo)}", "lhs[4]: error_at(fs, THETA0, sp.oo)}",
        "Q-only few-shot error on -theta_0 computed on theta_0", (), ("query-key-zero-shot",),
        equivalent="the two errors are equal (the claim itself), so the value does not change; the new "
                   "check line derives both from the error on a generic theta, so the equality no longer "
                   "rests on this line"),
-    _m("R5", "proofs/results/query_key_zero_shot.py", "start = Blocks(vx=vec(THETA0, EPS), vy=sp.S.One, Qxx=pre.Qxx)",
+    _m("R5", "proofs/paper/results/query_key_zero_shot.py", "start = Blocks(vx=vec(THETA0, EPS), vy=sp.S.One, Qxx=pre.Qxx)",
        "start = Blocks(vx=vec(THETA0, EPS), Qxx=pre.Qxx)", "near-pretrained start with v_y = 0",
        (BEYOND,), ("query-key-zero-shot",),
        equivalent="the zero-shot prompt is the query alone, whose label entry is 0: v_y never reaches "
                   "the zero-shot loss"),
-    _m("R6", "proofs/results/task_family.py", "lhs[3]: error_at(s, -THETA0, sp.oo)}", "lhs[3]: error_at(s, THETA0, sp.oo)}",
+    _m("R6", "proofs/paper/results/task_family.py", "lhs[3]: error_at(s, -THETA0, sp.oo)}", "lhs[3]: error_at(s, THETA0, sp.oo)}",
        "task family's error on -theta_0 computed on theta_0", (), ("task-family",)),
-    _m("R7", "proofs/results/dissimilarity.py", "gap = sp.factor(values[lhs[3]] - values[lhs[2]])",
+    _m("R7", "proofs/paper/results/dissimilarity.py", "gap = sp.factor(values[lhs[3]] - values[lhs[2]])",
        "gap = sp.factor(values[lhs[2]] - values[lhs[3]])", "dissimilarity's gap (d) - (c) with the sign flipped",
        (), ("dissimilarity",)),
-    _m("R8", "proofs/results/dissimilarity.py", "values[lhs[5]] = min(crossing,", "values[lhs[5]] = max(crossing,",
+    _m("R8", "proofs/paper/results/dissimilarity.py", "values[lhs[5]] = min(crossing,", "values[lhs[5]] = max(crossing,",
        "crossing angle: the other root (2 pi - acos)", (), ("dissimilarity",)),
-    _m("R9", "proofs/results/dissimilarity.py", 'generic = {n: few_shot_limit(n, "theta") for n in NAMES[:4]}',
+    _m("R9", "proofs/paper/results/dissimilarity.py", 'generic = {n: few_shot_limit(n, "theta") for n in NAMES[:4]}',
        'generic = {n: few_shot_limit(n, "target") for n in NAMES[:4]}', "errors on theta_0 for the generic task",
        (), ("dissimilarity",)),
-    # ---------------------------------------------------------------- proofs/frontier.py
-    _m("F1", "proofs/frontier.py", "return sp.cancel(P.LC() / Q.LC())", "return sp.cancel(Q.LC() / P.LC())",
+    # ---------------------------------------------------------------- proofs/quantities/frontier.py
+    _m("F1", "proofs/quantities/frontier.py", "return sp.cancel(P.LC() / Q.LC())", "return sp.cancel(Q.LC() / P.LC())",
        "lambda -> oo: ratio of leading coefficients inverted", (FRONTIER,)),
-    _m("F2", "proofs/frontier.py", 'return "increasing" if probe > 0 else "decreasing"',
+    _m("F2", "proofs/quantities/frontier.py", 'return "increasing" if probe > 0 else "decreasing"',
        'return "increasing" if probe < 0 else "decreasing"', "monotonicity read with the wrong sign", (FRONTIER,)),
-    _m("F3", "proofs/frontier.py", "if k % 2 and g.count_roots(0, None)", "if g.count_roots(0, None)",
+    _m("F3", "proofs/quantities/frontier.py", "if k % 2 and g.count_roots(0, None)", "if g.count_roots(0, None)",
        "roots of even multiplicity counted as sign changes", (FRONTIER,)),
 )
 
@@ -297,7 +300,7 @@ def _run(cmd: list[str], cwd: Path, timeout: float) -> tuple[str, float, str]:
     return ("pass" if p.returncode == 0 else "fail"), time.perf_counter() - t0, " | ".join(tail)
 
 
-PROVE = ("import sys\nfrom proofs.results import get\nbad = []\nfor rid in sys.argv[1:]:\n"
+PROVE = ("import sys\nfrom proofs.paper.results import get\nbad = []\nfor rid in sys.argv[1:]:\n"
          "    v = get(rid).check()\n    if not v.holds:\n        bad.append(rid)\n"
          "        print(rid, [l for l in v.lines if l.startswith('[FAILED')][:2])\n"
          "sys.exit(1 if bad else 0)\n")

@@ -4,7 +4,7 @@
     python bench/sweep_transformer.py layers --values 1 2 4 --seeds 2 --out docs/transformer-data/depth.json
     python bench/sweep_transformer.py width --values 64 --seeds 2 --out docs/transformer-data/width.json
 
-Each value runs :func:`proofs.transformer.run_experiment` on ``--base`` (``quick`` or ``full``,
+Each value runs :func:`proofs.paper.transformer_claims.run_experiment` on ``--base`` (``quick`` or ``full``,
 default ``quick``; ``--eval-prompts N`` and ``--no-query-key`` make it cheaper) with the model's ``prefix``, ``layers`` or ``width`` set to it (the same as
 ``icl-finetune transformer --quick --prefix K`` and so on). After each value the output file is
 rewritten (a run stopped by its timeout keeps what it finished): per value, the configuration,
@@ -91,7 +91,7 @@ def main() -> None:
     if args.values:
         from numeric.transformer.experiment import ExperimentConfig
         from proofs.cli.transformer import _finite
-        from proofs.transformer import run_experiment
+        from proofs.paper.transformer_claims import run_experiment
         from dataclasses import replace
         base = getattr(ExperimentConfig, args.base)()
         if args.eval_prompts:

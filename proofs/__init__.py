@@ -11,7 +11,7 @@ derivation and every result::
 
 ``all_results()`` lists the nine results in the paper's order; ``get_result(name)`` picks one by
 its id (``"theorem-4.6"``) or label (``"Theorem 4.6"``).  (They are not called ``results`` and
-``result``: those names are the submodules :mod:`proofs.results` and :mod:`proofs.result`.)
+``result``: those names are the submodules :mod:`proofs.paper.results` and :mod:`proofs.paper.result`.)
 The names of :mod:`symbolic` (``d``, ``sigma``, ``n``, ``m``, ``Sigma``, ``theta``,
 ``theta0``, ``derive``, ``error``, ...) are re-exported.
 
@@ -34,10 +34,10 @@ __all__ = ["all_results", "get_result", *_SYMBOLIC]
 
 
 def all_results() -> list[Any]:
-    """The paper's nine results (:class:`proofs.result.Result`), in the paper's order:
+    """The paper's nine results (:class:`proofs.paper.result.Result`), in the paper's order:
     Corollary 4.1, Corollary 4.2, Theorem 4.3, Corollary 4.4, Theorem 4.6, Proposition 4.7,
     Corollary 4.8, Theorem 4.9, Proposition 4.10."""
-    from proofs.results import all_results as load
+    from proofs.paper.results import all_results as load
     return load()
 
 
@@ -46,7 +46,7 @@ def get_result(name: str) -> Any:
 
     Raises ``ValueError`` naming the ids when there is no such result.
     """
-    from proofs.results import get
+    from proofs.paper.results import get
     if not isinstance(name, str):
         raise ValueError(f"name: expected a result id such as 'theorem-4.6', got {name!r}")
     return get("-".join(name.strip().lower().split()))

@@ -31,16 +31,17 @@ from functools import lru_cache
 
 import sympy as sp
 
+from .layout import block
 from .convert import to_sympy
 from .definitions import definition
 from .forms import Form, Poly
 from .model import Blocks
-from .objective import N, expected_error, task_family_error
+from .objective import expected_error, task_family_error
 from .pretraining import derive_pretrain
 from .matrix_unknown import reaches, structured_minimiser
 from .quadratic import NotClosedForm, NotQuadratic, Solution, minimise_quadratic, nearest_point
 from .spec import SILENT_BLOCKS, Spec, Term, make_spec
-from .strategy import Step, Strategy, limit_poly, matexpr_to_sympy, tidy, vecexpr_to_sympy
+from .strategy import Step, Strategy, matexpr_to_sympy, tidy, vecexpr_to_sympy
 from .validation import check_count
 from .words import DIM, Atom
 
@@ -52,24 +53,20 @@ UNKNOWNS: dict[str, sp.Basic] = {
     "Q00": sp.Symbol("Q_00"), "q0x": sp.MatrixSymbol("q_0x", DIM, 1), "qx0": sp.MatrixSymbol("q_x0", DIM, 1),
     "Qxx": sp.MatrixSymbol("Q_xx", DIM, DIM), "Qy0": sp.Symbol("Q_y0"), "qyx": sp.MatrixSymbol("q_yx", DIM, 1),
 }
-_PRINTED = {"v0": "v_0", "vx": "v_x", "vy": "v_y", "Q00": "Q_00", "q0x": "Q_0x^T", "qx0": "Q_x0",
-            "Qxx": "Q_xx", "Qy0": "Q_y0", "qyx": "Q_yx^T"}
 _LATEX = {"v0": "v_0", "vx": "v_x", "vy": "v_y", "Q00": "Q_{00}", "q0x": "Q_{0x}^{T}", "qx0": "Q_{x0}",
           "Qxx": "Q_{xx}", "Qy0": "Q_{y0}", "qyx": "Q_{yx}^{T}"}
 _BLOCK_OF = {v: k for k, v in UNKNOWNS.items()}
 
 
-def loss_poly(blocks: Blocks, terms: tuple[Term, ...]) -> Poly:
-    """``sum_k w_k E(V, Q, n_k; task_k)`` as an engine polynomial (``n = oo``: the limit)."""
+def loss_poly(blocks: Blocks, terms: tuple[Term, ...], normalise: bool = True) -> Poly:
+    """``sum_k w_k E(V, Q, n_k; task_k)`` as an engine polynomial (``n = oo``: the limit);
+    ``normalise=False``: coefficients at finite n unreduced (see :func:`expected_error`)."""
     total = Poly()
-    for t in terms:
-        n = N if t.n == sp.oo else t.n
+    for t in terms:   # (n = oo: the limit, see expected_error)
         if t.task.is_fixed:
-            p = expected_error(blocks, t.task.mean, n)
+            p = expected_error(blocks, t.task.mean, t.n, normalise=normalise)
         else:
-            p = task_family_error(blocks, t.task.mean, t.task.cov, n)
-        if t.n == sp.oo:
-            p = limit_poly(p, N)
+            p = task_family_error(blocks, t.task.mean, t.task.cov, t.n, normalise=normalise)
         total = total + p * t.weight
     return total
 
@@ -205,7 +202,18 @@ def _moves_beyond(L: Poly, through: dict) -> list:
 
 def derive_spec(spec: Spec, m: sp.Expr = sp.oo):
     """Derive a spec: the minimiser set of its loss(es), the point gradient descent from the
-    start reaches, and the recorded steps.  Returns a :class:`symbolic.strategy.Strategy`."""
+    start reaches, and the recorded steps.  Returns a :class:`symbolic.strategy.Strategy`.
+
+    A rank that constrains a block (``Qxx`` or ``Q`` below full rank: the update set is not a
+    linear space, so the loss is no longer a quadratic over it) raises
+    :class:`symbolic.lowrank.RankConstrained`: :mod:`symbolic.lowrank` derives those.  Ranks
+    that do not constrain (a vector's rank 1, V's rank at one layer) change nothing."""
+    if getattr(spec, "constraining_ranks", None) and spec.constraining_ranks():
+        from .spec import RankConstrained
+        raise RankConstrained(
+            f"train: {', '.join(map(str, spec.constraining_ranks()))} moves by a low-rank update, not over a "
+            "linear space: derive it with symbolic.lowrank.derive_lowrank (symbolic d) or "
+            "symbolic.lowrank.lowrank_optimum (a concrete setting)")
     return _derive_spec_cached(spec, sp.sympify(m))
 
 
@@ -235,7 +243,7 @@ def _derive_spec_cached(spec: Spec, m: sp.Expr):
     trained = [b for b in spec.train if b not in SILENT_BLOCKS]
     unknowns = [UNKNOWNS[b] for b in trained]
     blocks = _with_unknowns(start, spec.train)
-    steps = [Step(f"trained: {', '.join(_PRINTED[b] for b in trained)}; every other block at its "
+    steps = [Step(f"trained: {', '.join(block(b).symbol for b in trained)}; every other block at its "
                   + ("pretrained value (context length m = " + sp.sstr(m) + ")" if spec.start is None else "start value"))]
     silent = [b for b in spec.train if b in SILENT_BLOCKS]
     if silent:
@@ -244,7 +252,7 @@ def _derive_spec_cached(spec: Spec, m: sp.Expr):
                       "quadratic, its stationary points are its minimisers"))
     before = blocks
     sol, L = _stage(spec.loss, blocks, unknowns, naming, start)
-    steps.append(Step("loss " + " + ".join(map(str, spec.loss)), tidy(to_sympy(L))))
+    steps.append(Step("loss " + " + ".join(map(str, spec.loss)), later=lambda: tidy(to_sympy(L))))
     _record(steps, sol, "first-order conditions solved")
     blocks = _substitute(blocks, sol.values)
     free = list(sol.free)
@@ -260,7 +268,7 @@ def _derive_spec_cached(spec: Spec, m: sp.Expr):
             held = _substitute(before, {k: v for k, v in sol.values.items() if k not in through})
             beyond = _moves_beyond(loss_poly(held, spec.then), through)
             if beyond:
-                names = ", ".join(_PRINTED[_BLOCK_OF[u]] for u in beyond)
+                names = ", ".join(block(_BLOCK_OF[u]).symbol for u in beyond)
                 raise NotClosedForm(
                     f"then: the first loss sees {names} only through linear functionals (an affine family of "
                     f"minimisers: the start plus any vector orthogonal to their directions), and the second loss "
@@ -274,7 +282,7 @@ def _derive_spec_cached(spec: Spec, m: sp.Expr):
                               origin={t: sp.S.Zero for t in params})
             steps.append(Step(f"second stage, over the minimisers of the first (free: "
                               f"{', '.join(sp.sstr(u) for u in free)}): " + " + ".join(map(str, spec.then)),
-                              tidy(to_sympy(L2))))
+                              later=lambda: tidy(to_sympy(L2))))
             _record(steps, sol2, "second stage solved")
             blocks = _substitute(blocks, sol2.values)
             params = [u for u in sol2.free if u not in _BLOCK_OF] + list(sol2.params)
@@ -292,10 +300,10 @@ def _derive_spec_cached(spec: Spec, m: sp.Expr):
                           + ("; gradient descent from the start leaves them at their start values" if not mixed else
                              "; the point reported is the minimiser nearest the start (gradient descent's limit)")))
     for u in mixed:
-        steps.append(Step(f"nearest the start: {_PRINTED[_BLOCK_OF[u]]}", pick[u]))
+        steps.append(Step(f"nearest the start: {block(_BLOCK_OF[u]).symbol}", pick[u]))
     blocks = _substitute(blocks, pick)
     blocks = _substitute(blocks, _start_values(start, absent))
-    free_text = [f"{_PRINTED[_BLOCK_OF[u]]} (does not reach the loss; kept at its start value)" for u in absent]
+    free_text = [f"{block(_BLOCK_OF[u]).symbol} (does not reach the loss; kept at its start value)" for u in absent]
     free_latex = [f"${_LATEX[_BLOCK_OF[u]]}$ (does not reach the loss; kept at its start value)" for u in absent]
     free_text.append("V[0:d+1, :] and Q[:, d+1] (never reach the output)")
     free_latex.append(r"$V_{0:d+1,\,:}$ and $Q_{:,\,d+1}$ (never reach the output)")
@@ -318,7 +326,7 @@ def _record(steps: list, sol: Solution, what: str) -> None:
     for note in sol.notes:
         steps.append(Step(note))
     for u, v in sol.values.items():
-        name = _PRINTED.get(_BLOCK_OF.get(u, ""), sp.sstr(u))
+        name = block(_BLOCK_OF[u]).symbol if u in _BLOCK_OF else sp.sstr(u)
         steps.append(Step(f"{what}: {name}", _value_expr(v)))
         for atom in sp.sympify(_value_expr(v)).atoms(sp.MatrixSymbol):
             if definition(atom) is not None:

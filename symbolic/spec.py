@@ -5,7 +5,17 @@ A spec is three things (and a name):
 * ``train``: the blocks that move.  Blocks that reach the output (see :mod:`symbolic.model`):
   V's last row ``v0, vx, vy`` and Q's ``Q00, q0x, qx0, Qxx, Qy0, qyx``.  Two more names,
   ``V_rows`` (V's first d+1 rows) and ``Q_col`` (Q's last column), are accepted and never
-  reach the output: training them changes nothing.
+  reach the output: training them changes nothing.  Two group names stand for a whole
+  matrix: ``Q`` (the part of Q that reaches the output, ``Q[:, :d+1]``, a (d+2) x (d+1)
+  matrix: all six Q blocks) and ``V`` (V as a whole; at one layer only its last row
+  ``v0, vx, vy`` reaches the output).
+* a *rank* on a trained block (a :class:`Rank`, JSON ``{"block": "Qxx", "rank": 1}``): the
+  block moves by a rank-r update ``B A`` from its start (B: rows x r, A: r x cols), the
+  LoRA parameterisation.  Blocks with a rank: ``Qxx`` (d x d, r <= d), ``Q`` ((d+2) x (d+1),
+  r <= d+1), ``V`` ((d+2) x (d+2), r <= d+2), and the vector blocks (``vx, q0x, qx0, qyx``,
+  r = 1 only, which is their full rank).  A scalar block has no rank.  A rank equal to the
+  block's size is full fine-tuning: the spec then means exactly what it means without the
+  rank.  Derivations under a rank constraint are in :mod:`symbolic.lowrank`.
 * ``start``: the value of everything else, and where gradient descent starts: the
   pretrained parameters at context length m (``None``, the default), or explicit
   :class:`symbolic.model.Blocks`.
@@ -22,7 +32,7 @@ loss=..., then=..., start=...)``) and as JSON (:func:`spec_from_json`, the comma
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Mapping, Sequence
 
@@ -30,10 +40,11 @@ import sympy as sp
 
 from .model import Blocks
 from .objective import THETA0
-from .validation import MAX_SPEC_D, check_count, exact_number, in_range, is_psd, shown
+from .arithmetic import is_psd
+from .validation import MAX_SPEC_D, check_count, exact_number, in_range, shown
 from .words import DIM
 
-__all__ = ["Task", "Term", "Spec", "BLOCKS", "V_BLOCKS", "Q_BLOCKS", "SILENT_BLOCKS", "family",
+__all__ = ["Task", "Term", "Spec", "Rank", "RankConstrained", "BLOCKS", "GROUPS", "RANKED_BLOCKS", "max_rank", "check_ranks", "V_BLOCKS", "Q_BLOCKS", "SILENT_BLOCKS", "family",
            "make_spec", "make_term", "make_task", "spec_from_json", "MAX_TERMS", "MAX_TASKS", "MAX_NAME",
            "general_start", "start_dimension"]
 
@@ -42,6 +53,14 @@ Q_BLOCKS = ("Q00", "q0x", "qx0", "Qxx", "Qy0", "qyx")
 #: Blocks that never reach the output f (V's first d+1 rows, Q's last column).
 SILENT_BLOCKS = ("V_rows", "Q_col")
 BLOCKS = V_BLOCKS + Q_BLOCKS
+#: Names of whole matrices: ``Q`` is Q[:, :d+1] (every Q block that reaches the output), ``V`` is V
+#: as a whole (at one layer only its last row, ``v0, vx, vy``, reaches the output).
+GROUPS = {"Q": Q_BLOCKS, "V": V_BLOCKS}
+#: The shape of every block (and group) that can carry a rank, as (rows, cols) in d; a scalar
+#: block has none.  Vectors are d x 1 (their only rank is 1).
+RANKED_BLOCKS = {"Qxx": ("d", "d"), "Q": ("d+2", "d+1"), "V": ("d+2", "d+2"),
+                 "vx": ("1", "d"), "q0x": ("1", "d"), "qx0": ("d", "1"), "qyx": ("1", "d")}
+_SCALAR_BLOCKS = ("v0", "vy", "Q00", "Qy0")
 #: At most this many terms in ``loss`` and in ``then`` (a spec is a question, not a data set).
 MAX_TERMS = 16
 #: At most this many distinct tasks besides theta_0 and -theta_0 (task vectors, families): each
@@ -97,9 +116,78 @@ class Term:
         return rf"{w}\mathcal{{E}}(V, Q, {n}; {self.task.latex()})"
 
 
+class RankConstrained(NotImplementedError):
+    """A spec's rank constrains a block (a rank below the size of Qxx or Q): the updates form
+    no linear space, so the quadratic derivation (:mod:`symbolic.general`) does not apply;
+    :mod:`symbolic.lowrank` (symbolic d) and :mod:`symbolic.lowrank_concrete` (a concrete
+    setting) derive it."""
+
+
+@dataclass(frozen=True)
+class Rank:
+    """A rank-r update of a block: ``block`` moves from its start ``X_0`` to ``X_0 + B A``
+    with ``B`` (rows x r) and ``A`` (r x cols), i.e. to any ``X_0 + Delta`` with
+    ``rank(Delta) <= r`` (LoRA's parameterisation, B started at 0).
+
+    ``block`` is ``Qxx``, ``Q`` (Q[:, :d+1]), ``V`` or a vector block; ``rank`` an integer
+    ``1 <= r <= min(rows, cols)`` (checked against d by :func:`check_ranks` once d is known).
+    At depth, a ``layer`` field is the natural extension (``{"block": "V", "layer": 2,
+    "rank": 1}``); at one layer there is none.
+    """
+
+    block: str
+    rank: int
+    #: where the rank was written (``train[0].rank``), for error messages
+    where: str = field(default="train[0].rank", compare=False, repr=False)
+
+    def __str__(self) -> str:
+        return f"{self.block} (rank {self.rank})"
+
+
+def max_rank(block: str, d: int) -> int:
+    """``min(rows, cols)`` of a block that can carry a rank, at dimension d."""
+    if block not in RANKED_BLOCKS:
+        raise ValueError(f"block: {shown(block)} has no rank (expected one of {', '.join(RANKED_BLOCKS)})")
+    rows, cols = (eval_size(x, d) for x in RANKED_BLOCKS[block])
+    return min(rows, cols)
+
+
+def eval_size(expr: str, d: int) -> int:
+    """A size written in d (``"d"``, ``"d+1"``, ``"d+2"``, ``"1"``) at an integer d."""
+    return {"1": 1, "d": d, "d+1": d + 1, "d+2": d + 2}[expr]
+
+
+def _is_constraining(r: "Rank", d: int | None = None, layers: int = 1) -> bool:
+    """Whether a rank constrains the block below what full training reaches: vectors have
+    rank 1 only; V at one layer reaches the output through its last row only (a 1 x (d+2)
+    matrix), which a rank-r update with r >= 1 moves freely; Qxx, Q below their size."""
+    if r.block in ("vx", "q0x", "qx0", "qyx"):
+        return False
+    if r.block == "V" and layers == 1:
+        return False
+    return d is None or r.rank < max_rank(r.block, d)
+
+
+def check_ranks(spec: "Spec", d: int) -> None:
+    """Hold every rank of ``spec`` to its block's size at dimension ``d`` (a ValueError naming
+    the field, one line), before any work."""
+    if isinstance(d, bool) or not isinstance(d, int) or d < 1:
+        raise ValueError(f"d: expected an integer >= 1, got {shown(d)}")
+    for r in spec.ranks:
+        top = max_rank(r.block, d)
+        if r.rank > top:
+            rows, cols = RANKED_BLOCKS[r.block]
+            raise ValueError(f"{r.where}: expected an integer 1 <= rank <= {top} (the size of the "
+                             f"{rows} x {cols} block {r.block} at d = {d}), got {r.rank}")
+
+
 @dataclass(frozen=True)
 class Spec:
-    """A fine-tuning question: train these blocks, from this start, on these losses."""
+    """A fine-tuning question: train these blocks, from this start, on these losses.
+
+    ``train`` lists every block that moves (a group such as ``Q`` expanded into its blocks);
+    ``ranks`` the rank constraints on some of them (:class:`Rank`; empty: full fine-tuning).
+    """
 
     train: tuple[str, ...]
     loss: tuple[Term, ...]
@@ -112,9 +200,30 @@ class Spec:
     #: them apart (they compared equal once, and the second of two JSON specs with the same
     #: structure got the first one's start values and answer)
     bindings: tuple[tuple[str, Any], ...] = ()
+    ranks: tuple[Rank, ...] = ()
+
+    def constraining_ranks(self, d: int | None = None) -> tuple[Rank, ...]:
+        """The ranks that constrain the update below full fine-tuning (at dimension d, or at
+        symbolic d when None: a rank on Qxx or Q then always constrains, since d may exceed it)."""
+        return tuple(r for r in self.ranks if _is_constraining(r, d))
+
+    def without_ranks(self) -> "Spec":
+        """The same question with every block fully trained."""
+        from dataclasses import replace as _replace
+        return _replace(self, ranks=())
+
+    def rank_of(self, block: str) -> int | None:
+        """The rank on ``block`` (or a group containing it), None if it is fully trained."""
+        for r in self.ranks:
+            if r.block == block or block in GROUPS.get(r.block, ()):
+                return r.rank
+        return None
 
     def __str__(self) -> str:
-        out = f"train {', '.join(self.train)} on " + " + ".join(map(str, self.loss))
+        shown_train = [str(r) for r in self.ranks]
+        covered = {b for r in self.ranks for b in GROUPS.get(r.block, (r.block,))}
+        shown_train += [b for b in self.train if b not in covered]
+        out = f"train {', '.join(shown_train)} on " + " + ".join(map(str, self.loss))
         if self.then:
             out += ", then within its minimisers on " + " + ".join(map(str, self.then))
         return out + (", from the pretrained parameters" if self.start is None else ", from a given start")
@@ -230,19 +339,28 @@ def make_term(term: Any, where: str = "loss[0]") -> Term:
     return Term(w, n, make_task(task, f"{where}.task"))
 
 
-def make_spec(train: Sequence[str] | str, loss: Sequence[Any], then: Sequence[Any] = (),
+def make_spec(train: Sequence[Any] | str, loss: Sequence[Any], then: Sequence[Any] = (),
               start: Blocks | None = None, name: str = "spec",
-              bindings: tuple[tuple[str, Any], ...] = ()) -> Spec:
-    """Validate and build a :class:`Spec` (the REPL's form of a strategy question)."""
-    if isinstance(train, str):
+              bindings: tuple[tuple[str, Any], ...] = (), d: int | None = None) -> Spec:
+    """Validate and build a :class:`Spec` (the REPL's form of a strategy question).
+
+    ``train`` lists block names (``"Qxx"``, a group ``"Q"`` or ``"V"``), :class:`Rank` objects
+    or ``{"block": name, "rank": r}`` mappings (a rank-r update of that block, see
+    :class:`Rank`).  ``d``, when given, holds every rank to its block's size at that d
+    (otherwise that check waits until d is known: :func:`check_ranks`)."""
+    if isinstance(train, (str, Rank, Mapping)):
         train = [train]
     train = _bounded_list(train, "train", len(BLOCKS + SILENT_BLOCKS),
                           f"a list of block names ({', '.join(BLOCKS)})")
     if not train:
         raise ValueError(f"train: expected a non-empty list of block names ({', '.join(BLOCKS)})")
-    for b in train:
-        if not isinstance(b, str) or b not in BLOCKS + SILENT_BLOCKS:
-            raise ValueError(f"train: unknown block {shown(b)} (expected some of {', '.join(BLOCKS + SILENT_BLOCKS)})")
+    names, ranks = [], []
+    for i, entry in enumerate(train):
+        block, rank = _train_entry(entry, f"train[{i}]")
+        if rank is not None:
+            ranks.append(Rank(block, rank, f"train[{i}].rank"))
+        names.extend(GROUPS.get(block, (block,)))
+    train = names
     if len(set(train)) != len(train):
         raise ValueError("train: a block is listed twice")
     if not any(b in BLOCKS for b in train):
@@ -268,8 +386,49 @@ def make_spec(train: Sequence[str] | str, loss: Sequence[Any], then: Sequence[An
                          f"(the derivation's time grows with each: 4 take about 20 s), got {len(tasks)}")
     bindings = tuple((str(k), sp.ImmutableMatrix(v) if isinstance(v, (sp.MatrixBase, list, tuple)) else sp.sympify(v))
                      for k, v in bindings)   # hashable: the spec is a cache key
-    return Spec(tuple(b for b in BLOCKS + SILENT_BLOCKS if b in train), terms[0], terms[1],
-                start, name, bindings)
+    spec = Spec(tuple(b for b in BLOCKS + SILENT_BLOCKS if b in train), terms[0], terms[1],
+                start, name, bindings, tuple(ranks))
+    if d is not None:
+        check_ranks(spec, d)
+    return spec
+
+
+def _train_entry(entry: Any, where: str) -> tuple[str, int | None]:
+    """``(block, rank or None)`` from a block name, a :class:`Rank` or ``{"block", "rank"}``."""
+    every = BLOCKS + SILENT_BLOCKS + tuple(GROUPS)
+    if isinstance(entry, Rank):
+        block, rank, rwhere = entry.block, entry.rank, f"{where}.rank"
+    elif isinstance(entry, Mapping):
+        unknown = set(entry) - {"block", "rank"}
+        if unknown:
+            raise ValueError(f"{where}: unknown key {shown(sorted(map(str, unknown))[0])} (expected block, rank)")
+        if "block" not in entry:
+            raise ValueError(f"{where}: expected {{\"block\": name, \"rank\": r}}, the key 'block' is missing")
+        block, rank, rwhere = entry["block"], entry.get("rank"), f"{where}.rank"
+        if "rank" not in entry:
+            raise ValueError(f"{where}.rank: expected an integer >= 1 (or write the block's name alone for full "
+                             "fine-tuning), the key 'rank' is missing")
+    else:
+        block, rank, rwhere = entry, None, ""
+    if not isinstance(block, str) or block not in every:
+        if rwhere:   # written as {"block": ..., "rank": ...}
+            raise ValueError(f"{where}: unknown block {shown(block)} (expected some of {', '.join(every)})")
+        raise ValueError(f"train: unknown block {shown(block)} (expected some of {', '.join(BLOCKS + SILENT_BLOCKS)})")
+    if rank is None:
+        return block, None
+    if block in _SCALAR_BLOCKS or block in SILENT_BLOCKS:
+        raise ValueError(f"{rwhere}: the block {block} has no rank ({'a scalar' if block in _SCALAR_BLOCKS else 'it never reaches the output'}); "
+                         f"ranks go on {', '.join(RANKED_BLOCKS)}")
+    if isinstance(rank, bool) or not isinstance(rank, (int, sp.Integer)):
+        raise ValueError(f"{rwhere}: expected an integer >= 1, got {shown(rank)}")
+    rank = int(rank)
+    if rank < 1:
+        raise ValueError(f"{rwhere}: expected an integer >= 1 (rank 0 trains nothing: leave the block out), got {rank}")
+    if RANKED_BLOCKS[block] in (("1", "d"), ("d", "1")) and rank > 1:
+        raise ValueError(f"{rwhere}: expected 1 (the block {block} is a vector, its only rank is 1), got {rank}")
+    if rank > 10**6:
+        raise ValueError(f"{rwhere}: expected an integer 1 <= rank <= d + 2, got {shown(rank)}")
+    return block, rank
 
 
 def _bounded_list(items: Any, key: str, most: int, expected: str) -> list:
@@ -317,8 +476,9 @@ def spec_from_json(obj: Any, d: int | None = None, max_d: int = MAX_SPEC_D) -> S
         if key not in obj:
             raise ValueError(f"spec: missing key {key!r}")
     train = obj["train"]
-    if not isinstance(train, list) or not all(isinstance(b, str) for b in train):
-        raise ValueError(f"train: expected a list of block names ({', '.join(BLOCKS)})")
+    if not isinstance(train, list) or not all(isinstance(b, (str, Mapping)) for b in train):
+        raise ValueError(f"train: expected a list of block names ({', '.join(BLOCKS)}) or "
+                         "{\"block\": name, \"rank\": r} objects")
     name = obj.get("name", "spec")
     _check_name(name)
     state = {"d": d, "max_d": max_d, "bindings": [], "count": {"theta": 0, "Omega": 0}}
@@ -346,9 +506,11 @@ def spec_from_json(obj: Any, d: int | None = None, max_d: int = MAX_SPEC_D) -> S
             out.append(t)
         return out
 
+    for i, entry in enumerate(train):   # ranks first: a bad rank is refused before any other work
+        _train_entry(entry, f"train[{i}]")
     loss, then = terms("loss"), terms("then")
     start = _json_start(obj.get("start", "pretrained"), state)
-    return make_spec(train, loss, then, start, name, tuple(state["bindings"]))
+    return make_spec(train, loss, then, start, name, tuple(state["bindings"]), d=state["d"])
 
 
 def _json_start(start: Any, state: dict) -> Blocks | None:

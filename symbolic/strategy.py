@@ -11,6 +11,7 @@ Every derivation (:mod:`symbolic.pretraining`, :mod:`symbolic.strategies`,
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 import sympy as sp
 
@@ -26,12 +27,41 @@ from .words import DIM, word_expr
 __all__ = ["Step", "Strategy", "matexpr_to_sympy", "vecexpr_to_sympy", "limit_n", "limit_poly", "tidy"]
 
 
-@dataclass(frozen=True)
 class Step:
-    """One step of a derivation: what was done, and the SymPy object it produced."""
+    """One step of a derivation: what was done, and the SymPy object it produced.
 
-    text: str
-    expr: object = None
+    ``Step(text, expr)``, or ``Step(text, later=f)``: ``expr`` is ``f()``, computed on first
+    access (a form for display, e.g. a whole loss collected and factored, that no check reads:
+    ``prove`` then never pays for it).  Immutable, compared and hashed as ``(text, expr)``."""
+
+    __slots__ = ("text", "_expr", "_later")
+
+    def __init__(self, text: str, expr: object = None, *, later: Callable[[], object] | None = None) -> None:
+        object.__setattr__(self, "text", text)
+        object.__setattr__(self, "_expr", expr)
+        object.__setattr__(self, "_later", later)
+
+    @property
+    def expr(self) -> object:
+        if self._later is not None:
+            object.__setattr__(self, "_expr", self._later())
+            object.__setattr__(self, "_later", None)
+        return self._expr
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("Step is immutable")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Step) and (self.text, self.expr) == (other.text, other.expr)
+
+    def __hash__(self) -> int:
+        return hash((self.text, self.expr))
+
+    def __repr__(self) -> str:
+        return f"Step(text={self.text!r}, expr={self.expr!r})"
+
+    def __reduce__(self):
+        return (Step, (self.text, self.expr))
 
     def __str__(self) -> str:
         return self.text if self.expr is None else f"{self.text}: {sp.sstr(self.expr)}"
@@ -129,15 +159,14 @@ class Strategy:
         return self.blocks.with_(**kw), subs
 
     def error_in_blocks(self, task: sp.Basic = THETA, n: sp.Expr | int = N,
-                        min_ops: int = 12) -> tuple[sp.Expr, dict]:
+                        min_ops: int = 12, collect: bool = True) -> tuple[sp.Expr, dict]:
         """``E(V*, Q*, n; task)`` written with the long scalar blocks as symbols (``v_y*``...),
         and the map symbol -> formula; ``n = oo`` gives the limit.  Fast where :meth:`error`
-        expands everything.  ``min_ops``: as in :meth:`abstract_blocks`."""
+        expands everything.  ``min_ops``: as in :meth:`abstract_blocks`; ``collect=False``
+        skips :func:`tidy` (the same value, uncollected: for a caller that evaluates it)."""
         b, subs = self.abstract_blocks(min_ops)
-        p = expected_error(b, task, N if n == sp.oo else n)
-        if n == sp.oo:
-            p = limit_poly(p, N)
-        return tidy(to_sympy(p)), subs
+        p = expected_error(b, task, n)   # n = oo: the limit
+        return (tidy(to_sympy(p)) if collect else to_sympy(p)), subs
 
     def error(self, task: sp.Basic = THETA, n: sp.Expr | int = N) -> sp.Expr:
         """``E(V*, Q*, n; task)``, exact, for any task vector and n (symbol or integer)."""
@@ -149,14 +178,15 @@ class Strategy:
 
     def few_shot_limit(self, task: sp.Basic = THETA) -> sp.Expr:
         """``lim_{n -> oo} E(V*, Q*, n; task)``."""
-        return tidy(to_sympy(limit_poly(self.error_poly(task, N))))
+        return tidy(to_sympy(self.error_poly(task, sp.oo)))
 
     def parameters(self) -> dict[str, sp.Basic]:
-        """The derived blocks as SymPy objects: ``v_0, v_x, v_y`` (V's last row) and Q's blocks."""
-        b = self.blocks
-        return {"v_0": sp.sympify(b.v0), "v_x": vecexpr_to_sympy(b.vx), "v_y": sp.sympify(b.vy),
-                "Q_00": sp.sympify(b.Q00), "Q_0x^T": vecexpr_to_sympy(b.q0x), "Q_x0": vecexpr_to_sympy(b.qx0),
-                "Q_xx": matexpr_to_sympy(b.Qxx), "Q_y0": sp.sympify(b.Qy0), "Q_yx^T": vecexpr_to_sympy(b.qyx)}
+        """The derived blocks as SymPy objects, keyed by block name (:mod:`symbolic.layout`):
+        ``v0, vx, vy`` (V's last row) and Q's ``Q00, q0x, qx0, Qxx, Qy0, qyx``; scalars as
+        expressions, vectors d x 1, Q_xx d x d."""
+        from .layout import LAYOUT
+        convert = {"scalar": sp.sympify, "vector": vecexpr_to_sympy, "matrix": matexpr_to_sympy}
+        return {b.name: convert[b.kind](getattr(self.blocks, b.name)) for b in LAYOUT}
 
     def definitions(self) -> dict[str, sp.Basic]:
         """Derived matrices the parameters refer to (e.g. ``Gamma_hat_m``), with their definitions."""
@@ -170,77 +200,49 @@ class Strategy:
         return {k: found[k] for k in order}
 
     def evaluate_error(self, n: int, *, Sigma, theta0, theta=None, sigma2=0, C=1, digits: int | None = None,
-                       values: dict | None = None, arithmetic: str = "exact", precision: int | None = None):
-        """``E(V*, Q*, n; theta)`` at an explicit setting: exact (rational inputs give a
-        Rational), or an mpmath float with ``digits`` significant digits.  ``arithmetic="float"``
-        (numpy, O(d^3), any d) or ``"mp"`` with ``precision`` digits evaluates the closed form in
-        floating point instead (:mod:`symbolic.evaluate`; Sigma checked in float64: finite,
-        symmetric, Cholesky).
+                       values: dict | None = None, arithmetic: object = "exact", precision: int | None = None):
+        """``E(V*, Q*, n; theta)`` at an explicit setting, in an arithmetic
+        (:mod:`symbolic.arithmetic`, or its name): exact (rational inputs give a Rational; with
+        ``digits``, an mpmath float of that many significant digits), ``"float"`` (numpy,
+        O(d^3), any d) or ``"mp"`` with ``precision`` digits. Sigma is checked by the
+        arithmetic's positive-definiteness rule.
 
         ``theta`` defaults to ``theta0``; ``C`` is strategy (b)'s free scale; ``values`` gives
         other symbols of the derivation (a spec's task vectors ``theta_1``..., weights), on top of
         :attr:`bindings`.
         """
-        from .evaluate import check_arithmetic, evaluate_poly
-        from .validation import check_nonnegative, check_spd, check_vector
+        from .arithmetic import as_arithmetic
+        from .evaluation import evaluate_poly, numeric_env
+        from .validation import _exact, check_nonnegative
         n = check_count(n, "n", allow_inf=False, allow_symbol=False)
-        arithmetic, precision = check_arithmetic(arithmetic, precision)
-        if arithmetic != "exact":
-            return self._evaluate_error_numeric(n, Sigma, theta0, theta, sigma2, C, values, arithmetic, precision)
-        Sigma = check_spd(Sigma, "Sigma")
-        d = Sigma.shape[0]
-        theta0 = check_vector(theta0, "theta0", d)
-        theta = theta0 if theta is None else check_vector(theta, "theta", d)
+        arith = as_arithmetic(arithmetic, precision)
+        S, _ = arith.spd(Sigma, "Sigma")
+        d = arith.shape(S)[0]
+        theta0 = arith.vector(theta0, "theta0", d)
+        theta = theta0 if theta is None else arith.vector(theta, "theta", d)
         sigma2 = check_nonnegative(sigma2, "sigma2")
-        from .validation import _exact
         C = _exact(C, "C")
         if C == 0:
             raise ValueError("C: expected a nonzero scale")
         if digits is not None and (isinstance(digits, bool) or not isinstance(digits, int) or not 1 <= digits <= 1000):
             raise ValueError(f"digits: expected None (exact) or an integer 1 <= digits <= 1000, got {digits!r}")
         env = {**self.bindings, **_checked_values(values, d),
-               "Sigma": Sigma, "theta_0": theta0, "theta": theta, "sigma": sp.sqrt(sigma2), "C": C, "n": n}
+               "Sigma": S, "theta_0": theta0, "theta": theta, "sigma": sp.sqrt(sigma2), "C": C, "n": n}
+        if not arith.exact:
+            ne = numeric_env(env, arith)
+            for k, e in self.definitions().items():
+                ne.values[k] = ne.matrix(e)
+            return ne.poly(self.error_poly(THETA, n))
         value = evaluate_poly(self.error_poly(THETA, n), env)
         value = sp.simplify(value) if getattr(value, "free_symbols", None) else value
         return value if digits is None else sp.N(value, digits)
 
-    def _evaluate_error_numeric(self, n, Sigma, theta0, theta, sigma2, C, values, arithmetic, precision):
-        """:meth:`evaluate_error` in float64 or mpmath."""
-        import numpy as np
-        from .evaluate import numeric_env
-        from .validation import check_nonnegative
-        S = np.array(Sigma.tolist() if hasattr(Sigma, "tolist") and not isinstance(Sigma, np.ndarray) else Sigma,
-                     dtype=np.float64)
-        if S.ndim != 2 or S.shape[0] != S.shape[1] or not np.all(np.isfinite(S)) \
-                or np.max(np.abs(S - S.T)) > 1e-12 * np.max(np.abs(S)):
-            raise ValueError("Sigma: expected a finite symmetric positive definite matrix")
-        try:
-            np.linalg.cholesky((S + S.T) / 2)
-        except np.linalg.LinAlgError:
-            raise ValueError("Sigma: expected a symmetric positive definite matrix (Cholesky fails)") from None
-        d = S.shape[0]
-
-        def vec(x, name):
-            a = np.array(x.tolist() if hasattr(x, "tolist") and not isinstance(x, np.ndarray) else x,
-                         dtype=np.float64).reshape(-1)
-            if a.size != d or not np.all(np.isfinite(a)):
-                raise ValueError(f"{name}: expected a vector of {d} finite numbers")
-            return x if arithmetic == "mp" else a
-        t0 = vec(theta0, "theta0")
-        th = t0 if theta is None else vec(theta, "theta")
-        env = {**self.bindings, **{getattr(k, "name", str(k)): v for k, v in (values or {}).items()},
-               "Sigma": Sigma if arithmetic == "mp" else S, "theta_0": t0, "theta": th,
-               "sigma": sp.sqrt(check_nonnegative(sigma2, "sigma2")), "C": sp.sympify(C), "n": n}
-        ne = numeric_env(env, arithmetic, precision)
-        for k, e in self.definitions().items():
-            ne.values[k] = ne.matrix(e)
-        return ne.poly(self.error_poly(THETA, n))
-
     def __str__(self) -> str:
         lines = [f"strategy {self.name!r} (m = {self.m}" + (f", n_ft = {self.n_ft})" if self.n_ft is not None else ")")]
+        from .layout import block
         for k, v in self.parameters().items():
             if v != 0 and not getattr(v, "is_ZeroMatrix", False):
-                lines.append(f"  {k} = {sp.sstr(v)}")
+                lines.append(f"  {block(k).symbol} = {sp.sstr(v)}")
         for k, v in self.definitions().items():
             lines.append(f"  where {k} = {sp.sstr(v)}")
         lines.append("  every other block of V's last row and of Q[:, :d+1] is 0")
@@ -252,12 +254,11 @@ class Strategy:
 
     def latex(self) -> str:
         """The derived parameters as an amsmath ``aligned`` block."""
+        from .layout import block
         rows = []
-        names = {"v_0": "v_0", "v_x": "v_x", "v_y": "v_y", "Q_00": "Q_{00}", "Q_0x^T": "Q_{0x}^{T}",
-                 "Q_x0": "Q_{x0}", "Q_xx": "Q_{xx}", "Q_y0": "Q_{y0}", "Q_yx^T": "Q_{yx}^{T}"}
         for k, v in self.parameters().items():
             if v != 0 and not getattr(v, "is_ZeroMatrix", False):
-                rows.append(f"{names[k]} &= {latex(v)}")
+                rows.append(f"{block(k).latex} &= {latex(v)}")
         for k, v in self.definitions().items():
             rows.append(f"{_latex_name(k)} &:= {latex(v)}")
         return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
@@ -279,10 +280,28 @@ def _latex_name(name: str) -> str:
 
 
 def tidy(e: sp.Expr) -> sp.Expr:
-    """Collect an error formula by its matrix scalars and sigma, each coefficient factored."""
+    """Collect an error formula by its matrix scalars and sigma, each coefficient factored.
+
+    The keys are the traces and bilinear forms (in ``srepr`` order), then sigma; each term of
+    the expanded formula goes to the first key it holds, under that key's power, the terms
+    with none under 1, and each group's coefficient is factored: what ``sympy.collect(e, keys,
+    func=sympy.factor)`` returns, term for term, without its pattern matching (most of its cost)."""
     e = sp.expand(e)
     keys = sorted(e.atoms(sp.Trace, Bilinear), key=sp.srepr) + [s for s in e.free_symbols if s.name == "sigma"]
-    return sp.collect(e, keys, func=sp.factor)
+    rank = {k: i for i, k in enumerate(keys)}
+    groups: dict = {}
+    for term in sp.Add.make_args(e):
+        factors = sp.Mul.make_args(term)
+        best, best_rank = None, len(keys)
+        for i, f in enumerate(factors):
+            r = rank.get(f.as_base_exp()[0])
+            if r is not None and r < best_rank:
+                best, best_rank = i, r
+        if best is None:
+            groups.setdefault(sp.S.One, []).append(term)
+        else:
+            groups.setdefault(factors[best], []).append(sp.Mul(*(factors[:best] + factors[best + 1:])))
+    return sp.Add(*[k * sp.factor(sp.Add(*rest)) for k, rest in groups.items()])
 
 
 def _checked_values(values: dict | None, d: int) -> dict:

@@ -7,91 +7,15 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
-import re
-
 import sympy as sp
 
-__all__ = ["check_count", "check_matrix", "check_spd", "check_vector", "check_nonnegative", "exact_number",
-           "in_range", "is_psd", "shown", "MAX_COUNT", "MAX_REAL_EXP", "MAX_NUMBER_CHARS", "MAX_SPEC_D"]
+from .numbers import MAX_COUNT, MAX_NUMBER_CHARS, MAX_REAL_EXP, exact_number, in_range, shown
 
-# The bounds of proofs/limits.py (docs/cli.md, "Limits"), repeated here because the symbolic
-# layer imports nothing above it; tests/test_api_battery.py holds the two equal.
-#: shots and context lengths: n, m <= 10^12
-MAX_COUNT = 10**12
-#: real numbers: 0 or a magnitude in [10^-MAX_REAL_EXP, 10^MAX_REAL_EXP]
-MAX_REAL_EXP = 300
-#: characters in one written number
-MAX_NUMBER_CHARS = 4000
+__all__ = ["check_count", "check_matrix", "check_spd", "check_vector", "check_nonnegative", "exact_number",
+           "in_range", "shown", "MAX_COUNT", "MAX_REAL_EXP", "MAX_NUMBER_CHARS", "MAX_SPEC_D"]
+
 #: dimension d of the vectors and matrices a JSON spec gives (its tasks, covariances, start)
 MAX_SPEC_D = 10
-
-_MAX_REAL = Fraction(10) ** MAX_REAL_EXP
-_MIN_REAL = 1 / _MAX_REAL
-_DECIMAL = re.compile(r"\s*([+-]?)([0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE]([+-]?[0-9]+))?\s*\Z", re.ASCII)
-_RATIO = re.compile(r"\s*([+-]?[0-9]+)\s*/\s*([0-9]+)\s*\Z", re.ASCII)
-
-
-def shown(x: Any, limit: int = 40) -> str:
-    """``repr(x)`` cut to about ``limit`` characters, for a one-line message."""
-    text = str(x) if isinstance(x, (int, Fraction)) and not isinstance(x, bool) else repr(x)
-    return text if len(text) <= limit else text[: limit - 10] + f"... ({len(text)} characters)"
-
-
-def in_range(x: Fraction | int) -> bool:
-    """Whether ``x`` is 0 or has magnitude in [1e-300, 1e300] (proofs.limits.in_real_range)."""
-    return x == 0 or _MIN_REAL <= abs(x) <= _MAX_REAL
-
-
-def exact_number(text: str, where: str) -> Fraction:
-    """The exact value of a decimal (``0.1``, ``-2.5e-3``) or a fraction (``2/3``) written in
-    ASCII digits, within the real range; a ValueError naming ``where`` otherwise. An absurd
-    exponent (``1e999999999``) is refused without building the number."""
-    expected = f"{where}: expected a number such as 2, 1/2 or 0.25 (0 or a magnitude between 1e-300 and 1e300)"
-    if not isinstance(text, str) or len(text) > MAX_NUMBER_CHARS:
-        raise ValueError(f"{expected}, got {shown(text)}")
-    match = _DECIMAL.match(text)
-    if match:
-        sign, mantissa, exponent = match.groups()
-        whole, _, frac = mantissa.partition(".")
-        if not (whole + frac).strip("0"):
-            return Fraction(0)
-        if exponent is not None and len(exponent.lstrip("+-").lstrip("0")) > 6:
-            raise ValueError(f"{expected}, got {shown(text)}")
-        e = int(exponent) if exponent is not None else 0
-        lead = len(whole.lstrip("0")) - 1 if whole.strip("0") else -(len(frac) - len(frac.lstrip("0")) + 1)
-        if not -302 <= e + lead <= 301:
-            raise ValueError(f"{expected}, got {shown(text)}")
-        value = Fraction(sign + mantissa + (f"e{exponent}" if exponent is not None else ""))
-    else:
-        match = _RATIO.match(text)
-        if not match or int(match.group(2)) == 0:
-            raise ValueError(f"{expected}, got {shown(text)}")
-        value = Fraction(int(match.group(1)), int(match.group(2)))
-    if not in_range(value):
-        raise ValueError(f"{expected}, got {shown(text)}")
-    return value
-
-
-def is_psd(rows: Any) -> bool:
-    """Whether a symmetric matrix of exact rationals is positive semi-definite: symmetric
-    Gaussian elimination (``M = L D L^T``) in exact fractions, O(d^3) operations. A zero pivot
-    needs its whole remaining row to be zero (else a 2x2 principal minor is negative)."""
-    A = [[Fraction(int(x.p), int(x.q)) if hasattr(x, "p") else Fraction(x) for x in r] for r in rows]
-    n = len(A)
-    for k in range(n):
-        p = A[k][k]
-        if p < 0:
-            return False
-        if p == 0:
-            if any(A[k][j] != 0 for j in range(k + 1, n)):
-                return False
-            continue
-        for i in range(k + 1, n):
-            f = A[i][k] / p
-            if f:
-                for j in range(k + 1, n):
-                    A[i][j] -= f * A[k][j]
-    return True
 
 
 def check_count(value: Any, name: str, *, allow_inf: bool = True, allow_symbol: bool = True,
@@ -179,18 +103,11 @@ def check_vector(v: Any, name: str, d: int | None = None) -> sp.ImmutableMatrix:
 
 
 def check_spd(Sigma: Any, name: str = "Sigma", d: int | None = None) -> sp.ImmutableMatrix:
-    """An exact symmetric positive definite matrix (checked by leading principal minors)."""
+    """An exact symmetric positive definite matrix, by the exact arithmetic's one rule
+    (:meth:`symbolic.arithmetic.Exact.spd`: symmetric exactly, every pivot of L D L^T positive)."""
+    from .arithmetic import EXACT
     S = check_matrix(Sigma, name)
-    if S.shape[0] != S.shape[1] or (d is not None and S.shape != (d, d)):
-        want = f"{d}x{d}" if d is not None else "square"
-        raise ValueError(f"{name}: expected a {want} symmetric positive definite matrix, got shape {S.shape[0]}x{S.shape[1]}")
-    if S != S.T:
-        raise ValueError(f"{name}: expected a symmetric matrix, got one with {name}[0,1] != {name}[1,0] or similar")
-    for k in range(1, S.shape[0] + 1):
-        minor = S[:k, :k].det()
-        if not (minor.is_number and minor > 0):
-            raise ValueError(f"{name}: expected a positive definite matrix, but its leading {k}x{k} minor is {minor}")
-    return S
+    return EXACT.spd(S, name, d)[0]
 
 
 def check_nonnegative(x: Any, name: str) -> sp.Expr:

@@ -1,8 +1,8 @@
 """The float64 path at large d against Monte Carlo (issue 15): d = 128 and d = 512.
 
 For every strategy and one spec of the docs (``mixed.json``), at a dense random SPD Sigma and a
-random theta_0 (seed 0): the derived V, Q in float64 (:func:`proofs.params.params`), the n-shot
-errors in float64 (:func:`proofs.curves.curve`, the closed form in O(d^3)), and the fast Monte
+random theta_0 (seed 0): the derived V, Q in float64 (:func:`proofs.quantities.params.params`), the n-shot
+errors in float64 (:func:`proofs.quantities.curves.curve`, the closed form in O(d^3)), and the fast Monte
 Carlo estimate at those V, Q (:func:`numeric.estimate_error_fast`, which shares no code with
 the closed form).  The project's calibrated rule (tests/test_specs_montecarlo.py,
 bench/calibrate_specs.py): pass iff |z| <= 4 at finite n; at n = 0 and n = inf the estimator is
@@ -50,8 +50,8 @@ def strategy(which: str):
 @lru_cache(maxsize=None)
 def rows(which: str, d: int) -> list[tuple[str, float, float, float]]:
     """(check, closed form, estimate, stderr) for each check."""
-    from proofs.curves import curve
-    from proofs.params import params
+    from proofs.api import curve
+    from proofs.api import params
     S, t0 = setting(d)
     s = strategy(which)
     kw = dict(d=d, sigma2=0.1, m=None, n_ft=None, Sigma=S, theta0=t0, arithmetic="float")

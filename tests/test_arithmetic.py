@@ -1,6 +1,6 @@
 """Float64 and mpmath evaluation of the derived closed forms against the exact reference (issue 15).
 
-The exact rationals at small d are the reference (:mod:`symbolic.evaluate`, ``arithmetic="exact"``);
+The exact rationals at small d are the reference (:mod:`symbolic.evaluation`, ``arithmetic="exact"``);
 the float64 path (numpy, O(d^3)) must agree to 1e-12 relative and mpmath at 50 digits to 1e-45,
 on random rational settings at d <= 6: every strategy, the tasks theta_0, -theta_0 and an angle,
 finite and infinite m and n_ft, several n and the limit n -> oo; the derived V, Q; the error of
@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from proofs.curves import curve, exact_error
-from proofs.params import params
+from proofs.api import curve, exact_error
+from proofs.api import params
 
 STRATEGIES = ("pretrain", "full", "value", "value-fewshot")
 NS = [0, 1, 2, 7, 1000]
@@ -56,7 +56,7 @@ def test_float_and_mp_curves_match_exact(d, seed, m, n_ft):
             if task == "target" or d <= 2:
                 mp = curve(name, task, NS, arithmetic="mp", precision=50, **kw)
                 with mpmath.workdps(60):
-                    for a, b in zip(mp.digits + [mp.limit_digits], ex.exact + [ex.exact_limit]):
+                    for a, b in zip(mp.values + [mp.limit_value], ex.exact + [ex.exact_limit]):
                         ref = mp_exact(b) if b.is_Rational else mpmath.mpf(str(sp.N(b, 70)))
                         worst_mp = max(worst_mp, abs(mpmath.mpf(a) - ref) / abs(ref))
     assert worst_f < 1e-12, worst_f
@@ -92,7 +92,7 @@ def test_above_ten_the_default_is_float_and_agrees_with_mp():
         mp = curve(name, "opposite", [0, 3, 50], d=d, sigma2=0.1, m=None, n_ft=None, Sigma=S, theta0=t0,
                    arithmetic="mp", precision=40)
         assert fl.arithmetic == "float" and mp.arithmetic == "mp"
-        for a, b in zip(fl.error + [fl.limit], mp.digits + [mp.limit_digits]):
+        for a, b in zip(fl.error + [fl.limit], mp.values + [mp.limit_value]):
             assert rel(a, float(b)) < 1e-12
     with pytest.raises(ValueError, match="exact arithmetic is limited to d <= 10"):
         curve("value", "target", [0], d=d, sigma2=0.1, Sigma=S, arithmetic="exact")
@@ -127,7 +127,7 @@ def test_error_of_general_parameters_matches_exact():
 
 def test_repl_evaluate_error_in_float_and_mp():
     """``Strategy.evaluate_error(..., arithmetic=...)``, the REPL's path, against its exact value."""
-    from proofs.results._common import strategy
+    from proofs.quantities.derivations import strategy
     s = strategy("value-fewshot", sp.oo, 3)
     S, t0 = rational_setting(3, 2)
     kw = dict(Sigma=S, theta0=t0, theta=-t0, sigma2=sp.Rational(1, 10))

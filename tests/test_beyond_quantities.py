@@ -10,9 +10,9 @@ from __future__ import annotations
 import sympy as sp
 
 from symbolic.concrete import concrete_error
-from symbolic.evaluate import evaluate
+from symbolic.evaluation import evaluate
 
-from proofs.results.query_key_zero_shot import EPS, near_pretrained_q00
+from proofs.paper.results.query_key_zero_shot import EPS, near_pretrained_q00
 
 
 def test_near_pretrained_q00_is_the_concrete_minimiser() -> None:

@@ -750,9 +750,9 @@ def test_transformer_output_folder_and_32_bit_seeds(capsys, argv, fragment):
 
 
 def test_a_spec_over_its_cpu_budget_is_refused_with_the_reason(capsys, tmp_path, monkeypatch):
-    """The budget (proofs.limits.MAX_EXACT_CPU_SECONDS) set to 0.05 s: a fresh derivation (a
+    """The budget (proofs.quantities.limits.MAX_EXACT_CPU_SECONDS) set to 0.05 s: a fresh derivation (a
     name no other test uses, so nothing is cached) is refused, exit status 3, one line."""
-    monkeypatch.setattr("proofs.limits.MAX_EXACT_CPU_SECONDS", 0.05)
+    monkeypatch.setattr("proofs.quantities.limits.MAX_EXACT_CPU_SECONDS", 0.05)
     path = tmp_path / "spec.json"
     path.write_text(_spec(name="budget-probe", train=["v0", "vx", "vy"], loss=[{"n": 7, "task": [1, 2]}]))
     with hang_guard(60):
@@ -808,7 +808,7 @@ def test_a_slow_exact_setting_is_refused_by_the_budget_too(capsys, tmp_path, mon
     """Not only specs: a dense --Sigma of long exact fractions (each within the limits) makes
     params at a finite m run for minutes at d = 10; the budget (here 0.05 s) refuses it, naming
     the files."""
-    monkeypatch.setattr("proofs.limits.MAX_EXACT_CPU_SECONDS", 0.05)
+    monkeypatch.setattr("proofs.quantities.limits.MAX_EXACT_CPU_SECONDS", 0.05)
     d, big = 4, "1234567890" * 20
     path = tmp_path / "Sigma.json"
     path.write_text(json.dumps([[str(20 + i) if i == j else f"{big}/{big}1" for j in range(d)] for i in range(d)]))

@@ -49,10 +49,10 @@ def test_no_count_of_results_that_can_go_stale(page):
 
 
 def test_readme_and_cli_name_every_result():
-    """Every result of proofs.results.all_results() is named in the README's list (beyond the
+    """Every result of proofs.paper.results.all_results() is named in the README's list (beyond the
     paper) and in the prove example of docs/cli.md and docs/getting-started.md."""
-    from proofs.docs_pages import in_paper
-    from proofs.results import all_results
+    from proofs.paper.docs_pages import in_paper
+    from proofs.paper.results import all_results
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     cli = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
     start = (ROOT / "docs" / "getting-started.md").read_text(encoding="utf-8")

@@ -1,4 +1,4 @@
-"""The result pages docs/results/*.md are what ``python -m proofs.docs_pages`` generates.
+"""The result pages docs/results/*.md are what ``python -m proofs.paper.docs_pages`` generates.
 
 So they cannot go stale: a change to a result, a derivation or a check that changes what the
 toolkit prints fails here until the pages are regenerated.  Numbers with a decimal point (the
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from proofs import docs_pages
+from proofs.paper import docs_pages
 
 ROOT = Path(__file__).resolve().parent.parent
 FLOAT = re.compile(r"[-+]?(?:\d+\.\d+(?:[eE][-+]?\d+)?|\d+[eE][-+]?\d+)")
@@ -57,7 +57,7 @@ def test_committed_pages_are_the_generated_ones(generated) -> None:
             stale.append(diff or f"{rel}: missing")
     extra = [p for p in docs_pages.stale_pages(generated, ROOT) if p not in generated]
     assert not extra, f"pages under docs/results/ that are not generated: {extra}"
-    assert not stale, "docs/results/ is stale; run `python -m proofs.docs_pages`:\n" + "\n".join(stale)
+    assert not stale, "docs/results/ is stale; run `python -m proofs.paper.docs_pages`:\n" + "\n".join(stale)
 
 
 def test_pages_hold_no_timings_or_addresses(generated) -> None:
@@ -117,9 +117,9 @@ def test_get_result_by_id_or_label() -> None:
 
 def test_submodules_keep_their_names() -> None:
     import proofs
-    import proofs.result
-    import proofs.results
-    assert proofs.results.__name__ == "proofs.results"  # get_result/all_results shadow nothing
+    import proofs.paper.result
+    import proofs.paper.results
+    assert proofs.paper.results.__name__ == "proofs.paper.results"  # get_result/all_results shadow nothing
     assert callable(proofs.get_result) and callable(proofs.all_results)
     with pytest.raises(AttributeError):
         proofs.no_such_name  # noqa: B018

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 import symbolic
 from symbolic import THETA, THETA0
 from symbolic.concrete import concrete_error, concrete_pretraining_error
-from symbolic.evaluate import evaluate, evaluate_poly
+from symbolic.evaluation import evaluate, evaluate_poly
 
 from xcheck import (closed_form_error, closed_form_pretraining, exact_settings, params_env,
                     strategy_env, strategy_params)

@@ -17,7 +17,8 @@ import sympy as sp
 
 from proofs import api
 from proofs.cli import main
-from proofs.frontier import COLUMNS, LAMBDA, MAX_LAMBDAS, fewshot_spec, spec_errors
+from proofs.quantities.setting import setting
+from proofs.quantities.frontier import COLUMNS, LAMBDA, MAX_LAMBDAS, fewshot_spec, spec_errors
 from symbolic.concrete import concrete_error
 
 R = sp.Rational
@@ -52,7 +53,7 @@ def test_row_equals_the_concrete_engines_minimiser(F):
 
 def test_limits_equal_strategy_d_and_the_fewshot_only_spec(F):
     assert F.rows[0].values() == next(r for r in F.strategies if r.label == "value-fewshot").values()
-    few = spec_errors(fewshot_spec(NFT), n=NFT, **KW)
+    few = spec_errors(fewshot_spec(NFT), setting(**KW), n=NFT)
     assert F.rows[-1].values() == tuple(few[c] for c in COLUMNS)
     assert F.checks and F.holds
     assert [r.label for r in F.strategies] == ["pretrain", "full", "value", "value-fewshot"]
@@ -126,7 +127,7 @@ def test_cli_frontier_bad_input_is_one_line_naming_the_option(argv, option, caps
 
 
 def test_cli_and_backend_bounds_agree():
-    from proofs import angles
+    from proofs.quantities import angles
     from proofs.cli import frontier as cli_frontier
     from proofs.cli import options
     assert cli_frontier.MAX_LAMBDAS == MAX_LAMBDAS
@@ -145,7 +146,7 @@ def test_angle_zero_and_pi_are_target_and_opposite_exactly(strategy):
 
 
 def test_angle_on_a_spec_and_at_pi_half_against_the_concrete_engine():
-    from proofs.angles import rotated
+    from proofs.quantities.angles import rotated
     from symbolic.spec import make_spec
     spec = make_spec(["vx", "vy"], [(1, 0, "target"), (2, NFT, "target")], name="mixed-2")
     kw = dict(d=2, sigma2=S2, m=None, n_ft=None, Sigma=SIGMA, theta0=THETA0)
@@ -237,7 +238,7 @@ def test_hostile_values_are_one_line_naming_the_option(sub, option, value, capsy
 
 
 def test_monotone_classifier():
-    from proofs.frontier import _monotone
+    from proofs.quantities.frontier import _monotone
     L = LAMBDA
     assert _monotone((L - 1) ** 2 / (L + 1)) == "not monotone"
     assert _monotone(-L / (L + 1)) == "decreasing" and _monotone(L / (L + 1)) == "increasing"

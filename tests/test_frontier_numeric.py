@@ -1,4 +1,4 @@
-"""The frontier's float64 / mp path (proofs/frontier_numeric.py) against the exact one at small
+"""The frontier's float64 / mp path (proofs/quantities/frontier_numeric.py) against the exact one at small
 d, and that it runs at d = 64. Float values agree with exact to 1e-12 relative."""
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from proofs.frontier import frontier
+from proofs.api import frontier
 
 LAMS = [0, sp.Rational(1, 3), 1, 10, sp.oo]
 

@@ -1,8 +1,9 @@
 """The house's import graph: no cycles, and every arrow points down.
 
 Layers (docs/design.md): ``symbolic`` and ``numeric`` never import each other nor ``proofs``;
-inside ``proofs``, the command line (``proofs.cli``) and the figures (``proofs.figures``) sit on
-top: no other module of ``proofs`` imports them.  Imports are read from the source with
+inside ``proofs``, three rooms by role, each importing only its own and those below: the faces
+(``proofs`` itself, ``proofs.api``, ``proofs.cli``, ``proofs.figures``) over the paper
+(``proofs.paper``) over the quantities (``proofs.quantities``).  Imports are read from the source with
 :mod:`ast`, at any depth (an import inside a function closes a cycle as surely as one at the
 top), so the test needs no package to be importable.
 
@@ -121,15 +122,49 @@ def test_symbolic_and_numeric_know_neither_each_other_nor_proofs():
     assert not bad, bad
 
 
-def test_no_module_of_proofs_imports_the_command_line_or_the_figures():
-    rooms = ("proofs.cli", "proofs.figures")
+#: proofs' three rooms, top to bottom: the faces (the REPL package, the Python API, the command
+#: line, the figures) over the paper (statements, table, LaTeX, docs pages, verify) over the
+#: quantities (values at a setting). A module imports its own room and the rooms below.
+ROOMS = ("faces", "paper", "quantities")
 
-    def room(mod: str) -> str | None:
-        return next((r for r in rooms if mod == r or mod.startswith(r + ".")), None)
 
-    bad = [(m, t) for m, ts in import_graph().items() for t in ts
-           if _top(m) == "proofs" and room(t) is not None and room(m) is None]
-    assert not bad, bad
+def room(mod: str) -> str | None:
+    """The room of a module of proofs (None outside proofs)."""
+    if _top(mod) != "proofs":
+        return None
+    for name in ("paper", "quantities"):
+        if mod == f"proofs.{name}" or mod.startswith(f"proofs.{name}."):
+            return name
+    faces = ("proofs", "proofs.api", "proofs.cli", "proofs.figures")
+    if mod in faces or mod.startswith(("proofs.cli.", "proofs.figures.")):
+        return "faces"
+    return "outside"
+
+
+def test_every_module_of_proofs_lives_in_a_room():
+    stray = sorted(m for m in import_graph() if room(m) == "outside")
+    assert not stray, f"modules of proofs in no room (faces, paper, quantities): {stray}"
+
+
+def upward_imports(graph: dict[str, set[str]]) -> list[tuple[str, str]]:
+    """Edges from a room to a room above it."""
+    rank = {r: i for i, r in enumerate(ROOMS)}
+    return sorted((m, t) for m, ts in graph.items() for t in ts
+                  if room(m) in rank and room(t) in rank and rank[room(t)] < rank[room(m)])
+
+
+def test_no_import_runs_up_between_the_rooms():
+    bad = upward_imports(import_graph())
+    assert not bad, "imports running upward (faces > paper > quantities): " + "; ".join(f"{m} -> {t}" for m, t in bad)
+
+
+def test_the_checker_sees_an_upward_import():
+    """The room checker itself: quantities importing the paper, or the paper a face, is upward."""
+    graph = {"proofs.quantities.curves": {"proofs.paper.results._common"},
+             "proofs.paper.table": {"proofs.cli.output", "proofs.quantities.derivations"},
+             "proofs.api": {"proofs.paper.table"}}
+    assert upward_imports(graph) == [("proofs.paper.table", "proofs.cli.output"),
+                                     ("proofs.quantities.curves", "proofs.paper.results._common")]
 
 
 def test_the_checker_sees_a_cycle():

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from proofs.cli import output as F
+from proofs.cli.printers import printer
+from proofs.cli.reports import ParamsReport, SummaryTable
 if str(Path(__file__).parent) not in sys.path:  # the fake backend lives beside this file
     sys.path.insert(0, str(Path(__file__).parent))
 from test_cli_fakes import Fake, poster_table
@@ -81,13 +82,20 @@ def only_amsmath(source: str) -> None:
     assert [p.strip() for group in packages for p in group.split(",")] == ["amsmath"], packages
 
 
+def standalone(body: str) -> str:
+    """A snippet in a minimal document that loads only amsmath."""
+    head = [r"\documentclass{article}", r"\usepackage{amsmath}", r"\begin{document}"]
+    return "\n".join(head) + "\n" + body + r"\end{document}" + "\n"
+
+
 def table_document() -> str:
     """The document the first test compiles.
 
     Switch to the real backend with one line: ``return proofs.api.latex_document()``.
     """
-    return F.latex_document(F.table_latex(poster_table())
-                            + "\n" + F.params_latex("value", Fake().params("value", d=2)))
+    latex = printer("latex")
+    return standalone(latex.doprint(SummaryTable(poster_table()))
+                      + "\n" + latex.doprint(ParamsReport("value", Fake().params("value", d=2))))
 
 
 def test_table_and_params_snippets_compile_with_only_amsmath(tmp_path):
@@ -111,9 +119,9 @@ def test_results_beyond_the_paper_land_in_their_own_section(tmp_path, monkeypatc
     no change to the document's code, and the document still has no bad box."""
     import sympy as sp
 
-    import proofs.results as registry
-    from proofs.result import Derivation, Line, Result, TestError
-    from proofs.latex_doc import latex_document
+    import proofs.paper.results as registry
+    from proofs.paper.result import Derivation, Line, Result, TestError
+    from proofs.paper.latex_doc import latex_document
     from symbolic import THETA0, Bilinear, SIGMA
     from symbolic.words import DIM
 
@@ -136,7 +144,7 @@ def test_results_beyond_the_paper_land_in_their_own_section(tmp_path, monkeypatc
         def _checks(self, der):
             yield Line("exact", "nothing", True)
 
-    from proofs.latex_doc import PAPER_RESULTS
+    from proofs.paper.latex_doc import PAPER_RESULTS
     paper = [r for r in registry.all_results() if r.id in PAPER_RESULTS]
     extra = Extra()
     extra.id = "some-new-result"  # not in the registry yet
@@ -150,8 +158,8 @@ def test_results_beyond_the_paper_land_in_their_own_section(tmp_path, monkeypatc
 
 def test_every_result_of_the_registry_is_in_the_document():
     """The paper's nine under "Results", the registry's others under "Beyond the paper"."""
-    from proofs.latex_doc import PAPER_RESULTS, latex_document
-    from proofs.results import all_results
+    from proofs.paper.latex_doc import PAPER_RESULTS, latex_document
+    from proofs.paper.results import all_results
     head, _, beyond = latex_document().partition(r"\section*{Beyond the paper}")
     for r in all_results():
         assert rf"\textbf{{{r.label}}}" in (head if r.id in PAPER_RESULTS else beyond), r.id
@@ -160,7 +168,7 @@ def test_every_result_of_the_registry_is_in_the_document():
 def test_an_overfull_line_is_caught(tmp_path):
     """The box check has power: a display wider than the line fails it, 1 pt of slack passes."""
     require_pdflatex()
-    wide = F.latex_document("\\[ " + " + ".join(f"x_{{{i}}}" for i in range(60)) + " \\]\n")
+    wide = standalone("\\[ " + " + ".join(f"x_{{{i}}}" for i in range(60)) + " \\]\n")
     with pytest.raises(AssertionError, match="overflow"):
         compile_latex(wide, tmp_path)
     assert bad_boxes("Overfull \\hbox (0.5pt too wide) in paragraph at lines 1--2\n") == []
@@ -172,6 +180,6 @@ def test_an_overfull_line_is_caught(tmp_path):
 def test_a_latex_error_is_caught(tmp_path):
     """The check has power: a broken document fails it."""
     require_pdflatex()
-    broken = F.latex_document(r"$\frac{1}{$" + "\n")
+    broken = standalone(r"$\frac{1}{$" + "\n")
     with pytest.raises(AssertionError, match="pdflatex failed"):
         compile_latex(broken, tmp_path)

@@ -32,7 +32,7 @@ def test_pdf_needs_out_ending_in_pdf(tmp_path):
 @pytest.mark.skipif(shutil.which("pdflatex") is None and os.environ.get("CI") != "true", reason="needs pdflatex")
 def test_pdf_is_finished(tmp_path):
     from proofs import api
-    from proofs.latex_pdf import compile_pdf
+    from proofs.paper.latex_pdf import compile_pdf
     out = compile_pdf(api.latex_document(), tmp_path / "r.pdf")
     data = out.read_bytes()
     assert data.startswith(b"%PDF") and [p.name for p in tmp_path.iterdir()] == ["r.pdf"]
@@ -63,7 +63,7 @@ def test_one_pass_would_leave_question_marks(tmp_path, monkeypatch):
     """The reason for two passes: with one, the reference is unresolved (the check above can fail)."""
     if shutil.which("pdflatex") is None or shutil.which("pdftotext") is None:
         pytest.skip("needs pdflatex and pdftotext")
-    import proofs.latex_pdf as L
+    import proofs.paper.latex_pdf as L
     from proofs import api
     out = L.compile_pdf(api.latex_document(), tmp_path / "one.pdf", passes=1)
     text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True).stdout

@@ -12,7 +12,7 @@ N(theta_0, c I).  Here every case is a JSON spec (``spec_from_json``, so the par
   or a family N(mu, Omega) with mu in {theta_0, -theta_0, a given vector, 0} and Omega a number
   times I or a (possibly singular) positive semi-definite matrix;
 
-and the derived parameters (``proofs.params.params``, exact, d = 2) are checked against
+and the derived parameters (``proofs.quantities.params.params``, exact, d = 2) are checked against
 
 1. the concrete engine's exact loss (symbolic/concrete.py: the poster's formula expanded
    literally; n -> oo from n = 0, 1, 2 because (n+1)^2 E(n) is quadratic in n; a family's
@@ -43,7 +43,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from proofs.params import params
+from proofs.api import params
 from symbolic.concrete import concrete_error, gaussian_expectation
 from symbolic.spec import spec_from_json
 

@@ -1,4 +1,4 @@
-"""``derive --spec F --numeric`` (proofs/numeric_optimum.py): a numeric minimiser of the exact
+"""``derive --spec F --numeric`` (proofs/quantities/numeric_optimum.py): a numeric minimiser of the exact
 loss for specs without a closed form.
 
 - on a quadratic spec (docs/examples/specs/mixed.json) the numeric minimiser equals the derived
@@ -18,7 +18,8 @@ import pytest
 import sympy as sp
 
 from proofs import cli
-from proofs.numeric_optimum import numeric_optimum
+from proofs.quantities.setting import setting
+from proofs.quantities.numeric_optimum import numeric_optimum
 from symbolic.spec import spec_from_json
 
 SPECS = Path(__file__).resolve().parent.parent / "docs" / "examples" / "specs"
@@ -29,16 +30,16 @@ def load(name: str):
 
 
 def test_numeric_optimum_of_a_quadratic_spec_is_the_closed_form() -> None:
-    from proofs.params import params
+    from proofs.api import params
     spec = load("mixed.json")
-    r = numeric_optimum(spec, d=2, sigma2=sp.Rational(1, 10))
+    r = numeric_optimum(spec, setting(2, sigma2=sp.Rational(1, 10)))
     assert r.converged
     exact = np.array(params(spec, d=2, sigma2=sp.Rational(1, 10)).V.evalf(20).tolist(), dtype=float)
     assert np.allclose(r.V, exact, atol=1e-6)
 
 
 def test_value_and_query_has_no_minimiser() -> None:
-    r = numeric_optimum(load("value-and-query.json"), d=2, sigma2=sp.Rational(1, 10), max_iter=200)
+    r = numeric_optimum(load("value-and-query.json"), setting(2, sigma2=sp.Rational(1, 10)), max_iter=200)
     assert r.loss < r.start_loss
     assert abs(r.loss - 0.1) < 1e-3 and r.loss > 0.1          # infimum sigma^2, not attained
     assert abs(float(r.errors["zero_shot"]) - r.loss) < 1e-9   # exact error = the minimised loss
@@ -47,9 +48,9 @@ def test_value_and_query_has_no_minimiser() -> None:
 
 def test_families_and_second_stages_are_refused() -> None:
     with pytest.raises(ValueError, match="family"):
-        numeric_optimum(spec_from_json({"train": ["vx", "Q00"], "loss": [{"n": 0, "task": {"mean": "target", "cov": 1}}]}), d=2)
+        numeric_optimum(spec_from_json({"train": ["vx", "Q00"], "loss": [{"n": 0, "task": {"mean": "target", "cov": 1}}]}), setting(2))
     with pytest.raises(ValueError, match="second stage"):
-        numeric_optimum(load("family.json"), d=2)
+        numeric_optimum(load("family.json"), setting(2))
 
 
 def test_command_line_labels_it_numeric(tmp_path, capsys) -> None:

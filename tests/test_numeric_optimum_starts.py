@@ -9,7 +9,8 @@ import pytest
 import sympy as sp
 
 from symbolic.spec import spec_from_json
-from proofs.numeric_optimum import STARTS, numeric_optimum
+from proofs.quantities.setting import setting
+from proofs.quantities.numeric_optimum import STARTS, numeric_optimum
 
 
 def _spec(weight):
@@ -18,8 +19,8 @@ def _spec(weight):
 
 
 def test_several_starts_agree_and_a_large_weight_changes_nothing_but_the_scale() -> None:
-    base = numeric_optimum(_spec(1), d=1, sigma2=sp.Rational(1, 10))
-    big = numeric_optimum(_spec(10**12), d=1, sigma2=sp.Rational(1, 10))
+    base = numeric_optimum(_spec(1), setting(1, sigma2=sp.Rational(1, 10)))
+    big = numeric_optimum(_spec(10**12), setting(1, sigma2=sp.Rational(1, 10)))
     assert len(base.starts) == STARTS and base.starts[0][0] == "pretrained"
     assert base.converged and big.converged and big.iterations > 1
     assert math.isclose(big.loss, 10**12 * base.loss, rel_tol=1e-9)
@@ -30,10 +31,10 @@ def test_several_starts_agree_and_a_large_weight_changes_nothing_but_the_scale()
 
 
 def test_not_converged_is_reported() -> None:
-    r = numeric_optimum(_spec(1), d=1, sigma2=sp.Rational(1, 10), max_iter=1, starts=1)
+    r = numeric_optimum(_spec(1), setting(1, sigma2=sp.Rational(1, 10)), max_iter=1, starts=1)
     assert not r.converged and r.iterations == 1 and len(r.starts) == 1
 
 
 def test_bad_starts_is_refused() -> None:
     with pytest.raises(ValueError, match="starts"):
-        numeric_optimum(_spec(1), d=1, sigma2=sp.Rational(1, 10), starts=0)
+        numeric_optimum(_spec(1), setting(1, sigma2=sp.Rational(1, 10)), starts=0)

@@ -65,8 +65,8 @@ def test_curve_equals_concrete_engine(strategy, task):
 
 
 def test_curve_limit_is_the_derived_limit():
-    from proofs.results._common import few_shot_limit
-    from symbolic.evaluate import evaluate
+    from proofs.quantities.derivations import few_shot_limit
+    from symbolic.evaluation import evaluate
     c = api.curve("value-fewshot", "opposite", [0], d=2, sigma2=SIGMA2, m=None, n_ft=None, Sigma=SIGMA, theta0=THETA0)
     want = evaluate(few_shot_limit("value-fewshot", "opposite"),
                     {"Sigma": SIGMA, "theta_0": THETA0, "sigma": sp.sqrt(SIGMA2)})

@@ -1,6 +1,6 @@
 """Q_xx in the strategy language at a concrete setting (issue 15, part 2).
 
-:func:`proofs.concrete_spec.concrete_minimiser` minimises a spec's explicit quadratic
+:func:`proofs.quantities.concrete_minimiser.concrete_minimiser` minimises a spec's explicit quadratic
 (:mod:`symbolic.explicit`, built from the Wick derivation).  Here it is checked against an
 *independent* minimisation: the loss of the concrete-dimension engine (``symbolic/concrete.py``:
 the poster's formula expanded and Isserlis on monomials, no shared code) with the trained
@@ -21,8 +21,9 @@ import sympy as sp
 
 from symbolic.concrete import concrete_error
 from symbolic.spec import spec_from_json
-from proofs.concrete_spec import concrete_minimiser
-from proofs.curves import concrete_errors
+from proofs.quantities.concrete_minimiser import concrete_minimiser
+from proofs.quantities.curves import explicit_errors
+from proofs.quantities.setting import setting
 
 ROOT = Path(__file__).resolve().parent.parent
 S2 = sp.Rational(1, 10)
@@ -59,7 +60,7 @@ def independent(train: list[str], n: int, V0: sp.Matrix, Q0: sp.Matrix) -> sp.Ma
 
 
 def _pretrained(d: int) -> tuple[sp.Matrix, sp.Matrix]:
-    from proofs.params import params
+    from proofs.api import params
     p = params("pretrain", d=d, sigma2=S2, Sigma=SIGMA, theta0=THETA0)
     return sp.Matrix(p.V), sp.Matrix(p.Q)
 
@@ -73,7 +74,7 @@ def _spec(train: list[str], n: int, start: dict | None = None):
 
 @pytest.mark.parametrize("train,n", [(["Qxx"], 2), (Q_BLOCKS, 1)], ids=["Qxx-n2", "all-Q-n1"])
 def test_unique_minimiser_matches_the_concrete_engine(train: list[str], n: int) -> None:
-    sol = concrete_minimiser(_spec(train, n), d=2, Sigma=SIGMA, theta0=THETA0, sigma2=S2)
+    sol = concrete_minimiser(_spec(train, n), setting(2, Sigma=SIGMA, theta0=THETA0, sigma2=S2))
     assert sol.unique
     V0, Q0 = _pretrained(2)
     assert sol.V == V0
@@ -95,7 +96,7 @@ def test_affine_family_keeps_the_start_component() -> None:
     """From a start with v_x != 0 the zero-shot loss sees only Q_xx's symmetric part: a family
     (the antisymmetric direction free); gradient descent keeps the start's antisymmetric part."""
     V0, Q0, start = _family_start()
-    sol = concrete_minimiser(_spec(["Qxx"], 0, start), d=2, Sigma=SIGMA, theta0=THETA0, sigma2=S2)
+    sol = concrete_minimiser(_spec(["Qxx"], 0, start), setting(2, Sigma=SIGMA, theta0=THETA0, sigma2=S2))
     assert sol.unique is False and len(sol.free_directions) == 1
     (direction,) = sol.free_directions
     assert set(direction) == {"Q_xx[1,2]", "Q_xx[2,1]"} and direction["Q_xx[1,2]"] == -direction["Q_xx[2,1]"]
@@ -107,21 +108,21 @@ def test_affine_family_keeps_the_start_component() -> None:
 
 def test_float_agrees_with_exact() -> None:
     spec = _spec(Q_BLOCKS, 3)
-    ex = concrete_minimiser(spec, d=2, Sigma=SIGMA, theta0=THETA0, sigma2=S2)
-    fl = concrete_minimiser(spec, d=2, Sigma=SIGMA, theta0=THETA0, sigma2=S2, arithmetic="float")
+    ex = concrete_minimiser(spec, setting(2, Sigma=SIGMA, theta0=THETA0, sigma2=S2))
+    fl = concrete_minimiser(spec, setting(2, Sigma=SIGMA, theta0=THETA0, sigma2=S2, arithmetic="float"))
     assert np.allclose(np.array(ex.Q.evalf(20).tolist(), dtype=float), fl.Q, rtol=1e-10, atol=1e-12)
     for task in ("target", "opposite"):
-        e_vals, e_lim = concrete_errors(ex, task, [0, 1, 4], d=2, Sigma=SIGMA, theta0=THETA0, sigma2=S2)
-        f_vals, f_lim = concrete_errors(fl, task, [0, 1, 4], d=2, Sigma=SIGMA, theta0=THETA0, sigma2=S2)
+        e_vals, e_lim = explicit_errors(ex.V, ex.Q, setting(2, Sigma=SIGMA, theta0=THETA0, sigma2=S2), task, [0, 1, 4])
+        f_vals, f_lim = explicit_errors(fl.V, fl.Q, setting(2, Sigma=SIGMA, theta0=THETA0, sigma2=S2, arithmetic="float"), task, [0, 1, 4])
         assert np.allclose([float(v) for v in e_vals], f_vals, rtol=1e-10) and abs(float(e_lim) - f_lim) < 1e-10
 
 
 def test_errors_are_the_concrete_engines() -> None:
     """At a non-symmetric Q_xx (the family's point), so that a transpose would show."""
     _, _, start = _family_start()
-    sol = concrete_minimiser(_spec(["Qxx"], 0, start), d=2, Sigma=SIGMA, theta0=THETA0, sigma2=S2)
+    sol = concrete_minimiser(_spec(["Qxx"], 0, start), setting(2, Sigma=SIGMA, theta0=THETA0, sigma2=S2))
     assert sol.Q[1, 2] != sol.Q[2, 1]
-    vals, _ = concrete_errors(sol, "opposite", [0, 1, 2], d=2, Sigma=SIGMA, theta0=THETA0, sigma2=S2)
+    vals, _ = explicit_errors(sol.V, sol.Q, setting(2, Sigma=SIGMA, theta0=THETA0, sigma2=S2), "opposite", [0, 1, 2])
     assert vals == [concrete_error(sol.V, sol.Q, n=k, theta=-THETA0, Sigma=SIGMA, sigma2=S2) for k in (0, 1, 2)]
 
 

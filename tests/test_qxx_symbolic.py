@@ -1,7 +1,7 @@
 """Q_xx at symbolic d (issue 15, part 2): the structured solution of symbolic/matrix_unknown.py.
 
 The closed form derived at symbolic d and Sigma, evaluated at a concrete setting, must equal the
-concrete minimiser (proofs/concrete_spec.py: the explicit quadratic solved by linear algebra,
+concrete minimiser (proofs/quantities/concrete_minimiser.py: the explicit quadratic solved by linear algebra,
 itself checked against the concrete engine in tests/test_qxx_concrete.py) at two settings of
 different dimension; the exact check must reject a wrong candidate; the refusals say why.
 """
@@ -14,8 +14,9 @@ from symbolic.general import derive_spec
 from symbolic.matrix_unknown import _gradient
 from symbolic.quadratic import NotClosedForm
 from symbolic.spec import make_spec
-from proofs.concrete_spec import concrete_minimiser
-from proofs.params import params
+from proofs.quantities.concrete_minimiser import concrete_minimiser
+from proofs.quantities.setting import setting
+from proofs.api import params
 
 Q_ALL = ("Q00", "q0x", "qx0", "Qxx", "Qy0", "qyx")
 S2 = sp.Rational(1, 10)
@@ -37,7 +38,7 @@ def test_symbolic_closed_form_is_the_concrete_minimiser(key: str) -> None:
     derive_spec(spec)          # derives at symbolic d (raises if it cannot)
     for d, Sigma, theta0 in SETTINGS:
         p = params(spec, d=d, sigma2=S2, Sigma=Sigma, theta0=theta0)
-        sol = concrete_minimiser(spec, d=d, Sigma=Sigma, theta0=theta0, sigma2=S2)
+        sol = concrete_minimiser(spec, setting(d, Sigma=Sigma, theta0=theta0, sigma2=S2))
         assert sol.unique
         assert sp.Matrix(p.Q) == sol.Q and sp.Matrix(p.V) == sol.V, (key, d)
 
@@ -49,7 +50,7 @@ def test_finite_m_start() -> None:
     derive_spec(spec, m)
     d, Sigma, theta0 = SETTINGS[0]
     p = params(spec, d=d, sigma2=S2, Sigma=Sigma, theta0=theta0, m=4)
-    sol = concrete_minimiser(spec, d=d, Sigma=Sigma, theta0=theta0, sigma2=S2, m=4)
+    sol = concrete_minimiser(spec, setting(d, Sigma=Sigma, theta0=theta0, sigma2=S2, m=4))
     assert sp.Matrix(p.Q) == sol.Q
 
 

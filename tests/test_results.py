@@ -6,13 +6,13 @@ import pytest
 import sympy as sp
 
 from proofs import api
-from proofs.result import Result, Verdict
+from proofs.paper.result import Result, Verdict
 
 IDS = ["corollary-4.1", "corollary-4.2", "theorem-4.3", "corollary-4.4", "theorem-4.6",
        "proposition-4.7", "corollary-4.8", "theorem-4.9", "proposition-4.10",
        # beyond the paper (DESIGN.md), listed after the nine
        "tradeoff-value", "query-key-zero-shot", "task-family", "dissimilarity",
-       "forgetting-rate", "early-stopping-vs-auxiliary", "query-key-few-shot"]
+       "forgetting-rate", "early-stopping-vs-auxiliary", "query-key-few-shot", "low-rank-fine-tuning"]
 
 
 @pytest.fixture(scope="module")
@@ -115,13 +115,13 @@ def test_global_optimality_check_has_power():
     from symbolic.calculus import direction_blocks
     from symbolic.model import Blocks, mat
     from symbolic.words import Atom
-    from proofs.results._common import pretraining_cross_moment, vanishes
+    from proofs.paper.results._common import pretraining_cross_moment, vanishes
     wrong = Blocks(vy=sp.S.One, Qxx=mat(Atom(sp.Inverse(SIGMA), symmetric=True)))
     assert not vanishes(pretraining_cross_moment(wrong, direction_blocks(), M))
 
 
 def test_completeness_check_solves_both_cases():
-    from proofs.results.theorem_4_3 import completeness
+    from proofs.paper.results.theorem_4_3 import completeness
     for d, th in ((1, (3,)), (2, (2, 1))):
         ok, text = completeness(d, th)
         assert ok, text
@@ -131,8 +131,8 @@ def test_compiled_objective_matches_the_engine():
     """The numeric search's compiled polynomial equals the engine's value, and its gradient
     matches finite differences."""
     from symbolic import THETA, expected_error
-    from symbolic.evaluate import evaluate_poly
-    from proofs.results._search import block_symbols, compile_objective
+    from symbolic.evaluation import evaluate_poly
+    from proofs.paper.results._search import block_symbols, compile_objective
     P = expected_error(None, THETA, 1)
     fixed = {"Sigma": sp.Matrix([[2, 1], [1, 1]]), "theta": sp.Matrix([1, -2]), "sigma": sp.Rational(1, 2)}
     obj, flat, env = compile_objective(P, 2, fixed)
@@ -151,7 +151,7 @@ def test_compiled_objective_matches_the_engine():
 
 
 def test_check_all_in_two_processes_keeps_the_order():
-    from proofs.results import check_all, get
+    from proofs.paper.results import check_all, get
     chosen = [get("corollary-4.2"), get("corollary-4.8"), get("corollary-4.4")]
     out = list(check_all(chosen, jobs=2))
     assert [r.id for r, _ in out] == ["corollary-4.2", "corollary-4.8", "corollary-4.4"]

@@ -1,6 +1,6 @@
 """A spec starting from a dense numeric V and Q (a trained model's parameters) at d = 3:
 the start fixes d and the answer is the exact minimiser at that setting
-(proofs/concrete_spec.py via symbolic.spec.general_start), checked against an independent
+(proofs/quantities/concrete_minimiser.py via symbolic.spec.general_start), checked against an independent
 minimisation of symbolic/concrete.py's exact loss by linear algebra."""
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from fractions import Fraction
 
 import sympy as sp
 
-from proofs.params import params
+from proofs.api import params
 from symbolic.concrete import concrete_error
 from symbolic.spec import general_start, spec_from_json
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 import sympy as sp
 
-from proofs.params import params
+from proofs.api import params
 from symbolic.concrete import concrete_error
 from symbolic.spec import spec_from_json
 

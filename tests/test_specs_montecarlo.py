@@ -4,8 +4,8 @@ Issue 9, "Checks": ``params --spec`` and ``curve --spec`` agree with Monte Carlo
 example in the docs.  For each spec with a closed form, at one concrete setting
 (:data:`SETTING`: d = 3, sigma2 = 1/10, a fixed non-identity SPD Sigma, a fixed theta_0):
 
-- the derived parameters come from :func:`proofs.params.params` (exact V, Q),
-- the exact n-shot errors on theta_0 and -theta_0 from :func:`proofs.curves.curve` (the
+- the derived parameters come from :func:`proofs.quantities.params.params` (exact V, Q),
+- the exact n-shot errors on theta_0 and -theta_0 from :func:`proofs.quantities.curves.curve` (the
   derived closed form of the spec, evaluated exactly; its limit for n = inf),
 - the Monte Carlo estimate from :func:`numeric.estimate_error_fast` at those V, Q
   (``numeric`` does not import ``symbolic``: this test sits on both),
@@ -113,8 +113,8 @@ class Case:
 @lru_cache(maxsize=None)
 def cases(path: Path) -> tuple[Case, ...]:
     """The checks of one spec file: params and curve at :data:`SETTING`."""
-    from proofs.curves import curve
-    from proofs.params import params
+    from proofs.api import curve
+    from proofs.api import params
     spec = load(path)
     s = SETTING
     p = params(spec, d=s["d"], sigma2=s["sigma2"], Sigma=s["Sigma"], theta0=s["theta0"])

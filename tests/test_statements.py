@@ -6,8 +6,8 @@ import pytest
 import sympy as sp
 
 from proofs import api
-from proofs.notation import STANDING_SYMBOLS
-from proofs.result import Result
+from proofs.paper.notation import STANDING_SYMBOLS
+from proofs.paper.result import Result
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +30,7 @@ def test_every_statement_symbol_is_defined(results):
 
 
 def test_the_setting_defines_the_standing_symbols():
-    from proofs.latex_doc import _SETTING
+    from proofs.paper.latex_doc import _SETTING
     for spelled in (r"\theta_0", r"$d$", r"\Sigma", r"\sigma^{2}", r"Q_{00}", r"q_{0x}", r"q_{x0}",
                     r"Q_{xx}", r"q_{yx}", r"v_0", r"v_x", r"v_y", r"n_{\mathrm{ft}}", r"$m"):
         assert spelled in _SETTING, spelled
@@ -66,8 +66,8 @@ def test_no_typed_in_number_of_shots(results):
 
 def _tradeoff_with(weight):
     """Proposition B.1 whose derivation uses the few-shot weight ``weight(lambda)`` instead of lambda."""
-    from proofs.results._beyond import LAMBDA, V_ROW
-    from proofs.results.tradeoff_value import TradeoffValue
+    from proofs.paper.results._beyond import LAMBDA, V_ROW
+    from proofs.paper.results.tradeoff_value import TradeoffValue
     from symbolic.spec import make_spec
 
     class Broken(TradeoffValue):

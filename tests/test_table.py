@@ -10,8 +10,10 @@ import pytest
 import sympy as sp
 
 from proofs import api
-from proofs.cli import output as F
-from proofs.table import to_table_symbols
+from proofs.cli.printers import printer
+from proofs.cli.printers.common import expr_json
+from proofs.cli.reports import SummaryTable
+from proofs.paper.table import to_table_symbols
 
 d, sigma, t = sp.symbols("d sigma theta0_Sigma_theta0")
 s2 = sigma ** 2
@@ -60,11 +62,11 @@ def test_json_strings_parse_back_to_the_same_expressions(rows):
     for r in rows:
         for c in COLUMNS:
             e = getattr(r, c)
-            assert sp.sympify(F.expr_json(e)) == e
+            assert sp.sympify(expr_json(e)) == e
 
 
 def test_latex_table_has_every_row(rows):
-    tex = F.table_latex(rows)
+    tex = printer("latex").doprint(SummaryTable(rows))
     for label in ("(a)", "(b)", "(c)", "(d)"):
         assert label in tex
 
@@ -74,7 +76,7 @@ def test_task_substitution_equals_direct_derivation(strategy):
     """The table substitutes theta = +-theta_0 in the limit derived for a generic theta; the
     engine run directly on theta_0 and -theta_0 gives the same expressions."""
     from symbolic import THETA0, derive
-    from proofs.results._common import few_shot_limit
+    from proofs.quantities.derivations import few_shot_limit
     s = derive(strategy)
     for task, vec in (("target", THETA0), ("opposite", -THETA0)):
         direct = to_table_symbols(s.few_shot_limit(vec))

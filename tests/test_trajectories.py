@@ -1,4 +1,4 @@
-"""proofs.trajectories: the closed-form gradient-descent path of quadratic strategies and specs.
+"""proofs.quantities.trajectories: the closed-form gradient-descent path of quadratic strategies and specs.
 
 Independent checks: the closed form against gradient descent iterated step by step in exact
 arithmetic (u <- u - eta grad L, grad from the explicit quadratic), the limit t -> oo against the
@@ -13,7 +13,8 @@ import sympy as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from proofs.trajectories import (Path, _nullspace_projector, limit_check, modes, stable_range, trajectory)
+from proofs.api import trajectory
+from proofs.quantities.trajectories import Path, _nullspace_projector, limit_check, modes, stable_range
 from symbolic.explicit import explicit_quadratic
 from symbolic.spec import make_spec
 from symbolic.strategies import value_fewshot_spec, value_spec
@@ -149,7 +150,7 @@ def test_unstable_step_is_reported_not_a_column_of_inf():
 def test_bad_input(kw, message):
     args = dict(eta=R(1, 1000), steps=10, every=1, d=2, sigma2=R(1, 10))
     args.update(kw)
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises((ValueError, TypeError), match=message):
         trajectory("value", **args)
 
 

@@ -3,7 +3,7 @@
 The trainer (numeric/, which never imports symbolic/) is given the exact gradient of the
 explicit quadratic (symbolic.explicit, passed in from here) and runs plain gradient descent
 (SGD, momentum 0, constant step); the parameters it visits are compared, at every step, with
-proofs.trajectories' closed form u_t = u_* + sum (1 - eta h)^t w_h: relative difference below
+proofs.quantities.trajectories' closed form u_t = u_* + sum (1 - eta h)^t w_h: relative difference below
 1e-10.  Strategy (c), strategy (d) (its second stage: the gradient projected on the null space
 of the zero-shot Hessian) and a Q-block spec (the trainer's query-key strategy), at a
 non-identity Sigma (irrational eigenvalues: the float path).
@@ -17,7 +17,8 @@ import pytest
 import sympy as sp
 
 from numeric.training import FinetuneConfig, OptimConfig, finetune
-from proofs.trajectories import _nullspace_projector, modes, stable_range
+from proofs.quantities.trajectories import _nullspace_projector, modes, stable_range
+from symbolic.arithmetic import FLOAT64
 from symbolic.explicit import explicit_quadratic
 from symbolic.spec import make_spec
 from symbolic.strategies import value_fewshot_spec, value_spec
@@ -51,7 +52,7 @@ def _run(q, u_start, eta, strategy, projector=None):
         if projector is not None:
             g = projector @ g
         zero = np.zeros_like(np.asarray(q.V0, dtype=float))
-        gV, gQ = replace(q, V0=zero, Q0=zero.copy(), arithmetic="float").matrices(g)   # 0 off the trained entries
+        gV, gQ = replace(q, V0=zero, Q0=zero.copy(), arith=FLOAT64).matrices(g)   # 0 off the trained entries
         return float(q.value(u)), ([gV] if strategy != "query-key" else [gQ])
 
     cfg = FinetuneConfig(strategy=strategy, theta0=THETA0, sigma2=0.2, Sigma=SIGMA,

@@ -39,7 +39,7 @@ ICL_RATIO = 0.8
 def test_tiny_experiment_end_to_end(tmp_path):
     """One tiny run (pytest-xdist would run a module fixture once per worker: one test runs it once),
     then every check on it, each a function below."""
-    from proofs.transformer import run_experiment
+    from proofs.paper.transformer_claims import run_experiment
     config = ExperimentConfig.tiny()
     result = run_experiment(config, [0], progress=False, checkpoint_dir=tmp_path / "checkpoints")
     run = (config, result, tmp_path)
@@ -193,7 +193,7 @@ def check_claims_table_and_figure(tiny_run):
     if importlib.util.find_spec("matplotlib") is None:  # part of the extra; the rest is checked without it
         return
     from proofs.figures.transformer import draw
-    from proofs.transformer import claims_table
+    from proofs.paper.transformer_claims import claims_table
     _, result, out = tiny_run
     text = claims_table(result)
     assert "(b) improves zero-shot error on theta0" in text and "linear theory" in text

@@ -2,9 +2,9 @@
 the control must find the theory exactly (needs JAX for the configuration; a few CPU-seconds).
 
 The derived V and Q at m = 40 (Sigma = I, theta0 = e_1, sigma^2 = 0.1) are built from
-:func:`proofs.transformer_control.derived_blocks`; their errors are computed by
+:func:`proofs.paper.transformer_control.derived_blocks`; their errors are computed by
 :func:`numeric.fast.moment_error` (float64 moments, independent of ``symbolic``) and set against
-:func:`proofs.transformer.theory` (the symbolic derivation evaluated at the same m and C). A
+:func:`proofs.paper.transformer_claims.theory` (the symbolic derivation evaluated at the same m and C). A
 wrong m (the poster's m = oo instead of the control's 40), a lost scale C, or a claim whose
 theory is computed from the wrong models shows as a mismatch.
 """
@@ -19,8 +19,8 @@ pytest.importorskip("jax", reason="needs the transformer extra: pip install -e '
 pytest.importorskip("optax", reason="needs the transformer extra: pip install -e '.[transformer]'")
 
 from numeric.transformer.experiment import ExperimentConfig  # noqa: E402
-from proofs.transformer import agreement, claims, theory  # noqa: E402
-from proofs.transformer_control import control_report, derived_blocks, exact_per_seed, scale_of_full  # noqa: E402
+from proofs.paper.transformer_claims import agreement, claims, theory  # noqa: E402
+from proofs.paper.transformer_control import control_report, derived_blocks, exact_per_seed, scale_of_full  # noqa: E402
 
 
 def _derived_params(config, C: float, a: float) -> dict:

@@ -1,4 +1,4 @@
-"""proofs.verify: the backend of ``icl-finetune verify`` (issue 5, item 2).
+"""proofs.paper.verify: the backend of ``icl-finetune verify`` (issue 5, item 2).
 
 Every derived error formula of every strategy against Monte Carlo; small sample sizes here
 (the calibrated default run is ``python bench/calibrate_xcheck.py --only verify``).  A wrong
@@ -14,9 +14,9 @@ import sympy as sp
 
 import symbolic
 from symbolic import DIM, THETA0
-from symbolic.evaluate import evaluate, evaluate_poly
+from symbolic.evaluation import evaluate, evaluate_poly
 
-from proofs.verify import Formula, VerifyRow, Z_TOL, _settings, check_formula, formulas, strategy_env, verify
+from proofs.paper.verify import Formula, VerifyRow, Z_TOL, _settings, check_formula, formulas, strategy_env, verify
 
 SMALL = 20_000
 NON_IDENTITY = _settings()[0]
@@ -161,6 +161,6 @@ def test_general_formula_with_scalar_blocks_held_as_symbols_is_the_derived_formu
 
 def test_cli_default_sample_size_is_the_calibrated_one():
     """The CLI keeps its own constant (so ``--help`` stays free of numpy); it must equal verify's."""
-    from proofs import verify
+    from proofs.paper import verify
     from proofs.cli import verify as verify_command
     assert verify_command.DEFAULT_SAMPLES == verify.DEFAULT_SAMPLES

@@ -1,7 +1,7 @@
 """The word algebra's inverses and the block elimination, checked on explicit matrices.
 
 Every identity is checked by evaluating both sides at random non-symmetric rational
-matrices (``symbolic.evaluate.evaluate_matrix``): an order reversed or a factor dropped
+matrices (``symbolic.evaluation.evaluate_matrix``): an order reversed or a factor dropped
 changes the value.  ``test_reversing_inverse_word_is_caught`` shows that the check fails for
 ``inverse_word`` without the reversal (which the rest of the suite did not notice before).
 """
@@ -13,7 +13,7 @@ import pytest
 import sympy as sp
 
 from symbolic.calculus import inverse_of_sum
-from symbolic.evaluate import evaluate_matrix
+from symbolic.evaluation import evaluate_matrix
 from symbolic.forms import Poly, const, form
 from symbolic.quadratic import mat_mul, mat_vec, minimise_quadratic
 from symbolic.words import DIM, Atom, inverse_word, simplify_word, transpose, word_expr
@@ -120,5 +120,5 @@ def test_block_elimination_schur_complement():
 
 
 def evaluate(c, env):
-    from symbolic.evaluate import evaluate as ev
+    from symbolic.evaluation import evaluate as ev
     return ev(c, env)

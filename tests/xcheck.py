@@ -36,7 +36,7 @@ import sympy as sp
 from hypothesis import strategies as st
 
 import symbolic
-from symbolic.evaluate import evaluate, evaluate_poly
+from symbolic.evaluation import evaluate, evaluate_poly
 from symbolic.forms import Poly
 from symbolic.strategy import matexpr_to_sympy, vecexpr_to_sympy
 

@@ -98,7 +98,7 @@ from sympy import Symbol, oo
 from symbolic import derive, theta0, theta
 lam = Symbol("lambda", positive=True)
 mine = derive(train=["vx"], loss=[(1, 0, theta0), (lam, oo, theta0)], name="vx-mixed")
-mine.parameters()["v_x"]"""),
+mine.parameters()["vx"]"""),
         ("code", """\
 mine.zero_shot_error()"""),
         ("code", """\
@@ -136,7 +136,7 @@ F.formulas["zero_shot"]"""),
 F.monotone"""),
         ("code", """\
 import numpy as np, matplotlib.pyplot as plt
-from proofs.frontier import LAMBDA
+from proofs.quantities.frontier import LAMBDA
 grid = np.logspace(-2, 5, 200)
 f = {c: sympy.lambdify(LAMBDA, F.formulas[c], "numpy") for c in F.formulas}
 fig, ax = plt.subplots(figsize=(4.5, 3.2), constrained_layout=True)
@@ -161,7 +161,7 @@ import json
 result = json.loads((root / "docs" / "notebooks" / "data" / "transformer-quick.json").read_text())
 sorted(result)"""),
         ("code", """\
-from proofs.transformer import claims_table
+from proofs.paper.transformer_claims import claims_table
 print(claims_table(result))"""),
     ],
 }

@@ -1,8 +1,8 @@
 """A CPU-time budget for the commands that compute exactly from the user's inputs (``derive``,
-``params``, ``curve``, ``frontier``, ``error``): what the limits on each input cannot foresee
+``params``, ``curve``, ``frontier``, ``error``, ``compare``): what the limits on each input cannot foresee
 (an explicit start with Q_xx and few-shot terms in a spec; a dense d = 10 ``--Sigma`` whose
 entries are 300-digit fractions, at a finite ``--m``) is refused once it has used
-:data:`proofs.limits.MAX_EXACT_CPU_SECONDS` of CPU, with the reason, rather than running for
+:data:`proofs.quantities.limits.MAX_EXACT_CPU_SECONDS` of CPU, with the reason, rather than running for
 minutes. ``verify``, ``figure`` and ``transformer`` run for minutes by design (their sizes
 are bounded up front) and have no budget.
 
@@ -19,12 +19,12 @@ import sys
 import threading
 from typing import Iterator
 
-from proofs import limits as L
+from proofs.quantities import limits as L
 
 __all__ = ["OverBudget", "exact_budget", "release", "BUDGETED", "over_budget_message"]
 
 #: the subcommands whose work is exact arithmetic on the user's inputs
-BUDGETED = ("derive", "params", "curve", "frontier", "error")
+BUDGETED = ("derive", "params", "curve", "frontier", "error", "compare")
 
 
 class OverBudget(BaseException):
@@ -35,7 +35,7 @@ class OverBudget(BaseException):
 @contextlib.contextmanager
 def exact_budget(args: argparse.Namespace, seconds: float | None = None) -> Iterator[None]:
     """Run the body under a CPU budget of ``seconds`` (default
-    :data:`proofs.limits.MAX_EXACT_CPU_SECONDS`) when ``args.command`` is one of :data:`BUDGETED`."""
+    :data:`proofs.quantities.limits.MAX_EXACT_CPU_SECONDS`) when ``args.command`` is one of :data:`BUDGETED`."""
     seconds = L.MAX_EXACT_CPU_SECONDS if seconds is None else seconds
     usable = (getattr(args, "command", None) in BUDGETED and hasattr(signal, "SIGPROF")
               and hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread())
@@ -73,7 +73,11 @@ def _importing() -> bool:
 
 def over_budget_message(args: argparse.Namespace, seconds: float) -> str:
     """Why the command was stopped, naming what makes it slow."""
-    causes = ("--spec (an explicit start, many tasks or terms)" if getattr(args, "spec", None) else
-              "--Sigma or --theta0 (long exact entries, a large d)")
+    if getattr(args, "numeric", False):
+        causes = "--numeric (the optimiser's starts did not all converge within it; a smaller --d helps)"
+    elif getattr(args, "spec", None):
+        causes = "--spec (what it trains, an explicit start, its tasks or terms)"
+    else:
+        causes = "--Sigma or --theta0 (long exact entries, a large d)"
     return (f"the exact computation needs more than {seconds:g} s of CPU, so it is refused "
             f"(docs/cli.md, Limits); what makes it slow here: {causes}")

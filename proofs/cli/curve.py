@@ -5,9 +5,11 @@ import argparse
 from typing import Any
 
 from proofs.cli import options as O
-from proofs.cli.inputs import arithmetic_of, given, setting, strategy_of
+from proofs.cli.inputs import arithmetic_of, check_spec, fixed_dimension, setting, strategy_of
 
 FORMATS = ("text", "json")
+#: what run prints (``module.Class``), each in every format of FORMATS (tests/test_printers.py)
+PRINTS = ("proofs.cli.reports.CurveReport",)
 
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
@@ -27,37 +29,32 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     """Evaluate the closed form at each n and print the curve and its limit."""
     from proofs import api
-    from proofs.cli import output as F
-    if getattr(args, "spec", None) and not given(args, "--d"):  # an explicit start in the spec fixes d
-        from proofs.cli.files import load_spec
-        from symbolic.spec import start_dimension
-        args.d = start_dimension(load_spec(args.spec, "--spec")) or args.d
-    d, Sigma, theta0 = setting(args, need_d=True)
-    which, label = strategy_of(args, d)
+    from proofs.cli.output import warn, write
+    from proofs.cli.printers import printer
+    from proofs.cli.reports import CurveReport
+    which, label = strategy_of(args)
+    d, Sigma, theta0 = setting(args, need_d=True, d=fixed_dimension(which, any_start=True))
     assert d is not None
-    arithmetic, precision = arithmetic_of(args, d)
+    arith = arithmetic_of(args, d)
+    check_spec(which, d)
     scale = args.scale if args.scale is not None else 1
     # exact values: 1e-300 stays 1e-300 (a float would do too, but 2/3 would not)
     task, extra = args.task, {}
-    if getattr(args, "task_angle", None) is not None:  # theta0 rotated by phi (proofs.angles)
-        from proofs.angles import angle_text, from_option
+    if getattr(args, "task_angle", None) is not None:  # theta0 rotated by phi (proofs.quantities.angles)
+        from proofs.quantities.angles import angle_text, from_option
         task = from_option(args.task_angle)
         extra = {"task_angle": angle_text(task), "task_angle_radians": float(task)}
     try:
         result = api.curve(which, task, list(args.n), d=d, sigma2=O.exact(args.sigma2),
                            m=args.m, n_ft=args.n_ft, scale=O.exact(scale), Sigma=Sigma, theta0=theta0,
-                           arithmetic=arithmetic, precision=precision)
+                           arithmetic=arith.name, precision=arith.precision)
     except ValueError as err:  # the angle's own complaint names the option that gave it
         if extra and str(err).startswith("task: "):
             raise O.UsageError("--task-angle: " + str(err)[len("task: "):]) from None
         raise
     settings = {"d": d, "sigma2": float(args.sigma2), "m": args.m, "n_ft": args.n_ft,
                 "scale": float(scale), "Sigma": args.Sigma or "identity",
-                "theta0": args.theta0 or "e_1", **extra, "arithmetic": F.arithmetic_label(result)}
-    F.warn(result)
-    shown = "angle" if extra else args.task
-    if args.format == "json":
-        F.write(F.curve_json(label, shown, result, settings))
-    else:
-        F.write(F.curve_text(label, shown, result, settings))
+                "theta0": args.theta0 or "e_1", **extra}
+    warn(result)
+    write(printer(args.format).doprint(CurveReport(label, "angle" if extra else args.task, result, settings)))
     return O.EXIT_OK

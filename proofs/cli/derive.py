@@ -5,9 +5,13 @@ import argparse
 from typing import Any
 
 from proofs.cli import options as O
-from proofs.cli.inputs import setting
 
 FORMATS = ("text", "json", "latex")
+#: what run prints (``module.Class``) and in which formats, where not in all of FORMATS: a
+#: minimiser at one setting has no LaTeX, which run refuses with exit status 2 (tests/test_printers.py)
+PRINTS = {"proofs.cli.reports.DeriveReport": FORMATS, "proofs.quantities.solve.ClosedForm": FORMATS,
+          "proofs.quantities.solve.ConcreteMinimum": ("text", "json"),
+          "proofs.quantities.solve.NumericMinimum": ("text", "json")}
 
 SPEC_HELP = ("JSON file: {\"train\": [blocks], \"loss\": [{\"weight\", \"n\", \"task\"}], \"then\": [...]}; "
              "docs/cli.md has the schema")
@@ -48,207 +52,65 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Derive the spec and print the derivation."""
+    """Solve the spec at the setting the options give (symbolic unless --d, --Sigma, --theta0 or
+    --numeric make it concrete, or the spec's start fixes d) and print the answer: the
+    derivation of its closed form, or its minimiser at this setting only, or a numeric optimum."""
     import sympy as sp
-    from proofs.cli import output as F
-    from proofs.cli.files import load_spec
-    from proofs.derivation import derivation, plain_scalars
     from symbolic.quadratic import NotClosedForm, NotQuadratic
-    spec = load_spec(args.spec)
+    from symbolic.spec import general_start
+    from proofs import api
+    from proofs.cli.inputs import fixed_dimension, setting, strategy_of
+    from proofs.quantities.solve import ClosedForm, NumericMinimum
+    spec, _ = strategy_of(args)
     m = sp.oo if args.m is None else sp.Integer(int(args.m))
+    concrete = _concrete_setting_given(args) or args.numeric or general_start(spec)
+    d = Sigma = theta0 = sigma2 = None
+    if concrete:
+        fixed = fixed_dimension(spec, any_start=False) or (3 if args.numeric else None)
+        d, Sigma, theta0 = setting(args, need_d=False, d=fixed)
+        sigma2 = sp.Rational(1, 10) if args.sigma2 is None else O.exact(args.sigma2)
     try:
-        result = derivation(spec, m)
-    except (NotQuadratic, NotClosedForm) as exc:
-        from proofs.concrete_spec import needs_concrete
-        concrete = isinstance(exc, NotClosedForm) and needs_concrete(spec)
-        from symbolic.spec import general_start
-        if concrete and not getattr(args, "numeric", False) and (_concrete_setting_given(args)
-                                                                  or general_start(spec)):
-            return run_concrete(args, spec, m, str(exc))
-        if getattr(args, "numeric", False):
-            return run_numeric(args, spec, m, str(exc))
-        if concrete:
-            raise O.Unavailable(f"--spec: no closed form at symbolic d: {exc}; add --d D (and --sigma2, "
-                                "--Sigma, --theta0) for the exact minimiser at that setting") from None
+        answer = api.solve(spec, numeric=args.numeric, d=d, Sigma=Sigma, theta0=theta0, sigma2=sigma2, m=args.m)
+    except NotClosedForm as exc:
+        raise O.Unavailable(f"--spec: no closed form at symbolic d: {exc}") from None
+    except NotQuadratic as exc:
         raise O.Unavailable(f"--spec: no closed form: {exc}") from None
-    s = result.strategy
-    if args.format == "json":
-        symbols: dict[str, str] = dict(F.JSON_SYMBOLS) if hasattr(F, "JSON_SYMBOLS") else {}
-        symbols.update({"d": "dimension of x", "sigma": "noise standard deviation", "n": "shots",
-                        "m": "pretraining context length"})
-
-        def plain(e: Any) -> str:
-            e2, meaning = plain_scalars(e)
-            symbols.update(meaning)
-            return F.expr_json(e2)
-        out = {
-            "spec": str(spec), "name": s.name, "m": str(m),
-            "parameters": {k: plain(v) for k, v in s.parameters().items()
-                           if v != 0 and not getattr(v, "is_ZeroMatrix", False)},
-            "definitions": {k: sp.sstr(v) for k, v in s.definitions().items()},
-            "free": list(s.free), "convention": s.convention,
-            "steps": [str(step) for step in s.steps],
-            "errors": {k: plain(v) for k, v in result.errors.items()},
-            "where": {str(k): plain(v) for k, v in result.where.items()},
-            "symbols": {**symbols, **{str(k): f"the derived block {k} (its formula: where[{str(k)!r}])"
-                                      for k in result.where}},
-            "given": {k: ([str(x) for x in v] if v.shape[1] == 1 else [[str(x) for x in row] for row in v.tolist()])
-                      for k, v in spec.bindings},
-        }
-        F.write(F.dump_json(out))
-    elif args.format == "latex":
-        from symbolic.printing import latex, paper_latex
-        rows = [r"\text{zero-shot on } \theta_0 &= " + paper_latex(result.errors["zero_shot"]),
-                r"\lim_{n\to\infty} \text{ on } \theta_0 &= " + paper_latex(result.errors["few_shot_target"]),
-                r"\lim_{n\to\infty} \text{ on } -\theta_0 &= " + paper_latex(result.errors["few_shot_opposite"])]
-        rows += [rf"\text{{where }} {latex(k)} &= {paper_latex(v)}" for k, v in result.where.items()]
-        F.write("% " + str(spec) + "\n\\[\n" + s.latex() + "\n\\]\n\\[\n\\begin{aligned}\n"
-                + " \\\\\n".join(rows) + "\n\\end{aligned}\n\\]\n")
-    else:
-        lines = [f"spec: {spec}", f"pretraining context m = {m}"]
-        lines += [f"given in the spec: {k} = {sp.sstr(list(v) if v.shape[1] == 1 else v.tolist())} "
-                  f"(so d = {v.shape[0]} for params and curve)" for k, v in spec.bindings]
-        lines += ["", "derivation:"]
-        lines += [f"  {i}. {step}" for i, step in enumerate(s.steps, 1)]
-        lines += ["", str(s), "", "errors:"]
-        names = {"zero_shot": "zero-shot on theta0", "few_shot_target": "n -> oo on theta0",
-                 "few_shot_opposite": "n -> oo on -theta0", "n_shot": "n shots on theta"}
-        lines += [f"  {names[k]}: {sp.sstr(v)}" for k, v in result.errors.items()]
-        lines += [f"  where {k} = {sp.sstr(v)} (derived above)" for k, v in result.where.items()]
-        F.write("\n".join(lines) + "\n")
+    from proofs.cli.output import note, write
+    from proofs.cli.printers import printer
+    from proofs.cli.reports import DeriveReport
+    files = {"Sigma": args.Sigma or "identity", "theta0": args.theta0 or "e_1"}
+    if isinstance(answer, NumericMinimum):
+        if args.format == "latex":
+            raise O.UsageError("--format: latex is for closed forms; use text or json with --numeric")
+        write(printer(args.format).doprint(DeriveReport(answer, **files)))
+        return _numeric_status(answer.optimum)
+    from proofs.quantities.lowrank import RankMinimum
+    if isinstance(answer, RankMinimum):   # a constraining rank (LoRA): printed by proofs.cli.rank_output
+        from proofs.cli import rank_output
+        return rank_output.derive(args, answer)
+    if not isinstance(answer, ClosedForm):  # the concrete minimiser: at this setting only
+        if args.format == "latex":
+            raise O.UsageError("--format: latex is for closed forms at symbolic d; use text or json with --d")
+        write(printer(args.format).doprint(DeriveReport(answer, errors=answer.errors(), **files)))
+        return O.EXIT_OK
+    from proofs.quantities.spec_derivation import derivation
+    if concrete and not general_start(spec):
+        note(f"{O.PROG} derive: the spec has a closed form at symbolic d, printed below; the setting given "
+             "(--d, --sigma2, --Sigma, --theta0, --numeric) is not used: 'params --spec' and 'curve --spec' "
+             "evaluate it there")
+    write(printer(args.format).doprint(DeriveReport(answer, derivation(spec, m), **files)))
     return O.EXIT_OK
-
-
-def run_numeric(args: argparse.Namespace, spec: Any, m: Any, why: str) -> int:
-    """``--numeric``: the numeric local minimiser of a spec without a closed form, labelled so."""
-    import sympy as sp
-    from proofs.cli import output as F
-    from proofs.numeric_optimum import numeric_optimum
-    if args.format == "latex":
-        raise O.UsageError("--format: latex is for closed forms; use text or json with --numeric")
-    d, Sigma, theta0 = setting(args, need_d=False)
-    if d is None:
-        d = 3
-    from proofs.limits import MAX_EXACT_D
-    if d > MAX_EXACT_D:
-        raise O.UsageError(f"--d: --numeric minimises the exact loss, d <= {MAX_EXACT_D}; got d = {d}")
-    sigma2 = sp.Rational(1, 10) if args.sigma2 is None else O.exact(args.sigma2)
-    from proofs.cli.files import load_spec
-    spec = load_spec(args.spec, "--spec", d)
-    try:
-        r = numeric_optimum(spec, d=d, Sigma=Sigma, theta0=theta0, sigma2=sigma2, m=None if m == sp.oo else int(m))
-    except ValueError as exc:
-        raise O.UsageError(f"--spec: {exc}") from None
-    from proofs.numeric_optimum import trained_entries
-    big = max(abs((r.V if w == "V" else r.Q)[i, j]) for w, i, j in trained_entries(spec.train, d))
-    status = ("converged" if r.converged else
-              f"NOT converged after {r.iterations} iterations (largest trained entry {big:.3g}; if it grows "
-              "with more iterations, the infimum is not attained: no minimiser)")
-    if args.format == "json":
-        F.write(F.dump_json({
-            "spec": str(spec), "name": spec.name, "numeric": True, "no_closed_form": why,
-            "setting": {"d": d, "sigma2": float(sigma2), "m": None if m == sp.oo else int(m),
-                        "Sigma": args.Sigma or "identity", "theta0": args.theta0 or "e_1"},
-            "V": r.V.tolist(), "Q": r.Q.tolist(), "loss": r.loss, "start_loss": r.start_loss,
-            "iterations": r.iterations, "gradient_norm": r.gradient_norm, "converged": bool(r.converged),
-            "errors": {k: float(v) for k, v in r.errors.items()},
-            "errors_exact": {k: F.expr_json(v) for k, v in r.errors.items()},
-            "starts": [{"start": k, "loss": lo, "gradient_norm": g, "converged": c, "iterations": it}
-                       for k, lo, g, c, it in r.starts],
-            "spread": r.spread, "seed": r.seed,
-        }))
-        return _numeric_status(r)
-    np_print = lambda M: "\n".join("    " + "  ".join(f"{x: .6g}" for x in row) for row in M)  # noqa: E731
-    lines = [f"spec: {spec}", f"no closed form: {why}", "",
-             "NUMERIC (not derived): the best local minimum of the exact loss by BFGS from several starts (below),",
-             f"at d = {d}, sigma2 = {sigma2}, m = {m}, Sigma = {args.Sigma or 'identity'}, theta0 = {args.theta0 or 'e_1'}",
-             f"  loss {r.loss:.10g} (start {r.start_loss:.10g}); {status}; gradient norm {r.gradient_norm:.2g}",
-             "  V =", np_print(r.V), "  Q =", np_print(r.Q), "",
-             "exact errors at these (numeric) parameters:",
-             f"  zero-shot on theta0: {float(r.errors['zero_shot']):.10g}",
-             f"  n -> oo on theta0: {float(r.errors['few_shot_target']):.10g}",
-             f"  n -> oo on -theta0: {float(r.errors['few_shot_opposite']):.10g}", "",
-             f"starts ({len(r.starts)}: the pretrained parameters and random perturbations of them, seed {r.seed}):"]
-    lines += [f"  {k:<12} loss {lo:.10g}  gradient norm {g:.2g}  {'converged' if c else 'NOT converged'} "
-              f"({it} iterations)" for k, lo, g, c, it in r.starts]
-    lines.append("  spread across " + ("the converged starts" if any(c for *_, c, _ in r.starts) else "all starts")
-                 + ": " + ", ".join(f"{k} {v:.2g}" for k, v in r.spread.items()))
-    F.write("\n".join(lines) + "\n")
-    return _numeric_status(r)
 
 
 def _numeric_status(r: Any) -> int:
     """Exit 0 only when the best start converged; else a line on standard error and status 1."""
-    from proofs.cli import output as F
+    from proofs.cli.output import note
     if r.converged:
         return O.EXIT_OK
-    F.note(f"{O.PROG} derive: the numeric optimiser did NOT converge (gradient norm {r.gradient_norm:.2g} "
-           f"after {r.iterations} iterations): the parameters printed are not a minimiser")
+    note(f"{O.PROG} derive: the numeric optimiser did NOT converge (gradient norm {r.gradient_norm:.2g} "
+         f"after {r.iterations} iterations): the parameters printed are not a minimiser")
     return O.EXIT_FAILED
 
 
 def _concrete_setting_given(args: argparse.Namespace) -> bool:
     return any(getattr(args, k, None) is not None for k in ("d", "Sigma", "theta0"))
-
-
-def run_concrete(args: argparse.Namespace, spec: Any, m: Any, why: str) -> int:
-    """A spec training Q_xx, at the setting the options give: its exact minimiser set there
-    (:mod:`proofs.concrete_spec`), said to hold at this setting only."""
-    import sympy as sp
-    from proofs.cli import output as F
-    from proofs.arithmetic import choose, label
-    from proofs.cli.files import load_spec
-    from proofs.concrete_spec import concrete_minimiser, free_text
-    from proofs.curves import concrete_errors
-    if args.format == "latex":
-        raise O.UsageError("--format: latex is for closed forms at symbolic d; use text or json with --d")
-    d, Sigma, theta0 = setting(args, need_d=False)
-    if d is None:  # a general explicit start fixes d
-        from symbolic.spec import start_dimension
-        d = start_dimension(spec)
-    sigma2 = sp.Rational(1, 10) if args.sigma2 is None else O.exact(args.sigma2)
-    spec = load_spec(args.spec, "--spec", d)
-    arithmetic, _ = choose(d)
-    try:
-        sol = concrete_minimiser(spec, d=d, Sigma=Sigma, theta0=theta0, sigma2=sigma2, m=m, arithmetic=arithmetic)
-    except ValueError as exc:
-        raise O.UsageError(f"--spec: {exc}") from None
-    errs = {}
-    for key, task in (("zero_shot", "target"), ("few_shot_target", "target"), ("few_shot_opposite", "opposite")):
-        vals, lim = concrete_errors(sol, task, [0], d=d, Sigma=Sigma, theta0=theta0, sigma2=sigma2)
-        errs[key] = vals[0] if key == "zero_shot" else lim
-    free = free_text(sol)
-    where = (f"d = {d}, sigma2 = {sigma2}, m = {m}, Sigma = {args.Sigma or 'identity'}, "
-             f"theta0 = {args.theta0 or 'e_1'}")
-    if args.format == "json":
-        def js(x: Any) -> Any:
-            return F.expr_json(x) if arithmetic == "exact" else float(x)
-        F.write(F.dump_json({
-            "spec": str(spec), "name": spec.name, "closed_form": "at this setting only", "no_symbolic_closed_form": why,
-            "arithmetic": label(arithmetic),
-            "setting": {"d": d, "sigma2": str(sigma2), "m": str(m), "Sigma": args.Sigma or "identity",
-                        "theta0": args.theta0 or "e_1"},
-            "V": [[js(x) for x in row] for row in sp.Matrix(sol.V).tolist()] if arithmetic == "exact" else sol.V.tolist(),
-            "Q": [[js(x) for x in row] for row in sp.Matrix(sol.Q).tolist()] if arithmetic == "exact" else sol.Q.tolist(),
-            "unique": sol.unique, "free": free, "convention": sol.convention,
-            "loss": js(sol.loss), "start_loss": js(sol.start_loss),
-            "errors": {k: js(v) for k, v in errs.items()},
-        }))
-        return O.EXIT_OK
-    show = (lambda x: sp.sstr(x)) if arithmetic == "exact" else (lambda x: f"{float(x):.10g}")  # noqa: E731
-    lines = [f"spec: {spec}", f"no closed form at symbolic d: {why}", "",
-             f"AT THIS SETTING ONLY ({label(arithmetic)}): {where}",
-             "  the loss is an explicit quadratic u^T A u - 2 b^T u + c in the trained entries; its minimisers",
-             "  solve A u = b, and gradient descent from the start reaches start + A^+ (b - A start)",
-             f"  loss {show(sol.loss)} (start {show(sol.start_loss)}); "
-             + ("unique minimiser" if sol.unique else "uniqueness not counted" if sol.unique is None
-                else f"affine family, {len(sol.free_directions)} free direction(s)"),
-             "", "  V =", F.expr_text(sp.Matrix(sol.V.tolist() if hasattr(sol.V, 'dtype') else sol.V), False),
-             "", "  Q =", F.expr_text(sp.Matrix(sol.Q.tolist() if hasattr(sol.Q, 'dtype') else sol.Q), False),
-             "", "free: " + "; ".join(free), "convention: " + sol.convention, "",
-             "errors at this setting:",
-             f"  zero-shot on theta0: {show(errs['zero_shot'])}",
-             f"  n -> oo on theta0: {show(errs['few_shot_target'])}",
-             f"  n -> oo on -theta0: {show(errs['few_shot_opposite'])}"]
-    F.write("\n".join(lines) + "\n")
-    return O.EXIT_OK

@@ -7,6 +7,8 @@ from typing import Any
 from proofs.cli import options as O
 
 FORMATS = ("text", "json")
+#: what run prints (``module.Class``), each in every format of FORMATS (tests/test_printers.py)
+PRINTS = ("proofs.cli.reports.ErrorReport",)
 
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
@@ -29,20 +31,18 @@ def run(args: argparse.Namespace) -> int:
     """Read the file, evaluate the closed form (exactly at d <= 10), print the value."""
     from proofs import api
     from proofs.cli import files
-    from proofs.cli import output as F
     from proofs.cli.inputs import arithmetic_of
+    from proofs.cli.output import write
+    from proofs.cli.printers import printer
+    from proofs.cli.reports import ErrorReport
     p = files.load_params(args.params)
-    arithmetic, precision = arithmetic_of(args, p.d)
-    if arithmetic == "exact":
-        value = api.exact_error(O.exact_matrix(p.V), O.exact_matrix(p.Q), O.exact_matrix([[x] for x in p.theta]),
-                                O.exact_matrix(p.Sigma), O.exact(p.sigma2), p.n, arithmetic="exact")
+    arith = arithmetic_of(args, p.d)
+    if arith.exact:
+        V, Q, theta, Sigma = (O.exact_matrix(p.V), O.exact_matrix(p.Q), O.exact_matrix([[x] for x in p.theta]),
+                              O.exact_matrix(p.Sigma))
     else:
-        import numpy as np
-        conv = (lambda M: np.asarray(M, dtype=np.float64)) if arithmetic == "float" else (lambda M: M)
-        value = api.exact_error(conv(p.V), conv(p.Q), conv(p.theta), conv(p.Sigma), O.exact(p.sigma2), p.n,
-                                arithmetic=arithmetic, precision=precision)
-    if args.format == "json":
-        F.write(F.error_json(value, arithmetic, precision))
-    else:
-        F.write(F.error_text(value, p.n, F.use_unicode(), arithmetic, precision))
+        V, Q, theta, Sigma = p.V, p.Q, p.theta, p.Sigma
+    value = api.exact_error(V, Q, theta, Sigma, O.exact(p.sigma2), p.n, arithmetic=arith.name,
+                            precision=arith.precision)
+    write(printer(args.format).doprint(ErrorReport(value, p.n, arith)))
     return O.EXIT_OK

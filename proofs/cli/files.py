@@ -8,9 +8,9 @@ one-line message naming the option and what it expects. Nothing reaches ``eval``
 
 ``--Sigma`` and ``--theta0`` also take NumPy's ``.npy`` files (:func:`load_npy`: header read
 first, dtype, shape and size checked before the data, ``allow_pickle=False``, finiteness
-after): at d <= :data:`proofs.limits.MAX_EXACT_D` their float64 entries become the exact
+after): at d <= :data:`proofs.quantities.limits.MAX_EXACT_D` their float64 entries become the exact
 rationals they are, above it they stay a float64 array. The size limit of a file grows with
-the d it may describe (:func:`proofs.limits.max_file_bytes`).
+the d it may describe (:func:`proofs.quantities.limits.max_file_bytes`).
 
 Standard library only at import time; :mod:`numeric.validation` is imported when a
 file is checked.
@@ -26,8 +26,9 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, Callable
 
-from proofs import limits as L
-from proofs.cli.options import REAL_RANGE, UsageError, exact_real
+from proofs.quantities import limits as L
+from proofs.cli.options import UsageError
+from symbolic.numbers import REAL_RANGE, read_real
 
 __all__ = [
     "load_json", "load_sigma", "load_theta0", "load_params", "ParamsFile", "PARAMS_KEYS",
@@ -52,7 +53,7 @@ class _BadNumber(ValueError):
 
 
 def _json_number(text: str) -> Number:
-    value = exact_real(text)
+    value = read_real(text)
     if value is None:
         shown = text if len(text) <= 30 else text[:20] + "..."
         raise _BadNumber(f"the number {shown} is out of range (expected {REAL_RANGE})")
@@ -82,7 +83,7 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def read_text(path: str | Path, option: str, limit: int | None = None) -> str:
     """The text of a regular file of at most ``limit`` bytes (default
-    :data:`proofs.limits.MAX_FILE_BYTES`), UTF-8.
+    :data:`proofs.quantities.limits.MAX_FILE_BYTES`), UTF-8.
 
     Refused with a one-line :class:`UsageError` naming ``option``, the file and the reason:
     missing, a directory, not a regular file (a FIFO, a device such as ``/dev/zero``), too
@@ -163,7 +164,7 @@ def _number(x: Any) -> Fraction | int | None:
     if isinstance(x, (int, Fraction)):
         return x
     if isinstance(x, str):
-        return exact_real(x)
+        return read_real(x)
     return None
 
 
@@ -252,9 +253,14 @@ def _check_size(value: Any, where: str, extra: int = 0) -> None:
 JSON_MAX_D = 1024
 
 
+#: the longest .npy header read (NumPy writes about 128 bytes; a header that claims gigabytes is refused
+#: before it is read)
+NPY_MAX_HEADER = 65536
+
+
 def load_npy(path: str | Path, option: str, ndim: int, d: int | None = None) -> Any:
     """A float64 array from NumPy's ``.npy`` file, checked before use: a regular file within
-    :func:`proofs.limits.max_file_bytes`; the header read first (a real dtype: float, int or
+    :func:`proofs.quantities.limits.max_file_bytes`; the header read first (a real dtype: float, int or
     bool refused, no objects; ``ndim`` dimensions, square for a matrix; at most MAX_D; the file
     as long as the header says) and only then the data, with ``allow_pickle=False``; every
     entry finite and within the real range."""
@@ -268,6 +274,11 @@ def load_npy(path: str | Path, option: str, ndim: int, d: int | None = None) -> 
     try:
         with open(path, "rb") as handle:
             version = np.lib.format.read_magic(handle)
+            width = 2 if version == (1, 0) else 4
+            hlen = int.from_bytes(handle.read(width), "little")
+            if hlen > NPY_MAX_HEADER or handle.tell() + hlen > info.st_size:
+                raise ValueError(f"its header claims {hlen} bytes (at most {NPY_MAX_HEADER}, within the file)")
+            handle.seek(-width, 1)
             if version == (1, 0):
                 shape, fortran, dtype = np.lib.format.read_array_header_1_0(handle)
             elif version in ((2, 0), (3, 0)):
@@ -303,7 +314,8 @@ def load_npy(path: str | Path, option: str, ndim: int, d: int | None = None) -> 
         a = np.load(path, allow_pickle=False)
     except (OSError, ValueError, EOFError) as err:
         raise UsageError(f"{option}: {shown} is not a valid .npy file ({' '.join(str(err).split())[:80]})") from None
-    a = np.asarray(a, dtype=np.float64).reshape(-1) if ndim == 1 else np.asarray(a, dtype=np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):  # a longdouble beyond float64: inf, refused below
+        a = np.asarray(a, dtype=np.float64).reshape(-1) if ndim == 1 else np.asarray(a, dtype=np.float64)
     bad = ~np.isfinite(a)
     if bad.any():
         idx = "".join(f"[{int(i)}]" for i in np.argwhere(bad)[0])
@@ -325,25 +337,6 @@ def _exact_rows(a: Any) -> Any:
     return [[Fraction(float(x)) for x in row] for row in a]
 
 
-def _check_spd_exact(rows: list[list], where: str) -> None:
-    """Positive definiteness in exact arithmetic: the pivots of an LDL^T elimination (Fractions)
-    are all > 0. O(d^3) Fraction operations, for d <= MAX_EXACT_D."""
-    d = len(rows)
-    A = [[Fraction(x) for x in row] for row in rows]
-    for k in range(d):
-        pivot = A[k][k]
-        if pivot <= 0:
-            import numpy as np
-            lam = float(np.linalg.eigvalsh(np.array(rows, dtype=np.float64))[0])
-            shown = f"eigenvalue {lam:.6g}" if lam <= 0 else f"leading {k + 1}x{k + 1} block that is not positive definite"
-            raise UsageError(f"{where}: expected a symmetric positive definite {d}x{d} matrix, got a matrix with {shown}")
-        for i in range(k + 1, d):
-            f = A[i][k] / pivot
-            if f:
-                for j in range(k + 1, d):
-                    A[i][j] -= f * A[k][j]
-
-
 def _validation() -> Any:
     """:mod:`numeric.validation`, imported only when a file is checked."""
     from numeric import validation
@@ -356,24 +349,17 @@ def _to_floats(x: Any) -> Any:
 
 
 def _check_spd(rows: Any, where: str) -> None:
-    """Symmetry and positive definiteness: exactly for d <= MAX_EXACT_D (an exactly positive
-    definite matrix whose float64 rounding is singular is accepted); above, in float64 with
-    the tolerance of :func:`proofs.arithmetic.check_sigma`."""
-    d = len(rows)
-    if d > L.MAX_EXACT_D:
-        from proofs.arithmetic import check_sigma
-        try:
-            check_sigma(rows, d)
-        except ValueError as err:
-            raise UsageError(f"{where}: {_strip_name(str(err), 'Sigma')}") from None
+    """Symmetry and positive definiteness of exact rows (d <= MAX_EXACT_D), by the exact
+    arithmetic's rule (:meth:`symbolic.arithmetic.Exact.spd`: an exactly positive definite matrix
+    whose float64 rounding is singular is accepted). Larger matrices are checked by the setting,
+    by the rule of the arithmetic they are evaluated in (float64, or mp at its precision)."""
+    if len(rows) > L.MAX_EXACT_D:
         return
-    for i in range(d):
-        for j in range(i + 1, d):
-            if rows[i][j] != rows[j][i]:
-                raise UsageError(
-                    f"{where}: expected a symmetric positive definite {d}x{d} matrix, "
-                    f"got entries [{i}][{j}] = {rows[i][j]} and [{j}][{i}] = {rows[j][i]}")
-    _check_spd_exact(rows, where)
+    from symbolic.arithmetic import EXACT
+    try:
+        EXACT.spd(rows, "Sigma")
+    except ValueError as err:
+        raise UsageError(f"{where}: {_strip_name(str(err), 'Sigma')}") from None
 
 
 def _library(where: str, check: Callable[..., Any], *args: Any, **kw: Any) -> None:

@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
         if shutil.which("pdflatex") is None:
             raise O.Unavailable("--pdf: needs pdflatex, which is not installed (Debian: apt-get install "
                                 "texlive-latex-base texlive-latex-recommended texlive-fonts-recommended)")
-        from proofs.latex_pdf import compile_pdf
+        from proofs.paper.latex_pdf import compile_pdf
         try:
             compile_pdf(api.latex_document(), out)
         except RuntimeError as exc:

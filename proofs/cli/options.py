@@ -23,7 +23,8 @@ import re
 from fractions import Fraction
 from typing import Any, Callable, Sequence
 
-from proofs import limits as L
+from proofs.quantities import limits as L
+from symbolic.numbers import REAL_RANGE, looks_like_number, read_real
 
 __all__ = [
     "PROG", "EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "EXIT_UNAVAILABLE",
@@ -31,7 +32,7 @@ __all__ = [
     "format_option", "setting_options", "seed_option", "arithmetic_options", "parse_precision", "ARITHMETICS",
     "STRATEGIES", "STRATEGY_LETTERS", "TASKS",
     "parse_strategy", "parse_task", "parse_task_angle", "choice", "parse_count", "parse_dimension", "parse_range",
-    "parse_shots", "parse_n_ft", "exact_real", "parse_sigma2", "parse_scale", "parse_samples",
+    "parse_shots", "parse_n_ft", "parse_sigma2", "parse_scale", "parse_samples",
     "parse_seed", "parse_file_name", "argtype",
     "resolve_dimension", "identity", "unit_vector", "given", "exact", "exact_matrix",
 ]
@@ -235,7 +236,7 @@ def parse_task(text: str, option: str = "--task") -> str:
 
 _PI_MULTIPLE = re.compile(r"\s*([+-]?)\s*([0-9]+(?:\.[0-9]*)?|\.[0-9]+)?\s*\*?\s*pi\s*(?:/\s*([0-9]+))?\s*\Z",
                           re.IGNORECASE)
-#: the largest |angle| ``--task-angle`` accepts, in radians (= proofs.angles.MAX_ANGLE)
+#: the largest |angle| ``--task-angle`` accepts, in radians (= proofs.quantities.angles.MAX_ANGLE)
 MAX_ANGLE = 10**6
 
 
@@ -254,7 +255,7 @@ def parse_task_angle(text: str, option: str = "--task-angle") -> tuple[Fraction,
             c /= int(den)
         value, pi = (-c if sign == "-" else c), True
     else:
-        x = exact_real(text)
+        x = read_real(text)
         if x is None:
             raise UsageError(f"{expected}, got {_show(text)}")
         value, pi = x, False
@@ -307,13 +308,13 @@ def parse_count(text: str, option: str, *, allow_inf: bool = False, minimum: int
 
 
 def parse_dimension(text: str, option: str = "--d") -> int:
-    """The dimension d of x: an integer 1 <= d <= :data:`proofs.limits.MAX_D`."""
+    """The dimension d of x: an integer 1 <= d <= :data:`proofs.quantities.limits.MAX_D`."""
     return parse_count(text, option, minimum=1, maximum=L.MAX_D,  # type: ignore[return-value]
                        why="dense d x d float64 arrays")
 
 
 def parse_precision(text: str, option: str = "--precision") -> int:
-    """mpmath's significant decimal digits: an integer 1 <= DIGITS <= :data:`proofs.limits.MAX_PRECISION`."""
+    """mpmath's significant decimal digits: an integer 1 <= DIGITS <= :data:`proofs.quantities.limits.MAX_PRECISION`."""
     return parse_count(text, option, minimum=1, maximum=L.MAX_PRECISION,  # type: ignore[return-value]
                        why="mpmath's cost grows with the digits")
 
@@ -357,44 +358,12 @@ def parse_range(text: str, option: str = "--n") -> range:
     return range(a, b + 1)
 
 
-_DECIMAL = re.compile(r"\s*([+-]?)([0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE]([+-]?[0-9]+))?\s*\Z")
-_RATIO = re.compile(r"\s*([+-]?[0-9]+)\s*/\s*([0-9]+)\s*\Z")
-
-
-def exact_real(text: str) -> Fraction | None:
-    """The exact value of a decimal (``0.1``, ``-2.5e-3``) or a fraction (``2/3``), or None
-    when ``text`` is neither, is longer than 4000 characters, has a zero denominator, or lies
-    outside the range of :func:`proofs.limits.in_real_range` (0, or 1e-300 <= |x| <= 1e300).
-    Never expands an absurd exponent (``1e999999999``)."""
-    if len(text) > L.MAX_NUMBER_CHARS:
-        return None
-    match = _DECIMAL.match(text)
-    if match:
-        sign, mantissa, exponent = match.groups()
-        whole, _, frac = mantissa.partition(".")
-        if not (whole + frac).strip("0"):
-            return Fraction(0)
-        e = int(exponent) if exponent is not None else 0
-        # decimal exponent of the leading digit, known before any big power of 10 is built
-        lead = len(whole.lstrip("0")) - 1 if whole.strip("0") else -(len(frac) - len(frac.lstrip("0")) + 1)
-        if not -302 <= e + lead <= 301:
-            return None
-        value = Fraction(sign + mantissa + (f"e{exponent}" if exponent is not None else ""))
-    else:
-        match = _RATIO.match(text)
-        if not match or int(match.group(2)) == 0:
-            return None
-        value = Fraction(int(match.group(1)), int(match.group(2)))
-    return value if L.in_real_range(value) else None
-
-
-REAL_RANGE = "0 or a magnitude between 1e-300 and 1e300"
 
 
 def _real(text: str, option: str, what: str, detail: str = REAL_RANGE) -> Fraction:
-    value = exact_real(text)
+    value = read_real(text)
     if value is None:
-        looks = _DECIMAL.match(text) or _RATIO.match(text)
+        looks = looks_like_number(text)
         shown = f" ({detail})" if looks else ""
         raise UsageError(f"{option}: expected {what}{shown}, got {_show(text)}")
     return value

@@ -12,7 +12,7 @@ from typing import Any
 
 from proofs.cli import options as O
 
-MAX_SEEDS = 20  # = proofs.transformer.MAX_SEEDS (kept light: this module imports no backend)
+MAX_SEEDS = 20  # = proofs.paper.transformer_claims.MAX_SEEDS (kept light: this module imports no backend)
 EXTRA = "pip install -e '.[transformer]'"
 
 
@@ -94,17 +94,6 @@ def _check_out(path: str) -> Path:
     return out
 
 
-def _finite(x: Any) -> Any:
-    """``x`` with every non-finite float replaced by None (strict JSON)."""
-    if isinstance(x, float):
-        return x if x == x and abs(x) != float("inf") else None
-    if isinstance(x, dict):
-        return {k: _finite(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_finite(v) for v in x]
-    return x
-
-
 def _check_model_options(args: argparse.Namespace) -> None:
     """--prefix, --layers, --width shape the softmax transformer only: refused with --model linear."""
     if args.model == "linear":
@@ -129,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
     out = _check_out(args.out)
     from numeric.transformer.experiment import ExperimentConfig
     from proofs.figures.transformer import draw
-    from proofs.transformer import claims_table, device_description, run_experiment
+    from proofs.paper.transformer_claims import claims_table, device_description, run_experiment
 
     if args.model == "linear":
         config = ExperimentConfig.linear(quick=args.quick)
@@ -149,9 +138,11 @@ def run(args: argparse.Namespace) -> int:
         f"{config.finetune_optim.steps} fine-tuning steps per strategy; seeds {seeds[0]}..{seeds[-1]}")
     partial = out / "transformer.partial.json"
 
-    def save(path: Path, data: Any) -> None:
+    from proofs.cli.printers.common import finite
+
+    def save(path: Path, data: Any) -> None:  # a data file (read back by the figure), not the command's output
         tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps(_finite(data), indent=1) + "\n")
+        tmp.write_text(json.dumps(finite(data), indent=1) + "\n")
         os.replace(tmp, path)
 
     result = run_experiment(config, seeds, progress=not args.no_progress, checkpoint_dir=out / "checkpoints",

@@ -1,7 +1,7 @@
 """Drawing the linear-model figure: two panels (theta0 and -theta0), theory lines, trained points.
 
 Every strategy drawn has a derivation: (a)-(d) from the paper, and ``query-key`` (Q alone
-on the zero-shot loss, :mod:`proofs.results.query_key_zero_shot`), whose theory curve is
+on the zero-shot loss, :mod:`proofs.paper.results.query_key_zero_shot`), whose theory curve is
 the pretrained one (at ``V_hat`` no block of Q reaches the zero-shot loss) and whose
 trained model starts from the derived pretrained parameters (see :mod:`proofs.figures.linear`).
 Markers of different strategies at the same n are drawn side by side (a small horizontal

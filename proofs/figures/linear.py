@@ -7,7 +7,7 @@ strategy ``full`` at the scale the trained model reached). Points: the trained m
 Monte Carlo errors with error bars (two standard errors). One colour per strategy.
 
 Strategy ``query-key`` (Q alone on the zero-shot loss; a result beyond the paper,
-:mod:`proofs.results.query_key_zero_shot`) is fine-tuned from the *derived* pretrained
+:mod:`proofs.paper.results.query_key_zero_shot`) is fine-tuned from the *derived* pretrained
 parameters ``(V_hat, Q_hat)``, not from the trained pretrained model: at ``V_hat``,
 ``v_0 = 0`` and ``v_x = 0``, so the zero-shot prediction is 0 whatever Q is, every gradient
 in Q vanishes and Q stays at ``Q_hat`` (the theory curve is (a)'s). From the trained

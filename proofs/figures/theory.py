@@ -22,9 +22,9 @@ def _kwargs(protocol: Protocol) -> dict:
 
 def derivable(strategy: str):
     """What :mod:`proofs.api` derives for a figure's strategy: its name, or for ``query-key``
-    (not one of the paper's strategies) the spec of :mod:`proofs.results._beyond`."""
+    (not one of the paper's strategies) the spec of :mod:`proofs.paper.results._beyond`."""
     if strategy == "query-key":
-        from proofs.results._beyond import query_key_spec
+        from proofs.paper.results._beyond import query_key_spec
         return query_key_spec()
     return strategy
 

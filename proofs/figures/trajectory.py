@@ -2,14 +2,14 @@
 
 Left: the errors of value fine-tuning (c) along its gradient-descent path against the step
 (log x): zero-shot on theta_0, n_ft-shot on theta_0 and -theta_0, n -> oo on theta_0 (= on
--theta_0 at Sigma = I), from the closed form (:mod:`proofs.trajectories`), with full fine-tuning
-(b)'s numeric path (:mod:`proofs.numeric_trajectory`) dashed; trained points: plain SGD
+-theta_0 at Sigma = I), from the closed form (:mod:`proofs.quantities.trajectories`), with full fine-tuning
+(b)'s numeric path (:mod:`proofs.quantities.numeric_trajectory`) dashed; trained points: plain SGD
 (momentum 0, constant step, the same eta) on sampled zero-shot prompts
 (:func:`numeric.training.finetune`, strategy value), for several step counts and seeds, each
 point the mean over seeds of the trained model's exact error, the bars 2 standard errors.
 Middle and right: the paths in the (zero-shot, n_ft-shot) plane on theta_0 and on -theta_0,
 (c)'s path, (b)'s numeric path and the lambda-frontier of ``E(0; theta_0) + lambda E(n_ft; theta_0)``
-(:mod:`proofs.frontier`), with (a)-(d) marked.
+(:mod:`proofs.quantities.frontier`), with (a)-(d) marked.
 """
 from __future__ import annotations
 
@@ -61,19 +61,21 @@ class TrajectoryFigureConfig:
 def theory(cfg: TrajectoryFigureConfig) -> dict[str, Any]:
     """Closed-form rows of (c) at every step on a log grid, the numeric (b) path, the frontier."""
     import sympy as sp
-    from proofs.frontier import LAMBDA, frontier_formulas
-    from proofs.numeric_trajectory import full_trajectory
-    from proofs.trajectories import modes, stable_range, trajectory
+    from proofs.quantities.frontier import LAMBDA, frontier_formulas
+    from proofs.quantities.numeric_trajectory import full_trajectory
+    from proofs.quantities.setting import setting
+    from proofs.quantities.trajectories import modes, trajectory
     R = sp.Rational
     s2 = R(str(cfg.sigma2))
-    probe = trajectory("value", eta=R(1, 10**9), steps=1, d=cfg.d, sigma2=s2)
+    where = setting(cfg.d, sigma2=s2, n_ft=cfg.n_ft)
+    probe = trajectory("value", where, eta=R(1, 10**9), steps=1)
     h_max = 2 / probe.eta_max[0]
     eta = R(str(cfg.eta_fraction)) / h_max
     grid = sorted(set(np.round(np.logspace(0, math.log10(cfg.steps), 120)).astype(int).tolist())
                   | {0} | set(cfg.trained_steps))
     out: dict[str, Any] = {"eta": float(eta), "eta_exact": str(eta), "h_max": str(h_max), "steps": grid}
     # the closed form read at the grid's steps (one eigendecomposition, powers (1 - eta h)^t)
-    from proofs.trajectories import Path as EPath, _powers, error_quadratics
+    from proofs.quantities.trajectories import Path as EPath, _powers, error_quadratics
     from symbolic.explicit import explicit_quadratic
     from symbolic.strategies import value_spec
     env = dict(d=cfg.d, Sigma=None, theta0=None, sigma2=s2, m=sp.oo, values={}, cache={})
@@ -93,7 +95,7 @@ def theory(cfg: TrajectoryFigureConfig) -> dict[str, Any]:
         full[key] = {"steps": [t for t, _ in rows], **{c: [e[c] for _, e in rows] for c in rows[0][1]},
                      "diverged": diverged}
     out["full"] = full
-    F = frontier_formulas(cfg.n_ft, n=cfg.n_ft, d=cfg.d, sigma2=s2)
+    F = frontier_formulas(where, n=cfg.n_ft)
     lam = np.logspace(-3, 5, 300)
     out["frontier"] = {c: [float(F[c].subs(LAMBDA, sp.Float(x))) for x in lam] for c in F}
     return out
@@ -205,8 +207,8 @@ def make_trajectory_figure(out: Path | str, seed: int = 0, quick: bool = False, 
     with tqdm(total=cfg.total_steps, desc="training", unit="step", disable=not progress, file=sys.stderr,
               dynamic_ncols=True, leave=False) as bar:
         tr = trained(cfg, th["eta"], int(seed), progress=bar.update)
-    twin = out.with_suffix(".pdf" if out.suffix.lower() == ".png" else ".png")
-    paths = [out] + ([twin] if out.suffix.lower() in (".png", ".pdf") else [])
+    from proofs.figures.save import with_twin
+    paths = with_twin(out)
     for p in paths:
         draw(cfg, th, tr, p)
     steps = np.asarray(th["steps"])

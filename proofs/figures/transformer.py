@@ -49,7 +49,7 @@ def _points(result: dict, source: str, task: str, n: int) -> dict[str, tuple[flo
 
 
 def draw(result: dict, paths: Sequence[Path]) -> None:
-    """Draw the figure of an experiment's result (:func:`proofs.transformer.run_experiment`) to every path."""
+    """Draw the figure of an experiment's result (:func:`proofs.paper.transformer_claims.run_experiment`) to every path."""
     import matplotlib
     from matplotlib.figure import Figure
 

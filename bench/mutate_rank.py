@@ -1,0 +1,113 @@
+#!/usr/bin/env python
+"""Deliberate breaks of the low-rank (LoRA) mathematics: does a test of tests/test_rank_*.py fail?
+
+Each entry is one plausible bug, an exact source replacement ``old -> new`` (which must occur
+exactly once) in one file, with the tests that should catch it.  For each, one at a time, a
+scratch copy of the tree (``/tmp/icl-rank-mutate-<pid>``, never the live tree) gets the
+replacement and the selected tests run (``pytest -x -p no:xdist``); the first failing test is
+the killer.  A mutation no test catches *survives* and is reported.
+
+Usage::
+
+    python bench/mutate_rank.py            # every break
+    python bench/mutate_rank.py --only L1,O2
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+T_OPT, T_LORA, T_SPEC, T_MC = ("tests/test_rank_optimum.py", "tests/test_rank_lora.py",
+                               "tests/test_rank_spec.py", "tests/test_rank_montecarlo.py")
+
+MUTATIONS = [
+    ("L1", "the factors' roles swapped (B random, A = 0 at the start)", "numeric/lora.py",
+     "    return np.zeros((rows, rank)), rng.normal(0.0, scale, size=(rank, cols))",
+     "    return rng.normal(0.0, scale, size=(rows, rank)), np.zeros((rank, cols))", [T_LORA]),
+    ("L2", "the factors' roles swapped in the gradient (grad_A = grad_Delta^T B, transposed)", "numeric/lora.py",
+     "        gB, gA = Gd @ A.T, B.T @ Gd",
+     "        gB, gA = Gd @ A.T, (Gd.T @ B).T[::-1]", [T_LORA]),
+    ("L3", "B not started at zero", "numeric/lora.py",
+     "    return np.zeros((rows, rank)), rng.normal(0.0, scale, size=(rank, cols))",
+     "    return rng.normal(0.0, 0.1 * scale, size=(rows, rank)), rng.normal(0.0, scale, size=(rank, cols))",
+     [T_LORA]),
+    ("O1", "a rank off by one (the concrete optimum keeps r + 1 directions)", "symbolic/lowrank_concrete.py",
+     "    return eckart_young(kq, r.rank)\n",
+     "    return eckart_young(kq, min(r.rank + 1, max_rank(r.block, d)))\n", [T_OPT]),
+    ("O2", "a rank off by one (the closed form's perp block holds d directions)", "symbolic/lowrank.py",
+     "                cap = 0 if self.perp_gain == 0 else (None if d is None else d - 1)",
+     "                cap = 0 if self.perp_gain == 0 else (None if d is None else d)", [T_OPT]),
+    ("O3", "the perp block's multiplicity d for d - 1 in the full loss", "symbolic/lowrank.py",
+     "    loss_full = sp.factor(c - theta_total - (DIM - 1) * perp_gain)",
+     "    loss_full = sp.factor(c - theta_total - DIM * perp_gain)", [T_OPT]),
+    ("O4", "the error's perp part spread over d directions, not d - 1", "symbolic/lowrank.py",
+     "        return sp.factor(at0 + jP / (DIM - 1) * (atp - at0))",
+     "        return sp.factor(at0 + jP / DIM * (atp - at0))", [T_OPT, T_MC]),
+    ("O5", "the whitening on the wrong side (S for S^{-1} in the projector)", "symbolic/lowrank_concrete.py",
+     "    Sinv = S.inv()\n    Pi = W * (W.T * Sinv * W).inv() * W.T * Sinv",
+     "    Sinv = S\n    Pi = W * (W.T * Sinv * W).inv() * W.T * Sinv", [T_OPT]),
+    ("O6", "the start ignored in the linear term (G for G - H X0 S)", "symbolic/lowrank_concrete.py",
+     "    G = Gabs - H.dot(X0).dot(S)", "    G = Gabs", [T_OPT]),
+    ("O7", "the perp coordinate's sign (a = y_11 + s/k)", "symbolic/lowrank.py",
+     "    return sp.expand(e.xreplace({_A: _Y[1, 1] - _S / K}))",
+     "    return sp.expand(e.xreplace({_A: _Y[1, 1] + _S / K}))", [T_OPT]),
+    ("O8", "the gain of a direction taken as sigma_i, not sigma_i^2 (perp gain per direction squared-rooted)",
+     "symbolic/lowrank.py",
+     "        perp_gain = sp.factor(sp.cancel(g_s ** 2 / q_s / (DIM - 1)))",
+     "        perp_gain = sp.factor(sp.cancel(g_s / (DIM - 1)))", [T_OPT]),
+    ("P1", "the reduced path's theta direction not normalised (t = theta_0, not theta_0/|theta_0|)",
+     "symbolic/lowrank_path.py",
+     "        return vec(THETA0, ct / RK) + vec(W_PERP, cp)", "        return vec(THETA0, ct) + vec(W_PERP, cp)",
+     [T_LORA]),
+    ("P2", "the flow's rate without its factor 2", "symbolic/lowrank_path.py",
+     "    integrand = sp.cancel(sp.together(sp.diff(pv, v) / (2 * qs * (ps - pv) * (c * (v + 1 / v) / 2))))",
+     "    integrand = sp.cancel(sp.together(sp.diff(pv, v) / (qs * (ps - pv) * (c * (v + 1 / v) / 2))))",
+     [T_LORA]),
+    ("S1", "a rank above the block's size accepted", "symbolic/spec.py",
+     "        if r.rank > top:", "        if r.rank > top + 1:", [T_SPEC]),
+]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--only", default="")
+    args = ap.parse_args()
+    only = set(filter(None, args.only.split(",")))
+    scratch = Path(f"/tmp/icl-rank-mutate-{os.getpid()}")
+    shutil.copytree(ROOT, scratch, ignore=shutil.ignore_patterns(".venv", ".git", "__pycache__", ".pytest_cache"))
+    py = str(ROOT / ".venv" / "bin" / "python")
+    rows = []
+    try:
+        for mid, what, path, old, new, tests in MUTATIONS:
+            if only and mid not in only:
+                continue
+            f = scratch / path
+            text = f.read_text()
+            if text.count(old) != 1:
+                raise SystemExit(f"{mid}: the replacement applies {text.count(old)} times in {path}, expected once")
+            f.write_text(text.replace(old, new))
+            t = time.time()
+            try:
+                out = subprocess.run([py, "-m", "pytest", "-x", "-q", "-p", "no:xdist", "-p", "no:cacheprovider",
+                                      *tests], cwd=scratch, capture_output=True, text=True, timeout=900)
+                failed = [ln.split(" ")[1] for ln in out.stdout.splitlines() if ln.startswith("FAILED ")]
+                verdict = f"killed by {failed[0]}" if out.returncode else "SURVIVED"
+            except subprocess.TimeoutExpired:
+                verdict = "timeout (counted as killed)"
+            f.write_text(text)
+            rows.append((mid, what, verdict, time.time() - t))
+            print(f"{mid}: {what}: {verdict} ({time.time() - t:.0f} s)", flush=True)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    killed = sum(not v.startswith("SURVIVED") for _, _, v, _ in rows)
+    print(f"\n{killed} / {len(rows)} killed")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,121 @@
+"""The paper's nine results and eight beyond it, one module each (see :class:`proofs.paper.result.Result`).
+
+``RESULTS`` lists the module names in the order of DESIGN.md's ``prove`` row;
+:func:`all_results` imports them and returns their ``RESULT`` objects.
+"""
+from __future__ import annotations
+
+from importlib import import_module
+
+MODULES = ("corollary_4_1", "corollary_4_2", "theorem_4_3", "corollary_4_4", "theorem_4_6",
+           "proposition_4_7", "corollary_4_8", "theorem_4_9", "proposition_4_10",
+           # beyond the paper (DESIGN.md: listed by prove after the nine)
+           "tradeoff_value", "query_key_zero_shot", "task_family", "dissimilarity",
+           "forgetting_rate", "early_stopping", "query_key_few_shot", "low_rank")
+
+
+def all_results() -> list:
+    """The results, in order: the paper's nine, then the eight beyond it (imported on first use)."""
+    out = []
+    for name in MODULES:
+        try:
+            out.append(import_module(f"proofs.paper.results.{name}").RESULT)
+        except ModuleNotFoundError as exc:
+            if exc.name != f"proofs.paper.results.{name}":
+                raise
+    return out
+
+
+def get(result_id: str):
+    """The result with id ``result_id`` (e.g. ``"theorem-4.6"``)."""
+    for r in all_results():
+        if r.id == result_id:
+            return r
+    raise ValueError(f"result: expected one of {', '.join(r.id for r in all_results())}, got {result_id!r}")
+
+
+#: results grouped by the derivations they share, (a), (b) | (c), (d), and balanced between the
+#: two processes by their measured cost: task-family (its own family derivation, about as
+#: costly as tradeoff-value) runs beside the (a)/(b) results; tradeoff-value and dissimilarity
+#: (which reuses the (c)/(d) derivations) beside (c)/(d)
+_GROUPS = (("corollary-4.1", "corollary-4.2", "theorem-4.3", "corollary-4.4", "query-key-zero-shot",
+            "task-family", "query-key-few-shot", "low-rank-fine-tuning"),
+           ("theorem-4.6", "proposition-4.7", "corollary-4.8", "theorem-4.9", "proposition-4.10",
+            "tradeoff-value", "dissimilarity", "forgetting-rate", "early-stopping-vs-auxiliary"))
+#: strategies whose results share the derivations of the second group
+_LATE_STRATEGIES = ("value", "value-fewshot")
+
+
+def _late(r) -> bool:
+    """Whether ``r`` is checked in the second process: (c)/(d) results, and results beyond the
+    paper about those strategies (they share the value-matrix derivations)."""
+    return r.id in _GROUPS[1] or (r.id not in _GROUPS[0] and getattr(r, "strategy", "") in _LATE_STRATEGIES)
+
+
+def _check_one(r):
+    try:
+        return r.check()
+    except Exception as exc:  # noqa: BLE001 - reported by the caller, like a failed check
+        return exc
+
+
+def check_all(results=None, jobs: int | None = None):
+    """Check results, yielding ``(result, verdict)`` in order, on up to ``jobs`` processes.
+
+    The (a)/(b) results and the (c)/(d) results share no derivation, so with ``jobs >= 2``
+    (default: 2 where the platform can fork and has 2 CPUs) the second group (and any other
+    result about strategies (c)/(d)) is checked in a forked child while this process checks
+    the rest; each verdict's ``seconds`` is its own check's time.  Falls back to checking in
+    order in this process.  A check is never weakened by the split: each result runs its
+    own ``check()`` in full, in whichever process.  Where ``check()`` raises (a result's own
+    ``check`` never does; a stand-in might), the exception is yielded in place of the verdict.
+    """
+    import multiprocessing as mp
+    import os
+    results = list(all_results() if results is None else results)
+    if jobs is None:
+        jobs = 2 if (os.cpu_count() or 1) >= 2 else 1
+    can_fork = "fork" in mp.get_all_start_methods()
+    late = [r for r in results if _late(r)]
+    if jobs < 2 or not can_fork or not late or len(late) == len(results):
+        for r in results:
+            yield r, _check_one(r)
+        return
+    import sys
+    for stream in (sys.stdout, sys.stderr):  # the child must not inherit unwritten output
+        try:
+            stream.flush()
+        except (AttributeError, OSError, ValueError):
+            pass
+    ctx = mp.get_context("fork")
+    recv, send = ctx.Pipe(duplex=False)
+
+    def child() -> None:
+        try:
+            for r in late:
+                send.send((r.id, _check_one(r)))
+        finally:
+            send.close()
+
+    proc = ctx.Process(target=child, daemon=True)
+    proc.start()
+    send.close()
+    got: dict = {}
+    try:
+        for r in results:
+            if r in late:
+                while r.id not in got:
+                    try:
+                        rid, verdict = recv.recv()
+                    except EOFError:  # the child died: check here instead
+                        verdict = _check_one(r)
+                        rid = r.id
+                    got[rid] = verdict
+                yield r, got[r.id]
+            else:
+                yield r, _check_one(r)
+    finally:
+        recv.close()
+        proc.join(timeout=1)
+        if proc.is_alive():
+            proc.terminate()

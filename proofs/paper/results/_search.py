@@ -1,0 +1,203 @@
+"""Numeric backing for steps that the exact checks leave to numbers: gradient descent on an
+objective derived by the engine, at a concrete dimension, from many random starts.
+
+The objective is the engine's exact polynomial (:mod:`symbolic`) evaluated at a concrete d
+and Sigma, a polynomial in the scalar entries of ``v = V[-1,:]`` and ``Q[:, :d+1]``; it is
+compiled into a small numpy evaluator of the value and the gradient (monomials as index
+lists, so no ``lambdify`` code generation: cheap to build, cheap to run).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import sympy as sp
+
+from symbolic.layout import LAYOUT
+from symbolic.forms import Poly
+
+__all__ = ["BLOCK_NAMES", "block_symbols", "CompiledPoly", "compile_objective", "descend"]
+
+#: Order of the scalar unknowns: v_0, v_x, v_y, Q_00, q_0x, q_x0, Q_xx (row-major), Q_y0, q_yx
+#: (the engine symbols of :data:`symbolic.layout.LAYOUT`).
+BLOCK_NAMES = tuple(b.symbol for b in LAYOUT)
+SCALAR_SYMBOLS = tuple(b.symbol for b in LAYOUT if b.kind == "scalar")
+MATRIX_SYMBOL = next(b.symbol for b in LAYOUT if b.kind == "matrix")
+
+
+def block_symbols(d: int) -> tuple[dict[str, object], list[sp.Symbol]]:
+    """An environment with every block an explicit matrix of scalar symbols, and the symbols."""
+    env: dict[str, object] = {}
+    flat: list[sp.Symbol] = []
+    for name in BLOCK_NAMES:
+        if name in SCALAR_SYMBOLS:
+            s = sp.Symbol(f"u_{name}")
+            env[name] = s
+            flat.append(s)
+        elif name == MATRIX_SYMBOL:
+            S = sp.Matrix(d, d, lambda i, j: sp.Symbol(f"u_Qxx_{i}{j}"))
+            env[name] = S
+            flat += list(S)
+        else:
+            v = sp.Matrix([sp.Symbol(f"u_{name}_{i}") for i in range(d)])
+            env[name] = v
+            flat += list(v)
+    return env, flat
+
+
+@dataclass
+class CompiledPoly:
+    """``value(X)`` and ``grad(X)`` of a polynomial for a batch ``X`` of shape (nvars, K)."""
+
+    idx: np.ndarray       # (T, deg) variable index per slot (nvars = the constant 1)
+    coeff: np.ndarray     # (T,)
+    scatter: list[np.ndarray]  # per slot, (nvars + 1, T) 0/1 matrices
+    nvars: int
+
+    def _gather(self, X: np.ndarray) -> np.ndarray:
+        Xe = np.vstack([X, np.ones((1, X.shape[1]))])
+        return Xe[self.idx]  # (T, deg, K)
+
+    def value(self, X: np.ndarray) -> np.ndarray:
+        return self.coeff @ np.prod(self._gather(X), axis=1)
+
+    def value_grad(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        G = self._gather(X)  # (T, deg, K)
+        deg = G.shape[1]
+        # the product of the other slots, for every slot: prefix and suffix products (no
+        # division, so exact zeros are fine), not one product per slot
+        slots = [G[:, s] for s in range(deg)]  # each (T, K)
+        pre: list = [None] * deg  # pre[s] = prod_{j < s}, suf[s] = prod_{j > s}
+        suf: list = [None] * deg
+        for s in range(1, deg):
+            pre[s] = slots[0] if s == 1 else pre[s - 1] * slots[s - 1]
+        for s in range(deg - 2, -1, -1):
+            suf[s] = slots[deg - 1] if s == deg - 2 else suf[s + 1] * slots[s + 1]
+        val = self.coeff @ (slots[0] * suf[0] if deg > 1 else slots[0])
+        c = self.coeff[:, None]
+        grad = np.zeros((self.nvars + 1, X.shape[1]))
+        for s in range(deg):
+            parts = [x for x in (pre[s], suf[s]) if x is not None]
+            others = parts[0] * parts[1] if len(parts) == 2 else parts[0] if parts else np.ones_like(slots[s])
+            grad += self.scatter[s] @ (c * others)
+        return val, grad[:-1]
+
+
+def compile_polynomial(expr: sp.Expr, variables: list[sp.Symbol]) -> CompiledPoly:
+    """Compile a polynomial in ``variables`` (rational coefficients) for batched evaluation."""
+    return compile_terms(sp.Poly(expr, *variables).terms(), len(variables))
+
+
+def compile_terms(terms: list[tuple[tuple[int, ...], object]], nv: int) -> CompiledPoly:
+    """Compile ``[(exponents, coefficient)]`` for batched evaluation."""
+    deg = max([1] + [sum(e) for e, _ in terms])
+    idx = np.full((len(terms), deg), nv, dtype=int)
+    coeff = np.empty(len(terms))
+    for t, (exps, c) in enumerate(terms):
+        slots = [i for i, e in enumerate(exps) for _ in range(e)]
+        idx[t, :len(slots)] = slots
+        coeff[t] = float(c)
+    scatter = []
+    for s in range(deg):
+        S = np.zeros((nv + 1, len(terms)))
+        S[idx[:, s], np.arange(len(terms))] = 1.0
+        scatter.append(S)
+    return CompiledPoly(idx, coeff, scatter, nv)
+
+
+def ring_value(p: Poly, env: dict[str, object], flat: list[sp.Symbol]):
+    """The engine polynomial ``p`` evaluated at ``env`` as a sparse polynomial over QQ in the
+    symbols ``flat`` (``sympy.polys.rings``): the same value as
+    :func:`symbolic.evaluation.evaluate_poly`, with fast polynomial arithmetic."""
+    from sympy.polys.domains import QQ
+    from sympy.polys.rings import ring
+
+    from symbolic.evaluation import evaluate, evaluate_matrix
+    from symbolic.forms import Tr
+
+    R, *gens = ring([str(s) for s in flat], QQ)
+    to_r = {s: g for s, g in zip(flat, gens)}
+
+    def conv(e) -> object:
+        e = sp.expand(sp.sympify(e))
+        if e.free_symbols - set(to_r):
+            raise ValueError(f"no value for {sorted(map(str, e.free_symbols - set(to_r)))}")
+        if not e.free_symbols and not e.is_Rational:
+            raise ValueError(f"expected an exact rational, got {e}")
+        return R(e)
+
+    def mat(m) -> list[list]:
+        return [[conv(x) for x in row] for row in m.tolist()]
+
+    def mul(A, B):
+        return [[sum((A[i][k] * B[k][j] for k in range(len(B))), R.zero) for j in range(len(B[0]))]
+                for i in range(len(A))]
+
+    dim = int(env["Sigma"].shape[0])
+    atoms: dict = {}
+
+    def word(w):
+        out = [[R.one if i == j else R.zero for j in range(dim)] for i in range(dim)]
+        for a in w:
+            if a not in atoms:
+                atoms[a] = mat(evaluate_matrix(a.matrix, env))
+            out = mul(out, atoms[a])
+        return out
+
+    factors: dict = {}
+
+    def factor(f):
+        if f not in factors:
+            if isinstance(f, Tr):
+                W = word(f.word)
+                factors[f] = sum((W[i][i] for i in range(dim)), R.zero)
+            else:
+                a = mat(evaluate_matrix(f.left.obj, env))
+                b = mat(evaluate_matrix(f.right.obj, env))
+                aT = [list(r) for r in zip(*a)]
+                factors[f] = mul(mul(aT, word(f.word)), b)[0][0]
+        return factors[f]
+
+    total = R.zero
+    for (fs, noises), c in p.terms.items():
+        if noises:
+            raise ValueError("noise variables are still present")
+        term = conv(evaluate(c, env))
+        for f in fs:
+            term = term * factor(f)
+        total += term
+    return total
+
+
+def compile_objective(p: Poly, d: int, fixed: dict[str, object]) -> tuple[CompiledPoly, list[sp.Symbol], dict]:
+    """The engine polynomial ``p`` (blocks symbolic) at concrete ``d`` and ``fixed`` values
+    (``Sigma``, ``theta_0``, ``sigma``...), as a compiled polynomial in the block entries."""
+    env, flat = block_symbols(d)
+    env.update(fixed)
+    value = ring_value(p, env, flat)
+    return compile_terms(list(value.terms()), len(flat)), flat, env
+
+
+def descend(obj: CompiledPoly, X0: np.ndarray, iterations: int, lr: float = 0.05,
+            frozen: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Gradient descent with a per-start step that grows by 1.2 on success and halves on
+    failure (monotone).  ``frozen`` (bool mask over variables) are never moved.
+    Returns the final points (nvars, K) and values (K,)."""
+    X = np.array(X0, dtype=float)
+    K = X.shape[1]
+    steps = np.full(K, lr)
+    F, G = obj.value_grad(X)
+    if frozen is not None:
+        G[frozen] = 0.0
+    for _ in range(iterations):
+        Xt = X - steps * G
+        Ft, Gt = obj.value_grad(Xt)
+        if frozen is not None:
+            Gt[frozen] = 0.0
+        ok = Ft < F
+        X = np.where(ok, Xt, X)
+        F = np.where(ok, Ft, F)
+        G = np.where(ok, Gt, G)
+        steps = np.where(ok, steps * 1.2, steps * 0.5)
+    return X, F
+

@@ -1,0 +1,512 @@
+r"""The curves :mod:`proofs.quantities.compare` puts side by side, at one concrete setting.
+
+A *side* of a comparison is a set of fine-tuned points, each with its errors
+``E(V, Q, n; theta)`` (a :class:`Column`: n shots, n = 0 zero-shot, n = None the limit
+n -> oo; theta = theta_0 ``target`` or -theta_0 ``opposite``).  Three kinds:
+
+* :class:`PathSide` -- **early stopping** along the gradient-descent path of a strategy or spec
+  whose loss is quadratic in what it trains (:mod:`proofs.quantities.trajectories`):
+  ``u(tau) = u_* + sum_k exp(-tau h_k) w_k`` (gradient flow, the limit of small steps, tau =
+  eta t) or, with a step ``eta``, ``u_t = u_* + sum_k (1 - eta h_k)^t w_k`` read at every real
+  t >= 0 (the iterates are the integer t).  Parameter ``p`` in [0, 1]: ``p = exp(-g tau)`` with
+  ``g`` the largest rational dividing every excited eigenvalue h_k of the Hessian, so that
+  ``exp(-tau h_k) = p^(h_k/g)`` and every error is a *polynomial* in p (p = 1 the start, p -> 0
+  the limit t -> oo).  With one excited mode (Sigma = I, or theta_0 an eigenvector of Sigma for
+  strategy (c)) every stable step ``0 < eta h <= 1`` visits the same segment, ``p = (1 - eta h)^t``.
+* :class:`MixedSide` -- the minimisers of the **mixed loss** ``E(0; theta_0) + lambda E(n_ft;
+  theta_0)`` over V's last row (:mod:`proofs.quantities.frontier`, lambda >= 0, derived with
+  lambda symbolic): ``p = lambda / (1 + lambda)`` (p = 0 the limit lambda -> 0+, strategy (d) at
+  n_ft; p = 1 the limit lambda -> oo, the few-shot loss alone); each error a rational function of p.
+* :class:`PointSide` -- one strategy's or spec's end point (a single level).
+
+Exact (:class:`ExactCurve`: each error a rational function of p with rational coefficients)
+where the setting is rational and the path's excited eigenvalues are rational with ratios of
+at most :data:`MAX_EXACT_DEGREE`; float64 (:class:`FloatCurve`) otherwise, at any d.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+import sympy as sp
+
+__all__ = ["Column", "PathSide", "MixedSide", "PointSide", "ExactCurve", "FloatCurve", "build_curve", "P",
+           "MAX_EXACT_DEGREE", "parse_column", "parse_side", "ZERO_SHOT"]
+
+#: the curve parameter, in [0, 1]
+P = sp.Symbol("p", nonnegative=True)
+#: the largest power of p an exact path may carry (h_max / g); above it the path is float64
+MAX_EXACT_DEGREE = 12
+
+
+# ----------------------------------------------------------------------------- what is compared
+
+@dataclass(frozen=True, order=True)
+class Column:
+    """The error ``E(V, Q, n; theta)``: ``n`` shots (0 zero-shot, None the limit n -> oo) on
+    ``task`` ``target`` (theta_0) or ``opposite`` (-theta_0)."""
+
+    n: int | None
+    task: str = "target"
+
+    def __post_init__(self) -> None:
+        if self.task not in ("target", "opposite"):
+            raise ValueError(f"columns: expected the task target or opposite, got {self.task!r}")
+        if self.n is not None and (isinstance(self.n, bool) or not isinstance(self.n, int) or self.n < 0):
+            raise ValueError(f"columns: expected shots n an integer >= 0 or inf, got {self.n!r}")
+
+    @property
+    def name(self) -> str:
+        """``E(0; theta0)``, ``E(5; -theta0)``, ``E(inf; theta0)``."""
+        n = "inf" if self.n is None else str(self.n)
+        return f"E({n}; {'theta0' if self.task == 'target' else '-theta0'})"
+
+    @property
+    def key(self) -> str:
+        """``0:target``, ``5:opposite``, ``inf:target``: how the command line names it."""
+        return f"{'inf' if self.n is None else self.n}:{self.task}"
+
+    @property
+    def latex(self) -> str:
+        n = r"\infty" if self.n is None else str(self.n)
+        return rf"\mathcal{{E}}({n}; {'' if self.task == 'target' else '-'}\theta_0)"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+#: the zero-shot error on theta_0, the default level the sides are matched at
+ZERO_SHOT = Column(0, "target")
+
+
+def parse_column(text: Any) -> Column:
+    """``N:TASK`` (``0:target``, ``5:opposite``, ``inf:target``), ``zero_shot``, or a Column."""
+    if isinstance(text, Column):
+        return text
+    if not isinstance(text, str):
+        raise ValueError(f"columns: expected N:TASK (e.g. 5:opposite, inf:target), got {text!r}")
+    t = text.strip().lower()
+    if t in ("zero_shot", "zero-shot"):
+        return ZERO_SHOT
+    n, sep, task = t.partition(":")
+    task = {"theta0": "target", "-theta0": "opposite"}.get(task, task)
+    if not sep or task not in ("target", "opposite"):
+        raise ValueError(f"columns: expected N:TASK with TASK target or opposite (e.g. 5:opposite), got {text!r}")
+    if n in ("inf", "oo", "infinity"):
+        return Column(None, task)
+    if not n.isdigit() or len(n) > 12:
+        raise ValueError(f"columns: expected N an integer >= 0 or inf in N:TASK, got {text!r}")
+    return Column(int(n), task)
+
+
+@dataclass(frozen=True)
+class PathSide:
+    """Early stopping along the gradient-descent path of ``strategy`` (a name or a
+    :class:`symbolic.spec.Spec`): gradient flow when ``eta`` is None, else steps of size eta."""
+
+    strategy: Any = "value"
+    eta: Any = None
+
+    @property
+    def label(self) -> str:
+        name = getattr(self.strategy, "name", self.strategy)
+        how = "gradient flow" if self.eta is None else f"gradient descent, eta = {sp.sstr(self.eta)}"
+        return f"early stopping on {name}'s path ({how})"
+
+    @property
+    def key(self) -> str:
+        return f"path:{getattr(self.strategy, 'name', self.strategy)}"
+
+
+@dataclass(frozen=True)
+class MixedSide:
+    """The minimisers of ``E(0; theta_0) + lambda E(n_ft; theta_0)`` over V's last row, lambda >= 0."""
+
+    n_ft: int = 5
+
+    @property
+    def label(self) -> str:
+        return f"auxiliary loss E(0; theta0) + lambda E({self.n_ft}; theta0)"
+
+    @property
+    def key(self) -> str:
+        return f"mixed:{self.n_ft}"
+
+
+@dataclass(frozen=True)
+class PointSide:
+    """One strategy's (or spec's) end point; ``n_ft`` for value-fewshot (None: infinity)."""
+
+    strategy: Any = "value-fewshot"
+    n_ft: Any = None
+
+    @property
+    def label(self) -> str:
+        name = getattr(self.strategy, "name", self.strategy)
+        extra = "" if name != "value-fewshot" else f" at n_ft = {'inf' if self.n_ft is None else self.n_ft}"
+        return f"{name}'s point{extra}"
+
+    @property
+    def key(self) -> str:
+        name = getattr(self.strategy, "name", self.strategy)
+        return f"point:{name}" + ("" if name != "value-fewshot" else f":{'inf' if self.n_ft is None else self.n_ft}")
+
+
+def parse_side(text: Any, *, eta: Any = None, spec_loader: Callable[[str], Any] | None = None) -> Any:
+    """``path:S`` (S a strategy or, with ``spec_loader``, a spec file), ``mixed:N_FT``,
+    ``point:S[:N_FT]``; a side object is returned as it is."""
+    if isinstance(text, (PathSide, MixedSide, PointSide)):
+        return text
+    if not isinstance(text, str):
+        raise ValueError(f"side: expected path:S, mixed:N_FT or point:S[:N_FT], got {text!r}")
+    kind, sep, rest = text.strip().partition(":")
+    if not sep or kind not in ("path", "mixed", "point") or not rest:
+        raise ValueError(f"side: expected path:S, mixed:N_FT or point:S[:N_FT], got {text!r}")
+    if kind == "mixed":
+        if not rest.isdigit() or int(rest) < 1 or len(rest) > 12:
+            raise ValueError(f"side: expected mixed:N_FT with N_FT an integer >= 1, got {text!r}")
+        return MixedSide(int(rest))
+    name, _, nft = rest.partition(":") if kind == "point" else (rest, "", "")
+    strategy = _strategy(name, spec_loader)
+    if kind == "path":
+        return PathSide(strategy, eta)
+    n_ft = None
+    if nft:
+        if nft.lower() in ("inf", "oo"):
+            n_ft = None
+        elif nft.isdigit() and int(nft) >= 1 and len(nft) <= 12:
+            n_ft = int(nft)
+        else:
+            raise ValueError(f"side: expected point:S:N_FT with N_FT an integer >= 1 or inf, got {text!r}")
+    return PointSide(strategy, n_ft)
+
+
+def _strategy(name: str, spec_loader: Callable[[str], Any] | None) -> Any:
+    from symbolic import canonical_strategy
+    try:
+        return canonical_strategy(name)
+    except ValueError:
+        if spec_loader is not None and name.endswith(".json"):
+            return spec_loader(name)
+        raise ValueError(f"side: expected a strategy (pretrain, full, value, value-fewshot, a-d)"
+                         f"{' or a spec file (.json)' if spec_loader else ''}, got {name!r}") from None
+
+
+# ----------------------------------------------------------------------------- curves
+
+@dataclass
+class ExactCurve:
+    """A side at a rational setting: each column a rational function of :data:`P` on [0, 1]
+    (constants for a point).  ``native(p)`` -> the side's own parameter at p (tau, t, lambda)."""
+
+    side: Any
+    columns: dict
+    point: bool
+    param: str
+    native: Callable[[Any], dict]
+    notes: list = field(default_factory=list)
+
+    def to_float(self) -> "FloatCurve":
+        fns = {}
+        for c, f in self.columns.items():
+            num, den = sp.fraction(sp.cancel(sp.together(f)))
+            pn = [float(x) for x in sp.Poly(num, P).all_coeffs()]
+            pd = [float(x) for x in sp.Poly(den, P).all_coeffs()]
+            fns[c] = (pn, pd)
+
+        def values(ps: np.ndarray, only: Any = None) -> dict:
+            ps = np.atleast_1d(np.asarray(ps, dtype=float))
+            return {c: np.polyval(pn, ps) / np.polyval(pd, ps) for c, (pn, pd) in fns.items()
+                    if only is None or c == only}
+        return FloatCurve(self.side, values, self.point, self.param, self.native, list(self.notes),
+                          list(self.columns))
+
+
+@dataclass
+class FloatCurve:
+    """A side in float64: ``values(ps, only=None)`` -> {column: array} at parameters ``ps`` in
+    [0, 1] (``only``: that column alone)."""
+
+    side: Any
+    values: Callable[[np.ndarray], dict]
+    point: bool
+    param: str
+    native: Callable[[Any], dict]
+    notes: list = field(default_factory=list)
+    column_list: list = field(default_factory=list)
+
+
+def build_curve(side: Any, columns: list, setting: Any) -> ExactCurve | FloatCurve:
+    """The side's curve over ``columns`` at the setting (a :class:`proofs.quantities.setting.Setting`
+    in exact or float64 arithmetic): exact where possible (module docstring)."""
+    if isinstance(side, PathSide):
+        return _path_curve(side, columns, setting)
+    if isinstance(side, MixedSide):
+        return _mixed_curve(side, columns, setting)
+    if isinstance(side, PointSide):
+        return _point_curve(side, columns, setting)
+    raise ValueError(f"side: expected a PathSide, MixedSide or PointSide, got {side!r}")
+
+
+# ----------------------------------------------------------------------------- path
+
+def _path_spec(strategy: Any):
+    from symbolic.spec import Spec
+    from symbolic.strategies import value_spec
+    from proofs.quantities.setting import resolve
+    if isinstance(strategy, Spec):
+        spec = strategy
+    else:
+        name = resolve(strategy)
+        if name == "value":
+            spec = value_spec()
+        elif name == "value-fewshot":
+            raise ValueError("side: path:value-fewshot runs in two stages and its second stage holds the zero-shot "
+                             "error at its minimum (every point of stage 2 has one level): compare its end point "
+                             "(point:value-fewshot) or the mixed loss (mixed:N_FT) instead")
+        else:
+            raise ValueError(f"side: path:{name}: its loss is not quadratic in what it trains (no closed-form "
+                             "path); early stopping is compared along quadratic strategies and specs (value, specs "
+                             "training V's last row or Q's blocks)")
+    if spec.then:
+        raise ValueError(f"side: path:{spec.name} has two stages; its second stage holds the first loss at its "
+                         "minimum, so the path is not one curve of levels: compare its end point instead")
+    return spec
+
+
+def _column_quadratic(spec: Any, c: Column, s: Any, cache: dict):
+    from symbolic.explicit import explicit_quadratic
+    n = sp.oo if c.n is None else sp.Integer(c.n)
+    return explicit_quadratic([(1, n, c.task)], spec.train, start=spec.start, arithmetic=s.arith,
+                              m=s.m, d=s.d, Sigma=s.Sigma, theta0=s.theta0, sigma2=s.sigma2, cache=cache)
+
+
+def _rational_gcd(xs: list) -> sp.Rational:
+    nums = [sp.Rational(x).p for x in xs]
+    dens = [sp.Rational(x).q for x in xs]
+    return sp.Rational(math.gcd(*nums), math.lcm(*dens))
+
+
+def _path_curve(side: PathSide, columns: list, s: Any):
+    from symbolic.explicit import explicit_quadratic
+    from proofs.quantities.trajectories import Path, modes
+    spec = _path_spec(side.strategy)
+    exact = s.arith.exact
+    cache: dict = {}
+    tq = explicit_quadratic(spec, arithmetic=s.arith, m=s.m, d=s.d, Sigma=s.Sigma,
+                            theta0=s.theta0, sigma2=s.sigma2, cache=cache)
+    md = modes(tq.A, tq.b, tq.start, exact=exact, names=tq.names)
+    eta = None if side.eta is None else sp.nsimplify(side.eta, rational=True)
+    if eta is not None:
+        bad = [h for h in md.h if not (0 < 1 - eta * sp.S(h) if md.exact else 0 < 1 - float(eta) * float(h))]
+        if bad:
+            raise ValueError(f"eta: expected 0 < eta h < 1 for every excited mode h of the Hessian (then every "
+                             f"step moves toward the limit and the path is one curve of levels), got eta h = "
+                             f"{sp.sstr(sp.N(eta * max(bad, key=float), 6))}; the largest excited h is "
+                             f"{sp.sstr(sp.N(max(md.h, key=float), 8))}")
+    if md.exact and md.h:
+        if eta is None:
+            rates = list(md.h)
+        elif len(md.h) == 1:
+            rates = None  # one mode: p = (1 - eta h)^t, the segment
+        else:
+            rates = "float"
+        if rates is None or rates != "float":
+            hs = [sp.Rational(h) for h in md.h]
+            g = _rational_gcd(hs) if rates is not None else hs[0]
+            powers = [int(h / g) for h in hs]
+            if max(powers) <= MAX_EXACT_DEGREE:
+                return _exact_path(side, spec, columns, s, md, g, powers, eta, cache)
+    # float64
+    fs = _in_float(s)
+    if exact:  # a rational setting whose path is not a polynomial curve: redo in float
+        cache = {}
+        tq = explicit_quadratic(spec, arithmetic=fs.arith, m=fs.m, d=fs.d, Sigma=fs.Sigma,
+                                theta0=fs.theta0, sigma2=fs.sigma2, cache=cache)
+        md = modes(tq.A, tq.b, tq.start, exact=False, names=tq.names)
+    paths = {c: _PathValues(Path.of(_column_quadratic(spec, c, fs, cache), md)) for c in columns}
+    h = np.asarray([float(x) for x in md.h], dtype=float)
+    rates = h if eta is None else -np.log1p(-float(eta) * h) / float(eta)
+    base = float(rates.min()) if len(rates) else 1.0
+    expo = rates / base
+
+    def values(ps: np.ndarray, only: Any = None) -> dict:
+        ps = np.clip(np.atleast_1d(np.asarray(ps, dtype=float)), 0.0, 1.0)
+        with np.errstate(divide="ignore", under="ignore"):
+            pw = np.power.outer(ps, expo) if len(expo) else np.zeros((len(ps), 0))
+        return {c: path(pw) for c, path in paths.items() if only is None or c == only}
+
+    what = "tau" if eta is None else "t"
+
+    def native(p: Any) -> dict:
+        p = float(p)
+        return {what: (math.inf if p <= 0 else -math.log(p) / base / (1.0 if eta is None else float(eta)))}
+    how = "gradient flow, tau = eta t" if eta is None else f"gradient descent with eta = {sp.sstr(eta)}, t steps"
+    param = (f"p = exp(-{base:.6g} {what}) ({how}; p = 1 the start, p -> 0 the limit; {len(h)} excited "
+             f"mode(s), float64)")
+    notes = []
+    if md.exact is False and exact:
+        notes.append("the path's excited eigenvalues are irrational or their ratios exceed "
+                     f"{MAX_EXACT_DEGREE}: the path is evaluated in float64")
+    return FloatCurve(side, values, False, param, native, notes, list(columns))
+
+
+class _PathValues:
+    """``E(p) = alpha + r^T beta + r^T Gamma r`` at many rows of powers r at once (matrix products)."""
+
+    def __init__(self, path: Any) -> None:
+        self.alpha = float(path.alpha)
+        self.beta = np.asarray([float(x) for x in path.beta], dtype=float)
+        G = path.Gamma.tolist() if isinstance(path.Gamma, sp.MatrixBase) else path.Gamma
+        self.G = np.asarray(G, dtype=float).reshape(len(self.beta), len(self.beta))
+
+    def __call__(self, pw: np.ndarray) -> np.ndarray:
+        if pw.shape[1] == 0:
+            return np.full(pw.shape[0], self.alpha)
+        return self.alpha + pw @ self.beta + np.sum((pw @ self.G) * pw, axis=1)
+
+
+def _in_float(s: Any) -> Any:
+    """The setting in float64 (its Sigma and theta_0 rounded once)."""
+    from dataclasses import replace
+    from symbolic.arithmetic import FLOAT64
+    return replace(s, Sigma=FLOAT64.matrix(s.Sigma), theta0=FLOAT64.matrix(s.theta0), arith=FLOAT64)
+
+
+def _exact_path(side, spec, columns, s, md, g, powers, eta, cache) -> ExactCurve:
+    from proofs.quantities.trajectories import Path
+    cols = {}
+    for c in columns:
+        path = Path.of(_column_quadratic(spec, c, s, cache), md)
+        r = [P ** k for k in powers]
+        e = sp.S(path.alpha) + sum((sp.S(b) * rk for b, rk in zip(path.beta, r)), sp.S.Zero)
+        for i in range(len(r)):
+            for j in range(len(r)):
+                e += sp.S(path.Gamma[i, j]) * r[i] * r[j]
+        cols[c] = sp.expand(e)
+    if eta is None:
+        what, scale = "tau", g
+
+        def native(p: Any) -> dict:
+            p = float(p)
+            return {"tau": math.inf if p <= 0 else -math.log(p) / float(g)}
+        param = (f"p = exp(-{sp.sstr(g)} tau) (gradient flow, tau = eta t; excited modes h = "
+                 f"{', '.join(sp.sstr(h) for h in md.h)}; p = 1 the start, p -> 0 the limit t -> oo)")
+    else:
+        r1 = 1 - eta * md.h[0]
+
+        def native(p: Any) -> dict:
+            p = float(p)
+            return {"t": math.inf if p <= 0 else math.log(p) / math.log(float(r1))}
+        param = (f"p = (1 - eta h)^t = ({sp.sstr(r1)})^t (gradient descent, eta = {sp.sstr(eta)}, one excited mode "
+                 f"h = {sp.sstr(md.h[0])}: every step stays on one segment)")
+    notes = []
+    if len(md.h) == 1:
+        notes.append(f"one excited mode (h = {sp.sstr(md.h[0])}): the path is the segment from the start to its "
+                     "limit, the same for every step 0 < eta h <= 1")
+    return ExactCurve(side, cols, False, param, native, notes)
+
+
+# ----------------------------------------------------------------------------- mixed loss
+
+def _mixed_curve(side: MixedSide, columns: list, s: Any):
+    from proofs.quantities.frontier import LAMBDA
+    if s.arith.exact:
+        forms = _mixed_exact_forms(side.n_ft, columns, s)
+        lam = P / (1 - P)
+        cols = {}
+        for c, f in forms.items():
+            g = sp.cancel(sp.together(f.subs(LAMBDA, lam)))
+            num, den = sp.fraction(g)
+            if sp.Poly(den, P).eval(1) == 0:
+                raise NotImplementedError(f"{c}: the mixed loss's error has no finite limit lambda -> oo")
+            cols[c] = g
+        point = all(not f.has(P) for f in cols.values())
+
+        def native(p: Any) -> dict:
+            p = float(p)
+            return {"lambda": math.inf if p >= 1 else p / (1 - p)}
+        return ExactCurve(side, cols, point, "p = lambda / (1 + lambda) (p = 0: lambda -> 0+, strategy (d) at n_ft; "
+                          "p = 1: lambda -> oo, the few-shot loss alone)", native,
+                          ["every lambda gives the same point (n_ft = oo or m = oo degenerate)"] if point else [])
+    return _mixed_float(side, columns, s)
+
+
+def _mixed_exact_forms(n_ft: int, columns: list, s: Any) -> dict:
+    """{column: rational function of lambda}: the frontier's formulas at each column's n (at n = 0
+    its few-shot columns are the zero-shot errors on theta_0 and -theta_0)."""
+    from dataclasses import replace
+    from proofs.quantities.frontier import frontier_formulas
+    by_n: dict = {}
+    out = {}
+    at = replace(s, n_ft=sp.oo if n_ft is None else sp.Integer(n_ft))
+    for c in columns:
+        if c.n not in by_n:
+            by_n[c.n] = frontier_formulas(at, n=c.n)
+        out[c] = by_n[c.n]["few_shot_target" if c.task == "target" else "few_shot_opposite"]
+    return out
+
+
+def _mixed_float(side: MixedSide, columns: list, s: Any) -> FloatCurve:
+    if s.m != sp.oo:
+        raise NotImplementedError("the mixed loss in float64 at a finite m: the frontier's float evaluation does "
+                                  "not take a finite m yet (issue 23, item 5); use m = inf, or exact arithmetic at "
+                                  "d <= 10")
+    from symbolic import M
+    from proofs.quantities import frontier_numeric as FN
+    from proofs.quantities.frontier import LAMBDA, _errors_in_blocks, _key, tradeoff_spec
+    m_key = sp.oo if s.m == sp.oo else M
+    coeffs = {}
+    by_n: dict = {}
+    for c in columns:
+        if c.n not in by_n:
+            by_n[c.n] = FN.numeric_columns(*_errors_in_blocks(tradeoff_spec(side.n_ft), m_key, _key(c.n)), LAMBDA,
+                                           s)
+        cols = by_n[c.n]
+        p, q = cols["few_shot_target" if c.task == "target" else "few_shot_opposite"]
+        coeffs[c] = ([float(x) for x in p], [float(x) for x in q])
+
+    def homog(cs: list, ps: np.ndarray, D: int) -> np.ndarray:
+        out = np.zeros_like(ps)
+        for k, ck in enumerate(cs):
+            out = out + ck * ps ** k * (1 - ps) ** (D - k)
+        return out
+
+    def values(ps: np.ndarray, only: Any = None) -> dict:
+        ps = np.clip(np.atleast_1d(np.asarray(ps, dtype=float)), 0.0, 1.0)
+        out = {}
+        for c, (p, q) in coeffs.items():
+            if only is not None and c != only:
+                continue
+            D = max(len(p), len(q)) - 1
+            out[c] = homog(p, ps, D) / homog(q, ps, D)
+        return out
+    point = all(len(p) <= 1 and len(q) <= 1 for p, q in coeffs.values())
+
+    def native(p: Any) -> dict:
+        p = float(p)
+        return {"lambda": math.inf if p >= 1 else p / (1 - p)}
+    return FloatCurve(side, values, point, "p = lambda / (1 + lambda) (float64 coefficients of the derived rational "
+                      "functions of lambda)", native, [], list(columns))
+
+
+# ----------------------------------------------------------------------------- point
+
+def _point_curve(side: PointSide, columns: list, s: Any):
+    from dataclasses import replace
+    from proofs.quantities.solve import solve
+    exact = s.arith.exact
+    answer = solve(side.strategy, replace(s, n_ft=sp.oo if side.n_ft is None else sp.Integer(side.n_ft)))
+    cols = {}
+    for c in columns:
+        r = answer.curve(c.task, [0 if c.n is None else c.n])
+        cols[c] = r.values[0] if c.n is not None else r.limit_value
+    if exact:
+        return ExactCurve(side, {c: sp.S(v) for c, v in cols.items()}, True, "a single point",
+                          lambda p: {}, [])
+    vals = {c: float(v) for c, v in cols.items()}
+    return FloatCurve(side, lambda ps, only=None: {c: np.full(np.shape(np.atleast_1d(ps)), v) for c, v in vals.items()
+                                                   if only is None or c == only}, True,
+                      "a single point", lambda p: {}, [], list(columns))

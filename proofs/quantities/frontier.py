@@ -1,0 +1,352 @@
+"""The zero-shot / few-shot trade-off of value-matrix fine-tuning, exactly.
+
+Value fine-tuning (V's last row ``v0, vx, vy`` trained, Q fixed at the pretrained
+``Q_hat``) on the mixed loss
+
+    E(V, Q_hat, 0; theta_0) + lambda * E(V, Q_hat, n_ft; theta_0),     lambda > 0,
+
+is derived once with lambda a symbol (:func:`tradeoff_spec` through the general
+derivation, :func:`symbolic.derive`); at an explicit setting (d, sigma^2, m, Sigma,
+theta_0) its three errors
+
+- ``zero_shot(lambda)`` = E(V(lambda), Q_hat, 0; theta_0),
+- ``few_shot_target(lambda)`` = E(V(lambda), Q_hat, n; theta_0),
+- ``few_shot_opposite(lambda)`` = E(V(lambda), Q_hat, n; -theta_0)
+
+(n given, or the limit n -> oo) are exact rational functions of lambda
+(:func:`frontier_formulas`). ``lambda = 0`` stands for the limit lambda -> 0+ and
+``lambda = oo`` for lambda -> oo; :func:`frontier` *checks*, exactly, that these limits
+equal strategy (d) ``value-fewshot`` at the same n_ft and the spec "value fine-tuning on
+the few-shot loss alone" (:func:`fewshot_spec`), each derived on its own, and says
+whether each error is monotone in lambda on (0, oo) (an exact count of the roots of its
+derivative's numerator there).
+
+At n_ft = oo (and m = oo) the mixed-loss minimiser does not depend on lambda: every
+lambda gives strategy (d) and the curve is a single point (:attr:`Frontier.degenerate`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Sequence
+
+import sympy as sp
+
+__all__ = ["LAMBDA", "tradeoff_spec", "fewshot_spec", "frontier_formulas", "frontier", "Frontier",
+           "FrontierRow", "MAX_LAMBDAS", "COLUMNS"]
+
+#: the weight of the few-shot loss
+LAMBDA = sp.Symbol("lambda", positive=True)
+#: at most this many values of lambda in one call (each row costs a substitution)
+MAX_LAMBDAS = 1000
+#: the three errors of a row, in order
+COLUMNS = ("zero_shot", "few_shot_target", "few_shot_opposite")
+TRAIN = ("v0", "vx", "vy")
+
+
+def _key(n: Any) -> Any:
+    return sp.oo if n is None or n == sp.oo else sp.Integer(int(n))
+
+
+def tradeoff_spec(n_ft: Any, lam: Any = LAMBDA):
+    """The spec: train V's last row on ``E(0; theta_0) + lambda E(n_ft; theta_0)`` (``n_ft`` an
+    integer >= 1, or None / oo; ``lam`` the symbol lambda, or a number)."""
+    from symbolic.spec import make_spec
+    return make_spec(list(TRAIN), [(1, 0, "target"), (lam, _key(n_ft), "target")], name="tradeoff-value")
+
+
+def fewshot_spec(n_ft: Any):
+    """The spec of the end lambda -> oo: train V's last row on ``E(n_ft; theta_0)`` alone."""
+    from symbolic.spec import make_spec
+    return make_spec(list(TRAIN), [(1, _key(n_ft), "target")], name="value-fewshot-only")
+
+
+@lru_cache(maxsize=32)
+def _errors_in_blocks(spec: Any, m_key: Any, n_key: Any):
+    """The derived strategy of ``spec`` and, per task, its error in blocks at n = ``n_key``
+    and at n = 0 (symbols for long coefficients, and their formulas)."""
+    from symbolic import THETA0
+    from proofs.quantities.derivations import strategy
+    s = strategy(spec, m_key)
+    out = {"zero_shot": s.error_in_blocks(THETA0, 0),
+           "few_shot_target": s.error_in_blocks(THETA0, n_key),
+           "few_shot_opposite": s.error_in_blocks(-THETA0, n_key)}
+    return s, out
+
+
+def _freeze(env: dict) -> tuple:
+    return tuple(sorted((k, tuple(map(tuple, v.tolist())) if isinstance(v, sp.MatrixBase) else v)
+                        for k, v in env.items()))
+
+
+@lru_cache(maxsize=64)
+def _spec_errors(spec: Any, m: Any, n: Any, env_key: tuple) -> dict[str, sp.Expr]:
+    from symbolic import M
+    from symbolic.evaluation import evaluate
+    from proofs.quantities.setting import with_definitions
+    env = {k: (sp.Matrix(v) if isinstance(v, tuple) else v) for k, v in env_key}
+    m_key = sp.oo if m is None else M
+    if m is not None:
+        env["m"] = sp.Integer(m)
+    s, parts = _errors_in_blocks(spec, m_key, _key(n))
+    env.update(s.bindings)
+    env = with_definitions(env, s.definitions())
+    out = {}
+    values: dict[str, sp.Expr] = {}
+    for col, (expr, where) in parts.items():
+        local = dict(env)
+        for sym, e in where.items():
+            if sym.name not in values:
+                values[sym.name] = sp.cancel(sp.together(evaluate(e, env)))
+            local[sym.name] = values[sym.name]
+        out[col] = sp.factor(sp.cancel(sp.together(evaluate(expr, local))))
+    return out
+
+
+def spec_errors(spec: Any, setting: Any, *, n: Any = None) -> dict[str, sp.Expr]:
+    """The three errors (:data:`COLUMNS`) of a value fine-tuning spec at an exact setting (a
+    :class:`proofs.quantities.setting.Setting`: its d, Sigma, theta_0, sigma^2, m); functions of
+    lambda when the spec's weights hold :data:`LAMBDA`. ``n``: None for infinity."""
+    env = setting.env(sigma=False)
+    env["sigma"] = sp.sqrt(setting.sigma2 if setting.sigma2 is not None else 0)
+    return _spec_errors(spec, _count(setting.m), n, _freeze(env))
+
+
+def frontier_formulas(setting: Any, *, n: Any = None) -> dict[str, sp.Expr]:
+    """``{column: rational function of LAMBDA}`` for the columns :data:`COLUMNS` at an exact
+    setting (its n_ft the auxiliary loss's shots)."""
+    return spec_errors(tradeoff_spec(_count(setting.n_ft)), setting, n=n)
+
+
+def _count(x: Any) -> Any:
+    """A setting's m or n_ft as this module takes it: None for infinity, else an int."""
+    return None if x is None or x == sp.oo else int(x)
+
+
+def at_lambda(f: sp.Expr, lam: Any) -> sp.Expr:
+    """A rational function of LAMBDA at ``lam`` > 0, or its limit at ``lam = 0`` (lambda -> 0+)
+    or ``lam = oo`` (lambda -> oo), exactly."""
+    if not f.has(LAMBDA):
+        return f
+    num, den = sp.fraction(sp.cancel(sp.together(f)))
+    P, Q = sp.Poly(num, LAMBDA), sp.Poly(den, LAMBDA)
+    if lam == sp.oo:
+        if P.degree() < Q.degree():
+            return sp.S.Zero
+        if P.degree() > Q.degree():
+            return sp.oo if P.LC() / Q.LC() > 0 else -sp.oo
+        return sp.cancel(P.LC() / Q.LC())
+    x = sp.sympify(lam)
+    qx = Q.eval(x)
+    if qx != 0:
+        return sp.cancel(P.eval(x) / qx)
+    return sp.limit(f, LAMBDA, x, "+")
+
+
+def _monotone(f: sp.Expr) -> str:
+    """``increasing``, ``decreasing``, ``constant`` or ``not monotone`` on lambda in (0, oo),
+    exactly: f has no pole on (0, oo), so f' changes sign only where its numerator does, at
+    a root of odd multiplicity in (0, oo); those are counted (``unknown`` for irrational
+    coefficients), and the sign is read at a point."""
+    if not f.has(LAMBDA):
+        return "constant"
+    num, den = sp.fraction(sp.cancel(sp.together(sp.diff(f, LAMBDA))))
+    P, D = sp.Poly(num, LAMBDA), sp.Poly(den, LAMBDA)
+    if P.is_zero:
+        return "constant"
+    # roots of odd multiplicity in (0, oo) change the sign; none of any kind: one sign
+    try:  # a sign change needs a root of odd multiplicity in (0, oo)
+        changes = [g for g, k in P.sqf_list()[1]
+                   if k % 2 and g.count_roots(0, None) - (1 if g.eval(0) == 0 else 0) > 0]
+    except (sp.PolynomialError, sp.polys.polyerrors.DomainError, NotImplementedError):
+        return "unknown"  # coefficients outside QQ (irrational inputs)
+    if changes:
+        return "not monotone"
+    # f has no pole on (0, oo), so D keeps one sign there: f' has the sign of P times that one
+    probe = next(v for v in (P.eval(k) / D.eval(k) for k in range(1, P.degree() + 2)) if v != 0)
+    return "increasing" if probe > 0 else "decreasing"
+
+
+@dataclass
+class FrontierRow:
+    """One row: ``label`` ('lambda=...' or a strategy), ``lam`` (the weight; 0 and oo the
+    limits; None for the strategies), and the exact errors ``zero_shot``,
+    ``few_shot_target``, ``few_shot_opposite``."""
+
+    label: str
+    lam: Any
+    zero_shot: sp.Expr
+    few_shot_target: sp.Expr
+    few_shot_opposite: sp.Expr
+
+    def values(self) -> tuple[sp.Expr, sp.Expr, sp.Expr]:
+        return self.zero_shot, self.few_shot_target, self.few_shot_opposite
+
+    def floats(self) -> tuple[float, float, float]:
+        return tuple(float(v) for v in self.values())  # type: ignore[return-value]
+
+
+@dataclass
+class Frontier:
+    """The trade-off at one setting: ``rows`` (one per lambda, in the order given),
+    ``strategies`` (rows for (a)-(d)), ``formulas`` (each column as a function of LAMBDA),
+    ``checks`` (what was checked exactly, and whether it holds), ``monotone`` (per column:
+    increasing / decreasing / constant / not monotone in lambda on (0, oo)), ``settings``,
+    ``notes`` (why a check of the limit lambda -> oo fails, when one does)."""
+
+    rows: list[FrontierRow]
+    strategies: list[FrontierRow]
+    formulas: dict[str, sp.Expr]
+    checks: list[tuple[str, bool]]
+    monotone: dict[str, str]
+    settings: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    #: the arithmetic, Sigma's condition number and the warning it calls for (or None)
+    arith: Any = None
+    condition: float | None = None
+    warning: str | None = None
+
+    @property
+    def degenerate(self) -> bool:
+        """Whether no column depends on lambda (the curve is one point)."""
+        return all(not f.has(LAMBDA) for f in self.formulas.values())
+
+    @property
+    def holds(self) -> bool:
+        return all(ok for _, ok in self.checks)
+
+
+def parse_lambda(x: Any, name: str = "lambdas") -> Any:
+    """A weight: a number >= 0 (exact; floats read exactly) or ``inf`` / ``oo``."""
+    from symbolic.validation import _exact
+    if isinstance(x, str) and x.strip().lower() in ("inf", "oo", "infinity"):
+        return sp.oo
+    if x == sp.oo or (isinstance(x, float) and x == float("inf")):
+        return sp.oo
+    if isinstance(x, bool):
+        raise ValueError(f"{name}: expected numbers >= 0 or inf, got {x!r}")
+    try:
+        v = _exact(x, name)
+    except (ValueError, TypeError):
+        raise ValueError(f"{name}: expected numbers >= 0 or inf, got {x!r}") from None
+    if not v.is_Rational or v < 0:
+        raise ValueError(f"{name}: expected numbers >= 0 or inf, got {x!r}")
+    return v
+
+
+def lambda_label(lam: Any) -> str:
+    """``0``, ``inf``, ``1/2``, ``10``: how a weight is shown."""
+    return "inf" if lam == sp.oo else str(lam)
+
+
+def frontier(lambdas: Sequence[Any], setting: Any, *, n: Any = None, strategies: bool = True) -> Frontier:
+    """One row per weight in ``lambdas`` (numbers >= 0; 0 the limit lambda -> 0+, ``oo`` the
+    few-shot loss alone), with the exact zero-shot error on theta_0 and the n-shot errors
+    (``n`` None: n -> oo) on theta_0 and -theta_0, at the setting (a
+    :class:`proofs.quantities.setting.Setting`: its n_ft the auxiliary loss's shots);
+    ``strategies``: rows for (a)-(d) too (strategy (d) at the same n_ft; (b) at scale 1).
+
+    The checks, each exact: lim lambda -> 0+ equals (d) and lim lambda -> oo equals the
+    few-shot-only spec, column by column (each derived on its own).
+
+    In the setting's float or mp arithmetic the derivation is the same and the coefficients of
+    each column's numerator and denominator in lambda are evaluated in that arithmetic, the
+    limits and checks within :func:`proofs.quantities.frontier_numeric.tolerance`
+    (:mod:`proofs.quantities.frontier_numeric`)."""
+    from proofs.quantities.solve import solve
+    lambdas = list(lambdas)
+    if not lambdas:
+        raise ValueError("lambdas: expected at least one value")
+    if len(lambdas) > MAX_LAMBDAS:
+        raise ValueError(f"lambdas: expected at most {MAX_LAMBDAS} values, got {len(lambdas)}")
+    lams = [parse_lambda(x) for x in lambdas]
+    if setting.sigma2 is None:
+        raise ValueError("sigma2: the frontier is computed at a concrete setting; expected a number >= 0, got None")
+    if not setting.arith.exact:
+        return _numeric_frontier(lams, setting, n, strategies)
+    n_ft, m = _count(setting.n_ft), _count(setting.m)
+    forms = frontier_formulas(setting, n=n)
+    rows = [FrontierRow(f"lambda={lambda_label(lam)}", lam, *(at_lambda(forms[c], lam) for c in COLUMNS))
+            for lam in lams]
+
+    def strategy_row(name: str) -> FrontierRow:
+        answer = solve(name, setting)
+        vals = []
+        for task, at in (("target", 0), ("target", n), ("opposite", n)):
+            r = answer.curve(task, [0 if at is None else at])
+            vals.append(r.values[0] if at is not None else r.limit_value)
+        return FrontierRow(name, None, *vals)
+
+    d_row = strategy_row("value-fewshot")
+    few = spec_errors(fewshot_spec(n_ft), setting, n=n)
+    zero = [at_lambda(forms[c], 0) for c in COLUMNS]
+    inf = [at_lambda(forms[c], sp.oo) for c in COLUMNS]
+    checks = [(f"lim lambda->0+ of {c} = strategy (d) value-fewshot at n_ft", sp.simplify(z - dv) == 0)
+              for c, z, dv in zip(COLUMNS, zero, d_row.values())]
+    checks += [(f"lim lambda->oo of {c} = value fine-tuning on the few-shot loss alone", sp.simplify(z - few[c]) == 0)
+               for c, z in zip(COLUMNS, inf)]
+    strat_rows = ([strategy_row(s) for s in ("pretrain", "full", "value")] + [d_row]) if strategies else []
+    monotone = {c: _monotone(forms[c]) for c in COLUMNS}
+    settings = {"n_ft": n_ft, "n": n, "d": setting.d, "sigma2": setting.sigma2, "m": m}
+    notes = []
+    if not all(ok for what, ok in checks if "lambda->oo" in what):
+        from symbolic import M
+        from proofs.quantities.derivations import strategy
+        free = [f for f in strategy(fewshot_spec(n_ft), sp.oo if m is None else M).free if "never reach" not in f]
+        notes.append("the few-shot loss alone leaves free: " + "; ".join(free) + "; gradient descent from the "
+                     "pretrained parameters keeps them at their start values, while lambda -> oo picks the "
+                     "minimiser the zero-shot loss prefers")
+    return Frontier(rows, strat_rows, forms, checks, monotone, settings, notes, setting.arith)
+
+
+def _numeric_frontier(lams: list, setting: Any, n: Any, strategies: bool) -> Frontier:
+    """:func:`frontier` in float64 or mp (:mod:`proofs.quantities.frontier_numeric`): the same rows,
+    checks and notes, with values as SymPy Floats and the checks within the tolerance."""
+    from symbolic import M
+    from proofs.quantities import frontier_numeric as FN
+    from proofs.quantities.solve import solve
+    arith = setting.arith
+    tol = FN.tolerance(arith)
+    n_ft, m = _count(setting.n_ft), _count(setting.m)
+    m_key = sp.oo if m is None else M
+    cols, few_cols = (FN.numeric_columns(*_errors_in_blocks(spec, m_key, _key(n)), LAMBDA, setting)
+                      for spec in (tradeoff_spec(n_ft), fewshot_spec(n_ft)))
+
+    def num(x: Any) -> sp.Expr:
+        if isinstance(x, float) and abs(x) == float("inf"):
+            return sp.oo if x > 0 else -sp.oo
+        return arith.to_sympy(x)
+
+    rows = [FrontierRow(f"lambda={lambda_label(lam)}", lam,
+                        *(num(FN.at_lambda_numeric(cols[c], lam, tol)) for c in COLUMNS)) for lam in lams]
+
+    def strategy_row(name: str) -> FrontierRow:
+        answer = solve(name, setting)
+        vals = []
+        for task, at in (("target", 0), ("target", n), ("opposite", n)):
+            r = answer.curve(task, [0 if at is None else at])
+            vals.append(num(r.values[0] if at is not None else r.limit_value))
+        return FrontierRow(name, None, *vals)
+
+    d_row = strategy_row("value-fewshot")
+    zero = [num(FN.at_lambda_numeric(cols[c], 0, tol)) for c in COLUMNS]
+    inf = [num(FN.at_lambda_numeric(cols[c], sp.oo, tol)) for c in COLUMNS]
+    few = [num(FN.at_lambda_numeric(few_cols[c], 1, tol)) for c in COLUMNS]
+    checks = [(f"lim lambda->0+ of {c} = strategy (d) value-fewshot at n_ft (within {tol:g})",
+               FN.close(z, dv, tol)) for c, z, dv in zip(COLUMNS, zero, d_row.values())]
+    checks += [(f"lim lambda->oo of {c} = value fine-tuning on the few-shot loss alone (within {tol:g})",
+                FN.close(z, f, tol)) for c, z, f in zip(COLUMNS, inf, few)]
+    strat_rows = ([strategy_row(s) for s in ("pretrain", "full", "value")] + [d_row]) if strategies else []
+    monotone = {c: FN.monotone_numeric(cols[c], tol) for c in COLUMNS}
+    forms = {c: FN.as_expr(cols[c], tol, LAMBDA) for c in COLUMNS}
+    settings = {"n_ft": n_ft, "n": n, "d": setting.d, "sigma2": setting.sigma2, "m": m, "arithmetic": arith.name}
+    notes = []
+    if not all(ok for what, ok in checks if "lambda->oo" in what):
+        from symbolic import M
+        from proofs.quantities.derivations import strategy
+        free = [f for f in strategy(fewshot_spec(n_ft), sp.oo if m is None else M).free if "never reach" not in f]
+        notes.append("the few-shot loss alone leaves free: " + "; ".join(free) + "; gradient descent from the "
+                     "pretrained parameters keeps them at their start values, while lambda -> oo picks the "
+                     "minimiser the zero-shot loss prefers")
+    return Frontier(rows, strat_rows, forms, checks, monotone, settings, notes, arith, setting.condition,
+                    setting.warning)

@@ -1,0 +1,612 @@
+r"""Low-rank (LoRA) fine-tuning of Q_xx or Q at symbolic d: the best rank-r update in closed form.
+
+The question.  From the pretrained model (V_hat: ``v = (0, 0, 1)``; Q_hat with ``Q_xx = Q_0``,
+``Sigma^{-1}`` for m -> oo, ``Gamma_hat_m`` at finite m; every other block 0) one block X, Q_xx
+(d x d) or Q = Q[:, :d+1] ((d+2) x (d+1)), moves by an update of rank <= r (LoRA's
+``X_0 + B A``), on a loss ``sum_k w_k E(V_hat, Q, n_k; +-theta_0)``.  (At V_hat the zero-shot
+prediction is 0 whatever Q is, so zero-shot terms are constants here: the interesting losses
+for Q are few-shot ones.)
+
+The structure (:mod:`symbolic.lowrank_concrete`).  At V_hat the prediction is
+``f = h^T X q'`` with the context statistic ``h`` independent of the query ``q' = (1, x_q)``,
+so the loss in the update Delta is ``L_* + ||L_H^T (Delta - Delta*) L_S||_F^2`` with a
+Kronecker-structured Hessian H (x) S; the best rank-r update keeps the top r singular
+directions of the whitened ``R = L_H^T Delta* L_S`` (weighted Eckart-Young: exact and global),
+and the loss falls by ``sigma_i^2`` for each direction i taken.
+
+The symmetry that makes it a closed form.  Whiten x: ``x = Sigma^{1/2} x~``, ``theta~ =
+Sigma^{1/2} theta_0``.  For m -> oo (any Sigma), or at Sigma = I (any m), the start
+``Sigma^{1/2} Q_0 Sigma^{1/2}`` is a multiple of I, so the whole problem is invariant under the
+orthogonal maps of x~ that fix theta~.  Then R splits into
+
+* a *theta block*: rows (e_0, theta~, e_y) x columns (e_0, theta~) of X (Q_00, Q_0x, Q_x0, the
+  theta~ theta~^T part of Q_xx, Q_y0, Q_yx along theta_0), a 3 x 2 matrix (1 x 1 for Q_xx),
+  with at most two singular values ``lambda_1 >= lambda_2`` (as gains sigma^2), and
+* a *perp block*: Q_xx on the (d-1)-dimensional complement of theta~, where R is a multiple
+  of the identity (the only invariant matrices there), so it has one singular value of
+  multiplicity d - 1, whose gain per direction is ``lambda_perp``;
+
+everything else in R is 0 (an invariant vector of the complement vanishes).  The loss is
+derived by the Wick engine on the ansatz
+
+    Q_00 = y_00,  Q_0x^T = y_01 theta_0,  Q_x0 = y_10 theta_0,  Q_y0 = y_20,  Q_yx^T = y_21 theta_0,
+    Q_xx = Q_0 + y_11 theta_0 theta_0^T + s (Sigma^{-1} - theta_0 theta_0^T / k),   k = theta_0^T Sigma theta_0,
+
+(Sigma^{-1} - theta_0 theta_0^T / k is Sigma^{-1/2} times the projector onto theta~'s complement
+times Sigma^{-1/2}), a quadratic in the seven scalars; the derivation *checks* what the
+symmetry says: no term couples s to the y's, and the y-Hessian is a Kronecker product
+H_A (x) S_A.  From it: the theta block's optimum Delta_A* and its gains (the eigenvalues of
+``S_A Delta_A*^T H_A Delta_A*``), the perp block's optimum s* and its gain per direction
+``lambda_perp = (loss(0) - loss(s*)) / (d - 1)``.
+
+The best rank-r update takes the r largest gains in
+``{lambda_1, lambda_2, lambda_perp x (d-1)}``: ``j_A`` theta-block directions (the top j_A of
+Delta_A*) and ``j_perp`` perp directions, ``j_A + j_perp = r``: Q_xx moves by
+``s* U (U^T Sigma U)^{-1} U^T`` for *any* j_perp-dimensional U with ``U^T Sigma theta_0 = 0`` (the
+optimum is not unique when ``0 < j_perp < d - 1``: every such subspace is optimal), and
+
+    loss(r) = loss_full + (sum of the gains not taken).
+
+Errors after the update.  On the tasks +-theta_0 (invariant under the symmetry), every error
+E(n) is a quadratic in the update whose perp part is isotropic and uncoupled from the theta
+block (checked), so it does not depend on which U was taken and is affine in j_perp:
+
+    E(j_A, j_perp) = E(Delta_A^(j_A)) + (j_perp / (d - 1)) [E(Delta_A^(j_A) + s* P_perp) - E(Delta_A^(j_A))].
+
+At Sigma = I the same holds for the error averaged over the pretraining family theta ~ N(0, I)
+(:meth:`LowRankDerivation.family_error`): in-context learning on tasks the fine-tuning never saw.
+
+Refused (:class:`symbolic.quadratic.NotClosedForm`, with the reason): a start other than the
+pretrained one, tasks other than +-theta_0, a second stage, finite m with Sigma not I (the
+start Gamma_hat_m is then not a multiple of Sigma^{-1}), a derived loss that breaks the
+symmetry checks.  :func:`symbolic.lowrank_concrete.lowrank_optimum` answers those at a
+concrete setting.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import sympy as sp
+
+from .forms import Form, Poly, Tr
+from .model import SIGMA, SIGMA_INV_ATOM, Blocks, vec
+from .objective import N, SIGMA_NOISE, THETA0
+from .outer import outer_atom
+from .quadratic import NotClosedForm
+from .spec import RankConstrained, Spec, Task, Term
+from .strategy import Step
+from .words import DIM, Atom
+
+__all__ = ["RankConstrained", "LowRankDerivation", "derive_lowrank", "K", "THETA_ROWS", "THETA_COLS"]
+
+#: theta_0^T Sigma theta_0 (theta_0^T theta_0 at Sigma = I), positive, as the formulas here write it
+K = sp.Symbol("k", positive=True)
+#: the theta block's rows and columns (Q: e_0, theta direction, e_y; Q_xx: the theta direction)
+THETA_ROWS = {"Q": ("0", "theta", "y"), "Qxx": ("theta",)}
+THETA_COLS = {"Q": ("0", "theta"), "Qxx": ("theta",)}
+
+
+# ----------------------------------------------------------------------------- scalars at the symmetric setting
+
+def _atom_scalar(expr: sp.Basic) -> sp.Expr:
+    """The scalar c with ``expr = c I`` at Sigma = I (Sigma, its inverse, the derived Gamma_hat)."""
+    from .definitions import definition
+    if expr == SIGMA or isinstance(expr, sp.Identity):
+        return sp.S.One
+    if isinstance(expr, sp.Inverse):
+        return 1 / _atom_scalar(expr.arg)
+    if isinstance(expr, sp.MatPow):
+        return _atom_scalar(expr.base) ** expr.exp
+    if isinstance(expr, sp.Transpose):
+        return _atom_scalar(expr.arg)
+    if isinstance(expr, sp.MatAdd):
+        return sp.Add(*[_atom_scalar(a) for a in expr.args])
+    if isinstance(expr, sp.MatMul):
+        out = sp.S.One
+        for a in expr.args:
+            out *= _atom_scalar(a) if getattr(a, "is_Matrix", False) else _coeff_at_identity(a)
+        return out
+    if isinstance(expr, sp.MatrixSymbol) and definition(expr) is not None:
+        return _atom_scalar(definition(expr))
+    raise NotClosedForm(f"{expr}: not a multiple of I at Sigma = I")
+
+
+def _coeff_at_identity(c: sp.Expr) -> sp.Expr:
+    return _coeff(sp.sympify(c).xreplace({sp.Trace(SIGMA): DIM}), True)
+
+
+def _coeff(c: sp.Expr, identity: bool) -> sp.Expr:
+    """A coefficient with ``theta_0^T Sigma theta_0`` (a :class:`symbolic.printing.Bilinear`) as k."""
+    from .printing import Bilinear
+    reps = {}
+    for b in sp.sympify(c).atoms(Bilinear):
+        if b.left == THETA0 and b.right == THETA0 and (b.middle == SIGMA or identity):
+            reps[b] = K * (_atom_scalar(b.middle) if identity else 1)
+        else:
+            raise NotClosedForm(f"{b}: a coefficient that is not a function of theta_0^T Sigma theta_0")
+    return sp.sympify(c).xreplace(reps) if reps else sp.sympify(c)
+
+
+def scalarise(p: Poly, identity: bool, gram: dict | None = None) -> sp.Expr:
+    """An engine polynomial whose forms are all ``theta_0^T W theta_0`` and traces, as a scalar in
+    ``k = theta_0^T Sigma theta_0`` and d.  ``identity``: at Sigma = I (every atom a multiple of I);
+    otherwise the words must have simplified to ``Sigma`` (forms) and ``I`` (traces), as they do
+    when the problem is invariant under whitening.  ``gram`` (at Sigma = I only): inner products
+    of further constant vectors, ``{(a, b): a^T b}`` (e.g. a unit vector w orthogonal to theta_0)."""
+    vecs = {(THETA0, THETA0): K}
+    if gram:
+        if not identity:
+            raise ValueError("gram: further vectors are handled at Sigma = I only")
+        for (a, b), v in gram.items():
+            vecs[(a, b)] = vecs[(b, a)] = sp.sympify(v)
+    total = sp.S.Zero
+    for (factors, noises), c in p.terms.items():
+        if noises:
+            raise NotClosedForm("the loss still has noise variables")
+        term = _coeff_at_identity(c) if identity else _coeff(c, False)
+        for f in factors:
+            if isinstance(f, Form):
+                pair = (f.left.obj, f.right.obj)
+                if f.left.is_gaussian or f.right.is_gaussian or pair not in vecs:
+                    raise NotClosedForm(f"a form {f.left.obj}^T ... {f.right.obj} other than theta_0^T W theta_0")
+                if identity:
+                    term *= vecs[pair] * sp.Mul(*[_atom_scalar(a.expr) for a in f.word])
+                elif tuple(a.expr for a in f.word) == (SIGMA,):
+                    term *= K
+                else:
+                    raise NotClosedForm(f"theta_0^T {' '.join(str(a.expr) for a in f.word)} theta_0 is not "
+                                        "theta_0^T Sigma theta_0: the loss is not invariant under whitening")
+            elif isinstance(f, Tr):
+                if identity:
+                    term *= DIM * sp.Mul(*[_atom_scalar(a.expr) for a in f.word])
+                elif not f.word:
+                    term *= DIM
+                else:
+                    raise NotClosedForm(f"tr({' '.join(str(a.expr) for a in f.word)}) does not reduce to d")
+            else:  # pragma: no cover - the engine has only these factors
+                raise NotClosedForm(f"unexpected factor {f!r}")
+        total += term
+    return total
+
+
+# ----------------------------------------------------------------------------- the ansatz
+
+_Y = {(i, j): sp.Symbol(f"y_{i}{j}") for i in range(3) for j in range(2)}
+_S = sp.Symbol("s_perp")
+_A = sp.Symbol("a_tt")   # coefficient of theta_0 theta_0^T before the change of variables
+
+
+def _ansatz(start: Blocks, block: str) -> tuple[Blocks, list[sp.Symbol]]:
+    """The start plus the symmetric update (module docstring); the theta block's unknowns row by row."""
+    qxx = tuple(start.Qxx) + ((_A, (outer_atom(THETA0, THETA0),)), (_S, (SIGMA_INV_ATOM,)))
+    if block == "Qxx":
+        return start.with_(Qxx=qxx), [_Y[1, 1]]
+    b = start.with_(Q00=start.Q00 + _Y[0, 0], q0x=tuple(start.q0x) + vec(THETA0, _Y[0, 1]),
+                    qx0=tuple(start.qx0) + vec(THETA0, _Y[1, 0]), Qxx=qxx, Qy0=start.Qy0 + _Y[2, 0],
+                    qyx=tuple(start.qyx) + vec(THETA0, _Y[2, 1]))
+    return b, [_Y[i, j] for i in range(3) for j in range(2)]
+
+
+def _in_coordinates(e: sp.Expr) -> sp.Expr:
+    """Q_xx's update a theta_0 theta_0^T + s Sigma^{-1} = y_11 theta_0 theta_0^T + s (Sigma^{-1} - theta_0 theta_0^T/k):
+    a = y_11 - s/k, so that y_11 (theta block) and s (perp block) are the decoupled coordinates."""
+    return sp.expand(e.xreplace({_A: _Y[1, 1] - _S / K}))
+
+
+def _quadratic_parts(e: sp.Expr, ys: list[sp.Symbol]) -> tuple:
+    """``e = c + y^T Q y - 2 g^T y + q_s s^2 - 2 g_s s + s * (cross . y)``: the pieces."""
+    unknowns = ys + [_S]
+    P = sp.Poly(e, *unknowns)
+    if P.total_degree() > 2:
+        raise NotClosedForm(f"the loss has degree {P.total_degree()} in the update")
+    n = len(ys)
+    Qm = sp.zeros(n, n)
+    g = sp.zeros(n, 1)
+    cross = sp.zeros(n, 1)
+    c = q_s = g_s = sp.S.Zero
+    for mon, coef in P.terms():
+        ey, es = mon[:n], mon[n]
+        idx = [i for i, k in enumerate(ey) for _ in range(k)]
+        if es == 0 and not idx:
+            c += coef
+        elif es == 0 and len(idx) == 1:
+            g[idx[0]] += -coef / 2
+        elif es == 0:
+            i, j = idx
+            if i == j:
+                Qm[i, i] += coef
+            else:
+                Qm[i, j] += coef / 2
+                Qm[j, i] += coef / 2
+        elif es == 1 and not idx:
+            g_s += -coef / 2
+        elif es == 1:
+            cross[idx[0]] += coef
+        else:
+            q_s += coef
+    simp = lambda x: sp.factor(sp.cancel(x))  # noqa: E731
+    return (simp(c), Qm.applyfunc(simp), g.applyfunc(simp), simp(q_s), simp(g_s), cross.applyfunc(simp))
+
+
+# ----------------------------------------------------------------------------- the result
+
+@dataclass
+class LowRankDerivation:
+    r"""The best rank-r update of Q_xx or Q from the pretrained model, at symbolic d.
+
+    Symbols: ``k`` = theta_0^T Sigma theta_0 (:data:`K`), ``d``, ``sigma``, ``m``, the loss's n's.
+
+    * ``theta_update``: Delta_A* (rows :data:`THETA_ROWS`, cols :data:`THETA_COLS`): Q_00 and
+      Q_y0 are entries, Q_0x^T, Q_x0, Q_yx^T are multiples of theta_0, Q_xx's entry multiplies
+      theta_0 theta_0^T; ``theta_gains``: its gains (sigma_i^2), largest first;
+    * ``perp_update`` s*: a perp direction u (u^T Sigma theta_0 = 0) moves Q_xx by
+      ``s* u u^T / (u^T Sigma u)``; ``perp_gain``: the loss's fall per such direction
+      (multiplicity d - 1);
+    * ``loss_start``, ``loss_full``; ``order``: the groups ("perp", "theta1", "theta2") by
+      decreasing gain, and ``order_conditions``: the differences of gains it rests on (each
+      proven positive, or left as a condition when the sign is not decided);
+    * ``steps``: the derivation, for printing.
+    """
+
+    spec: Spec
+    block: str
+    rank: int
+    m: sp.Expr
+    identity: bool
+    theta_update: sp.Matrix
+    theta_gains: list[sp.Expr]
+    theta_truncations: list[sp.Matrix]
+    perp_update: sp.Expr
+    perp_gain: sp.Expr
+    loss_start: sp.Expr
+    loss_full: sp.Expr
+    order: tuple[str, ...]
+    order_conditions: dict[str, sp.Expr]
+    decided: bool
+    start: Blocks
+    steps: list[Step] = field(default_factory=list)
+    #: the theta block's Kronecker factors (H_A, S_A)
+    _factors: tuple = ()
+
+    def ordered(self, values: dict) -> "LowRankDerivation":
+        """A copy with the order of the gains decided at parameter values (e.g. ``{m: 10, d: 5,
+        sigma: 1/3}`` at finite m, where it depends on them); k > 0 may stay symbolic."""
+        from dataclasses import replace
+        vals = {sp.Symbol(k) if isinstance(k, str) else k: sp.sympify(v) for k, v in values.items()}
+        groups = {f"theta{i + 1}": g for i, g in enumerate(self._gains_by_name())}
+        conds = {name: sp.factor(c.xreplace(vals)) for name, c in self.order_conditions.items()}
+        order, decided = _order(groups, conds, {})
+        if not decided:
+            raise ValueError(f"values: the order of the gains is still not decided at {values} (conditions {conds})")
+        truncs = _truncations(self.theta_update, *self._factors, [groups[g] for g in order if g != "perp"])
+        return replace(self, order=order, decided=True, theta_gains=[groups[g] for g in order if g != "perp"],
+                       theta_truncations=truncs)
+
+    def _gains_by_name(self) -> list[sp.Expr]:
+        names = [g for g in self.order if g != "perp"]
+        by = dict(zip(names, self.theta_gains))
+        return [by[f"theta{i + 1}"] for i in range(len(names))]
+
+    # -- the allocation of the rank
+    def allocation(self, r: int | sp.Expr, d: int | None = None) -> tuple[int, sp.Expr]:
+        """``(j_A, j_perp)``: how many theta-block and perp directions the best rank-r update takes.
+
+        With ``d`` an integer the perp block holds d - 1 directions; with ``d = None`` (symbolic
+        d) the allocation is the one for d large enough that the perp block is never full
+        (``r <= d - 1`` when perp comes first), and ``r`` may be a symbol (r >= 1).  Gains of 0
+        are never taken: above the number of nonzero gains the update is the full optimum."""
+        if not self.decided:
+            raise NotClosedForm("the order of the gains is not decided at symbolic parameters: "
+                                f"conditions {self.order_conditions}; evaluate them at a setting")
+        if isinstance(r, bool) or (isinstance(r, int) and r < 0):
+            raise ValueError(f"r: expected an integer >= 0 or a symbol, got {r!r}")
+        if d is not None and (isinstance(d, bool) or not isinstance(d, int) or d < 1):
+            raise ValueError(f"d: expected an integer >= 1 or None, got {d!r}")
+        left = sp.sympify(r)
+        jA, jP = 0, sp.S.Zero
+        for g in self.order:
+            if g == "perp":
+                cap = 0 if self.perp_gain == 0 else (None if d is None else d - 1)
+            else:
+                cap = 0 if self.theta_gains[int(g[-1]) - 1] == 0 else 1
+            if left.is_number:
+                take = int(left) if cap is None else min(int(left), cap)
+            else:
+                take = left if cap is None else cap   # symbolic r: r >= 1 and d large
+            if g == "perp":
+                jP += take
+            else:
+                jA += int(take)
+            left = left - take
+        return jA, jP
+
+    # -- values
+    def loss(self, r: int | sp.Expr, d: int | None = None) -> sp.Expr:
+        """The training loss after the best rank-r update: ``loss_start - gains taken``
+        (= ``loss_full + gains not taken``); d as in :meth:`allocation`."""
+        jA, jP = self.allocation(r, d)
+        return self.loss_at(jA, jP)
+
+    def loss_at(self, jA: Any, jP: Any) -> sp.Expr:
+        """The training loss with j_A theta-block and j_perp perp directions taken."""
+        taken = sum((self.theta_gains[i] for i in range(jA)), sp.S.Zero) + jP * self.perp_gain
+        return sp.factor(self.loss_start - taken)
+
+    def error(self, r: int | sp.Expr, task: sp.Basic = THETA0, n: Any = N, d: int | None = None) -> sp.Expr:
+        """``E(V_hat, Q_r, n; task)`` after the best rank-r update, task theta_0 or -theta_0, n an
+        integer, a symbol or oo (the limit); d as in :meth:`allocation` (the formula keeps d
+        symbolic: substitute it)."""
+        jA, jP = self.allocation(r, d)
+        return self.error_at(jA, jP, task, n)
+
+    def error_at(self, jA: Any, jP: Any, task: sp.Basic = THETA0, n: Any = N) -> sp.Expr:
+        """The error with j_A theta-block and j_perp perp directions taken (any U)."""
+        return self._error(jA, jP, ("task", task), n)
+
+    def family_error(self, r: int | sp.Expr, n: Any = N, d: int | None = None) -> sp.Expr:
+        """At Sigma = I: the error averaged over the pretraining tasks theta ~ N(0, I_d), the
+        in-context learning of tasks the fine-tuning never saw."""
+        jA, jP = self.allocation(r, d)
+        return self.family_error_at(jA, jP, n)
+
+    def family_error_at(self, jA: Any, jP: Any, n: Any = N) -> sp.Expr:
+        """:meth:`family_error` with j_A theta-block and j_perp perp directions taken (at Sigma = I,
+        where the family N(0, I) is invariant under the symmetry; k = theta_0^T theta_0)."""
+        return self._error(jA, jP, ("family", None), n, identity=True)
+
+    def _error(self, jA, jP, what, n, identity: bool | None = None) -> sp.Expr:
+        E = _evaluation(self.start, self.block, what, sp.sympify(n), self.identity if identity is None else identity)
+        Y = self.theta_truncations[jA]
+        ys = _unknowns(self.block)
+        vals = {y: Y[i] for i, y in enumerate(ys)}
+        at0 = sp.factor(E.xreplace({**vals, _S: 0}))
+        if jP == 0:
+            return at0
+        atp = E.xreplace({**vals, _S: self.perp_update})
+        return sp.factor(at0 + jP / (DIM - 1) * (atp - at0))
+
+    def full_rank(self) -> int | sp.Expr:
+        """The rank from which the update is the unconstrained optimum (gains of 0 excluded)."""
+        nz = sum(1 for g in self.theta_gains if g != 0)
+        return nz + (DIM - 1 if self.perp_gain != 0 else 0)
+
+    def parameters_at(self, r: int, *, d: int, Sigma: Any = None, theta0: Any = None, sigma2: Any = 0,
+                      U: Any = None) -> tuple[sp.Matrix, sp.Matrix]:
+        """A best rank-r update's full ``(V, Q)`` at a concrete setting, exact: the pretrained
+        start plus the theta block's top-j_A update and the perp update on U (d x j_perp with
+        ``U^T Sigma theta_0 = 0``; by default the first j_perp vectors of a rational basis of that
+        space).  Sigma = I and theta_0 = e_1 by default; at finite m Sigma must be I."""
+        from .evaluation import evaluate, evaluate_matrix
+        from .strategy import matexpr_to_sympy
+        S = sp.eye(d) if Sigma is None else sp.Matrix(Sigma)
+        t0 = sp.Matrix([1] + [0] * (d - 1)) if theta0 is None else sp.Matrix(theta0).reshape(d, 1)
+        if S.shape != (d, d) or t0.shape != (d, 1):
+            raise ValueError(f"Sigma, theta0: expected a {d} x {d} matrix and {d} numbers")
+        if self.identity and S != sp.eye(d):
+            raise ValueError("Sigma: this derivation (finite m) holds at Sigma = I only")
+        jA, jP = self.allocation(r, d)
+        env = {"Sigma": S, "theta_0": t0, "sigma": sp.sqrt(sp.sympify(sigma2)), "d": d}
+        if self.m != sp.oo:
+            env["m"] = self.m
+        k = (t0.T * S * t0)[0, 0]
+        val = lambda e: evaluate(sp.sympify(e).xreplace({K: k}), env)   # noqa: E731
+        Y = self.theta_truncations[jA].applyfunc(val)
+        Q = sp.zeros(d + 2, d + 2)
+        Q[1:d + 1, 1:d + 1] = evaluate_matrix(matexpr_to_sympy(self.start.Qxx), env)
+        if U is None:
+            U = sp.Matrix.hstack(*((S * t0).T.nullspace()[:int(jP)])) if jP else sp.zeros(d, 0)
+        U = sp.Matrix(U)
+        if U.cols != jP or any(x != 0 for x in U.T * S * t0):
+            raise ValueError(f"U: expected {jP} columns with U^T Sigma theta_0 = 0")
+        Q[1:d + 1, 1:d + 1] += self.perp_matrix(U, S).applyfunc(val)
+        if self.block == "Qxx":
+            Q[1:d + 1, 1:d + 1] += Y[0, 0] * t0 * t0.T
+        else:
+            Q[0, 0] += Y[0, 0]
+            Q[0, 1:d + 1] += Y[0, 1] * t0.T
+            Q[1:d + 1, 0] += Y[1, 0] * t0
+            Q[1:d + 1, 1:d + 1] += Y[1, 1] * t0 * t0.T
+            Q[d + 1, 0] += Y[2, 0]
+            Q[d + 1, 1:d + 1] += Y[2, 1] * t0.T
+        V = sp.zeros(d + 2, d + 2)
+        V[d + 1, d + 1] = 1
+        return V, Q
+
+    def compare_with_full(self, ns: tuple = (0, N, sp.oo)) -> list[tuple[str, sp.Expr, sp.Expr, bool]]:
+        """Full rank against today's unconstrained derivation (:func:`symbolic.general.derive_spec`
+        of the spec without its rank): the training loss and the errors on theta_0, -theta_0 at
+        each n, as ``(what, this derivation's, derive_spec's, equal)``; the other side is
+        scalarised the same way (k, d; Sigma = I at finite m)."""
+        from .general import derive_spec, loss_poly
+        st = derive_spec(self.spec.without_ranks(), self.m)
+        nz = sum(1 for g in self.theta_gains if g != 0)
+        out = []
+        mine = self.loss_at(nz, DIM - 1 if self.perp_gain != 0 else 0)
+        theirs = sp.factor(sp.together(scalarise(loss_poly(st.blocks, self.spec.loss), self.identity)))
+        out.append(("training loss", mine, theirs, sp.cancel(mine - theirs) == 0))
+        out.append(("training loss (loss_full)", self.loss_full, theirs, sp.cancel(self.loss_full - theirs) == 0))
+        for task in (THETA0, -THETA0):
+            for n in ns:
+                mine = self.error_at(nz, DIM - 1 if self.perp_gain != 0 else 0, task, n)
+                term = (Term(sp.S.One, sp.sympify(n), Task(task)),)
+                theirs = sp.factor(sp.together(scalarise(loss_poly(st.blocks, term), self.identity)))
+                out.append((f"E(n = {sp.sstr(n)}; {sp.sstr(task)})", mine, theirs, sp.cancel(mine - theirs) == 0))
+        return out
+
+    def perp_matrix(self, U: Any, Sigma: Any) -> sp.Matrix:
+        """Q_xx's perp update at a concrete setting: ``s* U (U^T Sigma U)^{-1} U^T`` (U: d x j with
+        ``U^T Sigma theta_0 = 0``; any such U is optimal)."""
+        U, S = sp.Matrix(U), sp.Matrix(Sigma)
+        if U.cols == 0:
+            return sp.zeros(S.rows, S.rows)
+        return self.perp_update * U * (U.T * S * U).inv() * U.T
+
+
+def _unknowns(block: str) -> list[sp.Symbol]:
+    return [_Y[1, 1]] if block == "Qxx" else [_Y[i, j] for i in range(3) for j in range(2)]
+
+
+@lru_cache(maxsize=64)
+def _evaluation(start: Blocks, block: str, what: tuple, n: sp.Expr, identity: bool) -> sp.Expr:
+    """E(n; task) (or the family average) on the ansatz, as a scalar in the unknowns, checked:
+    no term couples the perp coordinate to the theta block."""
+    from .general import loss_poly
+    b, ys = _ansatz(start, block)
+    task = Task(what[1]) if what[0] == "task" else Task(None, sp.S.One)
+    E = _in_coordinates(scalarise(loss_poly(b, (Term(sp.S.One, n, task),)), identity))
+    c, Qm, g, q_s, g_s, cross = _quadratic_parts(E, ys)
+    if any(x != 0 for x in cross):
+        raise NotClosedForm(f"the error on {what} couples the perp block to the theta block: the symmetry fails")
+    return E
+
+
+def _sign(e: sp.Expr, assumptions: dict) -> bool | None:
+    """Whether e > 0 for every admissible parameter (True / False), or None if undecided."""
+    e = sp.factor(sp.sympify(e).xreplace(assumptions))
+    if e.is_positive:
+        return True
+    if e.is_negative or e.is_zero:
+        return False
+    return None
+
+
+def derive_lowrank(spec: Spec, m: Any = sp.oo) -> LowRankDerivation:
+    """Derive the best rank-r update of the spec's ranked block (Q_xx or Q) at symbolic d
+    (module docstring); m -> oo at any Sigma, finite m at Sigma = I."""
+    from .lowrank_concrete import ranked_block
+    r = ranked_block(spec)
+    return _derive(spec, r.block, r.rank, sp.sympify(m))
+
+
+@lru_cache(maxsize=32)
+def _derive(spec: Spec, block: str, rank: int, m: sp.Expr) -> LowRankDerivation:
+    from .general import loss_poly
+    from .pretraining import derive_pretrain
+    if spec.start is not None:
+        raise NotClosedForm("start: the closed form is derived from the pretrained parameters; an explicit start "
+                            "is answered at a concrete setting (symbolic.lowrank_concrete.lowrank_optimum)")
+    for t in spec.loss:
+        if not t.task.is_fixed or t.task.mean not in (THETA0, -THETA0):
+            raise NotClosedForm(f"loss: the task {t.task} breaks the symmetry about theta_0 (tasks theta_0 and "
+                                "-theta_0 only); answer it at a concrete setting")
+    identity = m != sp.oo
+    start = derive_pretrain(m).blocks
+    steps = [Step(f"start: the pretrained parameters (m = {sp.sstr(m)}); {block} moves by an update of rank <= {rank}"
+                  + ("; finite m: stated at Sigma = I (Gamma_hat_m is a multiple of I there)" if identity else
+                     "; m -> oo: any Sigma (Q_xx = Sigma^{-1}, a multiple of I after whitening)"))]
+    b, ys = _ansatz(start, block)
+    L = _in_coordinates(scalarise(loss_poly(b, spec.loss), identity))
+    c, Qm, g, q_s, g_s, cross = _quadratic_parts(L, ys)
+    steps.append(Step("the loss on the symmetric ansatz (theta block y, perp coordinate s_perp)", sp.factor(L)))
+    if any(x != 0 for x in cross):
+        raise NotClosedForm("the loss couples the perp block to the theta block: the symmetry fails")
+    steps.append(Step("checked: no term couples s_perp to the theta block"))
+    rows, cols = len(THETA_ROWS[block]), len(THETA_COLS[block])
+    HA, SA = _kronecker(Qm, rows, cols)
+    steps.append(Step("the theta block's Hessian is H_A (x) S_A (checked): H_A", HA))
+    steps.append(Step("S_A", SA))
+    if Qm.det() == 0:
+        raise NotClosedForm("the theta block's Hessian is singular at symbolic parameters")
+    ystar = (Qm.inv() * g).applyfunc(lambda x: sp.factor(sp.cancel(x)))
+    DA = sp.Matrix(rows, cols, list(ystar))
+    theta_total = sp.factor(sp.cancel((g.T * Qm.inv() * g)[0, 0]))
+    KA = (SA * DA.T * HA * DA).applyfunc(sp.cancel)
+    eig = [sp.factor(sp.simplify(e)) for e, mult in KA.eigenvals().items() for _ in range(mult)]
+    if sp.simplify(sum(eig) - theta_total) != 0:
+        raise NotClosedForm("the theta block's gains do not add up to its total gain")
+    steps.append(Step("the theta block's optimum Delta_A* (rows " + ", ".join(THETA_ROWS[block]) + "; cols "
+                      + ", ".join(THETA_COLS[block]) + ")", DA))
+    if q_s == 0:
+        s_star, perp_gain = sp.S.Zero, sp.S.Zero
+    else:
+        s_star = sp.factor(sp.cancel(g_s / q_s))
+        perp_gain = sp.factor(sp.cancel(g_s ** 2 / q_s / (DIM - 1)))
+    steps.append(Step("the perp block's optimum s* (Q_xx moves by s* (Sigma^{-1} - theta_0 theta_0^T/k) at full rank)",
+                      s_star))
+    steps.append(Step("its gain per direction (multiplicity d - 1)", perp_gain))
+    # order of the gains
+    assume = _assumptions(spec, m)
+    eig = sorted(eig, key=lambda e: 0 if e == 0 else -1)   # zero last
+    if len(eig) == 2 and eig[0] != 0 and eig[1] != 0:
+        s = _sign(eig[0] - eig[1], assume)
+        if s is False:
+            eig = eig[::-1]
+    groups = {"theta1": eig[0]} | ({"theta2": eig[1]} if len(eig) > 1 else {})
+    conditions = {f"perp - {name}": sp.factor(perp_gain - val) for name, val in groups.items()}
+    order, decided = _order(groups, conditions, assume)
+    truncs = _truncations(DA, HA, SA, [groups[g] for g in order if g != "perp"])
+    loss_start = sp.factor(c)
+    loss_full = sp.factor(c - theta_total - (DIM - 1) * perp_gain)
+    steps.append(Step("gains by size: " + " > ".join(order) + ("" if decided else " (not decided: see conditions)")))
+    out = LowRankDerivation(spec, block, rank, m, identity, DA, [groups[g] for g in order if g != "perp"], truncs,
+                            s_star, perp_gain, loss_start, loss_full, order, conditions, decided, start, steps,
+                            (HA, SA))
+    return out
+
+
+def _order(groups: dict, conditions: dict, assume: dict) -> tuple[tuple[str, ...], bool]:
+    """The groups by decreasing gain; decided False if a comparison with perp is not decided
+    (then perp is put first, provisionally)."""
+    order, decided, after = ["perp"], True, []
+    for name in groups:
+        sgn = _sign(conditions[f"perp - {name}"], assume)
+        if sgn is None:
+            decided = False
+            after.append(name)
+        elif sgn is False:
+            order.insert(order.index("perp"), name)
+        else:
+            after.append(name)
+    return tuple(order + after), decided
+
+
+def _assumptions(spec: Spec, m: sp.Expr) -> dict:
+    """Substitutions under which a sign is decided: sigma^2 > 0, d >= 2 (d = 2 + e, e >= 0), the
+    loss's symbolic n >= 1, m >= 1."""
+    sub = {SIGMA_NOISE: sp.Symbol("sigma_p", positive=True), DIM: 2 + sp.Symbol("e_d", nonnegative=True)}
+    for t in spec.loss:
+        for x in sp.sympify(t.n).free_symbols | sp.sympify(t.weight).free_symbols:
+            if x.is_integer:
+                sub[x] = 1 + sp.Symbol(f"{x.name}_e", nonnegative=True, integer=True)
+            else:
+                sub[x] = sp.Symbol(f"{x.name}_p", positive=True)
+    for x in sp.sympify(m).free_symbols:
+        sub[x] = 1 + sp.Symbol("m_e", nonnegative=True)
+    return sub
+
+
+def _kronecker(Qm: sp.Matrix, rows: int, cols: int) -> tuple[sp.Matrix, sp.Matrix]:
+    """``Qm = H (x) S`` (row-major unknowns), S normalised to S_11 = 1; NotClosedForm if not."""
+    H = sp.Matrix(rows, rows, lambda i, j: Qm[i * cols, j * cols])
+    piv = next((i for i in range(rows) if H[i, i] != 0), None)
+    if piv is None:
+        raise NotClosedForm("the theta block's Hessian vanishes on its first column")
+    S = sp.Matrix(cols, cols, lambda p, q: sp.cancel(Qm[piv * cols + p, piv * cols + q] / H[piv, piv]))
+    diff = (sp.kronecker_product(H, S) - Qm).applyfunc(lambda x: sp.simplify(x))
+    if any(x != 0 for x in diff):
+        raise NotClosedForm("the theta block's Hessian is not a Kronecker product H (x) S")
+    return H, S
+
+
+def _truncations(DA: sp.Matrix, HA: sp.Matrix, SA: sp.Matrix, gains: list[sp.Expr]) -> list[sp.Matrix]:
+    """Delta_A^(j) for j = 0, 1, 2...: the theta block's update keeping its top j gains:
+    ``Delta_A* W (W^T S^{-1} W)^{-1} W^T S^{-1}``, W the eigenvectors of S Delta^T H Delta."""
+    rows, cols = DA.shape
+    out = [sp.zeros(rows, cols)]
+    KA = (SA * DA.T * HA * DA).applyfunc(sp.cancel)
+    Sinv = SA.inv()
+    vecs = []
+    for j, gval in enumerate(gains):
+        if gval == 0:
+            out.append(DA)
+            continue
+        ns = (KA - gval * sp.eye(cols)).applyfunc(sp.cancel).nullspace(simplify=True)
+        if not ns:
+            raise NotClosedForm("an eigenvector of the theta block was not found")
+        vecs.append(ns[0])
+        W = sp.Matrix.hstack(*vecs)
+        Pi = W * (W.T * Sinv * W).inv() * W.T * Sinv
+        out.append((DA * Pi).applyfunc(lambda x: sp.factor(sp.cancel(x))))
+    return out

@@ -1,0 +1,255 @@
+"""proofs.quantities.compare against independent computations, at random exact settings.
+
+Independent routes, none of which goes through compare's curves:
+
+* the path side: gradient descent iterated step by step in float64 on the explicit quadratic of
+  the strategy's loss (``u <- u - eta grad L``), and the gradient flow as ``scipy.linalg.expm(-tau H)``
+  applied to the start's deviation from the minimiser (H from the explicit quadratic, u_* solved
+  by least squares); each point's errors from the explicit quadratics of the error columns;
+* the mixed side: the concrete minimiser (proofs/quantities/concrete_minimiser.py) of the spec
+  ``E(0; theta_0) + lambda E(n_ft; theta_0)`` at numeric lambda, its errors from the same explicit
+  quadratics;
+* a crossing: both sides brought to the crossing level by these routes (bisection in tau, Brent in
+  log lambda) meet there, and the order is opposite just below and just above it.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from proofs.quantities.compare import Column, compare
+from proofs.quantities.compare_curves import MixedSide, PathSide, parse_column, parse_side
+from symbolic.explicit import explicit_quadratic
+from symbolic.strategies import value_spec
+
+R = sp.Rational
+N_FT = 5
+COLS = [Column(0, "target"), Column(N_FT, "target"), Column(N_FT, "opposite"), Column(None, "target"),
+        Column(None, "opposite")]
+
+#: (name, d, Sigma, theta0, sigma2): the issue's setting (one mode), a diagonal two-mode Sigma (the
+#: path exact, a polynomial in p of degree 3), a dense Sigma with irrational modes (the path in float)
+SETTINGS = [
+    ("identity d=2 sigma2=5", 2, sp.eye(2), [1, 0], R(5)),
+    ("diag(1, 3) d=2", 2, sp.diag(1, 3), [1, 2], R(1, 3)),
+    ("dense d=3", 3, sp.Matrix([[2, 1, 0], [1, 3, 1], [0, 1, 1]]) / 2, [1, -1, 2], R(1, 5)),
+]
+
+
+class Reference:
+    """The independent routes at one setting (float64)."""
+
+    def __init__(self, d, Sigma, theta0, sigma2, n_ft=N_FT, spec=None):
+        self.kw = dict(d=d, Sigma=np.array(np.asarray(Sigma).tolist(), dtype=float), theta0=np.asarray(theta0, float),
+                       sigma2=float(sigma2))
+        self.exact_kw = dict(d=d, Sigma=Sigma, theta0=theta0, sigma2=sigma2)
+        self.n_ft = n_ft
+        spec = value_spec() if spec is None else spec
+        q = explicit_quadratic(spec, arithmetic="float", **self.kw)
+        self.A, self.b = np.asarray(q.A, float), np.asarray(q.b, float)
+        self.u0 = np.asarray(q.start, float)
+        self.H = 2 * self.A
+        # the minimiser nearest the start: u0 + A^+ (b - A u0)
+        self.ustar = self.u0 + np.linalg.lstsq(self.A, self.b - self.A @ self.u0, rcond=1e-12)[0]
+        self.cols = {c: explicit_quadratic([(1, sp.oo if c.n is None else c.n, c.task)], spec.train, start=spec.start,
+                                           arithmetic="float", **self.kw) for c in COLS}
+
+    def errors(self, u):
+        return {c: float(q.value(u)) for c, q in self.cols.items()}
+
+    def gd(self, eta, steps):
+        u, out = self.u0.copy(), []
+        for _ in range(steps + 1):
+            out.append(self.errors(u))
+            u = u - eta * 2 * (self.A @ u - self.b)
+        return out
+
+    def flow(self, tau):
+        from scipy.linalg import expm
+        return self.errors(self.ustar + expm(-tau * self.H) @ (self.u0 - self.ustar))
+
+    def flow_at_level(self, z, with_tau=False):
+        lo, hi = 0.0, 1.0
+        while self.flow(hi)[COLS[0]] > z:
+            hi *= 2
+        for _ in range(80):
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if self.flow(mid)[COLS[0]] > z else (lo, mid)
+        e = self.flow((lo + hi) / 2)
+        return (e, (lo + hi) / 2) if with_tau else e
+
+    def mixed(self, lam):
+        from proofs.quantities.concrete_minimiser import concrete_minimiser
+        from proofs.quantities.setting import setting
+        from proofs.quantities.frontier import tradeoff_spec
+        sol = concrete_minimiser(tradeoff_spec(self.n_ft, sp.Rational(lam)), setting(arithmetic="float", **self.kw))
+        return self.errors(np.asarray(sol.u, float))
+
+    def mixed_at_level(self, z, with_lambda=False):
+        from scipy.optimize import brentq
+        f = lambda x: self.mixed(math.exp(x))[COLS[0]] - z  # noqa: E731
+        x = brentq(f, -25.0, 12.0, xtol=1e-13)
+        e = self.mixed(math.exp(x))
+        return (e, math.exp(x)) if with_lambda else e
+
+
+@pytest.fixture(scope="module", params=SETTINGS, ids=[s[0] for s in SETTINGS])
+def case(request):
+    name, d, Sigma, theta0, sigma2 = request.param
+    return request.param, Reference(d, Sigma, theta0, sigma2)
+
+
+def _close(a, b, rtol=1e-8):
+    return abs(a - b) <= rtol * max(1.0, abs(a), abs(b))
+
+
+def test_gradient_descent_side_equals_the_iterates(case):
+    """path:value with a step eta: at each iterate's zero-shot error, compare's left values are the
+    iterate's errors (gradient descent step by step on the explicit loss)."""
+    (name, d, Sigma, theta0, sigma2), ref = case
+    eta = 0.25 / float(np.linalg.eigvalsh(ref.H).max())
+    its = ref.gd(eta, 30)
+    base = compare("path:value", "mixed:5", columns=COLS[1:], eta=sp.nsimplify(eta, rational=True), levels=0,
+                   **ref.exact_kw)
+    pick = [e for e in its[1:] if base.lo < e[COLS[0]] < base.hi][::6]
+    assert pick, name
+    c = compare("path:value", "mixed:5", columns=COLS[1:], eta=sp.nsimplify(eta, rational=True),
+                levels=[e[COLS[0]] for e in pick], **ref.exact_kw)
+    for cc in c.columns:
+        for (left, _right, _who), e in zip(cc.levels, pick):
+            assert _close(left, e[cc.column], 1e-7), (name, cc.column, left, e[cc.column])
+
+
+def test_flow_side_equals_the_matrix_exponential(case):
+    (name, d, Sigma, theta0, sigma2), ref = case
+    pts = [ref.flow(tau) for tau in (1e-3, 3e-3, 1e-2)]
+    c = compare("path:value", "mixed:5", columns=COLS[1:], levels=[e[COLS[0]] for e in pts], **ref.exact_kw)
+    for cc in c.columns:
+        for (left, _r, _w), e in zip(cc.levels, pts):
+            assert _close(left, e[cc.column], 1e-7), (name, cc.column, left, e[cc.column])
+
+
+def test_mixed_side_equals_the_concrete_minimiser(case):
+    (name, d, Sigma, theta0, sigma2), ref = case
+    base = compare("path:value", "mixed:5", columns=COLS[1:], levels=0, **ref.exact_kw)
+    pts = [e for e in (ref.mixed(lam) for lam in (R(1, 10), R(1), R(3))) if base.lo <= e[COLS[0]] <= base.hi]
+    assert pts, name
+    c = compare("path:value", "mixed:5", columns=COLS[1:], levels=[e[COLS[0]] for e in pts], **ref.exact_kw)
+    for cc in c.columns:
+        for (_l, right, _w), e in zip(cc.levels, pts):
+            assert _close(right, e[cc.column], 1e-7), (name, cc.column, right, e[cc.column])
+
+
+def test_crossings_and_order_agree_with_the_independent_sides(case):
+    """Every crossing is where the two independent sides meet, with the order opposite on its two
+    sides; every piece's order is the independent order at its middle."""
+    (name, d, Sigma, theta0, sigma2), ref = case
+    c = compare("path:value", "mixed:5", columns=COLS[1:], levels=0, **ref.exact_kw)
+    for cc in c.columns:
+        for a, b, who, _gap in cc.pieces:
+            z = (float(a) + float(b)) / 2
+            L, Rr = ref.flow_at_level(z)[cc.column], ref.mixed_at_level(z)[cc.column]
+            assert who == ("left" if L < Rr else "right"), (name, cc.column, z, L, Rr)
+        for x in cc.crossings:
+            (L, tau), (Rr, lam) = ref.flow_at_level(x.level, True), ref.mixed_at_level(x.level, True)
+            L, Rr = L[cc.column], Rr[cc.column]
+            assert _close(L, Rr, 1e-6) and _close(L, x.value, 1e-6), (name, cc.column, x.level, L, Rr)
+            assert _close(x.left["tau"], tau, 1e-6) and _close(x.right["lambda"], lam, 1e-6), (x, tau, lam)
+
+
+def test_a_spec_path_with_coupled_modes_equals_the_matrix_exponential():
+    """Early stopping along a spec's path (V's last row on the 5-shot loss alone: v_x and v_y coupled,
+    the error's cross terms between modes present), matched at the 5-shot error on theta_0."""
+    from proofs.quantities.frontier import fewshot_spec
+    Sigma, theta0, s2 = sp.diag(1, 3), [1, 2], R(1, 2)
+    ref = Reference(2, Sigma, theta0, s2, spec=fewshot_spec(5))
+    match = Column(5, "target")
+    kw = dict(match=match, columns=[Column(5, "opposite"), Column(None, "target")], d=2, Sigma=Sigma, theta0=theta0,
+              sigma2=s2)
+    base = compare(PathSide(fewshot_spec(5)), "mixed:5", levels=0, **kw)
+    pts = [e for e in (ref.flow(tau) for tau in np.geomspace(0.01, 20, 40)) if base.lo < e[match] < base.hi][::8]
+    assert len(pts) >= 3
+    c = compare(PathSide(fewshot_spec(5)), "mixed:5", levels=[e[match] for e in pts], **kw)
+    assert c.arithmetic == "float"
+    for cc in c.columns:
+        for (left, _r, _w), e in zip(cc.levels, pts):
+            assert _close(left, e[cc.column], 1e-7), (cc.column, left, e[cc.column])
+
+
+def test_the_issue_setting_flips_where_the_poster_order_said_early_stopping():
+    """Sigma = I_2, theta_0 = e_1, sigma^2 = 5: the 5-shot error on -theta_0 changes order once, at
+    the level 22126/675 - 248 sqrt(5419)/675 (auxiliary lower below it, early stopping above)."""
+    c = compare(d=2, sigma2=5, levels=49)
+    cc = c.column("5:opposite")
+    (x,) = cc.crossings
+    assert cc.lower is None and x.kind == "crossing"
+    assert sp.simplify(x.exact - (R(22126, 675) - 248 * sp.sqrt(5419) / 675)) == 0
+    assert [p[2] for p in cc.pieces] == ["right", "left"]
+    assert cc.counts() == {"left": 20, "right": 29, "equal": 0}
+    assert c.column("5:target").lower == "right" and c.column("inf:target").lower == "left"
+
+
+def test_float_and_exact_agree():
+    e = compare(d=2, sigma2=5, levels=5)
+    f = compare(d=2, sigma2=5, levels=5, arithmetic="float")
+    assert e.arithmetic == "exact" and f.arithmetic == "float"
+    for a, b in zip(e.columns, f.columns):
+        assert a.lower == b.lower
+        assert [round(x.level, 9) for x in a.crossings] == [round(x.level, 9) for x in b.crossings]
+        for x, y in zip(a.crossings, b.crossings):   # each side's own parameter there: tau, lambda
+            assert _close(x.left["tau"], y.left["tau"], 1e-6) and _close(x.right["lambda"], y.right["lambda"], 1e-6)
+        for (l1, r1, w1), (l2, r2, w2) in zip(a.levels, b.levels):
+            assert _close(l1, l2, 1e-9) and _close(r1, r2, 1e-9) and w1 == w2
+
+
+def test_a_point_side_compares_at_its_one_level():
+    """(d) at n_ft = oo against the path: one common level, the path's limit ((c)); (d) lower on theta_0
+    (sigma^2 against sigma^2 + k/(d+4)^2), the path lower on -theta_0."""
+    c = compare("path:value", "point:value-fewshot:inf", columns=["inf:target", "inf:opposite"], d=5, levels=0)
+    assert c.lo == c.hi == R(29, 90)
+    assert [cc.lower for cc in c.columns] == ["right", "left"]
+    (l, r, _), = c.column("inf:target").levels
+    assert _close(l, 0.1 + 1 / 81) and _close(r, 0.1)
+
+
+@pytest.mark.parametrize("d", [2, 11, 60])
+def test_compare_answers_at_any_d(d):
+    """Exact at d = 2, float64 above d = 10 (d = 1000 in bench/bench_compare.py)."""
+    rng = np.random.default_rng(d)
+    A = rng.standard_normal((d, d)) / math.sqrt(d)
+    S = A @ A.T + 0.5 * np.eye(d)
+    th = rng.standard_normal(d) / math.sqrt(d)
+    c = compare(Sigma=S, theta0=th, sigma2=0.1, levels=3)
+    assert d <= 10 or c.arithmetic == "float"
+    assert c.common and all(cc.lower is not None or cc.crossings for cc in c.columns)
+    assert all(np.isfinite(v) for cc in c.columns for row in cc.levels for v in row[:2])
+
+
+def test_two_paths_and_named_match():
+    """Two sides of the same kind and another matched error: the mixed loss at n_ft = 1 against n_ft = 5,
+    matched at the n -> oo error on -theta_0."""
+    c = compare("mixed:1", "mixed:5", columns=["0:target"], match="inf:opposite", d=3, levels=2)
+    assert c.common and c.match == Column(None, "opposite")
+
+
+@pytest.mark.parametrize("bad, match", [
+    (dict(left="route:value"), "side"), (dict(left="path:full"), "side"), (dict(left="path:value-fewshot"), "side"),
+    (dict(right="mixed:0"), "side"), (dict(columns=["5:sideways"]), "columns"), (dict(levels=-1), "levels"),
+    (dict(levels=[100.0]), "levels"), (dict(eta=1), "eta"), (dict(arithmetic="mp"), "arithmetic"),
+    (dict(d=0), "d"), (dict(sigma2=-1), "sigma2"),
+])
+def test_bad_input_names_the_argument(bad, match):
+    kw = dict(d=2, levels=0)
+    kw.update(bad)
+    with pytest.raises((ValueError, TypeError), match=match):
+        compare(**kw)
+
+
+def test_parsers():
+    assert parse_column("inf:target") == Column(None, "target")
+    assert parse_column("5:-theta0") == Column(5, "opposite")
+    assert parse_side("mixed:7") == MixedSide(7)
+    assert parse_side("path:c") == PathSide("value")

@@ -1,0 +1,75 @@
+"""``icl-finetune compare``: its outputs (text, JSON as docs/cli.md documents it, LaTeX), its figure
+(drawn at its printed size, passing the layout checks), and its exit statuses."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from proofs.cli import main
+
+
+def _run(capsys, *argv):
+    rc = main(list(argv))
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+def test_json_schema(capsys):
+    rc, out, _ = _run(capsys, "compare", "--d", "2", "--sigma2", "5", "--levels", "3", "--format", "json")
+    assert rc == 0
+    obj = json.loads(out)
+    assert list(obj) == ["left", "right", "match", "range", "range_exact", "arithmetic", "columns", "levels",
+                         "settings", "notes", "seconds"]
+    assert obj["left"]["side"] == "path:value" and obj["right"]["side"] == "mixed:5"
+    assert obj["range_exact"] == ["16/3", "6"] and obj["arithmetic"] == "exact"
+    col = next(c for c in obj["columns"] if c["column"] == "5:opposite")
+    assert col["lower"] is None and col["flips"] and len(col["crossings"]) == 1
+    x = col["crossings"][0]
+    import sympy as sp
+    assert abs(float(sp.sympify(x["exact"])) - x["level"]) < 1e-12 and set(x["right"]) == {"lambda"}
+    assert [p["lower"] for p in col["pieces"]] == ["right", "left"]
+    assert len(obj["levels"]) == 3 and set(obj["levels"][0]["values"]) == {c["column"] for c in obj["columns"]}
+
+
+def test_text_and_latex(capsys):
+    rc, out, _ = _run(capsys, "compare", "--d", "2", "--sigma2", "5", "--levels", "2")
+    assert rc == 0 and "E(5; -theta0): the order flips" in out and "flips at level 5.73298276" in out
+    rc, out, _ = _run(capsys, "compare", "--d", "2", "--sigma2", "5", "--levels", "0", "--format", "latex")
+    assert rc == 0 and r"\begin{tabular}" in out and r"\sqrt{5419}" in out
+
+
+def test_point_and_float(capsys):
+    rc, out, _ = _run(capsys, "compare", "--right", "point:value-fewshot:inf", "--columns", "inf:target,inf:opposite",
+                      "--levels", "0", "--format", "json")
+    obj = json.loads(out)
+    assert rc == 0 and obj["range_exact"] == ["29/90", "29/90"]
+    assert [c["lower"] for c in obj["columns"]] == ["right", "left"]
+    rc, out, _ = _run(capsys, "compare", "--d", "12", "--levels", "2", "--format", "json")
+    assert rc == 0 and json.loads(out)["arithmetic"] == "float"
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--left", "walk:value"], "--left: expected path:S"),
+    (["--left", "path:full"], "--left/--right: path:full"),
+    (["--columns", "5:up"], "--columns: expected N:TASK"),
+    (["--match", "x"], "--match: expected N:TASK"),
+    (["--levels", "1001"], "--levels"),
+    (["--lr", "1"], "--lr: expected 0 < eta h < 1"),
+    (["--plot", "out.txt"], "--plot: expected a file name ending in"),
+])
+def test_bad_usage_exits_2_naming_the_option(capsys, argv, message):
+    rc, out, err = _run(capsys, "compare", "--d", "2", "--levels", "0", *argv)
+    assert rc == 2 and message in err and not out, err
+
+
+def test_plot_passes_the_layout_checks(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    from proofs.figures.compare import draw_comparison
+    from proofs.figures.layout import layout_problems
+    from proofs.quantities.compare import compare
+    fig = draw_comparison(compare(d=2, sigma2=5, levels=0))
+    assert layout_problems(fig) == []
+    out = tmp_path / "cmp.png"
+    rc, _, err = _run(capsys, "compare", "--d", "2", "--levels", "0", "--plot", str(out))
+    assert rc == 0 and out.stat().st_size > 10_000 and "wrote" in err

@@ -1,0 +1,115 @@
+"""LoRA's path: gradient descent on the factors (numeric.lora) against the reduced rank-1
+dynamics (symbolic.lowrank_path), the rank-r optimum it ends at (symbolic.lowrank_concrete), the
+subspace it picks, and the symmetric start's closed-form flow time."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from numeric.lora import BlockQuadratic, lora_descent, lora_start
+from symbolic.arithmetic import FLOAT64
+from symbolic.lowrank_concrete import eckart_young, kronecker_quadratic
+from symbolic.lowrank_path import RK, reduce_rank1, start_coordinates, symmetric_flow_time
+from symbolic.objective import M, SIGMA_NOISE
+from symbolic.spec import Rank, make_spec
+from symbolic.words import DIM
+
+LOSS = [(1, 5, "target")]
+THETA0 = [sp.Rational(1, 2), 1, 0, sp.Rational(-1, 2)]
+
+
+def _quadratic(block: str, d: int = 4, m=sp.oo, theta0=THETA0, Sigma=None, loss=LOSS):
+    kq = kronecker_quadratic(make_spec([Rank(block, 1)], loss), d=d, theta0=theta0, Sigma=Sigma,
+                             sigma2=sp.Rational(1, 10), m=m, arithmetic=FLOAT64)
+    return kq, BlockQuadratic.kronecker(kq.H, kq.S, kq.G, kq.L0)
+
+
+@pytest.mark.parametrize("block, m", [("Q", sp.oo), ("Qxx", sp.oo), ("Q", 5)])
+def test_rank1_descent_is_the_reduced_scalar_dynamics(block, m):
+    """Full gradient descent on (B, A) from LoRA's start and gradient descent on the reduced
+    loss in 7 (Q) or 4 (Q_xx) scalars give the same path, step by step."""
+    kq, q = _quadratic(block, m=m)
+    _, A0 = lora_start(q.shape, 1, seed=4)
+    path = lora_descent(q, 1, lr=0.05, steps=300, A0=A0, every=30)
+    R = reduce_rank1(make_spec([Rank(block, 1)], LOSS), M if m != sp.oo else sp.oo)
+    t0 = np.array(THETA0, dtype=float)
+    z0, w = start_coordinates(block, A0[0], t0)
+    values = {RK: float(np.linalg.norm(t0)), DIM: 4, SIGMA_NOISE: np.sqrt(0.1)} | ({M: m} if m != sp.oo else {})
+    steps, Z = R.descent(z0, 0.05, 300, values, every=30)
+    assert list(steps) == list(path.steps)
+    worst = max(np.abs(R.delta(z, t0, w) - D).max() for z, D in zip(Z, path.deltas))
+    assert worst < 1e-10
+    f, _ = R.numeric(R.loss, values)
+    assert [f(z) for z in Z] == pytest.approx(list(path.loss), rel=1e-12)
+
+
+@pytest.mark.parametrize("block", ["Q", "Qxx"])
+@pytest.mark.parametrize("rank", [1, 2, 3])
+def test_lora_ends_at_the_rank_r_optimum_on_the_subspace_of_its_start(block, rank):
+    """From B = 0 and A ~ N(0, 1/cols), LoRA converges to the optimum over rank-r updates (its
+    loss), and the perp directions it prunes are the projection of A's start rows onto theta_0's
+    complement (Sigma = I, d = 4; below full rank the optimum is a family and LoRA picks this one)."""
+    kq, q = _quadratic(block)
+    opt = eckart_young(kq, rank)
+    path = lora_descent(q, rank, lr=0.1, steps=5000, seed=rank, every=5000, tol=1e-10)
+    assert path.loss[-1] == pytest.approx(opt.loss, rel=1e-8)
+    t = np.array(THETA0, dtype=float)
+    t /= np.linalg.norm(t)
+    x = slice(1, 5) if block == "Q" else slice(0, 4)
+    Ax = path.A0[:, x]
+    Pstart = Ax - np.outer(Ax @ t, t)                      # A's start rows, theta_0's complement
+    rows = path.Delta[:, x]                                # the update's input side
+    # the update's row space (inputs) is the projected start's row space
+    U, s, Vt = np.linalg.svd(Pstart)
+    proj = Vt[:rank].T @ Vt[:rank]
+    assert np.abs(rows @ proj - rows).max() < 1e-6
+    assert np.abs(rows @ t).max() < 1e-6                   # theta_0's direction untouched
+
+
+def test_balance_is_conserved_up_to_the_step():
+    kq, q = _quadratic("Q")
+    for lr in (0.02, 0.005):
+        path = lora_descent(q, 2, lr=lr, steps=int(4 / lr), seed=1, every=50)
+        drift = np.abs(path.balance - path.balance[0]).max()
+        assert drift < 0.5 * lr                            # O(eta^2) per step, O(eta) over a fixed time
+
+
+def test_symmetric_start_flow_time_in_closed_form():
+    """A's start orthogonal to e_0 and theta_0: p = b_p a_p follows dp/dt = 2 q (p* - p)
+    sqrt(c^2 + 4 p^2); gradient descent with a small step reaches p at time ~ t(p)."""
+    spec = make_spec([Rank("Q", 1)], LOSS)
+    R = reduce_rank1(spec)
+    F = symmetric_flow_time(R)
+    d, s2, t0 = 4, 0.1, np.array(THETA0, dtype=float)
+    values = {RK: float(np.linalg.norm(t0)), DIM: d, SIGMA_NOISE: np.sqrt(s2)}
+    a_p = 0.3
+    z0 = np.array([0, 0, 0, 0, 0, 0, a_p])
+    eta = 1e-3
+    steps, Z = R.descent(z0, eta, 6000, values, every=500)
+    sym = F["symbols"]
+    T = F["time"].xreplace({sp.sympify(k): v for k, v in values.items()} | {sym["c"]: a_p ** 2})
+    for s, z in zip(steps[1:], Z[1:]):
+        p = z[2] * z[6]
+        assert float(T.xreplace({sym["p"]: p})) == pytest.approx(eta * s, rel=0.02)
+    assert F["p_star"] == -1                               # the perp direction's Q_xx entry is killed
+
+
+def test_lora_start_is_b_zero_and_a_at_the_documented_scale():
+    B, A = lora_start((5, 4), 2, seed=0)
+    assert not B.any() and A.shape == (2, 4)
+    many = lora_start((400, 400), 400, seed=1)[1]
+    assert np.std(many) == pytest.approx(1 / np.sqrt(400), rel=0.01)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(rank=0), "rank: expected an integer 1 <= rank <= 4"),
+    (dict(rank=5), "rank: expected an integer 1 <= rank <= 4"),
+    (dict(rank=1, lr=-1.0), "lr: expected a positive finite step size"),
+    (dict(rank=1, steps=-1), "steps: expected an integer"),
+    (dict(rank=1, A0=np.zeros((2, 4))), r"A0: expected shape \(1, 4\)"),
+])
+def test_bad_input(kwargs, message):
+    q = BlockQuadratic.kronecker(np.eye(4), np.eye(4), np.ones((4, 4)))
+    with pytest.raises(ValueError, match=message):
+        lora_descent(q, **kwargs)
