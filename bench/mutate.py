@@ -44,6 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # test selections (in the order they run: the cheapest killer first)
 ROUTES = "tests/test_minimiser_routes.py"
+QROUTE = "tests/test_quadratic_explicit_start.py"
 GENERAL = "tests/test_general_derivation.py"
 SPEC = ("tests/test_spec_semidefinite.py", "tests/test_spec_json.py", "tests/test_spec_start.py")
 FRONTIER = "tests/test_frontier.py"
@@ -71,7 +72,7 @@ def _m(id_, path, old, new, what, tests=(), prove=(), **kw) -> Mutation:
 
 Q, G, S, O = "symbolic/quadratic.py", "symbolic/general.py", "symbolic/spec.py", "symbolic/objective.py"
 V = "symbolic/validation.py"
-SYM = (ROUTES, GENERAL, SPEC[2])
+SYM = (QROUTE, ROUTES, GENERAL, SPEC[2])
 
 MUTATIONS: tuple[Mutation, ...] = (
     # ---------------------------------------------------------------- symbolic/quadratic.py
@@ -113,6 +114,17 @@ MUTATIONS: tuple[Mutation, ...] = (
        SYM, BEYOND_IDS),
     _m("Q15", Q, "    if obj == 0:\n        return zero", "    if True:\n        return zero",
        "a flat family's coefficients kept at the start value, not the minimiser nearest the start", SYM),
+    _m("Q16", Q, 'through[u] = {"G": {t: [(sp.S.One, w, a)]', 'through[u] = {"G": {t: [(sp.S.One, (), a)]',
+       "free directions' basis: a vector seen through functionals a^T W u moved along a, not W^T a", (QROUTE,)),
+    _m("Q17", Q, "                obj += (v - sp.sympify(s0 if s0 is not None else 0)) ** 2",
+       "                obj += (v - sp.sympify(s0 if s0 is not None else 0)) ** 2 * 0",
+       "nearest point: the scalar blocks left out of the distance (only the vectors' moves count)", (QROUTE,)),
+    _m("Q18", Q, "k = 1 if i == j else 2", "k = 1",
+       "nearest point: |sum c_i W_i a_i|^2 with each cross term counted once, not twice", (QROUTE,)),
+    _m("Q19", Q, "diff = _collect_vec(list(v) + vec_scale(list(s0 or ()), sp.S.NegativeOne))",
+       "diff = _collect_vec(list(v))", "nearest point: a vector's distance measured from 0, not from its start", (QROUTE,)),
+    _m("Q20", Q, "        key = _canonical(t)", "        key = t",
+       "theta_0^T Sigma*Sigma theta_0 and theta_0^T Sigma**2 theta_0 held as two symbols in a solve", (QROUTE,)),
     # ---------------------------------------------------------------- symbolic/general.py
     _m("G1", G, "total = total + p * t.weight", "total = total + p * t.weight ** 2", "loss weights squared",
        SYM, BEYOND_IDS),
@@ -132,8 +144,16 @@ MUTATIONS: tuple[Mutation, ...] = (
        "the start of the vector unknowns not passed to the minimisation", SYM, BEYOND_IDS),
     _m("G7", G, "        out[u] = getattr(start, b)", "        out[u] = getattr(Blocks(), b)",
        "free blocks put at 0 instead of their start values", SYM, BEYOND_IDS),
-    _m("G8", G, "sol2, L2 = _stage(spec.then, blocks, free,", "sol2, L2 = _stage(spec.loss, blocks, free,",
+    _m("G8", G, "sol2, L2 = _stage(spec.then, blocks, movable,", "sol2, L2 = _stage(spec.loss, blocks, movable,",
        "second stage minimises the first loss again", SYM, BEYOND_IDS),
+    _m("G9", G, "            if beyond:\n", "            if False:\n",
+       "a second stage that moves a first stage's through vector off its directions not refused "
+       "(the vector kept in the first stage's span)", (QROUTE,)),
+    _m("G10", G, "pick = _nearest(blocks, start, trained, mixed + params)",
+       "pick = _nearest(_substitute(blocks, {u: sp.sympify(getattr(start, _BLOCK_OF[u])) for u in mixed}), start, "
+       "trained, params) | {u: sp.sympify(getattr(start, _BLOCK_OF[u])) for u in mixed}",
+       "a free scalar coupled to other blocks kept at its start value (the family's point then nearest that)",
+       (QROUTE,)),
     # ---------------------------------------------------------------- symbolic/spec.py
     # (the PSD test of a spec's covariance moved to symbolic/validation.is_psd: LDL^T in exact fractions)
     _m("S1", V, "        if p < 0:\n            return False\n", "        if p < 0 and k + 1 < n:\n            return False\n",
@@ -155,6 +175,10 @@ MUTATIONS: tuple[Mutation, ...] = (
     _m("S9", S, "Qy0=Q[d + 1, 0]", "Qy0=Q[0, d + 1]", "explicit start: Q_y0 read from Q[0, d+1]", SPEC + (ROUTES,)),
     _m("S10", S, "            return -THETA0", "            return THETA0", "task 'opposite' read as theta_0",
        SPEC + (ROUTES,), BEYOND_IDS),
+    _m("S11", S, "    bindings: tuple[tuple[str, Any], ...] = ()\n",
+       '    bindings: tuple[tuple[str, Any], ...] = __import__("dataclasses").field(default=(), compare=False)\n',
+       "a spec's bound values (JSON start, task vectors) left out of its identity: two starts share one cached "
+       "derivation", (QROUTE,)),
     # ---------------------------------------------------------------- symbolic/objective.py (task families)
     _m("O1", O, 'legs.append((gauss("xi"), sp.sqrt(c)))', 'legs.append((gauss("xi"), c))',
        "family N(mu, c I): the spread scaled by c instead of sqrt(c)", (ROUTES, GENERAL), ("task-family",)),

@@ -10,11 +10,18 @@ an affine function of the unknowns: a convex quadratic, whose stationary points 
 its minimisers.  :func:`symbolic.quadratic.minimise_quadratic` solves the first-order
 conditions by block elimination and returns the whole minimiser set.
 
-* Unknowns the loss does not determine are *free*.  Gradient descent from the start never
-  moves them (their gradient is identically zero), so the reported point keeps them at their
-  start values: that is the convention under which the paper's few-shot entries hold.
-* A second stage ``then`` minimises its loss over the free unknowns of the first stage
-  (inside the first stage's minimiser set), as strategy (d) does.
+* Unknowns the loss does not see are *free*.  Gradient descent from the start never moves
+  them (their gradient is identically zero), so the reported point keeps them at their start
+  values: that is the convention under which the paper's few-shot entries hold.
+* Where the loss sees blocks only in a combination (``Q_00 u_0 + q_x0^T u_x + Q_y0 u_y`` at
+  n -> oo), the minimisers form an affine family; gradient descent converges to the one
+  nearest the start (its steps are orthogonal to the family), and that point is reported
+  (:func:`_nearest`, distance over every trained entry).
+* A second stage ``then`` minimises its loss over the free unknowns of the first stage and
+  the parameters of its family (inside the first stage's minimiser set), as strategy (d)
+  does; the point reported is again the one nearest the start.  Where the first stage fixes a
+  vector only along some directions and the second would move it along others,
+  :class:`symbolic.quadratic.NotClosedForm` is raised (that move is a projection, not a word).
 * Training V and Q together makes the loss quartic: :class:`symbolic.quadratic.NotQuadratic`
   is raised, and the numeric layer's optimiser is the way to an answer.
 """
@@ -27,12 +34,12 @@ import sympy as sp
 from .layout import block
 from .convert import to_sympy
 from .definitions import definition
-from .forms import Poly
+from .forms import Form, Poly
 from .model import Blocks
 from .objective import expected_error, task_family_error
 from .pretraining import derive_pretrain
 from .matrix_unknown import reaches, structured_minimiser
-from .quadratic import NotClosedForm, NotQuadratic, Solution, minimise_quadratic
+from .quadratic import NotClosedForm, NotQuadratic, Solution, minimise_quadratic, nearest_point
 from .spec import SILENT_BLOCKS, Spec, Term, make_spec
 from .strategy import Step, Strategy, matexpr_to_sympy, tidy, vecexpr_to_sympy
 from .validation import check_count
@@ -128,7 +135,11 @@ def _value_expr(v) -> sp.Basic:
     return v
 
 
-def _stage(loss: tuple[Term, ...], blocks: Blocks, unknowns: list, naming, start: Blocks) -> tuple[Solution, Poly]:
+def _stage(loss: tuple[Term, ...], blocks: Blocks, unknowns: list, naming, start: Blocks,
+           origin: dict | None = None) -> tuple[Solution, Poly]:
+    """Minimise one loss over ``unknowns`` (nothing picked: the affine family's parameters stay
+    symbols, :func:`_nearest` picks them at the end).  ``origin``: start values of unknowns that
+    are not blocks (the ``t_k`` of an earlier stage: 0)."""
     L = loss_poly(blocks, loss)
     scalars = [u for u in unknowns if isinstance(u, sp.Symbol)]
     vectors = [u for u in unknowns if isinstance(u, sp.MatrixSymbol) and u.shape[1] == 1]
@@ -142,7 +153,51 @@ def _stage(loss: tuple[Term, ...], blocks: Blocks, unknowns: list, naming, start
         sol.notes = list(sol.notes)
         setattr(sol, "steps", steps)
         return sol, L
-    return minimise_quadratic(L, scalars, vectors, matrices, naming, starts), L
+    starts.update({u: sp.sympify(getattr(start, _BLOCK_OF[u])) if u in _BLOCK_OF else (origin or {}).get(u, sp.S.Zero)
+                   for u in scalars})
+    return minimise_quadratic(L, scalars, vectors, matrices, naming, starts, pick=False), L
+
+
+def _nearest(blocks: Blocks, start: Blocks, trained: list[str], params: list) -> dict:
+    """Values of the family's parameters (free scalar blocks, direction coefficients t_k) at the
+    minimiser nearest the start over every trained entry: gradient descent's limit
+    (:func:`symbolic.quadratic.nearest_point`).  Two stages give the same point: the first
+    stage's limit p_1 is the projection of the start s_0 onto the first minimiser set M_1, the
+    second's the projection of p_1 onto M_12 (inside M_1), and |s_0 - m|^2 = |s_0 - p_1|^2 +
+    |p_1 - m|^2 for every m in M_1, so it is also the projection of s_0 onto M_12."""
+    if not params:
+        return {}
+    values, starts = {}, {}
+    inner = set(params)
+    for b in trained:
+        u = UNKNOWNS[b]
+        if b == "Qxx":
+            if any(sp.sympify(c).free_symbols & inner for c, _ in blocks.Qxx):
+                raise NotClosedForm("Q_xx depends on the parameters of a flat family of minimisers: the point "
+                                    "nearest the start would need its Frobenius distance to the start, not computed")
+            continue
+        values[u] = getattr(blocks, b)
+        starts[u] = getattr(start, b)
+    return nearest_point(values, starts, params)
+
+
+def _moves_beyond(L: Poly, through: dict) -> list:
+    """Vectors of ``through`` (seen by an earlier loss only through functionals, kept at their
+    start along every other direction) that the loss ``L`` would move along another direction:
+    a Hessian block or a coupling to another vector (``u^T W w``), or a functional whose
+    direction ``W^T a`` is not one of the earlier loss's."""
+    from .quadratic import _gradient_vector
+    from .words import simplify_word
+    vectors = {a.obj for fs, _ in L.terms for f in fs if isinstance(f, Form)
+               for a in (f.left, f.right) if not a.is_gaussian and isinstance(a.obj, sp.MatrixSymbol)
+               and a.obj in _BLOCK_OF}
+    out = []
+    for u, keys in through.items():
+        for c, extra, w, a in _gradient_vector(L, u, vectors | {u}):
+            if a in vectors or a == u or (simplify_word(w), a) not in keys:
+                out.append(u)
+                break
+    return out
 
 
 def derive_spec(spec: Spec, m: sp.Expr = sp.oo):
@@ -195,39 +250,68 @@ def _derive_spec_cached(spec: Spec, m: sp.Expr):
         steps.append(Step(f"{', '.join(silent)} never reach the output: training them changes nothing"))
     steps.append(Step("the prediction is linear in the trained blocks: each loss term is a convex "
                       "quadratic, its stationary points are its minimisers"))
+    before = blocks
     sol, L = _stage(spec.loss, blocks, unknowns, naming, start)
     steps.append(Step("loss " + " + ".join(map(str, spec.loss)), later=lambda: tidy(to_sympy(L))))
     _record(steps, sol, "first-order conditions solved")
     blocks = _substitute(blocks, sol.values)
     free = list(sol.free)
+    params = list(sol.params)
     notes = list(sol.notes)
     if spec.then:
-        if not free:
+        through = getattr(sol, "through", {})
+        if through:
+            # the first loss fixes a vector only along its gradient's directions (every vector
+            # orthogonal to them is free, even where no block or coefficient is: at symbolic d
+            # there are more dimensions than directions); the second may move it there, along
+            # directions the word algebra cannot write
+            held = _substitute(before, {k: v for k, v in sol.values.items() if k not in through})
+            beyond = _moves_beyond(loss_poly(held, spec.then), through)
+            if beyond:
+                names = ", ".join(block(_BLOCK_OF[u]).symbol for u in beyond)
+                raise NotClosedForm(
+                    f"then: the first loss sees {names} only through linear functionals (an affine family of "
+                    f"minimisers: the start plus any vector orthogonal to their directions), and the second loss "
+                    f"moves {names} inside that family; its component orthogonal to the first loss's directions "
+                    "is a projection (an outer product), outside the word algebra at symbolic d")
+        if not free and not params:
             steps.append(Step("the first loss determines every trained block: the second stage has nothing to move"))
         else:
-            sol2, L2 = _stage(spec.then, blocks, free, lambda k: naming(k + 10), start)
+            movable = free + params
+            sol2, L2 = _stage(spec.then, blocks, movable, lambda k: naming(k + 10), start,
+                              origin={t: sp.S.Zero for t in params})
             steps.append(Step(f"second stage, over the minimisers of the first (free: "
                               f"{', '.join(sp.sstr(u) for u in free)}): " + " + ".join(map(str, spec.then)),
                               later=lambda: tidy(to_sympy(L2))))
             _record(steps, sol2, "second stage solved")
             blocks = _substitute(blocks, sol2.values)
-            free = list(sol2.free)
+            params = [u for u in sol2.free if u not in _BLOCK_OF] + list(sol2.params)
+            free = [u for u in sol2.free if u in _BLOCK_OF]
             notes += sol2.notes
-    mixed = [u for u in free if any(u in getattr(sp.sympify(_value_expr(v)), "free_symbols", set())
-                                    for v in sol.values.values())]
+    # the affine family's parameters: free scalar blocks that other blocks depend on, and the
+    # direction coefficients t_k; the point reported is the one nearest the start
+    values_now = [_value_expr(getattr(blocks, b)) for b in trained if UNKNOWNS[b] not in free]
+    mixed = [u for u in free if isinstance(u, sp.Symbol)
+             and any(u in getattr(sp.sympify(v), "free_symbols", set()) for v in values_now)]
+    absent = [u for u in free if u not in mixed]
+    pick = _nearest(blocks, start, trained, mixed + params)
     if free:
         steps.append(Step("free (the loss does not determine them): " + ", ".join(sp.sstr(u) for u in free)
-                          + "; gradient descent from the start leaves them at their start values"))
-    blocks = _substitute(blocks, _start_values(start, free))
-    free_text = [f"{block(_BLOCK_OF[u]).symbol} (does not reach the loss; kept at its start value)" for u in free]
-    free_latex = [f"${_LATEX[_BLOCK_OF[u]]}$ (does not reach the loss; kept at its start value)" for u in free]
+                          + ("; gradient descent from the start leaves them at their start values" if not mixed else
+                             "; the point reported is the minimiser nearest the start (gradient descent's limit)")))
+    for u in mixed:
+        steps.append(Step(f"nearest the start: {block(_BLOCK_OF[u]).symbol}", pick[u]))
+    blocks = _substitute(blocks, pick)
+    blocks = _substitute(blocks, _start_values(start, absent))
+    free_text = [f"{block(_BLOCK_OF[u]).symbol} (does not reach the loss; kept at its start value)" for u in absent]
+    free_latex = [f"${_LATEX[_BLOCK_OF[u]]}$ (does not reach the loss; kept at its start value)" for u in absent]
     free_text.append("V[0:d+1, :] and Q[:, d+1] (never reach the output)")
     free_latex.append(r"$V_{0:d+1,\,:}$ and $Q_{:,\,d+1}$ (never reach the output)")
     convention = ("gradient descent from the " + ("pretrained parameters" if spec.start is None else "start")
                   + " leaves every free block at its start value (its gradient is identically zero)")
     if mixed:
         convention += ("; the minimiser family is affine in " + ", ".join(sp.sstr(u) for u in mixed)
-                       + ", and the point reported takes them at their start values")
+                       + ", and the point reported is the one nearest the start (gradient descent's limit)")
     for note in notes:
         convention += "; " + note
     if spec.then:

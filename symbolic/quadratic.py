@@ -25,6 +25,7 @@ reaches the loss raises :class:`NotClosedForm`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Callable, Sequence
 
 import sympy as sp
@@ -32,9 +33,9 @@ import sympy as sp
 from .calculus import inverse_of_sum
 from .convert import factor_expr
 from .forms import Form, Poly, const, form
-from .words import Word, simplify_word, transpose
+from .words import Word, expr_key, simplify_word, transpose
 
-__all__ = ["NotQuadratic", "NotClosedForm", "Solution", "minimise_quadratic",
+__all__ = ["NotQuadratic", "NotClosedForm", "Solution", "minimise_quadratic", "nearest_point",
            "mat_mul", "mat_vec", "vec_scale", "vec_add"]
 
 
@@ -71,12 +72,39 @@ def _normal(c: sp.Expr) -> sp.Expr:
     c = sp.sympify(c)
     if c.is_number:
         return c
-    from .printing import Bilinear
-    atoms = c.atoms(sp.Trace, Bilinear)
-    if not atoms:
+    reps, back = _held([c])
+    if not reps:
         return sp.cancel(c)
-    reps = {t: sp.Dummy() for t in atoms}
-    return sp.cancel(c.xreplace(reps)).xreplace({v: k for k, v in reps.items()})
+    return sp.cancel(c.xreplace(reps)).xreplace(back)
+
+
+def _held(exprs) -> tuple[dict, dict]:
+    """Every trace and bilinear form in ``exprs`` -> a Dummy (and back), one Dummy per
+    *quantity*: the engine writes ``theta_0^T Sigma Sigma theta_0`` with an unevaluated product,
+    and a coefficient that went through ``factor`` or ``xreplace`` may hold the same form as
+    ``theta_0^T Sigma**2 theta_0``; the two must be one symbol, or a sum that vanishes does not
+    cancel (and a linear solve reads a spurious equation)."""
+    from .printing import Bilinear
+    atoms = set()
+    for e in exprs:
+        atoms |= sp.sympify(e).atoms(sp.Trace, Bilinear)
+    reps, back, seen = {}, {}, {}
+    for t in (sorted(atoms, key=expr_key) if len(atoms) > 1 else atoms):
+        key = _canonical(t)
+        if key not in seen:
+            seen[key] = sp.Dummy(f"k{len(seen)}")
+            back[seen[key]] = t
+        reps[t] = seen[key]
+    return reps, back
+
+
+@lru_cache(maxsize=None)
+def _canonical(t: sp.Basic) -> sp.Basic:
+    """A trace or bilinear form with its matrix product evaluated (``Sigma*Sigma`` -> ``Sigma**2``)."""
+    from .printing import Bilinear
+    if isinstance(t, sp.Trace):
+        return sp.Trace(t.arg.doit())
+    return Bilinear(t.left.doit(), t.middle.doit(), t.right.doit())
 
 
 def _collect_mat(terms: MatTerms) -> MatTerms:
@@ -142,6 +170,13 @@ class Solution:
     free: list
     equations: list
     notes: list = field(default_factory=list)
+    #: with ``pick=False``: the coefficients ``t_k`` of the gradient directions of a vector seen only
+    #: through functionals that the loss leaves undetermined (Dummy symbols, start value 0); they
+    #: appear in ``values`` as parameters of the affine family, like the free scalars
+    params: list = field(default_factory=list)
+    #: every vector seen only through functionals -> the set of its gradient directions ``(W, a)``
+    #: (``W a``): gradient descent moves it only in ``start + span{W a}``
+    through: dict = field(default_factory=dict)
 
 
 def _unknown_legs(f: Form, vectors: set) -> list[str]:
@@ -240,7 +275,7 @@ def _form_as_functional(f: Form, vectors: set) -> tuple[sp.Basic, Word, sp.Basic
 def minimise_quadratic(L: Poly, scalars: Sequence[sp.Symbol], vectors: Sequence[sp.Basic],
                        matrices: Sequence[sp.Basic] = (),
                        name: Callable[[int], tuple[str, str] | None] | None = None,
-                       start: dict | None = None) -> Solution:
+                       start: dict | None = None, pick: bool = True) -> Solution:
     """All minimisers of the quadratic loss ``L`` over the given unknowns.
 
     ``name(k)`` names the k-th opaque inverse the elimination creates (or None: unnamed).
@@ -258,6 +293,16 @@ def minimise_quadratic(L: Poly, scalars: Sequence[sp.Symbol], vectors: Sequence[
     nearest ``u_0`` (``|u - u_0|^2 = t^T G t``, G the Gram matrix of the directions, minimised
     over the undetermined ``t``): gradient descent's limit, since on a convex quadratic it
     converges to the minimiser nearest its start.  ``Solution.notes`` says so.
+
+    ``start`` may also give the start value of scalar unknowns (0 if not given).  "Nearest" is
+    in the Euclidean distance over *every* unknown (:func:`nearest_point`): where the flat
+    family couples a vector's ``t_k`` with other unknowns (e.g. ``Q_y0`` and ``q_x0^T Sigma
+    theta_0`` seen only as ``Q_y0 (sigma^2 + k) - q_x0^T Sigma theta_0``), both move.  The free
+    scalars (present in the loss but not determined) are left as parameters in ``values`` (and
+    listed in ``free``); the ``t_k`` are picked with them held as symbols.  With ``pick=False``
+    nothing is picked: the undetermined ``t_k`` stay in ``values`` too, listed in
+    ``Solution.params`` (start value 0), so that a caller with a second stage can minimise over
+    them and pick the point nearest the start over all the parameters at the end.
     """
     vecset, matset = set(vectors), set(matrices)
     _check_quadratic(L, scalars, vecset, matset)
@@ -308,6 +353,7 @@ def minimise_quadratic(L: Poly, scalars: Sequence[sp.Symbol], vectors: Sequence[
     # -- vectors seen only through functionals: u = u_0 + sum_k t_k W_k^T a_k
     notes: list[str] = []
     through: dict = {}
+    through_keys: dict = {}
     extra_equations: list = []
     for u in present_v:
         if eqs[u].H:
@@ -320,6 +366,7 @@ def minimise_quadratic(L: Poly, scalars: Sequence[sp.Symbol], vectors: Sequence[
             directions[key][1].append((c, extra))
         u0 = list((start or {}).get(u, ()))
         through[u] = {"G": {t: [(sp.S.One, w, a)] for (w, a), (t, _) in directions.items()}, "b": u0}
+        through_keys[u] = list(directions)
         extra_equations.extend(terms for _, terms in directions.values())
         notes.append(f"{getattr(u, 'name', u)} reaches the loss only through "
                      + ", ".join(sp.sstr(_bilinear(a, [(sp.S.One, transpose(w), u)])) for (w, a) in directions)
@@ -395,19 +442,22 @@ def minimise_quadratic(L: Poly, scalars: Sequence[sp.Symbol], vectors: Sequence[
                 values[x] = v
             elif x in present_s:
                 free.append(x)
-            elif x in ts:   # a combination of directions the loss does not fix
-                internal.append(x)
-        if internal:
-            pick = _nearest_start(values, internal, through, set(aux.values()))
-            values = {x: sp.factor(sp.sympify(v).xreplace(pick)) for x, v in values.items()}
-            values.update(pick)
-            notes.append("the loss sees the vector's functionals only in combination: its minimisers "
-                         "along the directions above form an affine family, and the point reported "
-                         "is the one nearest the start value (where gradient descent, which moves "
-                         "along the gradient's span only, converges)"
-                         if any(v != 0 for v in pick.values()) else
-                         "the minimisers form an affine family along which the loss is flat; the "
-                         "point reported keeps the vector's free direction at its start value")
+            else:   # a direction coefficient t_k, or a functional r = a^T W u that the solve kept as
+                internal.append(x)   # the family's parameter (other unknowns written in terms of it)
+    params: list = []
+    if internal and not pick:
+        params = internal
+    elif internal:
+        own = {u: _vector_value(final[u], values) for u in order + list(through)}
+        own.update({s: values.get(s, s) for s in present_s})
+        chosen = nearest_point(own, dict(start or {}), internal)
+        values = {x: sp.factor(sp.sympify(v).xreplace(chosen)) for x, v in values.items()}
+        values.update(chosen)
+    if internal:
+        notes.append("the loss sees the vector's functionals only in combination (with each other or "
+                     "with other blocks): its minimisers form an affine family, and the point reported "
+                     "is the one nearest the start (where gradient descent, which moves along the "
+                     "gradient's span only, converges)")
     subs = {x: v for x, v in values.items()}
     for u in order + list(through):
         vec_value = list(final[u]["b"])
@@ -417,41 +467,100 @@ def minimise_quadratic(L: Poly, scalars: Sequence[sp.Symbol], vectors: Sequence[
     for r in list(aux.values()) + ts:
         values.pop(r, None)
     # a free scalar may have been solved in terms of an internal one (t_k, r_k): not expected
-    return Solution(values=values, free=free, equations=equations, notes=notes)
+    return Solution(values=values, free=free, equations=equations, notes=notes, params=params,
+                    through={u: set(keys) for u, keys in through_keys.items()})
 
 
-def _nearest_start(values: dict, internal: list, through: dict, aux: set) -> dict:
-    """Values of the undetermined direction coefficients ``internal`` that put every vector seen
-    through functionals at the point of its minimiser family nearest its start value.
+def _vector_value(row: dict, values: dict) -> VecTerms:
+    """A vector ``b + sum_s G_s s`` (a row of the back-substitution) with the solved scalars
+    substituted (the unsolved ones stay as symbols)."""
+    out = list(row["b"])
+    for s, g in row["G"].items():
+        out = vec_add(out, vec_scale(g, values.get(s, s)))
+    return out
 
-    ``u = u_0 + sum_k t_k d_k`` (``d_k = W_k a_k``, the gradient's directions) with the ``t_k``
-    affine in ``internal``: ``|u - u_0|^2 = t^T G t`` with the Gram matrix ``G_kl = d_k^T d_l``
-    (bilinear forms); its minimiser over ``internal`` is gradient descent's limit, since gradient
-    descent on a convex quadratic converges to the minimiser nearest its start.  When another
-    unknown's value (not an auxiliary ``r_k = a_k^T W_k u``, which is a function of the vectors)
-    depends on ``internal`` (the flat direction couples blocks) the nearest point
-    is not computed here and ``internal`` are taken at 0 (the start value along them).
+
+def nearest_point(values: dict, starts: dict, params: Sequence[sp.Symbol]) -> dict:
+    """The values of ``params`` that put the unknowns nearest their start values.
+
+    ``values`` maps each unknown to its value, affine in ``params``: a SymPy scalar, or a vector
+    ``sum c W a`` (VecTerms) with the coefficients affine in them; ``starts`` gives each
+    unknown's start (a number, or VecTerms; missing: 0).  Minimised is the squared Euclidean
+    distance over every entry,
+
+        sum_scalars (x(p) - x_0)^2 + sum_vectors |u(p) - u_0|^2,
+
+    ``|sum_i c_i W_i a_i|^2 = sum_ij c_i c_j a_i^T W_i^T W_j a_j`` (bilinear forms), a
+    quadratic in ``p`` whose stationary point solves a linear system.  On a convex quadratic
+    loss, gradient descent from the start converges to the minimiser nearest the start (its
+    steps lie in the range of the Hessian, orthogonal to the flat directions), so when
+    ``values`` parametrise the minimiser set, this is gradient descent's limit.  A parameter
+    the distance does not determine (not expected: each moves some unknown) stays at 0.
     """
-    zero = {x: sp.S.Zero for x in internal}
-    inner = set(internal)
-    ts = {t for info in through.values() for t in info["G"]}
-    if any(sp.sympify(v).free_symbols & inner for x, v in values.items() if x not in ts and x not in aux):
-        return zero
+    params = list(params)
+    inner = set(params)
+    if not params:
+        return {}
     obj = sp.S.Zero
-    for info in through.values():
-        items = list(info["G"].items())
-        coeff = [sp.sympify(values.get(t, t)) for t, _ in items]
-        if not any(c.free_symbols & inner for c in coeff):
-            continue
-        for i, (_, [(_, wi, ai)]) in enumerate(items):
-            for j, (_, [(_, wj, aj)]) in enumerate(items):
-                obj += coeff[i] * coeff[j] * _bilinear(ai, [(sp.S.One, transpose(wi) + wj, aj)])
+    for x, v in values.items():
+        s0 = starts.get(x)
+        if isinstance(v, (list, tuple)):
+            diff = _collect_vec(list(v) + vec_scale(list(s0 or ()), sp.S.NegativeOne))
+            moving = [k for k, (c, _, _) in enumerate(diff) if sp.sympify(c).free_symbols & inner]
+            if not moving:
+                continue
+            for i in moving:
+                ci, wi, ai = diff[i]
+                for j, (cj, wj, aj) in enumerate(diff):
+                    if j in moving and j < i:
+                        continue
+                    k = 1 if i == j else 2   # each unordered pair once, the cross term doubled
+                    obj += k * ci * cj * _bilinear(ai, [(sp.S.One, transpose(wi) + wj, aj)])
+        else:
+            v = sp.sympify(v)
+            if v.free_symbols & inner:
+                obj += (v - sp.sympify(s0 if s0 is not None else 0)) ** 2
+    zero = {p: sp.S.Zero for p in params}
     if obj == 0:
         return zero
-    sol = _solve_linear([sp.diff(obj, x) for x in internal], internal)
-    if any(sp.sympify(v).free_symbols & inner for v in sol):
-        return zero
-    return dict(zip(internal, sol))
+    return dict(zip(params, _solve_normal([sp.diff(obj, p) for p in params], params)))
+
+
+#: a value of :func:`nearest_point` up to this many operations is put in lowest terms (a cancel
+#: over its traces and bilinear forms); a longer one is left as a ratio, since the cancellation's
+#: gcds over a dozen or more symbols take minutes (a flat family coupling Q_00 with three
+#: directions of q_x0 gives 27 000 operations in lowest terms) while evaluating it is immediate
+CANCEL_MAX_OPS = 600
+
+
+def _solve_normal(equations: list[sp.Expr], unknowns: list[sp.Symbol]) -> list[sp.Expr]:
+    """Solve a small linear system ``A p + c = 0`` whose entries are long rational functions:
+    each entry of A and c is held as a symbol while SymPy solves the system (Cramer's rule in
+    effect, no gcds), then substituted back; values short enough are then cancelled."""
+    zero = {p: sp.S.Zero for p in unknowns}
+    A = [[sp.diff(e, p) for p in unknowns] for e in equations]
+    c = [sp.sympify(e).xreplace(zero) for e in equations]
+    held: dict = {}
+
+    def hold(x: sp.Expr) -> sp.Expr:
+        x = sp.sympify(x)
+        if x.is_number:
+            return x
+        h = sp.Dummy(f"e{len(held)}")
+        held[h] = x
+        return h
+    eqs = [sum((hold(a) * p for a, p in zip(row, unknowns)), sp.S.Zero) + hold(ci) for row, ci in zip(A, c)]
+    sols = sp.linsolve(eqs, unknowns)
+    if not sols:
+        raise ValueError("the nearest point's normal equations have no solution")
+    (sol,) = list(sols)
+    out = []
+    for v in sol:
+        v = sp.together(sp.sympify(v).xreplace(zero).xreplace(held))
+        if sp.count_ops(v) <= CANCEL_MAX_OPS:
+            v = sp.factor(_normal(v))
+        out.append(v)
+    return out
 
 
 def _vec_expr(v: VecTerms) -> sp.Basic:
@@ -460,15 +569,21 @@ def _vec_expr(v: VecTerms) -> sp.Basic:
     return sp.MatAdd(*parts) if len(parts) > 1 else parts[0]
 
 
+def _numerator(e: sp.Expr, unknowns: list[sp.Symbol]) -> sp.Expr:
+    """An equation ``e = 0`` linear in ``unknowns`` as a polynomial: the numerator of ``e`` over
+    one denominator (free of the unknowns), expanded.  Expanding alone leaves a coefficient that
+    is a sum of fractions, which may vanish without looking like 0: SymPy's linsolve then takes
+    it as a pivot and divides by zero (a second stage whose loss is flat along a parameter)."""
+    num, den = sp.fraction(sp.together(e))
+    if den.free_symbols & set(unknowns):
+        return sp.expand(e)
+    return sp.expand(num)
+
+
 def _solve_linear(equations: list[sp.Expr], unknowns: list[sp.Symbol]) -> list[sp.Expr]:
     """Solve a linear system whose coefficients contain traces and bilinear forms (opaque)."""
-    from .printing import Bilinear
-    atoms = set()
-    for e in equations:
-        atoms |= sp.sympify(e).atoms(sp.Trace, Bilinear)
-    reps = {t: sp.Dummy(f"k{i}") for i, t in enumerate(sorted(atoms, key=sp.srepr))}
-    back = {v: k for k, v in reps.items()}
-    eqs = [sp.expand(sp.sympify(e).xreplace(reps)) for e in equations]
+    reps, back = _held(equations)
+    eqs = [_numerator(sp.sympify(e).xreplace(reps), unknowns) for e in equations]
     sols = sp.linsolve(eqs, unknowns)
     if not sols:
         raise ValueError("the first-order conditions have no solution: the loss has no minimiser")

@@ -194,8 +194,12 @@ class Spec:
     then: tuple[Term, ...] = ()
     start: Blocks | None = None
     name: str = "spec"
-    #: concrete values of the symbols a JSON spec introduced (task vectors, covariances, start blocks)
-    bindings: tuple[tuple[str, Any], ...] = field(default=(), compare=False)
+    #: concrete values of the symbols a JSON spec introduced (task vectors, covariances, start blocks).
+    #: Part of the spec's identity: two specs that differ only in these values are different
+    #: questions, and every cache keyed by a spec (the derivation's, the frontier's) must tell
+    #: them apart (they compared equal once, and the second of two JSON specs with the same
+    #: structure got the first one's start values and answer)
+    bindings: tuple[tuple[str, Any], ...] = ()
     ranks: tuple[Rank, ...] = ()
 
     def constraining_ranks(self, d: int | None = None) -> tuple[Rank, ...]:
@@ -380,6 +384,8 @@ def make_spec(train: Sequence[Any] | str, loss: Sequence[Any], then: Sequence[An
     if len(tasks) > MAX_TASKS:
         raise ValueError(f"loss, then: expected at most {MAX_TASKS} distinct tasks besides theta_0 and -theta_0 "
                          f"(the derivation's time grows with each: 4 take about 20 s), got {len(tasks)}")
+    bindings = tuple((str(k), sp.ImmutableMatrix(v) if isinstance(v, (sp.MatrixBase, list, tuple)) else sp.sympify(v))
+                     for k, v in bindings)   # hashable: the spec is a cache key
     spec = Spec(tuple(b for b in BLOCKS + SILENT_BLOCKS if b in train), terms[0], terms[1],
                 start, name, bindings, tuple(ranks))
     if d is not None:
