@@ -51,7 +51,6 @@ EXCEPTIONS = {
     "proofs.cli.__main__": ("test_cli.py", "python -m proofs.cli, run as a console script"),
     "proofs.cli.budget": ("test_cli.py", "the CPU budget of the subcommands"),
     "proofs.cli.inputs": ("test_cli.py", "the setting read from the options, by every subcommand"),
-    "proofs.cli.rank_output": ("test_cli.py", "imported only: no test runs the rank route through proofs/ yet"),
     "proofs.figures.report": ("test_figure.py", "the figure command's report"),
     "proofs.figures.save": ("test_figure.py", "saving figures"),
     "proofs.figures.trajectory": ("test_cli_trajectory.py", "trajectory --plot"),
