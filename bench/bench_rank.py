@@ -23,7 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-PRE = ("import time, sympy as sp; from symbolic.spec import make_spec, Rank; "
+PRE = ("import time, sympy as sp; from symbolic.spec import make_spec, Rank; from symbolic.arithmetic import FLOAT64; "
        "L = [(1, 5, 'target')]; ")
 CASES = {
     "reference: import sympy": "import sympy, time; ",
@@ -43,9 +43,9 @@ CASES = {
     "lowrank_optimum; S = sp.Matrix([[2, 1, 0], [1, 2, sp.Rational(1, 2)], [0, sp.Rational(1, 2), 1]]); "
     "lowrank_optimum(make_spec([Rank('Q', 1)], L), d=3, Sigma=S, theta0=[1, -1, 2], sigma2=sp.Rational(1, 10)); ",
     "lowrank_optimum Q rank 1, d = 64 float": PRE + "from symbolic.lowrank_concrete import lowrank_optimum; "
-    "lowrank_optimum(make_spec([Rank('Q', 1)], L), d=64, sigma2=0.1, arithmetic='float'); ",
+    "lowrank_optimum(make_spec([Rank('Q', 1)], L), d=64, sigma2=0.1, arithmetic=FLOAT64); ",
     "lowrank_optimum Qxx rank 32, d = 64 float": PRE + "from symbolic.lowrank_concrete import lowrank_optimum; "
-    "lowrank_optimum(make_spec([Rank('Qxx', 32)], L), d=64, sigma2=0.1, arithmetic='float'); ",
+    "lowrank_optimum(make_spec([Rank('Qxx', 32)], L), d=64, sigma2=0.1, arithmetic=FLOAT64); ",
     "reduce_rank1 Q (LoRA path, 7 scalars)": PRE + "from symbolic.lowrank_path import reduce_rank1; "
     "reduce_rank1(make_spec([Rank('Q', 1)], L)); ",
 }

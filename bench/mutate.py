@@ -70,6 +70,7 @@ def _m(id_, path, old, new, what, tests=(), prove=(), **kw) -> Mutation:
 
 
 Q, G, S, O = "symbolic/quadratic.py", "symbolic/general.py", "symbolic/spec.py", "symbolic/objective.py"
+V = "symbolic/validation.py"
 SYM = (ROUTES, GENERAL, SPEC[2])
 
 MUTATIONS: tuple[Mutation, ...] = (
@@ -116,7 +117,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     _m("G1", G, "total = total + p * t.weight", "total = total + p * t.weight ** 2", "loss weights squared",
        SYM, BEYOND_IDS),
     _m("G2", G, "total = total + p * t.weight", "total = total + p", "loss weights dropped", SYM, BEYOND_IDS),
-    _m("G3", G, "p = task_family_error(blocks, t.task.mean, t.task.cov, n)", "p = expected_error(blocks, t.task.mean, n)",
+    _m("G3", G, "p = task_family_error(blocks, t.task.mean, t.task.cov, t.n, normalise=normalise)", "p = expected_error(blocks, t.task.mean, t.n)",
        "a family's covariance ignored (its mean taken as the task)", SYM, BEYOND_IDS),
     _m("G4", G, "out.extend((s(c) * c2, tuple(w) + tuple(w2), a2) for c2, w2, a2 in values[a])",
        "out.extend((s(c) * c2, tuple(w2) + tuple(w), a2) for c2, w2, a2 in values[a])",
@@ -134,14 +135,14 @@ MUTATIONS: tuple[Mutation, ...] = (
     _m("G8", G, "sol2, L2 = _stage(spec.then, blocks, free,", "sol2, L2 = _stage(spec.loss, blocks, free,",
        "second stage minimises the first loss again", SYM, BEYOND_IDS),
     # ---------------------------------------------------------------- symbolic/spec.py
-    _m("S1", S, "return all((-1) ** k * c >= 0 for k, c in enumerate(coeffs))",
-       "return all(M[:k, :k].det() >= 0 for k in range(1, M.shape[0] + 1))",
-       "PSD by leading principal minors (Sylvester's criterion is for definiteness only)", SPEC),
-    _m("S2", S, "return all((-1) ** k * c >= 0 for k, c in enumerate(coeffs))",
-       "return M.det() >= 0 and M.trace() >= 0", "PSD by det >= 0 and trace >= 0 (right for 2x2 only)", SPEC),
-    _m("S3", S, "return all((-1) ** k * c >= 0 for k, c in enumerate(coeffs))",
-       "return all((-1) ** k * c >= 0 for k, c in enumerate(coeffs[:-1]))",
-       "PSD check drops the last coefficient (det)", SPEC),
+    # (the PSD test of a spec's covariance moved to symbolic/validation.is_psd: LDL^T in exact fractions)
+    _m("S1", V, "        if p < 0:\n            return False\n", "        if p < 0 and k + 1 < n:\n            return False\n",
+       "PSD test leaves the last pivot's sign unchecked (the determinant's sign dropped)", SPEC),
+    _m("S2", V, "            if any(A[k][j] != 0 for j in range(k + 1, n)):\n                return False",
+       "            if False:\n                return False",
+       "PSD test accepts a zero pivot whatever its row (a negative 2x2 minor missed)", SPEC),
+    _m("S3", V, "                    A[i][j] -= f * A[k][j]", "                    A[i][j] += f * A[k][j]",
+       "PSD test: Schur complement with the wrong sign", SPEC),
     _m("S4", S, "    Qxx = Q[x, x]\n", "    Qxx = Q[x, x].T\n", "explicit start: Q_xx transposed", SPEC + (ROUTES,)),
     _m("S5", S, "symmetric=Qxx == Qxx.T", "symmetric=True", "explicit start: Q_xx taken as symmetric",
        SPEC + (ROUTES,)),
@@ -167,11 +168,12 @@ MUTATIONS: tuple[Mutation, ...] = (
     _m("O5", O, "with_query * (2 * n)", "with_query * n", "cross term token-query counted once, not twice",
        (ROUTES, GENERAL), BEYOND_IDS),
     # ---------------------------------------------------------------- proofs/paper/results/_beyond.py
-    _m("B1", "proofs/paper/results/_beyond.py", 'make_spec(V_ROW, [(1, 0, "target"), (lam, n_ft, "target")]',
-       'make_spec(V_ROW, [(1, 0, "target"), (lam, n_ft, "opposite")]', "trade-off's few-shot loss on -theta_0",
+    # (the trade-off's specs are the frontier's: proofs/quantities/frontier.py, used by _beyond)
+    _m("B1", "proofs/quantities/frontier.py", '[(1, 0, "target"), (lam, _key(n_ft), "target")]',
+       '[(1, 0, "target"), (lam, _key(n_ft), "opposite")]', "trade-off's few-shot loss on -theta_0",
        (), ("tradeoff-value", "dissimilarity")),
-    _m("B2", "proofs/paper/results/_beyond.py", 'return make_spec(V_ROW, [(1, n_ft, "target")], name="value-fewshot-only")',
-       'return make_spec(V_ROW, [(1, 0, "target")], name="value-fewshot-only")',
+    _m("B2", "proofs/quantities/frontier.py", '[(1, _key(n_ft), "target")], name="value-fewshot-only")',
+       '[(1, 0, "target")], name="value-fewshot-only")',
        "the lambda -> oo end: the zero-shot loss for the few-shot one", (), ("tradeoff-value",)),
     _m("B3", "proofs/paper/results/_beyond.py", 'fam = family("target", tau ** 2)', 'fam = family("target", tau)',
        "task family N(theta_0, tau I) for N(theta_0, tau^2 I)", (), ("task-family",)),
@@ -187,10 +189,11 @@ MUTATIONS: tuple[Mutation, ...] = (
        equivalent="at n = 0 the prediction does not depend on theta, so E_theta E(V, Q_hat, 0; theta) = "
                   "E(V, Q_hat, 0; theta_0) + tau^2 tr(Sigma): the same minimisers"),
     # ---------------------------------------------------------------- proofs/paper/results/*.py
-    _m("R1", "proofs/paper/results/tradeoff_value.py", 'sp.limit(e, LAMBDA, 0 if at == "0" else sp.oo)',
-       'sp.limit(e, LAMBDA, sp.oo if at == "0" else 0)', "lambda -> 0+ and lambda -> oo swapped", (), ("tradeoff-value",)),
-    _m("R2", "proofs/paper/results/tradeoff_value.py", "lhs[3]: error_at(s, -THETA0, sp.oo)}", "lhs[3]: error_at(s, THETA0, sp.oo)}",
-       "trade-off's error on -theta_0 computed on theta_0", (), ("tradeoff-value",)),
+    _m("R1", "proofs/paper/results/tradeoff_value.py", 'rational_limit_at(e, LAMBDA, 0 if at == "0" else sp.oo)',
+       'rational_limit_at(e, LAMBDA, sp.oo if at == "0" else 0)', "lambda -> 0+ and lambda -> oo swapped", (), ("tradeoff-value",)),
+    _m("R2", "proofs/paper/results/tradeoff_value.py", "(\"n -> oo on -theta_0\", -THETA0, sp.oo)",
+       "(\"n -> oo on -theta_0\", THETA0, sp.oo)",
+       "trade-off's error on -theta_0 computed on theta_0 (in the monotonicity line)", (), ("tradeoff-value",)),
     _m("R3", "proofs/paper/results/query_key_zero_shot.py", "start = Blocks(vx=vec(THETA0, EPS), vy=sp.S.One, Qxx=pre.Qxx)",
        "start = Blocks(vx=vec(THETA0, EPS), vy=sp.S.One)", "near-pretrained start without Q_xx = Sigma^{-1}",
        (BEYOND,), ("query-key-zero-shot",)),

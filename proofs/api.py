@@ -98,14 +98,16 @@ def curve(strategy: str, task: str, ns: Sequence[int], *, d: int, sigma2: Any = 
 
 def frontier(lambdas: Sequence[Any], *, n_ft: int | None, n: int | None = None, d: int, sigma2: Any,
              m: int | None = None, Sigma: Any = None, theta0: Any = None, theta_0: Any = None,
-             arithmetic: str | None = None, precision: int | None = None) -> Any:
+             arithmetic: str | None = None, precision: int | None = None, ranks: Sequence[int] | None = None,
+             block: str = "Q") -> Any:
     """The zero-shot / few-shot trade-off of value fine-tuning on E(0; theta0) + lambda E(n_ft; theta0):
     one exact row per lambda (numbers >= 0; 0 the limit lambda -> 0+, ``inf``/``sympy.oo`` the
     few-shot loss alone), rows for (a)-(d), the columns as functions of lambda, and the exact
     checks of the two limits (:class:`proofs.quantities.frontier.Frontier`). ``n``, ``n_ft``, ``m``: None
     for infinity. ``theta_0`` is accepted for ``theta0``. ``arithmetic``/``precision``: exact for
     d <= 10 and float above by default (:mod:`proofs.quantities.frontier_numeric`: limits and checks within
-    a tolerance)."""
+    a tolerance). ``ranks``: a curve per rank instead, ``block`` (``Q`` or ``Qxx``) trained by its best
+    rank-r update on the same mixed loss (:class:`proofs.quantities.frontier_rank.RankFrontier`)."""
     from itertools import islice
     from proofs.quantities import validation as V
     from proofs.quantities.frontier import MAX_LAMBDAS
@@ -119,19 +121,24 @@ def frontier(lambdas: Sequence[Any], *, n_ft: int | None, n: int | None = None, 
     lambdas = list(islice(iter(lambdas), MAX_LAMBDAS + 1))  # an endless iterator is read no further
     if len(lambdas) > MAX_LAMBDAS:
         raise ValueError(f"lambdas: expected at most {MAX_LAMBDAS} values, got more")
+    if ranks is not None:
+        from proofs.quantities.frontier_rank import rank_frontier
+        return rank_frontier(lambdas, where, block=block, ranks=ranks, n=n)
     return run(lambdas, where, n=n)
 
 
 def trajectory(strategy: Any, *, eta: Any, steps: int, every: int = 1, flow: bool = False, n: int | None = None,
                task: Any = None, level: Any = None, d: int, sigma2: Any = 0, m: int | None = None,
                n_ft: int | None = None, Sigma: Any = None, theta0: Any = None, theta_0: Any = None,
-               arithmetic: str | None = None) -> Any:
+               arithmetic: str | None = None, seed: int = 0) -> Any:
     """The closed-form gradient-descent path of a quadratic strategy or spec
     (:func:`proofs.quantities.trajectories.trajectory`): ``eta`` the step, ``steps`` T, a row
     every ``every`` steps, ``flow`` gradient flow, ``n`` the few-shot columns' shots (None:
     n -> oo), ``task`` a further evaluation task (d numbers), ``level`` a level whose first
     crossing is reported; the setting as for :func:`setting` (``arithmetic`` exact or float:
-    the spectral data's; exact by default up to d = 10)."""
+    the spectral data's; exact by default up to d = 10).  A spec with a constraining rank
+    follows LoRA's path (:func:`proofs.quantities.lora_trajectory.lora_trajectory`: B = 0, A
+    random from ``seed``), and ends against the rank-r optimum."""
     from proofs.quantities import limits as L
     from proofs.quantities import validation as checks
     from proofs.quantities.trajectories import trajectory as follow
@@ -141,6 +148,16 @@ def trajectory(strategy: Any, *, eta: Any, steps: int, every: int = 1, flow: boo
     if task is not None:
         task = [checks.real(x, "task") for x in where.arith.vector(task, "task", where.d)]
     level = None if level is None else checks.real(level, "level")
+    from proofs.quantities.lowrank import constrained
+    if constrained(strategy, where):
+        checks.spec_dimension(strategy, where.d)
+        from proofs.quantities.lora_trajectory import lora_trajectory
+        if flow:
+            raise ValueError("flow: LoRA's path is gradient descent on the factors (B, A); give no flow")
+        if task is not None:
+            raise ValueError("task: LoRA's path reports the errors on theta_0 and -theta_0 only")
+        return lora_trajectory(strategy, where, eta=eta, steps=checks.count(steps, "steps"),
+                               every=checks.count(every, "every", minimum=1), n=n, level=level, seed=seed)
     return follow(strategy, where, eta=checks.real(eta, "eta", positive=True), steps=checks.count(steps, "steps",
                   maximum=L.MAX_STEPS), every=checks.count(every, "every", minimum=1,
                   maximum=L.MAX_STEPS), flow=bool(flow), n=n, task=task, level=level)

@@ -142,6 +142,12 @@ class Arithmetic:
         """A value of this arithmetic as a SymPy number (a Float of its precision)."""
         return sp.Float(float(x))
 
+    def finite(self, values: Any, what: str = "the value") -> Any:
+        """``values`` (a number or a sequence of numbers), checked finite: a closed form of finite
+        inputs has a finite value, so a non-finite one means the arithmetic's range was exceeded;
+        a ValueError says so and names the remedy. Returned unchanged."""
+        return values
+
     def batch(self, values: Any) -> Any:
         """``values`` as one array that the operations broadcast over (evaluating a formula at
         many values of a symbol at once), or None where the arithmetic has no such arrays."""
@@ -457,6 +463,15 @@ class Float64(Arithmetic):
 
     def batch(self, values: Any) -> np.ndarray:
         return np.asarray(values, dtype=np.float64)
+
+    def finite(self, values: Any, what: str = "the value") -> Any:
+        with np.errstate(all="ignore"):
+            ok = np.all(np.isfinite(np.asarray(values, dtype=np.float64)))
+        if not ok:
+            raise ValueError(f"arithmetic: {what} exceeds float64's range (|x| > 1.8e308, or an overflow on the "
+                             "way): evaluate in mp (--arithmetic mp, or arithmetic='mp'), whose exponent has no "
+                             "such bound")
+        return values
 
     def is_matrix(self, x: Any) -> bool:
         return isinstance(x, np.ndarray) and x.ndim == 2

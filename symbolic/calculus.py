@@ -25,7 +25,7 @@ from .forms import Poly, Tr
 from .model import Blocks, MatExpr
 from .words import DIM, Atom, Word, inverse_word, simplify_word, transpose, word_expr
 
-__all__ = ["T", "perturb", "taylor", "matrix_gradient", "solve_matrix", "inverse_of_sum", "direction_blocks"]
+__all__ = ["T", "perturb", "taylor", "first_order", "matrix_gradient", "solve_matrix", "inverse_of_sum", "direction_blocks"]
 
 #: The step of the perturbation b + t * delta.
 T = sp.Symbol("t")
@@ -61,6 +61,16 @@ def taylor(objective: Callable[[Blocks], Poly], b: Blocks, delta: Blocks, order:
     for k in range(order + 1):
         out.append(Poly({key: sp.together(sp.expand(c).coeff(T, k)) for key, c in p.terms.items()}))
     return out
+
+
+def first_order(objective: Callable[[Blocks], Poly], b: Blocks, delta: Blocks) -> Poly:
+    """The coefficient ``L_1`` of ``L(b + t delta) = L_0 + t L_1 + ...``, as ``d/dt`` at ``t = 0``
+    of each coefficient: no expansion in t (what makes :func:`taylor` slow on long coefficients)
+    and no normalisation, so each coefficient is an unreduced rational expression, equal to
+    ``taylor(...)[1]``'s: for zero tests in the field of fractions, or the caller normalises."""
+    p = objective(perturb(b, delta))
+    zero = {T: sp.S.Zero}
+    return Poly({key: sp.diff(c, T).xreplace(zero) for key, c in p.terms.items()})
 
 
 def _scalar(factors) -> sp.Expr:

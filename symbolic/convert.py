@@ -79,7 +79,8 @@ def rational_limit(expr: sp.Expr, n: sp.Symbol) -> sp.Expr | None:
     larger, computed exactly in QQ(gens) (``sympy.polys``); raises ``ValueError`` when the
     numerator's degree is larger (divergence); ``None`` when ``expr`` is not a rational function
     of its symbols, traces and bilinear forms (the caller then falls back on ``together``).
-    The ratio is not factored: the caller factors it."""
+    The ratio is reduced (the gcd of the two leading coefficients divided out, in the ring:
+    what makes the caller's ``factor`` cheap), not factored: the caller factors it."""
     parts = _rational_parts(expr, n)
     if parts is None:
         return None
@@ -93,5 +94,6 @@ def rational_limit(expr: sp.Expr, n: sp.Symbol) -> sp.Expr | None:
         raise ValueError("the expression diverges as n -> oo")
     if dn < dd:
         return sp.S.Zero
-    lc = num.coeff_wrt(0, dn).as_expr() / den.coeff_wrt(0, dd).as_expr()
+    _, top, bottom = num.coeff_wrt(0, dn).cofactors(den.coeff_wrt(0, dd))
+    lc = top.as_expr() / bottom.as_expr()
     return lc.xreplace(back) if back else lc

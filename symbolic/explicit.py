@@ -29,11 +29,11 @@ off the word at the concrete matrices:
 
 Explicit matrices of the words' atoms (Sigma, the pretrained Gamma_hat, ...) come from
 :func:`symbolic.evaluation.evaluate_matrix` (the toolkit's one evaluator of words), once per atom.
-``arithmetic="exact"`` gives SymPy Rationals (numpy object arrays), ``"float"`` float64.
+``arithmetic``: the exact arithmetic (:data:`symbolic.arithmetic.EXACT`, SymPy Rationals in numpy
+object arrays) or float64 (:data:`symbolic.arithmetic.FLOAT64`), or their names.
 """
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
@@ -42,15 +42,12 @@ import sympy as sp
 
 from .layout import SCALARS, VECTORS, block, size
 from .evaluation import evaluate, evaluate_matrix
-from .forms import Form, Poly, Tr
+from .forms import Form, Tr
 from .model import Blocks
 from .spec import BLOCKS, SILENT_BLOCKS, Spec, Term, make_term
 from .words import Atom
 
-__all__ = ["ExplicitQuadratic", "explicit_quadratic", "block_sizes", "ARITHMETICS"]
-
-ARITHMETICS = ("exact", "float")
-_EVAL_ARITH = "arithmetic" in inspect.signature(evaluate_matrix).parameters
+__all__ = ["ExplicitQuadratic", "explicit_quadratic", "block_sizes"]
 
 
 def block_sizes(train: Sequence[str], d: int) -> dict[str, int]:
@@ -67,7 +64,7 @@ class ExplicitQuadratic:
     parameters unless the spec gives a start); ``V0``, ``Q0`` the full (d+2) x (d+2) start
     matrices (V's first d+1 rows and Q's last column 0: they never reach the output).
     ``A``, ``b``, ``start`` are numpy arrays: dtype object holding SymPy numbers when
-    ``arithmetic == "exact"``, float64 when ``"float"``.
+    ``arith`` is exact, float64 otherwise.
     """
 
     names: tuple[str, ...]
@@ -77,7 +74,7 @@ class ExplicitQuadratic:
     start: np.ndarray
     d: int
     slices: dict = field(default_factory=dict)
-    arithmetic: str = "exact"
+    arith: Any = None
     V0: np.ndarray | None = None
     Q0: np.ndarray | None = None
 
@@ -132,13 +129,13 @@ class ExplicitQuadratic:
         ``u_0 + A^+ (b - A u_0)``, the minimiser nearest the start (the start's component in
         the null space of A never moves)."""
         r = self.b - _matvec(self.A, self.start)
-        if self.arithmetic == "exact":
+        if self.arith.exact:
             step = sp.Matrix(self.A.tolist()).pinv() * sp.Matrix(list(r))
             return self.start + np.array([sp.nsimplify(x) if x.is_Float else x for x in step], dtype=object)
         return self.start + np.linalg.pinv(self.A.astype(float), hermitian=True) @ r
 
     def _vec(self, u: Any) -> np.ndarray:
-        dtype = object if self.arithmetic == "exact" else float
+        dtype = object if self.arith.exact else float
         arr = np.asarray(u, dtype=dtype).reshape(-1)
         if arr.shape != (self.size,):
             raise ValueError(f"u: expected {self.size} entries ({', '.join(self.names[:4])}...), got {arr.size}")
@@ -156,31 +153,20 @@ def _matvec(A: np.ndarray, u: np.ndarray) -> np.ndarray:
 # ----------------------------------------------------------------------------- the environment
 
 def _environment(d: int | None, Sigma: Any, theta0: Any, sigma2: Any, m: Any, values: dict,
-                 arithmetic: str) -> tuple[dict, int]:
-    from .validation import check_nonnegative, check_spd, check_vector
+                 arith: Any) -> tuple[dict, int]:
+    """Sigma checked by the arithmetic's positive-definiteness rule, theta_0 by its vector check,
+    sigma^2 >= 0: the environment of the words (in ``arith``) and d."""
+    from .validation import check_nonnegative
     if Sigma is None:
         if isinstance(d, bool) or not isinstance(d, int) or d < 1:
             raise ValueError(f"d: expected an integer >= 1 (or a Sigma), got {d!r}")
-        Sigma = sp.eye(d) if arithmetic == "exact" else np.eye(d)
-    if arithmetic == "exact":
-        S = sp.ImmutableMatrix(check_spd(Sigma, "Sigma", d))
-        dd = S.shape[0]
-        t0 = sp.ImmutableMatrix(check_vector(theta0 if theta0 is not None else [1] + [0] * (dd - 1), "theta0", dd))
-        s2 = check_nonnegative(sigma2, "sigma2")
-    else:
-        from .arithmetic import FLOAT64
-        S = FLOAT64.spd(Sigma, "Sigma", d)[0]
-        dd = S.shape[0]
-        t0 = np.zeros(dd) if theta0 is None else np.asarray(theta0, dtype=float).reshape(-1)
-        if theta0 is None:
-            t0[0] = 1.0
-        if t0.shape != (dd,) or not np.all(np.isfinite(t0)):
-            raise ValueError(f"theta0: expected {dd} finite numbers, got shape {t0.shape}")
-        s2 = float(sigma2)
-        if not (s2 >= 0 and np.isfinite(s2)):
-            raise ValueError(f"sigma2: expected a finite number >= 0, got {sigma2!r}")
-        S = sp.ImmutableMatrix(S.tolist()) if not _EVAL_ARITH else S
-        t0 = sp.ImmutableMatrix(t0.tolist()) if not _EVAL_ARITH else t0.reshape(-1, 1)
+        Sigma = arith.eye(d)
+    S = arith.spd(Sigma, "Sigma", d)[0]
+    dd = arith.shape(S)[0]
+    t0 = arith.vector(theta0 if theta0 is not None else [1] + [0] * (dd - 1), "theta0", dd)
+    s2 = check_nonnegative(sigma2, "sigma2")
+    if not arith.exact:
+        s2 = sp.Float(float(s2))
     env: dict[str, Any] = {"Sigma": S, "theta_0": t0, "sigma": sp.sqrt(s2), "d": dd}
     m = sp.sympify(m)
     if m != sp.oo:
@@ -193,18 +179,18 @@ def _environment(d: int | None, Sigma: Any, theta0: Any, sigma2: Any, m: Any, va
 class _Matrices:
     """Explicit matrices of atoms, constant vectors and words at one environment (cached)."""
 
-    def __init__(self, env: dict, d: int, arithmetic: str):
-        self.env, self.d, self.arith = env, d, arithmetic
+    def __init__(self, env: dict, d: int, arith: Any):
+        self.env, self.d, self.arith = env, d, arith
         self.num = None
-        if arithmetic == "float" and _EVAL_ARITH:
+        if not arith.exact:
             from .evaluation import numeric_env
-            self.num = numeric_env(env, "float")   # one cache: each derived matrix inverted once
+            self.num = numeric_env(env, arith)   # one cache: each derived matrix inverted once
         self.atoms: dict = {}
         self.vectors: dict = {}
         self.words: dict = {}
 
     def _conv(self, M: Any) -> np.ndarray:
-        if self.arith == "exact":
+        if self.arith.exact:
             return np.array(sp.Matrix(M).tolist(), dtype=object)
         if isinstance(M, np.ndarray):
             return M.astype(float)
@@ -215,7 +201,7 @@ class _Matrices:
             if a.transposed and Atom(a.expr, a.symmetric, False) in self.atoms:
                 self.atoms[a] = self.atoms[Atom(a.expr, a.symmetric, False)].T
             elif self.num is not None:
-                self.atoms[a] = self._conv(evaluate_matrix(a.matrix, self.num, arithmetic="float"))
+                self.atoms[a] = self._conv(evaluate_matrix(a.matrix, self.num, arithmetic=self.arith))
             else:
                 self.atoms[a] = self._conv(evaluate_matrix(a.matrix, self.env))
         return self.atoms[a]
@@ -231,8 +217,8 @@ class _Matrices:
     def word(self, w: tuple) -> np.ndarray:
         if w not in self.words:
             if not w:
-                self.words[w] = np.eye(self.d, dtype=object if self.arith == "exact" else float)
-                if self.arith == "exact":
+                self.words[w] = np.eye(self.d, dtype=object if self.arith.exact else float)
+                if self.arith.exact:
                     self.words[w] = np.vectorize(sp.Integer, otypes=[object])(np.eye(self.d, dtype=int))
             elif len(w) == 1:
                 self.words[w] = self.atom(w[0])
@@ -254,10 +240,8 @@ class _Matrices:
 
     def scalar(self, c: sp.Basic) -> Any:
         if self.num is not None:
-            return float(evaluate(c, self.num, arithmetic="float"))
+            return float(evaluate(c, self.num, arithmetic=self.arith))
         out = evaluate(c, self.env)
-        if self.arith == "float":
-            return float(out)
         return sp.nsimplify(out) if isinstance(out, sp.Float) else out
 
 
@@ -400,7 +384,7 @@ def _terms_and_start(spec_or_terms: Any, train: Sequence[str] | None, start: Blo
 def explicit_quadratic(spec_or_terms: Any, train: Sequence[str] | None = None, *, d: int | None = None,
                        Sigma: Any = None, theta0: Any = None, sigma2: Any = 0, m: Any = sp.oo,
                        start: Blocks | None = None, values: dict | None = None,
-                       arithmetic: str = "exact", stage: str = "loss", cache: dict | None = None) -> ExplicitQuadratic:
+                       arithmetic: Any = "exact", stage: str = "loss", cache: dict | None = None) -> ExplicitQuadratic:
     r"""The loss of a spec (or of loss terms with ``train``) as ``u^T A u - 2 b^T u + c``.
 
     ``spec_or_terms``: a :class:`symbolic.spec.Spec` (its first loss, or its second with
@@ -409,7 +393,8 @@ def explicit_quadratic(spec_or_terms: Any, train: Sequence[str] | None = None, *
     None), ``theta0`` (e_1 when None), ``sigma2``, ``m`` (pretraining context length, oo by
     default), ``start`` (Blocks; the spec's or the pretrained parameters at m when None),
     ``values`` (numbers or matrices for other symbols: weights such as lambda, task vectors).
-    ``arithmetic``: ``"exact"`` (SymPy numbers) or ``"float"`` (float64, any d).  ``cache``: a dict
+    ``arithmetic``: exact (SymPy numbers) or float64 (any d), an
+    :class:`symbolic.arithmetic.Arithmetic` or its name.  ``cache``: a dict
     the caller keeps for several quadratics at the *same* setting (the validated setting and the
     atoms' matrices are then computed once).
 
@@ -419,20 +404,21 @@ def explicit_quadratic(spec_or_terms: Any, train: Sequence[str] | None = None, *
     from .general import UNKNOWNS, _with_unknowns, loss_poly
     from .pretraining import derive_pretrain
     from .quadratic import NotQuadratic
-    from .strategy import matexpr_to_sympy, vecexpr_to_sympy
-    if arithmetic not in ARITHMETICS:
-        raise ValueError(f"arithmetic: expected one of {', '.join(ARITHMETICS)}, got {arithmetic!r}")
+    from .arithmetic import EXACT, FLOAT64, as_arithmetic
+    arith = as_arithmetic(arithmetic)
+    if arith not in (EXACT, FLOAT64):
+        raise ValueError(f"arithmetic: expected exact or float64, got {arith.label()}")
     terms, train, start, bindings = _terms_and_start(spec_or_terms, train, start, stage)
     trained = [b for b in BLOCKS if b in train]
     if any(b in ("v0", "vx", "vy") for b in trained) and any(b not in ("v0", "vx", "vy") for b in trained):
         raise NotQuadratic(f"train: {', '.join(trained)} moves blocks of both V and Q; the loss is quartic")
     m = sp.sympify(m)
-    key = ("setting", arithmetic, tuple(sorted(bindings)))
+    key = ("setting", arith, tuple(sorted(bindings)))
     if cache is not None and key in cache:
         env, d, mats = cache[key]
     else:
-        env, d = _environment(d, Sigma, theta0, sigma2, m, {**bindings, **(values or {})}, arithmetic)
-        mats = _Matrices(env, d, arithmetic)
+        env, d = _environment(d, Sigma, theta0, sigma2, m, {**bindings, **(values or {})}, arith)
+        mats = _Matrices(env, d, arith)
         if cache is not None:
             cache[key] = (env, d, mats)
     start_blocks = derive_pretrain(sp.oo if m == sp.oo else sp.Symbol("m", integer=True, nonnegative=True)).blocks \
@@ -454,7 +440,7 @@ def explicit_quadratic(spec_or_terms: Any, train: Sequence[str] | None = None, *
     scal = {UNKNOWNS[b]: b for b in trained if b in SCALARS}
     vec_unknowns = {UNKNOWNS[b]: b for b in trained if b in VECTORS}
     qxx = UNKNOWNS["Qxx"] if "Qxx" in trained else None
-    exact = arithmetic == "exact"
+    exact = arith.exact
     zero = sp.S.Zero if exact else 0.0
     dtype = object if exact else float
     A = np.full((p, p), zero, dtype=dtype)
@@ -497,7 +483,7 @@ def explicit_quadratic(spec_or_terms: Any, train: Sequence[str] | None = None, *
     A = (A + A.T) / 2 if not exact else (A + A.T) * sp.Rational(1, 2)
     b = -lin / 2 if not exact else lin * sp.Rational(-1, 2)
     u0, V0, Q0 = _start(start_blocks, trained, slices, p, mats, dtype, zero)
-    return ExplicitQuadratic(tuple(names), A, b, const, u0, d, slices, arithmetic, V0, Q0)
+    return ExplicitQuadratic(tuple(names), A, b, const, u0, d, slices, arith, V0, Q0)
 
 
 def _start(blocks: Blocks, trained: list, slices: dict, p: int, mats: _Matrices, dtype, zero):

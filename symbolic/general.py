@@ -29,12 +29,12 @@ from .convert import to_sympy
 from .definitions import definition
 from .forms import Poly
 from .model import Blocks
-from .objective import N, expected_error, task_family_error
+from .objective import expected_error, task_family_error
 from .pretraining import derive_pretrain
 from .matrix_unknown import reaches, structured_minimiser
 from .quadratic import NotClosedForm, NotQuadratic, Solution, minimise_quadratic
 from .spec import SILENT_BLOCKS, Spec, Term, make_spec
-from .strategy import Step, Strategy, limit_poly, matexpr_to_sympy, tidy, vecexpr_to_sympy
+from .strategy import Step, Strategy, matexpr_to_sympy, tidy, vecexpr_to_sympy
 from .validation import check_count
 from .words import DIM, Atom
 
@@ -51,17 +51,15 @@ _LATEX = {"v0": "v_0", "vx": "v_x", "vy": "v_y", "Q00": "Q_{00}", "q0x": "Q_{0x}
 _BLOCK_OF = {v: k for k, v in UNKNOWNS.items()}
 
 
-def loss_poly(blocks: Blocks, terms: tuple[Term, ...]) -> Poly:
-    """``sum_k w_k E(V, Q, n_k; task_k)`` as an engine polynomial (``n = oo``: the limit)."""
+def loss_poly(blocks: Blocks, terms: tuple[Term, ...], normalise: bool = True) -> Poly:
+    """``sum_k w_k E(V, Q, n_k; task_k)`` as an engine polynomial (``n = oo``: the limit);
+    ``normalise=False``: coefficients at finite n unreduced (see :func:`expected_error`)."""
     total = Poly()
-    for t in terms:
-        n = N if t.n == sp.oo else t.n
+    for t in terms:   # (n = oo: the limit, see expected_error)
         if t.task.is_fixed:
-            p = expected_error(blocks, t.task.mean, n)
+            p = expected_error(blocks, t.task.mean, t.n, normalise=normalise)
         else:
-            p = task_family_error(blocks, t.task.mean, t.task.cov, n)
-        if t.n == sp.oo:
-            p = limit_poly(p, N)
+            p = task_family_error(blocks, t.task.mean, t.task.cov, t.n, normalise=normalise)
         total = total + p * t.weight
     return total
 
@@ -198,7 +196,7 @@ def _derive_spec_cached(spec: Spec, m: sp.Expr):
     steps.append(Step("the prediction is linear in the trained blocks: each loss term is a convex "
                       "quadratic, its stationary points are its minimisers"))
     sol, L = _stage(spec.loss, blocks, unknowns, naming, start)
-    steps.append(Step("loss " + " + ".join(map(str, spec.loss)), tidy(to_sympy(L))))
+    steps.append(Step("loss " + " + ".join(map(str, spec.loss)), later=lambda: tidy(to_sympy(L))))
     _record(steps, sol, "first-order conditions solved")
     blocks = _substitute(blocks, sol.values)
     free = list(sol.free)
@@ -210,7 +208,7 @@ def _derive_spec_cached(spec: Spec, m: sp.Expr):
             sol2, L2 = _stage(spec.then, blocks, free, lambda k: naming(k + 10), start)
             steps.append(Step(f"second stage, over the minimisers of the first (free: "
                               f"{', '.join(sp.sstr(u) for u in free)}): " + " + ".join(map(str, spec.then)),
-                              tidy(to_sympy(L2))))
+                              later=lambda: tidy(to_sympy(L2))))
             _record(steps, sol2, "second stage solved")
             blocks = _substitute(blocks, sol2.values)
             free = list(sol2.free)

@@ -44,13 +44,15 @@ the projector onto the top r eigenvectors of
 It is unique exactly when ``sigma_r > sigma_{r+1}``; at a tie every choice of the tied
 eigenvectors is optimal (reported: ``unique=False`` and the tied eigenspace's dimension).
 
-*Exact* arithmetic: K is rational, its characteristic polynomial is factored over Q and its
+*Exact* arithmetic (:data:`symbolic.arithmetic.EXACT`): K is rational, its characteristic polynomial is factored over Q and its
 roots ordered exactly; the eigenspace of a set of roots that is a union of whole irreducible
 factors is the kernel of their product at K (rational), and a tied rational root's eigenspace
 is a rational null space, so ``Delta_r`` is exact.  When the boundary between the chosen and
 the other roots splits an irreducible factor (irrational conjugate roots on both sides) no
 rational answer exists: the same formulas are evaluated in mpmath at 50 digits, and the
-result says so (``arithmetic = "mp"``).  *Float*: numpy, any d.
+result says so (its ``arithmetic`` is ``MP(50)``).  *Float* (:data:`symbolic.arithmetic.FLOAT64`): numpy,
+any d.  The arithmetic is an :class:`symbolic.arithmetic.Arithmetic` object, never its name: the
+functions branch on ``arith.exact`` and ``arith.precision``.
 
 Without the Kronecker structure (V trained, or a start with ``v_x != 0``) the whitened
 problem is not a plain Eckart-Young problem: :func:`lowrank_optimum` then minimises over the
@@ -65,10 +67,11 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from .arithmetic import EXACT, FLOAT64, MP, Arithmetic
 from .spec import RANKED_BLOCKS, Rank, Spec, check_ranks, max_rank
 
 __all__ = ["KroneckerQuadratic", "RankOptimum", "NotKronecker", "block_layout", "kronecker_quadratic",
-           "lowrank_optimum", "ranked_block", "MP_DIGITS"]
+           "lowrank_optimum", "ranked_block", "MP_DIGITS", "rank_arithmetic", "eckart_young"]
 
 #: digits of the mpmath fallback (an irrational eigenvalue boundary)
 MP_DIGITS = 50
@@ -79,6 +82,16 @@ KRON_RTOL = 1e-9
 class NotKronecker(ValueError):
     """The block's Hessian is not a Kronecker product H (x) S (so weighted Eckart-Young does
     not apply): e.g. V trained, or a start with v_x != 0 (the query term of the prediction)."""
+
+
+def rank_arithmetic(arithmetic: Any) -> Arithmetic:
+    """The arithmetic of a rank computation: :data:`symbolic.arithmetic.EXACT` or
+    :data:`symbolic.arithmetic.FLOAT64` (an :class:`symbolic.arithmetic.Arithmetic`; mpmath is
+    not asked for: the exact path falls back to it by itself where the answer is irrational)."""
+    if not isinstance(arithmetic, Arithmetic) or not (arithmetic.exact or arithmetic == FLOAT64):
+        raise ValueError("arithmetic: expected symbolic.arithmetic.EXACT or FLOAT64 (an Arithmetic object), "
+                         f"got {arithmetic!r}")
+    return arithmetic
 
 
 def ranked_block(spec: Spec, d: int | None = None) -> Rank:
@@ -127,7 +140,7 @@ def block_layout(block: str, d: int, slices: dict) -> tuple[np.ndarray, tuple[st
 class KroneckerQuadratic:
     r"""``L(X_0 + Delta) = L_0 + tr(Delta S Delta^T H) - 2 tr(Delta^T G)`` over updates Delta
     (rows x cols) of one block; ``X_0`` the start.  Arrays are numpy (dtype object of SymPy
-    numbers when ``arithmetic == "exact"``, float64 otherwise).  ``quadratic`` is the explicit
+    numbers when ``arithmetic.exact``, float64 otherwise).  ``quadratic`` is the explicit
     quadratic it was read from, ``idx`` the block's layout in it."""
 
     H: np.ndarray
@@ -139,7 +152,7 @@ class KroneckerQuadratic:
     d: int
     rows: tuple[str, ...]
     cols: tuple[str, ...]
-    arithmetic: str
+    arithmetic: Arithmetic
     quadratic: Any = None
     idx: np.ndarray | None = None
 
@@ -156,7 +169,7 @@ class KroneckerQuadratic:
     def full_minimiser(self) -> np.ndarray:
         """``Delta* = H^+ G S^{-1}``: the unconstrained minimiser nearest the start (its rows in
         null(H) are 0; gradient descent from the start never moves them)."""
-        if self.arithmetic == "exact":
+        if self.arithmetic.exact:
             H = sp.Matrix(self.H.tolist())
             Hp = H.inv() if H.det() != 0 else H.pinv()
             D = Hp * sp.Matrix(self.G.tolist()) * sp.Matrix(self.S.tolist()).inv()
@@ -172,7 +185,7 @@ class KroneckerQuadratic:
         return q.matrices(u)
 
     def _mat(self, Delta: Any) -> np.ndarray:
-        D = np.asarray(Delta, dtype=object if self.arithmetic == "exact" else float)
+        D = np.asarray(Delta, dtype=object if self.arithmetic.exact else float)
         if D.shape != self.G.shape:
             raise ValueError(f"Delta: expected a {self.G.shape[0]} x {self.G.shape[1]} matrix, got shape {D.shape}")
         return D
@@ -187,22 +200,23 @@ def _sum(M: np.ndarray) -> Any:
 
 
 def kronecker_quadratic(spec: Spec, *, d: int, Sigma: Any = None, theta0: Any = None, sigma2: Any = 0,
-                        m: Any = sp.oo, values: dict | None = None, arithmetic: str = "exact",
+                        m: Any = sp.oo, values: dict | None = None, arithmetic: Arithmetic = EXACT,
                         block: str | None = None) -> KroneckerQuadratic:
     """The loss of ``spec`` over its ranked block's update, as (1) of the module docstring.
 
     Raises :class:`NotKronecker` when the block's Hessian is not a Kronecker product (checked
-    exactly in exact arithmetic, to a relative 1e-9 in float)."""
+    exactly in exact arithmetic, to a relative 1e-9 in float); ``arithmetic``: EXACT or FLOAT64."""
     from .explicit import explicit_quadratic
+    arith = rank_arithmetic(arithmetic)
     if block is None:
         block = ranked_block(spec, d).block
     q = explicit_quadratic(spec.without_ranks(), d=d, Sigma=Sigma, theta0=theta0, sigma2=sigma2, m=m,
-                           values=values, arithmetic=arithmetic)
+                           values=values, arithmetic=arith.name)
     idx, rows, cols = block_layout(block, q.d, q.slices)
     R, C = idx.shape
     P = idx.reshape(-1)
     A = q.A[np.ix_(P, P)]
-    exact = arithmetic == "exact"
+    exact = arith.exact
     T = A.reshape(R, C, R, C).transpose(0, 2, 1, 3).reshape(R * R, C * C)
     # the pivot: S_11 (cols[0], cols[0]) with the largest H entry on the diagonal
     diag_rows = [i * R + i for i in range(R)]
@@ -225,7 +239,7 @@ def kronecker_quadratic(spec: Spec, *, d: int, Sigma: Any = None, theta0: Any = 
     Gabs = q.b[P].reshape(R, C)
     G = Gabs - H.dot(X0).dot(S)
     L0 = q.value(q.start)
-    return KroneckerQuadratic(H, S, G, X0, L0, block, q.d, rows, cols, arithmetic, q, idx)
+    return KroneckerQuadratic(H, S, G, X0, L0, block, q.d, rows, cols, arith, q, idx)
 
 
 @dataclass
@@ -256,7 +270,7 @@ class RankOptimum:
     spectrum: list[tuple[Any, int]]
     unique: bool
     method: str
-    arithmetic: str
+    arithmetic: Arithmetic
     rows: tuple[str, ...] = ()
     cols: tuple[str, ...] = ()
     tie: tuple[int, int] | None = None
@@ -271,17 +285,16 @@ class RankOptimum:
 
 
 def lowrank_optimum(spec: Spec, *, d: int, Sigma: Any = None, theta0: Any = None, sigma2: Any = 0,
-                    m: Any = sp.oo, values: dict | None = None, arithmetic: str = "exact",
+                    m: Any = sp.oo, values: dict | None = None, arithmetic: Arithmetic = EXACT,
                     rank: int | None = None, starts: int = 20, seed: int = 0) -> RankOptimum:
     r"""The best rank-r update of the spec's ranked block at the setting (module docstring).
 
-    ``rank`` overrides the spec's rank (same block); ``arithmetic``: ``"exact"`` (SymPy
-    rationals; mpmath at :data:`MP_DIGITS` digits where the answer is irrational, labelled) or
-    ``"float"``.  Where the Hessian is not a Kronecker product the answer is the best of
+    ``rank`` overrides the spec's rank (same block); ``arithmetic``: :data:`symbolic.arithmetic.EXACT`
+    (SymPy rationals; mpmath at :data:`MP_DIGITS` digits where the answer is irrational, labelled) or
+    :data:`symbolic.arithmetic.FLOAT64`.  Where the Hessian is not a Kronecker product the answer is the best of
     ``starts`` alternating-least-squares runs from random factors (float, seeded by ``seed``),
     labelled so."""
-    if arithmetic not in ("exact", "float"):
-        raise ValueError(f"arithmetic: expected 'exact' or 'float', got {arithmetic!r}")
+    arithmetic = rank_arithmetic(arithmetic)
     if isinstance(d, bool) or not isinstance(d, int) or d < 1:
         raise ValueError(f"d: expected an integer >= 1, got {d!r}")
     check_ranks(spec, d)
@@ -309,7 +322,7 @@ def lowrank_optimum(spec: Spec, *, d: int, Sigma: Any = None, theta0: Any = None
 
 def eckart_young(kq: KroneckerQuadratic, r: int) -> RankOptimum:
     """The best update of rank <= r of a Kronecker-structured quadratic (module docstring)."""
-    exact = kq.arithmetic == "exact"
+    exact = kq.arithmetic.exact
     Dstar = kq.full_minimiser()
     if exact:
         out = _exact_selection(kq, Dstar, r)
@@ -319,17 +332,18 @@ def eckart_young(kq: KroneckerQuadratic, r: int) -> RankOptimum:
     return _float_selection(kq, Dstar, r)
 
 
-def _finish(kq: KroneckerQuadratic, r: int, Delta, Dstar, spectrum, unique, tie, W, method, arithmetic,
+def _finish(kq: KroneckerQuadratic, r: int, Delta, Dstar, spectrum, unique, tie, W, method, arithmetic: Arithmetic,
             notes=()) -> RankOptimum:
-    V, Q = kq.matrices(Delta) if arithmetic != "mp" else kq.matrices(_to_float(Delta))
-    loss = kq.value(Delta) if arithmetic != "mp" else None
-    full = kq.value(Dstar) if arithmetic != "mp" else None
-    if arithmetic == "exact":
+    mp = arithmetic.precision is not None
+    V, Q = kq.matrices(Delta) if not mp else kq.matrices(_to_float(Delta))
+    loss = kq.value(Delta) if not mp else None
+    full = kq.value(Dstar) if not mp else None
+    if arithmetic.exact:
         V, Q = sp.Matrix(V.tolist()), sp.Matrix(Q.tolist())
         Sinv = sp.Matrix(kq.S.tolist()).inv()
         ins = Sinv * W if W is not None and W.cols else sp.zeros(kq.S.shape[0], 0)
         outs = sp.Matrix(Dstar.tolist()) * W if W is not None and W.cols else sp.zeros(kq.H.shape[0], 0)
-    elif arithmetic == "mp":
+    elif mp:
         ins = outs = None
     else:
         ins = np.linalg.solve(kq.S, W) if W is not None else None
@@ -363,7 +377,7 @@ def _exact_selection(kq: KroneckerQuadratic, Dstar: np.ndarray, r: int) -> RankO
         Delta = Dstar
         W = sp.Matrix.hstack(*[v for rt, j, e in roots if rt != 0 for v in _kernel(factors[j][0], lam, K)]) \
             if any(rt != 0 for rt, _, _ in roots) else sp.zeros(C, 0)
-        return _finish(kq, r, Delta, Dstar, spectrum, True, None, W, _METHOD, "exact")
+        return _finish(kq, r, Delta, Dstar, spectrum, True, None, W, _METHOD, EXACT)
     boundary = flat[r - 1][0]
     nxt = flat[r][0]
     strict = [t for t in roots if sp.N(t[0] - boundary, 60) > 0]
@@ -394,7 +408,7 @@ def _exact_selection(kq: KroneckerQuadratic, Dstar: np.ndarray, r: int) -> RankO
     Delta = np.array((D * Pi).tolist(), dtype=object)
     notes = [] if unique else [f"sigma_r = sigma_(r+1): the optimum is not unique; {take} of the {tied[2]} tied "
                                "directions are taken (the first of a rational basis of their eigenspace)"]
-    return _finish(kq, r, Delta, Dstar, spectrum, bool(unique), tie, W, _METHOD, "exact", notes)
+    return _finish(kq, r, Delta, Dstar, spectrum, bool(unique), tie, W, _METHOD, EXACT, notes)
 
 
 def _kernel(f: sp.Expr, lam: sp.Symbol, K: sp.Matrix) -> list[sp.Matrix]:
@@ -426,7 +440,7 @@ def _mp_selection(kq: KroneckerQuadratic, Dstar: np.ndarray, r: int) -> RankOpti
         spectrum = [(E[i], 1) for i in order]
         unique = r >= len(order) or E[order[r - 1]] - E[order[r]] > mp.mpf(10) ** (-MP_DIGITS // 2)
         Darr = np.array([[Delta[i, j] for j in range(Delta.cols)] for i in range(Delta.rows)], dtype=object)
-    out = _finish(kq, r, Darr, Dstar, spectrum, bool(unique), None, None, _METHOD, "mp",
+    out = _finish(kq, r, Darr, Dstar, spectrum, bool(unique), None, None, _METHOD, MP(MP_DIGITS),
                   [f"the boundary between the chosen and the other singular values splits an irreducible factor "
                    f"of the characteristic polynomial (conjugate irrational roots on both sides): no rational "
                    f"answer; evaluated in mpmath at {MP_DIGITS} digits"])
@@ -472,7 +486,7 @@ def _float_selection(kq: KroneckerQuadratic, Dstar: np.ndarray, r: int) -> RankO
         notes.append(f"sigma_r = sigma_(r+1) to 1e-9: the optimum is not unique; {r - before} of the {tied} tied "
                      "directions are taken (numpy's eigenvector order)")
     W = L @ Vr
-    return _finish(kq, r, Delta, Dstar, spectrum, bool(unique), tie, W, _METHOD, "float", notes)
+    return _finish(kq, r, Delta, Dstar, spectrum, bool(unique), tie, W, _METHOD, FLOAT64, notes)
 
 
 def _group(E: np.ndarray, scale: float) -> list[tuple[float, int]]:
@@ -495,7 +509,7 @@ def _best_of_starts(spec: Spec, r: Rank, why: str, *, d, Sigma, theta0, sigma2, 
     if isinstance(starts, bool) or not isinstance(starts, int) or not 1 <= starts <= 1000:
         raise ValueError(f"starts: expected an integer 1 <= starts <= 1000, got {starts!r}")
     q = explicit_quadratic(spec.without_ranks(), d=d, Sigma=Sigma, theta0=theta0, sigma2=sigma2, m=m,
-                           values=values, arithmetic="float")
+                           values=values, arithmetic=FLOAT64.name)
     idx, rows, cols = block_layout(r.block, q.d, q.slices)
     R, C = idx.shape
     P = idx.reshape(-1)
@@ -527,7 +541,7 @@ def _best_of_starts(spec: Spec, r: Rank, why: str, *, d, Sigma, theta0, sigma2, 
     V, Q = q.matrices(u)
     return RankOptimum(r.block, r.rank, q.d, D, X0 + D, V, Q, float(val), L0, float(full), [], False,
                        f"best of {starts} starts (alternating least squares over the factors; a local search, "
-                       f"not proven global: {why})", "float", rows, cols, None, None, None,
+                       f"not proven global: {why})", FLOAT64, rows, cols, None, None, None,
                        ["no Kronecker structure: the optimum is not proven global"])
 
 

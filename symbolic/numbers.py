@@ -47,8 +47,20 @@ _RATIO = re.compile(r"\s*([+-]?[0-9]+)\s*/\s*([0-9]+)\s*\Z", re.ASCII)
 
 
 def shown(x: Any, limit: int = 40) -> str:
-    """``repr(x)`` cut to about ``limit`` characters, for a one-line message."""
-    text = str(x) if isinstance(x, (int, Fraction)) and not isinstance(x, bool) else repr(x)
+    """``repr(x)`` on one line (line breaks and runs of spaces as one space), cut to about
+    ``limit`` characters, for a one-line message. An integer or fraction too long to write
+    (Python refuses to print integers of more than 4300 digits) is described by its size."""
+    if isinstance(x, (int, Fraction)) and not isinstance(x, bool):
+        parts = (x.numerator, x.denominator) if isinstance(x, Fraction) else (x,)
+        if any(abs(p).bit_length() > 3 * MAX_NUMBER_CHARS for p in parts):
+            digits = " / ".join(f"{int(abs(p).bit_length() * 0.30103) + 1} digits" for p in parts)
+            return f"a number of {digits}"
+        text = str(x)
+    else:
+        try:
+            text = " ".join(repr(x).split())
+        except ValueError:  # an object holding an integer too long to print
+            text = f"{type(x).__name__} too long to print"
     return text if len(text) <= limit else text[: limit - 10] + f"... ({len(text)} characters)"
 
 

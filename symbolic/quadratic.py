@@ -150,7 +150,7 @@ def _unknown_legs(f: Form, vectors: set) -> list[str]:
 
 
 def _degree(c: sp.Expr, scalars: Sequence[sp.Symbol]) -> int:
-    if not scalars:
+    if not scalars or not sp.sympify(c).free_symbols.intersection(scalars):
         return 0
     num = sp.numer(sp.together(c))
     present = [s for s in scalars if s in num.free_symbols]
@@ -219,6 +219,8 @@ def _gradient_scalar(L: Poly, s: sp.Symbol, vectors: set) -> list[tuple[sp.Expr,
     """``dL/ds`` as terms ``coeff * extra`` (``extra`` a form with an unknown leg, or None)."""
     out = []
     for (factors, _), c in L.terms.items():
+        if s not in sp.sympify(c).free_symbols:   # (d/ds 0 without differentiating)
+            continue
         dc = sp.diff(c, s)
         if dc == 0:
             continue
@@ -259,7 +261,8 @@ def minimise_quadratic(L: Poly, scalars: Sequence[sp.Symbol], vectors: Sequence[
     """
     vecset, matset = set(vectors), set(matrices)
     _check_quadratic(L, scalars, vecset, matset)
-    present_s = [s for s in scalars if any(sp.diff(c, s) != 0 for c in L.terms.values())]
+    present_s = [s for s in scalars if any(s in sp.sympify(c).free_symbols and sp.diff(c, s) != 0
+                                           for c in L.terms.values())]
     present_v = [u for u in vectors if any(
         isinstance(f, Form) and u in (f.left.obj, f.right.obj) for fs, _ in L.terms for f in fs)]
     free = [x for x in list(scalars) + list(vectors) + list(matrices)

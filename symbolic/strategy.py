@@ -11,6 +11,7 @@ Every derivation (:mod:`symbolic.pretraining`, :mod:`symbolic.strategies`,
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 import sympy as sp
 
@@ -26,12 +27,41 @@ from .words import DIM, word_expr
 __all__ = ["Step", "Strategy", "matexpr_to_sympy", "vecexpr_to_sympy", "limit_n", "limit_poly", "tidy"]
 
 
-@dataclass(frozen=True)
 class Step:
-    """One step of a derivation: what was done, and the SymPy object it produced."""
+    """One step of a derivation: what was done, and the SymPy object it produced.
 
-    text: str
-    expr: object = None
+    ``Step(text, expr)``, or ``Step(text, later=f)``: ``expr`` is ``f()``, computed on first
+    access (a form for display, e.g. a whole loss collected and factored, that no check reads:
+    ``prove`` then never pays for it).  Immutable, compared and hashed as ``(text, expr)``."""
+
+    __slots__ = ("text", "_expr", "_later")
+
+    def __init__(self, text: str, expr: object = None, *, later: Callable[[], object] | None = None) -> None:
+        object.__setattr__(self, "text", text)
+        object.__setattr__(self, "_expr", expr)
+        object.__setattr__(self, "_later", later)
+
+    @property
+    def expr(self) -> object:
+        if self._later is not None:
+            object.__setattr__(self, "_expr", self._later())
+            object.__setattr__(self, "_later", None)
+        return self._expr
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("Step is immutable")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Step) and (self.text, self.expr) == (other.text, other.expr)
+
+    def __hash__(self) -> int:
+        return hash((self.text, self.expr))
+
+    def __repr__(self) -> str:
+        return f"Step(text={self.text!r}, expr={self.expr!r})"
+
+    def __reduce__(self):
+        return (Step, (self.text, self.expr))
 
     def __str__(self) -> str:
         return self.text if self.expr is None else f"{self.text}: {sp.sstr(self.expr)}"
@@ -129,15 +159,14 @@ class Strategy:
         return self.blocks.with_(**kw), subs
 
     def error_in_blocks(self, task: sp.Basic = THETA, n: sp.Expr | int = N,
-                        min_ops: int = 12) -> tuple[sp.Expr, dict]:
+                        min_ops: int = 12, collect: bool = True) -> tuple[sp.Expr, dict]:
         """``E(V*, Q*, n; task)`` written with the long scalar blocks as symbols (``v_y*``...),
         and the map symbol -> formula; ``n = oo`` gives the limit.  Fast where :meth:`error`
-        expands everything.  ``min_ops``: as in :meth:`abstract_blocks`."""
+        expands everything.  ``min_ops``: as in :meth:`abstract_blocks`; ``collect=False``
+        skips :func:`tidy` (the same value, uncollected: for a caller that evaluates it)."""
         b, subs = self.abstract_blocks(min_ops)
-        p = expected_error(b, task, N if n == sp.oo else n)
-        if n == sp.oo:
-            p = limit_poly(p, N)
-        return tidy(to_sympy(p)), subs
+        p = expected_error(b, task, n)   # n = oo: the limit
+        return (tidy(to_sympy(p)) if collect else to_sympy(p)), subs
 
     def error(self, task: sp.Basic = THETA, n: sp.Expr | int = N) -> sp.Expr:
         """``E(V*, Q*, n; task)``, exact, for any task vector and n (symbol or integer)."""
@@ -149,7 +178,7 @@ class Strategy:
 
     def few_shot_limit(self, task: sp.Basic = THETA) -> sp.Expr:
         """``lim_{n -> oo} E(V*, Q*, n; task)``."""
-        return tidy(to_sympy(limit_poly(self.error_poly(task, N))))
+        return tidy(to_sympy(self.error_poly(task, sp.oo)))
 
     def parameters(self) -> dict[str, sp.Basic]:
         """The derived blocks as SymPy objects, keyed by block name (:mod:`symbolic.layout`):
@@ -251,10 +280,28 @@ def _latex_name(name: str) -> str:
 
 
 def tidy(e: sp.Expr) -> sp.Expr:
-    """Collect an error formula by its matrix scalars and sigma, each coefficient factored."""
+    """Collect an error formula by its matrix scalars and sigma, each coefficient factored.
+
+    The keys are the traces and bilinear forms (in ``srepr`` order), then sigma; each term of
+    the expanded formula goes to the first key it holds, under that key's power, the terms
+    with none under 1, and each group's coefficient is factored: what ``sympy.collect(e, keys,
+    func=sympy.factor)`` returns, term for term, without its pattern matching (most of its cost)."""
     e = sp.expand(e)
     keys = sorted(e.atoms(sp.Trace, Bilinear), key=sp.srepr) + [s for s in e.free_symbols if s.name == "sigma"]
-    return sp.collect(e, keys, func=sp.factor)
+    rank = {k: i for i, k in enumerate(keys)}
+    groups: dict = {}
+    for term in sp.Add.make_args(e):
+        factors = sp.Mul.make_args(term)
+        best, best_rank = None, len(keys)
+        for i, f in enumerate(factors):
+            r = rank.get(f.as_base_exp()[0])
+            if r is not None and r < best_rank:
+                best, best_rank = i, r
+        if best is None:
+            groups.setdefault(sp.S.One, []).append(term)
+        else:
+            groups.setdefault(factors[best], []).append(sp.Mul(*(factors[:best] + factors[best + 1:])))
+    return sp.Add(*[k * sp.factor(sp.Add(*rest)) for k, rest in groups.items()])
 
 
 def _checked_values(values: dict | None, d: int) -> dict:

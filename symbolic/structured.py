@@ -650,7 +650,7 @@ def structured_quadratic(spec: Any, *, d: int | None = None, Sigma: Any = None, 
     m = sp.sympify(m)
     Sf, U, t0, vals = _frame(Sigma, d, theta0, {**bindings, **(values or {})})
     env, d = _frame_environment(Sf, t0, sigma2, m, vals)
-    mats = _FrameMatrices(env, d, "float")
+    mats = _FrameMatrices(env, d, FLOAT64)
     start_blocks = derive_pretrain(sp.oo if m == sp.oo else sp.Symbol("m", integer=True, nonnegative=True)).blocks \
         if start is None else start
     blocks = _with_unknowns(start_blocks, tuple(trained))

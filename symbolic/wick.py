@@ -91,6 +91,43 @@ def _glue(forms: list[Form], name: str, cov: Word, matching) -> tuple[list[Form]
     return new_forms, loops
 
 
+def _contract(involved: tuple, name: str, cov: Word) -> tuple:
+    """E over the Gaussian ``name`` of the product of the forms ``involved`` (every other leg kept):
+    ``((factors, coeff), ...)``, summed over the perfect matchings of its legs.  Each matching
+    contributes coefficient 1 times d per closed identity loop; terms are collected in a dict
+    (no intermediate polynomials)."""
+    key = (involved, name, cov)
+    hit = _CONTRACT_CACHE.get(key)
+    if hit is not None:
+        return hit
+    nlegs = sum(f._gaussians.count(name) for f in involved)
+    acc: dict = defaultdict(int)
+    for matching in perfect_matchings(nlegs):
+        new_forms, loops = _glue(list(involved), name, cov, matching)
+        factors = list(new_forms)
+        dpow = 0
+        for w in loops:
+            cw = canonical_trace(w)
+            if cw:
+                factors.append(Tr(cw))
+            else:
+                dpow += 1
+        acc[(_sorted_factors(factors), dpow)] += 1
+    out: dict = defaultdict(list)
+    for (fs, dpow), k in acc.items():
+        out[fs].append(sp.Integer(k) * DIM ** dpow)
+    res = tuple((fs, sp.Add(*v) if len(v) > 1 else v[0]) for fs, v in out.items())
+    if len(_CONTRACT_CACHE) > _CONTRACT_CACHE_MAX:
+        _CONTRACT_CACHE.clear()
+    _CONTRACT_CACHE[key] = res
+    return res
+
+
+#: contractions shared across calls (the depth derivation meets the same products at many index patterns)
+_CONTRACT_CACHE: dict = {}
+_CONTRACT_CACHE_MAX = 200_000
+
+
 def expect_gaussian(p: Poly, name: str, cov: Word) -> Poly:
     """``E_x[p]`` for the Gaussian vector ``x = name`` with ``x ~ N(0, cov)``.
 
@@ -99,7 +136,6 @@ def expect_gaussian(p: Poly, name: str, cov: Word) -> Poly:
     # each monomial's contributions are collected and added once (SymPy's Add is linear in
     # its arguments, repeated ``+=`` quadratic)
     out: dict = defaultdict(list)
-    cache: dict = {}
     one = sp.S.One
     for (factors, noises), coeff in p.terms.items():
         involved = tuple(f for f in factors if name in f._gaussians)
@@ -107,17 +143,7 @@ def expect_gaussian(p: Poly, name: str, cov: Word) -> Poly:
             out[(factors, noises)].append(coeff)
             continue
         rest = tuple(f for f in factors if name not in f._gaussians)
-        if involved not in cache:
-            nlegs = sum(f._gaussians.count(name) for f in involved)
-            acc = Poly()
-            for matching in perfect_matchings(nlegs):
-                new_forms, loops = _glue(list(involved), name, cov, matching)
-                term = Poly({(_sorted_factors(new_forms), ()): sp.S.One})
-                for w in loops:
-                    term = term * trace(w)
-                acc = acc + term
-            cache[involved] = tuple(acc.terms.items())
-        for (fs, _), c in cache[involved]:
+        for fs, c in _contract(involved, name, tuple(cov)):
             out[(_sorted_factors(rest + fs), noises)].append(coeff if c is one else coeff * c)
     return Poly({k: v[0] if len(v) == 1 else sp.Add(*v) for k, v in out.items()})
 

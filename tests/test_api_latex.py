@@ -10,8 +10,9 @@ import re
 import pytest
 
 from proofs import api
-from proofs.cli import output as F
-from test_latex_compile import compile_latex, only_amsmath
+from proofs.cli.printers import printer
+from proofs.cli.reports import ParamsReport, SummaryTable
+from test_latex_compile import compile_latex, only_amsmath, standalone
 
 
 @pytest.fixture(scope="module")
@@ -36,10 +37,11 @@ def test_document_compiles(document, tmp_path):
 
 def test_result_snippets_and_params_compile(tmp_path):
     body = "\n".join(r.latex() for r in api.results())
-    body += "\n" + F.table_latex(api.summary_table())
+    latex = printer("latex")
+    body += "\n" + latex.doprint(SummaryTable(api.summary_table()))
     for s in ("pretrain", "full", "value", "value-fewshot"):
-        body += "\n" + F.params_latex(s, api.params(s))
-    body += "\n" + F.params_latex("value", api.params("value", d=2, m=4))
-    source = F.latex_document(body)
+        body += "\n" + latex.doprint(ParamsReport(s, api.params(s)))
+    body += "\n" + latex.doprint(ParamsReport("value", api.params("value", d=2, m=4)))
+    source = standalone(body)
     only_amsmath(source)
     compile_latex(source, tmp_path)

@@ -160,7 +160,8 @@ class Fake:
 
     def frontier(self, lambdas: Any, *, n_ft: int | None, n: int | None = None, d: int, sigma2: Any,
                  m: int | None = None, Sigma: Any = None, theta0: Any = None, theta_0: Any = None,
-                 arithmetic: str | None = None, precision: int | None = None) -> Any:
+                 arithmetic: str | None = None, precision: int | None = None, ranks: Any = None,
+                 block: str = "Q") -> Any:
         self._record("frontier", lambdas, n_ft=n_ft, n=n, d=d, sigma2=sigma2, m=m, Sigma=Sigma, theta0=theta0)
         lam = sp.Symbol("lambda", positive=True)
         forms = {"zero_shot": sigma2 + lam / (lam + 1), "few_shot_target": sigma2 + 1 / (lam + 1),
@@ -189,17 +190,19 @@ class Fake:
     def trajectory(self, strategy: Any, *, eta: Any, steps: int, every: int = 1, flow: bool = False,
                    n: int | None = None, task: Any = None, level: Any = None, d: int, sigma2: Any = 0,
                    m: int | None = None, n_ft: int | None = None, Sigma: Any = None, theta0: Any = None,
-                   theta_0: Any = None, arithmetic: str | None = None) -> Any:
+                   theta_0: Any = None, arithmetic: str | None = None, seed: int = 0) -> Any:
         self._record("trajectory", strategy, eta=eta, steps=steps, every=every, flow=flow, n=n, d=d,
                      sigma2=sigma2, m=m, n_ft=n_ft, arithmetic=arithmetic)
         return REAL["trajectory"](strategy, eta=eta, steps=steps, every=every, flow=flow, n=n, task=task,
                                   level=level, d=d, sigma2=sigma2, m=m, n_ft=n_ft, Sigma=Sigma, theta0=theta0,
-                                  theta_0=theta_0, arithmetic=arithmetic)
+                                  theta_0=theta_0, arithmetic=arithmetic, seed=seed)
 
     def latex_document(self) -> str:
         self._record("latex_document")
-        from proofs.cli import output as F
-        return F.latex_document(F.table_latex(poster_table()))
+        from proofs.cli.printers import printer
+        from proofs.cli.reports import SummaryTable
+        from test_latex_compile import standalone
+        return standalone(printer("latex").doprint(SummaryTable(poster_table())))
 
     def verify(self, samples: int, seed: int) -> list[Any]:
         self._record("verify", samples, seed)

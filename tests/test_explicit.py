@@ -137,6 +137,7 @@ def test_every_factor_shape_against_direct_evaluation():
     """Traces and forms with Q_xx (or its transpose) once or twice, next to non-symmetric
     constant matrices, and unknown vector legs: the factor's homogeneous polynomial equals the
     word multiplied out with symbolic entries (the shapes specs produce are a subset)."""
+    from symbolic.arithmetic import EXACT
     from symbolic.explicit import _factor, _Matrices
     from symbolic.forms import Tr, const, form
     from symbolic.general import UNKNOWNS
@@ -147,7 +148,7 @@ def test_every_factor_shape_against_direct_evaluation():
     a_sym, c_sym = sp.MatrixSymbol("a", DIM, 1), sp.MatrixSymbol("c", DIM, 1)
     env = {"B": sp.Matrix(2, 2, [_rq(rng) for _ in range(4)]), "C": sp.Matrix(2, 2, [_rq(rng) for _ in range(4)]),
            "a": sp.Matrix([_rq(rng), _rq(rng)]), "c": sp.Matrix([_rq(rng), _rq(rng)]), "d": d}
-    mats = _Matrices(env, d, "exact")
+    mats = _Matrices(env, d, EXACT)
     D = sp.Matrix(2, 2, sp.symbols("D0:4"))
     u = sp.Matrix(sp.symbols("u0:2"))
     vals = {"Qxx": list(D), "qx0": list(u)}

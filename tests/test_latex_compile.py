@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from proofs.cli import output as F
+from proofs.cli.printers import printer
+from proofs.cli.reports import ParamsReport, SummaryTable
 if str(Path(__file__).parent) not in sys.path:  # the fake backend lives beside this file
     sys.path.insert(0, str(Path(__file__).parent))
 from test_cli_fakes import Fake, poster_table
@@ -81,13 +82,20 @@ def only_amsmath(source: str) -> None:
     assert [p.strip() for group in packages for p in group.split(",")] == ["amsmath"], packages
 
 
+def standalone(body: str) -> str:
+    """A snippet in a minimal document that loads only amsmath."""
+    head = [r"\documentclass{article}", r"\usepackage{amsmath}", r"\begin{document}"]
+    return "\n".join(head) + "\n" + body + r"\end{document}" + "\n"
+
+
 def table_document() -> str:
     """The document the first test compiles.
 
     Switch to the real backend with one line: ``return proofs.api.latex_document()``.
     """
-    return F.latex_document(F.table_latex(poster_table())
-                            + "\n" + F.params_latex("value", Fake().params("value", d=2)))
+    latex = printer("latex")
+    return standalone(latex.doprint(SummaryTable(poster_table()))
+                      + "\n" + latex.doprint(ParamsReport("value", Fake().params("value", d=2))))
 
 
 def test_table_and_params_snippets_compile_with_only_amsmath(tmp_path):
@@ -160,7 +168,7 @@ def test_every_result_of_the_registry_is_in_the_document():
 def test_an_overfull_line_is_caught(tmp_path):
     """The box check has power: a display wider than the line fails it, 1 pt of slack passes."""
     require_pdflatex()
-    wide = F.latex_document("\\[ " + " + ".join(f"x_{{{i}}}" for i in range(60)) + " \\]\n")
+    wide = standalone("\\[ " + " + ".join(f"x_{{{i}}}" for i in range(60)) + " \\]\n")
     with pytest.raises(AssertionError, match="overflow"):
         compile_latex(wide, tmp_path)
     assert bad_boxes("Overfull \\hbox (0.5pt too wide) in paragraph at lines 1--2\n") == []
@@ -172,6 +180,6 @@ def test_an_overfull_line_is_caught(tmp_path):
 def test_a_latex_error_is_caught(tmp_path):
     """The check has power: a broken document fails it."""
     require_pdflatex()
-    broken = F.latex_document(r"$\frac{1}{$" + "\n")
+    broken = standalone(r"$\frac{1}{$" + "\n")
     with pytest.raises(AssertionError, match="pdflatex failed"):
         compile_latex(broken, tmp_path)

@@ -42,3 +42,30 @@ def test_path_starts_pretrained_and_descends():
     assert abs(first["zero_shot"] - 1.1) < 1e-12 and abs(first["few_shot_opposite"] - 0.1) < 1e-12
     z = [e["zero_shot"] for _, e in rows]
     assert all(a > b for a, b in zip(z, z[1:]))
+
+
+def test_paired_contraction_equals_the_plain_tensor_contraction():
+    """The loss and gradient, contracted over the pairs m <= n of M6's symmetric last indices, equal
+    the plain contraction over the full tensor (written here with einsum, independently) at a random
+    non-symmetric Q and dense Sigma; and the gradient equals central differences of the loss."""
+    import numpy as np
+    from proofs.quantities.numeric_trajectory import full_loss_and_grad, moments
+    S = ((2, 1, 0), (1, 3, 1), (0, 1, 2))
+    M6, M4 = moments(S)
+    rng = np.random.default_rng(3)
+    v, Q, th = rng.standard_normal(4), rng.standard_normal((4, 4)), rng.standard_normal(3)
+    quartic = np.einsum("ijklmn,i,jk,l,mn->", M6, v, Q, v, Q)
+    lin = np.einsum("ijkp,i,jk,p->", M4, v, Q, th)
+    loss, gv, gQ = full_loss_and_grad(v, Q, th, M6, M4, 0.7)
+    assert abs(loss - (quartic - 2 * lin + 0.7)) <= 1e-12 * abs(loss)
+    h = 1e-6
+    for k in range(4):
+        e = np.zeros(4)
+        e[k] = h
+        fd = (full_loss_and_grad(v + e, Q, th, M6, M4, 0.7)[0] - full_loss_and_grad(v - e, Q, th, M6, M4, 0.7)[0]) / (2 * h)
+        assert abs(fd - gv[k]) <= 1e-6 * max(1.0, abs(gv[k]))
+    for i, j in ((0, 1), (2, 3), (1, 1)):
+        E = np.zeros((4, 4))
+        E[i, j] = h
+        fd = (full_loss_and_grad(v, Q + E, th, M6, M4, 0.7)[0] - full_loss_and_grad(v, Q - E, th, M6, M4, 0.7)[0]) / (2 * h)
+        assert abs(fd - gQ[i, j]) <= 1e-6 * max(1.0, abs(gQ[i, j]))

@@ -51,7 +51,7 @@ def assert_text_round_trip(e: sp.Basic) -> None:
 def assert_json_round_trip(e: sp.Basic) -> None:
     """The JSON path: forms and traces as plain symbols (proofs.quantities.spec_derivation.plain_scalars), the
     string by ``expr_json``, read by plain ``sympify``."""
-    from proofs.cli.output import expr_json
+    from proofs.cli.printers.common import expr_json
     from proofs.quantities.spec_derivation import plain_scalars
     plain, _ = plain_scalars(e)
     back = sp.sympify(json.loads(json.dumps(expr_json(plain))))
@@ -100,19 +100,19 @@ def test_a_subclass_of_the_form_prints_the_same_way():
 
 def test_table_cells_in_every_format():
     """The summary table: markdown and LaTeX cells, JSON strings (plain symbols), text."""
-    from proofs.cli import output as F
+    from proofs.cli.printers.common import expr_json, expr_text
     from proofs.paper.latex_doc import table_latex
-    from proofs.paper.notation import as_forms, latex_names
+    from proofs.paper.notation import TABLE_COLUMNS, as_forms, expr_latex, latex_names
     from proofs.paper.table import summary_table
     rows = list(summary_table())
-    entries = [getattr(r, c) for r in rows for c in F.TABLE_COLUMNS] + [sp.Symbol("theta0_Sigma_theta0") ** 2]
+    entries = [getattr(r, c) for r in rows for c in TABLE_COLUMNS] + [sp.Symbol("theta0_Sigma_theta0") ** 2]
     for e in entries:
         form = as_forms(e)
-        assert_latex_round_trip(form, F.expr_latex(e))
+        assert_latex_round_trip(form, expr_latex(e))
         assert_latex_round_trip(form, paper_latex(form, symbol_names=latex_names(form)))
-        assert _same(sp.sympify(F.expr_json(e)), e)
+        assert _same(sp.sympify(expr_json(e)), e)
     assert r"\theta_{0}^{T} \Sigma \theta_{0}" in table_latex(rows)
-    square = F.expr_text(sp.Symbol("theta0_Sigma_theta0") ** 2)
+    square = expr_text(sp.Symbol("theta0_Sigma_theta0") ** 2)
     assert square.splitlines()[-1].startswith("(θ₀ᵀΣθ₀)"), square
 
 

@@ -187,6 +187,7 @@ def test_factors_read_as_their_definition() -> None:
     structured reading (feature, trace, Kronecker term, bilinear block) has the value of the
     factor's definition at a random Q_xx."""
     import sympy as sp
+    from symbolic.arithmetic import FLOAT64
     from symbolic.explicit import _Matrices
     from symbolic.forms import Form, Leg, Tr
     from symbolic.general import UNKNOWNS
@@ -198,7 +199,7 @@ def test_factors_read_as_their_definition() -> None:
         rng.normal(size=d)
     env = {"Sigma": np.eye(d), "theta_0": np.ones((d, 1)), "sigma": 0, "d": d, "M": M1, "N": M2,
            "a": a.reshape(-1, 1), "b": b.reshape(-1, 1)}
-    mats = _Matrices(env, d, "float")
+    mats = _Matrices(env, d, FLOAT64)
     qxx = UNKNOWNS["Qxx"]
     usym = UNKNOWNS["qyx"]
     builder = _Builder(mats, d, {usym: "qyx"}, qxx)

@@ -8,6 +8,7 @@ import pytest
 import sympy as sp
 
 from numeric.lora import BlockQuadratic, lora_descent, lora_start
+from symbolic.arithmetic import FLOAT64
 from symbolic.lowrank_concrete import eckart_young, kronecker_quadratic
 from symbolic.lowrank_path import RK, reduce_rank1, start_coordinates, symmetric_flow_time
 from symbolic.objective import M, SIGMA_NOISE
@@ -20,7 +21,7 @@ THETA0 = [sp.Rational(1, 2), 1, 0, sp.Rational(-1, 2)]
 
 def _quadratic(block: str, d: int = 4, m=sp.oo, theta0=THETA0, Sigma=None, loss=LOSS):
     kq = kronecker_quadratic(make_spec([Rank(block, 1)], loss), d=d, theta0=theta0, Sigma=Sigma,
-                             sigma2=sp.Rational(1, 10), m=m, arithmetic="float")
+                             sigma2=sp.Rational(1, 10), m=m, arithmetic=FLOAT64)
     return kq, BlockQuadratic.kronecker(kq.H, kq.S, kq.G, kq.L0)
 
 

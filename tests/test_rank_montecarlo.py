@@ -36,6 +36,7 @@ import pytest
 import sympy as sp
 
 from numeric.testing import check_against_monte_carlo
+from symbolic.arithmetic import FLOAT64
 from symbolic.lowrank import K, derive_lowrank
 from symbolic.objective import SIGMA_NOISE, THETA0
 from symbolic.spec import Rank, make_spec
@@ -71,7 +72,7 @@ def _lora_parameters(block: str, rank: int):
     from numeric.lora import BlockQuadratic, lora_descent
     from symbolic.lowrank_concrete import kronecker_quadratic
     kq = kronecker_quadratic(make_spec([Rank(block, rank)], LOSS), d=3, Sigma=SIGMA, theta0=T0, sigma2=S2,
-                             arithmetic="float")
+                             arithmetic=FLOAT64)
     q = BlockQuadratic.kronecker(kq.H, kq.S, kq.G, kq.L0)
     path = lora_descent(q, rank, lr=0.05, steps=20000, seed=2, every=20000, tol=1e-11)
     return kq.matrices(path.Delta)

@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 import sympy as sp
 
+from symbolic.arithmetic import EXACT, FLOAT64, MP
+
 from numeric.fast import moment_error
 from numeric.lora import BlockQuadratic, bfgs_factors
 from symbolic.lowrank import K, derive_lowrank
@@ -75,7 +77,7 @@ def test_closed_form_equals_the_concrete_optimum_at_random_settings(block, seed,
     top = d if block == "Qxx" else d + 1
     for r in range(1, top + 1):
         o = lowrank_optimum(make_spec([Rank(block, r)], loss), d=d, Sigma=S, theta0=t0, sigma2=s2)
-        assert o.is_global and o.arithmetic == "exact"
+        assert o.is_global and o.arithmetic == EXACT and o.arithmetic.exact
         assert sp.simplify(o.loss - D.loss(r, d).xreplace(at)) == 0
         spectrum = sorted([v for v, mult in o.spectrum for _ in range(mult) if v != 0], reverse=True)
         assert spectrum == gains
@@ -117,10 +119,10 @@ def test_optimum_is_at_least_as_low_as_the_best_of_20_bfgs_runs(block, d):
     the best of them reaches it (the optimum is attained)."""
     S, t0, s2 = _setting(3 + d, d)
     spec = make_spec([Rank(block, 1)], LOSSES["mixed"])
-    kq = kronecker_quadratic(spec, d=d, Sigma=S, theta0=t0, sigma2=s2, arithmetic="float")
+    kq = kronecker_quadratic(spec, d=d, Sigma=S, theta0=t0, sigma2=s2, arithmetic=FLOAT64)
     q = BlockQuadratic.kronecker(kq.H, kq.S, kq.G, kq.L0)
     for r in (1, 2, d - 1):
-        o = lowrank_optimum(spec, d=d, Sigma=S, theta0=t0, sigma2=s2, rank=r, arithmetic="float")
+        o = lowrank_optimum(spec, d=d, Sigma=S, theta0=t0, sigma2=s2, rank=r, arithmetic=FLOAT64)
         runs = bfgs_factors(q, r, starts=20, seed=r, max_iter=300, tol=1e-9)
         scale = max(1.0, abs(o.loss))
         assert runs.best >= o.loss - 1e-10 * scale
@@ -133,7 +135,7 @@ def test_float_at_d_64_agrees_with_the_closed_form():
     spec = make_spec([Rank("Q", 1)], LOSSES["5-shot"])
     D = derive_lowrank(spec)
     at = {K: 1, DIM: d, SIGMA_NOISE: sp.sqrt(sp.Rational(1, 10))}
-    kq = kronecker_quadratic(spec, d=d, sigma2=s2, arithmetic="float")
+    kq = kronecker_quadratic(spec, d=d, sigma2=s2, arithmetic=FLOAT64)
     for r in (1, 40, 64, 65):
         o = eckart_young(kq, r)
         assert o.loss == pytest.approx(float(D.loss(r, d).xreplace(at)), rel=1e-10)
@@ -171,7 +173,8 @@ def test_without_the_kronecker_structure_the_answer_is_labelled_a_local_search()
     (dict(d=0), "d: expected an integer >= 1"),
     (dict(d=3, rank=4), r"rank: expected an integer 1 <= rank <= 3"),
     (dict(d=3, rank=0), r"rank: expected an integer 1 <= rank <= 3"),
-    (dict(d=3, arithmetic="mp"), "arithmetic: expected"),
+    (dict(d=3, arithmetic="float"), "arithmetic: expected symbolic.arithmetic.EXACT or FLOAT64"),
+    (dict(d=3, arithmetic=MP(30)), "arithmetic: expected symbolic.arithmetic.EXACT or FLOAT64"),
 ])
 def test_bad_input(kwargs, message):
     with pytest.raises(ValueError, match=message):
@@ -191,10 +194,10 @@ def test_an_irrational_boundary_is_answered_in_mp_and_labelled():
     spec = spec_from_json({"train": [{"block": "Qxx", "rank": 1}], "loss": [{"n": 4, "task": "target"}],
                            "start": {"V": V, "Q": Q}})
     o = lowrank_optimum(spec, d=3, theta0=[1, 2, -1], sigma2=sp.Rational(1, 5))
-    f = lowrank_optimum(spec, d=3, theta0=[1, 2, -1], sigma2=0.2, arithmetic="float")
-    assert o.arithmetic == "mp" and "no rational answer" in o.notes[0] and o.is_global
+    f = lowrank_optimum(spec, d=3, theta0=[1, 2, -1], sigma2=0.2, arithmetic=FLOAT64)
+    assert o.arithmetic.precision == 50 and "no rational answer" in o.notes[0] and o.is_global
     assert float(o.loss) == pytest.approx(f.loss, rel=1e-12)
-    kq = kronecker_quadratic(spec, d=3, theta0=[1, 2, -1], sigma2=0.2, arithmetic="float")
+    kq = kronecker_quadratic(spec, d=3, theta0=[1, 2, -1], sigma2=0.2, arithmetic=FLOAT64)
     runs = bfgs_factors(BlockQuadratic.kronecker(kq.H, kq.S, kq.G, kq.L0), 1, starts=10, max_iter=300)
     assert runs.best >= f.loss - 1e-10 and runs.best == pytest.approx(f.loss, rel=1e-7)
 

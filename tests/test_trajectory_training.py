@@ -18,6 +18,7 @@ import sympy as sp
 
 from numeric.training import FinetuneConfig, OptimConfig, finetune
 from proofs.quantities.trajectories import _nullspace_projector, modes, stable_range
+from symbolic.arithmetic import FLOAT64
 from symbolic.explicit import explicit_quadratic
 from symbolic.spec import make_spec
 from symbolic.strategies import value_fewshot_spec, value_spec
@@ -51,7 +52,7 @@ def _run(q, u_start, eta, strategy, projector=None):
         if projector is not None:
             g = projector @ g
         zero = np.zeros_like(np.asarray(q.V0, dtype=float))
-        gV, gQ = replace(q, V0=zero, Q0=zero.copy(), arithmetic="float").matrices(g)   # 0 off the trained entries
+        gV, gQ = replace(q, V0=zero, Q0=zero.copy(), arith=FLOAT64).matrices(g)   # 0 off the trained entries
         return float(q.value(u)), ([gV] if strategy != "query-key" else [gQ])
 
     cfg = FinetuneConfig(strategy=strategy, theta0=THETA0, sigma2=0.2, Sigma=SIGMA,

@@ -7,9 +7,13 @@ option, exit status and JSON schema. The rooms:
   options several subcommands share (``--format``, the setting options, ``--seed``) and
   the parsers of their values;
 - :mod:`proofs.cli.files`: JSON input files (read exactly, checked) and output paths;
-- :mod:`proofs.cli.output`: text, markdown, LaTeX and JSON renderings;
+- :mod:`proofs.cli.printers`: the output formats, one printer per format (text, JSON, LaTeX,
+  Markdown) with a method per result type, chosen by the type as SymPy's printers do;
+  :mod:`proofs.cli.reports`: the results with the context a command adds (its label, settings);
+- :mod:`proofs.cli.output`: where output goes (standard output, a note on standard error);
 - :mod:`proofs.cli.prove`, ``table``, ``params``, ``curve``, ``error``, ``verify``,
-  ``figure``, ``latex``: one subcommand each.
+  ``figure``, ``latex``, ``derive``, ``frontier``, ``transformer``, ``trajectory``,
+  ``compare``: one subcommand each.
 
 **Adding a subcommand** ``foo``: write ``proofs/cli/foo.py`` with
 
@@ -18,7 +22,11 @@ option, exit status and JSON schema. The rooms:
   ``options.format_option``/``setting_options``/``seed_option``; new value parsers raise
   ``UsageError`` naming the option);
 - ``run(args) -> int``: the work, returning an exit status; import SymPy, NumPy and the
-  backend *inside* ``run`` (start-up must stay light: a test checks it). Raise
+  backend *inside* ``run`` (start-up must stay light: a test checks it). Print with
+  ``output.write(printers.printer(args.format).doprint(result))``, never a string of your own:
+  ``result`` is the backend's result, or a :mod:`proofs.cli.reports` dataclass wrapping it with
+  what the command adds; give each printer of ``FORMATS`` a ``_print_<Class>`` method for it and
+  list it in ``PRINTS`` (tests/test_printers.py checks the two agree). Raise
   ``UsageError`` (exit 2), ``options.Unavailable`` (exit 3) or ``NotImplementedError``
   (exit 3) with a one-line message; a ``ValueError`` from the backend is shown as bad usage;
 
@@ -131,7 +139,8 @@ def _join_dash_values(argv: Sequence[str], takes: set[str], flags: set[str]) -> 
 _OPTION_OF = {"d": "--d", "sigma2": "--sigma2", "m": "--m", "n_ft": "--n-ft", "scale": "--scale",
               "Sigma": "--Sigma", "theta0": "--theta0", "samples": "--samples", "seed": "--seed",
               "ns": "--n", "n": "--n", "task": "--task", "strategy": "--strategy",
-              "lambdas": "--lambda", "eta": "--lr", "steps": "--steps", "every": "--every"}
+              "lambdas": "--lambda", "eta": "--lr", "steps": "--steps", "every": "--every",
+              "arithmetic": "--arithmetic", "precision": "--precision"}
 
 
 def _silence_stdout() -> None:

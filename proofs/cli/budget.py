@@ -73,7 +73,11 @@ def _importing() -> bool:
 
 def over_budget_message(args: argparse.Namespace, seconds: float) -> str:
     """Why the command was stopped, naming what makes it slow."""
-    causes = ("--spec (an explicit start, many tasks or terms)" if getattr(args, "spec", None) else
-              "--Sigma or --theta0 (long exact entries, a large d)")
+    if getattr(args, "numeric", False):
+        causes = "--numeric (the optimiser's starts did not all converge within it; a smaller --d helps)"
+    elif getattr(args, "spec", None):
+        causes = "--spec (what it trains, an explicit start, its tasks or terms)"
+    else:
+        causes = "--Sigma or --theta0 (long exact entries, a large d)"
     return (f"the exact computation needs more than {seconds:g} s of CPU, so it is refused "
             f"(docs/cli.md, Limits); what makes it slow here: {causes}")

@@ -9,6 +9,8 @@ from typing import Any
 from proofs.cli import options as O
 
 FORMATS = ("text", "json", "latex")
+#: what run prints (``module.Class``), each in every format of FORMATS (tests/test_printers.py)
+PRINTS = ("proofs.quantities.compare.Comparison",)
 ARITHMETIC = ("exact", "float")
 #: the most levels in the table (= proofs.quantities.compare.MAX_LEVELS)
 MAX_LEVELS = 1000
@@ -105,8 +107,8 @@ def run(args: argparse.Namespace) -> int:
     """Validate, compare, print (and draw)."""
     from proofs.cli.files import check_output_path, load_spec
     from proofs.cli.inputs import setting
-    from proofs.cli import compare_output as F
     from proofs.cli.output import note, write
+    from proofs.cli.printers import printer
     if args.plot is not None:
         check_output_path(args.plot, "--plot", (".png", ".pdf", ".svg"))
         try:
@@ -131,6 +133,5 @@ def run(args: argparse.Namespace) -> int:
         from proofs.figures.compare import save_comparison
         save_comparison(result, args.plot)
         note(f"wrote {args.plot}")
-    render = {"text": F.compare_text, "json": F.compare_json, "latex": F.compare_latex}[args.format]
-    write(render(result))
+    write(printer(args.format).doprint(result))
     return O.EXIT_OK

@@ -8,6 +8,8 @@ from proofs.cli import options as O
 from proofs.cli.inputs import arithmetic_of, check_spec, fixed_dimension, setting, strategy_of
 
 FORMATS = ("text", "json")
+#: what run prints (``module.Class``), each in every format of FORMATS (tests/test_printers.py)
+PRINTS = ("proofs.cli.reports.CurveReport",)
 
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
@@ -27,7 +29,9 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     """Evaluate the closed form at each n and print the curve and its limit."""
     from proofs import api
-    from proofs.cli import output as F
+    from proofs.cli.output import warn, write
+    from proofs.cli.printers import printer
+    from proofs.cli.reports import CurveReport
     which, label = strategy_of(args)
     d, Sigma, theta0 = setting(args, need_d=True, d=fixed_dimension(which, any_start=True))
     assert d is not None
@@ -50,11 +54,7 @@ def run(args: argparse.Namespace) -> int:
         raise
     settings = {"d": d, "sigma2": float(args.sigma2), "m": args.m, "n_ft": args.n_ft,
                 "scale": float(scale), "Sigma": args.Sigma or "identity",
-                "theta0": args.theta0 or "e_1", **extra, "arithmetic": F.arithmetic_label(result)}
-    F.warn(result)
-    shown = "angle" if extra else args.task
-    if args.format == "json":
-        F.write(F.curve_json(label, shown, result, settings))
-    else:
-        F.write(F.curve_text(label, shown, result, settings))
+                "theta0": args.theta0 or "e_1", **extra}
+    warn(result)
+    write(printer(args.format).doprint(CurveReport(label, "angle" if extra else args.task, result, settings)))
     return O.EXIT_OK

@@ -7,6 +7,8 @@ from typing import Any
 from proofs.cli import options as O
 
 FORMATS = ("text", "json")
+#: what run prints (``module.Class``), each in every format of FORMATS (tests/test_printers.py)
+PRINTS = ("proofs.cli.reports.ErrorReport",)
 
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
@@ -29,8 +31,10 @@ def run(args: argparse.Namespace) -> int:
     """Read the file, evaluate the closed form (exactly at d <= 10), print the value."""
     from proofs import api
     from proofs.cli import files
-    from proofs.cli import output as F
     from proofs.cli.inputs import arithmetic_of
+    from proofs.cli.output import write
+    from proofs.cli.printers import printer
+    from proofs.cli.reports import ErrorReport
     p = files.load_params(args.params)
     arith = arithmetic_of(args, p.d)
     if arith.exact:
@@ -40,8 +44,5 @@ def run(args: argparse.Namespace) -> int:
         V, Q, theta, Sigma = p.V, p.Q, p.theta, p.Sigma
     value = api.exact_error(V, Q, theta, Sigma, O.exact(p.sigma2), p.n, arithmetic=arith.name,
                             precision=arith.precision)
-    if args.format == "json":
-        F.write(F.error_json(value, arith))
-    else:
-        F.write(F.error_text(value, p.n, arith, F.use_unicode()))
+    write(printer(args.format).doprint(ErrorReport(value, p.n, arith)))
     return O.EXIT_OK

@@ -56,6 +56,11 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
                           "path in closed form (and full fine-tuning's, numeric) against the step, the paths beside "
                           "the lambda-frontier, and models trained by SGD at the same step (PNG and PDF; --quick: "
                           "under a minute)")
+    sub.add_argument("--rank", metavar="LIST", dest="ranks", default=None,
+                     type=O.argtype(lambda t, o: __import__("proofs.cli.frontier", fromlist=["parse_ranks"]).parse_ranks(t, o),
+                                    "--rank"),
+                     help="with --frontier: a curve per rank, Q by its best rank-r update (LoRA) on the same mixed "
+                          "loss, for each r of the comma-separated list (1 <= r <= 6 at the figure's d = 5)")
     sub.add_argument("--no-progress", action="store_true", help="no progress bar")
     return sub
 
@@ -92,9 +97,14 @@ def run(args: argparse.Namespace) -> int:
     if closeness is not None and closeness.resolve() == out.resolve():
         raise O.UsageError("--closeness: expected a file other than --out")
     _check_extras()
+    if args.ranks is not None and not args.frontier:
+        raise O.UsageError("--rank: goes with --frontier (a curve per rank on the trade-off figure)")
     if args.trajectory:
         if args.frontier or checkpoints is not None or args.reuse:
             raise O.UsageError("--trajectory: not available with --frontier, --checkpoints or --reuse")
+        from proofs.figures.save import with_twin
+        for twin in with_twin(out)[1:]:  # every file the figure writes, checked before any work
+            files.check_output_path(str(twin), "--out", FIGURE_SUFFIXES)
         from proofs.figures.trajectory import make_trajectory_figure
         report = make_trajectory_figure(out, args.seed, args.quick, progress=not args.no_progress, closeness=closeness)
         F.note("wrote " + ", ".join(report["figure"] + ([str(closeness)] if closeness is not None else [])))
@@ -103,8 +113,14 @@ def run(args: argparse.Namespace) -> int:
         if checkpoints is not None or args.reuse:
             raise O.UsageError(f"--{'reuse' if args.reuse and checkpoints is None else 'checkpoints'}: "
                                f"not available with --frontier (its models are not saved)")
-        from proofs.figures.frontier import make_frontier_figure
-        make_frontier_figure(out, args.seed, args.quick, progress=not args.no_progress, closeness=closeness)
+        from proofs.figures.frontier import FrontierFigureConfig, make_frontier_figure
+        from symbolic.spec import max_rank
+        top = max_rank("Q", FrontierFigureConfig().d)
+        if args.ranks and max(args.ranks) > top:
+            raise O.UsageError(f"--rank: expected integers 1 <= rank <= {top} (the size of Q at the figure's d), "
+                               f"got {max(args.ranks)}")
+        make_frontier_figure(out, args.seed, args.quick, progress=not args.no_progress, closeness=closeness,
+                             ranks=tuple(args.ranks or ()))
         F.note("wrote " + ", ".join([str(out)] + ([str(closeness)] if closeness is not None else [])))
         return O.EXIT_OK
     try:

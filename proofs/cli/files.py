@@ -253,6 +253,11 @@ def _check_size(value: Any, where: str, extra: int = 0) -> None:
 JSON_MAX_D = 1024
 
 
+#: the longest .npy header read (NumPy writes about 128 bytes; a header that claims gigabytes is refused
+#: before it is read)
+NPY_MAX_HEADER = 65536
+
+
 def load_npy(path: str | Path, option: str, ndim: int, d: int | None = None) -> Any:
     """A float64 array from NumPy's ``.npy`` file, checked before use: a regular file within
     :func:`proofs.quantities.limits.max_file_bytes`; the header read first (a real dtype: float, int or
@@ -269,6 +274,11 @@ def load_npy(path: str | Path, option: str, ndim: int, d: int | None = None) -> 
     try:
         with open(path, "rb") as handle:
             version = np.lib.format.read_magic(handle)
+            width = 2 if version == (1, 0) else 4
+            hlen = int.from_bytes(handle.read(width), "little")
+            if hlen > NPY_MAX_HEADER or handle.tell() + hlen > info.st_size:
+                raise ValueError(f"its header claims {hlen} bytes (at most {NPY_MAX_HEADER}, within the file)")
+            handle.seek(-width, 1)
             if version == (1, 0):
                 shape, fortran, dtype = np.lib.format.read_array_header_1_0(handle)
             elif version in ((2, 0), (3, 0)):
@@ -304,7 +314,8 @@ def load_npy(path: str | Path, option: str, ndim: int, d: int | None = None) -> 
         a = np.load(path, allow_pickle=False)
     except (OSError, ValueError, EOFError) as err:
         raise UsageError(f"{option}: {shown} is not a valid .npy file ({' '.join(str(err).split())[:80]})") from None
-    a = np.asarray(a, dtype=np.float64).reshape(-1) if ndim == 1 else np.asarray(a, dtype=np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):  # a longdouble beyond float64: inf, refused below
+        a = np.asarray(a, dtype=np.float64).reshape(-1) if ndim == 1 else np.asarray(a, dtype=np.float64)
     bad = ~np.isfinite(a)
     if bad.any():
         idx = "".join(f"[{int(i)}]" for i in np.argwhere(bad)[0])

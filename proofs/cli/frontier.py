@@ -8,10 +8,13 @@ from fractions import Fraction
 from typing import Any
 
 from proofs.cli import options as O
+from proofs.quantities import limits as L
 from symbolic.numbers import read_real
 from proofs.cli.inputs import arithmetic_of, setting
 
 FORMATS = ("text", "json")
+#: what run prints (``module.Class``), each in every format of FORMATS (tests/test_printers.py)
+PRINTS = ("proofs.cli.reports.FrontierReport",)
 #: at most this many values in ``--lambda`` (= proofs.quantities.frontier.MAX_LAMBDAS; a test keeps them equal)
 MAX_LAMBDAS = 1000
 
@@ -19,9 +22,9 @@ MAX_LAMBDAS = 1000
 def parse_lambdas(text: str, option: str = "--lambda") -> list[Fraction | None]:
     """A comma-separated list of numbers >= 0 and ``inf`` (None): at least one, at most
     :data:`MAX_LAMBDAS`, each read exactly (``0.1`` is 1/10)."""
-    if len(text) > MAX_LAMBDAS * 40:
-        raise O.UsageError(f"{option}: expected at most {MAX_LAMBDAS} comma-separated values, "
-                           f"got {len(text)} characters")
+    if len(text) > MAX_LAMBDAS * (L.MAX_NUMBER_CHARS + 1):  # no value could be read: the list is not split
+        raise O.UsageError(f"{option}: expected at most {MAX_LAMBDAS} comma-separated values of at most "
+                           f"{L.MAX_NUMBER_CHARS} characters each, got {len(text)} characters")
     parts = text.split(",")
     if len(parts) > MAX_LAMBDAS:
         raise O.UsageError(f"{option}: expected at most {MAX_LAMBDAS} comma-separated values, got {len(parts)}")
@@ -42,6 +45,23 @@ def parse_lambdas(text: str, option: str = "--lambda") -> list[Fraction | None]:
 def parse_n(text: str, option: str = "--n") -> int | None:
     """``--n``: the shots of the few-shot columns, an integer >= 0 or inf (None)."""
     return O.parse_count(text, option, allow_inf=True, minimum=0)
+
+
+def parse_ranks(text: str, option: str = "--rank") -> list[int]:
+    """``--rank``: comma-separated integers >= 1 (at most 64; each held to the block's size once d
+    is known)."""
+    parts = text.split(",")
+    if len(parts) > 64:
+        raise O.UsageError(f"{option}: expected at most 64 comma-separated ranks, got {len(parts)}")
+    return [O.parse_count(p.strip(), option, minimum=1, maximum=10**6) for p in parts]  # type: ignore[misc]
+
+
+def parse_block(text: str, option: str = "--block") -> str:
+    """``--block``: the ranked block, ``Q`` or ``Qxx`` (any case)."""
+    key = {"q": "Q", "qxx": "Qxx"}.get(text.strip().lower())
+    if key is None:
+        raise O.UsageError(f"{option}: expected Q or Qxx, got {O._show(text)}")
+    return key
 
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
@@ -76,70 +96,39 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
                      help="JSON file with the d x d covariance of x (default: identity)")
     sub.add_argument("--theta0", metavar="FILE", default=None, type=O.argtype(O.parse_file_name, "--theta0"),
                      help="JSON file with the target task theta0, d numbers (default: e_1)")
+    sub.add_argument("--rank", metavar="LIST", dest="ranks", type=O.argtype(parse_ranks, "--rank"), default=None,
+                     help="a curve per rank: --block trained by its best rank-r update (LoRA) on the same mixed loss, "
+                          "for each r of the comma-separated list (1 <= r <= the block's size; the size is full "
+                          "fine-tuning of the block); in place of value fine-tuning")
+    sub.add_argument("--block", metavar="{Q,Qxx}", default="Q", type=O.argtype(parse_block, "--block"),
+                     help="with --rank: the ranked block, Q (Q[:, :d+1], r <= d+1) or Qxx (r <= d) (default: Q)")
     O.arithmetic_options(sub)
     O.format_option(sub, FORMATS)
     return sub
-
-
-def _label(lam: Any) -> str:
-    import sympy as sp
-    return "inf" if lam == sp.oo else sp.sstr(lam)
 
 
 def run(args: argparse.Namespace) -> int:
     """Derive (lambda symbolic), evaluate at each lambda, check the two limits, print."""
     import sympy as sp
     from proofs import api
-    from proofs.cli import output as F
+    from proofs.cli.output import warn, write
+    from proofs.cli.printers import printer
+    from proofs.cli.printers.common import inf_or
+    from proofs.cli.reports import FrontierReport
     d, Sigma, theta0 = setting(args, need_d=True)
     assert d is not None
     arith = arithmetic_of(args, d)
     lams = [sp.oo if x is None else O.exact(x) for x in args.lambdas]
+    if args.ranks is not None:   # a curve per rank (LoRA): printed by proofs.cli.rank_output
+        from proofs.cli import rank_output
+        return rank_output.frontier(args, lams, d, Sigma, theta0, arith)
+    if O.given(args, "--block"):
+        raise O.UsageError("--block: goes with --rank (the ranked block)")
     result = api.frontier(lams, n_ft=args.n_ft, n=args.n, d=d, sigma2=O.exact(args.sigma2), m=args.m,
                           Sigma=Sigma, theta0=theta0, arithmetic=arith.name, precision=arith.precision)
-    F.warn(result)
-    inf = lambda v: "inf" if v is None else v  # noqa: E731
-    settings = {"n_ft": inf(args.n_ft), "n": inf(args.n), "d": d, "sigma2": float(args.sigma2),
-                "m": inf(args.m), "Sigma": args.Sigma or "identity", "theta0": args.theta0 or "e_1",
+    warn(result)
+    settings = {"n_ft": inf_or(args.n_ft), "n": inf_or(args.n), "d": d, "sigma2": float(args.sigma2),
+                "m": inf_or(args.m), "Sigma": args.Sigma or "identity", "theta0": args.theta0 or "e_1",
                 "arithmetic": arith.name}
-    cols = ("zero_shot", "few_shot_target", "few_shot_opposite")
-    if args.format == "json":
-        from proofs.quantities.frontier import LAMBDA
-        plain = {LAMBDA: sp.Symbol("lamda")}  # "lambda" is a Python keyword: sympify cannot read it
-
-        def row(r: Any) -> dict:
-            out: dict[str, Any] = {"lambda": _label(r.lam)} if r.lam is not None else {"strategy": r.label}
-            for c, v in zip(cols, r.values()):
-                out[c] = F.to_float(v)
-            if arith.exact:
-                out["exact"] = {c: F.expr_json(v) for c, v in zip(cols, r.values())}
-            return out
-        F.write(F.dump_json({
-            "rows": [row(r) for r in result.rows],
-            "strategies": [row(r) for r in result.strategies],
-            "formulas": {c: F.expr_json(result.formulas[c].xreplace(plain)) for c in cols},
-            "symbols": {"lamda": "the weight lambda of the few-shot loss"},
-            "monotone": result.monotone,
-            "degenerate": result.degenerate,
-            "checks": [{"check": what, "holds": ok} for what, ok in result.checks],
-            "notes": list(getattr(result, "notes", [])),
-            "settings": settings,
-        }))
-        return O.EXIT_OK
-    shown = ", ".join(f"{k}={v}" for k, v in settings.items())
-    n = "n->inf" if args.n is None else f"n={args.n}"
-    lines = [f"# value fine-tuning on E(0; theta0) + lambda E(n_ft; theta0); {shown}",
-             f"# columns: zero-shot error on theta0, {n} error on theta0, {n} error on -theta0",
-             f"{'':>16}  {'zero-shot':>13}  {'target':>13}  {'opposite':>13}"]
-    for r in result.rows:
-        lines.append(f"{'lambda=' + _label(r.lam):>16}  " + "  ".join(f"{F.fmt_float(v):>13}" for v in r.values()))
-    names = {"pretrain": "(a) pretrain", "full": "(b) full", "value": "(c) value", "value-fewshot": "(d) value-fewshot"}
-    for r in result.strategies:
-        lines.append(f"{names.get(r.label, r.label):>16}  " + "  ".join(f"{F.fmt_float(v):>13}" for v in r.values()))
-    lines.append("in lambda on (0, inf): " + ", ".join(f"{c.replace('_', '-')} {m}" for c, m in result.monotone.items())
-                 + ("  (degenerate: no column depends on lambda)" if result.degenerate else ""))
-    for what, ok in result.checks:
-        lines.append(f"check: {what}: {'holds' if ok else 'DOES NOT HOLD'}")
-    lines += [f"note: {note}" for note in getattr(result, "notes", [])]
-    F.write("\n".join(lines) + "\n")
+    write(printer(args.format).doprint(FrontierReport(result, arith, settings)))
     return O.EXIT_OK

@@ -8,6 +8,8 @@ from proofs.cli import options as O
 from proofs.cli.inputs import arithmetic_of, check_spec, fixed_dimension, setting, strategy_of
 
 FORMATS = ("text", "latex", "json")
+#: what run prints (``module.Class``), each in every format of FORMATS (tests/test_printers.py)
+PRINTS = ("proofs.cli.reports.ParamsReport",)
 
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
@@ -28,7 +30,9 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     """Derive the strategy's parameters at the setting and print them."""
     from proofs import api
-    from proofs.cli import output as F
+    from proofs.cli.output import warn, write
+    from proofs.cli.printers import printer
+    from proofs.cli.reports import ParamsReport
     which, label = strategy_of(args)
     d, Sigma, theta0 = setting(args, need_d=False, d=fixed_dimension(which, any_start=False))
     arith = arithmetic_of(args, d) if d is not None else None
@@ -48,12 +52,7 @@ def run(args: argparse.Namespace) -> int:
         scale=O.exact(args.scale) if args.scale is not None else 1,
         Sigma=Sigma, theta0=theta0, arithmetic=None if arith is None else arith.name,
         precision=None if arith is None else arith.precision)
-    F.warn(result)
-    if args.format == "json":
-        F.write(F.params_json(label, result, api.table_symbols()))
-    elif args.format == "latex":
-        F.write(F.params_latex(label, result))
-    else:
-        F.write(F.params_text(label, result, F.use_unicode()))
+    warn(result)
+    write(printer(args.format).doprint(ParamsReport(label, result, api.table_symbols())))
     return O.EXIT_OK
 

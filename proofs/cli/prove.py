@@ -8,6 +8,8 @@ from typing import Any
 from proofs.cli import options as O
 
 FORMATS = ("text", "json")
+#: what run prints (``module.Class``), each in every format of FORMATS (tests/test_printers.py)
+PRINTS = ("proofs.cli.reports.ProvedResult", "proofs.cli.reports.ProveReport")
 
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
@@ -25,18 +27,22 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Check each result as it comes (a check that raises has failed; the others still run)."""
+    """Check each result as it comes (a check that raises has failed; the others still run). A
+    printer that ``streams`` (text) prints each result as it is checked, then the report's summary;
+    JSON prints the report at the end."""
     from proofs import api
-    from proofs.cli import output as F
+    from proofs.cli.output import write
+    from proofs.cli.printers import printer
+    from proofs.cli.reports import ProvedResult, ProveReport
+    P = printer(args.format, verbose=args.verbose)
     start = time.perf_counter()
     try:
         results = list(api.results())
     except NotImplementedError:  # the README's first command must work from day one
-        F.write("no results yet: the backend is not implemented (proofs.api.results)\n"
-                if args.format == "text" else F.prove_json([], 0.0))
+        write(P.doprint(ProveReport([], 0.0, unavailable="the backend is not implemented (proofs.api.results)")))
         return O.EXIT_OK
     from proofs.paper.results import check_all  # (a)/(b) and (c)/(d) results on two processes
-    rows: list[dict[str, Any]] = []
+    rows: list[ProvedResult] = []
     for result, verdict in check_all(results):
         error, seconds = None, float(getattr(verdict, "seconds", 0.0))
         try:
@@ -45,21 +51,9 @@ def run(args: argparse.Namespace) -> int:
             holds, lines = bool(verdict.holds), [str(x) for x in verdict.lines]
         except Exception as exc:  # a check that raises has failed; say why, keep going
             holds, lines, error = False, [], f"{type(exc).__name__}: {exc}"
-        row = {"id": str(result.id), "title": str(result.title), "holds": holds,
-               "seconds": round(seconds, 6), "checks": lines}
-        if error:
-            row["error"] = error
-        rows.append(row)
-        if args.format == "text":
-            F.write(F.prove_line(row["id"], row["title"], holds, seconds) + "\n")
-            if error:
-                F.write(f"      raised {error}\n")
-            if args.verbose:
-                F.write("".join(f"      {line}\n" for line in lines))
-    total = time.perf_counter() - start
-    n_pass = sum(r["holds"] for r in rows)
-    if args.format == "json":
-        F.write(F.prove_json(rows, round(total, 6)))
-    else:
-        F.write(F.prove_summary(n_pass, len(rows), total) + "\n")
-    return O.EXIT_OK if n_pass == len(rows) else O.EXIT_FAILED
+        rows.append(ProvedResult(str(result.id), str(result.title), holds, seconds, lines, error))
+        if P.streams:
+            write(P.doprint(rows[-1]))
+    report = ProveReport(rows, time.perf_counter() - start)
+    write(P.doprint(report))
+    return O.EXIT_OK if report.holds else O.EXIT_FAILED

@@ -7,6 +7,8 @@ from typing import Any
 from proofs.cli import options as O
 
 FORMATS = ("text", "markdown", "latex", "json")
+#: what run prints (``module.Class``), each in every format of FORMATS (tests/test_printers.py)
+PRINTS = ("proofs.cli.reports.SummaryTable",)
 
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
@@ -24,14 +26,9 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     """Print the table in ``args.format``."""
     from proofs import api
-    from proofs.cli import output as F
+    from proofs.cli.output import write
+    from proofs.cli.printers import printer
+    from proofs.cli.reports import SummaryTable
     rows = list(api.summary_table())
-    if args.format == "json":
-        F.write(F.table_json(rows, api.table_symbols()))
-    elif args.format == "markdown":
-        F.write(F.table_markdown(rows))
-    elif args.format == "latex":
-        F.write(F.table_latex(rows))
-    else:
-        F.write(F.table_text(rows, F.use_unicode()))
+    write(printer(args.format).doprint(SummaryTable(rows, api.table_symbols())))
     return O.EXIT_OK

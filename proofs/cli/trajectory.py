@@ -9,6 +9,8 @@ from proofs.quantities import limits as L
 from proofs.cli import options as O
 
 FORMATS = ("text", "json", "latex")
+#: what run prints (``module.Class``), each in every format of FORMATS (tests/test_printers.py)
+PRINTS = ("proofs.cli.reports.TrajectoryReport", "proofs.cli.reports.NumericTrajectory")
 ARITHMETIC = ("auto", "exact", "float")
 #: ``--arithmetic auto`` is exact up to this many trained entries (the characteristic polynomial
 #: of the Hessian is factored over the rationals), float64 above
@@ -55,8 +57,11 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
                     "the zero-shot error on theta0 and the n-shot errors on theta0 and -theta0 (and on --task),\n"
                     "exact where the Hessian's eigenvalues are rational. (d) runs in two stages (docs/cli.md).\n"
                     "Stable for 0 < eta < 2/lambda_max(H); outside, the run is reported up to the step at which\n"
-                    "an error exceeds 10^6 times its largest value at step 0.",
-        example="  icl-finetune trajectory --strategy value --lr 0.005 --steps 1000 --every 100",
+                    "an error exceeds 10^6 times its largest value at step 0. A spec whose block carries a rank\n"
+                    "(LoRA) follows gradient descent on the factors B, A (B = 0, A random), reduced to scalars\n"
+                    "where it can be, and ends against the rank-r optimum.",
+        example="  icl-finetune trajectory --strategy value --lr 0.005 --steps 1000 --every 100\n"
+                "  icl-finetune trajectory --spec lora.json --lr 0.05 --steps 2000 --every 200   (a rank: LoRA's path)",
         run=run)
     which = sub.add_mutually_exclusive_group(required=True)
     which.add_argument("--strategy", metavar="S", type=O.argtype(O.parse_strategy, "--strategy"),
@@ -95,6 +100,8 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
                      help="JSON file with the d x d covariance of x (default: identity)")
     sub.add_argument("--theta0", metavar="FILE", default=None, type=O.argtype(O.parse_file_name, "--theta0"),
                      help="JSON file with the target task theta0, d numbers (default: e_1)")
+    sub.add_argument("--seed", metavar="S", type=O.argtype(O.parse_seed, "--seed"), default=0,
+                     help="a spec with a rank (LoRA): the seed of A's random start (B starts at 0; default: 0)")
     sub.add_argument("--arithmetic", default="auto", metavar="{auto,exact,float}", dest="traj_arithmetic",
                      type=O.argtype(lambda t, o: O.choice(o, ARITHMETIC)(t), "--arithmetic"),
                      help=f"exact spectral data (rational eigenvalues) or float64; auto: exact up to "
@@ -122,6 +129,9 @@ def run(args: argparse.Namespace) -> int:
     rows = (args.steps // every + 1)
     if rows > L.MAX_ROWS:
         raise O.UsageError(f"--every: expected at most {L.MAX_ROWS} recorded rows (--steps/--every + 1), got {rows}")
+    if hasattr(which, "train") and which.constraining_ranks(d):   # a constraining rank: LoRA's path
+        from proofs.cli import rank_output
+        return rank_output.trajectory(args, which, label, d, Sigma, theta0, every)
     task = None
     if args.task:
         from proofs.cli.files import load_theta0
@@ -156,144 +166,41 @@ def run(args: argparse.Namespace) -> int:
                                 level=None if args.level is None else O.exact(args.level), arithmetic=arithmetic)
     except NotQuadratic as err:
         raise O.Unavailable(f"no closed form: {err}") from None
-    inf = lambda v: "inf" if v is None else v  # noqa: E731
+    from proofs.cli.output import write
+    from proofs.cli.printers import printer
+    from proofs.cli.printers.common import inf_or
+    from proofs.cli.reports import TrajectoryReport
     settings = {"strategy": label, "lr": float(args.lr), "steps": args.steps, "every": every, "flow": args.flow,
-                "n": inf(args.n), "n_ft": inf(args.n_ft), "d": d, "sigma2": float(args.sigma2), "m": inf(args.m),
-                "Sigma": args.Sigma or "identity", "theta0": args.theta0 or "e_1", "task": args.task,
-                "level": None if args.level is None else float(args.level), "arithmetic": arithmetic}
-    from proofs.cli import output as F
-    if args.format == "json":
-        F.write(F.dump_json(_json(result, settings)))
-    elif args.format == "latex":
-        F.write(_latex(result, settings))
-    else:
-        F.write(_text(result, settings))
+                "n": inf_or(args.n), "n_ft": inf_or(args.n_ft), "d": d, "sigma2": float(args.sigma2),
+                "m": inf_or(args.m), "Sigma": args.Sigma or "identity", "theta0": args.theta0 or "e_1",
+                "task": args.task, "level": None if args.level is None else float(args.level),
+                "arithmetic": arithmetic}
+    write(printer(args.format).doprint(TrajectoryReport(result, settings, CONVENTION)))
     return O.EXIT_OK
-
-
-def _num(x: Any) -> Any:
-    from proofs.cli import output as F
-    return F.to_float(x)
-
-
-def _json(r: Any, settings: dict) -> dict:
-    from proofs.cli import output as F
-    rows = []
-    for row in r.rows:
-        out = {"step": row.step}
-        if len(r.eta_max) > 1:
-            out["stage"] = row.stage
-        out.update({c: row.values[c] for c in r.columns})
-        rows.append(out)
-    return {
-        "rows": rows,
-        "columns": list(r.columns),
-        "end": r.end,
-        "limit": {k: _num(v) for k, v in r.limit.items()},
-        "limit_exact": {k: F.expr_json(v) for k, v in r.limit.items()} if r.exact else None,
-        "stable": r.stable,
-        "eta_max": [_num(e) for e in r.eta_max],
-        "eta_max_exact": [F.expr_json(e) for e in r.eta_max],
-        "diverged": None if r.diverged_at is None else {"step": r.diverged_at, "bound": r.bound},
-        "crossings": r.crossings,
-        "formulas": {c: [F.expr_json(f) for f in fs] for c, fs in r.formulas.items()},
-        "symbols": {"eta": "the step size", "t": "the step within the stage (the time tau with --flow)"},
-        "exact": r.exact,
-        "convention": CONVENTION,
-        "notes": r.notes,
-        "settings": settings,
-    }
-
-
-def _text(r: Any, settings: dict) -> str:
-    import sympy as sp
-    from proofs.cli import output as F
-    shown = ", ".join(f"{k}={v}" for k, v in settings.items() if v is not None)
-    heads = {"zero_shot": "zero-shot", "few_shot_target": "target", "few_shot_opposite": "opposite", "task": "task"}
-    n = "n->inf" if settings["n"] == "inf" else f"n={settings['n']}"
-    lines = [f"# {'gradient flow' if r.flow else 'gradient descent'} on the trained entries; {shown}",
-             f"# convention: {CONVENTION}",
-             f"# columns: zero-shot error on theta0, {n} errors on theta0, -theta0" + (", task" if "task" in r.columns else ""),
-             "# stable range: 0 < eta < " + ", then ".join(f"{sp.sstr(e)} (= {F.fmt_float(e)})" for e in r.eta_max)
-             + ("" if r.stable else "  [eta is OUTSIDE it]"),
-             f"{'step':>10}" + ("  stage" if len(r.eta_max) > 1 else "") + "".join(f"  {heads[c]:>13}" for c in r.columns)]
-    for row in r.rows:
-        lines.append(f"{row.step:>10}" + (f"  {row.stage:>5}" if len(r.eta_max) > 1 else "")
-                     + "".join(f"  {F.fmt_float(row.values[c]):>13}" for c in r.columns))
-    if r.diverged_at is not None:
-        lines.append(f"diverges: from step {r.diverged_at} an error exceeds {F.fmt_float(r.bound)} "
-                     f"(10^6 times the largest error at step 0); rows stop there")
-    else:
-        lines.append("end (step T): " + ", ".join(f"{k}={F.fmt_float(v)}" for k, v in r.end.items()))
-    lines.append("limit t->inf: " + ", ".join(f"{k}={sp.sstr(v) if r.exact else F.fmt_float(v)}" for k, v in r.limit.items()))
-    for c, t in r.crossings.items():
-        lines.append(f"{heads[c]} crosses {settings['level']}: " + ("never" if t is None else f"at step {t}"))
-    for c, fs in r.formulas.items():
-        for k, f in enumerate(fs):
-            lines.append(f"{heads[c]}(t){' stage ' + str(k + 1) if len(fs) > 1 else ''} = {sp.sstr(f)}")
-    lines += [f"note: {x}" for x in r.notes]
-    return "\n".join(lines) + "\n"
-
-
-def _latex(r: Any, settings: dict) -> str:
-    import sympy as sp
-    from proofs.cli import output as F
-    names = {"zero_shot": r"\mathcal{E}(0;\theta_0)", "few_shot_target": r"\mathcal{E}(n;\theta_0)",
-             "few_shot_opposite": r"\mathcal{E}(n;-\theta_0)", "task": r"\mathcal{E}(n;\theta)"}
-    body = []
-    if r.formulas:
-        body.append(r"\begin{align*}")
-        parts = []
-        for c, fs in r.formulas.items():
-            for k, f in enumerate(fs):
-                tag = rf"\quad\text{{(stage {k + 1})}}" if len(fs) > 1 else ""
-                parts.append(f"{names[c]}(t) &= {sp.latex(f)}{tag}")
-        body.append(" \\\\\n".join(parts))
-        body.append(r"\end{align*}")
-    body.append(r"\begin{tabular}{r" + "r" * len(r.columns) + "}")
-    body.append("$t$ & " + " & ".join(f"${names[c]}$" for c in r.columns) + r" \\ \hline")
-    for row in r.rows:
-        body.append(f"{row.step} & " + " & ".join(F.fmt_float(row.values[c]) for c in r.columns) + r" \\")
-    body.append(r"\end{tabular}")
-    return "\n".join(body) + "\n"
 
 
 def _numeric_full(args: argparse.Namespace, d: int, Sigma: Any, theta0: Any, task: Any, every: int) -> int:
     """``--strategy full --numeric``: the path iterated in float64 (proofs.quantities.numeric_trajectory)."""
     from proofs.quantities.numeric_trajectory import MAX_NUMERIC_D, full_trajectory
-    from proofs.cli import output as F
+    from proofs.cli.output import write
+    from proofs.cli.printers import printer
+    from proofs.cli.printers.common import inf_or
+    from proofs.cli.reports import NumericTrajectory
     if d > MAX_NUMERIC_D:
         raise O.UsageError(f"--d: expected at most {MAX_NUMERIC_D} with --numeric (the moment tensor has (d+1)^6 entries), got {d}")
     if args.steps > L.MAX_NUMERIC_STEPS:
         raise O.UsageError(f"--steps: expected at most {O._bound(L.MAX_NUMERIC_STEPS)} with --numeric, got {args.steps}")
     if args.flow:
         raise O.UsageError("--flow: not available with --numeric")
-    to_list = (lambda M: None if M is None else [float(x) for x in (M.tolist() if hasattr(M, "tolist") else M)])
     th = None if theta0 is None else [float(x) for x in (list(theta0) if not hasattr(theta0, "tolist") else
                                                          sum(([y] if not isinstance(y, list) else y for y in theta0.tolist()), []))]
     rows, (V, Q), diverged = full_trajectory(eta=float(args.lr), steps=args.steps, every=every, d=d,
                                              sigma2=O.exact(args.sigma2), Sigma=Sigma, theta0=th, n=args.n,
                                              task=None if task is None else [float(x) for x in task])
-    cols = list(rows[0][1]) if rows else []
-    inf = lambda v: "inf" if v is None else v  # noqa: E731
     settings = {"strategy": "full", "numeric": True, "lr": float(args.lr), "steps": args.steps, "every": every,
-                "n": inf(args.n), "d": d, "sigma2": float(args.sigma2), "Sigma": args.Sigma or "identity",
+                "n": inf_or(args.n), "d": d, "sigma2": float(args.sigma2), "Sigma": args.Sigma or "identity",
                 "theta0": args.theta0 or "e_1"}
     note = ("numeric: full fine-tuning's loss is quartic; gradient descent iterated step by step on the exact "
             "population loss and gradient (Gaussian moments, float64), from the pretrained parameters (m = inf)")
-    if args.format == "json":
-        F.write(F.dump_json({"rows": [{"step": t, **e} for t, e in rows], "columns": cols, "numeric": True,
-                             "end": {"V_last_row": [float(x) for x in V[-1]], "Q": Q.tolist()},
-                             "diverged": None if diverged is None else {"step": diverged},
-                             "convention": CONVENTION, "notes": [note], "settings": settings}))
-        return O.EXIT_OK
-    heads = {"zero_shot": "zero-shot", "few_shot_target": "target", "few_shot_opposite": "opposite", "task": "task"}
-    lines = [f"# NUMERIC gradient descent (no closed form); " + ", ".join(f"{k}={v}" for k, v in settings.items()),
-             f"# {note}", f"{'step':>10}" + "".join(f"  {heads[c]:>13}" for c in cols)]
-    for t, e in rows:
-        lines.append(f"{t:>10}" + "".join(f"  {F.fmt_float(e[c]):>13}" for c in cols))
-    if diverged is not None:
-        lines.append(f"diverges: from step {diverged} the loss or an error exceeds 10^6 times its start; rows stop there")
-    lines.append("end: V's last row = " + ", ".join(F.fmt_float(x) for x in V[-1]))
-    F.write("\n".join(lines) + "\n")
+    write(printer(args.format).doprint(NumericTrajectory(rows, V, Q, diverged, settings, CONVENTION, note)))
     return O.EXIT_OK

@@ -94,17 +94,6 @@ def _check_out(path: str) -> Path:
     return out
 
 
-def _finite(x: Any) -> Any:
-    """``x`` with every non-finite float replaced by None (strict JSON)."""
-    if isinstance(x, float):
-        return x if x == x and abs(x) != float("inf") else None
-    if isinstance(x, dict):
-        return {k: _finite(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_finite(v) for v in x]
-    return x
-
-
 def _check_model_options(args: argparse.Namespace) -> None:
     """--prefix, --layers, --width shape the softmax transformer only: refused with --model linear."""
     if args.model == "linear":
@@ -149,9 +138,11 @@ def run(args: argparse.Namespace) -> int:
         f"{config.finetune_optim.steps} fine-tuning steps per strategy; seeds {seeds[0]}..{seeds[-1]}")
     partial = out / "transformer.partial.json"
 
-    def save(path: Path, data: Any) -> None:
+    from proofs.cli.printers.common import finite
+
+    def save(path: Path, data: Any) -> None:  # a data file (read back by the figure), not the command's output
         tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps(_finite(data), indent=1) + "\n")
+        tmp.write_text(json.dumps(finite(data), indent=1) + "\n")
         os.replace(tmp, path)
 
     result = run_experiment(config, seeds, progress=not args.no_progress, checkpoint_dir=out / "checkpoints",

@@ -7,6 +7,9 @@ from typing import Any
 from proofs.cli import options as O
 
 FORMATS = ("text", "json")
+#: what run prints (``module.Class``) and in which formats: the rows are objects of their own in
+#: JSON only (text lays them out as cells of the report's grid) (tests/test_printers.py)
+PRINTS = {"proofs.cli.reports.VerifyReport": FORMATS, "proofs.paper.verify.VerifyRow": ("json",)}
 #: = proofs.paper.verify.DEFAULT_SAMPLES, its calibrated size (a test keeps them equal; importing
 #: proofs.paper.verify here would load NumPy and SymPy at start-up)
 DEFAULT_SAMPLES = 1_000_000
@@ -30,10 +33,9 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     """Run every check; exit status 1 if any disagrees."""
     from proofs import api
-    from proofs.cli import output as F
-    rows = [F.verify_row(r) for r in api.verify(args.samples, args.seed)]
-    if args.format == "json":
-        F.write(F.verify_json(rows, args.samples, args.seed))
-    else:
-        F.write(F.verify_text(rows, args.samples, args.seed))
-    return O.EXIT_OK if all(r["passed"] for r in rows) else O.EXIT_FAILED
+    from proofs.cli.output import write
+    from proofs.cli.printers import printer
+    from proofs.cli.reports import VerifyReport
+    report = VerifyReport(list(api.verify(args.samples, args.seed)), args.samples, args.seed)
+    write(printer(args.format).doprint(report))
+    return O.EXIT_OK if report.passed else O.EXIT_FAILED

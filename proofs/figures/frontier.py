@@ -17,6 +17,13 @@ within the error bars (2 s.e.) in both coordinates, and the distance from the tr
 point to the curve in (log x, log y) (a relative distance: 0.01 is about 1%), with the
 lambda of the nearest point of the curve.
 
+Rank by rank (``ranks``, ``rank_block``; ``figure --frontier --rank LIST``): the block (Q or Q_xx)
+trained by its best rank-r update on the same mixed loss (:mod:`proofs.quantities.frontier_rank`),
+one curve per rank.  At V_hat the zero-shot loss does not see Q, so each rank's curve is one
+point (checked there, said in the report): the points, joined in order of the rank, sit at the
+pretrained zero-shot error and go down in the few-shot error as r grows, to full fine-tuning of
+the block at r = d.
+
 Why n = n_ft on the y axis and a finite n_ft: at n_ft = oo (m = oo) the mixed-loss
 minimiser does not depend on lambda (the curve is one point), and the n -> oo error on
 theta_0 is not what the mixed loss trades (it rises with lambda at n_ft = 5): the trade-off
@@ -57,6 +64,9 @@ class FrontierFigureConfig:
     dataset_size: int = 1_000_000
     curve_points: int = 400
     curve_range: tuple = (1e-2, 1e5)
+    #: a curve per rank of ``rank_block`` (empty: none)
+    ranks: tuple = ()
+    rank_block: str = "Q"
 
     @classmethod
     def full(cls) -> "FrontierFigureConfig":
@@ -89,8 +99,12 @@ def theory_curve(cfg: FrontierFigureConfig) -> dict[str, Any]:
         mid = np.asarray(f(lam_dense[1:-1]), dtype=float) * np.ones(len(lam_dense) - 2)
         curve[c] = np.concatenate([[float(F.rows[0].values()[COLUMNS.index(c)])], mid,
                                    [float(F.rows[-1].values()[COLUMNS.index(c)])]])
-    return {"frontier": F, "lambda": lam_dense, "curve": curve,
-            "at": {float(x): F.rows[i + 1].floats() for i, x in enumerate(cfg.lambdas)}}
+    out = {"frontier": F, "lambda": lam_dense, "curve": curve,
+           "at": {float(x): F.rows[i + 1].floats() for i, x in enumerate(cfg.lambdas)}}
+    if cfg.ranks:
+        out["ranks"] = api.frontier([0, *lams, sp.oo], n_ft=cfg.n_ft, n=cfg.n_ft, d=cfg.d,
+                                    sigma2=sp.Rational(str(cfg.sigma2)), ranks=list(cfg.ranks), block=cfg.rank_block)
+    return out
 
 
 def _pretrained(cfg: FrontierFigureConfig) -> tuple[np.ndarray, np.ndarray]:
@@ -221,6 +235,15 @@ def draw_frontier(cfg: FrontierFigureConfig, theory: dict, trained: dict, paths:
                 ax.errorbar([t["mean"][0]], [t["mean"][k]], xerr=[2 * t["stderr"][0]], yerr=[2 * t["stderr"][k]],
                             fmt="o", ms=4.6, mfc="none", mec=c, ecolor=c, mew=1.3, elinewidth=1.0, capsize=2,
                             zorder=7, gid=f"trained lambda={lam_t:g}")
+            if "ranks" in theory:   # a curve per rank: one point each (checked), joined in order of the rank
+                R = theory["ranks"]
+                pts = {}
+                for row in R.rows:
+                    pts.setdefault(row.rank, []).append(row.floats())
+                xs = [np.mean([p[0] for p in pts[r]]) for r in R.ranks]
+                ys = [np.mean([p[k] for p in pts[r]]) for r in R.ranks]
+                ax.plot(xs, ys, color="tab:red", lw=0.8, marker="D", ms=2.6, ls="-", zorder=3,
+                        gid=f"{R.block} rank by rank")
             ax.axhline(cfg.sigma2, color="0.5", lw=0.8, ls=":", zorder=1)
             ax.axvline(cfg.sigma2, color="0.5", lw=0.8, ls=":", zorder=1)
             ax.set_xscale("log")
@@ -231,8 +254,9 @@ def draw_frontier(cfg: FrontierFigureConfig, theory: dict, trained: dict, paths:
             ax.set_ylabel(ylabels[task])
             ax.set_title(titles[task])
             ax.grid(True, which="major", lw=0.4, color="0.88")
-            allx = np.concatenate([x, [s.floats()[0] for s in F.strategies], [cfg.sigma2]])
-            ally = np.concatenate([y, [s.floats()[k] for s in F.strategies], [cfg.sigma2]])
+            extra = [r.floats() for r in theory["ranks"].rows] if "ranks" in theory else []
+            allx = np.concatenate([x, [s.floats()[0] for s in F.strategies], [cfg.sigma2], [e[0] for e in extra]])
+            ally = np.concatenate([y, [s.floats()[k] for s in F.strategies], [cfg.sigma2], [e[k] for e in extra]])
             ax.set_xlim(allx.min() / 1.3, allx.max() * 1.6)
             ax.set_ylim(ally.min() / 1.3, ally.max() * 1.8)  # room for the labels above the curve
         cb = fig.colorbar(matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap), ax=axes, shrink=0.85, pad=0.02)
@@ -256,6 +280,12 @@ def draw_frontier(cfg: FrontierFigureConfig, theory: dict, trained: dict, paths:
                     Line2D([], [], color="k", marker="o", ms=2.2, ls="none",
                            label=r"exact trade-off at the labelled $\lambda$"),
                     Line2D([], [], color="0.5", lw=0.8, ls=":", label=r"noise level $\sigma^2$")]
+        if "ranks" in theory:
+            R = theory["ranks"]
+            block = r"$Q$" if R.block == "Q" else r"$Q_{xx}$"
+            handles.append(Line2D([], [], color="tab:red", marker="D", ms=2.6, lw=0.8,
+                                  label=rf"{block} by its best rank-$r$ update (LoRA), $r = "
+                                        rf"{', '.join(map(str, R.ranks))}$: one point per rank (every $\lambda$)"))
         fig.legend(handles=handles, loc="outside lower center", ncol=2, frameon=False)
         fig.suptitle(r"Value fine-tuning on $\mathcal{E}(0;\theta_0) + \lambda\,\mathcal{E}(n_{\mathrm{ft}};\theta_0)$: "
                      rf"$d={cfg.d}$, $n_{{\mathrm{{ft}}}}={cfg.n_ft}$, derived pretrained model ($m=\infty$), "
@@ -271,7 +301,7 @@ def draw_frontier(cfg: FrontierFigureConfig, theory: dict, trained: dict, paths:
 
 def make_frontier_figure(out: Path | str, seed: int = 0, quick: bool = False, progress: bool = True, *,
                          closeness: Path | str | None = None, config: FrontierFigureConfig | None = None,
-                         echo: bool = True) -> dict[str, Any]:
+                         echo: bool = True, ranks: tuple = (), rank_block: str = "Q") -> dict[str, Any]:
     """Derive, train, evaluate and draw the trade-off figure at ``out`` (.png, .pdf or .svg,
     from the suffix); write the closeness report (JSON) at ``closeness`` if given; nothing
     else. ``quick``: :meth:`FrontierFigureConfig.quick` (under a minute) instead of
@@ -286,6 +316,9 @@ def make_frontier_figure(out: Path | str, seed: int = 0, quick: bool = False, pr
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed: expected an integer >= 0, got {seed!r}")
     cfg = config or (FrontierFigureConfig.quick() if quick else FrontierFigureConfig.full())
+    if ranks:
+        from dataclasses import replace
+        cfg = replace(cfg, ranks=tuple(ranks), rank_block=rank_block)
     import matplotlib  # noqa: F401  (fail before the work if the plot extra is missing)
     from tqdm import tqdm
     theory = theory_curve(cfg)
@@ -311,6 +344,12 @@ def make_frontier_figure(out: Path | str, seed: int = 0, quick: bool = False, pr
                            for s in F.strategies},
             "ends": {"lambda_to_0": F.rows[0].floats(), "lambda_to_inf": F.rows[-1].floats()},
         },
+        "ranks": None if "ranks" not in theory else {
+            "block": theory["ranks"].block,
+            "points": {str(r): theory["ranks"].rows[i * len(theory["ranks"].lambdas)].floats()
+                       for i, r in enumerate(theory["ranks"].ranks)},
+            "degenerate": {str(k): v for k, v in theory["ranks"].degenerate.items()},
+            "checks": [{"check": w, "holds": ok} for w, ok in theory["ranks"].checks]},
         "trained": rows,
         "all_within_error_bars": all(r["within_error_bars"] for r in rows),
         "max_relative_distance_to_curve": max(r["relative_distance_to_curve"] for r in rows),

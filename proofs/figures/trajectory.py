@@ -207,8 +207,8 @@ def make_trajectory_figure(out: Path | str, seed: int = 0, quick: bool = False, 
     with tqdm(total=cfg.total_steps, desc="training", unit="step", disable=not progress, file=sys.stderr,
               dynamic_ncols=True, leave=False) as bar:
         tr = trained(cfg, th["eta"], int(seed), progress=bar.update)
-    twin = out.with_suffix(".pdf" if out.suffix.lower() == ".png" else ".png")
-    paths = [out] + ([twin] if out.suffix.lower() in (".png", ".pdf") else [])
+    from proofs.figures.save import with_twin
+    paths = with_twin(out)
     for p in paths:
         draw(cfg, th, tr, p)
     steps = np.asarray(th["steps"])

@@ -1,7 +1,7 @@
 """The toolkit's notation in every output: strategy labels and order, how the JSON symbols
 print in LaTeX and text, the summary table's columns and headers.
 
-One place for these, so the command line (:mod:`proofs.cli.output`), the LaTeX document
+One place for these, so the command line (:mod:`proofs.cli.printers`), the LaTeX document
 (:mod:`proofs.paper.latex_doc`) and the docs pages (:mod:`proofs.paper.docs_pages`) print the same names.
 Standard library only at import time.
 """

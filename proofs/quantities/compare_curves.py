@@ -279,7 +279,7 @@ def _path_spec(strategy: Any):
 def _column_quadratic(spec: Any, c: Column, s: Any, cache: dict):
     from symbolic.explicit import explicit_quadratic
     n = sp.oo if c.n is None else sp.Integer(c.n)
-    return explicit_quadratic([(1, n, c.task)], spec.train, start=spec.start, arithmetic=s.arith.name,
+    return explicit_quadratic([(1, n, c.task)], spec.train, start=spec.start, arithmetic=s.arith,
                               m=s.m, d=s.d, Sigma=s.Sigma, theta0=s.theta0, sigma2=s.sigma2, cache=cache)
 
 
@@ -295,7 +295,7 @@ def _path_curve(side: PathSide, columns: list, s: Any):
     spec = _path_spec(side.strategy)
     exact = s.arith.exact
     cache: dict = {}
-    tq = explicit_quadratic(spec, arithmetic=s.arith.name, m=s.m, d=s.d, Sigma=s.Sigma,
+    tq = explicit_quadratic(spec, arithmetic=s.arith, m=s.m, d=s.d, Sigma=s.Sigma,
                             theta0=s.theta0, sigma2=s.sigma2, cache=cache)
     md = modes(tq.A, tq.b, tq.start, exact=exact, names=tq.names)
     eta = None if side.eta is None else sp.nsimplify(side.eta, rational=True)
@@ -323,7 +323,7 @@ def _path_curve(side: PathSide, columns: list, s: Any):
     fs = _in_float(s)
     if exact:  # a rational setting whose path is not a polynomial curve: redo in float
         cache = {}
-        tq = explicit_quadratic(spec, arithmetic=fs.arith.name, m=fs.m, d=fs.d, Sigma=fs.Sigma,
+        tq = explicit_quadratic(spec, arithmetic=fs.arith, m=fs.m, d=fs.d, Sigma=fs.Sigma,
                                 theta0=fs.theta0, sigma2=fs.sigma2, cache=cache)
         md = modes(tq.A, tq.b, tq.start, exact=False, names=tq.names)
     paths = {c: _PathValues(Path.of(_column_quadratic(spec, c, fs, cache), md)) for c in columns}

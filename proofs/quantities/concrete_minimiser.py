@@ -155,7 +155,7 @@ def concrete_minimiser(spec: Any, setting: Any) -> ConcreteSolution:
             if dd > DENSE_MAX_D:
                 raise ValueError(f"d: {exc}: such a spec is solved with the dense d^2 x d^2 Hessian, up to "
                                  f"d = {DENSE_MAX_D}, got d = {dd}") from None
-    kw = dict(d=dd, Sigma=setting.Sigma, theta0=setting.theta0, sigma2=sigma2, m=setting.m, arithmetic=arith.name)
+    kw = dict(d=dd, Sigma=setting.Sigma, theta0=setting.theta0, sigma2=sigma2, m=setting.m, arithmetic=arith)
     q = explicit_quadratic(spec, **kw)
     solve = _exact_stage if exact else _float_stage
     u, N, unique, res = solve(q.A, q.b, q.start)

@@ -223,8 +223,11 @@ def _numeric_curve(question: Any, s: Any, extra: dict[str, Any], setting: Any, t
         ne.values["theta"] = t0 if task == "target" else -t0
     else:
         ne.values["theta"] = _rotated(num, task, t0, ne.values["Sigma"])
-    limit = ne.poly(lim)
-    vals = ne.poly_at(p, "n", ns)
+    with _quiet():
+        limit = ne.poly(lim)
+        vals = ne.poly_at(p, "n", ns)
+    num.finite(vals, "the error")
+    num.finite(limit, "the error's limit")
     return CurveResult(ns, [float(v) for v in vals], float(limit), arith=num, values=list(vals), limit_value=limit,
                        condition=setting.condition, warning=setting.warning)
 
@@ -297,7 +300,9 @@ def explicit_error(V: Any, Q: Any, theta: Any, setting: Any, n: int) -> Any:
         value = value.subs(N, n) if value.has(N) else value
         return value if value.is_number else sp.simplify(value)
     from symbolic.evaluation import numeric_env
-    return numeric_env({**env, "n": n}, setting.arith).poly(_general_error_poly())
+    with _quiet():
+        value = numeric_env({**env, "n": n}, setting.arith).poly(_general_error_poly())
+    return setting.arith.finite(value, "the error")
 
 
 def explicit_errors(V: Any, Q: Any, setting: Any, task: str, ns: Sequence[int]) -> tuple[list[Any], Any]:
@@ -315,7 +320,16 @@ def explicit_errors(V: Any, Q: Any, setting: Any, task: str, ns: Sequence[int]) 
         return _at_each_n(error_function(p, env), N, ns), error_function(lim, env)
     from symbolic.evaluation import numeric_env
     ne = numeric_env(env, setting.arith)
-    return ne.poly_at(p, "n", list(ns)), ne.poly(lim)
+    with _quiet():
+        vals, limit = ne.poly_at(p, "n", list(ns)), ne.poly(lim)
+    return setting.arith.finite(vals, "the error"), setting.arith.finite(limit, "the error's limit")
+
+
+def _quiet():
+    """numpy's overflow warnings silenced: an overflow is reported once, by the arithmetic's
+    :meth:`~symbolic.arithmetic.Arithmetic.finite`."""
+    import numpy as np
+    return np.errstate(over="ignore", invalid="ignore")
 
 
 def _finite(M: Any, name: str) -> Any:

@@ -13,7 +13,6 @@ import sympy as sp
 
 from symbolic import N, THETA, THETA0, derive, tidy, to_sympy
 from symbolic.forms import Form, Poly, const, form
-from symbolic.strategy import limit_poly
 
 __all__ = ["strategy", "error_poly", "limit_poly_theta", "at_task", "TASKS", "few_shot_limit",
            "finite_n_error", "zero_shot"]
@@ -40,8 +39,9 @@ def error_poly(name: str, m: Any = OO, n_ft: Any = OO, n: Any = N) -> Poly:
 
 @lru_cache(maxsize=None)
 def limit_poly_theta(name: str, m: Any = OO, n_ft: Any = OO) -> Poly:
-    """``lim_{n -> oo} E(V*, Q*, n; theta)`` on a generic theta (engine polynomial)."""
-    return limit_poly(error_poly(name, m, n_ft))
+    """``lim_{n -> oo} E(V*, Q*, n; theta)`` on a generic theta (engine polynomial; n = oo in
+    the engine: the limit of the unreduced coefficients, the same polynomial, faster)."""
+    return strategy(name, m, n_ft).error_poly(THETA, OO)
 
 
 def at_task(p: Poly, scale: Any = 1, target: sp.Basic = THETA0, source: sp.Basic = THETA) -> Poly:

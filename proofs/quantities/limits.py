@@ -16,7 +16,8 @@ from symbolic.numbers import COND_WARN, DEFAULT_PRECISION, MAX_COUNT, MAX_NUMBER
 __all__ = ["MAX_D", "MAX_EXACT_D", "MAX_MP_D", "MAX_PRECISION", "DEFAULT_PRECISION", "COND_WARN",
            "max_file_bytes", "MAX_COUNT", "MAX_POINTS", "MAX_SAMPLES", "MAX_SEED", "MAX_REAL", "MIN_REAL",
            "MAX_NUMBER_CHARS", "MAX_FILE_BYTES", "MAX_EXACT_CPU_SECONDS", "in_range",
-           "MAX_STEPS", "MAX_ROWS", "MAX_NUMERIC_STEPS", "MAX_TRAINED_ENTRIES"]
+           "MAX_STEPS", "MAX_ROWS", "MAX_NUMERIC_STEPS", "MAX_TRAINED_ENTRIES",
+           "MAX_NUMERIC_ENTRIES"]
 
 #: dimension d of x evaluated in exact rationals: the default below it, refused above it when
 #: asked for (``--arithmetic exact``). Measured (2 busy cores) with a dense tridiagonal rational
@@ -74,6 +75,10 @@ MAX_ROWS = 100_000
 #: steps of a numeric (not closed-form) trajectory, ``trajectory --numeric``: each step
 #: evaluates the exact gradient of the quartic population loss
 MAX_NUMERIC_STEPS = 100_000
+#: trained entries of a numeric optimum (``derive --numeric``): BFGS with central differences from 4
+#: starts evaluates the exact loss (~0.2 ms) 2 x entries times per gradient, up to 500 iterations per
+#: start; 48 entries stay within the 30 s budget (all of V's last row and Q at d = 3 is 32; at d = 10, 144)
+MAX_NUMERIC_ENTRIES = 48
 #: trained entries of one ``trajectory`` (the Hessian is that size squared, one symmetric
 #: eigendecomposition): V's last row up to d = 2498, Q_xx up to d = 50
 MAX_TRAINED_ENTRIES = 2500

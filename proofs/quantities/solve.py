@@ -15,6 +15,11 @@ the question is answered there, in this order:
    caller asks for it (``numeric=True``): a numerically found local minimiser of the exact
    loss (:mod:`proofs.quantities.numeric_optimum`), labelled so.
 
+A spec whose rank constrains its block (LoRA: Q_xx or Q below full rank) takes the rank route
+first (:mod:`proofs.quantities.lowrank`: closed form where :mod:`symbolic.lowrank` applies, else
+the rank-r optimum at the setting); a rank that does not constrain at the setting's d (full
+rank) is dropped and the question answered as full fine-tuning.
+
 Otherwise it refuses with the reason (:class:`symbolic.quadratic.NotClosedForm` or
 :class:`symbolic.quadratic.NotQuadratic`, saying what to give).
 
@@ -190,6 +195,11 @@ def solve(question: Any, setting: Any, *, numeric: bool = False) -> Solution:
     from proofs.quantities.setting import derived, resolve
     q = resolve(question)
     label = getattr(q, "name", q)
+    if getattr(q, "ranks", ()):
+        from proofs.quantities.lowrank import constrained, rank_minimum
+        if constrained(q, setting):
+            return rank_minimum(q, setting, label)
+        q = q.without_ranks()   # full rank at this d: today's question, exactly
     try:
         s, extra = derived(q, setting.m, setting.n_ft)
         return ClosedForm(q, setting, label, s, extra)
@@ -226,10 +236,17 @@ def _concrete_minimum(spec: Any, setting: Any, label: str, why: str) -> Concrete
 
 
 def _numeric_minimum(spec: Any, setting: Any, label: str, why: str) -> NumericMinimum:
+    from symbolic.layout import NAMES, entries
+    from proofs.quantities import limits as L
     from proofs.quantities.numeric_optimum import numeric_optimum
     if setting.symbolic or not setting.arith.exact:
         raise ValueError("d: the numeric optimum minimises the exact loss at a concrete setting, d <= 10; "
                          "give d (or Sigma, theta0)")
+    count = len(entries([b for b in spec.train if b in NAMES], setting.d))
+    if count > L.MAX_NUMERIC_ENTRIES:
+        raise ValueError(f"d: the numeric optimum (BFGS from several starts) trains at most {L.MAX_NUMERIC_ENTRIES} "
+                         f"entries within its CPU budget; the spec trains {count} at d = {setting.d}: give a smaller "
+                         "d or train fewer blocks")
     opt = numeric_optimum(spec, setting)
     return NumericMinimum(spec, setting, label, opt, why)
 

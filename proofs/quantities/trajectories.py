@@ -268,7 +268,7 @@ class Path:
     @staticmethod
     def of(q: Any, m: Modes) -> "Path":
         """The path of the quadratic error ``q`` (an :class:`symbolic.explicit.ExplicitQuadratic`)."""
-        if m.exact and q.arithmetic == "exact":
+        if m.exact and q.arith.exact:
             A = _sym(q.A)
             us = _sym(m.u_star.reshape(-1, 1))
             grad = 2 * (A * us - _sym(q.b.reshape(-1, 1)))
@@ -357,7 +357,7 @@ class Trajectory:
 
 
 def error_quadratics(spec: Any, *, n: Any, task: Any = None, env: dict, stage_start: Any = None,
-                     arithmetic: str = "exact") -> dict:
+                     arithmetic: Any = "exact") -> dict:
     """``{column: ExplicitQuadratic}``: the zero-shot error on theta_0, the n-shot errors on theta_0
     and -theta_0 (and on ``task``, a d x 1 MatrixSymbol bound in ``env['values']``), as quadratics
     in the spec's trained entries."""
@@ -420,7 +420,7 @@ def trajectory(strategy: Any, setting: Any, *, eta: Any, steps: int, every: int 
         raise ValueError("d: a trajectory is followed at a concrete setting; give d (or Sigma, theta0)")
     if setting.arith not in (EXACT, FLOAT64):
         raise ValueError(f"arithmetic: a trajectory's spectral data are exact or float64, not {setting.arith.label()}")
-    arithmetic = setting.arith.name
+    arithmetic = setting.arith
     n_ft = None if setting.n_ft == sp.oo else int(setting.n_ft)
     eta_v = sp.nsimplify(eta) if not isinstance(eta, sp.Basic) else eta
     if not (eta_v.is_real and eta_v.is_finite and eta_v > 0):
@@ -508,24 +508,42 @@ def _value_at(paths: dict, md: Modes, eta: float, t: float, flow: bool) -> dict:
     return {c: float(p.values(pw)[0]) for c, p in paths.items()}
 
 
+#: points sampled per bracket when the first step of an event is searched
+SAMPLES = 4096
+
+
+def first_step(holds: Any, lo: int, hi: int) -> int:
+    """The first step t in (lo, hi] at which ``holds`` (a function of an array of steps returning
+    a boolean array) is true, given that it is true at ``hi``: the bracket is sampled at
+    :data:`SAMPLES` evenly spaced steps, narrowed to the first sample where it holds, and sampled
+    again, until it is short enough to check every step. Memory and time are independent of the
+    bracket's length (about log_SAMPLES(hi - lo) rounds); an event that starts and ends between
+    two samples of a round is not seen there (as between two recorded rows)."""
+    while hi - lo > SAMPLES:
+        ts = np.unique(np.linspace(lo, hi, SAMPLES + 1).round().astype(np.int64))[1:]
+        hit = np.nonzero(holds(ts))[0]
+        k = int(hit[0]) if len(hit) else len(ts) - 1
+        lo, hi = (int(ts[k - 1]) if k else lo), int(ts[k])
+    ts = np.arange(lo + 1, hi + 1, dtype=np.int64)
+    hit = np.nonzero(holds(ts))[0]
+    return int(ts[hit[0]]) if len(hit) else hi
+
+
 def _first_exceeding(md: Modes, paths: dict, eta: float, lo: int, hi: int, bound: float) -> int:
-    """The first step in (lo, hi] at which an error exceeds ``bound`` (hi exceeds it): every step
-    of the bracket is checked, in chunks, with powers in log space where they overflow."""
-    for start in range(lo, hi + 1, 4096):
-        ts = np.arange(start, min(hi, start + 4095) + 1, dtype=float)
-        pw = _powers(md, eta, ts, False)
+    """The first step in (lo, hi] at which an error exceeds ``bound`` (hi exceeds it)
+    (:func:`first_step`; powers in log space where they overflow)."""
+    def holds(ts: np.ndarray) -> np.ndarray:
+        pw = _powers(md, eta, ts.astype(float), False)
         with np.errstate(over="ignore", invalid="ignore"):
             worst = np.max(np.stack([np.abs(p.values(pw)) for p in paths.values()]), axis=0)
-        bad = np.nonzero(~np.isfinite(worst) | (worst > bound))[0]
-        if len(bad):
-            return int(ts[bad[0]])
-    return hi
+        return ~np.isfinite(worst) | (worst > bound)
+    return first_step(holds, lo, hi)
 
 
 def _crossings(stages: list, eta: float, steps: int, recorded: list, flow: bool, level: float) -> dict:
     """For each column, the first step at which the error reaches the other side of ``level``
-    from where it started (found in the first bracket of recorded steps where it has, every step
-    of that bracket checked), or None."""
+    from where it started (found in the first bracket of recorded steps where it has, narrowed by
+    :func:`first_step`), or None."""
     out = {}
     cols = list(stages[0][1])
     for c in cols:
@@ -539,10 +557,10 @@ def _crossings(stages: list, eta: float, steps: int, recorded: list, flow: bool,
             for s in range(len(recorded)):
                 if (v[s] > level) != start_side:
                     lo = recorded[s - 1] if s else 0
-                    ts = np.arange(lo, recorded[s] + 1, dtype=float)
-                    vv = paths[c].values(_powers(md, eta, ts, flow))
-                    hit = np.nonzero((vv > level) != start_side)[0]
-                    found = k * steps + int(ts[hit[0]])
+
+                    def holds(ts: np.ndarray, md: Modes = md, path: Any = paths[c]) -> np.ndarray:
+                        return (path.values(_powers(md, eta, ts.astype(float), flow)) > level) != start_side
+                    found = k * steps + (0 if s == 0 else first_step(holds, lo, recorded[s]))
                     break
             if found is not None:
                 break

@@ -194,11 +194,15 @@ def task_or_angle(x: Any) -> Any:
 
 
 def spec_dimension(question: Any, d: int | None) -> None:
-    """A spec's given vectors and matrices (its ``bindings``) have the dimension d of the call."""
+    """A spec's given vectors and matrices (its ``bindings``) have the dimension d of the call,
+    and its ranks fit their blocks at that d (:func:`symbolic.spec.check_ranks`)."""
     for name, value in getattr(question, "bindings", ()) or ():
         rows = getattr(value, "shape", (None,))[0]
         if d is not None and rows is not None and rows != d:
             raise ValueError(f"strategy: the spec gives {name} with {rows} rows, so d = {rows}; got d = {d}")
+    if d is not None and getattr(question, "ranks", ()):
+        from symbolic.spec import check_ranks
+        check_ranks(question, d)
 
 
 def theta0_once(theta0: Any, theta_0: Any) -> Any:

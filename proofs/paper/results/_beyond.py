@@ -114,15 +114,45 @@ def poster_env() -> dict:
             "sigma": sp.sqrt(POSTER_SETTING["sigma2"]), "d": sp.Integer(d)}
 
 
-def sign_on_positive_axis(f: sp.Expr, x: sp.Symbol) -> int | None:
-    """+1 / -1 if the rational function ``f`` of ``x`` keeps that sign on x > 0 (no root of its
-    numerator or denominator there, by Sturm's count), else None.  Exact."""
+def rational_limit_at(e: Any, x: sp.Symbol, at: Any) -> sp.Expr:
+    """``lim e`` as ``x -> 0+`` (``at = 0``) or ``x -> oo`` (``at = oo``) of a rational function of
+    ``x``, exactly, by the lowest / leading coefficients in ``x`` of its numerator and denominator
+    (:func:`symbolic.convert.rational_limit`, in QQ(gens): no series), factored as
+    :func:`symbolic.strategy.limit_n` factors its limits; ``sympy.limit`` where ``e`` is not such
+    a rational function."""
+    from symbolic.convert import rational_limit
+    e = sp.sympify(e)
+    if x not in e.free_symbols:
+        return e
+    if at not in (0, sp.oo):
+        raise ValueError(f"at: expected 0 or oo, got {at}")
+    try:
+        if at == 0:
+            mu = sp.Dummy("mu", positive=True)
+            fast = rational_limit(e.xreplace({x: 1 / mu}), mu)
+        else:
+            fast = rational_limit(e, x)
+    except ValueError:  # it diverges: sympy.limit says how
+        fast = None
+    if fast is not None:
+        return sp.factor(fast)
+    return sp.limit(sp.cancel(sp.together(e)), x, at)
+
+
+def derivative_sign_on_positive_axis(f: sp.Expr, x: sp.Symbol) -> int | None:
+    """+1 / -1 if ``df/dx`` keeps that sign on x > 0, else None, for ``f = P/Q`` rational in
+    ``x``: ``df/dx = (P'Q - PQ')/Q^2`` on the polynomials (no differentiation of the expression),
+    with no root of ``P'Q - PQ'`` nor of Q on x > 0 by Sturm's count, the sign read at x = 1.
+    Exact; the numerator is not reduced, so a root that would cancel still counts (None)."""
     num, den = sp.fraction(sp.cancel(sp.together(f)))
-    for p in (num, den):
-        P = sp.Poly(p, x)
-        if P.degree() > 0 and P.count_roots(0, None) - (1 if P.eval(0) == 0 else 0) > 0:
+    P, Q = sp.Poly(num, x), sp.Poly(den, x)
+    D = P.diff(x) * Q - P * Q.diff(x)
+    for p in (D, Q):
+        if p.degree() > 0 and p.count_roots(0, None) - (1 if p.eval(0) == 0 else 0) > 0:
             return None
-    at1 = f.subs(x, 1)
+    if D.is_zero:
+        return None
+    at1 = D.eval(1)
     return 1 if at1 > 0 else -1 if at1 < 0 else None
 
 
@@ -157,9 +187,25 @@ def first_order_coefficient(blocks, terms, along: tuple[str, ...]):
     (the spec's terms; n = oo the limit) and a generic direction delta in the blocks ``along``:
     an engine polynomial, identically 0 exactly when ``blocks`` satisfies the first-order
     conditions of L in those blocks (for a convex quadratic: when it is a minimiser)."""
-    from symbolic.calculus import taylor
+    from dataclasses import replace
+    from symbolic.calculus import first_order
+    from symbolic.forms import Poly
     from symbolic.general import loss_poly
-    return taylor(lambda bb: loss_poly(bb, terms), blocks, direction(along), order=1)[1]
+    from symbolic.objective import N
+    from symbolic.strategy import limit_poly
+    # d/dt at t = 0 of the unreduced loss (the zero test of ``vanishes`` works in the field of
+    # fractions, where reducing the coefficients first is wasted); an n -> oo term is
+    # differentiated at symbolic n, then taken to the limit: each coefficient of the loss is a
+    # polynomial in t whose coefficients converge as n -> oo, so the limit of the t-coefficient
+    # is the t-coefficient of the limit (limit_poly raises if one diverged)
+    delta, total = direction(along), Poly()
+    for term in terms:
+        if term.n == sp.oo:
+            finite = (replace(term, n=N),)
+            total = total + limit_poly(first_order(lambda bb: loss_poly(bb, finite, normalise=False), blocks, delta), N)
+        else:
+            total = total + first_order(lambda bb: loss_poly(bb, (term,), normalise=False), blocks, delta)
+    return total
 
 
 def first_order_line(what: str, blocks, terms, along: tuple[str, ...]) -> "Line":

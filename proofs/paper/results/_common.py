@@ -132,6 +132,21 @@ def same(a: Any, b: Any) -> bool:
     return sp.simplify(diff) == 0
 
 
+def angle_is_zero(e: Any, x: sp.Symbol) -> bool:
+    """Whether ``e``, rational in other symbols and in sines and cosines of ``x``, ``x/2``,
+    ``x/4`` (and their multiples), is identically 0: exact.  With ``x = 4w`` every sine and
+    cosine expands (``expand_trig``) into a polynomial in ``cos w``, ``sin w``; the substitution
+    ``t = tan(w/2)`` (``cos w = (1 - t^2)/(1 + t^2)``, ``sin w = 2t/(1 + t^2)``, a bijection of
+    ``(-pi, pi)`` onto the reals) makes ``e`` a rational function of t, 0 for every w iff 0 in the
+    field of fractions (:func:`same`).  Other dependence on ``x``: ``simplify``."""
+    w, t = sp.Dummy("w"), sp.Dummy("t")
+    f = sp.expand_trig(sp.sympify(e).xreplace({x: 4 * w}))
+    f = f.xreplace({sp.cos(w): (1 - t ** 2) / (1 + t ** 2), sp.sin(w): 2 * t / (1 + t ** 2)})
+    if w in f.free_symbols:
+        return sp.simplify(e) == 0
+    return same(f, 0)
+
+
 def same_matrix(a: sp.Basic, b: sp.Basic) -> bool:
     """Equality of two matrix expressions (structural, then after ``doit``)."""
     if a == b:

@@ -82,7 +82,7 @@ class Theorem49(Result):
         yield Line("exact", f"on S the n -> oo loss on theta_0 is {show(sp.factor(loss.xreplace({k: T0ST0}) - sigma**2))} "
                    f"+ sigma^2: its derivative in v_y vanishes at v_y = {show(vy)} and its second derivative "
                    f"{show(g2.xreplace({k: T0ST0}))} is > 0: the unique minimiser (first- and second-order conditions)",
-                   sp.simplify(g1.subs(VY, vy)) == 0 and g2.is_positive and sp.expand(g2 - 2 * k) == 0)
+                   same(g1.subs(VY, vy), 0) and g2.is_positive and sp.expand(g2 - 2 * k) == 0)
         yield Line("exact", "zero-shot error equals Theorem 4.6's (v_y does not enter the zero-shot loss)",
                    same(der.values[self.statement[1].lhs], zero_shot("value")))
         vy5, lim5 = der.extra[f"v_y at n_ft = {N_FT_EXAMPLE}"], der.extra[f"few-shot limit on theta_0 at n_ft = {N_FT_EXAMPLE}"]

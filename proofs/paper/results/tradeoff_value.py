@@ -30,14 +30,14 @@ from typing import Any
 
 import sympy as sp
 
-from symbolic import N_FT, THETA0, expected_error, tidy, to_sympy
+from symbolic import N_FT, THETA0
 from symbolic.evaluation import evaluate
-from symbolic.strategy import Step
+from symbolic.strategy import Step, Strategy
 from symbolic.words import DIM
 
 from proofs.paper.result import Derivation, Line, Result, TestError, lazy
 from proofs.paper.results._beyond import (LAMBDA, N_FT_EXAMPLE, error_at, fewshot_only_spec, poster_env,
-                                    sign_on_positive_axis, tradeoff_spec)
+                                    derivative_sign_on_positive_axis, rational_limit_at, tradeoff_spec)
 from proofs.paper.results._common import PRETRAINED, SETTING, T0ST0, equality_line, same, show, sigma
 from proofs.quantities.derivations import strategy
 
@@ -55,8 +55,7 @@ def _blocks_equal(a, b) -> bool:
 def _limit_blocks(s, at: str):
     """v(lambda) as lambda -> 0+ or lambda -> oo (every coefficient is rational in lambda)."""
     def lim(e):
-        e = sp.cancel(sp.together(sp.sympify(e)))
-        return sp.limit(e, LAMBDA, 0 if at == "0" else sp.oo)
+        return rational_limit_at(e, LAMBDA, 0 if at == "0" else sp.oo)
     b = s.blocks
     return b.with_(v0=lim(b.v0), vy=lim(b.vy), vx=tuple((lim(c), w, a) for c, w, a in b.vx))
 
@@ -69,7 +68,7 @@ def _env(Sigma: Any, theta_0: Any, sigma2: Any) -> dict:
 
 def _error_at_setting(s, task, n, env) -> sp.Expr:
     """The derived error of ``s`` at an explicit setting, a rational function of lambda."""
-    e, where = s.error_in_blocks(task, n)
+    e, where = s.error_in_blocks(task, n, collect=False)
     vals = {str(k): evaluate(v, env) for k, v in where.items()}
     return sp.cancel(evaluate(e, {**env, **vals}))
 
@@ -141,9 +140,8 @@ class TradeoffValue(Result):
     def _derive(self) -> Derivation:
         f = strategy(self.spec(N_FT_EXAMPLE), sp.oo)
         at0 = _limit_blocks(f, "0")
-        zero_at_0 = tidy(to_sympy(expected_error(at0, THETA0, 0)))
-        noise = [t for t in sp.Add.make_args(zero_at_0) if t.free_symbols == {sigma}]
-        zero_at_0 = sp.Add(*noise) + sp.factor(sp.cancel(zero_at_0 - sp.Add(*noise)))  # sigma^2 + 2k/(d+4)
+        # E(V, Q_hat, 0; theta_0) at the limit blocks, as error_at writes errors: sigma^2 + 2k/(d+4)
+        zero_at_0 = error_at(Strategy("tradeoff-value, lambda -> 0+", at0, sp.oo), THETA0, 0)
         lhs = self.statement[2].lhs
         return Derivation(
             values={lhs: zero_at_0},
@@ -177,7 +175,7 @@ class TradeoffValue(Result):
             signs = {}
             for key, task, n in (("zero-shot on theta_0", THETA0, 0), (f"{n_ft}-shot on theta_0", THETA0, n_ft),
                                  ("n -> oo on theta_0", THETA0, sp.oo), ("n -> oo on -theta_0", -THETA0, sp.oo)):
-                signs[key] = sign_on_positive_axis(sp.diff(_error_at_setting(f, task, n, env), LAMBDA), LAMBDA)
+                signs[key] = derivative_sign_on_positive_axis(_error_at_setting(f, task, n, env), LAMBDA)
             yield Line("exact", f"{name}, n_ft = {n_ft}: as lambda grows on (0, oo), "
                        + "; ".join(f"the {k} error {word[v]}" for k, v in signs.items())
                        + " (sign of d/dlambda by Sturm's root count): the trade-off is strict",

@@ -1,0 +1,78 @@
+"""Break each depth derivation on purpose and watch a test fail (issue 25's check).
+
+    python bench/mutate_depth.py
+
+Each mutation edits one line of the source, runs the named tests (the disk cache off, so nothing
+stale is read), records which fail, and restores the file. A mutation that no test catches is a
+defect of the tests: the script exits 1 then.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SYM = "tests/test_depth_symbolic.py"
+L2 = "concrete_engine and (2-2-2 or 2-1-3 or 2-2-1)"
+
+MUTATIONS = [
+    ("two layers swapped (symbolic chains)", "symbolic/depth_model.py",
+     "    for lay in layers:", "    for lay in list(layers)[::-1]:", [SYM, "-k", L2]),
+    ("residual dropped (symbolic chains: g_l without g_{l-1})", "symbolic/depth_model.py",
+     "        g = _collect(g + new)", "        g = _collect(new)", [SYM, "-k", L2]),
+    ("residual dropped (numeric forward pass)", "numeric/depth.py",
+     "        Z = Z + V @ Z @ ZT @ Q @ Z / ncol", "        Z = V @ Z @ ZT @ Q @ Z / ncol", ["tests/test_depth_numeric.py"]),
+    ("layers swapped (numeric forward pass)", "numeric/depth.py",
+     "    for V, Q in layers:\n        ZT", "    for V, Q in layers[::-1]:\n        ZT", ["tests/test_depth_numeric.py"]),
+    ("moment count: falling factorial n^(k) -> n^k", "symbolic/exchangeable.py",
+     "        out = out * (n - j)", "        out = out * n", [SYM, "-k", L2 + " or count"]),
+    ("the query allowed in a context-only sum (b)", "symbolic/exchangeable.py",
+     '            if all(ranges[j] == "N" for j in range(len(ranges)) if blocks[j] == c):', "            if True:",
+     [SYM, "-k", L2 + " or one_layer_equals"]),
+    ("the query not a key (S over the context only)", "symbolic/depth.py",
+     '    return ("N",) * ch.k +', '    return ("n",) * ch.k +', [SYM, "-k", L2]),
+    ("Gamma^T -> Gamma in the recursion", "symbolic/depth_model.py",
+     "            wt = transpose(wG)", "            wt = tuple(wG)", [SYM, "-k", L2 + " or one_layer_equals"]),
+    ("1/N missing on one layer's update (N^-1 -> N^-1 only from layer 2)", "symbolic/depth_model.py",
+     "    inv = 1 / sp.sympify(n_cols)", "    inv = 1 / sp.sympify(n_cols) ** 2", [SYM, "-k", L2]),
+    ("pretraining ansatz with v_y = 2", "symbolic/depth_pretraining.py",
+     "DepthLayer(vy=sp.S.One, Gamma=((g, ()),))", "DepthLayer(vy=sp.Integer(2), Gamma=((g, ()),))",
+     ["tests/test_depth_pretraining.py", "-k", "concrete_engine"]),
+    ("pretraining: 1/m expansion coefficient (1+eps)^-j -> (1+eps)^-(j+1)", "symbolic/depth_pretraining.py",
+     "sp.series((1 + EPS) ** (-j),", "sp.series((1 + EPS) ** (-j - 1),", ["tests/test_depth_pretraining.py", "-k", "limit or series"]),
+    ("fine-tuning on the 1-shot loss instead of the zero-shot loss", "symbolic/depth_finetune.py",
+     "    Z = depth_error(list(trial), THETA0, 0)", "    Z = depth_error(list(trial), THETA0, 1)",
+     ["tests/test_depth_finetune.py", "-k", "concrete_minimiser or one_layer"]),
+    ("concrete engine: the query's label shown to the model", "symbolic/concrete_depth.py",
+     "[[R.one, *x[nn], R.zero]]", "[[R.one, *x[nn], y(nn)]]", [SYM, "-k", L2]),
+]
+
+
+def main() -> int:
+    env = dict(os.environ, ICL_FINETUNE_CACHE="off")
+    missed = 0
+    for what, path, old, new, tests in MUTATIONS:
+        p = ROOT / path
+        src = p.read_text()
+        if src.count(old) != 1:
+            print(f"?? {what}: pattern not found exactly once in {path}")
+            missed += 1
+            continue
+        p.write_text(src.replace(old, new))
+        try:
+            r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:xdist", "-p", "no:cacheprovider", *tests],
+                               cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800)
+        finally:
+            p.write_text(src)
+        failed = [ln.split(" ", 1)[1].split(" - ")[0] for ln in r.stdout.splitlines() if ln.startswith("FAILED")]
+        caught = r.returncode != 0
+        missed += not caught
+        print(f"{'caught' if caught else 'MISSED'}: {what} ({path}); failing: {', '.join(failed[:4])}"
+              f"{' ...' if len(failed) > 4 else ''} [{len(failed)} failed]", flush=True)
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

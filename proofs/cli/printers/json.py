@@ -1,0 +1,294 @@
+"""The JSON printer: what a program reads (``--format json``; the schemas are in ``docs/cli.md``).
+
+Its methods return plain data (dicts, lists, strings, numbers); :meth:`JsonPrinter.doprint` writes
+it with :func:`~proofs.cli.printers.common.dump_json` (strict JSON: a non-finite float is
+``null``; a list of scalars on one line). An expression is a string ``sympy.sympify`` parses
+back (:func:`~proofs.cli.printers.common.expr_json`); a value of an arithmetic is ``arith.json(x)``.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from proofs.cli.printers.base import Printer
+from proofs.cli.printers.common import (compare_settings, dump_json, exact_level, expr_json, level_float,
+                                        matrix_floats, matrix_json, overflowed, to_float)
+
+__all__ = ["JsonPrinter"]
+
+
+class JsonPrinter(Printer):
+    """Strict JSON, one document per command (see the module docstring)."""
+
+    format = "json"
+
+    def doprint(self, obj: Any) -> str:
+        return dump_json(self._print(obj))
+
+    # ------------------------------------------------------------------------- prove
+    def _print_ProvedResult(self, r: Any) -> dict[str, Any]:
+        row = {"id": str(r.id), "title": str(r.title), "holds": bool(r.holds), "seconds": round(float(r.seconds), 6),
+               "checks": [str(x) for x in r.checks]}
+        if r.error:
+            row["error"] = r.error
+        return row
+
+    def _print_ProveReport(self, report: Any) -> dict[str, Any]:
+        return {"results": [self._print(r) for r in report.rows], "seconds": round(float(report.seconds), 6)}
+
+    # ------------------------------------------------------------------------- table
+    def _print_SummaryTable(self, table: Any) -> dict[str, Any]:
+        from proofs.paper.notation import TABLE_COLUMNS, order_rows
+        return {"symbols": dict(table.symbols),
+                "rows": [{"strategy": r.strategy, **{c: expr_json(getattr(r, c)) for c in TABLE_COLUMNS}}
+                         for r in order_rows(table.rows)]}
+
+    # ------------------------------------------------------------------------- params
+    def _print_ParamsReport(self, report: Any) -> dict[str, Any]:
+        result, label = report.result, report.label
+        arith = getattr(result, "arith", None)
+        if arith is not None and not arith.exact:
+            V, Q = (_floats(M) for M in (result.V, result.Q))
+            out: dict[str, Any] = {"strategy": label, "V": V, "Q": Q, "V_float": V, "Q_float": Q}
+            if arith.precision is not None:  # every digit the arithmetic holds
+                out["V_digits"] = [[arith.json(x) for x in row] for row in result.V.tolist()]
+                out["Q_digits"] = [[arith.json(x) for x in row] for row in result.Q.tolist()]
+        else:
+            out = {"strategy": label, "V": matrix_json(result.V), "Q": matrix_json(result.Q),
+                   "V_float": matrix_floats(result.V), "Q_float": matrix_floats(result.Q)}
+        out.update({
+            "free": [str(f) for f in (getattr(result, "free", []) or [])],
+            "convention": str(getattr(result, "convention", "") or ""),
+            "symbols": dict(report.symbols or {}),
+        })
+        blocks = getattr(result, "blocks", None)
+        solution = blocks.get("solution") if isinstance(blocks, dict) else None
+        if solution is not None:  # a concrete minimiser: every free direction, for a program
+            from proofs.quantities.concrete_minimiser import free_json
+            out["free_directions"] = free_json(solution)
+        if out["V_float"] is not None:  # a concrete setting: say how it was evaluated
+            out["arithmetic"] = "exact" if arith is None else arith.name
+            out["precision"] = None if arith is None else arith.precision
+        return out
+
+    # ------------------------------------------------------------------------- curve
+    def _print_CurveReport(self, report: Any) -> dict[str, Any]:
+        result = report.result
+        arith = getattr(result, "arith", None)
+        out = {
+            "strategy": report.label,
+            "task": report.task,
+            "n": [int(n) for n in result.n],
+            "error": [to_float(e) for e in result.error],
+            "limit": to_float(result.limit),
+            "settings": {**report.settings, "arithmetic": "exact" if arith is None else arith.label()},
+            "arithmetic": "exact" if arith is None else arith.name,
+            "precision": None if arith is None else arith.precision,
+            **({"digits": [arith.json(v) for v in result.values], "limit_digits": arith.json(result.limit_value)}
+               if arith is not None and arith.precision is not None else {}),
+            **({"condition": result.condition} if getattr(result, "condition", None) is not None else {}),
+        }
+        exact = list(getattr(result, "exact", None) or [])
+        limit = getattr(result, "exact_limit", None)
+        if exact and overflowed(exact + ([limit] if limit is not None else [])):
+            # a float beyond 1.8e308 is null in JSON: the exact values beside it, as expressions
+            out["error_exact"] = [expr_json(e) for e in exact]
+            out["limit_exact"] = expr_json(limit)
+        return out
+
+    # ------------------------------------------------------------------------- error
+    def _print_ErrorReport(self, report: Any) -> dict[str, Any]:
+        value, arith = report.value, report.arith
+        out: dict[str, Any] = {"error": to_float(value)}
+        if arith.exact:
+            out["exact"] = expr_json(value)
+        out.update({"arithmetic": arith.name, "precision": arith.precision})
+        if arith.precision is not None:
+            out["digits"] = arith.json(value)
+        return out
+
+    # ------------------------------------------------------------------------- verify
+    def _print_VerifyRow(self, row: Any) -> dict[str, Any]:
+        return {"formula": str(row.formula), "exact": to_float(row.exact), "estimate": to_float(row.estimate),
+                "stderr": to_float(row.stderr), "z": to_float(row.z), "passed": bool(row.passed)}
+
+    def _print_VerifyReport(self, report: Any) -> dict[str, Any]:
+        return {"samples": report.samples, "seed": report.seed, "rows": [self._print(r) for r in report.rows],
+                "passed": report.passed}
+
+    # ------------------------------------------------------------------------- derive
+    def _print_DeriveReport(self, report: Any) -> dict[str, Any]:
+        return self._print(report.answer, report=report)
+
+    def _print_ClosedForm(self, answer: Any, report: Any) -> dict[str, Any]:
+        """The derivation at symbolic d; every expression over plain symbols, listed in ``symbols``."""
+        import sympy as sp
+        from symbolic.layout import block
+        from proofs.quantities.spec_derivation import plain_scalars
+        spec, result = answer.question, report.derivation
+        s = result.strategy
+        symbols = {"d": "dimension of x", "sigma": "noise standard deviation", "n": "shots",
+                   "m": "pretraining context length"}
+
+        def plain(e: Any) -> str:
+            e2, meaning = plain_scalars(e)
+            symbols.update(meaning)
+            return expr_json(e2)
+        return {
+            "spec": str(spec), "name": s.name, "m": str(result.m),
+            "parameters": {block(k).symbol: plain(v) for k, v in s.parameters().items()
+                           if v != 0 and not getattr(v, "is_ZeroMatrix", False)},
+            "definitions": {k: sp.sstr(v) for k, v in s.definitions().items()},
+            "free": list(s.free), "convention": s.convention,
+            "steps": [str(step) for step in s.steps],
+            "errors": {k: plain(v) for k, v in result.errors.items()},
+            "where": {str(k): plain(v) for k, v in result.where.items()},
+            "symbols": {**symbols, **{str(k): f"the derived block {k} (its formula: where[{str(k)!r}])"
+                                      for k in result.where}},
+            "given": {k: ([str(x) for x in v] if v.shape[1] == 1 else [[str(x) for x in row] for row in v.tolist()])
+                      for k, v in spec.bindings},
+        }
+
+    def _print_ConcreteMinimum(self, answer: Any, report: Any) -> dict[str, Any]:
+        """The exact minimiser at this setting only; values in its arithmetic (``arith.json``)."""
+        from proofs.quantities.concrete_minimiser import free_json
+        spec, sol, where = answer.question, answer.minimum, answer.setting
+        js = where.arith.json
+        return {
+            "spec": str(spec), "name": spec.name, "closed_form": "at this setting only",
+            "no_symbolic_closed_form": answer.why, "arithmetic": where.arith.label(),
+            "setting": {"d": where.d, "sigma2": str(where.sigma2), "m": str(where.m), "Sigma": report.Sigma,
+                        "theta0": report.theta0},
+            "V": [[js(x) for x in row] for row in sol.V.tolist()],
+            "Q": [[js(x) for x in row] for row in sol.Q.tolist()],
+            "unique": sol.unique, "free": answer.free, "free_directions": free_json(sol), "convention": sol.convention,
+            "loss": js(sol.loss), "start_loss": js(sol.start_loss),
+            "errors": {k: js(v) for k, v in report.errors.items()},
+        }
+
+    def _print_NumericMinimum(self, answer: Any, report: Any) -> dict[str, Any]:
+        """A numeric local minimiser (floats), labelled ``numeric``, with the exact errors at it."""
+        import sympy as sp
+        spec, r, where = answer.question, answer.optimum, answer.setting
+        return {
+            "spec": str(spec), "name": spec.name, "numeric": True, "no_closed_form": answer.why,
+            "setting": {"d": where.d, "sigma2": float(where.sigma2), "m": None if where.m == sp.oo else int(where.m),
+                        "Sigma": report.Sigma, "theta0": report.theta0},
+            "V": r.V.tolist(), "Q": r.Q.tolist(), "loss": r.loss, "start_loss": r.start_loss,
+            "iterations": r.iterations, "gradient_norm": r.gradient_norm, "converged": bool(r.converged),
+            "errors": {k: float(v) for k, v in r.errors.items()},
+            "errors_exact": {k: expr_json(v) for k, v in r.errors.items()},
+            "starts": [{"start": k, "loss": lo, "gradient_norm": g, "converged": c, "iterations": it}
+                       for k, lo, g, c, it in r.starts],
+            "spread": r.spread, "seed": r.seed,
+        }
+
+    # ------------------------------------------------------------------------- frontier
+    def _print_FrontierReport(self, report: Any) -> dict[str, Any]:
+        """Rows (``lambda`` or ``strategy``) with the three errors (floats; exact beside them in
+        exact arithmetic), the columns as functions of ``lamda``, the checks and the settings."""
+        import sympy as sp
+        from proofs.quantities.frontier import LAMBDA, lambda_label
+        result, arith = report.frontier, report.arith
+        cols = ("zero_shot", "few_shot_target", "few_shot_opposite")
+        plain = {LAMBDA: sp.Symbol("lamda")}  # "lambda" is a Python keyword: sympify cannot read it
+
+        def row(r: Any) -> dict:
+            out: dict[str, Any] = {"lambda": lambda_label(r.lam)} if r.lam is not None else {"strategy": r.label}
+            for c, v in zip(cols, r.values()):
+                out[c] = to_float(v)
+            if arith.exact:
+                out["exact"] = {c: expr_json(v) for c, v in zip(cols, r.values())}
+            return out
+        return {
+            "rows": [row(r) for r in result.rows],
+            "strategies": [row(r) for r in result.strategies],
+            "formulas": {c: expr_json(result.formulas[c].xreplace(plain)) for c in cols},
+            "symbols": {"lamda": "the weight lambda of the few-shot loss"},
+            "monotone": result.monotone,
+            "degenerate": result.degenerate,
+            "checks": [{"check": what, "holds": ok} for what, ok in result.checks],
+            "notes": list(getattr(result, "notes", [])),
+            "settings": report.settings,
+        }
+
+    # ------------------------------------------------------------------------- trajectory
+    def _print_TrajectoryReport(self, report: Any) -> dict[str, Any]:
+        r = report.trajectory
+        rows = []
+        for row in r.rows:
+            out = {"step": row.step}
+            if len(r.eta_max) > 1:
+                out["stage"] = row.stage
+            out.update({c: row.values[c] for c in r.columns})
+            rows.append(out)
+        return {
+            "rows": rows,
+            "columns": list(r.columns),
+            "end": r.end,
+            "limit": {k: to_float(v) for k, v in r.limit.items()},
+            "limit_exact": {k: expr_json(v) for k, v in r.limit.items()} if r.exact else None,
+            "stable": r.stable,
+            "eta_max": [to_float(e) for e in r.eta_max],
+            "eta_max_exact": [expr_json(e) for e in r.eta_max],
+            "diverged": None if r.diverged_at is None else {"step": r.diverged_at, "bound": r.bound},
+            "crossings": r.crossings,
+            "formulas": {c: [expr_json(f) for f in fs] for c, fs in r.formulas.items()},
+            "symbols": {"eta": "the step size", "t": "the step within the stage (the time tau with --flow)"},
+            "exact": r.exact,
+            "convention": report.convention,
+            "notes": r.notes,
+            "settings": report.settings,
+        }
+
+    def _print_NumericTrajectory(self, report: Any) -> dict[str, Any]:
+        return {"rows": [{"step": t, **e} for t, e in report.rows], "columns": report.columns, "numeric": True,
+                "end": {"V_last_row": [float(x) for x in report.V[-1]], "Q": report.Q.tolist()},
+                "diverged": None if report.diverged is None else {"step": report.diverged},
+                "convention": report.convention, "notes": [report.note], "settings": report.settings}
+
+    # ------------------------------------------------------------------------- compare
+    def _print_Comparison(self, result: Any) -> dict[str, Any]:
+        """The comparison (docs/cli.md, ``compare``)."""
+        cols = []
+        for cc in result.columns:
+            cols.append({
+                "column": cc.column.key, "name": cc.column.name, "lower": cc.lower, "flips": cc.flips,
+                "pieces": [{"from": level_float(a), "to": level_float(b), "from_exact": exact_level(a),
+                            "to_exact": exact_level(b), "lower": who, "largest_gap": gap} for a, b, who, gap in cc.pieces],
+                "ends": {"low": cc.ends[0], "high": cc.ends[1]},
+                "crossings": [{"level": x.level, "exact": exact_level(x.exact), "kind": x.kind, "value": x.value,
+                               "left": x.left, "right": x.right} for x in cc.crossings],
+                "how": cc.how, "detail": cc.detail, "counts": cc.counts()})
+        table = []
+        for i, z in enumerate(result.table):
+            table.append({"level": level_float(z), "level_exact": exact_level(z),
+                          "values": {cc.column.key: {"left": cc.levels[i][0], "right": cc.levels[i][1],
+                                                     "lower": cc.levels[i][2]} for cc in result.columns}})
+        return {
+            "left": _side(result, "left"),
+            "right": _side(result, "right"),
+            "match": result.match.key,
+            "range": None if not result.common else [level_float(result.lo), level_float(result.hi)],
+            "range_exact": None if not result.common else [exact_level(result.lo), exact_level(result.hi)],
+            "arithmetic": result.arithmetic,
+            "columns": cols,
+            "levels": table,
+            "settings": compare_settings(result),
+            "notes": list(result.notes),
+            "seconds": result.seconds,
+        }
+
+
+def _floats(M: Any) -> list[list[float]]:
+    """A float64 or mpmath matrix as rows of floats."""
+    import numpy as np
+    return np.array(M.tolist(), dtype=np.float64).tolist()
+
+
+def _side(result: Any, side: str) -> dict[str, Any]:
+    info = result.sides[side]
+    lo, hi = info["levels"]
+    obj = result.left if side == "left" else result.right
+    return {"side": info["key"], "label": info["label"], "param": info["param"], "point": info["point"],
+            "levels": [level_float(lo), level_float(hi)], "levels_exact": [exact_level(lo), exact_level(hi)],
+            **({"eta": str(obj.eta)} if getattr(obj, "eta", None) is not None else {})}

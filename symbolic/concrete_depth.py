@@ -1,0 +1,122 @@
+r"""Concrete-dimension exact engine at depth: E_L(layers, n; theta) at explicit d, by Isserlis on monomials.
+
+The depth analogue of :mod:`symbolic.concrete` (the toolkit's second source of truth), written
+to be obviously correct, not fast, and sharing no code with the symbolic-dimension derivation
+(:mod:`symbolic.depth`): it builds the prompt as a matrix of polynomials in the Gaussian
+variables and runs the model literally,
+
+    Z_0 = [z_1 ... z_n q],   Z_l = Z_{l-1} + V_l Z_{l-1} Z_{l-1}^T Q_l Z_{l-1} / ncol(Z),   f = [Z_L]_{-1,-1},
+
+for any (d+2) x (d+2) matrices V_l, Q_l (not only the class), expands (f - y_{n+1})^2 exactly as a
+sparse polynomial (``sympy.polys.rings``) and takes the expectation monomial by monomial with
+the Gaussian moments of :mod:`symbolic.concrete` (Isserlis/Stein recursion).
+
+Cost: the prediction has degree 3^L in the prompt for general layers (9 at L = 2) and 2L + 1 in
+the class, in (n+1)(d+1) variables, so this is for tiny settings: see
+``bench/bench_depth_concrete.py`` for measured times (the L = 2 arbitrary-parameter case at
+d = 2, n = 5 is out of its reach, which is why :mod:`numeric.depth` gives Monte Carlo there).
+
+Public API: :func:`concrete_depth_error`.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import sympy as sp
+from sympy.polys.constructor import construct_domain
+from sympy.polys.rings import ring
+
+from .concrete import _matrix, _moment, _n, _sigma, _sigma2, _vector
+
+__all__ = ["concrete_depth_error", "MAX_CONCRETE_LAYERS"]
+
+#: deepest model this engine accepts
+MAX_CONCRETE_LAYERS = 3
+
+
+def _layers(layers: Any, d: int) -> list[tuple[sp.Matrix, sp.Matrix]]:
+    if isinstance(layers, (str, bytes, dict)) or not isinstance(layers, (list, tuple)):
+        raise ValueError(f"layers: expected a non-empty list of (V, Q) pairs, got {type(layers).__name__}")
+    if not layers:
+        raise ValueError("layers: expected a non-empty list of (V, Q) pairs, got an empty list")
+    if len(layers) > MAX_CONCRETE_LAYERS:
+        raise ValueError(f"layers: expected at most {MAX_CONCRETE_LAYERS} layers (deeper than supported), "
+                         f"got {len(layers)}")
+    out = []
+    what = f"(d+2)x(d+2) with d = {d} from Sigma"
+    for i, lay in enumerate(layers):
+        if isinstance(lay, dict):
+            if "V" not in lay or "Q" not in lay:
+                raise ValueError(f"layers[{i}]: expected a mapping with keys V and Q")
+            lay = (lay["V"], lay["Q"])
+        if not isinstance(lay, (list, tuple)) or len(lay) != 2:
+            raise ValueError(f"layers[{i}]: expected a pair (V, Q), got {type(lay).__name__}")
+        out.append((_matrix(lay[0], f"layers[{i}].V", d + 2, what), _matrix(lay[1], f"layers[{i}].Q", d + 2, what)))
+    return out
+
+
+def _matmul(A: list[list], B: list[list], zero) -> list[list]:
+    return [[sum((A[i][k] * B[k][j] for k in range(len(B)) if A[i][k] and B[k][j]), zero)
+             for j in range(len(B[0]))] for i in range(len(A))]
+
+
+def concrete_depth_error(layers: Sequence[Any], *, n: int, theta: Any, Sigma: Any, sigma2: Any) -> sp.Expr:
+    r"""Exact E_L(layers, n; theta) = E[(f_L([Z_[n] z_{n+1}]) - y_{n+1})^2] at explicit d (1..4).
+
+    ``layers``: a non-empty list of (V_l, Q_l) pairs (or {"V", "Q"} mappings) of exact entries
+    (ints, Fractions, SymPy Rationals or symbols), each (d+2) x (d+2); ``Sigma``: d x d SPD of
+    rationals (fixes d); ``theta``: length d; ``sigma2`` >= 0; ``n`` an int >= 0.
+    Returns a SymPy Rational (or a polynomial in the symbols used).
+    """
+    S = _sigma(Sigma)
+    d = S.shape[0]
+    lays = _layers(layers, d)
+    nn = _n(n)
+    s2 = _sigma2(sigma2)
+    th = _vector(theta, "theta", d)
+    ncol = nn + 1
+    names = [f"x{i}_{k}" for i in range(ncol) for k in range(d)] + [f"e{i}" for i in range(ncol)]
+    consts = [c for V, Q in lays for M in (V, Q) for c in M] + list(S) + th + [s2, sp.Rational(1, ncol)]
+    K = construct_domain([*consts, sp.Rational(1, 2)])[0]
+    R, *gens = ring(names, K)
+    x = [[gens[i * d + k] for k in range(d)] for i in range(ncol)]
+    eps = gens[ncol * d:]
+    Kth = [K.convert(t) for t in th]
+
+    def y(i: int):                                  # y_i = theta^T x_i + eps_i
+        return sum((Kth[k] * x[i][k] for k in range(d)), R.zero) + eps[i]
+
+    cols = [[R.one, *x[i], y(i)] for i in range(nn)] + [[R.one, *x[nn], R.zero]]
+    Z = [[cols[j][r] for j in range(ncol)] for r in range(d + 2)]          # (d+2) x ncol
+    inv = K.convert(sp.Rational(1, ncol))
+    for V, Q in lays:                               # Z <- Z + V Z Z^T Q Z / ncol, literally
+        Vr = [[R(K.convert(V[i, j])) for j in range(d + 2)] for i in range(d + 2)]
+        Qr = [[R(K.convert(Q[i, j])) for j in range(d + 2)] for i in range(d + 2)]
+        ZT = [list(r) for r in zip(*Z)]
+        upd = _matmul(_matmul(_matmul(_matmul(Vr, Z, R.zero), ZT, R.zero), Qr, R.zero), Z, R.zero)
+        Z = [[Z[i][j] + upd[i][j] * inv for j in range(ncol)] for i in range(d + 2)]
+    err = (Z[-1][-1] - y(nn)) ** 2
+    # E term by term: each token's x block ~ N(0, Sigma), each eps ~ N(0, sigma2), independent
+    cov_x = tuple(tuple(r) for r in S.tolist())
+    cov_e = ((s2,),)
+    moments: dict = {}
+    total = K.zero
+    for monom, coeff in err.items():
+        value = K.one
+        for i in range(ncol):
+            key = ("x", monom[i * d:(i + 1) * d])
+            if key not in moments:
+                moments[key] = K.convert(_moment(cov_x, key[1]))
+            value *= moments[key]
+            if not value:
+                break
+            p = monom[ncol * d + i]
+            if p:
+                ke = ("e", p)
+                if ke not in moments:
+                    moments[ke] = K.convert(_moment(cov_e, (p,)))
+                value *= moments[ke]
+                if not value:
+                    break
+        total += coeff * value
+    return sp.expand(K.to_sympy(total))

@@ -1,0 +1,309 @@
+r"""The n-shot error of L-layer linear attention in the class, in closed form at symbolic d.
+
+Model, class and chains: :mod:`symbolic.depth_model` (f_L = x_q^T g_L, g_L a sum of chains
+c x_q^T W_0 S W_1 ... S W_k src). The error
+
+    E_L(layers, n; theta) = E[f_L^2] - 2 E[f_L y_q] + theta^T Sigma theta + sigma^2,
+    E[f_L^2]   = sum_{chains t, t'} c_t c_t' E[chain_t chain_t'],
+    E[f_L y_q] = sum_t c_t E[chain_t y_q],
+
+where each chain is a product of sums over tokens (an S-factor is a sum over the N = n + 1
+columns, the query included; the source s too; b over the n context tokens). Each product of
+sums is expanded by index-coincidence patterns (:mod:`symbolic.exchangeable`: set partitions of
+the slots, the query's block, falling-factorial counts n^{(k)}); at each pattern the tokens are
+distinct, independent Gaussian vectors x_j ~ N(0, Sigma) with labels y_j = theta^T x_j + eps_j,
+and the Wick engine (:mod:`symbolic.wick`) integrates them out, giving traces and bilinear
+forms of words in Gamma_l, Sigma, theta, v_x. No d x d matrix of symbols is ever built; d enters
+only through tr(I_d) = d.
+
+A product of two chains with k and k' S-factors has k + k' + 2 slots (at most 2L for the pure
+class), so L = 2 needs patterns of up to 4 slots (Bell(4) = 15 partitions) and L = 3 up to 6
+(Bell(6) = 203).
+
+Public API
+----------
+- :func:`depth_error` (``layers, task=theta, n=n``): E_L as an engine :class:`~symbolic.forms.Poly`
+  (coefficients rational in n; n an integer >= 0 or the symbol n).
+- :func:`depth_error_limit`: its limit n -> oo.
+- :func:`depth_pretraining_error` (``layers, m``): E_{theta ~ N(0, I_d)} E_L(layers, m; theta).
+- :func:`class_error` (``L, values_in=...``): the closed form at symbolic parameters (Gamma_l
+  MatrixSymbols, v_y_l, v_0_L, v_x_L symbols), derived once and cached on disk
+  (:mod:`symbolic.depth_cache`).
+
+L = 1 through this path equals :func:`symbolic.objective.expected_error` exactly (tested).
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from functools import lru_cache
+from typing import Sequence
+
+import sympy as sp
+
+from .depth_model import Chain, DepthLayer, chains, check_depth_layers, class_layer
+from .exchangeable import falling, index_patterns
+from .forms import Leg, Poly, const, form, gauss
+from .model import SIGMA_ATOM, label
+from .objective import N, SIGMA_NOISE, THETA, _check_n, _split_task
+from .wick import expect_gaussian, expect_noise
+
+__all__ = ["depth_error", "depth_error_limit", "depth_pretraining_error", "class_layers", "class_error",
+           "chain_pair_expectation"]
+
+
+def _slots(ch: Chain) -> tuple[str, ...]:
+    """Ranges of a chain's sums: one 'N' per S-factor, then the source's ('N' for s, 'n' for b)."""
+    src = ch.src[0]
+    return ("N",) * ch.k + (("N",) if src == "s" else ("n",) if src == "b" else ())
+
+
+def _chain_poly(ch: Chain, names: Sequence[str], task: Leg, scale: sp.Expr) -> Poly:
+    """x_q^T W_0 x_{i_1} x_{i_1}^T W_1 ... src at one pattern; ``names[j]`` the token of slot j
+    ('q' or a context block number), the source's token last."""
+    prev = gauss("x_q")
+    p = Poly.scalar(1)
+    for j in range(ch.k):
+        leg = gauss(f"x_{names[j]}")
+        p = p * Poly.factor(form(prev, ch.words[j], leg))
+        prev = leg
+    last = ch.words[ch.k]
+    kind = ch.src[0]
+    if kind == "c":
+        return p * Poly.factor(form(prev, last, const(ch.src[1])))
+    t = names[ch.k]
+    leg = gauss(f"x_{t}")
+    p = p * Poly.factor(form(prev, last, leg))
+    if kind == "b":
+        p = p * label(leg, task, f"eps_{t}", scale)
+    return p
+
+
+def _expect_tokens(p: Poly, tokens: Sequence[str]) -> Poly:
+    for t in tokens:
+        p = expect_gaussian(p, f"x_{t}", (SIGMA_ATOM,))
+        p = expect_noise(p, f"eps_{t}", SIGMA_NOISE ** 2)
+    return p
+
+
+@lru_cache(maxsize=None)
+def chain_pair_expectation(a: tuple, b: tuple | None, task: Leg, scale: sp.Expr, n: sp.Expr) -> Poly:
+    """E[chain_a * chain_b] (``b`` None: E[chain_a * y_q]) with unit coefficients, summed over every
+    index-coincidence pattern with its falling-factorial count (``a``, ``b``: (words, src))."""
+    ca = Chain(sp.S.One, *a)
+    cb = Chain(sp.S.One, *b) if b is not None else None
+    sa = _slots(ca)
+    ranges = sa + (_slots(cb) if cb is not None else ())
+    acc: dict = defaultdict(list)
+    for blocks, query, k in index_patterns(ranges):
+        # context blocks get the names 1..k in order, the query's block 'q'
+        names, ctx = [], {}
+        for blk in blocks:
+            if blk == query:
+                names.append("q")
+            else:
+                names.append(ctx.setdefault(blk, str(len(ctx) + 1)))
+        p = _chain_poly(ca, names[:len(sa)], task, scale)
+        p = p * (_chain_poly(cb, names[len(sa):], task, scale) if cb is not None else label(gauss("x_q"), task, "eps_q", scale))
+        e = _expect_tokens(p, [str(j) for j in range(1, k + 1)] + ["q"])
+        count = falling(n, k)
+        for key, c in e.terms.items():
+            acc[key].append(c * count)
+    return Poly({key: sp.Add(*v) for key, v in acc.items()})
+
+
+def _task_leg(task) -> tuple[sp.Expr, Leg]:
+    scale, t = _split_task(task)
+    return sp.sympify(scale), (t if isinstance(t, Leg) else const(t))
+
+
+#: stands for 1/(n+1) inside the derivation: coefficients stay polynomials (fast exact arithmetic in a
+#: sparse polynomial ring) until :func:`_finish` puts them over the common denominator (n+1)^p
+NU = sp.Symbol("nu_N", positive=True)
+
+
+class _RingSum:
+    """Exact accumulation of polynomial coefficients per monomial key in a sparse ring QQ[gens].
+
+    :meth:`poly` returns the collected Poly in one of three modes: ``'nu'`` (each coefficient an
+    expanded polynomial in n, nu = 1/(n+1) and the parameters), ``'finish'`` (nu = 1/(n+1)
+    substituted, the coefficient written (expanded numerator) / (n+1)^p with common factors n + 1
+    cancelled) or ``'limit'`` (n -> oo: of each term n^i nu^j only i = j survives; i > j never
+    occurs, as a product of r sums carries nu^r and at most r distinct tokens, and is refused).
+    """
+
+    def __init__(self) -> None:
+        self.terms: dict = defaultdict(list)
+
+    def add(self, key, c: sp.Expr) -> None:
+        self.terms[key].append(c)
+
+    def poly(self, mode: str = "nu", n: sp.Symbol = N) -> Poly:
+        from sympy.polys.domains import QQ
+        from sympy.polys.rings import ring
+        free = set().union(*[sp.sympify(c).free_symbols for v in self.terms.values() for c in v]) - {NU, n}
+        exprs = [sp.sympify(c) for v in self.terms.values() for c in v]
+        rational = all(a.is_Rational for e in exprs for a in e.atoms(sp.Number)) and not any(
+            p.base.is_number and not p.exp.is_Integer for e in exprs for p in e.atoms(sp.Pow))
+        polynomial = rational and all(e.is_polynomial(*free, NU, n) for e in exprs)
+        if polynomial:      # QQ[n, nu, parameters]: fastest
+            gens = sorted(free | {NU, n}, key=sp.default_sort_key)
+            R, *g = ring(gens, QQ)
+        elif rational:      # coefficients rational in the parameters (e.g. 1/(d+4)): QQ(parameters)[n, nu]
+            gens = [n, NU]
+            R, *g = ring(gens, QQ.frac_field(*sorted(free, key=sp.default_sort_key)) if free else QQ)
+        else:               # algebraic numbers (sqrt 2...): the domain SymPy constructs for them
+            from sympy.polys.rings import sring
+            gens = [n, NU]
+            R = sring(exprs, *gens, extension=True)[0]
+            g = list(R.gens)
+        inu, i_n = gens.index(NU), gens.index(n)
+        one_n = g[i_n] + 1
+        conv: dict = {}
+        powers = [R.one]
+
+        def to_ring(c):
+            r = conv.get(c)
+            if r is None:
+                r = conv[c] = R(c) if c.is_Rational else R.from_expr(c)
+            return r
+
+        out = {}
+        for key, cs in self.terms.items():
+            tot = R.zero
+            for c in cs:
+                tot += to_ring(c)
+            if not tot:
+                continue
+            if mode == "nu":
+                out[key] = tot.as_expr()
+                continue
+            if mode == "limit":
+                lim = R.zero
+                for mon, a in tot.items():
+                    if mon[i_n] > mon[inu]:
+                        raise ValueError("the expression diverges as n -> oo")
+                    if mon[i_n] == mon[inu]:
+                        mm = list(mon)
+                        mm[i_n] = mm[inu] = 0
+                        lim += R({tuple(mm): a})
+                if lim:
+                    out[key] = lim.as_expr()
+                continue
+            deg = max(mon[inu] for mon in tot)
+            while len(powers) <= deg:
+                powers.append(powers[-1] * one_n)
+            num = R.zero
+            for mon, a in tot.items():
+                mm = list(mon)
+                j = mm[inu]
+                mm[inu] = 0
+                num += R({tuple(mm): a}) * powers[deg - j]
+            while deg > 0 and not num.subs(g[i_n], -1):
+                num = num.exquo(one_n)
+                deg -= 1
+            if num:
+                out[key] = num.as_expr() / (n + 1) ** deg
+        return Poly(out)
+
+
+def _finish(p: Poly, n: sp.Expr) -> Poly:
+    """nu = 1/(n+1) substituted (integer n: a number; symbolic n: see :class:`_RingSum`)."""
+    acc = _RingSum()
+    if not isinstance(n, sp.Symbol):
+        for k, c in p.terms.items():
+            acc.add(k, sp.expand(c.subs(NU, sp.Rational(1, n + 1))))
+        return acc.poly("nu")
+    for k, c in p.terms.items():
+        acc.add(k, c)
+    return acc.poly("finish", n)
+
+
+def _limit_nu(p: Poly, n: sp.Symbol) -> Poly:
+    """lim_{n -> oo} of a Poly whose coefficients are polynomials in n and nu = 1/(n+1)."""
+    acc = _RingSum()
+    for k, c in p.terms.items():
+        acc.add(k, c)
+    return acc.poly("limit", n)
+
+
+def depth_error(layers: Sequence[DepthLayer], task=THETA, n: sp.Expr | int = N) -> Poly:
+    """E_L(layers, n; task) = E[(f_L - y_q)^2] as a polynomial of traces and bilinear forms.
+
+    ``layers``: a non-empty list of :class:`DepthLayer` (at most ``MAX_DEPTH``); ``task`` a d x 1
+    MatrixSymbol, optionally times a number (``-theta_0``), or a Gaussian Leg; ``n`` an integer
+    >= 0 or a symbol. Each coefficient is (expanded polynomial) / (n+1)^p. Cached in memory.
+    """
+    layers = check_depth_layers(layers)
+    scale, leg = _task_leg(task)
+    n = _check_n(n)
+    return _finish(_depth_error_nu(layers, leg, scale, n), n)
+
+
+@lru_cache(maxsize=128)
+def _depth_error_nu(layers: tuple, task: Leg, scale: sp.Expr, n: sp.Expr) -> Poly:
+    """E_L with 1/(n+1) written nu (coefficients polynomials in n, nu and the parameters)."""
+    symbolic_n = isinstance(n, sp.Symbol)
+    cs = chains(layers, 1 / NU if symbolic_n else n + 1)
+    acc = _RingSum()
+
+    def add(e: Poly, factor: sp.Expr) -> None:
+        for key, c in e.terms.items():
+            acc.add(key, sp.expand(c * factor))
+
+    for i, ci in enumerate(cs):
+        ki = (ci.words, ci.src)
+        for j in range(i, len(cs)):
+            cj = cs[j]
+            add(chain_pair_expectation(ki, (cj.words, cj.src), task, scale, n), (1 if i == j else 2) * ci.coeff * cj.coeff)
+        add(chain_pair_expectation(ki, None, task, scale, n), -2 * ci.coeff)
+    add(_expect_tokens(label(gauss("x_q"), task, "eps_q", scale) ** 2, ["q"]), sp.S.One)
+    return acc.poly()
+
+
+def depth_error_limit(layers: Sequence[DepthLayer], task=THETA) -> Poly:
+    """lim_{n -> oo} E_L(layers, n; task), coefficient by coefficient."""
+    layers = check_depth_layers(layers)
+    scale, leg = _task_leg(task)
+    return _limit_nu(_depth_error_nu(layers, leg, scale, N), N)
+
+
+def depth_pretraining_error(layers: Sequence[DepthLayer], m: sp.Expr | int) -> Poly:
+    """E_{theta ~ N(0, I_d)} E_L(layers, m; theta): the pretraining objective at context length m
+    (an integer >= 1, a symbol, or ``sympy.oo`` for the limit m -> oo)."""
+    layers = check_depth_layers(layers)
+    m = sp.sympify(m)
+    inf = m == sp.oo
+    mm = N if inf else _check_n(m)
+    p = _depth_error_nu(layers, gauss("theta"), sp.S.One, mm)
+    acc = _RingSum()
+    for key, c in expect_gaussian(p, "theta", ()).terms.items():
+        acc.add(key, c)
+    q = acc.poly()
+    if inf:
+        return _limit_nu(q, N)
+    return _finish(q, mm)
+
+
+def class_layers(L: int, *, values_in: Sequence[int] = (), symmetric: bool = False, normalise: bool = False
+                 ) -> tuple[DepthLayer, ...]:
+    """Symbolic layers 1..L of the class: Gamma_l, v_y_l (1 with ``normalise``), and v_0_l, v_x_l for
+    the layers listed in ``values_in`` (e.g. ``(L,)``: what fine-tuning adds to the last layer)."""
+    if isinstance(L, bool) or not isinstance(L, int) or L < 1:
+        raise ValueError(f"L: expected a number of layers >= 1, got {L!r}")
+    return tuple(class_layer(l, values=l in values_in, symmetric=symmetric, vy=1 if normalise else None)
+                 for l in range(1, L + 1))
+
+
+def class_error(L: int, *, values_in: Sequence[int] | None = None, symmetric: bool = False, task=THETA,
+                n: sp.Expr | int = N, cache: bool = True) -> Poly:
+    """The closed form E_L at symbolic parameters: Gamma_1..Gamma_L (MatrixSymbols), v_y_1..v_y_L, and
+    v_0_l, v_x_l for l in ``values_in`` (default: the last layer), at symbolic d, Sigma, theta, sigma,
+    n. Derived once and kept in the disk cache (:mod:`symbolic.depth_cache`) when ``cache``."""
+    from .depth_cache import cached
+    values_in = (L,) if values_in is None else tuple(values_in)
+    layers = class_layers(L, values_in=values_in, symmetric=symmetric)
+    scale, leg = _task_leg(task)
+    key = ("class_error", L, values_in, symmetric, str(scale), leg.kind, str(leg.obj), str(n))
+    if not cache:
+        return depth_error(layers, task, n)
+    return cached(key, lambda: depth_error(layers, task, n))

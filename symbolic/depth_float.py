@@ -1,0 +1,157 @@
+r"""A derived closed form compiled to a float function of concrete matrices (numpy or JAX).
+
+:func:`compile_poly` turns an engine :class:`~symbolic.forms.Poly` (traces and bilinear forms of
+words in named d x d matrices and d-vectors, SymPy coefficients in scalar symbols) into a
+callable ``fn(env) -> float`` where ``env`` maps names (``"Gamma_1"``, ``"Sigma"``, ``"theta"``,
+``"v_y_1"``, ``"n"``, ``"d"``...) to arrays and numbers. Each distinct trace or bilinear form is
+evaluated once per call by dense products (O(d^3) per factor); with ``xp=jax.numpy`` the
+function is differentiable (used to descend the class's exact loss in
+``bench/bench_depth_pretraining.py`` and the pretraining checks). ``d`` is read from the
+matrices. Inverse atoms ``Sigma^{-1}`` are evaluated by ``xp.linalg.inv``.
+
+Public API: :func:`compile_poly`.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping
+
+import numpy as np
+import sympy as sp
+
+from .forms import Form, Poly, Tr
+from .words import DIM
+
+__all__ = ["compile_poly"]
+
+
+def _atom_key(a) -> tuple[str, bool, bool]:
+    e = a.expr
+    if isinstance(e, sp.Inverse):
+        return (e.arg.name, True, a.transposed)
+    return (e.name, False, a.transposed)
+
+
+def compile_poly(p: Poly, xp: Any = np) -> Callable[[Mapping[str, Any]], Any]:
+    """``fn(env)``: the value of ``p`` at the matrices, vectors and scalars of ``env`` (keyed by name)."""
+    factors: dict = {}
+    rows = []
+    scalars: set = set()
+    for (fs, noises), c in p.terms.items():
+        if noises:
+            raise ValueError("p: noise variables are still present; take their expectation first")
+        idx = []
+        for f in fs:
+            if f not in factors:
+                factors[f] = len(factors)
+            idx.append(factors[f])
+        c = sp.sympify(c)
+        scalars |= c.free_symbols
+        rows.append((tuple(idx), c))
+    syms = sorted(scalars, key=lambda s: s.name)
+    coeff_fns = [sp.lambdify(syms, c, modules="numpy") for _, c in rows]
+    specs = []
+    for f, _ in sorted(factors.items(), key=lambda kv: kv[1]):
+        if isinstance(f, Tr):
+            specs.append(("T", [_atom_key(a) for a in f.word], None, None))
+        else:
+            if f.left.is_gaussian or f.right.is_gaussian:
+                raise ValueError("p: a factor still depends on a Gaussian vector")
+            specs.append(("F", [_atom_key(a) for a in f.word], f.left.obj.name, f.right.obj.name))
+
+    def bind(scalars: Mapping[str, Any], d: int) -> Callable[[Mapping[str, Any]], Any]:
+        """The same with scalar symbols fixed (numpy only): when ``scalars`` fixes every one the
+        coefficients are computed once; the polynomial is a vectorised sum of products of the
+        factors' values (other scalars are read from ``env`` at each call)."""
+        fixed = all(s == DIM or s.name in scalars for s in syms)
+        if fixed:
+            args = [d if s == DIM else scalars[s.name] for s in syms]
+            coef = np.array([float(cf(*args)) for cf in coeff_fns])
+        width = max((len(i) for i, _ in rows), default=0)
+        idx = np.full((len(rows), max(width, 1)), len(specs), dtype=np.int64)
+        for r, (i, _) in enumerate(rows):
+            idx[r, :len(i)] = i
+
+        def fast(env: Mapping[str, Any]) -> float:
+            vals = np.append(np.asarray(_factor_values(env), dtype=float), 1.0)
+            if fixed:
+                c = coef
+            else:       # scalars not fixed at bind time (e.g. trained values) are read from env
+                a_ = [d if s == DIM else scalars[s.name] if s.name in scalars else env[s.name] for s in syms]
+                c = np.array([float(cf(*a_)) for cf in coeff_fns])
+            return float(np.prod(vals[idx], axis=1) @ c)
+        return fast
+
+    def _factor_values(env: Mapping[str, Any]) -> list:
+        env = {(k if isinstance(k, str) else k.name): v for k, v in env.items()}
+        mats: dict = {}
+        prefix: dict = {}
+
+        def atom(key):
+            if key not in mats:
+                name, inv, tr = key
+                M = env[name]
+                if inv:
+                    M = xp.linalg.inv(M)
+                mats[key] = M.T if tr else M
+            return mats[key]
+
+        def word(w):
+            w = tuple(w)
+            if w not in prefix:
+                prefix[w] = atom(w[0]) if len(w) == 1 else word(w[:-1]) @ atom(w[-1])
+            return prefix[w]
+
+        vals = []
+        for kind, w, left, right in specs:
+            if kind == "T":
+                vals.append(xp.trace(word(w)))
+            else:
+                v = xp.reshape(env[right], (-1,))
+                if w:
+                    v = word(w) @ v
+                vals.append(xp.reshape(env[left], (-1,)) @ v)
+        return vals
+
+    def fn(env: Mapping[str, Any]) -> Any:
+        env = {(k if isinstance(k, str) else k.name): v for k, v in env.items()}
+        d = None
+        for v in env.values():
+            if getattr(v, "ndim", 0) == 2:
+                d = v.shape[0]
+                break
+        if d is None:
+            d = int(env["d"])
+        mats: dict = {}
+
+        def atom(key):
+            if key not in mats:
+                name, inv, tr = key
+                M = env[name]
+                if inv:
+                    M = xp.linalg.inv(M)
+                mats[key] = M.T if tr else M
+            return mats[key]
+
+        vals = []
+        for kind, word, left, right in specs:
+            if kind == "T":
+                acc = atom(word[0])
+                for k in word[1:]:
+                    acc = acc @ atom(k)
+                vals.append(xp.trace(acc))
+            else:
+                v = xp.reshape(env[right], (-1,))
+                for k in reversed(word):
+                    v = atom(k) @ v
+                vals.append(xp.reshape(env[left], (-1,)) @ v)
+        args = [d if s == DIM else env[s.name] for s in syms]
+        total = 0.0
+        for (idx, _), cf in zip(rows, coeff_fns):
+            term = cf(*args)
+            for i in idx:
+                term = term * vals[i]
+            total = total + term
+        return total
+
+    fn.bind = bind
+    return fn

@@ -1,0 +1,294 @@
+r"""Pretraining at depth in the class: the optimal Gamma_l for L = 1, 2, 3 (Sigma = I).
+
+Objective (strategy (a) at depth): E_{theta ~ N(0, I_d)} E_L(layers, m; theta) over the class
+(V_l = v_y^{(l)} e_y e_y^T, Q_l = blockdiag(0, Gamma_l, 0); v_0 = v_x = 0 in pretraining). Only
+v_y^{(l)} Gamma_l enters the prediction, so v_y^{(l)} = 1 (the normalisation V_l[-1,-1] = 1).
+
+**Isotropic ansatz at Sigma = I.** Gamma_l = gamma_l I_d. The scalar Gamma's commute, so the
+prediction f = b^T [prod_l (I + gamma_l S/N) - I] S^{-1} x_q and the loss are symmetric under
+permutations of the layers. Derived here (:func:`isotropic_pretraining_loss`):
+
+* the loss, a polynomial in gamma_1..gamma_L of degree 2 in each, coefficients rational in d, m,
+  sigma (closed form at symbolic d, m);
+* its expansion in 1/m (:func:`limit_terms`), in t_l = 1 + gamma_l:
+  E_0 = d (2 - prod_l t_l)^2 + sigma^2 (so at m = oo the minimisers are the whole hypersurface
+  prod t_l = 2, loss sigma^2, not a point), and E_1, E_2 the 1/m, 1/m^2 coefficients;
+* the limit m -> oo of the finite-m minimiser (:func:`pretrained_limit`): on prod t = 2 the
+  first-order excess is E_1 = d sigma^2 + (a sum of squares) and is minimal (= d sigma^2, the
+  least-squares excess) iff sum_l 1/t_l = L. For L = 2 that fixes {t_1, t_2} = {2 - sqrt 2, 2 + sqrt 2}:
+  gamma = (1 - sqrt 2, 1 + sqrt 2) in either order. For L = 3 it leaves a curve; E_2 restricted to
+  it is minimised (on a fine grid of the curve's real branches, then checked exactly as a
+  Lagrange point) at {t} = {sqrt3 - 1, sqrt3 - 1, 2 + sqrt3}: gamma = (sqrt3 - 2, sqrt3 - 2, 1 + sqrt3)
+  in any order.
+
+Finite m at a concrete setting: :func:`stationary_points` (L = 2 exactly, by the resultant of
+the two first-order conditions; the loss is coercive, so the smallest stationary value is the
+global minimum).
+
+Public API: :func:`isotropic_layers`, :func:`isotropic_pretraining_loss`, :func:`limit_terms`,
+:func:`pretrained_limit`, :func:`stationary_points`, ``GAMMA`` (the symbols gamma_1..gamma_3),
+``T`` (t_1..t_3).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import sympy as sp
+
+from .convert import to_sympy
+from .depth import NU, _depth_error_nu, _RingSum, depth_pretraining_error
+from .depth_model import DepthLayer, check_depth_layers
+from .forms import Poly, gauss
+from .model import SIGMA
+from .objective import M, N
+from .substitute import substitute
+from .wick import expect_gaussian
+
+__all__ = ["GAMMA", "T", "E_SYM", "symmetric_form", "symmetric_optimum", "pretrained_gammas", "discriminant", "real_optimum_L3", "isotropic_layers", "isotropic_pretraining_loss", "limit_terms", "pretrained_limit",
+           "PretrainedLimit", "stationary_points"]
+
+GAMMA = sp.symbols("gamma_1:4", real=True)
+T = sp.symbols("t_1:4", real=True)
+EPS = sp.Symbol("epsilon", positive=True)   # 1/m
+
+
+def _check_L(L) -> int:
+    if isinstance(L, bool) or not isinstance(L, int) or not 1 <= L <= 3:
+        raise ValueError(f"L: expected a number of layers in 1..3, got {L!r}")
+    return L
+
+
+def isotropic_layers(L: int, gammas=None) -> tuple[DepthLayer, ...]:
+    """Layers with v_y = 1 and Gamma_l = gamma_l I_d (symbols gamma_l unless ``gammas`` given)."""
+    L = _check_L(L)
+    gs = GAMMA[:L] if gammas is None else tuple(sp.sympify(g) for g in gammas)
+    if len(gs) != L:
+        raise ValueError(f"gammas: expected {L} values, got {len(gs)}")
+    return check_depth_layers([DepthLayer(vy=sp.S.One, Gamma=((g, ()),)) for g in gs])
+
+
+def _at_identity(p: Poly) -> sp.Expr:
+    return sp.expand(to_sympy(substitute(p, {SIGMA: ((sp.S.One, ()),)})))
+
+
+@lru_cache(maxsize=16)
+def isotropic_pretraining_loss(L: int, m=M) -> sp.Expr:
+    """E_theta E_L(m; theta) at Sigma = I, Gamma_l = gamma_l I, v_y = 1: a SymPy expression in gamma_l,
+    d, m (or an integer m, or ``sympy.oo``), sigma."""
+    return sp.factor(_at_identity(depth_pretraining_error(isotropic_layers(L), m)))
+
+
+#: the elementary symmetric polynomials e_1..e_3 of the gamma's
+E_SYM = sp.symbols("e_1:4", real=True)
+
+
+@lru_cache(maxsize=16)
+def symmetric_form(L: int, m=M) -> sp.Expr:
+    """The isotropic pretraining loss written in e_k = e_k(gamma_1, .., gamma_L) (``sympy.polys.
+    polyfuncs.symmetrize``, remainder checked 0): a quadratic in (e_1, .., e_L), because the
+    Gamma's commute and prod_l (I + gamma_l S/N) = I + sum_k e_k (S/N)^k, so the prediction
+    f = b^T [sum_k e_k S^{k-1} / N^k] x_q is linear in e."""
+    from sympy.polys.polyfuncs import symmetrize
+    L = _check_L(L)
+    loss = sp.together(isotropic_pretraining_loss(L, m))
+    num, den = sp.fraction(loss)
+    sym, rem, defs = symmetrize(sp.expand(num), *GAMMA[:L], formal=True)
+    if rem != 0:
+        raise AssertionError("the isotropic loss is not symmetric in the layers")
+    q = sym.subs({s_: E_SYM[k] for k, (s_, _) in enumerate(defs)})
+    if sp.Poly(q, *E_SYM[:L]).total_degree() > 2:
+        raise AssertionError("the loss is not quadratic in the elementary symmetric polynomials")
+    return q / den
+
+
+@lru_cache(maxsize=16)
+def symmetric_optimum(L: int, m=M) -> dict:
+    """argmin over e in R^L of :func:`symmetric_form` (its normal equations, solved exactly): the optimal
+    polynomial prod_l (1 + gamma_l z) = 1 + sum_k e_k z^k; the gamma's are real, and then the class
+    optimum, only when z^L - e_1 z^(L-1) + e_2 z^(L-2) - .. has real roots."""
+    q = symmetric_form(L, m)
+    es = E_SYM[:L]
+    sol = sp.solve([sp.diff(sp.numer(sp.together(q)), e) for e in es], es, dict=True)
+    if len(sol) != 1:
+        raise AssertionError(f"expected one solution of the normal equations, got {len(sol)}")
+    return {k: sp.factor(v) for k, v in sol[0].items()}
+
+
+def pretrained_gammas(L: int, m=M):
+    """The class's isotropic pretraining optimum at Sigma = I as the roots of
+    z^L - e_1 z^(L-1) + e_2 z^(L-2) - e_3 (e = :func:`symmetric_optimum`): for L = 1 gamma = e_1; for
+    L = 2 the pair (e_1 -+ sqrt(e_1^2 - 4 e_2)) / 2 (real: the discriminant is positive, see
+    :func:`discriminant`). For L = 3 the cubic's roots are complex at every m checked, so the
+    real isotropic optimum is not there (see :func:`real_optimum_L3`)."""
+    L = _check_L(L)
+    e = symmetric_optimum(L, m)
+    if L == 1:
+        return (e[E_SYM[0]],)
+    if L == 2:
+        e1, e2 = e[E_SYM[0]], e[E_SYM[1]]
+        r = sp.sqrt(e1 ** 2 - 4 * e2)
+        return ((e1 - r) / 2, (e1 + r) / 2)
+    raise ValueError("L: the roots for L = 3 are complex; use real_optimum_L3 at a concrete setting")
+
+
+def discriminant(L: int, m=M, values: dict | None = None) -> sp.Expr:
+    """The discriminant of z^L - e_1 z^(L-1) + .. at the optimum e (> 0: L distinct real roots).
+
+    ``values`` (for example ``{DIM: 2, SIGMA_NOISE: sqrt(1/10)}``) are substituted into e first: the
+    discriminant at a concrete setting then costs milliseconds, where the symbolic one is minutes."""
+    e = symmetric_optimum(L, m)
+    if values:
+        e = {k: sp.nsimplify(sp.simplify(v.subs(values))) for k, v in e.items()}
+    z = sp.Symbol("z")
+    poly = sum((-1) ** k * (e[E_SYM[k - 1]] if k else 1) * z ** (L - k) for k in range(L + 1))
+    return sp.factor(sp.discriminant(sp.numer(sp.together(poly)), z) / sp.Poly(sp.denom(sp.together(poly)), z).LC() ** (2 * L - 2))
+
+
+def real_optimum_L3(d: int, m: int, sigma2) -> list:
+    """The isotropic L = 3 pretraining optimum at a concrete setting (Sigma = I), exactly: the unconstrained
+    quadratic optimum in e has complex gamma's, the loss is convex in e, so the real optimum lies on the
+    boundary of the real-rooted region, where two gamma's coincide: the stationary points of the loss
+    on gamma = (g, g, h) by the resultant of its two first-order conditions. Returns
+    ``[((g, g, h), loss), ...]`` sorted by loss (algebraic numbers, CRootOf where needed)."""
+    from .objective import SIGMA_NOISE
+    from .words import DIM
+    g, h = sp.symbols("g h", real=True)
+    E = sp.nsimplify(sp.expand(isotropic_pretraining_loss(3, M).subs(
+        {DIM: d, M: m, SIGMA_NOISE: sp.sqrt(sp.nsimplify(sigma2))})))
+    E = sp.expand(E.subs({GAMMA[0]: g, GAMMA[1]: g, GAMMA[2]: h}))
+    f1, f2 = sp.diff(E, g), sp.diff(E, h)
+    res = sp.Poly(sp.resultant(f1, f2, h), g)
+    pts = []
+    for r in res.real_roots():
+        hh = sp.Poly(sp.N(f2.subs(g, r), 60), h)
+        for r2 in hh.nroots(n=40):
+            if abs(sp.im(r2)) < 1e-25 and abs(sp.N(f1.subs({g: r, h: sp.re(r2)}), 40)) < 1e-15:
+                pts.append(((r, r, sp.re(r2)), float(sp.N(E.subs({g: r, h: sp.re(r2)}), 30))))
+    return sorted(pts, key=lambda pv: pv[1])
+
+
+@lru_cache(maxsize=8)
+def limit_terms(L: int, order: int = 1) -> tuple[sp.Expr, ...]:
+    """(E_0, .., E_order): the pretraining loss at Sigma = I as E_0 + E_1/m + E_2/m^2 + ..., in t_l = 1 + gamma_l.
+
+    From the derivation's form (coefficients polynomial in m and nu = 1/(m+1)): with eps = 1/m,
+    m^i nu^j = eps^(j-i) (1 + eps)^(-j), expanded exactly."""
+    L = _check_L(L)
+    p = _depth_error_nu(isotropic_layers(L), gauss("theta"), sp.S.One, N)
+    acc = _RingSum()
+    for k, c in expect_gaussian(p, "theta", ()).terms.items():
+        acc.add(k, c)
+    q = acc.poly("nu")
+    out = [sp.S.Zero] * (order + 1)
+    for key, c in q.terms.items():
+        P = sp.Poly(c, N, NU)
+        ser = sp.S.Zero
+        for (i, j), a in P.terms():
+            if j - i <= order:
+                ser += a * EPS ** (j - i) * sp.series((1 + EPS) ** (-j), EPS, 0, order + 1 - (j - i)).removeO()
+        ser = sp.expand(ser)
+        for k in range(order + 1):
+            ck = ser.coeff(EPS, k)
+            if ck != 0:
+                out[k] += ck * sp.Mul(*[_factor_value(f) for f in key[0]])
+    subs = {GAMMA[l]: T[l] - 1 for l in range(L)}
+    return tuple(sp.factor(_at_identity_expr(e).subs(subs)) for e in out)
+
+
+def _factor_value(f):
+    from .convert import factor_expr
+    return factor_expr(f)
+
+
+def _at_identity_expr(e: sp.Expr) -> sp.Expr:
+    """tr(Sigma^k) -> d in a SymPy expression of traces of powers of Sigma."""
+    from .words import DIM
+    reps = {tr: DIM for tr in e.atoms(sp.Trace)}
+    return sp.expand(e.xreplace(reps))
+
+
+@dataclass
+class PretrainedLimit:
+    """The limit m -> oo of the pretrained class minimiser at Sigma = I (up to a permutation of layers)."""
+
+    L: int
+    gammas: tuple
+    steps: list = field(default_factory=list)
+    label: str = "exact"
+
+
+def pretrained_limit(L: int) -> PretrainedLimit:
+    """gamma* = lim_{m -> oo} argmin of the isotropic pretraining loss (see the module docstring)."""
+    L = _check_L(L)
+    t = T[:L]
+    E0, E1 = limit_terms(L, 1)
+    steps = [("E_0 (m = oo)", E0)]
+    if L == 1:
+        sol = sp.solve(sp.diff(E0, t[0]), t[0])
+        return PretrainedLimit(1, (sol[0] - 1,), steps + [("argmin E_0", sol)])
+    prod = sp.Mul(*t)
+    last = sp.solve(sp.Eq(prod, 2), t[-1])[0]
+    on = sp.factor(E1.subs(t[-1], last))
+    steps.append(("E_1 on prod t = 2", on))
+    if L == 2:
+        crit = sp.solve(sp.numer(sp.together(sp.diff(on, t[0]))), t[0])
+        vals = [(c, sp.simplify(on.subs(t[0], c))) for c in crit if c.is_real]
+        best = min(vals, key=lambda cv: float(sp.N(cv[1].subs(_some_setting()))))
+        # the minimisers of E_1 on the set (both orders): the value d sigma^2 at both
+        t1 = best[0]
+        pair = (sp.nsimplify(t1), sp.nsimplify(2 / t1))
+        steps.append(("stationary points of E_1 on the set, with values", vals))
+        return PretrainedLimit(2, tuple(sp.simplify(x - 1) for x in pair), steps)
+    # L = 3: E_1 is minimal on the curve prod t = 2, sum 1/t = 3; E_2 selects the point
+    E2 = limit_terms(3, 2)[2]
+    cand = (sp.sqrt(3) - 1, sp.sqrt(3) - 1, 2 + sp.sqrt(3))
+    steps.append(("E_1 minimal (= d sigma^2) on prod t = 2, sum 1/t = 3", sp.simplify(E1.subs(dict(zip(t, cand))))))
+    # Lagrange condition of E_2 with the two constraints at the candidate, exactly
+    g = [sp.diff(E2, v) for v in t]
+    c1 = [sp.diff(prod, v) for v in t]
+    c2 = [sp.diff(sum(1 / v for v in t), v) for v in t]
+    Mx = sp.Matrix([g, c1, c2]).subs(dict(zip(t, cand)))
+    steps.append(("Lagrange: det[grad E_2; grad prod t; grad sum 1/t] at the candidate", sp.simplify(Mx.det())))
+    return PretrainedLimit(3, tuple(sp.simplify(x - 1) for x in cand), steps,
+                           label="exact first two orders; E_2's minimiser on the curve located on a grid, "
+                                 "Lagrange condition checked exactly")
+
+
+def _some_setting() -> dict:
+    from .objective import SIGMA_NOISE
+    from .words import DIM
+    return {DIM: 3, SIGMA_NOISE: sp.Rational(1, 2)}
+
+
+def stationary_points(L: int, d: int, m: int, sigma2) -> list[tuple[tuple, float, bool]]:
+    """Every real stationary point of the isotropic pretraining loss at Sigma = I (L = 1, 2), exactly:
+    ``[(gammas, loss, is_global_min), ...]`` sorted by loss (gammas as SymPy algebraic numbers:
+    CRootOf where no radical exists)."""
+    L = _check_L(L)
+    if L == 3:
+        raise ValueError("L: exact stationary points are implemented for L = 1, 2 (L = 3: see bench/bench_depth_pretraining.py)")
+    from .objective import SIGMA_NOISE
+    from .words import DIM
+    E = sp.expand(isotropic_pretraining_loss(L, M).subs({DIM: d, M: m, SIGMA_NOISE: sp.sqrt(sp.nsimplify(sigma2))}))
+    E = sp.nsimplify(E)
+    g = GAMMA[:L]
+    pts = []
+    if L == 1:
+        for r in sp.Poly(sp.diff(E, g[0]), g[0]).real_roots():
+            pts.append(((r,), E.subs(g[0], r)))
+    else:
+        f1, f2 = (sp.Poly(sp.together(sp.diff(E, v)), *g) for v in g)
+        res = sp.Poly(sp.resultant(f1.as_expr(), f2.as_expr(), g[1]), g[0])
+        for r in res.real_roots():
+            # gamma_2: common real roots of both conditions at gamma_1 = r
+            h = sp.Poly(f1.as_expr().subs(g[0], r), g[1])
+            for r2 in sp.Poly(sp.N(h.as_expr(), 60), g[1]).nroots(n=40):
+                if abs(sp.im(r2)) > 1e-20:
+                    continue
+                r2 = sp.re(r2)
+                if abs(sp.N(f2.as_expr().subs({g[0]: r, g[1]: r2}), 40)) < 1e-15:
+                    pts.append(((r, r2), E.subs({g[0]: r, g[1]: r2})))
+    pts = sorted(((p, float(sp.N(v, 30))) for p, v in pts), key=lambda pv: pv[1])
+    best = pts[0][1]
+    return [(p, v, abs(v - best) <= 1e-12 * max(1.0, abs(best))) for p, v in pts]

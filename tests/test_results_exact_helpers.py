@@ -1,0 +1,66 @@
+"""The exact helpers the results' checks use in place of ``sympy.limit``, ``sympy.diff`` +
+sign and ``sympy.simplify`` (proofs/paper/results/_beyond.py, _common.py), against those.
+
+* ``rational_limit_at(e, x, 0 | oo)`` equals ``sympy.limit`` (0+ and oo) on rational functions
+  of x whose coefficients hold other symbols, traces and bilinear forms; a divergent one falls
+  back on ``sympy.limit`` (oo).
+* ``derivative_sign_on_positive_axis(f, x)`` agrees with the sign of ``sympy.diff(f, x)`` read
+  at many points of x > 0 where it has one, and says None where the derivative changes sign.
+* ``angle_is_zero(e, phi)`` says True for trigonometric identities in phi, phi/2, phi/4 (and
+  agrees with ``simplify``), False for near misses.
+
+Breaks tried: the limit at 0+ taken at oo, the quotient rule's sign flipped, the Weierstrass
+substitution for sin off by a factor 2: each fails here.
+"""
+from __future__ import annotations
+
+import sympy as sp
+
+from symbolic import SIGMA, THETA0, Bilinear
+from proofs.paper.results._beyond import derivative_sign_on_positive_axis, rational_limit_at
+from proofs.paper.results._common import angle_is_zero
+
+x = sp.Symbol("lambda", positive=True)
+d = sp.Symbol("d", positive=True, integer=True)
+k = Bilinear(THETA0, SIGMA, THETA0)
+PHI = sp.Symbol("phi", real=True)
+
+
+def test_rational_limit_at_equals_sympy_limit():
+    cases = [(3 * x ** 2 + d * x + k) / ((d + 4) * x ** 2 + 1),
+             (x + k) / (x ** 2 * d + x + 1) + 2 / (d + 4),
+             (k * x ** 3 + x) / (x * (x ** 2 + d) * (k + 1)),
+             (d * x + 1) ** 2 / ((x + 1) * (k * x + d))]
+    kk = sp.Symbol("kk", positive=True)
+    for e in cases:
+        for at in (0, sp.oo):
+            got = rational_limit_at(e, x, at)
+            want = sp.limit(e.xreplace({k: kk}), x, at, "+").xreplace({kk: k})
+            assert sp.simplify(got - want) == 0, (e, at, got, want)
+    assert rational_limit_at(x ** 2 / (x + 1), x, sp.oo) == sp.oo
+    assert rational_limit_at(k + d, x, 0) == k + d
+
+
+def test_derivative_sign_agrees_with_sympy_diff():
+    cases = [(x / (x + 1), 1), ((x + 2) / (3 * x + 1), -1), (x ** 2 / (x ** 2 + x + 1), 1),
+             ((x - 1) ** 2 / (x + 1), None), (sp.Rational(5, 3) + 1 / (x ** 2 + 2), -1),
+             ((7 * x ** 3 + x) / (2 * x ** 3 + 5), None), (sp.Integer(4), None)]
+    for f, want in cases:
+        assert derivative_sign_on_positive_axis(f, x) == want, f
+        if want is not None:
+            df = sp.diff(f, x)
+            assert all(sp.sign(df.subs(x, sp.Rational(p, 7))) == want for p in range(1, 60)), f
+
+
+def test_angle_is_zero_on_identities_and_near_misses():
+    r = sp.Symbol("r", positive=True)
+    same = [(-2 * r ** 2 * sp.cos(PHI) + 2 * r ** 2, 4 * r ** 2 * sp.sin(PHI / 2) ** 2),
+            (sp.sin(PHI), 2 * sp.sin(PHI / 2) * sp.cos(PHI / 2)),
+            (sp.cos(PHI) ** 2 + sp.sin(PHI) ** 2, sp.Integer(1)),
+            (sp.cos(PHI / 2), 1 - 2 * sp.sin(PHI / 4) ** 2)]
+    for a, b in same:
+        assert angle_is_zero(a - b, PHI) and sp.simplify(a - b) == 0
+    for a, b in same[:3]:
+        assert not angle_is_zero(a - 2 * b, PHI)
+    assert not angle_is_zero(sp.sin(PHI) - sp.sin(PHI / 2), PHI)
+    assert not angle_is_zero(sp.cos(PHI) - sp.cos(PHI) ** 2, PHI)
