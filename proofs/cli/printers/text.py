@@ -239,9 +239,11 @@ class TextPrinter(Printer):
         n = "n->inf" if settings["n"] == "inf" else f"n={settings['n']}"
         lines = [f"# {'gradient flow' if r.flow else 'gradient descent'} on the trained entries; {shown}",
                  f"# convention: {report.convention}",
+                 f"# path: {r.construction}",
                  f"# columns: zero-shot error on theta0, {n} errors on theta0, -theta0" + (", task" if "task" in r.columns else ""),
-                 "# stable range: 0 < eta < " + ", then ".join(f"{sp.sstr(e)} (= {fmt_float(e)})" for e in r.eta_max)
-                 + ("" if r.stable else "  [eta is OUTSIDE it]"),
+                 "# stable range: " + ", then ".join(f"0 < {name} < {sp.sstr(e)} (= {fmt_float(e)})"
+                                                     for name, e in zip(("eta", "eta_2"), r.eta_max))
+                 + ("" if r.stable else "  [a step is OUTSIDE it]"),
                  f"{'step':>10}" + ("  stage" if staged else "") + "".join(f"  {HEADS[c]:>13}" for c in r.columns)]
         for row in r.rows:
             lines.append(f"{row.step:>10}" + (f"  {row.stage:>5}" if staged else "")
@@ -251,8 +253,9 @@ class TextPrinter(Printer):
                          f"(10^6 times the largest error at step 0); rows stop there")
         else:
             lines.append("end (step T): " + ", ".join(f"{k}={fmt_float(v)}" for k, v in r.end.items()))
-        lines.append("limit t->inf: " + ", ".join(f"{k}={sp.sstr(v) if r.exact else fmt_float(v)}"
-                                                  for k, v in r.limit.items()))
+        if r.converges:
+            lines.append("limit t->inf: " + ", ".join(f"{k}={sp.sstr(v) if r.exact else fmt_float(v)}"
+                                                      for k, v in r.limit.items()))
         for c, t in r.crossings.items():
             lines.append(f"{HEADS[c]} crosses {settings['level']}: " + ("never" if t is None else f"at step {t}"))
         for c, fs in r.formulas.items():
