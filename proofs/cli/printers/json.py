@@ -202,7 +202,8 @@ class JsonPrinter(Printer):
         return {
             "rows": [row(r) for r in result.rows],
             "strategies": [row(r) for r in result.strategies],
-            "formulas": {c: expr_json(result.formulas[c].xreplace(plain)) for c in cols},
+            # null where the columns have no formula in lambda (float or mp at a finite m: one lambda at a time)
+            "formulas": {c: expr_json(result.formulas[c].xreplace(plain)) for c in cols} if result.formulas else None,
             "symbols": {"lamda": "the weight lambda of the few-shot loss"},
             "monotone": result.monotone,
             "degenerate": result.degenerate,
