@@ -186,7 +186,8 @@ class TextPrinter(Printer):
         spec, r, where = answer.question, answer.optimum, answer.setting
         d, sigma2, m = where.d, where.sigma2, where.m
         big = max(abs((r.V if w == "V" else r.Q)[i, j]) for w, i, j in entries([b for b in spec.train if b in NAMES], d))
-        status = ("converged" if r.converged else
+        status = ("converged (relative gradient norm |grad L| / L(start) <= 1e-9 when BFGS stopped; the best "
+                  "converged start, whose loss is the lowest of all starts within 1e-9 relative)" if r.converged else
                   f"NOT converged after {r.iterations} iterations (largest trained entry {big:.3g}; if it grows "
                   "with more iterations, the infimum is not attained: no minimiser)")
 
