@@ -68,6 +68,11 @@ class JsonPrinter(Printer):
         if out["V_float"] is not None:  # a concrete setting: say how it was evaluated
             out["arithmetic"] = "exact" if arith is None else arith.name
             out["precision"] = None if arith is None else arith.precision
+            cond = getattr(result, "condition", None)
+            if arith is not None and not arith.exact:
+                # how many significant digits the entries hold at least (relative error <= cond(Sigma) u)
+                out["condition"] = cond
+                out["digits_held"] = arith.digits_held(cond)
         return out
 
     # ------------------------------------------------------------------------- curve
