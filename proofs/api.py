@@ -25,6 +25,7 @@ Types returned:
 """
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any, Sequence
 
 
@@ -79,13 +80,14 @@ def params(strategy: str, *, d: int | None = None, sigma2: Any = None, m: int | 
                  arithmetic=arithmetic, precision=precision, theta_0=theta_0).parameters()
 
 
-def curve(strategy: str, task: str, ns: Sequence[int], *, d: int, sigma2: Any = 0, m: int | None = None,
-          n_ft: int | None = None, scale: Any = 1, Sigma: Any = None, theta0: Any = None,
+def curve(strategy: str, task: str, ns: Sequence[int], *, d: int = 5, sigma2: Any = Fraction(1, 10),
+          m: int | None = None, n_ft: int | None = None, scale: Any = 1, Sigma: Any = None, theta0: Any = None,
           arithmetic: str | None = None, precision: int | None = None, theta_0: Any = None) -> Any:
     """Exact n-shot error on task theta0 (``task='target'``) or -theta0 (``'opposite'``) for each n;
     ``task`` a real number phi (radians, a SymPy number such as ``sympy.pi/2`` stays exact): on
-    theta0 rotated by phi at the same Sigma-norm (:mod:`proofs.quantities.angles`). ``sigma2``
-    0, ``m`` and ``n_ft`` None (infinity) and ``scale`` 1 by default, as on the command line.
+    theta0 rotated by phi at the same Sigma-norm (:mod:`proofs.quantities.angles`).  The defaults
+    are the command line's: ``d`` 5, ``sigma2`` 1/10, ``m`` and ``n_ft`` None (infinity; pass
+    None, not ``inf``, or ``sympy.oo``), ``scale`` 1, Sigma = I and theta0 = e_1.
     ``theta_0`` is accepted for ``theta0``."""
     from proofs.quantities import validation as V
     task = V.task_or_angle(task)
