@@ -38,6 +38,11 @@ def _free(items: Any) -> str:
     return "; ".join(items) if items else "none"
 
 
+
+#: the id column of ``prove``'s lines: the longest result id (``early-stopping-vs-auxiliary``, 27)
+#: plus one, so that the time column stays aligned (tests/test_issue23_prove_column.py)
+PROVE_ID_WIDTH = 28
+
 class TextPrinter(Printer):
     """Plain text, aligned for a terminal (see the module docstring)."""
 
@@ -59,7 +64,7 @@ class TextPrinter(Printer):
     def _print_ProvedResult(self, r: Any) -> str:
         """``PASS  theorem-4.6        0.123 s  Theorem 4.6: ...``, the error a check raised, and
         (``verbose``) what it checked."""
-        out = f"{'PASS' if r.holds else 'FAIL'}  {r.id:<19} {r.seconds:8.3f} s  {r.title}\n"
+        out = f"{'PASS' if r.holds else 'FAIL'}  {r.id:<{PROVE_ID_WIDTH}} {r.seconds:8.3f} s  {r.title}\n"
         if r.error:
             out += f"      raised {r.error}\n"
         if self.verbose:
