@@ -37,3 +37,10 @@ def test_example_outputs_are_ignored_by_git():
 def test_readme_says_how_long_the_tests_take():
     head = (ROOT / "README.md").read_text(encoding="utf-8")[:1500]
     assert "minutes" in head
+
+
+def test_full_fine_tuning_is_not_read_as_getting_both():
+    """"buys zero-shot accuracy with in-context learning" reads as "gets both"."""
+    for page in (ROOT / "README.md", ROOT / "docs" / "index.md"):
+        text = " ".join(page.read_text(encoding="utf-8").split())
+        assert "buys zero-shot accuracy with in-context learning" not in text, page.name
