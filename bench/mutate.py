@@ -71,7 +71,7 @@ def _m(id_, path, old, new, what, tests=(), prove=(), **kw) -> Mutation:
 
 
 Q, G, S, O = "symbolic/quadratic.py", "symbolic/general.py", "symbolic/spec.py", "symbolic/objective.py"
-V = "symbolic/validation.py"
+V = "symbolic/arithmetic.py"   # the one PSD rule: ldl_pivots
 SYM = (QROUTE, ROUTES, GENERAL, SPEC[2])
 
 MUTATIONS: tuple[Mutation, ...] = (
@@ -156,12 +156,13 @@ MUTATIONS: tuple[Mutation, ...] = (
        (QROUTE,)),
     # ---------------------------------------------------------------- symbolic/spec.py
     # (the PSD test of a spec's covariance moved to symbolic/validation.is_psd: LDL^T in exact fractions)
-    _m("S1", V, "        if p < 0:\n            return False\n", "        if p < 0 and k + 1 < n:\n            return False\n",
+    _m("S1", V, "        if p < 0:\n            return pivots, False\n",
+       "        if p < 0 and k + 1 < n:\n            return pivots, False\n",
        "PSD test leaves the last pivot's sign unchecked (the determinant's sign dropped)", SPEC),
-    _m("S2", V, "            if any(A[k][j] != 0 for j in range(k + 1, n)):\n                return False",
-       "            if False:\n                return False",
+    _m("S2", V, "            if any(A[k][j] != 0 for j in range(k + 1, n)):\n                return pivots, False",
+       "            if False:\n                return pivots, False",
        "PSD test accepts a zero pivot whatever its row (a negative 2x2 minor missed)", SPEC),
-    _m("S3", V, "                    A[i][j] -= f * A[k][j]", "                    A[i][j] += f * A[k][j]",
+    _m("S3", V, "                    row_i[j] -= f * row_k[j]", "                    row_i[j] += f * row_k[j]",
        "PSD test: Schur complement with the wrong sign", SPEC),
     _m("S4", S, "    Qxx = Q[x, x]\n", "    Qxx = Q[x, x].T\n", "explicit start: Q_xx transposed", SPEC + (ROUTES,)),
     _m("S5", S, "symmetric=Qxx == Qxx.T", "symmetric=True", "explicit start: Q_xx taken as symmetric",

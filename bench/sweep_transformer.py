@@ -51,6 +51,15 @@ TABLE_CLAIMS = ("b-zero-shot", "b-few-shot-theta0", "b-few-shot-opposite", "c-co
                 "d-few-shot-opposite", "d-angle")
 
 
+def mean_se(t: dict, digits: int = 2) -> str:
+    """``mean ± SE`` over seeds, or ``mean (one seed: no SE)`` where the SE is undefined (one seed:
+    it was printed as ``± nan``)."""
+    se = t.get("se")
+    if se is None or se != se:
+        return f"{t['mean']:+.{digits}f} (one seed: no SE)"
+    return f"{t['mean']:+.{digits}f} ± {se:.{digits}f}"
+
+
 def markdown(done: dict) -> str:
     """One row per claim, one column per swept value: mean ± SE over seeds and the verdict's first
     letter (a agrees, d disagrees, i inconclusive, p partly); the linear theory last."""
@@ -63,8 +72,7 @@ def markdown(done: dict) -> str:
         cells = []
         for c in rows:
             t = c["transformer"]
-            se = f" ± {t['se']:.2f}" if t.get("se") is not None else ""
-            cells.append(f"{t['mean']:+.2f}{se} ({c['verdict'][0]})")
+            cells.append(f"{mean_se(t)} ({c['verdict'][0]})")
         th = rows[0]["theory"]
         lines.append("| " + " | ".join([rows[0]["claim"]] + cells + ["-" if th is None else f"{th:+.2f}"]) + " |")
     secs = ["wall / CPU s"] + [f"{r['seconds']['wall']:.0f} / {r['seconds']['cpu']:.0f}" for r in runs] + [""]
@@ -112,7 +120,7 @@ def main() -> None:
             ratio = next(c for c in rec["claims"] if c["id"] == "c-keeps-few-shot-theta0")["transformer"]
             print(f"{args.what} = {v}: wall {rec['seconds']['wall']:.0f} s, CPU {rec['seconds']['cpu']:.0f} s, "
                   f"load {before} -> {rec['load_after']}; (c)/(b) few-shot ratio on theta0 "
-                  f"{ratio['mean']:+.3f} ± {ratio['se'] or float('nan'):.3f}", flush=True)
+                  f"{mean_se(ratio, 3)}", flush=True)
     if args.markdown:
         print(markdown(done))
     if args.figure:

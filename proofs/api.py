@@ -25,6 +25,7 @@ Types returned:
 """
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any, Sequence
 
 
@@ -79,13 +80,14 @@ def params(strategy: str, *, d: int | None = None, sigma2: Any = None, m: int | 
                  arithmetic=arithmetic, precision=precision, theta_0=theta_0).parameters()
 
 
-def curve(strategy: str, task: str, ns: Sequence[int], *, d: int, sigma2: Any = 0, m: int | None = None,
-          n_ft: int | None = None, scale: Any = 1, Sigma: Any = None, theta0: Any = None,
+def curve(strategy: str, task: str, ns: Sequence[int], *, d: int = 5, sigma2: Any = Fraction(1, 10),
+          m: int | None = None, n_ft: int | None = None, scale: Any = 1, Sigma: Any = None, theta0: Any = None,
           arithmetic: str | None = None, precision: int | None = None, theta_0: Any = None) -> Any:
     """Exact n-shot error on task theta0 (``task='target'``) or -theta0 (``'opposite'``) for each n;
     ``task`` a real number phi (radians, a SymPy number such as ``sympy.pi/2`` stays exact): on
-    theta0 rotated by phi at the same Sigma-norm (:mod:`proofs.quantities.angles`). ``sigma2``
-    0, ``m`` and ``n_ft`` None (infinity) and ``scale`` 1 by default, as on the command line.
+    theta0 rotated by phi at the same Sigma-norm (:mod:`proofs.quantities.angles`).  The defaults
+    are the command line's: ``d`` 5, ``sigma2`` 1/10, ``m`` and ``n_ft`` None (infinity; pass
+    None, not ``inf``, or ``sympy.oo``), ``scale`` 1, Sigma = I and theta0 = e_1.
     ``theta_0`` is accepted for ``theta0``."""
     from proofs.quantities import validation as V
     from proofs.quantities.compiled_curves import float_curve
@@ -136,7 +138,8 @@ def frontier(lambdas: Sequence[Any], *, n_ft: int | None, n: int | None = None, 
 def trajectory(strategy: Any, *, eta: Any, steps: int, every: int = 1, flow: bool = False, n: int | None = None,
                task: Any = None, level: Any = None, d: int, sigma2: Any = 0, m: int | None = None,
                n_ft: int | None = None, Sigma: Any = None, theta0: Any = None, theta_0: Any = None,
-               arithmetic: str | None = None, seed: int = 0) -> Any:
+               arithmetic: str | None = None, seed: int = 0, eta2: Any = None, path: str = "staged",
+               lam: Any = None) -> Any:
     """The closed-form gradient-descent path of a quadratic strategy or spec
     (:func:`proofs.quantities.trajectories.trajectory`): ``eta`` the step, ``steps`` T, a row
     every ``every`` steps, ``flow`` gradient flow, ``n`` the few-shot columns' shots (None:
@@ -144,7 +147,9 @@ def trajectory(strategy: Any, *, eta: Any, steps: int, every: int = 1, flow: boo
     crossing is reported; the setting as for :func:`setting` (``arithmetic`` exact or float:
     the spectral data's; exact by default up to d = 10).  A spec with a constraining rank
     follows LoRA's path (:func:`proofs.quantities.lora_trajectory.lora_trajectory`: B = 0, A
-    random from ``seed``), and ends against the rank-r optimum."""
+    random from ``seed``), and ends against the rank-r optimum.  Strategy (d): ``eta2`` stage 2's
+    step (None: the same fraction of its stable range as ``eta`` of stage 1's); ``path="mixed"``
+    with ``lam``: plain gradient descent on E(0) + lam E(n_ft) instead of the two stages."""
     from proofs.quantities import limits as L
     from proofs.quantities import validation as checks
     from proofs.quantities.trajectories import trajectory as follow
@@ -162,11 +167,15 @@ def trajectory(strategy: Any, *, eta: Any, steps: int, every: int = 1, flow: boo
             raise ValueError("flow: LoRA's path is gradient descent on the factors (B, A); give no flow")
         if task is not None:
             raise ValueError("task: LoRA's path reports the errors on theta_0 and -theta_0 only")
+        if eta2 is not None or path != "staged" or lam is not None:
+            raise ValueError("path: LoRA's path is one stage of gradient descent on the factors; give no eta2, path or lam")
         return lora_trajectory(strategy, where, eta=eta, steps=checks.count(steps, "steps"),
                                every=checks.count(every, "every", minimum=1), n=n, level=level, seed=seed)
     return follow(strategy, where, eta=checks.real(eta, "eta", positive=True), steps=checks.count(steps, "steps",
                   maximum=L.MAX_STEPS), every=checks.count(every, "every", minimum=1,
-                  maximum=L.MAX_STEPS), flow=bool(flow), n=n, task=task, level=level)
+                  maximum=L.MAX_STEPS), flow=bool(flow), n=n, task=task, level=level,
+                  eta2=None if eta2 is None else checks.real(eta2, "eta2", positive=True), path=path,
+                  lam=None if lam is None else checks.real(lam, "lam", nonnegative=True))
 
 
 def exact_error(V: Any, Q: Any, theta: Any, Sigma: Any, sigma2: Any, n: int, *,

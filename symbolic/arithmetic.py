@@ -196,6 +196,20 @@ class Arithmetic:
         """The condition number of Sigma above which values may have lost digits."""
         return float("inf")
 
+    def digits_held(self, cond: float | None) -> int | None:
+        """How many significant decimal digits a value computed from Sigma holds at least, to first
+        order: ``floor(-log10(cond(Sigma) * u))`` with ``u`` the unit roundoff (2^-53 in float64,
+        10^(1 - precision)/2 in mp), at most the digits the arithmetic carries; None where exact
+        (every digit) or where Sigma's condition number was not measured."""
+        if self.exact or cond is None:
+            return None
+        carried = 15 if self.precision is None else int(self.precision)
+        u = 2.0 ** -53 if self.precision is None else 0.5 * 10.0 ** (1 - self.precision)
+        if not np.isfinite(cond):
+            return 0
+        lost = np.log10(max(float(cond), 1.0)) + np.log10(u)
+        return int(max(0, min(carried, np.floor(-lost))))
+
     def condition_warning(self, cond: float | None) -> str | None:
         """The one-line warning for an ill-conditioned Sigma, or None."""
         limit = self.condition_limit()

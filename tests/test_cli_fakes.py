@@ -190,12 +190,13 @@ class Fake:
     def trajectory(self, strategy: Any, *, eta: Any, steps: int, every: int = 1, flow: bool = False,
                    n: int | None = None, task: Any = None, level: Any = None, d: int, sigma2: Any = 0,
                    m: int | None = None, n_ft: int | None = None, Sigma: Any = None, theta0: Any = None,
-                   theta_0: Any = None, arithmetic: str | None = None, seed: int = 0) -> Any:
+                   theta_0: Any = None, arithmetic: str | None = None, seed: int = 0, eta2: Any = None,
+                   path: str = "staged", lam: Any = None) -> Any:
         self._record("trajectory", strategy, eta=eta, steps=steps, every=every, flow=flow, n=n, d=d,
-                     sigma2=sigma2, m=m, n_ft=n_ft, arithmetic=arithmetic)
+                     sigma2=sigma2, m=m, n_ft=n_ft, arithmetic=arithmetic, eta2=eta2, path=path, lam=lam)
         return REAL["trajectory"](strategy, eta=eta, steps=steps, every=every, flow=flow, n=n, task=task,
                                   level=level, d=d, sigma2=sigma2, m=m, n_ft=n_ft, Sigma=Sigma, theta0=theta0,
-                                  theta_0=theta_0, arithmetic=arithmetic, seed=seed)
+                                  theta_0=theta_0, arithmetic=arithmetic, seed=seed, eta2=eta2, path=path, lam=lam)
 
     def latex_document(self) -> str:
         self._record("latex_document")

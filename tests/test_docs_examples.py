@@ -257,3 +257,26 @@ def test_every_subcommand_and_option_is_documented() -> None:
 def test_the_doc_examples_are_found() -> None:
     """Guards the parser above: the pages do hold runnable examples."""
     assert len(CONSOLE) >= 5
+
+
+def test_every_documented_option_belongs_to_its_command() -> None:
+    """The converse (`figure`'s table listed `transformer`'s --model, --prefix,
+    --layers, --width, which `figure` refuses): every option in the first column of an option
+    table of a command's section is one of that command's options."""
+    import re
+    text = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    parser = cli.build_parser()
+    subparsers = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
+    sections = re.split(r"^## `icl-finetune (\S+?)`", text, flags=re.M)
+    wrong = []
+    for name, body in zip(sections[1::2], sections[2::2]):
+        body = body.split("\n## ", 1)[0]
+        sub = subparsers.choices.get(name)
+        if sub is None:
+            continue
+        known = {o for a in sub._actions for o in a.option_strings}
+        for line in body.splitlines():
+            if line.startswith("| `--"):
+                first = line.split("|")[1]
+                wrong += [f"{name} {o}" for o in re.findall(r"`(--[a-zA-Z0-9-]+)", first) if o not in known]
+    assert not wrong, wrong

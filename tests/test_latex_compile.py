@@ -154,9 +154,18 @@ def test_every_result_of_the_registry_is_in_the_document():
     """The paper's nine under "Results", the registry's others under "Beyond the paper"."""
     from proofs.paper.latex_doc import PAPER_RESULTS, latex_document
     from proofs.paper.results import all_results
-    head, _, beyond = latex_document().partition(r"\section*{Beyond the paper}")
+    doc = latex_document()
+    head, _, beyond = doc.partition(r"\section*{Beyond the paper}")
     for r in all_results():
         assert rf"\textbf{{{r.label}}}" in (head if r.id in PAPER_RESULTS else beyond), r.id
+    # a short display stays on one page (Theorem 4.6's split across pages when
+    # the preamble let every display break); only a long one may break, in a group of its own
+    from proofs.paper.latex_doc import MAX_UNBROKEN_LINES
+    preamble, _, body = doc.partition(r"\begin{document}")
+    assert r"\allowdisplaybreaks" not in preamble
+    for group in body.split("{\\allowdisplaybreaks\n")[1:]:
+        inside = group.split("\n}\n")[0]
+        assert "Theorem 4.6" not in inside and inside.count("\\\\") + 1 > MAX_UNBROKEN_LINES
 
 
 def test_an_overfull_line_is_caught(tmp_path):

@@ -1,4 +1,4 @@
-"""The symbolic route from an explicit start, against the concrete minimiser, exactly (issue 27).
+"""The symbolic route from an explicit start, against the concrete minimiser, exactly.
 
 A spec whose explicit ``start`` has ``Q_xx = c I`` is derived at symbolic d:
 :func:`symbolic.general.derive_spec` -> :func:`symbolic.quadratic.minimise_quadratic` (block
@@ -427,7 +427,7 @@ def test_flat_families_reach_the_point_nearest_the_start(k: int) -> None:
     run()
 
 
-#: the two specs quoted in issue 27, as the command line reads them (d = 2)
+#: the two specs quoted in the report that found the gap, as the command line reads them (d = 2)
 ISSUE_SPECS = (
     {"train": ["qx0"], "loss": [{"n": 1, "task": "target"}],
      "start": {"V": [[0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 1]],

@@ -1,4 +1,4 @@
-"""A JAX-trained rank-r update of Q_xx against the derived rank-r optimum's errors (issue 26).
+"""A JAX-trained rank-r update of Q_xx against the derived rank-r optimum's errors.
 
 The setting: d = 3, Sigma = I (the JAX sampler's), theta_0 = (1, -1, 1/2), sigma^2 = 1/10, m -> oo;
 the loss is the 5-shot loss on theta_0; the block Q_xx moves by a rank-r update from the

@@ -116,7 +116,8 @@ def _numeric_status(r: Any) -> int:
     if r.converged:
         return O.EXIT_OK
     note(f"{O.PROG} derive: the numeric optimiser did NOT converge (gradient norm {r.gradient_norm:.2g} "
-         f"after {r.iterations} iterations): the parameters printed are not a minimiser")
+         f"after {r.iterations} iterations) at the lowest loss any start reached (no converged start reached it): "
+         "the parameters printed are not shown to be a minimiser")
     return O.EXIT_FAILED
 
 

@@ -420,7 +420,7 @@ PARAMS_KEYS = ("V", "Q", "theta", "Sigma", "sigma2", "n")
 #: keys of ``params --format json`` that ``error --params`` accepts and ignores, so that a
 #: params output with the setting's keys added is a valid params file
 PARAMS_IGNORED = ("strategy", "V_float", "Q_float", "free", "convention", "symbols", "arithmetic", "precision",
-                  "V_digits", "Q_digits")
+                  "V_digits", "Q_digits", "condition", "digits_held", "free_directions")
 
 
 def load_params(path: str | Path, option: str = "--params") -> ParamsFile:

@@ -75,6 +75,15 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     sub.add_argument("--steps", required=True, metavar="T", type=O.argtype(parse_steps, "--steps"),
                      help=f"number of steps T, an integer 0 <= T <= {O._bound(L.MAX_STEPS)} (required; "
                           "two-stage specs run T steps per stage)")
+    sub.add_argument("--lr2", metavar="ETA2", type=O.argtype(lambda t, o: parse_lr(t, o), "--lr2"), default=None,
+                     help="value-fewshot (two stages): stage 2's step eta_2 > 0 (default: the same fraction of "
+                          "stage 2's stable range as --lr is of stage 1's; the header says which step each stage used)")
+    sub.add_argument("--path", metavar="{staged,mixed}", default="staged",
+                     type=O.argtype(lambda t, o: O.choice(o, ("staged", "mixed"))(t), "--path"),
+                     help="value-fewshot only: staged (the derivation's two stages, default) or mixed (plain "
+                          "gradient descent on E(0) + lambda E(n_ft) from the pretrained parameters; needs --lambda)")
+    sub.add_argument("--lambda", metavar="X", dest="lam", type=O.argtype(parse_level, "--lambda"), default=None,
+                     help="--path mixed: the weight lambda >= 0 of the few-shot loss E(n_ft)")
     sub.add_argument("--every", metavar="K", type=O.argtype(parse_every, "--every"), default=None,
                      help="record every K-th step, K <= T (default: T/100 rounded down, at least 1); "
                           "step T is always recorded")
@@ -147,6 +156,12 @@ def run(args: argparse.Namespace) -> int:
                                                         "; pretraining has no start to follow a path from"))
     if args.numeric:
         raise O.UsageError("--numeric: only for --strategy full (every other strategy here has a closed form)")
+    if args.path == "mixed" and (hasattr(which, "train") or which != "value-fewshot"):
+        raise O.UsageError("--path: mixed is strategy value-fewshot's alternative path; give --strategy value-fewshot")
+    if (args.path == "mixed") != (args.lam is not None):
+        raise O.UsageError("--lambda: give it with --path mixed (the weight of E(n_ft)), and only then")
+    if args.lr2 is not None and (args.path == "mixed" or hasattr(which, "train") or which != "value-fewshot"):
+        raise O.UsageError("--lr2: only for --strategy value-fewshot on its two-stage path")
     try:
         spec = T.as_spec(which, args.n_ft)
     except NotImplementedError as err:
@@ -161,7 +176,9 @@ def run(args: argparse.Namespace) -> int:
     if arithmetic == "exact" and d > L.MAX_EXACT_D:
         raise O.UsageError(f"--arithmetic: exact needs d <= {L.MAX_EXACT_D}, got d = {d}")
     try:
-        result = api.trajectory(spec, eta=O.exact(args.lr), steps=args.steps, every=every, flow=args.flow, n=args.n,
+        result = api.trajectory(spec if args.path == "staged" else which, eta=O.exact(args.lr),
+                                eta2=None if args.lr2 is None else O.exact(args.lr2), path=args.path,
+                                lam=None if args.lam is None else O.exact(args.lam), steps=args.steps, every=every, flow=args.flow, n=args.n,
                                 d=d, sigma2=O.exact(args.sigma2), m=args.m, n_ft=args.n_ft, Sigma=Sigma,
                                 theta0=theta0, task=None if task is None else [O.exact(x) for x in task],
                                 level=None if args.level is None else O.exact(args.level), arithmetic=arithmetic)
@@ -171,7 +188,9 @@ def run(args: argparse.Namespace) -> int:
     from proofs.cli.printers import printer
     from proofs.cli.printers.common import inf_or
     from proofs.cli.reports import TrajectoryReport
-    settings = {"strategy": label, "lr": float(args.lr), "steps": args.steps, "every": every, "flow": args.flow,
+    settings = {"strategy": label, "path": args.path if not hasattr(which, "train") and which == "value-fewshot" else None,
+                "lambda": None if args.lam is None else float(args.lam), "lr": float(args.lr),
+                "lr2": None if args.lr2 is None else float(args.lr2), "steps": args.steps, "every": every, "flow": args.flow,
                 "n": inf_or(args.n), "n_ft": inf_or(args.n_ft), "d": d, "sigma2": float(args.sigma2),
                 "m": inf_or(args.m), "Sigma": args.Sigma or "identity", "theta0": args.theta0 or "e_1",
                 "task": args.task, "level": None if args.level is None else float(args.level),

@@ -175,5 +175,14 @@ def draw_sweep(sweep: dict, paths: Sequence[Path]) -> None:
             ax.set_xlabel(_SWEPT.get(sweep.get("what"), sweep.get("what", "")))
             ax.grid(True, lw=0.3, alpha=0.5)
             ax.legend(frameon=False)
-        fig.suptitle(f"mean ± one standard error over {'/'.join(map(str, K))} seeds", fontsize=8)
+        fig.suptitle(seeds_title(K), fontsize=8)
         save_figure(fig, paths, png_dpi=130)
+
+
+def seeds_title(K: list) -> str:
+    """The sweep figure's title: what the points and bars are over ``K`` (the seed counts of its
+    runs); one seed has no standard error (the title said "over 1 seeds")."""
+    if K == [1]:
+        return "one seed per point: no standard error (bars absent)"
+    return f"mean ± one standard error over {'/'.join(map(str, K))} seeds"
+

@@ -107,9 +107,24 @@ def _results_section(title: str, results: list[Any], intro: str = "") -> list[st
     if text:
         out.append(text + "\n\n\\medskip")
     for r in results:
-        out.append(r.latex(standing=standing if len(results) > 1 else ()))
+        out.append(_keep_together(r.latex(standing=standing if len(results) > 1 else ())))
         out.append(r"\medskip")
     return out
+
+
+#: a result's display of at most this many lines stays on one page; a longer one may break
+#: between its lines (amsmath's \allowdisplaybreaks, scoped to that result)
+MAX_UNBROKEN_LINES = 14
+
+
+def _keep_together(snippet: str) -> str:
+    """A result's LaTeX as it is (amsmath never breaks a display across pages unless told to), or,
+    when a display holds more than :data:`MAX_UNBROKEN_LINES` lines, in a group that lets it break
+    (a display taller than a page could not be set otherwise)."""
+    lines = snippet.count("\\\\") + 1
+    if lines <= MAX_UNBROKEN_LINES:
+        return snippet
+    return "{\\allowdisplaybreaks\n" + snippet + "\n}"
 
 
 def latex_document() -> str:
@@ -120,7 +135,7 @@ def latex_document() -> str:
     from proofs.quantities.derivations import strategy
     from proofs.paper.table import summary_table
 
-    parts = [r"\documentclass[11pt]{article}", r"\usepackage{amsmath}", r"\allowdisplaybreaks",
+    parts = [r"\documentclass[11pt]{article}", r"\usepackage{amsmath}",
              r"\setlength{\emergencystretch}{2em}  % a long formula in text: stretch spaces, never overflow",
              r"\begin{document}", _TITLE, _SETTING]
     parts.append("\\begin{table}[!hb]\n\\centering\n\\small\n" + table_latex(list(summary_table()))

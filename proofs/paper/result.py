@@ -361,7 +361,7 @@ class Result:
         ``setting`` keys: ``Sigma`` (d x d), ``theta_0``, ``theta`` (vectors), ``sigma2``,
         ``C``, ``m``, ``n``...  Returns ``{lhs: (derived value, stated value)}``.
         """
-        from symbolic.evaluation import evaluate
+        from symbolic.evaluation import evaluate, evaluate_matrix
         from symbolic.validation import check_count, check_nonnegative, check_spd, check_vector
         allowed = {"Sigma", "theta_0", "theta", "sigma2", "C", "m", "n", "n_ft", "d"}
         for eq in self.statement:
@@ -386,10 +386,12 @@ class Result:
             if not isinstance(eq, sp.Eq) or eq.lhs not in self.derived:
                 continue
             got, want = self.derived[eq.lhs], eq.rhs
-            if getattr(want, "is_Matrix", False):
-                continue
             vals = []
             for e in (got, want):
+                if getattr(e, "is_Matrix", False):   # a vector or matrix statement (v_x^c...): its entries
+                    v = sp.ImmutableMatrix(evaluate_matrix(e, env))
+                    vals.append(v.evalf(digits) if digits else v)
+                    continue
                 v = evaluate(e, env)
                 vals.append(sp.N(v, digits) if digits else v)
             out[eq.lhs] = tuple(vals)

@@ -358,6 +358,18 @@ def agreement(rows: list[dict]) -> dict:
             "verdicts_differing_from_theory": same}
 
 
+def ratio_thresholds(claims: list) -> str:
+    """The thresholds the ratio claims are judged by, each once with the claims it judges (one
+    threshold per claim, the same in the table and the prose: "keeps" means |ratio| <= 0.25, so a
+    ratio of 0.228 agrees)."""
+    by: dict[str, list[str]] = {}
+    for r in claims:
+        rule = r.get("rule", "")
+        if rule and "t*SE" not in rule and r["id"] != "d-angle":
+            by.setdefault(rule if "ratio" in rule else f"ratio {rule}", []).append(r["id"])
+    return "; ".join(f"{rule} ({', '.join(ids)})" for rule, ids in by.items())
+
+
 def claims_table(result: dict, *, markdown: bool = False, key: str = "claims") -> str:
     """The claims as a table: claim, statistic, transformer mean ± SE, linear theory, verdict, the
     theory's own verdict (and, for the linear control, z) (plain text, or a Markdown table with
@@ -377,7 +389,7 @@ def claims_table(result: dict, *, markdown: bool = False, key: str = "claims") -
     notes = [f"n = {result['claim_n']} shots for the few-shot errors; mean ± SE over {K} seed(s) "
              f"(SE over seeds{'' if K > 1 else ': one seed, prompts only'}); "
              "'agrees' = on the claimed side by more than the 95% t quantile times SE; "
-             "ratios are judged by their stated threshold."]
+             "ratios are judged by their stated threshold: " + ratio_thresholds(result[key]) + "."]
     by = next((r for r in result[key] if r["id"] == "d-angle"), None)
     if by is not None:
         cells = ", ".join(f"{b['task']}: {b['mean']:+.3f} ± {b['se']:.3f} (theory {b['theory']:+.3f})"

@@ -451,9 +451,9 @@ def _mixed_exact_forms(n_ft: int, columns: list, s: Any) -> dict:
 
 def _mixed_float(side: MixedSide, columns: list, s: Any) -> FloatCurve:
     if s.m != sp.oo:
-        raise NotImplementedError("the mixed loss in float64 at a finite m: the frontier's float evaluation does "
-                                  "not take a finite m yet; use m = inf, or exact arithmetic at "
-                                  "d <= 10")
+        raise NotImplementedError("the mixed loss in float64 at a finite m: the frontier evaluates it one lambda "
+                                  "at a time there, with no function of lambda to sample; use m = inf, or exact "
+                                  "arithmetic at d <= 10")
     from symbolic import M
     from proofs.quantities import frontier_numeric as FN
     from proofs.quantities.frontier import LAMBDA, _errors_in_blocks, _key, tradeoff_spec

@@ -32,7 +32,7 @@ from typing import Any, Sequence
 
 import sympy as sp
 
-__all__ = ["LAMBDA", "tradeoff_spec", "fewshot_spec", "frontier_formulas", "frontier", "Frontier",
+__all__ = ["LAMBDA", "MU", "tradeoff_spec", "reciprocal_spec", "fewshot_spec", "mixed_values", "frontier_formulas", "frontier", "Frontier",
            "FrontierRow", "MAX_LAMBDAS", "COLUMNS"]
 
 #: the weight of the few-shot loss
@@ -53,6 +53,18 @@ def tradeoff_spec(n_ft: Any, lam: Any = LAMBDA):
     integer >= 1, or None / oo; ``lam`` the symbol lambda, or a number)."""
     from symbolic.spec import make_spec
     return make_spec(list(TRAIN), [(1, 0, "target"), (lam, _key(n_ft), "target")], name="tradeoff-value")
+
+
+#: the weight of the zero-shot loss in :func:`reciprocal_spec` (mu = 1/lambda)
+MU = sp.Symbol("mu", positive=True)
+
+
+def reciprocal_spec(n_ft: Any):
+    """The mixed loss with the weights the other way round: ``mu E(0; theta_0) + E(n_ft; theta_0)``,
+    whose minimiser at mu is the tradeoff spec's at lambda = 1/mu (a loss scaled by 1/lambda has
+    the same minimisers); lambda -> oo is mu -> 0+."""
+    from symbolic.spec import make_spec
+    return make_spec(list(TRAIN), [(MU, 0, "target"), (1, _key(n_ft), "target")], name="tradeoff-value-reciprocal")
 
 
 def fewshot_spec(n_ft: Any):
@@ -206,9 +218,16 @@ class Frontier:
     condition: float | None = None
     warning: str | None = None
 
+    #: False where the columns have no formula in lambda here (float or mp at a finite m, where the
+    #: frontier is computed one lambda at a time): then ``formulas`` is empty and the curve is not
+    #: claimed to be a point
+    lambda_free: bool | None = None
+
     @property
     def degenerate(self) -> bool:
         """Whether no column depends on lambda (the curve is one point)."""
+        if not self.formulas:
+            return bool(self.lambda_free)
         return all(not f.has(LAMBDA) for f in self.formulas.values())
 
     @property
@@ -309,14 +328,17 @@ def _numeric_frontier(lams: list, setting: Any, n: Any, strategies: bool) -> Fro
     tol = FN.tolerance(arith)
     n_ft, m = _count(setting.n_ft), _count(setting.m)
     m_key = sp.oo if m is None else M
-    cols, few_cols = (FN.numeric_columns(*_errors_in_blocks(spec, m_key, _key(n)), LAMBDA, setting)
-                      for spec in (tradeoff_spec(n_ft), fewshot_spec(n_ft)))
+    mixed = _errors_in_blocks(tradeoff_spec(n_ft), m_key, _key(n))
 
     def num(x: Any) -> sp.Expr:
         if isinstance(x, float) and abs(x) == float("inf"):
             return sp.oo if x > 0 else -sp.oo
         return arith.to_sympy(x)
 
+    if FN.depends_on(mixed[0], LAMBDA):
+        return _one_lambda_at_a_time(lams, setting, n, strategies, num)
+    cols = FN.numeric_columns(*mixed, LAMBDA, setting)
+    few_cols = FN.numeric_columns(*_errors_in_blocks(fewshot_spec(n_ft), m_key, _key(n)), LAMBDA, setting)
     rows = [FrontierRow(f"lambda={lambda_label(lam)}", lam,
                         *(num(FN.at_lambda_numeric(cols[c], lam, tol)) for c in COLUMNS)) for lam in lams]
 
@@ -350,3 +372,74 @@ def _numeric_frontier(lams: list, setting: Any, n: Any, strategies: bool) -> Fro
                      "minimiser the zero-shot loss prefers")
     return Frontier(rows, strat_rows, forms, checks, monotone, settings, notes, arith, setting.condition,
                     setting.warning)
+
+
+def mixed_values(setting: Any, n: Any = None):
+    """``values(lam) -> {column: value}``: the mixed loss's three errors (:data:`COLUMNS`) at one
+    lambda (a number >= 0 or oo; 0 and oo the limits) in the setting's float or mp arithmetic, the
+    derived expression evaluated at that lambda
+    (:class:`proofs.quantities.frontier_numeric.LambdaColumns`; lambda -> oo through
+    :func:`reciprocal_spec` at mu = 0).  For settings where a derived matrix depends on lambda
+    (finite m); raises :class:`proofs.quantities.frontier_numeric.Singular` at an end where the
+    expression is not regular."""
+    from symbolic import M
+    from proofs.quantities import frontier_numeric as FN
+    n_ft, m = _count(setting.n_ft), _count(setting.m)
+    m_key = sp.oo if m is None else M
+    here = FN.LambdaColumns(*_errors_in_blocks(tradeoff_spec(n_ft), m_key, _key(n)), LAMBDA, setting)
+    far: list = []
+
+    def values(lam: Any) -> dict:
+        if lam == sp.oo:
+            if not far:
+                far.append(FN.LambdaColumns(*_errors_in_blocks(reciprocal_spec(n_ft), m_key, _key(n)), MU, setting))
+            return far[0].values(0)
+        return here.values(lam)
+    return values
+
+
+def _one_lambda_at_a_time(lams: list, setting: Any, n: Any, strategies: bool, num: Any) -> Frontier:
+    """:func:`_numeric_frontier` where a derived matrix depends on lambda (a finite m): each row the
+    derived expression evaluated at its lambda, the ends where the expression is regular there
+    (:func:`mixed_values`); no formula in lambda, monotonicity not determined."""
+    from proofs.quantities import frontier_numeric as FN
+    from proofs.quantities.solve import solve
+    arith = setting.arith
+    tol = FN.tolerance(arith)
+    n_ft, m = _count(setting.n_ft), _count(setting.m)
+    values = mixed_values(setting, n)
+    got: dict = {}
+
+    def at(lam: Any) -> list:
+        if lam not in got:
+            v = values(lam)
+            got[lam] = [num(v[c]) for c in COLUMNS]
+        return got[lam]
+    rows = [FrontierRow(f"lambda={lambda_label(lam)}", lam, *at(lam)) for lam in lams]
+
+    def strategy_row(name: str) -> FrontierRow:
+        answer = solve(name, setting)
+        vals = []
+        for task, t in (("target", 0), ("target", n), ("opposite", n)):
+            r = answer.curve(task, [0 if t is None else t])
+            vals.append(num(r.values[0] if t is not None else r.limit_value))
+        return FrontierRow(name, None, *vals)
+
+    d_row = strategy_row("value-fewshot")
+    from symbolic import M
+    few_values = FN.LambdaColumns(*_errors_in_blocks(fewshot_spec(n_ft), M, _key(n)), LAMBDA, setting).values(1)
+    few = [num(few_values[c]) for c in COLUMNS]
+    checks = [(f"lim lambda->0+ of {c} = strategy (d) value-fewshot at n_ft (within {tol:g})",
+               FN.close(z, dv, tol)) for c, z, dv in zip(COLUMNS, at(sp.S.Zero), d_row.values())]
+    checks += [(f"lim lambda->oo of {c} = value fine-tuning on the few-shot loss alone (within {tol:g})",
+                FN.close(z, f, tol)) for c, z, f in zip(COLUMNS, at(sp.oo), few)]
+    strat_rows = ([strategy_row(s) for s in ("pretrain", "full", "value")] + [d_row]) if strategies else []
+    monotone = {c: "unknown" for c in COLUMNS}
+    settings = {"n_ft": n_ft, "n": n, "d": setting.d, "sigma2": setting.sigma2, "m": m, "arithmetic": arith.name}
+    notes = ["at a finite m a derived matrix (H_m_inv) depends on lambda: each row is the derivation evaluated at its "
+             "lambda in " + arith.label() + "; the limits lambda -> 0+ and lambda -> oo are the derivation (and the "
+             "one with weights (1/lambda, 1)) evaluated at the end, where no denominator vanishes and no inverted "
+             "matrix is singular (checked); no formula in lambda and no monotonicity in this arithmetic "
+             "(exact arithmetic, d <= 10, gives both)"]
+    return Frontier(rows, strat_rows, {}, checks, monotone, settings, notes, arith, setting.condition,
+                    setting.warning, lambda_free=False)

@@ -23,7 +23,14 @@ The optimiser works on the loss divided by its value at the pretrained start (a 
 by 10^6 is the same problem as one weighted by 1, and the central differences keep their
 relative accuracy); convergence means a relative gradient norm ``|grad L| / L(start) <= tol``.
 A run that stops for any other reason (iterations exhausted, no descent step found) is
-reported as NOT converged, and the command line exits with status 1.
+reported as NOT converged.
+
+**Which start is reported.** The best *converged* start (lowest loss among the starts that
+converged), when it holds the lowest loss of all starts within :data:`LOSS_TIE` (relative to
+the loss at the pretrained start): a start that did not converge but stopped at the same loss
+adds nothing.  Only when no start converged, or one that did not converge stopped at a loss
+lower than every converged start's by more than that, is the lowest-loss start reported, as NOT
+converged, and the command line exits with status 1.
 Fixed tasks only (``target``, ``opposite``, given vectors); a task family or a second stage
 (``then``) is refused.
 """
@@ -41,6 +48,8 @@ __all__ = ["NumericOptimum", "numeric_optimum", "STARTS", "PERTURBATION"]
 STARTS = 4
 #: size of the perturbations, relative to max(1, |entry|)
 PERTURBATION = 0.5
+#: two final losses are the same minimum when they differ by at most this times the start's loss
+LOSS_TIE = 1e-9
 
 
 @dataclass
@@ -190,7 +199,7 @@ def numeric_optimum(spec: Any, setting: Any, *, tol: float = 1e-9, max_iter: int
         x, iters, gnorm, ok = _bfgs(scaled, xs, tol=tol, max_iter=max_iter)
         runs.append(("pretrained" if k == 0 else f"perturbed {k}", x, float(loss(x)), gnorm * scale, ok, iters))
     finite = [r for r in runs if np.isfinite(r[2])] or runs
-    best = min(finite, key=lambda r: r[2])
+    best = _best(finite, LOSS_TIE * scale)
     _, x, Lx, gnorm, ok, iters = best
     V, Q = unpack(x)
     errors = _exact_errors(V, Q, setting)
@@ -204,6 +213,18 @@ def numeric_optimum(spec: Any, setting: Any, *, tol: float = 1e-9, max_iter: int
         spread.update({k: 0.0 for k in errors})
     table = [(r[0], r[2], r[3], bool(r[4]), r[5]) for r in runs]
     return NumericOptimum(V, Q, Lx, L0, iters, gnorm, bool(ok), errors, table, spread, seed)
+
+
+def _best(runs: list, tie: float) -> tuple:
+    """The start reported (module docstring): the lowest-loss converged start when its loss is
+    within ``tie`` of the lowest of all, else the lowest-loss start."""
+    lowest = min(runs, key=lambda r: r[2])
+    converged = [r for r in runs if r[4]]
+    if converged:
+        best = min(converged, key=lambda r: r[2])
+        if best[2] <= lowest[2] + tie:
+            return best
+    return lowest
 
 
 def _float_errors(V: np.ndarray, Q: np.ndarray, Sigma: np.ndarray, theta0: np.ndarray, sigma2: float) -> dict:

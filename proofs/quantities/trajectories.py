@@ -30,6 +30,17 @@ derivation calls stage 1's) and runs gradient descent on the second loss *projec
 null space of the first loss's Hessian (moves that keep the first loss at its minimum: the
 set the derivation minimises over), T more steps (rows T..2T).  Stage 2 is again a quadratic
 flow, with H replaced by P H_2 P (P the projector), so the same closed form holds.
+
+Each stage has its own step: the two Hessians' curvatures differ by a large factor (at
+Sigma = I, d = 5, n_ft = oo: h_max = 126 in stage 1, 2 in stage 2), so one eta that is stable
+in stage 1 barely moves stage 2.  Stage 2's step ``eta_2`` is the user's or, by default, the
+same fraction of its stable range as eta is of stage 1's: ``eta_2 = eta h_max,1 / h_max,2``
+(exact where both are).  The formulas of stage 2 are in the symbol ``eta_2``.
+
+``path="mixed"`` (strategy (d) only) is the one-stage alternative: plain gradient descent on
+``E(0; theta_0) + lambda E(n_ft; theta_0)`` from the pretrained parameters (the frontier's loss,
+:func:`proofs.quantities.frontier.tradeoff_spec`), whose limit is the mixed loss's minimiser
+nearest the start.
 """
 from __future__ import annotations
 
@@ -40,13 +51,17 @@ import numpy as np
 import sympy as sp
 
 __all__ = ["Modes", "modes", "Path", "TrajectoryRow", "Trajectory", "trajectory", "error_quadratics",
-           "stable_range", "COLUMNS", "ETA", "STEP"]
+           "stable_range", "stage_steps", "COLUMNS", "ETA", "ETA2", "STEP", "PATHS"]
 
 #: the error columns, in order
 COLUMNS = ("zero_shot", "few_shot_target", "few_shot_opposite")
 #: symbols of the closed forms: the step size and the step
 ETA = sp.Symbol("eta", positive=True)
 STEP = sp.Symbol("t", integer=True, nonnegative=True)
+#: the step of a second stage
+ETA2 = sp.Symbol("eta_2", positive=True)
+#: the paths of strategy (d): the derivation's two stages, or plain descent on the mixed loss
+PATHS = ("staged", "mixed")
 #: an unstable run is reported up to the first step at which an error exceeds this factor times
 #: the largest error at step 0
 DIVERGENCE_FACTOR = 10**6
@@ -336,7 +351,7 @@ class Trajectory:
     rows: list[TrajectoryRow]
     columns: tuple
     eta_max: list                     # per stage: 2/h_max, exact where possible
-    stable: bool
+    stable: bool                      # every stage's step inside its stable range
     diverged_at: int | None = None    # first step at which an error exceeds the bound
     bound: float | None = None
     end: dict = field(default_factory=dict)   # name -> value at the last step
@@ -346,6 +361,12 @@ class Trajectory:
     exact: bool = False
     notes: list = field(default_factory=list)
     stages: list = field(default_factory=list)   # per stage: (Modes, {column: Path}, quadratic)
+    etas: list = field(default_factory=list)     # per stage: the step it used
+    eta_source: str = "given"                    # stage 2's step: "given" or "scaled" (same fraction of its range)
+    converges: bool = True                       # every excited mode contracts (|1 - eta h| < 1) or flow
+    path: str = "staged"                         # strategy (d): "staged" (the derivation's) or "mixed"
+    lam: Any = None                              # path "mixed": the weight of the few-shot loss
+    construction: str = ""                       # what the path is, in words (the header says it)
 
 
 def error_quadratics(spec: Any, *, n: Any, task: Any = None, env: dict, stage_start: Any = None,
@@ -365,15 +386,31 @@ def error_quadratics(spec: Any, *, n: Any, task: Any = None, env: dict, stage_st
     return out
 
 
-def as_spec(strategy: Any, n_ft: Any):
+def as_spec(strategy: Any, n_ft: Any, path: str = "staged", lam: Any = None):
     """The spec of a strategy with a closed-form path (``value``, ``value-fewshot`` at n_ft, any
-    quadratic spec); NotImplementedError for the others."""
+    quadratic spec); NotImplementedError for the others.  ``path="mixed"`` (value-fewshot only):
+    the one-stage spec of E(0; theta_0) + ``lam`` E(n_ft; theta_0)."""
     from symbolic.spec import Spec
     from symbolic.strategies import value_fewshot_spec, value_spec
     from proofs.quantities.setting import resolve
+    if path not in PATHS:
+        raise ValueError(f"path: expected one of {', '.join(PATHS)}, got {path!r}")
+    name = None if isinstance(strategy, Spec) else resolve(strategy)
+    if path == "mixed":
+        if name != "value-fewshot":
+            raise ValueError("path: 'mixed' is strategy value-fewshot's alternative path (plain gradient descent on "
+                             f"E(0) + lambda E(n_ft)); got {'a spec' if name is None else 'strategy ' + name}")
+        if lam is None or isinstance(lam, bool):
+            raise ValueError("lam: path 'mixed' needs the weight lambda of the few-shot loss, a finite number >= 0")
+        lv = sp.nsimplify(lam) if not isinstance(lam, sp.Basic) else lam
+        if not (lv.is_real and lv.is_finite and lv >= 0):
+            raise ValueError(f"lam: expected a finite number >= 0, got {lam!r}")
+        from proofs.quantities.frontier import tradeoff_spec
+        return tradeoff_spec(sp.oo if n_ft is None else sp.Integer(n_ft), lv)
+    if lam is not None:
+        raise ValueError("lam: only with path 'mixed'")
     if isinstance(strategy, Spec):
         return strategy
-    name = resolve(strategy)
     if name == "value":
         return value_spec()
     if name == "value-fewshot":
@@ -396,8 +433,27 @@ def _nullspace_projector(A: np.ndarray, exact: bool) -> np.ndarray:
     return B @ B.T
 
 
+def stage_steps(eta: Any, eta_max: list, eta2: Any = None) -> tuple[list, str]:
+    """``([eta per stage], source)``: stage 1 runs at ``eta``; a stage 2 at ``eta2`` when given
+    (source ``"given"``), else at the same fraction of its stable range as eta is of stage 1's,
+    ``eta * eta_max[1] / eta_max[0]`` (source ``"scaled"``; eta itself where a range is infinite:
+    no curvature)."""
+    if len(eta_max) < 2:
+        return [eta], "given"
+    if eta2 is not None:
+        return [eta, eta2], "given"
+    a, b = sp.sympify(eta_max[0]), sp.sympify(eta_max[1])
+    if a == sp.oo or b == sp.oo:
+        return [eta, eta], "scaled"
+    if a.is_Rational and b.is_Rational and sp.sympify(eta).is_Rational:
+        return [eta, sp.sympify(eta) * b / a], "scaled"
+    # an irrational range: the ratio in float64, read back as the rational it is
+    return [eta, sp.Rational(float(eta) * float(b) / float(a))], "scaled"
+
+
 def trajectory(strategy: Any, setting: Any, *, eta: Any, steps: int, every: int = 1, flow: bool = False,
-               n: Any = None, task: Any = None, level: Any = None) -> Trajectory:
+               n: Any = None, task: Any = None, level: Any = None, eta2: Any = None, path: str = "staged",
+               lam: Any = None) -> Trajectory:
     """The closed-form gradient-descent path of a quadratic strategy or spec at a concrete setting
     (a :class:`proofs.quantities.setting.Setting`; its n_ft the auxiliary shots of strategy (d)).
 
@@ -405,7 +461,11 @@ def trajectory(strategy: Any, setting: Any, *, eta: Any, steps: int, every: int 
     ``flow``: gradient flow at time tau = eta t instead; ``n``: the shots of the few-shot columns
     (None: n -> oo); ``task``: a further evaluation task (d numbers); ``level``: report the first
     step at which each error crosses it.  The setting's arithmetic: exact (float rows from exact
-    spectral data where the eigenvalues are rational) or float64."""
+    spectral data where the eigenvalues are rational) or float64.
+
+    Two stages (strategy (d)): ``eta2`` is stage 2's step (None: the same fraction of stage 2's
+    stable range as ``eta`` is of stage 1's, :func:`stage_steps`).  ``path="mixed"`` with ``lam``
+    (strategy (d) only): one stage of plain gradient descent on E(0) + lam E(n_ft)."""
     from symbolic.arithmetic import EXACT, FLOAT64
     from proofs.quantities import limits as L
     if setting.symbolic:
@@ -425,8 +485,14 @@ def trajectory(strategy: Any, setting: Any, *, eta: Any, steps: int, every: int 
         raise ValueError(f"every: expected an integer >= 1, got {every!r}")
     if every > max(steps, 1):
         raise ValueError(f"every: expected at most steps ({steps}), got {every}")
-    spec = as_spec(strategy, n_ft)
+    spec = as_spec(strategy, n_ft, path, lam)
     two = bool(spec.then)
+    if eta2 is not None:
+        if not two:
+            raise ValueError("eta2: only a two-stage path (strategy value-fewshot, path staged) has a second stage")
+        eta2 = sp.nsimplify(eta2) if not isinstance(eta2, sp.Basic) else eta2
+        if not (eta2.is_real and eta2.is_finite and eta2 > 0):
+            raise ValueError(f"eta2: expected a finite number > 0, got {eta2!r}")
     if (steps // every + 1) * (2 if two else 1) > L.MAX_ROWS:
         raise ValueError(f"every: steps/every + 1 rows expected at most {L.MAX_ROWS}, got {steps // every + 1}")
     from symbolic.explicit import explicit_quadratic
@@ -448,9 +514,11 @@ def trajectory(strategy: Any, setting: Any, *, eta: Any, steps: int, every: int 
         P = _nullspace_projector(train_q.A, exact)
         m2 = modes(q2.A, q2.b, m1.u_star, projector=P, exact=exact, names=train_q.names)
         stages.append((m2, {c: Path.of(q, m2) for c, q in errs.items()}, q2))
-    eta_f = float(eta_v)
     eta_max = [stable_range(s[0]) for s in stages]
-    stable = all(eta_v < em for em in eta_max) or flow
+    etas, eta_source = stage_steps(eta_v, eta_max, eta2)
+    etas_f = [float(e) for e in etas]
+    stable = all(e < em for e, em in zip(etas, eta_max)) or flow
+    converges = flow or all(abs(1 - e * float(h)) < 1 for e, (md, _p, _q) in zip(etas_f, stages) for h in md.h)
     recorded = list(range(0, steps + 1, every))
     if recorded[-1] != steps:
         recorded.append(steps)
@@ -459,6 +527,7 @@ def trajectory(strategy: Any, setting: Any, *, eta: Any, steps: int, every: int 
     diverged_at, bound = None, None
     for k, (md, paths, _q) in enumerate(stages):
         offset = k * steps
+        eta_f = etas_f[k]
         pw = _powers(md, eta_f, t_arr, flow)
         with np.errstate(over="ignore", invalid="ignore"):
             vals = {c: p.values(pw) for c, p in paths.items()}
@@ -473,26 +542,44 @@ def trajectory(strategy: Any, setting: Any, *, eta: Any, steps: int, every: int 
         if diverged_at is not None:
             break
     out = Trajectory(spec.name, eta_v, steps, every, flow, n, rows, cols, eta_max, stable, diverged_at, bound,
-                     exact=exact and all(s[0].exact for s in stages))
+                     exact=exact and all(s[0].exact for s in stages), etas=etas, eta_source=eta_source,
+                     converges=converges, path=path, lam=None if lam is None else sp.nsimplify(lam))
+    out.construction = _construction(two, path, out.lam, etas, eta_source)
     last_m = stages[-1][0]
     if diverged_at is None:
         end_t = float(steps)
-        pw = _powers(last_m, eta_f, np.asarray([end_t]), flow)[0]
+        pw = _powers(last_m, etas_f[-1], np.asarray([end_t]), flow)[0]
         u_end = np.asarray(last_m.u_star, dtype=float) + np.asarray(last_m.w, dtype=float) @ pw
         out.end = dict(zip(train_q.names, map(float, u_end)))
     out.limit = dict(zip(train_q.names, last_m.u_star))
     if out.exact:
-        out.formulas = {c: [p.formula(s[0], flow=flow) for s in stages for p in [s[1][c]]] for c in cols}
+        out.formulas = {c: [p.formula(s[0], eta=(ETA, ETA2)[k], flow=flow) for k, s in enumerate(stages)
+                            for p in [s[1][c]]] for c in cols}
     if level is not None and diverged_at is None:
-        out.crossings = _crossings(stages, eta_f, steps, recorded, flow, float(level))
+        out.crossings = _crossings(stages, etas_f, steps, recorded, flow, float(level))
     if two:
         out.notes.append("two stages: rows 0..T follow gradient descent on the first loss; rows T..2T start at "
                          "its limit and follow gradient descent on the second loss projected on the null space "
                          "of the first loss's Hessian (the first loss stays at its minimum)")
     if not stable and not flow:
-        out.notes.append(f"eta = {sp.sstr(eta_v)} is outside the stable range 0 < eta < 2/h_max = "
-                         + ", ".join(sp.sstr(e) for e in eta_max))
+        out.notes.append("eta = " + ", then ".join(sp.sstr(e) for e in etas) + " is outside the stable range "
+                         "0 < eta < 2/h_max = " + ", then ".join(sp.sstr(e) for e in eta_max))
+    if not converges:
+        out.notes.append("no limit t -> inf: a mode the start excites does not contract (|1 - eta h| >= 1)")
     return out
+
+
+def _construction(two: bool, path: str, lam: Any, etas: list, source: str) -> str:
+    """What the path is and which step each stage used, in words (the header's line)."""
+    if path == "mixed":
+        return (f"plain gradient descent on E(0; theta0) + lambda E(n_ft; theta0), lambda = {sp.sstr(lam)}, "
+                f"from the pretrained parameters, eta = {sp.sstr(etas[0])}")
+    if not two:
+        return f"gradient descent on the loss from the start, eta = {sp.sstr(etas[0])}"
+    how = ("the same fraction of its stable range as stage 1's" if source == "scaled" else "given")
+    return ("two stages (the derivation's construction): stage 1 gradient descent on the first loss, eta = "
+            f"{sp.sstr(etas[0])}; a jump to its limit; stage 2 gradient descent on the second loss projected on "
+            f"the first loss's minimisers, eta_2 = {sp.sstr(etas[1])} ({how})")
 
 
 #: points sampled per bracket when the first step of an event is searched
@@ -527,7 +614,7 @@ def _first_exceeding(md: Modes, paths: dict, eta: float, lo: int, hi: int, bound
     return first_step(holds, lo, hi)
 
 
-def _crossings(stages: list, eta: float, steps: int, recorded: list, flow: bool, level: float) -> dict:
+def _crossings(stages: list, etas: list, steps: int, recorded: list, flow: bool, level: float) -> dict:
     """For each column, the first step at which the error reaches the other side of ``level``
     from where it started (found in the first bracket of recorded steps where it has, narrowed by
     :func:`first_step`), or None."""
@@ -537,6 +624,7 @@ def _crossings(stages: list, eta: float, steps: int, recorded: list, flow: bool,
         found = None
         start_side = None
         for k, (md, paths, _q) in enumerate(stages):
+            eta = etas[k]
             pw = _powers(md, eta, np.asarray(recorded, dtype=float), flow)
             v = paths[c].values(pw)
             if start_side is None:
@@ -545,7 +633,7 @@ def _crossings(stages: list, eta: float, steps: int, recorded: list, flow: bool,
                 if (v[s] > level) != start_side:
                     lo = recorded[s - 1] if s else 0
 
-                    def holds(ts: np.ndarray, md: Modes = md, path: Any = paths[c]) -> np.ndarray:
+                    def holds(ts: np.ndarray, md: Modes = md, path: Any = paths[c], eta: float = eta) -> np.ndarray:
                         return (path.values(_powers(md, eta, ts.astype(float), flow)) > level) != start_side
                     found = k * steps + (0 if s == 0 else first_step(holds, lo, recorded[s]))
                     break

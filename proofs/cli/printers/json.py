@@ -68,6 +68,11 @@ class JsonPrinter(Printer):
         if out["V_float"] is not None:  # a concrete setting: say how it was evaluated
             out["arithmetic"] = "exact" if arith is None else arith.name
             out["precision"] = None if arith is None else arith.precision
+            cond = getattr(result, "condition", None)
+            if arith is not None and not arith.exact:
+                # how many significant digits the entries hold at least (relative error <= cond(Sigma) u)
+                out["condition"] = cond
+                out["digits_held"] = arith.digits_held(cond)
         return out
 
     # ------------------------------------------------------------------------- curve
@@ -290,7 +295,8 @@ class JsonPrinter(Printer):
         return {
             "rows": [row(r) for r in result.rows],
             "strategies": [row(r) for r in result.strategies],
-            "formulas": {c: expr_json(result.formulas[c].xreplace(plain)) for c in cols},
+            # null where the columns have no formula in lambda (float or mp at a finite m: one lambda at a time)
+            "formulas": {c: expr_json(result.formulas[c].xreplace(plain)) for c in cols} if result.formulas else None,
             "symbols": {"lamda": "the weight lambda of the few-shot loss"},
             "monotone": result.monotone,
             "degenerate": result.degenerate,
@@ -313,15 +319,21 @@ class JsonPrinter(Printer):
             "rows": rows,
             "columns": list(r.columns),
             "end": r.end,
-            "limit": {k: to_float(v) for k, v in r.limit.items()},
-            "limit_exact": {k: expr_json(v) for k, v in r.limit.items()} if r.exact else None,
+            "limit": {k: to_float(v) for k, v in r.limit.items()} if r.converges else None,
+            "limit_exact": {k: expr_json(v) for k, v in r.limit.items()} if r.exact and r.converges else None,
             "stable": r.stable,
+            "converges": r.converges,
+            "path": r.construction,
+            "eta": [to_float(e) for e in r.etas],
+            "eta_exact": [expr_json(e) for e in r.etas],
+            "eta_source": r.eta_source,
             "eta_max": [to_float(e) for e in r.eta_max],
             "eta_max_exact": [expr_json(e) for e in r.eta_max],
             "diverged": None if r.diverged_at is None else {"step": r.diverged_at, "bound": r.bound},
             "crossings": r.crossings,
             "formulas": {c: [expr_json(f) for f in fs] for c, fs in r.formulas.items()},
-            "symbols": {"eta": "the step size", "t": "the step within the stage (the time tau with --flow)"},
+            "symbols": {"eta": "the step size (stage 1's)", "eta_2": "stage 2's step size (two stages)",
+                        "t": "the step within the stage (the time tau with --flow)"},
             "exact": r.exact,
             "convention": report.convention,
             "notes": r.notes,

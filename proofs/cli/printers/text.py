@@ -38,6 +38,11 @@ def _free(items: Any) -> str:
     return "; ".join(items) if items else "none"
 
 
+
+#: the id column of ``prove``'s lines: the longest result id (``early-stopping-vs-auxiliary``, 27)
+#: plus one, so that the time column stays aligned (tests/test_issue23_prove_column.py)
+PROVE_ID_WIDTH = 28
+
 class TextPrinter(Printer):
     """Plain text, aligned for a terminal (see the module docstring)."""
 
@@ -59,7 +64,7 @@ class TextPrinter(Printer):
     def _print_ProvedResult(self, r: Any) -> str:
         """``PASS  theorem-4.6        0.123 s  Theorem 4.6: ...``, the error a check raised, and
         (``verbose``) what it checked."""
-        out = f"{'PASS' if r.holds else 'FAIL'}  {r.id:<19} {r.seconds:8.3f} s  {r.title}\n"
+        out = f"{'PASS' if r.holds else 'FAIL'}  {r.id:<{PROVE_ID_WIDTH}} {r.seconds:8.3f} s  {r.title}\n"
         if r.error:
             out += f"      raised {r.error}\n"
         if self.verbose:
@@ -186,7 +191,8 @@ class TextPrinter(Printer):
         spec, r, where = answer.question, answer.optimum, answer.setting
         d, sigma2, m = where.d, where.sigma2, where.m
         big = max(abs((r.V if w == "V" else r.Q)[i, j]) for w, i, j in entries([b for b in spec.train if b in NAMES], d))
-        status = ("converged" if r.converged else
+        status = ("converged (relative gradient norm |grad L| / L(start) <= 1e-9 when BFGS stopped; the best "
+                  "converged start, whose loss is the lowest of all starts within 1e-9 relative)" if r.converged else
                   f"NOT converged after {r.iterations} iterations (largest trained entry {big:.3g}; if it grows "
                   "with more iterations, the infimum is not attained: no minimiser)")
 
@@ -358,9 +364,11 @@ class TextPrinter(Printer):
         n = "n->inf" if settings["n"] == "inf" else f"n={settings['n']}"
         lines = [f"# {'gradient flow' if r.flow else 'gradient descent'} on the trained entries; {shown}",
                  f"# convention: {report.convention}",
+                 f"# path: {r.construction}",
                  f"# columns: zero-shot error on theta0, {n} errors on theta0, -theta0" + (", task" if "task" in r.columns else ""),
-                 "# stable range: 0 < eta < " + ", then ".join(f"{sp.sstr(e)} (= {fmt_float(e)})" for e in r.eta_max)
-                 + ("" if r.stable else "  [eta is OUTSIDE it]"),
+                 "# stable range: " + ", then ".join(f"0 < {name} < {sp.sstr(e)} (= {fmt_float(e)})"
+                                                     for name, e in zip(("eta", "eta_2"), r.eta_max))
+                 + ("" if r.stable else "  [a step is OUTSIDE it]"),
                  f"{'step':>10}" + ("  stage" if staged else "") + "".join(f"  {HEADS[c]:>13}" for c in r.columns)]
         for row in r.rows:
             lines.append(f"{row.step:>10}" + (f"  {row.stage:>5}" if staged else "")
@@ -370,8 +378,9 @@ class TextPrinter(Printer):
                          f"(10^6 times the largest error at step 0); rows stop there")
         else:
             lines.append("end (step T): " + ", ".join(f"{k}={fmt_float(v)}" for k, v in r.end.items()))
-        lines.append("limit t->inf: " + ", ".join(f"{k}={sp.sstr(v) if r.exact else fmt_float(v)}"
-                                                  for k, v in r.limit.items()))
+        if r.converges:
+            lines.append("limit t->inf: " + ", ".join(f"{k}={sp.sstr(v) if r.exact else fmt_float(v)}"
+                                                      for k, v in r.limit.items()))
         for c, t in r.crossings.items():
             lines.append(f"{HEADS[c]} crosses {settings['level']}: " + ("never" if t is None else f"at step {t}"))
         for c, fs in r.formulas.items():
