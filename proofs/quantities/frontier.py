@@ -311,10 +311,7 @@ def frontier(lambdas: Sequence[Any], setting: Any, *, n: Any = None, strategies:
     if not all(ok for what, ok in checks if "lambda->oo" in what):
         from symbolic import M
         from proofs.quantities.derivations import strategy
-        free = [f for f in strategy(fewshot_spec(n_ft), sp.oo if m is None else M).free if "never reach" not in f]
-        notes.append("the few-shot loss alone leaves free: " + "; ".join(free) + "; gradient descent from the "
-                     "pretrained parameters keeps them at their start values, while lambda -> oo picks the "
-                     "minimiser the zero-shot loss prefers")
+        notes.append(_few_shot_only_note(strategy(fewshot_spec(n_ft), sp.oo if m is None else M)))
     return Frontier(rows, strat_rows, forms, checks, monotone, settings, notes, setting.arith)
 
 
@@ -366,10 +363,7 @@ def _numeric_frontier(lams: list, setting: Any, n: Any, strategies: bool) -> Fro
     if not all(ok for what, ok in checks if "lambda->oo" in what):
         from symbolic import M
         from proofs.quantities.derivations import strategy
-        free = [f for f in strategy(fewshot_spec(n_ft), sp.oo if m is None else M).free if "never reach" not in f]
-        notes.append("the few-shot loss alone leaves free: " + "; ".join(free) + "; gradient descent from the "
-                     "pretrained parameters keeps them at their start values, while lambda -> oo picks the "
-                     "minimiser the zero-shot loss prefers")
+        notes.append(_few_shot_only_note(strategy(fewshot_spec(n_ft), sp.oo if m is None else M)))
     return Frontier(rows, strat_rows, forms, checks, monotone, settings, notes, arith, setting.condition,
                     setting.warning)
 
@@ -443,3 +437,13 @@ def _one_lambda_at_a_time(lams: list, setting: Any, n: Any, strategies: bool, nu
              "(exact arithmetic, d <= 10, gives both)"]
     return Frontier(rows, strat_rows, {}, checks, monotone, settings, notes, arith, setting.condition,
                     setting.warning, lambda_free=False)
+
+
+def _few_shot_only_note(few: Any) -> str:
+    """Why lambda -> oo is not the few-shot loss alone: that loss has a family of minimisers (its
+    free blocks, and the family the derivation's convention names), gradient descent from the
+    pretrained parameters ends at the member nearest the start, lambda -> oo at the member the
+    zero-shot loss prefers."""
+    free = [f for f in few.free if "never reach" not in f]
+    return ("the few-shot loss alone does not fix every trained block (" + "; ".join(free + [few.convention])
+            + "); lambda -> oo picks the minimiser the zero-shot loss prefers")
