@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 import numpy as np  # noqa: E402
+import pytest  # noqa: E402
 import sympy as sp  # noqa: E402
 from scipy.optimize import minimize  # noqa: E402
 from sympy import Rational as R  # noqa: E402

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["ProvedResult", "ProveReport", "SummaryTable", "ParamsReport", "CurveReport", "ErrorReport",
+__all__ = ["ProvedResult", "ProveReport", "SummaryTable", "ParamsReport", "CurveReport", "ErrorReport", "DepthErrorReport",
            "VerifyReport", "DeriveReport", "FrontierReport", "TrajectoryReport", "NumericTrajectory"]
 
 
@@ -83,6 +83,14 @@ class ErrorReport:
     value: Any
     n: int
     arith: Any
+
+
+@dataclass
+class DepthErrorReport:
+    """``error`` with a layer list: a :class:`proofs.quantities.depth_error.DepthError` (value, route,
+    label, standard error where Monte Carlo)."""
+
+    result: Any
 
 
 @dataclass
