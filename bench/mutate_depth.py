@@ -56,6 +56,12 @@ MUTATIONS = [
      "symbolic/depth_pretraining.py", "DepthLayer(vy=sp.S.One, Gamma=((g, ()),)) for g in gs",
      "DepthLayer(vy=sp.S.One if i < 2 else sp.Integer(2), Gamma=((g, ()),)) for i, g in enumerate(gs)",
      ["tests/test_depth_pretraining.py", "-k", "concrete_engine and 3-1-1"]),
+    ("Proposition B.9: fine-tuning starts at Gamma_l = gamma_l I instead of gamma_l Sigma^{-1} (a start ignored)",
+     "symbolic/depth_finetune.py", "DepthLayer(vy=sp.S.One, Gamma=((g, (SIGMA_INV_ATOM,)),)) for g in gs",
+     "DepthLayer(vy=sp.S.One, Gamma=((g, ()),)) for g in gs", ["tests/test_depth_result.py", "-k", "holds or evaluate_at"]),
+    ("Proposition B.9: the pretrained pair (t, 2/t) -> (t, 1/t)", "symbolic/depth_pretraining.py",
+     "pair = (sp.nsimplify(t1), sp.nsimplify(2 / t1))", "pair = (sp.nsimplify(t1), sp.nsimplify(1 / t1))",
+     ["tests/test_depth_result.py", "-k", "holds or evaluate_at"]),
     ("concrete engine: the query's label shown to the model", "symbolic/concrete_depth.py",
      "[[R.one, *x[nn], R.zero]]", "[[R.one, *x[nn], y(nn)]]", [SYM, "-k", L2]),
 ]
