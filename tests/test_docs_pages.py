@@ -107,7 +107,7 @@ def test_star_import_gives_symbols_derivations_and_results() -> None:
 
 def test_get_result_by_id_or_label() -> None:
     from proofs import all_results, get_result
-    assert [r.id for r in all_results()][:1] == ["corollary-4.1"] and len(all_results()) == 16
+    assert [r.id for r in all_results()][:1] == ["corollary-4.1"] and len(all_results()) == 18
     assert get_result("theorem-4.6") is get_result("Theorem 4.6") is get_result(" THEOREM  4.6 ")
     with pytest.raises(ValueError, match="theorem-4.6"):
         get_result("theorem-4.5")
