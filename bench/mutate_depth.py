@@ -1,6 +1,6 @@
 """Break each depth derivation on purpose and watch a test fail.
 
-    python bench/mutate_depth.py
+    python bench/mutate_depth.py [SUBSTRING]     (only the mutations whose description contains it)
 
 Each mutation edits one line of the source, runs the named tests (the disk cache off, so nothing
 stale is read), records which fail, and restores the file. A mutation that no test catches is a
@@ -45,6 +45,23 @@ MUTATIONS = [
     ("fine-tuning on the 1-shot loss instead of the zero-shot loss", "symbolic/depth_finetune.py",
      "    Z = depth_error(list(trial), THETA0, 0)", "    Z = depth_error(list(trial), THETA0, 1)",
      ["tests/test_depth_finetune.py", "-k", "concrete_minimiser or one_layer"]),
+    ("two layers swapped, seen at L = 3 (the suite's one L = 3 exact check)", "symbolic/depth_model.py",
+     "    for lay in layers:", "    for lay in list(layers)[::-1]:", [SYM, "-k", "three_layers"]),
+    ("two layers swapped, seen by Monte Carlo (L = 2 settings)", "symbolic/depth_model.py",
+     "    for lay in layers:", "    for lay in list(layers)[::-1]:", ["tests/test_depth_montecarlo.py"]),
+    ("Gaussian moment: a closed index loop counts d + 2 instead of d (1/(d+4) -> 1/(d+6) in the fine-tuned v_x)",
+     "symbolic/wick.py", "out[fs].append(sp.Integer(k) * DIM ** dpow)", "out[fs].append(sp.Integer(k) * (DIM + 2) ** dpow)",
+     ["tests/test_depth_finetune.py", "-k", "limits or concrete_minimiser"]),
+    ("pretraining L = 3: the isotropic ansatz's third layer at v_y = 2 (seen by the L = 3 concrete check)",
+     "symbolic/depth_pretraining.py", "DepthLayer(vy=sp.S.One, Gamma=((g, ()),)) for g in gs",
+     "DepthLayer(vy=sp.S.One if i < 2 else sp.Integer(2), Gamma=((g, ()),)) for i, g in enumerate(gs)",
+     ["tests/test_depth_pretraining.py", "-k", "concrete_engine and 3-1-1"]),
+    ("Proposition B.9: fine-tuning starts at Gamma_l = gamma_l I instead of gamma_l Sigma^{-1} (a start ignored)",
+     "symbolic/depth_finetune.py", "DepthLayer(vy=sp.S.One, Gamma=((g, (SIGMA_INV_ATOM,)),)) for g in gs",
+     "DepthLayer(vy=sp.S.One, Gamma=((g, ()),)) for g in gs", ["tests/test_depth_result.py", "-k", "holds or evaluate_at"]),
+    ("Proposition B.9: the pretrained pair (t, 2/t) -> (t, 1/t)", "symbolic/depth_pretraining.py",
+     "pair = (sp.nsimplify(t1), sp.nsimplify(2 / t1))", "pair = (sp.nsimplify(t1), sp.nsimplify(1 / t1))",
+     ["tests/test_depth_result.py", "-k", "holds or evaluate_at"]),
     ("concrete engine: the query's label shown to the model", "symbolic/concrete_depth.py",
      "[[R.one, *x[nn], R.zero]]", "[[R.one, *x[nn], y(nn)]]", [SYM, "-k", L2]),
 ]
@@ -53,7 +70,10 @@ MUTATIONS = [
 def main() -> int:
     env = dict(os.environ, ICL_FINETUNE_CACHE="off")
     missed = 0
+    only = sys.argv[1] if len(sys.argv) > 1 else None       # run the mutations whose description contains it
     for what, path, old, new, tests in MUTATIONS:
+        if only and only not in what:
+            continue
         p = ROOT / path
         src = p.read_text()
         if src.count(old) != 1:

@@ -197,6 +197,36 @@ def exact_error(V: Any, Q: Any, theta: Any, Sigma: Any, sigma2: Any, n: int, *,
     return explicit_error(V, Q, theta, where, n)
 
 
+def depth_error(layers: Any, theta: Any, Sigma: Any, sigma2: Any, n: int, *, arithmetic: str | None = None,
+                precision: int | None = None, samples: int = 200_000, seed: int = 0) -> Any:
+    """E_L(layers, n; theta) of L = 1..3 layers (a list of (V_l, Q_l) pairs, each (d+2) x (d+2)), a
+    :class:`proofs.quantities.depth_error.DepthError`: exact where a derivation covers the parameters
+    (one layer; the class V_l on the label row, Q_l on the x block, at L = 2, 3), else Monte Carlo with
+    its standard error (``samples`` prompts, ``seed``), labelled not exact."""
+    from proofs.quantities import validation as checks
+    from proofs.quantities.depth_error import depth_error_at
+    if isinstance(layers, (str, bytes, dict)) or not isinstance(layers, (list, tuple)) or not layers:
+        raise ValueError(f"layers: expected a non-empty list of (V, Q) pairs, got {type(layers).__name__}"
+                         + (" (empty)" if isinstance(layers, (list, tuple)) else ""))
+    if len(layers) > 3:
+        raise ValueError(f"layers: expected at most 3 layers (deeper than supported), got {len(layers)}")
+    if theta is None:
+        raise TypeError("theta: expected a vector (a list of numbers, a NumPy array or a SymPy column), got None")
+    checks.matrix_like(theta, "theta", vector=True)
+    for i, layer in enumerate(layers):
+        if not isinstance(layer, (list, tuple)) or len(layer) != 2:
+            raise ValueError(f"layers[{i}]: expected a pair (V, Q), got {type(layer).__name__}")
+        for value, name in ((layer[0], f"layers[{i}].V"), (layer[1], f"layers[{i}].Q")):
+            checks.matrix_like(value, name, extra=2)
+    n = checks.count(n, "n")
+    samples = checks.samples(samples)
+    seed = checks.seed(seed)
+    where = setting(checks.size_of(Sigma, None), Sigma=Sigma, sigma2=sigma2, arithmetic=arithmetic,
+                    precision=precision)
+    return depth_error_at(list(layers), [r[0] for r in where.arith.vector(theta, "theta", where.d).tolist()], where, n,
+                          samples=samples, seed=seed)
+
+
 def latex_document() -> str:
     """A standalone LaTeX document: every statement, parameters, conventions, the table."""
     from proofs.paper.latex_doc import latex_document as document

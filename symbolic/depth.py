@@ -95,6 +95,9 @@ def chain_pair_expectation(a: tuple, b: tuple | None, task: Leg, scale: sp.Expr,
     ranges = sa + (_slots(cb) if cb is not None else ())
     acc: dict = defaultdict(list)
     for blocks, query, k in index_patterns(ranges):
+        count = falling(n, k)
+        if count == 0:          # more context blocks than context tokens (integer n < k): no such index tuple
+            continue
         # context blocks get the names 1..k in order, the query's block 'q'
         names, ctx = [], {}
         for blk in blocks:
@@ -105,7 +108,6 @@ def chain_pair_expectation(a: tuple, b: tuple | None, task: Leg, scale: sp.Expr,
         p = _chain_poly(ca, names[:len(sa)], task, scale)
         p = p * (_chain_poly(cb, names[len(sa):], task, scale) if cb is not None else label(gauss("x_q"), task, "eps_q", scale))
         e = _expect_tokens(p, [str(j) for j in range(1, k + 1)] + ["q"])
-        count = falling(n, k)
         for key, c in e.terms.items():
             acc[key].append(c * count)
     return Poly({key: sp.Add(*v) for key, v in acc.items()})

@@ -48,7 +48,9 @@ def compile_poly(p: Poly, xp: Any = np) -> Callable[[Mapping[str, Any]], Any]:
         scalars |= c.free_symbols
         rows.append((tuple(idx), c))
     syms = sorted(scalars, key=lambda s: s.name)
-    coeff_fns = [sp.lambdify(syms, c, modules="numpy") for _, c in rows]
+    # one function returning every coefficient (one lambdify of the list: a lambdify per coefficient
+    # costs ~1 ms each, 9 s for the 7,220 coefficients of the L = 3 class closed form)
+    all_coeffs = sp.lambdify(syms, [c for _, c in rows], modules="numpy")
     specs = []
     for f, _ in sorted(factors.items(), key=lambda kv: kv[1]):
         if isinstance(f, Tr):
@@ -65,7 +67,7 @@ def compile_poly(p: Poly, xp: Any = np) -> Callable[[Mapping[str, Any]], Any]:
         fixed = all(s == DIM or s.name in scalars for s in syms)
         if fixed:
             args = [d if s == DIM else scalars[s.name] for s in syms]
-            coef = np.array([float(cf(*args)) for cf in coeff_fns])
+            coef = np.array([float(c) for c in all_coeffs(*args)])
         width = max((len(i) for i, _ in rows), default=0)
         idx = np.full((len(rows), max(width, 1)), len(specs), dtype=np.int64)
         for r, (i, _) in enumerate(rows):
@@ -77,7 +79,7 @@ def compile_poly(p: Poly, xp: Any = np) -> Callable[[Mapping[str, Any]], Any]:
                 c = coef
             else:       # scalars not fixed at bind time (e.g. trained values) are read from env
                 a_ = [d if s == DIM else scalars[s.name] if s.name in scalars else env[s.name] for s in syms]
-                c = np.array([float(cf(*a_)) for cf in coeff_fns])
+                c = np.array([float(x) for x in all_coeffs(*a_)])
             return float(np.prod(vals[idx], axis=1) @ c)
         return fast
 
@@ -146,8 +148,7 @@ def compile_poly(p: Poly, xp: Any = np) -> Callable[[Mapping[str, Any]], Any]:
                 vals.append(xp.reshape(env[left], (-1,)) @ v)
         args = [d if s == DIM else env[s.name] for s in syms]
         total = 0.0
-        for (idx, _), cf in zip(rows, coeff_fns):
-            term = cf(*args)
+        for (idx, _), term in zip(rows, all_coeffs(*args)):
             for i in idx:
                 term = term * vals[i]
             total = total + term

@@ -41,7 +41,7 @@ from .depth import NU, _depth_error_nu, _RingSum, depth_pretraining_error
 from .depth_model import DepthLayer, check_depth_layers
 from .forms import Poly, gauss
 from .model import SIGMA
-from .objective import M, N
+from .objective import M
 from .substitute import substitute
 from .wick import expect_gaussian
 
@@ -175,14 +175,15 @@ def limit_terms(L: int, order: int = 1) -> tuple[sp.Expr, ...]:
     From the derivation's form (coefficients polynomial in m and nu = 1/(m+1)): with eps = 1/m,
     m^i nu^j = eps^(j-i) (1 + eps)^(-j), expanded exactly."""
     L = _check_L(L)
-    p = _depth_error_nu(isotropic_layers(L), gauss("theta"), sp.S.One, N)
+    # the same derivation as isotropic_pretraining_loss(L, M) (shared through _depth_error_nu's cache)
+    p = _depth_error_nu(isotropic_layers(L), gauss("theta"), sp.S.One, M)
     acc = _RingSum()
     for k, c in expect_gaussian(p, "theta", ()).terms.items():
         acc.add(k, c)
     q = acc.poly("nu")
     out = [sp.S.Zero] * (order + 1)
     for key, c in q.terms.items():
-        P = sp.Poly(c, N, NU)
+        P = sp.Poly(c, M, NU)
         ser = sp.S.Zero
         for (i, j), a in P.terms():
             if j - i <= order:

@@ -181,6 +181,22 @@ class Fake:
         self._record("exact_error", V, Q, theta, Sigma, sigma2, n, **_arith(arithmetic, precision))
         return sigma2 + (theta.T * Sigma * theta)[0, 0] / (n + 1)
 
+    def depth_error(self, layers: Any, theta: Any, Sigma: Any, sigma2: Any, n: int, *, arithmetic: str | None = None,
+                    precision: int | None = None, samples: int = 200_000, seed: int = 0) -> Any:
+        """Records the call; answers sigma2 + theta' Sigma theta / (n + 1) on the class route (a real
+        DepthError, so the printers run), or Monte Carlo (stderr 1/100) when some layer's V[0][0] is 1."""
+        from proofs.quantities.arithmetic import choose
+        from proofs.quantities.depth_error import DepthError
+        self._record("depth_error", layers, theta, Sigma, sigma2, n, samples=samples, seed=seed,
+                     **_arith(arithmetic, precision))
+        value = sigma2 + (theta.T * Sigma * theta)[0, 0] / (n + 1)
+        arith = choose(Sigma.shape[0], arithmetic, precision)
+        if any(sp.Matrix(V)[0, 0] == 1 for V, _ in layers):
+            return DepthError(float(value), 0.01, "monte-carlo", "Monte Carlo, not exact (fake)", len(layers), n,
+                              samples, seed, arith)
+        return DepthError(value, None, "class", "exact: the class closed form (fake)", len(layers), n, None, None,
+                          arith)
+
     def solve(self, strategy: Any, *, numeric: bool = False, **setting_args: Any) -> Any:
         """Records the call and answers as the real API does (the derive command prints each
         route's answer, which a fake would have to imitate whole)."""
@@ -210,7 +226,7 @@ class Fake:
         return list(self.verify_rows)
 
 
-API_FUNCTIONS = ["results", "summary_table", "table_symbols", "params", "curve", "exact_error",
+API_FUNCTIONS = ["results", "summary_table", "table_symbols", "params", "curve", "exact_error", "depth_error",
                  "latex_document", "verify", "frontier", "solve", "trajectory"]
 #: the real functions the fakes of solve and trajectory pass their calls on to
 REAL = {name: getattr(api, name) for name in ("solve", "trajectory")}

@@ -98,13 +98,4 @@ def test_finetuned_finite_n_error_equals_monte_carlo():
     assert abs(exact - est.mean) <= 4 * est.stderr, (exact, est)
 
 
-def test_three_layers_last_layer_limits_are_the_one_layer_table():
-    """L = 3, last layer's values (c), from the pretrained m -> oo gamma's (sqrt3 - 2, sqrt3 - 2, 1 + sqrt3)."""
-    from symbolic.depth import depth_error_limit
-    from symbolic.convert import to_sympy
-    sub = dict(zip(GAMMAS, (sp.sqrt(3) - 2, sp.sqrt(3) - 2, 1 + sp.sqrt(3))))
-    c = finetune_value(3)
-    s2 = SIGMA_NOISE ** 2
-    for task in (THETA0, -THETA0):
-        lim = sp.factor(sp.radsimp(sp.together(_k(to_sympy(depth_error_limit(list(c.layers), task))).subs(sub))))
-        assert sp.simplify(lim - (s2 + K / (DIM + 4) ** 2)) == 0
+# L = 3 (the same finding from (sqrt3 - 2, sqrt3 - 2, 1 + sqrt3), 3 s): bench/depth_sweeps.py

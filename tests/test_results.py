@@ -12,7 +12,8 @@ IDS = ["corollary-4.1", "corollary-4.2", "theorem-4.3", "corollary-4.4", "theore
        "proposition-4.7", "corollary-4.8", "theorem-4.9", "proposition-4.10",
        # beyond the paper (DESIGN.md), listed after the nine
        "tradeoff-value", "query-key-zero-shot", "task-family", "dissimilarity",
-       "forgetting-rate", "early-stopping-vs-auxiliary", "query-key-few-shot", "low-rank-fine-tuning"]
+       "forgetting-rate", "early-stopping-vs-auxiliary", "query-key-few-shot", "low-rank-fine-tuning",
+       "depth-value-fine-tuning"]
 
 
 @pytest.fixture(scope="module")

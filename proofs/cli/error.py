@@ -7,8 +7,10 @@ from typing import Any
 from proofs.cli import options as O
 
 FORMATS = ("text", "json")
+#: Monte Carlo prompts of the depth route outside the class (proofs.quantities.depth_error.DEFAULT_SAMPLES)
+DEFAULT_SAMPLES = 200_000
 #: what run prints (``module.Class``), each in every format of FORMATS (tests/test_printers.py)
-PRINTS = ("proofs.cli.reports.ErrorReport",)
+PRINTS = ("proofs.cli.reports.ErrorReport", "proofs.cli.reports.DepthErrorReport")
 
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
@@ -18,10 +20,17 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         description="Exact n-shot error E(V, Q, n; theta) of any given parameters, from the closed\n"
                     "form. FILE is JSON: {\"V\": [[...]], \"Q\": [[...]], \"theta\": [...],\n"
                     "\"Sigma\": [[...]], \"sigma2\": x, \"n\": k}, V and Q (d+2)x(d+2), Sigma d x d\n"
-                    "symmetric positive definite. Numbers are read exactly (0.1 is 1/10).",
+                    "symmetric positive definite. Numbers are read exactly (0.1 is 1/10).\n"
+                    "Depth: {\"layers\": [{\"V\": ..., \"Q\": ...}, ...], \"theta\", \"Sigma\", \"sigma2\", \"n\"}\n"
+                    "(1 to 3 layers): exact for one layer and for the class (V_l on the label row,\n"
+                    "Q_l on the x block), Monte Carlo with its standard error otherwise (labelled).",
         example="  icl-finetune error --params params.json --format json", run=run)
     sub.add_argument("--params", required=True, metavar="FILE", type=O.argtype(O.parse_file_name, "--params"),
-                     help="JSON file with V, Q, theta, Sigma, sigma2, n")
+                     help="JSON file with V, Q (or layers), theta, Sigma, sigma2, n")
+    sub.add_argument("--samples", metavar="N", type=O.argtype(O.parse_samples, "--samples"), default=DEFAULT_SAMPLES,
+                     help=f"Monte Carlo prompts where no exact route exists (a layer list outside the class; "
+                          f"default: {DEFAULT_SAMPLES})")
+    O.seed_option(sub, help="seed of that Monte Carlo estimate (default: 0)")
     O.arithmetic_options(sub)
     O.format_option(sub, FORMATS)
     return sub
@@ -37,6 +46,15 @@ def run(args: argparse.Namespace) -> int:
     from proofs.cli.reports import ErrorReport
     p = files.load_params(args.params)
     arith = arithmetic_of(args, p.d)
+    if isinstance(p, files.DepthParamsFile):
+        from proofs.cli.reports import DepthErrorReport
+        layers = [(O.exact_matrix(V), O.exact_matrix(Q)) for V, Q in p.layers] if arith.exact else p.layers
+        theta, Sigma = (O.exact_matrix([[x] for x in p.theta]), O.exact_matrix(p.Sigma)) if arith.exact \
+            else (p.theta, p.Sigma)
+        result = api.depth_error(layers, theta, Sigma, O.exact(p.sigma2), p.n, arithmetic=arith.name,
+                                 precision=arith.precision, samples=args.samples, seed=args.seed)
+        write(printer(args.format).doprint(DepthErrorReport(result)))
+        return O.EXIT_OK
     if arith.exact:
         V, Q, theta, Sigma = (O.exact_matrix(p.V), O.exact_matrix(p.Q), O.exact_matrix([[x] for x in p.theta]),
                               O.exact_matrix(p.Sigma))

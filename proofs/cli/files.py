@@ -32,6 +32,7 @@ from symbolic.numbers import REAL_RANGE, read_real
 
 __all__ = [
     "load_json", "load_sigma", "load_theta0", "load_params", "ParamsFile", "PARAMS_KEYS",
+    "DepthParamsFile", "DEPTH_KEYS", "MAX_FILE_LAYERS",
     "check_output_path", "load_spec", "load_npy",
 ]
 
@@ -423,8 +424,85 @@ PARAMS_IGNORED = ("strategy", "V_float", "Q_float", "free", "convention", "symbo
                   "V_digits", "Q_digits", "condition", "digits_held", "free_directions")
 
 
-def load_params(path: str | Path, option: str = "--params") -> ParamsFile:
-    """``{"V", "Q", "theta", "Sigma", "sigma2", "n"}`` from a JSON file, checked.
+@dataclass(frozen=True)
+class DepthParamsFile:
+    """``error --params FILE`` with a list of layers: ``layers`` = [(V_1, Q_1), ...], exact."""
+
+    layers: list[tuple[list[list], list[list]]]
+    theta: list
+    Sigma: list[list]
+    sigma2: Fraction | int
+    n: int
+    d: int
+
+
+DEPTH_KEYS = ("layers", "theta", "Sigma", "sigma2", "n")
+#: deepest layer list ``error --params`` accepts (symbolic.depth_model.MAX_DEPTH, the class closed form's limit)
+MAX_FILE_LAYERS = 3
+
+
+def _layer_shape(layer: Any) -> int | None:
+    V = layer.get("V") if isinstance(layer, dict) else None
+    return len(V) if isinstance(V, list) else None
+
+
+def _load_depth(data: dict, option: str) -> DepthParamsFile:
+    """The layer-list form: checked in full (keys, list, depth, each layer's keys and shapes, mixed
+    sizes, the setting) before any work; one-line UsageError naming the entry."""
+    missing = [k for k in DEPTH_KEYS if k not in data]
+    if missing:
+        raise UsageError(f"{option}: missing key{'s' if len(missing) > 1 else ''} "
+                         f"{', '.join(missing)} (expected keys {', '.join(DEPTH_KEYS)})")
+    unknown = sorted(set(data) - set(DEPTH_KEYS))
+    if unknown:
+        shown = ", ".join(k if len(k) <= 30 else k[:30] + "..." for k in unknown[:5])
+        raise UsageError(f"{option}: unknown key{'s' if len(unknown) > 1 else ''} {shown} "
+                         f"(expected keys {', '.join(DEPTH_KEYS)}; V and Q go inside each layer)")
+    layers = data["layers"]
+    expected = 'a non-empty JSON array of layers {"V": [[...]], "Q": [[...]]}'
+    if not isinstance(layers, list) or not layers:
+        raise UsageError(f"{option}: layers: expected {expected}, got {_describe(layers)}")
+    if len(layers) > MAX_FILE_LAYERS:
+        raise UsageError(f"{option}: layers: expected at most {MAX_FILE_LAYERS} layers (deeper than supported), "
+                         f"got {len(layers)}")
+    for i, layer in enumerate(layers):
+        if not isinstance(layer, dict) or set(layer) != {"V", "Q"}:
+            got = _describe(layer) if not isinstance(layer, dict) else f"keys {', '.join(sorted(layer)) or '(none)'}"
+            raise UsageError(f'{option}: layers[{i}]: expected an object with keys V and Q, got {got}')
+    _check_size(data["theta"], f"{option}: theta")
+    theta = _vector(data["theta"], f"{option}: theta", None)
+    d = len(theta)
+    first = _layer_shape(layers[0])
+    out = []
+    for i, layer in enumerate(layers):
+        size = _layer_shape(layer)
+        if i and size != first and first is not None:
+            raise UsageError(f"{option}: layers[{i}].V: expected {first}x{first} like layers[0] (mixed sizes "
+                             f"across layers), got {_describe(layer['V'])}")
+        pair = []
+        for nm in ("V", "Q"):
+            _check_size(layer[nm], f"{option}: layers[{i}].{nm}", extra=2)
+            pair.append(_matrix(layer[nm], f"{option}: layers[{i}].{nm}", d + 2, d + 2,
+                                f"matrix ((d+2)x(d+2), d = {d} from theta)"))
+        out.append((pair[0], pair[1]))
+    Sigma = _matrix(data["Sigma"], f"{option}: Sigma", d, d)
+    _check_spd(Sigma, f"{option}: Sigma")
+    sigma2 = _number(data["sigma2"])
+    if sigma2 is None or sigma2 < 0:
+        raise UsageError(f"{option}: sigma2: expected a finite number >= 0, got {_describe(data['sigma2'])}")
+    n = _number(data["n"])
+    if n is None or n < 0 or n != int(n) or n > L.MAX_COUNT:
+        raise UsageError(f"{option}: n: expected an integer 0 <= n <= 10^12, got {_describe(data['n'])}")
+    checks = _validation()
+    for i, (V, Q) in enumerate(out):
+        _library(f"{option}: layers[{i}]", checks.check_params, _to_floats(V), _to_floats(Q), d=d)
+    return DepthParamsFile(layers=out, theta=theta, Sigma=Sigma, sigma2=sigma2, n=int(n), d=d)
+
+
+def load_params(path: str | Path, option: str = "--params") -> ParamsFile | DepthParamsFile:
+    """``{"V", "Q", "theta", "Sigma", "sigma2", "n"}`` from a JSON file, checked (a
+    :class:`ParamsFile`); with a key ``layers`` instead of V and Q, ``{"layers": [{"V": ..., "Q": ...},
+    ...], "theta", "Sigma", "sigma2", "n"}`` (a :class:`DepthParamsFile`, 1 to 3 layers).
 
     theta has d <= MAX_D entries; Sigma is d x d symmetric positive definite; V and Q are
     (d+2) x (d+2); sigma2 >= 0; n an integer 0 <= n <= 10^12. Entries are numbers or
@@ -435,6 +513,8 @@ def load_params(path: str | Path, option: str = "--params") -> ParamsFile:
     if not isinstance(data, dict):
         raise UsageError(f"{option}: expected a JSON object with keys {', '.join(PARAMS_KEYS)}, "
                          f"got {_describe(data)}")
+    if "layers" in data:
+        return _load_depth(data, option)
     missing = [k for k in PARAMS_KEYS if k not in data]
     if missing:
         raise UsageError(f"{option}: missing key{'s' if len(missing) > 1 else ''} "

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = ["ProvedResult", "ProveReport", "SummaryTable", "ParamsReport", "CurveReport", "ErrorReport",
-           "VerifyReport", "DeriveReport", "FrontierReport", "TrajectoryReport", "NumericTrajectory",
-           "RankFrontierReport", "RankTrajectoryReport"]
+           "DepthErrorReport", "VerifyReport", "DeriveReport", "FrontierReport", "TrajectoryReport",
+           "NumericTrajectory", "RankFrontierReport", "RankTrajectoryReport"]
 
 
 @dataclass
@@ -84,6 +84,14 @@ class ErrorReport:
     value: Any
     n: int
     arith: Any
+
+
+@dataclass
+class DepthErrorReport:
+    """``error`` with a layer list: a :class:`proofs.quantities.depth_error.DepthError` (value, route,
+    label, standard error where Monte Carlo)."""
+
+    result: Any
 
 
 @dataclass

@@ -49,6 +49,7 @@ EXAMPLE_SETTINGS = {
     "forgetting-rate": "Sigma=[[2, 1], [1, 3]], theta_0=[1, -1], sigma2=0.1, eta=0.001, t=10",
     "early-stopping-vs-auxiliary": "Sigma=[[1, 0], [0, 1]], theta_0=[1, 0], sigma2=5",
     "low-rank-fine-tuning": "Sigma=[[1, 0, 0], [0, 1, 0], [0, 0, 1]], theta_0=[1, 2, 0], sigma2=0.1, n_ft=5, r=2",
+    "depth-value-fine-tuning": "Sigma=[[2, 1], [1, 3]], theta_0=[1, -1], sigma2=0.1",
 }
 #: an object of ``res.extra`` worth showing in a page's REPL example (otherwise its names)
 EXAMPLE_EXTRA = {
@@ -61,6 +62,7 @@ EXAMPLE_COMMENTS = {
     "forgetting-rate": "# (derived, stated) at d = 2 after t = 10 steps of size 1/1000, exactly",
     "early-stopping-vs-auxiliary": "# (computed there by compare, stated): the order flips on -theta_0",
     "low-rank-fine-tuning": "# (computed from the rank-2 optimum found at d = 3 by weighted Eckart-Young, stated)",
+    "depth-value-fine-tuning": "# (the general depth-2 class closed form at the derived parameters, stated)",
 }
 
 

@@ -111,6 +111,17 @@ class JsonPrinter(Printer):
             out["digits"] = arith.json(value)
         return out
 
+    def _print_DepthErrorReport(self, report: Any) -> dict[str, Any]:
+        r = report.result
+        out: dict[str, Any] = {"error": to_float(r.value)}
+        if r.exact and r.arith.exact:
+            out["exact"] = expr_json(r.value)
+        out.update({"stderr": r.stderr, "route": r.route, "exact_route": r.exact, "label": r.label, "layers": r.L,
+                    "n": r.n, "samples": r.samples, "seed": r.seed,
+                    "arithmetic": r.arith.name if r.exact else "float64",
+                    "precision": r.arith.precision if r.exact else None})
+        return out
+
     # ------------------------------------------------------------------------- verify
     def _print_VerifyRow(self, row: Any) -> dict[str, Any]:
         return {"formula": str(row.formula), "exact": to_float(row.exact), "estimate": to_float(row.estimate),

@@ -135,6 +135,17 @@ class TextPrinter(Printer):
         shown = arith.text(value) if arith.precision is not None else fmt_float(value)
         return f"error E(V, Q, n={report.n}; theta) in {arith.label()}:\n= {shown}\n"
 
+    def _print_DepthErrorReport(self, report: Any) -> str:
+        r = report.result
+        head = f"E_L(layers, n={r.n}; theta), L = {r.L}"
+        if not r.exact:
+            return (f"Monte Carlo estimate of {head} (NOT EXACT):\n= {fmt_float(r.value)} +- {fmt_float(r.stderr)} "
+                    f"(one standard error; {r.samples} prompts, seed {r.seed})\n{r.label}\n")
+        if r.arith.exact:
+            return f"exact error {head}:\n{expr_text(r.value, self.unicode)}\n= {fmt_float(r.value)}\n{r.label}\n"
+        shown = r.arith.text(r.value) if r.arith.precision is not None else fmt_float(r.value)
+        return f"error {head} in {r.arith.label()}:\n= {shown}\n{r.label}\n"
+
     # ------------------------------------------------------------------------- verify
     def _print_VerifyReport(self, report: Any) -> str:
         cells = [["", "formula", "exact", "estimate", "stderr", "z"]]

@@ -1,0 +1,190 @@
+r"""Beyond the paper: two layers of linear attention, pretrained, then the last layer's values fine-tuned.
+
+The model at depth L (issue 25): Z_l = Z_{l-1} + V_l Z_{l-1} Z_{l-1}^T Q_l Z_{l-1} / (n+1), l = 1..L, the
+prediction [Z_L]_{-1,-1}. In the class where the critical points live (V_l on the label row, Q_l =
+blockdiag(0, Gamma_l, 0)) the n-shot error has a closed form at symbolic d, Sigma, n
+(:mod:`symbolic.depth`). Stated here for L = 2, derived at ``prove`` time:
+
+* **pretraining** (tasks theta ~ N(0, I), Sigma = I, the isotropic class Gamma_l = gamma_l I, v_y = 1):
+  as m -> oo the minimiser tends to {gamma_1, gamma_2} = {1 - sqrt 2, 1 + sqrt 2} (either order): the
+  m = oo loss is minimal on the whole curve (1 + gamma_1)(1 + gamma_2) = 2, and the 1/m term selects
+  the point (:func:`symbolic.depth_pretraining.pretrained_limit`);
+* **fine-tuning the last layer's values** (v_0, v_x, v_y of V_2; strategies (c) and (d) at depth) from
+  the pretrained model Gamma_l = gamma_l Sigma^{-1}: the zero-shot error and the n -> oo errors on
+  theta_0 and -theta_0 are **exactly the one-layer table's** entries for (c) and (d)
+  (:mod:`symbolic.depth_finetune`). So at depth 2 value fine-tuning keeps in-context learning exactly
+  as at one layer, and the auxiliary few-shot loss trades -theta_0 for theta_0 by the same 4k/(d+4)^2.
+
+L = 3 (limit gammas (sqrt3 - 2, sqrt3 - 2, 1 + sqrt3), the same table) is checked in
+``bench/depth_sweeps.py``; the first layer's values (a smaller zero-shot gain) in
+``bench/depth_finetune_table.py``.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import sympy as sp
+
+from symbolic import SIGMA, THETA0, Bilinear
+from symbolic.words import DIM
+
+from proofs.paper.result import PARAMS, Derivation, Line, Param, Result, TestError
+from proofs.paper.results._common import FEW_SHOT_LIMIT, SETTING, same, show, sigma
+
+PARAMS.update({
+    "depth2-value": ("V_c^(2), Q_hat^(2)", r"V_{c}^{(2)}, \hat{Q}^{(2)}"),
+    "depth2-value-fewshot": ("V_d^(2), Q_hat^(2)", r"V_{d}^{(2)}, \hat{Q}^{(2)}"),
+})
+
+K = Bilinear(THETA0, SIGMA, THETA0)
+GAMMA_1, GAMMA_2 = Param("gamma_1^*"), Param("gamma_2^*")
+#: the statement's rows: (strategy, n, task sign) in the order of the statement after the two gammas
+ROWS = (("depth2-value", 0, 1), ("depth2-value", sp.oo, 1), ("depth2-value", sp.oo, -1),
+        ("depth2-value-fewshot", 0, 1), ("depth2-value-fewshot", sp.oo, 1), ("depth2-value-fewshot", sp.oo, -1))
+
+
+def _tidy(e: sp.Expr) -> sp.Expr:
+    """An error at the algebraic gamma's, simplified (radicals rationalised)."""
+    return sp.simplify(sp.radsimp(sp.together(sp.expand(e))))
+
+
+class DepthValue(Result):
+    id = "depth-value-fine-tuning"
+    title = "beyond the paper: two layers, the last layer's values fine-tuned, give the one-layer table"
+    title_latex = r"beyond the paper: two layers, the last layer's values fine-tuned, give the one-layer table"
+    strategy = "value"   # checked beside (c), (d)
+    label_text = "Proposition B.9"
+    assumption_pairs = (
+        SETTING,
+        ("two layers of linear attention, Z_l = Z_{l-1} + V_l Z_{l-1} Z_{l-1}^T Q_l Z_{l-1}/(n+1), in the class "
+         "V_l on the label row, Q_l = blockdiag(0, Gamma_l, 0)",
+         r"two layers of linear attention, $Z_l = Z_{l-1} + V_l Z_{l-1} Z_{l-1}^\top Q_l Z_{l-1}/(n+1)$, in the "
+         r"class $V_l$ on the label row, $Q_l = \mathrm{blockdiag}(0, \Gamma_l, 0)$"),
+        ("pretraining on theta ~ N(0, I_d) at Sigma = I over Gamma_l = gamma_l I, v_y = 1, context length m -> oo; "
+         "fine-tuning starts at Gamma_l = gamma_l^* Sigma^{-1} and moves V_2's last row (v_0, v_x, v_y) only; "
+         "(d) minimises the n_ft -> oo loss inside (c)'s minimisers",
+         r"pretraining on $\theta \sim \mathcal{N}(0, I_d)$ at $\Sigma = I$ over $\Gamma_l = \gamma_l I$, "
+         r"$v_y = 1$, context length $m \to \infty$; fine-tuning starts at $\Gamma_l = \gamma_l^* \Sigma^{-1}$ "
+         r"and moves the last row of $V_2$ only; (d) minimises the $n_{\mathrm{ft}} \to \infty$ loss inside the "
+         r"minimisers of (c)"),
+        FEW_SHOT_LIMIT)
+    defined_in_claim = ("gamma_1^*", "gamma_2^*")
+    claim = ("The pretrained gammas gamma_1^*, gamma_2^* (m -> oo, up to the order of the layers) and the errors of "
+             "the last layer's value fine-tuning are",
+             r"The pretrained $\gamma_1^*, \gamma_2^*$ ($m \to \infty$, up to the order of the layers) and the "
+             r"errors of the last layer's value fine-tuning are")
+
+    def _statement(self):
+        s2, d4 = sigma ** 2, DIM + 4
+        stated = (s2 + 2 * K / d4, s2 + K / d4 ** 2, s2 + K / d4 ** 2,
+                  s2 + 2 * K / d4, s2, s2 + 4 * K / d4 ** 2)
+        out = [sp.Eq(GAMMA_1, 1 - sp.sqrt(2)), sp.Eq(GAMMA_2, 1 + sp.sqrt(2))]
+        for (name, n, sign), rhs in zip(ROWS, stated):
+            out.append(sp.Eq(TestError(name, n, sign * THETA0), rhs))
+        return tuple(out)
+
+    def _derive(self) -> Derivation:
+        from symbolic.convert import to_sympy
+        from symbolic.depth import depth_error, depth_error_limit
+        from symbolic.depth_finetune import GAMMAS, finetune_value, finetune_value_fewshot
+        from symbolic.depth_pretraining import pretrained_limit
+        from symbolic.strategy import Step
+        pre = pretrained_limit(2)
+        g = sorted(pre.gammas, key=lambda x: float(x))
+        values = {GAMMA_1: g[0], GAMMA_2: g[1]}
+        sub = dict(zip(GAMMAS, g))
+        fts = {"depth2-value": finetune_value(2), "depth2-value-fewshot": finetune_value_fewshot(2)}
+        steps = [Step(f"pretraining, m -> oo: {name}", val if not isinstance(val, list) else None)
+                 for name, val in pre.steps]
+        for name, ft in fts.items():
+            steps += [Step(f"{name}: {what}", val if isinstance(val, sp.Basic) else None) for what, val in ft.steps]
+        for (name, n, sign), eq in zip(ROWS, self.statement[2:]):
+            lays = list(fts[name].layers)
+            p = depth_error(lays, sign * THETA0, 0) if n == 0 else depth_error_limit(lays, sign * THETA0)
+            values[eq.lhs] = _tidy(to_sympy(p).subs(sub))
+        return Derivation(values=values, steps=steps, data={"pre": pre, "fts": fts, "sub": sub})
+
+    def _checks(self, der: Derivation):
+        g1, g2 = der.values[GAMMA_1], der.values[GAMMA_2]
+        t1, t2 = 1 + g1, 1 + g2
+        ok = same(g1, self.statement[0].rhs) and same(g2, self.statement[1].rhs)
+        yield Line("exact", f"pretraining, m -> oo: gamma^* = ({show(g1)}, {show(g2)}) (derived from the 1/m "
+                   "expansion of the isotropic loss at symbolic d, sigma)", ok)
+        yield Line("exact", f"on the m = oo minimiser set: (1 + gamma_1)(1 + gamma_2) = {show(sp.expand(t1 * t2))} = 2; "
+                   f"the 1/m term is least where 1/(1 + gamma_1) + 1/(1 + gamma_2) = "
+                   f"{show(sp.radsimp(1 / t1 + 1 / t2))} = 2",
+                   sp.expand(t1 * t2) == 2 and sp.radsimp(1 / t1 + 1 / t2) == 2)
+        ft = der.data["fts"]["depth2-value"]
+        (coef, _, a), = ft.layers[1].vx
+        yield Line("exact", f"(c) at depth 2: V_2's v_x = {show(sp.factor(coef.subs(der.data['sub'])))} theta_0, "
+                   f"v_0 = {show(ft.layers[1].v0)}, v_y = {show(ft.layers[1].vy)} (free: kept at its pretrained 1)",
+                   a == THETA0)
+        for (name, n, sign), eq in zip(ROWS, self.statement[2:]):
+            got = der.values[eq.lhs]
+            what = f"{name}: {'zero-shot' if n == 0 else 'n -> oo'} error on {'theta_0' if sign > 0 else '-theta_0'}"
+            ok = same(got, eq.rhs) or sp.simplify(got - eq.rhs) == 0
+            yield Line("exact", f"{what}: derived {show(got)} {'==' if ok else '!='} stated (the one-layer table) "
+                       f"{show(eq.rhs)}", ok)
+
+    def evaluate(self, *, digits: int | None = None, **setting: Any) -> dict[sp.Basic, Any]:
+        """Each statement's two sides at a setting, ``{lhs: (computed, stated)}``: the computed side is the
+        general class closed form at depth 2 (symbolic.depth.class_error: Gamma_1, Gamma_2, V_2's values as
+        matrix symbols; another route than the derivation, which fixes Gamma_l = gamma_l Sigma^{-1}) evaluated
+        at the derived parameters and the setting, exactly. Keys: ``Sigma``, ``theta_0``, ``sigma2``
+        (required), ``d``, ``m``. Refused with the reason: a finite m (the statement is at m -> oo), a task
+        other than +-theta_0, a finite n (the statement's few-shot errors are limits)."""
+        allowed = {"Sigma", "theta_0", "sigma2", "d", "m"}
+        for key in ("theta", "n", "n_ft"):
+            if key in setting:
+                raise ValueError(f"{key}: the statement is on theta_0 and -theta_0, zero-shot and n -> oo "
+                                 f"(finite n: symbolic.depth.depth_error); give only {', '.join(sorted(allowed))}")
+        unknown = sorted(set(setting) - allowed)
+        if unknown:
+            raise ValueError(f"{unknown[0]}: unknown setting; expected some of {', '.join(sorted(allowed))}")
+        if "sigma2" not in setting:
+            raise ValueError("sigma2: expected the noise variance sigma^2 >= 0")
+        from proofs.quantities import validation as V
+        from proofs.quantities.setting import setting as make
+        m = setting.pop("m", None)
+        if m is not None and V.count(m, "m", allow_inf=True, minimum=1) is not None:
+            raise ValueError("m: the statement is at m -> oo (the finite-m L = 2 optimum is "
+                             "symbolic.depth_pretraining.pretrained_gammas(2, m), not stated here); evaluate it at m = inf")
+        where = make(setting.get("d"), Sigma=setting.get("Sigma"), theta0=setting.get("theta_0"),
+                     sigma2=setting["sigma2"], arithmetic="exact")
+        return _evaluate(self, where, digits)
+
+
+def _evaluate(result: DepthValue, where: Any, digits: int | None) -> dict[sp.Basic, Any]:
+    from symbolic.depth import class_error
+    from symbolic.evaluation import evaluate, evaluate_poly
+    from symbolic.objective import THETA
+    from symbolic.strategy import limit_poly
+    der = result.derive()
+    d = where.d
+    Sigma, th0 = sp.Matrix(where.Sigma.tolist()), sp.Matrix(where.theta0.tolist())
+    s = sp.sqrt(sp.nsimplify(where.sigma2))
+    g = (der.values[GAMMA_1], der.values[GAMMA_2])
+    closed = class_error(2, values_in=(2,))
+    closed_lim = limit_poly(closed)
+    env0 = {"Sigma": Sigma, "sigma": s, "d": d, "theta_0": th0}
+    out: dict = {GAMMA_1: (g[0], result.statement[0].rhs), GAMMA_2: (g[1], result.statement[1].rhs)}
+    for (name, n, sign), eq in zip(ROWS, result.statement[2:]):
+        ft = der.data["fts"][name]
+        lay = ft.layers[1]
+        (coef, _, _), = lay.vx
+        sub = {**der.data["sub"], DIM: d}
+        # every number in QQ(sqrt 2) with the radical out of denominators, so that expand is canonical
+        q2 = lambda e: sp.radsimp(sp.expand(e))  # noqa: E731
+        env = {**env0, "theta": sign * th0, "n": 0,
+               "Gamma_1": g[0] * Sigma.inv(), "Gamma_2": g[1] * Sigma.inv(), "v_y_1": 1,
+               "v_y_2": q2(evaluate(sp.sympify(lay.vy).subs(sub), env0)),
+               "v_0_2": q2(evaluate(sp.sympify(lay.v0).subs(sub), env0)),
+               "v_x_2": q2(sp.sympify(coef).subs(sub)) * th0}
+        got = q2(evaluate_poly(closed if n == 0 else closed_lim, env))
+        want = q2(evaluate(eq.rhs, env0))
+        vals = [got, want]
+        out[eq.lhs] = tuple(sp.N(v, digits) if digits else v for v in vals)
+    return out
+
+
+RESULT = DepthValue()

@@ -1,0 +1,139 @@
+r"""The n-shot error of given L-layer parameters at a setting: exact where a derivation covers them,
+Monte Carlo (labelled, with its standard error) otherwise.
+
+The model (issue 25): Z_l = Z_{l-1} + V_l Z_{l-1} Z_{l-1}^T Q_l Z_{l-1} / (n+1), l = 1..L, the prediction
+[Z_L]_{-1,-1}; E_L(layers, n; theta) = E[(f_L - y_{n+1})^2]. Routes, chosen from the parameters
+before any work:
+
+* **one layer**: today's closed form E(V, Q, n; theta) for any V, Q (:func:`proofs.quantities.curves.
+  explicit_error`), exact;
+* **the class** (L = 2, 3): every V_l non-zero only in its last row (v_0, v_x^T, v_y) and every Q_l
+  non-zero only in its x block Gamma_l: the closed form of :func:`symbolic.depth.class_error` (symbolic
+  d, Sigma, theta, n; derived once and kept in the disk cache), with v_0, v_x symbolic in the layers
+  that have them, evaluated at the setting, exact;
+* **otherwise** (L >= 2 outside the class): Monte Carlo through the literal forward pass
+  (:func:`numeric.depth.estimate_error_depth`), the mean of ``samples`` squared errors and its standard
+  error, labelled *not exact*. Why no exact route: the prediction of general layers has degree 3^L in
+  the prompt (9 at L = 2), and expanding its square monomial by monomial (the concrete engine,
+  :mod:`symbolic.concrete_depth`) is out of reach already at d = 2, n = 5.
+
+Public API: :func:`depth_error_at`, :class:`DepthError`, :func:`in_class`, ``MC_MAX_N``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import sympy as sp
+
+__all__ = ["DepthError", "depth_error_at", "in_class", "MC_MAX_N", "DEFAULT_SAMPLES"]
+
+#: the largest n the Monte Carlo route accepts (each sample is a (d+2) x (n+1) prompt)
+MC_MAX_N = 10_000
+DEFAULT_SAMPLES = 200_000
+
+
+@dataclass(frozen=True)
+class DepthError:
+    """E_L(layers, n; theta) at a setting: ``value`` (exact SymPy number on an exact route in exact
+    arithmetic, else a float), ``stderr`` (Monte Carlo only), ``route`` (``"one-layer"``, ``"class"``,
+    ``"monte-carlo"``), ``label`` (one sentence: what the number is), ``L``, ``n``, ``samples`` and
+    ``seed`` (Monte Carlo only), ``arith`` (the arithmetic of the setting)."""
+
+    value: Any
+    stderr: float | None
+    route: str
+    label: str
+    L: int
+    n: int
+    samples: int | None
+    seed: int | None
+    arith: Any
+
+    @property
+    def exact(self) -> bool:
+        return self.route != "monte-carlo"
+
+
+def _zero(x: Any) -> bool:
+    return sp.sympify(x) == 0
+
+
+def in_class(V: sp.Matrix, Q: sp.Matrix, d: int) -> bool:
+    """V non-zero only in its last row and Q only in its x block (rows and columns 1..d)."""
+    for i in range(d + 2):
+        for j in range(d + 2):
+            if i != d + 1 and not _zero(V[i, j]):
+                return False
+            if not (1 <= i <= d and 1 <= j <= d) and not _zero(Q[i, j]):
+                return False
+    return True
+
+
+def _class_env(layers: Sequence[tuple[sp.Matrix, sp.Matrix]], d: int) -> tuple[tuple[int, ...], dict]:
+    env: dict = {}
+    values_in = []
+    for l, (V, Q) in enumerate(layers, start=1):
+        env[f"Gamma_{l}"] = Q[1:d + 1, 1:d + 1]
+        env[f"v_y_{l}"] = V[d + 1, d + 1]
+        v0, vx = V[d + 1, 0], V[d + 1, 1:d + 1].T
+        if not _zero(v0) or any(not _zero(x) for x in vx):
+            values_in.append(l)
+            env[f"v_0_{l}"] = v0
+            env[f"v_x_{l}"] = vx
+    return tuple(values_in), env
+
+
+def depth_error_at(layers: Sequence[tuple[Any, Any]], theta: Any, where: Any, n: int, *,
+                   samples: int = DEFAULT_SAMPLES, seed: int = 0) -> DepthError:
+    """E_L(layers, n; theta) at the setting ``where`` (a :class:`proofs.quantities.setting.Setting`: d,
+    Sigma, sigma2, arithmetic); ``layers`` a list of 1..3 (V_l, Q_l) pairs of (d+2) x (d+2) matrices
+    (SymPy matrices of exact numbers, or anything ``sympy.Matrix`` takes), ``theta`` d numbers. The
+    route is chosen before any work (see the module docstring); the Monte Carlo route needs
+    n <= ``MC_MAX_N`` (a one-line ValueError otherwise)."""
+    from symbolic.depth_model import MAX_DEPTH
+    d, arith = where.d, where.arith
+    L = len(layers)
+    if not 1 <= L <= MAX_DEPTH:
+        raise ValueError(f"layers: expected 1 to {MAX_DEPTH} layers, got {L}")
+    def exact(M: Any) -> sp.Matrix:          # a float entry stands for the binary number it is
+        M = sp.Matrix(M.tolist() if hasattr(M, "tolist") else M)
+        return M.applyfunc(lambda x: sp.Rational(x) if isinstance(x, sp.Float) else sp.nsimplify(x, rational=True)
+                           if not isinstance(x, sp.Rational) else x)
+    mats = [(exact(V), exact(Q)) for V, Q in layers]
+    for i, (V, Q) in enumerate(mats):
+        for M, nm in ((V, "V"), (Q, "Q")):
+            if M.shape != (d + 2, d + 2):
+                raise ValueError(f"layers[{i}].{nm}: expected a {d + 2}x{d + 2} matrix, got {M.shape[0]}x{M.shape[1]}")
+    th = exact([[x] for x in theta])
+    if L == 1:
+        from proofs.quantities.curves import explicit_error
+        V, Q = mats[0]
+        value = explicit_error(V, Q, th, where, n)
+        return DepthError(value, None, "one-layer", "exact: the one-layer closed form E(V, Q, n; theta)", 1, n,
+                          None, None, arith)
+    if all(in_class(V, Q, d) for V, Q in mats):
+        from symbolic.depth import class_error
+        from symbolic.evaluation import evaluate_poly
+        values_in, env = _class_env(mats, d)
+        p = class_error(L, values_in=values_in)
+        env.update({"Sigma": sp.Matrix(where.Sigma.tolist()), "theta": th, "sigma": sp.sqrt(sp.nsimplify(where.sigma2)), "n": n})
+        value = evaluate_poly(p, env, arithmetic=arith)
+        where_v = f"values (v_0, v_x) in layer{'s' if len(values_in) > 1 else ''} " + \
+            ", ".join(map(str, values_in)) if values_in else "v_0 = v_x = 0 in every layer"
+        return DepthError(value, None, "class", f"exact: the class closed form at L = {L} (V_l on the label row, "
+                          f"Q_l on the x block; {where_v}), evaluated at the setting", L, n, None, None, arith)
+    if n > MC_MAX_N:
+        raise ValueError(f"n: expected n <= {MC_MAX_N} for the Monte Carlo route (parameters outside the class "
+                         f"at L = {L}), got {n}")
+    import numpy as np
+    from numeric.depth import estimate_error_depth
+    fl = [(np.array(V.tolist(), dtype=float), np.array(Q.tolist(), dtype=float)) for V, Q in mats]
+    Sigma = np.array(where.Sigma.tolist(), dtype=float)
+    est = estimate_error_depth(fl, n=n, theta=np.array([float(x) for x in th]), Sigma=Sigma,
+                               sigma2=float(where.sigma2), samples=samples, seed=seed)
+    return DepthError(float(est.mean), float(est.stderr), "monte-carlo",
+                      f"Monte Carlo, not exact: parameters outside the class at L = {L} have no exact route "
+                      f"fast enough (the prediction has degree 3^L in the prompt); mean of {samples} prompts "
+                      f"through the literal forward pass, seed {seed}, +- one standard error",
+                      L, n, samples, seed, arith)
