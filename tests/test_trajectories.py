@@ -179,3 +179,20 @@ def test_last_row_is_the_curve_commands_error(strategy, n_ft):
         assert abs(last[col] - c.error[1]) < 1e-12
         if task == "target":
             assert abs(last["zero_shot"] - c.error[0]) < 1e-12
+
+
+def test_a_spec_with_an_explicit_dense_start_follows_its_path_to_the_derived_minimiser():
+    """A spec whose start gives V and Q (its blocks bound as the spec's own symbols) has a path: its
+    limit is the minimiser the derivation gives at the same setting (it once failed with
+    "v_x_start: no value given": the path's quadratics did not receive the spec's bindings)."""
+    import sympy as sp
+    from proofs import api
+    from symbolic.spec import spec_from_json
+    spec = spec_from_json({"train": ["vx", "vy"], "loss": [{"n": 1, "task": "target"}],
+                           "start": {"V": [[0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0], [0, 1, 2, 1]],
+                                     "Q": [[0, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 0]]}})
+    s2 = sp.Rational(1, 10)
+    path = api.trajectory(spec, eta=sp.Rational(1, 100), steps=10, d=2, sigma2=s2)
+    V = api.params(spec, d=2, sigma2=s2).V
+    assert path.limit == {"v_x[1]": V[3, 1], "v_x[2]": V[3, 2], "v_y": V[3, 3]}
+    assert path.rows[0].values != path.rows[-1].values          # it moves from the start

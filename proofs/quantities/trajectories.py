@@ -380,9 +380,13 @@ def error_quadratics(spec: Any, *, n: Any, task: Any = None, env: dict, stage_st
             "few_shot_opposite": (1, nn, "opposite")}
     if task is not None:
         cols["task"] = (1, nn, task)
+    # the spec's given vectors and matrices (an explicit start's blocks among them) bound as for the spec itself
+    values = {**dict(getattr(spec, "bindings", ()) or ()), **(env.get("values") or {})}
+    rest = {k: v for k, v in env.items() if k != "values"}
     out = {}
     for col, term in cols.items():
-        out[col] = explicit_quadratic([term], spec.train, start=spec.start, arithmetic=arithmetic, **env)
+        out[col] = explicit_quadratic([term], spec.train, start=spec.start, arithmetic=arithmetic, values=values,
+                                      **rest)
     return out
 
 
