@@ -31,6 +31,7 @@ Usage (CPU heavy: run it alone, niced; about 20-40 min on one core)::
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import os
 import shutil
 import signal
@@ -41,6 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_REPORT = ROOT / "bench" / "mutation-report.md"
 
 # test selections (in the order they run: the cheapest killer first)
 ROUTES = "tests/test_minimiser_routes.py"
@@ -49,6 +51,22 @@ SPEC = ("tests/test_spec_semidefinite.py", "tests/test_spec_json.py", "tests/tes
 FRONTIER = "tests/test_frontier.py"
 BEYOND = "tests/test_beyond_quantities.py"
 BEYOND_IDS = ("tradeoff-value", "query-key-zero-shot", "task-family", "dissimilarity")
+
+# numeric/: the modules and their test selections
+NSAM, NMOD, NMC, NFAST, NDEP, NLORA, NTEST = ("numeric/sampling.py", "numeric/model.py", "numeric/montecarlo.py",
+                                              "numeric/fast.py", "numeric/depth.py", "numeric/lora.py",
+                                              "numeric/testing.py")
+NLSA, NOPT, NEVAL, NDATA, NTRAIN = ("numeric/training/lsa.py", "numeric/training/optimizers.py",
+                                    "numeric/training/evaluate.py", "numeric/training/data.py",
+                                    "numeric/training/train.py")
+NXMOD, NXDATA = "numeric/transformer/model.py", "numeric/transformer/data.py"
+T_MODEL, T_MC, T_FAST = "tests/test_numeric_model.py", "tests/test_numeric_montecarlo.py", "tests/test_numeric_fast.py"
+T_DEPTH, T_LORA, T_TESTING = "tests/test_depth_numeric.py", "tests/test_rank_lora.py", "tests/test_numeric_testing.py"
+T_LSA, T_OPTIM, T_DATA = "tests/test_training_lsa.py", "tests/test_training_optim.py", "tests/test_training_data.py"
+T_TRAIN = "tests/test_training_data.py"
+T_XF_LIN = "tests/test_transformer.py::test_linear_model_is_the_papers_forward_pass"
+T_XF_PACK = "tests/test_transformer.py::test_packed_output_is_the_n_shot_prediction"
+T_XF_ANGLE = "tests/test_transformer.py::test_task_at_angle"
 
 
 @dataclass(frozen=True)
@@ -70,7 +88,7 @@ def _m(id_, path, old, new, what, tests=(), prove=(), **kw) -> Mutation:
 
 
 Q, G, S, O = "symbolic/quadratic.py", "symbolic/general.py", "symbolic/spec.py", "symbolic/objective.py"
-V = "symbolic/validation.py"
+A = "symbolic/arithmetic.py"
 SYM = (ROUTES, GENERAL, SPEC[2])
 
 MUTATIONS: tuple[Mutation, ...] = (
@@ -135,13 +153,14 @@ MUTATIONS: tuple[Mutation, ...] = (
     _m("G8", G, "sol2, L2 = _stage(spec.then, blocks, free,", "sol2, L2 = _stage(spec.loss, blocks, free,",
        "second stage minimises the first loss again", SYM, BEYOND_IDS),
     # ---------------------------------------------------------------- symbolic/spec.py
-    # (the PSD test of a spec's covariance moved to symbolic/validation.is_psd: LDL^T in exact fractions)
-    _m("S1", V, "        if p < 0:\n            return False\n", "        if p < 0 and k + 1 < n:\n            return False\n",
+    # (the PSD test of a spec's covariance: symbolic/arithmetic.ldl_pivots, LDL^T in exact fractions)
+    _m("S1", A, "        if p < 0:\n            return pivots, False\n",
+       "        if p < 0 and k + 1 < n:\n            return pivots, False\n",
        "PSD test leaves the last pivot's sign unchecked (the determinant's sign dropped)", SPEC),
-    _m("S2", V, "            if any(A[k][j] != 0 for j in range(k + 1, n)):\n                return False",
-       "            if False:\n                return False",
+    _m("S2", A, "            if any(A[k][j] != 0 for j in range(k + 1, n)):\n                return pivots, False",
+       "            if False:\n                return pivots, False",
        "PSD test accepts a zero pivot whatever its row (a negative 2x2 minor missed)", SPEC),
-    _m("S3", V, "                    A[i][j] -= f * A[k][j]", "                    A[i][j] += f * A[k][j]",
+    _m("S3", A, "                    row_i[j] -= f * row_k[j]", "                    row_i[j] += f * row_k[j]",
        "PSD test: Schur complement with the wrong sign", SPEC),
     _m("S4", S, "    Qxx = Q[x, x]\n", "    Qxx = Q[x, x].T\n", "explicit start: Q_xx transposed", SPEC + (ROUTES,)),
     _m("S5", S, "symmetric=Qxx == Qxx.T", "symmetric=True", "explicit start: Q_xx taken as symmetric",
@@ -224,6 +243,223 @@ MUTATIONS: tuple[Mutation, ...] = (
        'return "increasing" if probe < 0 else "decreasing"', "monotonicity read with the wrong sign", (FRONTIER,)),
     _m("F3", "proofs/quantities/frontier.py", "if k % 2 and g.count_roots(0, None)", "if g.count_roots(0, None)",
        "roots of even multiplicity counted as sign changes", (FRONTIER,)),
+    # ================================================================ numeric/ (issue 24: every module that
+    # computes a number).  Each mutant is killed by numeric tests alone (no prove); the selection is the
+    # module's own test file(s), cheapest first.
+    # ---------------------------------------------------------------- numeric/sampling.py
+    _m("NS1", NSAM, "X = G[..., :d] @ L.T ", "X = G[..., :d] @ L ",
+       "x = L^T g instead of L g: x ~ N(0, L^T L), not N(0, Sigma)", (T_MODEL,)),
+    _m("NS2", NSAM, "Y = X @ theta + sigma * G[..., d]", "Y = X @ theta",
+       "label noise missing (y = theta^T x)", (T_MODEL,)),
+    _m("NS3", NSAM, "Y = X @ theta + sigma * G[..., d]", "Y = X @ theta + sigma ** 2 * G[..., d]",
+       "noise scaled by sigma^2 instead of sigma", (T_MODEL,)),
+    _m("NS4", NSAM, "    Z[:, d + 1, n] = 0.0 ", "    pass ",
+       "the query's label left in the prompt", (T_MODEL,)),
+    _m("NS5", NSAM, "y_query = Y[:, n].copy()", "y_query = Y[:, n - 1].copy()",
+       "hidden label off by one (the last context token's label)", (T_MODEL, T_MC)),
+    _m("NS6", NSAM, "return _draw_prompts(as_generator(rng), n, L, theta, float(np.sqrt(sigma2)), size)",
+       "return _draw_prompts(as_generator(rng), n, L, theta, float(sigma2), size)",
+       "sample_prompts passes the variance sigma2 as the noise's standard deviation", (T_MODEL,)),
+    # ---------------------------------------------------------------- numeric/model.py
+    _m("NM1", NMOD, "return (Z + V @ Z @ ZT @ Q @ Z / ncol)[..., -1, -1]",
+       "return (Z + V @ Z @ ZT @ Q @ Z / (ncol + 1))[..., -1, -1]", "1/(n+2) for 1/ncol = 1/(n+1)", (T_MODEL,)),
+    _m("NM2", NMOD, "return (Z + V @ Z @ ZT @ Q @ Z / ncol)[..., -1, -1]",
+       "return (Z + V @ Z @ ZT @ np.swapaxes(Q, -1, -2) @ Z / ncol)[..., -1, -1]", "Q transposed", (T_MODEL,)),
+    _m("NM3", NMOD, "return (Z + V @ Z @ ZT @ Q @ Z / ncol)[..., -1, -1]",
+       "return (Z + Q @ Z @ ZT @ V @ Z / ncol)[..., -1, -1]", "V and Q swapped", (T_MODEL,)),
+    _m("NM4", NMOD, "return (Z + V @ Z @ ZT @ Q @ Z / ncol)[..., -1, -1]",
+       "return (Z + V @ Z @ ZT @ Q @ Z / ncol)[..., -1, 0]", "prediction read at the first column", (T_MODEL,)),
+    _m("NM5", NMOD, "return (Z + V @ Z @ ZT @ Q @ Z / ncol)[..., -1, -1]",
+       "return (V @ Z @ ZT @ Q @ Z / ncol)[..., -1, -1]", "residual Z dropped", (T_MODEL,),
+       equivalent="[Z]_{-1,-1} is the query's hidden label, 0 in every prompt of the model (docs/CONVENTIONS.md): "
+                  "the residual adds 0 to the one entry read (at depth 1; numeric/depth.py's residual is mutated "
+                  "in ND2 and killed)"),
+    # ---------------------------------------------------------------- numeric/montecarlo.py
+    _m("NC1", NMC, "self.m2 += m2 + delta * delta * self.count * k / total", "self.m2 += m2",
+       "Chan's merge of two chunks without the between-chunk term", (T_MC,)),
+    _m("NC2", NMC, "self.mean += delta * k / total", "self.mean += delta * self.count / total",
+       "merged mean weighted by the old count", (T_MC,)),
+    _m("NC3", NMC, "var = self.m2 / (self.count - 1) if", "var = self.m2 / self.count if",
+       "sample variance with 1/n for 1/(n-1)", (T_MC,)),
+    _m("NC4", NMC, "stderr=float(math.sqrt(var / self.count))", "stderr=float(math.sqrt(var))",
+       "standard error without the 1/sqrt(samples)", (T_MC,)),
+    _m("NC5", NMC, "        diff = value - self.mean\n", "        diff = self.mean - value\n",
+       "z-score with the sign flipped", (T_MC,)),
+    _m("NC6", NMC, "EXACT_RTOL = 1e-10", "EXACT_RTOL = 1e-3",
+       "an exact estimate agrees with a value 0.1% away (criterion loosened)", (T_MC, T_TESTING)),
+    _m("NC7", NMC, "acc.add((forward(Z, V, Q) - y) ** 2)", "acc.add(np.abs(forward(Z, V, Q) - y))",
+       "absolute error averaged instead of the squared error", (T_MC,)),
+    _m("NC8", NMC, "    sigma = math.sqrt(sigma2)\n    acc = _Accumulator()\n    for k in _chunks(samples, chunk):\n"
+       "        Z, y = _draw_prompts(rng, n, L, theta, sigma, k)\n        acc.add((forward",
+       "    sigma = sigma2\n    acc = _Accumulator()\n    for k in _chunks(samples, chunk):\n"
+       "        Z, y = _draw_prompts(rng, n, L, theta, sigma, k)\n        acc.add((forward",
+       "reference estimator draws noise of standard deviation sigma2", (T_MC,)),
+    _m("NC9", NMC, "        acc.add(draw(k), shift)", "        acc.add(draw(k))",
+       "run_chunked drops the exact shift (the fast estimator's constant)", (T_FAST,)),
+    # ---------------------------------------------------------------- numeric/fast.py
+    _m("NF1", NFAST, "p = inv_N * (alpha0 * beta + beta0 * alpha) - tau", "p = inv_N * (alpha0 * beta + beta0 * alpha) + tau",
+       "query moments: the target's linear term with the wrong sign", (T_FAST,)),
+    _m("NF2", NFAST, "mean_g = p + k * (trB * alpha + 2 * Ba)", "mean_g = p + k * (trB * alpha + Ba)",
+       "E[P g]: Stein's 2 B alpha as B alpha", (T_FAST,)),
+    _m("NF3", NFAST, "+ 2 * float(np.sum(Mq * Mq))", "+ float(np.sum(Mq * Mq))",
+       "E[P^2]: Var of g^T M g taken as tr M^2, not 2 tr M^2", (T_FAST,)),
+    _m("NF4", NFAST, "+ 8 * float(Ba @ Ba)", "+ 6 * float(Ba @ Ba)", "sixth moment: 8 |B alpha|^2 as 6", (T_FAST,)),
+    _m("NF5", NFAST, "B = L.T @ _sym(Q[1:d + 1, 1:d + 1]) @ L", "B = L @ _sym(Q[1:d + 1, 1:d + 1]) @ L.T",
+       "query's quadratic form whitened on the wrong side (L Q L^T for L^T Q L)", (T_FAST,)),
+    _m("NF6", NFAST, "beta = L.T @ (Q[0, 1:d + 1] + Q[1:d + 1, 0])", "beta = L.T @ Q[0, 1:d + 1]",
+       "q^T Q q: one of the two cross terms 1-x dropped", (T_FAST,)),
+    _m("NF7", NFAST, "n / (n + 1), n / (n + 1) ** 2", "n / (n + 1), (n + 1) / (n + 1) ** 2",
+       "Cov(s_hat) = (n+1)/N^2 Cov1 for n/N^2 (off by one in n)", (T_FAST,)),
+    _m("NF8", NFAST, "inv_N, frac, cov_factor = 1.0 / (n + 1), n / (n + 1)", "inv_N, frac, cov_factor = 1.0 / (n + 1), 1.0",
+       "E[s_hat] = E[z z^T v] for (n/N) E[z z^T v] (the query's share forgotten)", (T_FAST,)),
+    _m("NF9", NFAST, "second[1:, 1:] = q2 * C + 2 * np.outer(Ca, Ca)", "second[1:, 1:] = q2 * C + np.outer(Ca, Ca)",
+       "Isserlis: E[(w^T a)^2 w w^T] = |a|_C^2 C + C a a^T C (factor 2 dropped)", (T_FAST,)),
+    _m("NF10", NFAST, "second[0, 1:] = second[1:, 0] = 2 * v0 * Ca", "second[0, 1:] = second[1:, 0] = v0 * Ca",
+       "E[(z^T v)^2 w]: 2 v0 C a as v0 C a", (T_FAST,)),
+    _m("NF11", NFAST, "    M[d, d] = sigma\n", "    M[d, d] = sigma2\n",
+       "token factor M: the noise's variance for its standard deviation", (T_FAST,)),
+    _m("NF12", NFAST, "    M[d, :d] = theta @ L\n", "    M[d, :d] = L @ theta\n",
+       "token factor M: y's row L theta for L^T theta (a transpose)", (T_FAST,)),
+    _m("NF13", NFAST, "const = sigma2 + c0 + 2 * float(k @ mean_shat)", "const = c0 + 2 * float(k @ mean_shat)",
+       "the query's label noise sigma^2 missing from the error", (T_FAST,)),
+    _m("NF14", NFAST, "            O = -(np.eye(p) - 2 * np.outer(u, u) / (u @ u))",
+       "            O = np.eye(p) - 2 * np.outer(u, u) / (u @ u)",
+       "Householder rotation onto -e_1 instead of e_1 (sign of the Bartlett coordinates)", (T_FAST,)),
+    _m("NF15", NFAST, "K = plan.G.T @ plan.H @ plan.G / N ** 2", "K = plan.G.T @ plan.H @ plan.G / N",
+       "quadratic form in S v scaled by 1/N for 1/N^2", (T_FAST,)),
+    _m("NF16", NFAST, "x1 = coef * g1 + rho * (chi2 - n)", "x1 = coef * g1 + rho * (chi2 - (n - 1))",
+       "delta t'_1 centred at n - 1 (no antithetic pairs)", (T_FAST,)),
+    _m("NF17", NFAST, "e = rho * (g2 + chi2 - n)", "e = rho * (g2 + chi2 - (n - 1))",
+       "antithetic pair: delta t'_1's even part centred at n - 1", (T_FAST,)),
+    _m("NF18", NFAST, "chi2 = rng_chi2.chisquare(n - 1, size=k)", "chi2 = rng_chi2.chisquare(n, size=k)",
+       "Bartlett corner chi^2 with n degrees of freedom for n - 1", (T_FAST,)),
+    _m("NF19", NFAST, "c0_even = tr_rest * c * c", "c0_even = 0.0",
+       "the orthogonal directions' n a0^2 share dropped", (T_FAST,)),
+    _m("NF20", NFAST, "out = (K00 * x0 + 2 * K01 * x1) * x0 + K11 * x1 * x1 + tr_rest * (coef * coef + rho * rho * chi2)",
+       "out = (K00 * x0 + K01 * x1) * x0 + K11 * x1 * x1 + tr_rest * (coef * coef + rho * rho * chi2)",
+       "quadratic form: the cross term 2 K01 x0 x1 counted once (no antithetic pairs)", (T_FAST,)),
+    _m("NF21", NFAST, "return float(plan.const + plan.cov_factor * np.sum(plan.H * plan.cov1))",
+       "return float(plan.const + plan.cov_factor * np.sum(plan.H @ plan.cov1))",
+       "moment_error: tr(H Cov) as the sum of the entries of H Cov", (T_FAST,)),
+    # ---------------------------------------------------------------- numeric/depth.py
+    _m("ND1", NDEP, "        Z = Z + V @ Z @ ZT @ Q @ Z / ncol", "        Z = Z + V @ Z @ ZT @ Q @ Z / (ncol + 1)",
+       "depth: 1/(n+2) for 1/ncol", (T_DEPTH,)),
+    _m("ND2", NDEP, "        Z = Z + V @ Z @ ZT @ Q @ Z / ncol", "        Z = V @ Z @ ZT @ Q @ Z / ncol",
+       "depth: residual dropped", (T_DEPTH,)),
+    _m("ND3", NDEP, "    for V, Q in layers:\n        ZT", "    for V, Q in layers[::-1]:\n        ZT",
+       "depth: layers applied in reverse order", (T_DEPTH,)),
+    _m("ND4", NDEP, "    ncol = Z.shape[-1]\n    for V, Q in layers:\n        ZT = np.swapaxes(Z, -1, -2)\n",
+       "    ncol = Z.shape[-1]\n    ZT = np.swapaxes(Z, -1, -2)\n    for V, Q in layers:\n",
+       "depth: Z_0^T reused at every layer (stale transpose)", (T_DEPTH,)),
+    _m("ND5", NDEP, "    return Z[..., -1, -1]", "    return Z[..., -1, -2]",
+       "depth: prediction read at the last context token", (T_DEPTH,)),
+    _m("ND6", NDEP, "    sigma = math.sqrt(sigma2)\n    acc = _Accumulator()", "    sigma = sigma2\n    acc = _Accumulator()",
+       "depth Monte Carlo: noise standard deviation sigma2", (T_DEPTH,)),
+    # ---------------------------------------------------------------- numeric/lora.py
+    _m("NL1", NLORA, "            return 2 * (self.H @ D @ self.S - self.G)", "            return self.H @ D @ self.S - self.G",
+       "LoRA: dL/dDelta without its factor 2", (T_LORA,)),
+    _m("NL2", NLORA, "            return self.L0 + float(np.sum((self.H @ D @ self.S) * D)) - 2 * float(np.sum(self.G * D))",
+       "            return self.L0 + float(np.sum((self.H @ D @ self.S) * D)) - float(np.sum(self.G * D))",
+       "LoRA: the loss's linear term -2 tr(Delta^T G) as -tr(Delta^T G)", (T_LORA,)),
+    _m("NL3", NLORA, "    scale = 1.0 / np.sqrt(cols) if init_scale is None", "    scale = 1.0 / cols if init_scale is None",
+       "LoRA start: A ~ N(0, 1/cols^2) for N(0, 1/cols)", (T_LORA,)),
+    _m("NL4", NLORA, "rec_b.append(float(np.sum(A * A) - np.sum(B * B)))", "rec_b.append(float(np.sum(A * A) + np.sum(B * B)))",
+       "balance |A|^2 + |B|^2 for |A|^2 - |B|^2", (T_LORA,)),
+    _m("NL5", NLORA, "        gB, gA = Gd @ A.T, B.T @ Gd", "        gB, gA = Gd @ A.T, B.T @ Gd.T",
+       "LoRA: grad_A = B^T (dL/dDelta)^T (a transpose; the blocks tested are square)", (T_LORA,)),
+    _m("NL6", NLORA, "        return (2 * (self.A @ D.reshape(-1) - self.g)).reshape(self.shape)",
+       "        return (2 * (self.A @ D.reshape(-1) + self.g)).reshape(self.shape)",
+       "dense quadratic: gradient's linear term with the wrong sign", (T_LORA,)),
+    _m("NL7", NLORA, "        return 2 * float(np.linalg.eigvalsh(self.H)[-1] * np.linalg.eigvalsh(self.S)[-1])",
+       "        return 2 * float(np.linalg.eigvalsh(self.H)[-1] + np.linalg.eigvalsh(self.S)[-1])",
+       "curvature of a Kronecker Hessian: lambda(H) + lambda(S) for lambda(H) lambda(S)", (T_LORA,)),
+    # ---------------------------------------------------------------- numeric/testing.py
+    _m("NT1", NTEST, "        passed = abs(z) <= z_tol\n", "        passed = abs(z) <= 2 * z_tol\n",
+       "calibrated rule: |z| <= 2 z_tol accepted", (T_TESTING,)),
+    _m("NT2", NTEST, "for i in range(k + 1))", "for i in range(k))",
+       "Clopper-Pearson: P[X < k] for P[X <= k]", (T_TESTING,)),
+    _m("NT3", NTEST, "        if cdf(mid) > alpha:", "        if cdf(mid) > 1 - alpha:",
+       "Clopper-Pearson: the 5% bound for the 95% one", (T_TESTING,)),
+    # ---------------------------------------------------------------- numeric/training/lsa.py
+    _m("NA1", NLSA, "    r = res * (2.0 / (B * N))", "    r = res * (2.0 / B)", "gradient without the 1/(n+1) of G",
+       (T_LSA,)),
+    _m("NA2", NLSA, "    f /= N\n", "    f /= N + 1\n", "fast loss: f / (n+2) for f / (n+1)", (T_LSA,)),
+    _m("NA3", NLSA, "    c += w[:, d + 1:] * Y\n", "", "c_i = z_i . Q q without the label entry", (T_LSA,)),
+    _m("NA4", NLSA, "    a += v[d + 1] * Y\n", "", "a_i = z_i . v without v_y y_i", (T_LSA,)),
+    _m("NA5", NLSA, "    w += Q[:, 0]\n", "    w += Q[0, :]\n", "Q q: the constant column read as a row", (T_LSA,)),
+    _m("NA6", NLSA, 'gV[-1, d + 1] = np.einsum("bi,bi->", s, Y)', 'gV[-1, d + 1] = np.einsum("bi,bi->", t, Y)',
+       "dL/dv_y from t (G v) instead of s (G Q q)", (T_LSA,)),
+    _m("NA7", NLSA, 'gQ[:, 1:d + 1] = np.einsum("bi,bj->ij", p, xq)', 'gQ[:, 1:d + 1] = np.einsum("bi,bj->ij", p[:, ::-1], xq)',
+       "dL/dQ_x: rows of p reversed", (T_LSA,)),
+    _m("NA8", NLSA, '    gQ = np.einsum("b,bi,bk->ik", r, right, zq)', '    gQ = np.einsum("b,bi,bk->ki", r, right, zq)',
+       "naive dL/dQ transposed", (T_LSA,)),
+    # ---------------------------------------------------------------- numeric/training/optimizers.py
+    _m("NO1", NOPT, "        step = lr * math.sqrt(c2) / c1", "        step = lr / c1",
+       "Adam: second-moment bias correction dropped", (T_OPTIM,)),
+    _m("NO2", NOPT, "            s += (1.0 - b2) * (g * g)", "            s += (1.0 - b2) * np.abs(g)",
+       "Adam: |g| for g^2 in the second moment", (T_OPTIM,)),
+    _m("NO3", NOPT, "            p -= step * m / (np.sqrt(s) + self.eps * math.sqrt(c2))",
+       "            p -= step * m / (np.sqrt(s) + self.eps)", "Adam: eps added before the bias correction", (T_OPTIM,)),
+    _m("NO4", NOPT, "                p -= lr * (g + mu * u)", "                p -= lr * (g + u)",
+       "Nesterov step without the momentum factor", (T_OPTIM,)),
+    _m("NO5", NOPT, "            u *= mu\n", "", "SGD momentum buffer never decays", (T_OPTIM,)),
+    _m("NO6", NOPT, "        scale = max_norm / norm", "        scale = norm / max_norm", "clipping scale inverted",
+       (T_OPTIM,)),
+    _m("NO7", NOPT, "        frac = step / max(steps - 1, 1)", "        frac = step / max(steps, 1)",
+       "schedule: last step at frac (steps-1)/steps (off by one)", (T_OPTIM,)),
+    _m("NO8", NOPT, "            shape = 0.5 * (1.0 + math.cos(math.pi * frac))", "            shape = math.cos(math.pi * frac / 2)",
+       "cosine schedule: a quarter cosine", (T_OPTIM,)),
+    _m("NO9", NOPT, "        factor *= (step + 1) / warmup", "        factor *= step / warmup",
+       "warm-up starts at 0 (off by one)", (T_OPTIM,)),
+    _m("NO10", NOPT, "            m += (1.0 - b1) * g", "            m += g", "Adam: first moment without (1 - beta1)",
+       (T_OPTIM,)),
+    # ---------------------------------------------------------------- numeric/training/evaluate.py
+    _m("NE1", NEVAL, "    M[d + 1, d + 1] = theta @ St + sigma2", "    M[d + 1, d + 1] = theta @ St",
+       "limit_error: E[y^2] without the noise", (T_DATA,)),
+    _m("NE2", NEVAL, "    a = Q.T @ (M @ V[-1])", "    a = Q @ (M @ V[-1])", "limit_error: Q for Q^T", (T_DATA,)),
+    _m("NE3", NEVAL, "    return float(sigma2 + a[0] ** 2 + r @ Sigma @ r)", "    return float(a[0] ** 2 + r @ Sigma @ r)",
+       "limit_error: the query's noise sigma^2 dropped", (T_DATA,)),
+    _m("NE4", NEVAL, "ErrorCurve(ns, mean + sigma2, np.sqrt(var / samples), samples)",
+       "ErrorCurve(ns, mean, np.sqrt(var / samples), samples)",
+       "evaluate_models: the noise sigma^2 not added back", (T_DATA,)),
+    _m("NE5", NEVAL, "ErrorCurve(ns, mean + sigma2, np.sqrt(var / samples), samples)",
+       "ErrorCurve(ns, mean + sigma2, np.sqrt(var), samples)",
+       "evaluate_models: standard deviation reported as the standard error", (T_DATA,)),
+    _m("NE6", NEVAL, "* samples / (samples - 1)", "* 1.0", "evaluate_models: 1/n variance for 1/(n-1)",
+       (T_DATA,)),
+    # ---------------------------------------------------------------- numeric/training/data.py
+    _m("NB1", NDATA, "np.matmul(self._tmp, self.L.T, out=X)", "np.matmul(self._tmp, self.L, out=X)",
+       "task sampler: x = L^T g (covariance L^T L, not Sigma)", (T_DATA,)),
+    _m("NB2", NDATA, "                self._th /= np.linalg.norm(self._th, axis=1, keepdims=True)",
+       "                self._th /= np.linalg.norm(self._th, axis=1, keepdims=True) ** 2",
+       "sphere tasks divided by |theta|^2", (T_DATA,)),
+    _m("NB3", NDATA, "                self._eps *= self.sigma\n                Y += self._eps\n            out.target[:] = Y[:, -1]",
+       "                Y += self._eps\n            out.target[:] = Y[:, -1]",
+       "task sampler: unit noise for N(0, sigma2)", (T_DATA,)),
+    _m("NB4", NDATA, "    y = x @ theta + np.sqrt(sigma2) * rng.standard_normal(size)", "    y = x @ theta + sigma2 * rng.standard_normal(size)",
+       "dataset: noise of standard deviation sigma2", (T_DATA,)),
+    _m("NB5", NDATA, "        out.target[:] = out.Y[:, -1]\n        out.Y[:, -1] = 0.0",
+       "        out.Y[:, -1] = 0.0\n        out.target[:] = out.Y[:, -1]",
+       "dataset sampler: target read after the query's label is hidden", (T_DATA,)),
+    # ---------------------------------------------------------------- numeric/training/train.py
+    _m("NR1", NTRAIN, "    return V / a, Q * a, a", "    return V * a, Q / a, a",
+       "normalise_scale: (V a, Q / a), not the output-preserving (V / a, a Q)", (T_TRAIN,)),
+    _m("NR2", NTRAIN, "            return self.fewshot_weight * self.fewshot_final ** frac",
+       "            return self.fewshot_weight * self.fewshot_final * frac",
+       "geometric decay as a linear ramp", (T_TRAIN,)),
+    _m("NR3", NTRAIN, "            g0 += w * g1", "            g0 += g1",
+       "value-fewshot: the auxiliary gradient without its weight w_t", (T_TRAIN,)),
+    # ---------------------------------------------------------------- numeric/transformer/
+    _m("NX1", NXMOD, "    s = s / m.sum(-1)[:, None]  # / ncol", "    s = s / (m.sum(-1)[:, None] + 1)  # / ncol",
+       "linear control model: 1/(|S_i| + 1) for 1/|S_i|", (T_XF_LIN,)),
+    _m("NX2", NXMOD, 'jnp.einsum("bjd,bid->bij", tokens, tokens @ Q.T)', 'jnp.einsum("bjd,bid->bij", tokens, tokens @ Q)',
+       "linear control model: Q transposed", (T_XF_LIN,)),
+    _m("NX3", NXMOD, "        m[N + n, :n] = True", "        m[N + n, :n + 1] = True",
+       "packed mask: q_n sees z_1 .. z_{n+1} (its own label)", (T_XF_PACK,)),
+    _m("NX4", NXMOD, "    ys = y.at[:, -1].set(0.0)", "    ys = y", "prompt: the query's label shown", (T_XF_LIN,)),
+    _m("NX5", NXDATA, "    return r * (math.cos(angle) * u + math.sin(angle) * w)",
+       "    return r * (math.cos(angle) * u + math.sin(angle / 2) * w)", "task at angle: sin(a/2) for sin(a)",
+       (T_XF_ANGLE,)),
 )
 
 
@@ -314,7 +550,8 @@ def apply(m: Mutation, text: str) -> str:
     return out
 
 
-def report(rows: list[dict], seconds: float, baseline: float, note: str = "") -> str:
+def report(rows: list[dict], seconds: float, baseline: float, note: str = "",
+           command: str = "") -> str:
     mods: dict[str, list[dict]] = {}
     for r in rows:
         mods.setdefault(r["module"], []).append(r)
@@ -323,7 +560,7 @@ def report(rows: list[dict], seconds: float, baseline: float, note: str = "") ->
              "its tight test selection or `prove` of the results named fails (a run past the per-mutant timeout "
              "counts as killed and is marked). Equivalent mutants change no mathematical output and are left out "
              "of the rate.", "",
-             f"Command: `PYTHONPATH=$PWD nice python bench/mutate.py` — {len(rows)} mutants, "
+             f"Command: `PYTHONPATH=$PWD nice python bench/mutate.py{command}` — {len(rows)} mutants, "
              f"{seconds / 60:.1f} min of mutant runs (baseline {baseline:.0f} s) on a shared 2-core machine"
              + (f"; {note}" if note else "") + ".", "",
              "| module | mutants | killed | survived | equivalent | kill rate |", "|---|---|---|---|---|---|"]
@@ -383,17 +620,24 @@ def _report_from_log(logs: list[Path], dest: Path) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--only", default="", help="comma-separated mutation ids")
+    ap.add_argument("--only", default="", help="comma-separated mutation ids or shell patterns (N* = numeric/)")
     ap.add_argument("--list", action="store_true", help="list the mutations and check that each applies")
     ap.add_argument("--timeout", type=float, default=300.0, help="seconds per mutant (tests + prove)")
-    ap.add_argument("--report", default=str(ROOT / "bench" / "mutation-report.md"))
+    ap.add_argument("--report", default=None, help="where the report goes (default bench/mutation-report.md "
+                    "for a run of every mutation; with --only, none unless given)")
     ap.add_argument("--no-baseline", action="store_true")
     ap.add_argument("--from-log", default="", help="comma-separated logs of runs: write the report "
                     "from the mutants they show finished (an interrupted run, or disjoint --only runs)")
     args = ap.parse_args(argv)
     if args.from_log:
-        return _report_from_log([Path(x) for x in args.from_log.split(",")], Path(args.report))
-    chosen = [m for m in MUTATIONS if not args.only or m.id in args.only.split(",")]
+        return _report_from_log([Path(x) for x in args.from_log.split(",")], Path(args.report or DEFAULT_REPORT))
+    pats = [p for p in args.only.split(",") if p]
+    chosen = [m for m in MUTATIONS if not pats or any(fnmatch.fnmatchcase(m.id, p) for p in pats)]
+    if not chosen:
+        raise SystemExit(f"--only {args.only!r}: no mutation has such an id")
+    report_path = args.report or (None if pats else str(DEFAULT_REPORT))
+    cmd = "".join(" " + (a if a.replace("-", "").replace(",", "").replace("=", "").isalnum() else repr(a))
+                  for a in (argv if argv is not None else sys.argv[1:]))
     ids = [m.id for m in MUTATIONS]
     assert len(set(ids)) == len(ids), "duplicate mutation ids"
     for m in chosen:
@@ -431,11 +675,11 @@ def main(argv: list[str] | None = None) -> int:
             rows.append({"id": m.id, "module": _module_of(m), "what": m.what, "outcome": outcome,
                          "killer": killer, "seconds": sec, "equivalent": m.equivalent})
             print(f"{m.id:4} {outcome:8} {sec:6.0f} s  {m.what}  {killer[:120]}", flush=True)
-            if not args.only:   # a stopped run still leaves the mutants it finished
-                Path(args.report).write_text(report(rows, time.perf_counter() - t0, baseline))
-        text = report(rows, time.perf_counter() - t0, baseline)
-        if not args.only:
-            Path(args.report).write_text(text)
+            if report_path:   # a stopped run still leaves the mutants it finished
+                Path(report_path).write_text(report(rows, time.perf_counter() - t0, baseline, command=cmd))
+        text = report(rows, time.perf_counter() - t0, baseline, command=cmd)
+        if report_path:
+            Path(report_path).write_text(text)
         print(text)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
