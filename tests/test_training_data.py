@@ -184,3 +184,26 @@ def test_value_fewshot_step_is_zero_shot_plus_weighted_fewshot_gradient():
         grads.append(naive_loss_and_grad(V, Q, tokens(b.X, b.Y), b.target)[1])
     np.testing.assert_allclose(got.V, V - 0.01 * (grads[0] + 3.0 * grads[1]), rtol=1e-12, atol=1e-15)
     np.testing.assert_array_equal(got.Q, Q)
+
+
+def test_sampler_and_dataset_covariance_and_noise():
+    """With a non-identity Sigma: the task sampler's inputs have E[x x^T] = Sigma, and make_dataset's
+    labels y = theta^T x + eps have E[(y - theta^T x)^2] = sigma2. Each of the 6 distinct entries and
+    the noise moment: |z| <= 4 (numeric.testing's rule), z = (sample mean - exact) / estimated stderr,
+    seed 0.
+
+    Measured over seeds 1000..1299 (7 z-scores each, 2,100 in all): no run with |z| > 4 (95% upper bound
+    on a run's false-alarm rate 1.0%), largest 3.49, |z| > 3 in 0.19% and |z| > 2 in 6.2% of the z-scores.
+    Power: x = L^T g (covariance L^T L) caught 50/50, noise of standard deviation sigma2 caught 50/50.
+    """
+    Sigma = np.array([[1.0, 0.3, 0.0], [0.3, 2.0, 0.1], [0.0, 0.1, 0.5]])
+    theta, s2 = np.array([1.0, -0.5, 0.2]), 0.25
+    rng = np.random.default_rng(0)
+    s = TaskPromptSampler(d=3, n=1, sigma2=s2, batch=10000, Sigma=Sigma)
+    X = s.fill(rng, s.new_buffer()).X.reshape(-1, 3)
+    P = X[:, :, None] * X[:, None, :]
+    z = ((P.mean(0) - Sigma) / (P.std(0, ddof=1) / np.sqrt(len(X))))[np.triu_indices(3)]
+    x, y = make_dataset(rng, theta=theta, size=20000, sigma2=s2, Sigma=Sigma)
+    e2 = (y - x @ theta) ** 2
+    z = np.append(z, (e2.mean() - s2) / (e2.std(ddof=1) / np.sqrt(e2.size)))
+    assert np.all(np.abs(z) <= 4), z
