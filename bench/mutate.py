@@ -67,6 +67,11 @@ T_TRAIN = "tests/test_training_data.py"
 T_XF_LIN = "tests/test_transformer.py::test_linear_model_is_the_papers_forward_pass"
 T_XF_PACK = "tests/test_transformer.py::test_packed_output_is_the_n_shot_prediction"
 T_XF_ANGLE = "tests/test_transformer.py::test_task_at_angle"
+NSTRAT, NVAL = "numeric/strategies.py", "numeric/validation.py"
+NXEVAL = "numeric/transformer/evaluate.py"
+T_XF_EVAL = "tests/test_transformer.py::test_evaluate_is_the_mean_and_standard_error_of_its_prompts"
+T_STRAT = "tests/test_numeric_testing.py::test_strategies_draw_valid_well_conditioned_cases"
+T_VALID, T_RULES = "tests/test_numeric_validation.py", "tests/test_validation_rules.py"
 
 
 @dataclass(frozen=True)
@@ -449,6 +454,26 @@ MUTATIONS: tuple[Mutation, ...] = (
        "geometric decay as a linear ramp", (T_TRAIN,)),
     _m("NR3", NTRAIN, "            g0 += w * g1", "            g0 += g1",
        "value-fewshot: the auxiliary gradient without its weight w_t", (T_TRAIN,)),
+    # ---------------------------------------------------------------- numeric/strategies.py, validation.py
+    _m("NG1", NSTRAT, "        S = (O * lam) @ O.T\n", "        S = (O * lam) @ O\n",
+       "hypothesis Sigma: O diag(lambda) O for O diag(lambda) O^T (not the drawn spectrum)", (T_STRAT,)),
+    _m("NG2", NSTRAT, "        O = O * np.sign(np.where(np.diag(R) == 0, 1.0, np.diag(R)))\n", "",
+       "hypothesis Sigma: Q's column signs not fixed by R's diagonal", (T_STRAT,),
+       equivalent="(O D) diag(lambda) (O D)^T = O diag(lambda) O^T for any diagonal D of signs: the drawn Sigma "
+                  "is the same matrix"),
+    _m("NV1", NVAL, "    if asym > SYMMETRY_RTOL * scale:", "    if asym > SYMMETRY_RTOL:",
+       "symmetry tolerance absolute instead of relative to the largest entry", (T_VALID, T_RULES)),
+    _m("NV2", NVAL, "        if float(np.min(np.diag(S))) <= 0:", "        if float(np.min(np.diag(S))) < 0:",
+       "a zero diagonal entry let through to the Cholesky factorisation", (T_VALID, T_RULES),
+       equivalent="a symmetric matrix with a zero diagonal entry is not positive definite, and the Cholesky "
+                  "factorisation that follows meets a pivot <= 0 there and raises the same LinAlgError, "
+                  "answered by the same message"),
+    _m("NV3", NVAL, "    S = (S + S.T) / 2\n    try:", "    try:",
+       "covariance returned unsymmetrised (asymmetry up to the tolerance kept)", (T_VALID, T_RULES)),
+    _m("NB6", NDATA, "            if self.sigma > 0 and self.n > 0:", "            if self.sigma > 0:",
+       "noiseless target: noise also drawn at n = 0", (T_DATA,),
+       equivalent="at n = 0 the only label is the query's, which is replaced by 0 after the noise is added: the "
+                  "prompts have the same law (the stream of draws differs, so the numbers do, not their law)"),
     # ---------------------------------------------------------------- numeric/transformer/
     _m("NX1", NXMOD, "    s = s / m.sum(-1)[:, None]  # / ncol", "    s = s / (m.sum(-1)[:, None] + 1)  # / ncol",
        "linear control model: 1/(|S_i| + 1) for 1/|S_i|", (T_XF_LIN,)),
@@ -460,6 +485,13 @@ MUTATIONS: tuple[Mutation, ...] = (
     _m("NX5", NXDATA, "    return r * (math.cos(angle) * u + math.sin(angle) * w)",
        "    return r * (math.cos(angle) * u + math.sin(angle / 2) * w)", "task at angle: sin(a/2) for sin(a)",
        (T_XF_ANGLE,)),
+    _m("NX6", NXEVAL, "    se = np.sqrt(var / prompts)", "    se = np.sqrt(var)",
+       "transformer evaluate: standard deviation reported as the standard error", (T_XF_EVAL,)),
+    _m("NX7", NXEVAL, " * prompts / (prompts - 1)", " * 1.0", "transformer evaluate: 1/n variance for 1/(n-1)",
+       (T_XF_EVAL,)),
+    _m("NX8", NXEVAL, "        e = e[:prompts - done]\n", "",
+       "transformer evaluate: the last chunk not cut to the prompts asked (more prompts summed than divided by)",
+       (T_XF_EVAL,)),
 )
 
 
