@@ -1,9 +1,13 @@
 """Mutation testing of the mathematics: does the suite (+ ``prove``) catch a plausible wrong formula?
 
-Each entry of :data:`MUTATIONS` is one bug a tired developer could make in symbolic/ or
-proofs/paper/results/ (a sign, a transpose, d+2 for d+4, n for n+1, a weight squared or dropped,
-two stages merged, a start ignored, a criterion loosened), written as an exact source-text
-replacement ``old -> new`` in one file.  For each mutation, one at a time:
+Each entry of :data:`MUTATIONS` is one bug a tired developer could make in symbolic/,
+proofs/paper/results/ or numeric/ (ids N*: sampling, the forward passes, the Monte Carlo
+estimators, LoRA, the calibrated rule, training, the transformer's linear control) -- a sign, a
+transpose, d+2 for d+4, n for n+1, 1/n for 1/(n-1), a weight squared or dropped, noise missing,
+two stages merged, a start ignored, a criterion loosened -- written as an exact source-text
+replacement ``old -> new`` in one file.  tests/test_mutations_apply.py fails, naming the
+mutation, when ``old`` no longer occurs as listed (the list cannot rot silently).  For each
+mutation, one at a time:
 
 1. a scratch copy of the working tree (``/tmp/icl-mutate-<pid>``; never the live tree) gets
    the replacement; ``old`` must occur exactly ``count`` times (default once), or the run
@@ -26,6 +30,8 @@ Usage (CPU heavy: run it alone, niced; about 20-40 min on one core)::
 
     PYTHONPATH=$PWD python bench/mutate.py                 # every mutation, writes the report
     PYTHONPATH=$PWD python bench/mutate.py --only Q4,S2    # a few
+    PYTHONPATH=$PWD python bench/mutate.py --only 'N*' --report bench/mutation-report-numeric.md
+                                                           # numeric/ (about 15 min, 1 core)
     PYTHONPATH=$PWD python bench/mutate.py --list          # the list, and whether each applies
 """
 from __future__ import annotations
