@@ -4,7 +4,12 @@ Each entry of :data:`MUTATIONS` is one bug a tired developer could make in symbo
 proofs/paper/results/ or numeric/ (ids N*: sampling, the forward passes, the Monte Carlo
 estimators, LoRA, the calibrated rule, training, the transformer's linear control) -- a sign, a
 transpose, d+2 for d+4, n for n+1, 1/n for 1/(n-1), a weight squared or dropped, noise missing,
-two stages merged, a start ignored, a criterion loosened -- written as an exact source-text
+two stages merged, a start ignored, a criterion loosened -- and, beyond those, the rest of issue 24's
+list: the gradient-descent paths (T*: step factors, mode weights, the stable range, divergence,
+both stages), symbolic/evaluation.py in float and mp (E*), the explicit quadratic (X*), the
+concrete minimiser (C*), frontier_numeric (FN*), the arithmetics, their condition threshold and
+their choice (A*), the structured Q_xx solve (ST*), the results beyond the paper (RF*, RE*, RK*,
+RL*), the rank table (LA*) and the depth float compiler (DF*) -- written as an exact source-text
 replacement ``old -> new`` in one file.  tests/test_mutations_apply.py fails, naming the
 mutation, when ``old`` no longer occurs as listed (the list cannot rot silently).  For each
 mutation, one at a time:
@@ -32,6 +37,8 @@ Usage (CPU heavy: run it alone, niced; about 20-40 min on one core)::
     PYTHONPATH=$PWD python bench/mutate.py --only Q4,S2    # a few
     PYTHONPATH=$PWD python bench/mutate.py --only 'N*' --report bench/mutation-report-numeric.md
                                                            # numeric/ (about 15 min, 1 core)
+    PYTHONPATH=$PWD python bench/mutate.py --only 'T*,E*,X*,C*,FN*,A*,ST*,R[FEKL]*,LA*,DF*' \
+        --report bench/mutation-report-rest.md             # the rest of issue 24's list (about 40 min, 1 core)
     PYTHONPATH=$PWD python bench/mutate.py --list          # the list, and whether each applies
 """
 from __future__ import annotations
@@ -86,11 +93,15 @@ STR, SSOL = "symbolic/structured.py", "symbolic/structured_solve.py"
 FRATE, ESTOP = "proofs/paper/results/forgetting_rate.py", "proofs/paper/results/early_stopping.py"
 QKFS, LRANK = "proofs/paper/results/query_key_few_shot.py", "proofs/paper/results/low_rank.py"
 T_TRAJ, T_FN, T_ARITH = "tests/test_trajectories.py", "tests/test_frontier_numeric.py", "tests/test_arithmetic.py"
+T_TRAJ_FLOAT = "tests/test_trajectories.py::test_float_path_is_the_exact_path"   # first: a mutant may hang later tests
 T_QXXS, T_QXXC = "tests/test_qxx_structured.py", "tests/test_qxx_concrete.py"
 EVAL_T = (T_ARITH, "tests/test_explicit.py", "tests/test_engine_vs_concrete.py")
 EXPL_T = ("tests/test_explicit.py", T_TRAJ)
 CMIN_T = (T_QXXC, "tests/test_spec_general_start.py", T_TRAJ)
-CHOOSE_T = (T_ARITH, "tests/test_api_battery.py")
+CHOOSE_T = (T_ARITH,)
+LANS, DFLT = "symbolic/lowrank_answer.py", "symbolic/depth_float.py"
+T_RANK_TABLE = "tests/test_rank_optimum.py::test_the_answer_table_against_the_concrete_optimum"
+T_DFLOAT = "tests/test_depth_montecarlo.py::test_compiled_closed_form_equals_exact_evaluation"
 
 
 @dataclass(frozen=True)
@@ -528,17 +539,17 @@ MUTATIONS: tuple[Mutation, ...] = (
        "second stage started at the first stage's start, not its limit", (T_TRAJ,)),
     _m("T6", TRAJ, "m2 = modes(q2.A, q2.b, m1.u_star, projector=P", "m2 = modes(q2.A, q2.b, m1.u_star, projector=None",
        "second stage not projected on the first loss's flat directions", (T_TRAJ,)),
-    _m("T7", TRAJ, "    H = 2 * A\n", "    H = A\n", "float modes: Hessian A for 2A", (T_TRAJ,)),
+    _m("T7", TRAJ, "    H = 2 * A\n", "    H = A\n", "float modes: Hessian A for 2A", (T_TRAJ_FLOAT, T_TRAJ)),
     _m("T8", TRAJ, "        return np.exp(-np.outer(steps * eta, h))", "        return np.exp(-np.outer(steps, h))",
        "gradient flow at tau = t, not eta t", (T_TRAJ,)),
     _m("T9", TRAJ, "        return Path(alpha, list(W.T @ grad), W.T @ A @ W)", "        return Path(alpha, list(W.T @ grad), W.T @ W)",
-       "float path: Gamma = W^T W (the error's curvature dropped)", (T_TRAJ,)),
+       "float path: Gamma = W^T W (the error's curvature dropped)", (T_TRAJ_FLOAT, T_TRAJ)),
     _m("T10", TRAJ, "diverged_at = offset + _first_exceeding(", "diverged_at = _first_exceeding(",
        "divergence in the second stage reported at the step within the stage", (T_TRAJ,)),
     _m("T11", TRAJ, "    return int(ts[hit[0]]) if len(hit) else hi", "    return int(ts[hit[0]]) + 1 if len(hit) else hi",
        "first step of an event one late", (T_TRAJ,)),
     _m("T12", TRAJ, "        grad = 2 * (A @ us - np.asarray(q.b, dtype=float))", "        grad = (A @ us - np.asarray(q.b, dtype=float))",
-       "float path: the error's gradient at u_* halved (beta)", (T_TRAJ,)),
+       "float path: the error's gradient at u_* halved (beta)", (T_TRAJ_FLOAT, T_TRAJ)),
     # ---------------------------------------------------------------- symbolic/evaluation.py (float and mp)
     _m("E1", EVAL, "            out = num.inv(self.matrix(e.arg))", "            out = self.matrix(e.arg)",
        "float/mp: an inverse dropped", EVAL_T),
@@ -686,6 +697,36 @@ MUTATIONS: tuple[Mutation, ...] = (
     _m("RL3", LRANK, '    return make_spec([Rank(block, rank)], [(1, n_ft, "target")], name=f"lora-{block}")',
        '    return make_spec([Rank(block, rank)], [(1, n_ft, "opposite")], name=f"lora-{block}")',
        "low rank: the update fitted on -theta_0", (), ("low-rank-fine-tuning",)),
+    # ---------------------------------------------------------------- symbolic/lowrank_answer.py (the rank table;
+    # lowrank.py, lowrank_concrete.py, lowrank_path.py: bench/mutate_rank.py)
+    _m("LA1", LANS, '            "n_ft-shot on -theta_0": D.error_at(jA, jP, -THETA0, n_ft),',
+       '            "n_ft-shot on -theta_0": D.error_at(jA, jP, THETA0, n_ft),',
+       "rank table: the n_ft-shot error on -theta_0 computed on theta_0", (T_RANK_TABLE,)),
+    _m("LA2", LANS, "            piece_jP = R - used\n", "            piece_jP = R - used - 1\n",
+       "rank table: the perp piece's rank count off by one", (T_RANK_TABLE,)),
+    _m("LA3", LANS, '            "n -> oo on theta_0": D.error_at(jA, jP, THETA0, sp.oo),',
+       '            "n -> oo on theta_0": D.error_at(jA, jP, THETA0, n_ft),',
+       "rank table: the n -> oo error on theta_0 taken at n_ft shots", (T_RANK_TABLE,)),
+    _m("LA4", LANS, '    gain = sp.factor(base["training loss"] - vals["training loss"])',
+       '    gain = sp.factor(vals["training loss"] - base["training loss"])',
+       "rank table: the gain with its sign flipped", (T_RANK_TABLE,)),
+    _m("LA5", LANS, '            jA += 1\n', '            jA += 2\n', "rank table: a theta-block rank counted twice",
+       (T_RANK_TABLE,)),
+    # ---------------------------------------------------------------- symbolic/depth_float.py (the float compiler;
+    # the other depth modules: bench/mutate_depth.py)
+    _m("DF1", DFLT, "                for k in reversed(word):\n                    v = atom(k) @ v",
+       "                for k in word:\n                    v = atom(k) @ v", "compiled bilinear form: the word applied in the wrong order",
+       (T_DFLOAT,)),
+    _m("DF2", DFLT, "                mats[key] = M.T if tr else M", "                mats[key] = M", "compiled atoms: a transpose dropped",
+       (T_DFLOAT,), count=2),
+    _m("DF3", DFLT, "prefix[w] = atom(w[0]) if len(w) == 1 else word(w[:-1]) @ atom(w[-1])",
+       "prefix[w] = atom(w[0]) if len(w) == 1 else atom(w[-1]) @ word(w[:-1])",
+       "bound (fast) compile: a word's last atom multiplied on the wrong side", (T_DFLOAT,)),
+    _m("DF4", DFLT, "        idx = np.full((len(rows), max(width, 1)), len(specs), dtype=np.int64)",
+       "        idx = np.full((len(rows), max(width, 1)), len(specs) - 1, dtype=np.int64)",
+       "bound (fast) compile: a short term padded with the last factor, not 1", (T_DFLOAT,)),
+    _m("DF5", DFLT, "                    acc = acc @ atom(k)", "                    acc = atom(k) @ acc",
+       "compiled trace: the word's atoms in reverse order", (T_DFLOAT,)),
 )
 
 

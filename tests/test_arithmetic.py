@@ -136,3 +136,24 @@ def test_repl_evaluate_error_in_float_and_mp():
     g = s.evaluate_error(5, arithmetic="mp", precision=50, **kw)
     with mpmath.workdps(60):
         assert abs(mpmath.mpf(g) - mp_exact(e)) / abs(mp_exact(e)) < 1e-45
+
+
+def test_the_condition_threshold_and_the_choice_of_arithmetic():
+    """The documented rules, at their boundaries (issue 24's mutants A1-A3, A6-A9): Sigma =
+    diag(1, 1/c, 1) has 1-norm condition number exactly c; float64 warns above 1e8 (COND_WARN),
+    mp at p digits above 10^(p/2); exact up to d = MAX_EXACT_D and float above it by default, a
+    precision alone means mp, and each arithmetic is refused one dimension above its bound."""
+    from proofs.quantities import limits as L
+    from proofs.quantities.arithmetic import choose
+    from symbolic.arithmetic import EXACT, FLOAT64, MP
+    for arith, limit in ((FLOAT64, 1e8), (MP(20), 1e10)):
+        for c, warns in ((2 * limit, True), (limit / 2, False)):
+            _, cond = arith.spd(np.diag([1.0, 1.0 / c, 1.0]))
+            assert cond == pytest.approx(c, rel=1e-12)
+            assert (arith.condition_warning(cond) is not None) is warns, (arith.label(), c)
+    assert choose(L.MAX_EXACT_D) is EXACT and choose(L.MAX_EXACT_D + 1) is FLOAT64
+    assert choose(3, precision=30).precision == 30
+    assert choose(L.MAX_MP_D, "mp").precision is not None
+    for d, name in ((L.MAX_MP_D + 1, "mp"), (L.MAX_EXACT_D + 1, "exact")):
+        with pytest.raises(ValueError, match=f"arithmetic: {name}"):
+            choose(d, name)
