@@ -95,7 +95,8 @@ QKFS, LRANK = "proofs/paper/results/query_key_few_shot.py", "proofs/paper/result
 T_TRAJ, T_FN, T_ARITH = "tests/test_trajectories.py", "tests/test_frontier_numeric.py", "tests/test_arithmetic.py"
 T_TRAJ_FLOAT = "tests/test_trajectories.py::test_float_path_is_the_exact_path"   # first: a mutant may hang later tests
 T_QXXS, T_QXXC = "tests/test_qxx_structured.py", "tests/test_qxx_concrete.py"
-EVAL_T = (T_ARITH, "tests/test_explicit.py", "tests/test_engine_vs_concrete.py")
+EVAL_T = ("tests/test_arithmetic.py::test_float_and_mp_evaluate_products_that_do_not_commute", T_ARITH,
+          "tests/test_explicit.py", "tests/test_engine_vs_concrete.py")
 EXPL_T = ("tests/test_explicit.py", T_TRAJ)
 CMIN_T = (T_QXXC, "tests/test_spec_general_start.py", T_TRAJ)
 CHOOSE_T = (T_ARITH,)

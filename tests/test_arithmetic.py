@@ -157,3 +157,28 @@ def test_the_condition_threshold_and_the_choice_of_arithmetic():
     for d, name in ((L.MAX_MP_D + 1, "mp"), (L.MAX_EXACT_D + 1, "exact")):
         with pytest.raises(ValueError, match=f"arithmetic: {name}"):
             choose(d, name)
+
+
+def test_float_and_mp_evaluate_products_that_do_not_commute():
+    """symbolic.evaluation's float and mp paths on traces and bilinear forms of products of
+    matrices that do not commute (the closed forms of the strategies are polynomials in Sigma,
+    whose factors commute, so order and transposes go unseen there), against the exact value:
+    coefficients inside a trace or a bilinear form, an inverse, A^-2, c I inside a sum, a
+    transpose (issue 24's mutants E2-E8, A4, A5)."""
+    from symbolic import Bilinear
+    from symbolic.arithmetic import MP
+    from symbolic.evaluation import evaluate
+    d = 3
+    A, B = sp.MatrixSymbol("A", d, d), sp.MatrixSymbol("B", d, d)
+    t, s = sp.MatrixSymbol("t", d, 1), sp.MatrixSymbol("s", d, 1)
+    I3 = sp.Identity(d)
+    e = (2 * sp.Trace(3 * A * B) + sp.Trace(A ** -2 * B) + sp.Trace((A + 3 * I3) * B.T)
+         + Bilinear(t, 3 * A * B.I, s) + Bilinear(t, A.T * (B + 2 * I3).I, s))
+    env = {"A": sp.Matrix([[2, 1, 0], [-1, 3, 1], [0, 2, 1]]), "B": sp.Matrix([[1, 2, 0], [0, 1, -1], [1, 0, 3]]),
+           "t": sp.Matrix([1, -2, 1]), "s": sp.Matrix([0, 1, 3]), "d": d}
+    want = evaluate(e, env)
+    assert want.is_Rational
+    assert float(evaluate(e, env, arithmetic="float")) == pytest.approx(float(want), rel=1e-12)
+    got = evaluate(e, env, arithmetic=MP(40))
+    w = got.context.mpf(want.p) / want.q          # in got's own context (40 digits)
+    assert abs(w - got) <= got.context.mpf(10) ** -35 * abs(w)
