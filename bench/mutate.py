@@ -98,7 +98,8 @@ T_QXXS, T_QXXC = "tests/test_qxx_structured.py", "tests/test_qxx_concrete.py"
 EVAL_T = ("tests/test_arithmetic.py::test_float_and_mp_evaluate_products_that_do_not_commute", T_ARITH,
           "tests/test_explicit.py", "tests/test_engine_vs_concrete.py")
 EXPL_T = ("tests/test_explicit.py", T_TRAJ)
-CMIN_T = (T_QXXC, "tests/test_spec_general_start.py", T_TRAJ)
+CMIN_T = ("tests/test_qxx_concrete.py::test_second_stage_and_float_keep_the_start_and_the_first_stage", T_QXXC,
+          "tests/test_spec_general_start.py", T_TRAJ)
 CHOOSE_T = (T_ARITH,)
 LANS, DFLT = "symbolic/lowrank_answer.py", "symbolic/depth_float.py"
 T_RANK_TABLE = "tests/test_rank_optimum.py::test_the_answer_table_against_the_concrete_optimum"

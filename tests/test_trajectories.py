@@ -100,6 +100,7 @@ def test_qxx_trajectory_against_exact_gradient_descent():
         assert np.allclose(closed, u, rtol=1e-10, atol=1e-12)
         u = u - eta * qf.gradient(u)
     assert np.allclose(m.u_star, q.limit_point().astype(float), rtol=1e-10, atol=1e-12)
+    assert np.allclose(m.u_star, qf.limit_point(), rtol=1e-10, atol=1e-12)   # the float limit, start included
 
 
 def test_two_stage_path_against_projected_descent():
