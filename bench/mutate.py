@@ -95,6 +95,7 @@ QKFS, LRANK = "proofs/paper/results/query_key_few_shot.py", "proofs/paper/result
 T_TRAJ, T_FN, T_ARITH = "tests/test_trajectories.py", "tests/test_frontier_numeric.py", "tests/test_arithmetic.py"
 T_TRAJ_FLOAT = "tests/test_trajectories.py::test_float_path_is_the_exact_path"   # first: a mutant may hang later tests
 T_QXXS, T_QXXC = "tests/test_qxx_structured.py", "tests/test_qxx_concrete.py"
+FN_T = ("tests/test_frontier_numeric.py::test_the_rules_on_small_rational_functions", T_FN)
 EVAL_T = ("tests/test_arithmetic.py::test_float_and_mp_evaluate_products_that_do_not_commute", T_ARITH,
           "tests/test_explicit.py", "tests/test_engine_vs_concrete.py")
 EXPL_T = ("tests/test_explicit.py", T_TRAJ)
@@ -608,19 +609,19 @@ MUTATIONS: tuple[Mutation, ...] = (
        CMIN_T),
     # ---------------------------------------------------------------- proofs/quantities/frontier_numeric.py
     _m("FN1", FNUM, "        i, j = (pz, qz) if lam == sp.oo else (pa, qa)", "        i, j = (pa, qa) if lam == sp.oo else (pz, qz)",
-       "lambda -> 0 and lambda -> oo read from the wrong ends", (T_FN,)),
+       "lambda -> 0 and lambda -> oo read from the wrong ends", FN_T),
     _m("FN2", FNUM, '        return float("inf") if ratio > 0 else float("-inf")', '        return float("inf")',
-       "a divergent limit always +oo", (T_FN,)),
+       "a divergent limit always +oo", FN_T),
     _m("FN3", FNUM, "    D = P.deriv() * Q - P * Q.deriv()", "    D = P.deriv() * Q + P * Q.deriv()",
-       "derivative of P/Q with the wrong sign of PQ'", (T_FN,)),
+       "derivative of P/Q with the wrong sign of PQ'", FN_T),
     _m("FN4", FNUM, '    return "increasing" if probe > 0 else "decreasing"', '    return "increasing" if probe < 0 else "decreasing"',
-       "monotonicity read with the wrong sign (float)", (T_FN,)),
+       "monotonicity read with the wrong sign (float)", FN_T),
     _m("FN5", FNUM, "    for a in reversed(c):\n        out = out * x + a", "    for a in c:\n        out = out * x + a",
-       "Horner with the coefficients in the wrong order", (T_FN,)),
+       "Horner with the coefficients in the wrong order", FN_T),
     _m("FN6", FNUM, "    return [x if abs(x) > tol * big else 0 * x for x in c]", "    return [x if abs(x) > tol else 0 * x for x in c]",
-       "zero coefficients by an absolute, not relative, tolerance", (T_FN,)),
+       "zero coefficients by an absolute, not relative, tolerance", FN_T),
     _m("FN7", FNUM, "    p = sp.Poly(sp.expand(num), lam).all_coeffs()[::-1]", "    p = sp.Poly(sp.expand(num), lam).all_coeffs()",
-       "numerator's coefficients highest order first", (T_FN,)),
+       "numerator's coefficients highest order first", FN_T),
     # ---------------------------------------------------------------- symbolic/arithmetic.py, proofs/quantities/arithmetic.py
     _m("A1", A, "        return COND_WARN\n", "        return 10 * COND_WARN\n", "float: the condition threshold 1e9 for 1e8",
        (T_ARITH,)),
