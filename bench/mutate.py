@@ -677,7 +677,10 @@ MUTATIONS: tuple[Mutation, ...] = (
        "end-to-end ratio over half the segment", (), ("forgetting-rate",)),
     _m("RF3", FRATE, '        fa, fb = few_shot_limit("pretrain", "opposite"), few_shot_limit("full", "opposite")',
        '        fa, fb = few_shot_limit("pretrain", "target"), few_shot_limit("full", "opposite")',
-       "(b)'s ratio: the pretrained error on theta_0 for -theta_0", (), ("forgetting-rate",)),
+       "(b)'s ratio: the pretrained error on theta_0 for -theta_0", (), ("forgetting-rate",),
+       equivalent="the pretrained (V_hat, Q_hat) does not depend on theta_0 and predicts linearly in the labels "
+                  "(v_0 = 0, no bias), so its n -> oo error is even in the task: the errors on theta_0 and "
+                  "-theta_0 are the same number, and so is (b)'s ratio"),
     _m("RE1", ESTOP, '    aux = compare("path:value", f"mixed:{n_ft}", columns=_columns(n_ft), levels=0, **setting)',
        '    aux = compare("path:value", f"mixed:{n_ft + 1}", columns=_columns(n_ft), levels=0, **setting)',
        "early stopping against the auxiliary loss at n_ft + 1", (), ("early-stopping-vs-auxiliary",)),
@@ -694,7 +697,9 @@ MUTATIONS: tuple[Mutation, ...] = (
        '    return make_spec(Q_ALL, [(1, n_ft, "opposite")], name="query-all-fewshot")',
        "all of Q fine-tuned on -theta_0", (), ("query-key-few-shot",)),
     _m("RL1", LRANK, '           "few_o": fac(D.error(R, -THETA0, N_FT)),', '           "few_o": fac(D.error(R, THETA0, N_FT)),',
-       "low rank: the few-shot error on -theta_0 computed on theta_0", (), ("low-rank-fine-tuning",)),
+       "low rank: the few-shot error on -theta_0 computed on theta_0", (), ("low-rank-fine-tuning",),
+       equivalent="at the rank-r optimum E(n_ft; theta_0) = E(n_ft; -theta_0) (the statement's own claim: both "
+                  "are `few`), so the value does not change; as R4, the equality then rests on the theta_0 line"),
     _m("RL2", LRANK, "    gain_full = fac(D.loss_start - D.loss_full)", "    gain_full = fac(D.loss_start - D.loss(R))",
        "low rank: full fine-tuning's gain taken at rank r", (), ("low-rank-fine-tuning",)),
     _m("RL3", LRANK, '    return make_spec([Rank(block, rank)], [(1, n_ft, "target")], name=f"lora-{block}")',
