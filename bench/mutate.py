@@ -542,7 +542,7 @@ MUTATIONS: tuple[Mutation, ...] = (
        "second stage started at the first stage's start, not its limit", (T_TRAJ,)),
     _m("T6", TRAJ, "m2 = modes(q2.A, q2.b, m1.u_star, projector=P", "m2 = modes(q2.A, q2.b, m1.u_star, projector=None",
        "second stage not projected on the first loss's flat directions", (T_TRAJ,)),
-    _m("T7", TRAJ, "    H = 2 * A\n", "    H = A\n", "float modes: Hessian A for 2A", (T_TRAJ_FLOAT, T_TRAJ)),
+    _m("T7", TRAJ, "    H = 2 * A\n", "    H = A\n", "float modes: Hessian A for 2A", (T_TRAJ_FLOAT,)),  # the whole file runs past 300 s
     _m("T8", TRAJ, "        return np.exp(-np.outer(steps * eta, h))", "        return np.exp(-np.outer(steps, h))",
        "gradient flow at tau = t, not eta t", (T_TRAJ,)),
     _m("T9", TRAJ, "        return Path(alpha, list(W.T @ grad), W.T @ A @ W)", "        return Path(alpha, list(W.T @ grad), W.T @ W)",
@@ -589,7 +589,7 @@ MUTATIONS: tuple[Mutation, ...] = (
        "p^T X q: coefficients of X transposed", EXPL_T),
     _m("X6", EXPL, "        return self.start + np.linalg.pinv(self.A.astype(float), hermitian=True) @ r",
        "        return np.linalg.pinv(self.A.astype(float), hermitian=True) @ self.b",
-       "gradient-descent limit in float: the start ignored (A^+ b)", EXPL_T),
+       "gradient-descent limit in float: the start ignored (A^+ b)", ("tests/test_explicit.py::test_limit_point_is_the_derived_minimiser_for_value_fine_tuning",) + EXPL_T),
     _m("X7", EXPL, "    Q0[x, x] = mat(blocks.Qxx)\n", "    Q0[x, x] = mat(blocks.Qxx).T\n", "the start's Q_xx transposed", EXPL_T),
     _m("X8", EXPL, "            T = np.multiply.outer(M1, q)     # coefficient of u_i (X^T)_ac, i.e. X_ca\n"
        "            T = T.transpose(0, 2, 1)\n", "            T = np.multiply.outer(M1, q)     # coefficient of u_i (X^T)_ac, i.e. X_ca\n",
