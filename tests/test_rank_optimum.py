@@ -214,6 +214,9 @@ def test_the_answer_table_against_the_concrete_optimum():
         o = lowrank_optimum(make_spec([Rank("Q", r)], LOSSES["5-shot"]), d=d, theta0=t0, sigma2=s2)
         vals = {q: v.xreplace(at | {R: r}) for q, v in row.values.items()}
         assert sp.simplify(vals["training loss"] - o.loss) == 0
+        base = A.rows[0].values["training loss"].xreplace(at)      # the pretrained loss, r = 0
+        gain = row.gain.xreplace(at | {R: r})
+        assert gain > 0 and sp.simplify(base - o.loss - gain) == 0   # the optimum's gain, positive
         for name, sign, n in (("n_ft-shot on -theta_0", -1, 5), ("n -> oo on theta_0", 1, np.inf)):
             got = moment_error(_f(o.V), _f(o.Q), n=n, theta=sign * _f(t0).ravel(), Sigma=np.eye(d), sigma2=0.1)
             assert got == pytest.approx(float(vals[name]), rel=1e-9)
