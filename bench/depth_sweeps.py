@@ -1,4 +1,4 @@
-"""The depth checks' exhaustive sweeps, moved out of the test suite (issue 25 part 2: the suite keeps one
+"""The depth checks' exhaustive sweeps, moved out of the test suite (the suite keeps one
 representative setting per check; this runs the rest, same assertions).
 
     python bench/depth_sweeps.py

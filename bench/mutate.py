@@ -1,9 +1,18 @@
 """Mutation testing of the mathematics: does the suite (+ ``prove``) catch a plausible wrong formula?
 
-Each entry of :data:`MUTATIONS` is one bug a tired developer could make in symbolic/ or
-proofs/paper/results/ (a sign, a transpose, d+2 for d+4, n for n+1, a weight squared or dropped,
-two stages merged, a start ignored, a criterion loosened), written as an exact source-text
-replacement ``old -> new`` in one file.  For each mutation, one at a time:
+Each entry of :data:`MUTATIONS` is one bug a tired developer could make in symbolic/,
+proofs/paper/results/ or numeric/ (ids N*: sampling, the forward passes, the Monte Carlo
+estimators, LoRA, the calibrated rule, training, the transformer's linear control) -- a sign, a
+transpose, d+2 for d+4, n for n+1, 1/n for 1/(n-1), a weight squared or dropped, noise missing,
+two stages merged, a start ignored, a criterion loosened -- and, beyond those, the rest of the
+list: the gradient-descent paths (T*: step factors, mode weights, the stable range, divergence,
+both stages), symbolic/evaluation.py in float and mp (E*), the explicit quadratic (X*), the
+concrete minimiser (C*), frontier_numeric (FN*), the arithmetics, their condition threshold and
+their choice (A*), the structured Q_xx solve (ST*), the results beyond the paper (RF*, RE*, RK*,
+RL*), the rank table (LA*) and the depth float compiler (DF*) -- written as an exact source-text
+replacement ``old -> new`` in one file.  tests/test_mutations_apply.py fails, naming the
+mutation, when ``old`` no longer occurs as listed (the list cannot rot silently).  For each
+mutation, one at a time:
 
 1. a scratch copy of the working tree (``/tmp/icl-mutate-<pid>``; never the live tree) gets
    the replacement; ``old`` must occur exactly ``count`` times (default once), or the run
@@ -26,11 +35,16 @@ Usage (CPU heavy: run it alone, niced; about 20-40 min on one core)::
 
     PYTHONPATH=$PWD python bench/mutate.py                 # every mutation, writes the report
     PYTHONPATH=$PWD python bench/mutate.py --only Q4,S2    # a few
+    PYTHONPATH=$PWD python bench/mutate.py --only 'N*' --report bench/mutation-report-numeric.md
+                                                           # numeric/ (about 15 min, 1 core)
+    PYTHONPATH=$PWD python bench/mutate.py --only 'T*,E*,X*,C*,FN*,A*,ST*,R[FEKL]*,LA*,DF*' \
+        --report bench/mutation-report-rest.md             # the rest of the list (about 40 min, 1 core)
     PYTHONPATH=$PWD python bench/mutate.py --list          # the list, and whether each applies
 """
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import os
 import shutil
 import signal
@@ -41,6 +55,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_REPORT = ROOT / "bench" / "mutation-report.md"
 
 # test selections (in the order they run: the cheapest killer first)
 ROUTES = "tests/test_minimiser_routes.py"
@@ -50,6 +65,47 @@ SPEC = ("tests/test_spec_semidefinite.py", "tests/test_spec_json.py", "tests/tes
 FRONTIER = "tests/test_frontier.py"
 BEYOND = "tests/test_beyond_quantities.py"
 BEYOND_IDS = ("tradeoff-value", "query-key-zero-shot", "task-family", "dissimilarity")
+
+# numeric/: the modules and their test selections
+NSAM, NMOD, NMC, NFAST, NDEP, NLORA, NTEST = ("numeric/sampling.py", "numeric/model.py", "numeric/montecarlo.py",
+                                              "numeric/fast.py", "numeric/depth.py", "numeric/lora.py",
+                                              "numeric/testing.py")
+NLSA, NOPT, NEVAL, NDATA, NTRAIN = ("numeric/training/lsa.py", "numeric/training/optimizers.py",
+                                    "numeric/training/evaluate.py", "numeric/training/data.py",
+                                    "numeric/training/train.py")
+NXMOD, NXDATA = "numeric/transformer/model.py", "numeric/transformer/data.py"
+T_MODEL, T_MC, T_FAST = "tests/test_numeric_model.py", "tests/test_numeric_montecarlo.py", "tests/test_numeric_fast.py"
+T_DEPTH, T_LORA, T_TESTING = "tests/test_depth_numeric.py", "tests/test_rank_lora.py", "tests/test_numeric_testing.py"
+T_LSA, T_OPTIM, T_DATA = "tests/test_training_lsa.py", "tests/test_training_optim.py", "tests/test_training_data.py"
+T_TRAIN = "tests/test_training_data.py"
+T_XF_LIN = "tests/test_transformer.py::test_linear_model_is_the_papers_forward_pass"
+T_XF_PACK = "tests/test_transformer.py::test_packed_output_is_the_n_shot_prediction"
+T_XF_ANGLE = "tests/test_transformer.py::test_task_at_angle"
+NSTRAT, NVAL = "numeric/strategies.py", "numeric/validation.py"
+NXEVAL = "numeric/transformer/evaluate.py"
+T_XF_EVAL = "tests/test_transformer.py::test_evaluate_is_the_mean_and_standard_error_of_its_prompts"
+T_STRAT = "tests/test_numeric_testing.py::test_strategies_draw_valid_well_conditioned_cases"
+T_VALID, T_RULES = "tests/test_numeric_validation.py", "tests/test_validation_rules.py"
+
+# the rest of the list: modules and test selections
+TRAJ, EVAL, EXPL = "proofs/quantities/trajectories.py", "symbolic/evaluation.py", "symbolic/explicit.py"
+CMIN, FNUM = "proofs/quantities/concrete_minimiser.py", "proofs/quantities/frontier_numeric.py"
+STR, SSOL = "symbolic/structured.py", "symbolic/structured_solve.py"
+FRATE, ESTOP = "proofs/paper/results/forgetting_rate.py", "proofs/paper/results/early_stopping.py"
+QKFS, LRANK = "proofs/paper/results/query_key_few_shot.py", "proofs/paper/results/low_rank.py"
+T_TRAJ, T_FN, T_ARITH = "tests/test_trajectories.py", "tests/test_frontier_numeric.py", "tests/test_arithmetic.py"
+T_TRAJ_FLOAT = "tests/test_trajectories.py::test_float_path_is_the_exact_path"   # first: a mutant may hang later tests
+T_QXXS, T_QXXC = "tests/test_qxx_structured.py", "tests/test_qxx_concrete.py"
+FN_T = ("tests/test_frontier_numeric.py::test_the_rules_on_small_rational_functions", T_FN)
+EVAL_T = ("tests/test_arithmetic.py::test_float_and_mp_evaluate_products_that_do_not_commute", T_ARITH,
+          "tests/test_explicit.py", "tests/test_engine_vs_concrete.py")
+EXPL_T = ("tests/test_explicit.py", T_TRAJ)
+CMIN_T = ("tests/test_qxx_concrete.py::test_second_stage_and_float_keep_the_start_and_the_first_stage", T_QXXC,
+          "tests/test_spec_general_start.py", T_TRAJ)
+CHOOSE_T = (T_ARITH,)
+LANS, DFLT = "symbolic/lowrank_answer.py", "symbolic/depth_float.py"
+T_RANK_TABLE = "tests/test_rank_optimum.py::test_the_answer_table_against_the_concrete_optimum"
+T_DFLOAT = "tests/test_depth_montecarlo.py::test_compiled_closed_form_equals_exact_evaluation"
 
 
 @dataclass(frozen=True)
@@ -71,7 +127,7 @@ def _m(id_, path, old, new, what, tests=(), prove=(), **kw) -> Mutation:
 
 
 Q, G, S, O = "symbolic/quadratic.py", "symbolic/general.py", "symbolic/spec.py", "symbolic/objective.py"
-V = "symbolic/arithmetic.py"   # the one PSD rule: ldl_pivots
+A = "symbolic/arithmetic.py"   # the one PSD rule: ldl_pivots
 SYM = (QROUTE, ROUTES, GENERAL, SPEC[2])
 
 MUTATIONS: tuple[Mutation, ...] = (
@@ -155,14 +211,14 @@ MUTATIONS: tuple[Mutation, ...] = (
        "a free scalar coupled to other blocks kept at its start value (the family's point then nearest that)",
        (QROUTE,)),
     # ---------------------------------------------------------------- symbolic/spec.py
-    # (the PSD test of a spec's covariance moved to symbolic/validation.is_psd: LDL^T in exact fractions)
-    _m("S1", V, "        if p < 0:\n            return pivots, False\n",
+    # (the PSD test of a spec's covariance: symbolic/arithmetic.ldl_pivots, LDL^T in exact fractions)
+    _m("S1", A, "        if p < 0:\n            return pivots, False\n",
        "        if p < 0 and k + 1 < n:\n            return pivots, False\n",
        "PSD test leaves the last pivot's sign unchecked (the determinant's sign dropped)", SPEC),
-    _m("S2", V, "            if any(A[k][j] != 0 for j in range(k + 1, n)):\n                return pivots, False",
+    _m("S2", A, "            if any(A[k][j] != 0 for j in range(k + 1, n)):\n                return pivots, False",
        "            if False:\n                return pivots, False",
        "PSD test accepts a zero pivot whatever its row (a negative 2x2 minor missed)", SPEC),
-    _m("S3", V, "                    row_i[j] -= f * row_k[j]", "                    row_i[j] += f * row_k[j]",
+    _m("S3", A, "                    row_i[j] -= f * row_k[j]", "                    row_i[j] += f * row_k[j]",
        "PSD test: Schur complement with the wrong sign", SPEC),
     _m("S4", S, "    Qxx = Q[x, x]\n", "    Qxx = Q[x, x].T\n", "explicit start: Q_xx transposed", SPEC + (ROUTES,)),
     _m("S5", S, "symmetric=Qxx == Qxx.T", "symmetric=True", "explicit start: Q_xx taken as symmetric",
@@ -249,6 +305,460 @@ MUTATIONS: tuple[Mutation, ...] = (
        'return "increasing" if probe < 0 else "decreasing"', "monotonicity read with the wrong sign", (FRONTIER,)),
     _m("F3", "proofs/quantities/frontier.py", "if k % 2 and g.count_roots(0, None)", "if g.count_roots(0, None)",
        "roots of even multiplicity counted as sign changes", (FRONTIER,)),
+    # ================================================================ numeric/ (every module that
+    # computes a number).  Each mutant is killed by numeric tests alone (no prove); the selection is the
+    # module's own test file(s), cheapest first.
+    # ---------------------------------------------------------------- numeric/sampling.py
+    _m("NS1", NSAM, "X = G[..., :d] @ L.T ", "X = G[..., :d] @ L ",
+       "x = L^T g instead of L g: x ~ N(0, L^T L), not N(0, Sigma)", (T_MODEL,)),
+    _m("NS2", NSAM, "Y = X @ theta + sigma * G[..., d]", "Y = X @ theta",
+       "label noise missing (y = theta^T x)", (T_MODEL,)),
+    _m("NS3", NSAM, "Y = X @ theta + sigma * G[..., d]", "Y = X @ theta + sigma ** 2 * G[..., d]",
+       "noise scaled by sigma^2 instead of sigma", (T_MODEL,)),
+    _m("NS4", NSAM, "    Z[:, d + 1, n] = 0.0 ", "    pass ",
+       "the query's label left in the prompt", (T_MODEL,)),
+    _m("NS5", NSAM, "y_query = Y[:, n].copy()", "y_query = Y[:, n - 1].copy()",
+       "hidden label off by one (the last context token's label)", (T_MODEL, T_MC)),
+    _m("NS6", NSAM, "return _draw_prompts(as_generator(rng), n, L, theta, float(np.sqrt(sigma2)), size)",
+       "return _draw_prompts(as_generator(rng), n, L, theta, float(sigma2), size)",
+       "sample_prompts passes the variance sigma2 as the noise's standard deviation", (T_MODEL,)),
+    # ---------------------------------------------------------------- numeric/model.py
+    _m("NM1", NMOD, "return (Z + V @ Z @ ZT @ Q @ Z / ncol)[..., -1, -1]",
+       "return (Z + V @ Z @ ZT @ Q @ Z / (ncol + 1))[..., -1, -1]", "1/(n+2) for 1/ncol = 1/(n+1)", (T_MODEL,)),
+    _m("NM2", NMOD, "return (Z + V @ Z @ ZT @ Q @ Z / ncol)[..., -1, -1]",
+       "return (Z + V @ Z @ ZT @ np.swapaxes(Q, -1, -2) @ Z / ncol)[..., -1, -1]", "Q transposed", (T_MODEL,)),
+    _m("NM3", NMOD, "return (Z + V @ Z @ ZT @ Q @ Z / ncol)[..., -1, -1]",
+       "return (Z + Q @ Z @ ZT @ V @ Z / ncol)[..., -1, -1]", "V and Q swapped", (T_MODEL,)),
+    _m("NM4", NMOD, "return (Z + V @ Z @ ZT @ Q @ Z / ncol)[..., -1, -1]",
+       "return (Z + V @ Z @ ZT @ Q @ Z / ncol)[..., -1, 0]", "prediction read at the first column", (T_MODEL,)),
+    _m("NM5", NMOD, "return (Z + V @ Z @ ZT @ Q @ Z / ncol)[..., -1, -1]",
+       "return (V @ Z @ ZT @ Q @ Z / ncol)[..., -1, -1]", "residual Z dropped", (T_MODEL,),
+       equivalent="[Z]_{-1,-1} is the query's hidden label, 0 in every prompt of the model (docs/CONVENTIONS.md): "
+                  "the residual adds 0 to the one entry read (at depth 1; numeric/depth.py's residual is mutated "
+                  "in ND2 and killed)"),
+    # ---------------------------------------------------------------- numeric/montecarlo.py
+    _m("NC1", NMC, "self.m2 += m2 + delta * delta * self.count * k / total", "self.m2 += m2",
+       "Chan's merge of two chunks without the between-chunk term", (T_MC,)),
+    _m("NC2", NMC, "self.mean += delta * k / total", "self.mean += delta * self.count / total",
+       "merged mean weighted by the old count", (T_MC,)),
+    _m("NC3", NMC, "var = self.m2 / (self.count - 1) if", "var = self.m2 / self.count if",
+       "sample variance with 1/n for 1/(n-1)", (T_MC,)),
+    _m("NC4", NMC, "stderr=float(math.sqrt(var / self.count))", "stderr=float(math.sqrt(var))",
+       "standard error without the 1/sqrt(samples)", (T_MC,)),
+    _m("NC5", NMC, "        diff = value - self.mean\n", "        diff = self.mean - value\n",
+       "z-score with the sign flipped", (T_MC,)),
+    _m("NC6", NMC, "EXACT_RTOL = 1e-10", "EXACT_RTOL = 1e-3",
+       "an exact estimate agrees with a value 0.1% away (criterion loosened)", (T_MC, T_TESTING)),
+    _m("NC7", NMC, "acc.add((forward(Z, V, Q) - y) ** 2)", "acc.add(np.abs(forward(Z, V, Q) - y))",
+       "absolute error averaged instead of the squared error", (T_MC,)),
+    _m("NC8", NMC, "    sigma = math.sqrt(sigma2)\n    acc = _Accumulator()\n    for k in _chunks(samples, chunk):\n"
+       "        Z, y = _draw_prompts(rng, n, L, theta, sigma, k)\n        acc.add((forward",
+       "    sigma = sigma2\n    acc = _Accumulator()\n    for k in _chunks(samples, chunk):\n"
+       "        Z, y = _draw_prompts(rng, n, L, theta, sigma, k)\n        acc.add((forward",
+       "reference estimator draws noise of standard deviation sigma2", (T_MC,)),
+    _m("NC9", NMC, "        acc.add(draw(k), shift)", "        acc.add(draw(k))",
+       "run_chunked drops the exact shift (the fast estimator's constant)", (T_FAST,)),
+    # ---------------------------------------------------------------- numeric/fast.py
+    _m("NF1", NFAST, "p = inv_N * (alpha0 * beta + beta0 * alpha) - tau", "p = inv_N * (alpha0 * beta + beta0 * alpha) + tau",
+       "query moments: the target's linear term with the wrong sign", (T_FAST,)),
+    _m("NF2", NFAST, "mean_g = p + k * (trB * alpha + 2 * Ba)", "mean_g = p + k * (trB * alpha + Ba)",
+       "E[P g]: Stein's 2 B alpha as B alpha", (T_FAST,)),
+    _m("NF3", NFAST, "+ 2 * float(np.sum(Mq * Mq))", "+ float(np.sum(Mq * Mq))",
+       "E[P^2]: Var of g^T M g taken as tr M^2, not 2 tr M^2", (T_FAST,)),
+    _m("NF4", NFAST, "+ 8 * float(Ba @ Ba)", "+ 6 * float(Ba @ Ba)", "sixth moment: 8 |B alpha|^2 as 6", (T_FAST,)),
+    _m("NF5", NFAST, "B = L.T @ _sym(Q[1:d + 1, 1:d + 1]) @ L", "B = L @ _sym(Q[1:d + 1, 1:d + 1]) @ L.T",
+       "query's quadratic form whitened on the wrong side (L Q L^T for L^T Q L)", (T_FAST,)),
+    _m("NF6", NFAST, "beta = L.T @ (Q[0, 1:d + 1] + Q[1:d + 1, 0])", "beta = L.T @ Q[0, 1:d + 1]",
+       "q^T Q q: one of the two cross terms 1-x dropped", (T_FAST,)),
+    _m("NF7", NFAST, "n / (n + 1), n / (n + 1) ** 2", "n / (n + 1), (n + 1) / (n + 1) ** 2",
+       "Cov(s_hat) = (n+1)/N^2 Cov1 for n/N^2 (off by one in n)", (T_FAST,)),
+    _m("NF8", NFAST, "inv_N, frac, cov_factor = 1.0 / (n + 1), n / (n + 1)", "inv_N, frac, cov_factor = 1.0 / (n + 1), 1.0",
+       "E[s_hat] = E[z z^T v] for (n/N) E[z z^T v] (the query's share forgotten)", (T_FAST,)),
+    _m("NF9", NFAST, "second[1:, 1:] = q2 * C + 2 * np.outer(Ca, Ca)", "second[1:, 1:] = q2 * C + np.outer(Ca, Ca)",
+       "Isserlis: E[(w^T a)^2 w w^T] = |a|_C^2 C + C a a^T C (factor 2 dropped)", (T_FAST,)),
+    _m("NF10", NFAST, "second[0, 1:] = second[1:, 0] = 2 * v0 * Ca", "second[0, 1:] = second[1:, 0] = v0 * Ca",
+       "E[(z^T v)^2 w]: 2 v0 C a as v0 C a", (T_FAST,)),
+    _m("NF11", NFAST, "    M[d, d] = sigma\n", "    M[d, d] = sigma2\n",
+       "token factor M: the noise's variance for its standard deviation", (T_FAST,)),
+    _m("NF12", NFAST, "    M[d, :d] = theta @ L\n", "    M[d, :d] = L @ theta\n",
+       "token factor M: y's row L theta for L^T theta (a transpose)", (T_FAST,)),
+    _m("NF13", NFAST, "const = sigma2 + c0 + 2 * float(k @ mean_shat)", "const = c0 + 2 * float(k @ mean_shat)",
+       "the query's label noise sigma^2 missing from the error", (T_FAST,)),
+    _m("NF14", NFAST, "            O = -(np.eye(p) - 2 * np.outer(u, u) / (u @ u))",
+       "            O = np.eye(p) - 2 * np.outer(u, u) / (u @ u)",
+       "Householder rotation onto -e_1 instead of e_1 (sign of the Bartlett coordinates)", (T_FAST,)),
+    _m("NF15", NFAST, "K = plan.G.T @ plan.H @ plan.G / N ** 2", "K = plan.G.T @ plan.H @ plan.G / N",
+       "quadratic form in S v scaled by 1/N for 1/N^2", (T_FAST,)),
+    _m("NF16", NFAST, "x1 = coef * g1 + rho * (chi2 - n)", "x1 = coef * g1 + rho * (chi2 - (n - 1))",
+       "delta t'_1 centred at n - 1 (no antithetic pairs)", (T_FAST,)),
+    _m("NF17", NFAST, "e = rho * (g2 + chi2 - n)", "e = rho * (g2 + chi2 - (n - 1))",
+       "antithetic pair: delta t'_1's even part centred at n - 1", (T_FAST,)),
+    _m("NF18", NFAST, "chi2 = rng_chi2.chisquare(n - 1, size=k)", "chi2 = rng_chi2.chisquare(n, size=k)",
+       "Bartlett corner chi^2 with n degrees of freedom for n - 1", (T_FAST,)),
+    _m("NF19", NFAST, "c0_even = tr_rest * c * c", "c0_even = 0.0",
+       "the orthogonal directions' n a0^2 share dropped", (T_FAST,)),
+    _m("NF20", NFAST, "out = (K00 * x0 + 2 * K01 * x1) * x0 + K11 * x1 * x1 + tr_rest * (coef * coef + rho * rho * chi2)",
+       "out = (K00 * x0 + K01 * x1) * x0 + K11 * x1 * x1 + tr_rest * (coef * coef + rho * rho * chi2)",
+       "quadratic form: the cross term 2 K01 x0 x1 counted once (no antithetic pairs)", (T_FAST,)),
+    _m("NF21", NFAST, "return float(plan.const + plan.cov_factor * np.sum(plan.H * plan.cov1))",
+       "return float(plan.const + plan.cov_factor * np.sum(plan.H @ plan.cov1))",
+       "moment_error: tr(H Cov) as the sum of the entries of H Cov", (T_FAST,)),
+    # ---------------------------------------------------------------- numeric/depth.py
+    _m("ND1", NDEP, "        Z = Z + V @ Z @ ZT @ Q @ Z / ncol", "        Z = Z + V @ Z @ ZT @ Q @ Z / (ncol + 1)",
+       "depth: 1/(n+2) for 1/ncol", (T_DEPTH,)),
+    _m("ND2", NDEP, "        Z = Z + V @ Z @ ZT @ Q @ Z / ncol", "        Z = V @ Z @ ZT @ Q @ Z / ncol",
+       "depth: residual dropped", (T_DEPTH,)),
+    _m("ND3", NDEP, "    for V, Q in layers:\n        ZT", "    for V, Q in layers[::-1]:\n        ZT",
+       "depth: layers applied in reverse order", (T_DEPTH,)),
+    _m("ND4", NDEP, "    ncol = Z.shape[-1]\n    for V, Q in layers:\n        ZT = np.swapaxes(Z, -1, -2)\n",
+       "    ncol = Z.shape[-1]\n    ZT = np.swapaxes(Z, -1, -2)\n    for V, Q in layers:\n",
+       "depth: Z_0^T reused at every layer (stale transpose)", (T_DEPTH,)),
+    _m("ND5", NDEP, "    return Z[..., -1, -1]", "    return Z[..., -1, -2]",
+       "depth: prediction read at the last context token", (T_DEPTH,)),
+    _m("ND6", NDEP, "    sigma = math.sqrt(sigma2)\n    acc = _Accumulator()", "    sigma = sigma2\n    acc = _Accumulator()",
+       "depth Monte Carlo: noise standard deviation sigma2", (T_DEPTH,)),
+    # ---------------------------------------------------------------- numeric/lora.py
+    _m("NL1", NLORA, "            return 2 * (self.H @ D @ self.S - self.G)", "            return self.H @ D @ self.S - self.G",
+       "LoRA: dL/dDelta without its factor 2", (T_LORA,)),
+    _m("NL2", NLORA, "            return self.L0 + float(np.sum((self.H @ D @ self.S) * D)) - 2 * float(np.sum(self.G * D))",
+       "            return self.L0 + float(np.sum((self.H @ D @ self.S) * D)) - float(np.sum(self.G * D))",
+       "LoRA: the loss's linear term -2 tr(Delta^T G) as -tr(Delta^T G)", (T_LORA,)),
+    _m("NL3", NLORA, "    scale = 1.0 / np.sqrt(cols) if init_scale is None", "    scale = 1.0 / cols if init_scale is None",
+       "LoRA start: A ~ N(0, 1/cols^2) for N(0, 1/cols)", (T_LORA,)),
+    _m("NL4", NLORA, "rec_b.append(float(np.sum(A * A) - np.sum(B * B)))", "rec_b.append(float(np.sum(A * A) + np.sum(B * B)))",
+       "balance |A|^2 + |B|^2 for |A|^2 - |B|^2", (T_LORA,)),
+    _m("NL5", NLORA, "        gB, gA = Gd @ A.T, B.T @ Gd", "        gB, gA = Gd @ A.T, B.T @ Gd.T",
+       "LoRA: grad_A = B^T (dL/dDelta)^T (a transpose; the blocks tested are square)", (T_LORA,)),
+    _m("NL6", NLORA, "        return (2 * (self.A @ D.reshape(-1) - self.g)).reshape(self.shape)",
+       "        return (2 * (self.A @ D.reshape(-1) + self.g)).reshape(self.shape)",
+       "dense quadratic: gradient's linear term with the wrong sign", (T_LORA,)),
+    _m("NL7", NLORA, "        return 2 * float(np.linalg.eigvalsh(self.H)[-1] * np.linalg.eigvalsh(self.S)[-1])",
+       "        return 2 * float(np.linalg.eigvalsh(self.H)[-1] + np.linalg.eigvalsh(self.S)[-1])",
+       "curvature of a Kronecker Hessian: lambda(H) + lambda(S) for lambda(H) lambda(S)", (T_LORA,)),
+    # ---------------------------------------------------------------- numeric/testing.py
+    _m("NT1", NTEST, "        passed = abs(z) <= z_tol\n", "        passed = abs(z) <= 2 * z_tol\n",
+       "calibrated rule: |z| <= 2 z_tol accepted", (T_TESTING,)),
+    _m("NT2", NTEST, "for i in range(k + 1))", "for i in range(k))",
+       "Clopper-Pearson: P[X < k] for P[X <= k]", (T_TESTING,)),
+    _m("NT3", NTEST, "        if cdf(mid) > alpha:", "        if cdf(mid) > 1 - alpha:",
+       "Clopper-Pearson: the 5% bound for the 95% one", (T_TESTING,)),
+    # ---------------------------------------------------------------- numeric/training/lsa.py
+    _m("NA1", NLSA, "    r = res * (2.0 / (B * N))", "    r = res * (2.0 / B)", "gradient without the 1/(n+1) of G",
+       (T_LSA,)),
+    _m("NA2", NLSA, "    f /= N\n", "    f /= N + 1\n", "fast loss: f / (n+2) for f / (n+1)", (T_LSA,)),
+    _m("NA3", NLSA, "    c += w[:, d + 1:] * Y\n", "", "c_i = z_i . Q q without the label entry", (T_LSA,)),
+    _m("NA4", NLSA, "    a += v[d + 1] * Y\n", "", "a_i = z_i . v without v_y y_i", (T_LSA,)),
+    _m("NA5", NLSA, "    w += Q[:, 0]\n", "    w += Q[0, :]\n", "Q q: the constant column read as a row", (T_LSA,)),
+    _m("NA6", NLSA, 'gV[-1, d + 1] = np.einsum("bi,bi->", s, Y)', 'gV[-1, d + 1] = np.einsum("bi,bi->", t, Y)',
+       "dL/dv_y from t (G v) instead of s (G Q q)", (T_LSA,)),
+    _m("NA7", NLSA, 'gQ[:, 1:d + 1] = np.einsum("bi,bj->ij", p, xq)', 'gQ[:, 1:d + 1] = np.einsum("bi,bj->ij", p[:, ::-1], xq)',
+       "dL/dQ_x: rows of p reversed", (T_LSA,)),
+    _m("NA8", NLSA, '    gQ = np.einsum("b,bi,bk->ik", r, right, zq)', '    gQ = np.einsum("b,bi,bk->ki", r, right, zq)',
+       "naive dL/dQ transposed", (T_LSA,)),
+    # ---------------------------------------------------------------- numeric/training/optimizers.py
+    _m("NO1", NOPT, "        step = lr * math.sqrt(c2) / c1", "        step = lr / c1",
+       "Adam: second-moment bias correction dropped", (T_OPTIM,)),
+    _m("NO2", NOPT, "            s += (1.0 - b2) * (g * g)", "            s += (1.0 - b2) * np.abs(g)",
+       "Adam: |g| for g^2 in the second moment", (T_OPTIM,)),
+    _m("NO3", NOPT, "            p -= step * m / (np.sqrt(s) + self.eps * math.sqrt(c2))",
+       "            p -= step * m / (np.sqrt(s) + self.eps)", "Adam: eps added before the bias correction", (T_OPTIM,)),
+    _m("NO4", NOPT, "                p -= lr * (g + mu * u)", "                p -= lr * (g + u)",
+       "Nesterov step without the momentum factor", (T_OPTIM,)),
+    _m("NO5", NOPT, "            u *= mu\n", "", "SGD momentum buffer never decays", (T_OPTIM,)),
+    _m("NO6", NOPT, "        scale = max_norm / norm", "        scale = norm / max_norm", "clipping scale inverted",
+       (T_OPTIM,)),
+    _m("NO7", NOPT, "        frac = step / max(steps - 1, 1)", "        frac = step / max(steps, 1)",
+       "schedule: last step at frac (steps-1)/steps (off by one)", (T_OPTIM,)),
+    _m("NO8", NOPT, "            shape = 0.5 * (1.0 + math.cos(math.pi * frac))", "            shape = math.cos(math.pi * frac / 2)",
+       "cosine schedule: a quarter cosine", (T_OPTIM,)),
+    _m("NO9", NOPT, "        factor *= (step + 1) / warmup", "        factor *= step / warmup",
+       "warm-up starts at 0 (off by one)", (T_OPTIM,)),
+    _m("NO10", NOPT, "            m += (1.0 - b1) * g", "            m += g", "Adam: first moment without (1 - beta1)",
+       (T_OPTIM,)),
+    # ---------------------------------------------------------------- numeric/training/evaluate.py
+    _m("NE1", NEVAL, "    M[d + 1, d + 1] = theta @ St + sigma2", "    M[d + 1, d + 1] = theta @ St",
+       "limit_error: E[y^2] without the noise", (T_DATA,)),
+    _m("NE2", NEVAL, "    a = Q.T @ (M @ V[-1])", "    a = Q @ (M @ V[-1])", "limit_error: Q for Q^T", (T_DATA,)),
+    _m("NE3", NEVAL, "    return float(sigma2 + a[0] ** 2 + r @ Sigma @ r)", "    return float(a[0] ** 2 + r @ Sigma @ r)",
+       "limit_error: the query's noise sigma^2 dropped", (T_DATA,)),
+    _m("NE4", NEVAL, "ErrorCurve(ns, mean + sigma2, np.sqrt(var / samples), samples)",
+       "ErrorCurve(ns, mean, np.sqrt(var / samples), samples)",
+       "evaluate_models: the noise sigma^2 not added back", (T_DATA,)),
+    _m("NE5", NEVAL, "ErrorCurve(ns, mean + sigma2, np.sqrt(var / samples), samples)",
+       "ErrorCurve(ns, mean + sigma2, np.sqrt(var), samples)",
+       "evaluate_models: standard deviation reported as the standard error", (T_DATA,)),
+    _m("NE6", NEVAL, "* samples / (samples - 1)", "* 1.0", "evaluate_models: 1/n variance for 1/(n-1)",
+       (T_DATA,)),
+    # ---------------------------------------------------------------- numeric/training/data.py
+    _m("NB1", NDATA, "np.matmul(self._tmp, self.L.T, out=X)", "np.matmul(self._tmp, self.L, out=X)",
+       "task sampler: x = L^T g (covariance L^T L, not Sigma)", (T_DATA,)),
+    _m("NB2", NDATA, "                self._th /= np.linalg.norm(self._th, axis=1, keepdims=True)",
+       "                self._th /= np.linalg.norm(self._th, axis=1, keepdims=True) ** 2",
+       "sphere tasks divided by |theta|^2", (T_DATA,)),
+    _m("NB3", NDATA, "                self._eps *= self.sigma\n                Y += self._eps\n            out.target[:] = Y[:, -1]",
+       "                Y += self._eps\n            out.target[:] = Y[:, -1]",
+       "task sampler: unit noise for N(0, sigma2)", (T_DATA,)),
+    _m("NB4", NDATA, "    y = x @ theta + np.sqrt(sigma2) * rng.standard_normal(size)", "    y = x @ theta + sigma2 * rng.standard_normal(size)",
+       "dataset: noise of standard deviation sigma2", (T_DATA,)),
+    _m("NB5", NDATA, "        out.target[:] = out.Y[:, -1]\n        out.Y[:, -1] = 0.0",
+       "        out.Y[:, -1] = 0.0\n        out.target[:] = out.Y[:, -1]",
+       "dataset sampler: target read after the query's label is hidden", (T_DATA,)),
+    # ---------------------------------------------------------------- numeric/training/train.py
+    _m("NR1", NTRAIN, "    return V / a, Q * a, a", "    return V * a, Q / a, a",
+       "normalise_scale: (V a, Q / a), not the output-preserving (V / a, a Q)", (T_TRAIN,)),
+    _m("NR2", NTRAIN, "            return self.fewshot_weight * self.fewshot_final ** frac",
+       "            return self.fewshot_weight * self.fewshot_final * frac",
+       "geometric decay as a linear ramp", (T_TRAIN,)),
+    _m("NR3", NTRAIN, "            g0 += w * g1", "            g0 += g1",
+       "value-fewshot: the auxiliary gradient without its weight w_t", (T_TRAIN,)),
+    # ---------------------------------------------------------------- numeric/strategies.py, validation.py
+    _m("NG1", NSTRAT, "        S = (O * lam) @ O.T\n", "        S = (O * lam) @ O\n",
+       "hypothesis Sigma: O diag(lambda) O for O diag(lambda) O^T (not the drawn spectrum)", (T_STRAT,)),
+    _m("NG2", NSTRAT, "        O = O * np.sign(np.where(np.diag(R) == 0, 1.0, np.diag(R)))\n", "",
+       "hypothesis Sigma: Q's column signs not fixed by R's diagonal", (T_STRAT,),
+       equivalent="(O D) diag(lambda) (O D)^T = O diag(lambda) O^T for any diagonal D of signs: the drawn Sigma "
+                  "is the same matrix"),
+    _m("NV1", NVAL, "    if asym > SYMMETRY_RTOL * scale:", "    if asym > SYMMETRY_RTOL:",
+       "symmetry tolerance absolute instead of relative to the largest entry", (T_VALID, T_RULES)),
+    _m("NV2", NVAL, "        if float(np.min(np.diag(S))) <= 0:", "        if float(np.min(np.diag(S))) < 0:",
+       "a zero diagonal entry let through to the Cholesky factorisation", (T_VALID, T_RULES),
+       equivalent="a symmetric matrix with a zero diagonal entry is not positive definite, and the Cholesky "
+                  "factorisation that follows meets a pivot <= 0 there and raises the same LinAlgError, "
+                  "answered by the same message"),
+    _m("NV3", NVAL, "    S = (S + S.T) / 2\n    try:", "    try:",
+       "covariance returned unsymmetrised (asymmetry up to the tolerance kept)", (T_VALID, T_RULES)),
+    _m("NB6", NDATA, "            if self.sigma > 0 and self.n > 0:", "            if self.sigma > 0:",
+       "noiseless target: noise also drawn at n = 0", (T_DATA,),
+       equivalent="at n = 0 the only label is the query's, which is replaced by 0 after the noise is added: the "
+                  "prompts have the same law (the stream of draws differs, so the numbers do, not their law)"),
+    # ---------------------------------------------------------------- numeric/transformer/
+    _m("NX1", NXMOD, "    s = s / m.sum(-1)[:, None]  # / ncol", "    s = s / (m.sum(-1)[:, None] + 1)  # / ncol",
+       "linear control model: 1/(|S_i| + 1) for 1/|S_i|", (T_XF_LIN,)),
+    _m("NX2", NXMOD, 'jnp.einsum("bjd,bid->bij", tokens, tokens @ Q.T)', 'jnp.einsum("bjd,bid->bij", tokens, tokens @ Q)',
+       "linear control model: Q transposed", (T_XF_LIN,)),
+    _m("NX3", NXMOD, "        m[N + n, :n] = True", "        m[N + n, :n + 1] = True",
+       "packed mask: q_n sees z_1 .. z_{n+1} (its own label)", (T_XF_PACK,)),
+    _m("NX4", NXMOD, "    ys = y.at[:, -1].set(0.0)", "    ys = y", "prompt: the query's label shown", (T_XF_LIN,)),
+    _m("NX5", NXDATA, "    return r * (math.cos(angle) * u + math.sin(angle) * w)",
+       "    return r * (math.cos(angle) * u + math.sin(angle / 2) * w)", "task at angle: sin(a/2) for sin(a)",
+       (T_XF_ANGLE,)),
+    _m("NX6", NXEVAL, "    se = np.sqrt(var / prompts)", "    se = np.sqrt(var)",
+       "transformer evaluate: standard deviation reported as the standard error", (T_XF_EVAL,)),
+    _m("NX7", NXEVAL, " * prompts / (prompts - 1)", " * 1.0", "transformer evaluate: 1/n variance for 1/(n-1)",
+       (T_XF_EVAL,)),
+    _m("NX8", NXEVAL, "        e = e[:prompts - done]\n", "",
+       "transformer evaluate: the last chunk not cut to the prompts asked (more prompts summed than divided by)",
+       (T_XF_EVAL,)),
+    # ================================================================ the rest of the list: trajectories,
+    # evaluation, explicit, the concrete minimiser, frontier_numeric, arithmetic, the structured Q_xx solve,
+    # the results beyond the paper.  Each runs its module's own test file(s) (and prove where a result says).
+    # ---------------------------------------------------------------- proofs/quantities/trajectories.py
+    _m("T1", TRAJ, "                    ws.append(v / h)", "                    ws.append(v * h)",
+       "exact modes: mode weight P_h g_0 * h for P_h g_0 / h", (T_TRAJ,)),
+    _m("T2", TRAJ, "    return sp.S(2) / m.h_max if m.h_max != 0 else sp.oo", "    return sp.S(1) / m.h_max if m.h_max != 0 else sp.oo",
+       "stable range 1/h_max for 2/h_max", (T_TRAJ,)),
+    _m("T3", TRAJ, "    r = 1.0 - eta * h\n", "    r = 1.0 - eta * h / 2\n", "step factor 1 - eta h/2 (a loss with a factor 1/2)",
+       (T_TRAJ,)),
+    _m("T4", TRAJ, "        r = [sp.exp(-t * h) if flow else (1 - eta * h) ** t for h in m.h]",
+       "        r = [sp.exp(-t * h) if flow else (1 - eta * h) ** (t + 1) for h in m.h]",
+       "the exact formula's step count off by one ((1 - eta h)^(t+1))", (T_TRAJ,)),
+    _m("T5", TRAJ, "m2 = modes(q2.A, q2.b, m1.u_star, projector=P", "m2 = modes(q2.A, q2.b, train_q.start, projector=P",
+       "second stage started at the first stage's start, not its limit", (T_TRAJ,)),
+    _m("T6", TRAJ, "m2 = modes(q2.A, q2.b, m1.u_star, projector=P", "m2 = modes(q2.A, q2.b, m1.u_star, projector=None",
+       "second stage not projected on the first loss's flat directions", (T_TRAJ,)),
+    _m("T7", TRAJ, "    H = 2 * A\n", "    H = A\n", "float modes: Hessian A for 2A", (T_TRAJ_FLOAT,)),  # the whole file runs past 300 s
+    _m("T8", TRAJ, "        return np.exp(-np.outer(steps * eta, h))", "        return np.exp(-np.outer(steps, h))",
+       "gradient flow at tau = t, not eta t", (T_TRAJ,)),
+    _m("T9", TRAJ, "        return Path(alpha, list(W.T @ grad), W.T @ A @ W)", "        return Path(alpha, list(W.T @ grad), W.T @ W)",
+       "float path: Gamma = W^T W (the error's curvature dropped)", (T_TRAJ_FLOAT, T_TRAJ)),
+    _m("T10", TRAJ, "diverged_at = offset + _first_exceeding(", "diverged_at = _first_exceeding(",
+       "divergence in the second stage reported at the step within the stage", (T_TRAJ,)),
+    _m("T11", TRAJ, "    return int(ts[hit[0]]) if len(hit) else hi", "    return int(ts[hit[0]]) + 1 if len(hit) else hi",
+       "first step of an event one late", (T_TRAJ,)),
+    _m("T12", TRAJ, "        grad = 2 * (A @ us - np.asarray(q.b, dtype=float))", "        grad = (A @ us - np.asarray(q.b, dtype=float))",
+       "float path: the error's gradient at u_* halved (beta)", (T_TRAJ_FLOAT, T_TRAJ)),
+    # ---------------------------------------------------------------- symbolic/evaluation.py (float and mp)
+    _m("E1", EVAL, "            out = num.inv(self.matrix(e.arg))", "            out = self.matrix(e.arg)",
+       "float/mp: an inverse dropped", EVAL_T),
+    _m("E2", EVAL, "                return self.scalar(coeff) * num.trace_product(head, self.matrix(mats[-1]))",
+       "                return num.trace_product(head, self.matrix(mats[-1]))", "float/mp: a trace's coefficient dropped", EVAL_T),
+    _m("E3", EVAL, "            for a in reversed(mats):\n                v = num.matmul(self.matrix(a), v)",
+       "            for a in mats:\n                v = num.matmul(self.matrix(a), v)",
+       "float/mp: a bilinear form's product applied in the wrong order", EVAL_T),
+    _m("E4", EVAL, "            out = v if coeff == 1 else v * self.scalar(coeff)", "            out = v",
+       "float/mp: a bilinear form's coefficient dropped", EVAL_T),
+    _m("E5", EVAL, "                out = num.trace_product(self.word_matrix(w[:-1]), self.matrix(w[-1].matrix))",
+       "                out = num.trace(self.word_matrix(w[:-1]))", "float/mp: an engine trace drops its last factor", EVAL_T),
+    _m("E6", EVAL, "                base, k = num.inv(base), -k", "                base, k = base, -k",
+       "float/mp: M^-k as M^k", EVAL_T),
+    _m("E7", EVAL, "            out = self.num.matmul(self.matrix(w[0].matrix), self.word_vector(w[1:], right))",
+       "            out = self.num.matmul(self.num.transpose(self.matrix(w[0].matrix)), self.word_vector(w[1:], right))",
+       "float/mp: an engine bilinear form with its atoms transposed", EVAL_T),
+    _m("E8", EVAL, "                return self.num.eye(self.d) * self.scalar(coeff)", "                return self.num.eye(self.d)",
+       "float/mp: c I as I", EVAL_T),
+    _m("E9", EVAL, "        return _exact_matrix(e.arg, env).inv()", "        return _exact_matrix(e.arg, env)",
+       "exact: an inverse dropped", EVAL_T),
+    # ---------------------------------------------------------------- symbolic/explicit.py
+    _m("X1", EXPL, "            g = R.T if not w[0].transposed else R", "            g = R if not w[0].transposed else R.T",
+       "tr(X R): the coefficient of X_ij read as R_ij (transpose dropped)", EXPL_T),
+    _m("X2", EXPL, "            T = T.transpose(3, 0, 1, 2)            # T[a, b, c, e]",
+       "            T = T.transpose(0, 3, 1, 2)            # T[a, b, c, e]",
+       "Kronecker block of tr(X P Y R) with X's indices swapped", EXPL_T),
+    _m("X3", EXPL, "    b = -lin / 2 if not exact else lin * sp.Rational(-1, 2)", "    b = -lin if not exact else lin * sp.Rational(-1, 2)",
+       "float: b = -lin (the 1/2 of L = u^T A u - 2 b^T u dropped)", EXPL_T),
+    _m("X4", EXPL, "        return _Quad(1, {ru: mats.apply_left(mats.vector(left), w)})",
+       "        return _Quad(1, {ru: mats.apply(w, mats.vector(left))})", "a^T W u: gradient W a for W^T a", EXPL_T),
+    _m("X5", EXPL, "        return (np.multiply.outer(p, q) if not X.transposed else np.multiply.outer(q, p)).reshape(-1)",
+       "        return (np.multiply.outer(q, p) if not X.transposed else np.multiply.outer(p, q)).reshape(-1)",
+       "p^T X q: coefficients of X transposed", EXPL_T),
+    _m("X6", EXPL, "        return self.start + np.linalg.pinv(self.A.astype(float), hermitian=True) @ r",
+       "        return np.linalg.pinv(self.A.astype(float), hermitian=True) @ self.b",
+       "gradient-descent limit in float: the start ignored (A^+ b)", ("tests/test_explicit.py::test_limit_point_is_the_derived_minimiser_for_value_fine_tuning",) + EXPL_T),
+    _m("X7", EXPL, "    Q0[x, x] = mat(blocks.Qxx)\n", "    Q0[x, x] = mat(blocks.Qxx).T\n", "the start's Q_xx transposed", EXPL_T),
+    _m("X8", EXPL, "            T = np.multiply.outer(M1, q)     # coefficient of u_i (X^T)_ac, i.e. X_ca\n"
+       "            T = T.transpose(0, 2, 1)\n", "            T = np.multiply.outer(M1, q)     # coefficient of u_i (X^T)_ac, i.e. X_ca\n",
+       "b^T W2^T X^T W1^T u: the transpose of X dropped", EXPL_T),
+    # ---------------------------------------------------------------- proofs/quantities/concrete_minimiser.py
+    _m("C1", CMIN, "        u = u0m + R * y\n", "        u = R * y\n", "exact: the start's free component dropped", CMIN_T),
+    _m("C2", CMIN, "    r = bm - Am * u0m\n", "    r = bm\n", "exact: the residual at 0, not at the start", CMIN_T),
+    _m("C3", CMIN, "        u = u0 + R @ ((R.T @ r) / w[keep])", "        u = R @ ((R.T @ b) / w[keep])",
+       "float: the start ignored (A^+ b)", CMIN_T),
+    _m("C4", CMIN, "                br = N.T @ (b2 - A2 @ u)", "                br = N.T @ b2",
+       "float second stage: its gradient at 0, not at the first stage's point", CMIN_T),
+    _m("C5", CMIN, "                br = Nm.T * (sp.Matrix(list(b2)) - A2m * sp.Matrix(list(u)))",
+       "                br = Nm.T * sp.Matrix(list(b2))", "exact second stage: its gradient at 0", CMIN_T),
+    _m("C6", CMIN, '            q2 = explicit_quadratic(spec, stage="then", **kw)', "            q2 = explicit_quadratic(spec, **kw)",
+       "the second stage minimises the first stage's loss again", CMIN_T),
+    _m("C7", CMIN, "                u = u + N @ t\n", "                u = N @ t\n", "float second stage: the first stage's point dropped",
+       CMIN_T),
+    # ---------------------------------------------------------------- proofs/quantities/frontier_numeric.py
+    _m("FN1", FNUM, "        i, j = (pz, qz) if lam == sp.oo else (pa, qa)", "        i, j = (pa, qa) if lam == sp.oo else (pz, qz)",
+       "lambda -> 0 and lambda -> oo read from the wrong ends", FN_T),
+    _m("FN2", FNUM, '        return float("inf") if ratio > 0 else float("-inf")', '        return float("inf")',
+       "a divergent limit always +oo", FN_T),
+    _m("FN3", FNUM, "    D = P.deriv() * Q - P * Q.deriv()", "    D = P.deriv() * Q + P * Q.deriv()",
+       "derivative of P/Q with the wrong sign of PQ'", FN_T),
+    _m("FN4", FNUM, '    return "increasing" if probe > 0 else "decreasing"', '    return "increasing" if probe < 0 else "decreasing"',
+       "monotonicity read with the wrong sign (float)", FN_T),
+    _m("FN5", FNUM, "    for a in reversed(c):\n        out = out * x + a", "    for a in c:\n        out = out * x + a",
+       "Horner with the coefficients in the wrong order", FN_T),
+    _m("FN6", FNUM, "    return [x if abs(x) > tol * big else 0 * x for x in c]", "    return [x if abs(x) > tol else 0 * x for x in c]",
+       "zero coefficients by an absolute, not relative, tolerance", FN_T),
+    _m("FN7", FNUM, "    p = sp.Poly(sp.expand(num), lam).all_coeffs()[::-1]", "    p = sp.Poly(sp.expand(num), lam).all_coeffs()",
+       "numerator's coefficients highest order first", FN_T),
+    # ---------------------------------------------------------------- symbolic/arithmetic.py, proofs/quantities/arithmetic.py
+    _m("A1", A, "        return COND_WARN\n", "        return 10 * COND_WARN\n", "float: the condition threshold 1e9 for 1e8",
+       (T_ARITH,)),
+    _m("A2", A, "        if cond is None or cond <= limit:", "        if cond is None or cond >= limit:",
+       "condition warning given below the threshold, not above", (T_ARITH,)),
+    _m("A3", A, "        return 10.0 ** min(self.precision / 2, 300)", "        return 10.0 ** min(self.precision, 300)",
+       "mp: the condition threshold 10^p for 10^(p/2)", (T_ARITH,)),
+    _m("A4", A, '        return float(np.einsum("ij,ji->", A, B))', '        return float(np.einsum("ij,ij->", A, B))',
+       "float: tr(A B) as sum A_ij B_ij (tr(A B^T))", EVAL_T),
+    _m("A5", A, "        return self.ctx.fsum(A[i, j] * B[j, i] for i in range(A.rows) for j in range(A.cols))",
+       "        return self.ctx.fsum(A[i, j] * B[i, j] for i in range(A.rows) for j in range(A.cols))",
+       "mp: tr(A B) as sum A_ij B_ij", EVAL_T),
+    _m("A6", A, "            cond = float(np.max(np.sum(np.abs(A), axis=0)) * np.max(np.sum(np.abs(inv), axis=0)))",
+       "            cond = float(np.max(np.sum(np.abs(A), axis=0)) / np.max(np.sum(np.abs(inv), axis=0)))",
+       "condition number ||A|| / ||A^-1||", (T_ARITH,)),
+    _m("A7", "proofs/quantities/arithmetic.py", "            return EXACT if d <= L.MAX_EXACT_D else FLOAT64",
+       "            return EXACT if d < L.MAX_EXACT_D else FLOAT64", "default arithmetic: float already at d = MAX_EXACT_D",
+       CHOOSE_T),
+    _m("A8", "proofs/quantities/arithmetic.py", "    if arith.precision is not None and d > L.MAX_MP_D:",
+       "    if arith.precision is not None and d > L.MAX_MP_D + 1:", "mp accepted one dimension above its bound", CHOOSE_T),
+    _m("A9", "proofs/quantities/arithmetic.py", '        arithmetic = "mp"\n', '        arithmetic = "float"\n',
+       "a precision without an arithmetic read as float, not mp", CHOOSE_T),
+    # ---------------------------------------------------------------- symbolic/structured.py, structured_solve.py (Q_xx at any d)
+    _m("ST1", STR, "            alpha += k * (np.multiply.outer(p, r) if tX else np.multiply.outer(r, p))",
+       "            alpha += k * (np.multiply.outer(r, p) if tX else np.multiply.outer(p, r))",
+       "entrywise Kronecker: alpha's factors swapped", (T_QXXS,)),
+    _m("ST2", STR, "            beta += (k / 2) * (", "            beta += k * (", "entrywise Kronecker: beta without its 1/2", (T_QXXS,)),
+    _m("ST3", STR, "            return st.alpha * D + st.beta * D.T", "            return st.alpha * D + st.beta * D",
+       "K D = alpha o D + beta o D (D^T dropped)", (T_QXXS,)),
+    _m("ST4", STR, "            D += F @ Z.T\n", "            D += Z @ F.T\n", "Psi^T: the D^T p features' adjoint transposed",
+       (T_QXXS,)),
+    _m("ST5", STR, "            D += y[at + t] * G.T", "            D += y[at + t] * G", "Psi^T: tr(G D)'s adjoint G for G^T",
+       (T_QXXS,)),
+    _m("ST6", STR, "        return float(s @ As + np.sum(D * AD) - 2 * (s @ bs + np.sum(D * bD)) + self.stages[stage].c)",
+       "        return float(s @ As + np.sum(D * AD) - (s @ bs + np.sum(D * bD)) + self.stages[stage].c)",
+       "structured loss value: -b^T u for -2 b^T u", (T_QXXS,)),
+    _m("ST7", SSOL, "    b = -beta / det\n", "    b = beta / det\n", "K^-1 pair by pair: the off-diagonal part's sign", (T_QXXS,)),
+    _m("ST8", SSOL, "    a = alpha.T / det\n", "    a = alpha / det\n", "K^-1 pair by pair: alpha for alpha^T", (T_QXXS,)),
+    _m("ST9", SSOL, "        s, D = s0 + zs, D0 + zD\n", "        s, D = zs, zD\n", "structured solve (no Kronecker part): the start ignored",
+       (T_QXXS,)),
+    _m("ST10", SSOL, "    g = (b2s - A2s, b2D - A2D)", "    g = (b2s, b2D)", "structured second stage: its gradient at 0",
+       (T_QXXS,)),
+    _m("ST11", SSOL, "        return _Entrywise(self.a * other.a + self.b * other.b.T, self.a * other.b + self.b * other.a.T,",
+       "        return _Entrywise(self.a * other.a + self.b * other.b.T, self.a * other.b + self.b * other.a,",
+       "composition of entrywise maps: a transpose dropped", (T_QXXS,)),
+    _m("ST12", SSOL, "    s, D = s + k1.s_coef * zs, D + k1(zD)", "    s, D = s + k1.s_coef * zs, D + zD",
+       "structured second stage along the first's free span: K1^-1 not applied to the step", (T_QXXS,)),
+    # ---------------------------------------------------------------- proofs/paper/results/ beyond the paper (the rest)
+    _m("RF1", FRATE, "        rate = sp.factor(-sp.diff(Fo, S) / sp.diff(Z, S))", "        rate = sp.factor(sp.diff(Fo, S) / sp.diff(Z, S))",
+       "forgetting rate -dF/dZ with the sign flipped", (), ("forgetting-rate",)),
+    _m("RF2", FRATE, "        ratio_c = sp.factor((Fo.subs(S, 0) - Fo.subs(S, 1)) / (Z.subs(S, 1) - Z.subs(S, 0)))",
+       "        ratio_c = sp.factor((Fo.subs(S, 0) - Fo.subs(S, 1)) / (Z.subs(S, 1) - Z.subs(S, 0.5)))",
+       "end-to-end ratio over half the segment", (), ("forgetting-rate",)),
+    _m("RF3", FRATE, '        fa, fb = few_shot_limit("pretrain", "opposite"), few_shot_limit("full", "opposite")',
+       '        fa, fb = few_shot_limit("pretrain", "target"), few_shot_limit("full", "opposite")',
+       "(b)'s ratio: the pretrained error on theta_0 for -theta_0", (), ("forgetting-rate",),
+       equivalent="the pretrained (V_hat, Q_hat) does not depend on theta_0 and predicts linearly in the labels "
+                  "(v_0 = 0, no bias), so its n -> oo error is even in the task: the errors on theta_0 and "
+                  "-theta_0 are the same number, and so is (b)'s ratio"),
+    _m("RE1", ESTOP, '    aux = compare("path:value", f"mixed:{n_ft}", columns=_columns(n_ft), levels=0, **setting)',
+       '    aux = compare("path:value", f"mixed:{n_ft + 1}", columns=_columns(n_ft), levels=0, **setting)',
+       "early stopping against the auxiliary loss at n_ft + 1", (), ("early-stopping-vs-auxiliary",)),
+    _m("RE2", ESTOP, '    return [Column(n_ft, "target"), Column(n_ft, "opposite"), Column(None, "target"), Column(None, "opposite")]',
+       '    return [Column(n_ft, "target"), Column(n_ft, "target"), Column(None, "target"), Column(None, "opposite")]',
+       "the n_ft-shot error on -theta_0 compared on theta_0", (), ("early-stopping-vs-auxiliary",)),
+    _m("RE3", ESTOP, "        values[D_OPPOSITE] = _verdict(dpt.columns[1].lower, DPOINT)",
+       "        values[D_OPPOSITE] = _verdict(dpt.columns[0].lower, DPOINT)",
+       "(d)'s verdict on -theta_0 read from the theta_0 column", (), ("early-stopping-vs-auxiliary",)),
+    _m("RK1", QKFS, '    return make_spec(("Qxx",), [(1, n_ft, "target")], name="query-xx-fewshot")',
+       '    return make_spec(("Qxx",), [(1, n_ft + 1, "target")], name="query-xx-fewshot")',
+       "Q_xx fine-tuned on the (n_ft + 1)-shot loss", (), ("query-key-few-shot",)),
+    _m("RK2", QKFS, '    return make_spec(Q_ALL, [(1, n_ft, "target")], name="query-all-fewshot")',
+       '    return make_spec(Q_ALL, [(1, n_ft, "opposite")], name="query-all-fewshot")',
+       "all of Q fine-tuned on -theta_0", (), ("query-key-few-shot",)),
+    _m("RL1", LRANK, '           "few_o": fac(D.error(R, -THETA0, N_FT)),', '           "few_o": fac(D.error(R, THETA0, N_FT)),',
+       "low rank: the few-shot error on -theta_0 computed on theta_0", (), ("low-rank-fine-tuning",),
+       equivalent="at the rank-r optimum E(n_ft; theta_0) = E(n_ft; -theta_0) (the statement's own claim: both "
+                  "are `few`), so the value does not change; as R4, the equality then rests on the theta_0 line"),
+    _m("RL2", LRANK, "    gain_full = fac(D.loss_start - D.loss_full)", "    gain_full = fac(D.loss_start - D.loss(R))",
+       "low rank: full fine-tuning's gain taken at rank r", (), ("low-rank-fine-tuning",)),
+    _m("RL3", LRANK, '    return make_spec([Rank(block, rank)], [(1, n_ft, "target")], name=f"lora-{block}")',
+       '    return make_spec([Rank(block, rank)], [(1, n_ft, "opposite")], name=f"lora-{block}")',
+       "low rank: the update fitted on -theta_0", (), ("low-rank-fine-tuning",)),
+    # ---------------------------------------------------------------- symbolic/lowrank_answer.py (the rank table;
+    # lowrank.py, lowrank_concrete.py, lowrank_path.py: bench/mutate_rank.py)
+    _m("LA1", LANS, '            "n_ft-shot on -theta_0": D.error_at(jA, jP, -THETA0, n_ft),',
+       '            "n_ft-shot on -theta_0": D.error_at(jA, jP, THETA0, n_ft),',
+       "rank table: the n_ft-shot error on -theta_0 computed on theta_0", (T_RANK_TABLE,)),
+    _m("LA2", LANS, "            piece_jP = R - used\n", "            piece_jP = R - used - 1\n",
+       "rank table: the perp piece's rank count off by one", (T_RANK_TABLE,)),
+    _m("LA3", LANS, '            "n -> oo on theta_0": D.error_at(jA, jP, THETA0, sp.oo),',
+       '            "n -> oo on theta_0": D.error_at(jA, jP, THETA0, n_ft),',
+       "rank table: the n -> oo error on theta_0 taken at n_ft shots", (T_RANK_TABLE,)),
+    _m("LA4", LANS, '    gain = sp.factor(base["training loss"] - vals["training loss"])',
+       '    gain = sp.factor(vals["training loss"] - base["training loss"])',
+       "rank table: the gain with its sign flipped", (T_RANK_TABLE,)),
+    _m("LA5", LANS, '            jA += 1\n', '            jA += 2\n', "rank table: a theta-block rank counted twice",
+       (T_RANK_TABLE,)),
+    # ---------------------------------------------------------------- symbolic/depth_float.py (the float compiler;
+    # the other depth modules: bench/mutate_depth.py)
+    _m("DF1", DFLT, "                for k in reversed(word):\n                    v = atom(k) @ v",
+       "                for k in word:\n                    v = atom(k) @ v", "compiled bilinear form: the word applied in the wrong order",
+       (T_DFLOAT,)),
+    _m("DF2", DFLT, "                mats[key] = M.T if tr else M", "                mats[key] = M", "compiled atoms: a transpose dropped",
+       (T_DFLOAT,), count=2),
+    _m("DF3", DFLT, "prefix[w] = atom(w[0]) if len(w) == 1 else word(w[:-1]) @ atom(w[-1])",
+       "prefix[w] = atom(w[0]) if len(w) == 1 else atom(w[-1]) @ word(w[:-1])",
+       "bound (fast) compile: a word's last atom multiplied on the wrong side", (T_DFLOAT,)),
+    _m("DF4", DFLT, "        idx = np.full((len(rows), max(width, 1)), len(specs), dtype=np.int64)",
+       "        idx = np.full((len(rows), max(width, 1)), len(specs) - 1, dtype=np.int64)",
+       "bound (fast) compile: a short term padded with the last factor, not 1", (T_DFLOAT,)),
+    _m("DF5", DFLT, "                    acc = acc @ atom(k)", "                    acc = atom(k) @ acc",
+       "compiled trace: the word's atoms in reverse order", (T_DFLOAT,)),
 )
 
 
@@ -339,7 +849,8 @@ def apply(m: Mutation, text: str) -> str:
     return out
 
 
-def report(rows: list[dict], seconds: float, baseline: float, note: str = "") -> str:
+def report(rows: list[dict], seconds: float, baseline: float, note: str = "",
+           command: str = "") -> str:
     mods: dict[str, list[dict]] = {}
     for r in rows:
         mods.setdefault(r["module"], []).append(r)
@@ -348,7 +859,7 @@ def report(rows: list[dict], seconds: float, baseline: float, note: str = "") ->
              "its tight test selection or `prove` of the results named fails (a run past the per-mutant timeout "
              "counts as killed and is marked). Equivalent mutants change no mathematical output and are left out "
              "of the rate.", "",
-             f"Command: `PYTHONPATH=$PWD nice python bench/mutate.py` — {len(rows)} mutants, "
+             f"Command: `PYTHONPATH=$PWD nice python bench/mutate.py{command}` — {len(rows)} mutants, "
              f"{seconds / 60:.1f} min of mutant runs (baseline {baseline:.0f} s) on a shared 2-core machine"
              + (f"; {note}" if note else "") + ".", "",
              "| module | mutants | killed | survived | equivalent | kill rate |", "|---|---|---|---|---|---|"]
@@ -408,17 +919,24 @@ def _report_from_log(logs: list[Path], dest: Path) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--only", default="", help="comma-separated mutation ids")
+    ap.add_argument("--only", default="", help="comma-separated mutation ids or shell patterns (N* = numeric/)")
     ap.add_argument("--list", action="store_true", help="list the mutations and check that each applies")
     ap.add_argument("--timeout", type=float, default=300.0, help="seconds per mutant (tests + prove)")
-    ap.add_argument("--report", default=str(ROOT / "bench" / "mutation-report.md"))
+    ap.add_argument("--report", default=None, help="where the report goes (default bench/mutation-report.md "
+                    "for a run of every mutation; with --only, none unless given)")
     ap.add_argument("--no-baseline", action="store_true")
     ap.add_argument("--from-log", default="", help="comma-separated logs of runs: write the report "
                     "from the mutants they show finished (an interrupted run, or disjoint --only runs)")
     args = ap.parse_args(argv)
     if args.from_log:
-        return _report_from_log([Path(x) for x in args.from_log.split(",")], Path(args.report))
-    chosen = [m for m in MUTATIONS if not args.only or m.id in args.only.split(",")]
+        return _report_from_log([Path(x) for x in args.from_log.split(",")], Path(args.report or DEFAULT_REPORT))
+    pats = [p for p in args.only.split(",") if p]
+    chosen = [m for m in MUTATIONS if not pats or any(fnmatch.fnmatchcase(m.id, p) for p in pats)]
+    if not chosen:
+        raise SystemExit(f"--only {args.only!r}: no mutation has such an id")
+    report_path = args.report or (None if pats else str(DEFAULT_REPORT))
+    cmd = "".join(" " + (a if a.replace("-", "").replace(",", "").replace("=", "").isalnum() else repr(a))
+                  for a in (argv if argv is not None else sys.argv[1:]))
     ids = [m.id for m in MUTATIONS]
     assert len(set(ids)) == len(ids), "duplicate mutation ids"
     for m in chosen:
@@ -456,11 +974,11 @@ def main(argv: list[str] | None = None) -> int:
             rows.append({"id": m.id, "module": _module_of(m), "what": m.what, "outcome": outcome,
                          "killer": killer, "seconds": sec, "equivalent": m.equivalent})
             print(f"{m.id:4} {outcome:8} {sec:6.0f} s  {m.what}  {killer[:120]}", flush=True)
-            if not args.only:   # a stopped run still leaves the mutants it finished
-                Path(args.report).write_text(report(rows, time.perf_counter() - t0, baseline))
-        text = report(rows, time.perf_counter() - t0, baseline)
-        if not args.only:
-            Path(args.report).write_text(text)
+            if report_path:   # a stopped run still leaves the mutants it finished
+                Path(report_path).write_text(report(rows, time.perf_counter() - t0, baseline, command=cmd))
+        text = report(rows, time.perf_counter() - t0, baseline, command=cmd)
+        if report_path:
+            Path(report_path).write_text(text)
         print(text)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

@@ -136,3 +136,49 @@ def test_repl_evaluate_error_in_float_and_mp():
     g = s.evaluate_error(5, arithmetic="mp", precision=50, **kw)
     with mpmath.workdps(60):
         assert abs(mpmath.mpf(g) - mp_exact(e)) / abs(mp_exact(e)) < 1e-45
+
+
+def test_the_condition_threshold_and_the_choice_of_arithmetic():
+    """The documented rules, at their boundaries (the mutants A1-A3, A6-A9): Sigma =
+    diag(1, 1/c, 1) has 1-norm condition number exactly c; float64 warns above 1e8 (COND_WARN),
+    mp at p digits above 10^(p/2); exact up to d = MAX_EXACT_D and float above it by default, a
+    precision alone means mp, and each arithmetic is refused one dimension above its bound."""
+    from proofs.quantities import limits as L
+    from proofs.quantities.arithmetic import choose
+    from symbolic.arithmetic import EXACT, FLOAT64, MP
+    for arith, limit in ((FLOAT64, 1e8), (MP(20), 1e10)):
+        for c, warns in ((2 * limit, True), (limit / 2, False)):
+            _, cond = arith.spd(np.diag([1.0, 1.0 / c, 1.0]))
+            assert cond == pytest.approx(c, rel=1e-12)
+            assert (arith.condition_warning(cond) is not None) is warns, (arith.label(), c)
+    assert choose(L.MAX_EXACT_D) is EXACT and choose(L.MAX_EXACT_D + 1) is FLOAT64
+    assert choose(3, precision=30).precision == 30
+    assert choose(L.MAX_MP_D, "mp").precision is not None
+    for d, name in ((L.MAX_MP_D + 1, "mp"), (L.MAX_EXACT_D + 1, "exact")):
+        with pytest.raises(ValueError, match=f"arithmetic: {name}"):
+            choose(d, name)
+
+
+def test_float_and_mp_evaluate_products_that_do_not_commute():
+    """symbolic.evaluation's float and mp paths on traces and bilinear forms of products of
+    matrices that do not commute (the closed forms of the strategies are polynomials in Sigma,
+    whose factors commute, so order and transposes go unseen there), against the exact value:
+    coefficients inside a trace or a bilinear form, an inverse, A^-2, c I inside a sum, a
+    transpose (the mutants E2-E8, A4, A5)."""
+    from symbolic import Bilinear
+    from symbolic.arithmetic import MP
+    from symbolic.evaluation import evaluate
+    d = 3
+    A, B = sp.MatrixSymbol("A", d, d), sp.MatrixSymbol("B", d, d)
+    t, s = sp.MatrixSymbol("t", d, 1), sp.MatrixSymbol("s", d, 1)
+    I3 = sp.Identity(d)
+    e = (2 * sp.Trace(3 * A * B) + sp.Trace(A ** -2 * B) + sp.Trace((A + 3 * I3) * B.T)
+         + Bilinear(t, 3 * A * B.I, s) + Bilinear(t, A.T * (B + 2 * I3).I, s))
+    env = {"A": sp.Matrix([[2, 1, 0], [-1, 3, 1], [0, 2, 1]]), "B": sp.Matrix([[1, 2, 0], [0, 1, -1], [1, 0, 3]]),
+           "t": sp.Matrix([1, -2, 1]), "s": sp.Matrix([0, 1, 3]), "d": d}
+    want = evaluate(e, env)
+    assert want.is_Rational
+    assert float(evaluate(e, env, arithmetic="float")) == pytest.approx(float(want), rel=1e-12)
+    got = evaluate(e, env, arithmetic=MP(40))
+    w = got.context.mpf(want.p) / want.q          # in got's own context (40 digits)
+    assert abs(w - got) <= got.context.mpf(10) ** -35 * abs(w)

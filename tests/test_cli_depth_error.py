@@ -1,4 +1,4 @@
-"""``icl-finetune error --params FILE`` with a layer list (issue 25 part 2).
+"""``icl-finetune error --params FILE`` with a layer list.
 
 - through the fake API: the file is read exactly and passed on (layers, theta, Sigma, sigma2, n, samples,
   seed); both routes print in text and JSON; bad layer lists give one line, exit 2, before any work;

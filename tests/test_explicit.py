@@ -100,6 +100,9 @@ def test_limit_point_is_the_derived_minimiser_for_value_fine_tuning():
     spec = make_spec(["v0", "vx", "vy"], [(1, 0, "target")])
     q = explicit_quadratic(spec, Sigma=Sigma, theta0=theta0, sigma2=R(1, 10))
     V, _ = q.matrices(q.limit_point())
+    # v_y never reaches the zero-shot loss: the limit keeps its start value 1, in float too
+    qf = explicit_quadratic(spec, Sigma=Sigma, theta0=theta0, sigma2=R(1, 10), arithmetic="float")
+    assert np.allclose(qf.limit_point(), q.limit_point().astype(float), rtol=1e-10, atol=1e-12)
     s = derive_spec(spec)
     from symbolic.evaluation import evaluate, evaluate_matrix
     from symbolic.strategy import vecexpr_to_sympy

@@ -63,3 +63,21 @@ def test_d64_runs_in_float():
     assert all(np.isfinite(float(v)) for r in f.rows for v in r.values())
     z = [float(r.zero_shot) for r in f.rows]
     assert z == sorted(z)  # zero-shot error grows with the weight of the few-shot loss
+
+
+def test_the_rules_on_small_rational_functions():
+    """The module docstring's rules on P/Q with known answers (the mutants FN2, FN4-FN6):
+    a limit +-oo by the sign of the ratio of the end coefficients, 0 or the ratio otherwise; the
+    value at lambda by Horner; monotonicity from P'Q - PQ'; zero coefficients relative to the largest."""
+    from proofs.quantities.frontier_numeric import at_lambda_numeric, monotone_numeric
+    oo, tol = sp.oo, 1e-9
+    assert at_lambda_numeric(([3.0, 0.0, -2.0], [1.0]), oo, tol) == float("-inf")      # 3 - 2 lambda^2
+    assert at_lambda_numeric(([0.0, -1.0], [0.0, 0.0, 2.0]), 0, tol) == float("-inf")  # -1/(2 lambda)
+    assert at_lambda_numeric(([0.0, 1.0], [0.0, 0.0, 2.0]), 0, tol) == float("inf")
+    assert at_lambda_numeric(([1.0, 2.0, 3.0], [1.0, 1.0]), 2, tol) == pytest.approx(17 / 3, rel=1e-15)
+    assert at_lambda_numeric(([1.0, 3.0], [2.0, 1.0]), oo, tol) == 3.0 and at_lambda_numeric(([1.0, 3.0], [2.0, 1.0]), 0, tol) == 0.5
+    assert monotone_numeric(([1.0], [1.0, 1.0]), tol) == "decreasing"                  # 1/(1 + lambda)
+    assert monotone_numeric(([0.0, 1.0], [1.0, 1.0]), tol) == "increasing"             # lambda/(1 + lambda)
+    assert monotone_numeric(([1.0, -3.0, 1.0], [1.0]), tol) == "not monotone"          # 1 - 3 lambda + lambda^2
+    # a coefficient 1e-6 is not zero next to coefficients 1e-3 (relative rule), though below tol * 1e4
+    assert at_lambda_numeric(([1e-6, 1e-3], [1e-3]), 0, 1e-4) == pytest.approx(1e-3, rel=1e-12)

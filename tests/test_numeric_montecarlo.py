@@ -138,3 +138,18 @@ def test_bad_input_raises_value_error_naming_argument(bad, arg):
     V, Q = kw.pop("V"), kw.pop("Q")
     with pytest.raises(ValueError, match=rf"^{arg}: expected"):
         estimate_error(V, Q, **kw)
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 7, 10])
+def test_chunked_mean_and_standard_error_are_the_textbook_ones(chunk):
+    """run_chunked's mean and standard error equal the one-pass formulas on fixed numbers, whatever the
+    chunks: mean = sum x / n, stderr = sqrt(sum (x - mean)^2 / (n - 1) / n) (Bessel's n - 1), exact to
+    rounding; the shift moves the mean only."""
+    from numeric.montecarlo import run_chunked
+    x = np.array([3.0, -1.0, 4.0, 1.0, 5.0, 9.0, -2.0, 6.0, 5.0, 3.0])
+    it = iter(np.split(x, np.cumsum([chunk] * (len(x) // chunk))))
+    est = run_chunked(len(x), chunk, lambda k: next(it), shift=0.5)
+    mean = sum(x) / len(x)
+    se = math.sqrt(sum((v - mean) ** 2 for v in x) / (len(x) - 1) / len(x))
+    assert est.samples == 10
+    assert est.mean == pytest.approx(mean + 0.5, rel=1e-14) and est.stderr == pytest.approx(se, rel=1e-13)

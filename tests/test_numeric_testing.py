@@ -142,3 +142,27 @@ def test_strategy_argument_validation():
         settings(min_n=5, max_n=2)
     with pytest.raises(ValueError, match="^scale: expected a positive"):
         cases(scale=-1)
+
+
+def test_clopper_pearson_bound_solves_its_equation():
+    """The 95% upper bound p after k events in n trials solves P[X <= k; p] = 0.05, written out for
+    k = 1 and k = 2: (1-p)^n + n p (1-p)^(n-1) (+ C(n,2) p^2 (1-p)^(n-2))."""
+    n = 200
+    p1, p2 = clopper_pearson_upper(1, n), clopper_pearson_upper(2, n)
+    assert (1 - p1) ** n + n * p1 * (1 - p1) ** (n - 1) == pytest.approx(0.05, rel=1e-9)
+    tail2 = (1 - p2) ** n + n * p2 * (1 - p2) ** (n - 1) + n * (n - 1) / 2 * p2 ** 2 * (1 - p2) ** (n - 2)
+    assert tail2 == pytest.approx(0.05, rel=1e-9)
+
+
+def test_the_rule_is_abs_z_at_most_z_tol():
+    """The verdict on a given estimate: |z| <= z_tol passes, a little more fails (either sign); with
+    stderr 0 only agreement to EXACT_RTOL passes."""
+    from numeric.montecarlo import Estimate
+    from numeric.testing import _compare
+    est = Estimate(mean=10.0, stderr=0.5, samples=100)
+    for value, ok in ((12.0, True), (8.0, True), (12.01, False), (7.99, False), (14.5, False)):
+        c = _compare(value, est, 4.0, "fast")
+        assert c.passed is ok and c.z == pytest.approx((value - 10.0) / 0.5), (value, c)
+    exact = Estimate(mean=10.0, stderr=0.0, samples=1)
+    assert _compare(10.0 * (1 + 1e-12), exact, 4.0, "fast").passed
+    assert not _compare(10.0 * (1 + 1e-8), exact, 4.0, "fast").passed

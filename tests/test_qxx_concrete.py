@@ -142,3 +142,37 @@ def test_cli_symbolic_d_says_which_option(tmp_path: Path) -> None:
     out = json.loads(r.stdout)
     assert out["closed_form"] == "at this setting only" and out["unique"] is False
     assert out["Q"][1][1] == "1" and out["Q"][2][2] == "1"     # the pretrained Sigma^{-1} is already optimal
+
+
+def test_second_stage_and_float_keep_the_start_and_the_first_stage() -> None:
+    """Two stages from the family start (the mutants C3-C7): the zero-shot loss leaves Q_xx's
+    antisymmetric direction free, the 1-shot loss on -theta_0 is then minimised along it from the
+    first stage's point.  Independently, from the concrete engine: u_1 = u_0 - H_1^+ g_1(u_0), N a
+    basis of null(H_1), u = u_1 - N (N^T H_2 N)^+ N^T g_2(u_1) (both losses quadratic, so exact).
+    Exact and float agree with it; the one-stage family in float keeps the start's component."""
+    V0, Q0, start = _family_start()
+    ents = _entries(["Qxx"], 2)
+    u = sp.symbols(f"u0:{len(ents)}")
+    Q = sp.Matrix(Q0)
+    for (i, j), s in zip(ents, u):
+        Q[i, j] = s
+    L1, L2 = (sp.expand(concrete_error(V0, Q, n=n, theta=t, Sigma=SIGMA, sigma2=S2)) for n, t in ((0, THETA0), (1, -THETA0)))
+    grad = lambda L, at: sp.Matrix([sp.diff(L, s) for s in u]).subs(dict(zip(u, at)))  # noqa: E731
+    H1, H2 = sp.hessian(L1, u), sp.hessian(L2, u)
+    u0 = sp.Matrix([Q0[i, j] for i, j in ents])
+    u1 = u0 - H1.pinv() * grad(L1, u0)
+    N = sp.Matrix.hstack(*H1.nullspace())
+    want = u1 - N * (N.T * H2 * N).pinv() * N.T * grad(L2, u1)
+    spec = spec_from_json({"train": ["Qxx"], "loss": [{"n": 0, "task": "target"}],
+                           "then": [{"n": 1, "task": "opposite"}], "start": start}, 2)
+    for arith in ("exact", "float"):
+        sol = concrete_minimiser(spec, setting(2, Sigma=SIGMA, theta0=THETA0, sigma2=S2, arithmetic=arith))
+        got = [sol.Q[i, j] for i, j in ents]
+        if arith == "exact":
+            assert sp.Matrix(got) == sp.simplify(want)
+        else:
+            assert np.allclose(got, [float(x) for x in want], rtol=1e-10, atol=1e-12)
+    one = _spec(["Qxx"], 0, start)
+    ex = concrete_minimiser(one, setting(2, Sigma=SIGMA, theta0=THETA0, sigma2=S2))
+    fl = concrete_minimiser(one, setting(2, Sigma=SIGMA, theta0=THETA0, sigma2=S2, arithmetic="float"))
+    assert np.allclose(np.array(ex.Q.evalf(20).tolist(), dtype=float), fl.Q, rtol=1e-10, atol=1e-12)

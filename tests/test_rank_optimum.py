@@ -210,10 +210,15 @@ def test_the_answer_table_against_the_concrete_optimum():
     at = {K: (t0.T * t0)[0, 0], DIM: d, SIGMA_NOISE: sp.sqrt(s2)}
     assert [row.ranks for row in A.rows] == ["pretrained (r = 0)", "1 <= r <= d - 1",
                                             "r = d (full fine-tuning of the block)"]
+    # the theta block's second direction has gain 0 (skipped): full fine-tuning takes one theta direction
+    assert A.derivation.theta_gains[1] == 0 and [row.j_theta for row in A.rows] == [0, 0, 1]
     for row, r in ((A.rows[1], 2), (A.rows[2], 4)):
         o = lowrank_optimum(make_spec([Rank("Q", r)], LOSSES["5-shot"]), d=d, theta0=t0, sigma2=s2)
         vals = {q: v.xreplace(at | {R: r}) for q, v in row.values.items()}
         assert sp.simplify(vals["training loss"] - o.loss) == 0
+        base = A.rows[0].values["training loss"].xreplace(at)      # the pretrained loss, r = 0
+        gain = row.gain.xreplace(at | {R: r})
+        assert gain > 0 and sp.simplify(base - o.loss - gain) == 0   # the optimum's gain, positive
         for name, sign, n in (("n_ft-shot on -theta_0", -1, 5), ("n -> oo on theta_0", 1, np.inf)):
             got = moment_error(_f(o.V), _f(o.Q), n=n, theta=sign * _f(t0).ravel(), Sigma=np.eye(d), sigma2=0.1)
             assert got == pytest.approx(float(vals[name]), rel=1e-9)

@@ -82,3 +82,45 @@ def test_make_optimizer_names():
         SGD(momentum=1.0)
     with pytest.raises(ValueError, match="^beta2"):
         Adam(beta2=1.5)
+
+
+def _textbook_adam(grads, lr, b1, b2, eps):
+    """Kingma and Ba's Algorithm 1, literally: m_t, v_t, their bias-corrected hats, one parameter."""
+    x, m, v, out = np.zeros_like(grads[0]), 0.0, 0.0, []
+    for t, g in enumerate(grads, start=1):
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g ** 2
+        mhat, vhat = m / (1 - b1 ** t), v / (1 - b2 ** t)
+        x = x - lr * mhat / (np.sqrt(vhat) + eps)
+        out.append(x.copy())
+    return out
+
+
+def _textbook_sgd(grads, lr, mu, nesterov):
+    """Heavy ball u_t = mu u_{t-1} + g_t, x -= lr u_t; Nesterov (PyTorch's form) x -= lr (g_t + mu u_t)."""
+    x, u, out = np.zeros_like(grads[0]), 0.0, []
+    for g in grads:
+        u = mu * u + g
+        x = x - lr * ((g + mu * u) if nesterov else u)
+        out.append(x.copy())
+    return out
+
+
+@pytest.mark.parametrize("eps", [1e-8, 0.3])
+def test_adam_steps_are_the_textbook_algorithm(eps):
+    """Each of 8 steps equals Kingma and Ba's update written out (bias corrections of both moments,
+    eps added to sqrt(vhat)); a large eps makes where eps enters visible. Exact to rounding."""
+    grads = list(np.random.default_rng(11).standard_normal((8, 5)) * [1.0, 0.1, 10.0, 3.0, 0.5])
+    opt, x = Adam(beta1=0.8, beta2=0.95, eps=eps), np.zeros(5)
+    for g, want in zip(grads, _textbook_adam(grads, 0.05, 0.8, 0.95, eps)):
+        opt.step([x], [g], 0.05)
+        np.testing.assert_allclose(x, want, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("nesterov", [False, True])
+def test_sgd_steps_are_the_textbook_momentum(nesterov):
+    grads = list(np.random.default_rng(12).standard_normal((8, 4)))
+    opt, x = SGD(momentum=0.7, nesterov=nesterov), np.zeros(4)
+    for g, want in zip(grads, _textbook_sgd(grads, 0.1, 0.7, nesterov)):
+        opt.step([x], [g], 0.1)
+        np.testing.assert_allclose(x, want, rtol=1e-12, atol=1e-15)

@@ -100,6 +100,7 @@ def test_qxx_trajectory_against_exact_gradient_descent():
         assert np.allclose(closed, u, rtol=1e-10, atol=1e-12)
         u = u - eta * qf.gradient(u)
     assert np.allclose(m.u_star, q.limit_point().astype(float), rtol=1e-10, atol=1e-12)
+    assert np.allclose(m.u_star, qf.limit_point(), rtol=1e-10, atol=1e-12)   # the float limit, start included
 
 
 def test_two_stage_path_against_projected_descent():
@@ -196,3 +197,48 @@ def test_a_spec_with_an_explicit_dense_start_follows_its_path_to_the_derived_min
     V = api.params(spec, d=2, sigma2=s2).V
     assert path.limit == {"v_x[1]": V[3, 1], "v_x[2]": V[3, 2], "v_y": V[3, 3]}
     assert path.rows[0].values != path.rows[-1].values          # it moves from the start
+
+
+def test_printed_formulas_are_the_rows_in_both_stages():
+    """The exact formulas ``trajectory`` prints (SymPy in eta and t, one per stage; the flow's in
+    tau = eta t) give the recorded rows (checked against exact gradient descent above): a step count
+    off by one or a wrong stage's formula is seen (the mutant T4)."""
+    from proofs.quantities.trajectories import ETA, STEP
+    steps = 6
+    for flow in (False, True):
+        r = trajectory("value-fewshot", n_ft=3, eta=R(1, 50), steps=steps, every=3, flow=flow, d=3,
+                       sigma2=R(1, 5), theta0=THETA0)
+        assert r.exact and len(r.rows) == 6
+        for row in r.rows:
+            t = row.step - (row.stage - 1) * steps
+            for col, per_stage in r.formulas.items():
+                got = per_stage[row.stage - 1].subs({ETA: r.eta, STEP: r.eta * t if flow else t})
+                assert abs(float(got) - row.values[col]) <= 1e-12 * max(1.0, abs(row.values[col])), (flow, row, col)
+
+
+def test_float_path_is_the_exact_path():
+    """arithmetic="float" (numpy modes: Krylov or eigh, float mode weights, float beta and Gamma)
+    against the exact path (rational modes) at Sigma = I, both stages, to 1e-10: the float branch
+    is an independent computation of the same rows (the mutants T7, T9, T12)."""
+    kw = dict(n_ft=3, eta=R(1, 50), steps=6, every=3, d=3, sigma2=R(1, 5), theta0=THETA0)
+    exact = trajectory("value-fewshot", **kw)
+    flt = trajectory("value-fewshot", arithmetic="float", **kw)
+    assert exact.exact and not flt.exact
+    assert [float(e) for e in exact.eta_max] == pytest.approx([float(e) for e in flt.eta_max], rel=1e-12)
+    for a, b in zip(exact.rows, flt.rows, strict=True):
+        assert (a.step, a.stage) == (b.step, b.stage)
+        for col, v in a.values.items():
+            assert b.values[col] == pytest.approx(v, rel=1e-10)
+
+
+def test_divergence_in_the_second_stage_is_counted_from_the_start():
+    """A step stable for the first loss (eta < 1/35) and not for the second (weight 100: eta_max
+    4/3195): the run diverges in the second stage, and diverged_at counts the first stage's T steps
+    (the mutant T10); with every = 1 the last row is the step before it."""
+    spec = make_spec(("v0", "vx", "vy"), [(1, 0, "target")], then=[(100, 3, "target")], name="stiff-second")
+    steps = 40
+    r = trajectory(spec, eta=R(1, 100), steps=steps, every=1, d=3, sigma2=R(1, 5), theta0=THETA0)
+    assert r.eta_max == [R(1, 35), R(4, 3195)] and not r.stable
+    assert steps < r.diverged_at <= 2 * steps
+    assert r.rows[-1].step == r.diverged_at - 1 and r.rows[-1].stage == 2
+    assert max(r.rows[-1].values.values()) <= r.bound

@@ -227,3 +227,27 @@ def check_claims_table_and_figure(tiny_run):
     assert "(b) improves zero-shot error on theta0" in text and "linear theory" in text
     draw(result, [out / "t.png"])
     assert (out / "t.png").stat().st_size > 10_000
+
+
+def test_evaluate_is_the_mean_and_standard_error_of_its_prompts():
+    """evaluate() on the linear control model equals the textbook mean and standard error (Bessel's
+    n - 1, over sqrt(prompts)) of the squared errors of its own prompts, redrawn here chunk by chunk
+    (fold_in(key, i)) and pushed through the float64 reference numeric.model.forward at n = 0, 2, 4."""
+    import jax
+    from numeric.model import forward as reference
+    from numeric.transformer.evaluate import evaluate
+    mc = ModelConfig(d=2, layers=1, kind="linear")
+    params = _shaken(init_params(mc, seed_key(3)))
+    V, Q = (np.asarray(params[k], float) for k in ("layer0/attn/V", "layer0/attn/Q"))
+    theta, ns, key = np.array([0.6, -1.0]), (0, 2, 4), seed_key(4)
+    got = evaluate(params, mc, theta, ns, sigma2=0.1, prompts=12, key=key, chunk=5)
+    errs = []
+    for i in range(3):                                       # chunks of 5, 5, 2 prompts
+        x, y = (np.asarray(a, float) for a in sample_examples(jax.random.fold_in(key, i), 5, 5, 2, 0.1, theta))
+        errs.append(np.stack([(reference(np.concatenate([np.ones((5, n + 1, 1)), x[:, :n + 1],
+                                                         np.append(y[:, :n], np.zeros((5, 1)), 1)[..., None]],
+                                                        axis=-1).transpose(0, 2, 1), V, Q) - y[:, n]) ** 2
+                               for n in ns], axis=1))
+    e = np.concatenate(errs)[:12]
+    np.testing.assert_allclose(got.mean, e.mean(0), rtol=2e-4)
+    np.testing.assert_allclose(got.se, e.std(0, ddof=1) / np.sqrt(12), rtol=2e-3)
