@@ -244,17 +244,18 @@ def _quantities(D: Any) -> dict[str, sp.Expr]:
     jA, jP = _full(D)
     s2 = sigma ** 2
     fac = lambda e: sp.factor(_k(e))  # noqa: E731
-    out = {"zero": fac(D.error(R, THETA0, 0)), "few_t": fac(D.error(R, THETA0, N_FT)),
-           "few_o": fac(D.error(R, -THETA0, N_FT)), "lim_t": fac(D.error(R, THETA0, sp.oo)),
-           "lim_o": fac(D.error(R, -THETA0, sp.oo)), "lim_N": fac(D.family_error(R, sp.oo))}
+    # D.error and D.error_at come factored (symbolic.lowrank): k substituted, not factored again
+    out = {"zero": _k(D.error(R, THETA0, 0)), "few_t": _k(D.error(R, THETA0, N_FT)),
+           "few_o": _k(D.error(R, -THETA0, N_FT)), "lim_t": _k(D.error(R, THETA0, sp.oo)),
+           "lim_o": _k(D.error(R, -THETA0, sp.oo)), "lim_N": _k(D.family_error(R, sp.oo))}
     gain_r = fac(D.loss_start - D.loss(R))
     gain_full = fac(D.loss_start - D.loss_full)
     out["gain_r"], out["gain_full"] = gain_r, gain_full
     out["rho_r"] = sp.factor((out["lim_o"] - s2) / gain_r)
     out["gamma_r"] = sp.factor((out["lim_N"] - s2) / gain_r)
-    out["rho_full"] = sp.factor((fac(D.error_at(jA, jP, -THETA0, sp.oo)) - s2) / gain_full)
-    out["gamma_full"] = sp.factor((fac(D.family_error_at(jA, jP, sp.oo)) - s2) / gain_full)
-    out["lim_t_full"] = fac(D.error_at(jA, jP, THETA0, sp.oo))
+    out["rho_full"] = sp.factor((_k(D.error_at(jA, jP, -THETA0, sp.oo)) - s2) / gain_full)
+    out["gamma_full"] = sp.factor((_k(D.family_error_at(jA, jP, sp.oo)) - s2) / gain_full)
+    out["lim_t_full"] = _k(D.error_at(jA, jP, THETA0, sp.oo))
     return out
 
 
@@ -387,7 +388,6 @@ def _concrete_lines(result: Any):
     import numpy as np
     from numeric.lora import BlockQuadratic, bfgs_factors
     from symbolic.arithmetic import FLOAT64
-    from symbolic.lowrank import derive_lowrank
     from symbolic.lowrank_concrete import kronecker_quadratic
     from proofs.quantities.lowrank import rank_optimum
     from proofs.quantities.setting import setting as make
@@ -404,7 +404,7 @@ def _concrete_lines(result: Any):
             shown += 1
     for b in BLOCKS:
         kq = kronecker_quadratic(lora_spec(b, n_ft), d=3, Sigma=S, theta0=t0, sigma2=s2)
-        Dclosed = derive_lowrank(lora_spec(b, n_ft))
+        Dclosed = derivations()[b]   # the statement's closed form (symbolic n_ft), at n_ft = 2
         for r in (1, 2):
             o = rank_optimum(lora_spec(b, n_ft, r), where)
             Dm = sp.Matrix(o.Delta.tolist())
@@ -412,7 +412,7 @@ def _concrete_lines(result: Any):
             ok_foc &= (G * Dm.T).is_zero_matrix and (Dm.T * G).is_zero_matrix
             gains = sorted((v for v, mult in o.spectrum for _ in range(mult)), key=lambda v: -sp.N(v, 50))
             ok_bound &= sp.simplify(o.loss - (o.loss_full + sum(gains[r:], sp.S.Zero))) == 0
-            V, Q = Dclosed.parameters_at(r, d=3, Sigma=S, theta0=t0, sigma2=s2)
+            V, Q = Dclosed.parameters_at(r, d=3, Sigma=S, theta0=t0, sigma2=s2, n_ft=n_ft)
             x = slice(1, 4)
             X = Q[x, x] if b == "Qxx" else Q[:5, :4]
             Dc = np.array((X - sp.Matrix(kq.X0.tolist())).tolist(), dtype=object)
