@@ -214,7 +214,16 @@ def derive_spec(spec: Spec, m: sp.Expr = sp.oo):
             f"train: {', '.join(map(str, spec.constraining_ranks()))} moves by a low-rank update, not over a "
             "linear space: derive it with symbolic.lowrank.derive_lowrank (symbolic d) or "
             "symbolic.lowrank.lowrank_optimum (a concrete setting)")
-    return _derive_spec_cached(spec, sp.sympify(m))
+    return _named(spec, sp.sympify(m))
+
+
+@lru_cache(maxsize=64)
+def _named(spec: Spec, m: sp.Expr):
+    """The derivation of ``spec`` under its own name.  The name labels the answer only (it never
+    enters the derivation), so specs that differ by their name alone share one derivation."""
+    from dataclasses import replace
+    st = _derive_spec_cached(replace(spec, name="spec"), m)
+    return st if spec.name == "spec" else replace(st, name=spec.name, spec=spec)
 
 
 @lru_cache(maxsize=64)

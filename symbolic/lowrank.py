@@ -361,11 +361,11 @@ class LowRankDerivation:
         Y = self.theta_truncations[jA]
         ys = _unknowns(self.block)
         vals = {y: Y[i] for i, y in enumerate(ys)}
-        at0 = sp.factor(E.xreplace({**vals, _S: 0}))
+        at0 = E.xreplace({**vals, _S: 0})
         if jP == 0:
-            return at0
+            return sp.factor(at0)
         atp = E.xreplace({**vals, _S: self.perp_update})
-        return sp.factor(at0 + jP / (DIM - 1) * (atp - at0))
+        return sp.factor(at0 + jP / (DIM - 1) * (atp - at0))   # factored once, at the end
 
     def full_rank(self) -> int | sp.Expr:
         """The rank from which the update is the unconstrained optimum (gains of 0 excluded)."""
@@ -373,11 +373,13 @@ class LowRankDerivation:
         return nz + (DIM - 1 if self.perp_gain != 0 else 0)
 
     def parameters_at(self, r: int, *, d: int, Sigma: Any = None, theta0: Any = None, sigma2: Any = 0,
-                      U: Any = None) -> tuple[sp.Matrix, sp.Matrix]:
+                      U: Any = None, n_ft: Any = None) -> tuple[sp.Matrix, sp.Matrix]:
         """A best rank-r update's full ``(V, Q)`` at a concrete setting, exact: the pretrained
         start plus the theta block's top-j_A update and the perp update on U (d x j_perp with
         ``U^T Sigma theta_0 = 0``; by default the first j_perp vectors of a rational basis of that
-        space).  Sigma = I and theta_0 = e_1 by default; at finite m Sigma must be I."""
+        space).  Sigma = I and theta_0 = e_1 by default; at finite m Sigma must be I.  ``n_ft``: the
+        shots of a derivation at symbolic n_ft, substituted (the order of the gains, decided for
+        every n_ft >= 1, holds there)."""
         from .evaluation import evaluate, evaluate_matrix
         from .strategy import matexpr_to_sympy
         S = sp.eye(d) if Sigma is None else sp.Matrix(Sigma)
@@ -388,6 +390,8 @@ class LowRankDerivation:
             raise ValueError("Sigma: this derivation (finite m) holds at Sigma = I only")
         jA, jP = self.allocation(r, d)
         env = {"Sigma": S, "theta_0": t0, "sigma": sp.sqrt(sp.sympify(sigma2)), "d": d}
+        if n_ft is not None:
+            env["n_ft"] = sp.Integer(n_ft)
         if self.m != sp.oo:
             env["m"] = self.m
         k = (t0.T * S * t0)[0, 0]
@@ -424,14 +428,15 @@ class LowRankDerivation:
         nz = sum(1 for g in self.theta_gains if g != 0)
         out = []
         mine = self.loss_at(nz, DIM - 1 if self.perp_gain != 0 else 0)
-        theirs = sp.factor(sp.together(scalarise(loss_poly(st.blocks, self.spec.loss), self.identity)))
+        # theirs: a rational function, compared by cancelling the difference (no factoring needed)
+        theirs = sp.together(scalarise(loss_poly(st.blocks, self.spec.loss), self.identity))
         out.append(("training loss", mine, theirs, sp.cancel(mine - theirs) == 0))
         out.append(("training loss (loss_full)", self.loss_full, theirs, sp.cancel(self.loss_full - theirs) == 0))
         for task in (THETA0, -THETA0):
             for n in ns:
                 mine = self.error_at(nz, DIM - 1 if self.perp_gain != 0 else 0, task, n)
                 term = (Term(sp.S.One, sp.sympify(n), Task(task)),)
-                theirs = sp.factor(sp.together(scalarise(loss_poly(st.blocks, term), self.identity)))
+                theirs = sp.together(scalarise(loss_poly(st.blocks, term), self.identity))
                 out.append((f"E(n = {sp.sstr(n)}; {sp.sstr(task)})", mine, theirs, sp.cancel(mine - theirs) == 0))
         return out
 

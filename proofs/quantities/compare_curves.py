@@ -414,11 +414,12 @@ def _exact_path(side, spec, columns, s, md, g, powers, eta, cache) -> ExactCurve
 def _mixed_curve(side: MixedSide, columns: list, s: Any):
     from proofs.quantities.frontier import LAMBDA
     if s.arith.exact:
+        from symbolic.univariate import reduced
         forms = _mixed_exact_forms(side.n_ft, columns, s)
         lam = P / (1 - P)
         cols = {}
         for c, f in forms.items():
-            g = sp.cancel(sp.together(f.subs(LAMBDA, lam)))
+            g = reduced(f.subs(LAMBDA, lam), P)   # in QQ(p): field arithmetic
             num, den = sp.fraction(g)
             if sp.Poly(den, P).eval(1) == 0:
                 raise NotImplementedError(f"{c}: the mixed loss's error has no finite limit lambda -> oo")

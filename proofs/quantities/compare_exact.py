@@ -39,8 +39,8 @@ DPS = 80
 
 
 def _nd(f: sp.Expr, x: sp.Symbol) -> tuple[sp.Poly, sp.Poly]:
-    num, den = sp.fraction(sp.cancel(sp.together(sp.sympify(f))))
-    return sp.Poly(num, x, domain="QQ"), sp.Poly(den, x, domain="QQ")
+    from symbolic.univariate import num_den
+    return num_den(f, x)
 
 
 @dataclass
@@ -197,10 +197,12 @@ def _candidates(A: ExactSide, B: ExactSide, column: Any, zlo, zhi) -> tuple[list
     NfB, DfB = B.nd(column)
     NgB, DgB = B.Ng, B.Dg
 
-    def lift(poly: sp.Poly, x: sp.Symbol) -> sp.Expr:
-        return poly.as_expr().subs(P, x)
-    P1 = sp.Poly(lift(A.Ng, P) * lift(DgB, Q_) - lift(NgB, Q_) * lift(A.Dg, P), P, Q_, domain="QQ")
-    P2 = sp.Poly(lift(NfA, P) * lift(DfB, Q_) - lift(NfB, Q_) * lift(DfA, P), P, Q_, domain="QQ")
+    def lift(poly: sp.Poly, x: sp.Symbol) -> sp.Poly:
+        """A polynomial in p as one in x (p or q) of QQ[p, q]: products and differences then
+        run on polynomials, not expression trees."""
+        return sp.Poly(sp.Poly(poly, P).as_expr().subs(P, x), P, Q_, domain="QQ")
+    P1 = lift(A.Ng, P) * lift(DgB, Q_) - lift(NgB, Q_) * lift(A.Dg, P)
+    P2 = lift(NfA, P) * lift(DfB, Q_) - lift(NfB, Q_) * lift(DfA, P)
     if P2.is_zero:
         return [], None
     common = sp.gcd(P1, P2)

@@ -240,6 +240,15 @@ def _general_error_poly():
     return expected_error(None, THETA, N)
 
 
+@lru_cache(maxsize=1)
+def _general_limit_poly():
+    """``lim_{n -> oo}`` of :func:`_general_error_poly`, coefficient by coefficient (derived once per
+    process: every explicit V, Q evaluates the same polynomial)."""
+    from symbolic import N
+    from symbolic.strategy import limit_poly
+    return limit_poly(_general_error_poly(), N)
+
+
 def _explicit_env(V: Any, Q: Any, setting: Any) -> dict[str, Any]:
     """The environment of the closed form with every block symbolic at explicit (d+2) x (d+2)
     matrices V, Q (checked: finite, real, that shape) in the setting's arithmetic."""
@@ -282,13 +291,11 @@ def explicit_errors(V: Any, Q: Any, setting: Any, task: str, ns: Sequence[int]) 
     """``E(V, Q, n; theta)`` of explicit V, Q at each n and its limit n -> oo, on ``theta =
     theta_0`` (``task='target'``) or ``-theta_0`` (``'opposite'``), in the setting's arithmetic."""
     from symbolic import N
-    from symbolic.strategy import limit_poly
     if task not in ("target", "opposite"):
         raise ValueError(f"task: expected 'target' or 'opposite', got {task!r}")
     env = _explicit_env(V, Q, setting)
     env["theta"] = env["theta_0"] if task == "target" else -env["theta_0"]
-    p = _general_error_poly()
-    lim = limit_poly(p, N)
+    p, lim = _general_error_poly(), _general_limit_poly()
     if setting.arith.exact:
         return _at_each_n(error_function(p, env), N, ns), error_function(lim, env)
     from symbolic.evaluation import numeric_env

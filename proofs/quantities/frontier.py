@@ -95,6 +95,7 @@ def _freeze(env: dict) -> tuple:
 def _spec_errors(spec: Any, m: Any, n: Any, env_key: tuple) -> dict[str, sp.Expr]:
     from symbolic import M
     from symbolic.evaluation import evaluate
+    from symbolic.univariate import reduced
     from proofs.quantities.setting import with_definitions
     env = {k: (sp.Matrix(v) if isinstance(v, tuple) else v) for k, v in env_key}
     m_key = sp.oo if m is None else M
@@ -109,9 +110,9 @@ def _spec_errors(spec: Any, m: Any, n: Any, env_key: tuple) -> dict[str, sp.Expr
         local = dict(env)
         for sym, e in where.items():
             if sym.name not in values:
-                values[sym.name] = sp.cancel(sp.together(evaluate(e, env)))
+                values[sym.name] = reduced(evaluate(e, env), LAMBDA)
             local[sym.name] = values[sym.name]
-        out[col] = sp.factor(sp.cancel(sp.together(evaluate(expr, local))))
+        out[col] = sp.factor(reduced(evaluate(expr, local), LAMBDA))   # in QQ(lambda): field arithmetic
     return out
 
 
