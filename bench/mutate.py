@@ -51,7 +51,7 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -658,8 +658,8 @@ MUTATIONS: tuple[Mutation, ...] = (
     _m("A5", A, "        return self.ctx.fsum(A[i, j] * B[j, i] for i in range(A.rows) for j in range(A.cols))",
        "        return self.ctx.fsum(A[i, j] * B[i, j] for i in range(A.rows) for j in range(A.cols))",
        "mp: tr(A B) as sum A_ij B_ij", EVAL_T),
-    _m("A6", A, "            cond = float(np.max(np.sum(np.abs(A), axis=0)) * np.max(np.sum(np.abs(inv), axis=0)))",
-       "            cond = float(np.max(np.sum(np.abs(A), axis=0)) / np.max(np.sum(np.abs(inv), axis=0)))",
+    _m("A6", A, "            cond = float(np.max(np.sum(np.abs(A), axis=0)) * np.max(np.sum(np.abs(inv, out=inv), axis=0)))",
+       "            cond = float(np.max(np.sum(np.abs(A), axis=0)) / np.max(np.sum(np.abs(inv, out=inv), axis=0)))",
        "condition number ||A|| / ||A^-1||", (T_ARITH,)),
     _m("A7", "proofs/quantities/arithmetic.py", "            return EXACT if d <= L.MAX_EXACT_D else FLOAT64",
        "            return EXACT if d < L.MAX_EXACT_D else FLOAT64", "default arithmetic: float already at d = MAX_EXACT_D",
@@ -720,7 +720,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     _m("RK2", QKFS, '    return make_spec(Q_ALL, [(1, n_ft, "target")], name="query-all-fewshot")',
        '    return make_spec(Q_ALL, [(1, n_ft, "opposite")], name="query-all-fewshot")',
        "all of Q fine-tuned on -theta_0", (), ("query-key-few-shot",)),
-    _m("RL1", LRANK, '           "few_o": fac(D.error(R, -THETA0, N_FT)),', '           "few_o": fac(D.error(R, THETA0, N_FT)),',
+    _m("RL1", LRANK, '           "few_o": _k(D.error(R, -THETA0, N_FT)),', '           "few_o": _k(D.error(R, THETA0, N_FT)),',
        "low rank: the few-shot error on -theta_0 computed on theta_0", (), ("low-rank-fine-tuning",),
        equivalent="at the rank-r optimum E(n_ft; theta_0) = E(n_ft; -theta_0) (the statement's own claim: both "
                   "are `few`), so the value does not change; as R4, the equality then rests on the theta_0 line"),
