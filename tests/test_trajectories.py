@@ -203,7 +203,7 @@ def test_printed_formulas_are_the_rows_in_both_stages():
     """The exact formulas ``trajectory`` prints (SymPy in eta and t, one per stage; the flow's in
     tau = eta t) give the recorded rows (checked against exact gradient descent above): a step count
     off by one or a wrong stage's formula is seen (the mutant T4)."""
-    from proofs.quantities.trajectories import ETA, STEP
+    from proofs.quantities.trajectories import ETA, ETA2, STEP
     steps = 6
     for flow in (False, True):
         r = trajectory("value-fewshot", n_ft=3, eta=R(1, 50), steps=steps, every=3, flow=flow, d=3,
@@ -212,7 +212,8 @@ def test_printed_formulas_are_the_rows_in_both_stages():
         for row in r.rows:
             t = row.step - (row.stage - 1) * steps
             for col, per_stage in r.formulas.items():
-                got = per_stage[row.stage - 1].subs({ETA: r.eta, STEP: r.eta * t if flow else t})
+                eta = r.etas[row.stage - 1]     # each stage its own step (stage 2's formulas are in eta_2)
+                got = per_stage[row.stage - 1].subs({ETA: r.eta, ETA2: r.etas[-1], STEP: eta * t if flow else t})
                 assert abs(float(got) - row.values[col]) <= 1e-12 * max(1.0, abs(row.values[col])), (flow, row, col)
 
 
@@ -237,7 +238,7 @@ def test_divergence_in_the_second_stage_is_counted_from_the_start():
     (the mutant T10); with every = 1 the last row is the step before it."""
     spec = make_spec(("v0", "vx", "vy"), [(1, 0, "target")], then=[(100, 3, "target")], name="stiff-second")
     steps = 40
-    r = trajectory(spec, eta=R(1, 100), steps=steps, every=1, d=3, sigma2=R(1, 5), theta0=THETA0)
+    r = trajectory(spec, eta=R(1, 100), eta2=R(1, 100), steps=steps, every=1, d=3, sigma2=R(1, 5), theta0=THETA0)
     assert r.eta_max == [R(1, 35), R(4, 3195)] and not r.stable
     assert steps < r.diverged_at <= 2 * steps
     assert r.rows[-1].step == r.diverged_at - 1 and r.rows[-1].stage == 2
