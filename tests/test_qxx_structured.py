@@ -316,6 +316,35 @@ def test_second_stage_equals_exact_arithmetic() -> None:
     assert _dense(spec, kw).n_free == len(exact.free_directions) == 6
 
 
+def test_second_stage_along_free_directions_with_a_qxx_part() -> None:
+    """A first loss with an invertible Kronecker part whose free directions move Q_xx: noiseless
+    (sigma^2 = 0), V's last row e_y, Q_xx and q_yx trained on the 2-shot loss, the prediction's
+    x_q-coefficient is ``Q_xx^T a + mean(y^2) q_yx`` with ``a = mean(x y) = mean(x x^T) theta_0``
+    and ``mean(y^2) = theta_0^T a``: ``(Q_xx, q_yx) = (-theta_0 w^T, w)`` changes nothing, d free
+    directions each with a Q_xx part.  The second loss (3-shot on -theta_0) moves along them.
+    Against exact rational arithmetic (the dense exact path): the first stage (d free
+    directions, the point) and the second stage's point.  Before the fix of the refinement's
+    check (a residual's rounding along null(S) read as "no solution") the first stage raised."""
+    d = 3
+    S = sp.Matrix([[2, sp.Rational(1, 2), 0], [sp.Rational(1, 2), 1, sp.Rational(1, 3)], [0, sp.Rational(1, 3), 3]])
+    t = sp.Matrix([1, -sp.Rational(1, 2), 2])
+    kw = dict(d=d, Sigma=np.array(S.tolist(), dtype=float), theta0=np.array(t.tolist(), dtype=float).ravel(),
+              sigma2=0.0)
+    one = {"train": ["Qxx", "qyx"], "loss": [{"n": 2, "task": "target"}], "start": START_VY}
+    two = {**one, "then": [{"n": 3, "task": "opposite"}]}
+    for js, n_free in ((one, d), (two, 0)):
+        spec = spec_from_json(js, d)
+        exact = _minimise(spec, d=d, Sigma=S, theta0=t, sigma2=0)
+        assert len(exact.free_directions) == n_free
+        sq = structured_quadratic(spec, **kw)
+        sol = solve_structured(sq)
+        assert sol.free.count == n_free
+        assert _rel(sol.u, np.array(exact.u.tolist(), dtype=float).ravel()) < 1e-12
+        if n_free:      # the free directions move Q_xx (what makes the second stage's step need K^-1)
+            B = np.column_stack(sol.free.basis(10**6))
+            assert np.abs(B[[i for i, nm in enumerate(sq.names) if nm.startswith("Q_xx")]]).max() > 0.1
+
+
 @pytest.mark.parametrize("name", ["mixed-limit", "family-free"])
 def test_structured_route_at_d33_against_the_dense_hessian(name: str) -> None:
     """d = 33 (1,089 entries of Q_xx, 1,122 trained: above EIGH_MAX): concrete_minimiser takes
