@@ -136,6 +136,27 @@ def test_capacity_equals_dense_products(name: str) -> None:
     assert np.abs(k(Kx) - X).max() < 1e-12
 
 
+@pytest.mark.parametrize("name", ["start-both-sides", "traces"])
+def test_features_and_their_adjoint(name: str) -> None:
+    """``Psi u = (s, D q_j, D^T p_k, tr(G_t D))`` from its definition (matrix products), and
+    ``Psi^T`` its adjoint: ``<Psi u, y> = <u, Psi^T y>`` for random u, y.  The specs' trace
+    factors G are words in Sigma and the task's covariances, symmetric at every setting tested,
+    where ``G`` and ``G^T`` are the same map; a non-symmetric G is appended (the contract of
+    psi/psi_T holds for any G) so that a transpose lost in either shows."""
+    d = 3
+    sq = structured_quadratic(_spec(name, d), **_setting(d, True))
+    rng = np.random.default_rng(7)
+    sq.traces.append(rng.normal(size=(d, d)))
+    s, D = rng.normal(size=sq.ps), rng.normal(size=(d, d))
+    E, F = sq.right.matrix, sq.left.matrix
+    want = np.concatenate([s] + [D @ E[:, j] for j in range(E.shape[1])] + [D.T @ F[:, k] for k in range(F.shape[1])]
+                          + [np.array([np.trace(G @ D) for G in sq.traces])])
+    assert np.abs(sq.psi(s, D) - want).max() < 1e-12 * max(1.0, np.abs(want).max())
+    y = rng.normal(size=sq.n_coords)
+    ys, yD = sq.psi_T(y)
+    assert abs(float(sq.psi(s, D) @ y) - (float(s @ ys) + float(np.sum(D * yD)))) < 1e-12 * float(np.abs(y).sum()) * 10
+
+
 def _factor_value(f, mats, D: np.ndarray, vecs: dict) -> float:
     """A factor's value from its definition: the word's matrices multiplied (Q_xx = D)."""
     from symbolic.forms import Tr
