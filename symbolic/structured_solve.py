@@ -424,9 +424,12 @@ class _SymSolve:
         keep = np.abs(w) > rtol * self.scale
         self.S, self.w, self.W, self.null = S, w[keep], W[:, keep], W[:, ~keep]
 
-    def solve(self, rhs: np.ndarray) -> np.ndarray:
+    def solve(self, rhs: np.ndarray, floor: float = 0.0) -> np.ndarray:
+        """``floor``: the size of the problem a refinement step's ``rhs`` (a residual) belongs to;
+        the check is relative to it (a residual's component along null(S) is rounding, not a sign
+        that the first-order conditions have no solution)."""
         x = self.W @ ((self.W.T @ rhs) / self.w)
-        if np.linalg.norm(self.S @ x - rhs) > 1e-8 * (np.linalg.norm(rhs) + self.scale * np.linalg.norm(x)):
+        if np.linalg.norm(self.S @ x - rhs) > 1e-8 * (max(np.linalg.norm(rhs), floor) + self.scale * np.linalg.norm(x)):
             raise ValueError("the first-order conditions A u = b have no solution: the loss has no minimiser")
         return x
 
@@ -483,18 +486,23 @@ class _Woodbury:
         self.Xi = Xi
         self.space = FreeSpace("span", Xi.shape[1], red, Kc=kinv, Xi=Xi)
 
-    def particular(self, g: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    def particular(self, g: tuple[np.ndarray, np.ndarray], floor: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+        """A solution of ``A n = g`` (and the constraint); ``floor`` as in :meth:`_SymSolve.solve`
+        (``self.size``: the size of this call's right-hand side, the next refinement's floor)."""
         red, kinv, r = self.red, self.kinv, self.red.r
         gs, gD = g
         a = red.psi(kinv.s_coef * gs, kinv(gD))
         c = self.Mc.shape[0]
         if self.L is not None:
-            sol = self.fact.solve(np.concatenate([np.linalg.solve(self.L, a), np.zeros(c)]))
+            rhs = np.concatenate([np.linalg.solve(self.L, a), np.zeros(c)])
+            self.size = max(float(np.linalg.norm(rhs)), floor)
+            sol = self.fact.solve(rhs, floor)
             xi = self.Hp @ (self.L @ sol[:r]) + self.Mc.T @ sol[r:]
         else:
             rhs = np.concatenate([self.Hp @ a, self.Mc @ a])
-            sol = self.fact.solve(self.M.T @ rhs)
-            if np.linalg.norm(self.M @ sol - rhs) > 1e-8 * (np.linalg.norm(rhs) + np.linalg.norm(self.M) * np.linalg.norm(sol)):
+            self.size = max(float(np.linalg.norm(rhs)), floor)
+            sol = self.fact.solve(self.M.T @ rhs, np.linalg.norm(self.M) * floor)
+            if np.linalg.norm(self.M @ sol - rhs) > 1e-8 * (self.size + np.linalg.norm(self.M) * np.linalg.norm(sol)):
                 raise ValueError("the first-order conditions A u = b have no solution: the loss has no minimiser")
             xi = sol[:r] + self.Mc.T @ sol[r:]
         zs, zD = red.psi_T(xi)
@@ -514,7 +522,7 @@ class _Woodbury:
         zero = (np.zeros_like(n[0]), np.zeros_like(n[1]))
         for _ in range(steps):
             As, AD = sq.matvec(self.stage, n[0], n[1])
-            delta = self._off_null(self.particular((g[0] - As, g[1] - AD)), zero)
+            delta = self._off_null(self.particular((g[0] - As, g[1] - AD), self.size), zero)
             n = (n[0] + delta[0], n[1] + delta[1])
         return n
 

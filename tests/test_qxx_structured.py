@@ -136,6 +136,27 @@ def test_capacity_equals_dense_products(name: str) -> None:
     assert np.abs(k(Kx) - X).max() < 1e-12
 
 
+@pytest.mark.parametrize("name", ["start-both-sides", "traces"])
+def test_features_and_their_adjoint(name: str) -> None:
+    """``Psi u = (s, D q_j, D^T p_k, tr(G_t D))`` from its definition (matrix products), and
+    ``Psi^T`` its adjoint: ``<Psi u, y> = <u, Psi^T y>`` for random u, y.  The specs' trace
+    factors G are words in Sigma and the task's covariances, symmetric at every setting tested,
+    where ``G`` and ``G^T`` are the same map; a non-symmetric G is appended (the contract of
+    psi/psi_T holds for any G) so that a transpose lost in either shows."""
+    d = 3
+    sq = structured_quadratic(_spec(name, d), **_setting(d, True))
+    rng = np.random.default_rng(7)
+    sq.traces.append(rng.normal(size=(d, d)))
+    s, D = rng.normal(size=sq.ps), rng.normal(size=(d, d))
+    E, F = sq.right.matrix, sq.left.matrix
+    want = np.concatenate([s] + [D @ E[:, j] for j in range(E.shape[1])] + [D.T @ F[:, k] for k in range(F.shape[1])]
+                          + [np.array([np.trace(G @ D) for G in sq.traces])])
+    assert np.abs(sq.psi(s, D) - want).max() < 1e-12 * max(1.0, np.abs(want).max())
+    y = rng.normal(size=sq.n_coords)
+    ys, yD = sq.psi_T(y)
+    assert abs(float(sq.psi(s, D) @ y) - (float(s @ ys) + float(np.sum(D * yD)))) < 1e-12 * float(np.abs(y).sum()) * 10
+
+
 def _factor_value(f, mats, D: np.ndarray, vecs: dict) -> float:
     """A factor's value from its definition: the word's matrices multiplied (Q_xx = D)."""
     from symbolic.forms import Tr
@@ -314,6 +335,35 @@ def test_second_stage_equals_exact_arithmetic() -> None:
     assert _rel(solve_structured(structured_quadratic(spec, **kw)).u, E) < 1e-12
     assert _rel(_dense(spec, kw).u, E) < 1e-12
     assert _dense(spec, kw).n_free == len(exact.free_directions) == 6
+
+
+def test_second_stage_along_free_directions_with_a_qxx_part() -> None:
+    """A first loss with an invertible Kronecker part whose free directions move Q_xx: noiseless
+    (sigma^2 = 0), V's last row e_y, Q_xx and q_yx trained on the 2-shot loss, the prediction's
+    x_q-coefficient is ``Q_xx^T a + mean(y^2) q_yx`` with ``a = mean(x y) = mean(x x^T) theta_0``
+    and ``mean(y^2) = theta_0^T a``: ``(Q_xx, q_yx) = (-theta_0 w^T, w)`` changes nothing, d free
+    directions each with a Q_xx part.  The second loss (3-shot on -theta_0) moves along them.
+    Against exact rational arithmetic (the dense exact path): the first stage (d free
+    directions, the point) and the second stage's point.  Before the fix of the refinement's
+    check (a residual's rounding along null(S) read as "no solution") the first stage raised."""
+    d = 3
+    S = sp.Matrix([[2, sp.Rational(1, 2), 0], [sp.Rational(1, 2), 1, sp.Rational(1, 3)], [0, sp.Rational(1, 3), 3]])
+    t = sp.Matrix([1, -sp.Rational(1, 2), 2])
+    kw = dict(d=d, Sigma=np.array(S.tolist(), dtype=float), theta0=np.array(t.tolist(), dtype=float).ravel(),
+              sigma2=0.0)
+    one = {"train": ["Qxx", "qyx"], "loss": [{"n": 2, "task": "target"}], "start": START_VY}
+    two = {**one, "then": [{"n": 3, "task": "opposite"}]}
+    for js, n_free in ((one, d), (two, 0)):
+        spec = spec_from_json(js, d)
+        exact = _minimise(spec, d=d, Sigma=S, theta0=t, sigma2=0)
+        assert len(exact.free_directions) == n_free
+        sq = structured_quadratic(spec, **kw)
+        sol = solve_structured(sq)
+        assert sol.free.count == n_free
+        assert _rel(sol.u, np.array(exact.u.tolist(), dtype=float).ravel()) < 1e-12
+        if n_free:      # the free directions move Q_xx (what makes the second stage's step need K^-1)
+            B = np.column_stack(sol.free.basis(10**6))
+            assert np.abs(B[[i for i, nm in enumerate(sq.names) if nm.startswith("Q_xx")]]).max() > 0.1
 
 
 @pytest.mark.parametrize("name", ["mixed-limit", "family-free"])
