@@ -157,3 +157,21 @@ def test_check_all_in_two_processes_keeps_the_order():
     out = list(check_all(chosen, jobs=2))
     assert [r.id for r, _ in out] == ["corollary-4.2", "corollary-4.8", "corollary-4.4"]
     assert all(v.holds for _, v in out)
+
+
+def test_check_all_does_not_fork_a_process_running_jax_threads(monkeypatch):
+    """A fork of a process whose JAX threads run can deadlock the child: with JAX loaded the checks
+    run in order, in this process (the results and their order the same)."""
+    import multiprocessing
+    import sys
+    import types
+    from proofs.paper.results import check_all, get
+    monkeypatch.setitem(sys.modules, "jax", sys.modules.get("jax") or types.ModuleType("jax"))
+
+    def no_fork(*args, **kwargs):
+        raise AssertionError("forked with JAX loaded")
+    monkeypatch.setattr(multiprocessing, "get_context", no_fork)
+    chosen = [get("corollary-4.2"), get("corollary-4.8"), get("corollary-4.4")]
+    out = list(check_all(chosen, jobs=2))
+    assert [r.id for r, _ in out] == ["corollary-4.2", "corollary-4.8", "corollary-4.4"]
+    assert all(v.holds for _, v in out)

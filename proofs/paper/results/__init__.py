@@ -63,7 +63,8 @@ def check_all(results=None, jobs: int | None = None):
     """Check results, yielding ``(result, verdict)`` in order, on up to ``jobs`` processes.
 
     The (a)/(b) results and the (c)/(d) results share no derivation, so with ``jobs >= 2``
-    (default: 2 where the platform can fork and has 2 CPUs) the second group (and any other
+    (default: 2 where the platform can fork, has 2 CPUs and no threaded library such as JAX is
+    loaded) the second group (and any other
     result about strategies (c)/(d)) is checked in a forked child while this process checks
     the rest; each verdict's ``seconds`` is its own check's time.  Falls back to checking in
     order in this process.  A check is never weakened by the split: each result runs its
@@ -75,13 +76,14 @@ def check_all(results=None, jobs: int | None = None):
     results = list(all_results() if results is None else results)
     if jobs is None:
         jobs = 2 if (os.cpu_count() or 1) >= 2 else 1
-    can_fork = "fork" in mp.get_all_start_methods()
+    import sys
+    # a fork of a process running threads (JAX's, once imported) can deadlock the child: check in order then
+    can_fork = "fork" in mp.get_all_start_methods() and "jax" not in sys.modules
     late = [r for r in results if _late(r)]
     if jobs < 2 or not can_fork or not late or len(late) == len(results):
         for r in results:
             yield r, _check_one(r)
         return
-    import sys
     for stream in (sys.stdout, sys.stderr):  # the child must not inherit unwritten output
         try:
             stream.flush()
