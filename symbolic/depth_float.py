@@ -18,7 +18,7 @@ from typing import Any, Callable, Mapping
 import numpy as np
 import sympy as sp
 
-from .forms import Form, Poly, Tr
+from .forms import Poly, Tr
 from .words import DIM
 
 __all__ = ["compile_poly"]
@@ -85,17 +85,9 @@ def compile_poly(p: Poly, xp: Any = np) -> Callable[[Mapping[str, Any]], Any]:
 
     def _factor_values(env: Mapping[str, Any]) -> list:
         env = {(k if isinstance(k, str) else k.name): v for k, v in env.items()}
-        mats: dict = {}
         prefix: dict = {}
 
-        def atom(key):
-            if key not in mats:
-                name, inv, tr = key
-                M = env[name]
-                if inv:
-                    M = xp.linalg.inv(M)
-                mats[key] = M.T if tr else M
-            return mats[key]
+        atom = _atoms(env, xp)
 
         def word(w):
             w = tuple(w)
@@ -123,16 +115,8 @@ def compile_poly(p: Poly, xp: Any = np) -> Callable[[Mapping[str, Any]], Any]:
                 break
         if d is None:
             d = int(env["d"])
-        mats: dict = {}
 
-        def atom(key):
-            if key not in mats:
-                name, inv, tr = key
-                M = env[name]
-                if inv:
-                    M = xp.linalg.inv(M)
-                mats[key] = M.T if tr else M
-            return mats[key]
+        atom = _atoms(env, xp)
 
         vals = []
         for kind, word, left, right in specs:
@@ -156,3 +140,19 @@ def compile_poly(p: Poly, xp: Any = np) -> Callable[[Mapping[str, Any]], Any]:
 
     fn.bind = bind
     return fn
+
+
+def _atoms(env: Mapping[str, Any], xp: Any) -> Callable[[tuple], Any]:
+    """``atom(key)``: the matrix of an atom of ``env`` for ``key = (name, inverse?, transpose?)``,
+    each computed once per call of the compiled polynomial."""
+    mats: dict = {}
+
+    def atom(key: tuple) -> Any:
+        if key not in mats:
+            name, inv, tr = key
+            M = env[name]
+            if inv:
+                M = xp.linalg.inv(M)
+            mats[key] = M.T if tr else M
+        return mats[key]
+    return atom

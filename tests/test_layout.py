@@ -23,9 +23,10 @@ import ast
 from functools import lru_cache
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from test_import_graph import ROOT
+from test_import_graph import modules as all_modules
+
 TESTS = ROOT / "tests"
-PACKAGES = ("symbolic", "numeric", "proofs")
 
 #: registries of modules imported by name at run time: (the registry's module, its variable, the
 #: module name of an entry, the test file that runs through every entry)
@@ -68,16 +69,8 @@ EXCEPTIONS = {
 }
 
 
-@lru_cache(maxsize=None)
-def modules() -> dict[str, Path]:
-    out = {}
-    for pkg in PACKAGES:
-        for f in sorted((ROOT / pkg).rglob("*.py")):
-            parts = list(f.relative_to(ROOT).with_suffix("").parts)
-            if parts[-1] == "__init__":
-                parts = parts[:-1]
-            out[".".join(parts)] = f
-    return out
+#: every module of the three packages, by dotted name (read as the import-graph test reads them)
+modules = lru_cache(maxsize=None)(all_modules)
 
 
 @lru_cache(maxsize=None)

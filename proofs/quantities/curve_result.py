@@ -11,11 +11,27 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["CurveResult", "noise_scale"]
+__all__ = ["CurveResult", "InArithmetic", "noise_scale"]
+
+
+class InArithmetic:
+    """A result computed in an arithmetic ``arith`` (a :class:`symbolic.arithmetic.Arithmetic`, None
+    for exact): its name and precision, as outputs print them."""
+
+    arith: Any = None
+
+    @property
+    def arithmetic(self) -> str:
+        """The arithmetic's name: ``exact``, ``float`` or ``mp``."""
+        return "exact" if self.arith is None else self.arith.name
+
+    @property
+    def precision(self) -> int | None:
+        return None if self.arith is None else self.arith.precision
 
 
 @dataclass
-class CurveResult:
+class CurveResult(InArithmetic):
     """``n`` (shots), ``error`` (floats), ``limit`` (float, n -> oo); ``exact`` and
     ``exact_limit`` hold the exact SymPy values (exact arithmetic; empty and None otherwise),
     ``formula`` the error as a function of n (exact closed forms; None otherwise, or SymPy's
@@ -44,14 +60,6 @@ class CurveResult:
         if self.limit_value is None:
             self.limit_value = self.exact_limit if exact else self.limit
 
-    @property
-    def arithmetic(self) -> str:
-        """The arithmetic's name: ``exact``, ``float`` or ``mp``."""
-        return "exact" if self.arith is None else self.arith.name
-
-    @property
-    def precision(self) -> int | None:
-        return None if self.arith is None else self.arith.precision
 
 
 def noise_scale(num: Any, sigma2: Any) -> Any:

@@ -17,6 +17,8 @@ from typing import Any
 
 import sympy as sp
 
+from proofs.quantities.curve_result import InArithmetic
+
 __all__ = ["ParamsResult", "Entry", "block_matrices", "closed_form_params"]
 
 
@@ -44,7 +46,7 @@ class Entry(sp.MatrixExpr):
 
 
 @dataclass
-class ParamsResult:
+class ParamsResult(InArithmetic):
     """``V``, ``Q`` (SymPy matrices: a BlockMatrix when d is symbolic, explicit matrices of the
     setting's arithmetic otherwise), the parameters the objective leaves ``free``, the
     ``convention`` fixing them, the ``definitions`` of derived matrices the blocks refer to
@@ -65,14 +67,6 @@ class ParamsResult:
     #: minimiser) or ``numeric``
     route: str = "closed form"
 
-    @property
-    def arithmetic(self) -> str:
-        """The arithmetic's name: ``exact``, ``float`` or ``mp``."""
-        return "exact" if self.arith is None else self.arith.name
-
-    @property
-    def precision(self) -> int | None:
-        return None if self.arith is None else self.arith.precision
 
 
 def _with_scale(p: dict[str, Any], scale: Any) -> dict[str, Any]:
