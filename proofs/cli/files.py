@@ -487,12 +487,7 @@ def _load_depth(data: dict, option: str) -> DepthParamsFile:
         out.append((pair[0], pair[1]))
     Sigma = _matrix(data["Sigma"], f"{option}: Sigma", d, d)
     _check_spd(Sigma, f"{option}: Sigma")
-    sigma2 = _number(data["sigma2"])
-    if sigma2 is None or sigma2 < 0:
-        raise UsageError(f"{option}: sigma2: expected a finite number >= 0, got {_describe(data['sigma2'])}")
-    n = _number(data["n"])
-    if n is None or n < 0 or n != int(n) or n > L.MAX_COUNT:
-        raise UsageError(f"{option}: n: expected an integer 0 <= n <= 10^12, got {_describe(data['n'])}")
+    sigma2, n = _noise_and_shots(data, option)
     checks = _validation()
     for i, (V, Q) in enumerate(out):
         _library(f"{option}: layers[{i}]", checks.check_params, _to_floats(V), _to_floats(Q), d=d)
@@ -532,12 +527,7 @@ def load_params(path: str | Path, option: str = "--params") -> ParamsFile | Dept
     _check_spd(Sigma, f"{option}: Sigma")
     V = _matrix(data["V"], f"{option}: V", d + 2, d + 2)
     Q = _matrix(data["Q"], f"{option}: Q", d + 2, d + 2)
-    sigma2 = _number(data["sigma2"])
-    if sigma2 is None or sigma2 < 0:
-        raise UsageError(f"{option}: sigma2: expected a finite number >= 0, got {_describe(data['sigma2'])}")
-    n = _number(data["n"])
-    if n is None or n < 0 or n != int(n) or n > L.MAX_COUNT:
-        raise UsageError(f"{option}: n: expected an integer 0 <= n <= 10^12, got {_describe(data['n'])}")
+    sigma2, n = _noise_and_shots(data, option)
     n = int(n)
     # the library's own rules too, so the command line and the toolkit agree
     checks = _validation()
@@ -601,3 +591,14 @@ def load_spec(path: str, option: str = "--spec", d: int | None = None) -> Any:
         return spec_from_json(obj, d, max_d=L.MAX_EXACT_D)
     except ValueError as exc:
         raise UsageError(f"{option}: {exc}") from None
+
+
+def _noise_and_shots(data: dict, option: str) -> tuple[Any, Any]:
+    """A file's ``sigma2`` (a finite number >= 0) and ``n`` (an integer 0 <= n <= 10^12), as read."""
+    sigma2 = _number(data["sigma2"])
+    if sigma2 is None or sigma2 < 0:
+        raise UsageError(f"{option}: sigma2: expected a finite number >= 0, got {_describe(data['sigma2'])}")
+    n = _number(data["n"])
+    if n is None or n < 0 or n != int(n) or n > L.MAX_COUNT:
+        raise UsageError(f"{option}: n: expected an integer 0 <= n <= 10^12, got {_describe(data['n'])}")
+    return sigma2, n
