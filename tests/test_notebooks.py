@@ -57,3 +57,15 @@ def test_the_comparison_can_fail():
     assert M.text_outputs(nb) == M.text_outputs(other)
     other.cells[0].outputs[0]["data"]["text/plain"] = "0.3223 took 2.25 s"
     assert M.text_outputs(nb) != M.text_outputs(other)
+
+
+def test_every_notebook_plot_labels_both_axes():
+    """Each plot the notebooks draw (a cell of docs/notebooks/make_notebooks.py that makes a figure
+    and shows it) names its x and y axes (notebook 03's trade-off plot once had no y label)."""
+    from pathlib import Path
+    source = (Path(__file__).resolve().parents[1] / "docs" / "notebooks" / "make_notebooks.py").read_text()
+    plots = [chunk for chunk in source.split("plt.show()") if "plt.subplots(" in chunk]
+    assert plots
+    for chunk in plots:
+        cell = chunk[chunk.rindex("plt.subplots("):]
+        assert "set_xlabel(" in cell and "set_ylabel(" in cell, cell[:200]

@@ -142,7 +142,8 @@ f = {c: sympy.lambdify(LAMBDA, F.formulas[c], "numpy") for c in F.formulas}
 fig, ax = plt.subplots(figsize=(4.5, 3.2), constrained_layout=True)
 ax.plot(f["zero_shot"](grid), f["few_shot_target"](grid), label="5-shot error on theta0")
 ax.plot(f["zero_shot"](grid), f["few_shot_opposite"](grid), label="5-shot error on -theta0")
-ax.set_xscale("log"); ax.set_yscale("log"); ax.set_xlabel("zero-shot error on theta0"); ax.legend()
+ax.set_xscale("log"); ax.set_yscale("log"); ax.set_xlabel("zero-shot error on theta0")
+ax.set_ylabel("5-shot error"); ax.legend()
 plt.show()"""),
     ],
     "04-transformer.ipynb": [
