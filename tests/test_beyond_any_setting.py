@@ -1,13 +1,13 @@
-"""Propositions B.5, B.6 and B.7 hold where they say, and compute at the setting asked.
+"""Extensions 5, 6 and 7 hold where they say, and compute at the setting asked.
 
-* B.6 (early stopping against the auxiliary loss): ``evaluate`` returns the verdicts computed at the
+* Extension 6 (early stopping against the auxiliary loss): ``evaluate`` returns the verdicts computed at the
   setting given, checked against an independent sampling of both sides (the gradient flow by the
   matrix exponential of the explicit Hessian, the mixed loss by the concrete minimiser); the (d) rows
   compare at equal zero-shot error and the tie at 11/10 is said; the map is compare's.
-* B.5 (forgetting rate): the Hessian's modes and the errors after t steps at a dense Sigma equal
+* Extension 5 (forgetting rate): the Hessian's modes and the errors after t steps at a dense Sigma equal
   gradient descent iterated exactly on the explicit loss; refused, with the reason, where R_t has no
   exact form and no step is given.
-* B.7 (query-key few-shot): stated for any n_ft (no 49), equal to the concrete minimiser at n_ft = 1, 3.
+* Extension 7 (query-key few-shot): stated for any n_ft (no 49), equal to the concrete minimiser at n_ft = 1, 3.
 * trajectories: the exact path keeps its constants as the rationals they are.
 """
 from __future__ import annotations
@@ -23,7 +23,7 @@ from proofs import get_result
 R = sp.Rational
 
 
-# ----------------------------------------------------------------------------- B.6
+# ----------------------------------------------------------------------------- Extension 6
 
 def _independent_signs(d, Sigma, theta0, sigma2, n_ft, column, lams):
     """sign(path - mixed) of ``column`` at the zero-shot levels of the mixed loss's minimisers at ``lams``
@@ -131,7 +131,7 @@ def test_b6_map_is_computed_by_compare():
     assert "x" in get_result("early-stopping-vs-auxiliary").remark[0]
 
 
-# ----------------------------------------------------------------------------- B.5
+# ----------------------------------------------------------------------------- Extension 5
 
 def test_b5_at_a_dense_sigma_equals_gradient_descent_step_by_step():
     """Sigma = [[2, 1], [1, 3]] (irrational eigenvalues, theta_0 not an eigenvector): H_x is the
@@ -179,7 +179,7 @@ def test_b5_states_its_scope():
     assert res.check().holds
 
 
-# ----------------------------------------------------------------------------- B.7
+# ----------------------------------------------------------------------------- Extension 7
 
 def test_b7_holds_for_any_n_ft():
     """No typed-in 49: the statement is in n_ft, and equals the concrete minimiser at n_ft = 1 and 3."""

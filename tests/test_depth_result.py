@@ -1,4 +1,4 @@
-"""Proposition B.9 (proofs.paper.results.depth_value): the depth-2 value fine-tuning result.
+"""Extension 9 (proofs.paper.results.depth_value): the depth-2 value fine-tuning result.
 
 - it holds (derived at prove time), and a statement off by d+2 for d+4 fails its check;
 - evaluate at a setting (d = 2, non-identity Sigma) computes each side through another route, the

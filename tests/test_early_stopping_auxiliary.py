@@ -1,4 +1,4 @@
-"""Proposition B.6 (early stopping against the auxiliary loss): the auxiliary side is the one the
+"""Extension 6 (early stopping against the auxiliary loss): the auxiliary side is the one the
 statement names, checked by an independent computation of one of its numbers.
 
 The statement compares early stopping with the auxiliary loss ``E(0; theta_0) + lambda

@@ -123,7 +123,7 @@ def test_results_beyond_the_paper_land_in_their_own_section(tmp_path, monkeypatc
 
     class Extra(Result):
         id = "tradeoff-value"
-        label_text = "Proposition B.9"
+        label_text = "Extension 9"
         title = "a result beyond the paper"
         strategy = "value"
         claim = ("It states", "It states")
@@ -145,7 +145,7 @@ def test_results_beyond_the_paper_land_in_their_own_section(tmp_path, monkeypatc
     monkeypatch.setattr(registry, "all_results", lambda: paper + [extra])
     source = latex_document()
     head, _, beyond = source.partition(r"\section*{Beyond the paper}")
-    assert beyond and r"\textbf{Proposition B.9}" in beyond and "Proposition B.9" not in head
+    assert beyond and r"\textbf{Extension 9}" in beyond and "Extension 9" not in head
     assert all(rf"\textbf{{{r.label}}}" in head for r in paper)
     compile_latex(source, tmp_path)
 

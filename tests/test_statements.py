@@ -1,5 +1,5 @@
 """Every printed statement is honest: its symbols are defined where it is stated, its label and
-title are not ids, and the trade-off result (Proposition B.1) fails when its derivation is wrong."""
+title are not ids, and the trade-off result (Extension 1) fails when its derivation is wrong."""
 from __future__ import annotations
 
 import pytest
@@ -38,7 +38,7 @@ def test_the_setting_defines_the_standing_symbols():
 
 def test_labels_and_titles_are_not_ids(results):
     """The paper's results are labelled by their number ("Theorem 4.6" for theorem-4.6); the others
-    carry a label of their own ("Proposition B.1"), never one made from the id ("Tradeoff value")."""
+    carry a label of their own ("Extension 1"), never one made from the id ("Tradeoff value")."""
     for r in results:
         if not any(ch.isdigit() for ch in r.id):
             assert r.label_text and r.label.lower() != r.id.replace("-", " "), r.id
@@ -65,7 +65,7 @@ def test_no_typed_in_number_of_shots(results):
 # --------------------------------------------------------------------- the trade-off's checks have power
 
 def _tradeoff_with(weight):
-    """Proposition B.1 whose derivation uses the few-shot weight ``weight(lambda)`` instead of lambda."""
+    """Extension 1 whose derivation uses the few-shot weight ``weight(lambda)`` instead of lambda."""
     from proofs.paper.results._beyond import LAMBDA, V_ROW
     from proofs.paper.results.tradeoff_value import TradeoffValue
     from symbolic.spec import make_spec

@@ -474,7 +474,7 @@ class Result:
     @property
     def label(self) -> str:
         """``"Theorem 4.6"`` from the id ``"theorem-4.6"``; a result whose id is not numbered
-        (one beyond the paper) sets :attr:`label_text`, e.g. ``"Proposition B.1"``: a label is
+        (one beyond the paper) sets :attr:`label_text`, e.g. ``"Extension 1"``: a label is
         never made from an id."""
         if getattr(self, "label_text", ""):
             return self.label_text

@@ -53,7 +53,7 @@ class DepthValue(Result):
     title = "beyond the paper: two layers, the last layer's values fine-tuned, give the one-layer table"
     title_latex = r"beyond the paper: two layers, the last layer's values fine-tuned, give the one-layer table"
     strategy = "value"   # checked beside (c), (d)
-    label_text = "Proposition B.9"
+    label_text = "Extension 9"
     assumption_pairs = (
         SETTING,
         ("two layers of linear attention, Z_l = Z_{l-1} + V_l Z_{l-1} Z_{l-1}^T Q_l Z_{l-1}/(n+1), in the class "

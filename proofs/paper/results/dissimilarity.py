@@ -39,10 +39,10 @@ class Dissimilarity(Result):
     strategy = "pretrain"  # checked beside (a), (b): it needs every strategy
     assumption_pairs = (SETTING, PRETRAINED, FEW_SHOT_LIMIT,
                         ("the task theta has Sigma-norm rho |theta_0|_Sigma and Sigma-angle phi from theta_0; "
-                         "(d) and Proposition B.1's V_lambda with n_ft -> oo",
+                         "(d) and Extension 1's V_lambda with n_ft -> oo",
                          r"the task $\theta$ has $\Sigma$-norm $\rho\,|\theta_0|_\Sigma$ and $\Sigma$-angle $\phi$ "
-                         r"from $\theta_0$; (d) and the $V_\lambda$ of Proposition B.1 with $n_{\mathrm{ft}} \to \infty$"))
-    label_text = "Proposition B.4"
+                         r"from $\theta_0$; (d) and the $V_\lambda$ of Extension 1 with $n_{\mathrm{ft}} \to \infty$"))
+    label_text = "Extension 4"
     defined_in_claim = ("theta_rho_phi", "rho", "phi")
     definitions = (("phi_d", "phi_d is the angle at which (d)'s error equals (c)'s (rho^2 - 2 rho cos(phi) = 0): "
                     "on tasks farther from theta_0 than phi_d the auxiliary few-shot loss hurts",

@@ -137,7 +137,7 @@ def _map_latex() -> str:
 
 class EarlyStopping(Result):
     id = "early-stopping-vs-auxiliary"
-    label_text = "Proposition B.6"
+    label_text = "Extension 6"
     title = ("beyond the paper: early stopping against the auxiliary few-shot loss, at equal zero-shot error, "
              "at the poster's setting")
     title_latex = title

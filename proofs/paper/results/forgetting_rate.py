@@ -66,7 +66,7 @@ A_V0, B_VY = sp.symbols("a b", real=True)
 
 class ForgettingRate(Result):
     id = "forgetting-rate"
-    label_text = "Proposition B.5"
+    label_text = "Extension 5"
     defined_in_claim = ("s",)
     definitions = (("H_x", "H_x and h_0 are the Hessian of the zero-shot loss in v_x and in v_0 (v_y does not reach "
                     "it, and no cross term: H = diag(h_0, H_x, 0)); R_t = (I - eta H_x)^t is what t steps of size eta "

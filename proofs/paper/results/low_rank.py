@@ -17,7 +17,7 @@ Findings, as checked (k = theta_0^T Sigma theta_0):
   Q_xx off on r directions Sigma-orthogonal to theta_0 (``Q_xx = Sigma^{-1} - U (U^T Sigma U)^{-1}
   U^T``, any U with ``U^T Sigma theta_0 = 0``) and moves nothing else: each of those d - 1 directions
   gains ``n_ft (sigma^2 + k)/(n_ft + 1)^2`` on the fine-tuning loss, more than the theta_0 block's
-  directions.  Full fine-tuning of the block (B.7) is reached at r = d.
+  directions.  Full fine-tuning of the block (Extension 7) is reached at r = d.
 * So LoRA forgets nothing on theta_0 or -theta_0 (its n -> oo errors stay the pretrained sigma^2:
   0 per unit of gain, against ``rho_Q`` for full Q, 5.35 at the poster's setting, and ``rho_xx``
   for full Q_xx), but learns nothing specific to theta_0 either, and on random tasks theta ~ N(0, I)
@@ -98,16 +98,16 @@ class LowRank(Result):
     title = "beyond the paper: low-rank (LoRA) fine-tuning of Q and of Q_xx, as a function of the rank r"
     title_latex = (r"beyond the paper: low-rank (LoRA) fine-tuning of $Q$ and of $Q_{xx}$, as a function of the "
                    r"rank $r$")
-    label_text = "Proposition B.8"
+    label_text = "Extension 8"
     strategy = "pretrain"
     assumption_pairs = (SETTING, PRETRAINED,
                         ("X_r is the best update of rank at most r of Q (Q[:, :d+1]) or of Q_xx (the two give the "
                          "same errors) from Q_hat, V at V_hat, on the n_ft-shot loss E(V_hat, Q, n_ft; theta_0), "
-                         "1 <= r <= d - 1 (at r = d it is full fine-tuning of the block, Proposition B.7)",
+                         "1 <= r <= d - 1 (at r = d it is full fine-tuning of the block, Extension 7)",
                          r"$X_r$ is the best update of rank at most $r$ of $Q$ ($Q_{:, :d+1}$) or of $Q_{xx}$ (the two "
                          r"give the same errors) from $\hat{Q}$, $V$ at $\hat{V}$, on the $n_{\mathrm{ft}}$-shot loss "
                          r"$\mathcal{E}(\hat{V}, Q, n_{\mathrm{ft}}; \theta_0)$, $1 \leq r \leq d - 1$ (at $r = d$ it "
-                         r"is full fine-tuning of the block, Proposition B.7)"),
+                         r"is full fine-tuning of the block, Extension 7)"),
                         ("the error on theta_N and gamma_r are stated at Sigma = I",
                          r"the error on $\theta_{\mathcal{N}}$ and $\gamma_r$ are stated at $\Sigma = I$"))
     definitions = (
@@ -202,7 +202,7 @@ class LowRank(Result):
         for b, D in Ds.items():
             rows = D.compare_with_full(ns=(0, N_FT, sp.oo))
             yield Line("exact", f"{b} at full rank = today's unconstrained derivation of the block (symbolic.general."
-                       f"derive_spec, Proposition B.7's spec): the training loss and the errors on +-theta_0 at n = 0, "
+                       f"derive_spec, Extension 7's spec): the training loss and the errors on +-theta_0 at n = 0, "
                        f"n_ft, oo ({len(rows)} values)", all(ok for *_, ok in rows))
         yield from _orders(qs)
         yield from _concrete_lines(self)
@@ -235,7 +235,7 @@ class LowRank(Result):
         r = setting.get("r", 1)
         if isinstance(r, bool) or not isinstance(r, (int, sp.Integer)) or not 1 <= int(r) <= d - 1:
             raise ValueError(f"r: the statement holds for 1 <= r <= d - 1 = {d - 1} (at r = d the update is full "
-                             f"fine-tuning of the block, Proposition B.7), got {r!r}")
+                             f"fine-tuning of the block, Extension 7), got {r!r}")
         return _evaluate(self, where, int(r), n_ft, digits)
 
 
@@ -287,7 +287,7 @@ def _orders(qs: dict):
                f"the pretrained {show(per_rank)}), the n_ft-shot loss falls by {show(sp.factor(Q['gain_r'] / R))} per rank",
                sp.diff(qs["Q"]["lim_N"], R) == 1 and same(per_rank, sigma ** 2))
     yield Line("exact", f"full Q, n -> oo on theta_0: {show(Q['lim_t_full'])}, above the pretrained sigma^2 that rank "
-               "r <= d - 1 keeps (B.7: full Q trades theta_0's own in-context limit too)",
+               "r <= d - 1 keeps (Extension 7: full Q trades theta_0's own in-context limit too)",
                positive(Q["lim_t_full"] - sigma ** 2))
 
 

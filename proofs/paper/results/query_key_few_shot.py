@@ -61,7 +61,7 @@ def query_xx_fewshot_spec(n_ft: Any = N_FT):
 class QueryKeyFewShot(Result):
     id = "query-key-few-shot"
     title = "beyond the paper: fine-tuning Q, Q_xx included, on an n_ft-shot loss"
-    label_text = "Proposition B.7"
+    label_text = "Extension 7"
     strategy = "pretrain"
     assumption_pairs = (SETTING, PRETRAINED)
     claim = ("Fine-tuning all of Q's blocks, or Q_xx alone, from V_hat on the n_ft-shot loss on theta_0 (any "

@@ -53,7 +53,7 @@ def near_pretrained_q00():
 class QueryKeyZeroShot(Result):
     id = "query-key-zero-shot"
     title = "beyond the paper: fine-tuning only the query-key matrix Q"
-    label_text = "Proposition B.2"
+    label_text = "Extension 2"
     strategy = "pretrain"
     assumption_pairs = (SETTING, PRETRAINED)
     claim = ("Fine-tuning only Q on the zero-shot loss on theta_0, from V_hat, and only Q's blocks other than "

@@ -40,7 +40,7 @@ class TaskFamily(Result):
     assumption_pairs = (SETTING, PRETRAINED,
                         ("the family's auxiliary few-shot loss has n_ft -> oo shots",
                          r"the family's auxiliary few-shot loss has $n_{\mathrm{ft}} \to \infty$ shots"))
-    label_text = "Proposition B.3"
+    label_text = "Extension 3"
     defined_in_claim = ("tau",)
     definitions = (("v_y^tau", "v_y^tau is the last entry of the last row of the minimiser V_tau",
                     r"$v_y^\tau$ is the last entry of the last row of the minimiser $V_\tau$"),)

@@ -4,7 +4,7 @@ Strategy ``tradeoff-value``: minimise ``E(V, Q_hat, 0; theta_0) + lambda E(V, Q_
 over V's last row, lambda > 0 symbolic, derived by the general derivation (a spec), at a finite
 number of shots n_ft of the auxiliary loss.
 
-The statement (Proposition B.1), for every finite n_ft >= 1:
+The statement (Extension 1), for every finite n_ft >= 1:
 
 * as lambda grows, the zero-shot error on theta_0 of the minimiser V_lambda rises and its
   n_ft-shot error on theta_0 falls: the few-shot loss is bought with zero-shot accuracy.  Proof:
@@ -103,7 +103,7 @@ def global_minimiser_check(s, n_ft: int, Sigma: Any, theta_0: Any, sigma2: Any) 
 
 class TradeoffValue(Result):
     id = "tradeoff-value"
-    label_text = "Proposition B.1"
+    label_text = "Extension 1"
     title = "beyond the paper: the zero-shot / few-shot trade-off of value fine-tuning on a mixed loss"
     title_latex = r"beyond the paper: the zero-shot\,/\,few-shot trade-off of value fine-tuning on a mixed loss"
     strategy = "value"
