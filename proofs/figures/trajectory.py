@@ -164,7 +164,8 @@ def draw(cfg: TrajectoryFigureConfig, th: dict, tr: dict, path: Path) -> None:
         ax.set_ylabel("error")
         ax.set_title(rf"forgetting curves, $\eta = {th['eta_exact']}$")
         ax.grid(True, which="major", lw=0.4, color="0.88")
-        ax.legend(loc="best", frameon=False)
+        # below the panel: inside it the legend covered the n -> oo curves
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False)
         from proofs import api
         strategies = api.frontier([1], n_ft=cfg.n_ft, n=cfg.n_ft, d=cfg.d, sigma2=cfg.sigma2).strategies
         for k, (axis, col, title) in enumerate(((bx, "few_shot_target", r"target $\theta_0$"),
@@ -174,9 +175,11 @@ def draw(cfg: TrajectoryFigureConfig, th: dict, tr: dict, path: Path) -> None:
             axis.plot(v["n_ft:zero_shot"], v[f"n_ft:{col}"], color="C0", lw=1.6, label="(c) path (early stopping)")
             axis.plot(fb["n_ft"]["zero_shot"], fb["n_ft"][col], color="C0", ls="--", lw=1.0, label="(b) path, numeric")
             for s in strategies:
-                color, marker, _ = STYLE[s.label]
+                color, marker, name = STYLE[s.label]
                 f = s.floats()
-                axis.plot([f[0]], [f[k]], marker=marker, color=color, mec="k", mew=0.5, ls="none", ms=6)
+                # above the trained points (zorder 5), which sit on (c)'s marker once converged
+                axis.plot([f[0]], [f[k]], marker=marker, color=color, mec="k", mew=0.5, ls="none", ms=6, zorder=6,
+                          label=name.split(":")[0])
             for t, p in tr.items():
                 axis.errorbar([p["mean"][0]], [p["mean"][k]], xerr=[2 * p["stderr"][0]], yerr=[2 * p["stderr"][k]],
                               fmt="o", ms=3.5, mfc="white", mec="C0", ecolor="C0", capsize=2, zorder=5)
@@ -186,7 +189,8 @@ def draw(cfg: TrajectoryFigureConfig, th: dict, tr: dict, path: Path) -> None:
             axis.set_ylabel(rf"${cfg.n_ft}$-shot error")
             axis.set_title(title)
             axis.grid(True, which="major", lw=0.4, color="0.88")
-        bx.legend(loc="best", frameon=False)
+        for axis in (bx, cx):       # each panel names its curves and the strategies (a)-(d)
+            axis.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False)
         fig.suptitle(rf"Fine-tuning dynamics: $d={cfg.d}$, $\sigma^2={cfg.sigma2:g}$, $\Sigma=I$, $m=\infty$; trained: "
                      rf"SGD on sampled prompts (mean $\pm$ 2 s.e., {cfg.seeds} seeds)", fontsize=9.5)
         save_figure(fig, [path])
