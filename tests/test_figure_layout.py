@@ -97,3 +97,34 @@ def test_the_checks_can_fail(tmp_path):
     assert "'lambda = 10'" in text and "lies on a marker of '(d)'" in text
     assert "a marker of '(a)' hides one of '(c)'" in text
     assert "the y axis has 2 labelled ticks" in text
+
+
+def test_trajectory_figure_legends_and_markers(tmp_path):
+    """The forgetting-curves figure (figure --trajectory): every panel has a legend, each below its
+    panel (inside, the first covered the n -> oo curves), and the strategies' markers are drawn
+    above the trained points (which, converged, sit on (c)'s marker). The full layout checks are not
+    asserted here: converged trained points coincide with each other and with (c) by design, and
+    the first panel's log axis shows two labelled ticks (both known, left as they are)."""
+    from proofs.figures.layout import renderer_of
+    from proofs.figures.trajectory import TrajectoryFigureConfig, draw, theory
+    cfg = TrajectoryFigureConfig.quick()
+    th = theory(cfg)
+    v, steps = th["value"], np.asarray(th["steps"])
+    trained = {}
+    for t in (10, 100, 1000):
+        i = int(np.argmin(np.abs(steps - t)))
+        trained[int(steps[i])] = {"mean": [v[f"n_ft:{c}"][i] for c in ("zero_shot", "few_shot_target",
+                                                                         "few_shot_opposite")],
+                                  "stderr": [0.002] * 3}
+    fig = draw(cfg, th, trained, tmp_path / "traj.png")
+    renderer = renderer_of(fig)
+    for ax in fig.axes:
+        legend = ax.get_legend()
+        assert legend is not None
+        assert legend.get_window_extent(renderer).y1 <= ax.get_window_extent(renderer).y0 + 1e-6
+    for ax in fig.axes[1:]:
+        strategies = [ln for ln in ax.lines if ln.get_label().startswith(("(a)", "(b)", "(c)", "(d)"))
+                      and ln.get_marker() not in (None, "None", "")]
+        assert len(strategies) == 4
+        trained_z = max(c.lines[0].get_zorder() for c in ax.containers)    # the errorbars' data markers
+        assert all(ln.get_zorder() > trained_z for ln in strategies)

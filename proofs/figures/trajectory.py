@@ -130,7 +130,7 @@ def trained(cfg: TrajectoryFigureConfig, eta: float, seed: int, progress: Any = 
     return out
 
 
-def draw(cfg: TrajectoryFigureConfig, th: dict, tr: dict, path: Path) -> None:
+def draw(cfg: TrajectoryFigureConfig, th: dict, tr: dict, path: Path) -> Any:
     import matplotlib
     from matplotlib.figure import Figure
     from proofs.figures.draw import STYLE
@@ -194,6 +194,7 @@ def draw(cfg: TrajectoryFigureConfig, th: dict, tr: dict, path: Path) -> None:
         fig.suptitle(rf"Fine-tuning dynamics: $d={cfg.d}$, $\sigma^2={cfg.sigma2:g}$, $\Sigma=I$, $m=\infty$; trained: "
                      rf"SGD on sampled prompts (mean $\pm$ 2 s.e., {cfg.seeds} seeds)", fontsize=9.5)
         save_figure(fig, [path])
+    return fig
 
 
 def make_trajectory_figure(out: Path | str, seed: int = 0, quick: bool = False, progress: bool = True, *,
