@@ -47,13 +47,6 @@ def parse_levels(text: str, option: str = "--levels") -> int:
     return O.parse_count(text, option, minimum=0, maximum=MAX_LEVELS)  # type: ignore[return-value]
 
 
-def parse_lr(text: str, option: str = "--lr") -> Any:
-    value = O._real(text, option, "a number > 0", "at most 1e300, at least 1e-300")
-    if value <= 0:
-        raise O.UsageError(f"{option}: expected a number > 0, got {O._show(text)}")
-    return value
-
-
 def register(subparsers: Any) -> argparse.ArgumentParser:
     """Add ``compare`` and its options to ``subparsers``."""
     sub = O.add_subcommand(
@@ -80,7 +73,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
                           "N_FT:opposite, inf:target, inf:opposite, N_FT the mixed side's or 5)")
     sub.add_argument("--levels", metavar="K", default=9, type=O.argtype(parse_levels, "--levels"),
                      help=f"evenly spaced common levels in the table, 0 to {MAX_LEVELS} (default: 9)")
-    sub.add_argument("--lr", metavar="ETA", default=None, type=O.argtype(parse_lr, "--lr"),
+    sub.add_argument("--lr", metavar="ETA", default=None, type=O.argtype(O.parse_lr, "--lr"),
                      help="path sides: gradient descent with step ETA (every excited mode needs eta h < 1) "
                           "instead of the gradient flow")
     sub.add_argument("--d", metavar="D", type=O.argtype(O.parse_dimension, "--d"), default=5,

@@ -387,6 +387,14 @@ def parse_samples(text: str, option: str = "--samples") -> int:
                        why="about 15 minutes")
 
 
+def parse_lr(text: str, option: str = "--lr") -> Any:
+    """``--lr``: the step eta, a number > 0 (read exactly; at most 1e300)."""
+    value = _real(text, option, "a number > 0", "at most 1e300, at least 1e-300")
+    if value <= 0:
+        raise UsageError(f"{option}: expected a number > 0, got {_show(text)}")
+    return value
+
+
 def parse_seed(text: str, option: str = "--seed") -> int:
     """A seed for ``numpy.random.default_rng``: an integer 0 <= S <= 2^64 - 1."""
     return parse_count(text, option, minimum=0, maximum=L.MAX_SEED)  # type: ignore[return-value]

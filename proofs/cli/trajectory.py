@@ -22,14 +22,6 @@ CONVENTION = ("gradient descent on the trained blocks' entries, u <- u - eta gra
               "pretrained parameters unless the spec gives one)")
 
 
-def parse_lr(text: str, option: str = "--lr") -> Any:
-    """``--lr``: the step eta, a number > 0 (read exactly; at most 1e300)."""
-    value = O._real(text, option, "a number > 0", "at most 1e300, at least 1e-300")
-    if value <= 0:
-        raise O.UsageError(f"{option}: expected a number > 0, got {O._show(text)}")
-    return value
-
-
 def parse_steps(text: str, option: str = "--steps") -> int:
     """``--steps``: an integer 0 <= T <= :data:`proofs.quantities.limits.MAX_STEPS`."""
     return O.parse_count(text, option, minimum=0, maximum=L.MAX_STEPS,  # type: ignore[return-value]
@@ -70,12 +62,12 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
                        help="value or value-fewshot (c, d); pretrain and full have no closed form")
     which.add_argument("--spec", metavar="FILE", type=O.argtype(O.parse_file_name, "--spec"),
                        help="a strategy given as a spec (JSON, docs/cli.md) whose loss is quadratic")
-    sub.add_argument("--lr", required=True, metavar="ETA", type=O.argtype(parse_lr, "--lr"),
+    sub.add_argument("--lr", required=True, metavar="ETA", type=O.argtype(O.parse_lr, "--lr"),
                      help="step size eta > 0 (required)")
     sub.add_argument("--steps", required=True, metavar="T", type=O.argtype(parse_steps, "--steps"),
                      help=f"number of steps T, an integer 0 <= T <= {O._bound(L.MAX_STEPS)} (required; "
                           "two-stage specs run T steps per stage)")
-    sub.add_argument("--lr2", metavar="ETA2", type=O.argtype(lambda t, o: parse_lr(t, o), "--lr2"), default=None,
+    sub.add_argument("--lr2", metavar="ETA2", type=O.argtype(O.parse_lr, "--lr2"), default=None,
                      help="value-fewshot (two stages): stage 2's step eta_2 > 0 (default: the same fraction of "
                           "stage 2's stable range as --lr is of stage 1's; the header says which step each stage used)")
     sub.add_argument("--path", metavar="{staged,mixed}", default="staged",
