@@ -60,6 +60,7 @@ DEFAULT_REPORT = ROOT / "bench" / "mutation-report.md"
 # test selections (in the order they run: the cheapest killer first)
 ROUTES = "tests/test_minimiser_routes.py"
 QROUTE = "tests/test_quadratic_explicit_start.py"
+WORDS = "tests/test_word_algebra.py"
 GENERAL = "tests/test_general_derivation.py"
 SPEC = ("tests/test_spec_semidefinite.py", "tests/test_spec_json.py", "tests/test_spec_start.py")
 FRONTIER = "tests/test_frontier.py"
@@ -160,7 +161,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     _m("Q10", Q, "expr += s * _bilinear(a, mat_vec([(sp.S.One, w)], g))", "expr -= s * _bilinear(a, mat_vec([(sp.S.One, w)], g))",
        "functional of a substituted vector: scalar part with the wrong sign", SYM, BEYOND_IDS),
     _m("Q11", Q, "    return f.right.obj, transpose(f.word), f.left.obj", "    return f.right.obj, f.word, f.left.obj",
-       "a functional u^T W a read as a^T W u (transpose dropped)", SYM),
+       "a functional u^T W a read as a^T W u (transpose dropped)", (WORDS,) + SYM),
     _m("Q12", Q, "_bilinear(ai, [(sp.S.One, transpose(wi) + wj, aj)])", "_bilinear(ai, [(sp.S.One, wi + wj, aj)])",
        "Gram matrix of the gradient's directions without the transpose", SYM,
        equivalent="as Q8: the directions are Sigma a, and (Sigma a)^T (Sigma b) = a^T Sigma Sigma b either way"),
@@ -180,7 +181,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     _m("Q19", Q, "diff = _collect_vec(list(v) + vec_scale(list(s0 or ()), sp.S.NegativeOne))",
        "diff = _collect_vec(list(v))", "nearest point: a vector's distance measured from 0, not from its start", (QROUTE,)),
     _m("Q20", Q, "        key = _canonical(t)", "        key = t",
-       "theta_0^T Sigma*Sigma theta_0 and theta_0^T Sigma**2 theta_0 held as two symbols in a solve", (QROUTE,)),
+       "theta_0^T Sigma*Sigma theta_0 and theta_0^T Sigma**2 theta_0 held as two symbols in a solve", (WORDS, QROUTE)),
     # ---------------------------------------------------------------- symbolic/general.py
     _m("G1", G, "total = total + p * t.weight", "total = total + p * t.weight ** 2", "loss weights squared",
        SYM, BEYOND_IDS),

@@ -122,3 +122,45 @@ def test_block_elimination_schur_complement():
 def evaluate(c, env):
     from symbolic.evaluation import evaluate as ev
     return ev(c, env)
+
+
+@pytest.mark.parametrize("const_name", ["a", "z"])
+def test_scalar_equation_reads_a_functional_with_its_transpose(const_name):
+    """L = u^T u - 2 s u^T C c + 2 s^2 - 2 s, C not symmetric, c a constant vector.
+
+    The stationary point is u = s C c with s = 1 / (2 - c^T C^T C c): the scalar equation sees
+    u through the functional u^T C c = c^T C^T u, whichever side of the form the unknown sits on
+    (``const_name`` puts c before or after u in the forms' canonical orientation).  Checked by
+    evaluating both gradients at the returned point at a random non-symmetric C: a functional
+    read as c^T C u (the transpose dropped) gives s = 1 / (2 - c^T C C c) there, and fails."""
+    u, c = sp.MatrixSymbol("u", DIM, 1), sp.MatrixSymbol(const_name, DIM, 1)
+    s = sp.Symbol("s")
+    L = (Poly.factor(form(const(u), (), const(u))) - Poly.factor(form(const(u), (C,), const(c))) * (2 * s)
+         + Poly.scalar(2 * s ** 2 - 2 * s))
+    sol = minimise_quadratic(L, [s], [u])
+    env = _env(11)
+    env["C"] = env["C"] / 4                          # keep 2 - |C c|^2 away from 0
+    env[const_name] = env.pop("a")
+    assert env["C"] != env["C"].T
+    s_val = evaluate(sol.values[s], env)
+    u_val = sum((evaluate(k, env) * evaluate_matrix(word_expr(w), env) * env[v.name]
+                 for k, w, v in sol.values[u]), sp.zeros(3, 1))
+    Cc = env["C"] * env[const_name]
+    assert sp.simplify(2 * u_val - 2 * s_val * Cc) == sp.zeros(3, 1)        # dL/du = 0
+    assert sp.simplify(-2 * (u_val.T * Cc)[0] + 4 * s_val - 2) == 0         # dL/ds = 0
+
+
+def test_one_quantity_in_two_spellings_is_one_unknown_of_the_solve():
+    """The engine writes theta_0^T Sigma Sigma theta_0 as an unevaluated product, and a coefficient
+    that went through ``factor`` may hold it as theta_0^T Sigma**2 theta_0.  A loss whose s-part
+    is s^2 (k - k') - 2 s (k - k') with k, k' those two spellings is 0 for every s: s is free.
+    Held as two symbols, the solve would read the equation (k - k')(s - 1) = 0 as s = 1."""
+    from symbolic import SIGMA, THETA0, Bilinear
+    u, s = sp.MatrixSymbol("u", DIM, 1), sp.Symbol("s")
+    k1 = Bilinear(THETA0, sp.MatMul(SIGMA, SIGMA, evaluate=False), THETA0)
+    k2 = Bilinear(THETA0, sp.MatPow(SIGMA, 2), THETA0)
+    assert k1 != k2
+    L = (Poly.factor(form(const(u), (), const(u))) - Poly.factor(form(const(u), (), const(a))) * 2
+         + Poly.scalar((s ** 2 - 2 * s) * (k1 - k2)))
+    sol = minimise_quadratic(L, [s], [u])
+    assert s in sol.free and s not in sol.values
