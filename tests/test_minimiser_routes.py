@@ -12,7 +12,7 @@ N(theta_0, c I).  Here every case is a JSON spec (``spec_from_json``, so the par
   or a family N(mu, Omega) with mu in {theta_0, -theta_0, a given vector, 0} and Omega a number
   times I or a (possibly singular) positive semi-definite matrix;
 
-and the derived parameters (``proofs.quantities.params.params``, exact, d = 2) are checked against
+and the parameters ``proofs.api.params`` returns (exact, d = 2) are checked against
 
 1. the concrete engine's exact loss (symbolic/concrete.py: the poster's formula expanded
    literally; n -> oo from n = 0, 1, 2 because (n+1)^2 E(n) is quadratic in n; a family's
@@ -27,13 +27,14 @@ and the derived parameters (``proofs.quantities.params.params``, exact, d = 2) a
    second loss inside the first loss's minimiser set);
 3. every untrained entry stays at its start value.
 
-Power (bench/mutate.py, see bench/mutation-report.md): this file kills a rank-one term
-eliminated with the wrong sign, a start ignored for a vector seen only through a linear
-functional (q_x0 at n = oo), a transposed or symmetrised Q_xx start, Q's first row read from
-its first column, a family's matrix covariance replaced by I, its mean's sign dropped, and
-the point of a flat family kept at the start instead of the nearest minimiser (the bug this
-file found: symbolic/quadratic.py now reports gradient descent's limit).  Cost: about 25 s
-on one core (14 cases; each derivation 0.4-5 s).
+Which route answers: a start with a dense, non-symmetric Q_xx fixes d and has no closed form at
+symbolic d, so every case here is answered by the concrete minimiser
+(:mod:`proofs.quantities.concrete_minimiser`, labelled "at this setting only"), not by
+:mod:`symbolic.quadratic`'s block elimination: this file checks the spec's reading of an explicit
+start and of task families and the concrete minimiser's point (the minimiser nearest the start).
+The elimination's own slips (a transpose dropped, a sign of a rank-one term, a start ignored) are
+killed by tests/test_word_algebra.py and tests/test_quadratic_explicit_start.py
+(bench/mutation-report-quadratic.md).  Cost: about 25 s on one core (14 cases).
 """
 from __future__ import annotations
 
