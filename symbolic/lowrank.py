@@ -349,27 +349,29 @@ class LowRankDerivation:
         taken = sum((self.theta_gains[i] for i in range(jA)), sp.S.Zero) + jP * self.perp_gain
         return sp.factor(self.loss_start - taken)
 
-    def error(self, r: int | sp.Expr, task: sp.Basic = THETA0, n: Any = N, d: int | None = None) -> sp.Expr:
+    def error(self, r: int | sp.Expr, task: sp.Basic = THETA0, n: Any = N, d: int | None = None, *,
+              factored: bool = True) -> sp.Expr:
         """``E(V_hat, Q_r, n; task)`` after the best rank-r update, task theta_0 or -theta_0, n an
         integer, a symbol or oo (the limit); d as in :meth:`allocation` (the formula keeps d
-        symbolic: substitute it)."""
+        symbolic: substitute it).  ``factored=False``: the same value unfactored (cheaper, for a
+        value that is compared or computed with, not shown)."""
         jA, jP = self.allocation(r, d)
-        return self.error_at(jA, jP, task, n)
+        return self.error_at(jA, jP, task, n, factored=factored)
 
-    def error_at(self, jA: Any, jP: Any, task: sp.Basic = THETA0, n: Any = N) -> sp.Expr:
+    def error_at(self, jA: Any, jP: Any, task: sp.Basic = THETA0, n: Any = N, *, factored: bool = True) -> sp.Expr:
         """The error with j_A theta-block and j_perp perp directions taken (any U)."""
-        return self._error(jA, jP, ("task", task), n)
+        return self._error(jA, jP, ("task", task), n, factored=factored)
 
-    def family_error(self, r: int | sp.Expr, n: Any = N, d: int | None = None) -> sp.Expr:
+    def family_error(self, r: int | sp.Expr, n: Any = N, d: int | None = None, *, factored: bool = True) -> sp.Expr:
         """At Sigma = I: the error averaged over the pretraining tasks theta ~ N(0, I_d), the
         in-context learning of tasks the fine-tuning never saw."""
         jA, jP = self.allocation(r, d)
-        return self.family_error_at(jA, jP, n)
+        return self.family_error_at(jA, jP, n, factored=factored)
 
-    def family_error_at(self, jA: Any, jP: Any, n: Any = N) -> sp.Expr:
+    def family_error_at(self, jA: Any, jP: Any, n: Any = N, *, factored: bool = True) -> sp.Expr:
         """:meth:`family_error` with j_A theta-block and j_perp perp directions taken (at Sigma = I,
         where the family N(0, I) is invariant under the symmetry; k = theta_0^T theta_0)."""
-        return self._error(jA, jP, ("family", None), n, identity=True)
+        return self._error(jA, jP, ("family", None), n, identity=True, factored=factored)
 
     def _error(self, jA, jP, what, n, identity: bool | None = None, factored: bool = True) -> sp.Expr:
         """The error (:meth:`_error_value`), factored unless ``factored`` is False (for a comparison,
@@ -458,7 +460,7 @@ class LowRankDerivation:
         out.append(("training loss (loss_full)", self.loss_full, theirs, _equal(self.loss_full, theirs)))
         for task in (THETA0, -THETA0):
             for n in ns:
-                mine = self._error(nz, DIM - 1 if self.perp_gain != 0 else 0, ("task", task), n, factored=False)
+                mine = self.error_at(nz, DIM - 1 if self.perp_gain != 0 else 0, task, n, factored=False)
                 term = (Term(sp.S.One, sp.sympify(n), Task(task)),)
                 theirs = scalarise(loss_poly(st.blocks, term), self.identity)
                 out.append((f"E(n = {sp.sstr(n)}; {sp.sstr(task)})", mine, theirs, _equal(mine, theirs)))
