@@ -475,7 +475,7 @@ class LowRankDerivation:
         return self.perp_update * U * (U.T * S * U).inv() * U.T
 
 
-def _ring_fraction(e: sp.Expr, R: Any) -> tuple:
+def ring_fraction(e: sp.Expr, R: Any) -> tuple:
     """``e`` as ``(p, q)`` with p, q in the polynomial ring R and ``e = p/q``, built up the tree
     (sums grouped by denominator, products, integer powers), no gcd taken; ValueError when ``e`` is
     not a rational function of R's generators."""
@@ -486,7 +486,7 @@ def _ring_fraction(e: sp.Expr, R: Any) -> tuple:
     if e.is_Add:
         by_den: dict = {}
         for t in e.args:
-            p, q = _ring_fraction(t, R)
+            p, q = ring_fraction(t, R)
             by_den[q] = by_den.get(q, R.zero) + p
         num, den = R.zero, R.one
         for q, p in by_den.items():
@@ -495,11 +495,11 @@ def _ring_fraction(e: sp.Expr, R: Any) -> tuple:
     if e.is_Mul:
         num, den = R.one, R.one
         for t in e.args:
-            p, q = _ring_fraction(t, R)
+            p, q = ring_fraction(t, R)
             num, den = num * p, den * q
         return num, den
     if e.is_Pow and e.exp.is_Integer:
-        p, q = _ring_fraction(e.base, R)
+        p, q = ring_fraction(e.base, R)
         k = int(e.exp)
         return (p ** k, q ** k) if k >= 0 else (q ** -k, p ** -k)
     raise ValueError(f"not a rational function of the ring's generators: {e}")
@@ -507,7 +507,7 @@ def _ring_fraction(e: sp.Expr, R: Any) -> tuple:
 
 def _equal(a: sp.Expr, b: sp.Expr) -> bool:
     """Whether two rational functions of scalar symbols are identically equal, exactly: written
-    ``a = p/q``, ``b = r/s`` (:func:`_ring_fraction`), they are equal iff the polynomial ``p s - r q``
+    ``a = p/q``, ``b = r/s`` (:func:`ring_fraction`), they are equal iff the polynomial ``p s - r q``
     is 0 in QQ[symbols] (what ``cancel(a - b) == 0`` decides, without a gcd); by ``cancel`` when
     they are not such functions."""
     from sympy.polys.domains import QQ
@@ -517,7 +517,7 @@ def _equal(a: sp.Expr, b: sp.Expr) -> bool:
     if gens:
         R = ring(gens, QQ)[0]
         try:
-            (p, q), (r, s) = _ring_fraction(a, R), _ring_fraction(b, R)
+            (p, q), (r, s) = ring_fraction(a, R), ring_fraction(b, R)
         except ValueError:
             pass
         else:

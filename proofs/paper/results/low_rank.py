@@ -274,9 +274,17 @@ def positive(e: sp.Expr) -> bool:
     from symbolic import Bilinear
     e = sp.sympify(e).xreplace({x: k for x in sp.sympify(e).atoms(Bilinear)})
     e = e.xreplace({DIM: 2 + a, N_FT: 1 + b, SIGMA_NOISE: sp.sqrt(c)})
-    num, den = sp.fraction(sp.cancel(sp.together(e)))
-    polys = [sp.Poly(sp.expand(x), a, b, c, k) for x in (num, den)]
-    signs = [set(sp.sign(co) for co in P.coeffs()) for P in polys]
+    from sympy.polys.domains import QQ
+    from sympy.polys.rings import ring
+    from symbolic.lowrank import ring_fraction
+    try:    # numerator and denominator in QQ[a, b, c, k], their common factor cancelled (as cancel does)
+        num, den = ring_fraction(e, ring((a, b, c, k), QQ)[0])
+        _, num, den = num.cofactors(den)
+        coeffs = [num.coeffs() if num else [0], den.coeffs()]
+    except ValueError:      # not a rational function of a, b, c, k: SymPy's cancel
+        num, den = sp.fraction(sp.cancel(sp.together(e)))
+        coeffs = [sp.Poly(sp.expand(x), a, b, c, k).coeffs() for x in (num, den)]
+    signs = [set(sp.sign(co) for co in cs) for cs in coeffs]
     return all(len(s) == 1 for s in signs) and signs[0] == signs[1]
 
 
