@@ -597,8 +597,8 @@ def _derive(spec: Spec, block: str, rank: int, m: sp.Expr) -> LowRankDerivation:
     DA = sp.Matrix(rows, cols, list(ystar))
     theta_total = sp.factor(sp.cancel((g.T * ystar)[0, 0]))
     KA = (SA * DA.T * HA * DA).applyfunc(sp.cancel)
-    eig = [sp.factor(sp.simplify(e)) for e, mult in KA.eigenvals().items() for _ in range(mult)]
-    if sp.simplify(sum(eig) - theta_total) != 0:
+    eig = [_tidy_gain(e) for e, mult in KA.eigenvals().items() for _ in range(mult)]
+    if not (_equal(sum(eig), theta_total) or sp.simplify(sum(eig) - theta_total) == 0):
         raise NotClosedForm("the theta block's gains do not add up to its total gain")
     steps.append(Step("the theta block's optimum Delta_A* (rows " + ", ".join(THETA_ROWS[block]) + "; cols "
                       + ", ".join(THETA_COLS[block]) + ")", DA))
@@ -661,6 +661,22 @@ def _assumptions(spec: Spec, m: sp.Expr) -> dict:
     return sub
 
 
+def _tidy_gain(e: sp.Expr) -> sp.Expr:
+    """An eigenvalue of the theta block, factored: a rational function of the symbols directly (its
+    factored form is canonical), one with radicals after ``simplify``."""
+    from sympy.polys.domains import QQ
+    from sympy.polys.rings import ring
+    syms = sorted(e.free_symbols, key=sp.default_sort_key)
+    try:
+        if syms:
+            ring_fraction(e, ring(syms, QQ)[0])
+        elif not e.is_Rational:
+            raise ValueError("a number with radicals")
+        return sp.factor(e)
+    except ValueError:
+        return sp.factor(sp.simplify(e))
+
+
 def _kronecker(Qm: sp.Matrix, rows: int, cols: int) -> tuple[sp.Matrix, sp.Matrix]:
     """``Qm = H (x) S`` (row-major unknowns), S normalised to S_11 = 1; NotClosedForm if not."""
     H = sp.Matrix(rows, rows, lambda i, j: Qm[i * cols, j * cols])
@@ -668,8 +684,9 @@ def _kronecker(Qm: sp.Matrix, rows: int, cols: int) -> tuple[sp.Matrix, sp.Matri
     if piv is None:
         raise NotClosedForm("the theta block's Hessian vanishes on its first column")
     S = sp.Matrix(cols, cols, lambda p, q: sp.cancel(Qm[piv * cols + p, piv * cols + q] / H[piv, piv]))
-    diff = (sp.kronecker_product(H, S) - Qm).applyfunc(lambda x: sp.simplify(x))
-    if any(x != 0 for x in diff):
+    KS = sp.kronecker_product(H, S)
+    if any(not (_equal(KS[i, j], Qm[i, j]) or sp.simplify(KS[i, j] - Qm[i, j]) == 0)
+           for i in range(Qm.rows) for j in range(Qm.cols)):
         raise NotClosedForm("the theta block's Hessian is not a Kronecker product H (x) S")
     return H, S
 
