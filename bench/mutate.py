@@ -720,7 +720,8 @@ MUTATIONS: tuple[Mutation, ...] = (
     _m("RK2", QKFS, '    return make_spec(Q_ALL, [(1, n_ft, "target")], name="query-all-fewshot")',
        '    return make_spec(Q_ALL, [(1, n_ft, "opposite")], name="query-all-fewshot")',
        "all of Q fine-tuned on -theta_0", (), ("query-key-few-shot",)),
-    _m("RL1", LRANK, '           "few_o": _k(D.error(R, -THETA0, N_FT)),', '           "few_o": _k(D.error(R, THETA0, N_FT)),',
+    _m("RL1", LRANK, '           "few_o": _k(D.error(R, -THETA0, N_FT, factored=shown)),',
+       '           "few_o": _k(D.error(R, THETA0, N_FT, factored=shown)),',
        "low rank: the few-shot error on -theta_0 computed on theta_0", (), ("low-rank-fine-tuning",),
        equivalent="at the rank-r optimum E(n_ft; theta_0) = E(n_ft; -theta_0) (the statement's own claim: both "
                   "are `few`), so the value does not change; as R4, the equality then rests on the theta_0 line"),

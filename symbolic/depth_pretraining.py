@@ -229,12 +229,15 @@ def pretrained_limit(L: int) -> PretrainedLimit:
         sol = sp.solve(sp.diff(E0, t[0]), t[0])
         return PretrainedLimit(1, (sol[0] - 1,), steps + [("argmin E_0", sol)])
     prod = sp.Mul(*t)
-    last = sp.solve(sp.Eq(prod, 2), t[-1])[0]
+    # prod t = 2 is linear in the last t: a t_L + b = 0
+    a, b = sp.Poly(prod - 2, t[-1]).all_coeffs()
+    last = -b / a
     on = sp.factor(E1.subs(t[-1], last))
     steps.append(("E_1 on prod t = 2", on))
     if L == 2:
         crit = sp.solve(sp.numer(sp.together(sp.diff(on, t[0]))), t[0])
-        vals = [(c, sp.simplify(on.subs(t[0], c))) for c in crit if c.is_real]
+        # each value in Q(sqrt 2)(d, sigma), radicals out of the denominator (compared as floats below)
+        vals = [(c, sp.factor(sp.radsimp(sp.together(on.subs(t[0], c))))) for c in crit if c.is_real]
         best = min(vals, key=lambda cv: float(sp.N(cv[1].subs(_some_setting()))))
         # the minimisers of E_1 on the set (both orders): the value d sigma^2 at both
         t1 = best[0]

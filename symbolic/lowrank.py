@@ -230,6 +230,19 @@ def _quadratic_parts(e: sp.Expr, ys: list[sp.Symbol]) -> tuple:
     return (simp(c), Qm.applyfunc(simp), g.applyfunc(simp), simp(q_s), simp(g_s), cross.applyfunc(simp))
 
 
+def _cross_terms(e: sp.Expr, ys: list[sp.Symbol]) -> list[sp.Expr]:
+    """The coefficients of ``s_perp * y_i`` in ``e`` (cancelled; :func:`_quadratic_parts`'s ``cross``
+    without factoring every other coefficient), in the order of ``ys``; NotClosedForm past degree 2."""
+    P = sp.Poly(e, *ys, _S)
+    if P.total_degree() > 2:
+        raise NotClosedForm(f"the loss has degree {P.total_degree()} in the update")
+    out = [sp.S.Zero] * len(ys)
+    for mon, coef in P.terms():
+        if mon[-1] == 1 and sum(mon[:-1]) == 1:
+            out[mon.index(1)] += coef
+    return [sp.cancel(x) for x in out]
+
+
 # ----------------------------------------------------------------------------- the result
 
 @dataclass
@@ -269,6 +282,8 @@ class LowRankDerivation:
     steps: list[Step] = field(default_factory=list)
     #: the theta block's Kronecker factors (H_A, S_A)
     _factors: tuple = ()
+    #: errors already computed, by (j_A, j_perp, task, n, identity) (not copied by ``replace``)
+    _errors: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def ordered(self, values: dict) -> "LowRankDerivation":
         """A copy with the order of the gains decided at parameter values (e.g. ``{m: 10, d: 5,
@@ -334,38 +349,49 @@ class LowRankDerivation:
         taken = sum((self.theta_gains[i] for i in range(jA)), sp.S.Zero) + jP * self.perp_gain
         return sp.factor(self.loss_start - taken)
 
-    def error(self, r: int | sp.Expr, task: sp.Basic = THETA0, n: Any = N, d: int | None = None) -> sp.Expr:
+    def error(self, r: int | sp.Expr, task: sp.Basic = THETA0, n: Any = N, d: int | None = None, *,
+              factored: bool = True) -> sp.Expr:
         """``E(V_hat, Q_r, n; task)`` after the best rank-r update, task theta_0 or -theta_0, n an
         integer, a symbol or oo (the limit); d as in :meth:`allocation` (the formula keeps d
-        symbolic: substitute it)."""
+        symbolic: substitute it).  ``factored=False``: the same value unfactored (cheaper, for a
+        value that is compared or computed with, not shown)."""
         jA, jP = self.allocation(r, d)
-        return self.error_at(jA, jP, task, n)
+        return self.error_at(jA, jP, task, n, factored=factored)
 
-    def error_at(self, jA: Any, jP: Any, task: sp.Basic = THETA0, n: Any = N) -> sp.Expr:
+    def error_at(self, jA: Any, jP: Any, task: sp.Basic = THETA0, n: Any = N, *, factored: bool = True) -> sp.Expr:
         """The error with j_A theta-block and j_perp perp directions taken (any U)."""
-        return self._error(jA, jP, ("task", task), n)
+        return self._error(jA, jP, ("task", task), n, factored=factored)
 
-    def family_error(self, r: int | sp.Expr, n: Any = N, d: int | None = None) -> sp.Expr:
+    def family_error(self, r: int | sp.Expr, n: Any = N, d: int | None = None, *, factored: bool = True) -> sp.Expr:
         """At Sigma = I: the error averaged over the pretraining tasks theta ~ N(0, I_d), the
         in-context learning of tasks the fine-tuning never saw."""
         jA, jP = self.allocation(r, d)
-        return self.family_error_at(jA, jP, n)
+        return self.family_error_at(jA, jP, n, factored=factored)
 
-    def family_error_at(self, jA: Any, jP: Any, n: Any = N) -> sp.Expr:
+    def family_error_at(self, jA: Any, jP: Any, n: Any = N, *, factored: bool = True) -> sp.Expr:
         """:meth:`family_error` with j_A theta-block and j_perp perp directions taken (at Sigma = I,
         where the family N(0, I) is invariant under the symmetry; k = theta_0^T theta_0)."""
-        return self._error(jA, jP, ("family", None), n, identity=True)
+        return self._error(jA, jP, ("family", None), n, identity=True, factored=factored)
 
-    def _error(self, jA, jP, what, n, identity: bool | None = None) -> sp.Expr:
+    def _error(self, jA, jP, what, n, identity: bool | None = None, factored: bool = True) -> sp.Expr:
+        """The error (:meth:`_error_value`), factored unless ``factored`` is False (for a comparison,
+        where the form does not matter); each computed once per derivation."""
+        key = (jA, jP, what, sp.sympify(n), identity, factored)
+        if key not in self._errors:
+            self._errors[key] = (sp.factor(self._error(jA, jP, what, n, identity, False)) if factored
+                                 else self._error_value(jA, jP, what, n, identity))
+        return self._errors[key]
+
+    def _error_value(self, jA, jP, what, n, identity: bool | None) -> sp.Expr:
         E = _evaluation(self.start, self.block, what, sp.sympify(n), self.identity if identity is None else identity)
         Y = self.theta_truncations[jA]
         ys = _unknowns(self.block)
         vals = {y: Y[i] for i, y in enumerate(ys)}
         at0 = E.xreplace({**vals, _S: 0})
         if jP == 0:
-            return sp.factor(at0)
+            return at0
         atp = E.xreplace({**vals, _S: self.perp_update})
-        return sp.factor(at0 + jP / (DIM - 1) * (atp - at0))   # factored once, at the end
+        return at0 + jP / (DIM - 1) * (atp - at0)
 
     def full_rank(self) -> int | sp.Expr:
         """The rank from which the update is the unconstrained optimum (gains of 0 excluded)."""
@@ -428,16 +454,16 @@ class LowRankDerivation:
         nz = sum(1 for g in self.theta_gains if g != 0)
         out = []
         mine = self.loss_at(nz, DIM - 1 if self.perp_gain != 0 else 0)
-        # theirs: a rational function, compared by cancelling the difference (no factoring needed)
-        theirs = sp.together(scalarise(loss_poly(st.blocks, self.spec.loss), self.identity))
-        out.append(("training loss", mine, theirs, sp.cancel(mine - theirs) == 0))
-        out.append(("training loss (loss_full)", self.loss_full, theirs, sp.cancel(self.loss_full - theirs) == 0))
+        # theirs: a rational function, compared by cross-multiplying (no factoring, no gcd needed)
+        theirs = scalarise(loss_poly(st.blocks, self.spec.loss), self.identity)
+        out.append(("training loss", mine, theirs, _equal(mine, theirs)))
+        out.append(("training loss (loss_full)", self.loss_full, theirs, _equal(self.loss_full, theirs)))
         for task in (THETA0, -THETA0):
             for n in ns:
-                mine = self.error_at(nz, DIM - 1 if self.perp_gain != 0 else 0, task, n)
+                mine = self.error_at(nz, DIM - 1 if self.perp_gain != 0 else 0, task, n, factored=False)
                 term = (Term(sp.S.One, sp.sympify(n), Task(task)),)
-                theirs = sp.together(scalarise(loss_poly(st.blocks, term), self.identity))
-                out.append((f"E(n = {sp.sstr(n)}; {sp.sstr(task)})", mine, theirs, sp.cancel(mine - theirs) == 0))
+                theirs = scalarise(loss_poly(st.blocks, term), self.identity)
+                out.append((f"E(n = {sp.sstr(n)}; {sp.sstr(task)})", mine, theirs, _equal(mine, theirs)))
         return out
 
     def perp_matrix(self, U: Any, Sigma: Any) -> sp.Matrix:
@@ -447,6 +473,57 @@ class LowRankDerivation:
         if U.cols == 0:
             return sp.zeros(S.rows, S.rows)
         return self.perp_update * U * (U.T * S * U).inv() * U.T
+
+
+def ring_fraction(e: sp.Expr, R: Any) -> tuple:
+    """``e`` as ``(p, q)`` with p, q in the polynomial ring R and ``e = p/q``, built up the tree
+    (sums grouped by denominator, products, integer powers), no gcd taken; ValueError when ``e`` is
+    not a rational function of R's generators."""
+    if e.is_Rational:
+        return R(e.p), R(e.q)
+    if e.is_Symbol:
+        return R.from_expr(e), R.one
+    if e.is_Add:
+        by_den: dict = {}
+        for t in e.args:
+            p, q = ring_fraction(t, R)
+            by_den[q] = by_den.get(q, R.zero) + p
+        num, den = R.zero, R.one
+        for q, p in by_den.items():
+            num, den = num * q + p * den, den * q
+        return num, den
+    if e.is_Mul:
+        num, den = R.one, R.one
+        for t in e.args:
+            p, q = ring_fraction(t, R)
+            num, den = num * p, den * q
+        return num, den
+    if e.is_Pow and e.exp.is_Integer:
+        p, q = ring_fraction(e.base, R)
+        k = int(e.exp)
+        return (p ** k, q ** k) if k >= 0 else (q ** -k, p ** -k)
+    raise ValueError(f"not a rational function of the ring's generators: {e}")
+
+
+def _equal(a: sp.Expr, b: sp.Expr) -> bool:
+    """Whether two rational functions of scalar symbols are identically equal, exactly: written
+    ``a = p/q``, ``b = r/s`` (:func:`ring_fraction`), they are equal iff the polynomial ``p s - r q``
+    is 0 in QQ[symbols] (what ``cancel(a - b) == 0`` decides, without a gcd); by ``cancel`` when
+    they are not such functions."""
+    from sympy.polys.domains import QQ
+    from sympy.polys.rings import ring
+    a, b = sp.sympify(a), sp.sympify(b)
+    gens = sorted(a.free_symbols | b.free_symbols, key=sp.default_sort_key)
+    if gens:
+        R = ring(gens, QQ)[0]
+        try:
+            (p, q), (r, s) = ring_fraction(a, R), ring_fraction(b, R)
+        except ValueError:
+            pass
+        else:
+            if q and s:
+                return p * s - r * q == 0
+    return sp.cancel(a - b) == 0
 
 
 def _unknowns(block: str) -> list[sp.Symbol]:
@@ -461,8 +538,7 @@ def _evaluation(start: Blocks, block: str, what: tuple, n: sp.Expr, identity: bo
     b, ys = _ansatz(start, block)
     task = Task(what[1]) if what[0] == "task" else Task(None, sp.S.One)
     E = _in_coordinates(scalarise(loss_poly(b, (Term(sp.S.One, n, task),)), identity))
-    c, Qm, g, q_s, g_s, cross = _quadratic_parts(E, ys)
-    if any(x != 0 for x in cross):
+    if any(x != 0 for x in _cross_terms(E, ys)):
         raise NotClosedForm(f"the error on {what} couples the perp block to the theta block: the symmetry fails")
     return E
 
@@ -504,7 +580,8 @@ def _derive(spec: Spec, block: str, rank: int, m: sp.Expr) -> LowRankDerivation:
     b, ys = _ansatz(start, block)
     L = _in_coordinates(scalarise(loss_poly(b, spec.loss), identity))
     c, Qm, g, q_s, g_s, cross = _quadratic_parts(L, ys)
-    steps.append(Step("the loss on the symmetric ansatz (theta block y, perp coordinate s_perp)", sp.factor(L)))
+    steps.append(Step("the loss on the symmetric ansatz (theta block y, perp coordinate s_perp)",
+                      later=lambda: sp.factor(L)))   # for display only: factored when shown
     if any(x != 0 for x in cross):
         raise NotClosedForm("the loss couples the perp block to the theta block: the symmetry fails")
     steps.append(Step("checked: no term couples s_perp to the theta block"))
@@ -512,14 +589,16 @@ def _derive(spec: Spec, block: str, rank: int, m: sp.Expr) -> LowRankDerivation:
     HA, SA = _kronecker(Qm, rows, cols)
     steps.append(Step("the theta block's Hessian is H_A (x) S_A (checked): H_A", HA))
     steps.append(Step("S_A", SA))
-    if Qm.det() == 0:
+    # Qm = H_A (x) S_A (checked above), so Qm^{-1} = H_A^{-1} (x) S_A^{-1}: two small inverses
+    if any(sp.cancel(X.det()) == 0 for X in (HA, SA)):
         raise NotClosedForm("the theta block's Hessian is singular at symbolic parameters")
-    ystar = (Qm.inv() * g).applyfunc(lambda x: sp.factor(sp.cancel(x)))
+    Qinv = sp.kronecker_product(HA.inv(), SA.inv()).applyfunc(sp.cancel)
+    ystar = (Qinv * g).applyfunc(lambda x: sp.factor(sp.cancel(x)))
     DA = sp.Matrix(rows, cols, list(ystar))
-    theta_total = sp.factor(sp.cancel((g.T * Qm.inv() * g)[0, 0]))
+    theta_total = sp.factor(sp.cancel((g.T * ystar)[0, 0]))
     KA = (SA * DA.T * HA * DA).applyfunc(sp.cancel)
-    eig = [sp.factor(sp.simplify(e)) for e, mult in KA.eigenvals().items() for _ in range(mult)]
-    if sp.simplify(sum(eig) - theta_total) != 0:
+    eig = [_tidy_gain(e) for e, mult in KA.eigenvals().items() for _ in range(mult)]
+    if not (_equal(sum(eig), theta_total) or sp.simplify(sum(eig) - theta_total) == 0):
         raise NotClosedForm("the theta block's gains do not add up to its total gain")
     steps.append(Step("the theta block's optimum Delta_A* (rows " + ", ".join(THETA_ROWS[block]) + "; cols "
                       + ", ".join(THETA_COLS[block]) + ")", DA))
@@ -582,6 +661,22 @@ def _assumptions(spec: Spec, m: sp.Expr) -> dict:
     return sub
 
 
+def _tidy_gain(e: sp.Expr) -> sp.Expr:
+    """An eigenvalue of the theta block, factored: a rational function of the symbols directly (its
+    factored form is canonical), one with radicals after ``simplify``."""
+    from sympy.polys.domains import QQ
+    from sympy.polys.rings import ring
+    syms = sorted(e.free_symbols, key=sp.default_sort_key)
+    try:
+        if syms:
+            ring_fraction(e, ring(syms, QQ)[0])
+        elif not e.is_Rational:
+            raise ValueError("a number with radicals")
+        return sp.factor(e)
+    except ValueError:
+        return sp.factor(sp.simplify(e))
+
+
 def _kronecker(Qm: sp.Matrix, rows: int, cols: int) -> tuple[sp.Matrix, sp.Matrix]:
     """``Qm = H (x) S`` (row-major unknowns), S normalised to S_11 = 1; NotClosedForm if not."""
     H = sp.Matrix(rows, rows, lambda i, j: Qm[i * cols, j * cols])
@@ -589,8 +684,9 @@ def _kronecker(Qm: sp.Matrix, rows: int, cols: int) -> tuple[sp.Matrix, sp.Matri
     if piv is None:
         raise NotClosedForm("the theta block's Hessian vanishes on its first column")
     S = sp.Matrix(cols, cols, lambda p, q: sp.cancel(Qm[piv * cols + p, piv * cols + q] / H[piv, piv]))
-    diff = (sp.kronecker_product(H, S) - Qm).applyfunc(lambda x: sp.simplify(x))
-    if any(x != 0 for x in diff):
+    KS = sp.kronecker_product(H, S)
+    if any(not (_equal(KS[i, j], Qm[i, j]) or sp.simplify(KS[i, j] - Qm[i, j]) == 0)
+           for i in range(Qm.rows) for j in range(Qm.cols)):
         raise NotClosedForm("the theta block's Hessian is not a Kronecker product H (x) S")
     return H, S
 

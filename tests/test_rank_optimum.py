@@ -49,6 +49,20 @@ def test_full_rank_equals_todays_derivation_exactly(block, loss):
     assert len(rows) == 8 and all(ok for *_, ok in rows), [r[0] for r in rows if not r[3]]
 
 
+def test_the_exact_comparison_of_rational_functions_tells_unequal_from_equal():
+    """lowrank._equal (cross-multiplied numerators in QQ[symbols], no gcd) against cancel: equal
+    functions in other forms are equal; a change of one coefficient, a power, a sign is not; a
+    function that is not rational in symbols (sqrt 2) falls back to cancel."""
+    from symbolic.lowrank import _equal
+    x, y = sp.symbols("x y")
+    f = (x ** 2 - y ** 2) / ((x + 1) * (x - y)) + 1 / (y + 2)
+    g = sp.factor(sp.together(f))
+    assert _equal(f, g) and _equal(sp.expand(f), g) and _equal(f - 1 / (y + 2), (x + y) / (x + 1))
+    for wrong in (g + 1 / (x + 1) ** 2, g * (1 + sp.Rational(1, 10 ** 9)), -g, g.subs(y, 2 * y)):
+        assert not _equal(f, wrong)
+    assert _equal(sp.sqrt(2) * x + x, (1 + sp.sqrt(2)) * x) and not _equal(sp.sqrt(2) * x, x)
+
+
 @pytest.mark.parametrize("block, d", [("Q", 3), ("Qxx", 3), ("Q", 2)])
 def test_full_rank_equals_todays_concrete_minimiser(block, d):
     """At a concrete setting the full-rank update is today's exact minimiser (concrete_minimiser)."""

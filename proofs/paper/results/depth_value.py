@@ -38,14 +38,17 @@ PARAMS.update({
 
 K = Bilinear(THETA0, SIGMA, THETA0)
 GAMMA_1, GAMMA_2 = Param("gamma_1^*"), Param("gamma_2^*")
+#: V_2's v_x = c_x theta_0 in the derivation at symbolic values
+C_X = sp.Symbol("c_x")
 #: the statement's rows: (strategy, n, task sign) in the order of the statement after the two gammas
 ROWS = (("depth2-value", 0, 1), ("depth2-value", sp.oo, 1), ("depth2-value", sp.oo, -1),
         ("depth2-value-fewshot", 0, 1), ("depth2-value-fewshot", sp.oo, 1), ("depth2-value-fewshot", sp.oo, -1))
 
 
 def _tidy(e: sp.Expr) -> sp.Expr:
-    """An error at the algebraic gamma's, simplified (radicals rationalised)."""
-    return sp.simplify(sp.radsimp(sp.together(sp.expand(e))))
+    """An expression at the algebraic gamma's (an error, a derived value), radicals rationalised, as
+    one factored fraction (canonical: the same value prints the same whichever route gave it)."""
+    return sp.factor(sp.radsimp(sp.together(sp.expand(e))))
 
 
 class DepthValue(Result):
@@ -86,8 +89,9 @@ class DepthValue(Result):
     def _derive(self) -> Derivation:
         from symbolic.convert import to_sympy
         from symbolic.depth import depth_error, depth_error_limit
-        from symbolic.depth_finetune import GAMMAS, finetune_value, finetune_value_fewshot
+        from symbolic.depth_finetune import GAMMAS, V0, VY, finetune_value, finetune_value_fewshot
         from symbolic.depth_pretraining import pretrained_limit
+        from symbolic.model import vec
         from symbolic.strategy import Step
         pre = pretrained_limit(2)
         g = sorted(pre.gammas, key=lambda x: float(x))
@@ -98,10 +102,26 @@ class DepthValue(Result):
                  for name, val in pre.steps]
         for name, ft in fts.items():
             steps += [Step(f"{name}: {what}", val if isinstance(val, sp.Basic) else None) for what, val in ft.steps]
+        # the errors once with V_2's last row symbolic (v_0, v_x = c_x theta_0, v_y; the first layer is the
+        # pretrained one for (c) and (d) alike), then each strategy's derived values substituted: exact, and
+        # it keeps the engine's coefficients polynomial (the derived values are rational in d, gamma_l)
+        first = {ft.layers[0] for ft in fts.values()}
+        if len(first) != 1 or any(len(ft.layers) != 2 or len(ft.layers[1].vx) != 1 for ft in fts.values()):
+            raise AssertionError("(c) and (d) at depth 2: expected the same first layer and v_x along one vector")
+        generic = [first.pop(), fts["depth2-value"].layers[1].with_(v0=V0, vx=vec(THETA0, C_X), vy=VY)]
+        errors, own = {}, {}
         for (name, n, sign), eq in zip(ROWS, self.statement[2:]):
-            lays = list(fts[name].layers)
-            p = depth_error(lays, sign * THETA0, 0) if n == 0 else depth_error_limit(lays, sign * THETA0)
-            values[eq.lhs] = _tidy(to_sympy(p).subs(sub))
+            if (n, sign) not in errors:
+                p = depth_error(generic, sign * THETA0, 0) if n == 0 else depth_error_limit(generic, sign * THETA0)
+                errors[n, sign] = to_sympy(p).subs(sub)
+            if name not in own:     # the strategy's values at the pretrained gamma's, each tidied once
+                lay = fts[name].layers[1]
+                (coef, word, a), = lay.vx
+                if word or a != THETA0:
+                    raise AssertionError(f"{name}: expected v_x along theta_0, got {lay.vx}")
+                own[name] = {V0: _tidy(sp.sympify(lay.v0).subs(sub)), C_X: _tidy(coef.subs(sub)),
+                             VY: _tidy(sp.sympify(lay.vy).subs(sub))}
+            values[eq.lhs] = _tidy(errors[n, sign].xreplace(own[name]))
         return Derivation(values=values, steps=steps, data={"pre": pre, "fts": fts, "sub": sub})
 
     def _checks(self, der: Derivation):

@@ -161,7 +161,7 @@ class LowRank(Result):
         D = Ds["Q"]
         values, quantities = {}, {}
         for b, Db in Ds.items():
-            quantities[b] = _quantities(Db)
+            quantities[b] = _quantities(Db, shown=b == "Q")
         q = quantities["Q"]
         lhs = [e.lhs for e in self.statement]
         values[lhs[0]] = q["zero"]
@@ -239,23 +239,30 @@ class LowRank(Result):
         return _evaluate(self, where, int(r), n_ft, digits)
 
 
-def _quantities(D: Any) -> dict[str, sp.Expr]:
-    """The statement's quantities for one block (in the statement's k), and the full-rank ones."""
+def _quantities(D: Any, shown: bool = True) -> dict[str, sp.Expr]:
+    """The statement's quantities for one block (in the statement's k), and the full-rank ones.
+    ``shown``: the values below full rank are printed (Q's), so factored; Q_xx's are only compared
+    with Q's (:func:`proofs.paper.results._common.same`: any form) and are left unfactored."""
     jA, jP = _full(D)
     s2 = sigma ** 2
     fac = lambda e: sp.factor(_k(e))  # noqa: E731
-    # D.error and D.error_at come factored (symbolic.lowrank): k substituted, not factored again
-    out = {"zero": _k(D.error(R, THETA0, 0)), "few_t": _k(D.error(R, THETA0, N_FT)),
-           "few_o": _k(D.error(R, -THETA0, N_FT)), "lim_t": _k(D.error(R, THETA0, sp.oo)),
-           "lim_o": _k(D.error(R, -THETA0, sp.oo)), "lim_N": _k(D.family_error(R, sp.oo))}
+    tidy = sp.factor if shown else (lambda e: e)   # noqa: E731
+    # D.error and D.error_at come factored (symbolic.lowrank) when shown: k substituted, not factored again
+    out = {"zero": _k(D.error(R, THETA0, 0, factored=shown)),
+           "few_t": _k(D.error(R, THETA0, N_FT, factored=shown)),
+           "few_o": _k(D.error(R, -THETA0, N_FT, factored=shown)),
+           "lim_t": _k(D.error(R, THETA0, sp.oo, factored=shown)),
+           "lim_o": _k(D.error(R, -THETA0, sp.oo, factored=shown)),
+           "lim_N": _k(D.family_error(R, sp.oo, factored=shown))}
     gain_r = fac(D.loss_start - D.loss(R))
     gain_full = fac(D.loss_start - D.loss_full)
     out["gain_r"], out["gain_full"] = gain_r, gain_full
-    out["rho_r"] = sp.factor((out["lim_o"] - s2) / gain_r)
-    out["gamma_r"] = sp.factor((out["lim_N"] - s2) / gain_r)
-    out["rho_full"] = sp.factor((_k(D.error_at(jA, jP, -THETA0, sp.oo)) - s2) / gain_full)
-    out["gamma_full"] = sp.factor((_k(D.family_error_at(jA, jP, sp.oo)) - s2) / gain_full)
-    out["lim_t_full"] = _k(D.error_at(jA, jP, THETA0, sp.oo))
+    out["rho_r"] = tidy((out["lim_o"] - s2) / gain_r)
+    out["gamma_r"] = tidy((out["lim_N"] - s2) / gain_r)
+    # factored once, at the end (the errors inside unfactored)
+    out["rho_full"] = sp.factor((_k(D.error_at(jA, jP, -THETA0, sp.oo, factored=False)) - s2) / gain_full)
+    out["gamma_full"] = sp.factor((_k(D.family_error_at(jA, jP, sp.oo, factored=False)) - s2) / gain_full)
+    out["lim_t_full"] = _k(D.error_at(jA, jP, THETA0, sp.oo, factored=shown))
     return out
 
 
@@ -267,9 +274,17 @@ def positive(e: sp.Expr) -> bool:
     from symbolic import Bilinear
     e = sp.sympify(e).xreplace({x: k for x in sp.sympify(e).atoms(Bilinear)})
     e = e.xreplace({DIM: 2 + a, N_FT: 1 + b, SIGMA_NOISE: sp.sqrt(c)})
-    num, den = sp.fraction(sp.cancel(sp.together(e)))
-    polys = [sp.Poly(sp.expand(x), a, b, c, k) for x in (num, den)]
-    signs = [set(sp.sign(co) for co in P.coeffs()) for P in polys]
+    from sympy.polys.domains import QQ
+    from sympy.polys.rings import ring
+    from symbolic.lowrank import ring_fraction
+    try:    # numerator and denominator in QQ[a, b, c, k], their common factor cancelled (as cancel does)
+        num, den = ring_fraction(e, ring((a, b, c, k), QQ)[0])
+        _, num, den = num.cofactors(den)
+        coeffs = [num.coeffs() if num else [0], den.coeffs()]
+    except ValueError:      # not a rational function of a, b, c, k: SymPy's cancel
+        num, den = sp.fraction(sp.cancel(sp.together(e)))
+        coeffs = [sp.Poly(sp.expand(x), a, b, c, k).coeffs() for x in (num, den)]
+    signs = [set(sp.sign(co) for co in cs) for cs in coeffs]
     return all(len(s) == 1 for s in signs) and signs[0] == signs[1]
 
 
