@@ -31,7 +31,10 @@ Which route answers: a start with a dense, non-symmetric Q_xx fixes d and has no
 symbolic d, so every case here is answered by the concrete minimiser
 (:mod:`proofs.quantities.concrete_minimiser`, labelled "at this setting only"), not by
 :mod:`symbolic.quadratic`'s block elimination: this file checks the spec's reading of an explicit
-start and of task families and the concrete minimiser's point (the minimiser nearest the start).
+start and of task families and the concrete minimiser's point (the minimiser nearest the start):
+it is the first to fail for bench/mutate.py's S4-S6 and S8-S10 (an explicit start read wrongly: Q_xx
+transposed or symmetrised, Q's first row for its first column, q_yx, Q_y0; 'opposite' read as
+theta_0) and O2-O3 (a family's matrix covariance replaced by I, its mean's sign dropped).
 The elimination's own slips (a transpose dropped, a sign of a rank-one term, a start ignored) are
 killed by tests/test_word_algebra.py and tests/test_quadratic_explicit_start.py
 (bench/mutation-report-quadratic.md).  Cost: about 25 s on one core (14 cases).
