@@ -153,3 +153,36 @@ def test_trajectory_figure_layout(tmp_path):
         assert len(strategies) == 4
         trained_z = max(c.lines[0].get_zorder() for c in ax.containers)    # the errorbars' data markers
         assert all(ln.get_zorder() > trained_z for ln in strategies)
+
+
+def _transformer_result() -> dict:
+    """The committed quick transformer result (docs/notebooks/data): real trained points, no training here."""
+    import json
+    from pathlib import Path
+    return json.loads((Path(__file__).resolve().parents[1] / "docs" / "notebooks" / "data" /
+                       "transformer-quick.json").read_text())
+
+
+def test_transformer_figures_layout(tmp_path):
+    """The transformer figure (icl-finetune transformer --out) of the committed quick result, and
+    the sweep figure (bench/sweep_transformer.py --figure) of a sweep made of it (three runs, each
+    claim scaled), pass every layout check; the one exemption is the query-key model drawn on (a)
+    when it did not move, which its label says (transformer.COINCIDE). In this result (b) and (d)
+    lie within a marker's size of each other: (d) is drawn open and larger."""
+    import copy
+    from proofs.figures.transformer import COINCIDE, draw, draw_sweep
+    result = _transformer_result()
+    fig = draw(result, [tmp_path / "t.png"])
+    assert layout_problems(fig, coincide=COINCIDE) == []
+    assert all("= (a): unchanged" in p for p in layout_problems(fig))    # the exemption, no wider
+    runs = []
+    for k, value in enumerate((0, 4, 16)):
+        run = copy.deepcopy(result)
+        run["value"] = value
+        for claim in run["claims"]:
+            tr = claim.get("transformer")
+            if isinstance(tr, dict) and tr.get("mean") is not None:
+                tr["mean"] *= 1 + 0.15 * k
+                tr["per_seed"] = [x * (1 + 0.15 * k) for x in tr["per_seed"]]
+        runs.append(run)
+    assert layout_problems(draw_sweep({"what": "prefix", "runs": runs}, [tmp_path / "s.png"])) == []
