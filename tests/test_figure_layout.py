@@ -127,9 +127,9 @@ def test_a_legend_over_a_curve_is_flagged():
 def test_trajectory_figure_layout(tmp_path):
     """The forgetting-curves figure (figure --trajectory) passes every layout check, the legends
     included (each panel has one, and none covers a curve: inside, the first covered the n -> oo
-    curves), with one named exemption: the trained points, converged, sit on (c)'s marker and on
-    each other (trajectory.COINCIDE); (c)'s marker is drawn above them. The trained points here are
-    the closed form's own values at converged steps (the worst case for overlaps)."""
+    curves), with one named exemption: the trained points of several step counts, converged, are
+    one point (trajectory.COINCIDE); they lie inside (c)'s open marker, drawn above them. The
+    trained points here are the closed form's own values at converged steps (the worst case)."""
     from proofs.figures.trajectory import COINCIDE, TrajectoryFigureConfig, draw, theory
     cfg = TrajectoryFigureConfig.quick()
     th = theory(cfg)
@@ -145,8 +145,8 @@ def test_trajectory_figure_layout(tmp_path):
     assert all(ax.get_legend() is not None for ax in fig.axes)
     # the exemption is needed (the points do coincide) and is no wider than named
     text = "\n".join(layout_problems(fig))
-    assert "a marker of '(c) value' hides one of 'trained (c) value'" in text
-    assert all("trained (c) value" in line for line in text.splitlines())
+    assert "a marker of 'trained (c) value' hides one of 'trained (c) value'" in text
+    assert all(line.count("trained (c) value") == 2 for line in text.splitlines())
     for ax in fig.axes[1:]:
         strategies = [ln for ln in ax.lines if ln.get_label().startswith(("(a)", "(b)", "(c)", "(d)"))
                       and ln.get_marker() not in (None, "None", "")]

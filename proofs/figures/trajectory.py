@@ -31,11 +31,11 @@ __all__ = ["TrajectoryFigureConfig", "make_trajectory_figure", "COINCIDE", "TRAI
 TRAINED = "trained (c) value"
 #: markers this figure draws on top of each other by design, for
 #: :func:`proofs.figures.layout.layout_problems`: in the middle and right panels the trained
-#: points (value fine-tuning by SGD) converge to (c)'s optimum, so once converged they sit on
-#: (c)'s marker and on each other (several step counts, one point). (c)'s marker is drawn above
-#: them. No other pair is exempt: (d)'s marker, which lies within a marker's size of (c)'s on
-#: -theta_0 at the default setting, is drawn open and larger so that both stay visible.
-COINCIDE = (frozenset({"(c) value", TRAINED}),)
+#: points (value fine-tuning by SGD) converge to (c)'s optimum, so once converged the points of
+#: several step counts are one point. No other pair is exempt: (c)'s marker is drawn open and
+#: larger (as in ``figure --frontier``), so that the trained points converged on it, and (d)'s
+#: marker, within a marker's size of it on -theta_0 at the default setting, stay visible inside.
+COINCIDE = (frozenset({TRAINED}),)
 
 
 @dataclass(frozen=True)
@@ -191,9 +191,9 @@ def draw(cfg: TrajectoryFigureConfig, th: dict, tr: dict, path: Path) -> Any:
             for s in strategies:
                 color, marker, name = STYLE[s.label]
                 f = s.floats()
-                # above the trained points (zorder 5), which sit on (c)'s marker once converged (COINCIDE);
-                # (d) open and larger: on -theta_0 it lies within a marker's size of (c)
-                look = dict(mfc="none", mec=color, mew=1.2, ms=10) if s.label == "value-fewshot" else \
+                # above the trained points (zorder 5); (c) open and larger: the trained points converge
+                # on it, and on -theta_0 (d) lies within a marker's size of it
+                look = dict(mfc="none", mec=color, mew=1.2, ms=10) if s.label == "value" else \
                     dict(color=color, mec="k", mew=0.5, ms=6)
                 axis.plot([f[0]], [f[k]], marker=marker, ls="none", zorder=6, label=name.split(":")[0], **look)
             for t, p in tr.items():
