@@ -65,13 +65,13 @@ def test_linear_figure_end_to_end_returns_its_figure(tmp_path):
     assert [ln.get_linestyle() for ln in rep.figure.axes[0].lines if ln.get_gid() == "query-key theory"] == ["--"]
 
 
-def test_frontier_figure_layout(tmp_path):
+def test_frontier_figure_layout():
     from proofs.figures.frontier import FrontierFigureConfig, draw_frontier, theory_curve
     cfg = FrontierFigureConfig(lambdas=(10.0, 100.0, 1000.0), seeds=3, curve_points=60)
     theory = theory_curve(cfg)
     trained = {lam: {"mean": np.array(theory["at"][lam]), "stderr": 0.002 * np.array(theory["at"][lam])}
                for lam in cfg.lambdas}
-    fig = draw_frontier(cfg, theory, trained, [tmp_path / "front.png"])
+    fig = draw_frontier(cfg, theory, trained, [])   # not saved: the checks draw it
     assert layout_problems(fig) == []
 
 
@@ -124,7 +124,7 @@ def test_a_legend_over_a_curve_is_flagged():
     assert not [p for p in layout_problems(fig) if "legend" in p]
 
 
-def test_trajectory_figure_layout(tmp_path):
+def test_trajectory_figure_layout():
     """The forgetting-curves figure (figure --trajectory) passes every layout check, the legends
     included (each panel has one, and none covers a curve: inside, the first covered the n -> oo
     curves), with one named exemption: the trained points of several step counts, converged, are
@@ -140,7 +140,7 @@ def test_trajectory_figure_layout(tmp_path):
         trained[int(steps[i])] = {"mean": [v[f"n_ft:{c}"][i] for c in ("zero_shot", "few_shot_target",
                                                                          "few_shot_opposite")],
                                   "stderr": [0.002] * 3}
-    fig = draw(cfg, th, trained, tmp_path / "traj.png")
+    fig = draw(cfg, th, trained, None)   # not saved: the checks draw it at its printed size
     assert layout_problems(fig, coincide=COINCIDE) == []
     assert all(ax.get_legend() is not None for ax in fig.axes)
     # the exemption is needed (the points do coincide) and is no wider than named
@@ -163,7 +163,7 @@ def _transformer_result() -> dict:
                        "transformer-quick.json").read_text())
 
 
-def test_transformer_figures_layout(tmp_path):
+def test_transformer_figures_layout():
     """The transformer figure (icl-finetune transformer --out) of the committed quick result, and
     the sweep figure (bench/sweep_transformer.py --figure) of a sweep made of it (three runs, each
     claim scaled), pass every layout check; the one exemption is the query-key model drawn on (a)
@@ -172,7 +172,7 @@ def test_transformer_figures_layout(tmp_path):
     import copy
     from proofs.figures.transformer import COINCIDE, draw, draw_sweep
     result = _transformer_result()
-    fig = draw(result, [tmp_path / "t.png"])
+    fig = draw(result, [])   # not saved: the checks draw it
     assert layout_problems(fig, coincide=COINCIDE) == []
     assert all("= (a): unchanged" in p for p in layout_problems(fig))    # the exemption, no wider
     runs = []
@@ -185,4 +185,4 @@ def test_transformer_figures_layout(tmp_path):
                 tr["mean"] *= 1 + 0.15 * k
                 tr["per_seed"] = [x * (1 + 0.15 * k) for x in tr["per_seed"]]
         runs.append(run)
-    assert layout_problems(draw_sweep({"what": "prefix", "runs": runs}, [tmp_path / "s.png"])) == []
+    assert layout_problems(draw_sweep({"what": "prefix", "runs": runs}, [])) == []

@@ -143,7 +143,9 @@ def trained(cfg: TrajectoryFigureConfig, eta: float, seed: int, progress: Any = 
     return out
 
 
-def draw(cfg: TrajectoryFigureConfig, th: dict, tr: dict, path: Path) -> Any:
+def draw(cfg: TrajectoryFigureConfig, th: dict, tr: dict, path: Path | None) -> Any:
+    """The figure of the closed form ``th`` (:func:`theory`) and trained points ``tr``; saved at
+    ``path`` unless None; returns it (for :func:`proofs.figures.layout.layout_problems`)."""
     import matplotlib
     from matplotlib.figure import Figure
     from proofs.figures.draw import STYLE, log_axis
@@ -211,7 +213,7 @@ def draw(cfg: TrajectoryFigureConfig, th: dict, tr: dict, path: Path) -> Any:
             axis.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False)
         fig.suptitle(rf"Fine-tuning dynamics: $d={cfg.d}$, $\sigma^2={cfg.sigma2:g}$, $\Sigma=I$, $m=\infty$; trained: "
                      rf"SGD on sampled prompts (mean $\pm$ 2 s.e., {cfg.seeds} seeds)", fontsize=9.5)
-        save_figure(fig, [path])
+        save_figure(fig, [] if path is None else [path])
     return fig
 
 
