@@ -10,8 +10,8 @@ Everything is measured on the renderer, in display units (pixels at the figure's
   marker of another series (centres closer than a marker's radius), a legend drawn over a
   curve or a marker of the axes it sits in, and axes with fewer than three labelled ticks; an
   empty list means the figure passes.  Markers that a figure draws on top of each other *by
-  design* (converged trained points on the optimum they converge to) are named by the figure
-  in ``coincide`` groups, never exempted wholesale;
+  design* (trained points converged to one point) are named by the figure in ``coincide``
+  groups, never exempted wholesale;
 - :func:`place_label`: annotate a point at the first of several offsets whose text touches
   no marker and no other text (the frontier figure's lambda labels).
 
@@ -237,9 +237,9 @@ def layout_problems(fig: Any, *, min_ticks: int = MIN_TICKS, skip_ticks: Iterabl
 
     ``coincide``: groups of series names (a line's gid, or its label) whose markers the figure
     draws on top of each other by design, each group stated and justified by the figure that
-    draws it (e.g. :data:`proofs.figures.trajectory.COINCIDE`: converged trained points sit on
-    the optimum they converge to). Two markers may hide each other only when *both* series are
-    in one group; every other check is unchanged."""
+    draws it (e.g. :data:`proofs.figures.trajectory.COINCIDE`: trained points of several step
+    counts, converged, are one point). Two markers may hide each other only when *both* series
+    are in one group; every other check is unchanged."""
     groups = [frozenset(g) for g in coincide]
     for g in groups:
         if len(g) < 1 or not all(isinstance(x, str) for x in g):
