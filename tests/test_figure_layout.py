@@ -102,6 +102,9 @@ def test_the_checks_can_fail(tmp_path):
     assert "hides one of '(c)'" not in narrow and "hides one of '(d) few-shot loss'" in narrow
     assert narrow.count("\n") == text.count("\n") - 1
     assert layout_problems(fig, coincide=[{"(a)", "(b) all parameters"}]) == text.splitlines()  # both, not either
+    for bad in ("(a)", ["(a)"], [set()]):
+        with pytest.raises(ValueError, match="coincide"):
+            layout_problems(fig, coincide=bad)
 
 
 def test_a_legend_over_a_curve_is_flagged():

@@ -209,7 +209,7 @@ def legend_covers(fig: Any, renderer: Any, pad: float = 1.0) -> list[str]:
                 continue
             box = Bbox.from_extents(x0, y0, x1, y1)
             hit = None
-            for k, line in enumerate(ax.lines):
+            for line in ax.lines:
                 if not line.get_visible() or line.get_linestyle() in ("None", "none", "", " "):
                     continue
                 if any(len(run) > 1 and MPath(run).intersects_bbox(box, filled=False) for run in _runs(line)):
@@ -240,10 +240,12 @@ def layout_problems(fig: Any, *, min_ticks: int = MIN_TICKS, skip_ticks: Iterabl
     draws it (e.g. :data:`proofs.figures.trajectory.COINCIDE`: trained points of several step
     counts, converged, are one point). Two markers may hide each other only when *both* series
     are in one group; every other check is unchanged."""
+    if isinstance(coincide, str) or any(isinstance(g, str) for g in coincide):
+        raise ValueError(f"coincide: expected groups (sets) of series names, got {coincide!r}")
     groups = [frozenset(g) for g in coincide]
     for g in groups:
-        if len(g) < 1 or not all(isinstance(x, str) for x in g):
-            raise ValueError(f"coincide: expected groups of series names (strings), got {sorted(g)!r}")
+        if not g or not all(isinstance(x, str) for x in g):
+            raise ValueError(f"coincide: expected groups of series names (strings), got {sorted(g, key=str)!r}")
 
     def by_design(a: MarkerPoint, b: MarkerPoint) -> bool:
         na, nb = _series_name(a.series), _series_name(b.series)
