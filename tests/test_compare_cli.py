@@ -73,3 +73,13 @@ def test_plot_passes_the_layout_checks(tmp_path, capsys):
     out = tmp_path / "cmp.png"
     rc, _, err = _run(capsys, "compare", "--d", "2", "--levels", "0", "--plot", str(out))
     assert rc == 0 and out.stat().st_size > 10_000 and "wrote" in err
+
+
+def test_a_mixed_side_in_float_at_a_finite_m(capsys):
+    """--m 7 with --arithmetic float answers (it exited 3, "not implemented yet", before), at the m asked."""
+    rc, out, err = _run(capsys, "compare", "--d", "3", "--m", "7", "--arithmetic", "float", "--columns",
+                        "5:opposite", "--levels", "2", "--format", "json")
+    assert rc == 0, err
+    obj = json.loads(out)
+    assert obj["arithmetic"] == "float" and obj["settings"]["m"] == 7
+    assert len(obj["levels"]) == 2

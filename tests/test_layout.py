@@ -55,7 +55,6 @@ EXCEPTIONS = {
     "proofs.cli.inputs": ("test_cli.py", "the setting read from the options, by every subcommand"),
     "proofs.figures.report": ("test_figure.py", "the figure command's report"),
     "proofs.figures.save": ("test_figure.py", "saving figures"),
-    "proofs.figures.trajectory": ("test_cli_trajectory.py", "trajectory --plot"),
     "proofs.paper.results._paths": ("test_results.py", "the early-stopping result's paths"),
     "proofs.quantities.arithmetic": ("test_arithmetic.py", "choosing the arithmetic at the edge, through the API"),
     "proofs.quantities.compare_exact": ("test_compare.py", "compare in exact arithmetic"),

@@ -75,12 +75,13 @@ curves = {(s, t): api.curve(s, t, ns, **setting) for s in ("pretrain", "full", "
 {s: round(curves[s, "opposite"].limit, 4) for s in ("pretrain", "full", "value", "value-fewshot")}"""),
         ("code", """\
 import matplotlib.pyplot as plt
+from proofs.figures.draw import log_axis   # log ticks at 1, 2 and 5 x 10^k, written 0.1, 0.2, 0.5, 1, ...
 fig, axes = plt.subplots(1, 2, figsize=(7.2, 3), sharey=True, constrained_layout=True)
 for ax, task in zip(axes, ("target", "opposite")):
     for s in ("pretrain", "full", "value", "value-fewshot"):
         ax.plot(ns, curves[s, task].error, label=s)
     ax.set_yscale("log"); ax.set_title(task); ax.set_xlabel("shots n")
-axes[0].set_ylabel("test error"); axes[1].legend()
+log_axis(axes[0].yaxis); axes[0].set_ylabel("test error"); axes[1].legend()
 plt.show()"""),
     ],
     "02-your-own-question.ipynb": [
@@ -143,6 +144,8 @@ fig, ax = plt.subplots(figsize=(4.5, 3.2), constrained_layout=True)
 ax.plot(f["zero_shot"](grid), f["few_shot_target"](grid), label="5-shot error on theta0")
 ax.plot(f["zero_shot"](grid), f["few_shot_opposite"](grid), label="5-shot error on -theta0")
 ax.set_xscale("log"); ax.set_yscale("log"); ax.set_xlabel("zero-shot error on theta0")
+from proofs.figures.draw import log_axis   # log ticks at 1, 2 and 5 x 10^k, written 0.1, 0.2, 0.5, 1, ...
+log_axis(ax.xaxis); log_axis(ax.yaxis)
 ax.set_ylabel("5-shot error"); ax.legend()
 plt.show()"""),
     ],

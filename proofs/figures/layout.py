@@ -7,8 +7,11 @@ Everything is measured on the renderer, in display units (pixels at the figure's
 - :func:`marker_points`: every drawn marker (the data points of the axes' lines, not the
   legend's), its centre and its size;
 - :func:`layout_problems`: overlapping texts, texts on markers, markers hidden under a
-  marker of another series (centres closer than a marker's radius), and axes with fewer than
-  three labelled ticks; an empty list means the figure passes;
+  marker of another series (centres closer than a marker's radius), a legend drawn over a
+  curve or a marker of the axes it sits in, and axes with fewer than three labelled ticks; an
+  empty list means the figure passes.  Markers that a figure draws on top of each other *by
+  design* (trained points converged to one point) are named by the figure in ``coincide``
+  groups, never exempted wholesale;
 - :func:`place_label`: annotate a point at the first of several offsets whose text touches
   no marker and no other text (the frontier figure's lambda labels).
 
@@ -22,7 +25,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 
 __all__ = ["TextBox", "MarkerPoint", "renderer_of", "text_boxes", "marker_points", "labelled_ticks",
-           "layout_problems", "place_label", "MIN_TICKS"]
+           "legend_covers", "layout_problems", "place_label", "MIN_TICKS"]
 
 #: the fewest labelled ticks an axis may have
 MIN_TICKS = 3
@@ -160,12 +163,94 @@ def _marker_box(m: MarkerPoint) -> tuple[float, float, float, float]:
     return (m.x - m.radius, m.y - m.radius, m.x + m.radius, m.y + m.radius)
 
 
-def layout_problems(fig: Any, *, min_ticks: int = MIN_TICKS, skip_ticks: Iterable[Any] = ()) -> list[str]:
+def _series_name(series: str) -> str:
+    """A marker's series as :func:`marker_points` names it, without the line's id."""
+    return series.split(":", 1)[1]
+
+
+def _runs(line: Any) -> list[np.ndarray]:
+    """The drawn polyline of ``line`` in pixels, split at non-finite points (gaps)."""
+    x, y = line.get_xdata(orig=False), line.get_ydata(orig=False)
+    xy = np.column_stack([np.atleast_1d(np.asarray(x, dtype=float)), np.atleast_1d(np.asarray(y, dtype=float))])
+    if not len(xy):
+        return []
+    with np.errstate(all="ignore"):
+        pts = line.get_transform().transform(xy)
+    ok = np.all(np.isfinite(pts), axis=1)
+    out, start = [], None
+    for i, good in enumerate([*ok, False]):
+        if good and start is None:
+            start = i
+        elif not good and start is not None:
+            out.append(pts[start:i])
+            start = None
+    return out
+
+
+def legend_covers(fig: Any, renderer: Any, pad: float = 1.0) -> list[str]:
+    """A legend drawn over data: for each legend (of an axes, or of the figure), the curves
+    (lines with a line style) and markers of every axes whose drawn area its frame covers
+    (the frame shrunk by ``pad`` pixels, cut to the axes' box: a legend outside every axes
+    covers nothing)."""
+    from matplotlib.path import Path as MPath
+    from matplotlib.transforms import Bbox
+    legends = [(ax.get_legend(), [ax], f"axes {k}") for k, ax in enumerate(fig.axes) if ax.get_legend() is not None]
+    legends += [(leg, list(fig.axes), "figure") for leg in fig.legends]
+    out = []
+    markers = marker_points(fig)
+    for leg, axes, where in legends:
+        if not leg.get_visible():
+            continue
+        lb = leg.get_window_extent(renderer)
+        for ax in axes:
+            x0, y0 = max(lb.x0, ax.bbox.x0) + pad, max(lb.y0, ax.bbox.y0) + pad
+            x1, y1 = min(lb.x1, ax.bbox.x1) - pad, min(lb.y1, ax.bbox.y1) - pad
+            if x0 >= x1 or y0 >= y1:
+                continue
+            box = Bbox.from_extents(x0, y0, x1, y1)
+            hit = None
+            for line in ax.lines:
+                if not line.get_visible() or line.get_linestyle() in ("None", "none", "", " "):
+                    continue
+                if any(len(run) > 1 and MPath(run).intersects_bbox(box, filled=False) for run in _runs(line)):
+                    hit = f"the curve {line.get_gid() or line.get_label()!s}"
+                    break
+            if hit is None:
+                inside = [m for m in markers if m.x + m.radius > x0 and m.x - m.radius < x1
+                          and m.y + m.radius > y0 and m.y - m.radius < y1
+                          and ax.bbox.x0 <= m.x <= ax.bbox.x1 and ax.bbox.y0 <= m.y <= ax.bbox.y1]
+                if inside:
+                    hit = f"a marker of {_series_name(inside[0].series)!r}"
+            if hit is not None:
+                out.append(f"the legend of {where} covers {hit} in axes {fig.axes.index(ax)}")
+    return out
+
+
+def layout_problems(fig: Any, *, min_ticks: int = MIN_TICKS, skip_ticks: Iterable[Any] = (),
+                    coincide: Iterable[Iterable[str]] = ()) -> list[str]:
     """What a reviewer would flag in ``fig`` as drawn: overlapping texts, texts on markers, a
     marker hidden by one of another series (centres closer than the smaller marker's radius,
-    unless the larger is open and at least 1.5 times the size), an
-    axis with fewer than ``min_ticks`` labelled ticks (axes in ``skip_ticks`` and axes whose
-    tick labels are all hidden, e.g. a shared y axis, are not counted). Empty when it passes."""
+    unless the larger is open and at least 1.5 times the size), a legend over a curve or a
+    marker (:func:`legend_covers`), an axis with fewer than ``min_ticks`` labelled ticks (axes
+    in ``skip_ticks`` and axes whose tick labels are all hidden, e.g. a shared y axis, are not
+    counted). Empty when it passes.
+
+    ``coincide``: groups of series names (a line's gid, or its label) whose markers the figure
+    draws on top of each other by design, each group stated and justified by the figure that
+    draws it (e.g. :data:`proofs.figures.trajectory.COINCIDE`: trained points of several step
+    counts, converged, are one point). Two markers may hide each other only when *both* series
+    are in one group; every other check is unchanged."""
+    if isinstance(coincide, str) or any(isinstance(g, str) for g in coincide):
+        raise ValueError(f"coincide: expected groups (sets) of series names, got {coincide!r}")
+    groups = [frozenset(g) for g in coincide]
+    for g in groups:
+        if not g or not all(isinstance(x, str) for x in g):
+            raise ValueError(f"coincide: expected groups of series names (strings), got {sorted(g, key=str)!r}")
+
+    def by_design(a: MarkerPoint, b: MarkerPoint) -> bool:
+        na, nb = _series_name(a.series), _series_name(b.series)
+        return any(na in g and nb in g for g in groups)
+
     renderer = renderer_of(fig)
     problems: list[str] = []
     texts = text_boxes(fig, renderer)
@@ -189,9 +274,10 @@ def layout_problems(fig: Any, *, min_ticks: int = MIN_TICKS, skip_ticks: Iterabl
     for i, a in enumerate(markers):
         for b in markers[i + 1:]:
             if a.series != b.series and np.hypot(a.x - b.x, a.y - b.y) < min(a.radius, b.radius) \
-                    and not nested(a, b):
+                    and not nested(a, b) and not by_design(a, b):
                 problems.append(f"a marker of {a.series.split(':', 1)[1]!r} hides one of "
                                 f"{b.series.split(':', 1)[1]!r} at pixel ({a.x:.0f}, {a.y:.0f})")
+    problems += legend_covers(fig, renderer)
     skip = set(id(ax) for ax in skip_ticks)
     for k, ax in enumerate(fig.axes):
         if id(ax) in skip or not ax.get_visible():

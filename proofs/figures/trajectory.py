@@ -25,7 +25,17 @@ import numpy as np
 
 from proofs.figures.save import save_figure
 
-__all__ = ["TrajectoryFigureConfig", "make_trajectory_figure"]
+__all__ = ["TrajectoryFigureConfig", "make_trajectory_figure", "COINCIDE", "TRAINED"]
+
+#: the series name (gid) of the trained points' markers in the middle and right panels
+TRAINED = "trained (c) value"
+#: markers this figure draws on top of each other by design, for
+#: :func:`proofs.figures.layout.layout_problems`: in the middle and right panels the trained
+#: points (value fine-tuning by SGD) converge to (c)'s optimum, so once converged the points of
+#: several step counts are one point. No other pair is exempt: (c)'s marker is drawn open and
+#: larger (as in ``figure --frontier``), so that the trained points converged on it, and (d)'s
+#: marker, within a marker's size of it on -theta_0 at the default setting, stay visible inside.
+COINCIDE = (frozenset({TRAINED}),)
 
 
 @dataclass(frozen=True)
@@ -97,7 +107,10 @@ def theory(cfg: TrajectoryFigureConfig) -> dict[str, Any]:
     out["full"] = full
     F = frontier_formulas(where, n=cfg.n_ft)
     lam = np.logspace(-3, 5, 300)
-    out["frontier"] = {c: [float(F[c].subs(LAMBDA, sp.Float(x))) for x in lam] for c in F}
+    # each column a rational function of lambda, evaluated in float64 over the grid at once
+    # (a SymPy substitution per value took about a second for the 900 values)
+    out["frontier"] = {c: np.broadcast_to(sp.lambdify(LAMBDA, F[c], "numpy")(lam), lam.shape).astype(float).tolist()
+                       for c in F}
     return out
 
 
@@ -130,10 +143,12 @@ def trained(cfg: TrajectoryFigureConfig, eta: float, seed: int, progress: Any = 
     return out
 
 
-def draw(cfg: TrajectoryFigureConfig, th: dict, tr: dict, path: Path) -> Any:
+def draw(cfg: TrajectoryFigureConfig, th: dict, tr: dict, path: Path | None) -> Any:
+    """The figure of the closed form ``th`` (:func:`theory`) and trained points ``tr``; saved at
+    ``path`` unless None; returns it (for :func:`proofs.figures.layout.layout_problems`)."""
     import matplotlib
     from matplotlib.figure import Figure
-    from proofs.figures.draw import STYLE
+    from proofs.figures.draw import STYLE, log_axis
     rc = {"font.size": 9, "axes.titlesize": 10, "axes.labelsize": 9, "legend.fontsize": 7,
           "xtick.labelsize": 8, "ytick.labelsize": 8, "mathtext.fontset": "cm", "font.family": "serif",
           "pdf.fonttype": 42, "savefig.bbox": "tight"}
@@ -160,6 +175,7 @@ def draw(cfg: TrajectoryFigureConfig, th: dict, tr: dict, path: Path) -> Any:
                             mec=color, ecolor=color, capsize=2, zorder=5)
         ax.set_xscale("log")
         ax.set_yscale("log")
+        log_axis(ax.yaxis)      # 0.1, 0.2, 0.5, 1: the errors span about one decade (two powers of ten)
         ax.set_xlabel(r"gradient-descent step $t$ (step 0 drawn at 0.5)")
         ax.set_ylabel("error")
         ax.set_title(rf"forgetting curves, $\eta = {th['eta_exact']}$")
@@ -177,12 +193,16 @@ def draw(cfg: TrajectoryFigureConfig, th: dict, tr: dict, path: Path) -> Any:
             for s in strategies:
                 color, marker, name = STYLE[s.label]
                 f = s.floats()
-                # above the trained points (zorder 5), which sit on (c)'s marker once converged
-                axis.plot([f[0]], [f[k]], marker=marker, color=color, mec="k", mew=0.5, ls="none", ms=6, zorder=6,
-                          label=name.split(":")[0])
+                # above the trained points (zorder 5); (c) open and larger: the trained points converge
+                # on it, and on -theta_0 (d) lies within a marker's size of it
+                look = dict(mfc="none", mec=color, mew=1.2, ms=10) if s.label == "value" else \
+                    dict(color=color, mec="k", mew=0.5, ms=6)
+                axis.plot([f[0]], [f[k]], marker=marker, ls="none", zorder=6, label=name.split(":")[0], **look)
             for t, p in tr.items():
-                axis.errorbar([p["mean"][0]], [p["mean"][k]], xerr=[2 * p["stderr"][0]], yerr=[2 * p["stderr"][k]],
-                              fmt="o", ms=3.5, mfc="white", mec="C0", ecolor="C0", capsize=2, zorder=5)
+                bar = axis.errorbar([p["mean"][0]], [p["mean"][k]], xerr=[2 * p["stderr"][0]],
+                                    yerr=[2 * p["stderr"][k]], fmt="o", ms=3.5, mfc="white", mec="C0", ecolor="C0",
+                                    capsize=2, zorder=5)
+                bar.lines[0].set_gid(TRAINED)
             axis.set_xscale("log")
             axis.set_yscale("log")
             axis.set_xlabel(r"zero-shot error on $\theta_0$")
@@ -193,7 +213,7 @@ def draw(cfg: TrajectoryFigureConfig, th: dict, tr: dict, path: Path) -> Any:
             axis.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False)
         fig.suptitle(rf"Fine-tuning dynamics: $d={cfg.d}$, $\sigma^2={cfg.sigma2:g}$, $\Sigma=I$, $m=\infty$; trained: "
                      rf"SGD on sampled prompts (mean $\pm$ 2 s.e., {cfg.seeds} seeds)", fontsize=9.5)
-        save_figure(fig, [path])
+        save_figure(fig, [] if path is None else [path])
     return fig
 
 

@@ -12,10 +12,10 @@ matplotlib is imported inside :func:`draw` only.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 from proofs.figures.save import save_figure
 
-__all__ = ["draw", "draw_sweep", "STYLE"]
+__all__ = ["draw", "draw_sweep", "STYLE", "COINCIDE", "UNCHANGED"]
 
 STYLE = {
     "pretrain": ("#1f77b4", "o", "(a) pretrained"),
@@ -24,6 +24,14 @@ STYLE = {
     "value-fewshot": ("#9467bd", "D", "(d) (c) + few-shot loss"),
     "query-key": ("#ff7f0e", "v", "query-key only (contrast)"),
 }
+#: appended to the label of a fine-tuned model that did not move from the pretrained one
+UNCHANGED = "\n= (a): unchanged"
+#: markers drawn on top of each other by design, for :func:`proofs.figures.layout.layout_problems`:
+#: a fine-tuned model that did not move (query-key, whose start is a stationary point) is drawn
+#: on (a)'s marker and says so in its label (:data:`UNCHANGED`). No other pair is exempt; (d)'s
+#: marker is drawn open and larger, so that a point of (b) or (c) on it stays visible.
+COINCIDE = (frozenset({STYLE["pretrain"][2], *(label + UNCHANGED for k, (_, _, label) in STYLE.items()
+                                               if k != "pretrain")}),)
 #: the linear model's names for the same strategies
 THEORY_LABELS = {"pretrain": "(a) pretrained", "full": "(b) V and Q", "value": "(c) value matrix V",
                  "value-fewshot": "(d) V + few-shot loss"}
@@ -48,8 +56,9 @@ def _points(result: dict, source: str, task: str, n: int) -> dict[str, tuple[flo
     return out
 
 
-def draw(result: dict, paths: Sequence[Path]) -> None:
-    """Draw the figure of an experiment's result (:func:`proofs.paper.transformer_claims.run_experiment`) to every path."""
+def draw(result: dict, paths: Sequence[Path]) -> Any:
+    """Draw the figure of an experiment's result (:func:`proofs.paper.transformer_claims.run_experiment`) to every
+    path; returns the figure (for :func:`proofs.figures.layout.layout_problems`)."""
     import matplotlib
     from matplotlib.figure import Figure
 
@@ -84,13 +93,14 @@ def draw(result: dict, paths: Sequence[Path]) -> None:
                     if source == "theory" or cfg["model"].get("kind") == "linear":
                         label = THEORY_LABELS.get(model, label)
                     elif model != "pretrain" and (x, y) == (x0, y0):
-                        label += "\n= (a): unchanged"
+                        label += UNCHANGED
                     if model != "pretrain" and (x, y) != (x0, y0):
                         ax.annotate("", xy=(x, y), xytext=(x0, y0),
                                     arrowprops={"arrowstyle": "->", "color": color, "lw": 1.1,
                                                 "shrinkA": 4, "shrinkB": 5})
+                    look = dict(ms=9, mfc="none", mew=1.2) if model == "value-fewshot" else dict(ms=6)
                     ax.errorbar([x], [y], xerr=[xe] if xe else None, yerr=[ye] if ye else None, fmt=marker,
-                                color=color, ms=6, capsize=2, lw=1, label=label, zorder=3)
+                                color=color, capsize=2, lw=1, label=label, zorder=3, **look)
                 ax.set_xlabel(r"zero-shot error on $\theta_0$ (lower is better)")
                 ax.set_ylabel(f"{ylabel}, n = {n}")
                 ax.set_title(row_title if c == 0 else row_title.split(" (")[0] + r": task $-\theta_0$",
@@ -104,6 +114,7 @@ def draw(result: dict, paths: Sequence[Path]) -> None:
         for r in range(2):  # outside, right of each row: the points may be anywhere
             axes[r][1].legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, borderaxespad=0)
         save_figure(fig, paths, png_dpi=130)
+    return fig
 
 
 #: the sweep's x-axis label by what was swept
@@ -111,12 +122,12 @@ _SWEPT = {"prefix": "prefix length k (learned vectors before every prompt)", "la
           "width": "width"}
 
 
-def draw_sweep(sweep: dict, paths: Sequence[Path]) -> None:
+def draw_sweep(sweep: dict, paths: Sequence[Path]) -> Any:
     """The key quantities against the swept value (``bench/sweep_transformer.py``'s file), mean over
     seeds with bars of one standard error over seeds, the linear theory dashed. Left: (c)'s
     few-shot change over (b)'s at n = claim_n on -theta0 (the key ratio; on theta0 (b)'s change
     can be near 0 and the ratio meaningless, so the middle panel shows the two changes on theta0
-    themselves); right: (c)'s zero-shot gain over (b)'s."""
+    themselves); right: (c)'s zero-shot gain over (b)'s. Returns the figure."""
     import matplotlib
     from matplotlib.figure import Figure
 
@@ -177,6 +188,7 @@ def draw_sweep(sweep: dict, paths: Sequence[Path]) -> None:
             ax.legend(frameon=False)
         fig.suptitle(seeds_title(K), fontsize=8)
         save_figure(fig, paths, png_dpi=130)
+    return fig
 
 
 def seeds_title(K: list) -> str:

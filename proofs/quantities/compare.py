@@ -174,7 +174,7 @@ def compare(left: Any = "path:value", right: Any = "mixed:5", *, columns: Sequen
     lo, hi, table, columns_out, sides = out
     grid = _grid(curves, mcol, cols, lo, hi)
     _gaps(columns_out, grid)
-    setting = {"d": s.d, "sigma2": s.sigma2, "m": None if s.m == sp.oo else s.m, "Sigma": "identity" if Sigma is None else "given",
+    setting = {"d": s.d, "sigma2": s.sigma2, "m": None if s.m == sp.oo else int(s.m), "Sigma": "identity" if Sigma is None else "given",
                "theta0": "e_1" if theta0 is None else "given", "eta": eta}
     return Comparison(L, R, mcol, columns_out, lo, hi, "exact" if exact else "float", sides, table, grid, setting, notes,
                       time.process_time() - t0)

@@ -17,6 +17,9 @@ n -> oo; theta = theta_0 ``target`` or -theta_0 ``opposite``).  Three kinds:
   theta_0)`` over V's last row (:mod:`proofs.quantities.frontier`, lambda >= 0, derived with
   lambda symbolic): ``p = lambda / (1 + lambda)`` (p = 0 the limit lambda -> 0+, strategy (d) at
   n_ft; p = 1 the limit lambda -> oo, the few-shot loss alone); each error a rational function of p.
+  In float64 at a finite m (where the derived minimiser holds a d x d inverse depending on lambda)
+  each point is the minimiser of the two losses' explicit quadratics at the setting, their pencil
+  diagonalised once (:func:`_mixed_float_finite_m`).
 * :class:`PointSide` -- one strategy's or spec's end point (a single level).
 
 Exact (:class:`ExactCurve`: each error a rational function of p with rational coefficients)
@@ -450,11 +453,88 @@ def _mixed_exact_forms(n_ft: int, columns: list, s: Any) -> dict:
     return out
 
 
+#: a mode of the mixed loss's pencil is one loss's alone when its weight nu is within this of 0 or 1
+PENCIL_TOL = 1e-9
+
+
+def _mixed_float_finite_m(side: MixedSide, columns: list, s: Any) -> FloatCurve:
+    r"""The mixed side in float64 at a finite m, from the two losses at the concrete setting.
+
+    Over V's last row u (v_0, v_x, v_y; the rest at the pretrained parameters at m), each loss is
+    an explicit quadratic :func:`symbolic.explicit.explicit_quadratic`:
+    ``E(0; theta_0) = u^T A_0 u - 2 b_0^T u + c_0`` and ``E(n_ft; theta_0)`` likewise with A_1,
+    b_1. With ``p = lambda / (1 + lambda)`` the minimiser of ``(1 - p) E(0) + p E(n_ft)`` solves
+    ``((1 - p) A_0 + p A_1) u = (1 - p) b_0 + p b_1``. The pencil is diagonalised once: on the
+    range of ``S = A_0 + A_1`` (directions neither loss sees keep the start), ``T^T S T = I``,
+    ``T^T A_1 T = diag(nu)``, ``T^T A_0 T = I - diag(nu)``, so that, mode by mode,
+
+        ``w_i(p) = ((1 - p) beta0_i + p beta1_i) / ((1 - p)(1 - nu_i) + p nu_i)``,
+        ``beta = T^T b``,  ``u(p) = u_null + T w(p)``,
+
+    a rational function of p evaluated at many p at once; a mode seen by one loss alone
+    (``nu_i`` within :data:`PENCIL_TOL` of 1 or 0) has a constant ``w_i`` (``beta1_i / nu_i`` or
+    ``beta0_i / (1 - nu_i)``), which is also its limit lambda -> 0+ or oo. (For V's last row S is
+    nonsingular at every setting tried, v_0 seen through the constant token: u_null is 0 there.)
+    Each column is the
+    explicit quadratic of its error at u(p). (The derived route, a d x d inverse depending on
+    lambda, is evaluated one lambda at a time by the frontier; this one is O(d^3) once, then
+    O(d^2) per p.)"""
+    from symbolic.explicit import explicit_quadratic
+    from proofs.quantities.frontier import TRAIN, _key
+    fs = _in_float(s)
+    cache: dict = {}
+
+    def quad(n: Any, task: str):
+        return explicit_quadratic([(1, n, task)], list(TRAIN), arithmetic=fs.arith, m=fs.m, d=fs.d, Sigma=fs.Sigma,
+                                  theta0=fs.theta0, sigma2=fs.sigma2, cache=cache)
+    q0, q1 = quad(sp.S.Zero, "target"), quad(_key(side.n_ft), "target")
+    A0, A1 = np.asarray(q0.A, dtype=float), np.asarray(q1.A, dtype=float)
+    b0, b1 = np.asarray(q0.b, dtype=float), np.asarray(q1.b, dtype=float)
+    start = np.asarray(q0.start, dtype=float)
+    lam_S, Z = np.linalg.eigh(A0 + A1)
+    seen = lam_S > PENCIL_TOL * max(float(lam_S.max(initial=0.0)), 1e-300)
+    Zr, Zn = Z[:, seen], Z[:, ~seen]
+    u_null = Zn @ (Zn.T @ start)
+    D = Zr / np.sqrt(lam_S[seen])                       # D^T S D = I on the seen range
+    nu, Y = np.linalg.eigh(D.T @ A1 @ D)
+    T = D @ Y
+    beta0, beta1 = T.T @ b0, T.T @ b1
+    only1, only0 = nu >= 1 - PENCIL_TOL, nu <= PENCIL_TOL
+    const = np.where(only1, beta1 / np.where(only1, nu, 1.0), beta0 / np.where(only0, 1 - nu, 1.0))
+    fixed = only1 | only0
+    quads = {}
+    for c in columns:
+        q = quad(sp.oo if c.n is None else sp.Integer(c.n), c.task)
+        quads[c] = (np.asarray(q.A, dtype=float), np.asarray(q.b, dtype=float), float(q.c))
+
+    def params(ps: np.ndarray) -> np.ndarray:
+        ps = ps[:, None]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            w = ((1 - ps) * beta0 + ps * beta1) / ((1 - ps) * (1 - nu) + ps * nu)
+        w = np.where(fixed, const, w)
+        return u_null + w @ T.T
+
+    def values(ps: np.ndarray, only: Any = None) -> dict:
+        ps = np.clip(np.atleast_1d(np.asarray(ps, dtype=float)), 0.0, 1.0)
+        U = params(ps)
+        out = {}
+        for c, (A, b, c0) in quads.items():
+            if only is None or c == only:
+                out[c] = np.einsum("pi,pi->p", U @ A, U) - 2 * (U @ b) + c0
+        return out
+    probe = values(np.linspace(0.0, 1.0, 7))
+    point = all(float(np.ptp(v)) <= 1e-12 * max(1.0, float(np.abs(v).max())) for v in probe.values())
+
+    def native(p: Any) -> dict:
+        p = float(p)
+        return {"lambda": math.inf if p >= 1 else p / (1 - p)}
+    return FloatCurve(side, values, point, "p = lambda / (1 + lambda) (float64: the minimiser of the two losses' "
+                      "explicit quadratics at this m, their pencil diagonalised once)", native, [], list(columns))
+
+
 def _mixed_float(side: MixedSide, columns: list, s: Any) -> FloatCurve:
     if s.m != sp.oo:
-        raise NotImplementedError("the mixed loss in float64 at a finite m: the frontier evaluates it one lambda "
-                                  "at a time there, with no function of lambda to sample; use m = inf, or exact "
-                                  "arithmetic at d <= 10")
+        return _mixed_float_finite_m(side, columns, s)
     from symbolic import M
     from proofs.quantities import frontier_numeric as FN
     from proofs.quantities.frontier import LAMBDA, _errors_in_blocks, _key, tradeoff_spec
