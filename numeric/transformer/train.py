@@ -118,6 +118,9 @@ class PretrainConfig:
             raise ValueError(f"sigma2: expected a number >= 0, got {self.sigma2!r}")
         if self.m is not None and (_positive_int(self.m, "m") > self.max_shots):
             raise ValueError(f"m: expected at most max_shots = {self.max_shots}, got {self.m}")
+        if self.m is None and self.model.kind == "linear" and self.model.layers > 1:
+            raise ValueError(f"m: expected an integer for the linear model at depth (layers = {self.model.layers}: "
+                             f"its prompts are unmasked, so the n-shot losses cannot share one packed pass), got None")
 
     def to_dict(self) -> dict:
         return {"model": self.model.to_dict(), "max_shots": self.max_shots, "sigma2": self.sigma2,
