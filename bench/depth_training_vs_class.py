@@ -1,0 +1,191 @@
+r"""Does gradient descent on the unrestricted L-layer linear attention reach the class's pretraining minimum?
+
+Issue 25, part 2's check. The class (:mod:`symbolic.depth_pretraining`): V_l = e_y e_y^T and
+Q_l = blockdiag(0, gamma_l I_d, 0), the pretraining loss E_{theta ~ N(0, I)} E_L(layers, m; theta)
+at Sigma = I on m-shot prompts, minimised exactly over the gamma's (L = 2: every real stationary
+point by a resultant, :func:`stationary_points`; L = 3: the real optimum on the boundary of the
+real-rooted region, :func:`real_optimum_L3`).
+
+Training: the JAX model (:mod:`numeric.transformer`, ``ModelConfig(kind="linear", layers=L)``,
+every entry of every V_l, Q_l free, N(0, 0.1^2) at the start) pretrained by
+:func:`numeric.transformer.train.pretrain` on the paper's m-shot objective (a) (``PretrainConfig.m``),
+fresh prompts every step (so the objective is the population loss at m), Adam with a cosine decay.
+
+Evaluation (float64, numpy, independent of JAX): the trained layers and the class minimiser on the
+same prompts (theta ~ N(0, I) per prompt; :func:`numeric.depth.forward_depth`), so the difference of
+their losses has a small standard error (common random numbers); the class minimiser's Monte Carlo
+loss is checked against its exact value. Reported per start:
+
+- ``train``: the training loss averaged over the last 10% of steps (batch noise, float32);
+- ``loss``: the trained layers' Monte Carlo loss +- s.e.; ``diff``: loss(trained) - loss(class min) +- s.e.
+  (paired); ``fdist``: E[(f_trained - f_class)^2] (0 iff the trained model computes the class
+  minimiser's prediction);
+- the projection onto the class, per layer l: ``g_l = V_l[y,y] * tr(Q_l,xx) / d`` (the class's gamma_l,
+  invariant under V -> c V, Q -> Q / c), ``Voff`` = ||V_l off its label entry|| / |V_l[y,y]|,
+  ``Qoff`` = ||Q_l off its x block|| / ||Q_l,xx||, ``aniso`` = ||Q_l,xx - tr/d I|| / ||Q_l,xx||.
+
+Run (with nice; about 3 CPU minutes for the default):
+
+    nice python bench/depth_training_vs_class.py                      # L = 2, 3; d = 2; m = 5; 4 starts
+    nice python bench/depth_training_vs_class.py --L 2 --d 3 --starts 2 --steps 4000
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def class_minimum(L: int, d: int, m: int, sigma2: str) -> tuple[tuple[float, ...], float, list]:
+    """(gammas, exact loss, every stationary point found) of the class at Sigma = I."""
+    from symbolic.depth_pretraining import real_optimum_L3, stationary_points
+    if L == 2:
+        pts = [(tuple(float(g) for g in p), v) for p, v, _ in stationary_points(2, d, m, sigma2)]
+    elif L == 3:
+        pts = [(tuple(float(g) for g in p), v) for p, v in real_optimum_L3(d, m, sigma2)]
+    else:
+        raise ValueError(f"L: expected 2 or 3, got {L!r}")
+    return pts[0][0], pts[0][1], pts
+
+
+def class_layers(gammas, d: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    D = d + 2
+    out = []
+    for g in gammas:
+        V = np.zeros((D, D))
+        V[-1, -1] = 1.0
+        Q = np.zeros((D, D))
+        Q[1:d + 1, 1:d + 1] = g * np.eye(d)
+        out.append((V, Q))
+    return out
+
+
+def draw_prompts(rng: np.random.Generator, k: int, d: int, m: int, sigma2: float) -> tuple[np.ndarray, np.ndarray]:
+    """k prompts Z (k, d+2, m+1) with theta ~ N(0, I_d) each, and their query labels y (k,)."""
+    theta = rng.standard_normal((k, d))
+    x = rng.standard_normal((k, m + 1, d))
+    y = np.einsum("knd,kd->kn", x, theta) + math.sqrt(sigma2) * rng.standard_normal((k, m + 1))
+    Z = np.concatenate([np.ones((k, m + 1, 1)), x, y[..., None]], axis=-1).transpose(0, 2, 1).copy()
+    Z[:, -1, -1] = 0.0
+    return Z, y[:, -1]
+
+
+def paired_losses(trained, reference, d: int, m: int, sigma2: float, samples: int, seed: int,
+                  chunk: int = 200_000) -> dict:
+    """Monte Carlo (float64) on the same prompts: for the trained and the reference layers, the mean
+    squared error over all prompts, the smallest and largest mean over chunks of ``chunk`` prompts (a
+    heavy tail shows as a wide range: the chunk means of a well-estimated loss agree to a few s.e.),
+    the median per-prompt squared error (the typical prompt), and E[(f_t - f_r)^2]."""
+    from numeric.depth import forward_depth
+    rng = np.random.default_rng(seed)
+    chunks = {"t": [], "r": [], "fdist": []}
+    med = {"t": [], "r": []}
+    top = 0.0
+    done = 0
+    while done < samples:
+        k = min(chunk, samples - done)
+        Z, y = draw_prompts(rng, k, d, m, sigma2)
+        ft, fr = forward_depth(Z, trained), forward_depth(Z, reference)
+        et, er = (ft - y) ** 2, (fr - y) ** 2
+        for name, v in (("t", et), ("r", er), ("fdist", (ft - fr) ** 2)):
+            chunks[name].append((v.mean(), k))
+        med["t"].append(np.median(et))
+        med["r"].append(np.median(er))
+        top = max(top, float(et.max()))
+        done += k
+    out = {}
+    for name, cs in chunks.items():
+        means = np.array([c for c, _ in cs])
+        w = np.array([k for _, k in cs], dtype=float)
+        out[name] = {"mean": float(means @ w / w.sum()), "lo": float(means.min()), "hi": float(means.max()),
+                     "se_chunks": float(means.std(ddof=1) / math.sqrt(len(means))) if len(means) > 1 else math.nan}
+    out["median"] = {k: float(np.median(v)) for k, v in med.items()}
+    out["max_t"] = top
+    return out
+
+
+def projection(layers, d: int) -> list[dict]:
+    """Per layer: the class's gamma_l read off the trained matrices and how far they are from the class."""
+    rows = []
+    for V, Q in layers:
+        vyy = V[-1, -1]
+        Vo = V.copy()
+        Vo[-1, -1] = 0.0
+        Qxx = Q[1:d + 1, 1:d + 1]
+        Qo = Q.copy()
+        Qo[1:d + 1, 1:d + 1] = 0.0
+        iso = np.trace(Qxx) / d
+        nq = np.linalg.norm(Qxx)
+        rows.append({"g": vyy * iso, "Voff": np.linalg.norm(Vo) / abs(vyy) if vyy else math.inf,
+                     "Qoff": np.linalg.norm(Qo) / nq if nq else math.inf,
+                     "aniso": np.linalg.norm(Qxx - iso * np.eye(d)) / nq if nq else math.inf})
+    return rows
+
+
+def train(L: int, d: int, m: int, sigma2: float, seed: int, steps: int, batch: int, lr: float):
+    from numeric.transformer.model import ModelConfig
+    from numeric.transformer.train import OptimConfig, PretrainConfig, pretrain
+    cfg = PretrainConfig(model=ModelConfig(d=d, layers=L, kind="linear"), max_shots=m, m=m, sigma2=sigma2,
+                         optim=OptimConfig(steps=steps, batch=batch, lr=lr, warmup=steps // 20, lr_final=0.01))
+    r = pretrain(cfg, seed)
+    layers = [(np.asarray(r.params[f"layer{i}/attn/V"], float), np.asarray(r.params[f"layer{i}/attn/Q"], float))
+              for i in range(L)]
+    return layers, float(np.mean(r.loss[-max(1, steps // 10):]))
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--L", type=int, nargs="+", default=[2, 3])
+    ap.add_argument("--d", type=int, default=2)
+    ap.add_argument("--m", type=int, default=5, help="pretraining shots (the prompt length of objective (a))")
+    ap.add_argument("--sigma2", default="1/10")
+    ap.add_argument("--starts", type=int, default=4)
+    ap.add_argument("--first-seed", type=int, default=0)
+    ap.add_argument("--steps", type=int, default=4000)
+    ap.add_argument("--batch", type=int, default=1024)
+    ap.add_argument("--lr", type=float, default=1e-2)
+    ap.add_argument("--samples", type=int, default=4_000_000, help="Monte Carlo prompts per evaluation (chunks of 200,000)")
+    ap.add_argument("--show", action="store_true", help="print every trained V_l, Q_l")
+    a = ap.parse_args(argv)
+    from fractions import Fraction
+    s2 = float(Fraction(a.sigma2))
+    print(f"d = {a.d}, m = {a.m}, sigma^2 = {a.sigma2}, Sigma = I, theta ~ N(0, I); Adam {a.steps} steps x "
+          f"{a.batch} prompts, lr {a.lr}; Monte Carlo {a.samples} prompts (float64)")
+    for L in a.L:
+        t0 = time.process_time()
+        gam, exact, pts = class_minimum(L, a.d, a.m, a.sigma2)
+        print(f"\nL = {L}: class stationary points (gammas: exact loss): " +
+              "; ".join(f"({', '.join(f'{g:.4f}' for g in p)}): {v:.6f}" for p, v in pts))
+        print(f"  class minimum: gammas ({', '.join(f'{g:.5f}' for g in gam)}), loss {exact:.6f} "
+              f"[{time.process_time() - t0:.1f} s CPU]")
+        ref = class_layers(gam, a.d)
+        for seed in range(a.first_seed, a.first_seed + a.starts):
+            t0 = time.process_time()
+            layers, tr = train(L, a.d, a.m, s2, seed, a.steps, a.batch, a.lr)
+            t1 = time.process_time()
+            pl = paired_losses(layers, ref, a.d, a.m, s2, a.samples, 1000 + seed)
+            t, r = pl["t"], pl["r"]
+            z = (r["mean"] - exact) / r["se_chunks"]
+            proj = projection(layers, a.d)
+            print(f"  start {seed}: train {tr:.4f}; MC loss {t['mean']:.4f} (chunk means {t['lo']:.4f}..{t['hi']:.4f}, "
+                  f"largest squared error {pl['max_t']:.3g}); class min by MC {r['mean']:.5f} (chunk means "
+                  f"{r['lo']:.4f}..{r['hi']:.4f}, z vs exact {z:+.1f}); median squared error trained "
+                  f"{pl['median']['t']:.4f} vs class {pl['median']['r']:.4f}; fdist {pl['fdist']['mean']:.3g} "
+                  f"[train {t1 - t0:.0f} s, eval {time.process_time() - t1:.0f} s CPU]")
+            for l, p in enumerate(proj, 1):
+                print(f"      layer {l}: g = {p['g']:+.4f}  Voff = {p['Voff']:.3f}  Qoff = {p['Qoff']:.3f}  "
+                      f"aniso = {p['aniso']:.3f}")
+            if a.show:
+                for l, (V, Q) in enumerate(layers, 1):
+                    print(f"      V_{l} =\n{np.round(V, 3)}\n      Q_{l} =\n{np.round(Q, 3)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
