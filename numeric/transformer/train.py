@@ -279,8 +279,11 @@ def pretrain(config: PretrainConfig, seed: int, *, progress: ProgressCallback | 
 
 
 def finetune(params: Params, model: ModelConfig, config: FinetuneConfig, seed: int, *,
-             progress: ProgressCallback | None = None, chunk: int = 25) -> TrainResult:
+             progress: ProgressCallback | None = None, chunk: int = 25,
+             names: list[str] | None = None) -> TrainResult:
     """Fine-tune ``params`` on ``config.theta0`` by ``config.strategy`` (see the module docstring).
+
+    ``names``: train only these of the strategy's parameters (default: all of them).
 
     Each step draws ``batch`` fresh zero-shot prompts (the query alone) from ``theta0``, and for
     ``value-fewshot`` ``batch`` fresh ``n_ft``-shot prompts as well. The key is
@@ -291,7 +294,14 @@ def finetune(params: Params, model: ModelConfig, config: FinetuneConfig, seed: i
     if config.theta0.shape != (model.d,):
         raise ValueError(f"theta0: expected {model.d} numbers, got shape {config.theta0.shape}")
     t0 = time.perf_counter()
-    names = trainable_names(params, config.strategy)
+    if names is None:
+        names = trainable_names(params, config.strategy)
+    else:  # a subset of the strategy's parameters (e.g. the last layer's V of the linear model at depth)
+        allowed = set(trainable_names(params, config.strategy))
+        if isinstance(names, str) or not names or any(k not in allowed for k in names):
+            raise ValueError(f"names: expected a non-empty list of the parameters {config.strategy!r} trains "
+                             f"({', '.join(sorted(allowed))}), got {names!r}")
+        names = list(names)
     few = config.strategy == "value-fewshot"
     if few:  # its own loss: differentiate the trained names only
         train = {k: params[k] for k in names}
