@@ -92,7 +92,8 @@ def test_bad_input_names_the_argument(kw, name):
 
 def test_depth_figure_layout(tmp_path):
     """The figure at the real setting (d = 5, m = n_ft = 20, n = 0..20, L = 2) with trained points on the
-    lines passes the layout checker."""
+    lines, and one far off scale (as training at depth gives: 1e7 at L = 2, 1e19 at L = 3, zero-shot), passes
+    the layout checker; without the cap the off-scale point leaves the y axis with no labelled tick."""
     pytest.importorskip("matplotlib")
     from types import SimpleNamespace
     from proofs.figures.depth import MODELS, DepthFigureConfig, depth_theory, draw_depth
@@ -102,8 +103,10 @@ def test_depth_figure_layout(tmp_path):
     errors = {task: {k: SimpleNamespace(n=list(cfg.ns), mean=np.array(th.errors[k][task]),
                                         stderr=0.01 * np.array(th.errors[k][task])) for k in MODELS}
               for task in ("target", "opposite")}
+    errors["target"]["pretrain"].mean[0] = 1e18  # an off-scale point: not drawn, counted in the title
     fig = draw_depth(cfg, th, errors, [tmp_path / "d.png"])
     assert layout_problems(fig) == []
+    assert "1 trained point off scale" in fig._suptitle.get_text()
     assert (tmp_path / "d.png").stat().st_size > 10_000
 
 

@@ -65,7 +65,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
                      help="depth of the linear attention, 1 to 3 (default 1: the poster's figure). With 2 or 3: "
                           "the depth-L class's exact errors of (a) the pretrained class minimiser, (c) the last "
                           "layer's values and (d) with the few-shot loss, against the JAX linear model with L layers "
-                          "trained by each (needs the transformer extra; --quick: about 2 minutes on 2 CPU cores); "
+                          "trained by each (needs the transformer extra; --quick: about a minute); "
                           "not with --frontier, --trajectory, --closeness, --checkpoints, --reuse")
     sub.add_argument("--no-progress", action="store_true", help="no progress bar")
     return sub

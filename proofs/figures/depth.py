@@ -102,6 +102,9 @@ def _evaluate(cfg: DepthFigureConfig, layers, seed: int) -> dict[str, SimpleName
     return out
 
 
+#: trained points above OFF_SCALE times the largest theory value are not drawn (the title counts them)
+OFF_SCALE = 1000.0
+
 LABELS = {
     "pretrain": r"(a) pretrain: every $V_l, Q_l$ (line: the class minimiser)",
     "value": r"(c) value: the last layer's $V_L$ only, zero-shot loss",
@@ -114,12 +117,26 @@ def draw_depth(cfg: DepthFigureConfig, theory, errors: dict, paths: list[Path]):
     :class:`symbolic.depth_curves.DepthCurves`, ``errors[task][model]`` with ``n``, ``mean``, ``stderr``."""
     from proofs.figures.draw import draw
     protocol = SimpleNamespace(ns=cfg.ns, sigma2=cfg.sigma2, d=cfg.d, m=cfg.m, n_ft=cfg.n_ft)
-    result = SimpleNamespace(protocol=protocol, models={k: None for k in MODELS}, errors=errors)
+    cap = OFF_SCALE * max(max(v) for k in MODELS for v in theory.errors[k].values())
+    shown, off, top = {}, 0, 0.0
+    for task, errs in errors.items():  # trained points above the cap are not drawn (counted in the title)
+        shown[task] = {}
+        for k, e in errs.items():
+            mean, se = np.array(e.mean, float), np.array(e.stderr, float)
+            bad = ~(mean <= cap)
+            off += int(bad.sum())
+            top = max([top] + [float(v) for v in mean[bad] if np.isfinite(v)])
+            mean[bad], se[bad] = np.nan, np.nan
+            shown[task][k] = SimpleNamespace(n=list(e.n), mean=mean, stderr=se)
+    result = SimpleNamespace(protocol=protocol, models={k: None for k in MODELS}, errors=shown)
     th = {k: {"curves": {task: SimpleNamespace(n=list(theory.ns), error=theory.errors[k][task])
                          for task in ("target", "opposite")}} for k in MODELS}
     g = ", ".join(f"{x:.3f}" for x in theory.gammas)
     title = (rf"{cfg.L}-layer linear attention: $d={cfg.d}$, pretrained on $m={cfg.m}$ shots "
              rf"(class: $\gamma = ({g})$), $n_{{\mathrm{{ft}}}}={cfg.n_ft}$, $\sigma^2={cfg.sigma2:g}$")
+    if off:
+        title += (f"\n{off} trained point{'s' if off > 1 else ''} off scale (error above {cap:.3g}, up to "
+                  f"{top:.2g}: heavy-tailed errors of the unrestricted model at small n) not drawn")
     return draw(result, th, paths, title=title, labels=LABELS)
 
 
