@@ -246,6 +246,7 @@ def test_linear_model_at_depth_is_the_papers_depth_model():
     from numeric.transformer.train import FinetuneConfig
     from numeric.transformer.train import OptimConfig as TOptimConfig
     from numeric.transformer.train import PretrainConfig as TPretrainConfig
+    from numeric.transformer.train import pretrain
     x, y = sample_examples(seed_key(12), 3, 5, 2, 0.1)
     Z = np.concatenate([np.ones((3, 5, 1)), np.asarray(x, float), np.asarray(y, float)[..., None]],
                        axis=-1).transpose(0, 2, 1)
@@ -265,6 +266,9 @@ def test_linear_model_at_depth_is_the_papers_depth_model():
         predict_packed(params, x, y, layers=3, heads=1)
     with pytest.raises(ValueError, match="^m: expected an integer for the linear model at depth"):
         TPretrainConfig(model=mc, max_shots=4)
+    with pytest.raises(ValueError, match="^init: expected the model's parameters"):
+        pretrain(TPretrainConfig(model=mc, max_shots=4, m=4, optim=TOptimConfig(steps=1, batch=2)), 0,
+                 init={"layer0/attn/V": np.zeros((4, 4))})
     with pytest.raises(ValueError, match="^names: expected"):
         finetune(params, mc, FinetuneConfig(strategy="value", theta0=[1.0, 0.0],
                                             optim=TOptimConfig(steps=1, batch=2)), 0, names=["layer0/attn/Q"])

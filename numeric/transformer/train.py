@@ -249,16 +249,23 @@ def _run(stage: str, cache_key: tuple, loss_fn: Callable, train: Params, frozen:
 
 
 def pretrain(config: PretrainConfig, seed: int, *, progress: ProgressCallback | None = None,
-             chunk: int = 25) -> TrainResult:
+             chunk: int = 25, init: Params | None = None) -> TrainResult:
     """Pretrain from a random initialisation (key ``seed_key(seed, 0)``) on prompts with N shots
     and N + 1 queries, each prompt its own task ``theta ~ N(0, I_d)``: the loss is
     ``mean_b mean_{n=0..N} (f([z_1 .. z_n q_n]) - y_{n+1})^2``, or with ``config.m`` the m-shot
-    term alone, ``mean_b (f([z_1 .. z_m q_m]) - y_{m+1})^2`` (the paper's objective (a))."""
+    term alone, ``mean_b (f([z_1 .. z_m q_m]) - y_{m+1})^2`` (the paper's objective (a)). ``init``: start
+    from these parameters instead of the random initialisation."""
     if not isinstance(config, PretrainConfig):
         raise ValueError(f"config: expected a PretrainConfig, got {type(config).__name__}")
     t0 = time.perf_counter()
     mc, N, o = config.model, config.max_shots, config.optim
     params = init_params(mc, seed_key(seed, 0, 0))
+    if init is not None:  # start from given parameters (same names and shapes as the model's)
+        bad = sorted(set(init) ^ set(params)) or [k for k in params if np.shape(init[k]) != params[k].shape]
+        if bad:
+            raise ValueError(f"init: expected the model's parameters {', '.join(sorted(params))} with their "
+                             f"shapes, got a mismatch at {bad[0]!r}")
+        params = {k: jnp.asarray(init[k], jnp.float32) for k in params}
     data_key = seed_key(seed, 0, 1)
 
     m = config.m
