@@ -27,12 +27,17 @@ prompts; the class minimiser's Monte Carlo loss is checked against its exact val
   ``Qoff`` = ||Q_l off its x block|| / ||Q_l,xx||, ``aniso`` = ||Q_l,xx - tr/d I|| / ||Q_l,xx||.
 
 ``--from-class JITTER`` starts every run at the class minimum plus N(0, JITTER^2) on every entry instead.
+``--gradient PROMPTS`` estimates the gradient of the unrestricted population loss at the class minimum
+(hand-written backpropagation in float64, checked against finite differences), every entry of every
+V_l, Q_l, with z-scores: a critical point of the full model has every z within noise
+(``--starts 0 --gradient 4000000`` prints only that).
 
 Run (with nice; about 5 CPU minutes for the default):
 
     nice python bench/depth_training_vs_class.py                      # L = 2, 3; d = 2; m = 5; 4 starts
     nice python bench/depth_training_vs_class.py --L 2 --d 3 --starts 2
     nice python bench/depth_training_vs_class.py --L 2 --starts 2 --from-class 0.01 --show
+    nice python bench/depth_training_vs_class.py --L 2 3 --starts 0 --gradient 4000000
 """
 from __future__ import annotations
 
@@ -115,6 +120,74 @@ def paired_losses(trained, reference, d: int, m: int, sigma2: float, samples: in
     return out
 
 
+def loss_and_gradient(layers, Z: np.ndarray, y: np.ndarray):
+    """Per-prompt squared errors (f_L(Z) - y)^2 and their gradients in every V_l, Q_l (arrays (k, D, D)),
+    by hand-written backpropagation through Z_l = Z_{l-1} + V_l Z Z^T Q_l Z / N (float64; checked against
+    finite differences by :func:`gradient_check`)."""
+    N = Z.shape[-1]
+    T = lambda a: np.swapaxes(a, -1, -2)  # noqa: E731
+    Zs = [Z]
+    for V, Q in layers:
+        Zc = Zs[-1]
+        Zs.append(Zc + V @ Zc @ T(Zc) @ Q @ Zc / N)
+    r = Zs[-1][:, -1, -1] - y
+    G = np.zeros_like(Zs[-1])
+    G[:, -1, -1] = 2 * r
+    grads = []
+    for (V, Q), Zc in zip(reversed(layers), reversed(Zs[:-1])):
+        A = Zc @ T(Zc)
+        gV = G @ T(A @ Q @ Zc) / N
+        gQ = T(V @ A) @ G @ T(Zc) / N
+        G = G + (T(V @ A @ Q) @ G + T(V) @ G @ T(T(Zc) @ Q @ Zc) + Q @ Zc @ T(G) @ V @ Zc) / N
+        grads.append((gV, gQ))
+    return r ** 2, grads[::-1]
+
+
+def gradient_check(layers, d: int, m: int, sigma2: float, seed: int = 0, h: float = 1e-6) -> float:
+    """The largest relative gap between :func:`loss_and_gradient` and central finite differences, over
+    every entry of every matrix, on 20 prompts."""
+    rng = np.random.default_rng(seed)
+    Z, y = draw_prompts(rng, 20, d, m, sigma2)
+    _, g = loss_and_gradient(layers, Z, y)
+    worst = 0.0
+    for l in range(len(layers)):
+        for w in range(2):
+            for i, j in np.ndindex(layers[l][w].shape):
+                vals = []
+                for s in (h, -h):
+                    P = [[V.copy(), Q.copy()] for V, Q in layers]
+                    P[l][w][i, j] += s
+                    vals.append(loss_and_gradient(P, Z, y)[0].sum())
+                fd = (vals[0] - vals[1]) / (2 * h)
+                an = g[l][w][:, i, j].sum()
+                worst = max(worst, abs(fd - an) / max(1.0, abs(an)))
+    return worst
+
+
+def gradient_at(layers, d: int, m: int, sigma2: float, samples: int, seed: int) -> list:
+    """Monte Carlo of the gradient of the population loss in every entry of every V_l, Q_l:
+    ``[(mean_V, z_V, mean_Q, z_Q), ...]`` per layer (z = mean / standard error; nan where every sample is 0)."""
+    rng = np.random.default_rng(seed)
+    L, D = len(layers), d + 2
+    s1 = np.zeros((L, 2, D, D))
+    s2 = np.zeros((L, 2, D, D))
+    done = 0
+    while done < samples:
+        k = min(100_000, samples - done)
+        Z, y = draw_prompts(rng, k, d, m, sigma2)
+        _, g = loss_and_gradient(layers, Z, y)
+        for l in range(L):
+            for w in range(2):
+                s1[l, w] += g[l][w].sum(0)
+                s2[l, w] += (g[l][w] ** 2).sum(0)
+        done += k
+    mean = s1 / samples
+    se = np.sqrt(np.maximum(s2 / samples - mean ** 2, 0.0) / samples)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z = mean / se
+    return [(mean[l, 0], z[l, 0], mean[l, 1], z[l, 1]) for l in range(L)]
+
+
 def projection(layers, d: int) -> list[dict]:
     """Per layer: the class's gamma_l read off the trained matrices and how far they are from the class."""
     rows = []
@@ -166,6 +239,8 @@ def main(argv=None) -> int:
     ap.add_argument("--lr", type=float, default=1e-2)
     ap.add_argument("--samples", type=int, default=4_000_000, help="Monte Carlo prompts per evaluation (chunks of 200,000)")
     ap.add_argument("--show", action="store_true", help="print every trained V_l, Q_l")
+    ap.add_argument("--gradient", type=int, default=0, metavar="PROMPTS",
+                    help="also estimate the unrestricted loss's gradient at the class minimum over PROMPTS prompts")
     ap.add_argument("--from-class", type=float, default=None, metavar="JITTER",
                     help="start every run at the class minimum plus N(0, JITTER^2) on every entry (0: exactly there)")
     a = ap.parse_args(argv)
@@ -182,6 +257,22 @@ def main(argv=None) -> int:
         print(f"  class minimum: gammas ({', '.join(f'{g:.5f}' for g in gam)}), loss {exact:.6f} "
               f"[{time.process_time() - t0:.1f} s CPU]")
         ref = class_layers(gam, a.d)
+        if a.gradient:
+            t0 = time.process_time()
+            fd = gradient_check([(V + 0.3, Q - 0.2) for V, Q in ref], a.d, a.m, s2)
+            print(f"  gradient of the unrestricted loss at the class minimum ({a.gradient} prompts; backpropagation "
+                  f"vs finite differences: largest relative gap {fd:.1e}); entries with |z| > 5:")
+            names = "1" + "x" * a.d + "y"
+            for l, (gV, zV, gQ, zQ) in enumerate(gradient_at(ref, a.d, a.m, s2, a.gradient, 7), 1):
+                for nm, g, z in (("V", gV, zV), ("Q", gQ, zQ)):
+                    big = [(i, j) for i, j in np.ndindex(g.shape) if np.isfinite(z[i, j]) and abs(z[i, j]) > 5]
+                    print(f"      dE/d{nm}_{l}: " + (", ".join(f"[{names[i]}{i if names[i] == 'x' else ''},"
+                                                            f"{names[j]}{j if names[j] == 'x' else ''}] "
+                                                            f"{g[i, j]:+.4f} (z {z[i, j]:+.0f})" for i, j in big)
+                                                  or "none"))
+            print(f"  [{time.process_time() - t0:.0f} s CPU]")
+            if a.starts == 0:
+                continue
         for seed in range(a.first_seed, a.first_seed + a.starts):
             t0 = time.process_time()
             layers, tr = train(L, a.d, a.m, s2, seed, a.steps, a.batch, a.lr,
