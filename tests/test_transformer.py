@@ -101,22 +101,6 @@ def test_packed_output_is_the_n_shot_prediction(mc):
         np.testing.assert_allclose(np.asarray(packed[:, n]), np.asarray(alone), rtol=2e-5, atol=2e-5)
 
 
-def test_linear_model_is_the_papers_forward_pass():
-    """The control's model equals numeric.model.forward, the reference f(Z; V, Q) =
-    [Z + V Z Z^T Q Z / ncol(Z)]_{-1,-1} (float64, written like the formula), at n = 0 and n = 5."""
-    from numeric.model import forward as reference
-    mc = ModelConfig(d=3, layers=1, kind="linear")
-    params = _shaken(init_params(mc, seed_key(7)))
-    V, Q = (np.asarray(params[k], float) for k in ("layer0/attn/V", "layer0/attn/Q"))
-    x, y = sample_examples(seed_key(8), 3, 6, 3, 0.1)
-    for n in (0, 5):
-        ours = np.asarray(predict_prompt(params, x[:, :n + 1], y[:, :n + 1], layers=1, heads=1))
-        Z = np.concatenate([np.ones((3, n + 1, 1)), np.asarray(x[:, :n + 1], float),
-                            np.asarray(y[:, :n + 1], float)[..., None]], axis=-1).transpose(0, 2, 1)
-        Z[:, -1, -1] = 0.0  # the query's label
-        np.testing.assert_allclose(ours, reference(Z, V, Q), rtol=1e-4, atol=1e-5)
-
-
 def test_prefix_makes_the_zero_shot_prompt_attend():
     """Without a prefix the zero-shot prediction does not depend on W_q, W_k (softmax over one
     position is 1); with one it does. The prefix is trained by (b) only."""
@@ -251,3 +235,40 @@ def test_evaluate_is_the_mean_and_standard_error_of_its_prompts():
     e = np.concatenate(errs)[:12]
     np.testing.assert_allclose(got.mean, e.mean(0), rtol=2e-4)
     np.testing.assert_allclose(got.se, e.std(0, ddof=1) / np.sqrt(12), rtol=2e-3)
+
+
+def test_linear_model_at_depth_is_the_papers_depth_model():
+    """ModelConfig(kind="linear", layers=L): predict_prompt equals numeric.depth.forward_depth (float64,
+    unmasked Z_l = Z_{l-1} + V_l Z Z^T Q_l Z / ncol; at L = 1 numeric.model.forward bit for bit, the paper's
+    f(Z; V, Q) = [Z + V Z Z^T Q Z / ncol(Z)]_{-1,-1}) at L = 1, 2, 3 and n = 0, 4; the packed pass and
+    pretraining without m are refused at depth; finetune(names=) refuses names the strategy does not train."""
+    from numeric.depth import forward_depth
+    from numeric.transformer.train import FinetuneConfig
+    from numeric.transformer.train import OptimConfig as TOptimConfig
+    from numeric.transformer.train import PretrainConfig as TPretrainConfig
+    from numeric.transformer.train import pretrain
+    x, y = sample_examples(seed_key(12), 3, 5, 2, 0.1)
+    Z = np.concatenate([np.ones((3, 5, 1)), np.asarray(x, float), np.asarray(y, float)[..., None]],
+                       axis=-1).transpose(0, 2, 1)
+    Z[:, -1, -1] = 0.0
+    for L in (1, 2, 3):
+        mc = ModelConfig(d=2, layers=L, kind="linear")
+        params = {k: 3 * v for k, v in init_params(mc, seed_key(11)).items()}
+        layers = [tuple(np.asarray(params[f"layer{i}/attn/{m}"], float) for m in "VQ") for i in range(L)]
+        for n in (0, 4):
+            Zn = np.concatenate([Z[..., :n], Z[..., -1:]], axis=-1)
+            Zn[:, -1, -1] = 0.0
+            ref = forward_depth(Zn, layers)
+            xn, yn = (jnp.concatenate([a[:, :n], a[:, 4:]], axis=1) for a in (x, y))
+            ours = np.asarray(predict_prompt(params, xn, yn, layers=L, heads=1))
+            np.testing.assert_allclose(ours, ref, rtol=1e-4, atol=1e-5 * np.abs(ref).max())
+    with pytest.raises(ValueError, match="^params: the packed pass"):
+        predict_packed(params, x, y, layers=3, heads=1)
+    with pytest.raises(ValueError, match="^m: expected an integer for the linear model at depth"):
+        TPretrainConfig(model=mc, max_shots=4)
+    with pytest.raises(ValueError, match="^init: expected the model's parameters"):
+        pretrain(TPretrainConfig(model=mc, max_shots=4, m=4, optim=TOptimConfig(steps=1, batch=2)), 0,
+                 init={"layer0/attn/V": np.zeros((4, 4))})
+    with pytest.raises(ValueError, match="^names: expected"):
+        finetune(params, mc, FinetuneConfig(strategy="value", theta0=[1.0, 0.0],
+                                            optim=TOptimConfig(steps=1, batch=2)), 0, names=["layer0/attn/Q"])

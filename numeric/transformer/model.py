@@ -37,7 +37,7 @@ import numpy as np
 __all__ = ["ModelConfig", "init_params", "forward", "predict_prompt", "predict_packed", "packed_tokens",
            "packed_mask", "causal_mask", "prompt_tokens", "PARAM_GROUPS", "trainable_names", "count_params",
            "param_shapes",
-           "linear_forward", "KINDS", "MAX_PREFIX"]
+           "linear_forward", "linear_layers", "KINDS", "MAX_PREFIX"]
 
 Params = dict[str, jax.Array]
 
@@ -76,9 +76,9 @@ class ModelConfig:
         if isinstance(self.prefix, bool) or not isinstance(self.prefix, (int, np.integer)) or \
                 not 0 <= self.prefix <= MAX_PREFIX:
             raise ValueError(f"prefix: expected an integer from 0 to {MAX_PREFIX}, got {self.prefix!r}")
-        if self.kind == "linear" and (self.layers != 1 or self.prefix):
-            raise ValueError(f"kind: the linear model is the paper's one layer without prefix, got "
-                             f"layers = {self.layers}, prefix = {self.prefix}")
+        if self.kind == "linear" and self.prefix:
+            raise ValueError(f"prefix: the linear model (the paper's, at any depth) has no prefix, got "
+                             f"prefix = {self.prefix}")
 
     @property
     def token_dim(self) -> int:
@@ -97,11 +97,14 @@ def init_params(config: ModelConfig, key: jax.Array) -> Params:
 
 
 def _init(config: ModelConfig, key: jax.Array) -> Params:
-    if config.kind == "linear":
+    if config.kind == "linear":  # every entry of every V_l, Q_l free: N(0, LINEAR_INIT_STD^2)
         D = config.token_dim
-        kv, kq = jax.random.split(key)
-        return {"layer0/attn/Q": LINEAR_INIT_STD * jax.random.normal(kq, (D, D), jnp.float32),
-                "layer0/attn/V": LINEAR_INIT_STD * jax.random.normal(kv, (D, D), jnp.float32)}
+        out = {}
+        for i in range(config.layers):  # layer 0 from the key itself (one layer: as before), layer i from fold_in(key, i)
+            kv, kq = jax.random.split(key if i == 0 else jax.random.fold_in(key, i))
+            out[f"layer{i}/attn/Q"] = LINEAR_INIT_STD * jax.random.normal(kq, (D, D), jnp.float32)
+            out[f"layer{i}/attn/V"] = LINEAR_INIT_STD * jax.random.normal(kv, (D, D), jnp.float32)
+        return dict(sorted(out.items()))
     D, w, h = config.token_dim, config.width, config.mlp * config.width
     std, res_std = 0.02, 0.02 / math.sqrt(2 * config.layers)
     shapes: dict[str, tuple[tuple[int, ...], float]] = {"embed/w": ((D, w), std)}
@@ -170,17 +173,31 @@ def _layer_norm(h: jax.Array, scale: jax.Array, bias: jax.Array) -> jax.Array:
     return (h - mu) * jax.lax.rsqrt(var + 1e-5) * scale + bias
 
 
+def linear_layers(params: Params) -> int:
+    """The number of layers L of the linear model's parameters (``layer{i}/attn/V`` for i < L)."""
+    L = 0
+    while f"layer{L}/attn/V" in params:
+        L += 1
+    return L
+
+
 def linear_forward(params: Params, tokens: jax.Array, mask: jax.Array) -> jax.Array:
-    """The paper's linear self-attention at every position: ``(B, T)``, position i's output
-    ``[z_i + V (sum_{j in S_i} z_j z_j^T) Q z_i / |S_i|]_{-1}`` with ``S_i`` the positions i attends to
-    (``mask[i]``). For the prompt ``Z = [z_1 .. z_n q]`` under the causal mask the last position's
-    output is ``f(Z; V, Q) = [Z + V Z Z^T Q Z / ncol(Z)]_{-1,-1}``: ``S = all n + 1 columns``."""
-    V, Q = params["layer0/attn/V"], params["layer0/attn/Q"]
+    """The paper's linear self-attention, L layers on a residual stream (L = the layers in ``params``),
+    at every position: ``(B, T)``. Layer l maps position i's state ``z_i`` to
+    ``z_i + V_l (sum_{j in S_i} z_j z_j^T) Q_l z_i / |S_i|`` with ``S_i`` the positions i attends to
+    (``mask[i]``); the output is the last coordinate after layer L. One layer under the causal mask:
+    the last position's output is ``f(Z; V, Q) = [Z + V Z Z^T Q Z / ncol(Z)]_{-1,-1}``. At depth the
+    context tokens' states feed layer 2, so the mask matters: the paper's depth model
+    (:mod:`numeric.depth`) is unmasked, which :func:`predict_prompt` uses for this model."""
     m = jnp.asarray(mask, tokens.dtype)
-    s = jnp.einsum("bjd,bid->bij", tokens, tokens @ Q.T) * m  # z_j^T Q z_i, masked
-    s = s / m.sum(-1)[:, None]  # / ncol of position i's prompt
-    out = tokens + jnp.einsum("bij,bjd->bid", s, tokens @ V.T)
-    return out[..., -1]
+    cols = m.sum(-1)[:, None]  # |S_i|
+    h = tokens
+    for i in range(linear_layers(params)):
+        V, Q = params[f"layer{i}/attn/V"], params[f"layer{i}/attn/Q"]
+        s = jnp.einsum("bjd,bid->bij", h, h @ Q.T) * m  # z_j^T Q z_i, masked
+        s = s / cols  # / ncol of position i's prompt
+        h = h + jnp.einsum("bij,bjd->bid", s, h @ V.T)
+    return h[..., -1]
 
 
 def _with_prefix(h: jax.Array, mask: jax.Array, prefix: jax.Array) -> tuple[jax.Array, jax.Array]:
@@ -270,6 +287,9 @@ def packed_tokens(x: jax.Array, y: jax.Array) -> jax.Array:
 def predict_packed(params: Params, x: jax.Array, y: jax.Array, *, layers: int, heads: int) -> jax.Array:
     """The n-shot predictions ``(B, N+1)`` for n = 0..N: column n is ``f([z_1 .. z_n q_n])``
     with ``q_n = (1, x_{n+1}, 0)``; its target is ``y[:, n]``."""
+    if linear_layers(params) > 1:
+        raise ValueError("params: the packed pass is the n-shot prediction only for causal models; the linear "
+                         "model at depth is unmasked (its context tokens see the query): use predict_prompt per n")
     N = x.shape[1] - 1
     out = forward(params, packed_tokens(x, y), jnp.asarray(packed_mask(N)), layers=layers, heads=heads)
     return out[:, N:]
@@ -277,7 +297,10 @@ def predict_packed(params: Params, x: jax.Array, y: jax.Array, *, layers: int, h
 
 def predict_prompt(params: Params, x: jax.Array, y: jax.Array, *, layers: int, heads: int) -> jax.Array:
     """The prediction ``(B,)`` for the prompts ``[z_1 .. z_n q]`` built from ``x`` ``(B, n+1, d)``,
-    ``y`` ``(B, n+1)`` (the last example is the query), under the ordinary causal mask."""
+    ``y`` ``(B, n+1)`` (the last example is the query), under the ordinary causal mask; the linear
+    model's prompt unmasked (every token sees every token: the paper's model at any depth, see
+    :mod:`numeric.depth`; at one layer the last position's output is the same under either mask)."""
     T = x.shape[1]
-    out = forward(params, prompt_tokens(x, y), jnp.asarray(causal_mask(T)), layers=layers, heads=heads)
+    mask = np.ones((T, T), dtype=bool) if "layer0/attn/V" in params else causal_mask(T)
+    out = forward(params, prompt_tokens(x, y), jnp.asarray(mask), layers=layers, heads=heads)
     return out[:, -1]

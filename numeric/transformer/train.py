@@ -118,6 +118,9 @@ class PretrainConfig:
             raise ValueError(f"sigma2: expected a number >= 0, got {self.sigma2!r}")
         if self.m is not None and (_positive_int(self.m, "m") > self.max_shots):
             raise ValueError(f"m: expected at most max_shots = {self.max_shots}, got {self.m}")
+        if self.m is None and self.model.kind == "linear" and self.model.layers > 1:
+            raise ValueError(f"m: expected an integer for the linear model at depth (layers = {self.model.layers}: "
+                             f"its prompts are unmasked, so the n-shot losses cannot share one packed pass), got None")
 
     def to_dict(self) -> dict:
         return {"model": self.model.to_dict(), "max_shots": self.max_shots, "sigma2": self.sigma2,
@@ -246,16 +249,23 @@ def _run(stage: str, cache_key: tuple, loss_fn: Callable, train: Params, frozen:
 
 
 def pretrain(config: PretrainConfig, seed: int, *, progress: ProgressCallback | None = None,
-             chunk: int = 25) -> TrainResult:
+             chunk: int = 25, init: Params | None = None) -> TrainResult:
     """Pretrain from a random initialisation (key ``seed_key(seed, 0)``) on prompts with N shots
     and N + 1 queries, each prompt its own task ``theta ~ N(0, I_d)``: the loss is
     ``mean_b mean_{n=0..N} (f([z_1 .. z_n q_n]) - y_{n+1})^2``, or with ``config.m`` the m-shot
-    term alone, ``mean_b (f([z_1 .. z_m q_m]) - y_{m+1})^2`` (the paper's objective (a))."""
+    term alone, ``mean_b (f([z_1 .. z_m q_m]) - y_{m+1})^2`` (the paper's objective (a)). ``init``: start
+    from these parameters instead of the random initialisation."""
     if not isinstance(config, PretrainConfig):
         raise ValueError(f"config: expected a PretrainConfig, got {type(config).__name__}")
     t0 = time.perf_counter()
     mc, N, o = config.model, config.max_shots, config.optim
     params = init_params(mc, seed_key(seed, 0, 0))
+    if init is not None:  # start from given parameters (same names and shapes as the model's)
+        bad = sorted(set(init) ^ set(params)) or [k for k in params if np.shape(init[k]) != params[k].shape]
+        if bad:
+            raise ValueError(f"init: expected the model's parameters {', '.join(sorted(params))} with their "
+                             f"shapes, got a mismatch at {bad[0]!r}")
+        params = {k: jnp.asarray(init[k], jnp.float32) for k in params}
     data_key = seed_key(seed, 0, 1)
 
     m = config.m
@@ -276,8 +286,11 @@ def pretrain(config: PretrainConfig, seed: int, *, progress: ProgressCallback | 
 
 
 def finetune(params: Params, model: ModelConfig, config: FinetuneConfig, seed: int, *,
-             progress: ProgressCallback | None = None, chunk: int = 25) -> TrainResult:
+             progress: ProgressCallback | None = None, chunk: int = 25,
+             names: list[str] | None = None) -> TrainResult:
     """Fine-tune ``params`` on ``config.theta0`` by ``config.strategy`` (see the module docstring).
+
+    ``names``: train only these of the strategy's parameters (default: all of them).
 
     Each step draws ``batch`` fresh zero-shot prompts (the query alone) from ``theta0``, and for
     ``value-fewshot`` ``batch`` fresh ``n_ft``-shot prompts as well. The key is
@@ -288,7 +301,14 @@ def finetune(params: Params, model: ModelConfig, config: FinetuneConfig, seed: i
     if config.theta0.shape != (model.d,):
         raise ValueError(f"theta0: expected {model.d} numbers, got shape {config.theta0.shape}")
     t0 = time.perf_counter()
-    names = trainable_names(params, config.strategy)
+    if names is None:
+        names = trainable_names(params, config.strategy)
+    else:  # a subset of the strategy's parameters (e.g. the last layer's V of the linear model at depth)
+        allowed = set(trainable_names(params, config.strategy))
+        if isinstance(names, str) or not names or any(k not in allowed for k in names):
+            raise ValueError(f"names: expected a non-empty list of the parameters {config.strategy!r} trains "
+                             f"({', '.join(sorted(allowed))}), got {names!r}")
+        names = list(names)
     few = config.strategy == "value-fewshot"
     if few:  # its own loss: differentiate the trained names only
         train = {k: params[k] for k in names}

@@ -61,8 +61,23 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
                                     "--rank"),
                      help="with --frontier: a curve per rank, Q by its best rank-r update (LoRA) on the same mixed "
                           "loss, for each r of the comma-separated list (1 <= r <= 6 at the figure's d = 5)")
+    sub.add_argument("--layers", metavar="L", type=O.argtype(_parse_layers, "--layers"), default=1,
+                     help="depth of the linear attention, 1 to 3 (default 1: the poster's figure). With 2 or 3: "
+                          "the depth-L class's exact errors of (a) the pretrained class minimiser, (c) the last "
+                          "layer's values and (d) with the few-shot loss, against the JAX linear model with L layers "
+                          "trained by each (needs the transformer extra; --quick: about a minute); "
+                          "not with --frontier, --trajectory, --closeness, --checkpoints, --reuse")
     sub.add_argument("--no-progress", action="store_true", help="no progress bar")
     return sub
+
+
+#: the depths ``--layers`` accepts (= proofs.figures.depth.LAYERS plus 1)
+MAX_FIGURE_LAYERS = 3
+
+
+def _parse_layers(text: str, option: str = "--layers") -> int:
+    return int(O.parse_count(text, option, minimum=1, maximum=MAX_FIGURE_LAYERS,
+                             why="the class's closed forms are derived for L = 1, 2, 3"))
 
 
 def _check_extras() -> None:
@@ -97,6 +112,8 @@ def run(args: argparse.Namespace) -> int:
     if closeness is not None and closeness.resolve() == out.resolve():
         raise O.UsageError("--closeness: expected a file other than --out")
     _check_extras()
+    if args.layers > 1:
+        return _run_depth(args, out, closeness, checkpoints)
     if args.ranks is not None and not args.frontier:
         raise O.UsageError("--rank: goes with --frontier (a curve per rank on the trade-off figure)")
     if args.trajectory:
@@ -140,4 +157,25 @@ def run(args: argparse.Namespace) -> int:
         written.append(f"{checkpoints}{'' if str(checkpoints).endswith('/') else '/'} "
                        f"({saved} checkpoint file{'s' if saved != 1 else ''})")
     F.note("wrote " + ", ".join(written))
+    return O.EXIT_OK
+
+
+def _run_depth(args: argparse.Namespace, out: Path, closeness, checkpoints) -> int:
+    """``--layers 2`` or ``3``: :func:`proofs.figures.depth.make_depth_figure`."""
+    from proofs.cli import output as F
+    for flag, given in (("--frontier", args.frontier), ("--trajectory", args.trajectory),
+                        ("--closeness", closeness is not None), ("--checkpoints", checkpoints is not None),
+                        ("--reuse", args.reuse), ("--rank", args.ranks is not None)):
+        if given:
+            raise O.UsageError(f"{flag}: not available with --layers {args.layers} (the depth figure is the "
+                               f"left panel only)")
+    for mod in ("jax", "optax"):
+        try:
+            __import__(mod)
+        except ModuleNotFoundError:
+            raise O.Unavailable(f"--layers {args.layers}: needs {mod} (the transformer extra): "
+                                f"pip install -e '.[transformer]'") from None
+    from proofs.figures.depth import make_depth_figure
+    report = make_depth_figure(out, args.seed, args.quick, args.layers, progress=not args.no_progress)
+    F.note("wrote " + ", ".join(report["figure"]))
     return O.EXIT_OK

@@ -51,8 +51,12 @@ def log_axis(axis: Any) -> None:
     axis.set_minor_formatter(NullFormatter())
 
 
-def draw(result: ProtocolResult, theory: dict[str, dict | None], paths: list[Path]) -> Any:
-    """Draw the two panels, save them to every path (format from the suffix) and return the figure."""
+def draw(result: ProtocolResult, theory: dict[str, dict | None], paths: list[Path], *,
+         title: str | None = None, labels: dict[str, str] | None = None) -> Any:
+    """Draw the two panels, save them to every path (format from the suffix) and return the figure.
+    ``title`` replaces the one-layer title, ``labels`` the legend label of the models it names (the
+    depth figure, :mod:`proofs.figures.depth`)."""
+    labels = labels or {}
     import matplotlib
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
@@ -99,6 +103,7 @@ def draw(result: ProtocolResult, theory: dict[str, dict | None], paths: list[Pat
         handles = []
         for name in names:
             color, marker, label = STYLE.get(name, ("k", "x", name))
+            label = labels.get(name, label)
             handles.append(Line2D([], [], color=color, marker=marker, mfc="white", ms=4,
                                   ls="--" if name == "query-key" else "-",
                                   lw=1.2 if theory.get(name) is not None else 0, label=label))
@@ -108,7 +113,7 @@ def draw(result: ProtocolResult, theory: dict[str, dict | None], paths: list[Pat
                                     "inside the marker)"))
         handles.append(Line2D([], [], color="0.5", lw=0.8, ls=":", label=r"noise level $\sigma^2$"))
         fig.legend(handles=handles, loc="outside lower center", ncol=2, frameon=False)
-        fig.suptitle(rf"Linear attention on linear regression: $d={p.d}$, pretrained on $m={p.m}$ shots, "
+        fig.suptitle(title or rf"Linear attention on linear regression: $d={p.d}$, pretrained on $m={p.m}$ shots, "
                      rf"$n_{{\mathrm{{ft}}}}={p.n_ft}$ shots in (d)'s few-shot loss, $\sigma^2={p.sigma2:g}$",
                      fontsize=9.5)
         save_figure(fig, paths)
