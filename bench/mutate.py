@@ -79,7 +79,7 @@ T_MODEL, T_MC, T_FAST = "tests/test_numeric_model.py", "tests/test_numeric_monte
 T_DEPTH, T_LORA, T_TESTING = "tests/test_depth_numeric.py", "tests/test_rank_lora.py", "tests/test_numeric_testing.py"
 T_LSA, T_OPTIM, T_DATA = "tests/test_training_lsa.py", "tests/test_training_optim.py", "tests/test_training_data.py"
 T_TRAIN = "tests/test_training_data.py"
-T_XF_LIN = "tests/test_transformer.py::test_linear_model_is_the_papers_forward_pass"
+T_XF_LIN = "tests/test_transformer.py::test_linear_model_at_depth_is_the_papers_depth_model"
 T_XF_PACK = "tests/test_transformer.py::test_packed_output_is_the_n_shot_prediction"
 T_XF_ANGLE = "tests/test_transformer.py::test_task_at_angle"
 NSTRAT, NVAL = "numeric/strategies.py", "numeric/validation.py"
@@ -531,9 +531,9 @@ MUTATIONS: tuple[Mutation, ...] = (
        equivalent="at n = 0 the only label is the query's, which is replaced by 0 after the noise is added: the "
                   "prompts have the same law (the stream of draws differs, so the numbers do, not their law)"),
     # ---------------------------------------------------------------- numeric/transformer/
-    _m("NX1", NXMOD, "    s = s / m.sum(-1)[:, None]  # / ncol", "    s = s / (m.sum(-1)[:, None] + 1)  # / ncol",
+    _m("NX1", NXMOD, "    cols = m.sum(-1)[:, None]  # |S_i|", "    cols = m.sum(-1)[:, None] + 1  # |S_i|",
        "linear control model: 1/(|S_i| + 1) for 1/|S_i|", (T_XF_LIN,)),
-    _m("NX2", NXMOD, 'jnp.einsum("bjd,bid->bij", tokens, tokens @ Q.T)', 'jnp.einsum("bjd,bid->bij", tokens, tokens @ Q)',
+    _m("NX2", NXMOD, 's = jnp.einsum("bjd,bid->bij", h, h @ Q.T) * m', 's = jnp.einsum("bjd,bid->bij", h, h @ Q) * m',
        "linear control model: Q transposed", (T_XF_LIN,)),
     _m("NX3", NXMOD, "        m[N + n, :n] = True", "        m[N + n, :n + 1] = True",
        "packed mask: q_n sees z_1 .. z_{n+1} (its own label)", (T_XF_PACK,)),
