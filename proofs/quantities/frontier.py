@@ -93,9 +93,19 @@ def _freeze(env: dict) -> tuple:
 
 @lru_cache(maxsize=64)
 def _spec_errors(spec: Any, m: Any, n: Any, env_key: tuple) -> dict[str, sp.Expr]:
+    from symbolic.univariate import reduced
+    return {col: sp.factor(reduced(None, LAMBDA, element=e) if e is not None else f)   # in QQ(lambda): field arithmetic
+            for col, (e, f) in _spec_fractions(spec, m, n, env_key).items()}
+
+
+@lru_cache(maxsize=64)
+def _spec_fractions(spec: Any, m: Any, n: Any, env_key: tuple) -> dict[str, tuple]:
+    """``{column: (element of QQ(lambda) or None, the error as an expression)}`` at the setting:
+    the element where the error lies in QQ(lambda), else None and the error reduced by
+    ``cancel(together())``."""
     from symbolic import M
     from symbolic.evaluation import evaluate
-    from symbolic.univariate import reduced
+    from symbolic.univariate import in_field, reduced
     from proofs.quantities.setting import with_definitions
     env = {k: (sp.Matrix(v) if isinstance(v, tuple) else v) for k, v in env_key}
     m_key = sp.oo if m is None else M
@@ -112,7 +122,9 @@ def _spec_errors(spec: Any, m: Any, n: Any, env_key: tuple) -> dict[str, sp.Expr
             if sym.name not in values:
                 values[sym.name] = reduced(evaluate(e, env), LAMBDA)
             local[sym.name] = values[sym.name]
-        out[col] = sp.factor(reduced(evaluate(expr, local), LAMBDA))   # in QQ(lambda): field arithmetic
+        value = evaluate(expr, local)
+        e = in_field(value, LAMBDA)
+        out[col] = (e, None if e is not None else reduced(value, LAMBDA))
     return out
 
 
@@ -120,9 +132,22 @@ def spec_errors(spec: Any, setting: Any, *, n: Any = None) -> dict[str, sp.Expr]
     """The three errors (:data:`COLUMNS`) of a value fine-tuning spec at an exact setting (a
     :class:`proofs.quantities.setting.Setting`: its d, Sigma, theta_0, sigma^2, m); functions of
     lambda when the spec's weights hold :data:`LAMBDA`. ``n``: None for infinity."""
+    return _spec_errors(spec, _count(setting.m), n, _env_key(setting))
+
+
+def _env_key(setting: Any) -> tuple:
     env = setting.env(sigma=False)
     env["sigma"] = sp.sqrt(setting.sigma2 if setting.sigma2 is not None else 0)
-    return _spec_errors(spec, _count(setting.m), n, _freeze(env))
+    return _freeze(env)
+
+
+def spec_pairs(spec: Any, setting: Any, *, n: Any = None) -> dict[str, tuple[sp.Poly, sp.Poly]]:
+    """The three errors of :func:`spec_errors` as pairs ``(N, D)`` of polynomials in
+    :data:`LAMBDA` over QQ, ``error = N / D`` (:func:`symbolic.univariate.normal_pair`'s form):
+    the same rational functions, not factored."""
+    from symbolic.univariate import fraction_pair, pair_of
+    return {col: (pair_of(e, LAMBDA) if e is not None else fraction_pair(f, LAMBDA))
+            for col, (e, f) in _spec_fractions(spec, _count(setting.m), n, _env_key(setting)).items()}
 
 
 def frontier_formulas(setting: Any, *, n: Any = None) -> dict[str, sp.Expr]:
