@@ -50,6 +50,7 @@ class ExactSide:
     hi: sp.Rational
     increasing: bool
     cols: dict = field(default_factory=dict)  # column -> (N, D) Polys in P
+    params: dict = field(default_factory=dict)  # (level, eps) -> isolating interval (every column asks)
 
     @property
     def point(self) -> bool:
@@ -65,12 +66,15 @@ class ExactSide:
         it is rational); z within [lo, hi]."""
         if self.point:
             return sp.S.Zero, sp.S.Zero
-        poly = self.Ng - self.Dg * z
-        roots = [iv for iv, _ in poly.intervals(inf=0, sup=1, eps=eps)]
-        if not roots:
-            raise ValueError(f"level {z} outside [{self.lo}, {self.hi}] of {self.curve.side.label}")
-        (a, b), = roots[:1] if len(roots) == 1 else [min(roots, key=lambda r: r[0])]
-        return sp.Rational(a), sp.Rational(b)
+        key = (z, eps)
+        if key not in self.params:
+            poly = self.Ng - self.Dg * z
+            roots = [iv for iv, _ in poly.intervals(inf=0, sup=1, eps=eps)]
+            if not roots:
+                raise ValueError(f"level {z} outside [{self.lo}, {self.hi}] of {self.curve.side.label}")
+            (a, b), = roots[:1] if len(roots) == 1 else [min(roots, key=lambda r: r[0])]
+            self.params[key] = (sp.Rational(a), sp.Rational(b))
+        return self.params[key]
 
 
 def exact_side(curve: Any, match: Any) -> ExactSide:
