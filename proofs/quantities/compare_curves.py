@@ -298,15 +298,38 @@ def _rational_gcd(xs: list) -> sp.Rational:
     return sp.Rational(math.gcd(*nums), math.lcm(*dens))
 
 
+#: exact paths already computed: (spec, setting without n_ft) -> {"cache", "modes", "paths": {column: Path}}
+#: (comparisons at one setting and several n_ft, or several sides, share the spec's path and its columns)
+_PATHS: dict = {}
+_PATHS_MAX = 64
+
+
+def _path_memo(spec: Any, s: Any) -> dict:
+    """The memo of spec's exact path at the setting s (its d, Sigma, theta_0, sigma^2, m: what the
+    path depends on), created on first use: the explicit quadratic's cache, the modes, the
+    columns' :class:`~proofs.quantities.trajectories.Path` objects."""
+    def freeze(M: Any) -> Any:
+        return None if M is None else tuple(tuple(r) for r in sp.Matrix(M).tolist())
+    key = (spec, s.d, freeze(s.Sigma), freeze(s.theta0), s.sigma2, s.m, s.arith)
+    if key not in _PATHS:
+        if len(_PATHS) >= _PATHS_MAX:
+            _PATHS.clear()
+        _PATHS[key] = {"cache": {}, "modes": None, "paths": {}}
+    return _PATHS[key]
+
+
 def _path_curve(side: PathSide, columns: list, s: Any):
     from symbolic.explicit import explicit_quadratic
     from proofs.quantities.trajectories import Path, modes
     spec = _path_spec(side.strategy)
     exact = s.arith.exact
-    cache: dict = {}
-    tq = explicit_quadratic(spec, arithmetic=s.arith, m=s.m, d=s.d, Sigma=s.Sigma,
-                            theta0=s.theta0, sigma2=s.sigma2, cache=cache)
-    md = modes(tq.A, tq.b, tq.start, exact=exact, names=tq.names)
+    memo = _path_memo(spec, s) if exact else {"cache": {}, "modes": None, "paths": {}}
+    cache = memo["cache"]
+    if memo["modes"] is None:
+        tq = explicit_quadratic(spec, arithmetic=s.arith, m=s.m, d=s.d, Sigma=s.Sigma,
+                                theta0=s.theta0, sigma2=s.sigma2, cache=cache)
+        memo["modes"] = modes(tq.A, tq.b, tq.start, exact=exact, names=tq.names)
+    md = memo["modes"]
     eta = None if side.eta is None else sp.nsimplify(side.eta, rational=True)
     if eta is not None:
         bad = [h for h in md.h if not (0 < 1 - eta * sp.S(h) if md.exact else 0 < 1 - float(eta) * float(h))]
@@ -327,7 +350,7 @@ def _path_curve(side: PathSide, columns: list, s: Any):
             g = _rational_gcd(hs) if rates is not None else hs[0]
             powers = [int(h / g) for h in hs]
             if max(powers) <= MAX_EXACT_DEGREE:
-                return _exact_path(side, spec, columns, s, md, g, powers, eta, cache)
+                return _exact_path(side, spec, columns, s, md, g, powers, eta, memo)
     # float64
     fs = _in_float(s)
     if exact:  # a rational setting whose path is not a polynomial curve: redo in float
@@ -400,12 +423,14 @@ def _path_poly(path: Any, powers: list) -> sp.Poly:
     return sp.Poly.from_dict(coeffs, P, domain=sp.QQ)
 
 
-def _exact_path(side, spec, columns, s, md, g, powers, eta, cache) -> ExactCurve:
+def _exact_path(side, spec, columns, s, md, g, powers, eta, memo) -> ExactCurve:
     from symbolic.univariate import normal_pair
     from proofs.quantities.trajectories import Path
     cols, pairs = {}, {}
     for c in columns:
-        path = Path.of(_column_quadratic(spec, c, s, cache), md)
+        if c not in memo["paths"]:
+            memo["paths"][c] = Path.of(_column_quadratic(spec, c, s, memo["cache"]), md)
+        path = memo["paths"][c]
         poly = _path_poly(path, powers)
         cols[c] = poly.as_expr()
         pairs[c] = normal_pair(poly, sp.Poly(1, P, domain=sp.QQ))
