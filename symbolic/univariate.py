@@ -47,17 +47,18 @@ def reduced(f: sp.Expr, x: sp.Symbol, element=None) -> sp.Expr:
     return _field(x).to_sympy(e)
 
 
-def normal_pair(N: sp.Poly, D: sp.Poly) -> tuple[sp.Poly, sp.Poly]:
+def normal_pair(N: sp.Poly, D: sp.Poly, coprime: bool = False) -> tuple[sp.Poly, sp.Poly]:
     """The fraction ``N / D`` (polynomials over QQ in one variable, D not zero) in its normal
     form: N and D coprime, both scaled by one rational so that their coefficients are integers
-    with no common factor and D's leading coefficient is positive; Polys over QQ."""
+    with no common factor and D's leading coefficient is positive; Polys over QQ.  ``coprime``:
+    N and D are known to be coprime (no gcd is taken)."""
     if D.is_zero:
         raise ZeroDivisionError("normal_pair: the denominator is the zero polynomial")
-    x = N.gen
     N, D = N.set_domain(sp.QQ), D.set_domain(sp.QQ)
-    g = N.gcd(D)
-    if g.degree() > 0:
-        N, D = N.exquo(g), D.exquo(g)
+    if not coprime:
+        g = N.gcd(D)
+        if g.degree() > 0:
+            N, D = N.exquo(g), D.exquo(g)
     coeffs = [sp.Rational(c) for c in N.all_coeffs() + D.all_coeffs()]
     den = lcm(*(c.q for c in coeffs))
     num = gcd(*(int(c * den) for c in coeffs))
@@ -89,18 +90,26 @@ def _poly(q, x: sp.Symbol) -> sp.Poly:
 def moebius(N: sp.Poly, D: sp.Poly, y: sp.Symbol) -> tuple[sp.Poly, sp.Poly]:
     """``N(x) / D(x)`` at ``x = y / (1 - y)``, as a pair in y in the normal form of
     :func:`normal_pair`: ``N(y/(1-y)) = Ñ(y) / (1-y)^deg N`` with ``Ñ(y) = sum_k n_k y^k
-    (1-y)^(deg N - k)``, the same for D, and the powers of (1 - y) cancelled."""
-    def homog(P: sp.Poly, deg: int) -> sp.Poly:
-        out = sp.Poly(0, y, domain="QQ")
-        one_minus = sp.Poly(1 - y, y, domain="QQ")
-        for (k,), c in P.terms():
-            out += sp.Poly(c * y ** k, y, domain="QQ") * one_minus ** (deg - k)
-        return out
+    (1-y)^(deg N - k)``, the same for D, and the powers of (1 - y) cancelled (the map is a
+    bijection of QQ(x) onto QQ(y), so a coprime pair stays coprime)."""
+    if N.is_zero:
+        return normal_pair(sp.Poly(0, y, domain=sp.QQ), sp.Poly(1, y, domain=sp.QQ))
     dn, dd = max(N.degree(), 0), max(D.degree(), 0)
-    Nt, Dt = homog(N, dn), homog(D, dd)
-    one_minus = sp.Poly(1 - y, y, domain="QQ")
-    if dd >= dn:
-        Nt = Nt * one_minus ** (dd - dn)
-    else:
-        Dt = Dt * one_minus ** (dn - dd)
-    return normal_pair(Nt, Dt)
+    top = max(dn, dd)
+    # (1 - y)^j as coefficient lists, lowest degree first
+    one_minus = [[sp.Integer(1)]]
+    for j in range(top):
+        prev = one_minus[-1]
+        one_minus.append([(prev[i] if i < len(prev) else 0) - (prev[i - 1] if i >= 1 else 0)
+                          for i in range(len(prev) + 1)])
+
+    def homog(P: sp.Poly, deg: int) -> list:
+        out = [sp.Integer(0)] * (top + 1)
+        for (k,), c in P.terms():
+            for i, b in enumerate(one_minus[top - k]):   # y^k (1 - y)^(top - k): the common power
+                out[k + i] += c * b
+        return out
+    # N(x)/D(x) = Ñ_top(y) / D̃_top(y), both homogenised to the same degree ``top``
+    num, den = homog(N, dn), homog(D, dd)
+    to_poly = lambda cs: sp.Poly.from_list(list(reversed(cs)), y, domain=sp.QQ)  # noqa: E731
+    return normal_pair(to_poly(num), to_poly(den), coprime=True)
