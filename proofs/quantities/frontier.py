@@ -86,6 +86,19 @@ def _errors_in_blocks(spec: Any, m_key: Any, n_key: Any):
     return s, out
 
 
+@lru_cache(maxsize=32)
+def _errors_to_evaluate(spec: Any, m_key: Any, n_key: Any):
+    """:func:`_errors_in_blocks` uncollected (``collect=False``: the same values, without the
+    grouping and factoring that printing wants), for evaluation at a setting."""
+    from symbolic import THETA0
+    from proofs.quantities.derivations import strategy
+    s = strategy(spec, m_key)
+    out = {"zero_shot": s.error_in_blocks(THETA0, 0, collect=False),
+           "few_shot_target": s.error_in_blocks(THETA0, n_key, collect=False),
+           "few_shot_opposite": s.error_in_blocks(-THETA0, n_key, collect=False)}
+    return s, out
+
+
 def _freeze(env: dict) -> tuple:
     return tuple(sorted((k, tuple(map(tuple, v.tolist())) if isinstance(v, sp.MatrixBase) else v)
                         for k, v in env.items()))
@@ -199,7 +212,7 @@ def _evaluated(spec: Any, m: Any, n: Any, env_key: tuple, field: Any = None) -> 
     m_key = sp.oo if m is None else M
     if m is not None:
         env["m"] = sp.Integer(m)
-    s, parts = _errors_in_blocks(spec, m_key, _key(n))
+    s, parts = _errors_to_evaluate(spec, m_key, _key(n))
     env.update(s.bindings)
     env = with_definitions(env, s.definitions())
     out = {}
