@@ -277,7 +277,36 @@ def tidy(e: sp.Expr) -> sp.Expr:
             groups.setdefault(sp.S.One, []).append(term)
         else:
             groups.setdefault(factors[best], []).append(sp.Mul(*(factors[:best] + factors[best + 1:])))
-    return sp.Add(*[k * sp.factor(sp.Add(*rest)) for k, rest in groups.items()])
+    return sp.Add(*[k * factor_sum(rest) for k, rest in groups.items()])
+
+
+def factor_sum(terms: list) -> sp.Expr:
+    """``sympy.factor(Add(*terms))`` for terms that are products of powers (an expanded sum of
+    fractions), with the terms put over one denominator first: the product of each base that
+    divides a term to the largest power any term has, each numerator multiplied by the powers it
+    lacks.  ``factor`` would find that denominator itself by gcds of every pair of terms' factors
+    (most of its cost on these sums); its result depends only on the rational function (each
+    irreducible factor normalised, the constant in front), so the two agree.  Terms holding a
+    non-integer power or a function go to ``factor`` as they are."""
+    dens: dict = {}
+    split = []
+    for t in terms:
+        num, den = [], {}
+        for f in sp.Mul.make_args(t):
+            b, e = f.as_base_exp()
+            if not e.is_Integer or isinstance(b, sp.Function):
+                return sp.factor(sp.Add(*terms))
+            if e.is_negative and not b.is_number:
+                den[b] = den.get(b, 0) - int(e)
+            else:
+                num.append(f)
+        split.append((num, den))
+        for b, k in den.items():
+            dens[b] = max(dens.get(b, 0), k)
+    if not dens:
+        return sp.factor(sp.Add(*terms))
+    N = sp.Add(*[sp.Mul(*num, *[b ** (dens[b] - den.get(b, 0)) for b in dens]) for num, den in split])
+    return sp.factor(sp.expand(N) / sp.Mul(*[b ** k for b, k in dens.items()]))
 
 
 def _checked_values(values: dict | None, d: int) -> dict:

@@ -6,14 +6,20 @@ to one fraction ``N(x) / D(x)`` by ``cancel(together(f))`` rewrites the tree; co
 the field QQ(x) does the same exact arithmetic on dense polynomials, several times faster.  The
 fraction is the same rational function; where ``f`` does not lie in QQ(x) (other symbols,
 irrational coefficients) the conversion falls back to ``cancel(together(f))``.
+
+A fraction kept as a pair of polynomials ``(N, D)`` over QQ is written once in a normal form
+(:func:`normal_pair`: N and D coprime, integer coefficients with no common factor, D's leading
+coefficient positive), so that equal rational functions give equal pairs; :func:`moebius`
+substitutes ``x = y / (1 - y)`` in such a pair without leaving the polynomials.
 """
 from __future__ import annotations
 
 from functools import lru_cache
+from math import gcd, lcm
 
 import sympy as sp
 
-__all__ = ["reduced", "num_den"]
+__all__ = ["reduced", "in_field", "fraction_pair", "pair_of", "normal_pair", "moebius"]
 
 _NOT_IN_FIELD = (sp.CoercionFailed, sp.polys.polyerrors.PolynomialError, ValueError, TypeError)
 
@@ -23,17 +29,87 @@ def _field(x: sp.Symbol):
     return sp.QQ.frac_field(x)
 
 
-def reduced(f: sp.Expr, x: sp.Symbol) -> sp.Expr:
-    """``f`` as one reduced fraction ``N(x) / D(x)`` (a SymPy expression)."""
+def in_field(f: sp.Expr, x: sp.Symbol):
+    """``f`` as an element of the field QQ(x), or None where it does not lie in it."""
     K = _field(x)
     try:
-        return K.to_sympy(K.from_sympy(sp.sympify(f)))
+        return K.from_sympy(sp.sympify(f))
     except _NOT_IN_FIELD:
+        return None
+
+
+def reduced(f: sp.Expr, x: sp.Symbol, element=None) -> sp.Expr:
+    """``f`` as one reduced fraction ``N(x) / D(x)`` (a SymPy expression); ``element``: f's
+    element of QQ(x) when already known (:func:`in_field`)."""
+    e = in_field(f, x) if element is None else element
+    if e is None:
         return sp.cancel(sp.together(f))
+    return _field(x).to_sympy(e)
 
 
-def num_den(f: sp.Expr, x: sp.Symbol) -> tuple[sp.Poly, sp.Poly]:
-    """``(N, D)``, polynomials over QQ in x with ``f = N / D`` reduced (``cancel``'s normalisation:
-    integer coefficients where it gives them)."""
-    num, den = sp.fraction(sp.cancel(reduced(f, x)))
-    return sp.Poly(num, x, domain="QQ"), sp.Poly(den, x, domain="QQ")
+def normal_pair(N: sp.Poly, D: sp.Poly, coprime: bool = False) -> tuple[sp.Poly, sp.Poly]:
+    """The fraction ``N / D`` (polynomials over QQ in one variable, D not zero) in its normal
+    form: N and D coprime, both scaled by one rational so that their coefficients are integers
+    with no common factor and D's leading coefficient is positive; Polys over QQ.  ``coprime``:
+    N and D are known to be coprime (no gcd is taken)."""
+    if D.is_zero:
+        raise ZeroDivisionError("normal_pair: the denominator is the zero polynomial")
+    N, D = N.set_domain(sp.QQ), D.set_domain(sp.QQ)
+    if not coprime:
+        g = N.gcd(D)
+        if g.degree() > 0:
+            N, D = N.exquo(g), D.exquo(g)
+    coeffs = [sp.Rational(c) for c in N.all_coeffs() + D.all_coeffs()]
+    den = lcm(*(c.q for c in coeffs))
+    num = gcd(*(int(c * den) for c in coeffs))
+    scale = sp.Rational(den, num) if num else sp.Rational(den)
+    if D.LC() < 0:
+        scale = -scale
+    return (N * scale).set_domain(sp.QQ), (D * scale).set_domain(sp.QQ)
+
+
+def fraction_pair(f: sp.Expr, x: sp.Symbol) -> tuple[sp.Poly, sp.Poly]:
+    """``(N, D)`` with ``f = N / D`` in the normal form of :func:`normal_pair` (``f`` in QQ(x))."""
+    e = in_field(f, x)
+    if e is None:
+        num, den = sp.fraction(sp.cancel(sp.together(f)))
+        return normal_pair(sp.Poly(num, x, domain="QQ"), sp.Poly(den, x, domain="QQ"))
+    return pair_of(e, x)
+
+
+def pair_of(element, x: sp.Symbol) -> tuple[sp.Poly, sp.Poly]:
+    """An element of QQ(x) (:func:`in_field`) as a pair in the normal form of :func:`normal_pair`."""
+    return normal_pair(_poly(element.numer, x), _poly(element.denom, x))
+
+
+def _poly(q, x: sp.Symbol) -> sp.Poly:
+    """A polynomial of the ring QQ[x] (a field element's numerator or denominator) as a Poly."""
+    return sp.Poly.from_dict(dict(q), x, domain=sp.QQ) if q else sp.Poly(0, x, domain=sp.QQ)
+
+
+def moebius(N: sp.Poly, D: sp.Poly, y: sp.Symbol) -> tuple[sp.Poly, sp.Poly]:
+    """``N(x) / D(x)`` at ``x = y / (1 - y)``, as a pair in y in the normal form of
+    :func:`normal_pair`: ``N(y/(1-y)) = Ñ(y) / (1-y)^deg N`` with ``Ñ(y) = sum_k n_k y^k
+    (1-y)^(deg N - k)``, the same for D, and the powers of (1 - y) cancelled (the map is a
+    bijection of QQ(x) onto QQ(y), so a coprime pair stays coprime)."""
+    if N.is_zero:
+        return normal_pair(sp.Poly(0, y, domain=sp.QQ), sp.Poly(1, y, domain=sp.QQ))
+    dn, dd = max(N.degree(), 0), max(D.degree(), 0)
+    top = max(dn, dd)
+    # (1 - y)^j as coefficient lists, lowest degree first
+    one_minus = [[sp.Integer(1)]]
+    for j in range(top):
+        prev = one_minus[-1]
+        one_minus.append([(prev[i] if i < len(prev) else 0) - (prev[i - 1] if i >= 1 else 0)
+                          for i in range(len(prev) + 1)])
+
+    def homog(P: sp.Poly, deg: int) -> list:
+        out = [sp.Integer(0)] * (top + 1)
+        for (k,), c in P.terms():
+            for i, b in enumerate(one_minus[top - k]):   # y^k (1 - y)^(top - k): the common power
+                out[k + i] += c * b
+        return out
+    # N(x)/D(x) = Ñ_top(y) / D̃_top(y), both homogenised to the same degree ``top``
+    num, den = homog(N, dn), homog(D, dd)
+    to_poly = lambda cs: sp.Poly.from_list(list(reversed(cs)), y, domain=sp.QQ)  # noqa: E731
+    return normal_pair(to_poly(num), to_poly(den), coprime=True)

@@ -49,7 +49,6 @@ EXCEPTIONS = {
     "numeric.transformer.evaluate": ("test_transformer.py", "the transformer's error estimates, end to end"),
     "proofs.quantities.solutions": ("test_printers.py", "the kinds of answer solve returns, printed"),
     "proofs.quantities.curve_result": ("test_compiled_curves.py", "the curve's result, through the generated and full routes"),
-    "symbolic.univariate": ("test_results.py", "exact fractions in one variable, through early stopping's and the frontier's checks"),
     "proofs.cli.__main__": ("test_cli.py", "python -m proofs.cli, run as a console script"),
     "proofs.cli.budget": ("test_cli.py", "the CPU budget of the subcommands"),
     "proofs.cli.inputs": ("test_cli.py", "the setting read from the options, by every subcommand"),

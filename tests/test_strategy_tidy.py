@@ -55,3 +55,22 @@ def test_step_later_is_computed_once_and_behaves_as_its_value():
     assert lazy.expr == eager.expr and len(calls) == 1
     assert pickle.loads(pickle.dumps(lazy)) == eager
     assert Step("x").expr is None and str(Step("x")) == "x"
+
+
+def test_factor_sum_is_factor_of_the_sum():
+    """``factor_sum`` (the terms over one denominator by hand, then ``factor``) returns what
+    ``sympy.factor`` of their sum returns, structurally: bases at different powers in different
+    terms (the largest first, last, in the middle), a denominator that is a key, a sum with no
+    denominator, a term with a non-integer power (handed to ``factor`` as it is)."""
+    from symbolic.strategy import factor_sum
+    k, s2, n = Bilinear(THETA0, SIGMA, THETA0), SIGMA_NOISE ** 2, N
+    cases = [
+        [s2 / (s2 + k) ** 2, 3 * k / (s2 + k) ** 3, -k ** 2 / ((n + 2) * (s2 + k))],
+        [k / (n + 2) ** 2, 5 * s2 ** 2 / ((n + 2) ** 3 * (s2 + k)), -2 / (n + 2), 7 * k ** 3 / (s2 + k) ** 2],
+        [k / s2, -1 / k, s2 ** 2 / (k ** 2 * (n + 1))],
+        [k ** 2 + 2 * k * s2, s2 ** 2, -(k + s2) ** 2],
+        [sp.sqrt(n) * k / (n + 1), k / (n + 1) ** 2],
+    ]
+    for terms in cases:
+        for order in (terms, terms[::-1]):
+            assert factor_sum(list(order)) == sp.factor(sp.Add(*order))

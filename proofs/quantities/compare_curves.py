@@ -202,7 +202,10 @@ def _strategy(name: str, spec_loader: Callable[[str], Any] | None) -> Any:
 @dataclass
 class ExactCurve:
     """A side at a rational setting: each column a rational function of :data:`P` on [0, 1]
-    (constants for a point).  ``native(p)`` -> the side's own parameter at p (tau, t, lambda)."""
+    (constants for a point).  ``native(p)`` -> the side's own parameter at p (tau, t, lambda).
+    ``pairs``: each column as ``(N, D)``, polynomials in P over QQ in the normal form of
+    :func:`symbolic.univariate.normal_pair` (given where the side is built from polynomials,
+    else computed from the column on first use: :meth:`nd`)."""
 
     side: Any
     columns: dict
@@ -210,14 +213,20 @@ class ExactCurve:
     param: str
     native: Callable[[Any], dict]
     notes: list = field(default_factory=list)
+    pairs: dict = field(default_factory=dict)
+
+    def nd(self, c: Any) -> tuple[sp.Poly, sp.Poly]:
+        """Column c as ``(N, D)`` (normal form), computed once."""
+        if c not in self.pairs:
+            from symbolic.univariate import fraction_pair
+            self.pairs[c] = fraction_pair(self.columns[c], P)
+        return self.pairs[c]
 
     def to_float(self) -> "FloatCurve":
         fns = {}
-        for c, f in self.columns.items():
-            num, den = sp.fraction(sp.cancel(sp.together(f)))
-            pn = [float(x) for x in sp.Poly(num, P).all_coeffs()]
-            pd = [float(x) for x in sp.Poly(den, P).all_coeffs()]
-            fns[c] = (pn, pd)
+        for c in self.columns:
+            num, den = self.nd(c)
+            fns[c] = ([float(x) for x in num.all_coeffs()], [float(x) for x in den.all_coeffs()])
 
         def values(ps: np.ndarray, only: Any = None) -> dict:
             ps = np.atleast_1d(np.asarray(ps, dtype=float))
@@ -292,15 +301,38 @@ def _rational_gcd(xs: list) -> sp.Rational:
     return sp.Rational(math.gcd(*nums), math.lcm(*dens))
 
 
+#: exact paths already computed: (spec, setting without n_ft) -> {"cache", "modes", "paths": {column: Path}}
+#: (comparisons at one setting and several n_ft, or several sides, share the spec's path and its columns)
+_PATHS: dict = {}
+_PATHS_MAX = 64
+
+
+def _path_memo(spec: Any, s: Any) -> dict:
+    """The memo of spec's exact path at the setting s (its d, Sigma, theta_0, sigma^2, m: what the
+    path depends on), created on first use: the explicit quadratic's cache, the modes, the
+    columns' :class:`~proofs.quantities.trajectories.Path` objects."""
+    def freeze(M: Any) -> Any:
+        return None if M is None else tuple(tuple(r) for r in sp.Matrix(M).tolist())
+    key = (spec, s.d, freeze(s.Sigma), freeze(s.theta0), s.sigma2, s.m, s.arith)
+    if key not in _PATHS:
+        if len(_PATHS) >= _PATHS_MAX:
+            _PATHS.clear()
+        _PATHS[key] = {"cache": {}, "modes": None, "paths": {}}
+    return _PATHS[key]
+
+
 def _path_curve(side: PathSide, columns: list, s: Any):
     from symbolic.explicit import explicit_quadratic
     from proofs.quantities.trajectories import Path, modes
     spec = _path_spec(side.strategy)
     exact = s.arith.exact
-    cache: dict = {}
-    tq = explicit_quadratic(spec, arithmetic=s.arith, m=s.m, d=s.d, Sigma=s.Sigma,
-                            theta0=s.theta0, sigma2=s.sigma2, cache=cache)
-    md = modes(tq.A, tq.b, tq.start, exact=exact, names=tq.names)
+    memo = _path_memo(spec, s) if exact else {"cache": {}, "modes": None, "paths": {}}
+    cache = memo["cache"]
+    if memo["modes"] is None:
+        tq = explicit_quadratic(spec, arithmetic=s.arith, m=s.m, d=s.d, Sigma=s.Sigma,
+                                theta0=s.theta0, sigma2=s.sigma2, cache=cache)
+        memo["modes"] = modes(tq.A, tq.b, tq.start, exact=exact, names=tq.names)
+    md = memo["modes"]
     eta = None if side.eta is None else sp.nsimplify(side.eta, rational=True)
     if eta is not None:
         bad = [h for h in md.h if not (0 < 1 - eta * sp.S(h) if md.exact else 0 < 1 - float(eta) * float(h))]
@@ -321,7 +353,7 @@ def _path_curve(side: PathSide, columns: list, s: Any):
             g = _rational_gcd(hs) if rates is not None else hs[0]
             powers = [int(h / g) for h in hs]
             if max(powers) <= MAX_EXACT_DEGREE:
-                return _exact_path(side, spec, columns, s, md, g, powers, eta, cache)
+                return _exact_path(side, spec, columns, s, md, g, powers, eta, memo)
     # float64
     fs = _in_float(s)
     if exact:  # a rational setting whose path is not a polynomial curve: redo in float
@@ -378,17 +410,33 @@ def _in_float(s: Any) -> Any:
     return replace(s, Sigma=FLOAT64.matrix(s.Sigma), theta0=FLOAT64.matrix(s.theta0), arith=FLOAT64)
 
 
-def _exact_path(side, spec, columns, s, md, g, powers, eta, cache) -> ExactCurve:
+def _path_poly(path: Any, powers: list) -> sp.Poly:
+    """``alpha + sum_k beta_k p^(e_k) + sum_kl Gamma_kl p^(e_k + e_l)`` as a polynomial in P over QQ
+    (``e_k = h_k / g``, the powers)."""
+    coeffs: dict = {}
+
+    def add(k: int, c: Any) -> None:
+        coeffs[(k,)] = coeffs.get((k,), sp.S.Zero) + sp.S(c)
+    add(0, path.alpha)
+    for b, k in zip(path.beta, powers):
+        add(k, b)
+    for i, ki in enumerate(powers):
+        for j, kj in enumerate(powers):
+            add(ki + kj, path.Gamma[i, j])
+    return sp.Poly.from_dict(coeffs, P, domain=sp.QQ)
+
+
+def _exact_path(side, spec, columns, s, md, g, powers, eta, memo) -> ExactCurve:
+    from symbolic.univariate import normal_pair
     from proofs.quantities.trajectories import Path
-    cols = {}
+    cols, pairs = {}, {}
     for c in columns:
-        path = Path.of(_column_quadratic(spec, c, s, cache), md)
-        r = [P ** k for k in powers]
-        e = sp.S(path.alpha) + sum((sp.S(b) * rk for b, rk in zip(path.beta, r)), sp.S.Zero)
-        for i in range(len(r)):
-            for j in range(len(r)):
-                e += sp.S(path.Gamma[i, j]) * r[i] * r[j]
-        cols[c] = sp.expand(e)
+        if c not in memo["paths"]:
+            memo["paths"][c] = Path.of(_column_quadratic(spec, c, s, memo["cache"]), md)
+        path = memo["paths"][c]
+        poly = _path_poly(path, powers)
+        cols[c] = poly.as_expr()
+        pairs[c] = normal_pair(poly, sp.Poly(1, P, domain=sp.QQ))
     if eta is None:
         what, scale = "tau", g
 
@@ -409,7 +457,7 @@ def _exact_path(side, spec, columns, s, md, g, powers, eta, cache) -> ExactCurve
     if len(md.h) == 1:
         notes.append(f"one excited mode (h = {sp.sstr(md.h[0])}): the path is the segment from the start to its "
                      "limit, the same for every step 0 < eta h <= 1")
-    return ExactCurve(side, cols, False, param, native, notes)
+    return ExactCurve(side, cols, False, param, native, notes, pairs)
 
 
 # ----------------------------------------------------------------------------- mixed loss
@@ -417,38 +465,36 @@ def _exact_path(side, spec, columns, s, md, g, powers, eta, cache) -> ExactCurve
 def _mixed_curve(side: MixedSide, columns: list, s: Any):
     from proofs.quantities.frontier import LAMBDA
     if s.arith.exact:
-        from symbolic.univariate import reduced
-        forms = _mixed_exact_forms(side.n_ft, columns, s)
-        lam = P / (1 - P)
-        cols = {}
-        for c, f in forms.items():
-            g = reduced(f.subs(LAMBDA, lam), P)   # in QQ(p): field arithmetic
-            num, den = sp.fraction(g)
-            if sp.Poly(den, P).eval(1) == 0:
+        from symbolic.univariate import moebius
+        forms = _mixed_exact_pairs(side.n_ft, columns, s)
+        cols, pairs = {}, {}
+        for c, (num, den) in forms.items():
+            num, den = moebius(num, den, P)    # lambda = p / (1 - p), on the polynomials
+            if den.eval(1) == 0:
                 raise NotImplementedError(f"{c}: the mixed loss's error has no finite limit lambda -> oo")
-            cols[c] = g
-        point = all(not f.has(P) for f in cols.values())
+            cols[c] = num.as_expr() / den.as_expr()
+            pairs[c] = (num, den)
+        point = all(num.degree() <= 0 and den.degree() <= 0 for num, den in pairs.values())
 
         def native(p: Any) -> dict:
             p = float(p)
             return {"lambda": math.inf if p >= 1 else p / (1 - p)}
         return ExactCurve(side, cols, point, "p = lambda / (1 + lambda) (p = 0: lambda -> 0+, strategy (d) at n_ft; "
                           "p = 1: lambda -> oo, the few-shot loss alone)", native,
-                          ["every lambda gives the same point (n_ft = oo or m = oo degenerate)"] if point else [])
+                          ["every lambda gives the same point (n_ft = oo or m = oo degenerate)"] if point else [],
+                          pairs)
     return _mixed_float(side, columns, s)
 
 
-def _mixed_exact_forms(n_ft: int, columns: list, s: Any) -> dict:
-    """{column: rational function of lambda}: the frontier's formulas at each column's n (at n = 0
-    its few-shot columns are the zero-shot errors on theta_0 and -theta_0)."""
-    from dataclasses import replace
-    from proofs.quantities.frontier import frontier_formulas
+def _mixed_exact_pairs(n_ft: int, columns: list, s: Any) -> dict:
+    """{column: (N, D), polynomials in lambda}: the frontier's rational functions at each column's
+    n (at n = 0 its few-shot columns are the zero-shot errors on theta_0 and -theta_0)."""
+    from proofs.quantities.frontier import spec_pairs, tradeoff_spec
     by_n: dict = {}
     out = {}
-    at = replace(s, n_ft=sp.oo if n_ft is None else sp.Integer(n_ft))
     for c in columns:
         if c.n not in by_n:
-            by_n[c.n] = frontier_formulas(at, n=c.n)
+            by_n[c.n] = spec_pairs(tradeoff_spec(n_ft), s, n=c.n)
         out[c] = by_n[c.n]["few_shot_target" if c.task == "target" else "few_shot_opposite"]
     return out
 

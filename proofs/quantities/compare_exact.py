@@ -38,11 +38,6 @@ EPS = sp.Rational(1, 10 ** 40)
 DPS = 80
 
 
-def _nd(f: sp.Expr, x: sp.Symbol) -> tuple[sp.Poly, sp.Poly]:
-    from symbolic.univariate import num_den
-    return num_den(f, x)
-
-
 @dataclass
 class ExactSide:
     """An exact curve with its matched error ``g = Ng/Dg``, its level range and direction."""
@@ -55,6 +50,7 @@ class ExactSide:
     hi: sp.Rational
     increasing: bool
     cols: dict = field(default_factory=dict)  # column -> (N, D) Polys in P
+    params: dict = field(default_factory=dict)  # (level, eps) -> isolating interval (every column asks)
 
     @property
     def point(self) -> bool:
@@ -62,7 +58,7 @@ class ExactSide:
 
     def nd(self, column: Any) -> tuple[sp.Poly, sp.Poly]:
         if column not in self.cols:
-            self.cols[column] = _nd(self.curve.columns[column], P)
+            self.cols[column] = self.curve.nd(column)
         return self.cols[column]
 
     def param(self, z: sp.Rational, eps: sp.Rational = EPS) -> tuple[sp.Rational, sp.Rational]:
@@ -70,18 +66,21 @@ class ExactSide:
         it is rational); z within [lo, hi]."""
         if self.point:
             return sp.S.Zero, sp.S.Zero
-        poly = self.Ng - self.Dg * z
-        roots = [iv for iv, _ in poly.intervals(inf=0, sup=1, eps=eps)]
-        if not roots:
-            raise ValueError(f"level {z} outside [{self.lo}, {self.hi}] of {self.curve.side.label}")
-        (a, b), = roots[:1] if len(roots) == 1 else [min(roots, key=lambda r: r[0])]
-        return sp.Rational(a), sp.Rational(b)
+        key = (z, eps)
+        if key not in self.params:
+            poly = self.Ng - self.Dg * z
+            roots = [iv for iv, _ in poly.intervals(inf=0, sup=1, eps=eps)]
+            if not roots:
+                raise ValueError(f"level {z} outside [{self.lo}, {self.hi}] of {self.curve.side.label}")
+            (a, b), = roots[:1] if len(roots) == 1 else [min(roots, key=lambda r: r[0])]
+            self.params[key] = (sp.Rational(a), sp.Rational(b))
+        return self.params[key]
 
 
 def exact_side(curve: Any, match: Any) -> ExactSide:
     """The level data of an exact curve; ValueError when the matched error is not monotone or
     has a pole on [0, 1]."""
-    Ng, Dg = _nd(curve.columns[match], P)
+    Ng, Dg = curve.nd(match)
     if curve.point:
         v = sp.S(curve.columns[match])
         return ExactSide(curve, match, Ng, Dg, v, v, True)
@@ -198,18 +197,22 @@ def _candidates(A: ExactSide, B: ExactSide, column: Any, zlo, zhi) -> tuple[list
     NgB, DgB = B.Ng, B.Dg
 
     def lift(poly: sp.Poly, x: sp.Symbol) -> sp.Poly:
-        """A polynomial in p as one in x (p or q) of QQ[p, q]: products and differences then
-        run on polynomials, not expression trees."""
-        return sp.Poly(sp.Poly(poly, P).as_expr().subs(P, x), P, Q_, domain="QQ")
+        """A polynomial in p as one in x (p or q) of QQ[q, p] (q first: the resultant eliminates
+        it): products and differences then run on polynomials, not expression trees."""
+        at = (lambda k: (0, k)) if x == P else (lambda k: (k, 0))
+        return sp.Poly.from_dict({at(k): c for (k,), c in poly.terms()} or {(0, 0): 0}, Q_, P, domain="QQ")
     P1 = lift(A.Ng, P) * lift(DgB, Q_) - lift(NgB, Q_) * lift(A.Dg, P)
     P2 = lift(NfA, P) * lift(DfB, Q_) - lift(NfB, Q_) * lift(DfA, P)
     if P2.is_zero:
         return [], None
-    common = sp.gcd(P1, P2)
+    # over ZZ (denominators cleared: each equation scaled by a constant, the same zeros), where the
+    # resultant runs several times faster than over QQ; R then differs by a constant factor only
+    P1, P2 = P1.clear_denoms(convert=True)[1], P2.clear_denoms(convert=True)[1]
+    common = P1.gcd(P2)
     if common.degree(Q_) > 0:
         return [], None
-    R = sp.resultant(P1, P2, Q_)
-    R = sp.Poly(R, P, domain="QQ") if not isinstance(R, sp.Poly) else R
+    R = P1.resultant(P2)
+    R = sp.Poly(R, P, domain="QQ") if not isinstance(R, sp.Poly) else R.set_domain(sp.QQ)
     if R.is_zero:
         return [], None
     out = []

@@ -86,6 +86,19 @@ def _errors_in_blocks(spec: Any, m_key: Any, n_key: Any):
     return s, out
 
 
+@lru_cache(maxsize=32)
+def _errors_to_evaluate(spec: Any, m_key: Any, n_key: Any):
+    """:func:`_errors_in_blocks` uncollected (``collect=False``: the same values, without the
+    grouping and factoring that printing wants), for evaluation at a setting."""
+    from symbolic import THETA0
+    from proofs.quantities.derivations import strategy
+    s = strategy(spec, m_key)
+    out = {"zero_shot": s.error_in_blocks(THETA0, 0, collect=False),
+           "few_shot_target": s.error_in_blocks(THETA0, n_key, collect=False),
+           "few_shot_opposite": s.error_in_blocks(-THETA0, n_key, collect=False)}
+    return s, out
+
+
 def _freeze(env: dict) -> tuple:
     return tuple(sorted((k, tuple(map(tuple, v.tolist())) if isinstance(v, sp.MatrixBase) else v)
                         for k, v in env.items()))
@@ -93,15 +106,113 @@ def _freeze(env: dict) -> tuple:
 
 @lru_cache(maxsize=64)
 def _spec_errors(spec: Any, m: Any, n: Any, env_key: tuple) -> dict[str, sp.Expr]:
+    from symbolic.univariate import reduced
+    return {col: sp.factor(reduced(None, LAMBDA, element=e) if e is not None else f)   # in QQ(lambda): field arithmetic
+            for col, (e, f) in _spec_fractions(spec, m, n, env_key).items()}
+
+
+@lru_cache(maxsize=64)
+def _spec_fractions(spec: Any, m: Any, n: Any, env_key: tuple) -> dict[str, tuple]:
+    """``{column: (element of QQ(lambda) or None, the error as an expression)}`` at the setting:
+    the element where the error lies in QQ(lambda), else None and the error reduced by
+    ``cancel(together())``.
+
+    At m = oo the errors are first evaluated with sigma a symbol, once per (spec, n, Sigma,
+    theta_0) (:func:`_in_sigma`: elements of QQ(lambda, sigma)), and read at each sigma^2 given
+    (:func:`_at_sigma`): the same elements of QQ(lambda) as evaluating at that sigma, at a
+    fraction of the cost when several sigma^2 share a Sigma and theta_0 (the map of
+    ``early-stopping-vs-auxiliary``); where that does not apply (a column outside QQ(lambda,
+    sigma), an odd power of sigma, a denominator that vanishes at the sigma^2), the setting is
+    evaluated directly."""
+    env = dict(env_key)
+    sigma = env.get("sigma")
+    if m is None and sigma is not None and sigma.is_number:
+        general = _in_sigma(spec, n, tuple((k, v) for k, v in env_key if k != "sigma"))
+        if general is not None:
+            out = _at_sigma(general, sigma ** 2)
+            if out is not None:
+                return out
+    return _evaluated(spec, m, n, env_key)
+
+
+#: sigma as a symbol (the name the derivations use)
+_SIGMA = sp.Symbol("sigma", nonnegative=True)
+
+
+@lru_cache(maxsize=32)
+def _in_sigma_field():
+    return sp.QQ.frac_field(LAMBDA, _SIGMA)
+
+
+@lru_cache(maxsize=64)
+def _in_sigma(spec: Any, n: Any, env_key: tuple) -> dict | None:
+    """``{column: element of QQ(lambda, sigma)}`` at m = oo and the setting's Sigma, theta_0 with
+    sigma a symbol; None where a column is not in that field."""
+    K = _in_sigma_field()
+    parts = _evaluated(spec, None, n, env_key + (("sigma", _SIGMA),), field=K)
+    return None if any(e is None for e, _ in parts.values()) else {col: e for col, (e, _) in parts.items()}
+
+
+def _at_sigma(general: dict, sigma2: Any) -> dict | None:
+    """The elements of QQ(lambda, sigma) at sigma^2 = ``sigma2`` (rational), as elements of
+    QQ(lambda) in :func:`_spec_fractions`' form; None when sigma2 is not rational, a power of
+    sigma is odd or a denominator vanishes there."""
+    from symbolic.univariate import _field
+    sigma2 = sp.sympify(sigma2)
+    if not sigma2.is_Rational:
+        return None
+    K1 = _field(LAMBDA)
+    F, R, dom = K1.field, K1.field.ring, K1.dom
+    s2 = dom.convert(sigma2)
+    powers: dict = {}
+
+    def at(poly) -> Any:
+        acc: dict = {}
+        for (i, j), c in poly.items():
+            if j % 2:
+                raise ValueError("odd power of sigma")
+            if j not in powers:
+                powers[j] = s2 ** (j // 2)
+            acc[(i,)] = acc.get((i,), dom.zero) + c * powers[j]
+        return R.from_dict({k: v for k, v in acc.items() if v})
+    out = {}
+    for col, e in general.items():
+        try:
+            num, den = at(e.numer), at(e.denom)
+        except ValueError:
+            return None
+        if not den:
+            return None
+        out[col] = (F.new(num, den), None)
+    return out
+
+
+def _evaluated(spec: Any, m: Any, n: Any, env_key: tuple, field: Any = None) -> dict[str, tuple]:
+    """:func:`_spec_fractions` by evaluating each error at the setting (``field``: the field the
+    values are reduced in, QQ(lambda) unless given)."""
     from symbolic import M
     from symbolic.evaluation import evaluate
-    from symbolic.univariate import reduced
+    from symbolic.univariate import in_field, reduced
     from proofs.quantities.setting import with_definitions
+
+    def element(value: Any) -> Any:
+        if field is None:
+            return in_field(value, LAMBDA)
+        try:
+            return field.from_sympy(sp.sympify(value))
+        except (sp.CoercionFailed, sp.polys.polyerrors.PolynomialError, ValueError, TypeError):
+            return None
+
+    def reduce(value: Any) -> Any:
+        if field is None:
+            return reduced(value, LAMBDA)
+        e = element(value)
+        return sp.cancel(sp.together(value)) if e is None else field.to_sympy(e)
     env = {k: (sp.Matrix(v) if isinstance(v, tuple) else v) for k, v in env_key}
     m_key = sp.oo if m is None else M
     if m is not None:
         env["m"] = sp.Integer(m)
-    s, parts = _errors_in_blocks(spec, m_key, _key(n))
+    s, parts = _errors_to_evaluate(spec, m_key, _key(n))
     env.update(s.bindings)
     env = with_definitions(env, s.definitions())
     out = {}
@@ -110,9 +221,11 @@ def _spec_errors(spec: Any, m: Any, n: Any, env_key: tuple) -> dict[str, sp.Expr
         local = dict(env)
         for sym, e in where.items():
             if sym.name not in values:
-                values[sym.name] = reduced(evaluate(e, env), LAMBDA)
+                values[sym.name] = reduce(evaluate(e, env))
             local[sym.name] = values[sym.name]
-        out[col] = sp.factor(reduced(evaluate(expr, local), LAMBDA))   # in QQ(lambda): field arithmetic
+        value = evaluate(expr, local)
+        e = element(value)
+        out[col] = (e, None if e is not None else reduce(value))
     return out
 
 
@@ -120,9 +233,22 @@ def spec_errors(spec: Any, setting: Any, *, n: Any = None) -> dict[str, sp.Expr]
     """The three errors (:data:`COLUMNS`) of a value fine-tuning spec at an exact setting (a
     :class:`proofs.quantities.setting.Setting`: its d, Sigma, theta_0, sigma^2, m); functions of
     lambda when the spec's weights hold :data:`LAMBDA`. ``n``: None for infinity."""
+    return _spec_errors(spec, _count(setting.m), n, _env_key(setting))
+
+
+def _env_key(setting: Any) -> tuple:
     env = setting.env(sigma=False)
     env["sigma"] = sp.sqrt(setting.sigma2 if setting.sigma2 is not None else 0)
-    return _spec_errors(spec, _count(setting.m), n, _freeze(env))
+    return _freeze(env)
+
+
+def spec_pairs(spec: Any, setting: Any, *, n: Any = None) -> dict[str, tuple[sp.Poly, sp.Poly]]:
+    """The three errors of :func:`spec_errors` as pairs ``(N, D)`` of polynomials in
+    :data:`LAMBDA` over QQ, ``error = N / D`` (:func:`symbolic.univariate.normal_pair`'s form):
+    the same rational functions, not factored."""
+    from symbolic.univariate import fraction_pair, pair_of
+    return {col: (pair_of(e, LAMBDA) if e is not None else fraction_pair(f, LAMBDA))
+            for col, (e, f) in _spec_fractions(spec, _count(setting.m), n, _env_key(setting)).items()}
 
 
 def frontier_formulas(setting: Any, *, n: Any = None) -> dict[str, sp.Expr]:
