@@ -37,7 +37,7 @@ transposed or symmetrised, Q's first row for its first column, q_yx, Q_y0; 'oppo
 theta_0) and O2-O3 (a family's matrix covariance replaced by I, its mean's sign dropped).
 The elimination's own slips (a transpose dropped, a sign of a rank-one term, a start ignored) are
 killed by tests/test_word_algebra.py and tests/test_quadratic_explicit_start.py
-(bench/mutation-report-quadratic.md).  Cost: about 25 s on one core (14 cases).
+(bench/mutation-report.md).  Cost: about 25 s on one core (14 cases).
 """
 from __future__ import annotations
 
