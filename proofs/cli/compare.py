@@ -122,6 +122,8 @@ def run(args: argparse.Namespace) -> int:
             raise O.UsageError(f"{_OPTIONS[name]}: {rest}") from None
         raise
     result.setting.update(Sigma=args.Sigma or "identity", theta0=args.theta0 or "e_1")
+    from proofs.cli.output import warn
+    warn(result)
     if args.plot is not None:
         from proofs.figures.compare import save_comparison
         save_comparison(result, args.plot)

@@ -99,9 +99,15 @@ def parse_column(text: Any) -> Column:
         raise ValueError(f"columns: expected N:TASK with TASK target or opposite (e.g. 5:opposite), got {text!r}")
     if n in ("inf", "oo", "infinity"):
         return Column(None, task)
-    if not n.isdigit() or len(n) > 12:
-        raise ValueError(f"columns: expected N an integer >= 0 or inf in N:TASK, got {text!r}")
+    if not _count(n, 0):
+        raise ValueError(f"columns: expected N an integer 0 <= N <= 10^12 or inf in N:TASK, got {text!r}")
     return Column(int(n), task)
+
+
+def _count(text: str, least: int) -> bool:
+    """``text`` an integer in ASCII digits, least <= N <= 10^12 (symbolic.numbers.MAX_COUNT)."""
+    from symbolic.numbers import MAX_COUNT
+    return text.isascii() and text.isdigit() and len(text) <= 13 and least <= int(text) <= MAX_COUNT
 
 
 @dataclass(frozen=True)
@@ -168,8 +174,8 @@ def parse_side(text: Any, *, eta: Any = None, spec_loader: Callable[[str], Any] 
     if not sep or kind not in ("path", "mixed", "point") or not rest:
         raise ValueError(f"side: expected path:S, mixed:N_FT or point:S[:N_FT], got {text!r}")
     if kind == "mixed":
-        if not rest.isdigit() or int(rest) < 1 or len(rest) > 12:
-            raise ValueError(f"side: expected mixed:N_FT with N_FT an integer >= 1, got {text!r}")
+        if not _count(rest, 1):
+            raise ValueError(f"side: expected mixed:N_FT with N_FT an integer 1 <= N_FT <= 10^12, got {text!r}")
         return MixedSide(int(rest))
     name, _, nft = rest.partition(":") if kind == "point" else (rest, "", "")
     strategy = _strategy(name, spec_loader)
@@ -179,10 +185,10 @@ def parse_side(text: Any, *, eta: Any = None, spec_loader: Callable[[str], Any] 
     if nft:
         if nft.lower() in ("inf", "oo"):
             n_ft = None
-        elif nft.isdigit() and int(nft) >= 1 and len(nft) <= 12:
+        elif _count(nft, 1):
             n_ft = int(nft)
         else:
-            raise ValueError(f"side: expected point:S:N_FT with N_FT an integer >= 1 or inf, got {text!r}")
+            raise ValueError(f"side: expected point:S:N_FT with N_FT an integer 1 <= N_FT <= 10^12 or inf, got {text!r}")
     return PointSide(strategy, n_ft)
 
 
