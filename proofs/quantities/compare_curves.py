@@ -497,6 +497,13 @@ def _mixed_float_finite_m(side: MixedSide, columns: list, s: Any) -> FloatCurve:
     A0, A1 = np.asarray(q0.A, dtype=float), np.asarray(q1.A, dtype=float)
     b0, b1 = np.asarray(q0.b, dtype=float), np.asarray(q1.b, dtype=float)
     start = np.asarray(q0.start, dtype=float)
+    # Jacobi scaling u = r * v (r_i = S_ii^(-1/2)): the entries of S = A_0 + A_1 span ||theta_0||^4 (v_y
+    # multiplies the labels in the few-shot loss), and unscaled eigh loses every digit for a large theta_0
+    # (theta_0 = 1e150 e_1 gave a constant curve, at the start's level)
+    diag = np.diag(A0 + A1)
+    r = np.where(diag > 0, 1 / np.sqrt(np.where(diag > 0, diag, 1.0)), 1.0)
+    A0, A1 = A0 * np.outer(r, r), A1 * np.outer(r, r)
+    b0, b1, start = b0 * r.reshape(b0.shape), b1 * r.reshape(b1.shape), start / r.reshape(start.shape)
     lam_S, Z = np.linalg.eigh(A0 + A1)
     seen = lam_S > PENCIL_TOL * max(float(lam_S.max(initial=0.0)), 1e-300)
     Zr, Zn = Z[:, seen], Z[:, ~seen]
@@ -518,7 +525,7 @@ def _mixed_float_finite_m(side: MixedSide, columns: list, s: Any) -> FloatCurve:
         with np.errstate(divide="ignore", invalid="ignore"):
             w = ((1 - ps) * beta0 + ps * beta1) / ((1 - ps) * (1 - nu) + ps * nu)
         w = np.where(fixed, const, w)
-        return u_null + w @ T.T
+        return (u_null + w @ T.T) * r           # back from v to u
 
     def values(ps: np.ndarray, only: Any = None) -> dict:
         ps = np.clip(np.atleast_1d(np.asarray(ps, dtype=float)), 0.0, 1.0)
