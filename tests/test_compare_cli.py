@@ -97,8 +97,19 @@ def test_an_ill_conditioned_sigma_is_warned_about_in_float(capsys, tmp_path):
     assert parse_side("mixed:1000000000000").n_ft == 10**12
     path = tmp_path / "S.json"
     path.write_text('[[1, 0], [0, 1e-14]]')
-    rc, out, err = _run(capsys, "compare", "--Sigma", str(path), "--arithmetic", "float", "--levels", "0",
-                        "--columns", "inf:target")
+    rc, out, err = _run(capsys, "compare", "--left", "point:value", "--Sigma", str(path), "--arithmetic", "float",
+                        "--levels", "0", "--columns", "inf:target")
     assert rc == 0 and out, err
     lines = [x for x in err.splitlines() if x.startswith("warning:")]
     assert len(lines) == 1 and "1e+14" in lines[0] and "--arithmetic exact" in lines[0] and "mp" not in lines[0]
+
+
+def test_a_float64_overflow_is_one_line_naming_theta0(capsys, tmp_path):
+    """theta0 = 1e100: the mixed side's float64 table overflows. One line naming --theta0 and the remedy
+    (was: numpy's RuntimeWarning and its source line on standard error, then "--match: ... is not finite")."""
+    path = tmp_path / "t.json"
+    path.write_text("[1e100]")
+    rc, out, err = _run(capsys, "compare", "--left", "point:value", "--theta0", str(path), "--levels", "0",
+                        "--columns", "inf:target")
+    assert rc == 2 and not out and len(err.strip().splitlines()) == 1, err
+    assert "--theta0: E(0; theta0) exceeds float64's range" in err and "smaller theta0" in err

@@ -227,8 +227,9 @@ class ExactCurve:
 
         def values(ps: np.ndarray, only: Any = None) -> dict:
             ps = np.atleast_1d(np.asarray(ps, dtype=float))
-            return {c: np.polyval(pn, ps) / np.polyval(pd, ps) for c, (pn, pd) in fns.items()
-                    if only is None or c == only}
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # an overflow: float_side says so
+                return {c: np.polyval(pn, ps) / np.polyval(pd, ps) for c, (pn, pd) in fns.items()
+                        if only is None or c == only}
         return FloatCurve(self.side, values, self.point, self.param, self.native, list(self.notes),
                           list(self.columns))
 
@@ -575,7 +576,8 @@ def _mixed_float(side: MixedSide, columns: list, s: Any) -> FloatCurve:
             if only is not None and c != only:
                 continue
             D = max(len(p), len(q)) - 1
-            out[c] = homog(p, ps, D) / homog(q, ps, D)
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # an overflow: float_side says so
+                out[c] = homog(p, ps, D) / homog(q, ps, D)
         return out
     point = all(len(p) <= 1 and len(q) <= 1 for p, q in coeffs.values())
 
