@@ -176,3 +176,20 @@ def test_monte_carlo_work_is_bounded_before_work(capsys, tmp_path, monkeypatch):
     monkeypatch.setattr(proofs.cli.budget, "release", lambda: released.append(1))
     status, _, err = run(capsys, "error", "--params", _file(tmp_path, GENERAL, n=10_000), "--samples", "22221")
     assert status == 2 and released == [1], err
+
+
+def test_params_json_output_is_accepted_as_a_layer(capsys, tmp_path):
+    """What the toolkit writes it reads back: ``params --format json`` as a layer (its other keys ignored, as
+    in a one-layer file; a layer with them was refused before) gives the one-layer file's value."""
+    status, out, err = run(capsys, "params", "--strategy", "value", "--d", "1", "--format", "json")
+    assert status == 0, err
+    layer = json.loads(out)
+    setting = {"theta": [1], "Sigma": [[1]], "sigma2": "1/10", "n": 1}
+    one = tmp_path / "one.json"
+    one.write_text(json.dumps({**layer, **setting}))
+    status, out, err = run(capsys, "error", "--params", _file(tmp_path, [layer]), "--format", "json")
+    assert status == 0, err
+    depth = json.loads(out)
+    status, out, err = run(capsys, "error", "--params", str(one), "--format", "json")
+    assert status == 0, err
+    assert depth["route"] == "one-layer" and sp.sympify(depth["exact"]) == sp.sympify(json.loads(out)["exact"])
