@@ -620,8 +620,8 @@ def test_every_registered_option_refuses_hostile_values_cleanly(capsys, monkeypa
     unless it is about a missing required option, names the option."""
     real_build = cli.build_parser
 
-    def build_stubbed():
-        parser = real_build()
+    def build_stubbed(only=None):  # main builds the named subcommand's parser alone (build_parser(only=...))
+        parser = real_build(only=only)
         import argparse
         subs = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
         for p in subs.values():
