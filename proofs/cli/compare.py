@@ -77,7 +77,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
                      help="path sides: gradient descent with step ETA (every excited mode needs eta h < 1) "
                           "instead of the gradient flow")
     sub.add_argument("--d", metavar="D", type=O.argtype(O.parse_dimension, "--d"), default=5,
-                     help="dimension of x (default: 5)")
+                     help="dimension of x, at most 1024 (default: 5)")
     sub.add_argument("--sigma2", metavar="X", type=O.argtype(O.parse_sigma2, "--sigma2"),
                      default=O.parse_sigma2("0.1"), help="noise variance sigma^2 >= 0 (default: 0.1)")
     sub.add_argument("--m", metavar="M", type=O.argtype(O.parse_shots, "--m"), default=None,
