@@ -481,6 +481,15 @@ class Float64(Arithmetic):
         a = np.array(M, dtype=np.float64)  # float() of a Fraction or Rational rounds once
         return a.reshape(-1, 1) if a.ndim == 1 else a
 
+    def power(self, x: Any, e: sp.Expr) -> Any:
+        """x**e; beyond float64's range the IEEE value (inf, or 0 for 0**-k: inf), never Python's
+        OverflowError of a float power, so that :meth:`finite` reports it with its remedy."""
+        try:
+            return super().power(x, e)
+        except (OverflowError, ZeroDivisionError):
+            with np.errstate(all="ignore"):
+                return np.float64(x) ** np.float64(self.number(e))
+
     def eye(self, d: int) -> np.ndarray:
         return np.eye(d)
 

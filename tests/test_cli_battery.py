@@ -620,8 +620,8 @@ def test_every_registered_option_refuses_hostile_values_cleanly(capsys, monkeypa
     unless it is about a missing required option, names the option."""
     real_build = cli.build_parser
 
-    def build_stubbed():
-        parser = real_build()
+    def build_stubbed(only=None):  # main builds the named subcommand's parser alone (build_parser(only=...))
+        parser = real_build(only=only)
         import argparse
         subs = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
         for p in subs.values():
@@ -823,3 +823,20 @@ def test_a_file_name_with_a_line_break_cannot_forge_output_rows(capsys, option):
     """curve prints the file names in its header: a name holding a line break would add a row."""
     status, out, err = run(capsys, *CURVE, option, "x\n     9  0.0")
     check_refusal(status, out, err, "curve", f"{option}: expected a file name without line breaks", 2)
+
+
+def test_error_over_its_budget_names_its_own_cause(capsys, tmp_path, monkeypatch):
+    """error --params with a layer list of the class (L = 2, values in layer 2), derived fresh (cache off) under
+    a 0.05 s budget: exit 3 naming --params and the class closed form (it named "--Sigma or --theta0",
+    options error does not have)."""
+    monkeypatch.setattr("proofs.quantities.limits.MAX_EXACT_CPU_SECONDS", 0.05)
+    monkeypatch.setenv("ICL_FINETUNE_CACHE", "off")
+    e_y = [[0, 0, 0], [0, 0, 0], [0, 0, 1]]
+    layers = [{"V": e_y, "Q": [[0, 0, 0], [0, 1, 0], [0, 0, 0]]},
+              {"V": [[0, 0, 0], [0, 0, 0], ["1/3", "-1/2", 1]], "Q": [[0, 0, 0], [0, "1/2", 0], [0, 0, 0]]}]
+    path = tmp_path / "layers.json"
+    path.write_text(json.dumps({"layers": layers, "theta": [1], "Sigma": [[1]], "sigma2": "1/10", "n": 1}))
+    with hang_guard(60):
+        status, out, err = run(capsys, "error", "--params", str(path))
+    check_refusal(status, out, err, "error", "--params: the class closed form at L = 2", 3)
+    assert "--Sigma" not in err

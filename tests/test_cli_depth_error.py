@@ -129,3 +129,67 @@ def test_general_file_is_monte_carlo_and_agrees_with_the_concrete_engine(capsys,
     want = float(concrete_depth_error(_exact_layers(GENERAL), n=2, theta=[1], Sigma=[[1]], sigma2=sp.Rational(1, 10)))
     z = (data["error"] - want) / data["stderr"]
     assert abs(z) <= DEFAULT_Z, (data, want, z)
+
+
+# ----------------------------------------------------------------------------- hostile inputs (issue 23)
+
+BIG = "1e200"
+BIG_CLASS = [{"V": [[0, 0, 0], [0, 0, 0], [0, 0, BIG]], "Q": [[0, 0, 0], [0, BIG, 0], [0, 0, 0]]}] * 2
+
+
+@pytest.mark.parametrize("layers", [BIG_CLASS[:1], BIG_CLASS], ids=["one-layer", "class"])
+def test_float_overflow_is_refused_with_the_mp_remedy(capsys, tmp_path, layers):
+    """Entries of 1e200 give an error near 1e1601: in float64 one line naming mp (was: a traceback,
+    Python's OverflowError of a float power); in mp its value, as in exact arithmetic."""
+    path = _file(tmp_path, layers)
+    status, out, err = run(capsys, "error", "--params", path, "--arithmetic", "float")
+    assert status == 2 and out == "" and len(err.strip().splitlines()) == 1, err
+    assert "exceeds float64's range" in err and "--arithmetic mp" in err
+    status, out, err = run(capsys, "error", "--params", path, "--arithmetic", "mp", "--format", "json")
+    assert status == 0, err
+    assert json.loads(out)["error"] is None or float(json.loads(out)["error"]) > 1e300
+
+
+def test_monte_carlo_overflow_is_refused_not_nan(capsys, tmp_path):
+    """Outside the class with entries of 1e200 the float64 forward pass overflows: one line, exit 2
+    (was: "= nan +- nan" and numpy's RuntimeWarnings)."""
+    big = [{"V": [[0, 0, 0], [BIG, 0, 0], [0, 0, BIG]], "Q": [[0, 0, 0], [BIG, BIG, 0], [0, 0, 0]]}] * 2
+    status, out, err = run(capsys, "error", "--params", _file(tmp_path, big), "--samples", "2")
+    assert status == 2 and out == "" and len(err.strip().splitlines()) == 1, err
+    assert "float64's range" in err and "nan" not in err
+
+
+def test_monte_carlo_work_is_bounded_before_work(capsys, tmp_path, monkeypatch):
+    """The default 200,000 samples at n = 10,000 (about two minutes of CPU, unasked) are refused
+    before any sampling, naming --samples and the most that fit; the Monte Carlo route runs outside
+    the exact CPU budget (it is float64 and bounded up front)."""
+    import numeric.depth
+    import proofs.cli.budget
+
+    def boom(*a, **k):
+        raise AssertionError("sampled")
+    monkeypatch.setattr(numeric.depth, "estimate_error_depth", boom)
+    status, out, err = run(capsys, "error", "--params", _file(tmp_path, GENERAL, n=10_000))
+    assert status == 2 and out == "" and len(err.strip().splitlines()) == 1, err
+    assert err.count("--samples") == 2 and "at most 22220 samples" in err
+    released = []
+    monkeypatch.setattr(proofs.cli.budget, "release", lambda: released.append(1))
+    status, _, err = run(capsys, "error", "--params", _file(tmp_path, GENERAL, n=10_000), "--samples", "22221")
+    assert status == 2 and released == [1], err
+
+
+def test_params_json_output_is_accepted_as_a_layer(capsys, tmp_path):
+    """What the toolkit writes it reads back: ``params --format json`` as a layer (its other keys ignored, as
+    in a one-layer file; a layer with them was refused before) gives the one-layer file's value."""
+    status, out, err = run(capsys, "params", "--strategy", "value", "--d", "1", "--format", "json")
+    assert status == 0, err
+    layer = json.loads(out)
+    setting = {"theta": [1], "Sigma": [[1]], "sigma2": "1/10", "n": 1}
+    one = tmp_path / "one.json"
+    one.write_text(json.dumps({**layer, **setting}))
+    status, out, err = run(capsys, "error", "--params", _file(tmp_path, [layer]), "--format", "json")
+    assert status == 0, err
+    depth = json.loads(out)
+    status, out, err = run(capsys, "error", "--params", str(one), "--format", "json")
+    assert status == 0, err
+    assert depth["route"] == "one-layer" and sp.sympify(depth["exact"]) == sp.sympify(json.loads(out)["exact"])

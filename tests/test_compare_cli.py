@@ -57,6 +57,10 @@ def test_point_and_float(capsys):
     (["--levels", "1001"], "--levels"),
     (["--lr", "1"], "--lr: expected 0 < eta h < 1"),
     (["--plot", "out.txt"], "--plot: expected a file name ending in"),
+    # issue 23: d = 4,096 was accepted (O(d^3): ~12 s at d = 1,000, minutes at 2,048); refused before work
+    (["--arithmetic", "float", "--d", "1025"], "--d: expected d <= 1024 for compare"),
+    # the documented N_FT <= 10^12 was refused as "expected ... an integer >= 1"; beyond it the bound is named
+    (["--right", "mixed:1000000000001"], "1 <= N_FT <= 10^12"),
 ])
 def test_bad_usage_exits_2_naming_the_option(capsys, argv, message):
     rc, out, err = _run(capsys, "compare", "--d", "2", "--levels", "0", *argv)
@@ -83,3 +87,29 @@ def test_a_mixed_side_in_float_at_a_finite_m(capsys):
     obj = json.loads(out)
     assert obj["arithmetic"] == "float" and obj["settings"]["m"] == 7
     assert len(obj["levels"]) == 2
+
+
+def test_an_ill_conditioned_sigma_is_warned_about_in_float(capsys, tmp_path):
+    """Sigma = diag(1, 1e-14) in float64: one warning line on standard error with the condition number and
+    compare's own remedy (exact; compare has no mp), as curve warns (compare said nothing before); and
+    mixed:10^12, the documented largest N_FT, is read."""
+    from proofs.quantities.compare_curves import parse_side
+    assert parse_side("mixed:1000000000000").n_ft == 10**12
+    path = tmp_path / "S.json"
+    path.write_text('[[1, 0], [0, 1e-14]]')
+    rc, out, err = _run(capsys, "compare", "--left", "point:value", "--Sigma", str(path), "--arithmetic", "float",
+                        "--levels", "0", "--columns", "inf:target")
+    assert rc == 0 and out, err
+    lines = [x for x in err.splitlines() if x.startswith("warning:")]
+    assert len(lines) == 1 and "1e+14" in lines[0] and "--arithmetic exact" in lines[0] and "mp" not in lines[0]
+
+
+def test_a_float64_overflow_is_one_line_naming_theta0(capsys, tmp_path):
+    """theta0 = 1e100: the mixed side's float64 table overflows. One line naming --theta0 and the remedy
+    (was: numpy's RuntimeWarning and its source line on standard error, then "--match: ... is not finite")."""
+    path = tmp_path / "t.json"
+    path.write_text("[1e100]")
+    rc, out, err = _run(capsys, "compare", "--left", "point:value", "--theta0", str(path), "--levels", "0",
+                        "--columns", "inf:target")
+    assert rc == 2 and not out and len(err.strip().splitlines()) == 1, err
+    assert "--theta0: E(0; theta0) exceeds float64's range" in err and "smaller theta0" in err

@@ -229,3 +229,17 @@ def test_crossings_and_divergence_over_a_billion_steps_in_bounded_memory(argv, f
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert done.returncode == 0, done.stderr
     assert fragment in done.stdout, done.stdout
+
+
+def test_compare_mixed_side_in_float_at_finite_m_scales_with_theta0():
+    """At sigma^2 = 0 every error is homogeneous of degree 2 in theta_0 (the minimiser's v_0, v_x scale
+    with theta_0, v_y not), so theta_0 = 1e150 e_1 must give 1e300 times the levels of e_1. The mixed side
+    at a finite m in float64 gave a constant curve at the start's level instead (its pencil's entries span
+    ||theta_0||^4 and eigh lost every digit): a silently wrong comparison."""
+    from proofs.quantities.compare import compare
+    kw = dict(left="point:value", right="mixed:5", d=2, sigma2=0, m=3, arithmetic="float", levels=0,
+              columns=["inf:target"])
+    small = compare(theta0=[1, 0], **kw).sides["right"]["levels"]
+    big = compare(theta0=[10**150, 0], **kw).sides["right"]["levels"]
+    assert small[1] > 5 * small[0]
+    assert np.allclose(np.array(big, dtype=float) / 1e300, np.array(small, dtype=float), rtol=1e-8, atol=0)

@@ -77,6 +77,10 @@ def over_budget_message(args: argparse.Namespace, seconds: float) -> str:
         causes = "--numeric (the optimiser's starts did not all converge within it; a smaller --d helps)"
     elif getattr(args, "spec", None):
         causes = "--spec (what it trains, an explicit start, its tasks or terms)"
+    elif getattr(args, "slow", None):  # the subcommand named its own cause before the work
+        causes = args.slow
+    elif getattr(args, "command", None) == "error":
+        causes = "--params (long exact entries, a large d)"
     else:
         causes = "--Sigma or --theta0 (long exact entries, a large d)"
     return (f"the exact computation needs more than {seconds:g} s of CPU, so it is refused "

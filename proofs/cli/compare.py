@@ -77,7 +77,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
                      help="path sides: gradient descent with step ETA (every excited mode needs eta h < 1) "
                           "instead of the gradient flow")
     sub.add_argument("--d", metavar="D", type=O.argtype(O.parse_dimension, "--d"), default=5,
-                     help="dimension of x (default: 5)")
+                     help="dimension of x, at most 1024 (default: 5)")
     sub.add_argument("--sigma2", metavar="X", type=O.argtype(O.parse_sigma2, "--sigma2"),
                      default=O.parse_sigma2("0.1"), help="noise variance sigma^2 >= 0 (default: 0.1)")
     sub.add_argument("--m", metavar="M", type=O.argtype(O.parse_shots, "--m"), default=None,
@@ -122,6 +122,8 @@ def run(args: argparse.Namespace) -> int:
             raise O.UsageError(f"{_OPTIONS[name]}: {rest}") from None
         raise
     result.setting.update(Sigma=args.Sigma or "identity", theta0=args.theta0 or "e_1")
+    from proofs.cli.output import warn
+    warn(result)
     if args.plot is not None:
         from proofs.figures.compare import save_comparison
         save_comparison(result, args.plot)

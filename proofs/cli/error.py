@@ -48,6 +48,13 @@ def run(args: argparse.Namespace) -> int:
     arith = arithmetic_of(args, p.d)
     if isinstance(p, files.DepthParamsFile):
         from proofs.cli.reports import DepthErrorReport
+        from proofs.quantities.depth_error import monte_carlo_route
+        if monte_carlo_route(p.layers, p.d):  # float64 sampling, bounded up front: no exact budget
+            from proofs.cli.budget import release
+            release()
+        elif len(p.layers) >= 2:  # named if the budget runs out (it said "--Sigma or --theta0", options error lacks)
+            args.slow = (f"--params: the class closed form at L = {len(p.layers)} for these layers, derived "
+                         "symbolically once and then cached (each layer with v_0 or v_x adds to it)")
         layers = [(O.exact_matrix(V), O.exact_matrix(Q)) for V, Q in p.layers] if arith.exact else p.layers
         theta, Sigma = (O.exact_matrix([[x] for x in p.theta]), O.exact_matrix(p.Sigma)) if arith.exact \
             else (p.theta, p.Sigma)

@@ -466,9 +466,11 @@ def _load_depth(data: dict, option: str) -> DepthParamsFile:
         raise UsageError(f"{option}: layers: expected at most {MAX_FILE_LAYERS} layers (deeper than supported), "
                          f"got {len(layers)}")
     for i, layer in enumerate(layers):
-        if not isinstance(layer, dict) or set(layer) != {"V", "Q"}:
+        # a layer may be params' own JSON output: its other keys (PARAMS_IGNORED) are ignored, as in a one-layer file
+        if not isinstance(layer, dict) or not {"V", "Q"} <= set(layer) or set(layer) - {"V", "Q"} - set(PARAMS_IGNORED):
             got = _describe(layer) if not isinstance(layer, dict) else f"keys {', '.join(sorted(layer)) or '(none)'}"
-            raise UsageError(f'{option}: layers[{i}]: expected an object with keys V and Q, got {got}')
+            raise UsageError(f'{option}: layers[{i}]: expected an object with keys V and Q, got {got} (the other '
+                             f'keys of params --format json are allowed, and ignored)')
     _check_size(data["theta"], f"{option}: theta")
     theta = _vector(data["theta"], f"{option}: theta", None)
     d = len(theta)

@@ -33,10 +33,14 @@ from proofs.quantities.compare_curves import (ZERO_SHOT, Column, MixedSide, Path
                                               parse_column, parse_side)
 
 __all__ = ["compare", "Comparison", "ColumnComparison", "Crossing", "Column", "PathSide", "MixedSide", "PointSide",
-           "parse_column", "parse_side", "default_columns", "MAX_LEVELS", "GRID"]
+           "parse_column", "parse_side", "default_columns", "MAX_LEVELS", "MAX_COMPARE_D", "GRID"]
 
 #: at most this many evenly spaced levels in the table of one comparison
 MAX_LEVELS = 1000
+#: the largest d compared (float64; exact stops at proofs.quantities.limits.MAX_EXACT_D): a comparison
+#: costs O(d^3), about 12 s of CPU at d = 1,000 (bench/bench_compare.py), so minutes at d = 2,048 and
+#: a quarter of an hour at the settings' own bound d = 4,096
+MAX_COMPARE_D = 1024
 #: levels of the dense float grid kept for the figure
 GRID = 201
 
@@ -101,6 +105,8 @@ class Comparison:
     setting: dict
     notes: list = field(default_factory=list)
     seconds: float = 0.0
+    #: the one-line warning an ill-conditioned Sigma calls for in float64, or None
+    warning: str | None = None
 
     @property
     def common(self) -> bool:
@@ -158,7 +164,11 @@ def compare(left: Any = "path:value", right: Any = "mixed:5", *, columns: Sequen
         raise ValueError("columns: expected at least one error column")
     cols = list(dict.fromkeys(cols))
     levels = _levels_arg(levels)
+    if isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d > MAX_COMPARE_D:
+        raise ValueError(_too_large(d))
     s = _setting(5 if d is None and Sigma is None and theta0 is None else d, Sigma, theta0, sigma2, m, arithmetic)
+    if s.d > MAX_COMPARE_D:
+        raise ValueError(_too_large(s.d))
     need = list(dict.fromkeys([mcol] + cols))
     curves = {"left": build_curve(L, need, s), "right": build_curve(R, need, s)}
     from proofs.quantities.compare_curves import ExactCurve
@@ -177,7 +187,28 @@ def compare(left: Any = "path:value", right: Any = "mixed:5", *, columns: Sequen
     setting = {"d": s.d, "sigma2": s.sigma2, "m": None if s.m == sp.oo else int(s.m), "Sigma": "identity" if Sigma is None else "given",
                "theta0": "e_1" if theta0 is None else "given", "eta": eta}
     return Comparison(L, R, mcol, columns_out, lo, hi, "exact" if exact else "float", sides, table, grid, setting, notes,
-                      time.process_time() - t0)
+                      time.process_time() - t0, None if exact else _condition_warning(s))
+
+
+def _too_large(d: int) -> str:
+    return (f"d: expected d <= {MAX_COMPARE_D} for compare (its cost grows as d^3: about 12 s of CPU at d = 1,000, "
+            f"minutes beyond d = 2,000), got {d}")
+
+
+def _condition_warning(s: Any) -> str | None:
+    """The float64 condition warning of the setting's Sigma, with compare's own remedy (it has no mp)."""
+    from proofs.quantities.limits import MAX_EXACT_D
+    from symbolic.arithmetic import FLOAT64
+    cond = s.condition
+    if cond is None:  # exact setting compared in float64 (a side that is not an exact curve)
+        with np.errstate(all="ignore"):
+            cond = float(np.linalg.cond(np.array(s.Sigma.tolist(), dtype=float), 1))
+    text = FLOAT64.condition_warning(cond)
+    if not text:
+        return None
+    head = text.split("; use ")[0]
+    return head + ("; use --arithmetic exact (d <= 10, rational Sigma)" if s.d <= MAX_EXACT_D else
+                   "; compare has no higher precision above d = 10")
 
 
 def _levels_arg(levels: Any) -> Any:

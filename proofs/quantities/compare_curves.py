@@ -99,9 +99,15 @@ def parse_column(text: Any) -> Column:
         raise ValueError(f"columns: expected N:TASK with TASK target or opposite (e.g. 5:opposite), got {text!r}")
     if n in ("inf", "oo", "infinity"):
         return Column(None, task)
-    if not n.isdigit() or len(n) > 12:
-        raise ValueError(f"columns: expected N an integer >= 0 or inf in N:TASK, got {text!r}")
+    if not _count(n, 0):
+        raise ValueError(f"columns: expected N an integer 0 <= N <= 10^12 or inf in N:TASK, got {text!r}")
     return Column(int(n), task)
+
+
+def _count(text: str, least: int) -> bool:
+    """``text`` an integer in ASCII digits, least <= N <= 10^12 (symbolic.numbers.MAX_COUNT)."""
+    from symbolic.numbers import MAX_COUNT
+    return text.isascii() and text.isdigit() and len(text) <= 13 and least <= int(text) <= MAX_COUNT
 
 
 @dataclass(frozen=True)
@@ -168,8 +174,8 @@ def parse_side(text: Any, *, eta: Any = None, spec_loader: Callable[[str], Any] 
     if not sep or kind not in ("path", "mixed", "point") or not rest:
         raise ValueError(f"side: expected path:S, mixed:N_FT or point:S[:N_FT], got {text!r}")
     if kind == "mixed":
-        if not rest.isdigit() or int(rest) < 1 or len(rest) > 12:
-            raise ValueError(f"side: expected mixed:N_FT with N_FT an integer >= 1, got {text!r}")
+        if not _count(rest, 1):
+            raise ValueError(f"side: expected mixed:N_FT with N_FT an integer 1 <= N_FT <= 10^12, got {text!r}")
         return MixedSide(int(rest))
     name, _, nft = rest.partition(":") if kind == "point" else (rest, "", "")
     strategy = _strategy(name, spec_loader)
@@ -179,10 +185,10 @@ def parse_side(text: Any, *, eta: Any = None, spec_loader: Callable[[str], Any] 
     if nft:
         if nft.lower() in ("inf", "oo"):
             n_ft = None
-        elif nft.isdigit() and int(nft) >= 1 and len(nft) <= 12:
+        elif _count(nft, 1):
             n_ft = int(nft)
         else:
-            raise ValueError(f"side: expected point:S:N_FT with N_FT an integer >= 1 or inf, got {text!r}")
+            raise ValueError(f"side: expected point:S:N_FT with N_FT an integer 1 <= N_FT <= 10^12 or inf, got {text!r}")
     return PointSide(strategy, n_ft)
 
 
@@ -230,8 +236,9 @@ class ExactCurve:
 
         def values(ps: np.ndarray, only: Any = None) -> dict:
             ps = np.atleast_1d(np.asarray(ps, dtype=float))
-            return {c: np.polyval(pn, ps) / np.polyval(pd, ps) for c, (pn, pd) in fns.items()
-                    if only is None or c == only}
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # an overflow: float_side says so
+                return {c: np.polyval(pn, ps) / np.polyval(pd, ps) for c, (pn, pd) in fns.items()
+                        if only is None or c == only}
         return FloatCurve(self.side, values, self.point, self.param, self.native, list(self.notes),
                           list(self.columns))
 
@@ -537,6 +544,13 @@ def _mixed_float_finite_m(side: MixedSide, columns: list, s: Any) -> FloatCurve:
     A0, A1 = np.asarray(q0.A, dtype=float), np.asarray(q1.A, dtype=float)
     b0, b1 = np.asarray(q0.b, dtype=float), np.asarray(q1.b, dtype=float)
     start = np.asarray(q0.start, dtype=float)
+    # Jacobi scaling u = r * v (r_i = S_ii^(-1/2)): the entries of S = A_0 + A_1 span ||theta_0||^4 (v_y
+    # multiplies the labels in the few-shot loss), and unscaled eigh loses every digit for a large theta_0
+    # (theta_0 = 1e150 e_1 gave a constant curve, at the start's level)
+    diag = np.diag(A0 + A1)
+    r = np.where(diag > 0, 1 / np.sqrt(np.where(diag > 0, diag, 1.0)), 1.0)
+    A0, A1 = A0 * np.outer(r, r), A1 * np.outer(r, r)
+    b0, b1, start = b0 * r.reshape(b0.shape), b1 * r.reshape(b1.shape), start / r.reshape(start.shape)
     lam_S, Z = np.linalg.eigh(A0 + A1)
     seen = lam_S > PENCIL_TOL * max(float(lam_S.max(initial=0.0)), 1e-300)
     Zr, Zn = Z[:, seen], Z[:, ~seen]
@@ -558,7 +572,7 @@ def _mixed_float_finite_m(side: MixedSide, columns: list, s: Any) -> FloatCurve:
         with np.errstate(divide="ignore", invalid="ignore"):
             w = ((1 - ps) * beta0 + ps * beta1) / ((1 - ps) * (1 - nu) + ps * nu)
         w = np.where(fixed, const, w)
-        return u_null + w @ T.T
+        return (u_null + w @ T.T) * r           # back from v to u
 
     def values(ps: np.ndarray, only: Any = None) -> dict:
         ps = np.clip(np.atleast_1d(np.asarray(ps, dtype=float)), 0.0, 1.0)
@@ -608,7 +622,8 @@ def _mixed_float(side: MixedSide, columns: list, s: Any) -> FloatCurve:
             if only is not None and c != only:
                 continue
             D = max(len(p), len(q)) - 1
-            out[c] = homog(p, ps, D) / homog(q, ps, D)
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # an overflow: float_side says so
+                out[c] = homog(p, ps, D) / homog(q, ps, D)
         return out
     point = all(len(p) <= 1 and len(q) <= 1 for p, q in coeffs.values())
 

@@ -98,8 +98,11 @@ def float_side(curve: Any, match: Any) -> FloatSide:
     ps = _table_grid()
     tab = {c: np.asarray(v, dtype=float) for c, v in curve.values(ps).items()}
     gs = tab[match]
-    if not np.all(np.isfinite(gs)):
-        raise ValueError(f"match: {match} is not finite along {curve.side.label}")
+    bad = next((c for c in [match, *tab] if not np.all(np.isfinite(tab[c]))), None)
+    if bad is not None:  # an overflow of float64, not a property of the match (was: "match: ... is not finite")
+        raise ValueError(f"theta0: {bad} exceeds float64's range (|x| > 1.8e308 on the way) along the "
+                         f"{curve.side.key} side; at sigma2 = 0 every error is ||theta0||^2 times that at "
+                         "theta0 / ||theta0||: a smaller theta0 answers the same question")
     span = float(gs.max() - gs.min())
     steps = np.diff(gs)
     tol = MONOTONE_RTOL * max(span, abs(float(gs.max())), 1e-300)

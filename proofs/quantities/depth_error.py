@@ -24,12 +24,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Sequence
 
+import numpy as np
 import sympy as sp
 
-__all__ = ["DepthError", "depth_error_at", "in_class", "MC_MAX_N", "DEFAULT_SAMPLES"]
+__all__ = ["DepthError", "depth_error_at", "in_class", "monte_carlo_route", "MC_MAX_N", "MC_MAX_WORK",
+           "DEFAULT_SAMPLES"]
 
 #: the largest n the Monte Carlo route accepts (each sample is a (d+2) x (n+1) prompt)
 MC_MAX_N = 10_000
+#: the Monte Carlo route's work bound, samples x (n+1) x (d+2)^2 (each layer of each prompt costs
+#: about (n+1)(d+2)^2 multiply-adds; measured 2-30 ns per unit, so this bound is 4-60 s of CPU;
+#: 10^8 samples at d = 1, n = 1 stay inside it, the default 200,000 samples at d = 100, n = 100
+#: -- about an hour -- do not)
+MC_MAX_WORK = 2 * 10**9
 DEFAULT_SAMPLES = 200_000
 
 
@@ -56,11 +63,17 @@ class DepthError:
 
 
 def _zero(x: Any) -> bool:
+    if isinstance(x, (int, float, np.floating)):
+        return x == 0
     return sp.sympify(x) == 0
 
 
 def in_class(V: sp.Matrix, Q: sp.Matrix, d: int) -> bool:
     """V non-zero only in its last row and Q only in its x block (rows and columns 1..d)."""
+    if isinstance(V, np.ndarray) and isinstance(Q, np.ndarray):
+        inner = np.zeros_like(Q, dtype=bool)
+        inner[1:d + 1, 1:d + 1] = True
+        return not np.any(V[:d + 1]) and not np.any(Q[~inner])
     for i in range(d + 2):
         for j in range(d + 2):
             if i != d + 1 and not _zero(V[i, j]):
@@ -70,14 +83,20 @@ def in_class(V: sp.Matrix, Q: sp.Matrix, d: int) -> bool:
     return True
 
 
+def monte_carlo_route(layers: Sequence[tuple[Any, Any]], d: int) -> bool:
+    """Whether :func:`depth_error_at` takes the Monte Carlo route for these (checked) layers: L >= 2
+    outside the class (decided in float64: an input entry is 0 exactly when its float is)."""
+    return len(layers) >= 2 and not all(in_class(_floats(V), _floats(Q), d) for V, Q in layers)
+
+
 def _class_env(layers: Sequence[tuple[sp.Matrix, sp.Matrix]], d: int) -> tuple[tuple[int, ...], dict]:
     env: dict = {}
     values_in = []
     for l, (V, Q) in enumerate(layers, start=1):
         env[f"Gamma_{l}"] = Q[1:d + 1, 1:d + 1]
         env[f"v_y_{l}"] = V[d + 1, d + 1]
-        v0, vx = V[d + 1, 0], V[d + 1, 1:d + 1].T
-        if not _zero(v0) or any(not _zero(x) for x in vx):
+        v0, vx = V[d + 1, 0], V[d + 1:d + 2, 1:d + 1].T
+        if not _zero(v0) or any(not _zero(x) for x in (vx.ravel().tolist() if isinstance(vx, np.ndarray) else vx)):
             values_in.append(l)
             env[f"v_0_{l}"] = v0
             env[f"v_x_{l}"] = vx
@@ -100,16 +119,21 @@ def depth_error_at(layers: Sequence[tuple[Any, Any]], theta: Any, where: Any, n:
         M = sp.Matrix(M.tolist() if hasattr(M, "tolist") else M)
         return M.applyfunc(lambda x: sp.Rational(x) if isinstance(x, sp.Float) else sp.nsimplify(x, rational=True)
                            if not isinstance(x, sp.Rational) else x)
-    mats = [(exact(V), exact(Q)) for V, Q in layers]
+    # float64: the entries as float64 arrays at once (SymPy one entry at a time costs ~35 us each:
+    # minutes for dense layers at d = 1,000); exact and mp: SymPy's exact numbers
+    fast = not arith.exact and arith.precision is None
+    mats = [(_floats(V), _floats(Q)) if fast else (exact(V), exact(Q)) for V, Q in layers]
     for i, (V, Q) in enumerate(mats):
         for M, nm in ((V, "V"), (Q, "Q")):
             if M.shape != (d + 2, d + 2):
                 raise ValueError(f"layers[{i}].{nm}: expected a {d + 2}x{d + 2} matrix, got {M.shape[0]}x{M.shape[1]}")
-    th = exact([[x] for x in theta])
+    th = _floats([[x] for x in theta]) if fast else exact([[x] for x in theta])
+    if L >= 2 and not all(in_class(V, Q, d) for V, Q in mats):
+        _check_monte_carlo(n, d, L, samples)
     if L == 1:
         from proofs.quantities.curves import explicit_error
         V, Q = mats[0]
-        value = explicit_error(V, Q, th, where, n)
+        value = explicit_error(V, Q, th, where, n)   # float64 and mp: checked finite there
         return DepthError(value, None, "one-layer", "exact: the one-layer closed form E(V, Q, n; theta)", 1, n,
                           None, None, arith)
     if all(in_class(V, Q, d) for V, Q in mats):
@@ -117,23 +141,47 @@ def depth_error_at(layers: Sequence[tuple[Any, Any]], theta: Any, where: Any, n:
         from symbolic.evaluation import evaluate_poly
         values_in, env = _class_env(mats, d)
         p = class_error(L, values_in=values_in)
-        env.update({"Sigma": sp.Matrix(where.Sigma.tolist()), "theta": th, "sigma": sp.sqrt(sp.nsimplify(where.sigma2)), "n": n})
-        value = evaluate_poly(p, env, arithmetic=arith)
+        Sigma = where.Sigma if fast else sp.Matrix(where.Sigma.tolist())
+        env.update({"Sigma": Sigma, "theta": th, "sigma": sp.sqrt(sp.nsimplify(where.sigma2)), "n": n})
+        with np.errstate(over="ignore", invalid="ignore"):
+            value = evaluate_poly(p, env, arithmetic=arith)
+        value = arith.finite(value, "the error")
         where_v = f"values (v_0, v_x) in layer{'s' if len(values_in) > 1 else ''} " + \
             ", ".join(map(str, values_in)) if values_in else "v_0 = v_x = 0 in every layer"
         return DepthError(value, None, "class", f"exact: the class closed form at L = {L} (V_l on the label row, "
                           f"Q_l on the x block; {where_v}), evaluated at the setting", L, n, None, None, arith)
-    if n > MC_MAX_N:
-        raise ValueError(f"n: expected n <= {MC_MAX_N} for the Monte Carlo route (parameters outside the class "
-                         f"at L = {L}), got {n}")
-    import numpy as np
     from numeric.depth import estimate_error_depth
     fl = [(np.array(V.tolist(), dtype=float), np.array(Q.tolist(), dtype=float)) for V, Q in mats]
     Sigma = np.array(where.Sigma.tolist(), dtype=float)
-    est = estimate_error_depth(fl, n=n, theta=np.array([float(x) for x in th]), Sigma=Sigma,
-                               sigma2=float(where.sigma2), samples=samples, seed=seed)
+    with np.errstate(over="ignore", invalid="ignore"):
+        est = estimate_error_depth(fl, n=n, theta=np.array(th.tolist(), dtype=float).ravel(),
+                                   Sigma=Sigma, sigma2=float(where.sigma2), samples=samples, seed=seed)
+    if not (np.isfinite(est.mean) and np.isfinite(est.stderr)):
+        raise ValueError("layers: the Monte Carlo estimate exceeds float64's range (a squared error above 1.8e308, "
+                         "or an overflow inside the forward pass, which runs in float64 whatever the arithmetic): "
+                         "no route evaluates these layers; smaller entries would")
     return DepthError(float(est.mean), float(est.stderr), "monte-carlo",
                       f"Monte Carlo, not exact: parameters outside the class at L = {L} have no exact route "
                       f"fast enough (the prediction has degree 3^L in the prompt); mean of {samples} prompts "
                       f"through the literal forward pass, seed {seed}, +- one standard error",
                       L, n, samples, seed, arith)
+
+
+def _floats(M: Any) -> np.ndarray:
+    """A matrix (nested lists of exact numbers, a NumPy or SymPy matrix) as a float64 array."""
+    return np.array(M.tolist() if hasattr(M, "tolist") and not isinstance(M, np.ndarray) else M, dtype=np.float64)
+
+
+def _check_monte_carlo(n: int, d: int, L: int, samples: int) -> None:
+    """The Monte Carlo route's bounds, before any work: n <= MC_MAX_N and the work
+    samples x (n+1) x (d+2)^2 <= MC_MAX_WORK (a one-line ValueError naming the remedy)."""
+    if n > MC_MAX_N:
+        raise ValueError(f"n: expected n <= {MC_MAX_N} for the Monte Carlo route (parameters outside the class "
+                         f"at L = {L}), got {n}")
+    unit = (n + 1) * (d + 2) ** 2
+    if samples * unit > MC_MAX_WORK:
+        most = MC_MAX_WORK // unit
+        fix = (f"take at most {most} samples (--samples)" if most >= 2 else
+               "no sample count fits: a smaller n or d would")
+        raise ValueError(f"samples: expected samples x (n+1) x (d+2)^2 <= {MC_MAX_WORK:.0e} for the Monte Carlo route "
+                         f"(minutes of CPU beyond), got {samples} x {n + 1} x {(d + 2) ** 2}; {fix}")
