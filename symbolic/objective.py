@@ -167,10 +167,14 @@ def _limit_error_cached(blocks: Blocks, task: Leg, scale: sp.Expr) -> Poly:
     return Poly(out)
 
 
-def _moments(blocks: Blocks, task, scale: sp.Expr) -> tuple[Poly, ...]:
+def _moments(blocks: Blocks, task, scale: sp.Expr, zero_shot: bool = False) -> tuple[Poly, ...]:
     """``E[T_1^2], E[T_1 T_2], E[T_1 U], E[U^2], E[T_1 y_q], E[U y_q], E[y_q^2]`` (the module
-    docstring), each by Wick pairing over the tokens it holds."""
+    docstring), each by Wick pairing over the tokens it holds; ``zero_shot``: the four moments
+    of context tokens, whose weights vanish at n = 0, left empty (not computed)."""
     pt = prediction_terms(blocks, task, scale)
+    if zero_shot:
+        return (Poly(), Poly(), Poly(), _expect_data(pt.U * pt.U, ("q",)),
+                Poly(), _expect_data(pt.U * pt.yq, ("q",)), _expect_data(pt.yq * pt.yq, ("q",)))
     return (_expect_data(pt.T1 * pt.T1, ("1", "q")), _expect_data(pt.T1 * pt.T2, ("1", "2", "q")),
             _expect_data(pt.T1 * pt.U, ("1", "q")), _expect_data(pt.U * pt.U, ("q",)),
             _expect_data(pt.T1 * pt.yq, ("1", "q")), _expect_data(pt.U * pt.yq, ("q",)),
@@ -179,7 +183,8 @@ def _moments(blocks: Blocks, task, scale: sp.Expr) -> tuple[Poly, ...]:
 
 def _expected_error_raw(blocks: Blocks, task, scale: sp.Expr, n: sp.Expr) -> Poly:
     """``E(V, Q, n; task)`` by exchangeability (the module docstring), coefficients unnormalised."""
-    one_token, two_tokens, with_query, query_only, cross_t, cross_u, label_sq = _moments(blocks, task, scale)
+    one_token, two_tokens, with_query, query_only, cross_t, cross_u, label_sq = _moments(
+        blocks, task, scale, zero_shot=(n == 0))   # (at n = 0 the token moments have weight 0)
     f2 = (one_token * n + two_tokens * (n * (n - 1)) + with_query * (2 * n) + query_only) * (1 / (n + 1) ** 2)
     fy = (cross_t * n + cross_u) * (1 / (n + 1))
     return f2 - fy * 2 + label_sq
