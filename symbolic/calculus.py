@@ -69,8 +69,45 @@ def first_order(objective: Callable[[Blocks], Poly], b: Blocks, delta: Blocks) -
     and no normalisation, so each coefficient is an unreduced rational expression, equal to
     ``taylor(...)[1]``'s: for zero tests in the field of fractions, or the caller normalises."""
     p = objective(perturb(b, delta))
-    zero = {T: sp.S.Zero}
-    return Poly({key: sp.diff(c, T).xreplace(zero) for key, c in p.terms.items()})
+    memo: dict = {}
+    return Poly({key: _jet(c, memo)[1] for key, c in p.terms.items()})
+
+
+def _jet(e: sp.Expr, memo: dict) -> tuple[sp.Expr, sp.Expr, bool]:
+    """``(e|_{t=0}, de/dt|_{t=0}, whether e holds t)``: the exact derivative at t = 0, node by
+    node (sum and product rules, ``d(u^k) = k u^(k-1) du`` for a constant exponent), on the values
+    at 0 of the subexpressions, shared between coefficients through ``memo``.  The same number as
+    ``sp.diff(e, t).xreplace({t: 0})``, without building the derivative of the whole tree at
+    symbolic t first (most of that cost on long unreduced coefficients); a node of another kind
+    that holds t (t in an exponent or a function) falls back on exactly that."""
+    hit = memo.get(e)
+    if hit is not None:
+        return hit
+    if e is T:
+        out = (sp.S.Zero, sp.S.One, True)
+    elif not e.args or not (e.is_Add or e.is_Mul or e.is_Pow):
+        if e.args and e.has(T):
+            out = (e.xreplace({T: sp.S.Zero}), sp.diff(e, T).xreplace({T: sp.S.Zero}), True)
+        else:
+            out = (e, sp.S.Zero, False)
+    else:
+        parts = [_jet(a, memo) for a in e.args]
+        if not any(h for _, _, h in parts):
+            out = (e, sp.S.Zero, False)
+        elif e.is_Add:
+            out = (sp.Add(*[v for v, _, _ in parts]), sp.Add(*[dv for _, dv, h in parts if h]), True)
+        elif e.is_Mul:
+            values = [v for v, _, _ in parts]
+            terms = [sp.Mul(*(values[:i] + [dv] + values[i + 1:])) for i, (_, dv, h) in enumerate(parts) if h]
+            out = (sp.Mul(*values), sp.Add(*terms), True)
+        else:   # Pow
+            (base, dbase, hb), (ex, _, he) = parts
+            if he or (base == 0 and not (ex.is_number and ex >= 1)):
+                out = (e.xreplace({T: sp.S.Zero}), sp.diff(e, T).xreplace({T: sp.S.Zero}), True)
+            else:
+                out = (base ** ex, ex * base ** (ex - 1) * dbase, True)
+    memo[e] = out
+    return out
 
 
 def _scalar(factors) -> sp.Expr:

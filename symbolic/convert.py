@@ -7,7 +7,7 @@ from .bilinear import Bilinear
 from .forms import Form, Poly, Tr
 from .words import N, word_expr
 
-__all__ = ["factor_expr", "to_sympy", "rational_limit", "limit_n", "limit_poly"]
+__all__ = ["factor_expr", "to_sympy", "rational_parts", "rational_limit", "limit_n", "limit_poly"]
 
 
 def factor_expr(f: Form | Tr) -> sp.Expr:
@@ -71,6 +71,10 @@ def _rational_parts(expr: sp.Expr, first: sp.Symbol | None = None):
                 part *= other
         num += part
     return num, den, gens, {v: k for k, v in reps.items()}
+
+
+#: ``expr = num / den`` over QQ, unreduced (see :func:`_rational_parts`): ``(num, den, gens, back)`` or None
+rational_parts = _rational_parts
 
 
 def rational_limit(expr: sp.Expr, n: sp.Symbol) -> sp.Expr | None:

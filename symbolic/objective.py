@@ -144,19 +144,47 @@ def _expected_error_cached(blocks: Blocks, task: Leg, scale: sp.Expr, n: sp.Expr
 
 @lru_cache(maxsize=256)
 def _limit_error_cached(blocks: Blocks, task: Leg, scale: sp.Expr) -> Poly:
-    return _limit(_expected_error_raw(blocks, task, scale, N))
+    """``lim_{n -> oo} E(V, Q, n; task)``: with the moments of the module docstring free of n,
+    ``E[f^2] -> E[T_1 T_2]`` (``n(n-1)/(n+1)^2 -> 1``, the other weights -> 0) and ``E[f y_q] ->
+    E[T_1 y_q]``, so the limit is ``E[T_1 T_2] - 2 E[T_1 y_q] + E[y_q^2]`` coefficient by
+    coefficient, each factored, as :func:`symbolic.convert.limit_n` factors the leading-coefficient
+    ratio (the same polynomial, term for term, as the limit of the coefficients at symbolic n:
+    tests/test_objective_limit.py; a coefficient free of n, from ``E[y_q^2]`` alone, is kept as
+    it is there).  Blocks that hold n themselves: the limit of the coefficients at symbolic n."""
+    m = _moments(blocks, task, scale)
+    if any(N in sp.sympify(c).free_symbols for p in m for c in p.terms.values()):
+        return _limit(_expected_error_raw(blocks, task, scale, N))
+    one_token, two_tokens, with_query, query_only, cross_t, cross_u, label_sq = m
+    with_n = (one_token, two_tokens, with_query, query_only, cross_t, cross_u)
+    out = {}
+    for k in set().union(*(p.terms for p in m)):
+        if any(k in p.terms for p in with_n):
+            c = sp.factor(two_tokens.terms.get(k, 0) - 2 * cross_t.terms.get(k, 0) + label_sq.terms.get(k, 0))
+        else:
+            c = label_sq.terms[k]
+        if c != 0:
+            out[k] = c
+    return Poly(out)
+
+
+def _moments(blocks: Blocks, task, scale: sp.Expr, zero_shot: bool = False) -> tuple[Poly, ...]:
+    """``E[T_1^2], E[T_1 T_2], E[T_1 U], E[U^2], E[T_1 y_q], E[U y_q], E[y_q^2]`` (the module
+    docstring), each by Wick pairing over the tokens it holds; ``zero_shot``: the four moments
+    of context tokens, whose weights vanish at n = 0, left empty (not computed)."""
+    pt = prediction_terms(blocks, task, scale)
+    if zero_shot:
+        return (Poly(), Poly(), Poly(), _expect_data(pt.U * pt.U, ("q",)),
+                Poly(), _expect_data(pt.U * pt.yq, ("q",)), _expect_data(pt.yq * pt.yq, ("q",)))
+    return (_expect_data(pt.T1 * pt.T1, ("1", "q")), _expect_data(pt.T1 * pt.T2, ("1", "2", "q")),
+            _expect_data(pt.T1 * pt.U, ("1", "q")), _expect_data(pt.U * pt.U, ("q",)),
+            _expect_data(pt.T1 * pt.yq, ("1", "q")), _expect_data(pt.U * pt.yq, ("q",)),
+            _expect_data(pt.yq * pt.yq, ("q",)))
 
 
 def _expected_error_raw(blocks: Blocks, task, scale: sp.Expr, n: sp.Expr) -> Poly:
     """``E(V, Q, n; task)`` by exchangeability (the module docstring), coefficients unnormalised."""
-    pt = prediction_terms(blocks, task, scale)
-    one_token = _expect_data(pt.T1 * pt.T1, ("1", "q"))
-    two_tokens = _expect_data(pt.T1 * pt.T2, ("1", "2", "q"))
-    with_query = _expect_data(pt.T1 * pt.U, ("1", "q"))
-    query_only = _expect_data(pt.U * pt.U, ("q",))
-    cross_t = _expect_data(pt.T1 * pt.yq, ("1", "q"))
-    cross_u = _expect_data(pt.U * pt.yq, ("q",))
-    label_sq = _expect_data(pt.yq * pt.yq, ("q",))
+    one_token, two_tokens, with_query, query_only, cross_t, cross_u, label_sq = _moments(
+        blocks, task, scale, zero_shot=(n == 0))   # (at n = 0 the token moments have weight 0)
     f2 = (one_token * n + two_tokens * (n * (n - 1)) + with_query * (2 * n) + query_only) * (1 / (n + 1) ** 2)
     fy = (cross_t * n + cross_u) * (1 / (n + 1))
     return f2 - fy * 2 + label_sq

@@ -98,7 +98,11 @@ def error_at(s: Any, task: sp.Basic, n: Any) -> sp.Expr:
         return e
     e = e.xreplace(where)
     if sp.count_ops(e) < 400:   # short enough to tidy: the sigma^2 term first, the rest factored
-        sig2 = [t for t in sp.Add.make_args(sp.expand(e)) if t.free_symbols == {sp.Symbol("sigma", nonnegative=True)}]
+        # the sigma-only terms of expand(e), expanding only the terms of e that hold sigma (the
+        # others, long, give none)
+        sigma = sp.Symbol("sigma", nonnegative=True)
+        sig2 = [t for a in sp.Add.make_args(e) if sigma in a.free_symbols
+                for t in sp.Add.make_args(sp.expand(a)) if t.free_symbols == {sigma}]
         rest = sp.factor(sp.cancel(e - sp.Add(*sig2)))
         return sp.Add(*sig2) + rest
     return e

@@ -97,6 +97,12 @@ def rational_is_zero(e: Any) -> bool | None:
             or any(getattr(x, "is_Matrix", False) for x in f.atoms(sp.Basic)) \
             or any(not (x.is_Symbol or x.is_Rational) for x in f.atoms()):
         return None
+    # numerator over the product of the distinct denominators, in QQ[gens], no gcd: e = 0 exactly
+    # when it is (about half the cost of the field's arithmetic, which cancels at every step)
+    from symbolic.convert import rational_parts
+    parts = rational_parts(e)
+    if parts is not None:
+        return not parts[0]
     gens = sorted(f.free_symbols, key=sp.default_sort_key)
     if not gens:
         return None

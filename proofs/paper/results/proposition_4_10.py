@@ -41,6 +41,27 @@ def at_angle(e: sp.Expr, r: sp.Expr = R_NORM, phi: sp.Expr = PHI) -> sp.Expr:
     return e.xreplace(reps)
 
 
+
+def crossover_angles(e: sp.Expr, phi: sp.Symbol) -> list[sp.Expr]:
+    """The angles ``phi`` in [0, 2 pi) where ``e = 0``, for ``e`` a rational function of
+    ``cos(phi)`` (and of other symbols, nonzero denominator): the roots ``c`` in [-1, 1] of its
+    numerator as a polynomial in ``c = cos(phi)`` (each a number), each giving ``acos(c)`` and
+    ``2 pi - acos(c)``, in increasing order: what ``sympy.solve(Eq(e, 0), phi)`` returns here
+    (e.g. ``[pi/3, 5 pi/3]`` for ``1 - 2 cos(phi)``), without its trigonometric solver (most of
+    this result's cost); ``sympy.solve`` where ``e`` is not of that form."""
+    c = sp.Dummy("c")
+    g = sp.sympify(e).xreplace({sp.cos(phi): c})
+    if phi not in g.free_symbols:
+        num, den = sp.fraction(sp.together(g))
+        if c not in den.free_symbols and c in num.free_symbols:
+            found = sp.roots(sp.Poly(num, c))
+            if found and sum(found.values()) == sp.Poly(num, c).degree() and all(
+                    r.is_number and r.is_real for r in found):
+                angles = {a for r in found if -1 <= r <= 1 for a in (sp.acos(r), 2 * sp.pi - sp.acos(r))}
+                return sorted(angles, key=lambda a: float(a))
+    return sp.solve(sp.Eq(e, 0), phi)
+
+
 class Proposition410(Result):
     id = "proposition-4.10"
     title = "value-matrix fine-tuning with a few-shot loss: few-shot error on -theta0 and on any task"
@@ -89,7 +110,7 @@ class Proposition410(Result):
                    and same(want.subs(PHI, 0), sigma ** 2))
         c_lim = few_shot_limit("value", "theta")
         diff = sp.factor(der.values[lhs[1]] - c_lim)
-        cross = sp.solve(sp.Eq(at_angle(diff), 0), PHI)
+        cross = crossover_angles(at_angle(diff), PHI)
         yield Line("exact", f"against strategy (c) (limit {show(c_lim)} on every theta): (d) - (c) = {show(diff)}, "
                    "negative iff (theta - theta_0)^T Sigma (theta - theta_0) < theta_0^T Sigma theta_0; for Sigma = I and "
                    f"equal norms the crossover angles are {show(cross)}: (d) is better below pi/3, worse above",
