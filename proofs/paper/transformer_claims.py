@@ -357,8 +357,8 @@ def claims(result: dict) -> list[dict]:
     if verdict == "agrees" and not monotone:
         verdict = "partly (not monotone in the angle)"
     t_diff = minus(by_angle[-1]["theory"], by_angle[0]["theory"])
-    t_mono = t_diff is not None and all(a["theory"] is not None and b["theory"] is not None and b["theory"] > a["theory"]
-                                        for a, b in zip(by_angle, by_angle[1:]))
+    every = all(b["theory"] is not None for b in by_angle)  # at depth: theta0 and -theta0 only
+    t_mono = every and all(b["theory"] > a["theory"] for a, b in zip(by_angle, by_angle[1:]))
     rows.append({"id": "d-angle", "claim": "(d)'s few-shot change against (c) grows with the angle from theta0",
                  "statistic": f"E{n}(d) - E{n}(c) at angles 0, pi/6, pi/3, pi/2, pi (mean ± SE)",
                  "transformer": {"mean": m, "se": se, "per_seed": vals, "by_angle": by_angle,
@@ -366,8 +366,8 @@ def claims(result: dict) -> list[dict]:
                  "theory": t_diff,
                  "rule": "the pi - 0 difference > 0 by more than t*SE, and the means increase with the angle",
                  "verdict": verdict,
-                 "theory_verdict": None if t_diff is None else
-                 ("agrees" if t_mono else "partly (not monotone in the angle)") if t_diff > 0 else "disagrees"})
+                 "theory_verdict": None if t_diff is None else "disagrees" if t_diff <= 0 else
+                 ("agrees" if t_mono else "partly (not monotone in the angle)") if every else "agrees (0 and pi only)"})
     if "query-key" in per_seed[0]["errors"]:
         for cid, stat, a, b in (("qk-zero-shot", "E0(qk) - E0(pre) on theta0", ("query-key", T0, 0),
                                  ("pretrain", T0, 0)),
