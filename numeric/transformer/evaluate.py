@@ -6,7 +6,8 @@ squared error ``(f([z_1 .. z_n q]) - y_q)^2``, all n from one packed pass per pr
 (the paper's depth model, :mod:`numeric.depth`: the context tokens see the query from layer 1
 on), so the packed pass would compute another model; there each n is its own prompt
 ``[z_1 .. z_n q_n]`` (:func:`~numeric.transformer.model.predict_prompt`) cut from the same draws
-(the same N + 1 examples, ``q_n = (1, x_{n+1}, 0)``, target ``y_{n+1}``) as the packed pass uses. Its standard error is the sample standard deviation over
+(the same N + 1 examples, ``q_n = (1, x_{n+1}, 0)``, target ``y_{n+1}``) as the packed pass uses.
+Its standard error is the sample standard deviation over
 the prompts divided by ``sqrt(prompts)``. The errors at different n share prompts (they are
 correlated with each other), and so do different models evaluated with the same key
 (common random numbers: differences between models are then estimated more precisely).

@@ -10,7 +10,8 @@ theta0 (0 is theta0, pi is -theta0), the n-shot errors at :attr:`ExperimentConfi
 each over ``eval_prompts`` prompts with its standard error (for the linear control, ``V`` and ``Q``
 of every model as well, every layer's at depth). The linear control at depth L = 2, 3
 (:meth:`ExperimentConfig.linear` with ``layers``): the unmasked depth model of :mod:`numeric.depth`,
-(c) and (d) training the last layer's V only, evaluated one prompt per n (:mod:`.evaluate`). Within a seed every model sees
+(c) and (d) training the last layer's V only, evaluated one prompt per n (:mod:`.evaluate`).
+Within a seed every model sees
 the same evaluation prompts (key ``seed_key(seed, 2, task index)``), so differences between
 models are paired.
 """
