@@ -68,8 +68,12 @@ def load_checkpoint(path: str | Path, model: ModelConfig | None = None) -> Train
         raise ValueError(f"model: expected a ModelConfig or None, got {type(model).__name__}")
     result = read_npz(path, FORMAT, "a transformer checkpoint", _result)
     recorded = result.config.get("model")
-    if isinstance(recorded, dict):
-        _check_model(path, result.params, ModelConfig(**recorded), "the model its configuration records")
+    try:  # a configuration this version cannot read back as a ModelConfig is not checked against
+        recorded = ModelConfig(**recorded) if isinstance(recorded, dict) else None
+    except (TypeError, ValueError):
+        recorded = None
+    if recorded is not None:
+        _check_model(path, result.params, recorded, "the model its configuration records")
     if model is not None:
         _check_model(path, result.params, model, "the model asked for")
     return result
