@@ -109,7 +109,8 @@ def test_prefix_makes_the_zero_shot_prompt_attend():
         mc = ModelConfig(d=3, layers=1, width=16, heads=2, mlp=2, prefix=k)
         params = _shaken(init_params(mc, seed_key(9)))
         x, y = sample_examples(seed_key(10), 4, 1, 3, 0.1)
-        g = jax.grad(lambda p: jnp.sum(predict_prompt(p, x, y, layers=1, heads=2)))(params)
+        # jitted (one compile, XLA level 0): op-by-op it cost about 7 CPU-seconds more
+        g = jit(jax.grad(lambda p: jnp.sum(predict_prompt(p, x, y, layers=1, heads=2))), fast_compile=True)(params)
         assert bool(jnp.any(g["layer0/attn/wq"] != 0)) is depends
         assert ("prefix" in trainable_names(params, "full")) is bool(k)
         assert "prefix" not in trainable_names(params, "value")
@@ -272,3 +273,54 @@ def test_linear_model_at_depth_is_the_papers_depth_model():
     with pytest.raises(ValueError, match="^names: expected"):
         finetune(params, mc, FinetuneConfig(strategy="value", theta0=[1.0, 0.0],
                                             optim=TOptimConfig(steps=1, batch=2)), 0, names=["layer0/attn/Q"])
+
+
+def test_linear_model_at_depth_through_the_pipeline(tmp_path):
+    """``transformer --model linear --layers 2``'s pipeline on a tiny run (d = 2, a few steps): the
+    checkpoints hold every layer and load back as what was trained (and the JSON's ``linear_params``
+    too); a checkpoint of another depth is refused in one line; (b) trains both layers, (c) the last
+    layer's V alone; and the evaluation at depth is the unmasked depth model per n (numeric.depth's
+    float64 forward pass on the same prompts, redrawn here), not the packed pass."""
+    import jax
+    from numeric.depth import forward_depth
+    from numeric.transformer.evaluate import evaluate
+    from numeric.transformer.experiment import run_seed
+    from numeric.transformer.train import OptimConfig as TOptimConfig
+    mc = ModelConfig(d=2, layers=2, kind="linear")
+    fast = dict(batch=16, lr=1e-2, fast_compile=True)
+    config = ExperimentConfig.linear(layers=2, model=mc, theta0=[1.0, 0.0], max_shots=4, pretrain_m=4, n_ft=2,
+                                     ns=(0, 2, 4), eval_prompts=4, strategies=("full", "value"),
+                                     pretrain_optim=TOptimConfig(steps=4, **fast),
+                                     finetune_optim=TOptimConfig(steps=2, **fast))
+    assert config.value_names() == ["layer1/attn/V"] and config.to_dict()["value_trains"] == ["layer1/attn/V"]
+    out = run_seed(config, 0, checkpoint_dir=tmp_path)
+    names = ["layer0/attn/Q", "layer0/attn/V", "layer1/attn/Q", "layer1/attn/V"]
+    ckpt = {s: load_checkpoint(tmp_path / f"{s}.npz", mc) for s in ("pretrain", "full", "value")}
+    for s, r in ckpt.items():
+        assert sorted(r.params) == names
+        lay = out["linear_params"][s]["layers"]
+        for i in range(2):
+            for m in "VQ":
+                np.testing.assert_array_equal(np.asarray(r.params[f"layer{i}/attn/{m}"], float), lay[i][m])
+    moved = {s: [k for k in names if not np.array_equal(ckpt["pretrain"].params[k], ckpt[s].params[k])]
+             for s in ("full", "value")}
+    assert moved == {"full": names, "value": ["layer1/attn/V"]} and out["trained"]["value"] == ["layer1/attn/V"]
+    for other in (1, 3):
+        with pytest.raises(ValueError, match=r"^checkpoint: expected the model asked for \(linear, %d layers?\), "
+                                             r"got 2 layers" % other):
+            load_checkpoint(tmp_path / "value.npz", ModelConfig(d=2, layers=other, kind="linear"))
+    # the evaluation: 7 prompts in chunks of 4 (run_seed's compiled shape), redrawn and pushed through
+    # numeric.depth at n = 0, 2, 4
+    params, theta, key = ckpt["value"].params, np.array([0.6, -1.0]), seed_key(4)
+    got = evaluate(params, mc, theta, (0, 2, 4), sigma2=0.1, prompts=7, key=key, chunk=4, fast_compile=True)
+    layers = [tuple(np.asarray(params[f"layer{i}/attn/{m}"], float) for m in "VQ") for i in range(2)]
+    errs = []
+    for i in range(2):
+        x, y = (np.asarray(a, float) for a in sample_examples(jax.random.fold_in(key, i), 4, 5, 2, 0.1, theta))
+        Z = np.concatenate([np.ones((4, 5, 1)), x, y[..., None]], axis=-1).transpose(0, 2, 1)
+        errs.append(np.stack([(forward_depth(np.concatenate([Z[..., :n], np.concatenate(
+            [Z[:, :-1, n:n + 1], np.zeros((4, 1, 1))], axis=1)], axis=-1), layers) - y[:, n]) ** 2
+            for n in (0, 2, 4)], axis=1))
+    e = np.concatenate(errs)[:7]
+    np.testing.assert_allclose(got.mean, e.mean(0), rtol=1e-4)
+    assert out["errors"]["value"]["theta0"]["ns"] == [0, 2, 4]

@@ -36,10 +36,15 @@ def test_model_options_are_checked(capsys, tmp_path, option, value):
     assert not (tmp_path / "o").exists()
 
 
-@pytest.mark.parametrize("extra", [["--layers", "2"], ["--prefix", "4"], ["--width", "64"]])
+@pytest.mark.parametrize("extra", [["--layers", "4"], ["--layers", "16"], ["--layers", "0"], ["--prefix", "4"],
+                                   ["--width", "64"]])
 def test_linear_control_refuses_transformer_shapes(capsys, tmp_path, extra):
+    """--layers with --model linear is the linear model's depth, 1 to 3 (the softmax transformer keeps 1 to 16)."""
     status, out, err = run(capsys, "transformer", "--out", str(tmp_path / "o"), "--model", "linear", *extra)
-    assert status == 2 and out == "" and extra[0] in err and err.count("\n") == 1
+    assert status == 2 and out == "" and extra[0] in err and err.count("\n") == 1 and "Traceback" not in err
+    if extra[0] == "--layers" and extra[1] != "0":
+        assert err.endswith(f"--layers: expected 1 to 3 with --model linear (the depths with a class theory), "
+                            f"got {extra[1]}\n")
     assert not (tmp_path / "o").exists()
 
 
@@ -57,10 +62,13 @@ def test_missing_extra_names_it_and_exits_3(capsys, tmp_path, monkeypatch):
         return real(name, *args, **kw)
 
     monkeypatch.setattr(builtins, "__import__", no_jax)
-    status, out, err = run(capsys, "transformer", "--out", str(tmp_path / "o"), "--quick")
-    assert status == 3 and out == ""
-    assert err.count("\n") == 1 and "pip install -e '.[transformer]'" in err and "Traceback" not in err
-    assert not (tmp_path / "o").exists()  # nothing done
+    # the linear model at depth 2 and 3 and the softmax transformer at 4 layers pass the option checks
+    for extra in ([], ["--model", "linear", "--layers", "2"], ["--model", "linear", "--layers", "3"],
+                  ["--layers", "4"]):
+        status, out, err = run(capsys, "transformer", "--out", str(tmp_path / "o"), "--quick", *extra)
+        assert status == 3 and out == ""
+        assert err.count("\n") == 1 and "pip install -e '.[transformer]'" in err and "Traceback" not in err
+        assert not (tmp_path / "o").exists()  # nothing done
 
 
 def test_out_must_be_a_writable_folder(capsys, tmp_path):

@@ -68,3 +68,35 @@ def test_derived_parameters_reproduce_the_theory():
             assert math.isclose(r["transformer"]["mean"], r["theory"], rel_tol=1e-9, abs_tol=1e-12), r["id"]
     agree = agreement(rows)
     assert agree["verdicts_differing_from_theory"] == [] and agree["claims"] == 0  # one seed: no SE, no z
+
+
+def test_claims_at_depth_use_the_class_theory_where_it_exists():
+    """At depth the theory has (a), (c), (d) on theta0 and -theta0 only (the depth-L class): every claim
+    reading (b) or another angle gets no theory (None, '-' in the table), the others the class's
+    differences, from the right models and tasks (distinct made-up numbers: a swap shows)."""
+    from numeric.transformer.experiment import ANGLE_NAMES
+    from proofs.paper.transformer_claims import claims_table
+    ns = [0, 20]
+    val = {"pretrain": 10.0, "full": 20.0, "value": 30.0, "value-fewshot": 40.0}
+    task_off = {t: 100.0 * i for i, t in enumerate(ANGLE_NAMES)}
+    errors = {m: {t: {"ns": ns, "mean": [v + task_off[t], v + task_off[t] + 1 + 2 * (m == "value-fewshot")],
+                      "se": [0.1, 0.1]} for t in ANGLE_NAMES} for m, v in val.items()}
+    th = {"setting": {"layers": 2, "m": "40"},
+          **{m: {t: {"ns": ns, "error": [v + 0.5 * (t == "-theta0"), v + 7.0 * (t == "-theta0") + 3 * (m == "value")
+                                           + 0.25 * (m == "value-fewshot" and t == "-theta0")],
+                     "limit": None} for t in ("theta0", "-theta0")}
+             for m, v in (("pretrain", 1.0), ("value", 2.0), ("value-fewshot", 4.0))}}
+    result = {"per_seed": [{"seed": 0, "errors": errors}], "claim_n": 20, "theory": th, "seeds": [0],
+              "config": {"model": {"kind": "linear", "layers": 2}}}
+    rows = {r["id"]: r for r in claims(result)}
+    assert all(rows[k]["theory"] is None for k in ("b-zero-shot", "b-few-shot-theta0", "b-few-shot-opposite",
+                                                     "c-comparable-gain", "c-keeps-few-shot-theta0"))
+    assert rows["c-zero-shot"]["theory"] == 2.0 - 1.0            # E0(c) - E0(pre) on theta0
+    assert rows["d-few-shot-theta0"]["theory"] == 4.0 - 5.0      # E20(d) - E20(c) on theta0
+    assert rows["d-few-shot-opposite"]["theory"] == 11.25 - 12.0  # on -theta0
+    assert rows["d-zero-shot"]["theory"] == (4.0 - 2.0) / (2.0 - 1.0)
+    assert [b["theory"] for b in rows["d-angle"]["transformer"]["by_angle"]] == [-1.0, None, None, None, -0.75]
+    assert rows["d-angle"]["theory"] == 0.25 and rows["d-angle"]["theory_verdict"] == "agrees (0 and pi only)"
+    result["claims"] = list(rows.values())
+    text = claims_table(result)
+    assert "(theory -)" in text and "the linear model at depth L = 2" in text and "no (b)" in text

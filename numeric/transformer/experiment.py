@@ -8,7 +8,10 @@ test suite's. Every strategy is fine-tuned with the same steps, batch and learni
 Evaluation: for each model (``pretrain`` and each strategy) and each task at an angle from
 theta0 (0 is theta0, pi is -theta0), the n-shot errors at :attr:`ExperimentConfig.ns`,
 each over ``eval_prompts`` prompts with its standard error (for the linear control, ``V`` and ``Q``
-of every model as well). Within a seed every model sees
+of every model as well, every layer's at depth). The linear control at depth L = 2, 3
+(:meth:`ExperimentConfig.linear` with ``layers``): the unmasked depth model of :mod:`numeric.depth`,
+(c) and (d) training the last layer's V only, evaluated one prompt per n (:mod:`.evaluate`).
+Within a seed every model sees
 the same evaluation prompts (key ``seed_key(seed, 2, task index)``), so differences between
 models are paired.
 """
@@ -28,7 +31,10 @@ from .evaluate import evaluate
 from .model import ModelConfig, count_params
 from .train import TRAINABLE_STRATEGIES, FinetuneConfig, OptimConfig, PretrainConfig, finetune, pretrain
 
-__all__ = ["ExperimentConfig", "run_seed", "MODELS", "ANGLES", "ANGLE_NAMES"]
+__all__ = ["ExperimentConfig", "run_seed", "MODELS", "ANGLES", "ANGLE_NAMES", "LINEAR_LAYERS", "linear_params"]
+
+#: the depths of the linear model the experiment runs (``transformer --model linear --layers L``)
+LINEAR_LAYERS = (1, 2, 3)
 
 #: the models evaluated: the pretrained one and one per strategy
 MODELS = ("pretrain",) + TRAINABLE_STRATEGIES
@@ -100,7 +106,7 @@ class ExperimentConfig:
         return replace(base, **overrides) if overrides else base
 
     @classmethod
-    def linear(cls, quick: bool = False, **overrides: Any) -> "ExperimentConfig":
+    def linear(cls, quick: bool = False, layers: int = 1, **overrides: Any) -> "ExperimentConfig":
         """The control: the same pipeline with the paper's linear self-attention (``kind="linear"``),
         pretrained on the paper's m-shot objective (a) at m = ``max_shots`` = 40 so that the theory
         at m = 40 applies. Adam as for the transformer, with a step size, steps and batches at
@@ -111,8 +117,17 @@ class ExperimentConfig:
         and (d)'s few-shot effects come out 3% small); 4,000 evaluation prompts (the claims are
         also computed from the trained parameters' exact errors, which have no prompt noise).
         No query-key contrast: the linear model's Q is not inert on the zero-shot prompt, and
-        the theory has no (b)-(d)-style prediction for it in this table."""
-        base = cls(name="linear-quick" if quick else "linear", model=ModelConfig(d=5, layers=1, kind="linear"),
+        the theory has no (b)-(d)-style prediction for it in this table.
+
+        ``layers`` L = 1 (the paper's model), 2 or 3: L layers of it on a residual stream, unmasked
+        (:mod:`numeric.depth`), every V_l, Q_l trained in pretraining and by (b); (c) and (d) train the
+        last layer's V only (:meth:`value_names`), as ``figure --layers`` does. The name gets ``-layersL``
+        at L >= 2."""
+        if isinstance(layers, bool) or layers not in LINEAR_LAYERS:
+            raise ValueError(f"layers: expected one of {', '.join(map(str, LINEAR_LAYERS))} for the linear model, "
+                             f"got {layers!r}")
+        name = ("linear-quick" if quick else "linear") + (f"-layers{layers}" if layers > 1 else "")
+        base = cls(name=name, model=ModelConfig(d=5, layers=layers, kind="linear"),
                    pretrain_m=40,
                    pretrain_optim=OptimConfig(steps=1000 if quick else 2000, batch=256 if quick else 512,
                                               lr=1e-2, warmup=100 if quick else 200, lr_final=0.01),
@@ -128,6 +143,14 @@ class ExperimentConfig:
         model = replace(self.model, **changes)
         tag = "-".join(f"{k}{v}" for k, v in sorted(changes.items()))
         return replace(self, model=model, name=f"{self.name}-{tag}")
+
+    def value_names(self) -> list[str] | None:
+        """The parameters strategies (c) and (d) train: None (every layer's value and output
+        projections, :func:`~numeric.transformer.model.trainable_names`) except for the linear model at
+        depth L >= 2, where they train the last layer's V alone (``layer{L-1}/attn/V``)."""
+        if self.model.kind == "linear" and self.model.layers > 1:
+            return [f"layer{self.model.layers - 1}/attn/V"]
+        return None
 
     @property
     def steps_per_seed(self) -> int:
@@ -156,7 +179,8 @@ class ExperimentConfig:
                 "fewshot_decay": "geometric", "strategies": list(self.strategies), "ns": list(self.ns),
                 "tasks": {k: v.tolist() for k, v in self.tasks().items()},
                 "angles": dict(zip(ANGLE_NAMES, ANGLES)), "eval_prompts": self.eval_prompts,
-                "pretrain_m": self.pretrain_m}
+                "pretrain_m": self.pretrain_m,
+                **({"value_trains": self.value_names()} if self.value_names() is not None else {})}
 
 
 def run_seed(config: ExperimentConfig, seed: int, *, progress: Callable[[int], None] | None = None,
@@ -176,7 +200,9 @@ def run_seed(config: ExperimentConfig, seed: int, *, progress: Callable[[int], N
     models["pretrain"] = pre
     out["n_params"] = count_params(pre.params)
     for s in config.strategies:
-        models[s] = finetune(pre.params, config.model, config.finetune_config(s), seed, progress=progress)
+        names = config.value_names() if s in ("value", "value-fewshot") else None
+        models[s] = finetune(pre.params, config.model, config.finetune_config(s), seed, progress=progress,
+                             names=names)
     for name, r in models.items():
         out["seconds"][name] = r.seconds
         out["final_loss"][name] = r.final_loss
@@ -194,7 +220,15 @@ def run_seed(config: ExperimentConfig, seed: int, *, progress: Callable[[int], N
     out["seconds"]["evaluate"] = time.perf_counter() - t0
     out["errors"] = errors
     if config.model.kind == "linear":  # small: V and Q of each model, for the exact errors and the theory
-        out["linear_params"] = {name: {"V": np.asarray(r.params["layer0/attn/V"], float).tolist(),
-                                       "Q": np.asarray(r.params["layer0/attn/Q"], float).tolist()}
-                                for name, r in models.items()}
+        out["linear_params"] = {name: linear_params(r.params) for name, r in models.items()}
     return out
+
+
+def linear_params(params: dict) -> dict:
+    """The linear model's parameters as JSON: ``{"V", "Q"}`` (nested lists) at one layer; at depth L >= 2
+    ``{"layers": [{"V", "Q"}, ...]}`` (layer 1 first: the form ``icl-finetune error --params`` reads)."""
+    from .model import linear_layers
+    L = linear_layers(params)
+    layers = [{"V": np.asarray(params[f"layer{i}/attn/V"], float).tolist(),
+               "Q": np.asarray(params[f"layer{i}/attn/Q"], float).tolist()} for i in range(L)]
+    return layers[0] if L == 1 else {"layers": layers}

@@ -25,6 +25,8 @@ def _parse_seeds(text: str, option: str = "--seeds") -> int:
 
 #: bounds of --prefix, --layers, --width (= numeric.transformer.model.MAX_PREFIX for the prefix)
 MAX_PREFIX, MAX_LAYERS, MAX_WIDTH = 256, 16, 512
+#: --layers with --model linear (= numeric.transformer.experiment.LINEAR_LAYERS: the depths with a class theory)
+MAX_LINEAR_LAYERS = 3
 HEADS = 4  # the heads of every configuration: --width must be a multiple
 
 
@@ -56,7 +58,8 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
                     "errors over seeds, draw them beside the linear theory, and print the poster's\n"
                     "claims against the results. Writes DIR/transformer.json, .png and .pdf.\n"
                     "--model linear runs the same pipeline on the paper's linear model (a control\n"
-                    "that must agree with the theory); --prefix, --layers, --width vary the transformer.\n"
+                    "that must agree with the theory), with --layers 2 or 3 at depth (unmasked, (c) and (d)\n"
+                    "training the last layer's V only); --prefix, --layers, --width vary the transformer.\n"
                     f"Needs JAX and optax: {EXTRA}. Uses a GPU if JAX finds one.",
         example="  icl-finetune transformer --out out/transformer --quick", run=run)
     sub.add_argument("--out", metavar="DIR", required=True, type=O.argtype(O.parse_file_name, "--out"),
@@ -74,7 +77,9 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
                      help=f"K learned prefix vectors before every prompt, 0 to {MAX_PREFIX} (default 0; "
                           "softmax only): trained in pretraining and by (b), frozen for (c), (d)")
     sub.add_argument("--layers", metavar="L", type=O.argtype(_parse_layers, "--layers"), default=None,
-                     help=f"transformer blocks, 1 to {MAX_LAYERS} (default: 2, --quick 1; softmax only)")
+                     help=f"transformer blocks, 1 to {MAX_LAYERS} (default: 2, --quick 1); with --model linear "
+                          f"the linear model's depth, 1 to {MAX_LINEAR_LAYERS} (default 1; (c) and (d) train the "
+                          "last layer's V)")
     sub.add_argument("--width", metavar="W", type=O.argtype(_parse_width, "--width"), default=None,
                      help=f"residual width, a multiple of {HEADS} up to {MAX_WIDTH} (default 32; softmax only)")
     sub.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -95,13 +100,16 @@ def _check_out(path: str) -> Path:
 
 
 def _check_model_options(args: argparse.Namespace) -> None:
-    """--prefix, --layers, --width shape the softmax transformer only: refused with --model linear."""
+    """--prefix, --width shape the softmax transformer only: refused with --model linear; --layers with
+    --model linear is the linear model's depth, 1 to MAX_LINEAR_LAYERS."""
     if args.model == "linear":
-        for opt, value, default in (("--prefix", args.prefix, 0), ("--layers", args.layers, None),
-                                    ("--width", args.width, None)):
+        for opt, value, default in (("--prefix", args.prefix, 0), ("--width", args.width, None)):
             if value != default:
-                raise O.UsageError(f"{opt}: the linear control is the paper's one-layer model without prefix; "
+                raise O.UsageError(f"{opt}: the linear control is the paper's linear model (no prefix, no width); "
                                    f"drop {opt} or use --model softmax")
+        if args.layers is not None and args.layers > MAX_LINEAR_LAYERS:
+            raise O.UsageError(f"--layers: expected 1 to {MAX_LINEAR_LAYERS} with --model linear (the depths with a "
+                               f"class theory), got {args.layers}")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -121,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
     from proofs.paper.transformer_claims import claims_table, device_description, run_experiment
 
     if args.model == "linear":
-        config = ExperimentConfig.linear(quick=args.quick)
+        config = ExperimentConfig.linear(quick=args.quick, layers=args.layers or 1)
     else:
         config = ExperimentConfig.quick() if args.quick else ExperimentConfig.full()
         changes = {k: v for k, v in (("prefix", args.prefix), ("layers", args.layers), ("width", args.width))
@@ -130,7 +138,10 @@ def run(args: argparse.Namespace) -> int:
     seeds = list(range(args.seed, args.seed + args.seeds))
     say = (lambda s: None) if args.no_progress else (lambda s: sys.stderr.write(s + "\n"))
     sys.stderr.write(f"device: {device_description()}\n")
-    shape = ("the paper's linear self-attention, pretrained at m = " + str(config.pretrain_m)
+    depth = config.model.layers if config.model.kind == "linear" else 1
+    shape = ("the paper's linear self-attention" + (f", {depth} layers (unmasked; (c) and (d) train the last layer's "
+                                                    f"V only, layer{depth - 1}/attn/V)" if depth > 1 else "")
+             + ", pretrained at m = " + str(config.pretrain_m)
              if config.model.kind == "linear" else
              f"{config.model.layers} layers, width {config.model.width}, {config.model.heads} heads"
              + (f", prefix {config.model.prefix}" if config.model.prefix else ""))

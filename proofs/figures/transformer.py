@@ -51,6 +51,8 @@ def _points(result: dict, source: str, task: str, n: int) -> dict[str, tuple[flo
     else:
         th = result["theory"]
         for model in ("pretrain", "full", "value", "value-fewshot"):
+            if model not in th:  # no derivation (the linear model at depth has no (b))
+                continue
             e0, et = th[model]["theta0"], th[model][task]
             out[model] = (e0["error"][e0["ns"].index(0)], et["error"][et["ns"].index(n)], 0.0, 0.0)
     return out
@@ -80,9 +82,14 @@ def draw(result: dict, paths: Sequence[Path]) -> Any:
         else:
             top = (f"softmax transformer ({layers} layer{'s' if layers > 1 else ''}, width "
                    f"{cfg['model']['width']}{f', prefix {prefix}' if prefix else ''}; {K} seed{'s' if K > 1 else ''})")
+        depth = result["theory"].get("setting", {}).get("layers", 1)
+        if depth > 1:
+            top = f"linear attention, {depth} layers, trained here (m = {m}; {K} seed{'s' if K > 1 else ''})"
         rows = (("transformer", top),
                 ("theory", f"linear attention, derived (d = {cfg['model']['d']}, "
-                           f"$\\sigma^2$ = {cfg['sigma2']:g}, m = {m_tex})"))
+                           f"$\\sigma^2$ = {cfg['sigma2']:g}, m = {m_tex})" if depth == 1 else
+                 f"the {depth}-layer class, derived (d = {cfg['model']['d']}, $\\sigma^2$ = {cfg['sigma2']:g}, "
+                 f"m = {m_tex}; no (b))"))
         for r, (source, row_title) in enumerate(rows):
             for c, (task, ylabel) in enumerate(_TASKS):
                 ax = axes[r][c]
@@ -110,6 +117,9 @@ def draw(result: dict, paths: Sequence[Path]) -> Any:
                 ys = [p[1] for p in pts.values()]
                 if max(ys) / max(min(ys), 1e-9) > 8:
                     ax.set_yscale("log")
+                xs = [p[0] for p in pts.values()]
+                if depth > 1 and max(xs) / max(min(xs), 1e-9) > 1e3:  # at depth: zero-shot errors up to 1e7 and more
+                    ax.set_xscale("log")
                 ax.grid(True, lw=0.3, alpha=0.5)
         for r in range(2):  # outside, right of each row: the points may be anywhere
             axes[r][1].legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, borderaxespad=0)

@@ -109,13 +109,14 @@ def run_experiment(config: Any, seeds: Sequence[int], *, progress: bool = True,
         "summary": summarise(per_seed),
         "theory": th,
     }
-    if config.model.kind == "linear":  # (b)'s free scale C as trained; the theory at it; exact errors
+    depth = config.model.kind == "linear" and config.model.layers > 1  # no one-layer control at depth
+    if config.model.kind == "linear" and not depth:  # (b)'s free scale C as trained; the theory at it; exact errors
         from proofs.paper.transformer_control import control_report, exact_per_seed, scale_of_full
         Cs = [scale_of_full(r["linear_params"]["full"], config.theta0) for r in per_seed]
         out["theory"] = theory(config, C=sum(Cs) / len(Cs))
         out["linear"] = control_report(per_seed, config, Cs)
     out["claims"] = claims(out)
-    if config.model.kind == "linear":  # the claims again from the trained parameters' exact errors
+    if config.model.kind == "linear" and not depth:  # the claims again from the trained parameters' exact errors
         out["claims_exact"] = claims({**out, "per_seed": exact_per_seed(out["linear"])})
         out["linear"]["agreement"] = {"monte_carlo": agreement(out["claims"]),
                                       "exact": agreement(out["claims_exact"])}
@@ -154,7 +155,10 @@ def theory(config: Any, C: float = 1) -> dict:
     context m = the experiment's ``pretrain_m`` (m = oo, the poster's table, when pretraining
     averages over n), strategy (d)'s auxiliary loss at ``n_ft`` = the experiment's, strategy
     (b)'s free scale ``C`` (default 1), tasks at the experiment's angles from theta0 (exactly: cos
-    and sin of the angle). Also ``setting``, the values used."""
+    and sin of the angle). Also ``setting``, the values used. The linear model at depth L >= 2:
+    :func:`depth_theory`."""
+    if getattr(config.model, "kind", None) == "linear" and config.model.layers > 1:
+        return depth_theory(config)
     import sympy as sp
     from fractions import Fraction
     from symbolic import derive
@@ -188,6 +192,32 @@ def theory(config: Any, C: float = 1) -> dict:
                     for k in config.ns]
             limit = None if lim is None else float(evaluate_poly(lim, env))
             out[model][task] = {"ns": list(config.ns), "error": errs, "limit": limit}
+    return out
+
+
+def depth_theory(config: Any) -> dict:
+    """The theory beside the linear model at depth L = 2, 3: the depth-L class's errors
+    (:func:`symbolic.depth_curves.depth_curves`: (a) the class's pretraining minimiser at m = the
+    experiment's ``pretrain_m``, (c) and (d) the last layer's values from it) on theta0 and -theta0
+    only (``limit`` None); no (b), no other angles (no derivation at depth). The trained model is not
+    in the class (``bench/depth_training_vs_class.py``): this is the class's value, not a prediction
+    the training must meet."""
+    from fractions import Fraction
+    from symbolic.depth_curves import depth_curves
+    L, d = config.model.layers, config.model.d
+    if config.pretrain_m is None:
+        raise ValueError("config: the depth theory needs pretraining at one m (pretrain_m), got None")
+    s2 = Fraction(repr(float(config.sigma2)))
+    c = depth_curves(L, d=d, m=int(config.pretrain_m), n_ft=int(config.n_ft), sigma2=str(s2),
+                     theta0=[float(t) for t in config.theta0], ns=config.ns)
+    out: dict[str, Any] = {"setting": {"d": d, "sigma2": float(s2), "Sigma": "identity", "m": str(config.pretrain_m),
+                                       "n_ft": config.n_ft, "theta0": [float(t) for t in config.theta0],
+                                       "layers": L, "gammas": list(c.gammas),
+                                       "source": f"the depth-{L} class's minimiser and its last layer's values "
+                                                 "(symbolic.depth_curves); theta0 and -theta0 only"}}
+    for model, errs in c.errors.items():
+        out[model] = {task: {"ns": list(config.ns), "error": list(errs[key]), "limit": None}
+                      for task, key in (("theta0", "target"), ("-theta0", "opposite"))}
     return out
 
 
@@ -249,15 +279,18 @@ def claims(result: dict) -> list[dict]:
     n = result["claim_n"]
     th = result["theory"]
 
-    def th_err(model: str, task: str, k: int) -> float:
-        e = th[model][task]
-        return e["error"][e["ns"].index(k)]
+    def th_err(model: str, task: str, k: int) -> float | None:
+        e = th.get(model, {}).get(task)  # None where there is no derivation (at depth: (b), the angles)
+        return None if e is None else e["error"][e["ns"].index(k)]
+
+    def minus(a: float | None, b: float | None) -> float | None:
+        return None if a is None or b is None else a - b
 
     rows: list[dict] = []
 
     def diff(claim_id: str, claim: str, statistic: str, a: tuple, b: tuple, sign: int) -> None:
         m, se, vals = _stat(per_seed, lambda e: e(*a) - e(*b), lambda s: math.hypot(s(*a), s(*b)))
-        t = th_err(*a) - th_err(*b) if a[0] in th and b[0] in th else None
+        t = minus(th_err(*a), th_err(*b))
         rows.append({"id": claim_id, "claim": claim, "statistic": statistic,
                      "transformer": {"mean": m, "se": se, "per_seed": vals}, "theory": t,
                      "rule": f"{'<' if sign < 0 else '>'} 0 by more than t*SE (t = {_t95(K - 1):.2f})",
@@ -274,8 +307,10 @@ def claims(result: dict) -> list[dict]:
         point = m_num / m_den if m_den != 0 else float("nan")
         per = [a / b if b != 0 else float("nan") for a, b in zip(v_num, v_den)]
         se = (math.sqrt(sum((v - sum(per) / K) ** 2 for v in per) / (K - 1) / K) if K >= 2 else float("nan"))
-        t_num = th_err(*num[0]) - th_err(*num[1])
-        t_den = th_err(*den[0]) - th_err(*den[1])
+        t_num = minus(th_err(*num[0]), th_err(*num[1]))
+        t_den = minus(th_err(*den[0]), th_err(*den[1]))
+        if t_num is None:
+            t_den = None
         rows.append({"id": claim_id, "claim": claim, "statistic": statistic,
                      "transformer": {"mean": point, "se": se, "per_seed": per},
                      "theory": t_num / t_den if t_den else None, "rule": rule,
@@ -314,15 +349,16 @@ def claims(result: dict) -> list[dict]:
         m, se, _ = _stat(per_seed, lambda e, t=task: e("value-fewshot", t, n) - e("value", t, n),
                          lambda s, t=task: math.hypot(s("value-fewshot", t, n), s("value", t, n)))
         by_angle.append({"task": task, "mean": m, "se": se,
-                         "theory": th_err("value-fewshot", task, n) - th_err("value", task, n)})
+                         "theory": minus(th_err("value-fewshot", task, n), th_err("value", task, n))})
     monotone = all(b["mean"] > a["mean"] for a, b in zip(by_angle, by_angle[1:]))
     m, se, vals = _stat(per_seed, lambda e: (e("value-fewshot", OPP, n) - e("value", OPP, n))
                         - (e("value-fewshot", T0, n) - e("value", T0, n)))
     verdict = _verdict(m, se, +1, K) if K >= 2 else ("agrees" if m > 0 else "disagrees")
     if verdict == "agrees" and not monotone:
         verdict = "partly (not monotone in the angle)"
-    t_diff = by_angle[-1]["theory"] - by_angle[0]["theory"]
-    t_mono = all(b["theory"] > a["theory"] for a, b in zip(by_angle, by_angle[1:]))
+    t_diff = minus(by_angle[-1]["theory"], by_angle[0]["theory"])
+    every = all(b["theory"] is not None for b in by_angle)  # at depth: theta0 and -theta0 only
+    t_mono = every and all(b["theory"] > a["theory"] for a, b in zip(by_angle, by_angle[1:]))
     rows.append({"id": "d-angle", "claim": "(d)'s few-shot change against (c) grows with the angle from theta0",
                  "statistic": f"E{n}(d) - E{n}(c) at angles 0, pi/6, pi/3, pi/2, pi (mean ± SE)",
                  "transformer": {"mean": m, "se": se, "per_seed": vals, "by_angle": by_angle,
@@ -330,8 +366,8 @@ def claims(result: dict) -> list[dict]:
                  "theory": t_diff,
                  "rule": "the pi - 0 difference > 0 by more than t*SE, and the means increase with the angle",
                  "verdict": verdict,
-                 "theory_verdict": ("agrees" if t_mono else "partly (not monotone in the angle)") if t_diff > 0
-                 else "disagrees"})
+                 "theory_verdict": None if t_diff is None else "disagrees" if t_diff <= 0 else
+                 ("agrees" if t_mono else "partly (not monotone in the angle)") if every else "agrees (0 and pi only)"})
     if "query-key" in per_seed[0]["errors"]:
         for cid, stat, a, b in (("qk-zero-shot", "E0(qk) - E0(pre) on theta0", ("query-key", T0, 0),
                                  ("pretrain", T0, 0)),
@@ -392,10 +428,19 @@ def claims_table(result: dict, *, markdown: bool = False, key: str = "claims") -
              "ratios are judged by their stated threshold: " + ratio_thresholds(result[key]) + "."]
     by = next((r for r in result[key] if r["id"] == "d-angle"), None)
     if by is not None:
-        cells = ", ".join(f"{b['task']}: {b['mean']:+.3f} ± {b['se']:.3f} (theory {b['theory']:+.3f})"
+        cells = ", ".join(f"{b['task']}: {b['mean']:+.3f} ± {b['se']:.3f} (theory "
+                          f"{'-' if b['theory'] is None else format(b['theory'], '+.3f')})"
                           for b in by["transformer"]["by_angle"])
         notes.append(f"(d) - (c) by angle: {cells}")
-    if linear:
+    setting = result["theory"].get("setting", {})
+    if linear and setting.get("layers", 1) > 1:
+        L = setting["layers"]
+        notes.append(f"the linear model at depth L = {L} (unmasked, every V_l, Q_l pretrained; (b) trains every "
+                     f"layer, (c) and (d) the last layer's V only); theory = the depth-{L} class at m = {setting['m']} "
+                     "(its minimiser, (c) and (d) on its last layer's values), on theta0 and -theta0 only, no (b): "
+                     "not a prediction for the trained model, which is not in the class; "
+                     "z = (statistic - theory) / SE")
+    elif linear:
         notes.append("z = (statistic - theory) / SE; theory at m = "
                      f"{result['theory']['setting']['m']}, (b)'s scale C = {result['theory']['setting']['scale_C']:.3f}"
                      " (the trained models' mean)")
