@@ -432,7 +432,7 @@ def claims_table(result: dict, *, markdown: bool = False, key: str = "claims") -
                           f"{'-' if b['theory'] is None else format(b['theory'], '+.3f')})"
                           for b in by["transformer"]["by_angle"])
         notes.append(f"(d) - (c) by angle: {cells}")
-    setting = result["theory"].get("setting", {})
+    setting = result.get("theory", {}).get("setting", {}) if linear else {}
     if linear and setting.get("layers", 1) > 1:
         L = setting["layers"]
         notes.append(f"the linear model at depth L = {L} (unmasked, every V_l, Q_l pretrained; (b) trains every "
