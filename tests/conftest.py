@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import tempfile
 
+import pytest
+
 os.environ.setdefault("ICL_FINETUNE_CACHE", tempfile.mkdtemp(prefix="icl-finetune-test-cache-"))
 
 
@@ -13,9 +15,9 @@ os.environ.setdefault("ICL_FINETUNE_CACHE", tempfile.mkdtemp(prefix="icl-finetun
 #: and a long test left to the end keeps one worker busy while the other idles
 LONGEST_FIRST = (
     "tests/test_transformer.py::test_tiny_experiment_end_to_end",                      # 20 s
-    "tests/test_docs_examples.py::test_console_example[docs/cli.md:243]",              # 15 s (prove)
+    "tests/test_docs_examples.py::test_console_example[docs/cli.md:243]",              # 15 s (prove; first
+                                                                                       # of SHARED_DERIVATIONS)
     "tests/test_engine_vs_concrete.py::test_closed_form_error_equals_concrete_engine", # 13 s
-    "tests/test_transformer.py::test_prefix_makes_the_zero_shot_prompt_attend",        # 10 s
     "tests/test_frontier_finite_m.py::test_float_rows_at_finite_m_equal_the_explicit_minimiser",
     "tests/test_general_derivation.py::test_derived_minimiser_equals_independent_minimisation",
     "tests/test_transformer_control.py::test_derived_parameters_reproduce_the_theory",
@@ -28,3 +30,43 @@ def pytest_collection_modifyitems(items):
     """Start the longest tests first (the order of the rest is kept)."""
     rank = {nodeid: i for i, nodeid in enumerate(LONGEST_FIRST)}
     items.sort(key=lambda item: rank.get(item.nodeid, len(rank)))
+
+
+#: test files that derive and check every result of proofs.paper.results (``Result.check()``, the
+#: ``prove`` command, the generated result pages, the LaTeX of every statement...): the derivations
+#: are cached per process (a second pass over all results costs about 2 s, the first about 15 s), so
+#: under pytest-xdist these files run in one worker, which derives each result once, rather than
+#: spread over both, each deriving everything (measured: about 35 CPU-seconds saved; see
+#: :class:`SharedDerivations`)
+SHARED_DERIVATIONS = (
+    "tests/test_results.py",
+    "tests/test_docs_pages.py",
+    "tests/test_docs_examples.py",
+    "tests/test_latex_compile.py",
+    "tests/test_printing_roundtrip.py",
+    "tests/test_statements.py",
+    "tests/test_depth_result.py",
+    "tests/test_beyond_any_setting.py",
+)
+
+
+def _shared_scheduler():
+    """xdist's load scheduling (each test its own unit, handed out in collection order, the longest
+    first) except that the tests of :data:`SHARED_DERIVATIONS` form one unit, given to one worker
+    first (xdist's loadscope orders units by size)."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedDerivations(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return "shared-derivations" if nodeid.split("::", 1)[0] in SHARED_DERIVATIONS else nodeid
+
+    return SharedDerivations
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """``pytest -n N`` (``--dist load``, the default): :func:`_shared_scheduler`'s; any other
+    ``--dist`` is left to xdist."""
+    if config.getvalue("dist") != "load":
+        return None
+    return _shared_scheduler()(config, log)
