@@ -47,7 +47,56 @@ SHARED_DERIVATIONS = (
     "tests/test_statements.py",
     "tests/test_depth_result.py",
     "tests/test_beyond_any_setting.py",
+    "tests/test_api_latex.py",
 )
+
+
+@pytest.fixture(scope="session")
+def one_check_per_result():
+    """Within this test process, each registered result (``proofs.paper.results.<module>.RESULT``,
+    the objects ``all_results()`` returns) is checked once: the files of
+    :data:`SHARED_DERIVATIONS` call ``check()`` on every result about eight times over (the
+    ``prove`` examples, the generated pages, the REPL examples, the verdicts of tests/test_results.py),
+    each a full pass of every check (2-6 CPU-seconds even with the derivations cached); later calls
+    get the first call's verdict (a copy).  The verdict is what the same code computes at the same
+    settings, so every assertion on it keeps its power; any other object (a deliberately broken
+    subclass, a result built by a test) is checked afresh."""
+    import sys
+    from dataclasses import replace
+
+    from proofs.paper.result import Result
+    real = Result.check
+    verdicts: dict[int, object] = {}
+
+    def check(self):
+        module = sys.modules.get(type(self).__module__)
+        if getattr(module, "RESULT", None) is not self:
+            return real(self)
+        if id(self) not in verdicts:
+            verdicts[id(self)] = real(self)
+        v = verdicts[id(self)]
+        return replace(v, lines=list(v.lines), checks=list(v.checks))
+
+    # ``prove`` checks the (c)/(d) results in a forked child by default (check_all's jobs=None):
+    # their verdicts (and derivations) would die with the child and be computed again here; in
+    # this process, in order, each goes through the memo above (check_all's own two-process path
+    # is tested with jobs=2 explicitly, tests/test_results.py, and is left as it is)
+    import proofs.paper.results as registry
+    real_all = registry.check_all
+
+    def check_all(results=None, jobs=None):
+        return real_all(results, jobs=1 if jobs is None else jobs)
+
+    Result.check, registry.check_all = check, check_all
+    yield
+    Result.check, registry.check_all = real, real_all
+
+
+@pytest.fixture(autouse=True)
+def _shared_derivations(request):
+    """:func:`one_check_per_result` for the tests of :data:`SHARED_DERIVATIONS`."""
+    if request.node.nodeid.split("::", 1)[0] in SHARED_DERIVATIONS:
+        request.getfixturevalue("one_check_per_result")
 
 
 def _shared_scheduler():
