@@ -34,10 +34,11 @@ def pytest_collection_modifyitems(items):
 
 #: test files that derive and check every result of proofs.paper.results (``Result.check()``, the
 #: ``prove`` command, the generated result pages, the LaTeX of every statement...): the derivations
-#: are cached per process (a second pass over all results costs about 2 s, the first about 15 s), so
+#: are cached per process (a second pass over all results costs 2-6 s, the first about 15 s), so
 #: under pytest-xdist these files run in one worker, which derives each result once, rather than
-#: spread over both, each deriving everything (measured: about 35 CPU-seconds saved; see
-#: :class:`SharedDerivations`)
+#: spread over both, each deriving everything (:func:`_shared_scheduler`), and there each result is
+#: checked once (:func:`_one_check_per_result`).  Measured (CPU, loaded 2-core machine): the first
+#: eight files under ``-n 2`` 99 s before, 47 s after; all nine in one process 69 s before, 44-49 s after
 SHARED_DERIVATIONS = (
     "tests/test_results.py",
     "tests/test_docs_pages.py",
@@ -51,52 +52,52 @@ SHARED_DERIVATIONS = (
 )
 
 
-@pytest.fixture(scope="session")
-def one_check_per_result():
-    """Within this test process, each registered result (``proofs.paper.results.<module>.RESULT``,
-    the objects ``all_results()`` returns) is checked once: the files of
-    :data:`SHARED_DERIVATIONS` call ``check()`` on every result about eight times over (the
+#: the verdicts of :func:`_one_check_per_result`, by the result object's id (this test process's)
+_VERDICTS: dict[int, object] = {}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _one_check_per_result(request):
+    """While a module of :data:`SHARED_DERIVATIONS` runs, each registered result
+    (``proofs.paper.results.<module>.RESULT``, the objects ``all_results()`` returns) is checked once
+    per test process: those files call ``check()`` on every result about eight times over (the
     ``prove`` examples, the generated pages, the REPL examples, the verdicts of tests/test_results.py),
     each a full pass of every check (2-6 CPU-seconds even with the derivations cached); later calls
     get the first call's verdict (a copy).  The verdict is what the same code computes at the same
     settings, so every assertion on it keeps its power; any other object (a deliberately broken
-    subclass, a result built by a test) is checked afresh."""
+    subclass, a result built by a test) is checked afresh, and other modules see ``check()`` as it is.
+
+    ``prove`` checks the (c)/(d) results in a forked child by default (``check_all``'s jobs=None):
+    their verdicts (and derivations) would die with the child and be computed again here; in these
+    modules it checks in this process, in order, through the memo (``check_all``'s two-process path
+    is tested with jobs=2 given, tests/test_results.py, and is left as it is)."""
+    if request.node.nodeid.split("::", 1)[0] not in SHARED_DERIVATIONS:
+        yield
+        return
     import sys
     from dataclasses import replace
 
+    import proofs.paper.results as registry
     from proofs.paper.result import Result
-    real = Result.check
-    verdicts: dict[int, object] = {}
+    real_check, real_all = Result.check, registry.check_all
 
     def check(self):
         module = sys.modules.get(type(self).__module__)
         if getattr(module, "RESULT", None) is not self:
-            return real(self)
-        if id(self) not in verdicts:
-            verdicts[id(self)] = real(self)
-        v = verdicts[id(self)]
+            return real_check(self)
+        if id(self) not in _VERDICTS:
+            _VERDICTS[id(self)] = real_check(self)
+        v = _VERDICTS[id(self)]
         return replace(v, lines=list(v.lines), checks=list(v.checks))
-
-    # ``prove`` checks the (c)/(d) results in a forked child by default (check_all's jobs=None):
-    # their verdicts (and derivations) would die with the child and be computed again here; in
-    # this process, in order, each goes through the memo above (check_all's own two-process path
-    # is tested with jobs=2 explicitly, tests/test_results.py, and is left as it is)
-    import proofs.paper.results as registry
-    real_all = registry.check_all
 
     def check_all(results=None, jobs=None):
         return real_all(results, jobs=1 if jobs is None else jobs)
 
     Result.check, registry.check_all = check, check_all
-    yield
-    Result.check, registry.check_all = real, real_all
-
-
-@pytest.fixture(autouse=True)
-def _shared_derivations(request):
-    """:func:`one_check_per_result` for the tests of :data:`SHARED_DERIVATIONS`."""
-    if request.node.nodeid.split("::", 1)[0] in SHARED_DERIVATIONS:
-        request.getfixturevalue("one_check_per_result")
+    try:
+        yield
+    finally:
+        Result.check, registry.check_all = real_check, real_all
 
 
 def _shared_scheduler():
