@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import tempfile
 
+import pytest
+
 os.environ.setdefault("ICL_FINETUNE_CACHE", tempfile.mkdtemp(prefix="icl-finetune-test-cache-"))
 
 
@@ -13,9 +15,9 @@ os.environ.setdefault("ICL_FINETUNE_CACHE", tempfile.mkdtemp(prefix="icl-finetun
 #: and a long test left to the end keeps one worker busy while the other idles
 LONGEST_FIRST = (
     "tests/test_transformer.py::test_tiny_experiment_end_to_end",                      # 20 s
-    "tests/test_docs_examples.py::test_console_example[docs/cli.md:243]",              # 15 s (prove)
+    "tests/test_docs_examples.py::test_console_example[docs/cli.md:243]",              # 15 s (prove; first
+                                                                                       # of SHARED_DERIVATIONS)
     "tests/test_engine_vs_concrete.py::test_closed_form_error_equals_concrete_engine", # 13 s
-    "tests/test_transformer.py::test_prefix_makes_the_zero_shot_prompt_attend",        # 10 s
     "tests/test_frontier_finite_m.py::test_float_rows_at_finite_m_equal_the_explicit_minimiser",
     "tests/test_general_derivation.py::test_derived_minimiser_equals_independent_minimisation",
     "tests/test_transformer_control.py::test_derived_parameters_reproduce_the_theory",
@@ -28,3 +30,93 @@ def pytest_collection_modifyitems(items):
     """Start the longest tests first (the order of the rest is kept)."""
     rank = {nodeid: i for i, nodeid in enumerate(LONGEST_FIRST)}
     items.sort(key=lambda item: rank.get(item.nodeid, len(rank)))
+
+
+#: test files that derive and check every result of proofs.paper.results (``Result.check()``, the
+#: ``prove`` command, the generated result pages, the LaTeX of every statement...): the derivations
+#: are cached per process (a second pass over all results costs 2-6 s, the first about 15 s), so
+#: under pytest-xdist these files run in one worker, which derives each result once, rather than
+#: spread over both, each deriving everything (:func:`_shared_scheduler`), and there each result is
+#: checked once (:func:`_one_check_per_result`).  Measured (CPU, loaded 2-core machine): the first
+#: eight files under ``-n 2`` 99 s before, 47 s after; all nine in one process 69 s before, 44-49 s after
+SHARED_DERIVATIONS = (
+    "tests/test_results.py",
+    "tests/test_docs_pages.py",
+    "tests/test_docs_examples.py",
+    "tests/test_latex_compile.py",
+    "tests/test_printing_roundtrip.py",
+    "tests/test_statements.py",
+    "tests/test_depth_result.py",
+    "tests/test_beyond_any_setting.py",
+    "tests/test_api_latex.py",
+)
+
+
+#: the verdicts of :func:`_one_check_per_result`, by the result object's id (this test process's)
+_VERDICTS: dict[int, object] = {}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _one_check_per_result(request):
+    """While a module of :data:`SHARED_DERIVATIONS` runs, each registered result
+    (``proofs.paper.results.<module>.RESULT``, the objects ``all_results()`` returns) is checked once
+    per test process: those files call ``check()`` on every result about eight times over (the
+    ``prove`` examples, the generated pages, the REPL examples, the verdicts of tests/test_results.py),
+    each a full pass of every check (2-6 CPU-seconds even with the derivations cached); later calls
+    get the first call's verdict (a copy).  The verdict is what the same code computes at the same
+    settings, so every assertion on it keeps its power; any other object (a deliberately broken
+    subclass, a result built by a test) is checked afresh, and other modules see ``check()`` as it is.
+
+    ``prove`` checks the (c)/(d) results in a forked child by default (``check_all``'s jobs=None):
+    their verdicts (and derivations) would die with the child and be computed again here; in these
+    modules it checks in this process, in order, through the memo (``check_all``'s two-process path
+    is tested with jobs=2 given, tests/test_results.py, and is left as it is)."""
+    if request.node.nodeid.split("::", 1)[0] not in SHARED_DERIVATIONS:
+        yield
+        return
+    import sys
+    from dataclasses import replace
+
+    import proofs.paper.results as registry
+    from proofs.paper.result import Result
+    real_check, real_all = Result.check, registry.check_all
+
+    def check(self):
+        module = sys.modules.get(type(self).__module__)
+        if getattr(module, "RESULT", None) is not self:
+            return real_check(self)
+        if id(self) not in _VERDICTS:
+            _VERDICTS[id(self)] = real_check(self)
+        v = _VERDICTS[id(self)]
+        return replace(v, lines=list(v.lines), checks=list(v.checks))
+
+    def check_all(results=None, jobs=None):
+        return real_all(results, jobs=1 if jobs is None else jobs)
+
+    Result.check, registry.check_all = check, check_all
+    try:
+        yield
+    finally:
+        Result.check, registry.check_all = real_check, real_all
+
+
+def _shared_scheduler():
+    """xdist's load scheduling (each test its own unit, handed out in collection order, the longest
+    first) except that the tests of :data:`SHARED_DERIVATIONS` form one unit, given to one worker
+    first (xdist's loadscope orders units by size)."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedDerivations(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return "shared-derivations" if nodeid.split("::", 1)[0] in SHARED_DERIVATIONS else nodeid
+
+    return SharedDerivations
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """``pytest -n N`` (``--dist load``, the default): :func:`_shared_scheduler`'s; any other
+    ``--dist`` is left to xdist."""
+    if config.getvalue("dist") != "load":
+        return None
+    return _shared_scheduler()(config, log)
