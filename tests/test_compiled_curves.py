@@ -83,10 +83,15 @@ def test_the_file_written_is_what_the_derivation_generates(cache, key):
     assert "def curve(A, Sigma, theta_0, theta, sigma, C, m, n):" in written
 
 
-def test_generation_does_not_depend_on_the_hash_seed():
-    """Two processes sharing a cache must generate the same text for a key."""
+def test_generation_does_not_depend_on_the_hash_seed_or_the_history():
+    """Two processes sharing a cache must generate the same text for a key: the other process has
+    another hash seed and derived a frontier at a finite m first, which takes the name ``H_m_inv``
+    for its own matrix (names are first come, first served), so that its value-fewshot derivation
+    calls its inverse ``H_m_inv_2``. The fingerprint names each derived matrix by its definition;
+    before, this test failed whenever the suite had run a finite-m frontier in this process first."""
     k = CC.key_of("value-fewshot", 7, 3)
-    code = ("import sys; from proofs.quantities.compiled_curves import generate, key_of; "
+    code = ("import sys; from proofs import api; from proofs.quantities.compiled_curves import generate, key_of; "
+            "api.frontier([1], n_ft=3, n=1, d=2, sigma2=0.1, m=7, arithmetic='exact'); "
             "sys.stdout.write(generate(key_of('value-fewshot', 7, 3)))")
     env = {**os.environ, "PYTHONHASHSEED": "12345", "PYTHONPATH": str(ROOT)}
     other = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True)

@@ -112,6 +112,27 @@ def sources_fingerprint() -> str:
     return h.hexdigest()
 
 
+def _content_named(text: str) -> str:
+    """``text`` with every derived matrix's name (``H_m_inv``, ``H_m_inv_2``...) replaced by a name
+    made from its definition, expanded through the derived matrices it refers to. A name is given
+    first come, first served (:func:`symbolic.calculus._define_unique`): a process that derived
+    another ``H_m_inv`` first (e.g. a frontier at a finite m) calls this one ``H_m_inv_2``. The
+    fingerprint of a derivation must not depend on what the process derived before."""
+    import re
+    from symbolic.definitions import DEFINITIONS
+    word = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+    expanded: dict[str, str] = {}
+
+    def expand(name: str, seen: tuple = ()) -> str:
+        if name not in expanded:
+            body = str(DEFINITIONS[name][0])
+            expanded[name] = word.sub(lambda m: ("[" + expand(m.group(), seen + (name,)) + "]"
+                                                 if m.group() in DEFINITIONS and m.group() not in seen + (name,)
+                                                 else m.group()), body)
+        return expanded[name]
+    return word.sub(lambda m: "D" + _sha(expand(m.group()))[:16] if m.group() in DEFINITIONS else m.group(), text)
+
+
 def _sha(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -153,6 +174,7 @@ def generate(key: Key) -> str:
                              sorted((str(k), str(v)) for k, v in lim.terms.items()),
                              sorted((str(k), sp.srepr(v)) for k, v in subs.items()),
                              sorted((k, sp.srepr(v)) for k, v in s.definitions().items())))
+    derived_text = _content_named(derived_text)
     header = ["# icl-finetune: a generated evaluator of a derived closed form (proofs.quantities.compiled_curves).",
               "# Do not edit: it is regenerated whenever the derivation's sources change.",
               f"# format: {FORMAT}", f"# key: {_key_text(key)}", f"# sources: {sources_fingerprint()}",
