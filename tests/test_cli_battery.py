@@ -831,6 +831,12 @@ def test_error_over_its_budget_names_its_own_cause(capsys, tmp_path, monkeypatch
     options error does not have)."""
     monkeypatch.setattr("proofs.quantities.limits.MAX_EXACT_CPU_SECONDS", 0.05)
     monkeypatch.setenv("ICL_FINETUNE_CACHE", "off")
+    # fresh in memory too: another test of this process may have derived the class already
+    import symbolic.depth as depth
+    import symbolic.depth_cache as depth_cache
+    monkeypatch.setattr(depth_cache, "_MEMORY", {})
+    depth._depth_error_nu.cache_clear()
+    depth.chain_pair_expectation.cache_clear()
     e_y = [[0, 0, 0], [0, 0, 0], [0, 0, 1]]
     layers = [{"V": e_y, "Q": [[0, 0, 0], [0, 1, 0], [0, 0, 0]]},
               {"V": [[0, 0, 0], [0, 0, 0], ["1/3", "-1/2", 1]], "Q": [[0, 0, 0], [0, "1/2", 0], [0, 0, 0]]}]
