@@ -271,3 +271,24 @@ FREE_AT_PRETRAINED = ("parameters the fine-tuning loss leaves free keep their pr
                       "parameters the fine-tuning loss leaves free keep their pretrained values (what gradient "
                       "descent started at the pretrained parameters does)")
 FEW_SHOT_LIMIT = ("few-shot errors are limits n -> oo", r"few-shot errors are limits $n \to \infty$")
+
+
+def check_setting_keys(setting: dict, allowed: set, *, theta_why: str = "", sigma2_why: str = "") -> None:
+    """A result's ``evaluate`` keys checked before any work: each key one of ``allowed`` (an unknown
+    ``theta`` explained by ``theta_why``), ``sigma2`` given (``sigma2_why`` says why it matters)."""
+    unknown = sorted(set(setting) - set(allowed))
+    if unknown:
+        why = theta_why if unknown[0] == "theta" else ""
+        raise ValueError(f"{unknown[0]}: unknown setting{why}; expected some of {', '.join(sorted(allowed))}")
+    if "sigma2" not in setting:
+        raise ValueError("sigma2: expected the noise variance sigma^2 >= 0" + sigma2_why)
+
+
+def refuse_finite_m(setting: dict, reason: str) -> None:
+    """Pop ``m`` from a result's ``evaluate`` setting: m = oo (or absent) is the statement's; a finite m
+    is refused with ``reason`` (where the finite-m answer lives)."""
+    from proofs.quantities import validation as V
+    m = setting.pop("m", None)
+    if m is not None and V.count(m, "m", allow_inf=True, minimum=1) is not None:
+        raise ValueError(f"m: the statement is at m -> oo ({reason}); evaluate it at m = inf")
+

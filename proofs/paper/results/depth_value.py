@@ -29,7 +29,8 @@ from symbolic import SIGMA, THETA0, Bilinear
 from symbolic.words import DIM
 
 from proofs.paper.result import PARAMS, Derivation, Line, Param, Result, TestError
-from proofs.paper.results._common import FEW_SHOT_LIMIT, SETTING, same, show, sigma
+from proofs.paper.results._common import (FEW_SHOT_LIMIT, SETTING, check_setting_keys, refuse_finite_m, same, show,
+                                           sigma)
 
 PARAMS.update({
     "depth2-value": ("V_c^(2), Q_hat^(2)", r"V_{c}^{(2)}, \hat{Q}^{(2)}"),
@@ -158,17 +159,10 @@ class DepthValue(Result):
             if key in setting:
                 raise ValueError(f"{key}: the statement is on theta_0 and -theta_0, zero-shot and n -> oo "
                                  f"(finite n: symbolic.depth.depth_error); give only {', '.join(sorted(allowed))}")
-        unknown = sorted(set(setting) - allowed)
-        if unknown:
-            raise ValueError(f"{unknown[0]}: unknown setting; expected some of {', '.join(sorted(allowed))}")
-        if "sigma2" not in setting:
-            raise ValueError("sigma2: expected the noise variance sigma^2 >= 0")
-        from proofs.quantities import validation as V
+        check_setting_keys(setting, allowed)
+        refuse_finite_m(setting, "the finite-m L = 2 optimum is symbolic.depth_pretraining.pretrained_gammas(2, m), "
+                                 "not stated here")
         from proofs.quantities.setting import setting as make
-        m = setting.pop("m", None)
-        if m is not None and V.count(m, "m", allow_inf=True, minimum=1) is not None:
-            raise ValueError("m: the statement is at m -> oo (the finite-m L = 2 optimum is "
-                             "symbolic.depth_pretraining.pretrained_gammas(2, m), not stated here); evaluate it at m = inf")
         where = make(setting.get("d"), Sigma=setting.get("Sigma"), theta0=setting.get("theta_0"),
                      sigma2=setting["sigma2"], arithmetic="exact")
         return _evaluate(self, where, digits)

@@ -40,7 +40,7 @@ import sympy as sp
 
 from proofs.paper.result import Derivation, Line, Result
 from proofs.paper.results._beyond import N_FT_EXAMPLE
-from proofs.paper.results._common import PRETRAINED, SETTING
+from proofs.paper.results._common import PRETRAINED, SETTING, check_setting_keys
 from proofs.paper.results._paths import label
 
 AUX = label("auxiliary", r"\text{auxiliary loss}")
@@ -204,12 +204,8 @@ class EarlyStopping(Result):
         step instead of the gradient flow).  A verdict is early stopping, the auxiliary loss (or
         (d)), a tie, or "the order flips" (use :func:`proofs.quantities.compare.compare` for where)."""
         allowed = {"Sigma", "theta_0", "sigma2", "d", "m", "n_ft", "eta"}
-        unknown = sorted(set(setting) - allowed)
-        if unknown:
-            why = (" (this result compares errors on theta_0 and -theta_0 only)" if unknown[0] == "theta" else "")
-            raise ValueError(f"{unknown[0]}: unknown setting{why}; expected some of {', '.join(sorted(allowed))}")
-        if "sigma2" not in setting:
-            raise ValueError("sigma2: expected the noise variance sigma^2 >= 0 (the verdicts depend on it)")
+        check_setting_keys(setting, allowed, theta_why=" (this result compares errors on theta_0 and -theta_0 only)",
+                           sigma2_why=" (the verdicts depend on it)")
         from proofs.quantities import validation as V
         n_ft = V.count(setting.pop("n_ft", N_FT_EXAMPLE), "n_ft", minimum=1)
         kw = {("theta0" if k == "theta_0" else k): v for k, v in setting.items()}

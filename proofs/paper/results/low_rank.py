@@ -40,7 +40,8 @@ from symbolic.strategy import Step
 from symbolic.words import DIM
 
 from proofs.paper.result import PARAMS, Derivation, Line, Param, Result, TestError
-from proofs.paper.results._common import PRETRAINED, SETTING, T0ST0, equality_line, same, show, sigma
+from proofs.paper.results._common import (PRETRAINED, SETTING, T0ST0, check_setting_keys, equality_line,
+                                           refuse_finite_m, same, show, sigma)
 
 #: the rank, 1 <= r <= d - 1 in the statement
 R = sp.Symbol("r", integer=True, positive=True)
@@ -216,18 +217,10 @@ class LowRank(Result):
         lines on theta_N and gamma_r are given at Sigma = I only.  Refused, with the reason: r outside
         1 <= r <= d - 1, a finite m, a task other than theta_0, -theta_0."""
         allowed = {"Sigma", "theta_0", "sigma2", "d", "n_ft", "r", "m"}
-        unknown = sorted(set(setting) - allowed)
-        if unknown:
-            why = " (the statement is on theta_0, -theta_0 and theta ~ N(0, I))" if unknown[0] == "theta" else ""
-            raise ValueError(f"{unknown[0]}: unknown setting{why}; expected some of {', '.join(sorted(allowed))}")
-        if "sigma2" not in setting:
-            raise ValueError("sigma2: expected the noise variance sigma^2 >= 0")
+        check_setting_keys(setting, allowed, theta_why=" (the statement is on theta_0, -theta_0 and theta ~ N(0, I))")
+        refuse_finite_m(setting, "at finite m the order of the gains depends on m, symbolic.lowrank")
         from proofs.quantities import validation as V
         from proofs.quantities.setting import setting as make
-        m = setting.pop("m", None)
-        if m is not None and V.count(m, "m", allow_inf=True, minimum=1) is not None:
-            raise ValueError("m: the statement is at m -> oo (at finite m the order of the gains depends on m, "
-                             "symbolic.lowrank); evaluate it at m = inf")
         n_ft = V.count(setting.pop("n_ft", 5), "n_ft", minimum=1)
         where = make(setting.get("d"), Sigma=setting.get("Sigma"), theta0=setting.get("theta_0"),
                      sigma2=setting["sigma2"], n_ft=n_ft, arithmetic="exact")
