@@ -63,12 +63,21 @@ def _check(L, d, m, n_ft, sigma2, theta0, ns):
     for name, v, lo in (("d", d, 1), ("m", m, 1), ("n_ft", n_ft, 1)):
         if isinstance(v, bool) or not isinstance(v, int) or v < lo:
             raise ValueError(f"{name}: expected an integer >= {lo}, got {v!r}")
-    s2 = sp.nsimplify(sigma2)
-    if not (s2.is_real and s2 >= 0):
+    from fractions import Fraction
+    from .numbers import exact_number
+    if isinstance(sigma2, bool) or not isinstance(sigma2, (int, float, Fraction, sp.Rational, str)):
         raise ValueError(f"sigma2: expected a number >= 0, got {sigma2!r}")
-    th = [float(t) for t in theta0]
-    if len(th) != d:
-        raise ValueError(f"theta0: expected {d} numbers, got {len(th)}")
+    s2 = exact_number(sigma2 if isinstance(sigma2, str) else str(sigma2), "sigma2") \
+        if isinstance(sigma2, (str, float)) else Fraction(str(sigma2))
+    if s2 < 0:
+        raise ValueError(f"sigma2: expected a number >= 0, got {sigma2!r}")
+    s2 = sp.Rational(s2.numerator, s2.denominator)
+    try:
+        th = [float(t) for t in theta0]
+    except (TypeError, ValueError):
+        raise ValueError(f"theta0: expected {d} finite numbers, got {theta0!r}") from None
+    if len(th) != d or not all(t == t and abs(t) != float("inf") for t in th):
+        raise ValueError(f"theta0: expected {d} finite numbers, got {theta0!r}")
     ns = tuple(int(n) for n in ns)
     if not ns or min(ns) < 0:
         raise ValueError(f"ns: expected shot counts >= 0, got {ns!r}")

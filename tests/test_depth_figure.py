@@ -81,7 +81,8 @@ def test_the_parameters_are_the_minimisers_they_claim(curves):
 
 @pytest.mark.parametrize("kw, name", [({"L": 1}, "L"), ({"L": 4}, "L"), ({"d": 0}, "d"), ({"m": 0}, "m"),
                                       ({"theta0": (1, 0, 0)}, "theta0"), ({"ns": ()}, "ns"),
-                                      ({"sigma2": "-1"}, "sigma2")])
+                                      ({"sigma2": "-1"}, "sigma2"), ({"sigma2": "__import__('os')"}, "sigma2"),
+                                      ({"sigma2": float("nan")}, "sigma2"), ({"theta0": (float("nan"), 0)}, "theta0")])
 def test_bad_input_names_the_argument(kw, name):
     args = {"L": 2, "d": D, "m": M, "n_ft": NFT, "sigma2": "1/10", "theta0": TH, "ns": (0,)}
     args.update(kw)
