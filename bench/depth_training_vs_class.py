@@ -1,6 +1,6 @@
 r"""Does gradient descent on the unrestricted L-layer linear attention reach the class's pretraining minimum?
 
-Issue 25, part 2's check. The class (:mod:`symbolic.depth_pretraining`): V_l = e_y e_y^T and
+The check of pretraining at depth against training. The class (:mod:`symbolic.depth_pretraining`): V_l = e_y e_y^T and
 Q_l = blockdiag(0, gamma_l I_d, 0), the pretraining loss E_{theta ~ N(0, I)} E_L(layers, m; theta)
 at Sigma = I on m-shot prompts, minimised exactly over the gamma's (L = 2: every real stationary
 point by a resultant, :func:`stationary_points`; L = 3: the real optimum on the boundary of the

@@ -131,7 +131,7 @@ def test_general_file_is_monte_carlo_and_agrees_with_the_concrete_engine(capsys,
     assert abs(z) <= DEFAULT_Z, (data, want, z)
 
 
-# ----------------------------------------------------------------------------- hostile inputs (issue 23)
+# ----------------------------------------------------------------------------- hostile inputs
 
 BIG = "1e200"
 BIG_CLASS = [{"V": [[0, 0, 0], [0, 0, 0], [0, 0, BIG]], "Q": [[0, 0, 0], [0, BIG, 0], [0, 0, 0]]}] * 2

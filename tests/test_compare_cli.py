@@ -57,7 +57,7 @@ def test_point_and_float(capsys):
     (["--levels", "1001"], "--levels"),
     (["--lr", "1"], "--lr: expected 0 < eta h < 1"),
     (["--plot", "out.txt"], "--plot: expected a file name ending in"),
-    # issue 23: d = 4,096 was accepted (O(d^3): ~12 s at d = 1,000, minutes at 2,048); refused before work
+    # d = 4,096 was accepted (O(d^3): ~12 s at d = 1,000, minutes at 2,048); refused before work
     (["--arithmetic", "float", "--d", "1025"], "--d: expected d <= 1024 for compare"),
     # the documented N_FT <= 10^12 was refused as "expected ... an integer >= 1"; beyond it the bound is named
     (["--right", "mixed:1000000000001"], "1 <= N_FT <= 10^12"),

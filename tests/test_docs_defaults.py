@@ -1,4 +1,4 @@
-"""Issue 23 item 9, the small ones: the API's curve takes the command line's defaults; the
+"""Small things found by running every documented example: the API's curve takes the command line's defaults; the
 documented LaTeX steps resolve their references; the files the examples write are ignored by git;
 the README says how long the tests take."""
 from __future__ import annotations

@@ -41,7 +41,7 @@ def test_bad_starts_is_refused() -> None:
 
 
 def test_best_converged_start_is_reported_when_it_holds_the_lowest_loss(monkeypatch) -> None:
-    """Issue 23 item 6: the pretrained start is made to stop without converging at the very point
+    """The pretrained start is made to stop without converging at the very point
     the others converge to (so its loss ties theirs to the last digits): the report is a converged
     start, not a false "did NOT converge"; when only unconverged starts reach the lowest loss, it
     says NOT converged."""

@@ -1,4 +1,4 @@
-"""Issue 23's property test: settings drawn within the paper's results' stated assumptions
+"""The results' property test: settings drawn within the paper's results' stated assumptions
 (d, Sigma symmetric positive definite, theta_0 != 0, any task theta, sigma^2 >= 0; m -> oo and
 n_ft -> oo as the paper's statements assume), and every error a result's ``evaluate`` gives there
 equals an independent computation, or ``evaluate`` refuses with its reason.
