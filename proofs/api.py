@@ -198,11 +198,13 @@ def exact_error(V: Any, Q: Any, theta: Any, Sigma: Any, sigma2: Any, n: int, *,
 
 
 def depth_error(layers: Any, theta: Any, Sigma: Any, sigma2: Any, n: int, *, arithmetic: str | None = None,
-                precision: int | None = None, samples: int = 200_000, seed: int = 0) -> Any:
+                precision: int | None = None, samples: int = 200_000, seed: int = 0, derive: bool = True) -> Any:
     """E_L(layers, n; theta) of L = 1..3 layers (a list of (V_l, Q_l) pairs, each (d+2) x (d+2)), a
     :class:`proofs.quantities.depth_error.DepthError`: exact where a derivation covers the parameters
     (one layer; the class V_l on the label row, Q_l on the x block, at L = 2, 3), else Monte Carlo with
-    its standard error (``samples`` prompts, ``seed``), labelled not exact."""
+    its standard error (``samples`` prompts, ``seed``), labelled not exact. ``derive=False`` (the command
+    line's default) takes the labelled Monte Carlo route for a class whose closed form is not cached and
+    takes about a minute to derive (L = 3 with values in layer 1)."""
     from proofs.quantities import validation as checks
     from proofs.quantities.depth_error import depth_error_at
     if isinstance(layers, (str, bytes, dict)) or not isinstance(layers, (list, tuple)) or not layers:
@@ -223,8 +225,10 @@ def depth_error(layers: Any, theta: Any, Sigma: Any, sigma2: Any, n: int, *, ari
     seed = checks.seed(seed)
     where = setting(checks.size_of(Sigma, None), Sigma=Sigma, sigma2=sigma2, arithmetic=arithmetic,
                     precision=precision)
+    if not isinstance(derive, bool):
+        raise ValueError(f"derive: expected True or False, got {derive!r}")
     return depth_error_at(list(layers), [r[0] for r in where.arith.vector(theta, "theta", where.d).tolist()], where, n,
-                          samples=samples, seed=seed)
+                          samples=samples, seed=seed, derive=derive)
 
 
 def latex_document() -> str:

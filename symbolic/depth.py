@@ -48,7 +48,7 @@ from .objective import N, SIGMA_NOISE, THETA, _check_n, _split_task
 from .wick import expect_gaussian, expect_noise
 
 __all__ = ["depth_error", "depth_error_limit", "depth_pretraining_error", "class_layers", "class_error",
-           "chain_pair_expectation"]
+           "class_error_is_cached", "class_error_is_slow", "chain_pair_expectation"]
 
 
 def _slots(ch: Chain) -> tuple[str, ...]:
@@ -304,8 +304,28 @@ def class_error(L: int, *, values_in: Sequence[int] | None = None, symmetric: bo
     from .depth_cache import cached
     values_in = (L,) if values_in is None else tuple(values_in)
     layers = class_layers(L, values_in=values_in, symmetric=symmetric)
-    scale, leg = _task_leg(task)
-    key = ("class_error", L, values_in, symmetric, str(scale), leg.kind, str(leg.obj), str(n))
     if not cache:
         return depth_error(layers, task, n)
-    return cached(key, lambda: depth_error(layers, task, n))
+    return cached(_class_key(L, values_in, symmetric, task, n), lambda: depth_error(layers, task, n))
+
+
+def _class_key(L: int, values_in: tuple, symmetric: bool, task, n) -> tuple:
+    scale, leg = _task_leg(task)
+    return ("class_error", L, values_in, symmetric, str(scale), leg.kind, str(leg.obj), str(n))
+
+
+def class_error_is_cached(L: int, *, values_in: Sequence[int] | None = None, symmetric: bool = False,
+                          task=THETA, n: sp.Expr | int = N) -> bool:
+    """Whether :func:`class_error` with these arguments is answered from memory or the disk cache."""
+    from .depth_cache import is_cached
+    values_in = (L,) if values_in is None else tuple(values_in)
+    return is_cached(_class_key(L, values_in, symmetric, task, n))
+
+
+def class_error_is_slow(L: int, values_in: Sequence[int]) -> bool:
+    """Whether deriving :func:`class_error` cold takes about a minute of CPU: L = 3 with values (v_0, v_x)
+    in the first layer (measured cold, one core: values in layers (1,) 46 s, (1, 2) 53 s, (1, 2, 3)
+    52 s; (3,) 7 s, (2,) and (2, 3) 8.5 s; every L = 2 case a few seconds; ``bench/bench_depth.py``).
+    The first layer's values multiply every later layer's chains, so its products carry the most
+    token slots (up to 2L + 2)."""
+    return L >= 3 and 1 in tuple(values_in)

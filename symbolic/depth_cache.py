@@ -23,7 +23,7 @@ from typing import Callable
 from .forms import Form, Leg, Poly, Tr
 from .words import Atom
 
-__all__ = ["cached", "cache_dir", "dump_poly", "load_poly"]
+__all__ = ["cached", "is_cached", "cache_dir", "dump_poly", "load_poly"]
 
 _SOURCES = ("words.py", "forms.py", "wick.py", "model.py", "objective.py", "exchangeable.py", "depth_model.py",
             "depth.py", "depth_pretraining.py", "depth_cache.py")
@@ -86,15 +86,33 @@ def load_poly(data: list) -> Poly:
     return Poly(terms)
 
 
+def _full_key(key: tuple) -> tuple:
+    return (_code_hash(),) + tuple(str(k) for k in key)
+
+
+def _path(full: tuple) -> Path | None:
+    d = cache_dir()
+    return None if d is None else d / ("depth-" + hashlib.sha256(repr(full).encode()).hexdigest()[:32] + ".pkl")
+
+
+def is_cached(key: tuple) -> bool:
+    """Whether :func:`cached` would answer ``key`` without computing (in memory, or a file on disk
+    under its name: a torn file there is recomputed by :func:`cached`, so this can err only towards
+    True)."""
+    full = _full_key(key)
+    if full in _MEMORY:
+        return True
+    path = _path(full)
+    return path is not None and path.exists()
+
+
 def cached(key: tuple, compute: Callable[[], Poly]) -> Poly:
     """``compute()`` cached in memory and on disk under ``key`` (a tuple of strings and numbers)."""
-    full = (_code_hash(),) + tuple(str(k) for k in key)
+    full = _full_key(key)
     if full in _MEMORY:
         return _MEMORY[full]
-    d = cache_dir()
-    path = None
-    if d is not None:
-        path = d / ("depth-" + hashlib.sha256(repr(full).encode()).hexdigest()[:32] + ".pkl")
+    path = _path(full)
+    if path is not None:
         if path.exists():
             try:
                 with open(path, "rb") as fh:

@@ -55,7 +55,7 @@ def test_layers_are_read_exactly_and_passed_on(capsys, fake, tmp_path):
     layers, theta, Sigma, sigma2, n = args
     assert len(layers) == 2 and layers[1][0][2, 0] == sp.Rational(1, 3) and layers[1][1][1, 1] == sp.Rational(1, 2)
     assert theta == sp.Matrix([1]) and Sigma == sp.Matrix([[1]]) and sigma2 == sp.Rational(1, 10) and n == 1
-    assert (kw["samples"], kw["seed"]) == (1000, 5)
+    assert (kw["samples"], kw["seed"], kw["derive"]) == (1000, 5, False)
     data = json.loads(out)
     assert sp.sympify(data["exact"]) == sp.Rational(1, 10) + sp.Rational(1, 2)
     assert (data["route"], data["exact_route"], data["layers"], data["stderr"]) == ("class", True, 2, None)
@@ -176,6 +176,41 @@ def test_monte_carlo_work_is_bounded_before_work(capsys, tmp_path, monkeypatch):
     monkeypatch.setattr(proofs.cli.budget, "release", lambda: released.append(1))
     status, _, err = run(capsys, "error", "--params", _file(tmp_path, GENERAL, n=10_000), "--samples", "22221")
     assert status == 2 and released == [1], err
+
+
+def test_slow_uncached_class_is_monte_carlo_unless_derive_is_asked(capsys, tmp_path, monkeypatch):
+    """L = 3 with values in layer 1 (about a minute of CPU to derive cold, more than the exact budget):
+    with an empty cache the command answers the labelled Monte Carlo estimate at once, naming why and
+    --derive, outside the exact budget; the estimate agrees with the literal engine's exact value; with
+    --derive the derivation runs (here a stand-in: the real one costs a minute), announced on stderr and
+    outside the budget. The Python API's default derives."""
+    import proofs.cli.budget
+    import symbolic.depth
+    monkeypatch.setenv("ICL_FINETUNE_CACHE", str(tmp_path / "cache"))
+    layers = [{"V": [[0, 0, 0], [0, 0, 0], ["1/10", "1/5", 1]], "Q": [[0, 0, 0], [0, "-1/4", 0], [0, 0, 0]]},
+              {"V": E_Y, "Q": [[0, 0, 0], [0, "-1/4", 0], [0, 0, 0]]},
+              {"V": E_Y, "Q": [[0, 0, 0], [0, "1/2", 0], [0, 0, 0]]}]
+    released = []
+    monkeypatch.setattr(proofs.cli.budget, "release", lambda: released.append(1))
+
+    def derived(L, *, values_in=None, **kw):
+        raise RuntimeError(f"derivation asked: L = {L}, values in {values_in}")
+    monkeypatch.setattr(symbolic.depth, "class_error", derived)
+    status, out, err = run(capsys, "error", "--params", _file(tmp_path, layers), "--samples", "4000",
+                           "--format", "json")
+    assert status == 0 and released == [1], err
+    data = json.loads(out)
+    assert data["route"] == "monte-carlo" and "not derived on this machine yet" in data["label"]
+    assert "--derive" in data["label"] and "layers 1" in data["label"]
+    exact = float(concrete_depth_error(_exact_layers(layers), n=1, theta=[1], Sigma=[[1]], sigma2=sp.Rational(1, 10)))
+    assert abs(data["error"] - exact) <= DEFAULT_Z * data["stderr"], (data, exact)
+    released.clear()
+    with pytest.raises(RuntimeError, match=r"derivation asked: L = 3, values in \(1,\)"):
+        run(capsys, "error", "--params", _file(tmp_path, layers), "--derive")
+    assert released == [1] and "deriving the class closed form at L = 3" in capsys.readouterr().err
+    from proofs import api
+    with pytest.raises(RuntimeError, match="derivation asked"):
+        api.depth_error([(sp.Matrix(l["V"]), sp.Matrix(l["Q"])) for l in layers], [1], [[1]], sp.Rational(1, 10), 1)
 
 
 def test_params_json_output_is_accepted_as_a_layer(capsys, tmp_path):

@@ -182,12 +182,12 @@ class Fake:
         return sigma2 + (theta.T * Sigma * theta)[0, 0] / (n + 1)
 
     def depth_error(self, layers: Any, theta: Any, Sigma: Any, sigma2: Any, n: int, *, arithmetic: str | None = None,
-                    precision: int | None = None, samples: int = 200_000, seed: int = 0) -> Any:
+                    precision: int | None = None, samples: int = 200_000, seed: int = 0, derive: bool = True) -> Any:
         """Records the call; answers sigma2 + theta' Sigma theta / (n + 1) on the class route (a real
         DepthError, so the printers run), or Monte Carlo (stderr 1/100) when some layer's V[0][0] is 1."""
         from proofs.quantities.arithmetic import choose
         from proofs.quantities.depth_error import DepthError
-        self._record("depth_error", layers, theta, Sigma, sigma2, n, samples=samples, seed=seed,
+        self._record("depth_error", layers, theta, Sigma, sigma2, n, samples=samples, seed=seed, derive=derive,
                      **_arith(arithmetic, precision))
         value = sigma2 + (theta.T * Sigma * theta)[0, 0] / (n + 1)
         arith = choose(Sigma.shape[0], arithmetic, precision)

@@ -31,6 +31,10 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
                      help=f"Monte Carlo prompts where no exact route exists (a layer list outside the class; "
                           f"default: {DEFAULT_SAMPLES})")
     O.seed_option(sub, help="seed of that Monte Carlo estimate (default: 0)")
+    sub.add_argument("--derive", action="store_true",
+                     help="layers in the class whose closed form is not cached yet and takes about a minute "
+                          "of CPU to derive (L = 3 with values in layer 1): derive it now (once; cached "
+                          "afterwards) instead of the labelled Monte Carlo estimate")
     O.arithmetic_options(sub)
     O.format_option(sub, FORMATS)
     return sub
@@ -49,9 +53,15 @@ def run(args: argparse.Namespace) -> int:
     if isinstance(p, files.DepthParamsFile):
         from proofs.cli.reports import DepthErrorReport
         from proofs.quantities.depth_error import monte_carlo_route
-        if monte_carlo_route(p.layers, p.d):  # float64 sampling, bounded up front: no exact budget
-            from proofs.cli.budget import release
+        if monte_carlo_route(p.layers, p.d, derive=args.derive, n=p.n, samples=args.samples):
+            from proofs.cli.budget import release   # float64 sampling, bounded up front: no exact budget
             release()
+        elif args.derive and monte_carlo_route(p.layers, p.d, derive=False, n=p.n, samples=args.samples):
+            from proofs.cli.budget import release   # asked for: the one slow derivation, announced
+            from proofs.cli.output import note
+            release()
+            note(f"deriving the class closed form at L = {len(p.layers)} for these layers once (about a minute "
+                 "of CPU; cached afterwards)")
         elif len(p.layers) >= 2:  # named if the budget runs out (it said "--Sigma or --theta0", options error lacks)
             args.slow = (f"--params: the class closed form at L = {len(p.layers)} for these layers, derived "
                          "symbolically once and then cached (each layer with v_0 or v_x adds to it)")
@@ -59,7 +69,8 @@ def run(args: argparse.Namespace) -> int:
         theta, Sigma = (O.exact_matrix([[x] for x in p.theta]), O.exact_matrix(p.Sigma)) if arith.exact \
             else (p.theta, p.Sigma)
         result = api.depth_error(layers, theta, Sigma, O.exact(p.sigma2), p.n, arithmetic=arith.name,
-                                 precision=arith.precision, samples=args.samples, seed=args.seed)
+                                 precision=arith.precision, samples=args.samples, seed=args.seed,
+                                 derive=args.derive)
         write(printer(args.format).doprint(DepthErrorReport(result)))
         return O.EXIT_OK
     if arith.exact:

@@ -83,10 +83,32 @@ def in_class(V: sp.Matrix, Q: sp.Matrix, d: int) -> bool:
     return True
 
 
-def monte_carlo_route(layers: Sequence[tuple[Any, Any]], d: int) -> bool:
+def monte_carlo_route(layers: Sequence[tuple[Any, Any]], d: int, *, derive: bool = True, n: int = 0,
+                      samples: int = DEFAULT_SAMPLES) -> bool:
     """Whether :func:`depth_error_at` takes the Monte Carlo route for these (checked) layers: L >= 2
-    outside the class (decided in float64: an input entry is 0 exactly when its float is)."""
-    return len(layers) >= 2 and not all(in_class(_floats(V), _floats(Q), d) for V, Q in layers)
+    outside the class (decided in float64: an input entry is 0 exactly when its float is), or, with
+    ``derive=False``, a class whose closed form is not cached and slow to derive (:func:`_postponed`)."""
+    fl = [(_floats(V), _floats(Q)) for V, Q in layers]
+    if len(layers) >= 2 and not all(in_class(V, Q, d) for V, Q in fl):
+        return True
+    return not derive and _postponed(fl, d, n, samples) is not None
+
+
+def _postponed(mats: Sequence[tuple[Any, Any]], d: int, n: int, samples: int) -> str | None:
+    """Why the class closed form of these layers is left for later (the reason, in words), or None:
+    L >= 2 in the class, its derivation not cached and slow (:func:`symbolic.depth.class_error_is_slow`),
+    and the Monte Carlo route within its bounds."""
+    L = len(mats)
+    if L < 2 or not all(in_class(V, Q, d) for V, Q in mats):
+        return None
+    from symbolic.depth import class_error_is_cached, class_error_is_slow
+    values_in, _ = _class_env(mats, d)
+    if not class_error_is_slow(L, values_in) or class_error_is_cached(L, values_in=values_in) \
+            or not _monte_carlo_fits(n, d, samples):
+        return None
+    return (f"the exact class closed form for these layers (L = {L}, values in layers "
+            f"{', '.join(map(str, values_in))}) is not derived on this machine yet: its first derivation takes "
+            f"about a minute of CPU, then it is cached (ask for it: --derive, or derive=True)")
 
 
 def _class_env(layers: Sequence[tuple[sp.Matrix, sp.Matrix]], d: int) -> tuple[tuple[int, ...], dict]:
@@ -104,12 +126,17 @@ def _class_env(layers: Sequence[tuple[sp.Matrix, sp.Matrix]], d: int) -> tuple[t
 
 
 def depth_error_at(layers: Sequence[tuple[Any, Any]], theta: Any, where: Any, n: int, *,
-                   samples: int = DEFAULT_SAMPLES, seed: int = 0) -> DepthError:
+                   samples: int = DEFAULT_SAMPLES, seed: int = 0, derive: bool = True) -> DepthError:
     """E_L(layers, n; theta) at the setting ``where`` (a :class:`proofs.quantities.setting.Setting`: d,
     Sigma, sigma2, arithmetic); ``layers`` a list of 1..3 (V_l, Q_l) pairs of (d+2) x (d+2) matrices
     (SymPy matrices of exact numbers, or anything ``sympy.Matrix`` takes), ``theta`` d numbers. The
     route is chosen before any work (see the module docstring); the Monte Carlo route needs
-    n <= ``MC_MAX_N`` (a one-line ValueError otherwise)."""
+    n <= ``MC_MAX_N`` (a one-line ValueError otherwise).
+
+    ``derive=False``: in the class, where the closed form for these layers is not cached yet and its
+    first derivation takes about a minute (:func:`symbolic.depth.class_error_is_slow`: L = 3 with values
+    in the first layer), take the Monte Carlo route instead (labelled so, naming why) when its work
+    bound allows; the command line's default, under its 30 s budget for exact work."""
     from symbolic.depth_model import MAX_DEPTH
     d, arith = where.d, where.arith
     L = len(layers)
@@ -136,7 +163,8 @@ def depth_error_at(layers: Sequence[tuple[Any, Any]], theta: Any, where: Any, n:
         value = explicit_error(V, Q, th, where, n)   # float64 and mp: checked finite there
         return DepthError(value, None, "one-layer", "exact: the one-layer closed form E(V, Q, n; theta)", 1, n,
                           None, None, arith)
-    if all(in_class(V, Q, d) for V, Q in mats):
+    postponed = None if derive else _postponed(mats, d, n, samples)
+    if postponed is None and all(in_class(V, Q, d) for V, Q in mats):
         from symbolic.depth import class_error
         from symbolic.evaluation import evaluate_poly
         values_in, env = _class_env(mats, d)
@@ -160,9 +188,10 @@ def depth_error_at(layers: Sequence[tuple[Any, Any]], theta: Any, where: Any, n:
         raise ValueError("layers: the Monte Carlo estimate exceeds float64's range (a squared error above 1.8e308, "
                          "or an overflow inside the forward pass, which runs in float64 whatever the arithmetic): "
                          "no route evaluates these layers; smaller entries would")
+    why = postponed or (f"parameters outside the class at L = {L} have no exact route fast enough (the prediction "
+                        f"has degree 3^L in the prompt)")
     return DepthError(float(est.mean), float(est.stderr), "monte-carlo",
-                      f"Monte Carlo, not exact: parameters outside the class at L = {L} have no exact route "
-                      f"fast enough (the prediction has degree 3^L in the prompt); mean of {samples} prompts "
+                      f"Monte Carlo, not exact: {why}; mean of {samples} prompts "
                       f"through the literal forward pass, seed {seed}, +- one standard error",
                       L, n, samples, seed, arith)
 
@@ -170,6 +199,11 @@ def depth_error_at(layers: Sequence[tuple[Any, Any]], theta: Any, where: Any, n:
 def _floats(M: Any) -> np.ndarray:
     """A matrix (nested lists of exact numbers, a NumPy or SymPy matrix) as a float64 array."""
     return np.array(M.tolist() if hasattr(M, "tolist") and not isinstance(M, np.ndarray) else M, dtype=np.float64)
+
+
+def _monte_carlo_fits(n: int, d: int, samples: int) -> bool:
+    """Whether the Monte Carlo route's bounds (:func:`_check_monte_carlo`) hold."""
+    return n <= MC_MAX_N and samples * (n + 1) * (d + 2) ** 2 <= MC_MAX_WORK
 
 
 def _check_monte_carlo(n: int, d: int, L: int, samples: int) -> None:
