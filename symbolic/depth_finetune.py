@@ -41,7 +41,7 @@ from .quadratic import minimise_quadratic
 from .words import DIM
 
 __all__ = ["pretrained_layers", "finetune_value", "finetune_value_fewshot", "derive_depth_spec", "depth_loss",
-           "unknowns", "DepthFinetune", "V0", "VY", "VX"]
+           "unknowns", "start_gammas", "DepthFinetune", "V0", "VY", "VX"]
 
 V0, VY = sp.Symbol("v_0"), sp.Symbol("v_y")
 VX = sp.MatrixSymbol("v_x", DIM, 1)
@@ -235,3 +235,32 @@ def finetune_value_fewshot(L: int, layer: int | None = None, n_ft=sp.oo, gammas:
     out = derive_depth_spec(spec, gammas)
     out.name = "value-fewshot"
     return out
+
+
+def start_gammas(L: int, m: Any = sp.oo, d: int | None = None, sigma2: Any = None) -> tuple:
+    """The pretrained gamma_1..gamma_L the start uses at pretraining context length ``m``: the class's
+    isotropic pretraining optimum at Sigma = I (:mod:`symbolic.depth_pretraining`), in increasing order
+    (the largest in the last layer; the loss is symmetric in the layers). m = oo: the limit
+    (:func:`~symbolic.depth_pretraining.pretrained_limit`); finite m: the closed form for L <= 2
+    (in d, sigma, m; ``d``, ``sigma2`` substituted when given), the exact optimum at the concrete
+    setting for L = 3 (needs ``d`` and ``sigma2``)."""
+    from .depth_pretraining import pretrained_gammas, pretrained_limit, real_optimum_L3
+    from .objective import M, SIGMA_NOISE
+    if isinstance(L, bool) or not isinstance(L, int) or not 1 <= L <= 3:
+        raise ValueError(f"L: expected a number of layers in 1..3, got {L!r}")
+    m = sp.sympify(m)
+    if m == sp.oo:
+        gs = pretrained_limit(L).gammas
+    elif L <= 2:
+        sub = {M: m}
+        if d is not None:
+            sub[DIM] = d
+        if sigma2 is not None:
+            sub[SIGMA_NOISE] = sp.sqrt(sp.nsimplify(sigma2))
+        gs = tuple(sp.simplify(sp.sympify(g).subs(sub)) for g in pretrained_gammas(L, M))
+    else:
+        if d is None or sigma2 is None:
+            raise ValueError("m: the L = 3 pretrained gamma's at a finite m have no closed form (complex roots); "
+                             "give a concrete setting (d and sigma2)")
+        gs = real_optimum_L3(d, int(m), sigma2)[0][0]
+    return tuple(sorted(gs, key=lambda x: float(sp.N(x, 30)))) if all(sp.sympify(g).is_number for g in gs) else tuple(gs)
