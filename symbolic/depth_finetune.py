@@ -143,7 +143,7 @@ def derive_depth_spec(spec, gammas: Sequence | None = None) -> DepthFinetune:
     what the first leaves free. Whatever stays free keeps its start value (v_0 = 0, v_x = 0,
     v_y = 1): its gradient is identically zero, so gradient descent from the start leaves it there.
     """
-    from .depth_spec import DepthSpec, entry_name, quadratic_reason
+    from .depth_spec import DepthSpec, entry_name, quadratic_reason, terms_text
     from .quadratic import NotClosedForm, NotQuadratic
     if not isinstance(spec, DepthSpec):
         raise ValueError(f"spec: expected a symbolic.depth_spec.DepthSpec, got {type(spec).__name__}")
@@ -160,7 +160,7 @@ def derive_depth_spec(spec, gammas: Sequence | None = None) -> DepthFinetune:
     loss = depth_loss(trial, spec.loss)
     what = ", ".join(spec.names)
     steps = [(f"trained: {what} (every other parameter at the pretrained class model's value)", None),
-             ("loss " + " + ".join(map(str, spec.loss)) + " (E_L: the depth-L error)", to_sympy(loss))]
+             (f"loss {terms_text(spec.loss)} (E_L: the depth-L error)", to_sympy(loss))]
     sol = minimise_quadratic(loss, scalars, vectors)
     values = dict(sol.values)
     free = list(sol.free)
@@ -171,7 +171,7 @@ def derive_depth_spec(spec, gammas: Sequence | None = None) -> DepthFinetune:
         held.update({k: (_as_vec(values[u]) if k[1] == "vx" else values[u]) for k, u in unk.items() if u in values})
         loss2 = depth_loss(_with(start, held), spec.then)
         steps.append(("second stage, over the minimisers of the first (free: " + ", ".join(map(str, free)) + "): "
-                      + " + ".join(map(str, spec.then)), to_sympy(loss2)))
+                      + terms_text(spec.then), to_sympy(loss2)))
         sol2 = minimise_quadratic(loss2, [u for u in free if isinstance(u, sp.Symbol)],
                                   [u for u in free if not isinstance(u, sp.Symbol)])
         reps = {u: v for u, v in sol2.values.items() if isinstance(u, sp.Symbol)}

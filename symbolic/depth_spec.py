@@ -44,7 +44,7 @@ from .depth_model import MAX_DEPTH
 from .spec import Term, shown
 
 __all__ = ["DepthSpec", "make_depth_spec", "depth_spec_from_json", "layered_entry", "quadratic_reason",
-           "is_depth_json", "VALUE_BLOCKS", "entry_name"]
+           "is_depth_json", "VALUE_BLOCKS", "entry_name", "terms_text"]
 
 #: the blocks of a layer's values that a depth spec may train
 VALUE_BLOCKS = ("v0", "vx", "vy")
@@ -89,11 +89,15 @@ class DepthSpec:
         return tuple(sorted({l for l, _ in self.train}))
 
     def __str__(self) -> str:
-        out = (f"L = {self.layers} layers: train {', '.join(self.names)} on "
-               + " + ".join(str(t).replace("E(V, Q, ", "E_L(") for t in self.loss))
+        out = f"L = {self.layers} layers: train {', '.join(self.names)} on {terms_text(self.loss)}"
         if self.then:
-            out += ", then within its minimisers on " + " + ".join(str(t).replace("E(V, Q, ", "E_L(") for t in self.then)
+            out += f", then within its minimisers on {terms_text(self.then)}"
         return out + ", from the pretrained class model"
+
+
+def terms_text(terms: Sequence[Term]) -> str:
+    """A loss at depth as text: ``E_L(0; theta_0) + lambda*E_L(oo; theta_0)``."""
+    return " + ".join(str(t).replace("E(V, Q, ", "E_L(") for t in terms)
 
 
 def _check_layers(layers: Any, where: str = "layers") -> int:
@@ -153,7 +157,7 @@ def quadratic_reason(spec: DepthSpec) -> str | None:
         if earlier:
             return (f"spec {spec.name!r}: trains {entry_name(l, 'vy')} and {', '.join(earlier)}: the prediction "
                     f"holds the products v_y^({l}) x (earlier layer's values), so the loss is quartic in the trained "
-                    "entries, not quadratic: no closed form (give a concrete setting for a numeric optimum)")
+                    "entries, not quadratic: no closed form (and no numeric route at depth yet)")
     return None
 
 

@@ -87,9 +87,29 @@ class DepthClosedForm(Solution):
         return CurveResult(list(ns), [float(v) for v in vals], float(lim), arith=arith, values=list(vals),
                            limit_value=lim, condition=self.setting.condition, warning=self.setting.warning)
 
+    def formulas(self) -> dict:
+        """The trained blocks' closed forms ``{"V2.v_x": SymPy expression}`` (in d, Sigma, theta_0,
+        sigma and the gamma_l symbols)."""
+        from symbolic.layout import block
+        from symbolic.strategy import vecexpr_to_sympy
+        out = {}
+        for (l, b), v in self.finetune.values.items():
+            out[f"V{l}.{block(b).symbol}"] = vecexpr_to_sympy(list(v)) if b == "vx" else sp.sympify(v)
+        return out
+
+    def symbolic_errors(self) -> dict:
+        """The table's three errors at symbolic d (in the gamma_l symbols): zero-shot on theta_0, the
+        limits n -> oo on theta_0 and -theta_0 (:meth:`symbolic.depth_finetune.DepthFinetune.table`)."""
+        return _table(self.question)
+
     def parameters(self) -> Any:
         raise ValueError("spec: a depth spec's parameters are per layer; 'derive --spec' prints them (closed form), "
                          "'trajectory --spec' follows them at a setting")
+
+
+@lru_cache(maxsize=32)
+def _table(spec: Any) -> dict:
+    return derived_depth(spec).table()
 
 
 def depth_solve(spec: Any, setting: Any, label: str, *, numeric: bool = False) -> DepthClosedForm:
