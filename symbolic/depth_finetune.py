@@ -72,18 +72,57 @@ class DepthFinetune:
     values: dict = field(default_factory=dict)
     free: list = field(default_factory=list)
 
+    #: the layers with the trained blocks as unknowns, and the unknowns' values: the errors are derived
+    #: once at the unknowns (polynomial coefficients: the engine's fast ring) and the values substituted
+    trial: tuple | None = None
+    solved: dict = field(default_factory=dict)
+
     def error(self, task=THETA0, n=N) -> sp.Expr:
         """E_L(fine-tuned layers, n; task)."""
-        return sp.factor(to_sympy(depth_error(list(self.layers), task, n)))
+        if self.trial is None:
+            return sp.factor(to_sympy(depth_error(list(self.layers), task, n)))
+        return sp.factor(to_sympy(substitute_values(depth_error(list(self.trial), task, n), self.solved)))
 
     def limit(self, task=THETA0) -> sp.Expr:
         """lim_{n -> oo} E_L(fine-tuned layers, n; task)."""
-        return sp.factor(to_sympy(depth_error_limit(list(self.layers), task)))
+        if self.trial is None:
+            return sp.factor(to_sympy(depth_error_limit(list(self.layers), task)))
+        return sp.factor(to_sympy(substitute_values(depth_error_limit(list(self.trial), task), self.solved)))
 
     def table(self) -> dict:
         """The poster's three columns plus the finite-n errors."""
         return {"zero_shot": self.error(THETA0, 0), "few_shot_target": self.limit(THETA0),
                 "few_shot_opposite": self.limit(-THETA0)}
+
+
+def substitute_values(p: "Poly", values: dict) -> "Poly":
+    """``p`` with scalar unknowns (symbols in its coefficients) and vector unknowns (d x 1 MatrixSymbols,
+    constant legs of its forms) replaced by their values (a scalar; VecTerms ``sum c W a``): a leg
+    ``u = sum c W_a a`` in ``l^T W u`` gives ``sum c l^T W W_a a`` (on the left, ``a^T W_a^T W r``)."""
+    from .forms import Form, Poly, const, form
+    from .words import transpose
+    scalars = {u: sp.sympify(v) for u, v in values.items() if isinstance(u, sp.Symbol)}
+    vectors = {u: v for u, v in values.items() if not isinstance(u, sp.Symbol)}
+
+    def expand(f) -> "Poly":
+        if not isinstance(f, Form):
+            return Poly.factor(f)
+        lefts = [(sp.S.One, (), f.left)] if f.left.is_gaussian or f.left.obj not in vectors else \
+            [(c, transpose(tuple(w)), const(a)) for c, w, a in vectors[f.left.obj]]
+        rights = [(sp.S.One, (), f.right)] if f.right.is_gaussian or f.right.obj not in vectors else \
+            [(c, tuple(w), const(a)) for c, w, a in vectors[f.right.obj]]
+        out = Poly({})
+        for cl, wl, leg_l in lefts:
+            for cr, wr, leg_r in rights:
+                out = out + Poly.factor(form(leg_l, wl + tuple(f.word) + wr, leg_r)) * (cl * cr)
+        return out
+    total = Poly({})
+    for (factors, noises), c in p.terms.items():
+        term = Poly({((), noises): sp.sympify(c).subs(scalars)})
+        for f in factors:
+            term = term * expand(f)
+        total = total + term
+    return total
 
 
 def _check_layer(L: int, layer: int) -> int:
@@ -207,6 +246,8 @@ def derive_depth_spec(spec, gammas: Sequence | None = None) -> DepthFinetune:
     layer = spec.train[-1][0]
     out = DepthFinetune(spec.name, layer, _with(start, final), steps)
     out.spec, out.values, out.free = spec, final, kept
+    out.trial = trial
+    out.solved = {u: (_as_vec(final[k]) if k[1] == "vx" else final[k]) for k, u in unk.items()}
     return out
 
 
