@@ -17,7 +17,7 @@ A train entry is
 
 Q blocks (the class fixes Q_l's form), ranks, an explicit start and task families are refused at
 depth with a one-line ValueError naming the field. ``"layers": 1`` (or absent) is the one-layer
-spec exactly (:func:`symbolic.spec.spec_from_json` returns a :class:`symbolic.spec.Spec`; a
+spec exactly (:func:`read_spec`, the reader of both kinds, returns a :class:`symbolic.spec.Spec`; a
 ``"V1.vx"`` entry is then ``"vx"``); :func:`make_depth_spec` builds a depth spec at any L,
 L = 1 included (the depth route at one layer, which tests compare with the one-layer route).
 
@@ -43,7 +43,7 @@ from typing import Any, Mapping, Sequence
 from .depth_model import MAX_DEPTH
 from .spec import Term, shown
 
-__all__ = ["DepthSpec", "make_depth_spec", "depth_spec_from_json", "layered_entry", "quadratic_reason",
+__all__ = ["DepthSpec", "make_depth_spec", "depth_spec_from_json", "read_spec", "layered_entry", "quadratic_reason",
            "is_depth_json", "VALUE_BLOCKS", "entry_name", "terms_text"]
 
 #: the blocks of a layer's values that a depth spec may train
@@ -189,6 +189,16 @@ def make_depth_spec(layers: int, train: Sequence[Any], loss: Sequence[Any], then
     order = {b: i for i, b in enumerate(VALUE_BLOCKS)}
     pairs.sort(key=lambda p: (p[0], order[p[1]]))
     return DepthSpec(L, tuple(pairs), one.loss, one.then, one.name, one.bindings)
+
+
+def read_spec(obj: Any, d: int | None = None, max_d: int | None = None) -> Any:
+    """A spec from its JSON form, at one layer or at depth: :func:`depth_spec_from_json` when it has
+    the key ``layers`` or names a layer (``"V2.vx"``), else :func:`symbolic.spec.spec_from_json`."""
+    from .spec import spec_from_json
+    from .validation import MAX_SPEC_D
+    if is_depth_json(obj):
+        return depth_spec_from_json(obj, d, max_d)
+    return spec_from_json(obj, d, MAX_SPEC_D if max_d is None else max_d)
 
 
 def depth_spec_from_json(obj: Mapping, d: int | None = None, max_d: int | None = None) -> Any:

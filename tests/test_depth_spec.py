@@ -18,7 +18,7 @@ from sympy import Rational as R
 
 from symbolic.concrete_depth import concrete_depth_error
 from symbolic.depth_finetune import derive_depth_spec
-from symbolic.depth_spec import make_depth_spec
+from symbolic.depth_spec import make_depth_spec, read_spec
 from symbolic.quadratic import NotQuadratic
 from symbolic.spec import make_spec, spec_from_json
 
@@ -58,7 +58,7 @@ def _concrete_loss(spec, u, terms=LOSS):
 
 def test_layers_one_is_todays_spec():
     obj = {"train": ["vx", "vy"], "loss": [{"n": 0, "task": "target"}]}
-    assert spec_from_json({**obj, "layers": 1, "train": ["V1.vx", "V1.vy"]}) == spec_from_json(obj)
+    assert read_spec({**obj, "layers": 1, "train": ["V1.vx", "V1.vy"]}) == read_spec(obj) == spec_from_json(obj)
     from symbolic.general import derive_spec
     loss = [(1, 0, "target"), (R(1, 2), 3, "target")]
     got = derive_depth_spec(make_depth_spec(1, ["V1"], loss), gammas=[1]).values
@@ -131,11 +131,11 @@ def test_trajectory_rows_are_plain_gradient_descent(monkeypatch):
 def test_bad_depth_specs_are_refused_in_one_line(obj, message):
     obj = {"loss": [{"n": 0, "task": "target"}], **obj}
     with pytest.raises(ValueError) as err:
-        spec_from_json(obj)
+        read_spec(obj)
     assert message in str(err.value) and "\n" not in str(err.value)
 
 
 def test_a_product_of_trained_entries_is_refused_with_the_reason():
-    spec = spec_from_json({"layers": 2, "train": ["V1.vx", "V2.vy"], "loss": [{"n": 0, "task": "target"}]})
+    spec = read_spec({"layers": 2, "train": ["V1.vx", "V2.vy"], "loss": [{"n": 0, "task": "target"}]})
     with pytest.raises(NotQuadratic, match="V2.vy and V1.vx.*quartic"):
         derive_depth_spec(spec)
