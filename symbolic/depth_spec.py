@@ -157,7 +157,7 @@ def quadratic_reason(spec: DepthSpec) -> str | None:
         if earlier:
             return (f"spec {spec.name!r}: trains {entry_name(l, 'vy')} and {', '.join(earlier)}: the prediction "
                     f"holds the products v_y^({l}) x (earlier layer's values), so the loss is quartic in the trained "
-                    "entries, not quadratic: no closed form (and no numeric route at depth yet)")
+                    "entries, not quadratic: no closed form (a numeric optimum at a concrete setting: derive --numeric)")
     return None
 
 

@@ -6,7 +6,9 @@ as symbols (:func:`symbolic.depth_finetune.derive_depth_spec`, cached per spec),
 of the setting's m (:func:`symbolic.depth_finetune.start_gammas`: the class's pretraining optimum
 at Sigma = I; at symbolic d their closed form where it exists). A spec that trains a product of
 its entries (a v_y^{(l)} with an earlier layer's values: the loss is quartic) is refused with the
-reason (:class:`symbolic.quadratic.NotQuadratic`).
+reason (:class:`symbolic.quadratic.NotQuadratic`), or, with ``numeric`` at a concrete setting,
+answered by a numeric local minimiser of the exact loss (:class:`DepthNumericMinimum`,
+:mod:`proofs.quantities.depth_numeric`), labelled so.
 
 :class:`DepthClosedForm` answers the rest: :meth:`~DepthClosedForm.errors` (zero-shot on theta_0,
 n -> oo on theta_0 and -theta_0) and :meth:`~DepthClosedForm.curve` at a concrete setting, from
@@ -22,7 +24,7 @@ import sympy as sp
 
 from proofs.quantities.solutions import Solution
 
-__all__ = ["DepthClosedForm", "depth_solve", "derived_depth"]
+__all__ = ["DepthClosedForm", "DepthNumericMinimum", "depth_solve", "derived_depth"]
 
 
 @lru_cache(maxsize=32)
@@ -107,6 +109,26 @@ class DepthClosedForm(Solution):
                          "'trajectory --spec' follows them at a setting")
 
 
+@dataclass
+class DepthNumericMinimum(Solution):
+    """No closed form (a quartic loss): ``optimum``, a numerically found local minimiser at this setting
+    (:class:`proofs.quantities.depth_numeric.DepthNumericOptimum`), labelled so; ``why`` the reason."""
+
+    optimum: Any = None
+    why: str = ""
+    route = "numeric"
+
+    def errors(self) -> dict:
+        return dict(self.optimum.errors)
+
+    def parameters(self) -> Any:
+        raise ValueError("spec: a depth spec's parameters are per layer; 'derive --spec --numeric' prints them")
+
+    def curve(self, task: Any, ns: Sequence[int]) -> Any:
+        raise ValueError("spec: a depth spec's numeric optimum has no curve here; 'derive --spec --numeric' prints "
+                         "its errors")
+
+
 @lru_cache(maxsize=32)
 def _table(spec: Any) -> dict:
     return derived_depth(spec).table()
@@ -115,9 +137,18 @@ def _table(spec: Any) -> dict:
 def depth_solve(spec: Any, setting: Any, label: str, *, numeric: bool = False) -> DepthClosedForm:
     """The closed form of a depth spec at ``setting`` (module docstring)."""
     from symbolic.depth_finetune import start_gammas
-    if numeric:
-        raise ValueError("numeric: a depth spec has no numeric route here; its closed form needs a loss quadratic "
-                         "in what it trains (one layer's values, or v_0 and v_x of several layers)")
+    from symbolic.depth_spec import quadratic_reason
+    from symbolic.quadratic import NotQuadratic
+    why = quadratic_reason(spec)
+    if why:
+        if not numeric:
+            raise NotQuadratic(why)
+        if setting.symbolic or not setting.arith.exact:
+            raise ValueError("d: the numeric optimum at depth minimises the exact loss at a concrete setting; "
+                             "give d (or Sigma, theta0)")
+        from proofs.quantities.depth_numeric import depth_numeric_optimum
+        gammas = start_gammas(spec.layers, setting.m, setting.d, 0 if setting.sigma2 is None else setting.sigma2)
+        return DepthNumericMinimum(spec, setting, label, depth_numeric_optimum(spec, setting, gammas), why)
     ft = derived_depth(spec)
     if setting.symbolic:
         gammas = None

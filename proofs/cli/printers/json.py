@@ -192,6 +192,21 @@ class JsonPrinter(Printer):
         out["symbols"] = symbols
         return out
 
+    def _print_DepthNumericMinimum(self, answer: Any, report: Any) -> dict[str, Any]:
+        """A depth spec's numeric local minimiser, labelled so (floats)."""
+        r, where = answer.optimum, answer.setting
+        return {"spec": str(answer.question), "name": answer.question.name, "layers": answer.question.layers,
+                "closed_form": "numeric", "no_closed_form": answer.why,
+                "setting": {"d": where.d, "sigma2": str(where.sigma2), "m": str(where.m), "Sigma": report.Sigma,
+                            "theta0": report.theta0},
+                "gammas": [expr_json(g) for g in r.gammas],
+                "parameters": {k: float(v) for k, v in zip(r.names, r.u)},
+                "loss": r.loss, "start_loss": r.start_loss, "converged": r.converged,
+                "gradient_norm": r.gradient_norm, "iterations": r.iterations,
+                "errors": {k: float(v) for k, v in r.errors.items()},
+                "starts": [{"start": k, "loss": lo, "gradient_norm": g, "converged": c, "iterations": it}
+                           for k, lo, g, c, it in r.starts], "seed": r.seed}
+
     def _print_ConcreteMinimum(self, answer: Any, report: Any) -> dict[str, Any]:
         """The exact minimiser at this setting only; values in its arithmetic (``arith.json``)."""
         from proofs.quantities.concrete_minimiser import free_json

@@ -219,6 +219,26 @@ class TextPrinter(Printer):
             lines += [f"  {ERROR_NAMES[k]}: {show(v)}" for k, v in report.errors.items()]
         return "\n".join(lines) + "\n"
 
+    def _print_DepthNumericMinimum(self, answer: Any, report: Any) -> str:
+        """A depth spec's numeric local minimiser, labelled so, with every start."""
+        import sympy as sp
+        r, where = answer.optimum, answer.setting
+        status = ("converged (relative gradient norm <= 1e-9 when BFGS stopped)" if r.converged else
+                  f"NOT converged after {r.iterations} iterations")
+        lines = [f"spec: {answer.question}", f"no closed form: {answer.why}", "",
+                 "NUMERIC (not derived): the best local minimum of the exact loss by BFGS from several starts (below),",
+                 f"at d = {where.d}, sigma2 = {where.sigma2}, m = {where.m}, Sigma = {report.Sigma}, "
+                 f"theta0 = {report.theta0}; the pretrained class model's gamma_l = "
+                 + ", ".join(sp.sstr(g) for g in r.gammas),
+                 f"  loss {r.loss:.10g} (start {r.start_loss:.10g}); {status}; gradient norm {r.gradient_norm:.2g}"]
+        lines += [f"  {k} = {float(v):.10g}" for k, v in zip(r.names, r.u)]
+        lines += ["", "exact errors at these (numeric) parameters:"]
+        lines += [f"  {ERROR_NAMES[k]}: {float(v):.10g}" for k, v in r.errors.items()]
+        lines += ["", f"starts ({len(r.starts)}: the pretrained class model and random perturbations of it, seed {r.seed}):"]
+        lines += [f"  {k:<12} loss {lo:.10g}  gradient norm {g:.2g}  {'converged' if c else 'NOT converged'} "
+                  f"({it} iterations)" for k, lo, g, c, it in r.starts]
+        return "\n".join(lines) + "\n"
+
     def _print_ConcreteMinimum(self, answer: Any, report: Any) -> str:
         """The exact minimiser at this setting only, said so."""
         spec, sol, where = answer.question, answer.minimum, answer.setting
