@@ -65,14 +65,29 @@ class DepthClosedForm(Solution):
         env.update({g.name: v for g, v in zip(GAMMAS, self.gammas)})
         return env
 
+    def _trained_env(self) -> dict:
+        """The setting's environment plus the trained blocks' values there (v_0_l, v_y_l numbers, v_x_l a
+        vector), so that the error at the unknowns (derived once, polynomial) is evaluated directly."""
+        from symbolic.evaluation import evaluate
+        from symbolic.strategy import vecexpr_to_sympy
+        env = self._env()
+        for u, v in self.finetune.solved.items():
+            if isinstance(u, sp.Symbol):
+                env[u.name] = evaluate(sp.sympify(v), env)
+            else:
+                env[u.name] = sp.Matrix(evaluate(vecexpr_to_sympy(list(v)), env)) if v else sp.zeros(self.setting.d, 1)
+        return env
+
     def _value(self, task: Any, n: Any) -> Any:
         from symbolic.depth import depth_error, depth_error_limit
         from symbolic.evaluation import evaluate
-        layers = list(self.finetune.layers)
+        layers = list(self.finetune.trial)
         p = depth_error_limit(layers, task) if n == sp.oo else depth_error(layers, task, n)
         arith = self.setting.arith
-        v = evaluate(p, self._env(), arithmetic=arith if not arith.exact else "exact")
-        return sp.nsimplify(v) if arith.exact and isinstance(v, sp.Float) else v
+        v = evaluate(p, self._trained_env(), arithmetic=arith if not arith.exact else "exact")
+        if arith.exact:   # an algebraic number (irrational gamma_l) as a + b sqrt(c) ...
+            return sp.nsimplify(v) if isinstance(v, sp.Float) else sp.radsimp(sp.expand(v))
+        return v
 
     def curve(self, task: Any, ns: Sequence[int]) -> Any:
         """E_L(fine-tuned layers, n; task) at each n of ``ns`` and its limit (task 'target' or 'opposite')."""
