@@ -6,7 +6,9 @@ proofs.quantities.trajectories) against independent computations.
 - L = 2: the derived point of a spec training V_2's values, and of one training v_x of both layers (the
   loss is quadratic there too), is a stationary point of the loss built by the literal concrete engine
   (symbolic.concrete_depth, no code shared with the derivation) at d = 2, a non-identity Sigma, rational
-  gamma's, sigma^2 = 1/5: every partial derivative is exactly 0 there.
+  gamma's, sigma^2 = 1/5: every partial derivative is exactly 0 there; and the solve route's errors at
+  that setting (0 and 1 shots on theta_0) are the engine's at that point, exactly.
+- A spec with a quartic loss (V1.vx with V2.vy): the numeric optimum's gradient vanishes for the engine.
 - The trajectory's rows (closed-form gradient descent) equal the concrete engine's errors at the iterates
   of plain gradient descent, iterated step by step in exact arithmetic.
 - Bad input: one line before any work.
@@ -19,6 +21,7 @@ from sympy import Rational as R
 from symbolic.concrete_depth import concrete_depth_error
 from symbolic.depth_finetune import derive_depth_spec
 from symbolic.depth_spec import make_depth_spec, read_spec
+from symbolic.objective import THETA0
 from symbolic.quadratic import NotQuadratic
 from symbolic.spec import make_spec, spec_from_json
 
@@ -70,7 +73,7 @@ def test_layers_one_is_todays_spec():
 
 
 @pytest.mark.parametrize("train", [["V2"], ["V1.vx", "V2.vx"]])
-def test_derived_point_is_a_stationary_point_of_the_concrete_loss(train):
+def test_derived_point_is_a_stationary_point_of_the_concrete_loss(train, monkeypatch):
     from symbolic.evaluation import evaluate
     from symbolic.strategy import vecexpr_to_sympy
     spec = make_depth_spec(2, train, LOSS)
@@ -88,6 +91,14 @@ def test_derived_point_is_a_stationary_point_of_the_concrete_loss(train):
     grad = [sp.simplify(sp.diff(Z, x).subs({u[k]: point[k] for k in u})) for x in u.values()]
     assert grad == [0] * len(u), (point, grad)
     assert any(point[k] != (1 if k[1] == "vy" else 0) for k in u)   # it moved from the start
+    if train == ["V2"]:   # the solve route's errors at this setting (gamma's replaced by GAM) are the engine's
+        import symbolic.depth_finetune as F
+        from proofs import api
+        monkeypatch.setattr(F, "start_gammas", lambda *a, **k: GAM)
+        answer = api.solve(spec, d=D, Sigma=SIGMA.tolist(), theta0=TH, sigma2=S2)
+        at = {u[k]: point[k] for k in u}
+        assert [answer._value(THETA0, sp.Integer(n)) for n in (0, 1)] == \
+            [_concrete_loss(spec, u, [(1, n, "target")]).subs(at) for n in (0, 1)]
 
 
 def test_trajectory_rows_are_plain_gradient_descent(monkeypatch):
