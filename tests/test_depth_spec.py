@@ -76,9 +76,12 @@ def test_layers_one_is_todays_spec():
 def test_derived_point_is_a_stationary_point_of_the_concrete_loss(train, monkeypatch):
     from symbolic.evaluation import evaluate
     from symbolic.strategy import vecexpr_to_sympy
+    from proofs.quantities.depth_solution import derived_depth
     spec = make_depth_spec(2, train, LOSS)
-    ft = derive_depth_spec(spec, gammas=GAM)
-    env = {"Sigma": SIGMA, "theta_0": sp.Matrix(TH), "sigma": sp.sqrt(S2), "d": D}
+    # V2: at symbolic gamma's (the solve route's derivation, checked below too), evaluated at GAM; the two
+    # layers' v_x: at GAM (at symbolic gamma's its Schur complement costs a second more)
+    ft = derived_depth(spec) if train == ["V2"] else derive_depth_spec(spec, gammas=GAM)
+    env = {"Sigma": SIGMA, "theta_0": sp.Matrix(TH), "sigma": sp.sqrt(S2), "d": D, "gamma_1": GAM[0], "gamma_2": GAM[1]}
     point = {}
     for (l, b), v in ft.values.items():
         if b == "vx":
