@@ -205,6 +205,8 @@ class TextPrinter(Printer):
         import sympy as sp
         spec, lines = answer.question, [f"spec: {answer.question}"]
         lines.append(_depth_start(answer))
+        lines += [f"given in the spec: {k} = {sp.sstr(list(v))} (so d = {v.shape[0]} at a setting)"
+                  for k, v in spec.bindings]
         lines += ["", "derivation:"]
         for i, (what, value) in enumerate(answer.finetune.steps, 1):
             lines.append(f"  {i}. {what}" + _depth_step_value(value))
