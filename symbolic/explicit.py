@@ -47,7 +47,7 @@ from .model import Blocks
 from .spec import BLOCKS, SILENT_BLOCKS, Spec, Term, make_term
 from .words import Atom
 
-__all__ = ["ExplicitQuadratic", "explicit_quadratic", "block_sizes"]
+__all__ = ["ExplicitQuadratic", "explicit_quadratic", "block_sizes", "assemble"]
 
 
 def block_sizes(train: Sequence[str], d: int) -> dict[str, int]:
@@ -443,6 +443,21 @@ def explicit_quadratic(spec_or_terms: Any, train: Sequence[str] | None = None, *
     exact = arith.exact
     zero = sp.S.Zero if exact else 0.0
     dtype = object if exact else float
+    A, b, const = assemble(L, slices, scal, vec_unknowns, qxx, mats, p, exact)
+    u0, V0, Q0 = _start(start_blocks, trained, slices, p, mats, dtype, zero)
+    return ExplicitQuadratic(tuple(names), A, b, const, u0, d, slices, arith, V0, Q0)
+
+
+def assemble(L: Any, slices: dict, scal: dict, vec_unknowns: dict, qxx: sp.Basic | None, mats: "_Matrices",
+             p: int, exact: bool) -> tuple[np.ndarray, np.ndarray, Any]:
+    """``(A, b, c)`` of an engine polynomial ``L`` quadratic in its unknowns: ``scal`` maps each scalar
+    unknown (a symbol in the coefficients) to its key in ``slices``, ``vec_unknowns`` each vector
+    unknown (a constant leg) to its key, ``qxx`` the matrix unknown Q_xx (or None); ``slices`` maps
+    each key to its entries among the ``p``. :class:`symbolic.quadratic.NotQuadratic` if ``L`` has a
+    term of degree > 2 in the unknowns."""
+    from .quadratic import NotQuadratic
+    zero = sp.S.Zero if exact else 0.0
+    dtype = object if exact else float
     A = np.full((p, p), zero, dtype=dtype)
     lin = np.full(p, zero, dtype=dtype)
     const = zero
@@ -482,8 +497,7 @@ def explicit_quadratic(spec_or_terms: Any, train: Sequence[str] | None = None, *
                     A[slices[b1], slices[b2]] = A[slices[b1], slices[b2]] + k * M
     A = (A + A.T) / 2 if not exact else (A + A.T) * sp.Rational(1, 2)
     b = -lin / 2 if not exact else lin * sp.Rational(-1, 2)
-    u0, V0, Q0 = _start(start_blocks, trained, slices, p, mats, dtype, zero)
-    return ExplicitQuadratic(tuple(names), A, b, const, u0, d, slices, arith, V0, Q0)
+    return A, b, const
 
 
 def _start(blocks: Blocks, trained: list, slices: dict, p: int, mats: _Matrices, dtype, zero):

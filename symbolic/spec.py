@@ -466,9 +466,16 @@ def spec_from_json(obj: Any, d: int | None = None, max_d: int = MAX_SPEC_D) -> S
     Every field is held to the command line's limits before any derivation: numbers in the
     real range (strings too: ``"1e9999"`` is refused unread), ``n <= 10^12``, d <= ``max_d``,
     at most :data:`MAX_TERMS` terms and :data:`MAX_TASKS` distinct tasks, a printable name.
+
+    A spec with the key ``layers`` is a spec at depth: :func:`symbolic.depth_spec.read_spec` reads
+    both kinds (a :class:`symbolic.depth_spec.DepthSpec` for L >= 2; ``"layers": 1`` is this one-layer
+    spec).
     """
     if not isinstance(obj, Mapping):
         raise ValueError("spec: expected a JSON object with keys train, loss (and optionally then, name)")
+    if "layers" in obj:
+        raise ValueError("spec: the key 'layers' makes a spec at depth; read it with symbolic.depth_spec.read_spec "
+                         "(which reads one-layer specs too)")
     unknown = set(obj) - {"train", "loss", "then", "name", "start"}
     if unknown:
         raise ValueError(f"spec: unknown key {shown(sorted(map(str, unknown))[0])} (expected train, loss, then, name, start)")

@@ -13,7 +13,9 @@ FORMATS = ("text", "json", "latex")
 PRINTS = {"proofs.cli.reports.DeriveReport": FORMATS, "proofs.quantities.solve.ClosedForm": FORMATS,
           "proofs.quantities.solve.ConcreteMinimum": ("text", "json"),
           "proofs.quantities.solve.NumericMinimum": ("text", "json"),
-          "proofs.quantities.lowrank.RankMinimum": FORMATS}
+          "proofs.quantities.lowrank.RankMinimum": FORMATS,
+          "proofs.quantities.depth_solution.DepthClosedForm": FORMATS,
+          "proofs.quantities.depth_solution.DepthNumericMinimum": ("text", "json")}
 
 SPEC_HELP = ("JSON file: {\"train\": [blocks], \"loss\": [{\"weight\", \"n\", \"task\"}], \"then\": [...]}; "
              "docs/cli.md has the schema")
@@ -86,6 +88,16 @@ def run(args: argparse.Namespace) -> int:
             raise O.UsageError("--format: latex is for closed forms; use text or json with --numeric")
         write(printer(args.format).doprint(DeriveReport(answer, **files)))
         return _numeric_status(answer.optimum)
+    from proofs.quantities.depth_solution import DepthClosedForm, DepthNumericMinimum
+    if isinstance(answer, DepthNumericMinimum):   # a quartic loss at depth: a numeric local minimiser, said so
+        if args.format == "latex":
+            raise O.UsageError("--format: latex is for closed forms; use text or json with --numeric")
+        write(printer(args.format).doprint(DeriveReport(answer, **files)))
+        return _numeric_status(answer.optimum)
+    if isinstance(answer, DepthClosedForm):   # a spec at depth: its closed form, and its errors at a setting given
+        errors = None if answer.setting.symbolic else answer.errors()
+        write(printer(args.format).doprint(DeriveReport(answer, answer.symbolic_errors(), errors, **files)))
+        return O.EXIT_OK
     from proofs.quantities.lowrank import RankMinimum
     if isinstance(answer, RankMinimum):   # a constraining rank (LoRA)
         if answer.setting.symbolic:

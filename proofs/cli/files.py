@@ -586,11 +586,12 @@ def write_text(path: Path, text: str, option: str = "--out") -> None:
 
 
 def load_spec(path: str, option: str = "--spec", d: int | None = None) -> Any:
-    """A :class:`symbolic.spec.Spec` from a JSON file, read with the command line's limits."""
-    from symbolic.spec import spec_from_json
+    """A :class:`symbolic.spec.Spec` (or, with ``layers``, a :class:`symbolic.depth_spec.DepthSpec`) from a
+    JSON file, read with the command line's limits."""
+    from symbolic.depth_spec import read_spec
     obj = load_json(path, option)
     try:
-        return spec_from_json(obj, d, max_d=L.MAX_EXACT_D)
+        return read_spec(obj, d, max_d=L.MAX_EXACT_D)
     except ValueError as exc:
         raise UsageError(f"{option}: {exc}") from None
 

@@ -114,7 +114,10 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def _entries(spec: Any, d: int) -> int:
+    from symbolic.depth_spec import DepthSpec
     from symbolic.explicit import block_sizes
+    if isinstance(spec, DepthSpec):   # (layer, block) pairs: v_x has d entries, v_0 and v_y one
+        return sum(d if b == "vx" else 1 for _, b in spec.train)
     return sum(block_sizes(spec.train, d).values())
 
 
@@ -180,6 +183,9 @@ def run(args: argparse.Namespace) -> int:
     from proofs.cli.printers import printer
     from proofs.cli.printers.common import inf_or
     from proofs.cli.reports import TrajectoryReport
+    from symbolic.depth_spec import DepthSpec
+    if isinstance(which, DepthSpec) and arithmetic == "exact" and not result.exact:
+        arithmetic = "float"    # an irrational pretrained gamma_l (the trajectory's note says so)
     settings = {"strategy": label, "path": args.path if not hasattr(which, "train") and which == "value-fewshot" else None,
                 "lambda": None if args.lam is None else float(args.lam), "lr": float(args.lr),
                 "lr2": None if args.lr2 is None else float(args.lr2), "steps": args.steps, "every": every, "flow": args.flow,

@@ -20,6 +20,10 @@ first (:mod:`proofs.quantities.lowrank`: closed form where :mod:`symbolic.lowran
 the rank-r optimum at the setting); a rank that does not constrain at the setting's d (full
 rank) is dropped and the question answered as full fine-tuning.
 
+A spec at depth (:class:`symbolic.depth_spec.DepthSpec`) has its own route
+(:mod:`proofs.quantities.depth_solution`: the closed form of :mod:`symbolic.depth_finetune` where
+its loss is quadratic, else the reason).
+
 Otherwise it refuses with the reason (:class:`symbolic.quadratic.NotClosedForm` or
 :class:`symbolic.quadratic.NotQuadratic`, saying what to give).
 
@@ -48,6 +52,10 @@ def solve(question: Any, setting: Any, *, numeric: bool = False) -> Solution:
     from symbolic.quadratic import NotClosedForm, NotQuadratic
     from proofs.quantities.concrete_minimiser import needs_concrete
     from proofs.quantities.setting import derived, resolve
+    from symbolic.depth_spec import DepthSpec
+    if isinstance(question, DepthSpec):   # a spec at depth: its own closed form (symbolic.depth_finetune)
+        from proofs.quantities.depth_solution import depth_solve
+        return depth_solve(question, setting, question.name, numeric=numeric)
     q = resolve(question)
     label = getattr(q, "name", q)
     if getattr(q, "ranks", ()):

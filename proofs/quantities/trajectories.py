@@ -390,6 +390,41 @@ def error_quadratics(spec: Any, *, n: Any, task: Any = None, env: dict, stage_st
     return out
 
 
+def _is_depth(question: Any) -> bool:
+    from symbolic.depth_spec import DepthSpec
+    return isinstance(question, DepthSpec)
+
+
+def _depth_quadratics(spec: Any, setting: Any, env: dict, n: Any, task: Any, arithmetic: Any) -> tuple:
+    """A depth spec's loss per stage and its error columns as explicit quadratics in the trained
+    entries (:func:`symbolic.depth_explicit.depth_explicit_quadratic`), from the pretrained class
+    model at the setting's m; float64 where a pretrained gamma_l is irrational (exact spectral
+    data need rational entries), said so in the returned note."""
+    from symbolic.arithmetic import FLOAT64
+    from symbolic.depth_explicit import depth_explicit_quadratic
+    from symbolic.depth_finetune import start_gammas
+    from symbolic.spec import make_term
+    gammas = start_gammas(spec.layers, setting.m, setting.d, env["sigma2"])
+    note = ("depth L = %d: the pretrained class model's gamma_l = %s (the class's pretraining optimum at Sigma = I, "
+            "m = %s)" % (spec.layers, ", ".join(sp.sstr(g) for g in gammas), sp.sstr(setting.m)))
+    if arithmetic.exact and not all(sp.sympify(g).is_Rational for g in gammas):
+        arithmetic = FLOAT64
+        note += "; irrational, so the spectral data are float64"
+        gammas = [sp.Float(sp.N(g, 30), 30) for g in gammas]
+    common = dict(gammas=gammas, d=env["d"], Sigma=env["Sigma"], theta0=env["theta0"], sigma2=env["sigma2"],
+                  values=env["values"], arithmetic=arithmetic, cache=env["cache"])
+
+    def quadratic(stage: str) -> Any:
+        return depth_explicit_quadratic(spec, stage=stage, **common)
+    nn = sp.oo if n is None else sp.Integer(n)
+    cols = {"zero_shot": (1, 0, "target"), "few_shot_target": (1, nn, "target"),
+            "few_shot_opposite": (1, nn, "opposite")}
+    if task is not None:
+        cols["task"] = (1, nn, task)
+    errs = {c: depth_explicit_quadratic(spec, terms=[make_term(t)], **common) for c, t in cols.items()}
+    return quadratic, errs, arithmetic, note
+
+
 def as_spec(strategy: Any, n_ft: Any, path: str = "staged", lam: Any = None):
     """The spec of a strategy with a closed-form path (``value``, ``value-fewshot`` at n_ft, any
     quadratic spec); NotImplementedError for the others.  ``path="mixed"`` (value-fewshot only):
@@ -399,6 +434,10 @@ def as_spec(strategy: Any, n_ft: Any, path: str = "staged", lam: Any = None):
     from proofs.quantities.setting import resolve
     if path not in PATHS:
         raise ValueError(f"path: expected one of {', '.join(PATHS)}, got {path!r}")
+    if _is_depth(strategy):
+        if path != "staged" or lam is not None:
+            raise ValueError("path: a depth spec follows its own loss(es); give no path 'mixed' or lam")
+        return strategy
     name = None if isinstance(strategy, Spec) else resolve(strategy)
     if path == "mixed":
         if name != "value-fewshot":
@@ -508,13 +547,21 @@ def trajectory(strategy: Any, setting: Any, *, eta: Any, steps: int, every: int 
         values["theta_task"] = sp.Matrix(task) if exact else np.asarray(task, dtype=float).reshape(-1, 1)
     env = dict(d=setting.d, Sigma=setting.Sigma, theta0=setting.theta0,
                sigma2=0 if setting.sigma2 is None else setting.sigma2, m=setting.m, values=values, cache={})
-    train_q = explicit_quadratic(spec, arithmetic=arithmetic, **env)
-    errs = error_quadratics(spec, n=n, task=task_sym, env=env, arithmetic=arithmetic)
+    depth_note = None
+    if _is_depth(spec):   # the depth-L class model's loss (symbolic.depth_explicit)
+        quadratic, errs, arithmetic, depth_note = _depth_quadratics(spec, setting, env, n, task_sym, arithmetic)
+        exact = arithmetic.exact
+        train_q = quadratic("loss")
+    else:
+        def quadratic(stage: str) -> Any:
+            return explicit_quadratic(spec, arithmetic=arithmetic, stage=stage, **env)
+        train_q = quadratic("loss")
+        errs = error_quadratics(spec, n=n, task=task_sym, env=env, arithmetic=arithmetic)
     cols = tuple(errs)
     m1 = modes(train_q.A, train_q.b, train_q.start, exact=exact, names=train_q.names)
     stages = [(m1, {c: Path.of(q, m1) for c, q in errs.items()}, train_q)]
     if two:
-        q2 = explicit_quadratic(spec, arithmetic=arithmetic, stage="then", **env)
+        q2 = quadratic("then")
         P = _nullspace_projector(train_q.A, exact)
         m2 = modes(q2.A, q2.b, m1.u_star, projector=P, exact=exact, names=train_q.names)
         stages.append((m2, {c: Path.of(q, m2) for c, q in errs.items()}, q2))
@@ -561,6 +608,8 @@ def trajectory(strategy: Any, setting: Any, *, eta: Any, steps: int, every: int 
                             for p in [s[1][c]]] for c in cols}
     if level is not None and diverged_at is None:
         out.crossings = _crossings(stages, etas_f, steps, recorded, flow, float(level))
+    if depth_note:
+        out.notes.append(depth_note)
     if two:
         out.notes.append("two stages: rows 0..T follow gradient descent on the first loss; rows T..2T start at "
                          "its limit and follow gradient descent on the second loss projected on the null space "

@@ -164,6 +164,49 @@ class JsonPrinter(Printer):
                       for k, v in spec.bindings},
         }
 
+    def _print_DepthClosedForm(self, answer: Any, report: Any) -> dict[str, Any]:
+        """A depth spec's closed form; every expression over plain symbols, listed in ``symbols``."""
+        import sympy as sp
+        from proofs.quantities.spec_derivation import plain_scalars
+        spec = answer.question
+        symbols = {"d": "dimension of x", "sigma": "noise standard deviation",
+                   **{f"gamma_{l}": f"layer {l}'s pretrained Gamma_{l} = gamma_{l} Sigma^-1" for l in range(1, spec.layers + 1)}}
+
+        def plain(e: Any) -> str:
+            e2, meaning = plain_scalars(e)
+            symbols.update(meaning)
+            return expr_json(e2)
+        out = {"spec": str(spec), "name": spec.name, "layers": spec.layers, "train": list(spec.names),
+               "m": str(answer.setting.m),
+               "gammas": None if answer.gammas is None else {f"gamma_{l}": expr_json(g) for l, g in enumerate(answer.gammas, 1)},
+               "parameters": {k: plain(v) for k, v in answer.formulas().items()},
+               "free": list(answer.free), "convention": answer.convention,
+               "steps": [what for what, _ in answer.finetune.steps],
+               "errors": {k: plain(v) for k, v in report.derivation.items()},
+               "given": {k: [str(x) for x in v] for k, v in spec.bindings}}
+        if report.errors is not None:
+            js = answer.setting.arith.json
+            out["setting"] = {"d": answer.setting.d, "sigma2": str(answer.setting.sigma2), "Sigma": report.Sigma,
+                              "theta0": report.theta0, "arithmetic": answer.setting.arith.label()}
+            out["errors_at_setting"] = {k: js(v) for k, v in report.errors.items()}
+        out["symbols"] = symbols
+        return out
+
+    def _print_DepthNumericMinimum(self, answer: Any, report: Any) -> dict[str, Any]:
+        """A depth spec's numeric local minimiser, labelled so (floats)."""
+        r, where = answer.optimum, answer.setting
+        return {"spec": str(answer.question), "name": answer.question.name, "layers": answer.question.layers,
+                "closed_form": "numeric", "no_closed_form": answer.why,
+                "setting": {"d": where.d, "sigma2": str(where.sigma2), "m": str(where.m), "Sigma": report.Sigma,
+                            "theta0": report.theta0},
+                "gammas": [expr_json(g) for g in r.gammas],
+                "parameters": {k: float(v) for k, v in zip(r.names, r.u)},
+                "loss": r.loss, "start_loss": r.start_loss, "converged": r.converged,
+                "gradient_norm": r.gradient_norm, "iterations": r.iterations,
+                "errors": {k: float(v) for k, v in r.errors.items()},
+                "starts": [{"start": k, "loss": lo, "gradient_norm": g, "converged": c, "iterations": it}
+                           for k, lo, g, c, it in r.starts], "seed": r.seed}
+
     def _print_ConcreteMinimum(self, answer: Any, report: Any) -> dict[str, Any]:
         """The exact minimiser at this setting only; values in its arithmetic (``arith.json``)."""
         from proofs.quantities.concrete_minimiser import free_json

@@ -66,6 +66,17 @@ class LatexPrinter(Printer):
         return ("% " + str(answer.question) + "\n\\[\n" + result.strategy.latex() + "\n\\]\n\\[\n\\begin{aligned}\n"
                 + " \\\\\n".join(rows) + "\n\\end{aligned}\n\\]\n")
 
+    def _print_DepthClosedForm(self, answer: Any, report: Any) -> str:
+        """A depth spec's trained blocks and its three errors at symbolic d (in the gamma_l)."""
+        from symbolic.printing import paper_latex
+        rows = [rf"v^{{({k.split('.')[0][1:]})}}_{{{k.split('.')[1].split('_')[1]}}} &= {paper_latex(v)}"
+                for k, v in answer.formulas().items()]
+        names = {"zero_shot": r"\text{zero-shot on } \theta_0", "few_shot_target": r"\lim_{n\to\infty} \text{ on } \theta_0",
+                 "few_shot_opposite": r"\lim_{n\to\infty} \text{ on } -\theta_0"}
+        rows += [f"{names[k]} &= {paper_latex(v)}" for k, v in report.derivation.items()]
+        return ("% " + str(answer.question) + "\n% v^{(l)}_b: block b of layer l's values; Gamma_l = gamma_l Sigma^{-1}\n"
+                "\\[\n\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}\n\\]\n")
+
     # ------------------------------------------------------------------------- rank (LoRA)
     def _print_RankMinimum(self, answer: Any, report: Any) -> str:
         """The errors at rank r of a rank spec's closed form at symbolic d (``derive`` refuses LaTeX

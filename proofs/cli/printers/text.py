@@ -32,6 +32,30 @@ def _arith(obj: Any) -> Any:
     return EXACT if arith is None else arith
 
 
+def _depth_start(answer: Any) -> str:
+    """The start of a depth spec, with the pretrained gamma_l where known."""
+    import sympy as sp
+    L, m = answer.question.layers, answer.setting.m
+    text = f"start: the pretrained class model, V_l = e_y e_y^T, Gamma_l = gamma_l Sigma^-1 (l = 1..{L})"
+    if answer.gammas is None:
+        return text + f"; gamma_l at m = {m}: no closed form at symbolic d (give --d and --sigma2)"
+    return text + f"; at m = {sp.sstr(m)}: " + ", ".join(f"gamma_{l} = {sp.sstr(g)}" for l, g in
+                                                         enumerate(answer.gammas, 1)) + \
+        " (the class's pretraining optimum at Sigma = I)"
+
+
+def _depth_step_value(value: Any) -> str:
+    """A step's value when it is short (a long formula, such as a loss, is left to the json output)."""
+    import sympy as sp
+    if value is None:
+        return ""
+    if isinstance(value, dict):
+        return ""
+    if sp.count_ops(value) > 40:
+        return f" [a formula of {sp.count_ops(value)} operations]"
+    return f": {sp.sstr(value)}"
+
+
 def _free(items: Any) -> str:
     """A list of free parameters: each item may hold commas (``V[0:d+1, :]``), so ``; `` parts them."""
     items = [str(f) for f in (items or [])]
@@ -173,6 +197,48 @@ class TextPrinter(Printer):
         lines += ["", str(s), "", "errors:"]
         lines += [f"  {ERROR_NAMES[k]}: {sp.sstr(v)}" for k, v in result.errors.items()]
         lines += [f"  where {k} = {sp.sstr(v)} (derived above)" for k, v in result.where.items()]
+        return "\n".join(lines) + "\n"
+
+    def _print_DepthClosedForm(self, answer: Any, report: Any) -> str:
+        """A depth spec's derivation: the start, the steps, the trained blocks' closed forms (in the
+        gamma_l), the errors at symbolic d, and at the setting when one is given."""
+        import sympy as sp
+        spec, lines = answer.question, [f"spec: {answer.question}"]
+        lines.append(_depth_start(answer))
+        lines += [f"given in the spec: {k} = {sp.sstr(list(v))} (so d = {v.shape[0]} at a setting)"
+                  for k, v in spec.bindings]
+        lines += ["", "derivation:"]
+        for i, (what, value) in enumerate(answer.finetune.steps, 1):
+            lines.append(f"  {i}. {what}" + _depth_step_value(value))
+        lines += ["", f"{spec.name} (closed form in d, Sigma, theta_0, sigma and the gamma_l):"]
+        lines += [f"  {k} = {sp.sstr(v)}" for k, v in answer.formulas().items()]
+        lines += ["free: " + _free(answer.free), "convention: " + answer.convention, "", "errors:"]
+        lines += [f"  {ERROR_NAMES[k]}: {sp.sstr(v)}" for k, v in report.derivation.items()]
+        if report.errors is not None:
+            show = answer.setting.arith.text
+            lines += ["", f"errors at d = {answer.setting.d}, sigma2 = {answer.setting.sigma2}, m = {answer.setting.m}, "
+                      f"Sigma = {report.Sigma}, theta0 = {report.theta0}:"]
+            lines += [f"  {ERROR_NAMES[k]}: {show(v)}" for k, v in report.errors.items()]
+        return "\n".join(lines) + "\n"
+
+    def _print_DepthNumericMinimum(self, answer: Any, report: Any) -> str:
+        """A depth spec's numeric local minimiser, labelled so, with every start."""
+        import sympy as sp
+        r, where = answer.optimum, answer.setting
+        status = ("converged (relative gradient norm <= 1e-9 when BFGS stopped)" if r.converged else
+                  f"NOT converged after {r.iterations} iterations")
+        lines = [f"spec: {answer.question}", f"no closed form: {answer.why}", "",
+                 "NUMERIC (not derived): the best local minimum of the exact loss by BFGS from several starts (below),",
+                 f"at d = {where.d}, sigma2 = {where.sigma2}, m = {where.m}, Sigma = {report.Sigma}, "
+                 f"theta0 = {report.theta0}; the pretrained class model's gamma_l = "
+                 + ", ".join(sp.sstr(g) for g in r.gammas),
+                 f"  loss {r.loss:.10g} (start {r.start_loss:.10g}); {status}; gradient norm {r.gradient_norm:.2g}"]
+        lines += [f"  {k} = {float(v):.10g}" for k, v in zip(r.names, r.u)]
+        lines += ["", "exact errors at these (numeric) parameters:"]
+        lines += [f"  {ERROR_NAMES[k]}: {float(v):.10g}" for k, v in r.errors.items()]
+        lines += ["", f"starts ({len(r.starts)}: the pretrained class model and random perturbations of it, seed {r.seed}):"]
+        lines += [f"  {k:<12} loss {lo:.10g}  gradient norm {g:.2g}  {'converged' if c else 'NOT converged'} "
+                  f"({it} iterations)" for k, lo, g, c, it in r.starts]
         return "\n".join(lines) + "\n"
 
     def _print_ConcreteMinimum(self, answer: Any, report: Any) -> str:

@@ -1,0 +1,176 @@
+r"""A depth spec answered at a setting: the closed form of :mod:`symbolic.depth_finetune`, evaluated.
+
+:func:`depth_solve` is :func:`proofs.quantities.solve.solve`'s route for a
+:class:`symbolic.depth_spec.DepthSpec`: the derivation at symbolic d with the pretrained gamma_l
+as symbols (:func:`symbolic.depth_finetune.derive_depth_spec`, cached per spec), and the gamma_l
+of the setting's m (:func:`symbolic.depth_finetune.start_gammas`: the class's pretraining optimum
+at Sigma = I; at symbolic d their closed form where it exists). A spec that trains a product of
+its entries (a v_y^{(l)} with an earlier layer's values: the loss is quartic) is refused with the
+reason (:class:`symbolic.quadratic.NotQuadratic`), or, with ``numeric`` at a concrete setting,
+answered by a numeric local minimiser of the exact loss (:class:`DepthNumericMinimum`,
+:mod:`proofs.quantities.depth_numeric`), labelled so.
+
+:class:`DepthClosedForm` answers the rest: :meth:`~DepthClosedForm.errors` (zero-shot on theta_0,
+n -> oo on theta_0 and -theta_0) and :meth:`~DepthClosedForm.curve` at a concrete setting, from
+the depth closed form E_L (:mod:`symbolic.depth`) at the fine-tuned layers.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Sequence
+
+import sympy as sp
+
+from proofs.quantities.solutions import Solution
+
+__all__ = ["DepthClosedForm", "DepthNumericMinimum", "depth_solve", "derived_depth"]
+
+
+@lru_cache(maxsize=32)
+def derived_depth(spec: Any) -> Any:
+    """:func:`symbolic.depth_finetune.derive_depth_spec` at symbolic gamma_l, once per spec."""
+    from symbolic.depth_finetune import derive_depth_spec
+    return derive_depth_spec(spec)
+
+
+@dataclass
+class DepthClosedForm(Solution):
+    """A depth spec's closed form (``finetune``: a :class:`symbolic.depth_finetune.DepthFinetune` at
+    symbolic gamma_l) and the gamma_l of the setting's m (``gammas``: numbers at a concrete setting,
+    closed forms or None at symbolic d)."""
+
+    finetune: Any = None
+    gammas: tuple | None = None
+
+    @property
+    def free(self) -> list[str]:
+        return [f"{b} (the loss does not determine it; kept at its start value)" for b in self.finetune.free] + \
+            ["every block not trained: the pretrained class model's (V_l = e_y e_y^T, Gamma_l = gamma_l Sigma^-1)"]
+
+    @property
+    def convention(self) -> str:
+        return ("gradient descent from the pretrained class model leaves every free block at its start value "
+                "(its gradient is identically zero)" + ("; the second loss is minimised inside the set of minimisers "
+                                                       "of the first" if self.question.then else ""))
+
+    def _env(self) -> dict:
+        from symbolic.depth_finetune import GAMMAS
+        st = self.setting
+        if st.symbolic:
+            raise ValueError("d: a depth spec's errors at a setting need a concrete d (or Sigma, theta0)")
+        if st.sigma2 is None:
+            raise ValueError("sigma2: a depth spec's errors at a setting need a value of sigma^2")
+        env = {**st.env(), "d": st.d, **dict(self.question.bindings)}
+        env.update({g.name: v for g, v in zip(GAMMAS, self.gammas)})
+        return env
+
+    def _trained_env(self) -> dict:
+        """The setting's environment plus the trained blocks' values there (v_0_l, v_y_l numbers, v_x_l a
+        vector), so that the error at the unknowns (derived once, polynomial) is evaluated directly."""
+        from symbolic.evaluation import evaluate
+        from symbolic.strategy import vecexpr_to_sympy
+        env = self._env()
+        for u, v in self.finetune.solved.items():
+            if isinstance(u, sp.Symbol):
+                env[u.name] = evaluate(sp.sympify(v), env)
+            else:
+                env[u.name] = sp.Matrix(evaluate(vecexpr_to_sympy(list(v)), env)) if v else sp.zeros(self.setting.d, 1)
+        return env
+
+    def _value(self, task: Any, n: Any) -> Any:
+        from symbolic.depth import depth_error, depth_error_limit
+        from symbolic.evaluation import evaluate
+        layers = list(self.finetune.trial)
+        p = depth_error_limit(layers, task) if n == sp.oo else depth_error(layers, task, n)
+        arith = self.setting.arith
+        v = evaluate(p, self._trained_env(), arithmetic=arith if not arith.exact else "exact")
+        if arith.exact:   # an algebraic number (irrational gamma_l) as a + b sqrt(c) ...
+            return sp.nsimplify(v) if isinstance(v, sp.Float) else sp.radsimp(sp.expand(v))
+        return v
+
+    def curve(self, task: Any, ns: Sequence[int]) -> Any:
+        """E_L(fine-tuned layers, n; task) at each n of ``ns`` and its limit (task 'target' or 'opposite')."""
+        from symbolic.objective import THETA0
+        from proofs.quantities.curve_result import CurveResult
+        if task not in ("target", "opposite"):
+            raise ValueError(f"task: a depth spec's curve takes 'target' or 'opposite', got {task!r}")
+        t = THETA0 if task == "target" else -THETA0
+        vals = [self._value(t, sp.Integer(n)) for n in ns]
+        lim = self._value(t, sp.oo)
+        arith = self.setting.arith
+        if arith.exact:
+            return CurveResult(list(ns), [float(v) for v in vals], float(lim), list(vals), lim, sp.nan, arith=arith)
+        return CurveResult(list(ns), [float(v) for v in vals], float(lim), arith=arith, values=list(vals),
+                           limit_value=lim, condition=self.setting.condition, warning=self.setting.warning)
+
+    def formulas(self) -> dict:
+        """The trained blocks' closed forms ``{"V2.v_x": SymPy expression}`` (in d, Sigma, theta_0,
+        sigma and the gamma_l symbols)."""
+        from symbolic.layout import block
+        from symbolic.strategy import vecexpr_to_sympy
+        out = {}
+        for (l, b), v in self.finetune.values.items():
+            out[f"V{l}.{block(b).symbol}"] = vecexpr_to_sympy(list(v)) if b == "vx" else sp.sympify(v)
+        return out
+
+    def symbolic_errors(self) -> dict:
+        """The table's three errors at symbolic d (in the gamma_l symbols): zero-shot on theta_0, the
+        limits n -> oo on theta_0 and -theta_0 (:meth:`symbolic.depth_finetune.DepthFinetune.table`)."""
+        return _table(self.question)
+
+    def parameters(self) -> Any:
+        raise ValueError("spec: a depth spec's parameters are per layer; 'derive --spec' prints them (closed form), "
+                         "'trajectory --spec' follows them at a setting")
+
+
+@dataclass
+class DepthNumericMinimum(Solution):
+    """No closed form (a quartic loss): ``optimum``, a numerically found local minimiser at this setting
+    (:class:`proofs.quantities.depth_numeric.DepthNumericOptimum`), labelled so; ``why`` the reason."""
+
+    optimum: Any = None
+    why: str = ""
+    route = "numeric"
+
+    def errors(self) -> dict:
+        return dict(self.optimum.errors)
+
+    def parameters(self) -> Any:
+        raise ValueError("spec: a depth spec's parameters are per layer; 'derive --spec --numeric' prints them")
+
+    def curve(self, task: Any, ns: Sequence[int]) -> Any:
+        raise ValueError("spec: a depth spec's numeric optimum has no curve here; 'derive --spec --numeric' prints "
+                         "its errors")
+
+
+@lru_cache(maxsize=32)
+def _table(spec: Any) -> dict:
+    return derived_depth(spec).table()
+
+
+def depth_solve(spec: Any, setting: Any, label: str, *, numeric: bool = False) -> DepthClosedForm:
+    """The closed form of a depth spec at ``setting`` (module docstring)."""
+    from symbolic.depth_finetune import start_gammas
+    from symbolic.depth_spec import quadratic_reason
+    from symbolic.quadratic import NotQuadratic
+    why = quadratic_reason(spec)
+    if why:
+        if not numeric:
+            raise NotQuadratic(why)
+        if setting.symbolic or not setting.arith.exact:
+            raise ValueError("d: the numeric optimum at depth minimises the exact loss at a concrete setting; "
+                             "give d (or Sigma, theta0)")
+        from proofs.quantities.depth_numeric import depth_numeric_optimum
+        gammas = start_gammas(spec.layers, setting.m, setting.d, 0 if setting.sigma2 is None else setting.sigma2)
+        return DepthNumericMinimum(spec, setting, label, depth_numeric_optimum(spec, setting, gammas), why)
+    ft = derived_depth(spec)
+    if setting.symbolic:
+        gammas = None
+        if setting.m == sp.oo or spec.layers <= 2:
+            gammas = start_gammas(spec.layers, setting.m)
+    else:
+        if setting.sigma2 is None and setting.m != sp.oo:
+            raise ValueError("sigma2: the pretrained gamma's at a finite m need a value of sigma^2")
+        gammas = start_gammas(spec.layers, setting.m, setting.d, setting.sigma2)
+    return DepthClosedForm(spec, setting, label, ft, gammas)
