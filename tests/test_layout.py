@@ -40,6 +40,7 @@ ROUTES = (
 EXCEPTIONS = {
     "symbolic.definitions": ("test_results.py", "the derived matrices' definitions, through every result's check"),
     "symbolic.depth_cache": ("test_depth_symbolic.py", "the disk cache of the depth derivation"),
+    "symbolic.depth_explicit": ("test_depth_spec.py", "a depth spec's loss as an explicit quadratic, through the trajectory at depth"),
     "symbolic.layout": ("test_params_curve.py", "the block layout, through params and curves at a setting"),
     "symbolic.numbers": ("test_cli.py", "the parser of written numbers, through every option that reads one"),
     "symbolic.outer": ("test_engine_vs_concrete.py", "outer products in the Wick engine"),
