@@ -9,11 +9,14 @@ function is differentiable (used to descend the class's exact loss in
 ``bench/bench_depth_pretraining.py`` and the pretraining checks). ``d`` is read from the
 matrices. Inverse atoms ``Sigma^{-1}`` are evaluated by ``xp.linalg.inv``.
 
+``fn.along(env, "n", ns)`` evaluates the polynomial along one scalar (a curve in n): the factors once,
+the coefficients on the whole array.
+
 Public API: :func:`compile_poly`.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 import sympy as sp
@@ -95,15 +98,21 @@ def compile_poly(p: Poly, xp: Any = np) -> Callable[[Mapping[str, Any]], Any]:
                 prefix[w] = atom(w[0]) if len(w) == 1 else word(w[:-1]) @ atom(w[-1])
             return prefix[w]
 
+        applied: dict = {}
+
+        def times(w, right):    # word(w) @ vector, right to left: matrix-vector products, shared suffixes
+            w = tuple(w)
+            if (w, right) not in applied:
+                applied[(w, right)] = (xp.reshape(env[right], (-1,)) if not w else
+                                       atom(w[0]) @ times(w[1:], right))
+            return applied[(w, right)]
+
         vals = []
         for kind, w, left, right in specs:
-            if kind == "T":
-                vals.append(xp.trace(word(w)))
+            if kind == "T":         # tr(P A) = sum_ij P^T_ij A_ij: the last product never formed
+                vals.append(xp.trace(word(w)) if len(w) == 1 else xp.sum(word(w[:-1]).T * atom(w[-1])))
             else:
-                v = xp.reshape(env[right], (-1,))
-                if w:
-                    v = word(w) @ v
-                vals.append(xp.reshape(env[left], (-1,)) @ v)
+                vals.append(xp.reshape(env[left], (-1,)) @ times(w, right))
         return vals
 
     def fn(env: Mapping[str, Any]) -> Any:
@@ -138,7 +147,23 @@ def compile_poly(p: Poly, xp: Any = np) -> Callable[[Mapping[str, Any]], Any]:
             total = total + term
         return total
 
+    def along(env: Mapping[str, Any], name: str, values: Sequence[float]) -> np.ndarray:
+        """The polynomial at ``env`` for each value of the scalar ``name`` (e.g. ``"n"`` along a curve),
+        numpy only: every trace and bilinear form computed once (words by shared prefixes), the
+        coefficients (rational functions of ``name``) evaluated on the whole array at once."""
+        env = {(k if isinstance(k, str) else k.name): v for k, v in env.items()}
+        d = next((v.shape[0] for v in env.values() if getattr(v, "ndim", 0) == 2), None)
+        d = int(env["d"]) if d is None else d
+        xs = np.asarray(values, dtype=float)
+        vals = np.asarray(_factor_values(env), dtype=float)
+        args = [d if s == DIM else xs if s.name == name else env[s.name] for s in syms]
+        total = np.zeros(xs.shape)
+        for (idx, _), c in zip(rows, all_coeffs(*args)):
+            total = total + np.asarray(c, dtype=float) * (np.prod(vals[list(idx)]) if idx else 1.0)
+        return total
+
     fn.bind = bind
+    fn.along = along
     return fn
 
 

@@ -67,16 +67,50 @@ class DepthClosedForm(Solution):
 
     def _trained_env(self) -> dict:
         """The setting's environment plus the trained blocks' values there (v_0_l, v_y_l numbers, v_x_l a
-        vector), so that the error at the unknowns (derived once, polynomial) is evaluated directly."""
+        vector), so that the error at the unknowns (derived once, polynomial) is evaluated directly:
+        exact numbers in exact arithmetic, else floats and a float64 vector (computed once)."""
+        if getattr(self, "_trained", None) is not None:
+            return dict(self._trained)
         from symbolic.evaluation import evaluate
         from symbolic.strategy import vecexpr_to_sympy
         env = self._env()
-        for u, v in self.finetune.solved.items():
-            if isinstance(u, sp.Symbol):
-                env[u.name] = evaluate(sp.sympify(v), env)
-            else:
-                env[u.name] = sp.Matrix(evaluate(vecexpr_to_sympy(list(v)), env)) if v else sp.zeros(self.setting.d, 1)
-        return env
+        if self._float:
+            import numpy as np
+            for u, v in self.finetune.solved.items():
+                if isinstance(u, sp.Symbol):
+                    env[u.name] = float(evaluate(sp.sympify(v), env, arithmetic=self.setting.arith))
+                else:
+                    env[u.name] = (np.asarray(evaluate(vecexpr_to_sympy(list(v)), env, arithmetic=self.setting.arith),
+                                              dtype=float).reshape(-1, 1) if v else np.zeros((self.setting.d, 1)))
+        else:
+            for u, v in self.finetune.solved.items():
+                if isinstance(u, sp.Symbol):
+                    env[u.name] = evaluate(sp.sympify(v), env)
+                else:
+                    env[u.name] = sp.Matrix(evaluate(vecexpr_to_sympy(list(v)), env)) if v else sp.zeros(self.setting.d, 1)
+        self._trained = env
+        return dict(env)
+
+    @property
+    def _float(self) -> bool:
+        """float64 arithmetic (not exact, not mp): the curve takes the compiled route."""
+        arith = self.setting.arith
+        return not arith.exact and arith.precision is None
+
+    def _float_curve(self, task: Any, ns: Sequence[int]) -> tuple[list, float]:
+        """float64: E_L(n; task) at every n of ``ns`` from the closed form at symbolic n compiled to numpy
+        (:func:`symbolic.depth_float.compile_poly`): each trace and bilinear form once, the coefficients
+        (rational in n) on the array of n; the limit from the n -> oo closed form."""
+        import numpy as np
+        from symbolic.depth import depth_error, depth_error_limit
+        from symbolic.depth_float import compile_poly
+        from symbolic.objective import N
+        layers = list(self.finetune.trial)
+        env = {k: (np.asarray(v.tolist() if hasattr(v, "tolist") and not isinstance(v, np.ndarray) else v,
+                              dtype=float) if getattr(v, "shape", None) else float(v)) for k, v in
+               self._trained_env().items()}
+        vals = compile_poly(depth_error(layers, task, N)).along(env, N.name, ns) if len(ns) else np.zeros(0)
+        return [float(v) for v in vals], float(compile_poly(depth_error_limit(layers, task))(env))
 
     def _value(self, task: Any, n: Any) -> Any:
         from symbolic.depth import depth_error, depth_error_limit
@@ -96,9 +130,14 @@ class DepthClosedForm(Solution):
         if task not in ("target", "opposite"):
             raise ValueError(f"task: a depth spec's curve takes 'target' or 'opposite', got {task!r}")
         t = THETA0 if task == "target" else -THETA0
+        arith = self.setting.arith
+        if self._float:
+            vals, lim = self._float_curve(t, list(ns))
+            arith.finite(vals + [lim], "the error")
+            return CurveResult(list(ns), vals, float(lim), arith=arith, values=list(vals), limit_value=lim,
+                               condition=self.setting.condition, warning=self.setting.warning)
         vals = [self._value(t, sp.Integer(n)) for n in ns]
         lim = self._value(t, sp.oo)
-        arith = self.setting.arith
         if arith.exact:
             return CurveResult(list(ns), [float(v) for v in vals], float(lim), list(vals), lim, sp.nan, arith=arith)
         return CurveResult(list(ns), [float(v) for v in vals], float(lim), arith=arith, values=list(vals),
