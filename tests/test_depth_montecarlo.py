@@ -17,6 +17,7 @@ against the concrete engine (tests/test_depth_symbolic.py) are the ones that cat
 from functools import lru_cache
 
 import numpy as np
+import sympy as sp
 import pytest
 
 from depth_settings import SHAPES, depth_setting
@@ -56,3 +57,10 @@ def test_compiled_closed_form_equals_exact_evaluation():
     assert compile_poly(p)(s["env"]) == pytest.approx(float(evaluate_poly(p, s["env"], arithmetic="float")), rel=1e-10)
     fast = compile_poly(p).bind({k: v for k, v in s["env"].items() if np.ndim(v) == 0}, 3)
     assert fast(s["env"]) == pytest.approx(compile_poly(p)(s["env"]), rel=1e-10)
+    # along n (a curve): the factors once, the coefficients on the array; at symbolic n each value is
+    # the one of the polynomial at that n
+    pn = class_error(2, n=sp.Symbol("n"))
+    env = {k: v for k, v in s["env"].items() if k != "n"}
+    want = [float(evaluate_poly(p_n, {**env, "n": k}, arithmetic="float")) for k, p_n in
+            ((0, class_error(2, n=0)), (4, p))]
+    assert compile_poly(pn).along(env, "n", [0, 4]) == pytest.approx(want, rel=1e-10)

@@ -7,7 +7,8 @@ proofs.quantities.trajectories) against independent computations.
   loss is quadratic there too), is a stationary point of the loss built by the literal concrete engine
   (symbolic.concrete_depth, no code shared with the derivation) at d = 2, a non-identity Sigma, rational
   gamma's, sigma^2 = 1/5: every partial derivative is exactly 0 there; and the solve route's errors at
-  that setting (0 and 1 shots on theta_0) are the engine's at that point, exactly.
+  that setting (0 and 1 shots on theta_0) are the engine's at that point, exactly (and in float64, from the
+  closed form compiled once and read along n, to 1e-12).
 - A spec with a quartic loss (V1.vx with V2.vy): the numeric optimum's gradient vanishes for the engine.
 - The trajectory's rows (closed-form gradient descent) equal the concrete engine's errors at the iterates
   of plain gradient descent, iterated step by step in exact arithmetic.
@@ -100,8 +101,11 @@ def test_derived_point_is_a_stationary_point_of_the_concrete_loss(train, monkeyp
         monkeypatch.setattr(F, "start_gammas", lambda *a, **k: GAM)
         answer = api.solve(spec, d=D, Sigma=SIGMA.tolist(), theta0=TH, sigma2=S2)
         at = {u[k]: point[k] for k in u}
-        assert [answer._value(THETA0, sp.Integer(n)) for n in (0, 1)] == \
-            [_concrete_loss(spec, u, [(1, n, "target")]).subs(at) for n in (0, 1)]
+        want = [_concrete_loss(spec, u, [(1, n, "target")]).subs(at) for n in (0, 1)]
+        assert [answer._value(THETA0, sp.Integer(n)) for n in (0, 1)] == want
+        # float64: the compiled closed form at symbolic n, read along n, gives the same numbers
+        fl = api.solve(spec, d=D, Sigma=SIGMA.tolist(), theta0=TH, sigma2=S2, arithmetic="float").curve("target", [0, 1])
+        assert np.allclose(fl.error, [float(x) for x in want], rtol=1e-12, atol=0), (fl.error, want)
 
 
 def test_trajectory_rows_are_plain_gradient_descent(monkeypatch):
