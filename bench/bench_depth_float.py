@@ -138,8 +138,8 @@ def numpy_script(L: int) -> str:
         mats.append(f"{v} = {'np.linalg.inv(' + src + ')' if inv else src}{'.T' if tr else ''}")
     vecs = ["vec_theta = z['theta']", f"vec_v_x_{L} = z['vx']", f"v_0_{L} = float(z['v0'])"] + \
         [f"v_y_{l} = 1.0" for l in range(1, L + 1)]
-    body = "total = " + " \\\n    + ".join(terms)
-    return "\n".join(head + mats + vecs + lines + [body, "print(repr(float(total)))"]) + "\n"
+    body = ["total = 0.0"] + [f"total += {t}" for t in terms]   # a line per term (one long sum overflows the compiler)
+    return "\n".join(head + mats + vecs + lines + body + ["print(repr(float(total)))"]) + "\n"
 
 
 def main() -> None:
