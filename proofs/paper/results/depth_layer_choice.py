@@ -7,7 +7,8 @@ with strategies (c) (zero-shot loss on theta_0; v_y multiplies 0 on the zero-sho
 (d) ((c)'s minimisers, then the n_ft -> oo loss on theta_0 over the free v_y), derived at symbolic d, sigma,
 k = theta_0^T Sigma theta_0 at prove time (:mod:`symbolic.depth`, :func:`symbolic.depth_finetune.finetune_value`):
 
-* (c) moves V_1's v_x to c_1 theta_0, c_1 = -p(d) / ((d + 4) q(d)) < 0 (p, q in the statement), v_0 = 0;
+* (c) moves V_1's v_x to c_1 theta_0, c_1 = -(d + 3 + sqrt 2) / ((d + 4)(d^2 + (12 + 2 sqrt 2) d + 39 + 10 sqrt 2))
+  < 0, v_0 = 0;
   the zero-shot error is sigma^2 + k (1 + (d + 2)(d + 3 + sqrt 2) c_1) and the n -> oo error is
   sigma^2 + 2 k c_1^2 on theta_0 **and** on -theta_0 (their difference is proportional to
   (1 + gamma_1)(1 + gamma_2) - 2, zero on the pretrained m = oo minimiser set);
@@ -136,11 +137,10 @@ class DepthLayerChoice(Result):
 
     def _statement(self):
         d, s2 = DIM, sigma ** 2
-        p = d ** 3 + (15 - R2) * d ** 2 + (71 - 4 * R2) * d + 97 + 9 * R2
-        q = d ** 4 + 24 * d ** 3 + 214 * d ** 2 + 856 * d + 1321
+        q = d ** 2 + (12 + 2 * R2) * d + 39 + 10 * R2
         zero = s2 + K * (1 + (d + 2) * (d + 3 + R2) * C_1)
         stated = (zero, s2 + 2 * K * C_1 ** 2, s2 + 2 * K * C_1 ** 2, zero, s2, s2 + 8 * K * C_1 ** 2)
-        out = [sp.Eq(C_1, -p / ((d + 4) * q)), sp.Eq(VY_1, 1 - C_1)]
+        out = [sp.Eq(C_1, -(d + 3 + R2) / ((d + 4) * q)), sp.Eq(VY_1, 1 - C_1)]
         out += [sp.Eq(TestError(name, n, sign * THETA0), rhs) for (name, n, sign), rhs in zip(ROWS, stated)]
         return tuple(out)
 
