@@ -146,10 +146,10 @@ def concrete_depth_limit(layers: Sequence[Any], *, theta: Any, Sigma: Any, sigma
     M[d + 1, 1:d + 1] = (S * th).T
     M[d + 1, d + 1] = (th.T * S * th)[0, 0] + s2
     A = sp.eye(d + 2)
-    for V, Q in lays:
-        step = sp.eye(d + 2) + V * M * Q
-        M = step * M * step.T
-        A = step * A
+    for V, Q in lays:                               # each entry kept expanded (radicals stay small)
+        step = (sp.eye(d + 2) + V * M * Q).applyfunc(sp.expand)
+        M = (step * M * step.T).applyfunc(sp.expand)
+        A = (step * A).applyfunc(sp.expand)
     a = A[d + 1, :]
     r = a[0, 1:d + 1].T - th
     return sp.expand(a[0, 0] ** 2 + (r.T * S * r)[0, 0] + s2)

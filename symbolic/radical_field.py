@@ -243,6 +243,7 @@ class RadicalFraction:
 
     def field_sign(self, a, b) -> int:
         """sign(a + b sqrt(field.a)) for rationals a, b, exactly."""
+        a, b = (QQ.from_sympy(x) if isinstance(x, sp.Basic) else x for x in (a, b))
         sa, sb = (a > 0) - (a < 0), (b > 0) - (b < 0)
         if sa == sb or sb == 0:
             return sa
