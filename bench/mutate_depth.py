@@ -16,6 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SYM = "tests/test_depth_symbolic.py"
 L2 = "concrete_engine and (2-2-2 or 2-1-3 or 2-2-1)"
+X10 = "tests/test_depth_layer_choice.py"
 
 MUTATIONS = [
     ("two layers swapped (symbolic chains)", "symbolic/depth_model.py",
@@ -62,6 +63,27 @@ MUTATIONS = [
     ("Extension 9: the pretrained pair (t, 2/t) -> (t, 1/t)", "symbolic/depth_pretraining.py",
      "pair = (sp.nsimplify(t1), sp.nsimplify(2 / t1))", "pair = (sp.nsimplify(t1), sp.nsimplify(1 / t1))",
      ["tests/test_depth_result.py", "-k", "holds or evaluate_at"]),
+    ("Extension 10: layer index swapped (the errors taken with the values in the other layer)",
+     "proofs/paper/results/depth_layer_choice.py", "lay[layer - 1] = lay[layer - 1].with_(",
+     "lay[2 - layer] = lay[2 - layer].with_(", [X10]),
+    ("Extension 10: the gammas in the other order, silently (the increasing order's arithmetic at (1 + sqrt 2, 1 - sqrt 2))",
+     "proofs/paper/results/depth_layer_choice.py",
+     'gam = {"increasing": (F.element(g[0]), F.element(g[1])),',
+     'gam = {"increasing": (F.element(g[1]), F.element(g[0])),', [X10, "-k", "not holds"]),
+    ("Extension 10: (d)'s v_y with the wrong sign (a sign)", "proofs/paper/results/depth_layer_choice.py",
+     "vy = -a1 / (2 * a2)", "vy = a1 / (2 * a2)", [X10, "-k", "minimisers"]),
+    ("Extension 10: the first layer's values moved in the last layer (fine-tuning's layer index from the end)",
+     "symbolic/depth_finetune.py", "out[layer - 1] = replace(out[layer - 1],", "out[-layer] = replace(out[-layer],",
+     [X10, "-k", "minimisers or settings"]),
+    # not listed: M_l = A_l M_{l-1} (the Gram matrix's right factor dropped) in the law of large numbers is an
+    # equivalent mutant wherever it is tested (one layer; two layers of the class, whose Q_l read only the x block
+    # that A_l leaves alone): no exact route checks it on general two-layer parameters
+    ("law of large numbers: the residual's sign (a_x + theta)", "symbolic/concrete_depth.py",
+     "r = a[0, 1:d + 1].T - th", "r = a[0, 1:d + 1].T + th", [X10, "-k", "law_of_large"]),
+    ("QQ(sqrt 2) arithmetic: a denominator 'rationalised' by itself, not its conjugate", "symbolic/radical_field.py",
+     "conj = d0 - d1 * self.r", "conj = d0 + d1 * self.r", [X10]),
+    ("QQ(sqrt 2) arithmetic: the sign of a + b sqrt 2 decided by a alone", "symbolic/radical_field.py",
+     "return sa if a * a > int(self.field.a) * b * b else -sa", "return sa", [X10]),
     ("concrete engine: the query's label shown to the model", "symbolic/concrete_depth.py",
      "[[R.one, *x[nn], R.zero]]", "[[R.one, *x[nn], y(nn)]]", [SYM, "-k", L2]),
 ]

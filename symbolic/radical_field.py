@@ -71,6 +71,8 @@ class RadicalField:
         if d1:
             conj = d0 - d1 * self.r
             num, den = self.reduce(num * conj), self.reduce(den * conj)
+            if self.split(den)[1]:
+                raise ArithmeticError(f"a denominator kept sqrt {self.a} after rationalising: {den}")
         if not num:
             return RadicalFraction(self, self.ring.zero, self.ring.one)
         n0, n1 = self.split(num)

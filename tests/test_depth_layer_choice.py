@@ -1,6 +1,7 @@
 """Extension 10 (proofs.paper.results.depth_layer_choice): the first layer's values at depth 2, against
 computations that share nothing with its derivation.
 
+- it holds (derived at prove time);
 - at random d = 2 settings (rational SPD Sigma, theta_0, sigma^2; fixed seeds) ``evaluate`` computes each
   error through the literal model (the zero-shot error from its exact Gaussian moments, the n -> oo errors
   by the law of large numbers) at the derived V_1 values, and each equals the statement exactly;
@@ -28,6 +29,11 @@ from symbolic.words import DIM
 
 S2 = sp.sqrt(2)
 GAMMAS = (1 - S2, 1 + S2)   # the convention: increasing order, the smaller in the first layer
+
+
+def test_holds():
+    v = RESULT.check()
+    assert v.holds, "\n".join(v.lines)
 
 
 def _setting(seed: int):
