@@ -82,6 +82,17 @@ def _expr(x) -> sp.Expr:
     return x.expr().xreplace({K_SYMBOL: K})
 
 
+def _brief(e: sp.Expr, limit: int = 240) -> str:
+    """``show(e)``, or for a long fraction its degrees in d (the whole expression is ``res.derived``)."""
+    text = show(e)
+    if len(text) <= limit:
+        return text
+    num, den = sp.fraction(e.xreplace({K: K_SYMBOL}))
+    deg = [sp.Poly(x, DIM).degree() for x in (num, den)]
+    return (f"a fraction of degree {deg[0]}/{deg[1]} in d with denominator "
+            f"{show(den)} (in full: res.derived)")
+
+
 def one_sign_change(F, e, symbol) -> tuple[int, int] | None:
     """For a polynomial ``e`` (a field element with denominator free of ``symbol``) whose coefficients in
     ``symbol`` change sign once (Descartes: exactly one positive root): (n, sign at +oo) with the root in
@@ -172,12 +183,14 @@ class DepthLayerChoice(Result):
         steps: list = [Step("start: Extension 9's pretrained gamma^* (m -> oo), increasing order", sp.Tuple(*g))]
         generic, values, errors, curvature = {}, {}, {}, {}
         for layer in (1, 2):
-            c = finetune_value(2, layer)      # (c): the zero-shot loss in layer `layer`'s values, at symbolic gamma's
+            # (c): the zero-shot loss in layer `layer`'s values, at symbolic gamma's (the last layer's: Extension 9's)
+            c = last.data["fts"]["depth2-value"] if layer == 2 else finetune_value(2, layer)
             (coef, word, a), = c.layers[layer - 1].vx
             if word or a != THETA0 or c.layers[layer - 1].v0 != 0 or c.layers[layer - 1].vy != 1:
                 raise AssertionError(f"(c) at layer {layer}: expected v_0 = 0, v_x along theta_0, v_y = 1")
-            steps += [Step(f"layer {layer}, (c): {what}", val if isinstance(val, sp.Basic) else None)
-                      for what, val in c.steps]
+            if layer == 1:                    # the last layer's steps are Extension 9's (on its page)
+                steps += [Step(f"layer {layer}, (c): {what}", val if isinstance(val, sp.Basic) else None)
+                          for what, val in c.steps]
             # the three errors once with the layer's last row symbolic (v_0, v_x = c_x theta_0, v_y), symbolic gamma's
             lay = list(c.layers)
             lay[layer - 1] = lay[layer - 1].with_(v0=V0, vx=vec(THETA0, C_X), vy=VY)
@@ -199,8 +212,9 @@ class DepthLayerChoice(Result):
                     values[order, layer, strat] = {V0: F.element(0), C_X: cx, VY: y}
                     for key, e in e0.items():
                         errors[order, layer, strat, key] = F.subs(e, VY, y)
-            steps.append(Step(f"layer {layer}, (d): argmin over v_y of the n_ft -> oo loss on theta_0 (increasing "
-                              "order)", _expr(values["increasing", layer, "d"][VY])))
+            if layer == 1:
+                steps.append(Step(f"layer {layer}, (d): argmin over v_y of the n_ft -> oo loss on theta_0 (increasing "
+                                  "order)", _expr(values["increasing", layer, "d"][VY])))
         out = {C_1: _expr(values["increasing", 1, "c"][C_X]), VY_1: _expr(values["increasing", 1, "d"][VY])}
         for (name, n, sign), eq in zip(ROWS, self.statement[2:]):
             out[eq.lhs] = _expr(errors["increasing", 1, "c" if name == "depth2-value-first" else "d", (n, sign)])
@@ -239,7 +253,7 @@ class DepthLayerChoice(Result):
             what = f"{name}: {'zero-shot' if n == 0 else 'n -> oo'} error on {'theta_0' if sign > 0 else '-theta_0'}"
             got = der.values[eq.lhs]
             ok = errors["increasing", 1, strat, (n, sign)] == el(eq.rhs)
-            yield Line("exact", f"{what}: derived {show(got)} {'==' if ok else '!='} stated {show(eq.rhs)}", ok)
+            yield Line("exact", f"{what}: derived {_brief(got)} {'==' if ok else '!='} stated {show(eq.rhs)}", ok)
         ok = all(errors["decreasing", 1, "c" if name == "depth2-value-first" else "d", (n, sign)]
                  == el(eq.rhs, "decreasing") for (name, n, sign), eq in zip(ROWS, self.statement[2:]))
         yield Line("exact", "the gammas in the other order (gamma^* = (1 + sqrt 2, 1 - sqrt 2)), derived: the six errors "
