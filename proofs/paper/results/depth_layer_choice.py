@@ -359,6 +359,10 @@ class DepthLayerChoice(Result):
         return _evaluate(self, where, digits)
 
 
+#: the key of v_y in the derivation's values (symbolic.depth_finetune.VY)
+VY_KEY = sp.Symbol("v_y")
+
+
 def _layers_at(values: dict, gammas: tuple, Sigma: sp.Matrix, theta0: sp.Matrix) -> list:
     """The two layers as (V, Q) matrices: V_1's last row from ``values`` (v_0, c_x, v_y at d), V_2 = e_y e_y^T,
     Q_l = blockdiag(0, gamma_l Sigma^{-1}, 0)."""
@@ -379,28 +383,41 @@ def _layers_at(values: dict, gammas: tuple, Sigma: sp.Matrix, theta0: sp.Matrix)
 
 def _evaluate(result: DepthLayerChoice, where: Any, digits: int | None) -> dict[sp.Basic, Any]:
     from symbolic.concrete_depth import concrete_depth_error, concrete_depth_limit
-    from symbolic.evaluation import evaluate
     der = result.derive()
+    F = der.data["field"]
     d = where.d
     Sigma, th0 = sp.Matrix(where.Sigma.tolist()), sp.Matrix(where.theta0.tolist())
     s2 = sp.nsimplify(where.sigma2)
-    env = {"Sigma": Sigma, "sigma": sp.sqrt(s2), "d": d, "theta_0": th0}
-    q2 = lambda e: sp.radsimp(sp.expand(e))  # noqa: E731 - canonical in QQ(sqrt 2)
-    r = sp.Symbol("r")    # sqrt 2 as a symbol inside the literal engine (a polynomial ring: fast), put back after
-    g = tuple(q2(x).xreplace({R2: r}) for x in der.data["gammas"])
+    k = (th0.T * Sigma * th0)[0, 0]
+    r = sp.Symbol("r")    # sqrt 2 as a symbol inside the literal model (polynomial rings: fast), reduced after
+
+    def at(x) -> sp.Expr:
+        """A field element at the setting: (a + b r) / c, c rational (denominators are free of sqrt 2)."""
+        n0, n1, den = x.parts()
+        env = {DIM: d, K_SYMBOL: k, sigma: sp.sqrt(s2)}
+        return sp.expand((n0.as_expr().subs(env) + n1.as_expr().subs(env) * r) / den.as_expr().subs(env))
+
+    def reduce(e: sp.Expr) -> sp.Expr:
+        """A polynomial in r, reduced modulo r^2 - 2, then r = sqrt 2: canonical a + b sqrt 2."""
+        return sp.expand(sp.rem(sp.expand(e), r ** 2 - 2, r).xreplace({r: R2}))
+
+    c1 = F.element(result.stated(0))
+    g = tuple(sp.expand(x).xreplace({R2: r}) for x in der.data["gammas"])
     out: dict = {}
-    for i, lhs in enumerate((C_1, VY_1)):
-        out[lhs] = (q2(der.values[lhs].subs(DIM, d)), q2(result.stated(i).subs(DIM, d)))
+    for i, (lhs, key) in enumerate(((C_1, C_X), (VY_1, VY_KEY))):
+        stated = F.element(result.stated(i))
+        out[lhs] = (reduce(at(der.data["values"]["increasing", 1, "d"][key])), reduce(at(stated)))
     for i, ((name, n, sign), eq) in enumerate(zip(ROWS, result.statement[2:]), start=2):
         strat = "c" if name == "depth2-value-first" else "d"
-        vals = {k: q2(_expr(v).subs(DIM, d)) for k, v in der.data["values"]["increasing", 1, strat].items()}
+        vals = {key: at(v) for key, v in der.data["values"]["increasing", 1, strat].items()}
+        lays = _layers_at(vals, g, Sigma, th0)
         if n == 0:
-            lays = _layers_at({k: v.xreplace({R2: r}) for k, v in vals.items()}, g, Sigma, th0)
-            got = concrete_depth_error(lays, n=0, theta=list(sign * th0), Sigma=Sigma, sigma2=s2).xreplace({r: R2})
+            got = concrete_depth_error(lays, n=0, theta=list(sign * th0), Sigma=Sigma, sigma2=s2)
         else:
-            lays = _layers_at(vals, der.data["gammas"], Sigma, th0)
             got = concrete_depth_limit(lays, theta=list(sign * th0), Sigma=Sigma, sigma2=s2)
-        vals2 = [q2(got), q2(evaluate(result.stated(i), env))]
+        e = result.statement[i].rhs.xreplace({K: K_SYMBOL})
+        stated = F.subs(F.element(e), C_1, c1) if e.has(C_1) else F.element(e)
+        vals2 = [reduce(got), reduce(at(stated))]
         out[eq.lhs] = tuple(sp.N(v, digits) if digits else v for v in vals2)
     return out
 
