@@ -16,6 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SYM = "tests/test_depth_symbolic.py"
 L2 = "concrete_engine and (2-2-2 or 2-1-3 or 2-2-1)"
+X10 = "tests/test_depth_layer_choice.py"
 
 MUTATIONS = [
     ("two layers swapped (symbolic chains)", "symbolic/depth_model.py",
@@ -62,9 +63,10 @@ MUTATIONS = [
     ("Extension 9: the pretrained pair (t, 2/t) -> (t, 1/t)", "symbolic/depth_pretraining.py",
      "pair = (sp.nsimplify(t1), sp.nsimplify(2 / t1))", "pair = (sp.nsimplify(t1), sp.nsimplify(1 / t1))",
      ["tests/test_depth_result.py", "-k", "holds or evaluate_at"]),
-    ("depth spec: a trained layer counted from the end (V2 -> layer 1 at L = 2)", "symbolic/depth_finetune.py",
+    ("depth spec: a trained layer counted from the end (V2 -> layer 1 at L = 2; Extension 10's first layer moved in "
+     "the last)", "symbolic/depth_finetune.py",
      "        out[l - 1] = replace(out[l - 1], **{b: v})", "        out[-l] = replace(out[-l], **{b: v})",
-     ["tests/test_depth_spec.py"]),
+     ["tests/test_depth_spec.py", "tests/test_depth_layer_choice.py"]),
     ("depth spec: a loss term's weight ignored", "symbolic/depth_finetune.py",
      "        total = total + e * t.weight", "        total = total + e", ["tests/test_depth_spec.py"]),
     ("depth spec: the trajectory starts at v_y = 0, not the pretrained 1 (the start ignored)",
@@ -84,6 +86,24 @@ MUTATIONS = [
      "    nn = sp.oo if n is None else sp.Integer(n)\n    cols = {\"zero_shot\": (1, 0, \"target\"), \"few_shot_target\": (1, nn, \"target\"),\n            \"few_shot_opposite\": (1, nn, \"opposite\")}\n    if task is not None:\n        cols[\"task\"] = (1, nn, task)\n    errs = {c: depth",
      "    nn = sp.oo if n is None else sp.Integer(n) + 1\n    cols = {\"zero_shot\": (1, 0, \"target\"), \"few_shot_target\": (1, nn, \"target\"),\n            \"few_shot_opposite\": (1, nn, \"opposite\")}\n    if task is not None:\n        cols[\"task\"] = (1, nn, task)\n    errs = {c: depth",
      ["tests/test_depth_spec.py", "-k", "trajectory"]),
+    ("Extension 10: layer index swapped (the errors taken with the values in the other layer)",
+     "proofs/paper/results/depth_layer_choice.py", "lay[layer - 1] = lay[layer - 1].with_(",
+     "lay[2 - layer] = lay[2 - layer].with_(", [X10]),
+    ("Extension 10: the gammas in the other order, silently (the increasing order's arithmetic at (1 + sqrt 2, 1 - sqrt 2))",
+     "proofs/paper/results/depth_layer_choice.py",
+     'gam = {"increasing": (F.element(g[0]), F.element(g[1])),',
+     'gam = {"increasing": (F.element(g[1]), F.element(g[0])),', [X10, "-k", "not holds"]),
+    ("Extension 10: (d)'s v_y with the wrong sign (a sign)", "proofs/paper/results/depth_layer_choice.py",
+     "vy = -a1 / (2 * a2)", "vy = a1 / (2 * a2)", [X10, "-k", "minimisers"]),
+    # not listed: M_l = A_l M_{l-1} (the Gram matrix's right factor dropped) in the law of large numbers is an
+    # equivalent mutant wherever it is tested (one layer; two layers of the class, whose Q_l read only the x block
+    # that A_l leaves alone): no exact route checks it on general two-layer parameters
+    ("law of large numbers: the residual's sign (a_x + theta)", "symbolic/concrete_depth.py",
+     "r = a[0, 1:d + 1].T - th", "r = a[0, 1:d + 1].T + th", [X10, "-k", "law_of_large"]),
+    ("QQ(sqrt 2) arithmetic: a denominator 'rationalised' by itself, not its conjugate", "symbolic/radical_field.py",
+     "conj = d0 - d1 * self.r", "conj = d0 + d1 * self.r", [X10]),
+    ("QQ(sqrt 2) arithmetic: the sign of a + b sqrt 2 decided by a alone", "symbolic/radical_field.py",
+     "return sa if a * a > int(self.field.a) * b * b else -sa", "return sa", [X10]),
     ("concrete engine: the query's label shown to the model", "symbolic/concrete_depth.py",
      "[[R.one, *x[nn], R.zero]]", "[[R.one, *x[nn], y(nn)]]", [SYM, "-k", L2]),
 ]

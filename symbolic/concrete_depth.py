@@ -16,7 +16,7 @@ the class, in (n+1)(d+1) variables, so this is for tiny settings: see
 ``bench/bench_depth_concrete.py`` for measured times (the L = 2 arbitrary-parameter case at
 d = 2, n = 5 is out of its reach, which is why :mod:`numeric.depth` gives Monte Carlo there).
 
-Public API: :func:`concrete_depth_error`.
+Public API: :func:`concrete_depth_error`, :func:`concrete_depth_limit` (n -> oo, by the law of large numbers).
 """
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ from sympy.polys.rings import ring
 
 from .concrete import _matrix, _moment, _n, _sigma, _sigma2, _vector
 
-__all__ = ["concrete_depth_error", "MAX_CONCRETE_LAYERS"]
+__all__ = ["concrete_depth_error", "concrete_depth_limit", "MAX_CONCRETE_LAYERS"]
 
 #: deepest model this engine accepts
 MAX_CONCRETE_LAYERS = 3
@@ -120,3 +120,38 @@ def concrete_depth_error(layers: Sequence[Any], *, n: int, theta: Any, Sigma: An
                     break
         total += coeff * value
     return sp.expand(K.to_sympy(total))
+
+
+def concrete_depth_limit(layers: Sequence[Any], *, theta: Any, Sigma: Any, sigma2: Any) -> sp.Expr:
+    r"""Exact lim_{n -> oo} E_L(layers, n; theta) at explicit d, by the law of large numbers (no moments).
+
+    As n -> oo the Gram matrix of the prompt, Z Z^T / ncol(Z), tends to its mean over context tokens,
+    so every column moves by the same matrix: z^{(l)} = A_l z^{(l-1)}, A_l = I + V_l M_{l-1} Q_l, with
+    M_0 = E[z z^T] for a context token z = (1, x, y) and M_l = A_l M_{l-1} A_l^T (the query's column
+    carries weight 1/ncol and drops out). The prediction tends to a^T (1, x_q, 0), a^T the last row of
+    A_L ... A_1, and the error to a_0^2 + (a_x - theta)^T Sigma (a_x - theta) + sigma^2. Any layers
+    (not only the class); entries exact (symbols and radicals allowed). Shares nothing with the
+    symbolic-dimension derivation (:func:`symbolic.depth.depth_error_limit`) nor with
+    :func:`concrete_depth_error`'s moments. Checked (tests/test_depth_layer_choice.py) against the literal engine's
+    exact errors at one layer with arbitrary V, Q, and against the symbolic limit at two layers of the class; the
+    right factor A_l^T of M_l is invisible to both (the class's Q_l read only the x block, which A_l leaves alone).
+    """
+    S = _sigma(Sigma)
+    d = S.shape[0]
+    lays = _layers(layers, d)
+    s2 = _sigma2(sigma2)
+    th = sp.Matrix(_vector(theta, "theta", d))
+    M = sp.zeros(d + 2)
+    M[0, 0] = 1
+    M[1:d + 1, 1:d + 1] = S
+    M[1:d + 1, d + 1] = S * th
+    M[d + 1, 1:d + 1] = (S * th).T
+    M[d + 1, d + 1] = (th.T * S * th)[0, 0] + s2
+    A = sp.eye(d + 2)
+    for V, Q in lays:                               # each entry kept expanded (radicals stay small)
+        step = (sp.eye(d + 2) + V * M * Q).applyfunc(sp.expand)
+        M = (step * M * step.T).applyfunc(sp.expand)
+        A = (step * A).applyfunc(sp.expand)
+    a = A[d + 1, :]
+    r = a[0, 1:d + 1].T - th
+    return sp.expand(a[0, 0] ** 2 + (r.T * S * r)[0, 0] + s2)

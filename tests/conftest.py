@@ -47,6 +47,7 @@ SHARED_DERIVATIONS = (
     "tests/test_printing_roundtrip.py",
     "tests/test_statements.py",
     "tests/test_depth_result.py",
+    "tests/test_depth_layer_choice.py",
     "tests/test_beyond_any_setting.py",
     "tests/test_api_latex.py",
 )

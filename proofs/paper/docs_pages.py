@@ -50,6 +50,7 @@ EXAMPLE_SETTINGS = {
     "early-stopping-vs-auxiliary": "Sigma=[[1, 0], [0, 1]], theta_0=[1, 0], sigma2=5",
     "low-rank-fine-tuning": "Sigma=[[1, 0, 0], [0, 1, 0], [0, 0, 1]], theta_0=[1, 2, 0], sigma2=0.1, n_ft=5, r=2",
     "depth-value-fine-tuning": "Sigma=[[2, 1], [1, 3]], theta_0=[1, -1], sigma2=0.1",
+    "depth-layer-choice": "Sigma=[[2, 1], [1, 3]], theta_0=[1, -1], sigma2=0.1",
 }
 #: an object of ``res.extra`` worth showing in a page's REPL example (otherwise its names)
 EXAMPLE_EXTRA = {
@@ -63,6 +64,7 @@ EXAMPLE_COMMENTS = {
     "early-stopping-vs-auxiliary": "# (computed there by compare, stated): the order flips on -theta_0",
     "low-rank-fine-tuning": "# (computed from the rank-2 optimum found at d = 3 by weighted Eckart-Young, stated)",
     "depth-value-fine-tuning": "# (the general depth-2 class closed form at the derived parameters, stated)",
+    "depth-layer-choice": "# (errors: the literal model's moments at n = 0, the law of large numbers as n -> oo; stated)",
 }
 
 

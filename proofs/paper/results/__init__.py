@@ -1,4 +1,4 @@
-"""The paper's nine results and nine beyond it, one module each (see :class:`proofs.paper.result.Result`).
+"""The paper's nine results and ten beyond it, one module each (see :class:`proofs.paper.result.Result`).
 
 ``RESULTS`` lists the module names in the order of DESIGN.md's ``prove`` row;
 :func:`all_results` imports them and returns their ``RESULT`` objects.
@@ -11,11 +11,12 @@ MODULES = ("corollary_4_1", "corollary_4_2", "theorem_4_3", "corollary_4_4", "th
            "proposition_4_7", "corollary_4_8", "theorem_4_9", "proposition_4_10",
            # beyond the paper (DESIGN.md: listed by prove after the nine)
            "tradeoff_value", "query_key_zero_shot", "task_family", "dissimilarity",
-           "forgetting_rate", "early_stopping", "query_key_few_shot", "low_rank", "depth_value")
+           "forgetting_rate", "early_stopping", "query_key_few_shot", "low_rank", "depth_value",
+           "depth_layer_choice")
 
 
 def all_results() -> list:
-    """The results, in order: the paper's nine, then the nine beyond it (imported on first use)."""
+    """The results, in order: the paper's nine, then the ten beyond it (imported on first use)."""
     out = []
     for name in MODULES:
         try:

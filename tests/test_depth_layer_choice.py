@@ -1,0 +1,126 @@
+"""Extension 10 (proofs.paper.results.depth_layer_choice): the first layer's values at depth 2, against
+computations that share nothing with its derivation.
+
+- it holds (derived at prove time);
+- at a random d = 2 setting (rational SPD Sigma, theta_0, sigma^2; a fixed seed; the docs page's REPL example
+  checks a second one, Sigma = [[2, 1], [1, 3]]) ``evaluate`` computes each
+  error through the literal model (the zero-shot error from its exact Gaussian moments, the n -> oo errors
+  by the law of large numbers) at the derived V_1 values, and each equals the statement exactly;
+- the derived minimiser is one: the literal zero-shot loss (symbolic.concrete_depth, V_1's whole last row
+  symbolic, the pretrained gammas 1 -+ sqrt 2 typed as the convention) has zero gradient there, v_y does not
+  reach it, its Hessian in (v_0, v_x) is positive definite; (d)'s v_y zeroes the derivative of the law of
+  large numbers' n -> oo loss, which is convex in v_y;
+- the law of large numbers' limit (concrete_depth_limit) at one layer with arbitrary V, Q equals the limit of
+  the literal engine's exact errors: E(n) = (a n^2 + b n + c)/(n + 1)^2 from n = 0, 1, 2, the limit a;
+- the exact QQ(sqrt 2) arithmetic decides signs and rationalises denominators;
+- evaluate refuses a finite m, a task theta, a finite n, d > 4, with the reason.
+"""
+import random
+
+import pytest
+import sympy as sp
+from sympy import Rational as R
+
+from proofs.paper.results.depth_layer_choice import C_1, RESULT, VY_1
+from symbolic.concrete import concrete_error
+from symbolic.concrete_depth import concrete_depth_error, concrete_depth_limit
+from symbolic.radical_field import RadicalField
+from symbolic.words import DIM
+
+S2 = sp.sqrt(2)
+GAMMAS = (1 - S2, 1 + S2)   # the convention: increasing order, the smaller in the first layer
+
+
+def test_holds():
+    v = RESULT.check()
+    assert v.holds, "\n".join(v.lines)
+
+
+def _setting(seed: int):
+    rng = random.Random(seed)
+    A = sp.Matrix(2, 2, [R(rng.randint(-4, 4), rng.randint(1, 3)) for _ in range(4)])
+    Sigma = A * A.T + sp.eye(2) * R(rng.randint(1, 4), 2)
+    theta0 = [R(rng.randint(-5, 5), rng.randint(1, 4)) or R(1) for _ in range(2)]
+    return Sigma, theta0, R(rng.randint(0, 6), 5)
+
+
+@pytest.mark.parametrize("seed", [11])
+def test_errors_equal_the_literal_model_at_random_settings(seed):
+    Sigma, theta0, s2 = _setting(seed)
+    vals = RESULT.evaluate(Sigma=Sigma.tolist(), theta_0=theta0, sigma2=s2)
+    assert len(vals) == 8
+    for lhs, (computed, stated) in vals.items():
+        assert sp.expand(sp.radsimp(computed - stated)) == 0, (lhs, computed, stated)
+
+
+def _first_layer(Sigma, v0, vx, vy, r):
+    """The two layers at d = 2 with V_1's last row (v_0, v_x, v_y), V_2 = e_y e_y^T, Q_l = gamma_l Sigma^{-1}
+    (sqrt 2 written ``r``: a polynomial ring for the literal engine)."""
+    out = []
+    for l, g in enumerate((1 - r, 1 + r), start=1):
+        V, Q = sp.zeros(4), sp.zeros(4)
+        V[-1, -1] = 1
+        if l == 1:
+            V[-1, 0], V[-1, 1], V[-1, 2], V[-1, 3] = v0, vx[0], vx[1], vy
+        Q[1:3, 1:3] = g * Sigma.inv()
+        out.append((V, Q))
+    return out
+
+
+def test_the_derived_first_layer_values_are_the_minimisers():
+    Sigma, theta0, s2 = _setting(5)
+    r = sp.Symbol("r")
+    c1 = sp.radsimp(RESULT.derived[C_1].subs(DIM, 2)).xreplace({S2: r})
+    v0, u1, u2, vy = sp.symbols("v0 u1 u2 vy")
+    zero = concrete_depth_error(_first_layer(Sigma, v0, (u1, u2), vy, r), n=0, theta=theta0, Sigma=Sigma, sigma2=s2)
+    at = {v0: 0, u1: c1 * theta0[0], u2: c1 * theta0[1], vy: 1}
+    back = lambda e: sp.expand(sp.radsimp(sp.expand(e.xreplace(at)).xreplace({r: S2})))  # noqa: E731
+    assert all(back(sp.diff(zero, x)) == 0 for x in (v0, u1, u2))
+    assert sp.diff(zero, vy) == 0                        # v_y does not reach the zero-shot loss
+    H = sp.hessian(zero, (v0, u1, u2)).applyfunc(back)
+    assert all(sp.N(H[:k, :k].det(), 30) > 0 for k in (1, 2, 3))   # positive definite: a minimum
+    # (d): V_1's v_y minimises the n -> oo loss on theta_0 (law of large numbers), inside (c)'s minimisers
+    vy1 = sp.radsimp(RESULT.derived[VY_1].subs(DIM, 2))
+    few = concrete_depth_limit(_first_layer(Sigma, 0, (c1.xreplace({r: S2}) * theta0[0], c1.xreplace({r: S2}) * theta0[1]),
+                                            vy, S2), theta=theta0, Sigma=Sigma, sigma2=s2)
+    assert sp.expand(sp.radsimp(sp.diff(few, vy).subs(vy, vy1))) == 0
+    assert sp.N(sp.diff(few, vy, 2), 30) > 0
+
+
+def test_law_of_large_numbers_limit_is_the_literal_engines_limit_at_one_layer():
+    rng = random.Random(3)
+    V = sp.Matrix(3, 3, [R(rng.randint(-3, 3), 4) for _ in range(9)])
+    Q = sp.Matrix(3, 3, [R(rng.randint(-3, 3), 5) for _ in range(9)])
+    Sigma, theta, s2 = [[R(3, 2)]], [R(2, 3)], R(1, 4)
+    e = [concrete_error(V, Q, n=n, theta=theta, Sigma=Sigma, sigma2=s2) for n in (0, 1, 2)]
+    a, b, c = sp.symbols("a b c")
+    sol = sp.solve([(a * n ** 2 + b * n + c) - e[n] * (n + 1) ** 2 for n in (0, 1, 2)], [a, b, c])
+    assert concrete_depth_limit([(V, Q)], theta=theta, Sigma=Sigma, sigma2=s2) == sol[a]
+
+
+def test_radical_field_signs_and_normal_form():
+    F = RadicalField([DIM], 2)
+    x = F.element((1 + S2) / (1 - S2))
+    assert x == F.element(-3 - 2 * S2) and x.den == F.ring.one
+    for a, b in [(3, -2), (-3, 2), (1, -1), (-1, 1), (7, -5), (0, -1), (2, 0)]:
+        assert x.field_sign(sp.Rational(a), sp.Rational(b)) == sp.sign(sp.N(a + b * S2, 30))
+    assert F.element((DIM + 2 - S2) / (DIM + 1)).positive_for(DIM) is True
+    assert F.element(-(DIM + 3) / (DIM + 1)).positive_for(DIM) is False
+    assert F.element((DIM - 2) / (DIM + 1)).positive_for(DIM) is None
+    assert F.element(DIM + S2).conjugate() == F.element(DIM - S2)
+
+
+@pytest.mark.parametrize("bad, match", [
+    (dict(m=10), r"^m: the statement is at m -> oo"),
+    (dict(theta=[1, 0]), r"^theta: the statement is on theta_0 and -theta_0"),
+    (dict(n=3), r"^n: "),
+    (dict(lam=1), r"^lam: unknown setting"),
+])
+def test_evaluate_refuses_with_the_reason(bad, match):
+    with pytest.raises(ValueError, match=match):
+        RESULT.evaluate(Sigma=[[1, 0], [0, 1]], theta_0=[1, 0], sigma2=R(1, 10), **bad)
+
+
+def test_evaluate_refuses_d_above_the_literal_routes_reach():
+    with pytest.raises(ValueError, match=r"^Sigma: .*d <= 4; got d = 5"):
+        RESULT.evaluate(Sigma=sp.eye(5).tolist(), theta_0=[1, 0, 0, 0, 0], sigma2=1)
