@@ -30,6 +30,7 @@ from typing import Callable, Sequence
 
 import sympy as sp
 
+from . import ratfun
 from .calculus import inverse_of_sum
 from .convert import factor_expr
 from .forms import Form, Poly, const, form
@@ -73,9 +74,16 @@ def _normal(c: sp.Expr) -> sp.Expr:
     if c.is_number:
         return c
     reps, back = _held([c])
-    if not reps:
+    return _cancel(c.xreplace(reps) if reps else c).xreplace(back)
+
+
+def _cancel(c: sp.Expr) -> sp.Expr:
+    """``sympy.cancel(c)``: the same expression, by :func:`symbolic.ratfun.cancel` (one gcd in
+    the polynomial ring) where ``c`` is a rational function of symbols, else by SymPy."""
+    try:
+        return ratfun.cancel(c)
+    except ratfun.NotRational:
         return sp.cancel(c)
-    return sp.cancel(c.xreplace(reps)).xreplace(back)
 
 
 def _held(exprs) -> tuple[dict, dict]:
@@ -610,9 +618,21 @@ def _numerator(e: sp.Expr, unknowns: list[sp.Symbol]) -> sp.Expr:
 def _solve_linear(equations: list[sp.Expr], unknowns: list[sp.Symbol]) -> list[sp.Expr]:
     """Solve a linear system whose coefficients contain traces and bilinear forms (opaque)."""
     reps, back = _held(equations)
-    eqs = [_numerator(sp.sympify(e).xreplace(reps), unknowns) for e in equations]
+    try:   # exact elimination over the fraction field of the other symbols (the same solution)
+        sol = ratfun.solve_linear([sp.sympify(e).xreplace(reps) for e in equations], unknowns)
+    except ratfun.NoSolution:
+        raise ValueError("the first-order conditions have no solution: the loss has no minimiser") from None
+    except ratfun.NotRational:
+        sol = _linsolve([sp.sympify(e).xreplace(reps) for e in equations], unknowns)
+    return [sp.factor(sp.together(v)).xreplace(back) for v in sol]
+
+
+def _linsolve(equations: list[sp.Expr], unknowns: list[sp.Symbol]) -> list[sp.Expr]:
+    """:func:`_solve_linear`'s solve by ``sympy.linsolve``, for equations that are not rational
+    functions of symbols."""
+    eqs = [_numerator(e, unknowns) for e in equations]
     sols = sp.linsolve(eqs, unknowns)
     if not sols:
         raise ValueError("the first-order conditions have no solution: the loss has no minimiser")
     (sol,) = list(sols)
-    return [sp.factor(sp.together(v)).xreplace(back) for v in sol]
+    return list(sol)
