@@ -75,6 +75,7 @@ from .model import SIGMA, SIGMA_INV_ATOM, Blocks, vec
 from .objective import N, SIGMA_NOISE, THETA0
 from .outer import outer_atom
 from .quadratic import NotClosedForm
+from .ratfun import cancelled
 from .spec import RankConstrained, Spec, Task, Term
 from .strategy import Step
 from .words import DIM, Atom
@@ -226,7 +227,7 @@ def _quadratic_parts(e: sp.Expr, ys: list[sp.Symbol]) -> tuple:
             cross[idx[0]] += coef
         else:
             q_s += coef
-    simp = lambda x: sp.factor(sp.cancel(x))  # noqa: E731
+    simp = lambda x: sp.factor(cancelled(x))  # noqa: E731
     return (simp(c), Qm.applyfunc(simp), g.applyfunc(simp), simp(q_s), simp(g_s), cross.applyfunc(simp))
 
 
@@ -240,7 +241,7 @@ def _cross_terms(e: sp.Expr, ys: list[sp.Symbol]) -> list[sp.Expr]:
     for mon, coef in P.terms():
         if mon[-1] == 1 and sum(mon[:-1]) == 1:
             out[mon.index(1)] += coef
-    return [sp.cancel(x) for x in out]
+    return [cancelled(x) for x in out]
 
 
 # ----------------------------------------------------------------------------- the result
@@ -523,7 +524,7 @@ def _equal(a: sp.Expr, b: sp.Expr) -> bool:
         else:
             if q and s:
                 return p * s - r * q == 0
-    return sp.cancel(a - b) == 0
+    return cancelled(a - b) == 0
 
 
 def _unknowns(block: str) -> list[sp.Symbol]:
@@ -590,13 +591,13 @@ def _derive(spec: Spec, block: str, rank: int, m: sp.Expr) -> LowRankDerivation:
     steps.append(Step("the theta block's Hessian is H_A (x) S_A (checked): H_A", HA))
     steps.append(Step("S_A", SA))
     # Qm = H_A (x) S_A (checked above), so Qm^{-1} = H_A^{-1} (x) S_A^{-1}: two small inverses
-    if any(sp.cancel(X.det()) == 0 for X in (HA, SA)):
+    if any(cancelled(X.det()) == 0 for X in (HA, SA)):
         raise NotClosedForm("the theta block's Hessian is singular at symbolic parameters")
-    Qinv = sp.kronecker_product(HA.inv(), SA.inv()).applyfunc(sp.cancel)
-    ystar = (Qinv * g).applyfunc(lambda x: sp.factor(sp.cancel(x)))
+    Qinv = sp.kronecker_product(HA.inv(), SA.inv()).applyfunc(cancelled)
+    ystar = (Qinv * g).applyfunc(lambda x: sp.factor(cancelled(x)))
     DA = sp.Matrix(rows, cols, list(ystar))
-    theta_total = sp.factor(sp.cancel((g.T * ystar)[0, 0]))
-    KA = (SA * DA.T * HA * DA).applyfunc(sp.cancel)
+    theta_total = sp.factor(cancelled((g.T * ystar)[0, 0]))
+    KA = (SA * DA.T * HA * DA).applyfunc(cancelled)
     eig = [_tidy_gain(e) for e, mult in KA.eigenvals().items() for _ in range(mult)]
     if not (_equal(sum(eig), theta_total) or sp.simplify(sum(eig) - theta_total) == 0):
         raise NotClosedForm("the theta block's gains do not add up to its total gain")
@@ -605,8 +606,8 @@ def _derive(spec: Spec, block: str, rank: int, m: sp.Expr) -> LowRankDerivation:
     if q_s == 0:
         s_star, perp_gain = sp.S.Zero, sp.S.Zero
     else:
-        s_star = sp.factor(sp.cancel(g_s / q_s))
-        perp_gain = sp.factor(sp.cancel(g_s ** 2 / q_s / (DIM - 1)))
+        s_star = sp.factor(cancelled(g_s / q_s))
+        perp_gain = sp.factor(cancelled(g_s ** 2 / q_s / (DIM - 1)))
     steps.append(Step("the perp block's optimum s* (Q_xx moves by s* (Sigma^{-1} - theta_0 theta_0^T/k) at full rank)",
                       s_star))
     steps.append(Step("its gain per direction (multiplicity d - 1)", perp_gain))
@@ -683,7 +684,7 @@ def _kronecker(Qm: sp.Matrix, rows: int, cols: int) -> tuple[sp.Matrix, sp.Matri
     piv = next((i for i in range(rows) if H[i, i] != 0), None)
     if piv is None:
         raise NotClosedForm("the theta block's Hessian vanishes on its first column")
-    S = sp.Matrix(cols, cols, lambda p, q: sp.cancel(Qm[piv * cols + p, piv * cols + q] / H[piv, piv]))
+    S = sp.Matrix(cols, cols, lambda p, q: cancelled(Qm[piv * cols + p, piv * cols + q] / H[piv, piv]))
     KS = sp.kronecker_product(H, S)
     if any(not (_equal(KS[i, j], Qm[i, j]) or sp.simplify(KS[i, j] - Qm[i, j]) == 0)
            for i in range(Qm.rows) for j in range(Qm.cols)):
@@ -696,18 +697,18 @@ def _truncations(DA: sp.Matrix, HA: sp.Matrix, SA: sp.Matrix, gains: list[sp.Exp
     ``Delta_A* W (W^T S^{-1} W)^{-1} W^T S^{-1}``, W the eigenvectors of S Delta^T H Delta."""
     rows, cols = DA.shape
     out = [sp.zeros(rows, cols)]
-    KA = (SA * DA.T * HA * DA).applyfunc(sp.cancel)
+    KA = (SA * DA.T * HA * DA).applyfunc(cancelled)
     Sinv = SA.inv()
     vecs = []
     for j, gval in enumerate(gains):
         if gval == 0:
             out.append(DA)
             continue
-        ns = (KA - gval * sp.eye(cols)).applyfunc(sp.cancel).nullspace(simplify=True)
+        ns = (KA - gval * sp.eye(cols)).applyfunc(cancelled).nullspace(simplify=True)
         if not ns:
             raise NotClosedForm("an eigenvector of the theta block was not found")
         vecs.append(ns[0])
         W = sp.Matrix.hstack(*vecs)
         Pi = W * (W.T * Sinv * W).inv() * W.T * Sinv
-        out.append((DA * Pi).applyfunc(lambda x: sp.factor(sp.cancel(x))))
+        out.append((DA * Pi).applyfunc(lambda x: sp.factor(cancelled(x))))
     return out

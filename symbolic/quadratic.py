@@ -74,16 +74,9 @@ def _normal(c: sp.Expr) -> sp.Expr:
     if c.is_number:
         return c
     reps, back = _held([c])
-    return _cancel(c.xreplace(reps) if reps else c).xreplace(back)
+    return ratfun.cancelled(c.xreplace(reps) if reps else c).xreplace(back)   # sympy.cancel's expression
 
 
-def _cancel(c: sp.Expr) -> sp.Expr:
-    """``sympy.cancel(c)``: the same expression, by :func:`symbolic.ratfun.cancel` (one gcd in
-    the polynomial ring) where ``c`` is a rational function of symbols, else by SymPy."""
-    try:
-        return ratfun.cancel(c)
-    except ratfun.NotRational:
-        return sp.cancel(c)
 
 
 def _held(exprs) -> tuple[dict, dict]:

@@ -32,7 +32,7 @@ from sympy.polys.matrices import DomainMatrix
 from sympy.polys.polyutils import _sort_gens
 from sympy.polys.rings import PolyRing
 
-__all__ = ["NotRational", "numer_denom", "cancel", "solve_linear", "NoSolution"]
+__all__ = ["NotRational", "numer_denom", "cancel", "cancelled", "solve_linear", "NoSolution"]
 
 
 class NotRational(ValueError):
@@ -134,6 +134,15 @@ def cancel(e: sp.Expr) -> sp.Expr:
         q = q * b ** k
     p, q = num.cancel(q)
     return p.as_expr() / q.as_expr()
+
+
+def cancelled(e: sp.Expr) -> sp.Expr:
+    """``sympy.cancel(e)``, the same expression: by :func:`cancel` where ``e`` is a rational
+    function of symbols with rational coefficients, by SymPy otherwise."""
+    try:
+        return cancel(e)
+    except (NotRational, ZeroDivisionError):
+        return sp.cancel(e)
 
 
 def solve_linear(equations: Sequence[sp.Expr], unknowns: Sequence[sp.Symbol]) -> list[sp.Expr]:
