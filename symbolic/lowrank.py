@@ -70,6 +70,7 @@ from typing import Any
 
 import sympy as sp
 
+from . import ratfun
 from .forms import Form, Poly, Tr
 from .model import SIGMA, SIGMA_INV_ATOM, Blocks, vec
 from .objective import N, SIGMA_NOISE, THETA0
@@ -227,7 +228,7 @@ def _quadratic_parts(e: sp.Expr, ys: list[sp.Symbol]) -> tuple:
             cross[idx[0]] += coef
         else:
             q_s += coef
-    simp = lambda x: sp.factor(cancelled(x))  # noqa: E731
+    simp = lambda x: ratfun.factored(cancelled(x))  # noqa: E731
     return (simp(c), Qm.applyfunc(simp), g.applyfunc(simp), simp(q_s), simp(g_s), cross.applyfunc(simp))
 
 
@@ -292,7 +293,7 @@ class LowRankDerivation:
         from dataclasses import replace
         vals = {sp.Symbol(k) if isinstance(k, str) else k: sp.sympify(v) for k, v in values.items()}
         groups = {f"theta{i + 1}": g for i, g in enumerate(self._gains_by_name())}
-        conds = {name: sp.factor(c.xreplace(vals)) for name, c in self.order_conditions.items()}
+        conds = {name: ratfun.factored(c.xreplace(vals)) for name, c in self.order_conditions.items()}
         order, decided = _order(groups, conds, {})
         if not decided:
             raise ValueError(f"values: the order of the gains is still not decided at {values} (conditions {conds})")
@@ -348,7 +349,7 @@ class LowRankDerivation:
     def loss_at(self, jA: Any, jP: Any) -> sp.Expr:
         """The training loss with j_A theta-block and j_perp perp directions taken."""
         taken = sum((self.theta_gains[i] for i in range(jA)), sp.S.Zero) + jP * self.perp_gain
-        return sp.factor(self.loss_start - taken)
+        return ratfun.factored(self.loss_start - taken)
 
     def error(self, r: int | sp.Expr, task: sp.Basic = THETA0, n: Any = N, d: int | None = None, *,
               factored: bool = True) -> sp.Expr:
@@ -379,7 +380,7 @@ class LowRankDerivation:
         where the form does not matter); each computed once per derivation."""
         key = (jA, jP, what, sp.sympify(n), identity, factored)
         if key not in self._errors:
-            self._errors[key] = (sp.factor(self._error(jA, jP, what, n, identity, False)) if factored
+            self._errors[key] = (ratfun.factored(self._error(jA, jP, what, n, identity, False)) if factored
                                  else self._error_value(jA, jP, what, n, identity))
         return self._errors[key]
 
@@ -546,7 +547,7 @@ def _evaluation(start: Blocks, block: str, what: tuple, n: sp.Expr, identity: bo
 
 def _sign(e: sp.Expr, assumptions: dict) -> bool | None:
     """Whether e > 0 for every admissible parameter (True / False), or None if undecided."""
-    e = sp.factor(sp.sympify(e).xreplace(assumptions))
+    e = ratfun.factored(sp.sympify(e).xreplace(assumptions))
     if e.is_positive:
         return True
     if e.is_negative or e.is_zero:
@@ -582,7 +583,7 @@ def _derive(spec: Spec, block: str, rank: int, m: sp.Expr) -> LowRankDerivation:
     L = _in_coordinates(scalarise(loss_poly(b, spec.loss), identity))
     c, Qm, g, q_s, g_s, cross = _quadratic_parts(L, ys)
     steps.append(Step("the loss on the symmetric ansatz (theta block y, perp coordinate s_perp)",
-                      later=lambda: sp.factor(L)))   # for display only: factored when shown
+                      later=lambda: ratfun.factored(L)))   # for display only: factored when shown
     if any(x != 0 for x in cross):
         raise NotClosedForm("the loss couples the perp block to the theta block: the symmetry fails")
     steps.append(Step("checked: no term couples s_perp to the theta block"))
@@ -594,9 +595,9 @@ def _derive(spec: Spec, block: str, rank: int, m: sp.Expr) -> LowRankDerivation:
     if any(cancelled(X.det()) == 0 for X in (HA, SA)):
         raise NotClosedForm("the theta block's Hessian is singular at symbolic parameters")
     Qinv = sp.kronecker_product(HA.inv(), SA.inv()).applyfunc(cancelled)
-    ystar = (Qinv * g).applyfunc(lambda x: sp.factor(cancelled(x)))
+    ystar = (Qinv * g).applyfunc(lambda x: ratfun.factored(cancelled(x)))
     DA = sp.Matrix(rows, cols, list(ystar))
-    theta_total = sp.factor(cancelled((g.T * ystar)[0, 0]))
+    theta_total = ratfun.factored(cancelled((g.T * ystar)[0, 0]))
     KA = (SA * DA.T * HA * DA).applyfunc(cancelled)
     eig = [_tidy_gain(e) for e, mult in KA.eigenvals().items() for _ in range(mult)]
     if not (_equal(sum(eig), theta_total) or sp.simplify(sum(eig) - theta_total) == 0):
@@ -606,8 +607,8 @@ def _derive(spec: Spec, block: str, rank: int, m: sp.Expr) -> LowRankDerivation:
     if q_s == 0:
         s_star, perp_gain = sp.S.Zero, sp.S.Zero
     else:
-        s_star = sp.factor(cancelled(g_s / q_s))
-        perp_gain = sp.factor(cancelled(g_s ** 2 / q_s / (DIM - 1)))
+        s_star = ratfun.factored(cancelled(g_s / q_s))
+        perp_gain = ratfun.factored(cancelled(g_s ** 2 / q_s / (DIM - 1)))
     steps.append(Step("the perp block's optimum s* (Q_xx moves by s* (Sigma^{-1} - theta_0 theta_0^T/k) at full rank)",
                       s_star))
     steps.append(Step("its gain per direction (multiplicity d - 1)", perp_gain))
@@ -619,11 +620,11 @@ def _derive(spec: Spec, block: str, rank: int, m: sp.Expr) -> LowRankDerivation:
         if s is False:
             eig = eig[::-1]
     groups = {"theta1": eig[0]} | ({"theta2": eig[1]} if len(eig) > 1 else {})
-    conditions = {f"perp - {name}": sp.factor(perp_gain - val) for name, val in groups.items()}
+    conditions = {f"perp - {name}": ratfun.factored(perp_gain - val) for name, val in groups.items()}
     order, decided = _order(groups, conditions, assume)
     truncs = _truncations(DA, HA, SA, [groups[g] for g in order if g != "perp"])
-    loss_start = sp.factor(c)
-    loss_full = sp.factor(c - theta_total - (DIM - 1) * perp_gain)
+    loss_start = ratfun.factored(c)
+    loss_full = ratfun.factored(c - theta_total - (DIM - 1) * perp_gain)
     steps.append(Step("gains by size: " + " > ".join(order) + ("" if decided else " (not decided: see conditions)")))
     out = LowRankDerivation(spec, block, rank, m, identity, DA, [groups[g] for g in order if g != "perp"], truncs,
                             s_star, perp_gain, loss_start, loss_full, order, conditions, decided, start, steps,
@@ -673,9 +674,9 @@ def _tidy_gain(e: sp.Expr) -> sp.Expr:
             ring_fraction(e, ring(syms, QQ)[0])
         elif not e.is_Rational:
             raise ValueError("a number with radicals")
-        return sp.factor(e)
+        return ratfun.factored(e)
     except ValueError:
-        return sp.factor(sp.simplify(e))
+        return ratfun.factored(sp.simplify(e))
 
 
 def _kronecker(Qm: sp.Matrix, rows: int, cols: int) -> tuple[sp.Matrix, sp.Matrix]:
@@ -710,5 +711,5 @@ def _truncations(DA: sp.Matrix, HA: sp.Matrix, SA: sp.Matrix, gains: list[sp.Exp
         vecs.append(ns[0])
         W = sp.Matrix.hstack(*vecs)
         Pi = W * (W.T * Sinv * W).inv() * W.T * Sinv
-        out.append((DA * Pi).applyfunc(lambda x: sp.factor(cancelled(x))))
+        out.append((DA * Pi).applyfunc(lambda x: ratfun.factored(cancelled(x))))
     return out

@@ -479,7 +479,7 @@ def minimise_quadratic(L: Poly, scalars: Sequence[sp.Symbol], vectors: Sequence[
         own = {u: _vector_value(final[u], values) for u in order + list(through)}
         own.update({s: values.get(s, s) for s in present_s})
         chosen = nearest_point(own, dict(start or {}), internal)
-        values = {x: sp.factor(sp.sympify(v).xreplace(chosen)) for x, v in values.items()}
+        values = {x: ratfun.factored(sp.sympify(v).xreplace(chosen)) for x, v in values.items()}
         values.update(chosen)
     if internal:
         notes.append("the loss sees the vector's functionals only in combination (with each other or "
@@ -491,7 +491,7 @@ def minimise_quadratic(L: Poly, scalars: Sequence[sp.Symbol], vectors: Sequence[
         vec_value = list(final[u]["b"])
         for s, g in final[u]["G"].items():
             vec_value = vec_add(vec_value, vec_scale(g, subs.get(s, s)))
-        values[u] = [(sp.factor(c), w, a) for c, w, a in _collect_vec(vec_value)]
+        values[u] = [(ratfun.factored(c), w, a) for c, w, a in _collect_vec(vec_value)]
     for r in list(aux.values()) + ts:
         values.pop(r, None)
     # a free scalar may have been solved in terms of an internal one (t_k, r_k): not expected
@@ -586,7 +586,7 @@ def _solve_normal(equations: list[sp.Expr], unknowns: list[sp.Symbol]) -> list[s
     for v in sol:
         v = sp.together(sp.sympify(v).xreplace(zero).xreplace(held))
         if sp.count_ops(v) <= CANCEL_MAX_OPS:
-            v = sp.factor(_normal(v))
+            v = ratfun.factored(_normal(v))
         out.append(v)
     return out
 
@@ -617,7 +617,7 @@ def _solve_linear(equations: list[sp.Expr], unknowns: list[sp.Symbol]) -> list[s
         raise ValueError("the first-order conditions have no solution: the loss has no minimiser") from None
     except ratfun.NotRational:
         sol = _linsolve([sp.sympify(e).xreplace(reps) for e in equations], unknowns)
-    return [sp.factor(sp.together(v)).xreplace(back) for v in sol]
+    return [ratfun.factored(sp.together(v)).xreplace(back) for v in sol]
 
 
 def _linsolve(equations: list[sp.Expr], unknowns: list[sp.Symbol]) -> list[sp.Expr]:

@@ -14,6 +14,13 @@ is the same rational function; the numerator may keep a factor the denominator a
   and denominator coprime over ZZ, the denominator's leading coefficient positive in the lex
   order of SymPy's own ordering of the symbols), so the expression returned is the one
   ``sympy.cancel`` returns, term for term.
+* :func:`factor` is ``sympy.factor`` for such an expression, traces and bilinear forms allowed as
+  generators (as SymPy takes them): the factorisation of a rational function into a constant
+  and powers of irreducible polynomials, each primitive over ZZ with a positive leading
+  coefficient in the lex order of SymPy's ordering of the generators, is unique, and
+  ``sympy.factor`` returns that product (``_keep_coeff(constant, product)``) whatever the form
+  of its input; here numerator and denominator are factored in the ring, without the
+  conversion of each base from an expression and the ``together`` that SymPy's route pays.
 * :func:`solve_linear` solves a linear system whose equations are such expressions by
   Gauss-Jordan elimination over the fraction field of the other symbols
   (:class:`sympy.polys.matrices.DomainMatrix`): exact, so a coefficient that is 0 is never
@@ -32,7 +39,7 @@ from sympy.polys.matrices import DomainMatrix
 from sympy.polys.polyutils import _sort_gens
 from sympy.polys.rings import PolyRing
 
-__all__ = ["NotRational", "numer_denom", "cancel", "cancelled", "solve_linear", "NoSolution"]
+__all__ = ["NotRational", "numer_denom", "cancel", "cancelled", "factor", "factored", "solve_linear", "NoSolution"]
 
 
 class NotRational(ValueError):
@@ -134,6 +141,64 @@ def cancel(e: sp.Expr) -> sp.Expr:
         q = q * b ** k
     p, q = num.cancel(q)
     return p.as_expr() / q.as_expr()
+
+
+def _generators(e: sp.Expr, out: set) -> None:
+    """The generators SymPy's polynomials would take in ``e``: symbols, traces and bilinear forms;
+    :class:`NotRational` for anything else that is not a rational, sum, product or integer power."""
+    if e.is_Rational:
+        return
+    if e.is_Symbol or isinstance(e, (sp.Trace, _bilinear())):
+        out.add(e)
+    elif e.is_Add or e.is_Mul:
+        for a in e.args:
+            _generators(a, out)
+    elif e.is_Pow and e.exp.is_Integer:
+        _generators(e.base, out)
+    else:
+        raise NotRational(f"not a rational function of symbols, traces and bilinear forms: {e}")
+
+
+def _bilinear():
+    from .bilinear import Bilinear
+    return Bilinear
+
+
+def factor(e: sp.Expr) -> sp.Expr:
+    """``sympy.factor(e)``, the same expression, for a rational function ``e`` of symbols, traces
+    and bilinear forms with rational coefficients (module docstring); :class:`NotRational`
+    otherwise."""
+    from sympy.core.exprtools import _keep_coeff
+    e = sp.sympify(e)
+    if e.is_Number:
+        return e
+    gens: set = set()
+    _generators(e, gens)
+    if not gens:
+        raise NotRational("no generators")
+    R = _ring(_sort_gens(sorted(gens, key=sp.default_sort_key)))
+    num, den = numer_denom(e, R)
+    if not num:
+        return sp.S.Zero
+    coeff, found = num.factor_list()
+    powers: dict = {}
+    for f, k in found:
+        powers[f] = powers.get(f, 0) + k
+    for b, j in den.items():
+        cb, fb = b.factor_list()
+        coeff = coeff / cb ** j
+        for f, k in fb:
+            powers[f] = powers.get(f, 0) - k * j
+    return _keep_coeff(QQ.to_sympy(coeff), sp.Mul(*[f.as_expr() ** k for f, k in powers.items() if k]))
+
+
+def factored(e: sp.Expr) -> sp.Expr:
+    """``sympy.factor(e)``, the same expression: by :func:`factor` where ``e`` is a rational
+    function of symbols, traces and bilinear forms, by SymPy otherwise."""
+    try:
+        return factor(e)
+    except (NotRational, ZeroDivisionError):
+        return sp.factor(e)
 
 
 def cancelled(e: sp.Expr) -> sp.Expr:

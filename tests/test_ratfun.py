@@ -7,6 +7,7 @@ import pytest
 import sympy as sp
 
 from symbolic import ratfun
+from symbolic.bilinear import Bilinear
 
 x, y, z, n, d = sp.symbols("x y z n d")
 k0, k1 = sp.Dummy("k0"), sp.Dummy("k1")
@@ -65,3 +66,25 @@ def test_solve_linear_free_unknown_and_inconsistent():
         ratfun.solve_linear([a * b - 1, a - b], [a, b])              # not linear
     with pytest.raises(ratfun.NotRational):
         ratfun.solve_linear([a / (b + 1) - 1, a - b], [a, b])        # an unknown in a denominator
+
+
+S = sp.MatrixSymbol("Sigma", d, d)
+t0 = sp.MatrixSymbol("theta_0", d, 1)
+FACTOR_CASES = CASES + [
+    (x ** 2 - y ** 2) * (y - x) / ((x + y) * (2 * x - 2 * y) ** 2),     # signs and contents of every factor
+    sp.Trace(S) * (d + 2) / (sp.Trace(S) ** 2 * (d + 4) + 2 * sp.Trace(S) * (d + 4)),
+    Bilinear(t0, S, t0) / (n + 2) - Bilinear(t0, S, t0) ** 2 / ((n + 2) * (x + Bilinear(t0, S, t0))),
+    sp.S.Zero * x, 6 * x * y ** 2 - 4 * x ** 2 * y,
+]
+
+
+@pytest.mark.parametrize("e", FACTOR_CASES, ids=range(len(FACTOR_CASES)))
+def test_factor_is_sympys(e):
+    assert ratfun.factor(e) == sp.factor(e)
+
+
+def test_factored_falls_back():
+    e = sp.sqrt(2) * x ** 2 - sp.sqrt(2)
+    with pytest.raises(ratfun.NotRational):
+        ratfun.factor(e)
+    assert ratfun.factored(e) == sp.factor(e)
