@@ -60,7 +60,7 @@ def taylor(objective: Callable[[Blocks], Poly], b: Blocks, delta: Blocks, order:
     p = objective(perturb(b, delta))
     out = []
     for k in range(order + 1):
-        out.append(Poly({key: sp.together(sp.expand(c).coeff(T, k)) for key, c in p.terms.items()}))
+        out.append(Poly({key: ratfun.together(sp.expand(c).coeff(T, k)) for key, c in p.terms.items()}))
     return out
 
 
@@ -145,7 +145,7 @@ def _collect(terms):
     for c, *rest in terms:
         key = tuple(rest)
         acc[key] = acc.get(key, 0) + c
-    return [(ratfun.factored(sp.together(sp.expand(c))),) + k for k, c in acc.items() if sp.expand(c) != 0]
+    return [(ratfun.factored(ratfun.together(sp.expand(c))),) + k for k, c in acc.items() if sp.expand(c) != 0]
 
 
 def inverse_of_sum(terms: list[tuple[sp.Expr, Word]], name: tuple[str, str] | None = None) -> tuple[sp.Expr, Word]:
@@ -172,7 +172,7 @@ def inverse_of_sum(terms: list[tuple[sp.Expr, Word]], name: tuple[str, str] | No
         core_c, core = 1 / c, inverse_word(w)
     else:
         lead = max(terms, key=lambda t: len(t[1]))[0]
-        parts = [ratfun.factored(sp.together(c / lead)) * word_expr(w) if c != lead else word_expr(w)
+        parts = [ratfun.factored(ratfun.together(c / lead)) * word_expr(w) if c != lead else word_expr(w)
                  for c, w in sorted(terms, key=lambda t: -len(t[1]))]
         symmetric = all(transpose(w) == w for _, w in terms)
         inv = sp.Inverse(sp.MatAdd(*parts))

@@ -195,7 +195,7 @@ def _tidy(p: Poly) -> Poly:
     """Expand coefficients so that cancelled terms vanish, then put each over a common denominator."""
     out = {}
     for k, c in p.terms.items():
-        c = sp.together(sp.expand(c))
+        c = ratfun.together(sp.expand(c))
         if c != 0:
             out[k] = c
     return Poly(out)

@@ -188,7 +188,7 @@ def _unknown_legs(f: Form, vectors: set) -> list[str]:
 def _degree(c: sp.Expr, scalars: Sequence[sp.Symbol]) -> int:
     if not scalars or not sp.sympify(c).free_symbols.intersection(scalars):
         return 0
-    num = sp.numer(sp.together(c))
+    num = sp.numer(ratfun.together(c))
     present = [s for s in scalars if s in num.free_symbols]
     if not present:
         return 0
@@ -584,7 +584,7 @@ def _solve_normal(equations: list[sp.Expr], unknowns: list[sp.Symbol]) -> list[s
     (sol,) = list(sols)
     out = []
     for v in sol:
-        v = sp.together(sp.sympify(v).xreplace(zero).xreplace(held))
+        v = ratfun.together(sp.sympify(v).xreplace(zero).xreplace(held))
         if sp.count_ops(v) <= CANCEL_MAX_OPS:
             v = ratfun.factored(_normal(v))
         out.append(v)
@@ -602,7 +602,7 @@ def _numerator(e: sp.Expr, unknowns: list[sp.Symbol]) -> sp.Expr:
     one denominator (free of the unknowns), expanded.  Expanding alone leaves a coefficient that
     is a sum of fractions, which may vanish without looking like 0: SymPy's linsolve then takes
     it as a pivot and divides by zero (a second stage whose loss is flat along a parameter)."""
-    num, den = sp.fraction(sp.together(e))
+    num, den = sp.fraction(ratfun.together(e))
     if den.free_symbols & set(unknowns):
         return sp.expand(e)
     return sp.expand(num)
@@ -617,7 +617,7 @@ def _solve_linear(equations: list[sp.Expr], unknowns: list[sp.Symbol]) -> list[s
         raise ValueError("the first-order conditions have no solution: the loss has no minimiser") from None
     except ratfun.NotRational:
         sol = _linsolve([sp.sympify(e).xreplace(reps) for e in equations], unknowns)
-    return [ratfun.factored(sp.together(v)).xreplace(back) for v in sol]
+    return [ratfun.factored(ratfun.together(v)).xreplace(back) for v in sol]
 
 
 def _linsolve(equations: list[sp.Expr], unknowns: list[sp.Symbol]) -> list[sp.Expr]:

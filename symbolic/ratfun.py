@@ -26,20 +26,28 @@ is the same rational function; the numerator may keep a factor the denominator a
   (:class:`sympy.polys.matrices.DomainMatrix`): exact, so a coefficient that is 0 is never
   taken as a pivot.
 
+:func:`together` is ``sympy.together`` (the same expression) with each subexpression's result
+remembered, within a call and across calls: the engine's expanded coefficients repeat their
+denominators in every term, and ``together`` rebuilds each (a ``gcd_terms`` of the denominator's
+terms) once per occurrence.
+
 Anything else (a float, a function, a square root, a matrix expression) raises
 :class:`NotRational`; callers then use SymPy's own routine.
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Sequence
 
 import sympy as sp
+from sympy.core.exprtools import gcd_terms
 from sympy.polys.domains import QQ
 from sympy.polys.matrices import DomainMatrix
 from sympy.polys.polyutils import _sort_gens
 from sympy.polys.rings import PolyRing
 
-__all__ = ["NotRational", "numer_denom", "cancel", "cancelled", "factor", "factored", "solve_linear", "NoSolution"]
+__all__ = ["NotRational", "numer_denom", "cancel", "cancelled", "factor", "factored", "together", "solve_linear",
+           "NoSolution"]
 
 
 class NotRational(ValueError):
@@ -141,6 +149,24 @@ def cancel(e: sp.Expr) -> sp.Expr:
         q = q * b ** k
     p, q = num.cancel(q)
     return p.as_expr() / q.as_expr()
+
+
+def together(e: sp.Expr) -> sp.Expr:
+    """``sympy.together(e)`` (default options), the same expression: SymPy's recursion, its
+    result for each subexpression remembered (:func:`_together`)."""
+    return _together(sp.sympify(e))
+
+
+@lru_cache(maxsize=16384)
+def _together(e: sp.Basic) -> sp.Basic:
+    """``sympy.together``'s inner recursion (``deep=False, fraction=True``), step for step."""
+    if not isinstance(e, sp.Basic) or e.is_Atom or e.is_Function:
+        return e
+    if e.is_Add:
+        return gcd_terms([_together(a) for a in sp.Add.make_args(e)], fraction=True)
+    if e.is_Pow:
+        return e.func(_together(e.base), e.exp)
+    return e.func(*[_together(a) for a in e.args])
 
 
 def _generators(e: sp.Expr, out: set) -> None:

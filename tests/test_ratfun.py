@@ -88,3 +88,9 @@ def test_factored_falls_back():
     with pytest.raises(ratfun.NotRational):
         ratfun.factor(e)
     assert ratfun.factored(e) == sp.factor(e)
+
+
+@pytest.mark.parametrize("e", FACTOR_CASES + [sp.expand(c) for c in CASES], ids=range(len(FACTOR_CASES) + len(CASES)))
+def test_together_is_sympys(e):
+    assert ratfun.together(e) == sp.together(e)
+    assert ratfun.together(e) == sp.together(e)    # the second time from the remembered results

@@ -50,7 +50,7 @@ ROWS = (("depth2-value", 0, 1), ("depth2-value", sp.oo, 1), ("depth2-value", sp.
 def _tidy(e: sp.Expr) -> sp.Expr:
     """An expression at the algebraic gamma's (an error, a derived value), radicals rationalised, as
     one factored fraction (canonical: the same value prints the same whichever route gave it)."""
-    return ratfun.factored(sp.radsimp(sp.together(sp.expand(e))))
+    return ratfun.factored(sp.radsimp(ratfun.together(sp.expand(e))))
 
 
 class DepthValue(Result):
