@@ -278,13 +278,24 @@ def _gradient_vector(L: Poly, u: sp.Basic, vectors: set) -> list[tuple[sp.Expr, 
     return out
 
 
-def _gradient_scalar(L: Poly, s: sp.Symbol, vectors: set) -> list[tuple[sp.Expr, Form | None]]:
+def _diff(c: sp.Expr, s: sp.Symbol, memo: dict | None) -> sp.Expr:
+    """``d c / d s``, remembered in ``memo`` (one minimisation differentiates each coefficient
+    twice: to find the scalars present and for their equations)."""
+    if memo is None:
+        return sp.diff(c, s)
+    key = (c, s)
+    if key not in memo:
+        memo[key] = sp.diff(c, s)
+    return memo[key]
+
+
+def _gradient_scalar(L: Poly, s: sp.Symbol, vectors: set, memo: dict | None = None) -> list[tuple[sp.Expr, Form | None]]:
     """``dL/ds`` as terms ``coeff * extra`` (``extra`` a form with an unknown leg, or None)."""
     out = []
     for (factors, _), c in L.terms.items():
         if s not in sp.sympify(c).free_symbols:   # (d/ds 0 without differentiating)
             continue
-        dc = sp.diff(c, s)
+        dc = _diff(c, s, memo)
         if dc == 0:
             continue
         rest_c, extra = _split_monomial(factors, vectors)
@@ -334,7 +345,8 @@ def minimise_quadratic(L: Poly, scalars: Sequence[sp.Symbol], vectors: Sequence[
     """
     vecset, matset = set(vectors), set(matrices)
     _check_quadratic(L, scalars, vecset, matset)
-    present_s = [s for s in scalars if any(s in sp.sympify(c).free_symbols and sp.diff(c, s) != 0
+    dmemo: dict = {}
+    present_s = [s for s in scalars if any(s in sp.sympify(c).free_symbols and _diff(c, s, dmemo) != 0
                                            for c in L.terms.values())]
     present_v = [u for u in vectors if any(
         isinstance(f, Form) and u in (f.left.obj, f.right.obj) for fs, _ in L.terms for f in fs)]
@@ -452,7 +464,7 @@ def minimise_quadratic(L: Poly, scalars: Sequence[sp.Symbol], vectors: Sequence[
     equations = []
     for s in present_s:
         total = sp.S.Zero
-        for c, extra in _gradient_scalar(L, s, vecset):
+        for c, extra in _gradient_scalar(L, s, vecset, dmemo):
             total += c if extra is None else c * functional(extra)
         equations.append(total)
     for f, r in aux.items():
