@@ -104,7 +104,7 @@ def error_at(s: Any, task: sp.Basic, n: Any) -> sp.Expr:
         sigma = sp.Symbol("sigma", nonnegative=True)
         sig2 = [t for a in sp.Add.make_args(e) if sigma in a.free_symbols
                 for t in sp.Add.make_args(sp.expand(a)) if t.free_symbols == {sigma}]
-        rest = ratfun.factored(sp.cancel(e - sp.Add(*sig2)))
+        rest = ratfun.factored(e - sp.Add(*sig2))   # factor: the same form whatever its input
         return sp.Add(*sig2) + rest
     return e
 
@@ -149,7 +149,7 @@ def derivative_sign_on_positive_axis(f: sp.Expr, x: sp.Symbol) -> int | None:
     ``x``: ``df/dx = (P'Q - PQ')/Q^2`` on the polynomials (no differentiation of the expression),
     with no root of ``P'Q - PQ'`` nor of Q on x > 0 by Sturm's count, the sign read at x = 1.
     Exact; the numerator is not reduced, so a root that would cancel still counts (None)."""
-    num, den = sp.fraction(sp.cancel(sp.together(f)))
+    num, den = sp.fraction(ratfun.cancelled(ratfun.together(f)))   # sympy.cancel(together(f))
     P, Q = sp.Poly(num, x), sp.Poly(den, x)
     D = P.diff(x) * Q - P * Q.diff(x)
     for p in (D, Q):
