@@ -46,8 +46,8 @@ from sympy.polys.matrices import DomainMatrix
 from sympy.polys.polyutils import _sort_gens
 from sympy.polys.rings import PolyRing
 
-__all__ = ["NotRational", "numer_denom", "cancel", "cancelled", "factor", "factored", "together", "solve_linear",
-           "NoSolution"]
+__all__ = ["NotRational", "numer_denom", "cancel", "cancelled", "factor", "factored", "together", "field_element",
+           "from_sympy", "solve_linear", "NoSolution"]
 
 
 class NotRational(ValueError):
@@ -225,6 +225,28 @@ def factored(e: sp.Expr) -> sp.Expr:
         return factor(e)
     except (NotRational, ZeroDivisionError):
         return sp.factor(e)
+
+
+def field_element(e: sp.Expr, K):
+    """``e`` as an element of the fraction field ``K`` (``QQ.frac_field(*gens)``), the element
+    ``K.from_sympy(e)`` gives: its numerator and denominator read by :func:`numer_denom` in K's
+    ring and reduced once (``K.from_sympy`` reduces after every sum and product);
+    :class:`NotRational` where ``e`` is not a rational function of K's generators."""
+    F = K.field
+    num, den = numer_denom(sp.sympify(e), F.ring)
+    q = F.ring.one
+    for b, k in den.items():
+        q = q * b ** k
+    return F.new(num, q)
+
+
+def from_sympy(e: sp.Expr, K):
+    """``K.from_sympy(e)``: by :func:`field_element` where it applies, by SymPy otherwise (which
+    raises where ``e`` is not in K)."""
+    try:
+        return field_element(e, K)
+    except NotRational:
+        return K.from_sympy(e)
 
 
 def cancelled(e: sp.Expr) -> sp.Expr:

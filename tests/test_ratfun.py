@@ -94,3 +94,13 @@ def test_factored_falls_back():
 def test_together_is_sympys(e):
     assert ratfun.together(e) == sp.together(e)
     assert ratfun.together(e) == sp.together(e)    # the second time from the remembered results
+
+
+@pytest.mark.parametrize("e", [x / (x + 1) + y / (x + 1) ** 2 - 1 / (x + 1), (2 * x + 4) / (6 * y - 8), (1 - x) / (y - x),
+                               sp.Rational(-5, 3), x ** 2 * y / 3 - y])
+def test_field_element_is_from_sympys(e):
+    K = sp.QQ.frac_field(x, y)
+    got, want = ratfun.field_element(e, K), K.from_sympy(e)
+    assert (got.numer, got.denom) == (want.numer, want.denom)
+    with pytest.raises(ratfun.NotRational):
+        ratfun.field_element(e + z, K)          # z is not a generator of K
