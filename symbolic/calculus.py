@@ -19,6 +19,7 @@ from typing import Callable
 
 import sympy as sp
 
+from . import ratfun
 from .convert import factor_expr
 from .definitions import define
 from .forms import Poly, Tr
@@ -59,7 +60,7 @@ def taylor(objective: Callable[[Blocks], Poly], b: Blocks, delta: Blocks, order:
     p = objective(perturb(b, delta))
     out = []
     for k in range(order + 1):
-        out.append(Poly({key: sp.together(sp.expand(c).coeff(T, k)) for key, c in p.terms.items()}))
+        out.append(Poly({key: ratfun.together(sp.expand(c).coeff(T, k)) for key, c in p.terms.items()}))
     return out
 
 
@@ -144,7 +145,7 @@ def _collect(terms):
     for c, *rest in terms:
         key = tuple(rest)
         acc[key] = acc.get(key, 0) + c
-    return [(sp.factor(sp.together(sp.expand(c))),) + k for k, c in acc.items() if sp.expand(c) != 0]
+    return [(ratfun.factored(ratfun.together(sp.expand(c))),) + k for k, c in acc.items() if sp.expand(c) != 0]
 
 
 def inverse_of_sum(terms: list[tuple[sp.Expr, Word]], name: tuple[str, str] | None = None) -> tuple[sp.Expr, Word]:
@@ -171,13 +172,13 @@ def inverse_of_sum(terms: list[tuple[sp.Expr, Word]], name: tuple[str, str] | No
         core_c, core = 1 / c, inverse_word(w)
     else:
         lead = max(terms, key=lambda t: len(t[1]))[0]
-        parts = [sp.factor(sp.together(c / lead)) * word_expr(w) if c != lead else word_expr(w)
+        parts = [ratfun.factored(ratfun.together(c / lead)) * word_expr(w) if c != lead else word_expr(w)
                  for c, w in sorted(terms, key=lambda t: -len(t[1]))]
         symmetric = all(transpose(w) == w for _, w in terms)
         inv = sp.Inverse(sp.MatAdd(*parts))
         atom = Atom(_define_unique(name, inv) if name else inv, symmetric=symmetric)
         core_c, core = 1 / lead, (atom,)
-    return sp.factor(core_c), simplify_word(inverse_word(right) + core + inverse_word(left))
+    return ratfun.factored(core_c), simplify_word(inverse_word(right) + core + inverse_word(left))
 
 
 def _define_unique(name: tuple[str, str], expr: sp.Basic):

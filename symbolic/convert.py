@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from . import ratfun
 from .bilinear import Bilinear
 from .forms import Form, Poly, Tr
 from .words import N, word_expr
@@ -107,14 +108,14 @@ def limit_n(expr: sp.Expr, n: sp.Symbol = N) -> sp.Expr:
     """``lim_{n -> oo}`` of an expression rational in ``n`` (traces, bilinears are constants)."""
     fast = rational_limit(expr, n)  # exact, in QQ(gens); None outside rational functions
     if fast is not None:
-        return sp.factor(fast)
+        return ratfun.factored(fast)
     num, den = sp.fraction(sp.together(expr))
     pn, pd = sp.Poly(sp.expand(num), n), sp.Poly(sp.expand(den), n)
     if pn.degree() > pd.degree():
         raise ValueError("the expression diverges as n -> oo")
     if pn.degree() < pd.degree():
         return sp.S.Zero
-    return sp.factor(pn.LC() / pd.LC())
+    return ratfun.factored(pn.LC() / pd.LC())
 
 
 def limit_poly(p: Poly, n: sp.Symbol = N) -> Poly:

@@ -36,6 +36,7 @@ from functools import lru_cache
 
 import sympy as sp
 
+from . import ratfun
 from .convert import to_sympy
 from .depth import NU, _depth_error_nu, _RingSum, depth_pretraining_error
 from .depth_model import DepthLayer, check_depth_layers
@@ -76,7 +77,7 @@ def _at_identity(p: Poly) -> sp.Expr:
 def isotropic_pretraining_loss(L: int, m=M) -> sp.Expr:
     """E_theta E_L(m; theta) at Sigma = I, Gamma_l = gamma_l I, v_y = 1: a SymPy expression in gamma_l,
     d, m (or an integer m, or ``sympy.oo``), sigma."""
-    return sp.factor(_at_identity(depth_pretraining_error(isotropic_layers(L), m)))
+    return ratfun.factored(_at_identity(depth_pretraining_error(isotropic_layers(L), m)))
 
 
 #: the elementary symmetric polynomials e_1..e_3 of the gamma's
@@ -112,7 +113,7 @@ def symmetric_optimum(L: int, m=M) -> dict:
     sol = sp.solve([sp.diff(sp.numer(sp.together(q)), e) for e in es], es, dict=True)
     if len(sol) != 1:
         raise AssertionError(f"expected one solution of the normal equations, got {len(sol)}")
-    return {k: sp.factor(v) for k, v in sol[0].items()}
+    return {k: ratfun.factored(v) for k, v in sol[0].items()}
 
 
 def pretrained_gammas(L: int, m=M):
@@ -142,7 +143,7 @@ def discriminant(L: int, m=M, values: dict | None = None) -> sp.Expr:
         e = {k: sp.nsimplify(sp.simplify(v.subs(values))) for k, v in e.items()}
     z = sp.Symbol("z")
     poly = sum((-1) ** k * (e[E_SYM[k - 1]] if k else 1) * z ** (L - k) for k in range(L + 1))
-    return sp.factor(sp.discriminant(sp.numer(sp.together(poly)), z) / sp.Poly(sp.denom(sp.together(poly)), z).LC() ** (2 * L - 2))
+    return ratfun.factored(sp.discriminant(sp.numer(sp.together(poly)), z) / sp.Poly(sp.denom(sp.together(poly)), z).LC() ** (2 * L - 2))
 
 
 def real_optimum_L3(d: int, m: int, sigma2) -> list:
@@ -194,7 +195,7 @@ def limit_terms(L: int, order: int = 1) -> tuple[sp.Expr, ...]:
             if ck != 0:
                 out[k] += ck * sp.Mul(*[_factor_value(f) for f in key[0]])
     subs = {GAMMA[l]: T[l] - 1 for l in range(L)}
-    return tuple(sp.factor(_at_identity_expr(e).subs(subs)) for e in out)
+    return tuple(ratfun.factored(_at_identity_expr(e).subs(subs)) for e in out)
 
 
 def _factor_value(f):
@@ -232,12 +233,12 @@ def pretrained_limit(L: int) -> PretrainedLimit:
     # prod t = 2 is linear in the last t: a t_L + b = 0
     a, b = sp.Poly(prod - 2, t[-1]).all_coeffs()
     last = -b / a
-    on = sp.factor(E1.subs(t[-1], last))
+    on = ratfun.factored(E1.subs(t[-1], last))
     steps.append(("E_1 on prod t = 2", on))
     if L == 2:
         crit = sp.solve(sp.numer(sp.together(sp.diff(on, t[0]))), t[0])
         # each value in Q(sqrt 2)(d, sigma), radicals out of the denominator (compared as floats below)
-        vals = [(c, sp.factor(sp.radsimp(sp.together(on.subs(t[0], c))))) for c in crit if c.is_real]
+        vals = [(c, ratfun.factored(sp.radsimp(sp.together(on.subs(t[0], c))))) for c in crit if c.is_real]
         best = min(vals, key=lambda cv: float(sp.N(cv[1].subs(_some_setting()))))
         # the minimisers of E_1 on the set (both orders): the value d sigma^2 at both
         t1 = best[0]

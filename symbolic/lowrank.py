@@ -70,11 +70,13 @@ from typing import Any
 
 import sympy as sp
 
+from . import ratfun
 from .forms import Form, Poly, Tr
 from .model import SIGMA, SIGMA_INV_ATOM, Blocks, vec
 from .objective import N, SIGMA_NOISE, THETA0
 from .outer import outer_atom
 from .quadratic import NotClosedForm
+from .ratfun import cancelled
 from .spec import RankConstrained, Spec, Task, Term
 from .strategy import Step
 from .words import DIM, Atom
@@ -226,7 +228,7 @@ def _quadratic_parts(e: sp.Expr, ys: list[sp.Symbol]) -> tuple:
             cross[idx[0]] += coef
         else:
             q_s += coef
-    simp = lambda x: sp.factor(sp.cancel(x))  # noqa: E731
+    simp = lambda x: ratfun.factored(cancelled(x))  # noqa: E731
     return (simp(c), Qm.applyfunc(simp), g.applyfunc(simp), simp(q_s), simp(g_s), cross.applyfunc(simp))
 
 
@@ -240,7 +242,7 @@ def _cross_terms(e: sp.Expr, ys: list[sp.Symbol]) -> list[sp.Expr]:
     for mon, coef in P.terms():
         if mon[-1] == 1 and sum(mon[:-1]) == 1:
             out[mon.index(1)] += coef
-    return [sp.cancel(x) for x in out]
+    return [cancelled(x) for x in out]
 
 
 # ----------------------------------------------------------------------------- the result
@@ -291,7 +293,7 @@ class LowRankDerivation:
         from dataclasses import replace
         vals = {sp.Symbol(k) if isinstance(k, str) else k: sp.sympify(v) for k, v in values.items()}
         groups = {f"theta{i + 1}": g for i, g in enumerate(self._gains_by_name())}
-        conds = {name: sp.factor(c.xreplace(vals)) for name, c in self.order_conditions.items()}
+        conds = {name: ratfun.factored(c.xreplace(vals)) for name, c in self.order_conditions.items()}
         order, decided = _order(groups, conds, {})
         if not decided:
             raise ValueError(f"values: the order of the gains is still not decided at {values} (conditions {conds})")
@@ -347,7 +349,7 @@ class LowRankDerivation:
     def loss_at(self, jA: Any, jP: Any) -> sp.Expr:
         """The training loss with j_A theta-block and j_perp perp directions taken."""
         taken = sum((self.theta_gains[i] for i in range(jA)), sp.S.Zero) + jP * self.perp_gain
-        return sp.factor(self.loss_start - taken)
+        return ratfun.factored(self.loss_start - taken)
 
     def error(self, r: int | sp.Expr, task: sp.Basic = THETA0, n: Any = N, d: int | None = None, *,
               factored: bool = True) -> sp.Expr:
@@ -378,7 +380,7 @@ class LowRankDerivation:
         where the form does not matter); each computed once per derivation."""
         key = (jA, jP, what, sp.sympify(n), identity, factored)
         if key not in self._errors:
-            self._errors[key] = (sp.factor(self._error(jA, jP, what, n, identity, False)) if factored
+            self._errors[key] = (ratfun.factored(self._error(jA, jP, what, n, identity, False)) if factored
                                  else self._error_value(jA, jP, what, n, identity))
         return self._errors[key]
 
@@ -523,7 +525,7 @@ def _equal(a: sp.Expr, b: sp.Expr) -> bool:
         else:
             if q and s:
                 return p * s - r * q == 0
-    return sp.cancel(a - b) == 0
+    return cancelled(a - b) == 0
 
 
 def _unknowns(block: str) -> list[sp.Symbol]:
@@ -545,7 +547,7 @@ def _evaluation(start: Blocks, block: str, what: tuple, n: sp.Expr, identity: bo
 
 def _sign(e: sp.Expr, assumptions: dict) -> bool | None:
     """Whether e > 0 for every admissible parameter (True / False), or None if undecided."""
-    e = sp.factor(sp.sympify(e).xreplace(assumptions))
+    e = ratfun.factored(sp.sympify(e).xreplace(assumptions))
     if e.is_positive:
         return True
     if e.is_negative or e.is_zero:
@@ -581,7 +583,7 @@ def _derive(spec: Spec, block: str, rank: int, m: sp.Expr) -> LowRankDerivation:
     L = _in_coordinates(scalarise(loss_poly(b, spec.loss), identity))
     c, Qm, g, q_s, g_s, cross = _quadratic_parts(L, ys)
     steps.append(Step("the loss on the symmetric ansatz (theta block y, perp coordinate s_perp)",
-                      later=lambda: sp.factor(L)))   # for display only: factored when shown
+                      later=lambda: ratfun.factored(L)))   # for display only: factored when shown
     if any(x != 0 for x in cross):
         raise NotClosedForm("the loss couples the perp block to the theta block: the symmetry fails")
     steps.append(Step("checked: no term couples s_perp to the theta block"))
@@ -590,13 +592,13 @@ def _derive(spec: Spec, block: str, rank: int, m: sp.Expr) -> LowRankDerivation:
     steps.append(Step("the theta block's Hessian is H_A (x) S_A (checked): H_A", HA))
     steps.append(Step("S_A", SA))
     # Qm = H_A (x) S_A (checked above), so Qm^{-1} = H_A^{-1} (x) S_A^{-1}: two small inverses
-    if any(sp.cancel(X.det()) == 0 for X in (HA, SA)):
+    if any(cancelled(X.det()) == 0 for X in (HA, SA)):
         raise NotClosedForm("the theta block's Hessian is singular at symbolic parameters")
-    Qinv = sp.kronecker_product(HA.inv(), SA.inv()).applyfunc(sp.cancel)
-    ystar = (Qinv * g).applyfunc(lambda x: sp.factor(sp.cancel(x)))
+    Qinv = sp.kronecker_product(HA.inv(), SA.inv()).applyfunc(cancelled)
+    ystar = (Qinv * g).applyfunc(lambda x: ratfun.factored(cancelled(x)))
     DA = sp.Matrix(rows, cols, list(ystar))
-    theta_total = sp.factor(sp.cancel((g.T * ystar)[0, 0]))
-    KA = (SA * DA.T * HA * DA).applyfunc(sp.cancel)
+    theta_total = ratfun.factored(cancelled((g.T * ystar)[0, 0]))
+    KA = (SA * DA.T * HA * DA).applyfunc(cancelled)
     eig = [_tidy_gain(e) for e, mult in KA.eigenvals().items() for _ in range(mult)]
     if not (_equal(sum(eig), theta_total) or sp.simplify(sum(eig) - theta_total) == 0):
         raise NotClosedForm("the theta block's gains do not add up to its total gain")
@@ -605,8 +607,8 @@ def _derive(spec: Spec, block: str, rank: int, m: sp.Expr) -> LowRankDerivation:
     if q_s == 0:
         s_star, perp_gain = sp.S.Zero, sp.S.Zero
     else:
-        s_star = sp.factor(sp.cancel(g_s / q_s))
-        perp_gain = sp.factor(sp.cancel(g_s ** 2 / q_s / (DIM - 1)))
+        s_star = ratfun.factored(cancelled(g_s / q_s))
+        perp_gain = ratfun.factored(cancelled(g_s ** 2 / q_s / (DIM - 1)))
     steps.append(Step("the perp block's optimum s* (Q_xx moves by s* (Sigma^{-1} - theta_0 theta_0^T/k) at full rank)",
                       s_star))
     steps.append(Step("its gain per direction (multiplicity d - 1)", perp_gain))
@@ -618,11 +620,11 @@ def _derive(spec: Spec, block: str, rank: int, m: sp.Expr) -> LowRankDerivation:
         if s is False:
             eig = eig[::-1]
     groups = {"theta1": eig[0]} | ({"theta2": eig[1]} if len(eig) > 1 else {})
-    conditions = {f"perp - {name}": sp.factor(perp_gain - val) for name, val in groups.items()}
+    conditions = {f"perp - {name}": ratfun.factored(perp_gain - val) for name, val in groups.items()}
     order, decided = _order(groups, conditions, assume)
     truncs = _truncations(DA, HA, SA, [groups[g] for g in order if g != "perp"])
-    loss_start = sp.factor(c)
-    loss_full = sp.factor(c - theta_total - (DIM - 1) * perp_gain)
+    loss_start = ratfun.factored(c)
+    loss_full = ratfun.factored(c - theta_total - (DIM - 1) * perp_gain)
     steps.append(Step("gains by size: " + " > ".join(order) + ("" if decided else " (not decided: see conditions)")))
     out = LowRankDerivation(spec, block, rank, m, identity, DA, [groups[g] for g in order if g != "perp"], truncs,
                             s_star, perp_gain, loss_start, loss_full, order, conditions, decided, start, steps,
@@ -672,9 +674,9 @@ def _tidy_gain(e: sp.Expr) -> sp.Expr:
             ring_fraction(e, ring(syms, QQ)[0])
         elif not e.is_Rational:
             raise ValueError("a number with radicals")
-        return sp.factor(e)
+        return ratfun.factored(e)
     except ValueError:
-        return sp.factor(sp.simplify(e))
+        return ratfun.factored(sp.simplify(e))
 
 
 def _kronecker(Qm: sp.Matrix, rows: int, cols: int) -> tuple[sp.Matrix, sp.Matrix]:
@@ -683,7 +685,7 @@ def _kronecker(Qm: sp.Matrix, rows: int, cols: int) -> tuple[sp.Matrix, sp.Matri
     piv = next((i for i in range(rows) if H[i, i] != 0), None)
     if piv is None:
         raise NotClosedForm("the theta block's Hessian vanishes on its first column")
-    S = sp.Matrix(cols, cols, lambda p, q: sp.cancel(Qm[piv * cols + p, piv * cols + q] / H[piv, piv]))
+    S = sp.Matrix(cols, cols, lambda p, q: cancelled(Qm[piv * cols + p, piv * cols + q] / H[piv, piv]))
     KS = sp.kronecker_product(H, S)
     if any(not (_equal(KS[i, j], Qm[i, j]) or sp.simplify(KS[i, j] - Qm[i, j]) == 0)
            for i in range(Qm.rows) for j in range(Qm.cols)):
@@ -696,18 +698,18 @@ def _truncations(DA: sp.Matrix, HA: sp.Matrix, SA: sp.Matrix, gains: list[sp.Exp
     ``Delta_A* W (W^T S^{-1} W)^{-1} W^T S^{-1}``, W the eigenvectors of S Delta^T H Delta."""
     rows, cols = DA.shape
     out = [sp.zeros(rows, cols)]
-    KA = (SA * DA.T * HA * DA).applyfunc(sp.cancel)
+    KA = (SA * DA.T * HA * DA).applyfunc(cancelled)
     Sinv = SA.inv()
     vecs = []
     for j, gval in enumerate(gains):
         if gval == 0:
             out.append(DA)
             continue
-        ns = (KA - gval * sp.eye(cols)).applyfunc(sp.cancel).nullspace(simplify=True)
+        ns = (KA - gval * sp.eye(cols)).applyfunc(cancelled).nullspace(simplify=True)
         if not ns:
             raise NotClosedForm("an eigenvector of the theta block was not found")
         vecs.append(ns[0])
         W = sp.Matrix.hstack(*vecs)
         Pi = W * (W.T * Sinv * W).inv() * W.T * Sinv
-        out.append((DA * Pi).applyfunc(lambda x: sp.factor(sp.cancel(x))))
+        out.append((DA * Pi).applyfunc(lambda x: ratfun.factored(cancelled(x))))
     return out

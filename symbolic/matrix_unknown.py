@@ -38,6 +38,7 @@ from typing import Callable, Sequence
 
 import sympy as sp
 
+from . import ratfun
 from .convert import factor_expr
 from .forms import Form, Poly, Tr
 from .model import SIGMA_INV_ATOM, Blocks
@@ -163,7 +164,7 @@ def _factor(c: sp.Expr) -> sp.Expr:
     from .bilinear import Bilinear
     atoms = sp.sympify(c).atoms(sp.Trace, Bilinear)
     reps = {t: sp.Dummy() for t in atoms}
-    return sp.factor(sp.sympify(c).xreplace(reps)).xreplace({v: k for k, v in reps.items()})
+    return ratfun.factored(sp.sympify(c).xreplace(reps)).xreplace({v: k for k, v in reps.items()})
 
 
 def _normal(c: sp.Expr) -> sp.Expr:

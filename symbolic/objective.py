@@ -20,6 +20,7 @@ from functools import lru_cache
 
 import sympy as sp
 
+from . import ratfun
 from .forms import Leg, Poly, const, gauss
 from .model import SIGMA_ATOM, Blocks, prediction_terms, symbolic_blocks
 from .wick import expect_gaussian, expect_noise
@@ -159,7 +160,7 @@ def _limit_error_cached(blocks: Blocks, task: Leg, scale: sp.Expr) -> Poly:
     out = {}
     for k in set().union(*(p.terms for p in m)):
         if any(k in p.terms for p in with_n):
-            c = sp.factor(two_tokens.terms.get(k, 0) - 2 * cross_t.terms.get(k, 0) + label_sq.terms.get(k, 0))
+            c = ratfun.factored(two_tokens.terms.get(k, 0) - 2 * cross_t.terms.get(k, 0) + label_sq.terms.get(k, 0))
         else:
             c = label_sq.terms[k]
         if c != 0:
@@ -194,7 +195,7 @@ def _tidy(p: Poly) -> Poly:
     """Expand coefficients so that cancelled terms vanish, then put each over a common denominator."""
     out = {}
     for k, c in p.terms.items():
-        c = sp.together(sp.expand(c))
+        c = ratfun.together(sp.expand(c))
         if c != 0:
             out[k] = c
     return Poly(out)

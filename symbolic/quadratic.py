@@ -30,6 +30,7 @@ from typing import Callable, Sequence
 
 import sympy as sp
 
+from . import ratfun
 from .calculus import inverse_of_sum
 from .convert import factor_expr
 from .forms import Form, Poly, const, form
@@ -73,9 +74,9 @@ def _normal(c: sp.Expr) -> sp.Expr:
     if c.is_number:
         return c
     reps, back = _held([c])
-    if not reps:
-        return sp.cancel(c)
-    return sp.cancel(c.xreplace(reps)).xreplace(back)
+    return ratfun.cancelled(c.xreplace(reps) if reps else c).xreplace(back)   # sympy.cancel's expression
+
+
 
 
 def _held(exprs) -> tuple[dict, dict]:
@@ -187,7 +188,7 @@ def _unknown_legs(f: Form, vectors: set) -> list[str]:
 def _degree(c: sp.Expr, scalars: Sequence[sp.Symbol]) -> int:
     if not scalars or not sp.sympify(c).free_symbols.intersection(scalars):
         return 0
-    num = sp.numer(sp.together(c))
+    num = sp.numer(ratfun.together(c))
     present = [s for s in scalars if s in num.free_symbols]
     if not present:
         return 0
@@ -277,13 +278,24 @@ def _gradient_vector(L: Poly, u: sp.Basic, vectors: set) -> list[tuple[sp.Expr, 
     return out
 
 
-def _gradient_scalar(L: Poly, s: sp.Symbol, vectors: set) -> list[tuple[sp.Expr, Form | None]]:
+def _diff(c: sp.Expr, s: sp.Symbol, memo: dict | None) -> sp.Expr:
+    """``d c / d s``, remembered in ``memo`` (one minimisation differentiates each coefficient
+    twice: to find the scalars present and for their equations)."""
+    if memo is None:
+        return sp.diff(c, s)
+    key = (c, s)
+    if key not in memo:
+        memo[key] = sp.diff(c, s)
+    return memo[key]
+
+
+def _gradient_scalar(L: Poly, s: sp.Symbol, vectors: set, memo: dict | None = None) -> list[tuple[sp.Expr, Form | None]]:
     """``dL/ds`` as terms ``coeff * extra`` (``extra`` a form with an unknown leg, or None)."""
     out = []
     for (factors, _), c in L.terms.items():
         if s not in sp.sympify(c).free_symbols:   # (d/ds 0 without differentiating)
             continue
-        dc = sp.diff(c, s)
+        dc = _diff(c, s, memo)
         if dc == 0:
             continue
         rest_c, extra = _split_monomial(factors, vectors)
@@ -333,7 +345,8 @@ def minimise_quadratic(L: Poly, scalars: Sequence[sp.Symbol], vectors: Sequence[
     """
     vecset, matset = set(vectors), set(matrices)
     _check_quadratic(L, scalars, vecset, matset)
-    present_s = [s for s in scalars if any(s in sp.sympify(c).free_symbols and sp.diff(c, s) != 0
+    dmemo: dict = {}
+    present_s = [s for s in scalars if any(s in sp.sympify(c).free_symbols and _diff(c, s, dmemo) != 0
                                            for c in L.terms.values())]
     present_v = [u for u in vectors if any(
         isinstance(f, Form) and u in (f.left.obj, f.right.obj) for fs, _ in L.terms for f in fs)]
@@ -451,7 +464,7 @@ def minimise_quadratic(L: Poly, scalars: Sequence[sp.Symbol], vectors: Sequence[
     equations = []
     for s in present_s:
         total = sp.S.Zero
-        for c, extra in _gradient_scalar(L, s, vecset):
+        for c, extra in _gradient_scalar(L, s, vecset, dmemo):
             total += c if extra is None else c * functional(extra)
         equations.append(total)
     for f, r in aux.items():
@@ -478,7 +491,7 @@ def minimise_quadratic(L: Poly, scalars: Sequence[sp.Symbol], vectors: Sequence[
         own = {u: _vector_value(final[u], values) for u in order + list(through)}
         own.update({s: values.get(s, s) for s in present_s})
         chosen = nearest_point(own, dict(start or {}), internal)
-        values = {x: sp.factor(sp.sympify(v).xreplace(chosen)) for x, v in values.items()}
+        values = {x: ratfun.factored(sp.sympify(v).xreplace(chosen)) for x, v in values.items()}
         values.update(chosen)
     if internal:
         notes.append("the loss sees the vector's functionals only in combination (with each other or "
@@ -490,7 +503,7 @@ def minimise_quadratic(L: Poly, scalars: Sequence[sp.Symbol], vectors: Sequence[
         vec_value = list(final[u]["b"])
         for s, g in final[u]["G"].items():
             vec_value = vec_add(vec_value, vec_scale(g, subs.get(s, s)))
-        values[u] = [(sp.factor(c), w, a) for c, w, a in _collect_vec(vec_value)]
+        values[u] = [(ratfun.factored(c), w, a) for c, w, a in _collect_vec(vec_value)]
     for r in list(aux.values()) + ts:
         values.pop(r, None)
     # a free scalar may have been solved in terms of an internal one (t_k, r_k): not expected
@@ -583,9 +596,9 @@ def _solve_normal(equations: list[sp.Expr], unknowns: list[sp.Symbol]) -> list[s
     (sol,) = list(sols)
     out = []
     for v in sol:
-        v = sp.together(sp.sympify(v).xreplace(zero).xreplace(held))
+        v = ratfun.together(sp.sympify(v).xreplace(zero).xreplace(held))
         if sp.count_ops(v) <= CANCEL_MAX_OPS:
-            v = sp.factor(_normal(v))
+            v = ratfun.factored(_normal(v))
         out.append(v)
     return out
 
@@ -601,7 +614,7 @@ def _numerator(e: sp.Expr, unknowns: list[sp.Symbol]) -> sp.Expr:
     one denominator (free of the unknowns), expanded.  Expanding alone leaves a coefficient that
     is a sum of fractions, which may vanish without looking like 0: SymPy's linsolve then takes
     it as a pivot and divides by zero (a second stage whose loss is flat along a parameter)."""
-    num, den = sp.fraction(sp.together(e))
+    num, den = sp.fraction(ratfun.together(e))
     if den.free_symbols & set(unknowns):
         return sp.expand(e)
     return sp.expand(num)
@@ -610,9 +623,21 @@ def _numerator(e: sp.Expr, unknowns: list[sp.Symbol]) -> sp.Expr:
 def _solve_linear(equations: list[sp.Expr], unknowns: list[sp.Symbol]) -> list[sp.Expr]:
     """Solve a linear system whose coefficients contain traces and bilinear forms (opaque)."""
     reps, back = _held(equations)
-    eqs = [_numerator(sp.sympify(e).xreplace(reps), unknowns) for e in equations]
+    try:   # exact elimination over the fraction field of the other symbols (the same solution)
+        sol = ratfun.solve_linear([sp.sympify(e).xreplace(reps) for e in equations], unknowns)
+    except ratfun.NoSolution:
+        raise ValueError("the first-order conditions have no solution: the loss has no minimiser") from None
+    except ratfun.NotRational:
+        sol = _linsolve([sp.sympify(e).xreplace(reps) for e in equations], unknowns)
+    return [ratfun.factored(ratfun.together(v)).xreplace(back) for v in sol]
+
+
+def _linsolve(equations: list[sp.Expr], unknowns: list[sp.Symbol]) -> list[sp.Expr]:
+    """:func:`_solve_linear`'s solve by ``sympy.linsolve``, for equations that are not rational
+    functions of symbols."""
+    eqs = [_numerator(e, unknowns) for e in equations]
     sols = sp.linsolve(eqs, unknowns)
     if not sols:
         raise ValueError("the first-order conditions have no solution: the loss has no minimiser")
     (sol,) = list(sols)
-    return [sp.factor(sp.together(v)).xreplace(back) for v in sol]
+    return list(sol)

@@ -15,6 +15,7 @@ from typing import Callable
 
 import sympy as sp
 
+from . import ratfun
 from .bilinear import Bilinear
 from .convert import limit_n, limit_poly, to_sympy
 from .definitions import DEFINITIONS, definition
@@ -295,7 +296,7 @@ def factor_sum(terms: list) -> sp.Expr:
         for f in sp.Mul.make_args(t):
             b, e = f.as_base_exp()
             if not e.is_Integer or isinstance(b, sp.Function):
-                return sp.factor(sp.Add(*terms))
+                return ratfun.factored(sp.Add(*terms))
             if e.is_negative and not b.is_number:
                 den[b] = den.get(b, 0) - int(e)
             else:
@@ -304,9 +305,9 @@ def factor_sum(terms: list) -> sp.Expr:
         for b, k in den.items():
             dens[b] = max(dens.get(b, 0), k)
     if not dens:
-        return sp.factor(sp.Add(*terms))
+        return ratfun.factored(sp.Add(*terms))
     N = sp.Add(*[sp.Mul(*num, *[b ** (dens[b] - den.get(b, 0)) for b in dens]) for num, den in split])
-    return sp.factor(sp.expand(N) / sp.Mul(*[b ** k for b, k in dens.items()]))
+    return ratfun.factored(sp.expand(N) / sp.Mul(*[b ** k for b, k in dens.items()]))
 
 
 def _checked_values(values: dict | None, d: int) -> dict:

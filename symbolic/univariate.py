@@ -19,6 +19,8 @@ from math import gcd, lcm
 
 import sympy as sp
 
+from .ratfun import from_sympy
+
 __all__ = ["reduced", "in_field", "fraction_pair", "pair_of", "normal_pair", "moebius"]
 
 _NOT_IN_FIELD = (sp.CoercionFailed, sp.polys.polyerrors.PolynomialError, ValueError, TypeError)
@@ -33,7 +35,7 @@ def in_field(f: sp.Expr, x: sp.Symbol):
     """``f`` as an element of the field QQ(x), or None where it does not lie in it."""
     K = _field(x)
     try:
-        return K.from_sympy(sp.sympify(f))
+        return from_sympy(sp.sympify(f), K)   # K.from_sympy's element, read in the ring
     except _NOT_IN_FIELD:
         return None
 

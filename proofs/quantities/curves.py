@@ -31,8 +31,9 @@ def error_function(p, env: dict[str, Any]) -> sp.Expr:
     function of n, exact."""
     from symbolic import N
     from symbolic.evaluation import evaluate_poly
+    from symbolic.ratfun import cancelled
     total = evaluate_poly(p, env)
-    return sp.cancel(sp.together(total)) if total.has(N) else total
+    return cancelled(total) if total.has(N) else total   # = sympy.cancel(together(total))
 
 
 def _task_env(env: dict[str, Any], task: Any) -> tuple[dict[str, Any], dict]:
@@ -98,7 +99,8 @@ def _at_each_n(formula: sp.Expr, N: sp.Symbol, ns: Sequence[int]) -> list[sp.Exp
     substituting and cancelling; falls back to that when the coefficients are not rational)."""
     if not formula.has(N):
         return [formula for _ in ns]
-    num, den = sp.fraction(sp.cancel(formula))
+    from symbolic.ratfun import cancelled
+    num, den = sp.fraction(cancelled(formula))
     try:
         pn, pd = sp.Poly(num, N, domain="QQ"), sp.Poly(den, N, domain="QQ")
     except (sp.PolynomialError, sp.CoercionFailed, sp.GeneratorsNeeded):

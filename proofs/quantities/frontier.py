@@ -192,6 +192,7 @@ def _evaluated(spec: Any, m: Any, n: Any, env_key: tuple, field: Any = None) -> 
     values are reduced in, QQ(lambda) unless given)."""
     from symbolic import M
     from symbolic.evaluation import evaluate
+    from symbolic.ratfun import from_sympy
     from symbolic.univariate import in_field, reduced
     from proofs.quantities.setting import with_definitions
 
@@ -199,7 +200,7 @@ def _evaluated(spec: Any, m: Any, n: Any, env_key: tuple, field: Any = None) -> 
         if field is None:
             return in_field(value, LAMBDA)
         try:
-            return field.from_sympy(sp.sympify(value))
+            return from_sympy(sp.sympify(value), field)   # field.from_sympy's element, read in the ring
         except (sp.CoercionFailed, sp.polys.polyerrors.PolynomialError, ValueError, TypeError):
             return None
 

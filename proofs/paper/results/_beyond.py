@@ -17,6 +17,7 @@ from typing import Any
 
 import sympy as sp
 
+from symbolic import ratfun
 from symbolic import SIGMA, THETA, THETA0, Bilinear
 from symbolic.spec import family, make_spec
 from symbolic.words import DIM
@@ -87,7 +88,7 @@ def at_rho_phi(e: sp.Expr) -> sp.Expr:
             reps[b] = RHO ** 2 * K
         elif set(pair) == {THETA, THETA0}:
             reps[b] = RHO * sp.cos(PHI) * K
-    return sp.collect(sp.expand(sp.sympify(e).xreplace(reps)), [K], func=sp.factor)
+    return sp.collect(sp.expand(sp.sympify(e).xreplace(reps)), [K], func=ratfun.factored)
 
 
 def error_at(s: Any, task: sp.Basic, n: Any) -> sp.Expr:
@@ -103,7 +104,7 @@ def error_at(s: Any, task: sp.Basic, n: Any) -> sp.Expr:
         sigma = sp.Symbol("sigma", nonnegative=True)
         sig2 = [t for a in sp.Add.make_args(e) if sigma in a.free_symbols
                 for t in sp.Add.make_args(sp.expand(a)) if t.free_symbols == {sigma}]
-        rest = sp.factor(sp.cancel(e - sp.Add(*sig2)))
+        rest = ratfun.factored(e - sp.Add(*sig2))   # factor: the same form whatever its input
         return sp.Add(*sig2) + rest
     return e
 
@@ -139,7 +140,7 @@ def rational_limit_at(e: Any, x: sp.Symbol, at: Any) -> sp.Expr:
     except ValueError:  # it diverges: sympy.limit says how
         fast = None
     if fast is not None:
-        return sp.factor(fast)
+        return ratfun.factored(fast)
     return sp.limit(sp.cancel(sp.together(e)), x, at)
 
 
@@ -148,7 +149,7 @@ def derivative_sign_on_positive_axis(f: sp.Expr, x: sp.Symbol) -> int | None:
     ``x``: ``df/dx = (P'Q - PQ')/Q^2`` on the polynomials (no differentiation of the expression),
     with no root of ``P'Q - PQ'`` nor of Q on x > 0 by Sturm's count, the sign read at x = 1.
     Exact; the numerator is not reduced, so a root that would cancel still counts (None)."""
-    num, den = sp.fraction(sp.cancel(sp.together(f)))
+    num, den = sp.fraction(ratfun.cancelled(ratfun.together(f)))   # sympy.cancel(together(f))
     P, Q = sp.Poly(num, x), sp.Poly(den, x)
     D = P.diff(x) * Q - P * Q.diff(x)
     for p in (D, Q):

@@ -25,6 +25,7 @@ from typing import Any
 
 import sympy as sp
 
+from symbolic import ratfun
 from symbolic import SIGMA, THETA0, Bilinear
 from symbolic.words import DIM
 
@@ -49,7 +50,7 @@ ROWS = (("depth2-value", 0, 1), ("depth2-value", sp.oo, 1), ("depth2-value", sp.
 def _tidy(e: sp.Expr) -> sp.Expr:
     """An expression at the algebraic gamma's (an error, a derived value), radicals rationalised, as
     one factored fraction (canonical: the same value prints the same whichever route gave it)."""
-    return sp.factor(sp.radsimp(sp.together(sp.expand(e))))
+    return ratfun.factored(sp.radsimp(ratfun.together(sp.expand(e))))
 
 
 class DepthValue(Result):
@@ -137,7 +138,7 @@ class DepthValue(Result):
                    sp.expand(t1 * t2) == 2 and sp.radsimp(1 / t1 + 1 / t2) == 2)
         ft = der.data["fts"]["depth2-value"]
         (coef, _, a), = ft.layers[1].vx
-        yield Line("exact", f"(c) at depth 2: V_2's v_x = {show(sp.factor(coef.subs(der.data['sub'])))} theta_0, "
+        yield Line("exact", f"(c) at depth 2: V_2's v_x = {show(ratfun.factored(coef.subs(der.data['sub'])))} theta_0, "
                    f"v_0 = {show(ft.layers[1].v0)}, v_y = {show(ft.layers[1].vy)} (free: kept at its pretrained 1)",
                    a == THETA0)
         for (name, n, sign), eq in zip(ROWS, self.statement[2:]):

@@ -34,6 +34,7 @@ from typing import Any
 
 import sympy as sp
 
+from symbolic import ratfun
 from symbolic import N_FT, THETA0
 from symbolic.objective import SIGMA_NOISE
 from symbolic.strategy import Step
@@ -238,8 +239,8 @@ def _quantities(D: Any, shown: bool = True) -> dict[str, sp.Expr]:
     with Q's (:func:`proofs.paper.results._common.same`: any form) and are left unfactored."""
     jA, jP = _full(D)
     s2 = sigma ** 2
-    fac = lambda e: sp.factor(_k(e))  # noqa: E731
-    tidy = sp.factor if shown else (lambda e: e)   # noqa: E731
+    fac = lambda e: ratfun.factored(_k(e))  # noqa: E731
+    tidy = ratfun.factored if shown else (lambda e: e)   # noqa: E731
     # D.error and D.error_at come factored (symbolic.lowrank) when shown: k substituted, not factored again
     out = {"zero": _k(D.error(R, THETA0, 0, factored=shown)),
            "few_t": _k(D.error(R, THETA0, N_FT, factored=shown)),
@@ -253,8 +254,8 @@ def _quantities(D: Any, shown: bool = True) -> dict[str, sp.Expr]:
     out["rho_r"] = tidy((out["lim_o"] - s2) / gain_r)
     out["gamma_r"] = tidy((out["lim_N"] - s2) / gain_r)
     # factored once, at the end (the errors inside unfactored)
-    out["rho_full"] = sp.factor((_k(D.error_at(jA, jP, -THETA0, sp.oo, factored=False)) - s2) / gain_full)
-    out["gamma_full"] = sp.factor((_k(D.family_error_at(jA, jP, sp.oo, factored=False)) - s2) / gain_full)
+    out["rho_full"] = ratfun.factored((_k(D.error_at(jA, jP, -THETA0, sp.oo, factored=False)) - s2) / gain_full)
+    out["gamma_full"] = ratfun.factored((_k(D.family_error_at(jA, jP, sp.oo, factored=False)) - s2) / gain_full)
     out["lim_t_full"] = _k(D.error_at(jA, jP, THETA0, sp.oo, factored=shown))
     return out
 
@@ -290,9 +291,9 @@ def _orders(qs: dict):
     yield Line("exact", "on theta_N, per unit of gain: full Q_xx < rank r < full Q, i.e. gamma_r - gamma_xx,full > 0 and "
                "gamma_Q,full - gamma_r > 0 (numerator and denominator with positive coefficients only)",
                positive(Q["gamma_r"] - X["gamma_full"]) and positive(Q["gamma_full"] - Q["gamma_r"]))
-    per_rank = sp.factor(qs["Q"]["lim_N"] - sp.diff(qs["Q"]["lim_N"], R) * R)
+    per_rank = ratfun.factored(qs["Q"]["lim_N"] - sp.diff(qs["Q"]["lim_N"], R) * R)
     yield Line("exact", f"on theta_N the n -> oo error rises by {show(sp.diff(qs['Q']['lim_N'], R))} per rank (from "
-               f"the pretrained {show(per_rank)}), the n_ft-shot loss falls by {show(sp.factor(Q['gain_r'] / R))} per rank",
+               f"the pretrained {show(per_rank)}), the n_ft-shot loss falls by {show(ratfun.factored(Q['gain_r'] / R))} per rank",
                sp.diff(qs["Q"]["lim_N"], R) == 1 and same(per_rank, sigma ** 2))
     yield Line("exact", f"full Q, n -> oo on theta_0: {show(Q['lim_t_full'])}, above the pretrained sigma^2 that rank "
                "r <= d - 1 keeps (Extension 7: full Q trades theta_0's own in-context limit too)",

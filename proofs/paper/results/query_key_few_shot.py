@@ -33,6 +33,7 @@ from typing import Any
 
 import sympy as sp
 
+from symbolic import ratfun
 from symbolic import N_FT, THETA0
 from symbolic.layout import block
 from symbolic.spec import make_spec
@@ -118,21 +119,21 @@ class QueryKeyFewShot(Result):
         b_o = error_at(strategy("full"), -THETA0, sp.oo)
         lim_t = der.values[self.statement[3].lhs]
         lim_o = der.values[self.statement[4].lhs]
-        gap_c = sp.factor(lim_t - c_t)
+        gap_c = ratfun.factored(lim_t - c_t)
         kk = sp.Symbol("k", positive=True)
         sign_at = {(dd, nn): sp.sign(sp.sympify(gap_c).xreplace({DIM: dd, N_FT: nn, k: kk}).subs(kk, 1))
                    for dd in range(1, 8) for nn in range(1, 12)}
         rule = all(sign_at[(dd, nn)] == (-1 if nn > dd + 2 else 0 if nn == dd + 2 else 1) for dd, nn in sign_at)
         yield Line("exact", f"all of Q, n -> oo on theta_0, minus (c)'s: {show(gap_c)}: negative exactly when "
                    "n_ft > d + 2, zero at n_ft = d + 2 (its numerator's sign, checked at d = 1..7, n_ft = 1..11); "
-                   f"minus (d)'s: {show(sp.factor(lim_t - d_t))} > 0",
-                   rule and same(sp.factor(lim_t - d_t), k / (N_FT + 2) ** 2))
-        gap_b = sp.factor(lim_o - b_o)
+                   f"minus (d)'s: {show(ratfun.factored(lim_t - d_t))} > 0",
+                   rule and same(ratfun.factored(lim_t - d_t), k / (N_FT + 2) ** 2))
+        gap_b = ratfun.factored(lim_o - b_o)
         yield Line("exact", f"all of Q, n -> oo on -theta_0, minus full fine-tuning's (b): {show(gap_b)} > 0 for every "
                    "n_ft >= 1: worse than every strategy of the paper",
                    same(gap_b, (N_FT + 1) * (3 * N_FT + 5) * k / (N_FT + 2) ** 2))
-        xx_gap = sp.factor(der.values[self.statement[8].lhs] - s2)
-        positive = sp.factor(xx_gap.xreplace({k: sp.Symbol("k", positive=True), sigma: sp.Symbol("q", positive=True),
+        xx_gap = ratfun.factored(der.values[self.statement[8].lhs] - s2)
+        positive = ratfun.factored(xx_gap.xreplace({k: sp.Symbol("k", positive=True), sigma: sp.Symbol("q", positive=True),
                                                N_FT: sp.Symbol("n", positive=True)}))
         yield Line("exact", f"Q_xx alone: theta_0 and -theta_0 have equal errors; n -> oo minus the pretrained sigma^2: "
                    f"{show(xx_gap)} > 0", same(der.values[self.statement[8].lhs], der.values[self.statement[9].lhs])

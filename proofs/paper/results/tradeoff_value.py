@@ -32,6 +32,7 @@ import sympy as sp
 
 from symbolic import N_FT, THETA0
 from symbolic.evaluation import evaluate
+from symbolic.ratfun import cancelled
 from symbolic.strategy import Step, Strategy
 from symbolic.words import DIM
 
@@ -70,7 +71,7 @@ def _error_at_setting(s, task, n, env) -> sp.Expr:
     """The derived error of ``s`` at an explicit setting, a rational function of lambda."""
     e, where = s.error_in_blocks(task, n, collect=False)
     vals = {str(k): evaluate(v, env) for k, v in where.items()}
-    return sp.cancel(evaluate(e, {**env, **vals}))
+    return cancelled(evaluate(e, {**env, **vals}))   # sympy.cancel's expression
 
 
 def global_minimiser_check(s, n_ft: int, Sigma: Any, theta_0: Any, sigma2: Any) -> tuple[bool, str]:
@@ -94,7 +95,7 @@ def global_minimiser_check(s, n_ft: int, Sigma: Any, theta_0: Any, sigma2: Any) 
     g = concrete_error(V, Q_hat, n=n_ft, **kw)
     loss = f + LAMBDA * g
     at = dict(zip(v, V_lam[d + 1, :]))
-    grad = [sp.cancel(sp.diff(loss, u).xreplace(at)) for u in v]
+    grad = [cancelled(sp.diff(loss, u).xreplace(at)) for u in v]
     H0, H1 = sp.hessian(f, v), sp.hessian(g, v)
     psd = bool(H0.is_positive_semidefinite) and bool(H1.is_positive_semidefinite)
     ok = all(x == 0 for x in grad) and psd

@@ -1,0 +1,308 @@
+"""Rational functions of SymPy expressions as sparse polynomials over QQ, without SymPy's
+expression-level gcds: the engine's normal forms (``cancel``) and linear solves, faster.
+
+An expression built from symbols, rational numbers, sums, products and integer powers is read
+into a numerator (a :class:`sympy.polys.rings.PolyElement` over QQ) and a denominator kept as
+its factors ``{base polynomial: power}`` (:func:`numer_denom`): a sum puts its terms over the
+product of each base to the largest power any term has, as one writes fractions over a common
+denominator by hand, with no gcd computed (``together`` finds that denominator by gcds of
+every pair of terms' factors, most of its cost on the engine's long coefficients).  The value
+is the same rational function; the numerator may keep a factor the denominator also has.
+
+* :func:`cancel` is ``sympy.cancel`` for such an expression: one gcd of the numerator and the
+  denominator in the polynomial ring, the result put in ``sympy.cancel``'s normal form (numerator
+  and denominator coprime over ZZ, the denominator's leading coefficient positive in the lex
+  order of SymPy's own ordering of the symbols), so the expression returned is the one
+  ``sympy.cancel`` returns, term for term.
+* :func:`factor` is ``sympy.factor`` for such an expression, traces and bilinear forms allowed as
+  generators (as SymPy takes them): the factorisation of a rational function into a constant
+  and powers of irreducible polynomials, each primitive over ZZ with a positive leading
+  coefficient in the lex order of SymPy's ordering of the generators, is unique, and
+  ``sympy.factor`` returns that product (``_keep_coeff(constant, product)``) whatever the form
+  of its input; here numerator and denominator are factored in the ring, without the
+  conversion of each base from an expression and the ``together`` that SymPy's route pays.
+* :func:`solve_linear` solves a linear system whose equations are such expressions by
+  Gauss-Jordan elimination over the fraction field of the other symbols
+  (:class:`sympy.polys.matrices.DomainMatrix`): exact, so a coefficient that is 0 is never
+  taken as a pivot.
+
+:func:`together` is ``sympy.together`` (the same expression) with each subexpression's result
+remembered, within a call and across calls: the engine's expanded coefficients repeat their
+denominators in every term, and ``together`` rebuilds each (a ``gcd_terms`` of the denominator's
+terms) once per occurrence.
+
+Anything else (a float, a function, a square root, a matrix expression) raises
+:class:`NotRational`; callers then use SymPy's own routine.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Sequence
+
+import sympy as sp
+from sympy.core.exprtools import gcd_terms
+from sympy.polys.domains import QQ
+from sympy.polys.matrices import DomainMatrix
+from sympy.polys.polyutils import _sort_gens
+from sympy.polys.rings import PolyRing
+
+__all__ = ["NotRational", "numer_denom", "cancel", "cancelled", "factor", "factored", "together", "field_element",
+           "from_sympy", "solve_linear", "NoSolution"]
+
+
+class NotRational(ValueError):
+    """The expression is not a rational function of its symbols with rational coefficients."""
+
+
+class NoSolution(ValueError):
+    """The linear system is inconsistent."""
+
+
+def _ring(symbols: Sequence[sp.Symbol]) -> PolyRing:
+    return PolyRing(tuple(symbols), QQ)
+
+
+def numer_denom(e: sp.Expr, R: PolyRing, cache: dict | None = None) -> tuple:
+    """``(N, {D_k: j_k})`` with ``e = N / prod D_k^j_k``: N and every D_k polynomials of the ring
+    ``R`` (whose generators hold every symbol of ``e``); no gcd is taken.  Raises
+    :class:`NotRational` for anything but symbols of ``R``, rationals, sums, products and integer
+    powers."""
+    cache = {} if cache is None else cache
+    index = {g: i for i, g in enumerate(R.symbols)}
+    return _nd(sp.sympify(e), R, index, cache)
+
+
+def _nd(e: sp.Expr, R: PolyRing, index: dict, cache: dict) -> tuple:
+    hit = cache.get(e)
+    if hit is not None:
+        return hit
+    if e.is_Rational:
+        out = (R.ground_new(QQ.from_sympy(e)), {})
+    elif e in index:
+        out = (R.gens[index[e]], {})
+    elif e.is_Add:
+        parts = [_nd(a, R, index, cache) for a in e.args]
+        den: dict = {}
+        for _, d in parts:
+            for b, k in d.items():
+                if den.get(b, 0) < k:
+                    den[b] = k
+        num = R.zero
+        for n, d in parts:
+            for b, k in den.items():
+                miss = k - d.get(b, 0)
+                if miss:
+                    n = n * b ** miss
+            num += n
+        out = (num, den)
+    elif e.is_Mul:
+        num, den = R.one, {}
+        for a in e.args:
+            n, d = _nd(a, R, index, cache)
+            num = num * n
+            for b, k in d.items():
+                den[b] = den.get(b, 0) + k
+        out = (num, den)
+    elif e.is_Pow and e.exp.is_Integer:
+        k = int(e.exp)
+        n, d = _nd(e.base, R, index, cache)
+        if k >= 0:
+            out = (n ** k, {b: j * k for b, j in d.items()})
+        elif not n:
+            raise ZeroDivisionError(f"{e}: a power of 0 with a negative exponent")
+        else:
+            num = R.one
+            for b, j in d.items():
+                num = num * b ** (j * -k)
+            if n.is_ground:
+                out = (num.quo_ground(n.LC ** -k), {})
+            else:
+                out = (num, {n: -k})
+    else:
+        raise NotRational(f"not a rational function of symbols: {e}")
+    cache[e] = out
+    return out
+
+
+def _symbols(exprs: Sequence[sp.Expr]) -> set:
+    out: set = set()
+    for e in exprs:
+        out |= e.free_symbols
+    if any(not isinstance(s, sp.Symbol) for s in out):
+        raise NotRational("a free symbol that is not a scalar Symbol")
+    return out
+
+
+def cancel(e: sp.Expr) -> sp.Expr:
+    """``sympy.cancel(e)``, the same expression, for a rational function ``e`` of symbols with
+    rational coefficients (module docstring); :class:`NotRational` otherwise."""
+    e = sp.sympify(e)
+    if e.is_Number:
+        return e
+    gens = _sort_gens(sorted(_symbols([e]), key=sp.default_sort_key))
+    if not gens:
+        raise NotRational("no symbols")
+    R = _ring(gens)
+    num, den = numer_denom(e, R)
+    q = R.one
+    for b, k in den.items():
+        q = q * b ** k
+    p, q = num.cancel(q)
+    return p.as_expr() / q.as_expr()
+
+
+def together(e: sp.Expr) -> sp.Expr:
+    """``sympy.together(e)`` (default options), the same expression: SymPy's recursion, its
+    result for each subexpression remembered (:func:`_together`)."""
+    return _together(sp.sympify(e))
+
+
+@lru_cache(maxsize=16384)
+def _together(e: sp.Basic) -> sp.Basic:
+    """``sympy.together``'s inner recursion (``deep=False, fraction=True``), step for step."""
+    if not isinstance(e, sp.Basic) or e.is_Atom or e.is_Function:
+        return e
+    if e.is_Add:
+        return gcd_terms([_together(a) for a in sp.Add.make_args(e)], fraction=True)
+    if e.is_Pow:
+        return e.func(_together(e.base), e.exp)
+    return e.func(*[_together(a) for a in e.args])
+
+
+def _generators(e: sp.Expr, out: set) -> None:
+    """The generators SymPy's polynomials would take in ``e``: symbols, traces and bilinear forms;
+    :class:`NotRational` for anything else that is not a rational, sum, product or integer power."""
+    if e.is_Rational:
+        return
+    if e.is_Symbol or isinstance(e, (sp.Trace, _bilinear())):
+        out.add(e)
+    elif e.is_Add or e.is_Mul:
+        for a in e.args:
+            _generators(a, out)
+    elif e.is_Pow and e.exp.is_Integer:
+        _generators(e.base, out)
+    else:
+        raise NotRational(f"not a rational function of symbols, traces and bilinear forms: {e}")
+
+
+def _bilinear():
+    from .bilinear import Bilinear
+    return Bilinear
+
+
+def factor(e: sp.Expr) -> sp.Expr:
+    """``sympy.factor(e)``, the same expression, for a rational function ``e`` of symbols, traces
+    and bilinear forms with rational coefficients (module docstring); :class:`NotRational`
+    otherwise."""
+    from sympy.core.exprtools import _keep_coeff
+    e = sp.sympify(e)
+    if e.is_Number:
+        return e
+    gens: set = set()
+    _generators(e, gens)
+    if not gens:
+        raise NotRational("no generators")
+    R = _ring(_sort_gens(sorted(gens, key=sp.default_sort_key)))
+    num, den = numer_denom(e, R)
+    if not num:
+        return sp.S.Zero
+    coeff, found = num.factor_list()
+    powers: dict = {}
+    for f, k in found:
+        powers[f] = powers.get(f, 0) + k
+    for b, j in den.items():
+        cb, fb = b.factor_list()
+        coeff = coeff / cb ** j
+        for f, k in fb:
+            powers[f] = powers.get(f, 0) - k * j
+    return _keep_coeff(QQ.to_sympy(coeff), sp.Mul(*[f.as_expr() ** k for f, k in powers.items() if k]))
+
+
+def factored(e: sp.Expr) -> sp.Expr:
+    """``sympy.factor(e)``, the same expression: by :func:`factor` where ``e`` is a rational
+    function of symbols, traces and bilinear forms, by SymPy otherwise."""
+    try:
+        return factor(e)
+    except (NotRational, ZeroDivisionError):
+        return sp.factor(e)
+
+
+def field_element(e: sp.Expr, K):
+    """``e`` as an element of the fraction field ``K`` (``QQ.frac_field(*gens)``), the element
+    ``K.from_sympy(e)`` gives: its numerator and denominator read by :func:`numer_denom` in K's
+    ring and reduced once (``K.from_sympy`` reduces after every sum and product);
+    :class:`NotRational` where ``e`` is not a rational function of K's generators."""
+    F = K.field
+    num, den = numer_denom(sp.sympify(e), F.ring)
+    q = F.ring.one
+    for b, k in den.items():
+        q = q * b ** k
+    return F.new(num, q)
+
+
+def from_sympy(e: sp.Expr, K):
+    """``K.from_sympy(e)``: by :func:`field_element` where it applies, by SymPy otherwise (which
+    raises where ``e`` is not in K)."""
+    try:
+        return field_element(e, K)
+    except NotRational:
+        return K.from_sympy(e)
+
+
+def cancelled(e: sp.Expr) -> sp.Expr:
+    """``sympy.cancel(e)``, the same expression: by :func:`cancel` where ``e`` is a rational
+    function of symbols with rational coefficients, by SymPy otherwise."""
+    try:
+        return cancel(e)
+    except (NotRational, ZeroDivisionError):
+        return sp.cancel(e)
+
+
+def solve_linear(equations: Sequence[sp.Expr], unknowns: Sequence[sp.Symbol]) -> list[sp.Expr]:
+    """The solution of ``equations = 0``, linear in ``unknowns`` (each a rational function of the
+    other symbols whose denominator is free of the unknowns), as ``sympy.linsolve`` gives it:
+    each pivot unknown in terms of the free ones, which stand for themselves.  Each value is a
+    rational function, unsimplified (``sympy.factor`` makes it canonical).  Raises
+    :class:`NoSolution` for an inconsistent system and :class:`NotRational` where the
+    equations are not of that form."""
+    eqs = [sp.sympify(e) for e in equations]
+    unknowns = list(unknowns)
+    nu = len(unknowns)
+    others = sorted(_symbols(eqs) - set(unknowns), key=sp.default_sort_key)
+    R = _ring(unknowns + others)
+    cache: dict = {}
+    rows = []
+    for e in eqs:
+        num, den = numer_denom(e, R, cache)
+        for b in den:
+            if any(any(m[:nu]) for m in b.itermonoms()):
+                raise NotRational("an unknown in a denominator")
+        row: list[dict] = [{} for _ in range(nu + 1)]
+        for m, c in num.iterterms():
+            lin = [i for i in range(nu) if m[i]]
+            if len(lin) > 1 or (lin and m[lin[0]] != 1):
+                raise NotRational("an equation of degree > 1 in the unknowns")
+            row[lin[0] if lin else nu][m[nu:]] = c
+        rows.append(row)
+    if others:
+        K = QQ.frac_field(*others)
+        F, ring = K.field, K.field.ring
+
+        def elem(d: dict):
+            return F.new(ring.from_dict(d)) if d else K.zero
+    else:
+        K = QQ
+
+        def elem(d: dict):
+            return d.get((), QQ.zero)
+    M = DomainMatrix([[elem(d) for d in row] for row in rows], (len(rows), nu + 1), K)
+    reduced, pivots = M.rref()
+    if nu in pivots:
+        raise NoSolution("the linear system is inconsistent")
+    table = reduced.to_list()
+    out: list = list(unknowns)
+    for i, p in enumerate(pivots):
+        row = table[i]
+        out[p] = -K.to_sympy(row[nu]) - sp.Add(*[K.to_sympy(row[j]) * unknowns[j]
+                                                 for j in range(nu) if j not in pivots and row[j]])
+    return out

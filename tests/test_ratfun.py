@@ -1,0 +1,106 @@
+"""symbolic/ratfun.py against SymPy: ``cancel`` returns ``sympy.cancel``'s expression term for term,
+``solve_linear`` ``sympy.linsolve``'s solution (the same rational functions), and anything
+that is not a rational function of symbols is refused (the callers then use SymPy)."""
+from __future__ import annotations
+
+import pytest
+import sympy as sp
+
+from symbolic import ratfun
+from symbolic.bilinear import Bilinear
+
+x, y, z, n, d = sp.symbols("x y z n d")
+k0, k1 = sp.Dummy("k0"), sp.Dummy("k1")
+
+CASES = [
+    x / (x + 1) + y / (x + 1) ** 2 - 1 / (x + 1),
+    (x ** 2 - y ** 2) / (x - y),
+    (1 - x) / (y - x),                                 # the denominator's sign set by SymPy's order of x, y
+    (2 * x + 4) / (6 * y - 8),                         # integer contents on both sides
+    x / 3 + y / 6 - z / 4,                             # a polynomial with rational coefficients
+    n * (n - 1) / (n + 1) ** 2 - 2 * n / (n + 1) + 1,  # the objective's weights
+    (k0 + k1 * d) / (d + 2) - k1 * (d + 4) / ((d + 2) * (d + 4)) + k0 ** 2 / (k1 * (d + 2) + k0),
+    ((x + 1) / (y - 2)) ** -2 * (y - 2) ** 3 / (x + 1) ** -3,
+    -x / (-(x + y)),
+    sp.Rational(3, 7),
+]
+
+
+@pytest.mark.parametrize("e", CASES, ids=range(len(CASES)))
+def test_cancel_is_sympys(e):
+    assert ratfun.cancel(e) == sp.cancel(e)
+
+
+@pytest.mark.parametrize("e", [sp.sqrt(x) + 1, x ** sp.Rational(1, 2) / y, sp.Float(0.5) * x, sp.exp(x) / y,
+                               sp.Trace(sp.MatrixSymbol("S", 3, 3)) + x])
+def test_not_rational_is_refused(e):
+    with pytest.raises(ratfun.NotRational):
+        ratfun.cancel(e)
+
+
+def test_numer_denom_no_gcd_same_value():
+    R = sp.polys.rings.PolyRing((x, y), sp.QQ)
+    e = x / (x + y) + y / (x + y) - 1 / (x + y) ** 2
+    num, den = ratfun.numer_denom(e, R)
+    D = R.one
+    for b, k in den.items():
+        D = D * b ** k
+    assert sp.cancel(num.as_expr() / D.as_expr() - e) == 0
+
+
+def test_solve_linear_is_linsolves():
+    a, b, c = sp.symbols("a b c")
+    eqs = [(d + 2) * a + k0 * b / (d + 4) - 1, a - b / (n + 1) + c * k1 - k0, 2 * a + c]
+    got = ratfun.solve_linear(eqs, [a, b, c])
+    (want,) = sp.linsolve(eqs, [a, b, c])
+    assert all(sp.cancel(g - w) == 0 for g, w in zip(got, want))
+
+
+def test_solve_linear_free_unknown_and_inconsistent():
+    a, b = sp.symbols("a b")
+    got = ratfun.solve_linear([a + x * b - 1, 2 * a + 2 * x * b - 2], [a, b])
+    assert got[1] == b and sp.cancel(got[0] - (1 - x * b)) == 0      # b free, a in terms of it
+    with pytest.raises(ratfun.NoSolution):
+        ratfun.solve_linear([a + x * b - 1, a + x * b - 2], [a, b])
+    with pytest.raises(ratfun.NotRational):
+        ratfun.solve_linear([a * b - 1, a - b], [a, b])              # not linear
+    with pytest.raises(ratfun.NotRational):
+        ratfun.solve_linear([a / (b + 1) - 1, a - b], [a, b])        # an unknown in a denominator
+
+
+S = sp.MatrixSymbol("Sigma", d, d)
+t0 = sp.MatrixSymbol("theta_0", d, 1)
+FACTOR_CASES = CASES + [
+    (x ** 2 - y ** 2) * (y - x) / ((x + y) * (2 * x - 2 * y) ** 2),     # signs and contents of every factor
+    sp.Trace(S) * (d + 2) / (sp.Trace(S) ** 2 * (d + 4) + 2 * sp.Trace(S) * (d + 4)),
+    Bilinear(t0, S, t0) / (n + 2) - Bilinear(t0, S, t0) ** 2 / ((n + 2) * (x + Bilinear(t0, S, t0))),
+    sp.S.Zero * x, 6 * x * y ** 2 - 4 * x ** 2 * y,
+]
+
+
+@pytest.mark.parametrize("e", FACTOR_CASES, ids=range(len(FACTOR_CASES)))
+def test_factor_is_sympys(e):
+    assert ratfun.factor(e) == sp.factor(e)
+
+
+def test_factored_falls_back():
+    e = sp.sqrt(2) * x ** 2 - sp.sqrt(2)
+    with pytest.raises(ratfun.NotRational):
+        ratfun.factor(e)
+    assert ratfun.factored(e) == sp.factor(e)
+
+
+@pytest.mark.parametrize("e", FACTOR_CASES + [sp.expand(c) for c in CASES], ids=range(len(FACTOR_CASES) + len(CASES)))
+def test_together_is_sympys(e):
+    assert ratfun.together(e) == sp.together(e)
+    assert ratfun.together(e) == sp.together(e)    # the second time from the remembered results
+
+
+@pytest.mark.parametrize("e", [x / (x + 1) + y / (x + 1) ** 2 - 1 / (x + 1), (2 * x + 4) / (6 * y - 8), (1 - x) / (y - x),
+                               sp.Rational(-5, 3), x ** 2 * y / 3 - y])
+def test_field_element_is_from_sympys(e):
+    K = sp.QQ.frac_field(x, y)
+    got, want = ratfun.field_element(e, K), K.from_sympy(e)
+    assert (got.numer, got.denom) == (want.numer, want.denom)
+    with pytest.raises(ratfun.NotRational):
+        ratfun.field_element(e + z, K)          # z is not a generator of K
