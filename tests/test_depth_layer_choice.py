@@ -110,15 +110,7 @@ def test_radical_field_signs_and_normal_form():
     assert F.element(DIM + S2).conjugate() == F.element(DIM - S2)
 
 
-@pytest.mark.parametrize("bad, match", [
-    (dict(m=10), r"^m: the statement is at m -> oo"),
-    (dict(theta=[1, 0]), r"^theta: the statement is on theta_0 and -theta_0"),
-    (dict(n=3), r"^n: "),
-    (dict(lam=1), r"^lam: unknown setting"),
-])
-def test_evaluate_refuses_with_the_reason(bad, match):
-    with pytest.raises(ValueError, match=match):
-        RESULT.evaluate(Sigma=[[1, 0], [0, 1]], theta_0=[1, 0], sigma2=R(1, 10), **bad)
+# a finite m, a task, a finite n, an unknown key: tests/test_depth_result.py (one check for Extensions 9, 10)
 
 
 def test_evaluate_refuses_d_above_the_literal_routes_reach():

@@ -45,6 +45,10 @@ def test_evaluate_at_a_setting_agrees_through_the_general_class_closed_form():
     (dict(n=3), r"^n: "),
     (dict(lam=1), r"^lam: unknown setting"),
 ])
-def test_evaluate_refuses_with_the_reason(bad, match):
+@pytest.mark.parametrize("result", ["depth-value-fine-tuning", "depth-layer-choice"])
+def test_evaluate_refuses_with_the_reason(bad, match, result):
+    """Extensions 9 and 10 (one setting check, depth_value.limit_setting) refuse before any work."""
+    from proofs.paper.results.depth_layer_choice import RESULT as LAYER_CHOICE
+    chosen = {"depth-value-fine-tuning": RESULT, "depth-layer-choice": LAYER_CHOICE}[result]
     with pytest.raises(ValueError, match=match):
-        RESULT.evaluate(Sigma=[[1, 0], [0, 1]], theta_0=[1, 0], sigma2=sp.Rational(1, 10), **bad)
+        chosen.evaluate(Sigma=[[1, 0], [0, 1]], theta_0=[1, 0], sigma2=sp.Rational(1, 10), **bad)

@@ -38,7 +38,7 @@ from symbolic import SIGMA, THETA0, Bilinear
 from symbolic.words import DIM
 
 from proofs.paper.result import PARAMS, Derivation, Line, Param, Result, TestError
-from proofs.paper.results._common import (FEW_SHOT_LIMIT, SETTING, check_setting_keys, refuse_finite_m, same, show,
+from proofs.paper.results._common import (FEW_SHOT_LIMIT, SETTING, same, show,
                                            sigma)
 
 PARAMS.update({
@@ -342,17 +342,8 @@ class DepthLayerChoice(Result):
         values at the setting's d. Keys: ``Sigma``, ``theta_0``, ``sigma2`` (required), ``d``, ``m``. Refused
         with the reason: a finite m (the statement is at m -> oo), a task other than +-theta_0, a finite n,
         d > 4 (the literal zero-shot route's reach)."""
-        allowed = {"Sigma", "theta_0", "sigma2", "d", "m"}
-        for key in ("theta", "n", "n_ft"):
-            if key in setting:
-                raise ValueError(f"{key}: the statement is on theta_0 and -theta_0, zero-shot and n -> oo "
-                                 f"(finite n: symbolic.depth.depth_error); give only {', '.join(sorted(allowed))}")
-        check_setting_keys(setting, allowed)
-        refuse_finite_m(setting, "the finite-m L = 2 optimum is symbolic.depth_pretraining.pretrained_gammas(2, m), "
-                                 "not stated here")
-        from proofs.quantities.setting import setting as make
-        where = make(setting.get("d"), Sigma=setting.get("Sigma"), theta0=setting.get("theta_0"),
-                     sigma2=setting["sigma2"], arithmetic="exact")
+        from proofs.paper.results.depth_value import limit_setting
+        where = limit_setting(setting)
         if where.d > 4:
             raise ValueError(f"Sigma: the zero-shot side is computed by the literal model's moments, d <= 4; got "
                              f"d = {where.d} (the closed forms hold there: evaluate the statement directly)")

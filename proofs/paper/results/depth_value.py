@@ -155,18 +155,24 @@ class DepthValue(Result):
         at the derived parameters and the setting, exactly. Keys: ``Sigma``, ``theta_0``, ``sigma2``
         (required), ``d``, ``m``. Refused with the reason: a finite m (the statement is at m -> oo), a task
         other than +-theta_0, a finite n (the statement's few-shot errors are limits)."""
-        allowed = {"Sigma", "theta_0", "sigma2", "d", "m"}
-        for key in ("theta", "n", "n_ft"):
-            if key in setting:
-                raise ValueError(f"{key}: the statement is on theta_0 and -theta_0, zero-shot and n -> oo "
-                                 f"(finite n: symbolic.depth.depth_error); give only {', '.join(sorted(allowed))}")
-        check_setting_keys(setting, allowed)
-        refuse_finite_m(setting, "the finite-m L = 2 optimum is symbolic.depth_pretraining.pretrained_gammas(2, m), "
-                                 "not stated here")
-        from proofs.quantities.setting import setting as make
-        where = make(setting.get("d"), Sigma=setting.get("Sigma"), theta0=setting.get("theta_0"),
-                     sigma2=setting["sigma2"], arithmetic="exact")
-        return _evaluate(self, where, digits)
+        return _evaluate(self, limit_setting(setting), digits)
+
+
+def limit_setting(setting: dict) -> Any:
+    """The exact setting of a depth statement on +-theta_0, zero-shot and n -> oo, at the m -> oo gammas
+    (Extensions 9 and 10): keys ``Sigma``, ``theta_0``, ``sigma2`` (required), ``d``, ``m``; a task, a
+    finite n or a finite m refused with the reason, before any work."""
+    allowed = {"Sigma", "theta_0", "sigma2", "d", "m"}
+    for key in ("theta", "n", "n_ft"):
+        if key in setting:
+            raise ValueError(f"{key}: the statement is on theta_0 and -theta_0, zero-shot and n -> oo "
+                             f"(finite n: symbolic.depth.depth_error); give only {', '.join(sorted(allowed))}")
+    check_setting_keys(setting, allowed)
+    refuse_finite_m(setting, "the finite-m L = 2 optimum is symbolic.depth_pretraining.pretrained_gammas(2, m), "
+                             "not stated here")
+    from proofs.quantities.setting import setting as make
+    return make(setting.get("d"), Sigma=setting.get("Sigma"), theta0=setting.get("theta_0"),
+                sigma2=setting["sigma2"], arithmetic="exact")
 
 
 def _evaluate(result: DepthValue, where: Any, digits: int | None) -> dict[sp.Basic, Any]:
