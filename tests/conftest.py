@@ -9,6 +9,16 @@ import pytest
 
 os.environ.setdefault("ICL_FINETUNE_CACHE", tempfile.mkdtemp(prefix="icl-finetune-test-cache-"))
 
+#: one BLAS thread per test process (unless the caller chose otherwise), set before anything imports
+#: numpy; the pytest-xdist workers and the subprocesses of the tests inherit it.  Under ``-n 2`` on two
+#: cores each worker has a core, and a second BLAS thread only spins waiting for the other worker's
+#: core: that spinning is counted as CPU time (measured on a loaded 2-core machine, CPU of one file
+#: alone with the default threads against one: tests/test_anyd_montecarlo.py 21.3 s against 3.9 s,
+#: tests/test_cli_anyd_battery.py 7.8 s against 4.1 s, tests/test_rank_optimum.py 17.9 s against 15.2 s).
+#: The same operations in one thread: no check changes.
+for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")
+
 
 #: the suite's longest self-contained tests (seconds each on an idle 2-core machine, none with a
 #: module-scoped fixture), handed out first: pytest-xdist distributes tests in collection order,
