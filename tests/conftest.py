@@ -2,10 +2,16 @@
 are cached in a temporary folder of the session, never in the user's ``~/.cache``."""
 from __future__ import annotations
 
+import ast
+import functools
 import os
 import tempfile
+from pathlib import Path
 
 import pytest
+
+#: the repository root (test node ids are relative to it)
+ROOT = Path(__file__).resolve().parent.parent
 
 os.environ.setdefault("ICL_FINETUNE_CACHE", tempfile.mkdtemp(prefix="icl-finetune-test-cache-"))
 
@@ -110,15 +116,42 @@ def _one_check_per_result(request):
         Result.check, registry.check_all = real_check, real_all
 
 
+#: the fixture scopes wider than a test
+WIDE_SCOPES = ("module", "package", "session")
+
+
+@functools.lru_cache(maxsize=None)
+def has_wide_fixture(path: str) -> bool:
+    """Whether the test file ``path`` (relative to the repository root) defines a fixture of module,
+    package or session scope: a decorator ``pytest.fixture(..., scope="module", ...)`` in its syntax
+    tree (read from the file: the xdist controller collects no tests)."""
+    try:
+        tree = ast.parse((ROOT / path).read_text(encoding="utf-8"))
+    except (OSError, SyntaxError):
+        return False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and ast.unparse(node.func) in ("pytest.fixture", "fixture"):
+            for kw in node.keywords:
+                if kw.arg == "scope" and isinstance(kw.value, ast.Constant) and kw.value.value in WIDE_SCOPES:
+                    return True
+    return False
+
+
 def _shared_scheduler():
     """xdist's load scheduling (each test its own unit, handed out in collection order, the longest
     first) except that the tests of :data:`SHARED_DERIVATIONS` form one unit, given to one worker
-    first (xdist's loadscope orders units by size)."""
+    (xdist's loadscope orders units by size), and the tests of a file with a module-scoped fixture
+    (:func:`has_wide_fixture`) form one unit: spread over both workers, each set the fixture up
+    (measured in the suite under ``-n 2``: tests/test_training_quick.py's training run, about 4
+    CPU-seconds, twice; tests/test_verify.py's and tests/test_frontier.py's fixtures twice too)."""
     from xdist.scheduler import LoadScopeScheduling
 
     class SharedDerivations(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            return "shared-derivations" if nodeid.split("::", 1)[0] in SHARED_DERIVATIONS else nodeid
+            path = nodeid.split("::", 1)[0]
+            if path in SHARED_DERIVATIONS:
+                return "shared-derivations"
+            return path if has_wide_fixture(path) else nodeid
 
     return SharedDerivations
 

@@ -1,12 +1,14 @@
 """tests/conftest.py's lists name files and tests that exist (so they cannot rot silently when a
 test is renamed or a file moved): LONGEST_FIRST (handed out first under pytest-xdist) and
-SHARED_DERIVATIONS (one worker, each registered result checked once per process)."""
+SHARED_DERIVATIONS (one worker, each registered result checked once per process); and its
+reading of which files have a module-scoped fixture (their tests go to one worker) agrees with
+the files' text."""
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-from conftest import LONGEST_FIRST, SHARED_DERIVATIONS
+from conftest import LONGEST_FIRST, SHARED_DERIVATIONS, has_wide_fixture
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,3 +24,15 @@ def test_longest_first_names_existing_tests() -> None:
         function = re.sub(r"\[.*\]$", "", name)
         text = (ROOT / path).read_text(encoding="utf-8")
         assert f"def {function}(" in text, f"{nodeid}: in LONGEST_FIRST but no such test"
+
+
+def test_module_scoped_fixtures_are_found() -> None:
+    """has_wide_fixture (the syntax tree) finds exactly the files whose text declares a fixture of
+    module, package or session scope, among them tests/test_training_quick.py's training run."""
+    for path in sorted((ROOT / "tests").glob("test_*.py")):
+        rel = path.relative_to(ROOT).as_posix()
+        text = path.read_text(encoding="utf-8")
+        declared = re.search(r"""scope\s*=\s*["'](module|package|session)["']""", text) is not None
+        assert has_wide_fixture(rel) == declared, rel
+    assert has_wide_fixture("tests/test_training_quick.py")
+    assert not has_wide_fixture("tests/test_conftest_lists.py")
