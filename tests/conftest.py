@@ -31,7 +31,7 @@ for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 #: and a long test left to the end keeps one worker busy while the other idles
 LONGEST_FIRST = (
     "tests/test_transformer.py::test_tiny_experiment_end_to_end",                      # 20 s
-    "tests/test_docs_examples.py::test_console_example[docs/cli.md:243]",              # 15 s (prove; first
+    "tests/test_docs_examples.py::test_console_example[docs/cli.md:244]",              # 15 s (prove; first
                                                                                        # of SHARED_DERIVATIONS)
     "tests/test_engine_vs_concrete.py::test_closed_form_error_equals_concrete_engine", # 13 s
     "tests/test_frontier_finite_m.py::test_float_rows_at_finite_m_equal_the_explicit_minimiser",
@@ -118,12 +118,16 @@ def _one_check_per_result(request):
 
 #: the fixture scopes wider than a test
 WIDE_SCOPES = ("module", "package", "session")
+#: decorators that memoise a function for the whole process
+MEMOISERS = ("functools.lru_cache", "lru_cache", "functools.cache", "cache")
 
 
 @functools.lru_cache(maxsize=None)
-def has_wide_fixture(path: str) -> bool:
-    """Whether the test file ``path`` (relative to the repository root) defines a fixture of module,
-    package or session scope: a decorator ``pytest.fixture(..., scope="module", ...)`` in its syntax
+def shares_state(path: str) -> bool:
+    """Whether the tests of the file ``path`` (relative to the repository root) share state set up
+    once per process: a fixture of module, package or session scope (``pytest.fixture(...,
+    scope="module")``) or a module-level function memoised by ``functools.lru_cache``/``cache`` (an
+    estimate, a derivation, a training run that several tests read), found in the file's syntax
     tree (read from the file: the xdist controller collects no tests)."""
     try:
         tree = ast.parse((ROOT / path).read_text(encoding="utf-8"))
@@ -134,24 +138,39 @@ def has_wide_fixture(path: str) -> bool:
             for kw in node.keywords:
                 if kw.arg == "scope" and isinstance(kw.value, ast.Constant) and kw.value.value in WIDE_SCOPES:
                     return True
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for dec in node.decorator_list:
+                if ast.unparse(dec.func if isinstance(dec, ast.Call) else dec) in MEMOISERS:
+                    return True
     return False
 
 
 def _shared_scheduler():
     """xdist's load scheduling (each test its own unit, handed out in collection order, the longest
     first) except that the tests of :data:`SHARED_DERIVATIONS` form one unit, given to one worker
-    (xdist's loadscope orders units by size), and the tests of a file with a module-scoped fixture
-    (:func:`has_wide_fixture`) form one unit: spread over both workers, each set the fixture up
-    (measured in the suite under ``-n 2``: tests/test_training_quick.py's training run, about 4
-    CPU-seconds, twice; tests/test_verify.py's and tests/test_frontier.py's fixtures twice too)."""
+    (with the second test of :data:`LONGEST_FIRST`, the first of them), and the tests of a file that
+    share state set up once per process (:func:`shares_state`: a module-scoped fixture, a memoised
+    function) form one unit: spread over both workers, each worker set that state up (measured in
+    the suite under ``-n 2``, each twice: tests/test_training_quick.py's training run, about 4
+    CPU-seconds; tests/test_rank_jax.py's derivation, pretrained model and compiled training, about
+    3.5 CPU-seconds; the Monte Carlo estimates of tests/test_objective_vs_montecarlo.py,
+    tests/test_verify.py's fixture...)."""
     from xdist.scheduler import LoadScopeScheduling
 
     class SharedDerivations(LoadScopeScheduling):
+        def __init__(self, config, log=None):
+            super().__init__(config, log)
+            # units in collection order (the longest tests first, the shared derivations with the
+            # second of them), not xdist's largest-first by number of tests: that would hand out every
+            # file unit (test_cli_battery.py's 1,085 quick tests first) before the longest tests
+            config.option.loadscopereorder = False
+
         def _split_scope(self, nodeid: str) -> str:
             path = nodeid.split("::", 1)[0]
             if path in SHARED_DERIVATIONS:
                 return "shared-derivations"
-            return path if has_wide_fixture(path) else nodeid
+            return path if shares_state(path) else nodeid
 
     return SharedDerivations
 
