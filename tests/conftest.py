@@ -2,12 +2,28 @@
 are cached in a temporary folder of the session, never in the user's ``~/.cache``."""
 from __future__ import annotations
 
+import ast
+import functools
 import os
 import tempfile
+from pathlib import Path
 
 import pytest
 
+#: the repository root (test node ids are relative to it)
+ROOT = Path(__file__).resolve().parent.parent
+
 os.environ.setdefault("ICL_FINETUNE_CACHE", tempfile.mkdtemp(prefix="icl-finetune-test-cache-"))
+
+#: one BLAS thread per test process (unless the caller chose otherwise), set before anything imports
+#: numpy; the pytest-xdist workers and the subprocesses of the tests inherit it.  Under ``-n 2`` on two
+#: cores each worker has a core, and a second BLAS thread only spins waiting for the other worker's
+#: core: that spinning is counted as CPU time (measured on a loaded 2-core machine, CPU of one file
+#: alone with the default threads against one: tests/test_anyd_montecarlo.py 21.3 s against 3.9 s,
+#: tests/test_cli_anyd_battery.py 7.8 s against 4.1 s, tests/test_rank_optimum.py 17.9 s against 15.2 s).
+#: The same operations in one thread: no check changes.
+for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")
 
 
 #: the suite's longest self-contained tests (seconds each on an idle 2-core machine, none with a
@@ -15,7 +31,7 @@ os.environ.setdefault("ICL_FINETUNE_CACHE", tempfile.mkdtemp(prefix="icl-finetun
 #: and a long test left to the end keeps one worker busy while the other idles
 LONGEST_FIRST = (
     "tests/test_transformer.py::test_tiny_experiment_end_to_end",                      # 20 s
-    "tests/test_docs_examples.py::test_console_example[docs/cli.md:243]",              # 15 s (prove; first
+    "tests/test_docs_examples.py::test_console_example[docs/cli.md:244]",              # 15 s (prove; first
                                                                                        # of SHARED_DERIVATIONS)
     "tests/test_engine_vs_concrete.py::test_closed_form_error_equals_concrete_engine", # 13 s
     "tests/test_frontier_finite_m.py::test_float_rows_at_finite_m_equal_the_explicit_minimiser",
@@ -101,15 +117,61 @@ def _one_check_per_result(request):
         Result.check, registry.check_all = real_check, real_all
 
 
+#: the fixture scopes wider than a test
+WIDE_SCOPES = ("module", "package", "session")
+#: decorators that memoise a function for the whole process
+MEMOISERS = ("functools.lru_cache", "lru_cache", "functools.cache", "cache")
+
+
+@functools.lru_cache(maxsize=None)
+def shares_state(path: str) -> bool:
+    """Whether the tests of the file ``path`` (relative to the repository root) share state set up
+    once per process: a fixture of module, package or session scope (``pytest.fixture(...,
+    scope="module")``) or a module-level function memoised by ``functools.lru_cache``/``cache`` (an
+    estimate, a derivation, a training run that several tests read), found in the file's syntax
+    tree (read from the file: the xdist controller collects no tests)."""
+    try:
+        tree = ast.parse((ROOT / path).read_text(encoding="utf-8"))
+    except (OSError, SyntaxError):
+        return False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and ast.unparse(node.func) in ("pytest.fixture", "fixture"):
+            for kw in node.keywords:
+                if kw.arg == "scope" and isinstance(kw.value, ast.Constant) and kw.value.value in WIDE_SCOPES:
+                    return True
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for dec in node.decorator_list:
+                if ast.unparse(dec.func if isinstance(dec, ast.Call) else dec) in MEMOISERS:
+                    return True
+    return False
+
+
 def _shared_scheduler():
     """xdist's load scheduling (each test its own unit, handed out in collection order, the longest
     first) except that the tests of :data:`SHARED_DERIVATIONS` form one unit, given to one worker
-    first (xdist's loadscope orders units by size)."""
+    (with the second test of :data:`LONGEST_FIRST`, the first of them), and the tests of a file that
+    share state set up once per process (:func:`shares_state`: a module-scoped fixture, a memoised
+    function) form one unit: spread over both workers, each worker set that state up (measured in
+    the suite under ``-n 2``, each twice: tests/test_training_quick.py's training run, about 4
+    CPU-seconds; tests/test_rank_jax.py's derivation, pretrained model and compiled training, about
+    3.5 CPU-seconds; the Monte Carlo estimates of tests/test_objective_vs_montecarlo.py,
+    tests/test_verify.py's fixture...)."""
     from xdist.scheduler import LoadScopeScheduling
 
     class SharedDerivations(LoadScopeScheduling):
+        def __init__(self, config, log=None):
+            super().__init__(config, log)
+            # units in collection order (the longest tests first, the shared derivations with the
+            # second of them), not xdist's largest-first by number of tests: that would hand out every
+            # file unit (test_cli_battery.py's 1,085 quick tests first) before the longest tests
+            config.option.loadscopereorder = False
+
         def _split_scope(self, nodeid: str) -> str:
-            return "shared-derivations" if nodeid.split("::", 1)[0] in SHARED_DERIVATIONS else nodeid
+            path = nodeid.split("::", 1)[0]
+            if path in SHARED_DERIVATIONS:
+                return "shared-derivations"
+            return path if shares_state(path) else nodeid
 
     return SharedDerivations
 

@@ -57,10 +57,17 @@ import sympy as sp
 from numeric import Estimate, estimate_error, estimate_error_fast
 from numeric.testing import check_against_monte_carlo
 
-from xcheck import MC_FAST_SAMPLES, MC_REF_SAMPLES, MC_SEED, MC_Z, mc_cases, strategy_env, strategy_params
+from xcheck import MC_CASES, MC_FAST_SAMPLES, MC_REF_SAMPLES, MC_SEED, MC_Z, mc_cases, strategy_env, strategy_params
 
-CASES = {c.name: c for c in mc_cases()}
-NAMES = list(CASES)
+#: the cases' names (their exact values are computed at the first test that reads them, not when
+#: the file is collected: every pytest-xdist worker collects every file)
+NAMES = [c[0] for c in MC_CASES]
+
+
+def cases() -> dict:
+    """name -> :class:`xcheck.MCCase` (exact closed-form value, float setting, dominant term);
+    computed once per process (:func:`xcheck.mc_cases` is memoised)."""
+    return {c.name: c for c in mc_cases()}
 
 #: cases where the reference check's measured power against one coefficient off by 10% is >= 0.99
 REFERENCE_POWER_10 = ["d=1 n=0 Sigma=I", "d=5 n=20", "d=6 n=50"]
@@ -72,7 +79,7 @@ def _estimate(name: str, method: str) -> Estimate:
     power test is the same check, same seed and samples, against the wrong value)."""
     fn = estimate_error if method == "reference" else estimate_error_fast
     samples = MC_REF_SAMPLES if method == "reference" else MC_FAST_SAMPLES
-    return fn(samples=samples, seed=MC_SEED, **CASES[name].setting)
+    return fn(samples=samples, seed=MC_SEED, **cases()[name].setting)
 
 
 def _passes(value, name: str, method: str) -> tuple[bool, str]:
@@ -86,23 +93,23 @@ def _passes(value, name: str, method: str) -> tuple[bool, str]:
 @pytest.mark.parametrize("name", NAMES)
 def test_closed_form_matches_reference_monte_carlo(name):
     """|z| <= 4 against 100,000 prompts of the reference forward pass (false alarms 0/200 per case)."""
-    ok, msg = _passes(CASES[name].exact, name, "reference")
+    ok, msg = _passes(cases()[name].exact, name, "reference")
     assert ok, msg
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_closed_form_matches_fast_monte_carlo(name):
     """|z| <= 4 against 2,000,000 fast samples (false alarms 0/200 per case; exact at n = 0)."""
-    ok, msg = _passes(CASES[name].exact, name, "fast")
+    ok, msg = _passes(cases()[name].exact, name, "fast")
     assert ok, msg
-    if CASES[name].setting["n"] == 0:
+    if cases()[name].setting["n"] == 0:
         assert _estimate(name, "fast").stderr == 0
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_one_coefficient_off_by_one_percent_fails_fast_check(name):
     """Power: the closed form with its largest term's coefficient times 1.01 fails (measured power 1.00)."""
-    case = CASES[name]
+    case = cases()[name]
     assert case.wrong(0.01) != float(case.exact)
     ok, msg = _passes(case.wrong(0.01), name, "fast")
     assert not ok, msg
@@ -111,13 +118,13 @@ def test_one_coefficient_off_by_one_percent_fails_fast_check(name):
 @pytest.mark.parametrize("name", REFERENCE_POWER_10)
 def test_one_coefficient_off_by_ten_percent_fails_reference_check(name):
     """Power of the reference check: one coefficient off by 10% fails (measured power 1.00, 0.99, 1.00)."""
-    ok, msg = _passes(CASES[name].wrong(0.10), name, "reference")
+    ok, msg = _passes(cases()[name].wrong(0.10), name, "reference")
     assert not ok, msg
 
 
 def test_cases_cover_the_settings_that_matter():
     """n = 0, n = 1, large n, non-identity Sigma, d up to 6, sigma2 = 0 are all among the cases."""
-    settings = [c.setting for c in CASES.values()]
+    settings = [c.setting for c in cases().values()]
     ns = {s["n"] for s in settings}
     assert {0, 1}.issubset(ns) and max(ns) >= 50
     assert max(s["Sigma"].shape[0] for s in settings) == 6
@@ -176,7 +183,7 @@ def test_error_command_backend_equals_closed_form(name):
     Carlo agreement checked above (d up to 6, n up to 50, non-identity Sigma, random V, Q)."""
     from proofs import api
 
-    case = CASES[name]
+    case = cases()[name]
     s = case.setting
     try:
         value = api.exact_error(s["V"].tolist(), s["Q"].tolist(), s["theta"].tolist(), s["Sigma"].tolist(),
