@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any, Mapping, Sequence
 
 from .depth_model import MAX_DEPTH
@@ -48,7 +49,7 @@ __all__ = ["DepthSpec", "make_depth_spec", "depth_spec_from_json", "read_spec", 
 
 #: the blocks of a layer's values that a depth spec may train
 VALUE_BLOCKS = ("v0", "vx", "vy")
-_LAYERED = re.compile(r"^V(\d+)(?:\.(\w+))?$")
+_LAYERED = re.compile(r"^V([0-9]+)(?:\.(\w+))?\Z")  # ASCII digits (int() reads "V\uff12" as V2); \Z: no trailing newline
 
 
 def entry_name(layer: int, blk: str) -> str:
@@ -101,6 +102,8 @@ def terms_text(terms: Sequence[Term]) -> str:
 
 
 def _check_layers(layers: Any, where: str = "layers") -> int:
+    if isinstance(layers, Fraction) and layers.denominator == 1:  # JSON's 2.0, read exactly (as a term's n)
+        layers = int(layers)
     if isinstance(layers, bool) or not isinstance(layers, int) or not 1 <= layers <= MAX_DEPTH:
         raise ValueError(f"{where}: expected an integer number of layers 1 <= L <= {MAX_DEPTH}, got {shown(layers)}")
     return layers

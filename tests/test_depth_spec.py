@@ -14,6 +14,8 @@ proofs.quantities.trajectories) against independent computations.
   of plain gradient descent, iterated step by step in exact arithmetic.
 - Bad input: one line before any work.
 """
+from fractions import Fraction
+
 import numpy as np
 import pytest
 import sympy as sp
@@ -140,6 +142,9 @@ def test_trajectory_rows_are_plain_gradient_descent(monkeypatch):
     ({"layers": 0, "train": ["vx"]}, "1 <= L <= 3"),
     ({"layers": 2, "train": ["Qxx"]}, "not supported at depth"),
     ({"layers": 2, "train": ["V2.Qxx"]}, "unknown block"),
+    ({"layers": 2, "train": ["V\uff12.vx"]}, "unknown block"),  # a full-width digit is not layer 2
+    ({"layers": 2, "train": ["V2.vx\n"]}, "unknown block"),
+    ({"layers": Fraction(3, 2), "train": ["vx"]}, "got 3/2"),
     ({"layers": 2, "train": [{"block": "vx", "rank": 1}]}, "rank"),
     ({"layers": 2, "train": ["V2.vx", "vx"]}, "listed twice"),
     ({"train": ["V2.vx"]}, '"layers": 2'),
@@ -151,6 +156,13 @@ def test_bad_depth_specs_are_refused_in_one_line(obj, message):
     with pytest.raises(ValueError) as err:
         read_spec(obj)
     assert message in str(err.value) and "\n" not in str(err.value)
+
+
+def test_layers_written_as_an_integral_float_is_read_as_n_is():
+    """JSON's 2.0 arrives as the exact Fraction 2 (proofs.cli.files.load_json); a term's n of 2.0 is
+    read as 2, so the layers are too (they were refused with the message "expected an integer ..., got 2")."""
+    spec = read_spec({"layers": Fraction(2), "train": ["V2.vx"], "loss": [{"n": Fraction(2), "task": "target"}]})
+    assert spec.layers == 2 and spec.train == ((2, "vx"),)
 
 
 def test_a_product_of_trained_entries_is_refused_with_the_reason():
