@@ -165,6 +165,15 @@ def test_layers_written_as_an_integral_float_is_read_as_n_is():
     assert spec.layers == 2 and spec.train == ((2, "vx"),)
 
 
+def test_numeric_optimum_above_the_exact_range_names_d_not_a_missing_d():
+    """At d = 11 the arithmetic is float64 by default, and the numeric optimum reads its setting
+    exactly: the refusal says d <= 10 (it used to ask to "give d", which was given)."""
+    from proofs import api
+    spec = read_spec({"layers": 2, "train": ["V1.vx", "V2.vy"], "loss": [{"n": 0, "task": "target"}]})
+    with pytest.raises(ValueError, match="d <= 10; got d = 11"):
+        api.solve(spec, numeric=True, d=11, sigma2=R(1, 10))
+
+
 def test_a_product_of_trained_entries_is_refused_with_the_reason():
     spec = read_spec({"layers": 2, "train": ["V1.vx", "V2.vy"], "loss": [{"n": 0, "task": "target"}]})
     with pytest.raises(NotQuadratic, match="V2.vy and V1.vx.*quartic"):

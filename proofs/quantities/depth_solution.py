@@ -197,9 +197,11 @@ def depth_solve(spec: Any, setting: Any, label: str, *, numeric: bool = False) -
     if why:
         if not numeric:
             raise NotQuadratic(why)
-        if setting.symbolic or not setting.arith.exact:
+        if setting.symbolic:
             raise ValueError("d: the numeric optimum at depth minimises the exact loss at a concrete setting; "
                              "give d (or Sigma, theta0)")
+        if not setting.arith.exact:
+            raise ValueError(f"d: the numeric optimum at depth reads its setting exactly, d <= 10; got d = {setting.d}")
         from proofs.quantities.depth_numeric import depth_numeric_optimum
         gammas = start_gammas(spec.layers, setting.m, setting.d, 0 if setting.sigma2 is None else setting.sigma2)
         return DepthNumericMinimum(spec, setting, label, depth_numeric_optimum(spec, setting, gammas), why)
