@@ -174,6 +174,16 @@ def test_numeric_optimum_above_the_exact_range_names_d_not_a_missing_d():
         api.solve(spec, numeric=True, d=11, sigma2=R(1, 10))
 
 
+def test_params_of_a_depth_spec_is_refused_before_any_work_quadratic_or_not():
+    """params refuses a depth spec (its parameters are per layer) with a ValueError (exit status 2);
+    a quartic one used to reach the derivation first and exit 3 "not implemented yet"."""
+    from proofs import api
+    for train in (["V1.vx", "V2.vy"], ["V2.vx"]):
+        spec = read_spec({"layers": 2, "train": train, "loss": [{"n": 0, "task": "target"}]})
+        with pytest.raises(ValueError, match="parameters are per layer"):
+            api.params(spec, d=2)
+
+
 def test_a_product_of_trained_entries_is_refused_with_the_reason():
     spec = read_spec({"layers": 2, "train": ["V1.vx", "V2.vy"], "loss": [{"n": 0, "task": "target"}]})
     with pytest.raises(NotQuadratic, match="V2.vy and V1.vx.*quartic"):

@@ -24,7 +24,11 @@ import sympy as sp
 
 from proofs.quantities.solutions import Solution
 
-__all__ = ["DepthClosedForm", "DepthNumericMinimum", "depth_solve", "derived_depth"]
+__all__ = ["DepthClosedForm", "DepthNumericMinimum", "depth_solve", "derived_depth", "PER_LAYER"]
+
+#: why a depth spec has no ``params`` (said before any work, quadratic loss or not)
+PER_LAYER = ("spec: a depth spec's parameters are per layer; 'derive --spec' prints them (closed form), "
+             "'trajectory --spec' follows them at a setting")
 
 
 @lru_cache(maxsize=32)
@@ -159,8 +163,7 @@ class DepthClosedForm(Solution):
         return _table(self.question)
 
     def parameters(self) -> Any:
-        raise ValueError("spec: a depth spec's parameters are per layer; 'derive --spec' prints them (closed form), "
-                         "'trajectory --spec' follows them at a setting")
+        raise ValueError(PER_LAYER)
 
 
 @dataclass
