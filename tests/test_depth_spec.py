@@ -184,6 +184,24 @@ def test_params_of_a_depth_spec_is_refused_before_any_work_quadratic_or_not():
             api.params(spec, d=2)
 
 
+def test_exact_curve_reads_one_error_at_symbolic_n_and_equals_the_error_derived_at_each_n(monkeypatch):
+    """Exact curve of a depth spec: the error at symbolic n is derived and evaluated at the setting once
+    and read at every n (it was derived afresh at each n, ~0.15 s of CPU per n: n = 0:300 ran over the
+    exact budget, exit 3); its values equal the error derived at that n (d = 2, gamma_l = 1 -+ sqrt 2)."""
+    import symbolic.depth
+    from proofs.quantities.setting import setting
+    from proofs.quantities.solve import solve
+    spec = read_spec({"layers": 2, "train": ["V2.vx"], "loss": [{"n": 0, "task": "target"}]})
+    answer = solve(spec, setting(D, sigma2=S2))
+    expected = {n: answer._value(-THETA0, sp.Integer(n)) for n in (0, 7)}
+    calls = []
+    real = symbolic.depth.depth_error
+    monkeypatch.setattr(symbolic.depth, "depth_error", lambda *a, **k: calls.append(a[2]) or real(*a, **k))
+    c = answer.curve("opposite", range(0, 12))
+    assert len(calls) == 1, calls
+    assert all(sp.radsimp(c.exact[n] - v) == 0 for n, v in expected.items()), (c.exact[:8], expected)
+
+
 def test_a_product_of_trained_entries_is_refused_with_the_reason():
     spec = read_spec({"layers": 2, "train": ["V1.vx", "V2.vy"], "loss": [{"n": 0, "task": "target"}]})
     with pytest.raises(NotQuadratic, match="V2.vy and V1.vx.*quartic"):
