@@ -120,6 +120,8 @@ def layered_entry(entry: Any, L: int, where: str = "train[0]") -> list[tuple[int
         raise ValueError(f"{where}: expected a block name such as 'V{L}.vx', got {shown(entry)}")
     m = _LAYERED.match(entry)
     if m:
+        if len(m.group(1)) > 4:  # not a layer number (and int() refuses more than 4300 digits)
+            raise ValueError(f"{where}: unknown layer in {shown(entry)} (the spec has layers 1..{L})")
         layer = int(m.group(1))
         if not 1 <= layer <= L:
             hint = f'; give "layers": {layer} or more' if L == 1 and layer <= MAX_DEPTH else ""
@@ -185,9 +187,9 @@ def make_depth_spec(layers: int, train: Sequence[Any], loss: Sequence[Any], then
             pairs.append(p)
     # the loss terms, their tasks and the name: validated by the one-layer spec's rules
     one = make_spec(["vx"], loss, then, None, name, bindings)
-    for t in one.loss + one.then:
+    for key, t in [("loss", t) for t in one.loss] + [("then", t) for t in one.then]:
         if not t.task.is_fixed:
-            raise ValueError(f"loss: the task family {t.task} is not supported at depth (L = {L}); "
+            raise ValueError(f"{key}: the task family {t.task} is not supported at depth (L = {L}); "
                              "give a fixed task ('target', 'opposite' or d numbers)")
     order = {b: i for i, b in enumerate(VALUE_BLOCKS)}
     pairs.sort(key=lambda p: (p[0], order[p[1]]))

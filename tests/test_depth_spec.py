@@ -145,6 +145,8 @@ def test_trajectory_rows_are_plain_gradient_descent(monkeypatch):
     ({"layers": 2, "train": ["V\uff12.vx"]}, "unknown block"),  # a full-width digit is not layer 2
     ({"layers": 2, "train": ["V2.vx\n"]}, "unknown block"),
     ({"layers": Fraction(3, 2), "train": ["vx"]}, "got 3/2"),
+    ({"layers": 2, "train": ["V" + "9" * 5000 + ".vx"]}, "train[0]: unknown layer in 'V999"),
+    ({"layers": 2, "train": ["vx"], "then": [{"n": 0, "task": {"mean": "target", "cov": 1}}]}, "then: the task family"),
     ({"layers": 2, "train": [{"block": "vx", "rank": 1}]}, "rank"),
     ({"layers": 2, "train": ["V2.vx", "vx"]}, "listed twice"),
     ({"train": ["V2.vx"]}, '"layers": 2'),
