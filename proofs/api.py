@@ -75,7 +75,11 @@ def params(strategy: str, *, d: int | None = None, sigma2: Any = None, m: int | 
            arithmetic: str | None = None, precision: int | None = None, theta_0: Any = None) -> Any:
     """Derived V and Q of a strategy; symbolic when ``d`` is None (and neither Sigma nor theta0
     is given). ``m``/``n_ft`` None mean infinity. ``theta_0`` is accepted for ``theta0`` (the
-    spelling of :meth:`Result.evaluate`)."""
+    spelling of :meth:`Result.evaluate`). A depth spec is refused before any work (its parameters are
+    per layer: :func:`solve` answers it)."""
+    if hasattr(strategy, "layers"):
+        from proofs.quantities.depth_solution import PER_LAYER
+        raise ValueError(PER_LAYER)
     return solve(strategy, d=d, sigma2=sigma2, m=m, n_ft=n_ft, scale=scale, Sigma=Sigma, theta0=theta0,
                  arithmetic=arithmetic, precision=precision, theta_0=theta_0).parameters()
 

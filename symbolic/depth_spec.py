@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any, Mapping, Sequence
 
 from .depth_model import MAX_DEPTH
@@ -48,7 +49,7 @@ __all__ = ["DepthSpec", "make_depth_spec", "depth_spec_from_json", "read_spec", 
 
 #: the blocks of a layer's values that a depth spec may train
 VALUE_BLOCKS = ("v0", "vx", "vy")
-_LAYERED = re.compile(r"^V(\d+)(?:\.(\w+))?$")
+_LAYERED = re.compile(r"^V([0-9]+)(?:\.(\w+))?\Z")  # ASCII digits (int() reads "V\uff12" as V2); \Z: no trailing newline
 
 
 def entry_name(layer: int, blk: str) -> str:
@@ -101,6 +102,8 @@ def terms_text(terms: Sequence[Term]) -> str:
 
 
 def _check_layers(layers: Any, where: str = "layers") -> int:
+    if isinstance(layers, Fraction) and layers.denominator == 1:  # JSON's 2.0, read exactly (as a term's n)
+        layers = int(layers)
     if isinstance(layers, bool) or not isinstance(layers, int) or not 1 <= layers <= MAX_DEPTH:
         raise ValueError(f"{where}: expected an integer number of layers 1 <= L <= {MAX_DEPTH}, got {shown(layers)}")
     return layers
@@ -117,6 +120,8 @@ def layered_entry(entry: Any, L: int, where: str = "train[0]") -> list[tuple[int
         raise ValueError(f"{where}: expected a block name such as 'V{L}.vx', got {shown(entry)}")
     m = _LAYERED.match(entry)
     if m:
+        if len(m.group(1)) > 4:  # not a layer number (and int() refuses more than 4300 digits)
+            raise ValueError(f"{where}: unknown layer in {shown(entry)} (the spec has layers 1..{L})")
         layer = int(m.group(1))
         if not 1 <= layer <= L:
             hint = f'; give "layers": {layer} or more' if L == 1 and layer <= MAX_DEPTH else ""
@@ -182,9 +187,9 @@ def make_depth_spec(layers: int, train: Sequence[Any], loss: Sequence[Any], then
             pairs.append(p)
     # the loss terms, their tasks and the name: validated by the one-layer spec's rules
     one = make_spec(["vx"], loss, then, None, name, bindings)
-    for t in one.loss + one.then:
+    for key, t in [("loss", t) for t in one.loss] + [("then", t) for t in one.then]:
         if not t.task.is_fixed:
-            raise ValueError(f"loss: the task family {t.task} is not supported at depth (L = {L}); "
+            raise ValueError(f"{key}: the task family {t.task} is not supported at depth (L = {L}); "
                              "give a fixed task ('target', 'opposite' or d numbers)")
     order = {b: i for i, b in enumerate(VALUE_BLOCKS)}
     pairs.sort(key=lambda p: (p[0], order[p[1]]))

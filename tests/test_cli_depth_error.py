@@ -201,7 +201,7 @@ def test_slow_uncached_class_is_monte_carlo_unless_derive_is_asked(capsys, tmp_p
     assert status == 0 and released == [1], err
     data = json.loads(out)
     assert data["route"] == "monte-carlo" and "not derived on this machine yet" in data["label"]
-    assert "--derive" in data["label"] and "layers 1" in data["label"]
+    assert "--derive" in data["label"] and "values in layer 1)" in data["label"]
     exact = float(concrete_depth_error(_exact_layers(layers), n=1, theta=[1], Sigma=[[1]], sigma2=sp.Rational(1, 10)))
     assert abs(data["error"] - exact) <= DEFAULT_Z * data["stderr"], (data, exact)
     released.clear()

@@ -113,3 +113,16 @@ def test_a_float64_overflow_is_one_line_naming_theta0(capsys, tmp_path):
                         "--columns", "inf:target")
     assert rc == 2 and not out and len(err.strip().splitlines()) == 1, err
     assert "--theta0: E(0; theta0) exceeds float64's range" in err and "smaller theta0" in err
+
+
+@pytest.mark.parametrize("side", ["path:{}", "point:{}", "point:{}:3"])
+@pytest.mark.parametrize("train", [["V2.vx", "V2.vy"], ["V1.vx", "V2.vy"]], ids=["quadratic", "quartic"])
+def test_a_depth_spec_side_is_refused_in_one_line(capsys, tmp_path, side, train):
+    """A depth spec on either side is refused before any work (exit 2, naming --left/--right): a
+    quadratic one at a point used to end in a traceback (a sqrt in the pretrained gamma's), a path a
+    repr of the spec, a quartic point 'not implemented yet' (exit 3)."""
+    path = tmp_path / "depth.json"
+    path.write_text(json.dumps({"layers": 2, "train": train, "loss": [{"n": 0, "task": "target"}]}))
+    rc, out, err = _run(capsys, "compare", "--d", "2", "--left", "path:value", "--right", side.format(path))
+    assert rc == 2 and out == "" and err.count("\n") == 1, (rc, err)
+    assert err.startswith("icl-finetune compare: error: --left/--right: ") and "is a depth spec (L = 2" in err, err

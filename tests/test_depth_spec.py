@@ -14,6 +14,8 @@ proofs.quantities.trajectories) against independent computations.
   of plain gradient descent, iterated step by step in exact arithmetic.
 - Bad input: one line before any work.
 """
+from fractions import Fraction
+
 import numpy as np
 import pytest
 import sympy as sp
@@ -140,6 +142,11 @@ def test_trajectory_rows_are_plain_gradient_descent(monkeypatch):
     ({"layers": 0, "train": ["vx"]}, "1 <= L <= 3"),
     ({"layers": 2, "train": ["Qxx"]}, "not supported at depth"),
     ({"layers": 2, "train": ["V2.Qxx"]}, "unknown block"),
+    ({"layers": 2, "train": ["V\uff12.vx"]}, "unknown block"),  # a full-width digit is not layer 2
+    ({"layers": 2, "train": ["V2.vx\n"]}, "unknown block"),
+    ({"layers": Fraction(3, 2), "train": ["vx"]}, "got 3/2"),
+    ({"layers": 2, "train": ["V" + "9" * 5000 + ".vx"]}, "train[0]: unknown layer in 'V999"),
+    ({"layers": 2, "train": ["vx"], "then": [{"n": 0, "task": {"mean": "target", "cov": 1}}]}, "then: the task family"),
     ({"layers": 2, "train": [{"block": "vx", "rank": 1}]}, "rank"),
     ({"layers": 2, "train": ["V2.vx", "vx"]}, "listed twice"),
     ({"train": ["V2.vx"]}, '"layers": 2'),
@@ -151,6 +158,50 @@ def test_bad_depth_specs_are_refused_in_one_line(obj, message):
     with pytest.raises(ValueError) as err:
         read_spec(obj)
     assert message in str(err.value) and "\n" not in str(err.value)
+
+
+def test_layers_written_as_an_integral_float_is_read_as_n_is():
+    """JSON's 2.0 arrives as the exact Fraction 2 (proofs.cli.files.load_json); a term's n of 2.0 is
+    read as 2, so the layers are too (they were refused with the message "expected an integer ..., got 2")."""
+    spec = read_spec({"layers": Fraction(2), "train": ["V2.vx"], "loss": [{"n": Fraction(2), "task": "target"}]})
+    assert spec.layers == 2 and spec.train == ((2, "vx"),)
+
+
+def test_numeric_optimum_above_the_exact_range_names_d_not_a_missing_d():
+    """At d = 11 the arithmetic is float64 by default, and the numeric optimum reads its setting
+    exactly: the refusal says d <= 10 (it used to ask to "give d", which was given)."""
+    from proofs import api
+    spec = read_spec({"layers": 2, "train": ["V1.vx", "V2.vy"], "loss": [{"n": 0, "task": "target"}]})
+    with pytest.raises(ValueError, match="d <= 10; got d = 11"):
+        api.solve(spec, numeric=True, d=11, sigma2=R(1, 10))
+
+
+def test_params_of_a_depth_spec_is_refused_before_any_work_quadratic_or_not():
+    """params refuses a depth spec (its parameters are per layer) with a ValueError (exit status 2);
+    a quartic one used to reach the derivation first and exit 3 "not implemented yet"."""
+    from proofs import api
+    for train in (["V1.vx", "V2.vy"], ["V2.vx"]):
+        spec = read_spec({"layers": 2, "train": train, "loss": [{"n": 0, "task": "target"}]})
+        with pytest.raises(ValueError, match="parameters are per layer"):
+            api.params(spec, d=2)
+
+
+def test_exact_curve_reads_one_error_at_symbolic_n_and_equals_the_error_derived_at_each_n(monkeypatch):
+    """Exact curve of a depth spec: the error at symbolic n is derived and evaluated at the setting once
+    and read at every n (it was derived afresh at each n, ~0.15 s of CPU per n: n = 0:300 ran over the
+    exact budget, exit 3); its values equal the error derived at that n (d = 2, gamma_l = 1 -+ sqrt 2)."""
+    import symbolic.depth
+    from proofs.quantities.setting import setting
+    from proofs.quantities.solve import solve
+    spec = read_spec({"layers": 2, "train": ["V2.vx"], "loss": [{"n": 0, "task": "target"}]})
+    answer = solve(spec, setting(D, sigma2=S2))
+    expected = {n: answer._value(-THETA0, sp.Integer(n)) for n in (0, 7)}
+    calls = []
+    real = symbolic.depth.depth_error
+    monkeypatch.setattr(symbolic.depth, "depth_error", lambda *a, **k: calls.append(a[2]) or real(*a, **k))
+    c = answer.curve("opposite", range(0, 12))
+    assert len(calls) == 1, calls
+    assert all(sp.radsimp(c.exact[n] - v) == 0 for n, v in expected.items()), (c.exact[:8], expected)
 
 
 def test_a_product_of_trained_entries_is_refused_with_the_reason():

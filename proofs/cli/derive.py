@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
     from symbolic.quadratic import NotClosedForm, NotQuadratic
     from symbolic.spec import general_start
     from proofs import api
-    from proofs.cli.inputs import fixed_dimension, setting, strategy_of
+    from proofs.cli.inputs import check_spec, fixed_dimension, setting, strategy_of
     from proofs.quantities.solve import ClosedForm, NumericMinimum
     spec, _ = strategy_of(args)
     m = sp.oo if args.m is None else sp.Integer(int(args.m))
@@ -72,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
     if concrete:
         fixed = fixed_dimension(spec, any_start=False) or (3 if args.numeric else None)
         d, Sigma, theta0 = setting(args, need_d=False, d=fixed)
+        check_spec(spec, d)
         sigma2 = sp.Rational(1, 10) if args.sigma2 is None else O.exact(args.sigma2)
     try:
         answer = api.solve(spec, numeric=args.numeric, d=d, Sigma=Sigma, theta0=theta0, sigma2=sigma2, m=args.m)

@@ -198,7 +198,11 @@ def _strategy(name: str, spec_loader: Callable[[str], Any] | None) -> Any:
         return canonical_strategy(name)
     except ValueError:
         if spec_loader is not None and name.endswith(".json"):
-            return spec_loader(name)
+            spec = spec_loader(name)
+            if hasattr(spec, "layers"):  # a depth spec: not a one-layer side (refused, not a traceback)
+                raise ValueError(f"side: {name!r} is a depth spec (L = {spec.layers} layers); compare takes one-layer "
+                                 "strategies and specs (a depth spec's path: trajectory --spec)") from None
+            return spec
         raise ValueError(f"side: expected a strategy (pretrain, full, value, value-fewshot, a-d)"
                          f"{' or a spec file (.json)' if spec_loader else ''}, got {name!r}") from None
 

@@ -106,9 +106,10 @@ def _postponed(mats: Sequence[tuple[Any, Any]], d: int, n: int, samples: int) ->
     if not class_error_is_slow(L, values_in) or class_error_is_cached(L, values_in=values_in) \
             or not _monte_carlo_fits(n, d, samples):
         return None
-    return (f"the exact class closed form for these layers (L = {L}, values in layers "
-            f"{', '.join(map(str, values_in))}) is not derived on this machine yet: its first derivation takes "
-            f"about a minute of CPU, then it is cached (ask for it: --derive, or derive=True)")
+    where = ("layer " if len(values_in) == 1 else "layers ") + ", ".join(map(str, values_in))
+    return (f"the exact class closed form for these layers (L = {L}, values in {where}) is not derived on this "
+            "machine yet: its first derivation takes about a minute of CPU, then it is cached (ask for it: "
+            "--derive, or derive=True)")
 
 
 def _class_env(layers: Sequence[tuple[sp.Matrix, sp.Matrix]], d: int) -> tuple[tuple[int, ...], dict]:

@@ -24,7 +24,11 @@ import sympy as sp
 
 from proofs.quantities.solutions import Solution
 
-__all__ = ["DepthClosedForm", "DepthNumericMinimum", "depth_solve", "derived_depth"]
+__all__ = ["DepthClosedForm", "DepthNumericMinimum", "depth_solve", "derived_depth", "PER_LAYER"]
+
+#: why a depth spec has no ``params`` (said before any work, quadratic loss or not)
+PER_LAYER = ("spec: a depth spec's parameters are per layer; 'derive --spec' prints them (closed form), "
+             "'trajectory --spec' follows them at a setting")
 
 
 @lru_cache(maxsize=32)
@@ -123,6 +127,31 @@ class DepthClosedForm(Solution):
             return sp.nsimplify(v) if isinstance(v, sp.Float) else sp.radsimp(sp.expand(v))
         return v
 
+    def _exact_values(self, task: Any, ns: Sequence[int]) -> list:
+        """Exact: E_L(n; task) at every n of ``ns`` from the error at symbolic n evaluated at the setting
+        once (a rational function of n, algebraic coefficients when a gamma_l is), read at each n (the
+        error derived at each n took about 0.15 s of CPU per n: n = 0:300 ran over the budget)."""
+        from symbolic.depth import depth_error
+        from symbolic.evaluation import evaluate
+        from sympy.polys.polyerrors import BasePolynomialError
+        from symbolic.objective import N
+        if not ns:
+            return []
+        p = depth_error(list(self.finetune.trial), task, N)
+        g = evaluate(p, self._trained_env(), arithmetic="exact")
+        g = sp.together(sp.radsimp(sp.expand(g)))
+        num, den = sp.fraction(g)
+        try:  # numerator and denominator as polynomials in n over Q (or Q(sqrt 2)...): read at n in microseconds
+            P, Q = sp.Poly(num, N, extension=True), sp.Poly(den, N, extension=True)
+            at = lambda n: P.eval(n) / Q.eval(n)  # noqa: E731
+        except BasePolynomialError:
+            at = lambda n: g.subs(N, n)  # noqa: E731
+        out = []
+        for n in ns:
+            v = at(n)
+            out.append(sp.nsimplify(v) if isinstance(v, sp.Float) else sp.radsimp(sp.expand(v)))
+        return out
+
     def curve(self, task: Any, ns: Sequence[int]) -> Any:
         """E_L(fine-tuned layers, n; task) at each n of ``ns`` and its limit (task 'target' or 'opposite')."""
         from symbolic.objective import THETA0
@@ -136,7 +165,7 @@ class DepthClosedForm(Solution):
             arith.finite(vals + [lim], "the error")
             return CurveResult(list(ns), vals, float(lim), arith=arith, values=list(vals), limit_value=lim,
                                condition=self.setting.condition, warning=self.setting.warning)
-        vals = [self._value(t, sp.Integer(n)) for n in ns]
+        vals = self._exact_values(t, list(ns)) if arith.exact else [self._value(t, sp.Integer(n)) for n in ns]
         lim = self._value(t, sp.oo)
         if arith.exact:
             return CurveResult(list(ns), [float(v) for v in vals], float(lim), list(vals), lim, sp.nan, arith=arith)
@@ -159,8 +188,7 @@ class DepthClosedForm(Solution):
         return _table(self.question)
 
     def parameters(self) -> Any:
-        raise ValueError("spec: a depth spec's parameters are per layer; 'derive --spec' prints them (closed form), "
-                         "'trajectory --spec' follows them at a setting")
+        raise ValueError(PER_LAYER)
 
 
 @dataclass
@@ -197,9 +225,11 @@ def depth_solve(spec: Any, setting: Any, label: str, *, numeric: bool = False) -
     if why:
         if not numeric:
             raise NotQuadratic(why)
-        if setting.symbolic or not setting.arith.exact:
+        if setting.symbolic:
             raise ValueError("d: the numeric optimum at depth minimises the exact loss at a concrete setting; "
                              "give d (or Sigma, theta0)")
+        if not setting.arith.exact:
+            raise ValueError(f"d: the numeric optimum at depth reads its setting exactly, d <= 10; got d = {setting.d}")
         from proofs.quantities.depth_numeric import depth_numeric_optimum
         gammas = start_gammas(spec.layers, setting.m, setting.d, 0 if setting.sigma2 is None else setting.sigma2)
         return DepthNumericMinimum(spec, setting, label, depth_numeric_optimum(spec, setting, gammas), why)
