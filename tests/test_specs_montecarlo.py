@@ -54,10 +54,9 @@ import sympy as sp
 from numeric import Estimate, estimate_error_fast
 
 ROOT = Path(__file__).resolve().parent.parent
-#: the one-layer specs (a spec with "layers" is at depth: its derived points are checked exactly against the
-#: literal concrete engine in tests/test_depth_spec.py, and its docs examples run in tests/test_docs_examples.py)
-SPEC_FILES = sorted(p for p in (ROOT / "docs" / "examples" / "specs").glob("*.json")
-                    if "layers" not in json.loads(p.read_text(encoding="utf-8")))
+#: the one-layer specs (the depth specs' examples are in docs/examples/depth-specs: their derived points are
+#: checked exactly against the literal concrete engine in tests/test_depth_spec.py)
+SPEC_FILES = sorted((ROOT / "docs" / "examples" / "specs").glob("*.json"))
 
 #: the concrete setting every spec is checked at
 SETTING = {
