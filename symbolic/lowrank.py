@@ -478,33 +478,14 @@ class LowRankDerivation:
 
 
 def ring_fraction(e: sp.Expr, R: Any) -> tuple:
-    """``e`` as ``(p, q)`` with p, q in the polynomial ring R and ``e = p/q``, built up the tree
-    (sums grouped by denominator, products, integer powers), no gcd taken; ValueError when ``e`` is
-    not a rational function of R's generators."""
-    if e.is_Rational:
-        return R(e.p), R(e.q)
-    if e.is_Symbol:
-        return R.from_expr(e), R.one
-    if e.is_Add:
-        by_den: dict = {}
-        for t in e.args:
-            p, q = ring_fraction(t, R)
-            by_den[q] = by_den.get(q, R.zero) + p
-        num, den = R.zero, R.one
-        for q, p in by_den.items():
-            num, den = num * q + p * den, den * q
-        return num, den
-    if e.is_Mul:
-        num, den = R.one, R.one
-        for t in e.args:
-            p, q = ring_fraction(t, R)
-            num, den = num * p, den * q
-        return num, den
-    if e.is_Pow and e.exp.is_Integer:
-        p, q = ring_fraction(e.base, R)
-        k = int(e.exp)
-        return (p ** k, q ** k) if k >= 0 else (q ** -k, p ** -k)
-    raise ValueError(f"not a rational function of the ring's generators: {e}")
+    """``e`` as ``(p, q)`` with p, q in the polynomial ring R and ``e = p/q``, no gcd taken
+    (:func:`symbolic.ratfun.numer_denom`, its denominator's factors multiplied out); ValueError when
+    ``e`` is not a rational function of R's generators."""
+    num, dens = ratfun.numer_denom(e, R)
+    den = R.one
+    for base, power in dens.items():
+        den = den * base ** power
+    return num, den
 
 
 def _equal(a: sp.Expr, b: sp.Expr) -> bool:
