@@ -204,7 +204,11 @@ def _floats(M: Any) -> np.ndarray:
 
 def _monte_carlo_fits(n: int, d: int, samples: int) -> bool:
     """Whether the Monte Carlo route's bounds (:func:`_check_monte_carlo`) hold."""
-    return n <= MC_MAX_N and samples * (n + 1) * (d + 2) ** 2 <= MC_MAX_WORK
+    try:
+        _check_monte_carlo(n, d, 0, samples)
+    except ValueError:
+        return False
+    return True
 
 
 def _check_monte_carlo(n: int, d: int, L: int, samples: int) -> None:
