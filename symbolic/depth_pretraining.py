@@ -150,8 +150,10 @@ def real_optimum_L3(d: int, m: int, sigma2) -> list:
     """The isotropic L = 3 pretraining optimum at a concrete setting (Sigma = I), exactly: the unconstrained
     quadratic optimum in e has complex gamma's, the loss is convex in e, so the real optimum lies on the
     boundary of the real-rooted region, where two gamma's coincide: the stationary points of the loss
-    on gamma = (g, g, h) by the resultant of its two first-order conditions. Returns
-    ``[((g, g, h), loss), ...]`` sorted by loss (algebraic numbers, CRootOf where needed)."""
+    on gamma = (g, g, h): g a real root of the resultant of its two first-order conditions in h, h one of
+    the resultant in g (both exact, CRootOf where needed), paired where both conditions vanish (checked at
+    50 digits to 1e-30: an identification of exact numbers, not an approximation). Returns
+    ``[((g, g, h), loss), ...]`` sorted by loss (the loss a float, for the ordering)."""
     from .objective import SIGMA_NOISE
     from .words import DIM
     g, h = sp.symbols("g h", real=True)
@@ -159,13 +161,14 @@ def real_optimum_L3(d: int, m: int, sigma2) -> list:
         {DIM: d, M: m, SIGMA_NOISE: sp.sqrt(sp.nsimplify(sigma2))})))
     E = sp.expand(E.subs({GAMMA[0]: g, GAMMA[1]: g, GAMMA[2]: h}))
     f1, f2 = sp.diff(E, g), sp.diff(E, h)
-    res = sp.Poly(sp.resultant(f1, f2, h), g)
+    gs = sp.Poly(sp.resultant(f1, f2, h), g).real_roots()
+    hs = sp.Poly(sp.resultant(f1, f2, g), h).real_roots()
     pts = []
-    for r in res.real_roots():
-        hh = sp.Poly(sp.N(f2.subs(g, r), 60), h)
-        for r2 in hh.nroots(n=40):
-            if abs(sp.im(r2)) < 1e-25 and abs(sp.N(f1.subs({g: r, h: sp.re(r2)}), 40)) < 1e-15:
-                pts.append(((r, r, sp.re(r2)), float(sp.N(E.subs({g: r, h: sp.re(r2)}), 30))))
+    for r in gs:
+        for r2 in hs:
+            at = {g: r, h: r2}
+            if abs(sp.N(f1.subs(at), 50)) < 1e-30 and abs(sp.N(f2.subs(at), 50)) < 1e-30:
+                pts.append(((r, r, r2), float(sp.N(E.subs(at), 30))))
     return sorted(pts, key=lambda pv: pv[1])
 
 

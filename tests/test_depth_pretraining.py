@@ -108,3 +108,18 @@ def test_limit_terms_are_the_series_of_the_exact_loss(L, order):
     for k in range(order + 1):
         got = terms[k].subs({DIM: 2, SIGMA_NOISE: R(1, 2)}).subs({T[l]: 1 + pt[l] for l in range(L)})
         assert sp.simplify(got - ser.coeff(eps, k)) == 0
+
+
+def test_L3_real_optimum_is_exact_and_stationary_on_its_line():
+    """real_optimum_L3 at d = 2, m = 5, sigma^2 = 1/10: every gamma an exact algebraic number (no float:
+    the start of a depth spec at a finite m uses them in exact arithmetic); both first-order conditions of
+    the loss on (g, g, h) vanish there (50 digits); no point of a grid around it on that line is lower."""
+    (pt, loss), *_ = real_optimum_L3(2, 5, R(1, 10))
+    assert not any(x.atoms(sp.Float) for x in pt), pt
+    g, h = sp.symbols("g h", real=True)
+    E = _at(_loss(3), 2, 5, R(1, 10)).subs({GAMMA[0]: g, GAMMA[1]: g, GAMMA[2]: h})
+    at = {g: pt[0], h: pt[2]}
+    assert all(abs(sp.N(sp.diff(E, x).subs(at), 50)) < 1e-25 for x in (g, h))
+    f = sp.lambdify((g, h), E)
+    g0, h0 = float(pt[0]), float(pt[2])
+    assert all(f(g0 + a, h0 + b) >= loss - 1e-12 for a in (-0.01, 0, 0.01) for b in (-0.01, 0, 0.01))
