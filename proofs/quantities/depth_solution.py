@@ -123,9 +123,7 @@ class DepthClosedForm(Solution):
         p = depth_error_limit(layers, task) if n == sp.oo else depth_error(layers, task, n)
         arith = self.setting.arith
         v = evaluate(p, self._trained_env(), arithmetic=arith if not arith.exact else "exact")
-        if arith.exact:   # an algebraic number (irrational gamma_l) as a + b sqrt(c) ...
-            return sp.nsimplify(v) if isinstance(v, sp.Float) else sp.radsimp(sp.expand(v))
-        return v
+        return _exact(v) if arith.exact else v
 
     def _exact_values(self, task: Any, ns: Sequence[int]) -> list:
         """Exact: E_L(n; task) at every n of ``ns`` from the error at symbolic n evaluated at the setting
@@ -149,7 +147,7 @@ class DepthClosedForm(Solution):
         out = []
         for n in ns:
             v = at(n)
-            out.append(sp.nsimplify(v) if isinstance(v, sp.Float) else sp.radsimp(sp.expand(v)))
+            out.append(_exact(v))
         return out
 
     def curve(self, task: Any, ns: Sequence[int]) -> Any:
@@ -209,6 +207,14 @@ class DepthNumericMinimum(Solution):
     def curve(self, task: Any, ns: Sequence[int]) -> Any:
         raise ValueError("spec: a depth spec's numeric optimum has no curve here; 'derive --spec --numeric' prints "
                          "its errors")
+
+
+def _exact(v: Any) -> Any:
+    """An exact depth error as an algebraic number a + b sqrt(c) ...; a float there means an input of the
+    route was not exact, refused rather than guessed into a rational."""
+    if v.atoms(sp.Float):
+        raise ValueError(f"arithmetic: the exact route met a float ({v}); ask for --arithmetic float")
+    return sp.radsimp(sp.expand(v))
 
 
 @lru_cache(maxsize=32)
