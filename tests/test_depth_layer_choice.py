@@ -116,3 +116,16 @@ def test_radical_field_signs_and_normal_form():
 def test_evaluate_refuses_d_above_the_literal_routes_reach():
     with pytest.raises(ValueError, match=r"^Sigma: .*d <= 4; got d = 5"):
         RESULT.evaluate(Sigma=sp.eye(5).tolist(), theta_0=[1, 0, 0, 0, 0], sigma2=1)
+
+
+def test_the_symmetry_line_fails_when_d_is_symmetric_too():
+    """The line "(c) is symmetric; (d) is not" must fail where (d)'s n -> oo errors on theta_0 and -theta_0 agree
+    (the errors swapped for a copy: nothing recomputed)."""
+    from proofs.paper.result import Derivation
+    der = RESULT.derive()
+    errors = dict(der.data["errors"])
+    errors["increasing", 1, "d", (sp.oo, -1)] = errors["increasing", 1, "d", (sp.oo, 1)]
+    fake = Derivation(values=der.values, steps=der.steps, data={**der.data, "errors": errors})
+    lines = [ln for ln in RESULT._checks(fake) if ln.text.startswith("first layer: n -> oo error on theta_0 minus")]
+    assert len(lines) == 1 and lines[0].ok is False
+    assert all(ln.ok for ln in RESULT._checks(der) if ln.text.startswith("first layer: n -> oo error on theta_0 minus"))

@@ -267,11 +267,12 @@ class DepthLayerChoice(Result):
         # why (c)'s first layer loses nothing on -theta_0: the difference at symbolic gamma's and v_y
         gen = der.data["generic"][1]
         diff = sp.factor(gen[sp.oo, 1] - gen[sp.oo, -1])
-        t1, t2 = 1 + GAMMAS[0], 1 + GAMMAS[1]
+        t1 = 1 + GAMMAS[0]
         on_set = sp.cancel(diff.xreplace({VY: 1}).subs(GAMMAS[1], 2 / t1 - 1)) == 0
+        d_asym = all(errors[order, 1, "d", (sp.oo, 1)] != errors[order, 1, "d", (sp.oo, -1)] for order in ORDERS)
         yield Line("exact", f"first layer: n -> oo error on theta_0 minus on -theta_0 = {show(diff)} (V_1's v_x = c_x "
                    "theta_0, any gamma's): at v_y = 1 it vanishes on (1 + gamma_1)(1 + gamma_2) = 2, the pretrained "
-                   "m = oo minimiser set, so (c) is symmetric; (d) (v_y != 1) is not", on_set and t1 * t2 != 2)
+                   "m = oo minimiser set, so (c) is symmetric; (d) (v_y != 1) is not (both orders)", on_set and d_asym)
         yield from self._comparisons(der)
         yield self._numbers(der)
 
