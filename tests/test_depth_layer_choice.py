@@ -156,3 +156,17 @@ def test_law_of_large_numbers_limit_at_two_arbitrary_layers_by_a_literal_pass():
     want = a0 ** 2 + (ax - th) ** 2 * S + s2
     got = concrete_depth_limit(lays, theta=[th], Sigma=[[S]], sigma2=s2)
     assert sp.expand(want - got) == 0 and got.is_Rational
+
+
+def test_radical_field_refuses_bad_input_and_substitutes_into_zero():
+    for a in (2.5, R(9, 4), 1, 4, "x"):
+        with pytest.raises(ValueError, match=r"^a: expected a positive non-square integer"):
+            RadicalField([DIM], a)
+    F = RadicalField([DIM], 2)
+    for bad in (sp.Float(0.1) * DIM, sp.sqrt(DIM), sp.Symbol("x") * DIM, sp.pi, sp.sqrt(3)):
+        with pytest.raises(ValueError, match=r"^expr: expected"):
+            F.element(bad)
+    assert F.subs(F.element(0), DIM, F.element(3)).is_zero()
+    with pytest.raises(ValueError, match=r"^point: expected a value for d"):
+        F.element(DIM + S2).value({})
+    assert F.element(DIM + S2).value({DIM: 1}) == pytest.approx(1 + 2 ** 0.5, rel=1e-15)

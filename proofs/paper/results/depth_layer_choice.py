@@ -329,7 +329,7 @@ class DepthLayerChoice(Result):
                     vals = []
                     for key in ((0, 1), (sp.oo, 1), (sp.oo, -1)):
                         e = errors[order, layer, strat, key]
-                        vals.append("/".join(f"{e.value({DIM: dd, K_SYMBOL: 1}):.3g}" for dd in (1, 2, 5, 20)))
+                        vals.append("/".join(f"{e.value({DIM: dd, K_SYMBOL: 1, sigma: 0}):.3g}" for dd in (1, 2, 5, 20)))
                     parts.append(f"{order[:4]}. layer {layer} ({strat}): {', '.join(vals)}")
         return Line("note", "at sigma = 0, k = 1, d = 1/2/5/20 (zero-shot, n -> oo on theta_0, on -theta_0): "
                     + "; ".join(parts))
