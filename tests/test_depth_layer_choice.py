@@ -170,3 +170,17 @@ def test_radical_field_refuses_bad_input_and_substitutes_into_zero():
     with pytest.raises(ValueError, match=r"^point: expected a value for d"):
         F.element(DIM + S2).value({})
     assert F.element(DIM + S2).value({DIM: 1}) == pytest.approx(1 + 2 ** 0.5, rel=1e-15)
+
+
+def test_the_order_crossing_line_needs_the_denominators_sign():
+    """The (c) n -> oo order comparison reads the sign from the numerator's coefficients (one sign change); a
+    difference (d - 2)/(d - 3) has that numerator but is negative on (2, 3): the line must fail on it."""
+    from proofs.paper.result import Derivation
+    from proofs.paper.results.depth_layer_choice import K_SYMBOL
+    der = RESULT.derive()
+    F, errors = der.data["field"], dict(der.data["errors"])
+    inc = errors["increasing", 1, "c", (sp.oo, 1)]
+    errors["decreasing", 1, "c", (sp.oo, 1)] = inc + F.element(K_SYMBOL * (DIM - 2) / (DIM - 3))
+    fake = Derivation(values=der.values, steps=der.steps, data={**der.data, "errors": errors})
+    lines = [ln for ln in RESULT._comparisons(fake) if ln.text.startswith("first layer, (c) n -> oo")]
+    assert len(lines) == 1 and lines[0].ok is False, lines

@@ -316,9 +316,11 @@ class DepthLayerChoice(Result):
                        "decided)", False)
         else:
             lo, sign_inf = cross
+            den_positive = F.fraction(f.den, F.ring.one).positive_for(DIM) is True
             yield Line("exact", f"first layer, (c) n -> oo on +-theta_0: decreasing - increasing = k {show(_expr(f))}: its "
-                       f"numerator's coefficients change sign once (Descartes: one positive root, in ({lo}, {lo + 1}]): "
-                       f"the increasing order is better for d >= {lo + 1}, the decreasing one below", sign_inf > 0)
+                       f"numerator's coefficients change sign once (Descartes: one positive root, in ({lo}, {lo + 1}]), "
+                       f"its denominator's are positive: the increasing order is better for d >= {lo + 1}, the "
+                       f"decreasing one below", sign_inf > 0 and den_positive)
 
     def _numbers(self, der: Derivation) -> Line:
         F, errors = der.data["field"], der.data["errors"]
