@@ -129,8 +129,7 @@ def test_the_symmetry_line_fails_when_d_is_symmetric_too():
     errors["increasing", 1, "d", (sp.oo, -1)] = errors["increasing", 1, "d", (sp.oo, 1)]
     fake = Derivation(values=der.values, steps=der.steps, data={**der.data, "errors": errors})
     lines = [ln for ln in RESULT._checks(fake) if ln.text.startswith("first layer: n -> oo error on theta_0 minus")]
-    assert len(lines) == 1 and lines[0].ok is False
-    assert all(ln.ok for ln in RESULT._checks(der) if ln.text.startswith("first layer: n -> oo error on theta_0 minus"))
+    assert len(lines) == 1 and lines[0].ok is False       # on the real derivation it holds: test_holds
 
 
 def test_law_of_large_numbers_limit_at_two_arbitrary_layers_by_a_literal_pass():
