@@ -84,7 +84,10 @@ def main() -> int:
           f"{curve[B1]}, b_vy = {curve[B3]} (p = a_vx1 != 0), zero-shot loss {value} on all of it; isolated: "
           + "; ".join(f"{c} (loss {v})" for c, v in others), flush=True)
     # 3. certificate at the exact point p = 1/48 (V_2's v_y = 1)
-    p0 = sp.Rational(1, 48)
+    on_one = [c for c in sp.solve(sp.Eq(curve[B3], 1), p) if c.is_rational]
+    if len(on_one) != 1:
+        raise SystemExit(f"expected one rational p where V_2's v_y is 1 on the curve, got {on_one}")
+    p0 = on_one[0]
     point = {A0: 0, A2: 0, B0: 0, B2: 0, A1: p0, B1: curve[B1].subs(p, p0), B3: curve[B3].subs(p, p0)}
     grad = [sp.diff(Z, x) for x in live]
     g0 = [sp.radsimp(sp.expand(g.subs(point))) for g in grad]
@@ -95,7 +98,7 @@ def main() -> int:
     eig = mp.eigsy(mp.matrix([[mp.mpf(sp.N(H0[i, j], 70)) for j in range(len(live))] for i in range(len(live))]))[0]
     eig = sorted(eig)
     certified = all(g == 0 for g in g0) and kernel_ok and abs(eig[0]) < mp.mpf(10) ** -40 and eig[1] > 0
-    print(f"3. certified ({'yes' if certified else 'NO'}) at p = 1/48, V_2's v_y = {point[B3]}: exact gradient "
+    print(f"3. certified ({'yes' if certified else 'NO'}) at p = {p0}, V_2's v_y = {point[B3]}: exact gradient "
           f"{'0' if all(g == 0 for g in g0) else g0}; exact Hessian x tangent = {'0' if kernel_ok else 'not 0'}; "
           f"Hessian eigenvalues (60 digits) {[mp.nstr(e, 5) for e in eig]}: positive semidefinite with the tangent "
           "as its kernel, a curve of non-degenerate local minima", flush=True)

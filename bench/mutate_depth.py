@@ -95,9 +95,8 @@ MUTATIONS = [
      'gam = {"increasing": (F.element(g[1]), F.element(g[0])),', [X10, "-k", "not holds"]),
     ("Extension 10: (d)'s v_y with the wrong sign (a sign)", "proofs/paper/results/depth_layer_choice.py",
      "vy = -a1 / (2 * a2)", "vy = a1 / (2 * a2)", [X10, "-k", "minimisers"]),
-    # not listed: M_l = A_l M_{l-1} (the Gram matrix's right factor dropped) in the law of large numbers is an
-    # equivalent mutant wherever it is tested (one layer; two layers of the class, whose Q_l read only the x block
-    # that A_l leaves alone): no exact route checks it on general two-layer parameters
+    ("law of large numbers: the Gram matrix's right factor dropped (M_l = A_l M_{l-1})", "symbolic/concrete_depth.py",
+     "M = (step * M * step.T)", "M = (step * M)", [X10, "-k", "two_arbitrary"]),
     ("law of large numbers: the residual's sign (a_x + theta)", "symbolic/concrete_depth.py",
      "r = a[0, 1:d + 1].T - th", "r = a[0, 1:d + 1].T + th", [X10, "-k", "law_of_large"]),
     ("QQ(sqrt 2) arithmetic: a denominator 'rationalised' by itself, not its conjugate", "symbolic/radical_field.py",

@@ -133,8 +133,9 @@ def concrete_depth_limit(layers: Sequence[Any], *, theta: Any, Sigma: Any, sigma
     (not only the class); entries exact (symbols and radicals allowed). Shares nothing with the
     symbolic-dimension derivation (:func:`symbolic.depth.depth_error_limit`) nor with
     :func:`concrete_depth_error`'s moments. Checked (tests/test_depth_layer_choice.py) against the literal engine's
-    exact errors at one layer with arbitrary V, Q, and against the symbolic limit at two layers of the class; the
-    right factor A_l^T of M_l is invisible to both (the class's Q_l read only the x block, which A_l leaves alone).
+    exact errors at one layer with arbitrary V, Q, against the symbolic limit at two layers of the class, and at two
+    arbitrary layers against a literal pass of a context whose Gram matrix is M exactly (the only one of the three
+    that sees M_l's update: the class's Q_l read only the x block, which A_l leaves alone).
     """
     S = _sigma(Sigma)
     d = S.shape[0]

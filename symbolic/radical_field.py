@@ -26,9 +26,10 @@ class RadicalField:
     """QQ(sqrt a)(symbols) (``a`` a positive non-square integer; ``symbols`` SymPy symbols)."""
 
     def __init__(self, symbols: Sequence[sp.Symbol], a: int = 2) -> None:
-        a = sp.Integer(a)
-        if a <= 1 or sp.sqrt(a).is_Integer:
-            raise ValueError(f"a: expected a positive non-square integer, got {a}")
+        given = a
+        a = sp.sympify(a, strict=True) if isinstance(a, (int, sp.Basic)) else None
+        if a is None or not a.is_Integer or a <= 1 or sp.sqrt(a).is_Integer:
+            raise ValueError(f"a: expected a positive non-square integer, got {given!r}")
         self.a, self.root, self.symbols = a, sp.sqrt(a), tuple(symbols)
         self._r = sp.Dummy("r")
         self.ring, *gens = ring(list(self.symbols) + [self._r], QQ)
@@ -89,15 +90,19 @@ class RadicalField:
     def element(self, expr: sp.Expr) -> "RadicalFraction":
         """A SymPy expression rational in the symbols, numbers in QQ(sqrt a), as an element."""
         e = sp.sympify(expr).xreplace({self.root: self._r})
-        if e.has(sp.sqrt(self.a)) or any(p.exp.is_Rational and not p.exp.is_Integer and p.base.is_number
-                                         for p in e.atoms(sp.Pow)):
-            raise ValueError(f"expr: expected numbers in QQ(sqrt {self.a}), got {expr}")
+        if e.has(sp.sqrt(self.a)) or e.atoms(sp.Float) or any(p.exp.is_Rational and not p.exp.is_Integer and
+                                                              p.base.is_number for p in e.atoms(sp.Pow)):
+            raise ValueError(f"expr: expected exact numbers in QQ(sqrt {self.a}), got {expr}")
         try:                      # a polynomial: straight into the ring (no together)
             return self.fraction(self.ring.from_expr(e), self.ring.one)
         except (ValueError, sp.polys.polyerrors.PolynomialError, sp.CoercionFailed):
             pass
         num, den = sp.fraction(sp.together(e))
-        return self.fraction(self.ring.from_expr(num), self.ring.from_expr(den))
+        try:
+            return self.fraction(self.ring.from_expr(num), self.ring.from_expr(den))
+        except (ValueError, sp.polys.polyerrors.PolynomialError, sp.CoercionFailed):
+            raise ValueError(f"expr: expected a rational function of {', '.join(map(str, self.symbols))} with "
+                             f"numbers in QQ(sqrt {self.a}), got {expr}") from None
 
     def one(self) -> "RadicalFraction":
         return RadicalFraction(self, self.ring.one, self.ring.one)
@@ -121,6 +126,8 @@ class RadicalField:
         return self._subs_poly(x.num, symbol, value) / self._subs_poly(x.den, symbol, value)
 
     def _subs_poly(self, p, symbol: sp.Symbol, value: "RadicalFraction") -> "RadicalFraction":
+        if not p:
+            return RadicalFraction(self, self.ring.zero, self.ring.one)
         i = list(self.symbols).index(symbol)
         by_power: dict = {}
         for mon, c in p.terms():
@@ -210,6 +217,10 @@ class RadicalFraction:
 
     def value(self, point: dict) -> float:
         """The float value at ``point`` (symbol -> number, every symbol that occurs)."""
+        occurs = {s for p in (self.num, self.den) for mon in p.monoms() for s, e in zip(self.field.symbols, mon) if e}
+        missing = [str(s) for s in self.field.symbols if s in occurs and s not in point]
+        if missing:
+            raise ValueError(f"point: expected a value for {', '.join(missing)} (every symbol that occurs)")
         xs = [float(point.get(s, 0.0)) for s in self.field.symbols] + [float(self.field.root)]
 
         def ev(p) -> float:

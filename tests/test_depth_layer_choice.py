@@ -12,6 +12,8 @@ computations that share nothing with its derivation.
   large numbers' n -> oo loss, which is convex in v_y;
 - the law of large numbers' limit (concrete_depth_limit) at one layer with arbitrary V, Q equals the limit of
   the literal engine's exact errors: E(n) = (a n^2 + b n + c)/(n + 1)^2 from n = 0, 1, 2, the limit a;
+  at two arbitrary layers it equals a literal pass of a context whose Gram matrix is the mean exactly (the Gram's
+  update between layers, invisible to the class and to one layer);
 - the exact QQ(sqrt 2) arithmetic decides signs and rationalises denominators;
 - evaluate refuses a finite m, a task theta, a finite n, d > 4, with the reason.
 """
@@ -116,3 +118,68 @@ def test_radical_field_signs_and_normal_form():
 def test_evaluate_refuses_d_above_the_literal_routes_reach():
     with pytest.raises(ValueError, match=r"^Sigma: .*d <= 4; got d = 5"):
         RESULT.evaluate(Sigma=sp.eye(5).tolist(), theta_0=[1, 0, 0, 0, 0], sigma2=1)
+
+
+def test_the_symmetry_line_fails_when_d_is_symmetric_too():
+    """The line "(c) is symmetric; (d) is not" must fail where (d)'s n -> oo errors on theta_0 and -theta_0 agree
+    (the errors swapped for a copy: nothing recomputed)."""
+    from proofs.paper.result import Derivation
+    der = RESULT.derive()
+    errors = dict(der.data["errors"])
+    errors["increasing", 1, "d", (sp.oo, -1)] = errors["increasing", 1, "d", (sp.oo, 1)]
+    fake = Derivation(values=der.values, steps=der.steps, data={**der.data, "errors": errors})
+    lines = [ln for ln in RESULT._checks(fake) if ln.text.startswith("first layer: n -> oo error on theta_0 minus")]
+    assert len(lines) == 1 and lines[0].ok is False       # on the real derivation it holds: test_holds
+
+
+def test_law_of_large_numbers_limit_at_two_arbitrary_layers_by_a_literal_pass():
+    """At n -> oo each layer sees the context's Gram matrix, the mean M = E[z z^T] (the query's column weighs 1/ncol
+    -> 0). A context C with C C^T / J = M exactly (C = sqrt(3) [L, -L], L L^T = M) passed literally through two
+    arbitrary layers (Z <- Z + V (C C^T / J) Q Z, the Gram recomputed from the moved columns at each layer) with the
+    query (1, x_q, 0): its prediction a_0 + a_x x_q gives the limit a_0^2 + (a_x - theta)^2 Sigma + sigma^2. The
+    moved Gram reaches the second layer only through V_1's x rows and Q_2's x block: arbitrary here (the class hides it)."""
+    rng = random.Random(7)
+    lays = [(sp.Matrix(3, 3, [R(rng.randint(-3, 3), 4) for _ in range(9)]),
+             sp.Matrix(3, 3, [R(rng.randint(-3, 3), 5) for _ in range(9)])) for _ in range(2)]
+    S, th, s2 = R(3, 2), R(2, 3), R(1, 4)
+    M = sp.Matrix([[1, 0, 0], [0, S, S * th], [0, S * th, th ** 2 * S + s2]])   # E over (1, x, y = theta x + eps)
+    L = M.cholesky(hermitian=False)
+    C = sp.sqrt(3) * L.row_join(-L)
+    xq = sp.Symbol("x_q")
+    Z = C.row_join(sp.Matrix([1, xq, 0]))
+    for V, Q in lays:
+        G = Z[:, :6] * Z[:, :6].T / 6
+        Z = (Z + V * G * Q * Z).applyfunc(sp.expand)
+    f = sp.expand(Z[-1, -1])
+    a0, ax = f.subs(xq, 0), sp.diff(f, xq)
+    want = a0 ** 2 + (ax - th) ** 2 * S + s2
+    got = concrete_depth_limit(lays, theta=[th], Sigma=[[S]], sigma2=s2)
+    assert sp.expand(want - got) == 0 and got.is_Rational
+
+
+def test_radical_field_refuses_bad_input_and_substitutes_into_zero():
+    for a in (2.5, R(9, 4), 1, 4, "x"):
+        with pytest.raises(ValueError, match=r"^a: expected a positive non-square integer"):
+            RadicalField([DIM], a)
+    F = RadicalField([DIM], 2)
+    for bad in (sp.Float(0.1) * DIM, sp.sqrt(DIM), sp.Symbol("x") * DIM, sp.pi, sp.sqrt(3)):
+        with pytest.raises(ValueError, match=r"^expr: expected"):
+            F.element(bad)
+    assert F.subs(F.element(0), DIM, F.element(3)).is_zero()
+    with pytest.raises(ValueError, match=r"^point: expected a value for d"):
+        F.element(DIM + S2).value({})
+    assert F.element(DIM + S2).value({DIM: 1}) == pytest.approx(1 + 2 ** 0.5, rel=1e-15)
+
+
+def test_the_order_crossing_line_needs_the_denominators_sign():
+    """The (c) n -> oo order comparison reads the sign from the numerator's coefficients (one sign change); a
+    difference (d - 2)/(d - 3) has that numerator but is negative on (2, 3): the line must fail on it."""
+    from proofs.paper.result import Derivation
+    from proofs.paper.results.depth_layer_choice import K_SYMBOL
+    der = RESULT.derive()
+    F, errors = der.data["field"], dict(der.data["errors"])
+    inc = errors["increasing", 1, "c", (sp.oo, 1)]
+    errors["decreasing", 1, "c", (sp.oo, 1)] = inc + F.element(K_SYMBOL * (DIM - 2) / (DIM - 3))
+    fake = Derivation(values=der.values, steps=der.steps, data={**der.data, "errors": errors})
+    lines = [ln for ln in RESULT._comparisons(fake) if ln.text.startswith("first layer, (c) n -> oo")]
+    assert len(lines) == 1 and lines[0].ok is False, lines

@@ -267,11 +267,12 @@ class DepthLayerChoice(Result):
         # why (c)'s first layer loses nothing on -theta_0: the difference at symbolic gamma's and v_y
         gen = der.data["generic"][1]
         diff = sp.factor(gen[sp.oo, 1] - gen[sp.oo, -1])
-        t1, t2 = 1 + GAMMAS[0], 1 + GAMMAS[1]
+        t1 = 1 + GAMMAS[0]
         on_set = sp.cancel(diff.xreplace({VY: 1}).subs(GAMMAS[1], 2 / t1 - 1)) == 0
+        d_asym = all(errors[order, 1, "d", (sp.oo, 1)] != errors[order, 1, "d", (sp.oo, -1)] for order in ORDERS)
         yield Line("exact", f"first layer: n -> oo error on theta_0 minus on -theta_0 = {show(diff)} (V_1's v_x = c_x "
                    "theta_0, any gamma's): at v_y = 1 it vanishes on (1 + gamma_1)(1 + gamma_2) = 2, the pretrained "
-                   "m = oo minimiser set, so (c) is symmetric; (d) (v_y != 1) is not", on_set and t1 * t2 != 2)
+                   "m = oo minimiser set, so (c) is symmetric; (d) (v_y != 1) is not (both orders)", on_set and d_asym)
         yield from self._comparisons(der)
         yield self._numbers(der)
 
@@ -315,9 +316,11 @@ class DepthLayerChoice(Result):
                        "decided)", False)
         else:
             lo, sign_inf = cross
+            den_positive = F.fraction(f.den, F.ring.one).positive_for(DIM) is True
             yield Line("exact", f"first layer, (c) n -> oo on +-theta_0: decreasing - increasing = k {show(_expr(f))}: its "
-                       f"numerator's coefficients change sign once (Descartes: one positive root, in ({lo}, {lo + 1}]): "
-                       f"the increasing order is better for d >= {lo + 1}, the decreasing one below", sign_inf > 0)
+                       f"numerator's coefficients change sign once (Descartes: one positive root, in ({lo}, {lo + 1}]), "
+                       f"its denominator's are positive: the increasing order is better for d >= {lo + 1}, the "
+                       f"decreasing one below", sign_inf > 0 and den_positive)
 
     def _numbers(self, der: Derivation) -> Line:
         F, errors = der.data["field"], der.data["errors"]
@@ -328,7 +331,7 @@ class DepthLayerChoice(Result):
                     vals = []
                     for key in ((0, 1), (sp.oo, 1), (sp.oo, -1)):
                         e = errors[order, layer, strat, key]
-                        vals.append("/".join(f"{e.value({DIM: dd, K_SYMBOL: 1}):.3g}" for dd in (1, 2, 5, 20)))
+                        vals.append("/".join(f"{e.value({DIM: dd, K_SYMBOL: 1, sigma: 0}):.3g}" for dd in (1, 2, 5, 20)))
                     parts.append(f"{order[:4]}. layer {layer} ({strat}): {', '.join(vals)}")
         return Line("note", "at sigma = 0, k = 1, d = 1/2/5/20 (zero-shot, n -> oo on theta_0, on -theta_0): "
                     + "; ".join(parts))
