@@ -226,3 +226,14 @@ def test_numeric_optimum_of_a_quartic_depth_loss_is_stationary_for_the_concrete_
     at = {u[k]: float(x) for k, x in zip(u, r.u)}
     grad = np.array([float(sp.diff(Z, x).subs(at)) for x in u.values()])
     assert np.abs(grad).max() < 1e-7 and np.isclose(float(Z.subs(at)), r.loss, rtol=1e-10)
+
+
+def test_train_given_as_a_tuple_of_names_and_a_duplicate_named_at_its_json_entry():
+    """make_depth_spec reads a tuple of names as it reads a list (a tuple of names was wrapped as one
+    entry and refused as "expected a block name"); a block listed twice is reported at the JSON entry
+    that repeats it (["V2", "V2.vx"]: train[1], not train[3], the index among the expanded pairs)."""
+    loss = [(1, 0, "target")]
+    assert make_depth_spec(2, ("V2.vx", "V1.vx"), loss).train == ((1, "vx"), (2, "vx"))
+    assert make_depth_spec(2, (2, "vx"), loss).train == ((2, "vx"),)
+    with pytest.raises(ValueError, match=r"^train\[1\]: the block V2.vx is listed twice"):
+        read_spec({"layers": 2, "train": ["V2", "V2.vx"], "loss": [{"n": 0, "task": "target"}]})
