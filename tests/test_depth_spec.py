@@ -237,3 +237,15 @@ def test_train_given_as_a_tuple_of_names_and_a_duplicate_named_at_its_json_entry
     assert make_depth_spec(2, (2, "vx"), loss).train == ((2, "vx"),)
     with pytest.raises(ValueError, match=r"^train\[1\]: the block V2.vx is listed twice"):
         read_spec({"layers": 2, "train": ["V2", "V2.vx"], "loss": [{"n": 0, "task": "target"}]})
+
+
+@pytest.mark.parametrize("kw, message", [
+    ({"d": 2}, "^sigma2: "),   # was answered at sigma^2 = 0, a setting not asked for (the CLI's default is 1/10)
+    ({"d": 2, "sigma2": R(1, 10), "arithmetic": "float"}, "^arithmetic: .*got float64"),   # said "d <= 10; got d = 2"
+])
+def test_numeric_optimum_at_depth_refuses_an_unset_sigma2_and_names_the_arithmetic(kw, message):
+    """Refused before any work (start_gammas, the BFGS) with the argument that is wrong."""
+    from proofs import api
+    spec = read_spec({"layers": 2, "train": ["V1.vx", "V2.vy"], "loss": [{"n": 0, "task": "target"}]})
+    with pytest.raises(ValueError, match=message):
+        api.solve(spec, numeric=True, **kw)
