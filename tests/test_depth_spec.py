@@ -249,3 +249,15 @@ def test_numeric_optimum_at_depth_refuses_an_unset_sigma2_and_names_the_arithmet
     spec = read_spec({"layers": 2, "train": ["V1.vx", "V2.vy"], "loss": [{"n": 0, "task": "target"}]})
     with pytest.raises(ValueError, match=message):
         api.solve(spec, numeric=True, **kw)
+
+
+def test_numeric_optimum_at_depth_refuses_a_second_stage_before_the_pretrained_gammas(monkeypatch):
+    """A quartic spec with ``then`` is refused before start_gammas runs (it ran first: at L = 3 and a
+    finite m that is a resultant, seconds of work before the refusal)."""
+    import symbolic.depth_finetune as F
+    from proofs import api
+    monkeypatch.setattr(F, "start_gammas", lambda *a, **k: pytest.fail("start_gammas ran before the refusal"))
+    spec = read_spec({"layers": 2, "train": ["V1.vx", "V2.vy"], "loss": [{"n": 0, "task": "target"}],
+                      "then": [{"n": 1, "task": "target"}]})
+    with pytest.raises(ValueError, match="^then: "):
+        api.solve(spec, numeric=True, d=2, sigma2=R(1, 10))

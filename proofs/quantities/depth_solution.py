@@ -237,6 +237,8 @@ def depth_solve(spec: Any, setting: Any, label: str, *, numeric: bool = False) -
                              f"{setting.arith.label()} (omit arithmetic, or give exact)")
         if setting.sigma2 is None:   # the loss and the pretrained gamma_l depend on it: never a silent 0
             raise ValueError("sigma2: the numeric optimum at depth needs a value of sigma^2")
+        if spec.then:   # before the pretrained gamma_l (at L = 3 and finite m: a resultant, seconds)
+            raise ValueError("then: the numeric optimum at depth minimises one loss; a second stage is not supported")
         from proofs.quantities.depth_numeric import depth_numeric_optimum
         gammas = start_gammas(spec.layers, setting.m, setting.d, setting.sigma2)
         return DepthNumericMinimum(spec, setting, label, depth_numeric_optimum(spec, setting, gammas), why)
