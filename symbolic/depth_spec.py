@@ -171,8 +171,9 @@ def make_depth_spec(layers: int, train: Sequence[Any], loss: Sequence[Any], then
     """Validate and build a :class:`DepthSpec` (``train``: names as in JSON, or (layer, block) pairs)."""
     from .spec import make_spec
     L = _check_layers(layers)
-    if isinstance(train, (str, tuple)) and not (isinstance(train, tuple) and train and isinstance(train[0], tuple)):
-        train = [train]
+    if isinstance(train, str) or (isinstance(train, tuple) and len(train) == 2 and isinstance(train[0], int)
+                                  and not isinstance(train[0], bool)):
+        train = [train]   # one name, or one (layer, block) pair
     if not isinstance(train, (list, tuple)) or not train:
         raise ValueError("train: expected a non-empty list of block names such as 'V2.vx'")
     pairs: list[tuple[int, str]] = []
@@ -221,9 +222,12 @@ def depth_spec_from_json(obj: Mapping, d: int | None = None, max_d: int | None =
     train = obj.get("train")
     if not isinstance(train, list) or not train:
         raise ValueError("train: expected a non-empty list of block names such as 'V2.vx'")
-    pairs = []
+    pairs: list[tuple[int, str]] = []
     for i, entry in enumerate(train):
-        pairs += layered_entry(entry, L, f"train[{i}]")
+        for p in layered_entry(entry, L, f"train[{i}]"):
+            if p in pairs:   # said here, at the JSON entry's index (make_depth_spec sees the pairs)
+                raise ValueError(f"train[{i}]: the block {entry_name(*p)} is listed twice")
+            pairs.append(p)
     if obj.get("start", "pretrained") != "pretrained":
         raise ValueError(f"start: an explicit start is not supported at depth (L = {L}); the start is the "
                          "pretrained class model (omit start or write \"pretrained\")")

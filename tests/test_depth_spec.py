@@ -226,3 +226,38 @@ def test_numeric_optimum_of_a_quartic_depth_loss_is_stationary_for_the_concrete_
     at = {u[k]: float(x) for k, x in zip(u, r.u)}
     grad = np.array([float(sp.diff(Z, x).subs(at)) for x in u.values()])
     assert np.abs(grad).max() < 1e-7 and np.isclose(float(Z.subs(at)), r.loss, rtol=1e-10)
+
+
+def test_train_given_as_a_tuple_of_names_and_a_duplicate_named_at_its_json_entry():
+    """make_depth_spec reads a tuple of names as it reads a list (a tuple of names was wrapped as one
+    entry and refused as "expected a block name"); a block listed twice is reported at the JSON entry
+    that repeats it (["V2", "V2.vx"]: train[1], not train[3], the index among the expanded pairs)."""
+    loss = [(1, 0, "target")]
+    assert make_depth_spec(2, ("V2.vx", "V1.vx"), loss).train == ((1, "vx"), (2, "vx"))
+    assert make_depth_spec(2, (2, "vx"), loss).train == ((2, "vx"),)
+    with pytest.raises(ValueError, match=r"^train\[1\]: the block V2.vx is listed twice"):
+        read_spec({"layers": 2, "train": ["V2", "V2.vx"], "loss": [{"n": 0, "task": "target"}]})
+
+
+@pytest.mark.parametrize("kw, message", [
+    ({"d": 2}, "^sigma2: "),   # was answered at sigma^2 = 0, a setting not asked for (the CLI's default is 1/10)
+    ({"d": 2, "sigma2": R(1, 10), "arithmetic": "float"}, "^arithmetic: .*got float64"),   # said "d <= 10; got d = 2"
+])
+def test_numeric_optimum_at_depth_refuses_an_unset_sigma2_and_names_the_arithmetic(kw, message):
+    """Refused before any work (start_gammas, the BFGS) with the argument that is wrong."""
+    from proofs import api
+    spec = read_spec({"layers": 2, "train": ["V1.vx", "V2.vy"], "loss": [{"n": 0, "task": "target"}]})
+    with pytest.raises(ValueError, match=message):
+        api.solve(spec, numeric=True, **kw)
+
+
+def test_numeric_optimum_at_depth_refuses_a_second_stage_before_the_pretrained_gammas(monkeypatch):
+    """A quartic spec with ``then`` is refused before start_gammas runs (it ran first: at L = 3 and a
+    finite m that is a resultant, seconds of work before the refusal)."""
+    import symbolic.depth_finetune as F
+    from proofs import api
+    monkeypatch.setattr(F, "start_gammas", lambda *a, **k: pytest.fail("start_gammas ran before the refusal"))
+    spec = read_spec({"layers": 2, "train": ["V1.vx", "V2.vy"], "loss": [{"n": 0, "task": "target"}],
+                      "then": [{"n": 1, "task": "target"}]})
+    with pytest.raises(ValueError, match="^then: "):
+        api.solve(spec, numeric=True, d=2, sigma2=R(1, 10))

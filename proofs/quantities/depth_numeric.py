@@ -83,8 +83,10 @@ def depth_numeric_optimum(spec: Any, setting: Any, gammas: Sequence, *, tol: flo
         raise ValueError("d: the numeric optimum at depth needs a concrete setting (give d, or Sigma, theta0)")
     if isinstance(starts, bool) or not isinstance(starts, int) or not 1 <= starts <= 100:
         raise ValueError(f"starts: expected an integer 1 <= starts <= 100, got {starts!r}")
+    if setting.sigma2 is None:
+        raise ValueError("sigma2: the numeric optimum at depth needs a value of sigma^2")
     d = setting.d
-    s2 = 0 if setting.sigma2 is None else setting.sigma2
+    s2 = setting.sigma2
     env = {"Sigma": sp.Matrix(setting.Sigma).evalf(30), "theta_0": sp.Matrix(setting.theta0).evalf(30),
            "sigma": sp.sqrt(sp.nsimplify(s2)).evalf(30), "d": d, **dict(spec.bindings)}
     env.update({g.name: sp.Float(sp.N(v, 30), 30) for g, v in zip(GAMMAS, gammas)})

@@ -235,9 +235,18 @@ def depth_solve(spec: Any, setting: Any, label: str, *, numeric: bool = False) -
             raise ValueError("d: the numeric optimum at depth minimises the exact loss at a concrete setting; "
                              "give d (or Sigma, theta0)")
         if not setting.arith.exact:
-            raise ValueError(f"d: the numeric optimum at depth reads its setting exactly, d <= 10; got d = {setting.d}")
+            from proofs.quantities.limits import MAX_EXACT_D
+            if setting.d > MAX_EXACT_D:
+                raise ValueError(f"d: the numeric optimum at depth reads its setting exactly, d <= {MAX_EXACT_D}; "
+                                 f"got d = {setting.d}")
+            raise ValueError("arithmetic: the numeric optimum at depth reads its setting exactly; got "
+                             f"{setting.arith.label()} (omit arithmetic, or give exact)")
+        if setting.sigma2 is None:   # the loss and the pretrained gamma_l depend on it: never a silent 0
+            raise ValueError("sigma2: the numeric optimum at depth needs a value of sigma^2")
+        if spec.then:   # before the pretrained gamma_l (at L = 3 and finite m: a resultant, seconds)
+            raise ValueError("then: the numeric optimum at depth minimises one loss; a second stage is not supported")
         from proofs.quantities.depth_numeric import depth_numeric_optimum
-        gammas = start_gammas(spec.layers, setting.m, setting.d, 0 if setting.sigma2 is None else setting.sigma2)
+        gammas = start_gammas(spec.layers, setting.m, setting.d, setting.sigma2)
         return DepthNumericMinimum(spec, setting, label, depth_numeric_optimum(spec, setting, gammas), why)
     ft = derived_depth(spec)
     if setting.symbolic:
