@@ -43,6 +43,15 @@ from .words import DIM
 __all__ = ["pretrained_layers", "finetune_value", "finetune_value_fewshot", "derive_depth_spec", "depth_loss",
            "unknowns", "start_gammas", "DepthFinetune", "V0", "VY", "VX"]
 
+
+def _check_L(L: int) -> int:
+    """``L`` a number of layers 1..MAX_DEPTH, or a ValueError naming it."""
+    from .depth_model import MAX_DEPTH
+    if isinstance(L, bool) or not isinstance(L, int) or not 1 <= L <= MAX_DEPTH:
+        raise ValueError(f"L: expected a number of layers in 1..{MAX_DEPTH}, got {L!r}")
+    return L
+
+
 V0, VY = sp.Symbol("v_0"), sp.Symbol("v_y")
 VX = sp.MatrixSymbol("v_x", DIM, 1)
 GAMMAS = sp.symbols("gamma_1:4", real=True)
@@ -50,8 +59,7 @@ GAMMAS = sp.symbols("gamma_1:4", real=True)
 
 def pretrained_layers(L: int, gammas: Sequence | None = None) -> tuple[DepthLayer, ...]:
     """V_l = e_y e_y^T, Gamma_l = gamma_l Sigma^{-1} (gamma_l symbols unless given)."""
-    if isinstance(L, bool) or not isinstance(L, int) or not 1 <= L <= 3:
-        raise ValueError(f"L: expected a number of layers in 1..3, got {L!r}")
+    L = _check_L(L)
     gs = GAMMAS[:L] if gammas is None else tuple(sp.sympify(g) for g in gammas)
     if len(gs) != L:
         raise ValueError(f"gammas: expected {L} values, got {len(gs)}")
@@ -255,8 +263,7 @@ def finetune_value(L: int, layer: int | None = None, gammas: Sequence | None = N
     """Strategy (c) at depth: layer ``layer`` (default L, the last)'s values on the zero-shot loss on
     theta_0 (the depth spec ``{"layers": L, "train": ["V<layer>"], "loss": [E_L(0; theta_0)]}``)."""
     from .depth_spec import make_depth_spec
-    if isinstance(L, bool) or not isinstance(L, int) or not 1 <= L <= 3:
-        raise ValueError(f"L: expected a number of layers in 1..3, got {L!r}")
+    L = _check_L(L)
     layer = _check_layer(L, L if layer is None else layer)
     out = derive_depth_spec(make_depth_spec(L, [f"V{layer}"], [(1, 0, "target")], name="value"), gammas)
     out.name = "value"
@@ -268,8 +275,7 @@ def finetune_value_fewshot(L: int, layer: int | None = None, n_ft=sp.oo, gammas:
     """Strategy (d) at depth: (c)'s minimisers, then the n_ft-shot loss on theta_0 over the free v_y
     (the depth spec of (c) with ``then`` [E_L(n_ft; theta_0)])."""
     from .depth_spec import make_depth_spec
-    if isinstance(L, bool) or not isinstance(L, int) or not 1 <= L <= 3:
-        raise ValueError(f"L: expected a number of layers in 1..3, got {L!r}")
+    L = _check_L(L)
     layer = _check_layer(L, L if layer is None else layer)
     spec = make_depth_spec(L, [f"V{layer}"], [(1, 0, "target")], [(1, sp.sympify(n_ft), "target")],
                            name="value-fewshot")
@@ -287,8 +293,7 @@ def start_gammas(L: int, m: Any = sp.oo, d: int | None = None, sigma2: Any = Non
     setting for L = 3 (needs ``d`` and ``sigma2``)."""
     from .depth_pretraining import pretrained_gammas, pretrained_limit, real_optimum_L3
     from .objective import M, SIGMA_NOISE
-    if isinstance(L, bool) or not isinstance(L, int) or not 1 <= L <= 3:
-        raise ValueError(f"L: expected a number of layers in 1..3, got {L!r}")
+    L = _check_L(L)
     m = sp.sympify(m)
     if m == sp.oo:
         gs = pretrained_limit(L).gammas
