@@ -30,7 +30,7 @@ Checked in ``tests/test_depth_exact.py`` against the exact engines of :mod:`symb
 (Isserlis moments at n = 0; its exact law of large numbers) and finite differences.
 
 Public API: :func:`zero_shot_nodes`, :func:`zero_shot_error_depth`, :func:`zero_shot_gradient_depth`,
-:func:`limit_error_depth`, ``MAX_NODES``.
+:func:`limit_error_depth`, :class:`ZeroShotLoss` (one setting, many layers), ``MAX_NODES``.
 """
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ from numpy.polynomial.hermite_e import hermegauss
 from .depth import check_layers
 from .validation import check_covariance, check_sigma2, check_vector
 
-__all__ = ["zero_shot_nodes", "zero_shot_error_depth", "zero_shot_gradient_depth", "limit_error_depth", "MAX_NODES"]
+__all__ = ["ZeroShotLoss", "zero_shot_nodes", "zero_shot_error_depth", "zero_shot_gradient_depth", "limit_error_depth", "MAX_NODES"]
 
 #: the most quadrature nodes a call may use (p^d with p = 3^L + 1): a guard on memory and time
 MAX_NODES = 200_000
@@ -99,6 +99,26 @@ def _checked(layers: Any, theta: Any, Sigma: Any, sigma2: Any):
     s2 = check_sigma2(sigma2)
     X, W = zero_shot_nodes(S, len(lays))
     return lays, th, s2, X, W
+
+
+class ZeroShotLoss:
+    """E_L(., 0; theta) and its gradient for many layers at one (theta, Sigma, sigma2, L): the arguments
+    checked and the nodes built once; a call takes float64 layers [(V_l, Q_l)] of that L and d as they
+    are (the caller's, e.g. a descent's own iterates) and returns (error, [(dE/dV_l, dE/dQ_l)])."""
+
+    def __init__(self, *, theta: Any, Sigma: Any, sigma2: Any, layers: int) -> None:
+        S = check_covariance(Sigma, "Sigma")
+        self.d = S.shape[0]
+        self.theta = check_vector(theta, "theta", self.d)
+        self.sigma2 = check_sigma2(sigma2)
+        self.X, self.W = zero_shot_nodes(S, layers)
+        self.L = int(layers)
+
+    def __call__(self, layers: list) -> tuple[float, list]:
+        if len(layers) != self.L:
+            raise ValueError(f"layers: expected {self.L} layers, got {len(layers)}")
+        mse, grads = _pass(layers, self.X, self.W, self.theta, True)
+        return self.sigma2 + mse, grads
 
 
 def zero_shot_error_depth(layers: Any, *, theta: Any, Sigma: Any, sigma2: Any) -> float:

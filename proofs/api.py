@@ -59,15 +59,16 @@ def setting(d: int | None = None, *, sigma2: Any = None, m: int | None = None, n
                 scale=scale, arithmetic=arithmetic, precision=precision)
 
 
-def solve(strategy: Any, *, numeric: bool = False, **setting_args: Any) -> Any:
+def solve(strategy: Any, *, numeric: bool = False, steps: int | None = None, **setting_args: Any) -> Any:
     """The answer to a question (a strategy's name or a spec) at a setting (the arguments of
     :func:`setting`), by the one path :func:`proofs.quantities.solve.solve`: closed form,
-    else the concrete minimiser, else (``numeric=True``) the numeric optimum."""
+    else the concrete minimiser, else (``numeric=True``) the numeric optimum; for a depth spec
+    training whole matrices, the point gradient descent reaches in ``steps`` steps (default 50,000)."""
     from proofs.quantities import validation as V
     from proofs.quantities.solve import solve as answer
     where = setting(**setting_args)
     V.spec_dimension(strategy, where.d)
-    return answer(strategy, where, numeric=numeric)
+    return answer(strategy, where, numeric=numeric, steps=steps)
 
 
 def params(strategy: str, *, d: int | None = None, sigma2: Any = None, m: int | None = None,

@@ -15,8 +15,14 @@ A train entry is
 * ``"v0"``, ``"vx"``, ``"vy"``, ``"V"`` without a layer: the last layer's (as at one layer, where
   the last layer is the only one).
 
-Q blocks (the class fixes Q_l's form), ranks, an explicit start and task families are refused at
-depth with a one-line ValueError naming the field. ``"layers": 1`` (or absent) is the one-layer
+**Whole matrices (outside the class).** ``"Q<l>"``: every entry of layer l's query-key matrix;
+``"Q"``: every layer's; ``"V<l>.all"``: every entry of layer l's value matrix (its first rows too,
+which at depth write into the stream the later layers read); ``"all"``: every entry of every V_l and
+Q_l (full fine-tuning, strategy (b), at depth). Such a spec has no closed form (the prediction has
+degree 3^L in x); it is answered at a concrete setting by gradient descent on the exact zero-shot loss
+(:mod:`proofs.quantities.depth_descent`), so its loss terms are zero-shot (n = 0) and it has no
+``then``. One-layer Q block names, ranks, an explicit start and task families are refused at depth
+with a one-line ValueError naming the field. ``"layers": 1`` (or absent) is the one-layer
 spec exactly (:func:`read_spec`, the reader of both kinds, returns a :class:`symbolic.spec.Spec`; a
 ``"V1.vx"`` entry is then ``"vx"``); :func:`make_depth_spec` builds a depth spec at any L,
 L = 1 included (the depth route at one layer, which tests compare with the one-layer route).
@@ -45,16 +51,21 @@ from .depth_model import MAX_DEPTH
 from .spec import Term, shown
 
 __all__ = ["DepthSpec", "make_depth_spec", "depth_spec_from_json", "read_spec", "layered_entry", "quadratic_reason",
-           "is_depth_json", "VALUE_BLOCKS", "entry_name", "terms_text"]
+           "is_depth_json", "VALUE_BLOCKS", "MATRIX_BLOCKS", "entry_name", "terms_text"]
 
 #: the blocks of a layer's values that a depth spec may train
 VALUE_BLOCKS = ("v0", "vx", "vy")
-_LAYERED = re.compile(r"^V([0-9]+)(?:\.(\w+))?\Z")  # ASCII digits (int() reads "V\uff12" as V2); \Z: no trailing newline
+#: whole matrices of a layer (outside the class): ``(l, "V")`` every entry of V_l, ``(l, "Q")`` of Q_l
+MATRIX_BLOCKS = ("V", "Q")
+_LAYERED = re.compile(r"^V([0-9]+)(?:\.(\w+))?\Z")
+_QUERY = re.compile(r"^Q([1-9][0-9]*)\Z")  # a layer from 1 (not Q00, a one-layer block); ASCII digits, \Z as above
 
 
 def entry_name(layer: int, blk: str) -> str:
-    """The spec's name of a trained block: ``V2.vx``."""
-    return f"V{layer}.{blk}"
+    """The spec's name of a trained block: ``V2.vx``; whole matrices ``V2.all``, ``Q2``."""
+    if blk == "Q":
+        return f"Q{layer}"
+    return f"V{layer}.all" if blk == "V" else f"V{layer}.{blk}"
 
 
 @dataclass(frozen=True)
@@ -84,6 +95,11 @@ class DepthSpec:
     def names(self) -> tuple[str, ...]:
         """The trained blocks as the spec writes them (``V2.vx``)."""
         return tuple(entry_name(l, b) for l, b in self.train)
+
+    @property
+    def general(self) -> bool:
+        """Whether it trains a whole matrix (``Q<l>``, ``V<l>.all``): outside the class, no closed form."""
+        return any(b in MATRIX_BLOCKS for _, b in self.train)
 
     @property
     def trained_layers(self) -> tuple[int, ...]:
@@ -118,29 +134,46 @@ def layered_entry(entry: Any, L: int, where: str = "train[0]") -> list[tuple[int
                          "train whole value blocks (V<l>.v0, V<l>.vx, V<l>.vy)")
     if not isinstance(entry, str):
         raise ValueError(f"{where}: expected a block name such as 'V{L}.vx', got {shown(entry)}")
+    if entry == "all":
+        return [(l, b) for l in range(1, L + 1) for b in MATRIX_BLOCKS]
+    if entry == "Q":
+        return [(l, "Q") for l in range(1, L + 1)]
+    q = _QUERY.match(entry)
+    if q:
+        layer = _layer_number(q.group(1), entry, L, where)
+        return [(layer, "Q")]
     m = _LAYERED.match(entry)
     if m:
-        if len(m.group(1)) > 4:  # not a layer number (and int() refuses more than 4300 digits)
-            raise ValueError(f"{where}: unknown layer in {shown(entry)} (the spec has layers 1..{L})")
-        layer = int(m.group(1))
-        if not 1 <= layer <= L:
-            hint = f'; give "layers": {layer} or more' if L == 1 and layer <= MAX_DEPTH else ""
-            raise ValueError(f"{where}: unknown layer {layer} in {shown(entry)} (the spec has layers 1..{L}{hint})")
+        layer = _layer_number(m.group(1), entry, L, where)
         blk = m.group(2)
         if blk is None:
             return [(layer, b) for b in VALUE_BLOCKS]
         if blk in VALUE_BLOCKS:
             return [(layer, blk)]
-        raise ValueError(f"{where}: unknown block {shown(blk)} in {shown(entry)} (expected V<l>.v0, V<l>.vx or V<l>.vy)")
+        if blk == "all":
+            return [(layer, "V")]
+        raise ValueError(f"{where}: unknown block {shown(blk)} in {shown(entry)} "
+                         "(expected V<l>.v0, V<l>.vx, V<l>.vy or V<l>.all)")
     if entry in VALUE_BLOCKS:
         return [(L, entry)]
     if entry == "V":
         return [(L, b) for b in VALUE_BLOCKS]
     if entry in BLOCKS or entry in GROUPS or entry in SILENT_BLOCKS:
         raise ValueError(f"{where}: the block {entry} is not supported at depth (L = {L}): the class fixes Q_l's "
-                         "form (Gamma_l on the x block) and V_l's first rows; train the values V<l>.v0, V<l>.vx, V<l>.vy")
-    raise ValueError(f"{where}: unknown block {shown(entry)} (expected V<l>.v0, V<l>.vx, V<l>.vy, V<l>, or "
-                     "v0, vx, vy for the last layer)")
+                         "form (Gamma_l on the x block) and V_l's first rows; train the values V<l>.v0, V<l>.vx, V<l>.vy, "
+                         "or whole matrices (Q<l>, V<l>.all, all)")
+    raise ValueError(f"{where}: unknown block {shown(entry)} (expected V<l>.v0, V<l>.vx, V<l>.vy, V<l>, "
+                     "v0, vx, vy for the last layer, or whole matrices Q<l>, Q, V<l>.all, all)")
+
+
+def _layer_number(digits: str, entry: str, L: int, where: str) -> int:
+    if len(digits) > 4:  # not a layer number (and int() refuses more than 4300 digits)
+        raise ValueError(f"{where}: unknown layer in {shown(entry)} (the spec has layers 1..{L})")
+    layer = int(digits)
+    if not 1 <= layer <= L:
+        hint = f'; give "layers": {layer} or more' if L == 1 and layer <= MAX_DEPTH else ""
+        raise ValueError(f"{where}: unknown layer {layer} in {shown(entry)} (the spec has layers 1..{L}{hint})")
+    return layer
 
 
 def is_depth_json(obj: Any) -> bool:
@@ -148,13 +181,20 @@ def is_depth_json(obj: Any) -> bool:
     if not isinstance(obj, Mapping):
         return False
     train = obj.get("train")
-    layered = isinstance(train, list) and any(isinstance(e, str) and _LAYERED.match(e) for e in train)
+    layered = isinstance(train, list) and any(isinstance(e, str) and (_LAYERED.match(e) or _QUERY.match(e))
+                                              for e in train)
     return "layers" in obj or layered
 
 
 def quadratic_reason(spec: DepthSpec) -> str | None:
     """None when the spec's loss is quadratic in what it trains; else why not, in one line naming
-    the spec (module docstring: a trained v_y^{(l)} with a trained block of an earlier layer)."""
+    the spec (module docstring: a trained v_y^{(l)} with a trained block of an earlier layer, or a
+    whole matrix)."""
+    whole = [entry_name(l, b) for l, b in spec.train if b in MATRIX_BLOCKS]
+    if whole:
+        return (f"spec {spec.name!r}: trains {', '.join(whole)}, whole matrices outside the class, which the depth "
+                "derivation covers (there the prediction has degree 3^L in x): no closed form (gradient descent on "
+                "the exact zero-shot loss at a concrete setting: derive --numeric)")
     for l, b in spec.train:
         if b != "vy":
             continue
@@ -192,9 +232,32 @@ def make_depth_spec(layers: int, train: Sequence[Any], loss: Sequence[Any], then
         if not t.task.is_fixed:
             raise ValueError(f"{key}: the task family {t.task} is not supported at depth (L = {L}); "
                              "give a fixed task ('target', 'opposite' or d numbers)")
-    order = {b: i for i, b in enumerate(VALUE_BLOCKS)}
+    _check_whole(pairs, one.loss, one.then, L)
+    order = {b: i for i, b in enumerate(VALUE_BLOCKS + MATRIX_BLOCKS)}
     pairs.sort(key=lambda p: (p[0], order[p[1]]))
     return DepthSpec(L, tuple(pairs), one.loss, one.then, one.name, one.bindings)
+
+
+def _check_whole(pairs: Sequence[tuple[int, str]], loss: Sequence[Term], then: Sequence[Term], L: int) -> None:
+    """A spec with whole matrices: at depth (L >= 2), no value block of a layer whose V_l is whole,
+    zero-shot loss terms, no ``then`` (one-line ValueError naming the field)."""
+    whole = [p for p in pairs if p[1] in MATRIX_BLOCKS]
+    if not whole:
+        return
+    if L == 1:
+        raise ValueError("train: whole matrices (all, Q, Q<l>, V<l>.all) are for depth, L >= 2; at one layer "
+                         "train the one-layer blocks (docs/specs.md)")
+    for l, b in pairs:
+        if b in VALUE_BLOCKS and (l, "V") in pairs:
+            raise ValueError(f"train: {entry_name(l, b)} is part of {entry_name(l, 'V')}, listed too")
+    for i, t in enumerate(loss):
+        if t.n != 0:
+            raise ValueError(f"loss[{i}]: a spec training whole matrices ({entry_name(*whole[0])}...) is answered by "
+                             f"gradient descent on the exact zero-shot loss; expected n = 0, got n = {t.n} (outside "
+                             "the class the n-shot loss has no exact route: train with 'transformer --model linear')")
+    if then:
+        raise ValueError(f"then: a spec training whole matrices ({entry_name(*whole[0])}...) minimises one zero-shot "
+                         "loss; a second stage is not supported")
 
 
 def read_spec(obj: Any, d: int | None = None, max_d: int | None = None) -> Any:
@@ -233,6 +296,7 @@ def depth_spec_from_json(obj: Mapping, d: int | None = None, max_d: int | None =
                          "pretrained class model (omit start or write \"pretrained\")")
     rest = {k: v for k, v in obj.items() if k not in ("layers", "train")}
     if L == 1:
+        _check_whole(pairs, (), (), 1)
         return spec_from_json({**rest, "train": [b for _, b in pairs]}, d, max_d)
     # the loss terms (task vectors bound, d fixed by them) read by the one-layer reader
     one = spec_from_json({**rest, "train": ["vx"]}, d, max_d)

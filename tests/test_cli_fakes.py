@@ -197,11 +197,11 @@ class Fake:
         return DepthError(value, None, "class", "exact: the class closed form (fake)", len(layers), n, None, None,
                           arith)
 
-    def solve(self, strategy: Any, *, numeric: bool = False, **setting_args: Any) -> Any:
+    def solve(self, strategy: Any, *, numeric: bool = False, steps: int | None = None, **setting_args: Any) -> Any:
         """Records the call and answers as the real API does (the derive command prints each
         route's answer, which a fake would have to imitate whole)."""
-        self._record("solve", strategy, numeric=numeric, **setting_args)
-        return REAL["solve"](strategy, numeric=numeric, **setting_args)
+        self._record("solve", strategy, numeric=numeric, steps=steps, **setting_args)
+        return REAL["solve"](strategy, numeric=numeric, steps=steps, **setting_args)
 
     def trajectory(self, strategy: Any, *, eta: Any, steps: int, every: int = 1, flow: bool = False,
                    n: int | None = None, task: Any = None, level: Any = None, d: int, sigma2: Any = 0,

@@ -15,10 +15,16 @@ PRINTS = {"proofs.cli.reports.DeriveReport": FORMATS, "proofs.quantities.solve.C
           "proofs.quantities.solve.NumericMinimum": ("text", "json"),
           "proofs.quantities.lowrank.RankMinimum": FORMATS,
           "proofs.quantities.depth_solution.DepthClosedForm": FORMATS,
-          "proofs.quantities.depth_solution.DepthNumericMinimum": ("text", "json")}
+          "proofs.quantities.depth_solution.DepthNumericMinimum": ("text", "json"),
+          "proofs.quantities.depth_solution.DepthDescentMinimum": ("text", "json")}
 
 SPEC_HELP = ("JSON file: {\"train\": [blocks], \"loss\": [{\"weight\", \"n\", \"task\"}], \"then\": [...]}; "
              "docs/cli.md has the schema")
+
+
+def parse_descent_steps(text: str, option: str = "--steps") -> int:
+    """``--steps``: an integer 1 <= N <= 10^6 (the descent's work bound is checked with the spec and d)."""
+    return O.parse_count(text, option, minimum=1, maximum=10 ** 6)  # type: ignore[return-value]
 
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
@@ -41,6 +47,9 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
                      help="for a spec without a closed form (V and Q both trained): a NUMERIC local "
                           "minimiser of the exact loss at a concrete setting (--d, --sigma2, --Sigma, "
                           "--theta0), from the pretrained parameters, and the exact errors at it")
+    sub.add_argument("--steps", metavar="N", type=O.argtype(parse_descent_steps, "--steps"), default=None,
+                     help="with --numeric, for a depth spec training whole matrices (Q<l>, V<l>.all, all): "
+                          "gradient descent steps (default 50000; at most about two minutes of CPU)")
     sub.add_argument("--d", metavar="D", type=O.argtype(O.parse_dimension, "--d"), default=None,
                      help="with --numeric, or for a spec training Q_xx (no closed form at symbolic d): "
                           "dimension of x; the minimiser at that setting (default with --numeric: 3, or "
@@ -74,8 +83,10 @@ def run(args: argparse.Namespace) -> int:
         d, Sigma, theta0 = setting(args, need_d=False, d=fixed)
         check_spec(spec, d)
         sigma2 = sp.Rational(1, 10) if args.sigma2 is None else O.exact(args.sigma2)
+    steps = _descent_steps(args, spec, d)
     try:
-        answer = api.solve(spec, numeric=args.numeric, d=d, Sigma=Sigma, theta0=theta0, sigma2=sigma2, m=args.m)
+        answer = api.solve(spec, numeric=args.numeric, steps=steps, d=d, Sigma=Sigma, theta0=theta0, sigma2=sigma2,
+                           m=args.m)
     except NotClosedForm as exc:
         raise O.Unavailable(f"--spec: no closed form at symbolic d: {exc}") from None
     except NotQuadratic as exc:
@@ -89,7 +100,12 @@ def run(args: argparse.Namespace) -> int:
             raise O.UsageError("--format: latex is for closed forms; use text or json with --numeric")
         write(printer(args.format).doprint(DeriveReport(answer, **files)))
         return _numeric_status(answer.optimum)
-    from proofs.quantities.depth_solution import DepthClosedForm, DepthNumericMinimum
+    from proofs.quantities.depth_solution import DepthClosedForm, DepthDescentMinimum, DepthNumericMinimum
+    if isinstance(answer, DepthDescentMinimum):   # whole matrices at depth: where gradient descent got, said so
+        if args.format == "latex":
+            raise O.UsageError("--format: latex is for closed forms; use text or json with --numeric")
+        write(printer(args.format).doprint(DeriveReport(answer, **files)))
+        return O.EXIT_OK
     if isinstance(answer, DepthNumericMinimum):   # a quartic loss at depth: a numeric local minimiser, said so
         if args.format == "latex":
             raise O.UsageError("--format: latex is for closed forms; use text or json with --numeric")
@@ -121,6 +137,31 @@ def run(args: argparse.Namespace) -> int:
              "evaluate it there")
     write(printer(args.format).doprint(DeriveReport(answer, derivation(spec, m), **files)))
     return O.EXIT_OK
+
+
+def _descent_steps(args: argparse.Namespace, spec: Any, d: int | None) -> int | None:
+    """--steps, checked before any work: only with --numeric and a depth spec training whole matrices;
+    its size against the descent's bound (:func:`proofs.quantities.depth_descent.check_descent`). The
+    descent is float64 work bounded up front, so the exact budget is released for it."""
+    general = getattr(spec, "general", False)
+    if args.steps is not None and not (args.numeric and general):
+        raise O.UsageError("--steps: only with --numeric and a depth spec training whole matrices "
+                           "(Q<l>, V<l>.all, all)")
+    if not (args.numeric and general) or args.format == "latex":
+        return args.steps
+    from proofs.cli.budget import release
+    from proofs.cli.output import note
+    from proofs.quantities.depth_descent import DESCENT_STEPS, SECONDS_PER_NODE, check_descent
+    steps = DESCENT_STEPS if args.steps is None else args.steps
+    try:
+        check_descent(spec.layers, d, steps)
+    except ValueError as exc:
+        raise O.UsageError(f"--{str(exc).split(':')[0]}: {str(exc).split(':', 1)[1].strip()}") from None
+    release()
+    seconds = steps * (3 ** spec.layers + 1) ** d * spec.layers * SECONDS_PER_NODE
+    if seconds > 5:
+        note(f"{O.PROG} derive: gradient descent at depth, {steps} steps (at most about {seconds:.0f} s of CPU)")
+    return args.steps
 
 
 def _numeric_status(r: Any) -> int:

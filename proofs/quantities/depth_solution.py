@@ -24,7 +24,7 @@ import sympy as sp
 
 from proofs.quantities.solutions import Solution
 
-__all__ = ["DepthClosedForm", "DepthNumericMinimum", "depth_solve", "derived_depth", "PER_LAYER"]
+__all__ = ["DepthClosedForm", "DepthNumericMinimum", "DepthDescentMinimum", "depth_solve", "derived_depth", "PER_LAYER"]
 
 #: why a depth spec has no ``params`` (said before any work, quadratic loss or not)
 PER_LAYER = ("spec: a depth spec's parameters are per layer; 'derive --spec' prints them (closed form), "
@@ -209,6 +209,13 @@ class DepthNumericMinimum(Solution):
                          "its errors")
 
 
+@dataclass
+class DepthDescentMinimum(DepthNumericMinimum):
+    """Whole matrices trained at depth (outside the class): ``optimum``, the point gradient descent from the
+    pretrained class model reaches on the exact zero-shot loss at this setting
+    (:class:`proofs.quantities.depth_descent.DepthDescent`), labelled NUMERIC; ``why`` no closed form."""
+
+
 def _exact(v: Any) -> Any:
     """An exact depth error as an algebraic number a + b sqrt(c) ...; a float there means an input of the
     route was not exact, refused rather than guessed into a rational."""
@@ -222,12 +229,16 @@ def _table(spec: Any) -> dict:
     return derived_depth(spec).table()
 
 
-def depth_solve(spec: Any, setting: Any, label: str, *, numeric: bool = False) -> DepthClosedForm:
-    """The closed form of a depth spec at ``setting`` (module docstring)."""
+def depth_solve(spec: Any, setting: Any, label: str, *, numeric: bool = False, steps: int | None = None) -> Solution:
+    """The closed form of a depth spec at ``setting`` (module docstring); ``steps``: the gradient descent's
+    for whole matrices (default :data:`proofs.quantities.depth_descent.DESCENT_STEPS`)."""
     from symbolic.depth_finetune import start_gammas
     from symbolic.depth_spec import quadratic_reason
     from symbolic.quadratic import NotQuadratic
     why = quadratic_reason(spec)
+    if steps is not None and not spec.general:
+        raise ValueError("steps: only for a depth spec training whole matrices (Q<l>, V<l>.all, all), answered by "
+                         "gradient descent")
     if why:
         if not numeric:
             raise NotQuadratic(why)
@@ -245,8 +256,14 @@ def depth_solve(spec: Any, setting: Any, label: str, *, numeric: bool = False) -
             raise ValueError("sigma2: the numeric optimum at depth needs a value of sigma^2")
         if spec.then:   # before the pretrained gamma_l (at L = 3 and finite m: a resultant, seconds)
             raise ValueError("then: the numeric optimum at depth minimises one loss; a second stage is not supported")
-        from proofs.quantities.depth_numeric import depth_numeric_optimum
+        if spec.general:   # whole matrices: the size of the descent, checked before the pretrained gamma_l
+            from proofs.quantities.depth_descent import DESCENT_STEPS, check_descent
+            steps = check_descent(spec.layers, setting.d, DESCENT_STEPS if steps is None else steps)
         gammas = start_gammas(spec.layers, setting.m, setting.d, setting.sigma2)
+        if spec.general:   # outside the class: the point gradient descent reaches on the exact zero-shot loss
+            from proofs.quantities.depth_descent import depth_descent
+            return DepthDescentMinimum(spec, setting, label, depth_descent(spec, setting, gammas, steps=steps), why)
+        from proofs.quantities.depth_numeric import depth_numeric_optimum
         return DepthNumericMinimum(spec, setting, label, depth_numeric_optimum(spec, setting, gammas), why)
     ft = derived_depth(spec)
     if setting.symbolic:

@@ -22,7 +22,9 @@ rank) is dropped and the question answered as full fine-tuning.
 
 A spec at depth (:class:`symbolic.depth_spec.DepthSpec`) has its own route
 (:mod:`proofs.quantities.depth_solution`: the closed form of :mod:`symbolic.depth_finetune` where
-its loss is quadratic, else the reason).
+its loss is quadratic, else the reason; with ``numeric``, a numeric local minimiser of a quartic
+loss, or, for whole matrices outside the class, the point gradient descent reaches,
+:mod:`proofs.quantities.depth_descent`).
 
 Otherwise it refuses with the reason (:class:`symbolic.quadratic.NotClosedForm` or
 :class:`symbolic.quadratic.NotQuadratic`, saying what to give).
@@ -43,19 +45,23 @@ __all__ = ["solve", "Solution", "ClosedForm", "ConcreteMinimum", "NumericMinimum
 from proofs.quantities.solutions import ROUTES, ClosedForm, ConcreteMinimum, NumericMinimum, Solution
 
 
-def solve(question: Any, setting: Any, *, numeric: bool = False) -> Solution:
+def solve(question: Any, setting: Any, *, numeric: bool = False, steps: int | None = None) -> Solution:
     """The answer to ``question`` at ``setting`` (a :class:`proofs.quantities.setting.Setting`):
     closed form, else the concrete minimiser (a quadratic loss without a closed form at symbolic
     d), else, with ``numeric``, the numeric optimum (module docstring). Raises
     :class:`symbolic.quadratic.NotClosedForm` / :class:`symbolic.quadratic.NotQuadratic` with the
-    reason and what to give, when no route answers."""
+    reason and what to give, when no route answers. ``steps``: gradient descent's, for a depth spec
+    training whole matrices only (:mod:`proofs.quantities.depth_descent`)."""
     from symbolic.quadratic import NotClosedForm, NotQuadratic
     from proofs.quantities.concrete_minimiser import needs_concrete
     from proofs.quantities.setting import derived, resolve
     from symbolic.depth_spec import DepthSpec
     if isinstance(question, DepthSpec):   # a spec at depth: its own closed form (symbolic.depth_finetune)
         from proofs.quantities.depth_solution import depth_solve
-        return depth_solve(question, setting, question.name, numeric=numeric)
+        return depth_solve(question, setting, question.name, numeric=numeric, steps=steps)
+    if steps is not None:
+        raise ValueError("steps: only for a depth spec training whole matrices (Q<l>, V<l>.all, all), answered by "
+                         "gradient descent")
     q = resolve(question)
     label = getattr(q, "name", q)
     if getattr(q, "ranks", ()):

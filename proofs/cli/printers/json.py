@@ -207,6 +207,21 @@ class JsonPrinter(Printer):
                 "starts": [{"start": k, "loss": lo, "gradient_norm": g, "converged": c, "iterations": it}
                            for k, lo, g, c, it in r.starts], "seed": r.seed}
 
+    def _print_DepthDescentMinimum(self, answer: Any, report: Any) -> dict[str, Any]:
+        """Whole matrices at depth: the point gradient descent reached, labelled so (floats)."""
+        r, where = answer.optimum, answer.setting
+        return {"spec": str(answer.question), "name": answer.question.name, "layers": answer.question.layers,
+                "closed_form": "numeric", "route": "gradient descent", "no_closed_form": answer.why,
+                "setting": {"d": where.d, "sigma2": str(where.sigma2), "m": str(where.m), "Sigma": report.Sigma,
+                            "theta0": report.theta0},
+                "gammas": [expr_json(g) for g in r.gammas], "train": list(r.trained),
+                "parameters": {"layers": [{"V": V.tolist(), "Q": Q.tolist()} for V, Q in r.layers]},
+                "loss": r.loss, "start_loss": r.start_loss, "steps": r.steps, "converged": r.converged,
+                "moved": r.moved, "gradient_norm": r.gradient_norm,
+                "errors": {k: float(v) for k, v in r.errors.items()},
+                "checkpoints": [{"step": k, "loss": lo, "zero_shot": z, "few_shot_target": t, "few_shot_opposite": o}
+                                for k, lo, z, t, o in r.checkpoints]}
+
     def _print_ConcreteMinimum(self, answer: Any, report: Any) -> dict[str, Any]:
         """The exact minimiser at this setting only; values in its arithmetic (``arith.json``)."""
         from proofs.quantities.concrete_minimiser import free_json

@@ -241,6 +241,34 @@ class TextPrinter(Printer):
                   f"({it} iterations)" for k, lo, g, c, it in r.starts]
         return "\n".join(lines) + "\n"
 
+    def _print_DepthDescentMinimum(self, answer: Any, report: Any) -> str:
+        """Whole matrices at depth: where gradient descent from the pretrained class model got, labelled so."""
+        import sympy as sp
+        from proofs.cli.printers.common import numeric_matrix_text
+        r, where = answer.optimum, answer.setting
+        if not r.moved:
+            status = ("the gradient is exactly zero at the start: gradient descent does not move (the loss does not "
+                      "see the trained entries there)")
+        elif r.converged:
+            status = f"stationary (gradient norm {r.gradient_norm:.2g} <= 1e-10 x the start loss)"
+        else:
+            status = (f"gradient norm {r.gradient_norm:.2g}: still moving (the checkpoints below show how the errors "
+                      "change along the path)")
+        lines = [f"spec: {answer.question}", f"no closed form: {answer.why}", "",
+                 "NUMERIC (not derived): gradient descent (Armijo backtracking steps) from the pretrained class model "
+                 "on the exact zero-shot loss (Gauss-Hermite quadrature, exact for its polynomial),",
+                 f"at d = {where.d}, sigma2 = {where.sigma2}, m = {where.m}, Sigma = {report.Sigma}, "
+                 f"theta0 = {report.theta0}; the pretrained class model's gamma_l = "
+                 + ", ".join(sp.sstr(g) for g in r.gammas),
+                 f"  {r.steps} steps; loss {r.loss:.10g} (start {r.start_loss:.10g}); {status}"]
+        for l, (V, Q) in enumerate(r.layers, 1):
+            lines += ["", f"  V{l} =", numeric_matrix_text(V), f"  Q{l} =", numeric_matrix_text(Q)]
+        lines += ["", "exact errors at these (numeric) parameters:"]
+        lines += [f"  {ERROR_NAMES[k]}: {float(v):.10g}" for k, v in r.errors.items()]
+        lines += ["", "along the path (step: loss; zero-shot on theta0; n -> oo on theta0; n -> oo on -theta0):"]
+        lines += [f"  {k:>7}: {lo:.10g}; {z:.10g}; {t:.10g}; {o:.10g}" for k, lo, z, t, o in r.checkpoints]
+        return "\n".join(lines) + "\n"
+
     def _print_ConcreteMinimum(self, answer: Any, report: Any) -> str:
         """The exact minimiser at this setting only, said so."""
         spec, sol, where = answer.question, answer.minimum, answer.setting

@@ -1,0 +1,132 @@
+"""Whole matrices fine-tuned at depth (proofs.quantities.depth_descent): gradient descent on the exact zero-shot loss.
+
+Independent references: at one layer, the toolkit's derivation of full fine-tuning (Theorem 4.3 and
+Corollary 4.4 through :func:`proofs.quantities.solve.solve`); the exact Isserlis engine and exact law of
+large numbers of :mod:`symbolic.concrete_depth` at the parameters the descent reaches (their float
+entries read as exact rationals). Breaks tried on purpose, each failing a test here: the mask ignored
+(every entry moves), the loss weight ignored, the opposite task's sign dropped, the start's Sigma^{-1}
+replaced by I, the Armijo test inverted.
+"""
+from __future__ import annotations
+
+import json
+from fractions import Fraction
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from proofs import cli
+from proofs.quantities.depth_descent import check_descent, depth_descent
+from proofs.quantities.setting import setting
+from proofs.quantities.solve import solve
+from symbolic.concrete_depth import concrete_depth_error, concrete_depth_limit
+from symbolic.depth_spec import depth_spec_from_json
+
+SIGMA = [[Fraction(3, 2), Fraction(1, 2)], [Fraction(1, 2), Fraction(1)]]
+THETA0 = [Fraction(1), Fraction(-1, 2)]
+
+
+def _spec(L: int, train: list, loss: list | None = None):
+    return depth_spec_from_json({"layers": L, "train": train, "loss": loss or [{"n": 0, "task": "target"}]})
+
+
+def _exact(M: np.ndarray) -> list:
+    return [[sp.Rational(float(v)) for v in row] for row in M]
+
+
+def test_one_layer_reaches_theorem_4_3_and_its_errors():
+    """At L = 1 (a spec-like object: depth specs with whole matrices start at L = 2) the descent reaches
+    the zero-shot error sigma^2 and the n -> oo errors of Corollary 4.4, as the toolkit derives them."""
+    from symbolic.spec import Task, Term
+    from symbolic.objective import THETA0 as T0
+    where = setting(2, Sigma=SIGMA, theta0=THETA0, sigma2=Fraction(1, 10))
+    one = SimpleNamespace(layers=1, train=((1, "V"), (1, "Q")), loss=(Term(sp.S.One, sp.S.Zero, Task(T0)),),
+                          bindings=(), names=("V1.all", "Q1"))
+    r = depth_descent(one, where, (sp.S.One,), steps=4000)
+    derived = solve("full", where).errors()
+    assert r.errors["zero_shot"] == pytest.approx(float(derived["zero_shot"]), abs=1e-9)
+    for k in ("few_shot_target", "few_shot_opposite"):
+        assert r.errors[k] == pytest.approx(float(derived[k]), rel=1e-6), k
+
+
+def test_query_key_matrices_alone_do_not_move_and_keep_the_pretrained_errors():
+    where = setting(2, Sigma=SIGMA, theta0=THETA0, sigma2=Fraction(1, 10))
+    ans = solve(_spec(2, ["Q"]), where, numeric=True)
+    r = ans.optimum
+    assert not r.moved and r.steps == 0 and r.gradient_norm == 0.0
+    # the pretrained class model built here exactly: V_l = e_y e_y^T, Q_l = blockdiag(0, gamma_l Sigma^-1, 0)
+    from symbolic.depth_finetune import start_gammas
+    inv = sp.Matrix(SIGMA).inv()
+    start = []
+    for g in start_gammas(2):
+        V, Q = sp.zeros(4), sp.zeros(4)
+        V[3, 3] = 1
+        Q[1:3, 1:3] = g * inv
+        start.append((V, Q))
+    assert all(np.allclose(np.array(V, dtype=float), a) and np.allclose(np.array(Q, dtype=float), b)
+               for (V, Q), (a, b) in zip(start, r.start))
+    k = float((sp.Matrix(THETA0).T * sp.Matrix(SIGMA) * sp.Matrix(THETA0))[0, 0])
+    assert r.errors["zero_shot"] == pytest.approx(0.1 + k, rel=1e-12)
+    for key, th in (("few_shot_target", THETA0), ("few_shot_opposite", [-t for t in THETA0])):
+        exact = float(concrete_depth_limit(start, theta=th, Sigma=SIGMA, sigma2=Fraction(1, 10)))
+        assert r.errors[key] == pytest.approx(exact, rel=1e-9)
+
+
+def test_full_fine_tuning_descends_and_its_errors_are_the_exact_engines():
+    where = setting(1, sigma2=Fraction(1, 10))
+    spec = _spec(2, ["all"], [{"n": 0, "task": "target"}, {"weight": "1/2", "n": 0, "task": "opposite"}])
+    r = solve(spec, where, numeric=True, steps=300).optimum
+    losses = [row[1] for row in r.checkpoints]
+    assert r.moved and losses == sorted(losses, reverse=True) and r.loss < r.start_loss
+    ex = [(_exact(V), _exact(Q)) for V, Q in r.layers]
+    z = concrete_depth_error(ex, n=0, theta=[1], Sigma=[[1]], sigma2=Fraction(1, 10))
+    zo = concrete_depth_error(ex, n=0, theta=[-1], Sigma=[[1]], sigma2=Fraction(1, 10))
+    assert r.errors["zero_shot"] == pytest.approx(float(z), rel=1e-10)
+    assert r.loss == pytest.approx(float(z + zo / 2), rel=1e-10)
+    lim = concrete_depth_limit(ex, theta=[-1], Sigma=[[1]], sigma2=Fraction(1, 10))
+    assert r.errors["few_shot_opposite"] == pytest.approx(float(lim), rel=1e-10)
+
+
+def test_only_the_trained_entries_move():
+    where = setting(1, sigma2=Fraction(1, 10))
+    r = solve(_spec(2, ["Q2", "V1.vx"]), where, numeric=True, steps=50).optimum
+    (V1, Q1), (V2, Q2) = r.layers
+    (S1, R1), (S2, R2) = r.start
+    assert np.array_equal(Q1, R1) and np.array_equal(V2, S2)
+    moved = V1 != S1
+    assert moved[-1, 1] and moved.sum() == 1      # V1's v_x only (d = 1)
+    assert r.moved
+
+
+def test_the_size_of_a_descent_is_checked_before_any_work():
+    with pytest.raises(ValueError, match="steps: expected an integer"):
+        check_descent(2, 2, 0)
+    with pytest.raises(ValueError, match=r"steps: at L = 2, d = 4 .* expected steps <= "):
+        check_descent(2, 4, 50_000)
+    with pytest.raises(ValueError, match="^d: gradient descent at depth L = 3"):
+        check_descent(3, 6, 1)
+    with pytest.raises(ValueError, match="steps: only for a depth spec training whole matrices"):
+        solve(_spec(2, ["V2"]), setting(1, sigma2=Fraction(1, 10)), steps=10)
+    with pytest.raises(ValueError, match=r"loss\[0\]: a spec training whole matrices"):
+        _spec(2, ["all"], [{"n": 3, "task": "target"}])
+    with pytest.raises(ValueError, match="whole matrices .* are for depth"):
+        _spec(1, ["Q1"])
+
+
+def test_command_line_json_and_refusals(capsys, tmp_path):
+    path = tmp_path / "full.json"
+    path.write_text(json.dumps({"layers": 2, "train": ["all"], "loss": [{"n": 0, "task": "target"}]}))
+    status = cli.main(["derive", "--spec", str(path), "--numeric", "--d", "1", "--steps", "100", "--format", "json"])
+    out, err = capsys.readouterr()
+    assert status == 0, err
+    data = json.loads(out)
+    assert data["route"] == "gradient descent" and data["steps"] == 100 and data["train"] == ["V1.all", "Q1", "V2.all",
+                                                                                             "Q2"]
+    assert len(data["parameters"]["layers"]) == 2 and data["loss"] < data["start_loss"]
+    assert cli.main(["derive", "--spec", str(path), "--steps", "10"]) == 2
+    assert cli.main(["derive", "--spec", str(path), "--numeric", "--d", "4"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[0].startswith("icl-finetune derive: error: --steps: only with --numeric")
+    assert err[-1].startswith("icl-finetune derive: error: --steps: at L = 2, d = 4")
