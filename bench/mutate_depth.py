@@ -17,6 +17,9 @@ ROOT = Path(__file__).resolve().parents[1]
 SYM = "tests/test_depth_symbolic.py"
 L2 = "concrete_engine and (2-2-2 or 2-1-3 or 2-2-1)"
 X10 = "tests/test_depth_layer_choice.py"
+X11 = "tests/test_depth_full.py"
+DESC = "tests/test_depth_descent.py"
+EXACT = "tests/test_depth_exact.py"
 
 MUTATIONS = [
     ("two layers swapped (symbolic chains)", "symbolic/depth_model.py",
@@ -103,6 +106,33 @@ MUTATIONS = [
      "conj = d0 - d1 * self.r", "conj = d0 + d1 * self.r", [X10]),
     ("QQ(sqrt 2) arithmetic: the sign of a + b sqrt 2 decided by a alone", "symbolic/radical_field.py",
      "return sa if a * a > int(self.field.a) * b * b else -sa", "return sa", [X10]),
+    ("Extension 11: the start's Q_l = gamma_l Sigma (not Sigma^-1)", "proofs/paper/results/depth_full.py",
+     "Q[1:d + 1, 1:d + 1] = (g * inv).applyfunc(sp.factor)", "Q[1:d + 1, 1:d + 1] = (g * Sigma).applyfunc(sp.factor)",
+     [X11]),
+    ("Extension 11: F1's scale not substituted in its scalars (Q_00 = 1/C left symbolic at C = 1)",
+     "proofs/paper/results/depth_full.py", "v = sp.Matrix([[sp.sympify(val).subs(SCALE, scale)]])",
+     "v = sp.Matrix([[sp.sympify(val)]])", [X11, "-k", "evaluate"]),
+    ("Extension 11: the query-key rows evaluated at the last layer's F1", "proofs/paper/results/depth_full.py",
+     "            lays = pre if name == \"depth2-query-key\" else last\n            th = list(sign * th0)\n            got",
+     "            lays = last\n            th = list(sign * th0)\n            got", [X11, "-k", "evaluate"]),
+    ("Extension 11: the zero-shot comparison with the layers swapped", "proofs/paper/results/depth_full.py",
+     "[(e_y, p1), (V2, Q2)]", "[(V2, Q2), (e_y, p1)]", [X11, "-k", "holds"]),
+    ("Extension 11: the query-key test inverted (a Q entry required in the error)", "proofs/paper/results/depth_full.py",
+     "not (qk.free_symbols & der.data[\"qk_symbols\"])", "bool(qk.free_symbols & der.data[\"qk_symbols\"])",
+     [X11, "-k", "holds"]),
+    ("descent at depth: the mask ignored (every entry moves)", "proofs/quantities/depth_descent.py",
+     "return total, [(gv * mv, gq * mq)", "return total, [(gv, gq)", [DESC]),
+    ("descent at depth: a loss term's weight ignored", "proofs/quantities/depth_descent.py",
+     "g = [(w * gv, w * gq) for gv, gq in g]", "g = [(gv, gq) for gv, gq in g]", [DESC]),
+    ("descent at depth: the opposite task's sign dropped", "proofs/quantities/depth_descent.py",
+     "return float(coeff) * vec", "return vec", [DESC]),
+    ("descent at depth: the start's Sigma^-1 as I", "proofs/quantities/depth_descent.py",
+     "Q[1:d + 1, 1:d + 1] = float(sp.N(g, 20)) * inv", "Q[1:d + 1, 1:d + 1] = float(sp.N(g, 20)) * np.eye(d)", [DESC]),
+    ("zero-shot quadrature: one node too few per coordinate", "numeric/depth_exact.py",
+     "p = 3 ** int(layers) + 1", "p = 3 ** int(layers)", [EXACT]),
+    ("zero-shot gradient: (Q + Q^T) as 2Q", "numeric/depth_exact.py", "(z @ (Q + Q.T))", "(z @ (2 * Q))", [EXACT]),
+    ("n -> oo in float64: the Gram matrix not updated", "numeric/depth_exact.py",
+     "        M = step @ M @ step.T\n", "        pass\n", [EXACT]),
     ("concrete engine: the query's label shown to the model", "symbolic/concrete_depth.py",
      "[[R.one, *x[nn], R.zero]]", "[[R.one, *x[nn], y(nn)]]", [SYM, "-k", L2]),
 ]

@@ -26,7 +26,7 @@ import sympy as sp
 from sympy.polys.constructor import construct_domain
 from sympy.polys.rings import ring
 
-from .concrete import _matrix, _moment, _n, _sigma, _sigma2, _vector
+from .concrete import MAX_D, _exact_scalar, _matrix, _moment, _n, _rows, _sigma, _sigma2, _vector
 
 __all__ = ["concrete_depth_error", "concrete_depth_limit", "MAX_CONCRETE_LAYERS"]
 
@@ -55,6 +55,23 @@ def _layers(layers: Any, d: int) -> list[tuple[sp.Matrix, sp.Matrix]]:
     return out
 
 
+def _covariance(Sigma: Any) -> sp.Matrix:
+    """Sigma: rational and positive definite (:func:`symbolic.concrete._sigma`), or, when an entry holds a
+    symbol, a symmetric d x d matrix of exact expressions taken as given (positive definiteness is then the
+    caller's assumption: a statement derived for every Sigma)."""
+    rows = _rows(Sigma, "Sigma")
+    entries = [[_exact_scalar(v, "Sigma") for v in r] for r in rows]
+    if not any(e.free_symbols for r in entries for e in r):
+        return _sigma(Sigma)
+    d = len(entries)
+    if not 1 <= d <= MAX_D or any(len(r) != d for r in entries):
+        raise ValueError(f"Sigma: expected a square dxd matrix with d in 1..{MAX_D}")
+    S = sp.Matrix(entries)
+    if S != S.T:
+        raise ValueError("Sigma: expected a symmetric matrix, got a matrix that is not symmetric")
+    return S
+
+
 def _matmul(A: list[list], B: list[list], zero) -> list[list]:
     return [[sum((A[i][k] * B[k][j] for k in range(len(B)) if A[i][k] and B[k][j]), zero)
              for j in range(len(B[0]))] for i in range(len(A))]
@@ -65,10 +82,10 @@ def concrete_depth_error(layers: Sequence[Any], *, n: int, theta: Any, Sigma: An
 
     ``layers``: a non-empty list of (V_l, Q_l) pairs (or {"V", "Q"} mappings) of exact entries
     (ints, Fractions, SymPy Rationals or symbols), each (d+2) x (d+2); ``Sigma``: d x d SPD of
-    rationals (fixes d); ``theta``: length d; ``sigma2`` >= 0; ``n`` an int >= 0.
+    rationals, or symmetric with symbols (then assumed positive definite; fixes d); ``theta``: length d; ``sigma2`` >= 0; ``n`` an int >= 0.
     Returns a SymPy Rational (or a polynomial in the symbols used).
     """
-    S = _sigma(Sigma)
+    S = _covariance(Sigma)
     d = S.shape[0]
     lays = _layers(layers, d)
     nn = _n(n)
@@ -137,7 +154,7 @@ def concrete_depth_limit(layers: Sequence[Any], *, theta: Any, Sigma: Any, sigma
     arbitrary layers against a literal pass of a context whose Gram matrix is M exactly (the only one of the three
     that sees M_l's update: the class's Q_l read only the x block, which A_l leaves alone).
     """
-    S = _sigma(Sigma)
+    S = _covariance(Sigma)
     d = S.shape[0]
     lays = _layers(layers, d)
     s2 = _sigma2(sigma2)

@@ -13,7 +13,7 @@ IDS = ["corollary-4.1", "corollary-4.2", "theorem-4.3", "corollary-4.4", "theore
        # beyond the paper (DESIGN.md), listed after the nine
        "tradeoff-value", "query-key-zero-shot", "task-family", "dissimilarity",
        "forgetting-rate", "early-stopping-vs-auxiliary", "query-key-few-shot", "low-rank-fine-tuning",
-       "depth-value-fine-tuning", "depth-layer-choice"]
+       "depth-value-fine-tuning", "depth-layer-choice", "depth-full-fine-tuning"]
 
 
 @pytest.fixture(scope="module")

@@ -51,6 +51,7 @@ EXAMPLE_SETTINGS = {
     "low-rank-fine-tuning": "Sigma=[[1, 0, 0], [0, 1, 0], [0, 0, 1]], theta_0=[1, 2, 0], sigma2=0.1, n_ft=5, r=2",
     "depth-value-fine-tuning": "Sigma=[[2, 1], [1, 3]], theta_0=[1, -1], sigma2=0.1",
     "depth-layer-choice": "Sigma=[[2, 1], [1, 3]], theta_0=[1, -1], sigma2=0.1",
+    "depth-full-fine-tuning": "Sigma=[[2, 1], [1, 3]], theta_0=[1, -1], sigma2=0.1",
 }
 #: an object of ``res.extra`` worth showing in a page's REPL example (otherwise its names)
 EXAMPLE_EXTRA = {
@@ -65,6 +66,7 @@ EXAMPLE_COMMENTS = {
     "low-rank-fine-tuning": "# (computed from the rank-2 optimum found at d = 3 by weighted Eckart-Young, stated)",
     "depth-value-fine-tuning": "# (the general depth-2 class closed form at the derived parameters, stated)",
     "depth-layer-choice": "# (errors: the literal model's moments at n = 0, the law of large numbers as n -> oo; stated)",
+    "depth-full-fine-tuning": "# (the literal model at d = 2: moments at n = 0, the law of large numbers as n -> oo; stated)",
 }
 
 

@@ -1,4 +1,4 @@
-"""The paper's nine results and ten beyond it, one module each (see :class:`proofs.paper.result.Result`).
+"""The paper's nine results and eleven beyond it, one module each (see :class:`proofs.paper.result.Result`).
 
 ``RESULTS`` lists the module names in the order of DESIGN.md's ``prove`` row;
 :func:`all_results` imports them and returns their ``RESULT`` objects.
@@ -12,11 +12,11 @@ MODULES = ("corollary_4_1", "corollary_4_2", "theorem_4_3", "corollary_4_4", "th
            # beyond the paper (DESIGN.md: listed by prove after the nine)
            "tradeoff_value", "query_key_zero_shot", "task_family", "dissimilarity",
            "forgetting_rate", "early_stopping", "query_key_few_shot", "low_rank", "depth_value",
-           "depth_layer_choice")
+           "depth_layer_choice", "depth_full")
 
 
 def all_results() -> list:
-    """The results, in order: the paper's nine, then the ten beyond it (imported on first use)."""
+    """The results, in order: the paper's nine, then the eleven beyond it (imported on first use)."""
     out = []
     for name in MODULES:
         try:
@@ -38,11 +38,13 @@ def get(result_id: str):
 #: results grouped by the derivations they share, (a), (b) | (c), (d), and balanced between the
 #: two processes by their measured cost: task-family (its own family derivation, about as
 #: costly as tradeoff-value) runs beside the (a)/(b) results; tradeoff-value and dissimilarity
-#: (which reuses the (c)/(d) derivations) beside (c)/(d)
+#: (which reuses the (c)/(d) derivations) beside (c)/(d), and Extension 11 beside Extensions 9 and 10
+#: (the depth-2 pretraining limit they all derive)
 _GROUPS = (("corollary-4.1", "corollary-4.2", "theorem-4.3", "corollary-4.4", "query-key-zero-shot",
             "task-family", "query-key-few-shot", "low-rank-fine-tuning"),
            ("theorem-4.6", "proposition-4.7", "corollary-4.8", "theorem-4.9", "proposition-4.10",
-            "tradeoff-value", "dissimilarity", "forgetting-rate", "early-stopping-vs-auxiliary"))
+            "tradeoff-value", "dissimilarity", "forgetting-rate", "early-stopping-vs-auxiliary",
+            "depth-full-fine-tuning"))
 #: strategies whose results share the derivations of the second group
 _LATE_STRATEGIES = ("value", "value-fewshot")
 
