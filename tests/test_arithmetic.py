@@ -158,6 +158,20 @@ def test_the_condition_threshold_and_the_choice_of_arithmetic():
         assert FLOAT64.condition_warning(deferred) == FLOAT64.condition_warning(cond)
         assert deferred.measured is (c > 1e7), c
         assert deferred() == cond
+    # and the same matrices accepted, refused with the same message (the deferred check factors a
+    # shifted Sigma first, and Sigma itself only where that proves nothing)
+    bad = [np.array([[1.0, 2.0], [2.0, 1.0]]), np.array([[1.0, 1.0], [1.0, 1.0 - 1e-17]]),
+           np.array([[1.0, 0.5], [0.4, 1.0]]), np.diag([1.0, -1.0]), np.diag([1.0, 1e-300])]
+    for S in bad + [np.diag([1.0, 1e-12]), np.array([[2.0, 1.0], [1.0, 2.0]])]:
+        try:
+            A, cond = FLOAT64.spd(S)
+        except ValueError as err:
+            with pytest.raises(ValueError) as got:
+                FLOAT64.spd_deferred(S)
+            assert str(got.value) == str(err)
+            continue
+        B, deferred = FLOAT64.spd_deferred(S)
+        assert np.array_equal(A, B) and deferred() == cond
     assert choose(L.MAX_EXACT_D) is EXACT and choose(L.MAX_EXACT_D + 1) is FLOAT64
     assert choose(3, precision=30).precision == 30
     assert choose(L.MAX_MP_D, "mp").precision is not None
