@@ -297,8 +297,8 @@ def test_what_the_generated_route_declines(cache):
 
 
 def test_icl_finetune_curve_in_float64_never_imports_sympy(cache, tmp_path):
-    """Once the evaluator exists, a float curve loads neither SymPy nor the derivation; it prints
-    what the full route prints."""
+    """Once the evaluator exists, a float curve loads neither SymPy nor the derivation (nor shutil,
+    which only help's terminal width needs); it prints what the full route prints."""
     S, t0 = _spd(20, 7)
     np.save(tmp_path / "S.npy", S)
     np.save(tmp_path / "t.npy", t0)
@@ -309,7 +309,7 @@ def test_icl_finetune_curve_in_float64_never_imports_sympy(cache, tmp_path):
     code = ("import sys, io, contextlib\nfrom proofs.cli import main\nout = io.StringIO()\n"
             f"with contextlib.redirect_stdout(out):\n    assert main({argv!r}) == 0\n"
             "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('sympy', 'mpmath') or m in "
-            "('symbolic.evaluation', 'symbolic.strategies', 'proofs.quantities.curves'))\n"
+            "('symbolic.evaluation', 'symbolic.strategies', 'proofs.quantities.curves', 'shutil'))\n"
             "sys.stdout.write(repr(loaded) + '\\n' + out.getvalue())\n")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True)
