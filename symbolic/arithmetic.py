@@ -658,10 +658,11 @@ def proves_condition_below(A: np.ndarray, bound: float) -> bool:
     at most sqrt(d) times its 2-norm, ``||A^-1||_1 <= sqrt(d) / (mu - delta) = bound / n1``.
     The condition number computed in float64 (:func:`_condition`) then differs from that bound's
     subject by a relative error of order ``d cond u`` (about 1e-6 at d = 1000, cond = 1e7), so
-    :meth:`Condition.at_most` asks this for a tenth of its limit."""
+    :meth:`Condition.at_most` asks this for a tenth of its limit. Only for 1e-250 <= n1 <= 1e250,
+    where the factorisation cannot overflow and what underflows is far below ``delta``."""
     d = A.shape[0]
     n1 = float(np.max(np.sum(np.abs(A), axis=0)))
-    if not (n1 > 0 and np.isfinite(n1) and bound > 0):
+    if not (1e-250 <= n1 <= 1e250 and bound > 0):  # no overflow, and underflow far below delta
         return False
     u = 2.0 ** -53
     mu = np.sqrt(d) * n1 / bound + 4 * d * (d + 1) * u * n1

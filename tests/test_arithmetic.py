@@ -162,7 +162,7 @@ def test_the_condition_threshold_and_the_choice_of_arithmetic():
     # shifted Sigma first, and Sigma itself only where that proves nothing)
     bad = [np.array([[1.0, 2.0], [2.0, 1.0]]), np.array([[1.0, 1.0], [1.0, 1.0 - 1e-17]]),
            np.array([[1.0, 0.5], [0.4, 1.0]]), np.diag([1.0, -1.0]), np.diag([1.0, 1e-300])]
-    for S in bad + [np.diag([1.0, 1e-12]), np.array([[2.0, 1.0], [1.0, 2.0]])]:
+    for S in bad + [np.diag([1.0, 1e-12]), np.array([[2.0, 1.0], [1.0, 2.0]]), 1e-280 * np.eye(2), 1e280 * np.eye(2)]:
         try:
             A, cond = FLOAT64.spd(S)
         except ValueError as err:
