@@ -10,7 +10,8 @@ way a careful script would (finite, symmetric, Cholesky).
     python bench/baseline_value_fewshot.py SIGMA.npy [THETA0.npy] [--condition]
 
 ``--condition`` also computes Sigma's condition number as the toolkit does (one d x d inverse):
-the same numbers as ``icl-finetune curve`` computes (its JSON reports it, its warning tests it).
+the number ``icl-finetune curve --format json`` reports (the text output does not print it and
+decides its warning without it where a Cholesky factorisation proves it small).
 """
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ def curve(S: np.ndarray, t0: np.ndarray, sigma2: float, ns: np.ndarray) -> tuple
 
 def condition(S: np.ndarray) -> float:
     """Sigma's condition number in the 1-norm, ||S||_1 ||S^-1||_1, as ``icl-finetune`` reports it
-    (its JSON's ``condition``, and the warning above 1e8): one d x d inverse."""
+    (its JSON's ``condition``, and the number in its warning above 1e8): one d x d inverse."""
     return float(np.max(np.sum(np.abs(S), axis=0)) * np.max(np.sum(np.abs(np.linalg.inv(S)), axis=0)))
 
 

@@ -15,7 +15,12 @@ curve at most 2 times it, in CPU). Rows:
 - ``numpy script + cond``: the same and Sigma's condition number as the toolkit computes and
   reports it (``||Sigma||_1 ||Sigma^-1||_1``: one d x d inverse; ``--condition``);
 - ``curve (generated)``: the command with its generated evaluator in the cache
-  (:mod:`proofs.quantities.compiled_curves`): no SymPy, no derivation;
+  (:mod:`proofs.quantities.compiled_curves`): no SymPy, no derivation; its text output does not
+  print Sigma's condition number, so it does not compute it: it only decides the warning (above
+  1e8), by one Cholesky factorisation of a shifted Sigma that proves the number below 1e7
+  (:func:`symbolic.arithmetic.proves_condition_below`; the inverse only where that fails);
+- ``curve (generated, JSON)``: the same with ``--format json``, which prints the condition number
+  (one d x d inverse): to compare with ``numpy script + cond``;
 - ``curve (first run)``: the command with an empty cache: it derives the strategy, generates the
   evaluator and writes it (once per strategy, m finite or not, n_ft, and source version);
 - ``curve (full route)``: the command with ``ICL_FINETUNE_CACHE=off``: SymPy, the derivation and
@@ -27,11 +32,13 @@ curve at most 2 times it, in CPU). Rows:
 Bytecode: the children write and read ``__pycache__`` as Python does by default (the
 environment's PYTHONDONTWRITEBYTECODE is removed for them; ``--no-bytecode`` keeps it, and then
 every module of the toolkit is compiled from source in every run, about 0.06 s more for the curve).
-Every curve's output is checked equal to the others' (the numbers, not the timings).
+Every curve's output is checked equal to the others' (the numbers, not the timings), and the
+JSON's condition number to the script's.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import shutil
@@ -64,9 +71,21 @@ def cold(argv: list[str], env: dict[str, str]) -> tuple[float, float, str]:
 
 
 def _errors(text: str) -> list[str]:
-    """The curve's rows (n, error) and limit, from the command's or the baseline's output."""
+    """The curve's errors and limit as the text output prints them (10 significant digits), from the
+    command's text or JSON output or the baseline's output."""
+    if text.lstrip().startswith("{"):
+        out = json.loads(text)
+        return [f"{e:.10g}" for e in out["error"]] + [f"{out['limit']:.10g}"]
     return [line.split()[1] for line in text.splitlines() if line.split() and line.split()[0] not in ("#", "n")
             and line.split()[0] != "condition"]
+
+
+def _condition(text: str) -> str | None:
+    """Sigma's condition number to 6 digits, from the baseline's ``--condition`` line or the JSON."""
+    if text.lstrip().startswith("{"):
+        cond = json.loads(text).get("condition")
+        return None if cond is None else f"{cond:.6g}"
+    return next((line.split()[1] for line in text.splitlines() if line.startswith("condition")), None)
 
 
 def main() -> None:
@@ -95,6 +114,8 @@ def main() -> None:
             "numpy script": (base, base_env, None),
             "numpy script + cond": (base + ["--condition"], base_env, None),
             "curve (generated)": (curve, {**base_env, "ICL_FINETUNE_CACHE": str(cache)}, None),
+            "curve (generated, JSON)": (curve + ["--format", "json"], {**base_env, "ICL_FINETUNE_CACHE": str(cache)},
+                                        None),
             "curve (first run)": (curve, {**base_env, "ICL_FINETUNE_CACHE": str(tmp / "fresh")}, tmp / "fresh"),
             "curve (full route)": (curve, {**base_env, "ICL_FINETUNE_CACHE": "off"}, None),
         }
@@ -108,6 +129,8 @@ def main() -> None:
         for name, text in outputs.items():
             if name != "import sympy" and _errors(text) != want:
                 raise SystemExit(f"{name}: prints other numbers than the generated evaluator's")
+        if _condition(outputs["curve (generated, JSON)"]) != _condition(outputs["numpy script + cond"]):
+            raise SystemExit("curve (generated, JSON): another condition number than the script's")
         runs: dict[str, list[tuple[float, float]]] = {name: [] for name in rows}
         for _ in range(args.k):
             for name, (argv, env, fresh) in rows.items():
@@ -121,14 +144,17 @@ def main() -> None:
     ref_cpu_med, ref_wall_med = statistics.median(r[0] for r in ref), statistics.median(r[1] for r in ref)
     print(f"d = {args.d}, K = {args.k} runs each, one BLAS thread, load average {os.getloadavg()[0]:.1f}, "
           f"bytecode {'as in the environment' if args.no_bytecode else 'cached'}")
-    print(f"{'':22} {'CPU min':>8} {'CPU med':>8} {'wall min':>8} {'wall med':>8}   "
+    print(f"{'':24} {'CPU min':>8} {'CPU med':>8} {'wall min':>8} {'wall med':>8}   "
           f"{'CPU x (min)':>11} {'CPU x (med)':>11} {'wall x (min)':>12}")
     for name, rs in runs.items():
         cpus, walls = [r[0] for r in rs], [r[1] for r in rs]
-        print(f"{name:22} {min(cpus):8.3f} {statistics.median(cpus):8.3f} {min(walls):8.3f} "
+        print(f"{name:24} {min(cpus):8.3f} {statistics.median(cpus):8.3f} {min(walls):8.3f} "
               f"{statistics.median(walls):8.3f}   {min(cpus) / ref_cpu:11.2f} "
               f"{statistics.median(cpus) / ref_cpu_med:11.2f} {min(walls) / ref_wall:12.2f}")
     print("x: the ratio to the numpy script measured in this run (min to min, median to median).")
+    js, nc = [r[0] for r in runs["curve (generated, JSON)"]], [r[0] for r in runs["numpy script + cond"]]
+    print(f"curve (generated, JSON) / numpy script + cond, CPU: {min(js) / min(nc):.2f} (min), "
+          f"{statistics.median(js) / statistics.median(nc):.2f} (median): both compute the condition number.")
 
 
 if __name__ == "__main__":

@@ -39,7 +39,7 @@ from scipy.optimize import minimize
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from symbolic.concrete_depth import concrete_depth_error, concrete_depth_limit  # noqa: E402
+from symbolic.concrete_depth import class_start, concrete_depth_error, concrete_depth_limit  # noqa: E402
 
 mp.mp.dps = 60
 D = 2
@@ -51,13 +51,8 @@ GAMMAS = (1 - S2, 1 + S2)
 
 
 def layers(vals, gammas):
-    out = []
-    for l in range(2):
-        V, Q = sp.zeros(D + 2), sp.zeros(D + 2)
-        V[-1, :] = sp.Matrix([list(vals[4 * l:4 * l + 4])])
-        Q[1:D + 1, 1:D + 1] = gammas[l] * sp.eye(D)
-        out.append((V, Q))
-    return out
+    """Both layers' last rows of V from ``vals`` (4 entries each), Q_l = blockdiag(0, gamma_l I, 0)."""
+    return class_start(gammas, sp.eye(D), {1: list(vals[:4]), 2: list(vals[4:8])})
 
 
 def main() -> int:

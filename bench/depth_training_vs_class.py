@@ -65,15 +65,9 @@ def class_minimum(L: int, d: int, m: int, sigma2: str) -> tuple[tuple[float, ...
 
 
 def class_layers(gammas, d: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    D = d + 2
-    out = []
-    for g in gammas:
-        V = np.zeros((D, D))
-        V[-1, -1] = 1.0
-        Q = np.zeros((D, D))
-        Q[1:d + 1, 1:d + 1] = g * np.eye(d)
-        out.append((V, Q))
-    return out
+    """The class model at Sigma = I: V_l = e_y e_y^T, Q_l = blockdiag(0, gamma_l I, 0)."""
+    from numeric.depth import class_start
+    return class_start(gammas, np.eye(d))
 
 
 def draw_prompts(rng: np.random.Generator, k: int, d: int, m: int, sigma2: float) -> tuple[np.ndarray, np.ndarray]:

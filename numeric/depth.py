@@ -21,6 +21,8 @@ Public API
 - :func:`estimate_error_depth`: reference Monte Carlo of E_L(layers, n; theta), an
   :class:`~numeric.montecarlo.Estimate` (mean, standard error, samples); at L = 1 it returns
   exactly what :func:`numeric.montecarlo.estimate_error` returns for the same seed.
+- :func:`class_start`: the pretrained class model's layers V_l = e_y e_y^T,
+  Q_l = blockdiag(0, gamma_l Sigma^{-1}, 0), a fine-tuned layer's last row of V_l given.
 
 A layer is a pair ``(V, Q)`` or a mapping ``{"V": ..., "Q": ...}`` (the JSON file form
 ``{"layers": [{"V": ..., "Q": ...}, ...]}`` gives such mappings).
@@ -49,10 +51,39 @@ from .validation import (
     check_vector,
 )
 
-__all__ = ["MAX_LAYERS", "check_layers", "forward_depth", "estimate_error_depth"]
+__all__ = ["MAX_LAYERS", "check_layers", "forward_depth", "estimate_error_depth", "class_start"]
 
 #: deepest model the numeric path accepts (a guard against runaway inputs, not a limit of the maths)
 MAX_LAYERS = 16
+
+
+def class_start(gammas: Any, Sigma: Any, rows: Mapping[int, Any] | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
+    r"""The pretrained depth-L class model as float64 (V_l, Q_l) matrices, l = 1..L = ``len(gammas)``:
+
+        V_l = e_y e_y^T,        Q_l = blockdiag(0, gamma_l Sigma^{-1}, 0),
+
+    for a symmetric positive definite d x d ``Sigma`` (its inverse by ``numpy.linalg.inv``, once).
+    ``rows``: layer l (from 1) -> V_l's last row (v_0, v_x^T, v_y), d + 2 numbers, in place of
+    e_y^T (a fine-tuned layer). The exact twin, for the concrete engine, is
+    :func:`symbolic.concrete_depth.class_start`."""
+    S = check_covariance(Sigma)
+    d = S.shape[0]
+    gs = check_vector(gammas, "gammas")
+    if gs.size > MAX_LAYERS:
+        raise ValueError(f"gammas: expected at most {MAX_LAYERS} layers, got {gs.size}")
+    rows = dict(rows or {})
+    for l in rows:
+        if isinstance(l, bool) or not isinstance(l, (int, np.integer)) or not 1 <= l <= gs.size:
+            raise ValueError(f"rows: expected layers 1..{gs.size} as keys, got {l!r}")
+    last = {l: check_vector(r, f"rows[{l}]", d + 2) for l, r in rows.items()}
+    Sinv = np.linalg.inv(S)
+    out = []
+    for l, g in enumerate(gs, start=1):
+        V, Q = np.zeros((d + 2, d + 2)), np.zeros((d + 2, d + 2))
+        V[d + 1] = last[l] if l in last else np.eye(d + 2)[d + 1]
+        Q[1:d + 1, 1:d + 1] = g * Sinv
+        out.append((V, Q))
+    return out
 
 
 def check_layers(layers: Any, d: int | None = None, *, name: str = "layers",

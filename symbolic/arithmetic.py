@@ -60,7 +60,8 @@ def _is_sympy(x: Any, kind: str = "Basic") -> bool:
     return module is not None and isinstance(x, getattr(module, kind))
 
 __all__ = ["Arithmetic", "Exact", "Float64", "MP", "EXACT", "FLOAT64", "ARITHMETICS", "as_arithmetic",
-           "SYMMETRY_RTOL", "DEFAULT_PRECISION", "COND_WARN", "ldl_pivots", "is_psd"]
+           "SYMMETRY_RTOL", "DEFAULT_PRECISION", "COND_WARN", "ldl_pivots", "is_psd", "Condition",
+           "proves_condition_below"]
 
 #: float64: Sigma is symmetric when max |Sigma - Sigma^T| <= SYMMETRY_RTOL * max |Sigma|
 SYMMETRY_RTOL = 1e-12
@@ -187,6 +188,11 @@ class Arithmetic:
         and what was expected otherwise."""
         raise NotImplementedError
 
+    def spd_deferred(self, S: Any, name: str = "Sigma", d: int | None = None) -> tuple[Any, Any]:
+        """:meth:`spd`, its condition number possibly deferred (float64: a :class:`Condition`,
+        computed at its first call; the other arithmetics measure it at once)."""
+        return self.spd(S, name, d)
+
     def vector(self, v: Any, name: str = "theta0", d: int | None = None) -> Any:
         """``v`` checked to be a vector of ``d`` finite real numbers (a flat list, a column, a
         NumPy or SymPy vector), returned as a d x 1 matrix of this arithmetic."""
@@ -210,9 +216,14 @@ class Arithmetic:
         lost = np.log10(max(float(cond), 1.0)) + np.log10(u)
         return int(max(0, min(carried, np.floor(-lost))))
 
-    def condition_warning(self, cond: float | None) -> str | None:
-        """The one-line warning for an ill-conditioned Sigma, or None."""
+    def condition_warning(self, cond: "float | Condition | None") -> str | None:
+        """The one-line warning for an ill-conditioned Sigma, or None. ``cond`` may be a deferred
+        :class:`Condition`: then no inverse is computed where a factorisation proves it small."""
         limit = self.condition_limit()
+        if isinstance(cond, Condition):
+            if cond.at_most(limit):
+                return None
+            cond = cond()
         if cond is None or cond <= limit:
             return None
         shown = "inf (singular in float64)" if cond == float("inf") else f"{cond:.3g}"
@@ -533,6 +544,29 @@ class Float64(Arithmetic):
         return np.sqrt(x)
 
     def spd(self, S: Any, name: str = "Sigma", d: int | None = None) -> tuple[np.ndarray, float]:
+        A, k = self._symmetrised(S, name, d)
+        _cholesky_or_refuse(A, name, k)
+        return A, _condition(A)
+
+    def spd_deferred(self, S: Any, name: str = "Sigma", d: int | None = None) -> tuple[np.ndarray, "Condition"]:
+        """:meth:`spd` with the condition number deferred: the same checks, the same matrix accepted
+        or refused with the same message, and a :class:`Condition` that computes the same number at
+        its first call (for an output that may not print it: a text curve only asks whether it
+        calls for a warning). First one Cholesky factorisation of a shifted Sigma tries to prove
+        the number below a tenth of :meth:`condition_limit` (:func:`proves_condition_below`);
+        where it does, Sigma's own factorisation is certain to succeed
+        (:func:`_proof_implies_cholesky`) and is not run; elsewhere it is, as in :meth:`spd`."""
+        A, k = self._symmetrised(S, name, d)
+        bound = self.condition_limit() / 10
+        proved = proves_condition_below(A, bound)
+        if not (proved and _proof_implies_cholesky(k, bound)):
+            _cholesky_or_refuse(A, name, k)
+        return A, Condition(A, bound if proved else None)
+
+    def _symmetrised(self, S: Any, name: str, d: int | None) -> tuple[np.ndarray, int]:
+        """The checks of :meth:`spd` before its factorisation: finite real entries, square
+        (``d`` x ``d``), symmetric within SYMMETRY_RTOL, a positive diagonal; the symmetrised
+        matrix (a new array) and its size."""
         A = _floats(S, name, copy=False)  # never written to: the result is a new array
         k = _check_square(A.shape, name, d)
         # max |x| as max(max x, -min x), and (A + A^T) / 2 written over A - A^T: the same numbers
@@ -551,12 +585,7 @@ class Float64(Arithmetic):
             i = int(np.argmin(diag))
             raise ValueError(f"{name}: expected a symmetric positive definite {k}x{k} matrix, got diagonal "
                              f"entry [{i}][{i}] = {diag[i]:.6g}")
-        try:
-            np.linalg.cholesky(A)
-        except np.linalg.LinAlgError:
-            raise ValueError(f"{name}: expected a symmetric positive definite {k}x{k} matrix, got one that is "
-                             f"not positive definite in float64 (its Cholesky factorisation fails)") from None
-        return A, _condition(A)
+        return A, k
 
     def vector(self, v: Any, name: str = "theta0", d: int | None = None) -> np.ndarray:
         a = _floats(_flat(v, name, d), name)
@@ -570,6 +599,92 @@ class Float64(Arithmetic):
 
     def json(self, x: Any) -> float:
         return float(x)
+
+
+def _cholesky_or_refuse(A: np.ndarray, name: str, k: int) -> None:
+    """float64's positive-definiteness rule, its last step: A's Cholesky factorisation exists."""
+    try:
+        np.linalg.cholesky(A)
+    except np.linalg.LinAlgError:
+        raise ValueError(f"{name}: expected a symmetric positive definite {k}x{k} matrix, got one that is "
+                         f"not positive definite in float64 (its Cholesky factorisation fails)") from None
+
+
+class Condition:
+    """Sigma's condition number ``||A||_1 ||A^-1||_1`` in float64, deferred: calling it computes
+    :func:`_condition` (one d x d inverse, 2 d^3 flops) once and keeps it, the same number as
+    :meth:`Float64.spd` returns. ``proved``: a bound on it that :func:`proves_condition_below`
+    proved (None: none), so that :meth:`at_most` decides ``cond <= limit`` without the inverse
+    for a limit at least 10 times that bound."""
+
+    def __init__(self, A: np.ndarray, proved: float | None = None) -> None:
+        self._A = A
+        self._proved = proved
+        self._value: float | None = None
+
+    def __call__(self) -> float:
+        if self._value is None:
+            self._value = _condition(self._A)
+        return self._value
+
+    @property
+    def measured(self) -> bool:
+        """Whether the number has been computed (the inverse taken)."""
+        return self._value is not None
+
+    def at_most(self, limit: float) -> bool:
+        """Whether ``self() <= limit``: True without the inverse where a bound of at most
+        ``limit / 10`` was proved (the computed number differs from the exact one by a relative
+        error of order ``d cond u``: see :func:`proves_condition_below`), else by the number itself."""
+        if self._value is None and self._proved is not None and self._proved <= limit / 10:
+            return True
+        return self() <= limit
+
+
+def proves_condition_below(A: np.ndarray, bound: float) -> bool:
+    r"""Whether one Cholesky factorisation proves ``||A||_1 ||A^-1||_1 <= bound`` for a symmetric
+    float64 matrix A (False: not proved, the condition number may still be below).
+
+    With ``n1 = ||A||_1``, ``u = 2^-53`` and ``mu = sqrt(d) n1 / bound + delta``,
+    ``delta = 4 d (d + 1) u n1``: if the Cholesky factorisation of ``fl(A - mu I)`` runs to the end,
+    its factor satisfies ``L L^T = fl(A - mu I) + E`` with ``|E| <= gamma_{d+1} |L| |L^T|`` (Higham,
+    *Accuracy and Stability of Numerical Algorithms*, Theorem 10.3; its proof uses only that the
+    factorisation completes), so ``||E||_2 <= ||L||_F^2 gamma_{d+1} = gamma_{d+1} trace(L L^T) <=
+    gamma_{d+1} d max_i a_ii / (1 - gamma_{d+1})``, and the shift itself is rounded by at most
+    ``u n1`` on the diagonal (mu < n1, else the first pivot is negative and the factorisation
+    stops): both together below ``delta`` (a_ii <= n1; a factor 2 to spare for a blocked
+    factorisation's constants). Then
+    ``lambda_min(A) >= mu - delta``, ``||A^-1||_2 <= 1 / (mu - delta)`` and, a column's 1-norm being
+    at most sqrt(d) times its 2-norm, ``||A^-1||_1 <= sqrt(d) / (mu - delta) = bound / n1``.
+    The condition number computed in float64 (:func:`_condition`) then differs from that bound's
+    subject by a relative error of order ``d cond u`` (about 1e-6 at d = 1000, cond = 1e7), so
+    :meth:`Condition.at_most` asks this for a tenth of its limit. Only for 1e-250 <= n1 <= 1e250,
+    where the factorisation cannot overflow and what underflows is far below ``delta``."""
+    d = A.shape[0]
+    n1 = float(np.max(np.sum(np.abs(A), axis=0)))
+    if not (1e-250 <= n1 <= 1e250 and bound > 0):  # no overflow, and underflow far below delta
+        return False
+    u = 2.0 ** -53
+    mu = np.sqrt(d) * n1 / bound + 4 * d * (d + 1) * u * n1
+    B = A.copy()
+    B.flat[::d + 1] -= mu
+    try:
+        np.linalg.cholesky(B)
+    except np.linalg.LinAlgError:
+        return False
+    return True
+
+
+def _proof_implies_cholesky(d: int, bound: float) -> bool:
+    """Whether what :func:`proves_condition_below` proved of a d x d A (``lambda_min(A) >= sqrt(d)
+    ||A||_1 / bound``) makes A's own Cholesky factorisation in float64 certain to succeed: by
+    Higham's Theorem 10.7 (after Demmel) it does where ``lambda_min(H) > d gamma_{d+1} / (1 -
+    gamma_{d+1})``, H = D^-1/2 A D^-1/2 with D = diag(A), and ``lambda_min(H) >= lambda_min(A) /
+    max_i a_ii >= sqrt(d) / bound``; asked with a factor 2 to spare (at d = 4096 and bound 1e7 the
+    two sides are 6e-6 and 4e-9)."""
+    gamma = (d + 1) * 2.0 ** -53
+    gamma /= 1 - gamma
+    return np.sqrt(d) / bound > 2 * d * gamma / (1 - gamma)
 
 
 def _condition(A: np.ndarray) -> float:

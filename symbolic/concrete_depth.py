@@ -16,11 +16,12 @@ the class, in (n+1)(d+1) variables, so this is for tiny settings: see
 ``bench/bench_depth_concrete.py`` for measured times (the L = 2 arbitrary-parameter case at
 d = 2, n = 5 is out of its reach, which is why :mod:`numeric.depth` gives Monte Carlo there).
 
-Public API: :func:`concrete_depth_error`, :func:`concrete_depth_limit` (n -> oo, by the law of large numbers).
+Public API: :func:`concrete_depth_error`, :func:`concrete_depth_limit` (n -> oo, by the law of large numbers),
+and :func:`class_start`: the pretrained class model's layers as the matrices these take.
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import sympy as sp
 from sympy.polys.constructor import construct_domain
@@ -28,7 +29,7 @@ from sympy.polys.rings import ring
 
 from .concrete import MAX_D, _exact_scalar, _matrix, _moment, _n, _rows, _sigma, _sigma2, _vector
 
-__all__ = ["concrete_depth_error", "concrete_depth_limit", "MAX_CONCRETE_LAYERS"]
+__all__ = ["concrete_depth_error", "concrete_depth_limit", "class_start", "MAX_CONCRETE_LAYERS"]
 
 #: deepest model this engine accepts
 MAX_CONCRETE_LAYERS = 3
@@ -70,6 +71,40 @@ def _covariance(Sigma: Any) -> sp.Matrix:
     if S != S.T:
         raise ValueError("Sigma: expected a symmetric matrix, got a matrix that is not symmetric")
     return S
+
+
+def class_start(gammas: Sequence[Any], Sigma: Any, rows: Mapping[int, Sequence[Any]] | None = None
+                ) -> list[tuple[sp.Matrix, sp.Matrix]]:
+    r"""The pretrained depth-L class model as (V_l, Q_l) matrices at a concrete Sigma (d x d, exact,
+    symmetric positive definite), l = 1..L = ``len(gammas)``:
+
+        V_l = e_y e_y^T,        Q_l = blockdiag(0, gamma_l Sigma^{-1}, 0),
+
+    Sigma^{-1} exact (SymPy's inverse). ``rows``: layer l (from 1) -> V_l's last row (v_0, v_x^T,
+    v_y), d + 2 entries, in place of e_y^T (a fine-tuned layer). Entries exact: integers, Fractions,
+    SymPy numbers or expressions with symbols (never floats); Sigma may hold symbols (then symmetric,
+    assumed positive definite). The numeric twin, in float64, is :func:`numeric.depth.class_start`."""
+    S = _covariance(Sigma)
+    d = S.shape[0]
+    if isinstance(gammas, (str, bytes)) or not isinstance(gammas, Sequence) or not gammas:
+        raise ValueError(f"gammas: expected a non-empty sequence of numbers (gamma_1..gamma_L), got {gammas!r}")
+    gs = [_exact_scalar(g, f"gammas[{i}]") for i, g in enumerate(gammas)]
+    rows = dict(rows or {})
+    for l, row in rows.items():
+        if isinstance(l, bool) or not isinstance(l, int) or not 1 <= l <= len(gs):
+            raise ValueError(f"rows: expected layers 1..{len(gs)} as keys, got {l!r}")
+        if isinstance(row, (str, bytes)) or not isinstance(row, Sequence) or len(row) != d + 2:
+            raise ValueError(f"rows[{l}]: expected V_{l}'s last row, {d + 2} entries (v_0, v_x, v_y), got {row!r}")
+    Sinv = S.inv()
+    out = []
+    for l, g in enumerate(gs, start=1):
+        V, Q = sp.zeros(d + 2), sp.zeros(d + 2)
+        V[d + 1, d + 1] = 1
+        if l in rows:
+            V[d + 1, :] = sp.Matrix([[_exact_scalar(x, f"rows[{l}]") for x in rows[l]]])
+        Q[1:d + 1, 1:d + 1] = g * Sinv
+        out.append((V, Q))
+    return out
 
 
 def _matmul(A: list[list], B: list[list], zero) -> list[list]:

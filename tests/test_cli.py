@@ -67,6 +67,23 @@ def test_each_subcommand_help_has_an_example(capsys, sub):
     assert "example:\n  icl-finetune " + sub in out
 
 
+def test_help_is_laid_out_at_the_terminal_width_read_when_it_is_printed(monkeypatch):
+    """The formatter reads the terminal's width when it formats (argparse also makes one for every
+    option it adds, and reading the width loads shutil): the help and usage are argparse's own
+    formatter's, at a narrow, a usual and a wide terminal."""
+    import argparse
+    plain = lambda prog: argparse.RawDescriptionHelpFormatter(prog, max_help_position=30)  # noqa: E731
+    parser = cli.build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices["curve"]
+    for columns in ("30", "72", "150"):
+        monkeypatch.setenv("COLUMNS", columns)
+        for p in (parser, sub):
+            ours = (p.format_help(), p.format_usage())
+            p.formatter_class = plain
+            assert (p.format_help(), p.format_usage()) == ours, columns
+            p.formatter_class = cli.formatter
+
+
 def test_version(capsys):
     status, out, _ = run(capsys, "--version")
     assert status == 0 and out.startswith("icl-finetune ")

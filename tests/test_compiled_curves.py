@@ -15,7 +15,8 @@ numeric evaluator run on placeholders). These tests hold it to that:
   inverses, square roots), bit for bit against the evaluator;
 - a stale file is never run: other sources, an edited coefficient, a truncated or foreign file
   are each detected and the file is regenerated;
-- SymPy is never imported for a float curve once its evaluator exists (the point of it).
+- SymPy is never imported for a float curve once its evaluator exists (the point of it), and
+  Sigma's condition number (a d x d inverse) is computed only where it is read (JSON, the API).
 """
 from __future__ import annotations
 
@@ -122,6 +123,26 @@ def test_api_curve_takes_the_generated_route_at_large_d(cache):
     got = api.curve("d", "opposite", range(0, 60, 7), **kw)
     assert CC.cache_path(CC.key_of("value-fewshot", 9, 4)).exists()
     assert _same(got, _full("value-fewshot", "opposite", list(range(0, 60, 7)), **kw, arithmetic="float"))
+
+
+def test_a_curve_computes_the_condition_number_only_where_it_is_read(cache, monkeypatch):
+    """The text output prints only the warning: a well-conditioned Sigma's curve takes no d x d
+    inverse (a shifted Cholesky proves it below the warning's limit); the number, read (JSON, the
+    API), is computed then, once, and is FLOAT64.spd's (the full route's); an ill-conditioned Sigma still warns."""
+    import symbolic.arithmetic as arithmetic
+    S, t0 = _spd(40, 3)
+    want = arithmetic.FLOAT64.spd(S)[1]
+    calls = []
+    real = arithmetic._condition
+    monkeypatch.setattr(arithmetic, "_condition", lambda A: calls.append(1) or real(A))
+    kw = dict(d=40, sigma2=0.1, Sigma=S, theta0=t0, arithmetic="float")
+    fast = CC.float_curve("value-fewshot", "target", [0, 5], **kw)
+    assert fast.warning is None and calls == []
+    assert fast.condition == fast.condition == want and calls == [1]  # computed at the first read only
+    bad = np.diag([1.0] * 39 + [1e-10])
+    ill = CC.float_curve("value-fewshot", "target", [0, 5], **{**kw, "Sigma": bad})
+    full = _full("value-fewshot", "target", [0, 5], **{**kw, "Sigma": bad})
+    assert ill.warning is not None and ill.warning == full.warning and ill.condition == full.condition
 
 
 @pytest.mark.parametrize("key", KEYS, ids=lambda k: f"{k[0]}-m{k[1]}-nft{k[2]}")
@@ -276,8 +297,8 @@ def test_what_the_generated_route_declines(cache):
 
 
 def test_icl_finetune_curve_in_float64_never_imports_sympy(cache, tmp_path):
-    """Once the evaluator exists, a float curve loads neither SymPy nor the derivation; it prints
-    what the full route prints."""
+    """Once the evaluator exists, a float curve loads neither SymPy nor the derivation (nor shutil,
+    which only help's terminal width needs); it prints what the full route prints."""
     S, t0 = _spd(20, 7)
     np.save(tmp_path / "S.npy", S)
     np.save(tmp_path / "t.npy", t0)
@@ -288,7 +309,7 @@ def test_icl_finetune_curve_in_float64_never_imports_sympy(cache, tmp_path):
     code = ("import sys, io, contextlib\nfrom proofs.cli import main\nout = io.StringIO()\n"
             f"with contextlib.redirect_stdout(out):\n    assert main({argv!r}) == 0\n"
             "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('sympy', 'mpmath') or m in "
-            "('symbolic.evaluation', 'symbolic.strategies', 'proofs.quantities.curves'))\n"
+            "('symbolic.evaluation', 'symbolic.strategies', 'proofs.quantities.curves', 'shutil'))\n"
             "sys.stdout.write(repr(loaded) + '\\n' + out.getvalue())\n")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True)

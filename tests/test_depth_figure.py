@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from symbolic.concrete_depth import concrete_depth_error
+from symbolic.concrete_depth import class_start, concrete_depth_error
 from symbolic.depth_curves import depth_curves
 
 D, M, NFT, S2, TH = 2, 5, 3, sp.Rational(1, 10), (1, 0)
@@ -29,21 +29,9 @@ def curves():
 def _layers(c, name, v0=0.0, dvx=0.0, dvy=0.0):
     """The class layers of ``name`` as exact matrices (floats read exactly), last layer's values shifted."""
     R = sp.Rational
-    out = []
-    for l, g in enumerate(c.gammas, 1):
-        V = sp.zeros(D + 2, D + 2)
-        V[-1, -1] = 1
-        if l == c.L:
-            a0, vx, vy = c.values[name]
-            V[-1, 0] = R(a0) + R(v0)
-            for i in range(D):
-                V[-1, 1 + i] = R(vx[i]) + (R(dvx) if i == 0 else 0)
-            V[-1, -1] = R(vy) + R(dvy)
-        Q = sp.zeros(D + 2, D + 2)
-        for i in range(D):
-            Q[1 + i, 1 + i] = R(g)
-        out.append((V.tolist(), Q.tolist()))
-    return out
+    a0, vx, vy = c.values[name]
+    last = [R(a0) + R(v0), *(R(vx[i]) + (R(dvx) if i == 0 else 0) for i in range(D)), R(vy) + R(dvy)]
+    return class_start([R(g) for g in c.gammas], sp.eye(D), {c.L: last})  # depth_curves is at Sigma = I
 
 
 def _exact(layers, n, sign=1):

@@ -12,8 +12,8 @@ import pytest
 import sympy as sp
 from sympy import Rational as R
 
-from numeric.depth import estimate_error_depth
-from symbolic.concrete_depth import concrete_depth_error
+from numeric.depth import class_start as class_start_float, estimate_error_depth
+from symbolic.concrete_depth import class_start, concrete_depth_error
 from symbolic.depth_finetune import GAMMAS, finetune_value, finetune_value_fewshot
 from symbolic.evaluation import evaluate_poly
 from symbolic.objective import SIGMA_NOISE, THETA0
@@ -42,14 +42,7 @@ def test_zero_shot_minimiser_equals_concrete_minimiser(layer):
     Sigma = sp.Matrix([[R(3, 2), R(1, 4)], [R(1, 4), 1]])
     th = [R(1, 2), R(-1, 1)]
     u = sp.symbols("u0:2")
-    layers = []
-    for l, g in enumerate(gam, start=1):
-        V, Q = sp.zeros(d + 2), sp.zeros(d + 2)
-        V[-1, -1] = 1
-        if l == layer:
-            V[-1, 1:d + 1] = sp.Matrix([u]).reshape(1, d)
-        Q[1:d + 1, 1:d + 1] = g * Sigma.inv()
-        layers.append((V, Q))
+    layers = class_start(gam, Sigma, {layer: [0, *u, 1]})
     Z = concrete_depth_error(layers, n=0, theta=th, Sigma=Sigma, sigma2=R(1, 5))
     sol = sp.solve([sp.diff(Z, x) for x in u], u, dict=True)[0]
     derived = finetune_value(2, layer, gammas=gam)
@@ -84,15 +77,7 @@ def test_finetuned_finite_n_error_equals_monte_carlo():
     from symbolic.objective import N
     exact = float(compile_poly(depth_error(list(c.layers), THETA0, N))(env))
     coef = float(c.layers[1].vx[0][0].subs({DIM: d, GAMMAS[1]: sp.sqrt(2) + 1}))
-    Si = np.linalg.inv(env["Sigma"])
-    layers = []
-    for l, g in enumerate(gam, start=1):
-        V, Q = np.zeros((4, 4)), np.zeros((4, 4))
-        V[-1, -1] = 1
-        if l == 2:
-            V[-1, 1:3] = coef * env["theta_0"]
-        Q[1:3, 1:3] = g * Si
-        layers.append((V, Q))
+    layers = class_start_float(gam, env["Sigma"], {2: [0, *(coef * env["theta_0"]), 1]})
     est = estimate_error_depth(layers, n=n, theta=env["theta_0"], Sigma=env["Sigma"], sigma2=0.25, samples=60_000,
                                seed=3)
     assert abs(exact - est.mean) <= 4 * est.stderr, (exact, est)

@@ -25,7 +25,7 @@ from sympy import Rational as R
 
 from proofs.paper.results.depth_layer_choice import C_1, RESULT, VY_1
 from symbolic.concrete import concrete_error
-from symbolic.concrete_depth import concrete_depth_error, concrete_depth_limit
+from symbolic.concrete_depth import class_start, concrete_depth_error, concrete_depth_limit
 from symbolic.radical_field import RadicalField
 from symbolic.words import DIM
 
@@ -58,15 +58,7 @@ def test_errors_equal_the_literal_model_at_random_settings(seed):
 def _first_layer(Sigma, v0, vx, vy, r):
     """The two layers at d = 2 with V_1's last row (v_0, v_x, v_y), V_2 = e_y e_y^T, Q_l = gamma_l Sigma^{-1}
     (sqrt 2 written ``r``: a polynomial ring for the literal engine)."""
-    out = []
-    for l, g in enumerate((1 - r, 1 + r), start=1):
-        V, Q = sp.zeros(4), sp.zeros(4)
-        V[-1, -1] = 1
-        if l == 1:
-            V[-1, 0], V[-1, 1], V[-1, 2], V[-1, 3] = v0, vx[0], vx[1], vy
-        Q[1:3, 1:3] = g * Sigma.inv()
-        out.append((V, Q))
-    return out
+    return class_start((1 - r, 1 + r), Sigma, {1: [v0, vx[0], vx[1], vy]})
 
 
 def test_the_derived_first_layer_values_are_the_minimisers():

@@ -94,3 +94,23 @@ def test_bad_input_before_any_work():
     with pytest.raises(ValueError, match=r"^layers: "):
         forward_depth(np.zeros((4, 3)), [])
     assert check_layers({"layers": [{"V": np.eye(3), "Q": np.eye(3)}]})[0][0].shape == (3, 3)
+
+
+def test_class_start_is_the_pretrained_class_model_in_float64():
+    """numeric.depth.class_start: V_l = e_y e_y^T, Q_l = blockdiag(0, gamma_l Sigma^-1, 0) (the block
+    times Sigma is gamma_l I to rounding, every other entry 0), a layer's given last row of V in
+    place of e_y^T; bad input refused naming the argument."""
+    from numeric.depth import class_start
+    s, _ = _setting(d=3, seed=5)
+    d, gam, row = 3, [0.5, -1.25, 2.0], [0.1, 0.2, -0.3, 0.4, 0.9]
+    layers = class_start(gam, s["Sigma"], {3: row})
+    ey = np.eye(d + 2)[d + 1]
+    for l, ((V, Q), g) in enumerate(zip(layers, gam), start=1):
+        assert np.array_equal(V, np.outer(ey, row if l == 3 else ey))
+        assert Q[1:d + 1, 1:d + 1] @ s["Sigma"] == pytest.approx(g * np.eye(d), abs=1e-12)
+        Q[1:d + 1, 1:d + 1] = 0
+        assert not Q.any()
+    for kw, match in ((dict(gammas=[]), "gammas"), (dict(gammas=[np.nan]), "gammas"), (dict(rows={0: row}), "rows"),
+                      (dict(rows={1: row[:3]}), r"rows\[1\]"), (dict(Sigma=[[1, 2], [2, 1]]), "Sigma")):
+        with pytest.raises(ValueError, match=match):
+            class_start(**{"gammas": gam, "Sigma": s["Sigma"], **kw})

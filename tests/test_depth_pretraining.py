@@ -15,7 +15,7 @@ import sympy as sp
 from scipy.optimize import minimize
 from sympy import Rational as R
 
-from symbolic.concrete_depth import concrete_depth_error
+from symbolic.concrete_depth import class_start, concrete_depth_error
 from symbolic.depth import class_layers, depth_pretraining_error
 from symbolic.depth_float import compile_poly
 from symbolic.depth_pretraining import (GAMMA, discriminant, isotropic_pretraining_loss, pretrained_gammas,
@@ -40,12 +40,7 @@ def _loss(L):
 def test_isotropic_loss_equals_concrete_engine_averaged_over_tasks(L, d, m):
     gam = [R(1, 3), R(-1, 2), R(2, 5)][:L]
     th = sp.symbols(f"th0:{d}")
-    layers = []
-    for g in gam:
-        V, Q = sp.zeros(d + 2), sp.zeros(d + 2)
-        V[-1, -1] = 1
-        Q[1:d + 1, 1:d + 1] = g * sp.eye(d)
-        layers.append((V, Q))
+    layers = class_start(gam, sp.eye(d))
     per_task = sp.Poly(concrete_depth_error(layers, n=m, theta=list(th), Sigma=sp.eye(d), sigma2=R(1, 5)), *th)
     # E_theta over N(0, I): a polynomial of degree 2 in theta, so theta_i theta_j -> delta_ij
     avg = sum(c for mon, c in per_task.terms() if all(e % 2 == 0 for e in mon) and sum(mon) <= 2)

@@ -21,7 +21,7 @@ import pytest
 import sympy as sp
 from sympy import Rational as R
 
-from symbolic.concrete_depth import concrete_depth_error
+from symbolic.concrete_depth import class_start, concrete_depth_error
 from symbolic.depth_finetune import derive_depth_spec
 from symbolic.depth_spec import make_depth_spec, read_spec
 from symbolic.objective import THETA0
@@ -45,16 +45,11 @@ def _entries(spec):
 
 
 def _layers(spec, u: dict, gam=GAM):
-    layers = []
-    for l, g in enumerate(gam, 1):
-        V, Q = sp.zeros(D + 2), sp.zeros(D + 2)
-        V[-1, -1] = 1
-        Q[1:D + 1, 1:D + 1] = g * SIGMA.inv()
-        for (ll, b, i), x in u.items():
-            if ll == l:
-                V[-1, {"v0": 0, "vx": 1 + i, "vy": D + 1}[b]] = x
-        layers.append((V, Q))
-    return layers
+    """The pretrained class model at SIGMA, the trained entries ``u`` in their layers' last rows of V."""
+    rows: dict = {}
+    for (l, b, i), x in u.items():
+        rows.setdefault(l, [0] * (D + 1) + [1])[{"v0": 0, "vx": 1 + i, "vy": D + 1}[b]] = x
+    return class_start(gam, SIGMA, rows)
 
 
 def _concrete_loss(spec, u, terms=LOSS, gam=GAM):

@@ -134,3 +134,25 @@ def test_bad_layers_one_line():
         assert "\n" not in str(e.value)
     with pytest.raises(ValueError, match="^n: "):
         depth_error([DepthLayer()], THETA, -1)
+
+
+def test_class_start_is_the_pretrained_class_model():
+    """symbolic.concrete_depth.class_start, the start the depth checks build for the concrete engine:
+    V_l = e_y e_y^T and Q_l = blockdiag(0, gamma_l Sigma^-1, 0) at a rational Sigma (Q_l's block times
+    Sigma is gamma_l I, every other entry 0), a layer's given last row of V in place of e_y^T, symbols
+    kept; bad input refused naming the argument."""
+    from symbolic.concrete_depth import class_start
+    d, g = 2, sp.Symbol("g")
+    Sigma = sp.Matrix([[R(3, 2), R(1, 4)], [R(1, 4), 1]])
+    (V1, Q1), (V2, Q2) = class_start([R(1, 2), g], Sigma, {2: [1, 2, 3, g]})
+    ey = sp.Matrix([0] * (d + 1) + [1])
+    assert V1 == ey * ey.T and V2 == sp.zeros(d + 1, d + 2).col_join(sp.Matrix([[1, 2, 3, g]]))
+    for Q, gam in ((Q1, R(1, 2)), (Q2, g)):
+        assert (Q[1:d + 1, 1:d + 1] * Sigma - gam * sp.eye(d)).expand() == sp.zeros(d)
+        Q[1:d + 1, 1:d + 1] = sp.zeros(d)
+        assert Q == sp.zeros(d + 2)
+    for kw, match in ((dict(gammas=[]), "gammas"), (dict(gammas=[0.5]), r"gammas\[0\]"),
+                      (dict(rows={3: [0, 0, 0, 1]}), "rows"), (dict(rows={1: [0, 1]}), r"rows\[1\]"),
+                      (dict(Sigma=[[1, 2], [2, 1]]), "Sigma")):
+        with pytest.raises(ValueError, match=match):
+            class_start(**{"gammas": [1, 2], "Sigma": Sigma, **kw})

@@ -84,7 +84,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser = Parser(prog=PROG, description=DESCRIPTION, epilog=EPILOG, formatter_class=formatter,
                     allow_abbrev=False)
     parser.add_argument("--version", action=_VersionAction, nargs=0, help="print the version and exit")
-    subs = parser.add_subparsers(dest="command", metavar="SUBCOMMAND", parser_class=Parser)
+    # prog given: argparse would lay out a usage line to find it (reading the terminal width: shutil)
+    subs = parser.add_subparsers(dest="command", metavar="SUBCOMMAND", parser_class=Parser, prog=PROG)
     for name in SUBCOMMANDS:
         if only is None or name == only:
             subcommand_module(name).register(subs)

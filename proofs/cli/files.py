@@ -17,7 +17,6 @@ file is checked.
 """
 from __future__ import annotations
 
-import json
 import os
 import re
 import stat
@@ -141,6 +140,7 @@ def load_json(path: str | Path, option: str, limit: int | None = None) -> Any:
     :class:`Number` (a Fraction of the literal: ``0.1`` is 1/10) within the real range;
     NaN/Infinity refused; a key given twice in one object refused; nesting deeper than the
     parser's stack refused."""
+    import json  # here: a command given .npy files or none never loads the JSON parser
     text = read_text(path, option, limit)
     shown = _name(path)
     try:
@@ -177,7 +177,7 @@ def _describe(x: Any) -> str:
             return f"a {len(x)}x{cols} array"
         return f"a list of length {len(x)}"
     if isinstance(x, bool):
-        return f"the boolean {json.dumps(x)}"
+        return f"the boolean {'true' if x else 'false'}"
     if isinstance(x, str):
         return f"the string {x!r}" if len(x) <= 40 else f"the string {x[:30]!r}..."
     if isinstance(x, dict):

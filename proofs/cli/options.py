@@ -108,9 +108,31 @@ def tidy(message: str) -> str:
     return " ".join(message.split())
 
 
+#: the column where options' help starts (at most; argparse's own rule on a narrow terminal)
+HELP_POSITION = 30
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """argparse's RawDescriptionHelpFormatter with the terminal's width read when help or usage
+    is formatted, not when the formatter is made: argparse makes one for every option it adds
+    (to check its metavar), and reading the width imports shutil (with its compression
+    modules), about 2 ms of a cold command that prints no help. Until then the width is a
+    placeholder that nothing reads (the formatter only queues its sections)."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, max_help_position=HELP_POSITION, width=80)
+
+    def format_help(self) -> str:
+        import shutil
+        # what HelpFormatter.__init__ does with width=None
+        self._width = shutil.get_terminal_size().columns - 2
+        self._max_help_position = min(HELP_POSITION, max(self._width - 20, self._indent_increment * 2))
+        return super().format_help()
+
+
 def formatter(prog: str) -> argparse.HelpFormatter:
     """The help layout of every parser (descriptions keep their line breaks)."""
-    return argparse.RawDescriptionHelpFormatter(prog, max_help_position=30)
+    return _Formatter(prog)
 
 
 def add_subcommand(subparsers: Any, name: str, *, help: str, description: str, example: str,

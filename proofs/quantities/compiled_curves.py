@@ -304,7 +304,8 @@ def float_curve(strategy: Any, task: Any, ns: Sequence[int], *, d: Any, sigma2: 
         if choose(V.dimension(d), arithmetic, precision) != FLOAT64:  # type: ignore[arg-type]
             return None
         v = V.setting_inputs(d, Sigma=Sigma, theta0=V.theta0_once(theta0, theta_0), sigma2=sigma2, m=m,
-                             n_ft=n_ft, scale=scale, arithmetic=arithmetic, precision=precision)
+                             n_ft=n_ft, scale=scale, arithmetic=arithmetic, precision=precision,
+                             defer_condition=True)
     except (TypeError, ValueError):
         return None
     curve = evaluator(key_of(name, v.m, v.n_ft))
@@ -322,5 +323,7 @@ def float_curve(strategy: Any, task: Any, ns: Sequence[int], *, d: Any, sigma2: 
         A.finite(limit, "the error's limit")
     except Exception:  # noqa: BLE001 - a singular matrix, float64's range exceeded: the full route says it
         return None
+    # Sigma's condition number deferred: the warning is decided without it where a Cholesky
+    # factorisation proves it small, and the number (one d x d inverse) is computed where read
     return CurveResult(list(ns), [float(x) for x in vals], float(limit), arith=A, values=list(vals),
                        limit_value=limit, condition=v.condition, warning=A.condition_warning(v.condition))

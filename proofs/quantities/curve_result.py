@@ -47,7 +47,9 @@ class CurveResult(InArithmetic):
     arith: Any = None
     values: list[Any] = field(default_factory=list)
     limit_value: Any = None
-    #: Sigma's condition number (float and mp), and the warning it calls for (or None)
+    #: Sigma's condition number (float and mp), and the warning it calls for (or None); it may be
+    #: given as a zero-argument callable (:class:`symbolic.arithmetic.Condition`), called once at
+    #: its first read: a text curve, which does not print it, never computes it
     condition: float | None = None
     warning: str | None = None
     #: ``closed form``, or ``at this setting only`` (the concrete minimiser's parameters)
@@ -60,6 +62,21 @@ class CurveResult(InArithmetic):
         if self.limit_value is None:
             self.limit_value = self.exact_limit if exact else self.limit
 
+
+def _read_condition(self: CurveResult) -> float | None:
+    value = self.__dict__["_condition"]
+    if callable(value):
+        value = self.__dict__["_condition"] = value()
+    return value
+
+
+def _write_condition(self: CurveResult, value: Any) -> None:
+    self.__dict__["_condition"] = value
+
+
+# a property over the field: the dataclass's __init__, ==, repr and replace go through it
+CurveResult.condition = property(_read_condition, _write_condition,  # type: ignore[assignment]
+                                 doc="Sigma's condition number (float and mp), computed at the first read")
 
 
 def noise_scale(num: Any, sigma2: Any) -> Any:

@@ -35,7 +35,7 @@ from typing import Any, Sequence
 import numpy as np
 import sympy as sp
 
-__all__ = ["DepthDescent", "depth_descent", "check_descent", "DESCENT_STEPS", "MAX_DESCENT_WORK", "start_layers"]
+__all__ = ["DepthDescent", "depth_descent", "check_descent", "DESCENT_STEPS", "MAX_DESCENT_WORK"]
 
 #: gradient descent steps taken by default (``derive --spec --numeric``; ``--steps`` to change)
 DESCENT_STEPS = 50_000
@@ -68,21 +68,6 @@ class DepthDescent:
     gammas: tuple = ()
     trained: tuple = ()
     moved: bool = True
-
-
-def start_layers(gammas: Sequence, Sigma: np.ndarray) -> list:
-    """The pretrained class model at depth L = len(gammas), in float64: V_l = e_y e_y^T,
-    Q_l = blockdiag(0, gamma_l Sigma^{-1}, 0)."""
-    d = Sigma.shape[0]
-    inv = np.linalg.inv(Sigma)
-    out = []
-    for g in gammas:
-        V = np.zeros((d + 2, d + 2))
-        V[-1, -1] = 1.0
-        Q = np.zeros((d + 2, d + 2))
-        Q[1:d + 1, 1:d + 1] = float(sp.N(g, 20)) * inv
-        out.append((V, Q))
-    return out
 
 
 def check_descent(L: int, d: int, steps: Any) -> int:
@@ -143,6 +128,7 @@ def depth_descent(spec: Any, setting: Any, gammas: Sequence, *, steps: int = DES
                   checkpoints: Sequence[float] = CHECKPOINTS) -> DepthDescent:
     """Gradient descent from the pretrained class model on the spec's zero-shot loss (module docstring).
     ValueError for a symbolic setting, a missing sigma^2, or steps outside :func:`check_descent`'s bounds."""
+    from numeric.depth import class_start
     from numeric.depth_exact import ZeroShotLoss, limit_error_depth, zero_shot_nodes
     if setting.symbolic:
         raise ValueError("d: gradient descent at depth needs a concrete setting (give d, or Sigma, theta0)")
@@ -176,7 +162,7 @@ def depth_descent(spec: Any, setting: Any, gammas: Sequence, *, steps: int = DES
     def norm(grads: list) -> float:
         return float(np.sqrt(sum(float((gv ** 2).sum() + (gq ** 2).sum()) for gv, gq in grads)))
 
-    start = start_layers(gammas, Sigma)
+    start = class_start([float(sp.N(g, 20)) for g in gammas], Sigma)
     lays = [(V.copy(), Q.copy()) for V, Q in start]
     L0, g = loss_grad(lays)
     loss, lr, taken = L0, 1e-4, 0

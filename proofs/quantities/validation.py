@@ -219,7 +219,8 @@ class SettingInputs:
     symbolic), ``Sigma`` and ``theta0`` as matrices of ``arith`` (None at symbolic d; identity
     and e_1 filled in), ``sigma2`` and ``scale`` as given (None: symbolic sigma^2), ``m`` and
     ``n_ft`` integers or None (infinity), ``arith`` the arithmetic (None at symbolic d),
-    ``condition`` Sigma's condition number where the arithmetic measures it, ``given`` which of
+    ``condition`` Sigma's condition number where the arithmetic measures it (deferred where asked:
+    :func:`setting_inputs`), ``given`` which of
     Sigma, theta0 the caller gave. :func:`proofs.quantities.setting.setting` makes the
     :class:`~proofs.quantities.setting.Setting` of it (exact SymPy numbers); a float64 curve from
     a generated evaluator uses it as it is, without SymPy."""
@@ -232,18 +233,21 @@ class SettingInputs:
     n_ft: int | None
     scale: Any
     arith: Any
-    condition: float | None
+    condition: Any  # float | symbolic.arithmetic.Condition | None
     given: dict
 
 
 def setting_inputs(d: Any = None, *, Sigma: Any = None, theta0: Any = None, sigma2: Any = None, m: Any = None,
-                   n_ft: Any = None, scale: Any = 1, arithmetic: Any = None, precision: Any = None) -> SettingInputs:
+                   n_ft: Any = None, scale: Any = 1, arithmetic: Any = None, precision: Any = None,
+                   defer_condition: bool = False) -> SettingInputs:
     """Every check of a setting's arguments, in order (the arguments of
     :func:`proofs.quantities.setting.setting`): d, the sizes of Sigma and theta0, m, n_ft,
     sigma2 >= 0, scale != 0, the arithmetic for that d (:func:`proofs.quantities.arithmetic.choose`),
     Sigma by the arithmetic's one positive-definiteness rule and theta0 as its vector. A
     ``ValueError`` or ``TypeError`` naming the argument otherwise. Loads SymPy only where the
-    arithmetic is exact or mp, or where a value given is a SymPy object."""
+    arithmetic is exact or mp, or where a value given is a SymPy object. ``defer_condition``: in
+    float64, ``condition`` is a :class:`symbolic.arithmetic.Condition` (the same number, computed
+    at its first call) for a caller that may not need it."""
     from proofs.quantities.arithmetic import choose
     d = dimension(d, optional=True)
     Sigma = matrix_like(Sigma, "Sigma")
@@ -263,6 +267,6 @@ def setting_inputs(d: Any = None, *, Sigma: Any = None, theta0: Any = None, sigm
     if Sigma is None:
         S, cond = arith.eye(d), (None if arith.exact else 1.0)
     else:
-        S, cond = arith.spd(Sigma, "Sigma", d)
+        S, cond = (arith.spd_deferred if defer_condition else arith.spd)(Sigma, "Sigma", d)
     t0 = arith.vector(theta0 if theta0 is not None else [1] + [0] * (d - 1), "theta0", d)
     return SettingInputs(d, S, t0, s2, mm, nn, C, arith, cond, given)

@@ -11,7 +11,6 @@ cheap. JSON conventions (documented in ``docs/cli.md``):
 """
 from __future__ import annotations
 
-import json
 import math
 import os
 import sys
@@ -34,6 +33,8 @@ def dump_json(obj: Any) -> str:
 
 
 def _dump(obj: Any, level: int) -> str:
+    import json  # here: text output never loads the JSON encoder
+
     def flat(x: Any) -> str:
         return json.dumps(x, allow_nan=False, ensure_ascii=False)
 

@@ -58,19 +58,6 @@ def _sym_setting() -> tuple[sp.Matrix, sp.Matrix]:
     return sp.Matrix([[S11, S12], [S12, S22]]), sp.Matrix([T1, T2])
 
 
-def _pretrained(gammas: tuple, Sigma: sp.Matrix) -> list:
-    """The pretrained class model: V_l = e_y e_y^T, Q_l = blockdiag(0, gamma_l Sigma^{-1}, 0)."""
-    d = Sigma.shape[0]
-    inv = Sigma.inv()
-    out = []
-    for g in gammas:
-        V, Q = sp.zeros(d + 2), sp.zeros(d + 2)
-        V[-1, -1] = 1
-        Q[1:d + 1, 1:d + 1] = (g * inv).applyfunc(sp.factor)
-        out.append((V, Q))
-    return out
-
-
 def _one_layer_full(theta0: sp.Matrix, scale: Any) -> tuple[sp.Matrix, sp.Matrix]:
     """The one-layer full fine-tuning (the toolkit's derivation of strategy (b): Theorem 4.3's family F1 with
     every free entry at its pretrained value) as (V, Q) at ``theta0``'s d, scale C = ``scale``."""
@@ -140,13 +127,13 @@ class DepthFull(Result):
         return tuple(sp.Eq(TestError(name, n, sign * THETA0), rhs) for (name, n, sign), rhs in zip(ROWS, stated))
 
     def _derive(self) -> Derivation:
-        from symbolic.concrete_depth import concrete_depth_error, concrete_depth_limit
+        from symbolic.concrete_depth import class_start, concrete_depth_error, concrete_depth_limit
         from symbolic.depth_pretraining import pretrained_limit
         from symbolic.strategy import Step
         Sigma, th0 = _sym_setting()
         s2 = sigma ** 2
         gammas = tuple(sorted(pretrained_limit(2).gammas, key=float))
-        pre = _pretrained(gammas, Sigma)
+        pre = class_start(gammas, Sigma)
         e_y = pre[0][0]
         # the query-key matrices: every entry of Q_1, Q_2 a symbol, the values pretrained
         qs = [sp.Matrix(D + 2, D + 2, sp.symbols(f"q{l}_0:{(D + 2) ** 2}")) for l in (1, 2)]
@@ -218,7 +205,7 @@ class DepthFull(Result):
         rows (the zero-shot loss does not see Q), the pretrained first layer with F1 at scale C = 1 in the
         last layer otherwise. Keys: ``Sigma``, ``theta_0``, ``sigma2`` (required), ``d``, ``m``; a finite m, a
         task other than +-theta_0, a finite n and d > 4 are refused with the reason."""
-        from symbolic.concrete_depth import concrete_depth_error, concrete_depth_limit
+        from symbolic.concrete_depth import class_start, concrete_depth_error, concrete_depth_limit
         from proofs.paper.results.depth_value import limit_setting
         where = limit_setting(setting)
         if where.d > 4:
@@ -228,7 +215,7 @@ class DepthFull(Result):
         Sigma, th0 = sp.Matrix(where.Sigma.tolist()), sp.Matrix(where.theta0.tolist())
         s2 = sp.nsimplify(where.sigma2)
         k = (th0.T * Sigma * th0)[0, 0]
-        pre = _pretrained(der.data["gammas"], Sigma)
+        pre = class_start(der.data["gammas"], Sigma)
         last = [pre[0], _one_layer_full(th0, 1)]
         out: dict = {}
         for (name, n, sign), eq in zip(ROWS, self.statement):

@@ -359,20 +359,10 @@ VY_KEY = sp.Symbol("v_y")
 
 def _layers_at(values: dict, gammas: tuple, Sigma: sp.Matrix, theta0: sp.Matrix) -> list:
     """The two layers as (V, Q) matrices: V_1's last row from ``values`` (v_0, c_x, v_y at d), V_2 = e_y e_y^T,
-    Q_l = blockdiag(0, gamma_l Sigma^{-1}, 0)."""
+    Q_l = blockdiag(0, gamma_l Sigma^{-1}, 0) (:func:`symbolic.concrete_depth.class_start`)."""
+    from symbolic.concrete_depth import class_start
     from symbolic.depth_finetune import V0, VY
-    d = Sigma.shape[0]
-    out = []
-    for l, gam in enumerate(gammas, start=1):
-        V, Q = sp.zeros(d + 2), sp.zeros(d + 2)
-        V[-1, -1] = 1
-        if l == 1:
-            V[-1, 0] = values[V0]
-            V[-1, 1:d + 1] = (values[C_X] * theta0).T
-            V[-1, -1] = values[VY]
-        Q[1:d + 1, 1:d + 1] = gam * Sigma.inv()
-        out.append((V, Q))
-    return out
+    return class_start(gammas, Sigma, {1: [values[V0], *(values[C_X] * theta0), values[VY]]})
 
 
 def _evaluate(result: DepthLayerChoice, where: Any, digits: int | None) -> dict[sp.Basic, Any]:
