@@ -9,6 +9,7 @@ defect of the tests: the script exits 1 then.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -138,6 +139,9 @@ MUTATIONS = [
 
 
 def main() -> int:
+    # a SIGTERM (``timeout``, a killed job) exits through the ``finally`` that puts the source back: a
+    # mutation left in the tree by a killed run was once committed
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     env = dict(os.environ, ICL_FINETUNE_CACHE="off")
     missed = 0
     only = sys.argv[1] if len(sys.argv) > 1 else None       # run the mutations whose description contains it

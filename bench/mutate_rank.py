@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -93,6 +94,9 @@ MUTATIONS = [
 
 
 def main() -> None:
+    # a SIGTERM (``timeout``, a killed job) exits through the ``finally`` that puts the source back: a
+    # mutation left in the tree by a killed run was once committed
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--only", default="")
     args = ap.parse_args()

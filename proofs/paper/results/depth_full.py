@@ -144,7 +144,7 @@ class DepthFull(Result):
         V2, Q2 = sp.zeros(D + 2), sp.zeros(D + 2)
         V2[D + 1, :] = sp.Matrix([sp.symbols(f"v_0:{D + 2}")])
         Q2[:, :D + 1] = sp.Matrix(D + 2, D + 1, sp.symbols(f"w_0:{(D + 2) * (D + 1)}"))
-        two = concrete_depth_error([(V2, Q2), (e_y, p1)], n=0, theta=list(th0), Sigma=Sigma, sigma2=s2)
+        two = concrete_depth_error([(e_y, p1), (V2, Q2)], n=0, theta=list(th0), Sigma=Sigma, sigma2=s2)
         one = concrete_depth_error([(V2, Q2)], n=0, theta=list(th0), Sigma=Sigma, sigma2=s2)
         F1 = _one_layer_full(th0, SCALE)
         last = [pre[0], F1]
