@@ -16,6 +16,7 @@ from typing import Callable
 import sympy as sp
 
 from . import ratfun
+from .expansion import expand as _expand
 from .bilinear import Bilinear
 from .convert import limit_n, limit_poly, to_sympy
 from .definitions import DEFINITIONS, definition
@@ -307,7 +308,7 @@ def factor_sum(terms: list) -> sp.Expr:
     if not dens:
         return ratfun.factored(sp.Add(*terms))
     N = sp.Add(*[sp.Mul(*num, *[b ** (dens[b] - den.get(b, 0)) for b in dens]) for num, den in split])
-    return ratfun.factored(sp.expand(N) / sp.Mul(*[b ** k for b, k in dens.items()]))
+    return ratfun.factored(_expand(N) / sp.Mul(*[b ** k for b, k in dens.items()]))
 
 
 def _checked_values(values: dict | None, d: int) -> dict:

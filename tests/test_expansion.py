@@ -1,0 +1,58 @@
+"""symbolic/expansion.py against SymPy: ``laurent_expand`` returns ``sympy.expand``'s expression term
+for term (``==`` and ``srepr``) on the engine's own coefficients and on Laurent polynomials of its
+generators; a sum in a denominator, a float or a function is refused, and ``expand`` then gives
+SymPy's result."""
+from __future__ import annotations
+
+import pytest
+import sympy as sp
+
+from symbolic import expansion
+from symbolic.convert import to_sympy
+from symbolic.objective import THETA, expected_error
+
+x, y, n, d = sp.symbols("x y n d")
+sigma = sp.Symbol("sigma", nonnegative=True)
+
+
+def _same(got: sp.Expr, want: sp.Expr) -> bool:
+    return got == want and sp.srepr(got) == sp.srepr(want)
+
+
+@pytest.fixture(scope="module")
+def engine_error() -> sp.Expr:
+    """E(V, Q, 2; theta) at symbolic blocks, coefficients as the engine builds them (unexpanded
+    products of the blocks' symbols, d and sigma; traces and bilinear forms as generators)."""
+    return to_sympy(expected_error(None, THETA, 2, normalise=False))
+
+
+def test_engine_expressions_are_sympys(engine_error):
+    gens = sorted(engine_error.atoms(sp.Trace) | engine_error.free_symbols, key=sp.default_sort_key)
+    v = [g for g in gens if isinstance(g, sp.Symbol) and g.name.startswith("v")]
+    cases = [engine_error,
+             engine_error * (d + 2) ** 2 - engine_error * d ** 2,          # terms that cancel
+             engine_error * v[0] ** -2 * sigma ** -1 + sp.Rational(3, 7) * v[0] ** -1,   # negative powers
+             (engine_error + 1) * (d + sigma ** 2 + v[1]) ** 2 / 5]
+    for e in cases:
+        assert _same(expansion.laurent_expand(e), sp.expand(e))
+
+
+@pytest.mark.parametrize("e", [
+    (x + 1) ** 2 - (x ** 2 + 2 * x + 1),           # 0
+    x * (x ** -1 + y) - x * y,                      # 1
+    sp.Rational(1, 2) * (x - y) ** 3 / x ** 2,
+    sp.Trace(sp.MatrixSymbol("S", d, d)) ** -1 * (x + sp.Trace(sp.MatrixSymbol("S", d, d))),
+    sp.Integer(4), x,
+], ids=range(6))
+def test_small_cases_are_sympys(e):
+    assert _same(expansion.laurent_expand(e), sp.expand(e))
+
+
+@pytest.mark.parametrize("e", [x / (n + 1), (x + y) ** -2, sp.sqrt(x) * (x + 1), sp.Float(0.5) * (x + 1),
+                               sp.exp(x) * (x + 1), sp.Trace(sp.MatrixSymbol("A", d, d) * (sp.MatrixSymbol("B", d, d)
+                                                                                       + sp.MatrixSymbol("C", d, d)))],
+                         ids=range(6))
+def test_not_laurent_is_refused_and_left_to_sympy(e):
+    with pytest.raises(expansion.NotLaurent):
+        expansion.laurent_expand(e)
+    assert _same(expansion.expand(e), sp.expand(e))
