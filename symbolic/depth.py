@@ -42,7 +42,7 @@ import sympy as sp
 
 from .depth_model import Chain, DepthLayer, chains, check_depth_layers, class_layer
 from .exchangeable import falling, index_patterns
-from .expansion import expand as _expand
+from .expansion import polynomial_expand as _expand
 from .forms import Leg, Poly, const, form, gauss
 from .model import SIGMA_ATOM, label
 from .objective import N, SIGMA_NOISE, THETA, _check_n, _split_task

@@ -17,18 +17,28 @@ tests/test_expansion.py checks on the expressions a ``prove`` run expands.
 A sum raised to a negative power (``1/(n + 1)``) is not handled: ``sympy.expand`` writes each
 term over the product of its denominators multiplied out (``x/(2(n + 1))`` becomes
 ``x/(2n + 2)``), at the point of its recursion where it meets them, so its result depends on the
-way the expression is built, not only on its value.  :func:`expand` then calls ``sympy.expand``
-itself, as it does for anything else (a float, a function, a square root, a matrix expression).
+way the expression is built, not only on its value.  :func:`polynomial_expand` then runs SymPy's
+own algorithm (:func:`sympy_expand`), as it does for anything else (a float, a function, a
+square root), with what it computes for each subexpression remembered; :func:`expand` always
+does (cheaper where most expressions have a sum in a denominator, as the engine's coefficients).
+
+:func:`sympy_expand` is ``Expr.expand`` with its default hints, step for step: each hint applied
+over the whole tree, children first (``Expr._expand_hint``), then ``multinomial``, ``mul`` and
+``log`` again until nothing changes; the result of each hint at each subexpression is a function
+of that subexpression alone, and is remembered (within a call and across calls, up to
+:data:`MEMO_SIZE` entries), as the engine's coefficients repeat their denominators, weights and
+blocks in every term.  A matrix expression, or a class with its own ``expand``, goes to SymPy.
 """
 from __future__ import annotations
 
 from functools import lru_cache
 
 import sympy as sp
+from sympy.core.expr import Expr
 from sympy.polys.domains import QQ
 from sympy.polys.rings import PolyRing
 
-__all__ = ["NotLaurent", "laurent_expand", "expand"]
+__all__ = ["NotLaurent", "laurent_expand", "sympy_expand", "expand", "polynomial_expand", "MEMO_SIZE"]
 
 
 class NotLaurent(ValueError):
@@ -117,10 +127,79 @@ def laurent_expand(e: sp.Expr) -> sp.Expr:
     return sp.Add(*[sp.Mul(to(c), *[sp.Pow(g, k) for g, k in zip(order, m) if k]) for m, c in p.items()])
 
 
+#: ``sympy.expand``'s default hints, as ``Expr.expand`` passes them to each ``_eval_expand_*``
+_HINTS = dict(power_base=True, power_exp=True, mul=True, log=True, multinomial=True, basic=True)
+#: the order ``Expr.expand`` applies them in (sorted, ``mul`` last)
+_ORDER = tuple("_eval_expand_" + h for h in sorted(_HINTS, key=lambda h: "mulz" if h == "mul" else h))
+#: entries remembered (all hints together) before the memory is emptied
+MEMO_SIZE = 200_000
+_MEMO: dict = {h: {} for h in _ORDER}
+_SIZE = [0]
+
+
+def _hint(expr: sp.Basic, hint: str, memo: dict) -> tuple:
+    """``Expr._expand_hint(expr, hint, deep=True, **_HINTS)``: (result, whether anything changed),
+    each subexpression's remembered in ``memo``."""
+    try:
+        return memo[expr]
+    except KeyError:
+        pass
+    except TypeError:   # not hashable: as SymPy does, unremembered
+        return Expr._expand_hint(expr, hint, **_HINTS)
+    new, hit = expr, False
+    args = getattr(expr, "args", ())
+    if args and not expr.is_Atom:
+        sargs = []
+        for arg in args:
+            arg, arghit = _hint(arg, hint, memo)
+            hit |= arghit
+            sargs.append(arg)
+        if hit:
+            new = expr.func(*sargs)
+    out = (new, hit)
+    method = getattr(new, hint, None)
+    if method is not None:
+        newexpr = method(**_HINTS)
+        if newexpr != new:
+            out = (newexpr, True)
+    memo[expr] = out
+    _SIZE[0] += 1
+    return out
+
+
+def sympy_expand(e: sp.Expr) -> sp.Expr:
+    """``sympy.expand(e)`` (default hints), the same expression, by SymPy's own steps with each
+    subexpression's results remembered (module docstring)."""
+    e = sp.sympify(e)
+    if not isinstance(e, Expr) or e.is_Matrix or type(e).expand is not Expr.expand:
+        return sp.expand(e)
+    if _SIZE[0] > MEMO_SIZE:
+        for m in _MEMO.values():
+            m.clear()
+        _SIZE[0] = 0
+    expr = e
+    for h in _ORDER:
+        expr, _ = _hint(expr, h, _MEMO[h])
+    again = [(h, _MEMO[h]) for h in ("_eval_expand_multinomial", "_eval_expand_mul", "_eval_expand_log")]
+    while True:
+        was = expr
+        for h, memo in again:
+            expr, _ = _hint(expr, h, memo)
+        if expr == was:
+            return expr
+
+
 def expand(e: sp.Expr) -> sp.Expr:
+    """``sympy.expand(e)`` (default hints), the same expression: :func:`sympy_expand`."""
+    return sympy_expand(e)
+
+
+def polynomial_expand(e: sp.Expr) -> sp.Expr:
     """``sympy.expand(e)`` (default hints), the same expression: by :func:`laurent_expand` where
-    ``e`` is a Laurent polynomial of generators, by SymPy otherwise."""
+    ``e`` is a Laurent polynomial of generators (faster there), by :func:`sympy_expand` otherwise.
+    For callers whose expressions are mostly polynomials; elsewhere :func:`expand` (the test for
+    a Laurent polynomial costs a walk over the expression)."""
     try:
         return laurent_expand(e)
     except NotLaurent:
-        return sp.expand(e)
+        return sympy_expand(e)

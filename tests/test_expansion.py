@@ -1,7 +1,8 @@
-"""symbolic/expansion.py against SymPy: ``laurent_expand`` returns ``sympy.expand``'s expression term
-for term (``==`` and ``srepr``) on the engine's own coefficients and on Laurent polynomials of its
-generators; a sum in a denominator, a float or a function is refused, and ``expand`` then gives
-SymPy's result."""
+"""symbolic/expansion.py against SymPy: ``laurent_expand`` and ``sympy_expand`` return
+``sympy.expand``'s expression term for term (``==`` and ``srepr``) on the engine's own
+coefficients (with 1/(n+1)^2 and other sums in denominators for ``sympy_expand``) and on Laurent
+polynomials of its generators; ``laurent_expand`` refuses a sum in a denominator, a float or a
+function, and ``polynomial_expand`` then gives SymPy's result."""
 from __future__ import annotations
 
 import pytest
@@ -9,7 +10,8 @@ import sympy as sp
 
 from symbolic import expansion
 from symbolic.convert import to_sympy
-from symbolic.objective import THETA, expected_error
+from symbolic.bilinear import Bilinear
+from symbolic.objective import N, THETA, THETA0, expected_error
 
 x, y, n, d = sp.symbols("x y n d")
 sigma = sp.Symbol("sigma", nonnegative=True)
@@ -55,4 +57,22 @@ def test_small_cases_are_sympys(e):
 def test_not_laurent_is_refused_and_left_to_sympy(e):
     with pytest.raises(expansion.NotLaurent):
         expansion.laurent_expand(e)
+    assert _same(expansion.polynomial_expand(e), sp.expand(e))
     assert _same(expansion.expand(e), sp.expand(e))
+
+
+def test_sympy_expand_is_sympys_on_the_engines_coefficients():
+    """E(V, Q, n; theta) at symbolic n and blocks: each coefficient a sum over (n + 1)^2 (SymPy
+    writes each term over its denominators multiplied out); then sums of two coefficients over
+    other denominators (d + 2, sigma^2 + v_y), some terms shared with what is remembered."""
+    cs = list(expected_error(None, THETA, N, normalise=False).terms.values())
+    v_y = sp.Symbol("v_y")
+    cases = cs + [c / (2 * (d + 2)) - cs[0] * n / ((sigma ** 2 + v_y) * (d + 2)) for c in cs[1:12]]
+    assert all(_same(expansion.sympy_expand(c), sp.expand(c)) for c in cases)
+    # a coefficient of query-key-few-shot's error (k = theta_0^T Sigma theta_0): SymPy's hints in
+    # its order (multinomial before mul) matter here
+    k = Bilinear(THETA0, sp.MatrixSymbol("Sigma", d, d), THETA0)
+    w = (n * (n - 1) * (n + 1) ** 2 / ((n + 2) ** 2 * (sigma ** 2 + k) ** 2)
+         + 3 * n * (n + 1) ** 2 / ((n + 2) ** 2 * (sigma ** 2 + k) ** 2)) / (n + 1) ** 2
+    assert _same(expansion.sympy_expand(w), sp.expand(w))
+    assert _same(expansion.sympy_expand(sp.Matrix([[x / (n + 1)]])), sp.expand(sp.Matrix([[x / (n + 1)]])))
