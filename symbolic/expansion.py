@@ -35,6 +35,7 @@ from functools import lru_cache
 
 import sympy as sp
 from sympy.core.expr import Expr
+from sympy.core.parameters import global_parameters
 from sympy.polys.domains import QQ
 from sympy.polys.rings import PolyRing
 
@@ -134,6 +135,8 @@ _ORDER = tuple("_eval_expand_" + h for h in sorted(_HINTS, key=lambda h: "mulz" 
 #: entries remembered (all hints together) before the memory is emptied
 MEMO_SIZE = 200_000
 _MEMO: dict = {h: {} for h in _ORDER}
+#: SymPy's global parameters (evaluate, distribute, exp_is_pow) under which results are remembered
+_PARAMETERS = (True, True, False)
 _SIZE = [0]
 
 
@@ -171,8 +174,9 @@ def sympy_expand(e: sp.Expr) -> sp.Expr:
     """``sympy.expand(e)`` (default hints), the same expression, by SymPy's own steps with each
     subexpression's results remembered (module docstring)."""
     e = sp.sympify(e)
-    if not isinstance(e, Expr) or e.is_Matrix or type(e).expand is not Expr.expand:
-        return sp.expand(e)
+    if (not isinstance(e, Expr) or e.is_Matrix or type(e).expand is not Expr.expand
+            or _PARAMETERS != (global_parameters.evaluate, global_parameters.distribute, global_parameters.exp_is_pow)):
+        return sp.expand(e)   # (what is remembered was built under SymPy's default parameters)
     if _SIZE[0] > MEMO_SIZE:
         for m in _MEMO.values():
             m.clear()
