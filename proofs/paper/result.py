@@ -25,8 +25,8 @@ from typing import Any, Iterable
 
 import sympy as sp
 
-__all__ = ["Result", "Verdict", "Line", "Derivation", "lazy", "TestError", "Param", "ParamVector", "PARAMS", "latex_text",
-           "Conditions", "claim"]
+__all__ = ["Result", "Verdict", "Line", "Derivation", "lazy", "TestError", "Param", "ParamVector", "PARAMS",
+           "latex_text", "Conditions", "claim"]
 
 #: How each strategy's parameters print in E(V, Q, n; theta): (str, LaTeX).
 PARAMS = {

@@ -53,7 +53,8 @@ class TaskFamily(Result):
         k, s = T0ST0, TAU ** 2 * sp.Trace(SIGMA)
         return (claim(V_Y_TAU, ((DIM + 3) * k + (DIM + 4) * s) / ((DIM + 4) * (k + s))),
                 claim(TestError("task-family", 0, THETA0), sigma ** 2 + 2 * k / (DIM + 4)),
-                claim(TestError("task-family", sp.oo, THETA0), sigma ** 2 + k * s ** 2 / ((DIM + 4) ** 2 * (k + s) ** 2)),
+                claim(TestError("task-family", sp.oo, THETA0),
+                      sigma ** 2 + k * s ** 2 / ((DIM + 4) ** 2 * (k + s) ** 2)),
                 claim(TestError("task-family", sp.oo, -THETA0),
                       sigma ** 2 + k * (2 * k + s) ** 2 / ((DIM + 4) ** 2 * (k + s) ** 2)))
 
