@@ -22,6 +22,7 @@ import sympy as sp
 from . import ratfun
 from .convert import factor_expr
 from .definitions import define
+from .expansion import expand as _expand
 from .forms import Poly, Tr
 from .model import Blocks, MatExpr
 from .words import DIM, Atom, Word, inverse_word, simplify_word, transpose, word_expr
@@ -60,7 +61,7 @@ def taylor(objective: Callable[[Blocks], Poly], b: Blocks, delta: Blocks, order:
     p = objective(perturb(b, delta))
     out = []
     for k in range(order + 1):
-        out.append(Poly({key: ratfun.together(sp.expand(c).coeff(T, k)) for key, c in p.terms.items()}))
+        out.append(Poly({key: ratfun.together(_expand(c).coeff(T, k)) for key, c in p.terms.items()}))
     return out
 
 
@@ -145,7 +146,7 @@ def _collect(terms):
     for c, *rest in terms:
         key = tuple(rest)
         acc[key] = acc.get(key, 0) + c
-    return [(ratfun.factored(ratfun.together(sp.expand(c))),) + k for k, c in acc.items() if sp.expand(c) != 0]
+    return [(ratfun.factored(ratfun.together(_expand(c))),) + k for k, c in acc.items() if _expand(c) != 0]
 
 
 def inverse_of_sum(terms: list[tuple[sp.Expr, Word]], name: tuple[str, str] | None = None) -> tuple[sp.Expr, Word]:

@@ -42,6 +42,7 @@ import sympy as sp
 
 from .depth_model import Chain, DepthLayer, chains, check_depth_layers, class_layer
 from .exchangeable import falling, index_patterns
+from .expansion import polynomial_expand as _expand
 from .forms import Leg, Poly, const, form, gauss
 from .model import SIGMA_ATOM, label
 from .objective import N, SIGMA_NOISE, THETA, _check_n, _split_task
@@ -250,7 +251,7 @@ def _depth_error_nu(layers: tuple, task: Leg, scale: sp.Expr, n: sp.Expr) -> Pol
 
     def add(e: Poly, factor: sp.Expr) -> None:
         for key, c in e.terms.items():
-            acc.add(key, sp.expand(c * factor))
+            acc.add(key, _expand(c * factor))   # sympy.expand's expression, in a ring where it is a polynomial
 
     for i, ci in enumerate(cs):
         ki = (ci.words, ci.src)

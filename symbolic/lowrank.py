@@ -71,6 +71,7 @@ from typing import Any
 import sympy as sp
 
 from . import ratfun
+from .expansion import expand as _expand
 from .forms import Form, Poly, Tr
 from .model import SIGMA, SIGMA_INV_ATOM, Blocks, vec
 from .objective import N, SIGMA_NOISE, THETA0
@@ -194,7 +195,7 @@ def _ansatz(start: Blocks, block: str) -> tuple[Blocks, list[sp.Symbol]]:
 def _in_coordinates(e: sp.Expr) -> sp.Expr:
     """Q_xx's update a theta_0 theta_0^T + s Sigma^{-1} = y_11 theta_0 theta_0^T + s (Sigma^{-1} - theta_0 theta_0^T/k):
     a = y_11 - s/k, so that y_11 (theta block) and s (perp block) are the decoupled coordinates."""
-    return sp.expand(e.xreplace({_A: _Y[1, 1] - _S / K}))
+    return _expand(e.xreplace({_A: _Y[1, 1] - _S / K}))
 
 
 def _quadratic_parts(e: sp.Expr, ys: list[sp.Symbol]) -> tuple:

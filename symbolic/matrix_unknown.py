@@ -40,6 +40,7 @@ import sympy as sp
 
 from . import ratfun
 from .convert import factor_expr
+from .expansion import expand as _expand
 from .forms import Form, Poly, Tr
 from .model import SIGMA_INV_ATOM, Blocks
 from .outer import outer_atom
@@ -200,7 +201,7 @@ def _gradient(L: Poly, scal: dict) -> dict:
         acc[key] = acc.get(key, 0) + rest
     out = {}
     for key, c in acc.items():
-        c = _normal(sp.expand(c))
+        c = _normal(_expand(c))
         if c != 0:
             out[key] = c
     return out

@@ -21,6 +21,7 @@ from functools import lru_cache
 import sympy as sp
 
 from . import ratfun
+from .expansion import expand as _expand
 from .forms import Leg, Poly, const, gauss
 from .model import SIGMA_ATOM, Blocks, prediction_terms, symbolic_blocks
 from .wick import expect_gaussian, expect_noise
@@ -195,7 +196,7 @@ def _tidy(p: Poly) -> Poly:
     """Expand coefficients so that cancelled terms vanish, then put each over a common denominator."""
     out = {}
     for k, c in p.terms.items():
-        c = ratfun.together(sp.expand(c))
+        c = ratfun.together(_expand(c))
         if c != 0:
             out[k] = c
     return Poly(out)

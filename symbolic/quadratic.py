@@ -33,6 +33,7 @@ import sympy as sp
 from . import ratfun
 from .calculus import inverse_of_sum
 from .convert import factor_expr
+from .expansion import expand as _expand
 from .forms import Form, Poly, const, form
 from .words import Word, expr_key, simplify_word, transpose
 
@@ -377,14 +378,14 @@ def minimise_quadratic(L: Poly, scalars: Sequence[sp.Symbol], vectors: Sequence[
                     raise NotQuadratic("the gradient is not linear in the unknowns")
                 e.G.setdefault(aux_of(extra), []).append((c, w, a))
                 continue
-            c = sp.expand(c)
+            c = _expand(c)
             c0 = c
             for s in present_s:
                 cs = sp.diff(c, s)
                 if cs != 0:
                     e.G.setdefault(s, []).append((cs, w, a))
                     c0 = c0 - cs * s
-            c0 = sp.expand(c0)
+            c0 = _expand(c0)
             if c0 != 0:
                 e.b.append((c0, w, a))
         e.H = {k: _collect_mat(v) for k, v in e.H.items()}

@@ -193,9 +193,15 @@ def _bilinear():
 def factor(e: sp.Expr) -> sp.Expr:
     """``sympy.factor(e)``, the same expression, for a rational function ``e`` of symbols, traces
     and bilinear forms with rational coefficients (module docstring); :class:`NotRational`
-    otherwise."""
+    otherwise.  Each result is remembered (keyed by the expression itself: SymPy expressions that
+    compare equal are the same tree), as results ask for the same factorisation more than once
+    (the same difference of two errors, the same coefficient of a collected formula)."""
+    return _factor(sp.sympify(e))
+
+
+@lru_cache(maxsize=4096)
+def _factor(e: sp.Expr) -> sp.Expr:
     from sympy.core.exprtools import _keep_coeff
-    e = sp.sympify(e)
     if e.is_Number:
         return e
     gens: set = set()

@@ -11,6 +11,7 @@ from collections import defaultdict
 
 import sympy as sp
 
+from .expansion import expand as _expand
 from .forms import Poly, Tr, form, trace
 from .model import SIGMA_ATOM
 from .words import Atom, Word
@@ -88,7 +89,7 @@ def apply_relations(p: Poly, rules: Relations) -> Poly:
                 pieces = pieces * alt
             for k, c in pieces.terms.items():
                 out[k] += c
-        p = Poly({k: sp.expand(c) for k, c in out.items()})
+        p = Poly({k: _expand(c) for k, c in out.items()})
     return p
 
 

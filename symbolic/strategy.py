@@ -16,6 +16,7 @@ from typing import Callable
 import sympy as sp
 
 from . import ratfun
+from .expansion import expand as _expand, polynomial_expand as _polynomial_expand
 from .bilinear import Bilinear
 from .convert import limit_n, limit_poly, to_sympy
 from .definitions import DEFINITIONS, definition
@@ -263,7 +264,7 @@ def tidy(e: sp.Expr) -> sp.Expr:
     the expanded formula goes to the first key it holds, under that key's power, the terms
     with none under 1, and each group's coefficient is factored: what ``sympy.collect(e, keys,
     func=sympy.factor)`` returns, term for term, without its pattern matching (most of its cost)."""
-    e = sp.expand(e)
+    e = _expand(e)
     keys = sorted(e.atoms(sp.Trace, Bilinear), key=sp.srepr) + [s for s in e.free_symbols if s.name == "sigma"]
     rank = {k: i for i, k in enumerate(keys)}
     groups: dict = {}
@@ -307,7 +308,7 @@ def factor_sum(terms: list) -> sp.Expr:
     if not dens:
         return ratfun.factored(sp.Add(*terms))
     N = sp.Add(*[sp.Mul(*num, *[b ** (dens[b] - den.get(b, 0)) for b in dens]) for num, den in split])
-    return ratfun.factored(sp.expand(N) / sp.Mul(*[b ** k for b, k in dens.items()]))
+    return ratfun.factored(_polynomial_expand(N) / sp.Mul(*[b ** k for b, k in dens.items()]))
 
 
 def _checked_values(values: dict | None, d: int) -> dict:

@@ -25,8 +25,8 @@ from typing import Any, Iterable
 
 import sympy as sp
 
-__all__ = ["Result", "Verdict", "Line", "Derivation", "lazy", "TestError", "Param", "ParamVector", "PARAMS", "latex_text",
-           "Conditions"]
+__all__ = ["Result", "Verdict", "Line", "Derivation", "lazy", "TestError", "Param", "ParamVector", "PARAMS",
+           "latex_text", "Conditions", "claim"]
 
 #: How each strategy's parameters print in E(V, Q, n; theta): (str, LaTeX).
 PARAMS = {
@@ -35,6 +35,17 @@ PARAMS = {
     "value": ("V_c, Q_hat", r"V_{c}, \hat{Q}"),
     "value-fewshot": ("V_d, Q_hat", r"V_{d}, \hat{Q}"),
 }
+
+
+def claim(lhs: Any, rhs: Any) -> sp.Eq:
+    """One equation of a statement, ``lhs = rhs``, as ``sympy.Eq(lhs, rhs, evaluate=False)``.
+
+    Evaluated, ``sympy.Eq`` first asks whether the two sides are equal (``is_eq``: assumptions
+    queried over the whole right-hand side, tens of milliseconds a claim) and, where it cannot
+    tell, returns this same unevaluated ``Eq``; for a statement it cannot tell (a
+    :class:`TestError` or a named quantity on the left, a formula on the right), so the question
+    is skipped.  tests/test_claims.py checks that every statement is what ``sympy.Eq`` gives."""
+    return sp.Eq(lhs, rhs, evaluate=False)
 
 
 #: how a symbolic number of shots prints in E(V, Q, n; theta)

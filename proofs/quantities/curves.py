@@ -28,10 +28,17 @@ __all__ = ["CurveResult", "closed_form_curve", "explicit_error", "explicit_error
 
 def error_function(p, env: dict[str, Any]) -> sp.Expr:
     """The engine polynomial ``p`` (symbolic n) at ``env`` (everything but n): a rational
-    function of n, exact."""
+    function of n, exact, in ``sympy.cancel``'s normal form (a number where it is one).  At a
+    rational setting it is computed in polynomial rings (:mod:`symbolic.rational_evaluation`:
+    the same rational function, so the same normal form); otherwise by evaluating ``p`` and
+    cancelling."""
     from symbolic import N
     from symbolic.evaluation import evaluate_poly
     from symbolic.ratfun import cancelled
+    from symbolic.rational_evaluation import rational_value, value_expression
+    fast = rational_value(p, env, N)
+    if fast is not None:
+        return value_expression(*fast)
     total = evaluate_poly(p, env)
     return cancelled(total) if total.has(N) else total   # = sympy.cancel(together(total))
 

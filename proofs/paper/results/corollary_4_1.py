@@ -32,7 +32,7 @@ from symbolic.calculus import direction_blocks
 from symbolic.evaluation import evaluate_poly
 from symbolic.strategy import Step
 
-from proofs.paper.result import Derivation, Line, Result, TestError
+from proofs.paper.result import Derivation, Line, Result, TestError, claim
 from proofs.paper.results._common import (PRETRAINED, SETTING, T0ST0, defined_atoms, equality_line, pretraining_cross_moment, resolvent_rules, same, show, sigma, vanishes)
 from proofs.quantities.derivations import strategy, zero_shot
 from proofs.paper.results._search import compile_objective, descend
@@ -74,7 +74,7 @@ class Corollary41(Result):
              r"The pretrained parameters $(\hat{V}, \hat{Q})$ have, at every context length $m$,")
 
     def _statement(self):
-        return (sp.Eq(TestError("pretrain", 0, THETA0), sigma ** 2 + T0ST0),)
+        return (claim(TestError("pretrain", 0, THETA0), sigma ** 2 + T0ST0),)
 
     def _derive(self) -> Derivation:
         pre, pre_m = strategy("pretrain"), strategy("pretrain", M)

@@ -20,7 +20,7 @@ from symbolic.forms import Poly, const, form
 from symbolic.model import SIGMA_ATOM
 from symbolic.strategy import Step
 
-from proofs.paper.result import Derivation, Line, Result, TestError, lazy
+from proofs.paper.result import Derivation, Line, Result, TestError, claim, lazy
 from proofs.paper.results._common import (FEW_SHOT_LIMIT, PRETRAINED, SETTING, defined_atoms, equality_line, resolvent_rules, show, sigma, vanishes)
 from proofs.quantities.derivations import few_shot_limit, finite_n_error, limit_poly_theta, strategy
 
@@ -51,9 +51,9 @@ class Corollary42(Result):
              r"The pretrained parameters learn any task in context: for $\theta_0$, $-\theta_0$ and every $\theta$,")
 
     def _statement(self):
-        return (sp.Eq(TestError("pretrain", sp.oo, THETA0), sigma ** 2),
-                sp.Eq(TestError("pretrain", sp.oo, -THETA0), sigma ** 2),
-                sp.Eq(TestError("pretrain", sp.oo, THETA), sigma ** 2))
+        return (claim(TestError("pretrain", sp.oo, THETA0), sigma ** 2),
+                claim(TestError("pretrain", sp.oo, -THETA0), sigma ** 2),
+                claim(TestError("pretrain", sp.oo, THETA), sigma ** 2))
 
     def _derive(self) -> Derivation:
         pre = strategy("pretrain")

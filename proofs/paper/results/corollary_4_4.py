@@ -18,7 +18,7 @@ import sympy as sp
 from symbolic import SCALE, THETA, THETA0, expected_error, tidy, to_sympy
 from symbolic.strategy import Step
 
-from proofs.paper.result import Derivation, Line, Result, TestError, lazy
+from proofs.paper.result import Derivation, Line, Result, TestError, claim, lazy
 from proofs.paper.results._common import (FEW_SHOT_LIMIT, FREE_AT_PRETRAINED, PRETRAINED, SETTING, T0ST0, TST, equality_line, same, show, sigma)
 from proofs.quantities.derivations import few_shot_limit, finite_n_error, strategy
 from proofs.paper.results.theorem_4_3 import Q_Y0, V_Y, dropped_convention, family_2
@@ -40,9 +40,9 @@ class Corollary44(Result):
              r"The fully fine-tuned parameters of Theorem 4.3 (any scale $C$) have")
 
     def _statement(self):
-        return (sp.Eq(TestError("full", sp.oo, THETA0), sigma ** 2 + T0ST0),
-                sp.Eq(TestError("full", sp.oo, -THETA0), sigma ** 2 + T0ST0),
-                sp.Eq(TestError("full", sp.oo, THETA), sigma ** 2 + TST))
+        return (claim(TestError("full", sp.oo, THETA0), sigma ** 2 + T0ST0),
+                claim(TestError("full", sp.oo, -THETA0), sigma ** 2 + T0ST0),
+                claim(TestError("full", sp.oo, THETA), sigma ** 2 + TST))
 
     def _derive(self) -> Derivation:
         full = strategy("full")

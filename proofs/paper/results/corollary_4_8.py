@@ -13,7 +13,7 @@ from symbolic.strategies import VY
 from symbolic.strategy import Step
 from symbolic.words import DIM
 
-from proofs.paper.result import Derivation, Line, Result, TestError
+from proofs.paper.result import Derivation, Line, Result, TestError, claim
 from proofs.paper.results._common import (FEW_SHOT_LIMIT, FREE_AT_PRETRAINED, PRETRAINED, SETTING, T0ST0, equality_line, same, show, sigma)
 from proofs.quantities.derivations import few_shot_limit, strategy
 from proofs.paper.results.proposition_4_7 import compact_free_vy, value_limit_free_vy
@@ -29,7 +29,7 @@ class Corollary48(Result):
              r"The value-fine-tuned parameters of Theorem 4.6 ($v_y = 1$) have, on the opposite task,")
 
     def _statement(self):
-        return (sp.Eq(TestError("value", sp.oo, -THETA0), sigma ** 2 + T0ST0 / (DIM + 4) ** 2),)
+        return (claim(TestError("value", sp.oo, -THETA0), sigma ** 2 + T0ST0 / (DIM + 4) ** 2),)
 
     def _derive(self) -> Derivation:
         lim = few_shot_limit("value", "opposite")

@@ -37,7 +37,7 @@ import sympy as sp
 from symbolic import SIGMA, THETA0, Bilinear
 from symbolic.words import DIM
 
-from proofs.paper.result import PARAMS, Derivation, Line, Param, Result, TestError
+from proofs.paper.result import PARAMS, Derivation, Line, Param, Result, TestError, claim
 from proofs.paper.results._common import (FEW_SHOT_LIMIT, SETTING, same, show,
                                            sigma)
 
@@ -157,8 +157,8 @@ class DepthLayerChoice(Result):
         q = d ** 2 + (12 + 2 * R2) * d + 39 + 10 * R2
         zero = s2 + K * (1 + (d + 2) * (d + 3 + R2) * C_1)
         stated = (zero, s2 + 2 * K * C_1 ** 2, s2 + 2 * K * C_1 ** 2, zero, s2, s2 + 8 * K * C_1 ** 2)
-        out = [sp.Eq(C_1, -(d + 3 + R2) / ((d + 4) * q)), sp.Eq(VY_1, 1 - C_1)]
-        out += [sp.Eq(TestError(name, n, sign * THETA0), rhs) for (name, n, sign), rhs in zip(ROWS, stated)]
+        out = [claim(C_1, -(d + 3 + R2) / ((d + 4) * q)), claim(VY_1, 1 - C_1)]
+        out += [claim(TestError(name, n, sign * THETA0), rhs) for (name, n, sign), rhs in zip(ROWS, stated)]
         return tuple(out)
 
     def stated(self, i: int, order: str = "increasing") -> sp.Expr:

@@ -29,7 +29,7 @@ from symbolic import ratfun
 from symbolic import SIGMA, THETA0, Bilinear
 from symbolic.words import DIM
 
-from proofs.paper.result import PARAMS, Derivation, Line, Param, Result, TestError
+from proofs.paper.result import PARAMS, Derivation, Line, Param, Result, TestError, claim
 from proofs.paper.results._common import (FEW_SHOT_LIMIT, SETTING, check_setting_keys, refuse_finite_m, same, show,
                                            sigma)
 
@@ -83,9 +83,9 @@ class DepthValue(Result):
         s2, d4 = sigma ** 2, DIM + 4
         stated = (s2 + 2 * K / d4, s2 + K / d4 ** 2, s2 + K / d4 ** 2,
                   s2 + 2 * K / d4, s2, s2 + 4 * K / d4 ** 2)
-        out = [sp.Eq(GAMMA_1, 1 - sp.sqrt(2)), sp.Eq(GAMMA_2, 1 + sp.sqrt(2))]
+        out = [claim(GAMMA_1, 1 - sp.sqrt(2)), claim(GAMMA_2, 1 + sp.sqrt(2))]
         for (name, n, sign), rhs in zip(ROWS, stated):
-            out.append(sp.Eq(TestError(name, n, sign * THETA0), rhs))
+            out.append(claim(TestError(name, n, sign * THETA0), rhs))
         return tuple(out)
 
     def _derive(self) -> Derivation:

@@ -22,7 +22,7 @@ import sympy as sp
 from symbolic import THETA
 from symbolic.words import DIM
 
-from proofs.paper.result import Derivation, Line, Param, Result, TestError
+from proofs.paper.result import Derivation, Line, Param, Result, TestError, claim
 from proofs.paper.results._beyond import K, PHI, RHO, at_rho_phi, error_at, tradeoff_spec
 from proofs.paper.results._common import FEW_SHOT_LIMIT, PRETRAINED, SETTING, equality_line, same, show, sigma
 from proofs.quantities.derivations import few_shot_limit, strategy
@@ -56,12 +56,12 @@ class Dissimilarity(Result):
     def _statement(self):
         k = K
         dlike = sigma ** 2 + (RHO ** 2 - 2 * RHO * sp.cos(PHI) + 1) * k / (DIM + 4) ** 2
-        return (sp.Eq(TestError("pretrain", sp.oo, THETA_RHO_PHI), sigma ** 2),
-                sp.Eq(TestError("full", sp.oo, THETA_RHO_PHI), sigma ** 2 + RHO ** 2 * k),
-                sp.Eq(TestError("value", sp.oo, THETA_RHO_PHI), sigma ** 2 + k / (DIM + 4) ** 2),
-                sp.Eq(TestError("value-fewshot", sp.oo, THETA_RHO_PHI), dlike),
-                sp.Eq(TestError("tradeoff-value", sp.oo, THETA_RHO_PHI), dlike),
-                sp.Eq(PHI_D, sp.acos(RHO / 2)))
+        return (claim(TestError("pretrain", sp.oo, THETA_RHO_PHI), sigma ** 2),
+                claim(TestError("full", sp.oo, THETA_RHO_PHI), sigma ** 2 + RHO ** 2 * k),
+                claim(TestError("value", sp.oo, THETA_RHO_PHI), sigma ** 2 + k / (DIM + 4) ** 2),
+                claim(TestError("value-fewshot", sp.oo, THETA_RHO_PHI), dlike),
+                claim(TestError("tradeoff-value", sp.oo, THETA_RHO_PHI), dlike),
+                claim(PHI_D, sp.acos(RHO / 2)))
 
     def _derive(self) -> Derivation:
         lhs = [e.lhs for e in self.statement]

@@ -38,7 +38,7 @@ from typing import Any
 
 import sympy as sp
 
-from proofs.paper.result import Derivation, Line, Result
+from proofs.paper.result import Derivation, Line, Result, claim
 from proofs.paper.results._beyond import N_FT_EXAMPLE
 from proofs.paper.results._common import PRETRAINED, SETTING, check_setting_keys
 from proofs.paper.results._paths import label
@@ -161,8 +161,8 @@ class EarlyStopping(Result):
         return _map_text(), _map_latex()
 
     def _statement(self):
-        return tuple([sp.Eq(WINNER[COLS[0][0]], AUX)] + [sp.Eq(WINNER[c[0]], EARLY) for c in COLS[1:]]
-                     + [sp.Eq(D_TARGET, DPOINT), sp.Eq(D_OPPOSITE, EARLY)])
+        return tuple([claim(WINNER[COLS[0][0]], AUX)] + [claim(WINNER[c[0]], EARLY) for c in COLS[1:]]
+                     + [claim(D_TARGET, DPOINT), claim(D_OPPOSITE, EARLY)])
 
     def _derive(self) -> Derivation:
         from symbolic.strategy import Step

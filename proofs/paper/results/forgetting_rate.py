@@ -40,7 +40,7 @@ import sympy as sp
 from symbolic import SIGMA, THETA0, Bilinear
 from symbolic.words import DIM
 
-from proofs.paper.result import Derivation, Line, ParamVector, Result
+from proofs.paper.result import Derivation, Line, ParamVector, Result, claim
 from proofs.paper.results._beyond import K
 from proofs.paper.results._common import PRETRAINED, SETTING, FEW_SHOT_LIMIT, equality_line, same, show, sigma
 from proofs.quantities.derivations import strategy
@@ -107,15 +107,15 @@ class ForgettingRate(Result):
         d, k = DIM, K
         rsr = Bilinear(THETA0, R_T * SIGMA * R_T, THETA0)
         rs = Bilinear(THETA0, R_T * SIGMA, THETA0)
-        return (sp.Eq(H_X, 2 * (d + 2) * (d + 4) * SIGMA),
-                sp.Eq(H_0, 2 * d * (d + 2)),
-                sp.Eq(Z_T, sigma ** 2 + 2 * k / (d + 4) + (d + 2) * rsr / (d + 4)),
-                sp.Eq(F_T, sigma ** 2 + (k - 2 * rs + rsr) / (d + 4) ** 2),
-                sp.Eq(Z_S, sigma ** 2 + (2 + (d + 2) * S ** 2) * k / (d + 4)),
-                sp.Eq(F_S, sigma ** 2 + (1 - S) ** 2 * k / (d + 4) ** 2),
-                sp.Eq(RATE, (1 - S) / ((d + 2) * (d + 4) * S)),
-                sp.Eq(RATIO_C, 1 / ((d + 2) * (d + 4))),
-                sp.Eq(RATIO_B, sp.S.One))
+        return (claim(H_X, 2 * (d + 2) * (d + 4) * SIGMA),
+                claim(H_0, 2 * d * (d + 2)),
+                claim(Z_T, sigma ** 2 + 2 * k / (d + 4) + (d + 2) * rsr / (d + 4)),
+                claim(F_T, sigma ** 2 + (k - 2 * rs + rsr) / (d + 4) ** 2),
+                claim(Z_S, sigma ** 2 + (2 + (d + 2) * S ** 2) * k / (d + 4)),
+                claim(F_S, sigma ** 2 + (1 - S) ** 2 * k / (d + 4) ** 2),
+                claim(RATE, (1 - S) / ((d + 2) * (d + 4) * S)),
+                claim(RATIO_C, 1 / ((d + 2) * (d + 4))),
+                claim(RATIO_B, sp.S.One))
 
     def _derive(self) -> Derivation:
         from symbolic.strategy import Step

@@ -40,7 +40,7 @@ from symbolic.objective import SIGMA_NOISE
 from symbolic.strategy import Step
 from symbolic.words import DIM
 
-from proofs.paper.result import PARAMS, Derivation, Line, Param, Result, TestError
+from proofs.paper.result import PARAMS, Derivation, Line, Param, Result, TestError, claim
 from proofs.paper.results._common import (PRETRAINED, SETTING, T0ST0, check_setting_keys, equality_line,
                                            refuse_finite_m, same, show, sigma)
 
@@ -145,18 +145,18 @@ class LowRank(Result):
     def _statement(self):
         k, s2, n = T0ST0, sigma ** 2, N_FT
         few = s2 + k / (n + 1) + (DIM - R) * n * (s2 + k) / (n + 1) ** 2
-        return (sp.Eq(TestError("lora-rank", 0, THETA0), s2 + k),
-                sp.Eq(TestError("lora-rank", n, THETA0), few),
-                sp.Eq(TestError("lora-rank", n, -THETA0), few),
-                sp.Eq(TestError("lora-rank", sp.oo, THETA0), s2),
-                sp.Eq(TestError("lora-rank", sp.oo, -THETA0), s2),
-                sp.Eq(TestError("lora-rank", sp.oo, THETA_N), s2 + R),
-                sp.Eq(RHO_R, 0),
-                sp.Eq(RHO_Q, k * (n + 1) ** 2 * (2 * n + 3) ** 2
+        return (claim(TestError("lora-rank", 0, THETA0), s2 + k),
+                claim(TestError("lora-rank", n, THETA0), few),
+                claim(TestError("lora-rank", n, -THETA0), few),
+                claim(TestError("lora-rank", sp.oo, THETA0), s2),
+                claim(TestError("lora-rank", sp.oo, -THETA0), s2),
+                claim(TestError("lora-rank", sp.oo, THETA_N), s2 + R),
+                claim(RHO_R, 0),
+                claim(RHO_Q, k * (n + 1) ** 2 * (2 * n + 3) ** 2
                       / (n * (n + 2) * (DIM * (n + 2) * (s2 + k) - (n + 1) * k))),
-                sp.Eq(RHO_XX, k * (s2 + k) * (n + 1) ** 2
+                claim(RHO_XX, k * (s2 + k) * (n + 1) ** 2
                       / (n * ((n + 2) * k + s2) * (DIM * (n + 2) * k + DIM * s2 - (n + 1) * k))),
-                sp.Eq(GAMMA_R, (n + 1) ** 2 / (n * (s2 + k))))
+                claim(GAMMA_R, (n + 1) ** 2 / (n * (s2 + k))))
 
     def _derive(self) -> Derivation:
         Ds = derivations()

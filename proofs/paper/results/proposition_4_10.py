@@ -19,7 +19,7 @@ import sympy as sp
 from symbolic import SIGMA, THETA, THETA0, Bilinear
 from symbolic.words import DIM
 
-from proofs.paper.result import Derivation, Line, Result, TestError
+from proofs.paper.result import Derivation, Line, Result, TestError, claim
 from proofs.paper.results._common import (FEW_SHOT_LIMIT, PRETRAINED, SETTING, T0ST0, TST, Quadratic, angle_is_zero,
                                           equality_line, same, show, sigma)
 from proofs.quantities.derivations import few_shot_limit, strategy
@@ -78,9 +78,9 @@ class Proposition410(Result):
 
     def _statement(self):
         u = THETA - THETA0
-        return (sp.Eq(TestError("value-fewshot", sp.oo, -THETA0), sigma ** 2 + 4 * T0ST0 / (DIM + 4) ** 2),
-                sp.Eq(TestError("value-fewshot", sp.oo, THETA), sigma ** 2 + Quadratic(u, SIGMA, u) / (DIM + 4) ** 2),
-                sp.Eq(TestError("value-fewshot", sp.oo, THETA_PHI),
+        return (claim(TestError("value-fewshot", sp.oo, -THETA0), sigma ** 2 + 4 * T0ST0 / (DIM + 4) ** 2),
+                claim(TestError("value-fewshot", sp.oo, THETA), sigma ** 2 + Quadratic(u, SIGMA, u) / (DIM + 4) ** 2),
+                claim(TestError("value-fewshot", sp.oo, THETA_PHI),
                       sigma ** 2 + 4 * R_NORM ** 2 * sp.sin(PHI / 2) ** 2 / (DIM + 4) ** 2))
 
     def _derive(self) -> Derivation:

@@ -18,7 +18,7 @@ from symbolic.strategies import VY
 from symbolic.strategy import Step
 from symbolic.words import DIM
 
-from proofs.paper.result import Derivation, Line, Result, TestError, lazy
+from proofs.paper.result import Derivation, Line, Result, TestError, claim, lazy
 from proofs.paper.results._common import (FEW_SHOT_LIMIT, FREE_AT_PRETRAINED, PRETRAINED, SETTING, T0ST0, equality_line, same, show, sigma)
 from proofs.quantities.derivations import few_shot_limit, finite_n_error, strategy
 
@@ -48,7 +48,7 @@ class Proposition47(Result):
 
     def _statement(self):
         rhs = sigma ** 2 + T0ST0 / (DIM + 4) ** 2
-        return (sp.Eq(TestError("value", sp.oo, THETA0), rhs), sp.Eq(TestError("value", sp.oo, THETA), rhs))
+        return (claim(TestError("value", sp.oo, THETA0), rhs), claim(TestError("value", sp.oo, THETA), rhs))
 
     def _derive(self) -> Derivation:
         val = strategy("value")

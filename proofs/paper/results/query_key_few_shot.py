@@ -40,7 +40,7 @@ from symbolic.spec import make_spec
 from symbolic.strategy import Step
 from symbolic.words import DIM
 
-from proofs.paper.result import PARAMS, Derivation, Line, Result, TestError
+from proofs.paper.result import PARAMS, Derivation, Line, Result, TestError, claim
 from proofs.paper.results._beyond import Q_ALL, error_at
 from proofs.paper.results._common import PRETRAINED, SETTING, T0ST0, equality_line, same, show, sigma
 from proofs.quantities.derivations import strategy
@@ -74,16 +74,16 @@ class QueryKeyFewShot(Result):
         k, s2, n = T0ST0, sigma ** 2, N_FT
         xx_n = s2 + k * (s2 + 2 * k) / (s2 + (n + 2) * k)
         xx_lim = s2 + k * (s2 + k) ** 2 / (s2 + (n + 2) * k) ** 2
-        return (sp.Eq(TestError("query-all-fewshot", 0, THETA0), s2 + k),
-                sp.Eq(TestError("query-all-fewshot", n, THETA0), s2 + 2 * k / (n + 2)),
-                sp.Eq(TestError("query-all-fewshot", n, -THETA0), s2 + 2 * (2 * n + 1) * k / (n + 2)),
-                sp.Eq(TestError("query-all-fewshot", sp.oo, THETA0), s2 + k / (n + 2) ** 2),
-                sp.Eq(TestError("query-all-fewshot", sp.oo, -THETA0), s2 + (2 * n + 3) ** 2 * k / (n + 2) ** 2),
-                sp.Eq(TestError("query-xx-fewshot", 0, THETA0), s2 + k),
-                sp.Eq(TestError("query-xx-fewshot", n, THETA0), xx_n),
-                sp.Eq(TestError("query-xx-fewshot", n, -THETA0), xx_n),
-                sp.Eq(TestError("query-xx-fewshot", sp.oo, THETA0), xx_lim),
-                sp.Eq(TestError("query-xx-fewshot", sp.oo, -THETA0), xx_lim))
+        return (claim(TestError("query-all-fewshot", 0, THETA0), s2 + k),
+                claim(TestError("query-all-fewshot", n, THETA0), s2 + 2 * k / (n + 2)),
+                claim(TestError("query-all-fewshot", n, -THETA0), s2 + 2 * (2 * n + 1) * k / (n + 2)),
+                claim(TestError("query-all-fewshot", sp.oo, THETA0), s2 + k / (n + 2) ** 2),
+                claim(TestError("query-all-fewshot", sp.oo, -THETA0), s2 + (2 * n + 3) ** 2 * k / (n + 2) ** 2),
+                claim(TestError("query-xx-fewshot", 0, THETA0), s2 + k),
+                claim(TestError("query-xx-fewshot", n, THETA0), xx_n),
+                claim(TestError("query-xx-fewshot", n, -THETA0), xx_n),
+                claim(TestError("query-xx-fewshot", sp.oo, THETA0), xx_lim),
+                claim(TestError("query-xx-fewshot", sp.oo, -THETA0), xx_lim))
 
     def _derive(self) -> Derivation:
         al = strategy(query_all_fewshot_spec(), sp.oo)

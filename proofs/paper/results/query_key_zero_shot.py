@@ -32,7 +32,7 @@ from symbolic.model import Blocks, vec
 from symbolic.spec import make_spec
 from symbolic.strategy import Step
 
-from proofs.paper.result import Derivation, Line, Result, TestError
+from proofs.paper.result import Derivation, Line, Result, TestError, claim
 from proofs.paper.results._beyond import (Q_ALL, Q_NO_QXX, error_at, first_order_line, on_task,
                                     query_key_fewshot_spec, query_key_spec)
 from proofs.paper.results._common import PRETRAINED, SETTING, T0ST0, equality_line, same, show, sigma
@@ -64,11 +64,11 @@ class QueryKeyZeroShot(Result):
     def _statement(self):
         k = T0ST0
         lim = sigma ** 2 + k / (N_FT + 2) ** 2
-        return (sp.Eq(TestError("query-key", 0, THETA0), sigma ** 2 + k),
-                sp.Eq(TestError("query-key", sp.oo, THETA0), sigma ** 2),
-                sp.Eq(TestError("query-key", sp.oo, -THETA0), sigma ** 2),
-                sp.Eq(TestError("query-key-fewshot", sp.oo, THETA0), lim),
-                sp.Eq(TestError("query-key-fewshot", sp.oo, -THETA0), lim))
+        return (claim(TestError("query-key", 0, THETA0), sigma ** 2 + k),
+                claim(TestError("query-key", sp.oo, THETA0), sigma ** 2),
+                claim(TestError("query-key", sp.oo, -THETA0), sigma ** 2),
+                claim(TestError("query-key-fewshot", sp.oo, THETA0), lim),
+                claim(TestError("query-key-fewshot", sp.oo, -THETA0), lim))
 
     def _derive(self) -> Derivation:
         qk = strategy(query_key_spec(), sp.oo)

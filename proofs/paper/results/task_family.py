@@ -23,7 +23,7 @@ from symbolic import SIGMA, THETA0
 from symbolic.strategy import Step
 from symbolic.words import DIM
 
-from proofs.paper.result import Derivation, Line, Param, Result, TestError
+from proofs.paper.result import Derivation, Line, Param, Result, TestError, claim
 from proofs.paper.results._beyond import TAU, V_ROW, error_at, family_spec, first_order_line, rational_limit_at
 from proofs.paper.results._common import PRETRAINED, SETTING, T0ST0, equality_line, same, show, sigma
 from proofs.quantities.derivations import few_shot_limit, strategy, zero_shot
@@ -51,10 +51,11 @@ class TaskFamily(Result):
 
     def _statement(self):
         k, s = T0ST0, TAU ** 2 * sp.Trace(SIGMA)
-        return (sp.Eq(V_Y_TAU, ((DIM + 3) * k + (DIM + 4) * s) / ((DIM + 4) * (k + s))),
-                sp.Eq(TestError("task-family", 0, THETA0), sigma ** 2 + 2 * k / (DIM + 4)),
-                sp.Eq(TestError("task-family", sp.oo, THETA0), sigma ** 2 + k * s ** 2 / ((DIM + 4) ** 2 * (k + s) ** 2)),
-                sp.Eq(TestError("task-family", sp.oo, -THETA0),
+        return (claim(V_Y_TAU, ((DIM + 3) * k + (DIM + 4) * s) / ((DIM + 4) * (k + s))),
+                claim(TestError("task-family", 0, THETA0), sigma ** 2 + 2 * k / (DIM + 4)),
+                claim(TestError("task-family", sp.oo, THETA0),
+                      sigma ** 2 + k * s ** 2 / ((DIM + 4) ** 2 * (k + s) ** 2)),
+                claim(TestError("task-family", sp.oo, -THETA0),
                       sigma ** 2 + k * (2 * k + s) ** 2 / ((DIM + 4) ** 2 * (k + s) ** 2)))
 
     def _derive(self) -> Derivation:

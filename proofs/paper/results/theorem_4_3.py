@@ -36,7 +36,7 @@ from symbolic.model import Blocks, mat, symbolic_blocks, vec
 from symbolic.strategy import Step
 from symbolic.words import DIM, Atom
 
-from proofs.paper.result import Conditions, Derivation, Line, Result, TestError
+from proofs.paper.result import Conditions, Derivation, Line, Result, TestError, claim
 from proofs.paper.results._common import FREE_AT_PRETRAINED, PRETRAINED, SETTING, equality_line, show, sigma, vanishes
 from proofs.quantities.derivations import strategy, zero_shot
 from proofs.paper.results._search import compile_objective, descend
@@ -177,11 +177,11 @@ class Theorem43(Result):
              r"gradient descent from the pretrained parameters reaches $F_1$, whose zero-shot error is")
 
     def _statement(self):
-        F1 = Conditions("F_1", sp.Eq(v_0, 0), sp.Eq(v_x, SCALE * THETA0), sp.Eq(Q_00, 1 / SCALE),
-                        sp.Eq(q_0x + q_x0, Z1), sp.Eq(Q_xx + Q_xx.T, ZD))
-        F2 = Conditions("F_2", sp.Eq(v_0, c_), sp.Eq(v_x, Z1), sp.Eq(Q_00, 0), sp.Eq(q_0x + q_x0, THETA0 / c_),
-                        sp.Eq(Q_xx + Q_xx.T, ZD))
-        return (F1, F2, sp.Eq(TestError("full", 0, THETA0), sigma ** 2))
+        F1 = Conditions("F_1", claim(v_0, 0), claim(v_x, SCALE * THETA0), claim(Q_00, 1 / SCALE),
+                        claim(q_0x + q_x0, Z1), claim(Q_xx + Q_xx.T, ZD))
+        F2 = Conditions("F_2", claim(v_0, c_), claim(v_x, Z1), claim(Q_00, 0), claim(q_0x + q_x0, THETA0 / c_),
+                        claim(Q_xx + Q_xx.T, ZD))
+        return (F1, F2, claim(TestError("full", 0, THETA0), sigma ** 2))
 
     def _derive(self) -> Derivation:
         full = strategy("full")

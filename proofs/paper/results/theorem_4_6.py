@@ -27,7 +27,7 @@ from symbolic.strategies import VY
 from symbolic.strategy import Step
 from symbolic.words import DIM
 
-from proofs.paper.result import Derivation, Line, Param, ParamVector, Result, TestError
+from proofs.paper.result import Derivation, Line, Param, ParamVector, Result, TestError, claim
 from proofs.paper.results._common import (PRETRAINED, SETTING, T0ST0, at, equality_line, random_setting, same_matrix, show, sigma)
 from proofs.quantities.derivations import strategy, zero_shot
 
@@ -75,8 +75,8 @@ class Theorem46(Result):
              r"(the convention keeps its pretrained value 1), and")
 
     def _statement(self):
-        return (sp.Eq(V_0_STAR, 0), sp.Eq(V_X_STAR, THETA0 / (DIM + 4)),
-                sp.Eq(TestError("value", 0, THETA0), sigma ** 2 + 2 * T0ST0 / (DIM + 4)))
+        return (claim(V_0_STAR, 0), claim(V_X_STAR, THETA0 / (DIM + 4)),
+                claim(TestError("value", 0, THETA0), sigma ** 2 + 2 * T0ST0 / (DIM + 4)))
 
     def _derive(self) -> Derivation:
         val, val_m = strategy("value"), strategy("value", M)

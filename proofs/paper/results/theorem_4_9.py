@@ -22,7 +22,7 @@ from symbolic.strategies import VY
 from symbolic.strategy import Step
 from symbolic.words import DIM
 
-from proofs.paper.result import Derivation, Line, Param, Result, TestError
+from proofs.paper.result import Derivation, Line, Param, Result, TestError, claim
 from proofs.paper.results._common import (FEW_SHOT_LIMIT, PRETRAINED, SETTING, T0ST0, equality_line, same, show, sigma)
 from proofs.quantities.derivations import few_shot_limit, strategy, zero_shot
 from proofs.paper.results.proposition_4_7 import value_limit_free_vy
@@ -54,9 +54,9 @@ class Theorem49(Result):
              r"($v_0 = 0$, $v_x = \theta_0/(d+4)$) gives")
 
     def _statement(self):
-        return (sp.Eq(V_Y_STAR, (DIM + 3) / (DIM + 4)),
-                sp.Eq(TestError("value-fewshot", 0, THETA0), sigma ** 2 + 2 * T0ST0 / (DIM + 4)),
-                sp.Eq(TestError("value-fewshot", sp.oo, THETA0), sigma ** 2))
+        return (claim(V_Y_STAR, (DIM + 3) / (DIM + 4)),
+                claim(TestError("value-fewshot", 0, THETA0), sigma ** 2 + 2 * T0ST0 / (DIM + 4)),
+                claim(TestError("value-fewshot", sp.oo, THETA0), sigma ** 2))
 
     def _derive(self) -> Derivation:
         s = strategy("value-fewshot")

@@ -36,7 +36,7 @@ from symbolic.ratfun import cancelled
 from symbolic.strategy import Step, Strategy
 from symbolic.words import DIM
 
-from proofs.paper.result import Derivation, Line, Result, TestError, lazy
+from proofs.paper.result import Derivation, Line, Result, TestError, claim, lazy
 from proofs.paper.results._beyond import (LAMBDA, N_FT_EXAMPLE, error_at, fewshot_only_spec, poster_env,
                                     derivative_sign_on_positive_axis, rational_limit_at, tradeoff_spec)
 from proofs.paper.results._common import PRETRAINED, SETTING, T0ST0, equality_line, same, show, sigma
@@ -136,7 +136,7 @@ class TradeoffValue(Result):
         k = T0ST0
         return (sp.Ge(sp.Derivative(E_ZERO, LAMBDA), 0),
                 sp.Le(sp.Derivative(E_FEW, LAMBDA), 0),
-                sp.Eq(sp.Limit(E_ZERO, LAMBDA, 0, "+"), sigma ** 2 + 2 * k / (DIM + 4)))
+                claim(sp.Limit(E_ZERO, LAMBDA, 0, "+"), sigma ** 2 + 2 * k / (DIM + 4)))
 
     def _derive(self) -> Derivation:
         f = strategy(self.spec(N_FT_EXAMPLE), sp.oo)
