@@ -37,7 +37,7 @@ import sympy as sp
 
 from symbolic import SCALE, SIGMA, THETA0, Bilinear, ratfun
 
-from proofs.paper.result import PARAMS, Derivation, Line, Result, TestError
+from proofs.paper.result import PARAMS, Derivation, Line, Result, TestError, claim
 from proofs.paper.results._common import FEW_SHOT_LIMIT, SETTING, same, show, sigma
 
 PARAMS.update({
@@ -124,7 +124,7 @@ class DepthFull(Result):
     def _statement(self):
         s2 = sigma ** 2
         stated = (s2 + K, s2, s2, s2, s2 + 2 * K, s2 + 2 * K)
-        return tuple(sp.Eq(TestError(name, n, sign * THETA0), rhs) for (name, n, sign), rhs in zip(ROWS, stated))
+        return tuple(claim(TestError(name, n, sign * THETA0), rhs) for (name, n, sign), rhs in zip(ROWS, stated))
 
     def _derive(self) -> Derivation:
         from symbolic.concrete_depth import class_start, concrete_depth_error, concrete_depth_limit
