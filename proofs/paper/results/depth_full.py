@@ -161,8 +161,8 @@ class DepthFull(Result):
         steps = [Step("pretraining, m -> oo: gamma^* (Extension 9)", sp.Tuple(*gammas)),
                  Step("query-key: zero-shot error at d = 2, every entry of Q_1, Q_2 a symbol", qk_zero),
                  Step("last layer: the one-layer full fine-tuning F1 (strategy (b)) in layer 2, V_2's last row",
-                      F1[0][D + 1, :]),
-                 Step("last layer: F1's Q_2", F1[1])]
+                      sp.Tuple(*F1[0][D + 1, :])),
+                 Step("last layer: F1's Q_2, its only non-zero entry Q_00", F1[1][0, 0])]
         return Derivation(values=values, steps=steps,
                           data={"gammas": gammas, "qk_symbols": set().union(*(q.free_symbols for q in qs)),
                                 "qk_zero": qk_zero, "two": two, "one": one, "F1": F1})
@@ -185,7 +185,7 @@ class DepthFull(Result):
                    "Theorem 4.3's families", sp.expand(der.data["two"] - der.data["one"]) == 0)
         F1 = der.data["F1"]
         yield Line("exact", f"last layer: gradient descent reaches F1 (the one-layer derivation of (b)): V_2's last row "
-                   f"{show(F1[0][D + 1, :])}, Q_2's Q_00 = {show(F1[1][0, 0])}, every other entry of Q_2 zero",
+                   f"{show(sp.Tuple(*F1[0][D + 1, :]))}, Q_2's Q_00 = {show(F1[1][0, 0])}, every other entry of Q_2 zero",
                    F1[1][0, 0] * SCALE == 1 and sum(1 for v in F1[1] if v != 0) == 1)
         for (name, n, sign), eq in zip(ROWS, self.statement):
             got, stated = der.values[eq.lhs], sp.expand(eq.rhs.xreplace(at_d))
