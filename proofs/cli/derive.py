@@ -147,8 +147,10 @@ def _descent_steps(args: argparse.Namespace, spec: Any, d: int | None) -> int | 
     if args.steps is not None and not (args.numeric and general):
         raise O.UsageError("--steps: only with --numeric and a depth spec training whole matrices "
                            "(Q<l>, V<l>.all, all)")
-    if not (args.numeric and general) or args.format == "latex":
+    if not (args.numeric and general):
         return args.steps
+    if args.format == "latex":   # the descent's answer is numeric: refused before it runs (minutes at most steps)
+        raise O.UsageError("--format: latex is for closed forms; use text or json with --numeric")
     from proofs.cli.budget import release
     from proofs.cli.output import note
     from proofs.quantities.depth_descent import DESCENT_STEPS, SECONDS_PER_NODE, check_descent
