@@ -43,10 +43,14 @@ from numpy.polynomial.hermite_e import hermegauss
 from .depth import check_layers
 from .validation import check_covariance, check_sigma2, check_vector
 
-__all__ = ["ZeroShotLoss", "zero_shot_nodes", "zero_shot_error_depth", "zero_shot_gradient_depth", "limit_error_depth", "MAX_NODES"]
+__all__ = ["ZeroShotLoss", "zero_shot_nodes", "zero_shot_error_depth", "zero_shot_gradient_depth", "limit_error_depth",
+           "MAX_NODES", "MAX_RULE_LAYERS"]
 
 #: the most quadrature nodes a call may use (p^d with p = 3^L + 1): a guard on memory and time
 MAX_NODES = 200_000
+#: the most layers the rule serves: 3^5 + 1 = 244 nodes a coordinate (numpy's hermegauss overflows its weights
+#: to NaN at 3^6 + 1 = 730 nodes, and asks 234 GiB at L = 11)
+MAX_RULE_LAYERS = 5
 
 
 def zero_shot_nodes(Sigma: Any, layers: int) -> tuple[np.ndarray, np.ndarray]:
@@ -57,6 +61,9 @@ def zero_shot_nodes(Sigma: Any, layers: int) -> tuple[np.ndarray, np.ndarray]:
     if isinstance(layers, bool) or not isinstance(layers, (int, np.integer)) or layers < 1:
         raise ValueError(f"layers: expected an integer >= 1, got {layers!r}")
     d = S.shape[0]
+    if layers > MAX_RULE_LAYERS:   # before 3^L is formed (L = 10^100 would never finish; L = 11 asks 234 GiB)
+        raise ValueError(f"layers: the exact zero-shot rule has 3^L + 1 Gauss-Hermite nodes a coordinate (numpy's "
+                         f"rule loses its weights to overflow beyond 244); expected L <= {MAX_RULE_LAYERS}, got {layers}")
     p = 3 ** int(layers) + 1
     if p ** d > MAX_NODES:
         raise ValueError(f"Sigma: the exact zero-shot rule at L = {layers} needs {p}^{d} nodes, more than "

@@ -130,3 +130,47 @@ def test_command_line_json_and_refusals(capsys, tmp_path):
     err = capsys.readouterr().err.strip().splitlines()
     assert err[0].startswith("icl-finetune derive: error: --steps: only with --numeric")
     assert err[-1].startswith("icl-finetune derive: error: --steps: at L = 2, d = 4")
+
+
+def test_hostile_sizes_are_refused_before_any_work():
+    """A d whose quadrature exceeds the rule's node bound is named as d (not Sigma) by the size check the
+    command line runs before announcing the descent; a number of layers whose 3^L would never finish (or
+    whose Gauss-Hermite weights overflow) is refused at once."""
+    from numeric.depth_exact import zero_shot_nodes
+    with pytest.raises(ValueError, match=r"^d: .*10\^7 quadrature nodes.*expected d <= 5 at this depth, got d = 7"):
+        check_descent(2, 7, 1)
+    with pytest.raises(ValueError, match=r"^d: .*expected d <= 3 at this depth, got d = 4"):
+        check_descent(3, 4, 1)
+    for L in (6, 10 ** 100):
+        with pytest.raises(ValueError, match=r"^layers: .*expected L <= 5"):
+            zero_shot_nodes(np.eye(1), L)
+
+
+def test_latex_is_refused_before_the_descent_runs(capsys, tmp_path, monkeypatch):
+    import proofs.quantities.depth_descent as dd
+
+    def never(*args, **kwargs):
+        raise AssertionError("the descent ran before --format latex was refused")
+    monkeypatch.setattr(dd, "depth_descent", never)
+    path = tmp_path / "full.json"
+    path.write_text(json.dumps({"layers": 2, "train": ["all"], "loss": [{"n": 0, "task": "target"}]}))
+    assert cli.main(["derive", "--spec", str(path), "--numeric", "--d", "1", "--steps", "5", "--format", "latex"]) == 2
+    assert capsys.readouterr().err.strip() == ("icl-finetune derive: error: --format: latex is for closed forms; "
+                                               "use text or json with --numeric")
+
+
+def test_overflowing_scales_are_refused_in_one_line_and_a_huge_sigma2_does_not_stop_the_descent():
+    """Sigma = diag(1e300, 1): the start's gradient overflows float64; a ValueError naming Sigma, theta0,
+    no RuntimeWarning. sigma^2 = 1e300 is a constant of the loss: the path is the one at sigma^2 = 0 (the
+    pretrained gamma_l at m = oo do not depend on sigma^2), not a stop at the start."""
+    import warnings
+    spec = _spec(2, ["all"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=r"^Sigma, theta0: .*overflows"):
+            solve(spec, setting(1, Sigma=[[Fraction(10 ** 300)]], sigma2=Fraction(1, 10)), numeric=True, steps=3)
+    huge = solve(spec, setting(1, sigma2=Fraction(10 ** 300)), numeric=True, steps=3).optimum
+    zero = solve(spec, setting(1, sigma2=Fraction(0)), numeric=True, steps=3).optimum
+    assert huge.moved and huge.steps == 3 and huge.loss == pytest.approx(1e300)
+    for (V, Q), (V0, Q0) in zip(huge.layers, zero.layers):
+        assert np.allclose(V, V0, rtol=1e-12, atol=0) and np.allclose(Q, Q0, rtol=1e-12, atol=0)

@@ -246,11 +246,12 @@ class TextPrinter(Printer):
         import sympy as sp
         from proofs.cli.printers.common import numeric_matrix_text
         r, where = answer.optimum, answer.setting
-        if not r.moved:
+        if not r.moved and r.gradient_norm == 0:
             status = ("the gradient is exactly zero at the start: gradient descent does not move (the loss does not "
                       "see the trained entries there)")
         elif r.converged:
-            status = f"stationary (gradient norm {r.gradient_norm:.2g} <= 1e-10 x the start loss)"
+            status = (f"{'stationary at the start: gradient descent does not move' if not r.moved else 'stationary'} "
+                      f"(gradient norm {r.gradient_norm:.2g} <= 1e-10 x the start loss less sigma^2)")
         else:
             status = (f"gradient norm {r.gradient_norm:.2g}: still moving (the checkpoints below show how the errors "
                       "change along the path)")
