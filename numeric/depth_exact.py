@@ -63,7 +63,8 @@ def zero_shot_nodes(Sigma: Any, layers: int) -> tuple[np.ndarray, np.ndarray]:
     d = S.shape[0]
     if layers > MAX_RULE_LAYERS:   # before 3^L is formed (L = 10^100 would never finish; L = 11 asks 234 GiB)
         raise ValueError(f"layers: the exact zero-shot rule has 3^L + 1 Gauss-Hermite nodes a coordinate (numpy's "
-                         f"rule loses its weights to overflow beyond 244); expected L <= {MAX_RULE_LAYERS}, got {layers}")
+                         f"rule loses its weights to overflow beyond 244); expected L <= {MAX_RULE_LAYERS}, "
+                         f"got {layers}")
     p = 3 ** int(layers) + 1
     if p ** d > MAX_NODES:
         raise ValueError(f"Sigma: the exact zero-shot rule at L = {layers} needs {p}^{d} nodes, more than "

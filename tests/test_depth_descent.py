@@ -160,15 +160,18 @@ def test_latex_is_refused_before_the_descent_runs(capsys, tmp_path, monkeypatch)
 
 
 def test_overflowing_scales_are_refused_in_one_line_and_a_huge_sigma2_does_not_stop_the_descent():
-    """Sigma = diag(1e300, 1): the start's gradient overflows float64; a ValueError naming Sigma, theta0,
-    no RuntimeWarning. sigma^2 = 1e300 is a constant of the loss: the path is the one at sigma^2 = 0 (the
+    """Sigma = (1e300) or a loss weight 1e300: the start's gradient overflows float64; a ValueError naming
+    Sigma, theta0, loss weights, no RuntimeWarning (a traceback before). sigma^2 = 1e300 is a constant of the loss: the path is the one at sigma^2 = 0 (the
     pretrained gamma_l at m = oo do not depend on sigma^2), not a stop at the start."""
     import warnings
     spec = _spec(2, ["all"])
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        with pytest.raises(ValueError, match=r"^Sigma, theta0: .*overflows"):
+        with pytest.raises(ValueError, match=r"^Sigma, theta0, loss weights: .*overflows"):
             solve(spec, setting(1, Sigma=[[Fraction(10 ** 300)]], sigma2=Fraction(1, 10)), numeric=True, steps=3)
+        heavy = _spec(2, ["all"], [{"n": 0, "task": "target", "weight": "1e300"}])
+        with pytest.raises(ValueError, match=r"^Sigma, theta0, loss weights: .*overflows"):
+            solve(heavy, setting(1, sigma2=Fraction(1, 10)), numeric=True, steps=3)
     huge = solve(spec, setting(1, sigma2=Fraction(10 ** 300)), numeric=True, steps=3).optimum
     zero = solve(spec, setting(1, sigma2=Fraction(0)), numeric=True, steps=3).optimum
     assert huge.moved and huge.steps == 3 and huge.loss == pytest.approx(1e300)

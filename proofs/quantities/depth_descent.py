@@ -182,9 +182,9 @@ def _descend(spec: Any, setting: Any, gammas: Sequence, steps: Any, tol: float,
     lays = [(V.copy(), Q.copy()) for V, Q in start]
     L0, g = loss_grad(lays)
     if not (np.isfinite(L0) and np.isfinite(norm(g) ** 2) and np.isfinite(L0 + floor)):
-        raise ValueError(f"Sigma, theta0: gradient descent at depth is float64; at the pretrained start the zero-shot "
-                         f"loss ({L0:.3g}) or its squared gradient norm overflows; expected Sigma and theta0 of a "
-                         "moderate scale (rescale them)")
+        raise ValueError(f"Sigma, theta0, loss weights: gradient descent at depth is float64; at the pretrained start "
+                         f"the zero-shot loss ({L0:.3g}) or its squared gradient norm overflows; expected Sigma, "
+                         "theta0 and loss weights of a moderate scale (rescale them)")
     loss, lr, taken = L0, 1e-4, 0
     marks = sorted({max(1, min(steps, int(round(f * steps)))) for f in checkpoints})
     rows = []
@@ -198,9 +198,10 @@ def _descend(spec: Any, setting: Any, gammas: Sequence, steps: Any, tol: float,
                 break
             lr /= 2
             if lr < 1e-300:   # float64 resolves no step: said, naming the inputs whose scale causes it
-                raise ValueError(f"Sigma, theta0: gradient descent at depth found no step that decreases the loss "
-                                 f"in float64 after {taken} steps (loss {loss + floor:.3g}, gradient norm "
-                                 f"{norm(g):.3g}); expected Sigma and theta0 of a moderate scale (rescale them)")
+                raise ValueError(f"Sigma, theta0, loss weights: gradient descent at depth found no step that "
+                                 f"decreases the loss in float64 after {taken} steps (loss {loss + floor:.3g}, "
+                                 f"gradient norm {norm(g):.3g}); expected Sigma, theta0 and loss weights of a moderate "
+                                 "scale (rescale them)")
         lays, loss, g, lr = trial, new, gn, lr * 1.2
         taken += 1
         if taken in marks:
