@@ -177,3 +177,17 @@ def test_overflowing_scales_are_refused_in_one_line_and_a_huge_sigma2_does_not_s
     assert huge.moved and huge.steps == 3 and huge.loss == pytest.approx(1e300)
     for (V, Q), (V0, Q0) in zip(huge.layers, zero.layers):
         assert np.allclose(V, V0, rtol=1e-12, atol=0) and np.allclose(Q, Q0, rtol=1e-12, atol=0)
+
+
+def test_the_pretrained_gammas_at_a_finite_m_are_printed_with_their_values(capsys, tmp_path):
+    """At m = 5 the gamma_l are roots (radicals at L = 2, sextic roots at L = 3): text and JSON give their
+    floats too, equal to the exact forms evaluated independently here."""
+    path = tmp_path / "full.json"
+    path.write_text(json.dumps({"layers": 2, "train": ["all"], "loss": [{"n": 0, "task": "target"}]}))
+    assert cli.main(["derive", "--spec", str(path), "--numeric", "--d", "1", "--m", "5", "--steps", "1",
+                     "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    exact = [float(sp.sympify(g)) for g in data["gammas"]]
+    assert data["gamma_values"] == pytest.approx(exact, rel=1e-15) and exact[0] < 0 < exact[1]
+    assert cli.main(["derive", "--spec", str(path), "--numeric", "--d", "1", "--m", "5", "--steps", "1"]) == 0
+    assert f"(= {exact[0]:.10g}, {exact[1]:.10g})" in capsys.readouterr().out

@@ -67,6 +67,12 @@ def _free(items: Any) -> str:
 #: plus one, so that the time column stays aligned (tests/test_issue23_prove_column.py)
 PROVE_ID_WIDTH = 28
 
+
+def _gamma_values(gammas: Any) -> str:
+    """The pretrained gamma_l's values, after their exact forms (at a finite m a root of a sextic)."""
+    import sympy as sp
+    return " (= " + ", ".join(f"{float(sp.N(g, 17)):.10g}" for g in gammas) + ")"
+
 class TextPrinter(Printer):
     """Plain text, aligned for a terminal (see the module docstring)."""
 
@@ -231,7 +237,7 @@ class TextPrinter(Printer):
                  "NUMERIC (not derived): the best local minimum of the exact loss by BFGS from several starts (below),",
                  f"at d = {where.d}, sigma2 = {where.sigma2}, m = {where.m}, Sigma = {report.Sigma}, "
                  f"theta0 = {report.theta0}; the pretrained class model's gamma_l = "
-                 + ", ".join(sp.sstr(g) for g in r.gammas),
+                 + ", ".join(sp.sstr(g) for g in r.gammas) + _gamma_values(r.gammas),
                  f"  loss {r.loss:.10g} (start {r.start_loss:.10g}); {status}; gradient norm {r.gradient_norm:.2g}"]
         lines += [f"  {k} = {float(v):.10g}" for k, v in zip(r.names, r.u)]
         lines += ["", "exact errors at these (numeric) parameters:"]
@@ -260,7 +266,7 @@ class TextPrinter(Printer):
                  "on the exact zero-shot loss (Gauss-Hermite quadrature, exact for its polynomial),",
                  f"at d = {where.d}, sigma2 = {where.sigma2}, m = {where.m}, Sigma = {report.Sigma}, "
                  f"theta0 = {report.theta0}; the pretrained class model's gamma_l = "
-                 + ", ".join(sp.sstr(g) for g in r.gammas),
+                 + ", ".join(sp.sstr(g) for g in r.gammas) + _gamma_values(r.gammas),
                  f"  {r.steps} steps; loss {r.loss:.10g} (start {r.start_loss:.10g}); {status}"]
         for l, (V, Q) in enumerate(r.layers, 1):
             lines += ["", f"  V{l} =", numeric_matrix_text(V), f"  Q{l} =", numeric_matrix_text(Q)]
