@@ -243,3 +243,14 @@ def test_compare_mixed_side_in_float_at_finite_m_scales_with_theta0():
     big = compare(theta0=[10**150, 0], **kw).sides["right"]["levels"]
     assert small[1] > 5 * small[0]
     assert np.allclose(np.array(big, dtype=float) / 1e300, np.array(small, dtype=float), rtol=1e-8, atol=0)
+
+
+def test_curve_of_a_depth_spec_without_a_closed_form_says_so(capsys, tmp_path):
+    """curve --spec of whole matrices at depth: exit 3 naming --spec and 'no closed form' (it said
+    'not implemented yet', as if the toolkit lacked a feature rather than the question a closed form)."""
+    path = tmp_path / "full.json"
+    path.write_text(json.dumps({"layers": 2, "train": ["all"], "loss": [{"n": 0, "task": "target"}]}))
+    status, _, err = run(capsys, "curve", "--spec", str(path), "--d", "1", "--n", "0:2", "--task", "target")
+    assert status == 3
+    one_line(err, "curve")
+    assert err.startswith("icl-finetune curve: error: --spec: no closed form: spec 'spec': trains V1.all"), err
