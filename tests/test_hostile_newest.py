@@ -254,3 +254,10 @@ def test_curve_of_a_depth_spec_without_a_closed_form_says_so(capsys, tmp_path):
     assert status == 3
     one_line(err, "curve")
     assert err.startswith("icl-finetune curve: error: --spec: no closed form: spec 'spec': trains V1.all"), err
+
+
+def test_extension_11_evaluate_names_d_when_d_is_too_large():
+    """evaluate(d=5) named Sigma, an argument the call did not give."""
+    from proofs import get_result
+    with pytest.raises(ValueError, match=r"^d: .*expected d <= 4 .*got d = 5"):
+        get_result("depth-full-fine-tuning").evaluate(d=5, sigma2=Fraction(1, 10))
