@@ -261,3 +261,15 @@ def test_extension_11_evaluate_names_d_when_d_is_too_large():
     from proofs import get_result
     with pytest.raises(ValueError, match=r"^d: .*expected d <= 4 .*got d = 5"):
         get_result("depth-full-fine-tuning").evaluate(d=5, sigma2=Fraction(1, 10))
+
+
+def test_trajectory_numeric_of_a_depth_spec_points_to_derive(capsys, tmp_path):
+    """trajectory --spec (whole matrices at depth) --numeric said 'every other strategy here has a closed
+    form', false for this spec; now it names derive --spec --numeric."""
+    path = tmp_path / "full.json"
+    path.write_text(json.dumps({"layers": 2, "train": ["all"], "loss": [{"n": 0, "task": "target"}]}))
+    status, _, err = run(capsys, "trajectory", "--spec", str(path), "--d", "1", "--lr", "0.1", "--steps", "3",
+                         "--numeric")
+    assert status == 2
+    one_line(err, "trajectory")
+    assert "derive --spec FILE --numeric" in err and "has a closed form" not in err, err
