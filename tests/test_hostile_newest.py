@@ -273,3 +273,10 @@ def test_trajectory_numeric_of_a_depth_spec_points_to_derive(capsys, tmp_path):
     assert status == 2
     one_line(err, "trajectory")
     assert "derive --spec FILE --numeric" in err and "has a closed form" not in err, err
+
+
+@pytest.mark.parametrize("numeric", ["no", 1, None])
+def test_solve_numeric_must_be_a_bool(numeric):
+    """api.solve(numeric="no") ran the numeric descent (a truthy string): refused naming numeric."""
+    with pytest.raises(TypeError, match=r"^numeric: expected True or False"):
+        api.solve("value", numeric=numeric, d=1, sigma2=Fraction(1, 10))

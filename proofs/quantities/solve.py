@@ -56,6 +56,9 @@ def solve(question: Any, setting: Any, *, numeric: bool = False, steps: int | No
     from proofs.quantities.concrete_minimiser import needs_concrete
     from proofs.quantities.setting import derived, resolve
     from symbolic.depth_spec import DepthSpec
+    import numpy as np
+    if not isinstance(numeric, (bool, np.bool_)):   # numeric="no" would be truthy: never a silent yes
+        raise TypeError(f"numeric: expected True or False, got {numeric!r} ({type(numeric).__name__})")
     if isinstance(question, DepthSpec):   # a spec at depth: its own closed form (symbolic.depth_finetune)
         from proofs.quantities.depth_solution import depth_solve
         return depth_solve(question, setting, question.name, numeric=numeric, steps=steps)
