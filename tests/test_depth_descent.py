@@ -161,8 +161,9 @@ def test_latex_is_refused_before_the_descent_runs(capsys, tmp_path, monkeypatch)
 
 def test_overflowing_scales_are_refused_in_one_line_and_a_huge_sigma2_does_not_stop_the_descent():
     """Sigma = (1e300) or a loss weight 1e300: the start's gradient overflows float64; a ValueError naming
-    Sigma, theta0, loss weights, no RuntimeWarning (a traceback before). sigma^2 = 1e300 is a constant of the loss: the path is the one at sigma^2 = 0 (the
-    pretrained gamma_l at m = oo do not depend on sigma^2), not a stop at the start."""
+    Sigma, theta0, loss weights, no RuntimeWarning (a traceback before). sigma^2 = 1e300 is a constant of
+    the loss: the path is the one at sigma^2 = 0 (the pretrained gamma_l at m = oo do not depend on
+    sigma^2), not a stop at the start."""
     import warnings
     spec = _spec(2, ["all"])
     with warnings.catch_warnings():
@@ -191,3 +192,15 @@ def test_the_pretrained_gammas_at_a_finite_m_are_printed_with_their_values(capsy
     assert data["gamma_values"] == pytest.approx(exact, rel=1e-15) and exact[0] < 0 < exact[1]
     assert cli.main(["derive", "--spec", str(path), "--numeric", "--d", "1", "--m", "5", "--steps", "1"]) == 0
     assert f"(= {exact[0]:.10g}, {exact[1]:.10g})" in capsys.readouterr().out
+
+
+def test_an_ill_conditioned_sigma_is_warned_about():
+    """cond(Sigma) = 2e9: the float64 descent from Q_l = gamma_l Sigma^-1 stalls (its loss did not change
+    over 200 steps); the answer carries a one-line warning (printed by derive on standard error), none for
+    a well-conditioned Sigma."""
+    rho = 1 - Fraction(1, 10 ** 9)
+    bad = solve(_spec(2, ["all"]), setting(2, Sigma=[[1, rho], [rho, 1]], sigma2=Fraction(1, 10)), numeric=True,
+                steps=1).optimum
+    assert bad.warning.startswith("warning: Sigma's condition number is 2e+09") and "\n" not in bad.warning
+    good = solve(_spec(2, ["all"]), setting(2, Sigma=SIGMA, sigma2=Fraction(1, 10)), numeric=True, steps=1).optimum
+    assert good.warning is None

@@ -104,6 +104,8 @@ def run(args: argparse.Namespace) -> int:
     if isinstance(answer, DepthDescentMinimum):   # whole matrices at depth: where gradient descent got, said so
         if args.format == "latex":
             raise O.UsageError("--format: latex is for closed forms; use text or json with --numeric")
+        if answer.optimum.warning:   # an ill-conditioned Sigma: one line on standard error
+            note(f"{O.PROG} derive: {answer.optimum.warning}")
         write(printer(args.format).doprint(DeriveReport(answer, **files)))
         return O.EXIT_OK
     if isinstance(answer, DepthNumericMinimum):   # a quartic loss at depth: a numeric local minimiser, said so

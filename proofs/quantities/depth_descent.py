@@ -45,6 +45,8 @@ DESCENT_STEPS = 50_000
 MAX_DESCENT_WORK = 150_000_000
 #: CPU seconds per step, node and layer, a generous estimate (for the command line's announcement)
 SECONDS_PER_NODE = 8e-7
+#: Sigma's condition number above which the float64 descent is warned about (its start holds Sigma^{-1})
+MAX_CONDITION = 1e8
 #: checkpoints along the path (fractions of the steps taken)
 CHECKPOINTS = (0.05, 0.25, 0.5, 1.0)
 
@@ -69,6 +71,8 @@ class DepthDescent:
     gammas: tuple = ()
     trained: tuple = ()
     moved: bool = True
+    #: a one-line warning where Sigma's condition number exceeds :data:`MAX_CONDITION` (else None)
+    warning: str | None = None
 
 
 def check_descent(L: int, d: int, steps: Any) -> int:
@@ -212,5 +216,10 @@ def _descend(spec: Any, setting: Any, gammas: Sequence, steps: Any, tol: float,
         e = errors(lays)
         rows.append((taken, loss + floor, e["zero_shot"], e["few_shot_target"], e["few_shot_opposite"]))
     moved = any(not (np.array_equal(V, V0) and np.array_equal(Q, Q0)) for (V, Q), (V0, Q0) in zip(lays, start))
+    cond = float(np.linalg.cond(Sigma, 1))
+    warning = None if cond <= MAX_CONDITION else (
+        f"warning: Sigma's condition number is {cond:.3g} (above {MAX_CONDITION:.0e}): gradient descent at depth "
+        "is float64 and starts from Q_l = gamma_l Sigma^-1, so the path may stall (the checkpoints show it) or "
+        "lose digits")
     return DepthDescent(lays, start, loss + floor, L0 + floor, gnorm, taken, gnorm <= tol * scale, errors(lays), rows,
-                        tuple(gammas), tuple(spec.names), moved)
+                        tuple(gammas), tuple(spec.names), moved, warning)
