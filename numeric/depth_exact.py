@@ -123,8 +123,15 @@ class ZeroShotLoss:
         self.L = int(layers)
 
     def __call__(self, layers: list) -> tuple[float, list]:
-        if len(layers) != self.L:
-            raise ValueError(f"layers: expected {self.L} layers, got {len(layers)}")
+        if isinstance(layers, (str, bytes)) or len(layers) != self.L:
+            raise ValueError(f"layers: expected a list of {self.L} layers (V_l, Q_l), got {type(layers).__name__} "
+                             f"of length {len(layers)}")
+        k = self.d + 2
+        for i, lay in enumerate(layers):   # the shapes only (microseconds): a wrong d said, not a broadcast error
+            if not (isinstance(lay, (tuple, list)) and len(lay) == 2 and all(getattr(M, "shape", None) == (k, k)
+                                                                              for M in lay)):
+                raise ValueError(f"layers[{i}]: expected a pair (V, Q) of {k}x{k} float64 arrays (d = {self.d}); "
+                                 "numeric.depth.check_layers reads other forms")
         mse, grads = _pass(layers, self.X, self.W, self.theta, True)
         return self.sigma2 + mse, grads
 
