@@ -137,9 +137,9 @@ def test_hostile_sizes_are_refused_before_any_work():
     command line runs before announcing the descent; a number of layers whose 3^L would never finish (or
     whose Gauss-Hermite weights overflow) is refused at once."""
     from numeric.depth_exact import zero_shot_nodes
-    with pytest.raises(ValueError, match=r"^d: .*10\^7 quadrature nodes.*expected d <= 5 at this depth, got d = 7"):
+    with pytest.raises(ValueError, match=r"^d: .*10\^7 quadrature nodes.*expected d <= 5 at this depth .*got d = 7"):
         check_descent(2, 7, 1)
-    with pytest.raises(ValueError, match=r"^d: .*expected d <= 3 at this depth, got d = 4"):
+    with pytest.raises(ValueError, match=r"^d: .*expected d <= 3 at this depth .*got d = 4"):
         check_descent(3, 4, 1)
     for L in (6, 10 ** 100):
         with pytest.raises(ValueError, match=r"^layers: .*expected L <= 5"):

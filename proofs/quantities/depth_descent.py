@@ -87,7 +87,8 @@ def check_descent(L: int, d: int, steps: Any) -> int:
     if nodes > MAX_NODES or MAX_DESCENT_WORK // (nodes * L) < 1:   # the rule's own bound, said here, before any work
         fits = max((k for k in range(1, 64) if p ** k <= MAX_NODES and p ** k * L <= MAX_DESCENT_WORK), default=0)
         raise ValueError(f"d: gradient descent at depth L = {L} integrates over {p}^{d} quadrature nodes "
-                         f"a step, too many (at most {MAX_NODES}); expected d <= {fits} at this depth, got d = {d}")
+                         f"a step, too many (at most {MAX_NODES}); expected d <= {fits} at this depth (d, or the size "
+                         f"of Sigma, theta0), got d = {d}")
     most = MAX_DESCENT_WORK // (nodes * L)
     if steps > most:
         raise ValueError(f"steps: at L = {L}, d = {d} a step integrates over {nodes} quadrature nodes; expected "
