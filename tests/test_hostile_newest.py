@@ -280,3 +280,11 @@ def test_solve_numeric_must_be_a_bool(numeric):
     """api.solve(numeric="no") ran the numeric descent (a truthy string): refused naming numeric."""
     with pytest.raises(TypeError, match=r"^numeric: expected True or False"):
         api.solve("value", numeric=numeric, d=1, sigma2=Fraction(1, 10))
+
+
+def test_a_json_dict_given_to_solve_with_steps_is_refused_as_the_question():
+    """api.solve(a JSON dict, steps=5) said 'steps: only for a depth spec training whole matrices' of a
+    dict that trains whole matrices; the question itself is what is wrong (read_spec builds a spec)."""
+    spec = {"layers": 2, "train": ["all"], "loss": [{"n": 0, "task": "target"}]}
+    with pytest.raises(ValueError, match=r"^strategy: expected one of"):
+        api.solve(spec, numeric=True, steps=5, d=1, sigma2=Fraction(1, 10))
