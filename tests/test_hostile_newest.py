@@ -288,3 +288,12 @@ def test_a_json_dict_given_to_solve_with_steps_is_refused_as_the_question():
     spec = {"layers": 2, "train": ["all"], "loss": [{"n": 0, "task": "target"}]}
     with pytest.raises(ValueError, match=r"^strategy: expected one of"):
         api.solve(spec, numeric=True, steps=5, d=1, sigma2=Fraction(1, 10))
+
+
+def test_params_of_whole_matrices_at_depth_points_to_derive_numeric():
+    """params of a spec training whole matrices said 'trajectory --spec follows them', which exits 3 for it;
+    the refusal now names derive's --numeric route too."""
+    from symbolic.depth_spec import read_spec
+    spec = read_spec({"layers": 2, "train": ["all"], "loss": [{"n": 0, "task": "target"}]})
+    with pytest.raises(ValueError, match=r"parameters are per layer; 'derive --spec' prints them .*--numeric"):
+        api.params(spec, d=1)
