@@ -297,3 +297,19 @@ def test_params_of_whole_matrices_at_depth_points_to_derive_numeric():
     spec = read_spec({"layers": 2, "train": ["all"], "loss": [{"n": 0, "task": "target"}]})
     with pytest.raises(ValueError, match=r"parameters are per layer; 'derive --spec' prints them .*--numeric"):
         api.params(spec, d=1)
+
+
+def test_latex_of_a_quartic_depth_spec_is_refused_before_the_optimiser(capsys, tmp_path, monkeypatch):
+    """derive --numeric --format latex of a quartic spec at depth ran BFGS first (17 s at L = 3, d = 3),
+    then refused latex."""
+    import proofs.quantities.depth_numeric as dn
+
+    def never(*args, **kwargs):
+        raise AssertionError("the optimiser ran before --format latex was refused")
+    monkeypatch.setattr(dn, "depth_numeric_optimum", never)
+    path = tmp_path / "product.json"
+    path.write_text(json.dumps({"layers": 2, "train": ["V1.vx", "V2.vy"], "loss": [{"n": 0, "task": "target"}]}))
+    status, _, err = run(capsys, "derive", "--spec", str(path), "--numeric", "--d", "1", "--format", "latex")
+    assert status == 2
+    one_line(err, "derive")
+    assert "--format: latex is for closed forms" in err

@@ -83,6 +83,10 @@ def run(args: argparse.Namespace) -> int:
         d, Sigma, theta0 = setting(args, need_d=False, d=fixed)
         check_spec(spec, d)
         sigma2 = sp.Rational(1, 10) if args.sigma2 is None else O.exact(args.sigma2)
+    if args.numeric and args.format == "latex" and getattr(spec, "layers", 1) > 1:
+        from symbolic.depth_spec import quadratic_reason
+        if quadratic_reason(spec):   # its answer is numeric: refused before the optimiser runs (17 s at L = 3)
+            raise O.UsageError("--format: latex is for closed forms; use text or json with --numeric")
     steps = _descent_steps(args, spec, d)
     try:
         answer = api.solve(spec, numeric=args.numeric, steps=steps, d=d, Sigma=Sigma, theta0=theta0, sigma2=sigma2,
