@@ -43,10 +43,14 @@ from numpy.polynomial.hermite_e import hermegauss
 from .depth import check_layers
 from .validation import check_covariance, check_sigma2, check_vector
 
-__all__ = ["ZeroShotLoss", "zero_shot_nodes", "zero_shot_error_depth", "zero_shot_gradient_depth", "limit_error_depth", "MAX_NODES"]
+__all__ = ["ZeroShotLoss", "zero_shot_nodes", "zero_shot_error_depth", "zero_shot_gradient_depth", "limit_error_depth",
+           "MAX_NODES", "MAX_RULE_LAYERS"]
 
 #: the most quadrature nodes a call may use (p^d with p = 3^L + 1): a guard on memory and time
 MAX_NODES = 200_000
+#: the most layers the rule serves: 3^5 + 1 = 244 nodes a coordinate (numpy's hermegauss overflows its weights
+#: to NaN at 3^6 + 1 = 730 nodes, and asks 234 GiB at L = 11)
+MAX_RULE_LAYERS = 5
 
 
 def zero_shot_nodes(Sigma: Any, layers: int) -> tuple[np.ndarray, np.ndarray]:
@@ -57,6 +61,10 @@ def zero_shot_nodes(Sigma: Any, layers: int) -> tuple[np.ndarray, np.ndarray]:
     if isinstance(layers, bool) or not isinstance(layers, (int, np.integer)) or layers < 1:
         raise ValueError(f"layers: expected an integer >= 1, got {layers!r}")
     d = S.shape[0]
+    if layers > MAX_RULE_LAYERS:   # before 3^L is formed (L = 10^100 would never finish; L = 11 asks 234 GiB)
+        raise ValueError(f"layers: the exact zero-shot rule has 3^L + 1 Gauss-Hermite nodes a coordinate (numpy's "
+                         f"rule loses its weights to overflow beyond 244); expected L <= {MAX_RULE_LAYERS}, "
+                         f"got {layers}")
     p = 3 ** int(layers) + 1
     if p ** d > MAX_NODES:
         raise ValueError(f"Sigma: the exact zero-shot rule at L = {layers} needs {p}^{d} nodes, more than "
@@ -115,8 +123,15 @@ class ZeroShotLoss:
         self.L = int(layers)
 
     def __call__(self, layers: list) -> tuple[float, list]:
-        if len(layers) != self.L:
-            raise ValueError(f"layers: expected {self.L} layers, got {len(layers)}")
+        if isinstance(layers, (str, bytes)) or len(layers) != self.L:
+            raise ValueError(f"layers: expected a list of {self.L} layers (V_l, Q_l), got {type(layers).__name__} "
+                             f"of length {len(layers)}")
+        k = self.d + 2
+        for i, lay in enumerate(layers):   # the shapes only (microseconds): a wrong d said, not a broadcast error
+            if not (isinstance(lay, (tuple, list)) and len(lay) == 2 and all(getattr(M, "shape", None) == (k, k)
+                                                                              for M in lay)):
+                raise ValueError(f"layers[{i}]: expected a pair (V, Q) of {k}x{k} float64 arrays (d = {self.d}); "
+                                 "numeric.depth.check_layers reads other forms")
         mse, grads = _pass(layers, self.X, self.W, self.theta, True)
         return self.sigma2 + mse, grads
 

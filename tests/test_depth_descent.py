@@ -130,3 +130,77 @@ def test_command_line_json_and_refusals(capsys, tmp_path):
     err = capsys.readouterr().err.strip().splitlines()
     assert err[0].startswith("icl-finetune derive: error: --steps: only with --numeric")
     assert err[-1].startswith("icl-finetune derive: error: --steps: at L = 2, d = 4")
+
+
+def test_hostile_sizes_are_refused_before_any_work():
+    """A d whose quadrature exceeds the rule's node bound is named as d (not Sigma) by the size check the
+    command line runs before announcing the descent; a number of layers whose 3^L would never finish (or
+    whose Gauss-Hermite weights overflow) is refused at once."""
+    from numeric.depth_exact import zero_shot_nodes
+    with pytest.raises(ValueError, match=r"^d: .*10\^7 quadrature nodes.*expected d <= 5 at this depth .*got d = 7"):
+        check_descent(2, 7, 1)
+    with pytest.raises(ValueError, match=r"^d: .*expected d <= 3 at this depth .*got d = 4"):
+        check_descent(3, 4, 1)
+    for L in (6, 10 ** 100):
+        with pytest.raises(ValueError, match=r"^layers: .*expected L <= 5"):
+            zero_shot_nodes(np.eye(1), L)
+
+
+def test_latex_is_refused_before_the_descent_runs(capsys, tmp_path, monkeypatch):
+    import proofs.quantities.depth_descent as dd
+
+    def never(*args, **kwargs):
+        raise AssertionError("the descent ran before --format latex was refused")
+    monkeypatch.setattr(dd, "depth_descent", never)
+    path = tmp_path / "full.json"
+    path.write_text(json.dumps({"layers": 2, "train": ["all"], "loss": [{"n": 0, "task": "target"}]}))
+    assert cli.main(["derive", "--spec", str(path), "--numeric", "--d", "1", "--steps", "5", "--format", "latex"]) == 2
+    assert capsys.readouterr().err.strip() == ("icl-finetune derive: error: --format: latex is for closed forms; "
+                                               "use text or json with --numeric")
+
+
+def test_overflowing_scales_are_refused_in_one_line_and_a_huge_sigma2_does_not_stop_the_descent():
+    """Sigma = (1e300) or a loss weight 1e300: the start's gradient overflows float64; a ValueError naming
+    Sigma, theta0, loss weights, no RuntimeWarning (a traceback before). sigma^2 = 1e300 is a constant of
+    the loss: the path is the one at sigma^2 = 0 (the pretrained gamma_l at m = oo do not depend on
+    sigma^2), not a stop at the start."""
+    import warnings
+    spec = _spec(2, ["all"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=r"^Sigma, theta0, loss weights: .*overflows"):
+            solve(spec, setting(1, Sigma=[[Fraction(10 ** 300)]], sigma2=Fraction(1, 10)), numeric=True, steps=3)
+        heavy = _spec(2, ["all"], [{"n": 0, "task": "target", "weight": "1e300"}])
+        with pytest.raises(ValueError, match=r"^Sigma, theta0, loss weights: .*overflows"):
+            solve(heavy, setting(1, sigma2=Fraction(1, 10)), numeric=True, steps=3)
+    huge = solve(spec, setting(1, sigma2=Fraction(10 ** 300)), numeric=True, steps=3).optimum
+    zero = solve(spec, setting(1, sigma2=Fraction(0)), numeric=True, steps=3).optimum
+    assert huge.moved and huge.steps == 3 and huge.loss == pytest.approx(1e300)
+    for (V, Q), (V0, Q0) in zip(huge.layers, zero.layers):
+        assert np.allclose(V, V0, rtol=1e-12, atol=0) and np.allclose(Q, Q0, rtol=1e-12, atol=0)
+
+
+def test_the_pretrained_gammas_at_a_finite_m_are_printed_with_their_values(capsys, tmp_path):
+    """At m = 5 the gamma_l are roots (radicals at L = 2, sextic roots at L = 3): text and JSON give their
+    floats too, equal to the exact forms evaluated independently here."""
+    path = tmp_path / "full.json"
+    path.write_text(json.dumps({"layers": 2, "train": ["all"], "loss": [{"n": 0, "task": "target"}]}))
+    assert cli.main(["derive", "--spec", str(path), "--numeric", "--d", "1", "--m", "5", "--steps", "1",
+                     "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    exact = [float(sp.sympify(g)) for g in data["gammas"]]
+    assert data["gamma_values"] == pytest.approx(exact, rel=1e-15) and exact[0] < 0 < exact[1]
+    assert cli.main(["derive", "--spec", str(path), "--numeric", "--d", "1", "--m", "5", "--steps", "1"]) == 0
+    assert f"(= {exact[0]:.10g}, {exact[1]:.10g})" in capsys.readouterr().out
+
+
+def test_an_ill_conditioned_sigma_is_warned_about():
+    """cond(Sigma) = 2e9: the float64 descent from Q_l = gamma_l Sigma^-1 stalls (its loss did not change
+    over 200 steps); the answer carries a one-line warning (printed by derive on standard error), none for
+    a well-conditioned Sigma."""
+    rho = 1 - Fraction(1, 10 ** 9)
+    bad = solve(_spec(2, ["all"]), setting(2, Sigma=[[1, rho], [rho, 1]], sigma2=Fraction(1, 10)), numeric=True,
+                steps=1).optimum
+    assert bad.warning.startswith("warning: Sigma's condition number is 2e+09") and "\n" not in bad.warning
+    good = solve(_spec(2, ["all"]), setting(2, Sigma=SIGMA, sigma2=Fraction(1, 10)), numeric=True, steps=1).optimum
+    assert good.warning is None

@@ -74,3 +74,15 @@ def test_bad_input_is_refused_before_any_work() -> None:
         zero_shot_nodes(np.eye(6), 3)
     with pytest.raises(ValueError, match="layers"):
         zero_shot_nodes(np.eye(2), 0)
+
+
+def test_the_loss_object_names_a_layer_of_the_wrong_size() -> None:
+    """ZeroShotLoss at d = 2 called with 3x3 matrices (d = 1) raised NumPy's broadcast error; a string of
+    the right length was read as layers."""
+    from numeric.depth_exact import ZeroShotLoss
+    loss = ZeroShotLoss(theta=[1, 0], Sigma=np.eye(2), sigma2=0.1, layers=2)
+    with pytest.raises(ValueError, match=r"^layers\[0\]: expected a pair \(V, Q\) of 4x4"):
+        loss([(np.eye(3), np.eye(3))] * 2)
+    with pytest.raises(ValueError, match=r"^layers: expected a list of 2 layers"):
+        loss("ab")
+    assert loss([(np.zeros((4, 4)), np.zeros((4, 4)))] * 2)[0] == pytest.approx(1.1)

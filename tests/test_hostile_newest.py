@@ -243,3 +243,73 @@ def test_compare_mixed_side_in_float_at_finite_m_scales_with_theta0():
     big = compare(theta0=[10**150, 0], **kw).sides["right"]["levels"]
     assert small[1] > 5 * small[0]
     assert np.allclose(np.array(big, dtype=float) / 1e300, np.array(small, dtype=float), rtol=1e-8, atol=0)
+
+
+def test_curve_of_a_depth_spec_without_a_closed_form_says_so(capsys, tmp_path):
+    """curve --spec of whole matrices at depth: exit 3 naming --spec and 'no closed form' (it said
+    'not implemented yet', as if the toolkit lacked a feature rather than the question a closed form)."""
+    path = tmp_path / "full.json"
+    path.write_text(json.dumps({"layers": 2, "train": ["all"], "loss": [{"n": 0, "task": "target"}]}))
+    status, _, err = run(capsys, "curve", "--spec", str(path), "--d", "1", "--n", "0:2", "--task", "target")
+    assert status == 3
+    one_line(err, "curve")
+    assert err.startswith("icl-finetune curve: error: --spec: no closed form: spec 'spec': trains V1.all"), err
+
+
+def test_extension_11_evaluate_names_d_when_d_is_too_large():
+    """evaluate(d=5) named Sigma, an argument the call did not give."""
+    from proofs import get_result
+    with pytest.raises(ValueError, match=r"^d: .*expected d <= 4 .*got d = 5"):
+        get_result("depth-full-fine-tuning").evaluate(d=5, sigma2=Fraction(1, 10))
+
+
+def test_trajectory_numeric_of_a_depth_spec_points_to_derive(capsys, tmp_path):
+    """trajectory --spec (whole matrices at depth) --numeric said 'every other strategy here has a closed
+    form', false for this spec; now it names derive --spec --numeric."""
+    path = tmp_path / "full.json"
+    path.write_text(json.dumps({"layers": 2, "train": ["all"], "loss": [{"n": 0, "task": "target"}]}))
+    status, _, err = run(capsys, "trajectory", "--spec", str(path), "--d", "1", "--lr", "0.1", "--steps", "3",
+                         "--numeric")
+    assert status == 2
+    one_line(err, "trajectory")
+    assert "derive --spec FILE --numeric" in err and "has a closed form" not in err, err
+
+
+@pytest.mark.parametrize("numeric", ["no", 1, None])
+def test_solve_numeric_must_be_a_bool(numeric):
+    """api.solve(numeric="no") ran the numeric descent (a truthy string): refused naming numeric."""
+    with pytest.raises(TypeError, match=r"^numeric: expected True or False"):
+        api.solve("value", numeric=numeric, d=1, sigma2=Fraction(1, 10))
+
+
+def test_a_json_dict_given_to_solve_with_steps_is_refused_as_the_question():
+    """api.solve(a JSON dict, steps=5) said 'steps: only for a depth spec training whole matrices' of a
+    dict that trains whole matrices; the question itself is what is wrong (read_spec builds a spec)."""
+    spec = {"layers": 2, "train": ["all"], "loss": [{"n": 0, "task": "target"}]}
+    with pytest.raises(ValueError, match=r"^strategy: expected one of"):
+        api.solve(spec, numeric=True, steps=5, d=1, sigma2=Fraction(1, 10))
+
+
+def test_params_of_whole_matrices_at_depth_points_to_derive_numeric():
+    """params of a spec training whole matrices said 'trajectory --spec follows them', which exits 3 for it;
+    the refusal now names derive's --numeric route too."""
+    from symbolic.depth_spec import read_spec
+    spec = read_spec({"layers": 2, "train": ["all"], "loss": [{"n": 0, "task": "target"}]})
+    with pytest.raises(ValueError, match=r"parameters are per layer; 'derive --spec' prints them .*--numeric"):
+        api.params(spec, d=1)
+
+
+def test_latex_of_a_quartic_depth_spec_is_refused_before_the_optimiser(capsys, tmp_path, monkeypatch):
+    """derive --numeric --format latex of a quartic spec at depth ran BFGS first (17 s at L = 3, d = 3),
+    then refused latex."""
+    import proofs.quantities.depth_numeric as dn
+
+    def never(*args, **kwargs):
+        raise AssertionError("the optimiser ran before --format latex was refused")
+    monkeypatch.setattr(dn, "depth_numeric_optimum", never)
+    path = tmp_path / "product.json"
+    path.write_text(json.dumps({"layers": 2, "train": ["V1.vx", "V2.vy"], "loss": [{"n": 0, "task": "target"}]}))
+    status, _, err = run(capsys, "derive", "--spec", str(path), "--numeric", "--d", "1", "--format", "latex")
+    assert status == 2
+    one_line(err, "derive")
+    assert "--format: latex is for closed forms" in err

@@ -53,6 +53,11 @@ def run(args: argparse.Namespace) -> int:
         if extra and str(err).startswith("task: "):
             raise O.UsageError("--task-angle: " + str(err)[len("task: "):]) from None
         raise
+    except NotImplementedError as err:   # a spec without a closed form (whole matrices at depth...): said so
+        from symbolic.quadratic import NotQuadratic
+        if isinstance(err, NotQuadratic):
+            raise O.Unavailable(f"--spec: no closed form: {err}") from None
+        raise
     settings = {"d": d, "sigma2": float(args.sigma2), "m": args.m, "n_ft": args.n_ft,
                 "scale": float(scale), "Sigma": args.Sigma or "identity",
                 "theta0": args.theta0 or "e_1", **extra}

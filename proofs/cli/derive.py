@@ -83,6 +83,10 @@ def run(args: argparse.Namespace) -> int:
         d, Sigma, theta0 = setting(args, need_d=False, d=fixed)
         check_spec(spec, d)
         sigma2 = sp.Rational(1, 10) if args.sigma2 is None else O.exact(args.sigma2)
+    if args.numeric and args.format == "latex" and getattr(spec, "layers", 1) > 1:
+        from symbolic.depth_spec import quadratic_reason
+        if quadratic_reason(spec):   # its answer is numeric: refused before the optimiser runs (17 s at L = 3)
+            raise O.UsageError("--format: latex is for closed forms; use text or json with --numeric")
     steps = _descent_steps(args, spec, d)
     try:
         answer = api.solve(spec, numeric=args.numeric, steps=steps, d=d, Sigma=Sigma, theta0=theta0, sigma2=sigma2,
@@ -104,6 +108,8 @@ def run(args: argparse.Namespace) -> int:
     if isinstance(answer, DepthDescentMinimum):   # whole matrices at depth: where gradient descent got, said so
         if args.format == "latex":
             raise O.UsageError("--format: latex is for closed forms; use text or json with --numeric")
+        if answer.optimum.warning:   # an ill-conditioned Sigma: one line on standard error
+            note(f"{O.PROG} derive: {answer.optimum.warning}")
         write(printer(args.format).doprint(DeriveReport(answer, **files)))
         return O.EXIT_OK
     if isinstance(answer, DepthNumericMinimum):   # a quartic loss at depth: a numeric local minimiser, said so
@@ -147,8 +153,10 @@ def _descent_steps(args: argparse.Namespace, spec: Any, d: int | None) -> int | 
     if args.steps is not None and not (args.numeric and general):
         raise O.UsageError("--steps: only with --numeric and a depth spec training whole matrices "
                            "(Q<l>, V<l>.all, all)")
-    if not (args.numeric and general) or args.format == "latex":
+    if not (args.numeric and general):
         return args.steps
+    if args.format == "latex":   # the descent's answer is numeric: refused before it runs (minutes at most steps)
+        raise O.UsageError("--format: latex is for closed forms; use text or json with --numeric")
     from proofs.cli.budget import release
     from proofs.cli.output import note
     from proofs.quantities.depth_descent import DESCENT_STEPS, SECONDS_PER_NODE, check_descent

@@ -150,6 +150,9 @@ def run(args: argparse.Namespace) -> int:
                             "V and Q move together)" + ("; --numeric gives full's path numerically" if which == "full" else
                                                         "; pretraining has no start to follow a path from"))
     if args.numeric:
+        if getattr(which, "layers", 1) > 1:   # a depth spec: its numeric answer is derive's, not a path here
+            raise O.UsageError("--numeric: only for --strategy full; a depth spec without a closed form is answered "
+                               "numerically by 'derive --spec FILE --numeric'")
         raise O.UsageError("--numeric: only for --strategy full (every other strategy here has a closed form)")
     if args.path == "mixed" and (hasattr(which, "train") or which != "value-fewshot"):
         raise O.UsageError("--path: mixed is strategy value-fewshot's alternative path; give --strategy value-fewshot")

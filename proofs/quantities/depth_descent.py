@@ -17,7 +17,8 @@ numerically, labelled so:
   by at least half the step times the squared gradient norm, then grown by 1.2): the loss is stiff
   (Hessian eigenvalues from about -55 to 4,400 at the start at d = 2, L = 2), so a fixed step either
   diverges or crawls;
-* it stops when the gradient norm falls below ``tol`` (times the start loss) or after ``steps``;
+* it stops when the gradient norm falls below ``tol`` times the start's loss less its noise floor
+  sum_k w_k sigma^2 (constant in the parameters) or after ``steps``;
 * at checkpoints and at the end: the zero-shot error on theta_0 and the n -> oo errors on theta_0 and
   -theta_0 (the law of large numbers, :func:`numeric.depth_exact.limit_error_depth`), all exact at the
   parameters reached.
@@ -44,6 +45,8 @@ DESCENT_STEPS = 50_000
 MAX_DESCENT_WORK = 150_000_000
 #: CPU seconds per step, node and layer, a generous estimate (for the command line's announcement)
 SECONDS_PER_NODE = 8e-7
+#: Sigma's condition number above which the float64 descent is warned about (its start holds Sigma^{-1})
+MAX_CONDITION = 1e8
 #: checkpoints along the path (fractions of the steps taken)
 CHECKPOINTS = (0.05, 0.25, 0.5, 1.0)
 
@@ -52,7 +55,7 @@ CHECKPOINTS = (0.05, 0.25, 0.5, 1.0)
 class DepthDescent:
     """The end of the descent: ``layers`` [(V_l, Q_l)] (float64), ``start`` the pretrained class model's,
     ``loss`` / ``start_loss``, ``gradient_norm`` (trained entries), ``steps`` taken, ``converged``
-    (gradient norm <= tol x start loss), ``errors`` (zero-shot on theta_0, n -> oo on theta_0 and
+    (gradient norm <= tol x (start loss - sum_k w_k sigma^2)), ``errors`` (zero-shot on theta_0, n -> oo on theta_0 and
     -theta_0) at the end, ``checkpoints`` rows (step, loss, zero-shot, n -> oo on theta_0 and
     -theta_0), ``gammas``, ``trained`` the spec's names, ``moved`` whether any entry moved."""
 
@@ -68,6 +71,8 @@ class DepthDescent:
     gammas: tuple = ()
     trained: tuple = ()
     moved: bool = True
+    #: a one-line warning where Sigma's condition number exceeds :data:`MAX_CONDITION` (else None)
+    warning: str | None = None
 
 
 def check_descent(L: int, d: int, steps: Any) -> int:
@@ -76,11 +81,15 @@ def check_descent(L: int, d: int, steps: Any) -> int:
     else a one-line ValueError naming ``steps`` (or ``d``) and the largest that fits."""
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or not 1 <= steps <= 10 ** 6:
         raise ValueError(f"steps: expected an integer 1 <= steps <= 1000000, got {steps!r}")
-    nodes = (3 ** L + 1) ** d
+    from numeric.depth_exact import MAX_NODES
+    p = 3 ** L + 1
+    nodes = p ** d
+    if nodes > MAX_NODES or MAX_DESCENT_WORK // (nodes * L) < 1:   # the rule's own bound, said here, before any work
+        fits = max((k for k in range(1, 64) if p ** k <= MAX_NODES and p ** k * L <= MAX_DESCENT_WORK), default=0)
+        raise ValueError(f"d: gradient descent at depth L = {L} integrates over {p}^{d} quadrature nodes "
+                         f"a step, too many (at most {MAX_NODES}); expected d <= {fits} at this depth (d, or the size "
+                         f"of Sigma, theta0), got d = {d}")
     most = MAX_DESCENT_WORK // (nodes * L)
-    if most < 1:
-        raise ValueError(f"d: gradient descent at depth L = {L} integrates over {3 ** L + 1}^{d} quadrature nodes "
-                         "a step, too many; give a smaller d")
     if steps > most:
         raise ValueError(f"steps: at L = {L}, d = {d} a step integrates over {nodes} quadrature nodes; expected "
                          f"steps <= {most} (about two minutes of CPU), got {steps}")
@@ -127,7 +136,16 @@ def _task_vector(mean: Any, theta0: np.ndarray, bindings: dict) -> np.ndarray:
 def depth_descent(spec: Any, setting: Any, gammas: Sequence, *, steps: int = DESCENT_STEPS, tol: float = 1e-10,
                   checkpoints: Sequence[float] = CHECKPOINTS) -> DepthDescent:
     """Gradient descent from the pretrained class model on the spec's zero-shot loss (module docstring).
-    ValueError for a symbolic setting, a missing sigma^2, or steps outside :func:`check_descent`'s bounds."""
+    ValueError for a symbolic setting, a missing sigma^2, steps outside :func:`check_descent`'s bounds, or a
+    Sigma, theta_0 whose loss or gradient overflows float64 (at the start, or so that no step decreases it).
+    A trial step that overflows is refused by the line search (no RuntimeWarning reaches the caller); an
+    error that overflows at the end is reported as inf."""
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        return _descend(spec, setting, gammas, steps, tol, checkpoints)
+
+
+def _descend(spec: Any, setting: Any, gammas: Sequence, steps: Any, tol: float,
+             checkpoints: Sequence[float]) -> DepthDescent:
     from numeric.depth import class_start
     from numeric.depth_exact import ZeroShotLoss, limit_error_depth, zero_shot_nodes
     if setting.symbolic:
@@ -140,8 +158,11 @@ def depth_descent(spec: Any, setting: Any, gammas: Sequence, *, steps: int = DES
     s2 = float(sp.N(setting.sigma2, 20))
     zero_shot_nodes(Sigma, spec.layers)   # the size guard, before any work
     bindings = {k: list(v) for k, v in spec.bindings}
+    # the descent sees the loss less its constant noise floor sum_k w_k sigma^2 (a sigma^2 of 1e300 would
+    # otherwise swallow the rest in rounding and scale the stopping rule), added back where it is reported
     terms = [(float(sp.N(t.weight, 20)), ZeroShotLoss(theta=_task_vector(t.task.mean, theta0, bindings), Sigma=Sigma,
-                                                      sigma2=s2, layers=spec.layers)) for t in spec.loss]
+                                                      sigma2=0.0, layers=spec.layers)) for t in spec.loss]
+    floor = s2 * sum(w for w, _ in terms)
     target = ZeroShotLoss(theta=theta0, Sigma=Sigma, sigma2=s2, layers=spec.layers)
     masks = _mask(spec.train, spec.layers, setting.d)
 
@@ -165,6 +186,10 @@ def depth_descent(spec: Any, setting: Any, gammas: Sequence, *, steps: int = DES
     start = class_start([float(sp.N(g, 20)) for g in gammas], Sigma)
     lays = [(V.copy(), Q.copy()) for V, Q in start]
     L0, g = loss_grad(lays)
+    if not (np.isfinite(L0) and np.isfinite(norm(g) ** 2) and np.isfinite(L0 + floor)):
+        raise ValueError(f"Sigma, theta0, loss weights: gradient descent at depth is float64; at the pretrained start "
+                         f"the zero-shot loss ({L0:.3g}) or its squared gradient norm overflows; expected Sigma, "
+                         "theta0 and loss weights of a moderate scale (rescale them)")
     loss, lr, taken = L0, 1e-4, 0
     marks = sorted({max(1, min(steps, int(round(f * steps)))) for f in checkpoints})
     rows = []
@@ -174,20 +199,28 @@ def depth_descent(spec: Any, setting: Any, gammas: Sequence, *, steps: int = DES
         while True:
             trial = [(V - lr * gv, Q - lr * gq) for (V, Q), (gv, gq) in zip(lays, g)]
             new, gn = loss_grad(trial)
-            if np.isfinite(new) and new <= loss - 0.5 * lr * g2:
+            if np.isfinite(new) and np.isfinite(norm(gn) ** 2) and new <= loss - 0.5 * lr * g2:
                 break
             lr /= 2
-            if lr < 1e-300:  # pragma: no cover - a descent direction always admits a small enough step
-                raise ArithmeticError("gradient descent at depth: no step decreases the loss")
+            if lr < 1e-300:   # float64 resolves no step: said, naming the inputs whose scale causes it
+                raise ValueError(f"Sigma, theta0, loss weights: gradient descent at depth found no step that "
+                                 f"decreases the loss in float64 after {taken} steps (loss {loss + floor:.3g}, "
+                                 f"gradient norm {norm(g):.3g}); expected Sigma, theta0 and loss weights of a moderate "
+                                 "scale (rescale them)")
         lays, loss, g, lr = trial, new, gn, lr * 1.2
         taken += 1
         if taken in marks:
             e = errors(lays)
-            rows.append((taken, loss, e["zero_shot"], e["few_shot_target"], e["few_shot_opposite"]))
+            rows.append((taken, loss + floor, e["zero_shot"], e["few_shot_target"], e["few_shot_opposite"]))
     gnorm = norm(g)
     if not rows or rows[-1][0] != taken:
         e = errors(lays)
-        rows.append((taken, loss, e["zero_shot"], e["few_shot_target"], e["few_shot_opposite"]))
+        rows.append((taken, loss + floor, e["zero_shot"], e["few_shot_target"], e["few_shot_opposite"]))
     moved = any(not (np.array_equal(V, V0) and np.array_equal(Q, Q0)) for (V, Q), (V0, Q0) in zip(lays, start))
-    return DepthDescent(lays, start, loss, L0, gnorm, taken, gnorm <= tol * scale, errors(lays), rows,
-                        tuple(gammas), tuple(spec.names), moved)
+    cond = float(np.linalg.cond(Sigma, 1))
+    warning = None if cond <= MAX_CONDITION else (
+        f"warning: Sigma's condition number is {cond:.3g} (above {MAX_CONDITION:.0e}): gradient descent at depth "
+        "is float64 and starts from Q_l = gamma_l Sigma^-1, so the path may stall (the checkpoints show it) or "
+        "lose digits")
+    return DepthDescent(lays, start, loss + floor, L0 + floor, gnorm, taken, gnorm <= tol * scale, errors(lays), rows,
+                        tuple(gammas), tuple(spec.names), moved, warning)

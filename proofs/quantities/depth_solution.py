@@ -27,8 +27,8 @@ from proofs.quantities.solutions import Solution
 __all__ = ["DepthClosedForm", "DepthNumericMinimum", "DepthDescentMinimum", "depth_solve", "derived_depth", "PER_LAYER"]
 
 #: why a depth spec has no ``params`` (said before any work, quadratic loss or not)
-PER_LAYER = ("spec: a depth spec's parameters are per layer; 'derive --spec' prints them (closed form), "
-             "'trajectory --spec' follows them at a setting")
+PER_LAYER = ("spec: a depth spec's parameters are per layer; 'derive --spec' prints them (closed form; with "
+             "--numeric at a setting where there is none), 'trajectory --spec' follows a closed form's path")
 
 
 @lru_cache(maxsize=32)

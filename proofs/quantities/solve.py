@@ -56,13 +56,16 @@ def solve(question: Any, setting: Any, *, numeric: bool = False, steps: int | No
     from proofs.quantities.concrete_minimiser import needs_concrete
     from proofs.quantities.setting import derived, resolve
     from symbolic.depth_spec import DepthSpec
+    import numpy as np
+    if not isinstance(numeric, (bool, np.bool_)):   # numeric="no" would be truthy: never a silent yes
+        raise TypeError(f"numeric: expected True or False, got {numeric!r} ({type(numeric).__name__})")
     if isinstance(question, DepthSpec):   # a spec at depth: its own closed form (symbolic.depth_finetune)
         from proofs.quantities.depth_solution import depth_solve
         return depth_solve(question, setting, question.name, numeric=numeric, steps=steps)
+    q = resolve(question)   # first: what the question is (a JSON dict is no spec: said so, not blamed on steps)
     if steps is not None:
         raise ValueError("steps: only for a depth spec training whole matrices (Q<l>, V<l>.all, all), answered by "
                          "gradient descent")
-    q = resolve(question)
     label = getattr(q, "name", q)
     if getattr(q, "ranks", ()):
         from proofs.quantities.lowrank import constrained, rank_minimum

@@ -194,12 +194,13 @@ class JsonPrinter(Printer):
 
     def _print_DepthNumericMinimum(self, answer: Any, report: Any) -> dict[str, Any]:
         """A depth spec's numeric local minimiser, labelled so (floats)."""
+        import sympy as sp
         r, where = answer.optimum, answer.setting
         return {"spec": str(answer.question), "name": answer.question.name, "layers": answer.question.layers,
                 "closed_form": "numeric", "no_closed_form": answer.why,
                 "setting": {"d": where.d, "sigma2": str(where.sigma2), "m": str(where.m), "Sigma": report.Sigma,
                             "theta0": report.theta0},
-                "gammas": [expr_json(g) for g in r.gammas],
+                "gammas": [expr_json(g) for g in r.gammas], "gamma_values": [float(sp.N(g, 17)) for g in r.gammas],
                 "parameters": {k: float(v) for k, v in zip(r.names, r.u)},
                 "loss": r.loss, "start_loss": r.start_loss, "converged": r.converged,
                 "gradient_norm": r.gradient_norm, "iterations": r.iterations,
@@ -209,12 +210,14 @@ class JsonPrinter(Printer):
 
     def _print_DepthDescentMinimum(self, answer: Any, report: Any) -> dict[str, Any]:
         """Whole matrices at depth: the point gradient descent reached, labelled so (floats)."""
+        import sympy as sp
         r, where = answer.optimum, answer.setting
         return {"spec": str(answer.question), "name": answer.question.name, "layers": answer.question.layers,
                 "closed_form": "numeric", "route": "gradient descent", "no_closed_form": answer.why,
                 "setting": {"d": where.d, "sigma2": str(where.sigma2), "m": str(where.m), "Sigma": report.Sigma,
                             "theta0": report.theta0},
-                "gammas": [expr_json(g) for g in r.gammas], "train": list(r.trained),
+                "gammas": [expr_json(g) for g in r.gammas], "gamma_values": [float(sp.N(g, 17)) for g in r.gammas],
+                "train": list(r.trained),
                 "parameters": {"layers": [{"V": V.tolist(), "Q": Q.tolist()} for V, Q in r.layers]},
                 "loss": r.loss, "start_loss": r.start_loss, "steps": r.steps, "converged": r.converged,
                 "moved": r.moved, "gradient_norm": r.gradient_norm,

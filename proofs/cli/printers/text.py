@@ -67,6 +67,12 @@ def _free(items: Any) -> str:
 #: plus one, so that the time column stays aligned (tests/test_issue23_prove_column.py)
 PROVE_ID_WIDTH = 28
 
+
+def _gamma_values(gammas: Any) -> str:
+    """The pretrained gamma_l's values, after their exact forms (at a finite m a root of a sextic)."""
+    import sympy as sp
+    return " (= " + ", ".join(f"{float(sp.N(g, 17)):.10g}" for g in gammas) + ")"
+
 class TextPrinter(Printer):
     """Plain text, aligned for a terminal (see the module docstring)."""
 
@@ -231,7 +237,7 @@ class TextPrinter(Printer):
                  "NUMERIC (not derived): the best local minimum of the exact loss by BFGS from several starts (below),",
                  f"at d = {where.d}, sigma2 = {where.sigma2}, m = {where.m}, Sigma = {report.Sigma}, "
                  f"theta0 = {report.theta0}; the pretrained class model's gamma_l = "
-                 + ", ".join(sp.sstr(g) for g in r.gammas),
+                 + ", ".join(sp.sstr(g) for g in r.gammas) + _gamma_values(r.gammas),
                  f"  loss {r.loss:.10g} (start {r.start_loss:.10g}); {status}; gradient norm {r.gradient_norm:.2g}"]
         lines += [f"  {k} = {float(v):.10g}" for k, v in zip(r.names, r.u)]
         lines += ["", "exact errors at these (numeric) parameters:"]
@@ -246,11 +252,12 @@ class TextPrinter(Printer):
         import sympy as sp
         from proofs.cli.printers.common import numeric_matrix_text
         r, where = answer.optimum, answer.setting
-        if not r.moved:
+        if not r.moved and r.gradient_norm == 0:
             status = ("the gradient is exactly zero at the start: gradient descent does not move (the loss does not "
                       "see the trained entries there)")
         elif r.converged:
-            status = f"stationary (gradient norm {r.gradient_norm:.2g} <= 1e-10 x the start loss)"
+            status = (f"{'stationary at the start: gradient descent does not move' if not r.moved else 'stationary'} "
+                      f"(gradient norm {r.gradient_norm:.2g} <= 1e-10 x the start loss less sigma^2)")
         else:
             status = (f"gradient norm {r.gradient_norm:.2g}: still moving (the checkpoints below show how the errors "
                       "change along the path)")
@@ -259,7 +266,7 @@ class TextPrinter(Printer):
                  "on the exact zero-shot loss (Gauss-Hermite quadrature, exact for its polynomial),",
                  f"at d = {where.d}, sigma2 = {where.sigma2}, m = {where.m}, Sigma = {report.Sigma}, "
                  f"theta0 = {report.theta0}; the pretrained class model's gamma_l = "
-                 + ", ".join(sp.sstr(g) for g in r.gammas),
+                 + ", ".join(sp.sstr(g) for g in r.gammas) + _gamma_values(r.gammas),
                  f"  {r.steps} steps; loss {r.loss:.10g} (start {r.start_loss:.10g}); {status}"]
         for l, (V, Q) in enumerate(r.layers, 1):
             lines += ["", f"  V{l} =", numeric_matrix_text(V), f"  Q{l} =", numeric_matrix_text(Q)]

@@ -209,8 +209,8 @@ class DepthFull(Result):
         from proofs.paper.results.depth_value import limit_setting
         where = limit_setting(setting)
         if where.d > 4:
-            raise ValueError(f"Sigma: the zero-shot side is computed by the literal model's moments, d <= 4; got "
-                             f"d = {where.d}")
+            raise ValueError(f"d: the zero-shot side is computed by the literal model's moments; expected d <= 4 "
+                             f"(d, or the size of Sigma and theta_0), got d = {where.d}")
         der = self.derive()
         Sigma, th0 = sp.Matrix(where.Sigma.tolist()), sp.Matrix(where.theta0.tolist())
         s2 = sp.nsimplify(where.sigma2)
