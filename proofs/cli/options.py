@@ -344,10 +344,9 @@ M_ZERO = ("at m = 0 the prompt is the query alone, whose label is 0, so the pret
 
 def parse_shots(text: str, option: str) -> int | None:
     """``--m``: an integer 1 <= m <= 10^12, or ``inf`` (None); m = 0 is refused (:data:`M_ZERO`)."""
-    value = parse_count(text, option, allow_inf=True, minimum=1 if text.strip().startswith("-") else 0)
-    if value == 0:
+    if _INT.match(text) and not text.strip().lstrip("+-").lstrip("0"):   # 0 written any way: say why
         raise UsageError(f"{option}: expected an integer >= 1 or inf ({M_ZERO}), got {_show(text)}")
-    return value
+    return parse_count(text, option, allow_inf=True, minimum=1)
 
 
 def parse_n_ft(text: str, option: str = "--n-ft") -> int | None:

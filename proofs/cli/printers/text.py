@@ -267,7 +267,7 @@ class TextPrinter(Printer):
                  f"at d = {where.d}, sigma2 = {where.sigma2}, m = {where.m}, Sigma = {report.Sigma}, "
                  f"theta0 = {report.theta0}; the pretrained class model's gamma_l = "
                  + ", ".join(sp.sstr(g) for g in r.gammas) + _gamma_values(r.gammas),
-                 f"  {r.steps} steps; loss {r.loss:.10g} (start {r.start_loss:.10g}); {status}"]
+                 f"  {r.steps} step{'' if r.steps == 1 else 's'}; loss {r.loss:.10g} (start {r.start_loss:.10g}); {status}"]
         for l, (V, Q) in enumerate(r.layers, 1):
             lines += ["", f"  V{l} =", numeric_matrix_text(V), f"  Q{l} =", numeric_matrix_text(Q)]
         lines += ["", "exact errors at these (numeric) parameters:"]
