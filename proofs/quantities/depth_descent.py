@@ -45,8 +45,6 @@ DESCENT_STEPS = 50_000
 MAX_DESCENT_WORK = 150_000_000
 #: CPU seconds per step, node and layer, a generous estimate (for the command line's announcement)
 SECONDS_PER_NODE = 8e-7
-#: Sigma's condition number above which the float64 descent is warned about (its start holds Sigma^{-1})
-MAX_CONDITION = 1e8
 #: checkpoints along the path (fractions of the steps taken)
 CHECKPOINTS = (0.05, 0.25, 0.5, 1.0)
 
@@ -71,7 +69,8 @@ class DepthDescent:
     gammas: tuple = ()
     trained: tuple = ()
     moved: bool = True
-    #: a one-line warning where Sigma's condition number exceeds :data:`MAX_CONDITION` (else None)
+    #: a one-line warning where Sigma's condition number exceeds float64's limit (the arithmetic's
+    #: ``condition_limit``, the toolkit's one rule), else None
     warning: str | None = None
 
 
@@ -147,7 +146,8 @@ def depth_descent(spec: Any, setting: Any, gammas: Sequence, *, steps: int = DES
 def _descend(spec: Any, setting: Any, gammas: Sequence, steps: Any, tol: float,
              checkpoints: Sequence[float]) -> DepthDescent:
     from numeric.depth import class_start
-    from numeric.depth_exact import ZeroShotLoss, limit_error_depth, zero_shot_nodes
+    from numeric.depth_exact import ZeroShotLoss, limit_error_depth
+    from symbolic.arithmetic import FLOAT64
     if setting.symbolic:
         raise ValueError("d: gradient descent at depth needs a concrete setting (give d, or Sigma, theta0)")
     if setting.sigma2 is None:
@@ -156,7 +156,6 @@ def _descend(spec: Any, setting: Any, gammas: Sequence, steps: Any, tol: float,
     Sigma = np.array(sp.Matrix(setting.Sigma).evalf(20).tolist(), dtype=float)
     theta0 = np.array([float(sp.N(v, 20)) for v in sp.Matrix(setting.theta0)], dtype=float)
     s2 = float(sp.N(setting.sigma2, 20))
-    zero_shot_nodes(Sigma, spec.layers)   # the size guard, before any work
     bindings = {k: list(v) for k, v in spec.bindings}
     # the descent sees the loss less its constant noise floor sum_k w_k sigma^2 (a sigma^2 of 1e300 would
     # otherwise swallow the rest in rounding and scale the stopping rule), added back where it is reported
@@ -217,9 +216,9 @@ def _descend(spec: Any, setting: Any, gammas: Sequence, steps: Any, tol: float,
         e = errors(lays)
         rows.append((taken, loss + floor, e["zero_shot"], e["few_shot_target"], e["few_shot_opposite"]))
     moved = any(not (np.array_equal(V, V0) and np.array_equal(Q, Q0)) for (V, Q), (V0, Q0) in zip(lays, start))
-    cond = float(np.linalg.cond(Sigma, 1))
-    warning = None if cond <= MAX_CONDITION else (
-        f"warning: Sigma's condition number is {cond:.3g} (above {MAX_CONDITION:.0e}): gradient descent at depth "
+    cond, limit = float(np.linalg.cond(Sigma, 1)), FLOAT64.condition_limit()
+    warning = None if cond <= limit else (
+        f"warning: Sigma's condition number is {cond:.3g} (above {limit:.0e}): gradient descent at depth "
         "is float64 and starts from Q_l = gamma_l Sigma^-1, so the path may stall (the checkpoints show it) or "
         "lose digits")
     return DepthDescent(lays, start, loss + floor, L0 + floor, gnorm, taken, gnorm <= tol * scale, errors(lays), rows,
