@@ -85,7 +85,8 @@ def run(args: argparse.Namespace) -> int:
         sigma2 = sp.Rational(1, 10) if args.sigma2 is None else O.exact(args.sigma2)
     if args.numeric and args.format == "latex" and getattr(spec, "layers", 1) > 1:
         from symbolic.depth_spec import quadratic_reason
-        if quadratic_reason(spec):   # its answer is numeric: refused before the optimiser runs (17 s at L = 3)
+        if quadratic_reason(spec):   # a numeric answer (a quartic loss, whole matrices): refused before the
+            # optimiser or the descent runs (17 s of BFGS at L = 3, minutes of descent)
             raise O.UsageError("--format: latex is for closed forms; use text or json with --numeric")
     steps = _descent_steps(args, spec, d)
     try:
@@ -155,8 +156,6 @@ def _descent_steps(args: argparse.Namespace, spec: Any, d: int | None) -> int | 
                            "(Q<l>, V<l>.all, all)")
     if not (args.numeric and general):
         return args.steps
-    if args.format == "latex":   # the descent's answer is numeric: refused before it runs (minutes at most steps)
-        raise O.UsageError("--format: latex is for closed forms; use text or json with --numeric")
     from proofs.cli.budget import release
     from proofs.cli.output import note
     from proofs.quantities.depth_descent import DESCENT_STEPS, SECONDS_PER_NODE, check_descent
