@@ -193,10 +193,17 @@ def _expected_error_raw(blocks: Blocks, task, scale: sp.Expr, n: sp.Expr) -> Pol
 
 
 def _tidy(p: Poly) -> Poly:
-    """Expand coefficients so that cancelled terms vanish, then put each over a common denominator."""
+    """Each coefficient in lowest terms: ``sympy.cancel``'s normal form (numerator and denominator
+    expanded and coprime, :func:`symbolic.ratfun.cancel` in polynomial rings over QQ), so that
+    cancelled terms vanish and a common factor such as ``m + 1`` in ``m (m + 1) / (m + 1)^2`` is
+    divided out; a coefficient that is not a rational function of symbols (none the engine
+    builds today) is expanded and put over a common denominator (``together``) instead."""
     out = {}
     for k, c in p.terms.items():
-        c = ratfun.together(_expand(c))
+        try:
+            c = ratfun.cancel(c)
+        except ratfun.NotRational:
+            c = ratfun.together(_expand(c))
         if c != 0:
             out[k] = c
     return Poly(out)
