@@ -22,6 +22,8 @@ sign does not change is a touching point when the difference vanishes there to 5
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
+from math import lcm
 from typing import Any
 
 import sympy as sp
@@ -61,20 +63,128 @@ class ExactSide:
             self.cols[column] = self.curve.nd(column)
         return self.cols[column]
 
-    def param(self, z: sp.Rational, eps: sp.Rational = EPS) -> tuple[sp.Rational, sp.Rational]:
-        """An isolating interval [a, b] of the parameter at the rational level z (a = b when
-        it is rational); z within [lo, hi]."""
+    def param(self, z: sp.Rational, eps: sp.Rational = EPS, isolate: bool = False) -> tuple[sp.Rational, sp.Rational]:
+        """An isolating interval [a, b], b - a < eps, of the parameter at the rational level z;
+        z within [lo, hi].  The parameter is the one root on [0, 1] of ``Ng - z Dg`` (g is
+        monotone with no pole there: :func:`exact_side`), where that polynomial changes sign:
+        it is approximated (float, then Newton's method in exact dyadic arithmetic) and
+        bracketed by two dyadic rationals at which the polynomial's signs, computed exactly,
+        differ (:func:`_bracket_root`); a = b at an end of [0, 1] or where the bracket hits the
+        root.  Where that fails, and with ``isolate``, the roots are isolated by
+        ``Poly.intervals`` instead (a = b at every rational root it finds exactly)."""
         if self.point:
             return sp.S.Zero, sp.S.Zero
-        key = (z, eps)
+        key = (z, eps, isolate)
         if key not in self.params:
-            poly = self.Ng - self.Dg * z
-            roots = [iv for iv, _ in poly.intervals(inf=0, sup=1, eps=eps)]
-            if not roots:
-                raise ValueError(f"level {z} outside [{self.lo}, {self.hi}] of {self.curve.side.label}")
-            (a, b), = roots[:1] if len(roots) == 1 else [min(roots, key=lambda r: r[0])]
-            self.params[key] = (sp.Rational(a), sp.Rational(b))
+            got = None if isolate else _bracket_root(self._level_ints(z), eps)
+            if got is None:
+                poly = self.Ng - self.Dg * z
+                roots = [iv for iv, _ in poly.intervals(inf=0, sup=1, eps=eps)]
+                if not roots:
+                    raise ValueError(f"level {z} outside [{self.lo}, {self.hi}] of {self.curve.side.label}")
+                (a, b), = roots[:1] if len(roots) == 1 else [min(roots, key=lambda r: r[0])]
+                got = (sp.Rational(a), sp.Rational(b))
+            self.params[key] = got
         return self.params[key]
+
+    def _level_ints(self, z: sp.Rational) -> list[int]:
+        """``Ng - z Dg`` as integer coefficients (highest degree first), scaled by a positive
+        integer (the same roots and signs)."""
+        if "ints" not in self.cols:
+            deg = max(self.Ng.degree(), self.Dg.degree(), 0)
+
+            def fr(poly: sp.Poly) -> list[Fraction]:
+                cs = [Fraction(int(sp.Rational(c).p), int(sp.Rational(c).q)) for c in poly.all_coeffs()]
+                return [Fraction(0)] * (deg + 1 - len(cs)) + cs
+            self.cols["ints"] = (fr(self.Ng), fr(self.Dg))
+        n, d = self.cols["ints"]
+        z = sp.Rational(z)
+        zf = Fraction(int(z.p), int(z.q))
+        cs = [a - zf * b for a, b in zip(n, d)]
+        den = lcm(*(c.denominator for c in cs))
+        return [int(c * den) for c in cs]
+
+
+def _horner(c: list[int], n: int, k: int) -> int:
+    """``P(n / 2^k) 2^(k deg P)``, exactly: P with integer coefficients ``c``, highest degree first."""
+    acc, sh = c[0], 0
+    for ci in c[1:]:
+        sh += k
+        acc = acc * n + (ci << sh)
+    return acc
+
+
+def _bracket_root(c: list[int], eps: sp.Rational) -> tuple[sp.Rational, sp.Rational] | None:
+    """The root on [0, 1] of the polynomial with integer coefficients ``c`` (highest first) where
+    it is known to be unique and to change sign, in an interval [a, b] with b - a < eps: the
+    root approximated in float (bisection) and by Newton's method in exact dyadic arithmetic,
+    then bracketed by two dyadic rationals where P's sign, computed exactly, is P(0)'s and
+    P(1)'s.  None where P does not change sign on [0, 1] or the bracket is not shown."""
+    deg = len(c) - 1
+    while deg > 0 and c[0] == 0:
+        c, deg = c[1:], deg - 1
+    if deg < 1:
+        return None
+    if c[-1] == 0:
+        return sp.S.Zero, sp.S.Zero
+    p1 = sum(c)
+    if p1 == 0:
+        return sp.S.One, sp.S.One
+    s0, s1 = c[-1] > 0, p1 > 0
+    if s0 == s1:
+        return None
+    # float: bisection on [0, 1] (a start for Newton; its signs need not be right near the root)
+    top = max(abs(x).bit_length() for x in c)
+    scale = 1 << max(top - 60, 0)
+    cf = [x / scale for x in c]
+    lo, hi = 0.0, 1.0
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        acc = 0.0
+        for x in cf:
+            acc = acc * mid + x
+        if (acc > 0) == s0 and acc != 0:
+            lo = mid
+        else:
+            hi = mid
+        if not lo < (lo + hi) / 2 < hi:
+            break
+    bits = (int(eps.q) // int(eps.p)).bit_length() + 1   # 2^-bits < eps
+    K = max(bits + 8, 60)
+    dc = [x * (deg - i) for i, x in enumerate(c[:-1])]
+    k, n = 53, round(((lo + hi) / 2) * (1 << 53))
+    while True:
+        k2 = min(2 * k, K) if k < K else K
+        n2 = n << (k2 - k)
+        A = _horner(c, n2, k2)               # P(x) 2^(k2 deg)
+        B = _horner(dc, n2, k2) if deg > 1 else dc[0]   # P'(x) 2^(k2 (deg - 1))
+        if B == 0:
+            return None
+        # x - P(x)/P'(x) at precision k2: P/P' = A / (B 2^k2)
+        num, den = A, B
+        if den < 0:
+            num, den = -num, -den
+        n = n2 - (2 * num + den) // (2 * den)
+        last = k == K
+        k = k2
+        if last:
+            break
+        if k == K:
+            continue
+    g = K - bits - 2
+    a, b = max(n - (1 << g), 0), min(n + (1 << g), 1 << K)
+    pa, pb = _horner(c, a, K), _horner(c, b, K)
+    if pa == 0:
+        return _dyadic(a, K), _dyadic(a, K)
+    if pb == 0:
+        return _dyadic(b, K), _dyadic(b, K)
+    if (pa > 0) != s0 or (pb > 0) != s1:
+        return None
+    return _dyadic(a, K), _dyadic(b, K)
+
+
+def _dyadic(n: int, k: int) -> sp.Rational:
+    return sp.Rational(n, 1 << k)
 
 
 def exact_side(curve: Any, match: Any) -> ExactSide:
@@ -112,9 +222,25 @@ def _enclose(poly: sp.Poly, a: sp.Rational, b: sp.Rational):
     from mpmath import iv
     x = iv.mpf([_iv(a).a, _iv(b).b])
     out = iv.mpf(0)
-    for c in poly.all_coeffs():
-        out = out * x + _iv(c)
+    for c in _iv_coeffs(poly):
+        out = out * x + c
     return out
+
+
+#: the coefficients of polynomials as intervals, per working precision: (poly, prec) -> list
+_IV_COEFFS: dict = {}
+
+
+def _iv_coeffs(poly: sp.Poly) -> list:
+    """``[_iv(c) for c in poly.all_coeffs()]`` at the interval context's precision, converted once."""
+    from mpmath import iv
+    key = (poly, iv.prec)
+    got = _IV_COEFFS.get(key)
+    if got is None:
+        if len(_IV_COEFFS) >= 4096:
+            _IV_COEFFS.clear()
+        got = _IV_COEFFS[key] = [_iv(c) for c in poly.all_coeffs()]
+    return got
 
 
 def _enclose_ratio(nd: tuple[sp.Poly, sp.Poly], a, b):
@@ -135,7 +261,8 @@ def exact_sign(A: ExactSide, B: ExactSide, column: Any, z: sp.Rational, params: 
     """The sign of ``f_A - f_B`` at the rational level z, certified: (sign, how) with ``how``
     ``certified`` (an enclosure away from 0), ``exact`` (a zero shown exactly) or ``numeric``
     (a zero to 50 digits that could not be shown exactly).  The parameters are isolated to
-    width 10^-12 first, then ever tighter (10^-24, 10^-48, ...) while the enclosure holds 0;
+    width 10^-12 first, then ever tighter (10^-24, 10^-48, ...) while the enclosure holds 0
+    (:meth:`ExactSide.param`; at the last width by ``Poly.intervals`` before a zero is decided);
     ``params`` (a list) receives the last isolating intervals."""
     from mpmath import iv
     iv.dps = DPS
@@ -149,8 +276,14 @@ def exact_sign(A: ExactSide, B: ExactSide, column: Any, z: sp.Rational, params: 
             return 1, "certified"
         if d.b < 0:
             return -1, "certified"
-        eps = eps ** 2
-    # a zero: exactly when one side's parameter is rational (an end of its range)
+        last, eps = eps, eps ** 2
+    # a zero (or a difference below every enclosure): the parameters isolated by Poly.intervals at
+    # the last width, so that a rational parameter is exact; a zero exactly when one side's
+    # parameter is rational (an end of its range)
+    pa, pb = A.param(z, last, isolate=True), B.param(z, last, isolate=True)
+    d = _enclose_ratio(A.nd(column), *pa) - _enclose_ratio(B.nd(column), *pb)
+    if params is not None:
+        params[:] = [pa, pb]
     for S, T, ps in ((A, B, pa), (B, A, pb)):
         if ps[0] == ps[1]:
             N, Dn = S.nd(column)
@@ -252,16 +385,18 @@ def crossing_level(A: ExactSide, cand: Candidate) -> sp.Expr:
 
 
 def _between(lo: sp.Rational, hi: sp.Rational) -> sp.Rational:
-    """A short rational strictly between two levels (lo < hi)."""
+    """A short rational strictly between two levels (lo < hi): the midpoint rounded (half to even)
+    to the fewest decimal places that keep it strictly inside (Python's Fraction, exact)."""
     lo, hi = sp.Rational(lo), sp.Rational(hi)
-    mid = (lo + hi) / 2
+    flo, fhi = Fraction(int(lo.p), int(lo.q)), Fraction(int(hi.p), int(hi.q))
+    mid = (flo + fhi) / 2
     den = 1
     while den < 10 ** 60:
-        x = sp.Rational(round(mid * den), den)
-        if lo < x < hi:
-            return x
+        x = Fraction(round(mid * den), den)
+        if flo < x < fhi:
+            return sp.Rational(x.numerator, x.denominator)
         den *= 10
-    return mid
+    return sp.Rational(mid.numerator, mid.denominator)
 
 
 def _vanishes(A: ExactSide, B: ExactSide, column: Any, cand: Candidate) -> bool:
