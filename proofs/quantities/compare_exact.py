@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import lru_cache
 from math import lcm
 from typing import Any
 
@@ -217,14 +218,23 @@ def _iv(x: sp.Rational):
     return iv.mpf(int(x.p)) / int(x.q)
 
 
-def _enclose(poly: sp.Poly, a: sp.Rational, b: sp.Rational):
-    """An interval holding poly(x) for every x in [a, b] (Horner in interval arithmetic)."""
+def _enclose(poly: sp.Poly, a: sp.Rational, b: sp.Rational, x: Any = None):
+    """An interval holding poly(x) for every x in [a, b] (Horner in interval arithmetic); ``x``:
+    [a, b] as an interval when already converted."""
     from mpmath import iv
-    x = iv.mpf([_iv(a).a, _iv(b).b])
+    if x is None:
+        x = _iv_span(a, b)
     out = iv.mpf(0)
     for c in _iv_coeffs(poly):
         out = out * x + c
     return out
+
+
+def _iv_span(a: sp.Rational, b: sp.Rational):
+    """[a, b] as an interval (outward: a rounded down, b up; a point interval's one conversion)."""
+    from mpmath import iv
+    ia = _iv(a)
+    return iv.mpf([ia.a, (ia if b == a else _iv(b)).b])
 
 
 #: the coefficients of polynomials as intervals, per working precision: (poly, prec) -> list
@@ -245,7 +255,8 @@ def _iv_coeffs(poly: sp.Poly) -> list:
 
 def _enclose_ratio(nd: tuple[sp.Poly, sp.Poly], a, b):
     from mpmath import iv
-    num, den = _enclose(nd[0], a, b), _enclose(nd[1], a, b)
+    x = _iv_span(a, b)
+    num, den = _enclose(nd[0], a, b, x), _enclose(nd[1], a, b, x)
     if den.a <= 0 <= den.b:
         return iv.mpf(["-inf", "inf"])
     return num / den
@@ -306,8 +317,8 @@ def _sign_float(d) -> int:
 
 @dataclass
 class Candidate:
-    """A root of the resultant mapped to a level: its enclosure [lo, hi], the factor of R and
-    the isolating interval of p (on side A)."""
+    """A root of the resultant mapped to a level: its enclosure [lo, hi], the polynomial R it is
+    a root of and the isolating interval of p (on side A)."""
 
     lo: sp.Rational
     hi: sp.Rational
@@ -349,30 +360,46 @@ def _candidates(A: ExactSide, B: ExactSide, column: Any, zlo, zhi) -> tuple[list
     if R.is_zero:
         return [], None
     out = []
-    for fac, _k in R.factor_list()[1]:
-        if fac.degree() < 1:
-            continue
-        for (a, b), _m in fac.intervals(inf=0, sup=1, eps=EPS):
+    # the distinct roots of R on [0, 1], isolated (no factorisation: the irreducible factor of a root
+    # is found only where its level is wanted exactly, crossing_level)
+    if R.degree() >= 1:
+        for (a, b), _m in R.intervals(inf=0, sup=1, eps=EPS):
             a, b = sp.Rational(a), sp.Rational(b)
             enc = _enclose_ratio((A.Ng, A.Dg), a, b)
             lo, hi = sp.Rational(str(sp.Float(enc.a, 60))) , sp.Rational(str(sp.Float(enc.b, 60)))
             lo, hi = min(lo, hi), max(lo, hi)
             if hi <= zlo or lo >= zhi:
                 continue
-            out.append(Candidate(lo, hi, fac, (a, b)))
+            out.append(Candidate(lo, hi, R, (a, b)))
     out.sort(key=lambda c: c.mid)
     merged: list = []
     for c in out:
         if merged and c.lo <= merged[-1].hi:
-            continue  # the same level from another factor (or p): one candidate
+            continue  # the same level from another root p: one candidate
         merged.append(c)
     return merged, R
+
+
+@lru_cache(maxsize=64)
+def _factors(poly: sp.Poly) -> list:
+    return poly.factor_list()[1]
+
+
+def _root_factor(poly: sp.Poly, a: sp.Rational, b: sp.Rational) -> sp.Poly:
+    """The irreducible factor of ``poly`` with the root isolated in [a, b] (a = b: that rational)."""
+    for fac, _k in _factors(poly):
+        if fac.degree() < 1:
+            continue
+        if (fac.eval(a) == 0) if a == b else (fac.count_roots(a, b) > 0):
+            return fac
+    return poly
 
 
 def crossing_level(A: ExactSide, cand: Candidate) -> sp.Expr:
     """The candidate's level exactly: a rational, or a ``CRootOf`` of an irreducible integer
     polynomial in z (the resultant in p of the root's factor and ``z Dg_A(p) - Ng_A(p)``)."""
-    res = sp.Poly(sp.resultant(cand.factor.as_expr(), Z_ * A.Dg.as_expr() - A.Ng.as_expr(), P), Z_)
+    fac = _root_factor(cand.factor, *cand.p)
+    res = sp.Poly(sp.resultant(fac.as_expr(), Z_ * A.Dg.as_expr() - A.Ng.as_expr(), P), Z_)
     slack = sp.Rational(1, 10 ** 30)
     for fac, _k in res.factor_list()[1]:
         if fac.degree() < 1:
