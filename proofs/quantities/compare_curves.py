@@ -501,13 +501,12 @@ def _mixed_exact_pairs(n_ft: int, columns: list, s: Any) -> dict:
     """{column: (N, D), polynomials in lambda}: the frontier's rational functions at each column's
     n (at n = 0 its few-shot columns are the zero-shot errors on theta_0 and -theta_0)."""
     from proofs.quantities.frontier import spec_pairs, tradeoff_spec
-    by_n: dict = {}
-    out = {}
-    for c in columns:
-        if c.n not in by_n:
-            by_n[c.n] = spec_pairs(tradeoff_spec(n_ft), s, n=c.n)
-        out[c] = by_n[c.n]["few_shot_target" if c.task == "target" else "few_shot_opposite"]
-    return out
+    name = {c: "few_shot_target" if c.task == "target" else "few_shot_opposite" for c in columns}
+    wanted: dict = {}
+    for c in columns:   # only the frontier's columns asked for, per n
+        wanted.setdefault(c.n, set()).add(name[c])
+    by_n = {n: spec_pairs(tradeoff_spec(n_ft), s, n=n, columns=cols) for n, cols in wanted.items()}
+    return {c: by_n[c.n][name[c]] for c in columns}
 
 
 #: a mode of the mixed loss's pencil is one loss's alone when its weight nu is within this of 0 or 1
