@@ -336,3 +336,22 @@ def test_parsers():
     assert parse_column("5:-theta0") == Column(5, "opposite")
     assert parse_side("mixed:7") == MixedSide(7)
     assert parse_side("path:c") == PathSide("value")
+
+
+def test_two_parametrisations_of_one_curve_coincide():
+    """Two exact sides tracing one curve with different parameters (g = p, f = p^2 against
+    g = q^2, f = q^4): the two equations share the factor p - q^2, the resultant vanishes, and the
+    column is reported as coinciding (equal), not as crossings."""
+    from proofs.quantities.compare_curves import P, ExactCurve
+    from proofs.quantities.compare_exact import exact_pieces, exact_side
+    col, match = Column(None, "target"), Column(0, "target")
+
+    def curve(g, f):
+        return ExactCurve(PathSide("value"), {match: g, col: f}, False, "p", lambda p: {})
+    A = exact_side(curve(P, P ** 2), match)
+    B = exact_side(curve(P ** 2, P ** 4), match)
+    r = exact_pieces(A, B, col, R(0), R(1))
+    assert r["coincide"] and r["pieces"] == [(0, 1, 0)] and not r["crossings"]
+    C = exact_side(curve(P ** 2, P ** 3), match)        # f = g^(3/2): a different curve, no common factor
+    r = exact_pieces(A, C, col, R(0), R(1))
+    assert not r["coincide"] and {sg for _, _, sg in r["pieces"]} == {-1}

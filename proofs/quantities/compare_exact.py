@@ -343,6 +343,11 @@ def _candidates(A: ExactSide, B: ExactSide, column: Any, zlo, zhi) -> tuple[list
     def lift(poly: sp.Poly, x: sp.Symbol) -> sp.Poly:
         """A polynomial in p as one in x (p or q) of QQ[q, p] (q first: the resultant eliminates
         it): products and differences then run on polynomials, not expression trees."""
+        if poly.domain == sp.QQ:   # its dense coefficients placed directly (no conversion of numbers)
+            from sympy.polys.polyclasses import DMP
+            rep = poly.rep.to_list()
+            dense = [rep] if x == P else [[c] if c else [] for c in rep]
+            return sp.Poly.new(DMP(dense if rep else [[]], sp.QQ, 1), Q_, P)
         at = (lambda k: (0, k)) if x == P else (lambda k: (k, 0))
         return sp.Poly.from_dict({at(k): c for (k,), c in poly.terms()} or {(0, 0): 0}, Q_, P, domain="QQ")
     P1 = lift(A.Ng, P) * lift(DgB, Q_) - lift(NgB, Q_) * lift(A.Dg, P)
@@ -352,9 +357,8 @@ def _candidates(A: ExactSide, B: ExactSide, column: Any, zlo, zhi) -> tuple[list
     # over ZZ (denominators cleared: each equation scaled by a constant, the same zeros), where the
     # resultant runs several times faster than over QQ; R then differs by a constant factor only
     P1, P2 = P1.clear_denoms(convert=True)[1], P2.clear_denoms(convert=True)[1]
-    common = P1.gcd(P2)
-    if common.degree(Q_) > 0:
-        return [], None
+    # R = 0 exactly when P1 and P2 share a factor of positive degree in q (the curves coincide: a
+    # gcd would only say so first)
     R = P1.resultant(P2)
     R = sp.Poly(R, P, domain="QQ") if not isinstance(R, sp.Poly) else R.set_domain(sp.QQ)
     if R.is_zero:

@@ -99,6 +99,14 @@ def _errors_to_evaluate(spec: Any, m_key: Any, n_key: Any, cols: tuple = COLUMNS
     return s, out
 
 
+@lru_cache(maxsize=32)
+def _definitions(spec: Any, m_key: Any) -> dict:
+    """The derived matrices the strategy of ``spec`` at m refers to (``Strategy.definitions``),
+    read once per derivation (every setting and n evaluates with them)."""
+    from proofs.quantities.derivations import strategy
+    return strategy(spec, m_key).definitions()
+
+
 def _freeze(env: dict) -> tuple:
     return tuple(sorted((k, tuple(map(tuple, v.tolist())) if isinstance(v, sp.MatrixBase) else v)
                         for k, v in env.items()))
@@ -216,7 +224,7 @@ def _evaluated(spec: Any, m: Any, n: Any, env_key: tuple, field: Any = None,
         env["m"] = sp.Integer(m)
     s, parts = _errors_to_evaluate(spec, m_key, _key(n), cols)
     env.update(s.bindings)
-    env = with_definitions(env, s.definitions())
+    env = with_definitions(env, _definitions(spec, m_key))
     out = {}
     values: dict[str, sp.Expr] = {}
     for col, (expr, where) in parts.items():
