@@ -195,6 +195,10 @@ def _at_sigma(general: dict, sigma2: Any) -> dict | None:
     return out
 
 
+#: the long blocks of a derivation evaluated at a setting: (spec, m, setting, field, name, formula) -> value
+_BLOCK_VALUES: dict = {}
+
+
 def _evaluated(spec: Any, m: Any, n: Any, env_key: tuple, field: Any = None,
                cols: tuple = COLUMNS) -> dict[str, tuple]:
     """:func:`_spec_fractions` by evaluating each error at the setting (``field``: the field the
@@ -231,7 +235,13 @@ def _evaluated(spec: Any, m: Any, n: Any, env_key: tuple, field: Any = None,
         local = dict(env)
         for sym, e in where.items():
             if sym.name not in values:
-                values[sym.name] = reduce(evaluate(e, env))
+                # a block's formula at the setting: the same for every n and column (read once)
+                key = (spec, m, env_key, field, sym.name, e)
+                if key not in _BLOCK_VALUES:
+                    if len(_BLOCK_VALUES) >= 512:
+                        _BLOCK_VALUES.clear()
+                    _BLOCK_VALUES[key] = reduce(evaluate(e, env))
+                values[sym.name] = _BLOCK_VALUES[key]
             local[sym.name] = values[sym.name]
         value = evaluate(expr, local)
         e = element(value)
