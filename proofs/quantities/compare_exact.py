@@ -262,6 +262,56 @@ def _enclose_ratio(nd: tuple[sp.Poly, sp.Poly], a, b):
     return num / den
 
 
+@lru_cache(maxsize=512)
+def _integer_coeffs(poly: sp.Poly) -> tuple[tuple[int, ...], int]:
+    """``(c, D)`` with ``poly = sum c_i x^(deg - i) / D``: integer coefficients (highest first) over
+    one positive denominator."""
+    cs = [sp.Rational(c) for c in poly.all_coeffs()]
+    D = lcm(*(int(c.q) for c in cs))
+    return tuple(int(c.p) * (D // int(c.q)) for c in cs), D
+
+
+def _exact_enclosure(poly: sp.Poly, a: Fraction, b: Fraction) -> tuple[Fraction, Fraction]:
+    """The interval Horner scheme of ``poly`` over [a, b] in exact arithmetic: an interval holding
+    poly(x) for every x in [a, b] (the same scheme as :func:`_enclose`, without rounding).  With
+    ``x = n / q`` (q the common denominator of a and b) every partial sum is kept times q^i, an
+    integer: ``S_i = S_(i-1) n + c_i q^i``, ``n`` in [q a, q b]."""
+    c, D = _integer_coeffs(poly)
+    q = lcm(a.denominator, b.denominator)
+    na, nb = a.numerator * (q // a.denominator), b.numerator * (q // b.denominator)
+    lo = hi = c[0]
+    qp = 1
+    for ci in c[1:]:
+        qp *= q
+        ps = (lo * na, lo * nb, hi * na, hi * nb)
+        lo, hi = min(ps) + ci * qp, max(ps) + ci * qp
+    scale = qp * D
+    return Fraction(lo, scale), Fraction(hi, scale)
+
+
+def _difference_sign(nda: tuple, pa: tuple, ndb: tuple, pb: tuple) -> int:
+    """The sign of ``N_A/D_A - N_B/D_B`` with each side's parameter anywhere in its interval, where
+    exact interval arithmetic shows it (the two enclosures apart); 0 where it does not."""
+    def ratio(nd: tuple, p: tuple) -> tuple[Fraction, Fraction] | None:
+        a = Fraction(int(sp.Rational(p[0]).p), int(sp.Rational(p[0]).q))
+        b = Fraction(int(sp.Rational(p[1]).p), int(sp.Rational(p[1]).q))
+        n1, n2 = _exact_enclosure(nd[0], a, b)
+        d1, d2 = _exact_enclosure(nd[1], a, b)
+        if d1 <= 0 <= d2:
+            return None
+        qs = (n1 / d1, n1 / d2, n2 / d1, n2 / d2)
+        return min(qs), max(qs)
+    fa = ratio(nda, pa)
+    fb = ratio(ndb, pb) if fa is not None else None
+    if fb is None:
+        return 0
+    if fa[0] > fb[1]:
+        return 1
+    if fa[1] < fb[0]:
+        return -1
+    return 0
+
+
 def value_near(nd: tuple[sp.Poly, sp.Poly], a, b) -> float:
     """f at the midpoint of [a, b], as a float."""
     m = (sp.Rational(a) + sp.Rational(b)) / 2
@@ -274,19 +324,19 @@ def exact_sign(A: ExactSide, B: ExactSide, column: Any, z: sp.Rational, params: 
     (a zero to 50 digits that could not be shown exactly).  The parameters are isolated to
     width 10^-12 first, then ever tighter (10^-24, 10^-48, ...) while the enclosure holds 0
     (:meth:`ExactSide.param`; at the last width by ``Poly.intervals`` before a zero is decided);
+    the enclosures are exact (:func:`_difference_sign`: rational interval arithmetic, tighter than
+    any rounded one), then, before a zero is decided, in mpmath's interval arithmetic;
     ``params`` (a list) receives the last isolating intervals."""
     from mpmath import iv
     iv.dps = DPS
     eps = sp.Rational(1, 10 ** 12)
     for _ in range(5):
         pa, pb = A.param(z, eps), B.param(z, eps)
-        d = _enclose_ratio(A.nd(column), *pa) - _enclose_ratio(B.nd(column), *pb)
         if params is not None:
             params[:] = [pa, pb]
-        if d.a > 0:
-            return 1, "certified"
-        if d.b < 0:
-            return -1, "certified"
+        sign = _difference_sign(A.nd(column), pa, B.nd(column), pb)
+        if sign:
+            return sign, "certified"
         last, eps = eps, eps ** 2
     # a zero (or a difference below every enclosure): the parameters isolated by Poly.intervals at
     # the last width, so that a rational parameter is exact; a zero exactly when one side's
