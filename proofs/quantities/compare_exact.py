@@ -12,10 +12,12 @@ so p is a root of the resultant ``R(p) = res_q(P1, P2)``.  The roots of R in [0,
 exactly (``Poly.intervals``, rational endpoints) and mapped to levels: the *candidates*.  Between
 two consecutive candidates the difference ``f_A - f_B`` at equal level has no zero, so one
 rational level there decides its sign for the whole piece: both parameters at that level are
-isolated to width 10^-40 and the difference is enclosed by interval arithmetic
-(:mod:`mpmath.iv`), a certified sign.  A crossing is a candidate where the sign changes; its
-level is an algebraic number, given exactly as a root of an integer polynomial (a ``CRootOf``:
-the resultant in p of the root's factor and ``z Dg_A(p) - Ng_A(p)``).  A candidate where the
+bracketed (the one root of ``Ng - z Dg`` on [0, 1], to width 10^-12 and tighter while needed:
+Newton's method in exact dyadic arithmetic, the bracket's signs checked exactly) and the
+difference is enclosed by interval arithmetic in exact rationals, a certified sign.  A crossing
+is a candidate where the sign changes; its level is an algebraic number, given exactly as a root
+of an integer polynomial (a ``CRootOf``: the resultant in p of the root's irreducible factor and
+``z Dg_A(p) - Ng_A(p)``).  A candidate where the
 sign does not change is a touching point when the difference vanishes there to 50 digits
 (numeric), otherwise a root of R that belongs to no common point of the two curves.
 """
