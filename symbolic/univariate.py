@@ -56,18 +56,24 @@ def normal_pair(N: sp.Poly, D: sp.Poly, coprime: bool = False) -> tuple[sp.Poly,
     N and D are known to be coprime (no gcd is taken)."""
     if D.is_zero:
         raise ZeroDivisionError("normal_pair: the denominator is the zero polynomial")
-    N, D = N.set_domain(sp.QQ), D.set_domain(sp.QQ)
+    QQ = sp.QQ
+    if N.domain != QQ:
+        N = N.set_domain(QQ)
+    if D.domain != QQ:
+        D = D.set_domain(QQ)
     if not coprime:
         g = N.gcd(D)
         if g.degree() > 0:
             N, D = N.exquo(g), D.exquo(g)
-    coeffs = [sp.Rational(c) for c in N.all_coeffs() + D.all_coeffs()]
-    den = lcm(*(c.q for c in coeffs))
-    num = gcd(*(int(c * den) for c in coeffs))
-    scale = sp.Rational(den, num) if num else sp.Rational(den)
-    if D.LC() < 0:
+    # on the coefficients as elements of QQ (numerator, denominator): no SymPy numbers on the way
+    cn, cd = N.rep.to_list(), D.rep.to_list()
+    coeffs = [(int(c.numerator), int(c.denominator)) for c in cn + cd]
+    den = lcm(*(q for _, q in coeffs))
+    num = gcd(*(p * (den // q) for p, q in coeffs))
+    scale = QQ(den, num) if num else QQ(den)
+    if cd[0] < 0:   # D's leading coefficient
         scale = -scale
-    return (N * scale).set_domain(sp.QQ), (D * scale).set_domain(sp.QQ)
+    return N.mul_ground(scale), D.mul_ground(scale)
 
 
 def fraction_pair(f: sp.Expr, x: sp.Symbol) -> tuple[sp.Poly, sp.Poly]:

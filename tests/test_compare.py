@@ -195,6 +195,25 @@ def test_a_spec_path_with_coupled_modes_equals_the_matrix_exponential():
             assert _close(left, e[cc.column], 1e-7), (cc.column, left, e[cc.column])
 
 
+def test_a_path_read_at_each_sigma2_equals_the_path_built_there(monkeypatch):
+    """The exact path side at m = oo is derived once with sigma^2 a symbol and read at each sigma^2
+    (compare_curves._sigma_free); at two sigma^2 of one (d, Sigma, theta_0) its columns are the
+    polynomials built from each sigma^2's own explicit quadratics (the route without it)."""
+    import proofs.quantities.compare_curves as CC
+    from proofs.quantities.compare_curves import build_curve
+    from proofs.quantities.setting import setting
+    cols = [Column(0, "target"), Column(2, "opposite"), Column(None, "target")]
+    kws = [dict(d=2, Sigma=sp.diag(1, 3), theta0=[1, 2], sigma2=s2) for s2 in (R(1, 3), R(7, 2))]
+    monkeypatch.setattr(CC, "_PATHS", {})
+    monkeypatch.setattr(CC, "_SIGMA_FREE", {})
+    shared = [build_curve(PathSide("value"), cols, setting(**kw)).pairs for kw in kws]
+    assert len(CC._SIGMA_FREE) == 1 and next(iter(CC._SIGMA_FREE.values()))["free"]
+    monkeypatch.setattr(CC, "_PATHS", {})
+    monkeypatch.setattr(CC, "_sigma_free", lambda spec, s: None)
+    assert shared == [build_curve(PathSide("value"), cols, setting(**kw)).pairs for kw in kws]
+    assert shared[0] != shared[1]
+
+
 def test_identity_sigma2_5_flips_where_the_poster_order_said_early_stopping():
     """Sigma = I_2, theta_0 = e_1, sigma^2 = 5: the 5-shot error on -theta_0 changes order once, at
     the level 22126/675 - 248 sqrt(5419)/675 (auxiliary lower below it, early stopping above)."""
@@ -317,3 +336,22 @@ def test_parsers():
     assert parse_column("5:-theta0") == Column(5, "opposite")
     assert parse_side("mixed:7") == MixedSide(7)
     assert parse_side("path:c") == PathSide("value")
+
+
+def test_two_parametrisations_of_one_curve_coincide():
+    """Two exact sides tracing one curve with different parameters (g = p, f = p^2 against
+    g = q^2, f = q^4): the two equations share the factor p - q^2, the resultant vanishes, and the
+    column is reported as coinciding (equal), not as crossings."""
+    from proofs.quantities.compare_curves import P, ExactCurve
+    from proofs.quantities.compare_exact import exact_pieces, exact_side
+    col, match = Column(None, "target"), Column(0, "target")
+
+    def curve(g, f):
+        return ExactCurve(PathSide("value"), {match: g, col: f}, False, "p", lambda p: {})
+    A = exact_side(curve(P, P ** 2), match)
+    B = exact_side(curve(P ** 2, P ** 4), match)
+    r = exact_pieces(A, B, col, R(0), R(1))
+    assert r["coincide"] and r["pieces"] == [(0, 1, 0)] and not r["crossings"]
+    C = exact_side(curve(P ** 2, P ** 3), match)        # f = g^(3/2): a different curve, no common factor
+    r = exact_pieces(A, C, col, R(0), R(1))
+    assert not r["coincide"] and {sg for _, _, sg in r["pieces"]} == {-1}

@@ -332,6 +332,62 @@ def _path_memo(spec: Any, s: Any) -> dict:
     return _PATHS[key]
 
 
+#: sigma^2 as a symbol, for the paths derived once per (spec, d, Sigma, theta_0) at m = oo
+_S2 = sp.Dummy("sigma2", nonnegative=True)
+#: (spec, setting without sigma^2) -> {"cache", "free", "modes", "paths": {column: Path in _S2}}
+_SIGMA_FREE: dict = {}
+
+
+def _sigma_free(spec: Any, s: Any) -> dict | None:
+    r"""The path of ``spec`` at the setting with sigma^2 a symbol, shared by every sigma^2 (exact,
+    m = oo, a rational sigma^2; else None), created on first use.
+
+    The loss gradient descent runs on (the spec's) is built once with sigma^2 a symbol (the
+    explicit quadratic takes it as it takes a number); where its A, b and start do not hold it
+    (``free``: V's last row on the zero-shot loss, whose prediction sees no label), the modes
+    (rates h_k, directions w_k, limit u_*) are those of every sigma^2, computed once, and each
+    column's :class:`~proofs.quantities.trajectories.Path` (``alpha + beta_k p^(e_k) + Gamma_kl
+    p^(e_k+e_l)``, polynomial in sigma^2) is derived once and read at each sigma^2
+    (:func:`_column_path`): the same exact numbers as building the column's quadratic at that
+    sigma^2, without rebuilding it per sigma^2 (the remark's map of ``early-stopping-vs-auxiliary``
+    reads one path at five sigma^2)."""
+    from symbolic.explicit import explicit_quadratic
+    from proofs.quantities.trajectories import modes
+    if not (s.arith.exact and s.m == sp.oo and s.sigma2 is not None and sp.S(s.sigma2).is_Rational):
+        return None
+
+    def freeze(M: Any) -> Any:
+        return None if M is None else tuple(tuple(r) for r in sp.Matrix(M).tolist())
+    key = (spec, s.d, freeze(s.Sigma), freeze(s.theta0), s.m, s.arith)
+    if key not in _SIGMA_FREE:
+        if len(_SIGMA_FREE) >= _PATHS_MAX:
+            _SIGMA_FREE.clear()
+        cache: dict = {}
+        tq = explicit_quadratic(spec, arithmetic=s.arith, m=s.m, d=s.d, Sigma=s.Sigma, theta0=s.theta0,
+                                sigma2=_S2, cache=cache)
+        free = not any(sp.sympify(x).has(_S2) for arr in (tq.A, tq.b, tq.start) for x in np.asarray(arr).flat)
+        md = modes(tq.A, tq.b, tq.start, exact=True, names=tq.names) if free else None
+        _SIGMA_FREE[key] = {"cache": cache, "free": free, "modes": md, "paths": {}}
+    return _SIGMA_FREE[key]
+
+
+def _column_path(spec: Any, c: Column, s: Any, memo: dict, md: Any):
+    """Column c's Path along the modes ``md`` at the setting s: read at s's sigma^2 from the path
+    derived with sigma^2 a symbol (:func:`_sigma_free`) where the modes are those, else from the
+    column's quadratic at s."""
+    from dataclasses import replace
+    from proofs.quantities.trajectories import Path, _exact_number
+    general = _sigma_free(spec, s)
+    if general is None or not general["free"] or general["modes"] is not md:
+        return Path.of(_column_quadratic(spec, c, s, memo["cache"]), md)
+    if c not in general["paths"]:
+        general["paths"][c] = Path.of(_column_quadratic(spec, c, replace(s, sigma2=_S2), general["cache"]), md)
+    path, at = general["paths"][c], {_S2: sp.S(s.sigma2)}
+    Gamma = path.Gamma.xreplace(at) if isinstance(path.Gamma, sp.MatrixBase) else path.Gamma
+    return Path(_exact_number(sp.sympify(path.alpha).xreplace(at)), [sp.sympify(b).xreplace(at) for b in path.beta],
+                Gamma)
+
+
 def _path_curve(side: PathSide, columns: list, s: Any):
     from symbolic.explicit import explicit_quadratic
     from proofs.quantities.trajectories import Path, modes
@@ -340,9 +396,13 @@ def _path_curve(side: PathSide, columns: list, s: Any):
     memo = _path_memo(spec, s) if exact else {"cache": {}, "modes": None, "paths": {}}
     cache = memo["cache"]
     if memo["modes"] is None:
-        tq = explicit_quadratic(spec, arithmetic=s.arith, m=s.m, d=s.d, Sigma=s.Sigma,
-                                theta0=s.theta0, sigma2=s.sigma2, cache=cache)
-        memo["modes"] = modes(tq.A, tq.b, tq.start, exact=exact, names=tq.names)
+        general = _sigma_free(spec, s) if exact else None
+        if general is not None and general["free"]:
+            memo["modes"] = general["modes"]   # the modes of every sigma^2
+        else:
+            tq = explicit_quadratic(spec, arithmetic=s.arith, m=s.m, d=s.d, Sigma=s.Sigma,
+                                    theta0=s.theta0, sigma2=s.sigma2, cache=cache)
+            memo["modes"] = modes(tq.A, tq.b, tq.start, exact=exact, names=tq.names)
     md = memo["modes"]
     eta = None if side.eta is None else sp.nsimplify(side.eta, rational=True)
     if eta is not None:
@@ -443,7 +503,7 @@ def _exact_path(side, spec, columns, s, md, g, powers, eta, memo) -> ExactCurve:
     cols, pairs = {}, {}
     for c in columns:
         if c not in memo["paths"]:
-            memo["paths"][c] = Path.of(_column_quadratic(spec, c, s, memo["cache"]), md)
+            memo["paths"][c] = _column_path(spec, c, s, memo, md)
         path = memo["paths"][c]
         poly = _path_poly(path, powers)
         cols[c] = poly.as_expr()
@@ -501,13 +561,12 @@ def _mixed_exact_pairs(n_ft: int, columns: list, s: Any) -> dict:
     """{column: (N, D), polynomials in lambda}: the frontier's rational functions at each column's
     n (at n = 0 its few-shot columns are the zero-shot errors on theta_0 and -theta_0)."""
     from proofs.quantities.frontier import spec_pairs, tradeoff_spec
-    by_n: dict = {}
-    out = {}
-    for c in columns:
-        if c.n not in by_n:
-            by_n[c.n] = spec_pairs(tradeoff_spec(n_ft), s, n=c.n)
-        out[c] = by_n[c.n]["few_shot_target" if c.task == "target" else "few_shot_opposite"]
-    return out
+    name = {c: "few_shot_target" if c.task == "target" else "few_shot_opposite" for c in columns}
+    wanted: dict = {}
+    for c in columns:   # only the frontier's columns asked for, per n
+        wanted.setdefault(c.n, set()).add(name[c])
+    by_n = {n: spec_pairs(tradeoff_spec(n_ft), s, n=n, columns=cols) for n, cols in wanted.items()}
+    return {c: by_n[c.n][name[c]] for c in columns}
 
 
 #: a mode of the mixed loss's pencil is one loss's alone when its weight nu is within this of 0 or 1

@@ -12,16 +12,21 @@ so p is a root of the resultant ``R(p) = res_q(P1, P2)``.  The roots of R in [0,
 exactly (``Poly.intervals``, rational endpoints) and mapped to levels: the *candidates*.  Between
 two consecutive candidates the difference ``f_A - f_B`` at equal level has no zero, so one
 rational level there decides its sign for the whole piece: both parameters at that level are
-isolated to width 10^-40 and the difference is enclosed by interval arithmetic
-(:mod:`mpmath.iv`), a certified sign.  A crossing is a candidate where the sign changes; its
-level is an algebraic number, given exactly as a root of an integer polynomial (a ``CRootOf``:
-the resultant in p of the root's factor and ``z Dg_A(p) - Ng_A(p)``).  A candidate where the
+bracketed (the one root of ``Ng - z Dg`` on [0, 1], to width 10^-12 and tighter while needed:
+Newton's method in exact dyadic arithmetic, the bracket's signs checked exactly) and the
+difference is enclosed by interval arithmetic in exact rationals, a certified sign.  A crossing
+is a candidate where the sign changes; its level is an algebraic number, given exactly as a root
+of an integer polynomial (a ``CRootOf``: the resultant in p of the root's irreducible factor and
+``z Dg_A(p) - Ng_A(p)``).  A candidate where the
 sign does not change is a touching point when the difference vanishes there to 50 digits
 (numeric), otherwise a root of R that belongs to no common point of the two curves.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
+from functools import lru_cache
+from math import lcm
 from typing import Any
 
 import sympy as sp
@@ -61,20 +66,128 @@ class ExactSide:
             self.cols[column] = self.curve.nd(column)
         return self.cols[column]
 
-    def param(self, z: sp.Rational, eps: sp.Rational = EPS) -> tuple[sp.Rational, sp.Rational]:
-        """An isolating interval [a, b] of the parameter at the rational level z (a = b when
-        it is rational); z within [lo, hi]."""
+    def param(self, z: sp.Rational, eps: sp.Rational = EPS, isolate: bool = False) -> tuple[sp.Rational, sp.Rational]:
+        """An isolating interval [a, b], b - a < eps, of the parameter at the rational level z;
+        z within [lo, hi].  The parameter is the one root on [0, 1] of ``Ng - z Dg`` (g is
+        monotone with no pole there: :func:`exact_side`), where that polynomial changes sign:
+        it is approximated (float, then Newton's method in exact dyadic arithmetic) and
+        bracketed by two dyadic rationals at which the polynomial's signs, computed exactly,
+        differ (:func:`_bracket_root`); a = b at an end of [0, 1] or where the bracket hits the
+        root.  Where that fails, and with ``isolate``, the roots are isolated by
+        ``Poly.intervals`` instead (a = b at every rational root it finds exactly)."""
         if self.point:
             return sp.S.Zero, sp.S.Zero
-        key = (z, eps)
+        key = (z, eps, isolate)
         if key not in self.params:
-            poly = self.Ng - self.Dg * z
-            roots = [iv for iv, _ in poly.intervals(inf=0, sup=1, eps=eps)]
-            if not roots:
-                raise ValueError(f"level {z} outside [{self.lo}, {self.hi}] of {self.curve.side.label}")
-            (a, b), = roots[:1] if len(roots) == 1 else [min(roots, key=lambda r: r[0])]
-            self.params[key] = (sp.Rational(a), sp.Rational(b))
+            got = None if isolate else _bracket_root(self._level_ints(z), eps)
+            if got is None:
+                poly = self.Ng - self.Dg * z
+                roots = [iv for iv, _ in poly.intervals(inf=0, sup=1, eps=eps)]
+                if not roots:
+                    raise ValueError(f"level {z} outside [{self.lo}, {self.hi}] of {self.curve.side.label}")
+                (a, b), = roots[:1] if len(roots) == 1 else [min(roots, key=lambda r: r[0])]
+                got = (sp.Rational(a), sp.Rational(b))
+            self.params[key] = got
         return self.params[key]
+
+    def _level_ints(self, z: sp.Rational) -> list[int]:
+        """``Ng - z Dg`` as integer coefficients (highest degree first), scaled by a positive
+        integer (the same roots and signs)."""
+        if "ints" not in self.cols:
+            deg = max(self.Ng.degree(), self.Dg.degree(), 0)
+
+            def fr(poly: sp.Poly) -> list[Fraction]:
+                cs = [Fraction(int(sp.Rational(c).p), int(sp.Rational(c).q)) for c in poly.all_coeffs()]
+                return [Fraction(0)] * (deg + 1 - len(cs)) + cs
+            self.cols["ints"] = (fr(self.Ng), fr(self.Dg))
+        n, d = self.cols["ints"]
+        z = sp.Rational(z)
+        zf = Fraction(int(z.p), int(z.q))
+        cs = [a - zf * b for a, b in zip(n, d)]
+        den = lcm(*(c.denominator for c in cs))
+        return [int(c * den) for c in cs]
+
+
+def _horner(c: list[int], n: int, k: int) -> int:
+    """``P(n / 2^k) 2^(k deg P)``, exactly: P with integer coefficients ``c``, highest degree first."""
+    acc, sh = c[0], 0
+    for ci in c[1:]:
+        sh += k
+        acc = acc * n + (ci << sh)
+    return acc
+
+
+def _bracket_root(c: list[int], eps: sp.Rational) -> tuple[sp.Rational, sp.Rational] | None:
+    """The root on [0, 1] of the polynomial with integer coefficients ``c`` (highest first) where
+    it is known to be unique and to change sign, in an interval [a, b] with b - a < eps: the
+    root approximated in float (bisection) and by Newton's method in exact dyadic arithmetic,
+    then bracketed by two dyadic rationals where P's sign, computed exactly, is P(0)'s and
+    P(1)'s.  None where P does not change sign on [0, 1] or the bracket is not shown."""
+    deg = len(c) - 1
+    while deg > 0 and c[0] == 0:
+        c, deg = c[1:], deg - 1
+    if deg < 1:
+        return None
+    if c[-1] == 0:
+        return sp.S.Zero, sp.S.Zero
+    p1 = sum(c)
+    if p1 == 0:
+        return sp.S.One, sp.S.One
+    s0, s1 = c[-1] > 0, p1 > 0
+    if s0 == s1:
+        return None
+    # float: bisection on [0, 1] (a start for Newton; its signs need not be right near the root)
+    top = max(abs(x).bit_length() for x in c)
+    scale = 1 << max(top - 60, 0)
+    cf = [x / scale for x in c]
+    lo, hi = 0.0, 1.0
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        acc = 0.0
+        for x in cf:
+            acc = acc * mid + x
+        if (acc > 0) == s0 and acc != 0:
+            lo = mid
+        else:
+            hi = mid
+        if not lo < (lo + hi) / 2 < hi:
+            break
+    bits = (int(eps.q) // int(eps.p)).bit_length() + 1   # 2^-bits < eps
+    K = max(bits + 8, 60)
+    dc = [x * (deg - i) for i, x in enumerate(c[:-1])]
+    k, n = 53, round(((lo + hi) / 2) * (1 << 53))
+    while True:
+        k2 = min(2 * k, K) if k < K else K
+        n2 = n << (k2 - k)
+        A = _horner(c, n2, k2)               # P(x) 2^(k2 deg)
+        B = _horner(dc, n2, k2) if deg > 1 else dc[0]   # P'(x) 2^(k2 (deg - 1))
+        if B == 0:
+            return None
+        # x - P(x)/P'(x) at precision k2: P/P' = A / (B 2^k2)
+        num, den = A, B
+        if den < 0:
+            num, den = -num, -den
+        n = n2 - (2 * num + den) // (2 * den)
+        last = k == K
+        k = k2
+        if last:
+            break
+        if k == K:
+            continue
+    g = K - bits - 2
+    a, b = max(n - (1 << g), 0), min(n + (1 << g), 1 << K)
+    pa, pb = _horner(c, a, K), _horner(c, b, K)
+    if pa == 0:
+        return _dyadic(a, K), _dyadic(a, K)
+    if pb == 0:
+        return _dyadic(b, K), _dyadic(b, K)
+    if (pa > 0) != s0 or (pb > 0) != s1:
+        return None
+    return _dyadic(a, K), _dyadic(b, K)
+
+
+def _dyadic(n: int, k: int) -> sp.Rational:
+    return sp.Rational(n, 1 << k)
 
 
 def exact_side(curve: Any, match: Any) -> ExactSide:
@@ -107,22 +220,98 @@ def _iv(x: sp.Rational):
     return iv.mpf(int(x.p)) / int(x.q)
 
 
-def _enclose(poly: sp.Poly, a: sp.Rational, b: sp.Rational):
-    """An interval holding poly(x) for every x in [a, b] (Horner in interval arithmetic)."""
+def _enclose(poly: sp.Poly, a: sp.Rational, b: sp.Rational, x: Any = None):
+    """An interval holding poly(x) for every x in [a, b] (Horner in interval arithmetic); ``x``:
+    [a, b] as an interval when already converted."""
     from mpmath import iv
-    x = iv.mpf([_iv(a).a, _iv(b).b])
+    if x is None:
+        x = _iv_span(a, b)
     out = iv.mpf(0)
-    for c in poly.all_coeffs():
-        out = out * x + _iv(c)
+    for c in _iv_coeffs(poly):
+        out = out * x + c
     return out
+
+
+def _iv_span(a: sp.Rational, b: sp.Rational):
+    """[a, b] as an interval (outward: a rounded down, b up; a point interval's one conversion)."""
+    from mpmath import iv
+    ia = _iv(a)
+    return iv.mpf([ia.a, (ia if b == a else _iv(b)).b])
+
+
+#: the coefficients of polynomials as intervals, per working precision: (poly, prec) -> list
+_IV_COEFFS: dict = {}
+
+
+def _iv_coeffs(poly: sp.Poly) -> list:
+    """``[_iv(c) for c in poly.all_coeffs()]`` at the interval context's precision, converted once."""
+    from mpmath import iv
+    key = (poly, iv.prec)
+    got = _IV_COEFFS.get(key)
+    if got is None:
+        if len(_IV_COEFFS) >= 4096:
+            _IV_COEFFS.clear()
+        got = _IV_COEFFS[key] = [_iv(c) for c in poly.all_coeffs()]
+    return got
 
 
 def _enclose_ratio(nd: tuple[sp.Poly, sp.Poly], a, b):
     from mpmath import iv
-    num, den = _enclose(nd[0], a, b), _enclose(nd[1], a, b)
+    x = _iv_span(a, b)
+    num, den = _enclose(nd[0], a, b, x), _enclose(nd[1], a, b, x)
     if den.a <= 0 <= den.b:
         return iv.mpf(["-inf", "inf"])
     return num / den
+
+
+@lru_cache(maxsize=512)
+def _integer_coeffs(poly: sp.Poly) -> tuple[tuple[int, ...], int]:
+    """``(c, D)`` with ``poly = sum c_i x^(deg - i) / D``: integer coefficients (highest first) over
+    one positive denominator."""
+    cs = [sp.Rational(c) for c in poly.all_coeffs()]
+    D = lcm(*(int(c.q) for c in cs))
+    return tuple(int(c.p) * (D // int(c.q)) for c in cs), D
+
+
+def _exact_enclosure(poly: sp.Poly, a: Fraction, b: Fraction) -> tuple[Fraction, Fraction]:
+    """The interval Horner scheme of ``poly`` over [a, b] in exact arithmetic: an interval holding
+    poly(x) for every x in [a, b] (the same scheme as :func:`_enclose`, without rounding).  With
+    ``x = n / q`` (q the common denominator of a and b) every partial sum is kept times q^i, an
+    integer: ``S_i = S_(i-1) n + c_i q^i``, ``n`` in [q a, q b]."""
+    c, D = _integer_coeffs(poly)
+    q = lcm(a.denominator, b.denominator)
+    na, nb = a.numerator * (q // a.denominator), b.numerator * (q // b.denominator)
+    lo = hi = c[0]
+    qp = 1
+    for ci in c[1:]:
+        qp *= q
+        ps = (lo * na, lo * nb, hi * na, hi * nb)
+        lo, hi = min(ps) + ci * qp, max(ps) + ci * qp
+    scale = qp * D
+    return Fraction(lo, scale), Fraction(hi, scale)
+
+
+def _difference_sign(nda: tuple, pa: tuple, ndb: tuple, pb: tuple) -> int:
+    """The sign of ``N_A/D_A - N_B/D_B`` with each side's parameter anywhere in its interval, where
+    exact interval arithmetic shows it (the two enclosures apart); 0 where it does not."""
+    def ratio(nd: tuple, p: tuple) -> tuple[Fraction, Fraction] | None:
+        a = Fraction(int(sp.Rational(p[0]).p), int(sp.Rational(p[0]).q))
+        b = Fraction(int(sp.Rational(p[1]).p), int(sp.Rational(p[1]).q))
+        n1, n2 = _exact_enclosure(nd[0], a, b)
+        d1, d2 = _exact_enclosure(nd[1], a, b)
+        if d1 <= 0 <= d2:
+            return None
+        qs = (n1 / d1, n1 / d2, n2 / d1, n2 / d2)
+        return min(qs), max(qs)
+    fa = ratio(nda, pa)
+    fb = ratio(ndb, pb) if fa is not None else None
+    if fb is None:
+        return 0
+    if fa[0] > fb[1]:
+        return 1
+    if fa[1] < fb[0]:
+        return -1
+    return 0
 
 
 def value_near(nd: tuple[sp.Poly, sp.Poly], a, b) -> float:
@@ -135,22 +324,29 @@ def exact_sign(A: ExactSide, B: ExactSide, column: Any, z: sp.Rational, params: 
     """The sign of ``f_A - f_B`` at the rational level z, certified: (sign, how) with ``how``
     ``certified`` (an enclosure away from 0), ``exact`` (a zero shown exactly) or ``numeric``
     (a zero to 50 digits that could not be shown exactly).  The parameters are isolated to
-    width 10^-12 first, then ever tighter (10^-24, 10^-48, ...) while the enclosure holds 0;
+    width 10^-12 first, then ever tighter (10^-24, 10^-48, ...) while the enclosure holds 0
+    (:meth:`ExactSide.param`; at the last width by ``Poly.intervals`` before a zero is decided);
+    the enclosures are exact (:func:`_difference_sign`: rational interval arithmetic, tighter than
+    any rounded one), then, before a zero is decided, in mpmath's interval arithmetic;
     ``params`` (a list) receives the last isolating intervals."""
     from mpmath import iv
     iv.dps = DPS
     eps = sp.Rational(1, 10 ** 12)
     for _ in range(5):
         pa, pb = A.param(z, eps), B.param(z, eps)
-        d = _enclose_ratio(A.nd(column), *pa) - _enclose_ratio(B.nd(column), *pb)
         if params is not None:
             params[:] = [pa, pb]
-        if d.a > 0:
-            return 1, "certified"
-        if d.b < 0:
-            return -1, "certified"
-        eps = eps ** 2
-    # a zero: exactly when one side's parameter is rational (an end of its range)
+        sign = _difference_sign(A.nd(column), pa, B.nd(column), pb)
+        if sign:
+            return sign, "certified"
+        last, eps = eps, eps ** 2
+    # a zero (or a difference below every enclosure): the parameters isolated by Poly.intervals at
+    # the last width, so that a rational parameter is exact; a zero exactly when one side's
+    # parameter is rational (an end of its range)
+    pa, pb = A.param(z, last, isolate=True), B.param(z, last, isolate=True)
+    d = _enclose_ratio(A.nd(column), *pa) - _enclose_ratio(B.nd(column), *pb)
+    if params is not None:
+        params[:] = [pa, pb]
     for S, T, ps in ((A, B, pa), (B, A, pb)):
         if ps[0] == ps[1]:
             N, Dn = S.nd(column)
@@ -173,8 +369,8 @@ def _sign_float(d) -> int:
 
 @dataclass
 class Candidate:
-    """A root of the resultant mapped to a level: its enclosure [lo, hi], the factor of R and
-    the isolating interval of p (on side A)."""
+    """A root of the resultant mapped to a level: its enclosure [lo, hi], the polynomial R it is
+    a root of and the isolating interval of p (on side A)."""
 
     lo: sp.Rational
     hi: sp.Rational
@@ -199,6 +395,11 @@ def _candidates(A: ExactSide, B: ExactSide, column: Any, zlo, zhi) -> tuple[list
     def lift(poly: sp.Poly, x: sp.Symbol) -> sp.Poly:
         """A polynomial in p as one in x (p or q) of QQ[q, p] (q first: the resultant eliminates
         it): products and differences then run on polynomials, not expression trees."""
+        if poly.domain == sp.QQ:   # its dense coefficients placed directly (no conversion of numbers)
+            from sympy.polys.polyclasses import DMP
+            rep = poly.rep.to_list()
+            dense = [rep] if x == P else [[c] if c else [] for c in rep]
+            return sp.Poly.new(DMP(dense if rep else [[]], sp.QQ, 1), Q_, P)
         at = (lambda k: (0, k)) if x == P else (lambda k: (k, 0))
         return sp.Poly.from_dict({at(k): c for (k,), c in poly.terms()} or {(0, 0): 0}, Q_, P, domain="QQ")
     P1 = lift(A.Ng, P) * lift(DgB, Q_) - lift(NgB, Q_) * lift(A.Dg, P)
@@ -208,38 +409,53 @@ def _candidates(A: ExactSide, B: ExactSide, column: Any, zlo, zhi) -> tuple[list
     # over ZZ (denominators cleared: each equation scaled by a constant, the same zeros), where the
     # resultant runs several times faster than over QQ; R then differs by a constant factor only
     P1, P2 = P1.clear_denoms(convert=True)[1], P2.clear_denoms(convert=True)[1]
-    common = P1.gcd(P2)
-    if common.degree(Q_) > 0:
-        return [], None
+    # R = 0 exactly when P1 and P2 share a factor of positive degree in q (the curves coincide: a
+    # gcd would only say so first)
     R = P1.resultant(P2)
     R = sp.Poly(R, P, domain="QQ") if not isinstance(R, sp.Poly) else R.set_domain(sp.QQ)
     if R.is_zero:
         return [], None
     out = []
-    for fac, _k in R.factor_list()[1]:
-        if fac.degree() < 1:
-            continue
-        for (a, b), _m in fac.intervals(inf=0, sup=1, eps=EPS):
+    # the distinct roots of R on [0, 1], isolated (no factorisation: the irreducible factor of a root
+    # is found only where its level is wanted exactly, crossing_level)
+    if R.degree() >= 1:
+        for (a, b), _m in R.intervals(inf=0, sup=1, eps=EPS):
             a, b = sp.Rational(a), sp.Rational(b)
             enc = _enclose_ratio((A.Ng, A.Dg), a, b)
             lo, hi = sp.Rational(str(sp.Float(enc.a, 60))) , sp.Rational(str(sp.Float(enc.b, 60)))
             lo, hi = min(lo, hi), max(lo, hi)
             if hi <= zlo or lo >= zhi:
                 continue
-            out.append(Candidate(lo, hi, fac, (a, b)))
+            out.append(Candidate(lo, hi, R, (a, b)))
     out.sort(key=lambda c: c.mid)
     merged: list = []
     for c in out:
         if merged and c.lo <= merged[-1].hi:
-            continue  # the same level from another factor (or p): one candidate
+            continue  # the same level from another root p: one candidate
         merged.append(c)
     return merged, R
+
+
+@lru_cache(maxsize=64)
+def _factors(poly: sp.Poly) -> list:
+    return poly.factor_list()[1]
+
+
+def _root_factor(poly: sp.Poly, a: sp.Rational, b: sp.Rational) -> sp.Poly:
+    """The irreducible factor of ``poly`` with the root isolated in [a, b] (a = b: that rational)."""
+    for fac, _k in _factors(poly):
+        if fac.degree() < 1:
+            continue
+        if (fac.eval(a) == 0) if a == b else (fac.count_roots(a, b) > 0):
+            return fac
+    return poly
 
 
 def crossing_level(A: ExactSide, cand: Candidate) -> sp.Expr:
     """The candidate's level exactly: a rational, or a ``CRootOf`` of an irreducible integer
     polynomial in z (the resultant in p of the root's factor and ``z Dg_A(p) - Ng_A(p)``)."""
-    res = sp.Poly(sp.resultant(cand.factor.as_expr(), Z_ * A.Dg.as_expr() - A.Ng.as_expr(), P), Z_)
+    fac = _root_factor(cand.factor, *cand.p)
+    res = sp.Poly(sp.resultant(fac.as_expr(), Z_ * A.Dg.as_expr() - A.Ng.as_expr(), P), Z_)
     slack = sp.Rational(1, 10 ** 30)
     for fac, _k in res.factor_list()[1]:
         if fac.degree() < 1:
@@ -252,16 +468,18 @@ def crossing_level(A: ExactSide, cand: Candidate) -> sp.Expr:
 
 
 def _between(lo: sp.Rational, hi: sp.Rational) -> sp.Rational:
-    """A short rational strictly between two levels (lo < hi)."""
+    """A short rational strictly between two levels (lo < hi): the midpoint rounded (half to even)
+    to the fewest decimal places that keep it strictly inside (Python's Fraction, exact)."""
     lo, hi = sp.Rational(lo), sp.Rational(hi)
-    mid = (lo + hi) / 2
+    flo, fhi = Fraction(int(lo.p), int(lo.q)), Fraction(int(hi.p), int(hi.q))
+    mid = (flo + fhi) / 2
     den = 1
     while den < 10 ** 60:
-        x = sp.Rational(round(mid * den), den)
-        if lo < x < hi:
-            return x
+        x = Fraction(round(mid * den), den)
+        if flo < x < fhi:
+            return sp.Rational(x.numerator, x.denominator)
         den *= 10
-    return mid
+    return sp.Rational(mid.numerator, mid.denominator)
 
 
 def _vanishes(A: ExactSide, B: ExactSide, column: Any, cand: Candidate) -> bool:

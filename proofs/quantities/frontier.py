@@ -87,16 +87,24 @@ def _errors_in_blocks(spec: Any, m_key: Any, n_key: Any):
 
 
 @lru_cache(maxsize=32)
-def _errors_to_evaluate(spec: Any, m_key: Any, n_key: Any):
+def _errors_to_evaluate(spec: Any, m_key: Any, n_key: Any, cols: tuple = COLUMNS):
     """:func:`_errors_in_blocks` uncollected (``collect=False``: the same values, without the
-    grouping and factoring that printing wants), for evaluation at a setting."""
+    grouping and factoring that printing wants), for evaluation at a setting; ``cols``: the
+    columns wanted (of :data:`COLUMNS`)."""
     from symbolic import THETA0
     from proofs.quantities.derivations import strategy
     s = strategy(spec, m_key)
-    out = {"zero_shot": s.error_in_blocks(THETA0, 0, collect=False),
-           "few_shot_target": s.error_in_blocks(THETA0, n_key, collect=False),
-           "few_shot_opposite": s.error_in_blocks(-THETA0, n_key, collect=False)}
+    what = {"zero_shot": (THETA0, 0), "few_shot_target": (THETA0, n_key), "few_shot_opposite": (-THETA0, n_key)}
+    out = {col: s.error_in_blocks(*what[col], collect=False) for col in COLUMNS if col in cols}
     return s, out
+
+
+@lru_cache(maxsize=32)
+def _definitions(spec: Any, m_key: Any) -> dict:
+    """The derived matrices the strategy of ``spec`` at m refers to (``Strategy.definitions``),
+    read once per derivation (every setting and n evaluates with them)."""
+    from proofs.quantities.derivations import strategy
+    return strategy(spec, m_key).definitions()
 
 
 def _freeze(env: dict) -> tuple:
@@ -112,7 +120,7 @@ def _spec_errors(spec: Any, m: Any, n: Any, env_key: tuple) -> dict[str, sp.Expr
 
 
 @lru_cache(maxsize=64)
-def _spec_fractions(spec: Any, m: Any, n: Any, env_key: tuple) -> dict[str, tuple]:
+def _spec_fractions(spec: Any, m: Any, n: Any, env_key: tuple, cols: tuple = COLUMNS) -> dict[str, tuple]:
     """``{column: (element of QQ(lambda) or None, the error as an expression)}`` at the setting:
     the element where the error lies in QQ(lambda), else None and the error reduced by
     ``cancel(together())``.
@@ -123,16 +131,16 @@ def _spec_fractions(spec: Any, m: Any, n: Any, env_key: tuple) -> dict[str, tupl
     fraction of the cost when several sigma^2 share a Sigma and theta_0 (the map of
     ``early-stopping-vs-auxiliary``); where that does not apply (a column outside QQ(lambda,
     sigma), an odd power of sigma, a denominator that vanishes at the sigma^2), the setting is
-    evaluated directly."""
+    evaluated directly.  ``cols``: the columns wanted (of :data:`COLUMNS`)."""
     env = dict(env_key)
     sigma = env.get("sigma")
     if m is None and sigma is not None and sigma.is_number:
-        general = _in_sigma(spec, n, tuple((k, v) for k, v in env_key if k != "sigma"))
+        general = _in_sigma(spec, n, tuple((k, v) for k, v in env_key if k != "sigma"), cols)
         if general is not None:
             out = _at_sigma(general, sigma ** 2)
             if out is not None:
                 return out
-    return _evaluated(spec, m, n, env_key)
+    return _evaluated(spec, m, n, env_key, cols=cols)
 
 
 #: sigma as a symbol (the name the derivations use)
@@ -145,11 +153,11 @@ def _in_sigma_field():
 
 
 @lru_cache(maxsize=64)
-def _in_sigma(spec: Any, n: Any, env_key: tuple) -> dict | None:
+def _in_sigma(spec: Any, n: Any, env_key: tuple, cols: tuple = COLUMNS) -> dict | None:
     """``{column: element of QQ(lambda, sigma)}`` at m = oo and the setting's Sigma, theta_0 with
-    sigma a symbol; None where a column is not in that field."""
+    sigma a symbol; None where a column is not in that field.  ``cols``: the columns wanted."""
     K = _in_sigma_field()
-    parts = _evaluated(spec, None, n, env_key + (("sigma", _SIGMA),), field=K)
+    parts = _evaluated(spec, None, n, env_key + (("sigma", _SIGMA),), field=K, cols=cols)
     return None if any(e is None for e, _ in parts.values()) else {col: e for col, (e, _) in parts.items()}
 
 
@@ -187,9 +195,14 @@ def _at_sigma(general: dict, sigma2: Any) -> dict | None:
     return out
 
 
-def _evaluated(spec: Any, m: Any, n: Any, env_key: tuple, field: Any = None) -> dict[str, tuple]:
+#: the long blocks of a derivation evaluated at a setting: (spec, m, setting, field, name, formula) -> value
+_BLOCK_VALUES: dict = {}
+
+
+def _evaluated(spec: Any, m: Any, n: Any, env_key: tuple, field: Any = None,
+               cols: tuple = COLUMNS) -> dict[str, tuple]:
     """:func:`_spec_fractions` by evaluating each error at the setting (``field``: the field the
-    values are reduced in, QQ(lambda) unless given)."""
+    values are reduced in, QQ(lambda) unless given; ``cols``: the columns wanted)."""
     from symbolic import M
     from symbolic.evaluation import evaluate
     from symbolic.ratfun import from_sympy
@@ -213,16 +226,22 @@ def _evaluated(spec: Any, m: Any, n: Any, env_key: tuple, field: Any = None) -> 
     m_key = sp.oo if m is None else M
     if m is not None:
         env["m"] = sp.Integer(m)
-    s, parts = _errors_to_evaluate(spec, m_key, _key(n))
+    s, parts = _errors_to_evaluate(spec, m_key, _key(n), cols)
     env.update(s.bindings)
-    env = with_definitions(env, s.definitions())
+    env = with_definitions(env, _definitions(spec, m_key))
     out = {}
     values: dict[str, sp.Expr] = {}
     for col, (expr, where) in parts.items():
         local = dict(env)
         for sym, e in where.items():
             if sym.name not in values:
-                values[sym.name] = reduce(evaluate(e, env))
+                # a block's formula at the setting: the same for every n and column (read once)
+                key = (spec, m, env_key, field, sym.name, e)
+                if key not in _BLOCK_VALUES:
+                    if len(_BLOCK_VALUES) >= 512:
+                        _BLOCK_VALUES.clear()
+                    _BLOCK_VALUES[key] = reduce(evaluate(e, env))
+                values[sym.name] = _BLOCK_VALUES[key]
             local[sym.name] = values[sym.name]
         value = evaluate(expr, local)
         e = element(value)
@@ -243,13 +262,14 @@ def _env_key(setting: Any) -> tuple:
     return _freeze(env)
 
 
-def spec_pairs(spec: Any, setting: Any, *, n: Any = None) -> dict[str, tuple[sp.Poly, sp.Poly]]:
-    """The three errors of :func:`spec_errors` as pairs ``(N, D)`` of polynomials in
-    :data:`LAMBDA` over QQ, ``error = N / D`` (:func:`symbolic.univariate.normal_pair`'s form):
-    the same rational functions, not factored."""
+def spec_pairs(spec: Any, setting: Any, *, n: Any = None, columns: Any = None) -> dict[str, tuple[sp.Poly, sp.Poly]]:
+    """The three errors of :func:`spec_errors` (or those named in ``columns``) as pairs ``(N, D)``
+    of polynomials in :data:`LAMBDA` over QQ, ``error = N / D``
+    (:func:`symbolic.univariate.normal_pair`'s form): the same rational functions, not factored."""
     from symbolic.univariate import fraction_pair, pair_of
+    cols = COLUMNS if columns is None else tuple(c for c in COLUMNS if c in columns)
     return {col: (pair_of(e, LAMBDA) if e is not None else fraction_pair(f, LAMBDA))
-            for col, (e, f) in _spec_fractions(spec, _count(setting.m), n, _env_key(setting)).items()}
+            for col, (e, f) in _spec_fractions(spec, _count(setting.m), n, _env_key(setting), cols).items()}
 
 
 def frontier_formulas(setting: Any, *, n: Any = None) -> dict[str, sp.Expr]:

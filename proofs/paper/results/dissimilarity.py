@@ -69,7 +69,7 @@ class Dissimilarity(Result):
         generic["tradeoff-value"] = error_at(strategy(tradeoff_spec(sp.oo), sp.oo), THETA, sp.oo)
         values = {lhs[i]: at_rho_phi(generic[n]) for i, n in enumerate(NAMES)}
         gap = sp.factor(values[lhs[3]] - values[lhs[2]])            # (d) - (c)
-        crossing = sp.solve(sp.Eq(gap, 0), PHI)
+        crossing = _angles_where_zero(gap)
         values[lhs[5]] = min(crossing, key=lambda c: sp.N(c.subs(RHO, 1))) if crossing else sp.nan
         from symbolic.strategy import Step
         steps = [Step(f"{n}: n -> oo error on a generic theta", g) for n, g in generic.items()]
@@ -99,6 +99,28 @@ class Dissimilarity(Result):
         yield Line("exact", f"(b) - (c) = {show(gap_b)}: negative iff rho < 1/(d+4), whatever the angle",
                    same(gap_b, (RHO ** 2 - 1 / (DIM + 4) ** 2) * K))
         yield Line("exact", "(a) is sigma^2 on every task: never beaten", same(der.values[lhs[0]], sigma ** 2))
+
+
+def _angles_where_zero(gap: sp.Expr) -> list:
+    """The angles phi in [0, 2 pi) where the factored ``gap`` vanishes, as ``sympy.solve`` gives
+    them, by the one step they need: each factor holding phi is linear in cos(phi), ``a cos(phi) +
+    b``, so its zeros are phi = acos(c) and 2 pi - acos(c), c = -b/a (cancelled).  Anything else
+    (phi outside cos, a higher power of cos(phi)) goes to ``sympy.solve``."""
+    C = sp.Dummy("c")
+    out: list = []
+    for f in sp.Mul.make_args(gap):
+        base = f.as_base_exp()[0]
+        if not base.has(PHI):
+            continue
+        g = base.xreplace({sp.cos(PHI): C})
+        if g.has(PHI):
+            return sp.solve(sp.Eq(gap, 0), PHI)
+        poly = sp.Poly(g, C)
+        if poly.degree() != 1:
+            return sp.solve(sp.Eq(gap, 0), PHI)
+        c = sp.cancel(-poly.nth(0) / poly.nth(1))
+        out += [a for a in (sp.acos(c), 2 * sp.pi - sp.acos(c)) if a not in out]
+    return out
 
 
 RESULT = Dissimilarity()

@@ -67,11 +67,39 @@ def _env(Sigma: Any, theta_0: Any, sigma2: Any) -> dict:
             "d": sp.Integer(S.shape[0])}
 
 
-def _error_at_setting(s, task, n, env) -> sp.Expr:
-    """The derived error of ``s`` at an explicit setting, a rational function of lambda."""
+def _error_at_setting(s, task, n, env, blocks: dict | None = None) -> sp.Expr:
+    """The derived error of ``s`` at an explicit setting, a rational function of lambda; ``blocks``:
+    a dict kept by the caller for one strategy and setting, where each long block's value there
+    is remembered (the same for every task and n)."""
     e, where = s.error_in_blocks(task, n, collect=False)
-    vals = {str(k): evaluate(v, env) for k, v in where.items()}
+    blocks = {} if blocks is None else blocks
+    for k, v in where.items():
+        if (str(k), v) not in blocks:
+            blocks[(str(k), v)] = evaluate(v, env)
+    vals = {str(k): blocks[(str(k), v)] for k, v in where.items()}
     return cancelled(evaluate(e, {**env, **vals}))   # sympy.cancel's expression
+
+
+def _value_rows_at(s, where) -> sp.Matrix:
+    """V of the derived strategy ``s`` (a spec training V's last row) at the exact setting
+    ``where``: its blocks v_0, v_x, v_y evaluated there (with the derived matrices they refer to)
+    and each entry reduced to one fraction in lambda by ``cancel``, placed by the layout
+    (:func:`symbolic.layout.assemble`): what :func:`proofs.quantities.params.closed_form_params`
+    gives, without its ``simplify`` of every entry (expensive for rational functions of lambda;
+    the checks below cancel what they compute)."""
+    from symbolic.evaluation import evaluate_matrix
+    from symbolic.layout import assemble
+    from proofs.quantities.setting import with_definitions
+    p = s.parameters()
+    env = with_definitions({**where.env(), **dict(s.bindings)}, s.definitions())
+    blocks = {}
+    for name in ("v0", "vx", "vy"):
+        e = p[name]
+        if getattr(e, "is_ZeroMatrix", False) or (not getattr(e, "is_Matrix", False) and sp.sympify(e) == 0):
+            continue
+        blocks[name] = (cancelled(evaluate(sp.sympify(e), env)) if name != "vx"
+                        else sp.Matrix(evaluate_matrix(e, env)).applyfunc(cancelled))
+    return assemble(blocks, where.d, where.arith)[0]
 
 
 def global_minimiser_check(s, n_ft: int, Sigma: Any, theta_0: Any, sigma2: Any) -> tuple[bool, str]:
@@ -85,7 +113,7 @@ def global_minimiser_check(s, n_ft: int, Sigma: Any, theta_0: Any, sigma2: Any) 
     from proofs.quantities.setting import setting
     d = len(theta_0)
     where = setting(d, Sigma=Sigma, theta0=theta_0, sigma2=sigma2)
-    V_lam = closed_form_params(s, dict(s.bindings), where).V
+    V_lam = _value_rows_at(s, where)
     Q_hat = closed_form_params(strategy("pretrain"), {}, where).Q
     v = sp.symbols(f"u0:{d + 2}")
     V = sp.zeros(d + 2, d + 2)
@@ -173,10 +201,10 @@ class TradeoffValue(Result):
         word = {1: "rises", -1: "falls", None: "is not monotone"}
         for name, env in (("the poster's setting (d = 5, Sigma = I, theta_0 = e_1, sigma^2 = 1/10)", poster_env()),
                           ("d = 2, Sigma = [[2, 1], [1, 1]], theta_0 = (1, -1), sigma^2 = 1/2", _env(**SETTING_B))):
-            signs = {}
+            signs, blocks = {}, {}
             for key, task, n in (("zero-shot on theta_0", THETA0, 0), (f"{n_ft}-shot on theta_0", THETA0, n_ft),
                                  ("n -> oo on theta_0", THETA0, sp.oo), ("n -> oo on -theta_0", -THETA0, sp.oo)):
-                signs[key] = derivative_sign_on_positive_axis(_error_at_setting(f, task, n, env), LAMBDA)
+                signs[key] = derivative_sign_on_positive_axis(_error_at_setting(f, task, n, env, blocks), LAMBDA)
             yield Line("exact", f"{name}, n_ft = {n_ft}: as lambda grows on (0, oo), "
                        + "; ".join(f"the {k} error {word[v]}" for k, v in signs.items())
                        + " (sign of d/dlambda by Sturm's root count): the trade-off is strict",
