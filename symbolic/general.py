@@ -147,7 +147,7 @@ def _stage(loss: tuple[Term, ...], blocks: Blocks, unknowns: list, naming, start
     starts = {u: getattr(start, _BLOCK_OF[u]) for u in vectors}
     if matrices and reaches(L, matrices[0]):
         # Q_xx reaches the loss: a structured solution in a span of words, checked exactly
-        sol, steps = structured_minimiser(lambda b: loss_poly(b, loss), blocks, matrices[0], scalars, vectors,
+        sol, steps = structured_minimiser(lambda b, normalise=True: loss_poly(b, loss, normalise), blocks, matrices[0], scalars, vectors,
                                           start, _substitute, naming, starts,
                                           family=any(not t.task.is_fixed for t in loss))
         sol.notes = list(sol.notes)

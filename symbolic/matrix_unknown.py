@@ -37,6 +37,8 @@ from __future__ import annotations
 from typing import Callable, Sequence
 
 import sympy as sp
+from sympy.polys.domains import QQ
+from sympy.polys.rings import PolyRing
 
 from . import ratfun
 from .convert import factor_expr
@@ -105,7 +107,7 @@ def structured_minimiser(loss_of: Callable[[Blocks], Poly], blocks: Blocks, X: s
     terms = base + ([(cs[0] * c, w) for c, w in base] if base else [])
     terms += [(c, w) for c, w in zip(cs[1 if base else 0:], span)]
     trial = blocks.with_(Qxx=tuple(terms))
-    sol = minimise_quadratic(loss_of(trial), list(scalars) + cs, vectors, (), naming, starts)
+    sol = minimise_quadratic(_nonzero(loss_of(trial, normalise=False)), list(scalars) + cs, vectors, (), naming, starts)
     stuck = [c for c in cs if c in sol.free]
     if stuck:
         raise NotClosedForm(
@@ -127,7 +129,7 @@ def structured_minimiser(loss_of: Callable[[Blocks], Poly], blocks: Blocks, X: s
     abstract = {u: ([(short(c), w, a) for c, w, a in v] if isinstance(v, list) else short(v)) for u, v in values.items()}
     check = substitute(blocks.with_(Qxx=tuple((short(c), w) for c, w in cand) + ((sp.S.One, (Atom(_CHECK),)),)),
                        abstract)
-    residual = _gradient(loss_of(check), kappa)
+    residual = _gradient(loss_of(check, normalise=False), kappa)
     if residual:
         (key, coeff), = list(residual.items())[:1]
         raise NotClosedForm(
@@ -145,6 +147,29 @@ def structured_minimiser(loss_of: Callable[[Blocks], Poly], blocks: Blocks, X: s
              "(every term of grad_{Q_xx} L, collected in canonical form, has coefficient 0): the candidate "
              "is a minimiser at symbolic d and Sigma"]
     return sol, steps
+
+
+def _nonzero(L: Poly) -> Poly:
+    """``L`` without its terms whose coefficient is 0 (exactly: its numerator over one denominator,
+    :func:`symbolic.ratfun.numer_denom`, is the zero polynomial): the loss with its coefficients
+    as the engine builds them, unreduced (reducing them, ``together(expand(c))``, was most of the
+    loss's cost, and the minimisation reads them into polynomials itself).  A reduced coefficient
+    may still be a 0 that ``together`` does not see; here every 0 is dropped, so an unknown that
+    only such a term holds counts as absent from the loss, as it is."""
+    return Poly({k: c for k, c in L.terms.items() if not _is_zero(c)})
+
+
+def _is_zero(c: sp.Expr) -> bool:
+    c = sp.sympify(c)
+    if c.is_number:
+        return c == 0
+    try:
+        gens: set = set()
+        ratfun._generators(c, gens)
+        num, _ = ratfun.numer_denom(c, PolyRing(tuple(sorted(gens, key=sp.default_sort_key)), QQ))
+        return not num
+    except (ratfun.NotRational, ZeroDivisionError):
+        return ratfun.cancelled(c) == 0
 
 
 def _collect(terms: list) -> list:
