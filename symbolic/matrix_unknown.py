@@ -37,8 +37,6 @@ from __future__ import annotations
 from typing import Callable, Sequence
 
 import sympy as sp
-from sympy.polys.domains import QQ
-from sympy.polys.rings import PolyRing
 
 from . import ratfun
 from .convert import factor_expr
@@ -46,7 +44,7 @@ from .expansion import expand as _expand
 from .forms import Form, Poly, Tr
 from .model import SIGMA_INV_ATOM, Blocks
 from .outer import outer_atom
-from .quadratic import NotClosedForm, Solution, minimise_quadratic
+from .quadratic import NotClosedForm, Solution, minimise_quadratic, nonzero_terms
 from .words import DIM, Atom, simplify_word, transpose
 
 __all__ = ["structured_minimiser", "span_of", "MAX_VECTORS"]
@@ -96,7 +94,7 @@ def structured_minimiser(loss_of: Callable[[Blocks], Poly], blocks: Blocks, X: s
         raise NotClosedForm("Q_xx with a task family N(mu, Omega) in the loss: the structured span is not tried "
                             "(the family's covariance puts Sigma Omega Sigma beside Sigma in the Hessian, whose "
                             "inverse is no finite sum of the span's words)")
-    L = loss_of(blocks)
+    L = nonzero_terms(loss_of(blocks, normalise=False))
     vecs = _constant_vectors(L, set(vectors))
     if len(vecs) > MAX_VECTORS:
         raise NotClosedForm(f"Q_xx: the loss has {len(vecs)} constant vectors; the structured span is "
@@ -107,7 +105,7 @@ def structured_minimiser(loss_of: Callable[[Blocks], Poly], blocks: Blocks, X: s
     terms = base + ([(cs[0] * c, w) for c, w in base] if base else [])
     terms += [(c, w) for c, w in zip(cs[1 if base else 0:], span)]
     trial = blocks.with_(Qxx=tuple(terms))
-    sol = minimise_quadratic(_nonzero(loss_of(trial, normalise=False)), list(scalars) + cs, vectors, (), naming, starts)
+    sol = minimise_quadratic(nonzero_terms(loss_of(trial, normalise=False)), list(scalars) + cs, vectors, (), naming, starts)
     stuck = [c for c in cs if c in sol.free]
     if stuck:
         raise NotClosedForm(
@@ -147,29 +145,6 @@ def structured_minimiser(loss_of: Callable[[Blocks], Poly], blocks: Blocks, X: s
              "(every term of grad_{Q_xx} L, collected in canonical form, has coefficient 0): the candidate "
              "is a minimiser at symbolic d and Sigma"]
     return sol, steps
-
-
-def _nonzero(L: Poly) -> Poly:
-    """``L`` without its terms whose coefficient is 0 (exactly: its numerator over one denominator,
-    :func:`symbolic.ratfun.numer_denom`, is the zero polynomial): the loss with its coefficients
-    as the engine builds them, unreduced (reducing them, ``together(expand(c))``, was most of the
-    loss's cost, and the minimisation reads them into polynomials itself).  A reduced coefficient
-    may still be a 0 that ``together`` does not see; here every 0 is dropped, so an unknown that
-    only such a term holds counts as absent from the loss, as it is."""
-    return Poly({k: c for k, c in L.terms.items() if not _is_zero(c)})
-
-
-def _is_zero(c: sp.Expr) -> bool:
-    c = sp.sympify(c)
-    if c.is_number:
-        return c == 0
-    try:
-        gens: set = set()
-        ratfun._generators(c, gens)
-        num, _ = ratfun.numer_denom(c, PolyRing(tuple(sorted(gens, key=sp.default_sort_key)), QQ))
-        return not num
-    except (ratfun.NotRational, ZeroDivisionError):
-        return ratfun.cancelled(c) == 0
 
 
 def _collect(terms: list) -> list:

@@ -39,7 +39,7 @@ from .words import Word, expr_key, simplify_word, transpose
 from sympy.polys.domains import QQ
 from sympy.polys.rings import PolyRing
 
-__all__ = ["NotQuadratic", "NotClosedForm", "Solution", "minimise_quadratic", "nearest_point",
+__all__ = ["NotQuadratic", "NotClosedForm", "Solution", "minimise_quadratic", "nearest_point", "nonzero_terms",
            "mat_mul", "mat_vec", "vec_scale", "vec_add"]
 
 
@@ -155,6 +155,29 @@ def _bilinear(left: sp.Basic, v: VecTerms) -> sp.Expr:
     for c, w, a in v:
         out += c * factor_expr(form(const(left), w, const(a)))
     return out
+
+
+def nonzero_terms(L: Poly) -> Poly:
+    """``L`` without its terms whose coefficient is 0, exactly (its numerator over one denominator,
+    :func:`symbolic.ratfun.numer_denom`, is the zero polynomial): for a loss whose coefficients are
+    left as the engine builds them (``normalise=False``: reducing them, ``together(expand(c))``, is
+    most of a loss's cost, and :func:`minimise_quadratic` reads them into polynomials itself).
+    ``together`` may leave a 0 it does not see; here every 0 is dropped, so an unknown that only
+    such a term holds counts as absent from the loss, as it is."""
+    return Poly({k: c for k, c in L.terms.items() if not _is_zero(c)})
+
+
+def _is_zero(c: sp.Expr) -> bool:
+    c = sp.sympify(c)
+    if c.is_number:
+        return c == 0
+    try:
+        gens: set = set()
+        ratfun._generators(c, gens)
+        num, _ = ratfun.numer_denom(c, PolyRing(tuple(sorted(gens, key=sp.default_sort_key)), QQ))
+        return not num
+    except (ratfun.NotRational, ZeroDivisionError):
+        return ratfun.cancelled(c) == 0
 
 
 # ----------------------------------------------------------------------------- the linear system
