@@ -11,6 +11,7 @@ Every derivation (:mod:`symbolic.pretraining`, :mod:`symbolic.strategies`,
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Callable
 
 import sympy as sp
@@ -308,7 +309,15 @@ def factor_sum(terms: list) -> sp.Expr:
     if not dens:
         return ratfun.factored(sp.Add(*terms))
     N = sp.Add(*[sp.Mul(*num, *[b ** (dens[b] - den.get(b, 0)) for b in dens]) for num, den in split])
-    return ratfun.factored(_polynomial_expand(N) / sp.Mul(*[b ** k for b, k in dens.items()]))
+    # each denominator base (an expanded product, the same in many groups and formulas) enters
+    # factored, factored once per process: the same rational function, so the same result
+    return ratfun.factored(_polynomial_expand(N) / sp.Mul(*[_factored_base(b) ** k for b, k in dens.items()]))
+
+
+@lru_cache(maxsize=4096)
+def _factored_base(b: sp.Expr) -> sp.Expr:
+    """``sympy.factor(b)`` of a denominator base in :func:`factor_sum`, remembered."""
+    return ratfun.factored(b)
 
 
 def _checked_values(values: dict | None, d: int) -> dict:
