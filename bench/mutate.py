@@ -165,7 +165,7 @@ MUTATIONS: tuple[Mutation, ...] = (
        "Gram matrix of the gradient's directions without the transpose", SYM),
     _m("Q13", Q, "        out.append((dc * rest_c, extra))", "        out.append((dc, extra))",
        "scalar gradient drops the constant factor of the monomial", SYM, BEYOND_IDS),
-    _m("Q14", Q, "                    c0 = c0 - cs * s", "                    c0 = c0", "the scalar part left in the constant too (counted twice)",
+    _m("Q14", Q, "                    c0 = c0 - cs * x", "                    c0 = c0", "the scalar part left in the constant too (counted twice)",
        SYM, BEYOND_IDS),
     _m("Q15", Q, "    if obj == 0:\n        return zero", "    if True:\n        return zero",
        "a flat family's coefficients kept at the start value, not the minimiser nearest the start", SYM),

@@ -39,7 +39,7 @@ from .model import Blocks
 from .objective import expected_error, task_family_error
 from .pretraining import derive_pretrain
 from .matrix_unknown import reaches, structured_minimiser
-from .quadratic import NotClosedForm, NotQuadratic, Solution, minimise_quadratic, nearest_point
+from .quadratic import NotClosedForm, NotQuadratic, Solution, minimise_quadratic, nearest_point, nonzero_terms
 from .spec import SILENT_BLOCKS, Spec, Term, make_spec
 from .strategy import Step, Strategy, matexpr_to_sympy, tidy, vecexpr_to_sympy
 from .validation import check_count
@@ -140,14 +140,14 @@ def _stage(loss: tuple[Term, ...], blocks: Blocks, unknowns: list, naming, start
     """Minimise one loss over ``unknowns`` (nothing picked: the affine family's parameters stay
     symbols, :func:`_nearest` picks them at the end).  ``origin``: start values of unknowns that
     are not blocks (the ``t_k`` of an earlier stage: 0)."""
-    L = loss_poly(blocks, loss)
+    L = nonzero_terms(loss_poly(blocks, loss, normalise=False))   # (coefficients unreduced: read into rings)
     scalars = [u for u in unknowns if isinstance(u, sp.Symbol)]
     vectors = [u for u in unknowns if isinstance(u, sp.MatrixSymbol) and u.shape[1] == 1]
     matrices = [u for u in unknowns if isinstance(u, sp.MatrixSymbol) and u.shape[1] != 1]
     starts = {u: getattr(start, _BLOCK_OF[u]) for u in vectors}
     if matrices and reaches(L, matrices[0]):
         # Q_xx reaches the loss: a structured solution in a span of words, checked exactly
-        sol, steps = structured_minimiser(lambda b: loss_poly(b, loss), blocks, matrices[0], scalars, vectors,
+        sol, steps = structured_minimiser(lambda b, normalise=True: loss_poly(b, loss, normalise), blocks, matrices[0], scalars, vectors,
                                           start, _substitute, naming, starts,
                                           family=any(not t.task.is_fixed for t in loss))
         sol.notes = list(sol.notes)
@@ -261,7 +261,8 @@ def _derive_spec_cached(spec: Spec, m: sp.Expr):
                       "quadratic, its stationary points are its minimisers"))
     before = blocks
     sol, L = _stage(spec.loss, blocks, unknowns, naming, start)
-    steps.append(Step("loss " + " + ".join(map(str, spec.loss)), later=lambda: tidy(to_sympy(L))))
+    steps.append(Step("loss " + " + ".join(map(str, spec.loss)),
+                      later=lambda: tidy(to_sympy(loss_poly(before, spec.loss)))))   # (reduced, for the record)
     _record(steps, sol, "first-order conditions solved")
     blocks = _substitute(blocks, sol.values)
     free = list(sol.free)
@@ -291,7 +292,7 @@ def _derive_spec_cached(spec: Spec, m: sp.Expr):
                               origin={t: sp.S.Zero for t in params})
             steps.append(Step(f"second stage, over the minimisers of the first (free: "
                               f"{', '.join(sp.sstr(u) for u in free)}): " + " + ".join(map(str, spec.then)),
-                              later=lambda: tidy(to_sympy(L2))))
+                              later=lambda b=blocks: tidy(to_sympy(loss_poly(b, spec.then)))))
             _record(steps, sol2, "second stage solved")
             blocks = _substitute(blocks, sol2.values)
             params = [u for u in sol2.free if u not in _BLOCK_OF] + list(sol2.params)

@@ -44,7 +44,7 @@ from .expansion import expand as _expand
 from .forms import Form, Poly, Tr
 from .model import SIGMA_INV_ATOM, Blocks
 from .outer import outer_atom
-from .quadratic import NotClosedForm, Solution, minimise_quadratic
+from .quadratic import NotClosedForm, Solution, minimise_quadratic, nonzero_terms
 from .words import DIM, Atom, simplify_word, transpose
 
 __all__ = ["structured_minimiser", "span_of", "MAX_VECTORS"]
@@ -94,7 +94,7 @@ def structured_minimiser(loss_of: Callable[[Blocks], Poly], blocks: Blocks, X: s
         raise NotClosedForm("Q_xx with a task family N(mu, Omega) in the loss: the structured span is not tried "
                             "(the family's covariance puts Sigma Omega Sigma beside Sigma in the Hessian, whose "
                             "inverse is no finite sum of the span's words)")
-    L = loss_of(blocks)
+    L = nonzero_terms(loss_of(blocks, normalise=False))
     vecs = _constant_vectors(L, set(vectors))
     if len(vecs) > MAX_VECTORS:
         raise NotClosedForm(f"Q_xx: the loss has {len(vecs)} constant vectors; the structured span is "
@@ -105,7 +105,7 @@ def structured_minimiser(loss_of: Callable[[Blocks], Poly], blocks: Blocks, X: s
     terms = base + ([(cs[0] * c, w) for c, w in base] if base else [])
     terms += [(c, w) for c, w in zip(cs[1 if base else 0:], span)]
     trial = blocks.with_(Qxx=tuple(terms))
-    sol = minimise_quadratic(loss_of(trial), list(scalars) + cs, vectors, (), naming, starts)
+    sol = minimise_quadratic(nonzero_terms(loss_of(trial, normalise=False)), list(scalars) + cs, vectors, (), naming, starts)
     stuck = [c for c in cs if c in sol.free]
     if stuck:
         raise NotClosedForm(
@@ -127,7 +127,7 @@ def structured_minimiser(loss_of: Callable[[Blocks], Poly], blocks: Blocks, X: s
     abstract = {u: ([(short(c), w, a) for c, w, a in v] if isinstance(v, list) else short(v)) for u, v in values.items()}
     check = substitute(blocks.with_(Qxx=tuple((short(c), w) for c, w in cand) + ((sp.S.One, (Atom(_CHECK),)),)),
                        abstract)
-    residual = _gradient(loss_of(check), kappa)
+    residual = _gradient(loss_of(check, normalise=False), kappa)
     if residual:
         (key, coeff), = list(residual.items())[:1]
         raise NotClosedForm(

@@ -36,8 +36,10 @@ from .convert import factor_expr
 from .expansion import expand as _expand
 from .forms import Form, Poly, const, form
 from .words import Word, expr_key, simplify_word, transpose
+from sympy.polys.domains import QQ
+from sympy.polys.rings import PolyRing
 
-__all__ = ["NotQuadratic", "NotClosedForm", "Solution", "minimise_quadratic", "nearest_point",
+__all__ = ["NotQuadratic", "NotClosedForm", "Solution", "minimise_quadratic", "nearest_point", "nonzero_terms",
            "mat_mul", "mat_vec", "vec_scale", "vec_add"]
 
 
@@ -74,6 +76,13 @@ def _normal(c: sp.Expr) -> sp.Expr:
     c = sp.sympify(c)
     if c.is_number:
         return c
+    return _normal_cached(c)
+
+
+@lru_cache(maxsize=8192)
+def _normal_cached(c: sp.Expr) -> sp.Expr:
+    """:func:`_normal` of a non-number, remembered (the elimination normalises the same product
+    of coefficients for every word it multiplies; the normal form depends on ``c`` alone)."""
     reps, back = _held([c])
     return ratfun.cancelled(c.xreplace(reps) if reps else c).xreplace(back)   # sympy.cancel's expression
 
@@ -146,6 +155,29 @@ def _bilinear(left: sp.Basic, v: VecTerms) -> sp.Expr:
     for c, w, a in v:
         out += c * factor_expr(form(const(left), w, const(a)))
     return out
+
+
+def nonzero_terms(L: Poly) -> Poly:
+    """``L`` without its terms whose coefficient is 0, exactly (its numerator over one denominator,
+    :func:`symbolic.ratfun.numer_denom`, is the zero polynomial): for a loss whose coefficients are
+    left as the engine builds them (``normalise=False``: reducing them, ``together(expand(c))``, is
+    most of a loss's cost, and :func:`minimise_quadratic` reads them into polynomials itself).
+    ``together`` may leave a 0 it does not see; here every 0 is dropped, so an unknown that only
+    such a term holds counts as absent from the loss, as it is."""
+    return Poly({k: c for k, c in L.terms.items() if not _is_zero(c)})
+
+
+def _is_zero(c: sp.Expr) -> bool:
+    c = sp.sympify(c)
+    if c.is_number:
+        return c == 0
+    try:
+        gens: set = set()
+        ratfun._generators(c, gens)
+        num, _ = ratfun.numer_denom(c, PolyRing(tuple(sorted(gens, key=sp.default_sort_key)), QQ))
+        return not num
+    except (ratfun.NotRational, ZeroDivisionError):
+        return ratfun.cancelled(c) == 0
 
 
 # ----------------------------------------------------------------------------- the linear system
@@ -279,24 +311,102 @@ def _gradient_vector(L: Poly, u: sp.Basic, vectors: set) -> list[tuple[sp.Expr, 
     return out
 
 
-def _diff(c: sp.Expr, s: sp.Symbol, memo: dict | None) -> sp.Expr:
-    """``d c / d s``, remembered in ``memo`` (one minimisation differentiates each coefficient
-    twice: to find the scalars present and for their equations)."""
-    if memo is None:
-        return sp.diff(c, s)
-    key = (c, s)
-    if key not in memo:
-        memo[key] = sp.diff(c, s)
-    return memo[key]
+class _Derivatives:
+    """``d c / d s`` for the coefficients ``c`` of one loss and its scalar unknowns ``s``, read off
+    polynomials: ``c`` is read once into a numerator N (a polynomial over QQ in its symbols, traces
+    and bilinear forms) over a denominator D free of the scalars (:func:`symbolic.ratfun.numer_denom`,
+    no gcd), and ``d c / d s = (d N / d s) / D``, the derivative of a polynomial read off its terms,
+    with no expression-level differentiation.  The same rational function as ``sympy.diff(c, s)``,
+    and 0 exactly when that is 0 (``sympy.diff`` may leave a 0 it does not see: :meth:`reaches`
+    asks it in that case only, so that the scalars counted as present are the same).  Where some
+    coefficient of the loss is not such a rational function, or has a scalar in its denominator,
+    every derivative is taken by ``sympy.diff`` (as before: the equations then reach SymPy's own
+    solve, whose output may depend on their form)."""
+
+    def __init__(self, scalars: Sequence[sp.Symbol], coefficients=()):
+        self.scalars = frozenset(scalars)
+        self._read: dict = {}
+        self._memo: dict = {}
+        self.by_sympy = False
+        self.by_sympy = any(self._parts(sp.sympify(c)) is None for c in coefficients
+                            if sp.sympify(c).free_symbols & self.scalars)
+
+    def _parts(self, c: sp.Expr):
+        """``(N, 1/D as an expression, {generator: index})`` or None (``sympy.diff`` then)."""
+        if self.by_sympy:
+            return None
+        if c in self._read:
+            return self._read[c]
+        out = None
+        try:
+            gens: set = set()
+            ratfun._generators(c, gens)
+            R = PolyRing(tuple(sorted(gens, key=sp.default_sort_key)), QQ)
+            num, den = ratfun.numer_denom(c, R)
+            at = [i for i, g in enumerate(R.symbols) if g in self.scalars]
+            if not any(m[i] for b in den for m in b.itermonoms() for i in at):
+                inv = sp.Mul(*[b.as_expr() ** -k for b, k in den.items()])
+                out = (num, inv, {g: i for i, g in enumerate(R.symbols)})
+        except (ratfun.NotRational, ZeroDivisionError):
+            out = None
+        self._read[c] = out
+        return out
+
+    def diff(self, c: sp.Expr, s: sp.Symbol) -> sp.Expr:
+        """``d c / d s`` (0 where it vanishes)."""
+        key = (c, s)
+        if key not in self._memo:
+            parts = self._parts(sp.sympify(c))
+            if parts is None:
+                self._memo[key] = sp.diff(c, s)
+            else:
+                num, inv, index = parts
+                dn = num.diff(num.ring.gens[index[s]]) if s in index else num.ring.zero
+                self._memo[key] = sp.S.Zero if not dn else dn.as_expr() * inv
+        return self._memo[key]
+
+    def reaches(self, c: sp.Expr, s: sp.Symbol) -> bool:
+        """Whether ``sympy.diff(c, s) != 0``: the derivative is not 0, or it is 0 but ``sympy.diff``
+        does not see it."""
+        if s not in sp.sympify(c).free_symbols:
+            return False
+        return self.diff(c, s) != 0 or (self._parts(sp.sympify(c)) is not None and sp.diff(c, s) != 0)
+
+    def affine(self, c: sp.Expr, scalars: Sequence[sp.Symbol]) -> tuple[dict, sp.Expr]:
+        """``({s: d c / d s}, c - sum_s s d c / d s)`` over ``scalars``, the derivatives that vanish
+        left out: for ``c`` affine in them, its coefficients and its constant part."""
+        parts = self._parts(sp.sympify(c))
+        linear: dict = {}
+        if parts is None:
+            c = _expand(c)
+            c0 = c
+            for s in scalars:
+                cs = sp.diff(c, s)
+                if cs != 0:
+                    linear[s] = cs
+                    c0 = c0 - cs * s
+            return linear, _expand(c0)
+        num, inv, index = parts
+        c0 = num
+        for s in scalars:
+            if s in index:
+                x = num.ring.gens[index[s]]
+                cs = num.diff(x)
+                if cs:
+                    linear[s] = cs.as_expr() * inv
+                    c0 = c0 - cs * x
+        return linear, (c0.as_expr() * inv if c0 else sp.S.Zero)
 
 
-def _gradient_scalar(L: Poly, s: sp.Symbol, vectors: set, memo: dict | None = None) -> list[tuple[sp.Expr, Form | None]]:
+def _gradient_scalar(L: Poly, s: sp.Symbol, vectors: set, derivatives: _Derivatives | None = None
+                     ) -> list[tuple[sp.Expr, Form | None]]:
     """``dL/ds`` as terms ``coeff * extra`` (``extra`` a form with an unknown leg, or None)."""
+    derivatives = derivatives or _Derivatives([s])
     out = []
     for (factors, _), c in L.terms.items():
         if s not in sp.sympify(c).free_symbols:   # (d/ds 0 without differentiating)
             continue
-        dc = _diff(c, s, memo)
+        dc = derivatives.diff(c, s)
         if dc == 0:
             continue
         rest_c, extra = _split_monomial(factors, vectors)
@@ -346,9 +456,8 @@ def minimise_quadratic(L: Poly, scalars: Sequence[sp.Symbol], vectors: Sequence[
     """
     vecset, matset = set(vectors), set(matrices)
     _check_quadratic(L, scalars, vecset, matset)
-    dmemo: dict = {}
-    present_s = [s for s in scalars if any(s in sp.sympify(c).free_symbols and _diff(c, s, dmemo) != 0
-                                           for c in L.terms.values())]
+    derivatives = _Derivatives(scalars, L.terms.values())
+    present_s = [s for s in scalars if any(derivatives.reaches(c, s) for c in L.terms.values())]
     present_v = [u for u in vectors if any(
         isinstance(f, Form) and u in (f.left.obj, f.right.obj) for fs, _ in L.terms for f in fs)]
     free = [x for x in list(scalars) + list(vectors) + list(matrices)
@@ -378,14 +487,9 @@ def minimise_quadratic(L: Poly, scalars: Sequence[sp.Symbol], vectors: Sequence[
                     raise NotQuadratic("the gradient is not linear in the unknowns")
                 e.G.setdefault(aux_of(extra), []).append((c, w, a))
                 continue
-            c = _expand(c)
-            c0 = c
-            for s in present_s:
-                cs = sp.diff(c, s)
-                if cs != 0:
-                    e.G.setdefault(s, []).append((cs, w, a))
-                    c0 = c0 - cs * s
-            c0 = _expand(c0)
+            linear, c0 = derivatives.affine(c, present_s)
+            for s, cs in linear.items():
+                e.G.setdefault(s, []).append((cs, w, a))
             if c0 != 0:
                 e.b.append((c0, w, a))
         e.H = {k: _collect_mat(v) for k, v in e.H.items()}
@@ -465,7 +569,7 @@ def minimise_quadratic(L: Poly, scalars: Sequence[sp.Symbol], vectors: Sequence[
     equations = []
     for s in present_s:
         total = sp.S.Zero
-        for c, extra in _gradient_scalar(L, s, vecset, dmemo):
+        for c, extra in _gradient_scalar(L, s, vecset, derivatives):
             total += c if extra is None else c * functional(extra)
         equations.append(total)
     for f, r in aux.items():

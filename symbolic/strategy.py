@@ -11,6 +11,7 @@ Every derivation (:mod:`symbolic.pretraining`, :mod:`symbolic.strategies`,
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Callable
 
 import sympy as sp
@@ -265,14 +266,24 @@ def tidy(e: sp.Expr) -> sp.Expr:
     with none under 1, and each group's coefficient is factored: what ``sympy.collect(e, keys,
     func=sympy.factor)`` returns, term for term, without its pattern matching (most of its cost)."""
     e = _expand(e)
-    keys = sorted(e.atoms(sp.Trace, Bilinear), key=sp.srepr) + [s for s in e.free_symbols if s.name == "sigma"]
+    # only a key that is the base of some term's factor decides a group: the keys are read off
+    # those bases (not off every atom of the expanded formula, most of the cost), in the same order
+    terms = [(term, sp.Mul.make_args(term)) for term in sp.Add.make_args(e)]
+    bases = [[f.as_base_exp()[0] for f in factors] for _, factors in terms]
+    mats, sigmas = set(), []
+    for bs in bases:
+        for b in bs:
+            if isinstance(b, (sp.Trace, Bilinear)):
+                mats.add(b)
+            elif b.is_Symbol and b.name == "sigma" and b not in sigmas:
+                sigmas.append(b)
+    keys = sorted(mats, key=sp.srepr) + sigmas
     rank = {k: i for i, k in enumerate(keys)}
     groups: dict = {}
-    for term in sp.Add.make_args(e):
-        factors = sp.Mul.make_args(term)
+    for (term, factors), bs in zip(terms, bases):
         best, best_rank = None, len(keys)
-        for i, f in enumerate(factors):
-            r = rank.get(f.as_base_exp()[0])
+        for i, b in enumerate(bs):
+            r = rank.get(b)
             if r is not None and r < best_rank:
                 best, best_rank = i, r
         if best is None:
@@ -308,7 +319,15 @@ def factor_sum(terms: list) -> sp.Expr:
     if not dens:
         return ratfun.factored(sp.Add(*terms))
     N = sp.Add(*[sp.Mul(*num, *[b ** (dens[b] - den.get(b, 0)) for b in dens]) for num, den in split])
-    return ratfun.factored(_polynomial_expand(N) / sp.Mul(*[b ** k for b, k in dens.items()]))
+    # each denominator base (an expanded product, the same in many groups and formulas) enters
+    # factored, factored once per process: the same rational function, so the same result
+    return ratfun.factored(_polynomial_expand(N) / sp.Mul(*[_factored_base(b) ** k for b, k in dens.items()]))
+
+
+@lru_cache(maxsize=4096)
+def _factored_base(b: sp.Expr) -> sp.Expr:
+    """``sympy.factor(b)`` of a denominator base in :func:`factor_sum`, remembered."""
+    return ratfun.factored(b)
 
 
 def _checked_values(values: dict | None, d: int) -> dict:

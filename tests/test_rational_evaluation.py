@@ -49,3 +49,19 @@ def test_an_irrational_setting_is_left_to_sympy():
     env = curves._explicit_env(V, Q, where)
     env["theta"] = sp.Matrix([sp.sqrt(2), 1])
     assert rational_value(curves._general_error_poly(), env, N) is None   # error_function: the SymPy route
+
+
+@pytest.mark.parametrize("seed", [1, 4])
+def test_explicit_errors_read_off_the_unreduced_polynomial(seed):
+    """explicit_errors at a rational setting reads the value off the unreduced closed form and its
+    limit off the value's leading coefficients: the same expressions as the reduced closed form
+    and the derived limit polynomial give by the SymPy route (limit derived, not read off)."""
+    where = setting(2, Sigma=sp.Matrix([[2, 1], [1, 3]]), theta0=[1, -1], sigma2=sp.Rational(1, 2))
+    V, Q = _V_Q(2, seed)
+    env = curves._explicit_env(V, Q, where)
+    env["theta"] = -env["theta_0"]
+    vals, lim = curves.explicit_errors(V, Q, where, "opposite", [0, 3])
+    formula = _sympy_route(curves._general_error_poly(), env)
+    want = [cancelled(formula.subs(N, k)) for k in (0, 3)]
+    assert vals == want and lim == _sympy_route(curves._general_limit_poly(), env)
+    assert sp.srepr(lim) == sp.srepr(_sympy_route(curves._general_limit_poly(), env))

@@ -251,3 +251,27 @@ def test_vector_seen_through_functionals_goes_to_the_nearest_minimiser(names, tw
     got = sum((evaluate(k, env) * evaluate_matrix(word_expr(w), env) * env[v.name]
                for k, w, v in sol.values[u]), sp.zeros(3, 1))
     assert sp.simplify(got - want) == sp.zeros(3, 1)
+
+
+def test_scalar_derivatives_read_off_polynomial_rings():
+    """minimise_quadratic's derivatives by the scalar unknowns (read off numerators in a polynomial
+    ring) are sympy.diff's, as rational functions, on coefficients over mixed denominators (a loss
+    mixing n-shot and zero-shot terms: a denominator dropped would rescale some terms only); the
+    affine split c = sum_s s dc/ds + c_0 holds; nonzero_terms drops the exact zeros, only them."""
+    from symbolic.quadratic import _Derivatives, nonzero_terms
+    s, t, n, k = sp.symbols("s t n k")
+    tr = sp.Trace(sp.MatrixSymbol("Sigma", DIM, DIM))
+    coeffs = [(s * n + 2) / (n + 1) ** 2 - 2 * s * t * tr / (n + 1) + s ** 2 * k,
+              t * (n - 1) / (n + 1) + s / (3 * (n + 1) ** 2) + tr,
+              s * (n / (n + 1) + 1 / (n + 1) - 1) + k]        # d/ds is 0 without looking like it
+    D = _Derivatives([s, t], coeffs)
+    for c in coeffs:
+        for x in (s, t):
+            assert sp.cancel(D.diff(c, x) - sp.diff(c, x)) == 0
+            assert D.reaches(c, x) == (sp.diff(c, x) != 0)
+        linear, c0 = D.affine(c, [t])
+        assert sp.cancel(c - sum(v * x for x, v in linear.items()) - c0) == 0
+    zero = s * n / (n + 1) ** 2 + s / (n + 1) ** 2 - s / (n + 1)
+    L = Poly({((form(const(a), (A,), const(a)),), ()): zero, ((), ()): coeffs[0],
+              ((form(const(a), (B,), const(a)),), ()): k})
+    assert list(nonzero_terms(L).terms.values()) == [coeffs[0], k]

@@ -250,6 +250,45 @@ def _general_error_poly():
 
 
 @lru_cache(maxsize=1)
+def _general_raw_poly():
+    """:func:`_general_error_poly` with its coefficients as the engine builds them (unreduced:
+    equal rational functions, without the reduction that is most of its cost), for the ring
+    route of :func:`_general_formula`."""
+    from symbolic import THETA, N, expected_error
+    return expected_error(None, THETA, N, normalise=False)
+
+
+def _general_formula(env: dict[str, Any]) -> tuple[sp.Expr, Any]:
+    """``error_function(_general_error_poly(), env)`` and, where the ring route applies (a
+    rational setting, :func:`symbolic.rational_evaluation.rational_value`), the value's numerator
+    and denominator in QQ[n] (else None): read off the unreduced polynomial, the same rational
+    function of n, so the same normal form."""
+    from symbolic import N
+    from symbolic.rational_evaluation import rational_value, value_expression
+    fast = rational_value(_general_raw_poly(), env, N)
+    if fast is not None:
+        return value_expression(*fast), fast
+    return error_function(_general_error_poly(), env), None
+
+
+def _limit_of(fast: tuple) -> sp.Expr:
+    """``lim_{n -> oo} num/den`` of a value in QQ[n] (:func:`_general_formula`): the ratio of the
+    leading coefficients (0 where the denominator's degree is larger).  Every coefficient of
+    E(V, Q, n; theta) converges as n -> oo with the denominator (n+1)^2 or n+1 (leading
+    coefficient 1) at any setting, so this is the derived limit's value at the setting,
+    ``error_function(_general_limit_poly(), env)``, without deriving that limit."""
+    from sympy.polys.domains import QQ
+    num, den = fast
+    if not num:
+        return sp.S.Zero
+    if num.degree() > den.degree():
+        raise ValueError("the error diverges as n -> oo")   # (not for E(V, Q, n; theta): a bug)
+    if num.degree() < den.degree():
+        return sp.S.Zero
+    return QQ.to_sympy(num.LC / den.LC)
+
+
+@lru_cache(maxsize=1)
 def _general_limit_poly():
     """``lim_{n -> oo}`` of :func:`_general_error_poly`, coefficient by coefficient (derived once per
     process: every explicit V, Q evaluates the same polynomial)."""
@@ -287,7 +326,7 @@ def explicit_error(V: Any, Q: Any, theta: Any, setting: Any, n: int) -> Any:
     env = _explicit_env(V, Q, setting)
     env["theta"] = setting.arith.vector(theta, "theta", setting.d)
     if setting.arith.exact:
-        value = error_function(_general_error_poly(), env)
+        value, _ = _general_formula(env)
         value = value.subs(N, n) if value.has(N) else value
         return value if value.is_number else sp.simplify(value)
     from symbolic.evaluation import numeric_env
@@ -304,9 +343,11 @@ def explicit_errors(V: Any, Q: Any, setting: Any, task: str, ns: Sequence[int]) 
         raise ValueError(f"task: expected 'target' or 'opposite', got {task!r}")
     env = _explicit_env(V, Q, setting)
     env["theta"] = env["theta_0"] if task == "target" else -env["theta_0"]
-    p, lim = _general_error_poly(), _general_limit_poly()
     if setting.arith.exact:
-        return _at_each_n(error_function(p, env), N, ns), error_function(lim, env)
+        formula, fast = _general_formula(env)
+        limit = _limit_of(fast) if fast is not None else error_function(_general_limit_poly(), env)
+        return _at_each_n(formula, N, ns), limit
+    p, lim = _general_error_poly(), _general_limit_poly()
     from symbolic.evaluation import numeric_env
     ne = numeric_env(env, setting.arith)
     with _quiet():

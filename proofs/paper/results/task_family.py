@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from symbolic import SIGMA, THETA0
+from symbolic import SIGMA, THETA0, ratfun
 from symbolic.strategy import Step
 from symbolic.words import DIM
 
@@ -89,7 +89,8 @@ class TaskFamily(Result):
                    all(same(a, b) for a, b in zip(at0, d_vals)))
         yield Line("exact", "tau -> oo gives strategy (c): v_y -> 1 and (c)'s errors on theta_0 and -theta_0",
                    all(same(a, b) for a, b in zip(atoo, c_vals)))
-        slopes = [sp.factor(sp.diff(self.statement[i].rhs.xreplace({TAU: sp.sqrt(t)}), t)) for i in (2, 3)]
+        # (ratfun.factored: sympy.factor's expression, in polynomial rings)
+        slopes = [ratfun.factored(sp.diff(self.statement[i].rhs.xreplace({TAU: sp.sqrt(t)}), t)) for i in (2, 3)]
         yield Line("exact", f"d/d(tau^2) of the n -> oo errors: on theta_0 {show(slopes[0])} > 0, on -theta_0 "
                    f"{show(slopes[1])} < 0: monotone between (d) and (c)",
                    _sign(slopes[0]) == 1 and _sign(slopes[1]) == -1)
