@@ -193,13 +193,13 @@ def _ansatz(start: Blocks, block: str) -> tuple[Blocks, list[sp.Symbol]]:
     return b, [_Y[i, j] for i in range(3) for j in range(2)]
 
 
-def _read(e: sp.Expr, ys: list[sp.Symbol], params: tuple = ()) -> AnsatzQuadratic:
+def _read(e: sp.Expr, ys: list[sp.Symbol]) -> AnsatzQuadratic:
     """A scalarised loss on the ansatz as a quadratic over QQ(parameters), in the coordinates where
     Q_xx's update a theta_0 theta_0^T + s Sigma^{-1} = y_11 theta_0 theta_0^T + s (Sigma^{-1} - theta_0
     theta_0^T/k): a = y_11 - s/k, so that y_11 (theta block) and s (perp block) are decoupled
     (:mod:`symbolic.lowrank_ring`); NotClosedForm past degree 2 or where it is not rational."""
     try:
-        return AnsatzQuadratic.read(e, ys, _A, _S, K, _Y[1, 1], (DIM,) + tuple(params))
+        return AnsatzQuadratic.read(e, ys, _A, _S, K, _Y[1, 1], (DIM,))
     except DegreeError as exc:
         raise NotClosedForm(str(exc)) from None
     except ratfun.NotRational as exc:
@@ -207,7 +207,7 @@ def _read(e: sp.Expr, ys: list[sp.Symbol], params: tuple = ()) -> AnsatzQuadrati
 
 
 @lru_cache(maxsize=64)
-def _ansatz_loss(start: Blocks, block: str, terms: tuple, identity: bool, params: tuple = ()) -> AnsatzQuadratic:
+def _ansatz_loss(start: Blocks, block: str, terms: tuple, identity: bool) -> AnsatzQuadratic:
     """``sum_k w_k E(n_k; task_k)`` on the ansatz (:func:`_read`), the engine's coefficients taken as
     it builds them (read into the ring, where equal rational functions are equal); where one of
     them is a form the scalars do not hold, the engine's normal form (whose cancelled coefficients
@@ -218,7 +218,7 @@ def _ansatz_loss(start: Blocks, block: str, terms: tuple, identity: bool, params
         e = scalarise(loss_poly(b, terms, normalise=False), identity)
     except NotClosedForm:
         e = scalarise(loss_poly(b, terms), identity)
-    return _read(e, ys, params)
+    return _read(e, ys)
 
 
 def _parts(Lq: AnsatzQuadratic, n: int) -> tuple:
@@ -513,8 +513,9 @@ def _evaluation(start: Blocks, block: str, what: tuple, n: sp.Expr, identity: bo
     """E(n; task) (or the family average) on the ansatz, a quadratic in the unknowns over
     QQ(parameters, ``params``), checked: no term couples the perp coordinate to the theta block."""
     task = Task(what[1]) if what[0] == "task" else Task(None, sp.S.One)
-    E = _ansatz_loss(start, block, (Term(sp.S.One, n, task),), identity, params)
-    if any(_parts(E, len(_unknowns(block)))[-1]):
+    E = _ansatz_loss(start, block, (Term(sp.S.One, n, task),), identity).over(params)
+    ny = len(_unknowns(block))
+    if any(not E.is_zero(E.monomial((i, 1), (ny, 1))) for i in range(ny)):
         raise NotClosedForm(f"the error on {what} couples the perp block to the theta block: the symmetry fails")
     return E
 

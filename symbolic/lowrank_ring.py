@@ -70,6 +70,7 @@ class AnsatzQuadratic:
         self._num = numerators          # monomial -> polynomial of K's ring
         self._den = denominator         # the common denominator, a polynomial of K's ring
         self._coeffs: dict = {}
+        self._over: dict = {}
 
     @classmethod
     def read(cls, e: sp.Expr, ys: Sequence[sp.Symbol], a: sp.Symbol, s: sp.Symbol, k: sp.Symbol, y11: sp.Symbol,
@@ -114,6 +115,19 @@ class AnsatzQuadratic:
         numerators = {key: p for key, p in numerators.items() if p}
         return cls(K, unknowns, numerators, P(dict((m[nu + 1:], c) for m, c in den.terms())))
 
+    def over(self, params: Sequence[sp.Symbol]) -> "AnsatzQuadratic":
+        """The same quadratic over a field that also holds ``params`` (itself when K holds them)."""
+        gens = self.K.field.ring.symbols
+        if set(params) <= set(gens):
+            return self
+        key = tuple(params)
+        if key not in self._over:
+            K = field_of(ordered(set(gens) | set(params)))
+            P = K.field.ring
+            self._over[key] = AnsatzQuadratic(K, self.unknowns, {m: n.set_ring(P) for m, n in self._num.items()},
+                                              self._den.set_ring(P))
+        return self._over[key]
+
     # -- coefficients
     def coeff(self, mon: tuple[int, ...]) -> Any:
         """The coefficient of the monomial ``prod unknowns^mon`` (an element of K; 0 if absent)."""
@@ -139,19 +153,25 @@ class AnsatzQuadratic:
         return sp.Add(*terms) / self._den.as_expr()
 
     def value(self, values: Sequence[Any]) -> Any:
-        """The quadratic at ``unknowns = values`` (elements of K), an element of K."""
+        """The quadratic at ``unknowns = values`` (elements of K), an element of K: with
+        ``values_i = a_i / b_i``, ``sum_m N_m prod a_i^{m_i} b_i^{M_i - m_i}`` over ``D prod b_i^{M_i}``
+        (M_i: the highest power of unknown i), polynomials only, cancelled once."""
         F = self.K.field
-        total = F.zero
-        powers: dict = {}
-        for mon in self._num:
-            term = self.coeff(mon)
+        top = [max((mon[i] for mon in self._num), default=0) for i in range(len(self.unknowns))]
+        num = F.ring.zero
+        for mon, N in self._num.items():
+            term = N
             for i, e in enumerate(mon):
                 if e:
-                    if (i, e) not in powers:
-                        powers[(i, e)] = values[i] ** e
-                    term = term * powers[(i, e)]
-            total += term
-        return total
+                    term = term * values[i].numer ** e
+                if top[i] - e:
+                    term = term * values[i].denom ** (top[i] - e)
+            num += term
+        den = self._den
+        for i, e in enumerate(top):
+            if e:
+                den = den * values[i].denom ** e
+        return F.new(num, den)
 
 
 class DegreeError(ValueError):
