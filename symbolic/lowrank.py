@@ -511,9 +511,18 @@ def _unknowns(block: str) -> list[sp.Symbol]:
 @lru_cache(maxsize=64)
 def _evaluation(start: Blocks, block: str, what: tuple, n: sp.Expr, identity: bool, params: tuple = ()) -> AnsatzQuadratic:
     """E(n; task) (or the family average) on the ansatz, a quadratic in the unknowns over
-    QQ(parameters, ``params``), checked: no term couples the perp coordinate to the theta block."""
+    QQ(parameters, ``params``), checked: no term couples the perp coordinate to the theta block.
+    At n = 0, n -> oo and a symbolic n it is the error at the engine's symbolic n taken there
+    (:meth:`symbolic.lowrank_ring.AnsatzQuadratic.at`: the engine's own n = 0 and n -> oo are the
+    same polynomials, its weights at n = 0 and their limit)."""
     task = Task(what[1]) if what[0] == "task" else Task(None, sp.S.One)
-    E = _ansatz_loss(start, block, (Term(sp.S.One, n, task),), identity).over(params)
+    E = None
+    if n != N and (n == 0 or n == sp.oo or n.is_Symbol):
+        # derived once at symbolic n, then at n = 0, n -> oo (coefficient by coefficient) or another symbol
+        E = _ansatz_loss(start, block, (Term(sp.S.One, N, task),), identity).at(N, n)
+    if E is None:
+        E = _ansatz_loss(start, block, (Term(sp.S.One, n, task),), identity)
+    E = E.over(params)
     ny = len(_unknowns(block))
     if any(not E.is_zero(E.monomial((i, 1), (ny, 1))) for i in range(ny)):
         raise NotClosedForm(f"the error on {what} couples the perp block to the theta block: the symmetry fails")

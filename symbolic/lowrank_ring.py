@@ -128,6 +128,59 @@ class AnsatzQuadratic:
                                               self._den.set_ring(P))
         return self._over[key]
 
+    def at(self, x: sp.Symbol, value: Any) -> "AnsatzQuadratic | None":
+        """The quadratic with the parameter ``x`` at ``value``, coefficient by coefficient: 0 (each
+        coefficient at x = 0), ``oo`` (each coefficient's limit x -> oo: the ratio of the x^deg(D)
+        parts of numerator and denominator, deg the denominator's degree in x), or a symbol the
+        field does not hold (x renamed).  None where that is not defined (the denominator 0 at
+        x = 0, a coefficient that grows without bound)."""
+        P = self.K.field.ring
+        gens = P.symbols
+        if x not in gens:
+            return self
+        i = gens.index(x)
+        rest = gens[:i] + gens[i + 1:]
+        value = sp.sympify(value)
+        if value.is_Symbol:
+            if value in gens:
+                return None
+            new = ordered(rest + (value,))
+        elif value == 0 or value == sp.oo:
+            new = ordered(rest)
+        else:
+            return None
+        K = field_of(new)
+        Q = K.field.ring
+        where = [new.index(g) for g in rest]
+        j = new.index(value) if value.is_Symbol else None
+
+        def conv(p, power=None):
+            out: dict = {}
+            for mon, c in p.terms():
+                e = mon[i]
+                if power is not None and e != power:
+                    continue
+                m = [0] * len(new)
+                for g, k in zip(where, mon[:i] + mon[i + 1:]):
+                    m[g] = k
+                if j is not None:
+                    m[j] = e
+                out[tuple(m)] = out.get(tuple(m), 0) + c
+            return Q(out)
+
+        if value.is_Symbol:
+            num, den = {m: conv(n) for m, n in self._num.items()}, conv(self._den)
+        elif value == 0:
+            num, den = {m: conv(n, 0) for m, n in self._num.items()}, conv(self._den, 0)
+        else:
+            top = self._den.degree(i)
+            if any(n.degree(i) > top for n in self._num.values()):
+                return None
+            num, den = {m: conv(n, top) for m, n in self._num.items()}, conv(self._den, top)
+        if not den:
+            return None
+        return AnsatzQuadratic(K, self.unknowns, {m: n for m, n in num.items() if n}, den)
+
     # -- coefficients
     def coeff(self, mon: tuple[int, ...]) -> Any:
         """The coefficient of the monomial ``prod unknowns^mon`` (an element of K; 0 if absent)."""
