@@ -228,19 +228,18 @@ _KQ: dict = {}
 
 
 def _setting_key(*parts: Any) -> tuple | None:
-    """A hashable key of a setting (matrices by their entries), None where a part is not hashable."""
+    """A hashable key of a setting: a matrix or list by its entries (sympified: 1/2 and 0.5 stay
+    different), None where a part is not hashable."""
     def conv(x):
-        if isinstance(x, (sp.MatrixBase, np.ndarray)):
-            return (type(x).__name__, np.shape(x), tuple(conv(v) for v in np.asarray(x, dtype=object).reshape(-1)))
-        if isinstance(x, (list, tuple)):
-            return tuple(conv(v) for v in x)
+        if isinstance(x, (sp.MatrixBase, np.ndarray, list, tuple)):
+            return ("entries", tuple(sp.sympify(v) for v in np.asarray(x, dtype=object).reshape(-1)))
         if isinstance(x, dict):
             return tuple(sorted(((str(k), conv(v)) for k, v in x.items())))
-        return (type(x).__name__, x)     # typed: 1/2 and 0.5 are different settings
+        return (type(x).__name__, x)
     try:
         key = tuple(conv(x) for x in parts)
         hash(key)
-    except TypeError:
+    except (TypeError, sp.SympifyError):
         return None
     return key
 
