@@ -213,6 +213,11 @@ def _ansatz_loss(start: Blocks, block: str, terms: tuple, identity: bool) -> Ans
     them is a form the scalars do not hold, the engine's normal form (whose cancelled coefficients
     are gone) decides."""
     from .general import loss_poly
+    if len(terms) == 1 and terms[0].weight == 1 and terms[0].task.is_fixed and sp.sympify(terms[0].n).is_Symbol \
+            and terms[0].n != N:    # one error at a symbolic n: the one at the engine's n, renamed
+        E = _ansatz_loss(start, block, (Term(sp.S.One, N, terms[0].task),), identity).at(N, terms[0].n)
+        if E is not None:
+            return E
     b, ys = _ansatz(start, block)
     try:
         e = scalarise(loss_poly(b, terms, normalise=False), identity)
