@@ -264,7 +264,7 @@ def _kronecker_quadratic(spec: Spec, d: int, Sigma: Any, theta0: Any, sigma2: An
     Hvec = T[:, 0]
     outer = np.multiply.outer(Hvec, Svec)
     if exact:
-        ok = all(sp.simplify(a - b) == 0 for a, b in zip(T.reshape(-1), outer.reshape(-1)))
+        ok = all(a == b or sp.simplify(a - b) == 0 for a, b in zip(T.reshape(-1), outer.reshape(-1)))
     else:
         ok = np.abs(T - outer).max() <= KRON_RTOL * max(1.0, np.abs(T).max())
     if not ok:
@@ -376,10 +376,14 @@ def _finish(kq: KroneckerQuadratic, r: int, Delta, Dstar, spectrum, unique, tie,
     mp = arithmetic.precision is not None
     V, Q = kq.matrices(Delta) if not mp else kq.matrices(_to_float(Delta))
     loss = kq.value(Delta) if not mp else None
-    full = kq.value(Dstar) if not mp else None
+    if not mp and "full" not in kq._memo:
+        kq._memo["full"] = kq.value(Dstar)
+    full = kq._memo["full"] if not mp else None
     if arithmetic.exact:
         V, Q = sp.Matrix(V.tolist()), sp.Matrix(Q.tolist())
-        Sinv = sp.Matrix(kq.S.tolist()).inv()
+        if "Sinv" not in kq._memo:
+            kq._memo["Sinv"] = sp.Matrix(kq.S.tolist()).inv()
+        Sinv = kq._memo["Sinv"]
         ins = Sinv * W if W is not None and W.cols else sp.zeros(kq.S.shape[0], 0)
         outs = sp.Matrix(Dstar.tolist()) * W if W is not None and W.cols else sp.zeros(kq.H.shape[0], 0)
     elif mp:
