@@ -220,7 +220,10 @@ def kronecker_quadratic(spec: Spec, *, d: int, Sigma: Any = None, theta0: Any = 
     if key not in _KQ:
         if len(_KQ) > 32:
             _KQ.clear()
-        _KQ[key] = _kronecker_quadratic(spec, d, Sigma, theta0, sigma2, m, values, arith, block)
+        kq = _kronecker_quadratic(spec, d, Sigma, theta0, sigma2, m, values, arith, block)
+        for a in (kq.H, kq.S, kq.G, kq.X0):
+            a.setflags(write=False)    # shared: a caller that writes into it fails loudly
+        _KQ[key] = kq
     return _KQ[key]
 
 
