@@ -33,7 +33,9 @@ derived by the Wick engine on the ansatz
     Q_xx = Q_0 + y_11 theta_0 theta_0^T + s (Sigma^{-1} - theta_0 theta_0^T / k),   k = theta_0^T Sigma theta_0,
 
 (Sigma^{-1} - theta_0 theta_0^T / k is Sigma^{-1/2} times the projector onto theta~'s complement
-times Sigma^{-1/2}), a quadratic in the seven scalars; the derivation *checks* what the
+times Sigma^{-1/2}), a quadratic in the seven scalars (read once into the ring QQ[scalars, parameters], every value
+computed in QQ(parameters) and put in SymPy's normal forms at the end: :mod:`symbolic.lowrank_ring`);
+the derivation *checks* what the
 symmetry says: no term couples s to the y's, and the y-Hessian is a Kronecker product
 H_A (x) S_A.  From it: the theta block's optimum Delta_A* and its gains (the eigenvalues of
 ``S_A Delta_A*^T H_A Delta_A*``), the perp block's optimum s* and its gain per direction
@@ -514,7 +516,8 @@ def _unknowns(block: str) -> list[sp.Symbol]:
 
 
 @lru_cache(maxsize=64)
-def _evaluation(start: Blocks, block: str, what: tuple, n: sp.Expr, identity: bool, params: tuple = ()) -> AnsatzQuadratic:
+def _evaluation(start: Blocks, block: str, what: tuple, n: sp.Expr, identity: bool,
+                params: tuple = ()) -> AnsatzQuadratic:
     """E(n; task) (or the family average) on the ansatz, a quadratic in the unknowns over
     QQ(parameters, ``params``), checked: no term couples the perp coordinate to the theta block.
     At n = 0, n -> oo and a symbolic n it is the error at the engine's symbolic n taken there

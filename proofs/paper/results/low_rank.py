@@ -379,7 +379,8 @@ def _evaluate(result: Any, where: Any, r: int, n_ft: int, digits: Any) -> dict:
     for b in BLOCKS:
         rb = where.d if b == "Qxx" else where.d + 1   # full rank
         f = rank_optimum(lora_spec(b, n_ft, rb), where)
-        rho[b] = (_optimum_errors(b, n_ft, rb, where, ("opposite",))["lim_o"] - where.sigma2) / (f.loss_start - f.loss)
+        lim_o = _optimum_errors(b, n_ft, rb, where, ("opposite",))["lim_o"]
+        rho[b] = (lim_o - where.sigma2) / (f.loss_start - f.loss)
     env = {"Sigma": where.Sigma, "theta_0": where.theta0, "sigma": sp.sqrt(where.sigma2), "d": where.d, "n_ft": n_ft,
            "r": r}
     lhs = [e.lhs for e in result.statement]
