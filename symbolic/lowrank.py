@@ -33,7 +33,9 @@ derived by the Wick engine on the ansatz
     Q_xx = Q_0 + y_11 theta_0 theta_0^T + s (Sigma^{-1} - theta_0 theta_0^T / k),   k = theta_0^T Sigma theta_0,
 
 (Sigma^{-1} - theta_0 theta_0^T / k is Sigma^{-1/2} times the projector onto theta~'s complement
-times Sigma^{-1/2}), a quadratic in the seven scalars; the derivation *checks* what the
+times Sigma^{-1/2}), a quadratic in the seven scalars (read once into the ring QQ[scalars, parameters], every value
+computed in QQ(parameters) and put in SymPy's normal forms at the end: :mod:`symbolic.lowrank_ring`);
+the derivation *checks* what the
 symmetry says: no term couples s to the y's, and the y-Hessian is a Kronecker product
 H_A (x) S_A.  From it: the theta block's optimum Delta_A* and its gains (the eigenvalues of
 ``S_A Delta_A*^T H_A Delta_A*``), the perp block's optimum s* and its gain per direction
@@ -69,14 +71,15 @@ from functools import lru_cache
 from typing import Any
 
 import sympy as sp
+from sympy.polys.matrices import DomainMatrix
 
 from . import ratfun
-from .expansion import expand as _expand
 from .forms import Form, Poly, Tr
 from .model import SIGMA, SIGMA_INV_ATOM, Blocks, vec
 from .objective import N, SIGMA_NOISE, THETA0
 from .outer import outer_atom
 from .quadratic import NotClosedForm
+from .lowrank_ring import AnsatzQuadratic, DegreeError, to_expr, to_field
 from .ratfun import cancelled
 from .spec import RankConstrained, Spec, Task, Term
 from .strategy import Step
@@ -192,58 +195,48 @@ def _ansatz(start: Blocks, block: str) -> tuple[Blocks, list[sp.Symbol]]:
     return b, [_Y[i, j] for i in range(3) for j in range(2)]
 
 
-def _in_coordinates(e: sp.Expr) -> sp.Expr:
-    """Q_xx's update a theta_0 theta_0^T + s Sigma^{-1} = y_11 theta_0 theta_0^T + s (Sigma^{-1} - theta_0 theta_0^T/k):
-    a = y_11 - s/k, so that y_11 (theta block) and s (perp block) are the decoupled coordinates."""
-    return _expand(e.xreplace({_A: _Y[1, 1] - _S / K}))
+def _read(e: sp.Expr, ys: list[sp.Symbol]) -> AnsatzQuadratic:
+    """A scalarised loss on the ansatz as a quadratic over QQ(parameters), in the coordinates where
+    Q_xx's update a theta_0 theta_0^T + s Sigma^{-1} = y_11 theta_0 theta_0^T + s (Sigma^{-1} - theta_0
+    theta_0^T/k): a = y_11 - s/k, so that y_11 (theta block) and s (perp block) are decoupled
+    (:mod:`symbolic.lowrank_ring`); NotClosedForm past degree 2 or where it is not rational."""
+    try:
+        return AnsatzQuadratic.read(e, ys, _A, _S, K, _Y[1, 1], (DIM,))
+    except DegreeError as exc:
+        raise NotClosedForm(str(exc)) from None
+    except ratfun.NotRational as exc:
+        raise NotClosedForm(f"the loss on the ansatz is not a rational function of its parameters: {exc}") from None
 
 
-def _quadratic_parts(e: sp.Expr, ys: list[sp.Symbol]) -> tuple:
-    """``e = c + y^T Q y - 2 g^T y + q_s s^2 - 2 g_s s + s * (cross . y)``: the pieces."""
-    unknowns = ys + [_S]
-    P = sp.Poly(e, *unknowns)
-    if P.total_degree() > 2:
-        raise NotClosedForm(f"the loss has degree {P.total_degree()} in the update")
-    n = len(ys)
-    Qm = sp.zeros(n, n)
-    g = sp.zeros(n, 1)
-    cross = sp.zeros(n, 1)
-    c = q_s = g_s = sp.S.Zero
-    for mon, coef in P.terms():
-        ey, es = mon[:n], mon[n]
-        idx = [i for i, k in enumerate(ey) for _ in range(k)]
-        if es == 0 and not idx:
-            c += coef
-        elif es == 0 and len(idx) == 1:
-            g[idx[0]] += -coef / 2
-        elif es == 0:
-            i, j = idx
-            if i == j:
-                Qm[i, i] += coef
-            else:
-                Qm[i, j] += coef / 2
-                Qm[j, i] += coef / 2
-        elif es == 1 and not idx:
-            g_s += -coef / 2
-        elif es == 1:
-            cross[idx[0]] += coef
-        else:
-            q_s += coef
-    simp = lambda x: ratfun.factored(cancelled(x))  # noqa: E731
-    return (simp(c), Qm.applyfunc(simp), g.applyfunc(simp), simp(q_s), simp(g_s), cross.applyfunc(simp))
+@lru_cache(maxsize=64)
+def _ansatz_loss(start: Blocks, block: str, terms: tuple, identity: bool) -> AnsatzQuadratic:
+    """``sum_k w_k E(n_k; task_k)`` on the ansatz (:func:`_read`), the engine's coefficients taken as
+    it builds them (read into the ring, where equal rational functions are equal); where one of
+    them is a form the scalars do not hold, the engine's normal form (whose cancelled coefficients
+    are gone) decides."""
+    from .general import loss_poly
+    if len(terms) == 1 and terms[0].weight == 1 and terms[0].task.is_fixed and sp.sympify(terms[0].n).is_Symbol \
+            and terms[0].n != N:    # one error at a symbolic n: the one at the engine's n, renamed
+        E = _ansatz_loss(start, block, (Term(sp.S.One, N, terms[0].task),), identity).at(N, terms[0].n)
+        if E is not None:
+            return E
+    b, ys = _ansatz(start, block)
+    try:
+        e = scalarise(loss_poly(b, terms, normalise=False), identity)
+    except NotClosedForm:
+        e = scalarise(loss_poly(b, terms), identity)
+    return _read(e, ys)
 
 
-def _cross_terms(e: sp.Expr, ys: list[sp.Symbol]) -> list[sp.Expr]:
-    """The coefficients of ``s_perp * y_i`` in ``e`` (cancelled; :func:`_quadratic_parts`'s ``cross``
-    without factoring every other coefficient), in the order of ``ys``; NotClosedForm past degree 2."""
-    P = sp.Poly(e, *ys, _S)
-    if P.total_degree() > 2:
-        raise NotClosedForm(f"the loss has degree {P.total_degree()} in the update")
-    out = [sp.S.Zero] * len(ys)
-    for mon, coef in P.terms():
-        if mon[-1] == 1 and sum(mon[:-1]) == 1:
-            out[mon.index(1)] += coef
-    return [cancelled(x) for x in out]
+def _parts(Lq: AnsatzQuadratic, n: int) -> tuple:
+    """``L = c + y^T Q y - 2 g^T y + q_s s^2 - 2 g_s s + s * (cross . y)``: the pieces, in QQ(parameters)."""
+    m = Lq.monomial
+    c = Lq.coeff(m())
+    Qm = [[Lq.coeff(m((i, 2))) if i == j else Lq.coeff(m((i, 1), (j, 1))) / 2 for j in range(n)] for i in range(n)]
+    g = [-Lq.coeff(m((i, 1))) / 2 for i in range(n)]
+    q_s, g_s = Lq.coeff(m((n, 2))), -Lq.coeff(m((n, 1))) / 2
+    cross = [not Lq.is_zero(m((i, 1), (n, 1))) for i in range(n)]
+    return c, Qm, g, q_s, g_s, cross
 
 
 # ----------------------------------------------------------------------------- the result
@@ -386,15 +379,23 @@ class LowRankDerivation:
         return self._errors[key]
 
     def _error_value(self, jA, jP, what, n, identity: bool | None) -> sp.Expr:
-        E = _evaluation(self.start, self.block, what, sp.sympify(n), self.identity if identity is None else identity)
-        Y = self.theta_truncations[jA]
-        ys = _unknowns(self.block)
-        vals = {y: Y[i] for i, y in enumerate(ys)}
-        at0 = E.xreplace({**vals, _S: 0})
+        E = _evaluation(self.start, self.block, what, sp.sympify(n), self.identity if identity is None else identity,
+                        self._symbols())
+        vals = [to_field(y, E.K) for y in self.theta_truncations[jA]]
+        at0 = to_expr(E.value(vals + [E.K.field.zero]))
         if jP == 0:
             return at0
-        atp = E.xreplace({**vals, _S: self.perp_update})
+        atp = to_expr(E.value(vals + [to_field(self.perp_update, E.K)]))
         return at0 + jP / (DIM - 1) * (atp - at0)
+
+    def _symbols(self) -> tuple:
+        """The parameters the update's values hold (the field the errors are evaluated in holds them)."""
+        from .lowrank_ring import ordered
+        syms = set(sp.sympify(self.perp_update).free_symbols)
+        for Y in self.theta_truncations:
+            for y in Y:
+                syms |= sp.sympify(y).free_symbols
+        return ordered(syms)
 
     def full_rank(self) -> int | sp.Expr:
         """The rank from which the update is the unconstrained optimum (gains of 0 excluded)."""
@@ -515,14 +516,23 @@ def _unknowns(block: str) -> list[sp.Symbol]:
 
 
 @lru_cache(maxsize=64)
-def _evaluation(start: Blocks, block: str, what: tuple, n: sp.Expr, identity: bool) -> sp.Expr:
-    """E(n; task) (or the family average) on the ansatz, as a scalar in the unknowns, checked:
-    no term couples the perp coordinate to the theta block."""
-    from .general import loss_poly
-    b, ys = _ansatz(start, block)
+def _evaluation(start: Blocks, block: str, what: tuple, n: sp.Expr, identity: bool,
+                params: tuple = ()) -> AnsatzQuadratic:
+    """E(n; task) (or the family average) on the ansatz, a quadratic in the unknowns over
+    QQ(parameters, ``params``), checked: no term couples the perp coordinate to the theta block.
+    At n = 0, n -> oo and a symbolic n it is the error at the engine's symbolic n taken there
+    (:meth:`symbolic.lowrank_ring.AnsatzQuadratic.at`: the engine's own n = 0 and n -> oo are the
+    same polynomials, its weights at n = 0 and their limit)."""
     task = Task(what[1]) if what[0] == "task" else Task(None, sp.S.One)
-    E = _in_coordinates(scalarise(loss_poly(b, (Term(sp.S.One, n, task),)), identity))
-    if any(x != 0 for x in _cross_terms(E, ys)):
+    E = None
+    if n != N and (n == 0 or n == sp.oo or n.is_Symbol):
+        # derived once at symbolic n, then at n = 0, n -> oo (coefficient by coefficient) or another symbol
+        E = _ansatz_loss(start, block, (Term(sp.S.One, N, task),), identity).at(N, n)
+    if E is None:
+        E = _ansatz_loss(start, block, (Term(sp.S.One, n, task),), identity)
+    E = E.over(params)
+    ny = len(_unknowns(block))
+    if any(not E.is_zero(E.monomial((i, 1), (ny, 1))) for i in range(ny)):
         raise NotClosedForm(f"the error on {what} couples the perp block to the theta block: the symmetry fails")
     return E
 
@@ -561,36 +571,47 @@ def _derive(spec: Spec, block: str, rank: int, m: sp.Expr) -> LowRankDerivation:
     steps = [Step(f"start: the pretrained parameters (m = {sp.sstr(m)}); {block} moves by an update of rank <= {rank}"
                   + ("; finite m: stated at Sigma = I (Gamma_hat_m is a multiple of I there)" if identity else
                      "; m -> oo: any Sigma (Q_xx = Sigma^{-1}, a multiple of I after whitening)"))]
-    b, ys = _ansatz(start, block)
-    L = _in_coordinates(scalarise(loss_poly(b, spec.loss), identity))
-    c, Qm, g, q_s, g_s, cross = _quadratic_parts(L, ys)
+    ys = _unknowns(block)
+    Lq = _ansatz_loss(start, block, tuple(spec.loss), identity)
+    F, fac = Lq.K.field, lambda x: ratfun.factored(to_expr(x))   # noqa: E731
+    c, Qm, g, q_s, g_s, cross = _parts(Lq, len(ys))
     steps.append(Step("the loss on the symmetric ansatz (theta block y, perp coordinate s_perp)",
-                      later=lambda: ratfun.factored(L)))   # for display only: factored when shown
-    if any(x != 0 for x in cross):
+                      later=lambda: ratfun.factored(Lq.expr())))   # for display only: factored when shown
+    if any(cross):
         raise NotClosedForm("the loss couples the perp block to the theta block: the symmetry fails")
     steps.append(Step("checked: no term couples s_perp to the theta block"))
     rows, cols = len(THETA_ROWS[block]), len(THETA_COLS[block])
-    HA, SA = _kronecker(Qm, rows, cols)
+    Hf, Sf = _kronecker(Qm, rows, cols)
+    HA = sp.Matrix(rows, rows, lambda i, j: fac(Hf[i][j]))
+    SA = sp.Matrix(cols, cols, lambda i, j: cancelled(to_expr(Sf[i][j])))
     steps.append(Step("the theta block's Hessian is H_A (x) S_A (checked): H_A", HA))
     steps.append(Step("S_A", SA))
     # Qm = H_A (x) S_A (checked above), so Qm^{-1} = H_A^{-1} (x) S_A^{-1}: two small inverses
-    if any(cancelled(X.det()) == 0 for X in (HA, SA)):
+    Hm, Sm = (DomainMatrix(X, (len(X), len(X)), Lq.K) for X in (Hf, Sf))
+    if any(X.det() == 0 for X in (Hm, Sm)):
         raise NotClosedForm("the theta block's Hessian is singular at symbolic parameters")
-    Qinv = sp.kronecker_product(HA.inv(), SA.inv()).applyfunc(cancelled)
-    ystar = (Qinv * g).applyfunc(lambda x: ratfun.factored(cancelled(x)))
-    DA = sp.Matrix(rows, cols, list(ystar))
-    theta_total = ratfun.factored(cancelled((g.T * ystar)[0, 0]))
-    KA = (SA * DA.T * HA * DA).applyfunc(cancelled)
-    eig = [_tidy_gain(e) for e, mult in KA.eigenvals().items() for _ in range(mult)]
-    if not (_equal(sum(eig), theta_total) or sp.simplify(sum(eig) - theta_total) == 0):
+    Hi, Si = Hm.inv().to_list(), Sm.inv().to_list()
+    gm = [g[i * cols:(i + 1) * cols] for i in range(rows)]
+    # Delta_A* = H_A^{-1} G S_A^{-1} entry by entry: (H^{-1} (x) S^{-1}) vec(G), row-major
+    Df = [[sum((Hi[i][j] * Si[p][q] * gm[j][q] for j in range(rows) for q in range(cols)), F.zero)
+           for p in range(cols)] for i in range(rows)]
+    DA = sp.Matrix(rows, cols, lambda i, p: fac(Df[i][p]))
+    theta_total = sum((gm[i][p] * Df[i][p] for i in range(rows) for p in range(cols)), F.zero)
+    eig, eig_f = _gains(Df, Hf, Sf, Lq.K)
+    if eig_f is not None and sum(eig_f, F.zero) != theta_total or eig_f is None and not (
+            _equal(sum(eig), fac(theta_total)) or sp.simplify(sum(eig) - fac(theta_total)) == 0):
         raise NotClosedForm("the theta block's gains do not add up to its total gain")
     steps.append(Step("the theta block's optimum Delta_A* (rows " + ", ".join(THETA_ROWS[block]) + "; cols "
                       + ", ".join(THETA_COLS[block]) + ")", DA))
-    if q_s == 0:
-        s_star, perp_gain = sp.S.Zero, sp.S.Zero
+    dm1 = to_field(DIM - 1, Lq.K)
+    if not q_s:
+        s_star, perp_gain = F.zero, F.zero
     else:
-        s_star = ratfun.factored(cancelled(g_s / q_s))
-        perp_gain = ratfun.factored(cancelled(g_s ** 2 / q_s / (DIM - 1)))
+        s_star = g_s / q_s
+        perp_gain = g_s ** 2 / q_s / dm1
+    loss_start = fac(c)
+    loss_full = fac(c - theta_total - dm1 * perp_gain)
+    s_star, perp_gain = fac(s_star), fac(perp_gain)
     steps.append(Step("the perp block's optimum s* (Q_xx moves by s* (Sigma^{-1} - theta_0 theta_0^T/k) at full rank)",
                       s_star))
     steps.append(Step("its gain per direction (multiplicity d - 1)", perp_gain))
@@ -605,8 +626,6 @@ def _derive(spec: Spec, block: str, rank: int, m: sp.Expr) -> LowRankDerivation:
     conditions = {f"perp - {name}": ratfun.factored(perp_gain - val) for name, val in groups.items()}
     order, decided = _order(groups, conditions, assume)
     truncs = _truncations(DA, HA, SA, [groups[g] for g in order if g != "perp"])
-    loss_start = ratfun.factored(c)
-    loss_full = ratfun.factored(c - theta_total - (DIM - 1) * perp_gain)
     steps.append(Step("gains by size: " + " > ".join(order) + ("" if decided else " (not decided: see conditions)")))
     out = LowRankDerivation(spec, block, rank, m, identity, DA, [groups[g] for g in order if g != "perp"], truncs,
                             s_star, perp_gain, loss_start, loss_full, order, conditions, decided, start, steps,
@@ -661,23 +680,79 @@ def _tidy_gain(e: sp.Expr) -> sp.Expr:
         return ratfun.factored(sp.simplify(e))
 
 
-def _kronecker(Qm: sp.Matrix, rows: int, cols: int) -> tuple[sp.Matrix, sp.Matrix]:
-    """``Qm = H (x) S`` (row-major unknowns), S normalised to S_11 = 1; NotClosedForm if not."""
-    H = sp.Matrix(rows, rows, lambda i, j: Qm[i * cols, j * cols])
-    piv = next((i for i in range(rows) if H[i, i] != 0), None)
+def _kronecker(Qm: list, rows: int, cols: int) -> tuple[list, list]:
+    """``Qm = H (x) S`` (row-major unknowns; entries in a field), S normalised to S_11 = 1;
+    NotClosedForm if not (checked entry by entry, exactly)."""
+    H = [[Qm[i * cols][j * cols] for j in range(rows)] for i in range(rows)]
+    piv = next((i for i in range(rows) if H[i][i]), None)
     if piv is None:
         raise NotClosedForm("the theta block's Hessian vanishes on its first column")
-    S = sp.Matrix(cols, cols, lambda p, q: cancelled(Qm[piv * cols + p, piv * cols + q] / H[piv, piv]))
-    KS = sp.kronecker_product(H, S)
-    if any(not (_equal(KS[i, j], Qm[i, j]) or sp.simplify(KS[i, j] - Qm[i, j]) == 0)
-           for i in range(Qm.rows) for j in range(Qm.cols)):
+    S = [[Qm[piv * cols + p][piv * cols + q] / H[piv][piv] for q in range(cols)] for p in range(cols)]
+    if any(H[i][j] * S[p][q] != Qm[i * cols + p][j * cols + q]
+           for i in range(rows) for j in range(rows) for p in range(cols) for q in range(cols)):
         raise NotClosedForm("the theta block's Hessian is not a Kronecker product H (x) S")
     return H, S
 
 
+def _gains(D: list, H: list, S: list, Kf: Any) -> tuple[list[sp.Expr], list | None]:
+    """The theta block's gains, the eigenvalues of ``K_A = S D^T H D`` with multiplicity (zero last),
+    tidied (:func:`_tidy_gain`), and as elements of the field when they are rational: K_A's
+    eigenvalues are its entry (1 x 1) or, at det K_A = 0, its trace and 0 (2 x 2); otherwise
+    SymPy's eigenvalues (radicals possible; no field values)."""
+    M = DomainMatrix(S, (len(S), len(S)), Kf) * DomainMatrix(D, (len(D), len(S)), Kf).transpose() \
+        * DomainMatrix(H, (len(H), len(H)), Kf) * DomainMatrix(D, (len(D), len(S)), Kf)
+    KA = M.to_list()
+    F = Kf.field
+    if len(KA) == 1:
+        vals = [KA[0][0]]
+    elif len(KA) == 2 and M.det() == 0:
+        vals = [KA[0][0] + KA[1][1], F.zero]
+    else:
+        E = sp.Matrix(len(KA), len(KA), lambda i, j: cancelled(to_expr(KA[i][j])))
+        return [_tidy_gain(e) for e, mult in E.eigenvals().items() for _ in range(mult)], None
+    vals = sorted(vals, key=lambda e: 0 if not e else -1)   # zero last
+    return [ratfun.factored(to_expr(v)) for v in vals], vals
+
+
 def _truncations(DA: sp.Matrix, HA: sp.Matrix, SA: sp.Matrix, gains: list[sp.Expr]) -> list[sp.Matrix]:
     """Delta_A^(j) for j = 0, 1, 2...: the theta block's update keeping its top j gains:
-    ``Delta_A* W (W^T S^{-1} W)^{-1} W^T S^{-1}``, W the eigenvectors of S Delta^T H Delta."""
+    ``Delta_A* W (W^T S^{-1} W)^{-1} W^T S^{-1}``, W the eigenvectors of S Delta^T H Delta.
+    Computed in QQ(parameters) where the gains are rational functions, by SymPy otherwise."""
+    from .lowrank_ring import field_of, ordered
+    syms: set = set()
+    for X in (DA, HA, SA, gains):
+        for x in X:
+            syms |= sp.sympify(x).free_symbols
+    try:
+        Kf = field_of(ordered(syms))
+        f = [[[to_field(x, Kf) for x in X.row(i)] for i in range(X.rows)] for X in (DA, HA, SA)]
+        gf = [to_field(x, Kf) for x in gains]
+    except (ratfun.NotRational, ValueError, TypeError):
+        return _truncations_sympy(DA, HA, SA, gains)
+    D, H, S = (DomainMatrix(X, (len(X), len(X[0])), Kf) for X in f)
+    rows, cols = DA.shape
+    out = [sp.zeros(rows, cols)]
+    KA = S * D.transpose() * H * D
+    Sinv = S.inv()
+    I = DomainMatrix.eye(cols, Kf)
+    vecs = []
+    for j, gval in enumerate(gf):
+        if not gval:
+            out.append(DA)
+            continue
+        ns = (KA - I * gval).nullspace()
+        if ns.shape[0] == 0:
+            raise NotClosedForm("an eigenvector of the theta block was not found")
+        vecs.append(ns[0, :].transpose())
+        W = DomainMatrix.hstack(*vecs)
+        Pi = W * (W.transpose() * Sinv * W).inv() * W.transpose() * Sinv
+        P = (D * Pi).to_list()
+        out.append(sp.Matrix(rows, cols, lambda i, p: ratfun.factored(to_expr(P[i][p]))))
+    return out
+
+
+def _truncations_sympy(DA: sp.Matrix, HA: sp.Matrix, SA: sp.Matrix, gains: list[sp.Expr]) -> list[sp.Matrix]:
+    """:func:`_truncations` by SymPy's matrices (gains with radicals)."""
     rows, cols = DA.shape
     out = [sp.zeros(rows, cols)]
     KA = (SA * DA.T * HA * DA).applyfunc(cancelled)

@@ -155,6 +155,9 @@ class KroneckerQuadratic:
     arithmetic: Arithmetic
     quadratic: Any = None
     idx: np.ndarray | None = None
+    #: what :func:`eckart_young` computes once per quadratic (the same at every rank): Delta*, K's
+    #: spectrum
+    _memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     def value(self, Delta: Any) -> Any:
         """``L(X_0 + Delta)``."""
@@ -205,11 +208,48 @@ def kronecker_quadratic(spec: Spec, *, d: int, Sigma: Any = None, theta0: Any = 
     """The loss of ``spec`` over its ranked block's update, as (1) of the module docstring.
 
     Raises :class:`NotKronecker` when the block's Hessian is not a Kronecker product (checked
-    exactly in exact arithmetic, to a relative 1e-9 in float); ``arithmetic``: EXACT or FLOAT64."""
-    from .explicit import explicit_quadratic
+    exactly in exact arithmetic, to a relative 1e-9 in float); ``arithmetic``: EXACT or FLOAT64.
+    The rank does not enter (the quadratic is the full block's): one quadratic per setting and
+    block is built per process and shared (treat it as read-only)."""
     arith = rank_arithmetic(arithmetic)
     if block is None:
         block = ranked_block(spec, d).block
+    key = _setting_key(spec.without_ranks(), d, Sigma, theta0, sigma2, m, values, arith, block)
+    if key is None:
+        return _kronecker_quadratic(spec, d, Sigma, theta0, sigma2, m, values, arith, block)
+    if key not in _KQ:
+        if len(_KQ) > 32:
+            _KQ.clear()
+        kq = _kronecker_quadratic(spec, d, Sigma, theta0, sigma2, m, values, arith, block)
+        for a in (kq.H, kq.S, kq.G, kq.X0):
+            a.setflags(write=False)    # shared: a caller that writes into it fails loudly
+        _KQ[key] = kq
+    return _KQ[key]
+
+
+_KQ: dict = {}
+
+
+def _setting_key(*parts: Any) -> tuple | None:
+    """A hashable key of a setting: a matrix or list by its entries (sympified: 1/2 and 0.5 stay
+    different), None where a part is not hashable."""
+    def conv(x):
+        if isinstance(x, (sp.MatrixBase, np.ndarray, list, tuple)):
+            return ("entries", tuple(sp.sympify(v) for v in np.asarray(x, dtype=object).reshape(-1)))
+        if isinstance(x, dict):
+            return tuple(sorted(((str(k), conv(v)) for k, v in x.items())))
+        return (type(x).__name__, x)
+    try:
+        key = tuple(conv(x) for x in parts)
+        hash(key)
+    except (TypeError, sp.SympifyError):
+        return None
+    return key
+
+
+def _kronecker_quadratic(spec: Spec, d: int, Sigma: Any, theta0: Any, sigma2: Any, m: Any, values: dict | None,
+                         arith: Arithmetic, block: str) -> KroneckerQuadratic:
+    from .explicit import explicit_quadratic
     q = explicit_quadratic(spec.without_ranks(), d=d, Sigma=Sigma, theta0=theta0, sigma2=sigma2, m=m,
                            values=values, arithmetic=arith.name)
     idx, rows, cols = block_layout(block, q.d, q.slices)
@@ -227,7 +267,7 @@ def kronecker_quadratic(spec: Spec, *, d: int, Sigma: Any = None, theta0: Any = 
     Hvec = T[:, 0]
     outer = np.multiply.outer(Hvec, Svec)
     if exact:
-        ok = all(sp.simplify(a - b) == 0 for a, b in zip(T.reshape(-1), outer.reshape(-1)))
+        ok = all(a == b or sp.simplify(a - b) == 0 for a, b in zip(T.reshape(-1), outer.reshape(-1)))
     else:
         ok = np.abs(T - outer).max() <= KRON_RTOL * max(1.0, np.abs(T).max())
     if not ok:
@@ -323,7 +363,9 @@ def lowrank_optimum(spec: Spec, *, d: int, Sigma: Any = None, theta0: Any = None
 def eckart_young(kq: KroneckerQuadratic, r: int) -> RankOptimum:
     """The best update of rank <= r of a Kronecker-structured quadratic (module docstring)."""
     exact = kq.arithmetic.exact
-    Dstar = kq.full_minimiser()
+    if "Dstar" not in kq._memo:
+        kq._memo["Dstar"] = kq.full_minimiser()
+    Dstar = kq._memo["Dstar"].copy()
     if exact:
         out = _exact_selection(kq, Dstar, r)
         if out is not None:
@@ -337,10 +379,14 @@ def _finish(kq: KroneckerQuadratic, r: int, Delta, Dstar, spectrum, unique, tie,
     mp = arithmetic.precision is not None
     V, Q = kq.matrices(Delta) if not mp else kq.matrices(_to_float(Delta))
     loss = kq.value(Delta) if not mp else None
-    full = kq.value(Dstar) if not mp else None
+    if not mp and "full" not in kq._memo:
+        kq._memo["full"] = kq.value(Dstar)
+    full = kq._memo["full"] if not mp else None
     if arithmetic.exact:
         V, Q = sp.Matrix(V.tolist()), sp.Matrix(Q.tolist())
-        Sinv = sp.Matrix(kq.S.tolist()).inv()
+        if "Sinv" not in kq._memo:
+            kq._memo["Sinv"] = sp.Matrix(kq.S.tolist()).inv()
+        Sinv = kq._memo["Sinv"]
         ins = Sinv * W if W is not None and W.cols else sp.zeros(kq.S.shape[0], 0)
         outs = sp.Matrix(Dstar.tolist()) * W if W is not None and W.cols else sp.zeros(kq.H.shape[0], 0)
     elif mp:
@@ -359,18 +405,9 @@ _METHOD = ("weighted Eckart-Young on the whitened update L_H^T Delta L_S (Hessia
 def _exact_selection(kq: KroneckerQuadratic, Dstar: np.ndarray, r: int) -> RankOptimum | None:
     """Exact selection of the top-r eigenvectors of K = S D*^T H D*, or None when the boundary
     splits an irreducible factor (no rational answer)."""
-    S, H, D = (sp.Matrix(a.tolist()) for a in (kq.S, kq.H, Dstar))
-    K = S * D.T * H * D
-    C = K.shape[0]
-    lam = sp.Dummy("lam")
-    chi = sp.Poly(K.charpoly(lam).as_expr(), K.charpoly(lam).gen)
-    lam = chi.gen
-    _, factors = chi.factor_list()
-    roots = []   # (root, factor index, multiplicity)
-    for j, (f, e) in enumerate(factors):
-        for rt in f.all_roots():
-            roots.append((rt, j, e))
-    roots.sort(key=lambda t: -sp.N(t[0], 60))
+    if "spectrum" not in kq._memo:    # the same at every rank: once per quadratic
+        kq._memo["spectrum"] = _spectrum(kq, Dstar)
+    S, H, D, K, C, lam, factors, roots = kq._memo["spectrum"]
     spectrum = [(rt, e) for rt, _, e in roots]
     flat = [t for t in roots for _ in range(t[2])]
     if r >= C or flat[r - 1][0] == 0:
@@ -409,6 +446,24 @@ def _exact_selection(kq: KroneckerQuadratic, Dstar: np.ndarray, r: int) -> RankO
     notes = [] if unique else [f"sigma_r = sigma_(r+1): the optimum is not unique; {take} of the {tied[2]} tied "
                                "directions are taken (the first of a rational basis of their eigenspace)"]
     return _finish(kq, r, Delta, Dstar, spectrum, bool(unique), tie, W, _METHOD, EXACT, notes)
+
+
+def _spectrum(kq: KroneckerQuadratic, Dstar: np.ndarray) -> tuple:
+    """``K = S D*^T H D*`` and its eigenvalues, exactly: the irreducible factors over Q of its
+    characteristic polynomial and their roots ``(root, factor index, multiplicity)``, largest first."""
+    S, H, D = (sp.Matrix(a.tolist()) for a in (kq.S, kq.H, Dstar))
+    K = S * D.T * H * D
+    C = K.shape[0]
+    chi = K.charpoly(sp.Dummy("lam"))
+    chi = sp.Poly(chi.as_expr(), chi.gen)
+    lam = chi.gen
+    _, factors = chi.factor_list()
+    roots = []   # (root, factor index, multiplicity)
+    for j, (f, e) in enumerate(factors):
+        for rt in f.all_roots():
+            roots.append((rt, j, e))
+    roots.sort(key=lambda t: -sp.N(t[0], 60))
+    return S, H, D, K, C, lam, factors, roots
 
 
 def _kernel(f: sp.Expr, lam: sp.Symbol, K: sp.Matrix) -> list[sp.Matrix]:

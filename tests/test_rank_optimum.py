@@ -247,3 +247,23 @@ def test_the_answer_table_against_the_concrete_optimum():
                                Sigma=np.eye(d), sigma2=0.1)
                   for idx in itertools.product(range(3), repeat=d))
         assert avg == pytest.approx(fam, rel=1e-9)
+
+
+def test_the_memo_of_kronecker_quadratics_tells_settings_apart():
+    """kronecker_quadratic remembers one quadratic per setting and block: at settings that differ
+    only in theta_0, only in one entry of Sigma, or only in sigma^2 (each asked for after the
+    first), it returns what a fresh build returns."""
+    import symbolic.lowrank_concrete as LC
+    spec = make_spec([Rank("Qxx", 1)], [(1, 2, "target")])
+    S, t0, s2 = sp.Matrix([[2, 1], [1, 2]]), [1, -1], sp.Rational(1, 2)
+    S2 = sp.Matrix([[2, 1], [1, 3]])
+    settings = [(S, t0, s2), (S, [2, 1], s2), (S2, t0, s2), (S, t0, sp.Rational(1, 3))]
+    LC._KQ.clear()
+    kept = [kronecker_quadratic(spec, d=2, Sigma=a, theta0=b, sigma2=c) for a, b, c in settings]
+    for (a, b, c), kq in zip(settings, kept):
+        LC._KQ.clear()
+        fresh = kronecker_quadratic(spec, d=2, Sigma=a, theta0=b, sigma2=c)
+        assert all(np.array_equal(x, y) for x, y in ((kq.H, fresh.H), (kq.S, fresh.S), (kq.G, fresh.G)))
+        assert kq.L0 == fresh.L0
+    assert kronecker_quadratic(spec, d=2, Sigma=S, theta0=t0, sigma2=s2) is kronecker_quadratic(
+        spec, d=2, Sigma=sp.ImmutableMatrix(S), theta0=sp.Matrix(t0), sigma2=s2)   # one setting, one quadratic

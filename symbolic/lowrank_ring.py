@@ -1,0 +1,235 @@
+r"""The symmetric ansatz's losses (:mod:`symbolic.lowrank`) as quadratics over QQ(parameters).
+
+A loss or error on the ansatz, scalarised (traces and forms read as d and k), is a polynomial of
+degree 2 in the unknowns ``y`` (the theta block), ``a`` (the coefficient of theta_0 theta_0^T in
+Q_xx) and ``s`` (of Sigma^{-1}), whose coefficients are rational functions of the parameters
+(d, k, sigma, the loss's n, m...).  It is read once into the polynomial ring QQ[y, a, s,
+parameters] over one common denominator, a product of the bases its terms carry
+(:func:`symbolic.ratfun.numer_denom`: no gcd), and the change of coordinates
+
+    a = y_11 - s / k       (the theta block and the perp block decoupled)
+
+is done there: with ``N = sum_j a^j N_j`` (degree j_max in a),
+
+    N(y_11 - s/k) = k^{-j_max} sum_j N_j (k y_11 - s)^j k^{j_max - j},
+
+so the numerator stays a polynomial and the denominator gains ``k^{j_max}``.  Its coefficient of
+each monomial of (y, s) is then an element of the field ``QQ(parameters)`` (one cancel each),
+and every value the derivation needs (the Hessian's entries, the errors at the rank-r update)
+is computed there, exactly, and read back as an expression only at the end.  Equal rational
+functions give equal expressions once put in ``cancel``'s or ``factor``'s normal form
+(:mod:`symbolic.ratfun`), which is how :mod:`symbolic.lowrank` states every result.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any, Sequence
+
+import sympy as sp
+from sympy.polys.domains import QQ
+from sympy.polys.polyutils import _sort_gens
+from sympy.polys.rings import PolyRing
+
+from . import ratfun
+
+__all__ = ["AnsatzQuadratic", "field_of", "to_field", "to_expr"]
+
+
+@lru_cache(maxsize=64)
+def field_of(params: tuple[sp.Symbol, ...]) -> Any:
+    """The field ``QQ(params)`` (a SymPy domain; its elements are ``K.field``'s)."""
+    return QQ.frac_field(*params)
+
+
+def ordered(symbols: Any) -> tuple[sp.Symbol, ...]:
+    """Symbols in SymPy's own order of generators (the order its polynomials take them in)."""
+    return tuple(_sort_gens(sorted(symbols, key=sp.default_sort_key)))
+
+
+def to_field(e: Any, K: Any) -> Any:
+    """An expression (a rational function of K's generators) as an element of K."""
+    e = sp.sympify(e)
+    if e.is_Rational:
+        return K.field.ground_new(QQ.from_sympy(e))
+    return ratfun.field_element(e, K)
+
+
+def to_expr(x: Any) -> sp.Expr:
+    """An element of ``QQ(params)`` as an expression ``numerator / denominator``."""
+    return x.as_expr()
+
+
+class AnsatzQuadratic:
+    r"""``sum_m c_m y^m`` over the monomials m of degree <= 2 in the unknowns ``(y..., s)``, each
+    ``c_m`` in the field ``K = QQ(params)``; built by :meth:`read` from a scalarised loss in the
+    coordinates ``(y..., a, s)`` (module docstring)."""
+
+    def __init__(self, K: Any, unknowns: tuple[sp.Symbol, ...], numerators: dict, denominator: Any):
+        self.K = K
+        self.unknowns = unknowns
+        self._num = numerators          # monomial -> polynomial of K's ring
+        self._den = denominator         # the common denominator, a polynomial of K's ring
+        self._coeffs: dict = {}
+        self._over: dict = {}
+
+    @classmethod
+    def read(cls, e: sp.Expr, ys: Sequence[sp.Symbol], a: sp.Symbol, s: sp.Symbol, k: sp.Symbol, y11: sp.Symbol,
+             params: Sequence[sp.Symbol] = ()) -> "AnsatzQuadratic":
+        """The scalarised loss ``e`` (in y, a, s) in the coordinates of the module docstring
+        (``a = y_11 - s/k``); ``params``: parameters the field holds besides e's own symbols
+        (those of the values it will be evaluated at).  ValueError (:class:`symbolic.ratfun.NotRational`)
+        where ``e`` is not a rational function of its symbols; ``DegreeError`` past degree 2."""
+        ys, e = tuple(ys), sp.sympify(e)
+        unknowns = ys + (s,)
+        pars = ordered((e.free_symbols | set(params) | {k}) - set(unknowns) - {a})
+        R = PolyRing(unknowns + (a,) + pars, QQ)
+        num, dens = ratfun.numer_denom(e, R)
+        nu = len(unknowns)
+        den = R.one
+        for base, power in dens.items():
+            if any(any(mon[:nu + 1]) for mon in base.monoms()):
+                raise ratfun.NotRational("a denominator that holds the unknowns")
+            den = den * base ** power
+        # a = y_11 - s/k: N = sum_j a^j N_j -> sum_j N_j (k y_11 - s)^j k^(jmax - j), den * k^jmax
+        ia = nu
+        parts: dict = {}
+        for mon, c in num.terms():
+            j = mon[ia]
+            parts[j] = parts.get(j, R.zero) + R({mon[:ia] + (0,) + mon[ia + 1:]: c})
+        jmax = max(parts, default=0)
+        kk, lin = R(k), R(k) * R(y11) - R(s)
+        new = R.zero
+        for j, Nj in parts.items():
+            new += Nj * lin ** j * kk ** (jmax - j)
+        den = den * kk ** jmax
+        deg = max((sum(mon[:nu]) for mon in new.monoms()), default=0)
+        if deg > 2:
+            raise DegreeError(deg)
+        K = field_of(pars)
+        P = K.field.ring
+        numerators: dict = {}
+        for mon, c in new.terms():
+            key = mon[:nu]
+            numerators.setdefault(key, []).append((mon[nu + 1:], c))
+        numerators = {key: P(dict(ts)) for key, ts in numerators.items()}
+        numerators = {key: p for key, p in numerators.items() if p}
+        return cls(K, unknowns, numerators, P(dict((m[nu + 1:], c) for m, c in den.terms())))
+
+    def over(self, params: Sequence[sp.Symbol]) -> "AnsatzQuadratic":
+        """The same quadratic over a field that also holds ``params`` (itself when K holds them)."""
+        gens = self.K.field.ring.symbols
+        if set(params) <= set(gens):
+            return self
+        key = tuple(params)
+        if key not in self._over:
+            K = field_of(ordered(set(gens) | set(params)))
+            P = K.field.ring
+            self._over[key] = AnsatzQuadratic(K, self.unknowns, {m: n.set_ring(P) for m, n in self._num.items()},
+                                              self._den.set_ring(P))
+        return self._over[key]
+
+    def at(self, x: sp.Symbol, value: Any) -> "AnsatzQuadratic | None":
+        """The quadratic with the parameter ``x`` at ``value``, coefficient by coefficient: 0 (each
+        coefficient at x = 0), ``oo`` (each coefficient's limit x -> oo: the ratio of the x^deg(D)
+        parts of numerator and denominator, deg the denominator's degree in x), or a symbol the
+        field does not hold (x renamed).  None where that is not defined (the denominator 0 at
+        x = 0, a coefficient that grows without bound)."""
+        P = self.K.field.ring
+        gens = P.symbols
+        if x not in gens:
+            return self
+        i = gens.index(x)
+        rest = gens[:i] + gens[i + 1:]
+        value = sp.sympify(value)
+        if value.is_Symbol:
+            if value in gens:
+                return None
+            new = ordered(rest + (value,))
+        elif value == 0 or value == sp.oo:
+            new = ordered(rest)
+        else:
+            return None
+        K = field_of(new)
+        Q = K.field.ring
+        where = [new.index(g) for g in rest]
+        j = new.index(value) if value.is_Symbol else None
+
+        def conv(p, power=None):
+            out: dict = {}
+            for mon, c in p.terms():
+                e = mon[i]
+                if power is not None and e != power:
+                    continue
+                m = [0] * len(new)
+                for g, k in zip(where, mon[:i] + mon[i + 1:]):
+                    m[g] = k
+                if j is not None:
+                    m[j] = e
+                out[tuple(m)] = out.get(tuple(m), 0) + c
+            return Q(out)
+
+        if value.is_Symbol:
+            num, den = {m: conv(n) for m, n in self._num.items()}, conv(self._den)
+        elif value == 0:
+            num, den = {m: conv(n, 0) for m, n in self._num.items()}, conv(self._den, 0)
+        else:
+            top = self._den.degree(i)
+            if any(n.degree(i) > top for n in self._num.values()):
+                return None
+            num, den = {m: conv(n, top) for m, n in self._num.items()}, conv(self._den, top)
+        if not den:
+            return None
+        return AnsatzQuadratic(K, self.unknowns, {m: n for m, n in num.items() if n}, den)
+
+    # -- coefficients
+    def coeff(self, mon: tuple[int, ...]) -> Any:
+        """The coefficient of the monomial ``prod unknowns^mon`` (an element of K; 0 if absent)."""
+        if mon not in self._coeffs:
+            num = self._num.get(mon)
+            self._coeffs[mon] = self.K.field.zero if num is None else self.K.field.new(num, self._den)
+        return self._coeffs[mon]
+
+    def is_zero(self, mon: tuple[int, ...]) -> bool:
+        """Whether the coefficient of ``mon`` is 0 (its numerator over the common denominator)."""
+        return mon not in self._num
+
+    def monomial(self, *powers: tuple[int, int]) -> tuple[int, ...]:
+        """The exponent tuple of ``prod unknowns[i]^e`` for ``(i, e)`` in ``powers``."""
+        out = [0] * len(self.unknowns)
+        for i, e in powers:
+            out[i] += e
+        return tuple(out)
+
+    def expr(self) -> sp.Expr:
+        """The quadratic as an expression in the unknowns and the parameters (for display)."""
+        terms = [sp.Mul(*[u ** e for u, e in zip(self.unknowns, mon)]) * n.as_expr() for mon, n in self._num.items()]
+        return sp.Add(*terms) / self._den.as_expr()
+
+    def value(self, values: Sequence[Any]) -> Any:
+        """The quadratic at ``unknowns = values`` (elements of K), an element of K: with
+        ``values_i = a_i / b_i``, ``sum_m N_m prod a_i^{m_i} b_i^{M_i - m_i}`` over ``D prod b_i^{M_i}``
+        (M_i: the highest power of unknown i), polynomials only, cancelled once."""
+        F = self.K.field
+        top = [max((mon[i] for mon in self._num), default=0) for i in range(len(self.unknowns))]
+        num = F.ring.zero
+        for mon, N in self._num.items():
+            term = N
+            for i, e in enumerate(mon):
+                if e:
+                    term = term * values[i].numer ** e
+                if top[i] - e:
+                    term = term * values[i].denom ** (top[i] - e)
+            num += term
+        den = self._den
+        for i, e in enumerate(top):
+            if e:
+                den = den * values[i].denom ** e
+        return F.new(num, den)
+
+
+class DegreeError(ValueError):
+    """The loss has degree above 2 in the update."""
+
+    def __init__(self, degree: int):
+        super().__init__(f"the loss has degree {degree} in the update")
+        self.degree = degree

@@ -1,0 +1,99 @@
+"""symbolic/lowrank_ring.py against SymPy's expressions: the quadratic read into the ring (its change of
+coordinates a = y_11 - s/k), its value at rational-function values, and its coefficients at n = 0, n -> oo
+and n renamed, each compared with the same computation done by SymPy's expand, cancel, subs and limit."""
+import pytest
+import sympy as sp
+
+from symbolic.lowrank_ring import AnsatzQuadratic, DegreeError, to_expr, to_field
+
+d, k, n, m, sig = sp.symbols("d k n m sigma")
+y0, y1, a, s = sp.symbols("y_0 y_1 a_tt s_perp")
+
+#: a quadratic in (y_0, y_1, a, s) whose coefficients are rational in d, k, n, sigma, with the kinds of
+#: denominators the engine writes ((n + 1)^2, n + 2, k), one coefficient growing like n / n
+E = (3 * y0 ** 2 / (n + 1) + (d - 1) * y0 * y1 - 2 * k * y1 * a / (n + 2) + n * a ** 2 / (n + 1) ** 2
+     + sig ** 2 * s ** 2 * d / k - (n ** 2 + 1) * y1 / (n + 1) ** 2 + a * s / (n + 1) + 7 * s - sp.Rational(1, 3)
+     + (k + sig ** 2) * n / (n + 2))
+
+
+#: rational points at which two rational functions of d, k, n, m, sigma are compared (exactly)
+POINTS = [{d: sp.Rational(7, 3), k: sp.Rational(5, 2), n: 4, m: sp.Rational(9, 7), sig: sp.Rational(1, 3)},
+          {d: 5, k: sp.Rational(1, 7), n: sp.Rational(11, 2), m: 3, sig: 2},
+          {d: sp.Rational(13, 4), k: 3, n: 9, m: sp.Rational(2, 9), sig: sp.Rational(3, 5)}]
+
+
+def _same(x: sp.Expr, y: sp.Expr) -> bool:
+    """Equal at every point of POINTS, exactly (SymPy's cancel of these differences takes minutes)."""
+    return all(x.xreplace(p) == y.xreplace(p) for p in POINTS)
+
+
+def _sympy_form(e: sp.Expr) -> sp.Expr:
+    return sp.expand(e.xreplace({a: y1 - s / k}))
+
+
+def _coefficient(e: sp.Expr, mon: dict) -> sp.Expr:
+    P = sp.Poly(_sympy_form(e), y0, y1, s)
+    return sp.cancel(P.coeff_monomial(sp.Mul(*[v ** p for v, p in mon.items()])))
+
+
+def test_read_is_the_change_of_coordinates_term_by_term():
+    Q = AnsatzQuadratic.read(E, (y0, y1), a, s, k, y1)
+    for mon in ({}, {y0: 2}, {y0: 1, y1: 1}, {y1: 2}, {y1: 1}, {s: 1}, {s: 2}, {y1: 1, s: 1}, {y0: 1, s: 1}):
+        exps = tuple(mon.get(v, 0) for v in (y0, y1, s))
+        got = to_expr(Q.coeff(exps))
+        assert sp.cancel(got - _coefficient(E, mon)) == 0, mon
+        assert Q.is_zero(exps) == (_coefficient(E, mon) == 0)
+
+
+def test_value_at_rational_function_values():
+    Q = AnsatzQuadratic.read(E, (y0, y1), a, s, k, y1)
+    vals = [(n + 1) / (k * (d + 3)), -sp.Rational(2, 5) / (k + sig ** 2), (n + 2) / (n + 1) ** 2]
+    got = to_expr(Q.value([to_field(v, Q.K) for v in vals]))
+    want = _sympy_form(E).xreplace(dict(zip((y0, y1, s), vals)))
+    assert _same(got, want) and not _same(got, want + 1 / (n + 3))
+
+
+@pytest.mark.parametrize("where", [0, sp.oo, m])
+def test_at_n_is_subs_limit_or_renaming(where):
+    Q = AnsatzQuadratic.read(E, (y0, y1), a, s, k, y1)
+    At = Q.at(n, where)
+    vals = [d / k, (k - 1) / (d + 2), sig ** 2 / (k + 1)]
+    vals_n = vals if where != m else [v.xreplace({d: m + d}) for v in vals]   # values free of n
+    B = At.over((d, k, sig, m))
+    got = to_expr(B.value([to_field(v, B.K) for v in vals_n]))
+    full = _sympy_form(E)
+    if where == sp.oo:
+        full = sp.Add(*[sp.limit(t, n, sp.oo) for t in sp.Add.make_args(sp.expand(full))])
+    else:
+        full = full.subs(n, where)
+    want = full.xreplace(dict(zip((y0, y1, s), vals_n)))
+    assert _same(got, want) and not _same(got, want + d / (k + 1))
+
+
+def test_at_refuses_a_coefficient_that_grows_and_reading_refuses_degree_three():
+    Q = AnsatzQuadratic.read(E + n * y0, (y0, y1), a, s, k, y1)
+    assert Q.at(n, sp.oo) is None
+    with pytest.raises(DegreeError):
+        AnsatzQuadratic.read(E + y0 * a * s, (y0, y1), a, s, k, y1)
+
+
+@pytest.mark.parametrize("task_sign", [1, -1])
+def test_the_ansatz_errors_at_n_0_oo_and_n_ft_are_the_engines_own(task_sign):
+    """symbolic.lowrank reads E(n; +-theta_0) on the ansatz once at the engine's symbolic n and takes
+    it at n = 0, n -> oo and n = n_ft (the training loss) in the ring: each equals the engine's own
+    polynomial at that n (its zero-shot moments, its limit, its n_ft), read directly."""
+    from symbolic import N_FT
+    from symbolic.general import loss_poly
+    from symbolic.lowrank import _ansatz, _ansatz_loss, _evaluation, _read, scalarise
+    from symbolic.objective import THETA0
+    from symbolic.pretraining import derive_pretrain
+    from symbolic.spec import Task, Term
+    start = derive_pretrain(sp.oo).blocks
+    task = task_sign * THETA0
+    b, ys = _ansatz(start, "Qxx")
+    for n_, mine in ((0, _evaluation(start, "Qxx", ("task", task), sp.S.Zero, False)),
+                     (sp.oo, _evaluation(start, "Qxx", ("task", task), sp.oo, False)),
+                     (N_FT, _ansatz_loss(start, "Qxx", (Term(sp.S.One, N_FT, Task(task)),), False))):
+        direct = _read(scalarise(loss_poly(b, (Term(sp.S.One, n_, Task(task)),)), False), ys)
+        mons = set(mine._num) | set(direct._num)
+        assert mons and all(sp.cancel(to_expr(mine.coeff(mo)) - to_expr(direct.coeff(mo))) == 0 for mo in mons), n_
