@@ -170,6 +170,21 @@ def _limit_error_cached(blocks: Blocks, task: Leg, scale: sp.Expr) -> Poly:
 
 
 def _moments(blocks: Blocks, task, scale: sp.Expr, zero_shot: bool = False) -> tuple[Poly, ...]:
+    """The moments (below), remembered per arguments: the finite-n error, its limit n -> oo and
+    the unreduced error of the same blocks and task share them (the engine's Poly values are
+    never changed in place).  Arguments that cannot be hashed are computed afresh."""
+    try:
+        return _moments_cached(blocks, task, scale, zero_shot)
+    except TypeError:  # unhashable blocks (a mutable matrix)
+        return _moments_raw(blocks, task, scale, zero_shot)
+
+
+@lru_cache(maxsize=256)
+def _moments_cached(blocks: Blocks, task, scale: sp.Expr, zero_shot: bool) -> tuple[Poly, ...]:
+    return _moments_raw(blocks, task, scale, zero_shot)
+
+
+def _moments_raw(blocks: Blocks, task, scale: sp.Expr, zero_shot: bool = False) -> tuple[Poly, ...]:
     """``E[T_1^2], E[T_1 T_2], E[T_1 U], E[U^2], E[T_1 y_q], E[U y_q], E[y_q^2]`` (the module
     docstring), each by Wick pairing over the tokens it holds; ``zero_shot``: the four moments
     of context tokens, whose weights vanish at n = 0, left empty (not computed)."""
