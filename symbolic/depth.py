@@ -141,6 +141,10 @@ class _RingSum:
         self.terms[key].append(c)
 
     def poly(self, mode: str = "nu", n: sp.Symbol = N) -> Poly:
+        return self.ring(n).poly(mode)
+
+    def ring(self, n: sp.Symbol = N) -> "_RingTerms":
+        """The sums per key as elements of one sparse ring (chosen as :meth:`poly` describes)."""
         from sympy.polys.domains import QQ
         from sympy.polys.rings import ring
         free = set().union(*[sp.sympify(c).free_symbols for v in self.terms.values() for c in v]) - {NU, n}
@@ -159,10 +163,7 @@ class _RingSum:
             gens = [n, NU]
             R = sring(exprs, *gens, extension=True)[0]
             g = list(R.gens)
-        inu, i_n = gens.index(NU), gens.index(n)
-        one_n = g[i_n] + 1
         conv: dict = {}
-        powers = [R.one]
 
         def to_ring(c):
             r = conv.get(c)
@@ -175,8 +176,35 @@ class _RingSum:
             tot = R.zero
             for c in cs:
                 tot += to_ring(c)
-            if not tot:
-                continue
+            if tot:
+                out[key] = tot
+        return _RingTerms(R, g, gens.index(n), gens.index(NU), n, out)
+
+
+class _RingTerms:
+    """Per-key sums in a sparse ring with generators n and nu among them (see :class:`_RingSum`); read out as
+    a Poly in mode ``'nu'``, ``'finish'`` or ``'limit'`` (:meth:`poly`), or at an integer n (:meth:`at`)."""
+
+    def __init__(self, R, g: list, i_n: int, inu: int, n: sp.Symbol, terms: dict) -> None:
+        self.R, self.g, self.i_n, self.inu, self.n, self.terms = R, g, i_n, inu, n, terms
+
+    def at(self, n: int) -> Poly:
+        """nu = 1/(n+1) at an integer n (the coefficients' own n, if any, is a generator left alone)."""
+        x = self.g[self.inu]
+        nu = self.R.domain.from_sympy(sp.Rational(1, n + 1))
+        out = {}
+        for key, tot in self.terms.items():
+            v = tot.subs(x, nu) if tot.degree(x) > 0 else tot
+            if v:
+                out[key] = v.as_expr()
+        return Poly(out)
+
+    def poly(self, mode: str = "nu") -> Poly:
+        R, g, i_n, inu, n = self.R, self.g, self.i_n, self.inu, self.n
+        one_n = g[i_n] + 1
+        powers = [R.one]
+        out = {}
+        for key, tot in self.terms.items():
             if mode == "nu":
                 out[key] = tot.as_expr()
                 continue
@@ -239,12 +267,15 @@ def depth_error(layers: Sequence[DepthLayer], task=THETA, n: sp.Expr | int = N) 
     layers = check_depth_layers(layers)
     scale, leg = _task_leg(task)
     n = _check_n(n)
-    return _finish(_depth_error_nu(layers, leg, scale, n), n)
+    terms = _depth_error_nu(layers, leg, scale, n)
+    return terms.poly("finish") if isinstance(n, sp.Symbol) else terms.at(n)
 
 
 @lru_cache(maxsize=128)
-def _depth_error_nu(layers: tuple, task: Leg, scale: sp.Expr, n: sp.Expr) -> Poly:
-    """E_L with 1/(n+1) written nu (coefficients polynomials in n, nu and the parameters)."""
+def _depth_error_nu(layers: tuple, task: Leg, scale: sp.Expr, n: sp.Expr) -> _RingTerms:
+    """E_L with 1/(n+1) written nu (coefficients polynomials in n, nu and the parameters), as elements of one
+    sparse ring (``.poly()``: the engine Poly); every reading of E_L (finite n, n -> oo, the pretraining
+    average) starts from it, with no round trip through expressions."""
     symbolic_n = isinstance(n, sp.Symbol)
     cs = chains(layers, 1 / NU if symbolic_n else n + 1)
     acc = _RingSum()
@@ -260,14 +291,14 @@ def _depth_error_nu(layers: tuple, task: Leg, scale: sp.Expr, n: sp.Expr) -> Pol
             add(chain_pair_expectation(ki, (cj.words, cj.src), task, scale, n), (1 if i == j else 2) * ci.coeff * cj.coeff)
         add(chain_pair_expectation(ki, None, task, scale, n), -2 * ci.coeff)
     add(_expect_tokens(label(gauss("x_q"), task, "eps_q", scale) ** 2, ["q"]), sp.S.One)
-    return acc.poly()
+    return acc.ring()
 
 
 def depth_error_limit(layers: Sequence[DepthLayer], task=THETA) -> Poly:
     """lim_{n -> oo} E_L(layers, n; task), coefficient by coefficient."""
     layers = check_depth_layers(layers)
     scale, leg = _task_leg(task)
-    return _limit_nu(_depth_error_nu(layers, leg, scale, N), N)
+    return _depth_error_nu(layers, leg, scale, N).poly("limit")
 
 
 def depth_pretraining_error(layers: Sequence[DepthLayer], m: sp.Expr | int) -> Poly:
@@ -277,7 +308,7 @@ def depth_pretraining_error(layers: Sequence[DepthLayer], m: sp.Expr | int) -> P
     m = sp.sympify(m)
     inf = m == sp.oo
     mm = N if inf else _check_n(m)
-    p = _depth_error_nu(layers, gauss("theta"), sp.S.One, mm)
+    p = _depth_error_nu(layers, gauss("theta"), sp.S.One, mm).poly()
     acc = _RingSum()
     for key, c in expect_gaussian(p, "theta", ()).terms.items():
         acc.add(key, c)

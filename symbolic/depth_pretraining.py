@@ -180,7 +180,7 @@ def limit_terms(L: int, order: int = 1) -> tuple[sp.Expr, ...]:
     m^i nu^j = eps^(j-i) (1 + eps)^(-j), expanded exactly."""
     L = _check_L(L)
     # the same derivation as isotropic_pretraining_loss(L, M) (shared through _depth_error_nu's cache)
-    p = _depth_error_nu(isotropic_layers(L), gauss("theta"), sp.S.One, M)
+    p = _depth_error_nu(isotropic_layers(L), gauss("theta"), sp.S.One, M).poly()
     acc = _RingSum()
     for k, c in expect_gaussian(p, "theta", ()).terms.items():
         acc.add(k, c)
@@ -224,8 +224,13 @@ class PretrainedLimit:
 
 
 def pretrained_limit(L: int) -> PretrainedLimit:
-    """gamma* = lim_{m -> oo} argmin of the isotropic pretraining loss (see the module docstring)."""
-    L = _check_L(L)
+    """gamma* = lim_{m -> oo} argmin of the isotropic pretraining loss (see the module docstring). Derived once
+    per process and L (the answer is shared: read it, do not change it)."""
+    return _pretrained_limit(_check_L(L))
+
+
+@lru_cache(maxsize=4)
+def _pretrained_limit(L: int) -> PretrainedLimit:
     t = T[:L]
     E0, E1 = limit_terms(L, 1)
     steps = [("E_0 (m = oo)", E0)]
