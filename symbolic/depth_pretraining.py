@@ -191,7 +191,7 @@ def limit_terms(L: int, order: int = 1) -> tuple[sp.Expr, ...]:
         ser = sp.S.Zero
         for (i, j), a in P.terms():
             if j - i <= order:
-                ser += a * EPS ** (j - i) * sp.series((1 + EPS) ** (-j), EPS, 0, order + 1 - (j - i)).removeO()
+                ser += a * EPS ** (j - i) * _binomial_series(-j, order + 1 - (j - i))
         ser = sp.expand(ser)
         for k in range(order + 1):
             ck = ser.coeff(EPS, k)
@@ -199,6 +199,11 @@ def limit_terms(L: int, order: int = 1) -> tuple[sp.Expr, ...]:
                 out[k] += ck * sp.Mul(*[_factor_value(f) for f in key[0]])
     subs = {GAMMA[l]: T[l] - 1 for l in range(L)}
     return tuple(ratfun.factored(_at_identity_expr(e).subs(subs)) for e in out)
+
+
+def _binomial_series(a: int, k: int) -> sp.Expr:
+    """(1 + eps)^a up to eps^(k-1): sum_{i < k} binomial(a, i) eps^i (the Taylor polynomial, exactly)."""
+    return sp.Add(*[sp.binomial(a, i) * EPS ** i for i in range(k)])
 
 
 def _factor_value(f):
@@ -244,15 +249,18 @@ def _pretrained_limit(L: int) -> PretrainedLimit:
     on = ratfun.factored(E1.subs(t[-1], last))
     steps.append(("E_1 on prod t = 2", on))
     if L == 2:
-        crit = sp.solve(sp.numer(sp.together(sp.diff(on, t[0]))), t[0])
-        # each value in Q(sqrt 2)(d, sigma), radicals out of the denominator (compared as floats below)
-        vals = [(c, ratfun.factored(sp.radsimp(sp.together(on.subs(t[0], c))))) for c in crit if c.is_real]
+        crit = _real_roots(sp.numer(sp.together(sp.diff(on, t[0]))), t[0])
+        # each value in Q(sqrt 2)(d, sigma), exactly (radicals out of the denominator); compared at a setting
+        from .radical_field import RadicalField
+        F = RadicalField(sorted(on.free_symbols, key=sp.default_sort_key), 2)
+        on_f = F.element(on)
+        vals = [(c, F.subs(on_f, t[0], F.element(c)).expr()) for c in crit]
         best = min(vals, key=lambda cv: float(sp.N(cv[1].subs(_some_setting()))))
         # the minimisers of E_1 on the set (both orders): the value d sigma^2 at both
         t1 = best[0]
-        pair = (sp.nsimplify(t1), sp.nsimplify(2 / t1))
+        pair = (sp.radsimp(t1), sp.radsimp(2 / t1))
         steps.append(("stationary points of E_1 on the set, with values", vals))
-        return PretrainedLimit(2, tuple(sp.simplify(x - 1) for x in pair), steps)
+        return PretrainedLimit(2, tuple(sp.expand(x - 1) for x in pair), steps)
     # L = 3: E_1 is minimal on the curve prod t = 2, sum 1/t = 3; E_2 selects the point
     E2 = limit_terms(3, 2)[2]
     cand = (sp.sqrt(3) - 1, sp.sqrt(3) - 1, 2 + sp.sqrt(3))
@@ -266,6 +274,16 @@ def _pretrained_limit(L: int) -> PretrainedLimit:
     return PretrainedLimit(3, tuple(sp.simplify(x - 1) for x in cand), steps,
                            label="exact first two orders; E_2's minimiser on the curve located on a grid, "
                                  "Lagrange condition checked exactly")
+
+
+def _real_roots(p: sp.Expr, x: sp.Symbol) -> list:
+    """The distinct real roots in radicals of the polynomial ``p`` in ``x`` (coefficients in the other symbols),
+    in SymPy's canonical order (``sympy.solve``'s for a polynomial); every root, or a ValueError."""
+    P = sp.Poly(p, x)
+    found = sp.roots(P)
+    if sum(found.values()) != P.degree():
+        raise ValueError(f"p: expected a polynomial in {x} solvable in radicals, got {p}")
+    return sorted((r for r in found if r.is_real), key=sp.default_sort_key)
 
 
 def _some_setting() -> dict:

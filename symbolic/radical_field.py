@@ -122,12 +122,18 @@ class RadicalField:
 
     # ------------------------------------------------------------------ substitution
     def subs(self, x: "RadicalFraction", symbol: sp.Symbol, value: "RadicalFraction") -> "RadicalFraction":
-        """``x`` with ``symbol`` replaced by ``value`` (both numerator and denominator of ``x``)."""
-        return self._subs_poly(x.num, symbol, value) / self._subs_poly(x.den, symbol, value)
+        """``x`` with ``symbol`` replaced by ``value`` (both numerator and denominator of ``x``): N(v) / D(v) with
+        v = a / b, each written P(a, b) / b^deg, normalised once (one gcd)."""
+        pn, qn = self._subs_poly(x.num, symbol, value)
+        pd, qd = self._subs_poly(x.den, symbol, value)
+        if not pd:
+            raise ZeroDivisionError("a RadicalFraction with denominator 0")
+        return self.fraction(pn * qd, qn * pd)
 
-    def _subs_poly(self, p, symbol: sp.Symbol, value: "RadicalFraction") -> "RadicalFraction":
+    def _subs_poly(self, p, symbol: sp.Symbol, value: "RadicalFraction") -> tuple:
+        """p(a / b) as (P, b^top), P = sum_k c_k a^k b^(top - k) reduced (not normalised), top = deg p."""
         if not p:
-            return RadicalFraction(self, self.ring.zero, self.ring.one)
+            return self.ring.zero, self.ring.one
         i = list(self.symbols).index(symbol)
         by_power: dict = {}
         for mon, c in p.terms():
@@ -143,7 +149,7 @@ class RadicalField:
             pow_d.append(pow_d[-1] * value.den)
         for k, c in by_power.items():
             num += self.reduce(c * pow_n[k] * pow_d[top - k])
-        return self.fraction(num, pow_d[top])
+        return num, pow_d[top]
 
 
 @dataclass(frozen=True)
