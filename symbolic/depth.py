@@ -199,6 +199,22 @@ class _RingTerms:
                 out[key] = v.as_expr()
         return Poly(out)
 
+    def substitute(self, symbol: sp.Symbol, value: sp.Expr) -> "_RingTerms | None":
+        """The sums with ``symbol`` = ``value`` (a rational), in the same ring; None where ``symbol`` is not one of
+        the ring's generators but is inside its domain (coefficients not polynomial: ask the derivation at the
+        value instead). A generator the ring does not have means the sums do not depend on ``symbol``."""
+        gens = [x.as_expr() for x in self.g]
+        if symbol not in gens:
+            return None if symbol in getattr(self.R.domain, "symbols", ()) else self
+        x = self.g[gens.index(symbol)]
+        v = self.R.domain.from_sympy(sp.sympify(value))
+        out = {}
+        for key, tot in self.terms.items():
+            t = tot.subs(x, v) if tot.degree(x) > 0 else tot
+            if t:
+                out[key] = t
+        return _RingTerms(self.R, self.g, self.i_n, self.inu, self.n, out)
+
     def poly(self, mode: str = "nu") -> Poly:
         R, g, i_n, inu, n = self.R, self.g, self.i_n, self.inu, self.n
         one_n = g[i_n] + 1
@@ -294,11 +310,38 @@ def _depth_error_nu(layers: tuple, task: Leg, scale: sp.Expr, n: sp.Expr) -> _Ri
     return acc.ring()
 
 
+#: the task's number (theta, -theta, c theta) as a symbol: the limits at every number read from one derivation
+TASK_SCALE = sp.Symbol("c_task")
+
+
 def depth_error_limit(layers: Sequence[DepthLayer], task=THETA) -> Poly:
-    """lim_{n -> oo} E_L(layers, n; task), coefficient by coefficient."""
+    """lim_{n -> oo} E_L(layers, n; task), coefficient by coefficient. Derived once per layers and task vector
+    with the task's number c a symbol (E_L is a polynomial in c), then c put in: the limits on theta_0 and
+    -theta_0 share one derivation."""
     layers = check_depth_layers(layers)
     scale, leg = _task_leg(task)
-    return _depth_error_nu(layers, leg, scale, N).poly("limit")
+    terms = None
+    if all(_rational_polynomial(sp.sympify(c)) for c in _layer_coefficients(layers)):
+        terms = _depth_error_nu(layers, leg, TASK_SCALE, N).substitute(TASK_SCALE, scale)
+    if terms is None:       # coefficients outside a polynomial ring: the derivation at the number itself
+        terms = _depth_error_nu(layers, leg, scale, N)
+    return terms.poly("limit")
+
+
+def _layer_coefficients(layers: tuple) -> list:
+    """Every scalar the layers hold (v_0, v_y, and the coefficients of v_x and Gamma)."""
+    out = []
+    for lay in layers:
+        out += [lay.v0, lay.vy, *(c for c, *_ in lay.vx), *(c for c, *_ in lay.Gamma)]
+    return out
+
+
+def _rational_polynomial(e: sp.Expr) -> bool:
+    """``e`` a polynomial in its symbols with rational numbers (then E_L's coefficients are polynomials in the
+    layers' symbols, d, n and nu: :class:`_RingSum` takes the ring QQ[symbols], where a symbol can be put in)."""
+    return (all(a.is_Rational for a in e.atoms(sp.Number))
+            and not any(p.base.is_number and not p.exp.is_Integer for p in e.atoms(sp.Pow))
+            and e.is_polynomial(*e.free_symbols))
 
 
 def depth_pretraining_error(layers: Sequence[DepthLayer], m: sp.Expr | int) -> Poly:
