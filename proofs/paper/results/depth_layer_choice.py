@@ -201,9 +201,9 @@ class DepthLayerChoice(Result):
             errs_f = {key: F.element(e.xreplace({K: K_SYMBOL})) for key, e in errs.items()}
             coef_f = F.element(coef)
             for order, (g1, g2) in gam.items():
-                at_g = lambda x: F.subs(F.subs(x, GAMMAS[0], g1), GAMMAS[1], g2)  # noqa: E731
-                cx = at_g(coef_f)
-                e0 = {key: F.subs(F.subs(at_g(e), V0, F.element(0)), C_X, cx) for key, e in errs_f.items()}
+                at_g = ((GAMMAS[0], g1), (GAMMAS[1], g2))
+                cx = F.subs_many(coef_f, at_g)
+                e0 = {key: F.subs_many(e, at_g + ((V0, F.element(0)), (C_X, cx))) for key, e in errs_f.items()}
                 # (d): inside (c)'s minimisers (v_y free), the n_ft -> oo loss on theta_0 over v_y: a quadratic
                 a2, a1 = F.coeff(e0[sp.oo, 1], VY, 2), F.coeff(e0[sp.oo, 1], VY, 1)
                 vy = -a1 / (2 * a2)
