@@ -38,7 +38,7 @@ import sympy as sp
 
 from . import ratfun
 from .convert import to_sympy
-from .depth import NU, _depth_error_nu, _RingSum, depth_pretraining_error
+from .depth import _depth_error_nu, _RingSum, depth_pretraining_error
 from .depth_model import DepthLayer, check_depth_layers
 from .forms import Poly, gauss
 from .model import SIGMA
@@ -51,7 +51,6 @@ __all__ = ["GAMMA", "T", "E_SYM", "symmetric_form", "symmetric_optimum", "pretra
 
 GAMMA = sp.symbols("gamma_1:4", real=True)
 T = sp.symbols("t_1:4", real=True)
-EPS = sp.Symbol("epsilon", positive=True)   # 1/m
 
 
 def _check_L(L) -> int:
@@ -184,26 +183,29 @@ def limit_terms(L: int, order: int = 1) -> tuple[sp.Expr, ...]:
     acc = _RingSum()
     for k, c in expect_gaussian(p, "theta", ()).terms.items():
         acc.add(k, c)
-    q = acc.poly("nu")
+    q = acc.ring(M)          # each coefficient a polynomial in m and nu, in one ring
+    R, i_m, inu = q.R, q.i_n, q.inu
     out = [sp.S.Zero] * (order + 1)
     for key, c in q.terms.items():
-        P = sp.Poly(c, M, NU)
-        ser = sp.S.Zero
-        for (i, j), a in P.terms():
+        ser = [R.zero] * (order + 1)      # the coefficients of eps^0 .. eps^order
+        for mon, a in c.items():
+            i, j = mon[i_m], mon[inu]
             if j - i <= order:
-                ser += a * EPS ** (j - i) * _binomial_series(-j, order + 1 - (j - i))
-        ser = sp.expand(ser)
+                mm = list(mon)
+                mm[i_m] = mm[inu] = 0
+                rest = R({tuple(mm): a})
+                for s, b in enumerate(_binomial_series(-j, order + 1 - (j - i))):
+                    ser[j - i + s] += rest * b
         for k in range(order + 1):
-            ck = ser.coeff(EPS, k)
-            if ck != 0:
-                out[k] += ck * sp.Mul(*[_factor_value(f) for f in key[0]])
+            if ser[k]:
+                out[k] += ser[k].as_expr() * sp.Mul(*[_factor_value(f) for f in key[0]])
     subs = {GAMMA[l]: T[l] - 1 for l in range(L)}
     return tuple(ratfun.factored(_at_identity_expr(e).subs(subs)) for e in out)
 
 
-def _binomial_series(a: int, k: int) -> sp.Expr:
-    """(1 + eps)^a up to eps^(k-1): sum_{i < k} binomial(a, i) eps^i (the Taylor polynomial, exactly)."""
-    return sp.Add(*[sp.binomial(a, i) * EPS ** i for i in range(k)])
+def _binomial_series(a: int, k: int) -> list[int]:
+    """(1 + eps)^a up to eps^(k-1) as its coefficients binomial(a, i), i < k (the Taylor polynomial, exactly)."""
+    return [int(sp.binomial(a, i)) for i in range(k)]
 
 
 def _factor_value(f):
