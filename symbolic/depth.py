@@ -114,6 +114,21 @@ def chain_pair_expectation(a: tuple, b: tuple | None, task: Leg, scale: sp.Expr,
     return Poly({key: sp.Add(*v) for key, v in acc.items()})
 
 
+@lru_cache(maxsize=None)
+def chain_pair_limit(a: tuple, b: tuple | None, task: Leg, scale: sp.Expr) -> Poly:
+    """lim_{n -> oo} N^(-r) E[chain_a * chain_b] (``b`` None: chain_b = y_q), r the number of token slots of
+    the two chains: of the patterns of :func:`chain_pair_expectation`, the one with every slot a distinct
+    context token (count n^(r), n^(r) / N^r -> 1); any other has fewer context blocks (n^(k) / N^r -> 0)."""
+    ca = Chain(sp.S.One, *a)
+    cb = Chain(sp.S.One, *b) if b is not None else None
+    sa = _slots(ca)
+    r = len(sa) + (len(_slots(cb)) if cb is not None else 0)
+    names = [str(j) for j in range(1, r + 1)]
+    p = _chain_poly(ca, names[:len(sa)], task, scale)
+    p = p * (_chain_poly(cb, names[len(sa):], task, scale) if cb is not None else label(gauss("x_q"), task, "eps_q", scale))
+    return _expect_tokens(p, names + ["q"])
+
+
 def _task_leg(task) -> tuple[sp.Expr, Leg]:
     scale, t = _split_task(task)
     return sp.sympify(scale), (t if isinstance(t, Leg) else const(t))
@@ -322,10 +337,34 @@ def depth_error_limit(layers: Sequence[DepthLayer], task=THETA) -> Poly:
     scale, leg = _task_leg(task)
     terms = None
     if all(_rational_polynomial(sp.sympify(c)) for c in _layer_coefficients(layers)):
-        terms = _depth_error_nu(layers, leg, TASK_SCALE, N).substitute(TASK_SCALE, scale)
+        terms = _depth_error_lim(layers, leg, TASK_SCALE).substitute(TASK_SCALE, scale)
     if terms is None:       # coefficients outside a polynomial ring: the derivation at the number itself
-        terms = _depth_error_nu(layers, leg, scale, N)
-    return terms.poly("limit")
+        terms = _depth_error_lim(layers, leg, scale)
+    return terms.poly("nu")
+
+
+@lru_cache(maxsize=128)
+def _depth_error_lim(layers: tuple, task: Leg, scale: sp.Expr) -> _RingTerms:
+    """lim_{n -> oo} E_L, term by term: each chain carries 1/N per token slot (one per S factor and one for
+    its source; :func:`symbolic.depth_model.chains`), so a product of chains with r slots is N^(-r) times a
+    sum over index patterns of n^(k) E[pattern], k <= r, whose limit is the all-distinct pattern's
+    (:func:`chain_pair_limit`); the chains' coefficients without their 1/N are those at N = 1. The same
+    limit as :func:`_depth_error_nu`'s coefficient by coefficient (tests/test_depth_symbolic.py)."""
+    cs = chains(layers, sp.S.One)
+    acc = _RingSum()
+
+    def add(e: Poly, factor: sp.Expr) -> None:
+        for key, c in e.terms.items():
+            acc.add(key, _expand(c * factor))
+
+    for i, ci in enumerate(cs):
+        ki = (ci.words, ci.src)
+        for j in range(i, len(cs)):
+            cj = cs[j]
+            add(chain_pair_limit(ki, (cj.words, cj.src), task, scale), (1 if i == j else 2) * ci.coeff * cj.coeff)
+        add(chain_pair_limit(ki, None, task, scale), -2 * ci.coeff)
+    add(_expect_tokens(label(gauss("x_q"), task, "eps_q", scale) ** 2, ["q"]), sp.S.One)
+    return acc.ring()
 
 
 def _layer_coefficients(layers: tuple) -> list:
