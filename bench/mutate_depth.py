@@ -135,6 +135,22 @@ MUTATIONS = [
      "        M = step @ M @ step.T\n", "        pass\n", [EXACT]),
     ("concrete engine: the query's label shown to the model", "symbolic/concrete_depth.py",
      "[[R.one, *x[nn], R.zero]]", "[[R.one, *x[nn], y(nn)]]", [SYM, "-k", L2]),
+    ("n -> oo by the all-distinct pattern: two of its tokens made one (a coincidence kept)", "symbolic/depth.py",
+     "    names = [str(j) for j in range(1, r + 1)]", "    names = [str(min(j, 2)) for j in range(1, r + 1)]",
+     [SYM, "-k", "limit"]),
+    ("n -> oo: the chains' coefficients read at N = 2, not N = 1 (a 1/N left in)", "symbolic/depth.py",
+     "    cs = chains(layers, sp.S.One)", "    cs = chains(layers, sp.Integer(2))", [SYM, "-k", "limit"]),
+    ("n -> oo: the task's number not put in (-theta_0 read as theta_0)", "symbolic/depth.py",
+     "substitute(TASK_SCALE, scale)", "substitute(TASK_SCALE, sp.S.One)", ["tests/test_depth_result.py", "-k", "holds"]),
+    ("E_L at an integer n read from the ring with nu = 1/(n+2)", "symbolic/depth.py",
+     "from_sympy(sp.Rational(1, n + 1))", "from_sympy(sp.Rational(1, n + 2))", [SYM, "-k", "integer_n"]),
+    ("QQ(sqrt 2) arithmetic: a fraction's common factor from coefficients read in reverse", "symbolic/radical_field.py",
+     "out[top - m[i]] += c", "out[m[i]] += c", [X10]),
+    ("QQ(sqrt 2) arithmetic: several substitutions, the denominator of one dropped", "symbolic/radical_field.py",
+     "num, den = pn * qd, qn * pd", "num, den = pn, qn * pd", [X10]),
+    ("Extension 9: the errors not taken at the pretrained gammas", "proofs/paper/results/depth_value.py",
+     "at = F.subs_many(errors[n, sign], at_g + ", "at = F.subs_many(errors[n, sign], ",
+     ["tests/test_depth_result.py", "-k", "holds"]),
 ]
 
 
