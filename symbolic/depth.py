@@ -204,15 +204,10 @@ class _RingTerms:
         self.R, self.g, self.i_n, self.inu, self.n, self.terms = R, g, i_n, inu, n, terms
 
     def at(self, n: int) -> Poly:
-        """nu = 1/(n+1) at an integer n (the coefficients' own n, if any, is a generator left alone)."""
-        x = self.g[self.inu]
-        nu = self.R.domain.from_sympy(sp.Rational(1, n + 1))
-        out = {}
-        for key, tot in self.terms.items():
-            v = tot.subs(x, nu) if tot.degree(x) > 0 else tot
-            if v:
-                out[key] = v.as_expr()
-        return Poly(out)
+        """The Poly at an integer n: the derivation's chains then carry the number 1/(n+1), never nu."""
+        if any(tot.degree(self.g[self.inu]) > 0 for tot in self.terms.values()):
+            raise AssertionError("E_L at an integer n: expected no nu in the derivation")
+        return self.poly("nu")
 
     def substitute(self, symbol: sp.Symbol, value: sp.Expr) -> "_RingTerms | None":
         """The sums with ``symbol`` = ``value`` (a rational), in the same ring; None where ``symbol`` is not one of
