@@ -176,7 +176,10 @@ def concrete_depth_error(layers: Sequence[Any], *, n: int, theta: Any, Sigma: An
                 if not value:
                     break
         total += coeff * value
-    return sp.expand(K.to_sympy(total))
+    out = K.to_sympy(total)
+    # a polynomial ring over the rationals writes its elements expanded already; a field of fractions does not
+    return out if (K.is_ZZ or K.is_QQ or (K.is_PolynomialRing and (K.domain.is_ZZ or K.domain.is_QQ))) \
+        else sp.expand(out)
 
 
 def concrete_depth_limit(layers: Sequence[Any], *, theta: Any, Sigma: Any, sigma2: Any) -> sp.Expr:

@@ -243,12 +243,16 @@ class RadicalFraction:
         return not self.num
 
     def __eq__(self, o) -> bool:
+        """Equal values: equal normal forms (:meth:`RadicalField.fraction`'s N / D is unique: D monic and free of r,
+        gcd(N0, N1, D) = 1), so the parts are compared, no arithmetic."""
         if not isinstance(o, RadicalFraction):
             try:
                 o = self._other(o)
             except (ValueError, TypeError, sp.SympifyError):
                 return NotImplemented
-        return (self - o).is_zero()
+        if o.field is not self.field:
+            return (self - o).is_zero()
+        return self.num == o.num and self.den == o.den
 
     def __hash__(self) -> int:
         return hash((self.num, self.den))
