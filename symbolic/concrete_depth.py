@@ -25,6 +25,7 @@ from typing import Any, Mapping, Sequence
 
 import sympy as sp
 from sympy.polys.constructor import construct_domain
+from sympy.polys.fields import sfield
 from sympy.polys.rings import ring
 
 from .concrete import MAX_D, _exact_scalar, _matrix, _moment, _n, _rows, _sigma, _sigma2, _vector
@@ -107,6 +108,10 @@ def class_start(gammas: Sequence[Any], Sigma: Any, rows: Mapping[int, Sequence[A
     return out
 
 
+def _transpose(A: list[list]) -> list[list]:
+    return [list(r) for r in zip(*A)]
+
+
 def _matmul(A: list[list], B: list[list], zero) -> list[list]:
     return [[sum((A[i][k] * B[k][j] for k in range(len(B)) if A[i][k] and B[k][j]), zero)
              for j in range(len(B[0]))] for i in range(len(A))]
@@ -171,7 +176,10 @@ def concrete_depth_error(layers: Sequence[Any], *, n: int, theta: Any, Sigma: An
                 if not value:
                     break
         total += coeff * value
-    return sp.expand(K.to_sympy(total))
+    out = K.to_sympy(total)
+    # a polynomial ring over the rationals writes its elements expanded already; a field of fractions does not
+    return out if (K.is_ZZ or K.is_QQ or (K.is_PolynomialRing and (K.domain.is_ZZ or K.domain.is_QQ))) \
+        else sp.expand(out)
 
 
 def concrete_depth_limit(layers: Sequence[Any], *, theta: Any, Sigma: Any, sigma2: Any) -> sp.Expr:
@@ -200,11 +208,21 @@ def concrete_depth_limit(layers: Sequence[Any], *, theta: Any, Sigma: Any, sigma
     M[1:d + 1, d + 1] = S * th
     M[d + 1, 1:d + 1] = (S * th).T
     M[d + 1, d + 1] = (th.T * S * th)[0, 0] + s2
-    A = sp.eye(d + 2)
-    for V, Q in lays:                               # each entry kept expanded (radicals stay small)
-        step = (sp.eye(d + 2) + V * M * Q).applyfunc(sp.expand)
-        M = (step * M * step.T).applyfunc(sp.expand)
-        A = (step * A).applyfunc(sp.expand)
-    a = A[d + 1, :]
-    r = a[0, 1:d + 1].T - th
-    return sp.expand(a[0, 0] ** 2 + (r.T * S * r)[0, 0] + s2)
+    # exact arithmetic in the field of rational functions of every symbol and every non-rational number
+    # (sqrt 2, ...) taken as an indeterminate (sympy.polys.fields.sfield): evaluating those back at the end
+    # is a ring homomorphism, and a denominator here divides a product of the entries' denominators
+    mats = [M, S, th, *(X for lay in lays for X in lay)]
+    K, flat = sfield([e for X in mats for e in X])
+    it = iter(flat)
+    M, S, th, *rest = [[[next(it) for _ in range(X.shape[1])] for _ in range(X.shape[0])] for X in mats]
+    eye = [[K.one if i == j else K.zero for j in range(d + 2)] for i in range(d + 2)]
+    A = eye
+    for V, Q in zip(rest[::2], rest[1::2]):
+        VMQ = _matmul(_matmul(V, M, K.zero), Q, K.zero)
+        step = [[eye[i][j] + VMQ[i][j] for j in range(d + 2)] for i in range(d + 2)]
+        M = _matmul(_matmul(step, M, K.zero), _transpose(step), K.zero)
+        A = _matmul(step, A, K.zero)
+    a = A[d + 1]
+    r = [[a[1 + i] - th[i][0]] for i in range(d)]
+    err = a[0] ** 2 + _matmul(_matmul(_transpose(r), S, K.zero), r, K.zero)[0][0] + K(s2)
+    return sp.expand(err.as_expr())

@@ -114,6 +114,21 @@ def chain_pair_expectation(a: tuple, b: tuple | None, task: Leg, scale: sp.Expr,
     return Poly({key: sp.Add(*v) for key, v in acc.items()})
 
 
+@lru_cache(maxsize=None)
+def chain_pair_limit(a: tuple, b: tuple | None, task: Leg, scale: sp.Expr) -> Poly:
+    """lim_{n -> oo} N^(-r) E[chain_a * chain_b] (``b`` None: chain_b = y_q), r the number of token slots of
+    the two chains: of the patterns of :func:`chain_pair_expectation`, the one with every slot a distinct
+    context token (count n^(r), n^(r) / N^r -> 1); any other has fewer context blocks (n^(k) / N^r -> 0)."""
+    ca = Chain(sp.S.One, *a)
+    cb = Chain(sp.S.One, *b) if b is not None else None
+    sa = _slots(ca)
+    r = len(sa) + (len(_slots(cb)) if cb is not None else 0)
+    names = [str(j) for j in range(1, r + 1)]
+    p = _chain_poly(ca, names[:len(sa)], task, scale)
+    p = p * (_chain_poly(cb, names[len(sa):], task, scale) if cb is not None else label(gauss("x_q"), task, "eps_q", scale))
+    return _expect_tokens(p, names + ["q"])
+
+
 def _task_leg(task) -> tuple[sp.Expr, Leg]:
     scale, t = _split_task(task)
     return sp.sympify(scale), (t if isinstance(t, Leg) else const(t))
@@ -141,6 +156,10 @@ class _RingSum:
         self.terms[key].append(c)
 
     def poly(self, mode: str = "nu", n: sp.Symbol = N) -> Poly:
+        return self.ring(n).poly(mode)
+
+    def ring(self, n: sp.Symbol = N) -> "_RingTerms":
+        """The sums per key as elements of one sparse ring (chosen as :meth:`poly` describes)."""
         from sympy.polys.domains import QQ
         from sympy.polys.rings import ring
         free = set().union(*[sp.sympify(c).free_symbols for v in self.terms.values() for c in v]) - {NU, n}
@@ -159,10 +178,7 @@ class _RingSum:
             gens = [n, NU]
             R = sring(exprs, *gens, extension=True)[0]
             g = list(R.gens)
-        inu, i_n = gens.index(NU), gens.index(n)
-        one_n = g[i_n] + 1
         conv: dict = {}
-        powers = [R.one]
 
         def to_ring(c):
             r = conv.get(c)
@@ -175,8 +191,46 @@ class _RingSum:
             tot = R.zero
             for c in cs:
                 tot += to_ring(c)
-            if not tot:
-                continue
+            if tot:
+                out[key] = tot
+        return _RingTerms(R, g, gens.index(n), gens.index(NU), n, out)
+
+
+class _RingTerms:
+    """Per-key sums in a sparse ring with generators n and nu among them (see :class:`_RingSum`); read out as
+    a Poly in mode ``'nu'``, ``'finish'`` or ``'limit'`` (:meth:`poly`), or at an integer n (:meth:`at`)."""
+
+    def __init__(self, R, g: list, i_n: int, inu: int, n: sp.Symbol, terms: dict) -> None:
+        self.R, self.g, self.i_n, self.inu, self.n, self.terms = R, g, i_n, inu, n, terms
+
+    def at(self, n: int) -> Poly:
+        """The Poly at an integer n: the derivation's chains then carry the number 1/(n+1), never nu."""
+        if any(tot.degree(self.g[self.inu]) > 0 for tot in self.terms.values()):
+            raise AssertionError("E_L at an integer n: expected no nu in the derivation")
+        return self.poly("nu")
+
+    def substitute(self, symbol: sp.Symbol, value: sp.Expr) -> "_RingTerms | None":
+        """The sums with ``symbol`` = ``value`` (a rational), in the same ring; None where ``symbol`` is not one of
+        the ring's generators but is inside its domain (coefficients not polynomial: ask the derivation at the
+        value instead). A generator the ring does not have means the sums do not depend on ``symbol``."""
+        gens = [x.as_expr() for x in self.g]
+        if symbol not in gens:
+            return None if symbol in getattr(self.R.domain, "symbols", ()) else self
+        x = self.g[gens.index(symbol)]
+        v = self.R.domain.from_sympy(sp.sympify(value))
+        out = {}
+        for key, tot in self.terms.items():
+            t = tot.subs(x, v) if tot.degree(x) > 0 else tot
+            if t:
+                out[key] = t
+        return _RingTerms(self.R, self.g, self.i_n, self.inu, self.n, out)
+
+    def poly(self, mode: str = "nu") -> Poly:
+        R, g, i_n, inu, n = self.R, self.g, self.i_n, self.inu, self.n
+        one_n = g[i_n] + 1
+        powers = [R.one]
+        out = {}
+        for key, tot in self.terms.items():
             if mode == "nu":
                 out[key] = tot.as_expr()
                 continue
@@ -239,12 +293,15 @@ def depth_error(layers: Sequence[DepthLayer], task=THETA, n: sp.Expr | int = N) 
     layers = check_depth_layers(layers)
     scale, leg = _task_leg(task)
     n = _check_n(n)
-    return _finish(_depth_error_nu(layers, leg, scale, n), n)
+    terms = _depth_error_nu(layers, leg, scale, n)
+    return terms.poly("finish") if isinstance(n, sp.Symbol) else terms.at(n)
 
 
 @lru_cache(maxsize=128)
-def _depth_error_nu(layers: tuple, task: Leg, scale: sp.Expr, n: sp.Expr) -> Poly:
-    """E_L with 1/(n+1) written nu (coefficients polynomials in n, nu and the parameters)."""
+def _depth_error_nu(layers: tuple, task: Leg, scale: sp.Expr, n: sp.Expr) -> _RingTerms:
+    """E_L with 1/(n+1) written nu (coefficients polynomials in n, nu and the parameters), as elements of one
+    sparse ring (``.poly()``: the engine Poly); every reading of E_L (finite n, n -> oo, the pretraining
+    average) starts from it, with no round trip through expressions."""
     symbolic_n = isinstance(n, sp.Symbol)
     cs = chains(layers, 1 / NU if symbolic_n else n + 1)
     acc = _RingSum()
@@ -260,14 +317,65 @@ def _depth_error_nu(layers: tuple, task: Leg, scale: sp.Expr, n: sp.Expr) -> Pol
             add(chain_pair_expectation(ki, (cj.words, cj.src), task, scale, n), (1 if i == j else 2) * ci.coeff * cj.coeff)
         add(chain_pair_expectation(ki, None, task, scale, n), -2 * ci.coeff)
     add(_expect_tokens(label(gauss("x_q"), task, "eps_q", scale) ** 2, ["q"]), sp.S.One)
-    return acc.poly()
+    return acc.ring()
+
+
+#: the task's number (theta, -theta, c theta) as a symbol: the limits at every number read from one derivation
+TASK_SCALE = sp.Symbol("c_task")
 
 
 def depth_error_limit(layers: Sequence[DepthLayer], task=THETA) -> Poly:
-    """lim_{n -> oo} E_L(layers, n; task), coefficient by coefficient."""
+    """lim_{n -> oo} E_L(layers, n; task), coefficient by coefficient. Derived once per layers and task vector
+    with the task's number c a symbol (E_L is a polynomial in c), then c put in: the limits on theta_0 and
+    -theta_0 share one derivation."""
     layers = check_depth_layers(layers)
     scale, leg = _task_leg(task)
-    return _limit_nu(_depth_error_nu(layers, leg, scale, N), N)
+    terms = None
+    if all(_rational_polynomial(sp.sympify(c)) for c in _layer_coefficients(layers)):
+        terms = _depth_error_lim(layers, leg, TASK_SCALE).substitute(TASK_SCALE, scale)
+    if terms is None:       # coefficients outside a polynomial ring: the derivation at the number itself
+        terms = _depth_error_lim(layers, leg, scale)
+    return terms.poly("nu")
+
+
+@lru_cache(maxsize=128)
+def _depth_error_lim(layers: tuple, task: Leg, scale: sp.Expr) -> _RingTerms:
+    """lim_{n -> oo} E_L, term by term: each chain carries 1/N per token slot (one per S factor and one for
+    its source; :func:`symbolic.depth_model.chains`), so a product of chains with r slots is N^(-r) times a
+    sum over index patterns of n^(k) E[pattern], k <= r, whose limit is the all-distinct pattern's
+    (:func:`chain_pair_limit`); the chains' coefficients without their 1/N are those at N = 1. The same
+    limit as :func:`_depth_error_nu`'s coefficient by coefficient (tests/test_depth_symbolic.py)."""
+    cs = chains(layers, sp.S.One)
+    acc = _RingSum()
+
+    def add(e: Poly, factor: sp.Expr) -> None:
+        for key, c in e.terms.items():
+            acc.add(key, _expand(c * factor))
+
+    for i, ci in enumerate(cs):
+        ki = (ci.words, ci.src)
+        for j in range(i, len(cs)):
+            cj = cs[j]
+            add(chain_pair_limit(ki, (cj.words, cj.src), task, scale), (1 if i == j else 2) * ci.coeff * cj.coeff)
+        add(chain_pair_limit(ki, None, task, scale), -2 * ci.coeff)
+    add(_expect_tokens(label(gauss("x_q"), task, "eps_q", scale) ** 2, ["q"]), sp.S.One)
+    return acc.ring()
+
+
+def _layer_coefficients(layers: tuple) -> list:
+    """Every scalar the layers hold (v_0, v_y, and the coefficients of v_x and Gamma)."""
+    out = []
+    for lay in layers:
+        out += [lay.v0, lay.vy, *(c for c, *_ in lay.vx), *(c for c, *_ in lay.Gamma)]
+    return out
+
+
+def _rational_polynomial(e: sp.Expr) -> bool:
+    """``e`` a polynomial in its symbols with rational numbers (then E_L's coefficients are polynomials in the
+    layers' symbols, d, n and nu: :class:`_RingSum` takes the ring QQ[symbols], where a symbol can be put in)."""
+    return (all(a.is_Rational for a in e.atoms(sp.Number))
+            and not any(p.base.is_number and not p.exp.is_Integer for p in e.atoms(sp.Pow))
+            and e.is_polynomial(*e.free_symbols))
 
 
 def depth_pretraining_error(layers: Sequence[DepthLayer], m: sp.Expr | int) -> Poly:
@@ -277,7 +385,7 @@ def depth_pretraining_error(layers: Sequence[DepthLayer], m: sp.Expr | int) -> P
     m = sp.sympify(m)
     inf = m == sp.oo
     mm = N if inf else _check_n(m)
-    p = _depth_error_nu(layers, gauss("theta"), sp.S.One, mm)
+    p = _depth_error_nu(layers, gauss("theta"), sp.S.One, mm).poly()
     acc = _RingSum()
     for key, c in expect_gaussian(p, "theta", ()).terms.items():
         acc.add(key, c)

@@ -38,7 +38,7 @@ import sympy as sp
 
 from . import ratfun
 from .convert import to_sympy
-from .depth import NU, _depth_error_nu, _RingSum, depth_pretraining_error
+from .depth import _depth_error_nu, _RingSum, depth_pretraining_error
 from .depth_model import DepthLayer, check_depth_layers
 from .forms import Poly, gauss
 from .model import SIGMA
@@ -51,7 +51,6 @@ __all__ = ["GAMMA", "T", "E_SYM", "symmetric_form", "symmetric_optimum", "pretra
 
 GAMMA = sp.symbols("gamma_1:4", real=True)
 T = sp.symbols("t_1:4", real=True)
-EPS = sp.Symbol("epsilon", positive=True)   # 1/m
 
 
 def _check_L(L) -> int:
@@ -180,25 +179,33 @@ def limit_terms(L: int, order: int = 1) -> tuple[sp.Expr, ...]:
     m^i nu^j = eps^(j-i) (1 + eps)^(-j), expanded exactly."""
     L = _check_L(L)
     # the same derivation as isotropic_pretraining_loss(L, M) (shared through _depth_error_nu's cache)
-    p = _depth_error_nu(isotropic_layers(L), gauss("theta"), sp.S.One, M)
+    p = _depth_error_nu(isotropic_layers(L), gauss("theta"), sp.S.One, M).poly()
     acc = _RingSum()
     for k, c in expect_gaussian(p, "theta", ()).terms.items():
         acc.add(k, c)
-    q = acc.poly("nu")
+    q = acc.ring(M)          # each coefficient a polynomial in m and nu, in one ring
+    R, i_m, inu = q.R, q.i_n, q.inu
     out = [sp.S.Zero] * (order + 1)
     for key, c in q.terms.items():
-        P = sp.Poly(c, M, NU)
-        ser = sp.S.Zero
-        for (i, j), a in P.terms():
+        ser = [R.zero] * (order + 1)      # the coefficients of eps^0 .. eps^order
+        for mon, a in c.items():
+            i, j = mon[i_m], mon[inu]
             if j - i <= order:
-                ser += a * EPS ** (j - i) * sp.series((1 + EPS) ** (-j), EPS, 0, order + 1 - (j - i)).removeO()
-        ser = sp.expand(ser)
+                mm = list(mon)
+                mm[i_m] = mm[inu] = 0
+                rest = R({tuple(mm): a})
+                for s, b in enumerate(_binomial_series(-j, order + 1 - (j - i))):
+                    ser[j - i + s] += rest * b
         for k in range(order + 1):
-            ck = ser.coeff(EPS, k)
-            if ck != 0:
-                out[k] += ck * sp.Mul(*[_factor_value(f) for f in key[0]])
+            if ser[k]:
+                out[k] += ser[k].as_expr() * sp.Mul(*[_factor_value(f) for f in key[0]])
     subs = {GAMMA[l]: T[l] - 1 for l in range(L)}
     return tuple(ratfun.factored(_at_identity_expr(e).subs(subs)) for e in out)
+
+
+def _binomial_series(a: int, k: int) -> list[int]:
+    """(1 + eps)^a up to eps^(k-1) as its coefficients binomial(a, i), i < k (the Taylor polynomial, exactly)."""
+    return [int(sp.binomial(a, i)) for i in range(k)]
 
 
 def _factor_value(f):
@@ -224,8 +231,13 @@ class PretrainedLimit:
 
 
 def pretrained_limit(L: int) -> PretrainedLimit:
-    """gamma* = lim_{m -> oo} argmin of the isotropic pretraining loss (see the module docstring)."""
-    L = _check_L(L)
+    """gamma* = lim_{m -> oo} argmin of the isotropic pretraining loss (see the module docstring). Derived once
+    per process and L (the answer is shared: read it, do not change it)."""
+    return _pretrained_limit(_check_L(L))
+
+
+@lru_cache(maxsize=4)
+def _pretrained_limit(L: int) -> PretrainedLimit:
     t = T[:L]
     E0, E1 = limit_terms(L, 1)
     steps = [("E_0 (m = oo)", E0)]
@@ -239,15 +251,18 @@ def pretrained_limit(L: int) -> PretrainedLimit:
     on = ratfun.factored(E1.subs(t[-1], last))
     steps.append(("E_1 on prod t = 2", on))
     if L == 2:
-        crit = sp.solve(sp.numer(sp.together(sp.diff(on, t[0]))), t[0])
-        # each value in Q(sqrt 2)(d, sigma), radicals out of the denominator (compared as floats below)
-        vals = [(c, ratfun.factored(sp.radsimp(sp.together(on.subs(t[0], c))))) for c in crit if c.is_real]
+        crit = _real_roots(sp.numer(sp.together(sp.diff(on, t[0]))), t[0])
+        # each value in Q(sqrt 2)(d, sigma), exactly (radicals out of the denominator); compared at a setting
+        from .radical_field import RadicalField
+        F = RadicalField(sorted(on.free_symbols, key=sp.default_sort_key), 2)
+        on_f = F.element(on)
+        vals = [(c, F.subs(on_f, t[0], F.element(c)).expr()) for c in crit]
         best = min(vals, key=lambda cv: float(sp.N(cv[1].subs(_some_setting()))))
         # the minimisers of E_1 on the set (both orders): the value d sigma^2 at both
         t1 = best[0]
-        pair = (sp.nsimplify(t1), sp.nsimplify(2 / t1))
+        pair = (sp.radsimp(t1), sp.radsimp(2 / t1))
         steps.append(("stationary points of E_1 on the set, with values", vals))
-        return PretrainedLimit(2, tuple(sp.simplify(x - 1) for x in pair), steps)
+        return PretrainedLimit(2, tuple(sp.expand(x - 1) for x in pair), steps)
     # L = 3: E_1 is minimal on the curve prod t = 2, sum 1/t = 3; E_2 selects the point
     E2 = limit_terms(3, 2)[2]
     cand = (sp.sqrt(3) - 1, sp.sqrt(3) - 1, 2 + sp.sqrt(3))
@@ -261,6 +276,16 @@ def pretrained_limit(L: int) -> PretrainedLimit:
     return PretrainedLimit(3, tuple(sp.simplify(x - 1) for x in cand), steps,
                            label="exact first two orders; E_2's minimiser on the curve located on a grid, "
                                  "Lagrange condition checked exactly")
+
+
+def _real_roots(p: sp.Expr, x: sp.Symbol) -> list:
+    """The distinct real roots in radicals of the polynomial ``p`` in ``x`` (coefficients in the other symbols),
+    in SymPy's canonical order (``sympy.solve``'s for a polynomial); every root, or a ValueError."""
+    P = sp.Poly(p, x)
+    found = sp.roots(P)
+    if sum(found.values()) != P.degree():
+        raise ValueError(f"p: expected a polynomial in {x} solvable in radicals, got {p}")
+    return sorted((r for r in found if r.is_real), key=sp.default_sort_key)
 
 
 def _some_setting() -> dict:

@@ -76,16 +76,52 @@ class RadicalField:
                 raise ArithmeticError(f"a denominator kept sqrt {self.a} after rationalising: {den}")
         if not num:
             return RadicalFraction(self, self.ring.zero, self.ring.one)
-        n0, n1 = self.split(num)
-        g = den.gcd(n0) if n0 else den
-        if n1:
-            g = g.gcd(n1)
+        g = self._common_factor(num, den)
         if g != 1:
             num, den = num.exquo(g), den.exquo(g)
         lc = den.LC
         if lc != 1:
             num, den = num.quo_ground(lc), den.quo_ground(lc)
         return RadicalFraction(self, num, den)
+
+    def _common_factor(self, num, den):
+        """gcd(N0, N1, D) for N = N0 + N1 r (the common factor of a fraction), as gcd(D, every coefficient of N as a
+        polynomial in the variables D does not hold): a common divisor of D is a polynomial in D's variables only,
+        and such a polynomial divides N exactly when it divides each of those coefficients. The gcds are then of
+        small polynomials (denominators here are in d alone), stopped at the first constant."""
+        if den.is_ground:
+            return self.ring.one
+        held = [i for i, e in enumerate(den.degrees()) if e]
+        groups: dict = {}
+        for mon, c in num.terms():
+            key = tuple(e for i, e in enumerate(mon) if i not in held)
+            sub = tuple(e if i in held else 0 for i, e in enumerate(mon))
+            groups.setdefault(key, []).append((sub, c))
+        if len(held) > 1:
+            g = den
+            for terms in sorted(groups.values(), key=len):
+                g = g.gcd(self.ring(dict(terms)))
+                if g.is_ground:
+                    return self.ring.one
+            return g
+        # one variable (the usual case: d): dense univariate gcds over QQ
+        from sympy.polys.euclidtools import dup_gcd
+        i = held[0]
+
+        def dense(terms) -> list:
+            top = max(m[i] for m, _ in terms)
+            out = [QQ(0)] * (top + 1)
+            for m, c in terms:
+                out[top - m[i]] += c
+            return out
+        g = dense(list(den.terms()))
+        for terms in sorted(groups.values(), key=len):
+            g = dup_gcd(g, dense(terms), QQ)
+            if len(g) == 1:
+                return self.ring.one
+        n = len(g) - 1
+        return self.ring({tuple(n - k if j == i else 0 for j in range(self.ring.ngens)): c
+                          for k, c in enumerate(g) if c})
 
     def element(self, expr: sp.Expr) -> "RadicalFraction":
         """A SymPy expression rational in the symbols, numbers in QQ(sqrt a), as an element."""
@@ -122,12 +158,30 @@ class RadicalField:
 
     # ------------------------------------------------------------------ substitution
     def subs(self, x: "RadicalFraction", symbol: sp.Symbol, value: "RadicalFraction") -> "RadicalFraction":
-        """``x`` with ``symbol`` replaced by ``value`` (both numerator and denominator of ``x``)."""
-        return self._subs_poly(x.num, symbol, value) / self._subs_poly(x.den, symbol, value)
+        """``x`` with ``symbol`` replaced by ``value`` (both numerator and denominator of ``x``): N(v) / D(v) with
+        v = a / b, each written P(a, b) / b^deg, normalised once (one gcd)."""
+        pn, qn = self._subs_poly(x.num, symbol, value)
+        pd, qd = self._subs_poly(x.den, symbol, value)
+        if not pd:
+            raise ZeroDivisionError("a RadicalFraction with denominator 0")
+        return self.fraction(pn * qd, qn * pd)
 
-    def _subs_poly(self, p, symbol: sp.Symbol, value: "RadicalFraction") -> "RadicalFraction":
+    def subs_many(self, x: "RadicalFraction", pairs) -> "RadicalFraction":
+        """``x`` with each ``(symbol, value)`` of ``pairs`` put in, in order (as repeated :meth:`subs`), the
+        numerator and denominator carried unnormalised between them and normalised once at the end."""
+        num, den = x.num, x.den
+        for symbol, value in pairs:
+            pn, qn = self._subs_poly(num, symbol, value)
+            pd, qd = self._subs_poly(den, symbol, value)
+            num, den = pn * qd, qn * pd
+        if not self.reduce(den):
+            raise ZeroDivisionError("a RadicalFraction with denominator 0")
+        return self.fraction(num, den)
+
+    def _subs_poly(self, p, symbol: sp.Symbol, value: "RadicalFraction") -> tuple:
+        """p(a / b) as (P, b^top), P = sum_k c_k a^k b^(top - k) reduced (not normalised), top = deg p."""
         if not p:
-            return RadicalFraction(self, self.ring.zero, self.ring.one)
+            return self.ring.zero, self.ring.one
         i = list(self.symbols).index(symbol)
         by_power: dict = {}
         for mon, c in p.terms():
@@ -143,7 +197,7 @@ class RadicalField:
             pow_d.append(pow_d[-1] * value.den)
         for k, c in by_power.items():
             num += self.reduce(c * pow_n[k] * pow_d[top - k])
-        return self.fraction(num, pow_d[top])
+        return num, pow_d[top]
 
 
 @dataclass(frozen=True)
@@ -189,12 +243,16 @@ class RadicalFraction:
         return not self.num
 
     def __eq__(self, o) -> bool:
+        """Equal values: equal normal forms (:meth:`RadicalField.fraction`'s N / D is unique: D monic and free of r,
+        gcd(N0, N1, D) = 1), so the parts are compared, no arithmetic."""
         if not isinstance(o, RadicalFraction):
             try:
                 o = self._other(o)
             except (ValueError, TypeError, sp.SympifyError):
                 return NotImplemented
-        return (self - o).is_zero()
+        if o.field is not self.field:
+            return (self - o).is_zero()
+        return self.num == o.num and self.den == o.den
 
     def __hash__(self) -> int:
         return hash((self.num, self.den))

@@ -149,6 +149,16 @@ def test_law_of_large_numbers_limit_at_two_arbitrary_layers_by_a_literal_pass():
     assert sp.expand(want - got) == 0 and got.is_Rational
 
 
+def test_radical_field_several_substitutions_are_the_substitutions_in_turn():
+    """subs_many (one normalisation at the end) equals subs after subs, with values whose denominators hold sqrt 2
+    and the other symbol, into a fraction whose denominator holds both symbols."""
+    x, y = sp.symbols("x y")
+    F = RadicalField([DIM, x, y], 2)
+    e = F.element((x ** 2 * y + S2 * DIM * x + 1) / (x * y + DIM + S2 * y ** 2))
+    vx, vy = F.element((DIM + S2) / (y + 3)), F.element((1 - S2 * DIM) / (DIM + 2))
+    assert F.subs_many(e, ((x, vx), (y, vy))) == F.subs(F.subs(e, x, vx), y, vy) != F.subs(e, x, vx)
+
+
 def test_radical_field_refuses_bad_input_and_substitutes_into_zero():
     for a in (2.5, R(9, 4), 1, 4, "x"):
         with pytest.raises(ValueError, match=r"^a: expected a positive non-square integer"):

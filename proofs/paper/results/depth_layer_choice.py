@@ -34,7 +34,7 @@ from typing import Any
 
 import sympy as sp
 
-from symbolic import SIGMA, THETA0, Bilinear
+from symbolic import SIGMA, THETA0, Bilinear, ratfun
 from symbolic.words import DIM
 
 from proofs.paper.result import PARAMS, Derivation, Line, Param, Result, TestError, claim
@@ -201,9 +201,9 @@ class DepthLayerChoice(Result):
             errs_f = {key: F.element(e.xreplace({K: K_SYMBOL})) for key, e in errs.items()}
             coef_f = F.element(coef)
             for order, (g1, g2) in gam.items():
-                at_g = lambda x: F.subs(F.subs(x, GAMMAS[0], g1), GAMMAS[1], g2)  # noqa: E731
-                cx = at_g(coef_f)
-                e0 = {key: F.subs(F.subs(at_g(e), V0, F.element(0)), C_X, cx) for key, e in errs_f.items()}
+                at_g = ((GAMMAS[0], g1), (GAMMAS[1], g2))
+                cx = F.subs_many(coef_f, at_g)
+                e0 = {key: F.subs_many(e, at_g + ((V0, F.element(0)), (C_X, cx))) for key, e in errs_f.items()}
                 # (d): inside (c)'s minimisers (v_y free), the n_ft -> oo loss on theta_0 over v_y: a quadratic
                 a2, a1 = F.coeff(e0[sp.oo, 1], VY, 2), F.coeff(e0[sp.oo, 1], VY, 1)
                 vy = -a1 / (2 * a2)
@@ -227,13 +227,17 @@ class DepthLayerChoice(Result):
         F, errors, values = der.data["field"], der.data["errors"], der.data["values"]
         g = der.data["gammas"]
         c1 = {order: F.element(self.stated(0, order)) for order in ORDERS}
+        seen: dict = {}
 
         def el(e: sp.Expr, order: str = "increasing"):
-            """A stated right side in the field, c_1 put in by the field's arithmetic (small expressions)."""
-            e = sp.sympify(e).xreplace({K: K_SYMBOL})
-            if order == "decreasing":
-                e = _conjugate(e)
-            return F.subs(F.element(e), C_1, c1[order]) if e.has(C_1) else F.element(e)
+            """A stated right side in the field, c_1 put in by the field's arithmetic (small expressions; each once)."""
+            key = (e, order)
+            if key not in seen:
+                x = sp.sympify(e).xreplace({K: K_SYMBOL})
+                if order == "decreasing":
+                    x = _conjugate(x)
+                seen[key] = F.subs(F.element(x), C_1, c1[order]) if x.has(C_1) else F.element(x)
+            return seen[key]
         yield Line("exact", f"start: gamma^* = ({show(g[0])}, {show(g[1])}) from Extension 9's derivation (increasing "
                    "order: the smaller in the first layer)", sp.expand((1 + g[0]) * (1 + g[1])) == 2)
         for i, (lhs, what, key) in enumerate(((C_1, "V_1's v_x = c_1 theta_0 under (c) and (d), v_0 = 0", C_X),
@@ -266,9 +270,9 @@ class DepthLayerChoice(Result):
                        "one-layer table)", ok)
         # why (c)'s first layer loses nothing on -theta_0: the difference at symbolic gamma's and v_y
         gen = der.data["generic"][1]
-        diff = sp.factor(gen[sp.oo, 1] - gen[sp.oo, -1])
+        diff = ratfun.factored(gen[sp.oo, 1] - gen[sp.oo, -1])
         t1 = 1 + GAMMAS[0]
-        on_set = sp.cancel(diff.xreplace({VY: 1}).subs(GAMMAS[1], 2 / t1 - 1)) == 0
+        on_set = ratfun.cancelled(diff.xreplace({VY: 1}).subs(GAMMAS[1], 2 / t1 - 1)) == 0
         d_asym = all(errors[order, 1, "d", (sp.oo, 1)] != errors[order, 1, "d", (sp.oo, -1)] for order in ORDERS)
         yield Line("exact", f"first layer: n -> oo error on theta_0 minus on -theta_0 = {show(diff)} (V_1's v_x = c_x "
                    "theta_0, any gamma's): at v_y = 1 it vanishes on (1 + gamma_1)(1 + gamma_2) = 2, the pretrained "
@@ -279,7 +283,13 @@ class DepthLayerChoice(Result):
     def _comparisons(self, der: Derivation):
         """The plain comparisons, proved from the derived formulas (signs of coefficients in d)."""
         F, errors = der.data["field"], der.data["errors"]
-        per_k = lambda x: F.subs(x, K_SYMBOL, F.one())  # noqa: E731 - a difference is k times a function of d
+        at_k1: dict = {}
+
+        def per_k(x):
+            """``x`` at k = 1 (a difference is k times a function of d), each once."""
+            if x not in at_k1:
+                at_k1[x] = F.subs(x, K_SYMBOL, F.one())
+            return at_k1[x]
         cols = (((0, 1), "zero-shot error on theta_0"), ((sp.oo, 1), "n -> oo error on theta_0"),
                 ((sp.oo, -1), "n -> oo error on -theta_0"))
         for strat in STRATEGIES:

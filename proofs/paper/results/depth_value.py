@@ -39,6 +39,8 @@ PARAMS.update({
 })
 
 K = Bilinear(THETA0, SIGMA, THETA0)
+#: k = theta_0^T Sigma theta_0 as a plain symbol inside the field arithmetic
+K_SYMBOL = sp.Symbol("k")
 GAMMA_1, GAMMA_2 = Param("gamma_1^*"), Param("gamma_2^*")
 #: V_2's v_x = c_x theta_0 in the derivation at symbolic values
 C_X = sp.Symbol("c_x")
@@ -94,6 +96,7 @@ class DepthValue(Result):
         from symbolic.depth_finetune import GAMMAS, V0, VY, finetune_value, finetune_value_fewshot
         from symbolic.depth_pretraining import pretrained_limit
         from symbolic.model import vec
+        from symbolic.radical_field import RadicalField
         from symbolic.strategy import Step
         pre = pretrained_limit(2)
         g = sorted(pre.gammas, key=lambda x: float(x))
@@ -111,11 +114,15 @@ class DepthValue(Result):
         if len(first) != 1 or any(len(ft.layers) != 2 or len(ft.layers[1].vx) != 1 for ft in fts.values()):
             raise AssertionError("(c) and (d) at depth 2: expected the same first layer and v_x along one vector")
         generic = [first.pop(), fts["depth2-value"].layers[1].with_(v0=V0, vx=vec(THETA0, C_X), vy=VY)]
+        # each error an element of QQ(sqrt 2)(d, sigma, k, gamma_l, v_0, c_x, v_y); the gamma's and the strategy's
+        # values put in there (exact, one normalisation), the result (free of sqrt 2) factored as _tidy would
+        F = RadicalField([DIM, sigma, K_SYMBOL, *GAMMAS[:2], V0, C_X, VY], 2)
+        at_g = tuple((x, F.element(v)) for x, v in sub.items())
         errors, own = {}, {}
         for (name, n, sign), eq in zip(ROWS, self.statement[2:]):
             if (n, sign) not in errors:
                 p = depth_error(generic, sign * THETA0, 0) if n == 0 else depth_error_limit(generic, sign * THETA0)
-                errors[n, sign] = to_sympy(p).subs(sub)
+                errors[n, sign] = F.element(to_sympy(p).xreplace({K: K_SYMBOL}))
             if name not in own:     # the strategy's values at the pretrained gamma's, each tidied once
                 lay = fts[name].layers[1]
                 (coef, word, a), = lay.vx
@@ -123,7 +130,8 @@ class DepthValue(Result):
                     raise AssertionError(f"{name}: expected v_x along theta_0, got {lay.vx}")
                 own[name] = {V0: _tidy(sp.sympify(lay.v0).subs(sub)), C_X: _tidy(coef.subs(sub)),
                              VY: _tidy(sp.sympify(lay.vy).subs(sub))}
-            values[eq.lhs] = _tidy(errors[n, sign].xreplace(own[name]))
+            at = F.subs_many(errors[n, sign], at_g + tuple((x, F.element(v)) for x, v in own[name].items()))
+            values[eq.lhs] = ratfun.factored(at.expr().xreplace({K_SYMBOL: K}))
         return Derivation(values=values, steps=steps, data={"pre": pre, "fts": fts, "sub": sub})
 
     def _checks(self, der: Derivation):
