@@ -32,6 +32,7 @@ numpy only (``numeric`` never imports ``symbolic``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+import math
 from typing import Any
 
 import numpy as np
@@ -86,6 +87,15 @@ class BlockQuadratic:
         if self.H is not None:
             return 2 * (self.H @ D @ self.S - self.G)
         return (2 * (self.A @ D.reshape(-1) - self.g)).reshape(self.shape)
+
+    def value_grad(self, D: np.ndarray) -> tuple[float, np.ndarray]:
+        """``(value(D), grad(D))`` with the Kronecker product ``H D S`` formed once (the same
+        floating-point operations as the two calls, so the same numbers)."""
+        if self.H is None:
+            return self.value(D), self.grad(D)
+        HDS = self.H @ D @ self.S
+        return (self.L0 + float((HDS * D).sum()) - 2 * float((self.G * D).sum()),
+                2 * (HDS - self.G))
 
     def curvature(self) -> float:
         """The largest eigenvalue of the Hessian in Delta, ``2 lambda_max(H) lambda_max(S)`` (or of 2A)."""
@@ -221,9 +231,8 @@ def bfgs_factors(q: BlockQuadratic, rank: int, *, starts: int = 20, seed: Any = 
 
     def f(x):
         B, A = x[:nb].reshape(rows, rank), x[nb:].reshape(rank, cols)
-        D = B @ A
-        Gd = q.grad(D)
-        return q.value(D), np.concatenate([(Gd @ A.T).reshape(-1), (B.T @ Gd).reshape(-1)])
+        val, Gd = q.value_grad(B @ A)
+        return val, np.concatenate([(Gd @ A.T).reshape(-1), (B.T @ Gd).reshape(-1)])
 
     losses, conv, best = [], [], (np.inf, None)
     for _ in range(starts):
@@ -240,7 +249,7 @@ def _bfgs(f, x: np.ndarray, *, tol: float, max_iter: int) -> tuple[np.ndarray, f
     fx, g = f(x)
     Hinv = np.eye(x.size)
     for _ in range(max_iter):
-        if np.linalg.norm(g) <= tol * max(1.0, abs(fx)):
+        if _norm(g) <= tol * max(1.0, abs(fx)):
             return x, fx, True
         p = -Hinv @ g
         if g @ p >= 0:
@@ -256,9 +265,15 @@ def _bfgs(f, x: np.ndarray, *, tol: float, max_iter: int) -> tuple[np.ndarray, f
             return x, fx, False
         s, y = x_new - x, g_new - g
         sy = s @ y
-        if sy > 1e-16 * max(1.0, np.linalg.norm(s) * np.linalg.norm(y)):
+        if sy > 1e-16 * max(1.0, _norm(s) * _norm(y)):
             rho = 1.0 / sy
             Hy = Hinv @ y
             Hinv = Hinv - rho * (np.outer(s, Hy) + np.outer(Hy, s)) + (rho * rho * (y @ Hy) + rho) * np.outer(s, s)
         x, fx, g = x_new, f_new, g_new
-    return x, fx, bool(np.linalg.norm(g) <= tol * max(1.0, abs(fx)))
+    return x, fx, bool(_norm(g) <= tol * max(1.0, abs(fx)))
+
+
+def _norm(v: np.ndarray) -> float:
+    """``np.linalg.norm`` of a 1-D float vector, as it computes it (``sqrt(v . v)``), without its
+    argument handling."""
+    return math.sqrt(v.dot(v))
