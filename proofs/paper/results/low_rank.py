@@ -324,14 +324,15 @@ CHECK = {"Sigma": sp.Matrix([[2, 1, 0], [1, 2, sp.Rational(1, 2)], [0, sp.Ration
 
 
 def _errors_of(V: Any, Q: Any, where: Any, n_ft: int, tasks: tuple = ("target", "opposite")) -> dict[str, Any]:
-    """The errors of explicit V, Q at the setting (:func:`proofs.quantities.curves.explicit_errors`)
+    """The errors of explicit V, Q at the setting (:func:`proofs.quantities.curves.explicit_task_errors`)
     on the ``tasks`` asked for: ``zero``, ``few_t``, ``lim_t`` (target), ``few_o``, ``lim_o`` (opposite)."""
-    from proofs.quantities.curves import explicit_errors
+    from proofs.quantities.curves import explicit_task_errors
     out = {}
+    got = explicit_task_errors(V, Q, where, [t for t in ("target", "opposite") if t in tasks], [0, n_ft])
     if "target" in tasks:
-        (out["zero"], out["few_t"]), out["lim_t"] = explicit_errors(V, Q, where, "target", [0, n_ft])
+        (out["zero"], out["few_t"]), out["lim_t"] = got["target"]
     if "opposite" in tasks:
-        (_, out["few_o"]), out["lim_o"] = explicit_errors(V, Q, where, "opposite", [0, n_ft])
+        (_, out["few_o"]), out["lim_o"] = got["opposite"]
     return out
 
 
