@@ -1,5 +1,5 @@
-"""curves.explicit_task_errors (both tasks from one evaluation of the closed form split by its parity
-in theta, values by Horner in QQ) against curves.explicit_errors per task (the rational function's
+"""curves.explicit_task_errors (each task's rational function of n evaluated by Horner in QQ, its
+limit off the leading coefficients) against curves.explicit_errors per task (the rational function's
 expression, cancelled, then evaluated): the same numbers, types and limits."""
 import random
 
@@ -33,7 +33,7 @@ def test_both_tasks_equal_the_per_task_route():
                 assert got[t] == want[t]
                 assert [type(x) for x in got[t][0]] == [type(x) for x in want[t][0]]
         differ += want["target"] != want["opposite"]
-    assert differ >= 1     # the odd part in theta is seen (a swap or a dropped sign would fail)
+    assert differ >= 1     # theta_0 and -theta_0 told apart (a dropped sign would fail)
 
 
 def test_float_setting_and_bad_task():

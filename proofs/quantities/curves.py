@@ -375,36 +375,16 @@ def _finite(M: Any, name: str) -> Any:
     return a
 
 
-@lru_cache(maxsize=1)
-def _general_parity_polys():
-    """:func:`_general_raw_poly` split by its parity in theta, ``(even, odd)`` (a term's theta legs
-    counted; ``E(-theta) = even(theta) - odd(theta)``), or None where a word holds theta (its
-    parity not read off the legs)."""
-    from symbolic import THETA
-    from symbolic.forms import Form, Poly
-    even: dict = {}
-    odd: dict = {}
-    for key, c in _general_raw_poly().terms.items():
-        legs = 0
-        for f in key[0]:
-            if any(sp.sympify(a.expr).has(THETA) for a in f.word):
-                return None
-            if isinstance(f, Form):
-                legs += (f.left.obj == THETA) + (f.right.obj == THETA)
-        (odd if legs % 2 else even)[key] = c
-    return Poly(even), Poly(odd)
-
 
 def explicit_task_errors(V: Any, Q: Any, setting: Any, tasks: Sequence[str], ns: Sequence[int]
                          ) -> dict[str, tuple[list[Any], Any]]:
     """``{task: explicit_errors(V, Q, setting, task, ns)}`` for ``tasks`` among 'target' and
-    'opposite', the same values.  At an exact rational setting the ring route is taken once for
-    both: the closed form split by parity in theta (:func:`_general_parity_polys`), each part's value
-    at theta = theta_0 a rational function of n (:func:`symbolic.rational_evaluation.rational_value`),
-    ``E(theta_0) = even + odd``, ``E(-theta_0) = even - odd``; each n read off numerator and
-    denominator by Horner's rule in QQ and the limit off their leading coefficients (:func:`_limit_of`),
-    without the expression of the rational function.  Elsewhere (and where a denominator vanishes
-    at a requested n) :func:`explicit_errors` per task."""
+    'opposite', the same values, the environment built once.  At an exact rational setting each
+    task's value is the closed form's rational function of n in QQ[n]
+    (:func:`symbolic.rational_evaluation.rational_value`, as :func:`explicit_errors` reads it), each
+    n read off its numerator and denominator by Horner's rule in QQ and the limit off their leading
+    coefficients (:func:`_limit_of`), without the expression of the rational function and its
+    cancel.  Elsewhere (and where a denominator vanishes at a requested n) :func:`explicit_errors`."""
     from symbolic import N
     from symbolic.rational_evaluation import rational_value
     from sympy.polys.domains import QQ
@@ -413,35 +393,22 @@ def explicit_task_errors(V: Any, Q: Any, setting: Any, tasks: Sequence[str], ns:
         if t not in ("target", "opposite"):
             raise ValueError(f"task: expected 'target' or 'opposite', got {t!r}")
     ns = list(ns)
-    slow = lambda: {t: explicit_errors(V, Q, setting, t, ns) for t in tasks}  # noqa: E731
-    if not setting.arith.exact or not tasks:
-        return slow()
+    if not setting.arith.exact:
+        return {t: explicit_errors(V, Q, setting, t, ns) for t in tasks}
     env = _explicit_env(V, Q, setting)
-    env["theta"] = env["theta_0"]
-    if len(tasks) == 1:
-        if tasks[0] == "opposite":
-            env["theta"] = -env["theta_0"]
-        fast = rational_value(_general_raw_poly(), env, N)
-        fracs = None if fast is None else {tasks[0]: fast}
-    else:
-        parts = _general_parity_polys()
-        fe, fo = (None, None) if parts is None else (rational_value(p, env, N) for p in parts)
-        if fe is None or fo is None:
-            fracs = None
-        else:
-            (ne, de), (no, do) = fe, fo
-            fracs = {"target": (ne * do + no * de, de * do), "opposite": (ne * do - no * de, de * do)}
-    if fracs is None:
-        return slow()
     out = {}
     for t in tasks:
-        num, den = fracs[t]
+        env["theta"] = env["theta_0"] if t == "target" else -env["theta_0"]
+        fast = rational_value(_general_raw_poly(), env, N)
         vals = []
-        for k in ns:
-            x = QQ(int(k))
-            d = den(x)
-            if not d:
-                return slow()
-            vals.append(QQ.to_sympy(num(x) / d))
-        out[t] = (vals, _limit_of((num, den)))
+        if fast is not None:
+            num, den = fast
+            for k in ns:
+                x = QQ(int(k))
+                d = den(x)
+                if not d:
+                    fast = None
+                    break
+                vals.append(QQ.to_sympy(num(x) / d))
+        out[t] = (vals, _limit_of(fast)) if fast is not None else explicit_errors(V, Q, setting, t, ns)
     return out
