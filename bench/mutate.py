@@ -437,6 +437,11 @@ MUTATIONS: tuple[Mutation, ...] = (
     _m("NL7", NLORA, "        return 2 * float(np.linalg.eigvalsh(self.H)[-1] * np.linalg.eigvalsh(self.S)[-1])",
        "        return 2 * float(np.linalg.eigvalsh(self.H)[-1] + np.linalg.eigvalsh(self.S)[-1])",
        "curvature of a Kronecker Hessian: lambda(H) + lambda(S) for lambda(H) lambda(S)", (T_LORA,)),
+    _m("NL8", NLORA, "                2 * (HDS - self.G))", "                HDS - self.G)",
+       "LoRA: value_grad's dL/dDelta without its factor 2 (BFGS's gradient)", (T_LORA,)),
+    _m("NL9", NLORA, "        return (self.L0 + float((HDS * D).sum()) - 2 * float((self.G * D).sum()),",
+       "        return (self.L0 + float((HDS * D).sum()) - float((self.G * D).sum()),",
+       "LoRA: value_grad's linear term -2 tr(Delta^T G) as -tr(Delta^T G) (BFGS's value)", (T_LORA,)),
     # ---------------------------------------------------------------- numeric/testing.py
     _m("NT1", NTEST, "        passed = abs(z) <= z_tol\n", "        passed = abs(z) <= 2 * z_tol\n",
        "calibrated rule: |z| <= 2 z_tol accepted", (T_TESTING,)),
@@ -733,6 +738,15 @@ MUTATIONS: tuple[Mutation, ...] = (
     _m("RL3", LRANK, '    return make_spec([Rank(block, rank)], [(1, n_ft, "target")], name=f"lora-{block}")',
        '    return make_spec([Rank(block, rank)], [(1, n_ft, "opposite")], name=f"lora-{block}")',
        "low rank: the update fitted on -theta_0", (), ("low-rank-fine-tuning",)),
+    _m("RL4", "proofs/quantities/curves.py",
+       '        env["theta"] = env["theta_0"] if t == "target" else -env["theta_0"]\n        fast = rational_value(',
+       '        env["theta"] = env["theta_0"]\n        fast = rational_value(',
+       "low rank: an optimum's error on -theta_0 (explicit_task_errors) evaluated on theta_0",
+       ("tests/test_explicit_task_errors.py",), ("low-rank-fine-tuning",)),
+    _m("RL5", "proofs/quantities/curves.py", "                vals.append(QQ.to_sympy(num(x) / d))",
+       "                vals.append(QQ.to_sympy(num(x) / den(x + 1)))",
+       "low rank: an optimum's error at n (explicit_task_errors) over the denominator at n + 1",
+       ("tests/test_explicit_task_errors.py",), ("low-rank-fine-tuning",)),
     # ---------------------------------------------------------------- symbolic/lowrank_answer.py (the rank table;
     # lowrank.py, lowrank_concrete.py, lowrank_path.py: bench/mutate_rank.py)
     _m("LA1", LANS, '            "n_ft-shot on -theta_0": D.error_at(jA, jP, -THETA0, n_ft),',

@@ -118,7 +118,8 @@ def test_bad_input(kwargs, message):
 def test_dense_form_is_the_kronecker_form():
     """L0 + tr(D S D^T H) - 2 tr(D^T G) = L0 + vec(D)^T (H (x) S) vec(D) - 2 vec(G)^T vec(D) (row-major vec):
     the two forms give the same value and gradient at random D, and the curvature is the largest
-    eigenvalue of the Hessian 2 (H (x) S), computed densely. Exact to rounding."""
+    eigenvalue of the Hessian 2 (H (x) S), computed densely. Exact to rounding. value_grad gives
+    value and grad bit for bit."""
     r = np.random.default_rng(6)
     a, b = r.standard_normal((3, 3)), r.standard_normal((4, 4))
     H, S, G = a @ a.T + 0.1 * np.eye(3), b @ b.T + 0.1 * np.eye(4), r.standard_normal((3, 4))
@@ -128,5 +129,8 @@ def test_dense_form_is_the_kronecker_form():
         D = r.standard_normal((3, 4))
         assert kron.value(D) == pytest.approx(dense.value(D), rel=1e-12)
         np.testing.assert_allclose(kron.grad(D), dense.grad(D), rtol=1e-11, atol=1e-12)
+        for q in (kron, dense):   # value_grad (BFGS's one call) is value and grad, to the bit
+            v, g = q.value_grad(D)
+            assert v == q.value(D) and np.array_equal(g, q.grad(D))
     top = float(np.linalg.eigvalsh(2 * np.kron(H, S))[-1])
     assert kron.curvature() == pytest.approx(top, rel=1e-12) and dense.curvature() == pytest.approx(top, rel=1e-12)
