@@ -36,11 +36,8 @@ def test_both_tasks_equal_the_per_task_route():
     assert differ >= 1     # theta_0 and -theta_0 told apart (a dropped sign would fail)
 
 
-def test_float_setting_and_bad_task():
+def test_bad_task():
     V, Q, where = _case(4, 2)
-    f = make(2, Sigma=where.Sigma, theta0=where.theta0, sigma2=where.sigma2, arithmetic="float")
-    got = explicit_task_errors(V, Q, f, ("target", "opposite"), [0, 3])
-    assert got["opposite"][0] == explicit_errors(V, Q, f, "opposite", [0, 3])[0]
     try:
         explicit_task_errors(V, Q, where, ("angle",), [0])
     except ValueError as exc:
