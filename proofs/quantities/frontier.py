@@ -86,17 +86,23 @@ def _errors_in_blocks(spec: Any, m_key: Any, n_key: Any):
     return s, out
 
 
-@lru_cache(maxsize=32)
 def _errors_to_evaluate(spec: Any, m_key: Any, n_key: Any, cols: tuple = COLUMNS):
     """:func:`_errors_in_blocks` uncollected (``collect=False``: the same values, without the
     grouping and factoring that printing wants), for evaluation at a setting; ``cols``: the
-    columns wanted (of :data:`COLUMNS`)."""
-    from symbolic import THETA0
+    columns wanted (of :data:`COLUMNS`), each read once per derivation and n
+    (:func:`_column_to_evaluate`, whichever columns a caller asks for with it)."""
     from proofs.quantities.derivations import strategy
     s = strategy(spec, m_key)
+    return s, {col: _column_to_evaluate(spec, m_key, n_key, col) for col in COLUMNS if col in cols}
+
+
+@lru_cache(maxsize=96)
+def _column_to_evaluate(spec: Any, m_key: Any, n_key: Any, col: str):
+    """One column of :func:`_errors_to_evaluate`: the error in blocks, uncollected."""
+    from symbolic import THETA0
+    from proofs.quantities.derivations import strategy
     what = {"zero_shot": (THETA0, 0), "few_shot_target": (THETA0, n_key), "few_shot_opposite": (-THETA0, n_key)}
-    out = {col: s.error_in_blocks(*what[col], collect=False) for col in COLUMNS if col in cols}
-    return s, out
+    return strategy(spec, m_key).error_in_blocks(*what[col], collect=False)
 
 
 @lru_cache(maxsize=32)
@@ -119,11 +125,11 @@ def _spec_errors(spec: Any, m: Any, n: Any, env_key: tuple) -> dict[str, sp.Expr
             for col, (e, f) in _spec_fractions(spec, m, n, env_key).items()}
 
 
-@lru_cache(maxsize=64)
 def _spec_fractions(spec: Any, m: Any, n: Any, env_key: tuple, cols: tuple = COLUMNS) -> dict[str, tuple]:
     """``{column: (element of QQ(lambda) or None, the error as an expression)}`` at the setting:
     the element where the error lies in QQ(lambda), else None and the error reduced by
-    ``cancel(together())``.
+    ``cancel(together())``; each column computed once per (spec, m, n, setting)
+    (:func:`_spec_fraction`), whichever columns a caller asks for with it.
 
     At m = oo the errors are first evaluated with sigma a symbol, once per (spec, n, Sigma,
     theta_0) (:func:`_in_sigma`: elements of QQ(lambda, sigma)), and read at each sigma^2 given
@@ -132,15 +138,21 @@ def _spec_fractions(spec: Any, m: Any, n: Any, env_key: tuple, cols: tuple = COL
     ``early-stopping-vs-auxiliary``); where that does not apply (a column outside QQ(lambda,
     sigma), an odd power of sigma, a denominator that vanishes at the sigma^2), the setting is
     evaluated directly.  ``cols``: the columns wanted (of :data:`COLUMNS`)."""
+    return {col: _spec_fraction(spec, m, n, env_key, col) for col in COLUMNS if col in cols}
+
+
+@lru_cache(maxsize=192)
+def _spec_fraction(spec: Any, m: Any, n: Any, env_key: tuple, col: str) -> tuple:
+    """One column of :func:`_spec_fractions`."""
     env = dict(env_key)
     sigma = env.get("sigma")
     if m is None and sigma is not None and sigma.is_number:
-        general = _in_sigma(spec, n, tuple((k, v) for k, v in env_key if k != "sigma"), cols)
+        general = _in_sigma(spec, n, tuple((k, v) for k, v in env_key if k != "sigma"), (col,))
         if general is not None:
             out = _at_sigma(general, sigma ** 2)
             if out is not None:
-                return out
-    return _evaluated(spec, m, n, env_key, cols=cols)
+                return out[col]
+    return _evaluated(spec, m, n, env_key, cols=(col,))[col]
 
 
 #: sigma as a symbol (the name the derivations use)
@@ -152,13 +164,19 @@ def _in_sigma_field():
     return sp.QQ.frac_field(LAMBDA, _SIGMA)
 
 
-@lru_cache(maxsize=64)
 def _in_sigma(spec: Any, n: Any, env_key: tuple, cols: tuple = COLUMNS) -> dict | None:
     """``{column: element of QQ(lambda, sigma)}`` at m = oo and the setting's Sigma, theta_0 with
-    sigma a symbol; None where a column is not in that field.  ``cols``: the columns wanted."""
+    sigma a symbol; None where a column is not in that field.  ``cols``: the columns wanted
+    (each computed once: :func:`_in_sigma_column`)."""
+    out = {col: _in_sigma_column(spec, n, env_key, col) for col in COLUMNS if col in cols}
+    return None if any(e is None for e in out.values()) else out
+
+
+@lru_cache(maxsize=192)
+def _in_sigma_column(spec: Any, n: Any, env_key: tuple, col: str) -> Any:
+    """One column of :func:`_in_sigma` (None where it is not in QQ(lambda, sigma))."""
     K = _in_sigma_field()
-    parts = _evaluated(spec, None, n, env_key + (("sigma", _SIGMA),), field=K, cols=cols)
-    return None if any(e is None for e, _ in parts.values()) else {col: e for col, (e, _) in parts.items()}
+    return _evaluated(spec, None, n, env_key + (("sigma", _SIGMA),), field=K, cols=(col,))[col][0]
 
 
 def _at_sigma(general: dict, sigma2: Any) -> dict | None:
