@@ -118,7 +118,9 @@ def global_minimiser_check(s, n_ft: int, Sigma: Any, theta_0: Any, sigma2: Any) 
     lambda E(V, Q_hat, n_ft; theta_0) over V's last row, by the concrete-dimension engine
     (:func:`symbolic.concrete.concrete_error`, no code shared with the derivation): the loss is
     built from the poster's formula with the weight lambda written here, its gradient must vanish
-    at v(lambda) for every lambda and its Hessian (H_0 + lambda H_1) be positive semidefinite."""
+    at v(lambda) for every lambda and its Hessian (H_0 + lambda H_1) be positive semidefinite
+    (H_0, H_1 positive semidefinite).  The derivatives are taken on f and g as polynomials in V's
+    last row over QQ (the same derivatives as on their expanded expressions)."""
     from symbolic.concrete import concrete_error
     from proofs.quantities.params import closed_form_params
     from proofs.quantities.setting import setting
@@ -132,10 +134,12 @@ def global_minimiser_check(s, n_ft: int, Sigma: Any, theta_0: Any, sigma2: Any) 
     kw = dict(theta=list(theta_0), Sigma=Sigma, sigma2=sigma2)
     f = concrete_error(V, Q_hat, n=0, **kw)
     g = concrete_error(V, Q_hat, n=n_ft, **kw)
-    loss = f + LAMBDA * g
+    # the loss f + lambda g is quadratic in V's last row: its derivatives on the polynomials over QQ
+    # (each a short linear polynomial read at v(lambda)), not on the expanded expressions
+    F, G = sp.Poly(f, *v, domain=sp.QQ), sp.Poly(g, *v, domain=sp.QQ)
     at = dict(zip(v, V_lam[d + 1, :]))
-    grad = [cancelled(sp.diff(loss, u).xreplace(at)) for u in v]
-    H0, H1 = sp.hessian(f, v), sp.hessian(g, v)
+    grad = [cancelled(F.diff(u).as_expr().xreplace(at) + LAMBDA * G.diff(u).as_expr().xreplace(at)) for u in v]
+    H0, H1 = (sp.Matrix(len(v), len(v), lambda i, j: K.diff(v[i]).diff(v[j]).as_expr()) for K in (F, G))
     psd = bool(H0.is_positive_semidefinite) and bool(H1.is_positive_semidefinite)
     ok = all(x == 0 for x in grad) and psd
     return ok, f"gradient at v(lambda): {'0' if all(x == 0 for x in grad) else show(grad)}; Hessians PSD: {psd}"
