@@ -224,7 +224,7 @@ def _evaluated(spec: Any, m: Any, n: Any, env_key: tuple, field: Any = None,
     from symbolic import M
     from symbolic.evaluation import evaluate
     from symbolic.ratfun import from_sympy
-    from symbolic.univariate import in_field, reduced
+    from symbolic.univariate import _field, in_field
     from proofs.quantities.setting import with_definitions
 
     def element(value: Any) -> Any:
@@ -235,11 +235,11 @@ def _evaluated(spec: Any, m: Any, n: Any, env_key: tuple, field: Any = None,
         except (sp.CoercionFailed, sp.polys.polyerrors.PolynomialError, ValueError, TypeError):
             return None
 
-    def reduce(value: Any) -> Any:
-        if field is None:
-            return reduced(value, LAMBDA)
-        e = element(value)
-        return sp.cancel(sp.together(value)) if e is None else field.to_sympy(e)
+    def reduce(value: Any, e: Any) -> Any:
+        """``value`` reduced: its element ``e`` as an expression, else ``cancel(together())``."""
+        if e is not None:
+            return (_field(LAMBDA) if field is None else field).to_sympy(e)
+        return sp.cancel(sp.together(value))
     env = {k: (sp.Matrix(v) if isinstance(v, tuple) else v) for k, v in env_key}
     m_key = sp.oo if m is None else M
     if m is not None:
@@ -248,23 +248,54 @@ def _evaluated(spec: Any, m: Any, n: Any, env_key: tuple, field: Any = None,
     env.update(s.bindings)
     env = with_definitions(env, _definitions(spec, m_key))
     out = {}
-    values: dict[str, sp.Expr] = {}
     for col, (expr, where) in parts.items():
-        local = dict(env)
+        blocks = {}
         for sym, e in where.items():
-            if sym.name not in values:
-                # a block's formula at the setting: the same for every n and column (read once)
-                key = (spec, m, env_key, field, sym.name, e)
-                if key not in _BLOCK_VALUES:
-                    if len(_BLOCK_VALUES) >= 512:
-                        _BLOCK_VALUES.clear()
-                    _BLOCK_VALUES[key] = reduce(evaluate(e, env))
-                values[sym.name] = _BLOCK_VALUES[key]
-            local[sym.name] = values[sym.name]
-        value = evaluate(expr, local)
-        e = element(value)
-        out[col] = (e, None if e is not None else reduce(value))
+            # a block's formula at the setting: the same for every n and column (read once)
+            key = (spec, m, env_key, field, sym.name, e)
+            if key not in _BLOCK_VALUES:
+                if len(_BLOCK_VALUES) >= 512:
+                    _BLOCK_VALUES.clear()
+                v = evaluate(e, env)
+                el = element(v)
+                _BLOCK_VALUES[key] = (reduce(v, el), el)
+            blocks[sym] = _BLOCK_VALUES[key]
+        e = _composed(evaluate(expr, env), blocks, element)
+        if e is None:   # the error with the blocks' values put in, then reduced
+            value = evaluate(expr, {**env, **{sym.name: v for sym, (v, _) in blocks.items()}})
+            e = element(value)
+            out[col] = (e, None if e is not None else reduce(value, None))
+        else:
+            out[col] = (e, None)
     return out
+
+
+def _composed(part: sp.Expr, blocks: dict, element: Any) -> Any:
+    """The error's element of the field from ``part`` (the error evaluated at the setting with the
+    long blocks left as symbols: a polynomial in them) and the blocks' elements (``blocks``:
+    symbol -> (value, element)): each coefficient's element times the blocks' elements to their
+    powers, in the field -- the element of the error with the blocks' values put in (the same
+    rational function), without building that expression.  None where a block or a coefficient
+    is not in the field (then the caller puts the values in)."""
+    syms = list(blocks)
+    if any(el is None for _, el in blocks.values()):
+        return None
+    try:
+        poly = sp.Poly(part, *syms) if syms else None
+    except sp.PolynomialError:
+        return None
+    if poly is None:
+        return element(part)
+    total = None
+    for monom, coeff in poly.terms():
+        c = element(coeff)
+        if c is None:
+            return None
+        for sym, k in zip(syms, monom):
+            if k:
+                c = c * blocks[sym][1] ** k
+        total = c if total is None else total + c
+    return total if total is not None else element(sp.S.Zero)
 
 
 def spec_errors(spec: Any, setting: Any, *, n: Any = None) -> dict[str, sp.Expr]:
