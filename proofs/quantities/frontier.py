@@ -274,8 +274,8 @@ def _composed(part: sp.Expr, blocks: dict, element: Any) -> Any:
     """The error's element of the field from ``part`` (the error evaluated at the setting with the
     long blocks left as symbols: a polynomial in them) and the blocks' elements (``blocks``:
     symbol -> (value, element)): each coefficient's element times the blocks' elements to their
-    powers, in the field -- the element of the error with the blocks' values put in (the same
-    rational function), without building that expression.  None where a block or a coefficient
+    powers, summed in the field -- the element of the error with the blocks' values put in (the
+    same rational function, one canonical element), without building that expression.  None where a block or a coefficient
     is not in the field (then the caller puts the values in)."""
     syms = list(blocks)
     if any(el is None for _, el in blocks.values()):
@@ -286,16 +286,37 @@ def _composed(part: sp.Expr, blocks: dict, element: Any) -> Any:
         return None
     if poly is None:
         return element(part)
-    total = None
+    # the sum of the terms as one fraction in the field's ring, cancelled once at the end (the
+    # terms' denominators are powers of the blocks' common one: mostly one divides another)
+    field = None
+    num = den = None
     for monom, coeff in poly.terms():
         c = element(coeff)
         if c is None:
             return None
+        field = c.field
+        tn, td = c.numer, c.denom
         for sym, k in zip(syms, monom):
             if k:
-                c = c * blocks[sym][1] ** k
-        total = c if total is None else total + c
-    return total if total is not None else element(sp.S.Zero)
+                b = blocks[sym][1]
+                tn, td = tn * b.numer ** k, td * b.denom ** k
+        if num is None:
+            num, den = tn, td
+        elif td == den:
+            num += tn
+        else:
+            q, r = den.div(td)
+            if not r:
+                num += tn * q
+            else:
+                q, r = td.div(den)
+                if not r:
+                    num, den = num * q + tn, td
+                else:
+                    num, den = num * td + tn * den, den * td
+    if num is None:
+        return element(sp.S.Zero)
+    return field.new(num, den)
 
 
 def spec_errors(spec: Any, setting: Any, *, n: Any = None) -> dict[str, sp.Expr]:
