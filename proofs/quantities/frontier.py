@@ -213,7 +213,7 @@ def _at_sigma(general: dict, sigma2: Any) -> dict | None:
     return out
 
 
-#: the long blocks of a derivation evaluated at a setting: (spec, m, setting, field, name, formula) -> value
+#: the long blocks of a derivation evaluated at a setting: (spec, m, setting, field, name, formula) -> (value, element)
 _BLOCK_VALUES: dict = {}
 
 
@@ -257,12 +257,11 @@ def _evaluated(spec: Any, m: Any, n: Any, env_key: tuple, field: Any = None,
                 if len(_BLOCK_VALUES) >= 512:
                     _BLOCK_VALUES.clear()
                 v = evaluate(e, env)
-                el = element(v)
-                _BLOCK_VALUES[key] = (reduce(v, el), el)
+                _BLOCK_VALUES[key] = (v, element(v))
             blocks[sym] = _BLOCK_VALUES[key]
         e = _composed(evaluate(expr, env), blocks, element)
         if e is None:   # the error with the blocks' values put in, then reduced
-            value = evaluate(expr, {**env, **{sym.name: v for sym, (v, _) in blocks.items()}})
+            value = evaluate(expr, {**env, **{sym.name: reduce(v, el) for sym, (v, el) in blocks.items()}})
             e = element(value)
             out[col] = (e, None if e is not None else reduce(value, None))
         else:
@@ -273,7 +272,7 @@ def _evaluated(spec: Any, m: Any, n: Any, env_key: tuple, field: Any = None,
 def _composed(part: sp.Expr, blocks: dict, element: Any) -> Any:
     """The error's element of the field from ``part`` (the error evaluated at the setting with the
     long blocks left as symbols: a polynomial in them) and the blocks' elements (``blocks``:
-    symbol -> (value, element)): each coefficient's element times the blocks' elements to their
+    symbol -> (value at the setting, its element)): each coefficient's element times the blocks' elements to their
     powers, summed in the field -- the element of the error with the blocks' values put in (the
     same rational function, one canonical element), without building that expression.  None where a block or a coefficient
     is not in the field (then the caller puts the values in)."""
