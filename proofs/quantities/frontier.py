@@ -272,10 +272,11 @@ def _evaluated(spec: Any, m: Any, n: Any, env_key: tuple, field: Any = None,
 def _composed(part: sp.Expr, blocks: dict, element: Any) -> Any:
     """The error's element of the field from ``part`` (the error evaluated at the setting with the
     long blocks left as symbols: a polynomial in them) and the blocks' elements (``blocks``:
-    symbol -> (value at the setting, its element)): each coefficient's element times the blocks' elements to their
-    powers, summed in the field -- the element of the error with the blocks' values put in (the
-    same rational function, one canonical element), without building that expression.  None where a block or a coefficient
-    is not in the field (then the caller puts the values in)."""
+    symbol -> (value at the setting, its element)): each coefficient's element times the blocks'
+    elements to their powers, summed in the field -- the element of the error with the blocks'
+    values put in (the same rational function, one canonical element), without building that
+    expression.  None where a block or a coefficient is not in the field (then the caller puts
+    the values in)."""
     syms = list(blocks)
     if any(el is None for _, el in blocks.values()):
         return None
