@@ -271,8 +271,8 @@ MUTATIONS: tuple[Mutation, ...] = (
     # ---------------------------------------------------------------- proofs/paper/results/*.py
     _m("R1", "proofs/paper/results/tradeoff_value.py", 'rational_limit_at(e, LAMBDA, 0 if at == "0" else sp.oo)',
        'rational_limit_at(e, LAMBDA, sp.oo if at == "0" else 0)', "lambda -> 0+ and lambda -> oo swapped", (), ("tradeoff-value",)),
-    _m("R2", "proofs/paper/results/tradeoff_value.py", "(\"n -> oo on -theta_0\", -THETA0, sp.oo)",
-       "(\"n -> oo on -theta_0\", THETA0, sp.oo)",
+    _m("R2", "proofs/paper/results/tradeoff_value.py", "(\"n -> oo on -theta_0\", None, \"few_shot_opposite\")",
+       "(\"n -> oo on -theta_0\", None, \"few_shot_target\")",
        "trade-off's error on -theta_0 computed on theta_0 (in the monotonicity line)", (), ("tradeoff-value",),
        equivalent="at both settings of the line the n -> oo errors on theta_0 and on -theta_0 both rise with "
                   "lambda, so the mutant prints the same words (the line's verdict rests on the zero-shot and "

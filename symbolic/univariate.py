@@ -21,7 +21,7 @@ import sympy as sp
 
 from .ratfun import from_sympy
 
-__all__ = ["reduced", "in_field", "fraction_pair", "pair_of", "normal_pair", "moebius"]
+__all__ = ["reduced", "in_field", "fraction_pair", "pair_of", "normal_pair", "moebius", "derivative_sign"]
 
 _NOT_IN_FIELD = (sp.CoercionFailed, sp.polys.polyerrors.PolynomialError, ValueError, TypeError)
 
@@ -121,3 +121,20 @@ def moebius(N: sp.Poly, D: sp.Poly, y: sp.Symbol) -> tuple[sp.Poly, sp.Poly]:
     num, den = homog(N, dn), homog(D, dd)
     to_poly = lambda cs: sp.Poly.from_list(list(reversed(cs)), y, domain=sp.QQ)  # noqa: E731
     return normal_pair(to_poly(num), to_poly(den), coprime=True)
+
+
+def derivative_sign(N: sp.Poly, D: sp.Poly) -> int | None:
+    """+1 / -1 if ``d/dx (N/D)`` keeps that sign on x > 0, else None, for a fraction whose N and D
+    are coprime (:func:`normal_pair`'s form): ``(N/D)' = (N'D - ND')/D^2`` on the polynomials, with
+    no root of ``N'D - ND'`` nor of D on x > 0 by Sturm's count, the sign read at x = 1.  Coprime
+    pairs of one rational function differ by a constant c, which scales ``N'D - ND'`` by c^2: the
+    verdict is the function's (that of ``proofs.paper.results._beyond.derivative_sign_on_positive_axis``
+    on its ``cancel``-ed fraction)."""
+    W = N.diff() * D - N * D.diff()
+    for p in (W, D):
+        if p.degree() > 0 and p.count_roots(0, None) - (1 if p.eval(0) == 0 else 0) > 0:
+            return None
+    if W.is_zero:
+        return None
+    at1 = W.eval(1)
+    return 1 if at1 > 0 else -1 if at1 < 0 else None

@@ -13,7 +13,7 @@ import random
 import pytest
 import sympy as sp
 
-from symbolic.univariate import fraction_pair, moebius, normal_pair
+from symbolic.univariate import derivative_sign, fraction_pair, moebius, normal_pair
 
 X, Y = sp.Symbol("x"), sp.Symbol("y")
 R = sp.Rational
@@ -74,3 +74,24 @@ def test_frontier_errors_read_at_each_sigma2_equal_the_direct_evaluation():
             direct = F._evaluated(spec, None, n, key)
             assert set(read) == set(direct) == set(F.COLUMNS)
             assert all(read[c][0] is not None and read[c][0] == direct[c][0] for c in read), (s2, n)
+
+
+def test_derivative_sign_of_a_pair_reads_monotonicity_on_the_positive_axis():
+    """Mobius maps (a x + b)/(c x + d) with c, d > 0 have the sign of ad - bc on x > 0; a
+    minimum inside (0, oo) or a pole there gives None; the verdict does not depend on the
+    representative (N, D) or (-N, -D), and equals the expression route's
+    (``_beyond.derivative_sign_on_positive_axis``) on random fractions."""
+    from proofs.paper.results._beyond import derivative_sign_on_positive_axis
+    rng = random.Random(4)
+    for _ in range(10):
+        a, b = R(rng.randint(-9, 9), rng.randint(1, 5)), R(rng.randint(-9, 9), rng.randint(1, 5))
+        c, d = R(rng.randint(1, 9), rng.randint(1, 5)), R(rng.randint(1, 9), rng.randint(1, 5))
+        N, D = sp.Poly(a * X + b, X, domain="QQ"), sp.Poly(c * X + d, X, domain="QQ")
+        want = {1: 1, -1: -1, 0: None}[sp.sign(a * d - b * c)]
+        assert derivative_sign(N, D) == derivative_sign(-N, -D) == want
+    assert derivative_sign(sp.Poly((X - 1) ** 2, X), sp.Poly(X + 1, X)) is None      # falls, then rises
+    assert derivative_sign(sp.Poly(X, X), sp.Poly(X - 2, X)) is None                   # a pole at x = 2
+    assert derivative_sign(sp.Poly(X ** 2, X), sp.Poly(X ** 2 + 1, X)) == 1
+    for _ in range(20):
+        N, D = normal_pair(*_random_pair(rng))
+        assert derivative_sign(N, D) == derivative_sign_on_positive_axis(N.as_expr() / D.as_expr(), X)

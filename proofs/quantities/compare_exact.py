@@ -453,14 +453,29 @@ def _root_factor(poly: sp.Poly, a: sp.Rational, b: sp.Rational) -> sp.Poly:
 
 def crossing_level(A: ExactSide, cand: Candidate) -> sp.Expr:
     """The candidate's level exactly: a rational, or a ``CRootOf`` of an irreducible integer
-    polynomial in z (the resultant in p of the root's factor and ``z Dg_A(p) - Ng_A(p)``)."""
+    polynomial in z (the resultant in p of the root's factor and ``z Dg_A(p) - Ng_A(p)``).
+
+    The root is the first real root, factor by factor (in ``factor_list``'s order, each factor's
+    roots in increasing order), whose 60-digit value lies in the candidate's enclosure widened by
+    10^-30; a factor with no root within twice that widening (Sturm's count, exact) holds no such
+    root and its roots are not computed (the window also covers the 60-digit rounding)."""
     fac = _root_factor(cand.factor, *cand.p)
-    res = sp.Poly(sp.resultant(fac.as_expr(), Z_ * A.Dg.as_expr() - A.Ng.as_expr(), P), Z_)
+    # the resultant on polynomials in (p, z) over QQ (the same subresultant algorithm as on the
+    # expressions, without converting them)
+    left = sp.Poly(fac.as_expr(), P, Z_, domain=sp.QQ)
+    right = sp.Poly.from_dict({(k, 1): c for (k,), c in A.Dg.terms()}, P, Z_, domain=sp.QQ) \
+        - sp.Poly.from_dict({(k, 0): c for (k,), c in A.Ng.terms()}, P, Z_, domain=sp.QQ)
+    res = sp.Poly(left.resultant(right).as_expr(), Z_)
     slack = sp.Rational(1, 10 ** 30)
+    # a 60-digit value is within |root| 10^-59 of the root: no root outside this window passes
+    wide = 2 * slack + (abs(cand.lo) + abs(cand.hi) + 1) * sp.Rational(1, 10 ** 50)
     for fac, _k in res.factor_list()[1]:
         if fac.degree() < 1:
             continue
-        for r in sp.Poly(fac, Z_).real_roots():
+        f = sp.Poly(fac, Z_)
+        if f.count_roots(cand.lo - wide, cand.hi + wide) == 0:
+            continue   # a 60-digit value of a root outside that window is outside the enclosure
+        for r in f.real_roots():
             v = r if r.is_Rational else sp.Rational(str(sp.N(r, 60)))
             if cand.lo - slack <= v <= cand.hi + slack:
                 return r

@@ -86,17 +86,23 @@ def _errors_in_blocks(spec: Any, m_key: Any, n_key: Any):
     return s, out
 
 
-@lru_cache(maxsize=32)
 def _errors_to_evaluate(spec: Any, m_key: Any, n_key: Any, cols: tuple = COLUMNS):
     """:func:`_errors_in_blocks` uncollected (``collect=False``: the same values, without the
     grouping and factoring that printing wants), for evaluation at a setting; ``cols``: the
-    columns wanted (of :data:`COLUMNS`)."""
-    from symbolic import THETA0
+    columns wanted (of :data:`COLUMNS`), each read once per derivation and n
+    (:func:`_column_to_evaluate`, whichever columns a caller asks for with it)."""
     from proofs.quantities.derivations import strategy
     s = strategy(spec, m_key)
+    return s, {col: _column_to_evaluate(spec, m_key, n_key, col) for col in COLUMNS if col in cols}
+
+
+@lru_cache(maxsize=96)
+def _column_to_evaluate(spec: Any, m_key: Any, n_key: Any, col: str):
+    """One column of :func:`_errors_to_evaluate`: the error in blocks, uncollected."""
+    from symbolic import THETA0
+    from proofs.quantities.derivations import strategy
     what = {"zero_shot": (THETA0, 0), "few_shot_target": (THETA0, n_key), "few_shot_opposite": (-THETA0, n_key)}
-    out = {col: s.error_in_blocks(*what[col], collect=False) for col in COLUMNS if col in cols}
-    return s, out
+    return strategy(spec, m_key).error_in_blocks(*what[col], collect=False)
 
 
 @lru_cache(maxsize=32)
@@ -119,11 +125,11 @@ def _spec_errors(spec: Any, m: Any, n: Any, env_key: tuple) -> dict[str, sp.Expr
             for col, (e, f) in _spec_fractions(spec, m, n, env_key).items()}
 
 
-@lru_cache(maxsize=64)
 def _spec_fractions(spec: Any, m: Any, n: Any, env_key: tuple, cols: tuple = COLUMNS) -> dict[str, tuple]:
     """``{column: (element of QQ(lambda) or None, the error as an expression)}`` at the setting:
     the element where the error lies in QQ(lambda), else None and the error reduced by
-    ``cancel(together())``.
+    ``cancel(together())``; each column computed once per (spec, m, n, setting)
+    (:func:`_spec_fraction`), whichever columns a caller asks for with it.
 
     At m = oo the errors are first evaluated with sigma a symbol, once per (spec, n, Sigma,
     theta_0) (:func:`_in_sigma`: elements of QQ(lambda, sigma)), and read at each sigma^2 given
@@ -132,15 +138,21 @@ def _spec_fractions(spec: Any, m: Any, n: Any, env_key: tuple, cols: tuple = COL
     ``early-stopping-vs-auxiliary``); where that does not apply (a column outside QQ(lambda,
     sigma), an odd power of sigma, a denominator that vanishes at the sigma^2), the setting is
     evaluated directly.  ``cols``: the columns wanted (of :data:`COLUMNS`)."""
+    return {col: _spec_fraction(spec, m, n, env_key, col) for col in COLUMNS if col in cols}
+
+
+@lru_cache(maxsize=192)
+def _spec_fraction(spec: Any, m: Any, n: Any, env_key: tuple, col: str) -> tuple:
+    """One column of :func:`_spec_fractions`."""
     env = dict(env_key)
     sigma = env.get("sigma")
     if m is None and sigma is not None and sigma.is_number:
-        general = _in_sigma(spec, n, tuple((k, v) for k, v in env_key if k != "sigma"), cols)
+        general = _in_sigma(spec, n, tuple((k, v) for k, v in env_key if k != "sigma"), (col,))
         if general is not None:
             out = _at_sigma(general, sigma ** 2)
             if out is not None:
-                return out
-    return _evaluated(spec, m, n, env_key, cols=cols)
+                return out[col]
+    return _evaluated(spec, m, n, env_key, cols=(col,))[col]
 
 
 #: sigma as a symbol (the name the derivations use)
@@ -152,13 +164,19 @@ def _in_sigma_field():
     return sp.QQ.frac_field(LAMBDA, _SIGMA)
 
 
-@lru_cache(maxsize=64)
 def _in_sigma(spec: Any, n: Any, env_key: tuple, cols: tuple = COLUMNS) -> dict | None:
     """``{column: element of QQ(lambda, sigma)}`` at m = oo and the setting's Sigma, theta_0 with
-    sigma a symbol; None where a column is not in that field.  ``cols``: the columns wanted."""
+    sigma a symbol; None where a column is not in that field.  ``cols``: the columns wanted
+    (each computed once: :func:`_in_sigma_column`)."""
+    out = {col: _in_sigma_column(spec, n, env_key, col) for col in COLUMNS if col in cols}
+    return None if any(e is None for e in out.values()) else out
+
+
+@lru_cache(maxsize=192)
+def _in_sigma_column(spec: Any, n: Any, env_key: tuple, col: str) -> Any:
+    """One column of :func:`_in_sigma` (None where it is not in QQ(lambda, sigma))."""
     K = _in_sigma_field()
-    parts = _evaluated(spec, None, n, env_key + (("sigma", _SIGMA),), field=K, cols=cols)
-    return None if any(e is None for e, _ in parts.values()) else {col: e for col, (e, _) in parts.items()}
+    return _evaluated(spec, None, n, env_key + (("sigma", _SIGMA),), field=K, cols=(col,))[col][0]
 
 
 def _at_sigma(general: dict, sigma2: Any) -> dict | None:
@@ -195,7 +213,7 @@ def _at_sigma(general: dict, sigma2: Any) -> dict | None:
     return out
 
 
-#: the long blocks of a derivation evaluated at a setting: (spec, m, setting, field, name, formula) -> value
+#: the long blocks of a derivation evaluated at a setting: (spec, m, setting, field, name, formula) -> (value, element)
 _BLOCK_VALUES: dict = {}
 
 
@@ -206,7 +224,7 @@ def _evaluated(spec: Any, m: Any, n: Any, env_key: tuple, field: Any = None,
     from symbolic import M
     from symbolic.evaluation import evaluate
     from symbolic.ratfun import from_sympy
-    from symbolic.univariate import in_field, reduced
+    from symbolic.univariate import _field, in_field
     from proofs.quantities.setting import with_definitions
 
     def element(value: Any) -> Any:
@@ -217,11 +235,11 @@ def _evaluated(spec: Any, m: Any, n: Any, env_key: tuple, field: Any = None,
         except (sp.CoercionFailed, sp.polys.polyerrors.PolynomialError, ValueError, TypeError):
             return None
 
-    def reduce(value: Any) -> Any:
-        if field is None:
-            return reduced(value, LAMBDA)
-        e = element(value)
-        return sp.cancel(sp.together(value)) if e is None else field.to_sympy(e)
+    def reduce(value: Any, e: Any) -> Any:
+        """``value`` reduced: its element ``e`` as an expression, else ``cancel(together())``."""
+        if e is not None:
+            return (_field(LAMBDA) if field is None else field).to_sympy(e)
+        return sp.cancel(sp.together(value))
     env = {k: (sp.Matrix(v) if isinstance(v, tuple) else v) for k, v in env_key}
     m_key = sp.oo if m is None else M
     if m is not None:
@@ -230,23 +248,75 @@ def _evaluated(spec: Any, m: Any, n: Any, env_key: tuple, field: Any = None,
     env.update(s.bindings)
     env = with_definitions(env, _definitions(spec, m_key))
     out = {}
-    values: dict[str, sp.Expr] = {}
     for col, (expr, where) in parts.items():
-        local = dict(env)
+        blocks = {}
         for sym, e in where.items():
-            if sym.name not in values:
-                # a block's formula at the setting: the same for every n and column (read once)
-                key = (spec, m, env_key, field, sym.name, e)
-                if key not in _BLOCK_VALUES:
-                    if len(_BLOCK_VALUES) >= 512:
-                        _BLOCK_VALUES.clear()
-                    _BLOCK_VALUES[key] = reduce(evaluate(e, env))
-                values[sym.name] = _BLOCK_VALUES[key]
-            local[sym.name] = values[sym.name]
-        value = evaluate(expr, local)
-        e = element(value)
-        out[col] = (e, None if e is not None else reduce(value))
+            # a block's formula at the setting: the same for every n and column (read once)
+            key = (spec, m, env_key, field, sym.name, e)
+            if key not in _BLOCK_VALUES:
+                if len(_BLOCK_VALUES) >= 512:
+                    _BLOCK_VALUES.clear()
+                v = evaluate(e, env)
+                _BLOCK_VALUES[key] = (v, element(v))
+            blocks[sym] = _BLOCK_VALUES[key]
+        e = _composed(evaluate(expr, env), blocks, element)
+        if e is None:   # the error with the blocks' values put in, then reduced
+            value = evaluate(expr, {**env, **{sym.name: reduce(v, el) for sym, (v, el) in blocks.items()}})
+            e = element(value)
+            out[col] = (e, None if e is not None else reduce(value, None))
+        else:
+            out[col] = (e, None)
     return out
+
+
+def _composed(part: sp.Expr, blocks: dict, element: Any) -> Any:
+    """The error's element of the field from ``part`` (the error evaluated at the setting with the
+    long blocks left as symbols: a polynomial in them) and the blocks' elements (``blocks``:
+    symbol -> (value at the setting, its element)): each coefficient's element times the blocks'
+    elements to their powers, summed in the field -- the element of the error with the blocks'
+    values put in (the same rational function, one canonical element), without building that
+    expression.  None where a block or a coefficient is not in the field (then the caller puts
+    the values in)."""
+    syms = list(blocks)
+    if any(el is None for _, el in blocks.values()):
+        return None
+    try:
+        poly = sp.Poly(part, *syms) if syms else None
+    except sp.PolynomialError:
+        return None
+    if poly is None:
+        return element(part)
+    # the sum of the terms as one fraction in the field's ring, cancelled once at the end (the
+    # terms' denominators are powers of the blocks' common one: mostly one divides another)
+    field = None
+    num = den = None
+    for monom, coeff in poly.terms():
+        c = element(coeff)
+        if c is None:
+            return None
+        field = c.field
+        tn, td = c.numer, c.denom
+        for sym, k in zip(syms, monom):
+            if k:
+                b = blocks[sym][1]
+                tn, td = tn * b.numer ** k, td * b.denom ** k
+        if num is None:
+            num, den = tn, td
+        elif td == den:
+            num += tn
+        else:
+            q, r = den.div(td)
+            if not r:
+                num += tn * q
+            else:
+                q, r = td.div(den)
+                if not r:
+                    num, den = num * q + tn, td
+                else:
+                    num, den = num * td + tn * den, den * td
+    if num is None:
+        return element(sp.S.Zero)
+    return field.new(num, den)
 
 
 def spec_errors(spec: Any, setting: Any, *, n: Any = None) -> dict[str, sp.Expr]:

@@ -93,9 +93,13 @@ def _sym(M: np.ndarray) -> sp.Matrix:
 def _exact_eigen(S: sp.Matrix) -> list[tuple[sp.Rational, sp.Matrix]] | None:
     """Non-zero eigenvalues and eigenspace projectors of the symmetric rational S, or None when an
     eigenvalue is irrational."""
+    from sympy.polys.matrices import DomainMatrix
     lam = sp.Symbol("lam")
     poly = S.charpoly(lam)
-    _, factors = sp.factor_list(poly.as_expr(), lam)
+    rational = all(x.is_Rational for x in S)
+    # at a rational S factored as the polynomial it is (sympy.factor_list of its expression gives the
+    # same factors in the same order, after rebuilding the polynomial from the expression)
+    _, factors = sp.factor_list(poly) if rational else sp.factor_list(poly.as_expr(), lam)
     out = []
     for f, _mult in factors:
         P = sp.Poly(f, lam)
@@ -104,8 +108,13 @@ def _exact_eigen(S: sp.Matrix) -> list[tuple[sp.Rational, sp.Matrix]] | None:
         root = -P.all_coeffs()[1] / P.all_coeffs()[0]
         if root == 0:
             continue
-        N = (S - root * sp.eye(S.shape[0])).nullspace()
-        Nm = sp.Matrix.hstack(*N)
+        # the projector on the eigenspace N (N^T N)^-1 N^T, over QQ where S is rational: it does not
+        # depend on the basis N
+        if rational:
+            N = DomainMatrix.from_Matrix(S - root * sp.eye(S.shape[0])).convert_to(sp.QQ).nullspace().transpose()
+            out.append((_exact_number(root), (N * (N.transpose() * N).inv() * N.transpose()).to_Matrix()))
+            continue
+        Nm = sp.Matrix.hstack(*(S - root * sp.eye(S.shape[0])).nullspace())
         out.append((_exact_number(root), Nm * (Nm.T * Nm).inv() * Nm.T))
     return out
 

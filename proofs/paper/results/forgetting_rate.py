@@ -222,7 +222,7 @@ def r_t(Sigma: sp.Matrix, eta: Any, t: Any) -> sp.Matrix:
         tt = check_count(t, "t", allow_inf=False, allow_symbol=False)
         return (sp.eye(d) - e * H) ** int(tt)
     lam = sp.Symbol("lam")
-    _, factors = sp.factor_list(Sigma.charpoly(lam).as_expr(), lam)
+    _, factors = sp.factor_list(Sigma.charpoly(lam))   # the polynomial's factors (as of its expression)
     if any(sp.Poly(f, lam).degree() != 1 for f, _ in factors):
         raise ValueError("eta: Z_t and F_t at this Sigma need the step eta and the number of steps t (its eigenvalues "
                          "are irrational, so R_t has no exact form in eta and t); give eta=..., t=...")

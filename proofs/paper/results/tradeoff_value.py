@@ -37,8 +37,8 @@ from symbolic.strategy import Step, Strategy
 from symbolic.words import DIM
 
 from proofs.paper.result import Derivation, Line, Result, TestError, claim, lazy
-from proofs.paper.results._beyond import (LAMBDA, N_FT_EXAMPLE, error_at, fewshot_only_spec, poster_env,
-                                    derivative_sign_on_positive_axis, rational_limit_at, tradeoff_spec)
+from proofs.paper.results._beyond import (LAMBDA, N_FT_EXAMPLE, POSTER_SETTING, error_at, fewshot_only_spec,
+                                    rational_limit_at, tradeoff_spec)
 from proofs.paper.results._common import PRETRAINED, SETTING, T0ST0, equality_line, same, show, sigma
 from proofs.quantities.derivations import strategy
 
@@ -46,6 +46,9 @@ E_ZERO = TestError("tradeoff-value", 0, THETA0)
 E_FEW = TestError("tradeoff-value", N_FT, THETA0)
 #: a non-isotropic setting for the checks by the concrete engine: d = 2
 SETTING_B = {"Sigma": [[2, 1], [1, 1]], "theta_0": [1, -1], "sigma2": sp.Rational(1, 2)}
+#: the poster's setting (d = 5, Sigma = I, theta_0 = e_1, sigma^2 = 1/10), in the same form
+POSTER_B = {"Sigma": sp.eye(POSTER_SETTING["d"]), "theta_0": [1] + [0] * (POSTER_SETTING["d"] - 1),
+            "sigma2": POSTER_SETTING["sigma2"]}
 
 
 def _blocks_equal(a, b) -> bool:
@@ -61,23 +64,31 @@ def _limit_blocks(s, at: str):
     return b.with_(v0=lim(b.v0), vy=lim(b.vy), vx=tuple((lim(c), w, a) for c, w, a in b.vx))
 
 
-def _env(Sigma: Any, theta_0: Any, sigma2: Any) -> dict:
+def _setting(Sigma: Any, theta_0: Any, sigma2: Any) -> Any:
+    """The exact :class:`proofs.quantities.setting.Setting` (m = oo)."""
+    from proofs.quantities.setting import setting
     S = sp.Matrix(Sigma)
-    return {"Sigma": S, "theta_0": sp.Matrix(theta_0), "sigma": sp.sqrt(sp.sympify(sigma2)),
-            "d": sp.Integer(S.shape[0])}
+    return setting(S.shape[0], Sigma=S, theta0=list(theta_0), sigma2=sp.sympify(sigma2))
 
 
-def _error_at_setting(s, task, n, env, blocks: dict | None = None) -> sp.Expr:
-    """The derived error of ``s`` at an explicit setting, a rational function of lambda; ``blocks``:
-    a dict kept by the caller for one strategy and setting, where each long block's value there
-    is remembered (the same for every task and n)."""
-    e, where = s.error_in_blocks(task, n, collect=False)
-    blocks = {} if blocks is None else blocks
-    for k, v in where.items():
-        if (str(k), v) not in blocks:
-            blocks[(str(k), v)] = evaluate(v, env)
-    vals = {str(k): blocks[(str(k), v)] for k, v in where.items()}
-    return cancelled(evaluate(e, {**env, **vals}))   # sympy.cancel's expression
+#: the monotonicity line's errors: (name, shots n (None: n -> oo), the frontier's column at n)
+_MONOTONE = (("zero-shot on theta_0", 0, "few_shot_target"), ("{n_ft}-shot on theta_0", "n_ft", "few_shot_target"),
+             ("n -> oo on theta_0", None, "few_shot_target"), ("n -> oo on -theta_0", None, "few_shot_opposite"))
+
+
+def _monotone_signs(spec: Any, n_ft: int, where: Any) -> dict[str, int | None]:
+    """The sign of d/dlambda of each error of :data:`_MONOTONE` on lambda > 0 at the exact setting
+    ``where``: the derived errors of ``spec`` there as reduced fractions in lambda
+    (:func:`proofs.quantities.frontier.spec_pairs`: the derivation's long blocks evaluated once per
+    setting, in QQ(lambda) -- the pairs ``early-stopping-vs-auxiliary`` compares at the poster's
+    setting), signed by Sturm's count (:func:`symbolic.univariate.derivative_sign`)."""
+    from proofs.quantities.frontier import spec_pairs
+    from symbolic.univariate import derivative_sign
+    out = {}
+    for key, n, col in _MONOTONE:
+        n = n_ft if n == "n_ft" else n
+        out[key.format(n_ft=n_ft)] = derivative_sign(*spec_pairs(spec, where, n=n, columns=(col,))[col])
+    return out
 
 
 def _value_rows_at(s, where) -> sp.Matrix:
@@ -107,7 +118,9 @@ def global_minimiser_check(s, n_ft: int, Sigma: Any, theta_0: Any, sigma2: Any) 
     lambda E(V, Q_hat, n_ft; theta_0) over V's last row, by the concrete-dimension engine
     (:func:`symbolic.concrete.concrete_error`, no code shared with the derivation): the loss is
     built from the poster's formula with the weight lambda written here, its gradient must vanish
-    at v(lambda) for every lambda and its Hessian (H_0 + lambda H_1) be positive semidefinite."""
+    at v(lambda) for every lambda and its Hessian (H_0 + lambda H_1) be positive semidefinite
+    (H_0, H_1 positive semidefinite).  The derivatives are taken on f and g as polynomials in V's
+    last row over QQ (the same derivatives as on their expanded expressions)."""
     from symbolic.concrete import concrete_error
     from proofs.quantities.params import closed_form_params
     from proofs.quantities.setting import setting
@@ -121,10 +134,12 @@ def global_minimiser_check(s, n_ft: int, Sigma: Any, theta_0: Any, sigma2: Any) 
     kw = dict(theta=list(theta_0), Sigma=Sigma, sigma2=sigma2)
     f = concrete_error(V, Q_hat, n=0, **kw)
     g = concrete_error(V, Q_hat, n=n_ft, **kw)
-    loss = f + LAMBDA * g
+    # the loss f + lambda g is quadratic in V's last row: its derivatives on the polynomials over QQ
+    # (each a short linear polynomial read at v(lambda)), not on the expanded expressions
+    F, G = sp.Poly(f, *v, domain=sp.QQ), sp.Poly(g, *v, domain=sp.QQ)
     at = dict(zip(v, V_lam[d + 1, :]))
-    grad = [cancelled(sp.diff(loss, u).xreplace(at)) for u in v]
-    H0, H1 = sp.hessian(f, v), sp.hessian(g, v)
+    grad = [cancelled(F.diff(u).as_expr().xreplace(at) + LAMBDA * G.diff(u).as_expr().xreplace(at)) for u in v]
+    H0, H1 = (sp.Matrix(len(v), len(v), lambda i, j: K.diff(v[i]).diff(v[j]).as_expr()) for K in (F, G))
     psd = bool(H0.is_positive_semidefinite) and bool(H1.is_positive_semidefinite)
     ok = all(x == 0 for x in grad) and psd
     return ok, f"gradient at v(lambda): {'0' if all(x == 0 for x in grad) else show(grad)}; Hessians PSD: {psd}"
@@ -199,12 +214,9 @@ class TradeoffValue(Result):
                    f"for every lambda > 0 ({said}); so, for every setting, the exchange argument applies: for "
                    "lambda_1 < lambda_2, (lambda_2 - lambda_1)(g(V_2) - g(V_1)) <= 0 and f(V_1) <= f(V_2)", ok)
         word = {1: "rises", -1: "falls", None: "is not monotone"}
-        for name, env in (("the poster's setting (d = 5, Sigma = I, theta_0 = e_1, sigma^2 = 1/10)", poster_env()),
-                          ("d = 2, Sigma = [[2, 1], [1, 1]], theta_0 = (1, -1), sigma^2 = 1/2", _env(**SETTING_B))):
-            signs, blocks = {}, {}
-            for key, task, n in (("zero-shot on theta_0", THETA0, 0), (f"{n_ft}-shot on theta_0", THETA0, n_ft),
-                                 ("n -> oo on theta_0", THETA0, sp.oo), ("n -> oo on -theta_0", -THETA0, sp.oo)):
-                signs[key] = derivative_sign_on_positive_axis(_error_at_setting(f, task, n, env, blocks), LAMBDA)
+        for name, kw in (("the poster's setting (d = 5, Sigma = I, theta_0 = e_1, sigma^2 = 1/10)", POSTER_B),
+                         ("d = 2, Sigma = [[2, 1], [1, 1]], theta_0 = (1, -1), sigma^2 = 1/2", SETTING_B)):
+            signs = _monotone_signs(self.spec(n_ft), n_ft, _setting(**kw))
             yield Line("exact", f"{name}, n_ft = {n_ft}: as lambda grows on (0, oo), "
                        + "; ".join(f"the {k} error {word[v]}" for k, v in signs.items())
                        + " (sign of d/dlambda by Sturm's root count): the trade-off is strict",
