@@ -146,7 +146,13 @@ def _collect(terms):
     for c, *rest in terms:
         key = tuple(rest)
         acc[key] = acc.get(key, 0) + c
-    return [(ratfun.factored(ratfun.together(_expand(c))),) + k for k, c in acc.items() if _expand(c) != 0]
+    # each sum expanded once (the zero test and the factoring read the same expansion)
+    out = []
+    for k, c in acc.items():
+        c = _expand(c)
+        if c != 0:
+            out.append((ratfun.factored(ratfun.together(c)),) + k)
+    return out
 
 
 def inverse_of_sum(terms: list[tuple[sp.Expr, Word]], name: tuple[str, str] | None = None) -> tuple[sp.Expr, Word]:
