@@ -207,7 +207,9 @@ def first_order_coefficient(blocks, terms, along: tuple[str, ...]):
     for term in terms:
         if term.n == sp.oo:
             finite = (replace(term, n=N),)
-            total = total + limit_poly(first_order(lambda bb: loss_poly(bb, finite, normalise=False), blocks, delta), N)
+            # (the limits unfactored: the caller tests the sum for 0, in the field of fractions)
+            total = total + limit_poly(first_order(lambda bb: loss_poly(bb, finite, normalise=False), blocks, delta), N,
+                                       factor=False)
         else:
             total = total + first_order(lambda bb: loss_poly(bb, (term,), normalise=False), blocks, delta)
     return total
