@@ -8,7 +8,7 @@ lists, so no ``lambdify`` code generation: cheap to build, cheap to run).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import sympy as sp
@@ -53,10 +53,15 @@ class CompiledPoly:
     coeff: np.ndarray     # (T,)
     scatter: list[np.ndarray]  # per slot, (nvars + 1, T) 0/1 matrices
     nvars: int
+    #: X with a row of ones below (the constant slot), kept between calls: one copy of X per
+    #: call instead of a new stacked array (the same values gathered, so the same arithmetic)
+    _ext: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
 
     def _gather(self, X: np.ndarray) -> np.ndarray:
-        Xe = np.vstack([X, np.ones((1, X.shape[1]))])
-        return Xe[self.idx]  # (T, deg, K)
+        if self._ext is None or self._ext.shape[1] != X.shape[1]:
+            self._ext = np.ones((self.nvars + 1, X.shape[1]))
+        self._ext[:-1] = X
+        return self._ext[self.idx]  # (T, deg, K): a new array (fancy indexing copies)
 
     def value(self, X: np.ndarray) -> np.ndarray:
         return self.coeff @ np.prod(self._gather(X), axis=1)
