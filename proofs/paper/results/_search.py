@@ -119,7 +119,12 @@ def ring_value(p: Poly, env: dict[str, object], flat: list[sp.Symbol]):
     to_r = {s: g for s, g in zip(flat, gens)}
 
     def conv(e) -> object:
-        e = sp.expand(sp.sympify(e))
+        e = sp.sympify(e)
+        if e in to_r:   # a block entry (the most common value): its generator
+            return to_r[e]
+        if e.is_Rational:
+            return R.ground_new(QQ.from_sympy(e))
+        e = sp.expand(e)
         if e.free_symbols - set(to_r):
             raise ValueError(f"no value for {sorted(map(str, e.free_symbols - set(to_r)))}")
         if not e.free_symbols and not e.is_Rational:
@@ -135,14 +140,17 @@ def ring_value(p: Poly, env: dict[str, object], flat: list[sp.Symbol]):
 
     dim = int(env["Sigma"].shape[0])
     atoms: dict = {}
+    words: dict = {(): [[R.one if i == j else R.zero for j in range(dim)] for i in range(dim)]}
 
     def word(w):
-        out = [[R.one if i == j else R.zero for j in range(dim)] for i in range(dim)]
-        for a in w:
+        # the product of a word's matrices, left to right; each prefix remembered (words share them)
+        w = tuple(w)
+        if w not in words:
+            a = w[-1]
             if a not in atoms:
                 atoms[a] = mat(evaluate_matrix(a.matrix, env))
-            out = mul(out, atoms[a])
-        return out
+            words[w] = atoms[a] if len(w) == 1 else mul(word(w[:-1]), atoms[a])
+        return words[w]
 
     factors: dict = {}
 
