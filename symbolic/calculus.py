@@ -146,7 +146,22 @@ def _collect(terms):
     for c, *rest in terms:
         key = tuple(rest)
         acc[key] = acc.get(key, 0) + c
-    return [(ratfun.factored(ratfun.together(_expand(c))),) + k for k, c in acc.items() if _expand(c) != 0]
+    out = []
+    for k, c in acc.items():
+        try:
+            # sympy.factor's expression depends on the rational function alone (symbolic.ratfun):
+            # factored as it comes, not after expand and together; the expansion is needed only
+            # to tell whether a sum that is 0 as a function was 0 as written (then dropped)
+            f = ratfun.factor(c)
+            if f == 0 and _expand(c) == 0:
+                continue
+        except (ratfun.NotRational, ZeroDivisionError):
+            c = _expand(c)
+            if c == 0:
+                continue
+            f = ratfun.factored(ratfun.together(c))
+        out.append((f,) + k)
+    return out
 
 
 def inverse_of_sum(terms: list[tuple[sp.Expr, Word]], name: tuple[str, str] | None = None) -> tuple[sp.Expr, Word]:

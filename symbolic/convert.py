@@ -104,25 +104,29 @@ def rational_limit(expr: sp.Expr, n: sp.Symbol) -> sp.Expr | None:
     return lc.xreplace(back) if back else lc
 
 
-def limit_n(expr: sp.Expr, n: sp.Symbol = N) -> sp.Expr:
-    """``lim_{n -> oo}`` of an expression rational in ``n`` (traces, bilinears are constants)."""
+def limit_n(expr: sp.Expr, n: sp.Symbol = N, factor: bool = True) -> sp.Expr:
+    """``lim_{n -> oo}`` of an expression rational in ``n`` (traces, bilinears are constants),
+    factored; ``factor=False``: the same rational function as it comes (the leading-coefficient
+    ratio, 0 exactly when the limit is 0), for a caller that only tests for 0."""
+    done = ratfun.factored if factor else (lambda e: e)
     fast = rational_limit(expr, n)  # exact, in QQ(gens); None outside rational functions
     if fast is not None:
-        return ratfun.factored(fast)
+        return done(fast)
     num, den = sp.fraction(sp.together(expr))
     pn, pd = sp.Poly(sp.expand(num), n), sp.Poly(sp.expand(den), n)
     if pn.degree() > pd.degree():
         raise ValueError("the expression diverges as n -> oo")
     if pn.degree() < pd.degree():
         return sp.S.Zero
-    return ratfun.factored(pn.LC() / pd.LC())
+    return done(pn.LC() / pd.LC())
 
 
-def limit_poly(p: Poly, n: sp.Symbol = N) -> Poly:
-    """``lim_{n -> oo}`` of an engine polynomial, coefficient by coefficient (each is rational in n)."""
+def limit_poly(p: Poly, n: sp.Symbol = N, factor: bool = True) -> Poly:
+    """``lim_{n -> oo}`` of an engine polynomial, coefficient by coefficient (each is rational in n),
+    each factored (``factor=False``: as :func:`limit_n` leaves it, for a zero test)."""
     out = {}
     for key, c in p.terms.items():
-        lim = limit_n(c, n) if n in sp.sympify(c).free_symbols else c
+        lim = limit_n(c, n, factor) if n in sp.sympify(c).free_symbols else c
         if lim != 0:
             out[key] = lim
     return Poly(out)

@@ -60,7 +60,13 @@ def derive_pretrain(m: sp.Expr = sp.oo, task_covariance: sp.MatrixSymbol | None 
     ``task_covariance`` (a symmetric d x d ``MatrixSymbol`` Omega) re-derives the pretrained
     model for tasks ``theta ~ N(0, Omega)`` instead of ``N(0, I_d)``.
     """
-    m_fin = M if m == sp.oo else sp.sympify(m)
+    if m == sp.oo:
+        # the objective, its gradient and Gamma_hat_m are those of finite m = M, step for step (the
+        # same computation, the same name Gamma_hat_m): derived once, then the limit taken
+        base = derive_pretrain(M, task_covariance)
+        sol = _limit_m_matexpr(base.blocks.Qxx)
+        return _pretrained(base.steps + [Step("limit m -> oo: Gamma_hat", matexpr_to_sympy(sol))], sol, m)
+    m_fin = sp.sympify(m)
     gamma = Atom(sp.MatrixSymbol("Gamma", DIM, DIM))
     delta = sp.MatrixSymbol("Delta", DIM, DIM)
     steps = [Step("ansatz: v = (0, 0, 1) (normalisation v_y = 1), Q = blockdiag(0, Gamma, 0)")]
@@ -77,9 +83,11 @@ def derive_pretrain(m: sp.Expr = sp.oo, task_covariance: sp.MatrixSymbol | None 
         for a in w:
             if definition(a.expr) is not None:
                 steps.append(Step(f"where {a.expr.name}", sp.Eq(a.expr, definition(a.expr), evaluate=False)))
-    if m == sp.oo:
-        sol = _limit_m_matexpr(sol)
-        steps.append(Step("limit m -> oo: Gamma_hat", matexpr_to_sympy(sol)))
+    return _pretrained(steps, sol, m)
+
+
+def _pretrained(steps: list, sol: MatExpr, m: sp.Expr) -> Strategy:
+    """The pretrained strategy: v = e_y, Q = blockdiag(0, sol, 0), with its free entries and convention."""
     blocks = Blocks(vy=sp.S.One, Qxx=sol)
     return Strategy(
         "pretrain", blocks, sp.sympify(m),

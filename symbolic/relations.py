@@ -66,8 +66,10 @@ def _rewrite(w: Word, rules: Relations, cyclic: bool) -> list[tuple[sp.Expr, Wor
     return None
 
 
-def apply_relations(p: Poly, rules: Relations) -> Poly:
-    """Rewrite every word of ``p`` with ``rules`` until no rule applies."""
+def apply_relations(p: Poly, rules: Relations, expand: bool = True) -> Poly:
+    """Rewrite every word of ``p`` with ``rules`` until no rule applies.  ``expand=False`` leaves
+    the collected coefficients as sums (the same values, not expanded after each pass), for a
+    caller that tests the result for 0 in the field of fractions."""
     if not rules:
         return p
     changed = True
@@ -89,7 +91,7 @@ def apply_relations(p: Poly, rules: Relations) -> Poly:
                 pieces = pieces * alt
             for k, c in pieces.terms.items():
                 out[k] += c
-        p = Poly({k: _expand(c) for k, c in out.items()})
+        p = Poly({k: _expand(c) for k, c in out.items()} if expand else dict(out))
     return p
 
 

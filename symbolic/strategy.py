@@ -264,7 +264,19 @@ def tidy(e: sp.Expr) -> sp.Expr:
     The keys are the traces and bilinear forms (in ``srepr`` order), then sigma; each term of
     the expanded formula goes to the first key it holds, under that key's power, the terms
     with none under 1, and each group's coefficient is factored: what ``sympy.collect(e, keys,
-    func=sympy.factor)`` returns, term for term, without its pattern matching (most of its cost)."""
+    func=sympy.factor)`` returns, term for term, without its pattern matching (most of its cost).
+    Remembered per formula (a function of the expression alone; two tasks or two n often give
+    the same formula, e.g. theta_0 and -theta_0 where the prediction is odd in the labels)."""
+    e = sp.sympify(e)
+    try:
+        hash(e)
+    except TypeError:   # (not an expression SymPy can hash: computed afresh)
+        return _tidy.__wrapped__(e)
+    return _tidy(e)
+
+
+@lru_cache(maxsize=1024)
+def _tidy(e: sp.Expr) -> sp.Expr:
     e = _expand(e)
     # only a key that is the base of some term's factor decides a group: the keys are read off
     # those bases (not off every atom of the expanded formula, most of the cost), in the same order

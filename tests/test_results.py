@@ -119,6 +119,13 @@ def test_global_optimality_check_has_power():
     from proofs.paper.results._common import pretraining_cross_moment, vanishes
     wrong = Blocks(vy=sp.S.One, Qxx=mat(Atom(sp.Inverse(SIGMA), symmetric=True)))
     assert not vanishes(pretraining_cross_moment(wrong, direction_blocks(), M))
+    # with the resolvent relations applied (the route of the check): the derived Gamma_hat_m with
+    # v_y = 2 (the prediction doubled) is not stationary
+    from proofs.paper.results._common import defined_atoms, resolvent_rules
+    from proofs.quantities.derivations import strategy
+    pre = strategy("pretrain", M)
+    rules = resolvent_rules(*defined_atoms(pre.blocks))
+    assert rules and not vanishes(pretraining_cross_moment(pre.blocks.with_(vy=2), direction_blocks(), M), rules)
 
 
 def test_completeness_check_solves_both_cases():

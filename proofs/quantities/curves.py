@@ -271,6 +271,22 @@ def _general_formula(env: dict[str, Any]) -> tuple[sp.Expr, Any]:
     return error_function(_general_error_poly(), env), None
 
 
+def _ratio_at_each_n(fast: tuple, ns: Sequence[int]) -> list[sp.Expr] | None:
+    """``num(n)/den(n)`` at each n for a value in QQ[n] (:func:`_general_formula`), exactly: the
+    number :func:`_at_each_n` reads off the same rational function in lowest terms (its normal
+    form); None where a denominator vanishes at some n (a point of the unreduced fraction that
+    the reduced one may not have: the caller goes the expression route)."""
+    from sympy.polys.domains import QQ
+    num, den = fast
+    out = []
+    for k in ns:
+        bottom = den(k)
+        if not bottom:
+            return None
+        out.append(QQ.to_sympy(num(k) / bottom))
+    return out
+
+
 def _limit_of(fast: tuple) -> sp.Expr:
     """``lim_{n -> oo} num/den`` of a value in QQ[n] (:func:`_general_formula`): the ratio of the
     leading coefficients (0 where the denominator's degree is larger).  Every coefficient of
@@ -344,6 +360,11 @@ def explicit_errors(V: Any, Q: Any, setting: Any, task: str, ns: Sequence[int]) 
     env = _explicit_env(V, Q, setting)
     env["theta"] = env["theta_0"] if task == "target" else -env["theta_0"]
     if setting.arith.exact:
+        from symbolic import rational_evaluation
+        fast = rational_evaluation.rational_value(_general_raw_poly(), env, N)
+        values = _ratio_at_each_n(fast, ns) if fast is not None else None
+        if values is not None:   # the ring route: num/den at each n, no expression built
+            return values, _limit_of(fast)
         formula, fast = _general_formula(env)
         limit = _limit_of(fast) if fast is not None else error_function(_general_limit_poly(), env)
         return _at_each_n(formula, N, ns), limit

@@ -119,12 +119,13 @@ def poster_env() -> dict:
             "sigma": sp.sqrt(POSTER_SETTING["sigma2"]), "d": sp.Integer(d)}
 
 
-def rational_limit_at(e: Any, x: sp.Symbol, at: Any) -> sp.Expr:
+def rational_limit_at(e: Any, x: sp.Symbol, at: Any, factor: bool = True) -> sp.Expr:
     """``lim e`` as ``x -> 0+`` (``at = 0``) or ``x -> oo`` (``at = oo``) of a rational function of
     ``x``, exactly, by the lowest / leading coefficients in ``x`` of its numerator and denominator
     (:func:`symbolic.convert.rational_limit`, in QQ(gens): no series), factored as
-    :func:`symbolic.strategy.limit_n` factors its limits; ``sympy.limit`` where ``e`` is not such
-    a rational function."""
+    :func:`symbolic.strategy.limit_n` factors its limits (``factor=False``: the leading-coefficient
+    ratio as it comes, the same rational function, for a caller that only compares it);
+    ``sympy.limit`` where ``e`` is not such a rational function."""
     from symbolic.convert import rational_limit
     e = sp.sympify(e)
     if x not in e.free_symbols:
@@ -140,7 +141,7 @@ def rational_limit_at(e: Any, x: sp.Symbol, at: Any) -> sp.Expr:
     except ValueError:  # it diverges: sympy.limit says how
         fast = None
     if fast is not None:
-        return ratfun.factored(fast)
+        return ratfun.factored(fast) if factor else fast
     return sp.limit(sp.cancel(sp.together(e)), x, at)
 
 
@@ -207,7 +208,9 @@ def first_order_coefficient(blocks, terms, along: tuple[str, ...]):
     for term in terms:
         if term.n == sp.oo:
             finite = (replace(term, n=N),)
-            total = total + limit_poly(first_order(lambda bb: loss_poly(bb, finite, normalise=False), blocks, delta), N)
+            # (the limits unfactored: the caller tests the sum for 0, in the field of fractions)
+            total = total + limit_poly(first_order(lambda bb: loss_poly(bb, finite, normalise=False), blocks, delta), N,
+                                       factor=False)
         else:
             total = total + first_order(lambda bb: loss_poly(bb, (term,), normalise=False), blocks, delta)
     return total

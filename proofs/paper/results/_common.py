@@ -91,6 +91,12 @@ def rational_is_zero(e: Any) -> bool | None:
     e = sp.sympify(e)
     if e.is_Rational:
         return e == 0
+    # read into QQ[gens] as a numerator over a product of denominators (symbolic.ratfun: traces and
+    # bilinear forms are generators, no gcd, no expansion of the expression): 0 exactly when the
+    # numerator is the zero polynomial
+    fast = _numerator_is_zero(e)
+    if fast is not None:
+        return fast
     reps = {t: sp.Dummy() for t in e.atoms(sp.Trace, Bilinear)}
     f = e.xreplace(reps) if reps else e
     if f.atoms(sp.Function) or any(not p.exp.is_Integer for p in f.atoms(sp.Pow)) \
@@ -113,6 +119,25 @@ def rational_is_zero(e: Any) -> bool | None:
         return K.from_sympy(f) == K.zero
     except (CoercionFailed, ZeroDivisionError):
         return None
+
+
+def _numerator_is_zero(e: sp.Expr) -> bool | None:
+    """Whether the rational function ``e`` of symbols, traces and bilinear forms is 0, read off its
+    numerator over the product of its denominators (:func:`symbolic.ratfun.numer_denom`, in
+    QQ[gens]); None where ``e`` is not such a function (or a denominator is 0)."""
+    from sympy.polys.domains import QQ
+    from sympy.polys.rings import PolyRing
+
+    from symbolic import ratfun
+    gens: set = set()
+    try:
+        ratfun._generators(e, gens)
+        if not gens:
+            return None
+        num, _ = ratfun.numer_denom(e, PolyRing(tuple(sorted(gens, key=sp.default_sort_key)), QQ))
+    except (ratfun.NotRational, ZeroDivisionError):
+        return None
+    return not num
 
 
 def same(a: Any, b: Any) -> bool:
@@ -199,7 +224,7 @@ def defined_atoms(blocks: Blocks) -> list[Atom]:
 def vanishes(p: Poly, rules: dict | None = None) -> bool:
     """``p`` is identically zero (after the defining relations of derived matrices)."""
     if rules:
-        p = apply_relations(p, rules)
+        p = apply_relations(p, rules, expand=False)   # (tested for 0 below, exactly: no expansion needed)
     if not p.terms:
         return True
     e = to_sympy(p)

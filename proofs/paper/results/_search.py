@@ -8,7 +8,7 @@ lists, so no ``lambdify`` code generation: cheap to build, cheap to run).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import sympy as sp
@@ -53,10 +53,15 @@ class CompiledPoly:
     coeff: np.ndarray     # (T,)
     scatter: list[np.ndarray]  # per slot, (nvars + 1, T) 0/1 matrices
     nvars: int
+    #: X with a row of ones below (the constant slot), kept between calls: one copy of X per
+    #: call instead of a new stacked array (the same values gathered, so the same arithmetic)
+    _ext: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
 
     def _gather(self, X: np.ndarray) -> np.ndarray:
-        Xe = np.vstack([X, np.ones((1, X.shape[1]))])
-        return Xe[self.idx]  # (T, deg, K)
+        if self._ext is None or self._ext.shape[1] != X.shape[1]:
+            self._ext = np.ones((self.nvars + 1, X.shape[1]))
+        self._ext[:-1] = X
+        return self._ext[self.idx]  # (T, deg, K): a new array (fancy indexing copies)
 
     def value(self, X: np.ndarray) -> np.ndarray:
         return self.coeff @ np.prod(self._gather(X), axis=1)
@@ -114,7 +119,12 @@ def ring_value(p: Poly, env: dict[str, object], flat: list[sp.Symbol]):
     to_r = {s: g for s, g in zip(flat, gens)}
 
     def conv(e) -> object:
-        e = sp.expand(sp.sympify(e))
+        e = sp.sympify(e)
+        if e in to_r:   # a block entry (the most common value): its generator
+            return to_r[e]
+        if e.is_Rational:
+            return R.ground_new(QQ.from_sympy(e))
+        e = sp.expand(e)
         if e.free_symbols - set(to_r):
             raise ValueError(f"no value for {sorted(map(str, e.free_symbols - set(to_r)))}")
         if not e.free_symbols and not e.is_Rational:
@@ -130,14 +140,17 @@ def ring_value(p: Poly, env: dict[str, object], flat: list[sp.Symbol]):
 
     dim = int(env["Sigma"].shape[0])
     atoms: dict = {}
+    words: dict = {(): [[R.one if i == j else R.zero for j in range(dim)] for i in range(dim)]}
 
     def word(w):
-        out = [[R.one if i == j else R.zero for j in range(dim)] for i in range(dim)]
-        for a in w:
+        # the product of a word's matrices, left to right; each prefix remembered (words share them)
+        w = tuple(w)
+        if w not in words:
+            a = w[-1]
             if a not in atoms:
                 atoms[a] = mat(evaluate_matrix(a.matrix, env))
-            out = mul(out, atoms[a])
-        return out
+            words[w] = atoms[a] if len(w) == 1 else mul(word(w[:-1]), atoms[a])
+        return words[w]
 
     factors: dict = {}
 

@@ -120,8 +120,8 @@ class QueryKeyFewShot(Result):
         lim_t = der.values[self.statement[3].lhs]
         lim_o = der.values[self.statement[4].lhs]
         gap_c = ratfun.factored(lim_t - c_t)
-        kk = sp.Symbol("k", positive=True)
-        sign_at = {(dd, nn): sp.sign(sp.sympify(gap_c).xreplace({DIM: dd, N_FT: nn, k: kk}).subs(kk, 1))
+        # the sign at k = 1: each value a number at once (no positive symbol put in, then substituted)
+        sign_at = {(dd, nn): sp.sign(sp.sympify(gap_c).xreplace({DIM: dd, N_FT: nn, k: 1}))
                    for dd in range(1, 8) for nn in range(1, 12)}
         rule = all(sign_at[(dd, nn)] == (-1 if nn > dd + 2 else 0 if nn == dd + 2 else 1) for dd, nn in sign_at)
         yield Line("exact", f"all of Q, n -> oo on theta_0, minus (c)'s: {show(gap_c)}: negative exactly when "

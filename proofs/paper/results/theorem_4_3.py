@@ -29,6 +29,7 @@ from functools import lru_cache
 
 import numpy as np
 import sympy as sp
+from sympy.polys.domains import QQ
 
 from symbolic import SCALE, THETA, THETA0, expected_error, tidy, to_sympy
 from symbolic.calculus import first_order
@@ -105,9 +106,13 @@ def completeness(d: int, theta0: tuple[int, ...]) -> tuple[bool, str]:
     s_syms = sorted(S.free_symbols, key=str)
     th = sp.Matrix(theta0)
 
+    prediction = (v0 + (vx.T * x)[0]) * (Q00 + (w.T * x)[0] + (x.T * S * x)[0]) - (th.T * x)[0]
+    # the coefficients in x live in the field of fractions of the other unknowns: read there at once,
+    # without expanding the expression first (the same coefficients, srepr for srepr, at d = 1, 2, 3)
+    field = QQ.frac_field(*sorted(prediction.free_symbols - set(x), key=sp.default_sort_key))
+
     def equations(subs: dict) -> list[sp.Expr]:
-        p = ((v0 + (vx.T * x)[0]) * (Q00 + (w.T * x)[0] + (x.T * S * x)[0]) - (th.T * x)[0]).xreplace(subs)
-        return [e for e in sp.Poly(sp.expand(p), *x).coeffs() if e != 0]
+        return [e for e in sp.Poly(prediction.xreplace(subs), *x, domain=field).coeffs() if e != 0]
 
     # case A: v_0 = 0.  Degree 1: Q00 v_x = theta_0, so Q00 != 0 and v_x = theta_0 / Q00.
     if sp.solve(equations({v0: 0, Q00: 0}), [*vx, *w, *s_syms], dict=True):
