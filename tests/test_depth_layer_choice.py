@@ -124,15 +124,17 @@ def test_the_symmetry_line_fails_when_d_is_symmetric_too():
     assert len(lines) == 1 and lines[0].ok is False       # on the real derivation it holds: test_holds
 
 
-def test_law_of_large_numbers_limit_at_two_arbitrary_layers_by_a_literal_pass():
+@pytest.mark.parametrize("count", [2, 3])
+def test_law_of_large_numbers_limit_at_two_arbitrary_layers_by_a_literal_pass(count):
     """At n -> oo each layer sees the context's Gram matrix, the mean M = E[z z^T] (the query's column weighs 1/ncol
     -> 0). A context C with C C^T / J = M exactly (C = sqrt(3) [L, -L], L L^T = M) passed literally through two
     arbitrary layers (Z <- Z + V (C C^T / J) Q Z, the Gram recomputed from the moved columns at each layer) with the
     query (1, x_q, 0): its prediction a_0 + a_x x_q gives the limit a_0^2 + (a_x - theta)^2 Sigma + sigma^2. The
-    moved Gram reaches the second layer only through V_1's x rows and Q_2's x block: arbitrary here (the class hides it)."""
+    moved Gram reaches the second layer only through V_1's x rows and Q_2's x block: arbitrary here (the class hides it).
+    Three layers too: the limit reads a^T = e_y^T A_3 A_2 A_1, the row vector through the steps in order."""
     rng = random.Random(7)
     lays = [(sp.Matrix(3, 3, [R(rng.randint(-3, 3), 4) for _ in range(9)]),
-             sp.Matrix(3, 3, [R(rng.randint(-3, 3), 5) for _ in range(9)])) for _ in range(2)]
+             sp.Matrix(3, 3, [R(rng.randint(-3, 3), 5) for _ in range(9)])) for _ in range(count)]
     S, th, s2 = R(3, 2), R(2, 3), R(1, 4)
     M = sp.Matrix([[1, 0, 0], [0, S, S * th], [0, S * th, th ** 2 * S + s2]])   # E over (1, x, y = theta x + eps)
     L = M.cholesky(hermitian=False)
