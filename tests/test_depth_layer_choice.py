@@ -201,3 +201,19 @@ def test_the_long_rows_degrees_read_off_the_field_are_sympys():
         assert got == _brief(der.values[eq.lhs])
         long += "a fraction of degree" in got
     assert long == 5
+
+
+def test_radical_field_reduction_is_the_remainder_modulo_r2_minus_a():
+    """RadicalField.reduce (each r^e as a^(e // 2) r^(e mod 2), one pass) is the polynomial division's remainder by
+    r^2 - a, on random polynomials with powers of r up to 7 and cancelling terms."""
+    x, y = sp.symbols("x y")
+    for a in (2, 3):
+        F = RadicalField([x, y], a)
+        X, Y, r = F.gens[x], F.gens[y], F.r
+        rng = random.Random(a)
+        for _ in range(60):
+            p = F.ring.zero
+            for _ in range(rng.randint(0, 8)):
+                p += F.ring.domain.convert(R(rng.randint(-9, 9), rng.randint(1, 5))) * X ** rng.randint(0, 2) \
+                    * Y ** rng.randint(0, 1) * r ** rng.randint(0, 7)
+            assert F.reduce(p) == p.rem(r ** 2 - a)
