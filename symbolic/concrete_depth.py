@@ -211,18 +211,29 @@ def concrete_depth_limit(layers: Sequence[Any], *, theta: Any, Sigma: Any, sigma
     # exact arithmetic in the field of rational functions of every symbol and every non-rational number
     # (sqrt 2, ...) taken as an indeterminate (sympy.polys.fields.sfield): evaluating those back at the end
     # is a ring homomorphism, and a denominator here divides a product of the entries' denominators
+    # (each distinct entry converted once: the field is that of the entries' symbols and numbers, as for the list)
     mats = [M, S, th, *(X for lay in lays for X in lay)]
-    K, flat = sfield([e for X in mats for e in X])
-    it = iter(flat)
-    M, S, th, *rest = [[[next(it) for _ in range(X.shape[1])] for _ in range(X.shape[0])] for X in mats]
+    entries = [e for X in mats for e in X]
+    distinct = list(dict.fromkeys(entries))
+    K, flat = sfield(distinct)
+    of = dict(zip(distinct, flat))
+    it = iter(entries)
+    M, S, th, *rest = [[[of[next(it)] for _ in range(X.shape[1])] for _ in range(X.shape[0])] for X in mats]
     eye = [[K.one if i == j else K.zero for j in range(d + 2)] for i in range(d + 2)]
-    A = eye
-    for V, Q in zip(rest[::2], rest[1::2]):
+    # only a^T = e_y^T A_L ... A_1 is read: the steps A_1 .. A_{L-1} in full (they move M), the last one's last row
+    # alone (M_L is never read), then a^T multiplied from the left, a row vector through A_{L-1}, .., A_1
+    steps = []
+    pairs = list(zip(rest[::2], rest[1::2]))
+    for V, Q in pairs[:-1]:
         VMQ = _matmul(_matmul(V, M, K.zero), Q, K.zero)
         step = [[eye[i][j] + VMQ[i][j] for j in range(d + 2)] for i in range(d + 2)]
         M = _matmul(_matmul(step, M, K.zero), _transpose(step), K.zero)
-        A = _matmul(step, A, K.zero)
-    a = A[d + 1]
+        steps.append(step)
+    V, Q = pairs[-1]
+    row = _matmul(_matmul([V[d + 1]], M, K.zero), Q, K.zero)[0]
+    a = [eye[d + 1][j] + row[j] for j in range(d + 2)]
+    for step in reversed(steps):
+        a = _matmul([a], step, K.zero)[0]
     r = [[a[1 + i] - th[i][0]] for i in range(d)]
     err = a[0] ** 2 + _matmul(_matmul(_transpose(r), S, K.zero), r, K.zero)[0][0] + K(s2)
     return sp.expand(err.as_expr())

@@ -46,8 +46,30 @@ class RadicalField:
 
     # ------------------------------------------------------------------ building
     def reduce(self, p):
-        """``p`` modulo r^2 - a."""
-        return p.rem(self._modulus)
+        """``p`` modulo r^2 - a: each r^e written a^(e // 2) r^(e mod 2). The remainder of the division by r^2 - a
+        (``p.rem``) is the unique polynomial congruent to ``p`` with no term divisible by r^2 (one polynomial is a
+        Groebner basis of the ideal it generates), and this one is congruent with no such term: the same element,
+        in one pass over the terms instead of a polynomial division."""
+        i = len(self.symbols)
+        if all(m[i] < 2 for m in p):
+            return p
+        a = self.ring.domain.convert(int(self.a))
+        out = self.ring.zero
+        for m, c in p.items():
+            e = m[i]
+            if e >= 2:
+                m = m[:i] + (e & 1,) + m[i + 1:]
+                c = c * a ** (e >> 1)
+            v = out.get(m)
+            if v is None:
+                out[m] = c
+            else:
+                v += c
+                if v:
+                    out[m] = v
+                else:
+                    del out[m]
+        return out
 
     def split(self, p):
         """(N0, N1) with p = N0 + N1 r (p reduced)."""

@@ -124,15 +124,17 @@ def test_the_symmetry_line_fails_when_d_is_symmetric_too():
     assert len(lines) == 1 and lines[0].ok is False       # on the real derivation it holds: test_holds
 
 
-def test_law_of_large_numbers_limit_at_two_arbitrary_layers_by_a_literal_pass():
+@pytest.mark.parametrize("count", [2, 3])
+def test_law_of_large_numbers_limit_at_two_arbitrary_layers_by_a_literal_pass(count):
     """At n -> oo each layer sees the context's Gram matrix, the mean M = E[z z^T] (the query's column weighs 1/ncol
     -> 0). A context C with C C^T / J = M exactly (C = sqrt(3) [L, -L], L L^T = M) passed literally through two
     arbitrary layers (Z <- Z + V (C C^T / J) Q Z, the Gram recomputed from the moved columns at each layer) with the
     query (1, x_q, 0): its prediction a_0 + a_x x_q gives the limit a_0^2 + (a_x - theta)^2 Sigma + sigma^2. The
-    moved Gram reaches the second layer only through V_1's x rows and Q_2's x block: arbitrary here (the class hides it)."""
+    moved Gram reaches the second layer only through V_1's x rows and Q_2's x block: arbitrary here (the class hides it).
+    Three layers too: the limit reads a^T = e_y^T A_3 A_2 A_1, the row vector through the steps in order."""
     rng = random.Random(7)
     lays = [(sp.Matrix(3, 3, [R(rng.randint(-3, 3), 4) for _ in range(9)]),
-             sp.Matrix(3, 3, [R(rng.randint(-3, 3), 5) for _ in range(9)])) for _ in range(2)]
+             sp.Matrix(3, 3, [R(rng.randint(-3, 3), 5) for _ in range(9)])) for _ in range(count)]
     S, th, s2 = R(3, 2), R(2, 3), R(1, 4)
     M = sp.Matrix([[1, 0, 0], [0, S, S * th], [0, S * th, th ** 2 * S + s2]])   # E over (1, x, y = theta x + eps)
     L = M.cholesky(hermitian=False)
@@ -185,3 +187,33 @@ def test_the_order_crossing_line_needs_the_denominators_sign():
     fake = Derivation(values=der.values, steps=der.steps, data={**der.data, "errors": errors})
     lines = [ln for ln in RESULT._comparisons(fake) if ln.text.startswith("first layer, (c) n -> oo")]
     assert len(lines) == 1 and lines[0].ok is False, lines
+
+
+def test_the_long_rows_degrees_read_off_the_field_are_sympys():
+    """The error rows print a long fraction as its degrees in d: read off the field element's numerator and
+    denominator, they are SymPy's Poly degrees of the printed expression's numerator and denominator."""
+    from proofs.paper.results.depth_layer_choice import ROWS, _brief
+    der = RESULT.derive()
+    long = 0
+    for (name, n, sign), eq in zip(ROWS, RESULT.statement[2:]):
+        x = der.data["errors"]["increasing", 1, "c" if name == "depth2-value-first" else "d", (n, sign)]
+        got = _brief(der.values[eq.lhs], x)
+        assert got == _brief(der.values[eq.lhs])
+        long += "a fraction of degree" in got
+    assert long == 5
+
+
+def test_radical_field_reduction_is_the_remainder_modulo_r2_minus_a():
+    """RadicalField.reduce (each r^e as a^(e // 2) r^(e mod 2), one pass) is the polynomial division's remainder by
+    r^2 - a, on random polynomials with powers of r up to 7 and cancelling terms."""
+    x, y = sp.symbols("x y")
+    for a in (2, 3):
+        F = RadicalField([x, y], a)
+        X, Y, r = F.gens[x], F.gens[y], F.r
+        rng = random.Random(a)
+        for _ in range(60):
+            p = F.ring.zero
+            for _ in range(rng.randint(0, 8)):
+                p += F.ring.domain.convert(R(rng.randint(-9, 9), rng.randint(1, 5))) * X ** rng.randint(0, 2) \
+                    * Y ** rng.randint(0, 1) * r ** rng.randint(0, 7)
+            assert F.reduce(p) == p.rem(r ** 2 - a)

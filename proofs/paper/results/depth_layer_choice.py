@@ -82,13 +82,20 @@ def _expr(x) -> sp.Expr:
     return x.expr().xreplace({K_SYMBOL: K})
 
 
-def _brief(e: sp.Expr, limit: int = 240) -> str:
-    """``show(e)``, or for a long fraction its degrees in d (the whole expression is ``res.derived``)."""
+def _brief(e: sp.Expr, x=None, limit: int = 240) -> str:
+    """``show(e)``, or for a long fraction its degrees in d (the whole expression is ``res.derived``). ``x``: the
+    field element ``e`` was written from (``e = _expr(x)``), whose numerator and denominator hold the degrees in d
+    (N = N0 + N1 sqrt 2 with N0, N1 over QQ: no cancellation of d's top power; D is ``e``'s denominator up to a
+    number), read off the ring instead of a SymPy Poly of the long expression."""
     text = show(e)
     if len(text) <= limit:
         return text
     num, den = sp.fraction(e.xreplace({K: K_SYMBOL}))
-    deg = [sp.Poly(x, DIM).degree() for x in (num, den)]
+    if x is None:
+        deg = [sp.Poly(p, DIM).degree() for p in (num, den)]
+    else:
+        g = x.field.gens[DIM]
+        deg = [x.num.degree(g), x.den.degree(g)]
     return (f"a fraction of degree {deg[0]}/{deg[1]} in d with denominator "
             f"{show(den)} (in full: res.derived)")
 
@@ -255,9 +262,9 @@ class DepthLayerChoice(Result):
         for i, ((name, n, sign), eq) in enumerate(zip(ROWS, self.statement[2:]), start=2):
             strat = "c" if name == "depth2-value-first" else "d"
             what = f"{name}: {'zero-shot' if n == 0 else 'n -> oo'} error on {'theta_0' if sign > 0 else '-theta_0'}"
-            got = der.values[eq.lhs]
-            ok = errors["increasing", 1, strat, (n, sign)] == el(eq.rhs)
-            yield Line("exact", f"{what}: derived {_brief(got)} {'==' if ok else '!='} stated {show(eq.rhs)}", ok)
+            got, x = der.values[eq.lhs], errors["increasing", 1, strat, (n, sign)]
+            ok = x == el(eq.rhs)
+            yield Line("exact", f"{what}: derived {_brief(got, x)} {'==' if ok else '!='} stated {show(eq.rhs)}", ok)
         ok = all(errors["decreasing", 1, "c" if name == "depth2-value-first" else "d", (n, sign)]
                  == el(eq.rhs, "decreasing") for (name, n, sign), eq in zip(ROWS, self.statement[2:]))
         yield Line("exact", "the gammas in the other order (gamma^* = (1 + sqrt 2, 1 - sqrt 2)), derived: the six errors "
