@@ -79,9 +79,9 @@ def test_frontier_errors_read_at_each_sigma2_equal_the_direct_evaluation():
 def test_derivative_sign_of_a_pair_reads_monotonicity_on_the_positive_axis():
     """Mobius maps (a x + b)/(c x + d) with c, d > 0 have the sign of ad - bc on x > 0; a
     minimum inside (0, oo) or a pole there gives None; the verdict does not depend on the
-    representative (N, D) or (-N, -D), and equals the expression route's
-    (``_beyond.derivative_sign_on_positive_axis``) on random fractions."""
-    from proofs.paper.results._beyond import derivative_sign_on_positive_axis
+    representative (N, D), (-N, -D) or (c N, c D); on random fractions a verdict is the sign of
+    ``sympy.diff`` of the fraction at sample points of x > 0 (the expression route,
+    ``_beyond.derivative_sign_on_positive_axis``, calls this on its cancelled fraction)."""
     rng = random.Random(4)
     for _ in range(10):
         a, b = R(rng.randint(-9, 9), rng.randint(1, 5)), R(rng.randint(-9, 9), rng.randint(1, 5))
@@ -92,6 +92,14 @@ def test_derivative_sign_of_a_pair_reads_monotonicity_on_the_positive_axis():
     assert derivative_sign(sp.Poly((X - 1) ** 2, X), sp.Poly(X + 1, X)) is None      # falls, then rises
     assert derivative_sign(sp.Poly(X, X), sp.Poly(X - 2, X)) is None                   # a pole at x = 2
     assert derivative_sign(sp.Poly(X ** 2, X), sp.Poly(X ** 2 + 1, X)) == 1
-    for _ in range(20):
+    decided = 0
+    for _ in range(60):
         N, D = normal_pair(*_random_pair(rng))
-        assert derivative_sign(N, D) == derivative_sign_on_positive_axis(N.as_expr() / D.as_expr(), X)
+        c = R(rng.randint(1, 9), rng.randint(1, 5)) * rng.choice((1, -1))
+        verdict = derivative_sign(N, D)
+        assert derivative_sign(N * c, D * c) == verdict
+        if verdict is not None:
+            decided += 1
+            slope = sp.diff(N.as_expr() / D.as_expr(), X)
+            assert all(sp.sign(slope.subs(X, x)) == verdict for x in (R(1, 7), R(1), R(5, 2), R(40)))
+    assert decided >= 3

@@ -150,16 +150,9 @@ def derivative_sign_on_positive_axis(f: sp.Expr, x: sp.Symbol) -> int | None:
     ``x``: ``df/dx = (P'Q - PQ')/Q^2`` on the polynomials (no differentiation of the expression),
     with no root of ``P'Q - PQ'`` nor of Q on x > 0 by Sturm's count, the sign read at x = 1.
     Exact; the numerator is not reduced, so a root that would cancel still counts (None)."""
-    num, den = sp.fraction(ratfun.cancelled(ratfun.together(f)))   # sympy.cancel(together(f))
-    P, Q = sp.Poly(num, x), sp.Poly(den, x)
-    D = P.diff(x) * Q - P * Q.diff(x)
-    for p in (D, Q):
-        if p.degree() > 0 and p.count_roots(0, None) - (1 if p.eval(0) == 0 else 0) > 0:
-            return None
-    if D.is_zero:
-        return None
-    at1 = D.eval(1)
-    return 1 if at1 > 0 else -1 if at1 < 0 else None
+    from symbolic.univariate import derivative_sign
+    num, den = sp.fraction(ratfun.cancelled(ratfun.together(f)))   # sympy.cancel(together(f)): coprime
+    return derivative_sign(sp.Poly(num, x), sp.Poly(den, x))
 
 
 # ----------------------------------------------------------------------------- first-order conditions
