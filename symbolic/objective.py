@@ -225,10 +225,14 @@ def _tidy(p: Poly) -> Poly:
 
 
 def pretraining_error(blocks: Blocks | None = None, m: sp.Expr | int = M,
-                      task_covariance: sp.MatrixSymbol | None = None) -> Poly:
+                      task_covariance: sp.MatrixSymbol | None = None, *, normalise: bool = True) -> Poly:
     """``E_{theta ~ N(0, Omega)}[E(V, Q, m; theta)]``: the pretraining objective at context
     length m, for tasks ``theta ~ N(0, I_d)`` (the poster's choice) or, if ``task_covariance``
-    (a symmetric d x d MatrixSymbol Omega) is given, ``theta ~ N(0, Omega)``."""
-    per_task = expected_error(blocks, gauss("theta"), m)
+    (a symmetric d x d MatrixSymbol Omega) is given, ``theta ~ N(0, Omega)``.  ``normalise=False``
+    (an integer m): the coefficients as the engine builds them, unreduced (equal; for callers
+    that only evaluate the polynomial at numbers), as in :func:`expected_error`."""
     cov = () if task_covariance is None else (Atom(task_covariance, symmetric=True),)
+    if not normalise and sp.sympify(m).is_Integer:
+        return expect_gaussian(expected_error(blocks, gauss("theta"), m, normalise=False), "theta", cov)
+    per_task = expected_error(blocks, gauss("theta"), m)
     return _tidy(expect_gaussian(per_task, "theta", cov))

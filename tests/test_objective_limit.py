@@ -7,7 +7,8 @@ routes they replace.
   paper's four strategies and a spec's blocks, on theta, theta_0 and -theta_0; and for a task
   family the same against ``limit_poly`` of the reduced family error.
 * ``normalise=False`` at finite n leaves the coefficients unreduced: equal in value (their
-  difference is 0 in the field of fractions) to the reduced ones.
+  difference is 0 in the field of fractions) to the reduced ones; likewise the pretraining
+  objective's at an integer m.
 
 Breaks tried: the limit replaced by the zero-shot error (``_limit_error_cached`` on n = 0), or
 the leading-coefficient ratio of ``rational_limit`` inverted, fail the structural comparisons.
@@ -59,6 +60,16 @@ def test_unreduced_error_equals_the_reduced_one(n):
     b = derive("value-fewshot").blocks
     raw = to_sympy(task_family_error(b, THETA0, TAU2, n, normalise=False))
     assert rational_is_zero(raw - to_sympy(task_family_error(b, THETA0, TAU2, n)))
+
+
+def test_unreduced_pretraining_objective_equals_the_reduced_one():
+    """At an integer m, and for the pretrained blocks and symbolic ones (what the global search
+    compiles): equal in value; a wrong m (m + 1) is seen."""
+    from symbolic.objective import pretraining_error
+    for b in (None, derive("pretrain").blocks):
+        reduced = to_sympy(pretraining_error(b, 3))
+        assert rational_is_zero(to_sympy(pretraining_error(b, 3, normalise=False)) - reduced)
+        assert not rational_is_zero(to_sympy(pretraining_error(b, 4, normalise=False)) - reduced)
 
 
 def test_a_wrong_limit_is_seen():

@@ -53,7 +53,7 @@ def pretraining_search(d: int = 2, m: int = 4, sigma2: sp.Rational = sp.Rational
     """Gradient descent on the pretraining objective (all 16 block entries at d = 2, Sigma = I)
     from random starts; compares the best value with the derived optimum's exact value."""
     fixed = {"Sigma": sp.eye(d), "sigma": sp.sqrt(sigma2)}
-    obj, flat, _ = compile_objective(pretraining_error(None, m), d, fixed)
+    obj, flat, _ = compile_objective(pretraining_error(None, m, normalise=False), d, fixed)
     pre = strategy("pretrain", m)
     optimum = evaluate_poly(pretraining_error(pre.blocks, m), fixed)
     rng = np.random.default_rng(seed)
