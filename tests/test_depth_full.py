@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from proofs.paper.results.depth_full import RESULT, DepthFull
+from broken_statement import assert_fails_exactly
+from proofs.paper.results.depth_full import RESULT
 from symbolic import SIGMA, SIGMA_NOISE, THETA0, Bilinear
 
 
@@ -24,17 +25,7 @@ def test_holds():
 
 
 def test_one_layers_forgetting_as_the_statement_fails():
-    class Broken(DepthFull):
-        def derive(self):               # the same derivation (cached on RESULT): only the statement differs
-            return RESULT.derive()
-
-        def _statement(self):
-            st = list(super()._statement())
-            st[4] = sp.Eq(st[4].lhs, SIGMA_NOISE ** 2 + Bilinear(THETA0, SIGMA, THETA0), evaluate=False)
-            return tuple(st)
-
-    v = Broken().check()
-    assert not v.holds and any(line.startswith("[FAILED exact]") for line in v.lines)
+    assert_fails_exactly(RESULT, 4, SIGMA_NOISE ** 2 + Bilinear(THETA0, SIGMA, THETA0))
 
 
 @pytest.mark.parametrize("d", [1, 2, 3])

@@ -9,7 +9,8 @@
 import pytest
 import sympy as sp
 
-from proofs.paper.results.depth_value import RESULT, DepthValue
+from broken_statement import assert_fails_exactly
+from proofs.paper.results.depth_value import RESULT
 from symbolic import SIGMA, SIGMA_NOISE, THETA0, Bilinear, DIM
 
 
@@ -19,17 +20,7 @@ def test_holds():
 
 
 def test_a_statement_off_by_d_plus_2_fails():
-    class Broken(DepthValue):
-        def derive(self):               # the same derivation (cached on RESULT): only the statement differs
-            return RESULT.derive()
-
-        def _statement(self):
-            st = list(super()._statement())
-            st[-1] = sp.Eq(st[-1].lhs, SIGMA_NOISE ** 2 + 4 * Bilinear(THETA0, SIGMA, THETA0) / (DIM + 2) ** 2)
-            return tuple(st)
-
-    v = Broken().check()
-    assert not v.holds and any(line.startswith("[FAILED exact]") for line in v.lines)
+    assert_fails_exactly(RESULT, -1, SIGMA_NOISE ** 2 + 4 * Bilinear(THETA0, SIGMA, THETA0) / (DIM + 2) ** 2)
 
 
 def test_evaluate_at_a_setting_agrees_through_the_general_class_closed_form():
