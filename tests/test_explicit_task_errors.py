@@ -1,7 +1,13 @@
-"""curves.explicit_task_errors (each task's rational function of n evaluated by Horner in QQ, its
-limit off the leading coefficients) against curves.explicit_errors per task (the rational function's
-expression, cancelled, then evaluated): the same numbers, types and limits."""
+"""curves.explicit_task_errors (each task's rational function of n in QQ[n], read at each n and its
+limit off the leading coefficients) against independent computations: the concrete engine's exact
+E(V, Q, n; theta) at each n (Isserlis moments of the literal model, symbolic/concrete.py) and the
+derived limit polynomial evaluated at the setting; explicit_errors is its one-task view; ns checked.
+
+Breaks tried (each fails here): the limit read as 2 lim + 1, every numerator doubled, the opposite
+task read at theta_0."""
 import random
+
+import pytest
 
 import sympy as sp
 
@@ -20,20 +26,32 @@ def _case(seed: int, d: int):
     return V, Q, where
 
 
-def test_both_tasks_equal_the_per_task_route():
+def test_both_tasks_equal_the_concrete_engine_and_the_derived_limit():
+    from proofs.quantities.curves import _explicit_env, _general_limit_poly, error_function
+    from symbolic.concrete import concrete_error
     differ = 0
-    for seed, d in ((1, 2), (2, 3), (3, 1)):
+    for seed, d in ((1, 2), (3, 1)):
         V, Q, where = _case(seed, d)
-        ns = [0, 1, 5]
-        want = {t: explicit_errors(V, Q, where, t, ns) for t in ("target", "opposite")}
-        for tasks in (("target", "opposite"), ("opposite",), ("target",)):
-            got = explicit_task_errors(V, Q, where, tasks, ns)
-            assert set(got) == set(tasks)
-            for t in tasks:
-                assert got[t] == want[t]
-                assert [type(x) for x in got[t][0]] == [type(x) for x in want[t][0]]
-        differ += want["target"] != want["opposite"]
-    assert differ >= 1     # theta_0 and -theta_0 told apart (a dropped sign would fail)
+        ns = [0, 2]
+        got = explicit_task_errors(V, Q, where, ("target", "opposite"), ns)
+        env = _explicit_env(V, Q, where)
+        for t, sign in (("target", 1), ("opposite", -1)):
+            theta = [sign * x for x in where.theta0]
+            assert got[t][0] == [concrete_error(V, Q, n=n, theta=theta, Sigma=where.Sigma, sigma2=where.sigma2)
+                                 for n in ns], (seed, t)
+            env["theta"] = sign * env["theta_0"]
+            assert got[t][1] == error_function(_general_limit_poly(), env), (seed, t)
+            assert explicit_errors(V, Q, where, t, ns) == got[t]
+        assert set(explicit_task_errors(V, Q, where, ("opposite",), ns)) == {"opposite"}
+        differ += got["target"] != got["opposite"]
+    assert differ >= 1     # theta_0 and -theta_0 told apart
+
+
+@pytest.mark.parametrize("ns", [[2.5], [-1], ["x"], [True]])
+def test_shots_are_integers_at_least_zero(ns):
+    V, Q, where = _case(4, 1)
+    with pytest.raises(ValueError, match="ns: expected integers >= 0"):
+        explicit_task_errors(V, Q, where, ("target",), ns)
 
 
 def test_bad_task():

@@ -353,27 +353,9 @@ def explicit_error(V: Any, Q: Any, theta: Any, setting: Any, n: int) -> Any:
 
 def explicit_errors(V: Any, Q: Any, setting: Any, task: str, ns: Sequence[int]) -> tuple[list[Any], Any]:
     """``E(V, Q, n; theta)`` of explicit V, Q at each n and its limit n -> oo, on ``theta =
-    theta_0`` (``task='target'``) or ``-theta_0`` (``'opposite'``), in the setting's arithmetic."""
-    from symbolic import N
-    if task not in ("target", "opposite"):
-        raise ValueError(f"task: expected 'target' or 'opposite', got {task!r}")
-    env = _explicit_env(V, Q, setting)
-    env["theta"] = env["theta_0"] if task == "target" else -env["theta_0"]
-    if setting.arith.exact:
-        from symbolic import rational_evaluation
-        fast = rational_evaluation.rational_value(_general_raw_poly(), env, N)
-        values = _ratio_at_each_n(fast, ns) if fast is not None else None
-        if values is not None:   # the ring route: num/den at each n, no expression built
-            return values, _limit_of(fast)
-        formula, fast = _general_formula(env)
-        limit = _limit_of(fast) if fast is not None else error_function(_general_limit_poly(), env)
-        return _at_each_n(formula, N, ns), limit
-    p, lim = _general_error_poly(), _general_limit_poly()
-    from symbolic.evaluation import numeric_env
-    ne = numeric_env(env, setting.arith)
-    with _quiet():
-        vals, limit = ne.poly_at(p, "n", list(ns)), ne.poly(lim)
-    return setting.arith.finite(vals, "the error"), setting.arith.finite(limit, "the error's limit")
+    theta_0`` (``task='target'``) or ``-theta_0`` (``'opposite'``), in the setting's arithmetic
+    (:func:`explicit_task_errors` for that one task)."""
+    return explicit_task_errors(V, Q, setting, [task], ns)[task]
 
 
 def _quiet():
@@ -399,37 +381,55 @@ def _finite(M: Any, name: str) -> Any:
 
 def explicit_task_errors(V: Any, Q: Any, setting: Any, tasks: Sequence[str], ns: Sequence[int]
                          ) -> dict[str, tuple[list[Any], Any]]:
-    """``{task: explicit_errors(V, Q, setting, task, ns)}`` for ``tasks`` among 'target' and
-    'opposite', the same values, the environment built once.  At an exact rational setting each
-    task's value is the closed form's rational function of n in QQ[n]
-    (:func:`symbolic.rational_evaluation.rational_value`, as :func:`explicit_errors` reads it), each
-    n read off its numerator and denominator by Horner's rule in QQ and the limit off their leading
-    coefficients (:func:`_limit_of`), without the expression of the rational function and its
-    cancel.  Elsewhere (and where a denominator vanishes at a requested n) :func:`explicit_errors`."""
+    """``{task: (E(V, Q, n; task) at each n of ns, its limit n -> oo)}`` for ``tasks`` among
+    'target' (theta_0) and 'opposite' (-theta_0), the environment built once, in the setting's
+    arithmetic.  Exact, at a rational setting: each task's value is the closed form's rational
+    function of n in QQ[n] (:func:`symbolic.rational_evaluation.rational_value`), each n read off
+    its numerator and denominator and the limit off their leading coefficients (:func:`_limit_of`),
+    without the expression of the rational function; elsewhere (an irrational setting, or a
+    denominator of the unreduced fraction vanishing at a requested n) the closed form's expression
+    at each n and the derived limit.  Float64 and mp: the closed form evaluated numerically."""
     from symbolic import N
-    from symbolic.rational_evaluation import rational_value
-    from sympy.polys.domains import QQ
     tasks = list(tasks)
     for t in tasks:
         if t not in ("target", "opposite"):
             raise ValueError(f"task: expected 'target' or 'opposite', got {t!r}")
-    ns = list(ns)
-    if not setting.arith.exact:
-        return {t: explicit_errors(V, Q, setting, t, ns) for t in tasks}
+    ns = _shots(ns)
     env = _explicit_env(V, Q, setting)
     out = {}
     for t in tasks:
         env["theta"] = env["theta_0"] if t == "target" else -env["theta_0"]
-        fast = rational_value(_general_raw_poly(), env, N)
-        vals = []
-        if fast is not None:
-            num, den = fast
-            for k in ns:
-                x = QQ(int(k))
-                d = den(x)
-                if not d:
-                    fast = None
-                    break
-                vals.append(QQ.to_sympy(num(x) / d))
-        out[t] = (vals, _limit_of(fast)) if fast is not None else explicit_errors(V, Q, setting, t, ns)
+        if setting.arith.exact:
+            from symbolic.rational_evaluation import rational_value
+            fast = rational_value(_general_raw_poly(), env, N)
+            values = _ratio_at_each_n(fast, ns) if fast is not None else None
+            if values is not None:   # the ring route: num/den at each n, no expression built
+                out[t] = (values, _limit_of(fast))
+                continue
+            formula, fast = _general_formula(env)
+            limit = _limit_of(fast) if fast is not None else error_function(_general_limit_poly(), env)
+            out[t] = (_at_each_n(formula, N, ns), limit)
+            continue
+        from symbolic.evaluation import numeric_env
+        ne = numeric_env(env, setting.arith)
+        with _quiet():
+            vals, limit = ne.poly_at(_general_error_poly(), "n", ns), ne.poly(_general_limit_poly())
+        out[t] = (setting.arith.finite(vals, "the error"), setting.arith.finite(limit, "the error's limit"))
+    return out
+
+
+def _shots(ns: Sequence[Any]) -> list[int]:
+    """``ns`` as a list of integers >= 0 (numbers of shots); a ValueError naming ``ns`` otherwise."""
+    import operator
+    out = []
+    for k in ns:
+        try:
+            if isinstance(k, bool):
+                raise TypeError
+            k = operator.index(k)
+        except TypeError:
+            raise ValueError(f"ns: expected integers >= 0 (numbers of shots), got {k!r}") from None
+        if k < 0:
+            raise ValueError(f"ns: expected integers >= 0 (numbers of shots), got {k}")
+        out.append(k)
     return out
