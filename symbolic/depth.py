@@ -326,12 +326,13 @@ TASK_SCALE = sp.Symbol("c_task")
 
 def depth_error_limit(layers: Sequence[DepthLayer], task=THETA) -> Poly:
     """lim_{n -> oo} E_L(layers, n; task), coefficient by coefficient. Derived once per layers and task vector
-    with the task's number c a symbol (E_L is a polynomial in c), then c put in: the limits on theta_0 and
-    -theta_0 share one derivation."""
+    with the task's number c a symbol (E_L is a polynomial in c), then c put in where it is rational: the limits
+    on theta_0 and -theta_0 share one derivation (any other number, e.g. sqrt(2) or a symbol: the derivation at
+    it)."""
     layers = check_depth_layers(layers)
     scale, leg = _task_leg(task)
     terms = None
-    if all(_rational_polynomial(sp.sympify(c)) for c in _layer_coefficients(layers)):
+    if sp.sympify(scale).is_Rational and all(_rational_polynomial(sp.sympify(c)) for c in _layer_coefficients(layers)):
         terms = _depth_error_lim(layers, leg, TASK_SCALE).substitute(TASK_SCALE, scale)
     if terms is None:       # coefficients outside a polynomial ring: the derivation at the number itself
         terms = _depth_error_lim(layers, leg, scale)

@@ -116,6 +116,14 @@ def test_limit_equals_coefficientwise_limit(L):
     _same(depth_error_limit(lays, THETA), limit_poly(depth_error(lays, THETA, N)))
 
 
+def test_limit_on_a_task_scaled_by_an_irrational_or_a_symbol():
+    """The task's number is put into the derivation's ring only where it is rational; sqrt(2) theta_0
+    and c theta_0 (c a symbol) are derived at the number and equal the coefficientwise limit."""
+    lays = class_layers(1, values_in=(1,))
+    for task in (sp.sqrt(2) * THETA0, sp.Symbol("c") * THETA0):
+        _same(depth_error_limit(lays, task), limit_poly(depth_error(lays, task, N)))
+
+
 @pytest.mark.parametrize("ranges", [("N",), ("n", "N"), ("N", "N", "n"), ("n", "N", "N", "N", "n")])
 @pytest.mark.parametrize("n", [0, 1, 2, 5])
 def test_patterns_count_every_index_tuple(ranges, n):
