@@ -231,13 +231,16 @@ _KQ: dict = {}
 
 
 def _setting_key(*parts: Any) -> tuple | None:
-    """A hashable key of a setting: a matrix or list by its entries (sympified: 1/2 and 0.5 stay
-    different), None where a part is not hashable."""
+    """A hashable key of a setting: a matrix or list by its shape (its dimensions other than 1: a
+    list and a column of the same theta_0 are one setting, a flat list of 4 numbers is not a 2 x 2
+    Sigma) and entries (sympified: 1/2 and 0.5 stay different), a dict by its keys themselves
+    (two symbols of one name and different assumptions differ), None where a part is not hashable."""
     def conv(x):
         if isinstance(x, (sp.MatrixBase, np.ndarray, list, tuple)):
-            return ("entries", tuple(sp.sympify(v) for v in np.asarray(x, dtype=object).reshape(-1)))
+            a = np.asarray(x.tolist() if isinstance(x, sp.MatrixBase) else x, dtype=object)
+            return ("entries", tuple(k for k in a.shape if k != 1), tuple(sp.sympify(v) for v in a.reshape(-1)))
         if isinstance(x, dict):
-            return tuple(sorted(((str(k), conv(v)) for k, v in x.items())))
+            return tuple(sorted(((k, conv(v)) for k, v in x.items()), key=lambda kv: str(kv[0])))
         return (type(x).__name__, x)
     try:
         key = tuple(conv(x) for x in parts)

@@ -267,3 +267,5 @@ def test_the_memo_of_kronecker_quadratics_tells_settings_apart():
         assert kq.L0 == fresh.L0
     assert kronecker_quadratic(spec, d=2, Sigma=S, theta0=t0, sigma2=s2) is kronecker_quadratic(
         spec, d=2, Sigma=sp.ImmutableMatrix(S), theta0=sp.Matrix(t0), sigma2=s2)   # one setting, one quadratic
+    with pytest.raises(ValueError, match="Sigma"):   # remembered or not, a flat list is no 2 x 2 Sigma
+        kronecker_quadratic(spec, d=2, Sigma=[2, 1, 1, 2], theta0=t0, sigma2=s2)
