@@ -190,6 +190,8 @@ def limit_terms(L: int, order: int = 1) -> tuple[sp.Expr, ...]:
         ser = [R.zero] * (order + 1)      # the coefficients of eps^0 .. eps^order
         for mon, a in c.items():
             i, j = mon[i_m], mon[inu]
+            if j < i:   # m^i nu^j = eps^(j-i) (1+eps)^-j: a term growing with m has no limit as m -> oo
+                raise ValueError(f"the pretraining loss grows like m^{i - j} as m -> oo: no expansion in 1/m")
             if j - i <= order:
                 mm = list(mon)
                 mm[i_m] = mm[inu] = 0
