@@ -171,13 +171,8 @@ def _is_zero(c: sp.Expr) -> bool:
     c = sp.sympify(c)
     if c.is_number:
         return c == 0
-    try:
-        gens: set = set()
-        ratfun._generators(c, gens)
-        num, _ = ratfun.numer_denom(c, PolyRing(tuple(sorted(gens, key=sp.default_sort_key)), QQ))
-        return not num
-    except (ratfun.NotRational, ZeroDivisionError):
-        return ratfun.cancelled(c) == 0
+    zero = ratfun.is_zero(c)
+    return ratfun.cancelled(c) == 0 if zero is None else zero
 
 
 # ----------------------------------------------------------------------------- the linear system

@@ -47,6 +47,7 @@ from sympy.polys.polyutils import _sort_gens
 from sympy.polys.rings import PolyRing
 
 __all__ = ["NotRational", "numer_denom", "cancel", "cancelled", "factor", "factored", "together", "field_element",
+           "is_zero",
            "from_sympy", "solve_linear", "NoSolution"]
 
 
@@ -167,6 +168,26 @@ def _together(e: sp.Basic) -> sp.Basic:
     if e.is_Pow:
         return e.func(_together(e.base), e.exp)
     return e.func(*[_together(a) for a in e.args])
+
+
+def is_zero(e: sp.Expr) -> bool | None:
+    """Whether ``e``, a rational function of symbols, traces and bilinear forms with rational
+    coefficients (each generator an independent indeterminate), is identically 0: its numerator
+    over the product of its denominators (:func:`numer_denom`: no expansion of the expression, no
+    gcd) is the zero polynomial exactly when it is.  None where ``e`` is not such a function (a
+    float, a square root, a function, a matrix) or a denominator is the zero polynomial."""
+    e = sp.sympify(e)
+    if e.is_Rational:
+        return e == 0
+    gens: set = set()
+    try:
+        _generators(e, gens)
+        if not gens:
+            return None
+        num, _ = numer_denom(e, _ring(sorted(gens, key=sp.default_sort_key)))
+    except (NotRational, ZeroDivisionError):
+        return None
+    return not num
 
 
 def _generators(e: sp.Expr, out: set) -> None:

@@ -84,60 +84,12 @@ def canon(e: Any) -> Any:
 
 def rational_is_zero(e: Any) -> bool | None:
     """Whether ``e``, a rational function of scalar symbols, traces and bilinear forms (each
-    taken as an independent indeterminate), is identically 0: exact arithmetic in the field
-    of fractions over QQ (``sympy.polys``), far cheaper than ``expand``/``together`` on a
-    large expression.  ``None`` when ``e`` is not such a rational function (sqrt, functions...).
-    """
-    e = sp.sympify(e)
-    if e.is_Rational:
-        return e == 0
-    # read into QQ[gens] as a numerator over a product of denominators (symbolic.ratfun: traces and
-    # bilinear forms are generators, no gcd, no expansion of the expression): 0 exactly when the
-    # numerator is the zero polynomial
-    fast = _numerator_is_zero(e)
-    if fast is not None:
-        return fast
-    reps = {t: sp.Dummy() for t in e.atoms(sp.Trace, Bilinear)}
-    f = e.xreplace(reps) if reps else e
-    if f.atoms(sp.Function) or any(not p.exp.is_Integer for p in f.atoms(sp.Pow)) \
-            or any(getattr(x, "is_Matrix", False) for x in f.atoms(sp.Basic)) \
-            or any(not (x.is_Symbol or x.is_Rational) for x in f.atoms()):
-        return None
-    # numerator over the product of the distinct denominators, in QQ[gens], no gcd: e = 0 exactly
-    # when it is (about half the cost of the field's arithmetic, which cancels at every step)
-    from symbolic.convert import rational_parts
-    parts = rational_parts(e)
-    if parts is not None:
-        return not parts[0]
-    gens = sorted(f.free_symbols, key=sp.default_sort_key)
-    if not gens:
-        return None
-    from sympy.polys.domains import QQ
-    from sympy.polys.polyerrors import CoercionFailed
-    K = QQ.frac_field(*gens)
-    try:
-        return K.from_sympy(f) == K.zero
-    except (CoercionFailed, ZeroDivisionError):
-        return None
-
-
-def _numerator_is_zero(e: sp.Expr) -> bool | None:
-    """Whether the rational function ``e`` of symbols, traces and bilinear forms is 0, read off its
-    numerator over the product of its denominators (:func:`symbolic.ratfun.numer_denom`, in
-    QQ[gens]); None where ``e`` is not such a function (or a denominator is 0)."""
-    from sympy.polys.domains import QQ
-    from sympy.polys.rings import PolyRing
-
+    taken as an independent indeterminate), is identically 0: exact arithmetic over QQ
+    (:func:`symbolic.ratfun.is_zero`: its numerator over the product of its denominators, in
+    QQ[gens]), far cheaper than ``expand``/``together`` on a large expression.  ``None`` when
+    ``e`` is not such a rational function (sqrt, functions...)."""
     from symbolic import ratfun
-    gens: set = set()
-    try:
-        ratfun._generators(e, gens)
-        if not gens:
-            return None
-        num, _ = ratfun.numer_denom(e, PolyRing(tuple(sorted(gens, key=sp.default_sort_key)), QQ))
-    except (ratfun.NotRational, ZeroDivisionError):
-        return None
-    return not num
+    return ratfun.is_zero(e)
 
 
 def same(a: Any, b: Any) -> bool:
