@@ -174,9 +174,10 @@ def _moments(blocks: Blocks, task, scale: sp.Expr, zero_shot: bool = False) -> t
     the unreduced error of the same blocks and task share them (the engine's Poly values are
     never changed in place).  Arguments that cannot be hashed are computed afresh."""
     try:
-        return _moments_cached(blocks, task, scale, zero_shot)
+        hash((blocks, task, scale))
     except TypeError:  # unhashable blocks (a mutable matrix)
         return _moments_raw(blocks, task, scale, zero_shot)
+    return _moments_cached(blocks, task, scale, zero_shot)
 
 
 @lru_cache(maxsize=256)
