@@ -176,6 +176,8 @@ def _bracket_root(c: list[int], eps: sp.Rational) -> tuple[sp.Rational, sp.Ratio
             continue
     g = K - bits - 2
     a, b = max(n - (1 << g), 0), min(n + (1 << g), 1 << K)
+    if not a < b:   # Newton left [0, 1]: no bracket here (the caller isolates the root exactly)
+        return None
     pa, pb = _horner(c, a, K), _horner(c, b, K)
     if pa == 0:
         return _dyadic(a, K), _dyadic(a, K)
