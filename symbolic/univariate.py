@@ -128,8 +128,7 @@ def derivative_sign(N: sp.Poly, D: sp.Poly) -> int | None:
     are coprime (:func:`normal_pair`'s form): ``(N/D)' = (N'D - ND')/D^2`` on the polynomials, with
     no root of ``N'D - ND'`` nor of D on x > 0 by Sturm's count, the sign read at x = 1.  Coprime
     pairs of one rational function differ by a constant c, which scales ``N'D - ND'`` by c^2: the
-    verdict is the function's (``proofs.paper.results._beyond.derivative_sign_on_positive_axis`` calls
-    this on its ``cancel``-ed fraction)."""
+    verdict is the function's."""
     W = N.diff() * D - N * D.diff()
     for p in (W, D):
         if p.degree() > 0 and p.count_roots(0, None) - (1 if p.eval(0) == 0 else 0) > 0:

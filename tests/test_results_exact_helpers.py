@@ -4,8 +4,8 @@ sign and ``sympy.simplify`` (proofs/paper/results/_beyond.py, _common.py), again
 * ``rational_limit_at(e, x, 0 | oo)`` equals ``sympy.limit`` (0+ and oo) on rational functions
   of x whose coefficients hold other symbols, traces and bilinear forms; a divergent one falls
   back on ``sympy.limit`` (oo).
-* ``derivative_sign_on_positive_axis(f, x)`` agrees with the sign of ``sympy.diff(f, x)`` read
-  at many points of x > 0 where it has one, and says None where the derivative changes sign.
+* ``symbolic.univariate.derivative_sign`` of f's cancelled numerator and denominator agrees with
+  the sign of ``sympy.diff(f, x)`` read at many points of x > 0 where it has one, and says None where the derivative changes sign.
 * ``angle_is_zero(e, phi)`` says True for trigonometric identities in phi, phi/2, phi/4 (and
   agrees with ``simplify``), False for near misses.
 
@@ -17,7 +17,8 @@ from __future__ import annotations
 import sympy as sp
 
 from symbolic import SIGMA, THETA0, Bilinear
-from proofs.paper.results._beyond import derivative_sign_on_positive_axis, rational_limit_at
+from proofs.paper.results._beyond import rational_limit_at
+from symbolic.univariate import derivative_sign
 from proofs.paper.results._common import angle_is_zero
 
 x = sp.Symbol("lambda", positive=True)
@@ -46,7 +47,8 @@ def test_derivative_sign_agrees_with_sympy_diff():
              ((x - 1) ** 2 / (x + 1), None), (sp.Rational(5, 3) + 1 / (x ** 2 + 2), -1),
              ((7 * x ** 3 + x) / (2 * x ** 3 + 5), None), (sp.Integer(4), None)]
     for f, want in cases:
-        assert derivative_sign_on_positive_axis(f, x) == want, f
+        num, den = sp.fraction(sp.cancel(f))
+        assert derivative_sign(sp.Poly(num, x), sp.Poly(den, x)) == want, f
         if want is not None:
             df = sp.diff(f, x)
             assert all(sp.sign(df.subs(x, sp.Rational(p, 7))) == want for p in range(1, 60)), f

@@ -80,8 +80,7 @@ def test_derivative_sign_of_a_pair_reads_monotonicity_on_the_positive_axis():
     """Mobius maps (a x + b)/(c x + d) with c, d > 0 have the sign of ad - bc on x > 0; a
     minimum inside (0, oo) or a pole there gives None; the verdict does not depend on the
     representative (N, D), (-N, -D) or (c N, c D); on random fractions a verdict is the sign of
-    ``sympy.diff`` of the fraction at sample points of x > 0 (the expression route,
-    ``_beyond.derivative_sign_on_positive_axis``, calls this on its cancelled fraction)."""
+    ``sympy.diff`` of the fraction at sample points of x > 0."""
     rng = random.Random(4)
     for _ in range(10):
         a, b = R(rng.randint(-9, 9), rng.randint(1, 5)), R(rng.randint(-9, 9), rng.randint(1, 5))

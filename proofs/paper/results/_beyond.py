@@ -145,16 +145,6 @@ def rational_limit_at(e: Any, x: sp.Symbol, at: Any, factor: bool = True) -> sp.
     return sp.limit(sp.cancel(sp.together(e)), x, at)
 
 
-def derivative_sign_on_positive_axis(f: sp.Expr, x: sp.Symbol) -> int | None:
-    """+1 / -1 if ``df/dx`` keeps that sign on x > 0, else None, for ``f = P/Q`` rational in
-    ``x``: ``df/dx = (P'Q - PQ')/Q^2`` on the polynomials (no differentiation of the expression),
-    with no root of ``P'Q - PQ'`` nor of Q on x > 0 by Sturm's count, the sign read at x = 1.
-    Exact; the numerator is not reduced, so a root that would cancel still counts (None)."""
-    from symbolic.univariate import derivative_sign
-    num, den = sp.fraction(ratfun.cancelled(ratfun.together(f)))   # sympy.cancel(together(f)): coprime
-    return derivative_sign(sp.Poly(num, x), sp.Poly(den, x))
-
-
 # ----------------------------------------------------------------------------- first-order conditions
 _DIRECTIONS = {
     "v0": sp.Symbol("delta_v0"), "vx": sp.MatrixSymbol("delta_vx", DIM, 1), "vy": sp.Symbol("delta_vy"),
