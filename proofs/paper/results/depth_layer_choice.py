@@ -38,6 +38,7 @@ from symbolic import SIGMA, THETA0, Bilinear, ratfun
 from symbolic.words import DIM
 
 from proofs.paper.result import PARAMS, Derivation, Line, Param, Result, TestError, claim
+from proofs.paper.results.depth_value import K_SYMBOL   # k as a plain symbol in the field arithmetic
 from proofs.paper.results._common import (FEW_SHOT_LIMIT, SETTING, same, show,
                                            sigma)
 
@@ -61,8 +62,6 @@ STRATEGIES = ("c", "d")
 ORDERS = ("increasing", "decreasing")
 
 
-#: k = theta_0^T Sigma theta_0 as a plain symbol inside the field arithmetic
-K_SYMBOL = sp.Symbol("k")
 
 
 def _field():
