@@ -103,10 +103,13 @@ def block_matrices(p: dict[str, Any]) -> tuple[sp.BlockMatrix, sp.BlockMatrix]:
     return V, Q
 
 
-def closed_form_params(s: Any, extra: dict[str, Any], setting: Any) -> ParamsResult:
+def closed_form_params(s: Any, extra: dict[str, Any], setting: Any, *, cancel: bool = False) -> ParamsResult:
     """The derived strategy ``s`` (with the values ``extra`` its derivation binds: a finite m, a
     spec's vectors) at the :class:`proofs.quantities.setting.Setting`: a BlockMatrix at symbolic
-    d; explicit matrices in the setting's arithmetic otherwise (float and mp need sigma^2)."""
+    d; explicit matrices in the setting's arithmetic otherwise (float and mp need sigma^2).  An
+    exact entry that is not a number (a free parameter such as a loss weight lambda left in it) is
+    simplified, or with ``cancel`` put over one denominator in lowest terms (``sympy.cancel``'s
+    form: cheaper than ``simplify`` for rational functions of the parameter)."""
     from symbolic.layout import LAYOUT, assemble
     p = _with_scale(s.parameters(), setting.scale)
     if setting.symbolic:
@@ -127,11 +130,14 @@ def closed_form_params(s: Any, extra: dict[str, Any], setting: Any) -> ParamsRes
         from proofs.quantities.setting import with_definitions
         env = with_definitions({**setting.env(), **extra}, s.definitions())
 
+        from symbolic.ratfun import cancelled
+        reduce = cancelled if cancel else sp.simplify
+
         def value(b: Any, e: Any) -> Any:
             if b.kind == "scalar":
                 v = evaluate(sp.sympify(e), env)
-                return v if v.is_number else sp.simplify(v)
-            return sp.Matrix(evaluate_matrix(e, env)).applyfunc(sp.simplify)
+                return v if v.is_number else reduce(v)
+            return sp.Matrix(evaluate_matrix(e, env)).applyfunc(reduce)
     else:
         if setting.sigma2 is None:
             raise ValueError(f"sigma2: expected a number >= 0 with {arith.label()} arithmetic "

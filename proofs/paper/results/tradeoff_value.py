@@ -31,7 +31,6 @@ from typing import Any
 import sympy as sp
 
 from symbolic import N_FT, THETA0
-from symbolic.evaluation import evaluate
 from symbolic.ratfun import cancelled
 from symbolic.strategy import Step, Strategy
 from symbolic.words import DIM
@@ -91,28 +90,6 @@ def _monotone_signs(spec: Any, n_ft: int, where: Any) -> dict[str, int | None]:
     return out
 
 
-def _value_rows_at(s, where) -> sp.Matrix:
-    """V of the derived strategy ``s`` (a spec training V's last row) at the exact setting
-    ``where``: its blocks v_0, v_x, v_y evaluated there (with the derived matrices they refer to)
-    and each entry reduced to one fraction in lambda by ``cancel``, placed by the layout
-    (:func:`symbolic.layout.assemble`): what :func:`proofs.quantities.params.closed_form_params`
-    gives, without its ``simplify`` of every entry (expensive for rational functions of lambda;
-    the checks below cancel what they compute)."""
-    from symbolic.evaluation import evaluate_matrix
-    from symbolic.layout import assemble
-    from proofs.quantities.setting import with_definitions
-    p = s.parameters()
-    env = with_definitions({**where.env(), **dict(s.bindings)}, s.definitions())
-    blocks = {}
-    for name in ("v0", "vx", "vy"):
-        e = p[name]
-        if getattr(e, "is_ZeroMatrix", False) or (not getattr(e, "is_Matrix", False) and sp.sympify(e) == 0):
-            continue
-        blocks[name] = (cancelled(evaluate(sp.sympify(e), env)) if name != "vx"
-                        else sp.Matrix(evaluate_matrix(e, env)).applyfunc(cancelled))
-    return assemble(blocks, where.d, where.arith)[0]
-
-
 def global_minimiser_check(s, n_ft: int, Sigma: Any, theta_0: Any, sigma2: Any) -> tuple[bool, str]:
     """Whether the derived last row v(lambda) of ``s`` minimises E(V, Q_hat, 0; theta_0) +
     lambda E(V, Q_hat, n_ft; theta_0) over V's last row, by the concrete-dimension engine
@@ -126,7 +103,7 @@ def global_minimiser_check(s, n_ft: int, Sigma: Any, theta_0: Any, sigma2: Any) 
     from proofs.quantities.setting import setting
     d = len(theta_0)
     where = setting(d, Sigma=Sigma, theta0=theta_0, sigma2=sigma2)
-    V_lam = _value_rows_at(s, where)
+    V_lam = closed_form_params(s, dict(s.bindings), where, cancel=True).V   # V(lambda): V's last row in lambda
     Q_hat = closed_form_params(strategy("pretrain"), {}, where).Q
     v = sp.symbols(f"u0:{d + 2}")
     V = sp.zeros(d + 2, d + 2)
