@@ -126,6 +126,9 @@ def main() -> None:
     load1 = os.getloadavg()
     print(f"load average (1, 5, 15 min): before {load0[0]:.2f} {load0[1]:.2f} {load0[2]:.2f}, "
           f"after {load1[0]:.2f} {load1[1]:.2f} {load1[2]:.2f}; {os.cpu_count()} CPUs")
+    ground = subprocess.run([py, "-c", "from sympy.external.gmpy import GROUND_TYPES; print(GROUND_TYPES)"],
+                            capture_output=True, text=True).stdout.strip()
+    print(f"SymPy's ground types (its exact rationals and integers): {ground}")
     print(f"reference: fresh python + import sympy ({len(refs)} runs): wall min {min(r[0] for r in refs):6.2f} s  "
           f"median {statistics.median(r[0] for r in refs):6.2f} s   cpu min {min(r[1] for r in refs):6.2f} s  "
           f"median {statistics.median(r[1] for r in refs):6.2f} s")
