@@ -36,6 +36,7 @@ Anything else (a float, a function, a square root, a matrix expression) raises
 """
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 from typing import Sequence
 
@@ -45,6 +46,11 @@ from sympy.polys.domains import QQ
 from sympy.polys.matrices import DomainMatrix
 from sympy.polys.polyutils import _sort_gens
 from sympy.polys.rings import PolyRing
+
+try:    # FLINT's polynomial factorisation, where python-flint is installed (a dependency)
+    import flint as _flint
+except ImportError:  # pragma: no cover - the dependency is declared; SymPy's routine otherwise
+    _flint = None
 
 __all__ = ["NotRational", "numer_denom", "cancel", "cancelled", "factor", "factored", "together", "field_element",
            "is_zero",
@@ -233,16 +239,51 @@ def _factor(e: sp.Expr) -> sp.Expr:
     num, den = numer_denom(e, R)
     if not num:
         return sp.S.Zero
-    coeff, found = num.factor_list()
+    coeff, found = factor_list(num)
     powers: dict = {}
     for f, k in found:
         powers[f] = powers.get(f, 0) + k
     for b, j in den.items():
-        cb, fb = b.factor_list()
+        cb, fb = factor_list(b)
         coeff = coeff / cb ** j
         for f, k in fb:
             powers[f] = powers.get(f, 0) - k * j
     return _keep_coeff(QQ.to_sympy(coeff), sp.Mul(*[f.as_expr() ** k for f, k in powers.items() if k]))
+
+
+def factor_list(p) -> tuple:
+    """``p.factor_list()`` for a polynomial ``p`` of a ring over QQ: ``(c, [(f, k), ...])`` with
+    ``p = c prod f^k``, each f irreducible, primitive over ZZ with a positive leading coefficient
+    (lex order of the ring's generators): the same constant and factors SymPy returns (they are
+    unique; only their order in the list may differ).  By FLINT's multivariate factorisation where
+    python-flint is installed (``fmpq_mpoly.factor``, several times faster than SymPy's), each
+    factor put in that form by :func:`primitive_part` (FLINT's already are); by SymPy's otherwise."""
+    if _flint is None or not p:
+        return p.factor_list()
+    R = p.ring
+    ctx = _flint.fmpq_mpoly_ctx.get(tuple(f"x{i}" for i in range(R.ngens)), "lex")
+    c, found = ctx.from_dict({m: _flint.fmpq(int(v.numerator), int(v.denominator)) for m, v in p.items()}).factor()
+    coeff = QQ(int(c.p), int(c.q))
+    out = []
+    for f, k in found:
+        scale, terms = primitive_part({m: QQ(int(v.p), int(v.q)) for m, v in f.to_dict().items()})
+        out.append((R.from_dict(terms), int(k)))
+        coeff = coeff / scale ** int(k)
+    return coeff, out
+
+
+def primitive_part(terms: dict) -> tuple:
+    """``(s, g)`` for a nonzero polynomial given as ``{exponents: rational}``: g = s f with
+    integer coefficients of gcd 1 and a positive leading coefficient (the largest exponent tuple:
+    lex order), s rational."""
+    den = 1
+    for v in terms.values():
+        den = math.lcm(den, int(v.denominator))
+    num = 0
+    for v in terms.values():
+        num = math.gcd(num, int(v.numerator) * (den // int(v.denominator)))
+    scale = QQ(den, num) if terms[max(terms)] > 0 else QQ(-den, num)
+    return scale, {m: v * scale for m, v in terms.items()}
 
 
 def factored(e: sp.Expr) -> sp.Expr:

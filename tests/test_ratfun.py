@@ -104,3 +104,86 @@ def test_field_element_is_from_sympys(e):
     assert (got.numer, got.denom) == (want.numer, want.denom)
     with pytest.raises(ratfun.NotRational):
         ratfun.field_element(e + z, K)          # z is not a generator of K
+
+
+FACTOR_LIST_CASES = [
+    (x ** 2 - y ** 2) * (y - x) * sp.Rational(-3, 4),                    # a negative content, a repeated factor
+    (2 * x * y - 4 * y ** 2) * (x + 3) ** 2 / 3,
+    -(y - 2 * x) ** 3 * (x * z + sp.Rational(1, 2)) * (z ** 2 + 1),     # a lex-leading coefficient < 0, a rational one
+    (n ** 2 + n - 1) * (d * n - 2) ** 2 * (d + 4) * 7,
+    sp.Integer(5), -x, x * y * z,
+]
+
+
+@pytest.mark.parametrize("e", FACTOR_LIST_CASES, ids=range(len(FACTOR_LIST_CASES)))
+def test_factor_list_is_sympys(e, monkeypatch):
+    """The factorisation in the ring (FLINT's where python-flint is installed) has SymPy's constant
+    and factors, each primitive over ZZ with a positive leading coefficient; without FLINT the
+    same through SymPy."""
+    R = ratfun._ring([d, n, x, y, z])
+    p = R(sp.expand(e))
+    want = p.factor_list()
+    got = ratfun.factor_list(p)
+    assert got[0] == want[0] and sorted(map(str, got[1])) == sorted(map(str, want[1]))
+    monkeypatch.setattr(ratfun, "_flint", None)
+    assert ratfun.factor_list(p) == want
+
+
+@pytest.mark.parametrize("terms, scale", [
+    ({(1, 0): sp.Rational(1), (0, 1): sp.Rational(-1, 2)}, 2),       # monic, a rational coefficient
+    ({(1, 0): sp.Rational(-4), (0, 0): sp.Rational(6)}, sp.Rational(-1, 2)),   # a content, LC < 0
+    ({(0, 2): sp.Rational(2, 3), (1, 0): sp.Rational(-4, 9)}, sp.Rational(-9, 2)),   # the leading term is (1, 0)
+    ({(2, 1): sp.Rational(3), (0, 0): sp.Rational(1)}, 1),           # already primitive
+])
+def test_primitive_part(terms, scale):
+    from sympy.polys.domains import QQ
+    s, g = ratfun.primitive_part({m: QQ(int(v.p), int(v.q)) for m, v in terms.items()})
+    assert s == scale and all(g[m] == v * scale for m, v in terms.items())
+
+
+class _MonicFlint:
+    """python-flint with ``fmpq_mpoly.factor`` answering monic factors (FLINT's own are primitive
+    over ZZ): :func:`ratfun.factor_list` must put any such answer in SymPy's form."""
+
+    def __init__(self, flint):
+        self.fmpq, self._flint = flint.fmpq, flint
+
+    @property
+    def fmpq_mpoly_ctx(self):
+        outer = self
+
+        class Ctx:
+            @staticmethod
+            def get(names, order):
+                ctx = outer._flint.fmpq_mpoly_ctx.get(names, order)
+
+                class Poly:
+                    def __init__(self, p):
+                        self.p = p
+
+                    def factor(self):
+                        c, found = self.p.factor()
+                        out = []
+                        for f, k in found:
+                            terms = f.to_dict()
+                            lead = terms[max(terms)]
+                            out.append((ctx.from_dict({m: v / lead for m, v in terms.items()}), k))
+                            c = c * lead ** k
+                        return c, out
+
+                class Wrapped:
+                    @staticmethod
+                    def from_dict(d):
+                        return Poly(ctx.from_dict(d))
+                return Wrapped
+        return Ctx
+
+
+@pytest.mark.parametrize("e", FACTOR_LIST_CASES, ids=range(len(FACTOR_LIST_CASES)))
+def test_factor_list_normalises_monic_factors(e, monkeypatch):
+    flint = pytest.importorskip("flint")
+    R = ratfun._ring([d, n, x, y, z])
+    p = R(sp.expand(e))
+    monkeypatch.setattr(ratfun, "_flint", _MonicFlint(flint))
+    got, want = ratfun.factor_list(p), p.factor_list()
+    assert got[0] == want[0] and sorted(map(str, got[1])) == sorted(map(str, want[1]))
