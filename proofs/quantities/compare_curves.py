@@ -29,6 +29,7 @@ at most :data:`MAX_EXACT_DEGREE`; float64 (:class:`FloatCurve`) otherwise, at an
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -208,6 +209,29 @@ def _strategy(name: str, spec_loader: Callable[[str], Any] | None) -> Any:
 
 
 # ----------------------------------------------------------------------------- curves
+
+class _LazyColumns(Mapping):
+    """``{column: expression}`` read from ``{column: polynomials}`` by ``build`` (a pair ``(N, D)``
+    of Polys in :data:`P` to ``N / D``, or one Poly to itself), each expression built when first
+    asked for: the comparison works on the pairs, the expressions are for callers that read a
+    column as a SymPy expression."""
+
+    def __init__(self, polys: dict, build: Callable[[Any], sp.Expr]) -> None:
+        self._pairs = polys
+        self._build = build
+        self._built: dict = {}
+
+    def __getitem__(self, c: Any) -> sp.Expr:
+        if c not in self._built:
+            self._built[c] = self._build(self._pairs[c])
+        return self._built[c]
+
+    def __iter__(self):
+        return iter(self._pairs)
+
+    def __len__(self) -> int:
+        return len(self._pairs)
+
 
 @dataclass
 class ExactCurve:
@@ -500,14 +524,15 @@ def _path_poly(path: Any, powers: list) -> sp.Poly:
 def _exact_path(side, spec, columns, s, md, g, powers, eta, memo) -> ExactCurve:
     from symbolic.univariate import normal_pair
     from proofs.quantities.trajectories import Path
-    cols, pairs = {}, {}
+    polys, pairs = {}, {}
+    one = sp.Poly(1, P, domain=sp.QQ)
     for c in columns:
         if c not in memo["paths"]:
             memo["paths"][c] = _column_path(spec, c, s, memo, md)
         path = memo["paths"][c]
-        poly = _path_poly(path, powers)
-        cols[c] = poly.as_expr()
-        pairs[c] = normal_pair(poly, sp.Poly(1, P, domain=sp.QQ))
+        polys[c] = _path_poly(path, powers)
+        pairs[c] = normal_pair(polys[c], one)
+    cols = _LazyColumns(polys, lambda poly: poly.as_expr())   # each column's polynomial, built when asked
     if eta is None:
         what, scale = "tau", g
 
@@ -538,13 +563,13 @@ def _mixed_curve(side: MixedSide, columns: list, s: Any):
     if s.arith.exact:
         from symbolic.univariate import moebius
         forms = _mixed_exact_pairs(side.n_ft, columns, s)
-        cols, pairs = {}, {}
+        pairs = {}
         for c, (num, den) in forms.items():
             num, den = moebius(num, den, P)    # lambda = p / (1 - p), on the polynomials
             if den.eval(1) == 0:
                 raise NotImplementedError(f"{c}: the mixed loss's error has no finite limit lambda -> oo")
-            cols[c] = num.as_expr() / den.as_expr()
             pairs[c] = (num, den)
+        cols = _LazyColumns(pairs, lambda nd: nd[0].as_expr() / nd[1].as_expr())   # N / D, built when asked
         point = all(num.degree() <= 0 and den.degree() <= 0 for num, den in pairs.values())
 
         def native(p: Any) -> dict:

@@ -419,9 +419,15 @@ def _candidates(A: ExactSide, B: ExactSide, column: Any, zlo, zhi) -> tuple[list
         return [], None
     out = []
     # the distinct roots of R on [0, 1], isolated (no factorisation: the irreducible factor of a root
-    # is found only where its level is wanted exactly, crossing_level)
+    # is found only where its level is wanted exactly, crossing_level), each isolating interval then
+    # narrowed to width < EPS (:func:`_narrow`)
     if R.degree() >= 1:
-        for (a, b), _m in R.intervals(inf=0, sup=1, eps=EPS):
+        ints = None
+        for (a, b), _m in R.intervals(inf=0, sup=1):
+            if a != b:
+                if ints is None:
+                    ints = _integer_coeffs(R)[0]
+                a, b = _narrow(R, ints, a, b, EPS)
             a, b = sp.Rational(a), sp.Rational(b)
             enc = _enclose_ratio((A.Ng, A.Dg), a, b)
             lo, hi = sp.Rational(str(sp.Float(enc.a, 60))) , sp.Rational(str(sp.Float(enc.b, 60)))
@@ -436,6 +442,34 @@ def _candidates(A: ExactSide, B: ExactSide, column: Any, zlo, zhi) -> tuple[list
             continue  # the same level from another root p: one candidate
         merged.append(c)
     return merged, R
+
+
+def _narrow(R: sp.Poly, c: tuple[int, ...], a: Any, b: Any, eps: sp.Rational) -> tuple[Any, Any]:
+    """An interval [lo, hi] inside the isolating interval [a, b] of one root of R (integer
+    coefficients ``c``, highest first), hi - lo < eps, holding that root: R is carried to [0, 1]
+    (``x = a + (b - a) t``, exact) and the root bracketed there by :func:`_bracket_root` (Newton's
+    method in exact dyadic arithmetic, the bracket's signs checked exactly); where that shows no
+    bracket (a root of even multiplicity: no sign change), ``Poly.refine_root`` narrows it."""
+    fa, fb = Fraction(int(sp.Rational(a).p), int(sp.Rational(a).q)), Fraction(int(sp.Rational(b).p), int(sp.Rational(b).q))
+    w = fb - fa
+    # the coefficients of R(a + w t) in t, lowest degree first (Horner on polynomials in t)
+    q: list = [Fraction(c[0])]
+    for ci in c[1:]:
+        nxt = [x * fa for x in q] + [Fraction(0)]
+        for i, x in enumerate(q):
+            nxt[i + 1] += x * w
+        nxt[0] += ci
+        q = nxt
+    den = lcm(*(x.denominator for x in q))
+    ints = [int(x * den) for x in reversed(q)]
+    # an end of [a, b] a root (not the one isolated inside): refine_root decides
+    got = None if ints[-1] == 0 or sum(ints) == 0 else _bracket_root(ints, eps / sp.Rational(w.numerator, w.denominator))
+    if got is None:
+        lo, hi = R.refine_root(a, b, eps=eps)
+        return sp.Rational(lo), sp.Rational(hi)
+    ra = sp.Rational(fa.numerator, fa.denominator)
+    rw = sp.Rational(w.numerator, w.denominator)
+    return ra + rw * got[0], ra + rw * got[1]
 
 
 @lru_cache(maxsize=64)
