@@ -472,33 +472,20 @@ def _narrow(R: sp.Poly, c: tuple[int, ...], a: Any, b: Any, eps: sp.Rational) ->
     return ra + rw * got[0], ra + rw * got[1]
 
 
-@lru_cache(maxsize=64)
-def _factors(poly: sp.Poly) -> list:
-    return poly.factor_list()[1]
-
-
-def _root_factor(poly: sp.Poly, a: sp.Rational, b: sp.Rational) -> sp.Poly:
-    """The irreducible factor of ``poly`` with the root isolated in [a, b] (a = b: that rational)."""
-    for fac, _k in _factors(poly):
-        if fac.degree() < 1:
-            continue
-        if (fac.eval(a) == 0) if a == b else (fac.count_roots(a, b) > 0):
-            return fac
-    return poly
-
-
 def crossing_level(A: ExactSide, cand: Candidate) -> sp.Expr:
     """The candidate's level exactly: a rational, or a ``CRootOf`` of an irreducible integer
-    polynomial in z (the resultant in p of the root's factor and ``z Dg_A(p) - Ng_A(p)``).
+    polynomial in z (a factor of the resultant in p of R and ``z Dg_A(p) - Ng_A(p)``: the level's
+    minimal polynomial is one of them).
 
     The root is the first real root, factor by factor (in ``factor_list``'s order, each factor's
     roots in increasing order), whose 60-digit value lies in the candidate's enclosure widened by
     10^-30; a factor with no root within twice that widening (Sturm's count, exact) holds no such
-    root and its roots are not computed (the window also covers the 60-digit rounding)."""
-    fac = _root_factor(cand.factor, *cand.p)
+    root and its roots are not computed (the window also covers the 60-digit rounding).  (R is
+    not factored first: the factors of the resultant of R's irreducible factor are among those
+    of R's own, and only a factor with a root in the window is read.)"""
     # the resultant on polynomials in (p, z) over QQ (the same subresultant algorithm as on the
     # expressions, without converting them)
-    left = sp.Poly(fac.as_expr(), P, Z_, domain=sp.QQ)
+    left = sp.Poly.from_dict({(k, 0): c for (k,), c in cand.factor.terms()}, P, Z_, domain=sp.QQ)
     right = sp.Poly.from_dict({(k, 1): c for (k,), c in A.Dg.terms()}, P, Z_, domain=sp.QQ) \
         - sp.Poly.from_dict({(k, 0): c for (k,), c in A.Ng.terms()}, P, Z_, domain=sp.QQ)
     res = sp.Poly(left.resultant(right).as_expr(), Z_)
