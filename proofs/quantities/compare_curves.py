@@ -358,7 +358,8 @@ def _path_memo(spec: Any, s: Any) -> dict:
 
 #: sigma^2 as a symbol, for the paths derived once per (spec, d, Sigma, theta_0) at m = oo
 _S2 = sp.Dummy("sigma2", nonnegative=True)
-#: (spec, setting without sigma^2) -> {"cache", "free", "modes", "paths": {column: Path in _S2}}
+#: (spec, setting without sigma^2) -> {"cache", "free", "modes", "paths": {column: Path in _S2},
+#: "polys": {(column, powers): the path's coefficients in P as polynomials in _S2}}
 _SIGMA_FREE: dict = {}
 
 
@@ -372,7 +373,7 @@ def _sigma_free(spec: Any, s: Any) -> dict | None:
     (rates h_k, directions w_k, limit u_*) are those of every sigma^2, computed once, and each
     column's :class:`~proofs.quantities.trajectories.Path` (``alpha + beta_k p^(e_k) + Gamma_kl
     p^(e_k+e_l)``, polynomial in sigma^2) is derived once and read at each sigma^2
-    (:func:`_column_path`): the same exact numbers as building the column's quadratic at that
+    (:func:`_column_poly`): the same exact numbers as building the column's quadratic at that
     sigma^2, without rebuilding it per sigma^2 (the remark's map of ``early-stopping-vs-auxiliary``
     reads one path at five sigma^2)."""
     from symbolic.explicit import explicit_quadratic
@@ -391,25 +392,64 @@ def _sigma_free(spec: Any, s: Any) -> dict | None:
                                 sigma2=_S2, cache=cache)
         free = not any(sp.sympify(x).has(_S2) for arr in (tq.A, tq.b, tq.start) for x in np.asarray(arr).flat)
         md = modes(tq.A, tq.b, tq.start, exact=True, names=tq.names) if free else None
-        _SIGMA_FREE[key] = {"cache": cache, "free": free, "modes": md, "paths": {}}
+        _SIGMA_FREE[key] = {"cache": cache, "free": free, "modes": md, "paths": {}, "polys": {}}
     return _SIGMA_FREE[key]
 
 
 def _column_path(spec: Any, c: Column, s: Any, memo: dict, md: Any):
-    """Column c's Path along the modes ``md`` at the setting s: read at s's sigma^2 from the path
-    derived with sigma^2 a symbol (:func:`_sigma_free`) where the modes are those, else from the
-    column's quadratic at s."""
-    from dataclasses import replace
-    from proofs.quantities.trajectories import Path, _exact_number
-    general = _sigma_free(spec, s)
+    """Column c's Path along the modes ``md`` at the setting s, from the column's quadratic at s."""
+    from proofs.quantities.trajectories import Path
+    return Path.of(_column_quadratic(spec, c, s, memo["cache"]), md)
+
+
+def _column_poly(spec: Any, c: Column, s: Any, memo: dict, md: Any, powers: list, general: dict | None) -> sp.Poly:
+    """Column c along the modes ``md`` at the setting s as a polynomial in :data:`P`
+    (:func:`_path_poly`): read at s's sigma^2 from the path derived with sigma^2 a symbol
+    (:func:`_sigma_free`, ``general``) where the modes are those, else built from the column's
+    quadratic at s (:func:`_column_path`).  The sigma^2 route keeps each coefficient of the
+    polynomial in P as a polynomial in sigma^2 over QQ, computed once per column, and evaluates
+    those at the rational sigma^2 (Horner over QQ): the same numbers as putting sigma^2 into the
+    path's alpha, beta and Gamma and summing them."""
     if general is None or not general["free"] or general["modes"] is not md:
-        return Path.of(_column_quadratic(spec, c, s, memo["cache"]), md)
-    if c not in general["paths"]:
-        general["paths"][c] = Path.of(_column_quadratic(spec, c, replace(s, sigma2=_S2), general["cache"]), md)
-    path, at = general["paths"][c], {_S2: sp.S(s.sigma2)}
-    Gamma = path.Gamma.xreplace(at) if isinstance(path.Gamma, sp.MatrixBase) else path.Gamma
-    return Path(_exact_number(sp.sympify(path.alpha).xreplace(at)), [sp.sympify(b).xreplace(at) for b in path.beta],
-                Gamma)
+        if c not in memo["paths"]:
+            memo["paths"][c] = _column_path(spec, c, s, memo, md)
+        return _path_poly(memo["paths"][c], powers)
+    key = (c, tuple(powers))
+    if key not in general["polys"]:
+        from dataclasses import replace
+        from proofs.quantities.trajectories import Path
+        if c not in general["paths"]:
+            general["paths"][c] = Path.of(_column_quadratic(spec, c, replace(s, sigma2=_S2), general["cache"]), md)
+        try:
+            general["polys"][key] = _path_coefficients(general["paths"][c], powers)
+        except (sp.PolynomialError, sp.CoercionFailed):   # not polynomial in sigma^2: built at s instead
+            general["polys"][key] = None
+    if general["polys"][key] is None:
+        return _column_poly(spec, c, s, memo, md, powers, None)
+    from sympy.polys.densebasic import dup_strip
+    from sympy.polys.densetools import dup_eval
+    from sympy.polys.polyclasses import DMP
+    QQ = sp.QQ
+    s2 = QQ.convert(sp.Rational(s.sigma2))
+    return sp.Poly.new(DMP(dup_strip([dup_eval(cs, s2, QQ) for cs in general["polys"][key]]), QQ), P)
+
+
+def _path_coefficients(path: Any, powers: list) -> list:
+    """The coefficients of :func:`_path_poly` (highest power of P first) of a path whose alpha, beta,
+    Gamma are polynomials in sigma^2 (:data:`_S2`), each as a dense coefficient list over QQ in
+    sigma^2 (highest first)."""
+    coeffs: dict = {}
+
+    def add(k: int, c: Any) -> None:
+        coeffs[k] = coeffs.get(k, sp.S.Zero) + sp.S(c)
+    add(0, path.alpha)
+    for b, k in zip(path.beta, powers):
+        add(k, b)
+    for i, ki in enumerate(powers):
+        for j, kj in enumerate(powers):
+            add(ki + kj, path.Gamma[i, j])
+    top = max(coeffs)
+    return [sp.Poly(coeffs.get(k, sp.S.Zero), _S2, domain=sp.QQ).rep.to_list() for k in range(top, -1, -1)]
 
 
 def _path_curve(side: PathSide, columns: list, s: Any):
@@ -526,11 +566,9 @@ def _exact_path(side, spec, columns, s, md, g, powers, eta, memo) -> ExactCurve:
     from proofs.quantities.trajectories import Path
     polys, pairs = {}, {}
     one = sp.Poly(1, P, domain=sp.QQ)
+    general = _sigma_free(spec, s)
     for c in columns:
-        if c not in memo["paths"]:
-            memo["paths"][c] = _column_path(spec, c, s, memo, md)
-        path = memo["paths"][c]
-        polys[c] = _path_poly(path, powers)
+        polys[c] = _column_poly(spec, c, s, memo, md, powers, general)
         pairs[c] = normal_pair(polys[c], one)
     cols = _LazyColumns(polys, lambda poly: poly.as_expr())   # each column's polynomial, built when asked
     if eta is None:
