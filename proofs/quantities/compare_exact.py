@@ -384,6 +384,23 @@ class Candidate:
         return (self.lo + self.hi) / 2
 
 
+def _cross(a: sp.Poly, b: sp.Poly, c: sp.Poly, d: sp.Poly) -> sp.Poly:
+    """``a(p) b(q) - c(q) d(p)`` in QQ[q, p] (q first: the resultant eliminates it), from four
+    polynomials in p over QQ: the coefficient of q^k is ``b_k a(p) - c_k d(p)``, built on the dense
+    coefficient lists (no products of bivariate polynomials)."""
+    from sympy.polys.densearith import dup_mul_ground, dup_sub
+    from sympy.polys.densebasic import dmp_strip
+    from sympy.polys.polyclasses import DMP
+    QQ = sp.QQ
+    a, b, c, d = (x if x.domain == QQ else x.set_domain(QQ) for x in (a, b, c, d))
+    ra, rd = a.rep.to_list(), d.rep.to_list()
+    rb, rc = b.rep.to_list(), c.rep.to_list()
+    top = max(len(rb), len(rc))
+    rb, rc = [QQ.zero] * (top - len(rb)) + rb, [QQ.zero] * (top - len(rc)) + rc   # highest power of q first
+    rows = [dup_sub(dup_mul_ground(ra, bk, QQ), dup_mul_ground(rd, ck, QQ), QQ) for bk, ck in zip(rb, rc)]
+    return sp.Poly.new(DMP(dmp_strip(rows, 1) if rows else [[]], QQ, 1), Q_, P)
+
+
 def _candidates(A: ExactSide, B: ExactSide, column: Any, zlo, zhi) -> tuple[list, Any]:
     """Candidates strictly inside (zlo, zhi), and R (None when the two equations share a factor:
     the curves coincide)."""
@@ -394,18 +411,8 @@ def _candidates(A: ExactSide, B: ExactSide, column: Any, zlo, zhi) -> tuple[list
     NfB, DfB = B.nd(column)
     NgB, DgB = B.Ng, B.Dg
 
-    def lift(poly: sp.Poly, x: sp.Symbol) -> sp.Poly:
-        """A polynomial in p as one in x (p or q) of QQ[q, p] (q first: the resultant eliminates
-        it): products and differences then run on polynomials, not expression trees."""
-        if poly.domain == sp.QQ:   # its dense coefficients placed directly (no conversion of numbers)
-            from sympy.polys.polyclasses import DMP
-            rep = poly.rep.to_list()
-            dense = [rep] if x == P else [[c] if c else [] for c in rep]
-            return sp.Poly.new(DMP(dense if rep else [[]], sp.QQ, 1), Q_, P)
-        at = (lambda k: (0, k)) if x == P else (lambda k: (k, 0))
-        return sp.Poly.from_dict({at(k): c for (k,), c in poly.terms()} or {(0, 0): 0}, Q_, P, domain="QQ")
-    P1 = lift(A.Ng, P) * lift(DgB, Q_) - lift(NgB, Q_) * lift(A.Dg, P)
-    P2 = lift(NfA, P) * lift(DfB, Q_) - lift(NfB, Q_) * lift(DfA, P)
+    P1 = _cross(A.Ng, DgB, NgB, A.Dg)
+    P2 = _cross(NfA, DfB, NfB, DfA)
     if P2.is_zero:
         return [], None
     # over ZZ (denominators cleared: each equation scaled by a constant, the same zeros), where the
