@@ -429,12 +429,11 @@ def _candidates(A: ExactSide, B: ExactSide, column: Any, zlo, zhi) -> tuple[list
     # is found only where its level is wanted exactly, crossing_level), each isolating interval then
     # narrowed to width < EPS (:func:`_narrow`)
     if R.degree() >= 1:
-        ints = None
-        for (a, b), _m in R.intervals(inf=0, sup=1):
-            if a != b:
-                if ints is None:
-                    ints = _integer_coeffs(R)[0]
-                a, b = _narrow(R, ints, a, b, EPS)
+        ints = _integer_coeffs(R)[0]
+        roots = [(a, b) if a == b else _narrow(ints, a, b, EPS) for a, b in _roots_01(R, ints)]
+        if any(r is None for r in roots):   # an interval not narrowed: isolated to EPS by Poly.intervals
+            roots = [iv for iv, _m in R.intervals(inf=0, sup=1, eps=EPS)]
+        for a, b in roots:
             a, b = sp.Rational(a), sp.Rational(b)
             enc = _enclose_ratio((A.Ng, A.Dg), a, b)
             lo, hi = sp.Rational(str(sp.Float(enc.a, 60))) , sp.Rational(str(sp.Float(enc.b, 60)))
@@ -451,12 +450,32 @@ def _candidates(A: ExactSide, B: ExactSide, column: Any, zlo, zhi) -> tuple[list
     return merged, R
 
 
-def _narrow(R: sp.Poly, c: tuple[int, ...], a: Any, b: Any, eps: sp.Rational) -> tuple[Any, Any]:
-    """An interval [lo, hi] inside the isolating interval [a, b] of one root of R (integer
-    coefficients ``c``, highest first), hi - lo < eps, holding that root: R is carried to [0, 1]
-    (``x = a + (b - a) t``, exact) and the root bracketed there by :func:`_bracket_root` (Newton's
-    method in exact dyadic arithmetic, the bracket's signs checked exactly); where that shows no
-    bracket (a root of even multiplicity: no sign change), ``Poly.refine_root`` narrows it."""
+def _roots_01(R: sp.Poly, c: tuple[int, ...]) -> list:
+    """Isolating intervals ``(a, b)`` of the distinct roots of R on [0, 1] (a = b: a rational root
+    found exactly), R with integer coefficients ``c`` (highest first).  Descartes' rule on
+    ``(1 + x)^n R(1 / (1 + x))`` (x > 0 is p in (0, 1)): no sign variation, no root in (0, 1); one,
+    exactly one, isolated by (0, 1) itself; where R(0) or R(1) is 0, or more variations,
+    ``Poly.intervals`` isolates them."""
+    from sympy.polys.densetools import dup_shift
+    from sympy.polys.domains import ZZ
+    if c[-1] != 0 and sum(c) != 0:
+        shifted = dup_shift([ZZ(x) for x in reversed(c)], ZZ(1), ZZ)
+        signs = [x > 0 for x in shifted if x]
+        changes = sum(s != t for s, t in zip(signs, signs[1:]))
+        if changes == 0:
+            return []
+        if changes == 1:
+            return [(sp.S.Zero, sp.S.One)]
+    return [(a, b) for (a, b), _m in R.intervals(inf=0, sup=1)]
+
+
+def _narrow(c: tuple[int, ...], a: Any, b: Any, eps: sp.Rational) -> tuple[Any, Any] | None:
+    """An interval [lo, hi] inside the isolating interval [a, b] of one root of a polynomial with
+    integer coefficients ``c`` (highest first), hi - lo < eps, holding that root: the polynomial is
+    carried to [0, 1] (``x = a + (b - a) t``, exact) and the root bracketed there by
+    :func:`_bracket_root` (Newton's method in exact dyadic arithmetic, the bracket's signs checked
+    exactly).  None where that shows no bracket (a root of even multiplicity: no sign change; an
+    end of [a, b] itself a root)."""
     fa, fb = Fraction(int(sp.Rational(a).p), int(sp.Rational(a).q)), Fraction(int(sp.Rational(b).p), int(sp.Rational(b).q))
     w = fb - fa
     # the coefficients of R(a + w t) in t, lowest degree first (Horner on polynomials in t)
@@ -469,11 +488,11 @@ def _narrow(R: sp.Poly, c: tuple[int, ...], a: Any, b: Any, eps: sp.Rational) ->
         q = nxt
     den = lcm(*(x.denominator for x in q))
     ints = [int(x * den) for x in reversed(q)]
-    # an end of [a, b] a root (not the one isolated inside): refine_root decides
-    got = None if ints[-1] == 0 or sum(ints) == 0 else _bracket_root(ints, eps / sp.Rational(w.numerator, w.denominator))
+    if ints[-1] == 0 or sum(ints) == 0:   # an end of [a, b] a root (not the one isolated inside)
+        return None
+    got = _bracket_root(ints, eps / sp.Rational(w.numerator, w.denominator))
     if got is None:
-        lo, hi = R.refine_root(a, b, eps=eps)
-        return sp.Rational(lo), sp.Rational(hi)
+        return None
     ra = sp.Rational(fa.numerator, fa.denominator)
     rw = sp.Rational(w.numerator, w.denominator)
     return ra + rw * got[0], ra + rw * got[1]
