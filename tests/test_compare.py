@@ -242,6 +242,9 @@ def test_float_and_exact_agree():
             assert _close(x.left["tau"], y.left["tau"], 1e-6) and _close(x.right["lambda"], y.right["lambda"], 1e-6)
         for (l1, r1, w1), (l2, r2, w2) in zip(a.levels, b.levels):
             assert _close(l1, l2, 1e-9) and _close(r1, r2, 1e-9) and w1 == w2
+        for p1, p2 in zip(a.pieces, b.pieces):   # the largest gap on each piece, read from each one's grid
+            assert p1[3] is not None and p1[3] > 0 and _close(p1[3], p2[3], 1e-6), (p1, p2)
+    assert len(e.grid["levels"]) == len(f.grid["levels"]) == 201
 
 
 def test_a_point_side_compares_at_its_one_level():
