@@ -31,6 +31,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Callable
 
 import numpy as np
@@ -299,16 +300,22 @@ def build_curve(side: Any, columns: list, setting: Any) -> ExactCurve | FloatCur
 
 # ----------------------------------------------------------------------------- path
 
+@lru_cache(maxsize=1)
+def _value_spec():
+    """Strategy (c)'s spec (:func:`symbolic.strategies.value_spec`), built once (a Spec is immutable)."""
+    from symbolic.strategies import value_spec
+    return value_spec()
+
+
 def _path_spec(strategy: Any):
     from symbolic.spec import Spec
-    from symbolic.strategies import value_spec
     from proofs.quantities.setting import resolve
     if isinstance(strategy, Spec):
         spec = strategy
     else:
         name = resolve(strategy)
         if name == "value":
-            spec = value_spec()
+            spec = _value_spec()
         elif name == "value-fewshot":
             raise ValueError("side: path:value-fewshot runs in two stages and its second stage holds the zero-shot "
                              "error at its minimum (every point of stage 2 has one level): compare its end point "
@@ -620,15 +627,24 @@ def _mixed_curve(side: MixedSide, columns: list, s: Any):
     return _mixed_float(side, columns, s)
 
 
+@lru_cache(maxsize=16)
+def _tradeoff_spec(n_ft: int):
+    """The mixed loss's spec (:func:`proofs.quantities.frontier.tradeoff_spec`), built once per n_ft
+    (a Spec is immutable)."""
+    from proofs.quantities.frontier import tradeoff_spec
+    return tradeoff_spec(n_ft)
+
+
 def _mixed_exact_pairs(n_ft: int, columns: list, s: Any) -> dict:
     """{column: (N, D), polynomials in lambda}: the frontier's rational functions at each column's
     n (at n = 0 its few-shot columns are the zero-shot errors on theta_0 and -theta_0)."""
-    from proofs.quantities.frontier import spec_pairs, tradeoff_spec
+    from proofs.quantities.frontier import spec_pairs
     name = {c: "few_shot_target" if c.task == "target" else "few_shot_opposite" for c in columns}
     wanted: dict = {}
     for c in columns:   # only the frontier's columns asked for, per n
         wanted.setdefault(c.n, set()).add(name[c])
-    by_n = {n: spec_pairs(tradeoff_spec(n_ft), s, n=n, columns=cols) for n, cols in wanted.items()}
+    spec = _tradeoff_spec(n_ft)
+    by_n = {n: spec_pairs(spec, s, n=n, columns=cols) for n, cols in wanted.items()}
     return {c: by_n[c.n][name[c]] for c in columns}
 
 
