@@ -331,10 +331,27 @@ def _path_spec(strategy: Any):
 
 
 def _column_quadratic(spec: Any, c: Column, s: Any, cache: dict):
+    """Column c's error as an explicit quadratic in what ``spec`` trains (from its start), at the
+    setting s; the spec's own loss quadratic (:func:`_own_quadratic`, kept in ``cache``, the
+    cache of this setting) where the column is that loss (strategy (c)'s zero-shot error)."""
     from symbolic.explicit import explicit_quadratic
+    from symbolic.spec import make_term
     n = sp.oo if c.n is None else sp.Integer(c.n)
+    own = cache.get(("own quadratic", spec))
+    if own is not None and not spec.then and not spec.bindings and spec.loss == (make_term((1, n, c.task)),):
+        return own
     return explicit_quadratic([(1, n, c.task)], spec.train, start=spec.start, arithmetic=s.arith,
                               m=s.m, d=s.d, Sigma=s.Sigma, theta0=s.theta0, sigma2=s.sigma2, cache=cache)
+
+
+def _own_quadratic(spec: Any, s: Any, cache: dict):
+    """The explicit quadratic of ``spec``'s (first) loss at the setting s, kept in ``cache`` (the
+    cache of this setting) for :func:`_column_quadratic`."""
+    from symbolic.explicit import explicit_quadratic
+    tq = explicit_quadratic(spec, arithmetic=s.arith, m=s.m, d=s.d, Sigma=s.Sigma, theta0=s.theta0,
+                            sigma2=s.sigma2, cache=cache)
+    cache[("own quadratic", spec)] = tq
+    return tq
 
 
 def _rational_gcd(xs: list) -> sp.Rational:
@@ -383,7 +400,6 @@ def _sigma_free(spec: Any, s: Any) -> dict | None:
     (:func:`_column_poly`): the same exact numbers as building the column's quadratic at that
     sigma^2, without rebuilding it per sigma^2 (the remark's map of ``early-stopping-vs-auxiliary``
     reads one path at five sigma^2)."""
-    from symbolic.explicit import explicit_quadratic
     from proofs.quantities.trajectories import modes
     if not (s.arith.exact and s.m == sp.oo and s.sigma2 is not None and sp.S(s.sigma2).is_Rational):
         return None
@@ -395,8 +411,8 @@ def _sigma_free(spec: Any, s: Any) -> dict | None:
         if len(_SIGMA_FREE) >= _PATHS_MAX:
             _SIGMA_FREE.clear()
         cache: dict = {}
-        tq = explicit_quadratic(spec, arithmetic=s.arith, m=s.m, d=s.d, Sigma=s.Sigma, theta0=s.theta0,
-                                sigma2=_S2, cache=cache)
+        from dataclasses import replace
+        tq = _own_quadratic(spec, replace(s, sigma2=_S2), cache)
         free = not any(sp.sympify(x).has(_S2) for arr in (tq.A, tq.b, tq.start) for x in np.asarray(arr).flat)
         md = modes(tq.A, tq.b, tq.start, exact=True, names=tq.names) if free else None
         _SIGMA_FREE[key] = {"cache": cache, "free": free, "modes": md, "paths": {}, "polys": {}}
@@ -460,7 +476,6 @@ def _path_coefficients(path: Any, powers: list) -> list:
 
 
 def _path_curve(side: PathSide, columns: list, s: Any):
-    from symbolic.explicit import explicit_quadratic
     from proofs.quantities.trajectories import Path, modes
     spec = _path_spec(side.strategy)
     exact = s.arith.exact
@@ -471,8 +486,7 @@ def _path_curve(side: PathSide, columns: list, s: Any):
         if general is not None and general["free"]:
             memo["modes"] = general["modes"]   # the modes of every sigma^2
         else:
-            tq = explicit_quadratic(spec, arithmetic=s.arith, m=s.m, d=s.d, Sigma=s.Sigma,
-                                    theta0=s.theta0, sigma2=s.sigma2, cache=cache)
+            tq = _own_quadratic(spec, s, cache)
             memo["modes"] = modes(tq.A, tq.b, tq.start, exact=exact, names=tq.names)
     md = memo["modes"]
     eta = None if side.eta is None else sp.nsimplify(side.eta, rational=True)
@@ -500,8 +514,7 @@ def _path_curve(side: PathSide, columns: list, s: Any):
     fs = _in_float(s)
     if exact:  # a rational setting whose path is not a polynomial curve: redo in float
         cache = {}
-        tq = explicit_quadratic(spec, arithmetic=fs.arith, m=fs.m, d=fs.d, Sigma=fs.Sigma,
-                                theta0=fs.theta0, sigma2=fs.sigma2, cache=cache)
+        tq = _own_quadratic(spec, fs, cache)
         md = modes(tq.A, tq.b, tq.start, exact=False, names=tq.names)
     paths = {c: _PathValues(Path.of(_column_quadratic(spec, c, fs, cache), md)) for c in columns}
     h = np.asarray([float(x) for x in md.h], dtype=float)
