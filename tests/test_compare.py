@@ -362,13 +362,13 @@ def test_two_parametrisations_of_one_curve_coincide():
 
 def test_roots_on_the_unit_interval_are_isolated_and_narrowed_as_sympy_isolates_them():
     """compare_exact's roots of a resultant on [0, 1]: Descartes' rule on (0, 1) (no sign variation:
-    none; one: (0, 1) isolates it) or Poly.intervals, each narrowed to width < EPS by exact dyadic
+    none, and Sturm's count skipped; one: (0, 1) isolates it) or Poly.intervals, each narrowed to width < EPS by exact dyadic
     Newton (None where no bracket shows: then compare isolates by Poly.intervals at EPS); against
     Poly.intervals and Sturm's count of the square-free part, on random polynomials with rational
     roots (multiple ones, at 0 and 1, outside [0, 1]) and an irreducible cofactor."""
     import random
     from proofs.quantities.compare_curves import P
-    from proofs.quantities.compare_exact import EPS, _integer_coeffs, _narrow, _roots_01
+    from proofs.quantities.compare_exact import EPS, _count_01, _integer_coeffs, _narrow, _roots_01
     rng = random.Random(3)
     narrowed = 0
     for _ in range(80):
@@ -381,6 +381,7 @@ def test_roots_on_the_unit_interval_are_isolated_and_narrowed_as_sympy_isolates_
         ints = _integer_coeffs(poly)[0]
         got = _roots_01(poly, ints)
         assert len(got) == len(poly.intervals(inf=0, sup=1)), poly
+        assert _count_01(poly) == poly.count_roots(0, 1), poly
         for a, b in got:
             if a == b:
                 assert poly.eval(a) == 0

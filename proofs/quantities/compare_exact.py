@@ -199,7 +199,7 @@ def exact_side(curve: Any, match: Any) -> ExactSide:
     if curve.point:
         v = sp.S(curve.columns[match])
         return ExactSide(curve, match, Ng, Dg, v, v, True)
-    if Dg.count_roots(0, 1) > 0:
+    if _count_01(Dg) > 0:
         raise ValueError(f"match: {match} has a pole on {curve.side.label}")
     g0, g1 = Ng.eval(0) / Dg.eval(0), Ng.eval(1) / Dg.eval(1)
     dnum = Ng.diff(P) * Dg - Ng * Dg.diff(P)
@@ -207,7 +207,7 @@ def exact_side(curve: Any, match: Any) -> ExactSide:
         raise ValueError(f"match: {match} is constant along {curve.side.label} (every point has one level): "
                          "compare its end point instead")
     odd = [f for f, k in dnum.sqf_list()[1] if k % 2 and
-           f.count_roots(0, 1) - (1 if f.eval(0) == 0 else 0) - (1 if f.eval(1) == 0 else 0) > 0]
+           _count_01(f) - (1 if f.eval(0) == 0 else 0) - (1 if f.eval(1) == 0 else 0) > 0]
     if odd:
         raise ValueError(f"match: {match} is not monotone along {curve.side.label} (its derivative changes sign on "
                          "(0, 1)): a level does not name one point; match another error")
@@ -450,18 +450,36 @@ def _candidates(A: ExactSide, B: ExactSide, column: Any, zlo, zhi) -> tuple[list
     return merged, R
 
 
+def _descartes_01(c: tuple[int, ...]) -> int:
+    """The sign variations of ``(1 + x)^n R(1 / (1 + x))`` for R with integer coefficients ``c``
+    (highest first): an upper bound on R's roots in (0, 1) of the same parity (Descartes' rule; x > 0
+    is p in (0, 1))."""
+    from sympy.polys.densetools import dup_shift
+    from sympy.polys.domains import ZZ
+    shifted = dup_shift([ZZ(x) for x in reversed(c)], ZZ(1), ZZ)
+    signs = [x > 0 for x in shifted if x]
+    return sum(s != t for s, t in zip(signs, signs[1:]))
+
+
+def _count_01(poly: sp.Poly) -> int:
+    """``poly.count_roots(0, 1)`` (roots on the closed [0, 1], Sturm), with no Sturm sequence where
+    the count is 0 by Descartes' rule (no variation) and R(0), R(1) are not 0, or poly is a constant."""
+    if poly.degree() < 1:
+        return 0
+    c = _integer_coeffs(poly)[0]
+    if c[-1] != 0 and sum(c) != 0 and _descartes_01(c) == 0:
+        return 0
+    return poly.count_roots(0, 1)
+
+
 def _roots_01(R: sp.Poly, c: tuple[int, ...]) -> list:
     """Isolating intervals ``(a, b)`` of the distinct roots of R on [0, 1] (a = b: a rational root
     found exactly), R with integer coefficients ``c`` (highest first).  Descartes' rule on
     ``(1 + x)^n R(1 / (1 + x))`` (x > 0 is p in (0, 1)): no sign variation, no root in (0, 1); one,
     exactly one, isolated by (0, 1) itself; where R(0) or R(1) is 0, or more variations,
     ``Poly.intervals`` isolates them."""
-    from sympy.polys.densetools import dup_shift
-    from sympy.polys.domains import ZZ
     if c[-1] != 0 and sum(c) != 0:
-        shifted = dup_shift([ZZ(x) for x in reversed(c)], ZZ(1), ZZ)
-        signs = [x > 0 for x in shifted if x]
-        changes = sum(s != t for s, t in zip(signs, signs[1:]))
+        changes = _descartes_01(c)
         if changes == 0:
             return []
         if changes == 1:
