@@ -589,7 +589,7 @@ def _exact_path(side, spec, columns, s, md, g, powers, eta, memo) -> ExactCurve:
     general = _sigma_free(spec, s)
     for c in columns:
         polys[c] = _column_poly(spec, c, s, memo, md, powers, general)
-        pairs[c] = normal_pair(polys[c], one)
+        pairs[c] = normal_pair(polys[c], one, coprime=True)   # over 1: no gcd to take
     cols = _LazyColumns(polys, lambda poly: poly.as_expr())   # each column's polynomial, built when asked
     if eta is None:
         what, scale = "tau", g
