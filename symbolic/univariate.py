@@ -86,8 +86,10 @@ def fraction_pair(f: sp.Expr, x: sp.Symbol) -> tuple[sp.Poly, sp.Poly]:
 
 
 def pair_of(element, x: sp.Symbol) -> tuple[sp.Poly, sp.Poly]:
-    """An element of QQ(x) (:func:`in_field`) as a pair in the normal form of :func:`normal_pair`."""
-    return normal_pair(_poly(element.numer, x), _poly(element.denom, x))
+    """An element of QQ(x) (:func:`in_field`) as a pair in the normal form of :func:`normal_pair`
+    (a field element's numerator and denominator are coprime: the field cancels them on creation,
+    so no gcd is taken again)."""
+    return normal_pair(_poly(element.numer, x), _poly(element.denom, x), coprime=True)
 
 
 def _poly(q, x: sp.Symbol) -> sp.Poly:
