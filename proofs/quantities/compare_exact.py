@@ -9,7 +9,9 @@ sides' f are equal exactly when (p, q) solves
     P1(p, q) = Ng_A(p) Dg_B(q) - Ng_B(q) Dg_A(p) = 0,     P2(p, q) = Nf_A(p) Df_B(q) - Nf_B(q) Df_A(p) = 0,
 
 so p is a root of the resultant ``R(p) = res_q(P1, P2)``.  The roots of R in [0, 1] are isolated
-exactly (``Poly.intervals``, rational endpoints) and mapped to levels: the *candidates*.  Between
+exactly (Descartes' rule on (0, 1), else ``Poly.intervals``; rational endpoints), narrowed to width
+10^-40 (Newton's method in exact dyadic arithmetic, the bracket's signs checked exactly) and mapped
+to levels: the *candidates*.  Between
 two consecutive candidates the difference ``f_A - f_B`` at equal level has no zero, so one
 rational level there decides its sign for the whole piece: both parameters at that level are
 bracketed (the one root of ``Ng - z Dg`` on [0, 1], to width 10^-12 and tighter while needed:
