@@ -86,8 +86,10 @@ def fraction_pair(f: sp.Expr, x: sp.Symbol) -> tuple[sp.Poly, sp.Poly]:
 
 
 def pair_of(element, x: sp.Symbol) -> tuple[sp.Poly, sp.Poly]:
-    """An element of QQ(x) (:func:`in_field`) as a pair in the normal form of :func:`normal_pair`."""
-    return normal_pair(_poly(element.numer, x), _poly(element.denom, x))
+    """An element of QQ(x) (:func:`in_field`) as a pair in the normal form of :func:`normal_pair`
+    (a field element's numerator and denominator are coprime: the field cancels them on creation,
+    so no gcd is taken again)."""
+    return normal_pair(_poly(element.numer, x), _poly(element.denom, x), coprime=True)
 
 
 def _poly(q, x: sp.Symbol) -> sp.Poly:
@@ -102,25 +104,36 @@ def moebius(N: sp.Poly, D: sp.Poly, y: sp.Symbol) -> tuple[sp.Poly, sp.Poly]:
     bijection of QQ(x) onto QQ(y), so a coprime pair stays coprime)."""
     if N.is_zero:
         return normal_pair(sp.Poly(0, y, domain=sp.QQ), sp.Poly(1, y, domain=sp.QQ))
+    QQ = sp.QQ
+    N, D = (X if X.domain == QQ else X.set_domain(QQ) for X in (N, D))
     dn, dd = max(N.degree(), 0), max(D.degree(), 0)
     top = max(dn, dd)
-    # (1 - y)^j as coefficient lists, lowest degree first
-    one_minus = [[sp.Integer(1)]]
+    # (1 - y)^j as integer coefficient lists, lowest degree first
+    one_minus = [[1]]
     for j in range(top):
         prev = one_minus[-1]
         one_minus.append([(prev[i] if i < len(prev) else 0) - (prev[i - 1] if i >= 1 else 0)
                           for i in range(len(prev) + 1)])
 
-    def homog(P: sp.Poly, deg: int) -> list:
-        out = [sp.Integer(0)] * (top + 1)
-        for (k,), c in P.terms():
+    def homog(P: sp.Poly) -> list:
+        """P's coefficients homogenised to degree ``top``, highest degree first (elements of QQ)."""
+        out = [QQ.zero] * (top + 1)
+        cs = P.rep.to_list()   # highest degree first
+        deg = len(cs) - 1
+        for j, c in enumerate(cs):
+            if not c:
+                continue
+            k = deg - j
             for i, b in enumerate(one_minus[top - k]):   # y^k (1 - y)^(top - k): the common power
-                out[k + i] += c * b
+                if b:
+                    out[top - k - i] += c * b
         return out
-    # N(x)/D(x) = Ñ_top(y) / D̃_top(y), both homogenised to the same degree ``top``
-    num, den = homog(N, dn), homog(D, dd)
-    to_poly = lambda cs: sp.Poly.from_list(list(reversed(cs)), y, domain=sp.QQ)  # noqa: E731
-    return normal_pair(to_poly(num), to_poly(den), coprime=True)
+    # N(x)/D(x) = Ñ_top(y) / D̃_top(y), both homogenised to the same degree ``top``, on QQ's elements
+    # (no SymPy numbers on the way)
+    from sympy.polys.polyclasses import DMP
+    from sympy.polys.densebasic import dup_strip
+    to_poly = lambda cs: sp.Poly.new(DMP(dup_strip(cs), QQ), y)  # noqa: E731
+    return normal_pair(to_poly(homog(N)), to_poly(homog(D)), coprime=True)
 
 
 def derivative_sign(N: sp.Poly, D: sp.Poly) -> int | None:

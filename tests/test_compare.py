@@ -242,6 +242,9 @@ def test_float_and_exact_agree():
             assert _close(x.left["tau"], y.left["tau"], 1e-6) and _close(x.right["lambda"], y.right["lambda"], 1e-6)
         for (l1, r1, w1), (l2, r2, w2) in zip(a.levels, b.levels):
             assert _close(l1, l2, 1e-9) and _close(r1, r2, 1e-9) and w1 == w2
+        for p1, p2 in zip(a.pieces, b.pieces):   # the largest gap on each piece, read from each one's grid
+            assert p1[3] is not None and p1[3] > 0 and _close(p1[3], p2[3], 1e-6), (p1, p2)
+    assert len(e.grid["levels"]) == len(f.grid["levels"]) == 201
 
 
 def test_a_point_side_compares_at_its_one_level():
@@ -355,3 +358,40 @@ def test_two_parametrisations_of_one_curve_coincide():
     C = exact_side(curve(P ** 2, P ** 3), match)        # f = g^(3/2): a different curve, no common factor
     r = exact_pieces(A, C, col, R(0), R(1))
     assert not r["coincide"] and {sg for _, _, sg in r["pieces"]} == {-1}
+
+
+def test_roots_on_the_unit_interval_are_isolated_and_narrowed_as_sympy_isolates_them():
+    """compare_exact's roots of a resultant on [0, 1]: Descartes' rule on (0, 1) (no sign variation:
+    none, and Sturm's count skipped; one: (0, 1) isolates it) or Poly.intervals, each narrowed to width < EPS by exact dyadic
+    Newton (None where no bracket shows: then compare isolates by Poly.intervals at EPS); against
+    Poly.intervals and Sturm's count of the square-free part, on random polynomials with rational
+    roots (multiple ones, at 0 and 1, outside [0, 1]) and an irreducible cofactor."""
+    import random
+    from proofs.quantities.compare_curves import P
+    from proofs.quantities.compare_exact import EPS, _count_01, _integer_coeffs, _narrow, _roots_01
+    rng = random.Random(3)
+    narrowed = 0
+    for _ in range(80):
+        deg = rng.randint(1, 6)
+        roots = [R(rng.randint(-3, 12), rng.randint(1, 9)) for _ in range(rng.randint(0, deg))]
+        cof = sp.Poly([rng.randint(-5, 5) or 1 for _ in range(deg - len(roots) + 1)], P)
+        poly = sp.Poly(sp.prod([P - r for r in roots]) * cof.as_expr(), P, domain="QQ")
+        if poly.degree() < 1:
+            continue
+        ints = _integer_coeffs(poly)[0]
+        got = _roots_01(poly, ints)
+        assert len(got) == len(poly.intervals(inf=0, sup=1)), poly
+        assert _count_01(poly) == poly.count_roots(0, 1), poly
+        for a, b in got:
+            if a == b:
+                assert poly.eval(a) == 0
+                continue
+            S = poly.sqf_part()
+            assert S.count_roots(a, b) - (S.eval(a) == 0) - (S.eval(b) == 0) == 1, (poly, a, b)   # one, inside
+            r = _narrow(ints, a, b, EPS)
+            if r is not None:
+                lo, hi = r
+                assert a <= lo <= hi <= b and hi - lo < EPS, (poly, a, b, r)
+                assert (lo == hi and poly.eval(lo) == 0) or S.count_roots(lo, hi) == 1, (poly, r)
+                narrowed += 1
+    assert narrowed > 10

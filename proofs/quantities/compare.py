@@ -64,17 +64,30 @@ class Crossing:
 class ColumnComparison:
     """One error column: ``lower`` (``left``, ``right``, ``equal`` or None when the order flips or
     there is no common level), ``pieces`` ``[(lo, hi, lower, largest gap |left - right|)]`` over
-    the open range, ``ends`` (lower at lo and at hi), ``crossings``, ``how`` (``exact``,
-    ``numeric`` or ``float``), ``detail`` (how it was shown)."""
+    the open range (the gaps read from the comparison's grid when ``pieces`` is first read),
+    ``ends`` (lower at lo and at hi), ``crossings``, ``how`` (``exact``, ``numeric`` or
+    ``float``), ``detail`` (how it was shown)."""
 
     column: Column
     lower: str | None
-    pieces: list
+    _pieces: list
     ends: tuple
     crossings: list
     how: str
     detail: str
     levels: list = field(default_factory=list)   # per table level: (left, right, lower)
+    #: computes the comparison's grid and the pieces' gaps on first read of ``pieces`` (None: done)
+    _fill: Any = field(default=None, repr=False, compare=False)
+
+    @property
+    def pieces(self) -> list:
+        if self._fill is not None:
+            self._fill()
+        return self._pieces
+
+    @pieces.setter
+    def pieces(self, value: list) -> None:
+        self._pieces = value
 
     @property
     def flips(self) -> bool:
@@ -101,12 +114,18 @@ class Comparison:
     arithmetic: str
     sides: dict
     table: list                       # evenly spaced levels (exact or float)
-    grid: dict                        # {"levels": array, column: {"left": array, "right": array}}
+    _grid: Any                        # the grid (below), or the _LazyGrid that computes it when first read
     setting: dict
     notes: list = field(default_factory=list)
     seconds: float = 0.0
     #: the one-line warning an ill-conditioned Sigma calls for in float64, or None
     warning: str | None = None
+
+    @property
+    def grid(self) -> dict:
+        """``{"levels": array, column: {"left": array, "right": array}, "own": ...}`` (:func:`_grid`),
+        computed when first read (with the pieces' gaps)."""
+        return self._grid.get() if isinstance(self._grid, _LazyGrid) else self._grid
 
     @property
     def common(self) -> bool:
@@ -182,8 +201,7 @@ def compare(left: Any = "path:value", right: Any = "mixed:5", *, columns: Sequen
             notes.append("float64: a side is not an exact curve at this setting (see its parameter)")
         out = _float_comparison(fl, mcol, cols, levels)
     lo, hi, table, columns_out, sides = out
-    grid = _grid(curves, mcol, cols, lo, hi)
-    _gaps(columns_out, grid)
+    grid = _LazyGrid(curves, mcol, cols, lo, hi, columns_out)   # for figures and the gaps: when read
     setting = {"d": s.d, "sigma2": s.sigma2, "m": None if s.m == sp.oo else int(s.m), "Sigma": "identity" if Sigma is None else "given",
                "theta0": "e_1" if theta0 is None else "given", "eta": eta}
     return Comparison(L, R, mcol, columns_out, lo, hi, "exact" if exact else "float", sides, table, grid, setting, notes,
@@ -395,6 +413,28 @@ def _who_float(a: float, b: float) -> str:
 
 
 # ----------------------------------------------------------------------------- the figure's grid, the gaps
+
+class _LazyGrid:
+    """The figure's grid (:func:`_grid`) and the pieces' largest gaps (:func:`_gaps`), computed
+    once, when the comparison's ``grid`` or a column's ``pieces`` is first read (a verdict needs
+    neither)."""
+
+    def __init__(self, curves: dict, mcol: Column, cols: list, lo: Any, hi: Any, columns: list) -> None:
+        self._args: Any = (curves, mcol, cols, lo, hi)
+        self._columns = columns
+        self._value: dict | None = None
+        for cc in columns:
+            cc._fill = self.get
+
+    def get(self) -> dict:
+        if self._value is None:
+            for cc in self._columns:
+                cc._fill = None
+            self._value = _grid(*self._args)
+            self._args = None
+            _gaps(self._columns, self._value)
+        return self._value
+
 
 def _grid(curves: dict, mcol: Column, cols: list, lo: Any, hi: Any) -> dict:
     """Both sides on :data:`GRID` levels over the common range (float64, read from each side's

@@ -29,7 +29,9 @@ at most :data:`MAX_EXACT_DEGREE`; float64 (:class:`FloatCurve`) otherwise, at an
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Callable
 
 import numpy as np
@@ -209,6 +211,29 @@ def _strategy(name: str, spec_loader: Callable[[str], Any] | None) -> Any:
 
 # ----------------------------------------------------------------------------- curves
 
+class _LazyColumns(Mapping):
+    """``{column: expression}`` read from ``{column: polynomials}`` by ``build`` (a pair ``(N, D)``
+    of Polys in :data:`P` to ``N / D``, or one Poly to itself), each expression built when first
+    asked for: the comparison works on the pairs, the expressions are for callers that read a
+    column as a SymPy expression."""
+
+    def __init__(self, polys: dict, build: Callable[[Any], sp.Expr]) -> None:
+        self._pairs = polys
+        self._build = build
+        self._built: dict = {}
+
+    def __getitem__(self, c: Any) -> sp.Expr:
+        if c not in self._built:
+            self._built[c] = self._build(self._pairs[c])
+        return self._built[c]
+
+    def __iter__(self):
+        return iter(self._pairs)
+
+    def __len__(self) -> int:
+        return len(self._pairs)
+
+
 @dataclass
 class ExactCurve:
     """A side at a rational setting: each column a rational function of :data:`P` on [0, 1]
@@ -275,16 +300,22 @@ def build_curve(side: Any, columns: list, setting: Any) -> ExactCurve | FloatCur
 
 # ----------------------------------------------------------------------------- path
 
+@lru_cache(maxsize=1)
+def _value_spec():
+    """Strategy (c)'s spec (:func:`symbolic.strategies.value_spec`), built once (a Spec is immutable)."""
+    from symbolic.strategies import value_spec
+    return value_spec()
+
+
 def _path_spec(strategy: Any):
     from symbolic.spec import Spec
-    from symbolic.strategies import value_spec
     from proofs.quantities.setting import resolve
     if isinstance(strategy, Spec):
         spec = strategy
     else:
         name = resolve(strategy)
         if name == "value":
-            spec = value_spec()
+            spec = _value_spec()
         elif name == "value-fewshot":
             raise ValueError("side: path:value-fewshot runs in two stages and its second stage holds the zero-shot "
                              "error at its minimum (every point of stage 2 has one level): compare its end point "
@@ -300,10 +331,27 @@ def _path_spec(strategy: Any):
 
 
 def _column_quadratic(spec: Any, c: Column, s: Any, cache: dict):
+    """Column c's error as an explicit quadratic in what ``spec`` trains (from its start), at the
+    setting s; the spec's own loss quadratic (:func:`_own_quadratic`, kept in ``cache``, the
+    cache of this setting) where the column is that loss (strategy (c)'s zero-shot error)."""
     from symbolic.explicit import explicit_quadratic
+    from symbolic.spec import make_term
     n = sp.oo if c.n is None else sp.Integer(c.n)
+    own = cache.get(("own quadratic", spec))
+    if own is not None and not spec.then and not spec.bindings and spec.loss == (make_term((1, n, c.task)),):
+        return own
     return explicit_quadratic([(1, n, c.task)], spec.train, start=spec.start, arithmetic=s.arith,
                               m=s.m, d=s.d, Sigma=s.Sigma, theta0=s.theta0, sigma2=s.sigma2, cache=cache)
+
+
+def _own_quadratic(spec: Any, s: Any, cache: dict):
+    """The explicit quadratic of ``spec``'s (first) loss at the setting s, kept in ``cache`` (the
+    cache of this setting) for :func:`_column_quadratic`."""
+    from symbolic.explicit import explicit_quadratic
+    tq = explicit_quadratic(spec, arithmetic=s.arith, m=s.m, d=s.d, Sigma=s.Sigma, theta0=s.theta0,
+                            sigma2=s.sigma2, cache=cache)
+    cache[("own quadratic", spec)] = tq
+    return tq
 
 
 def _rational_gcd(xs: list) -> sp.Rational:
@@ -334,7 +382,8 @@ def _path_memo(spec: Any, s: Any) -> dict:
 
 #: sigma^2 as a symbol, for the paths derived once per (spec, d, Sigma, theta_0) at m = oo
 _S2 = sp.Dummy("sigma2", nonnegative=True)
-#: (spec, setting without sigma^2) -> {"cache", "free", "modes", "paths": {column: Path in _S2}}
+#: (spec, setting without sigma^2) -> {"cache", "free", "modes", "paths": {column: Path in _S2},
+#: "polys": {(column, powers): the path's coefficients in P as polynomials in _S2}}
 _SIGMA_FREE: dict = {}
 
 
@@ -348,10 +397,9 @@ def _sigma_free(spec: Any, s: Any) -> dict | None:
     (rates h_k, directions w_k, limit u_*) are those of every sigma^2, computed once, and each
     column's :class:`~proofs.quantities.trajectories.Path` (``alpha + beta_k p^(e_k) + Gamma_kl
     p^(e_k+e_l)``, polynomial in sigma^2) is derived once and read at each sigma^2
-    (:func:`_column_path`): the same exact numbers as building the column's quadratic at that
+    (:func:`_column_poly`): the same exact numbers as building the column's quadratic at that
     sigma^2, without rebuilding it per sigma^2 (the remark's map of ``early-stopping-vs-auxiliary``
     reads one path at five sigma^2)."""
-    from symbolic.explicit import explicit_quadratic
     from proofs.quantities.trajectories import modes
     if not (s.arith.exact and s.m == sp.oo and s.sigma2 is not None and sp.S(s.sigma2).is_Rational):
         return None
@@ -363,33 +411,71 @@ def _sigma_free(spec: Any, s: Any) -> dict | None:
         if len(_SIGMA_FREE) >= _PATHS_MAX:
             _SIGMA_FREE.clear()
         cache: dict = {}
-        tq = explicit_quadratic(spec, arithmetic=s.arith, m=s.m, d=s.d, Sigma=s.Sigma, theta0=s.theta0,
-                                sigma2=_S2, cache=cache)
+        from dataclasses import replace
+        tq = _own_quadratic(spec, replace(s, sigma2=_S2), cache)
         free = not any(sp.sympify(x).has(_S2) for arr in (tq.A, tq.b, tq.start) for x in np.asarray(arr).flat)
         md = modes(tq.A, tq.b, tq.start, exact=True, names=tq.names) if free else None
-        _SIGMA_FREE[key] = {"cache": cache, "free": free, "modes": md, "paths": {}}
+        _SIGMA_FREE[key] = {"cache": cache, "free": free, "modes": md, "paths": {}, "polys": {}}
     return _SIGMA_FREE[key]
 
 
 def _column_path(spec: Any, c: Column, s: Any, memo: dict, md: Any):
-    """Column c's Path along the modes ``md`` at the setting s: read at s's sigma^2 from the path
-    derived with sigma^2 a symbol (:func:`_sigma_free`) where the modes are those, else from the
-    column's quadratic at s."""
-    from dataclasses import replace
-    from proofs.quantities.trajectories import Path, _exact_number
-    general = _sigma_free(spec, s)
+    """Column c's Path along the modes ``md`` at the setting s, from the column's quadratic at s."""
+    from proofs.quantities.trajectories import Path
+    return Path.of(_column_quadratic(spec, c, s, memo["cache"]), md)
+
+
+def _column_poly(spec: Any, c: Column, s: Any, memo: dict, md: Any, powers: list, general: dict | None) -> sp.Poly:
+    """Column c along the modes ``md`` at the setting s as a polynomial in :data:`P`
+    (:func:`_path_poly`): read at s's sigma^2 from the path derived with sigma^2 a symbol
+    (:func:`_sigma_free`, ``general``) where the modes are those, else built from the column's
+    quadratic at s (:func:`_column_path`).  The sigma^2 route keeps each coefficient of the
+    polynomial in P as a polynomial in sigma^2 over QQ, computed once per column, and evaluates
+    those at the rational sigma^2 (Horner over QQ): the same numbers as putting sigma^2 into the
+    path's alpha, beta and Gamma and summing them."""
     if general is None or not general["free"] or general["modes"] is not md:
-        return Path.of(_column_quadratic(spec, c, s, memo["cache"]), md)
-    if c not in general["paths"]:
-        general["paths"][c] = Path.of(_column_quadratic(spec, c, replace(s, sigma2=_S2), general["cache"]), md)
-    path, at = general["paths"][c], {_S2: sp.S(s.sigma2)}
-    Gamma = path.Gamma.xreplace(at) if isinstance(path.Gamma, sp.MatrixBase) else path.Gamma
-    return Path(_exact_number(sp.sympify(path.alpha).xreplace(at)), [sp.sympify(b).xreplace(at) for b in path.beta],
-                Gamma)
+        if c not in memo["paths"]:
+            memo["paths"][c] = _column_path(spec, c, s, memo, md)
+        return _path_poly(memo["paths"][c], powers)
+    key = (c, tuple(powers))
+    if key not in general["polys"]:
+        from dataclasses import replace
+        from proofs.quantities.trajectories import Path
+        if c not in general["paths"]:
+            general["paths"][c] = Path.of(_column_quadratic(spec, c, replace(s, sigma2=_S2), general["cache"]), md)
+        try:
+            general["polys"][key] = _path_coefficients(general["paths"][c], powers)
+        except (sp.PolynomialError, sp.CoercionFailed):   # not polynomial in sigma^2: built at s instead
+            general["polys"][key] = None
+    if general["polys"][key] is None:
+        return _column_poly(spec, c, s, memo, md, powers, None)
+    from sympy.polys.densebasic import dup_strip
+    from sympy.polys.densetools import dup_eval
+    from sympy.polys.polyclasses import DMP
+    QQ = sp.QQ
+    s2 = QQ.convert(sp.Rational(s.sigma2))
+    return sp.Poly.new(DMP(dup_strip([dup_eval(cs, s2, QQ) for cs in general["polys"][key]]), QQ), P)
+
+
+def _path_coefficients(path: Any, powers: list) -> list:
+    """The coefficients of :func:`_path_poly` (highest power of P first) of a path whose alpha, beta,
+    Gamma are polynomials in sigma^2 (:data:`_S2`), each as a dense coefficient list over QQ in
+    sigma^2 (highest first)."""
+    coeffs: dict = {}
+
+    def add(k: int, c: Any) -> None:
+        coeffs[k] = coeffs.get(k, sp.S.Zero) + sp.S(c)
+    add(0, path.alpha)
+    for b, k in zip(path.beta, powers):
+        add(k, b)
+    for i, ki in enumerate(powers):
+        for j, kj in enumerate(powers):
+            add(ki + kj, path.Gamma[i, j])
+    top = max(coeffs)
+    return [sp.Poly(coeffs.get(k, sp.S.Zero), _S2, domain=sp.QQ).rep.to_list() for k in range(top, -1, -1)]
 
 
 def _path_curve(side: PathSide, columns: list, s: Any):
-    from symbolic.explicit import explicit_quadratic
     from proofs.quantities.trajectories import Path, modes
     spec = _path_spec(side.strategy)
     exact = s.arith.exact
@@ -400,8 +486,7 @@ def _path_curve(side: PathSide, columns: list, s: Any):
         if general is not None and general["free"]:
             memo["modes"] = general["modes"]   # the modes of every sigma^2
         else:
-            tq = explicit_quadratic(spec, arithmetic=s.arith, m=s.m, d=s.d, Sigma=s.Sigma,
-                                    theta0=s.theta0, sigma2=s.sigma2, cache=cache)
+            tq = _own_quadratic(spec, s, cache)
             memo["modes"] = modes(tq.A, tq.b, tq.start, exact=exact, names=tq.names)
     md = memo["modes"]
     eta = None if side.eta is None else sp.nsimplify(side.eta, rational=True)
@@ -429,8 +514,7 @@ def _path_curve(side: PathSide, columns: list, s: Any):
     fs = _in_float(s)
     if exact:  # a rational setting whose path is not a polynomial curve: redo in float
         cache = {}
-        tq = explicit_quadratic(spec, arithmetic=fs.arith, m=fs.m, d=fs.d, Sigma=fs.Sigma,
-                                theta0=fs.theta0, sigma2=fs.sigma2, cache=cache)
+        tq = _own_quadratic(spec, fs, cache)
         md = modes(tq.A, tq.b, tq.start, exact=False, names=tq.names)
     paths = {c: _PathValues(Path.of(_column_quadratic(spec, c, fs, cache), md)) for c in columns}
     h = np.asarray([float(x) for x in md.h], dtype=float)
@@ -500,14 +584,13 @@ def _path_poly(path: Any, powers: list) -> sp.Poly:
 def _exact_path(side, spec, columns, s, md, g, powers, eta, memo) -> ExactCurve:
     from symbolic.univariate import normal_pair
     from proofs.quantities.trajectories import Path
-    cols, pairs = {}, {}
+    polys, pairs = {}, {}
+    one = sp.Poly(1, P, domain=sp.QQ)
+    general = _sigma_free(spec, s)
     for c in columns:
-        if c not in memo["paths"]:
-            memo["paths"][c] = _column_path(spec, c, s, memo, md)
-        path = memo["paths"][c]
-        poly = _path_poly(path, powers)
-        cols[c] = poly.as_expr()
-        pairs[c] = normal_pair(poly, sp.Poly(1, P, domain=sp.QQ))
+        polys[c] = _column_poly(spec, c, s, memo, md, powers, general)
+        pairs[c] = normal_pair(polys[c], one, coprime=True)   # over 1: no gcd to take
+    cols = _LazyColumns(polys, lambda poly: poly.as_expr())   # each column's polynomial, built when asked
     if eta is None:
         what, scale = "tau", g
 
@@ -538,13 +621,13 @@ def _mixed_curve(side: MixedSide, columns: list, s: Any):
     if s.arith.exact:
         from symbolic.univariate import moebius
         forms = _mixed_exact_pairs(side.n_ft, columns, s)
-        cols, pairs = {}, {}
+        pairs = {}
         for c, (num, den) in forms.items():
             num, den = moebius(num, den, P)    # lambda = p / (1 - p), on the polynomials
             if den.eval(1) == 0:
                 raise NotImplementedError(f"{c}: the mixed loss's error has no finite limit lambda -> oo")
-            cols[c] = num.as_expr() / den.as_expr()
             pairs[c] = (num, den)
+        cols = _LazyColumns(pairs, lambda nd: nd[0].as_expr() / nd[1].as_expr())   # N / D, built when asked
         point = all(num.degree() <= 0 and den.degree() <= 0 for num, den in pairs.values())
 
         def native(p: Any) -> dict:
@@ -557,15 +640,24 @@ def _mixed_curve(side: MixedSide, columns: list, s: Any):
     return _mixed_float(side, columns, s)
 
 
+@lru_cache(maxsize=16)
+def _tradeoff_spec(n_ft: int):
+    """The mixed loss's spec (:func:`proofs.quantities.frontier.tradeoff_spec`), built once per n_ft
+    (a Spec is immutable)."""
+    from proofs.quantities.frontier import tradeoff_spec
+    return tradeoff_spec(n_ft)
+
+
 def _mixed_exact_pairs(n_ft: int, columns: list, s: Any) -> dict:
     """{column: (N, D), polynomials in lambda}: the frontier's rational functions at each column's
     n (at n = 0 its few-shot columns are the zero-shot errors on theta_0 and -theta_0)."""
-    from proofs.quantities.frontier import spec_pairs, tradeoff_spec
+    from proofs.quantities.frontier import spec_pairs
     name = {c: "few_shot_target" if c.task == "target" else "few_shot_opposite" for c in columns}
     wanted: dict = {}
     for c in columns:   # only the frontier's columns asked for, per n
         wanted.setdefault(c.n, set()).add(name[c])
-    by_n = {n: spec_pairs(tradeoff_spec(n_ft), s, n=n, columns=cols) for n, cols in wanted.items()}
+    spec = _tradeoff_spec(n_ft)
+    by_n = {n: spec_pairs(spec, s, n=n, columns=cols) for n, cols in wanted.items()}
     return {c: by_n[c.n][name[c]] for c in columns}
 
 

@@ -9,7 +9,9 @@ sides' f are equal exactly when (p, q) solves
     P1(p, q) = Ng_A(p) Dg_B(q) - Ng_B(q) Dg_A(p) = 0,     P2(p, q) = Nf_A(p) Df_B(q) - Nf_B(q) Df_A(p) = 0,
 
 so p is a root of the resultant ``R(p) = res_q(P1, P2)``.  The roots of R in [0, 1] are isolated
-exactly (``Poly.intervals``, rational endpoints) and mapped to levels: the *candidates*.  Between
+exactly (Descartes' rule on (0, 1), else ``Poly.intervals``; rational endpoints), narrowed to width
+10^-40 (Newton's method in exact dyadic arithmetic, the bracket's signs checked exactly) and mapped
+to levels: the *candidates*.  Between
 two consecutive candidates the difference ``f_A - f_B`` at equal level has no zero, so one
 rational level there decides its sign for the whole piece: both parameters at that level are
 bracketed (the one root of ``Ng - z Dg`` on [0, 1], to width 10^-12 and tighter while needed:
@@ -199,7 +201,7 @@ def exact_side(curve: Any, match: Any) -> ExactSide:
     if curve.point:
         v = sp.S(curve.columns[match])
         return ExactSide(curve, match, Ng, Dg, v, v, True)
-    if Dg.count_roots(0, 1) > 0:
+    if _count_01(Dg) > 0:
         raise ValueError(f"match: {match} has a pole on {curve.side.label}")
     g0, g1 = Ng.eval(0) / Dg.eval(0), Ng.eval(1) / Dg.eval(1)
     dnum = Ng.diff(P) * Dg - Ng * Dg.diff(P)
@@ -207,7 +209,7 @@ def exact_side(curve: Any, match: Any) -> ExactSide:
         raise ValueError(f"match: {match} is constant along {curve.side.label} (every point has one level): "
                          "compare its end point instead")
     odd = [f for f, k in dnum.sqf_list()[1] if k % 2 and
-           f.count_roots(0, 1) - (1 if f.eval(0) == 0 else 0) - (1 if f.eval(1) == 0 else 0) > 0]
+           _count_01(f) - (1 if f.eval(0) == 0 else 0) - (1 if f.eval(1) == 0 else 0) > 0]
     if odd:
         raise ValueError(f"match: {match} is not monotone along {curve.side.label} (its derivative changes sign on "
                          "(0, 1)): a level does not name one point; match another error")
@@ -384,6 +386,23 @@ class Candidate:
         return (self.lo + self.hi) / 2
 
 
+def _cross(a: sp.Poly, b: sp.Poly, c: sp.Poly, d: sp.Poly) -> sp.Poly:
+    """``a(p) b(q) - c(q) d(p)`` in QQ[q, p] (q first: the resultant eliminates it), from four
+    polynomials in p over QQ: the coefficient of q^k is ``b_k a(p) - c_k d(p)``, built on the dense
+    coefficient lists (no products of bivariate polynomials)."""
+    from sympy.polys.densearith import dup_mul_ground, dup_sub
+    from sympy.polys.densebasic import dmp_strip
+    from sympy.polys.polyclasses import DMP
+    QQ = sp.QQ
+    a, b, c, d = (x if x.domain == QQ else x.set_domain(QQ) for x in (a, b, c, d))
+    ra, rd = a.rep.to_list(), d.rep.to_list()
+    rb, rc = b.rep.to_list(), c.rep.to_list()
+    top = max(len(rb), len(rc))
+    rb, rc = [QQ.zero] * (top - len(rb)) + rb, [QQ.zero] * (top - len(rc)) + rc   # highest power of q first
+    rows = [dup_sub(dup_mul_ground(ra, bk, QQ), dup_mul_ground(rd, ck, QQ), QQ) for bk, ck in zip(rb, rc)]
+    return sp.Poly.new(DMP(dmp_strip(rows, 1) if rows else [[]], QQ, 1), Q_, P)
+
+
 def _candidates(A: ExactSide, B: ExactSide, column: Any, zlo, zhi) -> tuple[list, Any]:
     """Candidates strictly inside (zlo, zhi), and R (None when the two equations share a factor:
     the curves coincide)."""
@@ -394,18 +413,8 @@ def _candidates(A: ExactSide, B: ExactSide, column: Any, zlo, zhi) -> tuple[list
     NfB, DfB = B.nd(column)
     NgB, DgB = B.Ng, B.Dg
 
-    def lift(poly: sp.Poly, x: sp.Symbol) -> sp.Poly:
-        """A polynomial in p as one in x (p or q) of QQ[q, p] (q first: the resultant eliminates
-        it): products and differences then run on polynomials, not expression trees."""
-        if poly.domain == sp.QQ:   # its dense coefficients placed directly (no conversion of numbers)
-            from sympy.polys.polyclasses import DMP
-            rep = poly.rep.to_list()
-            dense = [rep] if x == P else [[c] if c else [] for c in rep]
-            return sp.Poly.new(DMP(dense if rep else [[]], sp.QQ, 1), Q_, P)
-        at = (lambda k: (0, k)) if x == P else (lambda k: (k, 0))
-        return sp.Poly.from_dict({at(k): c for (k,), c in poly.terms()} or {(0, 0): 0}, Q_, P, domain="QQ")
-    P1 = lift(A.Ng, P) * lift(DgB, Q_) - lift(NgB, Q_) * lift(A.Dg, P)
-    P2 = lift(NfA, P) * lift(DfB, Q_) - lift(NfB, Q_) * lift(DfA, P)
+    P1 = _cross(A.Ng, DgB, NgB, A.Dg)
+    P2 = _cross(NfA, DfB, NfB, DfA)
     if P2.is_zero:
         return [], None
     # over ZZ (denominators cleared: each equation scaled by a constant, the same zeros), where the
@@ -419,9 +428,14 @@ def _candidates(A: ExactSide, B: ExactSide, column: Any, zlo, zhi) -> tuple[list
         return [], None
     out = []
     # the distinct roots of R on [0, 1], isolated (no factorisation: the irreducible factor of a root
-    # is found only where its level is wanted exactly, crossing_level)
+    # is found only where its level is wanted exactly, crossing_level), each isolating interval then
+    # narrowed to width < EPS (:func:`_narrow`)
     if R.degree() >= 1:
-        for (a, b), _m in R.intervals(inf=0, sup=1, eps=EPS):
+        ints = _integer_coeffs(R)[0]
+        roots = [(a, b) if a == b else _narrow(ints, a, b, EPS) for a, b in _roots_01(R, ints)]
+        if any(r is None for r in roots):   # an interval not narrowed: isolated to EPS by Poly.intervals
+            roots = [iv for iv, _m in R.intervals(inf=0, sup=1, eps=EPS)]
+        for a, b in roots:
             a, b = sp.Rational(a), sp.Rational(b)
             enc = _enclose_ratio((A.Ng, A.Dg), a, b)
             lo, hi = sp.Rational(str(sp.Float(enc.a, 60))) , sp.Rational(str(sp.Float(enc.b, 60)))
@@ -438,33 +452,86 @@ def _candidates(A: ExactSide, B: ExactSide, column: Any, zlo, zhi) -> tuple[list
     return merged, R
 
 
-@lru_cache(maxsize=64)
-def _factors(poly: sp.Poly) -> list:
-    return poly.factor_list()[1]
+def _descartes_01(c: tuple[int, ...]) -> int:
+    """The sign variations of ``(1 + x)^n R(1 / (1 + x))`` for R with integer coefficients ``c``
+    (highest first): an upper bound on R's roots in (0, 1) of the same parity (Descartes' rule; x > 0
+    is p in (0, 1))."""
+    from sympy.polys.densetools import dup_shift
+    from sympy.polys.domains import ZZ
+    shifted = dup_shift([ZZ(x) for x in reversed(c)], ZZ(1), ZZ)
+    signs = [x > 0 for x in shifted if x]
+    return sum(s != t for s, t in zip(signs, signs[1:]))
 
 
-def _root_factor(poly: sp.Poly, a: sp.Rational, b: sp.Rational) -> sp.Poly:
-    """The irreducible factor of ``poly`` with the root isolated in [a, b] (a = b: that rational)."""
-    for fac, _k in _factors(poly):
-        if fac.degree() < 1:
-            continue
-        if (fac.eval(a) == 0) if a == b else (fac.count_roots(a, b) > 0):
-            return fac
-    return poly
+def _count_01(poly: sp.Poly) -> int:
+    """``poly.count_roots(0, 1)`` (roots on the closed [0, 1], Sturm), with no Sturm sequence where
+    the count is 0 by Descartes' rule (no variation) and R(0), R(1) are not 0, or poly is a constant."""
+    if poly.degree() < 1:
+        return 0
+    c = _integer_coeffs(poly)[0]
+    if c[-1] != 0 and sum(c) != 0 and _descartes_01(c) == 0:
+        return 0
+    return poly.count_roots(0, 1)
+
+
+def _roots_01(R: sp.Poly, c: tuple[int, ...]) -> list:
+    """Isolating intervals ``(a, b)`` of the distinct roots of R on [0, 1] (a = b: a rational root
+    found exactly), R with integer coefficients ``c`` (highest first).  Descartes' rule on
+    ``(1 + x)^n R(1 / (1 + x))`` (x > 0 is p in (0, 1)): no sign variation, no root in (0, 1); one,
+    exactly one, isolated by (0, 1) itself; where R(0) or R(1) is 0, or more variations,
+    ``Poly.intervals`` isolates them."""
+    if c[-1] != 0 and sum(c) != 0:
+        changes = _descartes_01(c)
+        if changes == 0:
+            return []
+        if changes == 1:
+            return [(sp.S.Zero, sp.S.One)]
+    return [(a, b) for (a, b), _m in R.intervals(inf=0, sup=1)]
+
+
+def _narrow(c: tuple[int, ...], a: Any, b: Any, eps: sp.Rational) -> tuple[Any, Any] | None:
+    """An interval [lo, hi] inside the isolating interval [a, b] of one root of a polynomial with
+    integer coefficients ``c`` (highest first), hi - lo < eps, holding that root: the polynomial is
+    carried to [0, 1] (``x = a + (b - a) t``, exact) and the root bracketed there by
+    :func:`_bracket_root` (Newton's method in exact dyadic arithmetic, the bracket's signs checked
+    exactly).  None where that shows no bracket (a root of even multiplicity: no sign change; an
+    end of [a, b] itself a root)."""
+    fa, fb = Fraction(int(sp.Rational(a).p), int(sp.Rational(a).q)), Fraction(int(sp.Rational(b).p), int(sp.Rational(b).q))
+    w = fb - fa
+    # the coefficients of R(a + w t) in t, lowest degree first (Horner on polynomials in t)
+    q: list = [Fraction(c[0])]
+    for ci in c[1:]:
+        nxt = [x * fa for x in q] + [Fraction(0)]
+        for i, x in enumerate(q):
+            nxt[i + 1] += x * w
+        nxt[0] += ci
+        q = nxt
+    den = lcm(*(x.denominator for x in q))
+    ints = [int(x * den) for x in reversed(q)]
+    if ints[-1] == 0 or sum(ints) == 0:   # an end of [a, b] a root (not the one isolated inside)
+        return None
+    got = _bracket_root(ints, eps / sp.Rational(w.numerator, w.denominator))
+    if got is None:
+        return None
+    ra = sp.Rational(fa.numerator, fa.denominator)
+    rw = sp.Rational(w.numerator, w.denominator)
+    return ra + rw * got[0], ra + rw * got[1]
 
 
 def crossing_level(A: ExactSide, cand: Candidate) -> sp.Expr:
     """The candidate's level exactly: a rational, or a ``CRootOf`` of an irreducible integer
-    polynomial in z (the resultant in p of the root's factor and ``z Dg_A(p) - Ng_A(p)``).
+    polynomial in z (a factor of the resultant in p of R and ``z Dg_A(p) - Ng_A(p)``: the level's
+    minimal polynomial is one of them).
 
     The root is the first real root, factor by factor (in ``factor_list``'s order, each factor's
     roots in increasing order), whose 60-digit value lies in the candidate's enclosure widened by
     10^-30; a factor with no root within twice that widening (Sturm's count, exact) holds no such
-    root and its roots are not computed (the window also covers the 60-digit rounding)."""
-    fac = _root_factor(cand.factor, *cand.p)
+    root and its roots are not computed (the window also covers the 60-digit rounding).  (R is
+    not factored first: the factors of the resultant of R's irreducible factor are among those
+    of R's own, and only a factor with a root in the window is read.)"""
     # the resultant on polynomials in (p, z) over QQ (the same subresultant algorithm as on the
     # expressions, without converting them)
-    left = sp.Poly(fac.as_expr(), P, Z_, domain=sp.QQ)
+    left = sp.Poly.from_dict({(k, 0): c for (k,), c in cand.factor.terms()}, P, Z_, domain=sp.QQ)
     right = sp.Poly.from_dict({(k, 1): c for (k,), c in A.Dg.terms()}, P, Z_, domain=sp.QQ) \
         - sp.Poly.from_dict({(k, 0): c for (k,), c in A.Ng.terms()}, P, Z_, domain=sp.QQ)
     res = sp.Poly(left.resultant(right).as_expr(), Z_)

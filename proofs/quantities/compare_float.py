@@ -13,6 +13,7 @@ closer together than the spacing of those levels can be missed: the float path s
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -27,10 +28,14 @@ BISECTIONS = 52
 MONOTONE_RTOL = 1e-9
 
 
+@lru_cache(maxsize=1)
 def _table_grid() -> np.ndarray:
+    """The fixed grid of p every table is read on (computed once; read-only)."""
     geo = np.exp(-np.linspace(0.0, 60.0, 400))           # p from 1 down to e^-60 (the limit's side)
     lin = np.linspace(0.0, 1.0, 301)
-    return np.unique(np.concatenate([lin, geo, [0.0, 1.0]]))
+    out = np.unique(np.concatenate([lin, geo, [0.0, 1.0]]))
+    out.flags.writeable = False
+    return out
 
 
 @dataclass
