@@ -269,8 +269,8 @@ MUTATIONS: tuple[Mutation, ...] = (
        equivalent="at n = 0 the prediction does not depend on theta, so E_theta E(V, Q_hat, 0; theta) = "
                   "E(V, Q_hat, 0; theta_0) + tau^2 tr(Sigma): the same minimisers"),
     # ---------------------------------------------------------------- proofs/paper/results/*.py
-    _m("R1", "proofs/paper/results/tradeoff_value.py", 'rational_limit_at(e, LAMBDA, 0 if at == "0" else sp.oo)',
-       'rational_limit_at(e, LAMBDA, sp.oo if at == "0" else 0)', "lambda -> 0+ and lambda -> oo swapped", (), ("tradeoff-value",)),
+    _m("R1", "proofs/paper/results/tradeoff_value.py", 'rational_limit_at(e, LAMBDA, 0 if at == "0" else sp.oo, factor)',
+       'rational_limit_at(e, LAMBDA, sp.oo if at == "0" else 0, factor)', "lambda -> 0+ and lambda -> oo swapped", (), ("tradeoff-value",)),
     _m("R2", "proofs/paper/results/tradeoff_value.py", "(\"n -> oo on -theta_0\", None, \"few_shot_opposite\")",
        "(\"n -> oo on -theta_0\", None, \"few_shot_target\")",
        "trade-off's error on -theta_0 computed on theta_0 (in the monotonicity line)", (), ("tradeoff-value",),

@@ -55,10 +55,12 @@ def _blocks_equal(a, b) -> bool:
             and a.vx[0][1:] == b.vx[0][1:] and same(a.vx[0][0], b.vx[0][0]))
 
 
-def _limit_blocks(s, at: str):
-    """v(lambda) as lambda -> 0+ or lambda -> oo (every coefficient is rational in lambda)."""
+def _limit_blocks(s, at: str, factor: bool = True):
+    """v(lambda) as lambda -> 0+ or lambda -> oo (every coefficient is rational in lambda), each
+    limit factored (``factor=False``: the same rational function unfactored, for a caller that
+    only compares it with :func:`same`)."""
     def lim(e):
-        return rational_limit_at(e, LAMBDA, 0 if at == "0" else sp.oo)
+        return rational_limit_at(e, LAMBDA, 0 if at == "0" else sp.oo, factor)
     b = s.blocks
     return b.with_(v0=lim(b.v0), vy=lim(b.vy), vx=tuple((lim(c), w, a) for c, w, a in b.vx))
 
@@ -183,7 +185,7 @@ class TradeoffValue(Result):
         only = strategy(fewshot_only_spec(n_ft), sp.oo)
         yield Line("exact", f"n_ft = {n_ft}: lambda -> oo gives the few-shot loss alone (its minimiser is unique: "
                    f"nothing free but V's first rows): v_y = {show(only.blocks.vy)}",
-                   _blocks_equal(_limit_blocks(f, "oo"), only.blocks)
+                   _blocks_equal(_limit_blocks(f, "oo", factor=False), only.blocks)
                    and not [x for x in only.free if not x.startswith("V[0:d+1")])
         ok, said = global_minimiser_check(f, n_ft, **SETTING_B)
         yield Line("exact", f"d = 2, Sigma = [[2, 1], [1, 1]], theta_0 = (1, -1), sigma^2 = 1/2, n_ft = {n_ft}: the "
