@@ -145,6 +145,13 @@ def ring_value(p: Poly, env: dict[str, object], flat: list[sp.Symbol]):
             return to_r[e]
         if e.is_Rational:
             return R.ground_new(QQ.from_sympy(e))
+        if e.free_symbols <= set(to_r):
+            # a polynomial in the block entries: read into the ring as it is (the ring's
+            # arithmetic expands it: the polynomial of R(expand(e))); anything else as below
+            try:
+                return R(e)
+            except (sp.CoercionFailed, sp.PolynomialError, ValueError, TypeError):
+                pass
         e = sp.expand(e)
         if e.free_symbols - set(to_r):
             raise ValueError(f"no value for {sorted(map(str, e.free_symbols - set(to_r)))}")
