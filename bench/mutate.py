@@ -9,7 +9,8 @@ list: the gradient-descent paths (T*: step factors, mode weights, the stable ran
 both stages), symbolic/evaluation.py in float and mp (E*), the explicit quadratic (X*), the
 concrete minimiser (C*), frontier_numeric (FN*), the arithmetics, their condition threshold and
 their choice (A*), the structured Q_xx solve (ST*), the results beyond the paper (RF*, RE*, RK*,
-RL*), the rank table (LA*) and the depth float compiler (DF*) -- written as an exact source-text
+RL*), the rank table (LA*), the depth float compiler (DF*), the concrete engine (CE*), the numeric
+search (SE*) and theorem 4.3's completeness (TC*) -- written as an exact source-text
 replacement ``old -> new`` in one file.  tests/test_mutations_apply.py fails, naming the
 mutation, when ``old`` no longer occurs as listed (the list cannot rot silently).  For each
 mutation, one at a time:
@@ -307,6 +308,25 @@ MUTATIONS: tuple[Mutation, ...] = (
        'return "increasing" if probe < 0 else "decreasing"', "monotonicity read with the wrong sign", (FRONTIER,)),
     _m("F3", "proofs/quantities/frontier.py", "if k % 2 and g.count_roots(0, None)", "if g.count_roots(0, None)",
        "roots of even multiplicity counted as sign changes", (FRONTIER,)),
+    # ---------------------------------------------------------------- symbolic/concrete.py (the independent
+    # engine), proofs/paper/results/_search.py, theorem_4_3.py's completeness
+    _m("CE1", "symbolic/concrete.py", "parity = tuple(sum(monom[start:stop]) % 2 for start, stop, _ in blocks)",
+       "parity = tuple(monom[start] % 2 for start, stop, _ in blocks)",
+       "E[p^2] split by the parity of a block's first coordinate (not its total degree): nonzero cross "
+       "products dropped", ("tests/test_concrete.py",), ("tradeoff-value",)),
+    _m("CE2", "symbolic/concrete.py", "    ZtQq = [dot(z, Qq) for z in columns]",
+       "    ZtQq = [dot(z, Qq) for z in columns[:-1]]", "the query's own column left out of Z Z^T",
+       ("tests/test_concrete.py",), ("tradeoff-value",)),
+    _m("CE3", "symbolic/concrete.py", "                rational *= m", "                rational += m",
+       "a monomial's rational moments added instead of multiplied", ("tests/test_concrete.py",), ("tradeoff-value",)),
+    _m("SE1", "proofs/paper/results/_search.py", "                suf[s] = suf[s + 1] * slots[s + 1]",
+       "                suf[s] = suf[s + 1] * slots[s]", "compiled gradient: a suffix product one slot off",
+       ("tests/test_results.py::test_compiled_objective_matches_the_engine",), ("theorem-4.3", "corollary-4.1")),
+    _m("TC1", "proofs/paper/results/theorem_4_3.py",
+       "        quad = sum((val(S[i, j]) * X[i] * X[j] for i in range(d) for j in range(d)), Rx.zero)",
+       "        quad = sum((val(S[i, j]) * X[i] * X[i] for i in range(d) for j in range(d)), Rx.zero)",
+       "completeness: x^T S x read as sum_ij S_ij x_i^2", ("tests/test_results.py::test_completeness_check_solves_both_cases",),
+       ("theorem-4.3",)),
     # ================================================================ numeric/ (every module that
     # computes a number).  Each mutant is killed by numeric tests alone (no prove); the selection is the
     # module's own test file(s), cheapest first.
