@@ -56,8 +56,8 @@ class CompiledPoly:
     #: X with a row of ones below (the constant slot), kept between calls: one copy of X per
     #: call instead of a new stacked array (the same values gathered, so the same arithmetic)
     _ext: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
-    #: each slot's column of ``idx``, contiguous (gathered one slot at a time)
-    _slots: list | None = field(default=None, init=False, repr=False, compare=False)
+    #: ``idx`` transposed (one row per slot) and the scatter matrices stacked, made on first use
+    _slots: tuple | None = field(default=None, init=False, repr=False, compare=False)
 
     def _gather(self, X: np.ndarray) -> np.ndarray:
         if self._ext is None or self._ext.shape[1] != X.shape[1]:
@@ -72,30 +72,32 @@ class CompiledPoly:
         if self._ext is None or self._ext.shape[1] != X.shape[1]:
             self._ext = np.ones((self.nvars + 1, X.shape[1]))
         self._ext[:-1] = X
-        # each slot's values gathered on its own (the same values as the slices of _gather's array)
-        slots = [self._ext[i] for i in self._slot_idx]  # each (T, K)
-        deg = len(slots)
+        G = self._ext[self._idx_t]  # (deg, T, K): slot s's values in G[s] (those of _gather's G[:, s])
+        deg = G.shape[0]
+        O = np.empty_like(G)        # O[s]: the product of the other slots
         if deg == 1:
-            others = [np.ones_like(slots[0])]
-            val = self.coeff @ slots[0]
+            O[0] = 1.0
+            val = self.coeff @ G[0]
         else:
-            # the product of the other slots, for every slot: prefix and suffix products (no
-            # division, so exact zeros are fine), not one product per slot
+            # prefix and suffix products (no division, so exact zeros are fine), not one product per slot
             pre: list = [None] * deg  # pre[s] = prod_{j < s}, suf[s] = prod_{j > s}
             suf: list = [None] * deg
-            pre[1] = slots[0]
+            pre[1] = G[0]
             for s in range(2, deg):
-                pre[s] = pre[s - 1] * slots[s - 1]
-            suf[deg - 2] = slots[deg - 1]
+                pre[s] = pre[s - 1] * G[s - 1]
+            suf[deg - 2] = G[deg - 1]
             for s in range(deg - 3, -1, -1):
-                suf[s] = suf[s + 1] * slots[s + 1]
-            val = self.coeff @ (slots[0] * suf[0])
-            others = [suf[0]] + [pre[s] * suf[s] for s in range(1, deg - 1)] + [pre[deg - 1]]
-        c = self._c
-        grad = self.scatter[0] @ (c * others[0])
-        grad += 0.0   # (0 + x, as when summed onto zeros: -0.0 becomes 0.0)
+                suf[s] = suf[s + 1] * G[s + 1]
+            val = self.coeff @ (G[0] * suf[0])
+            O[0] = suf[0]
+            for s in range(1, deg - 1):
+                np.multiply(pre[s], suf[s], out=O[s])
+            O[deg - 1] = pre[deg - 1]
+        O *= self._c                 # times each term's coefficient
+        parts = self._scatter_stack @ O   # (deg, nvars + 1, K): slot s's contributions
+        grad = parts[0] + 0.0        # (0 + x, as when summed onto zeros: -0.0 becomes 0.0)
         for s in range(1, deg):
-            grad += self.scatter[s] @ (c * others[s])
+            grad += parts[s]
         return val, grad[:-1]
 
     @property
@@ -103,10 +105,14 @@ class CompiledPoly:
         return self.coeff[:, None]
 
     @property
-    def _slot_idx(self) -> list[np.ndarray]:
+    def _idx_t(self) -> np.ndarray:
         if self._slots is None:
-            self._slots = [np.ascontiguousarray(self.idx[:, s]) for s in range(self.idx.shape[1])]
-        return self._slots
+            self._slots = (np.ascontiguousarray(self.idx.T), np.stack(self.scatter))
+        return self._slots[0]
+
+    @property
+    def _scatter_stack(self) -> np.ndarray:
+        return self._slots[1]
 
 
 def compile_terms(terms: list[tuple[tuple[int, ...], object]], nv: int) -> CompiledPoly:
