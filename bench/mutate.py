@@ -269,6 +269,10 @@ MUTATIONS: tuple[Mutation, ...] = (
        "task family dropped from the first (zero-shot) stage", (), ("task-family",),
        equivalent="at n = 0 the prediction does not depend on theta, so E_theta E(V, Q_hat, 0; theta) = "
                   "E(V, Q_hat, 0; theta_0) + tau^2 tr(Sigma): the same minimisers"),
+    _m("B8", "proofs/paper/results/_beyond.py",
+       "            dn, dd = min(m[0] for m in num.monoms()), min(m[0] for m in den.monoms())",
+       "            dn, dd = max(m[0] for m in num.monoms()), min(m[0] for m in den.monoms())",
+       "limit x -> 0+ read from the numerator's highest coefficient, not its lowest", (), ("task-family",)),
     # ---------------------------------------------------------------- proofs/paper/results/*.py
     _m("R1", "proofs/paper/results/tradeoff_value.py", 'rational_limit_at(e, LAMBDA, 0 if at == "0" else sp.oo, factor)',
        'rational_limit_at(e, LAMBDA, sp.oo if at == "0" else 0, factor)', "lambda -> 0+ and lambda -> oo swapped", (), ("tradeoff-value",)),
