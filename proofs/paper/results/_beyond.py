@@ -145,18 +145,21 @@ def rational_limit_at(e: Any, x: sp.Symbol, at: Any, factor: bool = True) -> sp.
     return sp.limit(sp.cancel(sp.together(e)), x, at)
 
 
-def rational_limits_unfactored(e: Any, x: sp.Symbol) -> tuple[sp.Expr, sp.Expr]:
-    """``(lim_{x -> 0+} e, lim_{x -> oo} e)`` of a rational function of ``x``, for a caller that only
-    compares them (:func:`rational_limit_at` with ``factor=False``, the same rational functions):
-    ``e = num/den`` read once (:func:`symbolic.convert.rational_parts`, over QQ), then at 0+ the
-    ratio of the lowest coefficients in x of num and den (0 when num's lowest degree is higher), at
-    oo that of the leading ones (0 when den's degree is higher), each reduced by their gcd.  Where
-    ``e`` is not such a function or a limit diverges, :func:`rational_limit_at` says it."""
+def rational_limits(e: Any, x: sp.Symbol, factor: tuple[bool, bool] = (False, False)) -> tuple[sp.Expr, sp.Expr]:
+    """``(lim_{x -> 0+} e, lim_{x -> oo} e)`` of a rational function of ``x``: what
+    :func:`rational_limit_at` gives at each end (``factor``: whether each is factored), with
+    ``e = num/den`` read once (:func:`symbolic.convert.rational_parts`, over QQ): at 0+ the ratio of
+    the lowest coefficients in x of num and den (0 when num's lowest degree is higher), at oo that of
+    the leading ones (0 when den's degree is higher), each reduced by their gcd (the same rational
+    functions as :func:`rational_limit_at`'s).  Where ``e`` is free of x it is both limits; where it is
+    not such a function or a limit diverges, :func:`rational_limit_at` says it."""
     from symbolic.convert import rational_parts
     e = sp.sympify(e)
-    parts = rational_parts(e, x) if x in e.free_symbols else None
+    if x not in e.free_symbols:
+        return e, e
+    parts = rational_parts(e, x)
     if parts is None or parts[2][0] != x:
-        return rational_limit_at(e, x, 0, factor=False), rational_limit_at(e, x, sp.oo, factor=False)
+        return rational_limit_at(e, x, 0, factor=factor[0]), rational_limit_at(e, x, sp.oo, factor=factor[1])
     num, den, _, back = parts
 
     def ratio(a, b) -> sp.Expr:
@@ -165,21 +168,19 @@ def rational_limits_unfactored(e: Any, x: sp.Symbol) -> tuple[sp.Expr, sp.Expr]:
         return lc.xreplace(back) if back else lc
 
     out = []
-    for at in (0, sp.oo):
+    for at, fac in zip((0, sp.oo), factor):
         if not num:
-            out.append(sp.S.Zero)
-            continue
-        if at == 0:
-            dn, dd = min(m[0] for m in num.monoms()), min(m[0] for m in den.monoms())
-            if dn < dd:      # diverges as x -> 0+
-                out.append(rational_limit_at(e, x, 0, factor=False))
-                continue
+            lim = sp.S.Zero
         else:
-            dn, dd = num.degree(0), den.degree(0)
-            if dn > dd:      # diverges as x -> oo
-                out.append(rational_limit_at(e, x, sp.oo, factor=False))
+            if at == 0:
+                dn, dd = min(m[0] for m in num.monoms()), min(m[0] for m in den.monoms())
+            else:
+                dn, dd = num.degree(0), den.degree(0)
+            if (dn < dd) if at == 0 else (dn > dd):   # diverges: sympy.limit says how
+                out.append(rational_limit_at(e, x, at, factor=fac))
                 continue
-        out.append(ratio(num.coeff_wrt(0, dn), den.coeff_wrt(0, dd)) if dn == dd else sp.S.Zero)
+            lim = ratio(num.coeff_wrt(0, dn), den.coeff_wrt(0, dd)) if dn == dd else sp.S.Zero
+        out.append(ratfun.factored(lim) if fac else lim)
     return out[0], out[1]
 
 
