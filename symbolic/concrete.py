@@ -9,17 +9,21 @@ Method, for explicit d in 1..4 and explicit n >= 0:
 1. Every Gaussian quantity is a variable: the entries of x_1, ..., x_{n+1} (each
    N(0, Sigma), independent across tokens), the noises eps_1, ..., eps_{n+1} (each
    N(0, sigma2)) and, for the pretraining objective, the entries of theta ~ N(0, I_d).
-2. The prompt is built as a SymPy matrix exactly as in the poster,
-   ``Z = [z_1 ... z_n q]`` with ``z_i = (1, x_i, y_i)``, ``y_i = theta^T x_i + eps_i`` and
-   the query ``q = (1, x_{n+1}, 0)``; the model output is the matrix expression
-   ``f = [Z + V Z Z^T Q Z / ncol(Z)]_{-1,-1}``, ``ncol(Z) = n + 1``.
-3. ``(f - y_{n+1})^2`` is expanded exactly as a sparse SymPy polynomial (``sympy.polys.rings``)
-   whose generators are the Gaussian variables; the entries of V, Q, theta, Sigma and sigma2
-   (numbers or symbols) live in its coefficient domain (QQ, or QQ[symbols]).
+2. The prompt is built exactly as in the poster, ``Z = [z_1 ... z_n q]`` with
+   ``z_i = (1, x_i, y_i)``, ``y_i = theta^T x_i + eps_i`` and the query ``q = (1, x_{n+1}, 0)``,
+   its entries sparse SymPy polynomials (``sympy.polys.rings``) whose generators are the Gaussian
+   variables; the entries of V, Q, theta, Sigma and sigma2 (numbers or symbols) live in the
+   coefficient domain (QQ, or QQ[symbols]).  The model output is
+   ``f = [Z + V Z Z^T Q Z / ncol(Z)]_{-1,-1}``, ``ncol(Z) = n + 1``: the last entry of the last
+   column ``q + V Z (Z^T (Q q)) / ncol`` (matrix products are associative), computed in the ring.
+3. ``E[(f - y_{n+1})^2]``: the polynomial ``f - y_{n+1}`` is split by the parity of its monomials'
+   degree in each independent block (one block per token's x, one per noise, one for a random
+   theta).  A centred Gaussian block's moments of odd total degree vanish, so products of two
+   classes with different parities have expectation 0, and the expectation is the sum over the
+   classes of the expectation of each class's square.
 4. The expectation is linear, so it is taken monomial by monomial.  A monomial is a product of
-   one monomial per independent block (one block per token's x, one per noise, one for a
-   random theta), so its expectation is the product of the blocks' moments.  A block's moment
-   E[prod_k x_k^{a_k}] for x ~ N(0, C) follows from Isserlis/Stein,
+   one monomial per independent block, so its expectation is the product of the blocks'
+   moments.  A block's moment E[prod_k x_k^{a_k}] for x ~ N(0, C) follows from Isserlis/Stein,
    ``E[x_k m(x)] = sum_j C_kj E[d m / d x_j]``, memoised.
 
 Everything is exact: inputs must be ints, ``fractions.Fraction``, SymPy Rationals or SymPy
