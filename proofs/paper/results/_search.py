@@ -200,11 +200,14 @@ def ring_value(p: Poly, env: dict[str, object], flat: list[sp.Symbol]):
                 factors[f] = mul(mul(aT, word(f.word)), b)[0][0]
         return factors[f]
 
+    coefficients: dict = {}   # a coefficient's value, once per distinct coefficient (terms share them)
     total = R.zero
     for (fs, noises), c in p.terms.items():
         if noises:
             raise ValueError("noise variables are still present")
-        term = conv(evaluate(c, env))
+        if c not in coefficients:
+            coefficients[c] = conv(evaluate(c, env))
+        term = coefficients[c]
         for f in fs:
             term = term * factor(f)
         total += term
