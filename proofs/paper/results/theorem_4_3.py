@@ -120,7 +120,8 @@ def completeness(d: int, theta0: tuple[int, ...]) -> tuple[bool, str]:
             return Rx.ground_new(field.from_sympy(sp.sympify(subs.get(u, u))))
         lin = lambda a: sum((val(a[i]) * X[i] for i in range(d)), Rx.zero)  # noqa: E731
         quad = sum((val(S[i, j]) * X[i] * X[j] for i in range(d) for j in range(d)), Rx.zero)
-        p = (val(v0) + lin(vx)) * (val(Q00) + lin(w) + quad) - sum((int(th[i]) * X[i] for i in range(d)), Rx.zero)
+        target = sum((field.from_sympy(th[i]) * X[i] for i in range(d)), Rx.zero)   # theta_0^T x
+        p = (val(v0) + lin(vx)) * (val(Q00) + lin(w) + quad) - target
         return [c for c in p.coeffs() if c]
 
     def equations(subs: dict) -> list[sp.Expr]:
