@@ -9,7 +9,8 @@ list: the gradient-descent paths (T*: step factors, mode weights, the stable ran
 both stages), symbolic/evaluation.py in float and mp (E*), the explicit quadratic (X*), the
 concrete minimiser (C*), frontier_numeric (FN*), the arithmetics, their condition threshold and
 their choice (A*), the structured Q_xx solve (ST*), the results beyond the paper (RF*, RE*, RK*,
-RL*), the rank table (LA*) and the depth float compiler (DF*) -- written as an exact source-text
+RL*), the rank table (LA*), the depth float compiler (DF*), the concrete engine (CE*), the numeric
+search (SE*) and theorem 4.3's completeness (TC*) -- written as an exact source-text
 replacement ``old -> new`` in one file.  tests/test_mutations_apply.py fails, naming the
 mutation, when ``old`` no longer occurs as listed (the list cannot rot silently).  For each
 mutation, one at a time:
@@ -268,9 +269,18 @@ MUTATIONS: tuple[Mutation, ...] = (
        "task family dropped from the first (zero-shot) stage", (), ("task-family",),
        equivalent="at n = 0 the prediction does not depend on theta, so E_theta E(V, Q_hat, 0; theta) = "
                   "E(V, Q_hat, 0; theta_0) + tau^2 tr(Sigma): the same minimisers"),
+    _m("B8", "proofs/paper/results/_beyond.py",
+       "            dn, dd = min(m[0] for m in num.monoms()), min(m[0] for m in den.monoms())",
+       "            dn, dd = max(m[0] for m in num.monoms()), min(m[0] for m in den.monoms())",
+       "limit x -> 0+ read from the numerator's highest coefficient, not its lowest", (), ("task-family",)),
     # ---------------------------------------------------------------- proofs/paper/results/*.py
-    _m("R1", "proofs/paper/results/tradeoff_value.py", 'rational_limit_at(e, LAMBDA, 0 if at == "0" else sp.oo)',
-       'rational_limit_at(e, LAMBDA, sp.oo if at == "0" else 0)', "lambda -> 0+ and lambda -> oo swapped", (), ("tradeoff-value",)),
+    _m("R1", "proofs/paper/results/tradeoff_value.py", "    at0 = b.with_(v0=v0[0], vy=vy[0], vx=tuple((c[0], w, a) for c, w, a in vx))",
+       "    at0 = b.with_(v0=v0[1], vy=vy[1], vx=tuple((c[1], w, a) for c, w, a in vx))",
+       "lambda -> 0+ and lambda -> oo swapped (the 0+ blocks read from the oo limits)", (), ("tradeoff-value",)),
+    _m("R10", "proofs/paper/results/tradeoff_value.py",
+       "    atoo = b.with_(v0=v0[1], vy=vy[1], vx=tuple((c[1], w, a) for c, w, a in vx))",
+       "    atoo = b.with_(v0=v0[1], vy=vy[0], vx=tuple((c[1], w, a) for c, w, a in vx))",
+       "the lambda -> oo blocks with v_y's lambda -> 0+ limit", (), ("tradeoff-value",)),
     _m("R2", "proofs/paper/results/tradeoff_value.py", "(\"n -> oo on -theta_0\", None, \"few_shot_opposite\")",
        "(\"n -> oo on -theta_0\", None, \"few_shot_target\")",
        "trade-off's error on -theta_0 computed on theta_0 (in the monotonicity line)", (), ("tradeoff-value",),
@@ -307,6 +317,25 @@ MUTATIONS: tuple[Mutation, ...] = (
        'return "increasing" if probe < 0 else "decreasing"', "monotonicity read with the wrong sign", (FRONTIER,)),
     _m("F3", "proofs/quantities/frontier.py", "if k % 2 and g.count_roots(0, None)", "if g.count_roots(0, None)",
        "roots of even multiplicity counted as sign changes", (FRONTIER,)),
+    # ---------------------------------------------------------------- symbolic/concrete.py (the independent
+    # engine), proofs/paper/results/_search.py, theorem_4_3.py's completeness
+    _m("CE1", "symbolic/concrete.py", "parity = tuple(sum(monom[start:stop]) % 2 for start, stop, _ in blocks)",
+       "parity = tuple(monom[start] % 2 for start, stop, _ in blocks)",
+       "E[p^2] split by the parity of a block's first coordinate (not its total degree): nonzero cross "
+       "products dropped", ("tests/test_concrete.py",), ("tradeoff-value",)),
+    _m("CE2", "symbolic/concrete.py", "    ZtQq = [dot(z, Qq) for z in columns]",
+       "    ZtQq = [dot(z, Qq) for z in columns[:-1]]", "the query's own column left out of Z Z^T",
+       ("tests/test_concrete.py",), ("tradeoff-value",)),
+    _m("CE3", "symbolic/concrete.py", "                rational *= m", "                rational += m",
+       "a monomial's rational moments added instead of multiplied", ("tests/test_concrete.py",), ("tradeoff-value",)),
+    _m("SE1", "proofs/paper/results/_search.py", "                suf[s] = suf[s + 1] * G[s + 1]",
+       "                suf[s] = suf[s + 1] * G[s]", "compiled gradient: a suffix product one slot off",
+       ("tests/test_results.py::test_compiled_objective_matches_the_engine",), ("theorem-4.3", "corollary-4.1")),
+    _m("TC1", "proofs/paper/results/theorem_4_3.py",
+       "        quad = sum((val(S[i, j]) * X[i] * X[j] for i in range(d) for j in range(d)), Rx.zero)",
+       "        quad = sum((val(S[i, j]) * X[i] * X[i] for i in range(d) for j in range(d)), Rx.zero)",
+       "completeness: x^T S x read as sum_ij S_ij x_i^2", ("tests/test_results.py::test_completeness_check_solves_both_cases",),
+       ("theorem-4.3",)),
     # ================================================================ numeric/ (every module that
     # computes a number).  Each mutant is killed by numeric tests alone (no prove); the selection is the
     # module's own test file(s), cheapest first.

@@ -9,17 +9,21 @@ Method, for explicit d in 1..4 and explicit n >= 0:
 1. Every Gaussian quantity is a variable: the entries of x_1, ..., x_{n+1} (each
    N(0, Sigma), independent across tokens), the noises eps_1, ..., eps_{n+1} (each
    N(0, sigma2)) and, for the pretraining objective, the entries of theta ~ N(0, I_d).
-2. The prompt is built as a SymPy matrix exactly as in the poster,
-   ``Z = [z_1 ... z_n q]`` with ``z_i = (1, x_i, y_i)``, ``y_i = theta^T x_i + eps_i`` and
-   the query ``q = (1, x_{n+1}, 0)``; the model output is the matrix expression
-   ``f = [Z + V Z Z^T Q Z / ncol(Z)]_{-1,-1}``, ``ncol(Z) = n + 1``.
-3. ``(f - y_{n+1})^2`` is expanded exactly as a sparse SymPy polynomial (``sympy.polys.rings``)
-   whose generators are the Gaussian variables; the entries of V, Q, theta, Sigma and sigma2
-   (numbers or symbols) live in its coefficient domain (QQ, or QQ[symbols]).
+2. The prompt is built exactly as in the poster, ``Z = [z_1 ... z_n q]`` with
+   ``z_i = (1, x_i, y_i)``, ``y_i = theta^T x_i + eps_i`` and the query ``q = (1, x_{n+1}, 0)``,
+   its entries sparse SymPy polynomials (``sympy.polys.rings``) whose generators are the Gaussian
+   variables; the entries of V, Q, theta, Sigma and sigma2 (numbers or symbols) live in the
+   coefficient domain (QQ, or QQ[symbols]).  The model output is
+   ``f = [Z + V Z Z^T Q Z / ncol(Z)]_{-1,-1}``, ``ncol(Z) = n + 1``: the last entry of the last
+   column ``q + V Z (Z^T (Q q)) / ncol`` (matrix products are associative), computed in the ring.
+3. ``E[(f - y_{n+1})^2]``: the polynomial ``f - y_{n+1}`` is split by the parity of its monomials'
+   degree in each independent block (one block per token's x, one per noise, one for a random
+   theta).  A centred Gaussian block's moments of odd total degree vanish, so products of two
+   classes with different parities have expectation 0, and the expectation is the sum over the
+   classes of the expectation of each class's square.
 4. The expectation is linear, so it is taken monomial by monomial.  A monomial is a product of
-   one monomial per independent block (one block per token's x, one per noise, one for a
-   random theta), so its expectation is the product of the blocks' moments.  A block's moment
-   E[prod_k x_k^{a_k}] for x ~ N(0, C) follows from Isserlis/Stein,
+   one monomial per independent block, so its expectation is the product of the blocks'
+   moments.  A block's moment E[prod_k x_k^{a_k}] for x ~ N(0, C) follows from Isserlis/Stein,
    ``E[x_k m(x)] = sum_j C_kj E[d m / d x_j]``, memoised.
 
 Everything is exact: inputs must be ints, ``fractions.Fraction``, SymPy Rationals or SymPy
@@ -34,6 +38,7 @@ from typing import Any, Sequence
 
 import sympy as sp
 from sympy.polys.constructor import construct_domain
+from sympy.polys.domains import QQ
 from sympy.polys.rings import ring
 
 __all__ = [
@@ -252,26 +257,65 @@ def _expectation(expr: sp.Expr, gens: list[sp.Symbol], layout: list[tuple[int, i
     """E[expr] for expr a polynomial in ``gens``, laid out in independent Gaussian blocks.
 
     ``expr`` is expanded into a sparse polynomial over ``gens`` whose coefficient domain K
-    holds ``constants`` (the parameters: numbers or symbols).  E is linear, so
-    E[expr] = sum over monomials of coefficient * E[monomial], and E[monomial] is the product
-    over the independent blocks of that block's moment.
+    holds ``constants`` (the parameters: numbers or symbols); see :func:`_expect_poly`.
     """
     K = construct_domain([*constants, sp.Rational(1, 2)])[0]   # 1/2: coefficients over QQ
     poly = ring(gens, K)[0](expr)                               # expands expr, exactly
+    return _expect_poly(poly, K, layout)
+
+
+def _expect_poly(poly: Any, K: Any, layout: list[tuple[int, int, tuple]], *, squared: bool = False
+                 ) -> sp.Expr:
+    """E[poly] (``squared``: E[poly^2]) for ``poly`` a sparse polynomial over K in the Gaussian
+    variables of ``layout``.
+
+    E is linear, so E[poly] = sum over monomials of coefficient * E[monomial], and E[monomial]
+    is the product over the independent blocks of that block's moment.
+
+    E[poly^2]: a centred Gaussian block's moments of odd total degree vanish, so a product of two
+    monomials whose degrees in some block have different parities has expectation 0.  Split poly
+    by the parity of its monomials' degree in each block, poly = sum_P poly_P; the cross products
+    of different classes vanish in expectation, so E[poly^2] = sum_P E[poly_P^2] (the same sum,
+    without the products that are 0 in expectation).
+    """
     covs = list(dict.fromkeys(cov for _, _, cov in layout))     # distinct covariances
     blocks = [(start, stop, covs.index(cov)) for start, stop, cov in layout]
-    moments: dict[tuple, Any] = {}                              # (covariance #, exponents)
-    total = K.zero
+    # a block's moment is kept in QQ when it is a rational number (the usual case: Sigma is
+    # rational), else in K; a monomial's rational moments are multiplied in QQ and its value
+    # enters K once (the same product, fewer multiplications in K)
+    moments: dict[tuple, tuple[bool, Any]] = {}                 # (covariance #, exponents)
+
+    def expect(p: Any) -> Any:
+        total = K.zero
+        for monom, coeff in p.items():
+            rational, other = QQ.one, None
+            for start, stop, c in blocks:
+                key = (c, monom[start:stop])
+                if key not in moments:
+                    m = _moment(covs[c], key[1])
+                    moments[key] = (True, QQ.from_sympy(m)) if m.is_Rational else (False, K.convert(m))
+                is_q, m = moments[key]
+                if is_q:
+                    rational *= m
+                else:
+                    other = m if other is None else other * m
+                if not m:
+                    break
+            else:
+                value = K.convert_from(rational, QQ)
+                total += coeff * (value if other is None else value * other)
+        return total
+
+    if not squared:
+        return sp.expand(K.to_sympy(expect(poly)))
+    classes: dict[tuple[int, ...], dict] = {}
     for monom, coeff in poly.items():
-        value = K.one
-        for start, stop, c in blocks:
-            key = (c, monom[start:stop])
-            if key not in moments:
-                moments[key] = K.convert(_moment(covs[c], key[1]))
-            value *= moments[key]
-            if not value:
-                break
-        total += coeff * value
+        parity = tuple(sum(monom[start:stop]) % 2 for start, stop, _ in blocks)
+        classes.setdefault(parity, {})[monom] = coeff
+    total = K.zero
+    for terms in classes.values():
+        part = poly.ring.from_dict(terms)
+        total += expect(part ** 2)
     return sp.expand(K.to_sympy(total))
 
 
@@ -293,24 +337,44 @@ def _error(V: sp.Matrix, Q: sp.Matrix, n: int, S: sp.Matrix, s2: sp.Expr,
         theta = [sp.Dummy(f"theta{k + 1}") for k in range(d)]
         blocks.append((theta, tuple(tuple(sp.Integer(int(i == j)) for j in range(d))
                                     for i in range(d))))
-
-    def label(i: int) -> sp.Expr:                      # y_i = theta^T x_i + eps_i
-        return sum((theta[k] * x[i][k] for k in range(d)), sp.Integer(0)) + eps[i]
-
-    columns = [[1, *x[i], label(i)] for i in range(n)]  # z_i = (1, x_i, y_i)
-    columns.append([1, *x[n], 0])                       # query q = (1, x_{n+1}, 0)
-    Z = sp.Matrix(columns).T                            # (d+2) x (n+1)
-    ncol = Z.shape[1]
-    f = (Z + V * Z * Z.T * Q * Z / ncol)[-1, -1]        # the poster's model, literally
     gens = [g for variables, _ in blocks for g in variables]
     layout, start = [], 0
     for variables, cov in blocks:
         layout.append((start, start + len(variables), cov))
         start += len(variables)
+    ncol = n + 1
     constants = [*V, *Q, *S, s2, sp.Rational(1, ncol)]
     if not random_theta:
         constants += theta
-    return _expectation((f - label(n)) ** 2, gens, layout, constants)
+    # Everything below is a polynomial over K in the Gaussian variables (sympy.polys.rings):
+    # the prompt is built there directly, so the model's output is expanded as it is built.
+    K = construct_domain([*constants, sp.Rational(1, 2)])[0]   # 1/2: coefficients over QQ
+    R = ring(gens, K)[0]
+    to_r = dict(zip(gens, R.gens))
+
+    def el(e: Any) -> Any:                             # a Gaussian variable or a constant of K
+        return to_r[e] if e in to_r else R.ground_new(K.convert(sp.sympify(e)))
+
+    def dot(a: list, b: list) -> Any:
+        return sum((p * q for p, q in zip(a, b) if p and q), R.zero)
+
+    th = [el(t) for t in theta]
+    X = [[el(g) for g in xi] for xi in x]
+
+    def label(i: int) -> Any:                          # y_i = theta^T x_i + eps_i
+        return dot(th, X[i]) + el(eps[i])
+
+    columns = [[R.one, *X[i], label(i)] for i in range(n)]  # z_i = (1, x_i, y_i)
+    columns.append([R.one, *X[n], R.zero])                  # query q = (1, x_{n+1}, 0)
+    # the poster's model f = [Z + V Z Z^T Q Z / ncol(Z)]_{-1,-1}: its last column is
+    # q + V Z (Z^T (Q q)) / ncol (matrix products are associative), and f its last entry
+    q = columns[-1]
+    Qq = [dot([el(c) for c in Q.row(a)], q) for a in range(d + 2)]
+    ZtQq = [dot(z, Qq) for z in columns]                              # Z^T Q q, one per column
+    ZZtQq = [dot([z[a] for z in columns], ZtQq) for a in range(d + 2)]  # Z Z^T Q q
+    last_row = [el(c) for c in V.row(d + 1)]
+    f = q[-1] + dot(last_row, ZZtQq) * R.ground_new(K.convert(sp.Rational(1, ncol)))
+    return _expect_poly(f - label(n), K, layout, squared=True)
 
 
 def concrete_error(V: Any, Q: Any, *, n: int, theta: Any, Sigma: Any, sigma2: Any) -> sp.Expr:
@@ -329,8 +393,8 @@ def concrete_error(V: Any, Q: Any, *, n: int, theta: Any, Sigma: Any, sigma2: An
     symmetric positive definite matrix of rationals with d in 1..4 (it fixes d), ``sigma2``
     >= 0, ``n`` an int >= 0.  Entries of V, Q, theta and sigma2 may be SymPy symbols; the
     result is then the expanded polynomial in them, otherwise a ``sympy.Rational``.
-    Cost grows quickly with d and n: about 0.2 s at d = 2, n = 2 or d = 3, n = 1 with rational
-    entries, about 1 s at d = 4, n = 3; meant for d <= 4 and n <= 3 or so.
+    Cost grows quickly with d and n: about 0.01 s at d = 2, n = 2 or d = 3, n = 1 with rational
+    entries, about 0.15 s at d = 4, n = 3; meant for d <= 4 and n <= 3 or so.
     """
     Vm, Qm, nn, S, s2, th = _validate(V, Q, n, Sigma, sigma2, theta, need_theta=True)
     return _error(Vm, Qm, nn, S, s2, th)

@@ -145,6 +145,45 @@ def rational_limit_at(e: Any, x: sp.Symbol, at: Any, factor: bool = True) -> sp.
     return sp.limit(sp.cancel(sp.together(e)), x, at)
 
 
+def rational_limits(e: Any, x: sp.Symbol, factor: tuple[bool, bool] = (False, False)) -> tuple[sp.Expr, sp.Expr]:
+    """``(lim_{x -> 0+} e, lim_{x -> oo} e)`` of a rational function of ``x``: what
+    :func:`rational_limit_at` gives at each end (``factor``: whether each is factored), with
+    ``e = num/den`` read once (:func:`symbolic.convert.rational_parts`, over QQ): at 0+ the ratio of
+    the lowest coefficients in x of num and den (0 when num's lowest degree is higher), at oo that of
+    the leading ones (0 when den's degree is higher), each reduced by their gcd (the same rational
+    functions as :func:`rational_limit_at`'s).  Where ``e`` is free of x it is both limits; where it is
+    not such a function or a limit diverges, :func:`rational_limit_at` says it."""
+    from symbolic.convert import rational_parts
+    e = sp.sympify(e)
+    if x not in e.free_symbols:
+        return e, e
+    parts = rational_parts(e, x)
+    if parts is None or parts[2][0] != x:
+        return rational_limit_at(e, x, 0, factor=factor[0]), rational_limit_at(e, x, sp.oo, factor=factor[1])
+    num, den, _, back = parts
+
+    def ratio(a, b) -> sp.Expr:
+        _, top, bottom = a.cofactors(b)
+        lc = top.as_expr() / bottom.as_expr()
+        return lc.xreplace(back) if back else lc
+
+    out = []
+    for at, fac in zip((0, sp.oo), factor):
+        if not num:
+            lim = sp.S.Zero
+        else:
+            if at == 0:
+                dn, dd = min(m[0] for m in num.monoms()), min(m[0] for m in den.monoms())
+            else:
+                dn, dd = num.degree(0), den.degree(0)
+            if (dn < dd) if at == 0 else (dn > dd):   # diverges: sympy.limit says how
+                out.append(rational_limit_at(e, x, at, factor=fac))
+                continue
+            lim = ratio(num.coeff_wrt(0, dn), den.coeff_wrt(0, dd)) if dn == dd else sp.S.Zero
+        out.append(ratfun.factored(lim) if fac else lim)
+    return out[0], out[1]
+
+
 # ----------------------------------------------------------------------------- first-order conditions
 _DIRECTIONS = {
     "v0": sp.Symbol("delta_v0"), "vx": sp.MatrixSymbol("delta_vx", DIM, 1), "vy": sp.Symbol("delta_vy"),

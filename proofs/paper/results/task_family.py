@@ -24,7 +24,8 @@ from symbolic.strategy import Step
 from symbolic.words import DIM
 
 from proofs.paper.result import Derivation, Line, Param, Result, TestError, claim
-from proofs.paper.results._beyond import TAU, V_ROW, error_at, family_spec, first_order_line, rational_limit_at
+from proofs.paper.results._beyond import (TAU, V_ROW, error_at, family_spec, first_order_line,
+                                           rational_limits)
 from proofs.paper.results._common import PRETRAINED, SETTING, T0ST0, equality_line, same, show, sigma
 from proofs.quantities.derivations import few_shot_limit, strategy, zero_shot
 
@@ -84,8 +85,8 @@ class TaskFamily(Result):
                   few_shot_limit("value-fewshot", "target"), few_shot_limit("value-fewshot", "opposite")]
         c_vals = [sp.S.One, zero_shot("value"), few_shot_limit("value", "target"), few_shot_limit("value", "opposite")]
         # (the limits compared by same, exactly: left unfactored)
-        at0 = [rational_limit_at(der.values[l].xreplace({TAU: sp.sqrt(t)}), t, 0, factor=False) for l in lhs]
-        atoo = [rational_limit_at(der.values[l].xreplace({TAU: sp.sqrt(t)}), t, sp.oo, factor=False) for l in lhs]
+        # (both ends of each value from one reading of its fraction in t)
+        at0, atoo = zip(*(rational_limits(der.values[l].xreplace({TAU: sp.sqrt(t)}), t) for l in lhs))
         yield Line("exact", "tau -> 0 gives strategy (d): v_y, zero-shot and both n -> oo errors (exact limits)",
                    all(same(a, b) for a, b in zip(at0, d_vals)))
         yield Line("exact", "tau -> oo gives strategy (c): v_y -> 1 and (c)'s errors on theta_0 and -theta_0",

@@ -30,6 +30,7 @@ from functools import lru_cache
 import numpy as np
 import sympy as sp
 from sympy.polys.domains import QQ
+from sympy.polys.rings import ring
 
 from symbolic import SCALE, THETA, THETA0, expected_error, tidy, to_sympy
 from symbolic.calculus import first_order
@@ -106,26 +107,46 @@ def completeness(d: int, theta0: tuple[int, ...]) -> tuple[bool, str]:
     s_syms = sorted(S.free_symbols, key=str)
     th = sp.Matrix(theta0)
 
-    prediction = (v0 + (vx.T * x)[0]) * (Q00 + (w.T * x)[0] + (x.T * S * x)[0]) - (th.T * x)[0]
-    # the coefficients in x live in the field of fractions of the other unknowns: read there at once,
-    # without expanding the expression first (the same coefficients, srepr for srepr, at d = 1, 2, 3)
-    field = QQ.frac_field(*sorted(prediction.free_symbols - set(x), key=sp.default_sort_key))
+    # the prediction (v0 + v_x^T x)(Q00 + w^T x + x^T S x) - theta_0^T x is a polynomial in x whose
+    # coefficients live in the field of fractions of the other unknowns: built there, in the ring
+    # field[x], with the unknowns replaced by their values of the case, and its coefficients read
+    # (the coefficients of Poly(prediction.xreplace(subs), *x, domain=field), srepr for srepr)
+    field = QQ.frac_field(*sorted([v0, Q00, *vx, *w, *s_syms], key=sp.default_sort_key))
+    Rx, *X = ring(list(x), field)
+
+    def coefficients(subs: dict) -> list:
+        """The nonzero coefficients in x, as elements of the field (reduced fractions)."""
+        def val(u: sp.Symbol):
+            return Rx.ground_new(field.from_sympy(sp.sympify(subs.get(u, u))))
+        lin = lambda a: sum((val(a[i]) * X[i] for i in range(d)), Rx.zero)  # noqa: E731
+        quad = sum((val(S[i, j]) * X[i] * X[j] for i in range(d) for j in range(d)), Rx.zero)
+        target = sum((field.from_sympy(th[i]) * X[i] for i in range(d)), Rx.zero)   # theta_0^T x
+        p = (val(v0) + lin(vx)) * (val(Q00) + lin(w) + quad) - target
+        return [c for c in p.coeffs() if c]
 
     def equations(subs: dict) -> list[sp.Expr]:
-        return [e for e in sp.Poly(prediction.xreplace(subs), *x, domain=field).coeffs() if e != 0]
+        return [field.to_sympy(c) for c in coefficients(subs)]
 
     # case A: v_0 = 0.  Degree 1: Q00 v_x = theta_0, so Q00 != 0 and v_x = theta_0 / Q00.
     if sp.solve(equations({v0: 0, Q00: 0}), [*vx, *w, *s_syms], dict=True):
         return False, "case v0 = 0 admits Q00 = 0"
-    eqA = [sp.expand(e * Q00) for e in equations({v0: 0, **{vx[i]: th[i] / Q00 for i in range(d)}})]
-    solA = sp.linsolve([sp.expand(sp.cancel(e)) for e in eqA], [*w, *s_syms])
+    # (each equation times Q00, in the field: a polynomial, the expand(cancel(e * Q00)) of its expression)
+    fQ00, fv0 = field.from_sympy(Q00), field.from_sympy(v0)
+    eqA = [field.to_sympy(c * fQ00) for c in coefficients({v0: 0, **{vx[i]: th[i] / Q00 for i in range(d)}})]
+    solA = sp.linsolve(eqA, [*w, *s_syms])
     okA = solA == sp.FiniteSet(tuple([0] * (d + len(s_syms))))
     # case B: v_0 != 0.  Degree 0: Q00 = 0; degree 1: w = theta_0 / v0; degree 2: S = -sym(v_x w^T)/v0.
     subsB = {Q00: 0, **{w[i]: th[i] / v0 for i in range(d)}}
     M2 = -(vx * th.T + th * vx.T) / (2 * v0 ** 2)
     subsB.update({S[i, j]: M2[i, j] for i in range(d) for j in range(i, d)})
-    eqB = [sp.factor(sp.cancel(e * v0 ** 3)) for e in equations(subsB)]
-    eqB = [sp.expand(sp.cancel(e / v0 ** sp.degree(sp.numer(e), v0))) if sp.numer(e).has(v0) else e for e in eqB]
+    # each equation times v0^3, then divided by v0 to the degree of its numerator in v0 (in the field:
+    # the expand(cancel(.)) of factor(cancel(e v0^3)) / v0^k); one free of v0 is factored as it is
+    at_v0 = field.symbols.index(v0)
+    eqB = []
+    for c in coefficients(subsB):
+        f = c * fv0 ** 3
+        k = f.numer.degree(at_v0)
+        eqB.append(field.to_sympy(f / fv0 ** k) if k > 0 else sp.factor(field.to_sympy(f)))
     eqB = [e for e in eqB if e != 0]
     G = sp.groebner(eqB, *vx, order="grevlex") if eqB else None
     okB = G is not None and all(any(G.contains(vx[i] ** k) for k in (1, 2, 3)) for i in range(d))

@@ -27,7 +27,7 @@ from symbolic.strategies import VY
 from symbolic.strategy import Step
 from symbolic.words import DIM
 
-from proofs.paper.result import Derivation, Line, Param, ParamVector, Result, TestError, claim
+from proofs.paper.result import Derivation, Line, Param, ParamVector, Result, TestError, claim, lazy
 from proofs.paper.results._common import (PRETRAINED, SETTING, T0ST0, at, equality_line, random_setting, same_matrix, show, sigma)
 from proofs.quantities.derivations import strategy, zero_shot
 
@@ -85,7 +85,7 @@ class Theorem46(Result):
         return Derivation(
             values={V_0_STAR: val.blocks.v0, V_X_STAR: val.vx, self.statement[2].lhs: zs},
             steps=steps,
-            extra={"v_x at finite m": val_m.vx, "definitions at finite m": val_m.definitions(),
+            extra={"v_x at finite m": val_m.vx, "definitions at finite m": lazy(val_m.definitions),
                    "free": list(val.free), "convention": val.convention})
 
     def _checks(self, der: Derivation):

@@ -37,7 +37,7 @@ from symbolic.words import DIM
 
 from proofs.paper.result import Derivation, Line, Result, TestError, claim, lazy
 from proofs.paper.results._beyond import (LAMBDA, N_FT_EXAMPLE, POSTER_SETTING, error_at, fewshot_only_spec,
-                                    rational_limit_at, tradeoff_spec)
+                                    rational_limits, tradeoff_spec)
 from proofs.paper.results._common import PRETRAINED, SETTING, T0ST0, equality_line, same, show, sigma
 from proofs.quantities.derivations import strategy
 
@@ -55,12 +55,17 @@ def _blocks_equal(a, b) -> bool:
             and a.vx[0][1:] == b.vx[0][1:] and same(a.vx[0][0], b.vx[0][0]))
 
 
-def _limit_blocks(s, at: str):
-    """v(lambda) as lambda -> 0+ or lambda -> oo (every coefficient is rational in lambda)."""
-    def lim(e):
-        return rational_limit_at(e, LAMBDA, 0 if at == "0" else sp.oo)
+def _limit_blocks(s):
+    """v(lambda) as lambda -> 0+ and as lambda -> oo (every coefficient is rational in lambda; both
+    ends from one reading of each coefficient, :func:`rational_limits`): the limits at 0+ factored,
+    those at oo unfactored (the same rational functions: the caller only compares them with
+    :func:`same`)."""
     b = s.blocks
-    return b.with_(v0=lim(b.v0), vy=lim(b.vy), vx=tuple((lim(c), w, a) for c, w, a in b.vx))
+    v0, vy = (rational_limits(e, LAMBDA, factor=(True, False)) for e in (b.v0, b.vy))
+    vx = [(rational_limits(c, LAMBDA, factor=(True, False)), w, a) for c, w, a in b.vx]
+    at0 = b.with_(v0=v0[0], vy=vy[0], vx=tuple((c[0], w, a) for c, w, a in vx))
+    atoo = b.with_(v0=v0[1], vy=vy[1], vx=tuple((c[1], w, a) for c, w, a in vx))
+    return at0, atoo
 
 
 def _setting(Sigma: Any, theta_0: Any, sigma2: Any) -> Any:
@@ -160,7 +165,7 @@ class TradeoffValue(Result):
 
     def _derive(self) -> Derivation:
         f = strategy(self.spec(N_FT_EXAMPLE), sp.oo)
-        at0 = _limit_blocks(f, "0")
+        at0, atoo = _limit_blocks(f)
         # E(V, Q_hat, 0; theta_0) at the limit blocks, as error_at writes errors: sigma^2 + 2k/(d+4)
         zero_at_0 = error_at(Strategy("tradeoff-value, lambda -> 0+", at0, sp.oo), THETA0, 0)
         lhs = self.statement[2].lhs
@@ -172,7 +177,7 @@ class TradeoffValue(Result):
                    f"zero-shot error on theta_0 at n_ft = {N_FT_EXAMPLE}": lazy(lambda: error_at(f, THETA0, 0)),
                    f"n -> oo error on theta_0 at n_ft = {N_FT_EXAMPLE}": lazy(lambda: error_at(f, THETA0, sp.oo)),
                    f"n -> oo error on -theta_0 at n_ft = {N_FT_EXAMPLE}": lazy(lambda: error_at(f, -THETA0, sp.oo))},
-            data={"finite": f, "at0": at0})
+            data={"finite": f, "at0": at0, "atoo": atoo})
 
     def _checks(self, der: Derivation):
         f, n_ft = der.data["finite"], N_FT_EXAMPLE
@@ -183,7 +188,7 @@ class TradeoffValue(Result):
         only = strategy(fewshot_only_spec(n_ft), sp.oo)
         yield Line("exact", f"n_ft = {n_ft}: lambda -> oo gives the few-shot loss alone (its minimiser is unique: "
                    f"nothing free but V's first rows): v_y = {show(only.blocks.vy)}",
-                   _blocks_equal(_limit_blocks(f, "oo"), only.blocks)
+                   _blocks_equal(der.data["atoo"], only.blocks)
                    and not [x for x in only.free if not x.startswith("V[0:d+1")])
         ok, said = global_minimiser_check(f, n_ft, **SETTING_B)
         yield Line("exact", f"d = 2, Sigma = [[2, 1], [1, 1]], theta_0 = (1, -1), sigma^2 = 1/2, n_ft = {n_ft}: the "
