@@ -160,15 +160,28 @@ def _signs_at(e: sp.Expr, fixed: dict, x: sp.Symbol, xs: Any, y: sp.Symbol, ys: 
         num, den = ratfun.numer_denom(sp.sympify(e), R)
     except (ratfun.NotRational, ZeroDivisionError):
         return dict.fromkeys(points)
+    polys = [(num, 1)] + [(base, -j) for base, j in den.items()]
+    terms = [(list(p.terms()), j) for p, j in polys]
     out = {}
     for a, b in points:
         at = {**fixed, x: a, y: b}
         point = [QQ.convert(sp.Rational(at[g])) for g in R.symbols]
-        v = num(*point)
-        for base, j in den.items():
-            w = base(*point)
-            v = None if v is None or not w else v / w ** j
+        v = QQ.one
+        for ts, j in terms:
+            w = sum((c * _monomial(m, point) for m, c in ts), QQ.zero)
+            if j < 0 and not w:
+                v = None
+                break
+            v = v * w ** j
         out[(a, b)] = None if v is None else (v > 0) - (v < 0)
+    return out
+
+
+def _monomial(m: tuple, point: list):
+    out = 1
+    for e, v in zip(m, point):
+        if e:
+            out = out * v ** e
     return out
 
 
