@@ -171,8 +171,29 @@ def _is_zero(c: sp.Expr) -> bool:
     c = sp.sympify(c)
     if c.is_number:
         return c == 0
-    zero = ratfun.is_zero(c)
-    return ratfun.cancelled(c) == 0 if zero is None else zero
+    read = _read(c)   # (the zero test of ratfun.is_zero, its reading kept for _Derivatives)
+    return ratfun.cancelled(c) == 0 if read is None else not read[1]
+
+
+@lru_cache(maxsize=4096)
+def _read(c: sp.Expr):
+    """``(R, N, {D_k: j_k})``: a coefficient of symbols, traces and bilinear forms read into the
+    ring R over QQ of its generators (in ``default_sort_key`` order) as ``N / prod D_k^j_k``
+    (:func:`symbolic.ratfun.numer_denom`, no gcd); None where it is not such a rational function,
+    has no generator, or a denominator is the zero polynomial.  ``N`` is the zero polynomial
+    exactly when ``c`` is 0 (:func:`symbolic.ratfun.is_zero`'s test).  Remembered: the loss's
+    zero test (:func:`nonzero_terms`) and its derivatives (:class:`_Derivatives`) read the same
+    coefficients."""
+    gens: set = set()
+    try:
+        ratfun._generators(c, gens)
+        if not gens:
+            return None
+        R = PolyRing(tuple(sorted(gens, key=sp.default_sort_key)), QQ)
+        num, den = ratfun.numer_denom(c, R)
+    except (ratfun.NotRational, ZeroDivisionError):
+        return None
+    return R, num, den
 
 
 # ----------------------------------------------------------------------------- the linear system
@@ -333,17 +354,13 @@ class _Derivatives:
         if c in self._read:
             return self._read[c]
         out = None
-        try:
-            gens: set = set()
-            ratfun._generators(c, gens)
-            R = PolyRing(tuple(sorted(gens, key=sp.default_sort_key)), QQ)
-            num, den = ratfun.numer_denom(c, R)
+        read = _read(c)
+        if read is not None:
+            R, num, den = read
             at = [i for i, g in enumerate(R.symbols) if g in self.scalars]
             if not any(m[i] for b in den for m in b.itermonoms() for i in at):
                 inv = sp.Mul(*[b.as_expr() ** -k for b, k in den.items()])
                 out = (num, inv, {g: i for i, g in enumerate(R.symbols)})
-        except (ratfun.NotRational, ZeroDivisionError):
-            out = None
         self._read[c] = out
         return out
 
