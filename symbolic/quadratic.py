@@ -740,8 +740,15 @@ def _numerator(e: sp.Expr, unknowns: list[sp.Symbol]) -> sp.Expr:
 def _solve_linear(equations: list[sp.Expr], unknowns: list[sp.Symbol]) -> list[sp.Expr]:
     """Solve a linear system whose coefficients contain traces and bilinear forms (opaque)."""
     reps, back = _held(equations)
+    held = [sp.sympify(e).xreplace(reps) for e in equations]
+    # the equations with the most other symbols first: the reduced row echelon form (so the
+    # solution, and which unknowns stay free) does not depend on the order of the rows, but the
+    # elimination's cost does (the two Galerkin systems of the Q_xx span, 5 and 8 unknowns over
+    # six symbols: about 20% less than in the order given, twice as much in the reverse order)
+    unknown_set = set(unknowns)
+    order = sorted(range(len(held)), key=lambda i: -len(held[i].free_symbols - unknown_set))
     try:   # exact elimination over the fraction field of the other symbols (the same solution)
-        sol = ratfun.solve_linear([sp.sympify(e).xreplace(reps) for e in equations], unknowns)
+        sol = ratfun.solve_linear([held[i] for i in order], unknowns)
     except ratfun.NoSolution:
         raise ValueError("the first-order conditions have no solution: the loss has no minimiser") from None
     except ratfun.NotRational:
