@@ -465,8 +465,7 @@ def assemble(L: Any, slices: dict, scal: dict, vec_unknowns: dict, qxx: sp.Basic
     for (factors, noises), coeff in L.terms.items():
         if noises:
             raise ValueError("the loss still has noise variables")
-        cpoly = sp.Poly(sp.expand(coeff), *scalar_syms) if scalar_syms else None
-        parts = cpoly.terms() if cpoly is not None else [((), coeff)]
+        parts = _scalar_parts(coeff, scalar_syms) if scalar_syms else [((), coeff)]
         try:
             fvals = [_factor(f, mats, vec_unknowns, qxx) for f in factors]
         except _Degree as e:
@@ -498,6 +497,33 @@ def assemble(L: Any, slices: dict, scal: dict, vec_unknowns: dict, qxx: sp.Basic
     A = (A + A.T) / 2 if not exact else (A + A.T) * sp.Rational(1, 2)
     b = -lin / 2 if not exact else lin * sp.Rational(-1, 2)
     return A, b, const
+
+
+def _scalar_parts(coeff: sp.Expr, scalar_syms: list) -> list:
+    """``[(monomial exponents, coefficient)]`` of a loss coefficient as a polynomial in the scalar
+    unknowns, what ``sympy.Poly(sympy.expand(coeff), *scalar_syms).terms()`` lists up to the form of
+    each coefficient (the same rational function of the other symbols, so the same number at the
+    setting): read into QQ[gens] as ``N / D`` (:func:`symbolic.ratfun.numer_denom`, D free of the
+    unknowns), N's terms grouped by their exponents of the unknowns, each group over D.  A
+    coefficient outside that form goes to ``sympy.Poly``."""
+    from . import ratfun
+    coeff = sp.sympify(coeff)
+    gens: set = set()
+    try:
+        ratfun._generators(coeff, gens)
+        gens |= set(scalar_syms)
+        R = ratfun._ring(list(scalar_syms) + sorted(gens - set(scalar_syms), key=sp.default_sort_key))
+        num, den = ratfun.numer_denom(coeff, R)
+    except (ratfun.NotRational, ZeroDivisionError):
+        return sp.Poly(sp.expand(coeff), *scalar_syms).terms()
+    k = len(scalar_syms)
+    if any(any(m[:k]) for b in den for m in b.itermonoms()):
+        return sp.Poly(sp.expand(coeff), *scalar_syms).terms()
+    groups: dict = {}
+    for m, c in num.iterterms():
+        groups.setdefault(m[:k], {})[(0,) * k + m[k:]] = c
+    inv = sp.Mul(*[b.as_expr() ** -j for b, j in den.items()])
+    return [(m, R.from_dict(g).as_expr() * inv) for m, g in groups.items()]
 
 
 def _start(blocks: Blocks, trained: list, slices: dict, p: int, mats: _Matrices, dtype, zero):

@@ -149,7 +149,7 @@ def _stage(loss: tuple[Term, ...], blocks: Blocks, unknowns: list, naming, start
         # Q_xx reaches the loss: a structured solution in a span of words, checked exactly
         sol, steps = structured_minimiser(lambda b, normalise=True: loss_poly(b, loss, normalise), blocks, matrices[0], scalars, vectors,
                                           start, _substitute, naming, starts,
-                                          family=any(not t.task.is_fixed for t in loss))
+                                          family=any(not t.task.is_fixed for t in loss), loss=L)
         sol.notes = list(sol.notes)
         setattr(sol, "steps", steps)
         return sol, L

@@ -86,15 +86,17 @@ def structured_minimiser(loss_of: Callable[[Blocks], Poly], blocks: Blocks, X: s
                          scalars: Sequence[sp.Symbol], vectors: Sequence[sp.Basic], start: Blocks,
                          substitute: Callable[[Blocks, dict], Blocks],
                          naming: Callable[[int], tuple[str, str] | None] | None = None,
-                         starts: dict | None = None, family: bool = False) -> tuple[Solution, list[str]]:
+                         starts: dict | None = None, family: bool = False,
+                         loss: Poly | None = None) -> tuple[Solution, list[str]]:
     """Minimise the loss over the other unknowns and Q_xx = X in the span (module docstring);
     returns the :class:`Solution` (``values[X]``: the candidate as ``(coeff, word)`` terms)
-    and the recorded steps.  Raises :class:`NotClosedForm` with the reason."""
+    and the recorded steps.  Raises :class:`NotClosedForm` with the reason.  ``loss``: the
+    caller's ``nonzero_terms(loss_of(blocks, normalise=False))``, if it has it (not rebuilt)."""
     if family:
         raise NotClosedForm("Q_xx with a task family N(mu, Omega) in the loss: the structured span is not tried "
                             "(the family's covariance puts Sigma Omega Sigma beside Sigma in the Hessian, whose "
                             "inverse is no finite sum of the span's words)")
-    L = nonzero_terms(loss_of(blocks, normalise=False))
+    L = nonzero_terms(loss_of(blocks, normalise=False)) if loss is None else loss
     vecs = _constant_vectors(L, set(vectors))
     if len(vecs) > MAX_VECTORS:
         raise NotClosedForm(f"Q_xx: the loss has {len(vecs)} constant vectors; the structured span is "

@@ -331,9 +331,88 @@ def factor_sum(terms: list) -> sp.Expr:
     if not dens:
         return ratfun.factored(sp.Add(*terms))
     N = sp.Add(*[sp.Mul(*num, *[b ** (dens[b] - den.get(b, 0)) for b in dens]) for num, den in split])
+    try:
+        return _factor_over(N, dens)
+    except (ratfun.NotRational, ZeroDivisionError):
+        pass
     # each denominator base (an expanded product, the same in many groups and formulas) enters
     # factored, factored once per process: the same rational function, so the same result
     return ratfun.factored(_polynomial_expand(N) / sp.Mul(*[_factored_base(b) ** k for b, k in dens.items()]))
+
+
+def _factor_over(N: sp.Expr, dens: dict) -> sp.Expr:
+    """``sympy.factor(N / prod b^k)`` (``dens``: each base b -> k; N a polynomial expression) for
+    a rational function of symbols, traces and bilinear forms, in a polynomial ring over QQ: each
+    base's irreducible factors (remembered per base) are divided out of N's polynomial as often
+    as they divide it (exact divisions), and only what is left of N is factored.  The
+    factorisation into a constant and powers of irreducible polynomials, each primitive with a
+    positive leading coefficient in the lex order of SymPy's ordering of the generators, is
+    unique, so the constant and the powers are those :func:`symbolic.ratfun.factor` finds by
+    factoring the whole numerator (most of its cost, on a numerator over the common
+    denominator), and the expression built from them is the one it returns.
+    :class:`symbolic.ratfun.NotRational` where N or a base is not such a polynomial."""
+    from sympy.core.exprtools import _keep_coeff
+    from sympy.polys.domains import QQ
+    from sympy.polys.polyutils import _sort_gens
+    gens: set = set()
+    ratfun._generators(N, gens)
+    for b in dens:
+        ratfun._generators(b, gens)
+    if not gens:
+        raise ratfun.NotRational("no generators")
+    R = ratfun._ring(_sort_gens(sorted(gens, key=sp.default_sort_key)))
+    cache: dict = {}
+    num, rest = ratfun.numer_denom(N, R, cache)
+    if rest:
+        raise ratfun.NotRational("a denominator in the numerator")
+    if not num:
+        return sp.S.Zero
+    coeff, below = QQ.one, {}
+    for b, k in dens.items():
+        cb, factors = _base_factors(b)
+        coeff = coeff / cb ** k
+        for f, j in factors:
+            f = ratfun.numer_denom(f, R, cache)[0]
+            below[f] = below.get(f, 0) + j * k
+    powers: dict = {}
+    for f, j in below.items():
+        while j:
+            q, r = num.div(f)
+            if r:
+                break
+            num, j = q, j - 1
+        if j:
+            powers[f] = -j
+    c, found = _factor_list(num)
+    coeff = coeff * c
+    for f, k in found:
+        powers[f] = powers.get(f, 0) + k
+    return _keep_coeff(QQ.to_sympy(coeff), sp.Mul(*[f.as_expr() ** k for f, k in powers.items() if k]))
+
+
+def _factor_list(p) -> tuple:
+    """``p.factor_list()`` (a polynomial over QQ): by :func:`symbolic.ratfun.factor_list` where the
+    toolkit has it (FLINT's factorisation, the same constant and factors), by SymPy's otherwise."""
+    own = getattr(ratfun, "factor_list", None)
+    return own(p) if own is not None else p.factor_list()
+
+
+@lru_cache(maxsize=4096)
+def _base_factors(b: sp.Expr) -> tuple:
+    """``(c, ((f, j), ...))``: a denominator base of :func:`factor_sum` as ``c prod f^j`` (c in QQ, each
+    f an irreducible polynomial, as an expression, primitive with a positive leading coefficient),
+    in the ring of its own generators (each f has that normal form in any ring with more generators
+    in SymPy's ordering), remembered."""
+    gens: set = set()
+    ratfun._generators(b, gens)
+    if not gens:
+        raise ratfun.NotRational("a number")
+    from sympy.polys.polyutils import _sort_gens
+    num, den = ratfun.numer_denom(b, ratfun._ring(_sort_gens(sorted(gens, key=sp.default_sort_key))))
+    if den:
+        raise ratfun.NotRational("a base with a denominator")
+    c, found = _factor_list(num)
+    return c, tuple((f.as_expr(), j) for f, j in found)
 
 
 @lru_cache(maxsize=4096)

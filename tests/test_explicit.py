@@ -81,6 +81,19 @@ def test_explicit_quadratic_equals_the_concrete_engine(case, start):
     assert abs(f.c - float(q.c)) <= 1e-12 * max(1, abs(float(q.c)))
 
 
+def test_scalar_parts_are_sympy_poly_terms():
+    """``_scalar_parts`` (a loss coefficient's parts in the scalar unknowns, read off QQ[gens]) lists
+    the monomials ``sympy.Poly(expand(c), *unknowns).terms()`` lists, each with the same rational
+    function of the other symbols: denominators in d and sigma, a part that cancels, a constant."""
+    from symbolic.explicit import _scalar_parts
+    a, b, d, s = sp.symbols("Q_00 Q_y0 d sigma")
+    for c in [(a ** 2 * d + b * s ** 2) / (d + 2) + 3 * a / (d + 1) - 5,
+              a * b * (d - 1) / s ** 2 + a / (d + 1) - a / (d + 1), R(7, 3)]:
+        got = dict(_scalar_parts(c, [a, b]))
+        want = dict(sp.Poly(sp.expand(c), a, b).terms())
+        assert set(got) == set(want) and all(sp.cancel(got[m] - want[m]) == 0 for m in got), c
+
+
 def test_gradient_is_the_derivative():
     rng = np.random.default_rng(7)
     Sigma, theta0 = _setting(rng, 2)

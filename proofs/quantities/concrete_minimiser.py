@@ -239,7 +239,12 @@ def _empty(p: int, exact: bool) -> np.ndarray:
 
 
 def _exact_stage(A: np.ndarray, b: np.ndarray, u0: np.ndarray):
-    """Exact: the point of ``u0 + range(A)`` solving ``A u = b``, a basis of null(A), uniqueness."""
+    """Exact: the point of ``u0 + range(A)`` solving ``A u = b``, a basis of null(A), uniqueness.
+    A nonsingular A of rationals (the usual case) is solved by LU over QQ
+    (:func:`_rational_solve`): the one solution, the same numbers as SymPy's ``LUsolve``."""
+    u = _rational_solve(A, b)
+    if u is not None:
+        return np.array(u, dtype=object), _empty(len(u0), True), True, 0.0
     Am = sp.Matrix(A.tolist())
     bm, u0m = sp.Matrix(list(b)), sp.Matrix(list(u0))
     null = Am.nullspace()
@@ -257,6 +262,32 @@ def _exact_stage(A: np.ndarray, b: np.ndarray, u0: np.ndarray):
         raise ValueError("the first-order conditions A u = b have no solution: the loss has no minimiser")
     N = sp.Matrix.hstack(*null)
     return np.array(list(u), dtype=object), np.array(N.tolist(), dtype=object), False, 0.0
+
+
+def _rational_solve(A: np.ndarray, b: np.ndarray) -> list | None:
+    """The solution of ``A u = b`` for a nonsingular square A with rational entries, exactly, by
+    LU over QQ (:class:`sympy.polys.matrices.DomainMatrix`: no SymPy number arithmetic), as SymPy
+    Rationals; None where A is empty, singular or not rational (the caller's general route)."""
+    from sympy.polys.domains import QQ
+    from sympy.polys.matrices import DomainMatrix
+    from sympy.polys.matrices.exceptions import DMNonInvertibleMatrixError
+    p = len(b)
+    if p == 0 or A.shape != (p, p):
+        return None
+    try:
+        entries = [sp.sympify(x) for x in A.reshape(-1)] + [sp.sympify(x) for x in b]
+    except (sp.SympifyError, TypeError):
+        return None
+    if not all(x.is_Rational for x in entries):
+        return None
+    q = [QQ.from_sympy(x) for x in entries]
+    rows = [q[i * p:(i + 1) * p] for i in range(p)]
+    rhs = [[x] for x in q[p * p:]]
+    try:
+        x = DomainMatrix(rows, (p, p), QQ).lu_solve(DomainMatrix(rhs, (p, 1), QQ))
+    except DMNonInvertibleMatrixError:
+        return None
+    return [QQ.to_sympy(v) for v in x.to_list_flat()]
 
 
 def _float_stage(A: np.ndarray, b: np.ndarray, u0: np.ndarray, scale: float = 0.0):

@@ -120,9 +120,8 @@ class QueryKeyFewShot(Result):
         lim_t = der.values[self.statement[3].lhs]
         lim_o = der.values[self.statement[4].lhs]
         gap_c = ratfun.factored(lim_t - c_t)
-        # the sign at k = 1: each value a number at once (no positive symbol put in, then substituted)
-        sign_at = {(dd, nn): sp.sign(sp.sympify(gap_c).xreplace({DIM: dd, N_FT: nn, k: 1}))
-                   for dd in range(1, 8) for nn in range(1, 12)}
+        # the sign at k = 1, each value exact (numerator and denominator evaluated in QQ)
+        sign_at = _signs_at(gap_c, {k: 1}, DIM, range(1, 8), N_FT, range(1, 12))
         rule = all(sign_at[(dd, nn)] == (-1 if nn > dd + 2 else 0 if nn == dd + 2 else 1) for dd, nn in sign_at)
         yield Line("exact", f"all of Q, n -> oo on theta_0, minus (c)'s: {show(gap_c)}: negative exactly when "
                    "n_ft > d + 2, zero at n_ft = d + 2 (its numerator's sign, checked at d = 1..7, n_ft = 1..11); "
@@ -142,11 +141,55 @@ class QueryKeyFewShot(Result):
         yield from _concrete_lines(self)
 
 
+def _signs_at(e: sp.Expr, fixed: dict, x: sp.Symbol, xs: Any, y: sp.Symbol, ys: Any) -> dict:
+    """``{(a, b): sign of e at x = a, y = b}`` (and the ``fixed`` values) for a rational function
+    ``e`` of symbols, traces and bilinear forms: its numerator and denominator read once into
+    QQ[gens] (:func:`symbolic.ratfun.numer_denom`) and evaluated exactly at each point; None where
+    a generator is left without a value, a denominator vanishes, or ``e`` is not such a function
+    (the sign is then no number, as ``sympy.sign`` of what is left would be none)."""
+    from sympy.polys.domains import QQ
+    from sympy.polys.polyutils import _sort_gens
+    points = [(a, b) for a in xs for b in ys]
+    try:
+        gens: set = set()
+        ratfun._generators(sp.sympify(e), gens)
+        values = {**fixed, x: None, y: None}
+        if not gens <= set(values):
+            return dict.fromkeys(points)
+        R = ratfun._ring(_sort_gens(sorted(gens, key=sp.default_sort_key)))
+        num, den = ratfun.numer_denom(sp.sympify(e), R)
+    except (ratfun.NotRational, ZeroDivisionError):
+        return dict.fromkeys(points)
+    polys = [(num, 1)] + [(base, -j) for base, j in den.items()]
+    terms = [(list(p.terms()), j) for p, j in polys]
+    out = {}
+    for a, b in points:
+        at = {**fixed, x: a, y: b}
+        point = [QQ.convert(sp.Rational(at[g])) for g in R.symbols]
+        v = QQ.one
+        for ts, j in terms:
+            w = sum((c * _monomial(m, point) for m, c in ts), QQ.zero)
+            if j < 0 and not w:
+                v = None
+                break
+            v = v * w ** j
+        out[(a, b)] = None if v is None else (v > 0) - (v < 0)
+    return out
+
+
+def _monomial(m: tuple, point: list):
+    out = 1
+    for e, v in zip(m, point):
+        if e:
+            out = out * v ** e
+    return out
+
+
 def _concrete_lines(result: Any):
     """Against the concrete minimiser (the explicit quadratic in Q's entries at a concrete setting,
     solved exactly: another route than the symbolic derivation) at d = 2, a dense Sigma, n_ft = 1, 2."""
     from proofs.quantities.concrete_minimiser import concrete_minimiser
-    from proofs.quantities.curves import explicit_errors
+    from proofs.quantities.curves import explicit_task_errors
     from proofs.quantities.setting import setting
     S, th, s2 = sp.Matrix([[2, 1], [1, 3]]), [1, -1], sp.Rational(1, 2)
     where = setting(2, Sigma=S, theta0=th, sigma2=s2)
@@ -156,8 +199,9 @@ def _concrete_lines(result: Any):
         for spec, name in ((query_all_fewshot_spec(n_ft), "query-all-fewshot"),
                            (query_xx_fewshot_spec(n_ft), "query-xx-fewshot")):
             sol = concrete_minimiser(spec, where)
+            errors = explicit_task_errors(sol.V, sol.Q, where, ["target", "opposite"], [0, n_ft])
             for task, sign in (("target", 1), ("opposite", -1)):
-                (z, e_n), lim = explicit_errors(sol.V, sol.Q, where, task, [0, n_ft])
+                (z, e_n), lim = errors[task]
                 for n, got in ((0, z), (N_FT, e_n), (sp.oo, lim)):
                     key = TestError(name, n, THETA0 if sign > 0 or n == 0 else -THETA0)
                     if key in vals:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from symbolic import ratfun
 from symbolic.layout import LAYOUT, block
 from symbolic import N_FT, THETA, THETA0
 from symbolic.model import Blocks, vec
@@ -34,7 +35,7 @@ from symbolic.strategy import Step
 
 from proofs.paper.result import Derivation, Line, Result, TestError, claim
 from proofs.paper.results._beyond import (Q_ALL, Q_NO_QXX, error_at, first_order_line, on_task,
-                                    query_key_fewshot_spec, query_key_spec)
+                                    query_key_fewshot_spec, query_key_spec, rational_limit_at)
 from proofs.paper.results._common import PRETRAINED, SETTING, T0ST0, equality_line, same, show, sigma
 from proofs.quantities.derivations import strategy
 
@@ -47,7 +48,7 @@ def near_pretrained_q00():
     pre = strategy("pretrain").blocks
     start = Blocks(vx=vec(THETA0, EPS), vy=sp.S.One, Qxx=pre.Qxx)
     s = derive_spec(make_spec(("Q00",), [(1, 0, "target")], start=start, name="query-key-near"))
-    return sp.factor(s.blocks.Q00)
+    return ratfun.factored(s.blocks.Q00)   # (sympy.factor's expression, in QQ[gens])
 
 
 class QueryKeyZeroShot(Result):
@@ -116,7 +117,7 @@ class QueryKeyZeroShot(Result):
                                "theta_0", start, query_key_spec().loss, ("Q00",))
         yield Line("exact", f"off-scale points: from v_x = epsilon theta_0 the zero-shot minimiser is Q_00 = {show(q00)}; "
                    "epsilon Q_00 -> 1 as epsilon -> 0, so Q_00 grows like 1/epsilon",
-                   sp.limit(EPS * q00, EPS, 0) == 1)
+                   rational_limit_at(EPS * q00, EPS, 0) == 1)
 
 
 RESULT = QueryKeyZeroShot()
