@@ -8,7 +8,8 @@ rationalised by the conjugate, D0^2 - a D1^2) and gcd(N, D) = 1 (over QQ[x]: N =
 by gcd(N0, N1, D)). Equality is then exact: N D' - N' D = 0 in the ring.
 
 Public API: :class:`RadicalField` (``field.element(expr)``, ``field.compose``, ``field.subs``),
-:class:`RadicalFraction` (``+ - * /``, ``is_zero``, ``conjugate``, ``expr``, ``sign_for_positive``).
+:class:`RadicalFraction` (``+ - * /``, ``is_zero``, ``conjugate``, ``expr``, ``sign_for_positive``),
+:func:`factored_fraction` (``sympy.factor`` of N / D given as polynomials over QQ, in the ring).
 """
 from __future__ import annotations
 
@@ -19,7 +20,40 @@ import sympy as sp
 from sympy.polys.domains import QQ
 from sympy.polys.rings import ring
 
-__all__ = ["RadicalField", "RadicalFraction"]
+__all__ = ["RadicalField", "RadicalFraction", "factored_fraction"]
+
+
+def factored_fraction(num, den=None) -> sp.Expr:
+    """``sympy.factor(N / D)`` for N, D polynomials of a sparse ring over QQ (``sympy.polys.rings``), read off
+    the ring: the factorisation of a rational function into a rational constant and integer powers of
+    irreducible polynomials, each primitive over ZZ with a positive leading coefficient in the lex order of
+    SymPy's ordering of the symbols that occur, is unique, and ``sympy.factor`` (like
+    :func:`symbolic.ratfun.factor`, whose steps these are) returns that product, ``_keep_coeff(constant,
+    product)``, whatever the form of its input. So N and D are moved into the ring of the symbols that occur,
+    in SymPy's order, factored there, and the factors of D subtracted from those of N: no expression is read."""
+    from sympy.core.exprtools import _keep_coeff
+    from sympy.polys.polyutils import _sort_gens
+    from sympy.polys.rings import PolyRing
+    R0 = num.ring
+    den = R0.one if den is None else den
+    if not den:
+        raise ZeroDivisionError("factored_fraction: a denominator 0")
+    if not num:
+        return sp.S.Zero
+    used = {i for p in (num, den) for m in p.itermonoms() for i, e in enumerate(m) if e}
+    syms = [R0.symbols[i] for i in used]
+    if not syms:
+        return QQ.to_sympy(num.LC / den.LC)
+    R = PolyRing(tuple(_sort_gens(sorted(syms, key=sp.default_sort_key))), QQ)
+    coeff, found = num.set_ring(R).factor_list()
+    powers: dict = {}
+    for f, k in found:
+        powers[f] = powers.get(f, 0) + k
+    cb, fb = den.set_ring(R).factor_list()
+    coeff = coeff / cb
+    for f, k in fb:
+        powers[f] = powers.get(f, 0) - k
+    return _keep_coeff(QQ.to_sympy(coeff), sp.Mul(*[f.as_expr() ** k for f, k in powers.items() if k]))
 
 
 class RadicalField:

@@ -217,3 +217,27 @@ def test_radical_field_reduction_is_the_remainder_modulo_r2_minus_a():
                 p += F.ring.domain.convert(R(rng.randint(-9, 9), rng.randint(1, 5))) * X ** rng.randint(0, 2) \
                     * Y ** rng.randint(0, 1) * r ** rng.randint(0, 7)
             assert F.reduce(p) == p.rem(r ** 2 - a)
+
+
+def test_factored_fraction_is_sympy_factor():
+    """factored_fraction (N / D factored in the ring of the symbols that occur) is the expression sympy.factor
+    gives, on random fractions of products with shared factors, negative leading coefficients, constants and
+    symbols that cancel or do not occur."""
+    from sympy.polys.rings import ring as make_ring
+    from symbolic.radical_field import factored_fraction
+    x, y = sp.symbols("x y")
+    Rg, *_ = make_ring([y, DIM, x], sp.QQ)
+    rng = random.Random(5)
+
+    def rand(n):
+        return Rg.from_dict({tuple(rng.randint(0, 2) for _ in range(3)): sp.QQ(rng.randint(-6, 6), rng.randint(1, 4))
+                             for _ in range(rng.randint(1, n))})
+    for _ in range(40):
+        a, b = rand(3) * rand(2), rand(2) * (rand(2) if rng.random() < 0.5 else Rg.one)
+        if not b:
+            continue
+        if rng.random() < 0.3:
+            common = rand(2)
+            a, b = a * common, b * common if common else b
+        assert factored_fraction(a, b) == sp.factor(a.as_expr() / b.as_expr())
+    assert factored_fraction(Rg.zero, Rg.one) == 0 and factored_fraction(Rg(3), Rg(6)) == R(1, 2)
