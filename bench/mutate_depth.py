@@ -100,7 +100,7 @@ MUTATIONS = [
     ("Extension 10: (d)'s v_y with the wrong sign (a sign)", "proofs/paper/results/depth_layer_choice.py",
      "vy = -a1 / (2 * a2)", "vy = a1 / (2 * a2)", [X10, "-k", "minimisers"]),
     ("law of large numbers: the Gram matrix's right factor dropped (M_l = A_l M_{l-1})", "symbolic/concrete_depth.py",
-     "M = _matmul(_matmul(step, M, K.zero), _transpose(step), K.zero)", "M = _matmul(step, M, K.zero)", [X10, "-k", "two_arbitrary"]),
+     "M = _fmatmul(_fmatmul(step, M, K), _transpose(step), K)", "M = _fmatmul(step, M, K)", [X10, "-k", "two_arbitrary"]),
     ("law of large numbers: the row vector through the steps in the wrong order (A_1 .. A_{L-1}, not reversed)",
      "symbolic/concrete_depth.py", "    for step in reversed(steps):", "    for step in steps:", [X10, "-k", "two_arbitrary"]),
     ("law of large numbers: the last layer's step without its identity (a = e_y^T V M Q)", "symbolic/concrete_depth.py",

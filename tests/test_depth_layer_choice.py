@@ -192,13 +192,16 @@ def test_the_order_crossing_line_needs_the_denominators_sign():
 def test_the_long_rows_degrees_read_off_the_field_are_sympys():
     """The error rows print a long fraction as its degrees in d: read off the field element's numerator and
     denominator, they are SymPy's Poly degrees of the printed expression's numerator and denominator."""
-    from proofs.paper.results.depth_layer_choice import ROWS, _brief
+    from proofs.paper.results._common import show
+    from proofs.paper.results.depth_layer_choice import ROWS, _brief, _printed_length_at_least
     der = RESULT.derive()
     long = 0
     for (name, n, sign), eq in zip(ROWS, RESULT.statement[2:]):
         x = der.data["errors"]["increasing", 1, "c" if name == "depth2-value-first" else "d", (n, sign)]
         got = _brief(der.values[eq.lhs], x)
         assert got == _brief(der.values[eq.lhs])
+        # the bound that spares printing a long row is one: never above the printed length
+        assert _printed_length_at_least(x) <= len(show(der.values[eq.lhs]))
         long += "a fraction of degree" in got
     assert long == 5
 

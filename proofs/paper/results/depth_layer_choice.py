@@ -86,9 +86,10 @@ def _brief(e: sp.Expr, x=None, limit: int = 240) -> str:
     field element ``e`` was written from (``e = _expr(x)``), whose numerator and denominator hold the degrees in d
     (N = N0 + N1 sqrt 2 with N0, N1 over QQ: no cancellation of d's top power; D is ``e``'s denominator up to a
     number), read off the ring instead of a SymPy Poly of the long expression."""
-    text = show(e)
-    if len(text) <= limit:
-        return text
+    if x is None or _printed_length_at_least(x) <= limit:
+        text = show(e)
+        if len(text) <= limit:
+            return text
     num, den = sp.fraction(e.xreplace({K: K_SYMBOL}))
     if x is None:
         deg = [sp.Poly(p, DIM).degree() for p in (num, den)]
@@ -97,6 +98,16 @@ def _brief(e: sp.Expr, x=None, limit: int = 240) -> str:
         deg = [x.num.degree(g), x.den.degree(g)]
     return (f"a fraction of degree {deg[0]}/{deg[1]} in d with denominator "
             f"{show(den)} (in full: res.derived)")
+
+
+def _printed_length_at_least(x) -> int:
+    """A lower bound on ``len(show(_expr(x)))`` read off the field element: the expression writes each term of
+    N0 and N1 (x = (N0 + N1 sqrt 2) / D; distinct monomials, which SymPy keeps as distinct terms) with the name of
+    every symbol it holds, k as ``theta_0.T*Sigma*theta_0``; separators, coefficients and powers only add. When
+    the bound is over the limit the full text (whose printing is most of the cost of a long row) is not needed."""
+    names = [len(show(K)) - 2 if s == K_SYMBOL else len(str(s)) for s in x.field.symbols] + [0]
+    n0, n1, _ = x.parts()
+    return sum(names[i] for p in (n0, n1) for m in p.itermonoms() for i, e in enumerate(m) if e)
 
 
 def one_sign_change(F, e, symbol) -> tuple[int, int] | None:
