@@ -70,12 +70,13 @@ class RadicalField:
         self.gens, self.r = dict(zip(self.symbols, gens)), gens[-1]
         self._modulus = self.r ** 2 - int(a)
         self._factored: dict = {}
+        self._elements: dict = {}
 
     def factored(self, den) -> sp.Expr:
         """A denominator (free of r) as a factored SymPy expression (memoised: shown often)."""
         out = self._factored.get(den)
-        if out is None:
-            out = self._factored[den] = sp.factor(den.as_expr())
+        if out is None:     # sympy.factor(den.as_expr()), read off the ring (factored_fraction)
+            out = self._factored[den] = factored_fraction(den)
         return out
 
     # ------------------------------------------------------------------ building
@@ -108,15 +109,13 @@ class RadicalField:
     def split(self, p):
         """(N0, N1) with p = N0 + N1 r (p reduced)."""
         i = len(self.symbols)
-        n0, n1 = self.ring.zero, self.ring.zero
-        for mon, c in p.terms():
+        d0, d1 = {}, {}
+        for mon, c in p.items():
             if mon[i] == 0:
-                n0 += self.ring({mon: c})
+                d0[mon] = c
             else:
-                mm = list(mon)
-                mm[i] = 0
-                n1 += self.ring({tuple(mm): c})
-        return n0, n1
+                d1[mon[:i] + (0,)] = c
+        return self.ring.from_dict(d0), self.ring.from_dict(d1)
 
     def fraction(self, num, den) -> "RadicalFraction":
         """N / D normalised: reduced, denominator rationalised and free of r, common factors cancelled,
@@ -180,8 +179,16 @@ class RadicalField:
                           for k, c in enumerate(g) if c})
 
     def element(self, expr: sp.Expr) -> "RadicalFraction":
-        """A SymPy expression rational in the symbols, numbers in QQ(sqrt a), as an element."""
-        e = sp.sympify(expr).xreplace({self.root: self._r})
+        """A SymPy expression rational in the symbols, numbers in QQ(sqrt a), as an element (each expression read
+        once per field: elements are immutable)."""
+        expr = sp.sympify(expr)
+        hit = self._elements.get(expr)
+        if hit is None:
+            hit = self._elements[expr] = self._element(expr)
+        return hit
+
+    def _element(self, expr: sp.Expr) -> "RadicalFraction":
+        e = expr.xreplace({self.root: self._r})
         if e.has(sp.sqrt(self.a)) or e.atoms(sp.Float) or any(p.exp.is_Rational and not p.exp.is_Integer and
                                                               p.base.is_number for p in e.atoms(sp.Pow)):
             raise ValueError(f"expr: expected exact numbers in QQ(sqrt {self.a}), got {expr}")
@@ -204,13 +211,8 @@ class RadicalField:
         i = list(self.symbols).index(symbol)
         if any(mon[i] for mon in x.den.monoms()):
             raise ValueError(f"coeff: expected a denominator free of {symbol}")
-        num = self.ring.zero
-        for mon, c in x.num.terms():
-            if mon[i] == k:
-                mm = list(mon)
-                mm[i] = 0
-                num += self.ring({tuple(mm): c})
-        return self.fraction(num, x.den)
+        num = {mon[:i] + (0,) + mon[i + 1:]: c for mon, c in x.num.items() if mon[i] == k}
+        return self.fraction(self.ring.from_dict(num), x.den)
 
     # ------------------------------------------------------------------ substitution
     def subs(self, x: "RadicalFraction", symbol: sp.Symbol, value: "RadicalFraction") -> "RadicalFraction":
@@ -238,22 +240,19 @@ class RadicalField:
         """p(a / b) as (P, b^top), P = sum_k c_k a^k b^(top - k) reduced (not normalised), top = deg p."""
         if not p:
             return self.ring.zero, self.ring.one
-        i = list(self.symbols).index(symbol)
+        i = self.symbols.index(symbol)
         by_power: dict = {}
-        for mon, c in p.terms():
-            mm = list(mon)
-            k = mm[i]
-            mm[i] = 0
-            by_power[k] = by_power.get(k, self.ring.zero) + self.ring({tuple(mm): c})
+        for mon, c in p.items():       # distinct monomials stay distinct with x's power set to 0 within a power
+            by_power.setdefault(mon[i], {})[mon[:i] + (0,) + mon[i + 1:]] = c
         top = max(by_power)
         num = self.ring.zero
         pow_n, pow_d = [self.ring.one], [self.ring.one]
         for _ in range(top):
             pow_n.append(self.reduce(pow_n[-1] * value.num))
             pow_d.append(pow_d[-1] * value.den)
-        for k, c in by_power.items():
-            num += self.reduce(c * pow_n[k] * pow_d[top - k])
-        return num, pow_d[top]
+        for k, c in by_power.items():      # the small factors first: c is the long one
+            num += self.ring.from_dict(c) * (pow_n[k] * pow_d[top - k])
+        return self.reduce(num), pow_d[top]
 
 
 @dataclass(frozen=True)
