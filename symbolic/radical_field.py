@@ -23,14 +23,16 @@ from sympy.polys.rings import ring
 __all__ = ["RadicalField", "RadicalFraction", "factored_fraction"]
 
 
-def factored_fraction(num, den=None) -> sp.Expr:
+def factored_fraction(num, den=None, sort_as: dict | None = None) -> sp.Expr:
     """``sympy.factor(N / D)`` for N, D polynomials of a sparse ring over QQ (``sympy.polys.rings``), read off
     the ring: the factorisation of a rational function into a rational constant and integer powers of
     irreducible polynomials, each primitive over ZZ with a positive leading coefficient in the lex order of
     SymPy's ordering of the symbols that occur, is unique, and ``sympy.factor`` (like
     :func:`symbolic.ratfun.factor`, whose steps these are) returns that product, ``_keep_coeff(constant,
     product)``, whatever the form of its input. So N and D are moved into the ring of the symbols that occur,
-    in SymPy's order, factored there, and the factors of D subtracted from those of N: no expression is read."""
+    in SymPy's order, factored there, and the factors of D subtracted from those of N: no expression is read.
+    ``sort_as``: a ring symbol -> the SymPy object it stands for (a bilinear form written as a symbol in the ring),
+    ordered as that object would be (the result keeps the ring's symbol: replace it afterwards)."""
     from sympy.core.exprtools import _keep_coeff
     from sympy.polys.polyutils import _sort_gens
     from sympy.polys.rings import PolyRing
@@ -44,7 +46,12 @@ def factored_fraction(num, den=None) -> sp.Expr:
     syms = [R0.symbols[i] for i in used]
     if not syms:
         return QQ.to_sympy(num.LC / den.LC)
-    R = PolyRing(tuple(_sort_gens(sorted(syms, key=sp.default_sort_key))), QQ)
+    if sort_as:
+        back = {sort_as.get(x, x): x for x in syms}
+        order = [back[g] for g in _sort_gens(sorted(back, key=sp.default_sort_key))]
+    else:
+        order = _sort_gens(sorted(syms, key=sp.default_sort_key))
+    R = PolyRing(tuple(order), QQ)
     coeff, found = num.set_ring(R).factor_list()
     powers: dict = {}
     for f, k in found:

@@ -49,10 +49,15 @@ ROWS = (("depth2-value", 0, 1), ("depth2-value", sp.oo, 1), ("depth2-value", sp.
         ("depth2-value-fewshot", 0, 1), ("depth2-value-fewshot", sp.oo, 1), ("depth2-value-fewshot", sp.oo, -1))
 
 
-def _tidy(e: sp.Expr) -> sp.Expr:
-    """An expression at the algebraic gamma's (an error, a derived value), radicals rationalised, as
-    one factored fraction (canonical: the same value prints the same whichever route gave it)."""
-    return ratfun.factored(sp.radsimp(ratfun.together(sp.expand(e))))
+def _factored(x) -> sp.Expr:
+    """A field element free of sqrt 2 as the expression ``ratfun.factored`` gives for it with k written as the
+    bilinear form theta_0^T Sigma theta_0 (factored in the ring, k ordered as that form: the same expression);
+    one holding sqrt 2 through its expression."""
+    n0, n1, den = x.parts()
+    if n1:
+        return ratfun.factored(x.expr().xreplace({K_SYMBOL: K}))
+    from symbolic.radical_field import factored_fraction
+    return factored_fraction(n0, den, sort_as={K_SYMBOL: K}).xreplace({K_SYMBOL: K})
 
 
 class DepthValue(Result):
@@ -123,27 +128,28 @@ class DepthValue(Result):
             if (n, sign) not in errors:
                 p = depth_error(generic, sign * THETA0, 0) if n == 0 else depth_error_limit(generic, sign * THETA0)
                 errors[n, sign] = F.element(to_sympy(p).xreplace({K: K_SYMBOL}))
-            if name not in own:     # the strategy's values at the pretrained gamma's, each tidied once
+            if name not in own:     # the strategy's values at the pretrained gamma's, in the field, each once
                 lay = fts[name].layers[1]
                 (coef, word, a), = lay.vx
                 if word or a != THETA0:
                     raise AssertionError(f"{name}: expected v_x along theta_0, got {lay.vx}")
-                own[name] = {V0: _tidy(sp.sympify(lay.v0).subs(sub)), C_X: _tidy(coef.subs(sub)),
-                             VY: _tidy(sp.sympify(lay.vy).subs(sub))}
-            at = F.subs_many(errors[n, sign], at_g + tuple((x, F.element(v)) for x, v in own[name].items()))
-            values[eq.lhs] = ratfun.factored(at.expr().xreplace({K_SYMBOL: K}))
+                own[name] = {x: F.subs_many(F.element(v), at_g) for x, v in ((V0, lay.v0), (C_X, coef), (VY, lay.vy))}
+            at = F.subs_many(errors[n, sign], at_g + tuple(own[name].items()))
+            values[eq.lhs] = _factored(at)
         return Derivation(values=values, steps=steps, data={"pre": pre, "fts": fts, "sub": sub})
 
     def _checks(self, der: Derivation):
+        from symbolic.radical_field import RadicalField
         g1, g2 = der.values[GAMMA_1], der.values[GAMMA_2]
-        t1, t2 = 1 + g1, 1 + g2
         ok = same(g1, self.statement[0].rhs) and same(g2, self.statement[1].rhs)
         yield Line("exact", f"pretraining, m -> oo: gamma^* = ({show(g1)}, {show(g2)}) (derived from the 1/m "
                    "expansion of the isotropic loss at symbolic d, sigma)", ok)
-        yield Line("exact", f"on the m = oo minimiser set: (1 + gamma_1)(1 + gamma_2) = {show(sp.expand(t1 * t2))} = 2; "
-                   f"the 1/m term is least where 1/(1 + gamma_1) + 1/(1 + gamma_2) = "
-                   f"{show(sp.radsimp(1 / t1 + 1 / t2))} = 2",
-                   sp.expand(t1 * t2) == 2 and sp.radsimp(1 / t1 + 1 / t2) == 2)
+        Q2 = RadicalField([], 2)          # QQ(sqrt 2): exact, each value in its normal form a + b sqrt 2
+        t1, t2 = Q2.element(1 + g1), Q2.element(1 + g2)
+        prod, inv = (t1 * t2).expr(), (1 / t1 + 1 / t2).expr()
+        yield Line("exact", f"on the m = oo minimiser set: (1 + gamma_1)(1 + gamma_2) = {show(prod)} = 2; "
+                   f"the 1/m term is least where 1/(1 + gamma_1) + 1/(1 + gamma_2) = {show(inv)} = 2",
+                   prod == 2 and inv == 2)
         ft = der.data["fts"]["depth2-value"]
         (coef, _, a), = ft.layers[1].vx
         yield Line("exact", f"(c) at depth 2: V_2's v_x = {show(ratfun.factored(coef.subs(der.data['sub'])))} theta_0, "
