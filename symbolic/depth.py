@@ -48,7 +48,7 @@ from .model import SIGMA_ATOM, label
 from .objective import N, SIGMA_NOISE, THETA, _check_n, _split_task
 from .wick import expect_gaussian, expect_noise
 
-__all__ = ["depth_error", "depth_error_limit", "depth_pretraining_error", "class_layers", "class_error",
+__all__ = ["depth_error", "depth_error_limit", "depth_error_terms", "depth_pretraining_error", "class_layers", "class_error",
            "class_error_is_cached", "class_error_is_slow", "chain_pair_expectation"]
 
 
@@ -205,9 +205,13 @@ class _RingTerms:
 
     def at(self, n: int) -> Poly:
         """The Poly at an integer n: the derivation's chains then carry the number 1/(n+1), never nu."""
+        self.check_no_nu()
+        return self.poly("nu")
+
+    def check_no_nu(self) -> None:
+        """At an integer n the derivation's chains carry the number 1/(n+1), never nu: checked."""
         if any(tot.degree(self.g[self.inu]) > 0 for tot in self.terms.values()):
             raise AssertionError("E_L at an integer n: expected no nu in the derivation")
-        return self.poly("nu")
 
     def substitute(self, symbol: sp.Symbol, value: sp.Expr) -> "_RingTerms | None":
         """The sums with ``symbol`` = ``value`` (a rational), in the same ring; None where ``symbol`` is not one of
@@ -370,14 +374,29 @@ def depth_error_limit(layers: Sequence[DepthLayer], task=THETA) -> Poly:
     with the task's number c a symbol (E_L is a polynomial in c), then c put in where it is rational: the limits
     on theta_0 and -theta_0 share one derivation (any other number, e.g. sqrt(2) or a symbol: the derivation at
     it)."""
+    return depth_error_terms(layers, task, sp.oo).poly("nu")
+
+
+def depth_error_terms(layers: Sequence[DepthLayer], task=THETA, n=sp.oo) -> "_RingTerms":
+    """E_L(layers, n; task) at an integer n >= 0 (:func:`depth_error`) or n = ``sympy.oo``
+    (:func:`depth_error_limit`) before it is read out as a Poly: per key (a product of traces and bilinear
+    forms), its coefficient as an element of the derivation's ring (``.R``; ``.terms``), for callers that go on
+    in a ring (no expression in between). ``.poly("nu")`` is the Poly those functions return."""
     layers = check_depth_layers(layers)
     scale, leg = _task_leg(task)
-    terms = None
-    if sp.sympify(scale).is_Rational and all(_rational_polynomial(sp.sympify(c)) for c in _layer_coefficients(layers)):
-        terms = _depth_error_lim(layers, leg, TASK_SCALE).substitute(TASK_SCALE, scale)
-    if terms is None:       # coefficients outside a polynomial ring: the derivation at the number itself
-        terms = _depth_error_lim(layers, leg, scale)
-    return terms.poly("nu")
+    if n == sp.oo:
+        terms = None
+        if sp.sympify(scale).is_Rational and all(_rational_polynomial(sp.sympify(c)) for c in _layer_coefficients(layers)):
+            terms = _depth_error_lim(layers, leg, TASK_SCALE).substitute(TASK_SCALE, scale)
+        if terms is None:       # coefficients outside a polynomial ring: the derivation at the number itself
+            terms = _depth_error_lim(layers, leg, scale)
+        return terms
+    n = _check_n(n)
+    if isinstance(n, sp.Symbol):
+        raise ValueError(f"n: expected an integer >= 0 or sympy.oo, got the symbol {n}")
+    terms = _depth_error_nu(layers, leg, scale, n)
+    terms.check_no_nu()
+    return terms
 
 
 @lru_cache(maxsize=128)

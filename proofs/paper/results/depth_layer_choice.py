@@ -34,7 +34,7 @@ from typing import Any
 
 import sympy as sp
 
-from symbolic import SIGMA, THETA0, Bilinear, ratfun
+from symbolic import SIGMA, THETA0, Bilinear
 from symbolic.words import DIM
 
 from proofs.paper.result import PARAMS, Derivation, Line, Param, Result, TestError, claim
@@ -185,12 +185,10 @@ class DepthLayerChoice(Result):
         return _conjugate(e) if order == "decreasing" else e
 
     def _derive(self) -> Derivation:
-        from symbolic.convert import to_sympy
-        from symbolic.depth import depth_error, depth_error_limit
         from symbolic.depth_finetune import GAMMAS, V0, VY, finetune_value
         from symbolic.model import vec
         from symbolic.strategy import Step
-        from proofs.paper.results.depth_value import GAMMA_1, GAMMA_2, RESULT as LAST
+        from proofs.paper.results.depth_value import GAMMA_1, GAMMA_2, RESULT as LAST, error_in_field
         last = LAST.derive()                       # Extension 9: the pretrained gamma's (derived there, reused)
         g = (last.values[GAMMA_1], last.values[GAMMA_2])
         if not float(g[0]) < float(g[1]):
@@ -211,11 +209,8 @@ class DepthLayerChoice(Result):
             # the three errors once with the layer's last row symbolic (v_0, v_x = c_x theta_0, v_y), symbolic gamma's
             lay = list(c.layers)
             lay[layer - 1] = lay[layer - 1].with_(v0=V0, vx=vec(THETA0, C_X), vy=VY)
-            errs = {(0, 1): to_sympy(depth_error(lay, THETA0, 0)),
-                    (sp.oo, 1): to_sympy(depth_error_limit(lay, THETA0)),
-                    (sp.oo, -1): to_sympy(depth_error_limit(lay, -THETA0))}
-            generic[layer] = errs
-            errs_f = {key: F.element(e.xreplace({K: K_SYMBOL})) for key, e in errs.items()}
+            errs_f = {(n, sign): error_in_field(F, lay, sign * THETA0, n) for n, sign in ((0, 1), (sp.oo, 1), (sp.oo, -1))}
+            generic[layer] = errs_f
             coef_f = F.element(coef)
             for order, (g1, g2) in gam.items():
                 at_g = ((GAMMAS[0], g1), (GAMMAS[1], g2))
@@ -286,10 +281,12 @@ class DepthLayerChoice(Result):
             yield Line("exact", f"({order} order) the last layer's values: the six errors are Extension 9's (the "
                        "one-layer table)", ok)
         # why (c)'s first layer loses nothing on -theta_0: the difference at symbolic gamma's and v_y
+        from proofs.paper.results.depth_value import _factored
         gen = der.data["generic"][1]
-        diff = ratfun.factored(gen[sp.oo, 1] - gen[sp.oo, -1])
+        dx = gen[sp.oo, 1] - gen[sp.oo, -1]
+        diff = _factored(dx)
         t1 = 1 + GAMMAS[0]
-        on_set = ratfun.cancelled(diff.xreplace({VY: 1}).subs(GAMMAS[1], 2 / t1 - 1)) == 0
+        on_set = F.subs(F.subs(dx, VY, F.one()), GAMMAS[1], F.element(2 / t1 - 1)).is_zero()
         d_asym = all(errors[order, 1, "d", (sp.oo, 1)] != errors[order, 1, "d", (sp.oo, -1)] for order in ORDERS)
         yield Line("exact", f"first layer: n -> oo error on theta_0 minus on -theta_0 = {show(diff)} (V_1's v_x = c_x "
                    "theta_0, any gamma's): at v_y = 1 it vanishes on (1 + gamma_1)(1 + gamma_2) = 2, the pretrained "

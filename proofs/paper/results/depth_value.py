@@ -49,6 +49,33 @@ ROWS = (("depth2-value", 0, 1), ("depth2-value", sp.oo, 1), ("depth2-value", sp.
         ("depth2-value-fewshot", 0, 1), ("depth2-value-fewshot", sp.oo, 1), ("depth2-value-fewshot", sp.oo, -1))
 
 
+def error_in_field(F, layers, task, n):
+    """E_L(layers, n; task) at n = 0 or n = oo (``sympy.oo``) as an element of the RadicalField F, whose symbols
+    hold k = theta_0^T Sigma theta_0 as ``K_SYMBOL`` and every symbol of the layers: the derivation's ring
+    elements (:func:`symbolic.depth.depth_error_terms`) moved into F's ring by name, each key's bilinear forms
+    theta_0^T Sigma theta_0 as powers of k; the element F reads from the error's expression (the same
+    polynomial). Where a key holds another factor, or a coefficient is outside QQ[symbols], the expression
+    route itself."""
+    from symbolic.convert import factor_expr, to_sympy
+    from symbolic.depth import depth_error, depth_error_limit, depth_error_terms
+    from sympy.polys.domains import QQ
+    from sympy.polys.polyerrors import GeneratorsError
+    terms = depth_error_terms(layers, task, n)
+    out, k = F.ring.zero, F.gens[K_SYMBOL]
+    if terms.R.domain == QQ:
+        for (factors, noises), tot in terms.terms.items():
+            if noises or any(factor_expr(f) != K for f in factors):
+                break
+            try:
+                out += tot.set_ring(F.ring) * k ** len(factors)
+            except GeneratorsError:
+                break
+        else:
+            return F.fraction(out, F.ring.one)
+    p = depth_error(layers, task, n) if n != sp.oo else depth_error_limit(layers, task)
+    return F.element(to_sympy(p).xreplace({K: K_SYMBOL}))
+
+
 def _factored(x) -> sp.Expr:
     """A field element free of sqrt 2 as the expression ``ratfun.factored`` gives for it with k written as the
     bilinear form theta_0^T Sigma theta_0 (factored in the ring, k ordered as that form: the same expression);
@@ -96,8 +123,6 @@ class DepthValue(Result):
         return tuple(out)
 
     def _derive(self) -> Derivation:
-        from symbolic.convert import to_sympy
-        from symbolic.depth import depth_error, depth_error_limit
         from symbolic.depth_finetune import GAMMAS, V0, VY, finetune_value, finetune_value_fewshot
         from symbolic.depth_pretraining import pretrained_limit
         from symbolic.model import vec
@@ -126,8 +151,7 @@ class DepthValue(Result):
         errors, own = {}, {}
         for (name, n, sign), eq in zip(ROWS, self.statement[2:]):
             if (n, sign) not in errors:
-                p = depth_error(generic, sign * THETA0, 0) if n == 0 else depth_error_limit(generic, sign * THETA0)
-                errors[n, sign] = F.element(to_sympy(p).xreplace({K: K_SYMBOL}))
+                errors[n, sign] = error_in_field(F, generic, sign * THETA0, n)
             if name not in own:     # the strategy's values at the pretrained gamma's, in the field, each once
                 lay = fts[name].layers[1]
                 (coef, word, a), = lay.vx
