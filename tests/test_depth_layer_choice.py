@@ -235,7 +235,7 @@ def test_factored_fraction_is_sympy_factor():
     def rand(n):
         return Rg.from_dict({tuple(rng.randint(0, 2) for _ in range(3)): sp.QQ(rng.randint(-6, 6), rng.randint(1, 4))
                              for _ in range(rng.randint(1, n))})
-    for _ in range(40):
+    for _ in range(12):
         a, b = rand(3) * rand(2), rand(2) * (rand(2) if rng.random() < 0.5 else Rg.one)
         if not b:
             continue
@@ -244,3 +244,18 @@ def test_factored_fraction_is_sympy_factor():
             a, b = a * common, b * common if common else b
         assert factored_fraction(a, b) == sp.factor(a.as_expr() / b.as_expr())
     assert factored_fraction(Rg.zero, Rg.one) == 0 and factored_fraction(Rg(3), Rg(6)) == R(1, 2)
+
+
+def test_zero_shot_read_from_the_fine_tuning_derivation_is_the_derivation_at_c_theta_0():
+    """The zero-shot error with a layer's v_x = c_x theta_0, read from the (c) derivation's terms (v_x_l a vector
+    unknown there) by putting theta_0 into its legs, is the element the derivation at those layers gives."""
+    from proofs.paper.results import depth_value as dv
+    from proofs.paper.results.depth_layer_choice import _field
+    from symbolic.depth_finetune import V0, VY, finetune_value
+    from symbolic.model import vec
+    from symbolic.objective import THETA0
+    F = _field()
+    c = finetune_value(2, 1)
+    lay = list(c.layers)
+    lay[0] = lay[0].with_(v0=V0, vx=vec(THETA0, dv.C_X), vy=VY)
+    assert dv.zero_shot_in_field(F, lay, c, 1, (V0, dv.C_X, VY)) == dv.error_in_field(F, lay, THETA0, 0)

@@ -188,7 +188,7 @@ class DepthLayerChoice(Result):
         from symbolic.depth_finetune import GAMMAS, V0, VY, finetune_value
         from symbolic.model import vec
         from symbolic.strategy import Step
-        from proofs.paper.results.depth_value import GAMMA_1, GAMMA_2, RESULT as LAST, error_in_field
+        from proofs.paper.results.depth_value import GAMMA_1, GAMMA_2, RESULT as LAST, error_in_field, zero_shot_in_field
         last = LAST.derive()                       # Extension 9: the pretrained gamma's (derived there, reused)
         g = (last.values[GAMMA_1], last.values[GAMMA_2])
         if not float(g[0]) < float(g[1]):
@@ -209,7 +209,8 @@ class DepthLayerChoice(Result):
             # the three errors once with the layer's last row symbolic (v_0, v_x = c_x theta_0, v_y), symbolic gamma's
             lay = list(c.layers)
             lay[layer - 1] = lay[layer - 1].with_(v0=V0, vx=vec(THETA0, C_X), vy=VY)
-            errs_f = {(n, sign): error_in_field(F, lay, sign * THETA0, n) for n, sign in ((0, 1), (sp.oo, 1), (sp.oo, -1))}
+            errs_f = {(0, 1): zero_shot_in_field(F, lay, c, layer, (V0, C_X, VY)),
+                      **{(sp.oo, sign): error_in_field(F, lay, sign * THETA0, sp.oo) for sign in (1, -1)}}
             generic[layer] = errs_f
             coef_f = F.element(coef)
             for order, (g1, g2) in gam.items():

@@ -27,6 +27,7 @@ import sympy as sp
 
 from symbolic import ratfun
 from symbolic import SIGMA, THETA0, Bilinear
+from symbolic.model import vec as vec_of
 from symbolic.words import DIM
 
 from proofs.paper.result import PARAMS, Derivation, Line, Param, Result, TestError, claim
@@ -74,6 +75,61 @@ def error_in_field(F, layers, task, n):
             return F.fraction(out, F.ring.one)
     p = depth_error(layers, task, n) if n != sp.oo else depth_error_limit(layers, task)
     return F.element(to_sympy(p).xreplace({K: K_SYMBOL}))
+
+
+def zero_shot_in_field(F, layers, ft, layer: int, values: tuple):
+    """The zero-shot error on theta_0 at ``layers`` (the fine-tuning ``ft``'s trial layers with layer ``layer``'s
+    v_0, v_x, v_y the symbols ``values`` = (V0, c, VY), v_x = c theta_0) as an element of F: read from the
+    derivation ``ft`` made for its zero-shot loss (the same trial layers with unknowns v_0_l, a vector v_x_l and
+    v_y_l; :func:`symbolic.depth.depth_error_terms`, cached) by putting v_x_l = c theta_0 into each bilinear form
+    (each leg v_x_l: a factor c, the leg theta_0; E_L is linear in each leg) and renaming v_0_l, v_y_l: the
+    polynomial the derivation at ``layers`` gives, without deriving again. Where ``layers`` are not that
+    substitution of the trial layers, or a form is not then theta_0^T Sigma theta_0: :func:`error_in_field`."""
+    from symbolic.convert import factor_expr
+    from symbolic.depth import depth_error_terms
+    from symbolic.forms import Form, const, form
+    from sympy.polys.domains import QQ
+    v0, c, vy = values
+    trial = tuple(ft.trial)
+    tl = trial[layer - 1]
+    (one, word, u), = tl.vx if len(tl.vx) == 1 else ((None, None, None),)
+    want = list(trial)
+    want[layer - 1] = tl.with_(v0=v0, vx=vec_of(THETA0, c), vy=vy)
+    if one != 1 or word or tuple(want) != tuple(layers) or not (tl.v0.is_Symbol and tl.vy.is_Symbol):
+        return error_in_field(F, layers, THETA0, 0)
+    terms = depth_error_terms(trial, THETA0, 0)
+    R = terms.R
+    rename = {tl.v0: v0, tl.vy: vy}
+    where = []
+    for x in R.symbols:
+        y = rename.get(x, x)
+        where.append(F.symbols.index(y) if y in F.symbols else None)
+    ci, ki = F.symbols.index(c), F.symbols.index(K_SYMBOL)
+    width = F.ring.ngens
+    out: dict = {}
+    if R.domain != QQ:
+        return error_in_field(F, layers, THETA0, 0)
+    for (factors, noises), tot in terms.terms.items():
+        legs = 0
+        for f in factors:
+            if noises or not isinstance(f, Form):
+                return error_in_field(F, layers, THETA0, 0)
+            ends = [const(THETA0) if e.kind == "c" and e.obj == u else e for e in (f.left, f.right)]
+            legs += sum(1 for e in (f.left, f.right) if e.kind == "c" and e.obj == u)
+            if factor_expr(form(ends[0], f.word, ends[1])) != K:
+                return error_in_field(F, layers, THETA0, 0)
+        for mon, a in tot.items():
+            m = [0] * width
+            for i, e in enumerate(mon):
+                if e:
+                    if where[i] is None:
+                        return error_in_field(F, layers, THETA0, 0)
+                    m[where[i]] += e
+            m[ci] += legs
+            m[ki] += len(factors)
+            m = tuple(m)
+            out[m] = out[m] + a if m in out else a
+    return F.fraction(F.ring.from_dict({m: a for m, a in out.items() if a}), F.ring.one)
 
 
 def _factored(x) -> sp.Expr:
@@ -151,7 +207,8 @@ class DepthValue(Result):
         errors, own = {}, {}
         for (name, n, sign), eq in zip(ROWS, self.statement[2:]):
             if (n, sign) not in errors:
-                errors[n, sign] = error_in_field(F, generic, sign * THETA0, n)
+                errors[n, sign] = (zero_shot_in_field(F, generic, fts["depth2-value"], 2, (V0, C_X, VY)) if n == 0
+                                   else error_in_field(F, generic, sign * THETA0, n))
             if name not in own:     # the strategy's values at the pretrained gamma's, in the field, each once
                 lay = fts[name].layers[1]
                 (coef, word, a), = lay.vx
