@@ -216,7 +216,7 @@ class DepthLayerChoice(Result):
             for order, (g1, g2) in gam.items():
                 at_g = ((GAMMAS[0], g1), (GAMMAS[1], g2))
                 cx = F.subs_many(coef_f, at_g)
-                e0 = {key: F.subs_many(e, at_g + ((V0, F.element(0)), (C_X, cx))) for key, e in errs_f.items()}
+                e0 = {key: F.subs_many(e, ((V0, F.element(0)),) + at_g + ((C_X, cx),)) for key, e in errs_f.items()}
                 # (d): inside (c)'s minimisers (v_y free), the n_ft -> oo loss on theta_0 over v_y: a quadratic
                 a2, a1 = F.coeff(e0[sp.oo, 1], VY, 2), F.coeff(e0[sp.oo, 1], VY, 1)
                 vy = -a1 / (2 * a2)
