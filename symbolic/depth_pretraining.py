@@ -306,13 +306,16 @@ def pretrained_limit(L: int) -> PretrainedLimit:
 @lru_cache(maxsize=4)
 def _pretrained_limit(L: int) -> PretrainedLimit:
     t = T[:L]
-    E0, E1 = limit_terms(L, 1)
+    polys = _limit_polys(L, 1)
+    if polys is None:
+        E0, E1 = limit_terms(L, 1)
+    else:       # limit_terms' E_0; E_1 factored only where it is read as an expression (L = 3)
+        E0, E1 = factored_fraction(polys[0]), None
     steps = [("E_0 (m = oo)", E0)]
     if L == 1:
         sol = sp.solve(sp.diff(E0, t[0]), t[0])
         return PretrainedLimit(1, (sol[0] - 1,), steps + [("argmin E_0", sol)])
     prod = sp.Mul(*t)
-    polys = _limit_polys(L, 1)
     if polys is None:
         # prod t = 2 is linear in the last t: a t_L + b = 0
         a, b = sp.Poly(prod - 2, t[-1]).all_coeffs()
@@ -337,6 +340,7 @@ def _pretrained_limit(L: int) -> PretrainedLimit:
         steps.append(("stationary points of E_1 on the set, with values", [(c, v.expr()) for c, v in vals]))
         return PretrainedLimit(2, tuple(sp.expand((x - 1).expr()) for x in pair), steps)
     # L = 3: E_1 is minimal on the curve prod t = 2, sum 1/t = 3; E_2 selects the point
+    E1 = limit_terms(L, 1)[1] if E1 is None else E1
     E2 = limit_terms(3, 2)[2]
     cand = (sp.sqrt(3) - 1, sp.sqrt(3) - 1, 2 + sp.sqrt(3))
     steps.append(("E_1 minimal (= d sigma^2) on prod t = 2, sum 1/t = 3", sp.simplify(E1.subs(dict(zip(t, cand))))))
