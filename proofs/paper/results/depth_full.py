@@ -86,6 +86,8 @@ def _one_layer_full(theta0: sp.Matrix, scale: Any) -> tuple[sp.Matrix, sp.Matrix
 
 
 R2, _R = sp.sqrt(2), sp.Symbol("r")
+#: the task's sign (theta = c theta_0) as a symbol in the n -> oo derivation, read at c = +-1
+_TASK_SIGN = sp.Symbol("c_sign")
 
 
 def _reduced(e: sp.Expr) -> sp.Expr:
@@ -150,6 +152,9 @@ class DepthFull(Result):
         F1 = _one_layer_full(th0, SCALE)
         last = [pre[0], F1]
         values: dict = {}
+        # the n -> oo errors on c theta_0 once per model, c a symbol, then read at c = 1 and c = -1 (exact: the
+        # limit is a rational function of c with no pole there; its denominators are powers of det Sigma)
+        on_c: dict = {}
         for (name, n, sign), eq in zip(ROWS, self.statement):
             lays = pre if name == "depth2-query-key" else last
             th = list(sign * th0)
@@ -157,7 +162,9 @@ class DepthFull(Result):
                 v = qk_zero if name == "depth2-query-key" else concrete_depth_error(lays, n=0, theta=th, Sigma=Sigma,
                                                                                     sigma2=s2)
             else:
-                v = concrete_depth_limit(lays, theta=th, Sigma=Sigma, sigma2=s2)
+                if name not in on_c:
+                    on_c[name] = concrete_depth_limit(lays, theta=list(_TASK_SIGN * th0), Sigma=Sigma, sigma2=s2)
+                v = on_c[name].subs(_TASK_SIGN, sign)
             values[eq.lhs] = _reduced(v)
         steps = [Step("pretraining, m -> oo: gamma^* (Extension 9)", sp.Tuple(*gammas)),
                  Step("query-key: zero-shot error at d = 2, every entry of Q_1, Q_2 a symbol", qk_zero),
