@@ -30,7 +30,8 @@ from sympy.polys.rings import ring
 
 from .concrete import MAX_D, _exact_scalar, _matrix, _moment, _n, _rows, _sigma, _sigma2, _vector
 
-__all__ = ["concrete_depth_error", "concrete_depth_limit", "class_start", "MAX_CONCRETE_LAYERS"]
+__all__ = ["concrete_depth_error", "concrete_depth_error_element", "same_value", "concrete_depth_limit", "class_start",
+           "MAX_CONCRETE_LAYERS"]
 
 #: deepest model this engine accepts
 MAX_CONCRETE_LAYERS = 3
@@ -117,6 +118,30 @@ def _matmul(A: list[list], B: list[list], zero) -> list[list]:
              for j in range(len(B[0]))] for i in range(len(A))]
 
 
+def _fmatmul(A: list[list], B: list[list], K) -> list[list]:
+    """A B over the field of fractions K (``sympy.polys.fields``), each entry's sum of products put over one
+    denominator with no gcd (a product of numerators over the product of denominators; terms over the same
+    denominator add their numerators) and reduced once by K, where K's own arithmetic reduces after every
+    product and sum: the same element (K's normal form is unique), one gcd per entry instead of two per term."""
+    R = K.ring
+    out = []
+    for i in range(len(A)):
+        row = []
+        for j in range(len(B[0])):
+            num, den = R.zero, R.one
+            for k in range(len(B)):
+                a, b = A[i][k], B[k][j]
+                if a and b:
+                    n, q = a.numer * b.numer, a.denom * b.denom
+                    if q == den:
+                        num += n
+                    else:
+                        num, den = num * q + n * den, den * q
+            row.append(K.new(num, den))
+        out.append(row)
+    return out
+
+
 def concrete_depth_error(layers: Sequence[Any], *, n: int, theta: Any, Sigma: Any, sigma2: Any) -> sp.Expr:
     r"""Exact E_L(layers, n; theta) = E[(f_L([Z_[n] z_{n+1}]) - y_{n+1})^2] at explicit d (1..4).
 
@@ -125,6 +150,18 @@ def concrete_depth_error(layers: Sequence[Any], *, n: int, theta: Any, Sigma: An
     rationals, or symmetric with symbols (then assumed positive definite; fixes d); ``theta``: length d; ``sigma2`` >= 0; ``n`` an int >= 0.
     Returns a SymPy Rational (or a polynomial in the symbols used).
     """
+    K, total = concrete_depth_error_element(layers, n=n, theta=theta, Sigma=Sigma, sigma2=sigma2)
+    out = K.to_sympy(total)
+    # a polynomial ring over the rationals writes its elements expanded already; a field of fractions does not
+    return out if (K.is_ZZ or K.is_QQ or (K.is_PolynomialRing and (K.domain.is_ZZ or K.domain.is_QQ))) \
+        else sp.expand(out)
+
+
+def concrete_depth_error_element(layers: Sequence[Any], *, n: int, theta: Any, Sigma: Any, sigma2: Any) -> tuple:
+    """:func:`concrete_depth_error` as ``(K, value)``: the value an element of the domain K that SymPy constructs
+    for the entries (the rationals, or a polynomial ring or field over them in the symbols used), before any
+    conversion to an expression. Two such values are equal exactly when they are equal in the unified domain
+    (:func:`same_value`)."""
     S = _covariance(Sigma)
     d = S.shape[0]
     lays = _layers(layers, d)
@@ -176,10 +213,16 @@ def concrete_depth_error(layers: Sequence[Any], *, n: int, theta: Any, Sigma: An
                 if not value:
                     break
         total += coeff * value
-    out = K.to_sympy(total)
-    # a polynomial ring over the rationals writes its elements expanded already; a field of fractions does not
-    return out if (K.is_ZZ or K.is_QQ or (K.is_PolynomialRing and (K.domain.is_ZZ or K.domain.is_QQ))) \
-        else sp.expand(out)
+    return K, total
+
+
+def same_value(a: tuple, b: tuple) -> bool:
+    """Whether two ``(K, value)`` of :func:`concrete_depth_error_element` are the same exact value: both converted
+    into the unified domain of their K's (SymPy's: the union of the symbols over the larger ground domain) and
+    compared there."""
+    (Ka, x), (Kb, y) = a, b
+    K = Ka.unify(Kb)
+    return K.convert_from(x, Ka) == K.convert_from(y, Kb)
 
 
 def concrete_depth_limit(layers: Sequence[Any], *, theta: Any, Sigma: Any, sigma2: Any) -> sp.Expr:
@@ -225,15 +268,15 @@ def concrete_depth_limit(layers: Sequence[Any], *, theta: Any, Sigma: Any, sigma
     steps = []
     pairs = list(zip(rest[::2], rest[1::2]))
     for V, Q in pairs[:-1]:
-        VMQ = _matmul(_matmul(V, M, K.zero), Q, K.zero)
+        VMQ = _fmatmul(_fmatmul(V, M, K), Q, K)
         step = [[eye[i][j] + VMQ[i][j] for j in range(d + 2)] for i in range(d + 2)]
-        M = _matmul(_matmul(step, M, K.zero), _transpose(step), K.zero)
+        M = _fmatmul(_fmatmul(step, M, K), _transpose(step), K)
         steps.append(step)
     V, Q = pairs[-1]
-    row = _matmul(_matmul([V[d + 1]], M, K.zero), Q, K.zero)[0]
+    row = _fmatmul(_fmatmul([V[d + 1]], M, K), Q, K)[0]
     a = [eye[d + 1][j] + row[j] for j in range(d + 2)]
     for step in reversed(steps):
-        a = _matmul([a], step, K.zero)[0]
+        a = _fmatmul([a], step, K)[0]
     r = [[a[1 + i] - th[i][0]] for i in range(d)]
-    err = a[0] ** 2 + _matmul(_matmul(_transpose(r), S, K.zero), r, K.zero)[0][0] + K(s2)
+    err = a[0] ** 2 + _fmatmul(_fmatmul(_transpose(r), S, K), r, K)[0][0] + K(s2)
     return sp.expand(err.as_expr())

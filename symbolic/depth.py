@@ -48,7 +48,7 @@ from .model import SIGMA_ATOM, label
 from .objective import N, SIGMA_NOISE, THETA, _check_n, _split_task
 from .wick import expect_gaussian, expect_noise
 
-__all__ = ["depth_error", "depth_error_limit", "depth_pretraining_error", "class_layers", "class_error",
+__all__ = ["depth_error", "depth_error_limit", "depth_error_terms", "depth_pretraining_error", "class_layers", "class_error",
            "class_error_is_cached", "class_error_is_slow", "chain_pair_expectation"]
 
 
@@ -205,9 +205,13 @@ class _RingTerms:
 
     def at(self, n: int) -> Poly:
         """The Poly at an integer n: the derivation's chains then carry the number 1/(n+1), never nu."""
+        self.check_no_nu()
+        return self.poly("nu")
+
+    def check_no_nu(self) -> None:
+        """At an integer n the derivation's chains carry the number 1/(n+1), never nu: checked."""
         if any(tot.degree(self.g[self.inu]) > 0 for tot in self.terms.values()):
             raise AssertionError("E_L at an integer n: expected no nu in the derivation")
-        return self.poly("nu")
 
     def substitute(self, symbol: sp.Symbol, value: sp.Expr) -> "_RingTerms | None":
         """The sums with ``symbol`` = ``value`` (a rational), in the same ring; None where ``symbol`` is not one of
@@ -304,20 +308,61 @@ def _depth_error_nu(layers: tuple, task: Leg, scale: sp.Expr, n: sp.Expr) -> _Ri
     average) starts from it, with no round trip through expressions."""
     symbolic_n = isinstance(n, sp.Symbol)
     cs = chains(layers, 1 / NU if symbolic_n else n + 1)
-    acc = _RingSum()
-
-    def add(e: Poly, factor: sp.Expr) -> None:
-        for key, c in e.terms.items():
-            acc.add(key, _expand(c * factor))   # sympy.expand's expression, in a ring where it is a polynomial
-
+    parts = []
     for i, ci in enumerate(cs):
         ki = (ci.words, ci.src)
         for j in range(i, len(cs)):
             cj = cs[j]
-            add(chain_pair_expectation(ki, (cj.words, cj.src), task, scale, n), (1 if i == j else 2) * ci.coeff * cj.coeff)
-        add(chain_pair_expectation(ki, None, task, scale, n), -2 * ci.coeff)
-    add(_expect_tokens(label(gauss("x_q"), task, "eps_q", scale) ** 2, ["q"]), sp.S.One)
-    return acc.ring()
+            parts.append((chain_pair_expectation(ki, (cj.words, cj.src), task, scale, n),
+                          (1 if i == j else 2) * ci.coeff * cj.coeff))
+        parts.append((chain_pair_expectation(ki, None, task, scale, n), -2 * ci.coeff))
+    parts.append((_expect_tokens(label(gauss("x_q"), task, "eps_q", scale) ** 2, ["q"]), sp.S.One))
+    return _accumulate(parts)
+
+
+def _accumulate(parts: list) -> "_RingTerms":
+    """sum over ``parts`` (Poly e, factor f) of f e, per key, as :class:`_RingSum` would collect the expanded
+    products f c (c a coefficient of e) into one ring. Where every c and f is a polynomial with rational
+    numbers in its symbols, n and nu, each c and f is read into the ring QQ[those symbols, n, nu] once and the
+    products are taken there: the ring :meth:`_RingSum.ring` chooses for the expanded products (a product of
+    non-zero polynomials holds every symbol of each factor, and is a polynomial over QQ), and the same elements
+    (a ring element is the polynomial, whichever way it is formed), with no expansion of expressions. Otherwise
+    the expanded products go through :class:`_RingSum` (sympy.expand's expression, then its ring)."""
+    from sympy.polys.domains import QQ
+    from sympy.polys.rings import ring
+    items = [(key, c, f) for e, f in parts if f != 0 for key, c in e.terms.items() if c != 0]
+    exprs = {x for _, c, f in items for x in (c, f)}
+    free: set = set()
+    for x in exprs:
+        free |= x.free_symbols
+    if not all(_rational_polynomial_in(x, free) for x in exprs):
+        acc = _RingSum()
+        for key, c, f in items:
+            acc.add(key, _expand(c * f))   # sympy.expand's expression, in a ring where it is a polynomial
+        return acc.ring()
+    free -= {NU, N}
+    gens = sorted(free | {NU, N}, key=sp.default_sort_key)
+    R, *g = ring(gens, QQ)
+    conv: dict = {}
+
+    def to_ring(x):
+        r = conv.get(x)
+        if r is None:
+            r = conv[x] = R(x) if x.is_Rational else R.from_expr(x)
+        return r
+    out: dict = {}
+    for key, c, f in items:
+        t = to_ring(c) * to_ring(f)
+        out[key] = out[key] + t if key in out else t
+    out = {k: v for k, v in out.items() if v}
+    return _RingTerms(R, g, gens.index(N), gens.index(NU), N, out)
+
+
+def _rational_polynomial_in(e: sp.Expr, gens: set) -> bool:
+    """``e`` a polynomial in ``gens`` with rational numbers (:class:`_RingSum`'s test for its fastest ring)."""
+    return (all(a.is_Rational for a in e.atoms(sp.Number))
+            and not any(p.base.is_number and not p.exp.is_Integer for p in e.atoms(sp.Pow))
+            and e.is_polynomial(*gens))
 
 
 #: the task's number (theta, -theta, c theta) as a symbol: the limits at every number read from one derivation
@@ -329,14 +374,29 @@ def depth_error_limit(layers: Sequence[DepthLayer], task=THETA) -> Poly:
     with the task's number c a symbol (E_L is a polynomial in c), then c put in where it is rational: the limits
     on theta_0 and -theta_0 share one derivation (any other number, e.g. sqrt(2) or a symbol: the derivation at
     it)."""
+    return depth_error_terms(layers, task, sp.oo).poly("nu")
+
+
+def depth_error_terms(layers: Sequence[DepthLayer], task=THETA, n=sp.oo) -> "_RingTerms":
+    """E_L(layers, n; task) at an integer n >= 0 (:func:`depth_error`) or n = ``sympy.oo``
+    (:func:`depth_error_limit`) before it is read out as a Poly: per key (a product of traces and bilinear
+    forms), its coefficient as an element of the derivation's ring (``.R``; ``.terms``), for callers that go on
+    in a ring (no expression in between). ``.poly("nu")`` is the Poly those functions return."""
     layers = check_depth_layers(layers)
     scale, leg = _task_leg(task)
-    terms = None
-    if sp.sympify(scale).is_Rational and all(_rational_polynomial(sp.sympify(c)) for c in _layer_coefficients(layers)):
-        terms = _depth_error_lim(layers, leg, TASK_SCALE).substitute(TASK_SCALE, scale)
-    if terms is None:       # coefficients outside a polynomial ring: the derivation at the number itself
-        terms = _depth_error_lim(layers, leg, scale)
-    return terms.poly("nu")
+    if n == sp.oo:
+        terms = None
+        if sp.sympify(scale).is_Rational and all(_rational_polynomial(sp.sympify(c)) for c in _layer_coefficients(layers)):
+            terms = _depth_error_lim(layers, leg, TASK_SCALE).substitute(TASK_SCALE, scale)
+        if terms is None:       # coefficients outside a polynomial ring: the derivation at the number itself
+            terms = _depth_error_lim(layers, leg, scale)
+        return terms
+    n = _check_n(n)
+    if isinstance(n, sp.Symbol):
+        raise ValueError(f"n: expected an integer >= 0 or sympy.oo, got the symbol {n}")
+    terms = _depth_error_nu(layers, leg, scale, n)
+    terms.check_no_nu()
+    return terms
 
 
 @lru_cache(maxsize=128)
@@ -347,20 +407,15 @@ def _depth_error_lim(layers: tuple, task: Leg, scale: sp.Expr) -> _RingTerms:
     (:func:`chain_pair_limit`); the chains' coefficients without their 1/N are those at N = 1. The same
     limit as :func:`_depth_error_nu`'s coefficient by coefficient (tests/test_depth_symbolic.py)."""
     cs = chains(layers, sp.S.One)
-    acc = _RingSum()
-
-    def add(e: Poly, factor: sp.Expr) -> None:
-        for key, c in e.terms.items():
-            acc.add(key, _expand(c * factor))
-
+    parts = []
     for i, ci in enumerate(cs):
         ki = (ci.words, ci.src)
         for j in range(i, len(cs)):
             cj = cs[j]
-            add(chain_pair_limit(ki, (cj.words, cj.src), task, scale), (1 if i == j else 2) * ci.coeff * cj.coeff)
-        add(chain_pair_limit(ki, None, task, scale), -2 * ci.coeff)
-    add(_expect_tokens(label(gauss("x_q"), task, "eps_q", scale) ** 2, ["q"]), sp.S.One)
-    return acc.ring()
+            parts.append((chain_pair_limit(ki, (cj.words, cj.src), task, scale), (1 if i == j else 2) * ci.coeff * cj.coeff))
+        parts.append((chain_pair_limit(ki, None, task, scale), -2 * ci.coeff))
+    parts.append((_expect_tokens(label(gauss("x_q"), task, "eps_q", scale) ** 2, ["q"]), sp.S.One))
+    return _accumulate(parts)
 
 
 def _layer_coefficients(layers: tuple) -> list:

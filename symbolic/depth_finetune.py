@@ -28,6 +28,7 @@ Public API: :func:`pretrained_layers`, :func:`derive_depth_spec`, :func:`finetun
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any, Sequence
 
 import sympy as sp
@@ -178,6 +179,15 @@ def _subs_value(v, reps: dict):
     return sp.sympify(v).subs(reps)
 
 
+@lru_cache(maxsize=32)
+def _first_stage(trial: tuple, terms: tuple, scalars: tuple, vectors: tuple) -> tuple:
+    """The first loss at the trial layers, as a Poly and an expression, and its minimisers
+    (:func:`symbolic.quadratic.minimise_quadratic`): once per process for the same trial, loss and unknowns
+    (strategy (d)'s first stage is strategy (c)). Read, never changed, by :func:`derive_depth_spec`."""
+    loss = depth_loss(trial, terms)
+    return loss, to_sympy(loss), minimise_quadratic(loss, list(scalars), list(vectors))
+
+
 def derive_depth_spec(spec, gammas: Sequence | None = None) -> DepthFinetune:
     """The minimiser of a depth spec's loss (:class:`symbolic.depth_spec.DepthSpec`) from the pretrained
     class model (:func:`pretrained_layers`, gamma_l symbols unless ``gammas`` given), in closed form at
@@ -204,11 +214,10 @@ def derive_depth_spec(spec, gammas: Sequence | None = None) -> DepthFinetune:
     trial = _with(start, {k: (vec(u) if k[1] == "vx" else u) for k, u in unk.items()})
     scalars = [u for k, u in unk.items() if k[1] != "vx"]
     vectors = [u for k, u in unk.items() if k[1] == "vx"]
-    loss = depth_loss(trial, spec.loss)
+    loss, loss_expr, sol = _first_stage(trial, spec.loss, tuple(scalars), tuple(vectors))
     what = ", ".join(spec.names)
     steps = [(f"trained: {what} (every other parameter at the pretrained class model's value)", None),
-             (f"loss {terms_text(spec.loss)} (E_L: the depth-L error)", to_sympy(loss))]
-    sol = minimise_quadratic(loss, scalars, vectors)
+             (f"loss {terms_text(spec.loss)} (E_L: the depth-L error)", loss_expr)]
     values = dict(sol.values)
     free = list(sol.free)
     for u, v in values.items():

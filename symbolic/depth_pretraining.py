@@ -35,14 +35,16 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import sympy as sp
+from sympy.polys.domains import QQ
 
 from . import ratfun
 from .convert import to_sympy
-from .depth import _depth_error_nu, _RingSum, depth_pretraining_error
+from .depth import NU, _depth_error_nu, _RingSum, depth_pretraining_error
 from .depth_model import DepthLayer, check_depth_layers
-from .forms import Poly, gauss
+from .forms import Poly, Tr, gauss
 from .model import SIGMA
 from .objective import M
+from .radical_field import factored_fraction
 from .substitute import substitute
 from .wick import expect_gaussian
 
@@ -178,6 +180,37 @@ def limit_terms(L: int, order: int = 1) -> tuple[sp.Expr, ...]:
     From the derivation's form (coefficients polynomial in m and nu = 1/(m+1)): with eps = 1/m,
     m^i nu^j = eps^(j-i) (1 + eps)^(-j), expanded exactly."""
     L = _check_L(L)
+    polys = _limit_polys(L, order)
+    if polys is not None:
+        return tuple(factored_fraction(e) for e in polys)
+    return _limit_exprs(L, order)
+
+
+@lru_cache(maxsize=8)
+def _limit_polys(L: int, order: int):
+    """:func:`limit_terms` as polynomials over QQ in d, t_1..t_L and sigma (:func:`_at_identity_ring`), or None
+    where a term is not a polynomial in those (then :func:`_limit_exprs`)."""
+    sers, R = _limit_series(L, order)
+    if R.domain == QQ and all(not noises and all(isinstance(f, Tr) for f in factors) for factors, noises in sers):
+        return tuple(_at_identity_ring(sers, R, L, order))
+    return None
+
+
+def _limit_exprs(L: int, order: int) -> tuple[sp.Expr, ...]:
+    """:func:`limit_terms` through expressions (traces of Sigma replaced by d, gamma_l by t_l - 1, factored)."""
+    sers, R = _limit_series(L, order)
+    out = [sp.S.Zero] * (order + 1)
+    for key, ser in sers.items():
+        for k in range(order + 1):
+            if ser[k]:
+                out[k] += ser[k].as_expr() * sp.Mul(*[_factor_value(f) for f in key[0]])
+    subs = {GAMMA[l]: T[l] - 1 for l in range(L)}
+    return tuple(ratfun.factored(_at_identity_expr(e).subs(subs)) for e in out)
+
+
+def _limit_series(L: int, order: int) -> tuple[dict, object]:
+    """Per key of the theta-averaged loss, its coefficients of eps^0 .. eps^order (eps = 1/m) as elements of the
+    derivation's ring (polynomials in gamma_l, sigma), and that ring."""
     # the same derivation as isotropic_pretraining_loss(L, M) (shared through _depth_error_nu's cache)
     p = _depth_error_nu(isotropic_layers(L), gauss("theta"), sp.S.One, M).poly()
     acc = _RingSum()
@@ -185,7 +218,7 @@ def limit_terms(L: int, order: int = 1) -> tuple[sp.Expr, ...]:
         acc.add(k, c)
     q = acc.ring(M)          # each coefficient a polynomial in m and nu, in one ring
     R, i_m, inu = q.R, q.i_n, q.inu
-    out = [sp.S.Zero] * (order + 1)
+    sers = {}
     for key, c in q.terms.items():
         ser = [R.zero] * (order + 1)      # the coefficients of eps^0 .. eps^order
         for mon, a in c.items():
@@ -198,11 +231,43 @@ def limit_terms(L: int, order: int = 1) -> tuple[sp.Expr, ...]:
                 rest = R({tuple(mm): a})
                 for s, b in enumerate(_binomial_series(-j, order + 1 - (j - i))):
                     ser[j - i + s] += rest * b
+        sers[key] = ser
+    return sers, R
+
+
+def _at_identity_ring(sers: dict, R, L: int, order: int) -> list:
+    """For k = 0..order, sum over keys of ser[k] * (the key's product of traces) at Sigma = I, gamma_l = t_l - 1,
+    as polynomials over QQ in d, t_1..t_L and the ring's other symbols: each factor tr(Sigma^j) is d at Sigma = I
+    (what :func:`_at_identity_expr` does to the expression), so a key is d^(its number of factors), and gamma_l
+    is put in by composition (each power of t_l - 1 once). The value the expression route gives, exactly."""
+    from sympy.polys.rings import PolyRing
+    from .words import DIM
+    keep = [x for x in R.symbols if x not in GAMMA[:L] and x not in (M, NU)]
+    S = PolyRing(tuple([DIM, *T[:L], *keep]), QQ)
+    images = [S.gens[1 + GAMMA.index(x)] - 1 if x in GAMMA[:L] else S(x) if x in keep else None for x in R.symbols]
+    powers: dict = {}
+
+    def move(p):
+        out = S.zero
+        for mon, c in p.items():
+            term = S.ground_new(c)
+            for i, e in enumerate(mon):
+                if e:
+                    if images[i] is None:
+                        raise AssertionError(f"limit_terms: {R.symbols[i]} left in a coefficient of the 1/m series")
+                    pw = powers.get((i, e))
+                    if pw is None:
+                        pw = powers[i, e] = images[i] ** e
+                    term = term * pw
+            out += term
+        return out
+    out = [S.zero] * (order + 1)
+    for (factors, _), ser in sers.items():
+        dk = S.gens[0] ** len(factors)
         for k in range(order + 1):
             if ser[k]:
-                out[k] += ser[k].as_expr() * sp.Mul(*[_factor_value(f) for f in key[0]])
-    subs = {GAMMA[l]: T[l] - 1 for l in range(L)}
-    return tuple(ratfun.factored(_at_identity_expr(e).subs(subs)) for e in out)
+                out[k] += move(ser[k]) * dk
+    return out
 
 
 def _binomial_series(a: int, k: int) -> list[int]:
@@ -241,31 +306,41 @@ def pretrained_limit(L: int) -> PretrainedLimit:
 @lru_cache(maxsize=4)
 def _pretrained_limit(L: int) -> PretrainedLimit:
     t = T[:L]
-    E0, E1 = limit_terms(L, 1)
+    polys = _limit_polys(L, 1)
+    if polys is None:
+        E0, E1 = limit_terms(L, 1)
+    else:       # limit_terms' E_0; E_1 factored only where it is read as an expression (L = 3)
+        E0, E1 = factored_fraction(polys[0]), None
     steps = [("E_0 (m = oo)", E0)]
     if L == 1:
         sol = sp.solve(sp.diff(E0, t[0]), t[0])
         return PretrainedLimit(1, (sol[0] - 1,), steps + [("argmin E_0", sol)])
     prod = sp.Mul(*t)
-    # prod t = 2 is linear in the last t: a t_L + b = 0
-    a, b = sp.Poly(prod - 2, t[-1]).all_coeffs()
-    last = -b / a
-    on = ratfun.factored(E1.subs(t[-1], last))
+    if polys is None:
+        # prod t = 2 is linear in the last t: a t_L + b = 0
+        a, b = sp.Poly(prod - 2, t[-1]).all_coeffs()
+        last = -b / a
+        on = ratfun.factored(E1.subs(t[-1], last))
+        on_nd = None
+    else:
+        on, on_nd = _on_constraint(polys[1], L)
     steps.append(("E_1 on prod t = 2", on))
     if L == 2:
-        crit = _real_roots(sp.numer(sp.together(sp.diff(on, t[0]))), t[0])
         # each value in Q(sqrt 2)(d, sigma), exactly (radicals out of the denominator); compared at a setting
         from .radical_field import RadicalField
         F = RadicalField(sorted(on.free_symbols, key=sp.default_sort_key), 2)
-        on_f = F.element(on)
-        vals = [(c, F.subs(on_f, t[0], F.element(c)).expr()) for c in crit]
-        best = min(vals, key=lambda cv: float(sp.N(cv[1].subs(_some_setting()))))
+        on_f = _in_field(F, on, on_nd)
+        crit = _real_roots(_derivative_numerator(F, on_f, t[0]), t[0])
+        vals = [(c, F.subs(on_f, t[0], F.element(c))) for c in crit]
+        at = {x: v for x, v in _some_setting().items() if x in F.symbols}
+        best = min(vals, key=lambda cv: cv[1].value(at))
         # the minimisers of E_1 on the set (both orders): the value d sigma^2 at both
-        t1 = best[0]
-        pair = (sp.radsimp(t1), sp.radsimp(2 / t1))
-        steps.append(("stationary points of E_1 on the set, with values", vals))
-        return PretrainedLimit(2, tuple(sp.expand(x - 1) for x in pair), steps)
+        t1 = F.element(best[0])
+        pair = (t1, F.element(2) / t1)
+        steps.append(("stationary points of E_1 on the set, with values", [(c, v.expr()) for c, v in vals]))
+        return PretrainedLimit(2, tuple(sp.expand((x - 1).expr()) for x in pair), steps)
     # L = 3: E_1 is minimal on the curve prod t = 2, sum 1/t = 3; E_2 selects the point
+    E1 = limit_terms(L, 1)[1] if E1 is None else E1
     E2 = limit_terms(3, 2)[2]
     cand = (sp.sqrt(3) - 1, sp.sqrt(3) - 1, 2 + sp.sqrt(3))
     steps.append(("E_1 minimal (= d sigma^2) on prod t = 2, sum 1/t = 3", sp.simplify(E1.subs(dict(zip(t, cand))))))
@@ -278,6 +353,63 @@ def _pretrained_limit(L: int) -> PretrainedLimit:
     return PretrainedLimit(3, tuple(sp.simplify(x - 1) for x in cand), steps,
                            label="exact first two orders; E_2's minimiser on the curve located on a grid, "
                                  "Lagrange condition checked exactly")
+
+
+def _on_constraint(E1, L: int) -> tuple:
+    """E_1 (a polynomial of :func:`_limit_polys`' ring) on the set prod_l t_l = 2, with t_L = -b / a from that
+    equation's coefficients in t_L (a t_L + b = 0): sum_j c_j t_L^j = sum_j c_j (-b)^j a^(k-j) / a^k, k the
+    degree in t_L. Returns the factored expression (:func:`symbolic.radical_field.factored_fraction`: the one
+    ``sympy.factor`` gives for E_1 with t_L put in) and (numerator, denominator)."""
+    S = E1.ring
+    ts = [S.gens[S.symbols.index(x)] for x in T[:L]]
+    i = S.symbols.index(T[L - 1])
+    cons = _by_power(S.mul(ts) - 2, i)
+    if set(cons) - {0, 1} or 1 not in cons:
+        raise AssertionError("prod t = 2: expected an equation linear in the last t")
+    a, b = cons[1], cons.get(0, S.zero)
+    cs = _by_power(E1, i)
+    k = max(cs)
+    num = S.zero
+    for j, c in cs.items():
+        num += c * (-b) ** j * a ** (k - j)
+    den = a ** k
+    return factored_fraction(num, den), (num, den)
+
+
+def _by_power(p, i: int) -> dict:
+    """The polynomial ``p`` as {k: its coefficient of x^k}, x the ring's generator ``i`` (each free of x)."""
+    out: dict = {}
+    R = p.ring
+    for mon, c in p.items():
+        mm = mon[:i] + (0,) + mon[i + 1:]
+        out[mon[i]] = out.get(mon[i], R.zero) + R({mm: c})
+    return out
+
+
+def _in_field(F, e: sp.Expr, nd):
+    """``e`` as an element of the RadicalField F: from its (numerator, denominator) polynomials where given and
+    every symbol they hold is one of F's (moved into F's ring by name), else read from the expression."""
+    if nd is not None:
+        used = {nd[0].ring.symbols[i] for p in nd for m in p.itermonoms() for i, x in enumerate(m) if x}
+        if used <= set(F.symbols):
+            return F.fraction(nd[0].set_ring(F.ring), nd[1].set_ring(F.ring))
+    return F.element(e)
+
+
+def _derivative_numerator(F, x, symbol: sp.Symbol) -> sp.Expr:
+    """The numerator of d x / d symbol for a field element x = N / D (free of sqrt a), (N' D - N D') / D^2 with
+    common factors cancelled, then divided by its content as a polynomial in ``symbol`` (a non-zero factor free
+    of it): a polynomial whose roots in ``symbol`` are the stationary points of x, as an expression."""
+    g = F.ring.gens[F.symbols.index(symbol)]
+    num, den = x.num, x.den
+    top, _ = (num.diff(g) * den - num * den.diff(g)).cancel(den ** 2)
+    if not top:
+        return sp.S.Zero
+    i = F.symbols.index(symbol)
+    content = None
+    for c in _by_power(top, i).values():
+        content = c if content is None else content.gcd(c)
+    return top.exquo(content).as_expr()
 
 
 def _real_roots(p: sp.Expr, x: sp.Symbol) -> list:

@@ -8,7 +8,8 @@ rationalised by the conjugate, D0^2 - a D1^2) and gcd(N, D) = 1 (over QQ[x]: N =
 by gcd(N0, N1, D)). Equality is then exact: N D' - N' D = 0 in the ring.
 
 Public API: :class:`RadicalField` (``field.element(expr)``, ``field.compose``, ``field.subs``),
-:class:`RadicalFraction` (``+ - * /``, ``is_zero``, ``conjugate``, ``expr``, ``sign_for_positive``).
+:class:`RadicalFraction` (``+ - * /``, ``is_zero``, ``conjugate``, ``expr``, ``sign_for_positive``),
+:func:`factored_fraction` (``sympy.factor`` of N / D given as polynomials over QQ, in the ring).
 """
 from __future__ import annotations
 
@@ -19,7 +20,47 @@ import sympy as sp
 from sympy.polys.domains import QQ
 from sympy.polys.rings import ring
 
-__all__ = ["RadicalField", "RadicalFraction"]
+__all__ = ["RadicalField", "RadicalFraction", "factored_fraction"]
+
+
+def factored_fraction(num, den=None, sort_as: dict | None = None) -> sp.Expr:
+    """``sympy.factor(N / D)`` for N, D polynomials of a sparse ring over QQ (``sympy.polys.rings``), read off
+    the ring: the factorisation of a rational function into a rational constant and integer powers of
+    irreducible polynomials, each primitive over ZZ with a positive leading coefficient in the lex order of
+    SymPy's ordering of the symbols that occur, is unique, and ``sympy.factor`` (like
+    :func:`symbolic.ratfun.factor`, whose steps these are) returns that product, ``_keep_coeff(constant,
+    product)``, whatever the form of its input. So N and D are moved into the ring of the symbols that occur,
+    in SymPy's order, factored there, and the factors of D subtracted from those of N: no expression is read.
+    ``sort_as``: a ring symbol -> the SymPy object it stands for (a bilinear form written as a symbol in the ring),
+    ordered as that object would be (the result keeps the ring's symbol: replace it afterwards)."""
+    from sympy.core.exprtools import _keep_coeff
+    from sympy.polys.polyutils import _sort_gens
+    from sympy.polys.rings import PolyRing
+    R0 = num.ring
+    den = R0.one if den is None else den
+    if not den:
+        raise ZeroDivisionError("factored_fraction: a denominator 0")
+    if not num:
+        return sp.S.Zero
+    used = {i for p in (num, den) for m in p.itermonoms() for i, e in enumerate(m) if e}
+    syms = [R0.symbols[i] for i in used]
+    if not syms:
+        return QQ.to_sympy(num.LC / den.LC)
+    if sort_as:
+        back = {sort_as.get(x, x): x for x in syms}
+        order = [back[g] for g in _sort_gens(sorted(back, key=sp.default_sort_key))]
+    else:
+        order = _sort_gens(sorted(syms, key=sp.default_sort_key))
+    R = PolyRing(tuple(order), QQ)
+    coeff, found = num.set_ring(R).factor_list()
+    powers: dict = {}
+    for f, k in found:
+        powers[f] = powers.get(f, 0) + k
+    cb, fb = den.set_ring(R).factor_list()
+    coeff = coeff / cb
+    for f, k in fb:
+        powers[f] = powers.get(f, 0) - k
+    return _keep_coeff(QQ.to_sympy(coeff), sp.Mul(*[f.as_expr() ** k for f, k in powers.items() if k]))
 
 
 class RadicalField:
@@ -36,12 +77,13 @@ class RadicalField:
         self.gens, self.r = dict(zip(self.symbols, gens)), gens[-1]
         self._modulus = self.r ** 2 - int(a)
         self._factored: dict = {}
+        self._elements: dict = {}
 
     def factored(self, den) -> sp.Expr:
         """A denominator (free of r) as a factored SymPy expression (memoised: shown often)."""
         out = self._factored.get(den)
-        if out is None:
-            out = self._factored[den] = sp.factor(den.as_expr())
+        if out is None:     # sympy.factor(den.as_expr()), read off the ring (factored_fraction)
+            out = self._factored[den] = factored_fraction(den)
         return out
 
     # ------------------------------------------------------------------ building
@@ -74,15 +116,13 @@ class RadicalField:
     def split(self, p):
         """(N0, N1) with p = N0 + N1 r (p reduced)."""
         i = len(self.symbols)
-        n0, n1 = self.ring.zero, self.ring.zero
-        for mon, c in p.terms():
+        d0, d1 = {}, {}
+        for mon, c in p.items():
             if mon[i] == 0:
-                n0 += self.ring({mon: c})
+                d0[mon] = c
             else:
-                mm = list(mon)
-                mm[i] = 0
-                n1 += self.ring({tuple(mm): c})
-        return n0, n1
+                d1[mon[:i] + (0,)] = c
+        return self.ring.from_dict(d0), self.ring.from_dict(d1)
 
     def fraction(self, num, den) -> "RadicalFraction":
         """N / D normalised: reduced, denominator rationalised and free of r, common factors cancelled,
@@ -146,8 +186,16 @@ class RadicalField:
                           for k, c in enumerate(g) if c})
 
     def element(self, expr: sp.Expr) -> "RadicalFraction":
-        """A SymPy expression rational in the symbols, numbers in QQ(sqrt a), as an element."""
-        e = sp.sympify(expr).xreplace({self.root: self._r})
+        """A SymPy expression rational in the symbols, numbers in QQ(sqrt a), as an element (each expression read
+        once per field: elements are immutable)."""
+        expr = sp.sympify(expr)
+        hit = self._elements.get(expr)
+        if hit is None:
+            hit = self._elements[expr] = self._element(expr)
+        return hit
+
+    def _element(self, expr: sp.Expr) -> "RadicalFraction":
+        e = expr.xreplace({self.root: self._r})
         if e.has(sp.sqrt(self.a)) or e.atoms(sp.Float) or any(p.exp.is_Rational and not p.exp.is_Integer and
                                                               p.base.is_number for p in e.atoms(sp.Pow)):
             raise ValueError(f"expr: expected exact numbers in QQ(sqrt {self.a}), got {expr}")
@@ -170,13 +218,8 @@ class RadicalField:
         i = list(self.symbols).index(symbol)
         if any(mon[i] for mon in x.den.monoms()):
             raise ValueError(f"coeff: expected a denominator free of {symbol}")
-        num = self.ring.zero
-        for mon, c in x.num.terms():
-            if mon[i] == k:
-                mm = list(mon)
-                mm[i] = 0
-                num += self.ring({tuple(mm): c})
-        return self.fraction(num, x.den)
+        num = {mon[:i] + (0,) + mon[i + 1:]: c for mon, c in x.num.items() if mon[i] == k}
+        return self.fraction(self.ring.from_dict(num), x.den)
 
     # ------------------------------------------------------------------ substitution
     def subs(self, x: "RadicalFraction", symbol: sp.Symbol, value: "RadicalFraction") -> "RadicalFraction":
@@ -204,22 +247,19 @@ class RadicalField:
         """p(a / b) as (P, b^top), P = sum_k c_k a^k b^(top - k) reduced (not normalised), top = deg p."""
         if not p:
             return self.ring.zero, self.ring.one
-        i = list(self.symbols).index(symbol)
+        i = self.symbols.index(symbol)
         by_power: dict = {}
-        for mon, c in p.terms():
-            mm = list(mon)
-            k = mm[i]
-            mm[i] = 0
-            by_power[k] = by_power.get(k, self.ring.zero) + self.ring({tuple(mm): c})
+        for mon, c in p.items():       # distinct monomials stay distinct with x's power set to 0 within a power
+            by_power.setdefault(mon[i], {})[mon[:i] + (0,) + mon[i + 1:]] = c
         top = max(by_power)
         num = self.ring.zero
         pow_n, pow_d = [self.ring.one], [self.ring.one]
         for _ in range(top):
             pow_n.append(self.reduce(pow_n[-1] * value.num))
             pow_d.append(pow_d[-1] * value.den)
-        for k, c in by_power.items():
-            num += self.reduce(c * pow_n[k] * pow_d[top - k])
-        return num, pow_d[top]
+        for k, c in by_power.items():      # the small factors first: c is the long one
+            num += self.ring.from_dict(c) * (pow_n[k] * pow_d[top - k])
+        return self.reduce(num), pow_d[top]
 
 
 @dataclass(frozen=True)

@@ -192,13 +192,16 @@ def test_the_order_crossing_line_needs_the_denominators_sign():
 def test_the_long_rows_degrees_read_off_the_field_are_sympys():
     """The error rows print a long fraction as its degrees in d: read off the field element's numerator and
     denominator, they are SymPy's Poly degrees of the printed expression's numerator and denominator."""
-    from proofs.paper.results.depth_layer_choice import ROWS, _brief
+    from proofs.paper.results._common import show
+    from proofs.paper.results.depth_layer_choice import ROWS, _brief, _printed_length_at_least
     der = RESULT.derive()
     long = 0
     for (name, n, sign), eq in zip(ROWS, RESULT.statement[2:]):
         x = der.data["errors"]["increasing", 1, "c" if name == "depth2-value-first" else "d", (n, sign)]
         got = _brief(der.values[eq.lhs], x)
         assert got == _brief(der.values[eq.lhs])
+        # the bound that spares printing a long row is one: never above the printed length
+        assert _printed_length_at_least(x) <= len(show(der.values[eq.lhs]))
         long += "a fraction of degree" in got
     assert long == 5
 
@@ -217,3 +220,42 @@ def test_radical_field_reduction_is_the_remainder_modulo_r2_minus_a():
                 p += F.ring.domain.convert(R(rng.randint(-9, 9), rng.randint(1, 5))) * X ** rng.randint(0, 2) \
                     * Y ** rng.randint(0, 1) * r ** rng.randint(0, 7)
             assert F.reduce(p) == p.rem(r ** 2 - a)
+
+
+def test_factored_fraction_is_sympy_factor():
+    """factored_fraction (N / D factored in the ring of the symbols that occur) is the expression sympy.factor
+    gives, on random fractions of products with shared factors, negative leading coefficients, constants and
+    symbols that cancel or do not occur."""
+    from sympy.polys.rings import ring as make_ring
+    from symbolic.radical_field import factored_fraction
+    x, y = sp.symbols("x y")
+    Rg, *_ = make_ring([y, DIM, x], sp.QQ)
+    rng = random.Random(5)
+
+    def rand(n):
+        return Rg.from_dict({tuple(rng.randint(0, 2) for _ in range(3)): sp.QQ(rng.randint(-6, 6), rng.randint(1, 4))
+                             for _ in range(rng.randint(1, n))})
+    for _ in range(12):
+        a, b = rand(3) * rand(2), rand(2) * (rand(2) if rng.random() < 0.5 else Rg.one)
+        if not b:
+            continue
+        if rng.random() < 0.3:
+            common = rand(2)
+            a, b = a * common, b * common if common else b
+        assert factored_fraction(a, b) == sp.factor(a.as_expr() / b.as_expr())
+    assert factored_fraction(Rg.zero, Rg.one) == 0 and factored_fraction(Rg(3), Rg(6)) == R(1, 2)
+
+
+def test_zero_shot_read_from_the_fine_tuning_derivation_is_the_derivation_at_c_theta_0():
+    """The zero-shot error with a layer's v_x = c_x theta_0, read from the (c) derivation's terms (v_x_l a vector
+    unknown there) by putting theta_0 into its legs, is the element the derivation at those layers gives."""
+    from proofs.paper.results import depth_value as dv
+    from proofs.paper.results.depth_layer_choice import _field
+    from symbolic.depth_finetune import V0, VY, finetune_value
+    from symbolic.model import vec
+    from symbolic.objective import THETA0
+    F = _field()
+    c = finetune_value(2, 1)
+    lay = list(c.layers)
+    lay[0] = lay[0].with_(v0=V0, vx=vec(THETA0, dv.C_X), vy=VY)
+    assert dv.zero_shot_in_field(F, lay, c, 1, (V0, dv.C_X, VY)) == dv.error_in_field(F, lay, THETA0, 0)

@@ -34,7 +34,7 @@ from typing import Any
 
 import sympy as sp
 
-from symbolic import SIGMA, THETA0, Bilinear, ratfun
+from symbolic import SIGMA, THETA0, Bilinear
 from symbolic.words import DIM
 
 from proofs.paper.result import PARAMS, Derivation, Line, Param, Result, TestError, claim
@@ -86,9 +86,10 @@ def _brief(e: sp.Expr, x=None, limit: int = 240) -> str:
     field element ``e`` was written from (``e = _expr(x)``), whose numerator and denominator hold the degrees in d
     (N = N0 + N1 sqrt 2 with N0, N1 over QQ: no cancellation of d's top power; D is ``e``'s denominator up to a
     number), read off the ring instead of a SymPy Poly of the long expression."""
-    text = show(e)
-    if len(text) <= limit:
-        return text
+    if x is None or _printed_length_at_least(x) <= limit:
+        text = show(e)
+        if len(text) <= limit:
+            return text
     num, den = sp.fraction(e.xreplace({K: K_SYMBOL}))
     if x is None:
         deg = [sp.Poly(p, DIM).degree() for p in (num, den)]
@@ -97,6 +98,16 @@ def _brief(e: sp.Expr, x=None, limit: int = 240) -> str:
         deg = [x.num.degree(g), x.den.degree(g)]
     return (f"a fraction of degree {deg[0]}/{deg[1]} in d with denominator "
             f"{show(den)} (in full: res.derived)")
+
+
+def _printed_length_at_least(x) -> int:
+    """A lower bound on ``len(show(_expr(x)))`` read off the field element: the expression writes each term of
+    N0 and N1 (x = (N0 + N1 sqrt 2) / D; distinct monomials, which SymPy keeps as distinct terms) with the name of
+    every symbol it holds, k as ``theta_0.T*Sigma*theta_0``; separators, coefficients and powers only add. When
+    the bound is over the limit the full text (whose printing is most of the cost of a long row) is not needed."""
+    names = [len(show(K)) - 2 if s == K_SYMBOL else len(str(s)) for s in x.field.symbols] + [0]
+    n0, n1, _ = x.parts()
+    return sum(names[i] for p in (n0, n1) for m in p.itermonoms() for i, e in enumerate(m) if e)
 
 
 def one_sign_change(F, e, symbol) -> tuple[int, int] | None:
@@ -174,12 +185,10 @@ class DepthLayerChoice(Result):
         return _conjugate(e) if order == "decreasing" else e
 
     def _derive(self) -> Derivation:
-        from symbolic.convert import to_sympy
-        from symbolic.depth import depth_error, depth_error_limit
         from symbolic.depth_finetune import GAMMAS, V0, VY, finetune_value
         from symbolic.model import vec
         from symbolic.strategy import Step
-        from proofs.paper.results.depth_value import GAMMA_1, GAMMA_2, RESULT as LAST
+        from proofs.paper.results.depth_value import GAMMA_1, GAMMA_2, RESULT as LAST, error_in_field, zero_shot_in_field
         last = LAST.derive()                       # Extension 9: the pretrained gamma's (derived there, reused)
         g = (last.values[GAMMA_1], last.values[GAMMA_2])
         if not float(g[0]) < float(g[1]):
@@ -200,16 +209,14 @@ class DepthLayerChoice(Result):
             # the three errors once with the layer's last row symbolic (v_0, v_x = c_x theta_0, v_y), symbolic gamma's
             lay = list(c.layers)
             lay[layer - 1] = lay[layer - 1].with_(v0=V0, vx=vec(THETA0, C_X), vy=VY)
-            errs = {(0, 1): to_sympy(depth_error(lay, THETA0, 0)),
-                    (sp.oo, 1): to_sympy(depth_error_limit(lay, THETA0)),
-                    (sp.oo, -1): to_sympy(depth_error_limit(lay, -THETA0))}
-            generic[layer] = errs
-            errs_f = {key: F.element(e.xreplace({K: K_SYMBOL})) for key, e in errs.items()}
+            errs_f = {(0, 1): zero_shot_in_field(F, lay, c, layer, (V0, C_X, VY)),
+                      **{(sp.oo, sign): error_in_field(F, lay, sign * THETA0, sp.oo) for sign in (1, -1)}}
+            generic[layer] = errs_f
             coef_f = F.element(coef)
             for order, (g1, g2) in gam.items():
                 at_g = ((GAMMAS[0], g1), (GAMMAS[1], g2))
                 cx = F.subs_many(coef_f, at_g)
-                e0 = {key: F.subs_many(e, at_g + ((V0, F.element(0)), (C_X, cx))) for key, e in errs_f.items()}
+                e0 = {key: F.subs_many(e, ((V0, F.element(0)),) + at_g + ((C_X, cx),)) for key, e in errs_f.items()}
                 # (d): inside (c)'s minimisers (v_y free), the n_ft -> oo loss on theta_0 over v_y: a quadratic
                 a2, a1 = F.coeff(e0[sp.oo, 1], VY, 2), F.coeff(e0[sp.oo, 1], VY, 1)
                 vy = -a1 / (2 * a2)
@@ -275,10 +282,12 @@ class DepthLayerChoice(Result):
             yield Line("exact", f"({order} order) the last layer's values: the six errors are Extension 9's (the "
                        "one-layer table)", ok)
         # why (c)'s first layer loses nothing on -theta_0: the difference at symbolic gamma's and v_y
+        from proofs.paper.results.depth_value import _factored
         gen = der.data["generic"][1]
-        diff = ratfun.factored(gen[sp.oo, 1] - gen[sp.oo, -1])
+        dx = gen[sp.oo, 1] - gen[sp.oo, -1]
+        diff = _factored(dx)
         t1 = 1 + GAMMAS[0]
-        on_set = ratfun.cancelled(diff.xreplace({VY: 1}).subs(GAMMAS[1], 2 / t1 - 1)) == 0
+        on_set = F.subs(F.subs(dx, VY, F.one()), GAMMAS[1], F.element(2 / t1 - 1)).is_zero()
         d_asym = all(errors[order, 1, "d", (sp.oo, 1)] != errors[order, 1, "d", (sp.oo, -1)] for order in ORDERS)
         yield Line("exact", f"first layer: n -> oo error on theta_0 minus on -theta_0 = {show(diff)} (V_1's v_x = c_x "
                    "theta_0, any gamma's): at v_y = 1 it vanishes on (1 + gamma_1)(1 + gamma_2) = 2, the pretrained "

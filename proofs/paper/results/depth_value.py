@@ -27,6 +27,7 @@ import sympy as sp
 
 from symbolic import ratfun
 from symbolic import SIGMA, THETA0, Bilinear
+from symbolic.model import vec as vec_of
 from symbolic.words import DIM
 
 from proofs.paper.result import PARAMS, Derivation, Line, Param, Result, TestError, claim
@@ -49,10 +50,97 @@ ROWS = (("depth2-value", 0, 1), ("depth2-value", sp.oo, 1), ("depth2-value", sp.
         ("depth2-value-fewshot", 0, 1), ("depth2-value-fewshot", sp.oo, 1), ("depth2-value-fewshot", sp.oo, -1))
 
 
-def _tidy(e: sp.Expr) -> sp.Expr:
-    """An expression at the algebraic gamma's (an error, a derived value), radicals rationalised, as
-    one factored fraction (canonical: the same value prints the same whichever route gave it)."""
-    return ratfun.factored(sp.radsimp(ratfun.together(sp.expand(e))))
+def error_in_field(F, layers, task, n):
+    """E_L(layers, n; task) at n = 0 or n = oo (``sympy.oo``) as an element of the RadicalField F, whose symbols
+    hold k = theta_0^T Sigma theta_0 as ``K_SYMBOL`` and every symbol of the layers: the derivation's ring
+    elements (:func:`symbolic.depth.depth_error_terms`) moved into F's ring by name, each key's bilinear forms
+    theta_0^T Sigma theta_0 as powers of k; the element F reads from the error's expression (the same
+    polynomial). Where a key holds another factor, or a coefficient is outside QQ[symbols], the expression
+    route itself."""
+    from symbolic.convert import factor_expr, to_sympy
+    from symbolic.depth import depth_error, depth_error_limit, depth_error_terms
+    from sympy.polys.domains import QQ
+    from sympy.polys.polyerrors import GeneratorsError
+    terms = depth_error_terms(layers, task, n)
+    out, k = F.ring.zero, F.gens[K_SYMBOL]
+    if terms.R.domain == QQ:
+        for (factors, noises), tot in terms.terms.items():
+            if noises or any(factor_expr(f) != K for f in factors):
+                break
+            try:
+                out += tot.set_ring(F.ring) * k ** len(factors)
+            except GeneratorsError:
+                break
+        else:
+            return F.fraction(out, F.ring.one)
+    p = depth_error(layers, task, n) if n != sp.oo else depth_error_limit(layers, task)
+    return F.element(to_sympy(p).xreplace({K: K_SYMBOL}))
+
+
+def zero_shot_in_field(F, layers, ft, layer: int, values: tuple):
+    """The zero-shot error on theta_0 at ``layers`` (the fine-tuning ``ft``'s trial layers with layer ``layer``'s
+    v_0, v_x, v_y the symbols ``values`` = (V0, c, VY), v_x = c theta_0) as an element of F: read from the
+    derivation ``ft`` made for its zero-shot loss (the same trial layers with unknowns v_0_l, a vector v_x_l and
+    v_y_l; :func:`symbolic.depth.depth_error_terms`, cached) by putting v_x_l = c theta_0 into each bilinear form
+    (each leg v_x_l: a factor c, the leg theta_0; E_L is linear in each leg) and renaming v_0_l, v_y_l: the
+    polynomial the derivation at ``layers`` gives, without deriving again. Where ``layers`` are not that
+    substitution of the trial layers, or a form is not then theta_0^T Sigma theta_0: :func:`error_in_field`."""
+    from symbolic.convert import factor_expr
+    from symbolic.depth import depth_error_terms
+    from symbolic.forms import Form, const, form
+    from sympy.polys.domains import QQ
+    v0, c, vy = values
+    trial = tuple(ft.trial)
+    tl = trial[layer - 1]
+    (one, word, u), = tl.vx if len(tl.vx) == 1 else ((None, None, None),)
+    want = list(trial)
+    want[layer - 1] = tl.with_(v0=v0, vx=vec_of(THETA0, c), vy=vy)
+    if one != 1 or word or tuple(want) != tuple(layers) or not (tl.v0.is_Symbol and tl.vy.is_Symbol):
+        return error_in_field(F, layers, THETA0, 0)
+    terms = depth_error_terms(trial, THETA0, 0)
+    R = terms.R
+    rename = {tl.v0: v0, tl.vy: vy}
+    where = []
+    for x in R.symbols:
+        y = rename.get(x, x)
+        where.append(F.symbols.index(y) if y in F.symbols else None)
+    ci, ki = F.symbols.index(c), F.symbols.index(K_SYMBOL)
+    width = F.ring.ngens
+    out: dict = {}
+    if R.domain != QQ:
+        return error_in_field(F, layers, THETA0, 0)
+    for (factors, noises), tot in terms.terms.items():
+        legs = 0
+        for f in factors:
+            if noises or not isinstance(f, Form):
+                return error_in_field(F, layers, THETA0, 0)
+            ends = [const(THETA0) if e.kind == "c" and e.obj == u else e for e in (f.left, f.right)]
+            legs += sum(1 for e in (f.left, f.right) if e.kind == "c" and e.obj == u)
+            if factor_expr(form(ends[0], f.word, ends[1])) != K:
+                return error_in_field(F, layers, THETA0, 0)
+        for mon, a in tot.items():
+            m = [0] * width
+            for i, e in enumerate(mon):
+                if e:
+                    if where[i] is None:
+                        return error_in_field(F, layers, THETA0, 0)
+                    m[where[i]] += e
+            m[ci] += legs
+            m[ki] += len(factors)
+            m = tuple(m)
+            out[m] = out[m] + a if m in out else a
+    return F.fraction(F.ring.from_dict({m: a for m, a in out.items() if a}), F.ring.one)
+
+
+def _factored(x) -> sp.Expr:
+    """A field element free of sqrt 2 as the expression ``ratfun.factored`` gives for it with k written as the
+    bilinear form theta_0^T Sigma theta_0 (factored in the ring, k ordered as that form: the same expression);
+    one holding sqrt 2 through its expression."""
+    n0, n1, den = x.parts()
+    if n1:
+        return ratfun.factored(x.expr().xreplace({K_SYMBOL: K}))
+    from symbolic.radical_field import factored_fraction
+    return factored_fraction(n0, den, sort_as={K_SYMBOL: K}).xreplace({K_SYMBOL: K})
 
 
 class DepthValue(Result):
@@ -91,8 +179,6 @@ class DepthValue(Result):
         return tuple(out)
 
     def _derive(self) -> Derivation:
-        from symbolic.convert import to_sympy
-        from symbolic.depth import depth_error, depth_error_limit
         from symbolic.depth_finetune import GAMMAS, V0, VY, finetune_value, finetune_value_fewshot
         from symbolic.depth_pretraining import pretrained_limit
         from symbolic.model import vec
@@ -121,29 +207,30 @@ class DepthValue(Result):
         errors, own = {}, {}
         for (name, n, sign), eq in zip(ROWS, self.statement[2:]):
             if (n, sign) not in errors:
-                p = depth_error(generic, sign * THETA0, 0) if n == 0 else depth_error_limit(generic, sign * THETA0)
-                errors[n, sign] = F.element(to_sympy(p).xreplace({K: K_SYMBOL}))
-            if name not in own:     # the strategy's values at the pretrained gamma's, each tidied once
+                errors[n, sign] = (zero_shot_in_field(F, generic, fts["depth2-value"], 2, (V0, C_X, VY)) if n == 0
+                                   else error_in_field(F, generic, sign * THETA0, n))
+            if name not in own:     # the strategy's values at the pretrained gamma's, in the field, each once
                 lay = fts[name].layers[1]
                 (coef, word, a), = lay.vx
                 if word or a != THETA0:
                     raise AssertionError(f"{name}: expected v_x along theta_0, got {lay.vx}")
-                own[name] = {V0: _tidy(sp.sympify(lay.v0).subs(sub)), C_X: _tidy(coef.subs(sub)),
-                             VY: _tidy(sp.sympify(lay.vy).subs(sub))}
-            at = F.subs_many(errors[n, sign], at_g + tuple((x, F.element(v)) for x, v in own[name].items()))
-            values[eq.lhs] = ratfun.factored(at.expr().xreplace({K_SYMBOL: K}))
+                own[name] = {x: F.subs_many(F.element(v), at_g) for x, v in ((V0, lay.v0), (C_X, coef), (VY, lay.vy))}
+            at = F.subs_many(errors[n, sign], at_g + tuple(own[name].items()))
+            values[eq.lhs] = _factored(at)
         return Derivation(values=values, steps=steps, data={"pre": pre, "fts": fts, "sub": sub})
 
     def _checks(self, der: Derivation):
+        from symbolic.radical_field import RadicalField
         g1, g2 = der.values[GAMMA_1], der.values[GAMMA_2]
-        t1, t2 = 1 + g1, 1 + g2
         ok = same(g1, self.statement[0].rhs) and same(g2, self.statement[1].rhs)
         yield Line("exact", f"pretraining, m -> oo: gamma^* = ({show(g1)}, {show(g2)}) (derived from the 1/m "
                    "expansion of the isotropic loss at symbolic d, sigma)", ok)
-        yield Line("exact", f"on the m = oo minimiser set: (1 + gamma_1)(1 + gamma_2) = {show(sp.expand(t1 * t2))} = 2; "
-                   f"the 1/m term is least where 1/(1 + gamma_1) + 1/(1 + gamma_2) = "
-                   f"{show(sp.radsimp(1 / t1 + 1 / t2))} = 2",
-                   sp.expand(t1 * t2) == 2 and sp.radsimp(1 / t1 + 1 / t2) == 2)
+        Q2 = RadicalField([], 2)          # QQ(sqrt 2): exact, each value in its normal form a + b sqrt 2
+        t1, t2 = Q2.element(1 + g1), Q2.element(1 + g2)
+        prod, inv = (t1 * t2).expr(), (1 / t1 + 1 / t2).expr()
+        yield Line("exact", f"on the m = oo minimiser set: (1 + gamma_1)(1 + gamma_2) = {show(prod)} = 2; "
+                   f"the 1/m term is least where 1/(1 + gamma_1) + 1/(1 + gamma_2) = {show(inv)} = 2",
+                   prod == 2 and inv == 2)
         ft = der.data["fts"]["depth2-value"]
         (coef, _, a), = ft.layers[1].vx
         yield Line("exact", f"(c) at depth 2: V_2's v_x = {show(ratfun.factored(coef.subs(der.data['sub'])))} theta_0, "
