@@ -310,18 +310,21 @@ class AnsatzQuadratic:
         (M_i: the highest power of unknown i), polynomials only, cancelled once."""
         F = self.K.field
         top = [max((mon[i] for mon in self._num), default=0) for i in range(len(self.unknowns))]
+        zero = [not v for v in values]
         num = F.ring.zero
         for mon, N in self._num.items():
+            if any(e and zero[i] for i, e in enumerate(mon)):
+                continue    # a power of an unknown at 0: the term is 0 (an unknown at 0 has denominator 1)
             term = N
             for i, e in enumerate(mon):
                 if e:
                     term = term * values[i].numer ** e
-                if top[i] - e:
+                if top[i] - e and not zero[i]:
                     term = term * values[i].denom ** (top[i] - e)
             num += term
         den = self._den
         for i, e in enumerate(top):
-            if e:
+            if e and not zero[i]:
                 den = den * values[i].denom ** e
         return F.new(num, den)
 
