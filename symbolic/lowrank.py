@@ -81,7 +81,7 @@ from .objective import N, SIGMA_NOISE, THETA0
 from .outer import outer_atom
 from .quadratic import NotClosedForm
 from .lowrank_ring import AnsatzQuadratic, DegreeError, to_expr, to_field
-from .lowrank_ring import factored as field_factored, lift
+from .lowrank_ring import affine, factored as field_factored, lift
 from .ratfun import cancelled
 from .spec import RankConstrained, Spec, Task, Term
 from .strategy import Step
@@ -350,9 +350,14 @@ class LowRankDerivation:
         taken = sum((self.theta_gains[i] for i in range(jA)), sp.S.Zero) + jP * self.perp_gain
         return ratfun.factored(self.loss_start - taken)
 
-    def loss_full_element(self) -> Any:
-        """:attr:`loss_full` as an element of ``QQ(parameters)`` (None where the gains are not rational)."""
-        return self._elements.get("loss_full")
+    def gain_element(self, jA: Any, jP: Any) -> Any:
+        """The training loss's fall with j_A theta-block and j_perp perp directions taken (the gains taken),
+        as an element of ``QQ(parameters)`` (with j_perp's symbols); None where the gains are not rational."""
+        el = self._elements
+        if not el or any(g not in el["gains"] for g in self.theta_gains[:jA]):
+            return None
+        perp, *gains, jp = lift([el["perp_gain"]] + [el["gains"][g] for g in self.theta_gains[:jA]], jP)
+        return sum(gains, perp.field.zero) + jp * perp
 
     def loss_element(self, jA: Any, jP: Any) -> Any:
         """:meth:`loss_at` as an element of ``QQ(parameters)`` (with j_perp's symbols), from the
@@ -405,20 +410,24 @@ class LowRankDerivation:
         update on every perp direction, both evaluated in the field, combined affinely in j_perp."""
         at0 = self._end(jA, what, n, identity, False)
         if jP == 0:
-            return at0
+            return at0.field.new(at0.numer, at0.denom)
         atp = self._end(jA, what, n, identity, True)
         at0, atp, w = lift((at0, atp), sp.sympify(jP) / (DIM - 1))   # with j_perp's symbols (the rank r)
-        return at0 + w * (atp - at0)
+        return affine(at0, atp, w)
 
     def _end(self, jA, what, n, identity: bool | None, perp: bool) -> Any:
         """The error's quadratic (:func:`_evaluation`) at the theta block's top-j_A update, with the perp
-        coordinate at 0 or at s*: an element of its field, once per derivation."""
+        coordinate at 0 or at s*: an element of its field (not cancelled), once per derivation."""
         key = ("end", jA, what, sp.sympify(n), identity, perp)
         if key not in self._errors:
             E = _evaluation(self.start, self.block, what, sp.sympify(n), self.identity if identity is None else identity,
                             self._symbols())
-            vals = [to_field(y, E.K) for y in self.theta_truncations[jA]]
-            self._errors[key] = E.value(vals + [to_field(self.perp_update, E.K) if perp else E.K.field.zero])
+            tkey = ("truncation", jA, E.K)   # the theta block's update in E's field, once per field
+            if tkey not in self._errors:
+                self._errors[tkey] = [to_field(y, E.K) for y in self.theta_truncations[jA]]
+            vals = self._errors[tkey]
+            self._errors[key] = E.value(vals + [to_field(self.perp_update, E.K) if perp else E.K.field.zero],
+                                        reduced=False)
         return self._errors[key]
 
     def _symbols(self) -> tuple:
@@ -637,11 +646,9 @@ def _derive(spec: Spec, block: str, rank: int, m: sp.Expr) -> LowRankDerivation:
     Hm, Sm = (DomainMatrix(X, (len(X), len(X)), Lq.K) for X in (Hf, Sf))
     if any(X.det() == 0 for X in (Hm, Sm)):
         raise NotClosedForm("the theta block's Hessian is singular at symbolic parameters")
-    Hi, Si = Hm.inv().to_list(), Sm.inv().to_list()
     gm = [g[i * cols:(i + 1) * cols] for i in range(rows)]
-    # Delta_A* = H_A^{-1} G S_A^{-1} entry by entry: (H^{-1} (x) S^{-1}) vec(G), row-major
-    Df = [[sum((Hi[i][j] * Si[p][q] * gm[j][q] for j in range(rows) for q in range(cols)), F.zero)
-           for p in range(cols)] for i in range(rows)]
+    # Delta_A* = (H^{-1} (x) S^{-1}) vec(G) (row-major vec) = H_A^{-1} G S_A^{-T}: two matrix products
+    Df = (Hm.inv() * DomainMatrix(gm, (rows, cols), Lq.K) * Sm.inv().transpose()).to_list()
     DA = sp.Matrix(rows, cols, lambda i, p: fac(Df[i][p]))
     theta_total = sum((gm[i][p] * Df[i][p] for i in range(rows) for p in range(cols)), F.zero)
     eig, eig_f = _gains(Df, Hf, Sf, Lq.K)

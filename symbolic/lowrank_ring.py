@@ -32,7 +32,7 @@ from sympy.polys.rings import PolyRing
 
 from . import ratfun
 
-__all__ = ["AnsatzQuadratic", "field_of", "to_field", "to_expr", "factored", "lift"]
+__all__ = ["AnsatzQuadratic", "field_of", "to_field", "to_expr", "factored", "lift", "affine", "shifted_ratio"]
 
 
 @lru_cache(maxsize=64)
@@ -73,6 +73,21 @@ def lift(xs: Sequence[Any], *exprs: Any) -> list:
     F = K.field
     out = [x if x.field == F else F.raw_new(x.numer.set_ring(F.ring), x.denom.set_ring(F.ring)) for x in xs]
     return out + [to_field(e, K) for e in exprs]
+
+
+def affine(x0: Any, x1: Any, w: Any) -> Any:
+    """``x0 + w (x1 - x0)`` for elements of one field (x0, x1 possibly not cancelled), cancelled once:
+    with ``x0 = a/b``, ``x1 = c/e``, ``w = p/q``, ``(a e q + p (c b - a e)) / (b e q)`` (``(a q + p (c - a)) /
+    (b q)`` when b = e)."""
+    a, b, c, e, p, q = x0.numer, x0.denom, x1.numer, x1.denom, w.numer, w.denom
+    if b == e:
+        return x0.field.new(a * q + p * (c - a), b * q)
+    return x0.field.new(a * e * q + p * (c * b - a * e), b * e * q)
+
+
+def shifted_ratio(x: Any, c: Any, y: Any) -> Any:
+    """``(x - c) / y`` for elements of one field, cancelled once: ``(x_n c_d - c_n x_d) y_d / (x_d c_d y_n)``."""
+    return x.field.new((x.numer * c.denom - c.numer * x.denom) * y.denom, x.denom * c.denom * y.numer)
 
 
 def factored(x: Any, symbols: Sequence[sp.Basic] | None = None) -> sp.Expr:
@@ -304,10 +319,12 @@ class AnsatzQuadratic:
         terms = [sp.Mul(*[u ** e for u, e in zip(self.unknowns, mon)]) * n.as_expr() for mon, n in self._num.items()]
         return sp.Add(*terms) / self._den.as_expr()
 
-    def value(self, values: Sequence[Any]) -> Any:
+    def value(self, values: Sequence[Any], reduced: bool = True) -> Any:
         """The quadratic at ``unknowns = values`` (elements of K), an element of K: with
         ``values_i = a_i / b_i``, ``sum_m N_m prod a_i^{m_i} b_i^{M_i - m_i}`` over ``D prod b_i^{M_i}``
-        (M_i: the highest power of unknown i), polynomials only, cancelled once."""
+        (M_i: the highest power of unknown i), polynomials only, cancelled once (``reduced=False``:
+        not cancelled, numerator and denominator possibly with a common factor, for a value that is
+        computed with and cancelled later: :func:`affine`)."""
         F = self.K.field
         top = [max((mon[i] for mon in self._num), default=0) for i in range(len(self.unknowns))]
         zero = [not v for v in values]
@@ -326,7 +343,7 @@ class AnsatzQuadratic:
         for i, e in enumerate(top):
             if e and not zero[i]:
                 den = den * values[i].denom ** e
-        return F.new(num, den)
+        return F.new(num, den) if reduced else F.raw_new(num, den)
 
 
 class DegreeError(ValueError):

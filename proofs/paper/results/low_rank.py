@@ -238,9 +238,9 @@ def _quantities(D: Any, shown: bool = True) -> dict[str, sp.Expr]:
     ``shown``: the values below full rank are printed (Q's), so factored; Q_xx's are only compared
     with Q's (:func:`proofs.paper.results._common.same`: any form) and are left unfactored.  The
     ratios are computed in the field QQ(parameters) (:meth:`symbolic.lowrank.LowRankDerivation.error_element`,
-    ``loss_element``) and factored there, k written as theta_0^T Sigma theta_0 (where it sorts: the same
+    ``gain_element``) and factored there, k written as theta_0^T Sigma theta_0 (where it sorts: the same
     normal form as factoring the expression)."""
-    from symbolic.lowrank_ring import lift
+    from symbolic.lowrank_ring import lift, shifted_ratio
     jA, jP = _full(D)
     jAr, jPr = D.allocation(R)
     s2 = sigma ** 2
@@ -252,19 +252,18 @@ def _quantities(D: Any, shown: bool = True) -> dict[str, sp.Expr]:
            "lim_t": _k(D.error(R, THETA0, sp.oo, factored=shown)),
            "lim_o": _k(D.error(R, -THETA0, sp.oo, factored=shown)),
            "lim_N": _k(D.family_error(R, sp.oo, factored=shown))}
-    start = D.loss_element(0, 0)
-    start, at_r, at_full, lim_o, lim_N, full_o, full_N, s2 = lift(
-        (start, D.loss_element(jAr, jPr), D.loss_full_element(), D.error_element(jAr, jPr, ("task", -THETA0), sp.oo),
+    gain_r = D.gain_element(jAr, jPr)
+    gain_full = D.gain_element(jA, jP)
+    gain_r, gain_full, lim_o, lim_N, full_o, full_N, s2 = lift(
+        (gain_r, gain_full, D.error_element(jAr, jPr, ("task", -THETA0), sp.oo),
          D.error_element(jAr, jPr, ("family", None), sp.oo, identity=True),
          D.error_element(jA, jP, ("task", -THETA0), sp.oo), D.error_element(jA, jP, ("family", None), sp.oo, identity=True)),
         s2)
-    gain_r = start - at_r
-    gain_full = start - at_full
     out["gain_r"], out["gain_full"] = _kfac(gain_r), _kfac(gain_full)
-    out["rho_r"] = tidy((lim_o - s2) / gain_r)
-    out["gamma_r"] = tidy((lim_N - s2) / gain_r)
-    out["rho_full"] = _kfac((full_o - s2) / gain_full)
-    out["gamma_full"] = _kfac((full_N - s2) / gain_full)
+    out["rho_r"] = tidy(shifted_ratio(lim_o, s2, gain_r))
+    out["gamma_r"] = tidy(shifted_ratio(lim_N, s2, gain_r))
+    out["rho_full"] = _kfac(shifted_ratio(full_o, s2, gain_full))
+    out["gamma_full"] = _kfac(shifted_ratio(full_N, s2, gain_full))
     out["lim_t_full"] = _k(D.error_at(jA, jP, THETA0, sp.oo, factored=shown))
     return out
 
