@@ -73,6 +73,7 @@ from typing import Any
 import sympy as sp
 from sympy.polys.fields import FracElement
 from sympy.polys.matrices import DomainMatrix
+from sympy.polys.matrices.exceptions import DMNonInvertibleMatrixError
 
 from . import ratfun
 from .forms import Form, Poly, Tr
@@ -644,11 +645,13 @@ def _derive(spec: Spec, block: str, rank: int, m: sp.Expr) -> LowRankDerivation:
     steps.append(Step("S_A", SA))
     # Qm = H_A (x) S_A (checked above), so Qm^{-1} = H_A^{-1} (x) S_A^{-1}: two small inverses
     Hm, Sm = (DomainMatrix(X, (len(X), len(X)), Lq.K) for X in (Hf, Sf))
-    if any(X.det() == 0 for X in (Hm, Sm)):
-        raise NotClosedForm("the theta block's Hessian is singular at symbolic parameters")
+    try:    # (the inverse of a singular matrix is refused: no determinant needed first)
+        Hi, Si = Hm.inv(), Sm.inv()
+    except DMNonInvertibleMatrixError:
+        raise NotClosedForm("the theta block's Hessian is singular at symbolic parameters") from None
     gm = [g[i * cols:(i + 1) * cols] for i in range(rows)]
     # Delta_A* = (H^{-1} (x) S^{-1}) vec(G) (row-major vec) = H_A^{-1} G S_A^{-T}: two matrix products
-    Df = (Hm.inv() * DomainMatrix(gm, (rows, cols), Lq.K) * Sm.inv().transpose()).to_list()
+    Df = (Hi * DomainMatrix(gm, (rows, cols), Lq.K) * Si.transpose()).to_list()
     DA = sp.Matrix(rows, cols, lambda i, p: fac(Df[i][p]))
     theta_total = sum((gm[i][p] * Df[i][p] for i in range(rows) for p in range(cols)), F.zero)
     eig, eig_f = _gains(Df, Hf, Sf, Lq.K)
@@ -685,7 +688,9 @@ def _derive(spec: Spec, block: str, rank: int, m: sp.Expr) -> LowRankDerivation:
     else:
         conditions = {f"perp - {name}": ratfun.factored(perp_gain - val) for name, val in groups.items()}
     order, decided = _order(groups, conditions, assume)
-    truncs = _truncations(DA, HA, SA, [groups[g] for g in order if g != "perp"])
+    ranked = [groups[g] for g in order if g != "perp"]
+    truncs = _truncations(DA, HA, SA, ranked, None if not elements else
+                          (Df, Hf, Sf, [elements["gains"][x] for x in ranked], Lq.K))
     steps.append(Step("gains by size: " + " > ".join(order) + ("" if decided else " (not decided: see conditions)")))
     out = LowRankDerivation(spec, block, rank, m, identity, DA, [groups[g] for g in order if g != "perp"], truncs,
                             s_star, perp_gain, loss_start, loss_full, order, conditions, decided, start, steps,
@@ -774,21 +779,27 @@ def _gains(D: list, H: list, S: list, Kf: Any) -> tuple[list[sp.Expr], list | No
     return [field_factored(v) for v in vals], vals
 
 
-def _truncations(DA: sp.Matrix, HA: sp.Matrix, SA: sp.Matrix, gains: list[sp.Expr]) -> list[sp.Matrix]:
+def _truncations(DA: sp.Matrix, HA: sp.Matrix, SA: sp.Matrix, gains: list[sp.Expr],
+                 elements: tuple | None = None) -> list[sp.Matrix]:
     """Delta_A^(j) for j = 0, 1, 2...: the theta block's update keeping its top j gains:
     ``Delta_A* W (W^T S^{-1} W)^{-1} W^T S^{-1}``, W the eigenvectors of S Delta^T H Delta.
-    Computed in QQ(parameters) where the gains are rational functions, by SymPy otherwise."""
+    Computed in QQ(parameters) where the gains are rational functions, by SymPy otherwise.
+    ``elements``: ``(D, H, S, gains, K)``, the same matrices (lists of rows) and gains as elements of
+    the field K, where the caller has them (nothing read back from the expressions)."""
     from .lowrank_ring import field_of, ordered
-    syms: set = set()
-    for X in (DA, HA, SA, gains):
-        for x in X:
-            syms |= sp.sympify(x).free_symbols
-    try:
-        Kf = field_of(ordered(syms))
-        f = [[[to_field(x, Kf) for x in X.row(i)] for i in range(X.rows)] for X in (DA, HA, SA)]
-        gf = [to_field(x, Kf) for x in gains]
-    except (ratfun.NotRational, ValueError, TypeError):
-        return _truncations_sympy(DA, HA, SA, gains)
+    if elements is not None:
+        *f, gf, Kf = elements
+    else:
+        syms: set = set()
+        for X in (DA, HA, SA, gains):
+            for x in X:
+                syms |= sp.sympify(x).free_symbols
+        try:
+            Kf = field_of(ordered(syms))
+            f = [[[to_field(x, Kf) for x in X.row(i)] for i in range(X.rows)] for X in (DA, HA, SA)]
+            gf = [to_field(x, Kf) for x in gains]
+        except (ratfun.NotRational, ValueError, TypeError):
+            return _truncations_sympy(DA, HA, SA, gains)
     D, H, S = (DomainMatrix(X, (len(X), len(X[0])), Kf) for X in f)
     rows, cols = DA.shape
     out = [sp.zeros(rows, cols)]
