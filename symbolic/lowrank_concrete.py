@@ -256,12 +256,13 @@ _EXPLICIT: dict = {}
 def _explicit(spec: Spec, d: int, Sigma: Any, theta0: Any, sigma2: Any, m: Any, values: dict | None,
               arith: Arithmetic) -> Any:
     """The explicit quadratic of the spec's loss (:func:`symbolic.explicit.explicit_quadratic`) in the
-    entries it trains, or, where the same question (loss, start, bindings, setting) with more blocks
-    trained, the spec's among them, was built in this process, that one: the loss as a function of
-    the spec's entries, every other entry at its start, is the same function (the caller takes the
-    coupling to the other entries' start into its linear term)."""
+    entries it trains, or, in exact arithmetic, where the same question (loss, start, bindings,
+    setting) with more blocks trained, the spec's among them, was built in this process, that one:
+    the loss as a function of the spec's entries, every other entry at its start, is the same
+    function (the caller takes the coupling to the other entries' start into its linear term; in
+    float64 that sum would round differently from the block's own quadratic, so float64 builds its own)."""
     from .explicit import explicit_quadratic
-    where = _setting_key(d, Sigma, theta0, sigma2, m, values, arith)
+    where = _setting_key(d, Sigma, theta0, sigma2, m, values, arith) if arith.exact else None
     question = None if where is None else (spec.loss, spec.then, spec.start, spec.bindings, where)
     try:
         hash(question)
