@@ -250,18 +250,18 @@ def test_the_answer_table_against_the_concrete_optimum():
 
 
 def test_the_memo_of_kronecker_quadratics_tells_settings_apart():
-    """kronecker_quadratic remembers one quadratic per setting and block: at settings that differ
-    only in theta_0, only in one entry of Sigma, or only in sigma^2 (each asked for after the
-    first), it returns what a fresh build returns."""
+    """kronecker_quadratic remembers one quadratic per setting and block (and the explicit quadratic it
+    reads, per setting): at settings that differ only in theta_0, only in one entry of Sigma, or only
+    in sigma^2 (each asked for after the first), it returns what a fresh build returns."""
     import symbolic.lowrank_concrete as LC
     spec = make_spec([Rank("Qxx", 1)], [(1, 2, "target")])
     S, t0, s2 = sp.Matrix([[2, 1], [1, 2]]), [1, -1], sp.Rational(1, 2)
     S2 = sp.Matrix([[2, 1], [1, 3]])
     settings = [(S, t0, s2), (S, [2, 1], s2), (S2, t0, s2), (S, t0, sp.Rational(1, 3))]
-    LC._KQ.clear()
+    LC._KQ.clear(), LC._EXPLICIT.clear()   # (the explicit quadratics are remembered by setting too)
     kept = [kronecker_quadratic(spec, d=2, Sigma=a, theta0=b, sigma2=c) for a, b, c in settings]
     for (a, b, c), kq in zip(settings, kept):
-        LC._KQ.clear()
+        LC._KQ.clear(), LC._EXPLICIT.clear()
         fresh = kronecker_quadratic(spec, d=2, Sigma=a, theta0=b, sigma2=c)
         assert all(np.array_equal(x, y) for x, y in ((kq.H, fresh.H), (kq.S, fresh.S), (kq.G, fresh.G)))
         assert kq.L0 == fresh.L0
