@@ -223,12 +223,25 @@ def _ansatz_loss(start: Blocks, block: str, terms: tuple, identity: bool) -> Ans
         E = _ansatz_loss(start, block, (Term(sp.S.One, N, terms[0].task),), identity).at(N, terms[0].n)
         if E is not None:
             return E
+    wide = _BUILT.get((start, "Q", terms, identity)) if block == "Qxx" else None
+    if wide is not None:    # Q_xx's ansatz is Q's at y = 0 off the Q_xx entry: Q's quadratic restricted
+        ys = _unknowns("Q")
+        return wide.restricted([ys.index(_Y[1, 1]), len(ys)])
     b, ys = _ansatz(start, block)
     try:
         e = scalarise(loss_poly(b, terms, normalise=False), identity)
     except NotClosedForm:
         e = scalarise(loss_poly(b, terms), identity)
-    return _read(e, ys)
+    out = _read(e, ys)
+    if len(_BUILT) > 64:
+        _BUILT.clear()
+    _BUILT[(start, block, terms, identity)] = out
+    return out
+
+
+#: the ansatz losses derived in this process (:func:`_ansatz_loss`), by (start, block, terms, identity): Q's
+#: holds Q_xx's (its restriction), which is then not derived again
+_BUILT: dict = {}
 
 
 def _parts(Lq: AnsatzQuadratic, n: int) -> tuple:

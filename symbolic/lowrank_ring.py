@@ -242,6 +242,15 @@ class AnsatzQuadratic:
                                               self._den.set_ring(P))
         return self._over[key]
 
+    def restricted(self, keep: Sequence[int]) -> "AnsatzQuadratic":
+        """The quadratic with every unknown but those at the positions ``keep`` at 0 (its terms in the
+        others dropped), in the unknowns kept (in that order): the same field and denominator."""
+        keep = list(keep)
+        drop = [i for i in range(len(self.unknowns)) if i not in keep]
+        return AnsatzQuadratic(self.K, tuple(self.unknowns[i] for i in keep),
+                               {tuple(mon[i] for i in keep): n for mon, n in self._num.items()
+                                if not any(mon[i] for i in drop)}, self._den)
+
     def at(self, x: sp.Symbol, value: Any) -> "AnsatzQuadratic | None":
         """The quadratic with the parameter ``x`` at ``value``, coefficient by coefficient: 0 (each
         coefficient at x = 0), ``oo`` (each coefficient's limit x -> oo: the ratio of the x^deg(D)

@@ -146,3 +146,24 @@ def test_factor_list_is_sympys_on_products_of_random_polynomials():
     t = sp.Symbol("t_renamed")
     assert factored(x, (dd, t, nn, ss)) == ratfun.factored(x.as_expr().xreplace({kk: t}))
     assert factored(x - x) == 0
+
+
+def test_q_xx_ansatz_loss_read_from_qs_is_its_own():
+    """The Q_xx ansatz's loss restricted from Q's (symbolic.lowrank._ansatz_loss once Q's is derived:
+    Q's unknowns other than y_11 at 0) is the one derived on the Q_xx ansatz itself, coefficient by
+    coefficient (cancel of the difference), for E(n; -theta_0) and the family error at Sigma = I."""
+    from symbolic.general import loss_poly
+    from symbolic import lowrank as LR
+    from symbolic.objective import N, THETA0
+    from symbolic.pretraining import derive_pretrain
+    from symbolic.spec import Task, Term
+    start = derive_pretrain(sp.oo).blocks
+    for terms, identity in (((Term(sp.S.One, N, Task(-THETA0)),), False),
+                            ((Term(sp.S.One, N, Task(None, sp.S.One)),), True)):
+        LR._ansatz_loss(start, "Q", terms, identity)
+        read = LR._ansatz_loss.__wrapped__(start, "Qxx", terms, identity)
+        b, ys = LR._ansatz(start, "Qxx")
+        own = LR._read(LR.scalarise(loss_poly(b, terms, normalise=False), identity), ys)
+        assert read.unknowns == own.unknowns
+        mons = set(read._num) | set(own._num)
+        assert mons and all(sp.cancel(to_expr(read.coeff(mo)) - to_expr(own.coeff(mo))) == 0 for mo in mons)
