@@ -782,7 +782,7 @@ MUTATIONS: tuple[Mutation, ...] = (
        "low rank: the few-shot error on -theta_0 computed on theta_0", (), ("low-rank-fine-tuning",),
        equivalent="at the rank-r optimum E(n_ft; theta_0) = E(n_ft; -theta_0) (the statement's own claim: both "
                   "are `few`), so the value does not change; as R4, the equality then rests on the theta_0 line"),
-    _m("RL2", LRANK, "    gain_full = fac(D.loss_start - D.loss_full)", "    gain_full = fac(D.loss_start - D.loss(R))",
+    _m("RL2", LRANK, "    gain_full = D.gain_element(jA, jP)\n", "    gain_full = D.gain_element(jAr, jPr)\n",
        "low rank: full fine-tuning's gain taken at rank r", (), ("low-rank-fine-tuning",)),
     _m("RL3", LRANK, '    return make_spec([Rank(block, rank)], [(1, n_ft, "target")], name=f"lora-{block}")',
        '    return make_spec([Rank(block, rank)], [(1, n_ft, "opposite")], name=f"lora-{block}")',

@@ -252,13 +252,15 @@ def _bfgs(f, x: np.ndarray, *, tol: float, max_iter: int) -> tuple[np.ndarray, f
         if _norm(g) <= tol * max(1.0, abs(fx)):
             return x, fx, True
         p = -Hinv @ g
-        if g @ p >= 0:
+        gp = g @ p
+        if gp >= 0:
             Hinv, p = np.eye(x.size), -g
+            gp = g @ p
         step = 1.0
         while True:
             x_new = x + step * p
             f_new, g_new = f(x_new)
-            if f_new <= fx + 1e-4 * step * (g @ p) or step < 1e-20:
+            if f_new <= fx + 1e-4 * step * gp or step < 1e-20:
                 break
             step /= 2
         if step < 1e-20:
@@ -268,7 +270,9 @@ def _bfgs(f, x: np.ndarray, *, tol: float, max_iter: int) -> tuple[np.ndarray, f
         if sy > 1e-16 * max(1.0, _norm(s) * _norm(y)):
             rho = 1.0 / sy
             Hy = Hinv @ y
-            Hinv = Hinv - rho * (np.outer(s, Hy) + np.outer(Hy, s)) + (rho * rho * (y @ Hy) + rho) * np.outer(s, s)
+            # the outer products by broadcasting (np.outer's own products, without its argument handling)
+            sc, Hyc = s[:, None], Hy[:, None]
+            Hinv = Hinv - rho * (sc * Hy + Hyc * s) + (rho * rho * (y @ Hy) + rho) * (sc * s)
         x, fx, g = x_new, f_new, g_new
     return x, fx, bool(_norm(g) <= tol * max(1.0, abs(fx)))
 

@@ -71,7 +71,9 @@ from functools import lru_cache
 from typing import Any
 
 import sympy as sp
+from sympy.polys.fields import FracElement
 from sympy.polys.matrices import DomainMatrix
+from sympy.polys.matrices.exceptions import DMNonInvertibleMatrixError
 
 from . import ratfun
 from .forms import Form, Poly, Tr
@@ -80,6 +82,7 @@ from .objective import N, SIGMA_NOISE, THETA0
 from .outer import outer_atom
 from .quadratic import NotClosedForm
 from .lowrank_ring import AnsatzQuadratic, DegreeError, to_expr, to_field
+from .lowrank_ring import affine, factored as field_factored, lift
 from .ratfun import cancelled
 from .spec import RankConstrained, Spec, Task, Term
 from .strategy import Step
@@ -220,12 +223,25 @@ def _ansatz_loss(start: Blocks, block: str, terms: tuple, identity: bool) -> Ans
         E = _ansatz_loss(start, block, (Term(sp.S.One, N, terms[0].task),), identity).at(N, terms[0].n)
         if E is not None:
             return E
+    wide = _BUILT.get((start, "Q", terms, identity)) if block == "Qxx" else None
+    if wide is not None:    # Q_xx's ansatz is Q's at y = 0 off the Q_xx entry: Q's quadratic restricted
+        ys = _unknowns("Q")
+        return wide.restricted([ys.index(_Y[1, 1]), len(ys)])
     b, ys = _ansatz(start, block)
     try:
         e = scalarise(loss_poly(b, terms, normalise=False), identity)
     except NotClosedForm:
         e = scalarise(loss_poly(b, terms), identity)
-    return _read(e, ys)
+    out = _read(e, ys)
+    if len(_BUILT) > 64:
+        _BUILT.clear()
+    _BUILT[(start, block, terms, identity)] = out
+    return out
+
+
+#: the ansatz losses derived in this process (:func:`_ansatz_loss`), by (start, block, terms, identity): Q's
+#: holds Q_xx's (its restriction), which is then not derived again
+_BUILT: dict = {}
 
 
 def _parts(Lq: AnsatzQuadratic, n: int) -> tuple:
@@ -278,6 +294,9 @@ class LowRankDerivation:
     steps: list[Step] = field(default_factory=list)
     #: the theta block's Kronecker factors (H_A, S_A)
     _factors: tuple = ()
+    #: the training loss's pieces in QQ(parameters) (``loss_start``, ``loss_full``, ``perp_gain``, ``gains``:
+    #: each theta-block gain by its expression), empty where the gains are not rational functions
+    _elements: dict = field(default_factory=dict, repr=False, compare=False)
     #: errors already computed, by (j_A, j_perp, task, n, identity) (not copied by ``replace``)
     _errors: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
@@ -345,6 +364,25 @@ class LowRankDerivation:
         taken = sum((self.theta_gains[i] for i in range(jA)), sp.S.Zero) + jP * self.perp_gain
         return ratfun.factored(self.loss_start - taken)
 
+    def gain_element(self, jA: Any, jP: Any) -> Any:
+        """The training loss's fall with j_A theta-block and j_perp perp directions taken (the gains taken),
+        as an element of ``QQ(parameters)`` (with j_perp's symbols); None where the gains are not rational."""
+        el = self._elements
+        if not el or any(g not in el["gains"] for g in self.theta_gains[:jA]):
+            return None
+        perp, *gains, jp = lift([el["perp_gain"]] + [el["gains"][g] for g in self.theta_gains[:jA]], jP)
+        return sum(gains, perp.field.zero) + jp * perp
+
+    def loss_element(self, jA: Any, jP: Any) -> Any:
+        """:meth:`loss_at` as an element of ``QQ(parameters)`` (with j_perp's symbols), from the
+        derivation's own field elements; None where the gains are not rational functions."""
+        el = self._elements
+        if not el or any(g not in el["gains"] for g in self.theta_gains[:jA]):
+            return None
+        start, perp, *gains, jp = lift([el["loss_start"], el["perp_gain"]] + [el["gains"][g] for g in
+                                                                              self.theta_gains[:jA]], jP)
+        return start - sum(gains, start.field.zero) - jp * perp
+
     def error(self, r: int | sp.Expr, task: sp.Basic = THETA0, n: Any = N, d: int | None = None, *,
               factored: bool = True) -> sp.Expr:
         """``E(V_hat, Q_r, n; task)`` after the best rank-r update, task theta_0 or -theta_0, n an
@@ -370,23 +408,41 @@ class LowRankDerivation:
         return self._error(jA, jP, ("family", None), n, identity=True, factored=factored)
 
     def _error(self, jA, jP, what, n, identity: bool | None = None, factored: bool = True) -> sp.Expr:
-        """The error (:meth:`_error_value`), factored unless ``factored`` is False (for a comparison,
-        where the form does not matter); each computed once per derivation."""
+        """The error (:meth:`error_element`) as an expression, factored unless ``factored`` is False
+        (for a comparison, where the form does not matter: then numerator over denominator); each
+        computed once per derivation."""
         key = (jA, jP, what, sp.sympify(n), identity, factored)
         if key not in self._errors:
-            self._errors[key] = (ratfun.factored(self._error(jA, jP, what, n, identity, False)) if factored
-                                 else self._error_value(jA, jP, what, n, identity))
+            x = self.error_element(jA, jP, what, n, identity)
+            self._errors[key] = field_factored(x) if factored else to_expr(x)
         return self._errors[key]
 
-    def _error_value(self, jA, jP, what, n, identity: bool | None) -> sp.Expr:
-        E = _evaluation(self.start, self.block, what, sp.sympify(n), self.identity if identity is None else identity,
-                        self._symbols())
-        vals = [to_field(y, E.K) for y in self.theta_truncations[jA]]
-        at0 = to_expr(E.value(vals + [E.K.field.zero]))
+    def error_element(self, jA, jP, what, n, identity: bool | None = None) -> Any:
+        """The error with j_A theta-block and j_perp perp directions taken, ``what`` = ("task", theta) or
+        ("family", None), as an element of ``QQ(parameters)`` (the field of the error's quadratic, with
+        j_perp's symbols when it has any): the error at the theta block's update alone and with the perp
+        update on every perp direction, both evaluated in the field, combined affinely in j_perp."""
+        at0 = self._end(jA, what, n, identity, False)
         if jP == 0:
-            return at0
-        atp = to_expr(E.value(vals + [to_field(self.perp_update, E.K)]))
-        return at0 + jP / (DIM - 1) * (atp - at0)
+            return at0.field.new(at0.numer, at0.denom)
+        atp = self._end(jA, what, n, identity, True)
+        at0, atp, w = lift((at0, atp), sp.sympify(jP) / (DIM - 1))   # with j_perp's symbols (the rank r)
+        return affine(at0, atp, w)
+
+    def _end(self, jA, what, n, identity: bool | None, perp: bool) -> Any:
+        """The error's quadratic (:func:`_evaluation`) at the theta block's top-j_A update, with the perp
+        coordinate at 0 or at s*: an element of its field (not cancelled), once per derivation."""
+        key = ("end", jA, what, sp.sympify(n), identity, perp)
+        if key not in self._errors:
+            E = _evaluation(self.start, self.block, what, sp.sympify(n), self.identity if identity is None else identity,
+                            self._symbols())
+            tkey = ("truncation", jA, E.K)   # the theta block's update in E's field, once per field
+            if tkey not in self._errors:
+                self._errors[tkey] = [to_field(y, E.K) for y in self.theta_truncations[jA]]
+            vals = self._errors[tkey]
+            self._errors[key] = E.value(vals + [to_field(self.perp_update, E.K) if perp else E.K.field.zero],
+                                        reduced=False)
+        return self._errors[key]
 
     def _symbols(self) -> tuple:
         """The parameters the update's values hold (the field the errors are evaluated in holds them)."""
@@ -457,17 +513,21 @@ class LowRankDerivation:
         st = derive_spec(self.spec.without_ranks(), self.m)
         nz = sum(1 for g in self.theta_gains if g != 0)
         out = []
-        mine = self.loss_at(nz, DIM - 1 if self.perp_gain != 0 else 0)
+        # mine: the field elements where the derivation has them (the value loss_at and loss_full factor)
+        jP = DIM - 1 if self.perp_gain != 0 else 0
+        mine = self.loss_element(nz, jP)
+        mine = self.loss_at(nz, jP) if mine is None else mine
+        full = self._elements.get("loss_full", self.loss_full)
         # theirs: a rational function, compared by cross-multiplying (no factoring, no gcd needed)
         theirs = scalarise(loss_poly(st.blocks, self.spec.loss), self.identity)
-        out.append(("training loss", mine, theirs, _equal(mine, theirs)))
-        out.append(("training loss (loss_full)", self.loss_full, theirs, _equal(self.loss_full, theirs)))
+        out.append(("training loss", _shown(mine), theirs, _equal(mine, theirs)))
+        out.append(("training loss (loss_full)", _shown(full), theirs, _equal(full, theirs)))
         for task in (THETA0, -THETA0):
             for n in ns:
-                mine = self.error_at(nz, DIM - 1 if self.perp_gain != 0 else 0, task, n, factored=False)
+                mine = self.error_element(nz, jP, ("task", task), n)
                 term = (Term(sp.S.One, sp.sympify(n), Task(task)),)
                 theirs = scalarise(loss_poly(st.blocks, term), self.identity)
-                out.append((f"E(n = {sp.sstr(n)}; {sp.sstr(task)})", mine, theirs, _equal(mine, theirs)))
+                out.append((f"E(n = {sp.sstr(n)}; {sp.sstr(task)})", _shown(mine), theirs, _equal(mine, theirs)))
         return out
 
     def perp_matrix(self, U: Any, Sigma: Any) -> sp.Matrix:
@@ -490,19 +550,29 @@ def ring_fraction(e: sp.Expr, R: Any) -> tuple:
     return num, den
 
 
-def _equal(a: sp.Expr, b: sp.Expr) -> bool:
+def _shown(x: Any) -> sp.Expr:
+    """A field element as an expression (numerator over denominator); an expression as it is."""
+    return to_expr(x) if isinstance(x, FracElement) else x
+
+
+def _equal(a: Any, b: sp.Expr) -> bool:
     """Whether two rational functions of scalar symbols are identically equal, exactly: written
     ``a = p/q``, ``b = r/s`` (:func:`ring_fraction`), they are equal iff the polynomial ``p s - r q``
     is 0 in QQ[symbols] (what ``cancel(a - b) == 0`` decides, without a gcd); by ``cancel`` when
-    they are not such functions."""
+    they are not such functions.  ``a`` may be an element of a field ``QQ(symbols)`` (its numerator
+    and denominator are p and q)."""
     from sympy.polys.domains import QQ
     from sympy.polys.rings import ring
-    a, b = sp.sympify(a), sp.sympify(b)
-    gens = sorted(a.free_symbols | b.free_symbols, key=sp.default_sort_key)
+    element = a if isinstance(a, FracElement) else None
+    a, b = (to_expr(a) if element is not None else sp.sympify(a)), sp.sympify(b)
+    syms = set(element.field.ring.symbols) if element is not None else a.free_symbols
+    gens = sorted(syms | b.free_symbols, key=sp.default_sort_key)
     if gens:
         R = ring(gens, QQ)[0]
         try:
-            (p, q), (r, s) = ring_fraction(a, R), ring_fraction(b, R)
+            (p, q) = ((element.numer.set_ring(R), element.denom.set_ring(R)) if element is not None
+                      else ring_fraction(a, R))
+            (r, s) = ring_fraction(b, R)
         except ValueError:
             pass
         else:
@@ -573,7 +643,7 @@ def _derive(spec: Spec, block: str, rank: int, m: sp.Expr) -> LowRankDerivation:
                      "; m -> oo: any Sigma (Q_xx = Sigma^{-1}, a multiple of I after whitening)"))]
     ys = _unknowns(block)
     Lq = _ansatz_loss(start, block, tuple(spec.loss), identity)
-    F, fac = Lq.K.field, lambda x: ratfun.factored(to_expr(x))   # noqa: E731
+    F, fac = Lq.K.field, field_factored
     c, Qm, g, q_s, g_s, cross = _parts(Lq, len(ys))
     steps.append(Step("the loss on the symmetric ansatz (theta block y, perp coordinate s_perp)",
                       later=lambda: ratfun.factored(Lq.expr())))   # for display only: factored when shown
@@ -588,13 +658,13 @@ def _derive(spec: Spec, block: str, rank: int, m: sp.Expr) -> LowRankDerivation:
     steps.append(Step("S_A", SA))
     # Qm = H_A (x) S_A (checked above), so Qm^{-1} = H_A^{-1} (x) S_A^{-1}: two small inverses
     Hm, Sm = (DomainMatrix(X, (len(X), len(X)), Lq.K) for X in (Hf, Sf))
-    if any(X.det() == 0 for X in (Hm, Sm)):
-        raise NotClosedForm("the theta block's Hessian is singular at symbolic parameters")
-    Hi, Si = Hm.inv().to_list(), Sm.inv().to_list()
+    try:    # (the inverse of a singular matrix is refused: no determinant needed first)
+        Hi, Si = Hm.inv(), Sm.inv()
+    except DMNonInvertibleMatrixError:
+        raise NotClosedForm("the theta block's Hessian is singular at symbolic parameters") from None
     gm = [g[i * cols:(i + 1) * cols] for i in range(rows)]
-    # Delta_A* = H_A^{-1} G S_A^{-1} entry by entry: (H^{-1} (x) S^{-1}) vec(G), row-major
-    Df = [[sum((Hi[i][j] * Si[p][q] * gm[j][q] for j in range(rows) for q in range(cols)), F.zero)
-           for p in range(cols)] for i in range(rows)]
+    # Delta_A* = (H^{-1} (x) S^{-1}) vec(G) (row-major vec) = H_A^{-1} G S_A^{-T}: two matrix products
+    Df = (Hi * DomainMatrix(gm, (rows, cols), Lq.K) * Si.transpose()).to_list()
     DA = sp.Matrix(rows, cols, lambda i, p: fac(Df[i][p]))
     theta_total = sum((gm[i][p] * Df[i][p] for i in range(rows) for p in range(cols)), F.zero)
     eig, eig_f = _gains(Df, Hf, Sf, Lq.K)
@@ -609,8 +679,11 @@ def _derive(spec: Spec, block: str, rank: int, m: sp.Expr) -> LowRankDerivation:
     else:
         s_star = g_s / q_s
         perp_gain = g_s ** 2 / q_s / dm1
-    loss_start = fac(c)
-    loss_full = fac(c - theta_total - dm1 * perp_gain)
+    loss_full_f = c - theta_total - dm1 * perp_gain
+    loss_start, loss_full = fac(c), fac(loss_full_f)
+    # the pieces as field elements too (values computed with later, without reading expressions back)
+    elements = {} if eig_f is None else {"loss_start": c, "loss_full": loss_full_f, "perp_gain": perp_gain,
+                                         "gains": dict(zip(eig, eig_f))}
     s_star, perp_gain = fac(s_star), fac(perp_gain)
     steps.append(Step("the perp block's optimum s* (Q_xx moves by s* (Sigma^{-1} - theta_0 theta_0^T/k) at full rank)",
                       s_star))
@@ -623,13 +696,18 @@ def _derive(spec: Spec, block: str, rank: int, m: sp.Expr) -> LowRankDerivation:
         if s is False:
             eig = eig[::-1]
     groups = {"theta1": eig[0]} | ({"theta2": eig[1]} if len(eig) > 1 else {})
-    conditions = {f"perp - {name}": ratfun.factored(perp_gain - val) for name, val in groups.items()}
+    if elements:
+        conditions = {f"perp - {name}": fac(elements["perp_gain"] - elements["gains"][val]) for name, val in groups.items()}
+    else:
+        conditions = {f"perp - {name}": ratfun.factored(perp_gain - val) for name, val in groups.items()}
     order, decided = _order(groups, conditions, assume)
-    truncs = _truncations(DA, HA, SA, [groups[g] for g in order if g != "perp"])
+    ranked = [groups[g] for g in order if g != "perp"]
+    truncs = _truncations(DA, HA, SA, ranked, None if not elements else
+                          (Df, Hf, Sf, [elements["gains"][x] for x in ranked], Lq.K))
     steps.append(Step("gains by size: " + " > ".join(order) + ("" if decided else " (not decided: see conditions)")))
     out = LowRankDerivation(spec, block, rank, m, identity, DA, [groups[g] for g in order if g != "perp"], truncs,
                             s_star, perp_gain, loss_start, loss_full, order, conditions, decided, start, steps,
-                            (HA, SA))
+                            (HA, SA), elements)
     return out
 
 
@@ -711,24 +789,30 @@ def _gains(D: list, H: list, S: list, Kf: Any) -> tuple[list[sp.Expr], list | No
         E = sp.Matrix(len(KA), len(KA), lambda i, j: cancelled(to_expr(KA[i][j])))
         return [_tidy_gain(e) for e, mult in E.eigenvals().items() for _ in range(mult)], None
     vals = sorted(vals, key=lambda e: 0 if not e else -1)   # zero last
-    return [ratfun.factored(to_expr(v)) for v in vals], vals
+    return [field_factored(v) for v in vals], vals
 
 
-def _truncations(DA: sp.Matrix, HA: sp.Matrix, SA: sp.Matrix, gains: list[sp.Expr]) -> list[sp.Matrix]:
+def _truncations(DA: sp.Matrix, HA: sp.Matrix, SA: sp.Matrix, gains: list[sp.Expr],
+                 elements: tuple | None = None) -> list[sp.Matrix]:
     """Delta_A^(j) for j = 0, 1, 2...: the theta block's update keeping its top j gains:
     ``Delta_A* W (W^T S^{-1} W)^{-1} W^T S^{-1}``, W the eigenvectors of S Delta^T H Delta.
-    Computed in QQ(parameters) where the gains are rational functions, by SymPy otherwise."""
+    Computed in QQ(parameters) where the gains are rational functions, by SymPy otherwise.
+    ``elements``: ``(D, H, S, gains, K)``, the same matrices (lists of rows) and gains as elements of
+    the field K, where the caller has them (nothing read back from the expressions)."""
     from .lowrank_ring import field_of, ordered
-    syms: set = set()
-    for X in (DA, HA, SA, gains):
-        for x in X:
-            syms |= sp.sympify(x).free_symbols
-    try:
-        Kf = field_of(ordered(syms))
-        f = [[[to_field(x, Kf) for x in X.row(i)] for i in range(X.rows)] for X in (DA, HA, SA)]
-        gf = [to_field(x, Kf) for x in gains]
-    except (ratfun.NotRational, ValueError, TypeError):
-        return _truncations_sympy(DA, HA, SA, gains)
+    if elements is not None:
+        *f, gf, Kf = elements
+    else:
+        syms: set = set()
+        for X in (DA, HA, SA, gains):
+            for x in X:
+                syms |= sp.sympify(x).free_symbols
+        try:
+            Kf = field_of(ordered(syms))
+            f = [[[to_field(x, Kf) for x in X.row(i)] for i in range(X.rows)] for X in (DA, HA, SA)]
+            gf = [to_field(x, Kf) for x in gains]
+        except (ratfun.NotRational, ValueError, TypeError):
+            return _truncations_sympy(DA, HA, SA, gains)
     D, H, S = (DomainMatrix(X, (len(X), len(X[0])), Kf) for X in f)
     rows, cols = DA.shape
     out = [sp.zeros(rows, cols)]
@@ -747,7 +831,7 @@ def _truncations(DA: sp.Matrix, HA: sp.Matrix, SA: sp.Matrix, gains: list[sp.Exp
         W = DomainMatrix.hstack(*vecs)
         Pi = W * (W.transpose() * Sinv * W).inv() * W.transpose() * Sinv
         P = (D * Pi).to_list()
-        out.append(sp.Matrix(rows, cols, lambda i, p: ratfun.factored(to_expr(P[i][p]))))
+        out.append(sp.Matrix(rows, cols, lambda i, p: field_factored(P[i][p])))
     return out
 
 

@@ -250,11 +250,40 @@ def _setting_key(*parts: Any) -> tuple | None:
     return key
 
 
-def _kronecker_quadratic(spec: Spec, d: int, Sigma: Any, theta0: Any, sigma2: Any, m: Any, values: dict | None,
-                         arith: Arithmetic, block: str) -> KroneckerQuadratic:
+_EXPLICIT: dict = {}
+
+
+def _explicit(spec: Spec, d: int, Sigma: Any, theta0: Any, sigma2: Any, m: Any, values: dict | None,
+              arith: Arithmetic) -> Any:
+    """The explicit quadratic of the spec's loss (:func:`symbolic.explicit.explicit_quadratic`) in the
+    entries it trains, or, in exact arithmetic, where the same question (loss, start, bindings,
+    setting) with more blocks trained, the spec's among them, was built in this process, that one:
+    the loss as a function of the spec's entries, every other entry at its start, is the same
+    function (the caller takes the coupling to the other entries' start into its linear term; in
+    float64 that sum would round differently from the block's own quadratic, so float64 builds its own)."""
     from .explicit import explicit_quadratic
+    where = _setting_key(d, Sigma, theta0, sigma2, m, values, arith) if arith.exact else None
+    question = None if where is None else (spec.loss, spec.then, spec.start, spec.bindings, where)
+    try:
+        hash(question)
+    except TypeError:
+        question = None
+    if question is not None:
+        for (other, train), q in _EXPLICIT.items():
+            if other == question and set(spec.train) <= set(train):
+                return q
     q = explicit_quadratic(spec.without_ranks(), d=d, Sigma=Sigma, theta0=theta0, sigma2=sigma2, m=m,
                            values=values, arithmetic=arith.name)
+    if question is not None:
+        if len(_EXPLICIT) > 32:
+            _EXPLICIT.clear()
+        _EXPLICIT[(question, tuple(spec.train))] = q
+    return q
+
+
+def _kronecker_quadratic(spec: Spec, d: int, Sigma: Any, theta0: Any, sigma2: Any, m: Any, values: dict | None,
+                         arith: Arithmetic, block: str) -> KroneckerQuadratic:
+    q = _explicit(spec, d, Sigma, theta0, sigma2, m, values, arith)
     idx, rows, cols = block_layout(block, q.d, q.slices)
     R, C = idx.shape
     P = idx.reshape(-1)
@@ -280,6 +309,8 @@ def _kronecker_quadratic(spec: Spec, d: int, Sigma: Any, theta0: Any, sigma2: An
     S = Svec.reshape(C, C)
     X0 = q.start[P].reshape(R, C)
     Gabs = q.b[P].reshape(R, C)
+    if P.size != len(q.start):   # a wider question's quadratic: the block's coupling to the other entries' start
+        Gabs = Gabs - (q.A[P, :].dot(q.start) - A.dot(q.start[P])).reshape(R, C)
     G = Gabs - H.dot(X0).dot(S)
     L0 = q.value(q.start)
     return KroneckerQuadratic(H, S, G, X0, L0, block, q.d, rows, cols, arith, q, idx)

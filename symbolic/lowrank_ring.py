@@ -32,7 +32,7 @@ from sympy.polys.rings import PolyRing
 
 from . import ratfun
 
-__all__ = ["AnsatzQuadratic", "field_of", "to_field", "to_expr"]
+__all__ = ["AnsatzQuadratic", "field_of", "to_field", "to_expr", "factored", "lift", "affine", "shifted_ratio"]
 
 
 @lru_cache(maxsize=64)
@@ -57,6 +57,120 @@ def to_field(e: Any, K: Any) -> Any:
 def to_expr(x: Any) -> sp.Expr:
     """An element of ``QQ(params)`` as an expression ``numerator / denominator``."""
     return x.as_expr()
+
+
+def lift(xs: Sequence[Any], *exprs: Any) -> list:
+    """Elements of fields ``QQ(params)`` and expressions (rational functions of symbols), all as
+    elements of one field that holds every generator (its numerators and denominators renamed into
+    its ring, still coprime: no gcd)."""
+    gens: set = set()
+    for x in xs:
+        gens |= set(x.field.ring.symbols)
+    exprs = [sp.sympify(e) for e in exprs]
+    for e in exprs:
+        gens |= e.free_symbols
+    K = field_of(ordered(gens))
+    F = K.field
+    out = [x if x.field == F else F.raw_new(x.numer.set_ring(F.ring), x.denom.set_ring(F.ring)) for x in xs]
+    return out + [to_field(e, K) for e in exprs]
+
+
+def affine(x0: Any, x1: Any, w: Any) -> Any:
+    """``x0 + w (x1 - x0)`` for elements of one field (x0, x1 possibly not cancelled), cancelled once:
+    with ``x0 = a/b``, ``x1 = c/e``, ``w = p/q``, ``(a e q + p (c b - a e)) / (b e q)`` (``(a q + p (c - a)) /
+    (b q)`` when b = e)."""
+    a, b, c, e, p, q = x0.numer, x0.denom, x1.numer, x1.denom, w.numer, w.denom
+    if b == e:
+        return x0.field.new(a * q + p * (c - a), b * q)
+    return x0.field.new(a * e * q + p * (c * b - a * e), b * e * q)
+
+
+def shifted_ratio(x: Any, c: Any, y: Any) -> Any:
+    """``(x - c) / y`` for elements of one field, cancelled once: ``(x_n c_d - c_n x_d) y_d / (x_d c_d y_n)``."""
+    return x.field.new((x.numer * c.denom - c.numer * x.denom) * y.denom, x.denom * c.denom * y.numer)
+
+
+def factored(x: Any, symbols: Sequence[sp.Basic] | None = None) -> sp.Expr:
+    """``ratfun.factored(to_expr(x))`` for an element x of ``QQ(params)``, the same expression,
+    read off x's numerator and denominator without the expression in between: the factorisation
+    of a rational function into a constant and powers of irreducible polynomials (each primitive
+    over ZZ, positive leading coefficient in the lex order of the generators) is unique, so
+    factoring x's numerator and denominator in the field's ring (whose generators are SymPy's
+    order of generators, :func:`ordered`: any subset keeps their relative order, so the normal
+    form is the one ``sympy.factor`` gives on the expression's own generators) and netting the
+    powers is ``sympy.factor``'s product (``_keep_coeff(constant, product)``).  ``symbols``: the
+    expressions the ring's generators are written as (one per generator, in the ring's order; a
+    generator renamed keeps its place, e.g. k as theta_0^T Sigma theta_0: the same normal form
+    when the new name sorts where the old one did)."""
+    from sympy.core.exprtools import _keep_coeff
+    num, den = x.numer, x.denom
+    if not num:
+        return sp.S.Zero
+    syms = tuple(symbols) if symbols is not None else x.field.ring.symbols
+    cn, found = factor_list(num)
+    cd, below = factor_list(den)
+    powers: dict = {}
+    for sign, factors in ((1, found), (-1, below)):
+        for f, k in factors:
+            f0, k0 = powers.get(_key(f), (f, 0))
+            powers[_key(f)] = (f0, k0 + sign * k)
+    return _keep_coeff(QQ.to_sympy(cn / cd), sp.Mul(*[f.as_expr(*syms) ** k for f, k in powers.values() if k]))
+
+
+_FACTORS: dict = {}
+
+
+def factor_list(p: Any) -> tuple[Any, list]:
+    """``p.factor_list()`` for a nonzero polynomial p over QQ: the same constant and the same factors
+    (each primitive over ZZ with a positive leading coefficient in the ring's lex order, unique), once
+    per process and polynomial.  Where p has degree 1 in a generator x, ``p = a x + b`` with a, b free
+    of x: with ``c = gcd(a, b)``, ``p / c`` is irreducible (a factorisation of it has a factor of degree
+    0 in x, which divides a / c and b / c, coprime: a constant), so p's factors are c's (recursively)
+    and p / c normalised, and the constant is ``LC(p) / prod LC(f)^k`` (the leading coefficient is
+    multiplicative); no multivariate factorisation is run (SymPy's, for an irreducible polynomial of
+    several variables, is the slow case).  Otherwise SymPy's ``factor_list``."""
+    key = _key(p)
+    hit = _FACTORS.get(key)
+    if hit is None:
+        hit = _factor_list(p)
+        if len(_FACTORS) > 4096:
+            _FACTORS.clear()
+        _FACTORS[key] = hit
+    return hit
+
+
+def _key(p: Any) -> tuple:
+    """A polynomial's key by its terms (a PolyElement's own hash is cached, and a copy that is then
+    changed in place, as its arithmetic does, can keep a stale one)."""
+    return p.ring, frozenset(p.items())
+
+
+def _factor_list(p: Any) -> tuple[Any, list]:
+    R = p.ring
+    if p.is_ground:
+        return p.LC, []
+    i = next((j for j in range(R.ngens) if p.degree(j) == 1), None)
+    if i is None:
+        return p.factor_list()
+    da: dict = {}
+    db: dict = {}
+    for mon, co in p.terms():
+        if mon[i]:
+            da[mon[:i] + (0,) + mon[i + 1:]] = co
+        else:
+            db[mon] = co
+    a, b = R(da), R(db)
+    c = a.gcd(b) if b else a
+    irreducible = p.exquo(c)
+    _, irreducible = irreducible.primitive()
+    if irreducible.LC < 0:
+        irreducible = -irreducible
+    _, factors = factor_list(c) if not c.is_ground else (None, [])
+    factors = list(factors) + [(irreducible, 1)]
+    lead = R.domain.one
+    for f, k in factors:
+        lead *= f.LC ** k
+    return p.LC / lead, factors
 
 
 class AnsatzQuadratic:
@@ -127,6 +241,15 @@ class AnsatzQuadratic:
             self._over[key] = AnsatzQuadratic(K, self.unknowns, {m: n.set_ring(P) for m, n in self._num.items()},
                                               self._den.set_ring(P))
         return self._over[key]
+
+    def restricted(self, keep: Sequence[int]) -> "AnsatzQuadratic":
+        """The quadratic with every unknown but those at the positions ``keep`` at 0 (its terms in the
+        others dropped), in the unknowns kept (in that order): the same field and denominator."""
+        keep = list(keep)
+        drop = [i for i in range(len(self.unknowns)) if i not in keep]
+        return AnsatzQuadratic(self.K, tuple(self.unknowns[i] for i in keep),
+                               {tuple(mon[i] for i in keep): n for mon, n in self._num.items()
+                                if not any(mon[i] for i in drop)}, self._den)
 
     def at(self, x: sp.Symbol, value: Any) -> "AnsatzQuadratic | None":
         """The quadratic with the parameter ``x`` at ``value``, coefficient by coefficient: 0 (each
@@ -205,26 +328,31 @@ class AnsatzQuadratic:
         terms = [sp.Mul(*[u ** e for u, e in zip(self.unknowns, mon)]) * n.as_expr() for mon, n in self._num.items()]
         return sp.Add(*terms) / self._den.as_expr()
 
-    def value(self, values: Sequence[Any]) -> Any:
+    def value(self, values: Sequence[Any], reduced: bool = True) -> Any:
         """The quadratic at ``unknowns = values`` (elements of K), an element of K: with
         ``values_i = a_i / b_i``, ``sum_m N_m prod a_i^{m_i} b_i^{M_i - m_i}`` over ``D prod b_i^{M_i}``
-        (M_i: the highest power of unknown i), polynomials only, cancelled once."""
+        (M_i: the highest power of unknown i), polynomials only, cancelled once (``reduced=False``:
+        not cancelled, numerator and denominator possibly with a common factor, for a value that is
+        computed with and cancelled later: :func:`affine`)."""
         F = self.K.field
         top = [max((mon[i] for mon in self._num), default=0) for i in range(len(self.unknowns))]
+        zero = [not v for v in values]
         num = F.ring.zero
         for mon, N in self._num.items():
+            if any(e and zero[i] for i, e in enumerate(mon)):
+                continue    # a power of an unknown at 0: the term is 0 (an unknown at 0 has denominator 1)
             term = N
             for i, e in enumerate(mon):
                 if e:
                     term = term * values[i].numer ** e
-                if top[i] - e:
+                if top[i] - e and not zero[i]:
                     term = term * values[i].denom ** (top[i] - e)
             num += term
         den = self._den
         for i, e in enumerate(top):
-            if e:
+            if e and not zero[i]:
                 den = den * values[i].denom ** e
-        return F.new(num, den)
+        return F.new(num, den) if reduced else F.raw_new(num, den)
 
 
 class DegreeError(ValueError):

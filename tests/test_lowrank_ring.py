@@ -97,3 +97,73 @@ def test_the_ansatz_errors_at_n_0_oo_and_n_ft_are_the_engines_own(task_sign):
         direct = _read(scalarise(loss_poly(b, (Term(sp.S.One, n_, Task(task)),)), False), ys)
         mons = set(mine._num) | set(direct._num)
         assert mons and all(sp.cancel(to_expr(mine.coeff(mo)) - to_expr(direct.coeff(mo))) == 0 for mo in mons), n_
+
+
+def test_factor_list_is_sympys_on_products_of_random_polynomials():
+    """lowrank_ring.factor_list (a generator of degree 1 split off by a gcd, SymPy's factor_list
+    otherwise) gives SymPy's constant and factors with their multiplicities, on 80 products of
+    random polynomials over QQ in 3 variables (degree 1 in some variable or not, repeated factors,
+    monomial contents); factored(x) is ratfun.factored of the element's expression, renamed
+    generators included."""
+    import random
+    from sympy.polys.domains import QQ
+    from sympy.polys.rings import ring
+    from symbolic import ratfun
+    from symbolic.lowrank_ring import _FACTORS, factor_list, factored, field_of
+    R, *gens = ring("x y z", QQ)
+    rnd = random.Random(3)
+
+    def poly(deg, terms):
+        p = R.zero
+        for _ in range(terms):
+            m = QQ(rnd.randint(-5, 5), rnd.randint(1, 4))
+            for g in gens:
+                m *= g ** rnd.randint(0, deg)
+            p += m
+        return p
+
+    def multiset(fs):
+        out: dict = {}
+        for f, e in fs:
+            out[frozenset(f.items())] = out.get(frozenset(f.items()), 0) + e
+        return out
+    seen = 0
+    for _ in range(80):
+        p = QQ(rnd.randint(-7, 7) or 1, rnd.randint(1, 5))
+        for _ in range(rnd.randint(1, 3)):
+            p *= poly(rnd.choice([1, 1, 2]), rnd.randint(1, 3)) ** rnd.randint(1, 2)
+        if not p:
+            continue
+        _FACTORS.clear()
+        (c1, f1), (c2, f2) = factor_list(p), p.factor_list()
+        assert c1 == c2 and multiset(f1) == multiset(f2), p
+        seen += 1
+    assert seen > 60
+    K = field_of(tuple(sp.symbols("d k n sigma")))
+    dd, kk, nn, ss = sp.symbols("d k n sigma")
+    x = to_field((dd * nn * kk + dd * ss ** 2 - nn * kk - kk) * (nn + 1) / (-3 * kk * (nn + 2) ** 2 * (dd - 1)), K)
+    assert factored(x) == ratfun.factored(x.as_expr())
+    t = sp.Symbol("t_renamed")
+    assert factored(x, (dd, t, nn, ss)) == ratfun.factored(x.as_expr().xreplace({kk: t}))
+    assert factored(x - x) == 0
+
+
+def test_q_xx_ansatz_loss_read_from_qs_is_its_own():
+    """The Q_xx ansatz's loss restricted from Q's (symbolic.lowrank._ansatz_loss once Q's is derived:
+    Q's unknowns other than y_11 at 0) is the one derived on the Q_xx ansatz itself, coefficient by
+    coefficient (cancel of the difference), for E(n; -theta_0) and the family error at Sigma = I."""
+    from symbolic.general import loss_poly
+    from symbolic import lowrank as LR
+    from symbolic.objective import N, THETA0
+    from symbolic.pretraining import derive_pretrain
+    from symbolic.spec import Task, Term
+    start = derive_pretrain(sp.oo).blocks
+    for terms, identity in (((Term(sp.S.One, N, Task(-THETA0)),), False),
+                            ((Term(sp.S.One, N, Task(None, sp.S.One)),), True)):
+        LR._ansatz_loss(start, "Q", terms, identity)
+        read = LR._ansatz_loss.__wrapped__(start, "Qxx", terms, identity)
+        b, ys = LR._ansatz(start, "Qxx")
+        own = LR._read(LR.scalarise(loss_poly(b, terms, normalise=False), identity), ys)
+        assert read.unknowns == own.unknowns
+        mons = set(read._num) | set(own._num)
+        assert mons and all(sp.cancel(to_expr(read.coeff(mo)) - to_expr(own.coeff(mo))) == 0 for mo in mons)

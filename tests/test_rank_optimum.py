@@ -250,18 +250,18 @@ def test_the_answer_table_against_the_concrete_optimum():
 
 
 def test_the_memo_of_kronecker_quadratics_tells_settings_apart():
-    """kronecker_quadratic remembers one quadratic per setting and block: at settings that differ
-    only in theta_0, only in one entry of Sigma, or only in sigma^2 (each asked for after the
-    first), it returns what a fresh build returns."""
+    """kronecker_quadratic remembers one quadratic per setting and block (and the explicit quadratic it
+    reads, per setting): at settings that differ only in theta_0, only in one entry of Sigma, or only
+    in sigma^2 (each asked for after the first), it returns what a fresh build returns."""
     import symbolic.lowrank_concrete as LC
     spec = make_spec([Rank("Qxx", 1)], [(1, 2, "target")])
     S, t0, s2 = sp.Matrix([[2, 1], [1, 2]]), [1, -1], sp.Rational(1, 2)
     S2 = sp.Matrix([[2, 1], [1, 3]])
     settings = [(S, t0, s2), (S, [2, 1], s2), (S2, t0, s2), (S, t0, sp.Rational(1, 3))]
-    LC._KQ.clear()
+    LC._KQ.clear(), LC._EXPLICIT.clear()   # (the explicit quadratics are remembered by setting too)
     kept = [kronecker_quadratic(spec, d=2, Sigma=a, theta0=b, sigma2=c) for a, b, c in settings]
     for (a, b, c), kq in zip(settings, kept):
-        LC._KQ.clear()
+        LC._KQ.clear(), LC._EXPLICIT.clear()
         fresh = kronecker_quadratic(spec, d=2, Sigma=a, theta0=b, sigma2=c)
         assert all(np.array_equal(x, y) for x, y in ((kq.H, fresh.H), (kq.S, fresh.S), (kq.G, fresh.G)))
         assert kq.L0 == fresh.L0
@@ -269,3 +269,28 @@ def test_the_memo_of_kronecker_quadratics_tells_settings_apart():
         spec, d=2, Sigma=sp.ImmutableMatrix(S), theta0=sp.Matrix(t0), sigma2=s2)   # one setting, one quadratic
     with pytest.raises(ValueError, match="Sigma"):   # remembered or not, a flat list is no 2 x 2 Sigma
         kronecker_quadratic(spec, d=2, Sigma=[2, 1, 1, 2], theta0=t0, sigma2=s2)
+
+
+def test_the_block_of_a_wider_question_has_its_own_kronecker_quadratic():
+    """kronecker_quadratic of Q_xx read from the explicit quadratic of the same question with all of Q
+    trained (built first, the Q_xx entries among its entries) equals the one built for Q_xx alone, H, S,
+    G (with the coupling to the other entries' start: here nonzero), X_0 and L_0, exactly."""
+    from symbolic import lowrank_concrete as LC
+    from symbolic.spec import spec_from_json
+    d, S, t0, s2 = 2, sp.Matrix([[2, 1], [1, 3]]), [1, -2], sp.Rational(1, 3)
+    Q = [["1/2", "1", "-1", "0"], ["2", "1", "1/3", "0"], ["-1", "1/4", "2", "0"], ["1", "-2", "1/2", "0"]]
+    V = [["0"] * 4, ["0"] * 4, ["0"] * 4, ["0", "0", "0", "1"]]
+    base = {"loss": [{"n": 3, "task": "target"}, {"n": 1, "task": "opposite", "weight": "1/2"}],
+            "start": {"V": V, "Q": Q}}
+    wide, own = (spec_from_json(dict(base, train=[{"block": b, "rank": 1}])) for b in ("Q", "Qxx"))
+    LC._KQ.clear(), LC._EXPLICIT.clear()
+    alone = kronecker_quadratic(own, d=d, Sigma=S, theta0=t0, sigma2=s2)
+    LC._KQ.clear(), LC._EXPLICIT.clear()
+    kronecker_quadratic(wide, d=d, Sigma=S, theta0=t0, sigma2=s2)
+    read = kronecker_quadratic(own, d=d, Sigma=S, theta0=t0, sigma2=s2)
+    assert read.quadratic is not alone.quadratic and len(read.quadratic.start) > len(alone.quadratic.start)
+    for a, b in ((read.H, alone.H), (read.S, alone.S), (read.G, alone.G), (read.X0, alone.X0)):
+        assert sp.Matrix(a.tolist()) == sp.Matrix(b.tolist())
+    assert read.L0 == alone.L0 and any(x != 0 for x in read.quadratic.start[~np.isin(
+        np.arange(len(read.quadratic.start)), read.idx.reshape(-1))])
+    LC._KQ.clear(), LC._EXPLICIT.clear()

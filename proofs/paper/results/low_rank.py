@@ -236,11 +236,15 @@ class LowRank(Result):
 def _quantities(D: Any, shown: bool = True) -> dict[str, sp.Expr]:
     """The statement's quantities for one block (in the statement's k), and the full-rank ones.
     ``shown``: the values below full rank are printed (Q's), so factored; Q_xx's are only compared
-    with Q's (:func:`proofs.paper.results._common.same`: any form) and are left unfactored."""
+    with Q's (:func:`proofs.paper.results._common.same`: any form) and are left unfactored.  The
+    ratios are computed in the field QQ(parameters) (:meth:`symbolic.lowrank.LowRankDerivation.error_element`,
+    ``gain_element``) and factored there, k written as theta_0^T Sigma theta_0 (where it sorts: the same
+    normal form as factoring the expression)."""
+    from symbolic.lowrank_ring import lift, shifted_ratio
     jA, jP = _full(D)
+    jAr, jPr = D.allocation(R)
     s2 = sigma ** 2
-    fac = lambda e: ratfun.factored(_k(e))  # noqa: E731
-    tidy = ratfun.factored if shown else (lambda e: e)   # noqa: E731
+    tidy = _kfac if shown else (lambda x: _k(x.as_expr()))   # noqa: E731
     # D.error and D.error_at come factored (symbolic.lowrank) when shown: k substituted, not factored again
     out = {"zero": _k(D.error(R, THETA0, 0, factored=shown)),
            "few_t": _k(D.error(R, THETA0, N_FT, factored=shown)),
@@ -248,16 +252,33 @@ def _quantities(D: Any, shown: bool = True) -> dict[str, sp.Expr]:
            "lim_t": _k(D.error(R, THETA0, sp.oo, factored=shown)),
            "lim_o": _k(D.error(R, -THETA0, sp.oo, factored=shown)),
            "lim_N": _k(D.family_error(R, sp.oo, factored=shown))}
-    gain_r = fac(D.loss_start - D.loss(R))
-    gain_full = fac(D.loss_start - D.loss_full)
-    out["gain_r"], out["gain_full"] = gain_r, gain_full
-    out["rho_r"] = tidy((out["lim_o"] - s2) / gain_r)
-    out["gamma_r"] = tidy((out["lim_N"] - s2) / gain_r)
-    # factored once, at the end (the errors inside unfactored)
-    out["rho_full"] = ratfun.factored((_k(D.error_at(jA, jP, -THETA0, sp.oo, factored=False)) - s2) / gain_full)
-    out["gamma_full"] = ratfun.factored((_k(D.family_error_at(jA, jP, sp.oo, factored=False)) - s2) / gain_full)
+    gain_r = D.gain_element(jAr, jPr)
+    gain_full = D.gain_element(jA, jP)
+    gain_r, gain_full, lim_o, lim_N, full_o, full_N, s2 = lift(
+        (gain_r, gain_full, D.error_element(jAr, jPr, ("task", -THETA0), sp.oo),
+         D.error_element(jAr, jPr, ("family", None), sp.oo, identity=True),
+         D.error_element(jA, jP, ("task", -THETA0), sp.oo), D.error_element(jA, jP, ("family", None), sp.oo, identity=True)),
+        s2)
+    out["gain_r"], out["gain_full"] = _kfac(gain_r), _kfac(gain_full)
+    out["rho_r"] = tidy(shifted_ratio(lim_o, s2, gain_r))
+    out["gamma_r"] = tidy(shifted_ratio(lim_N, s2, gain_r))
+    out["rho_full"] = _kfac(shifted_ratio(full_o, s2, gain_full))
+    out["gamma_full"] = _kfac(shifted_ratio(full_N, s2, gain_full))
     out["lim_t_full"] = _k(D.error_at(jA, jP, THETA0, sp.oo, factored=shown))
     return out
+
+
+def _kfac(x: Any) -> sp.Expr:
+    """An element of QQ(parameters) factored (:func:`symbolic.lowrank_ring.factored`), k written as
+    theta_0^T Sigma theta_0: ``ratfun.factored`` of the expression in theta_0^T Sigma theta_0 (which
+    takes k's place in SymPy's order of generators)."""
+    from symbolic.lowrank import K
+    from symbolic.lowrank_ring import factored, ordered
+    gens = x.field.ring.symbols
+    named = [T0ST0 if g == K else g for g in gens]
+    if K in gens and ordered(named) != tuple(named):   # the renamed generator sorts elsewhere: the expression's
+        return ratfun.factored(_k(x.as_expr()))
+    return factored(x, named)
 
 
 def positive(e: sp.Expr) -> bool:
