@@ -122,17 +122,12 @@ _FACTORS: dict = {}
 
 def factor_list(p: Any) -> tuple[Any, list]:
     """``p.factor_list()`` for a nonzero polynomial p over QQ: the same constant and the same factors
-    (each primitive over ZZ with a positive leading coefficient in the ring's lex order, unique), once
-    per process and polynomial.  Where p has degree 1 in a generator x, ``p = a x + b`` with a, b free
-    of x: with ``c = gcd(a, b)``, ``p / c`` is irreducible (a factorisation of it has a factor of degree
-    0 in x, which divides a / c and b / c, coprime: a constant), so p's factors are c's (recursively)
-    and p / c normalised, and the constant is ``LC(p) / prod LC(f)^k`` (the leading coefficient is
-    multiplicative); no multivariate factorisation is run (SymPy's, for an irreducible polynomial of
-    several variables, is the slow case).  Otherwise SymPy's ``factor_list``."""
+    (each primitive over ZZ with a positive leading coefficient in the ring's lex order, unique), by
+    :func:`symbolic.ratfun.factor_list` (FLINT's factorisation), once per process and polynomial."""
     key = _key(p)
     hit = _FACTORS.get(key)
     if hit is None:
-        hit = _factor_list(p)
+        hit = (p.LC, []) if p.is_ground else ratfun.factor_list(p)
         if len(_FACTORS) > 4096:
             _FACTORS.clear()
         _FACTORS[key] = hit
@@ -143,34 +138,6 @@ def _key(p: Any) -> tuple:
     """A polynomial's key by its terms (a PolyElement's own hash is cached, and a copy that is then
     changed in place, as its arithmetic does, can keep a stale one)."""
     return p.ring, frozenset(p.items())
-
-
-def _factor_list(p: Any) -> tuple[Any, list]:
-    R = p.ring
-    if p.is_ground:
-        return p.LC, []
-    i = next((j for j in range(R.ngens) if p.degree(j) == 1), None)
-    if i is None:
-        return p.factor_list()
-    da: dict = {}
-    db: dict = {}
-    for mon, co in p.terms():
-        if mon[i]:
-            da[mon[:i] + (0,) + mon[i + 1:]] = co
-        else:
-            db[mon] = co
-    a, b = R(da), R(db)
-    c = a.gcd(b) if b else a
-    irreducible = p.exquo(c)
-    _, irreducible = irreducible.primitive()
-    if irreducible.LC < 0:
-        irreducible = -irreducible
-    _, factors = factor_list(c) if not c.is_ground else (None, [])
-    factors = list(factors) + [(irreducible, 1)]
-    lead = R.domain.one
-    for f, k in factors:
-        lead *= f.LC ** k
-    return p.LC / lead, factors
 
 
 class AnsatzQuadratic:

@@ -100,8 +100,7 @@ def test_the_ansatz_errors_at_n_0_oo_and_n_ft_are_the_engines_own(task_sign):
 
 
 def test_factor_list_is_sympys_on_products_of_random_polynomials():
-    """lowrank_ring.factor_list (a generator of degree 1 split off by a gcd, SymPy's factor_list
-    otherwise) gives SymPy's constant and factors with their multiplicities, on 80 products of
+    """lowrank_ring.factor_list (remembered, through ratfun.factor_list) gives SymPy's constant and factors with their multiplicities, on 80 products of
     random polynomials over QQ in 3 variables (degree 1 in some variable or not, repeated factors,
     monomial contents); factored(x) is ratfun.factored of the element's expression, renamed
     generators included."""
