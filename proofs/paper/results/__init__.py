@@ -87,6 +87,7 @@ def check_all(results=None, jobs: int | None = None):
     own ``check()`` in full, in whichever process.  Where ``check()`` raises (a result's own
     ``check`` never does; a stand-in might), the exception is yielded in place of the verdict.
     """
+    import gc
     import multiprocessing as mp
     import os
     results = list(all_results() if results is None else results)
@@ -108,6 +109,11 @@ def check_all(results=None, jobs: int | None = None):
             pass
     ctx = mp.get_context("fork")
     recv, send = ctx.Pipe(duplex=False)
+    # What exists now (the modules, the shared derivations) lives as long as the checks: frozen out
+    # of the collector's reach before the fork, as Python's gc docs advise for a fork without exec
+    # (neither process rescans it in a full collection, nor touches its pages; about 0.1 s of CPU
+    # per prove), and given back to the collector when the checks are done.
+    gc.freeze()
 
     def child() -> None:
         try:
@@ -117,7 +123,11 @@ def check_all(results=None, jobs: int | None = None):
             send.close()
 
     proc = ctx.Process(target=child, daemon=True)
-    proc.start()
+    try:
+        proc.start()
+    except BaseException:
+        gc.unfreeze()
+        raise
     send.close()
     got: dict = {}
     try:
@@ -134,6 +144,7 @@ def check_all(results=None, jobs: int | None = None):
             else:
                 yield r, _check_one(r)
     finally:
+        gc.unfreeze()
         recv.close()
         proc.join(timeout=1)
         if proc.is_alive():
