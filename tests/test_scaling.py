@@ -31,6 +31,13 @@ COEFFICIENTS = [
     sp.Add(d, -d, evaluate=False),                 # zero, unevaluated: SymPy gives a ZeroMatrix
     (d + 1) ** 2 - d ** 2 - 2 * d - 1,             # zero as a polynomial, not as a tree
     sp.Mul(2, d + 1, evaluate=False),              # unevaluated: SymPy's product evaluates it (doit)
+    sp.Add(d * n, -d * n, 1, evaluate=False) / (d + 4),   # nonzero, with a repeated monomial
+    sp.Add(d * n, -d * n, evaluate=False) / (d + 4),      # zero, a monomial repeated
+    sp.Add(sp.Mul(d, 1 / d, evaluate=False), -1, evaluate=False),   # zero, a generator repeated
+    sp.Mul(0, d, evaluate=False),                                   # zero, a zero factor
+    sp.Mul(n, sp.Pow(sp.Add(d, -d, evaluate=False), 2, evaluate=False), evaluate=False),  # zero power
+    sp.Symbol("z", zero=True) * d,                 # a generator declared 0: SymPy gives a ZeroMatrix
+    sp.Symbol("z", zero=True) * d * (d + 1) / (d + 2 * n),
 ]
 MATRICES = [
     THETA0,
