@@ -106,8 +106,8 @@ def scale(c: object, M: sp.Basic) -> sp.Basic:
     """``c * M`` for a scalar ``c`` and a matrix expression ``M``: the same SymPy tree, without
     asking ``c.is_zero`` (see the module docstring for why it is the same)."""
     c = sp.sympify(c)
-    if not isinstance(c, sp.Expr) or c.is_Number or not isinstance(M, sp.MatrixExpr) \
-            or not _known_nonzero(c):
+    if not isinstance(c, sp.Expr) or c.is_Number or not c.is_commutative \
+            or not isinstance(M, sp.MatrixExpr) or not _known_nonzero(c):
         return c * M
     mats = _template(M)
     if mats is None:
