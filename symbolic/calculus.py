@@ -25,6 +25,7 @@ from .definitions import define
 from .expansion import expand as _expand
 from .forms import Poly, Tr
 from .model import Blocks, MatExpr
+from .scaling import scale
 from .words import DIM, Atom, Word, inverse_word, simplify_word, transpose, word_expr
 
 __all__ = ["T", "perturb", "taylor", "first_order", "matrix_gradient", "solve_matrix", "inverse_of_sum", "direction_blocks"]
@@ -188,7 +189,7 @@ def inverse_of_sum(terms: list[tuple[sp.Expr, Word]], name: tuple[str, str] | No
         core_c, core = 1 / c, inverse_word(w)
     else:
         lead = max(terms, key=lambda t: len(t[1]))[0]
-        parts = [ratfun.factored(ratfun.together(c / lead)) * word_expr(w) if c != lead else word_expr(w)
+        parts = [scale(ratfun.factored(ratfun.together(c / lead)), word_expr(w)) if c != lead else word_expr(w)
                  for c, w in sorted(terms, key=lambda t: -len(t[1]))]
         symmetric = all(transpose(w) == w for _, w in terms)
         inv = sp.Inverse(sp.MatAdd(*parts))

@@ -16,6 +16,7 @@ from .convert import to_sympy
 from .definitions import definition
 from .model import Blocks, MatExpr, mat
 from .objective import M, pretraining_error
+from .scaling import scale
 from .strategy import Step, Strategy, matexpr_to_sympy
 from .words import DIM, Atom, word_expr
 
@@ -75,7 +76,8 @@ def derive_pretrain(m: sp.Expr = sp.oo, task_covariance: sp.MatrixSymbol | None 
                     Blocks(Qxx=mat(Atom(delta))), order=1)
     steps.append(Step("pretraining objective E_theta E(V, Q, m; theta)", to_sympy(L0)))
     grad = matrix_gradient(L1, delta)
-    steps.append(Step("gradient in Gamma", sp.MatAdd(*[c * word_expr(w) for c, w in grad])))
+    terms = tuple(grad)
+    steps.append(Step("gradient in Gamma", later=lambda: sp.MatAdd(*[scale(c, word_expr(w)) for c, w in terms])))
     tag = ("m" if m_fin == M else str(m_fin)) + ("" if task_covariance is None else f"_{task_covariance.name}")
     sol = solve_matrix(grad, gamma, name=(f"Gamma_hat_{tag}", rf"\hat{{\Gamma}}_{{{tag}}}"))
     steps.append(Step("first-order condition solved: Gamma_hat", matexpr_to_sympy(sol)))

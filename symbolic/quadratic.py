@@ -721,8 +721,9 @@ def _solve_normal(equations: list[sp.Expr], unknowns: list[sp.Symbol]) -> list[s
 
 
 def _vec_expr(v: VecTerms) -> sp.Basic:
+    from .scaling import scale
     from .words import word_expr
-    parts = [c * (a if not w else sp.MatMul(word_expr(w), a)) for c, w, a in v]
+    parts = [scale(c, a if not w else sp.MatMul(word_expr(w), a)) for c, w, a in v]
     return sp.MatAdd(*parts) if len(parts) > 1 else parts[0]
 
 

@@ -25,6 +25,7 @@ from .forms import Poly
 from .model import Blocks, MatExpr
 from .objective import N, THETA, THETA0, expected_error
 from .printing import latex
+from .scaling import scale
 from .validation import check_count
 from .words import DIM, word_expr
 
@@ -75,14 +76,14 @@ def matexpr_to_sympy(M_: MatExpr) -> sp.Basic:
     """A SymPy matrix expression for ``sum c W`` (``ZeroMatrix`` when empty)."""
     if not M_:
         return sp.ZeroMatrix(DIM, DIM)
-    return sp.MatAdd(*[c * word_expr(w) for c, w in M_]) if len(M_) > 1 else M_[0][0] * word_expr(M_[0][1])
+    return sp.MatAdd(*[scale(c, word_expr(w)) for c, w in M_]) if len(M_) > 1 else scale(M_[0][0], word_expr(M_[0][1]))
 
 
 def vecexpr_to_sympy(v) -> sp.Basic:
     """A SymPy matrix expression for the vector ``sum c W a``."""
     if not v:
         return sp.ZeroMatrix(DIM, 1)
-    parts = [c * (a if not w else sp.MatMul(word_expr(w), a)) for c, w, a in v]
+    parts = [scale(c, a if not w else sp.MatMul(word_expr(w), a)) for c, w, a in v]
     return sp.MatAdd(*parts) if len(parts) > 1 else parts[0]
 
 

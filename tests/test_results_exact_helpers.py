@@ -8,6 +8,8 @@ sign and ``sympy.simplify`` (proofs/paper/results/_beyond.py, _common.py), again
   the sign of ``sympy.diff(f, x)`` read at many points of x > 0 where it has one, and says None where the derivative changes sign.
 * ``angle_is_zero(e, phi)`` says True for trigonometric identities in phi, phi/2, phi/4 (and
   agrees with ``simplify``), False for near misses.
+* ``show`` (check lines) remembers a rendering per SymPy tree, never across 1, 1.0, true or two
+  Float precisions (a memo keyed by hash alone fails here).
 
 Breaks tried: the limit at 0+ taken at oo, the quotient rule's sign flipped, the Weierstrass
 substitution for sin off by a factor 2: each fails here.
@@ -66,3 +68,15 @@ def test_angle_is_zero_on_identities_and_near_misses():
         assert not angle_is_zero(a - 2 * b, PHI)
     assert not angle_is_zero(sp.sin(PHI) - sp.sin(PHI / 2), PHI)
     assert not angle_is_zero(sp.cos(PHI) - sp.cos(PHI) ** 2, PHI)
+
+
+def test_show_remembers_a_rendering_only_for_the_same_tree():
+    """``show`` renders a SymPy tree once per process: equal-looking but different objects
+    (1, 1.0 at two precisions, true; a symbol with and without assumptions) keep their own text."""
+    from proofs.paper.results._common import show
+    x, xr = sp.Symbol("x"), sp.Symbol("x", positive=True)
+    objs = [sp.Integer(1), sp.Float(1.0), sp.Float(1.0, 30), sp.true, 1, 1.0, True,
+            x + 1, xr + 1, (x + 1) / 3, sp.Tuple(1, 2.0)]
+    for _ in range(2):
+        assert [show(o) for o in objs] == [sp.sstr(o) for o in objs]
+    assert show([x, 2]) == sp.sstr([x, 2])

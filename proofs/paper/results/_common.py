@@ -6,6 +6,7 @@ derives each strategy once).
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -139,7 +140,22 @@ def same_matrix(a: sp.Basic, b: sp.Basic) -> bool:
 
 
 def show(e: Any) -> str:
-    """A one-line rendering of a SymPy object for check lines."""
+    """A one-line rendering of a SymPy object for check lines.
+
+    ``sstr`` is a function of the expression tree; checks print the same tree more than once
+    (a derived value and the statement it equals, one value in several lines), so SymPy objects
+    are rendered once per process (keyed by SymPy's structural equality, which tells 1, 1.0 and
+    true apart and Floats of different precision; any other object is rendered each time)."""
+    if isinstance(e, sp.Basic):
+        try:
+            return _shown(e)
+        except TypeError:  # an unhashable SymPy object
+            pass
+    return sp.sstr(e)
+
+
+@lru_cache(maxsize=2048, typed=True)
+def _shown(e: sp.Basic) -> str:
     return sp.sstr(e)
 
 
