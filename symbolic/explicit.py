@@ -506,8 +506,24 @@ def _scalar_parts(coeff: sp.Expr, scalar_syms: list) -> list:
     setting): read into QQ[gens] as ``N / D`` (:func:`symbolic.ratfun.numer_denom`, D free of the
     unknowns), N's terms grouped by their exponents of the unknowns, each group over D.  A
     coefficient outside that form goes to ``sympy.Poly``."""
-    from . import ratfun
     coeff = sp.sympify(coeff)
+    key = (coeff, tuple(scalar_syms))
+    hit = _SCALAR_PARTS.get(key)
+    if hit is None:
+        if len(_SCALAR_PARTS) >= 4096:
+            _SCALAR_PARTS.clear()
+        hit = _SCALAR_PARTS[key] = tuple(_scalar_parts_of(coeff, scalar_syms))
+    return list(hit)
+
+
+#: :func:`_scalar_parts` per (coefficient, unknowns): the same loss coefficient is read at every
+#: setting and for every task of the same loss (in-process only)
+_SCALAR_PARTS: dict = {}
+
+
+def _scalar_parts_of(coeff: sp.Expr, scalar_syms: list) -> list:
+    """:func:`_scalar_parts`, computed."""
+    from . import ratfun
     gens: set = set()
     try:
         ratfun._generators(coeff, gens)

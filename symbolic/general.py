@@ -337,8 +337,9 @@ def _record(steps: list, sol: Solution, what: str) -> None:
         steps.append(Step(note))
     for u, v in sol.values.items():
         name = block(_BLOCK_OF[u]).symbol if u in _BLOCK_OF else sp.sstr(u)
-        steps.append(Step(f"{what}: {name}", _value_expr(v)))
-        for atom in sp.sympify(_value_expr(v)).atoms(sp.MatrixSymbol):
+        value = _value_expr(v)   # built once: the step shows it, its atoms name the definitions
+        steps.append(Step(f"{what}: {name}", value))
+        for atom in sp.sympify(value).atoms(sp.MatrixSymbol):
             if definition(atom) is not None:
                 steps.append(Step(f"where {atom.name}", sp.Eq(atom, definition(atom), evaluate=False)))
 

@@ -119,7 +119,16 @@ class Strategy:
         by a symbol (``v_y_star``, ``c_vx_star``...), and the map symbol -> formula: the engine
         then multiplies short coefficients.  Long: more than ``min_ops`` operations (0: every
         coefficient with a trace or a bilinear form in it, so that an error is written in the
-        blocks' names)."""
+        blocks' names).  Computed once per strategy and ``min_ops`` (each error of the strategy
+        reads it; a copy of the map is returned)."""
+        memo = self.__dict__.setdefault("_abstract_memo", {})
+        hit = memo.get(min_ops)
+        if hit is None or hit[0] is not self.blocks:
+            hit = memo[min_ops] = (self.blocks, *self._abstract_blocks(min_ops))
+        return hit[1], dict(hit[2])
+
+    def _abstract_blocks(self, min_ops: int) -> tuple[Blocks, dict]:
+        """:meth:`abstract_blocks`, computed."""
         subs: dict = {}
 
         def short(e, name):

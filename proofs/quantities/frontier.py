@@ -280,22 +280,25 @@ def _composed(part: sp.Expr, blocks: dict, element: Any) -> Any:
     syms = list(blocks)
     if any(el is None for _, el in blocks.values()):
         return None
-    try:
-        poly = sp.Poly(part, *syms) if syms else None
-    except sp.PolynomialError:
-        return None
-    if poly is None:
+    if not syms:
         return element(part)
+    terms = _terms_over(part, syms, blocks[syms[0]][1].field)
+    if terms is None:
+        try:
+            poly = sp.Poly(part, *syms)
+        except sp.PolynomialError:
+            return None
+        terms = []
+        for monom, coeff in poly.terms():
+            c = element(coeff)
+            if c is None:
+                return None
+            terms.append((monom, c.field, c.numer, c.denom))
     # the sum of the terms as one fraction in the field's ring, cancelled once at the end (the
     # terms' denominators are powers of the blocks' common one: mostly one divides another)
     field = None
     num = den = None
-    for monom, coeff in poly.terms():
-        c = element(coeff)
-        if c is None:
-            return None
-        field = c.field
-        tn, td = c.numer, c.denom
+    for monom, field, tn, td in terms:
         for sym, k in zip(syms, monom):
             if k:
                 b = blocks[sym][1]
@@ -317,6 +320,37 @@ def _composed(part: sp.Expr, blocks: dict, element: Any) -> Any:
     if num is None:
         return element(sp.S.Zero)
     return field.new(num, den)
+
+
+def _terms_over(part: sp.Expr, syms: list, field: Any) -> list | None:
+    """``[(exponents of syms, field, N, D)]``, ``part = sum N / D * syms^exponents`` with N, D in
+    the ring of ``field`` (a field of rational functions over QQ): ``part`` read once as a fraction
+    over QQ in ``syms`` and the field's symbols (:func:`symbolic.ratfun.numer_denom`, no expansion
+    by SymPy), its numerator's terms grouped by their exponents of ``syms``, each group over the
+    common denominator (not cancelled: the caller cancels the sum once).  The same terms as
+    ``Poly(part, *syms)`` with each coefficient's element, up to each fraction's form.  None where
+    ``part`` is not of that form (another symbol, an irrational number, a denominator holding a
+    symbol of ``syms``): the caller reads it with ``Poly``."""
+    from symbolic import ratfun
+    gens = tuple(getattr(field, "symbols", ()))
+    if not gens or set(gens) & set(syms):
+        return None
+    R = ratfun._ring(tuple(syms) + gens)
+    try:
+        num, den = ratfun.numer_denom(part, R)
+    except (ratfun.NotRational, ZeroDivisionError):
+        return None
+    k = len(syms)
+    ring = field.ring
+    D = ring.one
+    for b, j in den.items():
+        if any(any(m[:k]) for m in b.itermonoms()):
+            return None
+        D = D * ring.from_dict({m[k:]: c for m, c in b.iterterms()}) ** j
+    groups: dict = {}
+    for m, c in num.iterterms():
+        groups.setdefault(m[:k], {})[m[k:]] = c
+    return [(monom, field, ring.from_dict(g), D) for monom, g in groups.items()]
 
 
 def spec_errors(spec: Any, setting: Any, *, n: Any = None) -> dict[str, sp.Expr]:
