@@ -141,7 +141,75 @@ def task_family_error(blocks: Blocks | None, mean: sp.Basic | None, cov: sp.Basi
 
 @lru_cache(maxsize=256)
 def _expected_error_cached(blocks: Blocks, task: Leg, scale: sp.Expr, n: sp.Expr) -> Poly:
-    return _tidy(_expected_error_raw(blocks, task, scale, n))
+    """``_tidy(_expected_error_raw(...))``, the same polynomial term for term, computed in a
+    polynomial ring (:func:`_error_in_ring`) where every coefficient is a rational function of
+    symbols; by the SymPy expressions otherwise."""
+    moments = _moments(blocks, task, scale, zero_shot=(n == 0))
+    try:
+        return _error_in_ring(moments, n)
+    except (ratfun.NotRational, ZeroDivisionError):
+        return _tidy(_expected_error_raw(blocks, task, scale, n))
+
+
+def _weights(n: sp.Expr) -> tuple[sp.Expr, ...]:
+    """The weights of the seven moments in ``E(V, Q, n; theta)`` (module docstring), as
+    :func:`_expected_error_raw` applies them; 0 for a moment it leaves out."""
+    if n == 0:   # the token moments are not computed at n = 0 (weight 0)
+        return (0, 0, 0, sp.S.One, 0, sp.S(-2), sp.S.One)
+    return (n / (n + 1) ** 2, n * (n - 1) / (n + 1) ** 2, 2 * n / (n + 1) ** 2, 1 / (n + 1) ** 2,
+            -2 * n / (n + 1), -2 / (n + 1), sp.S.One)
+
+
+def _error_in_ring(moments: tuple[Poly, ...], n: sp.Expr) -> Poly:
+    """``E(V, Q, n; task)`` from its moments, each coefficient ``sum_i w_i a_i`` (weights
+    :func:`_weights`) put in ``sympy.cancel``'s normal form in the ring over QQ of every symbol
+    (:func:`symbolic.ratfun.cancel`'s normal form does not depend on the generators that do not
+    occur, so one ring serves every coefficient): the weighted sum is formed on numerators over
+    a common denominator, never as an expression.  Terms in the order the expression route
+    meets them (first occurrence along the moments), a coefficient equal to 0 dropped, as
+    :func:`_tidy` drops it.  :class:`symbolic.ratfun.NotRational` where a coefficient is not a
+    rational function of symbols (the caller then takes the expression route)."""
+    weights = _weights(n)
+    used = [(w, p) for w, p in zip(weights, moments) if w != 0 and p.terms]
+    symbols: set = set(sp.sympify(n).free_symbols)
+    for _, p in used:
+        for c in p.terms.values():
+            symbols |= sp.sympify(c).free_symbols
+    if any(not isinstance(x, sp.Symbol) for x in symbols):
+        raise ratfun.NotRational("a free symbol that is not a scalar Symbol")
+    R = ratfun._ring(ratfun._sort_gens(sorted(symbols, key=sp.default_sort_key)) or (N,))
+    cache: dict = {}
+    parts: dict = {}
+    for w, p in used:
+        wn, wd = ratfun.numer_denom(w, R, cache)
+        for k, c in p.terms.items():
+            cn, cd = ratfun.numer_denom(c, R, cache)
+            den = dict(wd)
+            for b, j in cd.items():
+                den[b] = den.get(b, 0) + j
+            parts.setdefault(k, []).append((wn * cn, den))
+    out = {}
+    for k, terms in parts.items():
+        den: dict = {}
+        for _, d in terms:
+            for b, j in d.items():
+                if den.get(b, 0) < j:
+                    den[b] = j
+        num = R.zero
+        for t, d in terms:
+            for b, j in den.items():
+                miss = j - d.get(b, 0)
+                if miss:
+                    t = t * b ** miss
+            num += t
+        if not num:
+            continue
+        q = R.one
+        for b, j in den.items():
+            q = q * b ** j
+        num, q = num.cancel(q)
+        out[k] = num.as_expr() / q.as_expr()
+    return Poly(out)
 
 
 @lru_cache(maxsize=256)
