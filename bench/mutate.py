@@ -248,6 +248,16 @@ MUTATIONS: tuple[Mutation, ...] = (
        (ROUTES, GENERAL), BEYOND_IDS),
     _m("O5", O, "with_query * (2 * n)", "with_query * n", "cross term token-query counted once, not twice",
        (ROUTES, GENERAL), BEYOND_IDS),
+    # the same two weights where the finite-n error is formed in a polynomial ring (its cached route)
+    _m("O6", O, "n * (n - 1) / (n + 1) ** 2,", "n * (n + 1) / (n + 1) ** 2,",
+       "ring route: pairs of context tokens n(n+1) for n(n-1)", ("tests/test_objective_ring.py", ROUTES),
+       BEYOND_IDS),
+    _m("O7", O, "2 * n / (n + 1) ** 2, 1 / (n + 1) ** 2,", "n / (n + 1) ** 2, 1 / (n + 1) ** 2,",
+       "ring route: cross term token-query counted once, not twice", ("tests/test_objective_ring.py", ROUTES),
+       BEYOND_IDS),
+    _m("O8", O, '    g = _expect_data(pt.T1, ("1",))', '    g = _expect_data(pt.T1, ("q",))',
+       "E[T_1 T_2] as E_q[g^2]: g integrated over the query instead of token 1",
+       ("tests/test_objective_ring.py", "tests/test_objective_limit.py"), BEYOND_IDS),
     # ---------------------------------------------------------------- proofs/paper/results/_beyond.py
     # (the trade-off's specs are the frontier's: proofs/quantities/frontier.py, used by _beyond)
     _m("B1", "proofs/quantities/frontier.py", '[(1, 0, "target"), (lam, _key(n_ft), "target")]',

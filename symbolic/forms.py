@@ -157,7 +157,9 @@ class Poly:
         self.terms: dict[Monomial, sp.Expr] = {}
         if terms:
             for k, c in terms.items():
-                if c != 0:
+                # ``c != 0`` decides; a SymPy expression that is not a number is never 0 (a
+                # structural comparison with Integer(0)), so it is kept without the comparison
+                if getattr(c, "is_Number", True) is False or c != 0:
                     self.terms[k] = c
 
     # construction -------------------------------------------------------

@@ -141,7 +141,75 @@ def task_family_error(blocks: Blocks | None, mean: sp.Basic | None, cov: sp.Basi
 
 @lru_cache(maxsize=256)
 def _expected_error_cached(blocks: Blocks, task: Leg, scale: sp.Expr, n: sp.Expr) -> Poly:
-    return _tidy(_expected_error_raw(blocks, task, scale, n))
+    """``_tidy(_expected_error_raw(...))``, the same polynomial term for term, computed in a
+    polynomial ring (:func:`_error_in_ring`) where every coefficient is a rational function of
+    symbols; by the SymPy expressions otherwise."""
+    moments = _moments(blocks, task, scale, zero_shot=(n == 0), value_only=True)
+    try:
+        return _error_in_ring(moments, n)
+    except (ratfun.NotRational, ZeroDivisionError):
+        return _tidy(_expected_error_raw(blocks, task, scale, n))
+
+
+def _weights(n: sp.Expr) -> tuple[sp.Expr, ...]:
+    """The weights of the seven moments in ``E(V, Q, n; theta)`` (module docstring), as
+    :func:`_expected_error_raw` applies them; 0 for a moment it leaves out."""
+    if n == 0:   # the token moments are not computed at n = 0 (weight 0)
+        return (0, 0, 0, sp.S.One, 0, sp.S(-2), sp.S.One)
+    return (n / (n + 1) ** 2, n * (n - 1) / (n + 1) ** 2, 2 * n / (n + 1) ** 2, 1 / (n + 1) ** 2,
+            -2 * n / (n + 1), -2 / (n + 1), sp.S.One)
+
+
+def _error_in_ring(moments: tuple[Poly, ...], n: sp.Expr) -> Poly:
+    """``E(V, Q, n; task)`` from its moments, each coefficient ``sum_i w_i a_i`` (weights
+    :func:`_weights`) put in ``sympy.cancel``'s normal form in the ring over QQ of every symbol
+    (:func:`symbolic.ratfun.cancel`'s normal form does not depend on the generators that do not
+    occur, so one ring serves every coefficient): the weighted sum is formed on numerators over
+    a common denominator, never as an expression.  Terms in the order the expression route
+    meets them (first occurrence along the moments), a coefficient equal to 0 dropped, as
+    :func:`_tidy` drops it.  :class:`symbolic.ratfun.NotRational` where a coefficient is not a
+    rational function of symbols (the caller then takes the expression route)."""
+    weights = _weights(n)
+    used = [(w, p) for w, p in zip(weights, moments) if w != 0 and p.terms]
+    symbols: set = set(sp.sympify(n).free_symbols)
+    for _, p in used:
+        for c in p.terms.values():
+            symbols |= sp.sympify(c).free_symbols
+    if any(not isinstance(x, sp.Symbol) for x in symbols):
+        raise ratfun.NotRational("a free symbol that is not a scalar Symbol")
+    R = ratfun._ring(ratfun._sort_gens(sorted(symbols, key=sp.default_sort_key)) or (N,))
+    cache: dict = {}
+    parts: dict = {}
+    for w, p in used:
+        wn, wd = ratfun.numer_denom(w, R, cache)
+        for k, c in p.terms.items():
+            cn, cd = ratfun.numer_denom(c, R, cache)
+            den = dict(wd)
+            for b, j in cd.items():
+                den[b] = den.get(b, 0) + j
+            parts.setdefault(k, []).append((wn * cn, den))
+    out = {}
+    for k, terms in parts.items():
+        den: dict = {}
+        for _, d in terms:
+            for b, j in d.items():
+                if den.get(b, 0) < j:
+                    den[b] = j
+        num = R.zero
+        for t, d in terms:
+            for b, j in den.items():
+                miss = j - d.get(b, 0)
+                if miss:
+                    t = t * b ** miss
+            num += t
+        if not num:
+            continue
+        q = R.one
+        for b, j in den.items():
+            q = q * b ** j
+        num, q = num.cancel(q)
+        out[k] = num.as_expr() / q.as_expr()
+    return Poly(out)
 
 
 @lru_cache(maxsize=256)
@@ -153,7 +221,7 @@ def _limit_error_cached(blocks: Blocks, task: Leg, scale: sp.Expr) -> Poly:
     ratio (the same polynomial, term for term, as the limit of the coefficients at symbolic n:
     tests/test_objective_limit.py; a coefficient free of n, from ``E[y_q^2]`` alone, is kept as
     it is there).  Blocks that hold n themselves: the limit of the coefficients at symbolic n."""
-    m = _moments(blocks, task, scale)
+    m = _moments(blocks, task, scale, value_only=True)
     if any(N in sp.sympify(c).free_symbols for p in m for c in p.terms.values()):
         return _limit(_expected_error_raw(blocks, task, scale, N))
     one_token, two_tokens, with_query, query_only, cross_t, cross_u, label_sq = m
@@ -169,34 +237,75 @@ def _limit_error_cached(blocks: Blocks, task: Leg, scale: sp.Expr) -> Poly:
     return Poly(out)
 
 
-def _moments(blocks: Blocks, task, scale: sp.Expr, zero_shot: bool = False) -> tuple[Poly, ...]:
+def _moments(blocks: Blocks, task, scale: sp.Expr, zero_shot: bool = False,
+             value_only: bool = False) -> tuple[Poly, ...]:
     """The moments (below), remembered per arguments: the finite-n error, its limit n -> oo and
     the unreduced error of the same blocks and task share them (the engine's Poly values are
-    never changed in place).  Arguments that cannot be hashed are computed afresh."""
+    never changed in place).  Arguments that cannot be hashed are computed afresh.
+    ``value_only``: ``E[T_1 T_2]`` by :func:`_pairs_by_token` (the same values, coefficients
+    built otherwise), for callers that put every coefficient in a normal form."""
     try:
         hash((blocks, task, scale))
     except TypeError:  # unhashable blocks (a mutable matrix)
-        return _moments_raw(blocks, task, scale, zero_shot)
-    return _moments_cached(blocks, task, scale, zero_shot)
+        return _moments_raw(blocks, task, scale, zero_shot, value_only)
+    single = _single_cached(blocks, task, scale, zero_shot)
+    pairs = Poly() if zero_shot else _pairs_cached(blocks, task, scale, value_only)
+    return (single[0], pairs) + single[1:]
 
 
 @lru_cache(maxsize=256)
-def _moments_cached(blocks: Blocks, task, scale: sp.Expr, zero_shot: bool) -> tuple[Poly, ...]:
-    return _moments_raw(blocks, task, scale, zero_shot)
+def _terms_cached(blocks: Blocks, task, scale: sp.Expr):
+    return prediction_terms(blocks, task, scale)
 
 
-def _moments_raw(blocks: Blocks, task, scale: sp.Expr, zero_shot: bool = False) -> tuple[Poly, ...]:
+@lru_cache(maxsize=256)
+def _single_cached(blocks: Blocks, task, scale: sp.Expr, zero_shot: bool) -> tuple[Poly, ...]:
+    return _single(_terms_cached(blocks, task, scale), zero_shot)
+
+
+@lru_cache(maxsize=256)
+def _pairs_cached(blocks: Blocks, task, scale: sp.Expr, value_only: bool) -> Poly:
+    pt = _terms_cached(blocks, task, scale)
+    return _pairs_by_token(pt) if value_only else _expect_data(pt.T1 * pt.T2, ("1", "2", "q"))
+
+
+def _moments_raw(blocks: Blocks, task, scale: sp.Expr, zero_shot: bool = False,
+                 value_only: bool = False) -> tuple[Poly, ...]:
     """``E[T_1^2], E[T_1 T_2], E[T_1 U], E[U^2], E[T_1 y_q], E[U y_q], E[y_q^2]`` (the module
     docstring), each by Wick pairing over the tokens it holds; ``zero_shot``: the four moments
-    of context tokens, whose weights vanish at n = 0, left empty (not computed)."""
+    of context tokens, whose weights vanish at n = 0, left empty (not computed);
+    ``value_only``: ``E[T_1 T_2]`` by :func:`_pairs_by_token`."""
     pt = prediction_terms(blocks, task, scale)
+    single = _single(pt, zero_shot)
     if zero_shot:
-        return (Poly(), Poly(), Poly(), _expect_data(pt.U * pt.U, ("q",)),
+        pairs = Poly()
+    else:
+        pairs = _pairs_by_token(pt) if value_only else _expect_data(pt.T1 * pt.T2, ("1", "2", "q"))
+    return (single[0], pairs) + single[1:]
+
+
+def _single(pt, zero_shot: bool) -> tuple[Poly, ...]:
+    """The six moments other than ``E[T_1 T_2]``, in :func:`_moments_raw`'s order (the four of
+    context tokens empty when ``zero_shot``)."""
+    if zero_shot:
+        return (Poly(), Poly(), _expect_data(pt.U * pt.U, ("q",)),
                 Poly(), _expect_data(pt.U * pt.yq, ("q",)), _expect_data(pt.yq * pt.yq, ("q",)))
-    return (_expect_data(pt.T1 * pt.T1, ("1", "q")), _expect_data(pt.T1 * pt.T2, ("1", "2", "q")),
+    return (_expect_data(pt.T1 * pt.T1, ("1", "q")),
             _expect_data(pt.T1 * pt.U, ("1", "q")), _expect_data(pt.U * pt.U, ("q",)),
             _expect_data(pt.T1 * pt.yq, ("1", "q")), _expect_data(pt.U * pt.yq, ("q",)),
             _expect_data(pt.yq * pt.yq, ("q",)))
+
+
+def _pairs_by_token(pt) -> Poly:
+    """``E[T_1 T_2] = E_q[ E_1[T_1] E_2[T_2] ]``: given the query (and the task, when it is a
+    Gaussian), ``T_1`` and ``T_2`` are independent (each holds its own token ``x_i, eps_i``), and
+    ``T_2`` is ``T_1`` with token 1 renamed 2, so ``E_2[T_2] = E_1[T_1] = g`` (a polynomial in the
+    query alone) and ``E[T_1 T_2] = E_q[g^2]``: the expectation of a square of a short polynomial
+    instead of one of the product ``T_1 T_2`` over three tokens.  The same value as
+    ``_expect_data(T_1 T_2, ("1", "2", "q"))``, each coefficient built otherwise (a product of
+    sums for a sum of products)."""
+    g = _expect_data(pt.T1, ("1",))
+    return _expect_data(g * g, ("q",))
 
 
 def _expected_error_raw(blocks: Blocks, task, scale: sp.Expr, n: sp.Expr) -> Poly:
