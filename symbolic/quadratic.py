@@ -754,7 +754,17 @@ def _solve_linear(equations: list[sp.Expr], unknowns: list[sp.Symbol]) -> list[s
         raise ValueError("the first-order conditions have no solution: the loss has no minimiser") from None
     except ratfun.NotRational:
         sol = _linsolve([sp.sympify(e).xreplace(reps) for e in equations], unknowns)
-    return [ratfun.factored(ratfun.together(v)).xreplace(back) for v in sol]
+    return [_factored(v).xreplace(back) for v in sol]
+
+
+def _factored(v: sp.Expr) -> sp.Expr:
+    """``sympy.factor(together(v))``: :func:`symbolic.ratfun.factor` of ``v`` as it is where ``v`` is a
+    rational function of symbols (its result depends only on the rational function, so the
+    ``together`` that SymPy's route wants first changes nothing), else as before."""
+    try:
+        return ratfun.factor(v)
+    except (ratfun.NotRational, ZeroDivisionError):
+        return ratfun.factored(ratfun.together(v))
 
 
 def _linsolve(equations: list[sp.Expr], unknowns: list[sp.Symbol]) -> list[sp.Expr]:

@@ -68,6 +68,37 @@ def test_solve_linear_free_unknown_and_inconsistent():
         ratfun.solve_linear([a / (b + 1) - 1, a - b], [a, b])        # an unknown in a denominator
 
 
+def _solve_cases():
+    import random
+    a, b, c, e = sp.symbols("a b c e")
+    rng = random.Random(5)
+
+    def poly():
+        return sum(sp.Rational(rng.randint(-3, 3), rng.choice([1, 2, 3])) * m for m in (1, x, y, x * y, n))
+    rows = [[poly() for _ in range(4)] for _ in range(3)]
+    rows.append([2 * p - sp.Rational(1, 2) * q for p, q in zip(rows[0], rows[1])])    # a dependent row
+    random_eqs = [r[0] * a + r[1] * b + r[2] * c + r[3] for r in rows]
+    return [
+        ([(d + 2) * a + k0 * b / (d + 4) - 1, a - b / (n + 1) + c * k1 - k0, 2 * a + c], [a, b, c]),
+        ([x * b - y, (y - x) * a + b / 3 - 1], [a, b]),                       # a row swap, a negative pivot
+        ([a + x * c - 1, 2 * a + 2 * x * c - 2, b - (1 - x) * c / (y - x) + e], [a, b, c, e]),   # free c and e
+        ([(x - y) * a - (y - x) * b + sp.Rational(2, 3), a / (n + 1) - b * 7], [a, b]),
+        (random_eqs, [a, b, c]),
+    ]
+
+
+@pytest.mark.parametrize("eqs, unknowns", _solve_cases(), ids=range(5))
+def test_solve_linear_flint_route_is_domain_matrixs(eqs, unknowns, monkeypatch):
+    """The elimination in FLINT (fractions of ZZ[others] in K's normal form) gives the expressions
+    the elimination over QQ(others) by DomainMatrix gives, term for term (srepr): the reduced row
+    echelon form is unique and each entry is put in K's normal form; rows with zero leading
+    entries, negative pivots, free unknowns and rational coefficients among the cases."""
+    pytest.importorskip("flint")
+    got = ratfun.solve_linear(eqs, unknowns)
+    monkeypatch.setattr(ratfun, "_flint", None)
+    want = ratfun.solve_linear(eqs, unknowns)
+    assert [sp.srepr(g) for g in got] == [sp.srepr(w) for w in want]
+
 S = sp.MatrixSymbol("Sigma", d, d)
 t0 = sp.MatrixSymbol("theta_0", d, 1)
 FACTOR_CASES = CASES + [
