@@ -97,13 +97,16 @@ def main() -> None:
                     "whose bytecode is cached, never pays; sympy's own bytecode is cached either way)")
     ap.add_argument("--baseline", metavar="DIR", help="another source tree (e.g. `git archive` of an older "
                     "commit): its prove runs in each round too, for before/after in the same run")
+    ap.add_argument("--baseline-python", metavar="PYTHON", help="the interpreter the baseline runs with (an "
+                    "environment with that commit's dependencies); default: this one")
     args = ap.parse_args()
     py = sys.executable
     exe = str(Path(py).with_name("icl-finetune"))
     prove_cmd = [exe, "prove", "--format", "json"] if os.path.exists(exe) else \
         [py, "-c", "import sys; from proofs.cli import main; sys.exit(main(['prove', '--format', 'json']))"]
 
-    via_python = [py, "-c", "import sys; from proofs.cli import main; sys.exit(main(['prove', '--format', 'json']))"]
+    via_python = [args.baseline_python or py, "-c",
+                  "import sys; from proofs.cli import main; sys.exit(main(['prove', '--format', 'json']))"]
     BYTECODE[0] = not args.no_bytecode
     # one untimed run of each first: the bytecode cache written, as after an install (not the
     # process's own caches: every timed run is a fresh interpreter)
