@@ -36,7 +36,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from functools import lru_cache
-from typing import Sequence
+from typing import Any, Sequence
 
 import sympy as sp
 
@@ -178,13 +178,7 @@ class _RingSum:
             gens = [n, NU]
             R = sring(exprs, *gens, extension=True)[0]
             g = list(R.gens)
-        conv: dict = {}
-
-        def to_ring(c):
-            r = conv.get(c)
-            if r is None:
-                r = conv[c] = R(c) if c.is_Rational else R.from_expr(c)
-            return r
+        to_ring = _reader(R)
 
         out = {}
         for key, cs in self.terms.items():
@@ -343,19 +337,26 @@ def _accumulate(parts: list) -> "_RingTerms":
     free -= {NU, N}
     gens = sorted(free | {NU, N}, key=sp.default_sort_key)
     R, *g = ring(gens, QQ)
-    conv: dict = {}
-
-    def to_ring(x):
-        r = conv.get(x)
-        if r is None:
-            r = conv[x] = R(x) if x.is_Rational else R.from_expr(x)
-        return r
+    to_ring = _reader(R)
     out: dict = {}
     for key, c, f in items:
         t = to_ring(c) * to_ring(f)
         out[key] = out[key] + t if key in out else t
     out = {k: v for k, v in out.items() if v}
     return _RingTerms(R, g, gens.index(N), gens.index(NU), N, out)
+
+
+def _reader(R: Any) -> Any:
+    """``x -> x`` as an element of the ring ``R`` (a rational by ``R(x)``, else ``R.from_expr``),
+    each expression read once per reader."""
+    conv: dict = {}
+
+    def to_ring(x: Any) -> Any:
+        r = conv.get(x)
+        if r is None:
+            r = conv[x] = R(x) if x.is_Rational else R.from_expr(x)
+        return r
+    return to_ring
 
 
 def _rational_polynomial_in(e: sp.Expr, gens: set) -> bool:

@@ -190,18 +190,7 @@ def _error_in_ring(moments: tuple[Poly, ...], n: sp.Expr) -> Poly:
             parts.setdefault(k, []).append((wn * cn, den))
     out = {}
     for k, terms in parts.items():
-        den: dict = {}
-        for _, d in terms:
-            for b, j in d.items():
-                if den.get(b, 0) < j:
-                    den[b] = j
-        num = R.zero
-        for t, d in terms:
-            for b, j in den.items():
-                miss = j - d.get(b, 0)
-                if miss:
-                    t = t * b ** miss
-            num += t
+        num, den = ratfun.sum_over_common_denominator(terms, R)
         if not num:
             continue
         q = R.one

@@ -53,9 +53,9 @@ try:    # FLINT's polynomial factorisation, where python-flint is installed (a d
 except ImportError:  # pragma: no cover - the dependency is declared; SymPy's routine otherwise
     _flint = None
 
-__all__ = ["NotRational", "numer_denom", "cancel", "cancelled", "factor", "factored", "together", "field_element",
+__all__ = ["NotRational", "numer_denom", "sum_over_common_denominator", "cancel", "cancelled", "factor", "factored", "together", "field_element",
            "is_zero",
-           "from_sympy", "solve_linear", "NoSolution"]
+           "factor_list", "primitive_part", "from_sympy", "solve_linear", "NoSolution"]
 
 
 class NotRational(ValueError):
@@ -89,20 +89,7 @@ def _nd(e: sp.Expr, R: PolyRing, index: dict, cache: dict) -> tuple:
     elif e in index:
         out = (R.gens[index[e]], {})
     elif e.is_Add:
-        parts = [_nd(a, R, index, cache) for a in e.args]
-        den: dict = {}
-        for _, d in parts:
-            for b, k in d.items():
-                if den.get(b, 0) < k:
-                    den[b] = k
-        num = R.zero
-        for n, d in parts:
-            for b, k in den.items():
-                miss = k - d.get(b, 0)
-                if miss:
-                    n = n * b ** miss
-            num += n
-        out = (num, den)
+        out = sum_over_common_denominator([_nd(a, R, index, cache) for a in e.args], R)
     elif e.is_Mul:
         num, den = R.one, {}
         for a in e.args:
@@ -130,6 +117,25 @@ def _nd(e: sp.Expr, R: PolyRing, index: dict, cache: dict) -> tuple:
         raise NotRational(f"not a rational function of symbols: {e}")
     cache[e] = out
     return out
+
+
+def sum_over_common_denominator(parts: Sequence[tuple], R: PolyRing) -> tuple:
+    """The sum of fractions ``(N, {D_k: j_k})`` (:func:`numer_denom`'s form) in that form: over the
+    product of each base D_k to the largest power any part has, each numerator raised by the
+    bases it lacks, no gcd taken (as one writes fractions over a common denominator by hand)."""
+    den: dict = {}
+    for _, d in parts:
+        for b, k in d.items():
+            if den.get(b, 0) < k:
+                den[b] = k
+    num = R.zero
+    for n, d in parts:
+        for b, k in den.items():
+            miss = k - d.get(b, 0)
+            if miss:
+                n = n * b ** miss
+        num += n
+    return num, den
 
 
 def _symbols(exprs: Sequence[sp.Expr]) -> set:

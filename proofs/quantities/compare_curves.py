@@ -461,16 +461,7 @@ def _path_coefficients(path: Any, powers: list) -> list:
     """The coefficients of :func:`_path_poly` (highest power of P first) of a path whose alpha, beta,
     Gamma are polynomials in sigma^2 (:data:`_S2`), each as a dense coefficient list over QQ in
     sigma^2 (highest first)."""
-    coeffs: dict = {}
-
-    def add(k: int, c: Any) -> None:
-        coeffs[k] = coeffs.get(k, sp.S.Zero) + sp.S(c)
-    add(0, path.alpha)
-    for b, k in zip(path.beta, powers):
-        add(k, b)
-    for i, ki in enumerate(powers):
-        for j, kj in enumerate(powers):
-            add(ki + kj, path.Gamma[i, j])
+    coeffs = _path_terms(path, powers)
     top = max(coeffs)
     return [sp.Poly(coeffs.get(k, sp.S.Zero), _S2, domain=sp.QQ).rep.to_list() for k in range(top, -1, -1)]
 
@@ -568,17 +559,22 @@ def _in_float(s: Any) -> Any:
 def _path_poly(path: Any, powers: list) -> sp.Poly:
     """``alpha + sum_k beta_k p^(e_k) + sum_kl Gamma_kl p^(e_k + e_l)`` as a polynomial in P over QQ
     (``e_k = h_k / g``, the powers)."""
+    return sp.Poly.from_dict({(k,): c for k, c in _path_terms(path, powers).items()}, P, domain=sp.QQ)
+
+
+def _path_terms(path: Any, powers: list) -> dict:
+    """``{power of P: coefficient}`` of :func:`_path_poly` (the coefficients as SymPy expressions)."""
     coeffs: dict = {}
 
     def add(k: int, c: Any) -> None:
-        coeffs[(k,)] = coeffs.get((k,), sp.S.Zero) + sp.S(c)
+        coeffs[k] = coeffs.get(k, sp.S.Zero) + sp.S(c)
     add(0, path.alpha)
     for b, k in zip(path.beta, powers):
         add(k, b)
     for i, ki in enumerate(powers):
         for j, kj in enumerate(powers):
             add(ki + kj, path.Gamma[i, j])
-    return sp.Poly.from_dict(coeffs, P, domain=sp.QQ)
+    return coeffs
 
 
 def _exact_path(side, spec, columns, s, md, g, powers, eta, memo) -> ExactCurve:
