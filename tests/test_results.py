@@ -159,8 +159,12 @@ def test_compiled_objective_matches_the_engine():
 
 
 def test_check_all_in_two_processes_keeps_the_order():
-    """... and gives the objects it froze out of the collector's reach for the checks back to it."""
+    """... and gives the objects it froze out of the collector's reach for the checks back to it
+    (frozen only where it forks: not in a process that has loaded JAX, whose threads a fork could
+    deadlock)."""
     import gc
+    import sys
+    forks = "jax" not in sys.modules
     from proofs.paper.results import check_all, get
     chosen = [get("corollary-4.2"), get("corollary-4.8"), get("corollary-4.4")]
     frozen = []
@@ -170,7 +174,7 @@ def test_check_all_in_two_processes_keeps_the_order():
         out.append(pair)
     assert [r.id for r, _ in out] == ["corollary-4.2", "corollary-4.8", "corollary-4.4"]
     assert all(v.holds for _, v in out)
-    assert min(frozen) > 0 and gc.get_freeze_count() == 0
+    assert (min(frozen) > 0) == forks and gc.get_freeze_count() == 0
 
 
 def test_check_all_does_not_fork_a_process_running_jax_threads(monkeypatch):
