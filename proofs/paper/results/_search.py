@@ -56,7 +56,8 @@ class CompiledPoly:
     #: X with a row of ones below (the constant slot), kept between calls: one copy of X per
     #: call instead of a new stacked array (the same values gathered, so the same arithmetic)
     _ext: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
-    #: ``idx`` transposed (one row per slot) and the scatter matrices stacked, made on first use
+    #: ``idx`` transposed (one row per slot), the scatter matrices stacked and the coefficients as
+    #: a column, made on first use (:meth:`_prepare`)
     _slots: tuple | None = field(default=None, init=False, repr=False, compare=False)
 
     def _gather(self, X: np.ndarray) -> np.ndarray:
@@ -72,7 +73,8 @@ class CompiledPoly:
         if self._ext is None or self._ext.shape[1] != X.shape[1]:
             self._ext = np.ones((self.nvars + 1, X.shape[1]))
         self._ext[:-1] = X
-        G = self._ext[self._idx_t]  # (deg, T, K): slot s's values in G[s] (those of _gather's G[:, s])
+        idx_t, scatter, c = self._slots if self._slots is not None else self._prepare()
+        G = self._ext[idx_t]        # (deg, T, K): slot s's values in G[s] (those of _gather's G[:, s])
         deg = G.shape[0]
         O = np.empty_like(G)        # O[s]: the product of the other slots
         if deg == 1:
@@ -93,26 +95,18 @@ class CompiledPoly:
             for s in range(1, deg - 1):
                 np.multiply(pre[s], suf[s], out=O[s])
             O[deg - 1] = pre[deg - 1]
-        O *= self._c                 # times each term's coefficient
-        parts = self._scatter_stack @ O   # (deg, nvars + 1, K): slot s's contributions
+        O *= c                       # times each term's coefficient
+        parts = scatter @ O          # (deg, nvars + 1, K): slot s's contributions
         grad = parts[0] + 0.0        # (0 + x, as when summed onto zeros: -0.0 becomes 0.0)
         for s in range(1, deg):
             grad += parts[s]
         return val, grad[:-1]
 
-    @property
-    def _c(self) -> np.ndarray:
-        return self.coeff[:, None]
-
-    @property
-    def _idx_t(self) -> np.ndarray:
-        if self._slots is None:
-            self._slots = (np.ascontiguousarray(self.idx.T), np.stack(self.scatter))
-        return self._slots[0]
-
-    @property
-    def _scatter_stack(self) -> np.ndarray:
-        return self._slots[1]
+    def _prepare(self) -> tuple:
+        """``idx`` transposed (one row per slot), the scatter matrices stacked and the
+        coefficients as a column, made once (kept in ``_slots``)."""
+        self._slots = (np.ascontiguousarray(self.idx.T), np.stack(self.scatter), self.coeff[:, None])
+        return self._slots
 
 
 def compile_terms(terms: list[tuple[tuple[int, ...], object]], nv: int) -> CompiledPoly:
@@ -234,6 +228,8 @@ def descend(obj: CompiledPoly, X0: np.ndarray, iterations: int, lr: float = 0.05
     F, G = obj.value_grad(X)
     if frozen is not None:
         G[frozen] = 0.0
+    if K == 1:   # one start: the same iteration with the test and the choice as Python scalars
+        return _descend_one(obj, X, F, G, steps, iterations, frozen)
     # (the accepted columns copied in place and the step scaled by 1.2 or 0.5: the same values as
     # choosing between the two arrays, with fewer array operations per iteration)
     for _ in range(iterations):
@@ -248,3 +244,22 @@ def descend(obj: CompiledPoly, X0: np.ndarray, iterations: int, lr: float = 0.05
         steps *= np.where(ok, 1.2, 0.5)
     return X, F
 
+
+def _descend_one(obj: CompiledPoly, X: np.ndarray, F: np.ndarray, G: np.ndarray, steps: np.ndarray,
+                 iterations: int, frozen: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`descend`'s loop for one start (K = 1): the trial point is taken (the arrays rebound,
+    nothing copied) when its value is below, and the step multiplied by 1.2 or 0.5: the same
+    IEEE operations on the same numbers as the batched loop (``Ft[0] < F[0]`` is ``(Ft < F)[0]``,
+    NaN included; ``steps * 1.2`` the product ``np.where`` would scale by), so the same points
+    bit for bit, with fewer array operations per iteration."""
+    for _ in range(iterations):
+        Xt = X - steps * G
+        Ft, Gt = obj.value_grad(Xt)
+        if frozen is not None:
+            Gt[frozen] = 0.0
+        if Ft[0] < F[0]:
+            X, F, G = Xt, Ft, Gt
+            steps = steps * 1.2
+        else:
+            steps = steps * 0.5
+    return X, F
