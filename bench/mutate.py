@@ -352,6 +352,9 @@ MUTATIONS: tuple[Mutation, ...] = (
        "        quad = sum((val(S[i, j]) * X[i] * X[i] for i in range(d) for j in range(d)), Rx.zero)",
        "completeness: x^T S x read as sum_ij S_ij x_i^2", ("tests/test_results.py::test_completeness_check_solves_both_cases",),
        ("theorem-4.3",)),
+    _m("TC2", "proofs/paper/results/theorem_4_3.py", "            rest = sp.expand(rest)", "            pass",
+       "lower bound: sigma left in E0 - sigma^2 as it stands taken as the verdict (not expanded)",
+       ("tests/test_results.py::test_theorem_4_3_lower_bound_line_decides_on_the_expansion",), ("theorem-4.3",)),
     # ================================================================ numeric/ (every module that
     # computes a number).  Each mutant is killed by numeric tests alone (no prove); the selection is the
     # module's own test file(s), cheapest first.

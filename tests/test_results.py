@@ -194,6 +194,27 @@ def test_one_start_descent_is_the_batched_loop_bit_for_bit():
         assert X.tobytes() == Xb.tobytes() and F.tobytes() == Fb.tobytes()
 
 
+def test_theorem_4_3_lower_bound_line_decides_on_the_expansion():
+    """theorem-4.3's lower-bound line (E(V, Q, 0; theta_0) - sigma^2 free of sigma) holds on the
+    engine's error, fails with a term sigma^2 Q_00 added, and holds with a sigma-dependent zero
+    added unexpanded (sigma (Q_00 + v_0) - sigma Q_00 - sigma v_0: decided on the expansion)."""
+    from dataclasses import replace
+    from proofs.paper.results import get
+    from proofs.paper.results._common import sigma
+    r = get("theorem-4.3")
+    der = r.derive()
+    E0 = der.extra["zero-shot error, general blocks"]
+    q, v = sp.symbols("Q_00 v_0")
+    zero = sp.Mul(sigma, q + v, evaluate=False) - sigma * q - sigma * v
+    verdicts = []
+    for extra in (0, sigma ** 2 * q, zero):
+        d2 = replace(der, extra={**der.extra, "zero-shot error, general blocks": E0 + extra})
+        line = next(iter(r._checks(d2)))
+        assert line.text.startswith("lower bound")
+        verdicts.append(line.ok)
+    assert verdicts == [True, False, True]
+
+
 def test_check_all_in_two_processes_keeps_the_order():
     """... and gives the objects it froze out of the collector's reach for the checks back to it
     (frozen only where it forks: not in a process that has loaded JAX, whose threads a fork could
