@@ -534,7 +534,11 @@ def crossing_level(A: ExactSide, cand: Candidate) -> sp.Expr:
     left = sp.Poly.from_dict({(k, 0): c for (k,), c in cand.factor.terms()}, P, Z_, domain=sp.QQ)
     right = sp.Poly.from_dict({(k, 1): c for (k,), c in A.Dg.terms()}, P, Z_, domain=sp.QQ) \
         - sp.Poly.from_dict({(k, 0): c for (k,), c in A.Ng.terms()}, P, Z_, domain=sp.QQ)
-    res = sp.Poly(left.resultant(right).as_expr(), Z_)
+    res = left.resultant(right)
+    # a Poly in z over QQ: its smallest domain (ZZ where every coefficient is an integer), as
+    # ``Poly(res.as_expr(), z)`` would infer it (factor_list's factors, hence the roots' printed
+    # polynomials, depend on it), without the expression
+    res = res.retract() if isinstance(res, sp.Poly) and res.gens == (Z_,) else sp.Poly(res.as_expr(), Z_)
     slack = sp.Rational(1, 10 ** 30)
     # a 60-digit value is within |root| 10^-59 of the root: no root outside this window passes
     wide = 2 * slack + (abs(cand.lo) + abs(cand.hi) + 1) * sp.Rational(1, 10 ** 50)
