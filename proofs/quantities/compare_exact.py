@@ -201,19 +201,36 @@ def exact_side(curve: Any, match: Any) -> ExactSide:
     if curve.point:
         v = sp.S(curve.columns[match])
         return ExactSide(curve, match, Ng, Dg, v, v, True)
-    if _count_01(Dg) > 0:
+    got = _level_range(Ng, Dg)
+    if got == "pole":
         raise ValueError(f"match: {match} has a pole on {curve.side.label}")
+    if got == "constant":
+        raise ValueError(f"match: {match} is constant along {curve.side.label} (every point has one level): "
+                         "compare its end point instead")
+    if got == "not monotone":
+        raise ValueError(f"match: {match} is not monotone along {curve.side.label} (its derivative changes sign on "
+                         "(0, 1)): a level does not name one point; match another error")
+    return ExactSide(curve, match, Ng, Dg, *got)
+
+
+@lru_cache(maxsize=128)
+def _level_range(Ng: sp.Poly, Dg: sp.Poly) -> tuple | str:
+    """``(lo, hi, increasing)`` of g = Ng/Dg on [0, 1] where g has no pole there and is monotone
+    (its derivative's numerator has no root of odd multiplicity inside (0, 1)), else why not:
+    ``pole``, ``constant`` or ``not monotone``.  Once per (Ng, Dg): the path's matched error at one
+    setting is the same pair for every comparison made there (the remark's map of
+    ``early-stopping-vs-auxiliary`` reads it at three n_ft)."""
+    if _count_01(Dg) > 0:
+        return "pole"
     g0, g1 = Ng.eval(0) / Dg.eval(0), Ng.eval(1) / Dg.eval(1)
     dnum = Ng.diff(P) * Dg - Ng * Dg.diff(P)
     if dnum.is_zero or g0 == g1:
-        raise ValueError(f"match: {match} is constant along {curve.side.label} (every point has one level): "
-                         "compare its end point instead")
+        return "constant"
     odd = [f for f, k in dnum.sqf_list()[1] if k % 2 and
            _count_01(f) - (1 if f.eval(0) == 0 else 0) - (1 if f.eval(1) == 0 else 0) > 0]
     if odd:
-        raise ValueError(f"match: {match} is not monotone along {curve.side.label} (its derivative changes sign on "
-                         "(0, 1)): a level does not name one point; match another error")
-    return ExactSide(curve, match, Ng, Dg, min(g0, g1), max(g0, g1), g1 > g0)
+        return "not monotone"
+    return min(g0, g1), max(g0, g1), g1 > g0
 
 
 # ----------------------------------------------------------------------------- enclosures
@@ -534,7 +551,11 @@ def crossing_level(A: ExactSide, cand: Candidate) -> sp.Expr:
     left = sp.Poly.from_dict({(k, 0): c for (k,), c in cand.factor.terms()}, P, Z_, domain=sp.QQ)
     right = sp.Poly.from_dict({(k, 1): c for (k,), c in A.Dg.terms()}, P, Z_, domain=sp.QQ) \
         - sp.Poly.from_dict({(k, 0): c for (k,), c in A.Ng.terms()}, P, Z_, domain=sp.QQ)
-    res = sp.Poly(left.resultant(right).as_expr(), Z_)
+    res = left.resultant(right)
+    # a Poly in z over QQ: its smallest domain (ZZ where every coefficient is an integer), as
+    # ``Poly(res.as_expr(), z)`` would infer it (factor_list's factors, hence the roots' printed
+    # polynomials, depend on it), without the expression
+    res = res.retract() if isinstance(res, sp.Poly) and res.gens == (Z_,) else sp.Poly(res.as_expr(), Z_)
     slack = sp.Rational(1, 10 ** 30)
     # a 60-digit value is within |root| 10^-59 of the root: no root outside this window passes
     wide = 2 * slack + (abs(cand.lo) + abs(cand.hi) + 1) * sp.Rational(1, 10 ** 50)
