@@ -54,7 +54,7 @@ MUTATIONS = [
      "        at0, atp, w = lift((at0, atp), sp.sympify(jP) / (DIM - 1))",
      "        at0, atp, w = lift((at0, atp), sp.sympify(jP) / DIM)", [T_OPT, T_MC]),
     ("O5", "the whitening on the wrong side (S for S^{-1} in the projector)", "symbolic/lowrank_concrete.py",
-     "    Sinv = S.inv()\n    Pi = W * (W.T * Sinv * W).inv() * W.T * Sinv",
+     '    Sinv = kq._memo["Sinv"]\n    Pi = W * (W.T * Sinv * W).inv() * W.T * Sinv',
      "    Sinv = S\n    Pi = W * (W.T * Sinv * W).inv() * W.T * Sinv", [T_OPT]),
     ("O6", "the start ignored in the linear term (G for G - H X0 S)", "symbolic/lowrank_concrete.py",
      "    G = Gabs - H.dot(X0).dot(S)", "    G = Gabs", [T_OPT]),

@@ -421,13 +421,21 @@ class LowRankDerivation:
         """The error with j_A theta-block and j_perp perp directions taken, ``what`` = ("task", theta) or
         ("family", None), as an element of ``QQ(parameters)`` (the field of the error's quadratic, with
         j_perp's symbols when it has any): the error at the theta block's update alone and with the perp
-        update on every perp direction, both evaluated in the field, combined affinely in j_perp."""
+        update on every perp direction, both evaluated in the field, combined affinely in j_perp; once per
+        derivation and argument (the checks ask for some twice: as an expression and as an element)."""
+        key = ("element", jA, sp.sympify(jP), what, sp.sympify(n), identity)
+        hit = self._errors.get(key)
+        if hit is not None:
+            return hit
         at0 = self._end(jA, what, n, identity, False)
         if jP == 0:
-            return at0.field.new(at0.numer, at0.denom)
-        atp = self._end(jA, what, n, identity, True)
-        at0, atp, w = lift((at0, atp), sp.sympify(jP) / (DIM - 1))   # with j_perp's symbols (the rank r)
-        return affine(at0, atp, w)
+            out = at0.field.new(at0.numer, at0.denom)
+        else:
+            atp = self._end(jA, what, n, identity, True)
+            at0, atp, w = lift((at0, atp), sp.sympify(jP) / (DIM - 1))   # with j_perp's symbols (the rank r)
+            out = affine(at0, atp, w)
+        self._errors[key] = out
+        return out
 
     def _end(self, jA, what, n, identity: bool | None, perp: bool) -> Any:
         """The error's quadratic (:func:`_evaluation`) at the theta block's top-j_A update, with the perp
@@ -518,15 +526,21 @@ class LowRankDerivation:
         mine = self.loss_element(nz, jP)
         mine = self.loss_at(nz, jP) if mine is None else mine
         full = self._elements.get("loss_full", self.loss_full)
-        # theirs: a rational function, compared by cross-multiplying (no factoring, no gcd needed)
-        theirs = scalarise(loss_poly(st.blocks, self.spec.loss), self.identity)
+        # theirs: a rational function, compared by cross-multiplying (no factoring, no gcd needed); each
+        # loss scalarised once (a one-term training loss is also one of the errors below)
+        seen: dict = {}
+
+        def scalarised(terms: tuple) -> sp.Expr:
+            if terms not in seen:
+                seen[terms] = scalarise(loss_poly(st.blocks, terms), self.identity)
+            return seen[terms]
+        theirs = scalarised(tuple(self.spec.loss))
         out.append(("training loss", _shown(mine), theirs, _equal(mine, theirs)))
         out.append(("training loss (loss_full)", _shown(full), theirs, _equal(full, theirs)))
         for task in (THETA0, -THETA0):
             for n in ns:
                 mine = self.error_element(nz, jP, ("task", task), n)
-                term = (Term(sp.S.One, sp.sympify(n), Task(task)),)
-                theirs = scalarise(loss_poly(st.blocks, term), self.identity)
+                theirs = scalarised((Term(sp.S.One, sp.sympify(n), Task(task)),))
                 out.append((f"E(n = {sp.sstr(n)}; {sp.sstr(task)})", _shown(mine), theirs, _equal(mine, theirs)))
         return out
 

@@ -474,7 +474,9 @@ def _exact_selection(kq: KroneckerQuadratic, Dstar: np.ndarray, r: int) -> RankO
         vectors += basis[:take]
         tie = (len(basis), take)
     W = sp.Matrix.hstack(*vectors)
-    Sinv = S.inv()
+    if "Sinv" not in kq._memo:    # S^{-1}, once per quadratic (:func:`_finish` uses the same)
+        kq._memo["Sinv"] = S.inv()
+    Sinv = kq._memo["Sinv"]
     Pi = W * (W.T * Sinv * W).inv() * W.T * Sinv
     Delta = np.array((D * Pi).tolist(), dtype=object)
     notes = [] if unique else [f"sigma_r = sigma_(r+1): the optimum is not unique; {take} of the {tied[2]} tied "
