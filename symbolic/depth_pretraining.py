@@ -173,13 +173,21 @@ def real_optimum_L3(d: int, m: int, sigma2) -> list:
     return sorted(pts, key=lambda pv: pv[1])
 
 
-@lru_cache(maxsize=8)
 def limit_terms(L: int, order: int = 1) -> tuple[sp.Expr, ...]:
     """(E_0, .., E_order): the pretraining loss at Sigma = I as E_0 + E_1/m + E_2/m^2 + ..., in t_l = 1 + gamma_l.
 
     From the derivation's form (coefficients polynomial in m and nu = 1/(m+1)): with eps = 1/m,
-    m^i nu^j = eps^(j-i) (1 + eps)^(-j), expanded exactly."""
+    m^i nu^j = eps^(j-i) (1 + eps)^(-j), expanded exactly.  ValueError for an ``order`` that is not an
+    integer >= 0."""
     L = _check_L(L)
+    if isinstance(order, bool) or not isinstance(order, int) or order < 0:
+        raise ValueError(f"order: expected an integer >= 0, got {order!r}")
+    return _limit_terms(L, order)
+
+
+@lru_cache(maxsize=8)
+def _limit_terms(L: int, order: int) -> tuple[sp.Expr, ...]:
+    """:func:`limit_terms` once the arguments are checked (remembered per L and order)."""
     polys = _limit_polys(L, order)
     if polys is not None:
         return tuple(factored_fraction(e) for e in polys)

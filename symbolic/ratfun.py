@@ -282,7 +282,9 @@ def factor_list(p) -> tuple:
 def primitive_part(terms: dict) -> tuple:
     """``(s, g)`` for a nonzero polynomial given as ``{exponents: rational}``: g = s f with
     integer coefficients of gcd 1 and a positive leading coefficient (the largest exponent tuple:
-    lex order), s rational."""
+    lex order), s rational; ValueError for no nonzero term."""
+    if not terms or not any(terms.values()):
+        raise ValueError(f"terms: expected a nonzero polynomial {{exponents: rational}}, got {terms!r}")
     den = 1
     for v in terms.values():
         den = math.lcm(den, int(v.denominator))
@@ -361,10 +363,7 @@ def solve_linear(equations: Sequence[sp.Expr], unknowns: Sequence[sp.Symbol]) ->
         rows.append(row)
     if others and _flint is not None:
         K = QQ.frac_field(*others)
-        reduced, pivots = _rref_flint(rows, nu, K)
-        if nu in pivots:
-            raise NoSolution("the linear system is inconsistent")
-        table = reduced
+        table, pivots = _rref_flint(rows, nu, K)
     else:
         if others:
             K = QQ.frac_field(*others)
@@ -379,9 +378,9 @@ def solve_linear(equations: Sequence[sp.Expr], unknowns: Sequence[sp.Symbol]) ->
                 return d.get((), QQ.zero)
         M = DomainMatrix([[elem(d) for d in row] for row in rows], (len(rows), nu + 1), K)
         reduced, pivots = M.rref()
-        if nu in pivots:
-            raise NoSolution("the linear system is inconsistent")
         table = reduced.to_list()
+    if nu in pivots:
+        raise NoSolution("the linear system is inconsistent")
     out: list = list(unknowns)
     for i, p in enumerate(pivots):
         row = table[i]
@@ -393,7 +392,8 @@ def solve_linear(equations: Sequence[sp.Expr], unknowns: Sequence[sp.Symbol]) ->
 def _rref_flint(rows: list, nu: int, K) -> tuple:
     """The reduced row echelon form of the system ``rows`` (each ``nu + 1`` coefficients, a
     coefficient ``{exponents of K's generators: rational}``) over ``K = QQ(others)`` and its
-    pivot columns, as ``DomainMatrix(...).rref()`` gives them: Gauss-Jordan elimination over K
+    pivot columns, as ``DomainMatrix(...).rref()`` gives them (the pivot rows' entries in the
+    non-pivot columns, which are all :func:`solve_linear` reads; the pivot columns left 0): Gauss-Jordan elimination over K
     (SymPy's ``sdm_irref``: the first row with a nonzero entry in the column is the pivot row,
     divided by its pivot, the column cleared in every other row), each element a fraction of two
     polynomials of ZZ[others] in FLINT (``fmpz_mpoly``), numerator and denominator kept coprime

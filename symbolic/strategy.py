@@ -393,18 +393,11 @@ def _factor_over(N: sp.Expr, dens: dict) -> sp.Expr:
             num, j = q, j - 1
         if j:
             powers[f] = -j
-    c, found = _factor_list(num)
+    c, found = ratfun.factor_list(num)
     coeff = coeff * c
     for f, k in found:
         powers[f] = powers.get(f, 0) + k
     return _keep_coeff(QQ.to_sympy(coeff), sp.Mul(*[f.as_expr() ** k for f, k in powers.items() if k]))
-
-
-def _factor_list(p) -> tuple:
-    """``p.factor_list()`` (a polynomial over QQ): by :func:`symbolic.ratfun.factor_list` where the
-    toolkit has it (FLINT's factorisation, the same constant and factors), by SymPy's otherwise."""
-    own = getattr(ratfun, "factor_list", None)
-    return own(p) if own is not None else p.factor_list()
 
 
 @lru_cache(maxsize=4096)
@@ -421,7 +414,7 @@ def _base_factors(b: sp.Expr) -> tuple:
     num, den = ratfun.numer_denom(b, ratfun._ring(_sort_gens(sorted(gens, key=sp.default_sort_key))))
     if den:
         raise ratfun.NotRational("a base with a denominator")
-    c, found = _factor_list(num)
+    c, found = ratfun.factor_list(num)
     return c, tuple((f.as_expr(), j) for f, j in found)
 
 

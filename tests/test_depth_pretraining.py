@@ -118,3 +118,10 @@ def test_L3_real_optimum_is_exact_and_stationary_on_its_line():
     f = sp.lambdify((g, h), E)
     g0, h0 = float(pt[0]), float(pt[2])
     assert all(f(g0 + a, h0 + b) >= loss - 1e-12 for a in (-0.01, 0, 0.01) for b in (-0.01, 0, 0.01))
+
+
+@pytest.mark.parametrize("order", [-1, 1.5, True, "1"])
+def test_limit_terms_refuses_a_bad_order(order):
+    from symbolic.depth_pretraining import limit_terms
+    with pytest.raises(ValueError, match="order: expected an integer >= 0"):
+        limit_terms(2, order)

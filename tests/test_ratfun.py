@@ -218,3 +218,10 @@ def test_factor_list_normalises_monic_factors(e, monkeypatch):
     monkeypatch.setattr(ratfun, "_flint", _MonicFlint(flint))
     got, want = ratfun.factor_list(p), p.factor_list()
     assert got[0] == want[0] and sorted(map(str, got[1])) == sorted(map(str, want[1]))
+
+
+def test_primitive_part_refuses_the_zero_polynomial():
+    from sympy.polys.domains import QQ
+    for terms in ({}, {(1, 0): QQ(0)}):
+        with pytest.raises(ValueError, match="terms: expected a nonzero polynomial"):
+            ratfun.primitive_part(terms)
