@@ -245,3 +245,10 @@ def test_monotone_classifier():
     assert _monotone((L - 2) ** 3 / (L + 1) ** 3) == "increasing"   # f' >= 0 with a double zero at 2
     assert _monotone(sp.Integer(3)) == "constant"
     assert _monotone(1 / (L + 3) - 1 / (2 * L + 1)) == "not monotone"
+
+
+@pytest.mark.parametrize("columns", [("zero_shot", "zero-shot"), "zero_shot"])
+def test_spec_pairs_refuses_unknown_columns(columns):
+    from proofs.quantities.frontier import spec_pairs, tradeoff_spec
+    with pytest.raises(ValueError, match="columns: expected a collection of names among"):
+        spec_pairs(tradeoff_spec(1), setting(2), columns=columns)

@@ -232,6 +232,15 @@ def test_check_all_in_two_processes_keeps_the_order():
     assert [r.id for r, _ in out] == ["corollary-4.2", "corollary-4.8", "corollary-4.4"]
     assert all(v.holds for _, v in out)
     assert (min(frozen) > 0) == forks and gc.get_freeze_count() == 0
+    # a caller's own frozen objects stay frozen
+    keep = [object() for _ in range(3)]
+    gc.freeze()
+    try:
+        before = gc.get_freeze_count()
+        assert all(v.holds for _, v in check_all(chosen[:2], jobs=2)) and gc.get_freeze_count() == before
+    finally:
+        gc.unfreeze()
+    del keep
 
 
 def test_check_all_does_not_fork_a_process_running_jax_threads(monkeypatch):

@@ -80,3 +80,14 @@ def test_show_remembers_a_rendering_only_for_the_same_tree():
     for _ in range(2):
         assert [show(o) for o in objs] == [sp.sstr(o) for o in objs]
     assert show([x, 2]) == sp.sstr([x, 2])
+
+
+def test_dissimilarity_angles_are_sympy_solves():
+    """The zeros in phi of a factored gap, read factor by factor, are sympy.solve's: a factor linear
+    in cos(phi) gives acos(c) and 2 pi - acos(c); phi in a denominator gives poles, not zeros."""
+    from proofs.paper.results.dissimilarity import PHI, RHO, _angles_where_zero
+    d = sp.Symbol("d")
+    for gap in (-RHO * (2 * sp.cos(PHI) - RHO) / (d + 4) ** 2,
+                (2 * sp.cos(PHI) - RHO) / (3 * sp.cos(PHI) + 1),
+                sp.factor((sp.cos(PHI) - sp.Rational(1, 3)) * (5 * sp.cos(PHI) + 2))):
+        assert set(_angles_where_zero(gap)) == set(sp.solve(sp.Eq(gap, 0), PHI)), gap

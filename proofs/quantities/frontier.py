@@ -369,8 +369,11 @@ def _env_key(setting: Any) -> tuple:
 def spec_pairs(spec: Any, setting: Any, *, n: Any = None, columns: Any = None) -> dict[str, tuple[sp.Poly, sp.Poly]]:
     """The three errors of :func:`spec_errors` (or those named in ``columns``) as pairs ``(N, D)``
     of polynomials in :data:`LAMBDA` over QQ, ``error = N / D``
-    (:func:`symbolic.univariate.normal_pair`'s form): the same rational functions, not factored."""
+    (:func:`symbolic.univariate.normal_pair`'s form): the same rational functions, not factored.
+    ``columns``: names of :data:`COLUMNS` (a ValueError names any other)."""
     from symbolic.univariate import fraction_pair, pair_of
+    if columns is not None and (isinstance(columns, str) or set(columns) - set(COLUMNS)):
+        raise ValueError(f"columns: expected a collection of names among {', '.join(COLUMNS)}, got {columns!r}")
     cols = COLUMNS if columns is None else tuple(c for c in COLUMNS if c in columns)
     return {col: (pair_of(e, LAMBDA) if e is not None else fraction_pair(f, LAMBDA))
             for col, (e, f) in _spec_fractions(spec, _count(setting.m), n, _env_key(setting), cols).items()}

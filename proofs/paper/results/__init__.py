@@ -112,8 +112,11 @@ def check_all(results=None, jobs: int | None = None):
     # What exists now (the modules, the shared derivations) lives as long as the checks: frozen out
     # of the collector's reach before the fork, as Python's gc docs advise for a fork without exec
     # (neither process rescans it in a full collection, nor touches its pages; about 0.1 s of CPU
-    # per prove), and given back to the collector when the checks are done.
-    gc.freeze()
+    # per prove), and given back to the collector when the checks are done (left alone where the
+    # caller has frozen objects itself: unfreezing would give back theirs too).
+    ours = gc.get_freeze_count() == 0
+    if ours:
+        gc.freeze()
 
     def child() -> None:
         try:
@@ -126,7 +129,8 @@ def check_all(results=None, jobs: int | None = None):
     try:
         proc.start()
     except BaseException:
-        gc.unfreeze()
+        if ours:
+            gc.unfreeze()
         raise
     send.close()
     got: dict = {}
@@ -144,7 +148,8 @@ def check_all(results=None, jobs: int | None = None):
             else:
                 yield r, _check_one(r)
     finally:
-        gc.unfreeze()
+        if ours:
+            gc.unfreeze()
         recv.close()
         proc.join(timeout=1)
         if proc.is_alive():

@@ -105,15 +105,16 @@ def _angles_where_zero(gap: sp.Expr) -> list:
     """The angles phi in [0, 2 pi) where the factored ``gap`` vanishes, as ``sympy.solve`` gives
     them, by the one step they need: each factor holding phi is linear in cos(phi), ``a cos(phi) +
     b``, so its zeros are phi = acos(c) and 2 pi - acos(c), c = -b/a (cancelled).  Anything else
-    (phi outside cos, a higher power of cos(phi)) goes to ``sympy.solve``."""
+    (phi outside cos, a higher power of cos(phi), phi in a denominator: its zeros are poles, not
+    zeros) goes to ``sympy.solve``."""
     C = sp.Dummy("c")
     out: list = []
     for f in sp.Mul.make_args(gap):
-        base = f.as_base_exp()[0]
+        base, ex = f.as_base_exp()
         if not base.has(PHI):
             continue
         g = base.xreplace({sp.cos(PHI): C})
-        if g.has(PHI):
+        if g.has(PHI) or not ex.is_positive:
             return sp.solve(sp.Eq(gap, 0), PHI)
         poly = sp.Poly(g, C)
         if poly.degree() != 1:
