@@ -188,32 +188,18 @@ def limit_terms(L: int, order: int = 1) -> tuple[sp.Expr, ...]:
 @lru_cache(maxsize=8)
 def _limit_terms(L: int, order: int) -> tuple[sp.Expr, ...]:
     """:func:`limit_terms` once the arguments are checked (remembered per L and order)."""
-    polys = _limit_polys(L, order)
-    if polys is not None:
-        return tuple(factored_fraction(e) for e in polys)
-    return _limit_exprs(L, order)
+    return tuple(factored_fraction(e) for e in _limit_polys(L, order))
 
 
 @lru_cache(maxsize=8)
 def _limit_polys(L: int, order: int):
-    """:func:`limit_terms` as polynomials over QQ in d, t_1..t_L and sigma (:func:`_at_identity_ring`), or None
-    where a term is not a polynomial in those (then :func:`_limit_exprs`)."""
+    """:func:`limit_terms` as polynomials over QQ in d, t_1..t_L and sigma (:func:`_at_identity_ring`): the
+    theta-averaged isotropic loss's keys are products of traces of powers of Sigma with coefficients over QQ
+    (an AssertionError should the derivation ever give another form)."""
     sers, R = _limit_series(L, order)
-    if R.domain == QQ and all(not noises and all(isinstance(f, Tr) for f in factors) for factors, noises in sers):
-        return tuple(_at_identity_ring(sers, R, L, order))
-    return None
-
-
-def _limit_exprs(L: int, order: int) -> tuple[sp.Expr, ...]:
-    """:func:`limit_terms` through expressions (traces of Sigma replaced by d, gamma_l by t_l - 1, factored)."""
-    sers, R = _limit_series(L, order)
-    out = [sp.S.Zero] * (order + 1)
-    for key, ser in sers.items():
-        for k in range(order + 1):
-            if ser[k]:
-                out[k] += ser[k].as_expr() * sp.Mul(*[_factor_value(f) for f in key[0]])
-    subs = {GAMMA[l]: T[l] - 1 for l in range(L)}
-    return tuple(ratfun.factored(_at_identity_expr(e).subs(subs)) for e in out)
+    if not (R.domain == QQ and all(not noises and all(isinstance(f, Tr) for f in factors) for factors, noises in sers)):
+        raise AssertionError(f"limit_terms: the isotropic loss at L = {L} is not a sum of traces over QQ")
+    return tuple(_at_identity_ring(sers, R, L, order))
 
 
 def _limit_series(L: int, order: int) -> tuple[dict, object]:
@@ -246,8 +232,9 @@ def _limit_series(L: int, order: int) -> tuple[dict, object]:
 def _at_identity_ring(sers: dict, R, L: int, order: int) -> list:
     """For k = 0..order, sum over keys of ser[k] * (the key's product of traces) at Sigma = I, gamma_l = t_l - 1,
     as polynomials over QQ in d, t_1..t_L and the ring's other symbols: each factor tr(Sigma^j) is d at Sigma = I
-    (what :func:`_at_identity_expr` does to the expression), so a key is d^(its number of factors), and gamma_l
-    is put in by composition (each power of t_l - 1 once). The value the expression route gives, exactly."""
+    (tr(I_d^j) = d), so a key is d^(its number of factors), and gamma_l
+    is put in by composition (each power of t_l - 1 once): exactly (checked against the series of the exact
+    loss in tests/test_depth_pretraining.py)."""
     from sympy.polys.rings import PolyRing
     from .words import DIM
     keep = [x for x in R.symbols if x not in GAMMA[:L] and x not in (M, NU)]
@@ -283,18 +270,6 @@ def _binomial_series(a: int, k: int) -> list[int]:
     return [int(sp.binomial(a, i)) for i in range(k)]
 
 
-def _factor_value(f):
-    from .convert import factor_expr
-    return factor_expr(f)
-
-
-def _at_identity_expr(e: sp.Expr) -> sp.Expr:
-    """tr(Sigma^k) -> d in a SymPy expression of traces of powers of Sigma."""
-    from .words import DIM
-    reps = {tr: DIM for tr in e.atoms(sp.Trace)}
-    return sp.expand(e.xreplace(reps))
-
-
 @dataclass
 class PretrainedLimit:
     """The limit m -> oo of the pretrained class minimiser at Sigma = I (up to a permutation of layers)."""
@@ -315,23 +290,14 @@ def pretrained_limit(L: int) -> PretrainedLimit:
 def _pretrained_limit(L: int) -> PretrainedLimit:
     t = T[:L]
     polys = _limit_polys(L, 1)
-    if polys is None:
-        E0, E1 = limit_terms(L, 1)
-    else:       # limit_terms' E_0; E_1 factored only where it is read as an expression (L = 3)
-        E0, E1 = factored_fraction(polys[0]), None
+    # limit_terms' E_0; E_1 factored only where it is read as an expression (L = 3)
+    E0 = factored_fraction(polys[0])
     steps = [("E_0 (m = oo)", E0)]
     if L == 1:
         sol = sp.solve(sp.diff(E0, t[0]), t[0])
         return PretrainedLimit(1, (sol[0] - 1,), steps + [("argmin E_0", sol)])
     prod = sp.Mul(*t)
-    if polys is None:
-        # prod t = 2 is linear in the last t: a t_L + b = 0
-        a, b = sp.Poly(prod - 2, t[-1]).all_coeffs()
-        last = -b / a
-        on = ratfun.factored(E1.subs(t[-1], last))
-        on_nd = None
-    else:
-        on, on_nd = _on_constraint(polys[1], L)
+    on, on_nd = _on_constraint(polys[1], L)
     steps.append(("E_1 on prod t = 2", on))
     if L == 2:
         # each value in Q(sqrt 2)(d, sigma), exactly (radicals out of the denominator); compared at a setting
@@ -348,7 +314,7 @@ def _pretrained_limit(L: int) -> PretrainedLimit:
         steps.append(("stationary points of E_1 on the set, with values", [(c, v.expr()) for c, v in vals]))
         return PretrainedLimit(2, tuple(sp.expand((x - 1).expr()) for x in pair), steps)
     # L = 3: E_1 is minimal on the curve prod t = 2, sum 1/t = 3; E_2 selects the point
-    E1 = limit_terms(L, 1)[1] if E1 is None else E1
+    E1 = limit_terms(L, 1)[1]
     E2 = limit_terms(3, 2)[2]
     cand = (sp.sqrt(3) - 1, sp.sqrt(3) - 1, 2 + sp.sqrt(3))
     steps.append(("E_1 minimal (= d sigma^2) on prod t = 2, sum 1/t = 3", sp.simplify(E1.subs(dict(zip(t, cand))))))
