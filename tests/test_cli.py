@@ -89,6 +89,28 @@ def test_version(capsys):
     assert status == 0 and out.startswith("icl-finetune ")
 
 
+def test_the_console_script_runs_main_then_freezes_what_is_left(capsys, monkeypatch):
+    """``icl-finetune`` (pyproject's script) and ``python -m proofs.cli`` go through ``entry``:
+    main's exit status, and only then ``gc.freeze`` (the process is ending: the interpreter's
+    collection at exit has nothing to rescan); ``main`` itself leaves the collector alone."""
+    import gc
+    import tomllib
+    from pathlib import Path
+
+    import proofs.cli as cli
+    root = Path(cli.__file__).resolve().parents[2]
+    scripts = tomllib.loads((root / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts["icl-finetune"] == "proofs.cli:entry"
+    assert "sys.exit(entry())" in (root / "proofs" / "cli" / "__main__.py").read_text()
+    calls = []
+    monkeypatch.setattr(gc, "freeze", lambda: calls.append("freeze"))
+    monkeypatch.setattr(cli, "main", lambda: calls.append("main") or 2)
+    assert cli.entry() == 2 and calls == ["main", "freeze"]
+    monkeypatch.undo()
+    before = gc.get_freeze_count()
+    assert run(capsys, "--version")[0] == 0 and gc.get_freeze_count() == before
+
+
 def test_no_subcommand_is_bad_usage(capsys):
     status, out, err = run(capsys)
     assert status == 2 and out == ""

@@ -216,31 +216,34 @@ def test_theorem_4_3_lower_bound_line_decides_on_the_expansion():
 
 
 def test_check_all_in_two_processes_keeps_the_order():
-    """... and gives the objects it froze out of the collector's reach for the checks back to it
-    (frozen only where it forks: not in a process that has loaded JAX, whose threads a fork could
-    deadlock)."""
+    """... with the cyclic collector paused while the checks run (in both processes: the child
+    reports it) and turned back on after; left off where the caller had turned it off."""
     import gc
-    import sys
-    forks = "jax" not in sys.modules
     from proofs.paper.results import check_all, get
     chosen = [get("corollary-4.2"), get("corollary-4.8"), get("corollary-4.4")]
-    frozen = []
+    assert gc.isenabled()
+    enabled = []
     out = []
     for pair in check_all(chosen, jobs=2):
-        frozen.append(gc.get_freeze_count())
+        enabled.append(gc.isenabled())
         out.append(pair)
     assert [r.id for r, _ in out] == ["corollary-4.2", "corollary-4.8", "corollary-4.4"]
     assert all(v.holds for _, v in out)
-    assert (min(frozen) > 0) == forks and gc.get_freeze_count() == 0
-    # a caller's own frozen objects stay frozen
-    keep = [object() for _ in range(3)]
-    gc.freeze()
+    assert not any(enabled) and gc.isenabled()
+    # in the child too: a stand-in result that reports the collector's state as its verdict
+    class Probe:
+        id, strategy = "probe", "value"
+
+        def check(self):
+            return gc.isenabled()
+    got = dict((r.id, v) for r, v in check_all([chosen[0], Probe()], jobs=2))
+    assert got["probe"] is False and gc.isenabled()
+    # a caller's own choice stays: off before, off after
+    gc.disable()
     try:
-        before = gc.get_freeze_count()
-        assert all(v.holds for _, v in check_all(chosen[:2], jobs=2)) and gc.get_freeze_count() == before
+        assert all(v.holds for _, v in check_all(chosen[:2], jobs=2)) and not gc.isenabled()
     finally:
-        gc.unfreeze()
-    del keep
+        gc.enable()
 
 
 def test_check_all_does_not_fork_a_process_running_jax_threads(monkeypatch):

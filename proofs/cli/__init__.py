@@ -174,6 +174,19 @@ def _backend_message(err: ValueError, args: argparse.Namespace, parser: argparse
     return message
 
 
+def entry() -> int:
+    """The console script (``icl-finetune``, ``python -m proofs.cli``): :func:`main` on
+    ``sys.argv``, then, the process being about to end, whatever is left frozen out of the cyclic
+    collector's reach (``gc.freeze``), so that the interpreter's collection at exit does not
+    rescan the whole heap to free nothing (about 0.06 s of CPU after ``prove``; the objects are
+    freed with the process).  In-process callers use :func:`main`, which leaves the collector
+    as it was."""
+    status = main()
+    import gc
+    gc.freeze()
+    return status
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``icl-finetune`` with ``argv`` (default ``sys.argv[1:]``); return the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)

@@ -1,6 +1,6 @@
 """``python -m proofs.cli``: the same as ``icl-finetune``."""
 import sys
 
-from proofs.cli import main
+from proofs.cli import entry
 
-sys.exit(main())
+sys.exit(entry())

@@ -90,8 +90,25 @@ def check_all(results=None, jobs: int | None = None):
     order in this process.  A check is never weakened by the split: each result runs its
     own ``check()`` in full, in whichever process.  Where ``check()`` raises (a result's own
     ``check`` never does; a stand-in might), the exception is yielded in place of the verdict.
+
+    The cyclic garbage collector is paused while the checks run, in both processes, and turned
+    back on after (left off where the caller had turned it off): the checks build caches that live
+    as long as they do and next to no cyclic garbage, so its collections only rescan those caches
+    (about 0.17 s of CPU in a ``prove`` run, over 5% of it, measured by ``gc.callbacks``; the
+    peak memory is the same with and without them).
     """
     import gc
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield from _check_all(results, jobs)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _check_all(results, jobs: int | None):
+    """:func:`check_all`'s work, with the collector paused by it."""
     import multiprocessing as mp
     import os
     results = list(all_results() if results is None else results)
@@ -113,14 +130,6 @@ def check_all(results=None, jobs: int | None = None):
             pass
     ctx = mp.get_context("fork")
     recv, send = ctx.Pipe(duplex=False)
-    # What exists now (the modules, the shared derivations) lives as long as the checks: frozen out
-    # of the collector's reach before the fork, as Python's gc docs advise for a fork without exec
-    # (neither process rescans it in a full collection, nor touches its pages; about 0.1 s of CPU
-    # per prove), and given back to the collector when the checks are done (left alone where the
-    # caller has frozen objects itself: unfreezing would give back theirs too).
-    ours = gc.get_freeze_count() == 0
-    if ours:
-        gc.freeze()
 
     def child() -> None:
         try:
@@ -130,12 +139,7 @@ def check_all(results=None, jobs: int | None = None):
             send.close()
 
     proc = ctx.Process(target=child, daemon=True)
-    try:
-        proc.start()
-    except BaseException:
-        if ours:
-            gc.unfreeze()
-        raise
+    proc.start()
     send.close()
     got: dict = {}
     try:
@@ -152,8 +156,6 @@ def check_all(results=None, jobs: int | None = None):
             else:
                 yield r, _check_one(r)
     finally:
-        if ours:
-            gc.unfreeze()
         recv.close()
         proc.join(timeout=1)
         if proc.is_alive():
