@@ -111,6 +111,18 @@ def test_the_console_script_runs_main_then_freezes_what_is_left(capsys, monkeypa
     assert run(capsys, "--version")[0] == 0 and gc.get_freeze_count() == before
 
 
+def test_prove_imports_and_checks_the_results_with_the_collector_paused(capsys, monkeypatch):
+    """``prove`` pauses the cyclic collector around importing the results (``api.results``) and
+    checking them, and turns it back on after."""
+    import gc
+
+    from proofs import api
+    seen = []
+    monkeypatch.setattr(api, "results", lambda: seen.append(gc.isenabled()) or [])
+    status, _, _ = run(capsys, "prove")
+    assert seen == [False] and gc.isenabled() and status == 0
+
+
 def test_no_subcommand_is_bad_usage(capsys):
     status, out, err = run(capsys)
     assert status == 2 and out == ""

@@ -29,19 +29,28 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     """Check each result as it comes (a check that raises has failed; the others still run). A
     printer that ``streams`` (text) prints each result as it is checked, then the report's summary;
-    JSON prints the report at the end."""
-    from proofs import api
-    from proofs.cli.output import write
+    JSON prints the report at the end.  The cyclic collector is paused for the run
+    (:func:`proofs.paper.results.collector_paused`: the results' imports and checks build what
+    lives until it ends)."""
     from proofs.cli.printers import printer
-    from proofs.cli.reports import ProvedResult, ProveReport
+    from proofs.paper.results import collector_paused
     P = printer(args.format, verbose=args.verbose)
     start = time.perf_counter()
+    with collector_paused():
+        return _prove(P, start)
+
+
+def _prove(P: Any, start: float) -> int:
+    """:func:`run`'s work: import the results, check them ((a)/(b) and (c)/(d) on two processes), print."""
+    from proofs import api
+    from proofs.cli.output import write
+    from proofs.cli.reports import ProvedResult, ProveReport
+    from proofs.paper.results import check_all
     try:
         results = list(api.results())
     except NotImplementedError:  # the README's first command must work from day one
         write(P.doprint(ProveReport([], 0.0, unavailable="the backend is not implemented (proofs.api.results)")))
         return O.EXIT_OK
-    from proofs.paper.results import check_all  # (a)/(b) and (c)/(d) results on two processes
     rows: list[ProvedResult] = []
     for result, verdict in check_all(results):
         error, seconds = None, float(getattr(verdict, "seconds", 0.0))
