@@ -182,8 +182,11 @@ class Poly:
             other = Poly.scalar(other)
         out = dict(self.terms)
         for k, c in other.terms.items():
-            out[k] = out.get(k, 0) + c
-        return Poly({k: c for k, c in out.items()})
+            # a new monomial keeps its coefficient: ``0 + c`` is ``Add(0, c)``, which SymPy
+            # returns as ``c`` itself (the identity is dropped before anything is built)
+            a = out.get(k)
+            out[k] = c if a is None else a + c
+        return Poly(out)
 
     __radd__ = __add__
 
@@ -204,10 +207,28 @@ class Poly:
         # arguments, repeated ``+=`` quadratic)
         acc: dict[Monomial, list] = defaultdict(list)
         one = sp.S.One
-        for (fa, na), ca in self.terms.items():
-            for (fb, nb), cb in other.terms.items():
-                key = (_sorted_factors(fa + fb) if fa and fb else (fa or fb), _merge_noise(na, nb))
-                acc[key].append(cb if ca is one else ca if cb is one else ca * cb)
+        if other is self:
+            # a square: monomials j, i give what i, j gave (the same key: the factors sorted, the
+            # noise powers merged by name; the same coefficient: SymPy's Mul of commuting
+            # scalars is canonical, whatever the order of its arguments), so each product of
+            # two different monomials is built once and met again in the loop's own order
+            items = list(self.terms.items())
+            seen: list[list] = [[None] * len(items) for _ in items]
+            for i, ((fa, na), ca) in enumerate(items):
+                row = seen[i]
+                for j, ((fb, nb), cb) in enumerate(items):
+                    if j < i:
+                        key, c = seen[j][i]
+                    else:
+                        key = (_sorted_factors(fa + fb) if fa and fb else (fa or fb), _merge_noise(na, nb))
+                        c = cb if ca is one else ca if cb is one else ca * cb
+                        row[j] = (key, c)
+                    acc[key].append(c)
+        else:
+            for (fa, na), ca in self.terms.items():
+                for (fb, nb), cb in other.terms.items():
+                    key = (_sorted_factors(fa + fb) if fa and fb else (fa or fb), _merge_noise(na, nb))
+                    acc[key].append(cb if ca is one else ca if cb is one else ca * cb)
         return Poly({k: v[0] if len(v) == 1 else sp.Add(*v) for k, v in acc.items()})
 
     __rmul__ = __mul__

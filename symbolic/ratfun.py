@@ -67,7 +67,21 @@ class NoSolution(ValueError):
 
 
 def _ring(symbols: Sequence[sp.Symbol]) -> PolyRing:
-    return PolyRing(tuple(symbols), QQ)
+    """``PolyRing(symbols, QQ)``, one per tuple of symbols within the process: SymPy builds a new
+    ring on every call (with its monomial routines), and equal rings are interchangeable
+    (``PolyRing`` compares by symbols, domain and order; nothing changes a ring once built)."""
+    symbols = tuple(symbols)
+    R = _RINGS.get(symbols)
+    if R is None:
+        if len(_RINGS) >= _RINGS_MAX:
+            _RINGS.clear()
+        R = _RINGS[symbols] = PolyRing(symbols, QQ)
+    return R
+
+
+#: the rings :func:`_ring` built, by their symbols
+_RINGS: dict = {}
+_RINGS_MAX = 4096
 
 
 def numer_denom(e: sp.Expr, R: PolyRing, cache: dict | None = None) -> tuple:
