@@ -105,10 +105,12 @@ def _nd(e: sp.Expr, R: PolyRing, index: dict, cache: dict) -> tuple:
     elif e.is_Add:
         out = sum_over_common_denominator([_nd(a, R, index, cache) for a in e.args], R)
     elif e.is_Mul:
-        num, den = R.one, {}
+        # the product of the factors' numerators, from the first (``R.one * n`` is a copy of n,
+        # term for term in n's order: the same polynomial, one multiplication fewer)
+        num, den = None, {}
         for a in e.args:
             n, d = _nd(a, R, index, cache)
-            num = num * n
+            num = n if num is None else num * n
             for b, k in d.items():
                 den[b] = den.get(b, 0) + k
         out = (num, den)
@@ -142,14 +144,26 @@ def sum_over_common_denominator(parts: Sequence[tuple], R: PolyRing) -> tuple:
         for b, k in d.items():
             if den.get(b, 0) < k:
                 den[b] = k
-    num = R.zero
+    # the numerators added into one new polynomial (``R.zero + n`` copies n, and each further
+    # ``num + n`` copies the sum so far; ``PolyElement.__add__``'s loop run in place instead: the
+    # same terms in the same order, no sum copied)
+    num = None
     for n, d in parts:
         for b, k in den.items():
             miss = k - d.get(b, 0)
             if miss:
                 n = n * b ** miss
-        num += n
-    return num, den
+        if num is None:
+            num = n.copy()
+        else:
+            get, zero = num.get, R.domain.zero
+            for m, c in n.items():
+                c = get(m, zero) + c
+                if c:
+                    num[m] = c
+                else:
+                    del num[m]
+    return (R.zero if num is None else num), den
 
 
 def _symbols(exprs: Sequence[sp.Expr]) -> set:
