@@ -84,6 +84,29 @@ _RINGS: dict = {}
 _RINGS_MAX = 4096
 
 
+def ordered_gens(gens, sort_gens: bool = True) -> tuple:
+    """``tuple(_sort_gens(sorted(gens, key=default_sort_key)))`` (``sort_gens=False``: the
+    ``sorted`` alone) for a set of generators, remembered per set within the process.  Both sorts
+    are stable and their keys tell generators apart except same-named ones (a symbol's sort key
+    leaves its assumptions out), whose order would follow the set's iteration; such a set is
+    sorted afresh, not remembered."""
+    key = (frozenset(gens), sort_gens)
+    hit = _ORDERED.get(key)
+    if hit is not None:
+        return hit
+    out = sorted(gens, key=sp.default_sort_key)
+    out = tuple(_sort_gens(out) if sort_gens else out)
+    if len({str(g) for g in out}) == len(out):
+        if len(_ORDERED) >= _RINGS_MAX:
+            _ORDERED.clear()
+        _ORDERED[key] = out
+    return out
+
+
+#: :func:`ordered_gens`' results
+_ORDERED: dict = {}
+
+
 def numer_denom(e: sp.Expr, R: PolyRing, cache: dict | None = None) -> tuple:
     """``(N, {D_k: j_k})`` with ``e = N / prod D_k^j_k``: N and every D_k polynomials of the ring
     ``R`` (whose generators hold every symbol of ``e``); no gcd is taken.  Raises
@@ -181,7 +204,7 @@ def cancel(e: sp.Expr) -> sp.Expr:
     e = sp.sympify(e)
     if e.is_Number:
         return e
-    gens = _sort_gens(sorted(_symbols([e]), key=sp.default_sort_key))
+    gens = ordered_gens(_symbols([e]))
     if not gens:
         raise NotRational("no symbols")
     R = _ring(gens)
@@ -225,7 +248,7 @@ def is_zero(e: sp.Expr) -> bool | None:
         _generators(e, gens)
         if not gens:
             return None
-        num, _ = numer_denom(e, _ring(sorted(gens, key=sp.default_sort_key)))
+        num, _ = numer_denom(e, _ring(ordered_gens(gens, sort_gens=False)))
     except (NotRational, ZeroDivisionError):
         return None
     return not num
@@ -270,7 +293,7 @@ def _factor(e: sp.Expr) -> sp.Expr:
     _generators(e, gens)
     if not gens:
         raise NotRational("no generators")
-    R = _ring(_sort_gens(sorted(gens, key=sp.default_sort_key)))
+    R = _ring(ordered_gens(gens))
     num, den = numer_denom(e, R)
     if not num:
         return sp.S.Zero
