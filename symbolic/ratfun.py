@@ -200,10 +200,19 @@ def _symbols(exprs: Sequence[sp.Expr]) -> set:
 
 def cancel(e: sp.Expr) -> sp.Expr:
     """``sympy.cancel(e)``, the same expression, for a rational function ``e`` of symbols with
-    rational coefficients (module docstring); :class:`NotRational` otherwise."""
+    rational coefficients (module docstring); :class:`NotRational` otherwise.  Each result is
+    remembered, keyed by the expression (as :func:`factor`'s)."""
     e = sp.sympify(e)
     if e.is_Number:
         return e
+    try:
+        return _cancel(e)
+    except TypeError:   # not hashable: not remembered
+        return _cancel.__wrapped__(e)
+
+
+@lru_cache(maxsize=4096)
+def _cancel(e: sp.Expr) -> sp.Expr:
     gens = ordered_gens(_symbols([e]))
     if not gens:
         raise NotRational("no symbols")
@@ -239,10 +248,19 @@ def is_zero(e: sp.Expr) -> bool | None:
     coefficients (each generator an independent indeterminate), is identically 0: its numerator
     over the product of its denominators (:func:`numer_denom`: no expansion of the expression, no
     gcd) is the zero polynomial exactly when it is.  None where ``e`` is not such a function (a
-    float, a square root, a function, a matrix) or a denominator is the zero polynomial."""
+    float, a square root, a function, a matrix) or a denominator is the zero polynomial.  Each
+    answer is remembered, keyed by the expression."""
     e = sp.sympify(e)
     if e.is_Rational:
         return e == 0
+    try:
+        return _is_zero(e)
+    except TypeError:   # not hashable: not remembered
+        return _is_zero.__wrapped__(e)
+
+
+@lru_cache(maxsize=4096)
+def _is_zero(e: sp.Expr) -> bool | None:
     gens: set = set()
     try:
         _generators(e, gens)
