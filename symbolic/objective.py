@@ -196,7 +196,7 @@ def _error_in_ring(moments: tuple[Poly, ...], n: sp.Expr) -> Poly:
         q = R.one
         for b, j in den.items():
             q = q * b ** j
-        num, q = num.cancel(q)
+        num, q = ratfun.cancel_polys(num, q)
         out[k] = num.as_expr() / q.as_expr()
     return Poly(out)
 

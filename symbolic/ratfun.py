@@ -221,8 +221,46 @@ def _cancel(e: sp.Expr) -> sp.Expr:
     q = R.one
     for b, k in den.items():
         q = q * b ** k
-    p, q = num.cancel(q)
+    p, q = cancel_polys(num, q)
     return p.as_expr() / q.as_expr()
+
+
+def cancel_polys(f, g) -> tuple:
+    """``f.cancel(g)`` for polynomials ``f``, ``g`` (g nonzero) of a ring over QQ: ``(p, q)`` with
+    ``p/q = f/g``, the gcd taken over ZZ in FLINT (``fmpz_mpoly.gcd``) where python-flint is
+    installed, SymPy's ``PolyElement.cancel`` otherwise.  The pair is the one SymPy returns, as
+    polynomials: SymPy clears each side's denominators (``f = F/c_f``, ``g = G/c_g``, F and G over
+    ZZ), divides F and G by their gcd over ZZ (unique up to sign, integer content included) and
+    the integers ``c_g`` and ``c_f`` by theirs, and makes the denominator's leading coefficient
+    (lex order) positive; the result is unique, so a gcd found in FLINT (several times cheaper than
+    SymPy's heuristic gcd in Python) gives the same ``p`` and ``q`` (equal polynomials, so the
+    same ``as_expr()``; only the order their terms are stored in may differ)."""
+    if _flint is None or f.ring.domain != QQ or not f or not g:
+        return f.cancel(g)
+    R = f.ring
+    cf, F = _integral(f)
+    cg, G = _integral(g)
+    ctx = _flint.fmpz_mpoly_ctx.get(tuple(f"x{i}" for i in range(R.ngens)), "lex")
+    F, G = ctx.from_dict(F), ctx.from_dict(G)
+    h = F.gcd(G)
+    if not h.is_one():
+        F, G = F / h, G / h
+    k = math.gcd(cf, cg)
+    mp, mq = cg // k, cf // k
+    p = R.from_dict({m: QQ(int(c) * mp) for m, c in F.to_dict().items()})
+    q = R.from_dict({m: QQ(int(c) * mq) for m, c in G.to_dict().items()})
+    if q.LC < 0:
+        p, q = -p, -q
+    return p, q
+
+
+def _integral(f) -> tuple:
+    """``(c, {exponents: integer})`` with ``f = F / c``, c > 0 the lcm of f's denominators (as
+    ``PolyElement.clear_denoms``)."""
+    c = 1
+    for v in f.values():
+        c = math.lcm(c, int(v.denominator))
+    return c, {m: int(v.numerator) * (c // int(v.denominator)) for m, v in f.items()}
 
 
 def together(e: sp.Expr) -> sp.Expr:
