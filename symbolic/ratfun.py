@@ -192,9 +192,31 @@ def sum_over_common_denominator(parts: Sequence[tuple], R: PolyRing) -> tuple:
 def _symbols(exprs: Sequence[sp.Expr]) -> set:
     out: set = set()
     for e in exprs:
-        out |= e.free_symbols
+        out |= _free_symbols(e)
     if any(not isinstance(s, sp.Symbol) for s in out):
         raise NotRational("a free symbol that is not a scalar Symbol")
+    return out
+
+
+def _free_symbols(e: sp.Basic) -> set:
+    """``e.free_symbols``: a sum, product or power has the union of its arguments' (SymPy's
+    ``Basic.free_symbols``, which they do not override), a symbol itself, a number none, anything
+    else its own ``free_symbols``; each distinct subexpression visited once (SymPy's property
+    builds a set at every node, shared subexpressions again each time)."""
+    out: set = set()
+    seen: set = set()
+    stack = [e]
+    while stack:
+        x = stack.pop()
+        if x in seen:
+            continue
+        seen.add(x)
+        if x.is_Add or x.is_Mul or x.is_Pow:
+            stack.extend(x.args)
+        elif x.is_Symbol:
+            out |= x.free_symbols
+        elif not x.is_Number:
+            out |= x.free_symbols
     return out
 
 
