@@ -162,6 +162,19 @@ class Poly:
                 if getattr(c, "is_Number", True) is False or c != 0:
                     self.terms[k] = c
 
+    @staticmethod
+    def _adopt(terms: dict) -> "Poly":
+        """``Poly(terms)`` for a dict built for it alone (nobody else holds it): the same terms in
+        the same order, the zero coefficients (``Poly``'s test) deleted in place instead of every
+        other key inserted again into a new dict (each insertion hashes the key, a tuple of
+        factors)."""
+        zeros = [k for k, c in terms.items() if not (getattr(c, "is_Number", True) is False or c != 0)]
+        for k in zeros:
+            del terms[k]
+        p = Poly.__new__(Poly)
+        p.terms = terms
+        return p
+
     # construction -------------------------------------------------------
     @staticmethod
     def scalar(c: sp.Expr | int) -> "Poly":
@@ -180,15 +193,20 @@ class Poly:
     def __add__(self, other: "Poly | sp.Expr | int") -> "Poly":
         if not isinstance(other, Poly):
             other = Poly.scalar(other)
-        out = dict(self.terms)
+        out = dict(self.terms)   # (a copy keeps the keys' hashes)
         for k, c in other.terms.items():
-            out[k] = out.get(k, 0) + c
-        return Poly({k: c for k, c in out.items()})
+            # a new monomial keeps its coefficient: ``0 + c`` is ``Add(0, c)``, which SymPy
+            # returns as ``c`` itself (the identity is dropped before anything is built)
+            size = len(out)
+            a = out.setdefault(k, c)
+            if len(out) == size:
+                out[k] = a + c
+        return Poly._adopt(out)
 
     __radd__ = __add__
 
     def __neg__(self) -> "Poly":
-        return Poly({k: -c for k, c in self.terms.items()})
+        return Poly._adopt({k: -c for k, c in self.terms.items()})
 
     def __sub__(self, other: "Poly | sp.Expr | int") -> "Poly":
         return self + (-other if isinstance(other, Poly) else -sp.sympify(other))
@@ -199,16 +217,34 @@ class Poly:
     def __mul__(self, other: "Poly | sp.Expr | int") -> "Poly":
         if not isinstance(other, Poly):
             c = sp.sympify(other)
-            return Poly({k: v * c for k, v in self.terms.items()})
+            return Poly._adopt({k: v * c for k, v in self.terms.items()})
         # collect the products of each monomial, add them once (SymPy's Add is linear in its
         # arguments, repeated ``+=`` quadratic)
         acc: dict[Monomial, list] = defaultdict(list)
         one = sp.S.One
-        for (fa, na), ca in self.terms.items():
-            for (fb, nb), cb in other.terms.items():
-                key = (_sorted_factors(fa + fb) if fa and fb else (fa or fb), _merge_noise(na, nb))
-                acc[key].append(cb if ca is one else ca if cb is one else ca * cb)
-        return Poly({k: v[0] if len(v) == 1 else sp.Add(*v) for k, v in acc.items()})
+        if other is self:
+            # a square: monomials j, i give what i, j gave (the same key: the factors sorted, the
+            # noise powers merged by name; the same coefficient: SymPy's Mul of commuting
+            # scalars is canonical, whatever the order of its arguments), so each product of
+            # two different monomials is built once and met again in the loop's own order
+            items = list(self.terms.items())
+            seen: list[list] = [[None] * len(items) for _ in items]
+            for i, ((fa, na), ca) in enumerate(items):
+                row = seen[i]
+                for j, ((fb, nb), cb) in enumerate(items):
+                    if j < i:
+                        key, c = seen[j][i]
+                    else:
+                        key = (_sorted_factors(fa + fb) if fa and fb else (fa or fb), _merge_noise(na, nb))
+                        c = cb if ca is one else ca if cb is one else ca * cb
+                        row[j] = (key, c)
+                    acc[key].append(c)
+        else:
+            for (fa, na), ca in self.terms.items():
+                for (fb, nb), cb in other.terms.items():
+                    key = (_sorted_factors(fa + fb) if fa and fb else (fa or fb), _merge_noise(na, nb))
+                    acc[key].append(cb if ca is one else ca if cb is one else ca * cb)
+        return Poly._adopt({k: v[0] if len(v) == 1 else sp.Add(*v) for k, v in acc.items()})
 
     __rmul__ = __mul__
 

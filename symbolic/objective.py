@@ -177,7 +177,7 @@ def _error_in_ring(moments: tuple[Poly, ...], n: sp.Expr) -> Poly:
             symbols |= sp.sympify(c).free_symbols
     if any(not isinstance(x, sp.Symbol) for x in symbols):
         raise ratfun.NotRational("a free symbol that is not a scalar Symbol")
-    R = ratfun._ring(ratfun._sort_gens(sorted(symbols, key=sp.default_sort_key)) or (N,))
+    R = ratfun._ring(ratfun.ordered_gens(symbols) or (N,))
     cache: dict = {}
     parts: dict = {}
     for w, p in used:
@@ -196,7 +196,7 @@ def _error_in_ring(moments: tuple[Poly, ...], n: sp.Expr) -> Poly:
         q = R.one
         for b, j in den.items():
             q = q * b ** j
-        num, q = num.cancel(q)
+        num, q = ratfun.cancel_polys(num, q)
         out[k] = num.as_expr() / q.as_expr()
     return Poly(out)
 
@@ -249,7 +249,27 @@ def _terms_cached(blocks: Blocks, task, scale: sp.Expr):
 
 @lru_cache(maxsize=256)
 def _single_cached(blocks: Blocks, task, scale: sp.Expr, zero_shot: bool) -> tuple[Poly, ...]:
-    return _single(_terms_cached(blocks, task, scale), zero_shot)
+    """:func:`_single`, its three moments of the query alone (``E[U^2], E[U y_q], E[y_q^2]``,
+    the same at n = 0 and n > 0) remembered apart (:func:`_query_moment`): the zero-shot and the
+    n-shot errors of the same blocks and task compute them once.  Each moment is computed as
+    :func:`_single` computes it, in its order."""
+    if zero_shot:
+        return (Poly(), Poly(), _query_moment(blocks, task, scale, "UU"),
+                Poly(), _query_moment(blocks, task, scale, "Uy"), _query_moment(blocks, task, scale, "yy"))
+    pt = _terms_cached(blocks, task, scale)
+    return (_expect_data(pt.T1 * pt.T1, ("1", "q")),
+            _expect_data(pt.T1 * pt.U, ("1", "q")), _query_moment(blocks, task, scale, "UU"),
+            _expect_data(pt.T1 * pt.yq, ("1", "q")), _query_moment(blocks, task, scale, "Uy"),
+            _query_moment(blocks, task, scale, "yy"))
+
+
+@lru_cache(maxsize=768)
+def _query_moment(blocks: Blocks, task, scale: sp.Expr, which: str) -> Poly:
+    """``E[U^2]`` (``which="UU"``), ``E[U y_q]`` (``"Uy"``) or ``E[y_q^2]`` (``"yy"``), as
+    :func:`_single` computes them."""
+    pt = _terms_cached(blocks, task, scale)
+    a, b = {"UU": (pt.U, pt.U), "Uy": (pt.U, pt.yq), "yy": (pt.yq, pt.yq)}[which]
+    return _expect_data(a * b, ("q",))
 
 
 @lru_cache(maxsize=256)

@@ -67,7 +67,44 @@ class NoSolution(ValueError):
 
 
 def _ring(symbols: Sequence[sp.Symbol]) -> PolyRing:
-    return PolyRing(tuple(symbols), QQ)
+    """``PolyRing(symbols, QQ)``, one per tuple of symbols within the process: SymPy builds a new
+    ring on every call (with its monomial routines), and equal rings are interchangeable
+    (``PolyRing`` compares by symbols, domain and order; nothing changes a ring once built)."""
+    symbols = tuple(symbols)
+    R = _RINGS.get(symbols)
+    if R is None:
+        if len(_RINGS) >= _RINGS_MAX:
+            _RINGS.clear()
+        R = _RINGS[symbols] = PolyRing(symbols, QQ)
+    return R
+
+
+#: the rings :func:`_ring` built, by their symbols
+_RINGS: dict = {}
+_RINGS_MAX = 4096
+
+
+def ordered_gens(gens, sort_gens: bool = True) -> tuple:
+    """``tuple(_sort_gens(sorted(gens, key=default_sort_key)))`` (``sort_gens=False``: the
+    ``sorted`` alone) for a set of generators, remembered per set within the process.  Both sorts
+    are stable and their keys tell generators apart except same-named ones (a symbol's sort key
+    leaves its assumptions out), whose order would follow the set's iteration; such a set is
+    sorted afresh, not remembered."""
+    key = (frozenset(gens), sort_gens)
+    hit = _ORDERED.get(key)
+    if hit is not None:
+        return hit
+    out = sorted(gens, key=sp.default_sort_key)
+    out = tuple(_sort_gens(out) if sort_gens else out)
+    if len({str(g) for g in out}) == len(out):
+        if len(_ORDERED) >= _RINGS_MAX:
+            _ORDERED.clear()
+        _ORDERED[key] = out
+    return out
+
+
+#: :func:`ordered_gens`' results
+_ORDERED: dict = {}
 
 
 def numer_denom(e: sp.Expr, R: PolyRing, cache: dict | None = None) -> tuple:
@@ -91,10 +128,12 @@ def _nd(e: sp.Expr, R: PolyRing, index: dict, cache: dict) -> tuple:
     elif e.is_Add:
         out = sum_over_common_denominator([_nd(a, R, index, cache) for a in e.args], R)
     elif e.is_Mul:
-        num, den = R.one, {}
+        # the product of the factors' numerators, from the first (``R.one * n`` is a copy of n,
+        # term for term in n's order: the same polynomial, one multiplication fewer)
+        num, den = None, {}
         for a in e.args:
             n, d = _nd(a, R, index, cache)
-            num = num * n
+            num = n if num is None else num * n
             for b, k in d.items():
                 den[b] = den.get(b, 0) + k
         out = (num, den)
@@ -128,32 +167,75 @@ def sum_over_common_denominator(parts: Sequence[tuple], R: PolyRing) -> tuple:
         for b, k in d.items():
             if den.get(b, 0) < k:
                 den[b] = k
-    num = R.zero
+    # the numerators added into one new polynomial (``R.zero + n`` copies n, and each further
+    # ``num + n`` copies the sum so far; ``PolyElement.__add__``'s loop run in place instead: the
+    # same terms in the same order, no sum copied)
+    num = None
     for n, d in parts:
         for b, k in den.items():
             miss = k - d.get(b, 0)
             if miss:
                 n = n * b ** miss
-        num += n
-    return num, den
+        if num is None:
+            num = n.copy()
+        else:
+            get, zero = num.get, R.domain.zero
+            for m, c in n.items():
+                c = get(m, zero) + c
+                if c:
+                    num[m] = c
+                else:
+                    del num[m]
+    return (R.zero if num is None else num), den
 
 
 def _symbols(exprs: Sequence[sp.Expr]) -> set:
     out: set = set()
     for e in exprs:
-        out |= e.free_symbols
+        out |= _free_symbols(e)
     if any(not isinstance(s, sp.Symbol) for s in out):
         raise NotRational("a free symbol that is not a scalar Symbol")
     return out
 
 
+def _free_symbols(e: sp.Basic) -> set:
+    """``e.free_symbols``: a sum, product or power has the union of its arguments' (SymPy's
+    ``Basic.free_symbols``, which they do not override), a symbol itself, a number none, anything
+    else its own ``free_symbols``; each distinct subexpression visited once (SymPy's property
+    builds a set at every node, shared subexpressions again each time)."""
+    out: set = set()
+    seen: set = set()
+    stack = [e]
+    while stack:
+        x = stack.pop()
+        if x in seen:
+            continue
+        seen.add(x)
+        if x.is_Add or x.is_Mul or x.is_Pow:
+            stack.extend(x.args)
+        elif x.is_Symbol:
+            out |= x.free_symbols
+        elif not x.is_Number:
+            out |= x.free_symbols
+    return out
+
+
 def cancel(e: sp.Expr) -> sp.Expr:
     """``sympy.cancel(e)``, the same expression, for a rational function ``e`` of symbols with
-    rational coefficients (module docstring); :class:`NotRational` otherwise."""
+    rational coefficients (module docstring); :class:`NotRational` otherwise.  Each result is
+    remembered, keyed by the expression (as :func:`factor`'s)."""
     e = sp.sympify(e)
     if e.is_Number:
         return e
-    gens = _sort_gens(sorted(_symbols([e]), key=sp.default_sort_key))
+    try:
+        return _cancel(e)
+    except TypeError:   # not hashable: not remembered
+        return _cancel.__wrapped__(e)
+
+
+@lru_cache(maxsize=4096)
+def _cancel(e: sp.Expr) -> sp.Expr:
+    gens = ordered_gens(_symbols([e]))
     if not gens:
         raise NotRational("no symbols")
     R = _ring(gens)
@@ -161,8 +243,46 @@ def cancel(e: sp.Expr) -> sp.Expr:
     q = R.one
     for b, k in den.items():
         q = q * b ** k
-    p, q = num.cancel(q)
+    p, q = cancel_polys(num, q)
     return p.as_expr() / q.as_expr()
+
+
+def cancel_polys(f, g) -> tuple:
+    """``f.cancel(g)`` for polynomials ``f``, ``g`` (g nonzero) of a ring over QQ: ``(p, q)`` with
+    ``p/q = f/g``, the gcd taken over ZZ in FLINT (``fmpz_mpoly.gcd``) where python-flint is
+    installed, SymPy's ``PolyElement.cancel`` otherwise.  The pair is the one SymPy returns, as
+    polynomials: SymPy clears each side's denominators (``f = F/c_f``, ``g = G/c_g``, F and G over
+    ZZ), divides F and G by their gcd over ZZ (unique up to sign, integer content included) and
+    the integers ``c_g`` and ``c_f`` by theirs, and makes the denominator's leading coefficient
+    (lex order) positive; the result is unique, so a gcd found in FLINT (several times cheaper than
+    SymPy's heuristic gcd in Python) gives the same ``p`` and ``q`` (equal polynomials, so the
+    same ``as_expr()``; only the order their terms are stored in may differ)."""
+    if _flint is None or f.ring.domain != QQ or not f or not g:
+        return f.cancel(g)
+    R = f.ring
+    cf, F = _integral(f)
+    cg, G = _integral(g)
+    ctx = _flint.fmpz_mpoly_ctx.get(tuple(f"x{i}" for i in range(R.ngens)), "lex")
+    F, G = ctx.from_dict(F), ctx.from_dict(G)
+    h = F.gcd(G)
+    if not h.is_one():
+        F, G = F / h, G / h
+    k = math.gcd(cf, cg)
+    mp, mq = cg // k, cf // k
+    p = R.from_dict({m: QQ(int(c) * mp) for m, c in F.to_dict().items()})
+    q = R.from_dict({m: QQ(int(c) * mq) for m, c in G.to_dict().items()})
+    if q.LC < 0:
+        p, q = -p, -q
+    return p, q
+
+
+def _integral(f) -> tuple:
+    """``(c, {exponents: integer})`` with ``f = F / c``, c > 0 the lcm of f's denominators (as
+    ``PolyElement.clear_denoms``)."""
+    c = 1
+    for v in f.values():
+        c = math.lcm(c, int(v.denominator))
+    return c, {m: int(v.numerator) * (c // int(v.denominator)) for m, v in f.items()}
 
 
 def together(e: sp.Expr) -> sp.Expr:
@@ -188,16 +308,25 @@ def is_zero(e: sp.Expr) -> bool | None:
     coefficients (each generator an independent indeterminate), is identically 0: its numerator
     over the product of its denominators (:func:`numer_denom`: no expansion of the expression, no
     gcd) is the zero polynomial exactly when it is.  None where ``e`` is not such a function (a
-    float, a square root, a function, a matrix) or a denominator is the zero polynomial."""
+    float, a square root, a function, a matrix) or a denominator is the zero polynomial.  Each
+    answer is remembered, keyed by the expression."""
     e = sp.sympify(e)
     if e.is_Rational:
         return e == 0
+    try:
+        return _is_zero(e)
+    except TypeError:   # not hashable: not remembered
+        return _is_zero.__wrapped__(e)
+
+
+@lru_cache(maxsize=4096)
+def _is_zero(e: sp.Expr) -> bool | None:
     gens: set = set()
     try:
         _generators(e, gens)
         if not gens:
             return None
-        num, _ = numer_denom(e, _ring(sorted(gens, key=sp.default_sort_key)))
+        num, _ = numer_denom(e, _ring(ordered_gens(gens, sort_gens=False)))
     except (NotRational, ZeroDivisionError):
         return None
     return not num
@@ -242,7 +371,7 @@ def _factor(e: sp.Expr) -> sp.Expr:
     _generators(e, gens)
     if not gens:
         raise NotRational("no generators")
-    R = _ring(_sort_gens(sorted(gens, key=sp.default_sort_key)))
+    R = _ring(ordered_gens(gens))
     num, den = numer_denom(e, R)
     if not num:
         return sp.S.Zero

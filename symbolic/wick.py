@@ -137,15 +137,42 @@ def expect_gaussian(p: Poly, name: str, cov: Word) -> Poly:
     # its arguments, repeated ``+=`` quadratic)
     out: dict = defaultdict(list)
     one = sp.S.One
+    cov = tuple(cov)
     for (factors, noises), coeff in p.terms.items():
-        involved = tuple(f for f in factors if name in f._gaussians)
-        if not involved:
+        expanded = _expect_factors(factors, name, cov)
+        if expanded is None:
             out[(factors, noises)].append(coeff)
             continue
+        for fs, c in expanded:
+            out[(fs, noises)].append(coeff if c is one else coeff * c)
+    return Poly._adopt({k: v[0] if len(v) == 1 else sp.Add(*v) for k, v in out.items()})
+
+
+def _expect_factors(factors: tuple, name: str, cov: Word) -> tuple | None:
+    """E over the Gaussian ``name`` of the product of the (sorted) ``factors``: ``((sorted
+    factors, coeff), ...)``, the factors free of ``name`` kept beside each contraction
+    (:func:`_contract`); None where no factor holds ``name``.  Remembered per arguments (the same
+    products of forms recur across the monomials, which differ in their noise powers, and across
+    calls)."""
+    key = (factors, name, cov)
+    try:
+        return _FACTORS_CACHE[key]
+    except KeyError:
+        pass
+    involved = tuple(f for f in factors if name in f._gaussians)
+    if not involved:
+        res = None
+    else:
         rest = tuple(f for f in factors if name not in f._gaussians)
-        for fs, c in _contract(involved, name, tuple(cov)):
-            out[(_sorted_factors(rest + fs), noises)].append(coeff if c is one else coeff * c)
-    return Poly({k: v[0] if len(v) == 1 else sp.Add(*v) for k, v in out.items()})
+        res = tuple((_sorted_factors(rest + fs), c) for fs, c in _contract(involved, name, cov))
+    if len(_FACTORS_CACHE) > _CONTRACT_CACHE_MAX:
+        _FACTORS_CACHE.clear()
+    _FACTORS_CACHE[key] = res
+    return res
+
+
+#: :func:`_expect_factors`' results, by its arguments
+_FACTORS_CACHE: dict = {}
 
 
 def expect_noise(p: Poly, name: str, variance: sp.Expr) -> Poly:
@@ -166,4 +193,4 @@ def expect_noise(p: Poly, name: str, variance: sp.Expr) -> Poly:
             moments[power] = variance ** (power // 2) * sp.factorial2(power - 1)
         rest = tuple((k, q) for k, q in noises if k != name)
         out[(factors, rest)].append(coeff * moments[power])
-    return Poly({k: v[0] if len(v) == 1 else sp.Add(*v) for k, v in out.items()})
+    return Poly._adopt({k: v[0] if len(v) == 1 else sp.Add(*v) for k, v in out.items()})

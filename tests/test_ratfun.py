@@ -225,3 +225,21 @@ def test_primitive_part_refuses_the_zero_polynomial():
     for terms in ({}, {(1, 0): QQ(0)}):
         with pytest.raises(ValueError, match="terms: expected a nonzero polynomial"):
             ratfun.primitive_part(terms)
+
+
+CANCEL_POLY_CASES = [   # (f, g): a common factor, rational contents, a negative leading coefficient
+    ((x ** 2 - y ** 2) * sp.Rational(3, 4), (x - y) * sp.Rational(-6, 5)),
+    ((2 * x + 4) * (y + z) / 3, (6 * y - 8) * (y + z) * (z - x)),
+    (-x * y + z, sp.Rational(-2, 7)),
+    (sp.Rational(5, 3), (x + 1) * sp.Rational(10, 9)),
+    ((n + 1) ** 2 * (d - n) * 4, (n + 1) * (n - d) ** 2 * 6),
+]
+
+
+@pytest.mark.parametrize("f, g", CANCEL_POLY_CASES, ids=range(len(CANCEL_POLY_CASES)))
+def test_cancel_polys_is_sympys(f, g):
+    """The FLINT gcd route returns SymPy's pair (p, q) itself, as polynomials (not only p/q)."""
+    pytest.importorskip("flint")
+    R = ratfun._ring([d, n, x, y, z])
+    F, G = R(sp.expand(f)), R(sp.expand(g))
+    assert ratfun.cancel_polys(F, G) == F.cancel(G)

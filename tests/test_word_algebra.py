@@ -275,3 +275,19 @@ def test_scalar_derivatives_read_off_polynomial_rings():
     L = Poly({((form(const(a), (A,), const(a)),), ()): zero, ((), ()): coeffs[0],
               ((form(const(a), (B,), const(a)),), ()): k})
     assert list(nonzero_terms(L).terms.values()) == [coeffs[0], k]
+
+
+def test_poly_drops_cancelled_terms():
+    """Every Poly operation drops a monomial whose coefficient cancels to 0 (``is_zero`` and the
+    term counts read by the engine's callers rely on it): a sum, a product, a scalar multiple and
+    a Gaussian expectation whose terms cancel are empty; a square keeps its cross terms."""
+    from symbolic.forms import gauss
+    from symbolic.wick import expect_gaussian
+    x, v = sp.symbols("x v")
+    p = Poly.factor(form(const(a), (A,), gauss("g"))) * x + Poly.noise("e") * v + 1
+    assert (p + (-p)).is_zero() and (p - p).is_zero() and (p * 0).is_zero()
+    q = Poly.factor(form(const(a), (), gauss("g"))) + Poly.noise("e")
+    r = Poly.factor(form(const(a), (), gauss("g"))) - Poly.noise("e")
+    assert len(q * r) == 2     # (g a)^2 - e^2: the cross terms cancel
+    assert len(q * q) == 3 and len(r * r) == 3
+    assert expect_gaussian(q * r - r * q, "g", ()).is_zero()
