@@ -34,7 +34,8 @@ def factored_fraction(num, den=None, sort_as: dict | None = None) -> sp.Expr:
     SymPy's ordering of the symbols that occur, is unique, and ``sympy.factor`` (like
     :func:`symbolic.ratfun.factor`, whose steps these are) returns that product, ``_keep_coeff(constant,
     product)``, whatever the form of its input. So N and D are moved into the ring of the symbols that occur,
-    in SymPy's order, factored there, and the factors of D subtracted from those of N: no expression is read.
+    in SymPy's order, factored there (:func:`symbolic.ratfun.factor_list`: FLINT's factors where python-flint
+    is installed, in that form), and the factors of D subtracted from those of N: no expression is read.
     ``sort_as``: a ring symbol -> the SymPy object it stands for (a bilinear form written as a symbol in the ring),
     ordered as that object would be (the result keeps the ring's symbol: replace it afterwards)."""
     from sympy.core.exprtools import _keep_coeff
@@ -55,12 +56,13 @@ def factored_fraction(num, den=None, sort_as: dict | None = None) -> sp.Expr:
         order = [back[g] for g in _sort_gens(sorted(back, key=sp.default_sort_key))]
     else:
         order = _sort_gens(sorted(syms, key=sp.default_sort_key))
+    from .ratfun import factor_list     # FLINT's factorisation where installed: SymPy's constant and factors
     R = PolyRing(tuple(order), QQ)
-    coeff, found = num.set_ring(R).factor_list()
+    coeff, found = factor_list(num.set_ring(R))
     powers: dict = {}
     for f, k in found:
         powers[f] = powers.get(f, 0) + k
-    cb, fb = den.set_ring(R).factor_list()
+    cb, fb = factor_list(den.set_ring(R))
     coeff = coeff / cb
     for f, k in fb:
         powers[f] = powers.get(f, 0) - k
