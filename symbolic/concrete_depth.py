@@ -171,7 +171,8 @@ def concrete_depth_error_element(layers: Sequence[Any], *, n: int, theta: Any, S
     ncol = nn + 1
     names = [f"x{i}_{k}" for i in range(ncol) for k in range(d)] + [f"e{i}" for i in range(ncol)]
     consts = [c for V, Q in lays for M in (V, Q) for c in M] + list(S) + th + [s2, sp.Rational(1, ncol)]
-    K = construct_domain([*consts, sp.Rational(1, 2)])[0]
+    # the domain of the distinct entries (a repeated entry adds nothing to it; most entries are 0)
+    K = construct_domain(list(dict.fromkeys([*consts, sp.Rational(1, 2)])))[0]
     R, *gens = ring(names, K)
     x = [[gens[i * d + k] for k in range(d)] for i in range(ncol)]
     eps = gens[ncol * d:]
