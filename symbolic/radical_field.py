@@ -20,10 +20,11 @@ import sympy as sp
 from sympy.polys.domains import QQ
 from sympy.polys.rings import ring
 
-try:    # FLINT's univariate gcd where python-flint is installed (a dependency)
+try:    # FLINT's gcds and divisions where python-flint is installed (a dependency)
     import flint as _flint
 except ImportError:     # pragma: no cover
     _flint = None
+
 __all__ = ["RadicalField", "RadicalFraction", "factored_fraction"]
 
 
