@@ -171,7 +171,8 @@ def concrete_depth_error_element(layers: Sequence[Any], *, n: int, theta: Any, S
     ncol = nn + 1
     names = [f"x{i}_{k}" for i in range(ncol) for k in range(d)] + [f"e{i}" for i in range(ncol)]
     consts = [c for V, Q in lays for M in (V, Q) for c in M] + list(S) + th + [s2, sp.Rational(1, ncol)]
-    K = construct_domain([*consts, sp.Rational(1, 2)])[0]
+    # the domain of the distinct entries (a repeated entry adds nothing to it; most entries are 0)
+    K = construct_domain(list(dict.fromkeys([*consts, sp.Rational(1, 2)])))[0]
     R, *gens = ring(names, K)
     x = [[gens[i * d + k] for k in range(d)] for i in range(ncol)]
     eps = gens[ncol * d:]
@@ -225,6 +226,16 @@ def same_value(a: tuple, b: tuple) -> bool:
     return K.convert_from(x, Ka) == K.convert_from(y, Kb)
 
 
+def _raw_fractions(exprs: list) -> dict:
+    """``{expr: N / D}`` in the field ``sympy.polys.fields.sfield(exprs)`` gives (the same generators and domain:
+    those of the numerators and denominators, which ``sfield`` reads), each element N / D without the gcd that
+    ``sfield`` cancels it by: every use in :func:`concrete_depth_limit` goes through the field's arithmetic
+    (:func:`_fmatmul`'s ``K.new``, a sum, a difference), which cancels, so the result is the same element."""
+    nd = [x for e in exprs for x in sp.sympify(e).as_numer_denom()]
+    K, polys = sfield(nd)       # polynomials over one denominator 1: no gcd to take
+    return {e: K.raw_new(polys[2 * i].numer, polys[2 * i + 1].numer) for i, e in enumerate(exprs)}
+
+
 def concrete_depth_limit(layers: Sequence[Any], *, theta: Any, Sigma: Any, sigma2: Any) -> sp.Expr:
     r"""Exact lim_{n -> oo} E_L(layers, n; theta) at explicit d, by the law of large numbers (no moments).
 
@@ -258,8 +269,8 @@ def concrete_depth_limit(layers: Sequence[Any], *, theta: Any, Sigma: Any, sigma
     mats = [M, S, th, *(X for lay in lays for X in lay)]
     entries = [e for X in mats for e in X]
     distinct = list(dict.fromkeys(entries))
-    K, flat = sfield(distinct)
-    of = dict(zip(distinct, flat))
+    of = _raw_fractions(distinct)
+    K = next(iter(of.values())).field
     it = iter(entries)
     M, S, th, *rest = [[[of[next(it)] for _ in range(X.shape[1])] for _ in range(X.shape[0])] for X in mats]
     eye = [[K.one if i == j else K.zero for j in range(d + 2)] for i in range(d + 2)]

@@ -20,6 +20,11 @@ import sympy as sp
 from sympy.polys.domains import QQ
 from sympy.polys.rings import ring
 
+try:    # FLINT's gcds and divisions where python-flint is installed (a dependency)
+    import flint as _flint
+except ImportError:     # pragma: no cover
+    _flint = None
+
 __all__ = ["RadicalField", "RadicalFraction", "factored_fraction"]
 
 
@@ -30,7 +35,8 @@ def factored_fraction(num, den=None, sort_as: dict | None = None) -> sp.Expr:
     SymPy's ordering of the symbols that occur, is unique, and ``sympy.factor`` (like
     :func:`symbolic.ratfun.factor`, whose steps these are) returns that product, ``_keep_coeff(constant,
     product)``, whatever the form of its input. So N and D are moved into the ring of the symbols that occur,
-    in SymPy's order, factored there, and the factors of D subtracted from those of N: no expression is read.
+    in SymPy's order, factored there (:func:`symbolic.ratfun.factor_list`: FLINT's factors where python-flint
+    is installed, in that form), and the factors of D subtracted from those of N: no expression is read.
     ``sort_as``: a ring symbol -> the SymPy object it stands for (a bilinear form written as a symbol in the ring),
     ordered as that object would be (the result keeps the ring's symbol: replace it afterwards)."""
     from sympy.core.exprtools import _keep_coeff
@@ -51,16 +57,21 @@ def factored_fraction(num, den=None, sort_as: dict | None = None) -> sp.Expr:
         order = [back[g] for g in _sort_gens(sorted(back, key=sp.default_sort_key))]
     else:
         order = _sort_gens(sorted(syms, key=sp.default_sort_key))
+    from .ratfun import factor_list     # FLINT's factorisation where installed: SymPy's constant and factors
     R = PolyRing(tuple(order), QQ)
-    coeff, found = num.set_ring(R).factor_list()
+    coeff, found = factor_list(num.set_ring(R))
     powers: dict = {}
     for f, k in found:
         powers[f] = powers.get(f, 0) + k
-    cb, fb = den.set_ring(R).factor_list()
+    cb, fb = factor_list(den.set_ring(R))
     coeff = coeff / cb
     for f, k in fb:
         powers[f] = powers.get(f, 0) - k
     return _keep_coeff(QQ.to_sympy(coeff), sp.Mul(*[f.as_expr() ** k for f, k in powers.items() if k]))
+
+
+class _NotRational(Exception):
+    """An expression outside QQ(sqrt a)(symbols) met by :meth:`RadicalField._read`."""
 
 
 class RadicalField:
@@ -138,9 +149,7 @@ class RadicalField:
                 raise ArithmeticError(f"a denominator kept sqrt {self.a} after rationalising: {den}")
         if not num:
             return RadicalFraction(self, self.ring.zero, self.ring.one)
-        g = self._common_factor(num, den)
-        if g != 1:
-            num, den = num.exquo(g), den.exquo(g)
+        num, den = self._cancel(num, den)
         lc = den.LC
         if lc != 1:
             num, den = num.quo_ground(lc), den.quo_ground(lc)
@@ -154,6 +163,8 @@ class RadicalField:
         if den.is_ground:
             return self.ring.one
         held = [i for i, e in enumerate(den.degrees()) if e]
+        if _flint is not None and len(held) > 1:
+            return self._common_factor_mpoly(num, den, held)
         groups: dict = {}
         for mon, c in num.terms():
             key = tuple(e for i, e in enumerate(mon) if i not in held)
@@ -166,9 +177,92 @@ class RadicalField:
                 if g.is_ground:
                     return self.ring.one
             return g
-        # one variable (the usual case: d): dense univariate gcds over QQ
+        return self._common_factor_dense(den, groups, held[0])
+
+    def _cancel(self, num, den) -> tuple:
+        """(N / g, D / g) for g = gcd(N0, N1, D), the common factor (:meth:`_common_factor`)."""
+        if den.is_ground:
+            return num, den
+        held = [i for i, e in enumerate(den.degrees()) if e]
+        if len(held) == 1 and _flint is not None:
+            return self._cancel_flint(num, den, held[0])
+        g = self._common_factor(num, den)
+        if g != 1:
+            num, den = num.exquo(g), den.exquo(g)
+        return num, den
+
+    def _cancel_flint(self, num, den, i: int) -> tuple:
+        """:meth:`_cancel` where D is a polynomial in one variable x_i (the usual case: d): the coefficients of N as
+        polynomials in x_i (one per monomial in the other variables), their gcd with D by FLINT's univariate gcds
+        over QQ (``fmpq_poly``: the monic gcd, stopped at the first constant), and each divided by it there. The
+        gcd is unique up to a rational factor, which the normalisation (D's leading coefficient 1) removes."""
+        fq = _flint.fmpq
+        native = QQ.dtype is fq     # SymPy's rationals are FLINT's: no conversion either way
+        groups: dict = {}
+        for mon, c in num.items():
+            key = mon[:i] + mon[i + 1:]
+            v = groups.get(key)
+            if v is None:
+                v = groups[key] = {}
+            v[mon[i]] = c if native else fq(int(c.numerator), int(c.denominator))
+
+        def dense(powers: dict):
+            top = max(powers)
+            out = [0] * (top + 1)
+            for e, c in powers.items():
+                out[e] = c          # FLINT's coefficients from the constant term up
+            return _flint.fmpq_poly(out)
+        D = dense({m[i]: (c if native else fq(int(c.numerator), int(c.denominator))) for m, c in den.items()})
+        polys = {key: dense(powers) for key, powers in groups.items()}
+        g = D
+        for key in sorted(polys, key=lambda k: len(groups[k])):
+            g = g.gcd(polys[key])
+            if g.degree() < 1:
+                return num, den
+
+        def back(pieces) -> object:
+            out = {}
+            for key, p in pieces:
+                q, rem = divmod(p, g)
+                if rem:
+                    raise ArithmeticError("a common factor that does not divide")
+                for k, c in enumerate(q.coeffs()):
+                    if c:
+                        out[key[:i] + (k,) + key[i:]] = c if native else QQ(int(c.p), int(c.q))
+            return self.ring.dtype(out) if native else self.ring.from_dict(out)
+        zero = (0,) * (self.ring.ngens - 1)
+        return back(polys.items()), back([(zero, D)])
+
+    def _common_factor_mpoly(self, num, den, held: list):
+        """:meth:`_common_factor` where D holds several variables: the coefficients of N as polynomials in D's
+        variables, multivariate gcds over QQ in FLINT (``fmpq_mpoly``; unique up to a rational factor)."""
+        fq = _flint.fmpq
+        ctx = _flint.fmpq_mpoly_ctx.get(tuple(f"x{j}" for j in held), "lex")
+        others = [j for j in range(self.ring.ngens) if j not in held]
+        groups: dict = {}
+        for mon, c in num.items():
+            key = tuple(mon[j] for j in others)
+            v = groups.get(key)
+            if v is None:
+                v = groups[key] = {}
+            v[tuple(mon[j] for j in held)] = fq(int(c.numerator), int(c.denominator))
+        g = ctx.from_dict({tuple(m[j] for j in held): fq(int(c.numerator), int(c.denominator)) for m, c in den.items()})
+        for terms in sorted(groups.values(), key=len):
+            g = g.gcd(ctx.from_dict(terms))
+            if g.is_constant():
+                return self.ring.one
+        zero = [0] * self.ring.ngens
+        out = {}
+        for sub, c in g.to_dict().items():
+            m = list(zero)
+            for j, e in zip(held, sub):
+                m[j] = int(e)
+            out[tuple(m)] = QQ(int(c.p), int(c.q))
+        return self.ring(out)
+
+    def _common_factor_dense(self, den, groups: dict, i: int):
+        """:meth:`_common_factor`'s one-variable case by SymPy's dense gcds over QQ (python-flint absent)."""
         from sympy.polys.euclidtools import dup_gcd
-        i = held[0]
 
         def dense(terms) -> list:
             top = max(m[i] for m, _ in terms)
@@ -199,16 +293,45 @@ class RadicalField:
         if e.has(sp.sqrt(self.a)) or e.atoms(sp.Float) or any(p.exp.is_Rational and not p.exp.is_Integer and
                                                               p.base.is_number for p in e.atoms(sp.Pow)):
             raise ValueError(f"expr: expected exact numbers in QQ(sqrt {self.a}), got {expr}")
-        try:                      # a polynomial: straight into the ring (no together)
-            return self.fraction(self.ring.from_expr(e), self.ring.one)
-        except (ValueError, sp.polys.polyerrors.PolynomialError, sp.CoercionFailed):
-            pass
-        num, den = sp.fraction(sp.together(e))
         try:
-            return self.fraction(self.ring.from_expr(num), self.ring.from_expr(den))
-        except (ValueError, sp.polys.polyerrors.PolynomialError, sp.CoercionFailed):
+            num, den = self._read(e)
+        except _NotRational:
             raise ValueError(f"expr: expected a rational function of {', '.join(map(str, self.symbols))} with "
                              f"numbers in QQ(sqrt {self.a}), got {expr}") from None
+        return self.fraction(num, den)
+
+    def _read(self, e: sp.Expr) -> tuple:
+        """``e`` (sqrt a written as the ring's r) as (N, D), polynomials of the ring, by its tree: sums and products
+        of fractions, integer powers (a negative one swaps N and D), the ring's generators and rationals. Not
+        normalised: :meth:`fraction` then gives the one normal form of N / D (unique: the same element whichever
+        way the expression is read, as ``together`` then the ring would)."""
+        R = self.ring
+        if e.is_Rational:
+            return R.ground_new(R.domain.from_sympy(e)), R.one
+        if e.is_Symbol:
+            g = self.gens.get(e)
+            if g is None:
+                if e != self._r:
+                    raise _NotRational(e)
+                g = self.r
+            return g, R.one
+        if e.is_Add:
+            num, den = R.zero, R.one
+            for a in e.args:
+                n, d = self._read(a)
+                num, den = (num + n, den) if d == den else (num * d + n * den, den * d)
+            return num, den
+        if e.is_Mul:
+            num, den = R.one, R.one
+            for a in e.args:
+                n, d = self._read(a)
+                num, den = num * n, den * d
+            return num, den
+        if e.is_Pow and e.exp.is_Integer:
+            n, d = self._read(e.base)
+            k = int(e.exp)
+            return (n ** k, d ** k) if k >= 0 else (d ** -k, n ** -k)
+        raise _NotRational(e)
 
     def one(self) -> "RadicalFraction":
         return RadicalFraction(self, self.ring.one, self.ring.one)

@@ -259,3 +259,34 @@ def test_zero_shot_read_from_the_fine_tuning_derivation_is_the_derivation_at_c_t
     lay = list(c.layers)
     lay[0] = lay[0].with_(v0=V0, vx=vec(THETA0, dv.C_X), vy=VY)
     assert dv.zero_shot_in_field(F, lay, c, 1, (V0, dv.C_X, VY)) == dv.error_in_field(F, lay, THETA0, 0)
+
+
+def test_radical_field_normal_form_is_sympys_with_and_without_flint(monkeypatch):
+    """The normal form N / D (common factor gcd(N0, N1, D) cancelled: by FLINT's univariate gcds where D holds one
+    symbol, its multivariate ones where D holds several) equals the one SymPy's gcds give (python-flint absent),
+    and the value is the fraction's (``cancel`` of the difference), on random fractions with shared factors in d,
+    in (d, x) and sqrt 2 in the denominator (its value at a point: the fraction's); an expression read by its tree
+    (``element``) is the same element."""
+    import symbolic.radical_field as rf
+    x, y = sp.symbols("x y")
+    F = RadicalField([DIM, x, y], 2)
+    rng = random.Random(11)
+
+    def rand(syms, n):
+        return sum((R(rng.randint(-5, 5), rng.randint(1, 3)) * sp.Mul(*[s ** rng.randint(0, 2) for s in syms])
+                    for _ in range(rng.randint(1, n))), sp.S.Zero)
+    for i in range(24):
+        common = rand([DIM], 3) + 1 if i % 2 else rand([DIM, x], 2) + DIM
+        num = sp.expand(rand([DIM, x, y, S2], 4) * common)
+        den = sp.expand(rand([DIM] if i % 2 else [DIM, x], 3) * common + (S2 if i % 3 == 0 else 0))
+        if den == 0 or num == 0:
+            continue
+        N, D = F.ring.from_expr(num.xreplace({S2: F._r})), F.ring.from_expr(den.xreplace({S2: F._r}))
+        got = F.fraction(N, D)
+        with monkeypatch.context() as m:
+            m.setattr(rf, "_flint", None)
+            want = F.fraction(N, D)
+        assert (got.num, got.den) == (want.num, want.den) and got.den.LC == 1
+        at = {DIM: R(7, 3), x: R(-2, 5), y: R(3, 4)}
+        assert got.value(at) == pytest.approx(float(sp.N((num / den).subs(at), 30)), rel=1e-12)
+        assert F.element(num / den) == got          # the expression read by its tree: the same element
