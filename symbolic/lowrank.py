@@ -681,7 +681,7 @@ def _derive(spec: Spec, block: str, rank: int, m: sp.Expr) -> LowRankDerivation:
     Df = (Hi * DomainMatrix(gm, (rows, cols), Lq.K) * Si.transpose()).to_list()
     DA = sp.Matrix(rows, cols, lambda i, p: fac(Df[i][p]))
     theta_total = sum((gm[i][p] * Df[i][p] for i in range(rows) for p in range(cols)), F.zero)
-    eig, eig_f = _gains(Df, Hf, Sf, Lq.K)
+    eig, eig_f, KA = _gains(Df, Hf, Sf, Lq.K)
     if eig_f is not None and sum(eig_f, F.zero) != theta_total or eig_f is None and not (
             _equal(sum(eig), fac(theta_total)) or sp.simplify(sum(eig) - fac(theta_total)) == 0):
         raise NotClosedForm("the theta block's gains do not add up to its total gain")
@@ -717,7 +717,7 @@ def _derive(spec: Spec, block: str, rank: int, m: sp.Expr) -> LowRankDerivation:
     order, decided = _order(groups, conditions, assume)
     ranked = [groups[g] for g in order if g != "perp"]
     truncs = _truncations(DA, HA, SA, ranked, None if not elements else
-                          (Df, Hf, Sf, [elements["gains"][x] for x in ranked], Lq.K))
+                          (Df, Hf, Sf, [elements["gains"][x] for x in ranked], Lq.K), (KA, Si))
     steps.append(Step("gains by size: " + " > ".join(order) + ("" if decided else " (not decided: see conditions)")))
     out = LowRankDerivation(spec, block, rank, m, identity, DA, [groups[g] for g in order if g != "perp"], truncs,
                             s_star, perp_gain, loss_start, loss_full, order, conditions, decided, start, steps,
@@ -786,11 +786,12 @@ def _kronecker(Qm: list, rows: int, cols: int) -> tuple[list, list]:
     return H, S
 
 
-def _gains(D: list, H: list, S: list, Kf: Any) -> tuple[list[sp.Expr], list | None]:
+def _gains(D: list, H: list, S: list, Kf: Any) -> tuple[list[sp.Expr], list | None, DomainMatrix]:
     """The theta block's gains, the eigenvalues of ``K_A = S D^T H D`` with multiplicity (zero last),
     tidied (:func:`_tidy_gain`), and as elements of the field when they are rational: K_A's
     eigenvalues are its entry (1 x 1) or, at det K_A = 0, its trace and 0 (2 x 2); otherwise
-    SymPy's eigenvalues (radicals possible; no field values)."""
+    SymPy's eigenvalues (radicals possible; no field values).  Third: K_A itself (a DomainMatrix
+    over Kf), for :func:`_truncations`."""
     M = DomainMatrix(S, (len(S), len(S)), Kf) * DomainMatrix(D, (len(D), len(S)), Kf).transpose() \
         * DomainMatrix(H, (len(H), len(H)), Kf) * DomainMatrix(D, (len(D), len(S)), Kf)
     KA = M.to_list()
@@ -801,18 +802,20 @@ def _gains(D: list, H: list, S: list, Kf: Any) -> tuple[list[sp.Expr], list | No
         vals = [KA[0][0] + KA[1][1], F.zero]
     else:
         E = sp.Matrix(len(KA), len(KA), lambda i, j: cancelled(to_expr(KA[i][j])))
-        return [_tidy_gain(e) for e, mult in E.eigenvals().items() for _ in range(mult)], None
+        return [_tidy_gain(e) for e, mult in E.eigenvals().items() for _ in range(mult)], None, M
     vals = sorted(vals, key=lambda e: 0 if not e else -1)   # zero last
-    return [field_factored(v) for v in vals], vals
+    return [field_factored(v) for v in vals], vals, M
 
 
 def _truncations(DA: sp.Matrix, HA: sp.Matrix, SA: sp.Matrix, gains: list[sp.Expr],
-                 elements: tuple | None = None) -> list[sp.Matrix]:
+                 elements: tuple | None = None, products: tuple | None = None) -> list[sp.Matrix]:
     """Delta_A^(j) for j = 0, 1, 2...: the theta block's update keeping its top j gains:
     ``Delta_A* W (W^T S^{-1} W)^{-1} W^T S^{-1}``, W the eigenvectors of S Delta^T H Delta.
     Computed in QQ(parameters) where the gains are rational functions, by SymPy otherwise.
     ``elements``: ``(D, H, S, gains, K)``, the same matrices (lists of rows) and gains as elements of
-    the field K, where the caller has them (nothing read back from the expressions)."""
+    the field K, where the caller has them (nothing read back from the expressions); ``products``
+    (with ``elements`` only): ``(K_A, S^{-1})``, ``S D^T H D`` and S's inverse as DomainMatrices over
+    K, where the caller computed them (:func:`_gains`, the Hessian's inverse)."""
     from .lowrank_ring import field_of, ordered
     if elements is not None:
         *f, gf, Kf = elements
@@ -830,8 +833,7 @@ def _truncations(DA: sp.Matrix, HA: sp.Matrix, SA: sp.Matrix, gains: list[sp.Exp
     D, H, S = (DomainMatrix(X, (len(X), len(X[0])), Kf) for X in f)
     rows, cols = DA.shape
     out = [sp.zeros(rows, cols)]
-    KA = S * D.transpose() * H * D
-    Sinv = S.inv()
+    KA, Sinv = products if elements is not None and products is not None else (S * D.transpose() * H * D, S.inv())
     I = DomainMatrix.eye(cols, Kf)
     vecs = []
     for j, gval in enumerate(gf):
