@@ -496,7 +496,14 @@ def _spectrum(kq: KroneckerQuadratic, Dstar: np.ndarray) -> tuple:
     _, factors = chi.factor_list()
     roots = []   # (root, factor index, multiplicity)
     for j, (f, e) in enumerate(factors):
-        for rt in f.all_roots():
+        # K is similar to R^T R (module docstring): its roots are real.  An irreducible factor's real
+        # roots, as many as its degree, are all its roots (all_roots lists the same ones, in the same
+        # order, after isolating complex roots that this count rules out)
+        rts = f.real_roots()
+        if len(rts) != f.degree():
+            raise ValueError(f"K: the characteristic polynomial's factor {f.as_expr()} has non-real roots "
+                             "(K = S D*^T H D* is similar to a positive semi-definite matrix: H or S is not)")
+        for rt in rts:
             roots.append((rt, j, e))
     roots.sort(key=lambda t: -sp.N(t[0], 60))
     return S, H, D, K, C, lam, factors, roots
