@@ -453,13 +453,17 @@ class LowRankDerivation:
         return self._errors[key]
 
     def _symbols(self) -> tuple:
-        """The parameters the update's values hold (the field the errors are evaluated in holds them)."""
+        """The parameters the update's values hold (the field the errors are evaluated in holds them);
+        once per derivation (``replace`` starts a new memo)."""
         from .lowrank_ring import ordered
-        syms = set(sp.sympify(self.perp_update).free_symbols)
-        for Y in self.theta_truncations:
-            for y in Y:
-                syms |= sp.sympify(y).free_symbols
-        return ordered(syms)
+        hit = self._errors.get("symbols")
+        if hit is None:
+            syms = set(sp.sympify(self.perp_update).free_symbols)
+            for Y in self.theta_truncations:
+                for y in Y:
+                    syms |= sp.sympify(y).free_symbols
+            hit = self._errors["symbols"] = ordered(syms)
+        return hit
 
     def full_rank(self) -> int | sp.Expr:
         """The rank from which the update is the unconstrained optimum (gains of 0 excluded)."""
