@@ -66,6 +66,7 @@ from typing import Any
 
 import numpy as np
 import sympy as sp
+from sympy.matrices.exceptions import NonInvertibleMatrixError
 
 from .arithmetic import EXACT, FLOAT64, MP, Arithmetic
 from .spec import RANKED_BLOCKS, Rank, Spec, check_ranks, max_rank
@@ -174,8 +175,13 @@ class KroneckerQuadratic:
         null(H) are 0; gradient descent from the start never moves them)."""
         if self.arithmetic.exact:
             H = sp.Matrix(self.H.tolist())
-            Hp = H.inv() if H.det() != 0 else H.pinv()
-            D = Hp * sp.Matrix(self.G.tolist()) * sp.Matrix(self.S.tolist()).inv()
+            try:    # exact: the inverse is refused exactly when det H = 0 (no determinant first)
+                Hp = H.inv()
+            except NonInvertibleMatrixError:
+                Hp = H.pinv()
+            if "Sinv" not in self._memo:    # S^{-1}, once per quadratic (the selection uses the same)
+                self._memo["Sinv"] = sp.Matrix(self.S.tolist()).inv()
+            D = Hp * sp.Matrix(self.G.tolist()) * self._memo["Sinv"]
             return np.array(D.tolist(), dtype=object)
         return np.linalg.pinv(self.H, hermitian=True) @ self.G @ np.linalg.inv(self.S)
 
