@@ -318,8 +318,21 @@ def _kronecker_quadratic(spec: Spec, d: int, Sigma: Any, theta0: Any, sigma2: An
     if P.size != len(q.start):   # a wider question's quadratic: the block's coupling to the other entries' start
         Gabs = Gabs - (q.A[P, :].dot(q.start) - A.dot(q.start[P])).reshape(R, C)
     G = Gabs - H.dot(X0).dot(S)
-    L0 = q.value(q.start)
-    return KroneckerQuadratic(H, S, G, X0, L0, block, q.d, rows, cols, arith, q, idx)
+    return KroneckerQuadratic(H, S, G, X0, _start_value(q), block, q.d, rows, cols, arith, q, idx)
+
+
+_L0: dict = {}
+
+
+def _start_value(q: Any) -> Any:
+    """``q.value(q.start)``, once per explicit quadratic (two blocks read from one wider question's
+    quadratic share it: the loss at the start is the same number)."""
+    hit = _L0.get(id(q))
+    if hit is None or hit[0] is not q:
+        if len(_L0) > 32:
+            _L0.clear()
+        hit = _L0[id(q)] = (q, q.value(q.start))
+    return hit[1]
 
 
 @dataclass
