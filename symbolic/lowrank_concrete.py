@@ -67,6 +67,8 @@ from typing import Any
 import numpy as np
 import sympy as sp
 from sympy.matrices.exceptions import NonInvertibleMatrixError
+from sympy.polys.domains import QQ
+from sympy.polys.matrices import DomainMatrix
 
 from .arithmetic import EXACT, FLOAT64, MP, Arithmetic
 from .spec import RANKED_BLOCKS, Rank, Spec, check_ranks, max_rank
@@ -161,8 +163,21 @@ class KroneckerQuadratic:
     _memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     def value(self, Delta: Any) -> Any:
-        """``L(X_0 + Delta)``."""
+        """``L(X_0 + Delta)``.  Exact, with every entry rational: the trace and the sum in QQ
+        (:func:`_qq`, FLINT's matrices: ``tr(D S D^T H) = sum((D S D^T) o H^T)``), the same numbers as
+        SymPy's products of the entries."""
         D = self._mat(Delta)
+        if self.arithmetic.exact:
+            if "qq" not in self._memo:
+                self._memo["qq"] = tuple(_qq(a) for a in (self.S, self.H, self.G))
+            S, H, G = self._memo["qq"]
+            Dq = _qq(D) if S is not None and H is not None and G is not None else None
+            if Dq is not None:
+                M = (Dq * S * Dq.transpose()).to_list()
+                Hl, Dl, Gl = H.to_list(), Dq.to_list(), G.to_list()
+                quad = sum((M[i][j] * Hl[j][i] for i in range(len(M)) for j in range(len(M))), QQ.zero)
+                lin = sum((Dl[i][j] * Gl[i][j] for i in range(len(Dl)) for j in range(len(Dl[0]))), QQ.zero)
+                return self.L0 + QQ.to_sympy(quad) - 2 * QQ.to_sympy(lin)
         return self.L0 + _trace(D.dot(self.S).dot(D.T).dot(self.H)) - 2 * _sum(D * self.G)
 
     def gradient(self, Delta: Any) -> np.ndarray:
@@ -198,6 +213,14 @@ class KroneckerQuadratic:
         if D.shape != self.G.shape:
             raise ValueError(f"Delta: expected a {self.G.shape[0]} x {self.G.shape[1]} matrix, got shape {D.shape}")
         return D
+
+
+def _qq(a: np.ndarray) -> Any:
+    """An array of SymPy rationals as a DomainMatrix over QQ, or None where an entry is not one."""
+    rows = a.tolist()
+    if not all(isinstance(x, sp.Rational) for row in rows for x in row):
+        return None
+    return DomainMatrix([[QQ.from_sympy(x) for x in row] for row in rows], a.shape, QQ)
 
 
 def _trace(M: np.ndarray) -> Any:
