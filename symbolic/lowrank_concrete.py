@@ -326,10 +326,17 @@ def _kronecker_quadratic(spec: Spec, d: int, Sigma: Any, theta0: Any, sigma2: An
         raise NotKronecker(f"{block}: the loss does not see the block's first column (S_11 = 0)")
     Svec = T[piv, :] / T[piv, 0] if not exact else np.array([x / T[piv, 0] for x in T[piv, :]], dtype=object)
     Hvec = T[:, 0]
-    outer = np.multiply.outer(Hvec, Svec)
     if exact:
-        ok = all(a == b or sp.simplify(a - b) == 0 for a, b in zip(T.reshape(-1), outer.reshape(-1)))
+        # rational entries: T = Hvec Svec^T decided in QQ (FLINT's matrices), the same equalities of
+        # rationals as entry by entry; other entries: SymPy, entry by entry
+        Tq, Hq, Sq = _qq(T), _qq(Hvec.reshape(-1, 1)), _qq(Svec.reshape(1, -1))
+        if Tq is not None and Hq is not None and Sq is not None:
+            ok = (Tq - Hq * Sq).is_zero_matrix
+        else:
+            outer = np.multiply.outer(Hvec, Svec)
+            ok = all(a == b or sp.simplify(a - b) == 0 for a, b in zip(T.reshape(-1), outer.reshape(-1)))
     else:
+        outer = np.multiply.outer(Hvec, Svec)
         ok = np.abs(T - outer).max() <= KRON_RTOL * max(1.0, np.abs(T).max())
     if not ok:
         raise NotKronecker(f"{block}: the Hessian in the block's entries is not a Kronecker product H (x) S "
@@ -541,7 +548,8 @@ def _spectrum(kq: KroneckerQuadratic, Dstar: np.ndarray) -> tuple:
         # K is similar to R^T R (module docstring): its roots are real.  An irreducible factor's real
         # roots, as many as its degree, are all its roots (all_roots lists the same ones, in the same
         # order, after isolating complex roots that this count rules out)
-        rts = f.real_roots()
+        # (a linear factor's root directly: -f(0)/f'(0), the rational real_roots gives)
+        rts = [-f.nth(0) / f.nth(1)] if f.degree() == 1 else f.real_roots()
         if len(rts) != f.degree():
             raise ValueError(f"K: the characteristic polynomial's factor {f.as_expr()} has non-real roots "
                              "(K = S D*^T H D* is similar to a positive semi-definite matrix: H or S is not)")
