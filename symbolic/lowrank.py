@@ -126,8 +126,10 @@ def _coeff_at_identity(c: sp.Expr) -> sp.Expr:
     return _coeff(sp.sympify(c).xreplace({sp.Trace(SIGMA): DIM}), True)
 
 
+@lru_cache(maxsize=1024)
 def _coeff(c: sp.Expr, identity: bool) -> sp.Expr:
-    """A coefficient with ``theta_0^T Sigma theta_0`` (a :class:`symbolic.printing.Bilinear`) as k."""
+    """A coefficient with ``theta_0^T Sigma theta_0`` (a :class:`symbolic.printing.Bilinear`) as k
+    (once per coefficient: the losses a check scalarises share many)."""
     from .printing import Bilinear
     reps = {}
     for b in sp.sympify(c).atoms(Bilinear):
@@ -582,7 +584,9 @@ def _equal(a: Any, b: sp.Expr) -> bool:
     from sympy.polys.domains import QQ
     from sympy.polys.rings import ring
     element = a if isinstance(a, FracElement) else None
-    a, b = (to_expr(a) if element is not None else sp.sympify(a)), sp.sympify(b)
+    b = sp.sympify(b)
+    if element is None:
+        a = sp.sympify(a)
     syms = set(element.field.ring.symbols) if element is not None else a.free_symbols
     gens = sorted(syms | b.free_symbols, key=sp.default_sort_key)
     if gens:
@@ -596,6 +600,8 @@ def _equal(a: Any, b: sp.Expr) -> bool:
         else:
             if q and s:
                 return p * s - r * q == 0
+    if element is not None:   # (its expression only here: the ring route above reads numerator and denominator)
+        a = to_expr(element)
     return cancelled(a - b) == 0
 
 
