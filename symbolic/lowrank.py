@@ -82,7 +82,7 @@ from .objective import N, SIGMA_NOISE, THETA0
 from .outer import outer_atom
 from .quadratic import NotClosedForm
 from .lowrank_ring import AnsatzQuadratic, DegreeError, to_expr, to_field
-from .lowrank_ring import affine, factored as field_factored, lift
+from .lowrank_ring import affine, factored as field_factored, lift, new as field_new
 from .ratfun import cancelled
 from .spec import RankConstrained, Spec, Task, Term
 from .strategy import Step
@@ -431,7 +431,7 @@ class LowRankDerivation:
             return hit
         at0 = self._end(jA, what, n, identity, False)
         if jP == 0:
-            out = at0.field.new(at0.numer, at0.denom)
+            out = field_new(at0.field, at0.numer, at0.denom)
         else:
             atp = self._end(jA, what, n, identity, True)
             at0, atp, w = lift((at0, atp), sp.sympify(jP) / (DIM - 1))   # with j_perp's symbols (the rank r)

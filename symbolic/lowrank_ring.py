@@ -32,7 +32,7 @@ from sympy.polys.rings import PolyRing
 
 from . import ratfun
 
-__all__ = ["AnsatzQuadratic", "field_of", "to_field", "to_expr", "factored", "lift", "affine", "shifted_ratio"]
+__all__ = ["AnsatzQuadratic", "field_of", "to_field", "to_expr", "factored", "lift", "affine", "shifted_ratio", "new"]
 
 
 @lru_cache(maxsize=64)
@@ -75,19 +75,57 @@ def lift(xs: Sequence[Any], *exprs: Any) -> list:
     return out + [to_field(e, K) for e in exprs]
 
 
+try:    # FLINT's multivariate gcd over ZZ, where python-flint is installed (a dependency)
+    import flint as _flint
+except ImportError:  # pragma: no cover - python-flint is a dependency
+    _flint = None
+
+
+def new(F: Any, num: Any, den: Any) -> Any:
+    """``F.new(num, den)`` (num, den polynomials of the field F's ring over QQ, den nonzero): the same
+    element, its cancel's gcd over ZZ taken by FLINT (``fmpz_mpoly``) instead of SymPy's heuristic
+    gcd.  As ``PolyElement.cancel`` does: both cleared of denominators, divided by their gcd over ZZ
+    (content included), the cleared constants' cofactors put back, the denominator's leading
+    coefficient made positive: the fraction in lowest terms, unique up to that unit, so the same
+    element."""
+    if _flint is None or not num:
+        return F.new(num, den)
+    ring = F.ring
+    zring = _zring(ring)
+    cq, f = num.clear_denoms()
+    cp, g = den.clear_denoms()
+    ctx = _flint.fmpz_mpoly_ctx.get(tuple(f"x{i}" for i in range(ring.ngens)), "lex")
+    ff = ctx.from_dict({m: int(c) for m, c in f.items()})
+    gg = ctx.from_dict({m: int(c) for m, c in g.items()})
+    h = ff.gcd(gg)
+    zz = zring.domain
+    p = zring.from_dict({m: zz(int(c)) for m, c in (ff / h).to_dict().items()}).set_ring(ring)
+    q = zring.from_dict({m: zz(int(c)) for m, c in (gg / h).to_dict().items()}).set_ring(ring)
+    _, cp, cq = zz.cofactors(cp, cq)
+    p, q = p.mul_ground(cp), q.mul_ground(cq)
+    if q.canonical_unit() == -ring.domain.one:
+        p, q = -p, -q
+    return F.raw_new(p, q)
+
+
+@lru_cache(maxsize=64)
+def _zring(ring: PolyRing) -> PolyRing:
+    return ring.clone(domain=ring.domain.get_ring())
+
+
 def affine(x0: Any, x1: Any, w: Any) -> Any:
     """``x0 + w (x1 - x0)`` for elements of one field (x0, x1 possibly not cancelled), cancelled once:
     with ``x0 = a/b``, ``x1 = c/e``, ``w = p/q``, ``(a e q + p (c b - a e)) / (b e q)`` (``(a q + p (c - a)) /
     (b q)`` when b = e)."""
     a, b, c, e, p, q = x0.numer, x0.denom, x1.numer, x1.denom, w.numer, w.denom
     if b == e:
-        return x0.field.new(a * q + p * (c - a), b * q)
-    return x0.field.new(a * e * q + p * (c * b - a * e), b * e * q)
+        return new(x0.field, a * q + p * (c - a), b * q)
+    return new(x0.field, a * e * q + p * (c * b - a * e), b * e * q)
 
 
 def shifted_ratio(x: Any, c: Any, y: Any) -> Any:
     """``(x - c) / y`` for elements of one field, cancelled once: ``(x_n c_d - c_n x_d) y_d / (x_d c_d y_n)``."""
-    return x.field.new((x.numer * c.denom - c.numer * x.denom) * y.denom, x.denom * c.denom * y.numer)
+    return new(x.field, (x.numer * c.denom - c.numer * x.denom) * y.denom, x.denom * c.denom * y.numer)
 
 
 def factored(x: Any, symbols: Sequence[sp.Basic] | None = None) -> sp.Expr:
@@ -276,7 +314,7 @@ class AnsatzQuadratic:
         """The coefficient of the monomial ``prod unknowns^mon`` (an element of K; 0 if absent)."""
         if mon not in self._coeffs:
             num = self._num.get(mon)
-            self._coeffs[mon] = self.K.field.zero if num is None else self.K.field.new(num, self._den)
+            self._coeffs[mon] = self.K.field.zero if num is None else new(self.K.field, num, self._den)
         return self._coeffs[mon]
 
     def is_zero(self, mon: tuple[int, ...]) -> bool:
@@ -319,7 +357,7 @@ class AnsatzQuadratic:
         for i, e in enumerate(top):
             if e and not zero[i]:
                 den = den * values[i].denom ** e
-        return F.new(num, den) if reduced else F.raw_new(num, den)
+        return new(F, num, den) if reduced else F.raw_new(num, den)
 
 
 class DegreeError(ValueError):
