@@ -790,7 +790,9 @@ def _kronecker(Qm: list, rows: int, cols: int) -> tuple[list, list]:
     if piv is None:
         raise NotClosedForm("the theta block's Hessian vanishes on its first column")
     S = [[Qm[piv * cols + p][piv * cols + q] / H[piv][piv] for q in range(cols)] for p in range(cols)]
-    if any(H[i][j] * S[p][q] != Qm[i * cols + p][j * cols + q]
+    # H_ij S_pq = Qm: a/b * c/e = f/g iff a c g = f b e (cross-multiplied in the ring: no gcd per product)
+    if any(H[i][j].numer * S[p][q].numer * Qm[i * cols + p][j * cols + q].denom
+           != Qm[i * cols + p][j * cols + q].numer * H[i][j].denom * S[p][q].denom
            for i in range(rows) for j in range(rows) for p in range(cols) for q in range(cols)):
         raise NotClosedForm("the theta block's Hessian is not a Kronecker product H (x) S")
     return H, S
