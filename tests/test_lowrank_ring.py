@@ -166,3 +166,55 @@ def test_q_xx_ansatz_loss_read_from_qs_is_its_own():
         assert read.unknowns == own.unknowns
         mons = set(read._num) | set(own._num)
         assert mons and all(sp.cancel(to_expr(read.coeff(mo)) - to_expr(own.coeff(mo))) == 0 for mo in mons)
+
+
+def test_new_is_the_fields_own_cancel():
+    """lowrank_ring.new(F, num, den) (the cancel's gcd over ZZ by FLINT) is F.new(num, den) (SymPy's
+    cancel), numerator and denominator term for term, on 150 random fractions over QQ(x, y, z):
+    rational coefficients (the cleared constants' cofactors), a common factor planted in half of
+    them, denominators with a negative leading coefficient (the sign made positive), zero numerators."""
+    import random
+    from sympy.polys.domains import QQ
+    from symbolic.lowrank_ring import field_of, new
+    x, y, z = sp.symbols("x y z")
+    F = field_of((x, y, z)).field
+    R = F.ring
+    rnd = random.Random(5)
+
+    def poly(terms, deg):
+        return R.from_dict({tuple(rnd.randint(0, deg) for _ in range(3)): QQ(rnd.randint(-9, 9), rnd.randint(1, 6))
+                            for _ in range(terms)})
+    seen = 0
+    for i in range(150):
+        a, b, c = poly(4, 3), poly(4, 3), poly(2, 2)
+        if not b or not c:
+            continue
+        if i % 2:
+            a, b = a * c, b * c
+        if i % 7 == 0:
+            a = R.zero
+        u, v = F.new(a, b), new(F, a, b)
+        assert u.numer == v.numer and u.denom == v.denom, (a, b)
+        seen += 1
+    assert seen > 120
+
+
+def test_kronecker_split_reads_factors_with_denominators():
+    """symbolic.lowrank._kronecker splits Qm = H (x) S over QQ(a, b) (S normalised to S_11 = 1), factors
+    with denominators, and refuses a Qm one entry off a Kronecker product."""
+    from symbolic.lowrank import _kronecker
+    from symbolic.lowrank_ring import field_of
+    from symbolic.quadratic import NotClosedForm
+    a, b = sp.symbols("a b")
+    K = field_of((a, b))
+    f = lambda e: to_field(e, K)   # noqa: E731
+    H = [[f(a / (b + 1)), f(1 / (a + 2))], [f(1 / (a + 2)), f(b ** 2 / 3)]]
+    S = [[f(2 / (a + b)), f(a / (b + 3))], [f(a / (b + 3)), f((b + 1) / (a + 5))]]
+    Qm = [[H[i][j] * S[p][q] for j in range(2) for q in range(2)] for i in range(2) for p in range(2)]
+    Hk, Sk = _kronecker(Qm, 2, 2)
+    assert Sk[0][0] == 1
+    assert all(Hk[i][j] * Sk[p][q] == Qm[i * 2 + p][j * 2 + q]
+               for i in range(2) for j in range(2) for p in range(2) for q in range(2))
+    Qm[1][2] = Qm[1][2] + f(a)
+    with pytest.raises(NotClosedForm):
+        _kronecker(Qm, 2, 2)
