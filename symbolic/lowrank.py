@@ -83,6 +83,7 @@ from .outer import outer_atom
 from .quadratic import NotClosedForm
 from .lowrank_ring import AnsatzQuadratic, DegreeError, to_expr, to_field
 from .lowrank_ring import affine, factored as field_factored, lift, new as field_new
+from .lowrank_ring import inverse as field_inverse, matmul as field_matmul
 from .ratfun import cancelled
 from .spec import RankConstrained, Spec, Task, Term
 from .strategy import Step
@@ -680,15 +681,15 @@ def _derive(spec: Spec, block: str, rank: int, m: sp.Expr) -> LowRankDerivation:
     SA = sp.Matrix(cols, cols, lambda i, j: cancelled(to_expr(Sf[i][j])))
     steps.append(Step("the theta block's Hessian is H_A (x) S_A (checked): H_A", HA))
     steps.append(Step("S_A", SA))
-    # Qm = H_A (x) S_A (checked above), so Qm^{-1} = H_A^{-1} (x) S_A^{-1}: two small inverses
-    Hm, Sm = (DomainMatrix(X, (len(X), len(X)), Lq.K) for X in (Hf, Sf))
+    # Qm = H_A (x) S_A (checked above), so Qm^{-1} = H_A^{-1} (x) S_A^{-1}: two small inverses (in the
+    # field's ring, one cancel per entry: lowrank_ring.inverse, matmul)
     try:    # (the inverse of a singular matrix is refused: no determinant needed first)
-        Hi, Si = Hm.inv(), Sm.inv()
+        Hi, Si = field_inverse(Hf, F), field_inverse(Sf, F)
     except DMNonInvertibleMatrixError:
         raise NotClosedForm("the theta block's Hessian is singular at symbolic parameters") from None
     gm = [g[i * cols:(i + 1) * cols] for i in range(rows)]
     # Delta_A* = (H^{-1} (x) S^{-1}) vec(G) (row-major vec) = H_A^{-1} G S_A^{-T}: two matrix products
-    Df = (Hi * DomainMatrix(gm, (rows, cols), Lq.K) * Si.transpose()).to_list()
+    Df = field_matmul(field_matmul(Hi, gm, F), [list(c) for c in zip(*Si)], F)
     DA = sp.Matrix(rows, cols, lambda i, p: fac(Df[i][p]))
     theta_total = sum((gm[i][p] * Df[i][p] for i in range(rows) for p in range(cols)), F.zero)
     eig, eig_f, KA = _gains(Df, Hf, Sf, Lq.K)
@@ -727,7 +728,8 @@ def _derive(spec: Spec, block: str, rank: int, m: sp.Expr) -> LowRankDerivation:
     order, decided = _order(groups, conditions, assume)
     ranked = [groups[g] for g in order if g != "perp"]
     truncs = _truncations(DA, HA, SA, ranked, None if not elements else
-                          (Df, Hf, Sf, [elements["gains"][x] for x in ranked], Lq.K), (KA, Si))
+                          (Df, Hf, Sf, [elements["gains"][x] for x in ranked], Lq.K),
+                          (KA, DomainMatrix(Si, (cols, cols), Lq.K)))
     steps.append(Step("gains by size: " + " > ".join(order) + ("" if decided else " (not decided: see conditions)")))
     out = LowRankDerivation(spec, block, rank, m, identity, DA, [groups[g] for g in order if g != "perp"], truncs,
                             s_star, perp_gain, loss_start, loss_full, order, conditions, decided, start, steps,
@@ -804,10 +806,9 @@ def _gains(D: list, H: list, S: list, Kf: Any) -> tuple[list[sp.Expr], list | No
     eigenvalues are its entry (1 x 1) or, at det K_A = 0, its trace and 0 (2 x 2); otherwise
     SymPy's eigenvalues (radicals possible; no field values).  Third: K_A itself (a DomainMatrix
     over Kf), for :func:`_truncations`."""
-    M = DomainMatrix(S, (len(S), len(S)), Kf) * DomainMatrix(D, (len(D), len(S)), Kf).transpose() \
-        * DomainMatrix(H, (len(H), len(H)), Kf) * DomainMatrix(D, (len(D), len(S)), Kf)
-    KA = M.to_list()
     F = Kf.field
+    KA = field_matmul(field_matmul(field_matmul(S, [list(c) for c in zip(*D)], F), H, F), D, F)
+    M = DomainMatrix(KA, (len(S), len(S)), Kf)
     if len(KA) == 1:
         vals = [KA[0][0]]
     elif len(KA) == 2 and M.det() == 0:
@@ -856,9 +857,13 @@ def _truncations(DA: sp.Matrix, HA: sp.Matrix, SA: sp.Matrix, gains: list[sp.Exp
         if ns.shape[0] == 0:
             raise NotClosedForm("an eigenvector of the theta block was not found")
         vecs.append(ns[0, :].transpose())
-        W = DomainMatrix.hstack(*vecs)
-        Pi = W * (W.transpose() * Sinv * W).inv() * W.transpose() * Sinv
-        P = (D * Pi).to_list()
+        # Pi = W (W^T S^-1 W)^-1 W^T S^-1, D Pi: in the field's ring, one cancel per entry
+        F = Kf.field
+        W = DomainMatrix.hstack(*vecs).to_list()
+        WT, Si = [list(c) for c in zip(*W)], Sinv.to_list()
+        WTSi = field_matmul(WT, Si, F)
+        Pi = field_matmul(field_matmul(W, field_inverse(field_matmul(WTSi, W, F), F), F), WTSi, F)
+        P = field_matmul(D.to_list(), Pi, F)
         out.append(sp.Matrix(rows, cols, lambda i, p: field_factored(P[i][p])))
     return out
 

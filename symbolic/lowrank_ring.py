@@ -113,6 +113,69 @@ def _zring(ring: PolyRing) -> PolyRing:
     return ring.clone(domain=ring.domain.get_ring())
 
 
+def matmul(A: list, B: list, F: Any) -> list:
+    """``A B`` for matrices (lists of rows) of elements of the field F, each entry ``sum_k a_ik b_kj``
+    summed over one common denominator in F's ring (no gcd per product or sum) and cancelled once
+    (:func:`new`): the entries of DomainMatrix's product, the same elements."""
+    ring = F.ring
+    out = []
+    for row in A:
+        line = []
+        for j in range(len(B[0]) if B else 0):
+            num, den = ring.zero, ring.one
+            for a, brow in zip(row, B):
+                b = brow[j]
+                if not a or not b:
+                    continue
+                n, d = a.numer * b.numer, a.denom * b.denom
+                if d == den:
+                    num += n
+                else:
+                    num, den = num * d + n * den, den * d
+            line.append(new(F, num, den) if num else F.zero)
+        out.append(line)
+    return out
+
+
+def inverse(A: list, F: Any) -> list:
+    """The inverse of a square matrix (list of rows, n <= 3) of elements of the field F: with
+    ``A = N / c`` (c the product of its entries' distinct denominators, N polynomial),
+    ``A^{-1} = c adj(N) / det(N)``, cofactors in F's ring, each entry cancelled once (:func:`new`):
+    DomainMatrix's inverse, the same elements.  ``DMNonInvertibleMatrixError`` where det A = 0, as
+    DomainMatrix.inv; larger n by DomainMatrix."""
+    from sympy.polys.matrices import DomainMatrix
+    from sympy.polys.matrices.exceptions import DMNonInvertibleMatrixError
+    n = len(A)
+    if n > 3 or any(len(row) != n for row in A):
+        return DomainMatrix(A, (n, n), field_domain(F)).inv().to_list()
+    ring = F.ring
+    c = ring.one
+    dens: list = []
+    for row in A:
+        for x in row:
+            if x.denom != ring.one and x.denom not in dens:
+                dens.append(x.denom)
+                c = c * x.denom
+    N = [[x.numer * (c.exquo(x.denom)) for x in row] for row in A]
+    if n == 1:
+        adj, det = [[ring.one]], N[0][0]
+    elif n == 2:
+        adj, det = [[N[1][1], -N[0][1]], [-N[1][0], N[0][0]]], N[0][0] * N[1][1] - N[0][1] * N[1][0]
+    else:
+        cof = [[(N[(i + 1) % 3][(j + 1) % 3] * N[(i + 2) % 3][(j + 2) % 3]
+                 - N[(i + 1) % 3][(j + 2) % 3] * N[(i + 2) % 3][(j + 1) % 3]) for j in range(3)] for i in range(3)]
+        adj = [[cof[j][i] for j in range(3)] for i in range(3)]
+        det = N[0][0] * cof[0][0] + N[0][1] * cof[0][1] + N[0][2] * cof[0][2]
+    if not det:
+        raise DMNonInvertibleMatrixError("Matrix det == 0; not invertible.")
+    return [[new(F, c * x, det) if x else F.zero for x in row] for row in adj]
+
+
+def field_domain(F: Any) -> Any:
+    """The domain QQ(gens) whose elements are F's (DomainMatrix's domain for them)."""
+    return field_of(tuple(F.symbols))
+
+
 def affine(x0: Any, x1: Any, w: Any) -> Any:
     """``x0 + w (x1 - x0)`` for elements of one field (x0, x1 possibly not cancelled), cancelled once:
     with ``x0 = a/b``, ``x1 = c/e``, ``w = p/q``, ``(a e q + p (c b - a e)) / (b e q)`` (``(a q + p (c - a)) /
