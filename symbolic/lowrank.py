@@ -83,7 +83,7 @@ from .outer import outer_atom
 from .quadratic import NotClosedForm
 from .lowrank_ring import AnsatzQuadratic, DegreeError, to_expr, to_field
 from .lowrank_ring import affine, factored as field_factored, lift, new as field_new
-from .lowrank_ring import inverse as field_inverse, matmul as field_matmul
+from .lowrank_ring import div as field_div, inverse as field_inverse, matmul as field_matmul
 from .ratfun import cancelled
 from .spec import RankConstrained, Spec, Task, Term
 from .strategy import Step
@@ -251,9 +251,10 @@ def _parts(Lq: AnsatzQuadratic, n: int) -> tuple:
     """``L = c + y^T Q y - 2 g^T y + q_s s^2 - 2 g_s s + s * (cross . y)``: the pieces, in QQ(parameters)."""
     m = Lq.monomial
     c = Lq.coeff(m())
-    Qm = [[Lq.coeff(m((i, 2))) if i == j else Lq.coeff(m((i, 1), (j, 1))) / 2 for j in range(n)] for i in range(n)]
-    g = [-Lq.coeff(m((i, 1))) / 2 for i in range(n)]
-    q_s, g_s = Lq.coeff(m((n, 2))), -Lq.coeff(m((n, 1))) / 2
+    Qm = [[Lq.coeff(m((i, 2))) if i == j else field_div(Lq.coeff(m((i, 1), (j, 1))), 2) for j in range(n)]
+          for i in range(n)]
+    g = [field_div(-Lq.coeff(m((i, 1))), 2) for i in range(n)]
+    q_s, g_s = Lq.coeff(m((n, 2))), field_div(-Lq.coeff(m((n, 1))), 2)
     cross = [not Lq.is_zero(m((i, 1), (n, 1))) for i in range(n)]
     return c, Qm, g, q_s, g_s, cross
 
@@ -791,7 +792,7 @@ def _kronecker(Qm: list, rows: int, cols: int) -> tuple[list, list]:
     piv = next((i for i in range(rows) if H[i][i]), None)
     if piv is None:
         raise NotClosedForm("the theta block's Hessian vanishes on its first column")
-    S = [[Qm[piv * cols + p][piv * cols + q] / H[piv][piv] for q in range(cols)] for p in range(cols)]
+    S = [[field_div(Qm[piv * cols + p][piv * cols + q], H[piv][piv]) for q in range(cols)] for p in range(cols)]
     # H_ij S_pq = Qm: a/b * c/e = f/g iff a c g = f b e (cross-multiplied in the ring: no gcd per product)
     if any(H[i][j].numer * S[p][q].numer * Qm[i * cols + p][j * cols + q].denom
            != Qm[i * cols + p][j * cols + q].numer * H[i][j].denom * S[p][q].denom

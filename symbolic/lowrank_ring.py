@@ -113,6 +113,18 @@ def _zring(ring: PolyRing) -> PolyRing:
     return ring.clone(domain=ring.domain.get_ring())
 
 
+def div(x: Any, y: Any) -> Any:
+    """``x / y`` for an element x of a field and y an element of the same field or a nonzero integer,
+    cancelled once by FLINT (:func:`new`): the field's own quotient."""
+    if isinstance(y, int):
+        if not y:
+            raise ZeroDivisionError("div: division by zero")
+        return new(x.field, x.numer, x.denom * y) if x else x
+    if not y:
+        raise ZeroDivisionError("div: division by zero")
+    return new(x.field, x.numer * y.denom, x.denom * y.numer) if x else x
+
+
 def matmul(A: list, B: list, F: Any) -> list:
     """``A B`` for matrices (lists of rows) of elements of the field F, each entry ``sum_k a_ik b_kj``
     summed over one common denominator in F's ring (no gcd per product or sum) and cancelled once
