@@ -172,10 +172,11 @@ def test_new_is_the_fields_own_cancel():
     """lowrank_ring.new(F, num, den) (the cancel's gcd over ZZ by FLINT) is F.new(num, den) (SymPy's
     cancel), numerator and denominator term for term, on 150 random fractions over QQ(x, y, z):
     rational coefficients (the cleared constants' cofactors), a common factor planted in half of
-    them, denominators with a negative leading coefficient (the sign made positive), zero numerators."""
+    them, denominators with a negative leading coefficient (the sign made positive), zero numerators;
+    lowrank_ring.div is the field's quotient there."""
     import random
     from sympy.polys.domains import QQ
-    from symbolic.lowrank_ring import field_of, new
+    from symbolic.lowrank_ring import div, field_of, new
     x, y, z = sp.symbols("x y z")
     F = field_of((x, y, z)).field
     R = F.ring
@@ -195,6 +196,10 @@ def test_new_is_the_fields_own_cancel():
             a = R.zero
         u, v = F.new(a, b), new(F, a, b)
         assert u.numer == v.numer and u.denom == v.denom, (a, b)
+        if i % 6 == 1:     # div: the field's own quotient, by an element and by an integer
+            w = F.new(c, b)
+            for q, want in ((div(u, w), u / w), (div(u, -3), u / -3)):
+                assert q.numer == want.numer and q.denom == want.denom
         seen += 1
     assert seen > 120
 
