@@ -90,10 +90,11 @@ class BlockQuadratic:
 
     def value_grad(self, D: np.ndarray) -> tuple[float, np.ndarray]:
         """``(value(D), grad(D))`` with the Kronecker product ``H D S`` formed once (the same
-        floating-point operations as the two calls, so the same numbers)."""
+        floating-point operations as the two calls, so the same numbers; ``ndarray.dot``, the same BLAS
+        product as ``@`` without matmul's dispatch, which costs more than a small product)."""
         if self.H is None:
             return self.value(D), self.grad(D)
-        HDS = self.H @ D @ self.S
+        HDS = self.H.dot(D).dot(self.S)
         return (self.L0 + float((HDS * D).sum()) - 2 * float((self.G * D).sum()),
                 2 * (HDS - self.G))
 
@@ -229,10 +230,10 @@ def bfgs_factors(q: BlockQuadratic, rank: int, *, starts: int = 20, seed: Any = 
     nb = rows * rank
     rng = np.random.default_rng(seed)
 
-    def f(x):
+    def f(x):   # products by ndarray.dot: the same BLAS calls as @, without matmul's dispatch
         B, A = x[:nb].reshape(rows, rank), x[nb:].reshape(rank, cols)
-        val, Gd = q.value_grad(B @ A)
-        return val, np.concatenate([(Gd @ A.T).reshape(-1), (B.T @ Gd).reshape(-1)])
+        val, Gd = q.value_grad(B.dot(A))
+        return val, np.concatenate([Gd.dot(A.T).reshape(-1), B.T.dot(Gd).reshape(-1)])
 
     losses, conv, best = [], [], (np.inf, None)
     for _ in range(starts):
@@ -251,14 +252,16 @@ def _bfgs(f, x: np.ndarray, *, tol: float, max_iter: int) -> tuple[np.ndarray, f
     for _ in range(max_iter):
         if _norm(g) <= tol * max(1.0, abs(fx)):
             return x, fx, True
-        p = -Hinv @ g
-        gp = g @ p
+        # products by ndarray.dot (the same BLAS calls as @, without matmul's dispatch); -(Hinv g) is
+        # (-Hinv) g to the bit (negation is exact) without negating Hinv; 1.0 * p is p
+        p = -Hinv.dot(g)
+        gp = g.dot(p)
         if gp >= 0:
             Hinv, p = np.eye(x.size), -g
-            gp = g @ p
+            gp = g.dot(p)
         step = 1.0
         while True:
-            x_new = x + step * p
+            x_new = x + p if step == 1.0 else x + step * p
             f_new, g_new = f(x_new)
             if f_new <= fx + 1e-4 * step * gp or step < 1e-20:
                 break
@@ -266,13 +269,15 @@ def _bfgs(f, x: np.ndarray, *, tol: float, max_iter: int) -> tuple[np.ndarray, f
         if step < 1e-20:
             return x, fx, False
         s, y = x_new - x, g_new - g
-        sy = s @ y
+        sy = s.dot(y)
         if sy > 1e-16 * max(1.0, _norm(s) * _norm(y)):
             rho = 1.0 / sy
-            Hy = Hinv @ y
-            # the outer products by broadcasting (np.outer's own products, without its argument handling)
-            sc, Hyc = s[:, None], Hy[:, None]
-            Hinv = Hinv - rho * (sc * Hy + Hyc * s) + (rho * rho * (y @ Hy) + rho) * (sc * s)
+            Hy = Hinv.dot(y)
+            # the outer products by broadcasting (np.outer's own products, without its argument handling);
+            # Hy s^T is (s Hy^T)^T, the same products (a * b = b * a)
+            sc = s[:, None]
+            sHy = sc * Hy
+            Hinv = Hinv - rho * (sHy + sHy.T) + (rho * rho * y.dot(Hy) + rho) * (sc * s)
         x, fx, g = x_new, f_new, g_new
     return x, fx, bool(_norm(g) <= tol * max(1.0, abs(fx)))
 

@@ -82,7 +82,8 @@ from .objective import N, SIGMA_NOISE, THETA0
 from .outer import outer_atom
 from .quadratic import NotClosedForm
 from .lowrank_ring import AnsatzQuadratic, DegreeError, to_expr, to_field
-from .lowrank_ring import affine, factored as field_factored, lift
+from .lowrank_ring import affine, factored as field_factored, lift, new as field_new
+from .lowrank_ring import div as field_div, inverse as field_inverse, matmul as field_matmul
 from .ratfun import cancelled
 from .spec import RankConstrained, Spec, Task, Term
 from .strategy import Step
@@ -126,8 +127,10 @@ def _coeff_at_identity(c: sp.Expr) -> sp.Expr:
     return _coeff(sp.sympify(c).xreplace({sp.Trace(SIGMA): DIM}), True)
 
 
+@lru_cache(maxsize=1024)
 def _coeff(c: sp.Expr, identity: bool) -> sp.Expr:
-    """A coefficient with ``theta_0^T Sigma theta_0`` (a :class:`symbolic.printing.Bilinear`) as k."""
+    """A coefficient with ``theta_0^T Sigma theta_0`` (a :class:`symbolic.printing.Bilinear`) as k
+    (once per coefficient: the losses a check scalarises share many)."""
     from .printing import Bilinear
     reps = {}
     for b in sp.sympify(c).atoms(Bilinear):
@@ -248,9 +251,10 @@ def _parts(Lq: AnsatzQuadratic, n: int) -> tuple:
     """``L = c + y^T Q y - 2 g^T y + q_s s^2 - 2 g_s s + s * (cross . y)``: the pieces, in QQ(parameters)."""
     m = Lq.monomial
     c = Lq.coeff(m())
-    Qm = [[Lq.coeff(m((i, 2))) if i == j else Lq.coeff(m((i, 1), (j, 1))) / 2 for j in range(n)] for i in range(n)]
-    g = [-Lq.coeff(m((i, 1))) / 2 for i in range(n)]
-    q_s, g_s = Lq.coeff(m((n, 2))), -Lq.coeff(m((n, 1))) / 2
+    Qm = [[Lq.coeff(m((i, 2))) if i == j else field_div(Lq.coeff(m((i, 1), (j, 1))), 2) for j in range(n)]
+          for i in range(n)]
+    g = [field_div(-Lq.coeff(m((i, 1))), 2) for i in range(n)]
+    q_s, g_s = Lq.coeff(m((n, 2))), field_div(-Lq.coeff(m((n, 1))), 2)
     cross = [not Lq.is_zero(m((i, 1), (n, 1))) for i in range(n)]
     return c, Qm, g, q_s, g_s, cross
 
@@ -429,7 +433,7 @@ class LowRankDerivation:
             return hit
         at0 = self._end(jA, what, n, identity, False)
         if jP == 0:
-            out = at0.field.new(at0.numer, at0.denom)
+            out = field_new(at0.field, at0.numer, at0.denom)
         else:
             atp = self._end(jA, what, n, identity, True)
             at0, atp, w = lift((at0, atp), sp.sympify(jP) / (DIM - 1))   # with j_perp's symbols (the rank r)
@@ -453,13 +457,17 @@ class LowRankDerivation:
         return self._errors[key]
 
     def _symbols(self) -> tuple:
-        """The parameters the update's values hold (the field the errors are evaluated in holds them)."""
+        """The parameters the update's values hold (the field the errors are evaluated in holds them);
+        once per derivation (``replace`` starts a new memo)."""
         from .lowrank_ring import ordered
-        syms = set(sp.sympify(self.perp_update).free_symbols)
-        for Y in self.theta_truncations:
-            for y in Y:
-                syms |= sp.sympify(y).free_symbols
-        return ordered(syms)
+        hit = self._errors.get("symbols")
+        if hit is None:
+            syms = set(sp.sympify(self.perp_update).free_symbols)
+            for Y in self.theta_truncations:
+                for y in Y:
+                    syms |= sp.sympify(y).free_symbols
+            hit = self._errors["symbols"] = ordered(syms)
+        return hit
 
     def full_rank(self) -> int | sp.Expr:
         """The rank from which the update is the unconstrained optimum (gains of 0 excluded)."""
@@ -578,7 +586,9 @@ def _equal(a: Any, b: sp.Expr) -> bool:
     from sympy.polys.domains import QQ
     from sympy.polys.rings import ring
     element = a if isinstance(a, FracElement) else None
-    a, b = (to_expr(a) if element is not None else sp.sympify(a)), sp.sympify(b)
+    b = sp.sympify(b)
+    if element is None:
+        a = sp.sympify(a)
     syms = set(element.field.ring.symbols) if element is not None else a.free_symbols
     gens = sorted(syms | b.free_symbols, key=sp.default_sort_key)
     if gens:
@@ -592,6 +602,8 @@ def _equal(a: Any, b: sp.Expr) -> bool:
         else:
             if q and s:
                 return p * s - r * q == 0
+    if element is not None:   # (its expression only here: the ring route above reads numerator and denominator)
+        a = to_expr(element)
     return cancelled(a - b) == 0
 
 
@@ -670,18 +682,18 @@ def _derive(spec: Spec, block: str, rank: int, m: sp.Expr) -> LowRankDerivation:
     SA = sp.Matrix(cols, cols, lambda i, j: cancelled(to_expr(Sf[i][j])))
     steps.append(Step("the theta block's Hessian is H_A (x) S_A (checked): H_A", HA))
     steps.append(Step("S_A", SA))
-    # Qm = H_A (x) S_A (checked above), so Qm^{-1} = H_A^{-1} (x) S_A^{-1}: two small inverses
-    Hm, Sm = (DomainMatrix(X, (len(X), len(X)), Lq.K) for X in (Hf, Sf))
+    # Qm = H_A (x) S_A (checked above), so Qm^{-1} = H_A^{-1} (x) S_A^{-1}: two small inverses (in the
+    # field's ring, one cancel per entry: lowrank_ring.inverse, matmul)
     try:    # (the inverse of a singular matrix is refused: no determinant needed first)
-        Hi, Si = Hm.inv(), Sm.inv()
+        Hi, Si = field_inverse(Hf, F), field_inverse(Sf, F)
     except DMNonInvertibleMatrixError:
         raise NotClosedForm("the theta block's Hessian is singular at symbolic parameters") from None
     gm = [g[i * cols:(i + 1) * cols] for i in range(rows)]
     # Delta_A* = (H^{-1} (x) S^{-1}) vec(G) (row-major vec) = H_A^{-1} G S_A^{-T}: two matrix products
-    Df = (Hi * DomainMatrix(gm, (rows, cols), Lq.K) * Si.transpose()).to_list()
+    Df = field_matmul(field_matmul(Hi, gm, F), [list(c) for c in zip(*Si)], F)
     DA = sp.Matrix(rows, cols, lambda i, p: fac(Df[i][p]))
     theta_total = sum((gm[i][p] * Df[i][p] for i in range(rows) for p in range(cols)), F.zero)
-    eig, eig_f = _gains(Df, Hf, Sf, Lq.K)
+    eig, eig_f, KA = _gains(Df, Hf, Sf, Lq.K)
     if eig_f is not None and sum(eig_f, F.zero) != theta_total or eig_f is None and not (
             _equal(sum(eig), fac(theta_total)) or sp.simplify(sum(eig) - fac(theta_total)) == 0):
         raise NotClosedForm("the theta block's gains do not add up to its total gain")
@@ -717,7 +729,8 @@ def _derive(spec: Spec, block: str, rank: int, m: sp.Expr) -> LowRankDerivation:
     order, decided = _order(groups, conditions, assume)
     ranked = [groups[g] for g in order if g != "perp"]
     truncs = _truncations(DA, HA, SA, ranked, None if not elements else
-                          (Df, Hf, Sf, [elements["gains"][x] for x in ranked], Lq.K))
+                          (Df, Hf, Sf, [elements["gains"][x] for x in ranked], Lq.K),
+                          (KA, DomainMatrix(Si, (cols, cols), Lq.K)))
     steps.append(Step("gains by size: " + " > ".join(order) + ("" if decided else " (not decided: see conditions)")))
     out = LowRankDerivation(spec, block, rank, m, identity, DA, [groups[g] for g in order if g != "perp"], truncs,
                             s_star, perp_gain, loss_start, loss_full, order, conditions, decided, start, steps,
@@ -779,40 +792,44 @@ def _kronecker(Qm: list, rows: int, cols: int) -> tuple[list, list]:
     piv = next((i for i in range(rows) if H[i][i]), None)
     if piv is None:
         raise NotClosedForm("the theta block's Hessian vanishes on its first column")
-    S = [[Qm[piv * cols + p][piv * cols + q] / H[piv][piv] for q in range(cols)] for p in range(cols)]
-    if any(H[i][j] * S[p][q] != Qm[i * cols + p][j * cols + q]
+    S = [[field_div(Qm[piv * cols + p][piv * cols + q], H[piv][piv]) for q in range(cols)] for p in range(cols)]
+    # H_ij S_pq = Qm: a/b * c/e = f/g iff a c g = f b e (cross-multiplied in the ring: no gcd per product)
+    if any(H[i][j].numer * S[p][q].numer * Qm[i * cols + p][j * cols + q].denom
+           != Qm[i * cols + p][j * cols + q].numer * H[i][j].denom * S[p][q].denom
            for i in range(rows) for j in range(rows) for p in range(cols) for q in range(cols)):
         raise NotClosedForm("the theta block's Hessian is not a Kronecker product H (x) S")
     return H, S
 
 
-def _gains(D: list, H: list, S: list, Kf: Any) -> tuple[list[sp.Expr], list | None]:
+def _gains(D: list, H: list, S: list, Kf: Any) -> tuple[list[sp.Expr], list | None, DomainMatrix]:
     """The theta block's gains, the eigenvalues of ``K_A = S D^T H D`` with multiplicity (zero last),
     tidied (:func:`_tidy_gain`), and as elements of the field when they are rational: K_A's
     eigenvalues are its entry (1 x 1) or, at det K_A = 0, its trace and 0 (2 x 2); otherwise
-    SymPy's eigenvalues (radicals possible; no field values)."""
-    M = DomainMatrix(S, (len(S), len(S)), Kf) * DomainMatrix(D, (len(D), len(S)), Kf).transpose() \
-        * DomainMatrix(H, (len(H), len(H)), Kf) * DomainMatrix(D, (len(D), len(S)), Kf)
-    KA = M.to_list()
+    SymPy's eigenvalues (radicals possible; no field values).  Third: K_A itself (a DomainMatrix
+    over Kf), for :func:`_truncations`."""
     F = Kf.field
+    KA = field_matmul(field_matmul(field_matmul(S, [list(c) for c in zip(*D)], F), H, F), D, F)
+    M = DomainMatrix(KA, (len(S), len(S)), Kf)
     if len(KA) == 1:
         vals = [KA[0][0]]
     elif len(KA) == 2 and M.det() == 0:
         vals = [KA[0][0] + KA[1][1], F.zero]
     else:
         E = sp.Matrix(len(KA), len(KA), lambda i, j: cancelled(to_expr(KA[i][j])))
-        return [_tidy_gain(e) for e, mult in E.eigenvals().items() for _ in range(mult)], None
+        return [_tidy_gain(e) for e, mult in E.eigenvals().items() for _ in range(mult)], None, M
     vals = sorted(vals, key=lambda e: 0 if not e else -1)   # zero last
-    return [field_factored(v) for v in vals], vals
+    return [field_factored(v) for v in vals], vals, M
 
 
 def _truncations(DA: sp.Matrix, HA: sp.Matrix, SA: sp.Matrix, gains: list[sp.Expr],
-                 elements: tuple | None = None) -> list[sp.Matrix]:
+                 elements: tuple | None = None, products: tuple | None = None) -> list[sp.Matrix]:
     """Delta_A^(j) for j = 0, 1, 2...: the theta block's update keeping its top j gains:
     ``Delta_A* W (W^T S^{-1} W)^{-1} W^T S^{-1}``, W the eigenvectors of S Delta^T H Delta.
     Computed in QQ(parameters) where the gains are rational functions, by SymPy otherwise.
     ``elements``: ``(D, H, S, gains, K)``, the same matrices (lists of rows) and gains as elements of
-    the field K, where the caller has them (nothing read back from the expressions)."""
+    the field K, where the caller has them (nothing read back from the expressions); ``products``
+    (with ``elements`` only): ``(K_A, S^{-1})``, ``S D^T H D`` and S's inverse as DomainMatrices over
+    K, where the caller computed them (:func:`_gains`, the Hessian's inverse)."""
     from .lowrank_ring import field_of, ordered
     if elements is not None:
         *f, gf, Kf = elements
@@ -830,8 +847,7 @@ def _truncations(DA: sp.Matrix, HA: sp.Matrix, SA: sp.Matrix, gains: list[sp.Exp
     D, H, S = (DomainMatrix(X, (len(X), len(X[0])), Kf) for X in f)
     rows, cols = DA.shape
     out = [sp.zeros(rows, cols)]
-    KA = S * D.transpose() * H * D
-    Sinv = S.inv()
+    KA, Sinv = products if elements is not None and products is not None else (S * D.transpose() * H * D, S.inv())
     I = DomainMatrix.eye(cols, Kf)
     vecs = []
     for j, gval in enumerate(gf):
@@ -842,9 +858,13 @@ def _truncations(DA: sp.Matrix, HA: sp.Matrix, SA: sp.Matrix, gains: list[sp.Exp
         if ns.shape[0] == 0:
             raise NotClosedForm("an eigenvector of the theta block was not found")
         vecs.append(ns[0, :].transpose())
-        W = DomainMatrix.hstack(*vecs)
-        Pi = W * (W.transpose() * Sinv * W).inv() * W.transpose() * Sinv
-        P = (D * Pi).to_list()
+        # Pi = W (W^T S^-1 W)^-1 W^T S^-1, D Pi: in the field's ring, one cancel per entry
+        F = Kf.field
+        W = DomainMatrix.hstack(*vecs).to_list()
+        WT, Si = [list(c) for c in zip(*W)], Sinv.to_list()
+        WTSi = field_matmul(WT, Si, F)
+        Pi = field_matmul(field_matmul(W, field_inverse(field_matmul(WTSi, W, F), F), F), WTSi, F)
+        P = field_matmul(D.to_list(), Pi, F)
         out.append(sp.Matrix(rows, cols, lambda i, p: field_factored(P[i][p])))
     return out
 

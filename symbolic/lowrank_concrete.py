@@ -66,6 +66,9 @@ from typing import Any
 
 import numpy as np
 import sympy as sp
+from sympy.matrices.exceptions import NonInvertibleMatrixError
+from sympy.polys.domains import QQ
+from sympy.polys.matrices import DomainMatrix
 
 from .arithmetic import EXACT, FLOAT64, MP, Arithmetic
 from .spec import RANKED_BLOCKS, Rank, Spec, check_ranks, max_rank
@@ -160,8 +163,21 @@ class KroneckerQuadratic:
     _memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     def value(self, Delta: Any) -> Any:
-        """``L(X_0 + Delta)``."""
+        """``L(X_0 + Delta)``.  Exact, with every entry rational: the trace and the sum in QQ
+        (:func:`_qq`, FLINT's matrices: ``tr(D S D^T H) = sum((D S D^T) o H^T)``), the same numbers as
+        SymPy's products of the entries."""
         D = self._mat(Delta)
+        if self.arithmetic.exact:
+            if "qq" not in self._memo:
+                self._memo["qq"] = tuple(_qq(a) for a in (self.S, self.H, self.G))
+            S, H, G = self._memo["qq"]
+            Dq = _qq(D) if S is not None and H is not None and G is not None else None
+            if Dq is not None:
+                M = (Dq * S * Dq.transpose()).to_list()
+                Hl, Dl, Gl = H.to_list(), Dq.to_list(), G.to_list()
+                quad = sum((M[i][j] * Hl[j][i] for i in range(len(M)) for j in range(len(M))), QQ.zero)
+                lin = sum((Dl[i][j] * Gl[i][j] for i in range(len(Dl)) for j in range(len(Dl[0]))), QQ.zero)
+                return self.L0 + QQ.to_sympy(quad) - 2 * QQ.to_sympy(lin)
         return self.L0 + _trace(D.dot(self.S).dot(D.T).dot(self.H)) - 2 * _sum(D * self.G)
 
     def gradient(self, Delta: Any) -> np.ndarray:
@@ -174,8 +190,13 @@ class KroneckerQuadratic:
         null(H) are 0; gradient descent from the start never moves them)."""
         if self.arithmetic.exact:
             H = sp.Matrix(self.H.tolist())
-            Hp = H.inv() if H.det() != 0 else H.pinv()
-            D = Hp * sp.Matrix(self.G.tolist()) * sp.Matrix(self.S.tolist()).inv()
+            try:    # exact: the inverse is refused exactly when det H = 0 (no determinant first)
+                Hp = H.inv()
+            except NonInvertibleMatrixError:
+                Hp = H.pinv()
+            if "Sinv" not in self._memo:    # S^{-1}, once per quadratic (the selection uses the same)
+                self._memo["Sinv"] = sp.Matrix(self.S.tolist()).inv()
+            D = Hp * sp.Matrix(self.G.tolist()) * self._memo["Sinv"]
             return np.array(D.tolist(), dtype=object)
         return np.linalg.pinv(self.H, hermitian=True) @ self.G @ np.linalg.inv(self.S)
 
@@ -192,6 +213,14 @@ class KroneckerQuadratic:
         if D.shape != self.G.shape:
             raise ValueError(f"Delta: expected a {self.G.shape[0]} x {self.G.shape[1]} matrix, got shape {D.shape}")
         return D
+
+
+def _qq(a: np.ndarray) -> Any:
+    """An array of SymPy rationals as a DomainMatrix over QQ, or None where an entry is not one."""
+    rows = a.tolist()
+    if not all(isinstance(x, sp.Rational) for row in rows for x in row):
+        return None
+    return DomainMatrix([[QQ.from_sympy(x) for x in row] for row in rows], a.shape, QQ)
 
 
 def _trace(M: np.ndarray) -> Any:
@@ -297,10 +326,17 @@ def _kronecker_quadratic(spec: Spec, d: int, Sigma: Any, theta0: Any, sigma2: An
         raise NotKronecker(f"{block}: the loss does not see the block's first column (S_11 = 0)")
     Svec = T[piv, :] / T[piv, 0] if not exact else np.array([x / T[piv, 0] for x in T[piv, :]], dtype=object)
     Hvec = T[:, 0]
-    outer = np.multiply.outer(Hvec, Svec)
     if exact:
-        ok = all(a == b or sp.simplify(a - b) == 0 for a, b in zip(T.reshape(-1), outer.reshape(-1)))
+        # rational entries: T = Hvec Svec^T decided in QQ (FLINT's matrices), the same equalities of
+        # rationals as entry by entry; other entries: SymPy, entry by entry
+        Tq, Hq, Sq = _qq(T), _qq(Hvec.reshape(-1, 1)), _qq(Svec.reshape(1, -1))
+        if Tq is not None and Hq is not None and Sq is not None:
+            ok = (Tq - Hq * Sq).is_zero_matrix
+        else:
+            outer = np.multiply.outer(Hvec, Svec)
+            ok = all(a == b or sp.simplify(a - b) == 0 for a, b in zip(T.reshape(-1), outer.reshape(-1)))
     else:
+        outer = np.multiply.outer(Hvec, Svec)
         ok = np.abs(T - outer).max() <= KRON_RTOL * max(1.0, np.abs(T).max())
     if not ok:
         raise NotKronecker(f"{block}: the Hessian in the block's entries is not a Kronecker product H (x) S "
@@ -312,8 +348,21 @@ def _kronecker_quadratic(spec: Spec, d: int, Sigma: Any, theta0: Any, sigma2: An
     if P.size != len(q.start):   # a wider question's quadratic: the block's coupling to the other entries' start
         Gabs = Gabs - (q.A[P, :].dot(q.start) - A.dot(q.start[P])).reshape(R, C)
     G = Gabs - H.dot(X0).dot(S)
-    L0 = q.value(q.start)
-    return KroneckerQuadratic(H, S, G, X0, L0, block, q.d, rows, cols, arith, q, idx)
+    return KroneckerQuadratic(H, S, G, X0, _start_value(q), block, q.d, rows, cols, arith, q, idx)
+
+
+_L0: dict = {}
+
+
+def _start_value(q: Any) -> Any:
+    """``q.value(q.start)``, once per explicit quadratic (two blocks read from one wider question's
+    quadratic share it: the loss at the start is the same number)."""
+    hit = _L0.get(id(q))
+    if hit is None or hit[0] is not q:
+        if len(_L0) > 32:
+            _L0.clear()
+        hit = _L0[id(q)] = (q, q.value(q.start))
+    return hit[1]
 
 
 @dataclass
@@ -496,7 +545,15 @@ def _spectrum(kq: KroneckerQuadratic, Dstar: np.ndarray) -> tuple:
     _, factors = chi.factor_list()
     roots = []   # (root, factor index, multiplicity)
     for j, (f, e) in enumerate(factors):
-        for rt in f.all_roots():
+        # K is similar to R^T R (module docstring): its roots are real.  An irreducible factor's real
+        # roots, as many as its degree, are all its roots (all_roots lists the same ones, in the same
+        # order, after isolating complex roots that this count rules out)
+        # (a linear factor's root directly: -f(0)/f'(0), the rational real_roots gives)
+        rts = [-f.nth(0) / f.nth(1)] if f.degree() == 1 else f.real_roots()
+        if len(rts) != f.degree():
+            raise ValueError(f"K: the characteristic polynomial's factor {f.as_expr()} has non-real roots "
+                             "(K = S D*^T H D* is similar to a positive semi-definite matrix: H or S is not)")
+        for rt in rts:
             roots.append((rt, j, e))
     roots.sort(key=lambda t: -sp.N(t[0], 60))
     return S, H, D, K, C, lam, factors, roots

@@ -32,7 +32,7 @@ from sympy.polys.rings import PolyRing
 
 from . import ratfun
 
-__all__ = ["AnsatzQuadratic", "field_of", "to_field", "to_expr", "factored", "lift", "affine", "shifted_ratio"]
+__all__ = ["AnsatzQuadratic", "field_of", "to_field", "to_expr", "factored", "lift", "affine", "shifted_ratio", "new"]
 
 
 @lru_cache(maxsize=64)
@@ -75,19 +75,132 @@ def lift(xs: Sequence[Any], *exprs: Any) -> list:
     return out + [to_field(e, K) for e in exprs]
 
 
+try:    # FLINT's multivariate gcd over ZZ, where python-flint is installed (a dependency)
+    import flint as _flint
+except ImportError:  # pragma: no cover - python-flint is a dependency
+    _flint = None
+
+
+def new(F: Any, num: Any, den: Any) -> Any:
+    """``F.new(num, den)`` (num, den polynomials of the field F's ring over QQ, den nonzero): the same
+    element, its cancel's gcd over ZZ taken by FLINT (``fmpz_mpoly``) instead of SymPy's heuristic
+    gcd.  As ``PolyElement.cancel`` does: both cleared of denominators, divided by their gcd over ZZ
+    (content included), the cleared constants' cofactors put back, the denominator's leading
+    coefficient made positive: the fraction in lowest terms, unique up to that unit, so the same
+    element."""
+    if _flint is None or not num:
+        return F.new(num, den)
+    ring = F.ring
+    zring = _zring(ring)
+    cq, f = num.clear_denoms()
+    cp, g = den.clear_denoms()
+    ctx = _flint.fmpz_mpoly_ctx.get(tuple(f"x{i}" for i in range(ring.ngens)), "lex")
+    ff = ctx.from_dict({m: int(c) for m, c in f.items()})
+    gg = ctx.from_dict({m: int(c) for m, c in g.items()})
+    h = ff.gcd(gg)
+    zz = zring.domain
+    p = zring.from_dict({m: zz(int(c)) for m, c in (ff / h).to_dict().items()}).set_ring(ring)
+    q = zring.from_dict({m: zz(int(c)) for m, c in (gg / h).to_dict().items()}).set_ring(ring)
+    _, cp, cq = zz.cofactors(cp, cq)
+    p, q = p.mul_ground(cp), q.mul_ground(cq)
+    if q.canonical_unit() == -ring.domain.one:
+        p, q = -p, -q
+    return F.raw_new(p, q)
+
+
+@lru_cache(maxsize=64)
+def _zring(ring: PolyRing) -> PolyRing:
+    return ring.clone(domain=ring.domain.get_ring())
+
+
+def div(x: Any, y: Any) -> Any:
+    """``x / y`` for an element x of a field and y an element of the same field or a nonzero integer,
+    cancelled once by FLINT (:func:`new`): the field's own quotient."""
+    if isinstance(y, int):
+        if not y:
+            raise ZeroDivisionError("div: division by zero")
+        return new(x.field, x.numer, x.denom * y) if x else x
+    if not y:
+        raise ZeroDivisionError("div: division by zero")
+    return new(x.field, x.numer * y.denom, x.denom * y.numer) if x else x
+
+
+def matmul(A: list, B: list, F: Any) -> list:
+    """``A B`` for matrices (lists of rows) of elements of the field F, each entry ``sum_k a_ik b_kj``
+    summed over one common denominator in F's ring (no gcd per product or sum) and cancelled once
+    (:func:`new`): the entries of DomainMatrix's product, the same elements."""
+    ring = F.ring
+    out = []
+    for row in A:
+        line = []
+        for j in range(len(B[0]) if B else 0):
+            num, den = ring.zero, ring.one
+            for a, brow in zip(row, B):
+                b = brow[j]
+                if not a or not b:
+                    continue
+                n, d = a.numer * b.numer, a.denom * b.denom
+                if d == den:
+                    num += n
+                else:
+                    num, den = num * d + n * den, den * d
+            line.append(new(F, num, den) if num else F.zero)
+        out.append(line)
+    return out
+
+
+def inverse(A: list, F: Any) -> list:
+    """The inverse of a square matrix (list of rows, n <= 3) of elements of the field F: with
+    ``A = N / c`` (c the product of its entries' distinct denominators, N polynomial),
+    ``A^{-1} = c adj(N) / det(N)``, cofactors in F's ring, each entry cancelled once (:func:`new`):
+    DomainMatrix's inverse, the same elements.  ``DMNonInvertibleMatrixError`` where det A = 0, as
+    DomainMatrix.inv; larger n by DomainMatrix."""
+    from sympy.polys.matrices import DomainMatrix
+    from sympy.polys.matrices.exceptions import DMNonInvertibleMatrixError
+    n = len(A)
+    if n > 3 or any(len(row) != n for row in A):
+        return DomainMatrix(A, (n, n), field_domain(F)).inv().to_list()
+    ring = F.ring
+    c = ring.one
+    dens: list = []
+    for row in A:
+        for x in row:
+            if x.denom != ring.one and x.denom not in dens:
+                dens.append(x.denom)
+                c = c * x.denom
+    N = [[x.numer * (c.exquo(x.denom)) for x in row] for row in A]
+    if n == 1:
+        adj, det = [[ring.one]], N[0][0]
+    elif n == 2:
+        adj, det = [[N[1][1], -N[0][1]], [-N[1][0], N[0][0]]], N[0][0] * N[1][1] - N[0][1] * N[1][0]
+    else:
+        cof = [[(N[(i + 1) % 3][(j + 1) % 3] * N[(i + 2) % 3][(j + 2) % 3]
+                 - N[(i + 1) % 3][(j + 2) % 3] * N[(i + 2) % 3][(j + 1) % 3]) for j in range(3)] for i in range(3)]
+        adj = [[cof[j][i] for j in range(3)] for i in range(3)]
+        det = N[0][0] * cof[0][0] + N[0][1] * cof[0][1] + N[0][2] * cof[0][2]
+    if not det:
+        raise DMNonInvertibleMatrixError("Matrix det == 0; not invertible.")
+    return [[new(F, c * x, det) if x else F.zero for x in row] for row in adj]
+
+
+def field_domain(F: Any) -> Any:
+    """The domain QQ(gens) whose elements are F's (DomainMatrix's domain for them)."""
+    return field_of(tuple(F.symbols))
+
+
 def affine(x0: Any, x1: Any, w: Any) -> Any:
     """``x0 + w (x1 - x0)`` for elements of one field (x0, x1 possibly not cancelled), cancelled once:
     with ``x0 = a/b``, ``x1 = c/e``, ``w = p/q``, ``(a e q + p (c b - a e)) / (b e q)`` (``(a q + p (c - a)) /
     (b q)`` when b = e)."""
     a, b, c, e, p, q = x0.numer, x0.denom, x1.numer, x1.denom, w.numer, w.denom
     if b == e:
-        return x0.field.new(a * q + p * (c - a), b * q)
-    return x0.field.new(a * e * q + p * (c * b - a * e), b * e * q)
+        return new(x0.field, a * q + p * (c - a), b * q)
+    return new(x0.field, a * e * q + p * (c * b - a * e), b * e * q)
 
 
 def shifted_ratio(x: Any, c: Any, y: Any) -> Any:
     """``(x - c) / y`` for elements of one field, cancelled once: ``(x_n c_d - c_n x_d) y_d / (x_d c_d y_n)``."""
-    return x.field.new((x.numer * c.denom - c.numer * x.denom) * y.denom, x.denom * c.denom * y.numer)
+    return new(x.field, (x.numer * c.denom - c.numer * x.denom) * y.denom, x.denom * c.denom * y.numer)
 
 
 def factored(x: Any, symbols: Sequence[sp.Basic] | None = None) -> sp.Expr:
@@ -276,7 +389,7 @@ class AnsatzQuadratic:
         """The coefficient of the monomial ``prod unknowns^mon`` (an element of K; 0 if absent)."""
         if mon not in self._coeffs:
             num = self._num.get(mon)
-            self._coeffs[mon] = self.K.field.zero if num is None else self.K.field.new(num, self._den)
+            self._coeffs[mon] = self.K.field.zero if num is None else new(self.K.field, num, self._den)
         return self._coeffs[mon]
 
     def is_zero(self, mon: tuple[int, ...]) -> bool:
@@ -319,7 +432,7 @@ class AnsatzQuadratic:
         for i, e in enumerate(top):
             if e and not zero[i]:
                 den = den * values[i].denom ** e
-        return F.new(num, den) if reduced else F.raw_new(num, den)
+        return new(F, num, den) if reduced else F.raw_new(num, den)
 
 
 class DegreeError(ValueError):

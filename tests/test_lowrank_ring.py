@@ -166,3 +166,105 @@ def test_q_xx_ansatz_loss_read_from_qs_is_its_own():
         assert read.unknowns == own.unknowns
         mons = set(read._num) | set(own._num)
         assert mons and all(sp.cancel(to_expr(read.coeff(mo)) - to_expr(own.coeff(mo))) == 0 for mo in mons)
+
+
+def test_new_is_the_fields_own_cancel():
+    """lowrank_ring.new(F, num, den) (the cancel's gcd over ZZ by FLINT) is F.new(num, den) (SymPy's
+    cancel), numerator and denominator term for term, on 150 random fractions over QQ(x, y, z):
+    rational coefficients (the cleared constants' cofactors), a common factor planted in half of
+    them, denominators with a negative leading coefficient (the sign made positive), zero numerators;
+    lowrank_ring.div is the field's quotient there."""
+    import random
+    from sympy.polys.domains import QQ
+    from symbolic.lowrank_ring import div, field_of, new
+    x, y, z = sp.symbols("x y z")
+    F = field_of((x, y, z)).field
+    R = F.ring
+    rnd = random.Random(5)
+
+    def poly(terms, deg):
+        return R.from_dict({tuple(rnd.randint(0, deg) for _ in range(3)): QQ(rnd.randint(-9, 9), rnd.randint(1, 6))
+                            for _ in range(terms)})
+    seen = 0
+    for i in range(150):
+        a, b, c = poly(4, 3), poly(4, 3), poly(2, 2)
+        if not b or not c:
+            continue
+        if i % 2:
+            a, b = a * c, b * c
+        if i % 7 == 0:
+            a = R.zero
+        u, v = F.new(a, b), new(F, a, b)
+        assert u.numer == v.numer and u.denom == v.denom, (a, b)
+        if i % 6 == 1:     # div: the field's own quotient, by an element and by an integer
+            w = F.new(c, b)
+            for q, want in ((div(u, w), u / w), (div(u, -3), u / -3)):
+                assert q.numer == want.numer and q.denom == want.denom
+        seen += 1
+    assert seen > 120
+
+
+def test_kronecker_split_reads_factors_with_denominators():
+    """symbolic.lowrank._kronecker splits Qm = H (x) S over QQ(a, b) (S normalised to S_11 = 1), factors
+    with denominators, and refuses a Qm one entry off a Kronecker product."""
+    from symbolic.lowrank import _kronecker
+    from symbolic.lowrank_ring import field_of
+    from symbolic.quadratic import NotClosedForm
+    a, b = sp.symbols("a b")
+    K = field_of((a, b))
+    f = lambda e: to_field(e, K)   # noqa: E731
+    H = [[f(a / (b + 1)), f(1 / (a + 2))], [f(1 / (a + 2)), f(b ** 2 / 3)]]
+    S = [[f(2 / (a + b)), f(a / (b + 3))], [f(a / (b + 3)), f((b + 1) / (a + 5))]]
+    Qm = [[H[i][j] * S[p][q] for j in range(2) for q in range(2)] for i in range(2) for p in range(2)]
+    Hk, Sk = _kronecker(Qm, 2, 2)
+    assert Sk[0][0] == 1
+    assert all(Hk[i][j] * Sk[p][q] == Qm[i * 2 + p][j * 2 + q]
+               for i in range(2) for j in range(2) for p in range(2) for q in range(2))
+    Qm[1][2] = Qm[1][2] + f(a)
+    with pytest.raises(NotClosedForm):
+        _kronecker(Qm, 2, 2)
+
+
+def test_matmul_and_inverse_are_domainmatrixs_own():
+    """lowrank_ring.matmul and inverse (in the field's ring, one cancel per entry) give DomainMatrix's
+    product and inverse over QQ(x, y, z), entry for entry, on 40 random products and 12 inverses up to 3 x 3 (entries
+    with and without denominators, zeros, singular ones refused alike)."""
+    import random
+    from sympy.polys.domains import QQ
+    from sympy.polys.matrices import DomainMatrix
+    from sympy.polys.matrices.exceptions import DMNonInvertibleMatrixError
+    from symbolic.lowrank_ring import field_of, inverse, matmul
+    x, y, z = sp.symbols("x y z")
+    K = field_of((x, y, z))
+    F, R = K.field, K.field.ring
+    rnd = random.Random(7)
+
+    def poly(terms, deg):
+        return R.from_dict({tuple(rnd.randint(0, deg) for _ in range(3)): QQ(rnd.randint(-5, 5), rnd.randint(1, 4))
+                            for _ in range(terms)})
+
+    def element(terms=3, deg=2):
+        d = poly(2, 1)
+        return F.zero if rnd.random() < 0.2 else F.new(poly(terms, deg), d if d and rnd.random() < 0.6 else R.one)
+
+    def same(P, Q):
+        return all(p.numer == q.numer and p.denom == q.denom for pr, qr in zip(P, Q) for p, q in zip(pr, qr))
+    for _ in range(40):
+        a, b, c = (rnd.randint(1, 3) for _ in range(3))
+        A, B = [[element() for _ in range(b)] for _ in range(a)], [[element() for _ in range(c)] for _ in range(b)]
+        assert same(matmul(A, B, F), (DomainMatrix(A, (a, b), K) * DomainMatrix(B, (b, c), K)).to_list())
+    refused = 0
+    for i in range(12):   # (DomainMatrix's inverse, the reference, is slow on larger entries)
+        m = 1 + i % 3
+        M = [[element(2, 1) for _ in range(m)] for _ in range(m)]
+        if i % 3 and i % 4 == 3:
+            M[-1] = list(M[0])
+        try:
+            want = DomainMatrix(M, (m, m), K).inv().to_list()
+        except DMNonInvertibleMatrixError:
+            with pytest.raises(DMNonInvertibleMatrixError):
+                inverse(M, F)
+            refused += 1
+            continue
+        assert same(inverse(M, F), want)
+    assert refused >= 2

@@ -134,3 +134,63 @@ def test_dense_form_is_the_kronecker_form():
             assert v == q.value(D) and np.array_equal(g, q.grad(D))
     top = float(np.linalg.eigvalsh(2 * np.kron(H, S))[-1])
     assert kron.curvature() == pytest.approx(top, rel=1e-12) and dense.curvature() == pytest.approx(top, rel=1e-12)
+
+
+def test_bfgs_factors_is_the_textbook_bfgs_to_the_bit():
+    """bfgs_factors' runs (its products by ndarray.dot, its update's outer products by broadcasting)
+    are the textbook BFGS written with @ and np.outer (below) to the bit: final losses, the best
+    run's update, the converged flags, on a random Kronecker quadratic, ranks 1 and 2."""
+    from numeric.lora import bfgs_factors
+
+    def textbook(q, rank, starts, seed, max_iter, tol):
+        rows, cols = q.shape
+        nb = rows * rank
+        rng = np.random.default_rng(seed)
+
+        def f(x):
+            B, A = x[:nb].reshape(rows, rank), x[nb:].reshape(rank, cols)
+            D = B @ A
+            val = q.L0 + float(np.sum((q.H @ D @ q.S) * D)) - 2 * float(np.sum(q.G * D))
+            Gd = 2 * (q.H @ D @ q.S - q.G)
+            return val, np.concatenate([(Gd @ A.T).reshape(-1), (B.T @ Gd).reshape(-1)])
+        out = []
+        for _ in range(starts):
+            x = rng.normal(0.0, 1.0 / np.sqrt(cols), size=nb + rank * cols)
+            fx, g = f(x)
+            Hinv = np.eye(x.size)
+            ok = False
+            for _ in range(max_iter):
+                if np.sqrt(g @ g) <= tol * max(1.0, abs(fx)):
+                    ok = True
+                    break
+                p = -Hinv @ g
+                if g @ p >= 0:
+                    Hinv, p = np.eye(x.size), -g
+                gp, step = g @ p, 1.0
+                while True:
+                    x_new = x + step * p
+                    f_new, g_new = f(x_new)
+                    if f_new <= fx + 1e-4 * step * gp or step < 1e-20:
+                        break
+                    step /= 2
+                if step < 1e-20:
+                    break
+                s, y = x_new - x, g_new - g
+                if s @ y > 1e-16 * max(1.0, np.sqrt(s @ s) * np.sqrt(y @ y)):
+                    rho, Hy = 1.0 / (s @ y), Hinv @ y
+                    Hinv = Hinv - rho * (np.outer(s, Hy) + np.outer(Hy, s)) + (rho * rho * (y @ Hy) + rho) * np.outer(s, s)
+                x, fx, g = x_new, f_new, g_new
+            else:
+                ok = bool(np.sqrt(g @ g) <= tol * max(1.0, abs(fx)))
+            out.append((fx, x[:nb].reshape(rows, rank) @ x[nb:].reshape(rank, cols), ok))
+        return out
+    r = np.random.default_rng(11)
+    a, b = r.standard_normal((4, 4)), r.standard_normal((3, 3))
+    q = BlockQuadratic.kronecker(a @ a.T + 0.1 * np.eye(4), b @ b.T + 0.1 * np.eye(3), r.standard_normal((4, 3)), 1.3)
+    for rank in (1, 2):
+        runs = bfgs_factors(q, rank, starts=2, seed=rank, max_iter=40, tol=1e-9)
+        ref = textbook(q, rank, 2, rank, 40, 1e-9)
+        assert runs.losses.tolist() == [fx for fx, _, _ in ref]
+        assert runs.converged.tolist() == [ok for _, _, ok in ref]
+        best = min(range(2), key=lambda i: ref[i][0])
+        assert runs.best == ref[best][0] and np.array_equal(runs.Delta, ref[best][1])

@@ -294,3 +294,21 @@ def test_the_block_of_a_wider_question_has_its_own_kronecker_quadratic():
     assert read.L0 == alone.L0 and any(x != 0 for x in read.quadratic.start[~np.isin(
         np.arange(len(read.quadratic.start)), read.idx.reshape(-1))])
     LC._KQ.clear(), LC._EXPLICIT.clear()
+
+
+def test_full_minimiser_of_a_singular_hessian_is_the_pseudo_inverse_solution():
+    """KroneckerQuadratic.full_minimiser, exact: Delta* = H^+ G S^{-1} where det H = 0 (SymPy's inverse
+    refused, the pseudo-inverse taken), H^{-1} G S^{-1} otherwise; the quadratic's value there is the
+    minimum along H's range (checked against the value at Delta* plus a step there)."""
+    from symbolic.lowrank_concrete import KroneckerQuadratic
+    obj = lambda rows: np.array(rows, dtype=object)   # noqa: E731
+    S = sp.Matrix([[1, sp.Rational(1, 2)], [sp.Rational(1, 2), 2]])
+    G = sp.Matrix([[3, -1], [0, 0]])
+    for H, Hp in ((sp.Matrix([[2, 0], [0, 0]]), sp.Matrix([[sp.Rational(1, 2), 0], [0, 0]])),
+                  (sp.Matrix([[2, 1], [1, 3]]), sp.Matrix([[2, 1], [1, 3]]).inv())):
+        kq = KroneckerQuadratic(obj(H.tolist()), obj(S.tolist()), obj(G.tolist()), obj([[0, 0], [0, 0]]), sp.S.Zero,
+                                "Qxx", 2, ("x1", "x2"), ("x1", "x2"), EXACT)
+        D = sp.Matrix(kq.full_minimiser().tolist())
+        assert D == Hp * G * S.inv()
+        E = obj([[sp.Rational(1, 3), -1], [0, 0]])
+        assert kq.value(kq.full_minimiser()) < kq.value(obj((D + sp.Matrix(E.tolist())).tolist()))
