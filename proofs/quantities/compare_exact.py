@@ -35,6 +35,11 @@ import sympy as sp
 
 from proofs.quantities.compare_curves import P
 
+try:    # FLINT's resultant, where python-flint is installed (a dependency)
+    import flint as _flint
+except ImportError:  # pragma: no cover - the dependency is declared; SymPy's routine otherwise
+    _flint = None
+
 __all__ = ["ExactSide", "exact_side", "exact_sign", "exact_pieces", "Q_", "Z_"]
 
 Q_ = sp.Symbol("q")
@@ -226,6 +231,11 @@ def _level_range(Ng: sp.Poly, Dg: sp.Poly) -> tuple | str:
     dnum = Ng.diff(P) * Dg - Ng * Dg.diff(P)
     if dnum.is_zero or g0 == g1:
         return "constant"
+    # no sign variation by Descartes' rule on (0, 1): no root of dnum in the open (0, 1) at all (a
+    # root at an end does not count), so none of odd multiplicity; else the square-free factors of
+    # odd multiplicity are counted there (Sturm)
+    if dnum.degree() >= 1 and _descartes_01(_integer_coeffs(dnum)[0]) == 0:
+        return min(g0, g1), max(g0, g1), g1 > g0
     odd = [f for f, k in dnum.sqf_list()[1] if k % 2 and
            _count_01(f) - (1 if f.eval(0) == 0 else 0) - (1 if f.eval(1) == 0 else 0) > 0]
     if odd:
@@ -420,6 +430,21 @@ def _cross(a: sp.Poly, b: sp.Poly, c: sp.Poly, d: sp.Poly) -> sp.Poly:
     return sp.Poly.new(DMP(dmp_strip(rows, 1) if rows else [[]], QQ, 1), Q_, P)
 
 
+def _resultant_q(P1: sp.Poly, P2: sp.Poly) -> sp.Poly:
+    """``res_q(P1, P2)`` as a Poly in :data:`P` over QQ, for P1, P2 in ZZ[q, p] (q first): the
+    determinant of their Sylvester matrix in q, computed by FLINT's ``fmpz_mpoly.resultant``
+    (several times faster than SymPy's subresultant sequence; the same polynomial: both are that
+    determinant), by SymPy where python-flint is not installed."""
+    if _flint is None or P1.domain != sp.ZZ or P2.domain != sp.ZZ:   # pragma: no cover - flint is a dependency
+        R = P1.resultant(P2)
+        return sp.Poly(R, P, domain="QQ") if not isinstance(R, sp.Poly) else R.set_domain(sp.QQ)
+    ctx = _flint.fmpz_mpoly_ctx.get(("q", "p"), "lex")
+    a, b = (ctx.from_dict({m: int(c) for m, c in X.rep.to_dict().items()}) for X in (P1, P2))
+    terms = a.resultant(b, "q").to_dict()
+    return sp.Poly.from_dict({(m[1],): sp.Integer(int(c)) for m, c in terms.items()} or {(0,): sp.S.Zero}, P,
+                             domain=sp.QQ)
+
+
 def _candidates(A: ExactSide, B: ExactSide, column: Any, zlo, zhi) -> tuple[list, Any]:
     """Candidates strictly inside (zlo, zhi), and R (None when the two equations share a factor:
     the curves coincide)."""
@@ -439,8 +464,7 @@ def _candidates(A: ExactSide, B: ExactSide, column: Any, zlo, zhi) -> tuple[list
     P1, P2 = P1.clear_denoms(convert=True)[1], P2.clear_denoms(convert=True)[1]
     # R = 0 exactly when P1 and P2 share a factor of positive degree in q (the curves coincide: a
     # gcd would only say so first)
-    R = P1.resultant(P2)
-    R = sp.Poly(R, P, domain="QQ") if not isinstance(R, sp.Poly) else R.set_domain(sp.QQ)
+    R = _resultant_q(P1, P2)
     if R.is_zero:
         return [], None
     out = []
