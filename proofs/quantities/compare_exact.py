@@ -438,11 +438,15 @@ def _resultant_q(P1: sp.Poly, P2: sp.Poly) -> sp.Poly:
     if _flint is None or P1.domain != sp.ZZ or P2.domain != sp.ZZ:   # pragma: no cover - flint is a dependency
         R = P1.resultant(P2)
         return sp.Poly(R, P, domain="QQ") if not isinstance(R, sp.Poly) else R.set_domain(sp.QQ)
+    from sympy.polys.densebasic import dup_strip
+    from sympy.polys.polyclasses import DMP
+    QQ = sp.QQ
     ctx = _flint.fmpz_mpoly_ctx.get(("q", "p"), "lex")
     a, b = (ctx.from_dict({m: int(c) for m, c in X.rep.to_dict().items()}) for X in (P1, P2))
-    terms = a.resultant(b, "q").to_dict()
-    return sp.Poly.from_dict({(m[1],): sp.Integer(int(c)) for m, c in terms.items()} or {(0,): sp.S.Zero}, P,
-                             domain=sp.QQ)
+    terms = {m[1]: c for m, c in a.resultant(b, "q").to_dict().items()}   # a polynomial in p alone
+    top = max(terms, default=0)
+    dense = [QQ(int(terms[k])) if k in terms else QQ.zero for k in range(top, -1, -1)]   # highest power first
+    return sp.Poly.new(DMP(dup_strip(dense), QQ), P)
 
 
 def _candidates(A: ExactSide, B: ExactSide, column: Any, zlo, zhi) -> tuple[list, Any]:
