@@ -395,3 +395,42 @@ def test_roots_on_the_unit_interval_are_isolated_and_narrowed_as_sympy_isolates_
                 assert (lo == hi and poly.eval(lo) == 0) or S.count_roots(lo, hi) == 1, (poly, r)
                 narrowed += 1
     assert narrowed > 10
+
+
+def test_level_range_decides_pole_constant_monotone_as_the_real_roots_say():
+    """compare_exact._level_range (Descartes' rule on (0, 1) first, then square-free factors counted by
+    Sturm) against the real roots of g' = (Ng/Dg)' with their multiplicities (``Poly.real_roots``):
+    monotone exactly when no root of odd multiplicity lies inside (0, 1); a pole where Dg has a root on
+    [0, 1]; on random rational functions with rational roots inside, at and outside [0, 1]."""
+    import random
+    from proofs.quantities.compare_curves import P
+    from proofs.quantities.compare_exact import _level_range
+    rng = random.Random(5)
+    seen = set()
+    for _ in range(60):
+        roots = [R(rng.choice([0, 1, rng.randint(-3, 6)]), rng.choice([1, 2, 3, 5])) for _ in range(rng.randint(1, 4))]
+        Ng = sp.Poly(sp.prod([P - r for r in roots]) * rng.choice([1, -2, R(3, 7)]) + rng.randint(-2, 2), P,
+                     domain="QQ")
+        Dg = sp.Poly(rng.choice([1, P + 2, 3 - P, P ** 2 + 1, (2 * P - 1) ** 2 + 1, 2 * P - 1, 3 * P - 1]), P,
+                     domain="QQ")
+        got = _level_range.__wrapped__(Ng, Dg)
+        g0, g1 = (Ng.eval(x) / Dg.eval(x) if Dg.eval(x) else None for x in (0, 1))
+        if any(0 <= r <= 1 for r in Dg.real_roots()):
+            want = "pole"
+        elif g0 == g1:
+            want = "constant"
+        else:
+            dnum = Ng.diff(P) * Dg - Ng * Dg.diff(P)
+            inside = [r for r in dnum.real_roots() if 0 < r < 1]
+            odd = any(inside.count(r) % 2 for r in set(inside))
+            want = "not monotone" if odd else (min(g0, g1), max(g0, g1), g1 > g0)
+        assert got == want, (Ng, Dg, got, want)
+        seen.add(got if isinstance(got, str) else "monotone")
+    assert seen == {"pole", "constant", "not monotone", "monotone"}
+    # g' with a double root inside (0, 1) (no sign change: monotone) and with a triple one (a sign change)
+    half = sp.Poly((P - R(1, 2)) ** 3, P, domain="QQ")
+    assert _level_range.__wrapped__(half, sp.Poly(1, P, domain="QQ")) == (R(-1, 8), R(1, 8), True)
+    assert _level_range.__wrapped__(sp.Poly((P - R(1, 2)) ** 4, P, domain="QQ"), sp.Poly(1, P, domain="QQ")) \
+        == "constant"
+    assert _level_range.__wrapped__(sp.Poly((P - R(1, 3)) ** 4, P, domain="QQ"), sp.Poly(1, P, domain="QQ")) \
+        == "not monotone"
