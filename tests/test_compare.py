@@ -434,3 +434,45 @@ def test_level_range_decides_pole_constant_monotone_as_the_real_roots_say():
         == "constant"
     assert _level_range.__wrapped__(sp.Poly((P - R(1, 3)) ** 4, P, domain="QQ"), sp.Poly(1, P, domain="QQ")) \
         == "not monotone"
+
+
+def test_difference_sign_is_the_sign_of_the_enclosures_of_either_sign():
+    """compare_exact._difference_sign (integer cross-multiplication, no gcds) against the same enclosures
+    in Python's Fraction (min and max of the four quotients), on random rational functions whose
+    denominators are negative or positive on the interval (or hold 0), and sound: a sign it gives is
+    the sign of N_A/D_A - N_B/D_B at points of the two intervals."""
+    import random
+    from fractions import Fraction as F
+    from proofs.quantities.compare_curves import P
+    from proofs.quantities.compare_exact import _difference_sign, _exact_enclosure
+    rng = random.Random(7)
+
+    def ratio(nd, p):
+        (n1, n2), (d1, d2) = (_exact_enclosure(x, F(int(p[0].p), int(p[0].q)), F(int(p[1].p), int(p[1].q)))
+                              for x in nd)
+        if d1 <= 0 <= d2:
+            return None
+        qs = (n1 / d1, n1 / d2, n2 / d1, n2 / d2)
+        return min(qs), max(qs)
+
+    def poly():
+        return sp.Poly([R(rng.randint(-9, 9), rng.randint(1, 4)) for _ in range(rng.randint(1, 4))], P, domain="QQ")
+
+    signs = set()
+    for _ in range(200):
+        nds = [(poly(), poly()) for _ in range(2)]
+        ps = []
+        for _ in range(2):
+            a = R(rng.randint(0, 60), 64)
+            ps.append((a, a + R(rng.randint(0, 3), 256)))
+        fa, fb = ratio(nds[0], ps[0]), ratio(nds[1], ps[1])
+        want = 0 if fa is None or fb is None else 1 if fa[0] > fb[1] else -1 if fa[1] < fb[0] else 0
+        got = _difference_sign(nds[0], ps[0], nds[1], ps[1])
+        assert got == want, (nds, ps, got, want)
+        if got:
+            for t in (0, R(1, 2), 1):
+                xa, xb = (p[0] + t * (p[1] - p[0]) for p in ps)
+                d = nds[0][0].eval(xa) / nds[0][1].eval(xa) - nds[1][0].eval(xb) / nds[1][1].eval(xb)
+                assert sp.sign(d) == got
+        signs.add((got, any(nd[1].eval(p[0]) < 0 for nd, p in zip(nds, ps))))
+    assert {s for s, _ in signs} == {-1, 0, 1} and {(1, True), (-1, True)} <= signs   # negative denominators too

@@ -304,43 +304,74 @@ def _integer_coeffs(poly: sp.Poly) -> tuple[tuple[int, ...], int]:
     return tuple(int(c.p) * (D // int(c.q)) for c in cs), D
 
 
-def _exact_enclosure(poly: sp.Poly, a: Fraction, b: Fraction) -> tuple[Fraction, Fraction]:
-    """The interval Horner scheme of ``poly`` over [a, b] in exact arithmetic: an interval holding
-    poly(x) for every x in [a, b] (the same scheme as :func:`_enclose`, without rounding).  With
-    ``x = n / q`` (q the common denominator of a and b) every partial sum is kept times q^i, an
-    integer: ``S_i = S_(i-1) n + c_i q^i``, ``n`` in [q a, q b]."""
+def _scaled_enclosure(poly: sp.Poly, na: int, nb: int, q: int) -> tuple[int, int, int]:
+    """``(lo, hi, s)``, s > 0, with ``lo / s <= poly(x) <= hi / s`` for every x in [na / q, nb / q]
+    (q > 0): the interval Horner scheme in exact arithmetic, every partial sum kept times q^i, an
+    integer: ``S_i = S_(i-1) n + c_i q^i``, ``n`` in [na, nb]; the bounds over their common
+    denominator ``q^deg D``, not reduced."""
     c, D = _integer_coeffs(poly)
-    q = lcm(a.denominator, b.denominator)
-    na, nb = a.numerator * (q // a.denominator), b.numerator * (q // b.denominator)
     lo = hi = c[0]
     qp = 1
     for ci in c[1:]:
         qp *= q
         ps = (lo * na, lo * nb, hi * na, hi * nb)
         lo, hi = min(ps) + ci * qp, max(ps) + ci * qp
-    scale = qp * D
+    return lo, hi, qp * D
+
+
+def _exact_enclosure(poly: sp.Poly, a: Fraction, b: Fraction) -> tuple[Fraction, Fraction]:
+    """The interval Horner scheme of ``poly`` over [a, b] in exact arithmetic: an interval holding
+    poly(x) for every x in [a, b] (the same scheme as :func:`_enclose`, without rounding).  With
+    ``x = n / q`` (q the common denominator of a and b) every partial sum is kept times q^i, an
+    integer (:func:`_scaled_enclosure`)."""
+    q = lcm(a.denominator, b.denominator)
+    na, nb = a.numerator * (q // a.denominator), b.numerator * (q // b.denominator)
+    lo, hi, scale = _scaled_enclosure(poly, na, nb, q)
     return Fraction(lo, scale), Fraction(hi, scale)
+
+
+def _below(x: tuple[int, int], y: tuple[int, int]) -> bool:
+    """``x < y`` for fractions given as (numerator, positive denominator) pairs, unreduced."""
+    return x[0] * y[1] < y[0] * x[1]
+
+
+def _ratio_enclosure(nd: tuple, p: tuple) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """An interval holding ``N(x) / D(x)`` for every x in [p[0], p[1]] (rationals), from the exact
+    enclosures of N and D (:func:`_scaled_enclosure`): the least and greatest of the four quotients
+    of their bounds, each as (numerator, positive denominator), unreduced (no gcd: the order of
+    fractions by cross-multiplication, :func:`_below`); None where D's enclosure holds 0."""
+    a, b = sp.Rational(p[0]), sp.Rational(p[1])
+    qa, qb = int(a.q), int(b.q)
+    q = lcm(qa, qb)
+    na, nb = int(a.p) * (q // qa), int(b.p) * (q // qb)
+    n1, n2, sn = _scaled_enclosure(nd[0], na, nb, q)
+    d1, d2, sd = _scaled_enclosure(nd[1], na, nb, q)
+    if d1 <= 0 <= d2:
+        return None
+    lo = hi = None
+    for x in (n1, n2):
+        for y in (d1, d2):
+            num, den = x * sd, y * sn          # (x / sn) / (y / sd)
+            if den < 0:
+                num, den = -num, -den
+            t = (num, den)
+            if lo is None or _below(t, lo):
+                lo = t
+            if hi is None or _below(hi, t):
+                hi = t
+    return lo, hi
 
 
 def _difference_sign(nda: tuple, pa: tuple, ndb: tuple, pb: tuple) -> int:
     """The sign of ``N_A/D_A - N_B/D_B`` with each side's parameter anywhere in its interval, where
     exact interval arithmetic shows it (the two enclosures apart); 0 where it does not."""
-    def ratio(nd: tuple, p: tuple) -> tuple[Fraction, Fraction] | None:
-        a = Fraction(int(sp.Rational(p[0]).p), int(sp.Rational(p[0]).q))
-        b = Fraction(int(sp.Rational(p[1]).p), int(sp.Rational(p[1]).q))
-        n1, n2 = _exact_enclosure(nd[0], a, b)
-        d1, d2 = _exact_enclosure(nd[1], a, b)
-        if d1 <= 0 <= d2:
-            return None
-        qs = (n1 / d1, n1 / d2, n2 / d1, n2 / d2)
-        return min(qs), max(qs)
-    fa = ratio(nda, pa)
-    fb = ratio(ndb, pb) if fa is not None else None
+    fa = _ratio_enclosure(nda, pa)
+    fb = _ratio_enclosure(ndb, pb) if fa is not None else None
     if fb is None:
         return 0
-    if fa[0] > fb[1]:
+    if _below(fb[1], fa[0]):
         return 1
-    if fa[1] < fb[0]:
+    if _below(fa[1], fb[0]):
         return -1
     return 0
 
