@@ -476,3 +476,28 @@ def test_difference_sign_is_the_sign_of_the_enclosures_of_either_sign():
                 assert sp.sign(d) == got
         signs.add((got, any(nd[1].eval(p[0]) < 0 for nd, p in zip(nds, ps))))
     assert {s for s, _ in signs} == {-1, 0, 1} and {(1, True), (-1, True)} <= signs   # negative denominators too
+
+
+def test_a_point_read_from_the_derivation_cache_is_its_curve():
+    """A point side's zero-shot error on theta_0 and its limits n -> oo, read from the derivation cache
+    and evaluated at the setting (compare_curves._closed_form_value), against the closed form's curve
+    (E as a rational function of n at the setting, at n = 0 and as n -> oo); other columns, a finite m
+    and a scale are left to the curve (None)."""
+    from dataclasses import replace
+    from proofs.quantities.compare_curves import _closed_form_value
+    from proofs.quantities.setting import setting
+    from proofs.quantities.solve import solve
+    read = 0
+    for s in (setting(2, Sigma=sp.Matrix([[2, 1], [1, 1]]), theta0=[1, -1], sigma2=R(1, 2)),
+              setting(2, sigma2=R(1, 3), m=7)):
+        for name, n_ft in (("pretrain", sp.oo), ("full", sp.oo), ("value-fewshot", sp.oo), ("value-fewshot", 5)):
+            answer = solve(name, replace(s, n_ft=n_ft))
+            for c in (Column(0, "target"), Column(None, "target"), Column(None, "opposite"), Column(0, "opposite")):
+                got = _closed_form_value(answer, c)
+                if s.m != sp.oo or c == Column(0, "opposite"):
+                    assert got is None
+                    continue
+                r = answer.curve(c.task, [0 if c.n is None else c.n])
+                assert got == (r.values[0] if c.n is not None else r.limit_value), (name, n_ft, c)
+                read += 1
+    assert read == 12

@@ -794,8 +794,11 @@ def _point_curve(side: PointSide, columns: list, s: Any):
     answer = solve(side.strategy, replace(s, n_ft=sp.oo if side.n_ft is None else sp.Integer(side.n_ft)))
     cols = {}
     for c in columns:
-        r = answer.curve(c.task, [0 if c.n is None else c.n])
-        cols[c] = r.values[0] if c.n is not None else r.limit_value
+        v = _closed_form_value(answer, c) if exact else None
+        if v is None:
+            r = answer.curve(c.task, [0 if c.n is None else c.n])
+            v = r.values[0] if c.n is not None else r.limit_value
+        cols[c] = v
     if exact:
         return ExactCurve(side, {c: sp.S(v) for c, v in cols.items()}, True, "a single point",
                           lambda p: {}, [])
@@ -803,3 +806,34 @@ def _point_curve(side: PointSide, columns: list, s: Any):
     return FloatCurve(side, lambda ps, only=None: {c: np.full(np.shape(np.atleast_1d(ps)), v) for c, v in vals.items()
                                                    if only is None or c == only}, True,
                       "a single point", lambda p: {}, [], list(columns))
+
+
+def _closed_form_value(answer: Any, c: Column) -> Any:
+    """The point's error on column c where it is one of the closed forms the derivation cache keeps
+    (:mod:`proofs.quantities.derivations`, each derived once per process: the zero-shot error on
+    theta_0, the limit n -> oo on theta_0 or -theta_0), evaluated at the answer's exact setting: the
+    same exact number as the closed form's curve (:meth:`proofs.quantities.solutions.ClosedForm.curve`,
+    E as a rational function of n at the setting, read at n = 0 or as n -> oo), without building that
+    rational function.  None (the curve is read instead) for another column, another kind of answer,
+    a question that is not a strategy's name, bindings (a finite m, a spec's vectors), a scale, or a
+    value that is not a rational number."""
+    from proofs.quantities.derivations import few_shot_limit, zero_shot
+    from proofs.quantities.setting import with_definitions
+    from proofs.quantities.solutions import ClosedForm
+    from symbolic.evaluation import evaluate
+    st = answer.setting
+    if not (isinstance(answer, ClosedForm) and isinstance(answer.question, str) and not answer.extra
+            and st.arith.exact and st.m == sp.oo and st.scale == 1 and st.sigma2 is not None):
+        return None
+    s = answer.strategy
+    n_ft = s.n_ft if s.name == "value-fewshot" else sp.oo   # the derivation cache's key, as the curve's
+    if c.n is None:
+        expr = few_shot_limit(answer.question, c.task, s.m, n_ft)
+    elif c.n == 0 and c.task == "target":
+        expr = zero_shot(answer.question, s.m, n_ft)
+    else:
+        return None
+    env = st.env(sigma=False)
+    env["sigma"], env["d"] = sp.sqrt(st.sigma2), sp.Integer(st.d)
+    v = sp.S(evaluate(expr, with_definitions(env, s.definitions())))
+    return v if v.is_Rational else None
