@@ -299,9 +299,14 @@ def _enclose_ratio(nd: tuple[sp.Poly, sp.Poly], a, b):
 def _integer_coeffs(poly: sp.Poly) -> tuple[tuple[int, ...], int]:
     """``(c, D)`` with ``poly = sum c_i x^(deg - i) / D``: integer coefficients (highest first) over
     one positive denominator."""
-    cs = [sp.Rational(c) for c in poly.all_coeffs()]
-    D = lcm(*(int(c.q) for c in cs))
-    return tuple(int(c.p) * (D // int(c.q)) for c in cs), D
+    dom = poly.domain
+    if dom.is_ZZ or dom.is_QQ:   # the coefficients as the domain holds them (no SymPy numbers)
+        rep = poly.rep.to_list() or [dom.zero]     # all_coeffs() of the zero polynomial is [0]
+        pq = [(int(c), 1) for c in rep] if dom.is_ZZ else [(int(dom.numer(c)), int(dom.denom(c))) for c in rep]
+    else:
+        pq = [(int(c.p), int(c.q)) for c in map(sp.Rational, poly.all_coeffs())]
+    D = lcm(*(q for _, q in pq))
+    return tuple(n * (D // q) for n, q in pq), D
 
 
 def _scaled_enclosure(poly: sp.Poly, na: int, nb: int, q: int) -> tuple[int, int, int]:
