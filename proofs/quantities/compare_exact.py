@@ -599,6 +599,32 @@ def _narrow(c: tuple[int, ...], a: Any, b: Any, eps: sp.Rational) -> tuple[Any, 
     return ra + rw * got[0], ra + rw * got[1]
 
 
+def _level_resultant(R: sp.Poly, Ng: sp.Poly, Dg: sp.Poly) -> Any:
+    """``res_p(R(p), z Dg(p) - Ng(p))``, a polynomial in z over QQ: the determinant of the Sylvester
+    matrix in p, by FLINT's ``fmpq_mpoly.resultant`` (the same polynomial as SymPy's subresultant
+    sequence on the Polys in (p, z), which it replaces where python-flint is installed)."""
+    QQ = sp.QQ
+    if _flint is None:   # pragma: no cover - flint is a dependency
+        left = sp.Poly.from_dict({(k, 0): c for (k,), c in R.terms()}, P, Z_, domain=QQ)
+        right = sp.Poly.from_dict({(k, 1): c for (k,), c in Dg.terms()}, P, Z_, domain=QQ) \
+            - sp.Poly.from_dict({(k, 0): c for (k,), c in Ng.terms()}, P, Z_, domain=QQ)
+        return left.resultant(right)
+    from sympy.polys.densebasic import dup_strip
+    from sympy.polys.polyclasses import DMP
+
+    def fq(c: Any) -> Any:
+        c = QQ.convert(c)
+        return _flint.fmpq(int(QQ.numer(c)), int(QQ.denom(c)))
+    ctx = _flint.fmpq_mpoly_ctx.get(("p", "z"), "lex")
+    left = ctx.from_dict({(k, 0): fq(c) for (k,), c in R.terms() if c})
+    right = ctx.from_dict({**{(k, 0): -fq(c) for (k,), c in Ng.terms() if c},
+                           **{(k, 1): fq(c) for (k,), c in Dg.terms() if c}})
+    terms = {m[1]: c for m, c in left.resultant(right, "p").to_dict().items()}   # a polynomial in z alone
+    top = max(terms, default=0)
+    dense = [QQ(int(terms[k].p), int(terms[k].q)) if k in terms else QQ.zero for k in range(top, -1, -1)]
+    return sp.Poly.new(DMP(dup_strip(dense), QQ), Z_)
+
+
 def crossing_level(A: ExactSide, cand: Candidate) -> sp.Expr:
     """The candidate's level exactly: a rational, or a ``CRootOf`` of an irreducible integer
     polynomial in z (a factor of the resultant in p of R and ``z Dg_A(p) - Ng_A(p)``: the level's
@@ -612,10 +638,7 @@ def crossing_level(A: ExactSide, cand: Candidate) -> sp.Expr:
     of R's own, and only a factor with a root in the window is read.)"""
     # the resultant on polynomials in (p, z) over QQ (the same subresultant algorithm as on the
     # expressions, without converting them)
-    left = sp.Poly.from_dict({(k, 0): c for (k,), c in cand.factor.terms()}, P, Z_, domain=sp.QQ)
-    right = sp.Poly.from_dict({(k, 1): c for (k,), c in A.Dg.terms()}, P, Z_, domain=sp.QQ) \
-        - sp.Poly.from_dict({(k, 0): c for (k,), c in A.Ng.terms()}, P, Z_, domain=sp.QQ)
-    res = left.resultant(right)
+    res = _level_resultant(cand.factor, A.Ng, A.Dg)
     # a Poly in z over QQ: its smallest domain (ZZ where every coefficient is an integer), as
     # ``Poly(res.as_expr(), z)`` would infer it (factor_list's factors, hence the roots' printed
     # polynomials, depend on it), without the expression
