@@ -371,7 +371,7 @@ def _path_memo(spec: Any, s: Any) -> dict:
     path depends on), created on first use: the explicit quadratic's cache, the modes, the
     columns' :class:`~proofs.quantities.trajectories.Path` objects."""
     def freeze(M: Any) -> Any:
-        return None if M is None else tuple(tuple(r) for r in sp.Matrix(M).tolist())
+        return None if M is None else tuple(map(tuple, (M if isinstance(M, sp.MatrixBase) else sp.Matrix(M)).tolist()))
     key = (spec, s.d, freeze(s.Sigma), freeze(s.theta0), s.sigma2, s.m, s.arith)
     if key not in _PATHS:
         if len(_PATHS) >= _PATHS_MAX:
@@ -405,7 +405,7 @@ def _sigma_free(spec: Any, s: Any) -> dict | None:
         return None
 
     def freeze(M: Any) -> Any:
-        return None if M is None else tuple(tuple(r) for r in sp.Matrix(M).tolist())
+        return None if M is None else tuple(map(tuple, (M if isinstance(M, sp.MatrixBase) else sp.Matrix(M)).tolist()))
     key = (spec, s.d, freeze(s.Sigma), freeze(s.theta0), s.m, s.arith)
     if key not in _SIGMA_FREE:
         if len(_SIGMA_FREE) >= _PATHS_MAX:
