@@ -395,3 +395,109 @@ def test_roots_on_the_unit_interval_are_isolated_and_narrowed_as_sympy_isolates_
                 assert (lo == hi and poly.eval(lo) == 0) or S.count_roots(lo, hi) == 1, (poly, r)
                 narrowed += 1
     assert narrowed > 10
+
+
+def test_level_range_decides_pole_constant_monotone_as_the_real_roots_say():
+    """compare_exact._level_range (Descartes' rule on (0, 1) first, then square-free factors counted by
+    Sturm) against the real roots of g' = (Ng/Dg)' with their multiplicities (``Poly.real_roots``):
+    monotone exactly when no root of odd multiplicity lies inside (0, 1); a pole where Dg has a root on
+    [0, 1]; on random rational functions with rational roots inside, at and outside [0, 1]."""
+    import random
+    from proofs.quantities.compare_curves import P
+    from proofs.quantities.compare_exact import _level_range
+    rng = random.Random(5)
+    seen = set()
+    for _ in range(60):
+        roots = [R(rng.choice([0, 1, rng.randint(-3, 6)]), rng.choice([1, 2, 3, 5])) for _ in range(rng.randint(1, 4))]
+        Ng = sp.Poly(sp.prod([P - r for r in roots]) * rng.choice([1, -2, R(3, 7)]) + rng.randint(-2, 2), P,
+                     domain="QQ")
+        Dg = sp.Poly(rng.choice([1, P + 2, 3 - P, P ** 2 + 1, (2 * P - 1) ** 2 + 1, 2 * P - 1, 3 * P - 1]), P,
+                     domain="QQ")
+        got = _level_range.__wrapped__(Ng, Dg)
+        g0, g1 = (Ng.eval(x) / Dg.eval(x) if Dg.eval(x) else None for x in (0, 1))
+        if any(0 <= r <= 1 for r in Dg.real_roots()):
+            want = "pole"
+        elif g0 == g1:
+            want = "constant"
+        else:
+            dnum = Ng.diff(P) * Dg - Ng * Dg.diff(P)
+            inside = [r for r in dnum.real_roots() if 0 < r < 1]
+            odd = any(inside.count(r) % 2 for r in set(inside))
+            want = "not monotone" if odd else (min(g0, g1), max(g0, g1), g1 > g0)
+        assert got == want, (Ng, Dg, got, want)
+        seen.add(got if isinstance(got, str) else "monotone")
+    assert seen == {"pole", "constant", "not monotone", "monotone"}
+    # g' with a double root inside (0, 1) (no sign change: monotone) and with a triple one (a sign change)
+    half = sp.Poly((P - R(1, 2)) ** 3, P, domain="QQ")
+    assert _level_range.__wrapped__(half, sp.Poly(1, P, domain="QQ")) == (R(-1, 8), R(1, 8), True)
+    assert _level_range.__wrapped__(sp.Poly((P - R(1, 2)) ** 4, P, domain="QQ"), sp.Poly(1, P, domain="QQ")) \
+        == "constant"
+    assert _level_range.__wrapped__(sp.Poly((P - R(1, 3)) ** 4, P, domain="QQ"), sp.Poly(1, P, domain="QQ")) \
+        == "not monotone"
+
+
+def test_difference_sign_is_the_sign_of_the_enclosures_of_either_sign():
+    """compare_exact._difference_sign (integer cross-multiplication, no gcds) against the same enclosures
+    in Python's Fraction (min and max of the four quotients), on random rational functions whose
+    denominators are negative or positive on the interval (or hold 0), and sound: a sign it gives is
+    the sign of N_A/D_A - N_B/D_B at points of the two intervals."""
+    import random
+    from fractions import Fraction as F
+    from proofs.quantities.compare_curves import P
+    from proofs.quantities.compare_exact import _difference_sign, _exact_enclosure
+    rng = random.Random(7)
+
+    def ratio(nd, p):
+        (n1, n2), (d1, d2) = (_exact_enclosure(x, F(int(p[0].p), int(p[0].q)), F(int(p[1].p), int(p[1].q)))
+                              for x in nd)
+        if d1 <= 0 <= d2:
+            return None
+        qs = (n1 / d1, n1 / d2, n2 / d1, n2 / d2)
+        return min(qs), max(qs)
+
+    def poly():
+        return sp.Poly([R(rng.randint(-9, 9), rng.randint(1, 4)) for _ in range(rng.randint(1, 4))], P, domain="QQ")
+
+    signs = set()
+    for _ in range(200):
+        nds = [(poly(), poly()) for _ in range(2)]
+        ps = []
+        for _ in range(2):
+            a = R(rng.randint(0, 60), 64)
+            ps.append((a, a + R(rng.randint(0, 3), 256)))
+        fa, fb = ratio(nds[0], ps[0]), ratio(nds[1], ps[1])
+        want = 0 if fa is None or fb is None else 1 if fa[0] > fb[1] else -1 if fa[1] < fb[0] else 0
+        got = _difference_sign(nds[0], ps[0], nds[1], ps[1])
+        assert got == want, (nds, ps, got, want)
+        if got:
+            for t in (0, R(1, 2), 1):
+                xa, xb = (p[0] + t * (p[1] - p[0]) for p in ps)
+                d = nds[0][0].eval(xa) / nds[0][1].eval(xa) - nds[1][0].eval(xb) / nds[1][1].eval(xb)
+                assert sp.sign(d) == got
+        signs.add((got, any(nd[1].eval(p[0]) < 0 for nd, p in zip(nds, ps))))
+    assert {s for s, _ in signs} == {-1, 0, 1} and {(1, True), (-1, True)} <= signs   # negative denominators too
+
+
+def test_a_point_read_from_the_derivation_cache_is_its_curve():
+    """A point side's zero-shot error on theta_0 and its limits n -> oo, read from the derivation cache
+    and evaluated at the setting (compare_curves._closed_form_value), against the closed form's curve
+    (E as a rational function of n at the setting, at n = 0 and as n -> oo); other columns, a finite m
+    and a scale are left to the curve (None)."""
+    from dataclasses import replace
+    from proofs.quantities.compare_curves import _closed_form_value
+    from proofs.quantities.setting import setting
+    from proofs.quantities.solve import solve
+    read = 0
+    for s in (setting(2, Sigma=sp.Matrix([[2, 1], [1, 1]]), theta0=[1, -1], sigma2=R(1, 2)),
+              setting(2, sigma2=R(1, 3), m=7)):
+        for name, n_ft in (("pretrain", sp.oo), ("full", sp.oo), ("value-fewshot", sp.oo), ("value-fewshot", 5)):
+            answer = solve(name, replace(s, n_ft=n_ft))
+            for c in (Column(0, "target"), Column(None, "target"), Column(None, "opposite"), Column(0, "opposite")):
+                got = _closed_form_value(answer, c)
+                if s.m != sp.oo or c == Column(0, "opposite"):
+                    assert got is None
+                    continue
+                r = answer.curve(c.task, [0 if c.n is None else c.n])
+                assert got == (r.values[0] if c.n is not None else r.limit_value), (name, n_ft, c)
+                read += 1
+    assert read == 12

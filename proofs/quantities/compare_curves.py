@@ -371,7 +371,7 @@ def _path_memo(spec: Any, s: Any) -> dict:
     path depends on), created on first use: the explicit quadratic's cache, the modes, the
     columns' :class:`~proofs.quantities.trajectories.Path` objects."""
     def freeze(M: Any) -> Any:
-        return None if M is None else tuple(tuple(r) for r in sp.Matrix(M).tolist())
+        return None if M is None else tuple(map(tuple, (M if isinstance(M, sp.MatrixBase) else sp.Matrix(M)).tolist()))
     key = (spec, s.d, freeze(s.Sigma), freeze(s.theta0), s.sigma2, s.m, s.arith)
     if key not in _PATHS:
         if len(_PATHS) >= _PATHS_MAX:
@@ -382,7 +382,7 @@ def _path_memo(spec: Any, s: Any) -> dict:
 
 #: sigma^2 as a symbol, for the paths derived once per (spec, d, Sigma, theta_0) at m = oo
 _S2 = sp.Dummy("sigma2", nonnegative=True)
-#: (spec, setting without sigma^2) -> {"cache", "free", "modes", "paths": {column: Path in _S2},
+#: (spec, setting without sigma^2) -> {"cache", "free", "modes", "quadratics": {column: its quadratic in _S2},
 #: "polys": {(column, powers): the path's coefficients in P as polynomials in _S2}}
 _SIGMA_FREE: dict = {}
 
@@ -395,9 +395,9 @@ def _sigma_free(spec: Any, s: Any) -> dict | None:
     explicit quadratic takes it as it takes a number); where its A, b and start do not hold it
     (``free``: V's last row on the zero-shot loss, whose prediction sees no label), the modes
     (rates h_k, directions w_k, limit u_*) are those of every sigma^2, computed once, and each
-    column's :class:`~proofs.quantities.trajectories.Path` (``alpha + beta_k p^(e_k) + Gamma_kl
-    p^(e_k+e_l)``, polynomial in sigma^2) is derived once and read at each sigma^2
-    (:func:`_column_poly`): the same exact numbers as building the column's quadratic at that
+    column's path (``alpha + beta_k p^(e_k) + Gamma_kl p^(e_k+e_l)``, polynomial in sigma^2: its
+    coefficients in QQ[sigma^2], :func:`_quadratic_path_coefficients`) is derived once and read at
+    each sigma^2 (:func:`_column_poly`): the same exact numbers as building the column's quadratic at that
     sigma^2, without rebuilding it per sigma^2 (the remark's map of ``early-stopping-vs-auxiliary``
     reads one path at five sigma^2)."""
     from proofs.quantities.trajectories import modes
@@ -405,7 +405,7 @@ def _sigma_free(spec: Any, s: Any) -> dict | None:
         return None
 
     def freeze(M: Any) -> Any:
-        return None if M is None else tuple(tuple(r) for r in sp.Matrix(M).tolist())
+        return None if M is None else tuple(map(tuple, (M if isinstance(M, sp.MatrixBase) else sp.Matrix(M)).tolist()))
     key = (spec, s.d, freeze(s.Sigma), freeze(s.theta0), s.m, s.arith)
     if key not in _SIGMA_FREE:
         if len(_SIGMA_FREE) >= _PATHS_MAX:
@@ -415,7 +415,7 @@ def _sigma_free(spec: Any, s: Any) -> dict | None:
         tq = _own_quadratic(spec, replace(s, sigma2=_S2), cache)
         free = not any(sp.sympify(x).has(_S2) for arr in (tq.A, tq.b, tq.start) for x in np.asarray(arr).flat)
         md = modes(tq.A, tq.b, tq.start, exact=True, names=tq.names) if free else None
-        _SIGMA_FREE[key] = {"cache": cache, "free": free, "modes": md, "paths": {}, "polys": {}}
+        _SIGMA_FREE[key] = {"cache": cache, "free": free, "modes": md, "quadratics": {}, "polys": {}}
     return _SIGMA_FREE[key]
 
 
@@ -440,12 +440,11 @@ def _column_poly(spec: Any, c: Column, s: Any, memo: dict, md: Any, powers: list
     key = (c, tuple(powers))
     if key not in general["polys"]:
         from dataclasses import replace
-        from proofs.quantities.trajectories import Path
-        if c not in general["paths"]:
-            general["paths"][c] = Path.of(_column_quadratic(spec, c, replace(s, sigma2=_S2), general["cache"]), md)
+        if c not in general["quadratics"]:   # the column's quadratic with sigma^2 a symbol
+            general["quadratics"][c] = _column_quadratic(spec, c, replace(s, sigma2=_S2), general["cache"])
         try:
-            general["polys"][key] = _path_coefficients(general["paths"][c], powers)
-        except (sp.PolynomialError, sp.CoercionFailed):   # not polynomial in sigma^2: built at s instead
+            general["polys"][key] = _quadratic_path_coefficients(general["quadratics"][c], md, powers)
+        except (ValueError, sp.PolynomialError, sp.CoercionFailed):   # not polynomial in sigma^2: built at s instead
             general["polys"][key] = None
     if general["polys"][key] is None:
         return _column_poly(spec, c, s, memo, md, powers, None)
@@ -457,13 +456,65 @@ def _column_poly(spec: Any, c: Column, s: Any, memo: dict, md: Any, powers: list
     return sp.Poly.new(DMP(dup_strip([dup_eval(cs, s2, QQ) for cs in general["polys"][key]]), QQ), P)
 
 
-def _path_coefficients(path: Any, powers: list) -> list:
-    """The coefficients of :func:`_path_poly` (highest power of P first) of a path whose alpha, beta,
-    Gamma are polynomials in sigma^2 (:data:`_S2`), each as a dense coefficient list over QQ in
-    sigma^2 (highest first)."""
-    coeffs = _path_terms(path, powers)
-    top = max(coeffs)
-    return [sp.Poly(coeffs.get(k, sp.S.Zero), _S2, domain=sp.QQ).rep.to_list() for k in range(top, -1, -1)]
+@lru_cache(maxsize=1)
+def _s2_ring():
+    """QQ[sigma^2] (:data:`_S2`), a sparse polynomial ring."""
+    from sympy.polys.rings import PolyRing
+    return PolyRing((_S2,), sp.QQ)
+
+
+def _quadratic_path_coefficients(q: Any, md: Any, powers: list) -> list:
+    """The coefficients of :func:`_path_poly` of ``Path.of(q, md)`` (highest power of P first), each a
+    dense coefficient list over QQ in sigma^2 (highest first: ``Poly(c, sigma^2).rep.to_list()``),
+    computed in the ring QQ[sigma^2] from the column's explicit quadratic ``q`` (``A``, ``b``, ``c``
+    polynomials in sigma^2, :data:`_S2`) and the exact modes ``md`` (rational ``u_*`` and ``w``):
+    ``alpha = u_*^T A u_* - 2 b^T u_* + c``, ``beta = W^T grad``, ``grad = 2 (A u_* - b)``,
+    ``Gamma = W^T A W``, summed by power of P as :func:`_path_terms` sums them; the same polynomials,
+    without building them as expressions.  ValueError where an entry of q is not a polynomial in
+    sigma^2 over QQ (the caller builds the column at the setting instead)."""
+    R = _s2_ring()
+    QQ = sp.QQ
+
+    def ring(x: Any) -> Any:
+        x = sp.sympify(x)
+        return R.ground_new(QQ.from_sympy(x)) if x.is_Rational else R.from_expr(x)
+
+    def number(x: Any) -> Any:
+        x = sp.sympify(x)
+        if not x.is_Rational:
+            raise ValueError(f"expected a rational mode, got {x}")
+        return QQ.from_sympy(x)
+    A = [[ring(x) for x in row] for row in np.asarray(q.A).tolist()]
+    b = [ring(x) for x in np.asarray(q.b).reshape(-1).tolist()]
+    us = [number(x) for x in np.asarray(md.u_star).reshape(-1).tolist()]
+    W = np.asarray(md.w)
+    cols = [[number(x) for x in W[:, k].tolist()] for k in range(W.shape[1])]
+    n = len(us)
+
+    def matvec(v: list) -> list:
+        return [sum((A[i][j] * v[j] for j in range(n) if v[j]), R.zero) for i in range(n)]
+
+    def dot(u: list, v: list) -> Any:
+        return sum((u[i] * v[i] for i in range(n) if u[i]), R.zero)
+    Au = matvec(us)
+    grad = [2 * (Au[i] - b[i]) for i in range(n)]
+    coeffs: dict = {}
+
+    def add(k: int, c: Any) -> None:
+        coeffs[k] = coeffs.get(k, R.zero) + c
+    add(0, dot(us, Au) - 2 * dot(us, b) + ring(q.c))
+    for w, k in zip(cols, powers):
+        add(k, dot(w, grad))
+    AW = [matvec(w) for w in cols]
+    for i, ki in enumerate(powers):
+        for j, kj in enumerate(powers):
+            add(ki + kj, dot(cols[i], AW[j]))
+    out = []
+    for k in range(max(coeffs), -1, -1):
+        terms = {m[0]: c for m, c in coeffs.get(k, R.zero).items()}
+        top = max(terms, default=-1)
+        out.append([terms.get(e, QQ.zero) for e in range(top, -1, -1)])
+    return out
 
 
 def _path_curve(side: PathSide, columns: list, s: Any):
@@ -794,8 +845,11 @@ def _point_curve(side: PointSide, columns: list, s: Any):
     answer = solve(side.strategy, replace(s, n_ft=sp.oo if side.n_ft is None else sp.Integer(side.n_ft)))
     cols = {}
     for c in columns:
-        r = answer.curve(c.task, [0 if c.n is None else c.n])
-        cols[c] = r.values[0] if c.n is not None else r.limit_value
+        v = _closed_form_value(answer, c) if exact else None
+        if v is None:
+            r = answer.curve(c.task, [0 if c.n is None else c.n])
+            v = r.values[0] if c.n is not None else r.limit_value
+        cols[c] = v
     if exact:
         return ExactCurve(side, {c: sp.S(v) for c, v in cols.items()}, True, "a single point",
                           lambda p: {}, [])
@@ -803,3 +857,34 @@ def _point_curve(side: PointSide, columns: list, s: Any):
     return FloatCurve(side, lambda ps, only=None: {c: np.full(np.shape(np.atleast_1d(ps)), v) for c, v in vals.items()
                                                    if only is None or c == only}, True,
                       "a single point", lambda p: {}, [], list(columns))
+
+
+def _closed_form_value(answer: Any, c: Column) -> Any:
+    """The point's error on column c where it is one of the closed forms the derivation cache keeps
+    (:mod:`proofs.quantities.derivations`, each derived once per process: the zero-shot error on
+    theta_0, the limit n -> oo on theta_0 or -theta_0), evaluated at the answer's exact setting: the
+    same exact number as the closed form's curve (:meth:`proofs.quantities.solutions.ClosedForm.curve`,
+    E as a rational function of n at the setting, read at n = 0 or as n -> oo), without building that
+    rational function.  None (the curve is read instead) for another column, another kind of answer,
+    a question that is not a strategy's name, bindings (a finite m, a spec's vectors), a scale, or a
+    value that is not a rational number."""
+    from proofs.quantities.derivations import few_shot_limit, zero_shot
+    from proofs.quantities.setting import with_definitions
+    from proofs.quantities.solutions import ClosedForm
+    from symbolic.evaluation import evaluate
+    st = answer.setting
+    if not (isinstance(answer, ClosedForm) and isinstance(answer.question, str) and not answer.extra
+            and st.arith.exact and st.m == sp.oo and st.scale == 1 and st.sigma2 is not None):
+        return None
+    s = answer.strategy
+    n_ft = s.n_ft if s.name == "value-fewshot" else sp.oo   # the derivation cache's key, as the curve's
+    if c.n is None:
+        expr = few_shot_limit(answer.question, c.task, s.m, n_ft)
+    elif c.n == 0 and c.task == "target":
+        expr = zero_shot(answer.question, s.m, n_ft)
+    else:
+        return None
+    env = st.env(sigma=False)
+    env["sigma"], env["d"] = sp.sqrt(st.sigma2), sp.Integer(st.d)
+    v = sp.S(evaluate(expr, with_definitions(env, s.definitions())))
+    return v if v.is_Rational else None

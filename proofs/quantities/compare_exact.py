@@ -35,6 +35,11 @@ import sympy as sp
 
 from proofs.quantities.compare_curves import P
 
+try:    # FLINT's resultant, where python-flint is installed (a dependency)
+    import flint as _flint
+except ImportError:  # pragma: no cover - the dependency is declared; SymPy's routine otherwise
+    _flint = None
+
 __all__ = ["ExactSide", "exact_side", "exact_sign", "exact_pieces", "Q_", "Z_"]
 
 Q_ = sp.Symbol("q")
@@ -226,6 +231,11 @@ def _level_range(Ng: sp.Poly, Dg: sp.Poly) -> tuple | str:
     dnum = Ng.diff(P) * Dg - Ng * Dg.diff(P)
     if dnum.is_zero or g0 == g1:
         return "constant"
+    # no sign variation by Descartes' rule on (0, 1): no root of dnum in the open (0, 1) at all (a
+    # root at an end does not count), so none of odd multiplicity; else the square-free factors of
+    # odd multiplicity are counted there (Sturm)
+    if dnum.degree() >= 1 and _descartes_01(_integer_coeffs(dnum)[0]) == 0:
+        return min(g0, g1), max(g0, g1), g1 > g0
     odd = [f for f, k in dnum.sqf_list()[1] if k % 2 and
            _count_01(f) - (1 if f.eval(0) == 0 else 0) - (1 if f.eval(1) == 0 else 0) > 0]
     if odd:
@@ -289,48 +299,84 @@ def _enclose_ratio(nd: tuple[sp.Poly, sp.Poly], a, b):
 def _integer_coeffs(poly: sp.Poly) -> tuple[tuple[int, ...], int]:
     """``(c, D)`` with ``poly = sum c_i x^(deg - i) / D``: integer coefficients (highest first) over
     one positive denominator."""
-    cs = [sp.Rational(c) for c in poly.all_coeffs()]
-    D = lcm(*(int(c.q) for c in cs))
-    return tuple(int(c.p) * (D // int(c.q)) for c in cs), D
+    dom = poly.domain
+    if dom.is_ZZ or dom.is_QQ:   # the coefficients as the domain holds them (no SymPy numbers)
+        rep = poly.rep.to_list() or [dom.zero]     # all_coeffs() of the zero polynomial is [0]
+        pq = [(int(c), 1) for c in rep] if dom.is_ZZ else [(int(dom.numer(c)), int(dom.denom(c))) for c in rep]
+    else:
+        pq = [(int(c.p), int(c.q)) for c in map(sp.Rational, poly.all_coeffs())]
+    D = lcm(*(q for _, q in pq))
+    return tuple(n * (D // q) for n, q in pq), D
 
 
-def _exact_enclosure(poly: sp.Poly, a: Fraction, b: Fraction) -> tuple[Fraction, Fraction]:
-    """The interval Horner scheme of ``poly`` over [a, b] in exact arithmetic: an interval holding
-    poly(x) for every x in [a, b] (the same scheme as :func:`_enclose`, without rounding).  With
-    ``x = n / q`` (q the common denominator of a and b) every partial sum is kept times q^i, an
-    integer: ``S_i = S_(i-1) n + c_i q^i``, ``n`` in [q a, q b]."""
+def _scaled_enclosure(poly: sp.Poly, na: int, nb: int, q: int) -> tuple[int, int, int]:
+    """``(lo, hi, s)``, s > 0, with ``lo / s <= poly(x) <= hi / s`` for every x in [na / q, nb / q]
+    (q > 0): the interval Horner scheme in exact arithmetic, every partial sum kept times q^i, an
+    integer: ``S_i = S_(i-1) n + c_i q^i``, ``n`` in [na, nb]; the bounds over their common
+    denominator ``q^deg D``, not reduced."""
     c, D = _integer_coeffs(poly)
-    q = lcm(a.denominator, b.denominator)
-    na, nb = a.numerator * (q // a.denominator), b.numerator * (q // b.denominator)
     lo = hi = c[0]
     qp = 1
     for ci in c[1:]:
         qp *= q
         ps = (lo * na, lo * nb, hi * na, hi * nb)
         lo, hi = min(ps) + ci * qp, max(ps) + ci * qp
-    scale = qp * D
+    return lo, hi, qp * D
+
+
+def _exact_enclosure(poly: sp.Poly, a: Fraction, b: Fraction) -> tuple[Fraction, Fraction]:
+    """The interval Horner scheme of ``poly`` over [a, b] in exact arithmetic: an interval holding
+    poly(x) for every x in [a, b] (the same scheme as :func:`_enclose`, without rounding).  With
+    ``x = n / q`` (q the common denominator of a and b) every partial sum is kept times q^i, an
+    integer (:func:`_scaled_enclosure`)."""
+    q = lcm(a.denominator, b.denominator)
+    na, nb = a.numerator * (q // a.denominator), b.numerator * (q // b.denominator)
+    lo, hi, scale = _scaled_enclosure(poly, na, nb, q)
     return Fraction(lo, scale), Fraction(hi, scale)
+
+
+def _below(x: tuple[int, int], y: tuple[int, int]) -> bool:
+    """``x < y`` for fractions given as (numerator, positive denominator) pairs, unreduced."""
+    return x[0] * y[1] < y[0] * x[1]
+
+
+def _ratio_enclosure(nd: tuple, p: tuple) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """An interval holding ``N(x) / D(x)`` for every x in [p[0], p[1]] (rationals), from the exact
+    enclosures of N and D (:func:`_scaled_enclosure`): the least and greatest of the four quotients
+    of their bounds, each as (numerator, positive denominator), unreduced (no gcd: the order of
+    fractions by cross-multiplication, :func:`_below`); None where D's enclosure holds 0."""
+    a, b = sp.Rational(p[0]), sp.Rational(p[1])
+    qa, qb = int(a.q), int(b.q)
+    q = lcm(qa, qb)
+    na, nb = int(a.p) * (q // qa), int(b.p) * (q // qb)
+    n1, n2, sn = _scaled_enclosure(nd[0], na, nb, q)
+    d1, d2, sd = _scaled_enclosure(nd[1], na, nb, q)
+    if d1 <= 0 <= d2:
+        return None
+    lo = hi = None
+    for x in (n1, n2):
+        for y in (d1, d2):
+            num, den = x * sd, y * sn          # (x / sn) / (y / sd)
+            if den < 0:
+                num, den = -num, -den
+            t = (num, den)
+            if lo is None or _below(t, lo):
+                lo = t
+            if hi is None or _below(hi, t):
+                hi = t
+    return lo, hi
 
 
 def _difference_sign(nda: tuple, pa: tuple, ndb: tuple, pb: tuple) -> int:
     """The sign of ``N_A/D_A - N_B/D_B`` with each side's parameter anywhere in its interval, where
     exact interval arithmetic shows it (the two enclosures apart); 0 where it does not."""
-    def ratio(nd: tuple, p: tuple) -> tuple[Fraction, Fraction] | None:
-        a = Fraction(int(sp.Rational(p[0]).p), int(sp.Rational(p[0]).q))
-        b = Fraction(int(sp.Rational(p[1]).p), int(sp.Rational(p[1]).q))
-        n1, n2 = _exact_enclosure(nd[0], a, b)
-        d1, d2 = _exact_enclosure(nd[1], a, b)
-        if d1 <= 0 <= d2:
-            return None
-        qs = (n1 / d1, n1 / d2, n2 / d1, n2 / d2)
-        return min(qs), max(qs)
-    fa = ratio(nda, pa)
-    fb = ratio(ndb, pb) if fa is not None else None
+    fa = _ratio_enclosure(nda, pa)
+    fb = _ratio_enclosure(ndb, pb) if fa is not None else None
     if fb is None:
         return 0
-    if fa[0] > fb[1]:
+    if _below(fb[1], fa[0]):
         return 1
-    if fa[1] < fb[0]:
+    if _below(fa[1], fb[0]):
         return -1
     return 0
 
@@ -420,6 +466,25 @@ def _cross(a: sp.Poly, b: sp.Poly, c: sp.Poly, d: sp.Poly) -> sp.Poly:
     return sp.Poly.new(DMP(dmp_strip(rows, 1) if rows else [[]], QQ, 1), Q_, P)
 
 
+def _resultant_q(P1: sp.Poly, P2: sp.Poly) -> sp.Poly:
+    """``res_q(P1, P2)`` as a Poly in :data:`P` over QQ, for P1, P2 in ZZ[q, p] (q first): the
+    determinant of their Sylvester matrix in q, computed by FLINT's ``fmpz_mpoly.resultant``
+    (several times faster than SymPy's subresultant sequence; the same polynomial: both are that
+    determinant), by SymPy where python-flint is not installed."""
+    if _flint is None or P1.domain != sp.ZZ or P2.domain != sp.ZZ:   # pragma: no cover - flint is a dependency
+        R = P1.resultant(P2)
+        return sp.Poly(R, P, domain="QQ") if not isinstance(R, sp.Poly) else R.set_domain(sp.QQ)
+    from sympy.polys.densebasic import dup_strip
+    from sympy.polys.polyclasses import DMP
+    QQ = sp.QQ
+    ctx = _flint.fmpz_mpoly_ctx.get(("q", "p"), "lex")
+    a, b = (ctx.from_dict({m: int(c) for m, c in X.rep.to_dict().items()}) for X in (P1, P2))
+    terms = {m[1]: c for m, c in a.resultant(b, "q").to_dict().items()}   # a polynomial in p alone
+    top = max(terms, default=0)
+    dense = [QQ(int(terms[k])) if k in terms else QQ.zero for k in range(top, -1, -1)]   # highest power first
+    return sp.Poly.new(DMP(dup_strip(dense), QQ), P)
+
+
 def _candidates(A: ExactSide, B: ExactSide, column: Any, zlo, zhi) -> tuple[list, Any]:
     """Candidates strictly inside (zlo, zhi), and R (None when the two equations share a factor:
     the curves coincide)."""
@@ -439,8 +504,7 @@ def _candidates(A: ExactSide, B: ExactSide, column: Any, zlo, zhi) -> tuple[list
     P1, P2 = P1.clear_denoms(convert=True)[1], P2.clear_denoms(convert=True)[1]
     # R = 0 exactly when P1 and P2 share a factor of positive degree in q (the curves coincide: a
     # gcd would only say so first)
-    R = P1.resultant(P2)
-    R = sp.Poly(R, P, domain="QQ") if not isinstance(R, sp.Poly) else R.set_domain(sp.QQ)
+    R = _resultant_q(P1, P2)
     if R.is_zero:
         return [], None
     out = []
@@ -535,6 +599,32 @@ def _narrow(c: tuple[int, ...], a: Any, b: Any, eps: sp.Rational) -> tuple[Any, 
     return ra + rw * got[0], ra + rw * got[1]
 
 
+def _level_resultant(R: sp.Poly, Ng: sp.Poly, Dg: sp.Poly) -> Any:
+    """``res_p(R(p), z Dg(p) - Ng(p))``, a polynomial in z over QQ: the determinant of the Sylvester
+    matrix in p, by FLINT's ``fmpq_mpoly.resultant`` (the same polynomial as SymPy's subresultant
+    sequence on the Polys in (p, z), which it replaces where python-flint is installed)."""
+    QQ = sp.QQ
+    if _flint is None:   # pragma: no cover - flint is a dependency
+        left = sp.Poly.from_dict({(k, 0): c for (k,), c in R.terms()}, P, Z_, domain=QQ)
+        right = sp.Poly.from_dict({(k, 1): c for (k,), c in Dg.terms()}, P, Z_, domain=QQ) \
+            - sp.Poly.from_dict({(k, 0): c for (k,), c in Ng.terms()}, P, Z_, domain=QQ)
+        return left.resultant(right)
+    from sympy.polys.densebasic import dup_strip
+    from sympy.polys.polyclasses import DMP
+
+    def fq(c: Any) -> Any:
+        c = QQ.convert(c)
+        return _flint.fmpq(int(QQ.numer(c)), int(QQ.denom(c)))
+    ctx = _flint.fmpq_mpoly_ctx.get(("p", "z"), "lex")
+    left = ctx.from_dict({(k, 0): fq(c) for (k,), c in R.terms() if c})
+    right = ctx.from_dict({**{(k, 0): -fq(c) for (k,), c in Ng.terms() if c},
+                           **{(k, 1): fq(c) for (k,), c in Dg.terms() if c}})
+    terms = {m[1]: c for m, c in left.resultant(right, "p").to_dict().items()}   # a polynomial in z alone
+    top = max(terms, default=0)
+    dense = [QQ(int(terms[k].p), int(terms[k].q)) if k in terms else QQ.zero for k in range(top, -1, -1)]
+    return sp.Poly.new(DMP(dup_strip(dense), QQ), Z_)
+
+
 def crossing_level(A: ExactSide, cand: Candidate) -> sp.Expr:
     """The candidate's level exactly: a rational, or a ``CRootOf`` of an irreducible integer
     polynomial in z (a factor of the resultant in p of R and ``z Dg_A(p) - Ng_A(p)``: the level's
@@ -548,10 +638,7 @@ def crossing_level(A: ExactSide, cand: Candidate) -> sp.Expr:
     of R's own, and only a factor with a root in the window is read.)"""
     # the resultant on polynomials in (p, z) over QQ (the same subresultant algorithm as on the
     # expressions, without converting them)
-    left = sp.Poly.from_dict({(k, 0): c for (k,), c in cand.factor.terms()}, P, Z_, domain=sp.QQ)
-    right = sp.Poly.from_dict({(k, 1): c for (k,), c in A.Dg.terms()}, P, Z_, domain=sp.QQ) \
-        - sp.Poly.from_dict({(k, 0): c for (k,), c in A.Ng.terms()}, P, Z_, domain=sp.QQ)
-    res = left.resultant(right)
+    res = _level_resultant(cand.factor, A.Ng, A.Dg)
     # a Poly in z over QQ: its smallest domain (ZZ where every coefficient is an integer), as
     # ``Poly(res.as_expr(), z)`` would infer it (factor_list's factors, hence the roots' printed
     # polynomials, depend on it), without the expression

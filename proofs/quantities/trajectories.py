@@ -124,8 +124,9 @@ def _exact_number(x: Any) -> sp.Expr:
     242441/291600 into a product of irrational powers equal to it to 15 digits); floats read as
     the rationals they are."""
     x = sp.sympify(x)
-    return x if x.is_Rational or not x.is_Float and x.is_number and not x.atoms(sp.Float) else \
-        sp.nsimplify(x, rational=True)
+    # without a Float anywhere nsimplify(x, rational=True) has nothing to replace and returns x itself
+    # (an expression in symbols too: the coefficients of a path derived with sigma^2 a symbol)
+    return x if x.is_Rational or not x.is_Float and not x.atoms(sp.Float) else sp.nsimplify(x, rational=True)
 
 
 def _lambda_max_exact(S: sp.Matrix) -> sp.Expr:
