@@ -343,9 +343,11 @@ class _Derivatives:
         self.scalars = frozenset(scalars)
         self._read: dict = {}
         self._memo: dict = {}
+        self._symbols: dict = {}
+        self._split: dict = {}
         self.by_sympy = False
         self.by_sympy = any(self._parts(sp.sympify(c)) is None for c in coefficients
-                            if sp.sympify(c).free_symbols & self.scalars)
+                            if self.symbols(c) & self.scalars)
 
     def _parts(self, c: sp.Expr):
         """``(N, 1/D as an expression, {generator: index})`` or None (``sympy.diff`` then)."""
@@ -377,10 +379,25 @@ class _Derivatives:
                 self._memo[key] = sp.S.Zero if not dn else dn.as_expr() * inv
         return self._memo[key]
 
+    def symbols(self, c: sp.Expr) -> set:
+        """``c``'s free symbols (read once per coefficient: every scalar asks)."""
+        hit = self._symbols.get(c)
+        if hit is None:
+            hit = self._symbols[c] = sp.sympify(c).free_symbols
+        return hit
+
+    def split(self, factors: tuple, vectors: set) -> tuple:
+        """:func:`_split_monomial` of a monomial's factors (computed once per monomial: every scalar asks)."""
+        key = (factors, frozenset(vectors))
+        hit = self._split.get(key)
+        if hit is None:
+            hit = self._split[key] = _split_monomial(factors, vectors)
+        return hit
+
     def reaches(self, c: sp.Expr, s: sp.Symbol) -> bool:
         """Whether ``sympy.diff(c, s) != 0``: the derivative is not 0, or it is 0 but ``sympy.diff``
         does not see it."""
-        if s not in sp.sympify(c).free_symbols:
+        if s not in self.symbols(c):
             return False
         return self.diff(c, s) != 0 or (self._parts(sp.sympify(c)) is not None and sp.diff(c, s) != 0)
 
@@ -416,12 +433,12 @@ def _gradient_scalar(L: Poly, s: sp.Symbol, vectors: set, derivatives: _Derivati
     derivatives = derivatives or _Derivatives([s])
     out = []
     for (factors, _), c in L.terms.items():
-        if s not in sp.sympify(c).free_symbols:   # (d/ds 0 without differentiating)
+        if s not in derivatives.symbols(c):   # (d/ds 0 without differentiating)
             continue
         dc = derivatives.diff(c, s)
         if dc == 0:
             continue
-        rest_c, extra = _split_monomial(factors, vectors)
+        rest_c, extra = derivatives.split(factors, vectors)
         out.append((dc * rest_c, extra))
     return out
 
