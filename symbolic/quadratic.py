@@ -588,11 +588,17 @@ def minimise_quadratic(L: Poly, scalars: Sequence[sp.Symbol], vectors: Sequence[
     final.update(through)
 
     # -- scalar equations: dL/ds = 0 and r - a^T W u = 0, with u substituted
+    functionals: dict = {}   # (the same form recurs across the scalars' equations: built once)
+
     def functional(f: Form) -> sp.Expr:
+        hit = functionals.get(f)
+        if hit is not None:
+            return hit
         a, w, u = _form_as_functional(f, vecset)
         expr = _bilinear(a, mat_vec([(sp.S.One, w)], final[u]["b"]))
         for s, g in final[u]["G"].items():
             expr += s * _bilinear(a, mat_vec([(sp.S.One, w)], g))
+        functionals[f] = expr
         return expr
 
     equations = []
