@@ -96,9 +96,7 @@ def _held(exprs) -> tuple[dict, dict]:
     ``theta_0^T Sigma**2 theta_0``; the two must be one symbol, or a sum that vanishes does not
     cancel (and a linear solve reads a spurious equation)."""
     from .printing import Bilinear
-    atoms = set()
-    for e in exprs:
-        atoms |= sp.sympify(e).atoms(sp.Trace, Bilinear)
+    atoms = _shared_atoms([sp.sympify(e) for e in exprs], (sp.Trace, Bilinear))
     reps, back, seen = {}, {}, {}
     for t in (sorted(atoms, key=expr_key) if len(atoms) > 1 else atoms):
         key = _canonical(t)
@@ -107,6 +105,52 @@ def _held(exprs) -> tuple[dict, dict]:
             back[seen[key]] = t
         reps[t] = seen[key]
     return reps, back
+
+
+def _shared_atoms(exprs: list, types: tuple) -> set:
+    """``set().union(*(e.atoms(*types) for e in exprs))``, the nodes of SymPy's preorder traversal
+    of each expression that are instances of ``types``, each distinct subexpression visited once:
+    the engine's equations and coefficients share their subexpressions many times over (the
+    Galerkin system of the Q_xx span: about 5000 nodes in its trees, under 200 distinct ones)."""
+    from sympy.utilities.iterables import iterable
+    out: set = set()
+    seen: set = set()
+    stack = list(exprs)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, sp.Basic):
+            if node in seen:
+                continue
+            seen.add(node)
+            if isinstance(node, types):
+                out.add(node)
+            stack.extend(node.args)
+        elif iterable(node):
+            stack.extend(node)
+    return out
+
+
+def _shared_xreplace(e: sp.Basic, rule: dict, memo: dict) -> tuple:
+    """``(e.xreplace(rule), whether anything was replaced)``: SymPy's ``Basic._xreplace``, step for
+    step, with each distinct subexpression's result remembered in ``memo`` (shared between the
+    expressions of one call: see :func:`_shared_atoms`); an unchanged subexpression is itself."""
+    hit = memo.get(e)
+    if hit is not None:
+        return hit if hit[1] else (e, False)
+    if e in rule:
+        out = (rule[e], True)
+    else:
+        args, changed = [], False
+        for a in e.args:
+            if getattr(a, "_xreplace", None) is not None:
+                value, hit_a = _shared_xreplace(a, rule, memo)
+                args.append(value)
+                changed |= hit_a
+            else:
+                args.append(a)
+        out = (e.func(*args), True) if changed else (e, False)
+    memo[e] = out
+    return out
 
 
 @lru_cache(maxsize=None)
@@ -764,7 +808,8 @@ def _numerator(e: sp.Expr, unknowns: list[sp.Symbol]) -> sp.Expr:
 def _solve_linear(equations: list[sp.Expr], unknowns: list[sp.Symbol]) -> list[sp.Expr]:
     """Solve a linear system whose coefficients contain traces and bilinear forms (opaque)."""
     reps, back = _held(equations)
-    held = [sp.sympify(e).xreplace(reps) for e in equations]
+    memo: dict = {}
+    held = [_shared_xreplace(sp.sympify(e), reps, memo)[0] if reps else sp.sympify(e) for e in equations]
     # the equations with the most other symbols first: the reduced row echelon form (so the
     # solution, and which unknowns stay free) does not depend on the order of the rows, but the
     # elimination's cost does (the two Galerkin systems of the Q_xx span, 5 and 8 unknowns over
