@@ -288,32 +288,58 @@ def _degree(c: sp.Expr, scalars: Sequence[sp.Symbol]) -> int:
     return sp.Poly(sp.expand(num), *present).total_degree()
 
 
-def _degree_bound(e: sp.Expr, scalars: frozenset) -> int | None:
+def _degree_bound(e: sp.Expr, scalars: frozenset, memo: tuple | None = None) -> int | None:
     """An upper bound of the total degree of ``e`` in ``scalars``, read off its tree (a sum: the
     largest of its terms'; a product: the sum; a positive integer power: that multiple); None
     where a scalar sits in a denominator, a non-integer power or a function (then only
     :func:`_degree` can tell).  Where the scalars sit in numerators only, ``e``'s numerator over
-    one denominator is ``e`` times a scalar-free factor, so its degree is at most the bound."""
+    one denominator is ``e`` times a scalar-free factor, so its degree is at most the bound.
+    ``memo``: ``({node: bound}, {node: whether a scalar is among its free symbols})`` for
+    expressions that share subexpressions (a loss's coefficients: each node read once)."""
+    bounds, holds = memo if memo is not None else ({}, {})
+    try:
+        return bounds[e]
+    except KeyError:
+        pass
     if e.is_Atom:
-        return 1 if e in scalars else 0
-    if not (e.free_symbols & scalars):
-        return 0
-    if e.is_Add or e.is_Mul:
+        out = 1 if e in scalars else 0
+    elif not _holds_scalar(e, scalars, holds):
+        out = 0
+    elif e.is_Add or e.is_Mul:
         out = 0
         for a in e.args:
-            b = _degree_bound(a, scalars)
+            b = _degree_bound(a, scalars, (bounds, holds))
             if b is None:
-                return None
+                out = None
+                break
             out = max(out, b) if e.is_Add else out + b
-        return out
-    if e.is_Pow and e.exp.is_Integer and e.exp > 0:
-        b = _degree_bound(e.base, scalars)
-        return None if b is None else b * int(e.exp)
-    return None
+    elif e.is_Pow and e.exp.is_Integer and e.exp > 0:
+        b = _degree_bound(e.base, scalars, (bounds, holds))
+        out = None if b is None else b * int(e.exp)
+    else:
+        out = None
+    bounds[e] = out
+    return out
+
+
+def _holds_scalar(e: sp.Basic, scalars: frozenset, memo: dict) -> bool:
+    """``bool(e.free_symbols & scalars)``: a sum, product or power's free symbols are its
+    arguments' (SymPy's ``Basic.free_symbols``), read once per distinct subexpression."""
+    try:
+        return memo[e]
+    except KeyError:
+        pass
+    if e.is_Add or e.is_Mul or e.is_Pow:
+        out = any(_holds_scalar(a, scalars, memo) for a in e.args)
+    else:
+        out = bool(e.free_symbols & scalars)
+    memo[e] = out
+    return out
 
 
 def _check_quadratic(L: Poly, scalars: Sequence[sp.Symbol], vectors: set, matrices: set) -> None:
     scalar_set = frozenset(scalars)
+    memo: tuple = ({}, {})   # (the coefficients share their subexpressions)
     for (factors, noises), c in L.terms.items():
         if noises:
             raise ValueError("the loss still has noise variables")
@@ -328,7 +354,7 @@ def _check_quadratic(L: Poly, scalars: Sequence[sp.Symbol], vectors: set, matric
                     "a matrix unknown (Q_xx) reaches the loss: its first-order condition is a "
                     "matrix equation with rank-one terms (outer products such as Sigma theta_0 "
                     "theta_0^T Sigma) and traces of the unknown, outside the word algebra")
-        bound = _degree_bound(sp.sympify(c), scalar_set)   # the exact degree only where the bound is too high
+        bound = _degree_bound(sp.sympify(c), scalar_set, memo)   # the exact degree only where the bound is too high
         deg += bound if bound is not None and bound + deg <= 2 else _degree(c, scalars)
         if deg > 2:
             raise NotQuadratic(f"the loss has degree {deg} in the trained parameters (a quadratic "
