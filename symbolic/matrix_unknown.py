@@ -203,10 +203,27 @@ def _gradient(L: Poly, scal: dict) -> dict:
         acc[key] = acc.get(key, 0) + rest
     out = {}
     for key, c in acc.items():
+        if _vanishes(c):   # (most terms at a true minimiser: no expansion, no cancel)
+            continue
         c = _normal(_expand(c))
         if c != 0:
             out[key] = c
     return out
+
+
+def _vanishes(c: sp.Expr) -> bool:
+    """Whether the coefficient ``c`` is identically 0 as a rational function of its symbols,
+    traces and bilinear forms (each quantity one indeterminate, held as :func:`_normal` holds them):
+    its numerator over the product of its denominators, read into a polynomial ring over QQ
+    (:func:`symbolic.ratfun.is_zero`, no expansion and no gcd), is the zero polynomial.  Then
+    ``_normal(_expand(c))``, the same rational function in lowest terms, is 0.  False where that
+    cannot be read (not such a function) or ``c`` is not 0: the caller then normalises ``c``."""
+    from .quadratic import _held
+    c = sp.sympify(c)
+    if c.is_number:
+        return c == 0
+    reps, _ = _held([c])
+    return ratfun.is_zero(c.xreplace(reps) if reps else c) is True
 
 
 def _show(key: tuple) -> str:

@@ -96,9 +96,7 @@ def _held(exprs) -> tuple[dict, dict]:
     ``theta_0^T Sigma**2 theta_0``; the two must be one symbol, or a sum that vanishes does not
     cancel (and a linear solve reads a spurious equation)."""
     from .printing import Bilinear
-    atoms = set()
-    for e in exprs:
-        atoms |= sp.sympify(e).atoms(sp.Trace, Bilinear)
+    atoms = _shared_atoms([sp.sympify(e) for e in exprs], (sp.Trace, Bilinear))
     reps, back, seen = {}, {}, {}
     for t in (sorted(atoms, key=expr_key) if len(atoms) > 1 else atoms):
         key = _canonical(t)
@@ -107,6 +105,52 @@ def _held(exprs) -> tuple[dict, dict]:
             back[seen[key]] = t
         reps[t] = seen[key]
     return reps, back
+
+
+def _shared_atoms(exprs: list, types: tuple) -> set:
+    """``set().union(*(e.atoms(*types) for e in exprs))``, the nodes of SymPy's preorder traversal
+    of each expression that are instances of ``types``, each distinct subexpression visited once:
+    the engine's equations and coefficients share their subexpressions many times over (the
+    Galerkin system of the Q_xx span: about 5000 nodes in its trees, under 200 distinct ones)."""
+    from sympy.utilities.iterables import iterable
+    out: set = set()
+    seen: set = set()
+    stack = list(exprs)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, sp.Basic):
+            if node in seen:
+                continue
+            seen.add(node)
+            if isinstance(node, types):
+                out.add(node)
+            stack.extend(node.args)
+        elif iterable(node):
+            stack.extend(node)
+    return out
+
+
+def _shared_xreplace(e: sp.Basic, rule: dict, memo: dict) -> tuple:
+    """``(e.xreplace(rule), whether anything was replaced)``: SymPy's ``Basic._xreplace``, step for
+    step, with each distinct subexpression's result remembered in ``memo`` (shared between the
+    expressions of one call: see :func:`_shared_atoms`); an unchanged subexpression is itself."""
+    hit = memo.get(e)
+    if hit is not None:
+        return hit if hit[1] else (e, False)
+    if e in rule:
+        out = (rule[e], True)
+    else:
+        args, changed = [], False
+        for a in e.args:
+            if getattr(a, "_xreplace", None) is not None:
+                value, hit_a = _shared_xreplace(a, rule, memo)
+                args.append(value)
+                changed |= hit_a
+            else:
+                args.append(a)
+        out = (e.func(*args), True) if changed else (e, False)
+    memo[e] = out
+    return out
 
 
 @lru_cache(maxsize=None)
@@ -244,32 +288,58 @@ def _degree(c: sp.Expr, scalars: Sequence[sp.Symbol]) -> int:
     return sp.Poly(sp.expand(num), *present).total_degree()
 
 
-def _degree_bound(e: sp.Expr, scalars: frozenset) -> int | None:
+def _degree_bound(e: sp.Expr, scalars: frozenset, memo: tuple | None = None) -> int | None:
     """An upper bound of the total degree of ``e`` in ``scalars``, read off its tree (a sum: the
     largest of its terms'; a product: the sum; a positive integer power: that multiple); None
     where a scalar sits in a denominator, a non-integer power or a function (then only
     :func:`_degree` can tell).  Where the scalars sit in numerators only, ``e``'s numerator over
-    one denominator is ``e`` times a scalar-free factor, so its degree is at most the bound."""
+    one denominator is ``e`` times a scalar-free factor, so its degree is at most the bound.
+    ``memo``: ``({node: bound}, {node: whether a scalar is among its free symbols})`` for
+    expressions that share subexpressions (a loss's coefficients: each node read once)."""
+    bounds, holds = memo if memo is not None else ({}, {})
+    try:
+        return bounds[e]
+    except KeyError:
+        pass
     if e.is_Atom:
-        return 1 if e in scalars else 0
-    if not (e.free_symbols & scalars):
-        return 0
-    if e.is_Add or e.is_Mul:
+        out = 1 if e in scalars else 0
+    elif not _holds_scalar(e, scalars, holds):
+        out = 0
+    elif e.is_Add or e.is_Mul:
         out = 0
         for a in e.args:
-            b = _degree_bound(a, scalars)
+            b = _degree_bound(a, scalars, (bounds, holds))
             if b is None:
-                return None
+                out = None
+                break
             out = max(out, b) if e.is_Add else out + b
-        return out
-    if e.is_Pow and e.exp.is_Integer and e.exp > 0:
-        b = _degree_bound(e.base, scalars)
-        return None if b is None else b * int(e.exp)
-    return None
+    elif e.is_Pow and e.exp.is_Integer and e.exp > 0:
+        b = _degree_bound(e.base, scalars, (bounds, holds))
+        out = None if b is None else b * int(e.exp)
+    else:
+        out = None
+    bounds[e] = out
+    return out
+
+
+def _holds_scalar(e: sp.Basic, scalars: frozenset, memo: dict) -> bool:
+    """``bool(e.free_symbols & scalars)``: a sum, product or power's free symbols are its
+    arguments' (SymPy's ``Basic.free_symbols``), read once per distinct subexpression."""
+    try:
+        return memo[e]
+    except KeyError:
+        pass
+    if e.is_Add or e.is_Mul or e.is_Pow:
+        out = any(_holds_scalar(a, scalars, memo) for a in e.args)
+    else:
+        out = bool(e.free_symbols & scalars)
+    memo[e] = out
+    return out
 
 
 def _check_quadratic(L: Poly, scalars: Sequence[sp.Symbol], vectors: set, matrices: set) -> None:
     scalar_set = frozenset(scalars)
+    memo: tuple = ({}, {})   # (the coefficients share their subexpressions)
     for (factors, noises), c in L.terms.items():
         if noises:
             raise ValueError("the loss still has noise variables")
@@ -284,7 +354,7 @@ def _check_quadratic(L: Poly, scalars: Sequence[sp.Symbol], vectors: set, matric
                     "a matrix unknown (Q_xx) reaches the loss: its first-order condition is a "
                     "matrix equation with rank-one terms (outer products such as Sigma theta_0 "
                     "theta_0^T Sigma) and traces of the unknown, outside the word algebra")
-        bound = _degree_bound(sp.sympify(c), scalar_set)   # the exact degree only where the bound is too high
+        bound = _degree_bound(sp.sympify(c), scalar_set, memo)   # the exact degree only where the bound is too high
         deg += bound if bound is not None and bound + deg <= 2 else _degree(c, scalars)
         if deg > 2:
             raise NotQuadratic(f"the loss has degree {deg} in the trained parameters (a quadratic "
@@ -343,9 +413,11 @@ class _Derivatives:
         self.scalars = frozenset(scalars)
         self._read: dict = {}
         self._memo: dict = {}
+        self._symbols: dict = {}
+        self._split: dict = {}
         self.by_sympy = False
         self.by_sympy = any(self._parts(sp.sympify(c)) is None for c in coefficients
-                            if sp.sympify(c).free_symbols & self.scalars)
+                            if self.symbols(c) & self.scalars)
 
     def _parts(self, c: sp.Expr):
         """``(N, 1/D as an expression, {generator: index})`` or None (``sympy.diff`` then)."""
@@ -377,10 +449,25 @@ class _Derivatives:
                 self._memo[key] = sp.S.Zero if not dn else dn.as_expr() * inv
         return self._memo[key]
 
+    def symbols(self, c: sp.Expr) -> set:
+        """``c``'s free symbols (read once per coefficient: every scalar asks)."""
+        hit = self._symbols.get(c)
+        if hit is None:
+            hit = self._symbols[c] = sp.sympify(c).free_symbols
+        return hit
+
+    def split(self, factors: tuple, vectors: set) -> tuple:
+        """:func:`_split_monomial` of a monomial's factors (computed once per monomial: every scalar asks)."""
+        key = (factors, frozenset(vectors))
+        hit = self._split.get(key)
+        if hit is None:
+            hit = self._split[key] = _split_monomial(factors, vectors)
+        return hit
+
     def reaches(self, c: sp.Expr, s: sp.Symbol) -> bool:
         """Whether ``sympy.diff(c, s) != 0``: the derivative is not 0, or it is 0 but ``sympy.diff``
         does not see it."""
-        if s not in sp.sympify(c).free_symbols:
+        if s not in self.symbols(c):
             return False
         return self.diff(c, s) != 0 or (self._parts(sp.sympify(c)) is not None and sp.diff(c, s) != 0)
 
@@ -416,12 +503,12 @@ def _gradient_scalar(L: Poly, s: sp.Symbol, vectors: set, derivatives: _Derivati
     derivatives = derivatives or _Derivatives([s])
     out = []
     for (factors, _), c in L.terms.items():
-        if s not in sp.sympify(c).free_symbols:   # (d/ds 0 without differentiating)
+        if s not in derivatives.symbols(c):   # (d/ds 0 without differentiating)
             continue
         dc = derivatives.diff(c, s)
         if dc == 0:
             continue
-        rest_c, extra = _split_monomial(factors, vectors)
+        rest_c, extra = derivatives.split(factors, vectors)
         out.append((dc * rest_c, extra))
     return out
 
@@ -571,11 +658,17 @@ def minimise_quadratic(L: Poly, scalars: Sequence[sp.Symbol], vectors: Sequence[
     final.update(through)
 
     # -- scalar equations: dL/ds = 0 and r - a^T W u = 0, with u substituted
+    functionals: dict = {}   # (the same form recurs across the scalars' equations: built once)
+
     def functional(f: Form) -> sp.Expr:
+        hit = functionals.get(f)
+        if hit is not None:
+            return hit
         a, w, u = _form_as_functional(f, vecset)
         expr = _bilinear(a, mat_vec([(sp.S.One, w)], final[u]["b"]))
         for s, g in final[u]["G"].items():
             expr += s * _bilinear(a, mat_vec([(sp.S.One, w)], g))
+        functionals[f] = expr
         return expr
 
     equations = []
@@ -741,7 +834,8 @@ def _numerator(e: sp.Expr, unknowns: list[sp.Symbol]) -> sp.Expr:
 def _solve_linear(equations: list[sp.Expr], unknowns: list[sp.Symbol]) -> list[sp.Expr]:
     """Solve a linear system whose coefficients contain traces and bilinear forms (opaque)."""
     reps, back = _held(equations)
-    held = [sp.sympify(e).xreplace(reps) for e in equations]
+    memo: dict = {}
+    held = [_shared_xreplace(sp.sympify(e), reps, memo)[0] if reps else sp.sympify(e) for e in equations]
     # the equations with the most other symbols first: the reduced row echelon form (so the
     # solution, and which unknowns stay free) does not depend on the order of the rows, but the
     # elimination's cost does (the two Galerkin systems of the Q_xx span, 5 and 8 unknowns over

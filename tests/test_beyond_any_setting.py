@@ -185,7 +185,7 @@ def test_b7_holds_for_any_n_ft():
     """No typed-in 49: the statement is in n_ft, and equals the concrete minimiser at n_ft = 1 and 3."""
     from symbolic import N_FT, THETA0
     from proofs.paper.result import TestError
-    from proofs.paper.results.query_key_few_shot import query_all_fewshot_spec, query_xx_fewshot_spec
+    from proofs.paper.results.query_key_few_shot import _sides_at, query_all_fewshot_spec, query_xx_fewshot_spec
     from proofs.quantities.concrete_minimiser import concrete_minimiser
     from proofs.quantities.setting import setting
     from proofs.quantities.curves import explicit_errors
@@ -195,6 +195,9 @@ def test_b7_holds_for_any_n_ft():
     S, th, s2 = sp.Matrix([[3, 1], [1, 2]]), [2, 1], R(1, 3)
     for n_ft in (1, 3):
         got = res.evaluate(Sigma=S, theta_0=th, sigma2=s2, n_ft=n_ft)
+        # the check's own evaluation (every side in one call) gives Result.evaluate's values, term for term
+        sides = _sides_at(res, {**setting(2, Sigma=S, theta0=th, sigma2=s2).env(), "n_ft": sp.Integer(n_ft)})
+        assert list(sides) == list(got) and all(sp.srepr(sides[k]) == sp.srepr(got[k]) for k in got)
         for spec, name in ((query_all_fewshot_spec(n_ft), "query-all-fewshot"),
                            (query_xx_fewshot_spec(n_ft), "query-xx-fewshot")):
             where = setting(2, Sigma=S, theta0=th, sigma2=s2)
@@ -203,6 +206,17 @@ def test_b7_holds_for_any_n_ft():
                 (_, e_n), lim = explicit_errors(sol.V, sol.Q, where, task, [0, n_ft])
                 assert got[TestError(name, N_FT, theta)] == (e_n, e_n)
                 assert got[TestError(name, sp.oo, theta)] == (lim, lim)
+
+
+def test_b7_positivity_read_off_the_tree():
+    """The check's positivity test: True where every node is positive, False where the expression
+    is not positive (or the tree does not show it and SymPy's query does not either)."""
+    from proofs.paper.results.query_key_few_shot import _positive
+    k, q, n = (sp.Symbol(x, positive=True) for x in "kqn")
+    assert _positive(k * (k + q ** 2) ** 2 / (k * n + 2 * k + q ** 2) ** 2) is True
+    assert _positive(R(3, 2) * k * q ** -3) is True
+    for e in (k - q, -k, k * (q - 1) ** 2, k * sp.Symbol("x", real=True), sp.S.Zero, (k + q) ** R(1, 2) * (q - k)):
+        assert _positive(e) is False, e
 
 
 def test_b7_defines_its_symbols():

@@ -173,6 +173,24 @@ def test_one_quantity_in_two_spellings_is_one_unknown_of_the_solve():
     assert s in sol.free and s not in sol.values
 
 
+def test_degree_bound_read_off_shared_trees():
+    """The degree bound of the quadratic check (each distinct subexpression read once, one memory
+    for all of a loss's coefficients): a sum's is its largest term's, a product's the sum of its
+    factors', a positive power's that multiple, None where a scalar sits in a denominator; a loss
+    of degree 3 in the scalars is refused."""
+    from symbolic.quadratic import NotQuadratic, _degree_bound
+    s, t, x = sp.symbols("s t x")
+    scalars = frozenset({s, t})
+    inner = s * t + x
+    memo: tuple = ({}, {})
+    for e, want in ((x ** 2 + 1, 0), (s * x + t, 1), (inner * (s + 1), 3), (inner ** 2 + s, 4),
+                    (x / (s + 1), None), (inner / (x + 1), 2)):
+        assert _degree_bound(e, scalars, memo) == want, e
+        assert _degree_bound(e, scalars) == want, e
+    u = sp.MatrixSymbol("u", DIM, 1)
+    with pytest.raises(NotQuadratic):
+        minimise_quadratic(Poly.scalar(s * (s * t + 1)) + Poly.factor(form(const(u), (), const(u))), [s, t], [u])
+
 
 def _losses():
     """Quadratics in vector unknowns u (w) and a scalar s with non-symmetric words A, B, C,

@@ -123,10 +123,11 @@ class QueryKeyFewShot(Result):
         # the sign at k = 1, each value exact (numerator and denominator evaluated in QQ)
         sign_at = _signs_at(gap_c, {k: 1}, DIM, range(1, 8), N_FT, range(1, 12))
         rule = all(sign_at[(dd, nn)] == (-1 if nn > dd + 2 else 0 if nn == dd + 2 else 1) for dd, nn in sign_at)
+        gap_d = ratfun.factored(lim_t - d_t)
         yield Line("exact", f"all of Q, n -> oo on theta_0, minus (c)'s: {show(gap_c)}: negative exactly when "
                    "n_ft > d + 2, zero at n_ft = d + 2 (its numerator's sign, checked at d = 1..7, n_ft = 1..11); "
-                   f"minus (d)'s: {show(ratfun.factored(lim_t - d_t))} > 0",
-                   rule and same(ratfun.factored(lim_t - d_t), k / (N_FT + 2) ** 2))
+                   f"minus (d)'s: {show(gap_d)} > 0",
+                   rule and same(gap_d, k / (N_FT + 2) ** 2))
         gap_b = ratfun.factored(lim_o - b_o)
         yield Line("exact", f"all of Q, n -> oo on -theta_0, minus full fine-tuning's (b): {show(gap_b)} > 0 for every "
                    "n_ft >= 1: worse than every strategy of the paper",
@@ -137,8 +138,28 @@ class QueryKeyFewShot(Result):
         yield Line("exact", f"Q_xx alone: theta_0 and -theta_0 have equal errors; n -> oo minus the pretrained sigma^2: "
                    f"{show(xx_gap)} > 0", same(der.values[self.statement[8].lhs], der.values[self.statement[9].lhs])
                    and same(der.values[self.statement[6].lhs], der.values[self.statement[7].lhs])
-                   and positive.is_positive is True)
+                   and _positive(positive))
         yield from _concrete_lines(self)
+
+
+def _positive(e: sp.Expr) -> bool:
+    """Whether ``e`` is positive at every value of its symbols: read off its tree where every node
+    shows it (a positive rational, a symbol declared positive, a sum or a product of such, an
+    integer power of one: what SymPy's assumptions conclude for these nodes, without the query);
+    else SymPy's query decides (``e.is_positive is True``)."""
+    return _positive_tree(e) or e.is_positive is True
+
+
+def _positive_tree(e: sp.Expr) -> bool:
+    if e.is_Rational:
+        return bool(e > 0)
+    if e.is_Symbol:
+        return e.is_positive is True
+    if e.is_Add or e.is_Mul:
+        return all(_positive_tree(a) for a in e.args)
+    if e.is_Pow and e.exp.is_Integer:
+        return _positive_tree(e.base)
+    return False
 
 
 def _signs_at(e: sp.Expr, fixed: dict, x: sp.Symbol, xs: Any, y: sp.Symbol, ys: Any) -> dict:
@@ -195,7 +216,7 @@ def _concrete_lines(result: Any):
     where = setting(2, Sigma=S, theta0=th, sigma2=s2)
     ok, shown = True, []
     for n_ft in (1, 2):
-        vals = result.evaluate(Sigma=S, theta_0=th, sigma2=s2, n_ft=n_ft)
+        vals = _sides_at(result, {**where.env(), "n_ft": sp.Integer(n_ft)})
         for spec, name in ((query_all_fewshot_spec(n_ft), "query-all-fewshot"),
                            (query_xx_fewshot_spec(n_ft), "query-xx-fewshot")):
             sol = concrete_minimiser(spec, where)
@@ -210,6 +231,23 @@ def _concrete_lines(result: Any):
     yield Line("exact", "at d = 2, Sigma = [[2, 1], [1, 3]], theta_0 = (1, -1), sigma^2 = 1/2, n_ft = 1 and 2: the concrete "
                f"minimiser (Q's entries solved exactly from the explicit loss) gives every error of the statement "
                f"({len(shown)} values)", bool(ok))
+
+
+def _sides_at(result: Any, env: dict) -> dict:
+    """``{lhs: (derived value, stated value)}`` of each scalar statement at the (validated) setting
+    ``env``: what :meth:`Result.evaluate` gives, with every side evaluated in one call of
+    :func:`symbolic.evaluation.evaluate` (each trace and bilinear form of the setting computed once
+    for all sides, not once per side: the same substitution, so the same numbers)."""
+    from symbolic.evaluation import evaluate
+    keys, sides = [], []
+    for eq in result.statement:
+        if isinstance(eq, sp.Eq) and eq.lhs in result.derived:
+            keys.append(eq.lhs)
+            sides += [result.derived[eq.lhs], eq.rhs]
+    if any(getattr(e, "is_Matrix", False) for e in sides):
+        raise ValueError("statement: expected scalar sides")
+    values = evaluate(sp.Tuple(*sides), env)
+    return {k: (values[2 * i], values[2 * i + 1]) for i, k in enumerate(keys)}
 
 
 RESULT = QueryKeyFewShot()
