@@ -264,10 +264,12 @@ def _expectation(expr: sp.Expr, gens: list[sp.Symbol], layout: list[tuple[int, i
     return _expect_poly(poly, K, layout)
 
 
-def _expect_poly(poly: Any, K: Any, layout: list[tuple[int, int, tuple]], *, squared: bool = False
-                 ) -> sp.Expr:
+def _expect_poly(poly: Any, K: Any, layout: list[tuple[int, int, tuple]], *, squared: bool = False,
+                 weights: Sequence[Any] | None = None) -> sp.Expr:
     """E[poly] (``squared``: E[poly^2]) for ``poly`` a sparse polynomial over K in the Gaussian
-    variables of ``layout``.
+    variables of ``layout``; with ``weights`` (``squared`` only), ``poly`` is a list of polynomials
+    P_k over a subdomain K_0 of K and ``weights`` their coefficients c_k in K, and the result is
+    E[(sum_k c_k P_k)^2].
 
     E is linear, so E[poly] = sum over monomials of coefficient * E[monomial], and E[monomial]
     is the product over the independent blocks of that block's moment.
@@ -277,24 +279,31 @@ def _expect_poly(poly: Any, K: Any, layout: list[tuple[int, int, tuple]], *, squ
     by the parity of its monomials' degree in each block, poly = sum_P poly_P; the cross products
     of different classes vanish in expectation, so E[poly^2] = sum_P E[poly_P^2] (the same sum,
     without the products that are 0 in expectation).
+
+    E[(sum_k c_k P_k)^2] = sum_{k,l} c_k c_l E[P_k P_l], E bilinear and the c_k constants, and
+    E[P_k P_l] = sum_P E[P_k,P P_l,P] by the same parity split: the moments E[P_k P_l] are taken
+    in K_0 (QQ when only V's last row holds symbols: the model is linear in it), and only the
+    small matrix of moments is combined in K.
     """
     covs = list(dict.fromkeys(cov for _, _, cov in layout))     # distinct covariances
     blocks = [(start, stop, covs.index(cov)) for start, stop, cov in layout]
     # a block's moment is kept in QQ when it is a rational number (the usual case: Sigma is
     # rational), else in K; a monomial's rational moments are multiplied in QQ and its value
     # enters K once (the same product, fewer multiplications in K)
-    moments: dict[tuple, tuple[bool, Any]] = {}                 # (covariance #, exponents)
+    moments: dict[Any, dict[tuple, tuple[bool, Any]]] = {}     # domain: (covariance #, exponents)
 
     def expect(p: Any) -> Any:
+        K = p.ring.domain                                       # the polynomial's coefficients
+        cache = moments.setdefault(K, {})
         total = K.zero
         for monom, coeff in p.items():
             rational, other = QQ.one, None
             for start, stop, c in blocks:
                 key = (c, monom[start:stop])
-                if key not in moments:
+                if key not in cache:
                     m = _moment(covs[c], key[1])
-                    moments[key] = (True, QQ.from_sympy(m)) if m.is_Rational else (False, K.convert(m))
-                is_q, m = moments[key]
+                    cache[key] = (True, QQ.from_sympy(m)) if m.is_Rational else (False, K.convert(m))
+                is_q, m = cache[key]
                 if is_q:
                     rational *= m
                 else:
@@ -306,16 +315,30 @@ def _expect_poly(poly: Any, K: Any, layout: list[tuple[int, int, tuple]], *, squ
                 total += coeff * (value if other is None else value * other)
         return total
 
+    def classes(p: Any) -> dict[tuple[int, ...], Any]:          # p split by parity per block
+        out: dict[tuple[int, ...], dict] = {}
+        for monom, coeff in p.items():
+            parity = tuple(sum(monom[start:stop]) % 2 for start, stop, _ in blocks)
+            out.setdefault(parity, {})[monom] = coeff
+        return {parity: p.ring.from_dict(terms) for parity, terms in out.items()}
+
     if not squared:
         return sp.expand(K.to_sympy(expect(poly)))
-    classes: dict[tuple[int, ...], dict] = {}
-    for monom, coeff in poly.items():
-        parity = tuple(sum(monom[start:stop]) % 2 for start, stop, _ in blocks)
-        classes.setdefault(parity, {})[monom] = coeff
     total = K.zero
-    for terms in classes.values():
-        part = poly.ring.from_dict(terms)
-        total += expect(part ** 2)
+    if weights is None:
+        for part in classes(poly).values():
+            total += expect(part ** 2)
+        return sp.expand(K.to_sympy(total))
+    parts = [classes(p) for p in poly]
+    for k, (ck, pk) in enumerate(zip(weights, parts)):
+        for l in range(k, len(parts)):
+            pl = parts[l]
+            if not (ck and weights[l]):                         # c_k c_l = 0: no term
+                continue
+            both = [pk[c] * pl[c] for c in pk if c in pl]
+            if both:
+                m = expect(sum(both[1:], both[0]))                 # E[P_k P_l], in K_0
+                total += K.convert_from(m, poly[k].ring.domain) * ck * weights[l] * (1 if k == l else 2)
     return sp.expand(K.to_sympy(total))
 
 
@@ -349,11 +372,18 @@ def _error(V: sp.Matrix, Q: sp.Matrix, n: int, S: sp.Matrix, s2: sp.Expr,
     # Everything below is a polynomial over K in the Gaussian variables (sympy.polys.rings):
     # the prompt is built there directly, so the model's output is expanded as it is built.
     K = construct_domain([*constants, sp.Rational(1, 2)])[0]   # 1/2: coefficients over QQ
-    R = ring(gens, K)[0]
+    # f reads V only through its last row v, and linearly: f - y_{n+1} = sum_a v_a P_a + P_y.
+    # When v holds symbols and every other constant is rational, the P's are built over QQ and
+    # E[(f - y)^2] = sum v_a v_b E[P_a P_b] + ... from their moments (the same value in K).
+    last = list(V.row(d + 1))
+    K0 = K
+    if K != QQ and all(sp.sympify(c).is_Rational for c in [*Q, *S, s2, *(() if random_theta else theta)]):
+        K0 = QQ
+    R = ring(gens, K0)[0]
     to_r = dict(zip(gens, R.gens))
 
-    def el(e: Any) -> Any:                             # a Gaussian variable or a constant of K
-        return to_r[e] if e in to_r else R.ground_new(K.convert(sp.sympify(e)))
+    def el(e: Any) -> Any:                             # a Gaussian variable or a constant of K0
+        return to_r[e] if e in to_r else R.ground_new(K0.convert(sp.sympify(e)))
 
     def dot(a: list, b: list) -> Any:
         return sum((p * q for p, q in zip(a, b) if p and q), R.zero)
@@ -372,6 +402,11 @@ def _error(V: sp.Matrix, Q: sp.Matrix, n: int, S: sp.Matrix, s2: sp.Expr,
     Qq = [dot([el(c) for c in Q.row(a)], q) for a in range(d + 2)]
     ZtQq = [dot(z, Qq) for z in columns]                              # Z^T Q q, one per column
     ZZtQq = [dot([z[a] for z in columns], ZtQq) for a in range(d + 2)]  # Z Z^T Q q
+    if K0 is not K:                                    # v in K, the P's over QQ
+        scale = R.ground_new(K0.convert(sp.Rational(1, ncol)))
+        weights = [K.convert(sp.sympify(c)) for c in last] + [K.one]
+        return _expect_poly([p * scale for p in ZZtQq] + [q[-1] - label(n)], K, layout, squared=True,
+                            weights=weights)
     last_row = [el(c) for c in V.row(d + 1)]
     f = q[-1] + dot(last_row, ZZtQq) * R.ground_new(K.convert(sp.Rational(1, ncol)))
     return _expect_poly(f - label(n), K, layout, squared=True)

@@ -175,6 +175,26 @@ def test_full_finetune_representative(n):
     assert on_target == sp.expand(s2 + R(n, n + 1) * (w.T * SIGMA2 * w)[0])
 
 
+@pytest.mark.parametrize("n", [0, 2])
+def test_symbolic_last_row_by_moments(n):
+    """V's last row v of symbols, everything else rational: the engine builds the error from the
+    moments E[P_a P_b] over QQ of the parts of f - y = sum_a v_a P_a + P_y (f is linear in v).
+    It must be the same polynomial in v (srepr) as the error built by squaring f - y over QQ[v],
+    which a symbol in Q's last column forces (q's last entry is 0: that column never reaches f),
+    on a task and averaged over tasks; and at a rational v, the rational engine's value."""
+    V, Q, Sigma, theta = _random_setting(2, seed=11 + n)
+    v = sp.symbols("v0:4")
+    V[3, :] = sp.Matrix([[v[0], v[1] - 2 * v[0], 0, v[3]]])   # a zero weight among the symbols
+    Qc = Q.copy()
+    Qc[1, 3] = sp.Symbol("c")
+    kw = dict(n=n, Sigma=Sigma, sigma2=R(1, 3))
+    for fn, extra in ((concrete_error, dict(theta=theta)), (concrete_pretraining_error, {})):
+        got = fn(V, Q, **kw, **extra)
+        assert sp.srepr(got) == sp.srepr(fn(V, Qc, **kw, **extra))
+        at = dict(zip(v, (R(1, 2), -1, 0, 3)))
+        assert got.xreplace(at) == fn(V.xreplace(at), Q, **kw, **extra)
+
+
 def test_irrelevant_entries_and_scale_freedom():
     """f = v^T (Z Z^T/(n+1)) Q q with q's last entry 0: V's first d+1 rows and Q's last
     column do not matter, and (V, Q) -> (a V, Q / a) leaves f unchanged."""
