@@ -311,7 +311,7 @@ def _expect_poly(poly: Any, K: Any, layout: list[tuple[int, int, tuple]], *, squ
                 if not m:
                     break
             else:
-                value = K.convert_from(rational, QQ)
+                value = rational if K is QQ else K.convert_from(rational, QQ)
                 total += coeff * (value if other is None else value * other)
         return total
 
