@@ -292,27 +292,36 @@ def _expect_poly(poly: Any, K: Any, layout: list[tuple[int, int, tuple]], *, squ
     # enters K once (the same product, fewer multiplications in K)
     moments: dict[Any, dict[tuple, tuple[bool, Any]]] = {}     # domain: (covariance #, exponents)
 
+    monomials: dict[Any, dict[tuple, Any]] = {}                # domain: exponents -> E[monomial]
+
     def expect(p: Any) -> Any:
         K = p.ring.domain                                       # the polynomial's coefficients
         cache = moments.setdefault(K, {})
+        seen = monomials.setdefault(K, {})
         total = K.zero
         for monom, coeff in p.items():
-            rational, other = QQ.one, None
-            for start, stop, c in blocks:
-                key = (c, monom[start:stop])
-                if key not in cache:
-                    m = _moment(covs[c], key[1])
-                    cache[key] = (True, QQ.from_sympy(m)) if m.is_Rational else (False, K.convert(m))
-                is_q, m = cache[key]
-                if is_q:
-                    rational *= m
+            value = seen.get(monom)
+            if value is None:                                   # E[monomial], once per monomial
+                rational, other = QQ.one, None
+                for start, stop, c in blocks:
+                    key = (c, monom[start:stop])
+                    if key not in cache:
+                        m = _moment(covs[c], key[1])
+                        cache[key] = (True, QQ.from_sympy(m)) if m.is_Rational else (False, K.convert(m))
+                    is_q, m = cache[key]
+                    if is_q:
+                        rational *= m
+                    else:
+                        other = m if other is None else other * m
+                    if not m:
+                        value = K.zero
+                        break
                 else:
-                    other = m if other is None else other * m
-                if not m:
-                    break
-            else:
-                value = rational if K is QQ else K.convert_from(rational, QQ)
-                total += coeff * (value if other is None else value * other)
+                    value = rational if K is QQ else K.convert_from(rational, QQ)
+                    value = value if other is None else value * other
+                seen[monom] = value
+            if value:
+                total += coeff * value
         return total
 
     def classes(p: Any) -> dict[tuple[int, ...], Any]:          # p split by parity per block
