@@ -20,7 +20,10 @@ Method, for explicit d in 1..4 and explicit n >= 0:
    degree in each independent block (one block per token's x, one per noise, one for a random
    theta).  A centred Gaussian block's moments of odd total degree vanish, so products of two
    classes with different parities have expectation 0, and the expectation is the sum over the
-   classes of the expectation of each class's square.
+   classes of the expectation of each class's square.  f reads V only through its last row v,
+   linearly: when v holds symbols and every other input is rational, f - y_{n+1} = sum_a v_a P_a
+   + P_y with the P's over QQ, and E[(f - y_{n+1})^2] = sum v_a v_b E[P_a P_b] + 2 sum v_a
+   E[P_a P_y] + E[P_y^2] (the same polynomial in v, from moments taken over QQ).
 4. The expectation is linear, so it is taken monomial by monomial.  A monomial is a product of
    one monomial per independent block, so its expectation is the product of the blocks'
    moments.  A block's moment E[prod_k x_k^{a_k}] for x ~ N(0, C) follows from Isserlis/Stein,
