@@ -120,10 +120,12 @@ class _NotRationalHere(ValueError):
 
 
 def _qq(M: sp.MatrixBase) -> list:
-    """A SymPy matrix of rationals as rows of QQ elements."""
-    if not all(x.is_Rational for x in M):
+    """A SymPy matrix of rationals as rows of QQ elements (its entries read once, by ``tolist``, not
+    entry by entry through the matrix's indexing)."""
+    rows = M.tolist()
+    if not all(x.is_Rational for row in rows for x in row):
         raise _NotRationalHere
-    return [[QQ.from_sympy(x) for x in row] for row in M.tolist()]
+    return [[QQ.from_sympy(x) for x in row] for row in rows]
 
 
 def _matmul(A: list, B: list) -> list:
