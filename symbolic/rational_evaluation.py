@@ -33,7 +33,7 @@ from . import ratfun
 from .evaluation import Env, _dim, _exact_matrix, _normalise
 from .forms import Poly, Tr
 
-__all__ = ["rational_value"]
+__all__ = ["rational_value", "rational_values"]
 
 
 @lru_cache(maxsize=64)
@@ -120,10 +120,12 @@ class _NotRationalHere(ValueError):
 
 
 def _qq(M: sp.MatrixBase) -> list:
-    """A SymPy matrix of rationals as rows of QQ elements."""
-    if not all(x.is_Rational for x in M):
+    """A SymPy matrix of rationals as rows of QQ elements (its entries read once, by ``tolist``, not
+    entry by entry through the matrix's indexing)."""
+    rows = M.tolist()
+    if not all(x.is_Rational for row in rows for x in row):
         raise _NotRationalHere
-    return [[QQ.from_sympy(x) for x in row] for row in M.tolist()]
+    return [[QQ.from_sympy(x) for x in row] for row in rows]
 
 
 def _matmul(A: list, B: list) -> list:
@@ -209,6 +211,105 @@ def rational_value(p: Poly, env: Env, n: sp.Symbol) -> tuple | None:
     for b, top in groups.items():
         total = total + top * lcm.exquo(b)
     return total, lcm
+
+
+@lru_cache(maxsize=64)
+def _letters(items: tuple, n: sp.Symbol) -> tuple:
+    """The letters of the polynomial's words (each once, in the order of first occurrence)."""
+    seen: dict = {}
+    for (factors, _), _c in items:
+        for f in factors:
+            for a in f.word:
+                seen.setdefault(a, None)
+    return tuple(seen)
+
+
+def _shareable(key: Any) -> bool:
+    """A cache entry that depends on the setting's matrices only (a letter's matrix, a word's
+    product, a trace), not on its vectors (a vector, a bilinear form)."""
+    return isinstance(key, Tr) or (isinstance(key, tuple) and key[0] in ("atom", "word"))
+
+
+def rational_values(p: Poly, envs: list, n: sp.Symbol) -> list:
+    """``[rational_value(p, env, n) for env in envs]``: the same elements (the same exact sums and
+    products, in the same order), the work that does not depend on the environment's vectors done
+    once: a term's coefficient at the scalar values (where two environments give every generator
+    the same value), the words' products and the traces (where every letter's matrix and the
+    dimension are the same, compared as rows of rationals), the least common multiple of the
+    same denominators.  An environment where a letter's matrix is not rows of rationals (or not
+    given) goes :func:`rational_value`'s own way."""
+    items = tuple(p.terms.items())
+    compiled = _compiled(items, n)
+    if compiled is None:
+        return [None for _ in envs]
+    gens, R, terms = compiled
+    letters = _letters(items, n)
+    S = PolyRing((n,), QQ)
+    # compared by ==, not hashed (a FLINT rational's hash is Python's Fraction's: slow)
+    shared: list = []       # [(letters' matrices and dimension, the matrix entries of a finished environment)]
+    coeffs: list = []       # [(scalar values, {term index: its numerator and denominator in QQ[n]})]
+    lcms: list = []         # [(the denominators, in order, their least common multiple)]
+    out = []
+    for env in envs:
+        env = _normalise(env)
+        try:
+            atoms = [_qq(_exact_matrix(a.matrix, env)) for a in letters]
+        except Exception:   # noqa: BLE001 -- rational_value decides (None, or the same error)
+            out.append(rational_value(p, env, n))
+            continue
+        values = _values(gens, n, env)
+        if values is None:
+            out.append(None)
+            continue
+        sig = (_dim(env), atoms)
+        seen = next((c for s, c in shared if s == sig), None)
+        cache: dict = dict(seen or ())
+        for a, M in zip(letters, atoms):
+            cache.setdefault(("atom", a), M)
+        i_n = gens.index(n) if values[gens.index(n)] is None else None
+        memo = next((m for v, m in coeffs if v == values), None)
+        if memo is None:
+            memo = {}
+            coeffs.append((values, memo))
+        groups: dict = {}
+        failed = False
+        for idx, (factors, num, den) in enumerate(terms):
+            F = QQ.one
+            try:
+                for f in factors:
+                    F = F * _factor_qq(f, env, cache)
+            except _NotRationalHere:
+                failed = True
+                break
+            if not F:
+                continue
+            if idx not in memo:
+                memo[idx] = (_univariate(num, values, i_n, S), _univariate(den, values, i_n, S))
+            top, bottom = memo[idx]
+            if top is None or bottom is None or not bottom:
+                failed = True
+                break
+            groups[bottom] = groups.get(bottom, S.zero) + top.mul_ground(F)
+        if seen is None:
+            shared.append((sig, {k: v for k, v in cache.items() if _shareable(k)}))
+        if failed:
+            out.append(None)
+            continue
+        if not groups:
+            out.append((S.zero, S.one))
+            continue
+        order = list(groups)
+        lcm = next((m for o, m in lcms if o == order), None)
+        if lcm is None:
+            lcm = S.one
+            for b in groups:
+                lcm = lcm.lcm(b)
+            lcms.append((order, lcm))
+        total = S.zero
+        for b, top in groups.items():
+            total = total + top * lcm.exquo(b)
+        out.append((total, lcm))
+    return out
 
 
 def value_expression(num: Any, den: Any) -> sp.Expr:

@@ -65,3 +65,33 @@ def test_explicit_errors_read_off_the_unreduced_polynomial(seed):
     want = [cancelled(formula.subs(N, k)) for k in (0, 3)]
     assert vals == want and lim == _sympy_route(curves._general_limit_poly(), env)
     assert sp.srepr(lim) == sp.srepr(_sympy_route(curves._general_limit_poly(), env))
+
+
+def test_rational_values_are_rational_value_per_environment():
+    """rational_values shares, across environments, only what does not depend on their vectors:
+    each entry is rational_value's own (the same elements of QQ[n]) for theta_0, -theta_0, another
+    theta, another Q (other letters' matrices), another sigma^2 (other scalar values), V = Q = 0 and theta = 0, n = 3
+    given (other denominators), an irrational theta (None) and an irrational Sigma entry (rational_value's own way: None)."""
+    from symbolic.rational_evaluation import rational_values
+    where = setting(2, Sigma=sp.Matrix([[2, 1], [1, 3]]), theta0=[1, -1], sigma2=sp.Rational(1, 2))
+    p = curves._general_raw_poly()
+    V, Q = _V_Q(2, 5)
+    env = curves._explicit_env(V, Q, where)
+    V2, Q2 = _V_Q(2, 6)
+    other = curves._explicit_env(V, Q2, where)   # other letters' matrices (Q_xx)
+    zero = curves._explicit_env(sp.zeros(4, 4), sp.zeros(4, 4), where)   # fewer denominators
+    envs = [dict(env, theta=env["theta_0"]), dict(env, theta=-env["theta_0"]),
+            dict(env, theta=sp.Matrix([3, sp.Rational(1, 2)])), dict(other, theta=other["theta_0"]),
+            dict(env, theta=env["theta_0"], sigma=sp.Rational(2, 3)), dict(zero, theta=sp.zeros(2, 1)),
+            dict(env, theta=env["theta_0"], n=3),
+            dict(env, theta=sp.Matrix([sp.sqrt(2), 1])),
+            dict(env, theta=env["theta_0"], Sigma=sp.Matrix([[2, sp.sqrt(2)], [sp.sqrt(2), 3]]))]
+    got = rational_values(p, envs, N)
+    want = [rational_value(p, e, N) for e in envs]
+    assert got == want
+    assert [g is None for g in got] == [False] * 7 + [True] * 2
+    assert got[0] != got[1] and got[0] != got[3] and got[0] != got[4] and got[0][1] != got[6][1]   # each differs: nothing shared wrongly
+    no_sigma = {k: v for k, v in envs[0].items() if k != "Sigma"}   # rational_value's own error, the same
+    for call in (lambda: rational_value(p, no_sigma, N), lambda: rational_values(p, [envs[0], no_sigma], N)):
+        with pytest.raises(ValueError, match="Sigma: no value given"):
+            call()

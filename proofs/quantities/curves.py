@@ -384,7 +384,8 @@ def explicit_task_errors(V: Any, Q: Any, setting: Any, tasks: Sequence[str], ns:
     """``{task: (E(V, Q, n; task) at each n of ns, its limit n -> oo)}`` for ``tasks`` among
     'target' (theta_0) and 'opposite' (-theta_0), the environment built once, in the setting's
     arithmetic.  Exact, at a rational setting: each task's value is the closed form's rational
-    function of n in QQ[n] (:func:`symbolic.rational_evaluation.rational_value`), each n read off
+    function of n in QQ[n] (:func:`symbolic.rational_evaluation.rational_values`, the tasks together:
+    what their theta does not touch computed once), each n read off
     its numerator and denominator and the limit off their leading coefficients (:func:`_limit_of`),
     without the expression of the rational function; elsewhere (an irrational setting, or a
     denominator of the unreduced fraction vanishing at a requested n) the closed form's expression
@@ -397,11 +398,14 @@ def explicit_task_errors(V: Any, Q: Any, setting: Any, tasks: Sequence[str], ns:
     ns = _shots(ns)
     env = _explicit_env(V, Q, setting)
     out = {}
-    for t in tasks:
-        env["theta"] = env["theta_0"] if t == "target" else -env["theta_0"]
+    thetas = [env["theta_0"] if t == "target" else -env["theta_0"] for t in tasks]
+    if setting.arith.exact:   # every task's value in QQ[n], the work its theta does not touch done once
+        from symbolic.rational_evaluation import rational_values
+        fasts = rational_values(_general_raw_poly(), [dict(env, theta=theta) for theta in thetas], N)
+    for i, t in enumerate(tasks):
+        env["theta"] = thetas[i]
         if setting.arith.exact:
-            from symbolic.rational_evaluation import rational_value
-            fast = rational_value(_general_raw_poly(), env, N)
+            fast = fasts[i]
             values = _ratio_at_each_n(fast, ns) if fast is not None else None
             if values is not None:   # the ring route: num/den at each n, no expression built
                 out[t] = (values, _limit_of(fast))

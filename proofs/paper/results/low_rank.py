@@ -380,14 +380,17 @@ def _optimum_errors(b: str, n_ft: int, r: int, where: Any, tasks: tuple = ("targ
 
 def family_error(V: Any, Q: Any, where: Any) -> sp.Expr:
     """The n -> oo error of explicit V, Q averaged over theta ~ N(0, I_d), exact: the Wick engine's
-    family average (:func:`symbolic.explicit.explicit_quadratic` of a family term, at V, Q as its start)."""
+    family average (:func:`symbolic.explicit.explicit_quadratic` of a family term with nothing
+    trained, V, Q its start: its constant is the loss there, the number the quadratic in Q_xx gives
+    at its start, without assembling that quadratic)."""
     from symbolic.explicit import explicit_quadratic
     from symbolic.spec import spec_from_json
     rows = lambda M: [[str(x) for x in row] for row in sp.Matrix(M).tolist()]  # noqa: E731
     spec = spec_from_json({"train": ["Qxx"], "loss": [{"n": "inf", "task": {"mean": "zero", "cov": 1}}],
                            "start": {"V": rows(V), "Q": rows(Q)}})
-    q = explicit_quadratic(spec, d=where.d, Sigma=where.Sigma, theta0=where.theta0, sigma2=where.sigma2)
-    return q.value(q.start)
+    q = explicit_quadratic(spec.loss, (), start=spec.start, values=dict(spec.bindings), d=where.d,
+                           Sigma=where.Sigma, theta0=where.theta0, sigma2=where.sigma2)
+    return q.c
 
 
 def _evaluate(result: Any, where: Any, r: int, n_ft: int, digits: Any) -> dict:
