@@ -206,14 +206,9 @@ def _limit_series(L: int, order: int) -> tuple[dict, object]:
     """Per key of the theta-averaged loss, its coefficients of eps^0 .. eps^order (eps = 1/m) as elements of the
     derivation's ring (polynomials in gamma_l, sigma), and that ring."""
     # the same derivation as isotropic_pretraining_loss(L, M) (shared through _depth_error_nu's cache)
-    p = _depth_error_nu(isotropic_layers(L), gauss("theta"), sp.S.One, M).poly()
-    acc = _RingSum()
-    for k, c in expect_gaussian(p, "theta", ()).terms.items():
-        acc.add(k, c)
-    q = acc.ring(M)          # each coefficient a polynomial in m and nu, in one ring
-    R, i_m, inu = q.R, q.i_n, q.inu
+    R, i_m, inu, terms = _theta_average(_depth_error_nu(isotropic_layers(L), gauss("theta"), sp.S.One, M))
     sers = {}
-    for key, c in q.terms.items():
+    for key, c in terms.items():
         ser = [R.zero] * (order + 1)      # the coefficients of eps^0 .. eps^order
         for mon, a in c.items():
             i, j = mon[i_m], mon[inu]
@@ -227,6 +222,57 @@ def _limit_series(L: int, order: int) -> tuple[dict, object]:
                     ser[j - i + s] += rest * b
         sers[key] = ser
     return sers, R
+
+
+def _theta_average(q0) -> tuple:
+    """E over theta ~ N(0, I_d) of the sums of ``q0`` (:func:`symbolic.depth._depth_error_nu`'s, polynomials over QQ
+    in m, nu and the parameters): ``(R, index of m, index of nu, {key: sum})``, R the ring and the sums the elements
+    that :class:`symbolic.depth._RingSum` gives for ``expect_gaussian(q0.poly(), "theta", ())`` read with m
+    (``acc.ring(M)``), taken in the ring with no expression written. The expectation is linear in the coefficients:
+    each key's contraction over theta (:func:`symbolic.wick._expect_factors`, the one ``expect_gaussian`` uses) gives
+    keys with weights (integers times powers of d, polynomials over QQ), and each key's sum is sum_j c_j w_j with
+    c_j q0's coefficients, the same polynomial however formed; the ring is the one ``_RingSum.ring`` chooses for
+    those sums (the polynomial one: QQ[the symbols that occur, m, nu] in SymPy's order: a symbol that occurs in a
+    coefficient or a weight occurs in some sum, checked). Where q0's ring is not over QQ, the expression route."""
+    from sympy.polys.rings import PolyRing
+    from .wick import _expect_factors
+    R0 = q0.R
+    if R0.domain != QQ or NU not in R0.symbols or M not in R0.symbols:
+        return _theta_average_expr(q0)
+    parts: list = []             # (new key, weight expression, q0's coefficient)
+    for (factors, noises), c in q0.terms.items():
+        expanded = _expect_factors(factors, "theta", ())
+        if expanded is None:
+            parts.append(((factors, noises), sp.S.One, c))
+        else:
+            parts.extend(((fs, noises), w, c) for fs, w in expanded)
+    weights = {w for _, w, _ in parts}
+    wsyms = set().union(*(w.free_symbols for w in weights))
+    if not all(w.is_polynomial(*wsyms) and all(a.is_Rational for a in w.atoms(sp.Number)) for w in weights):
+        raise AssertionError("theta average: expected weights polynomial over QQ")
+    big = PolyRing(tuple(sorted(set(R0.symbols) | wsyms, key=sp.default_sort_key)), QQ)
+    wring = {w: big.from_expr(w) for w in weights}
+    sums: dict = {}
+    for key, w, c in parts:
+        sums[key] = sums.get(key, big.zero) + c.set_ring(big) * wring[w]
+    sums = {k: v for k, v in sums.items() if v}
+    used = {big.symbols[i] for v in sums.values() for mon in v.itermonoms() for i, e in enumerate(mon) if e}
+    occurs = {x for w in weights for x in w.free_symbols} | {
+        R0.symbols[i] for _, _, c in parts for mon in c.itermonoms() for i, e in enumerate(mon) if e}
+    if occurs - {M, NU} != used - {M, NU}:    # a symbol cancelled out of every sum: the ring may differ
+        return _theta_average_expr(q0)
+    R = PolyRing(tuple(sorted(used | {M, NU}, key=sp.default_sort_key)), QQ)
+    return R, R.symbols.index(M), R.symbols.index(NU), {k: v.set_ring(R) for k, v in sums.items()}
+
+
+def _theta_average_expr(q0) -> tuple:
+    """:func:`_theta_average` through expressions: ``expect_gaussian`` of ``q0.poly()``, each sum read into the
+    ring :class:`symbolic.depth._RingSum` chooses."""
+    acc = _RingSum()
+    for k, c in expect_gaussian(q0.poly(), "theta", ()).terms.items():
+        acc.add(k, c)
+    q = acc.ring(M)
+    return q.R, q.i_n, q.inu, q.terms
 
 
 def _at_identity_ring(sers: dict, R, L: int, order: int) -> list:

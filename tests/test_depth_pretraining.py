@@ -105,6 +105,29 @@ def test_limit_terms_are_the_series_of_the_exact_loss(L, order):
         assert sp.simplify(got - ser.coeff(eps, k)) == 0
 
 
+@pytest.mark.parametrize("L", [1, 2])   # L = 3 goes through the ring route in the series test above
+def test_theta_average_in_the_ring_equals_the_expression_route(L):
+    """The theta average of the derivation's sums taken in the ring (the contraction weights times the
+    coefficients) is the expression route's (expect_gaussian of the written Poly, read into _RingSum's
+    ring): an equal ring, the same keys, equal sums; and the ring route is the one taken (no fallback)."""
+    import symbolic.depth_pretraining as dp
+    from symbolic.depth import _depth_error_nu
+    from symbolic.forms import gauss
+    q0 = _depth_error_nu(dp.isotropic_layers(L), gauss("theta"), sp.S.One, M)
+    R, i_m, inu, got = dp._theta_average(q0)
+    R2, j_m, jnu, want = dp._theta_average_expr(q0)
+    assert R == R2 and (i_m, inu) == (j_m, jnu) and list(got) == list(want) and got == want
+    assert all(v.ring is R for v in got.values())
+    calls = []
+    orig = dp._theta_average_expr
+    try:
+        dp._theta_average_expr = lambda q: calls.append(q) or orig(q)
+        dp._theta_average(q0)
+    finally:
+        dp._theta_average_expr = orig
+    assert not calls
+
+
 def test_L3_real_optimum_is_exact_and_stationary_on_its_line():
     """real_optimum_L3 at d = 2, m = 5, sigma^2 = 1/10: every gamma an exact algebraic number (no float:
     the start of a depth spec at a finite m uses them in exact arithmetic); both first-order conditions of
