@@ -20,7 +20,7 @@ from functools import lru_cache
 import numpy as np
 import sympy as sp
 
-from symbolic import M, SIGMA, THETA0, Bilinear, expected_error, to_sympy
+from symbolic import M, SIGMA, THETA0, Bilinear, expected_error, ratfun, to_sympy
 from symbolic.calculus import taylor
 from symbolic.model import Blocks, vec
 from symbolic.strategies import VY
@@ -101,9 +101,9 @@ class Theorem46(Result):
         bx = Bilinear(DX, SIGMA, DX)
         cx = sp.expand(ax).coeff(bx)
         rest = sp.expand(ax - cx * bx)
-        ok = rest == 0 and DY not in q.free_symbols and sp.factor(a0).is_positive and sp.factor(cx).is_positive
-        yield Line("exact", f"second order: the second-order coefficient is {show(sp.factor(a0))}*delta_v0^2 + "
-                   f"{show(sp.factor(cx))}*delta_vx^T Sigma delta_vx (no delta_vy), both coefficients positive for "
+        ok = rest == 0 and DY not in q.free_symbols and ratfun.factored(a0).is_positive and ratfun.factored(cx).is_positive
+        yield Line("exact", f"second order: the second-order coefficient is {show(ratfun.factored(a0))}*delta_v0^2 + "
+                   f"{show(ratfun.factored(cx))}*delta_vx^T Sigma delta_vx (no delta_vy), both coefficients positive for "
                    "d >= 1 and Sigma SPD: the loss (quadratic in v, the prediction being linear in v) is strictly "
                    "convex in (v_0, v_x), so the minimiser set is exactly {v_0 = 0, v_x = v_x*, v_y in R}", ok)
         for one, two, where in finite_m_conditions():
