@@ -22,13 +22,14 @@ import sympy as sp
 
 from symbolic import M, SIGMA, THETA0, Bilinear, expected_error, ratfun, to_sympy
 from symbolic.calculus import taylor
+from symbolic.evaluation import evaluate_poly
 from symbolic.model import Blocks, vec
 from symbolic.strategies import VY
 from symbolic.strategy import Step
 from symbolic.words import DIM
 
 from proofs.paper.result import Derivation, Line, Param, ParamVector, Result, TestError, claim, lazy
-from proofs.paper.results._common import (PRETRAINED, SETTING, T0ST0, at, equality_line, random_setting, same_matrix, show, sigma)
+from proofs.paper.results._common import (PRETRAINED, SETTING, T0ST0, equality_line, random_setting, same_matrix, show, sigma)
 from proofs.quantities.derivations import strategy, zero_shot
 
 V_X_STAR = ParamVector("v_x^c", DIM, 1)
@@ -57,8 +58,11 @@ def finite_m_conditions(seeds: tuple[int, ...] = (1, 2), m: int = 3) -> list[tup
         env["delta_v0"] = sp.Rational(int(rng.integers(1, 5)), 3)
         env["delta_vy"] = sp.Rational(int(rng.integers(1, 5)), 2)
         env["delta_vx"] = sp.Matrix([sp.Rational(int(x), 2) for x in rng.integers(-3, 4, size=dd)])
-        one, two = at(L[1], env), at(L[2], env)
-        out.append((one == 0, two > 0, f"{dd}x{dd} Sigma (seed {seed})"))
+        # (both coefficients in the same env: each matrix, trace and bilinear form computed once for both)
+        shared: dict = {}
+        one, two = (evaluate_poly(L[k], env, cache=shared) for k in (1, 2))
+        # (Python bools: SymPy's ``two > 0`` is S.true/S.false, and Line counts only ``False`` as failed)
+        out.append((bool(one == 0), bool(two > 0), f"{dd}x{dd} Sigma (seed {seed})"))
     return out
 
 
