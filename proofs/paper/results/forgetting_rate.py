@@ -287,9 +287,10 @@ def _mode_lines(result: Any):
     from symbolic.strategies import value_spec
     from proofs.quantities.trajectories import modes
     ok = True
+    spec = value_spec()                          # (a frozen Spec: made once for every setting)
     for d in range(1, 5):
         for theta0 in ([1] + [0] * (d - 1), [sp.Rational(k + 1, 2) * (-1) ** k for k in range(d)]):
-            q = explicit_quadratic(value_spec(), d=d, theta0=theta0, sigma2=sp.Rational(1, 10))
+            q = explicit_quadratic(spec, d=d, theta0=theta0, sigma2=sp.Rational(1, 10))
             m = modes(q.A, q.b, q.start, exact=True)
             ok &= (m.exact and len(m.h) == 1 and m.h[0] == 2 * (d + 2) * (d + 4)
                    and list(m.w[:, 0]) == list(q.start - m.u_star))
@@ -297,7 +298,6 @@ def _mode_lines(result: Any):
                "one mode, h = 2(d+2)(d+4), along v_0 - v_* (gradient descent stays on the segment)", bool(ok))
     Sigma = sp.Matrix([[2, 1], [1, 2]])        # eigenvalues 1 and 3
     theta0, s2, eta, T = [1, 0], sp.Rational(1, 10), sp.Rational(1, 500), 3
-    spec = value_spec()
     at: dict = {}                                # the setting validated and its matrices made once for both columns
     q = explicit_quadratic(spec, d=2, Sigma=Sigma, theta0=theta0, sigma2=s2, cache=at)
     m = modes(q.A, q.b, q.start, exact=True)
