@@ -65,16 +65,3 @@ def test_explicit_errors_read_off_the_unreduced_polynomial(seed):
     want = [cancelled(formula.subs(N, k)) for k in (0, 3)]
     assert vals == want and lim == _sympy_route(curves._general_limit_poly(), env)
     assert sp.srepr(lim) == sp.srepr(_sympy_route(curves._general_limit_poly(), env))
-
-
-def test_a_cache_shared_by_two_polynomials_in_one_env_gives_their_own_values():
-    """evaluate_poly(..., cache=) for several polynomials in the same env (the matrices, traces and
-    bilinear forms computed once for all): each value srepr-identical to the one without the cache."""
-    where = setting(2, Sigma=sp.Matrix([[2, 1], [1, 3]]), theta0=[1, -1], sigma2=sp.Rational(4, 9))
-    V, Q = _V_Q(2, 2)
-    env = curves._explicit_env(V, Q, where)
-    env["theta"] = -env["theta_0"]
-    polys = (curves._general_error_poly(), curves._general_limit_poly())
-    shared: dict = {}
-    got = [evaluate_poly(p, env, cache=shared) for p in polys]
-    assert shared and [sp.srepr(g) for g in got] == [sp.srepr(evaluate_poly(p, env)) for p in polys]
