@@ -143,14 +143,16 @@ def _factor_value(f: Form | Tr, env: Env, cache: dict) -> sp.Expr:
 
 
 def evaluate_poly(p: Poly, env: Env, *, arithmetic: Arithmetic | str = "exact",
-                  precision: int | None = None) -> Any:
+                  precision: int | None = None, cache: dict | None = None) -> Any:
     """The value of a closed polynomial (no Gaussian legs, no noise) in ``env``: exact
-    (a SymPy number or expression), a float, or an mpmath number (``arithmetic``)."""
+    (a SymPy number or expression), a float, or an mpmath number (``arithmetic``).  ``cache``
+    (exact only): a dict the caller keeps for several polynomials in the *same* ``env``, so that
+    each atom's and word's matrix and each trace and bilinear form is computed once for all."""
     ne = _numeric(env, arithmetic, precision)
     if ne is not None:
         return ne.poly(p)
     env = _normalise(env)
-    cache: dict = {}
+    cache = {} if cache is None else cache
     total = sp.S.Zero
     for (factors, noises), c in p.terms.items():
         if noises:

@@ -392,20 +392,27 @@ class Result:
         for k in ("m", "n", "n_ft"):
             if k in env:
                 env[k] = check_count(env[k], k, allow_inf=False, allow_symbol=False)
+        pairs = [(eq.lhs, (self.derived[eq.lhs], eq.rhs)) for eq in self.statement
+                 if isinstance(eq, sp.Eq) and eq.lhs in self.derived]
+        # every scalar side in one call of evaluate (each trace and bilinear form of the setting computed
+        # once for all sides: the same substitution side by side, so the same values); where that call
+        # raises, side by side as before (the same error as before)
+        scalar = [e for _, sides in pairs for e in sides if isinstance(e, sp.Expr) and not e.is_Matrix]
+        try:
+            done = dict(zip(scalar, evaluate(sp.Tuple(*scalar), env))) if len(scalar) > 1 else {}
+        except Exception:
+            done = {}
         out = {}
-        for eq in self.statement:
-            if not isinstance(eq, sp.Eq) or eq.lhs not in self.derived:
-                continue
-            got, want = self.derived[eq.lhs], eq.rhs
+        for lhs, sides in pairs:
             vals = []
-            for e in (got, want):
+            for e in sides:
                 if getattr(e, "is_Matrix", False):   # a vector or matrix statement (v_x^c...): its entries
                     v = sp.ImmutableMatrix(evaluate_matrix(e, env))
                     vals.append(v.evalf(digits) if digits else v)
                     continue
-                v = evaluate(e, env)
+                v = done[e] if e in done else evaluate(e, env)
                 vals.append(sp.N(v, digits) if digits else v)
-            out[eq.lhs] = tuple(vals)
+            out[lhs] = tuple(vals)
         return out
 
     # -------------------------------------------------------------- printing

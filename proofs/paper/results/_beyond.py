@@ -184,6 +184,37 @@ def rational_limits(e: Any, x: sp.Symbol, factor: tuple[bool, bool] = (False, Fa
     return out[0], out[1]
 
 
+def rational_derivative(e: Any, x: sp.Symbol) -> sp.Expr:
+    """``d e / dx`` of a rational function ``e`` of symbols, traces and bilinear forms with rational
+    coefficients, read once into ``QQ[gens]`` as ``N / prod_k D_k^j_k`` (:func:`symbolic.ratfun.numer_denom`)
+    and differentiated there by the quotient rule:
+    ``(N' prod_k D_k - N sum_k j_k D_k' prod_(l != k) D_l) / prod_k D_k^(j_k + 1)``, unreduced (an
+    expression equal to ``sympy.diff(e, x)`` as a rational function, for a caller that factors it with
+    :func:`symbolic.ratfun.factored` or tests it for 0); ``sympy.diff`` where ``e`` is not such a function."""
+    e = sp.sympify(e)
+    gens: set = set()
+    try:
+        ratfun._generators(e, gens)
+        if x not in gens:
+            return sp.diff(e, x)
+        R = ratfun._ring(ratfun.ordered_gens(gens))
+        num, den = ratfun.numer_denom(e, R)
+    except (ratfun.NotRational, ZeroDivisionError):
+        return sp.diff(e, x)
+    X = R.gens[R.symbols.index(x)]
+    bases = list(den.items())
+    top = num.diff(X)
+    for b, _ in bases:
+        top = top * b
+    for i, (b, j) in enumerate(bases):
+        part = num * b.diff(X) * j
+        for l, (c, _) in enumerate(bases):
+            if l != i:
+                part = part * c
+        top = top - part
+    return top.as_expr() / sp.Mul(*[b.as_expr() ** (j + 1) for b, j in bases])
+
+
 # ----------------------------------------------------------------------------- first-order conditions
 _DIRECTIONS = {
     "v0": sp.Symbol("delta_v0"), "vx": sp.MatrixSymbol("delta_vx", DIM, 1), "vy": sp.Symbol("delta_vy"),

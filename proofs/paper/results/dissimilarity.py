@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from symbolic import THETA
+from symbolic import THETA, ratfun
 from symbolic.words import DIM
 
 from proofs.paper.result import Derivation, Line, Param, Result, TestError, claim
@@ -95,7 +95,7 @@ class Dissimilarity(Result):
         yield Line("exact", f"(d) - (c) = {show(der.data['gap'])}: negative iff cos(phi) > rho/2; the crossing angle "
                    f"is {show(der.values[lhs[5]])} (pi/3 at rho = 1)",
                    same(der.values[lhs[5]], self.statement[5].rhs) and der.values[lhs[5]].subs(RHO, 1) == sp.pi / 3)
-        gap_b = sp.factor(der.values[lhs[1]] - der.values[lhs[2]])
+        gap_b = ratfun.factored(der.values[lhs[1]] - der.values[lhs[2]])
         yield Line("exact", f"(b) - (c) = {show(gap_b)}: negative iff rho < 1/(d+4), whatever the angle",
                    same(gap_b, (RHO ** 2 - 1 / (DIM + 4) ** 2) * K))
         yield Line("exact", "(a) is sigma^2 on every task: never beaten", same(der.values[lhs[0]], sigma ** 2))

@@ -37,11 +37,11 @@ from typing import Any
 
 import sympy as sp
 
-from symbolic import SIGMA, THETA0, Bilinear
+from symbolic import SIGMA, THETA0, Bilinear, ratfun
 from symbolic.words import DIM
 
 from proofs.paper.result import Derivation, Line, ParamVector, Result, claim
-from proofs.paper.results._beyond import K
+from proofs.paper.results._beyond import K, rational_derivative
 from proofs.paper.results._common import PRETRAINED, SETTING, FEW_SHOT_LIMIT, equality_line, same, show, sigma
 from proofs.quantities.derivations import strategy
 from proofs.paper.results._paths import S, label, segment_errors
@@ -123,13 +123,15 @@ class ForgettingRate(Result):
         Z, Fo, Ft = e["zero_shot"], e["limit_opposite"], e["limit_target"]
         hess = hessian()
         path = path_errors()
-        rate = sp.factor(-sp.diff(Fo, S) / sp.diff(Z, S))
-        ratio_c = sp.factor((Fo.subs(S, 0) - Fo.subs(S, 1)) / (Z.subs(S, 1) - Z.subs(S, 0)))
+        # (derivatives by the quotient rule in QQ[gens], factored in the ring: the same rational functions
+        # as sympy.diff's, the same expressions as sympy.factor's)
+        rate = ratfun.factored(-rational_derivative(Fo, S) / rational_derivative(Z, S))
+        ratio_c = ratfun.factored((Fo.subs(S, 0) - Fo.subs(S, 1)) / (Z.subs(S, 1) - Z.subs(S, 0)))
         from proofs.quantities.derivations import few_shot_limit
         za = strategy("pretrain", sp.oo).error(THETA0, 0)
         zb = strategy("full", sp.oo).error(THETA0, 0)
         fa, fb = few_shot_limit("pretrain", "opposite"), few_shot_limit("full", "opposite")
-        ratio_b = sp.factor((fb - fa) / (za - zb))
+        ratio_b = ratfun.factored((fb - fa) / (za - zb))
         values = {H_X: hess["H_x"], H_0: hess["h_0"], Z_T: path["zero_shot"], F_T: path["limit_opposite"],
                   Z_S: Z, F_S: Fo, RATE: rate, RATIO_C: ratio_c, RATIO_B: ratio_b}
         steps = [Step("zero-shot loss at v_0 = a, v_x = v_x^c + e, v_y = 1 + b, Q at Q_hat", hess["loss"]),
@@ -167,7 +169,7 @@ class ForgettingRate(Result):
                    "F_t into the segment's Z_c(s) and F_c(s)",
                    same(path["zero_shot"].xreplace(on), der.data["Z"]) and same(path["limit_opposite"].xreplace(on),
                                                                                 der.data["Fo"]))
-        slope = sp.factor(sp.diff(der.data["Fo"], S))
+        slope = ratfun.factored(rational_derivative(der.data["Fo"], S))
         yield Line("exact", f"dF/ds = {show(slope)} <= 0 on [0, 1]: F rises as s falls; s_t = (1 - eta h)^t falls "
                    "monotonically iff eta h <= 1, alternates in sign iff 1 < eta h < 2 (then F(s_1) = sigma^2 + "
                    "(eta h)^2 k/(d+4)^2 overshoots the limit F(0))",
@@ -248,11 +250,11 @@ def hessian() -> dict:
     loss = tidy(to_sympy(expected_error(b, THETA0, 0)))
     ex = sp.expand(loss)
     ese = Bilinear(E_VEC, SIGMA, E_VEC)
-    c_e = sp.factor(ex.coeff(ese))
-    c_a = sp.factor(ex.coeff(A_V0, 2))
+    c_e = ratfun.factored(ex.coeff(ese))
+    c_a = ratfun.factored(ex.coeff(A_V0, 2))
     rest = sp.expand(ex - c_e * ese - c_a * A_V0 ** 2)
     moving = {A_V0, B_VY} | {x for x in rest.atoms(Bilinear) if E_VEC in (x.left, x.right)}
-    return {"loss": loss, "H_x": 2 * c_e * SIGMA, "h_0": sp.factor(2 * c_a),
+    return {"loss": loss, "H_x": 2 * c_e * SIGMA, "h_0": ratfun.factored(2 * c_a),
             "rest_is_constant": not (rest.free_symbols & moving) and not any(E_VEC in (x.left, x.right)
                                                                                  for x in rest.atoms(Bilinear))}
 
@@ -285,9 +287,10 @@ def _mode_lines(result: Any):
     from symbolic.strategies import value_spec
     from proofs.quantities.trajectories import modes
     ok = True
+    spec = value_spec()                          # (a frozen Spec: made once for every setting)
     for d in range(1, 5):
         for theta0 in ([1] + [0] * (d - 1), [sp.Rational(k + 1, 2) * (-1) ** k for k in range(d)]):
-            q = explicit_quadratic(value_spec(), d=d, theta0=theta0, sigma2=sp.Rational(1, 10))
+            q = explicit_quadratic(spec, d=d, theta0=theta0, sigma2=sp.Rational(1, 10))
             m = modes(q.A, q.b, q.start, exact=True)
             ok &= (m.exact and len(m.h) == 1 and m.h[0] == 2 * (d + 2) * (d + 4)
                    and list(m.w[:, 0]) == list(q.start - m.u_star))
@@ -295,16 +298,17 @@ def _mode_lines(result: Any):
                "one mode, h = 2(d+2)(d+4), along v_0 - v_* (gradient descent stays on the segment)", bool(ok))
     Sigma = sp.Matrix([[2, 1], [1, 2]])        # eigenvalues 1 and 3
     theta0, s2, eta, T = [1, 0], sp.Rational(1, 10), sp.Rational(1, 500), 3
-    spec = value_spec()
-    q = explicit_quadratic(spec, d=2, Sigma=Sigma, theta0=theta0, sigma2=s2)
+    at: dict = {}                                # the setting validated and its matrices made once for both columns
+    q = explicit_quadratic(spec, d=2, Sigma=Sigma, theta0=theta0, sigma2=s2, cache=at)
     m = modes(q.A, q.b, q.start, exact=True)
     want = sorted(2 * 4 * 6 * x for x in (1, 3))
     u = np.array(q.start, dtype=object)
     A, bb = np.array(q.A, dtype=object), np.array(q.b, dtype=object)
     for _ in range(T):                           # exact gradient-descent steps on the explicit loss
         u = u - eta * 2 * (A.dot(u) - bb)
-    cols = {c: explicit_quadratic([(1, n, task)], spec.train, start=spec.start, d=2, Sigma=Sigma, theta0=theta0,
-                                  sigma2=s2) for c, (n, task) in (("Z", (0, "target")), ("F", (sp.oo, "opposite")))}
+    # the zero-shot column is (c)'s own loss, q (spec.loss = [(1, 0, "target")], the same blocks, start and setting)
+    cols = {"Z": q, "F": explicit_quadratic([(1, sp.oo, "opposite")], spec.train, start=spec.start, d=2, Sigma=Sigma,
+                                            theta0=theta0, sigma2=s2, cache=at)}
     vals = result.evaluate(Sigma=Sigma, theta_0=theta0, sigma2=s2, eta=eta, t=T)
     brute = {"Z": cols["Z"].value(u), "F": cols["F"].value(u)}
     ok2 = (m.exact and sorted(m.h) == want and vals[Z_T][0] == brute["Z"] == vals[Z_T][1]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from symbolic import SIGMA, THETA, THETA0, Bilinear
+from symbolic import SIGMA, THETA, THETA0, Bilinear, ratfun
 from symbolic.words import DIM
 
 from proofs.paper.result import Derivation, Line, Result, TestError, claim
@@ -109,7 +109,7 @@ class Proposition410(Result):
                    and same(want.subs(PHI, sp.pi), self.statement[0].rhs.xreplace({T0ST0: R_NORM ** 2}))
                    and same(want.subs(PHI, 0), sigma ** 2))
         c_lim = few_shot_limit("value", "theta")
-        diff = sp.factor(der.values[lhs[1]] - c_lim)
+        diff = ratfun.factored(der.values[lhs[1]] - c_lim)
         cross = crossover_angles(at_angle(diff), PHI)
         yield Line("exact", f"against strategy (c) (limit {show(c_lim)} on every theta): (d) - (c) = {show(diff)}, "
                    "negative iff (theta - theta_0)^T Sigma (theta - theta_0) < theta_0^T Sigma theta_0; for Sigma = I and "

@@ -24,7 +24,7 @@ from symbolic.strategy import Step
 from symbolic.words import DIM
 
 from proofs.paper.result import Derivation, Line, Param, Result, TestError, claim
-from proofs.paper.results._beyond import (TAU, V_ROW, error_at, family_spec, first_order_line,
+from proofs.paper.results._beyond import (TAU, V_ROW, error_at, family_spec, first_order_line, rational_derivative,
                                            rational_limits)
 from proofs.paper.results._common import PRETRAINED, SETTING, T0ST0, equality_line, same, show, sigma
 from proofs.quantities.derivations import few_shot_limit, strategy, zero_shot
@@ -92,7 +92,10 @@ class TaskFamily(Result):
         yield Line("exact", "tau -> oo gives strategy (c): v_y -> 1 and (c)'s errors on theta_0 and -theta_0",
                    all(same(a, b) for a, b in zip(atoo, c_vals)))
         # (ratfun.factored: sympy.factor's expression, in polynomial rings)
-        slopes = [ratfun.factored(sp.diff(self.statement[i].rhs.xreplace({TAU: sp.sqrt(t)}), t)) for i in (2, 3)]
+        # (the derivative by the quotient rule in QQ[gens], rational_derivative: the same rational function
+        # as sympy.diff's, so the same factored expression)
+        slopes = [ratfun.factored(rational_derivative(self.statement[i].rhs.xreplace({TAU: sp.sqrt(t)}), t))
+                  for i in (2, 3)]
         yield Line("exact", f"d/d(tau^2) of the n -> oo errors: on theta_0 {show(slopes[0])} > 0, on -theta_0 "
                    f"{show(slopes[1])} < 0: monotone between (d) and (c)",
                    _sign(slopes[0]) == 1 and _sign(slopes[1]) == -1)

@@ -20,15 +20,16 @@ from functools import lru_cache
 import numpy as np
 import sympy as sp
 
-from symbolic import M, SIGMA, THETA0, Bilinear, expected_error, to_sympy
+from symbolic import M, SIGMA, THETA0, Bilinear, expected_error, ratfun, to_sympy
 from symbolic.calculus import taylor
+from symbolic.evaluation import evaluate_poly
 from symbolic.model import Blocks, vec
 from symbolic.strategies import VY
 from symbolic.strategy import Step
 from symbolic.words import DIM
 
 from proofs.paper.result import Derivation, Line, Param, ParamVector, Result, TestError, claim, lazy
-from proofs.paper.results._common import (PRETRAINED, SETTING, T0ST0, at, equality_line, random_setting, same_matrix, show, sigma)
+from proofs.paper.results._common import (PRETRAINED, SETTING, T0ST0, equality_line, random_setting, same_matrix, show, sigma)
 from proofs.quantities.derivations import strategy, zero_shot
 
 V_X_STAR = ParamVector("v_x^c", DIM, 1)
@@ -57,8 +58,11 @@ def finite_m_conditions(seeds: tuple[int, ...] = (1, 2), m: int = 3) -> list[tup
         env["delta_v0"] = sp.Rational(int(rng.integers(1, 5)), 3)
         env["delta_vy"] = sp.Rational(int(rng.integers(1, 5)), 2)
         env["delta_vx"] = sp.Matrix([sp.Rational(int(x), 2) for x in rng.integers(-3, 4, size=dd)])
-        one, two = at(L[1], env), at(L[2], env)
-        out.append((one == 0, two > 0, f"{dd}x{dd} Sigma (seed {seed})"))
+        # (both coefficients in the same env: each matrix, trace and bilinear form computed once for both)
+        shared: dict = {}
+        one, two = (evaluate_poly(L[k], env, cache=shared) for k in (1, 2))
+        # (Python bools: SymPy's ``two > 0`` is S.true/S.false, and Line counts only ``False`` as failed)
+        out.append((bool(one == 0), bool(two > 0), f"{dd}x{dd} Sigma (seed {seed})"))
     return out
 
 
@@ -101,9 +105,9 @@ class Theorem46(Result):
         bx = Bilinear(DX, SIGMA, DX)
         cx = sp.expand(ax).coeff(bx)
         rest = sp.expand(ax - cx * bx)
-        ok = rest == 0 and DY not in q.free_symbols and sp.factor(a0).is_positive and sp.factor(cx).is_positive
-        yield Line("exact", f"second order: the second-order coefficient is {show(sp.factor(a0))}*delta_v0^2 + "
-                   f"{show(sp.factor(cx))}*delta_vx^T Sigma delta_vx (no delta_vy), both coefficients positive for "
+        ok = rest == 0 and DY not in q.free_symbols and ratfun.factored(a0).is_positive and ratfun.factored(cx).is_positive
+        yield Line("exact", f"second order: the second-order coefficient is {show(ratfun.factored(a0))}*delta_v0^2 + "
+                   f"{show(ratfun.factored(cx))}*delta_vx^T Sigma delta_vx (no delta_vy), both coefficients positive for "
                    "d >= 1 and Sigma SPD: the loss (quadratic in v, the prediction being linear in v) is strictly "
                    "convex in (v_0, v_x), so the minimiser set is exactly {v_0 = 0, v_x = v_x*, v_y in R}", ok)
         for one, two, where in finite_m_conditions():

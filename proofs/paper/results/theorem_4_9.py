@@ -17,7 +17,7 @@ from functools import lru_cache
 
 import sympy as sp
 
-from symbolic import THETA0
+from symbolic import THETA0, ratfun
 from symbolic.strategies import VY
 from symbolic.strategy import Step
 from symbolic.words import DIM
@@ -79,14 +79,14 @@ class Theorem49(Result):
         loss = few_shot_limit_on_target_free_vy().xreplace({T0ST0: k})
         vy = der.values[self.statement[0].lhs]
         g1, g2 = sp.diff(loss, VY), sp.diff(loss, VY, 2)
-        yield Line("exact", f"on S the n -> oo loss on theta_0 is {show(sp.factor(loss.xreplace({k: T0ST0}) - sigma**2))} "
+        yield Line("exact", f"on S the n -> oo loss on theta_0 is {show(ratfun.factored(loss.xreplace({k: T0ST0}) - sigma**2))} "
                    f"+ sigma^2: its derivative in v_y vanishes at v_y = {show(vy)} and its second derivative "
                    f"{show(g2.xreplace({k: T0ST0}))} is > 0: the unique minimiser (first- and second-order conditions)",
                    same(g1.subs(VY, vy), 0) and g2.is_positive and sp.expand(g2 - 2 * k) == 0)
         yield Line("exact", "zero-shot error equals Theorem 4.6's (v_y does not enter the zero-shot loss)",
                    same(der.values[self.statement[1].lhs], zero_shot("value")))
         vy5, lim5 = der.extra[f"v_y at n_ft = {N_FT_EXAMPLE}"], der.extra[f"few-shot limit on theta_0 at n_ft = {N_FT_EXAMPLE}"]
-        gap = sp.factor(sp.together(vy5 - vy))
+        gap = ratfun.factored(vy5 - vy)   # (sympy.factor(together(...))'s expression, in the ring)
         yield Line("exact", f"finite n_ft = {N_FT_EXAMPLE}: v_y = {show(vy5)}, which differs from (d+3)/(d+4) by "
                    f"{show(gap)} != 0, so the few-shot limit on theta_0 is sigma^2 + (that difference)^2 "
                    "theta_0^T Sigma theta_0 > sigma^2: the poster's sigma^2 needs n_ft -> oo",
