@@ -103,6 +103,51 @@ def test_a_check_that_raises_fails():
     assert not v.holds and "boom" in v.lines[0]
 
 
+def test_a_line_failed_by_numpy_or_sympy_false_fails():
+    """A check's outcome is read as Python's bool: numpy's False_ and SymPy's false fail the line
+    (and the result), as False does; an undecided SymPy truth value refuses to be a verdict."""
+    import numpy as np
+    import pytest
+    import sympy as sp
+
+    from proofs.paper.result import Line
+    for no in (np.False_, sp.false, np.float64(7.6e-16) == 0):
+        line = Line("numeric", "stays exactly 0", no)
+        assert line.ok is False and str(line).startswith("[FAILED numeric]")
+    assert Line("exact", "holds", np.True_).ok is True and Line("note", "n", None).ok is None
+    with pytest.raises(TypeError):
+        Line("exact", "undecided", sp.Symbol("x") > 0)
+
+    class NumpyFalse(Result):
+        id, title = "theorem-0.1", "a numpy verdict"
+
+        def _statement(self):
+            return ()
+
+        def _derive(self):
+            from proofs.paper.result import Derivation
+            return Derivation(values={}, steps=[])
+
+        def _checks(self, der):
+            yield Line("exact", "holds", True)
+            yield Line("numeric", "stays exactly 0", np.float64(7.6e-16) == 0)
+
+    assert not NumpyFalse().check().holds
+
+
+def test_theorem_4_3_descent_line_fails_when_q_xx_leaves_symmetry(monkeypatch):
+    """The descent line of theorem-4.3 fails when Q_xx's antisymmetric part leaves 0 by more than
+    rounding (1e-12), and when one of the entries said to stay exactly 0 is off by 1e-15."""
+    import proofs.paper.results.theorem_4_3 as t43
+    real = t43.descent_from_pretrained()
+    r = t43.RESULT   # its own checks (check() is memoised by this file's fixture)
+    line = lambda: next(l for l in r._checks(r.derive()) if "gradient descent on the zero-shot" in l.text)  # noqa: E731
+    assert line().ok is True
+    for key, value in (("antisym_xx", 1e-9), ("antisym", 1e-15), ("w", 1e-15)):
+        monkeypatch.setattr(t43, "descent_from_pretrained", lambda steps=3000, k=key, v=value: {**real, k: v})
+        assert line().ok is False, key
+
+
 def test_results_evaluate_exactly_at_a_setting(results):
     r = next(x for x in results if x.id == "proposition-4.10")
     vals = r.evaluate(Sigma=[[2, 1], [1, 1]], theta_0=[1, -1], theta=[2, 1], sigma2=sp.Rational(1, 4))

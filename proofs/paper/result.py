@@ -195,6 +195,12 @@ class Line:
     text: str
     ok: bool | None = True
 
+    def __post_init__(self) -> None:
+        # a check's outcome as Python's bool: numpy's False_ or SymPy's false would otherwise pass
+        # as "not False" (a value whose truth is undecided raises here, so the check fails loudly)
+        if self.ok is not None and not isinstance(self.ok, bool):
+            object.__setattr__(self, "ok", bool(self.ok))
+
     def __str__(self) -> str:
         tag = {"exact": "exact", "numeric": "numeric", "note": "note"}[self.kind]
         if self.ok is False:
