@@ -332,18 +332,29 @@ def _is_zero(e: sp.Expr) -> bool | None:
     return not num
 
 
-def _generators(e: sp.Expr, out: set) -> None:
+def _generators(e: sp.Expr, out: set, seen: set | None = None) -> None:
     """The generators SymPy's polynomials would take in ``e``: symbols, traces and bilinear forms;
-    :class:`NotRational` for anything else that is not a rational, sum, product or integer power."""
+    :class:`NotRational` for anything else that is not a rational, sum, product or integer power.
+    Each distinct sum, product or power is walked once (``seen``: those already walked in this
+    call; a subexpression shared by several others adds nothing new the second time), in the
+    same depth-first order, so the generators are added to ``out`` in the same order and the
+    first offending subexpression is the same."""
+    if seen is None:
+        seen = set()
     if e.is_Rational:
         return
     if e.is_Symbol or isinstance(e, (sp.Trace, _bilinear())):
         out.add(e)
-    elif e.is_Add or e.is_Mul:
+        return
+    if e in seen:
+        return
+    if e.is_Add or e.is_Mul:
+        seen.add(e)
         for a in e.args:
-            _generators(a, out)
+            _generators(a, out, seen)
     elif e.is_Pow and e.exp.is_Integer:
-        _generators(e.base, out)
+        seen.add(e)
+        _generators(e.base, out, seen)
     else:
         raise NotRational(f"not a rational function of symbols, traces and bilinear forms: {e}")
 
@@ -436,14 +447,16 @@ def factored(e: sp.Expr) -> sp.Expr:
 def field_element(e: sp.Expr, K):
     """``e`` as an element of the fraction field ``K`` (``QQ.frac_field(*gens)``), the element
     ``K.from_sympy(e)`` gives: its numerator and denominator read by :func:`numer_denom` in K's
-    ring and reduced once (``K.from_sympy`` reduces after every sum and product);
-    :class:`NotRational` where ``e`` is not a rational function of K's generators."""
+    ring and reduced once (``K.from_sympy`` reduces after every sum and product) by
+    :func:`cancel_polys` (``F.new``'s own reduction, ``PolyElement.cancel``, its gcd taken in
+    FLINT: the same numerator and denominator); :class:`NotRational` where ``e`` is not a
+    rational function of K's generators."""
     F = K.field
     num, den = numer_denom(sp.sympify(e), F.ring)
     q = F.ring.one
     for b, k in den.items():
         q = q * b ** k
-    return F.new(num, q)
+    return F.raw_new(*cancel_polys(num, q))
 
 
 def from_sympy(e: sp.Expr, K):

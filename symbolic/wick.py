@@ -41,15 +41,22 @@ def perfect_matchings(k: int) -> tuple[tuple[tuple[int, int], ...], ...]:
     return tuple(out)
 
 
-def _glue(forms: list[Form], name: str, cov: Word, matching) -> tuple[list[Form], list[Word]]:
+def _glue(forms: list[Form], name: str, cov: Word, matching, legs: list[int] | None = None,
+          transposed: list[Word] | None = None) -> tuple[list[Form], list[Word]]:
     """Contract the legs of Gaussian ``name`` in ``forms`` according to ``matching``.
 
     Legs are numbered ``2*i`` (left end of form i) and ``2*i+1`` (right end); ``matching``
-    pairs indices of the *Gaussian* legs listed in ``legs``.  Returns the new forms (chains
-    ending in kept legs) and the words of the closed chains (traces).
+    pairs indices of the *Gaussian* legs listed in ``legs`` (computed here unless given, as
+    ``transposed``, each form's word transposed).  Returns the new forms (chains ending in kept
+    legs) and the words of the closed chains (traces).  Each new form is built once per process
+    (:data:`_FORMS`, keyed by its two legs and the word read along its chain: ``form`` of equal
+    arguments is an equal form).
     """
-    legs = [2 * i + s for i, f in enumerate(forms) for s, leg in enumerate((f.left, f.right))
-            if leg.is_gaussian and leg.obj == name]
+    if legs is None:
+        legs = [2 * i + s for i, f in enumerate(forms) for s, leg in enumerate((f.left, f.right))
+                if leg.is_gaussian and leg.obj == name]
+    if transposed is None:
+        transposed = [transpose(f.word) for f in forms]
     partner: dict[int, int] = {}
     for a, b in matching:
         partner[legs[a]] = legs[b]
@@ -70,7 +77,7 @@ def _glue(forms: list[Form], name: str, cov: Word, matching) -> tuple[list[Form]
             i = e // 2
             visited[i] = True
             enter_left = e % 2 == 0
-            acc.extend(forms[i].word if enter_left else transpose(forms[i].word))
+            acc.extend(forms[i].word if enter_left else transposed[i])
             out_end = 2 * i + (1 if enter_left else 0)
             if out_end not in partner:
                 return acc, out_end
@@ -84,11 +91,40 @@ def _glue(forms: list[Form], name: str, cov: Word, matching) -> tuple[list[Form]
     for start in range(2 * len(forms)):  # open chains start at a kept end
         if not visited[start // 2] and start not in partner:
             acc, stop = walk(start)
-            new_forms.append(form(end(start), tuple(acc), end(stop)))
+            key = (end(start), tuple(acc), end(stop))
+            f = _FORMS.get(key)
+            if f is None:
+                if len(_FORMS) > _CONTRACT_CACHE_MAX:
+                    _FORMS.clear()
+                f = _FORMS[key] = form(*key)
+            new_forms.append(f)
     for i0 in range(len(forms)):  # what is left closes into traces
         if not visited[i0]:
             loops.append(tuple(walk(2 * i0)[0]))
     return new_forms, loops
+
+
+#: :func:`_glue`'s forms, by their legs and the word read along the chain
+_FORMS: dict = {}
+
+
+def _loop(w: Word):
+    """``Tr(canonical_trace(w))`` for the word ``w`` read around a closed chain, None where it is
+    the identity (``tr(I_d) = d``); each built once per process (:data:`_LOOPS`)."""
+    try:
+        return _LOOPS[w]
+    except KeyError:
+        pass
+    cw = canonical_trace(w)
+    out = Tr(cw) if cw else None
+    if len(_LOOPS) > _CONTRACT_CACHE_MAX:
+        _LOOPS.clear()
+    _LOOPS[w] = out
+    return out
+
+
+#: :func:`_loop`'s traces, by the word read around the chain
+_LOOPS: dict = {}
 
 
 def _contract(involved: tuple, name: str, cov: Word) -> tuple:
@@ -101,15 +137,19 @@ def _contract(involved: tuple, name: str, cov: Word) -> tuple:
     if hit is not None:
         return hit
     nlegs = sum(f._gaussians.count(name) for f in involved)
+    forms = list(involved)
+    legs = [2 * i + s for i, f in enumerate(forms) for s, leg in enumerate((f.left, f.right))
+            if leg.is_gaussian and leg.obj == name]
+    transposed = [transpose(f.word) for f in forms]
     acc: dict = defaultdict(int)
     for matching in perfect_matchings(nlegs):
-        new_forms, loops = _glue(list(involved), name, cov, matching)
+        new_forms, loops = _glue(forms, name, cov, matching, legs, transposed)
         factors = list(new_forms)
         dpow = 0
         for w in loops:
-            cw = canonical_trace(w)
-            if cw:
-                factors.append(Tr(cw))
+            t = _loop(w)
+            if t is not None:
+                factors.append(t)
             else:
                 dpow += 1
         acc[(_sorted_factors(factors), dpow)] += 1
