@@ -309,3 +309,21 @@ def test_poly_drops_cancelled_terms():
     assert len(q * r) == 2     # (g a)^2 - e^2: the cross terms cancel
     assert len(q * q) == 3 and len(r * r) == 3
     assert expect_gaussian(q * r - r * q, "g", ()).is_zero()
+
+
+def test_contractions_leave_their_traces_in_canonical_rotation():
+    """Every trace the Wick engine returns is its word's canonical representative (rotation and
+    transposition): a closed loop read from another leg is the same factor, not a second
+    monomial with the same value (which no value check can see)."""
+    from symbolic import THETA0
+    from symbolic.forms import Tr
+    from symbolic.objective import expected_error, pretraining_error
+    from symbolic.words import canonical_trace
+    seen = 0
+    for p in (expected_error(None, THETA0, 2), pretraining_error(None, 1, normalise=False)):
+        for (factors, _), _c in p.terms.items():
+            for f in factors:
+                if isinstance(f, Tr):
+                    seen += 1
+                    assert f.word == canonical_trace(f.word), f
+    assert seen > 20
