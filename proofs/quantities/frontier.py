@@ -32,6 +32,8 @@ from typing import Any, Sequence
 
 import sympy as sp
 
+from symbolic.ratfun import cancel_polys
+
 __all__ = ["LAMBDA", "MU", "tradeoff_spec", "reciprocal_spec", "fewshot_spec", "mixed_values", "frontier_formulas", "frontier", "Frontier",
            "FrontierRow", "MAX_LAMBDAS", "COLUMNS"]
 
@@ -209,7 +211,7 @@ def _at_sigma(general: dict, sigma2: Any) -> dict | None:
             return None
         if not den:
             return None
-        out[col] = (F.new(num, den), None)
+        out[col] = (F.raw_new(*cancel_polys(num, den)), None)   # F.new's cancel, its gcd in FLINT
     return out
 
 
@@ -319,7 +321,7 @@ def _composed(part: sp.Expr, blocks: dict, element: Any) -> Any:
                     num, den = num * td + tn * den, den * td
     if num is None:
         return element(sp.S.Zero)
-    return field.new(num, den)
+    return field.raw_new(*cancel_polys(num, den))   # field.new's cancel, its gcd in FLINT
 
 
 def _terms_over(part: sp.Expr, syms: list, field: Any) -> list | None:
