@@ -29,6 +29,7 @@ from sympy.polys.fields import sfield
 from sympy.polys.rings import ring
 
 from .concrete import MAX_D, _exact_scalar, _matrix, _moment, _n, _rows, _sigma, _sigma2, _vector
+from .ratfun import cancel_polys
 
 __all__ = ["concrete_depth_error", "concrete_depth_error_element", "same_value", "concrete_depth_limit", "class_start",
            "MAX_CONCRETE_LAYERS"]
@@ -137,7 +138,7 @@ def _fmatmul(A: list[list], B: list[list], K) -> list[list]:
                         num += n
                     else:
                         num, den = num * q + n * den, den * q
-            row.append(K.new(num, den))
+            row.append(K.raw_new(*cancel_polys(num, den)))   # K.new's cancel, its gcd in FLINT
         out.append(row)
     return out
 

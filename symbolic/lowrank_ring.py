@@ -75,42 +75,13 @@ def lift(xs: Sequence[Any], *exprs: Any) -> list:
     return out + [to_field(e, K) for e in exprs]
 
 
-try:    # FLINT's multivariate gcd over ZZ, where python-flint is installed (a dependency)
-    import flint as _flint
-except ImportError:  # pragma: no cover - python-flint is a dependency
-    _flint = None
-
-
 def new(F: Any, num: Any, den: Any) -> Any:
     """``F.new(num, den)`` (num, den polynomials of the field F's ring over QQ, den nonzero): the same
-    element, its cancel's gcd over ZZ taken by FLINT (``fmpz_mpoly``) instead of SymPy's heuristic
-    gcd.  As ``PolyElement.cancel`` does: both cleared of denominators, divided by their gcd over ZZ
-    (content included), the cleared constants' cofactors put back, the denominator's leading
-    coefficient made positive: the fraction in lowest terms, unique up to that unit, so the same
-    element."""
-    if _flint is None or not num:
-        return F.new(num, den)
-    ring = F.ring
-    zring = _zring(ring)
-    cq, f = num.clear_denoms()
-    cp, g = den.clear_denoms()
-    ctx = _flint.fmpz_mpoly_ctx.get(tuple(f"x{i}" for i in range(ring.ngens)), "lex")
-    ff = ctx.from_dict({m: int(c) for m, c in f.items()})
-    gg = ctx.from_dict({m: int(c) for m, c in g.items()})
-    h = ff.gcd(gg)
-    zz = zring.domain
-    p = zring.from_dict({m: zz(int(c)) for m, c in (ff / h).to_dict().items()}).set_ring(ring)
-    q = zring.from_dict({m: zz(int(c)) for m, c in (gg / h).to_dict().items()}).set_ring(ring)
-    _, cp, cq = zz.cofactors(cp, cq)
-    p, q = p.mul_ground(cp), q.mul_ground(cq)
-    if q.canonical_unit() == -ring.domain.one:
-        p, q = -p, -q
-    return F.raw_new(p, q)
-
-
-@lru_cache(maxsize=64)
-def _zring(ring: PolyRing) -> PolyRing:
-    return ring.clone(domain=ring.domain.get_ring())
+    element, its cancel's gcd over ZZ taken by FLINT (:func:`symbolic.ratfun.cancel_polys`, which is
+    ``PolyElement.cancel``'s pair: the fraction in lowest terms, unique up to the denominator's sign,
+    so the same element)."""
+    from .ratfun import cancel_polys
+    return F.raw_new(*cancel_polys(num, den))
 
 
 def div(x: Any, y: Any) -> Any:
