@@ -154,6 +154,29 @@ def test_results_evaluate_exactly_at_a_setting(results):
     assert len(vals) == 3 and all(sp.simplify(a - b) == 0 for a, b in vals.values())
 
 
+def test_evaluate_in_one_call_equals_side_by_side(results, monkeypatch):
+    """Result.evaluate puts every scalar side into one call of evaluate; forced onto its side-by-side
+    route (that call made to raise) it gives the same values term for term (srepr), for the paper's
+    proposition 4.10 and for query-key-few-shot at two n_ft."""
+    import symbolic.evaluation as ev
+    cases = [("proposition-4.10", dict(Sigma=[[2, 1], [1, 1]], theta_0=[1, -1], theta=[2, 1],
+                                       sigma2=sp.Rational(1, 4))),
+             ("query-key-few-shot", dict(Sigma=[[2, 1], [1, 3]], theta_0=[1, -1], sigma2=sp.Rational(1, 2), n_ft=1)),
+             ("query-key-few-shot", dict(Sigma=[[2, 1], [1, 3]], theta_0=[1, -1], sigma2=sp.Rational(1, 2), n_ft=2))]
+    batched = {i: next(x for x in results if x.id == rid).evaluate(**kw) for i, (rid, kw) in enumerate(cases)}
+    real = ev.evaluate
+
+    def one_at_a_time(e, env, **kw):
+        if isinstance(e, sp.Tuple):
+            raise RuntimeError("side by side")
+        return real(e, env, **kw)
+    monkeypatch.setattr(ev, "evaluate", one_at_a_time)
+    for i, (rid, kw) in enumerate(cases):
+        alone = next(x for x in results if x.id == rid).evaluate(**kw)
+        assert len(alone) > 2 and list(alone) == list(batched[i])
+        assert all(sp.srepr(alone[k]) == sp.srepr(batched[i][k]) for k in alone), rid
+
+
 def test_global_optimality_check_has_power():
     """The relaxation's normal equations fail at a point that is not the pretrained optimum
     (Q_xx = Sigma^{-1} at finite m, the m -> oo limit used too early)."""

@@ -216,7 +216,7 @@ def _concrete_lines(result: Any):
     where = setting(2, Sigma=S, theta0=th, sigma2=s2)
     ok, shown = True, []
     for n_ft in (1, 2):
-        vals = _sides_at(result, {**where.env(), "n_ft": sp.Integer(n_ft)})
+        vals = result.evaluate(Sigma=S, theta_0=th, sigma2=s2, n_ft=n_ft)
         for spec, name in ((query_all_fewshot_spec(n_ft), "query-all-fewshot"),
                            (query_xx_fewshot_spec(n_ft), "query-xx-fewshot")):
             sol = concrete_minimiser(spec, where)
@@ -231,23 +231,6 @@ def _concrete_lines(result: Any):
     yield Line("exact", "at d = 2, Sigma = [[2, 1], [1, 3]], theta_0 = (1, -1), sigma^2 = 1/2, n_ft = 1 and 2: the concrete "
                f"minimiser (Q's entries solved exactly from the explicit loss) gives every error of the statement "
                f"({len(shown)} values)", bool(ok))
-
-
-def _sides_at(result: Any, env: dict) -> dict:
-    """``{lhs: (derived value, stated value)}`` of each scalar statement at the (validated) setting
-    ``env``: what :meth:`Result.evaluate` gives, with every side evaluated in one call of
-    :func:`symbolic.evaluation.evaluate` (each trace and bilinear form of the setting computed once
-    for all sides, not once per side: the same substitution, so the same numbers)."""
-    from symbolic.evaluation import evaluate
-    keys, sides = [], []
-    for eq in result.statement:
-        if isinstance(eq, sp.Eq) and eq.lhs in result.derived:
-            keys.append(eq.lhs)
-            sides += [result.derived[eq.lhs], eq.rhs]
-    if any(getattr(e, "is_Matrix", False) for e in sides):
-        raise ValueError("statement: expected scalar sides")
-    values = evaluate(sp.Tuple(*sides), env)
-    return {k: (values[2 * i], values[2 * i + 1]) for i, k in enumerate(keys)}
 
 
 RESULT = QueryKeyFewShot()
