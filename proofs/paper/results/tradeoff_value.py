@@ -31,6 +31,7 @@ from typing import Any
 import sympy as sp
 
 from symbolic import N_FT, THETA0
+from symbolic.arithmetic import is_psd
 from symbolic.ratfun import cancelled
 from symbolic.strategy import Step, Strategy
 from symbolic.words import DIM
@@ -95,20 +96,6 @@ def _monotone_signs(spec: Any, n_ft: int, where: Any) -> dict[str, int | None]:
     return out
 
 
-def positive_semidefinite(H: sp.Matrix) -> bool:
-    """Whether the symmetric rational matrix ``H`` is positive semidefinite, exactly: its eigenvalues
-    are real, so by Descartes' rule (exact for a polynomial whose roots are all real) the
-    characteristic polynomial ``det(t I - H) = sum_k c_k t^(n-k)`` has no negative root exactly when
-    every non-zero ``(-1)^k c_k`` is positive (its coefficients alternate in sign); the characteristic
-    polynomial over QQ (``DomainMatrix.charpoly``).  A matrix that is not symmetric, or not rational,
-    is left to SymPy's ``is_positive_semidefinite``."""
-    from sympy.polys.matrices import DomainMatrix
-    if not (H.is_square and H.is_symmetric() and all(x.is_Rational for x in H)):
-        return bool(H.is_positive_semidefinite)
-    cs = DomainMatrix.from_Matrix(H).convert_to(sp.QQ).charpoly()
-    return all((c if k % 2 == 0 else -c) > 0 for k, c in enumerate(cs) if c)
-
-
 def global_minimiser_check(s, n_ft: int, Sigma: Any, theta_0: Any, sigma2: Any) -> tuple[bool, str]:
     """Whether the derived last row v(lambda) of ``s`` minimises E(V, Q_hat, 0; theta_0) +
     lambda E(V, Q_hat, n_ft; theta_0) over V's last row, by the concrete-dimension engine
@@ -136,7 +123,7 @@ def global_minimiser_check(s, n_ft: int, Sigma: Any, theta_0: Any, sigma2: Any) 
     at = dict(zip(v, V_lam[d + 1, :]))
     grad = [cancelled(F.diff(u).as_expr().xreplace(at) + LAMBDA * G.diff(u).as_expr().xreplace(at)) for u in v]
     H0, H1 = (sp.Matrix(len(v), len(v), lambda i, j: K.diff(v[i]).diff(v[j]).as_expr()) for K in (F, G))
-    psd = positive_semidefinite(H0) and positive_semidefinite(H1)
+    psd = is_psd(H0.tolist()) and is_psd(H1.tolist())   # exact: rational Hessians (the setting is rational)
     ok = all(x == 0 for x in grad) and psd
     return ok, f"gradient at v(lambda): {'0' if all(x == 0 for x in grad) else show(grad)}; Hessians PSD: {psd}"
 
