@@ -11,7 +11,8 @@ sign and ``sympy.simplify`` (proofs/paper/results/_beyond.py, _common.py), again
 * ``show`` (check lines) remembers a rendering per SymPy tree, never across 1, 1.0, true or two
   Float precisions (a memo keyed by hash alone fails here).
 
-Breaks tried: the limit at 0+ taken at oo, the quotient rule's sign flipped, the Weierstrass
+Breaks tried: the limit at 0+ taken at oo, the quotient rule's sign flipped (in derivative_sign and in
+rational_derivative; also its denominator one power short, its N' doubled), the Weierstrass
 substitution for sin off by a factor 2: each fails here.
 """
 from __future__ import annotations
@@ -19,7 +20,7 @@ from __future__ import annotations
 import sympy as sp
 
 from symbolic import SIGMA, THETA0, Bilinear
-from proofs.paper.results._beyond import rational_limit_at
+from proofs.paper.results._beyond import rational_derivative, rational_limit_at
 from symbolic.univariate import derivative_sign
 from proofs.paper.results._common import angle_is_zero
 
@@ -42,6 +43,24 @@ def test_rational_limit_at_equals_sympy_limit():
             assert sp.simplify(got - want) == 0, (e, at, got, want)
     assert rational_limit_at(x ** 2 / (x + 1), x, sp.oo) == sp.oo
     assert rational_limit_at(k + d, x, 0) == k + d
+
+
+def test_rational_derivative_equals_sympy_diff():
+    """``rational_derivative`` (the quotient rule in QQ[gens]) is ``sympy.diff`` as a rational function,
+    on fractions with repeated denominator factors, traces and bilinear forms in their coefficients;
+    not a rational function of its symbols (sqrt) or free of x: ``sympy.diff`` itself."""
+    kk = sp.Symbol("kk", positive=True)
+    cases = [(3 * x ** 2 + d * x + k) / ((d + 4) * x ** 2 + 1),
+             (x + k) / (x ** 2 * d + x + 1) ** 2 + 2 / (d + 4) / (x + 1),
+             (k * x ** 3 + x) / (x * (x ** 2 + d) ** 3 * (k + 1)),
+             x ** 3 * d / 5 + k]
+    for e in cases:
+        got = rational_derivative(e, x)
+        want = sp.diff(e.xreplace({k: kk}), x).xreplace({kk: k})
+        assert sp.cancel(sp.together((got - want).xreplace({k: kk}))) == 0, e
+        assert sp.cancel(sp.together((got + want).xreplace({k: kk}))) != 0, e
+    assert rational_derivative(sp.sqrt(x) + k, x) == sp.diff(sp.sqrt(x), x)
+    assert rational_derivative(k * d, x) == 0
 
 
 def test_derivative_sign_agrees_with_sympy_diff():
